@@ -1,0 +1,304 @@
+// ostor engine: the public contract.
+//
+// An Engine is one open data directory:
+//   <dir>/volume.id   the volume id (16 hex digits)
+//   <dir>/meta/       LMDB environment with all metadata
+//   <dir>/blobs/      append-only segment files holding object data
+//
+// Processes: several processes (gateway, FUSE daemon, CLI, embedders) may open
+// the same directory at once. Every call sees everything committed before it
+// started, by any process; no restart or RPC is needed.
+//
+// Threads: an Engine is safe to use from any number of threads at once. An
+// ObjectWriter or ObjectReader must be used by one thread at a time (it may
+// move between threads between calls).
+//
+// Durability: a call that changes state returns only after the change is on
+// stable storage (object data first, then metadata). Concurrent changes are
+// committed together (one LMDB transaction and one sync for many callers).
+// After a crash, reopening frees data that was written but never committed;
+// nothing that was acknowledged is lost.
+//
+// Errors: every call returns a Result; the codes each may return are listed
+// beside it. Any call may also fail with Errc::IoError, Errc::NoSpace or
+// Errc::Internal.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ostor/error.hpp"
+#include "ostor/types.hpp"
+
+namespace ostor {
+
+namespace detail {
+struct EngineImpl;
+}
+
+struct EngineOptions {
+    // Create the directory layout when it does not exist yet.
+    bool create_if_missing = true;
+    // Volume id for a new directory; random when empty. When opening an
+    // existing directory and this is set, it must match (else VolumeMismatch).
+    std::string volume_id;
+    // Largest size the metadata may grow to (LMDB map size).
+    std::uint64_t meta_map_size_bytes = std::uint64_t{64} << 30;
+    // Verify the CRC32C of every extent a read covers whole.
+    bool verify_reads = true;
+    // Threads that run the asynchronous calls.
+    unsigned async_threads = 4;
+};
+
+struct PutOptions {
+    ObjectMeta meta;
+    // The body's length when known in advance. Space is then reserved against
+    // the quotas before any data is written (QuotaExceeded up front), and the
+    // body must be exactly this long.
+    std::optional<std::uint64_t> size_hint;
+    // MD5 the body must have (raw 16 bytes, as Content-MD5 carries it);
+    // BadDigest at commit otherwise.
+    std::optional<std::string> expected_md5;
+};
+
+// Streams one object (or one part of a multipart upload) into the store.
+// Nothing is visible until commit() returns successfully; dropping the writer
+// without committing discards the data.
+class ObjectWriter {
+public:
+    virtual ~ObjectWriter() = default;
+    // Appends to the body. Fails: EntityTooLarge (past 5 TiB or past the
+    // size hint), IoError, NoSpace.
+    virtual Result<void> write(std::span<const std::byte> data) = 0;
+    // Makes the object durable and visible, replacing an object of the same
+    // key. Fails: BadDigest, InvalidArgument (size differs from the hint),
+    // QuotaExceeded, NoSuchBucket / NoSuchUpload (removed meanwhile).
+    virtual Result<ObjectInfo> commit() = 0;
+    // commit() on the engine's async threads; `done` runs there.
+    virtual void commit_async(std::function<void(Result<ObjectInfo>)> done) = 0;
+    // Bytes accepted so far.
+    virtual std::uint64_t size() const = 0;
+};
+
+// Reads one object, or a byte range of it.
+class ObjectReader {
+public:
+    virtual ~ObjectReader() = default;
+    // What is being read (the whole object's info, even for a range).
+    virtual const ObjectInfo& info() const = 0;
+    // Bytes of the body or range still to read.
+    virtual std::uint64_t remaining() const = 0;
+    // Fills `out` with up to out.size() bytes; 0 at the end. Fails:
+    // DataCorrupted (checksum mismatch, with verify_reads), IoError.
+    virtual Result<std::size_t> read(std::span<std::byte> out) = 0;
+    // read() on the engine's async threads; `done` runs there.
+    virtual void read_async(std::span<std::byte> out, std::function<void(Result<std::size_t>)> done) = 0;
+};
+
+struct UserCreated {
+    User user;
+    std::optional<KeyPair> key;
+};
+
+struct AccountCreated {
+    Account account;
+    std::optional<KeyPair> key;
+};
+
+struct BucketFilter {
+    std::optional<std::string> owner_id;  // only this user's buckets
+    std::optional<std::string> account;   // with owner_id: only this account's ("" = the user's own)
+};
+
+struct CopyOptions {
+    // Replace the metadata (x-amz-metadata-directive: REPLACE); keep the
+    // source's when empty.
+    std::optional<ObjectMeta> replace_meta;
+    // Copy only this range of the source (UploadPartCopy).
+    std::optional<ByteRange> range;
+};
+
+class Engine {
+public:
+    // Opens (or creates) a data directory and recovers from any crash of a
+    // process that used it. Fails: InvalidArgument (not a data directory and
+    // create_if_missing is false), VolumeMismatch, IoError.
+    static Result<std::unique_ptr<Engine>> open(const std::filesystem::path& dir, EngineOptions options = {});
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    const std::string& volume_id() const;
+    const std::filesystem::path& directory() const;
+
+    // ---- Users ---------------------------------------------------------
+    // Creates a user with a random id and, when `with_key`, a first key pair.
+    // Fails: InvalidEmail, UserAlreadyExists (email taken, any case).
+    Result<UserCreated> create_user(std::string_view email, bool system = false, bool with_key = true);
+    // Fails: NoSuchUser.
+    Result<User> get_user(std::string_view user_id);
+    // Case-insensitive. Fails: NoSuchUser.
+    Result<User> get_user_by_email(std::string_view email);
+    // All users, by id.
+    Result<std::vector<User>> list_users();
+    // Fails: NoSuchUser.
+    Result<User> set_user_state(std::string_view user_id, UserState state);
+    // Deletes the user with its keys, accounts, limits and quota.
+    // Fails: NoSuchUser, UserHasBuckets.
+    Result<void> delete_user(std::string_view user_id);
+
+    // ---- Key pairs -----------------------------------------------------
+    // A new pair for the user (account empty) or one of its accounts.
+    // Fails: NoSuchUser, NoSuchAccount, TooManyAccessKeys (2 already).
+    Result<KeyPair> generate_key(std::string_view user_id, std::string_view account = {});
+    // Fails: NoSuchUser, NoSuchAccount, NoSuchAccessKey (not a key of that
+    // user / account).
+    Result<void> revoke_key(std::string_view user_id, std::string_view access_key_id,
+                            std::optional<std::string_view> account = std::nullopt);
+    // The pair with its owner, for authentication. Fails: NoSuchAccessKey.
+    Result<KeyPair> lookup_key(std::string_view access_key_id);
+    // Keys of the user (account empty) or of one account, oldest first.
+    // Fails: NoSuchUser, NoSuchAccount.
+    Result<std::vector<KeyPair>> list_keys(std::string_view user_id, std::string_view account = {});
+
+    // ---- Accounts ------------------------------------------------------
+    // Fails: NoSuchUser, InvalidAccountName, AccountAlreadyExists.
+    Result<AccountCreated> create_account(std::string_view user_id, std::string_view name, bool with_key = true);
+    // Fails: NoSuchUser, NoSuchAccount.
+    Result<Account> get_account(std::string_view user_id, std::string_view name);
+    // By name. Fails: NoSuchUser.
+    Result<std::vector<Account>> list_accounts(std::string_view user_id);
+    // Deletes the account and its keys. Fails: NoSuchUser, NoSuchAccount,
+    // AccountHasBuckets.
+    Result<void> delete_account(std::string_view user_id, std::string_view name);
+
+    // ---- Buckets -------------------------------------------------------
+    // Fails: InvalidBucketName, NoSuchUser, NoSuchAccount,
+    // BucketAlreadyOwnedByYou, BucketAlreadyExists (another owner).
+    Result<Bucket> create_bucket(std::string_view name, std::string_view owner_id, std::string_view account = {},
+                                 std::string_view acl = {});
+    // Fails: NoSuchBucket.
+    Result<Bucket> get_bucket(std::string_view name);
+    // By name.
+    Result<std::vector<Bucket>> list_buckets(const BucketFilter& filter = {});
+    // Aborts its multipart uploads. Fails: NoSuchBucket, BucketNotEmpty.
+    Result<void> delete_bucket(std::string_view name);
+    // Fails: NoSuchBucket.
+    Result<Bucket> set_bucket_acl(std::string_view name, std::string_view acl);
+
+    // ---- Objects -------------------------------------------------------
+    // Starts streaming an object. Fails: NoSuchBucket, InvalidObjectName,
+    // QuotaExceeded (with a size hint), EntityTooLarge.
+    Result<std::unique_ptr<ObjectWriter>> begin_put(std::string_view bucket, std::string_view key,
+                                                    PutOptions options = {});
+    // The same for a body already in memory.
+    Result<ObjectInfo> put_object(std::string_view bucket, std::string_view key, std::span<const std::byte> body,
+                                  PutOptions options = {});
+    // Opens the object, or the inclusive `range` of it (clamped to the end as
+    // HTTP does). Fails: NoSuchBucket, NoSuchKey, InvalidRange (first past
+    // the end, or first > last).
+    Result<std::unique_ptr<ObjectReader>> open_object(std::string_view bucket, std::string_view key,
+                                                      std::optional<ByteRange> range = std::nullopt);
+    // Fails: NoSuchBucket, NoSuchKey.
+    Result<ObjectInfo> head_object(std::string_view bucket, std::string_view key);
+    // Removes the object and frees its space. Fails: NoSuchBucket, NoSuchKey.
+    Result<void> delete_object(std::string_view bucket, std::string_view key);
+    // Copies without moving data (the extents are shared). The source may be
+    // the destination (metadata replacement). Fails: NoSuchBucket, NoSuchKey,
+    // InvalidRange, QuotaExceeded.
+    Result<ObjectInfo> copy_object(std::string_view src_bucket, std::string_view src_key,
+                                   std::string_view dst_bucket, std::string_view dst_key,
+                                   const CopyOptions& options = {});
+    // Fails: NoSuchBucket, NoSuchKey.
+    Result<ObjectInfo> set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl);
+    // Keys in byte order. Fails: NoSuchBucket, InvalidArgument (max_keys 0 is
+    // allowed and returns nothing).
+    Result<ListObjectsResult> list_objects(std::string_view bucket, const ListObjectsParams& params);
+
+    // ---- Multipart uploads ---------------------------------------------
+    // Fails: NoSuchBucket, InvalidObjectName.
+    Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta = {});
+    // Fails: NoSuchUpload.
+    Result<Upload> get_upload(std::string_view upload_id);
+    // Streams part `number` (1..10000), replacing an earlier part of that
+    // number. The writer's commit() returns the part as an ObjectInfo
+    // (size, etag, checksums). Fails: NoSuchUpload, InvalidArgument (number),
+    // QuotaExceeded.
+    Result<std::unique_ptr<ObjectWriter>> begin_upload_part(std::string_view upload_id, std::uint32_t number,
+                                                            PutOptions options = {});
+    Result<PartInfo> upload_part(std::string_view upload_id, std::uint32_t number, std::span<const std::byte> body,
+                                 PutOptions options = {});
+    // A part made of (a range of) an existing object, sharing its extents.
+    // Fails: NoSuchUpload, NoSuchBucket, NoSuchKey, InvalidRange, QuotaExceeded.
+    Result<PartInfo> upload_part_copy(std::string_view upload_id, std::uint32_t number, std::string_view src_bucket,
+                                      std::string_view src_key, std::optional<ByteRange> range = std::nullopt);
+    // Makes the object from the listed parts (ascending numbers, etags as
+    // returned); no data is copied. Parts not listed are freed. Fails:
+    // NoSuchUpload, InvalidPart (missing, or etag differs), InvalidPartOrder,
+    // EntityTooSmall (a part other than the last under 5 MiB),
+    // InvalidArgument (no parts).
+    Result<ObjectInfo> complete_upload(std::string_view upload_id, const std::vector<CompletedPart>& parts);
+    // Frees the parts. Fails: NoSuchUpload.
+    Result<void> abort_upload(std::string_view upload_id);
+    // Parts with number > marker. Fails: NoSuchUpload.
+    Result<ListPartsResult> list_parts(std::string_view upload_id, std::uint32_t marker = 0,
+                                       std::uint32_t max_parts = 1000);
+    // Fails: NoSuchBucket.
+    Result<ListUploadsResult> list_uploads(std::string_view bucket, const ListUploadsParams& params = {});
+
+    // ---- Limits ----------------------------------------------------------
+    // All zeros when none are set. Fails: NoSuchUser, NoSuchBucket.
+    Result<Limits> get_limits(const LimitTarget& target);
+    // Sets one value: type "ops" with resource default/get/put/list/delete
+    // (ops/s, >= 0), or type "bandwidth" with resource "out" (KB/s, integer
+    // >= 0). Returns the limits now in force. Fails: NoSuchUser, NoSuchBucket,
+    // InvalidLimit.
+    Result<Limits> set_limit(const LimitTarget& target, std::string_view type, std::string_view resource,
+                             double value);
+    // Replaces all values. Fails: NoSuchUser, NoSuchBucket, InvalidLimit.
+    Result<Limits> set_limits(const LimitTarget& target, const Limits& limits);
+    // Fails: NoSuchUser, NoSuchBucket.
+    Result<void> remove_limits(const LimitTarget& target);
+
+    // ---- Quotas (GiB) ----------------------------------------------------
+    // The quota set on exactly this target, if any. Fails: NoSuchUser,
+    // NoSuchBucket.
+    Result<std::optional<std::uint64_t>> get_quota(const QuotaTarget& target);
+    // The quota enforced: the specific one, else the default. 0 = none.
+    Result<std::uint64_t> effective_quota(const QuotaTarget& target);
+    // Fails: NoSuchUser, NoSuchBucket.
+    Result<void> set_quota(const QuotaTarget& target, std::uint64_t size_gib);
+    // Fails: NoSuchUser, NoSuchBucket.
+    Result<void> remove_quota(const QuotaTarget& target);
+    // What the user stores now. Fails: NoSuchUser.
+    Result<UserUsage> get_user_usage(std::string_view user_id);
+
+    // ---- Usage statistics objects ---------------------------------------
+    // Stores (or replaces) a statistics object. Fails: InvalidArgument (name).
+    Result<void> put_usage_object(std::string_view name, std::string_view content);
+    // Names strictly after `after`, in name order, at most `max_items`.
+    Result<UsageObjectList> list_usage_objects(std::string_view after = {}, std::uint32_t max_items = 1000);
+    // Fails: NoSuchUsageObject.
+    Result<std::string> get_usage_object(std::string_view name);
+    // Fails: NoSuchUsageObject.
+    Result<void> delete_usage_object(std::string_view name);
+
+    // ---- Maintenance -----------------------------------------------------
+    // Reads every extent and checks its CRC32C.
+    Result<ScrubReport> scrub();
+    // Runs `fn` on the engine's async threads (for any blocking call).
+    void submit(std::function<void()> fn);
+
+private:
+    explicit Engine(std::unique_ptr<detail::EngineImpl> impl);
+    std::unique_ptr<detail::EngineImpl> impl_;
+};
+
+}  // namespace ostor

@@ -1,0 +1,199 @@
+// ostor engine: the records the engine stores and returns.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ostor {
+
+// Milliseconds since the Unix epoch (UTC).
+using TimestampMs = std::int64_t;
+
+enum class UserState : std::uint8_t { Enabled = 0, Disabled = 1 };
+
+struct User {
+    std::string id;      // 16 lowercase hex digits
+    std::string email;   // as given at creation; unique case-insensitively
+    UserState state = UserState::Enabled;
+    bool system = false;  // may call the admin API
+    TimestampMs created_ms = 0;
+};
+
+// An access key pair of a user (account empty) or of one of its accounts.
+struct KeyPair {
+    std::string access_key_id;  // user id + 4 of [A-Z0-9]
+    std::string secret;         // 40 of [A-Za-z0-9]
+    std::string user_id;
+    std::string account;  // empty: the user's own key
+    TimestampMs created_ms = 0;
+};
+
+struct Account {
+    std::string user_id;
+    std::string name;
+    TimestampMs created_ms = 0;
+};
+
+// Storage a provider bills on: kept for every bucket, updated with every size
+// change. Hours are whole hours since the Unix epoch.
+struct SizeHistory {
+    std::uint64_t current = 0;     // bytes stored now
+    std::uint64_t hmax = 0;        // the largest `current` seen
+    std::uint64_t h_integral = 0;  // byte-hours: += current * hours since last_ts
+    std::uint64_t last_ts = 0;     // hour of the last update
+};
+
+struct Bucket {
+    std::string name;
+    std::string owner_id;
+    std::string account;  // empty: the user's own bucket
+    TimestampMs created_ms = 0;
+    std::uint64_t epoch = 0;  // incarnation: grows each time the name is recreated
+    std::string acl;          // opaque to the engine; the gateway's encoding
+    std::uint64_t objects = 0;
+    std::uint64_t bytes = 0;  // object bytes plus parts of uploads in progress
+    SizeHistory size;
+};
+
+// Descriptive metadata stored with an object, returned as given.
+struct ObjectMeta {
+    std::string content_type;
+    // x-amz-meta-* pairs, names without the prefix, as given.
+    std::vector<std::pair<std::string, std::string>> user;
+    // Other stored headers (Content-Encoding, Cache-Control, ...), as given.
+    std::vector<std::pair<std::string, std::string>> headers;
+    // Checksums by algorithm name ("CRC32", "CRC32C", "CRC64NVME", "SHA1",
+    // "SHA256"), values as the S3 API encodes them (base64).
+    std::vector<std::pair<std::string, std::string>> checksums;
+    std::string acl;  // opaque to the engine
+};
+
+struct ObjectInfo {
+    std::string bucket;
+    std::string key;
+    std::uint64_t size = 0;
+    std::string etag;  // MD5 hex, or "<md5 of part md5s>-N" for multipart
+    TimestampMs last_modified_ms = 0;
+    ObjectMeta meta;
+    // Sizes of the parts of a multipart object, in order; empty otherwise.
+    std::vector<std::uint64_t> part_sizes;
+};
+
+// An inclusive byte range [first, last], as HTTP Range expresses it.
+struct ByteRange {
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;
+};
+
+struct ListObjectsParams {
+    std::string prefix;
+    std::string delimiter;  // empty: no grouping
+    std::string marker;     // list keys strictly after this one
+    std::uint32_t max_keys = 1000;
+};
+
+struct ListObjectsResult {
+    std::vector<ObjectInfo> objects;           // in key order
+    std::vector<std::string> common_prefixes;  // in order, each once
+    bool truncated = false;
+    // When truncated: the last key or common prefix returned; pass it as the
+    // next marker.
+    std::string next_marker;
+};
+
+struct Upload {
+    std::string id;
+    std::string bucket;
+    std::string key;
+    std::string owner_id;
+    std::string account;
+    TimestampMs initiated_ms = 0;
+    ObjectMeta meta;  // applied to the object on completion
+};
+
+struct PartInfo {
+    std::uint32_t number = 0;
+    std::uint64_t size = 0;
+    std::string etag;  // MD5 hex of the part
+    TimestampMs last_modified_ms = 0;
+    std::vector<std::pair<std::string, std::string>> checksums;
+};
+
+struct CompletedPart {
+    std::uint32_t number = 0;
+    std::string etag;  // quotes around it are ignored
+};
+
+struct ListPartsResult {
+    std::vector<PartInfo> parts;
+    bool truncated = false;
+    std::uint32_t next_marker = 0;
+};
+
+struct ListUploadsParams {
+    std::string prefix;
+    std::string delimiter;
+    std::string key_marker;
+    std::string upload_id_marker;
+    std::uint32_t max_uploads = 1000;
+};
+
+struct ListUploadsResult {
+    std::vector<Upload> uploads;  // by key, then by initiation
+    std::vector<std::string> common_prefixes;
+    bool truncated = false;
+    std::string next_key_marker;
+    std::string next_upload_id_marker;
+};
+
+// Rate limits: ops/s per class (0 = unlimited; a class at 0 falls back to
+// `ops_default`), outgoing bandwidth in KB/s (0 = unlimited).
+struct Limits {
+    double ops_default = 0;
+    double ops_get = 0;
+    double ops_put = 0;
+    double ops_list = 0;
+    double ops_delete = 0;
+    std::uint64_t bandwidth_out_kbps = 0;
+};
+
+struct LimitTarget {
+    enum class Kind : std::uint8_t { User, Bucket } kind;
+    std::string id;  // user id or bucket name
+    static LimitTarget user(std::string id) { return {Kind::User, std::move(id)}; }
+    static LimitTarget bucket(std::string name) { return {Kind::Bucket, std::move(name)}; }
+};
+
+struct QuotaTarget {
+    enum class Kind : std::uint8_t { User, Bucket, DefaultUser, DefaultBucket } kind;
+    std::string id;  // user id or bucket name; empty for the defaults
+    static QuotaTarget user(std::string id) { return {Kind::User, std::move(id)}; }
+    static QuotaTarget bucket(std::string name) { return {Kind::Bucket, std::move(name)}; }
+    static QuotaTarget default_user() { return {Kind::DefaultUser, {}}; }
+    static QuotaTarget default_bucket() { return {Kind::DefaultBucket, {}}; }
+};
+
+// Bytes and objects a user stores across all its buckets.
+struct UserUsage {
+    std::uint64_t bytes = 0;
+    std::uint64_t objects = 0;
+    std::uint64_t reserved = 0;  // held by writes in progress
+};
+
+struct UsageObjectList {
+    std::vector<std::string> names;  // in name order
+    bool truncated = false;
+};
+
+struct ScrubReport {
+    std::uint64_t extents_checked = 0;
+    std::uint64_t bytes_checked = 0;
+    // "<bucket>/<key>" of every object (or "upload <id> part <n>") whose data
+    // did not match its checksum or could not be read.
+    std::vector<std::string> damaged;
+};
+
+}  // namespace ostor

@@ -1,0 +1,194 @@
+// Opening and closing a data directory; crash recovery at open; the pieces
+// shared by all parts of the engine.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <system_error>
+
+#include "codec.hpp"
+#include "engine_impl.hpp"
+#include "hashing.hpp"
+
+namespace ostor {
+
+namespace fs = std::filesystem;
+using namespace detail;
+
+namespace detail {
+
+TimestampMs now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string lowercase(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+EngineImpl::~EngineImpl() {
+    async.reset();     // finish asynchronous calls first
+    segments.reset();  // closes the active segment cleanly
+    commits.reset();
+    env.reset();
+    if (instance_lock_fd >= 0) {
+        ::unlink((dir / "run" / (instance_id + ".lock")).c_str());
+        ::close(instance_lock_fd);
+    }
+}
+
+Result<void> EngineImpl::purge_dead_reservations() {
+    // Group reservation rows by the Engine instance that made them.
+    std::map<std::string, std::vector<std::string>> by_instance;
+    auto scanned = read([&](const Txn& txn) -> Result<void> {
+        auto cur = txn.cursor(Table::Reservations);
+        for (auto e = cur.first(); e; e = cur.next())
+            by_instance[std::string(e->first.substr(0, 16))].emplace_back(e->first);
+        return {};
+    });
+    if (!scanned) return scanned;
+    for (auto& [instance, keys] : by_instance) {
+        if (instance == instance_id) continue;
+        auto lock_path = dir / "run" / (instance + ".lock");
+        int fd = ::open(lock_path.c_str(), O_RDWR | O_CLOEXEC);
+        if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            ::close(fd);  // that Engine is still open
+            continue;
+        }
+        auto r = commits->run([&](Txn& txn) -> Result<void> {
+            for (auto& k : keys) txn.del(Table::Reservations, k);
+            return {};
+        });
+        if (fd >= 0) {
+            ::unlink(lock_path.c_str());
+            ::close(fd);
+        }
+        if (!r) return r;
+    }
+    return {};
+}
+
+Result<std::string> reserve_space(EngineImpl& e, std::string_view bucket_name, std::uint64_t bytes) {
+    std::string key = e.instance_id;
+    append_be64(key, ++e.reservation_seq);
+    return e.commits->run_value<std::string>([&](Txn& txn) -> Result<std::string> {
+        auto bucket = load_bucket(txn, bucket_name);
+        if (!bucket) return std::move(bucket).error();
+        OSTOR_TRY(check_quota(txn, *bucket, static_cast<std::int64_t>(bytes)));
+        txn.put(Table::Reservations, key, encode(ReservationRecord{bucket->owner_id, bucket->name, bytes}));
+        return key;
+    });
+}
+
+void release_reservation(EngineImpl& e, const std::string& key) {
+    (void)e.commits->run([&](Txn& txn) -> Result<void> {
+        txn.del(Table::Reservations, key);
+        return {};
+    });
+}
+
+}  // namespace detail
+
+namespace {
+
+constexpr std::string_view kVolumeIdFile = "volume.id";
+
+Result<std::string> read_or_create_volume_id(const fs::path& dir, const EngineOptions& options, bool fresh) {
+    auto path = dir / kVolumeIdFile;
+    if (!fresh) {
+        std::ifstream in(path);
+        std::string id;
+        if (!(in >> id) || id.size() != 16)
+            return Error(Errc::InvalidArgument, "not an ostor data directory (no valid " + path.string() + ")");
+        if (!options.volume_id.empty() && options.volume_id != id)
+            return Error(Errc::VolumeMismatch, "volume id " + options.volume_id + " does not match " + id + " of " +
+                                                   dir.string());
+        return id;
+    }
+    std::string id = options.volume_id.empty() ? random_hex16() : options.volume_id;
+    std::string dummy;
+    if (id.size() != 16 || !from_hex(id, dummy))
+        return Error(Errc::InvalidArgument, "a volume id is 16 hex digits, not '" + id + "'");
+    // Write then rename, so a crash never leaves a half-written id.
+    auto tmp = dir / "volume.id.tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << id << "\n";
+        out.flush();
+        if (!out) return Error(Errc::IoError, "cannot write " + tmp.string());
+    }
+    int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) return Error(Errc::IoError, "cannot create " + path.string() + ": " + ec.message());
+    return id;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> Engine::open(const fs::path& dir, EngineOptions options) {
+    std::error_code ec;
+    bool fresh = !fs::exists(dir / kVolumeIdFile, ec);
+    if (fresh && !options.create_if_missing)
+        return Error(Errc::InvalidArgument, "not an ostor data directory: " + dir.string());
+    for (auto sub : {fs::path(), fs::path("meta"), fs::path("blobs"), fs::path("run")}) {
+        fs::create_directories(dir / sub, ec);
+        if (ec) return Error(Errc::IoError, "cannot create " + (dir / sub).string() + ": " + ec.message());
+    }
+    auto volume = read_or_create_volume_id(dir, options, fresh);
+    if (!volume) return std::move(volume).error();
+
+    auto impl = std::make_unique<EngineImpl>();
+    impl->dir = dir;
+    impl->options = options;
+    impl->volume_id = *volume;
+
+    // This Engine's liveness, for the reservations it makes: held while open.
+    impl->instance_id = random_hex16();
+    auto lock_path = dir / "run" / (impl->instance_id + ".lock");
+    impl->instance_lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (impl->instance_lock_fd < 0 || ::flock(impl->instance_lock_fd, LOCK_EX | LOCK_NB) != 0)
+        return Error(Errc::IoError, "cannot lock " + lock_path.string() + ": " + std::strerror(errno));
+
+    auto env = Env::open(dir / "meta", options.meta_map_size_bytes);
+    if (!env) return std::move(env).error();
+    impl->env = std::move(*env);
+    impl->commits = std::make_unique<CommitQueue>(*impl->env);
+    impl->segments = std::make_unique<SegmentStore>(dir / "blobs", *impl->env, *impl->commits);
+
+    auto recorded = impl->commits->run([&](Txn& txn) -> Result<void> {
+        auto stored = txn.get(Table::Meta, "volume_id");
+        if (!stored) txn.put(Table::Meta, "volume_id", impl->volume_id);
+        else if (*stored != impl->volume_id)
+            return Error(Errc::VolumeMismatch, "metadata belongs to volume " + std::string(*stored));
+        return {};
+    });
+    if (!recorded) return recorded.error();
+    if (auto r = impl->segments->recover(); !r) return r.error();
+    if (auto r = impl->purge_dead_reservations(); !r) return r.error();
+    impl->async = std::make_unique<AsyncPool>(options.async_threads);
+    return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+Engine::Engine(std::unique_ptr<EngineImpl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+const std::string& Engine::volume_id() const { return impl_->volume_id; }
+const fs::path& Engine::directory() const { return impl_->dir; }
+
+void Engine::submit(std::function<void()> fn) { impl_->async->submit(std::move(fn)); }
+
+}  // namespace ostor

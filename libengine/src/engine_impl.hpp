@@ -1,0 +1,121 @@
+// The engine's shared state and the helpers its parts (users, buckets,
+// objects, multipart, limits) use inside metadata transactions.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "async_pool.hpp"
+#include "commit_queue.hpp"
+#include "lmdb_env.hpp"
+#include "ostor/engine.hpp"
+#include "records.hpp"
+#include "segment_store.hpp"
+#include "uring.hpp"
+
+namespace ostor::detail {
+
+TimestampMs now_ms();
+std::string lowercase(std::string_view s);
+
+// S3's largest object.
+constexpr std::uint64_t kMaxObjectBytes = std::uint64_t{5} << 40;
+constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
+
+struct EngineImpl {
+    std::filesystem::path dir;
+    EngineOptions options;
+    std::string volume_id;
+    std::string instance_id;  // names this open Engine's reservations
+    int instance_lock_fd = -1;
+
+    std::unique_ptr<Env> env;
+    std::unique_ptr<CommitQueue> commits;
+    std::unique_ptr<SegmentStore> segments;
+    RingPool rings;
+    std::unique_ptr<AsyncPool> async;
+    std::atomic<std::uint64_t> reservation_seq{0};
+
+    ~EngineImpl();
+
+    // Runs `fn` on a read snapshot; metadata failures become an Error.
+    template <class F>
+    auto read(F&& fn) -> decltype(fn(std::declval<const Txn&>())) {
+        try {
+            Txn txn = Txn::read(*env);
+            return fn(static_cast<const Txn&>(txn));
+        } catch (const DbFailure& e) {
+            return Error(e.code, e.what());
+        }
+    }
+
+    // Purges the space reservations of Engines that are no longer open.
+    Result<void> purge_dead_reservations();
+};
+
+// ---- Lookups inside a transaction ----------------------------------------
+Result<User> load_user(const Txn& txn, std::string_view user_id);
+Result<Bucket> load_bucket(const Txn& txn, std::string_view name);
+Result<Account> load_account(const Txn& txn, std::string_view user_id, std::string_view name);
+UserUsage load_user_usage(const Txn& txn, std::string_view user_id);
+void store_user_usage(Txn& txn, std::string_view user_id, const UserUsage& usage);
+std::string account_key(std::string_view user_id, std::string_view name);
+
+// ---- Size accounting -----------------------------------------------------
+// Applies a change of stored bytes / objects to a bucket (and its size
+// history) and to its owner's usage; writes both.
+void account_change(Txn& txn, Bucket& bucket, std::int64_t delta_bytes, std::int64_t delta_objects);
+
+// Refuses a change adding `delta_bytes` to `bucket` (and its owner) when
+// either would end past its quota, counting the space other writers have
+// reserved. Fails: QuotaExceeded.
+Result<void> check_quota(const Txn& txn, const Bucket& bucket, std::int64_t delta_bytes);
+// True when a quota (specific or default) applies to the bucket or its owner.
+bool quota_applies(const Txn& txn, const Bucket& bucket);
+// Quota in bytes from the specific or default row; 0 = none.
+std::uint64_t effective_quota_bytes(const Txn& txn, const QuotaTarget& target);
+std::string quota_key(const QuotaTarget& target);
+std::string limits_key(const LimitTarget& target);
+
+// ---- Reservations --------------------------------------------------------
+// Reserves `bytes` for a write into `bucket`. Fails: QuotaExceeded,
+// NoSuchBucket. Returns the reservation's key.
+Result<std::string> reserve_space(EngineImpl& e, std::string_view bucket, std::uint64_t bytes);
+void release_reservation(EngineImpl& e, const std::string& key);
+
+// ---- Object index --------------------------------------------------------
+// The Objects-table key of (bucket, key): "bucket/key", with keys too long
+// for LMDB cut and suffixed by a hash of the whole key.
+std::string object_index_key(std::string_view bucket, std::string_view key);
+std::string bucket_index_prefix(std::string_view bucket);
+// The object or NoSuchKey.
+Result<ObjectRecord> load_object(const Txn& txn, std::string_view bucket, std::string_view key);
+
+// ---- Multipart -----------------------------------------------------------
+constexpr std::size_t kUploadIdLength = 32;  // hex digits
+// UploadsByBucket keys end with the upload id.
+inline std::string_view upload_id_of_index_key(std::string_view k) { return k.substr(k.size() - kUploadIdLength); }
+Result<Upload> load_upload(const Txn& txn, std::string_view upload_id);
+std::string part_key(std::string_view upload_id, std::uint32_t number);
+// Removes an upload and its parts inside `txn`, accounting the freed bytes.
+void drop_upload(Txn& txn, const Upload& upload, std::vector<Extent>& freed);
+
+// ---- Data movement ---------------------------------------------------------
+enum class WriteTargetKind { Object, Part };
+struct WriteTarget {
+    WriteTargetKind kind = WriteTargetKind::Object;
+    std::string bucket;
+    std::string key;
+    std::string upload_id;  // parts
+    std::uint32_t part_number = 0;
+};
+std::unique_ptr<ObjectWriter> make_writer(EngineImpl& e, WriteTarget target, PutOptions options,
+                                          std::optional<std::string> reservation);
+std::unique_ptr<ObjectReader> make_reader(EngineImpl& e, ObjectRecord record, std::string bucket,
+                                          std::uint64_t first, std::uint64_t end);
+
+}  // namespace ostor::detail

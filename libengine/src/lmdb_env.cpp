@@ -1,0 +1,144 @@
+#include "lmdb_env.hpp"
+
+#include <cerrno>
+
+namespace ostor::detail {
+
+namespace {
+
+// Readers of all processes together (gateway threads, FUSE, CLI).
+constexpr unsigned kMaxReaders = 1024;
+
+constexpr std::array<const char*, static_cast<unsigned>(Table::Count)> kTableNames = {
+    "meta",   "users",   "users-by-email", "keys",     "accounts",     "buckets",
+    "bucket-epochs", "objects", "uploads", "uploads-by-bucket", "parts", "extents",
+    "segments", "limits", "quotas", "user-usage", "reservations", "usage",
+};
+
+}  // namespace
+
+void throw_lmdb(int rc, const char* what) {
+    Errc code = Errc::Internal;
+    if (rc == MDB_MAP_FULL || rc == ENOSPC) code = Errc::NoSpace;
+    else if (rc == EIO || rc == MDB_PANIC || rc == MDB_CORRUPTED) code = Errc::IoError;
+    throw DbFailure(code, std::string("metadata store: ") + what + ": " + mdb_strerror(rc));
+}
+
+Result<std::unique_ptr<Env>> Env::open(const std::filesystem::path& dir, std::uint64_t map_size_bytes) {
+    std::unique_ptr<Env> env(new Env);
+    auto fail = [&](int rc, const char* what) {
+        return Result<std::unique_ptr<Env>>(rc == ENOSPC ? Errc::NoSpace : Errc::IoError,
+                                            std::string("metadata store ") + dir.string() + ": " + what + ": " +
+                                                mdb_strerror(rc));
+    };
+    int rc = mdb_env_create(&env->env_);
+    if (rc) return fail(rc, "create");
+    mdb_env_set_maxdbs(env->env_, static_cast<MDB_dbi>(Table::Count) + 2);
+    mdb_env_set_maxreaders(env->env_, kMaxReaders);
+    mdb_env_set_mapsize(env->env_, map_size_bytes);
+    // MDB_NOTLS: read transactions are not tied to a thread, so the gateway
+    // may finish a request on another thread than it began.
+    rc = mdb_env_open(env->env_, dir.c_str(), MDB_NOTLS, 0640);
+    if (rc) return fail(rc, "open");
+    int dead = 0;
+    mdb_reader_check(env->env_, &dead);  // free slots of crashed processes
+
+    MDB_txn* txn = nullptr;
+    rc = mdb_txn_begin(env->env_, nullptr, 0, &txn);
+    if (rc) return fail(rc, "begin");
+    for (unsigned i = 0; i < kTableNames.size(); ++i) {
+        rc = mdb_dbi_open(txn, kTableNames[i], MDB_CREATE, &env->dbis_[i]);
+        if (rc) {
+            mdb_txn_abort(txn);
+            return fail(rc, "open table");
+        }
+    }
+    rc = mdb_txn_commit(txn);
+    if (rc) return fail(rc, "commit");
+    return env;
+}
+
+Env::~Env() {
+    if (env_) mdb_env_close(env_);
+}
+
+Txn Txn::read(const Env& env) {
+    MDB_txn* txn = nullptr;
+    int rc = mdb_txn_begin(env.get(), nullptr, MDB_RDONLY, &txn);
+    if (rc) throw_lmdb(rc, "begin read");
+    return Txn(&env, txn);
+}
+
+Txn Txn::write(const Env& env, Txn* parent) {
+    MDB_txn* txn = nullptr;
+    int rc = mdb_txn_begin(env.get(), parent ? parent->txn_ : nullptr, 0, &txn);
+    if (rc) throw_lmdb(rc, "begin write");
+    return Txn(&env, txn);
+}
+
+std::optional<std::string_view> Txn::get(Table t, std::string_view key) const {
+    MDB_val k = to_val(key), v{};
+    int rc = mdb_get(txn_, env_->dbi(t), &k, &v);
+    if (rc == MDB_NOTFOUND) return std::nullopt;
+    if (rc) throw_lmdb(rc, "get");
+    return to_sv(v);
+}
+
+void Txn::put(Table t, std::string_view key, std::string_view value) {
+    MDB_val k = to_val(key), v = to_val(value);
+    int rc = mdb_put(txn_, env_->dbi(t), &k, &v, 0);
+    if (rc) throw_lmdb(rc, "put");
+}
+
+bool Txn::del(Table t, std::string_view key) {
+    MDB_val k = to_val(key);
+    int rc = mdb_del(txn_, env_->dbi(t), &k, nullptr);
+    if (rc == MDB_NOTFOUND) return false;
+    if (rc) throw_lmdb(rc, "del");
+    return true;
+}
+
+void Txn::commit() {
+    MDB_txn* txn = std::exchange(txn_, nullptr);
+    int rc = mdb_txn_commit(txn);
+    if (rc) throw_lmdb(rc, "commit");
+}
+
+void Txn::abort() noexcept {
+    if (txn_) mdb_txn_abort(std::exchange(txn_, nullptr));
+}
+
+Cursor Txn::cursor(Table t) const { return Cursor(txn_, env_->dbi(t)); }
+
+Cursor::Cursor(MDB_txn* txn, MDB_dbi dbi) {
+    int rc = mdb_cursor_open(txn, dbi, &cur_);
+    if (rc) throw_lmdb(rc, "cursor");
+}
+
+Cursor::~Cursor() {
+    if (cur_) mdb_cursor_close(cur_);
+}
+
+Cursor::Entry Cursor::op(MDB_cursor_op o) {
+    MDB_val k{}, v{};
+    int rc = mdb_cursor_get(cur_, &k, &v, o);
+    if (rc == MDB_NOTFOUND) return std::nullopt;
+    if (rc) throw_lmdb(rc, "cursor get");
+    return std::make_pair(to_sv(k), to_sv(v));
+}
+
+Cursor::Entry Cursor::seek(std::string_view key) {
+    if (key.empty()) return first();
+    MDB_val k = to_val(key), v{};
+    int rc = mdb_cursor_get(cur_, &k, &v, MDB_SET_RANGE);
+    if (rc == MDB_NOTFOUND) return std::nullopt;
+    if (rc) throw_lmdb(rc, "cursor seek");
+    return std::make_pair(to_sv(k), to_sv(v));
+}
+
+void Cursor::del() {
+    int rc = mdb_cursor_del(cur_, 0);
+    if (rc) throw_lmdb(rc, "cursor del");
+}
+
+}  // namespace ostor::detail

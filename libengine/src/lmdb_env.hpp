@@ -1,0 +1,125 @@
+// RAII over LMDB: the environment, its named tables, transactions, cursors.
+//
+// Unexpected LMDB failures (map full, I/O errors, corruption) are thrown as
+// DbFailure and turned into an ostor::Error in exactly two places: the read
+// transaction runner (Engine internals) and the commit queue. Expected
+// outcomes (key not found) are return values.
+#pragma once
+
+#include <lmdb.h>
+
+#include <array>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "ostor/error.hpp"
+
+namespace ostor::detail {
+
+enum class Table : unsigned {
+    Meta,             // "volume_id" -> string
+    Users,            // user id -> UserRecord
+    UsersByEmail,     // lowercase email -> user id
+    Keys,             // access key id -> KeyRecord
+    Accounts,         // user id "/" name -> AccountRecord
+    Buckets,          // name -> BucketRecord
+    BucketEpochs,     // name -> last epoch (kept after deletion)
+    Objects,          // object_index key -> ObjectRecord
+    Uploads,          // upload id -> UploadRecord
+    UploadsByBucket,  // bucket "/" key-index "\0" be64 initiated upload id -> ""
+    Parts,            // upload id be32 number -> PartRecord
+    Extents,          // be64 segment be64 offset -> ExtentRefs
+    Segments,         // be64 segment -> "" once closed cleanly
+    Limits,           // "u/" id | "b/" name -> Limits
+    Quotas,           // "u/" id | "b/" name | "default-user" | "default-bucket" -> u64 GiB
+    UserUsage,        // user id -> UserUsage
+    Reservations,     // instance id be64 seq -> ReservationRecord
+    UsageObjects,     // name -> JSON text
+    Count
+};
+
+struct DbFailure : std::runtime_error {
+    DbFailure(Errc c, const std::string& what) : std::runtime_error(what), code(c) {}
+    Errc code;
+};
+
+[[noreturn]] void throw_lmdb(int rc, const char* what);
+
+class Env {
+public:
+    static Result<std::unique_ptr<Env>> open(const std::filesystem::path& dir, std::uint64_t map_size_bytes);
+    ~Env();
+    Env(const Env&) = delete;
+    Env& operator=(const Env&) = delete;
+
+    MDB_env* get() const { return env_; }
+    MDB_dbi dbi(Table t) const { return dbis_[static_cast<unsigned>(t)]; }
+
+private:
+    Env() = default;
+    MDB_env* env_ = nullptr;
+    std::array<MDB_dbi, static_cast<unsigned>(Table::Count)> dbis_{};
+};
+
+class Cursor;
+
+class Txn {
+public:
+    // A read-only snapshot.
+    static Txn read(const Env& env);
+    // A write transaction (nested under `parent` when given). Blocks while
+    // another process or thread writes.
+    static Txn write(const Env& env, Txn* parent = nullptr);
+
+    Txn(Txn&& o) noexcept : env_(o.env_), txn_(std::exchange(o.txn_, nullptr)) {}
+    Txn& operator=(Txn&&) = delete;
+    ~Txn() { abort(); }
+
+    // Value views stay valid until the transaction ends or writes.
+    std::optional<std::string_view> get(Table t, std::string_view key) const;
+    void put(Table t, std::string_view key, std::string_view value);
+    // True when the key existed.
+    bool del(Table t, std::string_view key);
+    void commit();
+    void abort() noexcept;
+
+    Cursor cursor(Table t) const;
+    MDB_txn* get() const { return txn_; }
+
+private:
+    Txn(const Env* env, MDB_txn* txn) : env_(env), txn_(txn) {}
+    const Env* env_;
+    MDB_txn* txn_;
+};
+
+// Iterates one table in key order. Positions return the entry they land on.
+class Cursor {
+public:
+    using Entry = std::optional<std::pair<std::string_view, std::string_view>>;
+    Cursor(MDB_txn* txn, MDB_dbi dbi);
+    Cursor(Cursor&& o) noexcept : cur_(std::exchange(o.cur_, nullptr)) {}
+    ~Cursor();
+
+    Entry first() { return op(MDB_FIRST); }
+    Entry last() { return op(MDB_LAST); }
+    Entry next() { return op(MDB_NEXT); }
+    Entry prev() { return op(MDB_PREV); }
+    // The first entry with key >= `key`.
+    Entry seek(std::string_view key);
+    // Deletes the entry under the cursor (write transactions only).
+    void del();
+
+private:
+    Entry op(MDB_cursor_op o);
+    MDB_cursor* cur_ = nullptr;
+};
+
+inline MDB_val to_val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+inline std::string_view to_sv(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+
+}  // namespace ostor::detail

@@ -1,0 +1,389 @@
+// Multipart uploads: parts are stored as extents of their own; completing an
+// upload makes the object from the parts' extents without moving data.
+#include "codec.hpp"
+#include "hashing.hpp"
+#include "object_index.hpp"
+#include "ostor/names.hpp"
+
+namespace ostor {
+
+using namespace detail;
+
+namespace {
+
+constexpr std::uint32_t kMaxPartNumber = 10000;
+constexpr std::uint64_t kMinPartBytes = std::uint64_t{5} << 20;  // all but the last part
+
+std::string uploads_index_key(const Upload& u) {
+    std::string k = object_index_key(u.bucket, u.key);
+    k.push_back('\0');
+    append_be64(k, static_cast<std::uint64_t>(u.initiated_ms));
+    k.append(u.id);
+    return k;
+}
+
+std::string strip_quotes(std::string_view etag) {
+    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+    return std::string(etag);
+}
+
+Result<void> check_part_number(std::uint32_t number) {
+    if (number < 1 || number > kMaxPartNumber)
+        return Error(Errc::InvalidArgument, "part number must be an integer between 1 and 10000");
+    return {};
+}
+
+std::vector<PartRecord> parts_of(const Txn& txn, std::string_view upload_id) {
+    std::vector<PartRecord> out;
+    auto cur = txn.cursor(Table::Parts);
+    for (auto e = cur.seek(upload_id); e && e->first.substr(0, upload_id.size()) == upload_id; e = cur.next())
+        if (auto p = decode_part(e->second)) out.push_back(std::move(*p));
+    return out;
+}
+
+}  // namespace
+
+namespace detail {
+
+std::string part_key(std::string_view upload_id, std::uint32_t number) {
+    std::string k(upload_id);
+    append_be32(k, number);
+    return k;
+}
+
+Result<Upload> load_upload(const Txn& txn, std::string_view upload_id) {
+    auto v = upload_id.size() == kUploadIdLength ? txn.get(Table::Uploads, upload_id) : std::nullopt;
+    if (!v) return Error(Errc::NoSuchUpload, "upload " + std::string(upload_id) + " does not exist");
+    auto u = decode_upload(*v);
+    if (!u) return Error(Errc::Internal, "damaged upload record");
+    return std::move(*u);
+}
+
+void drop_upload(Txn& txn, const Upload& upload, std::vector<Extent>& freed) {
+    std::uint64_t bytes = 0;
+    for (auto& part : parts_of(txn, upload.id)) {
+        SegmentStore::drop_refs(txn, part.extents, freed);
+        txn.del(Table::Parts, part_key(upload.id, part.info.number));
+        bytes += part.info.size;
+    }
+    if (auto b = load_bucket(txn, upload.bucket)) account_change(txn, *b, -static_cast<std::int64_t>(bytes), 0);
+    txn.del(Table::UploadsByBucket, uploads_index_key(upload));
+    txn.del(Table::Uploads, upload.id);
+}
+
+}  // namespace detail
+
+Result<Upload> Engine::create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) {
+    OSTOR_TRY(validate_object_key(key));
+    return impl_->commits->run_value<Upload>([&](Txn& txn) -> Result<Upload> {
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        Upload u;
+        do {
+            u.id = random_hex16() + random_hex16();
+        } while (txn.get(Table::Uploads, u.id));
+        u.bucket = bucket;
+        u.key = key;
+        u.owner_id = b->owner_id;
+        u.account = b->account;
+        u.initiated_ms = now_ms();
+        u.meta = std::move(meta);
+        txn.put(Table::Uploads, u.id, encode(u));
+        txn.put(Table::UploadsByBucket, uploads_index_key(u), "");
+        return u;
+    });
+}
+
+Result<Upload> Engine::get_upload(std::string_view upload_id) {
+    return impl_->read([&](const Txn& txn) { return load_upload(txn, upload_id); });
+}
+
+Result<std::unique_ptr<ObjectWriter>> Engine::begin_upload_part(std::string_view upload_id, std::uint32_t number,
+                                                                PutOptions options) {
+    OSTOR_TRY(check_part_number(number));
+    if (options.size_hint && *options.size_hint > kMaxObjectBytes)
+        return Error(Errc::EntityTooLarge, "parts are at most 5 TiB");
+    auto upload = get_upload(upload_id);
+    if (!upload) return std::move(upload).error();
+    auto needs_reservation = impl_->read([&](const Txn& txn) -> Result<bool> {
+        auto b = load_bucket(txn, upload->bucket);
+        if (!b) return std::move(b).error();
+        return options.size_hint && *options.size_hint > 0 && quota_applies(txn, *b);
+    });
+    if (!needs_reservation) return std::move(needs_reservation).error();
+    std::optional<std::string> reservation;
+    if (*needs_reservation) {
+        auto r = reserve_space(*impl_, upload->bucket, *options.size_hint);
+        if (!r) return std::move(r).error();
+        reservation = std::move(*r);
+    }
+    WriteTarget target{WriteTargetKind::Part, upload->bucket, upload->key, std::string(upload_id), number};
+    return make_writer(*impl_, std::move(target), std::move(options), std::move(reservation));
+}
+
+namespace {
+
+PartInfo part_from(const ObjectInfo& info, std::uint32_t number) {
+    PartInfo p;
+    p.number = number;
+    p.size = info.size;
+    p.etag = info.etag;
+    p.last_modified_ms = info.last_modified_ms;
+    p.checksums = info.meta.checksums;
+    return p;
+}
+
+}  // namespace
+
+Result<PartInfo> Engine::upload_part(std::string_view upload_id, std::uint32_t number,
+                                     std::span<const std::byte> body, PutOptions options) {
+    if (!options.size_hint) options.size_hint = body.size();
+    auto writer = begin_upload_part(upload_id, number, std::move(options));
+    if (!writer) return std::move(writer).error();
+    OSTOR_TRY((*writer)->write(body));
+    auto info = (*writer)->commit();
+    if (!info) return std::move(info).error();
+    return part_from(*info, number);
+}
+
+Result<PartInfo> Engine::upload_part_copy(std::string_view upload_id, std::uint32_t number,
+                                          std::string_view src_bucket, std::string_view src_key,
+                                          std::optional<ByteRange> range) {
+    OSTOR_TRY(check_part_number(number));
+    if (range) {
+        // A sub-range cannot share whole extents: stream it.
+        auto reader = open_object(src_bucket, src_key, range);
+        if (!reader) return std::move(reader).error();
+        PutOptions put;
+        put.size_hint = (*reader)->remaining();
+        auto writer = begin_upload_part(upload_id, number, std::move(put));
+        if (!writer) return std::move(writer).error();
+        std::vector<std::byte> buf(kExtentMaxBytes);
+        for (;;) {
+            auto n = (*reader)->read(buf);
+            if (!n) return std::move(n).error();
+            if (*n == 0) break;
+            OSTOR_TRY((*writer)->write(std::span(buf.data(), *n)));
+        }
+        auto info = (*writer)->commit();
+        if (!info) return std::move(info).error();
+        return part_from(*info, number);
+    }
+    // A multipart source's ETag is not the MD5 of its bytes, but a part's
+    // must be: compute it from the data, outside the commit.
+    auto source = head_object(src_bucket, src_key);
+    if (!source) return std::move(source).error();
+    std::string part_etag = source->etag;
+    if (!source->part_sizes.empty()) {
+        auto reader = open_object(src_bucket, src_key);
+        if (!reader) return std::move(reader).error();
+        Md5 md5;
+        std::vector<std::byte> buf(kExtentMaxBytes);
+        for (;;) {
+            auto n = (*reader)->read(buf);
+            if (!n) return std::move(n).error();
+            if (*n == 0) break;
+            md5.update(std::span(buf.data(), *n));
+        }
+        part_etag = to_hex(md5.finish());
+    }
+    std::vector<Extent> freed;
+    auto r = impl_->commits->run_value<PartInfo>([&](Txn& txn) -> Result<PartInfo> {
+        freed.clear();
+        auto upload = load_upload(txn, upload_id);
+        if (!upload) return std::move(upload).error();
+        auto sb = load_bucket(txn, src_bucket);
+        if (!sb) return std::move(sb).error();
+        auto src = load_object(txn, src_bucket, src_key);
+        if (!src) return std::move(src).error();
+        auto b = load_bucket(txn, upload->bucket);
+        if (!b) return std::move(b).error();
+        std::int64_t delta = static_cast<std::int64_t>(src->info.size);
+        SegmentStore::add_refs(txn, src->extents);
+        auto key = part_key(upload_id, number);
+        if (auto old = txn.get(Table::Parts, key)) {
+            if (auto p = decode_part(*old)) {
+                SegmentStore::drop_refs(txn, p->extents, freed);
+                delta -= static_cast<std::int64_t>(p->info.size);
+            }
+        }
+        OSTOR_TRY(check_quota(txn, *b, delta));
+        PartRecord part;
+        part.info.number = number;
+        part.info.size = src->info.size;
+        if (src->info.etag != source->etag || src->info.last_modified_ms != source->last_modified_ms)
+            return Error(Errc::InvalidArgument, "the source object changed during the copy; retry");
+        part.info.etag = part_etag;
+        part.info.last_modified_ms = now_ms();
+        part.extents = src->extents;
+        txn.put(Table::Parts, key, encode(part));
+        account_change(txn, *b, delta, 0);
+        return part.info;
+    });
+    if (r) impl_->segments->release(freed);
+    return r;
+}
+
+Result<ObjectInfo> Engine::complete_upload(std::string_view upload_id, const std::vector<CompletedPart>& parts) {
+    if (parts.empty()) return Error(Errc::InvalidArgument, "the upload must list at least one part");
+    for (std::size_t i = 1; i < parts.size(); ++i)
+        if (parts[i].number <= parts[i - 1].number)
+            return Error(Errc::InvalidPartOrder, "the list of parts was not in ascending order");
+    std::vector<Extent> freed;
+    auto r = impl_->commits->run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
+        freed.clear();
+        auto upload = load_upload(txn, upload_id);
+        if (!upload) return std::move(upload).error();
+        auto b = load_bucket(txn, upload->bucket);
+        if (!b) return std::move(b).error();
+        std::vector<PartRecord> stored = parts_of(txn, upload_id);
+        ObjectRecord obj;
+        Md5 md5_of_md5s;
+        std::uint64_t parts_bytes = 0;
+        for (auto& p : stored) parts_bytes += p.info.size;
+        std::vector<bool> used(stored.size(), false);
+        std::size_t si = 0;
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+            while (si < stored.size() && stored[si].info.number < parts[i].number) ++si;
+            if (si == stored.size() || stored[si].info.number != parts[i].number)
+                return Error(Errc::InvalidPart, "part " + std::to_string(parts[i].number) + " was not uploaded");
+            const PartRecord& p = stored[si];
+            if (strip_quotes(parts[i].etag) != p.info.etag)
+                return Error(Errc::InvalidPart, "the ETag of part " + std::to_string(p.info.number) + " does not match");
+            if (i + 1 < parts.size() && p.info.size < kMinPartBytes)
+                return Error(Errc::EntityTooSmall, "part " + std::to_string(p.info.number) +
+                                                       " is smaller than the 5 MiB minimum of all but the last part");
+            std::string raw;
+            from_hex(p.info.etag, raw);
+            md5_of_md5s.update(std::as_bytes(std::span(raw)));
+            obj.info.size += p.info.size;
+            obj.info.part_sizes.push_back(p.info.size);
+            obj.extents.insert(obj.extents.end(), p.extents.begin(), p.extents.end());
+            used[si] = true;
+        }
+        // Listed parts hand their extent references to the object; the
+        // others are freed.
+        for (std::size_t i = 0; i < stored.size(); ++i) {
+            txn.del(Table::Parts, part_key(upload_id, stored[i].info.number));
+            if (!used[i]) SegmentStore::drop_refs(txn, stored[i].extents, freed);
+        }
+        obj.info.bucket = upload->bucket;
+        obj.info.key = upload->key;
+        obj.info.etag = to_hex(md5_of_md5s.finish()) + "-" + std::to_string(parts.size());
+        obj.info.last_modified_ms = now_ms();
+        obj.info.meta = upload->meta;
+        std::int64_t delta_bytes = static_cast<std::int64_t>(obj.info.size) - static_cast<std::int64_t>(parts_bytes);
+        std::int64_t delta_objects = 1;
+        if (auto old = load_object(txn, upload->bucket, upload->key)) {
+            SegmentStore::drop_refs(txn, old->extents, freed);
+            delta_bytes -= static_cast<std::int64_t>(old->info.size);
+            delta_objects = 0;
+        }
+        OSTOR_TRY(check_quota(txn, *b, delta_bytes));
+        txn.put(Table::Objects, object_index_key(upload->bucket, upload->key), encode(obj));
+        txn.del(Table::UploadsByBucket, uploads_index_key(*upload));
+        txn.del(Table::Uploads, upload->id);
+        account_change(txn, *b, delta_bytes, delta_objects);
+        return obj.info;
+    });
+    if (r) impl_->segments->release(freed);
+    return r;
+}
+
+Result<void> Engine::abort_upload(std::string_view upload_id) {
+    std::vector<Extent> freed;
+    auto r = impl_->commits->run([&](Txn& txn) -> Result<void> {
+        freed.clear();
+        auto upload = load_upload(txn, upload_id);
+        if (!upload) return std::move(upload).error();
+        drop_upload(txn, *upload, freed);
+        return {};
+    });
+    if (r) impl_->segments->release(freed);
+    return r;
+}
+
+Result<ListPartsResult> Engine::list_parts(std::string_view upload_id, std::uint32_t marker, std::uint32_t max_parts) {
+    return impl_->read([&](const Txn& txn) -> Result<ListPartsResult> {
+        auto upload = load_upload(txn, upload_id);
+        if (!upload) return std::move(upload).error();
+        ListPartsResult out;
+        auto cur = txn.cursor(Table::Parts);
+        for (auto e = cur.seek(part_key(upload_id, marker + 1));
+             e && e->first.substr(0, upload_id.size()) == upload_id; e = cur.next()) {
+            if (out.parts.size() == max_parts) {
+                out.truncated = true;
+                break;
+            }
+            if (auto p = decode_part(e->second)) out.parts.push_back(std::move(p->info));
+        }
+        if (out.truncated && !out.parts.empty()) out.next_marker = out.parts.back().number;
+        return out;
+    });
+}
+
+Result<ListUploadsResult> Engine::list_uploads(std::string_view bucket, const ListUploadsParams& params) {
+    return impl_->read([&](const Txn& txn) -> Result<ListUploadsResult> {
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        ListUploadsResult out;
+        std::vector<Upload> all;
+        auto prefix = bucket_index_prefix(bucket);
+        auto cur = txn.cursor(Table::UploadsByBucket);
+        for (auto e = cur.seek(prefix + std::string(params.prefix.substr(0, kInlineKeyBytes)));
+             e && e->first.substr(0, prefix.size()) == prefix; e = cur.next()) {
+            auto u = load_upload(txn, upload_id_of_index_key(e->first));
+            if (!u) continue;
+            if (u->key.compare(0, params.prefix.size(), params.prefix) != 0) {
+                if (u->key > params.prefix) break;
+                continue;
+            }
+            all.push_back(std::move(*u));
+        }
+        std::stable_sort(all.begin(), all.end(), [](const Upload& a, const Upload& x) {
+            return a.key != x.key ? a.key < x.key : a.initiated_ms < x.initiated_ms;
+        });
+        std::string last_common;
+        bool past_upload_marker = params.upload_id_marker.empty();
+        for (auto& u : all) {
+            if (!params.key_marker.empty()) {
+                if (u.key < params.key_marker) continue;
+                if (u.key == params.key_marker) {
+                    // With an upload-id marker, uploads of the marker key after it; else none of that key.
+                    if (params.upload_id_marker.empty()) continue;
+                    if (!past_upload_marker) {
+                        if (u.id == params.upload_id_marker) past_upload_marker = true;
+                        continue;
+                    }
+                }
+            }
+            std::string common;
+            if (!params.delimiter.empty()) {
+                auto pos = u.key.find(params.delimiter, params.prefix.size());
+                if (pos != std::string::npos) common = u.key.substr(0, pos + params.delimiter.size());
+            }
+            if (!common.empty() && common == last_common) continue;
+            if (out.uploads.size() + out.common_prefixes.size() == params.max_uploads) {
+                out.truncated = true;
+                break;
+            }
+            if (!common.empty()) {
+                last_common = common;
+                out.common_prefixes.push_back(common);
+                out.next_key_marker = common;
+                out.next_upload_id_marker.clear();
+            } else {
+                out.next_key_marker = u.key;
+                out.next_upload_id_marker = u.id;
+                out.uploads.push_back(std::move(u));
+            }
+        }
+        if (!out.truncated) {
+            out.next_key_marker.clear();
+            out.next_upload_id_marker.clear();
+        }
+        return out;
+    });
+}
+
+}  // namespace ostor

@@ -1,0 +1,157 @@
+// Reads an object's extents through io_uring, a chunk ahead of the caller.
+// Extents read whole are checked against their CRC32C (verify_reads).
+#include <deque>
+#include <cstring>
+
+#include "hashing.hpp"
+#include "object_index.hpp"
+
+namespace ostor::detail {
+
+namespace {
+
+constexpr std::size_t kChunkBytes = 256 * 1024;
+constexpr std::size_t kChunksAhead = 2;  // bounds a reader's memory to 512 KiB
+
+struct Chunk {
+    std::size_t extent = 0;        // index into the record's extents
+    std::uint64_t offset = 0;      // within the extent
+    std::size_t length = 0;
+    std::vector<std::byte> data;
+    std::shared_ptr<SegmentFile> file;
+    bool done = false;
+    std::size_t consumed = 0;
+};
+
+class Reader final : public ObjectReader {
+public:
+    Reader(EngineImpl& e, ObjectRecord rec, std::uint64_t first, std::uint64_t end)
+        : e_(e), rec_(std::move(rec)), next_pos_(first), end_(end), remaining_(end - first) {
+        std::uint64_t start = 0;
+        for (auto& x : rec_.extents) {
+            extent_starts_.push_back(start);
+            start += x.length;
+        }
+        // Only extents this read covers whole can be verified.
+        verify_.resize(rec_.extents.size());
+        for (std::size_t i = 0; i < rec_.extents.size(); ++i)
+            verify_[i] = e.options.verify_reads && extent_starts_[i] >= first &&
+                         extent_starts_[i] + rec_.extents[i].length <= end;
+        running_crc_.resize(rec_.extents.size(), 0);
+    }
+
+    ~Reader() override {
+        if (ring_) {
+            while (ring_->in_flight() > 0) (void)ring_->wait();
+        }
+    }
+
+    const ObjectInfo& info() const override { return rec_.info; }
+    std::uint64_t remaining() const override { return remaining_; }
+
+    Result<std::size_t> read(std::span<std::byte> out) override {
+        if (failed_) return *failed_;
+        std::size_t total = 0;
+        while (total < out.size() && remaining_ > 0) {
+            if (auto r = fill_pipeline(); !r) return fail(r.error());
+            Chunk& head = chunks_.front();
+            while (!head.done) {
+                auto c = ring_->wait();
+                if (!c) return fail(c.error());
+                // Tags are chunk sequence numbers; map back to the deque.
+                chunks_[c->tag - first_seq_].done = true;
+            }
+            if (head.consumed == 0) {
+                if (auto r = check(head); !r) return fail(r.error());
+            }
+            std::size_t n = std::min(out.size() - total, head.length - head.consumed);
+            std::memcpy(out.data() + total, head.data.data() + head.consumed, n);
+            head.consumed += n;
+            total += n;
+            remaining_ -= n;
+            if (head.consumed == head.length) {
+                chunks_.pop_front();
+                ++first_seq_;
+            }
+        }
+        return total;
+    }
+
+    void read_async(std::span<std::byte> out, std::function<void(Result<std::size_t>)> done) override {
+        e_.async->submit([this, out, done = std::move(done)] { done(read(out)); });
+    }
+
+private:
+    Result<std::size_t> fail(const Error& err) {
+        failed_ = err;
+        return err;
+    }
+
+    // Keeps up to kChunksAhead chunks queued or read.
+    Result<void> fill_pipeline() {
+        while (chunks_.size() < kChunksAhead && next_pos_ < end_) {
+            // The extent holding next_pos_.
+            while (ext_ + 1 < extent_starts_.size() && extent_starts_[ext_ + 1] <= next_pos_) ++ext_;
+            const Extent& x = rec_.extents[ext_];
+            std::uint64_t in_extent = next_pos_ - extent_starts_[ext_];
+            std::size_t len = static_cast<std::size_t>(
+                std::min<std::uint64_t>({kChunkBytes, x.length - in_extent, end_ - next_pos_}));
+            auto file = e_.segments->open_file(x.segment);
+            if (!file) return std::move(file).error();
+            Chunk chunk;
+            chunk.extent = ext_;
+            chunk.offset = in_extent;
+            chunk.length = len;
+            chunk.data.resize(len);
+            chunk.file = std::move(*file);
+            chunks_.push_back(std::move(chunk));
+            Chunk& c = chunks_.back();
+            if (!ring_) ring_ = e_.rings.acquire();
+            ring_->read(c.file->fd, c.data.data(), len, x.offset + in_extent, first_seq_ + chunks_.size() - 1);
+            next_pos_ += len;
+        }
+        return {};
+    }
+
+    // Verifies a chunk as it is first consumed (chunks arrive in order).
+    Result<void> check(const Chunk& c) {
+        if (!verify_[c.extent]) return {};
+        running_crc_[c.extent] = crc32c(std::span(c.data.data(), c.length), running_crc_[c.extent]);
+        const Extent& x = rec_.extents[c.extent];
+        if (c.offset + c.length < x.length) return {};
+        if (running_crc_[c.extent] == x.crc) return {};
+        // Deleted while being read (its blocks were punched)?
+        auto still_there = e_.read([&](const Txn& txn) -> Result<bool> {
+            auto now = load_object(txn, rec_.info.bucket, rec_.info.key);
+            return now && now->info.etag == rec_.info.etag && now->info.last_modified_ms == rec_.info.last_modified_ms;
+        });
+        if (still_there && !*still_there)
+            return Error(Errc::NoSuchKey, "the object was replaced or deleted while being read");
+        return Error(Errc::DataCorrupted, "object " + rec_.info.bucket + "/" + rec_.info.key +
+                                              ": stored data does not match its checksum");
+    }
+
+    EngineImpl& e_;
+    ObjectRecord rec_;
+    std::vector<std::uint64_t> extent_starts_;
+    std::vector<bool> verify_;
+    std::vector<std::uint32_t> running_crc_;
+    std::uint64_t next_pos_;  // next byte to queue
+    std::uint64_t end_;
+    std::uint64_t remaining_;  // bytes not yet handed out
+    std::size_t ext_ = 0;
+    std::deque<Chunk> chunks_;
+    std::uint64_t first_seq_ = 0;  // sequence number of chunks_.front()
+    RingPool::Handle ring_{nullptr, RingPool::Return{nullptr}};
+    std::optional<Error> failed_;
+};
+
+}  // namespace
+
+std::unique_ptr<ObjectReader> make_reader(EngineImpl& e, ObjectRecord record, std::string bucket, std::uint64_t first,
+                                          std::uint64_t end) {
+    record.info.bucket = std::move(bucket);
+    return std::make_unique<Reader>(e, std::move(record), first, end);
+}
+
+}  // namespace ostor::detail

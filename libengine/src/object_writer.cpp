@@ -1,0 +1,259 @@
+// Streams an object or a part into segment files through io_uring.
+//
+// Bytes collect in one of two buffers; a full buffer is written while the
+// other fills. Buffers land in block-aligned regions of this process's active
+// segment; each region becomes one extent with its CRC32C. Nothing is visible
+// until commit(): it waits for the writes, then hands the metadata change to
+// the commit queue, which syncs the segment files before committing. On
+// failure or abandonment the written blocks are punched out again.
+#include <array>
+#include <cstring>
+
+#include "hashing.hpp"
+#include "object_index.hpp"
+
+namespace ostor::detail {
+
+namespace {
+
+// One write in flight while the next buffer fills; bounds a writer's memory.
+constexpr std::size_t kBufferBytes = 256 * 1024;
+constexpr std::size_t kBufferCount = 2;
+static_assert(kBufferBytes % kBlockBytes == 0 && kExtentMaxBytes % kBufferBytes == 0);
+
+struct WrittenRegion {
+    Region region;
+    std::uint64_t used = 0;  // bytes written from region.offset
+    std::uint32_t crc = 0;
+};
+
+class Writer final : public ObjectWriter {
+public:
+    Writer(EngineImpl& e, WriteTarget target, PutOptions options, std::optional<std::string> reservation)
+        : e_(e), target_(std::move(target)), options_(std::move(options)), reservation_(std::move(reservation)) {}
+
+    ~Writer() override {
+        if (!finished_) abandon();
+    }
+
+    Result<void> write(std::span<const std::byte> data) override {
+        if (finished_ || failed_) return Error(Errc::InvalidArgument, "the writer is already finished");
+        if (size_ + data.size() > kMaxObjectBytes || (options_.size_hint && size_ + data.size() > *options_.size_hint)) {
+            failed_ = true;
+            return Error(Errc::EntityTooLarge, options_.size_hint ? "the body is longer than its declared length"
+                                                                 : "objects are at most 5 TiB");
+        }
+        md5_.update(data);
+        size_ += data.size();
+        while (!data.empty()) {
+            auto& buf = buffer(current_);
+            std::size_t n = std::min(data.size(), kBufferBytes - fill_);
+            std::memcpy(buf.data() + fill_, data.data(), n);
+            fill_ += n;
+            data = data.subspan(n);
+            if (fill_ == kBufferBytes) {
+                if (auto r = flush(false); !r) {
+                    failed_ = true;
+                    return r;
+                }
+            }
+        }
+        return {};
+    }
+
+    Result<ObjectInfo> commit() override {
+        if (finished_ || failed_) return Error(Errc::InvalidArgument, "the writer is already finished");
+        auto r = finish_data();
+        if (!r) {
+            abandon();
+            return std::move(r).error();
+        }
+        auto info = commit_metadata();
+        if (!info) abandon();
+        finished_ = true;
+        return info;
+    }
+
+    void commit_async(std::function<void(Result<ObjectInfo>)> done) override {
+        e_.async->submit([this, done = std::move(done)] { done(commit()); });
+    }
+
+    std::uint64_t size() const override { return size_; }
+
+private:
+    std::vector<std::byte>& buffer(std::size_t i) {
+        if (buffers_[i].empty()) buffers_[i].resize(kBufferBytes);
+        return buffers_[i];
+    }
+
+    // Writes the current buffer (fill_ bytes) into a region and switches to
+    // the other buffer, waiting for its earlier write if needed.
+    Result<void> flush(bool last) {
+        if (fill_ == 0) return {};
+        if (regions_.empty() || regions_.back().region.capacity - regions_.back().used < fill_) {
+            // A new extent: as large as the rest of the body is known to be,
+            // at most kExtentMaxBytes.
+            std::uint64_t want = kExtentMaxBytes;
+            if (last) want = fill_;
+            else if (options_.size_hint) want = std::clamp<std::uint64_t>(*options_.size_hint - written_, fill_, kExtentMaxBytes);
+            auto region = e_.segments->allocate(want);
+            if (!region) return std::move(region).error();
+            regions_.push_back(WrittenRegion{std::move(*region), 0, 0});
+        }
+        auto& wr = regions_.back();
+        auto& buf = buffer(current_);
+        wr.crc = crc32c(std::span(buf.data(), fill_), wr.crc);
+        if (!ring_) ring_ = e_.rings.acquire();
+        ring_->write(wr.region.segment->fd, buf.data(), fill_, wr.region.offset + wr.used, current_);
+        in_flight_[current_] = true;
+        wr.used += fill_;
+        written_ += fill_;
+        fill_ = 0;
+        current_ = (current_ + 1) % kBufferCount;
+        while (in_flight_[current_]) {
+            auto done = ring_->wait();
+            if (!done) return std::move(done).error();
+            in_flight_[done->tag] = false;
+        }
+        return {};
+    }
+
+    Result<void> wait_all() {
+        Result<void> out;
+        while (ring_ && ring_->in_flight() > 0) {
+            auto done = ring_->wait();
+            if (!done) out = std::move(done).error();
+            else in_flight_[done->tag] = false;
+        }
+        in_flight_.fill(false);
+        return out;
+    }
+
+    Result<void> finish_data() {
+        auto r = flush(true);
+        auto w = wait_all();
+        if (!r) return r;
+        if (!w) return w;
+        if (options_.size_hint && size_ != *options_.size_hint)
+            return Error(Errc::InvalidArgument, "the body is shorter than its declared length (" + std::to_string(size_) +
+                                                    " of " + std::to_string(*options_.size_hint) + " bytes)");
+        digest_ = md5_.finish();
+        if (options_.expected_md5 &&
+            (options_.expected_md5->size() != digest_.size() ||
+             std::memcmp(options_.expected_md5->data(), digest_.data(), digest_.size()) != 0))
+            return Error(Errc::BadDigest, "the Content-MD5 you specified did not match what we received");
+        buffers_ = {};  // the data is written: free the memory before waiting on the commit
+        ring_.reset();
+        return {};
+    }
+
+    Result<ObjectInfo> commit_metadata() {
+        ObjectRecord rec;
+        rec.info.bucket = target_.bucket;
+        rec.info.key = target_.key;
+        rec.info.size = size_;
+        rec.info.etag = to_hex(digest_);
+        rec.info.last_modified_ms = now_ms();
+        rec.info.meta = options_.meta;
+        std::vector<int> fds;
+        for (auto& wr : regions_) {
+            rec.extents.push_back(Extent{wr.region.segment->id, wr.region.offset, static_cast<std::uint32_t>(wr.used), wr.crc});
+            if (fds.empty() || fds.back() != wr.region.segment->fd) fds.push_back(wr.region.segment->fd);
+        }
+        std::vector<Extent> freed;
+        auto info = e_.commits->run_value<ObjectInfo>(
+            [&](Txn& txn) -> Result<ObjectInfo> {
+                freed.clear();
+                if (reservation_) txn.del(Table::Reservations, *reservation_);
+                return target_.kind == WriteTargetKind::Object ? apply_object(txn, rec, freed) : apply_part(txn, rec, freed);
+            },
+            std::move(fds));
+        if (info) {
+            reservation_.reset();  // deleted by the commit
+            regions_.clear();      // owned by the object now
+            e_.segments->release(freed);
+        }
+        return info;
+    }
+
+    Result<ObjectInfo> apply_object(Txn& txn, const ObjectRecord& rec, std::vector<Extent>& freed) {
+        auto bucket = load_bucket(txn, target_.bucket);
+        if (!bucket) return std::move(bucket).error();
+        std::int64_t delta_bytes = static_cast<std::int64_t>(rec.info.size);
+        std::int64_t delta_objects = 1;
+        if (auto old = load_object(txn, target_.bucket, target_.key)) {
+            SegmentStore::drop_refs(txn, old->extents, freed);
+            delta_bytes -= static_cast<std::int64_t>(old->info.size);
+            delta_objects = 0;
+        }
+        OSTOR_TRY(check_quota(txn, *bucket, delta_bytes));
+        SegmentStore::add_refs(txn, rec.extents);
+        txn.put(Table::Objects, object_index_key(target_.bucket, target_.key), encode(rec));
+        account_change(txn, *bucket, delta_bytes, delta_objects);
+        return rec.info;
+    }
+
+    Result<ObjectInfo> apply_part(Txn& txn, const ObjectRecord& rec, std::vector<Extent>& freed) {
+        auto upload = load_upload(txn, target_.upload_id);
+        if (!upload) return std::move(upload).error();
+        auto bucket = load_bucket(txn, upload->bucket);
+        if (!bucket) return std::move(bucket).error();
+        std::int64_t delta_bytes = static_cast<std::int64_t>(rec.info.size);
+        auto key = part_key(target_.upload_id, target_.part_number);
+        if (auto old = txn.get(Table::Parts, key)) {
+            if (auto p = decode_part(*old)) {
+                SegmentStore::drop_refs(txn, p->extents, freed);
+                delta_bytes -= static_cast<std::int64_t>(p->info.size);
+            }
+        }
+        OSTOR_TRY(check_quota(txn, *bucket, delta_bytes));
+        SegmentStore::add_refs(txn, rec.extents);
+        PartRecord part;
+        part.info.number = target_.part_number;
+        part.info.size = rec.info.size;
+        part.info.etag = rec.info.etag;
+        part.info.last_modified_ms = rec.info.last_modified_ms;
+        part.info.checksums = rec.info.meta.checksums;
+        part.extents = rec.extents;
+        txn.put(Table::Parts, key, encode(part));
+        account_change(txn, *bucket, delta_bytes, 0);
+        return rec.info;
+    }
+
+    // Gives back what was written and reserved; nothing becomes visible.
+    void abandon() {
+        (void)wait_all();
+        for (auto& wr : regions_) SegmentStore::punch(wr.region.segment->fd, wr.region.offset, wr.used);
+        regions_.clear();
+        if (reservation_) release_reservation(e_, *reservation_);
+        reservation_.reset();
+        finished_ = true;
+    }
+
+    EngineImpl& e_;
+    WriteTarget target_;
+    PutOptions options_;
+    std::optional<std::string> reservation_;
+
+    RingPool::Handle ring_{nullptr, RingPool::Return{nullptr}};
+    std::array<std::vector<std::byte>, kBufferCount> buffers_;
+    std::array<bool, kBufferCount> in_flight_{};
+    std::size_t current_ = 0;
+    std::size_t fill_ = 0;
+    std::uint64_t size_ = 0;     // bytes accepted
+    std::uint64_t written_ = 0;  // bytes handed to the ring
+    std::vector<WrittenRegion> regions_;
+    Md5 md5_;
+    Md5Digest digest_{};
+    bool finished_ = false;
+    bool failed_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ObjectWriter> make_writer(EngineImpl& e, WriteTarget target, PutOptions options,
+                                          std::optional<std::string> reservation) {
+    return std::make_unique<Writer>(e, std::move(target), std::move(options), std::move(reservation));
+}
+
+}  // namespace ostor::detail

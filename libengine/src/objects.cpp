@@ -1,0 +1,269 @@
+// Objects: put, get, head, delete, copy, ACL, listing, scrub.
+#include <unistd.h>
+
+#include <memory>
+
+#include "hashing.hpp"
+#include "object_index.hpp"
+#include "ostor/names.hpp"
+
+namespace ostor {
+
+using namespace detail;
+
+namespace {
+
+// The smallest string greater than every string starting with `prefix`, or
+// empty when there is none (all 0xFF).
+std::string successor_of_prefix(std::string prefix) {
+    while (!prefix.empty()) {
+        auto& c = reinterpret_cast<unsigned char&>(prefix.back());
+        if (c != 0xFF) {
+            ++c;
+            return prefix;
+        }
+        prefix.pop_back();
+    }
+    return prefix;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ObjectWriter>> Engine::begin_put(std::string_view bucket, std::string_view key,
+                                                        PutOptions options) {
+    OSTOR_TRY(validate_object_key(key));
+    if (options.size_hint && *options.size_hint > kMaxObjectBytes)
+        return Error(Errc::EntityTooLarge, "objects are at most 5 TiB");
+    auto needs_reservation = impl_->read([&](const Txn& txn) -> Result<bool> {
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        return options.size_hint && *options.size_hint > 0 && quota_applies(txn, *b);
+    });
+    if (!needs_reservation) return std::move(needs_reservation).error();
+    std::optional<std::string> reservation;
+    if (*needs_reservation) {
+        auto r = reserve_space(*impl_, bucket, *options.size_hint);
+        if (!r) return std::move(r).error();
+        reservation = std::move(*r);
+    }
+    WriteTarget target{WriteTargetKind::Object, std::string(bucket), std::string(key), {}, 0};
+    return make_writer(*impl_, std::move(target), std::move(options), std::move(reservation));
+}
+
+Result<ObjectInfo> Engine::put_object(std::string_view bucket, std::string_view key, std::span<const std::byte> body,
+                                      PutOptions options) {
+    if (!options.size_hint) options.size_hint = body.size();
+    auto writer = begin_put(bucket, key, std::move(options));
+    if (!writer) return std::move(writer).error();
+    OSTOR_TRY((*writer)->write(body));
+    return (*writer)->commit();
+}
+
+Result<std::unique_ptr<ObjectReader>> Engine::open_object(std::string_view bucket, std::string_view key,
+                                                          std::optional<ByteRange> range) {
+    auto rec = impl_->read([&](const Txn& txn) -> Result<ObjectRecord> {
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        return load_object(txn, bucket, key);
+    });
+    if (!rec) return std::move(rec).error();
+    std::uint64_t first = 0, end = rec->info.size;
+    if (range) {
+        if (range->first > range->last || range->first >= rec->info.size)
+            return Error(Errc::InvalidRange, "range " + std::to_string(range->first) + "-" + std::to_string(range->last) +
+                                                 " is not satisfiable for an object of " +
+                                                 std::to_string(rec->info.size) + " bytes");
+        first = range->first;
+        end = std::min(range->last + 1, rec->info.size);
+    }
+    return make_reader(*impl_, std::move(*rec), std::string(bucket), first, end);
+}
+
+Result<ObjectInfo> Engine::head_object(std::string_view bucket, std::string_view key) {
+    return impl_->read([&](const Txn& txn) -> Result<ObjectInfo> {
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        auto rec = load_object(txn, bucket, key);
+        if (!rec) return std::move(rec).error();
+        return std::move(rec->info);
+    });
+}
+
+Result<void> Engine::delete_object(std::string_view bucket, std::string_view key) {
+    std::vector<Extent> freed;
+    auto r = impl_->commits->run([&](Txn& txn) -> Result<void> {
+        freed.clear();
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        auto rec = load_object(txn, bucket, key);
+        if (!rec) return std::move(rec).error();
+        SegmentStore::drop_refs(txn, rec->extents, freed);
+        txn.del(Table::Objects, object_index_key(bucket, key));
+        account_change(txn, *b, -static_cast<std::int64_t>(rec->info.size), -1);
+        return {};
+    });
+    if (r) impl_->segments->release(freed);
+    return r;
+}
+
+Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_view src_key,
+                                       std::string_view dst_bucket, std::string_view dst_key,
+                                       const CopyOptions& options) {
+    OSTOR_TRY(validate_object_key(dst_key));
+    if (options.range) {
+        // A sub-range cannot share whole extents: stream it into a new object.
+        auto reader = open_object(src_bucket, src_key, options.range);
+        if (!reader) return std::move(reader).error();
+        PutOptions put;
+        put.meta = options.replace_meta ? *options.replace_meta : (*reader)->info().meta;
+        put.size_hint = (*reader)->remaining();
+        auto writer = begin_put(dst_bucket, dst_key, std::move(put));
+        if (!writer) return std::move(writer).error();
+        std::vector<std::byte> buf(kExtentMaxBytes);
+        for (;;) {
+            auto n = (*reader)->read(buf);
+            if (!n) return std::move(n).error();
+            if (*n == 0) break;
+            OSTOR_TRY((*writer)->write(std::span(buf.data(), *n)));
+        }
+        return (*writer)->commit();
+    }
+    std::vector<Extent> freed;
+    auto r = impl_->commits->run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
+        freed.clear();
+        auto sb = load_bucket(txn, src_bucket);
+        if (!sb) return std::move(sb).error();
+        auto src = load_object(txn, src_bucket, src_key);
+        if (!src) return std::move(src).error();
+        auto db = load_bucket(txn, dst_bucket);
+        if (!db) return std::move(db).error();
+        std::int64_t delta_bytes = static_cast<std::int64_t>(src->info.size);
+        std::int64_t delta_objects = 1;
+        // Share the source's extents first, so copying onto itself keeps them.
+        SegmentStore::add_refs(txn, src->extents);
+        if (auto old = load_object(txn, dst_bucket, dst_key)) {
+            SegmentStore::drop_refs(txn, old->extents, freed);
+            delta_bytes -= static_cast<std::int64_t>(old->info.size);
+            delta_objects = 0;
+        }
+        OSTOR_TRY(check_quota(txn, *db, delta_bytes));
+        ObjectRecord dst = std::move(*src);
+        dst.info.bucket = dst_bucket;
+        dst.info.key = dst_key;
+        dst.info.last_modified_ms = now_ms();
+        if (options.replace_meta) dst.info.meta = *options.replace_meta;
+        txn.put(Table::Objects, object_index_key(dst_bucket, dst_key), encode(dst));
+        account_change(txn, *db, delta_bytes, delta_objects);
+        return dst.info;
+    });
+    if (r) impl_->segments->release(freed);
+    return r;
+}
+
+Result<ObjectInfo> Engine::set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl) {
+    return impl_->commits->run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        auto rec = load_object(txn, bucket, key);
+        if (!rec) return std::move(rec).error();
+        rec->info.meta.acl = acl;
+        txn.put(Table::Objects, object_index_key(bucket, key), encode(*rec));
+        return rec->info;
+    });
+}
+
+Result<ListObjectsResult> Engine::list_objects(std::string_view bucket, const ListObjectsParams& params) {
+    return impl_->read([&](const Txn& txn) -> Result<ListObjectsResult> {
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        ListObjectsResult out;
+        if (params.max_keys == 0) return out;
+        const std::string& prefix = params.prefix;
+        const std::string& delimiter = params.delimiter;
+        const std::string& marker = params.marker;
+        ObjectScan scan(txn, bucket);
+        scan.seek(marker > prefix ? marker : prefix);
+        std::uint32_t count = 0;
+        while (auto rec = scan.next()) {
+            const std::string& key = rec->info.key;
+            if (key.compare(0, prefix.size(), prefix) != 0) break;  // past the prefix range
+            if (!marker.empty() && key <= marker) continue;
+            std::string common;
+            if (!delimiter.empty()) {
+                auto pos = key.find(delimiter, prefix.size());
+                if (pos != std::string::npos) common = key.substr(0, pos + delimiter.size());
+            }
+            if (!common.empty() && !marker.empty() && common <= marker) {
+                // The marker lies inside this group: it was listed already.
+                auto next = successor_of_prefix(common);
+                if (next.empty()) break;
+                scan.seek(next);
+                continue;
+            }
+            if (count == params.max_keys) {
+                out.truncated = true;
+                break;
+            }
+            ++count;
+            if (!common.empty()) {
+                out.common_prefixes.push_back(common);
+                out.next_marker = common;
+                auto next = successor_of_prefix(common);
+                if (next.empty()) break;
+                scan.seek(next);
+            } else {
+                rec->info.bucket = bucket;
+                out.next_marker = key;
+                out.objects.push_back(std::move(rec->info));
+            }
+        }
+        if (!out.truncated) out.next_marker.clear();
+        return out;
+    });
+}
+
+Result<ScrubReport> Engine::scrub() {
+    struct Item {
+        std::string name;
+        std::vector<Extent> extents;
+    };
+    auto items = impl_->read([&](const Txn& txn) -> Result<std::vector<Item>> {
+        std::vector<Item> out;
+        auto objects = txn.cursor(Table::Objects);
+        for (auto e = objects.first(); e; e = objects.next()) {
+            auto rec = decode_object(e->second);
+            if (!rec) continue;
+            auto slash = e->first.find('/');
+            out.push_back(Item{std::string(e->first.substr(0, slash)) + "/" + rec->info.key, std::move(rec->extents)});
+        }
+        auto parts = txn.cursor(Table::Parts);
+        for (auto e = parts.first(); e; e = parts.next()) {
+            auto rec = decode_part(e->second);
+            if (!rec) continue;
+            out.push_back(Item{"upload " + std::string(e->first.substr(0, kUploadIdLength)) + " part " +
+                                   std::to_string(rec->info.number),
+                               std::move(rec->extents)});
+        }
+        return out;
+    });
+    if (!items) return std::move(items).error();
+    ScrubReport report;
+    std::vector<std::byte> buf(kExtentMaxBytes);
+    for (auto& item : *items) {
+        bool damaged = false;
+        for (const Extent& x : item.extents) {
+            auto file = impl_->segments->open_file(x.segment);
+            ssize_t n = file ? ::pread((*file)->fd, buf.data(), x.length, static_cast<off_t>(x.offset)) : -1;
+            ++report.extents_checked;
+            if (n != static_cast<ssize_t>(x.length) || crc32c(std::span(buf.data(), x.length)) != x.crc) {
+                damaged = true;
+                continue;
+            }
+            report.bytes_checked += x.length;
+        }
+        if (damaged) report.damaged.push_back(item.name);
+    }
+    return report;
+}
+
+}  // namespace ostor

@@ -1,0 +1,240 @@
+#include "records.hpp"
+
+#include "codec.hpp"
+
+namespace ostor::detail {
+
+namespace {
+
+constexpr std::uint8_t kVersion = 1;
+
+template <class T>
+std::optional<T> finish(const Decoder& d, T value) {
+    if (!d.ok()) return std::nullopt;
+    return value;
+}
+
+void encode_meta(Encoder& e, const ObjectMeta& m) {
+    e.str(m.content_type).pairs(m.user).pairs(m.headers).pairs(m.checksums).str(m.acl);
+}
+ObjectMeta decode_meta(Decoder& d) {
+    ObjectMeta m;
+    m.content_type = d.str();
+    m.user = d.pairs();
+    m.headers = d.pairs();
+    m.checksums = d.pairs();
+    m.acl = d.str();
+    return m;
+}
+
+void encode_extents(Encoder& e, const std::vector<Extent>& extents) {
+    e.u32(static_cast<std::uint32_t>(extents.size()));
+    for (const Extent& x : extents) e.u64(x.segment).u64(x.offset).u32(x.length).u32(x.crc);
+}
+std::vector<Extent> decode_extents(Decoder& d) {
+    std::vector<Extent> out;
+    std::uint32_t n = d.u32();
+    for (std::uint32_t i = 0; i < n && d.ok(); ++i) {
+        Extent x;
+        x.segment = d.u64();
+        x.offset = d.u64();
+        x.length = d.u32();
+        x.crc = d.u32();
+        out.push_back(x);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string encode(const User& u) {
+    return Encoder().u8(kVersion).str(u.id).str(u.email).u8(static_cast<std::uint8_t>(u.state)).u8(u.system).i64(u.created_ms).take();
+}
+std::optional<User> decode_user(std::string_view v) {
+    Decoder d(v);
+    d.u8();
+    User u;
+    u.id = d.str();
+    u.email = d.str();
+    u.state = static_cast<UserState>(d.u8());
+    u.system = d.u8() != 0;
+    u.created_ms = d.i64();
+    return finish(d, std::move(u));
+}
+
+std::string encode(const KeyPair& k) {
+    return Encoder().u8(kVersion).str(k.access_key_id).str(k.secret).str(k.user_id).str(k.account).i64(k.created_ms).take();
+}
+std::optional<KeyPair> decode_key(std::string_view v) {
+    Decoder d(v);
+    d.u8();
+    KeyPair k;
+    k.access_key_id = d.str();
+    k.secret = d.str();
+    k.user_id = d.str();
+    k.account = d.str();
+    k.created_ms = d.i64();
+    return finish(d, std::move(k));
+}
+
+std::string encode(const Account& a) {
+    return Encoder().u8(kVersion).str(a.user_id).str(a.name).i64(a.created_ms).take();
+}
+std::optional<Account> decode_account(std::string_view v) {
+    Decoder d(v);
+    d.u8();
+    Account a;
+    a.user_id = d.str();
+    a.name = d.str();
+    a.created_ms = d.i64();
+    return finish(d, std::move(a));
+}
+
+std::string encode(const Bucket& b) {
+    return Encoder()
+        .u8(kVersion)
+        .str(b.name)
+        .str(b.owner_id)
+        .str(b.account)
+        .i64(b.created_ms)
+        .u64(b.epoch)
+        .str(b.acl)
+        .u64(b.objects)
+        .u64(b.bytes)
+        .u64(b.size.current)
+        .u64(b.size.hmax)
+        .u64(b.size.h_integral)
+        .u64(b.size.last_ts)
+        .take();
+}
+std::optional<Bucket> decode_bucket(std::string_view v) {
+    Decoder d(v);
+    d.u8();
+    Bucket b;
+    b.name = d.str();
+    b.owner_id = d.str();
+    b.account = d.str();
+    b.created_ms = d.i64();
+    b.epoch = d.u64();
+    b.acl = d.str();
+    b.objects = d.u64();
+    b.bytes = d.u64();
+    b.size.current = d.u64();
+    b.size.hmax = d.u64();
+    b.size.h_integral = d.u64();
+    b.size.last_ts = d.u64();
+    return finish(d, std::move(b));
+}
+
+std::string encode(const ObjectRecord& o) {
+    Encoder e;
+    e.u8(kVersion).str(o.info.key).u64(o.info.size).str(o.info.etag).i64(o.info.last_modified_ms);
+    encode_meta(e, o.info.meta);
+    e.u32(static_cast<std::uint32_t>(o.info.part_sizes.size()));
+    for (auto s : o.info.part_sizes) e.u64(s);
+    encode_extents(e, o.extents);
+    return e.take();
+}
+std::optional<ObjectRecord> decode_object(std::string_view v) {
+    Decoder d(v);
+    d.u8();
+    ObjectRecord o;
+    o.info.key = d.str();
+    o.info.size = d.u64();
+    o.info.etag = d.str();
+    o.info.last_modified_ms = d.i64();
+    o.info.meta = decode_meta(d);
+    std::uint32_t parts = d.u32();
+    for (std::uint32_t i = 0; i < parts && d.ok(); ++i) o.info.part_sizes.push_back(d.u64());
+    o.extents = decode_extents(d);
+    return finish(d, std::move(o));
+}
+
+std::string encode(const Upload& u) {
+    Encoder e;
+    e.u8(kVersion).str(u.id).str(u.bucket).str(u.key).str(u.owner_id).str(u.account).i64(u.initiated_ms);
+    encode_meta(e, u.meta);
+    return e.take();
+}
+std::optional<Upload> decode_upload(std::string_view v) {
+    Decoder d(v);
+    d.u8();
+    Upload u;
+    u.id = d.str();
+    u.bucket = d.str();
+    u.key = d.str();
+    u.owner_id = d.str();
+    u.account = d.str();
+    u.initiated_ms = d.i64();
+    u.meta = decode_meta(d);
+    return finish(d, std::move(u));
+}
+
+std::string encode(const PartRecord& p) {
+    Encoder e;
+    e.u8(kVersion).u32(p.info.number).u64(p.info.size).str(p.info.etag).i64(p.info.last_modified_ms).pairs(p.info.checksums);
+    encode_extents(e, p.extents);
+    return e.take();
+}
+std::optional<PartRecord> decode_part(std::string_view v) {
+    Decoder d(v);
+    d.u8();
+    PartRecord p;
+    p.info.number = d.u32();
+    p.info.size = d.u64();
+    p.info.etag = d.str();
+    p.info.last_modified_ms = d.i64();
+    p.info.checksums = d.pairs();
+    p.extents = decode_extents(d);
+    return finish(d, std::move(p));
+}
+
+std::string encode(const Limits& l) {
+    return Encoder()
+        .u8(kVersion)
+        .f64(l.ops_default)
+        .f64(l.ops_get)
+        .f64(l.ops_put)
+        .f64(l.ops_list)
+        .f64(l.ops_delete)
+        .u64(l.bandwidth_out_kbps)
+        .take();
+}
+std::optional<Limits> decode_limits(std::string_view v) {
+    Decoder d(v);
+    d.u8();
+    Limits l;
+    l.ops_default = d.f64();
+    l.ops_get = d.f64();
+    l.ops_put = d.f64();
+    l.ops_list = d.f64();
+    l.ops_delete = d.f64();
+    l.bandwidth_out_kbps = d.u64();
+    return finish(d, l);
+}
+
+std::string encode(const UserUsage& u) { return Encoder().u8(kVersion).u64(u.bytes).u64(u.objects).u64(u.reserved).take(); }
+std::optional<UserUsage> decode_user_usage(std::string_view v) {
+    Decoder d(v);
+    d.u8();
+    UserUsage u;
+    u.bytes = d.u64();
+    u.objects = d.u64();
+    u.reserved = d.u64();
+    return finish(d, u);
+}
+
+std::string encode(const ReservationRecord& r) {
+    return Encoder().u8(kVersion).str(r.user_id).str(r.bucket).u64(r.bytes).take();
+}
+std::optional<ReservationRecord> decode_reservation(std::string_view v) {
+    Decoder d(v);
+    d.u8();
+    ReservationRecord r;
+    r.user_id = d.str();
+    r.bucket = d.str();
+    r.bytes = d.u64();
+    return finish(d, std::move(r));
+}
+
+}  // namespace ostor::detail

@@ -1,0 +1,53 @@
+// The encodings of the records kept in LMDB. Each starts with a version byte
+// so that later releases can read what earlier ones wrote.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ostor/types.hpp"
+#include "segment_store.hpp"
+
+namespace ostor::detail {
+
+// An object as stored: its info plus where its bytes are.
+struct ObjectRecord {
+    ObjectInfo info;  // bucket is not stored (it is in the key)
+    std::vector<Extent> extents;  // in body order
+};
+
+struct PartRecord {
+    PartInfo info;
+    std::vector<Extent> extents;
+};
+
+struct ReservationRecord {
+    std::string user_id;
+    std::string bucket;
+    std::uint64_t bytes = 0;
+};
+
+std::string encode(const User& u);
+std::optional<User> decode_user(std::string_view v);
+std::string encode(const KeyPair& k);
+std::optional<KeyPair> decode_key(std::string_view v);
+std::string encode(const Account& a);
+std::optional<Account> decode_account(std::string_view v);
+std::string encode(const Bucket& b);
+std::optional<Bucket> decode_bucket(std::string_view v);
+std::string encode(const ObjectRecord& o);
+std::optional<ObjectRecord> decode_object(std::string_view v);
+std::string encode(const Upload& u);
+std::optional<Upload> decode_upload(std::string_view v);
+std::string encode(const PartRecord& p);
+std::optional<PartRecord> decode_part(std::string_view v);
+std::string encode(const Limits& l);
+std::optional<Limits> decode_limits(std::string_view v);
+std::string encode(const UserUsage& u);
+std::optional<UserUsage> decode_user_usage(std::string_view v);
+std::string encode(const ReservationRecord& r);
+std::optional<ReservationRecord> decode_reservation(std::string_view v);
+
+}  // namespace ostor::detail

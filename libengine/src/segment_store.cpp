@@ -1,0 +1,331 @@
+#include "segment_store.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cassert>
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+#include "codec.hpp"
+#include "hashing.hpp"
+
+namespace ostor::detail {
+
+namespace {
+
+// Open descriptors kept for reading; past this the cache starts over.
+constexpr std::size_t kMaxCachedSegmentFiles = 1024;
+
+Error errno_error(const std::string& what) {
+    return Error(errno == ENOSPC || errno == EDQUOT ? Errc::NoSpace : Errc::IoError, what + ": " + std::strerror(errno));
+}
+
+std::string segment_prefix(std::uint64_t segment) {
+    std::string k;
+    append_be64(k, segment);
+    return k;
+}
+
+bool parse_segment_name(const char* name, std::uint64_t& id) {
+    if (std::strncmp(name, "seg-", 4) != 0 || std::strlen(name) != 20) return false;
+    std::string raw;
+    if (!from_hex(name + 4, raw)) return false;
+    id = read_be64(raw);
+    return true;
+}
+
+// True when this descriptor still names the file at `path` (it was not
+// unlinked by a process that held the lock before us).
+bool still_linked(int fd, const std::filesystem::path& path) {
+    struct stat by_fd{}, by_path{};
+    if (::fstat(fd, &by_fd) != 0 || ::stat(path.c_str(), &by_path) != 0) return false;
+    return by_fd.st_ino == by_path.st_ino && by_fd.st_dev == by_path.st_dev && by_fd.st_nlink > 0;
+}
+
+void fsync_dir(const std::filesystem::path& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
+}  // namespace
+
+std::string extent_key(std::uint64_t segment, std::uint64_t offset) {
+    std::string k;
+    append_be64(k, segment);
+    append_be64(k, offset);
+    return k;
+}
+
+SegmentFile::~SegmentFile() {
+    if (fd >= 0) ::close(fd);
+}
+
+SegmentStore::SegmentStore(std::filesystem::path blobs_dir, const Env& env, CommitQueue& commits)
+    : blobs_dir_(std::move(blobs_dir)), env_(env), commits_(commits) {}
+
+SegmentStore::~SegmentStore() {
+    {
+        std::lock_guard lock(mu_);
+        active_.reset();  // retires it once no writer uses it (none may, by now)
+    }
+    drain_retired();
+}
+
+std::filesystem::path SegmentStore::path_of(std::uint64_t segment) const {
+    char name[32];
+    std::snprintf(name, sizeof name, "seg-%016" PRIx64, segment);
+    return blobs_dir_ / name;
+}
+
+void SegmentStore::punch(int fd, std::uint64_t offset, std::uint64_t length) {
+    if (length == 0) return;
+    // Best effort: a failed punch only leaves garbage that recovery frees.
+    (void)::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                      static_cast<off_t>(round_up_block(length)));
+}
+
+Result<std::shared_ptr<Segment>> SegmentStore::create_segment() {
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        std::string raw;
+        from_hex(random_hex16(), raw);
+        std::uint64_t id = read_be64(raw);
+        if (id == 0) continue;
+        auto path = path_of(id);
+        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+        if (fd < 0 && errno == EEXIST) continue;
+        if (fd < 0) return errno_error("create segment " + path.string());
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {  // cannot happen for a new file; be safe
+            ::close(fd);
+            continue;
+        }
+        // The directory entry must be durable before any data in it is
+        // acknowledged.
+        fsync_dir(blobs_dir_);
+        ++segments_created_;
+        auto seg = std::make_unique<Segment>(Segment{id, fd, 0});
+        return std::shared_ptr<Segment>(seg.release(), [this](Segment* s) { retire(s); });
+    }
+    return Error(Errc::IoError, "could not create a new segment file");
+}
+
+Result<Region> SegmentStore::allocate(std::uint64_t bytes) {
+    assert(bytes > 0 && bytes <= kExtentMaxBytes);
+    drain_retired();
+    bytes = round_up_block(bytes);
+    std::shared_ptr<Segment> old;  // released after the lock: may retire
+    std::lock_guard lock(mu_);
+    if (!active_ || active_->end + bytes > kSegmentMaxBytes) {
+        auto fresh = create_segment();
+        if (!fresh) return std::move(fresh).error();
+        old = std::exchange(active_, std::move(*fresh));
+    }
+    Region region{active_, active_->end, bytes};
+    active_->end += bytes;
+    return region;
+}
+
+void SegmentStore::retire(Segment* segment) {
+    std::lock_guard lock(retired_mu_);
+    retired_.emplace_back(segment);
+}
+
+void SegmentStore::drain_retired() {
+    std::vector<std::unique_ptr<Segment>> done;
+    {
+        std::lock_guard lock(retired_mu_);
+        done.swap(retired_);
+    }
+    for (auto& seg : done) {
+        // Every region of it was committed or punched: it is clean.
+        if (!has_extents(seg->id)) {
+            unlink_segment(seg->id);
+        } else {
+            auto key = segment_prefix(seg->id);
+            (void)commits_.run([&](Txn& txn) -> Result<void> {
+                txn.put(Table::Segments, key, "clean");
+                return {};
+            });
+        }
+        ::close(seg->fd);  // releases the claim
+    }
+}
+
+bool SegmentStore::has_extents(std::uint64_t segment) {
+    try {
+        Txn txn = Txn::read(env_);
+        auto prefix = segment_prefix(segment);
+        auto cur = txn.cursor(Table::Extents);
+        auto e = cur.seek(prefix);
+        return e && e->first.substr(0, 8) == prefix;
+    } catch (const DbFailure&) {
+        return true;  // when in doubt, keep the data
+    }
+}
+
+void SegmentStore::unlink_segment(std::uint64_t id) {
+    {
+        std::lock_guard lock(mu_);
+        files_.erase(id);
+    }
+    ::unlink(path_of(id).c_str());
+    auto key = segment_prefix(id);
+    (void)commits_.run([&](Txn& txn) -> Result<void> {
+        txn.del(Table::Segments, key);
+        return {};
+    });
+}
+
+Result<std::shared_ptr<SegmentFile>> SegmentStore::open_file(std::uint64_t segment) {
+    {
+        std::lock_guard lock(mu_);
+        auto it = files_.find(segment);
+        if (it != files_.end()) return it->second;
+    }
+    auto path = path_of(segment);
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return errno_error("open segment " + path.string());
+    auto file = std::make_shared<SegmentFile>(fd);
+    std::lock_guard lock(mu_);
+    if (files_.size() >= kMaxCachedSegmentFiles) files_.clear();
+    files_.emplace(segment, file);
+    return file;
+}
+
+void SegmentStore::release(const std::vector<Extent>& freed) {
+    std::vector<std::uint64_t> touched;
+    for (const Extent& e : freed) {
+        auto file = open_file(e.segment);
+        if (!file) continue;  // already gone
+        punch((*file)->fd, e.offset, e.length);
+        if (touched.empty() || touched.back() != e.segment) touched.push_back(e.segment);
+    }
+    for (std::uint64_t id : touched) {
+        if (has_extents(id)) continue;
+        // Unlink only a segment nobody appends to: take its claim first.
+        auto path = path_of(id);
+        int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+        if (fd < 0) continue;
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && still_linked(fd, path) && !has_extents(id)) unlink_segment(id);
+        ::close(fd);
+    }
+}
+
+void SegmentStore::add_refs(Txn& txn, const std::vector<Extent>& extents) {
+    for (const Extent& e : extents) {
+        auto key = extent_key(e.segment, e.offset);
+        std::uint32_t refs = 0;
+        if (auto v = txn.get(Table::Extents, key)) {
+            Decoder d(*v);
+            d.u32();
+            refs = d.u32();
+        }
+        txn.put(Table::Extents, key, Encoder().u32(e.length).u32(refs + 1).take());
+    }
+}
+
+void SegmentStore::drop_refs(Txn& txn, const std::vector<Extent>& extents, std::vector<Extent>& freed) {
+    for (const Extent& e : extents) {
+        auto key = extent_key(e.segment, e.offset);
+        auto v = txn.get(Table::Extents, key);
+        assert(v && "dropping a reference to an unknown extent");
+        if (!v) continue;
+        Decoder d(*v);
+        std::uint32_t length = d.u32();
+        std::uint32_t refs = d.u32();
+        assert(refs > 0);
+        if (refs <= 1) {
+            txn.del(Table::Extents, key);
+            freed.push_back(e);
+        } else {
+            txn.put(Table::Extents, key, Encoder().u32(length).u32(refs - 1).take());
+        }
+    }
+}
+
+std::vector<Extent> SegmentStore::all_extents(const Txn& txn) {
+    std::vector<Extent> out;
+    auto cur = txn.cursor(Table::Extents);
+    for (auto e = cur.first(); e; e = cur.next()) {
+        Decoder d(e->second);
+        out.push_back(Extent{read_be64(e->first, 0), read_be64(e->first, 8), d.u32(), 0});
+    }
+    return out;
+}
+
+Result<void> SegmentStore::recover() {
+    DIR* dir = ::opendir(blobs_dir_.c_str());
+    if (!dir) return errno_error("open " + blobs_dir_.string());
+    std::vector<std::uint64_t> ids;
+    while (dirent* ent = ::readdir(dir)) {
+        std::uint64_t id;
+        if (parse_segment_name(ent->d_name, id)) ids.push_back(id);
+    }
+    ::closedir(dir);
+
+    for (std::uint64_t id : ids) {
+        auto path = path_of(id);
+        int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+        if (fd < 0) continue;  // unlinked meanwhile
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0 || !still_linked(fd, path)) {
+            ::close(fd);  // a live process appends to it: not ours to touch
+            continue;
+        }
+        bool clean = false;
+        try {
+            Txn txn = Txn::read(env_);
+            clean = txn.get(Table::Segments, segment_prefix(id)).has_value();
+        } catch (const DbFailure& e) {
+            ::close(fd);
+            return Error(e.code, e.what());
+        }
+        auto r = recover_segment(id, fd, clean);
+        ::close(fd);
+        if (!r) return r;
+    }
+    return {};
+}
+
+Result<void> SegmentStore::recover_segment(std::uint64_t id, int fd, bool clean) {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> live;  // offset, length
+    try {
+        Txn txn = Txn::read(env_);
+        auto prefix = segment_prefix(id);
+        auto cur = txn.cursor(Table::Extents);
+        for (auto e = cur.seek(prefix); e && e->first.substr(0, 8) == prefix; e = cur.next()) {
+            Decoder d(e->second);
+            live.emplace_back(read_be64(e->first, 8), d.u32());
+        }
+    } catch (const DbFailure& e) {
+        return Error(e.code, e.what());
+    }
+    if (live.empty()) {
+        unlink_segment(id);
+        return {};
+    }
+    if (clean) return {};
+    // Everything between committed extents was written by a writer that
+    // never committed: give it back, and cut what lies past the last one.
+    std::uint64_t cursor = 0;
+    for (auto [offset, length] : live) {
+        if (offset > cursor) punch(fd, cursor, offset - cursor);
+        cursor = std::max(cursor, round_up_block(offset + length));
+    }
+    if (::ftruncate(fd, static_cast<off_t>(cursor)) != 0) return errno_error("truncate segment");
+    if (::fdatasync(fd) != 0) return errno_error("sync segment");
+    auto key = segment_prefix(id);
+    return commits_.run([&](Txn& txn) -> Result<void> {
+        txn.put(Table::Segments, key, "clean");
+        return {};
+    });
+}
+
+}  // namespace ostor::detail

@@ -1,0 +1,129 @@
+// Object data: append-only segment files under <data>/blobs/.
+//
+// A process appends only to segments it has claimed (an exclusive flock held
+// while the file is open), so writers of different processes never touch the
+// same file. Space is handed out as block-aligned regions, so every extent
+// owns whole blocks: deleting one punches exactly its blocks
+// (FALLOC_FL_PUNCH_HOLE) and a segment left without extents is unlinked.
+//
+// Which bytes of a segment are live is recorded in the Extents table, in the
+// same transactions as the objects that reference them. A segment closed
+// cleanly is marked in the Segments table; one that is not (its process
+// crashed) is recovered by the next process that opens the store: every
+// byte not covered by a committed extent is punched and the tail truncated.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "commit_queue.hpp"
+#include "lmdb_env.hpp"
+#include "ostor/error.hpp"
+
+namespace ostor::detail {
+
+constexpr std::uint64_t kBlockBytes = 4096;
+// Bounds the space a crashed writer can leave behind and the size of a file
+// a recovery has to scan.
+constexpr std::uint64_t kSegmentMaxBytes = std::uint64_t{64} << 20;
+// One CRC32C per extent: a read verifies whole extents, so this bounds what a
+// verified range read must fetch beyond the range.
+constexpr std::uint64_t kExtentMaxBytes = std::uint64_t{1} << 20;
+
+inline std::uint64_t round_up_block(std::uint64_t n) { return (n + kBlockBytes - 1) / kBlockBytes * kBlockBytes; }
+
+// A run of object bytes in a segment.
+struct Extent {
+    std::uint64_t segment = 0;
+    std::uint64_t offset = 0;  // block-aligned
+    std::uint32_t length = 0;
+    std::uint32_t crc = 0;  // CRC32C of the bytes
+};
+
+class SegmentStore;
+
+// A segment this process appends to. Shared by the writers that have space in
+// it; when the last one lets go of a sealed segment, the store retires it.
+struct Segment {
+    std::uint64_t id = 0;
+    int fd = -1;  // read-write, flocked exclusively
+    std::uint64_t end = 0;  // next free offset (appends only)
+};
+
+// Space in a segment handed to one writer.
+struct Region {
+    std::shared_ptr<Segment> segment;
+    std::uint64_t offset = 0;
+    std::uint64_t capacity = 0;
+};
+
+// A read-write descriptor of any segment, for reads and hole punching.
+struct SegmentFile {
+    explicit SegmentFile(int f) : fd(f) {}
+    ~SegmentFile();
+    SegmentFile(const SegmentFile&) = delete;
+    SegmentFile& operator=(const SegmentFile&) = delete;
+    int fd;
+};
+
+class SegmentStore {
+public:
+    SegmentStore(std::filesystem::path blobs_dir, const Env& env, CommitQueue& commits);
+    ~SegmentStore();
+
+    // Recovers every segment no live process holds. Run at open.
+    Result<void> recover();
+
+    // Space for `bytes` (1..kExtentMaxBytes) in this process's active segment.
+    Result<Region> allocate(std::uint64_t bytes);
+
+    // Gives back the blocks of [offset, offset+length) (written, never
+    // committed; or freed by a delete).
+    static void punch(int fd, std::uint64_t offset, std::uint64_t length);
+
+    // A descriptor for reading a segment. Fails: IoError (missing file).
+    Result<std::shared_ptr<SegmentFile>> open_file(std::uint64_t segment);
+
+    // After a commit that dropped the last reference to `freed` extents:
+    // punches their blocks and unlinks segments left empty.
+    void release(const std::vector<Extent>& freed);
+
+    // Reference counting of extents, inside a metadata transaction.
+    static void add_refs(Txn& txn, const std::vector<Extent>& extents);
+    // Appends to `freed` the extents whose last reference went.
+    static void drop_refs(Txn& txn, const std::vector<Extent>& extents, std::vector<Extent>& freed);
+    // Every committed extent, in segment order (for scrub).
+    static std::vector<Extent> all_extents(const Txn& txn);
+
+    std::uint64_t segments_created() const { return segments_created_; }
+
+private:
+    std::filesystem::path path_of(std::uint64_t segment) const;
+    Result<std::shared_ptr<Segment>> create_segment();
+    void retire(Segment* segment);
+    void drain_retired();
+    // Gap recovery of a segment we hold; unlinks it when no extent is left.
+    Result<void> recover_segment(std::uint64_t id, int fd, bool clean);
+    bool has_extents(std::uint64_t segment);
+    void unlink_segment(std::uint64_t id);
+
+    std::filesystem::path blobs_dir_;
+    const Env& env_;
+    CommitQueue& commits_;
+
+    std::mutex mu_;
+    std::shared_ptr<Segment> active_;
+    std::mutex retired_mu_;  // separate: a segment may retire while mu_ is held
+    std::vector<std::unique_ptr<Segment>> retired_;
+    std::unordered_map<std::uint64_t, std::shared_ptr<SegmentFile>> files_;
+    std::uint64_t segments_created_ = 0;
+};
+
+std::string extent_key(std::uint64_t segment, std::uint64_t offset);
+
+}  // namespace ostor::detail
