@@ -115,7 +115,8 @@ struct WriteTarget {
 };
 std::unique_ptr<ObjectWriter> make_writer(EngineImpl& e, WriteTarget target, PutOptions options,
                                           std::optional<std::string> reservation);
-std::unique_ptr<ObjectReader> make_reader(EngineImpl& e, ObjectRecord record, std::string bucket,
-                                          std::uint64_t first, std::uint64_t end);
+// `pins` must cover the extents overlapping [first, end).
+std::unique_ptr<ObjectReader> make_reader(EngineImpl& e, ObjectRecord record, ReadPins pins, std::uint64_t first,
+                                          std::uint64_t end);
 
 }  // namespace ostor::detail

@@ -18,15 +18,14 @@ struct Chunk {
     std::uint64_t offset = 0;      // within the extent
     std::size_t length = 0;
     std::vector<std::byte> data;
-    std::shared_ptr<SegmentFile> file;
     bool done = false;
     std::size_t consumed = 0;
 };
 
 class Reader final : public ObjectReader {
 public:
-    Reader(EngineImpl& e, ObjectRecord rec, std::uint64_t first, std::uint64_t end)
-        : e_(e), rec_(std::move(rec)), next_pos_(first), end_(end), remaining_(end - first) {
+    Reader(EngineImpl& e, ObjectRecord rec, ReadPins pins, std::uint64_t first, std::uint64_t end)
+        : e_(e), rec_(std::move(rec)), pins_(std::move(pins)), next_pos_(first), end_(end), remaining_(end - first) {
         std::uint64_t start = 0;
         for (auto& x : rec_.extents) {
             extent_starts_.push_back(start);
@@ -44,6 +43,9 @@ public:
         if (ring_) {
             while (ring_->in_flight() > 0) (void)ring_->wait();
         }
+        chunks_.clear();
+        pins_ = ReadPins();  // drop the read locks, then free what was deleted meanwhile
+        e_.segments->release_if_unreferenced(rec_.extents);
     }
 
     const ObjectInfo& info() const override { return rec_.info; }
@@ -96,18 +98,15 @@ private:
             std::uint64_t in_extent = next_pos_ - extent_starts_[ext_];
             std::size_t len = static_cast<std::size_t>(
                 std::min<std::uint64_t>({kChunkBytes, x.length - in_extent, end_ - next_pos_}));
-            auto file = e_.segments->open_file(x.segment);
-            if (!file) return std::move(file).error();
             Chunk chunk;
             chunk.extent = ext_;
             chunk.offset = in_extent;
             chunk.length = len;
             chunk.data.resize(len);
-            chunk.file = std::move(*file);
             chunks_.push_back(std::move(chunk));
             Chunk& c = chunks_.back();
             if (!ring_) ring_ = e_.rings.acquire();
-            ring_->read(c.file->fd, c.data.data(), len, x.offset + in_extent, first_seq_ + chunks_.size() - 1);
+            ring_->read(pins_.fd(x.segment), c.data.data(), len, x.offset + in_extent, first_seq_ + chunks_.size() - 1);
             next_pos_ += len;
         }
         return {};
@@ -120,19 +119,13 @@ private:
         const Extent& x = rec_.extents[c.extent];
         if (c.offset + c.length < x.length) return {};
         if (running_crc_[c.extent] == x.crc) return {};
-        // Deleted while being read (its blocks were punched)?
-        auto still_there = e_.read([&](const Txn& txn) -> Result<bool> {
-            auto now = load_object(txn, rec_.info.bucket, rec_.info.key);
-            return now && now->info.etag == rec_.info.etag && now->info.last_modified_ms == rec_.info.last_modified_ms;
-        });
-        if (still_there && !*still_there)
-            return Error(Errc::NoSuchKey, "the object was replaced or deleted while being read");
         return Error(Errc::DataCorrupted, "object " + rec_.info.bucket + "/" + rec_.info.key +
                                               ": stored data does not match its checksum");
     }
 
     EngineImpl& e_;
     ObjectRecord rec_;
+    ReadPins pins_;
     std::vector<std::uint64_t> extent_starts_;
     std::vector<bool> verify_;
     std::vector<std::uint32_t> running_crc_;
@@ -148,10 +141,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<ObjectReader> make_reader(EngineImpl& e, ObjectRecord record, std::string bucket, std::uint64_t first,
+std::unique_ptr<ObjectReader> make_reader(EngineImpl& e, ObjectRecord record, ReadPins pins, std::uint64_t first,
                                           std::uint64_t end) {
-    record.info.bucket = std::move(bucket);
-    return std::make_unique<Reader>(e, std::move(record), first, end);
+    return std::make_unique<Reader>(e, std::move(record), std::move(pins), first, end);
 }
 
 }  // namespace ostor::detail

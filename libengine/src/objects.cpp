@@ -61,22 +61,58 @@ Result<ObjectInfo> Engine::put_object(std::string_view bucket, std::string_view 
 
 Result<std::unique_ptr<ObjectReader>> Engine::open_object(std::string_view bucket, std::string_view key,
                                                           std::optional<ByteRange> range) {
-    auto rec = impl_->read([&](const Txn& txn) -> Result<ObjectRecord> {
-        auto b = load_bucket(txn, bucket);
-        if (!b) return std::move(b).error();
-        return load_object(txn, bucket, key);
-    });
-    if (!rec) return std::move(rec).error();
-    std::uint64_t first = 0, end = rec->info.size;
-    if (range) {
-        if (range->first > range->last || range->first >= rec->info.size)
-            return Error(Errc::InvalidRange, "range " + std::to_string(range->first) + "-" + std::to_string(range->last) +
-                                                 " is not satisfiable for an object of " +
-                                                 std::to_string(rec->info.size) + " bytes");
-        first = range->first;
-        end = std::min(range->last + 1, rec->info.size);
+    auto load = [&] {
+        return impl_->read([&](const Txn& txn) -> Result<ObjectRecord> {
+            auto b = load_bucket(txn, bucket);
+            if (!b) return std::move(b).error();
+            return load_object(txn, bucket, key);
+        });
+    };
+    // Pin the extents, then check that they still belong to the object: a
+    // delete that committed in between may already have punched them.
+    constexpr int kPinAttempts = 8;
+    for (int attempt = 0; attempt < kPinAttempts; ++attempt) {
+        auto rec = load();
+        if (!rec) return std::move(rec).error();
+        std::uint64_t size = rec->info.size;
+        std::uint64_t first = 0, end = size;
+        if (range) {
+            if (range->first > range->last || range->first >= size)
+                return Error(Errc::InvalidRange, "range " + std::to_string(range->first) + "-" +
+                                                     std::to_string(range->last) + " is not satisfiable for an object of " +
+                                                     std::to_string(size) + " bytes");
+            first = range->first;
+            end = range->last >= size - 1 ? size : range->last + 1;
+        }
+        std::vector<Extent> needed;
+        std::uint64_t start = 0;
+        for (const Extent& x : rec->extents) {
+            if (start < end && start + x.length > first) needed.push_back(x);
+            start += x.length;
+        }
+        auto pins = impl_->segments->pin(needed);
+        auto again = load();
+        if (!again) return std::move(again).error();
+        bool same = again->info.etag == rec->info.etag && again->info.last_modified_ms == rec->info.last_modified_ms &&
+                    again->extents.size() == rec->extents.size() &&
+                    std::equal(again->extents.begin(), again->extents.end(), rec->extents.begin(),
+                               [](const Extent& a, const Extent& b) { return a.segment == b.segment && a.offset == b.offset; });
+        if (!same) continue;  // changed meanwhile: read the new version
+        if (!pins) return std::move(pins).error();
+        rec->info.bucket = bucket;
+        rec->extents = std::move(needed);
+        // The reader maps positions through the extents it was given: shift
+        // the window so that `first` stays relative to the first one.
+        std::uint64_t skipped = 0;
+        start = 0;
+        for (const Extent& x : again->extents) {
+            if (start + x.length > first) break;
+            skipped += x.length;
+            start += x.length;
+        }
+        return make_reader(*impl_, std::move(*rec), std::move(*pins), first - skipped, end - skipped);
     }
-    return make_reader(*impl_, std::move(*rec), std::string(bucket), first, end);
+    return Error(Errc::Internal, "the object kept changing while being opened; retry");
 }
 
 Result<ObjectInfo> Engine::head_object(std::string_view bucket, std::string_view key) {
@@ -256,6 +292,11 @@ Result<ScrubReport> Engine::scrub() {
             ssize_t n = file ? ::pread((*file)->fd, buf.data(), x.length, static_cast<off_t>(x.offset)) : -1;
             ++report.extents_checked;
             if (n != static_cast<ssize_t>(x.length) || crc32c(std::span(buf.data(), x.length)) != x.crc) {
+                // Freed since the snapshot (deleted or overwritten)? Then it is not damage.
+                auto live = impl_->read([&](const Txn& txn) -> Result<bool> {
+                    return txn.get(Table::Extents, extent_key(x.segment, x.offset)).has_value();
+                });
+                if (live && !*live) continue;
                 damaged = true;
                 continue;
             }

@@ -86,6 +86,66 @@ std::filesystem::path SegmentStore::path_of(std::uint64_t segment) const {
     return blobs_dir_ / name;
 }
 
+int ReadPins::fd(std::uint64_t segment) const {
+    for (auto& [id, file] : files_)
+        if (id == segment) return file->fd;
+    return -1;
+}
+
+namespace {
+
+bool lock_range(int fd, short type, std::uint64_t offset, std::uint64_t length, bool wait) {
+    struct flock fl{};
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = static_cast<off_t>(offset);
+    fl.l_len = static_cast<off_t>(length);
+    int rc;
+    do {
+        rc = ::fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl);
+    } while (rc != 0 && errno == EINTR && wait);
+    return rc == 0;
+}
+
+}  // namespace
+
+bool SegmentStore::punch_unless_pinned(int fd, std::uint64_t offset, std::uint64_t length) {
+    if (length == 0) return true;
+    auto span = round_up_block(length);
+    if (!lock_range(fd, F_WRLCK, offset, span, false)) return false;  // a reader holds it: it frees it after
+    punch(fd, offset, length);
+    lock_range(fd, F_UNLCK, offset, span, false);
+    return true;
+}
+
+Result<ReadPins> SegmentStore::pin(const std::vector<Extent>& extents) {
+    ReadPins pins;
+    for (const Extent& x : extents) {
+        int fd = pins.fd(x.segment);
+        if (fd < 0) {
+            auto path = path_of(x.segment);
+            fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) return errno_error("open segment " + path.string());
+            pins.files_.emplace_back(x.segment, std::make_shared<SegmentFile>(fd));
+        }
+        if (!lock_range(fd, F_RDLCK, x.offset, round_up_block(x.length), true))
+            return errno_error("lock object data for reading");
+    }
+    return pins;
+}
+
+void SegmentStore::release_if_unreferenced(const std::vector<Extent>& extents) {
+    std::vector<Extent> gone;
+    try {
+        Txn txn = Txn::read(env_);
+        for (const Extent& x : extents)
+            if (!txn.get(Table::Extents, extent_key(x.segment, x.offset))) gone.push_back(x);
+    } catch (const DbFailure&) {
+        return;  // left for the next reader or a recovery
+    }
+    if (!gone.empty()) release(gone);
+}
+
 void SegmentStore::punch(int fd, std::uint64_t offset, std::uint64_t length) {
     if (length == 0) return;
     // Best effort: a failed punch only leaves garbage that recovery frees.
@@ -205,7 +265,7 @@ void SegmentStore::release(const std::vector<Extent>& freed) {
     for (const Extent& e : freed) {
         auto file = open_file(e.segment);
         if (!file) continue;  // already gone
-        punch((*file)->fd, e.offset, e.length);
+        punch_unless_pinned((*file)->fd, e.offset, e.length);
         if (touched.empty() || touched.back() != e.segment) touched.push_back(e.segment);
     }
     for (std::uint64_t id : touched) {
@@ -316,10 +376,15 @@ Result<void> SegmentStore::recover_segment(std::uint64_t id, int fd, bool clean)
     // never committed: give it back, and cut what lies past the last one.
     std::uint64_t cursor = 0;
     for (auto [offset, length] : live) {
-        if (offset > cursor) punch(fd, cursor, offset - cursor);
+        if (offset > cursor) punch_unless_pinned(fd, cursor, offset - cursor);
         cursor = std::max(cursor, round_up_block(offset + length));
     }
-    if (::ftruncate(fd, static_cast<off_t>(cursor)) != 0) return errno_error("truncate segment");
+    // Cut the tail, unless a reader still reads a deleted extent there: then
+    // the segment stays unclean and the next recovery tries again.
+    if (!lock_range(fd, F_WRLCK, cursor, 0, false)) return {};
+    int rc = ::ftruncate(fd, static_cast<off_t>(cursor));
+    lock_range(fd, F_UNLCK, cursor, 0, false);
+    if (rc != 0) return errno_error("truncate segment");
     if (::fdatasync(fd) != 0) return errno_error("sync segment");
     auto key = segment_prefix(id);
     return commits_.run([&](Txn& txn) -> Result<void> {

@@ -71,6 +71,23 @@ struct SegmentFile {
     int fd;
 };
 
+// Read locks (OFD byte-range locks on private descriptors) on the extents a
+// reader is about to read. While held, no process punches those bytes, so a
+// read that began before an overwrite or delete completes with the data it
+// started on. Closing the descriptors drops the locks.
+class ReadPins {
+public:
+    ReadPins() = default;
+    ReadPins(ReadPins&&) = default;
+    ReadPins& operator=(ReadPins&&) = default;
+    // The pinned descriptor of a segment (only segments passed to pin()).
+    int fd(std::uint64_t segment) const;
+
+private:
+    friend class SegmentStore;
+    std::vector<std::pair<std::uint64_t, std::shared_ptr<SegmentFile>>> files_;
+};
+
 class SegmentStore {
 public:
     SegmentStore(std::filesystem::path blobs_dir, const Env& env, CommitQueue& commits);
@@ -83,8 +100,17 @@ public:
     Result<Region> allocate(std::uint64_t bytes);
 
     // Gives back the blocks of [offset, offset+length) (written, never
-    // committed; or freed by a delete).
+    // committed, so nobody reads them).
     static void punch(int fd, std::uint64_t offset, std::uint64_t length);
+    // The same for bytes a reader may still hold pinned: punches only when no
+    // read lock covers them and says whether it did.
+    static bool punch_unless_pinned(int fd, std::uint64_t offset, std::uint64_t length);
+
+    // Pins `extents` for reading. Fails: IoError (a segment is gone).
+    Result<ReadPins> pin(const std::vector<Extent>& extents);
+    // After a reader let go of its pins: frees those of `extents` that lost
+    // their last reference while it read.
+    void release_if_unreferenced(const std::vector<Extent>& extents);
 
     // A descriptor for reading a segment. Fails: IoError (missing file).
     Result<std::shared_ptr<SegmentFile>> open_file(std::uint64_t segment);

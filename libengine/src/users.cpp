@@ -30,7 +30,8 @@ std::vector<KeyPair> keys_of(const Txn& txn, std::string_view user_id, std::stri
 }
 
 Result<KeyPair> add_key(Txn& txn, std::string_view user_id, std::string_view account) {
-    if (keys_of(txn, user_id, account).size() >= kMaxKeysPerIdentity)
+    auto existing = keys_of(txn, user_id, account);
+    if (existing.size() >= kMaxKeysPerIdentity)
         return Error(Errc::TooManyAccessKeys, account.empty()
                                                   ? "user " + std::string(user_id) + " already has 2 access key pairs"
                                                   : "account " + std::string(account) + " already has 2 access key pairs");
@@ -42,7 +43,9 @@ Result<KeyPair> add_key(Txn& txn, std::string_view user_id, std::string_view acc
     key.secret = random_string(kSecretAlphabet, kSecretLength);
     key.user_id = user_id;
     key.account = account;
+    // Strictly after the older pair, so "oldest first" is well defined.
     key.created_ms = now_ms();
+    for (auto& k : existing) key.created_ms = std::max(key.created_ms, k.created_ms + 1);
     txn.put(Table::Keys, key.access_key_id, encode(key));
     return key;
 }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what building and testing ostor needs on Debian 12 (run as root,
+# or with sudo available).
+set -euo pipefail
+
+packages=(
+  build-essential meson ninja-build pkg-config
+  liblmdb-dev lmdb-utils liburing-dev libisal-dev libssl-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-filesystem1.81-dev
+  libpugixml-dev libfuse3-dev fuse3
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# README command 2: build and run the whole test suite. With --sanitize, the
+# same suites run in a separate AddressSanitizer + UndefinedBehaviorSanitizer
+# build (build-asan/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--sanitize" ]; then
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+  scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false
+  meson test -C build-asan --print-errorlogs --num-processes 1
+else
+  scripts/build.sh build
+  meson test -C build --print-errorlogs --num-processes 1
+fi

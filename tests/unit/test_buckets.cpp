@@ -1,0 +1,201 @@
+// Buckets: creation, ownership, listing, deletion, incarnations, ACLs.
+#include <string>
+
+#include "test_dir.hpp"
+
+namespace ostor::test {
+namespace {
+
+class Buckets : public EngineTest {
+protected:
+    void SetUp() override {
+        EngineTest::SetUp();
+        if (HasFatalFailure()) return;
+        alice_ = make_user("alice@example.com");
+        bob_ = make_user("bob@example.com");
+        ASSERT_FALSE(alice_.empty());
+        ASSERT_FALSE(bob_.empty());
+    }
+    std::vector<std::string> names(const BucketFilter& f) {
+        auto r = engine().list_buckets(f);
+        EXPECT_TRUE(r) << r.error().message();
+        std::vector<std::string> out;
+        if (r)
+            for (const auto& b : *r) out.push_back(b.name);
+        return out;
+    }
+    std::string alice_, bob_;
+};
+
+TEST_F(Buckets, CreateAndGet) {
+    TimestampMs before = now_ms();
+    auto r = engine().create_bucket("photos", alice_, {}, "acl-v1");
+    TimestampMs after = now_ms();
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->name, "photos");
+    EXPECT_EQ(r->owner_id, alice_);
+    EXPECT_EQ(r->account, "");
+    EXPECT_GE(r->created_ms, before);
+    EXPECT_LE(r->created_ms, after);
+    EXPECT_EQ(r->acl, "acl-v1");
+    EXPECT_EQ(r->objects, 0u);
+    EXPECT_EQ(r->bytes, 0u);
+
+    auto g = engine().get_bucket("photos");
+    ASSERT_TRUE(g) << g.error().message();
+    EXPECT_EQ(g->name, "photos");
+    EXPECT_EQ(g->owner_id, alice_);
+    EXPECT_EQ(g->created_ms, r->created_ms);
+    EXPECT_EQ(g->epoch, r->epoch);
+    EXPECT_EQ(g->acl, "acl-v1");
+}
+
+TEST_F(Buckets, ListAllByName) {
+    for (std::string_view n : {"zeta", "alpha", "mid-bucket"}) make_bucket(n, alice_);
+    make_bucket("bobs", bob_);
+    EXPECT_EQ(names({}), (std::vector<std::string>{"alpha", "bobs", "mid-bucket", "zeta"}));
+}
+
+TEST_F(Buckets, ListByOwner) {
+    make_bucket("a-one", alice_);
+    make_bucket("b-one", bob_);
+    make_bucket("a-two", alice_);
+    BucketFilter f;
+    f.owner_id = alice_;
+    EXPECT_EQ(names(f), (std::vector<std::string>{"a-one", "a-two"}));
+    f.owner_id = bob_;
+    EXPECT_EQ(names(f), (std::vector<std::string>{"b-one"}));
+    f.owner_id = "0123456789abcdef";
+    EXPECT_TRUE(names(f).empty());
+}
+
+TEST_F(Buckets, ListByOwnerAndAccount) {
+    ASSERT_TRUE(IsOk(engine().create_account(alice_, "acc1", false)));
+    ASSERT_TRUE(IsOk(engine().create_account(alice_, "acc2", false)));
+    make_bucket("own", alice_);
+    make_bucket("in-acc1", alice_, "acc1");
+    make_bucket("also-acc1", alice_, "acc1");
+    make_bucket("in-acc2", alice_, "acc2");
+    BucketFilter f;
+    f.owner_id = alice_;
+    f.account = "acc1";
+    EXPECT_EQ(names(f), (std::vector<std::string>{"also-acc1", "in-acc1"}));
+    f.account = "acc2";
+    EXPECT_EQ(names(f), (std::vector<std::string>{"in-acc2"}));
+    f.account = "";
+    EXPECT_EQ(names(f), (std::vector<std::string>{"own"}));
+    f.account.reset();
+    EXPECT_EQ(names(f), (std::vector<std::string>{"also-acc1", "in-acc1", "in-acc2", "own"}));
+    auto b = engine().get_bucket("in-acc1");
+    ASSERT_TRUE(b) << b.error().message();
+    EXPECT_EQ(b->account, "acc1");
+    EXPECT_EQ(b->owner_id, alice_);
+}
+
+TEST_F(Buckets, BadNamesRefused) {
+    for (std::string_view n : {"ab", "UPPER", "a..b", "192.168.1.1", "xn--name", "-lead", "under_score"})
+        EXPECT_TRUE(FailsWith(engine().create_bucket(n, alice_), Errc::InvalidBucketName)) << n;
+    EXPECT_TRUE(FailsWith(engine().create_bucket(std::string(64, 'b'), alice_), Errc::InvalidBucketName));
+    EXPECT_TRUE(names({}).empty());
+}
+
+TEST_F(Buckets, CreateTwiceBySameOwnerIsAlreadyOwnedByYou) {
+    make_bucket("mine", alice_);
+    EXPECT_TRUE(FailsWith(engine().create_bucket("mine", alice_), Errc::BucketAlreadyOwnedByYou));
+}
+
+TEST_F(Buckets, CreateByAnotherUserIsAlreadyExists) {
+    make_bucket("taken", alice_);
+    EXPECT_TRUE(FailsWith(engine().create_bucket("taken", bob_), Errc::BucketAlreadyExists));
+    auto b = engine().get_bucket("taken");
+    ASSERT_TRUE(b) << b.error().message();
+    EXPECT_EQ(b->owner_id, alice_);
+}
+
+TEST_F(Buckets, DeleteRefusedWhileNotEmpty) {
+    make_bucket("full", alice_);
+    ASSERT_TRUE(IsOk(put(engine(), "full", "obj", "data")));
+    EXPECT_TRUE(FailsWith(engine().delete_bucket("full"), Errc::BucketNotEmpty));
+    EXPECT_TRUE(IsOk(engine().get_bucket("full")));
+    EXPECT_EQ(body_of(engine(), "full", "obj"), "data");
+
+    ASSERT_TRUE(IsOk(engine().delete_object("full", "obj")));
+    ASSERT_TRUE(IsOk(engine().delete_bucket("full")));
+    EXPECT_TRUE(FailsWith(engine().get_bucket("full"), Errc::NoSuchBucket));
+    EXPECT_TRUE(names({}).empty());
+}
+
+TEST_F(Buckets, EpochGrowsWhenNameIsDeletedAndRecreated) {
+    auto first = engine().create_bucket("phoenix", alice_);
+    ASSERT_TRUE(first) << first.error().message();
+    ASSERT_TRUE(IsOk(engine().delete_bucket("phoenix")));
+    auto second = engine().create_bucket("phoenix", alice_);
+    ASSERT_TRUE(second) << second.error().message();
+    EXPECT_GT(second->epoch, first->epoch);
+    ASSERT_TRUE(IsOk(engine().delete_bucket("phoenix")));
+    auto third = engine().create_bucket("phoenix", bob_);  // another owner this time
+    ASSERT_TRUE(third) << third.error().message();
+    EXPECT_GT(third->epoch, second->epoch);
+    EXPECT_EQ(third->owner_id, bob_);
+    auto g = engine().get_bucket("phoenix");
+    ASSERT_TRUE(g) << g.error().message();
+    EXPECT_EQ(g->epoch, third->epoch);
+}
+
+TEST_F(Buckets, RecreatedBucketStartsEmpty) {
+    make_bucket("again", alice_);
+    ASSERT_TRUE(IsOk(put(engine(), "again", "k", "v")));
+    ASSERT_TRUE(IsOk(engine().delete_object("again", "k")));
+    ASSERT_TRUE(IsOk(engine().delete_bucket("again")));
+    make_bucket("again", alice_);
+    EXPECT_TRUE(FailsWith(engine().head_object("again", "k"), Errc::NoSuchKey));
+    auto l = engine().list_objects("again", {});
+    ASSERT_TRUE(l) << l.error().message();
+    EXPECT_TRUE(l->objects.empty());
+}
+
+TEST_F(Buckets, AclRoundTrip) {
+    make_bucket("acl-bucket", alice_);
+    auto g = engine().get_bucket("acl-bucket");
+    ASSERT_TRUE(g) << g.error().message();
+    EXPECT_EQ(g->acl, "");
+    const std::string acl = "<AccessControlPolicy><Owner>x</Owner>\n\x01 binary-ish</AccessControlPolicy>";
+    auto s = engine().set_bucket_acl("acl-bucket", acl);
+    ASSERT_TRUE(s) << s.error().message();
+    EXPECT_EQ(s->acl, acl);
+    g = engine().get_bucket("acl-bucket");
+    ASSERT_TRUE(g) << g.error().message();
+    EXPECT_EQ(g->acl, acl);
+    EXPECT_EQ(g->owner_id, alice_);
+}
+
+TEST_F(Buckets, CountsObjectsAndBytes) {
+    make_bucket("counted", alice_);
+    ASSERT_TRUE(IsOk(put(engine(), "counted", "a", std::string(10, 'a'))));
+    ASSERT_TRUE(IsOk(put(engine(), "counted", "b", std::string(20, 'b'))));
+    auto g = engine().get_bucket("counted");
+    ASSERT_TRUE(g) << g.error().message();
+    EXPECT_EQ(g->objects, 2u);
+    EXPECT_EQ(g->bytes, 30u);
+    ASSERT_TRUE(IsOk(engine().delete_object("counted", "a")));
+    g = engine().get_bucket("counted");
+    ASSERT_TRUE(g) << g.error().message();
+    EXPECT_EQ(g->objects, 1u);
+    EXPECT_EQ(g->bytes, 20u);
+}
+
+TEST_F(Buckets, UnknownBucketIsNoSuchBucket) {
+    EXPECT_TRUE(FailsWith(engine().get_bucket("nowhere"), Errc::NoSuchBucket));
+    EXPECT_TRUE(FailsWith(engine().delete_bucket("nowhere"), Errc::NoSuchBucket));
+    EXPECT_TRUE(FailsWith(engine().set_bucket_acl("nowhere", "x"), Errc::NoSuchBucket));
+    EXPECT_TRUE(FailsWith(engine().list_objects("nowhere", {}), Errc::NoSuchBucket));
+    EXPECT_TRUE(FailsWith(engine().list_uploads("nowhere"), Errc::NoSuchBucket));
+}
+
+TEST_F(Buckets, UnknownOwnerRefused) {
+    EXPECT_TRUE(FailsWith(engine().create_bucket("orphan", "0123456789abcdef"), Errc::NoSuchUser));
+    EXPECT_TRUE(FailsWith(engine().get_bucket("orphan"), Errc::NoSuchBucket));
+}
+
+}  // namespace
+}  // namespace ostor::test
