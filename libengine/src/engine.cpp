@@ -11,6 +11,8 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <set>
 #include <system_error>
 
 #include "codec.hpp"
@@ -102,6 +104,19 @@ namespace {
 
 constexpr std::string_view kVolumeIdFile = "volume.id";
 
+// LMDB forbids opening one environment twice in a process: directories open
+// here, by canonical path.
+std::mutex open_dirs_mu;
+std::set<std::string> open_dirs;
+
+struct OpenDirClaim {
+    std::string path;
+    ~OpenDirClaim() {
+        std::lock_guard lock(open_dirs_mu);
+        open_dirs.erase(path);
+    }
+};
+
 Result<std::string> read_or_create_volume_id(const fs::path& dir, const EngineOptions& options, bool fresh) {
     auto path = dir / kVolumeIdFile;
     if (!fresh) {
@@ -151,7 +166,18 @@ Result<std::unique_ptr<Engine>> Engine::open(const fs::path& dir, EngineOptions 
     auto volume = read_or_create_volume_id(dir, options, fresh);
     if (!volume) return std::move(volume).error();
 
+    // Keyed by pid too: a forked child inherits the set but not the Engine.
+    auto canonical = std::to_string(::getpid()) + ":" + fs::canonical(dir, ec).string();
+    {
+        std::lock_guard lock(open_dirs_mu);
+        if (!open_dirs.insert(canonical).second)
+            return Error(Errc::InvalidArgument, dir.string() + " is already open in this process");
+    }
+    auto claim = std::make_shared<OpenDirClaim>();
+    claim->path = canonical;
+
     auto impl = std::make_unique<EngineImpl>();
+    impl->open_claim = claim;
     impl->dir = dir;
     impl->options = options;
     impl->volume_id = *volume;

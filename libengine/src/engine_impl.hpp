@@ -39,6 +39,7 @@ struct EngineImpl {
     RingPool rings;
     std::unique_ptr<AsyncPool> async;
     std::atomic<std::uint64_t> reservation_seq{0};
+    std::shared_ptr<void> open_claim;  // released last: the directory may be opened again
 
     ~EngineImpl();
 

@@ -22,7 +22,7 @@ constexpr std::array kErrorTable = {
     ErrorInfo{Errc::UserHasBuckets, "UserHasBuckets", "UserHasBuckets", 409, ENOTEMPTY, 1, "The user owns buckets; delete them first"},
     ErrorInfo{Errc::UserDisabled, "UserDisabled", "AccessDenied", 403, EACCES, 1, "The user is disabled"},
     ErrorInfo{Errc::TooManyAccessKeys, "TooManyAccessKeys", "TooManyAccessKeys", 409, EDQUOT, 1, "At most 2 active access key pairs are allowed"},
-    ErrorInfo{Errc::NoSuchAccessKey, "NoSuchAccessKey", "InvalidAccessKeyId", 404, ENOENT, 1, "The access key does not exist"},
+    ErrorInfo{Errc::NoSuchAccessKey, "NoSuchAccessKey", "InvalidAccessKeyId", 403, ENOENT, 1, "The access key does not exist"},
     ErrorInfo{Errc::InvalidAccountName, "InvalidAccountName", "InvalidArgument", 400, EINVAL, 2, "Invalid account name"},
     ErrorInfo{Errc::NoSuchAccount, "NoSuchAccount", "NoSuchAccount", 404, ENOENT, 1, "The account does not exist"},
     ErrorInfo{Errc::AccountAlreadyExists, "AccountAlreadyExists", "AccountAlreadyExists", 409, EEXIST, 1, "The account already exists"},

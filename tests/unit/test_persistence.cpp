@@ -254,5 +254,16 @@ TEST(PersistenceOptions, CreatesAMissingDirectory) {
     EXPECT_TRUE(fs::is_directory(dir.sub("nested") / "data" / "meta"));
 }
 
+TEST(PersistenceOptions, SecondOpenInTheSameProcessIsRefusedUntilTheFirstCloses) {
+    TestDir dir;
+    auto first = open_engine(dir.path());
+    ASSERT_TRUE(first) << first.error().message();
+    // Through another spelling of the same path, too.
+    EXPECT_TRUE(FailsWith(open_engine(dir.path() / "." / "meta" / ".."), Errc::InvalidArgument));
+    first->reset();
+    auto again = open_engine(dir.path());
+    EXPECT_TRUE(again) << again.error().message();
+}
+
 }  // namespace
 }  // namespace ostor::test

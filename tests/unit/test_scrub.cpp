@@ -89,13 +89,15 @@ TEST_F(Scrub, FlippedByteIsReportedAndReadFailsWithDataCorrupted) {
     EXPECT_EQ(report->damaged, (std::vector<std::string>{"bkt/bad"}));
     EXPECT_GE(report->extents_checked, 2u);
 
-    auto reader = engine().open_object("bkt", "bad");
-    if (reader) {
-        auto got = drain(**reader);
-        EXPECT_TRUE(FailsWith(got, Errc::DataCorrupted));
-    } else {
-        EXPECT_TRUE(FailsWith(reader, Errc::DataCorrupted));
-    }
+    {
+        auto reader = engine().open_object("bkt", "bad");
+        if (reader) {
+            auto got = drain(**reader);
+            EXPECT_TRUE(FailsWith(got, Errc::DataCorrupted));
+        } else {
+            EXPECT_TRUE(FailsWith(reader, Errc::DataCorrupted));
+        }
+    }  // readers go before their Engine
     EXPECT_TRUE(SameBytes(body_of(engine(), "bkt", "good"), good));
 
     // Without verification the damage is there to see: exactly one byte.

@@ -11,7 +11,13 @@
 //
 // Threads: an Engine is safe to use from any number of threads at once. An
 // ObjectWriter or ObjectReader must be used by one thread at a time (it may
-// move between threads between calls).
+// move between threads between calls), and must be destroyed before the
+// Engine that made it. A process opens a directory through one Engine at a
+// time (a second open() of it fails with InvalidArgument).
+//
+// Reads are snapshots: an ObjectReader keeps returning the version it opened
+// even when the object is overwritten or deleted meanwhile (its space is
+// freed when the reader is destroyed).
 //
 // Durability: a call that changes state returns only after the change is on
 // stable storage (object data first, then metadata). Concurrent changes are
@@ -129,7 +135,8 @@ class Engine {
 public:
     // Opens (or creates) a data directory and recovers from any crash of a
     // process that used it. Fails: InvalidArgument (not a data directory and
-    // create_if_missing is false), VolumeMismatch, IoError.
+    // create_if_missing is false; or already open in this process),
+    // VolumeMismatch, IoError.
     static Result<std::unique_ptr<Engine>> open(const std::filesystem::path& dir, EngineOptions options = {});
     ~Engine();
     Engine(const Engine&) = delete;
@@ -277,7 +284,8 @@ public:
     Result<void> set_quota(const QuotaTarget& target, std::uint64_t size_gib);
     // Fails: NoSuchUser, NoSuchBucket.
     Result<void> remove_quota(const QuotaTarget& target);
-    // What the user stores now. Fails: NoSuchUser.
+    // What the user stores now: objects plus parts of uploads in progress,
+    // and the space reserved by writes under way. Fails: NoSuchUser.
     Result<UserUsage> get_user_usage(std::string_view user_id);
 
     // ---- Usage statistics objects ---------------------------------------
