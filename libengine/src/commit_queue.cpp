@@ -14,66 +14,50 @@ constexpr std::size_t kMaxChangesPerBatch = 512;
 }  // namespace
 
 Result<void> CommitQueue::run(Apply apply, std::vector<int> data_fds) {
-    Change change{std::move(apply), std::move(data_fds), false, std::nullopt};
-    change.synced = change.data_fds.empty();
+    Change change{std::move(apply), std::move(data_fds), std::nullopt};
     std::unique_lock lock(mu_);
-    (change.synced ? commit_queue_ : sync_queue_).push_back(&change);
+    queue_.push_back(&change);
     while (!change.outcome) {
-        if (!change.synced && !sync_leader_active_) {
-            sync_leader_active_ = true;
-            std::vector<Change*> batch(sync_queue_.begin(), sync_queue_.end());
-            sync_queue_.clear();
-            lock.unlock();
-            sync_data(batch);
-            lock.lock();
-            for (Change* c : batch) {
-                c->synced = true;
-                if (!c->outcome) commit_queue_.push_back(c);
-            }
-            sync_leader_active_ = false;
-            done_cv_.notify_all();
+        if (leader_active_) {
+            done_cv_.wait(lock);
             continue;
         }
-        if (change.synced && !commit_leader_active_) {
-            commit_leader_active_ = true;
-            std::vector<Change*> batch;
-            while (!commit_queue_.empty() && batch.size() < kMaxChangesPerBatch) {
-                batch.push_back(commit_queue_.front());
-                commit_queue_.pop_front();
-            }
-            lock.unlock();
-            execute(batch);
-            lock.lock();
-            ++batches_;
-            changes_ += batch.size();
-            commit_leader_active_ = false;
-            done_cv_.notify_all();
-            continue;
+        leader_active_ = true;
+        std::vector<Change*> batch;
+        while (!queue_.empty() && batch.size() < kMaxChangesPerBatch) {
+            batch.push_back(queue_.front());
+            queue_.pop_front();
         }
-        done_cv_.wait(lock);
+        lock.unlock();
+        execute(batch);
+        lock.lock();
+        ++batches_;
+        changes_ += batch.size();
+        leader_active_ = false;
+        done_cv_.notify_all();
     }
     return std::move(*change.outcome);
-}
-
-void CommitQueue::sync_data(std::vector<Change*>& batch) {
-    std::vector<int> fds;
-    for (Change* c : batch) fds.insert(fds.end(), c->data_fds.begin(), c->data_fds.end());
-    std::sort(fds.begin(), fds.end());
-    fds.erase(std::unique(fds.begin(), fds.end()), fds.end());
-    for (int fd : fds) {
-        if (::fdatasync(fd) != 0) {
-            Error e(errno == ENOSPC ? Errc::NoSpace : Errc::IoError,
-                    std::string("fdatasync of object data failed: ") + std::strerror(errno));
-            for (Change* c : batch) c->outcome = Result<void>(e);
-            return;
-        }
-    }
 }
 
 void CommitQueue::execute(std::vector<Change*>& batch) {
     auto fail_all = [&](const Error& e) {
         for (Change* c : batch) c->outcome = Result<void>(e);
     };
+
+    // Data first: every segment file a change points into is made durable
+    // before the metadata that refers to it can be.
+    std::vector<int> fds;
+    for (Change* c : batch) fds.insert(fds.end(), c->data_fds.begin(), c->data_fds.end());
+    std::sort(fds.begin(), fds.end());
+    fds.erase(std::unique(fds.begin(), fds.end()), fds.end());
+    for (int fd : fds) {
+        if (::fdatasync(fd) != 0) {
+            fail_all(Error(errno == ENOSPC ? Errc::NoSpace : Errc::IoError,
+                           std::string("fdatasync of object data failed: ") + std::strerror(errno)));
+            return;
+        }
+    }
+
     std::vector<Result<void>> outcomes;
     outcomes.reserve(batch.size());
     try {

@@ -1,16 +1,13 @@
 // Group commit: every metadata change of this process goes through here.
 //
 // A caller hands in a function that applies its change to a write
-// transaction, plus the segment files whose data the change refers to. A
-// change passes two stages, each run by whichever waiting caller finds it
-// idle (the leader) for everything queued at that stage:
-//   1. sync: fdatasync the segment files of the queued changes (data before
-//      metadata);
-//   2. commit: apply each change in a nested transaction (so one change's
-//      refusal does not undo the others) and commit the lot with one LMDB
-//      transaction.
-// The stages overlap: the next batch's data syncs while the previous batch
-// commits. Callers that arrive meanwhile wait and form the next batch.
+// transaction, plus the segment files whose data the change refers to. The
+// first caller to find no commit in progress becomes the leader: it takes
+// every change queued so far, fdatasyncs their segment files (data before
+// metadata), applies each change in a nested transaction (so one change's
+// refusal does not undo the others), and commits the lot with one LMDB
+// transaction and one sync. Callers that arrived meanwhile wait and form the
+// next batch.
 #pragma once
 
 #include <condition_variable>
@@ -59,21 +56,15 @@ private:
     struct Change {
         Apply apply;
         std::vector<int> data_fds;
-        bool synced = false;
         std::optional<Result<void>> outcome;
     };
-    // Stage 1 for a batch; failures become the changes' outcomes.
-    static void sync_data(std::vector<Change*>& batch);
-    // Stage 2 for a batch.
     void execute(std::vector<Change*>& batch);
 
     const Env& env_;
     mutable std::mutex mu_;
     std::condition_variable done_cv_;
-    std::deque<Change*> sync_queue_;
-    std::deque<Change*> commit_queue_;
-    bool sync_leader_active_ = false;
-    bool commit_leader_active_ = false;
+    std::deque<Change*> queue_;
+    bool leader_active_ = false;
     std::uint64_t batches_ = 0;
     std::uint64_t changes_ = 0;
 };
