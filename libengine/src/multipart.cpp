@@ -150,8 +150,11 @@ Result<PartInfo> Engine::upload_part_copy(std::string_view upload_id, std::uint3
                                           std::string_view src_bucket, std::string_view src_key,
                                           std::optional<ByteRange> range) {
     OSTOR_TRY(check_part_number(number));
-    if (range) {
-        // A sub-range cannot share whole extents: stream it.
+    auto source = head_object(src_bucket, src_key);
+    if (!source) return std::move(source).error();
+    // A sub-range cannot share whole extents, and a small source has none
+    // (its bytes are inline): stream those.
+    if (range || source->size <= kInlineMaxBytes) {
         auto reader = open_object(src_bucket, src_key, range);
         if (!reader) return std::move(reader).error();
         PutOptions put;
@@ -171,8 +174,6 @@ Result<PartInfo> Engine::upload_part_copy(std::string_view upload_id, std::uint3
     }
     // A multipart source's ETag is not the MD5 of its bytes, but a part's
     // must be: compute it from the data, outside the commit.
-    auto source = head_object(src_bucket, src_key);
-    if (!source) return std::move(source).error();
     std::string part_etag = source->etag;
     if (!source->part_sizes.empty()) {
         auto reader = open_object(src_bucket, src_key);
@@ -211,7 +212,8 @@ Result<PartInfo> Engine::upload_part_copy(std::string_view upload_id, std::uint3
         PartRecord part;
         part.info.number = number;
         part.info.size = src->info.size;
-        if (src->info.etag != source->etag || src->info.last_modified_ms != source->last_modified_ms)
+        if (src->info.etag != source->etag || src->info.last_modified_ms != source->last_modified_ms ||
+            !src->inline_data.empty())
             return Error(Errc::InvalidArgument, "the source object changed during the copy; retry");
         part.info.etag = part_etag;
         part.info.last_modified_ms = now_ms();

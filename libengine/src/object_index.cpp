@@ -61,12 +61,12 @@ void ObjectScan::fill() {
         auto index_key = pending_->first;
         bool long_group = index_key.size() == prefix_.size() + kInlineKeyBytes + kKeyHashBytes;
         std::vector<ObjectRecord> group;
-        if (auto rec = decode_object(pending_->second)) group.push_back(std::move(*rec));
+        if (auto rec = decode_object(pending_->second, false)) group.push_back(std::move(*rec));
         pending_ = cursor_.next();
         if (long_group) {
             auto head = index_key.substr(0, prefix_.size() + kInlineKeyBytes);
             while (pending_ && pending_->first.size() == index_key.size() && pending_->first.substr(0, head.size()) == head) {
-                if (auto rec = decode_object(pending_->second)) group.push_back(std::move(*rec));
+                if (auto rec = decode_object(pending_->second, false)) group.push_back(std::move(*rec));
                 pending_ = cursor_.next();
             }
             std::sort(group.begin(), group.end(),

@@ -53,6 +53,7 @@ public:
 
     Result<std::size_t> read(std::span<std::byte> out) override {
         if (failed_) return *failed_;
+        if (rec_.extents.empty()) return read_inline(out);
         std::size_t total = 0;
         while (total < out.size() && remaining_ > 0) {
             if (auto r = fill_pipeline(); !r) return fail(r.error());
@@ -84,6 +85,20 @@ public:
     }
 
 private:
+    Result<std::size_t> read_inline(std::span<std::byte> out) {
+        const std::string& data = rec_.inline_data;
+        if (!inline_checked_ && next_pos_ == 0 && end_ == data.size() && e_.options.verify_reads &&
+            crc32c(std::as_bytes(std::span(data))) != rec_.inline_crc)
+            return fail(Error(Errc::DataCorrupted, "object " + rec_.info.bucket + "/" + rec_.info.key +
+                                                       ": stored data does not match its checksum"));
+        inline_checked_ = true;
+        std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), end_ - next_pos_));
+        std::memcpy(out.data(), data.data() + next_pos_, n);
+        next_pos_ += n;
+        remaining_ -= n;
+        return n;
+    }
+
     Result<std::size_t> fail(const Error& err) {
         failed_ = err;
         return err;
@@ -137,6 +152,7 @@ private:
     std::uint64_t first_seq_ = 0;  // sequence number of chunks_.front()
     RingPool::Handle ring_{nullptr, RingPool::Return{nullptr}};
     std::optional<Error> failed_;
+    bool inline_checked_ = false;
 };
 
 }  // namespace

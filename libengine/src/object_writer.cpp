@@ -63,6 +63,8 @@ public:
 
     Result<ObjectInfo> commit() override {
         if (finished_ || failed_) return Error(Errc::InvalidArgument, "the writer is already finished");
+        // A small object never reached a segment: it goes into its record.
+        inline_ = target_.kind == WriteTargetKind::Object && regions_.empty() && size_ <= kInlineMaxBytes;
         auto r = finish_data();
         if (!r) {
             abandon();
@@ -130,7 +132,8 @@ private:
     }
 
     Result<void> finish_data() {
-        auto r = flush(true);
+        if (inline_ && fill_ > 0) inline_data_.assign(reinterpret_cast<const char*>(buffer(current_).data()), fill_);
+        auto r = inline_ ? Result<void>() : flush(true);
         auto w = wait_all();
         if (!r) return r;
         if (!w) return w;
@@ -155,6 +158,8 @@ private:
         rec.info.etag = to_hex(digest_);
         rec.info.last_modified_ms = now_ms();
         rec.info.meta = options_.meta;
+        rec.inline_data = std::move(inline_data_);
+        rec.inline_crc = crc32c(std::as_bytes(std::span(rec.inline_data)));
         std::vector<int> fds;
         for (auto& wr : regions_) {
             rec.extents.push_back(Extent{wr.region.segment->id, wr.region.offset, static_cast<std::uint32_t>(wr.used), wr.crc});
@@ -247,6 +252,8 @@ private:
     Md5Digest digest_{};
     bool finished_ = false;
     bool failed_ = false;
+    bool inline_ = false;
+    std::string inline_data_;
 };
 
 }  // namespace

@@ -133,9 +133,10 @@ std::string encode(const ObjectRecord& o) {
     e.u32(static_cast<std::uint32_t>(o.info.part_sizes.size()));
     for (auto s : o.info.part_sizes) e.u64(s);
     encode_extents(e, o.extents);
+    e.u32(o.inline_crc).str(o.inline_data);
     return e.take();
 }
-std::optional<ObjectRecord> decode_object(std::string_view v) {
+std::optional<ObjectRecord> decode_object(std::string_view v, bool with_data) {
     Decoder d(v);
     d.u8();
     ObjectRecord o;
@@ -147,6 +148,8 @@ std::optional<ObjectRecord> decode_object(std::string_view v) {
     std::uint32_t parts = d.u32();
     for (std::uint32_t i = 0; i < parts && d.ok(); ++i) o.info.part_sizes.push_back(d.u64());
     o.extents = decode_extents(d);
+    o.inline_crc = d.u32();
+    if (with_data) o.inline_data = d.str();
     return finish(d, std::move(o));
 }
 

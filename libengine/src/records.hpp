@@ -16,6 +16,10 @@ namespace ostor::detail {
 struct ObjectRecord {
     ObjectInfo info;  // bucket is not stored (it is in the key)
     std::vector<Extent> extents;  // in body order
+    // Small objects keep their bytes in the record itself (no extents): one
+    // sync fewer per PUT and no block per object in a segment.
+    std::string inline_data;
+    std::uint32_t inline_crc = 0;  // CRC32C of inline_data
 };
 
 struct PartRecord {
@@ -38,7 +42,8 @@ std::optional<Account> decode_account(std::string_view v);
 std::string encode(const Bucket& b);
 std::optional<Bucket> decode_bucket(std::string_view v);
 std::string encode(const ObjectRecord& o);
-std::optional<ObjectRecord> decode_object(std::string_view v);
+// `with_data` false skips copying inline data (listings).
+std::optional<ObjectRecord> decode_object(std::string_view v, bool with_data = true);
 std::string encode(const Upload& u);
 std::optional<Upload> decode_upload(std::string_view v);
 std::string encode(const PartRecord& p);

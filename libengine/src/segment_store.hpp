@@ -35,6 +35,9 @@ constexpr std::uint64_t kSegmentMaxBytes = std::uint64_t{64} << 20;
 // verified range read must fetch beyond the range.
 constexpr std::uint64_t kExtentMaxBytes = std::uint64_t{1} << 20;
 
+// Objects up to this size live inline in their metadata record.
+constexpr std::uint64_t kInlineMaxBytes = 8 * 1024;
+
 inline std::uint64_t round_up_block(std::uint64_t n) { return (n + kBlockBytes - 1) / kBlockBytes * kBlockBytes; }
 
 // A run of object bytes in a segment.

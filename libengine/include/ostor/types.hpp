@@ -189,8 +189,10 @@ struct UsageObjectList {
 };
 
 struct ScrubReport {
+    // Checksummed units read: extents, and the bodies of small objects that
+    // are kept inline in their metadata.
     std::uint64_t extents_checked = 0;
-    std::uint64_t bytes_checked = 0;
+    std::uint64_t bytes_checked = 0;  // bytes that matched their checksum
     // "<bucket>/<key>" of every object (or "upload <id> part <n>") whose data
     // did not match its checksum or could not be read.
     std::vector<std::string> damaged;
