@@ -120,4 +120,17 @@ std::unique_ptr<ObjectWriter> make_writer(EngineImpl& e, WriteTarget target, Put
 std::unique_ptr<ObjectReader> make_reader(EngineImpl& e, ObjectRecord record, ReadPins pins, std::uint64_t first,
                                           std::uint64_t end);
 
+// Reads `reader` to its end, handing each chunk to `fn` (which returns
+// Result<void>); stops at the first failure of either.
+template <class Fn>
+Result<void> for_each_chunk(ObjectReader& reader, Fn&& fn) {
+    std::vector<std::byte> buf(kExtentMaxBytes);
+    for (;;) {
+        auto n = reader.read(buf);
+        if (!n) return std::move(n).error();
+        if (*n == 0) return {};
+        OSTOR_TRY(fn(std::span<const std::byte>(buf.data(), *n)));
+    }
+}
+
 }  // namespace ostor::detail

@@ -161,13 +161,7 @@ Result<PartInfo> Engine::upload_part_copy(std::string_view upload_id, std::uint3
         put.size_hint = (*reader)->remaining();
         auto writer = begin_upload_part(upload_id, number, std::move(put));
         if (!writer) return std::move(writer).error();
-        std::vector<std::byte> buf(kExtentMaxBytes);
-        for (;;) {
-            auto n = (*reader)->read(buf);
-            if (!n) return std::move(n).error();
-            if (*n == 0) break;
-            OSTOR_TRY((*writer)->write(std::span(buf.data(), *n)));
-        }
+        OSTOR_TRY(for_each_chunk(**reader, [&](std::span<const std::byte> chunk) { return (*writer)->write(chunk); }));
         auto info = (*writer)->commit();
         if (!info) return std::move(info).error();
         return part_from(*info, number);
@@ -179,13 +173,10 @@ Result<PartInfo> Engine::upload_part_copy(std::string_view upload_id, std::uint3
         auto reader = open_object(src_bucket, src_key);
         if (!reader) return std::move(reader).error();
         Md5 md5;
-        std::vector<std::byte> buf(kExtentMaxBytes);
-        for (;;) {
-            auto n = (*reader)->read(buf);
-            if (!n) return std::move(n).error();
-            if (*n == 0) break;
-            md5.update(std::span(buf.data(), *n));
-        }
+        OSTOR_TRY(for_each_chunk(**reader, [&](std::span<const std::byte> chunk) -> Result<void> {
+            md5.update(chunk);
+            return {};
+        }));
         part_etag = to_hex(md5.finish());
     }
     std::vector<Extent> freed;

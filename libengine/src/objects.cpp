@@ -159,13 +159,7 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
         put.size_hint = (*reader)->remaining();
         auto writer = begin_put(dst_bucket, dst_key, std::move(put));
         if (!writer) return std::move(writer).error();
-        std::vector<std::byte> buf(kExtentMaxBytes);
-        for (;;) {
-            auto n = (*reader)->read(buf);
-            if (!n) return std::move(n).error();
-            if (*n == 0) break;
-            OSTOR_TRY((*writer)->write(std::span(buf.data(), *n)));
-        }
+        OSTOR_TRY(for_each_chunk(**reader, [&](std::span<const std::byte> chunk) { return (*writer)->write(chunk); }));
         return (*writer)->commit();
     }
     std::vector<Extent> freed;
