@@ -14,7 +14,7 @@ constexpr std::size_t kMaxChangesPerBatch = 512;
 }  // namespace
 
 Result<void> CommitQueue::run(Apply apply, std::vector<int> data_fds) {
-    Change change{std::move(apply), std::move(data_fds), std::nullopt};
+    Change change{std::move(apply), std::move(data_fds), std::nullopt, false};
     std::unique_lock lock(mu_);
     queue_.push_back(&change);
     while (!change.outcome) {
@@ -28,9 +28,22 @@ Result<void> CommitQueue::run(Apply apply, std::vector<int> data_fds) {
             batch.push_back(queue_.front());
             queue_.pop_front();
         }
+        std::vector<Change*> previous;
+        previous.swap(awaiting_sync_);
         lock.unlock();
-        execute(batch);
+        // This batch's commit syncs the previous batch's meta page; without a
+        // commit (nothing queued, or it failed), sync explicitly.
+        bool previous_durable = !batch.empty() && execute(batch);
+        std::optional<Error> sync_error;
+        if (!previous_durable && !previous.empty()) {
+            int rc = mdb_env_sync(env_.get(), 1);
+            if (rc == 0) previous_durable = true;
+            else sync_error = Error(Errc::IoError, std::string("metadata sync failed: ") + mdb_strerror(rc));
+        }
         lock.lock();
+        for (Change* c : previous) c->outcome = previous_durable ? Result<void>() : Result<void>(*sync_error);
+        for (Change* c : batch)
+            if (!c->outcome) awaiting_sync_.push_back(c);
         ++batches_;
         changes_ += batch.size();
         leader_active_ = false;
@@ -39,7 +52,7 @@ Result<void> CommitQueue::run(Apply apply, std::vector<int> data_fds) {
     return std::move(*change.outcome);
 }
 
-void CommitQueue::execute(std::vector<Change*>& batch) {
+bool CommitQueue::execute(std::vector<Change*>& batch) {
     auto fail_all = [&](const Error& e) {
         for (Change* c : batch) c->outcome = Result<void>(e);
     };
@@ -54,7 +67,7 @@ void CommitQueue::execute(std::vector<Change*>& batch) {
         if (::fdatasync(fd) != 0) {
             fail_all(Error(errno == ENOSPC ? Errc::NoSpace : Errc::IoError,
                            std::string("fdatasync of object data failed: ") + std::strerror(errno)));
-            return;
+            return false;
         }
     }
 
@@ -78,9 +91,15 @@ void CommitQueue::execute(std::vector<Change*>& batch) {
         txn.commit();
     } catch (const DbFailure& e) {
         fail_all(Error(e.code, e.what()));
-        return;
+        return false;
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->outcome = std::move(outcomes[i]);
+    // Refusals changed nothing: answer them now. Applied changes wait until
+    // their commit is known durable.
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (outcomes[i]) batch[i]->committed = true;
+        else batch[i]->outcome = std::move(outcomes[i]);
+    }
+    return true;
 }
 
 std::uint64_t CommitQueue::batches() const {

@@ -6,8 +6,12 @@
 // every change queued so far, fdatasyncs their segment files (data before
 // metadata), applies each change in a nested transaction (so one change's
 // refusal does not undo the others), and commits the lot with one LMDB
-// transaction and one sync. Callers that arrived meanwhile wait and form the
-// next batch.
+// transaction. Callers that arrived meanwhile wait and form the next batch.
+//
+// LMDB runs with MDB_NOMETASYNC: a commit syncs its data pages but not its
+// meta page. The next commit's sync carries the previous meta page to disk,
+// so under load every batch costs one sync; a batch is acknowledged only once
+// that has happened (or an explicit sync did it when no batch followed).
 #pragma once
 
 #include <condition_variable>
@@ -57,13 +61,16 @@ private:
         Apply apply;
         std::vector<int> data_fds;
         std::optional<Result<void>> outcome;
+        bool committed = false;  // applied and committed, not yet known durable
     };
-    void execute(std::vector<Change*>& batch);
+    // Applies and commits; says whether the commit (and so its sync) happened.
+    bool execute(std::vector<Change*>& batch);
 
     const Env& env_;
     mutable std::mutex mu_;
     std::condition_variable done_cv_;
     std::deque<Change*> queue_;
+    std::vector<Change*> awaiting_sync_;  // committed; their meta page is not yet durable
     bool leader_active_ = false;
     std::uint64_t batches_ = 0;
     std::uint64_t changes_ = 0;
