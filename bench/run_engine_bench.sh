@@ -1,32 +1,76 @@
 #!/usr/bin/env bash
-# Engine figures next to the disk's own, measured in one run on one directory.
-#   bench/run_engine_bench.sh [BUILD_DIR]   (default build/)
+# The engine's figures next to the disk's own, measured in one run on one
+# directory, with their ratios:
+#   16-writer 4 KiB PUT ops/s / disk 4 KiB write+fdatasync pairs per second
+#   64 MiB PUT MiB/s          / disk sequential write MiB/s
+#   64 MiB GET MiB/s          / disk sequential read MiB/s
+#
+#   bench/run_engine_bench.sh [BUILD_DIR]        (default: build)
+#
+# Environment: OSTOR_BENCH_DIR (default: a new directory under /var/tmp, on the
+# real disk), OSTOR_BENCH_MIN_TIME (seconds per engine benchmark, default 3),
+# OSTOR_BENCH_SEQ_MIB (size of the disk's sequential runs, default 1024).
+# When fio is installed its 4 KiB write+fdatasync rate is printed too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build="${1:-build}"
-dir="$(mktemp -d /var/tmp/ostor-bench-XXXXXX)"
+build="$(realpath "${1:-build}")"
+for exe in bench/engine_put_bench bench/disk_reference; do
+  [[ -x "$build/$exe" ]] || { echo "$build/$exe is missing: build with -Dbench=true first" >&2; exit 1; }
+done
+if [[ -n "${OSTOR_BENCH_DIR:-}" ]]; then
+  dir="$OSTOR_BENCH_DIR/run-$$"
+  mkdir -p "$dir"
+else
+  dir="$(mktemp -d /var/tmp/ostor-bench-XXXXXX)"
+fi
 trap 'rm -rf "$dir"' EXIT
 
 echo "== disk reference ($dir)"
-"$build/bench/disk_reference" "$dir" | tee "$dir/disk.txt"
+"$build/bench/disk_reference" "$dir" "${OSTOR_BENCH_SEQ_MIB:-1024}" | tee "$dir/disk.txt"
+fio_iops=""
+if command -v fio >/dev/null; then
+  fio_iops="$(fio --name=fsync-pairs --directory="$dir" --rw=write --bs=4k --size=256m --ioengine=psync \
+      --fdatasync=1 --time_based --runtime=3 --output-format=json 2>/dev/null |
+    python3 -c 'import json,sys; print(round(json.load(sys.stdin)["jobs"][0]["write"]["iops"]))' || true)"
+  rm -f "$dir"/fsync-pairs.*
+  [[ -n "$fio_iops" ]] && echo "fio fsync-pairs $fio_iops ops/s"
+fi
+
 echo "== engine"
-OSTOR_BENCH_DIR="$dir" "$build/bench/engine_bench" --benchmark_format=json --benchmark_out="$dir/engine.json" \
-  --benchmark_out_format=json >/dev/null
-python3 - "$dir/disk.txt" "$dir/engine.json" <<'PY'
-import json, sys
-disk = {l.split()[0]: float(l.split()[1]) for l in open(sys.argv[1])}
-runs = {b["name"]: b for b in json.load(open(sys.argv[2]))["benchmarks"]}
-def get(prefix, field):
-    for name, b in runs.items():
-        if name.startswith(prefix):
+OSTOR_BENCH_DIR="$dir" "$build/bench/engine_put_bench" --benchmark_out="$dir/engine.json" \
+  --benchmark_out_format=json
+
+echo "== side by side"
+python3 - "$dir/disk.txt" "$dir/engine.json" "$fio_iops" <<'PY'
+import json, math, sys
+disk = {l.split()[0]: float(l.split()[1]) for l in open(sys.argv[1]) if l.strip()}
+runs = json.load(open(sys.argv[2]))["benchmarks"]
+fio = float(sys.argv[3]) if sys.argv[3] else None
+
+def figure(name, field, threads=None):
+    for b in runs:
+        parts = b["name"].split("/")
+        if parts[0] == name and (threads is None or f"threads:{threads}" in parts):
             return b[field]
-    return float("nan")
-p1 = get("BM_DurablePut4KiB/min_time:3.000/real_time/threads:1", "items_per_second")
-p16 = get("BM_DurablePut4KiB/min_time:3.000/real_time/threads:16", "items_per_second")
-put = get("BM_Put64MiB", "bytes_per_second") / 2**20
-get_ = get("BM_Get64MiB", "bytes_per_second") / 2**20
-print(f"durable 4 KiB PUT, 1 writer   {p1:9.0f} ops/s  = {p1 / disk['fsync-pairs']:.2f} x disk 4 KiB write+fdatasync ({disk['fsync-pairs']:.0f}/s)")
-print(f"durable 4 KiB PUT, 16 writers {p16:9.0f} ops/s  = {p16 / disk['fsync-pairs']:.2f} x disk 4 KiB write+fdatasync")
-print(f"64 MiB PUT                    {put:9.0f} MiB/s = {put / disk['seq-write']:.2f} x disk sequential write ({disk['seq-write']:.0f} MiB/s)")
-print(f"64 MiB GET (cold cache)       {get_:9.0f} MiB/s = {get_ / disk['seq-read']:.2f} x disk sequential read ({disk['seq-read']:.0f} MiB/s)")
+    return math.nan
+
+def ratio(a, b):
+    return a / b if b else math.nan
+
+p1 = figure("DurablePut4KiB", "items_per_second", 1)
+p16 = figure("DurablePut4KiB", "items_per_second", 16)
+put = figure("Put64MiB", "bytes_per_second") / 2**20
+get = figure("Get64MiB", "bytes_per_second") / 2**20
+fp, sw, sr = disk.get("fsync-pairs", math.nan), disk.get("seq-write", math.nan), disk.get("seq-read", math.nan)
+rows = [
+    ("durable 4 KiB PUT, 1 writer", p1, "ops/s", "disk 4 KiB write+fdatasync", fp, "ops/s"),
+    ("durable 4 KiB PUT, 16 writers", p16, "ops/s", "disk 4 KiB write+fdatasync", fp, "ops/s"),
+    ("64 MiB PUT (1 MiB writes)", put, "MiB/s", "disk sequential write", sw, "MiB/s"),
+    ("64 MiB GET (page cache dropped)", get, "MiB/s", "disk sequential read", sr, "MiB/s"),
+]
+print(f"{'engine':34} {'value':>10}        {'disk':28} {'value':>10}        ratio")
+for name, v, unit, dname, dv, dunit in rows:
+    print(f"{name:34} {v:10.0f} {unit:6} {dname:28} {dv:10.0f} {dunit:6} {ratio(v, dv):5.2f}x")
+if fio:
+    print(f"(fio 4 KiB write+fdatasync: {fio:.0f} ops/s; 16-writer PUT / fio = {ratio(p16, fio):.2f}x)")
 PY

@@ -1,10 +1,23 @@
-// The crash suite: a writer process is SIGKILLed at random moments, 24
-// rounds on one data directory. After each kill the directory reopens and:
-// every acknowledged object reads back byte-exact (CRC32C verified on the
-// way) with its logged ETag; an operation cut by the kill left either the old
-// or the new state, never a mix; nothing else is visible; scrub finds no
-// damage; byte accounting is exact; and blocks allocated under blobs/ stay
-// within 10% + one segment of the live bytes.
+// The crash suite: the crash writer is SIGKILLed at a random moment, 24 rounds
+// on one data directory, each round's writer continuing on what the previous
+// rounds left. After each kill the directory is opened in this process and:
+//   - every key whose last logged operation was acknowledged holds exactly
+//     what that operation made (body byte-exact, its MD5 and ETag as logged),
+//     or is absent (NoSuchKey) after a delete;
+//   - the one operation the kill may have cut left the old or the new state,
+//     never a mix; the state found is then the truth for the later rounds (a
+//     cut operation must not come back or go away at the next open);
+//   - nothing outside the writer's key set is visible, and list_objects
+//     agrees with head_object key by key;
+//   - bucket and user byte accounting is exact and the killed writer's space
+//     reservations are gone;
+//   - scrub finds no damage;
+//   - blocks allocated under blobs/ stay within 10% + one segment of the
+//     live bytes (a body shared by copies counted once).
+//
+// Environment: CRASH_WRITER (required) the crash-writer program; CRASH_SEED to
+// replay a seed; CRASH_ROUNDS to change the number of rounds.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -24,8 +37,6 @@
 #include <thread>
 #include <vector>
 
-#include <openssl/evp.h>
-
 #include <ostor/ostor.hpp>
 
 #include "crash_content.hpp"
@@ -36,101 +47,189 @@ using namespace ostor::crash;
 
 namespace {
 
-constexpr int kRounds = 24;
-constexpr std::uint64_t kSegmentBytes = std::uint64_t{64} << 20;
+constexpr int kDefaultRounds = 24;
+constexpr int kMinSleepMs = 50;
+constexpr int kMaxSleepMs = 800;
+constexpr std::uint64_t kSegmentBytes = std::uint64_t{64} << 20;  // README: a segment holds at most 64 MiB
+constexpr std::uint32_t kListPageKeys = 37;                       // small, so listing pages several times
 
+using Clock = std::chrono::steady_clock;
+
+// What one key holds.
 struct State {
     bool present = false;
     std::uint64_t gen = 0;
     std::uint64_t size = 0;
-    std::string etag;  // empty when not known (an operation cut by the kill)
+    std::string md5;   // hex MD5 of the body
+    std::string etag;  // what head_object must report
     bool operator==(const State&) const = default;
 };
 
-struct KeyLog {
-    State done;                    // after the last acknowledged operation
-    std::optional<State> pending;  // what a cut operation would have made
+std::string describe(const State& s) {
+    if (!s.present) return "absent";
+    return "gen " + std::to_string(s.gen) + ", " + std::to_string(s.size) + " bytes" +
+           (s.md5.empty() ? std::string() : ", md5 " + s.md5) + ", etag " + s.etag;
+}
+
+// An operation logged as begun and not (yet) as acknowledged.
+struct Pending {
+    std::string op;
+    std::string key;  // the key it changes
+    State candidate;  // what the key holds if the operation took effect
 };
 
-std::string md5_hex(const std::string& s) {
-    unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_Digest(s.data(), s.size(), d, &n, EVP_md5(), nullptr);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < n; ++i) {
-        out.push_back(hex[d[i] >> 4]);
-        out.push_back(hex[d[i] & 15]);
-    }
-    return out;
-}
+// The writer's log, replayed into the state every key must have. Survives
+// across rounds: after each check the cut operation is resolved to what was
+// found, so a later round may not see it differently.
+class Model {
+public:
+    explicit Model(fs::path log) : log_(std::move(log)) {}
 
-// Replays the whole log into each key's acknowledged and possible states.
-std::map<std::string, KeyLog> replay(const fs::path& log) {
-    std::map<std::string, KeyLog> keys;
-    std::ifstream in(log);
-    std::string line;
-    while (std::getline(in, line)) {
-        std::istringstream ls(line);
-        std::string phase, op, key;
-        ls >> phase >> op >> key;
-        KeyLog& k = keys[key];
-        State s;
-        if (op == "DEL") {
-            s.present = false;
-        } else {
-            s.present = true;
-            ls >> s.gen >> s.size >> s.etag;
+    // Reads the lines the last writer appended. A line the kill cut in the
+    // middle is dropped from the file, so the next writer starts a new line;
+    // it counts as not logged (for an acknowledgement: the operation stays
+    // pending, and either state is accepted).
+    void replay(int round) {
+        std::ifstream in(log_, std::ios::binary);
+        in.seekg(static_cast<std::streamoff>(offset_));
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        std::size_t end = text.rfind('\n');
+        std::size_t complete = end == std::string::npos ? 0 : end + 1;
+        if (complete != text.size()) {
+            std::printf("round %2d: dropping a log line cut by the kill: \"%s\"\n", round,
+                        text.substr(complete).c_str());
+            EXPECT_EQ(::truncate(log_.c_str(), static_cast<off_t>(offset_ + complete)), 0);
         }
-        if (phase == "BEGIN") {
-            // A PUT or MPU does not know its ETag before it is done.
-            if (op == "PUT" || op == "MPU") s.etag.clear();
-            k.pending = s;
-        } else {
-            k.done = s;
-            k.pending.reset();
+        std::istringstream lines(text.substr(0, complete));
+        offset_ += complete;
+        std::string line;
+        while (std::getline(lines, line)) apply(round, line);
+    }
+
+    const State& state(const std::string& key) const {
+        static const State absent;
+        auto it = keys_.find(key);
+        return it == keys_.end() ? absent : it->second;
+    }
+    const std::optional<Pending>& pending() const { return pending_; }
+    // The cut operation's key was found in `found` (one of the two states).
+    void resolve(const State& found) {
+        if (pending_) keys_[pending_->key] = found;
+        pending_.reset();
+    }
+    std::uint64_t acknowledged_ops() const { return acknowledged_; }
+
+private:
+    void apply(int round, const std::string& line) {
+        std::istringstream ls(line);
+        std::string first;
+        ls >> first;
+        bool begin = first == "BEGIN";
+        std::string op = first;
+        if (begin) ls >> op;
+        std::string where = "round " + std::to_string(round) + ", log line \"" + line + "\"";
+
+        if (begin) {
+            EXPECT_FALSE(pending_) << where << ": begins while " << pending_->op << " " << pending_->key
+                                   << " is still pending";
+            Pending p{op, {}, {}};
+            if (op == "PUT" || op == "MPU") {
+                p.candidate.present = true;
+                ls >> p.key >> p.candidate.gen >> p.candidate.size >> p.candidate.md5;
+                p.candidate.etag = p.candidate.md5;
+                if (op == "MPU") ls >> p.candidate.etag;
+            } else if (op == "DEL") {
+                ls >> p.key;
+            } else if (op == "COPY") {
+                std::string src;
+                ls >> src >> p.key;
+                // A copy from an absent key changes nothing.
+                p.candidate = state(src).present ? state(src) : state(p.key);
+            } else {
+                ADD_FAILURE() << where << ": unknown operation";
+                return;
+            }
+            EXPECT_FALSE(ls.fail()) << where << ": malformed";
+            pending_ = p;
+            return;
+        }
+
+        if (!pending_ || pending_->op != op) {
+            ADD_FAILURE() << where << ": acknowledges an operation that did not begin";
+            return;
+        }
+        Pending p = *pending_;
+        pending_.reset();
+        ++acknowledged_;
+        if (op == "PUT" || op == "MPU") {
+            std::string key, md5, etag;
+            std::uint64_t gen = 0, size = 0;
+            ls >> key >> gen >> size >> md5 >> etag;
+            EXPECT_TRUE(key == p.key && gen == p.candidate.gen && md5 == p.candidate.md5)
+                << where << ": not what began";
+            EXPECT_EQ(etag, p.candidate.etag) << where << ": the engine acknowledged the wrong ETag";
+            keys_[p.key] = p.candidate;
+        } else if (op == "DEL") {
+            std::string key, nosuch;
+            ls >> key >> nosuch;
+            EXPECT_EQ(key, p.key) << where << ": not what began";
+            EXPECT_TRUE(nosuch.empty() || !state(key).present)
+                << where << ": NoSuchKey for an acknowledged object: " << describe(state(key));
+            keys_[p.key] = State{};
+        } else if (op == "COPY") {
+            std::string src, dst, etag;
+            ls >> src >> dst >> etag;
+            EXPECT_EQ(dst, p.key) << where << ": not what began";
+            if (etag == "nosuch") {
+                EXPECT_FALSE(state(src).present)
+                    << where << ": NoSuchKey for an acknowledged object: " << describe(state(src));
+            } else {
+                EXPECT_EQ(etag, state(src).etag) << where << ": the copy's ETag is not its source's";
+                keys_[dst] = state(src);
+            }
         }
     }
-    return keys;
-}
+
+    fs::path log_;
+    std::uint64_t offset_ = 0;
+    std::map<std::string, State> keys_;
+    std::optional<Pending> pending_;
+    std::uint64_t acknowledged_ = 0;
+};
 
 std::uint64_t allocated_bytes(const fs::path& dir) {
     std::uint64_t total = 0;
-    for (auto& e : fs::recursive_directory_iterator(dir)) {
+    std::error_code ec;
+    for (auto& entry : fs::recursive_directory_iterator(dir, ec)) {
         struct stat st {};
-        if (::lstat(e.path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) total += std::uint64_t(st.st_blocks) * 512;
+        if (::lstat(entry.path().c_str(), &st) == 0 && S_ISREG(st.st_mode))
+            total += static_cast<std::uint64_t>(st.st_blocks) * 512;
     }
     return total;
 }
 
-std::string read_all(Engine& e, const std::string& key, Error* err) {
+// The whole body, or the error that stopped reading it.
+Result<std::string> read_all(Engine& e, const std::string& key, const ObjectInfo& head) {
     auto r = e.open_object(kBucket, key);
-    if (!r) {
-        *err = r.error();
-        return {};
-    }
+    if (!r) return r.error();
+    if ((*r)->info().size != head.size || (*r)->info().etag != head.etag)
+        return Error(Errc::Internal, "open_object's info differs from head_object's");
     std::string out;
-    std::vector<std::byte> buf(1 << 20);
+    std::vector<std::byte> buf(std::size_t{1} << 20);
     for (;;) {
         auto n = (*r)->read(buf);
-        if (!n) {
-            *err = n.error();
-            return {};
-        }
+        if (!n) return n.error();
         if (*n == 0) return out;
         out.append(reinterpret_cast<const char*>(buf.data()), *n);
     }
 }
 
-bool matches(const State& want, const State& got) {
-    if (want.present != got.present) return false;
-    if (!want.present) return true;
-    return want.gen == got.gen && want.size == got.size && (want.etag.empty() || want.etag == got.etag);
-}
-
-std::string describe(const State& s) {
-    if (!s.present) return "absent";
-    return "gen " + std::to_string(s.gen) + ", " + std::to_string(s.size) + " bytes, etag " + s.etag;
+std::string first_difference(const std::string& got, const std::string& want) {
+    std::size_t n = std::min(got.size(), want.size());
+    std::size_t i = 0;
+    while (i < n && got[i] == want[i]) ++i;
+    return "first difference at byte " + std::to_string(i) + " of " + std::to_string(want.size()) + " (read " +
+           std::to_string(got.size()) + " bytes)";
 }
 
 pid_t start_writer(const char* writer, const fs::path& dir, const fs::path& log, std::uint64_t seed) {
@@ -138,24 +237,39 @@ pid_t start_writer(const char* writer, const fs::path& dir, const fs::path& log,
     if (pid == 0) {
         std::string seed_s = std::to_string(seed);
         ::execl(writer, writer, dir.c_str(), log.c_str(), seed_s.c_str(), static_cast<char*>(nullptr));
+        std::perror("exec crash-writer");
         ::_exit(127);
     }
     return pid;
 }
 
-// Checks the directory against the log; returns the live bytes.
-std::uint64_t check_round(int round, const fs::path& dir, const fs::path& log) {
+// Checks the directory against the model and resolves the cut operation.
+void check_round(int round, const fs::path& dir, Model& model) {
+    std::string at = "round " + std::to_string(round);
     auto opened = Engine::open(dir);
-    EXPECT_TRUE(opened) << "round " << round << ": reopen failed: " << opened.error().message();
-    if (!opened) return 0;
+    ASSERT_TRUE(opened) << at << ": reopening after the kill failed: " << opened.error().message();
     Engine& e = **opened;
-    auto keys = replay(log);
 
-    std::set<std::string> visible;
-    std::uint64_t object_bytes = 0;
+    auto bucket = e.get_bucket(kBucket);
+    if (!bucket) {
+        // Only before the first writer got as far as creating the bucket.
+        ASSERT_EQ(bucket.error().code(), Errc::NoSuchBucket) << at << ": " << bucket.error().message();
+        ASSERT_EQ(model.acknowledged_ops(), 0u) << at << ": the bucket is gone";
+        model.resolve(State{});
+        std::printf("%s: killed before the bucket existed\n", at.c_str());
+        return;
+    }
+
+    // Key by key: what head_object shows must be an allowed state, and the body
+    // must be that state's, byte for byte.
+    std::map<std::string, ObjectInfo> visible;
+    std::optional<State> pending_found;
     for (unsigned i = 0; i < kKeys; ++i) {
         std::string key = key_name(i);
-        KeyLog k = keys.count(key) ? keys[key] : KeyLog{};
+        const State& acked = model.state(key);
+        const auto& pending = model.pending();
+        bool is_pending = pending && pending->key == key;
+
         State got;
         auto head = e.head_object(kBucket, key);
         if (head) {
@@ -163,100 +277,168 @@ std::uint64_t check_round(int round, const fs::path& dir, const fs::path& log) {
             got.size = head->size;
             got.etag = head->etag;
             for (auto& [name, value] : head->meta.user)
-                if (name == "gen") got.gen = std::stoull(value);
+                if (name == kGenMetaName) got.gen = std::stoull(value);
+            visible.emplace(key, *head);
         } else {
-            EXPECT_EQ(head.error().code(), Errc::NoSuchKey) << key << ": " << head.error().message();
+            EXPECT_EQ(head.error().code(), Errc::NoSuchKey) << at << ", " << key << ": " << head.error().message();
         }
-        bool ok = matches(k.done, got) || (k.pending && matches(*k.pending, got));
-        EXPECT_TRUE(ok) << "round " << round << ", " << key << ": found " << describe(got) << "; acknowledged "
-                        << describe(k.done) << (k.pending ? "; or, cut, " + describe(*k.pending) : std::string());
+
+        auto same_version = [&](const State& want) {
+            return want.present == got.present &&
+                   (!want.present || (want.gen == got.gen && want.size == got.size && want.etag == got.etag));
+        };
+        const State* match = nullptr;
+        if (same_version(acked))
+            match = &acked;
+        else if (is_pending && same_version(pending->candidate))
+            match = &pending->candidate;
+        if (!match) {
+            ADD_FAILURE() << at << ", " << key << ": found " << describe(got) << "; acknowledged " << describe(acked)
+                          << (is_pending ? "; cut " + pending->op + " would make " + describe(pending->candidate)
+                                         : std::string());
+            continue;
+        }
+        if (is_pending) pending_found = *match;
         if (!got.present) continue;
-        visible.insert(key);
-        object_bytes += got.size;
-        Error err(Errc::Internal);
-        std::string body = read_all(e, key, &err);
-        std::string want = content(got.gen, got.size);
-        EXPECT_TRUE(body == want) << "round " << round << ", " << key << ": body differs (" << body.size() << " of "
-                                  << want.size() << " bytes read): " << err.message();
-        if (got.etag.find('-') == std::string::npos) {
-            EXPECT_EQ(got.etag, md5_hex(want)) << "round " << round << ", " << key;
+
+        auto body = read_all(e, key, *head);
+        if (!body) {
+            ADD_FAILURE() << at << ", " << key << " (" << describe(*match)
+                          << "): reading failed: " << body.error().info().name << ": " << body.error().message();
+            continue;
         }
+        std::string want = content(match->gen, match->size);
+        EXPECT_TRUE(*body == want) << at << ", " << key << " (" << describe(*match) << "): body differs, "
+                                   << first_difference(*body, want);
+        EXPECT_EQ(md5_hex(*body), match->md5) << at << ", " << key;
+    }
+    if (model.pending()) {
+        std::printf(
+            "%s: cut %s of %s left it %s\n", at.c_str(), model.pending()->op.c_str(), model.pending()->key.c_str(),
+            pending_found ? (*pending_found == model.state(model.pending()->key) ? "as before" : "done") : "broken");
+        if (pending_found) model.resolve(*pending_found);
     }
 
-    // Nothing else is visible, and the listing agrees.
-    std::set<std::string> listed;
-    ListObjectsParams p;
+    // The listing: exactly the visible keys, in order, each as head_object says.
+    std::vector<std::string> listed;
+    ListObjectsParams params;
+    params.max_keys = kListPageKeys;
     for (;;) {
-        auto page = e.list_objects(kBucket, p);
-        EXPECT_TRUE(page) << page.error().message();
-        if (!page) break;
-        for (auto& o : page->objects) listed.insert(o.key);
-        if (!page->truncated) break;
-        p.marker = page->next_marker;
-    }
-    EXPECT_EQ(listed, visible) << "round " << round;
-
-    // Byte accounting: objects plus parts of uploads a kill cut short.
-    std::uint64_t part_bytes = 0;
-    if (auto ups = e.list_uploads(kBucket)) {
-        for (auto& u : ups->uploads)
-            if (auto parts = e.list_parts(u.id))
-                for (auto& part : parts->parts) part_bytes += part.size;
-    }
-    auto bucket = e.get_bucket(kBucket);
-    if (bucket) {
-        EXPECT_EQ(bucket->bytes, object_bytes + part_bytes) << "round " << round;
-        EXPECT_EQ(bucket->objects, visible.size()) << "round " << round;
-        if (auto usage = e.get_user_usage(bucket->owner_id)) {
-            EXPECT_EQ(usage->bytes, object_bytes + part_bytes) << "round " << round;
-            EXPECT_EQ(usage->reserved, 0u) << "round " << round << ": reservations of the killed writer remain";
+        auto page = e.list_objects(kBucket, params);
+        ASSERT_TRUE(page) << at << ": list_objects: " << page.error().message();
+        for (auto& o : page->objects) {
+            EXPECT_TRUE(listed.empty() || listed.back() < o.key) << at << ": listing out of order at " << o.key;
+            listed.push_back(o.key);
+            auto it = visible.find(o.key);
+            if (it == visible.end()) {
+                ADD_FAILURE() << at << ": listed " << o.key << " (" << o.size
+                              << " bytes): not a key of the writer, or head_object does not show it";
+                continue;
+            }
+            EXPECT_EQ(o.size, it->second.size) << at << ": listing of " << o.key;
+            EXPECT_EQ(o.etag, it->second.etag) << at << ": listing of " << o.key;
         }
+        if (!page->truncated) break;
+        params.marker = page->next_marker;
     }
+    EXPECT_EQ(listed.size(), visible.size()) << at << ": listing and head_object disagree";
+    auto buckets = e.list_buckets();
+    ASSERT_TRUE(buckets) << buckets.error().message();
+    EXPECT_EQ(buckets->size(), 1u) << at << ": buckets other than \"crash\" appeared";
+
+    // Accounting: objects plus parts of uploads a kill left behind.
+    std::uint64_t object_bytes = 0, unique_bytes = 0, part_bytes = 0;
+    std::set<std::uint64_t> gens;
+    for (auto& [key, info] : visible) {
+        object_bytes += info.size;
+        std::uint64_t gen = 0;
+        for (auto& [name, value] : info.meta.user)
+            if (name == kGenMetaName) gen = std::stoull(value);
+        if (gens.insert(gen).second) unique_bytes += info.size;  // copies share the extents
+    }
+    auto uploads = e.list_uploads(kBucket);
+    ASSERT_TRUE(uploads) << uploads.error().message();
+    for (auto& u : uploads->uploads) {
+        auto parts = e.list_parts(u.id);
+        ASSERT_TRUE(parts) << parts.error().message();
+        for (auto& part : parts->parts) part_bytes += part.size;
+    }
+    bucket = e.get_bucket(kBucket);
+    ASSERT_TRUE(bucket) << bucket.error().message();
+    EXPECT_EQ(bucket->objects, visible.size()) << at << ": bucket object count";
+    EXPECT_EQ(bucket->bytes, object_bytes + part_bytes) << at << ": bucket bytes (" << part_bytes << " in parts)";
+    EXPECT_EQ(bucket->size.current, bucket->bytes) << at << ": size history";
+    auto usage = e.get_user_usage(bucket->owner_id);
+    ASSERT_TRUE(usage) << usage.error().message();
+    EXPECT_EQ(usage->bytes, object_bytes + part_bytes) << at << ": user bytes";
+    EXPECT_EQ(usage->objects, visible.size()) << at << ": user objects";
+    EXPECT_EQ(usage->reserved, 0u) << at << ": space reservations of the killed writer remain";
 
     auto scrub = e.scrub();
-    EXPECT_TRUE(scrub) << scrub.error().message();
-    if (scrub) {
-        EXPECT_TRUE(scrub->damaged.empty()) << "round " << round << ": scrub found " << scrub->damaged.size()
-                                            << " damaged, first " << scrub->damaged.front();
-    }
+    ASSERT_TRUE(scrub) << at << ": scrub: " << scrub.error().message();
+    EXPECT_TRUE(scrub->damaged.empty()) << at << ": scrub found " << scrub->damaged.size() << " damaged, first "
+                                        << (scrub->damaged.empty() ? "" : scrub->damaged.front());
 
-    std::uint64_t live = object_bytes + part_bytes;
+    std::uint64_t live = unique_bytes + part_bytes;
     std::uint64_t allocated = allocated_bytes(dir / "blobs");
     EXPECT_LE(allocated, live + live / 10 + kSegmentBytes)
-        << "round " << round << ": " << allocated << " bytes allocated under blobs/ for " << live << " live bytes";
-    std::printf("round %2d: %3zu objects, %9llu live bytes, %9llu allocated under blobs/\n", round, visible.size(),
-                static_cast<unsigned long long>(live), static_cast<unsigned long long>(allocated));
-    std::fflush(stdout);
-    return live;
+        << at << ": " << allocated << " bytes allocated under blobs/ for " << live << " live bytes";
+    std::printf("%s: %3zu objects, %10llu bytes (%10llu distinct, %8llu in parts), %10llu allocated under blobs/\n",
+                at.c_str(), visible.size(), static_cast<unsigned long long>(object_bytes),
+                static_cast<unsigned long long>(unique_bytes), static_cast<unsigned long long>(part_bytes),
+                static_cast<unsigned long long>(allocated));
 }
 
 TEST(Crash, KilledWriterLosesNothingAcknowledgedShowsNothingElseAndLeaksNoSpace) {
     const char* writer = std::getenv("CRASH_WRITER");
     ASSERT_NE(writer, nullptr) << "set CRASH_WRITER to the crash-writer program";
+    int rounds = std::getenv("CRASH_ROUNDS") ? std::atoi(std::getenv("CRASH_ROUNDS")) : kDefaultRounds;
+    std::uint64_t seed = std::getenv("CRASH_SEED") ? std::strtoull(std::getenv("CRASH_SEED"), nullptr, 10)
+                                                   : std::random_device{}() % 1'000'000;
+    // /var/tmp: the real disk, where fdatasync and hole punching do their work.
     char tmpl[] = "/var/tmp/ostor-crash-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     fs::path root = tmpl;
     fs::path dir = root / "data";
     fs::path log = root / "ops.log";
+    std::printf("CRASH_SEED=%llu, directory %s\n", static_cast<unsigned long long>(seed), dir.c_str());
 
-    std::mt19937_64 rng(std::random_device{}());
-    std::uint64_t base_seed = rng() % 1'000'000;
-    std::printf("seed base %llu, directory %s\n", static_cast<unsigned long long>(base_seed), dir.c_str());
-    for (int round = 1; round <= kRounds; ++round) {
-        pid_t pid = start_writer(writer, dir, log, base_seed * 100 + round);
+    std::mt19937_64 rng(seed);
+    Model model(log);
+    auto started = Clock::now();
+    for (int round = 1; round <= rounds && !HasFailure(); ++round) {
+        std::uint64_t before = model.acknowledged_ops();
+        pid_t pid = start_writer(writer, dir, log, seed * 100 + static_cast<std::uint64_t>(round));
         ASSERT_GT(pid, 0);
-        std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 750));
+        auto sleep_ms = kMinSleepMs + static_cast<int>(rng() % (kMaxSleepMs - kMinSleepMs + 1));
+        std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
         ::kill(pid, SIGKILL);
         int status = 0;
-        ::waitpid(pid, &status, 0);
-        ASSERT_TRUE(WIFSIGNALED(status)) << "round " << round << ": the writer exited by itself with status "
-                                         << (WIFEXITED(status) ? WEXITSTATUS(status) : -1)
-                                         << " (3: an engine call failed)";
-        check_round(round, dir, log);
-        if (HasFailure()) break;
+        ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+        EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+            << "round " << round << ": the writer ended by itself with status "
+            << (WIFEXITED(status) ? WEXITSTATUS(status) : -1) << " (3: an engine call failed, see its stderr)";
+        model.replay(round);
+        std::printf("round %2d: killed after %d ms, %llu operations acknowledged\n", round, sleep_ms,
+                    static_cast<unsigned long long>(model.acknowledged_ops() - before));
+        auto check_started = Clock::now();
+        check_round(round, dir, model);
+        std::printf("round %2d: checked in %lld ms\n", round,
+                    static_cast<long long>(
+                        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - check_started).count()));
+        std::fflush(stdout);
     }
-    if (!HasFailure()) fs::remove_all(root);
-    else std::printf("kept %s for inspection\n", root.c_str());
+    // A writer that never gets going proves nothing.
+    EXPECT_GE(model.acknowledged_ops(), static_cast<std::uint64_t>(rounds))
+        << "the writers acknowledged too few operations to test anything";
+    std::printf(
+        "%llu operations acknowledged in %lld s\n", static_cast<unsigned long long>(model.acknowledged_ops()),
+        static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count()));
+    if (!HasFailure())
+        fs::remove_all(root);
+    else
+        std::printf("kept %s (data/ and ops.log) for inspection; replay with CRASH_SEED=%llu\n", root.c_str(),
+                    static_cast<unsigned long long>(seed));
 }
 
 }  // namespace

@@ -1,15 +1,22 @@
-// crash-writer DIR LOGFILE SEED: writes, overwrites, copies and deletes
-// objects at random until it is killed. Every operation is logged as
-// "BEGIN ..." before it starts and "DONE ..." after the engine acknowledged
-// it, each line made durable before going on, so the checker knows what was
-// acknowledged and what may have been cut.
+// crash-writer DIR LOGFILE SEED: puts, streams, overwrites, copies, deletes
+// and uploads multipart objects at random until it is killed.
+//
+// Before each operation it logs "BEGIN ..." and after the engine acknowledged
+// it the completed operation, each line made durable (write + fdatasync)
+// before going on, so the checker knows what was acknowledged and which one
+// operation the kill may have cut. The log format is in crash_content.hpp.
+// An engine call that fails ends the writer with status 3: the crash test
+// then reports it, since nothing here should ever fail.
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <span>
 #include <string>
+#include <vector>
 
 #include <ostor/ostor.hpp>
 
@@ -20,27 +27,161 @@ using namespace ostor::crash;
 
 namespace {
 
-int g_log = -1;
+constexpr int kExitEngineError = 3;
+constexpr int kExitLogError = 4;
+
+int g_log_fd = -1;
 
 void log_line(const std::string& line) {
     std::string l = line + "\n";
-    if (::write(g_log, l.data(), l.size()) != static_cast<ssize_t>(l.size()) || ::fdatasync(g_log) != 0) {
+    if (::write(g_log_fd, l.data(), l.size()) != static_cast<ssize_t>(l.size()) || ::fdatasync(g_log_fd) != 0) {
         std::perror("crash-writer: log");
-        std::exit(4);
+        std::exit(kExitLogError);
     }
 }
 
-[[noreturn]] void die(const char* what, const Error& e) {
-    std::fprintf(stderr, "crash-writer: %s: %.*s\n", what, static_cast<int>(e.message().size()), e.message().data());
-    std::exit(3);
+[[noreturn]] void die(const std::string& what, const Error& e) {
+    std::fprintf(stderr, "crash-writer: %s: %s: %.*s\n", what.c_str(), std::string(e.info().name).c_str(),
+                 static_cast<int>(e.message().size()), e.message().data());
+    std::exit(kExitEngineError);
 }
 
-PutOptions options_for(std::uint64_t gen) {
-    PutOptions o;
-    o.meta.content_type = "application/octet-stream";
-    o.meta.user = {{"gen", std::to_string(gen)}};
-    return o;
-}
+std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
+
+class Writer {
+public:
+    Writer(Engine& engine, std::uint64_t seed) : e_(engine), rng_(seed), gen_(seed * 1'000'000) {}
+
+    void run() {
+        for (;;) {
+            std::string key = key_name(static_cast<unsigned>(rng_() % kKeys));
+            unsigned dice = static_cast<unsigned>(rng_() % 1000);
+            if (dice < 550)
+                put(key);
+            else if (dice < 700)
+                del(key);
+            else if (dice < 985)
+                copy(key_name(static_cast<unsigned>(rng_() % kKeys)), key);
+            else
+                multipart(key);  // rare: each moves 10-11 MiB
+        }
+    }
+
+private:
+    std::uint64_t pick_size() {
+        unsigned d = static_cast<unsigned>(rng_() % 100);
+        if (d < 8) return 0;
+        if (d < 38) return 1 + rng_() % 4096;
+        if (d < 78) return 4097 + rng_() % (256 * 1024 - 4096);
+        if (d < 90) return (256 * 1024) + rng_() % (768 * 1024);
+        return (std::uint64_t{1} << 20) + rng_() % (std::uint64_t{2} << 20);  // 1-3 MiB
+    }
+
+    std::size_t pick_chunk() {
+        switch (rng_() % 4) {
+            case 0:
+                return 1 + rng_() % 4096;  // odd small pieces across block boundaries
+            case 1:
+                return 1 + rng_() % (64 * 1024);
+            default:
+                return 1 + rng_() % (512 * 1024);
+        }
+    }
+
+    PutOptions options_for(std::uint64_t gen) {
+        PutOptions o;
+        o.meta.content_type = "application/octet-stream";
+        o.meta.user = {{kGenMetaName, std::to_string(gen)}};
+        return o;
+    }
+
+    void put(const std::string& key) {
+        std::uint64_t gen = ++gen_;
+        std::uint64_t size = pick_size();
+        std::string body = content(gen, size);
+        std::string md5 = md5_hex(body);
+        std::string desc = key + " " + std::to_string(gen) + " " + std::to_string(size) + " " + md5;
+        log_line("BEGIN PUT " + desc);
+        PutOptions o = options_for(gen);
+        Result<ObjectInfo> r = Error(Errc::Internal);
+        unsigned how = static_cast<unsigned>(rng_() % 3);
+        if (how == 0) {
+            r = e_.put_object(kBucket, key, bytes(body), std::move(o));
+        } else {
+            if (how == 2) o.size_hint = size;
+            auto w = e_.begin_put(kBucket, key, std::move(o));
+            if (!w) die("begin_put " + key, w.error());
+            std::size_t off = 0;
+            while (off < body.size()) {
+                std::size_t n = std::min(body.size() - off, pick_chunk());
+                if (auto wr = (*w)->write(bytes(std::string_view(body).substr(off, n))); !wr)
+                    die("write " + key, wr.error());
+                off += n;
+            }
+            r = (*w)->commit();
+        }
+        if (!r) die("put " + key, r.error());
+        log_line("PUT " + desc + " " + r->etag);
+    }
+
+    void del(const std::string& key) {
+        log_line("BEGIN DEL " + key);
+        auto r = e_.delete_object(kBucket, key);
+        if (!r && r.error().code() != Errc::NoSuchKey) die("delete " + key, r.error());
+        log_line("DEL " + key + (r ? "" : " nosuch"));
+    }
+
+    void copy(const std::string& src, const std::string& dst) {
+        log_line("BEGIN COPY " + src + " " + dst);
+        auto r = e_.copy_object(kBucket, src, kBucket, dst);
+        if (!r && r.error().code() != Errc::NoSuchKey) die("copy " + src + " " + dst, r.error());
+        log_line("COPY " + src + " " + dst + " " + (r ? r->etag : std::string("nosuch")));
+    }
+
+    void multipart(const std::string& key) {
+        std::uint64_t gen = ++gen_;
+        std::vector<std::uint64_t> part_sizes(kMultipartParts - 1, kMinPartBytes);
+        part_sizes.push_back(1 + rng_() % (std::uint64_t{1} << 20));
+        std::uint64_t size = 0;
+        for (auto n : part_sizes) size += n;
+        std::string body = content(gen, size);
+        std::string desc = key + " " + std::to_string(gen) + " " + std::to_string(size) + " " + md5_hex(body);
+        log_line("BEGIN MPU " + desc + " " + multipart_etag(body, part_sizes));
+
+        auto up = e_.create_upload(kBucket, key, options_for(gen).meta);
+        if (!up) die("create_upload " + key, up.error());
+        std::vector<CompletedPart> parts;
+        std::uint64_t off = 0;
+        for (std::uint32_t i = 0; i < part_sizes.size(); ++i) {
+            std::string_view part = std::string_view(body).substr(off, part_sizes[i]);
+            off += part_sizes[i];
+            Result<PartInfo> p = Error(Errc::Internal);
+            if (rng_() % 2) {
+                p = e_.upload_part(up->id, i + 1, bytes(part));
+            } else {
+                auto w = e_.begin_upload_part(up->id, i + 1);
+                if (!w) die("begin_upload_part " + key, w.error());
+                for (std::size_t done = 0; done < part.size();) {
+                    std::size_t n = std::min(part.size() - done, pick_chunk());
+                    if (auto wr = (*w)->write(bytes(part.substr(done, n))); !wr) die("write part " + key, wr.error());
+                    done += n;
+                }
+                auto c = (*w)->commit();
+                if (!c) die("commit part " + key, c.error());
+                p = PartInfo{i + 1, c->size, c->etag, c->last_modified_ms, {}};
+            }
+            if (!p) die("upload_part " + key, p.error());
+            parts.push_back({i + 1, p->etag});
+        }
+        auto r = e_.complete_upload(up->id, parts);
+        if (!r) die("complete_upload " + key, r.error());
+        log_line("MPU " + desc + " " + r->etag);
+    }
+
+    Engine& e_;
+    std::mt19937_64 rng_;
+    std::uint64_t gen_;
+};
 
 }  // namespace
 
@@ -50,91 +191,31 @@ int main(int argc, char** argv) {
         return 2;
     }
     std::uint64_t seed = std::strtoull(argv[3], nullptr, 10);
-    g_log = ::open(argv[2], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (g_log < 0) return 4;
-    std::mt19937_64 rng(seed);
+    g_log_fd = ::open(argv[2], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (g_log_fd < 0) {
+        std::perror("crash-writer: open log");
+        return kExitLogError;
+    }
 
     auto engine = Engine::open(argv[1]);
     if (!engine) die("open", engine.error());
     Engine& e = **engine;
-    auto owner = e.get_user_by_email(kOwner);
+
+    // The first rounds may be killed anywhere in this set-up; it is redone.
+    auto owner = e.get_user_by_email(kOwnerEmail);
     if (!owner) {
-        auto created = e.create_user(kOwner);
-        if (!created) die("create user", created.error());
+        if (owner.error().code() != Errc::NoSuchUser) die("get_user_by_email", owner.error());
+        auto created = e.create_user(kOwnerEmail);
+        if (!created) die("create_user", created.error());
         owner = created->user;
     }
     if (auto b = e.create_bucket(kBucket, owner->id); !b && b.error().code() != Errc::BucketAlreadyOwnedByYou)
-        die("create bucket", b.error());
-    // Uploads a killed round left behind: aborting them after a crash must work.
-    if (auto ups = e.list_uploads(kBucket); ups) {
-        for (auto& u : ups->uploads)
-            if (auto r = e.abort_upload(u.id); !r) die("abort", r.error());
-    }
+        die("create_bucket", b.error());
+    // Multipart uploads a kill cut short: aborting them after a crash must work.
+    auto uploads = e.list_uploads(kBucket);
+    if (!uploads) die("list_uploads", uploads.error());
+    for (auto& u : uploads->uploads)
+        if (auto r = e.abort_upload(u.id); !r && r.error().code() != Errc::NoSuchUpload) die("abort_upload", r.error());
 
-    std::uint64_t gen = seed * 1'000'000;
-    auto pick_size = [&]() -> std::uint64_t {
-        switch (rng() % 10) {
-            case 0: return 0;
-            case 1: case 2: case 3: return 1 + rng() % 4096;          // inline
-            case 4: case 5: case 6: return 1 + rng() % (256 * 1024);
-            case 7: case 8: return rng() % (1 << 20);
-            default: return (1 << 20) + rng() % (2 << 20);             // 1-3 MiB
-        }
-    };
-    for (;;) {
-        std::string key = key_name(static_cast<unsigned>(rng() % kKeys));
-        unsigned op = rng() % 100;
-        if (op < 60) {  // PUT
-            ++gen;
-            std::uint64_t size = pick_size();
-            std::string body = content(gen, size);
-            log_line("BEGIN PUT " + key + " " + std::to_string(gen) + " " + std::to_string(size));
-            Result<ObjectInfo> r = Error(Errc::Internal);
-            if (rng() % 2) {
-                r = e.put_object(kBucket, key, std::as_bytes(std::span(body)), options_for(gen));
-            } else {
-                auto o = options_for(gen);
-                if (rng() % 2) o.size_hint = size;
-                auto w = e.begin_put(kBucket, key, o);
-                if (!w) die("begin_put", w.error());
-                std::size_t off = 0;
-                while (off < body.size()) {
-                    std::size_t n = std::min<std::size_t>(body.size() - off, 1 + rng() % (300 * 1024));
-                    if (auto wr = (*w)->write(std::as_bytes(std::span(body.data() + off, n))); !wr) die("write", wr.error());
-                    off += n;
-                }
-                r = (*w)->commit();
-            }
-            if (!r) die("put", r.error());
-            log_line("DONE PUT " + key + " " + std::to_string(gen) + " " + std::to_string(size) + " " + r->etag);
-        } else if (op < 75) {  // DELETE
-            log_line("BEGIN DEL " + key);
-            auto r = e.delete_object(kBucket, key);
-            if (!r && r.error().code() != Errc::NoSuchKey) die("delete", r.error());
-            log_line("DONE DEL " + key);
-        } else if (op < 95) {  // COPY from another key, sharing its extents
-            std::string src = key_name(static_cast<unsigned>(rng() % kKeys));
-            auto head = e.head_object(kBucket, src);
-            if (!head) continue;
-            std::string src_gen = head->meta.user.empty() ? "0" : head->meta.user[0].second;
-            log_line("BEGIN COPY " + key + " " + src_gen + " " + std::to_string(head->size) + " " + head->etag);
-            auto r = e.copy_object(kBucket, src, kBucket, key);
-            if (!r) die("copy", r.error());
-            log_line("DONE COPY " + key + " " + r->meta.user[0].second + " " + std::to_string(r->size) + " " + r->etag);
-        } else {  // a two-part multipart upload
-            ++gen;
-            std::uint64_t size = (5 << 20) + rng() % (512 * 1024);
-            std::string body = content(gen, size);
-            log_line("BEGIN MPU " + key + " " + std::to_string(gen) + " " + std::to_string(size));
-            auto up = e.create_upload(kBucket, key, options_for(gen).meta);
-            if (!up) die("create upload", up.error());
-            auto p1 = e.upload_part(up->id, 1, std::as_bytes(std::span(body.data(), 5 << 20)));
-            if (!p1) die("part 1", p1.error());
-            auto p2 = e.upload_part(up->id, 2, std::as_bytes(std::span(body.data() + (5 << 20), size - (5 << 20))));
-            if (!p2) die("part 2", p2.error());
-            auto r = e.complete_upload(up->id, {{1, p1->etag}, {2, p2->etag}});
-            if (!r) die("complete", r.error());
-            log_line("DONE MPU " + key + " " + std::to_string(gen) + " " + std::to_string(size) + " " + r->etag);
-        }
-    }
+    Writer(e, seed).run();
 }
