@@ -6,9 +6,10 @@ set -euo pipefail
 packages=(
   build-essential meson ninja-build pkg-config
   liblmdb-dev lmdb-utils liburing-dev libisal-dev libssl-dev
-  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-filesystem1.81-dev
+  libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-filesystem1.81-dev
   libpugixml-dev libfuse3-dev fuse3
   libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-boto3 curl openssl
 )
 
 sudo_cmd=()

@@ -81,6 +81,9 @@ public:
     }
 
     std::uint64_t size() const override { return size_; }
+    void set_checksums(std::vector<std::pair<std::string, std::string>> checksums) override {
+        options_.meta.checksums = std::move(checksums);
+    }
 
 private:
     std::vector<std::byte>& buffer(std::size_t i) {

@@ -38,6 +38,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ostor/error.hpp"
@@ -91,6 +92,10 @@ public:
     virtual void commit_async(std::function<void(Result<ObjectInfo>)> done) = 0;
     // Bytes accepted so far.
     virtual std::uint64_t size() const = 0;
+    // Replaces the checksums stored with the object (ObjectMeta::checksums);
+    // for checksums that arrive after the body (HTTP trailers). Call before
+    // commit().
+    virtual void set_checksums(std::vector<std::pair<std::string, std::string>> checksums) = 0;
 };
 
 // Reads one object, or a byte range of it.

@@ -1,0 +1,242 @@
+#include "acl.hpp"
+
+#include <pugixml.hpp>
+
+#include "util.hpp"
+
+namespace ostor::gw {
+
+namespace {
+
+constexpr std::string_view kAllUsersUri = "http://acs.amazonaws.com/groups/global/AllUsers";
+constexpr std::string_view kAuthenticatedUsersUri = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
+
+std::string_view permission_name(Permission p) {
+    switch (p) {
+        case Permission::Read: return "READ";
+        case Permission::Write: return "WRITE";
+        case Permission::ReadAcp: return "READ_ACP";
+        case Permission::WriteAcp: return "WRITE_ACP";
+        case Permission::FullControl: return "FULL_CONTROL";
+    }
+    return "READ";
+}
+
+std::optional<Permission> parse_permission(std::string_view s) {
+    if (s == "READ") return Permission::Read;
+    if (s == "WRITE") return Permission::Write;
+    if (s == "READ_ACP") return Permission::ReadAcp;
+    if (s == "WRITE_ACP") return Permission::WriteAcp;
+    if (s == "FULL_CONTROL") return Permission::FullControl;
+    return std::nullopt;
+}
+
+std::optional<Grant::Kind> group_from_uri(std::string_view uri) {
+    if (uri == kAllUsersUri) return Grant::Kind::AllUsers;
+    if (uri == kAuthenticatedUsersUri) return Grant::Kind::AuthenticatedUsers;
+    return std::nullopt;
+}
+
+S3Error invalid_grantee(std::string what) { return {400, "InvalidArgument", "Invalid grantee: " + what}; }
+
+std::variant<std::string, S3Error> user_by_email(Engine& engine, std::string_view email) {
+    auto user = engine.get_user_by_email(email);
+    if (!user) {
+        if (user.error().code() == Errc::NoSuchUser || user.error().code() == Errc::InvalidEmail)
+            return S3Error{400, "UnresolvableGrantByEmailAddress", "The e-mail address you provided does not match any account on record."};
+        return S3Error(user.error());
+    }
+    return user->id;
+}
+
+S3Error verify_user_id(Engine& engine, const std::string& id, bool& ok) {
+    auto user = engine.get_user(id);
+    ok = user.has_value();
+    if (!ok) return invalid_grantee("no user has the id " + id);
+    return {};
+}
+
+}  // namespace
+
+std::vector<Grant> decode_acl(std::string_view stored) {
+    std::vector<Grant> grants;
+    while (!stored.empty()) {
+        auto nl = stored.find('\n');
+        auto line = stored.substr(0, nl);
+        stored = nl == std::string_view::npos ? std::string_view{} : stored.substr(nl + 1);
+        auto space = line.find(' ');
+        if (space == std::string_view::npos) continue;
+        auto grantee = line.substr(0, space);
+        auto perm = parse_permission(line.substr(space + 1));
+        if (!perm) continue;
+        Grant g;
+        g.permission = *perm;
+        if (grantee == "group:AllUsers") {
+            g.kind = Grant::Kind::AllUsers;
+        } else if (grantee == "group:AuthenticatedUsers") {
+            g.kind = Grant::Kind::AuthenticatedUsers;
+        } else if (grantee.starts_with("id:")) {
+            g.user_id = grantee.substr(3);
+        } else {
+            continue;
+        }
+        grants.push_back(std::move(g));
+    }
+    return grants;
+}
+
+std::string encode_acl(const std::vector<Grant>& grants) {
+    std::string out;
+    for (const auto& g : grants) {
+        switch (g.kind) {
+            case Grant::Kind::AllUsers: out += "group:AllUsers"; break;
+            case Grant::Kind::AuthenticatedUsers: out += "group:AuthenticatedUsers"; break;
+            case Grant::Kind::User: out += "id:" + g.user_id; break;
+        }
+        out += ' ';
+        out += permission_name(g.permission);
+        out += '\n';
+    }
+    return out;
+}
+
+std::optional<std::vector<Grant>> canned_acl(std::string_view name) {
+    using K = Grant::Kind;
+    if (name == "private" || name == "bucket-owner-read" || name == "bucket-owner-full-control" ||
+        name == "log-delivery-write" || name == "aws-exec-read")
+        return std::vector<Grant>{};
+    if (name == "public-read") return std::vector<Grant>{{K::AllUsers, {}, Permission::Read}};
+    if (name == "public-read-write")
+        return std::vector<Grant>{{K::AllUsers, {}, Permission::Read}, {K::AllUsers, {}, Permission::Write}};
+    if (name == "authenticated-read") return std::vector<Grant>{{K::AuthenticatedUsers, {}, Permission::Read}};
+    return std::nullopt;
+}
+
+std::variant<std::optional<std::vector<Grant>>, S3Error> acl_from_headers(Engine& engine, const HttpRequest& request) {
+    const auto* canned = request.header("x-amz-acl");
+    static constexpr std::pair<std::string_view, Permission> kGrantHeaders[] = {
+        {"x-amz-grant-read", Permission::Read},          {"x-amz-grant-write", Permission::Write},
+        {"x-amz-grant-read-acp", Permission::ReadAcp},   {"x-amz-grant-write-acp", Permission::WriteAcp},
+        {"x-amz-grant-full-control", Permission::FullControl}};
+    std::vector<Grant> grants;
+    bool any_grant = false;
+    for (const auto& [header, permission] : kGrantHeaders) {
+        const auto* value = request.header(header);
+        if (!value) continue;
+        any_grant = true;
+        // id="...", uri="...", emailAddress="..." separated by commas.
+        std::string_view rest = *value;
+        while (!rest.empty()) {
+            auto comma = rest.find(',');
+            auto item = trim(rest.substr(0, comma));
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            if (item.empty()) continue;
+            auto eq = item.find('=');
+            if (eq == std::string_view::npos) return invalid_grantee(std::string(item));
+            auto type = trim(item.substr(0, eq));
+            auto val = trim(item.substr(eq + 1));
+            if (val.size() >= 2 && val.front() == '"' && val.back() == '"') val = val.substr(1, val.size() - 2);
+            Grant g;
+            g.permission = permission;
+            if (iequals(type, "id")) {
+                bool ok = false;
+                auto e = verify_user_id(engine, std::string(val), ok);
+                if (!ok) return e;
+                g.user_id = val;
+            } else if (iequals(type, "uri")) {
+                auto kind = group_from_uri(val);
+                if (!kind) return invalid_grantee(std::string(val));
+                g.kind = *kind;
+            } else if (iequals(type, "emailAddress")) {
+                auto id = user_by_email(engine, val);
+                if (auto* e = std::get_if<S3Error>(&id)) return *e;
+                g.user_id = std::get<std::string>(id);
+            } else {
+                return invalid_grantee(std::string(item));
+            }
+            grants.push_back(std::move(g));
+        }
+    }
+    if (canned && any_grant)
+        return invalid_request("Specifying both Canned ACLs and Header Grants is not allowed");
+    if (canned) {
+        auto c = canned_acl(trim(*canned));
+        if (!c) return invalid_argument("Unknown canned ACL: " + *canned);
+        return std::optional<std::vector<Grant>>(std::move(*c));
+    }
+    if (any_grant) return std::optional<std::vector<Grant>>(std::move(grants));
+    return std::optional<std::vector<Grant>>();
+}
+
+std::variant<std::vector<Grant>, S3Error> acl_from_xml(Engine& engine, std::string_view xml) {
+    pugi::xml_document doc;
+    if (!doc.load_buffer(xml.data(), xml.size())) return malformed_xml();
+    auto policy = doc.child("AccessControlPolicy");
+    if (!policy) return malformed_xml();
+    std::vector<Grant> grants;
+    for (auto grant : policy.child("AccessControlList").children("Grant")) {
+        auto grantee = grant.child("Grantee");
+        auto perm = parse_permission(grant.child_value("Permission"));
+        if (!grantee || !perm) return malformed_xml();
+        Grant g;
+        g.permission = *perm;
+        if (auto id = grantee.child("ID")) {
+            std::string user_id = id.child_value();
+            bool ok = false;
+            auto e = verify_user_id(engine, user_id, ok);
+            if (!ok) return e;
+            g.user_id = user_id;
+        } else if (auto uri = grantee.child("URI")) {
+            auto kind = group_from_uri(uri.child_value());
+            if (!kind) return invalid_grantee(uri.child_value());
+            g.kind = *kind;
+        } else if (auto email = grantee.child("EmailAddress")) {
+            auto id = user_by_email(engine, email.child_value());
+            if (auto* e = std::get_if<S3Error>(&id)) return *e;
+            g.user_id = std::get<std::string>(id);
+        } else {
+            return malformed_xml();
+        }
+        grants.push_back(std::move(g));
+    }
+    return grants;
+}
+
+std::string acl_to_xml(const std::string& owner_id, const std::string& owner_name, const std::vector<Grant>& grants) {
+    std::string owner = "<ID>" + xml_escape(owner_id) + "</ID><DisplayName>" + xml_escape(owner_name) + "</DisplayName>";
+    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                      "<AccessControlPolicy xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Owner>" + owner +
+                      "</Owner><AccessControlList>";
+    auto grant_xml = [](std::string grantee, Permission p) {
+        return "<Grant>" + grantee + "<Permission>" + std::string(permission_name(p)) + "</Permission></Grant>";
+    };
+    out += grant_xml("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">" + owner +
+                         "</Grantee>",
+                     Permission::FullControl);
+    for (const auto& g : grants) {
+        if (g.kind == Grant::Kind::User) {
+            if (g.user_id == owner_id && g.permission == Permission::FullControl) continue;
+            out += grant_xml("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\"><ID>" +
+                                 xml_escape(g.user_id) + "</ID></Grantee>",
+                             g.permission);
+        } else {
+            out += grant_xml("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\"><URI>" +
+                                 std::string(g.kind == Grant::Kind::AllUsers ? kAllUsersUri : kAuthenticatedUsersUri) +
+                                 "</URI></Grantee>",
+                             g.permission);
+        }
+    }
+    out += "</AccessControlList></AccessControlPolicy>";
+    return out;
+}
+
+bool acl_allows(const std::vector<Grant>& grants, const std::string* who, Permission needed) {
+    for (const auto& g : grants) {
+        bool matches = g.kind == Grant::Kind::AllUsers || (g.kind == Grant::Kind::AuthenticatedUsers && who) ||
+                       (g.kind == Grant::Kind::User && who && *who == g.user_id);
+        if (matches && (g.permission == needed || g.permission == Permission::FullControl)) return true;
+    }
+    return false;
+}
+
+}  // namespace ostor::gw

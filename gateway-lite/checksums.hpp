@@ -1,0 +1,44 @@
+// The flexible checksums of the S3 API (x-amz-checksum-*): CRC32, CRC32C,
+// CRC64NVME, SHA1, SHA256, computed while a body streams through. Values are
+// exchanged as base64 of the big-endian digest.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace ostor::gw {
+
+enum class ChecksumAlgorithm { CRC32, CRC32C, CRC64NVME, SHA1, SHA256 };
+
+// "CRC32" ... as the API names them (case-insensitive); nullopt otherwise.
+std::optional<ChecksumAlgorithm> parse_checksum_algorithm(std::string_view name);
+std::string_view checksum_name(ChecksumAlgorithm a);
+// "x-amz-checksum-crc32" ...
+std::string checksum_header(ChecksumAlgorithm a);
+
+class Checksum {
+public:
+    explicit Checksum(ChecksumAlgorithm algorithm);
+    ~Checksum();
+    Checksum(Checksum&&) noexcept;
+    ChecksumAlgorithm algorithm() const { return algorithm_; }
+    void update(std::span<const std::byte> data);
+    // base64 of the digest.
+    std::string finish();
+    // The raw digest of what was fed so far (for composite checksums).
+    std::string raw();
+
+private:
+    ChecksumAlgorithm algorithm_;
+    std::uint64_t crc_ = 0;
+    void* md_ = nullptr;  // EVP_MD_CTX for SHA
+};
+
+// CRC-64/NVME of `data`, continuing from `crc` (0 to start).
+std::uint64_t crc64_nvme(std::span<const std::byte> data, std::uint64_t crc = 0);
+
+}  // namespace ostor::gw

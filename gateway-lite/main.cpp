@@ -1,0 +1,137 @@
+// ostor-gateway: the S3 gateway on one data directory.
+//
+//   ostor-gateway --data DIR [--listen ADDR:PORT] [--domain DOMAIN]
+//                 [--region REGION] [--tls-cert FILE --tls-key FILE]
+//                 [--max-connections N]
+//
+// On a new data directory it creates the system user admin@localhost and
+// prints its key pair once. SIGTERM / SIGINT stop it cleanly: no new
+// connections, requests in progress finish, exit status 0.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "ostor/engine.hpp"
+#include "s3_handler.hpp"
+#include "server.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: ostor-gateway --data DIR [--listen ADDR:PORT] [--domain DOMAIN] [--region REGION]\n"
+    "                     [--tls-cert FILE --tls-key FILE] [--max-connections N]\n"
+    "  --data DIR          the data directory (created when missing)\n"
+    "  --listen ADDR:PORT  where to serve S3 (default 127.0.0.1:9000; port 0 = any free port)\n"
+    "  --domain DOMAIN     also accept virtual-host style requests to <bucket>.DOMAIN\n"
+    "  --region REGION     the region GetBucketLocation answers (default us-east-1)\n"
+    "  --tls-cert, --tls-key  serve HTTPS with this PEM certificate chain and key\n";
+
+constexpr const char* kSystemUserEmail = "admin@localhost";
+
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "ostor-gateway: %s\n%s", message.c_str(), kUsage);
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string data;
+    ostor::gw::ServerOptions server_options;
+    ostor::gw::S3Options s3_options;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        auto value = [&](const char* name) -> const char* {
+            if (i + 1 >= argc) return nullptr;
+            (void)name;
+            return argv[++i];
+        };
+        if (arg == "-h" || arg == "--help") {
+            std::fputs(kUsage, stdout);
+            return 0;
+        }
+        const char* v = value(arg.c_str());
+        if (!v) return usage_error(arg + " needs a value");
+        if (arg == "--data") data = v;
+        else if (arg == "--listen") server_options.listen = v;
+        else if (arg == "--domain") s3_options.domain = v;
+        else if (arg == "--region") s3_options.region = v;
+        else if (arg == "--tls-cert") server_options.tls.cert = v;
+        else if (arg == "--tls-key") server_options.tls.key = v;
+        else if (arg == "--max-connections") {
+            char* end = nullptr;
+            long n = std::strtol(v, &end, 10);
+            if (*end != '\0' || n < 1) return usage_error("--max-connections wants a positive number");
+            server_options.max_connections = static_cast<std::size_t>(n);
+        } else {
+            return usage_error("unknown option " + arg);
+        }
+    }
+    if (data.empty()) return usage_error("--data DIR is required");
+    if (server_options.tls.cert.empty() != server_options.tls.key.empty())
+        return usage_error("--tls-cert and --tls-key go together");
+
+    // Signals are taken by one thread (sigwait) so that stopping is ordinary
+    // code, not a signal handler.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    auto engine = ostor::Engine::open(data);
+    if (!engine) {
+        std::fprintf(stderr, "ostor-gateway: cannot open %s: %.*s\n", data.c_str(),
+                     static_cast<int>(engine.error().message().size()), engine.error().message().data());
+        return 1;
+    }
+    auto& e = **engine;
+
+    // A new store gets a system user so that someone can administer it.
+    auto users = e.list_users();
+    if (!users) {
+        std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(users.error().message().size()), users.error().message().data());
+        return 1;
+    }
+    if (users->empty()) {
+        auto created = e.create_user(kSystemUserEmail, /*system=*/true, /*with_key=*/true);
+        if (!created || !created->key) {
+            std::fprintf(stderr, "ostor-gateway: cannot create the system user\n");
+            return 1;
+        }
+        std::printf("ostor-gateway: created the system user %s (id %s); its keys are shown only now:\n", kSystemUserEmail,
+                    created->user.id.c_str());
+        std::printf("S3AccessKeyId: %s\nS3SecretAccessKey: %s\n", created->key->access_key_id.c_str(), created->key->secret.c_str());
+    }
+
+    auto server = ostor::gw::Server::listen(server_options);
+    if (!server) {
+        std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(server.error().message().size()), server.error().message().data());
+        return 1;
+    }
+    std::printf("ostor-gateway: listening on %s (data %s, volume %s)\n", (*server)->url().c_str(), data.c_str(), e.volume_id().c_str());
+    std::fflush(stdout);
+
+    std::thread signal_thread([&] {
+        int sig = 0;
+        sigwait(&signals, &sig);
+        std::fprintf(stderr, "ostor-gateway: signal %d, stopping\n", sig);
+        (*server)->stop();
+    });
+
+    ostor::gw::S3Handler handler(e, s3_options);
+    (*server)->run([&](const ostor::gw::HttpRequest& req, ostor::gw::BodyReader& body, ostor::gw::ResponseWriter& out) {
+        handler.handle(req, body, out);
+    });
+    // run() returns only after stop(), which only the signal thread calls.
+    signal_thread.join();
+    std::fprintf(stderr, "ostor-gateway: stopped\n");
+    return 0;
+}

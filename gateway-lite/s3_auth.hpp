@@ -1,0 +1,95 @@
+// Request authentication: AWS Signature V2 (header and query string) and V4
+// (header, presigned query, streaming signed chunks, unsigned payloads with
+// trailers), checked against the engine's key pairs.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "http.hpp"
+#include "ostor/engine.hpp"
+#include "s3_error.hpp"
+#include "util.hpp"
+
+namespace ostor::gw {
+
+// Who sent the request.
+struct Principal {
+    bool anonymous = true;
+    std::string user_id;
+    std::string account;  // the account whose key signed it; empty: the user's own key
+    std::string access_key_id;
+    bool system = false;
+};
+
+// What the signature says about the body.
+enum class PayloadMode {
+    Unsigned,                   // UNSIGNED-PAYLOAD, V2, anonymous
+    Sha256,                     // x-amz-content-sha256 is the body's SHA-256 (hex)
+    StreamingSigned,            // STREAMING-AWS4-HMAC-SHA256-PAYLOAD
+    StreamingSignedTrailer,     // STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER
+    StreamingUnsignedTrailer,   // STREAMING-UNSIGNED-PAYLOAD-TRAILER
+};
+
+// Enough of a V4 signature to verify the chunks that follow the header.
+struct SigV4Chain {
+    std::string signing_key;  // raw HMAC key for the scope
+    std::string amz_date;     // 20130524T000000Z
+    std::string scope;        // 20130524/us-east-1/s3/aws4_request
+    std::string seed_signature;
+};
+
+struct AuthResult {
+    Principal principal;
+    PayloadMode payload = PayloadMode::Unsigned;
+    std::string payload_sha256_hex;  // for PayloadMode::Sha256
+    SigV4Chain chain;                // for the streaming modes
+};
+
+// Checks the request's signature. `path` is the request path as sent
+// (percent-encoded); `vhost_bucket` the bucket named by the Host header, if
+// any (SigV2 signs it as part of the resource).
+std::variant<AuthResult, S3Error> authenticate(Engine& engine, const HttpRequest& request, std::string_view path,
+                                               std::string_view raw_query, const QueryList& query,
+                                               std::string_view vhost_bucket);
+
+// Decodes an aws-chunked body, checking each chunk's signature (signed
+// modes) and collecting the trailing headers.
+class AwsChunkedReader final : public BodyReader {
+public:
+    AwsChunkedReader(BodyReader& inner, PayloadMode mode, SigV4Chain chain);
+    std::ptrdiff_t read(std::span<std::byte> out) override;
+    bool done() const override { return done_; }
+    // Why read() returned -1 (signature mismatch or malformed framing);
+    // nullopt when the underlying connection failed.
+    const std::optional<S3Error>& error() const { return error_; }
+    // Trailing headers, names lowercased.
+    const HeaderList& trailers() const { return trailers_; }
+
+private:
+    bool fill();
+    std::optional<std::string> read_line();
+    std::ptrdiff_t fail(S3Error e);
+    bool finish_chunk();
+
+    BodyReader& inner_;
+    PayloadMode mode_;
+    SigV4Chain chain_;
+    std::vector<std::byte> buf_;
+    std::size_t pos_ = 0, len_ = 0;
+    std::uint64_t chunk_left_ = 0;
+    bool in_chunk_ = false;
+    std::string chunk_signature_;
+    std::string previous_signature_;
+    Sha256Stream chunk_sha_;
+    bool done_ = false;
+    bool failed_ = false;
+    std::optional<S3Error> error_;
+    HeaderList trailers_;
+};
+
+}  // namespace ostor::gw

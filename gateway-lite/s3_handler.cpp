@@ -1,0 +1,1451 @@
+#include "s3_handler.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <map>
+
+#include <openssl/evp.h>
+#include <pugixml.hpp>
+
+#include "acl.hpp"
+#include "checksums.hpp"
+#include "ostor/names.hpp"
+#include "s3_auth.hpp"
+#include "util.hpp"
+
+namespace ostor::gw {
+
+namespace {
+
+constexpr std::size_t kIoChunk = 256 * 1024;
+constexpr std::size_t kMaxXmlBody = 8 * 1024 * 1024;
+constexpr std::uint64_t kMaxSinglePut = std::uint64_t{5} << 30;  // S3's limit for PutObject / UploadPart
+constexpr std::size_t kMaxUserMetadata = 2048;
+constexpr std::string_view kXmlns = "http://s3.amazonaws.com/doc/2006-03-01/";
+constexpr std::string_view kXmlHeader = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+
+// Headers stored with an object and returned on GET/HEAD.
+constexpr std::string_view kStoredHeaders[] = {"content-encoding", "content-disposition", "content-language", "cache-control",
+                                               "expires", "x-amz-website-redirect-location"};
+
+// The canonical case of a stored header name when answering.
+std::string display_header(std::string_view lower) {
+    if (lower == "content-encoding") return "Content-Encoding";
+    if (lower == "content-disposition") return "Content-Disposition";
+    if (lower == "content-language") return "Content-Language";
+    if (lower == "cache-control") return "Cache-Control";
+    if (lower == "expires") return "Expires";
+    return std::string(lower);
+}
+
+std::string random_request_id() {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    static thread_local std::uint64_t state = static_cast<std::uint64_t>(now_ms()) ^ reinterpret_cast<std::uintptr_t>(&state);
+    std::string out(16, '0');
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    auto v = state;
+    for (auto& c : out) {
+        c = kHex[v & 15];
+        v >>= 4;
+    }
+    return out;
+}
+
+std::string etag_quoted(std::string_view etag) { return "\"" + std::string(etag) + "\""; }
+
+std::string_view unquote(std::string_view s) {
+    s = trim(s);
+    if (s.starts_with("W/")) s.remove_prefix(2);
+    if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+    return s;
+}
+
+// If-Match / If-None-Match lists: "*" or comma-separated entity tags.
+bool etag_matches(std::string_view list, std::string_view etag) {
+    while (!list.empty()) {
+        auto comma = list.find(',');
+        auto item = trim(list.substr(0, comma));
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+        if (item == "*" || unquote(item) == etag) return true;
+    }
+    return false;
+}
+
+const std::string* find(const QueryList& q, std::string_view name) {
+    for (const auto& [n, v] : q)
+        if (n == name) return &v;
+    return nullptr;
+}
+bool has(const QueryList& q, std::string_view name) { return find(q, name) != nullptr; }
+
+std::optional<std::uint64_t> parse_u64(std::string_view s) {
+    if (s.empty() || s.size() > 19) return std::nullopt;
+    std::uint64_t v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') return std::nullopt;
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return v;
+}
+
+struct RangeRequest {
+    enum class Kind { None, Absolute, Suffix } kind = Kind::None;
+    std::uint64_t first = 0;
+    std::optional<std::uint64_t> last;  // open-ended when empty
+    std::uint64_t suffix = 0;
+};
+
+// "bytes=a-b", "bytes=a-", "bytes=-n". Anything else (several ranges,
+// other units, garbage) is ignored as HTTP allows: the whole body is sent.
+RangeRequest parse_range(std::string_view header) {
+    RangeRequest r;
+    header = trim(header);
+    if (!header.starts_with("bytes=")) return r;
+    auto spec = trim(header.substr(6));
+    if (spec.find(',') != std::string_view::npos) return r;
+    auto dash = spec.find('-');
+    if (dash == std::string_view::npos) return r;
+    auto a = trim(spec.substr(0, dash)), b = trim(spec.substr(dash + 1));
+    if (a.empty()) {
+        auto n = parse_u64(b);
+        if (!n) return r;
+        r.kind = RangeRequest::Kind::Suffix;
+        r.suffix = *n;
+        return r;
+    }
+    auto first = parse_u64(a);
+    if (!first) return r;
+    if (!b.empty()) {
+        auto last = parse_u64(b);
+        if (!last || *last < *first) return r;
+        r.last = *last;
+    }
+    r.kind = RangeRequest::Kind::Absolute;
+    r.first = *first;
+    return r;
+}
+
+class XmlWriter {
+public:
+    explicit XmlWriter(std::string_view root) : root_(root) {
+        out_ = std::string(kXmlHeader) + "<" + std::string(root) + " xmlns=\"" + std::string(kXmlns) + "\">";
+    }
+    XmlWriter& open(std::string_view tag) {
+        out_ += "<" + std::string(tag) + ">";
+        return *this;
+    }
+    XmlWriter& close(std::string_view tag) {
+        out_ += "</" + std::string(tag) + ">";
+        return *this;
+    }
+    XmlWriter& el(std::string_view tag, std::string_view value) {
+        out_ += "<" + std::string(tag) + ">" + xml_escape(value) + "</" + std::string(tag) + ">";
+        return *this;
+    }
+    XmlWriter& el(std::string_view tag, std::uint64_t value) { return el(tag, std::to_string(value)); }
+    XmlWriter& el(std::string_view tag, bool value) { return el(tag, std::string_view(value ? "true" : "false")); }
+    std::string finish() { return out_ + "</" + root_ + ">"; }
+
+private:
+    std::string root_;
+    std::string out_;
+};
+
+// One request being served.
+class Exchange {
+public:
+    Exchange(Engine& engine, const S3Options& options, const HttpRequest& request, BodyReader& body, ResponseWriter& out)
+        : engine_(engine), options_(options), req_(request), raw_body_(body), out_(out), request_id_(random_request_id()) {}
+
+    void run() {
+        auto qpos = req_.target.find('?');
+        path_ = req_.target.substr(0, qpos);
+        raw_query_ = qpos == std::string::npos ? "" : req_.target.substr(qpos + 1);
+        if (path_.empty() || path_[0] != '/') {
+            // Absolute-form targets ("http://host/path") are allowed by HTTP.
+            auto scheme = path_.find("://");
+            if (scheme != std::string::npos) {
+                auto slash = path_.find('/', scheme + 3);
+                path_ = slash == std::string::npos ? "/" : path_.substr(slash);
+            } else {
+                return error(invalid_request("The request target is not valid."));
+            }
+        }
+        auto query = parse_query(raw_query_);
+        auto decoded_path = url_decode(path_);
+        if (!query || !decoded_path) return error(invalid_argument("The request URI is not valid percent-encoding."));
+        query_ = std::move(*query);
+
+        // Virtual-host style: the bucket is the Host's leading label(s).
+        std::string host = to_lower(req_.header_or("host"));
+        if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos) host.resize(colon);
+        if (!options_.domain.empty() && host.size() > options_.domain.size() + 1 &&
+            host.ends_with("." + to_lower(options_.domain))) {
+            vhost_bucket_ = host.substr(0, host.size() - options_.domain.size() - 1);
+            bucket_ = vhost_bucket_;
+            key_ = decoded_path->substr(1);
+        } else {
+            std::string_view p = std::string_view(*decoded_path).substr(1);
+            auto slash = p.find('/');
+            bucket_ = p.substr(0, slash);
+            if (slash != std::string_view::npos) {
+                key_ = p.substr(slash + 1);
+                key_given_ = true;
+            }
+        }
+        if (!key_.empty()) key_given_ = true;
+        if (!vhost_bucket_.empty() && decoded_path->size() > 1) key_given_ = true;
+
+        auto auth = authenticate(engine_, req_, path_, raw_query_, query_, vhost_bucket_);
+        if (auto* e = std::get_if<S3Error>(&auth)) return error(*e);
+        auth_ = std::get<AuthResult>(std::move(auth));
+        principal_ = auth_.principal;
+
+        dispatch();
+    }
+
+private:
+    // ---- answers ---------------------------------------------------------
+
+    HeaderList base_headers() const {
+        return {{"x-amz-request-id", request_id_}, {"x-amz-id-2", request_id_}, {"Date", http_date(now_ms())}, {"Server", "ostor"}};
+    }
+
+    void send(int status, HeaderList headers, std::string_view body, std::string_view content_type = "application/xml") {
+        HttpResponseHead head;
+        head.status = status;
+        head.headers = base_headers();
+        for (auto& h : headers) head.headers.push_back(std::move(h));
+        if (!body.empty()) head.headers.emplace_back("Content-Type", std::string(content_type));
+        head.content_length = body.size();
+        if (out_.write_head(head) && req_.method != "HEAD") out_.write_body(std::as_bytes(std::span(body.data(), body.size())));
+    }
+
+    void xml(std::string body, int status = 200, HeaderList headers = {}) { send(status, std::move(headers), body); }
+
+    void error(const S3Error& e, HeaderList extra = {}) {
+        if (out_.head_written()) return;
+        std::string resource = path_.empty() ? req_.target : path_;
+        std::string body = std::string(kXmlHeader) + "<Error><Code>" + xml_escape(e.code) + "</Code><Message>" +
+                           xml_escape(e.message) + "</Message>";
+        if (!bucket_.empty()) body += "<BucketName>" + xml_escape(bucket_) + "</BucketName>";
+        if (key_given_) body += "<Key>" + xml_escape(key_) + "</Key>";
+        body += "<Resource>" + xml_escape(resource) + "</Resource><RequestId>" + request_id_ + "</RequestId></Error>";
+        send(e.status, std::move(extra), req_.method == "HEAD" ? std::string_view{} : std::string_view(body));
+    }
+
+    // ---- identity and permissions ----------------------------------------
+
+    bool is_owner(const Bucket& b) const {
+        return !principal_.anonymous && principal_.user_id == b.owner_id &&
+               (principal_.account.empty() || principal_.account == b.account);
+    }
+    const std::string* who() const { return principal_.anonymous ? nullptr : &principal_.user_id; }
+
+    bool bucket_allows(const Bucket& b, Permission p) const { return is_owner(b) || acl_allows(decode_acl(b.acl), who(), p); }
+    bool object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const {
+        return is_owner(b) || acl_allows(decode_acl(o.meta.acl), who(), p);
+    }
+
+    std::string display_name(const std::string& user_id) {
+        if (auto it = names_.find(user_id); it != names_.end()) return it->second;
+        auto user = engine_.get_user(user_id);
+        std::string name = user ? user->email : user_id;
+        names_.emplace(user_id, name);
+        return name;
+    }
+
+    std::string owner_xml(const std::string& user_id) {
+        return "<Owner><ID>" + xml_escape(user_id) + "</ID><DisplayName>" + xml_escape(display_name(user_id)) +
+               "</DisplayName></Owner>";
+    }
+
+    // The bucket, or an answer already sent.
+    std::optional<Bucket> load_bucket(std::optional<Permission> needed) {
+        auto s = validate_bucket_name(bucket_);
+        if (!s) {
+            error(s.error());
+            return std::nullopt;
+        }
+        auto b = engine_.get_bucket(bucket_);
+        if (!b) {
+            error(b.error());
+            return std::nullopt;
+        }
+        if (needed && !bucket_allows(*b, *needed)) {
+            error(access_denied());
+            return std::nullopt;
+        }
+        return std::move(*b);
+    }
+
+    bool require_signed() {
+        if (principal_.anonymous) {
+            error(access_denied());
+            return false;
+        }
+        return true;
+    }
+
+    // ---- request bodies --------------------------------------------------
+
+    // The body with any aws-chunked framing removed.
+    BodyReader& body() {
+        if (auth_.payload == PayloadMode::StreamingSigned || auth_.payload == PayloadMode::StreamingSignedTrailer ||
+            auth_.payload == PayloadMode::StreamingUnsignedTrailer) {
+            if (!chunked_) chunked_.emplace(raw_body_, auth_.payload, auth_.chain);
+            return *chunked_;
+        }
+        return raw_body_;
+    }
+
+    // The error to answer when body().read() returned -1.
+    S3Error body_error() const {
+        if (chunked_ && chunked_->error()) return *chunked_->error();
+        return {400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header."};
+    }
+
+    // Checksums the client asked for: the algorithms to compute and the
+    // values to check them against.
+    struct ChecksumPlan {
+        std::vector<Checksum> running;
+        std::vector<std::optional<std::string>> expected;  // per running entry
+        std::vector<bool> lenient;                         // presigned empty-body value: not enforced
+        std::optional<ChecksumAlgorithm> trailer;
+    };
+
+    std::variant<ChecksumPlan, S3Error> checksum_plan() {
+        ChecksumPlan plan;
+        auto add = [&](ChecksumAlgorithm a) -> std::size_t {
+            for (std::size_t i = 0; i < plan.running.size(); ++i)
+                if (plan.running[i].algorithm() == a) return i;
+            plan.running.emplace_back(a);
+            plan.expected.emplace_back();
+            plan.lenient.push_back(false);
+            return plan.running.size() - 1;
+        };
+        for (auto a : {ChecksumAlgorithm::CRC32, ChecksumAlgorithm::CRC32C, ChecksumAlgorithm::CRC64NVME, ChecksumAlgorithm::SHA1,
+                       ChecksumAlgorithm::SHA256}) {
+            auto name = checksum_header(a);
+            const std::string* value = req_.header(name);
+            bool from_query = false;
+            if (!value) {
+                value = find(query_, name);
+                from_query = value != nullptr;
+            }
+            if (!value) continue;
+            auto decoded = base64_decode(trim(*value));
+            std::size_t want = a == ChecksumAlgorithm::CRC64NVME ? 8 : a == ChecksumAlgorithm::SHA1 ? 20 : a == ChecksumAlgorithm::SHA256 ? 32 : 4;
+            if (!decoded || decoded->size() != want)
+                return invalid_request("Value for " + name + " header is invalid.");
+            auto i = add(a);
+            plan.expected[i] = std::string(trim(*value));
+            // A presigned URL made without the body carries the checksum of
+            // an empty body; the signer could not know the real one.
+            if (from_query) {
+                Checksum empty(a);
+                plan.lenient[i] = empty.finish() == plan.expected[i];
+            }
+        }
+        for (std::string_view h : {"x-amz-sdk-checksum-algorithm", "x-amz-checksum-algorithm"}) {
+            if (const auto* v = req_.header(h)) {
+                auto a = parse_checksum_algorithm(trim(*v));
+                if (!a) return invalid_request("Checksum algorithm " + *v + " is not supported.");
+                add(*a);
+            }
+        }
+        if (const auto* t = req_.header("x-amz-trailer")) {
+            auto name = to_lower(trim(*t));
+            if (!name.starts_with("x-amz-checksum-")) return invalid_request("The x-amz-trailer header names an unsupported trailer.");
+            auto a = parse_checksum_algorithm(name.substr(std::strlen("x-amz-checksum-")));
+            if (!a) return invalid_request("Checksum algorithm in x-amz-trailer is not supported.");
+            add(*a);
+            plan.trailer = *a;
+        }
+        return plan;
+    }
+
+    // Verifies the checksums after the body; the values to store.
+    std::variant<std::vector<std::pair<std::string, std::string>>, S3Error> finish_checksums(ChecksumPlan& plan) {
+        std::vector<std::pair<std::string, std::string>> stored;
+        for (std::size_t i = 0; i < plan.running.size(); ++i) {
+            auto& c = plan.running[i];
+            std::string actual = c.finish();
+            std::optional<std::string> expected = plan.expected[i];
+            if (plan.trailer && *plan.trailer == c.algorithm() && chunked_) {
+                for (const auto& [n, v] : chunked_->trailers())
+                    if (n == checksum_header(c.algorithm())) expected = v;
+            }
+            if (expected && *expected != actual && !plan.lenient[i])
+                return S3Error{400, "BadDigest",
+                               "The " + std::string(checksum_name(c.algorithm())) + " you specified did not match the calculated checksum."};
+            stored.emplace_back(std::string(checksum_name(c.algorithm())), actual);
+        }
+        return stored;
+    }
+
+    std::variant<std::optional<std::string>, S3Error> content_md5() {
+        const auto* v = req_.header("content-md5");
+        if (!v) return std::optional<std::string>();
+        auto raw = base64_decode(trim(*v));
+        if (!raw || raw->size() != 16) return S3Error{400, "InvalidDigest", "The Content-MD5 you specified was not valid."};
+        return std::optional<std::string>(*raw);
+    }
+
+    // A small body (XML), whole, with Content-MD5, x-amz-content-sha256 and
+    // checksum headers verified.
+    std::variant<std::string, S3Error> small_body() {
+        if (req_.content_length && *req_.content_length > kMaxXmlBody)
+            return S3Error{400, "MaxMessageLengthExceeded", "Your request was too big."};
+        auto plan = checksum_plan();
+        if (auto* e = std::get_if<S3Error>(&plan)) return *e;
+        auto& checksums = std::get<ChecksumPlan>(plan);
+        std::string data;
+        std::array<std::byte, 16384> chunk;
+        for (;;) {
+            auto n = body().read(chunk);
+            if (n < 0) return body_error();
+            if (n == 0) break;
+            if (data.size() + static_cast<std::size_t>(n) > kMaxXmlBody)
+                return S3Error{400, "MaxMessageLengthExceeded", "Your request was too big."};
+            data.append(reinterpret_cast<const char*>(chunk.data()), static_cast<std::size_t>(n));
+        }
+        auto span = std::as_bytes(std::span(data.data(), data.size()));
+        for (auto& c : checksums.running) c.update(span);
+        if (auto r = finish_checksums(checksums); std::holds_alternative<S3Error>(r)) return std::get<S3Error>(r);
+        auto md5 = content_md5();
+        if (auto* e = std::get_if<S3Error>(&md5)) return *e;
+        if (auto& want = std::get<std::optional<std::string>>(md5)) {
+            unsigned char digest[EVP_MAX_MD_SIZE];
+            unsigned len = 0;
+            EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
+            if (std::string(reinterpret_cast<char*>(digest), len) != *want)
+                return S3Error{400, "BadDigest", "The Content-MD5 you specified did not match what we received."};
+        }
+        if (auth_.payload == PayloadMode::Sha256 && hex_encode(sha256(data)) != auth_.payload_sha256_hex)
+            return S3Error{400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed."};
+        return data;
+    }
+
+    // Metadata of a new object from the request's headers.
+    std::variant<ObjectMeta, S3Error> meta_from_headers() {
+        ObjectMeta meta;
+        meta.content_type = req_.header_or("content-type");
+        std::size_t user_bytes = 0;
+        for (const auto& [n, v] : req_.headers) {
+            if (n.starts_with("x-amz-meta-")) {
+                meta.user.emplace_back(n.substr(11), v);
+                user_bytes += n.size() - 11 + v.size();
+            }
+        }
+        if (user_bytes > kMaxUserMetadata)
+            return S3Error{400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size."};
+        for (auto name : kStoredHeaders) {
+            const auto* v = req_.header(name);
+            if (!v) continue;
+            std::string value = *v;
+            if (name == "content-encoding") {
+                // aws-chunked is transport framing, not the object's encoding.
+                std::string kept;
+                std::string_view rest = value;
+                while (!rest.empty()) {
+                    auto comma = rest.find(',');
+                    auto item = trim(rest.substr(0, comma));
+                    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+                    if (item.empty() || iequals(item, "aws-chunked")) continue;
+                    if (!kept.empty()) kept += ",";
+                    kept += item;
+                }
+                if (kept.empty()) continue;
+                value = kept;
+            }
+            meta.headers.emplace_back(std::string(name), value);
+        }
+        auto acl = acl_from_headers(engine_, req_);
+        if (auto* e = std::get_if<S3Error>(&acl)) return *e;
+        if (auto& grants = std::get<std::optional<std::vector<Grant>>>(acl)) meta.acl = encode_acl(*grants);
+        return meta;
+    }
+
+    // Streams the body into a writer from `begin`, verifying every digest
+    // the client sent, and commits. Sends the error itself on failure.
+    template <class Begin>
+    std::optional<ObjectInfo> receive(Begin begin, PutOptions options) {
+        std::optional<std::uint64_t> length;
+        bool streaming = auth_.payload == PayloadMode::StreamingSigned || auth_.payload == PayloadMode::StreamingSignedTrailer ||
+                         auth_.payload == PayloadMode::StreamingUnsignedTrailer;
+        if (streaming) {
+            const auto* decoded = req_.header("x-amz-decoded-content-length");
+            if (decoded) length = parse_u64(trim(*decoded));
+            if (!length && !req_.chunked) {
+                error({411, "MissingContentLength", "You must provide the Content-Length HTTP header."});
+                return std::nullopt;
+            }
+        } else if (req_.content_length) {
+            length = *req_.content_length;
+        } else if (!req_.chunked) {
+            error({411, "MissingContentLength", "You must provide the Content-Length HTTP header."});
+            return std::nullopt;
+        }
+        if (length && *length > kMaxSinglePut) {
+            error({400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size."});
+            return std::nullopt;
+        }
+        auto plan_or = checksum_plan();
+        if (auto* e = std::get_if<S3Error>(&plan_or)) {
+            error(*e);
+            return std::nullopt;
+        }
+        auto& plan = std::get<ChecksumPlan>(plan_or);
+        auto md5 = content_md5();
+        if (auto* e = std::get_if<S3Error>(&md5)) {
+            error(*e);
+            return std::nullopt;
+        }
+        options.expected_md5 = std::get<std::optional<std::string>>(md5);
+        options.size_hint = length;
+        auto writer = begin(std::move(options));
+        if (!writer) {
+            error(writer.error());
+            return std::nullopt;
+        }
+        std::optional<Sha256Stream> sha;
+        if (auth_.payload == PayloadMode::Sha256) sha.emplace();
+        std::vector<std::byte> buffer(kIoChunk);
+        for (;;) {
+            auto n = body().read(buffer);
+            if (n < 0) {
+                error(body_error());
+                return std::nullopt;
+            }
+            if (n == 0) break;
+            std::span<const std::byte> data(buffer.data(), static_cast<std::size_t>(n));
+            for (auto& c : plan.running) c.update(data);
+            if (sha) sha->update(data);
+            if (auto w = (*writer)->write(data); !w) {
+                error(w.error());
+                return std::nullopt;
+            }
+        }
+        if (length && (*writer)->size() != *length) {
+            error({400, "IncompleteBody", "The request body is not as long as its declared length."});
+            return std::nullopt;
+        }
+        if (sha && hex_encode(sha->finish()) != auth_.payload_sha256_hex) {
+            error({400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed."});
+            return std::nullopt;
+        }
+        auto checksums = finish_checksums(plan);
+        if (auto* e = std::get_if<S3Error>(&checksums)) {
+            error(*e);
+            return std::nullopt;
+        }
+        (*writer)->set_checksums(std::get<std::vector<std::pair<std::string, std::string>>>(std::move(checksums)));
+        auto info = (*writer)->commit();
+        if (!info) {
+            error(info.error());
+            return std::nullopt;
+        }
+        return std::move(*info);
+    }
+
+    HeaderList checksum_headers(const std::vector<std::pair<std::string, std::string>>& checksums) {
+        HeaderList h;
+        for (const auto& [name, value] : checksums)
+            if (auto a = parse_checksum_algorithm(name)) h.emplace_back(checksum_header(*a), value);
+        return h;
+    }
+
+    // ---- routing -----------------------------------------------------------
+
+    void dispatch() {
+        const auto& m = req_.method;
+        if (bucket_.empty()) {
+            if (m == "GET") return list_buckets();
+            return error({405, "MethodNotAllowed", "The specified method is not allowed against this resource."});
+        }
+        if (!key_given_) {
+            if (m == "GET") {
+                if (has(query_, "acl")) return get_bucket_acl();
+                if (has(query_, "location")) return get_bucket_location();
+                if (has(query_, "versioning")) return get_bucket_versioning();
+                if (has(query_, "versions")) return list_objects(ListKind::Versions);
+                if (has(query_, "uploads")) return list_uploads();
+                if (auto missing = unsupported_bucket_config()) return bucket_config_missing(*missing);
+                const auto* list_type = find(query_, "list-type");
+                if (list_type && *list_type == "2") return list_objects(ListKind::V2);
+                return list_objects(ListKind::V1);
+            }
+            if (m == "HEAD") return head_bucket();
+            if (m == "PUT") {
+                if (has(query_, "acl")) return put_bucket_acl();
+                if (has(query_, "versioning")) return put_bucket_versioning();
+                if (unsupported_bucket_config()) return not_implemented();
+                return create_bucket();
+            }
+            if (m == "DELETE") {
+                if (unsupported_bucket_config()) {
+                    if (load_bucket(std::nullopt)) send(204, {}, {});
+                    return;
+                }
+                return delete_bucket();
+            }
+            if (m == "POST" && has(query_, "delete")) return delete_objects();
+            return error({405, "MethodNotAllowed", "The specified method is not allowed against this resource."});
+        }
+        if (m == "GET" || m == "HEAD") {
+            if (has(query_, "uploadId") && m == "GET") return list_parts();
+            if (has(query_, "acl")) return get_object_acl();
+            if (has(query_, "tagging")) return get_object_tagging();
+            return get_object(m == "HEAD");
+        }
+        if (m == "PUT") {
+            if (has(query_, "uploadId") || has(query_, "partNumber")) {
+                if (req_.header("x-amz-copy-source")) return upload_part_copy();
+                return upload_part();
+            }
+            if (has(query_, "acl")) return put_object_acl();
+            if (has(query_, "tagging")) return not_implemented();
+            if (req_.header("x-amz-copy-source")) return copy_object();
+            return put_object();
+        }
+        if (m == "DELETE") {
+            if (has(query_, "uploadId")) return abort_upload();
+            if (has(query_, "tagging")) return not_implemented();
+            return delete_object();
+        }
+        if (m == "POST") {
+            if (has(query_, "uploads")) return create_upload();
+            if (has(query_, "uploadId")) return complete_upload();
+        }
+        return error({405, "MethodNotAllowed", "The specified method is not allowed against this resource."});
+    }
+
+    void not_implemented() { error({501, "NotImplemented", "A header or query you provided implies functionality that is not implemented."}); }
+
+    // Bucket configurations ostor does not offer; GET answers "none set".
+    std::optional<std::pair<std::string, std::string>> unsupported_bucket_config() {
+        static const std::pair<std::string_view, std::pair<std::string_view, std::string_view>> kConfigs[] = {
+            {"policy", {"NoSuchBucketPolicy", "The bucket policy does not exist"}},
+            {"cors", {"NoSuchCORSConfiguration", "The CORS configuration does not exist"}},
+            {"lifecycle", {"NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"}},
+            {"tagging", {"NoSuchTagSet", "The TagSet does not exist"}},
+            {"website", {"NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"}},
+            {"encryption", {"ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found"}},
+            {"ownershipControls", {"OwnershipControlsNotFoundError", "The bucket ownership controls were not found"}},
+            {"publicAccessBlock", {"NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"}},
+            {"object-lock", {"ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket"}},
+            {"replication", {"ReplicationConfigurationNotFoundError", "The replication configuration was not found"}},
+            {"notification", {"", ""}},
+            {"logging", {"", ""}},
+            {"accelerate", {"", ""}},
+            {"requestPayment", {"", ""}},
+        };
+        for (const auto& [name, answer] : kConfigs)
+            if (has(query_, name)) return std::pair<std::string, std::string>{std::string(answer.first), std::string(name)};
+        return std::nullopt;
+    }
+
+    void bucket_config_missing(const std::pair<std::string, std::string>& missing) {
+        auto b = load_bucket(std::nullopt);
+        if (!b) return;
+        if (!is_owner(*b)) return error(access_denied());
+        const auto& [code, name] = missing;
+        if (!code.empty()) return error({404, code, "The " + name + " configuration does not exist"});
+        // Empty documents for configurations that always exist.
+        if (name == "notification") return xml(XmlWriter("NotificationConfiguration").finish());
+        if (name == "logging") return xml(XmlWriter("BucketLoggingStatus").finish());
+        if (name == "accelerate") return xml(XmlWriter("AccelerateConfiguration").finish());
+        return xml(XmlWriter("RequestPaymentConfiguration").el("Payer", std::string_view("BucketOwner")).finish());
+    }
+
+    // ---- service and buckets ---------------------------------------------
+
+    void list_buckets() {
+        if (!require_signed()) return;
+        BucketFilter filter;
+        filter.owner_id = principal_.user_id;
+        if (!principal_.account.empty()) filter.account = principal_.account;
+        auto buckets = engine_.list_buckets(filter);
+        if (!buckets) return error(buckets.error());
+        std::string body = std::string(kXmlHeader) + "<ListAllMyBucketsResult xmlns=\"" + std::string(kXmlns) + "\">" +
+                           owner_xml(principal_.user_id) + "<Buckets>";
+        for (const auto& b : *buckets)
+            body += "<Bucket><Name>" + xml_escape(b.name) + "</Name><CreationDate>" + iso8601_ms(b.created_ms) + "</CreationDate></Bucket>";
+        body += "</Buckets></ListAllMyBucketsResult>";
+        xml(std::move(body));
+    }
+
+    void create_bucket() {
+        if (!require_signed()) return;
+        auto body = small_body();
+        if (auto* e = std::get_if<S3Error>(&body)) return error(*e);
+        const auto& config = std::get<std::string>(body);
+        if (!trim(config).empty()) {
+            pugi::xml_document doc;
+            if (!doc.load_buffer(config.data(), config.size()) || !doc.child("CreateBucketConfiguration")) return error(malformed_xml());
+        }
+        auto acl = acl_from_headers(engine_, req_);
+        if (auto* e = std::get_if<S3Error>(&acl)) return error(*e);
+        std::string stored_acl;
+        if (auto& grants = std::get<std::optional<std::vector<Grant>>>(acl)) stored_acl = encode_acl(*grants);
+        auto b = engine_.create_bucket(bucket_, principal_.user_id, principal_.account, stored_acl);
+        if (!b) return error(b.error());
+        send(200, {{"Location", "/" + bucket_}}, {});
+    }
+
+    void head_bucket() {
+        auto b = load_bucket(Permission::Read);
+        if (!b) return;
+        send(200, {{"x-amz-bucket-region", options_.region}}, {});
+    }
+
+    void delete_bucket() {
+        auto b = load_bucket(std::nullopt);
+        if (!b) return;
+        if (!is_owner(*b)) return error(access_denied());
+        auto r = engine_.delete_bucket(bucket_);
+        if (!r) return error(r.error());
+        send(204, {}, {});
+    }
+
+    void get_bucket_location() {
+        auto b = load_bucket(std::nullopt);
+        if (!b) return;
+        if (!is_owner(*b)) return error(access_denied());
+        std::string region = options_.region == "us-east-1" ? "" : options_.region;
+        xml(std::string(kXmlHeader) + "<LocationConstraint xmlns=\"" + std::string(kXmlns) + "\">" + xml_escape(region) +
+            "</LocationConstraint>");
+    }
+
+    void get_bucket_versioning() {
+        auto b = load_bucket(std::nullopt);
+        if (!b) return;
+        if (!is_owner(*b)) return error(access_denied());
+        // Versioning is not offered: every bucket is (and stays) unversioned.
+        xml(std::string(kXmlHeader) + "<VersioningConfiguration xmlns=\"" + std::string(kXmlns) + "\"/>");
+    }
+
+    void put_bucket_versioning() {
+        auto b = load_bucket(std::nullopt);
+        if (!b) return;
+        if (!is_owner(*b)) return error(access_denied());
+        auto body = small_body();
+        if (auto* e = std::get_if<S3Error>(&body)) return error(*e);
+        const auto& text = std::get<std::string>(body);
+        pugi::xml_document doc;
+        if (!doc.load_buffer(text.data(), text.size()) || !doc.child("VersioningConfiguration")) return error(malformed_xml());
+        std::string status = doc.child("VersioningConfiguration").child_value("Status");
+        if (status == "Enabled") return error({501, "NotImplemented", "Bucket versioning is not offered by this service."});
+        if (!status.empty() && status != "Suspended") return error(malformed_xml());
+        send(200, {}, {});
+    }
+
+    void get_bucket_acl() {
+        auto b = load_bucket(std::nullopt);
+        if (!b) return;
+        if (!bucket_allows(*b, Permission::ReadAcp)) return error(access_denied());
+        xml(acl_to_xml(b->owner_id, display_name(b->owner_id), decode_acl(b->acl)));
+    }
+
+    // The ACL of a PutBucketAcl / PutObjectAcl: headers or an XML body.
+    std::optional<std::string> requested_acl() {
+        auto from_headers = acl_from_headers(engine_, req_);
+        if (auto* e = std::get_if<S3Error>(&from_headers)) {
+            error(*e);
+            return std::nullopt;
+        }
+        auto body = small_body();
+        if (auto* e = std::get_if<S3Error>(&body)) {
+            error(*e);
+            return std::nullopt;
+        }
+        const auto& text = std::get<std::string>(body);
+        auto& header_grants = std::get<std::optional<std::vector<Grant>>>(from_headers);
+        if (!trim(text).empty()) {
+            if (header_grants) {
+                error({400, "UnexpectedContent", "This request does not support content"});
+                return std::nullopt;
+            }
+            auto grants = acl_from_xml(engine_, text);
+            if (auto* e = std::get_if<S3Error>(&grants)) {
+                error(*e);
+                return std::nullopt;
+            }
+            return encode_acl(std::get<std::vector<Grant>>(grants));
+        }
+        if (!header_grants) {
+            error({400, "MissingSecurityHeader", "Your request was missing a required header: x-amz-acl"});
+            return std::nullopt;
+        }
+        return encode_acl(*header_grants);
+    }
+
+    void put_bucket_acl() {
+        auto b = load_bucket(std::nullopt);
+        if (!b) return;
+        if (!bucket_allows(*b, Permission::WriteAcp)) return error(access_denied());
+        auto acl = requested_acl();
+        if (!acl) return;
+        auto r = engine_.set_bucket_acl(bucket_, *acl);
+        if (!r) return error(r.error());
+        send(200, {}, {});
+    }
+
+    // ---- listing -------------------------------------------------------------
+
+    enum class ListKind { V1, V2, Versions };
+
+    void list_objects(ListKind kind) {
+        auto b = load_bucket(Permission::Read);
+        if (!b) return;
+        ListObjectsParams params;
+        if (const auto* p = find(query_, "prefix")) params.prefix = *p;
+        if (const auto* d = find(query_, "delimiter")) params.delimiter = *d;
+        std::uint32_t max_keys = 1000;
+        if (const auto* mk = find(query_, "max-keys")) {
+            auto v = parse_u64(*mk);
+            if (!v) return error(invalid_argument("Provided max-keys not an integer or within integer range"));
+            max_keys = static_cast<std::uint32_t>(std::min<std::uint64_t>(*v, 1000));
+        }
+        params.max_keys = max_keys;
+        bool url = false;
+        if (const auto* enc = find(query_, "encoding-type")) {
+            if (*enc != "url") return error(invalid_argument("Invalid Encoding Method specified in Request"));
+            url = true;
+        }
+        auto encode = [url](std::string_view s) { return url ? aws_uri_encode(s, true) : std::string(s); };
+        std::string start_after, token;
+        if (kind == ListKind::V1) {
+            if (const auto* m = find(query_, "marker")) params.marker = *m;
+        } else if (kind == ListKind::V2) {
+            if (const auto* sa = find(query_, "start-after")) start_after = *sa;
+            if (const auto* ct = find(query_, "continuation-token")) {
+                token = *ct;
+                auto decoded = base64_decode(token);
+                if (!decoded || decoded->empty() || (*decoded)[0] != 'k')
+                    return error(invalid_argument("The continuation token provided is incorrect"));
+                params.marker = decoded->substr(1);
+            } else {
+                params.marker = start_after;
+            }
+        } else {
+            if (const auto* km = find(query_, "key-marker")) params.marker = *km;
+        }
+        auto listed = engine_.list_objects(bucket_, params);
+        if (!listed) return error(listed.error());
+
+        std::string root = kind == ListKind::Versions ? "ListVersionsResult" : "ListBucketResult";
+        std::string body = std::string(kXmlHeader) + "<" + root + " xmlns=\"" + std::string(kXmlns) + "\">";
+        auto el = [&](std::string_view tag, std::string_view value) {
+            body += "<" + std::string(tag) + ">" + xml_escape(value) + "</" + std::string(tag) + ">";
+        };
+        el("Name", bucket_);
+        el("Prefix", encode(params.prefix));
+        if (kind == ListKind::V1) {
+            el("Marker", encode(params.marker));
+        } else if (kind == ListKind::V2) {
+            if (find(query_, "start-after")) el("StartAfter", encode(start_after));
+            if (!token.empty()) el("ContinuationToken", token);
+            el("KeyCount", std::to_string(listed->objects.size() + listed->common_prefixes.size()));
+        } else {
+            el("KeyMarker", encode(params.marker));
+            el("VersionIdMarker", find(query_, "version-id-marker") ? *find(query_, "version-id-marker") : "");
+        }
+        el("MaxKeys", std::to_string(max_keys));
+        if (!params.delimiter.empty()) el("Delimiter", encode(params.delimiter));
+        if (url) el("EncodingType", "url");
+        el("IsTruncated", listed->truncated ? "true" : "false");
+        if (listed->truncated) {
+            if (kind == ListKind::V1 && !params.delimiter.empty()) el("NextMarker", encode(listed->next_marker));
+            if (kind == ListKind::V2) el("NextContinuationToken", base64_encode("k" + listed->next_marker));
+            if (kind == ListKind::Versions) {
+                el("NextKeyMarker", encode(listed->next_marker));
+                el("NextVersionIdMarker", "null");
+            }
+        }
+        bool fetch_owner = kind != ListKind::V2 || (find(query_, "fetch-owner") && *find(query_, "fetch-owner") == "true");
+        for (const auto& o : listed->objects) {
+            body += kind == ListKind::Versions ? "<Version>" : "<Contents>";
+            el("Key", encode(o.key));
+            if (kind == ListKind::Versions) {
+                el("VersionId", "null");
+                el("IsLatest", "true");
+            }
+            el("LastModified", iso8601_ms(o.last_modified_ms));
+            el("ETag", etag_quoted(o.etag));
+            el("Size", std::to_string(o.size));
+            if (fetch_owner) body += owner_xml(b->owner_id);
+            el("StorageClass", "STANDARD");
+            body += kind == ListKind::Versions ? "</Version>" : "</Contents>";
+        }
+        for (const auto& p : listed->common_prefixes) {
+            body += "<CommonPrefixes>";
+            el("Prefix", encode(p));
+            body += "</CommonPrefixes>";
+        }
+        body += "</" + root + ">";
+        xml(std::move(body));
+    }
+
+    // ---- objects -------------------------------------------------------------
+
+    void put_object() {
+        auto b = load_bucket(Permission::Write);
+        if (!b) return;
+        auto meta = meta_from_headers();
+        if (auto* e = std::get_if<S3Error>(&meta)) return error(*e);
+        PutOptions options;
+        options.meta = std::get<ObjectMeta>(std::move(meta));
+        auto info = receive([&](PutOptions o) { return engine_.begin_put(bucket_, key_, std::move(o)); }, std::move(options));
+        if (!info) return;
+        HeaderList h = {{"ETag", etag_quoted(info->etag)}};
+        for (auto& c : checksum_headers(info->meta.checksums)) h.push_back(std::move(c));
+        send(200, std::move(h), {});
+    }
+
+    // 304/412 for a failed precondition, else nullopt.
+    std::optional<S3Error> preconditions(const ObjectInfo& info, bool read) {
+        std::int64_t modified_s = info.last_modified_ms / 1000;
+        const auto* if_match = req_.header("if-match");
+        const auto* if_none_match = req_.header("if-none-match");
+        const auto* if_modified = req_.header("if-modified-since");
+        const auto* if_unmodified = req_.header("if-unmodified-since");
+        S3Error failed{412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
+        S3Error not_modified{304, "NotModified", "Not Modified"};
+        if (if_match) {
+            if (!etag_matches(*if_match, info.etag)) return failed;
+        } else if (if_unmodified) {
+            auto t = parse_http_date(*if_unmodified);
+            if (t && modified_s > *t / 1000) return failed;
+        }
+        if (if_none_match) {
+            if (etag_matches(*if_none_match, info.etag)) return read ? not_modified : failed;
+        } else if (if_modified && read) {
+            auto t = parse_http_date(*if_modified);
+            if (t && *t <= now_ms() && modified_s <= *t / 1000) return not_modified;
+        }
+        return std::nullopt;
+    }
+
+    HeaderList object_headers(const ObjectInfo& info) {
+        HeaderList h;
+        h.emplace_back("ETag", etag_quoted(info.etag));
+        h.emplace_back("Last-Modified", http_date(info.last_modified_ms));
+        h.emplace_back("Accept-Ranges", "bytes");
+        for (const auto& [name, value] : info.meta.user) h.emplace_back("x-amz-meta-" + name, value);
+        for (const auto& [name, value] : info.meta.headers) h.emplace_back(display_header(name), value);
+        return h;
+    }
+
+    void set_header(HeaderList& h, std::string_view name, std::string value) {
+        for (auto& [n, v] : h)
+            if (iequals(n, name)) {
+                v = std::move(value);
+                return;
+            }
+        h.emplace_back(std::string(name), std::move(value));
+    }
+
+    void get_object(bool head_only) {
+        auto b = load_bucket(std::nullopt);
+        if (!b) return;
+        auto v = validate_object_key(key_);
+        if (!v) return error(v.error());
+
+        std::optional<ByteRange> range;
+        std::optional<std::uint32_t> part_number;
+        if (const auto* pn = find(query_, "partNumber")) {
+            auto n = parse_u64(*pn);
+            if (!n || *n < 1 || *n > 10000) return error(invalid_argument("Part number must be an integer between 1 and 10000, inclusive"));
+            part_number = static_cast<std::uint32_t>(*n);
+        }
+        auto range_request = part_number ? RangeRequest{} : parse_range(req_.header_or("range"));
+        if (range_request.kind == RangeRequest::Kind::Suffix || part_number) {
+            auto info = engine_.head_object(bucket_, key_);
+            if (!info) return error(info.error());
+            if (!object_allows(*b, *info, Permission::Read)) return error(access_denied());
+            if (part_number) {
+                auto sizes = info->part_sizes.empty() ? std::vector<std::uint64_t>{info->size} : info->part_sizes;
+                if (*part_number > sizes.size()) return error({416, "InvalidPartNumber", "The requested partnumber is not satisfiable"});
+                std::uint64_t first = 0;
+                for (std::uint32_t i = 1; i < *part_number; ++i) first += sizes[i - 1];
+                if (sizes[*part_number - 1] > 0) range = ByteRange{first, first + sizes[*part_number - 1] - 1};
+            } else {
+                if (range_request.suffix == 0 || info->size == 0)
+                    return error({416, "InvalidRange", "The requested range is not satisfiable"},
+                                 {{"Content-Range", "bytes */" + std::to_string(info->size)}});
+                std::uint64_t n = std::min(range_request.suffix, info->size);
+                range = ByteRange{info->size - n, info->size - 1};
+            }
+        } else if (range_request.kind == RangeRequest::Kind::Absolute) {
+            range = ByteRange{range_request.first, range_request.last.value_or(UINT64_MAX)};
+        }
+        auto reader = engine_.open_object(bucket_, key_, range);
+        if (!reader) {
+            if (reader.error().code() == Errc::InvalidRange) {
+                auto info = engine_.head_object(bucket_, key_);
+                if (info && !object_allows(*b, *info, Permission::Read)) return error(access_denied());
+                return error({416, "InvalidRange", "The requested range is not satisfiable"},
+                             {{"Content-Range", "bytes */" + std::to_string(info ? info->size : 0)}});
+            }
+            return error(reader.error());
+        }
+        const auto& info = (*reader)->info();
+        if (!object_allows(*b, info, Permission::Read)) return error(access_denied());
+        if (auto failed = preconditions(info, true)) {
+            if (failed->status == 304) {
+                HeaderList h = {{"ETag", etag_quoted(info.etag)}, {"Last-Modified", http_date(info.last_modified_ms)}};
+                return send(304, std::move(h), {});
+            }
+            return error(*failed);
+        }
+
+        HeaderList h = object_headers(info);
+        std::uint64_t length = (*reader)->remaining();
+        int status = 200;
+        if (range) {
+            status = part_number && info.part_sizes.empty() ? 200 : 206;
+            std::uint64_t first = range->first;
+            std::uint64_t last = first + length - 1;
+            if (status == 206) h.emplace_back("Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + std::to_string(info.size));
+        }
+        if (part_number && !info.part_sizes.empty()) h.emplace_back("x-amz-mp-parts-count", std::to_string(info.part_sizes.size()));
+        std::string content_type = info.meta.content_type.empty() ? "binary/octet-stream" : info.meta.content_type;
+        h.emplace_back("Content-Type", content_type);
+        // Checksums only when asked for, and only of the whole object.
+        const auto* mode = req_.header("x-amz-checksum-mode");
+        if (mode && iequals(trim(*mode), "ENABLED") && !range)
+            for (auto& c : checksum_headers(info.meta.checksums)) h.push_back(std::move(c));
+        // response-* overrides (presigned downloads use them).
+        static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
+            {"response-content-type", "Content-Type"},           {"response-content-language", "Content-Language"},
+            {"response-expires", "Expires"},                     {"response-cache-control", "Cache-Control"},
+            {"response-content-disposition", "Content-Disposition"}, {"response-content-encoding", "Content-Encoding"}};
+        for (const auto& [param, header] : kOverrides)
+            if (const auto* v = find(query_, param)) set_header(h, header, *v);
+
+        HttpResponseHead head;
+        head.status = status;
+        head.headers = base_headers();
+        for (auto& x : h) head.headers.push_back(std::move(x));
+        head.content_length = length;
+        if (!out_.write_head(head) || head_only) return;
+        std::vector<std::byte> buffer(std::min<std::uint64_t>(kIoChunk, std::max<std::uint64_t>(length, 1)));
+        std::uint64_t sent = 0;
+        while (sent < length) {
+            auto n = (*reader)->read(buffer);
+            if (!n || *n == 0) {
+                // Headers are gone; all that is left is to cut the connection
+                // so the client sees a short body rather than bad data.
+                std::fprintf(stderr, "ostor-gateway: read of %s/%s failed after %llu bytes: %.*s\n", bucket_.c_str(), key_.c_str(),
+                             static_cast<unsigned long long>(sent), n ? 0 : static_cast<int>(n.error().message().size()),
+                             n ? "" : n.error().message().data());
+                return;
+            }
+            if (!out_.write_body({buffer.data(), *n})) return;
+            sent += *n;
+        }
+    }
+
+    void delete_object() {
+        auto b = load_bucket(Permission::Write);
+        if (!b) return;
+        auto v = validate_object_key(key_);
+        if (!v) return error(v.error());
+        auto r = engine_.delete_object(bucket_, key_);
+        if (!r && r.error().code() != Errc::NoSuchKey) return error(r.error());
+        send(204, {}, {});
+    }
+
+    void delete_objects() {
+        auto b = load_bucket(Permission::Write);
+        if (!b) return;
+        auto body = small_body();
+        if (auto* e = std::get_if<S3Error>(&body)) return error(*e);
+        const auto& text = std::get<std::string>(body);
+        pugi::xml_document doc;
+        if (!doc.load_buffer(text.data(), text.size())) return error(malformed_xml());
+        auto root = doc.child("Delete");
+        if (!root) return error(malformed_xml());
+        bool quiet = std::string_view(root.child_value("Quiet")) == "true";
+        std::vector<std::string> keys;
+        for (auto o : root.children("Object")) {
+            auto k = o.child("Key");
+            if (!k) return error(malformed_xml());
+            keys.emplace_back(k.child_value());
+        }
+        if (keys.empty() || keys.size() > 1000) return error(malformed_xml());
+        std::string out = std::string(kXmlHeader) + "<DeleteResult xmlns=\"" + std::string(kXmlns) + "\">";
+        for (const auto& k : keys) {
+            auto r = engine_.delete_object(bucket_, k);
+            if (r || r.error().code() == Errc::NoSuchKey) {
+                if (!quiet) out += "<Deleted><Key>" + xml_escape(k) + "</Key></Deleted>";
+            } else {
+                S3Error e(r.error());
+                out += "<Error><Key>" + xml_escape(k) + "</Key><Code>" + xml_escape(e.code) + "</Code><Message>" +
+                       xml_escape(e.message) + "</Message></Error>";
+            }
+        }
+        out += "</DeleteResult>";
+        xml(std::move(out));
+    }
+
+    // x-amz-copy-source: "[/]bucket/key[?versionId=...]", percent-encoded.
+    std::optional<std::pair<std::string, std::string>> copy_source() {
+        std::string_view raw = trim(req_.header_or("x-amz-copy-source"));
+        if (auto q = raw.find('?'); q != std::string_view::npos) {
+            auto params = raw.substr(q + 1);
+            raw = raw.substr(0, q);
+            if (params.starts_with("versionId=") && params != "versionId=null") {
+                error({404, "NoSuchVersion", "The specified version does not exist."});
+                return std::nullopt;
+            }
+        }
+        auto decoded = url_decode(raw);
+        if (!decoded) {
+            error(invalid_argument("Invalid copy source encoding"));
+            return std::nullopt;
+        }
+        std::string_view s = *decoded;
+        if (s.starts_with("/")) s.remove_prefix(1);
+        auto slash = s.find('/');
+        if (slash == std::string_view::npos || slash == 0 || slash + 1 >= s.size()) {
+            error(invalid_argument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey"));
+            return std::nullopt;
+        }
+        return std::pair<std::string, std::string>{std::string(s.substr(0, slash)), std::string(s.substr(slash + 1))};
+    }
+
+    // The readable source object of a copy; answers itself on failure.
+    std::optional<ObjectInfo> copy_source_info(const std::string& src_bucket, const std::string& src_key) {
+        auto sb = engine_.get_bucket(src_bucket);
+        if (!sb) {
+            error(sb.error());
+            return std::nullopt;
+        }
+        auto info = engine_.head_object(src_bucket, src_key);
+        if (!info) {
+            error(info.error());
+            return std::nullopt;
+        }
+        if (!object_allows(*sb, *info, Permission::Read)) {
+            error(access_denied());
+            return std::nullopt;
+        }
+        // x-amz-copy-source-if-* preconditions (all answer 412).
+        const auto* m = req_.header("x-amz-copy-source-if-match");
+        const auto* nm = req_.header("x-amz-copy-source-if-none-match");
+        const auto* ums = req_.header("x-amz-copy-source-if-unmodified-since");
+        const auto* ms = req_.header("x-amz-copy-source-if-modified-since");
+        std::int64_t modified_s = info->last_modified_ms / 1000;
+        bool ok = true;
+        if (m && !etag_matches(*m, info->etag)) ok = false;
+        if (nm && etag_matches(*nm, info->etag)) ok = false;
+        if (ums && !m) {
+            auto t = parse_http_date(*ums);
+            if (t && modified_s > *t / 1000) ok = false;
+        }
+        if (ms && !nm) {
+            auto t = parse_http_date(*ms);
+            if (t && modified_s <= *t / 1000) ok = false;
+        }
+        if (!ok) {
+            error({412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"});
+            return std::nullopt;
+        }
+        return std::move(*info);
+    }
+
+    void copy_object() {
+        auto b = load_bucket(Permission::Write);
+        if (!b) return;
+        auto v = validate_object_key(key_);
+        if (!v) return error(v.error());
+        auto src = copy_source();
+        if (!src) return;
+        auto info = copy_source_info(src->first, src->second);
+        if (!info) return;
+        std::string directive(trim(req_.header_or("x-amz-metadata-directive", "COPY")));
+        if (directive != "COPY" && directive != "REPLACE")
+            return error(invalid_argument("Unknown metadata directive."));
+        auto meta = meta_from_headers();
+        if (auto* e = std::get_if<S3Error>(&meta)) return error(*e);
+        auto& new_meta = std::get<ObjectMeta>(meta);
+        bool same = src->first == bucket_ && src->second == key_;
+        if (same && directive != "REPLACE")
+            return error(invalid_request("This copy request is illegal because it is trying to copy an object to itself without "
+                                         "changing the object's metadata, storage class, website redirect location or encryption attributes."));
+        CopyOptions options;
+        if (directive == "REPLACE") {
+            new_meta.checksums = info->meta.checksums;
+            options.replace_meta = new_meta;
+        }
+        auto copied = engine_.copy_object(src->first, src->second, bucket_, key_, options);
+        if (!copied) return error(copied.error());
+        // The copy gets the ACL the request asks for (private by default),
+        // not the source's.
+        if (copied->meta.acl != new_meta.acl) {
+            auto r = engine_.set_object_acl(bucket_, key_, new_meta.acl);
+            if (!r) return error(r.error());
+        }
+        xml(XmlWriter("CopyObjectResult").el("LastModified", iso8601_ms(copied->last_modified_ms)).el("ETag", etag_quoted(copied->etag)).finish());
+    }
+
+    void get_object_acl() {
+        auto b = load_bucket(std::nullopt);
+        if (!b) return;
+        auto info = engine_.head_object(bucket_, key_);
+        if (!info) return error(info.error());
+        if (!object_allows(*b, *info, Permission::ReadAcp)) return error(access_denied());
+        if (req_.method == "HEAD") return send(200, {}, {});
+        xml(acl_to_xml(b->owner_id, display_name(b->owner_id), decode_acl(info->meta.acl)));
+    }
+
+    void put_object_acl() {
+        auto b = load_bucket(std::nullopt);
+        if (!b) return;
+        auto info = engine_.head_object(bucket_, key_);
+        if (!info) return error(info.error());
+        if (!object_allows(*b, *info, Permission::WriteAcp)) return error(access_denied());
+        auto acl = requested_acl();
+        if (!acl) return;
+        auto r = engine_.set_object_acl(bucket_, key_, *acl);
+        if (!r) return error(r.error());
+        send(200, {}, {});
+    }
+
+    void get_object_tagging() {
+        auto b = load_bucket(std::nullopt);
+        if (!b) return;
+        auto info = engine_.head_object(bucket_, key_);
+        if (!info) return error(info.error());
+        if (!object_allows(*b, *info, Permission::Read)) return error(access_denied());
+        xml(XmlWriter("Tagging").open("TagSet").close("TagSet").finish());
+    }
+
+    // ---- multipart ---------------------------------------------------------
+
+    // The upload named by ?uploadId, checked to belong to this bucket and key.
+    std::optional<Upload> load_upload() {
+        const auto* id = find(query_, "uploadId");
+        auto upload = id ? engine_.get_upload(*id) : Result<Upload>(Errc::NoSuchUpload);
+        if (!upload || upload->bucket != bucket_ || upload->key != key_) {
+            error(upload ? S3Error(Error(Errc::NoSuchUpload)) : S3Error(upload.error()));
+            return std::nullopt;
+        }
+        return std::move(*upload);
+    }
+
+    std::optional<std::uint32_t> part_number() {
+        const auto* pn = find(query_, "partNumber");
+        auto n = pn ? parse_u64(*pn) : std::nullopt;
+        if (!n || *n < 1 || *n > 10000) {
+            error(invalid_argument("Part number must be an integer between 1 and 10000, inclusive"));
+            return std::nullopt;
+        }
+        return static_cast<std::uint32_t>(*n);
+    }
+
+    void create_upload() {
+        auto b = load_bucket(Permission::Write);
+        if (!b) return;
+        auto v = validate_object_key(key_);
+        if (!v) return error(v.error());
+        auto meta = meta_from_headers();
+        if (auto* e = std::get_if<S3Error>(&meta)) return error(*e);
+        auto& m = std::get<ObjectMeta>(meta);
+        HeaderList h;
+        if (const auto* alg = req_.header("x-amz-checksum-algorithm")) {
+            auto a = parse_checksum_algorithm(trim(*alg));
+            if (!a) return error(invalid_request("Checksum algorithm " + *alg + " is not supported."));
+            h.emplace_back("x-amz-checksum-algorithm", std::string(checksum_name(*a)));
+        }
+        auto upload = engine_.create_upload(bucket_, key_, std::move(m));
+        if (!upload) return error(upload.error());
+        xml(XmlWriter("InitiateMultipartUploadResult").el("Bucket", bucket_).el("Key", key_).el("UploadId", upload->id).finish(), 200,
+            std::move(h));
+    }
+
+    void upload_part() {
+        auto b = load_bucket(Permission::Write);
+        if (!b) return;
+        auto n = part_number();
+        if (!n) return;
+        auto upload = load_upload();
+        if (!upload) return;
+        auto info = receive([&](PutOptions o) { return engine_.begin_upload_part(upload->id, *n, std::move(o)); }, PutOptions{});
+        if (!info) return;
+        HeaderList h = {{"ETag", etag_quoted(info->etag)}};
+        for (auto& c : checksum_headers(info->meta.checksums)) h.push_back(std::move(c));
+        send(200, std::move(h), {});
+    }
+
+    void upload_part_copy() {
+        auto b = load_bucket(Permission::Write);
+        if (!b) return;
+        auto n = part_number();
+        if (!n) return;
+        auto upload = load_upload();
+        if (!upload) return;
+        auto src = copy_source();
+        if (!src) return;
+        auto info = copy_source_info(src->first, src->second);
+        if (!info) return;
+        std::optional<ByteRange> range;
+        if (const auto* r = req_.header("x-amz-copy-source-range")) {
+            auto rr = parse_range(*r);
+            if (rr.kind != RangeRequest::Kind::Absolute || !rr.last)
+                return error(invalid_argument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy"));
+            if (*rr.last >= info->size)
+                return error({416, "InvalidRange", "The requested range is not satisfiable"});
+            range = ByteRange{rr.first, *rr.last};
+        }
+        auto part = engine_.upload_part_copy(upload->id, *n, src->first, src->second, range);
+        if (!part) return error(part.error());
+        xml(XmlWriter("CopyPartResult").el("LastModified", iso8601_ms(part->last_modified_ms)).el("ETag", etag_quoted(part->etag)).finish());
+    }
+
+    void complete_upload() {
+        auto b = load_bucket(Permission::Write);
+        if (!b) return;
+        auto upload = load_upload();
+        if (!upload) return;
+        auto body = small_body();
+        if (auto* e = std::get_if<S3Error>(&body)) return error(*e);
+        const auto& text = std::get<std::string>(body);
+        pugi::xml_document doc;
+        if (!doc.load_buffer(text.data(), text.size())) return error(malformed_xml());
+        auto root = doc.child("CompleteMultipartUpload");
+        if (!root) return error(malformed_xml());
+        std::vector<CompletedPart> parts;
+        for (auto p : root.children("Part")) {
+            auto number = parse_u64(trim(p.child_value("PartNumber")));
+            if (!number || *number < 1 || *number > 10000 || !p.child("ETag")) return error(malformed_xml());
+            parts.push_back({static_cast<std::uint32_t>(*number), std::string(unquote(p.child_value("ETag")))});
+        }
+        if (parts.empty())
+            return error({400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema."});
+        auto info = engine_.complete_upload(upload->id, parts);
+        if (!info) return error(info.error());
+        std::string location = "/" + bucket_ + "/" + aws_uri_encode(key_, true);
+        if (const auto* host = req_.header("host")) location = "http://" + *host + location;
+        xml(XmlWriter("CompleteMultipartUploadResult")
+                .el("Location", location)
+                .el("Bucket", bucket_)
+                .el("Key", key_)
+                .el("ETag", etag_quoted(info->etag))
+                .finish());
+    }
+
+    void abort_upload() {
+        auto b = load_bucket(Permission::Write);
+        if (!b) return;
+        auto upload = load_upload();
+        if (!upload) return;
+        auto r = engine_.abort_upload(upload->id);
+        if (!r) return error(r.error());
+        send(204, {}, {});
+    }
+
+    void list_parts() {
+        auto b = load_bucket(Permission::Read);
+        if (!b) return;
+        auto upload = load_upload();
+        if (!upload) return;
+        std::uint32_t marker = 0, max_parts = 1000;
+        if (const auto* m = find(query_, "part-number-marker")) {
+            auto v = parse_u64(*m);
+            if (!v || *v > 10000) return error(invalid_argument("Invalid part-number-marker"));
+            marker = static_cast<std::uint32_t>(*v);
+        }
+        if (const auto* m = find(query_, "max-parts")) {
+            auto v = parse_u64(*m);
+            if (!v) return error(invalid_argument("Invalid max-parts"));
+            max_parts = static_cast<std::uint32_t>(std::min<std::uint64_t>(*v, 1000));
+        }
+        auto listed = engine_.list_parts(upload->id, marker, max_parts);
+        if (!listed) return error(listed.error());
+        std::string owner = "<ID>" + xml_escape(upload->owner_id) + "</ID><DisplayName>" + xml_escape(display_name(upload->owner_id)) + "</DisplayName>";
+        std::string body = std::string(kXmlHeader) + "<ListPartsResult xmlns=\"" + std::string(kXmlns) + "\"><Bucket>" +
+                           xml_escape(bucket_) + "</Bucket><Key>" + xml_escape(key_) + "</Key><UploadId>" + xml_escape(upload->id) +
+                           "</UploadId><Initiator>" + owner + "</Initiator><Owner>" + owner +
+                           "</Owner><StorageClass>STANDARD</StorageClass><PartNumberMarker>" + std::to_string(marker) +
+                           "</PartNumberMarker><NextPartNumberMarker>" +
+                           std::to_string(listed->parts.empty() ? marker : listed->parts.back().number) + "</NextPartNumberMarker><MaxParts>" +
+                           std::to_string(max_parts) + "</MaxParts><IsTruncated>" + (listed->truncated ? "true" : "false") + "</IsTruncated>";
+        for (const auto& p : listed->parts) {
+            body += "<Part><PartNumber>" + std::to_string(p.number) + "</PartNumber><LastModified>" + iso8601_ms(p.last_modified_ms) +
+                    "</LastModified><ETag>" + xml_escape(etag_quoted(p.etag)) + "</ETag><Size>" + std::to_string(p.size) + "</Size>";
+            for (const auto& [name, value] : p.checksums)
+                body += "<Checksum" + name + ">" + xml_escape(value) + "</Checksum" + name + ">";
+            body += "</Part>";
+        }
+        body += "</ListPartsResult>";
+        xml(std::move(body));
+    }
+
+    void list_uploads() {
+        auto b = load_bucket(Permission::Read);
+        if (!b) return;
+        ListUploadsParams params;
+        if (const auto* v = find(query_, "prefix")) params.prefix = *v;
+        if (const auto* v = find(query_, "delimiter")) params.delimiter = *v;
+        if (const auto* v = find(query_, "key-marker")) params.key_marker = *v;
+        if (const auto* v = find(query_, "upload-id-marker")) params.upload_id_marker = *v;
+        if (const auto* v = find(query_, "max-uploads")) {
+            auto n = parse_u64(*v);
+            if (!n) return error(invalid_argument("Invalid max-uploads"));
+            params.max_uploads = static_cast<std::uint32_t>(std::min<std::uint64_t>(*n, 1000));
+        }
+        bool url = find(query_, "encoding-type") && *find(query_, "encoding-type") == "url";
+        auto encode = [url](std::string_view s) { return url ? aws_uri_encode(s, true) : std::string(s); };
+        auto listed = engine_.list_uploads(bucket_, params);
+        if (!listed) return error(listed.error());
+        std::string body = std::string(kXmlHeader) + "<ListMultipartUploadsResult xmlns=\"" + std::string(kXmlns) + "\"><Bucket>" +
+                           xml_escape(bucket_) + "</Bucket><KeyMarker>" + xml_escape(encode(params.key_marker)) +
+                           "</KeyMarker><UploadIdMarker>" + xml_escape(params.upload_id_marker) + "</UploadIdMarker>";
+        if (listed->truncated)
+            body += "<NextKeyMarker>" + xml_escape(encode(listed->next_key_marker)) + "</NextKeyMarker><NextUploadIdMarker>" +
+                    xml_escape(listed->next_upload_id_marker) + "</NextUploadIdMarker>";
+        if (!params.delimiter.empty()) body += "<Delimiter>" + xml_escape(encode(params.delimiter)) + "</Delimiter>";
+        body += "<Prefix>" + xml_escape(encode(params.prefix)) + "</Prefix><MaxUploads>" + std::to_string(params.max_uploads) +
+                "</MaxUploads><IsTruncated>" + (listed->truncated ? "true" : "false") + "</IsTruncated>";
+        if (url) body += "<EncodingType>url</EncodingType>";
+        for (const auto& u : listed->uploads) {
+            std::string owner = "<ID>" + xml_escape(u.owner_id) + "</ID><DisplayName>" + xml_escape(display_name(u.owner_id)) + "</DisplayName>";
+            body += "<Upload><Key>" + xml_escape(encode(u.key)) + "</Key><UploadId>" + xml_escape(u.id) + "</UploadId><Initiator>" + owner +
+                    "</Initiator><Owner>" + owner + "</Owner><StorageClass>STANDARD</StorageClass><Initiated>" +
+                    iso8601_ms(u.initiated_ms) + "</Initiated></Upload>";
+        }
+        for (const auto& p : listed->common_prefixes) body += "<CommonPrefixes><Prefix>" + xml_escape(encode(p)) + "</Prefix></CommonPrefixes>";
+        body += "</ListMultipartUploadsResult>";
+        xml(std::move(body));
+    }
+
+    Engine& engine_;
+    const S3Options& options_;
+    const HttpRequest& req_;
+    BodyReader& raw_body_;
+    ResponseWriter& out_;
+    std::string request_id_;
+    std::string path_, raw_query_;
+    QueryList query_;
+    std::string bucket_, key_, vhost_bucket_;
+    bool key_given_ = false;
+    AuthResult auth_;
+    Principal principal_;
+    std::optional<AwsChunkedReader> chunked_;
+    std::map<std::string, std::string> names_;
+};
+
+}  // namespace
+
+void S3Handler::handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response) {
+    Exchange(engine_, options_, request, body, response).run();
+}
+
+}  // namespace ostor::gw

@@ -1,0 +1,30 @@
+// The S3 API on the engine: routes a request to its operation, checks the
+// caller's signature and permissions, and answers as S3 does.
+#pragma once
+
+#include <string>
+
+#include "http.hpp"
+#include "ostor/engine.hpp"
+
+namespace ostor::gw {
+
+struct S3Options {
+    // Virtual-host addressing: "<bucket>.<domain>" in Host names the bucket.
+    std::string domain;
+    // The region GetBucketLocation answers; any region is accepted in
+    // signatures.
+    std::string region = "us-east-1";
+};
+
+class S3Handler {
+public:
+    S3Handler(Engine& engine, S3Options options) : engine_(engine), options_(std::move(options)) {}
+    void handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
+
+private:
+    Engine& engine_;
+    S3Options options_;
+};
+
+}  // namespace ostor::gw

@@ -1,0 +1,562 @@
+// HTTP/1.1 over plain sockets (or OpenSSL) with Beast's parser and
+// serializer. The only translation unit that includes Beast.
+#include "server.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+namespace ostor::gw {
+
+namespace http = boost::beast::http;
+namespace asio = boost::asio;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// A connected socket as Beast's SyncReadStream / SyncWriteStream, with
+// poll()-based timeouts and an optional TLS session. A read fails with
+// `timeout` after the per-operation timeout or past the absolute deadline,
+// and with `operation_aborted` when the server stops while the connection is
+// idle (between requests).
+class Stream {
+public:
+    Stream(int fd, int stop_fd, const std::atomic<bool>& stopping) : fd_(fd), stop_fd_(stop_fd), stopping_(stopping) {}
+    ~Stream() {
+        if (ssl_) {
+            SSL_shutdown(ssl_);
+            SSL_free(ssl_);
+        }
+        ::close(fd_);
+    }
+
+    // Per-operation timeout and an absolute deadline (for the header).
+    void set_timeout(int ms) { op_timeout_ms_ = ms; }
+    void set_deadline(std::optional<Clock::time_point> deadline) { deadline_ = deadline; }
+    // While true, a server stop aborts a pending read.
+    void set_idle(bool idle) { idle_ = idle; }
+
+    bool start_tls(SSL_CTX* ctx) {
+        ssl_ = SSL_new(ctx);
+        if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1) return false;
+        for (;;) {
+            int r = SSL_accept(ssl_);
+            if (r == 1) return true;
+            int err = SSL_get_error(ssl_, r);
+            if (!wait_for(err == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN) || (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE))
+                return false;
+        }
+    }
+
+    template <class Buffers>
+    std::size_t read_some(const Buffers& buffers, error_code& ec) {
+        ec = {};
+        for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
+            asio::mutable_buffer b = *it;
+            if (b.size() == 0) continue;
+            return read_into(static_cast<char*>(b.data()), b.size(), ec);
+        }
+        return 0;
+    }
+    template <class Buffers>
+    std::size_t read_some(const Buffers& buffers) {
+        error_code ec;
+        auto n = read_some(buffers, ec);
+        if (ec) throw boost::system::system_error(ec);
+        return n;
+    }
+    template <class Buffers>
+    std::size_t write_some(const Buffers& buffers, error_code& ec) {
+        ec = {};
+        for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
+            asio::const_buffer b = *it;
+            if (b.size() == 0) continue;
+            return write_from(static_cast<const char*>(b.data()), b.size(), ec);
+        }
+        return 0;
+    }
+    template <class Buffers>
+    std::size_t write_some(const Buffers& buffers) {
+        error_code ec;
+        auto n = write_some(buffers, ec);
+        if (ec) throw boost::system::system_error(ec);
+        return n;
+    }
+
+    bool write_all(const void* data, std::size_t size) {
+        error_code ec;
+        asio::write(*this, asio::const_buffer(data, size), ec);
+        return !ec;
+    }
+
+private:
+    // Waits until the socket is ready for `events`. False on timeout, error
+    // or (when idle) a server stop; sets last_error_.
+    bool wait_for(short events) {
+        for (;;) {
+            int timeout = op_timeout_ms_;
+            if (deadline_) {
+                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now()).count();
+                if (left <= 0) {
+                    last_error_ = boost::beast::error::timeout;
+                    return false;
+                }
+                timeout = static_cast<int>(std::min<long long>(timeout, left));
+            }
+            pollfd fds[2] = {{fd_, events, 0}, {stop_fd_, POLLIN, 0}};
+            int r = ::poll(fds, idle_ ? 2 : 1, timeout);
+            if (r < 0) {
+                if (errno == EINTR) continue;
+                last_error_ = error_code(errno, boost::system::system_category());
+                return false;
+            }
+            if (idle_ && (fds[1].revents & POLLIN) && stopping_) {
+                last_error_ = asio::error::operation_aborted;
+                return false;
+            }
+            if (r == 0) {
+                if (deadline_ && Clock::now() < *deadline_) continue;
+                last_error_ = boost::beast::error::timeout;
+                return false;
+            }
+            if (fds[0].revents) return true;
+        }
+    }
+
+    std::size_t read_into(char* data, std::size_t size, error_code& ec) {
+        for (;;) {
+            if (ssl_) {
+                int r = SSL_read(ssl_, data, static_cast<int>(std::min<std::size_t>(size, 1 << 30)));
+                if (r > 0) return static_cast<std::size_t>(r);
+                int err = SSL_get_error(ssl_, r);
+                if (err == SSL_ERROR_ZERO_RETURN) {
+                    ec = asio::error::eof;
+                    return 0;
+                }
+                if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+                    if (!wait_for(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT)) {
+                        ec = last_error_;
+                        return 0;
+                    }
+                    continue;
+                }
+                ERR_clear_error();
+                ec = asio::error::eof;  // an abrupt TLS end reads as the client going away
+                return 0;
+            }
+            ssize_t r = ::recv(fd_, data, size, MSG_DONTWAIT);
+            if (r > 0) return static_cast<std::size_t>(r);
+            if (r == 0) {
+                ec = asio::error::eof;
+                return 0;
+            }
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                ec = error_code(errno, boost::system::system_category());
+                return 0;
+            }
+            if (!wait_for(POLLIN)) {
+                ec = last_error_;
+                return 0;
+            }
+        }
+    }
+
+    std::size_t write_from(const char* data, std::size_t size, error_code& ec) {
+        for (;;) {
+            if (ssl_) {
+                int r = SSL_write(ssl_, data, static_cast<int>(std::min<std::size_t>(size, 1 << 30)));
+                if (r > 0) return static_cast<std::size_t>(r);
+                int err = SSL_get_error(ssl_, r);
+                if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+                    if (!wait_for(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT)) {
+                        ec = last_error_;
+                        return 0;
+                    }
+                    continue;
+                }
+                ERR_clear_error();
+                ec = asio::error::broken_pipe;
+                return 0;
+            }
+            ssize_t r = ::send(fd_, data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (r >= 0) return static_cast<std::size_t>(r);
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                ec = error_code(errno, boost::system::system_category());
+                return 0;
+            }
+            if (!wait_for(POLLOUT)) {
+                ec = last_error_;
+                return 0;
+            }
+        }
+    }
+
+    int fd_;
+    int stop_fd_;
+    const std::atomic<bool>& stopping_;
+    SSL* ssl_ = nullptr;
+    int op_timeout_ms_ = 60000;
+    std::optional<Clock::time_point> deadline_;
+    bool idle_ = false;
+    error_code last_error_;
+};
+
+class Body final : public BodyReader {
+public:
+    Body(Stream& stream, boost::beast::flat_buffer& buffer, http::request_parser<http::buffer_body>& parser,
+         bool expect_continue)
+        : stream_(stream), buffer_(buffer), parser_(parser), expect_continue_(expect_continue) {}
+
+    std::ptrdiff_t read(std::span<std::byte> out) override {
+        if (failed_) return -1;
+        if (parser_.is_done() || out.empty()) return 0;
+        if (expect_continue_) {
+            expect_continue_ = false;
+            static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+            if (!stream_.write_all(kContinue, sizeof kContinue - 1)) return fail();
+        }
+        for (;;) {
+            auto& body = parser_.get().body();
+            body.data = out.data();
+            body.size = out.size();
+            error_code ec;
+            http::read(stream_, buffer_, parser_, ec);
+            if (ec == http::error::need_buffer) ec = {};
+            if (ec) return fail();
+            std::size_t n = out.size() - parser_.get().body().size;
+            if (n > 0 || parser_.is_done()) return static_cast<std::ptrdiff_t>(n);
+        }
+    }
+    bool done() const override { return parser_.is_done(); }
+    bool failed() const { return failed_; }
+
+private:
+    std::ptrdiff_t fail() {
+        failed_ = true;
+        return -1;
+    }
+    Stream& stream_;
+    boost::beast::flat_buffer& buffer_;
+    http::request_parser<http::buffer_body>& parser_;
+    bool expect_continue_;
+    bool failed_ = false;
+};
+
+class Response final : public ResponseWriter {
+public:
+    Response(Stream& stream, const Body& body, bool head_request, bool keep_alive)
+        : stream_(stream), body_(body), head_request_(head_request), keep_alive_(keep_alive) {}
+
+    bool write_head(const HttpResponseHead& head) override {
+        if (head_written_) return false;
+        head_written_ = true;
+        http::response<http::empty_body> res;
+        res.version(11);
+        res.result(static_cast<unsigned>(head.status));
+        for (const auto& [name, value] : head.headers) res.insert(name, value);
+        bool no_body = head_request_ || head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
+        if (head.content_length) {
+            if (head.status != 204 && head.status != 304) res.set(http::field::content_length, std::to_string(*head.content_length));
+            remaining_ = no_body ? 0 : *head.content_length;
+        } else if (!no_body) {
+            res.set(http::field::transfer_encoding, "chunked");
+            chunked_ = true;
+        }
+        // A body left unread, or a failed one, ends the connection: whatever
+        // the client still sends cannot be told from its next request.
+        if (!body_.done()) keep_alive_ = false;
+        res.keep_alive(keep_alive_);
+        error_code ec;
+        http::write(stream_, res, ec);
+        ok_ = !ec;
+        return ok_;
+    }
+
+    bool write_body(std::span<const std::byte> data) override {
+        if (!ok_ || !head_written_) return false;
+        if (data.empty()) return true;
+        if (chunked_) {
+            char size_line[32];
+            int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
+            ok_ = stream_.write_all(size_line, static_cast<std::size_t>(n)) && stream_.write_all(data.data(), data.size()) &&
+                  stream_.write_all("\r\n", 2);
+            return ok_;
+        }
+        if (data.size() > remaining_) {
+            ok_ = false;  // a handler bug: more than announced
+            return false;
+        }
+        remaining_ -= data.size();
+        ok_ = stream_.write_all(data.data(), data.size());
+        return ok_;
+    }
+
+    bool head_written() const override { return head_written_; }
+
+    // Ends the exchange; true when the connection may serve another request.
+    bool finish() {
+        if (!head_written_) return false;
+        if (chunked_ && ok_) ok_ = stream_.write_all("0\r\n\r\n", 5);
+        return ok_ && keep_alive_ && remaining_ == 0;
+    }
+
+private:
+    Stream& stream_;
+    const Body& body_;
+    bool head_request_;
+    bool keep_alive_;
+    bool head_written_ = false;
+    bool chunked_ = false;
+    bool ok_ = true;
+    std::uint64_t remaining_ = 0;
+};
+
+void send_plain_error(Stream& stream, int status, std::string_view code, std::string_view message) {
+    std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + std::string(code) + "</Code><Message>" +
+                       std::string(message) + "</Message></Error>";
+    http::response<http::string_body> res{static_cast<http::status>(status), 11};
+    res.set(http::field::content_type, "application/xml");
+    res.set(http::field::server, "ostor");
+    res.keep_alive(false);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    error_code ec;
+    http::write(stream, res, ec);
+}
+
+std::string peer_name(const sockaddr_storage& addr) {
+    char host[INET6_ADDRSTRLEN] = "?";
+    if (addr.ss_family == AF_INET)
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(addr).sin_addr, host, sizeof host);
+    else if (addr.ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(addr).sin6_addr, host, sizeof host);
+    return host;
+}
+
+class ServerImpl final : public Server {
+public:
+    ~ServerImpl() override {
+        if (listen_fd_ >= 0) ::close(listen_fd_);
+        ::close(stop_pipe_[0]);
+        ::close(stop_pipe_[1]);
+        if (tls_) SSL_CTX_free(tls_);
+    }
+
+    Result<void> init(const ServerOptions& options) {
+        options_ = options;
+        if (::pipe2(stop_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) return Error(Errc::IoError, "pipe: " + std::string(strerror(errno)));
+        std::string host = options.listen, port;
+        auto colon = host.rfind(':');
+        if (colon == std::string::npos) return Error(Errc::InvalidArgument, "--listen wants ADDR:PORT, got " + options.listen);
+        port = host.substr(colon + 1);
+        host.resize(colon);
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+        addrinfo hints{};
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+        addrinfo* res = nullptr;
+        if (int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &res); rc != 0)
+            return Error(Errc::InvalidArgument, "cannot resolve " + options.listen + ": " + gai_strerror(rc));
+        std::string last_error = "no address";
+        for (auto* ai = res; ai; ai = ai->ai_next) {
+            int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+            if (fd < 0) continue;
+            int one = 1;
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+            if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, 512) == 0) {
+                listen_fd_ = fd;
+                break;
+            }
+            last_error = strerror(errno);
+            ::close(fd);
+        }
+        freeaddrinfo(res);
+        if (listen_fd_ < 0) return Error(Errc::IoError, "cannot listen on " + options.listen + ": " + last_error);
+
+        sockaddr_storage bound{};
+        socklen_t len = sizeof bound;
+        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
+        unsigned bound_port = ntohs(bound.ss_family == AF_INET ? reinterpret_cast<sockaddr_in&>(bound).sin_port
+                                                               : reinterpret_cast<sockaddr_in6&>(bound).sin6_port);
+        std::string shown = peer_name(bound);
+        if (bound.ss_family == AF_INET6) shown = "[" + shown + "]";
+
+        if (!options.tls.cert.empty()) {
+            tls_ = SSL_CTX_new(TLS_server_method());
+            if (!tls_ || SSL_CTX_use_certificate_chain_file(tls_, options.tls.cert.c_str()) != 1 ||
+                SSL_CTX_use_PrivateKey_file(tls_, options.tls.key.c_str(), SSL_FILETYPE_PEM) != 1 ||
+                SSL_CTX_check_private_key(tls_) != 1) {
+                char err[256];
+                ERR_error_string_n(ERR_get_error(), err, sizeof err);
+                return Error(Errc::InvalidArgument, "cannot load the TLS certificate or key: " + std::string(err));
+            }
+            SSL_CTX_set_min_proto_version(tls_, TLS1_2_VERSION);
+        }
+        url_ = std::string(tls_ ? "https://" : "http://") + shown + ":" + std::to_string(bound_port);
+        return {};
+    }
+
+    std::string url() const override { return url_; }
+
+    void run(Handler handler) override {
+        handler_ = std::move(handler);
+        while (!stopping_) {
+            pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
+            if (::poll(fds, 2, -1) < 0) continue;
+            if (stopping_) break;
+            if (!(fds[0].revents & POLLIN)) continue;
+            sockaddr_storage peer{};
+            socklen_t len = sizeof peer;
+            int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_CLOEXEC);
+            if (fd < 0) {
+                if (errno == EMFILE || errno == ENFILE) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                continue;
+            }
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            {
+                std::lock_guard lock(mutex_);
+                if (active_ >= options_.max_connections) {
+                    // Over the cap: a clear answer rather than a silent queue.
+                    Stream s(fd, stop_pipe_[0], stopping_);
+                    s.set_timeout(1000);
+                    send_plain_error(s, 503, "SlowDown", "Too many connections; reduce your request rate.");
+                    continue;
+                }
+                ++active_;
+            }
+            std::thread([this, fd, peer] {
+                serve(fd, peer_name(peer));
+                std::lock_guard lock(mutex_);
+                if (--active_ == 0) idle_cv_.notify_all();
+            }).detach();
+        }
+        ::close(listen_fd_);
+        listen_fd_ = -1;
+        std::unique_lock lock(mutex_);
+        // Requests in progress finish; idle connections closed at the stop.
+        idle_cv_.wait_for(lock, std::chrono::seconds(options_.idle_timeout_s), [this] { return active_ == 0; });
+    }
+
+    void stop() override {
+        stopping_ = true;
+        char byte = 1;
+        [[maybe_unused]] auto n = ::write(stop_pipe_[1], &byte, 1);
+    }
+
+private:
+    void serve(int fd, const std::string& remote) {
+        Stream stream(fd, stop_pipe_[0], stopping_);
+        stream.set_timeout(options_.idle_timeout_s * 1000);
+        if (tls_) {
+            stream.set_deadline(Clock::now() + std::chrono::seconds(options_.header_timeout_s));
+            if (!stream.start_tls(tls_)) return;
+        }
+        boost::beast::flat_buffer buffer;
+        while (!stopping_) {
+            http::request_parser<http::buffer_body> parser;
+            parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+            parser.body_limit(boost::none);
+            // Wait for the next request while idle; once its first bytes
+            // arrive, the whole header must follow within the header timeout.
+            stream.set_idle(true);
+            stream.set_deadline(std::nullopt);
+            if (buffer.size() == 0) {
+                error_code ec;
+                auto n = stream.read_some(buffer.prepare(4096), ec);
+                if (ec) return;
+                buffer.commit(n);
+            }
+            stream.set_idle(false);
+            stream.set_deadline(Clock::now() + std::chrono::seconds(options_.header_timeout_s));
+            error_code ec;
+            http::read_header(stream, buffer, parser, ec);
+            stream.set_deadline(std::nullopt);
+            if (ec) {
+                if (ec == http::error::header_limit)
+                    send_plain_error(stream, 400, "RequestHeaderSectionTooLarge",
+                                     "Your request header section exceeds the maximum allowed size.");
+                else if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != boost::beast::error::timeout &&
+                         ec != asio::error::connection_reset)
+                    send_plain_error(stream, 400, "BadRequest", "The request could not be parsed.");
+                return;
+            }
+            auto& msg = parser.get();
+            HttpRequest request;
+            request.method = std::string(msg.method_string());
+            request.target = std::string(msg.target());
+            request.remote = remote;
+            for (const auto& field : msg) {
+                std::string name(field.name_string());
+                for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                request.headers.emplace_back(std::move(name), std::string(field.value()));
+            }
+            if (auto len = parser.content_length()) request.content_length = *len;
+            request.chunked = parser.chunked();
+            if (msg.version() != 11 && msg.version() != 10) {
+                send_plain_error(stream, 505, "HttpVersionNotSupported", "Only HTTP/1.0 and HTTP/1.1 are served.");
+                return;
+            }
+            bool expect_continue = boost::beast::iequals(msg[http::field::expect], "100-continue") && !parser.is_done();
+            Body body(stream, buffer, parser, expect_continue);
+            Response response(stream, body, request.method == "HEAD", msg.keep_alive());
+            try {
+                handler_(request, body, response);
+            } catch (const std::exception& e) {
+                // A handler bug must not take the server down with it.
+                std::fprintf(stderr, "ostor-gateway: internal error serving %s %s: %s\n", request.method.c_str(),
+                             request.target.c_str(), e.what());
+                if (!response.head_written()) send_plain_error(stream, 500, "InternalError", "We encountered an internal error.");
+                return;
+            }
+            if (!response.head_written()) {
+                send_plain_error(stream, 500, "InternalError", "We encountered an internal error.");
+                return;
+            }
+            if (!response.finish()) return;
+        }
+    }
+
+    ServerOptions options_;
+    int listen_fd_ = -1;
+    int stop_pipe_[2] = {-1, -1};
+    SSL_CTX* tls_ = nullptr;
+    std::string url_;
+    Handler handler_;
+    std::atomic<bool> stopping_{false};
+    std::mutex mutex_;
+    std::condition_variable idle_cv_;
+    std::size_t active_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> Server::listen(const ServerOptions& options) {
+    auto server = std::make_unique<ServerImpl>();
+    if (auto r = server->init(options); !r) return r.error();
+    return std::unique_ptr<Server>(std::move(server));
+}
+
+}  // namespace ostor::gw

@@ -1,0 +1,256 @@
+#include "util.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include <chrono>
+#include <cstring>
+#include <ctime>
+
+namespace ostor::gw {
+
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+bool unreserved(unsigned char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == '~';
+}
+
+}  // namespace
+
+std::optional<std::string> url_decode(std::string_view in) {
+    std::string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (in[i] != '%') {
+            out += in[i];
+            continue;
+        }
+        if (i + 2 >= in.size()) return std::nullopt;
+        int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+    }
+    return out;
+}
+
+std::string aws_uri_encode(std::string_view in, bool keep_slash) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(in.size() * 3 / 2);
+    for (unsigned char c : in) {
+        if (unreserved(c) || (keep_slash && c == '/')) {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        }
+    }
+    return out;
+}
+
+std::optional<QueryList> parse_query(std::string_view query) {
+    QueryList out;
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        auto part = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (part.empty()) continue;
+        auto eq = part.find('=');
+        auto name = url_decode(part.substr(0, eq));
+        auto value = url_decode(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1));
+        if (!name || !value) return std::nullopt;
+        out.emplace_back(std::move(*name), std::move(*value));
+    }
+    return out;
+}
+
+std::string base64_encode(std::span<const unsigned char> bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(), static_cast<int>(bytes.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view in) {
+    if (in.size() % 4 != 0) return std::nullopt;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        char c = in[i];
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+                  (c == '=' && i + 2 >= in.size());
+        if (!ok) return std::nullopt;
+    }
+    std::string out(in.size() / 4 * 3, '\0');
+    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(in.data()),
+                            static_cast<int>(in.size()));
+    if (n < 0) return std::nullopt;
+    std::size_t len = static_cast<std::size_t>(n);
+    if (!in.empty() && in.back() == '=') --len;
+    if (in.size() >= 2 && in[in.size() - 2] == '=') --len;
+    out.resize(len);
+    return out;
+}
+
+std::string hex_encode(std::span<const unsigned char> bytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (auto b : bytes) {
+        out += kHex[b >> 4];
+        out += kHex[b & 15];
+    }
+    return out;
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+         data.size(), out, &len);
+    return std::string(reinterpret_cast<char*>(out), len);
+}
+
+std::string hmac_sha1(std::string_view key, std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+         data.size(), out, &len);
+    return std::string(reinterpret_cast<char*>(out), len);
+}
+
+std::string sha256(std::string_view data) {
+    unsigned char out[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
+    return std::string(reinterpret_cast<char*>(out), sizeof out);
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+    EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+}
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+void Sha256Stream::update(std::span<const std::byte> data) {
+    EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
+}
+std::string Sha256Stream::finish() {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out, &len);
+    EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+    return std::string(reinterpret_cast<char*>(out), len);
+}
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+namespace {
+
+std::tm utc(std::int64_t ms) {
+    std::time_t t = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    return tm;
+}
+
+std::optional<std::int64_t> from_tm(std::tm tm) {
+    if (tm.tm_year < 70) return std::nullopt;
+    return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+}
+
+}  // namespace
+
+std::string http_date(std::int64_t ms) {
+    auto tm = utc(ms);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    return buf;
+}
+
+std::string iso8601_ms(std::int64_t ms) {
+    auto tm = utc(ms);
+    char buf[64];
+    std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(((ms % 1000) + 1000) % 1000));
+    return buf;
+}
+
+std::optional<std::int64_t> parse_http_date(std::string_view s) {
+    std::string str(trim(s));
+    // RFC 1123, RFC 850, asctime; some clients send a numeric zone (date -R).
+    static const char* const kFormats[] = {"%a, %d %b %Y %H:%M:%S GMT", "%a, %d %b %Y %H:%M:%S %z", "%A, %d-%b-%y %H:%M:%S GMT",
+                                           "%a %b %d %H:%M:%S %Y", "%d %b %Y %H:%M:%S GMT"};
+    for (const char* format : kFormats) {
+        std::tm tm{};
+        const char* end = strptime(str.c_str(), format, &tm);
+        if (!end || *end != '\0') continue;
+        long offset = tm.tm_gmtoff;
+        auto t = from_tm(tm);
+        if (!t) return std::nullopt;
+        if (std::strstr(format, "%z")) *t -= offset * 1000;
+        return t;
+    }
+    return parse_amz_date(str);
+}
+
+std::optional<std::int64_t> parse_amz_date(std::string_view s) {
+    std::string str(trim(s));
+    std::tm tm{};
+    const char* end = strptime(str.c_str(), "%Y%m%dT%H%M%SZ", &tm);
+    if (!end || *end != '\0') return std::nullopt;
+    return from_tm(tm);
+}
+
+std::string xml_escape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&apos;"; break;
+            case '\r': out += "&#13;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    return true;
+}
+
+std::string to_lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace ostor::gw

@@ -1,0 +1,77 @@
+// Small codecs the S3 protocol needs: percent-encoding, base64, hex, HMAC and
+// SHA digests (OpenSSL), HTTP and ISO 8601 dates, XML escaping.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ostor::gw {
+
+// Percent-decoding; '+' stays '+'. nullopt on a malformed escape.
+std::optional<std::string> url_decode(std::string_view in);
+// AWS's encoding: everything but A-Za-z0-9-_.~ as %XX (uppercase); '/' kept
+// when keep_slash.
+std::string aws_uri_encode(std::string_view in, bool keep_slash);
+
+// The query string split into (name, value) pairs, decoded; a name without
+// '=' has an empty value. nullopt on a malformed escape.
+using QueryList = std::vector<std::pair<std::string, std::string>>;
+std::optional<QueryList> parse_query(std::string_view query);
+
+std::string base64_encode(std::span<const unsigned char> bytes);
+inline std::string base64_encode(std::string_view bytes) {
+    return base64_encode({reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()});
+}
+// nullopt unless `in` is canonical padded base64.
+std::optional<std::string> base64_decode(std::string_view in);
+std::string hex_encode(std::span<const unsigned char> bytes);
+inline std::string hex_encode(std::string_view bytes) {
+    return hex_encode({reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()});
+}
+
+// Raw digests as byte strings.
+std::string hmac_sha256(std::string_view key, std::string_view data);
+std::string hmac_sha1(std::string_view key, std::string_view data);
+std::string sha256(std::string_view data);
+// Compares in time independent of where they differ.
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+// Streaming SHA-256 (for x-amz-content-sha256 and signed chunks).
+class Sha256Stream {
+public:
+    Sha256Stream();
+    ~Sha256Stream();
+    Sha256Stream(const Sha256Stream&) = delete;
+    Sha256Stream& operator=(const Sha256Stream&) = delete;
+    void update(std::span<const std::byte> data);
+    std::string finish();  // raw 32 bytes; the stream restarts
+
+private:
+    void* ctx_;
+};
+
+// Times: milliseconds since the Unix epoch.
+std::int64_t now_ms();
+// "Wed, 12 Oct 2009 17:50:00 GMT"
+std::string http_date(std::int64_t ms);
+// "2009-10-12T17:50:00.000Z"
+std::string iso8601_ms(std::int64_t ms);
+// Parses RFC 1123 / RFC 850 / asctime HTTP dates and ISO 8601 basic
+// "20091012T175000Z"; nullopt otherwise.
+std::optional<std::int64_t> parse_http_date(std::string_view s);
+std::optional<std::int64_t> parse_amz_date(std::string_view s);
+
+std::string xml_escape(std::string_view s);
+
+// Case-insensitive ASCII comparison.
+bool iequals(std::string_view a, std::string_view b);
+std::string to_lower(std::string_view s);
+std::string_view trim(std::string_view s);
+
+}  // namespace ostor::gw
