@@ -316,6 +316,10 @@ std::variant<AuthResult, S3Error> verify_v2(Engine& engine, const HttpRequest& r
         resources.push_back(prefix + aws_uri_encode(*decoded, true) + subresources);
         resources.push_back(prefix + *decoded + subresources);
     }
+    // botocore signs a path-style bucket request as "/bucket/" while it
+    // sends "/bucket".
+    if (vhost_bucket.empty() && path.size() > 1 && path.find('/', 1) == std::string_view::npos)
+        resources.push_back(std::string(path) + "/" + subresources);
     std::string md5(request.header_or("content-md5"));
     std::string type(request.header_or("content-type"));
     std::string provided = std::string(signature);

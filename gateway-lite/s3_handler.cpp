@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <map>
 
@@ -40,16 +41,18 @@ std::string display_header(std::string_view lower) {
 }
 
 std::string random_request_id() {
+    // splitmix64 over a counter seeded from the clock: unique per process
+    // run, cheap, and spread over all 16 digits.
+    static std::atomic<std::uint64_t> counter{static_cast<std::uint64_t>(now_ms()) << 20};
+    std::uint64_t z = counter.fetch_add(0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
     static constexpr char kHex[] = "0123456789ABCDEF";
-    static thread_local std::uint64_t state = static_cast<std::uint64_t>(now_ms()) ^ reinterpret_cast<std::uintptr_t>(&state);
     std::string out(16, '0');
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    auto v = state;
     for (auto& c : out) {
-        c = kHex[v & 15];
-        v >>= 4;
+        c = kHex[z & 15];
+        z >>= 4;
     }
     return out;
 }
@@ -244,6 +247,13 @@ private:
                (principal_.account.empty() || principal_.account == b.account);
     }
     const std::string* who() const { return principal_.anonymous ? nullptr : &principal_.user_id; }
+
+    // Without permission to list the bucket, a missing key must not be told
+    // from a forbidden one (S3 answers 403 then).
+    S3Error object_error(const Error& e, const Bucket& b) const {
+        if (e.code() == Errc::NoSuchKey && !bucket_allows(b, Permission::Read)) return access_denied();
+        return e;
+    }
 
     bool bucket_allows(const Bucket& b, Permission p) const { return is_owner(b) || acl_allows(decode_acl(b.acl), who(), p); }
     bool object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const {
@@ -966,7 +976,7 @@ private:
         auto range_request = part_number ? RangeRequest{} : parse_range(req_.header_or("range"));
         if (range_request.kind == RangeRequest::Kind::Suffix || part_number) {
             auto info = engine_.head_object(bucket_, key_);
-            if (!info) return error(info.error());
+            if (!info) return error(object_error(info.error(), *b));
             if (!object_allows(*b, *info, Permission::Read)) return error(access_denied());
             if (part_number) {
                 auto sizes = info->part_sizes.empty() ? std::vector<std::uint64_t>{info->size} : info->part_sizes;
@@ -992,7 +1002,9 @@ private:
                 return error({416, "InvalidRange", "The requested range is not satisfiable"},
                              {{"Content-Range", "bytes */" + std::to_string(info ? info->size : 0)}});
             }
-            return error(reader.error());
+            // Without permission to list, a missing key must not be told
+            // from a forbidden one.
+            return error(object_error(reader.error(), *b));
         }
         const auto& info = (*reader)->info();
         if (!object_allows(*b, info, Permission::Read)) return error(access_denied());
@@ -1199,7 +1211,7 @@ private:
         auto b = load_bucket(std::nullopt);
         if (!b) return;
         auto info = engine_.head_object(bucket_, key_);
-        if (!info) return error(info.error());
+        if (!info) return error(object_error(info.error(), *b));
         if (!object_allows(*b, *info, Permission::ReadAcp)) return error(access_denied());
         if (req_.method == "HEAD") return send(200, {}, {});
         xml(acl_to_xml(b->owner_id, display_name(b->owner_id), decode_acl(info->meta.acl)));
@@ -1209,7 +1221,7 @@ private:
         auto b = load_bucket(std::nullopt);
         if (!b) return;
         auto info = engine_.head_object(bucket_, key_);
-        if (!info) return error(info.error());
+        if (!info) return error(object_error(info.error(), *b));
         if (!object_allows(*b, *info, Permission::WriteAcp)) return error(access_denied());
         auto acl = requested_acl();
         if (!acl) return;
@@ -1222,7 +1234,7 @@ private:
         auto b = load_bucket(std::nullopt);
         if (!b) return;
         auto info = engine_.head_object(bucket_, key_);
-        if (!info) return error(info.error());
+        if (!info) return error(object_error(info.error(), *b));
         if (!object_allows(*b, *info, Permission::Read)) return error(access_denied());
         xml(XmlWriter("Tagging").open("TagSet").close("TagSet").finish());
     }
@@ -1330,7 +1342,7 @@ private:
         if (parts.empty())
             return error({400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema."});
         auto info = engine_.complete_upload(upload->id, parts);
-        if (!info) return error(info.error());
+        if (!info) return error(object_error(info.error(), *b));
         std::string location = "/" + bucket_ + "/" + aws_uri_encode(key_, true);
         if (const auto* host = req_.header("host")) location = "http://" + *host + location;
         xml(XmlWriter("CompleteMultipartUploadResult")

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# README command 1: install what is needed, build, and run ostor against an
-# embedded data directory (./ostor-data, or $OSTOR_DATA).
+# README command 1: install what is needed, build, and start the S3 gateway on
+# an embedded data directory (./ostor-data, or $OSTOR_DATA) at
+# 127.0.0.1:9000 (or $OSTOR_LISTEN). Runs in the foreground; Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh build
 data="${OSTOR_DATA:-$PWD/ostor-data}"
-# Until the S3 gateway lands, the main program is the engine example: it
-# opens (or creates) the data directory, stores an object and reads it back.
-./build/examples/put_get "$data" hello.txt "Hello from ostor"
-echo "data directory: $data"
+listen="${OSTOR_LISTEN:-127.0.0.1:9000}"
+cat <<MSG
+Starting ostor-gateway on http://$listen with data in $data.
+On a new data directory it prints the system user's keys once: keep them.
+Then, for example:
+  AWS_ACCESS_KEY_ID=<S3AccessKeyId> AWS_SECRET_ACCESS_KEY=<S3SecretAccessKey> \\
+    aws --endpoint-url http://$listen --region us-east-1 s3 mb s3://my-bucket
+MSG
+exec ./build/gateway-lite/ostor-gateway --data "$data" --listen "$listen"
