@@ -1,6 +1,6 @@
 #include "acl.hpp"
 
-#include <pugixml.hpp>
+#include "xml_input.hpp"
 
 #include "util.hpp"
 
@@ -170,7 +170,7 @@ std::variant<std::optional<std::vector<Grant>>, S3Error> acl_from_headers(Engine
 
 std::variant<std::vector<Grant>, S3Error> acl_from_xml(Engine& engine, std::string_view xml) {
     pugi::xml_document doc;
-    if (!doc.load_buffer(xml.data(), xml.size())) return malformed_xml();
+    if (!load_xml(doc, xml)) return malformed_xml();
     auto policy = doc.child("AccessControlPolicy");
     if (!policy) return malformed_xml();
     std::vector<Grant> grants;

@@ -2,7 +2,7 @@
 //
 //   ostor-gateway --data DIR [--listen ADDR:PORT] [--domain DOMAIN]
 //                 [--region REGION] [--tls-cert FILE --tls-key FILE]
-//                 [--max-connections N]
+//                 [--max-connections N] [--header-timeout S] [--idle-timeout S]
 //
 // On a new data directory it creates the system user admin@localhost and
 // prints its key pair once. SIGTERM / SIGINT stop it cleanly: no new
@@ -25,11 +25,15 @@ namespace {
 constexpr const char* kUsage =
     "usage: ostor-gateway --data DIR [--listen ADDR:PORT] [--domain DOMAIN] [--region REGION]\n"
     "                     [--tls-cert FILE --tls-key FILE] [--max-connections N]\n"
+    "                     [--header-timeout SECONDS] [--idle-timeout SECONDS]\n"
     "  --data DIR          the data directory (created when missing)\n"
     "  --listen ADDR:PORT  where to serve S3 (default 127.0.0.1:9000; port 0 = any free port)\n"
     "  --domain DOMAIN     also accept virtual-host style requests to <bucket>.DOMAIN\n"
     "  --region REGION     the region GetBucketLocation answers (default us-east-1)\n"
-    "  --tls-cert, --tls-key  serve HTTPS with this PEM certificate chain and key\n";
+    "  --tls-cert, --tls-key  serve HTTPS with this PEM certificate chain and key\n"
+    "  --max-connections N    connections served at once (default 1024); more get 503 SlowDown\n"
+    "  --header-timeout S     a request's header must arrive within S seconds (default 30)\n"
+    "  --idle-timeout S       close a connection idle, or stalled mid-body, for S seconds (default 60)\n";
 
 constexpr const char* kSystemUserEmail = "admin@localhost";
 
@@ -63,11 +67,13 @@ int main(int argc, char** argv) {
         else if (arg == "--region") s3_options.region = v;
         else if (arg == "--tls-cert") server_options.tls.cert = v;
         else if (arg == "--tls-key") server_options.tls.key = v;
-        else if (arg == "--max-connections") {
+        else if (arg == "--max-connections" || arg == "--header-timeout" || arg == "--idle-timeout") {
             char* end = nullptr;
             long n = std::strtol(v, &end, 10);
-            if (*end != '\0' || n < 1) return usage_error("--max-connections wants a positive number");
-            server_options.max_connections = static_cast<std::size_t>(n);
+            if (*end != '\0' || n < 1 || n > 1000000) return usage_error(arg + " wants a positive number");
+            if (arg == "--max-connections") server_options.max_connections = static_cast<std::size_t>(n);
+            else if (arg == "--header-timeout") server_options.header_timeout_s = static_cast<int>(n);
+            else server_options.idle_timeout_s = static_cast<int>(n);
         } else {
             return usage_error("unknown option " + arg);
         }

@@ -7,7 +7,7 @@
 #include <map>
 
 #include <openssl/evp.h>
-#include <pugixml.hpp>
+#include "xml_input.hpp"
 
 #include "acl.hpp"
 #include "checksums.hpp"
@@ -696,7 +696,7 @@ private:
         const auto& config = std::get<std::string>(body);
         if (!trim(config).empty()) {
             pugi::xml_document doc;
-            if (!doc.load_buffer(config.data(), config.size()) || !doc.child("CreateBucketConfiguration")) return error(malformed_xml());
+            if (!load_xml(doc, config) || !doc.child("CreateBucketConfiguration")) return error(malformed_xml());
         }
         auto acl = acl_from_headers(engine_, req_);
         if (auto* e = std::get_if<S3Error>(&acl)) return error(*e);
@@ -747,7 +747,7 @@ private:
         if (auto* e = std::get_if<S3Error>(&body)) return error(*e);
         const auto& text = std::get<std::string>(body);
         pugi::xml_document doc;
-        if (!doc.load_buffer(text.data(), text.size()) || !doc.child("VersioningConfiguration")) return error(malformed_xml());
+        if (!load_xml(doc, text) || !doc.child("VersioningConfiguration")) return error(malformed_xml());
         std::string status = doc.child("VersioningConfiguration").child_value("Status");
         if (status == "Enabled") return error({501, "NotImplemented", "Bucket versioning is not offered by this service."});
         if (!status.empty() && status != "Suspended") return error(malformed_xml());
@@ -1080,7 +1080,7 @@ private:
         if (auto* e = std::get_if<S3Error>(&body)) return error(*e);
         const auto& text = std::get<std::string>(body);
         pugi::xml_document doc;
-        if (!doc.load_buffer(text.data(), text.size())) return error(malformed_xml());
+        if (!load_xml(doc, text)) return error(malformed_xml());
         auto root = doc.child("Delete");
         if (!root) return error(malformed_xml());
         bool quiet = std::string_view(root.child_value("Quiet")) == "true";
@@ -1313,7 +1313,7 @@ private:
             if (rr.kind != RangeRequest::Kind::Absolute || !rr.last)
                 return error(invalid_argument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy"));
             if (*rr.last >= info->size)
-                return error({416, "InvalidRange", "The requested range is not satisfiable"});
+                return error(invalid_argument("Range specified is not valid for source object of size: " + std::to_string(info->size)));
             range = ByteRange{rr.first, *rr.last};
         }
         auto part = engine_.upload_part_copy(upload->id, *n, src->first, src->second, range);
@@ -1330,7 +1330,7 @@ private:
         if (auto* e = std::get_if<S3Error>(&body)) return error(*e);
         const auto& text = std::get<std::string>(body);
         pugi::xml_document doc;
-        if (!doc.load_buffer(text.data(), text.size())) return error(malformed_xml());
+        if (!load_xml(doc, text)) return error(malformed_xml());
         auto root = doc.child("CompleteMultipartUpload");
         if (!root) return error(malformed_xml());
         std::vector<CompletedPart> parts;

@@ -19,8 +19,12 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <set>
 #include <thread>
 
+// GCC 12 with -fsanitize reports a false maybe-uninitialized inside Beast's
+// parser (a boost::optional it inlines here); werror would stop the build.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
@@ -30,6 +34,9 @@ namespace http = boost::beast::http;
 namespace asio = boost::asio;
 using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
+
+// How long a stop waits for requests in progress before cutting them off.
+constexpr int kStopGraceSeconds = 10;
 
 namespace {
 
@@ -46,7 +53,7 @@ public:
             SSL_shutdown(ssl_);
             SSL_free(ssl_);
         }
-        ::close(fd_);
+        // The fd is closed by whoever accepted it (see ServerImpl::run).
     }
 
     // Per-operation timeout and an absolute deadline (for the header).
@@ -225,16 +232,16 @@ private:
 class Body final : public BodyReader {
 public:
     Body(Stream& stream, boost::beast::flat_buffer& buffer, http::request_parser<http::buffer_body>& parser,
-         bool expect_continue)
-        : stream_(stream), buffer_(buffer), parser_(parser), expect_continue_(expect_continue) {}
+         bool expect_header)
+        : stream_(stream), buffer_(buffer), parser_(parser), expect_header_(expect_header),
+          expect_continue_(expect_header && !parser.is_done()) {}
 
     std::ptrdiff_t read(std::span<std::byte> out) override {
         if (failed_) return -1;
         if (parser_.is_done() || out.empty()) return 0;
         if (expect_continue_) {
             expect_continue_ = false;
-            static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-            if (!stream_.write_all(kContinue, sizeof kContinue - 1)) return fail();
+            if (!send_continue()) return fail();
         }
         for (;;) {
             auto& body = parser_.get().body();
@@ -250,6 +257,15 @@ public:
     }
     bool done() const override { return parser_.is_done(); }
     bool failed() const { return failed_; }
+    // botocore sends `Expect: 100-continue` even with an empty body and
+    // misreads a final answer that comes without the interim one: such a
+    // request gets its "100 Continue" before the final response.
+    bool owe_continue_before_answer() const { return expect_header_ && !continue_sent_ && parser_.is_done(); }
+    bool send_continue() {
+        continue_sent_ = true;
+        static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        return stream_.write_all(kContinue, sizeof kContinue - 1);
+    }
 
 private:
     std::ptrdiff_t fail() {
@@ -259,18 +275,21 @@ private:
     Stream& stream_;
     boost::beast::flat_buffer& buffer_;
     http::request_parser<http::buffer_body>& parser_;
-    bool expect_continue_;
+    bool expect_header_;
+    bool expect_continue_;  // the 100 is still to be sent at the first read
+    bool continue_sent_ = false;
     bool failed_ = false;
 };
 
 class Response final : public ResponseWriter {
 public:
-    Response(Stream& stream, const Body& body, bool head_request, bool keep_alive)
+    Response(Stream& stream, Body& body, bool head_request, bool keep_alive)
         : stream_(stream), body_(body), head_request_(head_request), keep_alive_(keep_alive) {}
 
     bool write_head(const HttpResponseHead& head) override {
         if (head_written_) return false;
         head_written_ = true;
+        if (body_.owe_continue_before_answer() && !body_.send_continue()) return ok_ = false;
         http::response<http::empty_body> res;
         res.version(11);
         res.result(static_cast<unsigned>(head.status));
@@ -323,7 +342,7 @@ public:
 
 private:
     Stream& stream_;
-    const Body& body_;
+    Body& body_;
     bool head_request_;
     bool keep_alive_;
     bool head_written_ = false;
@@ -443,21 +462,31 @@ public:
                     Stream s(fd, stop_pipe_[0], stopping_);
                     s.set_timeout(1000);
                     send_plain_error(s, 503, "SlowDown", "Too many connections; reduce your request rate.");
+                    ::close(fd);
                     continue;
                 }
                 ++active_;
+                open_fds_.insert(fd);
             }
             std::thread([this, fd, peer] {
                 serve(fd, peer_name(peer));
                 std::lock_guard lock(mutex_);
+                open_fds_.erase(fd);
+                ::close(fd);  // under the lock: the number cannot be reused before it leaves open_fds_
                 if (--active_ == 0) idle_cv_.notify_all();
             }).detach();
         }
         ::close(listen_fd_);
         listen_fd_ = -1;
         std::unique_lock lock(mutex_);
-        // Requests in progress finish; idle connections closed at the stop.
-        idle_cv_.wait_for(lock, std::chrono::seconds(options_.idle_timeout_s), [this] { return active_ == 0; });
+        // Requests in progress finish; idle connections close at the stop.
+        // Whatever still runs after the grace period (a stalled upload) has
+        // its socket shut down, which fails its I/O at once: no connection
+        // thread outlives run(), so the engine can be closed after it.
+        if (!idle_cv_.wait_for(lock, std::chrono::seconds(kStopGraceSeconds), [this] { return active_ == 0; })) {
+            for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
+            idle_cv_.wait(lock, [this] { return active_ == 0; });
+        }
     }
 
     void stop() override {
@@ -519,8 +548,8 @@ private:
                 send_plain_error(stream, 505, "HttpVersionNotSupported", "Only HTTP/1.0 and HTTP/1.1 are served.");
                 return;
             }
-            bool expect_continue = boost::beast::iequals(msg[http::field::expect], "100-continue") && !parser.is_done();
-            Body body(stream, buffer, parser, expect_continue);
+            bool expect_header = boost::beast::iequals(msg[http::field::expect], "100-continue");
+            Body body(stream, buffer, parser, expect_header);
             Response response(stream, body, request.method == "HEAD", msg.keep_alive());
             try {
                 handler_(request, body, response);
@@ -549,6 +578,7 @@ private:
     std::mutex mutex_;
     std::condition_variable idle_cv_;
     std::size_t active_ = 0;
+    std::set<int> open_fds_;  // sockets of live connections (closed by their threads)
 };
 
 }  // namespace

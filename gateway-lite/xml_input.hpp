@@ -1,0 +1,18 @@
+// Parsing of the XML bodies clients send (pugixml). Document type
+// declarations are refused outright: S3 bodies never need one, and entity
+// definitions are the classic way to make a parser expand a small body into
+// a huge one.
+#pragma once
+
+#include <string_view>
+
+#include <pugixml.hpp>
+
+namespace ostor::gw {
+
+inline bool load_xml(pugi::xml_document& doc, std::string_view text) {
+    if (text.find("<!DOCTYPE") != std::string_view::npos || text.find("<!ENTITY") != std::string_view::npos) return false;
+    return static_cast<bool>(doc.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8));
+}
+
+}  // namespace ostor::gw

@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""ACLs: canned private/public-read on buckets and objects, Get/Put bucket
+and object ACL, grants to another user, anonymous access where (and only
+where) an ACL grants it, and a second user kept out of private data."""
+
+from harness import ClientError, GatewayTestCase, error_code, http_status, main, unique_bucket
+
+ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers'
+
+
+def grants(acl):
+    """{(grantee kind, id-or-uri): set(permissions)}"""
+    out = {}
+    for g in acl['Grants']:
+        gr = g['Grantee']
+        key = (gr['Type'], gr.get('ID') or gr.get('URI'))
+        out.setdefault(key, set()).add(g['Permission'])
+    return out
+
+
+class AclTests(GatewayTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.owner_id = cls.s3.list_buckets()['Owner']['ID']
+        cls.other_creds = cls.gw.create_user()
+        cls.other = cls.gw.client(cls.other_creds)
+        cls.other_id = cls.other.list_buckets()['Owner']['ID']
+
+    def anon(self, method, path):
+        return self.gw.request(method, path, auth=None)
+
+    def assert_private_grants(self, acl):
+        self.assertEqual(acl['Owner']['ID'], self.owner_id)
+        self.assertEqual(grants(acl), {('CanonicalUser', self.owner_id): {'FULL_CONTROL'}})
+
+    def assert_public_read_grants(self, acl):
+        self.assertEqual(acl['Owner']['ID'], self.owner_id)
+        self.assertEqual(grants(acl), {('CanonicalUser', self.owner_id): {'FULL_CONTROL'},
+                                       ('Group', ALL_USERS): {'READ'}})
+
+    def test_owner_ids(self):
+        self.assertTrue(self.owner_id)
+        self.assertTrue(self.other_id)
+        self.assertNotEqual(self.owner_id, self.other_id)
+
+    def test_private_bucket_default(self):
+        b = self.new_bucket()
+        self.assert_private_grants(self.s3.get_bucket_acl(Bucket=b))
+        self.put(b, 'o', b'private data')
+        self.assert_private_grants(self.s3.get_object_acl(Bucket=b, Key='o'))
+        self.assertError(self.anon('GET', f'/{b}'), 403, 'AccessDenied')
+        self.assertError(self.anon('GET', f'/{b}/o'), 403, 'AccessDenied')
+        self.assertEqual(self.anon('HEAD', f'/{b}/o').status, 403)
+
+    def test_public_read_bucket(self):
+        b = unique_bucket()
+        self.s3.create_bucket(Bucket=b, ACL='public-read')
+        self.assert_public_read_grants(self.s3.get_bucket_acl(Bucket=b))
+        self.put(b, 'private-in-public', b'still private')
+        # Anyone may list it...
+        r = self.anon('GET', f'/{b}')
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual([c.findtext('Key') for c in r.xml().findall('Contents')], ['private-in-public'])
+        # ...but objects do not inherit the bucket's ACL.
+        self.assertError(self.anon('GET', f'/{b}/private-in-public'), 403, 'AccessDenied')
+        # And READ on a bucket is not WRITE.
+        self.assertError(self.anon('PUT', f'/{b}/anon-upload'), 403, 'AccessDenied')
+        self.assertNoObject(b, 'anon-upload')
+        self.assertError(self.anon('DELETE', f'/{b}/private-in-public'), 403, 'AccessDenied')
+        self.assertError(self.anon('DELETE', f'/{b}'), 403, 'AccessDenied')
+        self.s3.head_object(Bucket=b, Key='private-in-public')
+
+    def test_public_read_object(self):
+        b = self.new_bucket()
+        self.put(b, 'pub', b'public data', ACL='public-read', ContentType='text/plain')
+        self.assert_public_read_grants(self.s3.get_object_acl(Bucket=b, Key='pub'))
+        r = self.anon('GET', f'/{b}/pub')
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(r.body, b'public data')
+        self.assertEqual(r.header('Content-Type'), 'text/plain')
+        r = self.anon('HEAD', f'/{b}/pub')
+        self.assertEqual(r.status, 200)
+        r = self.gw.request('GET', f'/{b}/pub', auth=None, headers={'Range': 'bytes=0-5'})
+        self.assertEqual(r.status, 206)
+        self.assertEqual(r.body, b'public')
+        # boto3 with unsigned requests, as a public download would do it.
+        anon = self.gw.anonymous_client()
+        self.assertEqual(anon.get_object(Bucket=b, Key='pub')['Body'].read(), b'public data')
+        # Public read is not public write.
+        self.assertError(self.anon('PUT', f'/{b}/pub'), 403, 'AccessDenied')
+        self.assertError(self.anon('DELETE', f'/{b}/pub'), 403, 'AccessDenied')
+        self.assertEqual(self.get_body(b, 'pub'), b'public data')
+        # Reading the ACL itself needs READ_ACP.
+        self.assertError(self.anon('GET', f'/{b}/pub?acl'), 403, 'AccessDenied')
+
+    def test_put_object_acl_canned(self):
+        b = self.new_bucket()
+        self.put(b, 'toggle', b'toggle')
+        self.assertEqual(self.anon('GET', f'/{b}/toggle').status, 403)
+        self.s3.put_object_acl(Bucket=b, Key='toggle', ACL='public-read')
+        self.assert_public_read_grants(self.s3.get_object_acl(Bucket=b, Key='toggle'))
+        self.assertEqual(self.anon('GET', f'/{b}/toggle').status, 200)
+        self.s3.put_object_acl(Bucket=b, Key='toggle', ACL='private')
+        self.assert_private_grants(self.s3.get_object_acl(Bucket=b, Key='toggle'))
+        self.assertError(self.anon('GET', f'/{b}/toggle'), 403, 'AccessDenied')
+        self.assertEqual(self.get_body(b, 'toggle'), b'toggle')
+
+    def test_put_bucket_acl_canned(self):
+        b = self.new_bucket()
+        self.assertEqual(self.anon('GET', f'/{b}').status, 403)
+        self.s3.put_bucket_acl(Bucket=b, ACL='public-read')
+        self.assert_public_read_grants(self.s3.get_bucket_acl(Bucket=b))
+        self.assertEqual(self.anon('GET', f'/{b}').status, 200)
+        self.s3.put_bucket_acl(Bucket=b, ACL='private')
+        self.assert_private_grants(self.s3.get_bucket_acl(Bucket=b))
+        self.assertEqual(self.anon('GET', f'/{b}').status, 403)
+
+    def test_acl_xml_round_trip(self):
+        # Read the policy, add a grant, write it back: how s3cmd setacl works.
+        b = self.new_bucket()
+        self.put(b, 'shared', b'shared with one user')
+        self.assertClientError(self.other.get_object, 403, 'AccessDenied', Bucket=b, Key='shared')
+        acl = self.s3.get_object_acl(Bucket=b, Key='shared')
+        policy = {'Owner': acl['Owner'], 'Grants': acl['Grants'] + [
+            {'Grantee': {'Type': 'CanonicalUser', 'ID': self.other_id}, 'Permission': 'READ'}]}
+        self.s3.put_object_acl(Bucket=b, Key='shared', AccessControlPolicy=policy)
+        g = grants(self.s3.get_object_acl(Bucket=b, Key='shared'))
+        self.assertEqual(g[('CanonicalUser', self.other_id)], {'READ'})
+        self.assertEqual(g[('CanonicalUser', self.owner_id)], {'FULL_CONTROL'})
+        self.assertEqual(self.other.get_object(Bucket=b, Key='shared')['Body'].read(), b'shared with one user')
+        # READ on the object does not let them overwrite it or list the bucket.
+        self.assertClientError(self.other.put_object, 403, 'AccessDenied', Bucket=b, Key='shared', Body=b'x')
+        self.assertClientError(self.other.list_objects_v2, 403, 'AccessDenied', Bucket=b)
+        self.assertEqual(self.get_body(b, 'shared'), b'shared with one user')
+
+    def test_grant_header(self):
+        b = self.new_bucket()
+        self.s3.put_bucket_acl(Bucket=b, GrantRead=f'id="{self.other_id}"', GrantFullControl=f'id="{self.owner_id}"')
+        g = grants(self.s3.get_bucket_acl(Bucket=b))
+        self.assertEqual(g[('CanonicalUser', self.other_id)], {'READ'})
+        self.put(b, 'listed', b'')
+        self.assertEqual([o['Key'] for o in self.other.list_objects_v2(Bucket=b)['Contents']], ['listed'])
+
+    def test_malformed_acl_body(self):
+        b = self.new_bucket()
+        r = self.gw.request('PUT', f'/{b}', 'acl', body=b'<AccessControlPolicy><Owner>')
+        self.assertEqual(r.status, 400, repr(r))
+        self.assertIn(r.error_code, ('MalformedACLError', 'MalformedXML'))
+        self.assert_private_grants(self.s3.get_bucket_acl(Bucket=b))
+
+
+class SecondUserTests(GatewayTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other = cls.gw.client(cls.gw.create_user())
+        cls.bucket = unique_bucket('priv')
+        cls.s3.create_bucket(Bucket=cls.bucket)
+        cls.s3.put_object(Bucket=cls.bucket, Key='secret', Body=b'first user only')
+
+    def test_other_user_cannot_read(self):
+        self.assertClientError(self.other.list_objects_v2, 403, 'AccessDenied', Bucket=self.bucket)
+        self.assertClientError(self.other.list_objects, 403, 'AccessDenied', Bucket=self.bucket)
+        self.assertClientError(self.other.get_object, 403, 'AccessDenied', Bucket=self.bucket, Key='secret')
+        self.assertClientError(self.other.head_object, 403, None, Bucket=self.bucket, Key='secret')
+        self.assertClientError(self.other.get_bucket_acl, 403, 'AccessDenied', Bucket=self.bucket)
+        self.assertClientError(self.other.get_object_acl, 403, 'AccessDenied', Bucket=self.bucket, Key='secret')
+        # Nor through a URL they presign.
+        url = self.other.generate_presigned_url('get_object', Params={'Bucket': self.bucket, 'Key': 'secret'})
+        r = self.gw.send('GET', url.split(self.gw.hostport, 1)[1], [('Host', self.gw.hostport)])
+        self.assertError(r, 403, 'AccessDenied')
+
+    def test_other_user_cannot_write(self):
+        self.assertClientError(self.other.put_object, 403, 'AccessDenied', Bucket=self.bucket, Key='intruder',
+                               Body=b'x')
+        self.assertNoObject(self.bucket, 'intruder')
+        self.assertClientError(self.other.delete_object, 403, 'AccessDenied', Bucket=self.bucket, Key='secret')
+        self.assertClientError(self.other.copy_object, 403, 'AccessDenied', Bucket=self.bucket, Key='copy',
+                               CopySource={'Bucket': self.bucket, 'Key': 'secret'})
+        self.assertClientError(self.other.put_bucket_acl, 403, 'AccessDenied', Bucket=self.bucket, ACL='public-read')
+        self.assertClientError(self.other.put_object_acl, 403, 'AccessDenied', Bucket=self.bucket, Key='secret',
+                               ACL='public-read')
+        self.assertClientError(self.other.create_multipart_upload, 403, 'AccessDenied', Bucket=self.bucket, Key='mpu')
+        self.assertEqual(self.get_body(self.bucket, 'secret'), b'first user only')
+        self.assertEqual(self.anon_status(), 403)
+
+    def anon_status(self):
+        return self.gw.request('GET', f'/{self.bucket}/secret', auth=None).status
+
+    def test_other_user_cannot_copy_out(self):
+        mine = self.new_bucket(client=self.other)
+        self.assertClientError(self.other.copy_object, 403, 'AccessDenied', Bucket=mine, Key='stolen',
+                               CopySource={'Bucket': self.bucket, 'Key': 'secret'})
+        self.assertNoObject(mine, 'stolen', client=self.other)
+        uid = self.other.create_multipart_upload(Bucket=mine, Key='stolen-part')['UploadId']
+        self.assertClientError(self.other.upload_part_copy, 403, 'AccessDenied', Bucket=mine, Key='stolen-part',
+                               UploadId=uid, PartNumber=1, CopySource={'Bucket': self.bucket, 'Key': 'secret'})
+        self.other.abort_multipart_upload(Bucket=mine, Key='stolen-part', UploadId=uid)
+
+    def test_other_user_bulk_delete_refused(self):
+        # Refused as a whole (403) or per key (an AccessDenied entry); never deleted.
+        try:
+            r = self.other.delete_objects(Bucket=self.bucket, Delete={'Objects': [{'Key': 'secret'}]})
+        except ClientError as e:
+            self.assertEqual(http_status(e), 403)
+            self.assertEqual(error_code(e), 'AccessDenied')
+        else:
+            self.assertEqual([(x['Key'], x['Code']) for x in r.get('Errors', [])], [('secret', 'AccessDenied')])
+            self.assertEqual(r.get('Deleted', []), [])
+        self.assertEqual(self.get_body(self.bucket, 'secret'), b'first user only')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Buckets: create/head/delete/list, their errors, GetBucketLocation, and the
+answers for unversioned buckets that SDK cleanup code relies on
+(GET ?versioning, GET ?versions, deleting VersionId "null")."""
+
+import datetime
+
+from harness import GatewayTestCase, main, unique_bucket
+
+
+class BucketTests(GatewayTestCase):
+
+    def test_create_head_list_delete(self):
+        name = unique_bucket()
+        before = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5)
+        r = self.s3.create_bucket(Bucket=name)
+        self.assertEqual(r['ResponseMetadata']['HTTPStatusCode'], 200)
+        self.assertEqual(r.get('Location'), '/' + name)
+
+        self.assertEqual(self.s3.head_bucket(Bucket=name)['ResponseMetadata']['HTTPStatusCode'], 200)
+
+        listed = self.s3.list_buckets()
+        by_name = {b['Name']: b for b in listed['Buckets']}
+        self.assertIn(name, by_name)
+        created = by_name[name]['CreationDate']
+        self.assertGreater(created, before)
+        self.assertLess(created, datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=5))
+        self.assertTrue(listed['Owner']['ID'])
+
+        r = self.s3.delete_bucket(Bucket=name)
+        self.assertEqual(r['ResponseMetadata']['HTTPStatusCode'], 204)
+        self.assertClientError(self.s3.head_bucket, 404, None, Bucket=name)
+        self.assertNotIn(name, [b['Name'] for b in self.s3.list_buckets()['Buckets']])
+
+    def test_list_buckets_sorted(self):
+        names = [unique_bucket('zs') for _ in range(3)]
+        for n in reversed(names):
+            self.s3.create_bucket(Bucket=n)
+        listed = [b['Name'] for b in self.s3.list_buckets()['Buckets']]
+        self.assertEqual(listed, sorted(listed))
+        for n in names:
+            self.assertIn(n, listed)
+
+    def test_recreate_own_bucket(self):
+        name = self.new_bucket()
+        self.assertClientError(self.s3.create_bucket, 409, 'BucketAlreadyOwnedByYou', Bucket=name)
+
+    def test_create_with_location_constraint(self):
+        # Any region is accepted (clients configured for another region send one).
+        name = unique_bucket()
+        self.s3.create_bucket(Bucket=name, CreateBucketConfiguration={'LocationConstraint': 'eu-west-1'})
+        self.s3.head_bucket(Bucket=name)
+
+    def test_delete_not_empty(self):
+        name = self.new_bucket()
+        self.put(name, 'k', b'x')
+        self.assertClientError(self.s3.delete_bucket, 409, 'BucketNotEmpty', Bucket=name)
+        self.s3.head_bucket(Bucket=name)
+        self.s3.delete_object(Bucket=name, Key='k')
+        self.s3.delete_bucket(Bucket=name)
+        self.assertClientError(self.s3.head_bucket, 404, None, Bucket=name)
+
+    def test_recreate_after_delete(self):
+        # A deleted bucket's name can be taken again, and the new bucket is empty.
+        name = self.new_bucket()
+        self.put(name, 'k', b'old')
+        self.s3.delete_object(Bucket=name, Key='k')
+        self.s3.delete_bucket(Bucket=name)
+        self.s3.create_bucket(Bucket=name)
+        self.assertEqual(self.s3.list_objects_v2(Bucket=name)['KeyCount'], 0)
+        self.assertNoObject(name, 'k')
+
+    def test_no_such_bucket(self):
+        name = unique_bucket('missing')
+        self.assertClientError(self.s3.delete_bucket, 404, 'NoSuchBucket', Bucket=name)
+        self.assertClientError(self.s3.head_bucket, 404, None, Bucket=name)
+        self.assertClientError(self.s3.list_objects_v2, 404, 'NoSuchBucket', Bucket=name)
+        self.assertClientError(self.s3.list_objects, 404, 'NoSuchBucket', Bucket=name)
+        self.assertClientError(self.s3.put_object, 404, 'NoSuchBucket', Bucket=name, Key='k', Body=b'x')
+        self.assertClientError(self.s3.get_object, 404, 'NoSuchBucket', Bucket=name, Key='k')
+        self.assertClientError(self.s3.get_bucket_location, 404, 'NoSuchBucket', Bucket=name)
+        r = self.gw.request('GET', '/' + name)
+        self.assertError(r, 404, 'NoSuchBucket')
+        self.assertEqual(r.xml().findtext('BucketName'), name)
+
+    def test_invalid_bucket_names(self):
+        bad = ['ab', 'a' * 64, 'UpperCase', 'under_score', '-leading', 'trailing-', 'two..dots',
+               '192.168.5.4', '.dot', 'dot.', 'sp%20ace']
+        for name in bad:
+            with self.subTest(name=name):
+                r = self.gw.request('PUT', '/' + name)
+                self.assertError(r, 400, 'InvalidBucketName')
+        names = [b['Name'] for b in self.s3.list_buckets()['Buckets']]
+        for name in bad:
+            self.assertNotIn(name, names)
+        # The limits themselves are fine (each class has its own fresh gateway).
+        for name in ['abc', 'a' * 63, 'a.b-c.d1', '0ab']:
+            with self.subTest(name=name):
+                r = self.gw.request('PUT', '/' + name)
+                self.assertEqual(r.status, 200, repr(r))
+
+    def test_bucket_location(self):
+        name = self.new_bucket()
+        r = self.s3.get_bucket_location(Bucket=name)
+        # us-east-1 is reported as an empty LocationConstraint; any region we accept
+        # is acceptable as long as it parses.
+        self.assertIn(r.get('LocationConstraint'), (None, '', 'us-east-1'))
+        raw = self.gw.request('GET', '/' + name, 'location')
+        self.assertEqual(raw.status, 200, repr(raw))
+        self.assertEqual(raw.xml().tag, 'LocationConstraint')
+
+    def test_versioning_configuration_of_unversioned_bucket(self):
+        name = self.new_bucket()
+        r = self.s3.get_bucket_versioning(Bucket=name)
+        self.assertEqual(r['ResponseMetadata']['HTTPStatusCode'], 200)
+        self.assertNotIn('Status', r)
+        self.assertNotIn('MFADelete', r)
+        raw = self.gw.request('GET', '/' + name, 'versioning')
+        self.assertEqual(raw.status, 200)
+        root = raw.xml()
+        self.assertEqual(root.tag, 'VersioningConfiguration')
+        self.assertIsNone(root.find('Status'))
+        self.assertClientError(self.s3.get_bucket_versioning, 404, 'NoSuchBucket', Bucket=unique_bucket('nv'))
+
+    def test_list_object_versions_of_unversioned_bucket(self):
+        name = self.new_bucket()
+        bodies = {'a': b'1', 'b/c': b'22', 'b/d': b'333', 'e': b'4444', 'f g': b'55555'}
+        etags = {k: self.put(name, k, v)['ETag'] for k, v in bodies.items()}
+        r = self.s3.list_object_versions(Bucket=name)
+        self.assertEqual(r['ResponseMetadata']['HTTPStatusCode'], 200)
+        self.assertFalse(r['IsTruncated'])
+        versions = r.get('Versions', [])
+        self.assertEqual([v['Key'] for v in versions], sorted(bodies))
+        for v in versions:
+            self.assertEqual(v['VersionId'], 'null')
+            self.assertTrue(v['IsLatest'])
+            self.assertEqual(v['ETag'], etags[v['Key']])
+            self.assertEqual(v['Size'], len(bodies[v['Key']]))
+        self.assertEqual(r.get('DeleteMarkers', []), [])
+
+        r = self.s3.list_object_versions(Bucket=name, Prefix='b/')
+        self.assertEqual([v['Key'] for v in r.get('Versions', [])], ['b/c', 'b/d'])
+        r = self.s3.list_object_versions(Bucket=name, Delimiter='/')
+        self.assertEqual([v['Key'] for v in r.get('Versions', [])], ['a', 'e', 'f g'])
+        self.assertEqual([p['Prefix'] for p in r.get('CommonPrefixes', [])], ['b/'])
+
+        # Paginated the way cleanup code walks it.
+        pages = self.s3.get_paginator('list_object_versions').paginate(Bucket=name, MaxKeys=2)
+        keys = [v['Key'] for page in pages for v in page.get('Versions', [])]
+        self.assertEqual(keys, sorted(bodies))
+
+        # Cleanup code then deletes each listed version by its VersionId "null".
+        r = self.s3.delete_objects(Bucket=name, Delete={
+            'Objects': [{'Key': v['Key'], 'VersionId': v['VersionId']} for v in versions]})
+        self.assertEqual(r.get('Errors', []), [])
+        self.assertEqual(sorted(d['Key'] for d in r['Deleted']), sorted(bodies))
+        self.assertEqual(self.s3.list_objects_v2(Bucket=name)['KeyCount'], 0)
+        self.s3.delete_bucket(Bucket=name)
+
+    def test_versions_of_missing_bucket(self):
+        self.assertClientError(self.s3.list_object_versions, 404, 'NoSuchBucket', Bucket=unique_bucket('nv'))
+
+
+class SecondUserBucketTests(GatewayTestCase):
+
+    def test_buckets_are_per_user(self):
+        other = self.gw.client(self.gw.create_user())
+        mine = self.new_bucket()
+        theirs = self.new_bucket(client=other)
+        self.assertNotIn(theirs, [b['Name'] for b in self.s3.list_buckets()['Buckets']])
+        self.assertNotIn(mine, [b['Name'] for b in other.list_buckets()['Buckets']])
+        self.assertIn(theirs, [b['Name'] for b in other.list_buckets()['Buckets']])
+        # A name taken by someone else.
+        self.assertClientError(other.create_bucket, 409, 'BucketAlreadyExists', Bucket=mine)
+        # Nor can they delete it.
+        self.assertClientError(other.delete_bucket, 403, 'AccessDenied', Bucket=mine)
+        self.s3.head_bucket(Bucket=mine)
+        self.assertClientError(other.head_bucket, 403, None, Bucket=mine)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Additional checksums (CRC32, CRC32C, CRC64NVME, SHA1, SHA256) sent as
+headers: verified (BadDigest otherwise, nothing stored), stored, and returned
+only when the request says x-amz-checksum-mode: ENABLED, never for ranges."""
+
+import base64
+import hashlib
+import zlib
+
+from harness import GatewayTestCase, main, unique_bucket
+
+
+def _table(poly, bits):
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ poly if c & 1 else c >> 1
+        table.append(c & ((1 << bits) - 1))
+    return table
+
+
+_CRC32C = _table(0x82F63B78, 32)
+_CRC64NVME = _table(0x9A6C9329AC4BC9B5, 64)
+
+
+def _reflected_crc(table, bits, data):
+    mask = (1 << bits) - 1
+    c = mask
+    for b in data:
+        c = table[(c ^ b) & 0xFF] ^ (c >> 8)
+    return c ^ mask
+
+
+def crc32c(data):
+    return _reflected_crc(_CRC32C, 32, data)
+
+
+def crc64nvme(data):
+    return _reflected_crc(_CRC64NVME, 64, data)
+
+
+def checksum(algo, data):
+    if algo == 'crc32':
+        raw = zlib.crc32(data).to_bytes(4, 'big')
+    elif algo == 'crc32c':
+        raw = crc32c(data).to_bytes(4, 'big')
+    elif algo == 'crc64nvme':
+        raw = crc64nvme(data).to_bytes(8, 'big')
+    elif algo == 'sha1':
+        raw = hashlib.sha1(data).digest()
+    elif algo == 'sha256':
+        raw = hashlib.sha256(data).digest()
+    else:
+        raise ValueError(algo)
+    return base64.b64encode(raw).decode()
+
+
+ALGOS = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256']
+
+
+class ChecksumTests(GatewayTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bucket = unique_bucket('cksum')
+        cls.s3.create_bucket(Bucket=cls.bucket)
+
+    def test_reference_vectors(self):
+        # The helpers themselves against the published check values.
+        self.assertEqual(crc32c(b'123456789'), 0xE3069283)
+        self.assertEqual(crc64nvme(b'123456789'), 0xAE8B14860A799888)
+
+    def checksum_headers(self, r):
+        return {k.lower(): v for k, v in r.headers.items() if k.lower().startswith('x-amz-checksum-')
+                and k.lower() not in ('x-amz-checksum-type',)}
+
+    def test_header_checksums(self):
+        data = b'checksummed body ' * 100
+        for algo in ALGOS:
+            with self.subTest(algo=algo):
+                key = f'ck-{algo}'
+                value = checksum(algo, data)
+                r = self.gw.request('PUT', f'/{self.bucket}/{key}', body=data,
+                                    headers={f'x-amz-checksum-{algo}': value,
+                                             'x-amz-sdk-checksum-algorithm': algo.upper()})
+                self.assertEqual(r.status, 200, repr(r))
+                self.assertEqual(r.header(f'x-amz-checksum-{algo}'), value)
+
+                for method in ('GET', 'HEAD'):
+                    # Asked for: returned.
+                    r = self.gw.request(method, f'/{self.bucket}/{key}', headers={'x-amz-checksum-mode': 'ENABLED'})
+                    self.assertEqual(r.status, 200, repr(r))
+                    self.assertEqual(r.header(f'x-amz-checksum-{algo}'), value, f'{method} {r.headers}')
+                    # Not asked for: not returned.
+                    r = self.gw.request(method, f'/{self.bucket}/{key}')
+                    self.assertEqual(r.status, 200, repr(r))
+                    self.assertEqual(self.checksum_headers(r), {}, method)
+                # Never for a range (it would not match the partial body).
+                r = self.gw.request('GET', f'/{self.bucket}/{key}',
+                                    headers={'x-amz-checksum-mode': 'ENABLED', 'Range': 'bytes=0-9'})
+                self.assertEqual(r.status, 206, repr(r))
+                self.assertEqual(self.checksum_headers(r), {})
+
+    def test_wrong_checksum(self):
+        data = b'the real body'
+        for algo in ALGOS:
+            with self.subTest(algo=algo):
+                key = f'bad-{algo}'
+                r = self.gw.request('PUT', f'/{self.bucket}/{key}', body=data,
+                                    headers={f'x-amz-checksum-{algo}': checksum(algo, b'another body'),
+                                             'x-amz-sdk-checksum-algorithm': algo.upper()})
+                self.assertError(r, 400, 'BadDigest')
+                self.assertNoObject(self.bucket, key)
+
+    def test_boto3_checksum_algorithm(self):
+        data = b'boto3 computes this one'
+        for algo, field in (('SHA256', 'ChecksumSHA256'), ('SHA1', 'ChecksumSHA1'), ('CRC32', 'ChecksumCRC32')):
+            with self.subTest(algo=algo):
+                key = f'boto-{algo}'
+                self.s3.put_object(Bucket=self.bucket, Key=key, Body=data, ChecksumAlgorithm=algo)
+                h = self.s3.head_object(Bucket=self.bucket, Key=key, ChecksumMode='ENABLED')
+                self.assertEqual(h.get(field), checksum(algo.lower(), data))
+                g = self.s3.get_object(Bucket=self.bucket, Key=key, ChecksumMode='ENABLED')
+                self.assertEqual(g['Body'].read(), data)
+                self.assertEqual(g.get(field), checksum(algo.lower(), data))
+
+    def test_copy_keeps_checksum(self):
+        data = b'copy my checksum'
+        value = checksum('sha256', data)
+        r = self.gw.request('PUT', f'/{self.bucket}/cs-src', body=data, headers={'x-amz-checksum-sha256': value})
+        self.assertEqual(r.status, 200, repr(r))
+        self.s3.copy_object(Bucket=self.bucket, Key='cs-dst', CopySource={'Bucket': self.bucket, 'Key': 'cs-src'})
+        self.assertEqual(self.get_body(self.bucket, 'cs-dst'), data)
+        h = self.s3.head_object(Bucket=self.bucket, Key='cs-dst', ChecksumMode='ENABLED')
+        # A copy either keeps the source's checksum or reports none; never a wrong one.
+        if 'ChecksumSHA256' in h:
+            self.assertEqual(h['ChecksumSHA256'], value)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,347 @@
+#!/usr/bin/env python3
+"""Objects: put/get/head/delete, metadata and standard headers, Content-MD5,
+ranged GET, conditional GET/HEAD, odd keys, empty and large objects."""
+
+import datetime
+import email.utils
+import hashlib
+import os
+
+from harness import (GatewayTestCase, MiB, http_date, main, md5_b64, md5_hex, quote_key, query,
+                     unique_bucket)
+
+
+class ObjectTests(GatewayTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bucket = unique_bucket('obj')
+        cls.s3.create_bucket(Bucket=cls.bucket)
+
+    def test_put_get_head_delete(self):
+        body = b'hello, ostor\n' * 100
+        r = self.put(self.bucket, 'greeting.txt', body, ContentType='text/plain')
+        self.assertEqual(r['ETag'], f'"{md5_hex(body)}"')
+
+        g = self.s3.get_object(Bucket=self.bucket, Key='greeting.txt')
+        self.assertEqual(g['Body'].read(), body)
+        self.assertEqual(g['ETag'], f'"{md5_hex(body)}"')
+        self.assertEqual(g['ContentLength'], len(body))
+        self.assertEqual(g['ContentType'], 'text/plain')
+        lm = g['LastModified']
+        now = datetime.datetime.now(datetime.timezone.utc)
+        self.assertLess(abs((now - lm).total_seconds()), 300)
+        self.assertEqual(g['ResponseMetadata']['HTTPHeaders'].get('accept-ranges'), 'bytes')
+
+        h = self.s3.head_object(Bucket=self.bucket, Key='greeting.txt')
+        self.assertEqual(h['ContentLength'], len(body))
+        self.assertEqual(h['ETag'], f'"{md5_hex(body)}"')
+        self.assertEqual(h['LastModified'], lm)
+        self.assertEqual(h['ContentType'], 'text/plain')
+
+        # Raw HEAD: Content-Length is the object's size, and no body follows.
+        rh = self.gw.request('HEAD', f'/{self.bucket}/greeting.txt')
+        self.assertEqual(rh.status, 200)
+        self.assertEqual(rh.header('Content-Length'), str(len(body)))
+        self.assertEqual(rh.body, b'')
+        self.assertIsNotNone(email.utils.parsedate_to_datetime(rh.header('Last-Modified')))
+
+        d = self.s3.delete_object(Bucket=self.bucket, Key='greeting.txt')
+        self.assertEqual(d['ResponseMetadata']['HTTPStatusCode'], 204)
+        self.assertClientError(self.s3.get_object, 404, 'NoSuchKey', Bucket=self.bucket, Key='greeting.txt')
+        self.assertNoObject(self.bucket, 'greeting.txt')
+
+    def test_no_such_key_error_body(self):
+        r = self.gw.request('GET', f'/{self.bucket}/no/such/key')
+        self.assertError(r, 404, 'NoSuchKey')
+        self.assertEqual(r.xml().findtext('Key'), 'no/such/key')
+        self.assertTrue(r.header('Content-Type', '').startswith('application/xml'), r.header('Content-Type'))
+        self.assertTrue(r.header('x-amz-request-id'))
+        # HEAD of a missing key: 404 with no body.
+        h = self.gw.request('HEAD', f'/{self.bucket}/no/such/key')
+        self.assertEqual(h.status, 404)
+        self.assertEqual(h.body, b'')
+
+    def test_overwrite(self):
+        self.put(self.bucket, 'ow', b'first version')
+        self.put(self.bucket, 'ow', b'second')
+        self.assertEqual(self.get_body(self.bucket, 'ow'), b'second')
+        self.assertEqual(self.s3.head_object(Bucket=self.bucket, Key='ow')['ContentLength'], 6)
+
+    def test_delete_missing_key(self):
+        r = self.s3.delete_object(Bucket=self.bucket, Key='never-existed')
+        self.assertEqual(r['ResponseMetadata']['HTTPStatusCode'], 204)
+        raw = self.gw.request('DELETE', f'/{self.bucket}/never-existed')
+        self.assertEqual(raw.status, 204, repr(raw))
+        self.assertClientError(self.s3.delete_object, 404, 'NoSuchBucket', Bucket=unique_bucket('nb'), Key='k')
+
+    def test_zero_byte_object(self):
+        r = self.put(self.bucket, 'empty', b'')
+        self.assertEqual(r['ETag'], '"d41d8cd98f00b204e9800998ecf8427e"')
+        g = self.s3.get_object(Bucket=self.bucket, Key='empty')
+        self.assertEqual(g['ContentLength'], 0)
+        self.assertEqual(g['Body'].read(), b'')
+        raw = self.gw.request('GET', f'/{self.bucket}/empty')
+        self.assertEqual(raw.status, 200)
+        self.assertEqual(raw.header('Content-Length'), '0')
+        self.assertEqual(raw.body, b'')
+
+    def test_metadata_and_standard_headers(self):
+        expires = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+        meta = {'color': 'blue', 'multi-word': 'Value With Spaces', 'empty-ish': '-'}
+        self.put(self.bucket, 'meta', b'{}', ContentType='application/json', Metadata=meta,
+                 CacheControl='max-age=60', ContentDisposition='attachment; filename="a.json"',
+                 ContentEncoding='identity', ContentLanguage='de-DE', Expires=expires)
+        for op in (self.s3.get_object, self.s3.head_object):
+            with self.subTest(op=op.__name__):
+                r = op(Bucket=self.bucket, Key='meta')
+                self.assertEqual(r['Metadata'], meta)
+                self.assertEqual(r['ContentType'], 'application/json')
+                self.assertEqual(r['CacheControl'], 'max-age=60')
+                self.assertEqual(r['ContentDisposition'], 'attachment; filename="a.json"')
+                self.assertEqual(r['ContentEncoding'], 'identity')
+                self.assertEqual(r['ContentLanguage'], 'de-DE')
+                hdrs = r['ResponseMetadata']['HTTPHeaders']
+                self.assertEqual(email.utils.parsedate_to_datetime(hdrs['expires']), expires)
+        # User metadata names are case-insensitive and come back lower-cased.
+        raw = self.gw.request('PUT', f'/{self.bucket}/meta2', headers={'X-Amz-Meta-MixedCase': 'v1'}, body=b'x')
+        self.assertEqual(raw.status, 200, repr(raw))
+        self.assertEqual(self.s3.head_object(Bucket=self.bucket, Key='meta2')['Metadata'], {'mixedcase': 'v1'})
+
+    def test_response_header_overrides(self):
+        self.put(self.bucket, 'override', b'data', ContentType='text/plain')
+        r = self.s3.get_object(Bucket=self.bucket, Key='override', ResponseContentType='image/png',
+                               ResponseContentDisposition='attachment; filename="x.png"',
+                               ResponseCacheControl='no-cache')
+        self.assertEqual(r['ContentType'], 'image/png')
+        self.assertEqual(r['ContentDisposition'], 'attachment; filename="x.png"')
+        self.assertEqual(r['CacheControl'], 'no-cache')
+        self.assertEqual(r['Body'].read(), b'data')
+        # The stored metadata is unchanged.
+        self.assertEqual(self.s3.head_object(Bucket=self.bucket, Key='override')['ContentType'], 'text/plain')
+
+    def test_content_md5(self):
+        body = b'checked body'
+        r = self.gw.request('PUT', f'/{self.bucket}/md5-good', headers={'Content-MD5': md5_b64(body)}, body=body)
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(r.header('ETag'), f'"{md5_hex(body)}"')
+        self.assertEqual(self.get_body(self.bucket, 'md5-good'), body)
+
+        r = self.gw.request('PUT', f'/{self.bucket}/md5-bad', headers={'Content-MD5': md5_b64(b'other')}, body=body)
+        self.assertError(r, 400, 'BadDigest')
+        self.assertNoObject(self.bucket, 'md5-bad')
+
+        r = self.gw.request('PUT', f'/{self.bucket}/md5-invalid', headers={'Content-MD5': 'not-base64-md5!'},
+                            body=body)
+        self.assertError(r, 400, 'InvalidDigest')
+        self.assertNoObject(self.bucket, 'md5-invalid')
+
+        # A bad digest does not replace an existing object.
+        r = self.gw.request('PUT', f'/{self.bucket}/md5-good', headers={'Content-MD5': md5_b64(b'other')},
+                            body=b'replacement')
+        self.assertError(r, 400, 'BadDigest')
+        self.assertEqual(self.get_body(self.bucket, 'md5-good'), body)
+
+        # Through boto3 too.
+        self.put(self.bucket, 'md5-boto', body, ContentMD5=md5_b64(body))
+        self.assertClientError(self.s3.put_object, 400, 'BadDigest', Bucket=self.bucket, Key='md5-boto2',
+                               Body=body, ContentMD5=md5_b64(b'nope'))
+
+    def test_odd_keys(self):
+        keys = ['dir/sub dir/file name.txt', 'ünïcödé/ключ/键', 'plus+sign', 'percent%20literal', 'q?mark#hash',
+                'amp&eq=semi;', 'tilde~star*quote\'', 'a//double//slash', 'trailing/', ' leading space',
+                'colon:at@dollar$comma,', 'brackets[]{}()']
+        for k in keys:
+            with self.subTest(key=k):
+                body = k.encode()
+                self.put(self.bucket, 'odd/' + k, body)
+                self.assertEqual(self.get_body(self.bucket, 'odd/' + k), body)
+                raw = self.gw.request('GET', '/' + self.bucket + '/' + quote_key('odd/' + k))
+                self.assertEqual(raw.status, 200, repr(raw))
+                self.assertEqual(raw.body, body)
+        listed = [o['Key'] for o in self.s3.list_objects_v2(Bucket=self.bucket, Prefix='odd/')['Contents']]
+        self.assertEqual(listed, sorted('odd/' + k for k in keys))
+
+    def test_long_key(self):
+        key = 'k' * 1024
+        self.put(self.bucket, key, b'long')
+        self.assertEqual(self.get_body(self.bucket, key), b'long')
+        r = self.gw.request('PUT', f'/{self.bucket}/' + 'k' * 1025, body=b'x')
+        self.assertError(r, 400, 'KeyTooLongError')
+
+    def test_large_object_byte_exact(self):
+        body = os.urandom(20 * MiB)
+        r = self.put(self.bucket, 'big', body)
+        self.assertEqual(r['ETag'], f'"{md5_hex(body)}"')
+        g = self.s3.get_object(Bucket=self.bucket, Key='big')
+        self.assertEqual(g['ContentLength'], len(body))
+        got = g['Body'].read()
+        self.assertEqual(len(got), len(body))
+        self.assertEqual(hashlib.sha256(got).hexdigest(), hashlib.sha256(body).hexdigest())
+        # A range across the middle.
+        start, end = 7 * MiB - 3, 13 * MiB + 5
+        part = self.get_body(self.bucket, 'big', Range=f'bytes={start}-{end}')
+        self.assertEqual(part, body[start:end + 1])
+        self.s3.delete_object(Bucket=self.bucket, Key='big')
+
+
+class RangeTests(GatewayTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bucket = unique_bucket('range')
+        cls.s3.create_bucket(Bucket=cls.bucket)
+        cls.body = bytes(range(256)) * 4  # 1024 bytes
+        cls.s3.put_object(Bucket=cls.bucket, Key='r', Body=cls.body)
+
+    def ranged(self, spec):
+        return self.gw.request('GET', f'/{self.bucket}/r', headers={'Range': spec})
+
+    def check(self, spec, first, last):
+        r = self.ranged(spec)
+        self.assertEqual(r.status, 206, repr(r))
+        self.assertEqual(r.body, self.body[first:last + 1])
+        self.assertEqual(r.header('Content-Range'), f'bytes {first}-{last}/{len(self.body)}')
+        self.assertEqual(r.header('Content-Length'), str(last - first + 1))
+        self.assertEqual(r.header('ETag'), f'"{md5_hex(self.body)}"')
+
+    def test_closed_range(self):
+        self.check('bytes=0-9', 0, 9)
+        self.check('bytes=100-100', 100, 100)
+        self.check('bytes=1000-1023', 1000, 1023)
+
+    def test_open_range(self):
+        self.check('bytes=1000-', 1000, 1023)
+        self.check('bytes=0-', 0, 1023)
+
+    def test_suffix_range(self):
+        self.check('bytes=-24', 1000, 1023)
+        self.check('bytes=-5000', 0, 1023)  # longer than the object: all of it
+
+    def test_end_past_size_is_clipped(self):
+        self.check('bytes=1020-999999', 1020, 1023)
+
+    def test_unsatisfiable(self):
+        for spec in ('bytes=1024-', 'bytes=2000-3000'):
+            with self.subTest(spec=spec):
+                r = self.ranged(spec)
+                self.assertError(r, 416, 'InvalidRange')
+        self.assertClientError(self.s3.get_object, 416, 'InvalidRange', Bucket=self.bucket, Key='r',
+                               Range='bytes=5000-')
+
+    def test_boto3_range(self):
+        r = self.s3.get_object(Bucket=self.bucket, Key='r', Range='bytes=10-19')
+        self.assertEqual(r['Body'].read(), self.body[10:20])
+        self.assertEqual(r['ContentRange'], 'bytes 10-19/1024')
+        self.assertEqual(r['ResponseMetadata']['HTTPStatusCode'], 206)
+
+    def test_head_with_range(self):
+        r = self.gw.request('HEAD', f'/{self.bucket}/r', headers={'Range': 'bytes=0-9'})
+        self.assertEqual(r.status, 206, repr(r))
+        self.assertEqual(r.header('Content-Length'), '10')
+        self.assertEqual(r.header('Content-Range'), 'bytes 0-9/1024')
+        self.assertEqual(r.body, b'')
+
+
+class ConditionalTests(GatewayTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bucket = unique_bucket('cond')
+        cls.s3.create_bucket(Bucket=cls.bucket)
+        cls.body = b'conditional body'
+        cls.s3.put_object(Bucket=cls.bucket, Key='c', Body=cls.body)
+        h = cls.s3.head_object(Bucket=cls.bucket, Key='c')
+        cls.etag = h['ETag']
+        cls.lm = h['LastModified']
+
+    def req(self, method, **headers):
+        return self.gw.request(method, f'/{self.bucket}/c', headers={k.replace('_', '-'): v
+                                                                     for k, v in headers.items()})
+
+    def assert_ok(self, r, method):
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(r.body, self.body if method == 'GET' else b'')
+
+    def assert_not_modified(self, r):
+        self.assertEqual(r.status, 304, repr(r))
+        self.assertEqual(r.body, b'')
+        self.assertEqual(r.header('ETag'), self.etag)
+
+    def assert_failed(self, r, method):
+        self.assertEqual(r.status, 412, repr(r))
+        if method == 'GET':
+            self.assertEqual(r.error_code, 'PreconditionFailed')
+
+    def test_if_match(self):
+        for m in ('GET', 'HEAD'):
+            with self.subTest(method=m):
+                self.assert_ok(self.req(m, If_Match=self.etag), m)
+                self.assert_failed(self.req(m, If_Match='"00000000000000000000000000000000"'), m)
+
+    def test_if_none_match(self):
+        for m in ('GET', 'HEAD'):
+            with self.subTest(method=m):
+                self.assert_not_modified(self.req(m, If_None_Match=self.etag))
+                self.assert_ok(self.req(m, If_None_Match='"00000000000000000000000000000000"'), m)
+
+    def test_if_modified_since(self):
+        for m in ('GET', 'HEAD'):
+            with self.subTest(method=m):
+                self.assert_not_modified(self.req(m, If_Modified_Since=http_date(self.lm)))
+                self.assert_ok(self.req(m, If_Modified_Since=http_date(self.lm - datetime.timedelta(days=1))), m)
+
+    def test_if_unmodified_since(self):
+        for m in ('GET', 'HEAD'):
+            with self.subTest(method=m):
+                self.assert_ok(self.req(m, If_Unmodified_Since=http_date(self.lm)), m)
+                self.assert_ok(self.req(m, If_Unmodified_Since=http_date(self.lm + datetime.timedelta(days=1))), m)
+                self.assert_failed(self.req(m, If_Unmodified_Since=http_date(self.lm - datetime.timedelta(days=1))),
+                                   m)
+
+    def test_combinations(self):
+        # If-Match true wins over a false If-Unmodified-Since (RFC 7232 / S3 docs).
+        self.assert_ok(self.req('GET', If_Match=self.etag,
+                                If_Unmodified_Since=http_date(self.lm - datetime.timedelta(days=1))), 'GET')
+        # If-None-Match false (it matches) with a true If-Modified-Since: 304.
+        self.assert_not_modified(self.req('GET', If_None_Match=self.etag,
+                                          If_Modified_Since=http_date(self.lm - datetime.timedelta(days=1))))
+        # If-None-Match true (no match) makes If-Modified-Since irrelevant: 200.
+        self.assert_ok(self.req('GET', If_None_Match='"0000"', If_Modified_Since=http_date(self.lm)), 'GET')
+
+    def test_boto3_conditions(self):
+        self.assertClientError(self.s3.get_object, 412, 'PreconditionFailed', Bucket=self.bucket, Key='c',
+                               IfMatch='"deadbeef"')
+        e = self.assertClientError(self.s3.get_object, 304, None, Bucket=self.bucket, Key='c',
+                                   IfNoneMatch=self.etag)
+        self.assertEqual(e.response['Error']['Code'], '304')
+        r = self.s3.get_object(Bucket=self.bucket, Key='c', IfMatch=self.etag)
+        self.assertEqual(r['Body'].read(), self.body)
+
+    def test_conditions_with_range(self):
+        r = self.gw.request('GET', f'/{self.bucket}/c', headers={'If-Match': self.etag, 'Range': 'bytes=0-3'})
+        self.assertEqual(r.status, 206, repr(r))
+        self.assertEqual(r.body, self.body[:4])
+        r = self.gw.request('GET', f'/{self.bucket}/c', headers={'If-Match': '"0000"', 'Range': 'bytes=0-3'})
+        self.assertEqual(r.status, 412, repr(r))
+
+
+class UnknownQueryTests(GatewayTestCase):
+
+    def test_unknown_query_parameters_are_ignored(self):
+        b = self.new_bucket()
+        r = self.gw.request('PUT', f'/{b}/k', query({'x-id': 'PutObject'}), body=b'v')
+        self.assertEqual(r.status, 200, repr(r))
+        r = self.gw.request('GET', f'/{b}/k', query({'x-id': 'GetObject', 'some-future-thing': 'v'}))
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(r.body, b'v')
+        r = self.gw.request('GET', f'/{b}', query({'list-type': '2', 'x-id': 'ListObjectsV2'}))
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual([c.findtext('Key') for c in r.xml().findall('Contents')], ['k'])
+
+
+if __name__ == '__main__':
+    main()
