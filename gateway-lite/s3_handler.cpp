@@ -194,13 +194,11 @@ public:
             std::string_view p = std::string_view(*decoded_path).substr(1);
             auto slash = p.find('/');
             bucket_ = p.substr(0, slash);
-            if (slash != std::string_view::npos) {
-                key_ = p.substr(slash + 1);
-                key_given_ = true;
-            }
+            if (slash != std::string_view::npos) key_ = p.substr(slash + 1);
         }
-        if (!key_.empty()) key_given_ = true;
-        if (!vhost_bucket_.empty() && decoded_path->size() > 1) key_given_ = true;
+        // "/bucket/" is the bucket itself (s3cmd, the JS SDK and s3fs send
+        // bucket requests that way); an object needs a non-empty key.
+        key_given_ = !key_.empty();
 
         auto auth = authenticate(engine_, req_, path_, raw_query_, query_, vhost_bucket_);
         if (auto* e = std::get_if<S3Error>(&auth)) return error(*e);
