@@ -54,8 +54,7 @@ struct AuthResult {
 // (percent-encoded); `vhost_bucket` the bucket named by the Host header, if
 // any (SigV2 signs it as part of the resource).
 std::variant<AuthResult, S3Error> authenticate(Engine& engine, const HttpRequest& request, std::string_view path,
-                                               std::string_view raw_query, const QueryList& query,
-                                               std::string_view vhost_bucket);
+                                               const QueryList& query, std::string_view vhost_bucket);
 
 // Decodes an aws-chunked body, checking each chunk's signature (signed
 // modes) and collecting the trailing headers.

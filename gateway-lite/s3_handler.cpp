@@ -166,7 +166,7 @@ public:
     void run() {
         auto qpos = req_.target.find('?');
         path_ = req_.target.substr(0, qpos);
-        raw_query_ = qpos == std::string::npos ? "" : req_.target.substr(qpos + 1);
+        std::string raw_query = qpos == std::string::npos ? "" : req_.target.substr(qpos + 1);
         if (path_.empty() || path_[0] != '/') {
             // Absolute-form targets ("http://host/path") are allowed by HTTP.
             auto scheme = path_.find("://");
@@ -177,7 +177,7 @@ public:
                 return error(invalid_request("The request target is not valid."));
             }
         }
-        auto query = parse_query(raw_query_);
+        auto query = parse_query(raw_query);
         auto decoded_path = url_decode(path_);
         if (!query || !decoded_path) return error(invalid_argument("The request URI is not valid percent-encoding."));
         query_ = std::move(*query);
@@ -200,7 +200,7 @@ public:
         // bucket requests that way); an object needs a non-empty key.
         key_given_ = !key_.empty();
 
-        auto auth = authenticate(engine_, req_, path_, raw_query_, query_, vhost_bucket_);
+        auto auth = authenticate(engine_, req_, path_, query_, vhost_bucket_);
         if (auto* e = std::get_if<S3Error>(&auth)) return error(*e);
         auth_ = std::get<AuthResult>(std::move(auth));
         principal_ = auth_.principal;
@@ -266,10 +266,11 @@ private:
         return name;
     }
 
-    std::string owner_xml(const std::string& user_id) {
-        return "<Owner><ID>" + xml_escape(user_id) + "</ID><DisplayName>" + xml_escape(display_name(user_id)) +
-               "</DisplayName></Owner>";
+    // "<ID>..</ID><DisplayName>..</DisplayName>" of an owner or initiator.
+    std::string owner_fields(const std::string& user_id) {
+        return "<ID>" + xml_escape(user_id) + "</ID><DisplayName>" + xml_escape(display_name(user_id)) + "</DisplayName>";
     }
+    std::string owner_xml(const std::string& user_id) { return "<Owner>" + owner_fields(user_id) + "</Owner>"; }
 
     // The bucket, or an answer already sent.
     std::optional<Bucket> load_bucket(std::optional<Permission> needed) {
@@ -300,10 +301,14 @@ private:
 
     // ---- request bodies --------------------------------------------------
 
+    bool aws_chunked() const {
+        return auth_.payload == PayloadMode::StreamingSigned || auth_.payload == PayloadMode::StreamingSignedTrailer ||
+               auth_.payload == PayloadMode::StreamingUnsignedTrailer;
+    }
+
     // The body with any aws-chunked framing removed.
     BodyReader& body() {
-        if (auth_.payload == PayloadMode::StreamingSigned || auth_.payload == PayloadMode::StreamingSignedTrailer ||
-            auth_.payload == PayloadMode::StreamingUnsignedTrailer) {
+        if (aws_chunked()) {
             if (!chunked_) chunked_.emplace(raw_body_, auth_.payload, auth_.chain);
             return *chunked_;
         }
@@ -438,6 +443,24 @@ private:
         return data;
     }
 
+    // The body as an XML document whose root is `root` (answers MalformedXML
+    // or the body's error itself when it is not). An empty body gives an
+    // empty node when `allow_empty`.
+    std::optional<pugi::xml_node> xml_body(pugi::xml_document& doc, const char* root, bool allow_empty = false) {
+        auto body = small_body();
+        if (auto* e = std::get_if<S3Error>(&body)) {
+            error(*e);
+            return std::nullopt;
+        }
+        const auto& text = std::get<std::string>(body);
+        if (allow_empty && trim(text).empty()) return pugi::xml_node();
+        if (!load_xml(doc, text) || !doc.child(root)) {
+            error(malformed_xml());
+            return std::nullopt;
+        }
+        return doc.child(root);
+    }
+
     // Metadata of a new object from the request's headers.
     std::variant<ObjectMeta, S3Error> meta_from_headers() {
         ObjectMeta meta;
@@ -483,9 +506,7 @@ private:
     template <class Begin>
     std::optional<ObjectInfo> receive(Begin begin, PutOptions options) {
         std::optional<std::uint64_t> length;
-        bool streaming = auth_.payload == PayloadMode::StreamingSigned || auth_.payload == PayloadMode::StreamingSignedTrailer ||
-                         auth_.payload == PayloadMode::StreamingUnsignedTrailer;
-        if (streaming) {
+        if (aws_chunked()) {
             const auto* decoded = req_.header("x-amz-decoded-content-length");
             if (decoded) length = parse_u64(trim(*decoded));
             if (!length && !req_.chunked) {
@@ -689,13 +710,8 @@ private:
 
     void create_bucket() {
         if (!require_signed()) return;
-        auto body = small_body();
-        if (auto* e = std::get_if<S3Error>(&body)) return error(*e);
-        const auto& config = std::get<std::string>(body);
-        if (!trim(config).empty()) {
-            pugi::xml_document doc;
-            if (!load_xml(doc, config) || !doc.child("CreateBucketConfiguration")) return error(malformed_xml());
-        }
+        pugi::xml_document doc;
+        if (!xml_body(doc, "CreateBucketConfiguration", /*allow_empty=*/true)) return;
         auto acl = acl_from_headers(engine_, req_);
         if (auto* e = std::get_if<S3Error>(&acl)) return error(*e);
         std::string stored_acl;
@@ -741,12 +757,10 @@ private:
         auto b = load_bucket(std::nullopt);
         if (!b) return;
         if (!is_owner(*b)) return error(access_denied());
-        auto body = small_body();
-        if (auto* e = std::get_if<S3Error>(&body)) return error(*e);
-        const auto& text = std::get<std::string>(body);
         pugi::xml_document doc;
-        if (!load_xml(doc, text) || !doc.child("VersioningConfiguration")) return error(malformed_xml());
-        std::string status = doc.child("VersioningConfiguration").child_value("Status");
+        auto root = xml_body(doc, "VersioningConfiguration");
+        if (!root) return;
+        std::string status = root->child_value("Status");
         if (status == "Enabled") return error({501, "NotImplemented", "Bucket versioning is not offered by this service."});
         if (!status.empty() && status != "Suspended") return error(malformed_xml());
         send(200, {}, {});
@@ -1074,16 +1088,12 @@ private:
     void delete_objects() {
         auto b = load_bucket(Permission::Write);
         if (!b) return;
-        auto body = small_body();
-        if (auto* e = std::get_if<S3Error>(&body)) return error(*e);
-        const auto& text = std::get<std::string>(body);
         pugi::xml_document doc;
-        if (!load_xml(doc, text)) return error(malformed_xml());
-        auto root = doc.child("Delete");
-        if (!root) return error(malformed_xml());
-        bool quiet = std::string_view(root.child_value("Quiet")) == "true";
+        auto root = xml_body(doc, "Delete");
+        if (!root) return;
+        bool quiet = std::string_view(root->child_value("Quiet")) == "true";
         std::vector<std::string> keys;
-        for (auto o : root.children("Object")) {
+        for (auto o : root->children("Object")) {
             auto k = o.child("Key");
             if (!k) return error(malformed_xml());
             keys.emplace_back(k.child_value());
@@ -1324,21 +1334,16 @@ private:
         if (!b) return;
         auto upload = load_upload();
         if (!upload) return;
-        auto body = small_body();
-        if (auto* e = std::get_if<S3Error>(&body)) return error(*e);
-        const auto& text = std::get<std::string>(body);
         pugi::xml_document doc;
-        if (!load_xml(doc, text)) return error(malformed_xml());
-        auto root = doc.child("CompleteMultipartUpload");
-        if (!root) return error(malformed_xml());
+        auto root = xml_body(doc, "CompleteMultipartUpload");
+        if (!root) return;
         std::vector<CompletedPart> parts;
-        for (auto p : root.children("Part")) {
+        for (auto p : root->children("Part")) {
             auto number = parse_u64(trim(p.child_value("PartNumber")));
             if (!number || *number < 1 || *number > 10000 || !p.child("ETag")) return error(malformed_xml());
             parts.push_back({static_cast<std::uint32_t>(*number), std::string(unquote(p.child_value("ETag")))});
         }
-        if (parts.empty())
-            return error({400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema."});
+        if (parts.empty()) return error(malformed_xml());
         auto info = engine_.complete_upload(upload->id, parts);
         if (!info) return error(object_error(info.error(), *b));
         std::string location = "/" + bucket_ + "/" + aws_uri_encode(key_, true);
@@ -1379,7 +1384,7 @@ private:
         }
         auto listed = engine_.list_parts(upload->id, marker, max_parts);
         if (!listed) return error(listed.error());
-        std::string owner = "<ID>" + xml_escape(upload->owner_id) + "</ID><DisplayName>" + xml_escape(display_name(upload->owner_id)) + "</DisplayName>";
+        std::string owner = owner_fields(upload->owner_id);
         std::string body = std::string(kXmlHeader) + "<ListPartsResult xmlns=\"" + std::string(kXmlns) + "\"><Bucket>" +
                            xml_escape(bucket_) + "</Bucket><Key>" + xml_escape(key_) + "</Key><UploadId>" + xml_escape(upload->id) +
                            "</UploadId><Initiator>" + owner + "</Initiator><Owner>" + owner +
@@ -1426,7 +1431,7 @@ private:
                 "</MaxUploads><IsTruncated>" + (listed->truncated ? "true" : "false") + "</IsTruncated>";
         if (url) body += "<EncodingType>url</EncodingType>";
         for (const auto& u : listed->uploads) {
-            std::string owner = "<ID>" + xml_escape(u.owner_id) + "</ID><DisplayName>" + xml_escape(display_name(u.owner_id)) + "</DisplayName>";
+            std::string owner = owner_fields(u.owner_id);
             body += "<Upload><Key>" + xml_escape(encode(u.key)) + "</Key><UploadId>" + xml_escape(u.id) + "</UploadId><Initiator>" + owner +
                     "</Initiator><Owner>" + owner + "</Owner><StorageClass>STANDARD</StorageClass><Initiated>" +
                     iso8601_ms(u.initiated_ms) + "</Initiated></Upload>";
@@ -1442,7 +1447,7 @@ private:
     BodyReader& raw_body_;
     ResponseWriter& out_;
     std::string request_id_;
-    std::string path_, raw_query_;
+    std::string path_;
     QueryList query_;
     std::string bucket_, key_, vhost_bucket_;
     bool key_given_ = false;

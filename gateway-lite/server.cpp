@@ -455,18 +455,24 @@ public:
             }
             int one = 1;
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            bool over_cap = false;
             {
                 std::lock_guard lock(mutex_);
-                if (active_ >= options_.max_connections) {
-                    // Over the cap: a clear answer rather than a silent queue.
+                over_cap = active_ >= options_.max_connections;
+                if (!over_cap) {
+                    ++active_;
+                    open_fds_.insert(fd);
+                }
+            }
+            if (over_cap) {
+                // A clear answer rather than a silent queue.
+                {
                     Stream s(fd, stop_pipe_[0], stopping_);
                     s.set_timeout(1000);
                     send_plain_error(s, 503, "SlowDown", "Too many connections; reduce your request rate.");
-                    ::close(fd);
-                    continue;
                 }
-                ++active_;
-                open_fds_.insert(fd);
+                ::close(fd);
+                continue;
             }
             std::thread([this, fd, peer] {
                 serve(fd, peer_name(peer));

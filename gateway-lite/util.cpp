@@ -191,6 +191,13 @@ std::string iso8601_ms(std::int64_t ms) {
     return buf;
 }
 
+std::string amz_basic_date(std::int64_t ms) {
+    auto tm = utc(ms);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+    return buf;
+}
+
 std::optional<std::int64_t> parse_http_date(std::string_view s) {
     std::string str(trim(s));
     // RFC 1123, RFC 850, asctime; some clients send a numeric zone (date -R).

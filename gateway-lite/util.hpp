@@ -62,6 +62,8 @@ std::int64_t now_ms();
 std::string http_date(std::int64_t ms);
 // "2009-10-12T17:50:00.000Z"
 std::string iso8601_ms(std::int64_t ms);
+// "20091012T175000Z" (ISO 8601 basic, as SigV4 signs it)
+std::string amz_basic_date(std::int64_t ms);
 // Parses RFC 1123 / RFC 850 / asctime HTTP dates and ISO 8601 basic
 // "20091012T175000Z"; nullopt otherwise.
 std::optional<std::int64_t> parse_http_date(std::string_view s);
