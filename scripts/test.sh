@@ -4,6 +4,10 @@
 # build (build-asan/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# What the suites need, the real S3 clients of the `clients` suite included
+# (quick when all is installed already).
+scripts/install-deps.sh
+tests/clients/install.sh
 if [ "${1:-}" = "--sanitize" ]; then
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
   export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"

@@ -1,0 +1,154 @@
+#!/bin/bash
+# aws cli (Debian `awscli`) with its default settings against a live ostor-gateway:
+# s3 mb/ls/cp (small and 40 MiB multipart, up and down)/sync/rm --recursive/rb,
+# s3 cp server-side copy of the 40 MiB object (multipart copy), prefix and
+# delimiter listing, s3api put-object --metadata, head-object, ranged
+# get-object, s3 presign + curl; negative cases: wrong secret, unknown key,
+# expired presigned URL, missing key, removing a non-empty bucket.
+#
+# AWS_CLI selects the binary (default: Debian's /usr/bin/aws, else `aws` on PATH).
+. "$(dirname "$0")/lib.sh"
+
+if [ -z "${AWS_CLI:-}" ]; then
+    if [ -x /usr/bin/aws ]; then AWS_CLI=/usr/bin/aws; else need aws; AWS_CLI=$(command -v aws); fi
+fi
+need curl
+log "using $AWS_CLI: $("$AWS_CLI" --version 2>&1)"
+
+gateway_start
+
+# Nothing from the user's own ~/.aws: keys and region from the environment only.
+export AWS_CONFIG_FILE=$WORK/aws-config AWS_SHARED_CREDENTIALS_FILE=$WORK/aws-credentials
+: >"$AWS_CONFIG_FILE"; : >"$AWS_SHARED_CREDENTIALS_FILE"
+export AWS_ACCESS_KEY_ID=$OSTOR_KEY AWS_SECRET_ACCESS_KEY=$OSTOR_SECRET AWS_DEFAULT_REGION=us-east-1
+export AWS_PAGER='' AWS_EC2_METADATA_DISABLED=true
+DEBUG=()
+[ "${OSTOR_CLIENT_DEBUG:-}" = 1 ] && DEBUG=(--debug)
+
+aws() { "$AWS_CLI" --endpoint-url "$OSTOR_URL" "${DEBUG[@]}" "$@"; }
+
+B=clients-awscli
+D=$WORK/files
+mkdir -p "$D"
+make_file "$D/small.bin" 12345
+make_file "$D/big.bin" 40M
+make_tree "$D/tree"
+
+step "s3 mb / s3 ls"
+out=$(aws s3 mb "s3://$B")
+expect_eq "mb output" "make_bucket: $B" "$out"
+out=$(aws s3 ls)
+expect_match "bucket listing" "[0-9-]+ [0-9:]+ $B" "$out"
+expect_fail "mb of an existing bucket" aws s3 mb "s3://$B"
+
+step "s3 cp up and down: small object and 40 MiB (multipart)"
+aws s3 cp --no-progress "$D/small.bin" "s3://$B/small.bin"
+aws s3 cp --no-progress "$D/big.bin" "s3://$B/dir/big.bin"
+aws s3 cp --no-progress "s3://$B/small.bin" "$D/small.down"
+aws s3 cp --no-progress "s3://$B/dir/big.bin" "$D/big.down"
+same_file "$D/small.bin" "$D/small.down"
+same_file "$D/big.bin" "$D/big.down"
+# stdin/stdout streaming upload and download
+aws s3 cp --no-progress - "s3://$B/stdin.bin" <"$D/small.bin"
+aws s3 cp --no-progress "s3://$B/stdin.bin" - >"$D/stdout.down"
+same_file "$D/small.bin" "$D/stdout.down"
+
+step "s3api head-object"
+aws s3api head-object --bucket "$B" --key dir/big.bin >"$D/head.json"
+expect_eq "ContentLength of the 40 MiB object" 41943040 \
+    "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ContentLength"])' "$D/head.json")"
+etag=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ETag"])' "$D/head.json")
+# the cli's default multipart chunk is 8 MiB: 40 MiB = 5 parts
+expect_match "multipart ETag" '^"[0-9a-f]{32}-5"$' "$etag"
+aws s3api head-object --bucket "$B" --key small.bin >"$D/head.json"
+etag=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ETag"])' "$D/head.json")
+expect_eq "ETag of the small object" "\"$(md5sum <"$D/small.bin" | cut -d' ' -f1)\"" "$etag"
+expect_fail "head-object of a missing key" aws s3api head-object --bucket "$B" --key nope
+grep -q '404' "$WORK/expect_fail.out" || fail "head-object of a missing key: expected a 404, got: $(cat "$WORK/expect_fail.out")"
+
+step "s3api put-object --metadata / head-object"
+aws s3api put-object --bucket "$B" --key meta.txt --body "$D/tree/hello.txt" \
+    --content-type 'text/plain; charset=utf-8' --metadata color=blue,Shape=round \
+    --cache-control max-age=60 >/dev/null
+aws s3api head-object --bucket "$B" --key meta.txt >"$D/head.json"
+python3 - "$D/head.json" <<'EOF'
+import json, sys
+h = json.load(open(sys.argv[1]))
+meta = {k.lower(): v for k, v in h.get("Metadata", {}).items()}
+assert meta == {"color": "blue", "shape": "round"}, f"Metadata: {h.get('Metadata')}"
+assert h["ContentType"] == "text/plain; charset=utf-8", h["ContentType"]
+assert h.get("CacheControl") == "max-age=60", h.get("CacheControl")
+assert h["ContentLength"] == 13, h["ContentLength"]
+EOF
+log "ok: metadata, content type, cache control"
+
+step "s3api get-object --range"
+aws s3api get-object --bucket "$B" --key dir/big.bin --range bytes=1000000-1999999 "$D/range.down" >"$D/get.json"
+dd if="$D/big.bin" of="$D/range.exp" bs=1000000 skip=1 count=1 status=none
+same_file "$D/range.exp" "$D/range.down"
+expect_match "ContentRange" '"ContentRange": "bytes 1000000-1999999/41943040"' "$(cat "$D/get.json")"
+
+step "s3 cp server-side copy (40 MiB: multipart copy with UploadPartCopy)"
+aws s3 cp --no-progress "s3://$B/dir/big.bin" "s3://$B/copy/big.bin"
+aws s3 cp --no-progress "s3://$B/small.bin" "s3://$B/copy/small.bin"
+aws s3 cp --no-progress "s3://$B/copy/big.bin" "$D/bigcopy.down"
+aws s3 cp --no-progress "s3://$B/copy/small.bin" "$D/smallcopy.down"
+same_file "$D/big.bin" "$D/bigcopy.down"
+same_file "$D/small.bin" "$D/smallcopy.down"
+
+step "s3 sync a tree up and back"
+aws s3 sync --no-progress "$D/tree" "s3://$B/tree/"
+aws s3 sync --no-progress "s3://$B/tree/" "$D/tree.down"
+same_tree "$D/tree" "$D/tree.down"
+out=$(aws s3 sync --no-progress "$D/tree" "s3://$B/tree/")
+expect_eq "second sync up (nothing to do)" "" "$out"
+printf 'changed\n' >"$D/tree/a/one.bin"
+out=$(aws s3 sync --no-progress "$D/tree" "s3://$B/tree/")
+expect_match "sync after a change uploads just that file" "^upload: .*a/one.bin to s3://$B/tree/a/one.bin$" "$out"
+aws s3 sync --no-progress --delete "s3://$B/tree/" "$D/tree.down"
+same_tree "$D/tree" "$D/tree.down"
+
+step "s3 ls: prefix and delimiter, recursive"
+out=$(aws s3 ls "s3://$B/tree/a/")
+log "$out"
+expect_match "common prefix" "PRE b/" "$out"
+expect_match "object under the prefix" " 8 one.bin" "$out"
+[[ $out != *two.bin* ]] || fail "delimiter listing shows a key below the common prefix"
+out=$(aws s3 ls "s3://$B/")
+expect_match "top level" "PRE tree/" "$out"
+expect_match "top level" "12345 small.bin" "$out"
+n=$(aws s3 ls --recursive "s3://$B/tree/" | wc -l)
+expect_eq "objects in the synced tree" "$(find "$D/tree" -type f | wc -l)" "$n"
+# ListObjectsV2 paginated 3 keys at a time by the cli
+n=$(aws s3api list-objects-v2 --bucket "$B" --prefix tree/ --page-size 3 --query 'length(Contents)')
+expect_eq "paginated list-objects-v2" "$(find "$D/tree" -type f | wc -l)" "$n"
+
+step "s3 presign + curl"
+url=$(aws s3 presign "s3://$B/dir/big.bin" --expires-in 300)
+curl -fsS -o "$D/presigned.down" "$url"
+same_file "$D/big.bin" "$D/presigned.down"
+url=$(aws s3 presign "s3://$B/small.bin" --expires-in 1)
+sleep 2
+code=$(curl -sS -o "$D/expired.xml" -w '%{http_code}' "$url")
+expect_eq "status of an expired presigned URL" 403 "$code"
+grep -q '<Code>AccessDenied</Code>' "$D/expired.xml" || fail "expired presigned URL: $(cat "$D/expired.xml")"
+
+step "negative: wrong secret, unknown access key"
+AWS_SECRET_ACCESS_KEY=wrong-secret-wrong-secret-wrong-secret12 expect_fail "wrong secret" aws s3 ls "s3://$B/"
+grep -q SignatureDoesNotMatch "$WORK/expect_fail.out" || fail "wrong secret: $(cat "$WORK/expect_fail.out")"
+AWS_ACCESS_KEY_ID=AKIAUNKNOWNUNKNOWN00 expect_fail "unknown access key" aws s3 ls "s3://$B/"
+grep -q InvalidAccessKeyId "$WORK/expect_fail.out" || fail "unknown key: $(cat "$WORK/expect_fail.out")"
+
+step "s3 rm --recursive / s3 rb"
+expect_fail "rb of a non-empty bucket" aws s3 rb "s3://$B"
+grep -q BucketNotEmpty "$WORK/expect_fail.out" || fail "rb non-empty: $(cat "$WORK/expect_fail.out")"
+aws s3 rm --recursive "s3://$B/" >"$D/rm.out"
+expect_eq "objects removed" $(($(find "$D/tree" -type f | wc -l) + 6)) "$(grep -c '^delete: ' "$D/rm.out")"
+out=$(aws s3 ls --recursive "s3://$B/")
+expect_eq "bucket listing after rm --recursive" "" "$out"
+out=$(aws s3 rb "s3://$B")
+expect_eq "rb output" "remove_bucket: $B" "$out"
+out=$(aws s3 ls)
+[[ $out != *"$B"* ]] || fail "bucket still listed after rb: $out"
+expect_fail "ls of the removed bucket" aws s3 ls "s3://$B/"
+grep -q NoSuchBucket "$WORK/expect_fail.out" || fail "ls removed bucket: $(cat "$WORK/expect_fail.out")"
