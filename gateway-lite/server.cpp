@@ -109,6 +109,28 @@ public:
         return n;
     }
 
+    // Closing a socket with unread input makes the kernel send a reset,
+    // which can destroy the answer just sent before the client reads it
+    // (a refused upload whose body was never read). So: end our side, then
+    // read and drop what the client still sends, for a bounded time and
+    // amount, before the caller closes.
+    void drain_before_close() {
+        if (ssl_) SSL_shutdown(ssl_);
+        ::shutdown(fd_, SHUT_WR);
+        auto deadline = Clock::now() + std::chrono::seconds(2);
+        std::size_t drained = 0;
+        char scratch[16384];
+        while (drained < (std::size_t{16} << 20)) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+            if (left <= 0) break;
+            pollfd pfd{fd_, POLLIN, 0};
+            if (::poll(&pfd, 1, static_cast<int>(left)) <= 0) break;
+            ssize_t n = ::recv(fd_, scratch, sizeof scratch, MSG_DONTWAIT);
+            if (n <= 0) break;
+            drained += static_cast<std::size_t>(n);
+        }
+    }
+
     bool write_all(const void* data, std::size_t size) {
         error_code ec;
         asio::write(*this, asio::const_buffer(data, size), ec);
@@ -570,7 +592,10 @@ private:
                 send_plain_error(stream, 500, "InternalError", "We encountered an internal error.");
                 return;
             }
-            if (!response.finish()) return;
+            if (!response.finish()) {
+                if (!body.done() && !body.failed()) stream.drain_before_close();
+                return;
+            }
         }
     }
 
