@@ -1,6 +1,7 @@
 // ostor engine: include this one header to embed the engine.
 #pragma once
 
+#include "ostor/admin_format.hpp"
 #include "ostor/engine.hpp"
 #include "ostor/error.hpp"
 #include "ostor/names.hpp"

@@ -1,0 +1,122 @@
+// ostor engine: the provider-facing formats of admin records, shared by every
+// face so that the CLI, the REST API and the FUSE tree print the same thing.
+//
+// The shapes are those of the vendor guide (../shared/seeds/000_*.txt): the
+// CLI's limit and quota lines, and the REST API's JSON documents with their
+// field names, order and value formats (limits as "3600.00" strings, quota
+// sizes as strings, 2-space indented JSON).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "ostor/engine.hpp"
+#include "ostor/error.hpp"
+#include "ostor/types.hpp"
+
+namespace ostor::admin {
+
+// A JSON value that keeps object members in insertion order (the seed's
+// order) and prints them as the seed does.
+class Json {
+public:
+    using Array = std::vector<Json>;
+    using Object = std::vector<std::pair<std::string, Json>>;
+
+    Json() : v_(nullptr) {}
+    Json(std::nullptr_t) : v_(nullptr) {}
+    Json(bool b) : v_(b) {}
+    Json(int i) : v_(static_cast<std::int64_t>(i)) {}
+    Json(std::int64_t i) : v_(i) {}
+    Json(std::uint64_t u) : v_(u) {}
+    Json(const char* s) : v_(std::string(s)) {}
+    Json(std::string s) : v_(std::move(s)) {}
+    Json(std::string_view s) : v_(std::string(s)) {}
+    Json(Array a) : v_(std::move(a)) {}
+    Json(Object o) : v_(std::move(o)) {}
+    // A number written exactly as given (e.g. a 16-digit service id).
+    static Json raw_number(std::string digits);
+
+    static Json array() { return Json(Array{}); }
+    static Json object() { return Json(Object{}); }
+    // Appends a member to an object / an element to an array.
+    Json& set(std::string key, Json value);
+    Json& push(Json value);
+
+    // Two-space indented, "key": value, a newline at the end.
+    std::string pretty() const;
+
+private:
+    struct RawNumber {
+        std::string digits;
+    };
+    void write(std::string& out, int depth) const;
+    std::variant<std::nullptr_t, bool, std::int64_t, std::uint64_t, std::string, RawNumber, Array, Object> v_;
+};
+
+// ---- Limits ----------------------------------------------------------------
+
+// The CLI's six lines, each ending in '\n':
+//   ops:default=0.00ops/s ... ops:delete=0.00ops/s, bandwidth:out=0kbs/s
+std::string limits_text(const Limits& limits);
+// {"ops:default": "0.00", ..., "bandwidth:out": "100"}
+Json limits_json(const Limits& limits);
+
+struct LimitSetting {
+    std::string type;      // "ops" or "bandwidth"
+    std::string resource;  // default/get/put/list/delete, or out
+    double value = 0;
+};
+// Validates a (type, resource, value text) triple as the CLI's -t/-L and the
+// REST limit-type/limit-resource/limit-value give it: ops values are
+// non-negative decimals, bandwidth values non-negative integers. Fails:
+// InvalidLimit.
+Result<LimitSetting> parse_limit(std::string_view type, std::string_view resource, std::string_view value);
+// One "type:resource=value" line as the FUSE tree takes it
+// ("ops:get=3600", "bandwidth:out=100"). Fails: InvalidLimit.
+Result<LimitSetting> parse_limit_line(std::string_view line);
+
+// ---- Quotas ----------------------------------------------------------------
+
+// "user" or "bucket": what the seed prints as the quota's type.
+std::string_view quota_type_name(QuotaTarget::Kind kind);
+// version: '1' / size: '1024' / type: 'user' (three lines).
+std::string quota_text(QuotaTarget::Kind kind, std::uint64_t size_gib);
+// {"version": "1", "type": "user", "size": "1024"}
+Json quota_json(QuotaTarget::Kind kind, std::uint64_t size_gib);
+// A quota size in GiB: a non-negative integer. Fails: InvalidArgument.
+Result<std::uint64_t> parse_quota_size(std::string_view text);
+
+// ---- Users, accounts, buckets -----------------------------------------------
+
+std::string_view user_state_name(UserState state);  // "enabled" / "disabled"
+// [{"AWSAccessKeyId": ..., "AWSSecretAccessKey": ...}, ...]
+Json key_pairs_json(const std::vector<KeyPair>& keys);
+// {"UserEmail", "UserId", "AWSAccessKeys"}: what creating a user and
+// generating a key answer.
+Json user_keys_json(const User& user, const std::vector<KeyPair>& keys);
+// {"UserEmail", "UserId", "State", "OwnerId"}: one row of the user list.
+Json user_row_json(const User& user);
+// The full query of one user: state, flags, keys and every account with its
+// keys. Fails: NoSuchUser (deleted meanwhile).
+Result<Json> user_info_json(Engine& engine, const User& user);
+// {"Name", "AWSAccessKeys"}.
+Json account_json(const Account& account, const std::vector<KeyPair>& keys);
+// {"size": {...}, "epoch", "owner_id", "name", "creation_date"}.
+Json bucket_json(const Bucket& bucket);
+// {"current", "h_integral", "hmax", "last_ts"}.
+Json size_history_json(const SizeHistory& size);
+
+// ---- Usage statistics -------------------------------------------------------
+
+// {"nr_items", "truncated", "items": [names]}.
+Json usage_list_json(const UsageObjectList& list);
+
+// ISO 8601 UTC with milliseconds: 2018-05-25T17:12:00.000Z.
+std::string iso8601_ms(TimestampMs ms);
+
+}  // namespace ostor::admin
