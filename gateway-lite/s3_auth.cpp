@@ -314,6 +314,9 @@ std::variant<AuthResult, S3Error> verify_v2(Engine& engine, const HttpRequest& r
         resources.push_back(prefix + aws_uri_encode(*decoded, true) + subresources);
         resources.push_back(prefix + *decoded + subresources);
     }
+    // The vendor guide's PHP helper (S3_requestCurl) signs the service root
+    // as just its sub-resource: "?ostor-users".
+    if (vhost_bucket.empty() && path == "/" && !subresources.empty()) resources.push_back(subresources);
     // botocore signs a path-style bucket request as "/bucket/" while it
     // sends "/bucket".
     if (vhost_bucket.empty() && path.size() > 1 && path.find('/', 1) == std::string_view::npos)

@@ -10,6 +10,7 @@
 #include "xml_input.hpp"
 
 #include "acl.hpp"
+#include "admin_api.hpp"
 #include "checksums.hpp"
 #include "ostor/names.hpp"
 #include "s3_auth.hpp"
@@ -593,6 +594,7 @@ private:
     void dispatch() {
         const auto& m = req_.method;
         if (bucket_.empty()) {
+            if (is_admin_request(query_)) return admin();
             if (m == "GET") return list_buckets();
             return error({405, "MethodNotAllowed", "The specified method is not allowed against this resource."});
         }
@@ -651,6 +653,12 @@ private:
             if (has(query_, "uploadId")) return complete_upload();
         }
         return error({405, "MethodNotAllowed", "The specified method is not allowed against this resource."});
+    }
+
+    // The provider's ostor-* services (admin_api.hpp): JSON in and out.
+    void admin() {
+        auto answer = handle_admin(engine_, principal_, req_.method, query_, request_id_);
+        send(answer.status, {}, answer.body, "application/json");
     }
 
     void not_implemented() { error({501, "NotImplemented", "A header or query you provided implies functionality that is not implemented."}); }

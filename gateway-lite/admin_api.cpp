@@ -1,0 +1,322 @@
+// The ostor-* admin services (see admin_api.hpp). Each handler parses its
+// parameters, calls the engine and formats with ostor/admin_format.hpp, the
+// formats the CLI and the FUSE tree share.
+#include "admin_api.hpp"
+
+#include <charconv>
+
+#include "ostor/admin_format.hpp"
+
+namespace ostor::gw {
+
+namespace {
+
+using admin::Json;
+
+const std::string* param(const QueryList& q, std::string_view name) {
+    for (const auto& [n, v] : q)
+        if (n == name) return &v;
+    return nullptr;
+}
+bool has(const QueryList& q, std::string_view name) { return param(q, name) != nullptr; }
+
+// One call being answered: the result is either a JSON document or an Error.
+struct Reply {
+    int status = 200;
+    std::optional<Json> json;
+    std::optional<Error> error;
+
+    Reply() = default;
+    Reply(Json j) : json(std::move(j)) {}                // NOLINT: handlers return documents
+    Reply(Error e) : error(std::move(e)) {}              // NOLINT: and errors alike
+    static Reply empty() { return Reply(); }
+};
+
+Reply bad_request(std::string message) { return Error(Errc::InvalidArgument, std::move(message)); }
+
+// The user named by emailAddress (or userId).
+Result<User> named_user(Engine& engine, const QueryList& q) {
+    if (const auto* email = param(q, "emailAddress"); email && !email->empty()) return engine.get_user_by_email(*email);
+    if (const auto* id = param(q, "userId"); id && !id->empty()) return engine.get_user(*id);
+    return Error(Errc::InvalidArgument, "emailAddress is required");
+}
+
+// ---- ostor-users --------------------------------------------------------------
+
+Reply users(Engine& engine, std::string_view method, const QueryList& q) {
+    const auto* account = param(q, "accountName");
+    if (method == "GET") {
+        if (!has(q, "emailAddress") && !has(q, "userId")) {
+            auto all = engine.list_users();
+            if (!all) return std::move(all).error();
+            Json list = Json::array();
+            for (const auto& u : *all) list.push(admin::user_row_json(u));
+            return list;
+        }
+        auto user = named_user(engine, q);
+        if (!user) return std::move(user).error();
+        auto info = admin::user_info_json(engine, *user);
+        if (!info) return std::move(info).error();
+        return std::move(*info);
+    }
+    if (method == "PUT") {
+        const auto* email = param(q, "emailAddress");
+        if (!email || email->empty()) return bad_request("emailAddress is required");
+        auto created = engine.create_user(*email);
+        if (!created) return std::move(created).error();
+        std::vector<KeyPair> keys;
+        if (created->key) keys.push_back(*created->key);
+        return admin::user_keys_json(created->user, keys);
+    }
+    if (method == "DELETE") {
+        auto user = named_user(engine, q);
+        if (!user) return std::move(user).error();
+        auto deleted = engine.delete_user(user->id);
+        if (!deleted) return deleted.error();
+        return Reply::empty();
+    }
+    if (method == "POST") {
+        auto user = named_user(engine, q);
+        if (!user) return std::move(user).error();
+        if (has(q, "disable") || has(q, "enable")) {
+            auto changed = engine.set_user_state(user->id, has(q, "disable") ? UserState::Disabled : UserState::Enabled);
+            if (!changed) return std::move(changed).error();
+            return Reply::empty();
+        }
+        if (has(q, "genKey")) {
+            auto key = engine.generate_key(user->id, account ? *account : "");
+            if (!key) return std::move(key).error();
+            return admin::user_keys_json(*user, {*key});
+        }
+        if (const auto* key_id = param(q, "revokeKey")) {
+            if (key_id->empty()) return bad_request("revokeKey needs the access key id");
+            auto revoked = account ? engine.revoke_key(user->id, *key_id, *account) : engine.revoke_key(user->id, *key_id);
+            if (!revoked) return revoked.error();
+            return Reply::empty();
+        }
+        return bad_request("POST ?ostor-users takes disable, enable, genKey or revokeKey=");
+    }
+    return Error(Errc::InvalidArgument, "method not allowed on ?ostor-users");
+}
+
+// ---- ostor-accounts -----------------------------------------------------------
+
+Reply accounts(Engine& engine, std::string_view method, const QueryList& q) {
+    auto user = named_user(engine, q);
+    if (!user) return std::move(user).error();
+    const auto* name = param(q, "accountName");
+    if (method == "GET" && !name) {
+        auto all = engine.list_accounts(user->id);
+        if (!all) return std::move(all).error();
+        Json list = Json::array();
+        for (const auto& a : *all) {
+            auto keys = engine.list_keys(user->id, a.name);
+            if (!keys) return std::move(keys).error();
+            list.push(admin::account_json(a, *keys));
+        }
+        return list;
+    }
+    if (!name || name->empty()) return bad_request("accountName is required");
+    if (method == "PUT" || method == "POST") {
+        auto created = engine.create_account(user->id, *name);
+        if (!created) return std::move(created).error();
+        std::vector<KeyPair> keys;
+        if (created->key) keys.push_back(*created->key);
+        return admin::account_json(created->account, keys);
+    }
+    if (method == "GET") {
+        auto account = engine.get_account(user->id, *name);
+        if (!account) return std::move(account).error();
+        auto keys = engine.list_keys(user->id, *name);
+        if (!keys) return std::move(keys).error();
+        return admin::account_json(*account, *keys);
+    }
+    if (method == "DELETE") {
+        auto deleted = engine.delete_account(user->id, *name);
+        if (!deleted) return deleted.error();
+        return Reply::empty();
+    }
+    return Error(Errc::InvalidArgument, "method not allowed on ?ostor-accounts");
+}
+
+// ---- ostor-buckets ------------------------------------------------------------
+
+Reply buckets(Engine& engine, std::string_view method, const QueryList& q) {
+    if (method != "GET") return Error(Errc::InvalidArgument, "?ostor-buckets is read-only (GET)");
+    BucketFilter filter;
+    if (has(q, "emailAddress") || has(q, "userId")) {
+        auto user = named_user(engine, q);
+        if (!user) return std::move(user).error();
+        filter.owner_id = user->id;
+    }
+    auto list = engine.list_buckets(filter);
+    if (!list) return std::move(list).error();
+    Json array = Json::array();
+    for (const auto& b : *list) array.push(admin::bucket_json(b));
+    Json doc = Json::object();
+    doc.set("Buckets", std::move(array));
+    return doc;
+}
+
+// ---- ostor-limits and ostor-quotas ------------------------------------------------
+
+Result<LimitTarget> limit_target(Engine& engine, const QueryList& q) {
+    const auto* bucket = param(q, "bucket");
+    bool names_user = has(q, "emailAddress") || has(q, "userId");
+    if (names_user == (bucket != nullptr))
+        return Error(Errc::InvalidArgument, "name either a user (emailAddress) or a bucket (bucket)");
+    if (bucket) {
+        auto b = engine.get_bucket(*bucket);
+        if (!b) return std::move(b).error();
+        return LimitTarget::bucket(*bucket);
+    }
+    auto user = named_user(engine, q);
+    if (!user) return std::move(user).error();
+    return LimitTarget::user(user->id);
+}
+
+Reply limits(Engine& engine, std::string_view method, const QueryList& q) {
+    auto target = limit_target(engine, q);
+    if (!target) return std::move(target).error();
+    if (method == "GET") {
+        auto l = engine.get_limits(*target);
+        if (!l) return std::move(l).error();
+        return admin::limits_json(*l);
+    }
+    if (method == "PUT" || method == "POST") {
+        const auto* type = param(q, "limit-type");
+        const auto* resource = param(q, "limit-resource");
+        const auto* value = param(q, "limit-value");
+        if (!type || !resource || !value)
+            return Error(Errc::InvalidLimit, "limit-type, limit-resource and limit-value are required");
+        auto setting = admin::parse_limit(*type, *resource, *value);
+        if (!setting) return std::move(setting).error();
+        auto l = engine.set_limit(*target, setting->type, setting->resource, setting->value);
+        if (!l) return std::move(l).error();
+        return Reply::empty();
+    }
+    if (method == "DELETE") {
+        auto removed = engine.remove_limits(*target);
+        if (!removed) return removed.error();
+        return Reply::empty();
+    }
+    return Error(Errc::InvalidArgument, "method not allowed on ?ostor-limits");
+}
+
+Result<QuotaTarget> quota_target(Engine& engine, const QueryList& q) {
+    const auto* bucket = param(q, "bucket");
+    const auto* defaults = param(q, "default");
+    bool names_user = has(q, "emailAddress") || has(q, "userId");
+    if (names_user + (bucket != nullptr) + (defaults != nullptr) != 1)
+        return Error(Errc::InvalidArgument, "name one of a user (emailAddress), a bucket (bucket) or default=user|bucket");
+    if (defaults) {
+        if (*defaults == "user") return QuotaTarget::default_user();
+        if (*defaults == "bucket") return QuotaTarget::default_bucket();
+        return Error(Errc::InvalidArgument, "default takes user or bucket");
+    }
+    if (bucket) {
+        auto b = engine.get_bucket(*bucket);
+        if (!b) return std::move(b).error();
+        return QuotaTarget::bucket(*bucket);
+    }
+    auto user = named_user(engine, q);
+    if (!user) return std::move(user).error();
+    return QuotaTarget::user(user->id);
+}
+
+Reply quotas(Engine& engine, std::string_view method, const QueryList& q) {
+    auto target = quota_target(engine, q);
+    if (!target) return std::move(target).error();
+    if (method == "GET") {
+        auto size = engine.get_quota(*target);
+        if (!size) return std::move(size).error();
+        return admin::quota_json(target->kind, size->value_or(0));
+    }
+    if (method == "PUT" || method == "POST") {
+        const auto* size_text = param(q, "quota-size");
+        if (!size_text) return bad_request("quota-size is required");
+        auto size = admin::parse_quota_size(*size_text);
+        if (!size) return std::move(size).error();
+        auto set = engine.set_quota(*target, *size);
+        if (!set) return set.error();
+        return Reply::empty();
+    }
+    if (method == "DELETE") {
+        auto removed = engine.remove_quota(*target);
+        if (!removed) return removed.error();
+        return Reply::empty();
+    }
+    return Error(Errc::InvalidArgument, "method not allowed on ?ostor-quotas");
+}
+
+// ---- ostor-usage ----------------------------------------------------------------
+
+constexpr std::uint32_t kMaxUsageItemsPerPage = 1000;
+
+Reply usage(Engine& engine, std::string_view method, const QueryList& q, std::string& raw_body) {
+    const auto* obj = param(q, "obj");
+    if (method == "GET" && !obj) {
+        std::uint32_t max_items = kMaxUsageItemsPerPage;
+        if (const auto* m = param(q, "max-items")) {
+            auto [end, ec] = std::from_chars(m->data(), m->data() + m->size(), max_items);
+            if (m->empty() || ec != std::errc() || end != m->data() + m->size() || max_items == 0 ||
+                max_items > kMaxUsageItemsPerPage)
+                return bad_request("max-items must be 1 to 1000");
+        }
+        const auto* marker = param(q, "marker");
+        auto list = engine.list_usage_objects(marker ? *marker : "", max_items);
+        if (!list) return std::move(list).error();
+        return admin::usage_list_json(*list);
+    }
+    if (!obj || obj->empty()) return bad_request("obj is required");
+    if (method == "GET") {
+        auto content = engine.get_usage_object(*obj);
+        if (!content) return std::move(content).error();
+        raw_body = std::move(*content);  // stored as the document it is
+        return Reply::empty();
+    }
+    if (method == "DELETE") {
+        auto removed = engine.delete_usage_object(*obj);
+        if (!removed) return removed.error();
+        return Reply::empty();
+    }
+    return Error(Errc::InvalidArgument, "method not allowed on ?ostor-usage");
+}
+
+AdminAnswer json_error(int status, std::string_view code, std::string_view message, std::string_view request_id) {
+    Json j = Json::object();
+    j.set("Code", code).set("Message", message).set("RequestId", request_id);
+    return {status, j.pretty()};
+}
+
+}  // namespace
+
+bool is_admin_request(const QueryList& query) {
+    for (const auto& [n, v] : query)
+        if (n.starts_with("ostor-")) return true;
+    return false;
+}
+
+AdminAnswer handle_admin(Engine& engine, const Principal& caller, std::string_view method, const QueryList& query,
+                         std::string_view request_id) {
+    if (caller.anonymous || !caller.system)
+        return json_error(403, "AccessDenied", "The admin API is open to system users only.", request_id);
+    std::string raw_body;
+    Reply reply;
+    if (has(query, "ostor-users")) reply = users(engine, method, query);
+    else if (has(query, "ostor-accounts")) reply = accounts(engine, method, query);
+    else if (has(query, "ostor-buckets")) reply = buckets(engine, method, query);
+    else if (has(query, "ostor-limits")) reply = limits(engine, method, query);
+    else if (has(query, "ostor-quotas")) reply = quotas(engine, method, query);
+    else if (has(query, "ostor-usage")) reply = usage(engine, method, query, raw_body);
+    else return json_error(400, "InvalidArgument", "Unknown admin service.", request_id);
+
+    if (reply.error) {
+        const auto& info = reply.error->info();
+        return json_error(info.http_status, info.s3_code, reply.error->message(), request_id);
+    }
+    if (reply.json) return {200, reply.json->pretty()};
+    return {200, std::move(raw_body)};
+}
+
+}  // namespace ostor::gw

@@ -1,0 +1,36 @@
+// The provider's admin REST API of the vendor guide (../shared/seeds/000_*.txt):
+// the `?ostor-users`, `?ostor-accounts`, `?ostor-buckets`, `?ostor-limits`,
+// `?ostor-quotas` and `?ostor-usage` services on the service root ("/"),
+// signed like any S3 request and open to users with the `system` flag only.
+//
+// Answers are the guide's JSON documents. Refusals are JSON too:
+//   {"Code": "NoSuchUser", "Message": "...", "RequestId": "..."}
+// with the HTTP status of the engine's error table.
+//
+// Paging the usage list (the guide lists everything at once): `&marker=NAME`
+// lists the names after NAME and `&max-items=N` (1..1000, default 1000)
+// bounds one page; "truncated": true says there is more, and the last item
+// is the next page's marker.
+#pragma once
+
+#include <string>
+
+#include "ostor/engine.hpp"
+#include "s3_auth.hpp"
+#include "util.hpp"
+
+namespace ostor::gw {
+
+struct AdminAnswer {
+    int status = 200;
+    std::string body;  // JSON, or empty
+};
+
+// True when the query names one of the ostor-* services.
+bool is_admin_request(const QueryList& query);
+
+// Runs one admin call for `caller` (already authenticated).
+AdminAnswer handle_admin(Engine& engine, const Principal& caller, std::string_view method, const QueryList& query,
+                         std::string_view request_id);
+
+}  // namespace ostor::gw
