@@ -5,12 +5,14 @@
 #include <atomic>
 #include <cstring>
 #include <map>
+#include <thread>
 
 #include <openssl/evp.h>
 #include "xml_input.hpp"
 
 #include "acl.hpp"
 #include "admin_api.hpp"
+#include "rate_limits.hpp"
 #include "checksums.hpp"
 #include "ostor/names.hpp"
 #include "s3_auth.hpp"
@@ -21,6 +23,10 @@ namespace ostor::gw {
 namespace {
 
 constexpr std::size_t kIoChunk = 256 * 1024;
+// A paced download is sent in pieces this small, so that it flows evenly.
+constexpr std::size_t kPacedPieceBytes = 16 * 1024;
+// bandwidth:out is in KB/s.
+constexpr std::uint64_t kBytesPerKB = 1024;
 constexpr std::size_t kMaxXmlBody = 8 * 1024 * 1024;
 constexpr std::uint64_t kMaxSinglePut = std::uint64_t{5} << 30;  // S3's limit for PutObject / UploadPart
 constexpr std::size_t kMaxUserMetadata = 2048;
@@ -161,8 +167,10 @@ private:
 // One request being served.
 class Exchange {
 public:
-    Exchange(Engine& engine, const S3Options& options, const HttpRequest& request, BodyReader& body, ResponseWriter& out)
-        : engine_(engine), options_(options), req_(request), raw_body_(body), out_(out), request_id_(random_request_id()) {}
+    Exchange(Engine& engine, const S3Options& options, RateLimiter& limiter, const HttpRequest& request, BodyReader& body,
+             ResponseWriter& out)
+        : engine_(engine), options_(options), limiter_(limiter), req_(request), raw_body_(body), out_(out),
+          request_id_(random_request_id()) {}
 
     void run() {
         auto qpos = req_.target.find('?');
@@ -206,6 +214,7 @@ public:
         auth_ = std::get<AuthResult>(std::move(auth));
         principal_ = auth_.principal;
 
+        if (!admit()) return;
         dispatch();
     }
 
@@ -587,6 +596,68 @@ private:
         for (const auto& [name, value] : checksums)
             if (auto a = parse_checksum_algorithm(name)) h.emplace_back(checksum_header(*a), value);
         return h;
+    }
+
+    // ---- rate limits ---------------------------------------------------------
+
+    // The class limits and usage counters file this request under
+    // (DESIGN.md): object reads get, writes put, listings list, deletes delete.
+    OpClass op_class() const {
+        const auto& m = req_.method;
+        if (bucket_.empty()) return m == "GET" && !is_admin_request(query_) ? OpClass::List : OpClass::Default;
+        if (!key_given_) {
+            if (m == "GET") {
+                if (has(query_, "uploads") || has(query_, "versions")) return OpClass::List;
+                for (const char* config : {"acl", "location", "versioning", "policy", "cors", "lifecycle", "tagging",
+                                           "website", "encryption", "ownershipControls", "publicAccessBlock",
+                                           "object-lock", "replication", "notification", "logging", "accelerate",
+                                           "requestPayment"})
+                    if (has(query_, config)) return OpClass::Default;
+                return OpClass::List;
+            }
+            if (m == "DELETE") return OpClass::Delete;
+            if (m == "POST") return OpClass::Put;
+            return OpClass::Default;
+        }
+        if (has(query_, "acl") || has(query_, "tagging")) return OpClass::Default;
+        if (m == "GET") return has(query_, "uploadId") ? OpClass::List : OpClass::Get;
+        if (m == "HEAD") return OpClass::Get;
+        if (m == "DELETE") return has(query_, "uploadId") ? OpClass::Put : OpClass::Delete;
+        if (m == "PUT" || m == "POST") return OpClass::Put;
+        return OpClass::Default;
+    }
+
+    // Applies the user's and the bucket's ops limits (both must admit the
+    // request); keeps their bandwidth limits for the response body.
+    bool admit() {
+        if (!principal_.anonymous)
+            if (auto l = engine_.get_limits(LimitTarget::user(principal_.user_id))) user_limits_ = *l;
+        if (!bucket_.empty() && validate_bucket_name(bucket_))
+            if (auto l = engine_.get_limits(LimitTarget::bucket(bucket_))) bucket_limits_ = *l;
+        OpClass c = op_class();
+        std::string suffix = "/" + std::string(op_class_name(c));
+        bool admitted = (principal_.anonymous ||
+                         limiter_.try_admit("u/" + principal_.user_id + suffix, ops_rate(user_limits_, c))) &&
+                        (bucket_.empty() || limiter_.try_admit("b/" + bucket_ + suffix, ops_rate(bucket_limits_, c)));
+        if (!admitted) error({503, "SlowDown", "Please reduce your request rate."});
+        return admitted;
+    }
+
+    // Sends response body bytes at the bandwidth:out limits in force (the
+    // user's and the bucket's; the stricter one governs).
+    bool send_body(std::span<const std::byte> data) {
+        std::uint64_t user_rate = principal_.anonymous ? 0 : user_limits_.bandwidth_out_kbps * kBytesPerKB;
+        std::uint64_t bucket_rate = bucket_limits_.bandwidth_out_kbps * kBytesPerKB;
+        if (user_rate == 0 && bucket_rate == 0) return out_.write_body(data);
+        while (!data.empty()) {
+            auto piece = data.first(std::min(data.size(), kPacedPieceBytes));
+            auto wait = std::max(limiter_.reserve_bytes("u/" + principal_.user_id + "/out", user_rate, piece.size()),
+                                 limiter_.reserve_bytes("b/" + bucket_ + "/out", bucket_rate, piece.size()));
+            if (wait > RateLimiter::Clock::duration::zero()) std::this_thread::sleep_for(wait);
+            if (!out_.write_body(piece)) return false;
+            data = data.subspan(piece.size());
+        }
+        return true;
     }
 
     // ---- routing -----------------------------------------------------------
@@ -1078,7 +1149,7 @@ private:
                              n ? "" : n.error().message().data());
                 return;
             }
-            if (!out_.write_body({buffer.data(), *n})) return;
+            if (!send_body({buffer.data(), *n})) return;
             sent += *n;
         }
     }
@@ -1451,6 +1522,7 @@ private:
 
     Engine& engine_;
     const S3Options& options_;
+    RateLimiter& limiter_;
     const HttpRequest& req_;
     BodyReader& raw_body_;
     ResponseWriter& out_;
@@ -1461,6 +1533,8 @@ private:
     bool key_given_ = false;
     AuthResult auth_;
     Principal principal_;
+    Limits user_limits_;
+    Limits bucket_limits_;
     std::optional<AwsChunkedReader> chunked_;
     std::map<std::string, std::string> names_;
 };
@@ -1468,7 +1542,7 @@ private:
 }  // namespace
 
 void S3Handler::handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response) {
-    Exchange(engine_, options_, request, body, response).run();
+    Exchange(engine_, options_, limiter_, request, body, response).run();
 }
 
 }  // namespace ostor::gw

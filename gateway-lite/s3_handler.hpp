@@ -6,6 +6,7 @@
 
 #include "http.hpp"
 #include "ostor/engine.hpp"
+#include "rate_limits.hpp"
 
 namespace ostor::gw {
 
@@ -25,6 +26,7 @@ public:
 private:
     Engine& engine_;
     S3Options options_;
+    RateLimiter limiter_;
 };
 
 }  // namespace ostor::gw

@@ -1,0 +1,84 @@
+#include "rate_limits.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ostor::gw {
+
+namespace {
+
+// Past this many tracked keys, idle ones are dropped (bounded memory).
+constexpr std::size_t kMaxTrackedKeys = 100000;
+// A paced download may run ahead of its rate by this much (smooths the
+// pacing without letting the average drift).
+constexpr double kBandwidthBurstSeconds = 0.05;
+
+std::chrono::nanoseconds seconds(double s) {
+    return std::chrono::nanoseconds(static_cast<std::int64_t>(s * 1e9));
+}
+
+}  // namespace
+
+std::string_view op_class_name(OpClass c) {
+    switch (c) {
+        case OpClass::Get: return "get";
+        case OpClass::Put: return "put";
+        case OpClass::List: return "list";
+        case OpClass::Delete: return "delete";
+        case OpClass::Default: break;
+    }
+    return "default";
+}
+
+double ops_rate(const Limits& limits, OpClass c) {
+    double own = 0;
+    switch (c) {
+        case OpClass::Get: own = limits.ops_get; break;
+        case OpClass::Put: own = limits.ops_put; break;
+        case OpClass::List: own = limits.ops_list; break;
+        case OpClass::Delete: own = limits.ops_delete; break;
+        case OpClass::Default: break;
+    }
+    return own > 0 ? own : limits.ops_default;
+}
+
+bool RateLimiter::try_admit(const std::string& key, double rate_per_s) {
+    if (!(rate_per_s > 0)) return true;
+    // A burst small next to the rate keeps the served rate close to it over
+    // a few seconds; at low rates a few ops may still come at once (5 ops/s
+    // admits 5 back-to-back, the 6th within the second is refused).
+    double burst = std::max(1.0, std::min(rate_per_s, std::max(5.0, rate_per_s / 10)));
+    auto interval = seconds(1.0 / rate_per_s);
+    auto tolerance = seconds((burst - 1) / rate_per_s);
+    auto now = Clock::now();
+    std::lock_guard lock(mu_);
+    forget_idle(now);
+    Cell& cell = cells_[key];
+    if (cell.rate != rate_per_s) cell = Cell{rate_per_s, now};
+    auto tat = std::max(cell.tat, now);
+    if (tat - now > tolerance) return false;
+    cell.tat = tat + interval;
+    return true;
+}
+
+RateLimiter::Clock::duration RateLimiter::reserve_bytes(const std::string& key, std::uint64_t rate_bytes_per_s,
+                                                        std::uint64_t bytes) {
+    if (rate_bytes_per_s == 0) return Clock::duration::zero();
+    double rate = static_cast<double>(rate_bytes_per_s);
+    auto now = Clock::now();
+    std::lock_guard lock(mu_);
+    forget_idle(now);
+    Cell& cell = cells_[key];
+    if (cell.rate != rate) cell = Cell{rate, now};
+    auto start = std::max(cell.tat, now);
+    cell.tat = start + seconds(static_cast<double>(bytes) / rate);
+    auto wait = cell.tat - now - seconds(kBandwidthBurstSeconds);
+    return std::max(wait, Clock::duration::zero());
+}
+
+void RateLimiter::forget_idle(Clock::time_point now) {
+    if (cells_.size() < kMaxTrackedKeys) return;
+    std::erase_if(cells_, [&](const auto& entry) { return entry.second.tat < now; });
+}
+
+}  // namespace ostor::gw

@@ -1,0 +1,54 @@
+// Enforcement of the provider's rate limits (DESIGN.md, "Limits"): ops/s per
+// op class and outgoing bandwidth, per user and per bucket. The limits
+// themselves live in the engine and are read on every request, so a change
+// made through the CLI, the REST API or the FUSE tree applies at once; this
+// keeps only the timing state, in memory.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "ostor/types.hpp"
+
+namespace ostor::gw {
+
+// The op classes limits and usage counters are kept by.
+enum class OpClass : std::uint8_t { Default, Get, Put, List, Delete };
+std::string_view op_class_name(OpClass c);
+
+// The rate that applies to `c` under `limits`: the class's own, else the
+// default one; 0 = unlimited.
+double ops_rate(const Limits& limits, OpClass c);
+
+class RateLimiter {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    // Admits one operation under `rate_per_s` for `key` (e.g. "u/<id>/get"),
+    // or refuses it. Bursts up to max(1, min(rate, max(5, rate/10))) ops are
+    // admitted at once; beyond that, one op every 1/rate seconds.
+    bool try_admit(const std::string& key, double rate_per_s);
+
+    // Accounts `bytes` sent under `rate_bytes_per_s` for `key` and returns
+    // how long the sender must wait before sending them (zero when within
+    // the rate). Senders sharing a key share the rate.
+    Clock::duration reserve_bytes(const std::string& key, std::uint64_t rate_bytes_per_s, std::uint64_t bytes);
+
+private:
+    // Generic cell rate algorithm: the theoretical arrival time of the next
+    // unit, per key.
+    struct Cell {
+        double rate = 0;
+        Clock::time_point tat{};
+    };
+    void forget_idle(Clock::time_point now);
+
+    std::mutex mu_;
+    std::unordered_map<std::string, Cell> cells_;
+};
+
+}  // namespace ostor::gw
