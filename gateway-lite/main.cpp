@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "ostor/engine.hpp"
+#include "gw_conf.hpp"
 #include "s3_handler.hpp"
 #include "server.hpp"
 
@@ -117,6 +118,25 @@ int main(int argc, char** argv) {
         std::printf("S3AccessKeyId: %s\nS3SecretAccessKey: %s\n", created->key->access_key_id.c_str(), created->key->secret.c_str());
     }
 
+    auto config = ostor::gw::read_gw_conf(e.directory() / "gw.conf");
+    if (!config) {
+        std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(config.error().message().size()),
+                     config.error().message().data());
+        return 1;
+    }
+    std::unique_ptr<ostor::gw::UsageStats> stats;
+    if (config->collect_stats) {
+        auto started = ostor::gw::UsageStats::start(e, {.period = config->stat_period});
+        if (!started) {
+            std::fprintf(stderr, "ostor-gateway: cannot collect usage statistics: %.*s\n",
+                         static_cast<int>(started.error().message().size()), started.error().message().data());
+            return 1;
+        }
+        stats = std::move(*started);
+        std::printf("ostor-gateway: collecting usage statistics as service %s every %llds\n", stats->service_id().c_str(),
+                    static_cast<long long>(config->stat_period.count()));
+    }
+
     auto server = ostor::gw::Server::listen(server_options);
     if (!server) {
         std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(server.error().message().size()), server.error().message().data());
@@ -132,12 +152,13 @@ int main(int argc, char** argv) {
         (*server)->stop();
     });
 
-    ostor::gw::S3Handler handler(e, s3_options);
+    ostor::gw::S3Handler handler(e, s3_options, stats.get());
     (*server)->run([&](const ostor::gw::HttpRequest& req, ostor::gw::BodyReader& body, ostor::gw::ResponseWriter& out) {
         handler.handle(req, body, out);
     });
     // run() returns only after stop(), which only the signal thread calls.
     signal_thread.join();
+    if (stats) stats->stop();  // stores the period under way
     std::fprintf(stderr, "ostor-gateway: stopped\n");
     return 0;
 }

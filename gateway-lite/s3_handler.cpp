@@ -294,6 +294,7 @@ private:
             error(b.error());
             return std::nullopt;
         }
+        bucket_epoch_ = b->epoch;
         if (needed && !bucket_allows(*b, *needed)) {
             error(access_denied());
             return std::nullopt;
@@ -602,6 +603,7 @@ private:
 
     // The class limits and usage counters file this request under
     // (DESIGN.md): object reads get, writes put, listings list, deletes delete.
+public:
     OpClass op_class() const {
         const auto& m = req_.method;
         if (bucket_.empty()) return m == "GET" && !is_admin_request(query_) ? OpClass::List : OpClass::Default;
@@ -627,6 +629,7 @@ private:
         return OpClass::Default;
     }
 
+private:
     // Applies the user's and the bucket's ops limits (both must admit the
     // request); keeps their bandwidth limits for the response body.
     bool admit() {
@@ -640,8 +643,24 @@ private:
                          limiter_.try_admit("u/" + principal_.user_id + suffix, ops_rate(user_limits_, c))) &&
                         (bucket_.empty() || limiter_.try_admit("b/" + bucket_ + suffix, ops_rate(bucket_limits_, c)));
         if (!admitted) error({503, "SlowDown", "Please reduce your request rate."});
+        admitted_ = admitted;
         return admitted;
     }
+
+public:
+    // What usage statistics count this request under: admitted requests on
+    // an existing bucket.
+    std::optional<UsageKey> usage_key() {
+        if (!admitted_ || bucket_.empty()) return std::nullopt;
+        if (!bucket_epoch_) {
+            auto b = engine_.get_bucket(bucket_);
+            if (!b) return std::nullopt;
+            bucket_epoch_ = b->epoch;
+        }
+        return UsageKey{bucket_, *bucket_epoch_, principal_.user_id, principal_.account};
+    }
+
+private:
 
     // Sends response body bytes at the bandwidth:out limits in force (the
     // user's and the bucket's; the stricter one governs).
@@ -1535,14 +1554,61 @@ private:
     Principal principal_;
     Limits user_limits_;
     Limits bucket_limits_;
+    bool admitted_ = false;
+    std::optional<std::uint64_t> bucket_epoch_;
     std::optional<AwsChunkedReader> chunked_;
     std::map<std::string, std::string> names_;
 };
 
 }  // namespace
 
+namespace {
+
+// Count the bytes that cross the connection, for usage statistics.
+class CountingBody final : public BodyReader {
+public:
+    explicit CountingBody(BodyReader& inner) : inner_(inner) {}
+    std::ptrdiff_t read(std::span<std::byte> out) override {
+        auto n = inner_.read(out);
+        if (n > 0) bytes += static_cast<std::uint64_t>(n);
+        return n;
+    }
+    bool done() const override { return inner_.done(); }
+    std::uint64_t bytes = 0;
+
+private:
+    BodyReader& inner_;
+};
+
+class CountingWriter final : public ResponseWriter {
+public:
+    explicit CountingWriter(ResponseWriter& inner) : inner_(inner) {}
+    bool write_head(const HttpResponseHead& head) override { return inner_.write_head(head); }
+    bool write_body(std::span<const std::byte> data) override {
+        bool ok = inner_.write_body(data);
+        if (ok) bytes += data.size();
+        return ok;
+    }
+    bool head_written() const override { return inner_.head_written(); }
+    std::uint64_t bytes = 0;
+
+private:
+    ResponseWriter& inner_;
+};
+
+}  // namespace
+
 void S3Handler::handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response) {
-    Exchange(engine_, options_, limiter_, request, body, response).run();
+    if (!stats_) {
+        Exchange(engine_, options_, limiter_, request, body, response).run();
+        return;
+    }
+    CountingBody counted_body(body);
+    CountingWriter counted_response(response);
+    Exchange exchange(engine_, options_, limiter_, request, counted_body, counted_response);
+    exchange.run();
+    auto op = exchange.op_class();
+    if (auto key = exchange.usage_key()) stats_->record(*key, op, counted_body.bytes, counted_response.bytes);
 }
 
 }  // namespace ostor::gw

@@ -7,6 +7,7 @@
 #include "http.hpp"
 #include "ostor/engine.hpp"
 #include "rate_limits.hpp"
+#include "usage_stats.hpp"
 
 namespace ostor::gw {
 
@@ -20,12 +21,15 @@ struct S3Options {
 
 class S3Handler {
 public:
-    S3Handler(Engine& engine, S3Options options) : engine_(engine), options_(std::move(options)) {}
+    // `stats`, when given, counts every request (usage statistics).
+    S3Handler(Engine& engine, S3Options options, UsageStats* stats = nullptr)
+        : engine_(engine), options_(std::move(options)), stats_(stats) {}
     void handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
 
 private:
     Engine& engine_;
     S3Options options_;
+    UsageStats* stats_;
     RateLimiter limiter_;
 };
 
