@@ -17,7 +17,9 @@
 #include <thread>
 
 #include "ostor/engine.hpp"
+#include "billing.hpp"
 #include "gw_conf.hpp"
+#include "metrics.hpp"
 #include "s3_handler.hpp"
 #include "server.hpp"
 
@@ -26,7 +28,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: ostor-gateway --data DIR [--listen ADDR:PORT] [--domain DOMAIN] [--region REGION]\n"
     "                     [--tls-cert FILE --tls-key FILE] [--max-connections N]\n"
-    "                     [--header-timeout SECONDS] [--idle-timeout SECONDS]\n"
+    "                     [--header-timeout SECONDS] [--idle-timeout SECONDS] [--admin-listen [ADDR:]PORT]\n"
     "  --data DIR          the data directory (created when missing)\n"
     "  --listen ADDR:PORT  where to serve S3 (default 127.0.0.1:9000; port 0 = any free port)\n"
     "  --domain DOMAIN     also accept virtual-host style requests to <bucket>.DOMAIN\n"
@@ -34,7 +36,11 @@ constexpr const char* kUsage =
     "  --tls-cert, --tls-key  serve HTTPS with this PEM certificate chain and key\n"
     "  --max-connections N    connections served at once (default 1024); more get 503 SlowDown\n"
     "  --header-timeout S     a request's header must arrive within S seconds (default 30)\n"
-    "  --idle-timeout S       close a connection idle, or stalled mid-body, for S seconds (default 60)\n";
+    "  --idle-timeout S       close a connection idle, or stalled mid-body, for S seconds (default 60)\n"
+    "  --admin-listen [ADDR:]PORT  serve the billing API (/v1/info, /v1/status, /v1/bill/fetch) and\n"
+    "                         Prometheus /metrics there; ADDR defaults to 127.0.0.1 (loopback)\n"
+    "Settings in <data>/gw.conf: S3_GW_COLLECT_STAT=1 collects usage statistics,\n"
+    "S3_GW_STAT_PERIOD=SECONDS sets the period of each statistics object (default 1800).\n";
 
 constexpr const char* kSystemUserEmail = "admin@localhost";
 
@@ -49,6 +55,7 @@ int main(int argc, char** argv) {
     std::string data;
     ostor::gw::ServerOptions server_options;
     ostor::gw::S3Options s3_options;
+    std::string admin_listen;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         auto value = [&](const char* name) -> const char* {
@@ -66,6 +73,7 @@ int main(int argc, char** argv) {
         else if (arg == "--listen") server_options.listen = v;
         else if (arg == "--domain") s3_options.domain = v;
         else if (arg == "--region") s3_options.region = v;
+        else if (arg == "--admin-listen") admin_listen = std::string(v).find(':') == std::string::npos ? "127.0.0.1:" + std::string(v) : v;
         else if (arg == "--tls-cert") server_options.tls.cert = v;
         else if (arg == "--tls-key") server_options.tls.key = v;
         else if (arg == "--max-connections" || arg == "--header-timeout" || arg == "--idle-timeout") {
@@ -142,7 +150,21 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(server.error().message().size()), server.error().message().data());
         return 1;
     }
+    std::unique_ptr<ostor::gw::Server> admin_server;
+    if (!admin_listen.empty()) {
+        ostor::gw::ServerOptions admin_options;
+        admin_options.listen = admin_listen;
+        admin_options.max_connections = 64;
+        auto listening = ostor::gw::Server::listen(admin_options);
+        if (!listening) {
+            std::fprintf(stderr, "ostor-gateway: admin listener: %.*s\n", static_cast<int>(listening.error().message().size()),
+                         listening.error().message().data());
+            return 1;
+        }
+        admin_server = std::move(*listening);
+    }
     std::printf("ostor-gateway: listening on %s (data %s, volume %s)\n", (*server)->url().c_str(), data.c_str(), e.volume_id().c_str());
+    if (admin_server) std::printf("ostor-gateway: billing and metrics on %s\n", admin_server->url().c_str());
     std::fflush(stdout);
 
     std::thread signal_thread([&] {
@@ -150,14 +172,25 @@ int main(int argc, char** argv) {
         sigwait(&signals, &sig);
         std::fprintf(stderr, "ostor-gateway: signal %d, stopping\n", sig);
         (*server)->stop();
+        if (admin_server) admin_server->stop();
     });
 
-    ostor::gw::S3Handler handler(e, s3_options, stats.get());
+    ostor::gw::Metrics metrics;
+    ostor::gw::S3Handler handler(e, s3_options, stats.get(), &metrics);
+    ostor::gw::BillingEndpoint billing(e, stats.get(), metrics, (*server)->url());
+    std::thread admin_thread;
+    if (admin_server)
+        admin_thread = std::thread([&] {
+            admin_server->run([&](const ostor::gw::HttpRequest& req, ostor::gw::BodyReader& body, ostor::gw::ResponseWriter& out) {
+                billing.handle(req, body, out);
+            });
+        });
     (*server)->run([&](const ostor::gw::HttpRequest& req, ostor::gw::BodyReader& body, ostor::gw::ResponseWriter& out) {
         handler.handle(req, body, out);
     });
     // run() returns only after stop(), which only the signal thread calls.
     signal_thread.join();
+    if (admin_thread.joinable()) admin_thread.join();
     if (stats) stats->stop();  // stores the period under way
     std::fprintf(stderr, "ostor-gateway: stopped\n");
     return 0;

@@ -239,6 +239,7 @@ private:
 
     void error(const S3Error& e, HeaderList extra = {}) {
         if (out_.head_written()) return;
+        error_code_ = e.code;
         std::string resource = path_.empty() ? req_.target : path_;
         std::string body = std::string(kXmlHeader) + "<Error><Code>" + xml_escape(e.code) + "</Code><Message>" +
                            xml_escape(e.message) + "</Message>";
@@ -648,6 +649,9 @@ private:
     }
 
 public:
+    // The S3 error code answered, if any.
+    const std::string& error_code() const { return error_code_; }
+
     // What usage statistics count this request under: admitted requests on
     // an existing bucket.
     std::optional<UsageKey> usage_key() {
@@ -1555,6 +1559,7 @@ private:
     Limits user_limits_;
     Limits bucket_limits_;
     bool admitted_ = false;
+    std::string error_code_;
     std::optional<std::uint64_t> bucket_epoch_;
     std::optional<AwsChunkedReader> chunked_;
     std::map<std::string, std::string> names_;
@@ -1583,7 +1588,10 @@ private:
 class CountingWriter final : public ResponseWriter {
 public:
     explicit CountingWriter(ResponseWriter& inner) : inner_(inner) {}
-    bool write_head(const HttpResponseHead& head) override { return inner_.write_head(head); }
+    bool write_head(const HttpResponseHead& head) override {
+        status = head.status;
+        return inner_.write_head(head);
+    }
     bool write_body(std::span<const std::byte> data) override {
         bool ok = inner_.write_body(data);
         if (ok) bytes += data.size();
@@ -1591,6 +1599,7 @@ public:
     }
     bool head_written() const override { return inner_.head_written(); }
     std::uint64_t bytes = 0;
+    int status = 0;
 
 private:
     ResponseWriter& inner_;
@@ -1599,16 +1608,22 @@ private:
 }  // namespace
 
 void S3Handler::handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response) {
-    if (!stats_) {
-        Exchange(engine_, options_, limiter_, request, body, response).run();
-        return;
-    }
+    auto started = std::chrono::steady_clock::now();
     CountingBody counted_body(body);
     CountingWriter counted_response(response);
     Exchange exchange(engine_, options_, limiter_, request, counted_body, counted_response);
     exchange.run();
     auto op = exchange.op_class();
-    if (auto key = exchange.usage_key()) stats_->record(*key, op, counted_body.bytes, counted_response.bytes);
+    if (stats_)
+        if (auto key = exchange.usage_key()) stats_->record(*key, op, counted_body.bytes, counted_response.bytes);
+    if (metrics_)
+        metrics_->record({.op = op,
+                          .status = counted_response.status,
+                          .bytes_in = counted_body.bytes,
+                          .bytes_out = counted_response.bytes,
+                          .latency = std::chrono::steady_clock::now() - started,
+                          .limit_refusal = exchange.error_code() == "SlowDown",
+                          .quota_refusal = exchange.error_code() == "QuotaExceeded"});
 }
 
 }  // namespace ostor::gw

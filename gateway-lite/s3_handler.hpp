@@ -7,6 +7,7 @@
 #include "http.hpp"
 #include "ostor/engine.hpp"
 #include "rate_limits.hpp"
+#include "metrics.hpp"
 #include "usage_stats.hpp"
 
 namespace ostor::gw {
@@ -21,15 +22,17 @@ struct S3Options {
 
 class S3Handler {
 public:
-    // `stats`, when given, counts every request (usage statistics).
-    S3Handler(Engine& engine, S3Options options, UsageStats* stats = nullptr)
-        : engine_(engine), options_(std::move(options)), stats_(stats) {}
+    // `stats`, when given, counts every request (usage statistics);
+    // `metrics`, when given, records it for /metrics.
+    S3Handler(Engine& engine, S3Options options, UsageStats* stats = nullptr, Metrics* metrics = nullptr)
+        : engine_(engine), options_(std::move(options)), stats_(stats), metrics_(metrics) {}
     void handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
 
 private:
     Engine& engine_;
     S3Options options_;
     UsageStats* stats_;
+    Metrics* metrics_;
     RateLimiter limiter_;
 };
 

@@ -1,0 +1,46 @@
+// Prometheus metrics of the gateway, served as text on the admin listener's
+// /metrics: requests by op class and status, bytes in and out, a latency
+// histogram, and the requests refused by rate limits and by quotas.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "rate_limits.hpp"
+
+namespace ostor::gw {
+
+class Metrics {
+public:
+    struct Request {
+        OpClass op = OpClass::Default;
+        int status = 0;
+        std::uint64_t bytes_in = 0, bytes_out = 0;
+        std::chrono::steady_clock::duration latency{};
+        bool limit_refusal = false;  // 503 SlowDown from an ops limit
+        bool quota_refusal = false;  // 403 QuotaExceeded
+    };
+    void record(const Request& r);
+    // The Prometheus text exposition format (version 0.0.4).
+    std::string render() const;
+
+private:
+    // Upper bounds of the latency histogram buckets, in seconds.
+    static constexpr std::array<double, 12> kLatencyBounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                              0.1,   0.25,   0.5,   1,    2.5,   10};
+    mutable std::mutex mu_;
+    std::map<std::pair<OpClass, int>, std::uint64_t> requests_;
+    std::array<std::uint64_t, kLatencyBounds.size()> latency_buckets_{};
+    std::uint64_t latency_count_ = 0;
+    double latency_sum_s_ = 0;
+    std::uint64_t bytes_in_ = 0, bytes_out_ = 0;
+    std::uint64_t limit_refusals_ = 0, quota_refusals_ = 0;
+};
+
+}  // namespace ostor::gw
