@@ -15,4 +15,6 @@ Then, for example:
   AWS_ACCESS_KEY_ID=<S3AccessKeyId> AWS_SECRET_ACCESS_KEY=<S3SecretAccessKey> \\
     aws --endpoint-url http://$listen --region us-east-1 s3 mb s3://my-bucket
 MSG
-exec ./build/gateway-lite/ostor-gateway --data "$data" --listen "$listen"
+admin_listen="${OSTOR_ADMIN_LISTEN:-127.0.0.1:9001}"
+echo "Billing API and Prometheus metrics: http://$admin_listen (/v1/info, /v1/bill/fetch, /metrics)."
+exec ./build/gateway-lite/ostor-gateway --data "$data" --listen "$listen" --admin-listen "$admin_listen"
