@@ -9,11 +9,13 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -91,15 +93,36 @@ public:
         if (ec) throw boost::system::system_error(ec);
         return n;
     }
+    // Gathers the sequence into one send: Beast serializes a header as
+    // dozens of small buffers, and a syscall (and a TCP segment) per piece
+    // would cost more than the whole request.
     template <class Buffers>
     std::size_t write_some(const Buffers& buffers, error_code& ec) {
         ec = {};
-        for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
+        iovec iov[kMaxGather];
+        std::size_t count = 0, total = 0;
+        for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers) && count < kMaxGather;
+             ++it) {
             asio::const_buffer b = *it;
             if (b.size() == 0) continue;
-            return write_from(static_cast<const char*>(b.data()), b.size(), ec);
+            iov[count++] = {const_cast<void*>(b.data()), b.size()};
+            total += b.size();
         }
-        return 0;
+        if (count == 0) return 0;
+        if (count == 1) return write_from(static_cast<const char*>(iov[0].iov_base), iov[0].iov_len, ec);
+        if (ssl_) {
+            // TLS: one record from the small pieces copied together.
+            char joined[kTlsJoinBytes];
+            std::size_t n = 0;
+            for (std::size_t i = 0; i < count && n + iov[i].iov_len <= sizeof joined; ++i) {
+                std::memcpy(joined + n, iov[i].iov_base, iov[i].iov_len);
+                n += iov[i].iov_len;
+            }
+            if (n == 0) return write_from(static_cast<const char*>(iov[0].iov_base), iov[0].iov_len, ec);
+            return write_from(joined, n, ec);
+        }
+        (void)total;
+        return gather_send(iov, count, ec);
     }
     template <class Buffers>
     std::size_t write_some(const Buffers& buffers) {
@@ -134,6 +157,14 @@ public:
     bool write_all(const void* data, std::size_t size) {
         error_code ec;
         asio::write(*this, asio::const_buffer(data, size), ec);
+        return !ec;
+    }
+    // Two pieces in one send where possible (a response head and its body).
+    bool write_all(std::string_view first, const void* data, std::size_t size) {
+        error_code ec;
+        std::array<asio::const_buffer, 2> pieces = {asio::const_buffer(first.data(), first.size()),
+                                                    asio::const_buffer(data, size)};
+        asio::write(*this, pieces, ec);
         return !ec;
     }
 
@@ -204,6 +235,28 @@ private:
                 return 0;
             }
             if (!wait_for(POLLIN)) {
+                ec = last_error_;
+                return 0;
+            }
+        }
+    }
+
+    static constexpr std::size_t kMaxGather = 64;
+    static constexpr std::size_t kTlsJoinBytes = 16 * 1024;
+
+    std::size_t gather_send(iovec* iov, std::size_t count, error_code& ec) {
+        msghdr msg{};
+        msg.msg_iov = iov;
+        msg.msg_iovlen = count;
+        for (;;) {
+            ssize_t r = ::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (r >= 0) return static_cast<std::size_t>(r);
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                ec = error_code(errno, boost::system::system_category());
+                return 0;
+            }
+            if (!wait_for(POLLOUT)) {
                 ec = last_error_;
                 return 0;
             }
@@ -328,9 +381,9 @@ public:
         // the client still sends cannot be told from its next request.
         if (!body_.done()) keep_alive_ = false;
         res.keep_alive(keep_alive_);
-        error_code ec;
-        http::write(stream_, res, ec);
-        ok_ = !ec;
+        // Held back to go out with the first body bytes (or at finish()):
+        // a small answer then leaves in one send.
+        pending_head_ = serialize(res);
         return ok_;
     }
 
@@ -340,8 +393,9 @@ public:
         if (chunked_) {
             char size_line[32];
             int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
-            ok_ = stream_.write_all(size_line, static_cast<std::size_t>(n)) && stream_.write_all(data.data(), data.size()) &&
-                  stream_.write_all("\r\n", 2);
+            pending_head_.append(size_line, static_cast<std::size_t>(n));
+            ok_ = stream_.write_all(pending_head_, data.data(), data.size()) && stream_.write_all("\r\n", 2);
+            pending_head_.clear();
             return ok_;
         }
         if (data.size() > remaining_) {
@@ -349,15 +403,23 @@ public:
             return false;
         }
         remaining_ -= data.size();
-        ok_ = stream_.write_all(data.data(), data.size());
+        ok_ = stream_.write_all(pending_head_, data.data(), data.size());
+        pending_head_.clear();
         return ok_;
     }
 
     bool head_written() const override { return head_written_; }
 
+    // Sends a head still held back (an answer without body bytes).
+    void flush_head() {
+        if (ok_ && !pending_head_.empty()) ok_ = stream_.write_all(pending_head_.data(), pending_head_.size());
+        pending_head_.clear();
+    }
+
     // Ends the exchange; true when the connection may serve another request.
     bool finish() {
         if (!head_written_) return false;
+        flush_head();
         if (chunked_ && ok_) ok_ = stream_.write_all("0\r\n\r\n", 5);
         return ok_ && keep_alive_ && remaining_ == 0;
     }
@@ -371,6 +433,24 @@ private:
     bool chunked_ = false;
     bool ok_ = true;
     std::uint64_t remaining_ = 0;
+    std::string pending_head_;
+
+    static std::string serialize(const http::response<http::empty_body>& res) {
+        std::string out = "HTTP/1.1 " + std::to_string(res.result_int()) + " ";
+        auto reason = res.reason();
+        out.append(reason.data(), reason.size());
+        out += "\r\n";
+        for (const auto& field : res) {
+            auto name = field.name_string();
+            auto value = field.value();
+            out.append(name.data(), name.size());
+            out += ": ";
+            out.append(value.data(), value.size());
+            out += "\r\n";
+        }
+        out += "\r\n";
+        return out;
+    }
 };
 
 void send_plain_error(Stream& stream, int status, std::string_view code, std::string_view message) {
