@@ -313,6 +313,10 @@ AdminAnswer handle_admin(Engine& engine, const Principal& caller, std::string_vi
 
     if (reply.error) {
         const auto& info = reply.error->info();
+        // For S3 an unknown key is a refused signature (403); here it is
+        // the subject of the call, which does not exist.
+        if (reply.error->code() == Errc::NoSuchAccessKey)
+            return json_error(404, info.name, reply.error->message(), request_id);
         return json_error(info.http_status, info.s3_code, reply.error->message(), request_id);
     }
     if (reply.json) return {200, reply.json->pretty()};

@@ -9,7 +9,7 @@ packages=(
   libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-filesystem1.81-dev
   libpugixml-dev libfuse3-dev fuse3
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-boto3 curl openssl
+  python3 python3-boto3 curl openssl php-cli php-curl
 )
 
 sudo_cmd=()

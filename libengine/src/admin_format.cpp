@@ -282,7 +282,7 @@ Json bucket_json(const Bucket& bucket) {
         .set("epoch", bucket.epoch)
         .set("owner_id", bucket.owner_id)
         .set("name", bucket.name)
-        .set("creation_date", iso8601_ms(bucket.created_ms));
+        .set("creation_date", iso8601_ms(bucket.created_ms / 1000 * 1000));  // whole seconds, as the guide shows
     return j;
 }
 
