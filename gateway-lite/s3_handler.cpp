@@ -1162,20 +1162,20 @@ private:
         for (auto& x : h) head.headers.push_back(std::move(x));
         head.content_length = length;
         if (!out_.write_head(head) || head_only) return;
-        std::vector<std::byte> buffer(std::min<std::uint64_t>(kIoChunk, std::max<std::uint64_t>(length, 1)));
+        // Straight from the reader's buffers to the socket: no copy here.
         std::uint64_t sent = 0;
         while (sent < length) {
-            auto n = (*reader)->read(buffer);
-            if (!n || *n == 0) {
+            auto piece = (*reader)->read_view(kIoChunk);
+            if (!piece || piece->empty()) {
                 // Headers are gone; all that is left is to cut the connection
                 // so the client sees a short body rather than bad data.
                 std::fprintf(stderr, "ostor-gateway: read of %s/%s failed after %llu bytes: %.*s\n", bucket_.c_str(), key_.c_str(),
-                             static_cast<unsigned long long>(sent), n ? 0 : static_cast<int>(n.error().message().size()),
-                             n ? "" : n.error().message().data());
+                             static_cast<unsigned long long>(sent), piece ? 0 : static_cast<int>(piece.error().message().size()),
+                             piece ? "" : piece.error().message().data());
                 return;
             }
-            if (!send_body({buffer.data(), *n})) return;
-            sent += *n;
+            if (!send_body(*piece)) return;
+            sent += piece->size();
         }
     }
 

@@ -1,7 +1,9 @@
 // Reads an object's extents through io_uring, a chunk ahead of the caller.
 // Extents read whole are checked against their CRC32C (verify_reads).
-#include <deque>
+#include <cstdint>
 #include <cstring>
+#include <deque>
+#include <memory>
 
 #include "hashing.hpp"
 #include "object_index.hpp"
@@ -17,7 +19,7 @@ struct Chunk {
     std::size_t extent = 0;        // index into the record's extents
     std::uint64_t offset = 0;      // within the extent
     std::size_t length = 0;
-    std::vector<std::byte> data;
+    std::unique_ptr<std::byte[]> data;  // kChunkBytes, not zeroed: the read fills it
     bool done = false;
     std::size_t consumed = 0;
 };
@@ -56,28 +58,24 @@ public:
         if (rec_.extents.empty()) return read_inline(out);
         std::size_t total = 0;
         while (total < out.size() && remaining_ > 0) {
-            if (auto r = fill_pipeline(); !r) return fail(r.error());
-            Chunk& head = chunks_.front();
-            while (!head.done) {
-                auto c = ring_->wait();
-                if (!c) return fail(c.error());
-                // Tags are chunk sequence numbers; map back to the deque.
-                chunks_[c->tag - first_seq_].done = true;
-            }
-            if (head.consumed == 0) {
-                if (auto r = check(head); !r) return fail(r.error());
-            }
-            std::size_t n = std::min(out.size() - total, head.length - head.consumed);
-            std::memcpy(out.data() + total, head.data.data() + head.consumed, n);
-            head.consumed += n;
-            total += n;
-            remaining_ -= n;
-            if (head.consumed == head.length) {
-                chunks_.pop_front();
-                ++first_seq_;
-            }
+            auto piece = next_piece(out.size() - total);
+            if (!piece) return piece.error();
+            std::memcpy(out.data() + total, piece->data(), piece->size());
+            total += piece->size();
         }
         return total;
+    }
+
+    Result<std::span<const std::byte>> read_view(std::size_t max_bytes) override {
+        if (failed_) return *failed_;
+        if (remaining_ == 0 || max_bytes == 0) return std::span<const std::byte>();
+        if (rec_.extents.empty()) {
+            std::size_t at = static_cast<std::size_t>(next_pos_);
+            auto n = read_inline({}, max_bytes);
+            if (!n) return n.error();
+            return std::as_bytes(std::span(rec_.inline_data)).subspan(at, *n);
+        }
+        return next_piece(max_bytes);
     }
 
     void read_async(std::span<std::byte> out, std::function<void(Result<std::size_t>)> done) override {
@@ -85,21 +83,51 @@ public:
     }
 
 private:
-    Result<std::size_t> read_inline(std::span<std::byte> out) {
+    // The next bytes of the body, up to max_bytes, as a view into the chunk
+    // at the head of the pipeline (valid until the next call).
+    Result<std::span<const std::byte>> next_piece(std::size_t max_bytes) {
+        // The head chunk handed out whole by the previous call goes now.
+        if (!chunks_.empty() && chunks_.front().done && chunks_.front().consumed == chunks_.front().length) {
+            spare_.push_back(std::move(chunks_.front().data));
+            chunks_.pop_front();
+            ++first_seq_;
+        }
+        if (auto r = fill_pipeline(); !r) return fail(r.error());
+        Chunk& head = chunks_.front();
+        while (!head.done) {
+            auto c = ring_->wait();
+            if (!c) return fail(c.error());
+            // Tags are chunk sequence numbers; map back to the deque.
+            chunks_[c->tag - first_seq_].done = true;
+        }
+        if (head.consumed == 0) {
+            if (auto r = check(head); !r) return fail(r.error());
+        }
+        std::size_t n = std::min(max_bytes, head.length - head.consumed);
+        std::span<const std::byte> piece(head.data.get() + head.consumed, n);
+        head.consumed += n;
+        remaining_ -= n;
+        return piece;
+    }
+
+    // Copies into `out` (or, with `out` empty, only advances by up to
+    // `max_bytes`) from an object kept inline in its record.
+    Result<std::size_t> read_inline(std::span<std::byte> out, std::size_t max_bytes = SIZE_MAX) {
         const std::string& data = rec_.inline_data;
         if (!inline_checked_ && next_pos_ == 0 && end_ == data.size() && e_.options.verify_reads &&
             crc32c(std::as_bytes(std::span(data))) != rec_.inline_crc)
             return fail(Error(Errc::DataCorrupted, "object " + rec_.info.bucket + "/" + rec_.info.key +
                                                        ": stored data does not match its checksum"));
         inline_checked_ = true;
-        std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), end_ - next_pos_));
-        std::memcpy(out.data(), data.data() + next_pos_, n);
+        std::size_t want = out.empty() ? max_bytes : out.size();
+        std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(want, end_ - next_pos_));
+        if (!out.empty()) std::memcpy(out.data(), data.data() + next_pos_, n);
         next_pos_ += n;
         remaining_ -= n;
         return n;
     }
 
-    Result<std::size_t> fail(const Error& err) {
+    Error fail(const Error& err) {
         failed_ = err;
         return err;
     }
@@ -117,11 +145,16 @@ private:
             chunk.extent = ext_;
             chunk.offset = in_extent;
             chunk.length = len;
-            chunk.data.resize(len);
+            if (spare_.empty()) {
+                chunk.data = std::make_unique_for_overwrite<std::byte[]>(kChunkBytes);
+            } else {
+                chunk.data = std::move(spare_.back());
+                spare_.pop_back();
+            }
             chunks_.push_back(std::move(chunk));
             Chunk& c = chunks_.back();
             if (!ring_) ring_ = e_.rings.acquire();
-            ring_->read(pins_.fd(x.segment), c.data.data(), len, x.offset + in_extent, first_seq_ + chunks_.size() - 1);
+            ring_->read(pins_.fd(x.segment), c.data.get(), len, x.offset + in_extent, first_seq_ + chunks_.size() - 1);
             next_pos_ += len;
         }
         return {};
@@ -130,7 +163,7 @@ private:
     // Verifies a chunk as it is first consumed (chunks arrive in order).
     Result<void> check(const Chunk& c) {
         if (!verify_[c.extent]) return {};
-        running_crc_[c.extent] = crc32c(std::span(c.data.data(), c.length), running_crc_[c.extent]);
+        running_crc_[c.extent] = crc32c(std::span<const std::byte>(c.data.get(), c.length), running_crc_[c.extent]);
         const Extent& x = rec_.extents[c.extent];
         if (c.offset + c.length < x.length) return {};
         if (running_crc_[c.extent] == x.crc) return {};
@@ -149,6 +182,7 @@ private:
     std::uint64_t remaining_;  // bytes not yet handed out
     std::size_t ext_ = 0;
     std::deque<Chunk> chunks_;
+    std::vector<std::unique_ptr<std::byte[]>> spare_;  // buffers of chunks already consumed
     std::uint64_t first_seq_ = 0;  // sequence number of chunks_.front()
     RingPool::Handle ring_{nullptr, RingPool::Return{nullptr}};
     std::optional<Error> failed_;

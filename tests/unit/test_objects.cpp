@@ -275,6 +275,47 @@ TEST_F(Objects, RangeAcrossALargeObject) {
                           body.substr(body.size() - 1)));
 }
 
+// Drains a reader through read_view in pieces of at most `piece` bytes.
+Result<std::string> drain_views(ObjectReader& reader, std::size_t piece) {
+    std::string out;
+    for (;;) {
+        auto view = reader.read_view(piece);
+        if (!view) return view.error();
+        if (view->empty()) break;
+        if (view->size() > piece) return Error(Errc::Internal, "a view longer than asked for");
+        out.append(reinterpret_cast<const char*>(view->data()), view->size());
+    }
+    if (reader.remaining() != 0) return Error(Errc::Internal, "bytes left after an empty view");
+    return out;
+}
+
+TEST_F(Objects, ReadViewReturnsTheBodyOrRangeWithoutACopy) {
+    const std::string large = random_bytes(3 * kMiB + 11, 45);
+    const std::string small = random_bytes(100, 46);  // kept inline in its record
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "large", large)));
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "small", small)));
+    for (std::size_t piece : {std::size_t{1}, std::size_t{7777}, std::size_t{256 * 1024}, std::size_t{4 * kMiB}}) {
+        SCOPED_TRACE(piece);
+        if (piece > 1) {
+            auto reader = engine().open_object("bkt", "large");
+            ASSERT_TRUE(reader);
+            auto got = drain_views(**reader, piece);
+            ASSERT_TRUE(got) << got.error().message();
+            EXPECT_TRUE(SameBytes(*got, large));
+            auto ranged = engine().open_object("bkt", "large", ByteRange{kMiB - 3, 2 * kMiB + 3});
+            ASSERT_TRUE(ranged);
+            got = drain_views(**ranged, piece);
+            ASSERT_TRUE(got) << got.error().message();
+            EXPECT_TRUE(SameBytes(*got, large.substr(kMiB - 3, kMiB + 7)));
+        }
+        auto reader = engine().open_object("bkt", "small", ByteRange{10, 89});
+        ASSERT_TRUE(reader);
+        auto got = drain_views(**reader, piece);
+        ASSERT_TRUE(got) << got.error().message();
+        EXPECT_EQ(*got, small.substr(10, 80));
+    }
+}
+
 TEST_F(Objects, RangeStartingPastTheEndIsInvalidRange) {
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "r", std::string(100, 'r'))));
     EXPECT_TRUE(FailsWith(engine().open_object("bkt", "r", ByteRange{100, 100}), Errc::InvalidRange));

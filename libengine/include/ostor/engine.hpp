@@ -111,6 +111,10 @@ public:
     virtual Result<std::size_t> read(std::span<std::byte> out) = 0;
     // read() on the engine's async threads; `done` runs there.
     virtual void read_async(std::span<std::byte> out, std::function<void(Result<std::size_t>)> done) = 0;
+    // The next bytes (at most max_bytes; empty at the end) without a copy:
+    // a view into the reader's own buffer, valid until the next call on the
+    // reader. Fails as read() does.
+    virtual Result<std::span<const std::byte>> read_view(std::size_t max_bytes) = 0;
 };
 
 struct UserCreated {
