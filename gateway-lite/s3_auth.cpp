@@ -1,6 +1,8 @@
 #include "s3_auth.hpp"
 
 #include <algorithm>
+#include <mutex>
+#include <unordered_map>
 #include <cstring>
 
 namespace ostor::gw {
@@ -78,11 +80,32 @@ std::string canonical_query(const QueryList& query, std::string_view skip) {
     return out;
 }
 
-std::string signing_key(std::string_view secret, std::string_view date, std::string_view region, std::string_view service) {
+std::string derive_signing_key(std::string_view secret, std::string_view date, std::string_view region,
+                               std::string_view service) {
     auto k = hmac_sha256("AWS4" + std::string(secret), date);
     k = hmac_sha256(k, region);
     k = hmac_sha256(k, service);
     return hmac_sha256(k, "aws4_request");
+}
+
+// A key signs a day's requests: deriving it is four HMACs, more than the
+// request's own signature, so derived keys are kept (bounded; the whole
+// cache is dropped when full, which happens at most once a day per key).
+constexpr std::size_t kMaxCachedSigningKeys = 4096;
+
+std::string signing_key(std::string_view secret, std::string_view date, std::string_view region, std::string_view service) {
+    static std::mutex mu;
+    static std::unordered_map<std::string, std::string> cache;
+    std::string id = std::string(secret) + '\n' + std::string(date) + '\n' + std::string(region) + '\n' + std::string(service);
+    {
+        std::lock_guard lock(mu);
+        if (auto it = cache.find(id); it != cache.end()) return it->second;
+    }
+    std::string key = derive_signing_key(secret, date, region, service);
+    std::lock_guard lock(mu);
+    if (cache.size() >= kMaxCachedSigningKeys) cache.clear();
+    cache.emplace(std::move(id), key);
+    return key;
 }
 
 const std::string* query_value(const QueryList& query, std::string_view name) {

@@ -9,6 +9,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -63,6 +65,7 @@ public:
     void set_deadline(std::optional<Clock::time_point> deadline) { deadline_ = deadline; }
     // While true, a server stop aborts a pending read.
     void set_idle(bool idle) { idle_ = idle; }
+    const std::atomic<bool>& idle_flag() const { return idle_; }
 
     bool start_tls(SSL_CTX* ctx) {
         ssl_ = SSL_new(ctx);
@@ -223,22 +226,40 @@ private:
                 ec = asio::error::eof;  // an abrupt TLS end reads as the client going away
                 return 0;
             }
-            ssize_t r = ::recv(fd_, data, size, MSG_DONTWAIT);
+            // Plain TCP: one blocking recv bounded by SO_RCVTIMEO (a poll
+            // before every read doubled the syscalls of a small request). A
+            // server stop shuts idle sockets down, which ends their recv.
+            int timeout_ms = op_timeout_ms_;
+            if (deadline_) {
+                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now()).count();
+                if (left <= 0) {
+                    ec = boost::beast::error::timeout;
+                    return 0;
+                }
+                timeout_ms = static_cast<int>(std::min<long long>(timeout_ms, left));
+            }
+            set_receive_timeout(timeout_ms);
+            ssize_t r = ::recv(fd_, data, size, 0);
             if (r > 0) return static_cast<std::size_t>(r);
             if (r == 0) {
-                ec = asio::error::eof;
+                ec = idle_ && stopping_ ? error_code(asio::error::operation_aborted) : error_code(asio::error::eof);
                 return 0;
             }
             if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                ec = error_code(errno, boost::system::system_category());
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if (deadline_ && Clock::now() < *deadline_) continue;
+                ec = boost::beast::error::timeout;
                 return 0;
             }
-            if (!wait_for(POLLIN)) {
-                ec = last_error_;
-                return 0;
-            }
+            ec = error_code(errno, boost::system::system_category());
+            return 0;
         }
+    }
+
+    void set_receive_timeout(int ms) {
+        if (ms == receive_timeout_ms_) return;
+        timeval tv{ms / 1000, static_cast<suseconds_t>((ms % 1000) * 1000)};
+        if (::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0) receive_timeout_ms_ = ms;
     }
 
     static constexpr std::size_t kMaxGather = 64;
@@ -300,7 +321,8 @@ private:
     SSL* ssl_ = nullptr;
     int op_timeout_ms_ = 60000;
     std::optional<Clock::time_point> deadline_;
-    bool idle_ = false;
+    std::atomic<bool> idle_{false};
+    int receive_timeout_ms_ = -1;  // SO_RCVTIMEO in force; -1: none set yet
     error_code last_error_;
 };
 
@@ -587,6 +609,10 @@ public:
         ::close(listen_fd_);
         listen_fd_ = -1;
         std::unique_lock lock(mutex_);
+        // Idle connections wait in a blocking recv: shutting their read side
+        // down ends it. (A connection going idle after this sees stopping_.)
+        for (const auto& [fd, idle] : idle_flags_)
+            if (*idle) ::shutdown(fd, SHUT_RD);
         // Requests in progress finish; idle connections close at the stop.
         // Whatever still runs after the grace period (a stalled upload) has
         // its socket shut down, which fails its I/O at once: no connection
@@ -606,6 +632,18 @@ public:
 private:
     void serve(int fd, const std::string& remote) {
         Stream stream(fd, stop_pipe_[0], stopping_);
+        {
+            std::lock_guard lock(mutex_);
+            idle_flags_[fd] = &stream.idle_flag();
+        }
+        struct Unregister {
+            ServerImpl& server;
+            int fd;
+            ~Unregister() {
+                std::lock_guard lock(server.mutex_);
+                server.idle_flags_.erase(fd);
+            }
+        } unregister{*this, fd};
         stream.set_timeout(options_.idle_timeout_s * 1000);
         if (tls_) {
             stream.set_deadline(Clock::now() + std::chrono::seconds(options_.header_timeout_s));
@@ -619,6 +657,7 @@ private:
             // Wait for the next request while idle; once its first bytes
             // arrive, the whole header must follow within the header timeout.
             stream.set_idle(true);
+            if (stopping_) return;  // a stop that came before it saw this connection idle
             stream.set_deadline(std::nullopt);
             if (buffer.size() == 0) {
                 error_code ec;
@@ -690,6 +729,7 @@ private:
     std::condition_variable idle_cv_;
     std::size_t active_ = 0;
     std::set<int> open_fds_;  // sockets of live connections (closed by their threads)
+    std::map<int, const std::atomic<bool>*> idle_flags_;  // each connection's "waiting for a request"
 };
 
 }  // namespace
