@@ -1,0 +1,144 @@
+// ostor-fuse: mounts the admin tree of a data directory.
+//
+//   ostor-fuse --data DIR MOUNTPOINT [-f] [-o OPTIONS]
+//   ostor-fuse DIR MOUNTPOINT -o OPTIONS        (the form mount(8) uses; fstab:
+//       /var/lib/ostor  /ostor  fuse.ostor-fuse  defaults  0 0)
+//
+// It runs as a daemon unless -f is given; `fusermount3 -u MOUNTPOINT` (or
+// SIGTERM) unmounts it. Only the user who mounted it (root) may use the tree
+// unless -o allow_other is given.
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fuse_ops.hpp"
+
+#include <fuse_lowlevel.h>  // fuse_parse_cmdline
+#include "ostor/engine.hpp"
+#include "tree.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: ostor-fuse --data DIR MOUNTPOINT [-f] [-o OPTION[,OPTION...]]\n"
+    "       ostor-fuse DIR MOUNTPOINT [-o ...]   (as mount(8) runs it from /etc/fstab)\n"
+    "  --data DIR   the ostor data directory (must exist; the gateway may be running on it)\n"
+    "  -f           stay in the foreground (default: run as a daemon)\n"
+    "  -o allow_other  let users other than the one who mounted it use the tree\n"
+    "Unmount with: fusermount3 -u MOUNTPOINT\n";
+
+// Mount options mount(8) passes that mean nothing to a FUSE filesystem.
+bool ignored_mount_option(std::string_view o) {
+    return o == "defaults" || o == "auto" || o == "noauto" || o == "user" || o == "nouser" || o == "_netdev" ||
+           o == "nofail" || o == "users" || o == "owner";
+}
+
+std::string filter_mount_options(std::string_view list) {
+    std::string out;
+    while (!list.empty()) {
+        auto comma = list.find(',');
+        auto o = list.substr(0, comma);
+        if (!o.empty() && !ignored_mount_option(o)) out += (out.empty() ? "" : ",") + std::string(o);
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
+    }
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string data;
+    std::vector<std::string> positional, passthrough;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "-h" || a == "--help") {
+            std::fputs(kUsage, stdout);
+            return 0;
+        }
+        if (a == "--data" && i + 1 < argc) {
+            data = argv[++i];
+        } else if (a.starts_with("--data=")) {
+            data = a.substr(7);
+        } else if (a == "-o" && i + 1 < argc) {
+            std::string opts = filter_mount_options(argv[++i]);
+            if (!opts.empty()) passthrough.insert(passthrough.end(), {"-o", opts});
+        } else if (a.starts_with("-")) {
+            passthrough.push_back(a);
+        } else {
+            positional.push_back(a);
+        }
+    }
+    if (data.empty() && positional.size() == 2) {
+        data = positional[0];
+        positional.erase(positional.begin());
+    }
+    if (data.empty() || positional.size() != 1) {
+        std::fputs(data.empty() ? "ostor-fuse: --data DIR is required\n" : "ostor-fuse: one MOUNTPOINT is required\n",
+                   stderr);
+        std::fputs(kUsage, stderr);
+        return 2;
+    }
+
+    // A daemon runs in "/": the directory must not depend on where we started.
+    std::error_code ec;
+    data = std::filesystem::absolute(data, ec).lexically_normal().string();
+
+    // Refuse a bad data directory before mounting (a daemon could not say).
+    ostor::EngineOptions engine_options;
+    engine_options.create_if_missing = false;
+    engine_options.async_threads = 1;
+    {
+        auto probe = ostor::Engine::open(data, engine_options);
+        if (!probe) {
+            std::fprintf(stderr, "ostor-fuse: %.*s\n", static_cast<int>(probe.error().message().size()),
+                         probe.error().message().data());
+            return 1;
+        }
+    }
+
+    std::vector<std::string> fuse_argv_storage = {argv[0], positional[0], "-o", "fsname=ostor:" + data + ",subtype=ostor"};
+    fuse_argv_storage.insert(fuse_argv_storage.end(), passthrough.begin(), passthrough.end());
+    std::vector<char*> fuse_argv;
+    for (auto& s : fuse_argv_storage) fuse_argv.push_back(s.data());
+    fuse_args args = FUSE_ARGS_INIT(static_cast<int>(fuse_argv.size()), fuse_argv.data());
+    fuse_cmdline_opts opts{};
+    if (fuse_parse_cmdline(&args, &opts) != 0) return 2;
+    if (!opts.mountpoint) {
+        std::fputs("ostor-fuse: one MOUNTPOINT is required\n", stderr);
+        return 2;
+    }
+
+    // The tree's engine is opened after daemonizing (a fork keeps no threads).
+    std::unique_ptr<ostor::Engine> engine;
+    std::unique_ptr<ostor::fs::Tree> tree;
+    auto ops = ostor::fs::admin_tree_operations();
+    fuse* f = fuse_new(&args, &ops, sizeof ops, &tree);
+    if (!f) return 2;
+    int rc = 1;
+    if (fuse_mount(f, opts.mountpoint) == 0) {
+        if (fuse_daemonize(opts.foreground) == 0) {
+            auto opened = ostor::Engine::open(data, engine_options);
+            if (opened) {
+                engine = std::move(*opened);
+                tree = std::make_unique<ostor::fs::Tree>(*engine);
+                fuse_session* se = fuse_get_session(f);
+                if (fuse_set_signal_handlers(se) == 0) {
+                    rc = opts.singlethread ? fuse_loop(f) : fuse_loop_mt(f, opts.clone_fd);
+                    fuse_remove_signal_handlers(se);
+                }
+            } else {
+                std::fprintf(stderr, "ostor-fuse: %.*s\n", static_cast<int>(opened.error().message().size()),
+                             opened.error().message().data());
+            }
+        }
+        fuse_unmount(f);
+    }
+    fuse_destroy(f);
+    free(opts.mountpoint);
+    fuse_opt_free_args(&args);
+    return rc == 0 ? 0 : 1;
+}
