@@ -136,4 +136,95 @@ std::string Checksum::raw() {
 
 std::string Checksum::finish() { return base64_encode(raw()); }
 
+namespace {
+
+// CRC combination (zlib's crc32_combine, for any reflected CRC up to 64
+// bits whose init and xorout are all ones): the CRC of A||B from crc(A),
+// crc(B) and len(B), by applying len(B) zero bytes to crc(A) as GF(2) matrix
+// powers.
+struct CrcShape {
+    std::uint64_t reflected_poly;
+    int width;
+};
+
+std::uint64_t gf2_times(const std::uint64_t* mat, std::uint64_t vec) {
+    std::uint64_t sum = 0;
+    for (int i = 0; vec; ++i, vec >>= 1)
+        if (vec & 1) sum ^= mat[i];
+    return sum;
+}
+
+void gf2_square(std::uint64_t* square, const std::uint64_t* mat, int width) {
+    for (int n = 0; n < width; ++n) square[n] = gf2_times(mat, mat[n]);
+}
+
+std::uint64_t crc_combine(const CrcShape& shape, std::uint64_t crc1, std::uint64_t crc2, std::uint64_t len2) {
+    if (len2 == 0) return crc1;
+    std::uint64_t even[64], odd[64];
+    odd[0] = shape.reflected_poly;  // the operator for one zero bit
+    std::uint64_t row = 1;
+    for (int n = 1; n < shape.width; ++n) {
+        odd[n] = row;
+        row <<= 1;
+    }
+    gf2_square(even, odd, shape.width);  // two zero bits
+    gf2_square(odd, even, shape.width);  // four
+    do {
+        gf2_square(even, odd, shape.width);  // first round: one zero byte
+        if (len2 & 1) crc1 = gf2_times(even, crc1);
+        len2 >>= 1;
+        if (len2 == 0) break;
+        gf2_square(odd, even, shape.width);
+        if (len2 & 1) crc1 = gf2_times(odd, crc1);
+        len2 >>= 1;
+    } while (len2 != 0);
+    return crc1 ^ crc2;
+}
+
+std::optional<CrcShape> crc_shape(ChecksumAlgorithm a) {
+    switch (a) {
+        case ChecksumAlgorithm::CRC32: return CrcShape{0xedb88320u, 32};
+        case ChecksumAlgorithm::CRC32C: return CrcShape{0x82f63b78u, 32};
+        case ChecksumAlgorithm::CRC64NVME: return CrcShape{0x9a6c9329ac4bc9b5ULL, 64};
+        default: return std::nullopt;
+    }
+}
+
+std::size_t digest_bytes(ChecksumAlgorithm a) {
+    switch (a) {
+        case ChecksumAlgorithm::CRC32:
+        case ChecksumAlgorithm::CRC32C: return 4;
+        case ChecksumAlgorithm::CRC64NVME: return 8;
+        case ChecksumAlgorithm::SHA1: return 20;
+        case ChecksumAlgorithm::SHA256: return 32;
+    }
+    return 0;
+}
+
+}  // namespace
+
+std::optional<std::string> multipart_checksum(ChecksumAlgorithm a, bool full_object,
+                                              const std::vector<PartChecksum>& parts) {
+    std::vector<std::string> raw;
+    for (const auto& p : parts) {
+        auto r = base64_decode(p.value);
+        if (!r || r->size() != digest_bytes(a)) return std::nullopt;
+        raw.push_back(std::move(*r));
+    }
+    if (!full_object) {
+        Checksum composite(a);
+        for (const auto& r : raw) composite.update(std::as_bytes(std::span(r.data(), r.size())));
+        return composite.finish() + "-" + std::to_string(parts.size());
+    }
+    auto shape = crc_shape(a);
+    if (!shape) return std::nullopt;
+    std::uint64_t crc = 0;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        std::uint64_t part = 0;
+        for (unsigned char c : raw[i]) part = (part << 8) | c;
+        crc = i == 0 ? part : crc_combine(*shape, crc, part, parts[i].size);
+    }
+    return base64_encode(big_endian(crc, static_cast<int>(digest_bytes(a))));
+}
+
 }  // namespace ostor::gw

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ostor::gw {
 
@@ -37,6 +38,19 @@ private:
     std::uint64_t crc_ = 0;
     void* md_ = nullptr;  // EVP_MD_CTX for SHA
 };
+
+// The checksum of a multipart object from its parts' (base64 values and
+// sizes, in order). COMPOSITE: the algorithm over the concatenated raw part
+// checksums, then "-<number of parts>" (any algorithm). FULL_OBJECT: the CRC
+// of the whole object, combined from the parts' CRCs without reading data
+// (CRC algorithms only). nullopt when a part value is not valid base64 of the
+// algorithm's size, or FULL_OBJECT is asked of a SHA.
+struct PartChecksum {
+    std::string value;  // base64
+    std::uint64_t size = 0;
+};
+std::optional<std::string> multipart_checksum(ChecksumAlgorithm a, bool full_object,
+                                              const std::vector<PartChecksum>& parts);
 
 // CRC-64/NVME of `data`, continuing from `crc` (0 to start).
 std::uint64_t crc64_nvme(std::span<const std::byte> data, std::uint64_t crc = 0);

@@ -375,6 +375,9 @@ private:
                 plan.lenient[i] = empty.finish() == plan.expected[i];
             }
         }
+        // A part of an upload created with a checksum algorithm gets that
+        // checksum even when the client sends none (the object's is made of them).
+        if (upload_checksum_) add(upload_checksum_->algorithm);
         for (std::string_view h : {"x-amz-sdk-checksum-algorithm", "x-amz-checksum-algorithm"}) {
             if (const auto* v = req_.header(h)) {
                 auto a = parse_checksum_algorithm(trim(*v));
@@ -1146,8 +1149,10 @@ private:
         h.emplace_back("Content-Type", content_type);
         // Checksums only when asked for, and only of the whole object.
         const auto* mode = req_.header("x-amz-checksum-mode");
-        if (mode && iequals(trim(*mode), "ENABLED") && !range)
+        if (mode && iequals(trim(*mode), "ENABLED") && !range) {
             for (auto& c : checksum_headers(info.meta.checksums)) h.push_back(std::move(c));
+            if (!info.meta.checksums.empty()) h.emplace_back("x-amz-checksum-type", checksum_type(info.meta.checksums.front().second));
+        }
         // response-* overrides (presigned downloads use them).
         static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
             {"response-content-type", "Content-Type"},           {"response-content-language", "Content-Language"},
@@ -1383,10 +1388,27 @@ private:
         if (auto* e = std::get_if<S3Error>(&meta)) return error(*e);
         auto& m = std::get<ObjectMeta>(meta);
         HeaderList h;
+        const auto* type = req_.header("x-amz-checksum-type");
         if (const auto* alg = req_.header("x-amz-checksum-algorithm")) {
             auto a = parse_checksum_algorithm(trim(*alg));
             if (!a) return error(invalid_request("Checksum algorithm " + *alg + " is not supported."));
+            // CRC64NVME is always a full-object checksum; the others are
+            // composite unless the client asks for FULL_OBJECT (CRCs only).
+            bool crc = *a != ChecksumAlgorithm::SHA1 && *a != ChecksumAlgorithm::SHA256;
+            bool full = *a == ChecksumAlgorithm::CRC64NVME;
+            if (type) {
+                auto t = trim(*type);
+                if (t == "FULL_OBJECT" && crc) full = true;
+                else if (t == "COMPOSITE" && *a != ChecksumAlgorithm::CRC64NVME) full = false;
+                else return error(invalid_request("The " + std::string(t) + " checksum type is not supported for " +
+                                                  std::string(checksum_name(*a)) + "."));
+            }
             h.emplace_back("x-amz-checksum-algorithm", std::string(checksum_name(*a)));
+            h.emplace_back("x-amz-checksum-type", full ? "FULL_OBJECT" : "COMPOSITE");
+            // Kept with the upload (replaced by the object's own checksum at completion).
+            m.checksums = {{std::string(checksum_name(*a)), full ? "FULL_OBJECT" : "COMPOSITE"}};
+        } else if (type) {
+            return error(invalid_request("x-amz-checksum-type needs x-amz-checksum-algorithm."));
         }
         auto upload = engine_.create_upload(bucket_, key_, std::move(m));
         if (!upload) return error(upload.error());
@@ -1401,6 +1423,7 @@ private:
         if (!n) return;
         auto upload = load_upload();
         if (!upload) return;
+        upload_checksum_ = upload_checksum(*upload);
         auto info = receive([&](PutOptions o) { return engine_.begin_upload_part(upload->id, *n, std::move(o)); }, PutOptions{});
         if (!info) return;
         HeaderList h = {{"ETag", etag_quoted(info->etag)}};
@@ -1442,22 +1465,91 @@ private:
         auto root = xml_body(doc, "CompleteMultipartUpload");
         if (!root) return;
         std::vector<CompletedPart> parts;
+        std::map<std::uint32_t, std::string> claimed;  // part checksums the client lists
+        auto wanted = upload_checksum(*upload);
         for (auto p : root->children("Part")) {
             auto number = parse_u64(trim(p.child_value("PartNumber")));
             if (!number || *number < 1 || *number > 10000 || !p.child("ETag")) return error(malformed_xml());
             parts.push_back({static_cast<std::uint32_t>(*number), std::string(unquote(p.child_value("ETag")))});
+            if (wanted)
+                if (auto c = p.child(("Checksum" + std::string(checksum_name(wanted->algorithm))).c_str()))
+                    claimed[parts.back().number] = trim(c.child_value());
         }
         if (parts.empty()) return error(malformed_xml());
-        auto info = engine_.complete_upload(upload->id, parts);
+        std::vector<std::pair<std::string, std::string>> object_checksums;
+        if (wanted) {
+            auto computed = multipart_object_checksum(*upload, *wanted, parts, claimed);
+            if (auto* e = std::get_if<S3Error>(&computed)) return error(*e);
+            if (auto& value = std::get<std::optional<std::string>>(computed))
+                object_checksums.emplace_back(std::string(checksum_name(wanted->algorithm)), *value);
+        }
+        auto info = engine_.complete_upload(upload->id, parts, object_checksums);
         if (!info) return error(object_error(info.error(), *b));
         std::string location = "/" + bucket_ + "/" + aws_uri_encode(key_, true);
         if (const auto* host = req_.header("host")) location = "http://" + *host + location;
-        xml(XmlWriter("CompleteMultipartUploadResult")
-                .el("Location", location)
-                .el("Bucket", bucket_)
-                .el("Key", key_)
-                .el("ETag", etag_quoted(info->etag))
-                .finish());
+        XmlWriter result("CompleteMultipartUploadResult");
+        result.el("Location", location).el("Bucket", bucket_).el("Key", key_).el("ETag", etag_quoted(info->etag));
+        for (const auto& [name, value] : object_checksums)
+            result.el("Checksum" + name, value).el("ChecksumType", checksum_type(value));
+        xml(result.finish());
+    }
+
+    // The checksum algorithm an upload was created with, and whether its
+    // object's checksum covers the whole object (else: composite).
+    struct UploadChecksum {
+        ChecksumAlgorithm algorithm;
+        bool full_object;
+    };
+    static std::optional<UploadChecksum> upload_checksum(const Upload& upload) {
+        for (const auto& [name, type] : upload.meta.checksums)
+            if (auto a = parse_checksum_algorithm(name)) return UploadChecksum{*a, type == "FULL_OBJECT"};
+        return std::nullopt;
+    }
+
+    static std::string checksum_type(std::string_view value) {
+        return value.find('-') == std::string_view::npos ? "FULL_OBJECT" : "COMPOSITE";
+    }
+
+    // The object's checksum from its parts' stored ones; a part checksum the
+    // client lists must match the stored one (InvalidPart), and a whole-object
+    // value it sends (x-amz-checksum-*) must match the result (BadDigest).
+    // nullopt when a part has none (e.g. made by UploadPartCopy).
+    std::variant<std::optional<std::string>, S3Error> multipart_object_checksum(
+        const Upload& upload, const UploadChecksum& wanted, const std::vector<CompletedPart>& parts,
+        const std::map<std::uint32_t, std::string>& claimed) {
+        std::map<std::uint32_t, PartInfo> stored;
+        for (std::uint32_t marker = 0;;) {
+            auto page = engine_.list_parts(upload.id, marker, 1000);
+            if (!page) return S3Error(page.error());
+            for (auto& p : page->parts) stored[p.number] = std::move(p);
+            if (!page->truncated) break;
+            marker = page->next_marker;
+        }
+        std::string name(checksum_name(wanted.algorithm));
+        std::vector<PartChecksum> inputs;
+        bool complete = true;
+        for (const auto& part : parts) {
+            auto it = stored.find(part.number);
+            if (it == stored.end()) continue;  // the engine refuses it (InvalidPart)
+            const std::string* value = nullptr;
+            for (const auto& [n, v] : it->second.checksums)
+                if (n == name) value = &v;
+            if (auto c = claimed.find(part.number); c != claimed.end() && (!value || c->second != *value))
+                return S3Error{400, "InvalidPart", "The checksum of part " + std::to_string(part.number) +
+                                                       " does not match the one uploaded."};
+            if (!value) complete = false;
+            else inputs.push_back({*value, it->second.size});
+        }
+        if (!complete) return std::optional<std::string>();
+        auto value = ostor::gw::multipart_checksum(wanted.algorithm, wanted.full_object, inputs);
+        if (!value) return std::optional<std::string>();
+        if (const auto* sent = req_.header(checksum_header(wanted.algorithm))) {
+            auto expected = std::string(trim(*sent));
+            auto bare = value->substr(0, value->find('-'));
+            if (expected != *value && expected != bare)
+                return S3Error{400, "BadDigest", "The " + name + " you specified did not match the calculated checksum."};
+        }
+        return value;
     }
 
     void abort_upload() {
@@ -1561,6 +1653,7 @@ private:
     Limits user_limits_;
     Limits bucket_limits_;
     bool admitted_ = false;
+    std::optional<UploadChecksum> upload_checksum_;  // the algorithm of the upload a part belongs to
     std::string error_code_;
     std::optional<std::uint64_t> bucket_epoch_;
     std::optional<AwsChunkedReader> chunked_;

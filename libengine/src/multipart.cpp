@@ -217,7 +217,8 @@ Result<PartInfo> Engine::upload_part_copy(std::string_view upload_id, std::uint3
     return r;
 }
 
-Result<ObjectInfo> Engine::complete_upload(std::string_view upload_id, const std::vector<CompletedPart>& parts) {
+Result<ObjectInfo> Engine::complete_upload(std::string_view upload_id, const std::vector<CompletedPart>& parts,
+                                           std::optional<std::vector<std::pair<std::string, std::string>>> checksums) {
     if (parts.empty()) return Error(Errc::InvalidArgument, "the upload must list at least one part");
     for (std::size_t i = 1; i < parts.size(); ++i)
         if (parts[i].number <= parts[i - 1].number)
@@ -265,6 +266,7 @@ Result<ObjectInfo> Engine::complete_upload(std::string_view upload_id, const std
         obj.info.etag = to_hex(md5_of_md5s.finish()) + "-" + std::to_string(parts.size());
         obj.info.last_modified_ms = now_ms();
         obj.info.meta = upload->meta;
+        if (checksums) obj.info.meta.checksums = *checksums;
         std::int64_t delta_bytes = static_cast<std::int64_t>(obj.info.size) - static_cast<std::int64_t>(parts_bytes);
         std::int64_t delta_objects = 1;
         if (auto old = load_object(txn, upload->bucket, upload->key)) {

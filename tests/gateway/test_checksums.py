@@ -139,5 +139,89 @@ class ChecksumTests(GatewayTestCase):
             self.assertEqual(h['ChecksumSHA256'], value)
 
 
+MiB = 1024 * 1024
+
+
+class MultipartChecksumTests(GatewayTestCase):
+    """An upload created with a checksum algorithm gets an object checksum
+    made of its parts': COMPOSITE (checksum of the part checksums, "-N") or
+    FULL_OBJECT (the CRC of the whole object, combined from the parts')."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bucket = unique_bucket('mpck')
+        cls.s3.create_bucket(Bucket=cls.bucket)
+
+    def upload(self, key, algo, parts, checksum_type=None, send_part_checksums=True, list_in_complete=True):
+        kw = {'ChecksumAlgorithm': algo.upper()}
+        if checksum_type:
+            kw['ChecksumType'] = checksum_type
+        created = self.s3.create_multipart_upload(Bucket=self.bucket, Key=key, **kw)
+        self.assertEqual(created.get('ChecksumAlgorithm'), algo.upper())
+        upload_id = created['UploadId']
+        done = []
+        # botocore computes CRC32C and CRC64NVME only with awscrt installed:
+        # for those the parts go without, and the server computes them.
+        send_part_checksums = send_part_checksums and algo in ('crc32', 'sha1', 'sha256')
+        for n, body in enumerate(parts, 1):
+            extra = {'ChecksumAlgorithm': algo.upper()} if send_part_checksums else {}
+            r = self.s3.upload_part(Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=n, Body=body, **extra)
+            part = {'PartNumber': n, 'ETag': r['ETag']}
+            if list_in_complete:
+                part['Checksum' + algo.upper()] = checksum(algo, body)
+            done.append(part)
+        return self.s3.complete_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id,
+                                                 MultipartUpload={'Parts': done})
+
+    def composite(self, algo, parts):
+        raw = b''.join(base64.b64decode(checksum(algo, p)) for p in parts)
+        return f'{checksum(algo, raw)}-{len(parts)}'
+
+    def test_composite_checksum_of_parts_is_returned_by_complete_and_head(self):
+        parts = [bytes([i]) * (5 * MiB) for i in range(2)] + [b'tail']
+        for algo in ('crc32', 'crc32c', 'sha1', 'sha256'):
+            with self.subTest(algo=algo):
+                done = self.upload('comp-' + algo, algo, parts)
+                want = self.composite(algo, parts)
+                self.assertEqual(done['Checksum' + algo.upper()], want)
+                self.assertEqual(done.get('ChecksumType'), 'COMPOSITE')
+                h = self.s3.head_object(Bucket=self.bucket, Key='comp-' + algo, ChecksumMode='ENABLED')
+                self.assertEqual(h['Checksum' + algo.upper()], want)
+                self.assertEqual(h['ResponseMetadata']['HTTPHeaders'].get('x-amz-checksum-type'), 'COMPOSITE')
+
+    def test_full_object_checksum_is_the_crc_of_the_whole_object(self):
+        parts = [bytes([7 + i]) * (5 * MiB + i) for i in range(2)] + [b'end of it']
+        whole = b''.join(parts)
+        for algo, checksum_type in (('crc32', 'FULL_OBJECT'), ('crc32c', 'FULL_OBJECT'), ('crc64nvme', None)):
+            with self.subTest(algo=algo):
+                done = self.upload('full-' + algo, algo, parts, checksum_type)
+                self.assertEqual(done['Checksum' + algo.upper()], checksum(algo, whole))
+                self.assertEqual(done.get('ChecksumType'), 'FULL_OBJECT')
+                got = self.s3.get_object(Bucket=self.bucket, Key='full-' + algo, ChecksumMode='ENABLED')
+                self.assertEqual(got['Body'].read(), whole)
+                self.assertEqual(got['Checksum' + algo.upper()], checksum(algo, whole))
+
+    def test_parts_sent_without_checksums_get_them_from_the_server(self):
+        parts = [b'a' * (5 * MiB), b'b' * 10]
+        done = self.upload('server-side', 'crc32', parts, send_part_checksums=False, list_in_complete=False)
+        self.assertEqual(done['ChecksumCRC32'], self.composite('crc32', parts))
+
+    def test_a_wrong_part_checksum_in_complete_is_invalid_part_and_stores_nothing(self):
+        key = 'wrong-part'
+        upload_id = self.s3.create_multipart_upload(Bucket=self.bucket, Key=key, ChecksumAlgorithm='CRC32')['UploadId']
+        r = self.s3.upload_part(Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=b'x' * 100,
+                                ChecksumAlgorithm='CRC32')
+        self.assertClientError(self.s3.complete_multipart_upload, 400, 'InvalidPart', Bucket=self.bucket, Key=key,
+                               UploadId=upload_id, MultipartUpload={'Parts': [
+                                   {'PartNumber': 1, 'ETag': r['ETag'], 'ChecksumCRC32': checksum('crc32', b'other')}]})
+        self.assertClientError(self.s3.head_object, 404, None, Bucket=self.bucket, Key=key)
+        self.s3.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+
+    def test_full_object_is_refused_for_sha_algorithms(self):
+        self.assertClientError(self.s3.create_multipart_upload, 400, 'InvalidRequest', Bucket=self.bucket, Key='k',
+                               ChecksumAlgorithm='SHA256', ChecksumType='FULL_OBJECT')
+
+
 if __name__ == '__main__':
     main()

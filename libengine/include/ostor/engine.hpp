@@ -260,7 +260,11 @@ public:
     // NoSuchUpload, InvalidPart (missing, or etag differs), InvalidPartOrder,
     // EntityTooSmall (a part other than the last under 5 MiB),
     // InvalidArgument (no parts).
-    Result<ObjectInfo> complete_upload(std::string_view upload_id, const std::vector<CompletedPart>& parts);
+    // `checksums`, when given, become the object's (ObjectMeta::checksums;
+    // e.g. the composite checksum of its parts), else the upload's are kept.
+    Result<ObjectInfo> complete_upload(
+        std::string_view upload_id, const std::vector<CompletedPart>& parts,
+        std::optional<std::vector<std::pair<std::string, std::string>>> checksums = std::nullopt);
     // Frees the parts. Fails: NoSuchUpload.
     Result<void> abort_upload(std::string_view upload_id);
     // Parts with number > marker. Fails: NoSuchUpload.
