@@ -85,6 +85,39 @@ std::vector<Grant> decode_acl(std::string_view stored) {
     return grants;
 }
 
+namespace {
+constexpr std::string_view kOwnerPrefix = "owner:";
+constexpr std::string_view kOwnerSuffix = " OWNER";
+}  // namespace
+
+std::string acl_object_owner(std::string_view stored) {
+    while (!stored.empty()) {
+        auto nl = stored.find('\n');
+        auto line = stored.substr(0, nl);
+        if (line.starts_with(kOwnerPrefix) && line.ends_with(kOwnerSuffix))
+            return std::string(line.substr(kOwnerPrefix.size(), line.size() - kOwnerPrefix.size() - kOwnerSuffix.size()));
+        if (nl == std::string_view::npos) break;
+        stored.remove_prefix(nl + 1);
+    }
+    return {};
+}
+
+std::string acl_with_object_owner(std::string_view stored, std::string_view owner_id) {
+    std::string out;
+    if (!owner_id.empty()) out = std::string(kOwnerPrefix) + std::string(owner_id) + std::string(kOwnerSuffix) + "\n";
+    while (!stored.empty()) {
+        auto nl = stored.find('\n');
+        auto line = stored.substr(0, nl);
+        if (!(line.starts_with(kOwnerPrefix) && line.ends_with(kOwnerSuffix)) && !line.empty()) {
+            out += line;
+            out += '\n';
+        }
+        if (nl == std::string_view::npos) break;
+        stored.remove_prefix(nl + 1);
+    }
+    return out;
+}
+
 std::string encode_acl(const std::vector<Grant>& grants) {
     std::string out;
     for (const auto& g : grants) {

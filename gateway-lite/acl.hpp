@@ -4,7 +4,9 @@
 // grant a line, "<grantee> <permission>", where grantee is "id:<user id>",
 // "group:AllUsers" or "group:AuthenticatedUsers" and permission one of READ,
 // WRITE, READ_ACP, WRITE_ACP, FULL_CONTROL. The owner (the bucket's owner)
-// always has FULL_CONTROL and is not stored; "" is the `private` ACL.
+// always has FULL_CONTROL and is not stored; "" is the `private` ACL. An
+// object written by another user than the bucket's owner records its writer,
+// who owns it, as an "owner:<user id> OWNER" line.
 #pragma once
 
 #include <optional>
@@ -28,6 +30,10 @@ struct Grant {
 };
 
 std::vector<Grant> decode_acl(std::string_view stored);
+// The object's writer recorded in its stored ACL; "" when the bucket's owner.
+std::string acl_object_owner(std::string_view stored);
+// `stored` with `owner_id` recorded as the object's owner ("" records none).
+std::string acl_with_object_owner(std::string_view stored, std::string_view owner_id);
 std::string encode_acl(const std::vector<Grant>& grants);
 
 // The grants of a canned ACL (x-amz-acl); nullopt for an unknown name.

@@ -266,7 +266,13 @@ private:
 
     bool bucket_allows(const Bucket& b, Permission p) const { return is_owner(b) || acl_allows(decode_acl(b.acl), who(), p); }
     bool object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const {
-        return is_owner(b) || acl_allows(decode_acl(o.meta.acl), who(), p);
+        return is_owner(b) || (!principal_.anonymous && acl_object_owner(o.meta.acl) == principal_.user_id) ||
+               acl_allows(decode_acl(o.meta.acl), who(), p);
+    }
+    // Who owns an object: its writer when another user than the bucket's owner.
+    static std::string object_owner(const Bucket& b, const ObjectInfo& o) {
+        auto writer = acl_object_owner(o.meta.acl);
+        return writer.empty() ? b.owner_id : writer;
     }
 
     std::string display_name(const std::string& user_id) {
@@ -296,6 +302,7 @@ private:
             return std::nullopt;
         }
         bucket_epoch_ = b->epoch;
+        bucket_owner_ = b->owner_id;
         if (needed && !bucket_allows(*b, *needed)) {
             error(access_denied());
             return std::nullopt;
@@ -513,6 +520,9 @@ private:
         auto acl = acl_from_headers(engine_, req_);
         if (auto* e = std::get_if<S3Error>(&acl)) return *e;
         if (auto& grants = std::get<std::optional<std::vector<Grant>>>(acl)) meta.acl = encode_acl(*grants);
+        // Another user writing into the bucket owns what it writes.
+        if (!principal_.anonymous && !bucket_owner_.empty() && principal_.user_id != bucket_owner_)
+            meta.acl = acl_with_object_owner(meta.acl, principal_.user_id);
         return meta;
     }
 
@@ -1007,7 +1017,7 @@ private:
             el("LastModified", iso8601_ms(o.last_modified_ms));
             el("ETag", etag_quoted(o.etag));
             el("Size", std::to_string(o.size));
-            if (fetch_owner) body += owner_xml(b->owner_id);
+            if (fetch_owner) body += owner_xml(object_owner(*b, o));
             el("StorageClass", "STANDARD");
             body += kind == ListKind::Versions ? "</Version>" : "</Contents>";
         }
@@ -1331,7 +1341,8 @@ private:
         if (!info) return error(object_error(info.error(), *b));
         if (!object_allows(*b, *info, Permission::ReadAcp)) return error(access_denied());
         if (req_.method == "HEAD") return send(200, {}, {});
-        xml(acl_to_xml(b->owner_id, display_name(b->owner_id), decode_acl(info->meta.acl)));
+        auto owner = object_owner(*b, *info);
+        xml(acl_to_xml(owner, display_name(owner), decode_acl(info->meta.acl)));
     }
 
     void put_object_acl() {
@@ -1342,7 +1353,7 @@ private:
         if (!object_allows(*b, *info, Permission::WriteAcp)) return error(access_denied());
         auto acl = requested_acl();
         if (!acl) return;
-        auto r = engine_.set_object_acl(bucket_, key_, *acl);
+        auto r = engine_.set_object_acl(bucket_, key_, acl_with_object_owner(*acl, acl_object_owner(info->meta.acl)));
         if (!r) return error(r.error());
         send(200, {}, {});
     }
@@ -1656,6 +1667,7 @@ private:
     std::optional<UploadChecksum> upload_checksum_;  // the algorithm of the upload a part belongs to
     std::string error_code_;
     std::optional<std::uint64_t> bucket_epoch_;
+    std::string bucket_owner_;
     std::optional<AwsChunkedReader> chunked_;
     std::map<std::string, std::string> names_;
 };

@@ -150,6 +150,27 @@ class AclTests(GatewayTestCase):
         self.assertIn(r.error_code, ('MalformedACLError', 'MalformedXML'))
         self.assert_private_grants(self.s3.get_bucket_acl(Bucket=b))
 
+    def test_object_written_by_a_grantee_is_owned_by_its_writer(self):
+        bucket = self.new_bucket()
+        self.s3.put_bucket_acl(Bucket=bucket, GrantWrite=f'id="{self.other_id}"',
+                               GrantFullControl=f'id="{self.owner_id}"')
+        self.other.put_object(Bucket=bucket, Key='theirs', Body=b'written by the grantee')
+        listed = self.s3.list_objects_v2(Bucket=bucket, FetchOwner=True)['Contents']
+        self.assertEqual([(o['Key'], o['Owner']['ID']) for o in listed], [('theirs', self.other_id)])
+        # The writer owns it: it may read it and its ACL without any grant...
+        self.assertEqual(self.other.get_object(Bucket=bucket, Key='theirs')['Body'].read(), b'written by the grantee')
+        acl = self.other.get_object_acl(Bucket=bucket, Key='theirs')
+        self.assertEqual(acl['Owner']['ID'], self.other_id)
+        # ...and keeps owning it when it changes the ACL.
+        self.other.put_object_acl(Bucket=bucket, Key='theirs', ACL='public-read')
+        self.assertEqual(self.s3.get_object_acl(Bucket=bucket, Key='theirs')['Owner']['ID'], self.other_id)
+        # The bucket's owner still reads everything in its bucket.
+        self.assertEqual(self.get_body(bucket, 'theirs'), b'written by the grantee')
+        # An object the bucket's owner writes stays its own.
+        self.put(bucket, 'mine', b'x')
+        owners = {o['Key']: o['Owner']['ID'] for o in self.s3.list_objects_v2(Bucket=bucket, FetchOwner=True)['Contents']}
+        self.assertEqual(owners, {'theirs': self.other_id, 'mine': self.owner_id})
+
 
 class SecondUserTests(GatewayTestCase):
 
