@@ -9,7 +9,9 @@
 // reports "Invalid argument" for `echo bogus > limits`). Opening with O_TRUNC
 // only marks the file: the first write then replaces its contents (for
 // limits: all of them), and a close with nothing written (`: > limits`)
-// empties it — so a rejected write after O_TRUNC changes nothing.
+// empties it at flush, before close() returns — so a rejected write after
+// O_TRUNC changes nothing. A shell writes line by line: when a write fails,
+// the state saved at open is put back, undoing the earlier lines too.
 #include "fuse_ops.hpp"
 
 #include <fcntl.h>
@@ -32,9 +34,10 @@ constexpr std::size_t kMaxWriteBytes = 64 * 1024;
 
 struct OpenFile {
     Resolved node;
-    std::string contents;         // what read() returns (taken at open)
+    std::string contents;           // what read() returns (taken at open)
+    std::string saved;              // the state at open, for undoing a failed write
     bool truncate_pending = false;  // opened with O_TRUNC, nothing written yet
-    bool written = false;         // a write was attempted
+    bool written = false;           // a write was attempted
 };
 
 Tree& tree() { return **static_cast<std::unique_ptr<Tree>*>(fuse_get_context()->private_data); }
@@ -111,6 +114,11 @@ int op_open(const char* path, fuse_file_info* fi) {
         if (!contents) return errno_of(contents.error());
         file->contents = std::move(*contents);
     }
+    if (writing) {
+        auto saved = tree().save(file->node);
+        if (!saved) return errno_of(saved.error());
+        file->saved = std::move(*saved);
+    }
     file->truncate_pending = (fi->flags & O_TRUNC) != 0;
     fi->fh = reinterpret_cast<std::uint64_t>(file.release());
     fi->direct_io = 1;
@@ -127,12 +135,15 @@ int op_read(const char*, char* buf, size_t size, off_t offset, fuse_file_info* f
 
 int op_write(const char*, const char* buf, size_t size, off_t, fuse_file_info* fi) {
     OpenFile* file = open_file(fi);
-    if (size > kMaxWriteBytes) return -EFBIG;
     bool replace = file->truncate_pending;
     file->truncate_pending = false;
     file->written = true;
-    auto done = tree().write(file->node, std::string_view(buf, size), replace);
-    if (!done) return errno_of(done.error());
+    Result<void> done = size > kMaxWriteBytes ? Result<void>(Error(Errc::EntityTooLarge, "write too large"))
+                                             : tree().write(file->node, std::string_view(buf, size), replace);
+    if (!done) {
+        (void)tree().restore(file->node, file->saved);
+        return errno_of(done.error());
+    }
     return static_cast<int>(size);
 }
 
@@ -150,9 +161,20 @@ int op_truncate(const char* path, off_t size, fuse_file_info* fi) {
     return done ? 0 : errno_of(done.error());
 }
 
-int op_release(const char*, fuse_file_info* fi) {
-    std::unique_ptr<OpenFile> file(open_file(fi));
-    if (file->truncate_pending && !file->written) (void)tree().truncate(file->node);
+// close(2) waits for flush (not for release): an O_TRUNC open with nothing
+// written empties the file here, so the change is done when the shell's
+// command returns.
+int op_flush(const char*, fuse_file_info* fi) {
+    OpenFile* file = open_file(fi);
+    if (!file->truncate_pending || file->written) return 0;
+    file->truncate_pending = false;
+    auto done = tree().truncate(file->node);
+    return done ? 0 : errno_of(done.error());
+}
+
+int op_release(const char* path, fuse_file_info* fi) {
+    op_flush(path, fi);  // in case no flush came
+    delete open_file(fi);
     return 0;
 }
 
@@ -210,6 +232,7 @@ fuse_operations admin_tree_operations() {
     ops.read = op_read;
     ops.write = op_write;
     ops.truncate = op_truncate;
+    ops.flush = op_flush;
     ops.release = op_release;
     ops.mkdir = op_mkdir;
     ops.rmdir = op_rmdir;

@@ -7,6 +7,7 @@
 // It runs as a daemon unless -f is given; `fusermount3 -u MOUNTPOINT` (or
 // SIGTERM) unmounts it. Only the user who mounted it (root) may use the tree
 // unless -o allow_other is given.
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -100,7 +101,10 @@ int main(int argc, char** argv) {
         }
     }
 
-    std::vector<std::string> fuse_argv_storage = {argv[0], positional[0], "-o", "fsname=ostor:" + data + ",subtype=ostor"};
+    // default_permissions: the kernel applies the files' modes, so with
+    // -o allow_other other users still cannot read the 0600 secrets or write.
+    std::vector<std::string> fuse_argv_storage = {argv[0], positional[0], "-o",
+                                                  "fsname=ostor:" + data + ",subtype=ostor,default_permissions"};
     fuse_argv_storage.insert(fuse_argv_storage.end(), passthrough.begin(), passthrough.end());
     std::vector<char*> fuse_argv;
     for (auto& s : fuse_argv_storage) fuse_argv.push_back(s.data());
@@ -140,5 +144,6 @@ int main(int argc, char** argv) {
     fuse_destroy(f);
     free(opts.mountpoint);
     fuse_opt_free_args(&args);
-    return rc == 0 ? 0 : 1;
+    // The loop returns the signal that ended it (SIGTERM, SIGINT, SIGHUP): a clean stop.
+    return rc == 0 || rc == SIGTERM || rc == SIGINT || rc == SIGHUP ? 0 : 1;
 }

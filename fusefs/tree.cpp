@@ -4,6 +4,8 @@
 #include "tree.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <string>
 
 #include "ostor/admin_format.hpp"
 #include "ostor/names.hpp"
@@ -25,6 +27,8 @@ using ListFn = Result<std::vector<std::string>> (*)(const Ctx&);
 using CheckFn = Result<void> (*)(const Ctx&);
 using MakeFn = Result<void> (*)(const Ctx&, std::string_view name);
 using RemoveFn = Result<void> (*)(const Ctx&);
+using SaveFn = Result<std::string> (*)(const Ctx&);
+using RestoreFn = Result<void> (*)(const Ctx&, const std::string& saved);
 
 }  // namespace
 
@@ -43,6 +47,9 @@ struct Node {
     ReadFn read = nullptr;
     WriteFn write = nullptr;
     TruncateFn truncate = nullptr;
+    // Writable files: the state to put back after a failed write.
+    SaveFn save = nullptr;
+    RestoreFn restore = nullptr;
 };
 
 namespace {
@@ -160,6 +167,60 @@ Result<void> write_keys(Engine& e, const User& user, std::string_view account, s
     return {};
 }
 
+// ---- saving and restoring what a file stands for ------------------------------------------
+
+Result<std::string> save_limits(Engine& e, const LimitTarget& t) {
+    auto l = e.get_limits(t);
+    if (!l) return std::move(l).error();
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%.17g %.17g %.17g %.17g %.17g %llu", l->ops_default, l->ops_get, l->ops_put,
+                  l->ops_list, l->ops_delete, static_cast<unsigned long long>(l->bandwidth_out_kbps));
+    return std::string(buf);
+}
+
+Result<void> restore_limits(Engine& e, const LimitTarget& t, const std::string& saved) {
+    Limits l;
+    unsigned long long bandwidth = 0;
+    if (std::sscanf(saved.c_str(), "%lf %lf %lf %lf %lf %llu", &l.ops_default, &l.ops_get, &l.ops_put, &l.ops_list,
+                    &l.ops_delete, &bandwidth) != 6)
+        return Error(Errc::Internal, "bad saved limits");
+    l.bandwidth_out_kbps = bandwidth;
+    if (l.ops_default == 0 && l.ops_get == 0 && l.ops_put == 0 && l.ops_list == 0 && l.ops_delete == 0 && bandwidth == 0)
+        return e.remove_limits(t);
+    return as_void(e.set_limits(t, l));
+}
+
+Result<std::string> save_quota(Engine& e, const QuotaTarget& t) {
+    auto q = e.get_quota(t);
+    if (!q) return std::move(q).error();
+    return *q ? std::to_string(**q) : std::string();
+}
+
+Result<void> restore_quota(Engine& e, const QuotaTarget& t, const std::string& saved) {
+    if (saved.empty()) return e.remove_quota(t);
+    return e.set_quota(t, std::stoull(saved));
+}
+
+Result<std::string> save_key_ids(Engine& e, const std::string& user_id, std::string_view account) {
+    auto keys = e.list_keys(user_id, account);
+    if (!keys) return std::move(keys).error();
+    std::string ids;
+    for (const auto& k : *keys) ids += k.access_key_id + "\n";
+    return ids;
+}
+
+// Revokes the pairs made since `saved` (a revoked pair cannot come back).
+Result<void> revoke_new_keys(Engine& e, const std::string& user_id, std::string_view account, const std::string& saved) {
+    auto keys = e.list_keys(user_id, account);
+    if (!keys) return std::move(keys).error();
+    for (const auto& k : *keys) {
+        if (saved.find(k.access_key_id + "\n") != std::string::npos) continue;
+        if (account.empty()) OSTOR_TRY(e.revoke_key(user_id, k.access_key_id));
+        else OSTOR_TRY(e.revoke_key(user_id, k.access_key_id, account));
+    }
+    return {};
+}
+
 // ---- the handlers -----------------------------------------------------------------------
 
 constexpr std::string_view kReadme =
@@ -170,7 +231,8 @@ constexpr std::string_view kReadme =
     "users/<email>/id             the user id\n"
     "users/<email>/info           the user as the REST API's query (JSON, with keys and accounts)\n"
     "users/<email>/state          enabled or disabled; write either to change it\n"
-    "users/<email>/keys           \"ACCESS_KEY_ID SECRET\" lines; write \"gen\" for a new pair (2 at most),\n"
+    "users/<email>/keys           \"ACCESS_KEY_ID SECRET\" lines; write \"gen\" for a new pair (2 at most:\n"
+    "                             a third fails with \"Disk quota exceeded\"),\n"
     "                             \"revoke <access key id>\" to revoke one\n"
     "users/<email>/limits         ops:default|get|put|list|delete=<ops/s> and bandwidth:out=<KB/s> lines;\n"
     "                             '>' replaces them, '>>' adds, ': >' removes them all\n"
@@ -183,7 +245,8 @@ constexpr std::string_view kReadme =
     "quotas/default-user          the quota of users without their own; default-bucket likewise\n"
     "usage/<object>               a usage statistics object (JSON); rm deletes it\n"
     "\n"
-    "Bad input changes nothing and fails with \"Invalid argument\".\n";
+    "Bad input changes nothing and fails with \"Invalid argument\"; when one line of several\n"
+    "written is refused, the earlier ones of that write are undone too.\n";
 
 Result<std::string> readme(const Ctx&) { return std::string(kReadme); }
 
@@ -403,6 +466,66 @@ Result<void> usage_exists(const Ctx& c) { return as_void(c.e.get_usage_object(c.
 Result<std::string> usage_object(const Ctx& c) { return c.e.get_usage_object(c.cap.at(0)); }
 Result<void> remove_usage_object(const Ctx& c) { return c.e.delete_usage_object(c.cap.at(0)); }
 
+// Save / restore of each writable file.
+Result<std::string> save_user_state(const Ctx& c) { return user_state(c); }
+Result<void> restore_user_state(const Ctx& c, const std::string& saved) { return write_user_state(c, saved, true); }
+Result<std::string> save_user_keys(const Ctx& c) {
+    auto u = user_of(c);
+    if (!u) return std::move(u).error();
+    return save_key_ids(c.e, u->id, {});
+}
+Result<void> restore_user_keys(const Ctx& c, const std::string& saved) {
+    auto u = user_of(c);
+    if (!u) return std::move(u).error();
+    return revoke_new_keys(c.e, u->id, {}, saved);
+}
+Result<std::string> save_account_keys(const Ctx& c) {
+    auto u = user_of(c);
+    if (!u) return std::move(u).error();
+    return save_key_ids(c.e, u->id, c.cap.at(1));
+}
+Result<void> restore_account_keys(const Ctx& c, const std::string& saved) {
+    auto u = user_of(c);
+    if (!u) return std::move(u).error();
+    return revoke_new_keys(c.e, u->id, c.cap.at(1), saved);
+}
+Result<std::string> save_user_limits(const Ctx& c) {
+    auto t = user_limit_target(c);
+    if (!t) return std::move(t).error();
+    return save_limits(c.e, *t);
+}
+Result<void> restore_user_limits(const Ctx& c, const std::string& saved) {
+    auto t = user_limit_target(c);
+    if (!t) return std::move(t).error();
+    return restore_limits(c.e, *t, saved);
+}
+Result<std::string> save_user_quota(const Ctx& c) {
+    auto t = user_quota_target(c);
+    if (!t) return std::move(t).error();
+    return save_quota(c.e, *t);
+}
+Result<void> restore_user_quota(const Ctx& c, const std::string& saved) {
+    auto t = user_quota_target(c);
+    if (!t) return std::move(t).error();
+    return restore_quota(c.e, *t, saved);
+}
+Result<std::string> save_bucket_limits(const Ctx& c) { return save_limits(c.e, LimitTarget::bucket(c.cap.at(0))); }
+Result<void> restore_bucket_limits(const Ctx& c, const std::string& saved) {
+    return restore_limits(c.e, LimitTarget::bucket(c.cap.at(0)), saved);
+}
+Result<std::string> save_bucket_quota(const Ctx& c) { return save_quota(c.e, QuotaTarget::bucket(c.cap.at(0))); }
+Result<void> restore_bucket_quota(const Ctx& c, const std::string& saved) {
+    return restore_quota(c.e, QuotaTarget::bucket(c.cap.at(0)), saved);
+}
+Result<std::string> save_default_user_quota(const Ctx& c) { return save_quota(c.e, QuotaTarget::default_user()); }
+Result<void> restore_default_user_quota(const Ctx& c, const std::string& saved) {
+    return restore_quota(c.e, QuotaTarget::default_user(), saved);
+}
+Result<std::string> save_default_bucket_quota(const Ctx& c) { return save_quota(c.e, QuotaTarget::default_bucket()); }
+Result<void> restore_default_bucket_quota(const Ctx& c, const std::string& saved) {
+    return restore_quota(c.e, QuotaTarget::default_bucket(), saved);
+}
+
 // The tree. Secrets (keys, info) are 0600; files that take writes 0644.
 const Node kNodes[] = {
     {.pattern = "/", .dir = true, .perm = 0755},
@@ -412,32 +535,33 @@ const Node kNodes[] = {
     {.pattern = "/users/*/id", .read = user_id},
     {.pattern = "/users/*/info", .perm = 0600, .read = user_info},
     {.pattern = "/users/*/state", .perm = 0644, .read = user_state, .write = write_user_state,
-     .truncate = nothing_to_truncate},
+     .truncate = nothing_to_truncate, .save = save_user_state, .restore = restore_user_state},
     {.pattern = "/users/*/keys", .perm = 0600, .read = user_keys, .write = write_user_keys,
-     .truncate = nothing_to_truncate},
+     .truncate = nothing_to_truncate, .save = save_user_keys, .restore = restore_user_keys},
     {.pattern = "/users/*/limits", .perm = 0644, .read = user_limits, .write = write_user_limits,
-     .truncate = remove_user_limits},
+     .truncate = remove_user_limits, .save = save_user_limits, .restore = restore_user_limits},
     {.pattern = "/users/*/quota", .perm = 0644, .read = user_quota, .write = write_user_quota,
-     .truncate = remove_user_quota},
+     .truncate = remove_user_quota, .save = save_user_quota, .restore = restore_user_quota},
     {.pattern = "/users/*/buckets", .read = user_buckets},
     {.pattern = "/users/*/accounts", .dir = true, .perm = 0755, .names = account_names, .make = make_account},
     {.pattern = "/users/*/accounts/*", .dir = true, .perm = 0755, .exists = account_exists, .remove = remove_account},
     {.pattern = "/users/*/accounts/*/keys", .perm = 0600, .read = account_keys, .write = write_account_keys,
-     .truncate = nothing_to_truncate},
+     .truncate = nothing_to_truncate, .save = save_account_keys, .restore = restore_account_keys},
     {.pattern = "/users/*/accounts/*/info", .perm = 0600, .read = account_info},
     {.pattern = "/buckets", .dir = true, .perm = 0755, .names = bucket_names},
     {.pattern = "/buckets/*", .dir = true, .perm = 0755, .exists = bucket_exists},
     {.pattern = "/buckets/*/owner", .read = bucket_owner},
     {.pattern = "/buckets/*/size", .read = bucket_size},
     {.pattern = "/buckets/*/limits", .perm = 0644, .read = bucket_limits, .write = write_bucket_limits,
-     .truncate = remove_bucket_limits},
+     .truncate = remove_bucket_limits, .save = save_bucket_limits, .restore = restore_bucket_limits},
     {.pattern = "/buckets/*/quota", .perm = 0644, .read = bucket_quota, .write = write_bucket_quota,
-     .truncate = remove_bucket_quota},
+     .truncate = remove_bucket_quota, .save = save_bucket_quota, .restore = restore_bucket_quota},
     {.pattern = "/quotas", .dir = true, .perm = 0755},
     {.pattern = "/quotas/default-user", .perm = 0644, .read = default_user_quota, .write = write_default_user_quota,
-     .truncate = remove_default_user_quota},
+     .truncate = remove_default_user_quota, .save = save_default_user_quota, .restore = restore_default_user_quota},
     {.pattern = "/quotas/default-bucket", .perm = 0644, .read = default_bucket_quota,
-     .write = write_default_bucket_quota, .truncate = remove_default_bucket_quota},
+     .write = write_default_bucket_quota, .truncate = remove_default_bucket_quota, .save = save_default_bucket_quota,
+     .restore = restore_default_bucket_quota},
     {.pattern = "/usage", .dir = true, .perm = 0755, .names = usage_names},
     {.pattern = "/usage/*", .perm = 0444, .exists = usage_exists, .remove = remove_usage_object, .read = usage_object},
 };
@@ -517,6 +641,16 @@ Result<void> Tree::write(const Resolved& file, std::string_view data, bool repla
 Result<void> Tree::truncate(const Resolved& file) const {
     if (!file.node->truncate) return Error(Errc::InvalidArgument, "this file takes no writes");
     return file.node->truncate(Ctx{engine_, file.captures});
+}
+
+Result<std::string> Tree::save(const Resolved& file) const {
+    if (!file.node->save) return std::string();
+    return file.node->save(Ctx{engine_, file.captures});
+}
+
+Result<void> Tree::restore(const Resolved& file, const std::string& saved) const {
+    if (!file.node->restore) return {};
+    return file.node->restore(Ctx{engine_, file.captures}, saved);
 }
 
 Result<void> Tree::make_dir(const Resolved& dir, std::string_view name) const {

@@ -51,6 +51,12 @@ public:
     Result<void> write(const Resolved& file, std::string_view data, bool replace) const;
     // Truncation to empty, with nothing written after it (": > limits").
     Result<void> truncate(const Resolved& file) const;
+    // The state a writable file stands for, taken when it is opened for
+    // writing, and put back when a later write of that open fails: a shell
+    // writes line by line, so "good line, bad line" must not leave the good
+    // one applied. (Keys: pairs generated since are revoked again.)
+    Result<std::string> save(const Resolved& file) const;
+    Result<void> restore(const Resolved& file, const std::string& saved) const;
     // mkdir NAME inside `dir` (a user in users/, an account in accounts/).
     Result<void> make_dir(const Resolved& dir, std::string_view name) const;
     // rmdir of a user or an account.
