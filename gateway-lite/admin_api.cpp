@@ -25,11 +25,17 @@ struct Reply {
     int status = 200;
     std::optional<Json> json;
     std::optional<Error> error;
+    std::string not_allowed_on;  // the service, when the method is not one it serves (405)
 
     Reply() = default;
     Reply(Json j) : json(std::move(j)) {}                // NOLINT: handlers return documents
     Reply(Error e) : error(std::move(e)) {}              // NOLINT: and errors alike
     static Reply empty() { return Reply(); }
+    static Reply method_not_allowed(std::string service) {
+        Reply r;
+        r.not_allowed_on = std::move(service);
+        return r;
+    }
 };
 
 Reply bad_request(std::string message) { return Error(Errc::InvalidArgument, std::move(message)); }
@@ -96,7 +102,7 @@ Reply users(Engine& engine, std::string_view method, const QueryList& q) {
         }
         return bad_request("POST ?ostor-users takes disable, enable, genKey or revokeKey=");
     }
-    return Error(Errc::InvalidArgument, "method not allowed on ?ostor-users");
+    return Reply::method_not_allowed("ostor-users");
 }
 
 // ---- ostor-accounts -----------------------------------------------------------
@@ -136,13 +142,13 @@ Reply accounts(Engine& engine, std::string_view method, const QueryList& q) {
         if (!deleted) return deleted.error();
         return Reply::empty();
     }
-    return Error(Errc::InvalidArgument, "method not allowed on ?ostor-accounts");
+    return Reply::method_not_allowed("ostor-accounts");
 }
 
 // ---- ostor-buckets ------------------------------------------------------------
 
 Reply buckets(Engine& engine, std::string_view method, const QueryList& q) {
-    if (method != "GET") return Error(Errc::InvalidArgument, "?ostor-buckets is read-only (GET)");
+    if (method != "GET") return Reply::method_not_allowed("ostor-buckets");
     BucketFilter filter;
     if (has(q, "emailAddress") || has(q, "userId")) {
         auto user = named_user(engine, q);
@@ -176,6 +182,8 @@ Result<LimitTarget> limit_target(Engine& engine, const QueryList& q) {
 }
 
 Reply limits(Engine& engine, std::string_view method, const QueryList& q) {
+    if (method != "GET" && method != "PUT" && method != "POST" && method != "DELETE")
+        return Reply::method_not_allowed("ostor-limits");
     auto target = limit_target(engine, q);
     if (!target) return std::move(target).error();
     if (method == "GET") {
@@ -200,7 +208,7 @@ Reply limits(Engine& engine, std::string_view method, const QueryList& q) {
         if (!removed) return removed.error();
         return Reply::empty();
     }
-    return Error(Errc::InvalidArgument, "method not allowed on ?ostor-limits");
+    return Reply::method_not_allowed("ostor-limits");
 }
 
 Result<QuotaTarget> quota_target(Engine& engine, const QueryList& q) {
@@ -225,6 +233,8 @@ Result<QuotaTarget> quota_target(Engine& engine, const QueryList& q) {
 }
 
 Reply quotas(Engine& engine, std::string_view method, const QueryList& q) {
+    if (method != "GET" && method != "PUT" && method != "POST" && method != "DELETE")
+        return Reply::method_not_allowed("ostor-quotas");
     auto target = quota_target(engine, q);
     if (!target) return std::move(target).error();
     if (method == "GET") {
@@ -246,7 +256,7 @@ Reply quotas(Engine& engine, std::string_view method, const QueryList& q) {
         if (!removed) return removed.error();
         return Reply::empty();
     }
-    return Error(Errc::InvalidArgument, "method not allowed on ?ostor-quotas");
+    return Reply::method_not_allowed("ostor-quotas");
 }
 
 // ---- ostor-usage ----------------------------------------------------------------
@@ -254,6 +264,7 @@ Reply quotas(Engine& engine, std::string_view method, const QueryList& q) {
 constexpr std::uint32_t kMaxUsageItemsPerPage = 1000;
 
 Reply usage(Engine& engine, std::string_view method, const QueryList& q, std::string& raw_body) {
+    if (method != "GET" && method != "DELETE") return Reply::method_not_allowed("ostor-usage");
     const auto* obj = param(q, "obj");
     if (method == "GET" && !obj) {
         std::uint32_t max_items = kMaxUsageItemsPerPage;
@@ -280,7 +291,7 @@ Reply usage(Engine& engine, std::string_view method, const QueryList& q, std::st
         if (!removed) return removed.error();
         return Reply::empty();
     }
-    return Error(Errc::InvalidArgument, "method not allowed on ?ostor-usage");
+    return Reply::method_not_allowed("ostor-usage");
 }
 
 AdminAnswer json_error(int status, std::string_view code, std::string_view message, std::string_view request_id) {
@@ -311,6 +322,9 @@ AdminAnswer handle_admin(Engine& engine, const Principal& caller, std::string_vi
     else if (has(query, "ostor-usage")) reply = usage(engine, method, query, raw_body);
     else return json_error(400, "InvalidArgument", "Unknown admin service.", request_id);
 
+    if (!reply.not_allowed_on.empty())
+        return json_error(405, "MethodNotAllowed",
+                          std::string(method) + " is not allowed on ?" + reply.not_allowed_on + ".", request_id);
     if (reply.error) {
         const auto& info = reply.error->info();
         // For S3 an unknown key is a refused signature (403); here it is

@@ -69,10 +69,14 @@ void answer(ResponseWriter& out, int status, const std::string& body, std::strin
     if (out.write_head(head)) out.write_body(std::as_bytes(std::span(body.data(), body.size())));
 }
 
-void answer_error(ResponseWriter& out, const Error& e) {
+void answer_error(ResponseWriter& out, int status, std::string_view code, std::string_view message) {
     Json j = Json::object();
-    j.set("Code", e.info().s3_code).set("Message", e.message());
-    answer(out, e.info().http_status, j.pretty());
+    j.set("Code", code).set("Message", message);
+    answer(out, status, j.pretty());
+}
+
+void answer_error(ResponseWriter& out, const Error& e) {
+    answer_error(out, e.info().http_status, e.info().s3_code, e.message());
 }
 
 }  // namespace
@@ -88,7 +92,7 @@ void BillingEndpoint::handle(const HttpRequest& request, BodyReader&, ResponseWr
         return std::nullopt;
     };
     if (request.method != "GET" && request.method != "HEAD")
-        return answer_error(out, Error(Errc::InvalidArgument, "the billing API answers GET only"));
+        return answer_error(out, 405, "MethodNotAllowed", "the billing API answers GET only");
 
     if (path == "/metrics") return answer(out, 200, metrics_.render(), "text/plain; version=0.0.4");
     if (path == "/v1/status") return answer(out, 200, Json::object().pretty());
@@ -103,7 +107,7 @@ void BillingEndpoint::handle(const HttpRequest& request, BodyReader&, ResponseWr
         j.set("prefixes", std::move(prefixes)).set("oiobilling", std::move(version)).set("sds_conf", std::move(conf));
         return answer(out, 200, j.pretty());
     }
-    if (path != "/v1/bill/fetch") return answer_error(out, Error(Errc::InvalidArgument, "unknown path " + path));
+    if (path != "/v1/bill/fetch") return answer_error(out, 404, "NotFound", "unknown path " + path);
 
     auto user_param = param("user");
     if (!user_param || user_param->empty())

@@ -167,17 +167,18 @@ int main(int argc, char** argv) {
     if (admin_server) std::printf("ostor-gateway: billing and metrics on %s\n", admin_server->url().c_str());
     std::fflush(stdout);
 
+    ostor::gw::Metrics metrics;
+    ostor::gw::S3Handler handler(e, s3_options, stats.get(), &metrics);
+    ostor::gw::BillingEndpoint billing(e, stats.get(), metrics, (*server)->url());
     std::thread signal_thread([&] {
         int sig = 0;
         sigwait(&signals, &sig);
         std::fprintf(stderr, "ostor-gateway: signal %d, stopping\n", sig);
+        handler.stop();  // paced downloads end now rather than hold up the stop
         (*server)->stop();
         if (admin_server) admin_server->stop();
     });
 
-    ostor::gw::Metrics metrics;
-    ostor::gw::S3Handler handler(e, s3_options, stats.get(), &metrics);
-    ostor::gw::BillingEndpoint billing(e, stats.get(), metrics, (*server)->url());
     std::thread admin_thread;
     if (admin_server)
         admin_thread = std::thread([&] {

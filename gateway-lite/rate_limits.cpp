@@ -42,22 +42,34 @@ double ops_rate(const Limits& limits, OpClass c) {
     return own > 0 ? own : limits.ops_default;
 }
 
-bool RateLimiter::try_admit(const std::string& key, double rate_per_s) {
-    if (!(rate_per_s > 0)) return true;
-    // A burst small next to the rate keeps the served rate close to it over
-    // a few seconds; at low rates a few ops may still come at once (5 ops/s
-    // admits 5 back-to-back, the 6th within the second is refused).
-    double burst = std::max(1.0, std::min(rate_per_s, std::max(5.0, rate_per_s / 10)));
-    auto interval = seconds(1.0 / rate_per_s);
-    auto tolerance = seconds((burst - 1) / rate_per_s);
+bool RateLimiter::try_admit(std::initializer_list<Charge> charges) {
+    struct Check {
+        Cell* cell;
+        Clock::time_point next_tat;
+    };
+    Check checks[8];
+    std::size_t n = 0;
     auto now = Clock::now();
     std::lock_guard lock(mu_);
     forget_idle(now);
-    Cell& cell = cells_[key];
-    if (cell.rate != rate_per_s) cell = Cell{rate_per_s, now};
-    auto tat = std::max(cell.tat, now);
-    if (tat - now > tolerance) return false;
-    cell.tat = tat + interval;
+    for (const auto& charge : charges) {
+        if (!(charge.rate_per_s > 0)) continue;
+        if (n == std::size(checks)) break;  // more charges than any request has
+        double rate = std::max(charge.rate_per_s, kMinOpsRate);
+        // A burst small next to the rate keeps the served rate close to it
+        // over a few seconds; at low rates a few ops may still come at once
+        // (5 ops/s admits 5 back-to-back, the 6th within the second is
+        // refused).
+        double burst = std::max(1.0, std::min(rate, std::max(5.0, rate / 10)));
+        auto interval = seconds(1.0 / rate);
+        auto tolerance = seconds((burst - 1) / rate);
+        Cell& cell = cells_[charge.key];
+        if (cell.rate != rate) cell = Cell{rate, now};
+        auto tat = std::max(cell.tat, now);
+        if (tat - now > tolerance) return false;
+        checks[n++] = {&cell, tat + interval};
+    }
+    for (std::size_t i = 0; i < n; ++i) checks[i].cell->tat = checks[i].next_tat;
     return true;
 }
 
@@ -74,6 +86,19 @@ RateLimiter::Clock::duration RateLimiter::reserve_bytes(const std::string& key, 
     cell.tat = start + seconds(static_cast<double>(bytes) / rate);
     auto wait = cell.tat - now - seconds(kBandwidthBurstSeconds);
     return std::max(wait, Clock::duration::zero());
+}
+
+bool RateLimiter::pause(Clock::duration d) {
+    std::unique_lock lock(stop_mu_);
+    return !stop_cv_.wait_for(lock, d, [&] { return stopping_; });
+}
+
+void RateLimiter::stop() {
+    {
+        std::lock_guard lock(stop_mu_);
+        stopping_ = true;
+    }
+    stop_cv_.notify_all();
 }
 
 void RateLimiter::forget_idle(Clock::time_point now) {

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <initializer_list>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -24,19 +26,37 @@ std::string_view op_class_name(OpClass c);
 // default one; 0 = unlimited.
 double ops_rate(const Limits& limits, OpClass c);
 
+// The slowest ops rate enforced: 0.01 op/s, one op every 100 s (limits are
+// set with two decimals). A smaller positive rate counts as this one.
+inline constexpr double kMinOpsRate = 0.01;
+
 class RateLimiter {
 public:
     using Clock = std::chrono::steady_clock;
 
-    // Admits one operation under `rate_per_s` for `key` (e.g. "u/<id>/get"),
-    // or refuses it. Bursts up to max(1, min(rate, max(5, rate/10))) ops are
-    // admitted at once; beyond that, one op every 1/rate seconds.
-    bool try_admit(const std::string& key, double rate_per_s);
+    // One rate an operation is counted against, e.g. {"u/<id>/get", 50}.
+    // A rate of 0 means unlimited.
+    struct Charge {
+        std::string key;
+        double rate_per_s;
+    };
+
+    // Admits one operation when every charge admits it, and then counts it
+    // against each; a refusal counts against none (a request refused by its
+    // bucket's limit does not use up its user's rate). Bursts up to
+    // max(1, min(rate, max(5, rate/10))) ops are admitted at once; beyond
+    // that, one op every 1/rate seconds.
+    bool try_admit(std::initializer_list<Charge> charges);
 
     // Accounts `bytes` sent under `rate_bytes_per_s` for `key` and returns
     // how long the sender must wait before sending them (zero when within
     // the rate). Senders sharing a key share the rate.
     Clock::duration reserve_bytes(const std::string& key, std::uint64_t rate_bytes_per_s, std::uint64_t bytes);
+
+    // Sleeps for `d` (a paced sender's wait), cut short by stop(); false
+    // once stopping, so that a slow paced download does not hold up a stop.
+    bool pause(Clock::duration d);
+    void stop();
 
 private:
     // Generic cell rate algorithm: the theoretical arrival time of the next
@@ -49,6 +69,10 @@ private:
 
     std::mutex mu_;
     std::unordered_map<std::string, Cell> cells_;
+
+    std::mutex stop_mu_;
+    std::condition_variable stop_cv_;
+    bool stopping_ = false;
 };
 
 }  // namespace ostor::gw

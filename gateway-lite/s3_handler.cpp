@@ -361,6 +361,9 @@ private:
         };
         for (auto a : {ChecksumAlgorithm::CRC32, ChecksumAlgorithm::CRC32C, ChecksumAlgorithm::CRC64NVME, ChecksumAlgorithm::SHA1,
                        ChecksumAlgorithm::SHA256}) {
+            // On CompleteMultipartUpload these headers carry the whole
+            // object's checksum, not the XML body's.
+            if (checksum_headers_name_object_) break;
             auto name = checksum_header(a);
             const std::string* value = req_.header(name);
             bool from_query = false;
@@ -653,9 +656,10 @@ private:
             if (auto l = engine_.get_limits(LimitTarget::bucket(bucket_))) bucket_limits_ = *l;
         OpClass c = op_class();
         std::string suffix = "/" + std::string(op_class_name(c));
-        bool admitted = (principal_.anonymous ||
-                         limiter_.try_admit("u/" + principal_.user_id + suffix, ops_rate(user_limits_, c))) &&
-                        (bucket_.empty() || limiter_.try_admit("b/" + bucket_ + suffix, ops_rate(bucket_limits_, c)));
+        bool admitted = limiter_.try_admit({
+            {"u/" + principal_.user_id + suffix, principal_.anonymous ? 0.0 : ops_rate(user_limits_, c)},
+            {"b/" + bucket_ + suffix, bucket_.empty() ? 0.0 : ops_rate(bucket_limits_, c)},
+        });
         if (!admitted) error({503, "SlowDown", "Please reduce your request rate."});
         admitted_ = admitted;
         return admitted;
@@ -685,13 +689,20 @@ private:
         std::uint64_t user_rate = principal_.anonymous ? 0 : user_limits_.bandwidth_out_kbps * kBytesPerKB;
         std::uint64_t bucket_rate = bucket_limits_.bandwidth_out_kbps * kBytesPerKB;
         if (user_rate == 0 && bucket_rate == 0) return out_.write_body(data);
+        // Pieces of a tenth of a second at the stricter rate (1 KiB to
+        // 16 KiB), each sent at once and then paid for by a pause: the head
+        // leaves with the first piece, and a slow rate still flows evenly.
+        std::uint64_t governing = std::min(user_rate ? user_rate : bucket_rate, bucket_rate ? bucket_rate : user_rate);
+        auto piece_bytes = static_cast<std::size_t>(std::clamp<std::uint64_t>(governing / 10, 1024, kPacedPieceBytes));
         while (!data.empty()) {
-            auto piece = data.first(std::min(data.size(), kPacedPieceBytes));
-            auto wait = std::max(limiter_.reserve_bytes("u/" + principal_.user_id + "/out", user_rate, piece.size()),
-                                 limiter_.reserve_bytes("b/" + bucket_ + "/out", bucket_rate, piece.size()));
-            if (wait > RateLimiter::Clock::duration::zero()) std::this_thread::sleep_for(wait);
+            auto piece = data.first(std::min(data.size(), piece_bytes));
             if (!out_.write_body(piece)) return false;
             data = data.subspan(piece.size());
+            auto wait = std::max(limiter_.reserve_bytes("u/" + principal_.user_id + "/out", user_rate, piece.size()),
+                                 limiter_.reserve_bytes("b/" + bucket_ + "/out", bucket_rate, piece.size()));
+            // After the last piece the next request of the user or bucket
+            // pays instead: the client has its whole body now.
+            if (!data.empty() && wait > RateLimiter::Clock::duration::zero() && !limiter_.pause(wait)) return false;
         }
         return true;
     }
@@ -1473,6 +1484,7 @@ private:
         auto upload = load_upload();
         if (!upload) return;
         pugi::xml_document doc;
+        checksum_headers_name_object_ = true;
         auto root = xml_body(doc, "CompleteMultipartUpload");
         if (!root) return;
         std::vector<CompletedPart> parts;
@@ -1665,6 +1677,7 @@ private:
     Limits bucket_limits_;
     bool admitted_ = false;
     std::optional<UploadChecksum> upload_checksum_;  // the algorithm of the upload a part belongs to
+    bool checksum_headers_name_object_ = false;      // x-amz-checksum-* are the object's (complete upload)
     std::string error_code_;
     std::optional<std::uint64_t> bucket_epoch_;
     std::string bucket_owner_;

@@ -27,6 +27,8 @@ public:
     S3Handler(Engine& engine, S3Options options, UsageStats* stats = nullptr, Metrics* metrics = nullptr)
         : engine_(engine), options_(std::move(options)), stats_(stats), metrics_(metrics) {}
     void handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
+    // Cuts short the pauses of paced downloads (called when the gateway stops).
+    void stop() { limiter_.stop(); }
 
 private:
     Engine& engine_;

@@ -391,11 +391,11 @@ public:
         res.version(11);
         res.result(static_cast<unsigned>(head.status));
         for (const auto& [name, value] : head.headers) res.insert(name, value);
-        bool no_body = head_request_ || head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
+        no_body_ = head_request_ || head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
         if (head.content_length) {
             if (head.status != 204 && head.status != 304) res.set(http::field::content_length, std::to_string(*head.content_length));
-            remaining_ = no_body ? 0 : *head.content_length;
-        } else if (!no_body) {
+            remaining_ = no_body_ ? 0 : *head.content_length;
+        } else if (!no_body_) {
             res.set(http::field::transfer_encoding, "chunked");
             chunked_ = true;
         }
@@ -412,6 +412,12 @@ public:
     bool write_body(std::span<const std::byte> data) override {
         if (!ok_ || !head_written_) return false;
         if (data.empty()) return true;
+        if (no_body_) {
+            // HEAD (or 204/304): the handler wrote what a GET would send;
+            // only the head goes out.
+            flush_head();
+            return ok_;
+        }
         if (chunked_) {
             char size_line[32];
             int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
@@ -453,6 +459,7 @@ private:
     bool keep_alive_;
     bool head_written_ = false;
     bool chunked_ = false;
+    bool no_body_ = false;
     bool ok_ = true;
     std::uint64_t remaining_ = 0;
     std::string pending_head_;

@@ -174,6 +174,12 @@ Result<LimitSetting> parse_limit(std::string_view type, std::string_view resourc
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
     if (ec != std::errc() || end != value.data() + value.size() || !std::isfinite(v) || v > kMaxLimitValue)
         return invalid("limit value '" + std::string(value) + "' is out of range");
+    if (type == "ops") {
+        // Limits print with two decimals; what is enforced is what prints.
+        if (v > 0 && v < 0.01)
+            return invalid("ops limit '" + std::string(value) + "' is below the smallest rate, 0.01 ops/s");
+        v = std::round(v * 100) / 100;
+    }
     return LimitSetting{std::string(type), std::string(resource), v};
 }
 

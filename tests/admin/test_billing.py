@@ -32,9 +32,9 @@ class BillingTest(unittest.TestCase):
         cls.base = next(line.split(' on ', 1)[1].strip() for line in gw.stdout_lines
                         if line.startswith('ostor-gateway: billing and metrics on '))
 
-    def fetch(self, path):
+    def fetch(self, path, method='GET'):
         try:
-            with urllib.request.urlopen(self.base + path, timeout=10) as r:
+            with urllib.request.urlopen(urllib.request.Request(self.base + path, method=method), timeout=10) as r:
                 return r.status, r.headers.get('Content-Type'), r.read().decode()
         except urllib.error.HTTPError as e:
             return e.code, e.headers.get('Content-Type'), e.read().decode()
@@ -104,7 +104,16 @@ class BillingTest(unittest.TestCase):
         status, _, body = self.fetch('/v1/bill/fetch?user=0123456789abcdef')
         self.assertEqual((status, json.loads(body)['Code']), (404, 'NoSuchUser'))
         status, _, body = self.fetch('/v1/nope')
-        self.assertEqual(status, 400)
+        self.assertEqual((status, json.loads(body)['Code']), (404, 'NotFound'))
+        status, _, body = self.fetch('/v1/bill/fetch?user=0123456789abcdef', method='POST')
+        self.assertEqual((status, json.loads(body)['Code']), (405, 'MethodNotAllowed'))
+
+    def test_head_answers_with_the_head_a_get_would_have(self):
+        for path in ('/metrics', '/v1/status', '/v1/info'):
+            with self.subTest(path=path):
+                _, get_type, get_body = self.fetch(path)
+                status, head_type, head_body = self.fetch(path, method='HEAD')
+                self.assertEqual((status, head_type, head_body), (200, get_type, ''))
 
     def test_metrics_count_requests_bytes_and_latency_in_prometheus_text(self):
         before = self.metrics()

@@ -150,6 +150,52 @@ class EnforcementTest(GatewayTestCase):
         self.get_body(bucket, 'big', client=s3)
         self.assertLess(time.monotonic() - start, 2.0, 'still paced after rm-limits')
 
+    def test_a_slow_bandwidth_limit_sends_the_head_at_once_and_the_body_evenly(self):
+        email, s3 = self.new_user()
+        bucket = self.new_bucket(s3)
+        body = os.urandom(12 * 1024)
+        self.put(bucket, 'small', body, client=s3)
+        self.admin('set-limits', '-e', email, '-t', 'bandwidth', '-L', 'out=4')
+        url = s3.generate_presigned_url('get_object', Params={'Bucket': bucket, 'Key': 'small'})
+        start = time.monotonic()
+        with urllib.request.urlopen(url, timeout=30) as r:
+            head_after = time.monotonic() - start
+            got = b''
+            halfway_after = None
+            while chunk := r.read1(65536):
+                got += chunk
+                if halfway_after is None and len(got) >= len(body) // 2:
+                    halfway_after = time.monotonic() - start
+        elapsed = time.monotonic() - start
+        self.assertEqual(got, body)
+        # A client waiting for the head (and its timeout) gets it at once.
+        self.assertLess(head_after, 1.0)
+        # 12 KiB at 4 KB/s: about 3 s in all, half of it sent by mid-way.
+        self.assertTrue(2.0 <= elapsed <= 4.5, f'{elapsed:.1f} s for 12 KiB at 4 KB/s')
+        self.assertTrue(0.8 <= halfway_after <= 2.5, f'half the body after {halfway_after:.1f} s')
+        self.admin('rm-limits', '-e', email)
+
+    def test_a_stop_is_not_held_up_by_a_paced_download(self):
+        gw = harness.Gateway().start()
+        try:
+            out = subprocess.run([cli_path(), 'create-user', '-e', 'slow@example.com', '--data', gw.data_dir],
+                                 capture_output=True, text=True, timeout=60, check=True).stdout
+            creds = harness.Credentials(out.split('KeyPair[0]:S3AccessKeyId:')[1].split()[0],
+                                        out.split('KeyPair[0]:S3SecretAccessKey:')[1].split()[0])
+            s3 = gw.client(credentials=creds)
+            s3.create_bucket(Bucket='slow')
+            s3.put_object(Bucket='slow', Key='k', Body=os.urandom(200 * 1024))
+            subprocess.run([cli_path(), 'set-limits', '-e', 'slow@example.com', '-t', 'bandwidth', '-L', 'out=1',
+                            '--data', gw.data_dir], capture_output=True, timeout=60, check=True)
+            url = s3.generate_presigned_url('get_object', Params={'Bucket': 'slow', 'Key': 'k'})
+            response = urllib.request.urlopen(url, timeout=30)  # 200 s at 1 KB/s
+            self.assertEqual(len(response.read1(1024)), 1024)
+            start = time.monotonic()
+        finally:
+            gw.stop(timeout=30)
+        self.assertLess(time.monotonic() - start, 5.0)
+        response.close()
+
     # ---- quotas ------------------------------------------------------------------
 
     def test_concurrent_writers_never_take_a_user_past_its_quota(self):

@@ -836,6 +836,7 @@ class RestRefusalTests(RestCase):
             ('PUT', f'{base}&limit-type=ops&limit-resource=get&limit-value=', 400, 'InvalidArgument'),
             ('PUT', f'{base}&limit-type=ops&limit-resource=get', 400, 'InvalidArgument'),
             ('PUT', f'{base}&limit-type=ops&limit-resource=get&limit-value=1e3', 400, 'InvalidArgument'),
+            ('PUT', f'{base}&limit-type=ops&limit-resource=get&limit-value=0.001', 400, 'InvalidArgument'),
             ('PUT', 'ostor-limits&bucket=owned-bucket&limit-type=bandwidth&limit-resource=out&limit-value=-5', 400,
              'InvalidArgument'),
         ])
@@ -862,6 +863,17 @@ class RestRefusalTests(RestCase):
             ('GET', 'ostor-limits', 400, 'InvalidArgument'),
             ('GET', 'ostor-quotas', 400, 'InvalidArgument'),
             ('DELETE', 'ostor-usage', 400, 'InvalidArgument'),
+        ])
+
+    def test_a_method_a_service_does_not_serve_is_405(self):
+        self.refuse_all([
+            ('PUT', 'ostor-buckets', 405, 'MethodNotAllowed'),
+            ('DELETE', 'ostor-buckets&emailAddress=owner@example.com', 405, 'MethodNotAllowed'),
+            ('PUT', 'ostor-usage', 405, 'MethodNotAllowed'),
+            ('POST', 'ostor-usage&obj=anything', 405, 'MethodNotAllowed'),
+            ('PATCH', 'ostor-limits&emailAddress=user@example.com', 405, 'MethodNotAllowed'),
+            ('PATCH', 'ostor-quotas&default=user', 405, 'MethodNotAllowed'),
+            ('PATCH', 'ostor-users&emailAddress=user@example.com', 405, 'MethodNotAllowed'),
         ])
 
     def test_a_user_without_the_system_flag_is_403_AccessDenied_on_every_service(self):

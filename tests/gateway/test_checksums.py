@@ -145,7 +145,10 @@ MiB = 1024 * 1024
 class MultipartChecksumTests(GatewayTestCase):
     """An upload created with a checksum algorithm gets an object checksum
     made of its parts': COMPOSITE (checksum of the part checksums, "-N") or
-    FULL_OBJECT (the CRC of the whole object, combined from the parts')."""
+    FULL_OBJECT (the CRC of the whole object, combined from the parts').
+
+    Sent as signed raw requests, as the SDKs send them: Debian's botocore
+    predates x-amz-checksum-type and CRC64NVME."""
 
     @classmethod
     def setUpClass(cls):
@@ -153,26 +156,61 @@ class MultipartChecksumTests(GatewayTestCase):
         cls.bucket = unique_bucket('mpck')
         cls.s3.create_bucket(Bucket=cls.bucket)
 
-    def upload(self, key, algo, parts, checksum_type=None, send_part_checksums=True, list_in_complete=True):
-        kw = {'ChecksumAlgorithm': algo.upper()}
+    def path(self, key):
+        return f'/{self.bucket}/{key}'
+
+    def create(self, key, algo, checksum_type=None):
+        headers = {'x-amz-checksum-algorithm': algo.upper()}
         if checksum_type:
-            kw['ChecksumType'] = checksum_type
-        created = self.s3.create_multipart_upload(Bucket=self.bucket, Key=key, **kw)
-        self.assertEqual(created.get('ChecksumAlgorithm'), algo.upper())
-        upload_id = created['UploadId']
-        done = []
-        # botocore computes CRC32C and CRC64NVME only with awscrt installed:
-        # for those the parts go without, and the server computes them.
-        send_part_checksums = send_part_checksums and algo in ('crc32', 'sha1', 'sha256')
+            headers['x-amz-checksum-type'] = checksum_type
+        return self.gw.request('POST', self.path(key), query='uploads', headers=headers)
+
+    def create_ok(self, key, algo, checksum_type=None):
+        r = self.create(key, algo, checksum_type)
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(r.header('x-amz-checksum-algorithm'), algo.upper())
+        if checksum_type:
+            self.assertEqual(r.header('x-amz-checksum-type'), checksum_type)
+        return r.xml().findtext('UploadId')
+
+    def upload_part(self, key, upload_id, number, body, algo=None):
+        headers = {f'x-amz-checksum-{algo}': checksum(algo, body)} if algo else {}
+        r = self.gw.request('PUT', self.path(key), query=f'partNumber={number}&uploadId={upload_id}', body=body,
+                            headers=headers)
+        self.assertEqual(r.status, 200, repr(r))
+        if algo:
+            self.assertEqual(r.header(f'x-amz-checksum-{algo}'), checksum(algo, body))
+        return r.header('ETag')
+
+    def complete(self, key, upload_id, parts, headers=None):
+        """parts: (number, etag, {algo: value}) triples."""
+        xml = '<CompleteMultipartUpload>'
+        for number, etag, sums in parts:
+            xml += f'<Part><PartNumber>{number}</PartNumber><ETag>{etag}</ETag>'
+            for algo, value in sums.items():
+                xml += f'<Checksum{algo.upper()}>{value}</Checksum{algo.upper()}>'
+            xml += '</Part>'
+        xml += '</CompleteMultipartUpload>'
+        return self.gw.request('POST', self.path(key), query=f'uploadId={upload_id}', body=xml.encode(),
+                               headers=headers or {})
+
+    def upload(self, key, algo, parts, checksum_type=None, send_part_checksums=True, list_in_complete=True):
+        """The whole upload; returns CompleteMultipartUploadResult as {tag: text}."""
+        upload_id = self.create_ok(key, algo, checksum_type)
+        listed = []
         for n, body in enumerate(parts, 1):
-            extra = {'ChecksumAlgorithm': algo.upper()} if send_part_checksums else {}
-            r = self.s3.upload_part(Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=n, Body=body, **extra)
-            part = {'PartNumber': n, 'ETag': r['ETag']}
-            if list_in_complete:
-                part['Checksum' + algo.upper()] = checksum(algo, body)
-            done.append(part)
-        return self.s3.complete_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id,
-                                                 MultipartUpload={'Parts': done})
+            etag = self.upload_part(key, upload_id, n, body, algo if send_part_checksums else None)
+            listed.append((n, etag, {algo: checksum(algo, body)} if list_in_complete else {}))
+        r = self.complete(key, upload_id, listed)
+        self.assertEqual(r.status, 200, repr(r))
+        root = r.xml()
+        self.assertEqual(root.tag, 'CompleteMultipartUploadResult')
+        return {child.tag: child.text for child in root}
+
+    def head_checksum(self, key, algo):
+        r = self.gw.request('HEAD', self.path(key), headers={'x-amz-checksum-mode': 'ENABLED'})
+        self.assertEqual(r.status, 200, repr(r))
+        return r.header(f'x-amz-checksum-{algo}'), r.header('x-amz-checksum-type')
 
     def composite(self, algo, parts):
         raw = b''.join(base64.b64decode(checksum(algo, p)) for p in parts)
@@ -186,9 +224,13 @@ class MultipartChecksumTests(GatewayTestCase):
                 want = self.composite(algo, parts)
                 self.assertEqual(done['Checksum' + algo.upper()], want)
                 self.assertEqual(done.get('ChecksumType'), 'COMPOSITE')
-                h = self.s3.head_object(Bucket=self.bucket, Key='comp-' + algo, ChecksumMode='ENABLED')
-                self.assertEqual(h['Checksum' + algo.upper()], want)
-                self.assertEqual(h['ResponseMetadata']['HTTPHeaders'].get('x-amz-checksum-type'), 'COMPOSITE')
+                self.assertEqual(self.head_checksum('comp-' + algo, algo), (want, 'COMPOSITE'))
+
+    def test_boto3_reads_the_composite_checksum(self):
+        parts = [b'c' * (5 * MiB), b'd']
+        self.upload('comp-boto3', 'sha256', parts)
+        h = self.s3.head_object(Bucket=self.bucket, Key='comp-boto3', ChecksumMode='ENABLED')
+        self.assertEqual(h['ChecksumSHA256'], self.composite('sha256', parts))
 
     def test_full_object_checksum_is_the_crc_of_the_whole_object(self):
         parts = [bytes([7 + i]) * (5 * MiB + i) for i in range(2)] + [b'end of it']
@@ -198,29 +240,67 @@ class MultipartChecksumTests(GatewayTestCase):
                 done = self.upload('full-' + algo, algo, parts, checksum_type)
                 self.assertEqual(done['Checksum' + algo.upper()], checksum(algo, whole))
                 self.assertEqual(done.get('ChecksumType'), 'FULL_OBJECT')
-                got = self.s3.get_object(Bucket=self.bucket, Key='full-' + algo, ChecksumMode='ENABLED')
-                self.assertEqual(got['Body'].read(), whole)
-                self.assertEqual(got['Checksum' + algo.upper()], checksum(algo, whole))
+                r = self.gw.request('GET', self.path('full-' + algo), headers={'x-amz-checksum-mode': 'ENABLED'})
+                self.assertEqual(r.status, 200, repr(r))
+                self.assertEqual(r.body, whole)
+                self.assertEqual(r.header(f'x-amz-checksum-{algo}'), checksum(algo, whole))
+                self.assertEqual(r.header('x-amz-checksum-type'), 'FULL_OBJECT')
+
+    def test_complete_accepts_the_whole_object_checksum_and_refuses_a_wrong_one(self):
+        # On CompleteMultipartUpload the x-amz-checksum-* header is the
+        # whole object's checksum (not the XML body's).
+        parts = [b'p' * (5 * MiB), b'q' * 99]
+        whole = b''.join(parts)
+        for good in (True, False):
+            with self.subTest(good=good):
+                key = f'full-header-{good}'
+                upload_id = self.create_ok(key, 'crc32', 'FULL_OBJECT')
+                listed = [(n, self.upload_part(key, upload_id, n, body, 'crc32'), {'crc32': checksum('crc32', body)})
+                          for n, body in enumerate(parts, 1)]
+                value = checksum('crc32', whole if good else b'something else')
+                r = self.complete(key, upload_id, listed,
+                                  headers={'x-amz-checksum-crc32': value, 'x-amz-checksum-type': 'FULL_OBJECT'})
+                if good:
+                    self.assertEqual(r.status, 200, repr(r))
+                    self.assertEqual(r.xml().findtext('ChecksumCRC32'), value)
+                    self.assertEqual(self.head_checksum(key, 'crc32'), (value, 'FULL_OBJECT'))
+                else:
+                    self.assertError(r, 400, 'BadDigest')
+                    self.assertNoObject(self.bucket, key)
+                    self.s3.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
 
     def test_parts_sent_without_checksums_get_them_from_the_server(self):
         parts = [b'a' * (5 * MiB), b'b' * 10]
         done = self.upload('server-side', 'crc32', parts, send_part_checksums=False, list_in_complete=False)
         self.assertEqual(done['ChecksumCRC32'], self.composite('crc32', parts))
 
+    def test_boto3_parts_with_checksums_complete_to_the_composite(self):
+        parts = [b'e' * (5 * MiB), b'f' * 3]
+        key = 'boto3-parts'
+        upload_id = self.s3.create_multipart_upload(Bucket=self.bucket, Key=key, ChecksumAlgorithm='SHA1')['UploadId']
+        listed = []
+        for n, body in enumerate(parts, 1):
+            r = self.s3.upload_part(Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=n, Body=body,
+                                    ChecksumAlgorithm='SHA1')
+            self.assertEqual(r['ChecksumSHA1'], checksum('sha1', body))
+            listed.append({'PartNumber': n, 'ETag': r['ETag'], 'ChecksumSHA1': r['ChecksumSHA1']})
+        done = self.s3.complete_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id,
+                                                 MultipartUpload={'Parts': listed})
+        self.assertEqual(done['ChecksumSHA1'], self.composite('sha1', parts))
+
     def test_a_wrong_part_checksum_in_complete_is_invalid_part_and_stores_nothing(self):
         key = 'wrong-part'
-        upload_id = self.s3.create_multipart_upload(Bucket=self.bucket, Key=key, ChecksumAlgorithm='CRC32')['UploadId']
-        r = self.s3.upload_part(Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=b'x' * 100,
-                                ChecksumAlgorithm='CRC32')
-        self.assertClientError(self.s3.complete_multipart_upload, 400, 'InvalidPart', Bucket=self.bucket, Key=key,
-                               UploadId=upload_id, MultipartUpload={'Parts': [
-                                   {'PartNumber': 1, 'ETag': r['ETag'], 'ChecksumCRC32': checksum('crc32', b'other')}]})
-        self.assertClientError(self.s3.head_object, 404, None, Bucket=self.bucket, Key=key)
+        upload_id = self.create_ok(key, 'crc32')
+        etag = self.upload_part(key, upload_id, 1, b'x' * 100, 'crc32')
+        r = self.complete(key, upload_id, [(1, etag, {'crc32': checksum('crc32', b'other')})])
+        self.assertError(r, 400, 'InvalidPart')
+        self.assertNoObject(self.bucket, key)
         self.s3.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
 
     def test_full_object_is_refused_for_sha_algorithms(self):
-        self.assertClientError(self.s3.create_multipart_upload, 400, 'InvalidRequest', Bucket=self.bucket, Key='k',
-                               ChecksumAlgorithm='SHA256', ChecksumType='FULL_OBJECT')
+        for algo in ('sha1', 'sha256'):
+            with self.subTest(algo=algo):
+                self.assertError(self.create('k', algo, 'FULL_OBJECT'), 400, 'InvalidRequest')
 
 
 if __name__ == '__main__':

@@ -73,7 +73,8 @@ struct LimitSetting {
 };
 // Validates a (type, resource, value text) triple as the CLI's -t/-L and the
 // REST limit-type/limit-resource/limit-value give it: ops values are
-// non-negative decimals, bandwidth values non-negative integers. Fails:
+// non-negative decimals, 0 or at least 0.01, rounded to the two decimals
+// they print with; bandwidth values are non-negative integers. Fails:
 // InvalidLimit.
 Result<LimitSetting> parse_limit(std::string_view type, std::string_view resource, std::string_view value);
 // One "type:resource=value" line as the FUSE tree takes it

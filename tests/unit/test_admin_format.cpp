@@ -1,0 +1,53 @@
+// The limit syntax the CLI, the REST API and the FUSE tree share.
+#include <gtest/gtest.h>
+
+#include "ostor/admin_format.hpp"
+
+namespace {
+
+using ostor::Errc;
+using ostor::admin::parse_limit;
+using ostor::admin::parse_limit_line;
+
+TEST(ParseLimit, OpsRatesKeepTheTwoDecimalsTheyPrintWith) {
+    auto l = parse_limit("ops", "get", "1.234");
+    ASSERT_TRUE(l);
+    EXPECT_DOUBLE_EQ(l->value, 1.23);
+    l = parse_limit("ops", "default", "0.01");
+    ASSERT_TRUE(l);
+    EXPECT_DOUBLE_EQ(l->value, 0.01);
+    l = parse_limit("ops", "put", "0");
+    ASSERT_TRUE(l);
+    EXPECT_EQ(l->value, 0);  // unlimited
+}
+
+TEST(ParseLimit, AnOpsRateBelowOneHundredthIsRefused) {
+    // It would print as 0.00, which reads as unlimited.
+    for (const char* v : {"0.001", "0.0099", "0.000000000000000000001"}) {
+        auto l = parse_limit("ops", "get", v);
+        ASSERT_FALSE(l) << v;
+        EXPECT_EQ(l.error().code(), Errc::InvalidLimit) << v;
+    }
+}
+
+TEST(ParseLimit, MalformedValuesTypesAndResourcesAreRefused) {
+    for (auto [type, resource, value] : {std::tuple{"ops", "get", "-1"}, {"ops", "get", "1e3"}, {"ops", "get", ""},
+                                         {"ops", "get", "."}, {"ops", "get", "nan"}, {"ops", "out", "1"},
+                                         {"bandwidth", "out", "1.5"}, {"bandwidth", "get", "1"}, {"opx", "get", "1"}}) {
+        auto l = parse_limit(type, resource, value);
+        ASSERT_FALSE(l) << type << ':' << resource << '=' << value;
+        EXPECT_EQ(l.error().code(), Errc::InvalidLimit);
+    }
+}
+
+TEST(ParseLimitLine, TakesTheTreesTypeResourceValueForm) {
+    auto l = parse_limit_line("bandwidth:out=100");
+    ASSERT_TRUE(l);
+    EXPECT_EQ(l->type, "bandwidth");
+    EXPECT_EQ(l->resource, "out");
+    EXPECT_EQ(l->value, 100);
+    EXPECT_FALSE(parse_limit_line("ops=get:1"));
+    EXPECT_FALSE(parse_limit_line("ops:get"));
+}
+
+}  // namespace
