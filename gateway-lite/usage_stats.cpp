@@ -83,11 +83,33 @@ admin::Json counters_json(const UsageCounters& c) {
 
 }  // namespace
 
+namespace {
+
+// Leftovers this old are no live gateway's: a live one renames its .tmp
+// within the second and flocks its .lock right after creating it.
+bool older_than_a_minute(const fs::path& path) {
+    std::error_code ec;
+    auto modified = fs::last_write_time(path, ec);
+    return !ec && fs::file_time_type::clock::now() - modified > std::chrono::minutes(1);
+}
+
+void log_orphan(const fs::path& ckpt, std::string_view what, const Error& e) {
+    std::fprintf(stderr, "ostor-gateway: usage checkpoint %s: %.*s: %.*s\n", ckpt.c_str(), static_cast<int>(what.size()),
+                 what.data(), static_cast<int>(e.message().size()), e.message().data());
+}
+
+}  // namespace
+
 Result<std::size_t> publish_orphaned_checkpoints(Engine& engine, const fs::path& dir) {
     std::error_code ec;
-    std::vector<fs::path> checkpoints;
-    for (const auto& entry : fs::directory_iterator(dir, ec))
-        if (entry.path().extension() == kCheckpointSuffix) checkpoints.push_back(entry.path());
+    std::vector<fs::path> checkpoints, locks;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const auto& path = entry.path();
+        if (path.extension() == kCheckpointSuffix) checkpoints.push_back(path);
+        else if (path.extension() == kLockSuffix) locks.push_back(path);
+        else if (path.extension() == ".tmp" && older_than_a_minute(path))
+            fs::remove(path, ec);  // a checkpoint its killed writer never renamed
+    }
     if (ec) return Error(Errc::IoError, "cannot list " + dir.string() + ": " + ec.message());
     std::size_t published = 0;
     for (const auto& ckpt : checkpoints) {
@@ -104,16 +126,39 @@ Result<std::size_t> publish_orphaned_checkpoints(Engine& engine, const fs::path&
         std::getline(in, name);
         std::stringstream rest;
         rest << in.rdbuf();
-        if (!name.empty()) {
-            auto stored = engine.put_usage_object(name, rest.str());
-            if (!stored) {
-                ::close(fd);
-                return stored.error();
+        bool done = true;
+        // Already stored when its gateway was killed between storing the
+        // period and removing the checkpoint: stored once only.
+        if (!name.empty() && !engine.get_usage_object(name)) {
+            if (auto stored = engine.put_usage_object(name, rest.str()); !stored) {
+                // Not a reason to refuse to start: a bad one is set aside for
+                // the admin, anything else is tried again at the next start.
+                done = false;
+                if (stored.error().code() == Errc::InvalidArgument) {
+                    fs::path bad = ckpt;
+                    bad += ".bad";
+                    fs::rename(ckpt, bad, ec);
+                    log_orphan(ckpt, "set aside as .bad", stored.error());
+                } else {
+                    log_orphan(ckpt, "kept for the next start", stored.error());
+                }
+            } else {
+                ++published;
             }
-            ++published;
         }
-        fs::remove(ckpt, ec);
+        if (done) fs::remove(ckpt, ec);
         fs::remove(lock, ec);
+        ::close(fd);
+    }
+    // Locks of gateways that stopped without a checkpoint left (a kill
+    // before their first one).
+    for (const auto& lock : locks) {
+        fs::path ckpt = lock;
+        ckpt.replace_extension(kCheckpointSuffix);
+        if (fs::exists(ckpt, ec) || !older_than_a_minute(lock)) continue;
+        int fd = ::open(lock.c_str(), O_RDWR | O_CLOEXEC);
+        if (fd < 0) continue;
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) fs::remove(lock, ec);
         ::close(fd);
     }
     return published;

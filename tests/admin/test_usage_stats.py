@@ -189,6 +189,49 @@ class UsageStatsTest(unittest.TestCase):
         finally:
             gw.stop()
 
+    def test_leftovers_of_killed_gateways_are_published_once_set_aside_or_cleaned_at_start(self):
+        gw = Gateway()
+        stats_dir = os.path.join(gw.data_dir, 'gw-stats')
+        os.makedirs(stats_dir)
+        with open(os.path.join(gw.data_dir, 'gw.conf'), 'w') as f:
+            f.write('S3_GW_COLLECT_STAT=1\n')
+
+        def leftover(name, content, age_s=0):
+            path = os.path.join(stats_dir, name)
+            with open(path, 'w') as f:
+                f.write(content)
+            if age_s:
+                os.utime(path, (time.time() - age_s, time.time() - age_s))
+            return path
+
+        stored = 's3-usage-8222222222222222-2026-01-01T00:00:00.000Z-3600'
+        leftover('8222222222222222.ckpt', stored + '\n{"first": 1}\n')
+        bad = leftover('8111111111111111.ckpt', 'not a name\n{}\n')
+        stale_lock = leftover('8333333333333333.lock', '', age_s=120)
+        stale_tmp = leftover('8444444444444444.ckpt.tmp', 'half written', age_s=120)
+        gw.start()
+        try:
+            docs = {name: doc for name, doc in self.usage_objects(gw).items()}
+            self.assertEqual(docs, {stored: {'first': 1}})
+            # A checkpoint that cannot be stored does not keep the gateway
+            # from starting; it is kept aside for the admin.
+            self.assertFalse(os.path.exists(bad))
+            self.assertTrue(os.path.exists(bad + '.bad'))
+            self.assertIn('set aside as .bad', gw.stderr_text())
+            self.assertFalse(os.path.exists(stale_lock))
+            self.assertFalse(os.path.exists(stale_tmp))
+            self.assertFalse(os.path.exists(os.path.join(stats_dir, '8222222222222222.ckpt')))
+
+            # A gateway killed between storing its period and removing its
+            # checkpoint: the object is stored once, not replaced.
+            gw.stop(keep_dir=True)
+            leftover('8222222222222222.ckpt', stored + '\n{"second": 2}\n')
+            gw.start()
+            self.assertEqual(self.usage_objects(gw), {stored: {'first': 1}})
+            self.assertFalse(os.path.exists(os.path.join(stats_dir, '8222222222222222.ckpt')))
+        finally:
+            gw.stop()
+
     def test_no_statistics_are_kept_without_the_setting(self):
         gw = Gateway().start()
         try:
