@@ -70,12 +70,19 @@ public:
     bool start_tls(SSL_CTX* ctx) {
         ssl_ = SSL_new(ctx);
         if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1) return false;
+        // SSL_write writes to the (blocking) socket itself: bounded so that a
+        // client that stops reading is dropped after the idle timeout.
+        timeval send_timeout{op_timeout_ms_ / 1000, static_cast<suseconds_t>((op_timeout_ms_ % 1000) * 1000)};
+        ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
         for (;;) {
+            error_code ec;
+            if (!arm_receive_timeout(ec)) return false;
             int r = SSL_accept(ssl_);
             if (r == 1) return true;
             int err = SSL_get_error(ssl_, r);
-            if (!wait_for(err == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN) || (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE))
-                return false;
+            if (err == SSL_ERROR_WANT_READ && receive_timed_out(ec)) return false;
+            if (err == SSL_ERROR_WANT_WRITE && !wait_for(POLLOUT)) return false;
+            if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) return false;
         }
     }
 
@@ -205,40 +212,34 @@ private:
         }
     }
 
+    // Reads block in recv (plain or under TLS) bounded by SO_RCVTIMEO: a poll
+    // before every read doubled the syscalls of a small request. A server
+    // stop shuts idle sockets down, which ends their recv.
     std::size_t read_into(char* data, std::size_t size, error_code& ec) {
         for (;;) {
+            if (!arm_receive_timeout(ec)) return 0;
             if (ssl_) {
                 int r = SSL_read(ssl_, data, static_cast<int>(std::min<std::size_t>(size, 1 << 30)));
                 if (r > 0) return static_cast<std::size_t>(r);
                 int err = SSL_get_error(ssl_, r);
-                if (err == SSL_ERROR_ZERO_RETURN) {
-                    ec = asio::error::eof;
-                    return 0;
+                // On a blocking socket, WANT_READ is recv's EAGAIN: the
+                // timeout passed.
+                if (err == SSL_ERROR_WANT_READ) {
+                    if (receive_timed_out(ec)) return 0;
+                    continue;
                 }
-                if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-                    if (!wait_for(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT)) {
+                if (err == SSL_ERROR_WANT_WRITE) {
+                    if (!wait_for(POLLOUT)) {
                         ec = last_error_;
                         return 0;
                     }
                     continue;
                 }
                 ERR_clear_error();
-                ec = asio::error::eof;  // an abrupt TLS end reads as the client going away
+                // An abrupt TLS end reads as the client going away.
+                ec = idle_ && stopping_ ? error_code(asio::error::operation_aborted) : error_code(asio::error::eof);
                 return 0;
             }
-            // Plain TCP: one blocking recv bounded by SO_RCVTIMEO (a poll
-            // before every read doubled the syscalls of a small request). A
-            // server stop shuts idle sockets down, which ends their recv.
-            int timeout_ms = op_timeout_ms_;
-            if (deadline_) {
-                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now()).count();
-                if (left <= 0) {
-                    ec = boost::beast::error::timeout;
-                    return 0;
-                }
-                timeout_ms = static_cast<int>(std::min<long long>(timeout_ms, left));
-            }
-            set_receive_timeout(timeout_ms);
             ssize_t r = ::recv(fd_, data, size, 0);
             if (r > 0) return static_cast<std::size_t>(r);
             if (r == 0) {
@@ -247,13 +248,37 @@ private:
             }
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                if (deadline_ && Clock::now() < *deadline_) continue;
-                ec = boost::beast::error::timeout;
-                return 0;
+                if (receive_timed_out(ec)) return 0;
+                continue;
             }
             ec = error_code(errno, boost::system::system_category());
             return 0;
         }
+    }
+
+    // Sets SO_RCVTIMEO to what is left of the operation's time: the
+    // per-operation timeout, cut by the header deadline. Fails (timeout)
+    // once the deadline has passed.
+    bool arm_receive_timeout(error_code& ec) {
+        int timeout_ms = op_timeout_ms_;
+        if (deadline_) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now()).count();
+            if (left <= 0) {
+                ec = boost::beast::error::timeout;
+                return false;
+            }
+            timeout_ms = static_cast<int>(std::min<long long>(timeout_ms, left));
+        }
+        set_receive_timeout(timeout_ms);
+        return true;
+    }
+
+    // After a receive timed out: true (ec = timeout) unless a deadline, not
+    // yet reached, governs instead.
+    bool receive_timed_out(error_code& ec) {
+        if (deadline_ && Clock::now() < *deadline_) return false;
+        ec = boost::beast::error::timeout;
+        return true;
     }
 
     void set_receive_timeout(int ms) {

@@ -19,7 +19,7 @@ struct Chunk {
     std::size_t extent = 0;        // index into the record's extents
     std::uint64_t offset = 0;      // within the extent
     std::size_t length = 0;
-    std::unique_ptr<std::byte[]> data;  // kChunkBytes, not zeroed: the read fills it
+    std::unique_ptr<std::byte[]> data;  // chunk_capacity_ bytes, not zeroed: the read fills it
     bool done = false;
     std::size_t consumed = 0;
 };
@@ -27,7 +27,9 @@ struct Chunk {
 class Reader final : public ObjectReader {
 public:
     Reader(EngineImpl& e, ObjectRecord rec, ReadPins pins, std::uint64_t first, std::uint64_t end)
-        : e_(e), rec_(std::move(rec)), pins_(std::move(pins)), next_pos_(first), end_(end), remaining_(end - first) {
+        : e_(e), rec_(std::move(rec)), pins_(std::move(pins)), next_pos_(first), end_(end), remaining_(end - first),
+          // A small object or range needs no full-size chunk buffers.
+          chunk_capacity_(static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, end - first))) {
         std::uint64_t start = 0;
         for (auto& x : rec_.extents) {
             extent_starts_.push_back(start);
@@ -55,6 +57,7 @@ public:
 
     Result<std::size_t> read(std::span<std::byte> out) override {
         if (failed_) return *failed_;
+        if (out.empty()) return std::size_t{0};
         if (rec_.extents.empty()) return read_inline(out);
         std::size_t total = 0;
         while (total < out.size() && remaining_ > 0) {
@@ -140,13 +143,13 @@ private:
             const Extent& x = rec_.extents[ext_];
             std::uint64_t in_extent = next_pos_ - extent_starts_[ext_];
             std::size_t len = static_cast<std::size_t>(
-                std::min<std::uint64_t>({kChunkBytes, x.length - in_extent, end_ - next_pos_}));
+                std::min<std::uint64_t>({chunk_capacity_, x.length - in_extent, end_ - next_pos_}));
             Chunk chunk;
             chunk.extent = ext_;
             chunk.offset = in_extent;
             chunk.length = len;
             if (spare_.empty()) {
-                chunk.data = std::make_unique_for_overwrite<std::byte[]>(kChunkBytes);
+                chunk.data = std::make_unique_for_overwrite<std::byte[]>(chunk_capacity_);
             } else {
                 chunk.data = std::move(spare_.back());
                 spare_.pop_back();
@@ -180,6 +183,7 @@ private:
     std::uint64_t next_pos_;  // next byte to queue
     std::uint64_t end_;
     std::uint64_t remaining_;  // bytes not yet handed out
+    std::size_t chunk_capacity_;
     std::size_t ext_ = 0;
     std::deque<Chunk> chunks_;
     std::vector<std::unique_ptr<std::byte[]>> spare_;  // buffers of chunks already consumed

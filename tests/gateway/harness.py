@@ -34,6 +34,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -253,6 +254,9 @@ class Gateway:
         self.access_key = None
         self.secret_key = None
         self.port = None
+        self.scheme = 'http'
+        # For HTTPS (--tls-cert): the CA file clients verify the gateway with.
+        self.ca_file = None
         self._users = itertools.count(1)
         self._started_before = False
 
@@ -305,9 +309,9 @@ class Gateway:
             m = re.match(r'^S3SecretAccessKey:\s*(\S+)\s*$', line)
             if m:
                 self.secret_key = m.group(1)
-            m = re.match(r'^ostor-gateway: listening on http://127\.0\.0\.1:(\d+)(?:\s|$)', line)
+            m = re.match(r'^ostor-gateway: listening on (https?)://127\.0\.0\.1:(\d+)(?:\s|$)', line)
             if m:
-                self.port = int(m.group(1))
+                self.scheme, self.port = m.group(1), int(m.group(2))
                 break
         if self._started_before:
             if any(line.startswith('S3') for line in self.stdout_lines):
@@ -393,7 +397,7 @@ class Gateway:
 
     @property
     def endpoint(self):
-        return f'http://{self.hostport}'
+        return f'{self.scheme}://{self.hostport}'
 
     @property
     def credentials(self):
@@ -420,7 +424,7 @@ class Gateway:
         cfg = Config(signature_version=signature_version, region_name=REGION,
                      s3={'addressing_style': addressing_style}, retries={'total_max_attempts': 1}, **config)
         return boto3.session.Session().client(
-            's3', endpoint_url=self.endpoint, region_name=REGION, config=cfg,
+            's3', endpoint_url=self.endpoint, region_name=REGION, config=cfg, verify=self.ca_file,
             aws_access_key_id=creds.access_key, aws_secret_access_key=creds.secret_key)
 
     def anonymous_client(self):
@@ -442,7 +446,7 @@ class Gateway:
         creds = credentials or self.credentials
         host = host or self.hostport
         target = path + ('?' + query if query else '')
-        url = f'http://{host}{target}'
+        url = f'{self.scheme}://{host}{target}'
         hdrs = {'Host': host}
         for k, v in (headers or {}).items():
             hdrs[k] = v
@@ -467,7 +471,11 @@ class Gateway:
         return self.send(method, target, items, body, timeout=timeout)
 
     def send(self, method, target, headers, body=b'', timeout=30):
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        if self.scheme == 'https':
+            conn = http.client.HTTPSConnection(self.host, self.port, timeout=timeout,
+                                               context=ssl.create_default_context(cafile=self.ca_file))
+        else:
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         try:
             conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
             for k, v in headers:
@@ -595,13 +603,16 @@ class GatewayTestCase(unittest.TestCase):
     """Base class: one gateway per test class, stopped (and checked) at the end."""
 
     gateway_args = ()
+    ca_file = None  # for a gateway serving HTTPS: the CA its clients verify it with
     gw = None
     s3 = None
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.gw = Gateway(cls.gateway_args).start()
+        cls.gw = Gateway(cls.gateway_args)
+        cls.gw.ca_file = cls.ca_file
+        cls.gw.start()
         # A class cleanup runs even when a subclass's setUpClass fails after this.
         cls.addClassCleanup(cls._stop_gateway)
         cls.s3 = cls.gw.client()

@@ -316,6 +316,27 @@ TEST_F(Objects, ReadViewReturnsTheBodyOrRangeWithoutACopy) {
     }
 }
 
+TEST_F(Objects, ReadingIntoAnEmptyBufferReadsNothing) {
+    const std::string large = random_bytes(300 * 1024 + 5, 47);
+    const std::string small = random_bytes(100, 48);  // kept inline in its record
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "large", large)));
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "small", small)));
+    for (const auto& [key, body] : {std::pair{"large", &large}, std::pair{"small", &small}}) {
+        SCOPED_TRACE(key);
+        auto reader = engine().open_object("bkt", key);
+        ASSERT_TRUE(reader);
+        auto n = (*reader)->read(std::span<std::byte>());
+        ASSERT_TRUE(n);
+        EXPECT_EQ(*n, 0u);
+        EXPECT_EQ((*reader)->remaining(), body->size());
+        std::string got(body->size(), '\0');
+        n = (*reader)->read(std::as_writable_bytes(std::span(got)));
+        ASSERT_TRUE(n);
+        EXPECT_EQ(*n, body->size());
+        EXPECT_TRUE(SameBytes(got, *body));
+    }
+}
+
 TEST_F(Objects, RangeStartingPastTheEndIsInvalidRange) {
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "r", std::string(100, 'r'))));
     EXPECT_TRUE(FailsWith(engine().open_object("bkt", "r", ByteRange{100, 100}), Errc::InvalidRange));
