@@ -690,19 +690,19 @@ private:
         std::uint64_t bucket_rate = bucket_limits_.bandwidth_out_kbps * kBytesPerKB;
         if (user_rate == 0 && bucket_rate == 0) return out_.write_body(data);
         // Pieces of a tenth of a second at the stricter rate (1 KiB to
-        // 16 KiB), each sent at once and then paid for by a pause: the head
-        // leaves with the first piece, and a slow rate still flows evenly.
+        // 16 KiB), each booked against the rates and sent once its time has
+        // come: the head leaves with the first piece, at most a tenth of a
+        // second in (a second at the slowest rate, 1 KB/s), and even a
+        // one-piece body is paced.
         std::uint64_t governing = std::min(user_rate ? user_rate : bucket_rate, bucket_rate ? bucket_rate : user_rate);
         auto piece_bytes = static_cast<std::size_t>(std::clamp<std::uint64_t>(governing / 10, 1024, kPacedPieceBytes));
         while (!data.empty()) {
             auto piece = data.first(std::min(data.size(), piece_bytes));
-            if (!out_.write_body(piece)) return false;
-            data = data.subspan(piece.size());
             auto wait = std::max(limiter_.reserve_bytes("u/" + principal_.user_id + "/out", user_rate, piece.size()),
                                  limiter_.reserve_bytes("b/" + bucket_ + "/out", bucket_rate, piece.size()));
-            // After the last piece the next request of the user or bucket
-            // pays instead: the client has its whole body now.
-            if (!data.empty() && wait > RateLimiter::Clock::duration::zero() && !limiter_.pause(wait)) return false;
+            if (wait > RateLimiter::Clock::duration::zero() && !limiter_.pause(wait)) return false;  // stopping
+            if (!out_.write_body(piece)) return false;
+            data = data.subspan(piece.size());
         }
         return true;
     }
@@ -1499,6 +1499,7 @@ private:
                     claimed[parts.back().number] = trim(c.child_value());
         }
         if (parts.empty()) return error(malformed_xml());
+        if (auto refused = check_complete_checksum_headers(wanted)) return error(*refused);
         std::vector<std::pair<std::string, std::string>> object_checksums;
         if (wanted) {
             auto computed = multipart_object_checksum(*upload, *wanted, parts, claimed);
@@ -1526,6 +1527,25 @@ private:
     static std::optional<UploadChecksum> upload_checksum(const Upload& upload) {
         for (const auto& [name, type] : upload.meta.checksums)
             if (auto a = parse_checksum_algorithm(name)) return UploadChecksum{*a, type == "FULL_OBJECT"};
+        return std::nullopt;
+    }
+
+    // A whole-object checksum sent on CompleteMultipartUpload can only be
+    // checked against the algorithm and mode the upload was created with
+    // (an x-amz-checksum-type left out means the upload's).
+    std::optional<S3Error> check_complete_checksum_headers(const std::optional<UploadChecksum>& wanted) {
+        std::string created = wanted ? "the " + std::string(checksum_name(wanted->algorithm)) : std::string("no");
+        for (auto a : {ChecksumAlgorithm::CRC32, ChecksumAlgorithm::CRC32C, ChecksumAlgorithm::CRC64NVME,
+                       ChecksumAlgorithm::SHA1, ChecksumAlgorithm::SHA256})
+            if (req_.header(checksum_header(a)) && (!wanted || wanted->algorithm != a))
+                return invalid_request("The upload was created using " + created +
+                                       " checksum algorithm. The complete request must use the same algorithm.");
+        if (const auto* type = req_.header("x-amz-checksum-type")) {
+            std::string mode = wanted ? (wanted->full_object ? "FULL_OBJECT" : "COMPOSITE") : "null";
+            if (trim(*type) != mode)
+                return invalid_request("The upload was created using the " + mode +
+                                       " checksum mode. The complete request must use the same checksum mode.");
+        }
         return std::nullopt;
     }
 
@@ -1563,10 +1583,15 @@ private:
             if (!value) complete = false;
             else inputs.push_back({*value, it->second.size});
         }
-        if (!complete) return std::optional<std::string>();
+        const std::string* sent = req_.header(checksum_header(wanted.algorithm));
+        if (!complete) {
+            if (sent)
+                return invalid_request("The " + name + " you specified cannot be checked: a part of the upload has none.");
+            return std::optional<std::string>();
+        }
         auto value = ostor::gw::multipart_checksum(wanted.algorithm, wanted.full_object, inputs);
         if (!value) return std::optional<std::string>();
-        if (const auto* sent = req_.header(checksum_header(wanted.algorithm))) {
+        if (sent) {
             auto expected = std::string(trim(*sent));
             auto bare = value->substr(0, value->find('-'));
             if (expected != *value && expected != bare)

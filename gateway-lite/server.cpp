@@ -67,22 +67,21 @@ public:
     void set_idle(bool idle) { idle_ = idle; }
     const std::atomic<bool>& idle_flag() const { return idle_; }
 
+    // TLS runs on a non-blocking socket: OpenSSL may need several reads for
+    // one record, and each wait between them goes through wait_for, which
+    // keeps the header deadline, the idle timeout and a stop (a blocking recv
+    // under SO_RCVTIMEO would restart its timeout at every byte).
     bool start_tls(SSL_CTX* ctx) {
+        int flags = ::fcntl(fd_, F_GETFL);
+        if (flags < 0 || ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK) != 0) return false;
         ssl_ = SSL_new(ctx);
         if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1) return false;
-        // SSL_write writes to the (blocking) socket itself: bounded so that a
-        // client that stops reading is dropped after the idle timeout.
-        timeval send_timeout{op_timeout_ms_ / 1000, static_cast<suseconds_t>((op_timeout_ms_ % 1000) * 1000)};
-        ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
         for (;;) {
-            error_code ec;
-            if (!arm_receive_timeout(ec)) return false;
             int r = SSL_accept(ssl_);
             if (r == 1) return true;
             int err = SSL_get_error(ssl_, r);
-            if (err == SSL_ERROR_WANT_READ && receive_timed_out(ec)) return false;
-            if (err == SSL_ERROR_WANT_WRITE && !wait_for(POLLOUT)) return false;
             if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) return false;
+            if (!wait_for(err == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN)) return false;
         }
     }
 
@@ -212,24 +211,17 @@ private:
         }
     }
 
-    // Reads block in recv (plain or under TLS) bounded by SO_RCVTIMEO: a poll
-    // before every read doubled the syscalls of a small request. A server
-    // stop shuts idle sockets down, which ends their recv.
+    // Plain reads block in recv bounded by SO_RCVTIMEO: a poll before every
+    // read doubled the syscalls of a small request. A server stop shuts idle
+    // sockets down, which ends their recv. TLS reads wait through wait_for.
     std::size_t read_into(char* data, std::size_t size, error_code& ec) {
         for (;;) {
-            if (!arm_receive_timeout(ec)) return 0;
             if (ssl_) {
                 int r = SSL_read(ssl_, data, static_cast<int>(std::min<std::size_t>(size, 1 << 30)));
                 if (r > 0) return static_cast<std::size_t>(r);
                 int err = SSL_get_error(ssl_, r);
-                // On a blocking socket, WANT_READ is recv's EAGAIN: the
-                // timeout passed.
-                if (err == SSL_ERROR_WANT_READ) {
-                    if (receive_timed_out(ec)) return 0;
-                    continue;
-                }
-                if (err == SSL_ERROR_WANT_WRITE) {
-                    if (!wait_for(POLLOUT)) {
+                if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+                    if (!wait_for(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT)) {
                         ec = last_error_;
                         return 0;
                     }
@@ -240,6 +232,7 @@ private:
                 ec = idle_ && stopping_ ? error_code(asio::error::operation_aborted) : error_code(asio::error::eof);
                 return 0;
             }
+            if (!arm_receive_timeout(ec)) return 0;
             ssize_t r = ::recv(fd_, data, size, 0);
             if (r > 0) return static_cast<std::size_t>(r);
             if (r == 0) {

@@ -107,8 +107,10 @@ Result<std::size_t> publish_orphaned_checkpoints(Engine& engine, const fs::path&
         const auto& path = entry.path();
         if (path.extension() == kCheckpointSuffix) checkpoints.push_back(path);
         else if (path.extension() == kLockSuffix) locks.push_back(path);
-        else if (path.extension() == ".tmp" && older_than_a_minute(path))
-            fs::remove(path, ec);  // a checkpoint its killed writer never renamed
+        else if (path.extension() == ".tmp" && older_than_a_minute(path)) {
+            std::error_code removed;
+            fs::remove(path, removed);  // a checkpoint its killed writer never renamed
+        }
     }
     if (ec) return Error(Errc::IoError, "cannot list " + dir.string() + ": " + ec.message());
     std::size_t published = 0;

@@ -269,6 +269,30 @@ class MultipartChecksumTests(GatewayTestCase):
                     self.assertNoObject(self.bucket, key)
                     self.s3.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
 
+    def test_a_whole_object_checksum_that_cannot_be_checked_is_refused(self):
+        # Another algorithm, another mode, or an upload made without one: the
+        # client would believe a checksum was verified that was not.
+        body = b'r' * 100
+        cases = [('crc32', 'FULL_OBJECT', {'x-amz-checksum-sha256': checksum('sha256', body)}),
+                 ('crc32', 'FULL_OBJECT', {'x-amz-checksum-crc32': checksum('crc32', body),
+                                           'x-amz-checksum-type': 'COMPOSITE'}),
+                 ('sha1', None, {'x-amz-checksum-sha1': checksum('sha1', body), 'x-amz-checksum-type': 'FULL_OBJECT'}),
+                 (None, None, {'x-amz-checksum-crc32': checksum('crc32', body)})]
+        for n, (algo, checksum_type, headers) in enumerate(cases):
+            with self.subTest(algo=algo, headers=headers):
+                key = f'unverifiable-{n}'
+                if algo:
+                    upload_id = self.create_ok(key, algo, checksum_type)
+                else:
+                    upload_id = self.s3.create_multipart_upload(Bucket=self.bucket, Key=key)['UploadId']
+                etag = self.upload_part(key, upload_id, 1, body, algo)
+                self.assertError(self.complete(key, upload_id, [(1, etag, {})], headers=headers), 400,
+                                 'InvalidRequest')
+                self.assertNoObject(self.bucket, key)
+                # The same upload completes once the request is consistent.
+                r = self.complete(key, upload_id, [(1, etag, {})])
+                self.assertEqual(r.status, 200, repr(r))
+
     def test_parts_sent_without_checksums_get_them_from_the_server(self):
         parts = [b'a' * (5 * MiB), b'b' * 10]
         done = self.upload('server-side', 'crc32', parts, send_part_checksums=False, list_in_complete=False)

@@ -66,6 +66,32 @@ class TlsTests(GatewayTestCase):
             s.close()
         self.assertServing()
 
+    def test_a_handshake_sent_a_byte_at_a_time_is_dropped_at_the_header_timeout(self):
+        # Each byte comes well within the idle timeout; the whole record never
+        # does, and the header deadline covers the handshake.
+        s = socket.create_connection((self.gw.host, self.gw.port), timeout=10)
+        s.settimeout(0.5)
+        start = time.monotonic()
+        closed_after = None
+        try:
+            s.sendall(b'\x16\x03\x01\x40\x00')  # a handshake record of 16 KiB announced
+            while time.monotonic() - start < HEADER_TIMEOUT_S + 10:
+                try:
+                    s.sendall(b'\x01')
+                    if s.recv(4096) == b'':
+                        closed_after = time.monotonic() - start
+                        break
+                except socket.timeout:
+                    continue
+                except OSError:
+                    closed_after = time.monotonic() - start
+                    break
+        finally:
+            s.close()
+        self.assertIsNotNone(closed_after, 'a handshake dribbled byte by byte kept its connection')
+        self.assertLess(closed_after, HEADER_TIMEOUT_S + 5)
+        self.assertServing()
+
     def test_slowloris_over_tls_is_dropped_at_the_header_timeout(self):
         stop = threading.Event()
         socks = [self.tls_socket() for _ in range(20)]
