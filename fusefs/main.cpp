@@ -42,7 +42,10 @@ std::string filter_mount_options(std::string_view list) {
     while (!list.empty()) {
         auto comma = list.find(',');
         auto o = list.substr(0, comma);
-        if (!o.empty() && !ignored_mount_option(o)) out += (out.empty() ? "" : ",") + std::string(o);
+        if (!o.empty() && !ignored_mount_option(o)) {
+            if (!out.empty()) out += ',';
+            out.append(o);
+        }
         if (comma == std::string_view::npos) break;
         list.remove_prefix(comma + 1);
     }
