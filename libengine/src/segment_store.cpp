@@ -262,11 +262,22 @@ Result<std::shared_ptr<SegmentFile>> SegmentStore::open_file(std::uint64_t segme
 
 void SegmentStore::release(const std::vector<Extent>& freed) {
     std::vector<std::uint64_t> touched;
-    for (const Extent& e : freed) {
-        auto file = open_file(e.segment);
-        if (!file) continue;  // already gone
-        punch_unless_pinned((*file)->fd, e.offset, e.length);
-        if (touched.empty() || touched.back() != e.segment) touched.push_back(e.segment);
+    for (std::size_t i = 0; i < freed.size();) {
+        // A run of extents that follow each other in one segment (a body
+        // written in one go) is punched with one call, unless a reader pins
+        // part of it: then extent by extent, so the rest is freed now.
+        const Extent& first = freed[i];
+        std::size_t next = i + 1;
+        std::uint64_t end = first.offset + round_up_block(first.length);
+        while (next < freed.size() && freed[next].segment == first.segment && freed[next].offset == end)
+            end += round_up_block(freed[next++].length);
+        if (auto file = open_file(first.segment)) {  // else already gone
+            int fd = (*file)->fd;
+            if (next - i == 1 || !punch_unless_pinned(fd, first.offset, end - first.offset))
+                for (std::size_t k = i; k < next; ++k) punch_unless_pinned(fd, freed[k].offset, freed[k].length);
+            if (touched.empty() || touched.back() != first.segment) touched.push_back(first.segment);
+        }
+        i = next;
     }
     for (std::uint64_t id : touched) {
         if (has_extents(id)) continue;

@@ -63,6 +63,24 @@ TEST_F(Space, OverwritesGiveTheOldVersionsSpaceBack) {
     EXPECT_TRUE(SameBytes(body_of(engine(), "bkt", "same"), body));
 }
 
+// A reader pinning part of an overwritten object keeps only what it reads:
+// the rest of the old version is freed at once, the pinned part when the
+// reader lets go.
+TEST_F(Space, AReaderPinsOnlyTheDataItReads) {
+    const std::string body = random_bytes(8 * kMiB, 3);  // eight 1 MiB extents, one after another
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", body)));
+    ASSERT_GE(blobs(), 8 * kMiB);
+    auto reader = engine().open_object("bkt", "k", ByteRange{3 * kMiB + 5, 3 * kMiB + 14});
+    ASSERT_TRUE(reader) << reader.error().message();
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "small new version")));
+    EXPECT_LE(blobs(), kMiB + 64 * kKiB) << "freeing stopped at the pinned extent";
+    auto got = drain(**reader);
+    ASSERT_TRUE(got) << got.error().message();
+    EXPECT_EQ(*got, body.substr(3 * kMiB + 5, 10));
+    reader->reset();
+    EXPECT_LE(blobs(), 64 * kKiB) << "the pinned extent was not freed after its reader";
+}
+
 TEST_F(Space, AbortedAndDroppedWritesGiveTheirSpaceBack) {
     for (int i = 0; i < 20; ++i) {
         auto w = engine().begin_put("bkt", "dropped");
