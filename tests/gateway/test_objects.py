@@ -329,6 +329,59 @@ class ConditionalTests(GatewayTestCase):
         self.assertEqual(r.status, 412, repr(r))
 
 
+class ObjectAttributesTests(GatewayTestCase):
+    """GetObjectAttributes (GET ?attributes): only the attributes asked for."""
+
+    ALL = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize']
+
+    def test_a_simple_object(self):
+        b = self.new_bucket()
+        body = b'attributes of this'
+        self.s3.put_object(Bucket=b, Key='k', Body=body, ChecksumAlgorithm='SHA256')
+        r = self.s3.get_object_attributes(Bucket=b, Key='k', ObjectAttributes=self.ALL)
+        self.assertEqual(r['ETag'], md5_hex(body))  # unquoted, as S3 answers here
+        self.assertEqual(r['ObjectSize'], len(body))
+        self.assertEqual(r['StorageClass'], 'STANDARD')
+        self.assertEqual(r['Checksum']['ChecksumSHA256'],
+                         __import__('base64').b64encode(hashlib.sha256(body).digest()).decode())
+        self.assertNotIn('ObjectParts', r)  # not a multipart object
+        self.assertIsNotNone(r['LastModified'])
+        only = self.s3.get_object_attributes(Bucket=b, Key='k', ObjectAttributes=['ObjectSize'])
+        self.assertEqual({k for k in only if k != 'ResponseMetadata'} - {'LastModified'}, {'ObjectSize'})
+
+    def test_the_parts_of_a_multipart_object_page(self):
+        b = self.new_bucket()
+        sizes = [5 * MiB, 5 * MiB, 123]
+        upload_id = self.s3.create_multipart_upload(Bucket=b, Key='mp')['UploadId']
+        parts = []
+        for n, size in enumerate(sizes, 1):
+            r = self.s3.upload_part(Bucket=b, Key='mp', UploadId=upload_id, PartNumber=n, Body=b'p' * size)
+            parts.append({'PartNumber': n, 'ETag': r['ETag']})
+        self.s3.complete_multipart_upload(Bucket=b, Key='mp', UploadId=upload_id, MultipartUpload={'Parts': parts})
+        r = self.s3.get_object_attributes(Bucket=b, Key='mp', ObjectAttributes=['ObjectParts', 'ObjectSize'], MaxParts=2)
+        self.assertEqual(r['ObjectSize'], sum(sizes))
+        p = r['ObjectParts']
+        self.assertEqual((p['TotalPartsCount'], p['IsTruncated'], p['NextPartNumberMarker']), (3, True, 2))
+        self.assertEqual([(x['PartNumber'], x['Size']) for x in p['Parts']], [(1, 5 * MiB), (2, 5 * MiB)])
+        r = self.s3.get_object_attributes(Bucket=b, Key='mp', ObjectAttributes=['ObjectParts'], MaxParts=2,
+                                          PartNumberMarker=2)
+        p = r['ObjectParts']
+        self.assertEqual((p['IsTruncated'], [(x['PartNumber'], x['Size']) for x in p['Parts']]), (False, [(3, 123)]))
+
+    def test_refusals(self):
+        b = self.new_bucket()
+        self.put(b, 'k', b'v')
+        r = self.gw.request('GET', f'/{b}/k', 'attributes')
+        self.assertError(r, 400, 'InvalidRequest')
+        r = self.gw.request('GET', f'/{b}/k', 'attributes', headers={'x-amz-object-attributes': 'ETag,Colour'})
+        self.assertError(r, 400, 'InvalidArgument')
+        self.assertClientError(self.s3.get_object_attributes, 404, 'NoSuchKey', Bucket=b, Key='missing',
+                               ObjectAttributes=['ETag'])
+        other = self.gw.client(credentials=self.gw.create_user())
+        self.assertClientError(other.get_object_attributes, 403, 'AccessDenied', Bucket=b, Key='k',
+                               ObjectAttributes=['ETag'])
+
+
 class UnknownQueryTests(GatewayTestCase):
 
     def test_unknown_query_parameters_are_ignored(self):
