@@ -1054,11 +1054,56 @@ private:
         if (auto* e = std::get_if<S3Error>(&meta)) return error(*e);
         PutOptions options;
         options.meta = std::get<ObjectMeta>(std::move(meta));
+        if (!conditional_write(options, *b)) return;
         auto info = receive([&](PutOptions o) { return engine_.begin_put(bucket_, key_, std::move(o)); }, std::move(options));
         if (!info) return;
         HeaderList h = {{"ETag", etag_quoted(info->etag)}};
         for (auto& c : checksum_headers(info->meta.checksums)) h.push_back(std::move(c));
         send(200, std::move(h), {});
+    }
+
+    // A conditional PutObject: If-None-Match: * (create only) or If-Match:
+    // <etag> (replace only that version). Checked now, so that a refused
+    // upload is not read first, and again by the engine in the commit, so
+    // that of concurrent writers only one passes. False once answered.
+    bool conditional_write(PutOptions& options, const Bucket& bucket) {
+        const auto* if_none_match = req_.header("if-none-match");
+        const auto* if_match = req_.header("if-match");
+        if (!if_none_match && !if_match) return true;
+        if (if_none_match) {
+            if (trim(*if_none_match) != "*") {
+                not_implemented();  // S3 takes only '*' here
+                return false;
+            }
+            options.if_none_match = true;
+        }
+        if (if_match) {
+            auto etag = unquote(trim(*if_match));
+            if (etag.empty() || etag == "*") {
+                not_implemented();
+                return false;
+            }
+            options.if_match_etag = std::string(etag);
+        }
+        auto current = engine_.head_object(bucket_, key_);
+        if (!current && current.error().code() != Errc::NoSuchKey) {
+            error(current.error());
+            return false;
+        }
+        S3Error failed{412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
+        if (options.if_none_match && current) {
+            error(failed);
+            return false;
+        }
+        if (options.if_match_etag && !current) {
+            error(object_error(current.error(), bucket));
+            return false;
+        }
+        if (options.if_match_etag && current->etag != *options.if_match_etag) {
+            error(failed);
+            return false;
+        }
+        return true;
     }
 
     // 304/412 for a failed precondition, else nullopt.

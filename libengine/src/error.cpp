@@ -44,6 +44,7 @@ constexpr std::array kErrorTable = {
     ErrorInfo{Errc::InvalidLimit, "InvalidLimit", "InvalidArgument", 400, EINVAL, 2, "Invalid limit type, resource or value"},
     ErrorInfo{Errc::QuotaExceeded, "QuotaExceeded", "QuotaExceeded", 403, EDQUOT, 1, "The write would exceed the storage quota"},
     ErrorInfo{Errc::NoSuchUsageObject, "NoSuchUsageObject", "NoSuchKey", 404, ENOENT, 1, "The usage statistics object does not exist"},
+    ErrorInfo{Errc::PreconditionFailed, "PreconditionFailed", "PreconditionFailed", 412, EEXIST, 1, "At least one of the pre-conditions you specified did not hold"},
 };
 
 constexpr bool table_in_errc_order() {

@@ -1,6 +1,8 @@
 // Objects: put/get byte-exact, streaming writers, digests, ranges, metadata,
 // copies, ACLs.
+#include <atomic>
 #include <string>
+#include <thread>
 
 #include "test_dir.hpp"
 
@@ -180,6 +182,50 @@ TEST_F(Objects, ExpectedMd5MismatchIsBadDigestAndNothingStored) {
     ASSERT_TRUE(b) << b.error().message();
     EXPECT_EQ(b->objects, 0u);
     EXPECT_EQ(b->bytes, 0u);
+}
+
+TEST_F(Objects, IfNoneMatchCreatesOnlyANewKey) {
+    PutOptions create_only;
+    create_only.if_none_match = true;
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "once", "first", create_only)));
+    EXPECT_TRUE(FailsWith(put(engine(), "bkt", "once", "second", create_only), Errc::PreconditionFailed));
+    EXPECT_EQ(body_of(engine(), "bkt", "once"), "first");
+    auto b = engine().get_bucket("bkt");
+    ASSERT_TRUE(b) << b.error().message();
+    EXPECT_EQ(b->bytes, 5u);
+}
+
+TEST_F(Objects, IfMatchReplacesOnlyThatVersion) {
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "v1")));
+    PutOptions replace;
+    replace.if_match_etag = md5_hex("v1");
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "v2", replace)));
+    // The ETag matched v1, which is gone now.
+    EXPECT_TRUE(FailsWith(put(engine(), "bkt", "k", "v3", replace), Errc::PreconditionFailed));
+    EXPECT_EQ(body_of(engine(), "bkt", "k"), "v2");
+    EXPECT_TRUE(FailsWith(put(engine(), "bkt", "missing", "v", replace), Errc::NoSuchKey));
+    EXPECT_TRUE(FailsWith(engine().head_object("bkt", "missing"), Errc::NoSuchKey));
+}
+
+TEST_F(Objects, OfConcurrentCreateOnlyWritersExactlyOneWins) {
+    constexpr int kWriters = 8;
+    std::vector<std::thread> threads;
+    std::atomic<int> won{0}, refused{0};
+    for (int i = 0; i < kWriters; ++i)
+        threads.emplace_back([&, i] {
+            PutOptions create_only;
+            create_only.if_none_match = true;
+            auto r = put(engine(), "bkt", "contended", random_bytes(300 * 1024, i), create_only);
+            if (r) ++won;
+            else if (r.error().code() == Errc::PreconditionFailed) ++refused;
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(won.load(), 1);
+    EXPECT_EQ(refused.load(), kWriters - 1);
+    auto b = engine().get_bucket("bkt");
+    ASSERT_TRUE(b) << b.error().message();
+    EXPECT_EQ(b->objects, 1u);
+    EXPECT_EQ(b->bytes, 300u * 1024);
 }
 
 TEST_F(Objects, BadDigestKeepsThePreviousVersion) {

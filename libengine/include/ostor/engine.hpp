@@ -73,6 +73,14 @@ struct PutOptions {
     // MD5 the body must have (raw 16 bytes, as Content-MD5 carries it);
     // BadDigest at commit otherwise.
     std::optional<std::string> expected_md5;
+    // Conditional write (S3's If-None-Match: * and If-Match on PUT), checked
+    // in the commit itself, so that of concurrent writers only one can pass:
+    // with if_none_match the key must hold no object, with if_match_etag an
+    // object of that ETag (hex MD5, as ObjectInfo::etag). Objects only, not
+    // parts. Fails at commit: PreconditionFailed; NoSuchKey when
+    // if_match_etag finds no object.
+    bool if_none_match = false;
+    std::optional<std::string> if_match_etag;
 };
 
 // Streams one object (or one part of a multipart upload) into the store.

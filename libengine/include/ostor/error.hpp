@@ -58,6 +58,8 @@ enum class Errc : std::uint16_t {
     InvalidLimit,
     QuotaExceeded,
     NoSuchUsageObject,
+    // Conditional writes.
+    PreconditionFailed,
 };
 
 // Everything each face needs to report an Errc. One row per code.
