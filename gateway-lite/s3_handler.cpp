@@ -1054,7 +1054,7 @@ private:
         if (auto* e = std::get_if<S3Error>(&meta)) return error(*e);
         PutOptions options;
         options.meta = std::get<ObjectMeta>(std::move(meta));
-        if (!conditional_write(options, *b)) return;
+        if (!write_conditions(options.conditions, *b)) return;
         auto info = receive([&](PutOptions o) { return engine_.begin_put(bucket_, key_, std::move(o)); }, std::move(options));
         if (!info) return;
         HeaderList h = {{"ETag", etag_quoted(info->etag)}};
@@ -1062,11 +1062,12 @@ private:
         send(200, std::move(h), {});
     }
 
-    // A conditional PutObject: If-None-Match: * (create only) or If-Match:
-    // <etag> (replace only that version). Checked now, so that a refused
-    // upload is not read first, and again by the engine in the commit, so
-    // that of concurrent writers only one passes. False once answered.
-    bool conditional_write(PutOptions& options, const Bucket& bucket) {
+    // A conditional write (PutObject, CopyObject, CompleteMultipartUpload):
+    // If-None-Match: * (create only) or If-Match: <etag> (replace only that
+    // version). Checked now, so that a refused upload is not read first, and
+    // again by the engine in the commit, so that of concurrent writers only
+    // one passes. False once answered.
+    bool write_conditions(WriteConditions& conditions, const Bucket& bucket) {
         const auto* if_none_match = req_.header("if-none-match");
         const auto* if_match = req_.header("if-match");
         if (!if_none_match && !if_match) return true;
@@ -1075,7 +1076,7 @@ private:
                 not_implemented();  // S3 takes only '*' here
                 return false;
             }
-            options.if_none_match = true;
+            conditions.if_none_match = true;
         }
         if (if_match) {
             auto etag = unquote(trim(*if_match));
@@ -1083,7 +1084,7 @@ private:
                 not_implemented();
                 return false;
             }
-            options.if_match_etag = std::string(etag);
+            conditions.if_match_etag = std::string(etag);
         }
         auto current = engine_.head_object(bucket_, key_);
         if (!current && current.error().code() != Errc::NoSuchKey) {
@@ -1091,15 +1092,15 @@ private:
             return false;
         }
         S3Error failed{412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
-        if (options.if_none_match && current) {
+        if (conditions.if_none_match && current) {
             error(failed);
             return false;
         }
-        if (options.if_match_etag && !current) {
+        if (conditions.if_match_etag && !current) {
             error(object_error(current.error(), bucket));
             return false;
         }
-        if (options.if_match_etag && current->etag != *options.if_match_etag) {
+        if (conditions.if_match_etag && current->etag != *conditions.if_match_etag) {
             error(failed);
             return false;
         }
@@ -1379,6 +1380,7 @@ private:
             return error(invalid_request("This copy request is illegal because it is trying to copy an object to itself without "
                                          "changing the object's metadata, storage class, website redirect location or encryption attributes."));
         CopyOptions options;
+        if (!write_conditions(options.conditions, *b)) return;
         if (directive == "REPLACE") {
             new_meta.checksums = info->meta.checksums;
             options.replace_meta = new_meta;
@@ -1441,7 +1443,8 @@ private:
         for (auto [header, into] : {std::pair{"x-amz-max-parts", &max_parts}, std::pair{"x-amz-part-number-marker", &marker}})
             if (const auto* v = req_.header(header)) {
                 auto n = parse_u64(trim(*v));
-                if (!n || *n > 10000) return error(invalid_argument(std::string("Invalid ") + header));
+                if (!n || *n > 10000 || (*n == 0 && into == &max_parts))
+                    return error(invalid_argument(std::string("Invalid ") + header));
                 *into = static_cast<std::uint32_t>(*n);
             }
         auto info = engine_.head_object(bucket_, key_);
@@ -1613,7 +1616,9 @@ private:
             if (auto& value = std::get<std::optional<std::string>>(computed))
                 object_checksums.emplace_back(std::string(checksum_name(wanted->algorithm)), *value);
         }
-        auto info = engine_.complete_upload(upload->id, parts, object_checksums);
+        WriteConditions conditions;
+        if (!write_conditions(conditions, *b)) return;
+        auto info = engine_.complete_upload(upload->id, parts, object_checksums, conditions);
         if (!info) return error(object_error(info.error(), *b));
         std::string location = "/" + bucket_ + "/" + aws_uri_encode(key_, true);
         if (const auto* host = req_.header("host")) location = "http://" + *host + location;

@@ -95,6 +95,9 @@ std::string object_index_key(std::string_view bucket, std::string_view key);
 std::string bucket_index_prefix(std::string_view bucket);
 // The object or NoSuchKey.
 Result<ObjectRecord> load_object(const Txn& txn, std::string_view bucket, std::string_view key);
+// Checks a conditional write against the object it would replace (`current`,
+// as load_object found it). Fails: PreconditionFailed, NoSuchKey.
+Result<void> check_write_conditions(const WriteConditions& conditions, const Result<ObjectRecord>& current);
 
 // ---- Multipart -----------------------------------------------------------
 constexpr std::size_t kUploadIdLength = 32;  // hex digits

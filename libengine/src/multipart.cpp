@@ -218,7 +218,8 @@ Result<PartInfo> Engine::upload_part_copy(std::string_view upload_id, std::uint3
 }
 
 Result<ObjectInfo> Engine::complete_upload(std::string_view upload_id, const std::vector<CompletedPart>& parts,
-                                           std::optional<std::vector<std::pair<std::string, std::string>>> checksums) {
+                                           std::optional<std::vector<std::pair<std::string, std::string>>> checksums,
+                                           const WriteConditions& conditions) {
     if (parts.empty()) return Error(Errc::InvalidArgument, "the upload must list at least one part");
     for (std::size_t i = 1; i < parts.size(); ++i)
         if (parts[i].number <= parts[i - 1].number)
@@ -230,6 +231,8 @@ Result<ObjectInfo> Engine::complete_upload(std::string_view upload_id, const std
         if (!upload) return std::move(upload).error();
         auto b = load_bucket(txn, upload->bucket);
         if (!b) return std::move(b).error();
+        auto old = load_object(txn, upload->bucket, upload->key);
+        OSTOR_TRY(check_write_conditions(conditions, old));
         std::vector<PartRecord> stored = parts_of(txn, upload_id);
         ObjectRecord obj;
         Md5 md5_of_md5s;
@@ -269,7 +272,7 @@ Result<ObjectInfo> Engine::complete_upload(std::string_view upload_id, const std
         if (checksums) obj.info.meta.checksums = *checksums;
         std::int64_t delta_bytes = static_cast<std::int64_t>(obj.info.size) - static_cast<std::int64_t>(parts_bytes);
         std::int64_t delta_objects = 1;
-        if (auto old = load_object(txn, upload->bucket, upload->key)) {
+        if (old) {
             SegmentStore::drop_refs(txn, old->extents, freed);
             delta_bytes -= static_cast<std::int64_t>(old->info.size);
             delta_objects = 0;

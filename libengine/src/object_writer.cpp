@@ -277,13 +277,7 @@ private:
         std::int64_t delta_bytes = static_cast<std::int64_t>(rec.info.size);
         std::int64_t delta_objects = 1;
         auto old = load_object(txn, target_.bucket, target_.key);
-        if (options_.if_none_match && old)
-            return Error(Errc::PreconditionFailed, "an object already exists under this key (If-None-Match: *)");
-        if (options_.if_match_etag) {
-            if (!old) return Error(Errc::NoSuchKey, "no object to match (If-Match)");
-            if (old->info.etag != *options_.if_match_etag)
-                return Error(Errc::PreconditionFailed, "the object's ETag is not the one given (If-Match)");
-        }
+        OSTOR_TRY(check_write_conditions(options_.conditions, old));
         if (old) {
             SegmentStore::drop_refs(txn, old->extents, freed);
             delta_bytes -= static_cast<std::int64_t>(old->info.size);

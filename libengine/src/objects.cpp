@@ -146,6 +146,17 @@ Result<void> Engine::delete_object(std::string_view bucket, std::string_view key
     return r;
 }
 
+Result<void> detail::check_write_conditions(const WriteConditions& conditions, const Result<ObjectRecord>& current) {
+    if (conditions.if_none_match && current)
+        return Error(Errc::PreconditionFailed, "an object already exists under this key (If-None-Match: *)");
+    if (conditions.if_match_etag) {
+        if (!current) return Error(Errc::NoSuchKey, "no object to match (If-Match)");
+        if (current->info.etag != *conditions.if_match_etag)
+            return Error(Errc::PreconditionFailed, "the object's ETag is not the one given (If-Match)");
+    }
+    return {};
+}
+
 Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_view src_key,
                                        std::string_view dst_bucket, std::string_view dst_key,
                                        const CopyOptions& options) {
@@ -157,6 +168,7 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
         PutOptions put;
         put.meta = options.replace_meta ? *options.replace_meta : (*reader)->info().meta;
         put.size_hint = (*reader)->remaining();
+        put.conditions = options.conditions;
         auto writer = begin_put(dst_bucket, dst_key, std::move(put));
         if (!writer) return std::move(writer).error();
         OSTOR_TRY(for_each_chunk(**reader, [&](std::span<const std::byte> chunk) { return (*writer)->write(chunk); }));
@@ -173,9 +185,11 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
         if (!db) return std::move(db).error();
         std::int64_t delta_bytes = static_cast<std::int64_t>(src->info.size);
         std::int64_t delta_objects = 1;
+        auto old = load_object(txn, dst_bucket, dst_key);
+        OSTOR_TRY(check_write_conditions(options.conditions, old));
         // Share the source's extents first, so copying onto itself keeps them.
         SegmentStore::add_refs(txn, src->extents);
-        if (auto old = load_object(txn, dst_bucket, dst_key)) {
+        if (old) {
             SegmentStore::drop_refs(txn, old->extents, freed);
             delta_bytes -= static_cast<std::int64_t>(old->info.size);
             delta_objects = 0;

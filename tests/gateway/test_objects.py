@@ -357,6 +357,27 @@ class ConditionalWriteTests(GatewayTestCase):
         self.assertError(self.put_raw(b, 'missing', b'v', If_Match=etag), 404, 'NoSuchKey')
         self.assertNoObject(b, 'missing')
 
+    def test_copy_and_complete_take_the_same_conditions(self):
+        b = self.new_bucket()
+        self.put(b, 'src', b'source')
+        self.put(b, 'dst', b'taken')
+        r = self.gw.request('PUT', f'/{b}/dst', headers={'x-amz-copy-source': f'/{b}/src', 'If-None-Match': '*'})
+        self.assertError(r, 412, 'PreconditionFailed')
+        self.assertEqual(self.get_body(b, 'dst'), b'taken')
+
+        upload_id = self.s3.create_multipart_upload(Bucket=b, Key='dst')['UploadId']
+        etag = self.s3.upload_part(Bucket=b, Key='dst', UploadId=upload_id, PartNumber=1, Body=b'part')['ETag']
+        xml = (f'<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag></Part>'
+               '</CompleteMultipartUpload>').encode()
+        r = self.gw.request('POST', f'/{b}/dst', query=f'uploadId={upload_id}', body=xml, headers={'If-None-Match': '*'})
+        self.assertError(r, 412, 'PreconditionFailed')
+        self.assertEqual(self.get_body(b, 'dst'), b'taken')
+        # The upload is still there: with the right If-Match it completes.
+        taken = self.s3.head_object(Bucket=b, Key='dst')['ETag']
+        r = self.gw.request('POST', f'/{b}/dst', query=f'uploadId={upload_id}', body=xml, headers={'If-Match': taken})
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(self.get_body(b, 'dst'), b'part')
+
     def test_boto3_if_none_match(self):
         b = self.new_bucket()
         try:

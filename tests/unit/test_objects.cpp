@@ -186,7 +186,7 @@ TEST_F(Objects, ExpectedMd5MismatchIsBadDigestAndNothingStored) {
 
 TEST_F(Objects, IfNoneMatchCreatesOnlyANewKey) {
     PutOptions create_only;
-    create_only.if_none_match = true;
+    create_only.conditions.if_none_match = true;
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "once", "first", create_only)));
     EXPECT_TRUE(FailsWith(put(engine(), "bkt", "once", "second", create_only), Errc::PreconditionFailed));
     EXPECT_EQ(body_of(engine(), "bkt", "once"), "first");
@@ -198,13 +198,39 @@ TEST_F(Objects, IfNoneMatchCreatesOnlyANewKey) {
 TEST_F(Objects, IfMatchReplacesOnlyThatVersion) {
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "v1")));
     PutOptions replace;
-    replace.if_match_etag = md5_hex("v1");
+    replace.conditions.if_match_etag = md5_hex("v1");
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "v2", replace)));
     // The ETag matched v1, which is gone now.
     EXPECT_TRUE(FailsWith(put(engine(), "bkt", "k", "v3", replace), Errc::PreconditionFailed));
     EXPECT_EQ(body_of(engine(), "bkt", "k"), "v2");
     EXPECT_TRUE(FailsWith(put(engine(), "bkt", "missing", "v", replace), Errc::NoSuchKey));
     EXPECT_TRUE(FailsWith(engine().head_object("bkt", "missing"), Errc::NoSuchKey));
+}
+
+TEST_F(Objects, CopiesAndCompletedUploadsTakeTheSameConditions) {
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "src", "source")));
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "dst", "taken")));
+    CopyOptions copy;
+    copy.conditions.if_none_match = true;
+    EXPECT_TRUE(FailsWith(engine().copy_object("bkt", "src", "bkt", "dst", copy), Errc::PreconditionFailed));
+    EXPECT_EQ(body_of(engine(), "bkt", "dst"), "taken");
+    ASSERT_TRUE(IsOk(engine().copy_object("bkt", "src", "bkt", "fresh", copy)));
+    copy.conditions = {.if_none_match = false, .if_match_etag = md5_hex("taken")};
+    ASSERT_TRUE(IsOk(engine().copy_object("bkt", "src", "bkt", "dst", copy)));
+    EXPECT_EQ(body_of(engine(), "bkt", "dst"), "source");
+
+    auto up = engine().create_upload("bkt", "dst");
+    ASSERT_TRUE(up) << up.error().message();
+    auto part = engine().upload_part(up->id, 1, as_bytes(std::string_view("part")));
+    ASSERT_TRUE(part) << part.error().message();
+    std::vector<CompletedPart> parts = {{1, part->etag}};
+    WriteConditions create_only{.if_none_match = true, .if_match_etag = std::nullopt};
+    EXPECT_TRUE(FailsWith(engine().complete_upload(up->id, parts, std::nullopt, create_only), Errc::PreconditionFailed));
+    EXPECT_EQ(body_of(engine(), "bkt", "dst"), "source");
+    // The upload stays, and completes once the condition holds.
+    WriteConditions replace{.if_none_match = false, .if_match_etag = md5_hex("source")};
+    ASSERT_TRUE(IsOk(engine().complete_upload(up->id, parts, std::nullopt, replace)));
+    EXPECT_EQ(body_of(engine(), "bkt", "dst"), "part");
 }
 
 TEST_F(Objects, OfConcurrentCreateOnlyWritersExactlyOneWins) {
@@ -214,7 +240,7 @@ TEST_F(Objects, OfConcurrentCreateOnlyWritersExactlyOneWins) {
     for (int i = 0; i < kWriters; ++i)
         threads.emplace_back([&, i] {
             PutOptions create_only;
-            create_only.if_none_match = true;
+            create_only.conditions.if_none_match = true;
             auto r = put(engine(), "bkt", "contended", random_bytes(300 * 1024, i), create_only);
             if (r) ++won;
             else if (r.error().code() == Errc::PreconditionFailed) ++refused;

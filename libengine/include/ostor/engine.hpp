@@ -64,6 +64,17 @@ struct EngineOptions {
     unsigned async_threads = 4;
 };
 
+// A conditional write (S3's If-None-Match: * and If-Match on PutObject,
+// CompleteMultipartUpload and CopyObject), checked in the commit itself, so
+// that of concurrent writers only one can pass: with if_none_match the key
+// must hold no object, with if_match_etag an object of that ETag (as
+// ObjectInfo::etag). Fails at commit: PreconditionFailed; NoSuchKey when
+// if_match_etag finds no object.
+struct WriteConditions {
+    bool if_none_match = false;
+    std::optional<std::string> if_match_etag;
+};
+
 struct PutOptions {
     ObjectMeta meta;
     // The body's length when known in advance. Space is then reserved against
@@ -73,14 +84,8 @@ struct PutOptions {
     // MD5 the body must have (raw 16 bytes, as Content-MD5 carries it);
     // BadDigest at commit otherwise.
     std::optional<std::string> expected_md5;
-    // Conditional write (S3's If-None-Match: * and If-Match on PUT), checked
-    // in the commit itself, so that of concurrent writers only one can pass:
-    // with if_none_match the key must hold no object, with if_match_etag an
-    // object of that ETag (hex MD5, as ObjectInfo::etag). Objects only, not
-    // parts. Fails at commit: PreconditionFailed; NoSuchKey when
-    // if_match_etag finds no object.
-    bool if_none_match = false;
-    std::optional<std::string> if_match_etag;
+    // Conditions on the object the write replaces (objects only, not parts).
+    WriteConditions conditions;
 };
 
 // Streams one object (or one part of a multipart upload) into the store.
@@ -146,6 +151,8 @@ struct CopyOptions {
     std::optional<ObjectMeta> replace_meta;
     // Copy only this range of the source (UploadPartCopy).
     std::optional<ByteRange> range;
+    // Conditions on the destination object the copy replaces.
+    WriteConditions conditions;
 };
 
 class Engine {
@@ -270,9 +277,12 @@ public:
     // InvalidArgument (no parts).
     // `checksums`, when given, become the object's (ObjectMeta::checksums;
     // e.g. the composite checksum of its parts), else the upload's are kept.
+    // `conditions` are checked against the object the upload replaces
+    // (PreconditionFailed, NoSuchKey; the upload then stays).
     Result<ObjectInfo> complete_upload(
         std::string_view upload_id, const std::vector<CompletedPart>& parts,
-        std::optional<std::vector<std::pair<std::string, std::string>>> checksums = std::nullopt);
+        std::optional<std::vector<std::pair<std::string, std::string>>> checksums = std::nullopt,
+        const WriteConditions& conditions = {});
     // Frees the parts. Fails: NoSuchUpload.
     Result<void> abort_upload(std::string_view upload_id);
     // Parts with number > marker. Fails: NoSuchUpload.
