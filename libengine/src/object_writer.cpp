@@ -13,6 +13,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "hashing.hpp"
@@ -177,7 +178,13 @@ private:
         auto& buf = buffer(current_);
         std::span<const std::byte> filled(buf.data(), fill_);
         // A body of one buffer is hashed here; a longer one on the pipeline.
-        if (!last && !hasher_) hasher_ = std::make_unique<Md5Pipeline>(md5_);
+        if (!last && !hasher_ && !hash_here_) {
+            try {
+                hasher_ = std::make_unique<Md5Pipeline>(md5_);
+            } catch (const std::system_error&) {
+                hash_here_ = true;  // no thread to be had: hash on this one
+            }
+        }
         if (hasher_) hashed_seq_[current_] = hasher_->submit(filled);
         else md5_.update(filled);
         wr.crc = crc32c(filled, wr.crc);
@@ -351,6 +358,7 @@ private:
     // after buffers_ so that it stops before they go.
     std::unique_ptr<Md5Pipeline> hasher_;
     std::array<std::uint64_t, kBufferCount> hashed_seq_{};  // the hasher's job reading each buffer
+    bool hash_here_ = false;
     Md5Digest digest_{};
     bool finished_ = false;
     bool failed_ = false;
