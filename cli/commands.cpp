@@ -42,20 +42,6 @@ void print(const std::string& text) { std::fputs(text.c_str(), stdout); }
 // Secrets are shown only with -a.
 std::string shown_secret(const KeyPair& key, const Options& o) { return o.show_secrets ? key.secret : "***"; }
 
-std::string xml_escape(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
 // ---- Users -------------------------------------------------------------------------
 
 Result<void> create_user(Engine& engine, const Options& o) {
@@ -80,7 +66,7 @@ Result<void> query_users(Engine& engine, const Options& o) {
         for (const auto& u : *users) {
             auto keys = engine.list_keys(u.id);
             if (!keys) return std::move(keys).error();
-            out += "<User><Id>" + u.id + "</Id><Email>" + xml_escape(u.email) +
+            out += "<User><Id>" + u.id + "</Id><Email>" + admin::xml_escape(u.email) +
                    "</Email><Keys><OwnerId>0000000000000000</OwnerId>";
             for (const auto& k : *keys)
                 out += "<KeyPair><S3AccessKeyId>" + k.access_key_id + "</S3AccessKeyId><S3SecretAccessKey>" +

@@ -24,6 +24,9 @@ struct S3Error {
 inline S3Error access_denied(std::string message = "Access Denied") { return {403, "AccessDenied", std::move(message)}; }
 inline S3Error invalid_argument(std::string message) { return {400, "InvalidArgument", std::move(message)}; }
 inline S3Error invalid_request(std::string message) { return {400, "InvalidRequest", std::move(message)}; }
+inline S3Error precondition_failed() {
+    return {412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
+}
 inline S3Error malformed_xml() {
     return {400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema."};
 }

@@ -352,7 +352,9 @@ private:
         std::optional<ChecksumAlgorithm> trailer;
     };
 
-    std::variant<ChecksumPlan, S3Error> checksum_plan() {
+    // `headers_are_the_bodys`: false where x-amz-checksum-* name something
+    // else (on CompleteMultipartUpload, the whole object).
+    std::variant<ChecksumPlan, S3Error> checksum_plan(bool headers_are_the_bodys = true) {
         ChecksumPlan plan;
         auto add = [&](ChecksumAlgorithm a) -> std::size_t {
             for (std::size_t i = 0; i < plan.running.size(); ++i)
@@ -364,9 +366,7 @@ private:
         };
         for (auto a : {ChecksumAlgorithm::CRC32, ChecksumAlgorithm::CRC32C, ChecksumAlgorithm::CRC64NVME, ChecksumAlgorithm::SHA1,
                        ChecksumAlgorithm::SHA256}) {
-            // On CompleteMultipartUpload these headers carry the whole
-            // object's checksum, not the XML body's.
-            if (checksum_headers_name_object_) break;
+            if (!headers_are_the_bodys) break;
             auto name = checksum_header(a);
             const std::string* value = req_.header(name);
             bool from_query = false;
@@ -437,11 +437,11 @@ private:
     }
 
     // A small body (XML), whole, with Content-MD5, x-amz-content-sha256 and
-    // checksum headers verified.
-    std::variant<std::string, S3Error> small_body() {
+    // (unless they name something else) checksum headers verified.
+    std::variant<std::string, S3Error> small_body(bool checksum_headers_are_the_bodys = true) {
         if (req_.content_length && *req_.content_length > kMaxXmlBody)
             return S3Error{400, "MaxMessageLengthExceeded", "Your request was too big."};
-        auto plan = checksum_plan();
+        auto plan = checksum_plan(checksum_headers_are_the_bodys);
         if (auto* e = std::get_if<S3Error>(&plan)) return *e;
         auto& checksums = std::get<ChecksumPlan>(plan);
         std::string data;
@@ -474,8 +474,9 @@ private:
     // The body as an XML document whose root is `root` (answers MalformedXML
     // or the body's error itself when it is not). An empty body gives an
     // empty node when `allow_empty`.
-    std::optional<pugi::xml_node> xml_body(pugi::xml_document& doc, const char* root, bool allow_empty = false) {
-        auto body = small_body();
+    std::optional<pugi::xml_node> xml_body(pugi::xml_document& doc, const char* root, bool allow_empty = false,
+                                           bool checksum_headers_are_the_bodys = true) {
+        auto body = small_body(checksum_headers_are_the_bodys);
         if (auto* e = std::get_if<S3Error>(&body)) {
             error(*e);
             return std::nullopt;
@@ -1091,7 +1092,7 @@ private:
             error(current.error());
             return false;
         }
-        S3Error failed{412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
+        S3Error failed = precondition_failed();
         if (conditions.if_none_match && current) {
             error(failed);
             return false;
@@ -1114,7 +1115,7 @@ private:
         const auto* if_none_match = req_.header("if-none-match");
         const auto* if_modified = req_.header("if-modified-since");
         const auto* if_unmodified = req_.header("if-unmodified-since");
-        S3Error failed{412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
+        S3Error failed = precondition_failed();
         S3Error not_modified{304, "NotModified", "Not Modified"};
         if (if_match) {
             if (!etag_matches(*if_match, info.etag)) return failed;
@@ -1354,7 +1355,7 @@ private:
             if (t && modified_s <= *t / 1000) ok = false;
         }
         if (!ok) {
-            error({412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"});
+            error(precondition_failed());
             return std::nullopt;
         }
         return std::move(*info);
@@ -1593,8 +1594,8 @@ private:
         auto upload = load_upload();
         if (!upload) return;
         pugi::xml_document doc;
-        checksum_headers_name_object_ = true;
-        auto root = xml_body(doc, "CompleteMultipartUpload");
+        // Here x-amz-checksum-* are the whole object's checksum.
+        auto root = xml_body(doc, "CompleteMultipartUpload", /*allow_empty=*/false, /*checksum_headers_are_the_bodys=*/false);
         if (!root) return;
         std::vector<CompletedPart> parts;
         std::map<std::uint32_t, std::string> claimed;  // part checksums the client lists
@@ -1813,7 +1814,6 @@ private:
     Limits bucket_limits_;
     bool admitted_ = false;
     std::optional<UploadChecksum> upload_checksum_;  // the algorithm of the upload a part belongs to
-    bool checksum_headers_name_object_ = false;      // x-amz-checksum-* are the object's (complete upload)
     std::string error_code_;
     std::optional<std::uint64_t> bucket_epoch_;
     std::string bucket_owner_;

@@ -182,17 +182,13 @@ private:
     // or (when idle) a server stop; sets last_error_.
     bool wait_for(short events) {
         for (;;) {
-            int timeout = op_timeout_ms_;
-            if (deadline_) {
-                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now()).count();
-                if (left <= 0) {
-                    last_error_ = boost::beast::error::timeout;
-                    return false;
-                }
-                timeout = static_cast<int>(std::min<long long>(timeout, left));
+            auto timeout = wait_budget_ms();
+            if (!timeout) {
+                last_error_ = boost::beast::error::timeout;
+                return false;
             }
             pollfd fds[2] = {{fd_, events, 0}, {stop_fd_, POLLIN, 0}};
-            int r = ::poll(fds, idle_ ? 2 : 1, timeout);
+            int r = ::poll(fds, idle_ ? 2 : 1, *timeout);
             if (r < 0) {
                 if (errno == EINTR) continue;
                 last_error_ = error_code(errno, boost::system::system_category());
@@ -253,17 +249,22 @@ private:
     // per-operation timeout, cut by the header deadline. Fails (timeout)
     // once the deadline has passed.
     bool arm_receive_timeout(error_code& ec) {
-        int timeout_ms = op_timeout_ms_;
-        if (deadline_) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now()).count();
-            if (left <= 0) {
-                ec = boost::beast::error::timeout;
-                return false;
-            }
-            timeout_ms = static_cast<int>(std::min<long long>(timeout_ms, left));
+        auto timeout = wait_budget_ms();
+        if (!timeout) {
+            ec = boost::beast::error::timeout;
+            return false;
         }
-        set_receive_timeout(timeout_ms);
+        set_receive_timeout(*timeout);
         return true;
+    }
+
+    // How long one wait may last: the per-operation timeout, cut by the
+    // header deadline; nullopt once the deadline has passed.
+    std::optional<int> wait_budget_ms() const {
+        if (!deadline_) return op_timeout_ms_;
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now()).count();
+        if (left <= 0) return std::nullopt;
+        return static_cast<int>(std::min<long long>(op_timeout_ms_, left));
     }
 
     // After a receive timed out: true (ec = timeout) unless a deadline, not

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "ostor/admin_format.hpp"
+
 namespace ostor::gw {
 
 // Percent-decoding; '+' stays '+'. nullopt on a malformed escape.
@@ -69,7 +71,8 @@ std::string amz_basic_date(std::int64_t ms);
 std::optional<std::int64_t> parse_http_date(std::string_view s);
 std::optional<std::int64_t> parse_amz_date(std::string_view s);
 
-std::string xml_escape(std::string_view s);
+// xml_escape: ostor/admin_format.hpp (the CLI's XML output uses it too).
+using admin::xml_escape;
 
 // Case-insensitive ASCII comparison.
 bool iequals(std::string_view a, std::string_view b);

@@ -40,6 +40,16 @@ def cli_path():
     return os.environ.get('OSTOR_CLI') or os.path.join(REPO, 'build', 'cli', 'ostor-s3-admin')
 
 
+def prometheus_values(text):
+    """Prometheus text exposition as {'name{labels}': value}."""
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith('#'):
+            name, value = line.rsplit(' ', 1)
+            values[name] = float(value)
+    return values
+
+
 def volume_id(data_dir):
     with open(os.path.join(data_dir, 'volume.id')) as f:
         return f.read().strip()

@@ -14,10 +14,7 @@ from collections import OrderedDict
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'gateway'))
 import harness  # noqa: E402
 from harness import Gateway  # noqa: E402
-
-
-def cli_path():
-    return os.environ.get('OSTOR_CLI') or os.path.join(harness.REPO, 'build', 'cli', 'ostor-s3-admin')
+from admin_common import cli_path, prometheus_values  # noqa: E402
 
 
 class BillingTest(unittest.TestCase):
@@ -136,12 +133,7 @@ class BillingTest(unittest.TestCase):
         status, ctype, text = self.fetch('/metrics')
         self.assertEqual(status, 200)
         self.assertTrue(ctype.startswith('text/plain'), ctype)
-        values = {}
-        for line in text.splitlines():
-            if line and not line.startswith('#'):
-                name, value = line.rsplit(' ', 1)
-                values[name] = float(value)
-        return values
+        return prometheus_values(text)
 
 
 if __name__ == '__main__':

@@ -16,12 +16,9 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'gateway'))
 import harness  # noqa: E402
 from harness import GatewayTestCase, MiB  # noqa: E402
+from admin_common import cli_path, prometheus_values  # noqa: E402
 
 GiB = 1024 * MiB
-
-
-def cli_path():
-    return os.environ.get('OSTOR_CLI') or os.path.join(harness.REPO, 'build', 'cli', 'ostor-s3-admin')
 
 
 class EnforcementTest(GatewayTestCase):
@@ -45,13 +42,7 @@ class EnforcementTest(GatewayTestCase):
         url = next(line.split(' on ', 1)[1].strip() for line in self.gw.stdout_lines
                    if line.startswith('ostor-gateway: billing and metrics on '))
         with urllib.request.urlopen(url + '/metrics', timeout=10) as r:
-            text = r.read().decode()
-        values = {}
-        for line in text.splitlines():
-            if line and not line.startswith('#'):
-                name, value = line.rsplit(' ', 1)
-                values[name] = float(value)
-        return values
+            return prometheus_values(r.read().decode())
 
     # ---- ops limits --------------------------------------------------------
 

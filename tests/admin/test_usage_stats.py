@@ -20,12 +20,9 @@ from collections import OrderedDict
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'gateway'))
 import harness  # noqa: E402
 from harness import Gateway  # noqa: E402
+from admin_common import cli_path  # noqa: E402
 
 NAME_RE = re.compile(r'^s3-usage-(\d{16})-(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z)-(\d+)$')
-
-
-def cli_path():
-    return os.environ.get('OSTOR_CLI') or os.path.join(harness.REPO, 'build', 'cli', 'ostor-s3-admin')
 
 
 def start_gateway(period_s):

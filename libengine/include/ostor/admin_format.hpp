@@ -58,6 +58,10 @@ private:
     std::variant<std::nullptr_t, bool, std::int64_t, std::uint64_t, std::string, RawNumber, Array, Object> v_;
 };
 
+// Text as XML character data or attribute value (the CLI's XML output and
+// the gateway's answers).
+std::string xml_escape(std::string_view s);
+
 // ---- Limits ----------------------------------------------------------------
 
 // The CLI's six lines, each ending in '\n':
