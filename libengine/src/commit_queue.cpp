@@ -9,74 +9,103 @@
 namespace ostor::detail {
 
 namespace {
+
+using namespace std::chrono_literals;
+
 // Bounds the work (and the nested-transaction memory) of one commit.
 constexpr std::size_t kMaxChangesPerBatch = 512;
+
+// Bounds of the wait for the next arrival while a leader lingers. The upper
+// one is well under a commit's two syncs (several hundred microseconds on an
+// SSD); the lower one costs nothing that matters.
+constexpr std::chrono::steady_clock::duration kMinLingerGap = 8us;
+constexpr std::chrono::steady_clock::duration kMaxLingerGap = 256us;
+// A commit that synced much object data took long; lingering need not.
+constexpr std::chrono::steady_clock::duration kMaxLinger = 1ms;
+
 }  // namespace
 
+CommitQueue::CommitQueue(const Env& env) : env_(env), linger_gap_(kMinLingerGap) {}
+
 Result<void> CommitQueue::run(Apply apply, std::vector<int> data_fds) {
-    Change change{std::move(apply), std::move(data_fds), std::nullopt, false};
-    std::unique_lock lock(mu_);
-    queue_.push_back(&change);
-    while (!change.outcome) {
-        if (leader_active_) {
-            done_cv_.wait(lock);
-            continue;
-        }
+    Change change;
+    change.apply = std::move(apply);
+    change.data_fds = std::move(data_fds);
+    bool leads = false;
+    {
+        std::lock_guard lock(mu_);
+        queue_.push_back(&change);
+        leads = !leader_active_;
         leader_active_ = true;
-        std::vector<Change*> batch;
-        while (!queue_.empty() && batch.size() < kMaxChangesPerBatch) {
-            batch.push_back(queue_.front());
-            queue_.pop_front();
-        }
-        std::vector<Change*> previous;
-        previous.swap(awaiting_sync_);
-        lock.unlock();
-        // This batch's commit syncs the previous batch's meta page; without a
-        // commit (nothing queued, or it failed), sync explicitly.
-        bool previous_durable = !batch.empty() && execute(batch);
-        std::optional<Error> sync_error;
-        if (!previous_durable && !previous.empty()) {
-            int rc = mdb_env_sync(env_.get(), 1);
-            if (rc == 0) previous_durable = true;
-            else sync_error = Error(Errc::IoError, std::string("metadata sync failed: ") + mdb_strerror(rc));
-        }
-        lock.lock();
-        for (Change* c : previous) c->outcome = previous_durable ? Result<void>() : Result<void>(*sync_error);
-        for (Change* c : batch)
-            if (!c->outcome) awaiting_sync_.push_back(c);
-        ++batches_;
-        changes_ += batch.size();
-        leader_active_ = false;
-        done_cv_.notify_all();
+        if (!leads) arrived_cv_.notify_one();
     }
-    return std::move(*change.outcome);
+    for (;;) {
+        if (leads) lead(change);
+        std::unique_lock lock(change.mu);
+        change.cv.wait(lock, [&] { return change.outcome || change.leads; });
+        if (change.outcome) return std::move(*change.outcome);
+        change.leads = false;
+        leads = true;
+    }
 }
 
-bool CommitQueue::execute(std::vector<Change*>& batch) {
-    auto fail_all = [&](const Error& e) {
-        for (Change* c : batch) c->outcome = Result<void>(e);
-    };
-
-    // Data first: every segment file a change points into is made durable
-    // before the metadata that refers to it can be.
-    std::vector<int> fds;
-    for (Change* c : batch) fds.insert(fds.end(), c->data_fds.begin(), c->data_fds.end());
-    std::sort(fds.begin(), fds.end());
-    fds.erase(std::unique(fds.begin(), fds.end()), fds.end());
-    for (int fd : fds) {
-        if (::fdatasync(fd) != 0) {
-            fail_all(Error(errno == ENOSPC ? Errc::NoSpace : Errc::IoError,
-                           std::string("fdatasync of object data failed: ") + std::strerror(errno)));
-            return false;
-        }
-    }
-
-    std::vector<Result<void>> outcomes;
-    outcomes.reserve(batch.size());
+void CommitQueue::lead(Change& self) {
+    Batch batch;
     try {
-        Txn txn = Txn::write(env_);
-        for (Change* c : batch) {
-            Txn nested = Txn::write(env_, &txn);
+        batch.txn.emplace(Txn::write(env_));
+    } catch (const DbFailure& e) {
+        batch.failure = Error(e.code, e.what());
+    }
+    {
+        std::unique_lock lock(mu_);
+        apply_queued(batch, lock);
+        linger(batch, lock);
+    }
+    auto started = Clock::now();
+    commit(batch);
+    auto took = Clock::now() - started;
+
+    Change* next_leader = nullptr;
+    {
+        std::lock_guard lock(mu_);
+        last_commit_ = took;
+        expected_ = std::min(batch.changes.size() + queue_.size(), kMaxChangesPerBatch);
+        ++batches_;
+        changes_ += batch.changes.size();
+        if (queue_.empty()) leader_active_ = false;
+        else next_leader = queue_.front();
+    }
+    // A caller may return (and its Change go) as soon as it sees its outcome,
+    // so each change is touched for the last time here.
+    for (std::size_t i = 0; i < batch.changes.size(); ++i) {
+        Change* c = batch.changes[i];
+        std::lock_guard lock(c->mu);
+        c->outcome = batch.failure ? Result<void>(*batch.failure) : std::move(batch.outcomes[i]);
+        if (c != &self) c->cv.notify_one();
+    }
+    if (next_leader) {
+        std::lock_guard lock(next_leader->mu);
+        next_leader->leads = true;
+        next_leader->cv.notify_one();
+    }
+}
+
+void CommitQueue::apply_queued(Batch& batch, std::unique_lock<std::mutex>& lock) {
+    std::vector<Change*> taken;
+    while (!queue_.empty() && batch.changes.size() + taken.size() < kMaxChangesPerBatch) {
+        taken.push_back(queue_.front());
+        queue_.pop_front();
+    }
+    lock.unlock();
+    for (Change* c : taken) {
+        batch.changes.push_back(c);
+        if (batch.failure) {
+            batch.outcomes.emplace_back(*batch.failure);
+            continue;
+        }
+        try {
+            // Each change in a nested transaction: a refusal undoes only its own.
+            Txn nested = Txn::write(env_, &*batch.txn);
             Result<void> r = [&]() -> Result<void> {
                 try {
                     return c->apply(nested);
@@ -86,20 +115,60 @@ bool CommitQueue::execute(std::vector<Change*>& batch) {
             }();
             if (r) nested.commit();
             else nested.abort();
-            outcomes.push_back(std::move(r));
+            batch.outcomes.push_back(std::move(r));
+        } catch (const DbFailure& e) {
+            // The transaction itself failed: nothing of the batch commits.
+            batch.failure = Error(e.code, e.what());
+            batch.outcomes.emplace_back(*batch.failure);
         }
-        txn.commit();
+    }
+    lock.lock();
+}
+
+void CommitQueue::linger(Batch& batch, std::unique_lock<std::mutex>& lock) {
+    if (batch.changes.size() >= expected_) return;
+    auto deadline = Clock::now() + std::min(last_commit_, kMaxLinger);
+    while (batch.changes.size() < kMaxChangesPerBatch) {
+        auto now = Clock::now();
+        if (now >= deadline) return;
+        bool arrived =
+            arrived_cv_.wait_until(lock, std::min(deadline, now + linger_gap_), [&] { return !queue_.empty(); });
+        if (!arrived) {
+            if (Clock::now() < deadline) linger_gap_ = std::max(linger_gap_ / 2, kMinLingerGap);
+            return;
+        }
+        apply_queued(batch, lock);
+        if (batch.changes.size() >= expected_) {
+            linger_gap_ = std::min(linger_gap_ * 2, kMaxLingerGap);
+            return;
+        }
+    }
+}
+
+void CommitQueue::commit(Batch& batch) {
+    if (!batch.failure) batch.failure = sync_data_and_commit(batch);
+    batch.txn.reset();  // a failed transaction ends here, not once its callers are woken
+}
+
+std::optional<Error> CommitQueue::sync_data_and_commit(Batch& batch) {
+    // Data first: every segment file a change points into is made durable
+    // before the metadata that refers to it can be.
+    std::vector<int> fds;
+    for (Change* c : batch.changes) fds.insert(fds.end(), c->data_fds.begin(), c->data_fds.end());
+    std::sort(fds.begin(), fds.end());
+    fds.erase(std::unique(fds.begin(), fds.end()), fds.end());
+    for (int fd : fds)
+        if (::fdatasync(fd) != 0)
+            return Error(errno == ENOSPC ? Errc::NoSpace : Errc::IoError,
+                         std::string("fdatasync of object data failed: ") + std::strerror(errno));
+    try {
+        // Writes the data pages, syncs them, then writes and syncs the meta
+        // page that makes them the database (LMDB's durable commit).
+        batch.txn->commit();
     } catch (const DbFailure& e) {
-        fail_all(Error(e.code, e.what()));
-        return false;
+        return Error(e.code, e.what());
     }
-    // Refusals changed nothing: answer them now. Applied changes wait until
-    // their commit is known durable.
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (outcomes[i]) batch[i]->committed = true;
-        else batch[i]->outcome = std::move(outcomes[i]);
-    }
-    return true;
+    return std::nullopt;
 }
 
 std::uint64_t CommitQueue::batches() const {

@@ -38,9 +38,9 @@ Result<std::unique_ptr<Env>> Env::open(const std::filesystem::path& dir, std::ui
     mdb_env_set_mapsize(env->env_, map_size_bytes);
     // MDB_NOTLS: read transactions are not tied to a thread, so the gateway
     // may finish a request on another thread than it began.
-    // MDB_NOMETASYNC: the commit queue makes meta pages durable itself, one
-    // sync for two batches (commit_queue.hpp).
-    rc = mdb_env_open(env->env_, dir.c_str(), MDB_NOTLS | MDB_NOMETASYNC, 0640);
+    // Commits are fully durable (data pages synced, then the meta page):
+    // the commit queue shares each commit among many changes.
+    rc = mdb_env_open(env->env_, dir.c_str(), MDB_NOTLS, 0640);
     if (rc) return fail(rc, "open");
     int dead = 0;
     mdb_reader_check(env->env_, &dead);  // free slots of crashed processes

@@ -115,12 +115,16 @@ public:
         }
         size_ += data.size();
         while (!data.empty()) {
-            auto& buf = buffer(current_);
-            std::size_t n = std::min(data.size(), kBufferBytes - fill_);
-            std::memcpy(buf.data() + fill_, data.data(), n);
+            std::byte* buf = buffer(current_);
+            std::size_t n = std::min(data.size(), buffer_capacity() - fill_);
+            std::memcpy(buf + fill_, data.data(), n);
             fill_ += n;
             data = data.subspan(n);
-            if (fill_ == kBufferBytes) {
+            // A full buffer is written now unless it holds the whole rest of a
+            // body of known size: commit() decides where that goes (a small
+            // body is stored inline).
+            bool body_complete = options_.size_hint && size_ == *options_.size_hint && data.empty();
+            if (fill_ == buffer_capacity() && !body_complete) {
                 if (auto r = flush(false); !r) {
                     failed_ = true;
                     return r;
@@ -155,9 +159,17 @@ public:
     }
 
 private:
-    std::vector<std::byte>& buffer(std::size_t i) {
-        if (buffers_[i].empty()) buffers_[i].resize(kBufferBytes);
-        return buffers_[i];
+    // Buffers are allocated on first use, uninitialised, and no larger than
+    // a body of known size needs: most PUTs are small, and zeroing (or
+    // mapping) 256 KiB for each was a large part of a small PUT's CPU time.
+    std::byte* buffer(std::size_t i) {
+        if (!buffers_[i]) buffers_[i].reset(new std::byte[buffer_capacity()]);
+        return buffers_[i].get();
+    }
+    std::size_t buffer_capacity() const {
+        if (options_.size_hint && *options_.size_hint < kBufferBytes)
+            return std::max<std::size_t>(*options_.size_hint, 1);
+        return kBufferBytes;
     }
 
     // Writes the current buffer (fill_ bytes) into a region and switches to
@@ -175,8 +187,8 @@ private:
             regions_.push_back(WrittenRegion{std::move(*region), 0, 0});
         }
         auto& wr = regions_.back();
-        auto& buf = buffer(current_);
-        std::span<const std::byte> filled(buf.data(), fill_);
+        std::byte* buf = buffer(current_);
+        std::span<const std::byte> filled(buf, fill_);
         // A body of one buffer is hashed here; a longer one on the pipeline.
         if (!last && !hasher_ && !hash_here_) {
             try {
@@ -189,7 +201,7 @@ private:
         else md5_.update(filled);
         wr.crc = crc32c(filled, wr.crc);
         if (!ring_) ring_ = e_.rings.acquire();
-        ring_->write(wr.region.segment->fd, buf.data(), fill_, wr.region.offset + wr.used, current_);
+        ring_->write(wr.region.segment->fd, buf, fill_, wr.region.offset + wr.used, current_);
         in_flight_[current_] = true;
         written_range_[current_] = {wr.region.segment->fd, wr.region.offset + wr.used, fill_};
         wr.used += fill_;
@@ -223,7 +235,7 @@ private:
 
     Result<void> finish_data() {
         if (inline_ && fill_ > 0) {
-            inline_data_.assign(reinterpret_cast<const char*>(buffer(current_).data()), fill_);
+            inline_data_.assign(reinterpret_cast<const char*>(buffer(current_)), fill_);
             md5_.update(std::as_bytes(std::span(inline_data_)));
         }
         auto r = inline_ ? Result<void>() : flush(true);
@@ -340,7 +352,7 @@ private:
     std::optional<std::string> reservation_;
 
     RingPool::Handle ring_{nullptr, RingPool::Return{nullptr}};
-    std::array<std::vector<std::byte>, kBufferCount> buffers_;
+    std::array<std::unique_ptr<std::byte[]>, kBufferCount> buffers_;
     std::array<bool, kBufferCount> in_flight_{};
     struct FileRange {
         int fd = -1;

@@ -300,5 +300,52 @@ TEST_F(Concurrency, ReadersAndDeletersDoNotCrossData) {
     }
 }
 
+// When the metadata store is full, writers are refused with NoSpace (a change
+// at a time, or a whole group commit when the commit itself finds no room),
+// and every write acknowledged before stays. With room again (a larger map),
+// writes go on.
+TEST_F(Concurrency, FullMetadataRefusesWithNoSpaceAndKeepsEverythingAcknowledged) {
+    EngineOptions small;
+    small.meta_map_size_bytes = 4 * kMiB;
+    ASSERT_NO_FATAL_FAILURE(reopen(small));
+    constexpr int kThreads = 8, kMaxEach = 2000;
+    // Inline bodies: they fill the metadata store, not the segment files.
+    auto body = [](int t, int i) { return random_bytes(6 * kKiB, static_cast<std::uint64_t>(t) * 100000 + i); };
+    auto key = [](int t, int i) { return "full/t" + std::to_string(t) + "/o" + std::to_string(i); };
+    std::mutex m;
+    std::vector<std::pair<int, int>> acknowledged, refused;
+    std::string unexpected;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kMaxEach; ++i) {
+                auto r = put(engine(), "bkt", key(t, i), body(t, i));
+                std::lock_guard lock(m);
+                if (r) {
+                    acknowledged.emplace_back(t, i);
+                    continue;
+                }
+                if (r.error().code() == Errc::NoSpace) refused.emplace_back(t, i);
+                else if (unexpected.empty()) unexpected = std::string(r.error().message());
+                return;
+            }
+        });
+    for (auto& th : threads) th.join();
+    ASSERT_TRUE(unexpected.empty()) << unexpected;
+    ASSERT_EQ(refused.size(), std::size_t{kThreads}) << "every writer should have met the full store";
+    ASSERT_FALSE(acknowledged.empty());
+
+    EngineOptions roomy;
+    roomy.meta_map_size_bytes = 64 * kMiB;
+    ASSERT_NO_FATAL_FAILURE(reopen(roomy));
+    for (auto [t, i] : acknowledged) EXPECT_TRUE(SameBytes(body_of(engine(), "bkt", key(t, i)), body(t, i))) << key(t, i);
+    for (auto [t, i] : refused) EXPECT_TRUE(FailsWith(engine().head_object("bkt", key(t, i)), Errc::NoSuchKey)) << key(t, i);
+    auto b = engine().get_bucket("bkt");
+    ASSERT_TRUE(b) << b.error().message();
+    EXPECT_EQ(b->objects, acknowledged.size());
+    EXPECT_EQ(b->bytes, acknowledged.size() * 6 * kKiB);
+    EXPECT_TRUE(IsOk(put(engine(), "bkt", "after", "room again")));
+}
+
 }  // namespace
 }  // namespace ostor::test
