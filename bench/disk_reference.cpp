@@ -6,7 +6,8 @@
 //   seq-read     the same file in 1 MiB preads after dropping its page cache
 //                with posix_fadvise(DONTNEED) (MiB/s)
 //
-//   disk_reference DIR [SEQ_MIB]     (SEQ_MIB defaults to 1024)
+//   disk_reference DIR [SEQ_MIB]     (SEQ_MIB defaults to 1024; 0 measures
+//                                     fsync-pairs only)
 //
 // Prints one "<figure> <value> <unit>" line per figure.
 #include <fcntl.h>
@@ -59,6 +60,11 @@ int main(int argc, char** argv) {
     }
     std::printf("fsync-pairs %.0f ops/s\n", static_cast<double>(ops) / seconds_since(start));
     std::fflush(stdout);
+    if (seq_bytes == 0) {
+        ::close(fd);
+        ::unlink(path.c_str());
+        return 0;
+    }
     if (::ftruncate(fd, 0) != 0 || ::fsync(fd) != 0) die("ftruncate");
 
     std::vector<char> chunk(kChunkBytes, 'y');

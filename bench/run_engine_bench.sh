@@ -2,6 +2,8 @@
 # The engine's figures next to the disk's own, measured in one run on one
 # directory, with their ratios:
 #   16-writer 4 KiB PUT ops/s / disk 4 KiB write+fdatasync pairs per second
+#                               (measured before and after the engine; the
+#                               ratio is against the higher of the two)
 #   64 MiB PUT MiB/s          / disk sequential write MiB/s
 #   64 MiB GET MiB/s          / disk sequential read MiB/s
 #
@@ -40,12 +42,19 @@ echo "== engine"
 OSTOR_BENCH_DIR="$dir" "$build/bench/engine_put_bench" --benchmark_out="$dir/engine.json" \
   --benchmark_out_format=json
 
+echo "== disk reference again (fsync-pairs only)"
+"$build/bench/disk_reference" "$dir" 0 | tee "$dir/disk-after.txt"
+
 echo "== side by side"
-python3 - "$dir/disk.txt" "$dir/engine.json" "$fio_iops" <<'PY'
+python3 - "$dir/disk.txt" "$dir/engine.json" "$fio_iops" "$dir/disk-after.txt" <<'PY'
 import json, math, sys
-disk = {l.split()[0]: float(l.split()[1]) for l in open(sys.argv[1]) if l.strip()}
+def figures(path):
+    return {l.split()[0]: float(l.split()[1]) for l in open(path) if l.strip()}
+disk = figures(sys.argv[1])
 runs = json.load(open(sys.argv[2]))["benchmarks"]
 fio = float(sys.argv[3]) if sys.argv[3] else None
+pairs_before, pairs_after = disk.get("fsync-pairs", math.nan), figures(sys.argv[4]).get("fsync-pairs", math.nan)
+disk["fsync-pairs"] = max(pairs_before, pairs_after)
 
 def figure(name, field, threads=None):
     for b in runs:
@@ -71,6 +80,8 @@ rows = [
 print(f"{'engine':34} {'value':>10}        {'disk':28} {'value':>10}        ratio")
 for name, v, unit, dname, dv, dunit in rows:
     print(f"{name:34} {v:10.0f} {unit:6} {dname:28} {dv:10.0f} {dunit:6} {ratio(v, dv):5.2f}x")
+print(f"(disk 4 KiB write+fdatasync: {pairs_before:.0f} ops/s before the engine, {pairs_after:.0f} after; "
+      "the ratios use the higher)")
 if fio:
     print(f"(fio 4 KiB write+fdatasync: {fio:.0f} ops/s; 16-writer PUT / fio = {ratio(p16, fio):.2f}x)")
 PY

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace ostor::detail {
 
@@ -41,11 +42,12 @@ Result<void> CommitQueue::run(Apply apply, std::vector<int> data_fds) {
     }
     for (;;) {
         if (leads) lead(change);
-        std::unique_lock lock(change.mu);
-        change.cv.wait(lock, [&] { return change.outcome || change.leads; });
         if (change.outcome) return std::move(*change.outcome);
-        change.leads = false;
-        leads = true;
+        while (::sem_wait(&change.woken) != 0) {
+            // EINTR: a signal handler ran; keep waiting.
+        }
+        if (change.outcome) return std::move(*change.outcome);
+        leads = std::exchange(change.leads, false);
     }
 }
 
@@ -79,14 +81,12 @@ void CommitQueue::lead(Change& self) {
     // so each change is touched for the last time here.
     for (std::size_t i = 0; i < batch.changes.size(); ++i) {
         Change* c = batch.changes[i];
-        std::lock_guard lock(c->mu);
         c->outcome = batch.failure ? Result<void>(*batch.failure) : std::move(batch.outcomes[i]);
-        if (c != &self) c->cv.notify_one();
+        if (c != &self) ::sem_post(&c->woken);
     }
     if (next_leader) {
-        std::lock_guard lock(next_leader->mu);
         next_leader->leads = true;
-        next_leader->cv.notify_one();
+        ::sem_post(&next_leader->woken);
     }
 }
 
@@ -111,6 +111,10 @@ void CommitQueue::apply_queued(Batch& batch, std::unique_lock<std::mutex>& lock)
                     return c->apply(nested);
                 } catch (const DbFailure& e) {
                     return Result<void>(e.code, e.what());
+                } catch (const std::exception& e) {
+                    // Out of memory, most likely: the change fails, and must
+                    // not take the leader (and every waiting caller) with it.
+                    return Result<void>(Errc::Internal, e.what());
                 }
             }();
             if (r) nested.commit();
@@ -126,7 +130,7 @@ void CommitQueue::apply_queued(Batch& batch, std::unique_lock<std::mutex>& lock)
 }
 
 void CommitQueue::linger(Batch& batch, std::unique_lock<std::mutex>& lock) {
-    if (batch.changes.size() >= expected_) return;
+    if (batch.failure || batch.changes.size() >= expected_) return;
     auto deadline = Clock::now() + std::min(last_commit_, kMaxLinger);
     while (batch.changes.size() < kMaxChangesPerBatch) {
         auto now = Clock::now();
@@ -138,6 +142,7 @@ void CommitQueue::linger(Batch& batch, std::unique_lock<std::mutex>& lock) {
             return;
         }
         apply_queued(batch, lock);
+        if (batch.failure) return;  // later arrivals get a batch of their own
         if (batch.changes.size() >= expected_) {
             linger_gap_ = std::min(linger_gap_ * 2, kMaxLingerGap);
             return;

@@ -23,6 +23,8 @@
 // lingers longer than the last commit took, nor over a millisecond.
 #pragma once
 
+#include <semaphore.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -70,14 +72,21 @@ private:
     using Clock = std::chrono::steady_clock;
 
     struct Change {
+        Change() { ::sem_init(&woken, 0, 0); }
+        ~Change() { ::sem_destroy(&woken); }
+        Change(const Change&) = delete;
+        Change& operator=(const Change&) = delete;
+
         Apply apply;
         std::vector<int> data_fds;
-        // Set by the leader under `mu` once it is done with the batch; the
-        // caller waits on `cv` for either.
-        std::mutex mu;
-        std::condition_variable cv;
+        // The leader sets one of these, then posts `woken`, and touches the
+        // change no more. A POSIX semaphore because its caller may destroy it
+        // as soon as sem_wait returns, even while sem_post is still returning;
+        // and, unlike a condition variable notified under a mutex, waking
+        // does not make the woken caller contend for that mutex.
         std::optional<Result<void>> outcome;
         bool leads = false;
+        sem_t woken;
     };
 
     // The changes of one commit, applied to `txn` as they are taken.

@@ -1,5 +1,7 @@
 // Multipart uploads: parts are stored as extents of their own; completing an
 // upload makes the object from the parts' extents without moving data.
+#include <cstdio>
+
 #include "codec.hpp"
 #include "hashing.hpp"
 #include "object_index.hpp"
@@ -13,6 +15,7 @@ namespace {
 
 constexpr std::uint32_t kMaxPartNumber = 10000;
 constexpr std::uint64_t kMinPartBytes = std::uint64_t{5} << 20;  // all but the last part
+constexpr std::string_view kUploadSequenceKey = "upload_sequence";  // in Table::Meta
 
 std::string uploads_index_key(const Upload& u) {
     std::string k = object_index_key(u.bucket, u.key);
@@ -79,9 +82,18 @@ Result<Upload> Engine::create_upload(std::string_view bucket, std::string_view k
         auto b = load_bucket(txn, bucket);
         if (!b) return std::move(b).error();
         Upload u;
-        do {
-            u.id = random_hex16() + random_hex16();
-        } while (txn.get(Table::Uploads, u.id));
+        // The id starts with a sequence number, so that uploads of one key
+        // begun in the same millisecond list in the order they were begun
+        // (the index orders them by initiation time, then by id).
+        std::uint64_t seq = 0;
+        if (auto stored = txn.get(Table::Meta, kUploadSequenceKey); stored && stored->size() == 8) seq = read_be64(*stored);
+        ++seq;
+        std::string stored_seq;
+        append_be64(stored_seq, seq);
+        txn.put(Table::Meta, kUploadSequenceKey, stored_seq);
+        char seq_hex[17];
+        std::snprintf(seq_hex, sizeof seq_hex, "%016llx", static_cast<unsigned long long>(seq));
+        u.id = std::string(seq_hex) + random_hex16();
         u.bucket = bucket;
         u.key = key;
         u.owner_id = b->owner_id;
