@@ -23,6 +23,9 @@ constexpr std::chrono::steady_clock::duration kMinLingerGap = 8us;
 constexpr std::chrono::steady_clock::duration kMaxLingerGap = 256us;
 // A commit that synced much object data took long; lingering need not.
 constexpr std::chrono::steady_clock::duration kMaxLinger = 1ms;
+// A lingering leader is woken for every few arrivals, not each one: a wake-up
+// costs more than applying a change.
+constexpr std::size_t kArrivalsPerWake = 4;
 
 }  // namespace
 
@@ -38,11 +41,16 @@ Result<void> CommitQueue::run(Apply apply, std::vector<int> data_fds) {
         queue_.push_back(&change);
         leads = !leader_active_;
         leader_active_ = true;
-        if (!leads) arrived_cv_.notify_one();
+        if (!leads && linger_wake_at_ && queue_.size() >= linger_wake_at_) arrived_cv_.notify_one();
     }
     for (;;) {
-        if (leads) lead(change);
-        if (change.outcome) return std::move(*change.outcome);
+        // The leader's own change is always in the batch it commits. Anyone
+        // else reads its change only once woken: until then the leader may be
+        // writing it.
+        if (leads) {
+            lead(change);
+            return std::move(*change.outcome);
+        }
         while (::sem_wait(&change.woken) != 0) {
             // EINTR: a signal handler ran; keep waiting.
         }
@@ -53,36 +61,54 @@ Result<void> CommitQueue::run(Apply apply, std::vector<int> data_fds) {
 
 void CommitQueue::lead(Change& self) {
     Batch batch;
+    // Whatever fails from here on fails the batch; its callers are woken
+    // below in every case, and the lead passes on.
+    auto fail_batch = [&batch](Errc code, std::string_view why) {
+        if (!batch.failure) batch.failure = Error(code, std::string(why));
+    };
     try {
         batch.txn.emplace(Txn::write(env_));
     } catch (const DbFailure& e) {
-        batch.failure = Error(e.code, e.what());
+        fail_batch(e.code, e.what());
+    } catch (...) {
+        fail_batch(Errc::Internal, "the metadata commit failed");
     }
     {
         std::unique_lock lock(mu_);
-        apply_queued(batch, lock);
-        linger(batch, lock);
+        try {
+            apply_queued(batch, lock);
+            linger(batch, lock);
+        } catch (...) {
+            if (!lock.owns_lock()) lock.lock();
+            fail_batch(Errc::Internal, "the metadata commit failed");
+        }
     }
     auto started = Clock::now();
-    commit(batch);
+    try {
+        if (!batch.failure) batch.failure = sync_data_and_commit(batch);
+    } catch (...) {
+        fail_batch(Errc::Internal, "the metadata commit failed");
+    }
+    batch.txn.reset();  // a failed transaction ends here, before the lead passes on
     auto took = Clock::now() - started;
 
     Change* next_leader = nullptr;
     {
         std::lock_guard lock(mu_);
         last_commit_ = took;
-        expected_ = std::min(batch.changes.size() + queue_.size(), kMaxChangesPerBatch);
+        expected_ = std::min(batch.size + queue_.size(), kMaxChangesPerBatch);
         ++batches_;
-        changes_ += batch.changes.size();
+        changes_ += batch.size;
         if (queue_.empty()) leader_active_ = false;
         else next_leader = queue_.front();
     }
-    // A caller may return (and its Change go) as soon as it sees its outcome,
-    // so each change is touched for the last time here.
-    for (std::size_t i = 0; i < batch.changes.size(); ++i) {
-        Change* c = batch.changes[i];
-        c->outcome = batch.failure ? Result<void>(*batch.failure) : std::move(batch.outcomes[i]);
+    // A caller may return (and its Change go) as soon as it is woken, so each
+    // change is touched for the last time here.
+    for (Change* c = batch.first; c;) {
+        Change* next = c->batch_next;
+        if (batch.failure) c->outcome = Result<void>(*batch.failure);
         if (c != &self) ::sem_post(&c->woken);
+        c = next;
     }
     if (next_leader) {
         next_leader->leads = true;
@@ -91,18 +117,17 @@ void CommitQueue::lead(Change& self) {
 }
 
 void CommitQueue::apply_queued(Batch& batch, std::unique_lock<std::mutex>& lock) {
-    std::vector<Change*> taken;
-    while (!queue_.empty() && batch.changes.size() + taken.size() < kMaxChangesPerBatch) {
-        taken.push_back(queue_.front());
+    Change* first_taken = nullptr;
+    while (!queue_.empty() && batch.size < kMaxChangesPerBatch) {
+        Change* c = queue_.front();
         queue_.pop_front();
+        (batch.last ? batch.last->batch_next : batch.first) = c;
+        batch.last = c;
+        ++batch.size;
+        if (!first_taken) first_taken = c;
     }
     lock.unlock();
-    for (Change* c : taken) {
-        batch.changes.push_back(c);
-        if (batch.failure) {
-            batch.outcomes.emplace_back(*batch.failure);
-            continue;
-        }
+    for (Change* c = first_taken; c && !batch.failure; c = c->batch_next) {
         try {
             // Each change in a nested transaction: a refusal undoes only its own.
             Txn nested = Txn::write(env_, &*batch.txn);
@@ -115,57 +140,61 @@ void CommitQueue::apply_queued(Batch& batch, std::unique_lock<std::mutex>& lock)
                     // Out of memory, most likely: the change fails, and must
                     // not take the leader (and every waiting caller) with it.
                     return Result<void>(Errc::Internal, e.what());
+                } catch (...) {
+                    return Result<void>(Errc::Internal, "a metadata change failed");
                 }
             }();
             if (r) nested.commit();
             else nested.abort();
-            batch.outcomes.push_back(std::move(r));
+            // Read by the caller only once it is woken, after the commit.
+            c->outcome = std::move(r);
         } catch (const DbFailure& e) {
             // The transaction itself failed: nothing of the batch commits.
             batch.failure = Error(e.code, e.what());
-            batch.outcomes.emplace_back(*batch.failure);
         }
     }
     lock.lock();
 }
 
 void CommitQueue::linger(Batch& batch, std::unique_lock<std::mutex>& lock) {
-    if (batch.failure || batch.changes.size() >= expected_) return;
+    if (batch.failure || batch.size >= expected_) return;
     auto deadline = Clock::now() + std::min(last_commit_, kMaxLinger);
-    while (batch.changes.size() < kMaxChangesPerBatch) {
+    while (batch.size < kMaxChangesPerBatch) {
         auto now = Clock::now();
         if (now >= deadline) return;
-        bool arrived =
-            arrived_cv_.wait_until(lock, std::min(deadline, now + linger_gap_), [&] { return !queue_.empty(); });
-        if (!arrived) {
+        // Woken by the arrival that completes the batch or a handful, else
+        // when the gap or the deadline runs out.
+        linger_wake_at_ = std::min(kArrivalsPerWake, expected_ - batch.size);
+        arrived_cv_.wait_until(lock, std::min(deadline, now + linger_gap_),
+                               [&] { return queue_.size() >= linger_wake_at_; });
+        linger_wake_at_ = 0;
+        if (queue_.empty()) {
             if (Clock::now() < deadline) linger_gap_ = std::max(linger_gap_ / 2, kMinLingerGap);
             return;
         }
         apply_queued(batch, lock);
         if (batch.failure) return;  // later arrivals get a batch of their own
-        if (batch.changes.size() >= expected_) {
+        if (batch.size >= expected_) {
             linger_gap_ = std::min(linger_gap_ * 2, kMaxLingerGap);
             return;
         }
     }
 }
 
-void CommitQueue::commit(Batch& batch) {
-    if (!batch.failure) batch.failure = sync_data_and_commit(batch);
-    batch.txn.reset();  // a failed transaction ends here, not once its callers are woken
-}
-
 std::optional<Error> CommitQueue::sync_data_and_commit(Batch& batch) {
     // Data first: every segment file a change points into is made durable
     // before the metadata that refers to it can be.
     std::vector<int> fds;
-    for (Change* c : batch.changes) fds.insert(fds.end(), c->data_fds.begin(), c->data_fds.end());
+    for (Change* c = batch.first; c; c = c->batch_next) fds.insert(fds.end(), c->data_fds.begin(), c->data_fds.end());
     std::sort(fds.begin(), fds.end());
     fds.erase(std::unique(fds.begin(), fds.end()), fds.end());
-    for (int fd : fds)
-        if (::fdatasync(fd) != 0)
-            return Error(errno == ENOSPC ? Errc::NoSpace : Errc::IoError,
-                         std::string("fdatasync of object data failed: ") + std::strerror(errno));
+    for (int fd : fds) {
+        if (::fdatasync(fd) != 0) {
+            int err = errno;
+            return Error(err == ENOSPC ? Errc::NoSpace : Errc::IoError,
+                         std::string("fdatasync of object data failed: ") + std::strerror(err));
+        }
+    }
     try {
         // Writes the data pages, syncs them, then writes and syncs the meta
         // page that makes them the database (LMDB's durable commit).

@@ -16,17 +16,18 @@
 // straight back with their next change (a client that PUTs as soon as its
 // PUT returns), so a new leader lingers for them while changes keep arriving
 // and its batch holds fewer than were in flight when the last batch ended. It
-// applies each arrival at once, so that only the commit is left at the end.
-// How long it waits for the next arrival adapts: the wait halves each time
-// nothing came (callers that think between changes, such as clients across a
-// network) and doubles each time everyone expected came; a leader never
-// lingers longer than the last commit took, nor over a millisecond.
+// applies arrivals as they come (woken every few), so that only the commit is
+// left at the end. How long it waits for more arrivals adapts: the wait halves
+// each time nothing came (callers that think between changes, such as clients
+// across a network) and doubles each time everyone expected came; a leader
+// never lingers longer than the last commit took, nor over a millisecond.
 #pragma once
 
 #include <semaphore.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -72,18 +73,22 @@ private:
     using Clock = std::chrono::steady_clock;
 
     struct Change {
-        Change() { ::sem_init(&woken, 0, 0); }
+        Change() {
+            if (::sem_init(&woken, 0, 0) != 0) std::abort();  // cannot fail for a private semaphore at 0
+        }
         ~Change() { ::sem_destroy(&woken); }
         Change(const Change&) = delete;
         Change& operator=(const Change&) = delete;
 
         Apply apply;
         std::vector<int> data_fds;
-        // The leader sets one of these, then posts `woken`, and touches the
-        // change no more. A POSIX semaphore because its caller may destroy it
-        // as soon as sem_wait returns, even while sem_post is still returning;
-        // and, unlike a condition variable notified under a mutex, waking
-        // does not make the woken caller contend for that mutex.
+        Change* batch_next = nullptr;  // the batch is a list through its changes: taking one allocates nothing
+        // The leader sets `outcome`, or `leads` to hand it the lead, then posts
+        // `woken` and touches the change no more; the caller reads them only
+        // once woken. A POSIX semaphore because the caller may destroy it as
+        // soon as sem_wait returns, even while sem_post is still returning
+        // (glibc guarantees that); and waking does not make the woken caller
+        // contend for a mutex the leader holds, as a condition variable would.
         std::optional<Result<void>> outcome;
         bool leads = false;
         sem_t woken;
@@ -92,20 +97,21 @@ private:
     // The changes of one commit, applied to `txn` as they are taken.
     struct Batch {
         std::optional<Txn> txn;
-        std::vector<Change*> changes;
-        std::vector<Result<void>> outcomes;  // of each change, when the commit succeeds
-        std::optional<Error> failure;        // of the whole batch
+        Change* first = nullptr;
+        Change* last = nullptr;
+        std::size_t size = 0;
+        std::optional<Error> failure;  // of the whole batch: no change commits
     };
 
-    // Commits one batch, which starts with `self` (the leader's own change).
+    // Commits one batch, which starts with `self` (the leader's own change),
+    // wakes its callers and passes the lead on. A failure of any step fails
+    // the whole batch.
     void lead(Change& self);
     // Takes the queued changes into `batch` and applies them (unlocked meanwhile).
     void apply_queued(Batch& batch, std::unique_lock<std::mutex>& lock);
     // Waits for the callers expected back, applying them as they come.
     void linger(Batch& batch, std::unique_lock<std::mutex>& lock);
-    // Syncs the batch's object data, then commits its transaction; a failure
-    // becomes the batch's.
-    void commit(Batch& batch);
+    // Syncs the batch's object data, then commits its transaction.
     std::optional<Error> sync_data_and_commit(Batch& batch);
 
     const Env& env_;
@@ -113,6 +119,7 @@ private:
     std::condition_variable arrived_cv_;  // a change was queued while a leader lingers
     std::deque<Change*> queue_;
     bool leader_active_ = false;
+    std::size_t linger_wake_at_ = 0;
     std::size_t expected_ = 1;  // changes in flight when the last batch was done
     Clock::duration last_commit_{};
     Clock::duration linger_gap_;
