@@ -14,6 +14,9 @@
 namespace ostor::gw {
 
 enum class ChecksumAlgorithm { CRC32, CRC32C, CRC64NVME, SHA1, SHA256 };
+inline constexpr ChecksumAlgorithm kChecksumAlgorithms[] = {ChecksumAlgorithm::CRC32, ChecksumAlgorithm::CRC32C,
+                                                            ChecksumAlgorithm::CRC64NVME, ChecksumAlgorithm::SHA1,
+                                                            ChecksumAlgorithm::SHA256};
 
 // "CRC32" ... as the API names them (case-insensitive); nullopt otherwise.
 std::optional<ChecksumAlgorithm> parse_checksum_algorithm(std::string_view name);

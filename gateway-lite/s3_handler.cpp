@@ -364,9 +364,10 @@ private:
             plan.lenient.push_back(false);
             return plan.running.size() - 1;
         };
-        for (auto a : {ChecksumAlgorithm::CRC32, ChecksumAlgorithm::CRC32C, ChecksumAlgorithm::CRC64NVME, ChecksumAlgorithm::SHA1,
-                       ChecksumAlgorithm::SHA256}) {
-            if (!headers_are_the_bodys) break;
+        // On CompleteMultipartUpload these headers are the object's, not the body's.
+        std::span<const ChecksumAlgorithm> sent_in_headers;
+        if (headers_are_the_bodys) sent_in_headers = kChecksumAlgorithms;
+        for (auto a : sent_in_headers) {
             auto name = checksum_header(a);
             const std::string* value = req_.header(name);
             bool from_query = false;
@@ -1647,8 +1648,7 @@ private:
     // (an x-amz-checksum-type left out means the upload's).
     std::optional<S3Error> check_complete_checksum_headers(const std::optional<UploadChecksum>& wanted) {
         std::string created = wanted ? "the " + std::string(checksum_name(wanted->algorithm)) : std::string("no");
-        for (auto a : {ChecksumAlgorithm::CRC32, ChecksumAlgorithm::CRC32C, ChecksumAlgorithm::CRC64NVME,
-                       ChecksumAlgorithm::SHA1, ChecksumAlgorithm::SHA256})
+        for (auto a : kChecksumAlgorithms)
             if (req_.header(checksum_header(a)) && (!wanted || wanted->algorithm != a))
                 return invalid_request("The upload was created using " + created +
                                        " checksum algorithm. The complete request must use the same algorithm.");

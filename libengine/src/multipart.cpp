@@ -1,7 +1,5 @@
 // Multipart uploads: parts are stored as extents of their own; completing an
 // upload makes the object from the parts' extents without moving data.
-#include <cstdio>
-
 #include "codec.hpp"
 #include "hashing.hpp"
 #include "object_index.hpp"
@@ -91,9 +89,8 @@ Result<Upload> Engine::create_upload(std::string_view bucket, std::string_view k
         std::string stored_seq;
         append_be64(stored_seq, seq);
         txn.put(Table::Meta, kUploadSequenceKey, stored_seq);
-        char seq_hex[17];
-        std::snprintf(seq_hex, sizeof seq_hex, "%016llx", static_cast<unsigned long long>(seq));
-        u.id = std::string(seq_hex) + random_hex16();
+        // Big-endian bytes in hex: 16 digits that sort as the numbers do.
+        u.id = to_hex({reinterpret_cast<const unsigned char*>(stored_seq.data()), stored_seq.size()}) + random_hex16();
         u.bucket = bucket;
         u.key = key;
         u.owner_id = b->owner_id;
