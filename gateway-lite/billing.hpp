@@ -3,7 +3,8 @@
 //
 //   GET /                               what is served here (JSON)
 //   GET /v1/info                        the service's configuration
-//   GET /v1/status                      uptime, requests, errors, volume space
+//   GET /v1/status                      uptime, S3 requests answered (4xx and 5xx
+//                                       among them), the volume's id and space
 //   GET /v1/bill/fetch?user=&account=   storage, bandwidth and buckets
 //   GET /metrics                        Prometheus text format
 //

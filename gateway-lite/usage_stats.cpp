@@ -1,8 +1,6 @@
 #include "usage_stats.hpp"
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -49,8 +47,6 @@ void log_orphan(const fs::path& ckpt, std::string_view what, const Error& e) {
                  what.data(), static_cast<int>(e.message().size()), e.message().data());
 }
 
-}  // namespace
-
 // Stores the checkpoint `ckpt` (its lock held) as the statistics object it
 // names, once: an object of that name already stored means its gateway was
 // killed between storing the period and removing the checkpoint. True when
@@ -82,6 +78,8 @@ bool settle_checkpoint(Engine& engine, const fs::path& ckpt, std::size_t& publis
     fs::remove(ckpt, ec);
     return true;
 }
+
+}  // namespace
 
 Result<std::size_t> publish_orphaned_checkpoints(Engine& engine, const fs::path& dir) {
     std::error_code ec;
