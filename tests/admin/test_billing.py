@@ -4,6 +4,7 @@ with storage and bandwidth filled in, and Prometheus /metrics."""
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -374,11 +375,15 @@ class BillingTotalsTest(unittest.TestCase):
         time.sleep(1.5)  # each gateway adds its counts within a second
         self.assertEqual(self.bandwidth(first, user_id), traffic.expected())
         self.assertEqual(self.bandwidth(second, user_id), traffic.expected())
-        # They count under different service ids though both listen on 127.0.0.1:0.
-        second.stop(keep_dir=True)
+        # They count under different service ids though both listen on
+        # 127.0.0.1:0, and each removes its lock when it stops.
+        ids = [next(line.split(' as service ', 1)[1].split()[0] for line in gw.stdout_lines
+                    if ' as service ' in line) for gw in (first, second)]
+        self.assertNotEqual(ids[0], ids[1])
+        second.stop()  # its own directory holds only its log
         first.stop(keep_dir=True)
-        ids = {n.split('-')[2] for n in os.listdir(os.path.join(first.data_dir, 'gw-stats')) if n.endswith('.lock')}
-        self.assertEqual(ids, set())  # both removed their locks when they stopped
+        self.addCleanup(shutil.rmtree, first.root, True)
+        self.assertEqual([n for n in os.listdir(os.path.join(first.data_dir, 'gw-stats')) if n.endswith('.lock')], [])
 
 
 def non_loopback_ipv4():
