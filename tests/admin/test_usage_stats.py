@@ -321,7 +321,7 @@ class UsageStatsPlacesTest(unittest.TestCase):
             # Both listen on the same configured address (127.0.0.1:0).
             self.assertNotEqual(service_id(first), service_id(second))
         finally:
-            second.stop(keep_dir=True)
+            second.stop()  # removes only its own directory (its log)
             first.stop()
 
     def test_gw_conf_is_read_from_the_place_the_guide_names(self):
