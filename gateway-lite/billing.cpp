@@ -1,6 +1,6 @@
 #include "billing.hpp"
 
-#include <boost/json.hpp>
+#include <sys/statvfs.h>
 
 #include "ostor/admin_format.hpp"
 #include "util.hpp"
@@ -11,54 +11,11 @@ namespace {
 
 using admin::Json;
 
-struct Bandwidth {
-    std::uint64_t in = 0, out = 0;
-};
+constexpr std::size_t kUserIdHexDigits = 16;
 
-bool counts_for(std::string_view user_id, std::string_view tag, const std::string& want_user,
-                const std::optional<std::string>& want_account) {
-    return user_id == want_user && (!want_account || tag == *want_account);
-}
-
-// Bytes uploaded and downloaded by the user (account) in the statistics
-// objects still stored.
-Result<Bandwidth> stored_bandwidth(Engine& engine, const std::string& user_id,
-                                   const std::optional<std::string>& account) {
-    Bandwidth total;
-    std::string after;
-    for (;;) {
-        auto page = engine.list_usage_objects(after);
-        if (!page) return std::move(page).error();
-        for (const auto& name : page->names) {
-            auto content = engine.get_usage_object(name);
-            if (!content) continue;  // deleted meanwhile
-            boost::system::error_code ec;
-            auto doc = boost::json::parse(*content, ec);
-            const auto* items = !ec && doc.is_object() ? doc.as_object().if_contains("items") : nullptr;
-            if (!items || !items->is_array()) continue;  // not a statistics object of ours
-            for (const auto& item : items->as_array()) {
-                const auto* key = item.is_object() ? item.as_object().if_contains("key") : nullptr;
-                const auto* counters = item.is_object() ? item.as_object().if_contains("counters") : nullptr;
-                if (!key || !counters || !key->is_object() || !counters->is_object()) continue;
-                const auto* uid = key->as_object().if_contains("user_id");
-                const auto* tag = key->as_object().if_contains("tag");
-                const auto* net = counters->as_object().if_contains("net_io");
-                if (!uid || !tag || !net || !uid->is_string() || !tag->is_string() || !net->is_object()) continue;
-                if (!counts_for(uid->as_string(), tag->as_string(), user_id, account)) continue;
-                auto number = [&](const char* field) -> std::uint64_t {
-                    const auto* v = net->as_object().if_contains(field);
-                    if (v && v->is_uint64()) return v->as_uint64();
-                    if (v && v->is_int64() && v->as_int64() > 0) return static_cast<std::uint64_t>(v->as_int64());
-                    return 0;
-                };
-                total.in += number("uploaded");
-                total.out += number("downloaded");
-            }
-        }
-        if (!page->truncated || page->names.empty()) break;
-        after = page->names.back();
-    }
-    return total;
+bool looks_like_user_id(std::string_view s) {
+    return s.size() == kUserIdHexDigits &&
+           s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
 void answer(ResponseWriter& out, int status, const std::string& body, std::string_view type = "application/json") {
@@ -81,11 +38,34 @@ void answer_error(ResponseWriter& out, const Error& e) {
 
 }  // namespace
 
+std::string BillingEndpoint::status_json() const {
+    auto uptime_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+    auto totals = metrics_.totals();
+    Json requests = Json::object();
+    requests.set("total", totals.requests)
+        .set("client_errors", totals.client_errors)
+        .set("server_errors", totals.server_errors);
+    Json volume = Json::object();
+    volume.set("id", engine_.volume_id());
+    struct statvfs fs {};
+    if (::statvfs(engine_.directory().c_str(), &fs) == 0) {
+        volume.set("total_bytes", static_cast<std::uint64_t>(fs.f_blocks) * fs.f_frsize)
+            .set("free_bytes", static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize);
+    }
+    Json j = Json::object();
+    j.set("uptime_s", static_cast<std::int64_t>(uptime_s.count()))
+        .set("requests", std::move(requests))
+        .set("volume", std::move(volume));
+    return j.pretty();
+}
+
 void BillingEndpoint::handle(const HttpRequest& request, BodyReader&, ResponseWriter& out) {
     auto qpos = request.target.find('?');
     std::string path = request.target.substr(0, qpos);
     auto query = parse_query(qpos == std::string::npos ? "" : request.target.substr(qpos + 1));
     if (!query) return answer_error(out, Error(Errc::InvalidArgument, "malformed query string"));
+    if (auto refused = admin_refusal(engine_, access_, request, path, *query))
+        return answer_error(out, 403, "AccessDenied", *refused);
     auto param = [&](std::string_view name) -> std::optional<std::string> {
         for (const auto& [n, v] : *query)
             if (n == name) return v;
@@ -94,8 +74,18 @@ void BillingEndpoint::handle(const HttpRequest& request, BodyReader&, ResponseWr
     if (request.method != "GET" && request.method != "HEAD")
         return answer_error(out, 405, "MethodNotAllowed", "the billing API answers GET only");
 
+    if (path == "/") {
+        Json endpoints = Json::object();
+        endpoints.set("/v1/info", "the billing service's configuration")
+            .set("/v1/status", "uptime, requests answered, errors, volume space")
+            .set("/v1/bill/fetch?user=&account=", "storage, bandwidth and buckets of a user or account")
+            .set("/metrics", "Prometheus metrics");
+        Json j = Json::object();
+        j.set("service", "ostor-gateway admin listener").set("endpoints", std::move(endpoints));
+        return answer(out, 200, j.pretty());
+    }
     if (path == "/metrics") return answer(out, 200, metrics_.render(), "text/plain; version=0.0.4");
-    if (path == "/v1/status") return answer(out, 200, Json::object().pretty());
+    if (path == "/v1/status") return answer(out, 200, status_json());
     if (path == "/v1/info") {
         Json prefixes = Json::object();
         prefixes.set("account_prefixes", Json::array()).set("container_prefixes", Json::array());
@@ -110,47 +100,59 @@ void BillingEndpoint::handle(const HttpRequest& request, BodyReader&, ResponseWr
     if (path != "/v1/bill/fetch") return answer_error(out, 404, "NotFound", "unknown path " + path);
 
     auto user_param = param("user");
-    if (!user_param || user_param->empty())
-        return answer_error(out, Error(Errc::InvalidArgument, "user is required (a user id or email)"));
-    auto user = user_param->find('@') == std::string::npos ? engine_.get_user(*user_param)
-                                                           : engine_.get_user_by_email(*user_param);
-    if (!user) return answer_error(out, user.error());
-    auto account = param("account");
-    if (account && account->empty()) account.reset();
-    if (account) {
-        auto a = engine_.get_account(user->id, *account);
-        if (!a) return answer_error(out, a.error());
+    auto account_param = param("account");
+    if (user_param && user_param->empty()) user_param.reset();
+    if (account_param && account_param->empty()) account_param.reset();
+    if (!user_param && !account_param)
+        return answer_error(out, Error(Errc::InvalidArgument,
+                                       "user or account is required (a user id or email; an account name)"));
+
+    // Which (user id, account) rows and buckets the bill covers; no user id
+    // when `user` names no one (then the bill is zeros).
+    BillingMeter::Selection selection;
+    selection.account = account_param;
+    bool nobody = false;
+    if (user_param) {
+        if (user_param->find('@') != std::string::npos) {
+            auto user = engine_.get_user_by_email(*user_param);
+            if (user) selection.user_id = user->id;
+            else if (user.error().code() == Errc::NoSuchUser) nobody = true;
+            else return answer_error(out, user.error());
+        } else if (looks_like_user_id(*user_param)) {
+            selection.user_id = *user_param;  // also a deleted user's: its bandwidth stays billed
+        } else {
+            nobody = true;
+        }
     }
 
-    BucketFilter filter;
-    filter.owner_id = user->id;
-    if (account) filter.account = *account;
-    auto buckets = engine_.list_buckets(filter);
-    if (!buckets) return answer_error(out, buckets.error());
     std::uint64_t bytes = 0, objects = 0;
     Json items = Json::array();
-    for (const auto& b : *buckets) {
-        bytes += b.bytes;
-        objects += b.objects;
-        Json item = Json::object();
-        item.set("name", b.name).set("bytes", b.bytes).set("objects", b.objects);
-        items.push(std::move(item));
+    BillingCounters billed;
+    if (!nobody) {
+        BucketFilter filter;
+        filter.owner_id = selection.user_id;
+        if (selection.user_id) filter.account = selection.account;
+        auto buckets = engine_.list_buckets(filter);
+        if (!buckets) return answer_error(out, buckets.error());
+        for (const auto& b : *buckets) {
+            if (selection.account && b.account != *selection.account) continue;
+            bytes += b.bytes;
+            objects += b.objects;
+            Json item = Json::object();
+            item.set("name", b.name).set("bytes", b.bytes).set("objects", b.objects);
+            items.push(std::move(item));
+        }
+        auto totals = meter_.billed(selection);
+        if (!totals) return answer_error(out, totals.error());
+        billed = *totals;
     }
-    auto bandwidth = stored_bandwidth(engine_, user->id, account);
-    if (!bandwidth) return answer_error(out, bandwidth.error());
-    if (stats_)
-        for (const auto& [key, c] : stats_->current())
-            if (counts_for(key.user_id, key.tag, user->id, account)) {
-                bandwidth->in += c.uploaded;
-                bandwidth->out += c.downloaded;
-            }
 
     Json bw = Json::object();
-    bw.set("out", bandwidth->out).set("in", bandwidth->in);
+    bw.set("out", billed.downloaded).set("in", billed.uploaded);
     Json storage = Json::object();
     storage.set("objects", objects).set("bytes", bytes);
     Json reference = Json::object();
-    reference.set("account", account.value_or("")).set("user", *user_param);
+    reference.set("account", account_param.value_or("")).set("user", user_param.value_or(""));
     Json j = Json::object();
     j.set("items", std::move(items)).set("bandwidth", std::move(bw)).set("storage", std::move(storage))
         .set("reference", std::move(reference));

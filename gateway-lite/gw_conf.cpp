@@ -53,4 +53,23 @@ Result<GatewayConfig> read_gw_conf(const std::filesystem::path& file) {
     return config;
 }
 
+Result<LoadedGatewayConfig> read_gw_conf_of(const std::filesystem::path& data_dir) {
+    const auto guide_place = data_dir / "local" / "gw.conf";
+    const auto data_place = data_dir / "gw.conf";
+    std::error_code ec;
+    bool in_guide_place = std::filesystem::exists(guide_place, ec);
+    bool in_data_place = std::filesystem::exists(data_place, ec);
+    LoadedGatewayConfig loaded;
+    if (in_guide_place) loaded.file = guide_place;
+    else if (in_data_place) loaded.file = data_place;
+    else return loaded;
+    if (in_guide_place && in_data_place)
+        loaded.warning = "both " + guide_place.string() + " and " + data_place.string() + " exist; using " +
+                         guide_place.string() + " and ignoring " + data_place.string();
+    auto config = read_gw_conf(loaded.file);
+    if (!config) return std::move(config).error();
+    loaded.config = *config;
+    return loaded;
+}
+
 }  // namespace ostor::gw

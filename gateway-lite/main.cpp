@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "ostor/engine.hpp"
+#include "admin_access.hpp"
 #include "billing.hpp"
 #include "gw_conf.hpp"
 #include "metrics.hpp"
@@ -29,6 +30,7 @@ constexpr const char* kUsage =
     "usage: ostor-gateway --data DIR [--listen ADDR:PORT] [--domain DOMAIN] [--region REGION]\n"
     "                     [--tls-cert FILE --tls-key FILE] [--max-connections N]\n"
     "                     [--header-timeout SECONDS] [--idle-timeout SECONDS] [--admin-listen [ADDR:]PORT]\n"
+    "                     [--admin-token-file FILE]\n"
     "  --data DIR          the data directory (created when missing)\n"
     "  --listen ADDR:PORT  where to serve S3 (default 127.0.0.1:9000; port 0 = any free port)\n"
     "  --domain DOMAIN     also accept virtual-host style requests to <bucket>.DOMAIN\n"
@@ -38,9 +40,12 @@ constexpr const char* kUsage =
     "  --header-timeout S     a request's header must arrive within S seconds (default 30)\n"
     "  --idle-timeout S       close a connection idle, or stalled mid-body, for S seconds (default 60)\n"
     "  --admin-listen [ADDR:]PORT  serve the billing API (/v1/info, /v1/status, /v1/bill/fetch) and\n"
-    "                         Prometheus /metrics there; ADDR defaults to 127.0.0.1 (loopback)\n"
-    "Settings in <data>/gw.conf: S3_GW_COLLECT_STAT=1 collects usage statistics,\n"
-    "S3_GW_STAT_PERIOD=SECONDS sets the period of each statistics object (default 1800).\n";
+    "                         Prometheus /metrics there; ADDR defaults to 127.0.0.1 (loopback).\n"
+    "                         peers other than loopback need a system user's S3 signature or the token:\n"
+    "  --admin-token-file FILE  accept 'Authorization: Bearer <first line of FILE>' on the admin listener\n"
+    "Settings in <data>/local/gw.conf (or <data>/gw.conf; the first wins when both exist):\n"
+    "S3_GW_COLLECT_STAT=1 stores usage statistics objects, S3_GW_STAT_PERIOD=SECONDS sets the\n"
+    "period of each (default 1800). Billing totals are kept either way.\n";
 
 constexpr const char* kSystemUserEmail = "admin@localhost";
 
@@ -56,6 +61,7 @@ int main(int argc, char** argv) {
     ostor::gw::ServerOptions server_options;
     ostor::gw::S3Options s3_options;
     std::string admin_listen;
+    std::string admin_token_file;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         auto value = [&](const char* name) -> const char* {
@@ -74,6 +80,7 @@ int main(int argc, char** argv) {
         else if (arg == "--domain") s3_options.domain = v;
         else if (arg == "--region") s3_options.region = v;
         else if (arg == "--admin-listen") admin_listen = std::string(v).find(':') == std::string::npos ? "127.0.0.1:" + std::string(v) : v;
+        else if (arg == "--admin-token-file") admin_token_file = v;
         else if (arg == "--tls-cert") server_options.tls.cert = v;
         else if (arg == "--tls-key") server_options.tls.key = v;
         else if (arg == "--max-connections" || arg == "--header-timeout" || arg == "--idle-timeout") {
@@ -126,24 +133,42 @@ int main(int argc, char** argv) {
         std::printf("S3AccessKeyId: %s\nS3SecretAccessKey: %s\n", created->key->access_key_id.c_str(), created->key->secret.c_str());
     }
 
-    auto config = ostor::gw::read_gw_conf(e.directory() / "gw.conf");
+    auto config = ostor::gw::read_gw_conf_of(e.directory());
     if (!config) {
         std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(config.error().message().size()),
                      config.error().message().data());
         return 1;
     }
-    std::unique_ptr<ostor::gw::UsageStats> stats;
-    if (config->collect_stats) {
-        auto started = ostor::gw::UsageStats::start(e, {.period = config->stat_period});
-        if (!started) {
-            std::fprintf(stderr, "ostor-gateway: cannot collect usage statistics: %.*s\n",
-                         static_cast<int>(started.error().message().size()), started.error().message().data());
+    if (!config->warning.empty()) std::fprintf(stderr, "ostor-gateway: warning: %s\n", config->warning.c_str());
+    // Always started: billing totals are kept whether or not statistics
+    // objects are collected.
+    auto started = ostor::gw::UsageStats::start(e, {.collect_objects = config->config.collect_stats,
+                                                    .service_address = server_options.listen,
+                                                    .period = config->config.stat_period});
+    if (!started) {
+        std::fprintf(stderr, "ostor-gateway: cannot count usage: %.*s\n",
+                     static_cast<int>(started.error().message().size()), started.error().message().data());
+        return 1;
+    }
+    std::unique_ptr<ostor::gw::UsageStats> stats = std::move(*started);
+    if (config->config.collect_stats)
+        std::printf("ostor-gateway: collecting usage statistics as service %s every %llds\n", stats->service_id().c_str(),
+                    static_cast<long long>(config->config.stat_period.count()));
+    ostor::gw::AdminAccess admin_access;
+    if (!admin_token_file.empty()) {
+        auto token = ostor::gw::read_admin_token_file(admin_token_file);
+        if (!token) {
+            std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(token.error().message().size()),
+                         token.error().message().data());
             return 1;
         }
-        stats = std::move(*started);
-        std::printf("ostor-gateway: collecting usage statistics as service %s every %llds\n", stats->service_id().c_str(),
-                    static_cast<long long>(config->stat_period.count()));
+        admin_access.token = std::move(*token);
     }
+    if (!admin_listen.empty() && !ostor::gw::listen_is_loopback(admin_listen))
+        std::fprintf(stderr,
+                     "ostor-gateway: warning: the admin listener %s is reachable from other hosts; they must present "
+                     "a system user's signature%s\n",
+                     admin_listen.c_str(), admin_access.token.empty() ? "" : " or the admin token");
 
     auto server = ostor::gw::Server::listen(server_options);
     if (!server) {
@@ -169,7 +194,7 @@ int main(int argc, char** argv) {
 
     ostor::gw::Metrics metrics;
     ostor::gw::S3Handler handler(e, s3_options, stats.get(), &metrics);
-    ostor::gw::BillingEndpoint billing(e, stats.get(), metrics, (*server)->url());
+    ostor::gw::BillingEndpoint billing(e, stats->billing(), metrics, (*server)->url(), admin_access);
     std::thread signal_thread([&] {
         int sig = 0;
         sigwait(&signals, &sig);
@@ -192,7 +217,7 @@ int main(int argc, char** argv) {
     // run() returns only after stop(), which only the signal thread calls.
     signal_thread.join();
     if (admin_thread.joinable()) admin_thread.join();
-    if (stats) stats->stop();  // stores the period under way
+    stats->stop();  // stores the period under way, adds the last counts to the billing totals
     std::fprintf(stderr, "ostor-gateway: stopped\n");
     return 0;
 }

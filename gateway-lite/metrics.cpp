@@ -18,6 +18,17 @@ void Metrics::record(const Request& r) {
     quota_refusals_ += r.quota_refusal;
 }
 
+Metrics::Totals Metrics::totals() const {
+    std::lock_guard lock(mu_);
+    Totals t;
+    for (const auto& [key, n] : requests_) {
+        t.requests += n;
+        if (key.second >= 400 && key.second < 500) t.client_errors += n;
+        if (key.second >= 500) t.server_errors += n;
+    }
+    return t;
+}
+
 std::string Metrics::render() const {
     std::lock_guard lock(mu_);
     std::string out;

@@ -30,6 +30,12 @@ public:
     // The Prometheus text exposition format (version 0.0.4).
     std::string render() const;
 
+    // Requests answered so far, and those answered with a 4xx / 5xx status.
+    struct Totals {
+        std::uint64_t requests = 0, client_errors = 0, server_errors = 0;
+    };
+    Totals totals() const;
+
 private:
     // Upper bounds of the latency histogram buckets, in seconds.
     static constexpr std::array<double, 12> kLatencyBounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,

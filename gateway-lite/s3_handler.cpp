@@ -675,9 +675,11 @@ public:
     const std::string& error_code() const { return error_code_; }
 
     // What usage statistics count this request under: admitted requests on
-    // an existing bucket.
+    // an existing bucket; those naming no bucket (ListBuckets, ostor-*
+    // admin calls) under bucket "" and epoch 0, as the vendor guide shows.
     std::optional<UsageKey> usage_key() {
-        if (!admitted_ || bucket_.empty()) return std::nullopt;
+        if (!admitted_) return std::nullopt;
+        if (bucket_.empty()) return UsageKey{"", 0, principal_.user_id, principal_.account};
         if (!bucket_epoch_) {
             auto b = engine_.get_bucket(bucket_);
             if (!b) return std::nullopt;

@@ -1,17 +1,11 @@
 #include "usage_stats.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 #include "ostor/admin_format.hpp"
+#include "service_id.hpp"
 
 namespace ostor::gw {
 
@@ -24,51 +18,6 @@ constexpr const char* kLockSuffix = ".lock";
 
 std::int64_t now_s() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-Error io_error(const std::string& what) { return Error(Errc::IoError, what + ": " + std::strerror(errno)); }
-
-// Service ids are printed as a bare JSON number in the statistics objects
-// (001_*.txt), so they are decimal digits only: "8" and 15 random digits.
-std::string random_service_id() {
-    std::random_device rd;
-    std::uniform_int_distribution<int> digit(0, 9);
-    std::string id = "8";
-    for (int i = 0; i < 15; ++i) id += static_cast<char>('0' + digit(rd));
-    return id;
-}
-
-// Writes `content` to `path` durably: a temporary file, fsync, rename, fsync
-// of the directory.
-Result<void> write_durably(const fs::path& path, const std::string& content) {
-    fs::path tmp = path;
-    tmp += ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return io_error("cannot create " + tmp.string());
-    std::size_t off = 0;
-    while (off < content.size()) {
-        ssize_t n = ::write(fd, content.data() + off, content.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            auto e = io_error("cannot write " + tmp.string());
-            ::close(fd);
-            return e;
-        }
-        off += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0) {
-        auto e = io_error("cannot sync " + tmp.string());
-        ::close(fd);
-        return e;
-    }
-    ::close(fd);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) return io_error("cannot rename " + tmp.string());
-    int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-    }
-    return {};
 }
 
 admin::Json counters_json(const UsageCounters& c) {
@@ -98,6 +47,38 @@ void log_orphan(const fs::path& ckpt, std::string_view what, const Error& e) {
                  what.data(), static_cast<int>(e.message().size()), e.message().data());
 }
 
+// Stores the checkpoint `ckpt` (its lock held) as the statistics object it
+// names, once: an object of that name already stored means its gateway was
+// killed between storing the period and removing the checkpoint. True when
+// the checkpoint is settled (stored, already stored, or set aside as .bad)
+// and removed.
+bool settle_checkpoint(Engine& engine, const fs::path& ckpt, std::size_t& published) {
+    std::ifstream in(ckpt, std::ios::binary);
+    std::string name;
+    std::getline(in, name);
+    std::stringstream rest;
+    rest << in.rdbuf();
+    std::error_code ec;
+    if (!name.empty() && !engine.get_usage_object(name)) {
+        if (auto stored = engine.put_usage_object(name, rest.str()); !stored) {
+            // Not a reason to refuse to start: a bad one is set aside for
+            // the admin, anything else is tried again at the next start.
+            if (stored.error().code() == Errc::InvalidArgument) {
+                fs::path bad = ckpt;
+                bad += ".bad";
+                fs::rename(ckpt, bad, ec);
+                log_orphan(ckpt, "set aside as .bad", stored.error());
+                return true;
+            }
+            log_orphan(ckpt, "kept for the next start", stored.error());
+            return false;
+        }
+        ++published;
+    }
+    fs::remove(ckpt, ec);
+    return true;
+}
+
 }  // namespace
 
 Result<std::size_t> publish_orphaned_checkpoints(Engine& engine, const fs::path& dir) {
@@ -115,53 +96,25 @@ Result<std::size_t> publish_orphaned_checkpoints(Engine& engine, const fs::path&
     if (ec) return Error(Errc::IoError, "cannot list " + dir.string() + ": " + ec.message());
     std::size_t published = 0;
     for (const auto& ckpt : checkpoints) {
-        fs::path lock = ckpt;
-        lock.replace_extension(kLockSuffix);
-        int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0) return io_error("cannot open " + lock.string());
-        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {  // its gateway is alive
-            ::close(fd);
-            continue;
-        }
-        std::ifstream in(ckpt, std::ios::binary);
-        std::string name;
-        std::getline(in, name);
-        std::stringstream rest;
-        rest << in.rdbuf();
-        bool done = true;
-        // Already stored when its gateway was killed between storing the
-        // period and removing the checkpoint: stored once only.
-        if (!name.empty() && !engine.get_usage_object(name)) {
-            if (auto stored = engine.put_usage_object(name, rest.str()); !stored) {
-                // Not a reason to refuse to start: a bad one is set aside for
-                // the admin, anything else is tried again at the next start.
-                done = false;
-                if (stored.error().code() == Errc::InvalidArgument) {
-                    fs::path bad = ckpt;
-                    bad += ".bad";
-                    fs::rename(ckpt, bad, ec);
-                    log_orphan(ckpt, "set aside as .bad", stored.error());
-                } else {
-                    log_orphan(ckpt, "kept for the next start", stored.error());
-                }
-            } else {
-                ++published;
-            }
-        }
-        if (done) fs::remove(ckpt, ec);
-        fs::remove(lock, ec);
-        ::close(fd);
+        fs::path lock_path = ckpt;
+        lock_path.replace_extension(kLockSuffix);
+        auto lock = LockFile::try_take(lock_path);
+        if (!lock) return std::move(lock).error();
+        if (!lock->held()) continue;  // its gateway is alive
+        // Settled by another starting gateway since we listed it.
+        if (!fs::exists(ckpt, ec)) continue;
+        // A checkpoint kept for a later start leaves its lock file, so the
+        // id stays out of fresh ids' reach.
+        if (settle_checkpoint(engine, ckpt, published)) lock->remove_and_release();
     }
     // Locks of gateways that stopped without a checkpoint left (a kill
     // before their first one).
-    for (const auto& lock : locks) {
-        fs::path ckpt = lock;
+    for (const auto& lock_path : locks) {
+        fs::path ckpt = lock_path;
         ckpt.replace_extension(kCheckpointSuffix);
-        if (fs::exists(ckpt, ec) || !older_than_a_minute(lock)) continue;
-        int fd = ::open(lock.c_str(), O_RDWR | O_CLOEXEC);
-        if (fd < 0) continue;
-        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) fs::remove(lock, ec);
-        ::close(fd);
+        if (fs::exists(ckpt, ec) || !older_than_a_minute(lock_path)) continue;
+        auto lock = LockFile::try_take(lock_path);
+        if (lock && lock->held()) lock->remove_and_release();
     }
     return published;
 }
@@ -169,40 +122,43 @@ Result<std::size_t> publish_orphaned_checkpoints(Engine& engine, const fs::path&
 Result<std::unique_ptr<UsageStats>> UsageStats::start(Engine& engine, UsageStatsOptions options) {
     fs::path dir = engine.directory() / "gw-stats";
     std::error_code ec;
+    // Checkpoints left while collection was on are published even when it
+    // is off now: they hold counts that were acknowledged.
+    if (fs::exists(dir, ec)) {
+        auto orphans = publish_orphaned_checkpoints(engine, dir);
+        if (!orphans) return std::move(orphans).error();
+    }
+    if (!options.collect_objects)
+        return std::unique_ptr<UsageStats>(new UsageStats(engine, options, dir, HeldServiceId{}));
+
     fs::create_directories(dir, ec);
     if (ec) return Error(Errc::IoError, "cannot create " + dir.string() + ": " + ec.message());
-    auto orphans = publish_orphaned_checkpoints(engine, dir);
-    if (!orphans) return std::move(orphans).error();
-
-    for (int attempt = 0; attempt < 16; ++attempt) {
-        std::string id = random_service_id();
-        fs::path lock = dir / (id + kLockSuffix);
-        int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0 && errno == EEXIST) continue;
-        if (fd < 0) return io_error("cannot create " + lock.string());
-        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-            ::close(fd);
-            continue;
-        }
-        return std::unique_ptr<UsageStats>(new UsageStats(engine, options, dir, id, fd));
-    }
-    return Error(Errc::Internal, "no free service id");
+    auto held = take_service_id(dir, options.service_address, [&](const std::string& id) {
+        std::size_t published = 0;
+        return settle_checkpoint(engine, dir / (id + kCheckpointSuffix), published);
+    });
+    if (!held) return std::move(held).error();
+    return std::unique_ptr<UsageStats>(new UsageStats(engine, options, dir, std::move(*held)));
 }
 
-UsageStats::UsageStats(Engine& engine, UsageStatsOptions options, fs::path dir, std::string service_id, int lock_fd)
-    : engine_(engine), options_(options), dir_(std::move(dir)), service_id_(std::move(service_id)), lock_fd_(lock_fd),
-      period_start_s_(now_s()) {
+UsageStats::UsageStats(Engine& engine, UsageStatsOptions options, fs::path dir, HeldServiceId held)
+    : engine_(engine), options_(std::move(options)), dir_(std::move(dir)), service_id_(std::move(held.id)),
+      lock_(std::move(held.lock)), billing_(engine), period_start_s_(now_s()) {
+    // A stable id's earlier instance may have stored a period starting this
+    // very second (a restart within it): start later rather than replace it.
+    if (!service_id_.empty())
+        while (engine_.get_usage_object(document({}, period_start_s_, period_start_s_).first)) ++period_start_s_;
     thread_ = std::thread([this] { run(); });
 }
 
 UsageStats::~UsageStats() {
     stop();
-    std::error_code ec;
-    fs::remove(dir_ / (service_id_ + kLockSuffix), ec);
-    ::close(lock_fd_);
+    lock_.remove_and_release();
 }
 
 void UsageStats::record(const UsageKey& key, OpClass op, std::uint64_t uploaded, std::uint64_t downloaded) {
+    billing_.record(key.user_id, key.tag, op, uploaded, downloaded);
+    if (service_id_.empty()) return;  // no statistics objects
     std::lock_guard lock(mu_);
     auto& c = counters_[key];
     switch (op) {
@@ -298,6 +254,12 @@ void UsageStats::publish(std::int64_t now) {
     fs::remove(dir_ / (service_id_ + kCheckpointSuffix), ec);
 }
 
+void UsageStats::flush_billing() {
+    if (auto flushed = billing_.flush(); !flushed)
+        std::fprintf(stderr, "ostor-gateway: cannot add to the billing totals (kept for the next try): %.*s\n",
+                     static_cast<int>(flushed.error().message().size()), flushed.error().message().data());
+}
+
 void UsageStats::run() {
     std::unique_lock lock(mu_);
     while (!stopping_) {
@@ -305,12 +267,16 @@ void UsageStats::run() {
         if (stopping_) break;
         bool period_over = now_s() >= period_start_s_ + options_.period.count();
         lock.unlock();
-        if (period_over) publish(now_s());
-        else checkpoint(now_s());
+        flush_billing();
+        if (!service_id_.empty()) {
+            if (period_over) publish(now_s());
+            else checkpoint(now_s());
+        }
         lock.lock();
     }
     lock.unlock();
-    publish(now_s());
+    flush_billing();
+    if (!service_id_.empty()) publish(now_s());
 }
 
 void UsageStats::stop() {

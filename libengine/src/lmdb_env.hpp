@@ -40,6 +40,7 @@ enum class Table : unsigned {
     UserUsage,        // user id -> UserUsage
     Reservations,     // instance id be64 seq -> ReservationRecord
     UsageObjects,     // name -> JSON text
+    BillingTotals,    // user id "/" account name -> BillingCounters (billing_totals.cpp)
     Count
 };
 

@@ -4,9 +4,13 @@ with storage and bandwidth filled in, and Prometheus /metrics."""
 import json
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import time
 import unittest
+import urllib.parse
 import urllib.error
 import urllib.request
 from collections import OrderedDict
@@ -53,8 +57,29 @@ class BillingTest(unittest.TestCase):
         with open(os.path.join(self.gw.data_dir, 'volume.id')) as f:
             self.assertEqual(doc['sds_conf']['namespace'], f.read().strip())
 
-    def test_status_is_an_empty_object(self):
-        self.assertEqual(self.fetch('/v1/status')[::2], (200, '{}\n'))
+    def test_status_reports_uptime_requests_errors_and_volume_space(self):
+        before = json.loads(self.fetch('/v1/status')[2])
+        self.assertEqual(self.gw.request('GET', '/no-such-bucket-status').status, 404)
+        status, ctype, body = self.fetch('/v1/status')
+        self.assertEqual((status, ctype), (200, 'application/json'))
+        doc = json.loads(body, object_pairs_hook=OrderedDict)
+        self.assertEqual(list(doc), ['uptime_s', 'requests', 'volume'])
+        self.assertGreaterEqual(doc['uptime_s'], 0)
+        self.assertEqual(doc['requests']['total'] - before['requests']['total'], 1)
+        self.assertEqual(doc['requests']['client_errors'] - before['requests']['client_errors'], 1)
+        self.assertEqual(doc['requests']['server_errors'], 0)
+        st = os.statvfs(self.gw.data_dir)
+        self.assertEqual(doc['volume']['total_bytes'], st.f_blocks * st.f_frsize)
+        self.assertLessEqual(doc['volume']['free_bytes'], doc['volume']['total_bytes'])
+        with open(os.path.join(self.gw.data_dir, 'volume.id')) as f:
+            self.assertEqual(doc['volume']['id'], f.read().strip())
+
+    def test_the_root_says_what_is_served_here(self):
+        status, ctype, body = self.fetch('/')
+        self.assertEqual((status, ctype), (200, 'application/json'))
+        endpoints = json.loads(body)['endpoints']
+        for path in ('/v1/info', '/v1/status', '/v1/bill/fetch?user=&account=', '/metrics'):
+            self.assertIn(path, endpoints)
 
     def test_bill_reports_storage_and_the_bandwidth_the_usage_counters_saw(self):
         email = f'bill-{os.urandom(4).hex()}@example.com'
@@ -97,9 +122,7 @@ class BillingTest(unittest.TestCase):
     def test_bill_refusals_are_json_errors(self):
         status, ctype, body = self.fetch('/v1/bill/fetch')
         self.assertEqual((status, ctype), (400, 'application/json'))
-        self.assertIn('user is required', json.loads(body)['Message'])
-        status, _, body = self.fetch('/v1/bill/fetch?user=0123456789abcdef')
-        self.assertEqual((status, json.loads(body)['Code']), (404, 'NoSuchUser'))
+        self.assertIn('user or account is required', json.loads(body)['Message'])
         status, _, body = self.fetch('/v1/nope')
         self.assertEqual((status, json.loads(body)['Code']), (404, 'NotFound'))
         status, _, body = self.fetch('/v1/bill/fetch?user=0123456789abcdef', method='POST')
@@ -134,6 +157,310 @@ class BillingTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertTrue(ctype.startswith('text/plain'), ctype)
         return prometheus_values(text)
+
+
+    def test_bill_of_an_unknown_user_is_zeros_with_the_reference_echoed(self):
+        # The billing document's example, byte for byte apart from spacing.
+        status, ctype, body = self.fetch('/v1/bill/fetch?account=myaccount&user=myuser')
+        self.assertEqual((status, ctype), (200, 'application/json'))
+        self.assertEqual(json.loads(body, object_pairs_hook=OrderedDict), OrderedDict([
+            ('items', []),
+            ('bandwidth', OrderedDict([('out', 0), ('in', 0)])),
+            ('storage', OrderedDict([('objects', 0), ('bytes', 0)])),
+            ('reference', OrderedDict([('account', 'myaccount'), ('user', 'myuser')]))]))
+        for user in ('0123456789abcdef', 'nobody@example.com'):
+            status, _, body = self.fetch(f'/v1/bill/fetch?user={user}')
+            self.assertEqual(status, 200, body)
+            doc = json.loads(body)
+            self.assertEqual((doc['items'], doc['bandwidth'], doc['storage'], doc['reference']),
+                             ([], {'out': 0, 'in': 0}, {'objects': 0, 'bytes': 0}, {'account': '', 'user': user}))
+
+    def test_account_alone_bills_that_account_of_every_user(self):
+        name = f'shared{os.urandom(3).hex()}'
+        expected_in = expected_out = 0
+        buckets = {}
+        owners = []
+        for n in range(2):
+            email = f'acct-{os.urandom(4).hex()}@example.com'
+            owners.append(re.search(r'^UserId:(\S+)$', self.cli('create-user', '-e', email), re.M).group(1))
+            out = self.cli('create-account', '-e', email, '-n', name)
+            creds = harness.Credentials(re.search(r'S3AccessKeyId:(\S+)$', out, re.M).group(1),
+                                        re.search(r'S3SecretAccessKey:(\S+)$', out, re.M).group(1))
+            bucket = harness.unique_bucket(f'acct{n}')
+            r = self.gw.request('PUT', f'/{bucket}', credentials=creds)
+            self.assertEqual(r.status, 200)
+            expected_out += len(r.body)
+            body = os.urandom(1000 * (n + 1))
+            r = self.gw.request('PUT', f'/{bucket}/k', body=body, credentials=creds)
+            self.assertEqual(r.status, 200)
+            expected_in += len(body)
+            expected_out += len(r.body)
+            buckets[bucket] = len(body)
+        status, _, body = self.fetch(f'/v1/bill/fetch?account={name}')
+        self.assertEqual(status, 200, body)
+        doc = json.loads(body)
+        self.assertEqual(doc['bandwidth'], {'out': expected_out, 'in': expected_in})
+        self.assertEqual(doc['storage'], {'objects': 2, 'bytes': sum(buckets.values())})
+        self.assertEqual(sorted(i['name'] for i in doc['items']), sorted(buckets))
+        self.assertEqual(doc['reference'], {'account': name, 'user': ''})
+        # With a user, only that user's account of the name.
+        status, _, body = self.fetch(f'/v1/bill/fetch?account={name}&user={owners[0]}')
+        doc = json.loads(body)
+        self.assertEqual(doc['storage'], {'objects': 1, 'bytes': 1000})
+        self.assertEqual(doc['bandwidth']['in'], 1000)
+
+    def test_a_loopback_listener_starts_without_a_warning(self):
+        self.assertNotIn('reachable from other hosts', self.gw.stderr_text())
+
+
+def admin_base(gw):
+    return next(line.split(' on ', 1)[1].strip() for line in gw.stdout_lines
+                if line.startswith('ostor-gateway: billing and metrics on '))
+
+
+def fetch(url, method='GET', headers=None):
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method=method, headers=headers or {}),
+                                    timeout=10) as r:
+            return r.status, r.headers.get('Content-Type'), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get('Content-Type'), e.read().decode()
+
+
+def new_user(gw, account=None):
+    """A user (and, with `account`, an account of it): id and the key pair to sign with."""
+    email = f'bt-{os.urandom(4).hex()}@example.com'
+    out = subprocess.run([cli_path(), 'create-user', '-e', email, '--data', gw.data_dir], capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    user_id = re.search(r'^UserId:(\S+)$', out, re.M).group(1)
+    if account:
+        out = subprocess.run([cli_path(), 'create-account', '-e', email, '-n', account, '--data', gw.data_dir],
+                             capture_output=True, text=True, timeout=60, check=True).stdout
+    return user_id, harness.Credentials(re.search(r'S3AccessKeyId:(\S+)$', out, re.M).group(1),
+                                        re.search(r'S3SecretAccessKey:(\S+)$', out, re.M).group(1))
+
+
+class Traffic:
+    """Requests of one user whose body bytes in and out are known exactly."""
+
+    def __init__(self, test, creds):
+        self.test, self.creds = test, creds
+        self.uploaded = self.downloaded = 0
+
+    def send(self, gw, method, path, body=b'', expect=200):
+        r = gw.request(method, path, body=body, credentials=self.creds)
+        self.test.assertEqual(r.status, expect, r)
+        self.uploaded += len(body)
+        self.downloaded += len(r.body)
+
+    def some(self, gw, bucket=None):
+        bucket = bucket or harness.unique_bucket('bt')
+        self.send(gw, 'PUT', f'/{bucket}')
+        for i, size in enumerate((17, 4096, 70001)):
+            self.send(gw, 'PUT', f'/{bucket}/o{i}', body=os.urandom(size))
+        self.send(gw, 'GET', f'/{bucket}/o2')
+        self.send(gw, 'GET', f'/{bucket}/nope', expect=404)
+        return bucket
+
+    def expected(self):
+        return {'out': self.downloaded, 'in': self.uploaded}
+
+
+def sigkill(gw):
+    gw.proc.send_signal(signal.SIGKILL)
+    gw.proc.wait()
+    gw.proc.stdout.close()
+    gw.proc = None
+    gw._stderr.close()
+
+
+class BillingTotalsTest(unittest.TestCase):
+    """Bandwidth comes from the engine's billing totals: not from statistics
+    objects, and not only when statistics are collected."""
+
+    def start(self, collect=None, gw=None):
+        gw = gw or Gateway(['--admin-listen', '127.0.0.1:0'])
+        if collect is not None:
+            os.makedirs(gw.data_dir, exist_ok=True)
+            with open(os.path.join(gw.data_dir, 'gw.conf'), 'w') as f:
+                f.write(f'S3_GW_COLLECT_STAT={collect}\n')
+        gw.start()
+        self.addCleanup(gw.stop)
+        return gw
+
+    def bandwidth(self, gw, user_id):
+        status, _, body = fetch(admin_base(gw) + f'/v1/bill/fetch?user={user_id}')
+        self.assertEqual(status, 200, body)
+        return json.loads(body)['bandwidth']
+
+    def usage_objects(self, gw):
+        r = gw.request('GET', '/', 'ostor-usage')
+        self.assertEqual(r.status, 200, r)
+        return json.loads(r.body)['items']
+
+    def test_bandwidth_is_billed_with_statistics_off_and_kept_across_restarts(self):
+        gw = self.start()
+        user_id, creds = new_user(gw)
+        traffic = Traffic(self, creds)
+        traffic.some(gw)
+        self.assertEqual(self.bandwidth(gw, user_id), traffic.expected())
+        gw.restart()
+        self.assertEqual(self.bandwidth(gw, user_id), traffic.expected())
+        traffic.some(gw)
+        self.assertEqual(self.bandwidth(gw, user_id), traffic.expected())
+        self.assertEqual(self.usage_objects(gw), [])
+
+    def test_deleting_statistics_objects_changes_no_bill(self):
+        gw = self.start(collect=1)
+        user_id, creds = new_user(gw)
+        traffic = Traffic(self, creds)
+        traffic.some(gw)
+        gw.restart()  # stores the period as a statistics object
+        names = self.usage_objects(gw)
+        self.assertTrue(names)
+        self.assertEqual(self.bandwidth(gw, user_id), traffic.expected())
+        # As the guide tells providers to, once collected.
+        for name in names:
+            r = gw.request('DELETE', '/', 'ostor-usage&obj=' + urllib.parse.quote(name, safe=''))
+            self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.bandwidth(gw, user_id), traffic.expected())
+        gw.restart()
+        self.assertEqual(self.bandwidth(gw, user_id), traffic.expected())
+
+    def test_the_bill_reads_no_statistics_object(self):
+        gw = self.start(collect=1)
+        user_id, creds = new_user(gw)
+        traffic = Traffic(self, creds)
+        traffic.some(gw)
+        gw.stop(keep_dir=True)
+        # A checkpoint a dead gateway left, claiming traffic of this user: it
+        # becomes a statistics object at the next start, and no bill reads it.
+        name = 's3-usage-8999999999999999-2026-01-01T00:00:00.000Z-1800'
+        claimed = {'fmt_version': 1, 'service_id': 8999999999999999, 'start_ts': 1767225600, 'period': 1800,
+                   'nr_items': 1, 'items': [{'key': {'bucket': 'x', 'epoch': 0, 'user_id': user_id, 'tag': ''},
+                                             'counters': {'ops': {'put': 1, 'get': 1, 'list': 0, 'other': 0},
+                                                          'net_io': {'uploaded': 10**9, 'downloaded': 10**9}}}]}
+        with open(os.path.join(gw.data_dir, 'gw-stats', '8999999999999999.ckpt'), 'w') as f:
+            f.write(name + '\n' + json.dumps(claimed))
+        gw.start()
+        self.assertIn(name, self.usage_objects(gw))
+        self.assertEqual(self.bandwidth(gw, user_id), traffic.expected())
+
+    def test_counts_a_second_before_a_sigkill_are_billed_once(self):
+        for collect in (0, 1):
+            with self.subTest(collect=collect):
+                gw = self.start(collect=collect)
+                user_id, creds = new_user(gw)
+                traffic = Traffic(self, creds)
+                traffic.some(gw)
+                time.sleep(1.5)
+                sigkill(gw)
+                gw.start()
+                self.assertEqual(self.bandwidth(gw, user_id), traffic.expected())
+                gw.restart()
+                self.assertEqual(self.bandwidth(gw, user_id), traffic.expected())
+
+    def test_two_gateways_on_one_data_directory_add_to_the_same_totals(self):
+        first = self.start(collect=1)
+        second = Gateway(['--admin-listen', '127.0.0.1:0'])
+        second.data_dir = first.data_dir
+        second._started_before = True  # the data directory has its system user already
+        second.access_key, second.secret_key = first.access_key, first.secret_key
+        second = self.start(gw=second)
+        user_id, creds = new_user(first)
+        traffic = Traffic(self, creds)
+        bucket = traffic.some(first)
+        traffic.send(second, 'PUT', f'/{bucket}/from-second', body=os.urandom(5000))
+        traffic.send(second, 'GET', f'/{bucket}/o1')
+        time.sleep(1.5)  # each gateway adds its counts within a second
+        self.assertEqual(self.bandwidth(first, user_id), traffic.expected())
+        self.assertEqual(self.bandwidth(second, user_id), traffic.expected())
+        # They count under different service ids though both listen on
+        # 127.0.0.1:0, and each removes its lock when it stops.
+        ids = [next(line.split(' as service ', 1)[1].split()[0] for line in gw.stdout_lines
+                    if ' as service ' in line) for gw in (first, second)]
+        self.assertNotEqual(ids[0], ids[1])
+        second.stop()  # its own directory holds only its log
+        first.stop(keep_dir=True)
+        self.addCleanup(shutil.rmtree, first.root, True)
+        self.assertEqual([n for n in os.listdir(os.path.join(first.data_dir, 'gw-stats')) if n.endswith('.lock')], [])
+
+
+def non_loopback_ipv4():
+    out = subprocess.run(['hostname', '-I'], capture_output=True, text=True, check=False).stdout.split()
+    for address in out:
+        if '.' in address and not address.startswith('127.'):
+            return address
+    raise RuntimeError('this test needs a non-loopback IPv4 address on the machine (hostname -I shows none)')
+
+
+class AdminAccessTest(unittest.TestCase):
+    """An admin listener bound wide serves other hosts only with credentials."""
+
+    TOKEN = 'test-admin-token-' + os.urandom(8).hex()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.address = non_loopback_ipv4()
+        gw = Gateway(['--admin-listen', '0.0.0.0:0'])
+        token_file = os.path.join(gw.root, 'admin.token')
+        with open(token_file, 'w') as f:
+            f.write(cls.TOKEN + '\n')
+        gw.extra_args += ['--admin-token-file', token_file]
+        cls.gw = gw.start()
+        cls.addClassCleanup(cls.gw.stop)
+        cls.port = int(admin_base(gw).rsplit(':', 1)[1])
+        cls.user_id, cls.user_creds = new_user(gw)
+
+    def url(self, host, path):
+        return f'http://{host}:{self.port}{path}'
+
+    def curl_signed(self, creds, url):
+        out = subprocess.run(['curl', '-sS', '-o', '-', '-w', '\n%{http_code}', '--aws-sigv4', 'aws:amz:us-east-1:s3',
+                              '--user', f'{creds.access_key}:{creds.secret_key}', url],
+                             capture_output=True, text=True, timeout=30)
+        body, _, code = out.stdout.rpartition('\n')
+        return int(code), body
+
+    def test_binding_wide_warns_at_start(self):
+        self.assertIn('reachable from other hosts', self.gw.stderr_text())
+
+    def test_loopback_peers_need_no_credentials(self):
+        self.assertEqual(fetch(self.url('127.0.0.1', '/metrics'))[0], 200)
+        self.assertEqual(fetch(self.url('127.0.0.1', f'/v1/bill/fetch?user={self.user_id}'))[0], 200)
+
+    def test_other_hosts_without_credentials_get_403_json(self):
+        for path in ('/', '/metrics', '/v1/status', f'/v1/bill/fetch?user={self.user_id}'):
+            with self.subTest(path=path):
+                status, ctype, body = fetch(self.url(self.address, path))
+                self.assertEqual((status, ctype), (403, 'application/json'))
+                self.assertEqual(json.loads(body)['Code'], 'AccessDenied')
+
+    def test_the_bearer_token_opens_the_listener_to_scrapers(self):
+        status, _, text = fetch(self.url(self.address, '/metrics'), headers={'Authorization': f'Bearer {self.TOKEN}'})
+        self.assertEqual(status, 200)
+        self.assertIn('ostor_requests_total', text)
+        status, _, body = fetch(self.url(self.address, '/metrics'), headers={'Authorization': 'Bearer wrong-token-xxxxxxx'})
+        self.assertEqual((status, json.loads(body)['Code']), (403, 'AccessDenied'))
+
+    def test_a_system_users_signature_opens_the_listener(self):
+        url = self.url(self.address, f'/v1/bill/fetch?user={self.user_id}')
+        status, body = self.curl_signed(self.gw.credentials, url)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)['reference']['user'], self.user_id)
+        # A signature of a user without the system flag opens nothing.
+        status, body = self.curl_signed(self.user_creds, url)
+        self.assertEqual((status, json.loads(body)['Code']), (403, 'AccessDenied'), body)
+
+    def test_a_bad_token_file_stops_the_gateway_with_a_message(self):
+        gw = Gateway(['--admin-listen', '127.0.0.1:0'])
+        short = os.path.join(gw.root, 'short.token')
+        with open(short, 'w') as f:
+            f.write('abc\n')
+        gw.extra_args += ['--admin-token-file', short]
+        with self.assertRaises(RuntimeError) as cm:
+            gw.start()
+        self.assertIn('must be at least 16 characters', str(cm.exception))
 
 
 if __name__ == '__main__':

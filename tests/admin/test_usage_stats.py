@@ -25,6 +25,12 @@ from admin_common import cli_path  # noqa: E402
 NAME_RE = re.compile(r'^s3-usage-(\d{16})-(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z)-(\d+)$')
 
 
+def service_id(gw):
+    """The service id the gateway said it collects statistics as."""
+    return next(line.split(' as service ', 1)[1].split()[0] for line in gw.stdout_lines
+                if 'collecting usage statistics as service' in line)
+
+
 def start_gateway(period_s):
     gw = Gateway()
     os.makedirs(gw.data_dir)
@@ -183,6 +189,11 @@ class UsageStatsTest(unittest.TestCase):
             for name, doc in docs.items():
                 self.check_shape(name, doc)
             self.assertEqual(self.totals(docs, user_id), traffic.expected)
+            # The restarted gateway keeps the service id, and the killed
+            # instance's checkpoint is not published a second time.
+            self.assertEqual(service_id(gw), str(next(iter(docs.values()))['service_id']))
+            gw.restart()
+            self.assertEqual(self.totals(self.usage_objects(gw), user_id), traffic.expected)
         finally:
             gw.stop()
 
@@ -224,7 +235,11 @@ class UsageStatsTest(unittest.TestCase):
             gw.stop(keep_dir=True)
             leftover('8222222222222222.ckpt', stored + '\n{"second": 2}\n')
             gw.start()
-            self.assertEqual(self.usage_objects(gw), {stored: {'first': 1}})
+            # (The first run's own requests, ?ostor-usage calls naming no
+            # bucket, are in an object of its own service id.)
+            docs = self.usage_objects(gw)
+            self.assertEqual(docs[stored], {'first': 1})
+            self.assertEqual([n for n in docs if '-8222222222222222-' in n], [stored])
             self.assertFalse(os.path.exists(os.path.join(stats_dir, '8222222222222222.ckpt')))
         finally:
             gw.stop()
@@ -248,6 +263,85 @@ class UsageStatsTest(unittest.TestCase):
         with self.assertRaises(RuntimeError) as cm:
             gw.start()
         self.assertIn('S3_GW_COLLECT_STAT must be 0 or 1', str(cm.exception))
+
+
+class UsageStatsPlacesTest(unittest.TestCase):
+    """Service ids, bucketless requests and where gw.conf is read from."""
+
+    cli = UsageStatsTest.cli
+    new_user = UsageStatsTest.new_user
+    usage_objects = UsageStatsTest.usage_objects
+
+    def test_requests_naming_no_bucket_count_under_an_empty_bucket_and_epoch_0(self):
+        gw = start_gateway(3600)
+        try:
+            user_id, creds = self.new_user(gw)
+            listing = gw.request('GET', '/', credentials=creds)  # ListBuckets
+            self.assertEqual(listing.status, 200, listing)
+            self.assertEqual(gw.request('GET', '/', 'ostor-usage').status, 200)  # an admin call
+            gw.restart()
+            items = [item for doc in self.usage_objects(gw).values() for item in doc['items']
+                     if item['key']['user_id'] == user_id]
+            self.assertEqual(items, [{'key': {'bucket': '', 'epoch': 0, 'user_id': user_id, 'tag': ''},
+                                      'counters': {'ops': {'put': 0, 'get': 0, 'list': 1, 'other': 0},
+                                                   'net_io': {'uploaded': 0, 'downloaded': len(listing.body)}}}])
+            # The admin calls of the system user count the same way.
+            admin_items = [item for doc in self.usage_objects(gw).values() for item in doc['items']
+                           if item['key']['user_id'] != user_id]
+            self.assertTrue(admin_items)
+            self.assertEqual({(i['key']['bucket'], i['key']['epoch']) for i in admin_items}, {('', 0)})
+        finally:
+            gw.stop()
+
+    def test_the_service_id_of_an_address_is_kept_across_restarts(self):
+        gw = start_gateway(3600)
+        try:
+            first = service_id(gw)
+            _, creds = self.new_user(gw)
+            Traffic(gw, creds).send('other', 'b', 'PUT', '/' + harness.unique_bucket('sid'))
+            gw.restart()
+            self.assertEqual(service_id(gw), first)
+            Traffic(gw, creds).send('other', 'b', 'PUT', '/' + harness.unique_bucket('sid'))
+            gw.restart()
+            self.assertEqual(service_id(gw), first)
+            docs = self.usage_objects(gw)
+            self.assertEqual(len(docs), 2, list(docs))
+            self.assertEqual({str(d['service_id']) for d in docs.values()}, {first})
+        finally:
+            gw.stop()
+
+    def test_two_live_gateways_never_share_a_service_id(self):
+        first = start_gateway(3600)
+        second = Gateway()
+        second.data_dir = first.data_dir
+        second._started_before = True  # the data directory has its system user already
+        second.access_key, second.secret_key = first.access_key, first.secret_key
+        try:
+            second.start()
+            # Both listen on the same configured address (127.0.0.1:0).
+            self.assertNotEqual(service_id(first), service_id(second))
+        finally:
+            second.stop()  # removes only its own directory (its log)
+            first.stop()
+
+    def test_gw_conf_is_read_from_the_place_the_guide_names(self):
+        gw = Gateway()
+        os.makedirs(os.path.join(gw.data_dir, 'local'))
+        with open(os.path.join(gw.data_dir, 'local', 'gw.conf'), 'w') as f:
+            f.write('# Enable usage statistics collection.\nS3_GW_COLLECT_STAT=1\n')
+        gw.start()
+        try:
+            self.assertTrue(service_id(gw))
+            self.assertNotIn('warning', gw.stderr_text())
+            # When both exist, <data>/local/gw.conf wins, with a warning.
+            with open(os.path.join(gw.data_dir, 'gw.conf'), 'w') as f:
+                f.write('S3_GW_COLLECT_STAT=0\n')
+            gw.restart()
+            self.assertTrue(service_id(gw))
+            self.assertIn('using ' + os.path.join(gw.data_dir, 'local', 'gw.conf'), gw.stderr_text())
+            self.assertIn('ignoring ' + os.path.join(gw.data_dir, 'gw.conf'), gw.stderr_text())
+        finally:
+            gw.stop()
 
 
 if __name__ == '__main__':

@@ -145,6 +145,26 @@ struct BucketFilter {
     std::optional<std::string> account;   // with owner_id: only this account's ("" = the user's own)
 };
 
+// What one user's requests did, made with its own keys (account "") or one
+// account's: the usage statistics' counters, kept as running totals for
+// billing (they never shrink, and deleting statistics objects leaves them).
+struct BillingCounters {
+    std::uint64_t put = 0, get = 0, list = 0, other = 0;  // requests by op class
+    std::uint64_t uploaded = 0, downloaded = 0;          // body bytes
+    BillingCounters& operator+=(const BillingCounters& o) {
+        put += o.put, get += o.get, list += o.list, other += o.other;
+        uploaded += o.uploaded, downloaded += o.downloaded;
+        return *this;
+    }
+    bool operator==(const BillingCounters&) const = default;
+};
+
+struct BillingDelta {
+    std::string user_id;  // empty for anonymous requests
+    std::string account;  // "" = the user's own keys
+    BillingCounters counters;
+};
+
 struct CopyOptions {
     // Replace the metadata (x-amz-metadata-directive: REPLACE); keep the
     // source's when empty.
@@ -328,6 +348,22 @@ public:
     Result<std::string> get_usage_object(std::string_view name);
     // Fails: NoSuchUsageObject.
     Result<void> delete_usage_object(std::string_view name);
+
+    // ---- Billing totals --------------------------------------------------
+    // Adds every delta to its (user id, account) total in one durable
+    // transaction: when it returns, all were added; on failure none was.
+    // Several processes may add at once (their additions never overwrite
+    // each other). Fails: InvalidArgument (a user id or account with '/').
+    Result<void> add_billing_totals(const std::vector<BillingDelta>& deltas);
+    // The totals of a user: with `account`, that account's only ("" = the
+    // user's own keys); without, the sum over its own keys and all its
+    // accounts. An id nothing was counted for has zeros (not an error).
+    // Reads only that user's rows.
+    Result<BillingCounters> billing_totals(std::string_view user_id,
+                                           std::optional<std::string_view> account = std::nullopt);
+    // Every (user id, account) total, in key order, for reports and for
+    // sums across users (an account name held by several users).
+    Result<std::vector<BillingDelta>> list_billing_totals();
 
     // ---- Maintenance -----------------------------------------------------
     // Reads every extent and checks its CRC32C.

@@ -1,0 +1,82 @@
+#include "admin_access.hpp"
+
+#include <arpa/inet.h>
+#include <openssl/crypto.h>
+
+#include <fstream>
+
+#include "s3_auth.hpp"
+
+namespace ostor::gw {
+
+namespace {
+
+constexpr const char* kEmptyBodySha256Hex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+}  // namespace
+
+
+Result<std::string> read_admin_token_file(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    if (!in) return Error(Errc::IoError, "cannot read the admin token file " + file.string());
+    std::string line;
+    std::getline(in, line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // written on Windows
+    std::string token(trim(line));
+    if (token.size() < kMinAdminTokenChars)
+        return Error(Errc::InvalidArgument, "the admin token in " + file.string() + " must be at least " +
+                                                std::to_string(kMinAdminTokenChars) + " characters");
+    return token;
+}
+
+bool is_loopback_address(std::string_view address) {
+    std::string a(address);
+    in_addr v4{};
+    if (inet_pton(AF_INET, a.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, a.c_str(), &v6) != 1) return false;
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+}
+
+bool listen_is_loopback(std::string_view listen) {
+    auto colon = listen.rfind(':');
+    std::string_view host = colon == std::string_view::npos ? listen : listen.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    return host == "localhost" || is_loopback_address(host);
+}
+
+std::optional<std::string> admin_refusal(Engine& engine, const AdminAccess& access, const HttpRequest& request,
+                                         std::string_view path, const QueryList& query) {
+    if (is_loopback_address(request.remote)) return std::nullopt;
+    std::string_view authorization = request.header_or("authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (authorization.starts_with(kBearer)) {
+        auto given = trim(authorization.substr(kBearer.size()));
+        if (!access.token.empty() && given.size() == access.token.size() &&
+            CRYPTO_memcmp(given.data(), access.token.data(), given.size()) == 0)
+            return std::nullopt;
+        return "the bearer token is not the admin token";
+    }
+    // curl --aws-sigv4 (before 8.x) signs the empty body's hash without
+    // sending x-amz-content-sha256, which S3 requires; the admin API has no
+    // bodies, so a bodiless request is checked as if it carried that hash.
+    const HttpRequest* checked = &request;
+    HttpRequest with_hash;
+    bool bodiless = !request.chunked && request.content_length.value_or(0) == 0;
+    if (bodiless && !request.header("x-amz-content-sha256") && authorization.starts_with("AWS4-HMAC-SHA256")) {
+        with_hash = request;
+        with_hash.headers.emplace_back("x-amz-content-sha256", kEmptyBodySha256Hex);
+        checked = &with_hash;
+    }
+    auto auth = authenticate(engine, *checked, path, query, {});
+    if (auto* e = std::get_if<S3Error>(&auth)) return "signature refused: " + e->message;
+    const auto& principal = std::get<AuthResult>(auth).principal;
+    if (principal.anonymous)
+        return "the admin listener serves other hosts than this one only with a system user's signature or "
+               "the admin bearer token";
+    if (!principal.system) return "only system users may use the admin listener";
+    return std::nullopt;
+}
+
+}  // namespace ostor::gw
