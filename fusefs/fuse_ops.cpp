@@ -42,8 +42,11 @@ namespace ostor::fs {
 
 namespace {
 
-// Writes, and lines split across writes, longer than this are not admin input.
+// Writes bigger than this are not admin input.
 constexpr std::size_t kMaxWriteBytes = 64 * 1024;
+// Nor is a line this long still without its newline (admin lines are tens of
+// bytes); the bound also keeps checking it at each write (`dd bs=1`) cheap.
+constexpr std::size_t kMaxUnendedLineBytes = 4 * 1024;
 
 struct OpenFile {
     Resolved node;
@@ -159,6 +162,8 @@ int fail(OpenFile& file, const Error& e) {
     return file.failed;
 }
 
+Error not_a_line_start() { return Error(Errc::InvalidArgument, "not the start of a line this file takes"); }
+
 // Performs whole lines: the first after O_TRUNC replace the file's contents.
 int act(OpenFile& file, std::string_view lines) {
     auto done = tree().write(file.node, lines, file.truncate_pending);
@@ -175,19 +180,20 @@ int op_write(const char*, const char* buf, size_t size, off_t, fuse_file_info* f
     if (size > kMaxWriteBytes) return fail(file, Error(Errc::EntityTooLarge, "write too large"));
     std::string_view data(buf, size);
     auto last_newline = data.rfind('\n');
+    // What stays unended after this write: checked before any line acts, so
+    // a refused write changes nothing (a refusal also drops what was pending).
     std::string_view rest = last_newline == std::string_view::npos ? data : data.substr(last_newline + 1);
-    std::string next_partial = last_newline == std::string_view::npos ? file.partial : std::string();
-    next_partial.append(rest);
-    // Checked before any line acts, so a refused write changes nothing.
-    if (next_partial.size() > kMaxWriteBytes) return fail(file, Error(Errc::EntityTooLarge, "line too long"));
-    if (!tree().may_begin_line(file.node, next_partial))
-        return fail(file, Error(Errc::InvalidArgument, "not the start of a line this file takes"));
-    if (last_newline != std::string_view::npos) {
-        std::string lines = std::move(file.partial);
-        lines.append(data.substr(0, last_newline + 1));
-        if (int rc = act(file, lines)) return rc;
+    std::size_t unended = rest.size() + (last_newline == std::string_view::npos ? file.partial.size() : 0);
+    if (unended > kMaxUnendedLineBytes) return fail(file, Error(Errc::EntityTooLarge, "line too long"));
+    if (last_newline == std::string_view::npos) {
+        file.partial.append(data);
+        if (!tree().may_begin_line(file.node, file.partial)) return fail(file, not_a_line_start());
+        return static_cast<int>(size);
     }
-    file.partial = std::move(next_partial);
+    if (!tree().may_begin_line(file.node, rest)) return fail(file, not_a_line_start());
+    std::string lines = std::exchange(file.partial, std::string(rest));
+    lines.append(data.substr(0, last_newline + 1));
+    if (int rc = act(file, lines)) return rc;
     return static_cast<int>(size);
 }
 

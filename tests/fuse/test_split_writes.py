@@ -15,7 +15,7 @@ GET_3600 = NO_LIMITS.replace('ops:get=0.00', 'ops:get=3600.00')
 GET_3600_OUT_100 = GET_3600.replace('bandwidth:out=0', 'bandwidth:out=100')
 PUT_7 = NO_LIMITS.replace('ops:put=0.00', 'ops:put=7.00')
 USER_QUOTA_1024 = "version: '1'\nsize: '1024'\ntype: 'user'\n"
-MAX_WRITE_BYTES = 64 * 1024
+MAX_UNENDED_LINE_BYTES = 4 * 1024
 TRUNC = os.O_WRONLY | os.O_TRUNC
 APPEND = os.O_WRONLY | os.O_APPEND
 
@@ -189,10 +189,10 @@ class LimitsSplitTest(SplitWritesCase):
         os.close(fd)
         self.assertEqual(self.cat(path), NO_LIMITS)
 
-    def test_a_line_longer_than_the_largest_write_across_writes_is_file_too_large(self):
+    def test_a_line_of_more_than_4_kib_without_newline_is_file_too_large_and_changes_nothing(self):
         _, path = self.user_with_limits('ops:get=3600\nbandwidth:out=100')
         fd = self.open(path, TRUNC)
-        half = 'ops:get=' + '1' * (MAX_WRITE_BYTES // 2 + 16)
+        half = 'ops:get=' + '1' * (MAX_UNENDED_LINE_BYTES // 2 + 16)
         self.write_all(fd, half)
         self.assert_refused(lambda: os.write(fd, half[8:].encode()), errno.EFBIG, 'a second half of a long line')
         os.close(fd)
