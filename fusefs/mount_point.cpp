@@ -55,27 +55,31 @@ Error refused(const std::string& path, const std::string& why) {
     return Error(Errc::InvalidArgument, "cannot mount on " + path + ": " + why);
 }
 
+Error dead_mount(const std::string& path, const std::error_code& ec) {
+    return refused(path, ec.message() + " (a tree whose process ended is still mounted there; unmount it with " +
+                             "fusermount3 -u " + path + ")");
+}
+
 }  // namespace
 
 Result<void> check_mount_point(const std::string& path, bool allow_nonempty) {
-    auto dead_mount = [&path](const std::error_code& ec) {
-        return refused(path, ec.message() + " (a tree whose process ended is still mounted there; "
-                             "unmount it with fusermount3 -u " + path + ")");
-    };
     std::error_code ec;
     stdfs::path real = stdfs::canonical(path, ec);
-    if (ec) return ec.value() == ENOTCONN ? dead_mount(ec) : refused(path, ec.message());
+    if (ec) return ec.value() == ENOTCONN ? dead_mount(path, ec) : refused(path, ec.message());
     bool dir = stdfs::is_directory(real, ec);
-    if (ec.value() == ENOTCONN) return dead_mount(ec);
-    if (auto source = tree_mounted_at(real.string()))
-        return refused(path, "the tree is already mounted there (" + *source + "); unmount it first with "
-                             "fusermount3 -u " + path);
+    if (ec.value() == ENOTCONN) return dead_mount(path, ec);
+    if (auto source = tree_mounted_at(real.string())) {
+        return refused(
+            path, "the tree is already mounted there (" + *source + "); unmount it first with fusermount3 -u " + path);
+    }
     if (!dir) return refused(path, ec ? ec.message() : "not a directory");
     stdfs::directory_iterator entries(real, ec);
     if (ec) return refused(path, ec.message());
-    if (!allow_nonempty && entries != stdfs::directory_iterator())
-        return refused(path, "the directory is not empty (the tree would hide its files); "
-                             "give -o nonempty to mount there anyway");
+    if (!allow_nonempty && entries != stdfs::directory_iterator()) {
+        return refused(path,
+                       "the directory is not empty (the tree would hide its files); give -o nonempty to "
+                       "mount there anyway");
+    }
     return {};
 }
 
