@@ -5,13 +5,23 @@
 // entry timeouts), so every read shows the current state. A file's contents
 // are taken once at open, so one `cat` sees one consistent snapshot.
 //
-// Writes take effect at write(), where an error reaches the writer (a shell
-// reports "Invalid argument" for `echo bogus > limits`). Opening with O_TRUNC
-// only marks the file: the first write then replaces its contents (for
-// limits: all of them), and a close with nothing written (`: > limits`)
-// empties it at flush, before close() returns — so a rejected write after
-// O_TRUNC changes nothing. A shell writes line by line: when a write fails,
-// the state saved at open is put back, undoing the earlier lines too.
+// A line takes effect when its newline is written, so a writer may split
+// lines across write() calls as it likes (`dd bs=1`, python's os.write of
+// pieces, several printf): each open file keeps the start of a line not yet
+// ended, and a line still unended at close (`printf 1024 > quota`) takes
+// effect at flush, before close() returns, which then reports its error.
+// fsync does the same as close. Whole lines act at write(), where an error
+// reaches every writer (a shell reports "Invalid argument" for
+// `echo bogus > limits`, and ignores what close() says); the start of a line
+// that no ending could make valid is refused at its write() too.
+//
+// Opening with O_TRUNC only marks the file: the first lines then replace its
+// contents (for limits: all of them), and a close with nothing written
+// (`: > limits`) empties it at flush, before close() returns — so a rejected
+// write after O_TRUNC changes nothing. When a write (or the line ended at
+// close) fails, the state saved at open is put back, undoing the earlier
+// lines too, and the open file takes no more writes: nothing after a refused
+// line acts.
 #include "fuse_ops.hpp"
 
 #include <fcntl.h>
@@ -21,7 +31,10 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "tree.hpp"
 
@@ -31,13 +44,21 @@ namespace {
 
 // Writes bigger than this are not admin input.
 constexpr std::size_t kMaxWriteBytes = 64 * 1024;
+// Nor is a line this long still without its newline (admin lines are tens of
+// bytes); the bound also keeps checking it at each write (`dd bs=1`) cheap.
+constexpr std::size_t kMaxUnendedLineBytes = 4 * 1024;
 
 struct OpenFile {
     Resolved node;
     std::string contents;           // what read() returns (taken at open)
     std::string saved;              // the state at open, for undoing a failed write
-    bool truncate_pending = false;  // opened with O_TRUNC, nothing written yet
-    bool written = false;           // a write was attempted
+    bool truncate_pending = false;  // opened with O_TRUNC (or ftruncate-d), no line acted since
+    std::string partial;            // the start of a line whose newline is still to come
+    int failed = 0;                 // the (negative) errno of a refused write: the file takes no more
+    std::uint64_t writer = 0;       // the lock owner (a process's descriptor table) of the last write
+    // One open file may be written, flushed and truncated from several
+    // threads of the loop (dup-ed descriptors).
+    std::mutex mutex;
 };
 
 Tree& tree() { return **static_cast<std::unique_ptr<Tree>*>(fuse_get_context()->private_data); }
@@ -133,24 +154,56 @@ int op_read(const char*, char* buf, size_t size, off_t offset, fuse_file_info* f
     return static_cast<int>(n);
 }
 
+// Puts back the state saved at open and refuses every later write of this open.
+int fail(OpenFile& file, const Error& e) {
+    (void)tree().restore(file.node, file.saved);
+    file.partial.clear();
+    file.failed = errno_of(e);
+    return file.failed;
+}
+
+Error not_a_line_start() { return Error(Errc::InvalidArgument, "not the start of a line this file takes"); }
+
+// Performs whole lines: the first after O_TRUNC replace the file's contents.
+int act(OpenFile& file, std::string_view lines) {
+    auto done = tree().write(file.node, lines, file.truncate_pending);
+    if (!done) return fail(file, done.error());
+    file.truncate_pending = false;
+    return 0;
+}
+
 int op_write(const char*, const char* buf, size_t size, off_t, fuse_file_info* fi) {
-    OpenFile* file = open_file(fi);
-    bool replace = file->truncate_pending;
-    file->truncate_pending = false;
-    file->written = true;
-    Result<void> done = size > kMaxWriteBytes ? Result<void>(Error(Errc::EntityTooLarge, "write too large"))
-                                             : tree().write(file->node, std::string_view(buf, size), replace);
-    if (!done) {
-        (void)tree().restore(file->node, file->saved);
-        return errno_of(done.error());
+    OpenFile& file = *open_file(fi);
+    std::lock_guard lock(file.mutex);
+    if (file.failed) return file.failed;
+    file.writer = fi->lock_owner;
+    if (size > kMaxWriteBytes) return fail(file, Error(Errc::EntityTooLarge, "write too large"));
+    std::string_view data(buf, size);
+    auto last_newline = data.rfind('\n');
+    // What stays unended after this write: checked before any line acts, so
+    // a refused write changes nothing (a refusal also drops what was pending).
+    std::string_view rest = last_newline == std::string_view::npos ? data : data.substr(last_newline + 1);
+    std::size_t unended = rest.size() + (last_newline == std::string_view::npos ? file.partial.size() : 0);
+    if (unended > kMaxUnendedLineBytes) return fail(file, Error(Errc::EntityTooLarge, "line too long"));
+    if (last_newline == std::string_view::npos) {
+        file.partial.append(data);
+        if (!tree().may_begin_line(file.node, file.partial)) return fail(file, not_a_line_start());
+        return static_cast<int>(size);
     }
+    if (!tree().may_begin_line(file.node, rest)) return fail(file, not_a_line_start());
+    std::string lines = std::exchange(file.partial, std::string(rest));
+    lines.append(data.substr(0, last_newline + 1));
+    if (int rc = act(file, lines)) return rc;
     return static_cast<int>(size);
 }
 
 int op_truncate(const char* path, off_t size, fuse_file_info* fi) {
     if (size != 0) return -EINVAL;  // only emptying means something here
     if (fi && fi->fh) {
-        open_file(fi)->truncate_pending = true;  // decided at the first write or at close
+        OpenFile& file = *open_file(fi);
+        std::lock_guard lock(file.mutex);
+        file.partial.clear();
+        file.truncate_pending = true;  // decided by the next lines or at close
         return 0;
     }
     Resolved r;
@@ -161,20 +214,42 @@ int op_truncate(const char* path, off_t size, fuse_file_info* fi) {
     return done ? 0 : errno_of(done.error());
 }
 
-// close(2) waits for flush (not for release): an O_TRUNC open with nothing
-// written empties the file here, so the change is done when the shell's
-// command returns.
-int op_flush(const char*, fuse_file_info* fi) {
-    OpenFile* file = open_file(fi);
-    if (!file->truncate_pending || file->written) return 0;
-    file->truncate_pending = false;
-    auto done = tree().truncate(file->node);
+// Ends what this open file has pending: a line written without its newline
+// acts, and an O_TRUNC open with nothing written empties the file.
+int settle(OpenFile& file) {
+    if (file.failed) return 0;  // already reported by the write refused
+    if (!file.partial.empty()) return act(file, std::exchange(file.partial, std::string()));
+    if (!file.truncate_pending) return 0;
+    file.truncate_pending = false;
+    auto done = tree().truncate(file.node);
     return done ? 0 : errno_of(done.error());
 }
 
-int op_release(const char* path, fuse_file_info* fi) {
-    op_flush(path, fi);  // in case no flush came
-    delete open_file(fi);
+// close(2) waits for flush (not for release), so what settles here is done
+// (or refused, with close() saying why) when the writer's close returns.
+// Every close of a copy of the descriptor flushes, and a process that forks
+// (a shell running a command, python's subprocess) closes the child's copy
+// while its line may still be unended: only a close by the process that
+// wrote last ends that line.
+int op_flush(const char*, fuse_file_info* fi) {
+    OpenFile& file = *open_file(fi);
+    std::lock_guard lock(file.mutex);
+    if (!file.partial.empty() && fi->lock_owner != file.writer) return 0;
+    return settle(file);
+}
+
+// What was written is in the engine (its commits are durable) once its lines
+// have acted: fsync ends a line not yet ended, as the writer's close does.
+int op_fsync(const char*, int, fuse_file_info* fi) {
+    OpenFile& file = *open_file(fi);
+    std::lock_guard lock(file.mutex);
+    return settle(file);
+}
+
+int op_release(const char*, fuse_file_info* fi) {
+    std::unique_ptr<OpenFile> file(open_file(fi));
+    std::lock_guard lock(file->mutex);
+    (void)settle(*file);  // a line no close ended: nothing written is dropped
     return 0;
 }
 
@@ -233,6 +308,7 @@ fuse_operations admin_tree_operations() {
     ops.write = op_write;
     ops.truncate = op_truncate;
     ops.flush = op_flush;
+    ops.fsync = op_fsync;
     ops.release = op_release;
     ops.mkdir = op_mkdir;
     ops.rmdir = op_rmdir;

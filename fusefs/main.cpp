@@ -6,7 +6,9 @@
 //
 // It runs as a daemon unless -f is given; `fusermount3 -u MOUNTPOINT` (or
 // SIGTERM) unmounts it. Only the user who mounted it (root) may use the tree
-// unless -o allow_other is given.
+// unless -o allow_other is given. It refuses a mount point that holds files
+// unless -o nonempty is given (libfuse3 dropped that check and refuses the
+// option), and one where the tree is already mounted.
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -18,6 +20,7 @@
 #include "fuse_ops.hpp"
 
 #include <fuse_lowlevel.h>  // fuse_parse_cmdline
+#include "mount_point.hpp"
 #include "ostor/engine.hpp"
 #include "tree.hpp"
 
@@ -29,6 +32,7 @@ constexpr const char* kUsage =
     "  --data DIR   the ostor data directory (must exist; the gateway may be running on it)\n"
     "  -f           stay in the foreground (default: run as a daemon)\n"
     "  -o allow_other  let users other than the one who mounted it use the tree\n"
+    "  -o nonempty  mount on a directory that holds files (hidden while mounted)\n"
     "Unmount with: fusermount3 -u MOUNTPOINT\n";
 
 // Mount options mount(8) passes that mean nothing to a FUSE filesystem.
@@ -37,12 +41,16 @@ bool ignored_mount_option(std::string_view o) {
            o == "nofail" || o == "users" || o == "owner";
 }
 
-std::string filter_mount_options(std::string_view list) {
+// The options of an -o list for libfuse3; "nonempty", which libfuse3 refuses,
+// is checked here (mount_point.hpp) and taken out.
+std::string filter_mount_options(std::string_view list, bool& nonempty) {
     std::string out;
     while (!list.empty()) {
         auto comma = list.find(',');
         auto o = list.substr(0, comma);
-        if (!o.empty() && !ignored_mount_option(o)) {
+        if (o == "nonempty") {
+            nonempty = true;
+        } else if (!o.empty() && !ignored_mount_option(o)) {
             if (!out.empty()) out += ',';
             out.append(o);
         }
@@ -56,6 +64,7 @@ std::string filter_mount_options(std::string_view list) {
 
 int main(int argc, char** argv) {
     std::string data;
+    bool nonempty = false;
     std::vector<std::string> positional, passthrough;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
@@ -67,8 +76,8 @@ int main(int argc, char** argv) {
             data = argv[++i];
         } else if (a.starts_with("--data=")) {
             data = a.substr(7);
-        } else if (a == "-o" && i + 1 < argc) {
-            std::string opts = filter_mount_options(argv[++i]);
+        } else if ((a == "-o" && i + 1 < argc) || (a.starts_with("-o") && a.size() > 2)) {
+            std::string opts = filter_mount_options(a == "-o" ? std::string_view(argv[++i]) : a.substr(2), nonempty);
             if (!opts.empty()) passthrough.insert(passthrough.end(), {"-o", opts});
         } else if (a.starts_with("-")) {
             passthrough.push_back(a);
@@ -85,6 +94,13 @@ int main(int argc, char** argv) {
                    stderr);
         std::fputs(kUsage, stderr);
         return 2;
+    }
+
+    // Before mounting and before a daemon forks: the exit status must say it.
+    if (auto usable = ostor::fs::check_mount_point(positional[0], nonempty); !usable) {
+        std::fprintf(stderr, "ostor-fuse: %.*s\n", static_cast<int>(usable.error().message().size()),
+                     usable.error().message().data());
+        return 1;
     }
 
     // A daemon runs in "/": the directory must not depend on where we started.

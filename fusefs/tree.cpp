@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "line_forms.hpp"
 #include "ostor/admin_format.hpp"
 #include "ostor/names.hpp"
 
@@ -50,6 +51,9 @@ struct Node {
     // Writable files: the state to put back after a failed write.
     SaveFn save = nullptr;
     RestoreFn restore = nullptr;
+    // Writable files: the lines they take (a line split across writes is
+    // checked against these before its end arrives).
+    std::span<const LineForm> lines = {};
 };
 
 namespace {
@@ -245,8 +249,10 @@ constexpr std::string_view kReadme =
     "quotas/default-user          the quota of users without their own; default-bucket likewise\n"
     "usage/<object>               a usage statistics object (JSON); rm deletes it\n"
     "\n"
+    "A line acts when its newline is written, so writers may split lines across writes; a last\n"
+    "line without a newline acts at close, and close() reports its error.\n"
     "Bad input changes nothing and fails with \"Invalid argument\"; when one line of several\n"
-    "written is refused, the earlier ones of that write are undone too.\n";
+    "written is refused, the earlier ones written since the file was opened are undone too.\n";
 
 Result<std::string> readme(const Ctx&) { return std::string(kReadme); }
 
@@ -526,6 +532,16 @@ Result<void> restore_default_bucket_quota(const Ctx& c, const std::string& saved
     return restore_quota(c.e, QuotaTarget::default_bucket(), saved);
 }
 
+// The lines each writable file takes, as its write handler parses them. The
+// ops resources are parse_limit's (admin_format.cpp).
+constexpr LineForm kLimitLines[] = {
+    {"ops:default=", LineTail::Decimal}, {"ops:get=", LineTail::Decimal},    {"ops:put=", LineTail::Decimal},
+    {"ops:list=", LineTail::Decimal},    {"ops:delete=", LineTail::Decimal}, {"bandwidth:out=", LineTail::Integer},
+};
+constexpr LineForm kQuotaLines[] = {{"", LineTail::Integer}};
+constexpr LineForm kKeyLines[] = {{"gen", LineTail::Nothing}, {"revoke ", LineTail::Text}};
+constexpr LineForm kStateLines[] = {{"enabled", LineTail::Nothing}, {"disabled", LineTail::Nothing}};
+
 // The tree. Secrets (keys, info) are 0600; files that take writes 0644.
 const Node kNodes[] = {
     {.pattern = "/", .dir = true, .perm = 0755},
@@ -535,33 +551,35 @@ const Node kNodes[] = {
     {.pattern = "/users/*/id", .read = user_id},
     {.pattern = "/users/*/info", .perm = 0600, .read = user_info},
     {.pattern = "/users/*/state", .perm = 0644, .read = user_state, .write = write_user_state,
-     .truncate = nothing_to_truncate, .save = save_user_state, .restore = restore_user_state},
+     .truncate = nothing_to_truncate, .save = save_user_state, .restore = restore_user_state, .lines = kStateLines},
     {.pattern = "/users/*/keys", .perm = 0600, .read = user_keys, .write = write_user_keys,
-     .truncate = nothing_to_truncate, .save = save_user_keys, .restore = restore_user_keys},
+     .truncate = nothing_to_truncate, .save = save_user_keys, .restore = restore_user_keys, .lines = kKeyLines},
     {.pattern = "/users/*/limits", .perm = 0644, .read = user_limits, .write = write_user_limits,
-     .truncate = remove_user_limits, .save = save_user_limits, .restore = restore_user_limits},
+     .truncate = remove_user_limits, .save = save_user_limits, .restore = restore_user_limits, .lines = kLimitLines},
     {.pattern = "/users/*/quota", .perm = 0644, .read = user_quota, .write = write_user_quota,
-     .truncate = remove_user_quota, .save = save_user_quota, .restore = restore_user_quota},
+     .truncate = remove_user_quota, .save = save_user_quota, .restore = restore_user_quota, .lines = kQuotaLines},
     {.pattern = "/users/*/buckets", .read = user_buckets},
     {.pattern = "/users/*/accounts", .dir = true, .perm = 0755, .names = account_names, .make = make_account},
     {.pattern = "/users/*/accounts/*", .dir = true, .perm = 0755, .exists = account_exists, .remove = remove_account},
     {.pattern = "/users/*/accounts/*/keys", .perm = 0600, .read = account_keys, .write = write_account_keys,
-     .truncate = nothing_to_truncate, .save = save_account_keys, .restore = restore_account_keys},
+     .truncate = nothing_to_truncate, .save = save_account_keys, .restore = restore_account_keys, .lines = kKeyLines},
     {.pattern = "/users/*/accounts/*/info", .perm = 0600, .read = account_info},
     {.pattern = "/buckets", .dir = true, .perm = 0755, .names = bucket_names},
     {.pattern = "/buckets/*", .dir = true, .perm = 0755, .exists = bucket_exists},
     {.pattern = "/buckets/*/owner", .read = bucket_owner},
     {.pattern = "/buckets/*/size", .read = bucket_size},
     {.pattern = "/buckets/*/limits", .perm = 0644, .read = bucket_limits, .write = write_bucket_limits,
-     .truncate = remove_bucket_limits, .save = save_bucket_limits, .restore = restore_bucket_limits},
+     .truncate = remove_bucket_limits, .save = save_bucket_limits, .restore = restore_bucket_limits,
+     .lines = kLimitLines},
     {.pattern = "/buckets/*/quota", .perm = 0644, .read = bucket_quota, .write = write_bucket_quota,
-     .truncate = remove_bucket_quota, .save = save_bucket_quota, .restore = restore_bucket_quota},
+     .truncate = remove_bucket_quota, .save = save_bucket_quota, .restore = restore_bucket_quota, .lines = kQuotaLines},
     {.pattern = "/quotas", .dir = true, .perm = 0755},
     {.pattern = "/quotas/default-user", .perm = 0644, .read = default_user_quota, .write = write_default_user_quota,
-     .truncate = remove_default_user_quota, .save = save_default_user_quota, .restore = restore_default_user_quota},
+     .truncate = remove_default_user_quota, .save = save_default_user_quota, .restore = restore_default_user_quota,
+     .lines = kQuotaLines},
     {.pattern = "/quotas/default-bucket", .perm = 0644, .read = default_bucket_quota,
      .write = write_default_bucket_quota, .truncate = remove_default_bucket_quota, .save = save_default_bucket_quota,
-     .restore = restore_default_bucket_quota},
+     .restore = restore_default_bucket_quota, .lines = kQuotaLines},
     {.pattern = "/usage", .dir = true, .perm = 0755, .names = usage_names},
     {.pattern = "/usage/*", .perm = 0444, .exists = usage_exists, .remove = remove_usage_object, .read = usage_object},
 };
@@ -636,6 +654,10 @@ Result<std::string> Tree::read(const Resolved& file) const {
 Result<void> Tree::write(const Resolved& file, std::string_view data, bool replace) const {
     if (!file.node->write) return Error(Errc::InvalidArgument, "this file takes no writes");
     return file.node->write(Ctx{engine_, file.captures}, data, replace);
+}
+
+bool Tree::may_begin_line(const Resolved& file, std::string_view partial) const {
+    return fs::may_begin_line(file.node->lines, partial);
 }
 
 Result<void> Tree::truncate(const Resolved& file) const {

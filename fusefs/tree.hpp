@@ -42,13 +42,16 @@ public:
     Result<std::vector<std::string>> list(const Resolved& dir) const;
     // A file's current contents.
     Result<std::string> read(const Resolved& file) const;
-    // Performs what writing `data` to the file means. `replace` is true for
-    // the first write after an open with O_TRUNC (the file's new contents),
-    // false for further writes and appends. Bad input fails and changes
-    // nothing. Fails: InvalidArgument / InvalidLimit (EINVAL) and the
+    // Performs what writing `data` (whole lines) to the file means. `replace`
+    // is true for the first lines after an open with O_TRUNC (the file's new
+    // contents), false for further lines and appends. Bad input fails and
+    // changes nothing. Fails: InvalidArgument / InvalidLimit (EINVAL) and the
     // engine's refusals; PermissionDenied-like InvalidArgument for a file
     // that takes no writes (the caller checks writable() first).
     Result<void> write(const Resolved& file, std::string_view data, bool replace) const;
+    // Whether `partial`, the start of a line whose end has not been written
+    // yet, can still become a line the file takes (line_forms.hpp).
+    bool may_begin_line(const Resolved& file, std::string_view partial) const;
     // Truncation to empty, with nothing written after it (": > limits").
     Result<void> truncate(const Resolved& file) const;
     // The state a writable file stands for, taken when it is opened for

@@ -1,8 +1,11 @@
 """Mount hygiene of ostor-fuse: foreground (-f) and daemon modes mount,
 `fusermount3 -u` unmounts and the process exits 0, the mount(8)/fstab forms
-work, a bad data directory fails with a message and mounts nothing, and the
-tree is usable by root only unless -o allow_other (and even then the modes of
-its files hold: secrets stay 0600, root's files stay root's)."""
+work, a bad data directory fails with a message and mounts nothing, a mount
+point holding files is refused unless -o nonempty, a second mount where the
+tree is already mounted is refused (in every form, with the exit status
+saying so), and the tree is usable by root only unless -o allow_other (and
+even then the modes of its files hold: secrets stay 0600, root's files stay
+root's)."""
 
 import os
 import signal
@@ -14,6 +17,25 @@ import unittest
 import fuse_common
 from fuse_common import (NOBODY, Gateway, Mount, fuse_path, fuse_pids_for, is_mounted, mount_entry, pid_alive,
                          require_dev_fuse, sh, wait_until)
+
+# A refused mount returns at once; a foreground mount that was made does not return.
+REFUSAL_TIMEOUT_S = 10
+KEPT_NAME, KEPT_TEXT = 'keep.txt', 'the admin\'s own file\n'
+
+
+def mounts_at(path):
+    """How many mounts are stacked at `path` (/proc/mounts)."""
+    path = os.path.realpath(path)
+    with open('/proc/mounts') as f:
+        return sum(1 for line in f if len(line.split()) > 1 and line.split()[1] == path)
+
+
+def unmount_all(path):
+    """Cleanup after a failed test: lazily unmounts every mount stacked at `path`."""
+    for _ in range(5):
+        if not is_mounted(path):
+            return
+        subprocess.run(['fusermount3', '-u', '-z', path], capture_output=True, timeout=30)
 
 
 class MountTest(unittest.TestCase):
@@ -54,6 +76,29 @@ class MountTest(unittest.TestCase):
     def run_fuse(self, *args, timeout=30):
         return subprocess.run([fuse_path(), *args], stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               timeout=timeout)
+
+    def run_refused(self, argv):
+        """Runs a mount command that must be refused: a foreground ostor-fuse
+        that mounted would not return, so a timeout is a mount that was made."""
+        try:
+            out = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                 timeout=REFUSAL_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.fail(f'{argv} mounted (still running after {REFUSAL_TIMEOUT_S}s) instead of refusing')
+        self.assertNotEqual(out.returncode, 0, f'{argv} succeeded; stderr: {out.stderr}')
+        return out
+
+    def nonempty_dir(self):
+        d = self.empty_dir()
+        self.addCleanup(unmount_all, d)
+        with open(os.path.join(d, KEPT_NAME), 'w') as f:
+            f.write(KEPT_TEXT)
+        return d
+
+    def assert_kept(self, d):
+        self.assertEqual(os.listdir(d), [KEPT_NAME])
+        with open(os.path.join(d, KEPT_NAME)) as f:
+            self.assertEqual(f.read(), KEPT_TEXT)
 
     # ---- modes -----------------------------------------------------------------------
     def test_foreground_mode_mounts_and_fusermount_u_makes_it_exit_0(self):
@@ -149,6 +194,93 @@ class MountTest(unittest.TestCase):
         self.assertNotEqual(out.returncode, 0)
         self.assertNotEqual(out.stderr.strip(), '')
         self.assertFalse(is_mounted(mnt))
+
+    # ---- the mount point ---------------------------------------------------------------
+    def test_a_mount_point_holding_files_is_refused_with_a_message_and_mounts_nothing(self):
+        for foreground in (True, False):
+            with self.subTest(foreground=foreground):
+                mnt = self.nonempty_dir()
+                out = self.run_refused([fuse_path(), '--data', self.gw.data_dir, mnt] + (['-f'] if foreground else []))
+                self.assertTrue(out.stderr.startswith('ostor-fuse: '), out.stderr)
+                self.assertIn('not empty', out.stderr)
+                self.assertIn('-o nonempty', out.stderr)
+                self.assertFalse(is_mounted(mnt))
+                self.assertEqual(fuse_pids_for(mnt), [])
+                self.assert_kept(mnt)
+
+    def test_o_nonempty_mounts_over_files_that_come_back_after_unmounting(self):
+        for foreground, options in ((True, 'nonempty'), (False, 'allow_other,nonempty')):
+            with self.subTest(foreground=foreground, options=options):
+                m = Mount(self.gw.data_dir, ['-o', options], foreground=foreground)
+                self.addCleanup(m.cleanup)
+                with open(os.path.join(m.path, KEPT_NAME), 'w') as f:
+                    f.write(KEPT_TEXT)
+                m.start()
+                self.assertIn('README', os.listdir(m.path))
+                self.assertNotIn(KEPT_NAME, os.listdir(m.path))
+                self.assertEqual(sh(f'cat users/{self.email}/state', cwd=m.path).stdout, 'enabled\n')
+                rc, err = fuse_common.unmount(m.path)
+                self.assertEqual(rc, 0, err)
+                self.assert_kept(m.path)
+                m.stop()  # the process exits 0
+
+    def test_the_mount8_forms_refuse_a_mount_point_holding_files_and_take_nonempty(self):
+        mnt = self.nonempty_dir()
+        out = self.run_refused([fuse_path(), self.gw.data_dir, mnt, '-o', 'defaults'])
+        self.assertIn('not empty', out.stderr)
+        out = self.run_refused(['mount', '-t', 'fuse', f'{fuse_path()}#{self.gw.data_dir}', mnt, '-o', 'defaults'])
+        self.assertIn('not empty', out.stderr)
+        self.assertFalse(is_mounted(mnt))
+        self.assert_kept(mnt)
+        for argv in ([fuse_path(), self.gw.data_dir, mnt, '-o', 'defaults,nonempty'],
+                     ['mount', '-t', 'fuse', f'{fuse_path()}#{self.gw.data_dir}', mnt, '-o', 'nonempty']):
+            with self.subTest(argv=argv):
+                out = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+                self.assertEqual(out.returncode, 0, out.stderr)
+                self.assertIn(self.email, os.listdir(os.path.join(mnt, 'users')))
+                pids = fuse_pids_for(mnt)
+                rc, err = fuse_common.unmount(mnt)
+                self.assertEqual(rc, 0, err)
+                self.assertTrue(all(wait_until(lambda: not pid_alive(p), 15) for p in pids))
+                self.assert_kept(mnt)
+
+    def check_second_mount_refused(self, m, argv):
+        pids = fuse_pids_for(m.path)
+        out = self.run_refused(argv)
+        self.assertIn('already mounted', out.stderr)
+        self.assertIn(f'fusermount3 -u {m.path}', out.stderr)
+        self.assertEqual(mounts_at(m.path), 1, 'a second tree is mounted over the first')
+        self.assertEqual(sorted(fuse_pids_for(m.path)), sorted(pids))
+        self.assertEqual(sh(f'cat users/{self.email}/state', cwd=m.path).stdout, 'enabled\n')
+
+    def test_a_second_mount_where_the_tree_is_mounted_is_refused_and_the_first_keeps_serving(self):
+        m = self.mount()
+        self.addCleanup(unmount_all, m.path)
+        for args in (['-f'], [], ['-o', 'nonempty', '-f'], ['-o', 'nonempty']):
+            with self.subTest(args=args):
+                self.check_second_mount_refused(m, [fuse_path(), '--data', self.gw.data_dir, m.path] + args)
+        m.stop()
+
+    def test_a_second_mount_in_the_mount8_forms_is_refused(self):
+        m = self.mount(foreground=False)
+        self.addCleanup(unmount_all, m.path)
+        for argv in ([fuse_path(), self.gw.data_dir, m.path, '-o', 'defaults,nonempty'],
+                     ['mount', '-t', 'fuse', f'{fuse_path()}#{self.gw.data_dir}', m.path, '-o', 'nonempty']):
+            with self.subTest(argv=argv):
+                self.check_second_mount_refused(m, argv)
+        m.stop()
+
+    def test_a_mount_point_whose_tree_process_died_is_refused_with_how_to_clear_it(self):
+        m = self.mount()
+        self.addCleanup(unmount_all, m.path)
+        m.proc.kill()
+        m.proc.wait(timeout=15)
+        self.assertTrue(is_mounted(m.path), 'the kernel dropped the dead mount: nothing to test')
+        out = self.run_refused([fuse_path(), '--data', self.gw.data_dir, m.path, '-f'])
+        self.assertIn('Transport endpoint is not connected', out.stderr)
+        self.assertIn(f'fusermount3 -u {m.path}', out.stderr)
+        self.assertEqual(mounts_at(m.path), 1)
+        m.cleanup()
 
     # ---- other users -------------------------------------------------------------------
     def test_another_uid_is_refused_the_mount_without_allow_other(self):
