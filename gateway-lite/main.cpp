@@ -27,14 +27,16 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: ostor-gateway --data DIR [--listen ADDR:PORT] [--domain DOMAIN] [--region REGION]\n"
-    "                     [--tls-cert FILE --tls-key FILE] [--max-connections N]\n"
+    "                     [--tls-cert FILE --tls-key FILE] [--max-connections N] [--max-connections-per-client N]\n"
     "                     [--header-timeout SECONDS] [--idle-timeout SECONDS] [--admin-listen [ADDR:]PORT]\n"
     "  --data DIR          the data directory (created when missing)\n"
     "  --listen ADDR:PORT  where to serve S3 (default 127.0.0.1:9000; port 0 = any free port)\n"
     "  --domain DOMAIN     also accept virtual-host style requests to <bucket>.DOMAIN\n"
     "  --region REGION     the region GetBucketLocation answers (default us-east-1)\n"
     "  --tls-cert, --tls-key  serve HTTPS with this PEM certificate chain and key\n"
-    "  --max-connections N    connections served at once (default 1024); more get 503 SlowDown\n"
+    "  --max-connections N    open connections, idle ones included (default 16384, at most what the\n"
+    "                         open-files limit allows); more get 503 SlowDown\n"
+    "  --max-connections-per-client N  open connections from one client address (default 1000)\n"
     "  --header-timeout S     a request's header must arrive within S seconds (default 30)\n"
     "  --idle-timeout S       close a connection idle, or stalled mid-body, for S seconds (default 60)\n"
     "  --admin-listen [ADDR:]PORT  serve the billing API (/v1/info, /v1/status, /v1/bill/fetch) and\n"
@@ -76,11 +78,13 @@ int main(int argc, char** argv) {
         else if (arg == "--admin-listen") admin_listen = std::string(v).find(':') == std::string::npos ? "127.0.0.1:" + std::string(v) : v;
         else if (arg == "--tls-cert") server_options.tls.cert = v;
         else if (arg == "--tls-key") server_options.tls.key = v;
-        else if (arg == "--max-connections" || arg == "--header-timeout" || arg == "--idle-timeout") {
+        else if (arg == "--max-connections" || arg == "--max-connections-per-client" || arg == "--header-timeout" ||
+                 arg == "--idle-timeout") {
             char* end = nullptr;
             long n = std::strtol(v, &end, 10);
             if (*end != '\0' || n < 1 || n > 1000000) return usage_error(arg + " wants a positive number");
             if (arg == "--max-connections") server_options.max_connections = static_cast<std::size_t>(n);
+            else if (arg == "--max-connections-per-client") server_options.max_connections_per_client = static_cast<std::size_t>(n);
             else if (arg == "--header-timeout") server_options.header_timeout_s = static_cast<int>(n);
             else server_options.idle_timeout_s = static_cast<int>(n);
         } else {
