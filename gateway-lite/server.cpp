@@ -760,7 +760,9 @@ private:
         parked_.erase(c->parked_pos);
         c->parked = false;
         ready_.push_back(c);
-        if (waiting_workers_ > 0) {
+        // Waiting workers each take one; a worker notified but not yet
+        // running still counts as waiting, so compare with the queue.
+        if (ready_.size() <= waiting_workers_) {
             work_cv_.notify_one();
         } else if (workers_ < options_.max_active) {
             try {
