@@ -29,6 +29,7 @@ constexpr const char* kUsage =
     "usage: ostor-gateway --data DIR [--listen ADDR:PORT] [--domain DOMAIN] [--region REGION]\n"
     "                     [--tls-cert FILE --tls-key FILE] [--max-connections N] [--max-connections-per-client N]\n"
     "                     [--header-timeout SECONDS] [--idle-timeout SECONDS] [--admin-listen [ADDR:]PORT]\n"
+    "                     [--access-log FILE|-]\n"
     "  --data DIR          the data directory (created when missing)\n"
     "  --listen ADDR:PORT  where to serve S3 (default 127.0.0.1:9000; port 0 = any free port)\n"
     "  --domain DOMAIN     also accept virtual-host style requests to <bucket>.DOMAIN\n"
@@ -41,6 +42,8 @@ constexpr const char* kUsage =
     "  --idle-timeout S       close a connection idle, or stalled mid-body, for S seconds (default 60)\n"
     "  --admin-listen [ADDR:]PORT  serve the billing API (/v1/info, /v1/status, /v1/bill/fetch) and\n"
     "                         Prometheus /metrics there; ADDR defaults to 127.0.0.1 (loopback)\n"
+    "  --access-log FILE|-    a line a request (time, client, user, method, bucket, key, status,\n"
+    "                         bytes in and out, duration, request id) appended to FILE, or - for stderr\n"
     "Settings in <data>/gw.conf: S3_GW_COLLECT_STAT=1 collects usage statistics,\n"
     "S3_GW_STAT_PERIOD=SECONDS sets the period of each statistics object (default 1800).\n";
 
@@ -58,6 +61,7 @@ int main(int argc, char** argv) {
     ostor::gw::ServerOptions server_options;
     ostor::gw::S3Options s3_options;
     std::string admin_listen;
+    std::string access_log_path;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         auto value = [&](const char* name) -> const char* {
@@ -76,6 +80,7 @@ int main(int argc, char** argv) {
         else if (arg == "--domain") s3_options.domain = v;
         else if (arg == "--region") s3_options.region = v;
         else if (arg == "--admin-listen") admin_listen = std::string(v).find(':') == std::string::npos ? "127.0.0.1:" + std::string(v) : v;
+        else if (arg == "--access-log") access_log_path = v;
         else if (arg == "--tls-cert") server_options.tls.cert = v;
         else if (arg == "--tls-key") server_options.tls.key = v;
         else if (arg == "--max-connections" || arg == "--max-connections-per-client" || arg == "--header-timeout" ||
@@ -94,6 +99,18 @@ int main(int argc, char** argv) {
     if (data.empty()) return usage_error("--data DIR is required");
     if (server_options.tls.cert.empty() != server_options.tls.key.empty())
         return usage_error("--tls-cert and --tls-key go together");
+
+    // Opened first: a start that fails creates nothing.
+    std::unique_ptr<ostor::gw::AccessLog> access_log;
+    if (!access_log_path.empty()) {
+        auto opened = ostor::gw::AccessLog::open(access_log_path);
+        if (!opened) {
+            std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(opened.error().message().size()),
+                         opened.error().message().data());
+            return 1;
+        }
+        access_log = std::move(*opened);
+    }
 
     // Signals are taken by one thread (sigwait) so that stopping is ordinary
     // code, not a signal handler.
@@ -172,7 +189,7 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
 
     ostor::gw::Metrics metrics;
-    ostor::gw::S3Handler handler(e, s3_options, stats.get(), &metrics);
+    ostor::gw::S3Handler handler(e, s3_options, stats.get(), &metrics, access_log.get());
     ostor::gw::BillingEndpoint billing(e, stats.get(), metrics, (*server)->url());
     std::thread signal_thread([&] {
         int sig = 0;
