@@ -536,8 +536,8 @@ std::string peer_name(const sockaddr_storage& addr) {
 
 // A connection's state between requests; owned by the server's registry.
 struct Connection {
-    Connection(int fd_, std::string remote_, int stop_fd, const std::atomic<bool>& stopping)
-        : fd(fd_), remote(std::move(remote_)), stream(fd_, stop_fd, stopping) {}
+    Connection(int socket_fd, std::string peer, int stop_fd, const std::atomic<bool>& stopping)
+        : fd(socket_fd), remote(std::move(peer)), stream(socket_fd, stop_fd, stopping) {}
     int fd;
     std::string remote;  // peer address: for logs and the per-client cap
     Stream stream;
