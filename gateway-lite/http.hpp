@@ -1,8 +1,9 @@
 // The gateway's view of one HTTP exchange, free of Beast: the S3 code works
 // on these and only server.cpp knows the HTTP library.
 //
-// Model: one thread serves one connection, so reads and writes block (with
-// timeouts enforced underneath). The request body is pulled by the handler;
+// Model: while a request is served, one worker thread owns its connection,
+// so reads and writes block (with timeouts enforced underneath); between
+// requests the server parks the connection without a thread. The request body is pulled by the handler;
 // the response is pushed as a head followed by body bytes.
 #pragma once
 

@@ -28,21 +28,25 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: ostor-gateway --data DIR [--listen ADDR:PORT] [--domain DOMAIN] [--region REGION]\n"
-    "                     [--tls-cert FILE --tls-key FILE] [--max-connections N]\n"
+    "                     [--tls-cert FILE --tls-key FILE] [--max-connections N] [--max-connections-per-client N]\n"
     "                     [--header-timeout SECONDS] [--idle-timeout SECONDS] [--admin-listen [ADDR:]PORT]\n"
-    "                     [--admin-token-file FILE]\n"
+    "                     [--admin-token-file FILE] [--access-log FILE|-]\n"
     "  --data DIR          the data directory (created when missing)\n"
     "  --listen ADDR:PORT  where to serve S3 (default 127.0.0.1:9000; port 0 = any free port)\n"
     "  --domain DOMAIN     also accept virtual-host style requests to <bucket>.DOMAIN\n"
     "  --region REGION     the region GetBucketLocation answers (default us-east-1)\n"
     "  --tls-cert, --tls-key  serve HTTPS with this PEM certificate chain and key\n"
-    "  --max-connections N    connections served at once (default 1024); more get 503 SlowDown\n"
+    "  --max-connections N    open connections, idle ones included (default 16384, at most what the\n"
+    "                         open-files limit allows); more get 503 SlowDown\n"
+    "  --max-connections-per-client N  open connections from one client address (default 1000)\n"
     "  --header-timeout S     a request's header must arrive within S seconds (default 30)\n"
     "  --idle-timeout S       close a connection idle, or stalled mid-body, for S seconds (default 60)\n"
     "  --admin-listen [ADDR:]PORT  serve the billing API (/v1/info, /v1/status, /v1/bill/fetch) and\n"
     "                         Prometheus /metrics there; ADDR defaults to 127.0.0.1 (loopback).\n"
     "                         peers other than loopback need a system user's S3 signature or the token:\n"
     "  --admin-token-file FILE  accept 'Authorization: Bearer <first line of FILE>' on the admin listener\n"
+    "  --access-log FILE|-    a line a request (time, client, user, method, bucket, key, status,\n"
+    "                         bytes in and out, duration, request id) appended to FILE, or - for stderr\n"
     "Settings in <data>/local/gw.conf (or <data>/gw.conf; the first wins when both exist):\n"
     "S3_GW_COLLECT_STAT=1 stores usage statistics objects, S3_GW_STAT_PERIOD=SECONDS sets the\n"
     "period of each (default 1800). Billing totals are kept either way.\n";
@@ -62,6 +66,7 @@ int main(int argc, char** argv) {
     ostor::gw::S3Options s3_options;
     std::string admin_listen;
     std::string admin_token_file;
+    std::string access_log_path;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         auto value = [&](const char* name) -> const char* {
@@ -81,13 +86,16 @@ int main(int argc, char** argv) {
         else if (arg == "--region") s3_options.region = v;
         else if (arg == "--admin-listen") admin_listen = std::string(v).find(':') == std::string::npos ? "127.0.0.1:" + std::string(v) : v;
         else if (arg == "--admin-token-file") admin_token_file = v;
+        else if (arg == "--access-log") access_log_path = v;
         else if (arg == "--tls-cert") server_options.tls.cert = v;
         else if (arg == "--tls-key") server_options.tls.key = v;
-        else if (arg == "--max-connections" || arg == "--header-timeout" || arg == "--idle-timeout") {
+        else if (arg == "--max-connections" || arg == "--max-connections-per-client" || arg == "--header-timeout" ||
+                 arg == "--idle-timeout") {
             char* end = nullptr;
             long n = std::strtol(v, &end, 10);
             if (*end != '\0' || n < 1 || n > 1000000) return usage_error(arg + " wants a positive number");
             if (arg == "--max-connections") server_options.max_connections = static_cast<std::size_t>(n);
+            else if (arg == "--max-connections-per-client") server_options.max_connections_per_client = static_cast<std::size_t>(n);
             else if (arg == "--header-timeout") server_options.header_timeout_s = static_cast<int>(n);
             else server_options.idle_timeout_s = static_cast<int>(n);
         } else {
@@ -97,6 +105,18 @@ int main(int argc, char** argv) {
     if (data.empty()) return usage_error("--data DIR is required");
     if (server_options.tls.cert.empty() != server_options.tls.key.empty())
         return usage_error("--tls-cert and --tls-key go together");
+
+    // Opened first: a start that fails creates nothing.
+    std::unique_ptr<ostor::gw::AccessLog> access_log;
+    if (!access_log_path.empty()) {
+        auto opened = ostor::gw::AccessLog::open(access_log_path);
+        if (!opened) {
+            std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(opened.error().message().size()),
+                         opened.error().message().data());
+            return 1;
+        }
+        access_log = std::move(*opened);
+    }
 
     // Signals are taken by one thread (sigwait) so that stopping is ordinary
     // code, not a signal handler.
@@ -193,7 +213,7 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
 
     ostor::gw::Metrics metrics;
-    ostor::gw::S3Handler handler(e, s3_options, stats.get(), &metrics);
+    ostor::gw::S3Handler handler(e, s3_options, stats.get(), &metrics, access_log.get());
     ostor::gw::BillingEndpoint billing(e, stats->billing(), metrics, (*server)->url(), admin_access);
     std::thread signal_thread([&] {
         int sig = 0;

@@ -674,6 +674,18 @@ public:
     // The S3 error code answered, if any.
     const std::string& error_code() const { return error_code_; }
 
+    // What the access log shows of the request.
+    AccessLogEntry access_entry() const {
+        AccessLogEntry entry;
+        entry.client = req_.remote;
+        if (!principal_.anonymous) entry.user_id = principal_.user_id;
+        entry.method = req_.method;
+        entry.bucket = bucket_;
+        entry.key = key_;
+        entry.request_id = request_id_;
+        return entry;
+    }
+
     // What usage statistics count this request under: admitted requests on
     // an existing bucket; those naming no bucket (ListBuckets, ostor-*
     // admin calls) under bucket "" and epoch 0, as the vendor guide shows.
@@ -1866,6 +1878,7 @@ private:
 }  // namespace
 
 void S3Handler::handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response) {
+    auto arrived = std::chrono::system_clock::now();
     auto started = std::chrono::steady_clock::now();
     CountingBody counted_body(body);
     CountingWriter counted_response(response);
@@ -1882,6 +1895,15 @@ void S3Handler::handle(const HttpRequest& request, BodyReader& body, ResponseWri
                           .latency = std::chrono::steady_clock::now() - started,
                           .limit_refusal = exchange.error_code() == "SlowDown",
                           .quota_refusal = exchange.error_code() == "QuotaExceeded"});
+    if (access_log_) {
+        auto entry = exchange.access_entry();
+        entry.time = arrived;
+        entry.status = counted_response.status;
+        entry.bytes_in = counted_body.bytes;
+        entry.bytes_out = counted_response.bytes;
+        entry.duration = std::chrono::steady_clock::now() - started;
+        access_log_->write(entry);
+    }
 }
 
 }  // namespace ostor::gw

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "access_log.hpp"
 #include "http.hpp"
 #include "ostor/engine.hpp"
 #include "rate_limits.hpp"
@@ -23,9 +24,11 @@ struct S3Options {
 class S3Handler {
 public:
     // `stats`, when given, counts every request (usage statistics);
-    // `metrics`, when given, records it for /metrics.
-    S3Handler(Engine& engine, S3Options options, UsageStats* stats = nullptr, Metrics* metrics = nullptr)
-        : engine_(engine), options_(std::move(options)), stats_(stats), metrics_(metrics) {}
+    // `metrics`, when given, records it for /metrics; `access_log`, when
+    // given, gets a line for it.
+    S3Handler(Engine& engine, S3Options options, UsageStats* stats = nullptr, Metrics* metrics = nullptr,
+              AccessLog* access_log = nullptr)
+        : engine_(engine), options_(std::move(options)), stats_(stats), metrics_(metrics), access_log_(access_log) {}
     void handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
     // Cuts short the pauses of paced downloads (called when the gateway stops).
     void stop() { limiter_.stop(); }
@@ -35,6 +38,7 @@ private:
     S3Options options_;
     UsageStats* stats_;
     Metrics* metrics_;
+    AccessLog* access_log_;
     RateLimiter limiter_;
 };
 

@@ -8,6 +8,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -16,15 +18,19 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cassert>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <list>
 #include <mutex>
-#include <map>
-#include <set>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 
 // GCC 12 with -fsanitize reports a false maybe-uninitialized inside Beast's
 // parser (a boost::optional it inlines here); werror would stop the build.
@@ -65,7 +71,9 @@ public:
     void set_deadline(std::optional<Clock::time_point> deadline) { deadline_ = deadline; }
     // While true, a server stop aborts a pending read.
     void set_idle(bool idle) { idle_ = idle; }
-    const std::atomic<bool>& idle_flag() const { return idle_; }
+    // TLS bytes already taken from the socket but not yet read: epoll would
+    // not report them, so such a connection must not be parked.
+    bool has_pending() const { return ssl_ && SSL_has_pending(ssl_) == 1; }
 
     // TLS runs on a non-blocking socket: OpenSSL may need several reads for
     // one record, and each wait between them goes through wait_for, which
@@ -77,6 +85,7 @@ public:
         ssl_ = SSL_new(ctx);
         if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1) return false;
         for (;;) {
+            ERR_clear_error();  // SSL_get_error reads this thread's queue; a worker serves many connections
             int r = SSL_accept(ssl_);
             if (r == 1) return true;
             int err = SSL_get_error(ssl_, r);
@@ -213,6 +222,7 @@ private:
     std::size_t read_into(char* data, std::size_t size, error_code& ec) {
         for (;;) {
             if (ssl_) {
+                ERR_clear_error();
                 int r = SSL_read(ssl_, data, static_cast<int>(std::min<std::size_t>(size, 1 << 30)));
                 if (r > 0) return static_cast<std::size_t>(r);
                 int err = SSL_get_error(ssl_, r);
@@ -306,6 +316,7 @@ private:
     std::size_t write_from(const char* data, std::size_t size, error_code& ec) {
         for (;;) {
             if (ssl_) {
+                ERR_clear_error();
                 int r = SSL_write(ssl_, data, static_cast<int>(std::min<std::size_t>(size, 1 << 30)));
                 if (r > 0) return static_cast<std::size_t>(r);
                 int err = SSL_get_error(ssl_, r);
@@ -523,10 +534,35 @@ std::string peer_name(const sockaddr_storage& addr) {
     return host;
 }
 
+// A connection's state between requests; owned by the server's registry.
+struct Connection {
+    Connection(int socket_fd, std::string peer, int stop_fd, const std::atomic<bool>& stopping)
+        : fd(socket_fd), remote(std::move(peer)), stream(socket_fd, stop_fd, stopping) {}
+    int fd;
+    std::string remote;  // peer address: for logs and the per-client cap
+    Stream stream;
+    boost::beast::flat_buffer buffer;  // bytes read past the last request
+    bool tls_started = false;
+    bool in_epoll = false;  // registered once; re-armed (EPOLLONESHOT) at each park
+    bool parked = false;
+    Clock::time_point parked_at;
+    std::list<Connection*>::iterator parked_pos;  // valid while parked
+};
+
+// epoll tags that are not connections.
+constexpr std::uint64_t kListenTag = 0;
+constexpr std::uint64_t kStopTag = 1;
+// A worker with nothing to do for this long ends (the pool shrinks back).
+constexpr auto kWorkerIdleExit = std::chrono::seconds(10);
+// Open files kept for the engine and the rest of the process when the
+// connection cap is cut to the open-files limit.
+constexpr std::size_t kReservedFds = 256;
+
 class ServerImpl final : public Server {
 public:
     ~ServerImpl() override {
         if (listen_fd_ >= 0) ::close(listen_fd_);
+        if (epoll_fd_ >= 0) ::close(epoll_fd_);
         ::close(stop_pipe_[0]);
         ::close(stop_pipe_[1]);
         if (tls_) SSL_CTX_free(tls_);
@@ -535,6 +571,8 @@ public:
     Result<void> init(const ServerOptions& options) {
         options_ = options;
         if (::pipe2(stop_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) return Error(Errc::IoError, "pipe: " + std::string(strerror(errno)));
+        epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+        if (epoll_fd_ < 0) return Error(Errc::IoError, "epoll_create1: " + std::string(strerror(errno)));
         std::string host = options.listen, port;
         auto colon = host.rfind(':');
         if (colon == std::string::npos) return Error(Errc::InvalidArgument, "--listen wants ADDR:PORT, got " + options.listen);
@@ -550,11 +588,11 @@ public:
             return Error(Errc::InvalidArgument, "cannot resolve " + options.listen + ": " + gai_strerror(rc));
         std::string last_error = "no address";
         for (auto* ai = res; ai; ai = ai->ai_next) {
-            int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+            int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
             if (fd < 0) continue;
             int one = 1;
             setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-            if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, 512) == 0) {
+            if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, 4096) == 0) {
                 listen_fd_ = fd;
                 break;
             }
@@ -584,114 +622,262 @@ public:
             SSL_CTX_set_min_proto_version(tls_, TLS1_2_VERSION);
         }
         url_ = std::string(tls_ ? "https://" : "http://") + shown + ":" + std::to_string(bound_port);
+        options_.max_connections = std::min(options_.max_connections, connection_budget());
         return {};
     }
 
     std::string url() const override { return url_; }
 
+    std::size_t open_connections() const override {
+        std::lock_guard lock(mutex_);
+        return connections_.size();
+    }
+
     void run(Handler handler) override {
         handler_ = std::move(handler);
+        epoll_add(listen_fd_, kListenTag);
+        epoll_add(stop_pipe_[0], kStopTag);
+        epoll_event events[256];
         while (!stopping_) {
-            pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
-            if (::poll(fds, 2, -1) < 0) continue;
-            if (stopping_) break;
-            if (!(fds[0].revents & POLLIN)) continue;
-            sockaddr_storage peer{};
-            socklen_t len = sizeof peer;
-            int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_CLOEXEC);
-            if (fd < 0) {
-                if (errno == EMFILE || errno == ENFILE) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-                continue;
+            int n = ::epoll_wait(epoll_fd_, events, std::size(events), next_expiry_ms());
+            if (n < 0 && errno != EINTR) break;
+            for (int i = 0; i < n && !stopping_; ++i) {
+                auto tag = events[i].data.u64;
+                if (tag == kListenTag) accept_all();
+                else if (tag != kStopTag) wake(reinterpret_cast<Connection*>(tag));
             }
-            int one = 1;
-            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            bool over_cap = false;
-            {
-                std::lock_guard lock(mutex_);
-                over_cap = active_ >= options_.max_connections;
-                if (!over_cap) {
-                    ++active_;
-                    open_fds_.insert(fd);
-                }
-            }
-            if (over_cap) {
-                // A clear answer rather than a silent queue.
-                {
-                    Stream s(fd, stop_pipe_[0], stopping_);
-                    s.set_timeout(1000);
-                    send_plain_error(s, 503, "SlowDown", "Too many connections; reduce your request rate.");
-                }
-                ::close(fd);
-                continue;
-            }
-            std::thread([this, fd, peer] {
-                serve(fd, peer_name(peer));
-                std::lock_guard lock(mutex_);
-                open_fds_.erase(fd);
-                ::close(fd);  // under the lock: the number cannot be reused before it leaves open_fds_
-                if (--active_ == 0) idle_cv_.notify_all();
-            }).detach();
+            close_expired();
         }
         ::close(listen_fd_);
         listen_fd_ = -1;
-        std::unique_lock lock(mutex_);
-        // Idle connections wait in a blocking recv: shutting their read side
-        // down ends it. (A connection going idle after this sees stopping_.)
-        for (const auto& [fd, idle] : idle_flags_)
-            if (*idle) ::shutdown(fd, SHUT_RD);
-        // Requests in progress finish; idle connections close at the stop.
-        // Whatever still runs after the grace period (a stalled upload) has
-        // its socket shut down, which fails its I/O at once: no connection
-        // thread outlives run(), so the engine can be closed after it.
-        if (!idle_cv_.wait_for(lock, std::chrono::seconds(kStopGraceSeconds), [this] { return active_ == 0; })) {
-            for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
-            idle_cv_.wait(lock, [this] { return active_ == 0; });
-        }
+        shut_down();
     }
 
     void stop() override {
         stopping_ = true;
         char byte = 1;
         [[maybe_unused]] auto n = ::write(stop_pipe_[1], &byte, 1);
+        work_cv_.notify_all();
     }
 
 private:
-    void serve(int fd, const std::string& remote) {
-        Stream stream(fd, stop_pipe_[0], stopping_);
-        {
-            std::lock_guard lock(mutex_);
-            idle_flags_[fd] = &stream.idle_flag();
+    // What the open-files limit leaves for connections, after raising the
+    // soft limit to the hard one (each connection is a socket).
+    static std::size_t connection_budget() {
+        rlimit limit{};
+        if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return kReservedFds;
+        if (limit.rlim_cur < limit.rlim_max) {
+            limit.rlim_cur = limit.rlim_max;
+            ::setrlimit(RLIMIT_NOFILE, &limit);
+            ::getrlimit(RLIMIT_NOFILE, &limit);
         }
-        struct Unregister {
-            ServerImpl& server;
-            int fd;
-            ~Unregister() {
-                std::lock_guard lock(server.mutex_);
-                server.idle_flags_.erase(fd);
+        return limit.rlim_cur > 2 * kReservedFds ? static_cast<std::size_t>(limit.rlim_cur) - kReservedFds : kReservedFds;
+    }
+
+    void epoll_add(int fd, std::uint64_t tag) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = tag;
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+    }
+
+    void accept_all() {
+        for (;;) {
+            sockaddr_storage peer{};
+            socklen_t len = sizeof peer;
+            int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_CLOEXEC);
+            if (fd < 0) {
+                if (errno == EINTR || errno == ECONNABORTED) continue;
+                // Out of descriptors: the pending connection stays queued;
+                // a short pause instead of spinning on a readable listener.
+                if (errno == EMFILE || errno == ENFILE) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                return;
             }
-        } unregister{*this, fd};
-        stream.set_timeout(options_.idle_timeout_s * 1000);
-        if (tls_) {
-            stream.set_deadline(Clock::now() + std::chrono::seconds(options_.header_timeout_s));
-            if (!stream.start_tls(tls_)) return;
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            std::string remote = peer_name(peer);
+            std::unique_lock lock(mutex_);
+            auto& from_client = per_client_[remote];
+            if (connections_.size() >= options_.max_connections || from_client >= options_.max_connections_per_client) {
+                bool whole = connections_.size() >= options_.max_connections;
+                if (from_client == 0) per_client_.erase(remote);
+                lock.unlock();
+                refuse(fd, whole ? "Too many connections; reduce your request rate."
+                                 : "Too many connections from your address; reuse or close some.");
+                continue;
+            }
+            ++from_client;
+            auto owned = std::make_unique<Connection>(fd, std::move(remote), stop_pipe_[0], stopping_);
+            auto* c = owned.get();
+            connections_.emplace(c, std::move(owned));
+            // A new connection waits in epoll for its first bytes, like an
+            // idle one: connecting and saying nothing holds no worker.
+            park_locked(*c);
         }
-        boost::beast::flat_buffer buffer;
+    }
+
+    // A clear answer rather than a silent queue, sent without waiting: the
+    // epoll thread never blocks on one client. (On an HTTPS listener the
+    // connection is only closed: there is no session to answer in.)
+    void refuse(int fd, std::string_view message) {
+        if (!tls_) {
+            std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code><Message>" +
+                               std::string(message) + "</Message></Error>";
+            std::string answer = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\nServer: ostor\r\n"
+                                 "Connection: close\r\nContent-Length: " +
+                                 std::to_string(body.size()) + "\r\n\r\n" + body;
+            [[maybe_unused]] auto n = ::send(fd, answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+            ::shutdown(fd, SHUT_WR);
+        }
+        ::close(fd);
+    }
+
+    // Hands the connection to epoll until its next bytes arrive (or its idle
+    // time runs out). Under mutex_: the epoll thread may wake or expire it
+    // as soon as it is armed.
+    void park_locked(Connection& c) {
+        c.buffer.shrink_to_fit();  // an idle connection keeps no buffer
+        c.parked = true;
+        c.parked_at = Clock::now();
+        c.parked_pos = parked_.insert(parked_.end(), &c);
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
+        ev.data.u64 = reinterpret_cast<std::uint64_t>(&c);
+        if (::epoll_ctl(epoll_fd_, c.in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c.fd, &ev) != 0) {
+            parked_.erase(c.parked_pos);
+            c.parked = false;
+            close_locked(c);
+            return;
+        }
+        c.in_epoll = true;
+    }
+
+    // The epoll thread: a parked connection has bytes (or was closed by its
+    // peer): a worker takes it.
+    void wake(Connection* c) {
+        std::lock_guard lock(mutex_);
+        if (!c->parked) return;
+        parked_.erase(c->parked_pos);
+        c->parked = false;
+        ready_.push_back(c);
+        // Waiting workers each take one; a worker notified but not yet
+        // running still counts as waiting, so compare with the queue.
+        if (ready_.size() <= waiting_workers_) {
+            work_cv_.notify_one();
+        } else if (workers_ < options_.max_active) {
+            try {
+                std::thread([this] { work(); }).detach();
+                ++workers_;
+            } catch (const std::system_error&) {
+                // No thread to be had now: the connection waits in ready_
+                // for a worker that finishes.
+            }
+        }
+        // else: it waits its turn in ready_ for the next free worker.
+    }
+
+    // Parked connections idle past the idle timeout are closed, oldest
+    // first (parked_ is in parking order, and the timeout is one for all).
+    void close_expired() {
+        auto cutoff = Clock::now() - std::chrono::seconds(options_.idle_timeout_s);
+        std::lock_guard lock(mutex_);
+        while (!parked_.empty() && parked_.front()->parked_at <= cutoff) {
+            Connection* c = parked_.front();
+            parked_.pop_front();
+            c->parked = false;
+            close_locked(*c);
+        }
+    }
+
+    // How long epoll may sleep before the oldest parked connection expires.
+    int next_expiry_ms() {
+        std::lock_guard lock(mutex_);
+        if (parked_.empty()) return -1;
+        auto due = parked_.front()->parked_at + std::chrono::seconds(options_.idle_timeout_s);
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()).count() + 1;
+        return static_cast<int>(std::clamp<long long>(ms, 0, 1000));
+    }
+
+    void close_locked(Connection& c) {
+        assert(!c.parked);
+        auto it = per_client_.find(c.remote);
+        if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
+        int fd = c.fd;
+        connections_.erase(&c);  // ends the TLS session first
+        ::close(fd);             // under the lock: the number is not reused while it is known here
+    }
+
+    // A worker thread: serves ready connections one after another; ends
+    // when none came for a while, or at a stop.
+    void work() {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            ++waiting_workers_;
+            bool got = work_cv_.wait_for(lock, kWorkerIdleExit, [this] { return stopping_ || !ready_.empty(); });
+            --waiting_workers_;
+            if (!got || stopping_) break;
+            Connection* c = ready_.front();
+            ready_.pop_front();
+            active_.insert(c);
+            lock.unlock();
+            bool keep = serve(*c);
+            lock.lock();
+            active_.erase(c);
+            if (keep && !stopping_) park_locked(*c);
+            else close_locked(*c);
+        }
+        if (--workers_ == 0) done_cv_.notify_all();
+    }
+
+    // At a stop: idle connections close now; requests in progress finish
+    // within the grace period, after which their sockets are shut down,
+    // which fails their I/O at once: no worker outlives run(), so the engine
+    // can be closed after it.
+    void shut_down() {
+        std::unique_lock lock(mutex_);
+        for (Connection* c : parked_) {
+            c->parked = false;
+            close_locked(*c);
+        }
+        parked_.clear();
+        for (Connection* c : ready_) close_locked(*c);
+        ready_.clear();
+        work_cv_.notify_all();
+        if (!done_cv_.wait_for(lock, std::chrono::seconds(kStopGraceSeconds), [this] { return workers_ == 0; })) {
+            for (Connection* c : active_) ::shutdown(c->fd, SHUT_RDWR);
+            done_cv_.wait(lock, [this] { return workers_ == 0; });
+        }
+    }
+
+    // Serves requests on one connection while they keep coming. True: the
+    // connection went idle in good order and may be parked; false: close it.
+    bool serve(Connection& c) {
+        Stream& stream = c.stream;
+        auto& buffer = c.buffer;
+        stream.set_timeout(options_.idle_timeout_s * 1000);
+        if (tls_ && !c.tls_started) {
+            stream.set_deadline(Clock::now() + std::chrono::seconds(options_.header_timeout_s));
+            if (!stream.start_tls(tls_)) return false;
+            c.tls_started = true;
+        }
         while (!stopping_) {
             http::request_parser<http::buffer_body> parser;
             parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
             parser.body_limit(boost::none);
-            // Wait for the next request while idle; once its first bytes
+            // Wait a moment for the next request; once its first bytes
             // arrive, the whole header must follow within the header timeout.
-            stream.set_idle(true);
-            if (stopping_) return;  // a stop that came before it saw this connection idle
-            stream.set_deadline(std::nullopt);
             if (buffer.size() == 0) {
+                stream.set_idle(true);
+                stream.set_deadline(std::nullopt);
+                stream.set_timeout(options_.linger_ms);
                 error_code ec;
                 auto n = stream.read_some(buffer.prepare(4096), ec);
-                if (ec) return;
+                stream.set_idle(false);
+                stream.set_timeout(options_.idle_timeout_s * 1000);
+                if (ec == boost::beast::error::timeout) return !stream.has_pending();
+                if (ec) return false;
                 buffer.commit(n);
             }
-            stream.set_idle(false);
             stream.set_deadline(Clock::now() + std::chrono::seconds(options_.header_timeout_s));
             error_code ec;
             http::read_header(stream, buffer, parser, ec);
@@ -703,24 +889,28 @@ private:
                 else if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != boost::beast::error::timeout &&
                          ec != asio::error::connection_reset)
                     send_plain_error(stream, 400, "BadRequest", "The request could not be parsed.");
-                return;
+                return false;
             }
             auto& msg = parser.get();
+            if (msg.version() != 11 && msg.version() != 10) {
+                send_plain_error(stream, 505, "HttpVersionNotSupported", "Only HTTP/1.0 and HTTP/1.1 are served.");
+                return false;
+            }
+            if (auto refusal = check_transfer_coding(msg[http::field::transfer_encoding], parser.chunked())) {
+                send_plain_error(stream, refusal->status, refusal->code, refusal->message);
+                return false;
+            }
             HttpRequest request;
             request.method = std::string(msg.method_string());
             request.target = std::string(msg.target());
-            request.remote = remote;
+            request.remote = c.remote;
             for (const auto& field : msg) {
                 std::string name(field.name_string());
-                for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
                 request.headers.emplace_back(std::move(name), std::string(field.value()));
             }
             if (auto len = parser.content_length()) request.content_length = *len;
             request.chunked = parser.chunked();
-            if (msg.version() != 11 && msg.version() != 10) {
-                send_plain_error(stream, 505, "HttpVersionNotSupported", "Only HTTP/1.0 and HTTP/1.1 are served.");
-                return;
-            }
             bool expect_header = boost::beast::iequals(msg[http::field::expect], "100-continue");
             Body body(stream, buffer, parser, expect_header);
             Response response(stream, body, request.method == "HEAD", msg.keep_alive());
@@ -731,31 +921,62 @@ private:
                 std::fprintf(stderr, "ostor-gateway: internal error serving %s %s: %s\n", request.method.c_str(),
                              request.target.c_str(), e.what());
                 if (!response.head_written()) send_plain_error(stream, 500, "InternalError", "We encountered an internal error.");
-                return;
+                return false;
             }
             if (!response.head_written()) {
                 send_plain_error(stream, 500, "InternalError", "We encountered an internal error.");
-                return;
+                return false;
             }
             if (!response.finish()) {
                 if (!body.done() && !body.failed()) stream.drain_before_close();
-                return;
+                return false;
             }
         }
+        return false;
+    }
+
+    struct Refusal {
+        int status;
+        std::string_view code;
+        std::string_view message;
+    };
+
+    // RFC 9112 6.1: a request whose final transfer coding is not chunked
+    // cannot be framed (400); codings before it that the server does not
+    // implement (gzip, ...) are 501. Only "chunked" alone is served.
+    static std::optional<Refusal> check_transfer_coding(boost::beast::string_view value, bool chunked) {
+        if (value.empty()) return std::nullopt;
+        if (!chunked)
+            return Refusal{400, "BadRequest", "A request's transfer coding must end with chunked, applied once."};
+        std::size_t codings = 0;
+        for (auto coding : http::token_list(value)) {
+            (void)coding;
+            ++codings;
+        }
+        if (codings != 1)
+            return Refusal{501, "NotImplemented", "Transfer codings other than chunked are not implemented."};
+        return std::nullopt;
     }
 
     ServerOptions options_;
     int listen_fd_ = -1;
+    int epoll_fd_ = -1;
     int stop_pipe_[2] = {-1, -1};
     SSL_CTX* tls_ = nullptr;
     std::string url_;
     Handler handler_;
     std::atomic<bool> stopping_{false};
-    std::mutex mutex_;
-    std::condition_variable idle_cv_;
-    std::size_t active_ = 0;
-    std::set<int> open_fds_;  // sockets of live connections (closed by their threads)
-    std::map<int, const std::atomic<bool>*> idle_flags_;  // each connection's "waiting for a request"
+
+    mutable std::mutex mutex_;  // guards everything below
+    std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;  // every open connection
+    std::unordered_map<std::string, std::size_t> per_client_;                 // open connections by client address
+    std::list<Connection*> parked_;   // idle in epoll, oldest first
+    std::deque<Connection*> ready_;   // woken, waiting for a worker
+    std::unordered_set<Connection*> active_;  // being served by a worker
+    std::size_t workers_ = 0;
+    std::size_t waiting_workers_ = 0;
+    std::condition_variable work_cv_;  // ready_ got a connection, or a stop
+    std::condition_variable done_cv_;  // the last worker ended
 };
 
 }  // namespace

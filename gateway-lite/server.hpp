@@ -1,10 +1,16 @@
-// The HTTP/1.1 server: a listening socket and one thread per connection.
+// The HTTP/1.1 server: a listening socket, one epoll thread that holds idle
+// connections, and a pool of worker threads that serve busy ones.
 //
 // Why threads: every engine call blocks (io_uring waits, group-commit syncs),
 // and a blocked thread per request is the simplest correct way to let many
-// of them wait at once while the disk batches their syncs. Connections are
-// capped (max_connections) and every read has a timeout, so slow or idle
-// clients cannot pile up threads.
+// of them wait at once while the disk batches their syncs. Why the epoll
+// thread: a keep-alive connection spends most of its life idle, and an idle
+// connection parked in epoll costs a socket and a few hundred bytes, not a
+// thread, so tens of thousands of them cannot lock busy clients out. A
+// worker serves a connection while requests keep coming, waits a moment
+// for the next one, and parks it when none comes. Everything is bounded:
+// open connections in all and per client address, worker threads, and
+// every read by a timeout.
 #pragma once
 
 #include <cstddef>
@@ -24,9 +30,16 @@ struct TlsFiles {
 
 struct ServerOptions {
     std::string listen = "127.0.0.1:9000";  // ADDR:PORT, [v6]:PORT; port 0 = any free port
-    std::size_t max_connections = 1024;
+    // Open connections in all (idle ones included), and per client address;
+    // past either a new connection gets 503 SlowDown. max_connections is
+    // cut to what the process's open-files limit allows.
+    std::size_t max_connections = 16384;
+    std::size_t max_connections_per_client = 1000;
+    // Requests served at once (worker threads); more wait for a worker.
+    std::size_t max_active = 1024;
     int header_timeout_s = 30;   // a request's header must arrive within this
     int idle_timeout_s = 60;     // keep-alive idle time, and the longest pause inside a body
+    int linger_ms = 200;         // a worker waits this long for a connection's next request before parking it
     std::size_t max_header_bytes = 64 * 1024;
     TlsFiles tls;  // HTTPS when cert is set
 };
@@ -41,6 +54,8 @@ public:
     virtual ~Server() = default;
     // "http://127.0.0.1:9000": the address actually bound.
     virtual std::string url() const = 0;
+    // Open connections now (idle ones included).
+    virtual std::size_t open_connections() const = 0;
     // Serves until stop(); then waits for requests in progress to finish.
     virtual void run(Handler handler) = 0;
     // Stops accepting and closes idle connections. Safe from any thread.

@@ -245,8 +245,11 @@ class HostileTests(GatewayTestCase):
     def test_many_idle_connections(self):
         socks = []
         try:
+            # From another address than the test's own requests: one address
+            # may hold --max-connections-per-client (1000) connections.
             for _ in range(1000):
-                socks.append(socket.create_connection((self.gw.host, self.gw.port), timeout=10))
+                socks.append(socket.create_connection((self.gw.host, self.gw.port), timeout=10,
+                                                      source_address=('127.0.0.2', 0)))
             # Half of them have started a request and stalled.
             for s in socks[::2]:
                 s.sendall(b'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n')
