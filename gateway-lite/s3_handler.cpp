@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include <openssl/evp.h>
@@ -167,10 +168,40 @@ private:
     std::string out_;
 };
 
+// The request body as the connection delivers it: counts the bytes that
+// cross it (usage statistics), and turns a refusal thrown by the HTTP layer
+// into a failed read. Beast throws std::length_error for a chunked trailer
+// field over 64 KiB instead of reporting a parse error; left alone that
+// became a 500 for what is the client's malformed body.
+class ClientBody final : public BodyReader {
+public:
+    explicit ClientBody(BodyReader& inner) : inner_(inner) {}
+    std::ptrdiff_t read(std::span<std::byte> out) override {
+        if (error_) return -1;
+        std::ptrdiff_t n = 0;
+        try {
+            n = inner_.read(out);
+        } catch (const std::length_error&) {
+            error_ = S3Error{400, "MalformedTrailerError", "The request's chunked body has a trailer field that is too large."};
+            return -1;
+        }
+        if (n > 0) bytes += static_cast<std::uint64_t>(n);
+        return n;
+    }
+    bool done() const override { return inner_.done(); }
+    // Why read() failed when the client's framing was at fault.
+    const std::optional<S3Error>& error() const { return error_; }
+    std::uint64_t bytes = 0;
+
+private:
+    BodyReader& inner_;
+    std::optional<S3Error> error_;
+};
+
 // One request being served.
 class Exchange {
 public:
-    Exchange(Engine& engine, const S3Options& options, RateLimiter& limiter, const HttpRequest& request, BodyReader& body,
+    Exchange(Engine& engine, const S3Options& options, RateLimiter& limiter, const HttpRequest& request, ClientBody& body,
              ResponseWriter& out)
         : engine_(engine), options_(options), limiter_(limiter), req_(request), raw_body_(body), out_(out),
           request_id_(random_request_id()) {}
@@ -328,6 +359,10 @@ private:
                auth_.payload == PayloadMode::StreamingUnsignedTrailer;
     }
 
+    bool trailer_mode() const {
+        return auth_.payload == PayloadMode::StreamingSignedTrailer || auth_.payload == PayloadMode::StreamingUnsignedTrailer;
+    }
+
     // The body with any aws-chunked framing removed.
     BodyReader& body() {
         if (aws_chunked()) {
@@ -339,6 +374,7 @@ private:
 
     // The error to answer when body().read() returned -1.
     S3Error body_error() const {
+        if (raw_body_.error()) return *raw_body_.error();
         if (chunked_ && chunked_->error()) return *chunked_->error();
         return {400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header."};
     }
@@ -413,13 +449,21 @@ private:
     // Verifies the checksums after the body; the values to store.
     std::variant<std::vector<std::pair<std::string, std::string>>, S3Error> finish_checksums(ChecksumPlan& plan) {
         std::vector<std::pair<std::string, std::string>> stored;
+        // Only the trailer the client announced (and signed for) is taken.
+        if (chunked_)
+            for (const auto& [n, v] : chunked_->trailers())
+                if (!plan.trailer || n != checksum_header(*plan.trailer))
+                    return S3Error{400, "MalformedTrailerError", "The trailing header " + n + " was not named in x-amz-trailer."};
         for (std::size_t i = 0; i < plan.running.size(); ++i) {
             auto& c = plan.running[i];
             std::string actual = c.finish();
             std::optional<std::string> expected = plan.expected[i];
             if (plan.trailer && *plan.trailer == c.algorithm() && chunked_) {
+                bool found = false;
                 for (const auto& [n, v] : chunked_->trailers())
-                    if (n == checksum_header(c.algorithm())) expected = v;
+                    if (n == checksum_header(c.algorithm())) expected = v, found = true;
+                if (!found && trailer_mode())
+                    return S3Error{400, "MalformedTrailerError", "The trailing header named in x-amz-trailer is missing."};
             }
             if (expected && *expected != actual && !plan.lenient[i])
                 return S3Error{400, "BadDigest",
@@ -1801,7 +1845,7 @@ private:
     const S3Options& options_;
     RateLimiter& limiter_;
     const HttpRequest& req_;
-    BodyReader& raw_body_;
+    ClientBody& raw_body_;
     ResponseWriter& out_;
     std::string request_id_;
     std::string path_;
@@ -1824,22 +1868,6 @@ private:
 }  // namespace
 
 namespace {
-
-// Count the bytes that cross the connection, for usage statistics.
-class CountingBody final : public BodyReader {
-public:
-    explicit CountingBody(BodyReader& inner) : inner_(inner) {}
-    std::ptrdiff_t read(std::span<std::byte> out) override {
-        auto n = inner_.read(out);
-        if (n > 0) bytes += static_cast<std::uint64_t>(n);
-        return n;
-    }
-    bool done() const override { return inner_.done(); }
-    std::uint64_t bytes = 0;
-
-private:
-    BodyReader& inner_;
-};
 
 class CountingWriter final : public ResponseWriter {
 public:
@@ -1865,7 +1893,7 @@ private:
 
 void S3Handler::handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response) {
     auto started = std::chrono::steady_clock::now();
-    CountingBody counted_body(body);
+    ClientBody counted_body(body);
     CountingWriter counted_response(response);
     Exchange exchange(engine_, options_, limiter_, request, counted_body, counted_response);
     exchange.run();
