@@ -161,6 +161,11 @@ public:
     XmlWriter& el(std::string_view tag, const char* value) { return el(tag, std::string_view(value)); }
     XmlWriter& el(std::string_view tag, std::uint64_t value) { return el(tag, std::to_string(value)); }
     XmlWriter& el(std::string_view tag, bool value) { return el(tag, std::string_view(value ? "true" : "false")); }
+    // <Key>: escaped, or percent-encoded when XML cannot carry it (xml_key).
+    XmlWriter& key(std::string_view value) {
+        out_ += "<Key>" + xml_key(value) + "</Key>";
+        return *this;
+    }
     std::string finish() { return out_ + "</" + root_ + ">"; }
 
 private:
@@ -276,10 +281,10 @@ private:
         error_code_ = e.code;
         std::string resource = path_.empty() ? req_.target : path_;
         std::string body = std::string(kXmlHeader) + "<Error><Code>" + xml_escape(e.code) + "</Code><Message>" +
-                           xml_escape(e.message) + "</Message>";
-        if (!bucket_.empty()) body += "<BucketName>" + xml_escape(bucket_) + "</BucketName>";
-        if (key_given_) body += "<Key>" + xml_escape(key_) + "</Key>";
-        body += "<Resource>" + xml_escape(resource) + "</Resource><RequestId>" + request_id_ + "</RequestId></Error>";
+                           xml_text(e.message) + "</Message>";
+        if (!bucket_.empty()) body += "<BucketName>" + xml_text(bucket_) + "</BucketName>";
+        if (key_given_) body += "<Key>" + xml_key(key_) + "</Key>";
+        body += "<Resource>" + xml_text(resource) + "</Resource><RequestId>" + request_id_ + "</RequestId></Error>";
         send(e.status, std::move(extra), req_.method == "HEAD" ? std::string_view{} : std::string_view(body));
     }
 
@@ -999,6 +1004,17 @@ private:
 
     enum class ListKind { V1, V2, Versions };
 
+    // A listing answered without encoding-type=url must still parse. Keys
+    // XML cannot carry are refused at write (new_key_allowed), but a volume
+    // may hold some from before, and a prefix or marker in the query may be
+    // anything. Such a page is answered as encoding-type=url would be, and
+    // says so (<EncodingType>url</EncodingType>): a client that checks the
+    // element decodes it, and no object is hidden from the listing (skipping
+    // it would leave its owner no way to find and delete it).
+    static bool all_xml_carriable(const std::vector<std::string_view>& texts) {
+        return std::all_of(texts.begin(), texts.end(), [](std::string_view t) { return xml_can_carry(t); });
+    }
+
     void list_objects(ListKind kind) {
         auto b = load_bucket(Permission::Read);
         if (!b) return;
@@ -1017,7 +1033,7 @@ private:
             if (*enc != "url") return error(invalid_argument("Invalid Encoding Method specified in Request"));
             url = true;
         }
-        auto encode = [url](std::string_view s) { return url ? aws_uri_encode(s, true) : std::string(s); };
+        auto encode = [&url](std::string_view s) { return url ? aws_uri_encode(s, true) : std::string(s); };
         std::string start_after, token;
         if (kind == ListKind::V1) {
             if (const auto* m = find(query_, "marker")) params.marker = *m;
@@ -1037,6 +1053,12 @@ private:
         }
         auto listed = engine_.list_objects(bucket_, params);
         if (!listed) return error(listed.error());
+        if (!url) {
+            std::vector<std::string_view> texts = {params.prefix, params.marker, start_after, params.delimiter, listed->next_marker};
+            for (const auto& o : listed->objects) texts.push_back(o.key);
+            for (const auto& p : listed->common_prefixes) texts.push_back(p);
+            url = !all_xml_carriable(texts);
+        }
 
         std::string root = kind == ListKind::Versions ? "ListVersionsResult" : "ListBucketResult";
         std::string body = std::string(kXmlHeader) + "<" + root + " xmlns=\"" + std::string(kXmlns) + "\">";
@@ -1093,9 +1115,21 @@ private:
 
     // ---- objects -------------------------------------------------------------
 
+    // Keys written from now on are ones every XML answer can carry: as AWS
+    // asks of keys, valid UTF-8, and none of the characters XML 1.0 cannot
+    // hold even as a reference (TAB, LF and CR are fine: they are written
+    // as &#9; &#10; &#13;). False once answered.
+    bool new_key_allowed() {
+        if (xml_can_carry(key_)) return true;
+        error(invalid_argument("Object key contains characters not allowed: it must be valid UTF-8 without control "
+                               "characters other than TAB, LF and CR."));
+        return false;
+    }
+
     void put_object() {
         auto b = load_bucket(Permission::Write);
         if (!b) return;
+        if (!new_key_allowed()) return;
         auto meta = meta_from_headers();
         if (auto* e = std::get_if<S3Error>(&meta)) return error(*e);
         PutOptions options;
@@ -1329,11 +1363,11 @@ private:
         for (const auto& k : keys) {
             auto r = engine_.delete_object(bucket_, k);
             if (r || r.error().code() == Errc::NoSuchKey) {
-                if (!quiet) out += "<Deleted><Key>" + xml_escape(k) + "</Key></Deleted>";
+                if (!quiet) out += "<Deleted><Key>" + xml_key(k) + "</Key></Deleted>";
             } else {
                 S3Error e(r.error());
-                out += "<Error><Key>" + xml_escape(k) + "</Key><Code>" + xml_escape(e.code) + "</Code><Message>" +
-                       xml_escape(e.message) + "</Message></Error>";
+                out += "<Error><Key>" + xml_key(k) + "</Key><Code>" + xml_escape(e.code) + "</Code><Message>" +
+                       xml_text(e.message) + "</Message></Error>";
             }
         }
         out += "</DeleteResult>";
@@ -1409,6 +1443,7 @@ private:
     void copy_object() {
         auto b = load_bucket(Permission::Write);
         if (!b) return;
+        if (!new_key_allowed()) return;
         auto v = validate_object_key(key_);
         if (!v) return error(v.error());
         auto src = copy_source();
@@ -1559,6 +1594,7 @@ private:
     void create_upload() {
         auto b = load_bucket(Permission::Write);
         if (!b) return;
+        if (!new_key_allowed()) return;
         auto v = validate_object_key(key_);
         if (!v) return error(v.error());
         auto meta = meta_from_headers();
@@ -1589,7 +1625,7 @@ private:
         }
         auto upload = engine_.create_upload(bucket_, key_, std::move(m));
         if (!upload) return error(upload.error());
-        xml(XmlWriter("InitiateMultipartUploadResult").el("Bucket", bucket_).el("Key", key_).el("UploadId", upload->id).finish(), 200,
+        xml(XmlWriter("InitiateMultipartUploadResult").el("Bucket", bucket_).key(key_).el("UploadId", upload->id).finish(), 200,
             std::move(h));
     }
 
@@ -1669,7 +1705,7 @@ private:
         std::string location = "/" + bucket_ + "/" + aws_uri_encode(key_, true);
         if (const auto* host = req_.header("host")) location = "http://" + *host + location;
         XmlWriter result("CompleteMultipartUploadResult");
-        result.el("Location", location).el("Bucket", bucket_).el("Key", key_).el("ETag", etag_quoted(info->etag));
+        result.el("Location", location).el("Bucket", bucket_).key(key_).el("ETag", etag_quoted(info->etag));
         for (const auto& [name, value] : object_checksums)
             result.el("Checksum" + name, value).el("ChecksumType", checksum_type(value));
         xml(result.finish());
@@ -1786,7 +1822,7 @@ private:
         if (!listed) return error(listed.error());
         std::string owner = owner_fields(upload->owner_id);
         std::string body = std::string(kXmlHeader) + "<ListPartsResult xmlns=\"" + std::string(kXmlns) + "\"><Bucket>" +
-                           xml_escape(bucket_) + "</Bucket><Key>" + xml_escape(key_) + "</Key><UploadId>" + xml_escape(upload->id) +
+                           xml_escape(bucket_) + "</Bucket><Key>" + xml_key(key_) + "</Key><UploadId>" + xml_escape(upload->id) +
                            "</UploadId><Initiator>" + owner + "</Initiator><Owner>" + owner +
                            "</Owner><StorageClass>STANDARD</StorageClass><PartNumberMarker>" + std::to_string(marker) +
                            "</PartNumberMarker><NextPartNumberMarker>" +
@@ -1817,9 +1853,15 @@ private:
             params.max_uploads = static_cast<std::uint32_t>(std::min<std::uint64_t>(*n, 1000));
         }
         bool url = find(query_, "encoding-type") && *find(query_, "encoding-type") == "url";
-        auto encode = [url](std::string_view s) { return url ? aws_uri_encode(s, true) : std::string(s); };
+        auto encode = [&url](std::string_view s) { return url ? aws_uri_encode(s, true) : std::string(s); };
         auto listed = engine_.list_uploads(bucket_, params);
         if (!listed) return error(listed.error());
+        if (!url) {
+            std::vector<std::string_view> texts = {params.prefix, params.key_marker, params.delimiter, listed->next_key_marker};
+            for (const auto& u : listed->uploads) texts.push_back(u.key);
+            for (const auto& p : listed->common_prefixes) texts.push_back(p);
+            url = !all_xml_carriable(texts);
+        }
         std::string body = std::string(kXmlHeader) + "<ListMultipartUploadsResult xmlns=\"" + std::string(kXmlns) + "\"><Bucket>" +
                            xml_escape(bucket_) + "</Bucket><KeyMarker>" + xml_escape(encode(params.key_marker)) +
                            "</KeyMarker><UploadIdMarker>" + xml_escape(params.upload_id_marker) + "</UploadIdMarker>";
