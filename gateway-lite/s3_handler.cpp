@@ -18,6 +18,7 @@
 #include "checksums.hpp"
 #include "ostor/names.hpp"
 #include "s3_auth.hpp"
+#include "space_reserve.hpp"
 #include "util.hpp"
 
 namespace ostor::gw {
@@ -605,6 +606,7 @@ private:
             error({400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size."});
             return std::nullopt;
         }
+        if (!space_for(length.value_or(0))) return std::nullopt;
         auto plan_or = checksum_plan();
         if (auto* e = std::get_if<S3Error>(&plan_or)) {
             error(*e);
@@ -1115,6 +1117,14 @@ private:
 
     // ---- objects -------------------------------------------------------------
 
+    // False (answered 503) when writing `bytes` would eat into the space kept
+    // for deletes (space_reserve.hpp).
+    bool space_for(std::uint64_t bytes) {
+        if (space_for_write(engine_.directory(), bytes)) return true;
+        error(Error(Errc::NoSpace, "The storage is (nearly) full: delete objects to free space."));
+        return false;
+    }
+
     // Keys written from now on are ones every XML answer can carry: as AWS
     // asks of keys, valid UTF-8, and none of the characters XML 1.0 cannot
     // hold even as a reference (TAB, LF and CR are fine: they are written
@@ -1443,6 +1453,7 @@ private:
     void copy_object() {
         auto b = load_bucket(Permission::Write);
         if (!b) return;
+        if (!space_for(0)) return;
         if (!new_key_allowed()) return;
         auto v = validate_object_key(key_);
         if (!v) return error(v.error());
@@ -1594,6 +1605,7 @@ private:
     void create_upload() {
         auto b = load_bucket(Permission::Write);
         if (!b) return;
+        if (!space_for(0)) return;
         if (!new_key_allowed()) return;
         auto v = validate_object_key(key_);
         if (!v) return error(v.error());
@@ -1647,6 +1659,7 @@ private:
     void upload_part_copy() {
         auto b = load_bucket(Permission::Write);
         if (!b) return;
+        if (!space_for(0)) return;
         auto n = part_number();
         if (!n) return;
         auto upload = load_upload();
@@ -1672,6 +1685,7 @@ private:
     void complete_upload() {
         auto b = load_bucket(Permission::Write);
         if (!b) return;
+        if (!space_for(0)) return;
         auto upload = load_upload();
         if (!upload) return;
         pugi::xml_document doc;
