@@ -37,22 +37,36 @@ SIZES = [0, 1, 3000, 70000, 700000, MiB, 3 * MiB]
 META = 'm' * 1500  # user metadata makes each commit write more pages
 
 
+def mount_small_ext4(cls):
+    """Mounts a fresh IMAGE_MIB ext4 image at cls.mnt (unmounted and removed
+    at class cleanup); fails without root."""
+    cls.tmp = tempfile.mkdtemp(prefix='ostor-disk-full-')
+    cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
+    image = os.path.join(cls.tmp, 'fs.img')
+    cls.mnt = os.path.join(cls.tmp, 'mnt')
+    os.mkdir(cls.mnt)
+    with open(image, 'wb') as f:
+        f.truncate(IMAGE_MIB * MiB)
+    subprocess.run(['mkfs.ext4', '-q', '-F', '-m', '0', image], check=True, capture_output=True)
+    mounted = subprocess.run(['mount', '-o', 'loop', image, cls.mnt], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        raise RuntimeError(f'cannot loop-mount an ext4 image (this test needs root): {mounted.stderr.strip()}')
+
+    def unmount():
+        for _ in range(50):  # a process that just exited may still hold it for a moment
+            if subprocess.run(['umount', cls.mnt], capture_output=True).returncode == 0:
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f'cannot unmount {cls.mnt}')
+
+    cls.addClassCleanup(unmount)
+
+
 class DiskFullTests(GatewayTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix='ostor-disk-full-')
-        cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
-        image = os.path.join(cls.tmp, 'fs.img')
-        cls.mnt = os.path.join(cls.tmp, 'mnt')
-        os.mkdir(cls.mnt)
-        with open(image, 'wb') as f:
-            f.truncate(IMAGE_MIB * MiB)
-        subprocess.run(['mkfs.ext4', '-q', '-F', '-m', '0', image], check=True, capture_output=True)
-        mounted = subprocess.run(['mount', '-o', 'loop', image, cls.mnt], capture_output=True, text=True)
-        if mounted.returncode != 0:
-            raise RuntimeError(f'cannot loop-mount an ext4 image (this test needs root): {mounted.stderr.strip()}')
-        cls.addClassCleanup(cls._unmount)
+        mount_small_ext4(cls)
         cls.gw = Gateway()
         cls.gw.data_dir = os.path.join(cls.mnt, 'data')
         os.makedirs(cls.gw.data_dir)
@@ -61,14 +75,6 @@ class DiskFullTests(GatewayTestCase):
         cls.gw.start()
         cls.addClassCleanup(cls._stop_gateway)
         cls.s3 = cls.gw.client()
-
-    @classmethod
-    def _unmount(cls):
-        for _ in range(50):  # a process that just exited may still hold it for a moment
-            if subprocess.run(['umount', cls.mnt], capture_output=True).returncode == 0:
-                return
-            time.sleep(0.1)
-        raise RuntimeError(f'cannot unmount {cls.mnt}')
 
     def fill(self, bucket, prefix):
         """Writers PUT objects of mixed sizes until each was refused
@@ -183,6 +189,81 @@ class DiskFullTests(GatewayTestCase):
         self.free_space(bucket, acked, keep=0)
         r = self.gw.request('PUT', f'/{bucket}/last', body=b'x' * MiB)
         self.assertEqual(r.status, 200, repr(r))
+
+
+class ShortCommitTests(GatewayTestCase):
+    """A commit whose page writes come up short (LMDB: EIO) on a full disk is
+    503 and changes nothing; on a disk with room it is a real I/O error (500).
+    The short writes come from short_write_shim (LD_PRELOAD), the full disk
+    from a file that takes all but a little of the file system."""
+
+    @classmethod
+    def setUpClass(cls):
+        shim = os.environ.get('OSTOR_SHORT_WRITE_SHIM') or os.path.join(
+            os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+            'build', 'tests', 'gateway', 'libshort_write_shim.so')
+        if not os.path.exists(shim):
+            raise RuntimeError(f'{shim} not found (build tests/gateway or set OSTOR_SHORT_WRITE_SHIM)')
+        mount_small_ext4(cls)
+        cls.trigger = os.path.join(cls.tmp, 'short-writes')
+        saved = dict(os.environ)
+        os.environ.update({'LD_PRELOAD': shim, 'OSTOR_SHORT_WRITE_TRIGGER': cls.trigger,
+                           'ASAN_OPTIONS': os.environ.get('ASAN_OPTIONS', '') + ':verify_asan_link_order=0'})
+        try:
+            cls.gw = Gateway()
+            cls.gw.data_dir = os.path.join(cls.mnt, 'data')
+            cls.gw.start()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        cls.addClassCleanup(cls._stop_gateway)
+        cls.s3 = cls.gw.client()
+
+    def short_writes(self, on):
+        if on:
+            open(self.trigger, 'w').close()
+        elif os.path.exists(self.trigger):
+            os.unlink(self.trigger)
+
+    def fill_disk(self, leave_bytes):
+        """A file that takes all the space but `leave_bytes`; returns its path."""
+        path = os.path.join(self.mnt, 'filler')
+        st = os.statvfs(self.mnt)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            os.posix_fallocate(fd, 0, st.f_bavail * st.f_frsize - leave_bytes)
+        finally:
+            os.close(fd)
+        self.addCleanup(os.unlink, path)
+        return path
+
+    def test_short_commit_on_full_disk_is_503_and_changes_nothing(self):
+        self.s3.create_bucket(Bucket='short')
+        self.put('short', 'keep', b'kept data')
+        self.fill_disk(leave_bytes=200 * 1024)
+        self.addCleanup(self.short_writes, False)
+        self.short_writes(True)
+        r = self.gw.request('DELETE', '/short/keep')
+        self.assertError(r, 503, 'ServiceUnavailable')
+        r = self.gw.request('PUT', '/short-2')
+        self.assertError(r, 503, 'ServiceUnavailable')
+        self.short_writes(False)
+        self.assertEqual(self.get_body('short', 'keep'), b'kept data')
+        self.assertEqual(self.gw.request('HEAD', '/short-2').status, 404)
+        # The store goes on: the delete now succeeds.
+        self.assertEqual(self.gw.request('DELETE', '/short/keep').status, 204)
+        self.assertNoObject('short', 'keep')
+
+    def test_short_commit_with_room_is_an_io_error(self):
+        # Not every EIO is a full disk: with room left it stays a 500.
+        self.s3.create_bucket(Bucket='short-room')
+        self.addCleanup(self.short_writes, False)
+        self.short_writes(True)
+        r = self.gw.request('PUT', '/short-room-2')
+        self.assertError(r, 500, 'InternalError')
+        self.short_writes(False)
+        self.assertEqual(self.gw.request('HEAD', '/short-room-2').status, 404)
+        self.assertEqual(self.gw.request('PUT', '/short-room-2').status, 200)
 
 
 if __name__ == '__main__':
