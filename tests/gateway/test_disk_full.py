@@ -35,6 +35,8 @@ MAX_REQUESTS = 4000
 MAX_FILL_SECONDS = 120
 SIZES = [0, 1, 3000, 70000, 700000, MiB, 3 * MiB]
 META = 'm' * 1500  # user metadata makes each commit write more pages
+# Usage statistics periods of the short-commit gateway: each stores an object.
+STAT_PERIOD_S = 2
 
 
 def mount_small_ext4(cls):
@@ -212,6 +214,9 @@ class ShortCommitTests(GatewayTestCase):
         try:
             cls.gw = Gateway()
             cls.gw.data_dir = os.path.join(cls.mnt, 'data')
+            os.makedirs(cls.gw.data_dir)
+            with open(os.path.join(cls.gw.data_dir, 'gw.conf'), 'w') as f:
+                f.write(f'S3_GW_COLLECT_STAT=1\nS3_GW_STAT_PERIOD={STAT_PERIOD_S}\n')
             cls.gw.start()
         finally:
             os.environ.clear()
@@ -228,14 +233,33 @@ class ShortCommitTests(GatewayTestCase):
     def fill_disk(self, leave_bytes):
         """A file that takes all the space but `leave_bytes`; returns its path."""
         path = os.path.join(self.mnt, 'filler')
-        st = os.statvfs(self.mnt)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self.addCleanup(self.remove_filler)
         try:
-            os.posix_fallocate(fd, 0, st.f_bavail * st.f_frsize - leave_bytes)
+            # Most of it at once (the file system keeps some blocks for its
+            # own extent tree), then a block at a time.
+            st = os.statvfs(self.mnt)
+            want = st.f_bavail * st.f_frsize - leave_bytes
+            while want > 0:
+                try:
+                    os.posix_fallocate(fd, 0, want)
+                    break
+                except OSError:
+                    want -= 64 * 1024
+            block = b'\0' * st.f_frsize
+            while os.statvfs(self.mnt).f_bavail * st.f_frsize > leave_bytes:
+                try:
+                    os.write(fd, block)
+                except OSError:
+                    break
         finally:
             os.close(fd)
-        self.addCleanup(os.unlink, path)
         return path
+
+    def remove_filler(self):
+        path = os.path.join(self.mnt, 'filler')
+        if os.path.exists(path):
+            os.unlink(path)
 
     def test_short_commit_on_full_disk_is_503_and_changes_nothing(self):
         self.s3.create_bucket(Bucket='short')
@@ -264,6 +288,32 @@ class ShortCommitTests(GatewayTestCase):
         self.short_writes(False)
         self.assertEqual(self.gw.request('HEAD', '/short-room-2').status, 404)
         self.assertEqual(self.gw.request('PUT', '/short-room-2').status, 200)
+
+
+    def test_usage_statistics_on_full_disk(self):
+        # Checkpoints (a file) and period objects (a commit) fail for lack of
+        # space: the gateway logs it, serves on, and stores them once it can.
+        self.fill_disk(leave_bytes=0)
+        self.addCleanup(self.short_writes, False)
+        self.short_writes(True)
+        deadline = time.monotonic() + 3 * STAT_PERIOD_S
+        while time.monotonic() < deadline:
+            self.assertServing()  # counted: the counters stay dirty
+            time.sleep(0.2)
+        self.assertTrue(self.gw.alive())
+        log = self.gw.stderr_text()
+        self.assertIn('usage checkpoint failed', log)
+        self.assertIn('cannot store s3-usage-', log)
+        self.short_writes(False)
+        self.remove_filler()
+        deadline = time.monotonic() + 3 * STAT_PERIOD_S
+        while time.monotonic() < deadline:
+            r = self.gw.request('GET', '/', 'ostor-usage')
+            self.assertEqual(r.status, 200, repr(r))
+            if b's3-usage-' in r.body:
+                break
+            time.sleep(0.3)
+        self.assertIn(b's3-usage-', r.body)
 
 
 if __name__ == '__main__':
