@@ -192,13 +192,13 @@ class KeyCharsTests(GatewayTestCase):
         legacy = [urllib.parse.quote(k, safe='/~') for _, k in renames]
 
         # Without encoding-type: the page parses, says it is url-encoded, and is.
-        for params in ({'list-type': '2', 'prefix': 'old-'}, {'prefix': 'old-'}):
+        for params in ({'list-type': '2', 'prefix': 'old-'}, {'prefix': 'old-'}, {'versions': None, 'prefix': 'old-'}):
             with self.subTest(params=params):
                 r = self.gw.request('GET', f'/{bucket}', query(params))
                 self.assertEqual(r.status, 200, repr(r))
                 root = self.strict(r.body)
                 self.assertEqual(root.findtext('EncodingType'), 'url')
-                keys = [c.findtext('Key') for c in root.findall('Contents')]
+                keys = [c.findtext('Key') for c in root.findall('Contents') + root.findall('Version')]
                 for k in legacy + ['old-A-key', 'old-tab%09-key']:
                     self.assertIn(k, keys)
         # A page without such keys is answered as before.
