@@ -1,6 +1,7 @@
 #include "s3_auth.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <unordered_map>
 #include <cstring>
@@ -20,6 +21,19 @@ S3Error skewed() {
     return {403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large."};
 }
 S3Error bad_authorization(std::string message) { return {400, "AuthorizationHeaderMalformed", std::move(message)}; }
+S3Error malformed_trailer(std::string message) { return {400, "MalformedTrailerError", std::move(message)}; }
+
+// RFC 9110 token characters: what a header name may hold.
+bool is_token_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
+}
+
+// Bounds of aws-chunked framing. A chunk header is a hex size and a 64-digit
+// signature; a trailer holds one checksum header and its signature. These
+// leave room for any real client and keep a hostile one from making a line
+// or the trailer list grow without end.
+constexpr std::size_t kMaxTrailerFields = 4;
+constexpr std::size_t kMaxTrailerBytes = 4096;
 
 // The key's owner, refused when the key is unknown or the user disabled.
 std::variant<Principal, S3Error> principal_for(Engine& engine, std::string_view access_key_id, KeyPair& key) {
@@ -431,21 +445,21 @@ bool AwsChunkedReader::fill() {
     return true;
 }
 
-std::optional<std::string> AwsChunkedReader::read_line() {
-    std::string line;
+AwsChunkedReader::Line AwsChunkedReader::read_line(std::string& line) {
+    line.clear();
     for (;;) {
-        if (!fill()) return std::nullopt;
+        if (!fill()) return Line::End;
         auto* start = reinterpret_cast<const char*>(buf_.data()) + pos_;
         auto* nl = static_cast<const char*>(std::memchr(start, '\n', len_ - pos_));
         std::size_t take = nl ? static_cast<std::size_t>(nl - start) + 1 : len_ - pos_;
         line.append(start, take);
         pos_ += take;
+        if (line.size() > kMaxLineBytes + 2) return Line::TooLong;  // + CRLF
         if (nl) break;
-        if (line.size() > 8192) return std::nullopt;
     }
     line.pop_back();
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    return line;
+    return Line::Ok;
 }
 
 bool AwsChunkedReader::finish_chunk() {
@@ -459,21 +473,65 @@ bool AwsChunkedReader::finish_chunk() {
     return true;
 }
 
+std::optional<S3Error> AwsChunkedReader::read_trailers() {
+    bool trailer_mode = mode_ == PayloadMode::StreamingSignedTrailer || mode_ == PayloadMode::StreamingUnsignedTrailer;
+    const S3Error incomplete{400, "IncompleteBody", "The request body terminated unexpectedly"};
+    std::string trailer_text;
+    std::string trailer_signature;
+    std::size_t fields = 0, bytes = 0;
+    for (std::string t;;) {
+        auto got = read_line(t);
+        if (got == Line::End) {
+            // Some clients end the body right after the last chunk without
+            // the closing empty line.
+            if (!trailer_mode || !trailers_.empty()) break;
+            return incomplete;
+        }
+        if (got == Line::TooLong) return malformed_trailer("A trailing header is too long.");
+        if (t.empty()) break;
+        bytes += t.size();
+        if (++fields > kMaxTrailerFields || bytes > kMaxTrailerBytes) return malformed_trailer("Too many trailing headers.");
+        if (!trailer_mode) return malformed_trailer("This payload mode carries no trailing headers.");
+        auto colon = t.find(':');
+        if (colon == std::string::npos) return malformed_trailer("A trailing header has no colon.");
+        std::string name = to_lower(trim(std::string_view(t).substr(0, colon)));
+        std::string value(trim(std::string_view(t).substr(colon + 1)));
+        if (name.empty() || !std::all_of(name.begin(), name.end(), is_token_char))
+            return malformed_trailer("A trailing header's name is not valid.");
+        if (name == "x-amz-trailer-signature") {
+            trailer_signature = value;
+            continue;
+        }
+        trailer_text += name + ":" + value + "\n";
+        trailers_.emplace_back(std::move(name), std::move(value));
+    }
+    if (mode_ == PayloadMode::StreamingSignedTrailer) {
+        std::string to_sign = "AWS4-HMAC-SHA256-TRAILER\n" + chain_.amz_date + "\n" + chain_.scope + "\n" +
+                              previous_signature_ + "\n" + hex_encode(sha256(trailer_text));
+        if (!constant_time_equal(hex_encode(hmac_sha256(chain_.signing_key, to_sign)), trailer_signature))
+            return signature_mismatch();
+    }
+    return std::nullopt;
+}
+
 std::ptrdiff_t AwsChunkedReader::read(std::span<std::byte> out) {
     if (failed_) return -1;
     if (done_ || out.empty()) return 0;
     bool signed_mode = mode_ == PayloadMode::StreamingSigned || mode_ == PayloadMode::StreamingSignedTrailer;
-    bool trailer_mode = mode_ == PayloadMode::StreamingSignedTrailer || mode_ == PayloadMode::StreamingUnsignedTrailer;
     const S3Error incomplete{400, "IncompleteBody", "The request body terminated unexpectedly"};
     for (;;) {
         if (!in_chunk_) {
-            auto line = read_line();
-            if (!line) return fail(incomplete);
-            auto semi = line->find(';');
-            std::string size_text = line->substr(0, semi);
+            std::string line;
+            switch (read_line(line)) {
+            case Line::Ok: break;
+            case Line::End: return fail(incomplete);
+            case Line::TooLong: return fail(invalid_argument("Malformed aws-chunked chunk header: the line is too long."));
+            }
+            auto semi = line.find(';');
+            std::string size_text = line.substr(0, semi);
             chunk_signature_.clear();
             if (semi != std::string::npos) {
-                auto ext = std::string_view(*line).substr(semi + 1);
+                auto ext = std::string_view(line).substr(semi + 1);
                 if (ext.starts_with("chunk-signature=")) chunk_signature_ = ext.substr(16);
             }
             if (signed_mode && chunk_signature_.empty()) return fail(signature_mismatch());
@@ -484,34 +542,7 @@ std::ptrdiff_t AwsChunkedReader::read(std::span<std::byte> out) {
             chunk_left_ = size;
             if (size == 0) {
                 if (!finish_chunk()) return fail(signature_mismatch());
-                std::string trailer_text;
-                std::string trailer_signature;
-                for (;;) {
-                    auto t = read_line();
-                    if (!t) {
-                        // Some clients end the body right after the last
-                        // chunk without the closing empty line.
-                        if (!trailer_mode || !trailers_.empty()) break;
-                        return fail(incomplete);
-                    }
-                    if (t->empty()) break;
-                    auto colon = t->find(':');
-                    if (colon == std::string::npos) return fail(invalid_argument("Malformed aws-chunked trailer."));
-                    std::string name = to_lower(trim(std::string_view(*t).substr(0, colon)));
-                    std::string value(trim(std::string_view(*t).substr(colon + 1)));
-                    if (name == "x-amz-trailer-signature") {
-                        trailer_signature = value;
-                        continue;
-                    }
-                    trailer_text += name + ":" + value + "\n";
-                    trailers_.emplace_back(std::move(name), std::move(value));
-                }
-                if (mode_ == PayloadMode::StreamingSignedTrailer) {
-                    std::string to_sign = "AWS4-HMAC-SHA256-TRAILER\n" + chain_.amz_date + "\n" + chain_.scope + "\n" +
-                                          previous_signature_ + "\n" + hex_encode(sha256(trailer_text));
-                    if (!constant_time_equal(hex_encode(hmac_sha256(chain_.signing_key, to_sign)), trailer_signature))
-                        return fail(signature_mismatch());
-                }
+                if (auto failed = read_trailers()) return fail(std::move(*failed));
                 // Drain what the transport still holds (nothing, normally).
                 while (fill()) pos_ = len_;
                 done_ = true;
@@ -526,8 +557,8 @@ std::ptrdiff_t AwsChunkedReader::read(std::span<std::byte> out) {
         pos_ += n;
         chunk_left_ -= n;
         if (chunk_left_ == 0) {
-            auto crlf = read_line();
-            if (!crlf || !crlf->empty()) return fail(incomplete);
+            std::string crlf;
+            if (read_line(crlf) != Line::Ok || !crlf.empty()) return fail(incomplete);
             in_chunk_ = false;
             if (!finish_chunk()) return fail(signature_mismatch());
         }

@@ -69,9 +69,18 @@ public:
     // Trailing headers, names lowercased.
     const HeaderList& trailers() const { return trailers_; }
 
+    // The longest chunk header or trailing header line taken (without its
+    // CRLF); a longer one is refused as malformed.
+    static constexpr std::size_t kMaxLineBytes = 4096;
+
 private:
+    enum class Line { Ok, End, TooLong };
     bool fill();
-    std::optional<std::string> read_line();
+    // The next line without its line end; End when the body ended first.
+    Line read_line(std::string& line);
+    // The trailing headers after the last chunk (bounded in count and size),
+    // their signature checked in the signed trailer mode; the error, if any.
+    std::optional<S3Error> read_trailers();
     std::ptrdiff_t fail(S3Error e);
     bool finish_chunk();
 

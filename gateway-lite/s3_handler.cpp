@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include <openssl/evp.h>
@@ -17,6 +18,7 @@
 #include "checksums.hpp"
 #include "ostor/names.hpp"
 #include "s3_auth.hpp"
+#include "space_reserve.hpp"
 #include "util.hpp"
 
 namespace ostor::gw {
@@ -160,6 +162,11 @@ public:
     XmlWriter& el(std::string_view tag, const char* value) { return el(tag, std::string_view(value)); }
     XmlWriter& el(std::string_view tag, std::uint64_t value) { return el(tag, std::to_string(value)); }
     XmlWriter& el(std::string_view tag, bool value) { return el(tag, std::string_view(value ? "true" : "false")); }
+    // <Key>: escaped, or percent-encoded when XML cannot carry it (xml_key).
+    XmlWriter& key(std::string_view value) {
+        out_ += "<Key>" + xml_key(value) + "</Key>";
+        return *this;
+    }
     std::string finish() { return out_ + "</" + root_ + ">"; }
 
 private:
@@ -167,10 +174,40 @@ private:
     std::string out_;
 };
 
+// The request body as the connection delivers it: counts the bytes that
+// cross it (usage statistics), and turns a refusal thrown by the HTTP layer
+// into a failed read. Beast throws std::length_error for a chunked trailer
+// field over 64 KiB instead of reporting a parse error; left alone that
+// became a 500 for what is the client's malformed body.
+class ClientBody final : public BodyReader {
+public:
+    explicit ClientBody(BodyReader& inner) : inner_(inner) {}
+    std::ptrdiff_t read(std::span<std::byte> out) override {
+        if (error_) return -1;
+        std::ptrdiff_t n = 0;
+        try {
+            n = inner_.read(out);
+        } catch (const std::length_error&) {
+            error_ = S3Error{400, "MalformedTrailerError", "The request's chunked body has a trailer field that is too large."};
+            return -1;
+        }
+        if (n > 0) bytes += static_cast<std::uint64_t>(n);
+        return n;
+    }
+    bool done() const override { return inner_.done(); }
+    // Why read() failed when the client's framing was at fault.
+    const std::optional<S3Error>& error() const { return error_; }
+    std::uint64_t bytes = 0;
+
+private:
+    BodyReader& inner_;
+    std::optional<S3Error> error_;
+};
+
 // One request being served.
 class Exchange {
 public:
-    Exchange(Engine& engine, const S3Options& options, RateLimiter& limiter, const HttpRequest& request, BodyReader& body,
+    Exchange(Engine& engine, const S3Options& options, RateLimiter& limiter, const HttpRequest& request, ClientBody& body,
              ResponseWriter& out)
         : engine_(engine), options_(options), limiter_(limiter), req_(request), raw_body_(body), out_(out),
           request_id_(random_request_id()) {}
@@ -245,10 +282,10 @@ private:
         error_code_ = e.code;
         std::string resource = path_.empty() ? req_.target : path_;
         std::string body = std::string(kXmlHeader) + "<Error><Code>" + xml_escape(e.code) + "</Code><Message>" +
-                           xml_escape(e.message) + "</Message>";
-        if (!bucket_.empty()) body += "<BucketName>" + xml_escape(bucket_) + "</BucketName>";
-        if (key_given_) body += "<Key>" + xml_escape(key_) + "</Key>";
-        body += "<Resource>" + xml_escape(resource) + "</Resource><RequestId>" + request_id_ + "</RequestId></Error>";
+                           xml_text(e.message) + "</Message>";
+        if (!bucket_.empty()) body += "<BucketName>" + xml_text(bucket_) + "</BucketName>";
+        if (key_given_) body += "<Key>" + xml_key(key_) + "</Key>";
+        body += "<Resource>" + xml_text(resource) + "</Resource><RequestId>" + request_id_ + "</RequestId></Error>";
         send(e.status, std::move(extra), req_.method == "HEAD" ? std::string_view{} : std::string_view(body));
     }
 
@@ -328,6 +365,10 @@ private:
                auth_.payload == PayloadMode::StreamingUnsignedTrailer;
     }
 
+    bool trailer_mode() const {
+        return auth_.payload == PayloadMode::StreamingSignedTrailer || auth_.payload == PayloadMode::StreamingUnsignedTrailer;
+    }
+
     // The body with any aws-chunked framing removed.
     BodyReader& body() {
         if (aws_chunked()) {
@@ -339,6 +380,7 @@ private:
 
     // The error to answer when body().read() returned -1.
     S3Error body_error() const {
+        if (raw_body_.error()) return *raw_body_.error();
         if (chunked_ && chunked_->error()) return *chunked_->error();
         return {400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header."};
     }
@@ -413,13 +455,21 @@ private:
     // Verifies the checksums after the body; the values to store.
     std::variant<std::vector<std::pair<std::string, std::string>>, S3Error> finish_checksums(ChecksumPlan& plan) {
         std::vector<std::pair<std::string, std::string>> stored;
+        // Only the trailer the client announced (and signed for) is taken.
+        if (chunked_)
+            for (const auto& [n, v] : chunked_->trailers())
+                if (!plan.trailer || n != checksum_header(*plan.trailer))
+                    return S3Error{400, "MalformedTrailerError", "The trailing header " + n + " was not named in x-amz-trailer."};
         for (std::size_t i = 0; i < plan.running.size(); ++i) {
             auto& c = plan.running[i];
             std::string actual = c.finish();
             std::optional<std::string> expected = plan.expected[i];
             if (plan.trailer && *plan.trailer == c.algorithm() && chunked_) {
+                bool found = false;
                 for (const auto& [n, v] : chunked_->trailers())
-                    if (n == checksum_header(c.algorithm())) expected = v;
+                    if (n == checksum_header(c.algorithm())) expected = v, found = true;
+                if (!found && trailer_mode())
+                    return S3Error{400, "MalformedTrailerError", "The trailing header named in x-amz-trailer is missing."};
             }
             if (expected && *expected != actual && !plan.lenient[i])
                 return S3Error{400, "BadDigest",
@@ -556,6 +606,7 @@ private:
             error({400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size."});
             return std::nullopt;
         }
+        if (!space_for(length.value_or(0))) return std::nullopt;
         auto plan_or = checksum_plan();
         if (auto* e = std::get_if<S3Error>(&plan_or)) {
             error(*e);
@@ -969,6 +1020,17 @@ private:
 
     enum class ListKind { V1, V2, Versions };
 
+    // A listing answered without encoding-type=url must still parse. Keys
+    // XML cannot carry are refused at write (new_key_allowed), but a volume
+    // may hold some from before, and a prefix or marker in the query may be
+    // anything. Such a page is answered as encoding-type=url would be, and
+    // says so (<EncodingType>url</EncodingType>): a client that checks the
+    // element decodes it, and no object is hidden from the listing (skipping
+    // it would leave its owner no way to find and delete it).
+    static bool all_xml_carriable(const std::vector<std::string_view>& texts) {
+        return std::all_of(texts.begin(), texts.end(), [](std::string_view t) { return xml_can_carry(t); });
+    }
+
     void list_objects(ListKind kind) {
         auto b = load_bucket(Permission::Read);
         if (!b) return;
@@ -987,7 +1049,7 @@ private:
             if (*enc != "url") return error(invalid_argument("Invalid Encoding Method specified in Request"));
             url = true;
         }
-        auto encode = [url](std::string_view s) { return url ? aws_uri_encode(s, true) : std::string(s); };
+        auto encode = [&url](std::string_view s) { return url ? aws_uri_encode(s, true) : std::string(s); };
         std::string start_after, token;
         if (kind == ListKind::V1) {
             if (const auto* m = find(query_, "marker")) params.marker = *m;
@@ -1007,6 +1069,12 @@ private:
         }
         auto listed = engine_.list_objects(bucket_, params);
         if (!listed) return error(listed.error());
+        if (!url) {
+            std::vector<std::string_view> texts = {params.prefix, params.marker, start_after, params.delimiter, listed->next_marker};
+            for (const auto& o : listed->objects) texts.push_back(o.key);
+            for (const auto& p : listed->common_prefixes) texts.push_back(p);
+            url = !all_xml_carriable(texts);
+        }
 
         std::string root = kind == ListKind::Versions ? "ListVersionsResult" : "ListBucketResult";
         std::string body = std::string(kXmlHeader) + "<" + root + " xmlns=\"" + std::string(kXmlns) + "\">";
@@ -1063,9 +1131,29 @@ private:
 
     // ---- objects -------------------------------------------------------------
 
+    // False (answered 503) when writing `bytes` would eat into the space kept
+    // for deletes (space_reserve.hpp).
+    bool space_for(std::uint64_t bytes) {
+        if (space_for_write(engine_.directory(), bytes)) return true;
+        error(Error(Errc::NoSpace, "The storage is (nearly) full: delete objects to free space."));
+        return false;
+    }
+
+    // Keys written from now on are ones every XML answer can carry: as AWS
+    // asks of keys, valid UTF-8, and none of the characters XML 1.0 cannot
+    // hold even as a reference (TAB, LF and CR are fine: they are written
+    // as &#9; &#10; &#13;). False once answered.
+    bool new_key_allowed() {
+        if (xml_can_carry(key_)) return true;
+        error(invalid_argument("Object key contains characters not allowed: it must be valid UTF-8 without control "
+                               "characters other than TAB, LF and CR."));
+        return false;
+    }
+
     void put_object() {
         auto b = load_bucket(Permission::Write);
         if (!b) return;
+        if (!new_key_allowed()) return;
         auto meta = meta_from_headers();
         if (auto* e = std::get_if<S3Error>(&meta)) return error(*e);
         PutOptions options;
@@ -1299,11 +1387,11 @@ private:
         for (const auto& k : keys) {
             auto r = engine_.delete_object(bucket_, k);
             if (r || r.error().code() == Errc::NoSuchKey) {
-                if (!quiet) out += "<Deleted><Key>" + xml_escape(k) + "</Key></Deleted>";
+                if (!quiet) out += "<Deleted><Key>" + xml_key(k) + "</Key></Deleted>";
             } else {
                 S3Error e(r.error());
-                out += "<Error><Key>" + xml_escape(k) + "</Key><Code>" + xml_escape(e.code) + "</Code><Message>" +
-                       xml_escape(e.message) + "</Message></Error>";
+                out += "<Error><Key>" + xml_key(k) + "</Key><Code>" + xml_escape(e.code) + "</Code><Message>" +
+                       xml_text(e.message) + "</Message></Error>";
             }
         }
         out += "</DeleteResult>";
@@ -1379,6 +1467,8 @@ private:
     void copy_object() {
         auto b = load_bucket(Permission::Write);
         if (!b) return;
+        if (!space_for(0)) return;
+        if (!new_key_allowed()) return;
         auto v = validate_object_key(key_);
         if (!v) return error(v.error());
         auto src = copy_source();
@@ -1529,6 +1619,8 @@ private:
     void create_upload() {
         auto b = load_bucket(Permission::Write);
         if (!b) return;
+        if (!space_for(0)) return;
+        if (!new_key_allowed()) return;
         auto v = validate_object_key(key_);
         if (!v) return error(v.error());
         auto meta = meta_from_headers();
@@ -1559,7 +1651,7 @@ private:
         }
         auto upload = engine_.create_upload(bucket_, key_, std::move(m));
         if (!upload) return error(upload.error());
-        xml(XmlWriter("InitiateMultipartUploadResult").el("Bucket", bucket_).el("Key", key_).el("UploadId", upload->id).finish(), 200,
+        xml(XmlWriter("InitiateMultipartUploadResult").el("Bucket", bucket_).key(key_).el("UploadId", upload->id).finish(), 200,
             std::move(h));
     }
 
@@ -1581,6 +1673,7 @@ private:
     void upload_part_copy() {
         auto b = load_bucket(Permission::Write);
         if (!b) return;
+        if (!space_for(0)) return;
         auto n = part_number();
         if (!n) return;
         auto upload = load_upload();
@@ -1606,6 +1699,7 @@ private:
     void complete_upload() {
         auto b = load_bucket(Permission::Write);
         if (!b) return;
+        if (!space_for(0)) return;
         auto upload = load_upload();
         if (!upload) return;
         pugi::xml_document doc;
@@ -1639,7 +1733,7 @@ private:
         std::string location = "/" + bucket_ + "/" + aws_uri_encode(key_, true);
         if (const auto* host = req_.header("host")) location = "http://" + *host + location;
         XmlWriter result("CompleteMultipartUploadResult");
-        result.el("Location", location).el("Bucket", bucket_).el("Key", key_).el("ETag", etag_quoted(info->etag));
+        result.el("Location", location).el("Bucket", bucket_).key(key_).el("ETag", etag_quoted(info->etag));
         for (const auto& [name, value] : object_checksums)
             result.el("Checksum" + name, value).el("ChecksumType", checksum_type(value));
         xml(result.finish());
@@ -1756,7 +1850,7 @@ private:
         if (!listed) return error(listed.error());
         std::string owner = owner_fields(upload->owner_id);
         std::string body = std::string(kXmlHeader) + "<ListPartsResult xmlns=\"" + std::string(kXmlns) + "\"><Bucket>" +
-                           xml_escape(bucket_) + "</Bucket><Key>" + xml_escape(key_) + "</Key><UploadId>" + xml_escape(upload->id) +
+                           xml_escape(bucket_) + "</Bucket><Key>" + xml_key(key_) + "</Key><UploadId>" + xml_escape(upload->id) +
                            "</UploadId><Initiator>" + owner + "</Initiator><Owner>" + owner +
                            "</Owner><StorageClass>STANDARD</StorageClass><PartNumberMarker>" + std::to_string(marker) +
                            "</PartNumberMarker><NextPartNumberMarker>" +
@@ -1787,9 +1881,15 @@ private:
             params.max_uploads = static_cast<std::uint32_t>(std::min<std::uint64_t>(*n, 1000));
         }
         bool url = find(query_, "encoding-type") && *find(query_, "encoding-type") == "url";
-        auto encode = [url](std::string_view s) { return url ? aws_uri_encode(s, true) : std::string(s); };
+        auto encode = [&url](std::string_view s) { return url ? aws_uri_encode(s, true) : std::string(s); };
         auto listed = engine_.list_uploads(bucket_, params);
         if (!listed) return error(listed.error());
+        if (!url) {
+            std::vector<std::string_view> texts = {params.prefix, params.key_marker, params.delimiter, listed->next_key_marker};
+            for (const auto& u : listed->uploads) texts.push_back(u.key);
+            for (const auto& p : listed->common_prefixes) texts.push_back(p);
+            url = !all_xml_carriable(texts);
+        }
         std::string body = std::string(kXmlHeader) + "<ListMultipartUploadsResult xmlns=\"" + std::string(kXmlns) + "\"><Bucket>" +
                            xml_escape(bucket_) + "</Bucket><KeyMarker>" + xml_escape(encode(params.key_marker)) +
                            "</KeyMarker><UploadIdMarker>" + xml_escape(params.upload_id_marker) + "</UploadIdMarker>";
@@ -1815,7 +1915,7 @@ private:
     const S3Options& options_;
     RateLimiter& limiter_;
     const HttpRequest& req_;
-    BodyReader& raw_body_;
+    ClientBody& raw_body_;
     ResponseWriter& out_;
     std::string request_id_;
     std::string path_;
@@ -1838,22 +1938,6 @@ private:
 }  // namespace
 
 namespace {
-
-// Count the bytes that cross the connection, for usage statistics.
-class CountingBody final : public BodyReader {
-public:
-    explicit CountingBody(BodyReader& inner) : inner_(inner) {}
-    std::ptrdiff_t read(std::span<std::byte> out) override {
-        auto n = inner_.read(out);
-        if (n > 0) bytes += static_cast<std::uint64_t>(n);
-        return n;
-    }
-    bool done() const override { return inner_.done(); }
-    std::uint64_t bytes = 0;
-
-private:
-    BodyReader& inner_;
-};
 
 class CountingWriter final : public ResponseWriter {
 public:
@@ -1880,7 +1964,7 @@ private:
 void S3Handler::handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response) {
     auto arrived = std::chrono::system_clock::now();
     auto started = std::chrono::steady_clock::now();
-    CountingBody counted_body(body);
+    ClientBody counted_body(body);
     CountingWriter counted_response(response);
     Exchange exchange(engine_, options_, limiter_, request, counted_body, counted_response);
     exchange.run();

@@ -224,6 +224,58 @@ std::optional<std::int64_t> parse_amz_date(std::string_view s) {
     return from_tm(tm);
 }
 
+namespace {
+
+// The length of the UTF-8 sequence at `p` when XML 1.0 can carry it, else 0.
+std::size_t xml_char_length(const unsigned char* p, const unsigned char* end) {
+    unsigned char c = *p;
+    if (c < 0x80) return c >= 0x20 || c == '\t' || c == '\n' || c == '\r' ? 1 : 0;
+    int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : -1;
+    if (extra < 0 || c >= 0xF8 || end - p <= extra) return 0;
+    std::uint32_t cp = c & (0x3F >> extra);
+    for (int i = 1; i <= extra; ++i) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    static constexpr std::uint32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMinForLength[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF)
+        return 0;
+    return static_cast<std::size_t>(extra) + 1;
+}
+
+}  // namespace
+
+bool xml_can_carry(std::string_view s) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    while (p < end) {
+        auto n = xml_char_length(p, end);
+        if (n == 0) return false;
+        p += n;
+    }
+    return true;
+}
+
+std::string xml_text(std::string_view text) {
+    if (xml_can_carry(text)) return xml_escape(text);
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string carried;
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    const auto* end = p + text.size();
+    while (p < end) {
+        if (auto n = xml_char_length(p, end)) {
+            carried.append(reinterpret_cast<const char*>(p), n);
+            p += n;
+        } else {
+            carried += {'%', kHex[*p >> 4], kHex[*p & 15]};
+            ++p;
+        }
+    }
+    return xml_escape(carried);
+}
+
+std::string xml_key(std::string_view key) { return xml_can_carry(key) ? xml_escape(key) : aws_uri_encode(key, true); }
+
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)

@@ -72,7 +72,21 @@ std::optional<std::int64_t> parse_http_date(std::string_view s);
 std::optional<std::int64_t> parse_amz_date(std::string_view s);
 
 // xml_escape: ostor/admin_format.hpp (the CLI's XML output uses it too).
+// TAB, LF and CR come out as character references, so that parsers keep them.
 using admin::xml_escape;
+
+// True when XML 1.0 can carry `s` as text at all: valid UTF-8 holding none of
+// the code points XML 1.0 forbids even as character references (U+0000-U+0008,
+// U+000B, U+000C, U+000E-U+001F, U+FFFE, U+FFFF; surrogates are not UTF-8).
+bool xml_can_carry(std::string_view s);
+// An object key as XML text where no encoding-type applies (errors,
+// DeleteObjects and multipart answers): escaped when XML can carry it, else
+// percent-encoded as encoding-type=url would (only keys stored before such
+// keys were refused can be like that).
+std::string xml_key(std::string_view key);
+// Free text (a message that may quote a key) as XML text: what XML cannot
+// carry is percent-encoded byte by byte, the rest escaped.
+std::string xml_text(std::string_view text);
 
 // Case-insensitive ASCII comparison.
 bool iequals(std::string_view a, std::string_view b);

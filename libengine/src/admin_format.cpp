@@ -117,6 +117,8 @@ std::string xml_escape(std::string_view s) {
             case '>': out += "&gt;"; break;
             case '"': out += "&quot;"; break;
             case '\'': out += "&apos;"; break;
+            case '\t': out += "&#9;"; break;
+            case '\n': out += "&#10;"; break;
             case '\r': out += "&#13;"; break;
             default: out += c;
         }

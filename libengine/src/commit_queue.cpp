@@ -191,7 +191,9 @@ std::optional<Error> CommitQueue::sync_data_and_commit(Batch& batch) {
     for (int fd : fds) {
         if (::fdatasync(fd) != 0) {
             int err = errno;
-            return Error(err == ENOSPC ? Errc::NoSpace : Errc::IoError,
+            // Writeback that found no room reports EIO on some file systems.
+            bool no_space = err == ENOSPC || err == EDQUOT || (err == EIO && file_system_nearly_full(fd));
+            return Error(no_space ? Errc::NoSpace : Errc::IoError,
                          std::string("fdatasync of object data failed: ") + std::strerror(err));
         }
     }

@@ -1,5 +1,7 @@
 #include "lmdb_env.hpp"
 
+#include <sys/statvfs.h>
+
 #include <cerrno>
 
 namespace ostor::detail {
@@ -8,6 +10,10 @@ namespace {
 
 // Readers of all processes together (gateway threads, FUSE, CLI).
 constexpr unsigned kMaxReaders = 1024;
+
+// Free space under which a file system counts as full when a write there
+// failed (file_system_nearly_full).
+constexpr std::uint64_t kNearlyFullBytes = std::uint64_t{1} << 20;
 
 constexpr std::array<const char*, static_cast<unsigned>(Table::Count)> kTableNames = {
     "meta",   "users",   "users-by-email", "keys",     "accounts",     "buckets",
@@ -18,11 +24,29 @@ constexpr std::array<const char*, static_cast<unsigned>(Table::Count)> kTableNam
 
 }  // namespace
 
-void throw_lmdb(int rc, const char* what) {
+bool file_system_nearly_full(int fd) noexcept {
+    struct statvfs fs {};
+    if (::fstatvfs(fd, &fs) != 0) return false;
+    // f_bavail: what a writer without root's reserve may still use. A write
+    // that failed for lack of space leaves less than a block of it; the
+    // slack covers other writers freeing or taking a little meanwhile.
+    return static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize < kNearlyFullBytes;
+}
+
+void throw_lmdb(int rc, const char* what, MDB_env* env) {
     Errc code = Errc::Internal;
-    if (rc == MDB_MAP_FULL || rc == ENOSPC) code = Errc::NoSpace;
-    else if (rc == EIO || rc == MDB_PANIC || rc == MDB_CORRUPTED) code = Errc::IoError;
-    throw DbFailure(code, std::string("metadata store: ") + what + ": " + mdb_strerror(rc));
+    std::string detail = mdb_strerror(rc);
+    if (rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT) {
+        code = Errc::NoSpace;
+    } else if (rc == EIO || rc == MDB_PANIC || rc == MDB_CORRUPTED) {
+        code = Errc::IoError;
+        mdb_filehandle_t fd = -1;
+        if (rc == EIO && env && mdb_env_get_fd(env, &fd) == 0 && file_system_nearly_full(fd)) {
+            code = Errc::NoSpace;
+            detail = "a write came up short: no space left on the device";
+        }
+    }
+    throw DbFailure(code, std::string("metadata store: ") + what + ": " + detail);
 }
 
 Result<std::unique_ptr<Env>> Env::open(const std::filesystem::path& dir, std::uint64_t map_size_bytes) {
@@ -75,7 +99,7 @@ Txn Txn::read(const Env& env) {
 Txn Txn::write(const Env& env, Txn* parent) {
     MDB_txn* txn = nullptr;
     int rc = mdb_txn_begin(env.get(), parent ? parent->txn_ : nullptr, 0, &txn);
-    if (rc) throw_lmdb(rc, "begin write");
+    if (rc) throw_lmdb(rc, "begin write", env.get());
     return Txn(&env, txn);
 }
 
@@ -90,21 +114,21 @@ std::optional<std::string_view> Txn::get(Table t, std::string_view key) const {
 void Txn::put(Table t, std::string_view key, std::string_view value) {
     MDB_val k = to_val(key), v = to_val(value);
     int rc = mdb_put(txn_, env_->dbi(t), &k, &v, 0);
-    if (rc) throw_lmdb(rc, "put");
+    if (rc) throw_lmdb(rc, "put", env_->get());
 }
 
 bool Txn::del(Table t, std::string_view key) {
     MDB_val k = to_val(key);
     int rc = mdb_del(txn_, env_->dbi(t), &k, nullptr);
     if (rc == MDB_NOTFOUND) return false;
-    if (rc) throw_lmdb(rc, "del");
+    if (rc) throw_lmdb(rc, "del", env_->get());
     return true;
 }
 
 void Txn::commit() {
     MDB_txn* txn = std::exchange(txn_, nullptr);
     int rc = mdb_txn_commit(txn);
-    if (rc) throw_lmdb(rc, "commit");
+    if (rc) throw_lmdb(rc, "commit", env_->get());
 }
 
 void Txn::abort() noexcept {
@@ -141,7 +165,7 @@ Cursor::Entry Cursor::seek(std::string_view key) {
 
 void Cursor::del() {
     int rc = mdb_cursor_del(cur_, 0);
-    if (rc) throw_lmdb(rc, "cursor del");
+    if (rc) throw_lmdb(rc, "cursor del", mdb_txn_env(mdb_cursor_txn(cur_)));
 }
 
 }  // namespace ostor::detail

@@ -49,7 +49,16 @@ struct DbFailure : std::runtime_error {
     Errc code;
 };
 
-[[noreturn]] void throw_lmdb(int rc, const char* what);
+// Throws the DbFailure for LMDB's `rc`. MDB_MAP_FULL and ENOSPC are NoSpace.
+// LMDB reports a write that came up short as EIO, which is what running out
+// of space in the middle of a commit looks like: given the environment, an
+// EIO while its file system is (nearly) full is NoSpace too.
+[[noreturn]] void throw_lmdb(int rc, const char* what, MDB_env* env = nullptr);
+
+// True when the file system holding `fd` has (nearly) no space left for an
+// unprivileged writer, so that a failed write there is best reported as
+// NoSpace. False when it cannot tell.
+bool file_system_nearly_full(int fd) noexcept;
 
 class Env {
 public:

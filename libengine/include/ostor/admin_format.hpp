@@ -59,7 +59,8 @@ private:
 };
 
 // Text as XML character data or attribute value (the CLI's XML output and
-// the gateway's answers).
+// the gateway's answers). TAB, LF and CR are written as character references
+// (&#9; &#10; &#13;): a parser normalises them when raw.
 std::string xml_escape(std::string_view s);
 
 // ---- Limits ----------------------------------------------------------------
