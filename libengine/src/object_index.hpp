@@ -1,12 +1,14 @@
-// Object keys in the Objects table.
+// Object keys in the Objects and UploadsByBucket tables, and the walks over
+// them that listings make.
 //
 // LMDB keys are at most 511 bytes, S3 keys up to 1024. A key shorter than
 // kInlineKeyBytes is stored as "bucket/key"; a longer one as "bucket/" + its
-// first kInlineKeyBytes bytes + 16 bytes of its SHA-256. Short keys and
-// groups of long keys sharing a head still sort in true key order; within
-// such a group (rare) ObjectScan sorts by the full key, kept in the record.
+// first kInlineKeyBytes bytes + kKeyHashBytes bytes of its SHA-256. Short keys
+// and groups of long keys sharing a head still sort in true key order; within
+// such a group (rare) the scans sort by the full key, kept in the record.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
@@ -17,6 +19,11 @@
 namespace ostor::detail {
 
 constexpr std::size_t kInlineKeyBytes = 400;
+constexpr std::size_t kKeyHashBytes = 16;
+
+// The smallest string greater than every string starting with `prefix`, or
+// empty when there is none (all 0xFF).
+std::string successor_of_prefix(std::string prefix);
 
 // Walks a bucket's objects in key order from the first key >= `start`.
 class ObjectScan {
@@ -34,6 +41,43 @@ private:
     Cursor::Entry pending_;
     bool positioned_ = false;
     std::deque<ObjectRecord> ready_;
+};
+
+// The UploadsByBucket key of an upload: its object index key, "\0", be64
+// initiation time, upload id. Uploads of one key therefore sort in the order
+// they were begun (ids start with a volume-wide sequence number, for uploads
+// begun in the same millisecond).
+std::string upload_index_key(const Upload& upload);
+
+// Walks a bucket's multipart uploads in S3's order (by key, then in the order
+// they were begun) straight from the UploadsByBucket index: a page costs its
+// own length, not the number of uploads in the bucket.
+class UploadScan {
+public:
+    UploadScan(const Txn& txn, std::string_view bucket);
+    // Repositions at the first upload whose key is >= `key`, or > `key` when
+    // `after_key`.
+    void seek_key(std::string_view key, bool after_key);
+    // Repositions just after `upload` (an upload of this bucket).
+    void seek_after(const Upload& upload);
+    std::optional<Upload> next();
+
+private:
+    enum class Bound { KeyAtLeast, KeyAfter, AfterUpload };
+    void position(std::string index_start);
+    bool passes(const Upload& u) const;
+    void fill();
+
+    const Txn& txn_;
+    Cursor cursor_;
+    std::string prefix_;
+    Bound bound_ = Bound::KeyAtLeast;
+    std::string bound_key_;
+    TimestampMs bound_ms_ = 0;
+    std::string bound_id_;
+    Cursor::Entry pending_;
+    bool positioned_ = false;
+    std::deque<Upload> ready_;
 };
 
 }  // namespace ostor::detail

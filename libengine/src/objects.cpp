@@ -11,23 +11,6 @@ namespace ostor {
 
 using namespace detail;
 
-namespace {
-
-// The smallest string greater than every string starting with `prefix`, or
-// empty when there is none (all 0xFF).
-std::string successor_of_prefix(std::string prefix) {
-    while (!prefix.empty()) {
-        auto& c = reinterpret_cast<unsigned char&>(prefix.back());
-        if (c != 0xFF) {
-            ++c;
-            return prefix;
-        }
-        prefix.pop_back();
-    }
-    return prefix;
-}
-
-}  // namespace
 
 Result<std::unique_ptr<ObjectWriter>> Engine::begin_put(std::string_view bucket, std::string_view key,
                                                         PutOptions options) {
