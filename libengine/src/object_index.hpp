@@ -1,5 +1,5 @@
 // Object keys in the Objects and UploadsByBucket tables, and the walks over
-// them that listings make.
+// them that listings and scrub make.
 //
 // LMDB keys are at most 511 bytes, S3 keys up to 1024. A key shorter than
 // kInlineKeyBytes is stored as "bucket/key"; a longer one as "bucket/" + its
@@ -78,6 +78,46 @@ private:
     Cursor::Entry pending_;
     bool positioned_ = false;
     std::deque<Upload> ready_;
+};
+
+// Reads a whole table in key order, one bounded batch per read transaction:
+// a caller that works between batches (scrub reads extents) holds neither a
+// snapshot nor more than one batch of records, whatever the table's size.
+// Each batch continues after the last key of the one before, so entries
+// added or removed meanwhile are seen as the batch's snapshot has them.
+class TableBatches {
+public:
+    TableBatches(Table table, std::size_t max_entries, std::size_t max_value_bytes)
+        : table_(table), max_entries_(max_entries), max_value_bytes_(max_value_bytes) {}
+
+    // Hands the next batch's entries to `fn(key, value)` (views valid only
+    // during the call): at most max_entries, and no more once their values
+    // reach max_value_bytes (at least one). False once the table is done.
+    template <class Fn>
+    bool next(const Txn& txn, Fn&& fn) {
+        if (done_) return false;
+        auto cur = txn.cursor(table_);
+        // The smallest key greater than the last one read is that key + "\0".
+        auto e = started_ ? cur.seek(last_key_ + std::string(1, '\0')) : cur.first();
+        started_ = true;
+        std::size_t entries = 0, bytes = 0;
+        for (; e && entries < max_entries_ && bytes < max_value_bytes_; e = cur.next()) {
+            fn(e->first, e->second);
+            ++entries;
+            bytes += e->second.size();
+            last_key_.assign(e->first);
+        }
+        if (!e) done_ = true;
+        return entries > 0;
+    }
+
+private:
+    Table table_;
+    std::size_t max_entries_;
+    std::size_t max_value_bytes_;
+    std::string last_key_;
+    bool started_ = false;
+    bool done_ = false;
 };
 
 }  // namespace ostor::detail
