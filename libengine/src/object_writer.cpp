@@ -278,7 +278,7 @@ private:
         auto info = e_.commits->run_value<ObjectInfo>(
             [&](Txn& txn) -> Result<ObjectInfo> {
                 freed.clear();
-                if (reservation_) txn.del(Table::Reservations, *reservation_);
+                if (reservation_) drop_reservation(txn, *reservation_);
                 return target_.kind == WriteTargetKind::Object ? apply_object(txn, rec, freed) : apply_part(txn, rec, freed);
             },
             std::move(fds));
