@@ -12,7 +12,7 @@ constexpr unsigned kMaxReaders = 1024;
 constexpr std::array<const char*, static_cast<unsigned>(Table::Count)> kTableNames = {
     "meta",   "users",   "users-by-email", "keys",     "accounts",     "buckets",
     "bucket-epochs", "objects", "uploads", "uploads-by-bucket", "parts", "extents",
-    "segments", "limits", "quotas", "user-usage", "reservations", "usage",
+    "segments", "limits", "quotas", "user-usage", "reservations", "usage", "bodies",
 };
 
 }  // namespace

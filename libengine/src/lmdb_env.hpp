@@ -40,6 +40,7 @@ enum class Table : unsigned {
     UserUsage,        // user id -> UserUsage
     Reservations,     // instance id be64 seq -> ReservationRecord
     UsageObjects,     // name -> JSON text
+    Bodies,           // be64 body id -> body of a small object (ObjectRecord::body_id)
     Count
 };
 

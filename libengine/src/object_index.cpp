@@ -49,14 +49,60 @@ std::string object_index_key(std::string_view bucket, std::string_view key) {
     return out;
 }
 
+namespace {
+
+std::string body_key(std::uint64_t body_id) {
+    std::string k;
+    append_be64(k, body_id);
+    return k;
+}
+
+// Ids rise, so new bodies are appended at the right edge of the Bodies table:
+// a commit's bodies share its last pages instead of each dirtying a page of
+// the object index (an id freed at the very end may be used again: its row
+// is gone by then).
+std::uint64_t next_body_id(const Txn& txn) {
+    auto cur = txn.cursor(Table::Bodies);
+    auto last = cur.last();
+    return last && last->first.size() == 8 ? read_be64(last->first) + 1 : 1;
+}
+
+}  // namespace
+
+std::string load_body(const Txn& txn, std::uint64_t body_id) {
+    if (body_id == 0) return {};
+    auto v = txn.get(Table::Bodies, body_key(body_id));
+    return v ? std::string(*v) : std::string();
+}
+
 Result<ObjectRecord> load_object(const Txn& txn, std::string_view bucket, std::string_view key) {
     auto v = txn.get(Table::Objects, object_index_key(bucket, key));
     if (!v) return Error(Errc::NoSuchKey, "no object " + std::string(key) + " in bucket " + std::string(bucket));
     auto rec = decode_object(*v);
     if (!rec) return Error(Errc::Internal, "damaged object record");
     if (rec->info.key != key) return Error(Errc::NoSuchKey, "no object " + std::string(key));
+    if (rec->body_id != 0) {
+        auto body = txn.get(Table::Bodies, body_key(rec->body_id));
+        if (!body) return Error(Errc::Internal, "the body of object " + std::string(key) + " is missing");
+        rec->inline_data = *body;
+    }
     rec->info.bucket = bucket;
     return std::move(*rec);
+}
+
+void store_object(Txn& txn, std::string_view bucket, std::string_view key, ObjectRecord rec, const ObjectRecord* old) {
+    if (old && old->body_id != 0) txn.del(Table::Bodies, body_key(old->body_id));
+    rec.body_id = 0;
+    if (!rec.inline_data.empty()) {
+        rec.body_id = next_body_id(txn);
+        txn.put(Table::Bodies, body_key(rec.body_id), rec.inline_data);
+    }
+    txn.put(Table::Objects, object_index_key(bucket, key), encode(rec));
+}
+
+void erase_object(Txn& txn, std::string_view bucket, std::string_view key, const ObjectRecord& old) {
+    if (old.body_id != 0) txn.del(Table::Bodies, body_key(old.body_id));
+    txn.del(Table::Objects, object_index_key(bucket, key));
 }
 
 ObjectScan::ObjectScan(const Txn& txn, std::string_view bucket)

@@ -21,6 +21,16 @@ namespace ostor::detail {
 constexpr std::size_t kInlineKeyBytes = 400;
 constexpr std::size_t kKeyHashBytes = 16;
 
+// Writes `rec` as the object (bucket, key), replacing `old` (the object stored
+// there now, as load_object found it, or none): the new body goes to a new
+// Bodies row, the old one's row is deleted.
+void store_object(Txn& txn, std::string_view bucket, std::string_view key, ObjectRecord rec, const ObjectRecord* old);
+// Deletes the object `old` (as load_object found it) and its body.
+void erase_object(Txn& txn, std::string_view bucket, std::string_view key, const ObjectRecord& old);
+// The body of a version 2 record (scrub reads records without load_object).
+// Empty when there is none.
+std::string load_body(const Txn& txn, std::uint64_t body_id);
+
 // The smallest string greater than every string starting with `prefix`, or
 // empty when there is none (all 0xFF).
 std::string successor_of_prefix(std::string prefix);

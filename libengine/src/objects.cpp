@@ -121,7 +121,7 @@ Result<void> Engine::delete_object(std::string_view bucket, std::string_view key
         auto rec = load_object(txn, bucket, key);
         if (!rec) return std::move(rec).error();
         SegmentStore::drop_refs(txn, rec->extents, freed);
-        txn.del(Table::Objects, object_index_key(bucket, key));
+        erase_object(txn, bucket, key, *rec);
         account_change(txn, *b, -static_cast<std::int64_t>(rec->info.size), -1);
         return {};
     });
@@ -183,7 +183,7 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
         dst.info.key = dst_key;
         dst.info.last_modified_ms = now_ms();
         if (options.replace_meta) dst.info.meta = *options.replace_meta;
-        txn.put(Table::Objects, object_index_key(dst_bucket, dst_key), encode(dst));
+        store_object(txn, dst_bucket, dst_key, dst, old ? &*old : nullptr);
         account_change(txn, *db, delta_bytes, delta_objects);
         return dst.info;
     });
@@ -198,7 +198,7 @@ Result<ObjectInfo> Engine::set_object_acl(std::string_view bucket, std::string_v
         auto rec = load_object(txn, bucket, key);
         if (!rec) return std::move(rec).error();
         rec->info.meta.acl = acl;
-        txn.put(Table::Objects, object_index_key(bucket, key), encode(*rec));
+        store_object(txn, bucket, key, *rec, &*rec);
         return rec->info;
     });
 }
@@ -300,7 +300,8 @@ Result<ScrubReport> Engine::scrub() {
         if (damaged) report.damaged.push_back(item.name);
     };
     // Reads `table` batch by batch, turning each entry into an item with
-    // `to_item` (none for an undecodable record), and checks each batch.
+    // `to_item(txn, key, value)` (none for an undecodable record), and checks
+    // each batch.
     auto scrub_table = [&](Table table, auto to_item) -> Result<void> {
         TableBatches batches(table, kScrubBatchRecords, kScrubBatchValueBytes);
         std::vector<ScrubItem> items;
@@ -308,7 +309,7 @@ Result<ScrubReport> Engine::scrub() {
             items.clear();
             auto more = impl_->read([&](const Txn& txn) -> Result<bool> {
                 return batches.next(txn, [&](std::string_view k, std::string_view v) {
-                    if (auto item = to_item(k, v)) items.push_back(std::move(*item));
+                    if (auto item = to_item(txn, k, v)) items.push_back(std::move(*item));
                 });
             });
             if (!more) return std::move(more).error();
@@ -316,14 +317,16 @@ Result<ScrubReport> Engine::scrub() {
             if (!*more) return {};
         }
     };
-    OSTOR_TRY(scrub_table(Table::Objects, [](std::string_view k, std::string_view v) -> std::optional<ScrubItem> {
+    OSTOR_TRY(scrub_table(Table::Objects, [](const Txn& txn, std::string_view k,
+                                             std::string_view v) -> std::optional<ScrubItem> {
         auto rec = decode_object(v);
         if (!rec) return std::nullopt;
+        if (rec->body_id != 0) rec->inline_data = load_body(txn, rec->body_id);
         bool inline_damaged = crc32c(std::as_bytes(std::span(rec->inline_data))) != rec->inline_crc;
         return ScrubItem{std::string(k.substr(0, k.find('/'))) + "/" + rec->info.key, std::move(rec->extents),
                          inline_damaged, rec->inline_data.size()};
     }));
-    OSTOR_TRY(scrub_table(Table::Parts, [](std::string_view k, std::string_view v) -> std::optional<ScrubItem> {
+    OSTOR_TRY(scrub_table(Table::Parts, [](const Txn&, std::string_view k, std::string_view v) -> std::optional<ScrubItem> {
         auto rec = decode_part(v);
         if (!rec) return std::nullopt;
         return ScrubItem{"upload " + std::string(k.substr(0, kUploadIdLength)) + " part " +

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "codec.hpp"
 #include "lmdb_env.hpp"
 #include "object_index.hpp"
 #include "records.hpp"
@@ -127,19 +128,24 @@ TEST_F(ScrubBatches, DamageDeepInAVolumeOfManyBatchesIsFound) {
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "zz-big", big)));
     engine_.reset();
 
-    // Flip one byte of an inline body deep in the table, leaving its CRC.
+    // Flip one byte of a small object's body deep in the table (kept in the
+    // Bodies table), leaving its CRC.
     {
         auto env = Env::open(dir_.path() / "meta", EngineOptions{}.meta_map_size_bytes);
         ASSERT_TRUE(env) << env.error().message();
         Txn txn = Txn::write(**env);
-        auto index_key = detail::object_index_key("bkt", key_of(650));
-        auto v = txn.get(Table::Objects, index_key);
+        auto v = txn.get(Table::Objects, detail::object_index_key("bkt", key_of(650)));
         ASSERT_TRUE(v.has_value());
         auto rec = detail::decode_object(*v);
         ASSERT_TRUE(rec.has_value());
-        ASSERT_FALSE(rec->inline_data.empty());
-        rec->inline_data[0] ^= 0x01;
-        txn.put(Table::Objects, index_key, detail::encode(*rec));
+        ASSERT_NE(rec->body_id, 0u);
+        std::string body_key;
+        detail::append_be64(body_key, rec->body_id);
+        auto body = txn.get(Table::Bodies, body_key);
+        ASSERT_TRUE(body.has_value());
+        std::string damaged(*body);
+        damaged[0] ^= 0x01;
+        txn.put(Table::Bodies, body_key, damaged);
         txn.commit();
     }
 
