@@ -51,13 +51,22 @@ EngineImpl::~EngineImpl() {
 Result<void> EngineImpl::purge_dead_reservations() {
     // Group reservation rows by the Engine instance that made them.
     std::map<std::string, std::vector<std::string>> by_instance;
+    bool sums_kept = false;
     auto scanned = read([&](const Txn& txn) -> Result<void> {
+        sums_kept = reservation_sums_kept(txn);
         auto cur = txn.cursor(Table::Reservations);
-        for (auto e = cur.first(); e; e = cur.next())
+        for (auto e = cur.first(); e && is_reservation_key(e->first); e = cur.next())
             by_instance[std::string(e->first.substr(0, 16))].emplace_back(e->first);
         return {};
     });
     if (!scanned) return scanned;
+    if (!sums_kept) {
+        auto kept = commits->run([&](Txn& txn) -> Result<void> {
+            keep_reservation_sums(txn);
+            return {};
+        });
+        if (!kept) return kept;
+    }
     for (auto& [instance, keys] : by_instance) {
         if (instance == instance_id) continue;
         auto lock_path = dir / "run" / (instance + ".lock");
@@ -67,7 +76,7 @@ Result<void> EngineImpl::purge_dead_reservations() {
             continue;
         }
         auto r = commits->run([&](Txn& txn) -> Result<void> {
-            for (auto& k : keys) txn.del(Table::Reservations, k);
+            for (auto& k : keys) drop_reservation(txn, k);
             return {};
         });
         if (fd >= 0) {
@@ -86,14 +95,14 @@ Result<std::string> reserve_space(EngineImpl& e, std::string_view bucket_name, s
         auto bucket = load_bucket(txn, bucket_name);
         if (!bucket) return std::move(bucket).error();
         OSTOR_TRY(check_quota(txn, *bucket, static_cast<std::int64_t>(bytes)));
-        txn.put(Table::Reservations, key, encode(ReservationRecord{bucket->owner_id, bucket->name, bytes}));
+        add_reservation(txn, key, ReservationRecord{bucket->owner_id, bucket->name, bytes});
         return key;
     });
 }
 
 void release_reservation(EngineImpl& e, const std::string& key) {
     (void)e.commits->run([&](Txn& txn) -> Result<void> {
-        txn.del(Table::Reservations, key);
+        drop_reservation(txn, key);
         return {};
     });
 }

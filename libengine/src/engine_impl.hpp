@@ -87,6 +87,16 @@ std::string limits_key(const LimitTarget& target);
 // NoSuchBucket. Returns the reservation's key.
 Result<std::string> reserve_space(EngineImpl& e, std::string_view bucket, std::uint64_t bytes);
 void release_reservation(EngineImpl& e, const std::string& key);
+// Reservation rows, changed only through these so that the sums per user and
+// per bucket that check_quota reads stay equal to the rows.
+void add_reservation(Txn& txn, std::string_view key, const ReservationRecord& r);
+void drop_reservation(Txn& txn, std::string_view key);  // nothing when absent
+// False for the table's rows that hold the sums, not a reservation.
+bool is_reservation_key(std::string_view key);
+// Whether the sums are kept; computes them from the rows when not (a volume
+// written before they were).
+bool reservation_sums_kept(const Txn& txn);
+void keep_reservation_sums(Txn& txn);
 
 // ---- Object index --------------------------------------------------------
 // The Objects-table key of (bucket, key): "bucket/key", with keys too long

@@ -1,5 +1,6 @@
 // Limits and quotas, and the byte accounting quotas are enforced on.
 #include <cmath>
+#include <map>
 
 #include "codec.hpp"
 #include "engine_impl.hpp"
@@ -32,16 +33,36 @@ std::optional<std::uint64_t> stored_quota_gib(const Txn& txn, const QuotaTarget&
     return Decoder(*v).u64();
 }
 
-// Bytes other writers have reserved against a user's or a bucket's quota.
-std::uint64_t reserved_bytes(const Txn& txn, std::string_view user_id, std::string_view bucket) {
-    std::uint64_t total = 0;
-    auto cur = txn.cursor(Table::Reservations);
-    for (auto e = cur.first(); e; e = cur.next()) {
-        auto r = decode_reservation(e->second);
-        if (!r) continue;
-        if ((!user_id.empty() && r->user_id == user_id) || (!bucket.empty() && r->bucket == bucket)) total += r->bytes;
-    }
-    return total;
+// The Reservations table keeps, next to its rows (instance id be64 seq), the
+// sum of the bytes reserved per user and per bucket, changed in the same
+// transactions as the rows: a quota check reads two sums instead of scanning
+// every reservation. Their keys start with kReservedSumMark, which sorts
+// after the hex digits of every instance id.
+constexpr char kReservedSumMark = '~';
+// Present once the sums are kept; a volume written before they were gets them
+// computed once, at open.
+constexpr std::string_view kReservedSumsKeptKey = "~sums";
+
+std::string user_sum_key(std::string_view user_id) { return std::string(1, kReservedSumMark) + "u/" + std::string(user_id); }
+std::string bucket_sum_key(std::string_view bucket) { return std::string(1, kReservedSumMark) + "b/" + std::string(bucket); }
+
+std::uint64_t reserved_sum(const Txn& txn, const std::string& key) {
+    auto v = txn.get(Table::Reservations, key);
+    return v ? Decoder(*v).u64() : 0;
+}
+
+void add_to_sum(Txn& txn, const std::string& key, std::uint64_t bytes, bool add) {
+    std::uint64_t sum = reserved_sum(txn, key);
+    // Never below zero, even if a release of this code that did not keep the
+    // sums dropped them meanwhile (they are computed again at the next open).
+    sum = add ? sum + bytes : sum - std::min(sum, bytes);
+    if (sum == 0) txn.del(Table::Reservations, key);
+    else txn.put(Table::Reservations, key, Encoder().u64(sum).take());
+}
+
+void add_to_sums(Txn& txn, const ReservationRecord& r, bool add) {
+    add_to_sum(txn, user_sum_key(r.user_id), r.bytes, add);
+    add_to_sum(txn, bucket_sum_key(r.bucket), r.bytes, add);
 }
 
 Result<void> check_target_exists(const Txn& txn, QuotaTarget::Kind kind, const std::string& id) {
@@ -74,6 +95,41 @@ Result<void> validate(const Limits& l) {
 
 }  // namespace
 
+bool is_reservation_key(std::string_view key) { return !key.empty() && key.front() != kReservedSumMark; }
+
+void add_reservation(Txn& txn, std::string_view key, const ReservationRecord& r) {
+    txn.put(Table::Reservations, key, encode(r));
+    add_to_sums(txn, r, true);
+}
+
+void drop_reservation(Txn& txn, std::string_view key) {
+    auto v = txn.get(Table::Reservations, key);
+    if (!v) return;
+    auto r = decode_reservation(*v);
+    txn.del(Table::Reservations, key);
+    if (r) add_to_sums(txn, *r, false);
+}
+
+bool reservation_sums_kept(const Txn& txn) { return txn.get(Table::Reservations, kReservedSumsKeptKey).has_value(); }
+
+void keep_reservation_sums(Txn& txn) {
+    if (reservation_sums_kept(txn)) return;
+    std::map<std::string, std::uint64_t> sums;
+    {
+        auto cur = txn.cursor(Table::Reservations);
+        for (auto e = cur.first(); e; e = cur.next()) {
+            if (!is_reservation_key(e->first)) continue;
+            if (auto r = decode_reservation(e->second)) {
+                sums[user_sum_key(r->user_id)] += r->bytes;
+                sums[bucket_sum_key(r->bucket)] += r->bytes;
+            }
+        }
+    }
+    for (auto& [key, sum] : sums)
+        if (sum > 0) txn.put(Table::Reservations, key, Encoder().u64(sum).take());
+    txn.put(Table::Reservations, kReservedSumsKeptKey, "");
+}
+
 std::uint64_t effective_quota_bytes(const Txn& txn, const QuotaTarget& target) {
     auto specific = stored_quota_gib(txn, target);
     if (!specific) {
@@ -93,13 +149,13 @@ Result<void> check_quota(const Txn& txn, const Bucket& bucket, std::int64_t delt
     if (delta_bytes <= 0) return {};
     auto delta = static_cast<std::uint64_t>(delta_bytes);
     if (auto quota = effective_quota_bytes(txn, QuotaTarget::user(bucket.owner_id))) {
-        auto used = load_user_usage(txn, bucket.owner_id).bytes + reserved_bytes(txn, bucket.owner_id, {});
+        auto used = load_user_usage(txn, bucket.owner_id).bytes + reserved_sum(txn, user_sum_key(bucket.owner_id));
         if (used + delta > quota)
             return Error(Errc::QuotaExceeded, "the write would take user " + bucket.owner_id + " past its quota of " +
                                                   std::to_string(quota / kGiB) + " GiB");
     }
     if (auto quota = effective_quota_bytes(txn, QuotaTarget::bucket(bucket.name))) {
-        auto used = bucket.bytes + reserved_bytes(txn, {}, bucket.name);
+        auto used = bucket.bytes + reserved_sum(txn, bucket_sum_key(bucket.name));
         if (used + delta > quota)
             return Error(Errc::QuotaExceeded, "the write would take bucket " + bucket.name + " past its quota of " +
                                                   std::to_string(quota / kGiB) + " GiB");
@@ -231,7 +287,7 @@ Result<UserUsage> Engine::get_user_usage(std::string_view user_id) {
         auto user = load_user(txn, user_id);
         if (!user) return std::move(user).error();
         auto usage = load_user_usage(txn, user_id);
-        usage.reserved = reserved_bytes(txn, user_id, {});
+        usage.reserved = reserved_sum(txn, user_sum_key(user_id));
         return usage;
     });
 }

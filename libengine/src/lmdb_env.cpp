@@ -19,7 +19,7 @@ constexpr std::array<const char*, static_cast<unsigned>(Table::Count)> kTableNam
     "meta",   "users",   "users-by-email", "keys",     "accounts",     "buckets",
     "bucket-epochs", "objects", "uploads", "uploads-by-bucket", "parts", "extents",
     "segments", "limits", "quotas", "user-usage", "reservations", "usage",
-    "billing-totals",
+    "billing-totals", "bodies",
 };
 
 }  // namespace

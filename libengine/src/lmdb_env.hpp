@@ -38,9 +38,11 @@ enum class Table : unsigned {
     Limits,           // "u/" id | "b/" name -> Limits
     Quotas,           // "u/" id | "b/" name | "default-user" | "default-bucket" -> u64 GiB
     UserUsage,        // user id -> UserUsage
-    Reservations,     // instance id be64 seq -> ReservationRecord
+    Reservations,     // instance id be64 seq -> ReservationRecord; "~u/" user id | "~b/" bucket -> u64
+                      // sum of their bytes reserved; "~sums" -> "" once the sums are kept
     UsageObjects,     // name -> JSON text
     BillingTotals,    // user id "/" account name -> BillingCounters (billing_totals.cpp)
+    Bodies,           // be64 body id -> body of a small object (ObjectRecord::body_id)
     Count
 };
 

@@ -15,14 +15,6 @@ constexpr std::uint32_t kMaxPartNumber = 10000;
 constexpr std::uint64_t kMinPartBytes = std::uint64_t{5} << 20;  // all but the last part
 constexpr std::string_view kUploadSequenceKey = "upload_sequence";  // in Table::Meta
 
-std::string uploads_index_key(const Upload& u) {
-    std::string k = object_index_key(u.bucket, u.key);
-    k.push_back('\0');
-    append_be64(k, static_cast<std::uint64_t>(u.initiated_ms));
-    k.append(u.id);
-    return k;
-}
-
 std::string strip_quotes(std::string_view etag) {
     if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
     return std::string(etag);
@@ -68,7 +60,7 @@ void drop_upload(Txn& txn, const Upload& upload, std::vector<Extent>& freed) {
         bytes += part.info.size;
     }
     if (auto b = load_bucket(txn, upload.bucket)) account_change(txn, *b, -static_cast<std::int64_t>(bytes), 0);
-    txn.del(Table::UploadsByBucket, uploads_index_key(upload));
+    txn.del(Table::UploadsByBucket, upload_index_key(upload));
     txn.del(Table::Uploads, upload.id);
 }
 
@@ -98,7 +90,7 @@ Result<Upload> Engine::create_upload(std::string_view bucket, std::string_view k
         u.initiated_ms = now_ms();
         u.meta = std::move(meta);
         txn.put(Table::Uploads, u.id, encode(u));
-        txn.put(Table::UploadsByBucket, uploads_index_key(u), "");
+        txn.put(Table::UploadsByBucket, upload_index_key(u), "");
         return u;
     });
 }
@@ -287,8 +279,8 @@ Result<ObjectInfo> Engine::complete_upload(std::string_view upload_id, const std
             delta_objects = 0;
         }
         OSTOR_TRY(check_quota(txn, *b, delta_bytes));
-        txn.put(Table::Objects, object_index_key(upload->bucket, upload->key), encode(obj));
-        txn.del(Table::UploadsByBucket, uploads_index_key(*upload));
+        store_object(txn, upload->bucket, upload->key, obj, old ? &*old : nullptr);
+        txn.del(Table::UploadsByBucket, upload_index_key(*upload));
         txn.del(Table::Uploads, upload->id);
         account_change(txn, *b, delta_bytes, delta_objects);
         return obj.info;
@@ -334,55 +326,61 @@ Result<ListUploadsResult> Engine::list_uploads(std::string_view bucket, const Li
         auto b = load_bucket(txn, bucket);
         if (!b) return std::move(b).error();
         ListUploadsResult out;
-        std::vector<Upload> all;
-        auto prefix = bucket_index_prefix(bucket);
-        auto cur = txn.cursor(Table::UploadsByBucket);
-        for (auto e = cur.seek(prefix + std::string(params.prefix.substr(0, kInlineKeyBytes)));
-             e && e->first.substr(0, prefix.size()) == prefix; e = cur.next()) {
-            auto u = load_upload(txn, upload_id_of_index_key(e->first));
-            if (!u) continue;
-            if (u->key.compare(0, params.prefix.size(), params.prefix) != 0) {
-                if (u->key > params.prefix) break;
+        const std::string& prefix = params.prefix;
+        const std::string& key_marker = params.key_marker;
+        UploadScan scan(txn, bucket);
+        // S3's markers: with only a key marker, the keys after it; with an
+        // upload-id marker too, also the uploads of the marker's key after
+        // that upload (an upload-id marker alone means nothing).
+        // `id_after`: the marker upload is gone (completed or aborted since
+        // the last page), so of the marker's key the uploads with greater
+        // ids follow (as S3 defines it; ids rise in the order begun).
+        std::optional<std::string> id_after;
+        if (key_marker.empty() || key_marker < prefix) {
+            scan.seek_key(prefix, false);
+        } else if (params.upload_id_marker.empty()) {
+            scan.seek_key(key_marker, true);
+        } else if (auto m = load_upload(txn, params.upload_id_marker); m && m->bucket == bucket && m->key == key_marker) {
+            scan.seek_after(*m);
+        } else {
+            scan.seek_key(key_marker, false);
+            id_after = params.upload_id_marker;
+        }
+        std::uint32_t count = 0;
+        while (auto u = scan.next()) {
+            if (u->key.compare(0, prefix.size(), prefix) != 0) {
+                if (u->key > prefix) break;  // past the prefix range
                 continue;
             }
-            all.push_back(std::move(*u));
-        }
-        std::stable_sort(all.begin(), all.end(), [](const Upload& a, const Upload& x) {
-            return a.key != x.key ? a.key < x.key : a.initiated_ms < x.initiated_ms;
-        });
-        std::string last_common;
-        bool past_upload_marker = params.upload_id_marker.empty();
-        for (auto& u : all) {
-            if (!params.key_marker.empty()) {
-                if (u.key < params.key_marker) continue;
-                if (u.key == params.key_marker) {
-                    // With an upload-id marker, uploads of the marker key after it; else none of that key.
-                    if (params.upload_id_marker.empty()) continue;
-                    if (!past_upload_marker) {
-                        if (u.id == params.upload_id_marker) past_upload_marker = true;
-                        continue;
-                    }
-                }
-            }
+            if (id_after && u->key == key_marker && u->id <= *id_after) continue;
             std::string common;
             if (!params.delimiter.empty()) {
-                auto pos = u.key.find(params.delimiter, params.prefix.size());
-                if (pos != std::string::npos) common = u.key.substr(0, pos + params.delimiter.size());
+                auto pos = u->key.find(params.delimiter, prefix.size());
+                if (pos != std::string::npos) common = u->key.substr(0, pos + params.delimiter.size());
             }
-            if (!common.empty() && common == last_common) continue;
-            if (out.uploads.size() + out.common_prefixes.size() == params.max_uploads) {
+            if (!common.empty() && !key_marker.empty() && common <= key_marker) {
+                // The marker lies inside this group: it was listed already.
+                auto next = successor_of_prefix(common);
+                if (next.empty()) break;
+                scan.seek_key(next, false);
+                continue;
+            }
+            if (count == params.max_uploads) {
                 out.truncated = true;
                 break;
             }
+            ++count;
             if (!common.empty()) {
-                last_common = common;
                 out.common_prefixes.push_back(common);
                 out.next_key_marker = common;
                 out.next_upload_id_marker.clear();
+                auto next = successor_of_prefix(common);
+                if (next.empty()) break;
+                scan.seek_key(next, false);
             } else {
-                out.next_key_marker = u.key;
-                out.next_upload_id_marker = u.id;
-                out.uploads.push_back(std::move(u));
+                out.next_key_marker = u->key;
+                out.next_upload_id_marker = u->id;
+                out.uploads.push_back(std::move(*u));
             }
         }
         if (!out.truncated) {

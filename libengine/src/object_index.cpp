@@ -3,13 +3,17 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <tuple>
 #include <vector>
+
+#include "codec.hpp"
 
 namespace ostor::detail {
 
 namespace {
 
-constexpr std::size_t kKeyHashBytes = 16;
+// An UploadsByBucket key ends with "\0", be64 initiation time, upload id.
+constexpr std::size_t kUploadIndexTailBytes = 1 + 8 + kUploadIdLength;
 
 std::string key_hash(std::string_view key) {
     unsigned char digest[EVP_MAX_MD_SIZE];
@@ -19,6 +23,18 @@ std::string key_hash(std::string_view key) {
 }
 
 }  // namespace
+
+std::string successor_of_prefix(std::string prefix) {
+    while (!prefix.empty()) {
+        auto& c = reinterpret_cast<unsigned char&>(prefix.back());
+        if (c != 0xFF) {
+            ++c;
+            return prefix;
+        }
+        prefix.pop_back();
+    }
+    return prefix;
+}
 
 std::string bucket_index_prefix(std::string_view bucket) { return std::string(bucket) + "/"; }
 
@@ -33,14 +49,60 @@ std::string object_index_key(std::string_view bucket, std::string_view key) {
     return out;
 }
 
+namespace {
+
+std::string body_key(std::uint64_t body_id) {
+    std::string k;
+    append_be64(k, body_id);
+    return k;
+}
+
+// Ids rise, so new bodies are appended at the right edge of the Bodies table:
+// a commit's bodies share its last pages instead of each dirtying a page of
+// the object index (an id freed at the very end may be used again: its row
+// is gone by then).
+std::uint64_t next_body_id(const Txn& txn) {
+    auto cur = txn.cursor(Table::Bodies);
+    auto last = cur.last();
+    return last && last->first.size() == 8 ? read_be64(last->first) + 1 : 1;
+}
+
+}  // namespace
+
+std::string load_body(const Txn& txn, std::uint64_t body_id) {
+    if (body_id == 0) return {};
+    auto v = txn.get(Table::Bodies, body_key(body_id));
+    return v ? std::string(*v) : std::string();
+}
+
 Result<ObjectRecord> load_object(const Txn& txn, std::string_view bucket, std::string_view key) {
     auto v = txn.get(Table::Objects, object_index_key(bucket, key));
     if (!v) return Error(Errc::NoSuchKey, "no object " + std::string(key) + " in bucket " + std::string(bucket));
     auto rec = decode_object(*v);
     if (!rec) return Error(Errc::Internal, "damaged object record");
     if (rec->info.key != key) return Error(Errc::NoSuchKey, "no object " + std::string(key));
+    if (rec->body_id != 0) {
+        auto body = txn.get(Table::Bodies, body_key(rec->body_id));
+        if (!body) return Error(Errc::Internal, "the body of object " + std::string(key) + " is missing");
+        rec->inline_data = *body;
+    }
     rec->info.bucket = bucket;
     return std::move(*rec);
+}
+
+void store_object(Txn& txn, std::string_view bucket, std::string_view key, ObjectRecord rec, const ObjectRecord* old) {
+    if (old && old->body_id != 0) txn.del(Table::Bodies, body_key(old->body_id));
+    rec.body_id = 0;
+    if (!rec.inline_data.empty()) {
+        rec.body_id = next_body_id(txn);
+        txn.put(Table::Bodies, body_key(rec.body_id), rec.inline_data);
+    }
+    txn.put(Table::Objects, object_index_key(bucket, key), encode(rec));
+}
+
+void erase_object(Txn& txn, std::string_view bucket, std::string_view key, const ObjectRecord& old) {
+    if (old.body_id != 0) txn.del(Table::Bodies, body_key(old.body_id));
+    txn.del(Table::Objects, object_index_key(bucket, key));
 }
 
 ObjectScan::ObjectScan(const Txn& txn, std::string_view bucket)
@@ -83,6 +145,93 @@ std::optional<ObjectRecord> ObjectScan::next() {
     ObjectRecord rec = std::move(ready_.front());
     ready_.pop_front();
     return rec;
+}
+
+std::string upload_index_key(const Upload& u) {
+    std::string k = object_index_key(u.bucket, u.key);
+    k.push_back('\0');
+    append_be64(k, static_cast<std::uint64_t>(u.initiated_ms));
+    k.append(u.id);
+    return k;
+}
+
+UploadScan::UploadScan(const Txn& txn, std::string_view bucket)
+    : txn_(txn), cursor_(txn.cursor(Table::UploadsByBucket)), prefix_(bucket_index_prefix(bucket)) {}
+
+void UploadScan::position(std::string index_start) {
+    ready_.clear();
+    pending_ = cursor_.seek(index_start);
+    positioned_ = true;
+}
+
+void UploadScan::seek_key(std::string_view key, bool after_key) {
+    bound_ = after_key ? Bound::KeyAfter : Bound::KeyAtLeast;
+    bound_key_ = key;
+    // A long key may sit anywhere in its group: begin at the group (the
+    // bound skips what lies before). A short key's own entries all sort
+    // before its index key + "\x01", and every greater key's after it.
+    std::string start = prefix_ + std::string(key.substr(0, kInlineKeyBytes));
+    if (after_key && key.size() < kInlineKeyBytes) start.push_back('\x01');
+    position(std::move(start));
+}
+
+void UploadScan::seek_after(const Upload& upload) {
+    bound_ = Bound::AfterUpload;
+    bound_key_ = upload.key;
+    bound_ms_ = upload.initiated_ms;
+    bound_id_ = upload.id;
+    if (upload.key.size() < kInlineKeyBytes) position(upload_index_key(upload) + std::string(1, '\0'));
+    else position(prefix_ + upload.key.substr(0, kInlineKeyBytes));
+}
+
+bool UploadScan::passes(const Upload& u) const {
+    int c = u.key.compare(bound_key_);
+    if (c != 0) return c > 0;
+    switch (bound_) {
+        case Bound::KeyAtLeast: return true;
+        case Bound::KeyAfter: return false;
+        case Bound::AfterUpload: return std::tie(u.initiated_ms, u.id) > std::tie(bound_ms_, bound_id_);
+    }
+    return false;
+}
+
+void UploadScan::fill() {
+    if (!positioned_) seek_key({}, false);
+    auto key_index_of = [&](std::string_view k) { return k.substr(0, k.size() - kUploadIndexTailBytes); };
+    auto in_bucket = [&](const Cursor::Entry& e) {
+        return e && e->first.size() >= prefix_.size() + kUploadIndexTailBytes &&
+               e->first.substr(0, prefix_.size()) == prefix_;
+    };
+    while (ready_.empty()) {
+        if (!in_bucket(pending_)) return;
+        auto key_index = key_index_of(pending_->first);
+        bool long_group = key_index.size() == prefix_.size() + kInlineKeyBytes + kKeyHashBytes;
+        std::vector<Upload> group;
+        auto take = [&] {
+            if (auto u = load_upload(txn_, upload_id_of_index_key(pending_->first))) group.push_back(std::move(*u));
+            pending_ = cursor_.next();
+        };
+        take();
+        if (long_group) {
+            auto head = key_index.substr(0, prefix_.size() + kInlineKeyBytes);
+            while (in_bucket(pending_) && key_index_of(pending_->first).size() == key_index.size() &&
+                   pending_->first.substr(0, head.size()) == head)
+                take();
+            std::sort(group.begin(), group.end(), [](const Upload& a, const Upload& b) {
+                return std::tie(a.key, a.initiated_ms, a.id) < std::tie(b.key, b.initiated_ms, b.id);
+            });
+        }
+        for (auto& u : group)
+            if (passes(u)) ready_.push_back(std::move(u));
+    }
+}
+
+std::optional<Upload> UploadScan::next() {
+    fill();
+    if (ready_.empty()) return std::nullopt;
+    Upload u = std::move(ready_.front());
+    ready_.pop_front();
+    return u;
 }
 
 }  // namespace ostor::detail

@@ -1,12 +1,14 @@
-// Object keys in the Objects table.
+// Object keys in the Objects and UploadsByBucket tables, and the walks over
+// them that listings and scrub make.
 //
 // LMDB keys are at most 511 bytes, S3 keys up to 1024. A key shorter than
 // kInlineKeyBytes is stored as "bucket/key"; a longer one as "bucket/" + its
-// first kInlineKeyBytes bytes + 16 bytes of its SHA-256. Short keys and
-// groups of long keys sharing a head still sort in true key order; within
-// such a group (rare) ObjectScan sorts by the full key, kept in the record.
+// first kInlineKeyBytes bytes + kKeyHashBytes bytes of its SHA-256. Short keys
+// and groups of long keys sharing a head still sort in true key order; within
+// such a group (rare) the scans sort by the full key, kept in the record.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
@@ -17,6 +19,21 @@
 namespace ostor::detail {
 
 constexpr std::size_t kInlineKeyBytes = 400;
+constexpr std::size_t kKeyHashBytes = 16;
+
+// Writes `rec` as the object (bucket, key), replacing `old` (the object stored
+// there now, as load_object found it, or none): the new body goes to a new
+// Bodies row, the old one's row is deleted.
+void store_object(Txn& txn, std::string_view bucket, std::string_view key, ObjectRecord rec, const ObjectRecord* old);
+// Deletes the object `old` (as load_object found it) and its body.
+void erase_object(Txn& txn, std::string_view bucket, std::string_view key, const ObjectRecord& old);
+// The body of a version 2 record (scrub reads records without load_object).
+// Empty when there is none.
+std::string load_body(const Txn& txn, std::uint64_t body_id);
+
+// The smallest string greater than every string starting with `prefix`, or
+// empty when there is none (all 0xFF).
+std::string successor_of_prefix(std::string prefix);
 
 // Walks a bucket's objects in key order from the first key >= `start`.
 class ObjectScan {
@@ -34,6 +51,83 @@ private:
     Cursor::Entry pending_;
     bool positioned_ = false;
     std::deque<ObjectRecord> ready_;
+};
+
+// The UploadsByBucket key of an upload: its object index key, "\0", be64
+// initiation time, upload id. Uploads of one key therefore sort in the order
+// they were begun (ids start with a volume-wide sequence number, for uploads
+// begun in the same millisecond).
+std::string upload_index_key(const Upload& upload);
+
+// Walks a bucket's multipart uploads in S3's order (by key, then in the order
+// they were begun) straight from the UploadsByBucket index: a page costs its
+// own length, not the number of uploads in the bucket.
+class UploadScan {
+public:
+    UploadScan(const Txn& txn, std::string_view bucket);
+    // Repositions at the first upload whose key is >= `key`, or > `key` when
+    // `after_key`.
+    void seek_key(std::string_view key, bool after_key);
+    // Repositions just after `upload` (an upload of this bucket).
+    void seek_after(const Upload& upload);
+    std::optional<Upload> next();
+
+private:
+    enum class Bound { KeyAtLeast, KeyAfter, AfterUpload };
+    void position(std::string index_start);
+    bool passes(const Upload& u) const;
+    void fill();
+
+    const Txn& txn_;
+    Cursor cursor_;
+    std::string prefix_;
+    Bound bound_ = Bound::KeyAtLeast;
+    std::string bound_key_;
+    TimestampMs bound_ms_ = 0;
+    std::string bound_id_;
+    Cursor::Entry pending_;
+    bool positioned_ = false;
+    std::deque<Upload> ready_;
+};
+
+// Reads a whole table in key order, one bounded batch per read transaction:
+// a caller that works between batches (scrub reads extents) holds neither a
+// snapshot nor more than one batch of records, whatever the table's size.
+// Each batch continues after the last key of the one before, so entries
+// added or removed meanwhile are seen as the batch's snapshot has them.
+class TableBatches {
+public:
+    TableBatches(Table table, std::size_t max_entries, std::size_t max_value_bytes)
+        : table_(table), max_entries_(max_entries), max_value_bytes_(max_value_bytes) {}
+
+    // Hands the next batch's entries to `fn(key, value)` (views valid only
+    // during the call): at most max_entries, and no more once their values
+    // reach max_value_bytes (at least one). False once the table is done.
+    template <class Fn>
+    bool next(const Txn& txn, Fn&& fn) {
+        if (done_) return false;
+        auto cur = txn.cursor(table_);
+        // The smallest key greater than the last one read is that key + "\0".
+        auto e = started_ ? cur.seek(last_key_ + std::string(1, '\0')) : cur.first();
+        started_ = true;
+        std::size_t entries = 0, bytes = 0;
+        for (; e && entries < max_entries_ && bytes < max_value_bytes_; e = cur.next()) {
+            fn(e->first, e->second);
+            ++entries;
+            bytes += e->second.size();
+            last_key_.assign(e->first);
+        }
+        if (!e) done_ = true;
+        return entries > 0;
+    }
+
+private:
+    Table table_;
+    std::size_t max_entries_;
+    std::size_t max_value_bytes_;
+    std::string last_key_;
+    bool started_ = false;
+    bool done_ = false;
 };
 
 }  // namespace ostor::detail

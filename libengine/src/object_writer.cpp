@@ -278,7 +278,7 @@ private:
         auto info = e_.commits->run_value<ObjectInfo>(
             [&](Txn& txn) -> Result<ObjectInfo> {
                 freed.clear();
-                if (reservation_) txn.del(Table::Reservations, *reservation_);
+                if (reservation_) drop_reservation(txn, *reservation_);
                 return target_.kind == WriteTargetKind::Object ? apply_object(txn, rec, freed) : apply_part(txn, rec, freed);
             },
             std::move(fds));
@@ -304,7 +304,7 @@ private:
         }
         OSTOR_TRY(check_quota(txn, *bucket, delta_bytes));
         SegmentStore::add_refs(txn, rec.extents);
-        txn.put(Table::Objects, object_index_key(target_.bucket, target_.key), encode(rec));
+        store_object(txn, target_.bucket, target_.key, rec, old ? &*old : nullptr);
         account_change(txn, *bucket, delta_bytes, delta_objects);
         return rec.info;
     }

@@ -11,23 +11,6 @@ namespace ostor {
 
 using namespace detail;
 
-namespace {
-
-// The smallest string greater than every string starting with `prefix`, or
-// empty when there is none (all 0xFF).
-std::string successor_of_prefix(std::string prefix) {
-    while (!prefix.empty()) {
-        auto& c = reinterpret_cast<unsigned char&>(prefix.back());
-        if (c != 0xFF) {
-            ++c;
-            return prefix;
-        }
-        prefix.pop_back();
-    }
-    return prefix;
-}
-
-}  // namespace
 
 Result<std::unique_ptr<ObjectWriter>> Engine::begin_put(std::string_view bucket, std::string_view key,
                                                         PutOptions options) {
@@ -138,7 +121,7 @@ Result<void> Engine::delete_object(std::string_view bucket, std::string_view key
         auto rec = load_object(txn, bucket, key);
         if (!rec) return std::move(rec).error();
         SegmentStore::drop_refs(txn, rec->extents, freed);
-        txn.del(Table::Objects, object_index_key(bucket, key));
+        erase_object(txn, bucket, key, *rec);
         account_change(txn, *b, -static_cast<std::int64_t>(rec->info.size), -1);
         return {};
     });
@@ -200,7 +183,7 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
         dst.info.key = dst_key;
         dst.info.last_modified_ms = now_ms();
         if (options.replace_meta) dst.info.meta = *options.replace_meta;
-        txn.put(Table::Objects, object_index_key(dst_bucket, dst_key), encode(dst));
+        store_object(txn, dst_bucket, dst_key, dst, old ? &*old : nullptr);
         account_change(txn, *db, delta_bytes, delta_objects);
         return dst.info;
     });
@@ -215,7 +198,7 @@ Result<ObjectInfo> Engine::set_object_acl(std::string_view bucket, std::string_v
         auto rec = load_object(txn, bucket, key);
         if (!rec) return std::move(rec).error();
         rec->info.meta.acl = acl;
-        txn.put(Table::Objects, object_index_key(bucket, key), encode(*rec));
+        store_object(txn, bucket, key, *rec, &*rec);
         return rec->info;
     });
 }
@@ -270,38 +253,30 @@ Result<ListObjectsResult> Engine::list_objects(std::string_view bucket, const Li
     });
 }
 
+namespace {
+
+// Scrub holds one batch of records at a time, read in a snapshot of its own
+// that ends before the batch's data is read: memory stays bounded at any
+// number of objects, and no snapshot is held across disk reads (LMDB cannot
+// reuse pages a live snapshot still sees, so a long one makes the file grow).
+constexpr std::size_t kScrubBatchRecords = 256;
+// Inline bodies are up to kInlineMaxBytes each: this bounds a batch's copy of
+// them (and of the extent lists of large objects) too.
+constexpr std::size_t kScrubBatchValueBytes = std::size_t{4} << 20;
+
+struct ScrubItem {
+    std::string name;
+    std::vector<Extent> extents;
+    bool inline_damaged = false;
+    std::uint64_t inline_bytes = 0;
+};
+
+}  // namespace
+
 Result<ScrubReport> Engine::scrub() {
-    struct Item {
-        std::string name;
-        std::vector<Extent> extents;
-        bool inline_damaged = false;
-        std::uint64_t inline_bytes = 0;
-    };
-    auto items = impl_->read([&](const Txn& txn) -> Result<std::vector<Item>> {
-        std::vector<Item> out;
-        auto objects = txn.cursor(Table::Objects);
-        for (auto e = objects.first(); e; e = objects.next()) {
-            auto rec = decode_object(e->second);
-            if (!rec) continue;
-            auto slash = e->first.find('/');
-            bool inline_damaged = crc32c(std::as_bytes(std::span(rec->inline_data))) != rec->inline_crc;
-            out.push_back(Item{std::string(e->first.substr(0, slash)) + "/" + rec->info.key, std::move(rec->extents),
-                               inline_damaged, rec->inline_data.size()});
-        }
-        auto parts = txn.cursor(Table::Parts);
-        for (auto e = parts.first(); e; e = parts.next()) {
-            auto rec = decode_part(e->second);
-            if (!rec) continue;
-            out.push_back(Item{"upload " + std::string(e->first.substr(0, kUploadIdLength)) + " part " +
-                                   std::to_string(rec->info.number),
-                               std::move(rec->extents), false, 0});
-        }
-        return out;
-    });
-    if (!items) return std::move(items).error();
     ScrubReport report;
     std::vector<std::byte> buf(kExtentMaxBytes);
-    for (auto& item : *items) {
+    auto check = [&](const ScrubItem& item) {
         bool damaged = item.inline_damaged;
         if (item.inline_bytes > 0) {
             ++report.extents_checked;
@@ -323,7 +298,41 @@ Result<ScrubReport> Engine::scrub() {
             report.bytes_checked += x.length;
         }
         if (damaged) report.damaged.push_back(item.name);
-    }
+    };
+    // Reads `table` batch by batch, turning each entry into an item with
+    // `to_item(txn, key, value)` (none for an undecodable record), and checks
+    // each batch.
+    auto scrub_table = [&](Table table, auto to_item) -> Result<void> {
+        TableBatches batches(table, kScrubBatchRecords, kScrubBatchValueBytes);
+        std::vector<ScrubItem> items;
+        for (;;) {
+            items.clear();
+            auto more = impl_->read([&](const Txn& txn) -> Result<bool> {
+                return batches.next(txn, [&](std::string_view k, std::string_view v) {
+                    if (auto item = to_item(txn, k, v)) items.push_back(std::move(*item));
+                });
+            });
+            if (!more) return std::move(more).error();
+            for (const auto& item : items) check(item);
+            if (!*more) return {};
+        }
+    };
+    OSTOR_TRY(scrub_table(Table::Objects, [](const Txn& txn, std::string_view k,
+                                             std::string_view v) -> std::optional<ScrubItem> {
+        auto rec = decode_object(v);
+        if (!rec) return std::nullopt;
+        if (rec->body_id != 0) rec->inline_data = load_body(txn, rec->body_id);
+        bool inline_damaged = crc32c(std::as_bytes(std::span(rec->inline_data))) != rec->inline_crc;
+        return ScrubItem{std::string(k.substr(0, k.find('/'))) + "/" + rec->info.key, std::move(rec->extents),
+                         inline_damaged, rec->inline_data.size()};
+    }));
+    OSTOR_TRY(scrub_table(Table::Parts, [](const Txn&, std::string_view k, std::string_view v) -> std::optional<ScrubItem> {
+        auto rec = decode_part(v);
+        if (!rec) return std::nullopt;
+        return ScrubItem{"upload " + std::string(k.substr(0, kUploadIdLength)) + " part " +
+                             std::to_string(rec->info.number),
+                         std::move(rec->extents), false, 0};
+    }));
     return report;
 }
 

@@ -7,6 +7,10 @@ namespace ostor::detail {
 namespace {
 
 constexpr std::uint8_t kVersion = 1;
+// Object records: version 1 ends with the inline body, version 2 with the id
+// of its row in the Bodies table.
+constexpr std::uint8_t kObjectVersionInlineBody = 1;
+constexpr std::uint8_t kObjectVersion = 2;
 
 template <class T>
 std::optional<T> finish(const Decoder& d, T value) {
@@ -128,17 +132,18 @@ std::optional<Bucket> decode_bucket(std::string_view v) {
 
 std::string encode(const ObjectRecord& o) {
     Encoder e;
-    e.u8(kVersion).str(o.info.key).u64(o.info.size).str(o.info.etag).i64(o.info.last_modified_ms);
+    e.u8(kObjectVersion).str(o.info.key).u64(o.info.size).str(o.info.etag).i64(o.info.last_modified_ms);
     encode_meta(e, o.info.meta);
     e.u32(static_cast<std::uint32_t>(o.info.part_sizes.size()));
     for (auto s : o.info.part_sizes) e.u64(s);
     encode_extents(e, o.extents);
-    e.u32(o.inline_crc).str(o.inline_data);
+    e.u32(o.inline_crc).u64(o.body_id);
     return e.take();
 }
 std::optional<ObjectRecord> decode_object(std::string_view v, bool with_data) {
     Decoder d(v);
-    d.u8();
+    std::uint8_t version = d.u8();
+    if (version != kObjectVersionInlineBody && version != kObjectVersion) return std::nullopt;
     ObjectRecord o;
     o.info.key = d.str();
     o.info.size = d.u64();
@@ -149,7 +154,8 @@ std::optional<ObjectRecord> decode_object(std::string_view v, bool with_data) {
     for (std::uint32_t i = 0; i < parts && d.ok(); ++i) o.info.part_sizes.push_back(d.u64());
     o.extents = decode_extents(d);
     o.inline_crc = d.u32();
-    if (with_data) o.inline_data = d.str();
+    if (version == kObjectVersion) o.body_id = d.u64();
+    else if (with_data) o.inline_data = d.str();
     return finish(d, std::move(o));
 }
 

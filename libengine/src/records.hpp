@@ -16,10 +16,14 @@ namespace ostor::detail {
 struct ObjectRecord {
     ObjectInfo info;  // bucket is not stored (it is in the key)
     std::vector<Extent> extents;  // in body order
-    // Small objects keep their bytes in the record itself (no extents): one
-    // sync fewer per PUT and no block per object in a segment.
+    // Small objects keep their bytes in the metadata (no extents): one sync
+    // fewer per PUT and no block per object in a segment. Records of version
+    // 1 hold them in the record itself; version 2 in the Bodies table under
+    // `body_id` (0: none), so that the records in the object index stay small
+    // and a leaf page holds many keys (load_object fills inline_data).
     std::string inline_data;
     std::uint32_t inline_crc = 0;  // CRC32C of inline_data
+    std::uint64_t body_id = 0;
 };
 
 struct PartRecord {
@@ -42,7 +46,8 @@ std::optional<Account> decode_account(std::string_view v);
 std::string encode(const Bucket& b);
 std::optional<Bucket> decode_bucket(std::string_view v);
 std::string encode(const ObjectRecord& o);
-// `with_data` false skips copying inline data (listings).
+// `with_data` false skips copying inline data (listings). A version 2
+// record's body is not in it: load_object reads it from the Bodies table.
 std::optional<ObjectRecord> decode_object(std::string_view v, bool with_data = true);
 std::string encode(const Upload& u);
 std::optional<Upload> decode_upload(std::string_view v);
