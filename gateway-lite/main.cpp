@@ -108,6 +108,26 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
+    // Listeners first: a start that fails (port in use, bad TLS files) must
+    // leave no data directory or system user behind.
+    auto server = ostor::gw::Server::listen(server_options);
+    if (!server) {
+        std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(server.error().message().size()), server.error().message().data());
+        return 1;
+    }
+    std::unique_ptr<ostor::gw::Server> admin_server;
+    if (!admin_listen.empty()) {
+        ostor::gw::ServerOptions admin_options;
+        admin_options.listen = admin_listen;
+        admin_options.max_connections = 64;
+        auto listening = ostor::gw::Server::listen(admin_options);
+        if (!listening) {
+            std::fprintf(stderr, "ostor-gateway: admin listener: %.*s\n", static_cast<int>(listening.error().message().size()),
+                         listening.error().message().data());
+            return 1;
+        }
+        admin_server = std::move(*listening);
+    }
     auto engine = ostor::Engine::open(data);
     if (!engine) {
         std::fprintf(stderr, "ostor-gateway: cannot open %s: %.*s\n", data.c_str(),
@@ -128,9 +148,11 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "ostor-gateway: cannot create the system user\n");
             return 1;
         }
-        std::printf("ostor-gateway: created the system user %s (id %s); its keys are shown only now:\n", kSystemUserEmail,
+        std::printf("ostor-gateway: created the system user %s (id %s) with these keys:\n", kSystemUserEmail,
                     created->user.id.c_str());
         std::printf("S3AccessKeyId: %s\nS3SecretAccessKey: %s\n", created->key->access_key_id.c_str(), created->key->secret.c_str());
+        std::printf("ostor-gateway: to show them again: ostor-s3-admin query-user-info -e %s --data %s\n", kSystemUserEmail,
+                    data.c_str());
     }
 
     auto config = ostor::gw::read_gw_conf_of(e.directory());
@@ -170,24 +192,6 @@ int main(int argc, char** argv) {
                      "a system user's signature%s\n",
                      admin_listen.c_str(), admin_access.token.empty() ? "" : " or the admin token");
 
-    auto server = ostor::gw::Server::listen(server_options);
-    if (!server) {
-        std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(server.error().message().size()), server.error().message().data());
-        return 1;
-    }
-    std::unique_ptr<ostor::gw::Server> admin_server;
-    if (!admin_listen.empty()) {
-        ostor::gw::ServerOptions admin_options;
-        admin_options.listen = admin_listen;
-        admin_options.max_connections = 64;
-        auto listening = ostor::gw::Server::listen(admin_options);
-        if (!listening) {
-            std::fprintf(stderr, "ostor-gateway: admin listener: %.*s\n", static_cast<int>(listening.error().message().size()),
-                         listening.error().message().data());
-            return 1;
-        }
-        admin_server = std::move(*listening);
-    }
     std::printf("ostor-gateway: listening on %s (data %s, volume %s)\n", (*server)->url().c_str(), data.c_str(), e.volume_id().c_str());
     if (admin_server) std::printf("ostor-gateway: billing and metrics on %s\n", admin_server->url().c_str());
     std::fflush(stdout);
