@@ -9,10 +9,12 @@
 // connections, requests in progress finish, exit status 0.
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -48,6 +50,17 @@ constexpr const char* kUsage =
     "period of each (default 1800). Billing totals are kept either way.\n";
 
 constexpr const char* kSystemUserEmail = "admin@localhost";
+
+// The admin CLI as this user can run it: beside this binary in a build tree
+// (build/cli/) or an installation (bin/), else by name from PATH.
+std::string admin_cli_command() {
+    std::error_code ec;
+    auto self_dir = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
+    if (!ec)
+        for (const auto& candidate : {self_dir.parent_path() / "cli" / "ostor-s3-admin", self_dir / "ostor-s3-admin"})
+            if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    return "ostor-s3-admin";
+}
 
 int usage_error(const std::string& message) {
     std::fprintf(stderr, "ostor-gateway: %s\n%s", message.c_str(), kUsage);
@@ -151,8 +164,9 @@ int main(int argc, char** argv) {
         std::printf("ostor-gateway: created the system user %s (id %s) with these keys:\n", kSystemUserEmail,
                     created->user.id.c_str());
         std::printf("S3AccessKeyId: %s\nS3SecretAccessKey: %s\n", created->key->access_key_id.c_str(), created->key->secret.c_str());
-        std::printf("ostor-gateway: to show them again: ostor-s3-admin query-user-info -e %s --data %s\n", kSystemUserEmail,
-                    data.c_str());
+        std::error_code ec;
+        std::printf("ostor-gateway: to show them again: %s query-user-info -e %s --data %s\n", admin_cli_command().c_str(),
+                    kSystemUserEmail, std::filesystem::absolute(data, ec).c_str());
     }
 
     auto config = ostor::gw::read_gw_conf_of(e.directory());

@@ -22,6 +22,7 @@ Environment: OSTOR_GATEWAY, OSTOR_CLI, OSTOR_FUSE (default to the build/ tree).
 import contextlib
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -195,9 +196,12 @@ class StartupTest(unittest.TestCase):
         try:
             created = next(line for line in gw.stdout_lines if 'created the system user' in line)
             user_id = re.search(r'\(id ([0-9a-f]{16})\)', created).group(1)
-            hint = f'ostor-s3-admin query-user-info -e {SYSTEM_EMAIL} --data {gw.data_dir}'
-            self.assertIn(f'ostor-gateway: to show them again: {hint}', gw.stdout_lines)
-            out = self.cli('query-user-info', '-e', SYSTEM_EMAIL, '--data', gw.data_dir)
+            # The command it prints works as printed, from anywhere.
+            hint = next(line for line in gw.stdout_lines if line.startswith('ostor-gateway: to show them again: '))
+            command = shlex.split(hint.split(': ', 2)[2])
+            self.assertEqual(command[1:], ['query-user-info', '-e', SYSTEM_EMAIL, '--data', gw.data_dir])
+            self.assertEqual(os.path.realpath(command[0]), os.path.realpath(cli_path()))
+            out = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd='/')
             self.assertEqual(out.returncode, 0, out)
             # The guide's format (its "Key pair" line wraps only in print).
             self.assertEqual(out.stdout,

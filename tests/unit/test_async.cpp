@@ -53,20 +53,11 @@ TEST_F(Async, CommitAsyncDeliversErrors) {
     EXPECT_TRUE(FailsWith(engine().head_object("bkt", "bad"), Errc::NoSuchKey));
 }
 
-// "k" + std::to_string(i) trips GCC 12's -Werror=restrict at -O3 (a false
-// positive in operator+(const char*, string&&), GCC PR 105651): appending
-// to a string keeps the release build compiling.
-std::string numbered_key(int i) {
-    std::string key = "k";
-    key += std::to_string(i);
-    return key;
-}
-
 TEST_F(Async, ManyConcurrentCommitsAllComplete) {
     constexpr int kWriters = 32;
     std::vector<std::unique_ptr<ObjectWriter>> writers;
     for (int i = 0; i < kWriters; ++i) {
-        auto w = engine().begin_put("bkt", numbered_key(i));
+        auto w = engine().begin_put("bkt", "k" + std::to_string(i));
         ASSERT_TRUE(w) << w.error().message();
         ASSERT_TRUE(IsOk((*w)->write(as_bytes(random_bytes(1000 + i, i)))));
         writers.push_back(std::move(*w));
@@ -84,7 +75,7 @@ TEST_F(Async, ManyConcurrentCommitsAllComplete) {
     }
     writers.clear();
     for (int i = 0; i < kWriters; ++i)
-        EXPECT_TRUE(SameBytes(body_of(engine(), "bkt", numbered_key(i)), random_bytes(1000 + i, i)));
+        EXPECT_TRUE(SameBytes(body_of(engine(), "bkt", "k" + std::to_string(i)), random_bytes(1000 + i, i)));
 }
 
 TEST_F(Async, ReadAsyncDeliversTheBody) {
