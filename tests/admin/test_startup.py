@@ -10,6 +10,8 @@ directory they are given, and what a failed start leaves behind.
     with "not a directory";
   * a missing or empty directory, or one holding only gw.conf, becomes a
     volume; an existing volume opens again;
+  * scripts/quickstart.sh then exits non-zero, the gateway's message last,
+    after saying how to pick other ports;
   * the system user's keys printed at the first start are shown again by
     `ostor-s3-admin query-user-info -e admin@localhost`, in the guide's format,
     and the start message says so.
@@ -33,6 +35,8 @@ from admin_common import REPO, cli_path, volume_id
 from harness import Gateway, gateway_path, main
 
 START_TIMEOUT_S = 30
+# quickstart also checks the packages and that its three programs are built.
+QUICKSTART_TIMEOUT_S = 240
 SYSTEM_EMAIL = 'admin@localhost'
 
 
@@ -129,6 +133,24 @@ class StartupTest(unittest.TestCase):
             out = self.gateway(gw.data_dir, '--listen', f'127.0.0.1:{port}')
         self.assertRefused(out, 'Address already in use')
         self.assertEqual(self.cli('query-users', '--data', gw.data_dir).stdout, before.stdout)
+
+    def test_quickstart_ends_with_the_gateways_message_and_how_to_pick_other_ports(self):
+        data = os.path.join(self.tmp, 'data')
+        build_dir = os.path.dirname(os.path.dirname(gateway_path()))  # the build the suite runs from
+        with busy_port() as port:
+            out = subprocess.run([os.path.join(REPO, 'scripts', 'quickstart.sh')], stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True, timeout=QUICKSTART_TIMEOUT_S,
+                                 stdin=subprocess.DEVNULL,
+                                 env={**os.environ, 'OSTOR_BUILD_DIR': build_dir, 'OSTOR_DATA': data,
+                                      'OSTOR_MOUNT': self.mnt, 'OSTOR_LISTEN': f'127.0.0.1:{port}',
+                                      'OSTOR_ADMIN_LISTEN': '127.0.0.1:0'})
+        self.assertNotEqual(out.returncode, 0, out.stdout)
+        lines = out.stdout.rstrip('\n').split('\n')
+        self.assertEqual(lines[-1], f'ostor-gateway: cannot listen on 127.0.0.1:{port}: Address already in use',
+                         out.stdout)
+        self.assertIn('OSTOR_LISTEN=', lines[-2])
+        self.assertIn('OSTOR_ADMIN_LISTEN=', lines[-2])
+        self.assertFalse(os.path.exists(data), os.listdir(self.tmp))
 
     # ---- what --data may name ------------------------------------------
     def foreign_directory(self):
