@@ -121,8 +121,9 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
-    // Listeners first: a start that fails (port in use, bad TLS files) must
-    // leave no data directory or system user behind.
+    // Listeners and the admin token first: a start that fails (port in use,
+    // bad TLS files, no token file) must leave no data directory or system
+    // user behind.
     auto server = ostor::gw::Server::listen(server_options);
     if (!server) {
         std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(server.error().message().size()), server.error().message().data());
@@ -141,6 +142,22 @@ int main(int argc, char** argv) {
         }
         admin_server = std::move(*listening);
     }
+    ostor::gw::AdminAccess admin_access;
+    if (!admin_token_file.empty()) {
+        auto token = ostor::gw::read_admin_token_file(admin_token_file);
+        if (!token) {
+            std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(token.error().message().size()),
+                         token.error().message().data());
+            return 1;
+        }
+        admin_access.token = std::move(*token);
+    }
+    if (!admin_listen.empty() && !ostor::gw::listen_is_loopback(admin_listen))
+        std::fprintf(stderr,
+                     "ostor-gateway: warning: the admin listener %s is reachable from other hosts; they must present "
+                     "a system user's signature%s\n",
+                     admin_listen.c_str(), admin_access.token.empty() ? "" : " or the admin token");
+
     auto engine = ostor::Engine::open(data);
     if (!engine) {
         std::fprintf(stderr, "ostor-gateway: cannot open %s: %.*s\n", data.c_str(),
@@ -190,22 +207,6 @@ int main(int argc, char** argv) {
     if (config->config.collect_stats)
         std::printf("ostor-gateway: collecting usage statistics as service %s every %llds\n", stats->service_id().c_str(),
                     static_cast<long long>(config->config.stat_period.count()));
-    ostor::gw::AdminAccess admin_access;
-    if (!admin_token_file.empty()) {
-        auto token = ostor::gw::read_admin_token_file(admin_token_file);
-        if (!token) {
-            std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(token.error().message().size()),
-                         token.error().message().data());
-            return 1;
-        }
-        admin_access.token = std::move(*token);
-    }
-    if (!admin_listen.empty() && !ostor::gw::listen_is_loopback(admin_listen))
-        std::fprintf(stderr,
-                     "ostor-gateway: warning: the admin listener %s is reachable from other hosts; they must present "
-                     "a system user's signature%s\n",
-                     admin_listen.c_str(), admin_access.token.empty() ? "" : " or the admin token");
-
     std::printf("ostor-gateway: listening on %s (data %s, volume %s)\n", (*server)->url().c_str(), data.c_str(), e.volume_id().c_str());
     if (admin_server) std::printf("ostor-gateway: billing and metrics on %s\n", admin_server->url().c_str());
     std::fflush(stdout);

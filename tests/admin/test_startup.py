@@ -1,8 +1,8 @@
 """Safe starts: what the gateway, the CLI and the admin tree do with the data
 directory they are given, and what a failed start leaves behind.
 
-  * a gateway that cannot bind (S3 port or --admin-listen port in use, TLS
-    files missing) exits non-zero with its message and creates nothing: no
+  * a gateway that cannot start (S3 port or --admin-listen port in use, TLS
+    files or --admin-token-file missing) exits non-zero with its message and creates nothing: no
     data directory, no system user;
   * --data naming a non-empty directory that is not an ostor volume is
     refused by all three (gateway, ostor-s3-admin --data / OSTOR_DATA,
@@ -121,6 +121,13 @@ class StartupTest(unittest.TestCase):
         missing = os.path.join(self.tmp, 'no-such.pem')
         out = self.gateway(data, '--listen', '127.0.0.1:0', '--tls-cert', missing, '--tls-key', missing)
         self.assertRefused(out, 'ostor-gateway: cannot load the TLS certificate or key')
+        self.assertFalse(os.path.exists(data), os.listdir(self.tmp))
+
+    def test_a_missing_admin_token_file_stops_the_start_and_creates_no_data_directory(self):
+        data = os.path.join(self.tmp, 'data')
+        missing = os.path.join(self.tmp, 'no-such-token')
+        out = self.gateway(data, '--listen', '127.0.0.1:0', '--admin-listen', '0', '--admin-token-file', missing)
+        self.assertRefused(out, f'ostor-gateway: cannot read the admin token file {missing}')
         self.assertFalse(os.path.exists(data), os.listdir(self.tmp))
 
     def test_a_failed_start_on_an_existing_volume_adds_no_user(self):
