@@ -5,8 +5,10 @@
 //                 [--max-connections N] [--header-timeout S] [--idle-timeout S]
 //
 // On a new data directory it creates the system user admin@localhost and
-// prints its key pair once. SIGTERM / SIGINT stop it cleanly: no new
-// connections, requests in progress finish, exit status 0.
+// prints its key pair (`ostor-s3-admin query-user-info -e admin@localhost`
+// shows it again). It binds its ports before it touches the data directory,
+// so a start that fails creates nothing. SIGTERM / SIGINT stop it cleanly:
+// no new connections, requests in progress finish, exit status 0.
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -33,7 +35,7 @@ constexpr const char* kUsage =
     "                     [--tls-cert FILE --tls-key FILE] [--max-connections N]\n"
     "                     [--header-timeout SECONDS] [--idle-timeout SECONDS] [--admin-listen [ADDR:]PORT]\n"
     "                     [--admin-token-file FILE]\n"
-    "  --data DIR          the data directory (created when missing)\n"
+    "  --data DIR          the data directory: an ostor volume, or a new or empty directory to make one\n"
     "  --listen ADDR:PORT  where to serve S3 (default 127.0.0.1:9000; port 0 = any free port)\n"
     "  --domain DOMAIN     also accept virtual-host style requests to <bucket>.DOMAIN\n"
     "  --region REGION     the region GetBucketLocation answers (default us-east-1)\n"
