@@ -5,14 +5,18 @@
 //                 [--max-connections N] [--header-timeout S] [--idle-timeout S]
 //
 // On a new data directory it creates the system user admin@localhost and
-// prints its key pair once. SIGTERM / SIGINT stop it cleanly: no new
-// connections, requests in progress finish, exit status 0.
+// prints its key pair (`ostor-s3-admin query-user-info -e admin@localhost`
+// shows it again). It binds its ports before it touches the data directory,
+// so a start that fails creates nothing. SIGTERM / SIGINT stop it cleanly:
+// no new connections, requests in progress finish, exit status 0.
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -31,7 +35,7 @@ constexpr const char* kUsage =
     "                     [--tls-cert FILE --tls-key FILE] [--max-connections N] [--max-connections-per-client N]\n"
     "                     [--header-timeout SECONDS] [--idle-timeout SECONDS] [--admin-listen [ADDR:]PORT]\n"
     "                     [--admin-token-file FILE] [--access-log FILE|-]\n"
-    "  --data DIR          the data directory (created when missing)\n"
+    "  --data DIR          the data directory: an ostor volume, or a new or empty directory to make one\n"
     "  --listen ADDR:PORT  where to serve S3 (default 127.0.0.1:9000; port 0 = any free port)\n"
     "  --domain DOMAIN     also accept virtual-host style requests to <bucket>.DOMAIN\n"
     "  --region REGION     the region GetBucketLocation answers (default us-east-1)\n"
@@ -52,6 +56,17 @@ constexpr const char* kUsage =
     "period of each (default 1800). Billing totals are kept either way.\n";
 
 constexpr const char* kSystemUserEmail = "admin@localhost";
+
+// The admin CLI as this user can run it: beside this binary in a build tree
+// (build/cli/) or an installation (bin/), else by name from PATH.
+std::string admin_cli_command() {
+    std::error_code ec;
+    auto self_dir = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
+    if (!ec)
+        for (const auto& candidate : {self_dir.parent_path() / "cli" / "ostor-s3-admin", self_dir / "ostor-s3-admin"})
+            if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    return "ostor-s3-admin";
+}
 
 int usage_error(const std::string& message) {
     std::fprintf(stderr, "ostor-gateway: %s\n%s", message.c_str(), kUsage);
@@ -128,6 +143,53 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
+    // Listeners and the admin token first: a start that fails (port in use,
+    // bad TLS files, no token file) must leave no data directory or system
+    // user behind.
+    auto server = ostor::gw::Server::listen(server_options);
+    if (!server) {
+        std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(server.error().message().size()), server.error().message().data());
+        return 1;
+    }
+    std::unique_ptr<ostor::gw::Server> admin_server;
+    if (!admin_listen.empty()) {
+        ostor::gw::ServerOptions admin_options;
+        admin_options.listen = admin_listen;
+        admin_options.max_connections = 64;
+        auto listening = ostor::gw::Server::listen(admin_options);
+        if (!listening) {
+            std::fprintf(stderr, "ostor-gateway: admin listener: %.*s\n", static_cast<int>(listening.error().message().size()),
+                         listening.error().message().data());
+            return 1;
+        }
+        admin_server = std::move(*listening);
+    }
+    ostor::gw::AdminAccess admin_access;
+    if (!admin_token_file.empty()) {
+        auto token = ostor::gw::read_admin_token_file(admin_token_file);
+        if (!token) {
+            std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(token.error().message().size()),
+                         token.error().message().data());
+            return 1;
+        }
+        admin_access.token = std::move(*token);
+    }
+    if (!admin_listen.empty() && !ostor::gw::listen_is_loopback(admin_listen))
+        std::fprintf(stderr,
+                     "ostor-gateway: warning: the admin listener %s is reachable from other hosts; they must present "
+                     "a system user's signature%s\n",
+                     admin_listen.c_str(), admin_access.token.empty() ? "" : " or the admin token");
+
+    // Read before the volume is opened (or made): a bad gw.conf stops the
+    // start before a system user exists.
+    auto config = ostor::gw::read_gw_conf_of(data);
+    if (!config) {
+        std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(config.error().message().size()),
+                     config.error().message().data());
+        return 1;
+    }
+    if (!config->warning.empty()) std::fprintf(stderr, "ostor-gateway: warning: %s\n", config->warning.c_str());
+
     auto engine = ostor::Engine::open(data);
     if (!engine) {
         std::fprintf(stderr, "ostor-gateway: cannot open %s: %.*s\n", data.c_str(),
@@ -148,18 +210,14 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "ostor-gateway: cannot create the system user\n");
             return 1;
         }
-        std::printf("ostor-gateway: created the system user %s (id %s); its keys are shown only now:\n", kSystemUserEmail,
+        std::printf("ostor-gateway: created the system user %s (id %s) with these keys:\n", kSystemUserEmail,
                     created->user.id.c_str());
         std::printf("S3AccessKeyId: %s\nS3SecretAccessKey: %s\n", created->key->access_key_id.c_str(), created->key->secret.c_str());
+        std::error_code ec;
+        std::printf("ostor-gateway: to show them again: %s query-user-info -e %s --data %s\n", admin_cli_command().c_str(),
+                    kSystemUserEmail, std::filesystem::absolute(data, ec).c_str());
     }
 
-    auto config = ostor::gw::read_gw_conf_of(e.directory());
-    if (!config) {
-        std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(config.error().message().size()),
-                     config.error().message().data());
-        return 1;
-    }
-    if (!config->warning.empty()) std::fprintf(stderr, "ostor-gateway: warning: %s\n", config->warning.c_str());
     // Always started: billing totals are kept whether or not statistics
     // objects are collected.
     auto started = ostor::gw::UsageStats::start(e, {.collect_objects = config->config.collect_stats,
@@ -174,40 +232,6 @@ int main(int argc, char** argv) {
     if (config->config.collect_stats)
         std::printf("ostor-gateway: collecting usage statistics as service %s every %llds\n", stats->service_id().c_str(),
                     static_cast<long long>(config->config.stat_period.count()));
-    ostor::gw::AdminAccess admin_access;
-    if (!admin_token_file.empty()) {
-        auto token = ostor::gw::read_admin_token_file(admin_token_file);
-        if (!token) {
-            std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(token.error().message().size()),
-                         token.error().message().data());
-            return 1;
-        }
-        admin_access.token = std::move(*token);
-    }
-    if (!admin_listen.empty() && !ostor::gw::listen_is_loopback(admin_listen))
-        std::fprintf(stderr,
-                     "ostor-gateway: warning: the admin listener %s is reachable from other hosts; they must present "
-                     "a system user's signature%s\n",
-                     admin_listen.c_str(), admin_access.token.empty() ? "" : " or the admin token");
-
-    auto server = ostor::gw::Server::listen(server_options);
-    if (!server) {
-        std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(server.error().message().size()), server.error().message().data());
-        return 1;
-    }
-    std::unique_ptr<ostor::gw::Server> admin_server;
-    if (!admin_listen.empty()) {
-        ostor::gw::ServerOptions admin_options;
-        admin_options.listen = admin_listen;
-        admin_options.max_connections = 64;
-        auto listening = ostor::gw::Server::listen(admin_options);
-        if (!listening) {
-            std::fprintf(stderr, "ostor-gateway: admin listener: %.*s\n", static_cast<int>(listening.error().message().size()),
-                         listening.error().message().data());
-            return 1;
-        }
-        admin_server = std::move(*listening);
-    }
     std::printf("ostor-gateway: listening on %s (data %s, volume %s)\n", (*server)->url().c_str(), data.c_str(), e.volume_id().c_str());
     if (admin_server) std::printf("ostor-gateway: billing and metrics on %s\n", admin_server->url().c_str());
     std::fflush(stdout);

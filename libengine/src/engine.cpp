@@ -126,6 +126,34 @@ struct OpenDirClaim {
     }
 };
 
+// What a data directory may hold before its volume.id exists: what an open
+// interrupted before writing volume.id leaves, what a provider writes before
+// the first start (gw.conf, local/gw.conf), a gateway's usage checkpoints,
+// and the lost+found of a file system made for the volume.
+constexpr std::string_view kVolumeEntries[] = {"meta", "blobs", "run", "volume.id.tmp", "gw.conf",
+                                               "local", "gw-stats", "lost+found"};
+
+// Refuses to make a volume where it would mix with other files: a path that
+// is not a directory, or a directory holding anything but volume entries. A
+// missing or empty directory is fine (open creates it).
+Result<void> check_volume_directory(const fs::path& dir, bool fresh) {
+    std::error_code ec;
+    auto status = fs::status(dir, ec);
+    if (status.type() == fs::file_type::not_found) return {};
+    if (ec) return Error(Errc::IoError, "cannot open " + dir.string() + ": " + ec.message());
+    if (status.type() != fs::file_type::directory) return Error(Errc::InvalidArgument, dir.string() + ": not a directory");
+    if (!fresh) return {};
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        auto name = it->path().filename().string();
+        if (std::find(std::begin(kVolumeEntries), std::end(kVolumeEntries), name) == std::end(kVolumeEntries))
+            return Error(Errc::InvalidArgument, dir.string() + " is not empty and is not an ostor data directory (no " +
+                                                    std::string(kVolumeIdFile) + "; it holds '" + name +
+                                                    "'): name a new or empty directory");
+    }
+    if (ec) return Error(Errc::IoError, "cannot list " + dir.string() + ": " + ec.message());
+    return {};
+}
+
 Result<std::string> read_or_create_volume_id(const fs::path& dir, const EngineOptions& options, bool fresh) {
     auto path = dir / kVolumeIdFile;
     if (!fresh) {
@@ -166,6 +194,7 @@ Result<std::string> read_or_create_volume_id(const fs::path& dir, const EngineOp
 Result<std::unique_ptr<Engine>> Engine::open(const fs::path& dir, EngineOptions options) {
     std::error_code ec;
     bool fresh = !fs::exists(dir / kVolumeIdFile, ec);
+    OSTOR_TRY(check_volume_directory(dir, fresh));
     if (fresh && !options.create_if_missing)
         return Error(Errc::InvalidArgument, "not an ostor data directory: " + dir.string());
     for (auto sub : {fs::path(), fs::path("meta"), fs::path("blobs"), fs::path("run")}) {

@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(REPO, 'tests', 'gateway'))
 import harness  # noqa: E402  (tests/gateway/harness.py)
 from harness import Credentials, Gateway, main, query  # noqa: E402,F401
 
-S3_CURL_SH = os.path.join(HERE, 's3_curl.sh')
+S3_CURL_SH = os.path.join(REPO, 'scripts', 's3_curl.sh')  # the user-facing copy, verbatim
 S3_REQUEST_CURL_PHP = os.path.join(HERE, 'S3_requestCurl.php')
 
 USER_ID_RE = r'[0-9a-f]{16}'

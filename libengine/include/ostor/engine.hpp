@@ -178,9 +178,14 @@ struct CopyOptions {
 class Engine {
 public:
     // Opens (or creates) a data directory and recovers from any crash of a
-    // process that used it. Fails: InvalidArgument (not a data directory and
-    // create_if_missing is false; or already open in this process),
-    // VolumeMismatch, IoError.
+    // process that used it. A missing or empty directory is made a volume; an
+    // existing one without volume.id is only when it holds nothing but what a
+    // volume may hold before its first open (gw.conf, local/, gw-stats/,
+    // lost+found/, or what an interrupted first open left). Fails:
+    // InvalidArgument (dir is not a directory: "not a directory"; dir holds
+    // other files; not a data directory and create_if_missing is false; or
+    // already open in this process), VolumeMismatch, IoError. A refused open
+    // changes nothing on disk.
     static Result<std::unique_ptr<Engine>> open(const std::filesystem::path& dir, EngineOptions options = {});
     ~Engine();
     Engine(const Engine&) = delete;

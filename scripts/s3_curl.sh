@@ -1,8 +1,12 @@
-# The `s3_curl` helper of the vendor guide (../shared/seeds/000_*.txt, chapter
-# "Integration via REST API", section "Preparing the environment"), copied
-# verbatim: the admin suite signs its REST requests with it exactly as a
-# provider would. The caller sets s3_key and s3_secret (a system user's key
-# pair) and sources this file. It prints curl's progress meter on stderr.
+# The `s3_curl` helper of the vendor guide (chapter "Integration via REST
+# API", section "Preparing the environment"), copied verbatim: it signs a
+# request to the admin REST API (?ostor-users, ?ostor-limits, ...) with a
+# system user's key pair and runs curl. Use it from bash:
+#   source scripts/s3_curl.sh
+#   s3_key=<S3AccessKeyId> s3_secret=<S3SecretAccessKey>
+#   s3_curl GET "http://127.0.0.1:9000/?ostor-users"
+# It prints curl's progress meter on stderr. The admin test suite signs its
+# REST requests with this same file.
 
 # Sign S3 requests and run curl.
 function s3_curl() {
