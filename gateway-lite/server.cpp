@@ -536,12 +536,14 @@ std::string peer_name(const sockaddr_storage& addr) {
 
 // A connection's state between requests; owned by the server's registry.
 struct Connection {
-    Connection(int socket_fd, std::string peer, int stop_fd, const std::atomic<bool>& stopping)
-        : fd(socket_fd), remote(std::move(peer)), stream(socket_fd, stop_fd, stopping) {}
+    Connection(int socket_fd, std::string peer, int stop_fd, const std::atomic<bool>& stopping, std::size_t max_buffered)
+        : fd(socket_fd), remote(std::move(peer)), stream(socket_fd, stop_fd, stopping), buffer(max_buffered) {}
     int fd;
     std::string remote;  // peer address: for logs and the per-client cap
     Stream stream;
-    boost::beast::flat_buffer buffer;  // bytes read past the last request
+    // Bytes read past the last request. Bounded: a header, or a chunked
+    // body's trailer, that does not fit fails its read (buffer_overflow).
+    boost::beast::flat_buffer buffer;
     bool tls_started = false;
     bool in_epoll = false;  // registered once; re-armed (EPOLLONESHOT) at each park
     bool parked = false;
@@ -554,6 +556,9 @@ constexpr std::uint64_t kListenTag = 0;
 constexpr std::uint64_t kStopTag = 1;
 // A worker with nothing to do for this long ends (the pool shrinks back).
 constexpr auto kWorkerIdleExit = std::chrono::seconds(10);
+// What a connection's buffer holds beyond the largest header: one read's
+// worth of what follows it. Chunked trailers share the bound with headers.
+constexpr std::size_t kReadAheadBytes = 64 * 1024;
 // Open files kept for the engine and the rest of the process when the
 // connection cap is cut to the open-files limit.
 constexpr std::size_t kReservedFds = 256;
@@ -707,7 +712,8 @@ private:
                 continue;
             }
             ++from_client;
-            auto owned = std::make_unique<Connection>(fd, std::move(remote), stop_pipe_[0], stopping_);
+            auto owned = std::make_unique<Connection>(fd, std::move(remote), stop_pipe_[0], stopping_,
+                                                      options_.max_header_bytes + kReadAheadBytes);
             auto* c = owned.get();
             connections_.emplace(c, std::move(owned));
             // A new connection waits in epoll for its first bytes, like an

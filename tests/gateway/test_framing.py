@@ -98,6 +98,15 @@ class FramingTests(GatewayTestCase):
         raw = self.raw_put('te-trailer', body, 'UNSIGNED-PAYLOAD', {'Transfer-Encoding': 'chunked'})
         self.assertRefused(raw, 'te-trailer', b'old', 'MalformedTrailerError')
 
+    def test_http_chunked_trailer_of_many_small_fields(self):
+        # Each field is small, but together they pass what a connection may
+        # buffer (a header's worth and a read): refused, nothing stored.
+        self.put(self.bucket, 'te-fields', b'old')
+        fields = b''.join(b'X-F%d: %s\r\n' % (i, b'v' * 40) for i in range(5000))
+        body = b'5\r\nhello\r\n0\r\n' + fields + b'\r\n'
+        raw = self.raw_put('te-fields', body, 'UNSIGNED-PAYLOAD', {'Transfer-Encoding': 'chunked'})
+        self.assertRefused(raw, 'te-fields', b'old')
+
     def test_http_chunked_trailer_garbage(self):
         self.put(self.bucket, 'te-garbage', b'old')
         body = b'5\r\nhello\r\n0\r\n\x00\x01 no colon here\r\n\r\n'
