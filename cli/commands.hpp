@@ -1,4 +1,4 @@
-// ostor-s3-admin: the commands of the vendor guide (../shared/seeds/000_*.txt),
+// ostor-s3-admin: the commands of the vendor guide,
 // each printing exactly the guide's output.
 #pragma once
 

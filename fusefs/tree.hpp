@@ -1,4 +1,4 @@
-// The admin tree of DESIGN.md as data: a table of nodes (path pattern, mode,
+// The admin tree of docs/architecture.md as data: a table of nodes (path pattern, mode,
 // handlers). The FUSE callbacks (fuse_ops.cpp) only resolve paths here and
 // call the handlers; nothing here knows FUSE, so the tree is plain engine
 // code with the seed's formats.

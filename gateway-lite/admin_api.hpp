@@ -1,4 +1,4 @@
-// The provider's admin REST API of the vendor guide (../shared/seeds/000_*.txt):
+// The provider's admin REST API of the vendor guide:
 // the `?ostor-users`, `?ostor-accounts`, `?ostor-buckets`, `?ostor-limits`,
 // `?ostor-quotas` and `?ostor-usage` services on the service root ("/"),
 // signed like any S3 request and open to users with the `system` flag only.

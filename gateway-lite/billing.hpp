@@ -1,5 +1,5 @@
 // The admin listener (--admin-listen): the billing API of
-// ../shared/seeds/002_*.txt and Prometheus metrics.
+// the billing API document and Prometheus metrics.
 //
 //   GET /                               what is served here (JSON)
 //   GET /v1/info                        the service's configuration

@@ -1,4 +1,4 @@
-// Enforcement of the provider's rate limits (DESIGN.md, "Limits"): ops/s per
+// Enforcement of the provider's rate limits (docs/architecture.md, "Data model"): ops/s per
 // op class and outgoing bandwidth, per user and per bucket. The limits
 // themselves live in the engine and are read on every request, so a change
 // made through the CLI, the REST API or the FUSE tree applies at once; this

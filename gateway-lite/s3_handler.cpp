@@ -675,7 +675,7 @@ private:
     // ---- rate limits ---------------------------------------------------------
 
     // The class limits and usage counters file this request under
-    // (DESIGN.md): object reads get, writes put, listings list, deletes delete.
+    // (docs/architecture.md): object reads get, writes put, listings list, deletes delete.
 public:
     OpClass op_class() const {
         const auto& m = req_.method;

@@ -1,4 +1,4 @@
-// Usage counting (DESIGN.md; the object format of ../shared/seeds/001_*.txt).
+// Usage counting (docs/architecture.md; the object format of the usage statistics document).
 //
 // Every gateway counts, per (bucket, epoch, user id, tag = account name), the
 // put/get/list/other operations and the bytes uploaded and downloaded;

@@ -1,6 +1,5 @@
 <?php
-// The `S3_requestCurl` helper of the vendor guide (../shared/seeds/000_*.txt,
-// chapter "Integration with WHMCS", section "Includes", file
+// The `S3_requestCurl` helper of the vendor guide (chapter "Integration with WHMCS", section "Includes", file
 // S3_requestCurl.php), copied verbatim below this comment: the admin suite's
 // PHP driver (rest_php_driver.php) calls the REST API through it exactly as
 // the guide's WHMCS scripts do.

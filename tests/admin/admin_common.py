@@ -1,6 +1,6 @@
 """Shared helpers of the `admin` test suite (tests/admin).
 
-The suite replays the vendor guide's admin examples (../shared/seeds/000_*.txt:
+The suite replays the vendor guide's admin examples (the guide's
 the `ostor-s3-admin` CLI chapter, the REST API chapter and its `s3_curl`
 helper, the WHMCS `S3_requestCurl` PHP helper) against a real ostor-gateway
 and the real CLI on fresh data directories.

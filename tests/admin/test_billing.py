@@ -1,4 +1,4 @@
-"""The billing listener (--admin-listen): the API of ../shared/seeds/002_*.txt
+"""The billing listener (--admin-listen): the billing API document
 with storage and bandwidth filled in, and Prometheus /metrics."""
 
 import json

@@ -3,7 +3,7 @@
 Known traffic is sent with raw signed requests, so the bytes each request
 carries in and out are known exactly; the statistics objects the gateway
 stores (read back through ?ostor-usage) must hold exactly those counters, in
-the shape of ../shared/seeds/001_*.txt.
+the shape of the usage statistics document.
 """
 
 import json

@@ -1,6 +1,6 @@
 """Shared helpers of the `fuse` test suite (tests/fuse).
 
-The suite mounts ostor-fuse (the admin tree of ../shared/DESIGN.md, "FUSE
+The suite mounts ostor-fuse (the admin tree of docs/architecture.md, "The
 admin tree") in a temporary directory on a data directory made by a real
 ostor-gateway (tests/gateway/harness.py, imported, not copied), and drives the
 tree with plain shell commands (`ls`, `cat`, `echo ... >`, `mkdir`, `rmdir`,

@@ -1,7 +1,7 @@
 """limits and quota files of users/<email>/ and buckets/<name>/, the
 buckets/<name>/{owner,size} files, and quotas/default-user|default-bucket.
 Reads must print what `ostor-s3-admin query-limits` / `query-quotas` print
-(../shared/seeds/000_*.txt); bad input is "Invalid argument" and changes
+(the vendor guide's); bad input is "Invalid argument" and changes
 nothing."""
 
 import os

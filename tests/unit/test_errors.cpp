@@ -120,7 +120,7 @@ TEST(Errors, BadInputCodesAre400) {
     EXPECT_EQ(error_info(Errc::EntityTooLarge).s3_code, "EntityTooLarge");
 }
 
-// "echo bogus > limits" must answer "Invalid argument" (DESIGN.md).
+// "echo bogus > limits" must answer "Invalid argument" (docs/architecture.md).
 TEST(Errors, InvalidLimitIsEINVAL) { EXPECT_EQ(error_info(Errc::InvalidLimit).errno_value, EINVAL); }
 
 TEST(Errors, InvalidRangeIs416) {

@@ -1,7 +1,7 @@
 // ostor engine: the provider-facing formats of admin records, shared by every
 // face so that the CLI, the REST API and the FUSE tree print the same thing.
 //
-// The shapes are those of the vendor guide (../shared/seeds/000_*.txt): the
+// The shapes are those of the vendor guide: the
 // CLI's limit and quota lines, and the REST API's JSON documents with their
 // field names, order and value formats (limits as "3600.00" strings, quota
 // sizes as strings, 2-space indented JSON).
