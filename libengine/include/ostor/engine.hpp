@@ -358,16 +358,19 @@ public:
     // Adds every delta to its (user id, account) total in one durable
     // transaction: when it returns, all were added; on failure none was.
     // Several processes may add at once (their additions never overwrite
-    // each other). Fails: InvalidArgument (a user id or account with '/').
+    // each other). Fails: InvalidArgument (a user id or account with '/'),
+    // Internal (a stored total this version cannot read; none is changed).
     Result<void> add_billing_totals(const std::vector<BillingDelta>& deltas);
     // The totals of a user: with `account`, that account's only ("" = the
     // user's own keys); without, the sum over its own keys and all its
     // accounts. An id nothing was counted for has zeros (not an error).
-    // Reads only that user's rows.
+    // Reads only that user's rows. Fails: Internal (a row this version
+    // cannot read: never counted as zeros).
     Result<BillingCounters> billing_totals(std::string_view user_id,
                                            std::optional<std::string_view> account = std::nullopt);
     // Every (user id, account) total, in key order, for reports and for
     // sums across users (an account name held by several users).
+    // Fails: Internal (a row this version cannot read).
     Result<std::vector<BillingDelta>> list_billing_totals();
 
     // ---- Maintenance -----------------------------------------------------
