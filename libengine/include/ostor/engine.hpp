@@ -183,8 +183,9 @@ public:
     // volume may hold before its first open (gw.conf, local/, gw-stats/,
     // lost+found/, or what an interrupted first open left). Fails:
     // InvalidArgument (dir is not a directory: "not a directory"; dir holds
-    // other files; not a data directory and create_if_missing is false; or
-    // already open in this process), VolumeMismatch, IoError. A refused open
+    // other files; dir holds a volume's metadata but no volume.id; not a data
+    // directory and create_if_missing is false; or already open in this
+    // process), VolumeMismatch, IoError. A refused open
     // changes nothing on disk.
     static Result<std::unique_ptr<Engine>> open(const std::filesystem::path& dir, EngineOptions options = {});
     ~Engine();
