@@ -279,7 +279,7 @@ Result<ObjectInfo> Engine::complete_upload(std::string_view upload_id, const std
             delta_objects = 0;
         }
         OSTOR_TRY(check_quota(txn, *b, delta_bytes));
-        store_object(txn, upload->bucket, upload->key, obj, old ? &*old : nullptr);
+        OSTOR_TRY(store_object(txn, upload->bucket, upload->key, obj, old ? &*old : nullptr));
         txn.del(Table::UploadsByBucket, upload_index_key(*upload));
         txn.del(Table::Uploads, upload->id);
         account_change(txn, *b, delta_bytes, delta_objects);

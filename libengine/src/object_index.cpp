@@ -61,10 +61,16 @@ std::string body_key(std::uint64_t body_id) {
 // a commit's bodies share its last pages instead of each dirtying a page of
 // the object index (an id freed at the very end may be used again: its row
 // is gone by then).
-std::uint64_t next_body_id(const Txn& txn) {
+// A last key of another length is not one this engine wrote: guessing an id
+// could overwrite a live body, so the write fails instead.
+Result<std::uint64_t> next_body_id(const Txn& txn) {
     auto cur = txn.cursor(Table::Bodies);
     auto last = cur.last();
-    return last && last->first.size() == 8 ? read_be64(last->first) + 1 : 1;
+    if (!last) return std::uint64_t{1};
+    if (last->first.size() != sizeof(std::uint64_t))
+        return Error(Errc::Internal, "the bodies table ends with a key of " + std::to_string(last->first.size()) +
+                                         " bytes, not an 8-byte body id: no new body id can be chosen");
+    return read_be64(last->first) + 1;
 }
 
 }  // namespace
@@ -90,14 +96,18 @@ Result<ObjectRecord> load_object(const Txn& txn, std::string_view bucket, std::s
     return std::move(*rec);
 }
 
-void store_object(Txn& txn, std::string_view bucket, std::string_view key, ObjectRecord rec, const ObjectRecord* old) {
+Result<void> store_object(Txn& txn, std::string_view bucket, std::string_view key, ObjectRecord rec,
+                          const ObjectRecord* old) {
     if (old && old->body_id != 0) txn.del(Table::Bodies, body_key(old->body_id));
     rec.body_id = 0;
     if (!rec.inline_data.empty()) {
-        rec.body_id = next_body_id(txn);
+        auto id = next_body_id(txn);
+        if (!id) return std::move(id).error();
+        rec.body_id = *id;
         txn.put(Table::Bodies, body_key(rec.body_id), rec.inline_data);
     }
     txn.put(Table::Objects, object_index_key(bucket, key), encode(rec));
+    return {};
 }
 
 void erase_object(Txn& txn, std::string_view bucket, std::string_view key, const ObjectRecord& old) {

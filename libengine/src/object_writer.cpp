@@ -304,7 +304,7 @@ private:
         }
         OSTOR_TRY(check_quota(txn, *bucket, delta_bytes));
         SegmentStore::add_refs(txn, rec.extents);
-        store_object(txn, target_.bucket, target_.key, rec, old ? &*old : nullptr);
+        OSTOR_TRY(store_object(txn, target_.bucket, target_.key, rec, old ? &*old : nullptr));
         account_change(txn, *bucket, delta_bytes, delta_objects);
         return rec.info;
     }

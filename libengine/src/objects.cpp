@@ -183,7 +183,7 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
         dst.info.key = dst_key;
         dst.info.last_modified_ms = now_ms();
         if (options.replace_meta) dst.info.meta = *options.replace_meta;
-        store_object(txn, dst_bucket, dst_key, dst, old ? &*old : nullptr);
+        OSTOR_TRY(store_object(txn, dst_bucket, dst_key, dst, old ? &*old : nullptr));
         account_change(txn, *db, delta_bytes, delta_objects);
         return dst.info;
     });
@@ -198,7 +198,7 @@ Result<ObjectInfo> Engine::set_object_acl(std::string_view bucket, std::string_v
         auto rec = load_object(txn, bucket, key);
         if (!rec) return std::move(rec).error();
         rec->info.meta.acl = acl;
-        store_object(txn, bucket, key, *rec, &*rec);
+        OSTOR_TRY(store_object(txn, bucket, key, *rec, &*rec));
         return rec->info;
     });
 }
