@@ -81,19 +81,35 @@ std::string load_body(const Txn& txn, std::uint64_t body_id) {
     return v ? std::string(*v) : std::string();
 }
 
-Result<ObjectRecord> load_object(const Txn& txn, std::string_view bucket, std::string_view key) {
+Result<ObjectRecord> load_object_record(const Txn& txn, std::string_view bucket, std::string_view key) {
     auto v = txn.get(Table::Objects, object_index_key(bucket, key));
     if (!v) return Error(Errc::NoSuchKey, "no object " + std::string(key) + " in bucket " + std::string(bucket));
     auto rec = decode_object(*v);
-    if (!rec) return Error(Errc::Internal, "damaged object record");
+    if (!rec)
+        return Error(Errc::Internal, "the record of object " + std::string(key) + " in bucket " + std::string(bucket) +
+                                         " is damaged or of a version this engine cannot read");
     if (rec->info.key != key) return Error(Errc::NoSuchKey, "no object " + std::string(key));
+    rec->info.bucket = bucket;
+    return std::move(*rec);
+}
+
+Result<ObjectRecord> load_object(const Txn& txn, std::string_view bucket, std::string_view key) {
+    auto rec = load_object_record(txn, bucket, key);
+    if (!rec) return rec;
     if (rec->body_id != 0) {
         auto body = txn.get(Table::Bodies, body_key(rec->body_id));
         if (!body) return Error(Errc::Internal, "the body of object " + std::string(key) + " is missing");
         rec->inline_data = *body;
     }
-    rec->info.bucket = bucket;
-    return std::move(*rec);
+    return rec;
+}
+
+Result<std::optional<ObjectRecord>> load_replaced_object(const Txn& txn, std::string_view bucket,
+                                                         std::string_view key) {
+    auto rec = load_object_record(txn, bucket, key);
+    if (rec) return std::optional<ObjectRecord>(std::move(*rec));
+    if (rec.error().code() == Errc::NoSuchKey) return std::optional<ObjectRecord>();
+    return std::move(rec).error();
 }
 
 Result<void> store_object(Txn& txn, std::string_view bucket, std::string_view key, ObjectRecord rec,

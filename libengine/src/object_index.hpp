@@ -22,12 +22,12 @@ constexpr std::size_t kInlineKeyBytes = 400;
 constexpr std::size_t kKeyHashBytes = 16;
 
 // Writes `rec` as the object (bucket, key), replacing `old` (the object stored
-// there now, as load_object found it, or none): the new body goes to a new
-// Bodies row, the old one's row is deleted. Fails: Internal (the Bodies table
-// holds a key that is no body id; nothing is written).
+// there now, as load_replaced_object found it, or none): the new body goes to
+// a new Bodies row, the old one's row is deleted. Fails: Internal (the Bodies
+// table holds a key that is no body id; nothing is written).
 [[nodiscard]] Result<void> store_object(Txn& txn, std::string_view bucket, std::string_view key, ObjectRecord rec,
                                         const ObjectRecord* old);
-// Deletes the object `old` (as load_object found it) and its body.
+// Deletes the object `old` (as load_object_record found it) and its body.
 void erase_object(Txn& txn, std::string_view bucket, std::string_view key, const ObjectRecord& old);
 // The body of a version 2 record (scrub reads records without load_object).
 // Empty when there is none.

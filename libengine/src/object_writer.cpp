@@ -295,7 +295,9 @@ private:
         if (!bucket) return std::move(bucket).error();
         std::int64_t delta_bytes = static_cast<std::int64_t>(rec.info.size);
         std::int64_t delta_objects = 1;
-        auto old = load_object(txn, target_.bucket, target_.key);
+        auto replaced = load_replaced_object(txn, target_.bucket, target_.key);
+        if (!replaced) return std::move(replaced).error();
+        auto& old = *replaced;
         OSTOR_TRY(check_write_conditions(options_.conditions, old));
         if (old) {
             SegmentStore::drop_refs(txn, old->extents, freed);

@@ -251,6 +251,9 @@ public:
     Result<Bucket> set_bucket_acl(std::string_view name, std::string_view acl);
 
     // ---- Objects -------------------------------------------------------
+    // A write that would replace an object whose stored record cannot be
+    // read (put, copy, complete_upload) fails with Internal and leaves it:
+    // only an absent object counts as none.
     // Starts streaming an object. Fails: NoSuchBucket, InvalidObjectName,
     // QuotaExceeded (with a size hint), EntityTooLarge.
     Result<std::unique_ptr<ObjectWriter>> begin_put(std::string_view bucket, std::string_view key,
@@ -265,7 +268,8 @@ public:
                                                       std::optional<ByteRange> range = std::nullopt);
     // Fails: NoSuchBucket, NoSuchKey.
     Result<ObjectInfo> head_object(std::string_view bucket, std::string_view key);
-    // Removes the object and frees its space. Fails: NoSuchBucket, NoSuchKey.
+    // Removes the object and frees its space (also one whose small body is
+    // missing from the metadata). Fails: NoSuchBucket, NoSuchKey.
     Result<void> delete_object(std::string_view bucket, std::string_view key);
     // Copies without moving data (the extents are shared). The source may be
     // the destination (metadata replacement). Fails: NoSuchBucket, NoSuchKey,
