@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine_impl.hpp"
 
@@ -63,7 +64,9 @@ std::string upload_index_key(const Upload& upload);
 
 // Walks a bucket's multipart uploads in S3's order (by key, then in the order
 // they were begun) straight from the UploadsByBucket index: a page costs its
-// own length, not the number of uploads in the bucket.
+// own length (plus the uploads of the marker's key, and of keys that extend
+// it with a NUL, begun before the marker), not the number of uploads in the
+// bucket.
 class UploadScan {
 public:
     UploadScan(const Txn& txn, std::string_view bucket);
@@ -77,6 +80,9 @@ public:
 private:
     enum class Bound { KeyAtLeast, KeyAfter, AfterUpload };
     void position(std::string index_start);
+    // What every index key in the group of `key_index` (an entry's key
+    // without its tail) starts with.
+    std::string group_head(std::string_view key_index) const;
     bool passes(const Upload& u) const;
     void fill();
 
@@ -90,6 +96,8 @@ private:
     Cursor::Entry pending_;
     bool positioned_ = false;
     std::deque<Upload> ready_;
+    std::string group_;         // group_head() of the group being read, or empty
+    std::vector<Upload> held_;  // its uploads of other keys than its own
 };
 
 // Reads a whole table in key order, one bounded batch per read transaction:
