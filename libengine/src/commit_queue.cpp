@@ -1,5 +1,7 @@
 #include "commit_queue.hpp"
 
+#include "segment_store.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,10 +33,10 @@ constexpr std::size_t kArrivalsPerWake = 4;
 
 CommitQueue::CommitQueue(const Env& env) : env_(env), linger_gap_(kMinLingerGap) {}
 
-Result<void> CommitQueue::run(Apply apply, std::vector<int> data_fds) {
+Result<void> CommitQueue::run(Apply apply, DataFiles data) {
     Change change;
     change.apply = std::move(apply);
-    change.data_fds = std::move(data_fds);
+    change.data = std::move(data);
     bool leads = false;
     {
         std::lock_guard lock(mu_);
@@ -184,19 +186,13 @@ void CommitQueue::linger(Batch& batch, std::unique_lock<std::mutex>& lock) {
 std::optional<Error> CommitQueue::sync_data_and_commit(Batch& batch) {
     // Data first: every segment file a change points into is made durable
     // before the metadata that refers to it can be.
-    std::vector<int> fds;
-    for (Change* c = batch.first; c; c = c->batch_next) fds.insert(fds.end(), c->data_fds.begin(), c->data_fds.end());
-    std::sort(fds.begin(), fds.end());
-    fds.erase(std::unique(fds.begin(), fds.end()), fds.end());
-    for (int fd : fds) {
-        if (::fdatasync(fd) != 0) {
-            int err = errno;
-            // Writeback that found no room reports EIO on some file systems.
-            bool no_space = err == ENOSPC || err == EDQUOT || (err == EIO && file_system_nearly_full(fd));
-            return Error(no_space ? Errc::NoSpace : Errc::IoError,
-                         std::string("fdatasync of object data failed: ") + std::strerror(err));
-        }
-    }
+    std::vector<Segment*> segments;
+    for (Change* c = batch.first; c; c = c->batch_next)
+        for (const auto& s : c->data) segments.push_back(s.get());
+    std::sort(segments.begin(), segments.end());
+    segments.erase(std::unique(segments.begin(), segments.end()), segments.end());
+    for (Segment* s : segments)
+        if (auto r = sync_segment(*s); !r) return std::move(r).error();
     try {
         // Writes the data pages, syncs them, then writes and syncs the meta
         // page that makes them the database (LMDB's durable commit).

@@ -30,6 +30,7 @@
 #include <cstdlib>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -39,6 +40,8 @@
 
 namespace ostor::detail {
 
+struct Segment;
+
 class CommitQueue {
 public:
     explicit CommitQueue(const Env& env);
@@ -46,12 +49,14 @@ public:
     using Apply = std::function<Result<void>(Txn&)>;
 
     // Applies and durably commits one change; returns what `apply` returned,
-    // or the commit's failure. `data_fds` are fdatasync'ed before the commit.
-    Result<void> run(Apply apply, std::vector<int> data_fds = {});
+    // or the commit's failure. The `data` segments are synced (sync_segment)
+    // before the commit; the batch fails if any sync does.
+    using DataFiles = std::vector<std::shared_ptr<Segment>>;
+    Result<void> run(Apply apply, DataFiles data = {});
 
     // The same with a value computed inside the transaction.
     template <class T, class F>
-    Result<T> run_value(F&& fn, std::vector<int> data_fds = {}) {
+    Result<T> run_value(F&& fn, DataFiles data = {}) {
         std::optional<T> value;
         auto r = run(
             [&](Txn& txn) -> Result<void> {
@@ -60,7 +65,7 @@ public:
                 value.emplace(std::move(*out));
                 return {};
             },
-            std::move(data_fds));
+            std::move(data));
         if (!r) return r.error();
         return std::move(*value);
     }
@@ -81,7 +86,7 @@ private:
         Change& operator=(const Change&) = delete;
 
         Apply apply;
-        std::vector<int> data_fds;
+        DataFiles data;
         Change* batch_next = nullptr;  // the batch is a list through its changes: taking one allocates nothing
         // The leader sets `outcome`, or `leads` to hand it the lead, then posts
         // `woken` and touches the change no more; the caller reads them only

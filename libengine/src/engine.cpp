@@ -112,6 +112,8 @@ void release_reservation(EngineImpl& e, const std::string& key) {
 namespace {
 
 constexpr std::string_view kVolumeIdFile = "volume.id";
+// LMDB's data file of the metadata store, relative to the data directory.
+constexpr std::string_view kMetaStoreFile = "meta/data.mdb";
 
 // LMDB forbids opening one environment twice in a process: directories open
 // here, by canonical path.
@@ -143,6 +145,17 @@ Result<void> check_volume_directory(const fs::path& dir, bool fresh) {
     if (ec) return Error(Errc::IoError, "cannot open " + dir.string() + ": " + ec.message());
     if (status.type() != fs::file_type::directory) return Error(Errc::InvalidArgument, dir.string() + ": not a directory");
     if (!fresh) return {};
+    // An open writes volume.id before it creates the metadata store, so a
+    // store without volume.id is a volume that lost its id: a new id would not
+    // match the one inside the store, and this open and every later one would
+    // fail with VolumeMismatch.
+    auto store = dir / kMetaStoreFile;
+    if (fs::exists(store, ec))
+        return Error(Errc::InvalidArgument, dir.string() + " holds a volume's metadata (" + store.string() +
+                                                ") but its " + std::string(kVolumeIdFile) +
+                                                " is missing: restore " + (dir / kVolumeIdFile).string() +
+                                                " (its id is the volume's, e.g. from a backup); nothing was changed");
+    if (ec) return Error(Errc::IoError, "cannot check " + store.string() + ": " + ec.message());
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
         auto name = it->path().filename().string();
         if (std::find(std::begin(kVolumeEntries), std::end(kVolumeEntries), name) == std::end(kVolumeEntries))

@@ -103,11 +103,21 @@ void keep_reservation_sums(Txn& txn);
 // for LMDB cut and suffixed by a hash of the whole key.
 std::string object_index_key(std::string_view bucket, std::string_view key);
 std::string bucket_index_prefix(std::string_view bucket);
-// The object or NoSuchKey.
+// The object or NoSuchKey. Fails: Internal (a damaged record, a missing body).
 Result<ObjectRecord> load_object(const Txn& txn, std::string_view bucket, std::string_view key);
+// The object's record without its body (inline_data empty, body_id kept): all
+// that deleting or replacing it needs, so an object whose body row is missing
+// can still be deleted. Fails: NoSuchKey, Internal (a damaged record).
+Result<ObjectRecord> load_object_record(const Txn& txn, std::string_view bucket, std::string_view key);
+// The object a write would replace (its record, as load_object_record reads
+// it), or none. Only NoSuchKey means none: any other failure is returned, so
+// a record that cannot be read is never replaced as if absent (its extents and
+// body would leak and the bucket's counts would drift).
+Result<std::optional<ObjectRecord>> load_replaced_object(const Txn& txn, std::string_view bucket,
+                                                         std::string_view key);
 // Checks a conditional write against the object it would replace (`current`,
-// as load_object found it). Fails: PreconditionFailed, NoSuchKey.
-Result<void> check_write_conditions(const WriteConditions& conditions, const Result<ObjectRecord>& current);
+// as load_replaced_object found it). Fails: PreconditionFailed, NoSuchKey.
+Result<void> check_write_conditions(const WriteConditions& conditions, const std::optional<ObjectRecord>& current);
 
 // ---- Multipart -----------------------------------------------------------
 constexpr std::size_t kUploadIdLength = 32;  // hex digits

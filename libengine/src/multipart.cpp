@@ -232,7 +232,9 @@ Result<ObjectInfo> Engine::complete_upload(std::string_view upload_id, const std
         if (!upload) return std::move(upload).error();
         auto b = load_bucket(txn, upload->bucket);
         if (!b) return std::move(b).error();
-        auto old = load_object(txn, upload->bucket, upload->key);
+        auto replaced = load_replaced_object(txn, upload->bucket, upload->key);
+        if (!replaced) return std::move(replaced).error();
+        auto& old = *replaced;
         OSTOR_TRY(check_write_conditions(conditions, old));
         std::vector<PartRecord> stored = parts_of(txn, upload_id);
         ObjectRecord obj;
@@ -279,7 +281,7 @@ Result<ObjectInfo> Engine::complete_upload(std::string_view upload_id, const std
             delta_objects = 0;
         }
         OSTOR_TRY(check_quota(txn, *b, delta_bytes));
-        store_object(txn, upload->bucket, upload->key, obj, old ? &*old : nullptr);
+        OSTOR_TRY(store_object(txn, upload->bucket, upload->key, obj, old ? &*old : nullptr));
         txn.del(Table::UploadsByBucket, upload_index_key(*upload));
         txn.del(Table::Uploads, upload->id);
         account_change(txn, *b, delta_bytes, delta_objects);

@@ -61,10 +61,16 @@ std::string body_key(std::uint64_t body_id) {
 // a commit's bodies share its last pages instead of each dirtying a page of
 // the object index (an id freed at the very end may be used again: its row
 // is gone by then).
-std::uint64_t next_body_id(const Txn& txn) {
+// A last key of another length is not one this engine wrote: guessing an id
+// could overwrite a live body, so the write fails instead.
+Result<std::uint64_t> next_body_id(const Txn& txn) {
     auto cur = txn.cursor(Table::Bodies);
     auto last = cur.last();
-    return last && last->first.size() == 8 ? read_be64(last->first) + 1 : 1;
+    if (!last) return std::uint64_t{1};
+    if (last->first.size() != sizeof(std::uint64_t))
+        return Error(Errc::Internal, "the bodies table ends with a key of " + std::to_string(last->first.size()) +
+                                         " bytes, not an 8-byte body id: no new body id can be chosen");
+    return read_be64(last->first) + 1;
 }
 
 }  // namespace
@@ -75,29 +81,49 @@ std::string load_body(const Txn& txn, std::uint64_t body_id) {
     return v ? std::string(*v) : std::string();
 }
 
-Result<ObjectRecord> load_object(const Txn& txn, std::string_view bucket, std::string_view key) {
+Result<ObjectRecord> load_object_record(const Txn& txn, std::string_view bucket, std::string_view key) {
     auto v = txn.get(Table::Objects, object_index_key(bucket, key));
     if (!v) return Error(Errc::NoSuchKey, "no object " + std::string(key) + " in bucket " + std::string(bucket));
     auto rec = decode_object(*v);
-    if (!rec) return Error(Errc::Internal, "damaged object record");
+    if (!rec)
+        return Error(Errc::Internal, "the record of object " + std::string(key) + " in bucket " + std::string(bucket) +
+                                         " is damaged or of a version this engine cannot read");
     if (rec->info.key != key) return Error(Errc::NoSuchKey, "no object " + std::string(key));
+    rec->info.bucket = bucket;
+    return std::move(*rec);
+}
+
+Result<ObjectRecord> load_object(const Txn& txn, std::string_view bucket, std::string_view key) {
+    auto rec = load_object_record(txn, bucket, key);
+    if (!rec) return rec;
     if (rec->body_id != 0) {
         auto body = txn.get(Table::Bodies, body_key(rec->body_id));
         if (!body) return Error(Errc::Internal, "the body of object " + std::string(key) + " is missing");
         rec->inline_data = *body;
     }
-    rec->info.bucket = bucket;
-    return std::move(*rec);
+    return rec;
 }
 
-void store_object(Txn& txn, std::string_view bucket, std::string_view key, ObjectRecord rec, const ObjectRecord* old) {
+Result<std::optional<ObjectRecord>> load_replaced_object(const Txn& txn, std::string_view bucket,
+                                                         std::string_view key) {
+    auto rec = load_object_record(txn, bucket, key);
+    if (rec) return std::optional<ObjectRecord>(std::move(*rec));
+    if (rec.error().code() == Errc::NoSuchKey) return std::optional<ObjectRecord>();
+    return std::move(rec).error();
+}
+
+Result<void> store_object(Txn& txn, std::string_view bucket, std::string_view key, ObjectRecord rec,
+                          const ObjectRecord* old) {
     if (old && old->body_id != 0) txn.del(Table::Bodies, body_key(old->body_id));
     rec.body_id = 0;
     if (!rec.inline_data.empty()) {
-        rec.body_id = next_body_id(txn);
+        auto id = next_body_id(txn);
+        if (!id) return std::move(id).error();
+        rec.body_id = *id;
         txn.put(Table::Bodies, body_key(rec.body_id), rec.inline_data);
     }
     txn.put(Table::Objects, object_index_key(bucket, key), encode(rec));
+    return {};
 }
 
 void erase_object(Txn& txn, std::string_view bucket, std::string_view key, const ObjectRecord& old) {
@@ -160,19 +186,28 @@ UploadScan::UploadScan(const Txn& txn, std::string_view bucket)
 
 void UploadScan::position(std::string index_start) {
     ready_.clear();
+    group_.clear();
+    held_.clear();
     pending_ = cursor_.seek(index_start);
     positioned_ = true;
 }
 
+namespace {
+
+// Where the group holding `key`'s uploads begins (relative to the bucket's
+// prefix): the key's index head cut at its first NUL. Every key >= `key` has
+// its entries at or after it; the scan's bound skips the rest of the group.
+std::string_view group_start(std::string_view key) {
+    auto head = key.substr(0, kInlineKeyBytes);
+    return head.substr(0, head.find('\0'));
+}
+
+}  // namespace
+
 void UploadScan::seek_key(std::string_view key, bool after_key) {
     bound_ = after_key ? Bound::KeyAfter : Bound::KeyAtLeast;
     bound_key_ = key;
-    // A long key may sit anywhere in its group: begin at the group (the
-    // bound skips what lies before). A short key's own entries all sort
-    // before its index key + "\x01", and every greater key's after it.
-    std::string start = prefix_ + std::string(key.substr(0, kInlineKeyBytes));
-    if (after_key && key.size() < kInlineKeyBytes) start.push_back('\x01');
-    position(std::move(start));
+    position(prefix_ + std::string(group_start(key)));
 }
 
 void UploadScan::seek_after(const Upload& upload) {
@@ -180,8 +215,7 @@ void UploadScan::seek_after(const Upload& upload) {
     bound_key_ = upload.key;
     bound_ms_ = upload.initiated_ms;
     bound_id_ = upload.id;
-    if (upload.key.size() < kInlineKeyBytes) position(upload_index_key(upload) + std::string(1, '\0'));
-    else position(prefix_ + upload.key.substr(0, kInlineKeyBytes));
+    position(prefix_ + std::string(group_start(upload.key)));
 }
 
 bool UploadScan::passes(const Upload& u) const {
@@ -195,6 +229,24 @@ bool UploadScan::passes(const Upload& u) const {
     return false;
 }
 
+// Upload index keys sort in S3's order only group by group. An upload of key
+// K is "K\0" + be64 time + id, so the entries of a key K\0x (S3 keys may hold
+// NUL) interleave with K's by the bytes of their times; and a long group's
+// keys are ordered by hash. A group is every entry starting with the returned
+// head: the inline part cut after its first NUL (a key K without NUL and all
+// its K\0... keys share "K\0"), else a long key's 400-byte head. Groups hold
+// disjoint key ranges in the same order as their heads, so sorting each group
+// gives S3's order.
+std::string UploadScan::group_head(std::string_view key_index) const {
+    auto inline_part = key_index.substr(prefix_.size());
+    bool long_key = inline_part.size() == kInlineKeyBytes + kKeyHashBytes;
+    auto head = long_key ? inline_part.substr(0, kInlineKeyBytes) : inline_part;
+    auto nul = head.find('\0');
+    if (nul != std::string_view::npos) return std::string(key_index.substr(0, prefix_.size() + nul + 1));
+    if (long_key) return std::string(key_index.substr(0, prefix_.size() + kInlineKeyBytes));
+    return std::string(key_index) + '\0';
+}
+
 void UploadScan::fill() {
     if (!positioned_) seek_key({}, false);
     auto key_index_of = [&](std::string_view k) { return k.substr(0, k.size() - kUploadIndexTailBytes); };
@@ -202,27 +254,31 @@ void UploadScan::fill() {
         return e && e->first.size() >= prefix_.size() + kUploadIndexTailBytes &&
                e->first.substr(0, prefix_.size()) == prefix_;
     };
+    // A group "K\0" streams K's own uploads one entry at a time (they sort
+    // first, in the order begun, and a key may have very many); only the
+    // group's other keys (holding NUL, or long) are held until it ends.
     while (ready_.empty()) {
-        if (!in_bucket(pending_)) return;
-        auto key_index = key_index_of(pending_->first);
-        bool long_group = key_index.size() == prefix_.size() + kInlineKeyBytes + kKeyHashBytes;
-        std::vector<Upload> group;
-        auto take = [&] {
-            if (auto u = load_upload(txn_, upload_id_of_index_key(pending_->first))) group.push_back(std::move(*u));
+        if (in_bucket(pending_) && !group_.empty() && pending_->first.starts_with(group_)) {
+            auto u = load_upload(txn_, upload_id_of_index_key(pending_->first));
+            bool own = key_index_of(pending_->first).size() + 1 == group_.size() && group_.back() == '\0';
             pending_ = cursor_.next();
-        };
-        take();
-        if (long_group) {
-            auto head = key_index.substr(0, prefix_.size() + kInlineKeyBytes);
-            while (in_bucket(pending_) && key_index_of(pending_->first).size() == key_index.size() &&
-                   pending_->first.substr(0, head.size()) == head)
-                take();
-            std::sort(group.begin(), group.end(), [](const Upload& a, const Upload& b) {
+            if (!u) continue;
+            if (!own) held_.push_back(std::move(*u));
+            else if (passes(*u)) ready_.push_back(std::move(*u));
+            continue;
+        }
+        group_.clear();
+        if (!held_.empty()) {
+            std::sort(held_.begin(), held_.end(), [](const Upload& a, const Upload& b) {
                 return std::tie(a.key, a.initiated_ms, a.id) < std::tie(b.key, b.initiated_ms, b.id);
             });
+            for (auto& u : held_)
+                if (passes(u)) ready_.push_back(std::move(u));
+            held_.clear();
+            continue;
         }
-        for (auto& u : group)
-            if (passes(u)) ready_.push_back(std::move(u));
+        if (!in_bucket(pending_)) return;
+        group_ = group_head(key_index_of(pending_->first));
     }
 }
 

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine_impl.hpp"
 
@@ -22,10 +23,12 @@ constexpr std::size_t kInlineKeyBytes = 400;
 constexpr std::size_t kKeyHashBytes = 16;
 
 // Writes `rec` as the object (bucket, key), replacing `old` (the object stored
-// there now, as load_object found it, or none): the new body goes to a new
-// Bodies row, the old one's row is deleted.
-void store_object(Txn& txn, std::string_view bucket, std::string_view key, ObjectRecord rec, const ObjectRecord* old);
-// Deletes the object `old` (as load_object found it) and its body.
+// there now, as load_replaced_object found it, or none): the new body goes to
+// a new Bodies row, the old one's row is deleted. Fails: Internal (the Bodies
+// table holds a key that is no body id; nothing is written).
+[[nodiscard]] Result<void> store_object(Txn& txn, std::string_view bucket, std::string_view key, ObjectRecord rec,
+                                        const ObjectRecord* old);
+// Deletes the object `old` (as load_object_record found it) and its body.
 void erase_object(Txn& txn, std::string_view bucket, std::string_view key, const ObjectRecord& old);
 // The body of a version 2 record (scrub reads records without load_object).
 // Empty when there is none.
@@ -61,7 +64,9 @@ std::string upload_index_key(const Upload& upload);
 
 // Walks a bucket's multipart uploads in S3's order (by key, then in the order
 // they were begun) straight from the UploadsByBucket index: a page costs its
-// own length, not the number of uploads in the bucket.
+// own length (plus the uploads of the marker's key, and of keys that extend
+// it with a NUL, begun before the marker), not the number of uploads in the
+// bucket.
 class UploadScan {
 public:
     UploadScan(const Txn& txn, std::string_view bucket);
@@ -75,6 +80,9 @@ public:
 private:
     enum class Bound { KeyAtLeast, KeyAfter, AfterUpload };
     void position(std::string index_start);
+    // What every index key in the group of `key_index` (an entry's key
+    // without its tail) starts with.
+    std::string group_head(std::string_view key_index) const;
     bool passes(const Upload& u) const;
     void fill();
 
@@ -88,6 +96,8 @@ private:
     Cursor::Entry pending_;
     bool positioned_ = false;
     std::deque<Upload> ready_;
+    std::string group_;         // group_head() of the group being read, or empty
+    std::vector<Upload> held_;  // its uploads of other keys than its own
 };
 
 // Reads a whole table in key order, one bounded batch per read transaction:

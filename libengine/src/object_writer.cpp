@@ -203,31 +203,47 @@ private:
         if (!ring_) ring_ = e_.rings.acquire();
         ring_->write(wr.region.segment->fd, buf, fill_, wr.region.offset + wr.used, current_);
         in_flight_[current_] = true;
-        written_range_[current_] = {wr.region.segment->fd, wr.region.offset + wr.used, fill_};
+        written_range_[current_] = {wr.region.segment.get(), wr.region.offset + wr.used, fill_};
         wr.used += fill_;
         written_ += fill_;
         fill_ = 0;
         current_ = (current_ + 1) % kBufferCount;
         while (in_flight_[current_]) {
             auto done = ring_->wait();
-            if (!done) return std::move(done).error();
+            if (!done) {
+                fail_segments_in_flight();
+                return std::move(done).error();
+            }
             in_flight_[done->tag] = false;
             // Start writing the page cache out now, so that the commit's
-            // fdatasync finds little left to do.
+            // fdatasync finds little left to do. A failure here may be the
+            // only report of lost pages: the segment is never trusted again.
             const auto& range = written_range_[done->tag];
-            ::sync_file_range(range.fd, static_cast<off_t>(range.offset), static_cast<off_t>(range.length),
-                              SYNC_FILE_RANGE_WRITE);
+            if (::sync_file_range(range.segment->fd, static_cast<off_t>(range.offset),
+                                  static_cast<off_t>(range.length), SYNC_FILE_RANGE_WRITE) != 0)
+                mark_segment_failed(*range.segment);
         }
         if (hasher_) hasher_->wait_for(hashed_seq_[current_]);
         return {};
+    }
+
+    // A failed completion does not say which write failed: every segment
+    // written to and not yet completed is taken as failed.
+    void fail_segments_in_flight() {
+        for (std::size_t i = 0; i < kBufferCount; ++i)
+            if (in_flight_[i] && written_range_[i].segment) mark_segment_failed(*written_range_[i].segment);
     }
 
     Result<void> wait_all() {
         Result<void> out;
         while (ring_ && ring_->in_flight() > 0) {
             auto done = ring_->wait();
-            if (!done) out = std::move(done).error();
-            else in_flight_[done->tag] = false;
+            if (!done) {
+                fail_segments_in_flight();
+                out = std::move(done).error();
+            } else {
+                in_flight_[done->tag] = false;
+            }
         }
         in_flight_.fill(false);
         return out;
@@ -269,10 +285,10 @@ private:
         rec.info.meta = options_.meta;
         rec.inline_data = std::move(inline_data_);
         rec.inline_crc = crc32c(std::as_bytes(std::span(rec.inline_data)));
-        std::vector<int> fds;
+        CommitQueue::DataFiles segments;
         for (auto& wr : regions_) {
             rec.extents.push_back(Extent{wr.region.segment->id, wr.region.offset, static_cast<std::uint32_t>(wr.used), wr.crc});
-            if (fds.empty() || fds.back() != wr.region.segment->fd) fds.push_back(wr.region.segment->fd);
+            if (segments.empty() || segments.back() != wr.region.segment) segments.push_back(wr.region.segment);
         }
         std::vector<Extent> freed;
         auto info = e_.commits->run_value<ObjectInfo>(
@@ -281,7 +297,7 @@ private:
                 if (reservation_) drop_reservation(txn, *reservation_);
                 return target_.kind == WriteTargetKind::Object ? apply_object(txn, rec, freed) : apply_part(txn, rec, freed);
             },
-            std::move(fds));
+            std::move(segments));
         if (info) {
             reservation_.reset();  // deleted by the commit
             regions_.clear();      // owned by the object now
@@ -295,7 +311,9 @@ private:
         if (!bucket) return std::move(bucket).error();
         std::int64_t delta_bytes = static_cast<std::int64_t>(rec.info.size);
         std::int64_t delta_objects = 1;
-        auto old = load_object(txn, target_.bucket, target_.key);
+        auto replaced = load_replaced_object(txn, target_.bucket, target_.key);
+        if (!replaced) return std::move(replaced).error();
+        auto& old = *replaced;
         OSTOR_TRY(check_write_conditions(options_.conditions, old));
         if (old) {
             SegmentStore::drop_refs(txn, old->extents, freed);
@@ -304,7 +322,7 @@ private:
         }
         OSTOR_TRY(check_quota(txn, *bucket, delta_bytes));
         SegmentStore::add_refs(txn, rec.extents);
-        store_object(txn, target_.bucket, target_.key, rec, old ? &*old : nullptr);
+        OSTOR_TRY(store_object(txn, target_.bucket, target_.key, rec, old ? &*old : nullptr));
         account_change(txn, *bucket, delta_bytes, delta_objects);
         return rec.info;
     }
@@ -355,7 +373,7 @@ private:
     std::array<std::unique_ptr<std::byte[]>, kBufferCount> buffers_;
     std::array<bool, kBufferCount> in_flight_{};
     struct FileRange {
-        int fd = -1;
+        Segment* segment = nullptr;  // kept alive by regions_
         std::uint64_t offset = 0;
         std::size_t length = 0;
     };

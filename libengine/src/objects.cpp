@@ -118,7 +118,8 @@ Result<void> Engine::delete_object(std::string_view bucket, std::string_view key
         freed.clear();
         auto b = load_bucket(txn, bucket);
         if (!b) return std::move(b).error();
-        auto rec = load_object(txn, bucket, key);
+        // The record alone: an object whose body row is missing can still go.
+        auto rec = load_object_record(txn, bucket, key);
         if (!rec) return std::move(rec).error();
         SegmentStore::drop_refs(txn, rec->extents, freed);
         erase_object(txn, bucket, key, *rec);
@@ -129,7 +130,8 @@ Result<void> Engine::delete_object(std::string_view bucket, std::string_view key
     return r;
 }
 
-Result<void> detail::check_write_conditions(const WriteConditions& conditions, const Result<ObjectRecord>& current) {
+Result<void> detail::check_write_conditions(const WriteConditions& conditions,
+                                            const std::optional<ObjectRecord>& current) {
     if (conditions.if_none_match && current)
         return Error(Errc::PreconditionFailed, "an object already exists under this key (If-None-Match: *)");
     if (conditions.if_match_etag) {
@@ -168,7 +170,9 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
         if (!db) return std::move(db).error();
         std::int64_t delta_bytes = static_cast<std::int64_t>(src->info.size);
         std::int64_t delta_objects = 1;
-        auto old = load_object(txn, dst_bucket, dst_key);
+        auto replaced = load_replaced_object(txn, dst_bucket, dst_key);
+        if (!replaced) return std::move(replaced).error();
+        auto& old = *replaced;
         OSTOR_TRY(check_write_conditions(options.conditions, old));
         // Share the source's extents first, so copying onto itself keeps them.
         SegmentStore::add_refs(txn, src->extents);
@@ -183,7 +187,7 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
         dst.info.key = dst_key;
         dst.info.last_modified_ms = now_ms();
         if (options.replace_meta) dst.info.meta = *options.replace_meta;
-        store_object(txn, dst_bucket, dst_key, dst, old ? &*old : nullptr);
+        OSTOR_TRY(store_object(txn, dst_bucket, dst_key, dst, old ? &*old : nullptr));
         account_change(txn, *db, delta_bytes, delta_objects);
         return dst.info;
     });
@@ -198,7 +202,7 @@ Result<ObjectInfo> Engine::set_object_acl(std::string_view bucket, std::string_v
         auto rec = load_object(txn, bucket, key);
         if (!rec) return std::move(rec).error();
         rec->info.meta.acl = acl;
-        store_object(txn, bucket, key, *rec, &*rec);
+        OSTOR_TRY(store_object(txn, bucket, key, *rec, &*rec));
         return rec->info;
     });
 }

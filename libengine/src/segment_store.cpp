@@ -171,7 +171,9 @@ Result<std::shared_ptr<Segment>> SegmentStore::create_segment() {
         // acknowledged.
         fsync_dir(blobs_dir_);
         ++segments_created_;
-        auto seg = std::make_unique<Segment>(Segment{id, fd, 0});
+        auto seg = std::make_unique<Segment>();
+        seg->id = id;
+        seg->fd = fd;
         return std::shared_ptr<Segment>(seg.release(), [this](Segment* s) { retire(s); });
     }
     return Error(Errc::IoError, "could not create a new segment file");
@@ -183,7 +185,7 @@ Result<Region> SegmentStore::allocate(std::uint64_t bytes) {
     bytes = round_up_block(bytes);
     std::shared_ptr<Segment> old;  // released after the lock: may retire
     std::lock_guard lock(mu_);
-    if (!active_ || active_->end + bytes > kSegmentMaxBytes) {
+    if (!active_ || active_->end + bytes > kSegmentMaxBytes || active_->failed.load()) {
         auto fresh = create_segment();
         if (!fresh) return std::move(fresh).error();
         old = std::exchange(active_, std::move(*fresh));
@@ -217,6 +219,38 @@ void SegmentStore::drain_retired() {
         }
         ::close(seg->fd);  // releases the claim
     }
+}
+
+namespace {
+std::atomic<int> injected_sync_failures{0};
+std::atomic<int> injected_sync_errno{0};
+}  // namespace
+
+void testing::fail_next_segment_syncs(int count, int err) {
+    injected_sync_errno = err;
+    injected_sync_failures = count;
+}
+
+void mark_segment_failed(Segment& segment) { segment.failed = true; }
+
+Result<void> sync_segment(Segment& segment) {
+    if (segment.failed)
+        return Error(Errc::IoError, "object data of segment " + std::to_string(segment.id) +
+                                        " may be lost: an earlier write or sync of it failed");
+    int rc = ::fdatasync(segment.fd);
+    int err = errno;
+    for (int n = injected_sync_failures.load(); n > 0;)
+        if (injected_sync_failures.compare_exchange_weak(n, n - 1)) {
+            rc = -1;
+            err = injected_sync_errno;
+            break;
+        }
+    if (rc == 0) return {};
+    mark_segment_failed(segment);
+    // Writeback that found no room reports EIO on some file systems.
+    bool no_space = err == ENOSPC || err == EDQUOT || (err == EIO && file_system_nearly_full(segment.fd));
+    return Error(no_space ? Errc::NoSpace : Errc::IoError,
+                 std::string("fdatasync of object data failed: ") + std::strerror(err));
 }
 
 bool SegmentStore::has_extents(std::uint64_t segment) {

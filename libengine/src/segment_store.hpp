@@ -13,6 +13,7 @@
 // byte not covered by a committed extent is punched and the tail truncated.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -56,7 +57,25 @@ struct Segment {
     std::uint64_t id = 0;
     int fd = -1;  // read-write, flocked exclusively
     std::uint64_t end = 0;  // next free offset (appends only)
+    // Set once a write or sync of the segment failed. Linux reports a failed
+    // writeback once per open file, to whichever sync comes first, and marks
+    // the pages clean though they never reached the disk: the next writer's
+    // fdatasync would then return 0 for data that is lost. So every later sync
+    // of a failed segment fails too, and no new space is handed out in it.
+    std::atomic<bool> failed{false};
 };
+
+// Makes the data written to `segment` durable (fdatasync). Fails for ever once
+// any write or sync of it failed. Fails: IoError, NoSpace.
+Result<void> sync_segment(Segment& segment);
+// Records that a write of `segment` failed (see Segment::failed).
+void mark_segment_failed(Segment& segment);
+
+namespace testing {
+// Test only: the next `count` syncs of segment data fail with `err` after
+// really syncing, as a failed writeback does (the pages end up clean).
+void fail_next_segment_syncs(int count, int err);
+}  // namespace testing
 
 // Space in a segment handed to one writer.
 struct Region {
@@ -99,7 +118,8 @@ public:
     // Recovers every segment no live process holds. Run at open.
     Result<void> recover();
 
-    // Space for `bytes` (1..kExtentMaxBytes) in this process's active segment.
+    // Space for `bytes` (1..kExtentMaxBytes) in this process's active segment
+    // (a new one when a write or sync of the active one failed).
     Result<Region> allocate(std::uint64_t bytes);
 
     // Gives back the blocks of [offset, offset+length) (written, never

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "test_dir.hpp"
+#include "test_meta.hpp"
 
 namespace ostor::test {
 namespace {
@@ -67,6 +68,39 @@ TEST_F(BillingTotals, RefusesAUserIdWithASlashAndAddsNothing) {
     EXPECT_TRUE(FailsWith(engine().add_billing_totals({{"aaaaaaaaaaaaaaaa", "", bytes(1, 1)}, {"a/b", "", bytes(1, 1)}}),
                           Errc::InvalidArgument));
     EXPECT_EQ(totals("aaaaaaaaaaaaaaaa"), BillingCounters{});
+}
+
+TEST_F(BillingTotals, RefusesAnAccountWithASlashAndAddsNothing) {
+    EXPECT_TRUE(FailsWith(engine().add_billing_totals({{"aaaaaaaaaaaaaaaa", "", bytes(1, 1)},
+                                                       {"bbbbbbbbbbbbbbbb", "sales/eu", bytes(1, 1)}}),
+                          Errc::InvalidArgument));
+    EXPECT_EQ(totals("aaaaaaaaaaaaaaaa"), BillingCounters{});
+}
+
+// A row this version cannot read (an unknown record version, a short row)
+// fails reads and additions: read as zeros, the customer's totals would be
+// lost from the bill and then overwritten by the next delta alone.
+TEST_F(BillingTotals, AnUnreadableRowFailsInsteadOfCountingAsZeros) {
+    constexpr std::string_view kUnknownVersionUser = "aaaaaaaaaaaaaaaa";
+    constexpr std::string_view kShortRowUser = "bbbbbbbbbbbbbbbb";
+    ASSERT_TRUE(IsOk(engine().add_billing_totals(
+        {{std::string(kUnknownVersionUser), "", bytes(10, 20)}, {std::string(kShortRowUser), "", bytes(10, 20)}})));
+    engine_.reset();
+    edit_meta(dir_.path(), [&](detail::Txn& txn) {
+        auto unknown_version_key = std::string(kUnknownVersionUser) + "/";
+        std::string row(txn.get(detail::Table::BillingTotals, unknown_version_key).value());
+        row[0] = static_cast<char>(0x7F);
+        txn.put(detail::Table::BillingTotals, unknown_version_key, row);
+        txn.put(detail::Table::BillingTotals, std::string(kShortRowUser) + "/", std::string(1, '\x01'));
+    });
+    ASSERT_NO_FATAL_FAILURE(open());
+    for (auto user : {kUnknownVersionUser, kShortRowUser}) {
+        EXPECT_TRUE(FailsWith(engine().billing_totals(user), Errc::Internal)) << user;
+        EXPECT_TRUE(FailsWith(engine().billing_totals(user, ""), Errc::Internal)) << user;
+        EXPECT_TRUE(FailsWith(engine().add_billing_totals({{std::string(user), "", bytes(1, 1)}}), Errc::Internal))
+            << user;
+    }
+    EXPECT_TRUE(FailsWith(engine().list_billing_totals(), Errc::Internal));
 }
 
 // Several gateways on one data directory add to the same totals: no addition

@@ -194,6 +194,33 @@ TEST_F(Persistence, LayoutAndVolumeIdAreKept) {
     EXPECT_EQ(engine().volume_id(), volume);
 }
 
+// A volume whose volume.id was lost is refused before anything is written:
+// a new id would not match the one in its metadata, and this open and every
+// later one would fail with VolumeMismatch. Putting the id back recovers it.
+TEST_F(Persistence, AVolumeWithoutItsVolumeIdIsRefusedAndChangesNothing) {
+    const auto id_file = dir_.path() / "volume.id";
+    std::string saved_id;
+    {
+        std::ifstream in(id_file);
+        ASSERT_TRUE(in >> saved_id);
+    }
+    engine_.reset();
+    ASSERT_TRUE(fs::remove(id_file));
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        auto r = open_engine(dir_.path());
+        ASSERT_TRUE(FailsWith(r, Errc::InvalidArgument)) << "attempt " << attempt;
+        EXPECT_NE(r.error().message().find("volume.id"), std::string::npos) << r.error().message();
+        EXPECT_FALSE(fs::exists(id_file)) << "attempt " << attempt;
+        EXPECT_FALSE(fs::exists(dir_.path() / "volume.id.tmp")) << "attempt " << attempt;
+    }
+    {
+        std::ofstream out(id_file);
+        out << saved_id << "\n";
+    }
+    ASSERT_NO_FATAL_FAILURE(open());
+    EXPECT_EQ(engine().volume_id(), saved_id);
+}
+
 TEST(PersistenceOptions, VolumeIdGivenAtCreationIsUsed) {
     TestDir dir;
     EngineOptions o;

@@ -183,8 +183,9 @@ public:
     // volume may hold before its first open (gw.conf, local/, gw-stats/,
     // lost+found/, or what an interrupted first open left). Fails:
     // InvalidArgument (dir is not a directory: "not a directory"; dir holds
-    // other files; not a data directory and create_if_missing is false; or
-    // already open in this process), VolumeMismatch, IoError. A refused open
+    // other files; dir holds a volume's metadata but no volume.id; not a data
+    // directory and create_if_missing is false; or already open in this
+    // process), VolumeMismatch, IoError. A refused open
     // changes nothing on disk.
     static Result<std::unique_ptr<Engine>> open(const std::filesystem::path& dir, EngineOptions options = {});
     ~Engine();
@@ -250,6 +251,9 @@ public:
     Result<Bucket> set_bucket_acl(std::string_view name, std::string_view acl);
 
     // ---- Objects -------------------------------------------------------
+    // A write that would replace an object whose stored record cannot be
+    // read (put, copy, complete_upload) fails with Internal and leaves it:
+    // only an absent object counts as none.
     // Starts streaming an object. Fails: NoSuchBucket, InvalidObjectName,
     // QuotaExceeded (with a size hint), EntityTooLarge.
     Result<std::unique_ptr<ObjectWriter>> begin_put(std::string_view bucket, std::string_view key,
@@ -264,7 +268,8 @@ public:
                                                       std::optional<ByteRange> range = std::nullopt);
     // Fails: NoSuchBucket, NoSuchKey.
     Result<ObjectInfo> head_object(std::string_view bucket, std::string_view key);
-    // Removes the object and frees its space. Fails: NoSuchBucket, NoSuchKey.
+    // Removes the object and frees its space (also one whose small body is
+    // missing from the metadata). Fails: NoSuchBucket, NoSuchKey.
     Result<void> delete_object(std::string_view bucket, std::string_view key);
     // Copies without moving data (the extents are shared). The source may be
     // the destination (metadata replacement). Fails: NoSuchBucket, NoSuchKey,
@@ -358,16 +363,19 @@ public:
     // Adds every delta to its (user id, account) total in one durable
     // transaction: when it returns, all were added; on failure none was.
     // Several processes may add at once (their additions never overwrite
-    // each other). Fails: InvalidArgument (a user id or account with '/').
+    // each other). Fails: InvalidArgument (a user id or account with '/'),
+    // Internal (a stored total this version cannot read; none is changed).
     Result<void> add_billing_totals(const std::vector<BillingDelta>& deltas);
     // The totals of a user: with `account`, that account's only ("" = the
     // user's own keys); without, the sum over its own keys and all its
     // accounts. An id nothing was counted for has zeros (not an error).
-    // Reads only that user's rows.
+    // Reads only that user's rows. Fails: Internal (a row this version
+    // cannot read: never counted as zeros).
     Result<BillingCounters> billing_totals(std::string_view user_id,
                                            std::optional<std::string_view> account = std::nullopt);
     // Every (user id, account) total, in key order, for reports and for
     // sums across users (an account name held by several users).
+    // Fails: Internal (a row this version cannot read).
     Result<std::vector<BillingDelta>> list_billing_totals();
 
     // ---- Maintenance -----------------------------------------------------
