@@ -27,7 +27,9 @@ std::string format_access_line(const AccessLogEntry& entry) {
     append_field(line, entry.client);
     append_field(line, entry.user_id);
     append_field(line, entry.method);
-    append_field(line, entry.bucket);
+    // The bucket comes from the request before it is checked: encoded like
+    // the key, so that no request can add fields or lines.
+    append_field(line, aws_uri_encode(entry.bucket, /*keep_slash=*/false));
     append_field(line, aws_uri_encode(entry.key, /*keep_slash=*/true));
     char numbers[96];
     double duration_ms = std::chrono::duration<double, std::milli>(entry.duration).count();

@@ -4,8 +4,8 @@
 //   TIME CLIENT USER METHOD BUCKET KEY STATUS BYTES_IN BYTES_OUT DURATION_MS REQUEST_ID
 //   2026-12-03T04:20:00.123Z 127.0.0.1 a49e12a226bd760f PUT photos cat.jpg 200 5678 0 12.345 764B05EC6BB6B558
 //
-// Fields are separated by one space and never contain one: the key is
-// percent-encoded as in a URL path; an empty field (no user, no bucket) is
+// Fields are separated by one space and never contain one: the bucket and
+// the key are percent-encoded as in a URL path; an empty field (no user, no bucket) is
 // "-". Lines go out with one write(2) on an O_APPEND descriptor, so lines of
 // concurrent requests never interleave and `logrotate` with copytruncate
 // works.

@@ -155,7 +155,13 @@ int main(int argc, char** argv) {
     if (!admin_listen.empty()) {
         ostor::gw::ServerOptions admin_options;
         admin_options.listen = admin_listen;
+        // Small, and with room kept for local scripts: remote peers reach
+        // it before they authenticate.
         admin_options.max_connections = 64;
+        admin_options.max_connections_per_client = 8;
+        admin_options.reserved_for_loopback = 16;
+        admin_options.max_active = 16;
+        admin_options.idle_timeout_s = 15;
         auto listening = ostor::gw::Server::listen(admin_options);
         if (!listening) {
             std::fprintf(stderr, "ostor-gateway: admin listener: %.*s\n", static_cast<int>(listening.error().message().size()),

@@ -742,7 +742,12 @@ public:
     // admin calls) under bucket "" and epoch 0, as the vendor guide shows.
     std::optional<UsageKey> usage_key() {
         if (!admitted_) return std::nullopt;
-        if (bucket_.empty()) return UsageKey{"", 0, principal_.user_id, principal_.account};
+        if (bucket_.empty()) {
+            // Requests naming no bucket are the signer's; an anonymous one
+            // (a scanner's GET /) is nobody's to bill.
+            if (principal_.anonymous) return std::nullopt;
+            return UsageKey{"", 0, principal_.user_id, principal_.account};
+        }
         if (!bucket_epoch_) {
             auto b = engine_.get_bucket(bucket_);
             if (!b) return std::nullopt;

@@ -554,6 +554,8 @@ struct Connection {
 // epoll tags that are not connections.
 constexpr std::uint64_t kListenTag = 0;
 constexpr std::uint64_t kStopTag = 1;
+// One client address may keep at most max_active / this many workers busy.
+constexpr std::size_t kBusyShareDivisor = 8;
 // A worker with nothing to do for this long ends (the pool shrinks back).
 constexpr auto kWorkerIdleExit = std::chrono::seconds(10);
 // What a connection's buffer holds beyond the largest header: one read's
@@ -562,6 +564,17 @@ constexpr std::size_t kReadAheadBytes = 64 * 1024;
 // Open files kept for the engine and the rest of the process when the
 // connection cap is cut to the open-files limit.
 constexpr std::size_t kReservedFds = 256;
+
+bool is_loopback(const sockaddr_storage& addr) {
+    if (addr.ss_family == AF_INET)
+        return (ntohl(reinterpret_cast<const sockaddr_in&>(addr).sin_addr.s_addr) >> 24) == 127;
+    if (addr.ss_family == AF_INET6) {
+        const auto& a = reinterpret_cast<const sockaddr_in6&>(addr).sin6_addr;
+        if (IN6_IS_ADDR_LOOPBACK(&a)) return true;
+        return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
+    }
+    return false;
+}
 
 class ServerImpl final : public Server {
 public:
@@ -701,10 +714,12 @@ private:
             int one = 1;
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             std::string remote = peer_name(peer);
+            std::size_t cap = options_.max_connections;
+            if (!is_loopback(peer)) cap -= std::min(cap, options_.reserved_for_loopback);
             std::unique_lock lock(mutex_);
             auto& from_client = per_client_[remote];
-            if (connections_.size() >= options_.max_connections || from_client >= options_.max_connections_per_client) {
-                bool whole = connections_.size() >= options_.max_connections;
+            if (connections_.size() >= cap || from_client >= options_.max_connections_per_client) {
+                bool whole = connections_.size() >= cap;
                 if (from_client == 0) per_client_.erase(remote);
                 lock.unlock();
                 refuse(fd, whole ? "Too many connections; reduce your request rate."
@@ -765,6 +780,23 @@ private:
         if (!c->parked) return;
         parked_.erase(c->parked_pos);
         c->parked = false;
+        // One client address gets at most its share of the workers: slow
+        // clients (a header dribbled a byte at a time holds a worker until
+        // the header timeout) cannot take them all. Past its share, a
+        // connection waits for one of its client's to finish.
+        auto& busy = busy_per_client_[c->remote];
+        if (busy >= busy_share()) {
+            waiting_turn_[c->remote].push_back(c);
+            return;
+        }
+        ++busy;
+        make_ready_locked(c);
+    }
+
+    std::size_t busy_share() const { return std::max<std::size_t>(1, options_.max_active / kBusyShareDivisor); }
+
+    // Queues a connection for a worker, starting one if none is waiting.
+    void make_ready_locked(Connection* c) {
         ready_.push_back(c);
         // Waiting workers each take one; a worker notified but not yet
         // running still counts as waiting, so compare with the queue.
@@ -829,10 +861,27 @@ private:
             bool keep = serve(*c);
             lock.lock();
             active_.erase(c);
+            finished_serving_locked(c->remote);
             if (keep && !stopping_) park_locked(*c);
             else close_locked(*c);
         }
         if (--workers_ == 0) done_cv_.notify_all();
+    }
+
+    // A worker is done with a connection of `client`: the client's next
+    // connection waiting for its turn, if any, is made ready (and this
+    // worker takes it next).
+    void finished_serving_locked(const std::string& client) {
+        auto waiting = waiting_turn_.find(client);
+        if (waiting != waiting_turn_.end()) {
+            Connection* next = waiting->second.front();
+            waiting->second.pop_front();
+            if (waiting->second.empty()) waiting_turn_.erase(waiting);
+            ready_.push_back(next);  // the client's busy count stays: one ends, one begins
+            return;
+        }
+        auto busy = busy_per_client_.find(client);
+        if (busy != busy_per_client_.end() && --busy->second == 0) busy_per_client_.erase(busy);
     }
 
     // At a stop: idle connections close now; requests in progress finish
@@ -848,6 +897,9 @@ private:
         parked_.clear();
         for (Connection* c : ready_) close_locked(*c);
         ready_.clear();
+        for (auto& [client, waiting] : waiting_turn_)
+            for (Connection* c : waiting) close_locked(*c);
+        waiting_turn_.clear();
         work_cv_.notify_all();
         if (!done_cv_.wait_for(lock, std::chrono::seconds(kStopGraceSeconds), [this] { return workers_ == 0; })) {
             for (Connection* c : active_) ::shutdown(c->fd, SHUT_RDWR);
@@ -880,8 +932,10 @@ private:
                 auto n = stream.read_some(buffer.prepare(4096), ec);
                 stream.set_idle(false);
                 stream.set_timeout(options_.idle_timeout_s * 1000);
-                if (ec == boost::beast::error::timeout) return !stream.has_pending();
-                if (ec) return false;
+                if (ec == boost::beast::error::timeout && !stream.has_pending()) return true;  // idle: park it
+                // (A TLS record begun but not whole: its rest comes under
+                // the header deadline below.)
+                if (ec && ec != boost::beast::error::timeout) return false;
                 buffer.commit(n);
             }
             stream.set_deadline(Clock::now() + std::chrono::seconds(options_.header_timeout_s));
@@ -890,20 +944,20 @@ private:
             stream.set_deadline(std::nullopt);
             if (ec) {
                 if (ec == http::error::header_limit)
-                    send_plain_error(stream, 400, "RequestHeaderSectionTooLarge",
-                                     "Your request header section exceeds the maximum allowed size.");
+                    refuse_request(stream, 400, "RequestHeaderSectionTooLarge",
+                                   "Your request header section exceeds the maximum allowed size.");
                 else if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != boost::beast::error::timeout &&
                          ec != asio::error::connection_reset)
-                    send_plain_error(stream, 400, "BadRequest", "The request could not be parsed.");
+                    refuse_request(stream, 400, "BadRequest", "The request could not be parsed.");
                 return false;
             }
             auto& msg = parser.get();
             if (msg.version() != 11 && msg.version() != 10) {
-                send_plain_error(stream, 505, "HttpVersionNotSupported", "Only HTTP/1.0 and HTTP/1.1 are served.");
+                refuse_request(stream, 505, "HttpVersionNotSupported", "Only HTTP/1.0 and HTTP/1.1 are served.");
                 return false;
             }
-            if (auto refusal = check_transfer_coding(msg[http::field::transfer_encoding], parser.chunked())) {
-                send_plain_error(stream, refusal->status, refusal->code, refusal->message);
+            if (auto refusal = check_transfer_coding(msg, parser.chunked())) {
+                refuse_request(stream, refusal->status, refusal->code, refusal->message);
                 return false;
             }
             HttpRequest request;
@@ -947,18 +1001,30 @@ private:
         std::string_view message;
     };
 
+    // An answer before the body was read, then the connection's end: what
+    // the client still sends is drained first, so that the kernel does not
+    // reset the connection under the answer.
+    static void refuse_request(Stream& stream, int status, std::string_view code, std::string_view message) {
+        send_plain_error(stream, status, code, message);
+        stream.drain_before_close();
+    }
+
     // RFC 9112 6.1: a request whose final transfer coding is not chunked
     // cannot be framed (400); codings before it that the server does not
-    // implement (gzip, ...) are 501. Only "chunked" alone is served.
-    static std::optional<Refusal> check_transfer_coding(boost::beast::string_view value, bool chunked) {
-        if (value.empty()) return std::nullopt;
+    // implement (gzip, ...) are 501. Only "chunked" alone is served. The
+    // codings of every Transfer-Encoding field count, in order.
+    template <class Message>
+    static std::optional<Refusal> check_transfer_coding(const Message& msg, bool chunked) {
+        std::size_t codings = 0;
+        auto fields = msg.equal_range(http::field::transfer_encoding);
+        for (auto field = fields.first; field != fields.second; ++field)
+            for (auto coding : http::token_list(field->value())) {
+                (void)coding;
+                ++codings;
+            }
+        if (codings == 0) return std::nullopt;
         if (!chunked)
             return Refusal{400, "BadRequest", "A request's transfer coding must end with chunked, applied once."};
-        std::size_t codings = 0;
-        for (auto coding : http::token_list(value)) {
-            (void)coding;
-            ++codings;
-        }
         if (codings != 1)
             return Refusal{501, "NotImplemented", "Transfer codings other than chunked are not implemented."};
         return std::nullopt;
@@ -979,6 +1045,8 @@ private:
     std::list<Connection*> parked_;   // idle in epoll, oldest first
     std::deque<Connection*> ready_;   // woken, waiting for a worker
     std::unordered_set<Connection*> active_;  // being served by a worker
+    std::unordered_map<std::string, std::size_t> busy_per_client_;  // ready or being served, by client address
+    std::unordered_map<std::string, std::deque<Connection*>> waiting_turn_;  // woken past their client's share
     std::size_t workers_ = 0;
     std::size_t waiting_workers_ = 0;
     std::condition_variable work_cv_;  // ready_ got a connection, or a stop

@@ -35,7 +35,11 @@ struct ServerOptions {
     // cut to what the process's open-files limit allows.
     std::size_t max_connections = 16384;
     std::size_t max_connections_per_client = 1000;
-    // Requests served at once (worker threads); more wait for a worker.
+    // Of max_connections, this many are kept for loopback peers: remote
+    // clients cannot lock out a local one (the admin listener's scripts).
+    std::size_t reserved_for_loopback = 0;
+    // Requests served at once (worker threads); more wait for a worker. One
+    // client address keeps at most an eighth of them busy.
     std::size_t max_active = 1024;
     int header_timeout_s = 30;   // a request's header must arrive within this
     int idle_timeout_s = 60;     // keep-alive idle time, and the longest pause inside a body

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -451,6 +452,20 @@ class AdminAccessTest(unittest.TestCase):
         # A signature of a user without the system flag opens nothing.
         status, body = self.curl_signed(self.user_creds, url)
         self.assertEqual((status, json.loads(body)['Code']), (403, 'AccessDenied'), body)
+
+    def test_idle_connections_of_another_host_cannot_lock_loopback_out(self):
+        # Unauthenticated peers reach the listener before they authenticate:
+        # one host holds a handful of its connections, and a share is kept
+        # for loopback peers.
+        held = []
+        try:
+            for _ in range(64):
+                held.append(socket.create_connection((self.address, self.port), timeout=10))
+            time.sleep(0.5)
+            self.assertEqual(fetch(self.url('127.0.0.1', '/v1/status'))[0], 200)
+        finally:
+            for s in held:
+                s.close()
 
     def test_a_bad_token_file_stops_the_gateway_with_a_message(self):
         gw = Gateway(['--admin-listen', '127.0.0.1:0'])

@@ -279,6 +279,8 @@ class UsageStatsPlacesTest(unittest.TestCase):
             listing = gw.request('GET', '/', credentials=creds)  # ListBuckets
             self.assertEqual(listing.status, 200, listing)
             self.assertEqual(gw.request('GET', '/', 'ostor-usage').status, 200)  # an admin call
+            # An anonymous request naming no bucket (a scanner's GET /) is nobody's usage.
+            self.assertEqual(gw.request('GET', '/', auth=None).status, 403)
             gw.restart()
             items = [item for doc in self.usage_objects(gw).values() for item in doc['items']
                      if item['key']['user_id'] == user_id]
@@ -290,6 +292,7 @@ class UsageStatsPlacesTest(unittest.TestCase):
                            if item['key']['user_id'] != user_id]
             self.assertTrue(admin_items)
             self.assertEqual({(i['key']['bucket'], i['key']['epoch']) for i in admin_items}, {('', 0)})
+            self.assertNotIn('', {i['key']['user_id'] for i in admin_items})
         finally:
             gw.stop()
 

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.parse
 
 from harness import GatewayTestCase, gateway_path, main
 
@@ -76,6 +77,14 @@ class AccessLogTests(GatewayTestCase):
         self.assertEqual(r.status, 403)
         entry = self.entries(r.header('x-amz-request-id'))
         self.assertEqual((entry['user'], entry['bucket'], entry['key'], entry['status']), ('-', '-', '-', '403'))
+
+    def test_a_bucket_name_cannot_add_lines_or_fields(self):
+        forged = 'x\n2026-12-03T00:00:00.000Z 1.2.3.4 admin DELETE victim key'
+        r = self.gw.request('GET', '/' + urllib.parse.quote(forged, safe='') + '/k', auth=None)
+        entry = self.entries(r.header('x-amz-request-id'))  # every line has eleven fields
+        self.assertEqual(urllib.parse.unquote(entry['bucket']), forged)
+        with open(self.log_path) as f:
+            self.assertEqual({line.split(' ')[1] for line in f}, {'127.0.0.1'})
 
     def test_a_log_that_cannot_be_opened_stops_the_start(self):
         data = tempfile.mkdtemp(prefix='ostor-access-log-data-')

@@ -74,6 +74,30 @@ class ManyIdleConnections(GatewayTestCase):
                 s.close()
 
 
+class SlowClients(GatewayTestCase):
+    gateway_args = ('--header-timeout', '20')
+
+    def test_slow_clients_get_at_most_their_share_of_the_workers(self):
+        # 1,100 connections that each send one byte of a header and stall
+        # would hold every one of the 1,024 workers until the header timeout;
+        # one address keeps at most an eighth of them busy.
+        slow = []
+        try:
+            for source, count in (('127.0.0.2', 1000), ('127.0.0.3', 100)):
+                for _ in range(count):
+                    s = socket.create_connection((self.gw.host, self.gw.port), timeout=30, source_address=(source, 0))
+                    s.sendall(b'G')
+                    slow.append(s)
+            time.sleep(1)
+            start = time.monotonic()
+            r = self.gw.request('GET', '/', timeout=30)
+            self.assertEqual(r.status, 200, repr(r))
+            self.assertLess(time.monotonic() - start, 5)
+        finally:
+            for s in slow:
+                s.close()
+
+
 class PerClientCap(GatewayTestCase):
     gateway_args = ('--max-connections-per-client', '50')
 
@@ -153,6 +177,11 @@ class TransferCodings(GatewayTestCase):
                     b'Transfer-Encoding: ' + coding + b'\r\n\r\n')
             answer = self.gw.raw_exchange(head + body)
             self.assertTrue(answer.startswith(f'HTTP/1.1 {status} '.encode()), (coding, answer[:300]))
+        # The codings of every Transfer-Encoding field count, in order.
+        head = (f'PUT /{bucket}/coded HTTP/1.1\r\nHost: 127.0.0.1\r\n'.encode() +
+                b'Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n')
+        answer = self.gw.raw_exchange(head + body)
+        self.assertTrue(answer.startswith(b'HTTP/1.1 501 '), answer[:300])
         self.assertNoObject(bucket, 'coded')
         self.assertServing()
 

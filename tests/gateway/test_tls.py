@@ -50,6 +50,41 @@ class TlsTests(GatewayTestCase):
         self.assertEqual(self.get_body(self.bucket, 'over-tls'), body)
         self.assertEqual(self.get_body(self.bucket, 'over-tls', Range='bytes=10-19'), body[10:20])
 
+    def test_a_request_record_split_by_a_pause_is_served(self):
+        # The record of a request arrives in two pieces, far enough apart
+        # that the server has stopped waiting for a next request: it must
+        # read on, not drop the connection.
+        context = ssl.create_default_context(cafile=self.cert)
+        raw = socket.create_connection((self.gw.host, self.gw.port), timeout=30)
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = context.wrap_bio(incoming, outgoing, server_hostname='127.0.0.1')
+        try:
+            while True:
+                try:
+                    tls.do_handshake()
+                    break
+                except ssl.SSLWantReadError:
+                    raw.sendall(outgoing.read())
+                    incoming.write(raw.recv(65536))
+            raw.sendall(outgoing.read())
+            tls.write(b'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
+            record = outgoing.read()
+            raw.sendall(record[:10])
+            time.sleep(1)
+            raw.sendall(record[10:])
+            answer = b''
+            while b'\r\n\r\n' not in answer:
+                try:
+                    answer += tls.read(65536)
+                except ssl.SSLWantReadError:
+                    data = raw.recv(65536)
+                    if not data:
+                        break
+                    incoming.write(data)
+            self.assertTrue(answer.startswith(b'HTTP/1.1 403 '), answer[:200])
+        finally:
+            raw.close()
+
     def test_plain_http_on_the_tls_port_gets_no_answer(self):
         raw = self.gw.raw_exchange(b'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', timeout=10)
         self.assertFalse(raw.startswith(b'HTTP/1.1 200'), raw[:200])
