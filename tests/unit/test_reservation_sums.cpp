@@ -69,13 +69,17 @@ void forget_sums(const fs::path& data_dir) {
     auto env = detail::Env::open(data_dir / "meta", EngineOptions{}.meta_map_size_bytes);
     ASSERT_TRUE(env) << env.error().message();
     Txn txn = Txn::write(**env);
-    auto cur = txn.cursor(Table::Reservations);
-    for (auto e = cur.first(); e;) {
-        if (!detail::is_reservation_key(e->first)) {
-            cur.del();
-            e = cur.seek(std::string(1, '~'));
-        } else {
-            e = cur.next();
+    {
+        // Closed before the commit: LMDB frees a write transaction's cursors
+        // when it ends, and closing one after that frees it twice.
+        auto cur = txn.cursor(Table::Reservations);
+        for (auto e = cur.first(); e;) {
+            if (!detail::is_reservation_key(e->first)) {
+                cur.del();
+                e = cur.seek(std::string(1, '~'));
+            } else {
+                e = cur.next();
+            }
         }
     }
     txn.commit();
