@@ -29,16 +29,6 @@ Result<std::string> read_admin_token_file(const std::filesystem::path& file) {
     return token;
 }
 
-bool is_loopback_address(std::string_view address) {
-    std::string a(address);
-    in_addr v4{};
-    if (inet_pton(AF_INET, a.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-    in6_addr v6{};
-    if (inet_pton(AF_INET6, a.c_str(), &v6) != 1) return false;
-    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
-    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
-}
-
 bool listen_is_loopback(std::string_view listen) {
     auto colon = listen.rfind(':');
     std::string_view host = colon == std::string_view::npos ? listen : listen.substr(0, colon);

@@ -32,10 +32,6 @@ struct AdminAccess {
 constexpr std::size_t kMinAdminTokenChars = 16;
 Result<std::string> read_admin_token_file(const std::filesystem::path& file);
 
-// True for a loopback address as inet_ntop prints it ("127.0.0.1", "::1",
-// "::ffff:127.0.0.1"); for a listen address "HOST:PORT" use
-// listen_is_loopback.
-bool is_loopback_address(std::string_view address);
 // True when the listen address "HOST:PORT" / "[V6]:PORT" binds loopback only.
 bool listen_is_loopback(std::string_view listen);
 

@@ -1,6 +1,7 @@
 // HTTP/1.1 over plain sockets (or OpenSSL) with Beast's parser and
 // serializer. The only translation unit that includes Beast.
 #include "server.hpp"
+#include "util.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -565,17 +566,6 @@ constexpr std::size_t kReadAheadBytes = 64 * 1024;
 // connection cap is cut to the open-files limit.
 constexpr std::size_t kReservedFds = 256;
 
-bool is_loopback(const sockaddr_storage& addr) {
-    if (addr.ss_family == AF_INET)
-        return (ntohl(reinterpret_cast<const sockaddr_in&>(addr).sin_addr.s_addr) >> 24) == 127;
-    if (addr.ss_family == AF_INET6) {
-        const auto& a = reinterpret_cast<const sockaddr_in6&>(addr).sin6_addr;
-        if (IN6_IS_ADDR_LOOPBACK(&a)) return true;
-        return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
-    }
-    return false;
-}
-
 class ServerImpl final : public Server {
 public:
     ~ServerImpl() override {
@@ -715,7 +705,7 @@ private:
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             std::string remote = peer_name(peer);
             std::size_t cap = options_.max_connections;
-            if (!is_loopback(peer)) cap -= std::min(cap, options_.reserved_for_loopback);
+            if (!is_loopback_address(remote)) cap -= std::min(cap, options_.reserved_for_loopback);
             std::unique_lock lock(mutex_);
             auto& from_client = per_client_[remote];
             if (connections_.size() >= cap || from_client >= options_.max_connections_per_client) {

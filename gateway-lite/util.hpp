@@ -21,6 +21,11 @@ std::optional<std::string> url_decode(std::string_view in);
 // when keep_slash.
 std::string aws_uri_encode(std::string_view in, bool keep_slash);
 
+// True for a loopback address as inet_ntop prints it ("127.0.0.1", "::1",
+// "::ffff:127.0.0.1"); for a listen address "HOST:PORT" use
+// listen_is_loopback (admin_access.hpp).
+bool is_loopback_address(std::string_view address);
+
 // The query string split into (name, value) pairs, decoded; a name without
 // '=' has an empty value. nullopt on a malformed escape.
 using QueryList = std::vector<std::pair<std::string, std::string>>;
