@@ -18,6 +18,7 @@
 #include "codec.hpp"
 #include "engine_impl.hpp"
 #include "hashing.hpp"
+#include "local/leases.hpp"
 
 namespace ostor {
 
@@ -38,14 +39,16 @@ std::string lowercase(std::string_view s) {
 }
 
 EngineImpl::~EngineImpl() {
-    async.reset();     // finish asynchronous calls first
+    async.reset();  // finish asynchronous calls first
+    blobs.reset();
+    objects.reset();
+    settings.reset();
+    identities.reset();
     segments.reset();  // closes the active segment cleanly
     commits.reset();
     env.reset();
-    if (instance_lock_fd >= 0) {
-        ::unlink((dir / "run" / (instance_id + ".lock")).c_str());
-        ::close(instance_lock_fd);
-    }
+    notifier.reset();
+    leases.reset();  // last: this Engine's reservations are gone with it
 }
 
 Result<void> EngineImpl::purge_dead_reservations() {
@@ -68,28 +71,19 @@ Result<void> EngineImpl::purge_dead_reservations() {
         if (!kept) return kept;
     }
     for (auto& [instance, keys] : by_instance) {
-        if (instance == instance_id) continue;
-        auto lock_path = dir / "run" / (instance + ".lock");
-        int fd = ::open(lock_path.c_str(), O_RDWR | O_CLOEXEC);
-        if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-            ::close(fd);  // that Engine is still open
-            continue;
-        }
+        auto adopted = leases->adopt_if_dead(instance);
+        if (!adopted) continue;  // that Engine is still open
         auto r = commits->run([&](Txn& txn) -> Result<void> {
             for (auto& k : keys) drop_reservation(txn, k);
             return {};
         });
-        if (fd >= 0) {
-            ::unlink(lock_path.c_str());
-            ::close(fd);
-        }
         if (!r) return r;
     }
     return {};
 }
 
 Result<std::string> reserve_space(EngineImpl& e, std::string_view bucket_name, std::uint64_t bytes) {
-    std::string key = e.instance_id;
+    std::string key = e.leases->instance_id();
     append_be64(key, ++e.reservation_seq);
     return e.commits->run_value<std::string>([&](Txn& txn) -> Result<std::string> {
         auto bucket = load_bucket(txn, bucket_name);
@@ -204,7 +198,14 @@ Result<std::string> read_or_create_volume_id(const fs::path& dir, const EngineOp
 
 }  // namespace
 
-Result<std::unique_ptr<Engine>> Engine::open(const fs::path& dir, EngineOptions options) {
+Result<std::unique_ptr<Engine>> Engine::open(const fs::path& volume_spec, EngineOptions options) {
+    auto spec = VolumeSpec::parse(volume_spec.native());
+    if (!spec) return std::move(spec).error();
+    if (spec->kind == VolumeSpec::Kind::Rados)
+        return Error(Errc::InvalidArgument, "'" + spec->to_string() +
+                                                "': this build of ostor opens local data directories only (RADOS volumes "
+                                                "are not available yet)");
+    const fs::path& dir = spec->directory;
     std::error_code ec;
     bool fresh = !fs::exists(dir / kVolumeIdFile, ec);
     OSTOR_TRY(check_volume_directory(dir, fresh));
@@ -229,16 +230,16 @@ Result<std::unique_ptr<Engine>> Engine::open(const fs::path& dir, EngineOptions 
 
     auto impl = std::make_unique<EngineImpl>();
     impl->open_claim = claim;
+    impl->spec = *spec;
     impl->dir = dir;
     impl->options = options;
     impl->volume_id = *volume;
 
     // This Engine's liveness, for the reservations it makes: held while open.
-    impl->instance_id = random_hex16();
-    auto lock_path = dir / "run" / (impl->instance_id + ".lock");
-    impl->instance_lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-    if (impl->instance_lock_fd < 0 || ::flock(impl->instance_lock_fd, LOCK_EX | LOCK_NB) != 0)
-        return Error(Errc::IoError, "cannot lock " + lock_path.string() + ": " + std::strerror(errno));
+    auto leases = LocalLeases::acquire(dir / "run");
+    if (!leases) return std::move(leases).error();
+    impl->leases = std::move(*leases);
+    impl->notifier = std::make_unique<SharedStoreNotifier>();
 
     auto env = Env::open(dir / "meta", options.meta_map_size_bytes);
     if (!env) return std::move(env).error();

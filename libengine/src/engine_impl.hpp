@@ -10,12 +10,17 @@
 #include <string_view>
 
 #include "async_pool.hpp"
-#include "commit_queue.hpp"
-#include "lmdb_env.hpp"
+#include "local/commit_queue.hpp"
+#include "local/lmdb_env.hpp"
 #include "ostor/engine.hpp"
+#include "local/segment_store.hpp"
+#include "local/uring.hpp"
 #include "records.hpp"
-#include "segment_store.hpp"
-#include "uring.hpp"
+#include "storage/blob_store.hpp"
+#include "storage/catalog.hpp"
+#include "storage/leases.hpp"
+#include "storage/notifier.hpp"
+#include "storage/volume_spec.hpp"
 
 namespace ostor::detail {
 
@@ -27,12 +32,22 @@ constexpr std::uint64_t kMaxObjectBytes = std::uint64_t{5} << 40;
 constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
 
 struct EngineImpl {
-    std::filesystem::path dir;
+    VolumeSpec spec;
+    std::filesystem::path dir;  // a local volume's directory (empty for others)
     EngineOptions options;
     std::string volume_id;
-    std::string instance_id;  // names this open Engine's reservations
-    int instance_lock_fd = -1;
 
+    // The storage seams (storage/*.hpp): the engine's operations reach the
+    // volume only through these. Destroyed in reverse order.
+    std::unique_ptr<Leases> leases;      // leases->instance_id() names this open Engine's reservations
+    std::unique_ptr<Notifier> notifier;  // told of every admin change once it committed
+    std::unique_ptr<IdentityCatalog> identities;
+    std::unique_ptr<SettingsCatalog> settings;
+    std::unique_ptr<ObjectCatalog> objects;
+    std::unique_ptr<BlobStore> blobs;
+
+    // The local backend's internals, which operations not yet moved behind
+    // the seams still use directly.
     std::unique_ptr<Env> env;
     std::unique_ptr<CommitQueue> commits;
     std::unique_ptr<SegmentStore> segments;

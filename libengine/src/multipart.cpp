@@ -2,7 +2,7 @@
 // upload makes the object from the parts' extents without moving data.
 #include "codec.hpp"
 #include "hashing.hpp"
-#include "object_index.hpp"
+#include "local/object_index.hpp"
 #include "ostor/names.hpp"
 
 namespace ostor {

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "hashing.hpp"
-#include "object_index.hpp"
+#include "local/object_index.hpp"
 
 namespace ostor::detail {
 

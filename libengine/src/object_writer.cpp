@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "hashing.hpp"
-#include "object_index.hpp"
+#include "local/object_index.hpp"
 
 namespace ostor::detail {
 

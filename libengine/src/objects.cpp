@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "hashing.hpp"
-#include "object_index.hpp"
+#include "local/object_index.hpp"
 #include "ostor/names.hpp"
 
 namespace ostor {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "ostor/types.hpp"
-#include "segment_store.hpp"
+#include "storage/extent.hpp"
 
 namespace ostor::detail {
 

@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <string>
 
-#include "segment_store.hpp"
+#include "local/segment_store.hpp"
 #include "test_dir.hpp"
 
 namespace ostor::test {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 
-#include "lmdb_env.hpp"
+#include "local/lmdb_env.hpp"
 #include "test_dir.hpp"
 
 namespace ostor::test {

@@ -18,7 +18,7 @@
 
 #include "codec.hpp"
 #include "engine_impl.hpp"
-#include "lmdb_env.hpp"
+#include "local/lmdb_env.hpp"
 #include "test_dir.hpp"
 
 namespace ostor::test {

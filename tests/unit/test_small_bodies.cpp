@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "codec.hpp"
-#include "lmdb_env.hpp"
-#include "object_index.hpp"
+#include "local/lmdb_env.hpp"
+#include "local/object_index.hpp"
 #include "records.hpp"
 #include "test_dir.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "codec.hpp"
-#include "object_index.hpp"
+#include "local/object_index.hpp"
 #include "records.hpp"
 #include "test_dir.hpp"
 #include "test_meta.hpp"

@@ -1,4 +1,4 @@
-#include "segment_store.hpp"
+#include "local/segment_store.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

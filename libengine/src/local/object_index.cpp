@@ -1,4 +1,4 @@
-#include "object_index.hpp"
+#include "local/object_index.hpp"
 
 #include <openssl/evp.h>
 

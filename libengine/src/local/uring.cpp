@@ -1,4 +1,4 @@
-#include "uring.hpp"
+#include "local/uring.hpp"
 
 #include <unistd.h>
 

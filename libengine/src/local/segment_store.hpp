@@ -22,9 +22,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "commit_queue.hpp"
-#include "lmdb_env.hpp"
+#include "local/commit_queue.hpp"
+#include "local/lmdb_env.hpp"
 #include "ostor/error.hpp"
+#include "storage/extent.hpp"
 
 namespace ostor::detail {
 
@@ -32,22 +33,7 @@ constexpr std::uint64_t kBlockBytes = 4096;
 // Bounds the space a crashed writer can leave behind and the size of a file
 // a recovery has to scan.
 constexpr std::uint64_t kSegmentMaxBytes = std::uint64_t{64} << 20;
-// One CRC32C per extent: a read verifies whole extents, so this bounds what a
-// verified range read must fetch beyond the range.
-constexpr std::uint64_t kExtentMaxBytes = std::uint64_t{1} << 20;
-
-// Objects up to this size live inline in their metadata record.
-constexpr std::uint64_t kInlineMaxBytes = 8 * 1024;
-
 inline std::uint64_t round_up_block(std::uint64_t n) { return (n + kBlockBytes - 1) / kBlockBytes * kBlockBytes; }
-
-// A run of object bytes in a segment.
-struct Extent {
-    std::uint64_t segment = 0;
-    std::uint64_t offset = 0;  // block-aligned
-    std::uint32_t length = 0;
-    std::uint32_t crc = 0;  // CRC32C of the bytes
-};
 
 class SegmentStore;
 

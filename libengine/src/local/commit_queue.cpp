@@ -1,6 +1,6 @@
-#include "commit_queue.hpp"
+#include "local/commit_queue.hpp"
 
-#include "segment_store.hpp"
+#include "local/segment_store.hpp"
 
 #include <unistd.h>
 

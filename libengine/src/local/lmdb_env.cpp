@@ -1,4 +1,4 @@
-#include "lmdb_env.hpp"
+#include "local/lmdb_env.hpp"
 
 #include <sys/statvfs.h>
 

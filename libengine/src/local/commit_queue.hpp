@@ -35,7 +35,7 @@
 #include <optional>
 #include <vector>
 
-#include "lmdb_env.hpp"
+#include "local/lmdb_env.hpp"
 #include "ostor/error.hpp"
 
 namespace ostor::detail {

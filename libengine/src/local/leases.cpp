@@ -1,0 +1,68 @@
+#include "local/leases.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "hashing.hpp"
+
+namespace ostor::detail {
+
+namespace {
+
+std::filesystem::path lock_path(const std::filesystem::path& run_dir, std::string_view instance) {
+    return run_dir / (std::string(instance) + ".lock");
+}
+
+// Holds a dead instance's lock file while its leftovers are dropped; removes
+// it afterwards (the instance is gone for good).
+class LocalAdoptedLease final : public AdoptedLease {
+public:
+    LocalAdoptedLease(std::filesystem::path path, int fd) : path_(std::move(path)), fd_(fd) {}
+    ~LocalAdoptedLease() override {
+        if (fd_ >= 0) {
+            ::unlink(path_.c_str());
+            ::close(fd_);
+        }
+    }
+
+private:
+    std::filesystem::path path_;
+    int fd_;  // -1: there was no lock file left
+};
+
+}  // namespace
+
+Result<std::unique_ptr<LocalLeases>> LocalLeases::acquire(const std::filesystem::path& run_dir) {
+    std::unique_ptr<LocalLeases> leases(new LocalLeases());
+    leases->run_dir_ = run_dir;
+    leases->instance_id_ = random_hex16();
+    auto path = lock_path(run_dir, leases->instance_id_);
+    leases->lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (leases->lock_fd_ < 0 || ::flock(leases->lock_fd_, LOCK_EX | LOCK_NB) != 0)
+        return Error(Errc::IoError, "cannot lock " + path.string() + ": " + std::strerror(errno));
+    return leases;
+}
+
+LocalLeases::~LocalLeases() {
+    if (lock_fd_ >= 0) {
+        ::unlink(lock_path(run_dir_, instance_id_).c_str());
+        ::close(lock_fd_);
+    }
+}
+
+std::unique_ptr<AdoptedLease> LocalLeases::adopt_if_dead(std::string_view instance) {
+    if (instance == instance_id_) return nullptr;
+    auto path = lock_path(run_dir_, instance);
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);  // that Engine is still open (or being adopted)
+        return nullptr;
+    }
+    return std::make_unique<LocalAdoptedLease>(std::move(path), fd);
+}
+
+}  // namespace ostor::detail

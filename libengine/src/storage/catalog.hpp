@@ -1,0 +1,208 @@
+// The catalog: every record of a volume except object bodies, behind three
+// narrow interfaces at the level of the domain (not a key-value transaction):
+//
+//   IdentityCatalog  users and their email index, access keys, accounts
+//   SettingsCatalog  limits, quotas, usage statistics objects, billing totals
+//   ObjectCatalog    buckets, the object index, multipart uploads, and the
+//                    space ledger (reservations, per-user and per-bucket bytes
+//                    and objects, size history)
+//
+// Every call that changes something is atomic and durable when it returns,
+// and is seen at once by every process using the volume. A call either makes
+// its whole change or none of it; a refused call (an error) changes nothing.
+// Invariants that span records (a user with buckets cannot be deleted; a
+// quota holds under concurrent writers) are each backend's to keep inside its
+// calls: the local backend does each call in one LMDB transaction, the RADOS
+// backend with compare-and-set operations on the records involved.
+//
+// Checks of the arguments' form (names, emails, limit values) are the
+// engine's, before it calls here; what depends on stored state (existence,
+// uniqueness, quotas, conditions) is the catalog's.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ostor/engine.hpp"
+#include "ostor/types.hpp"
+#include "records.hpp"
+#include "storage/blob_store.hpp"
+#include "storage/extent.hpp"
+#include "storage/leases.hpp"
+
+namespace ostor::detail {
+
+class IdentityCatalog {
+public:
+    virtual ~IdentityCatalog() = default;
+
+    // Fails: UserAlreadyExists (email taken, any case).
+    virtual Result<UserCreated> create_user(std::string_view email, bool system, bool with_key) = 0;
+    virtual Result<User> get_user(std::string_view user_id) = 0;            // NoSuchUser
+    virtual Result<User> get_user_by_email(std::string_view email) = 0;     // NoSuchUser
+    virtual Result<std::vector<User>> list_users() = 0;                     // by id
+    virtual Result<User> set_user_state(std::string_view user_id, UserState state) = 0;
+    // With its keys, accounts, limits, quota and usage. Fails: NoSuchUser,
+    // UserHasBuckets.
+    virtual Result<void> delete_user(std::string_view user_id) = 0;
+
+    // Fails: NoSuchUser, NoSuchAccount, TooManyAccessKeys.
+    virtual Result<KeyPair> generate_key(std::string_view user_id, std::string_view account) = 0;
+    // Fails: NoSuchUser, NoSuchAccount, NoSuchAccessKey.
+    virtual Result<void> revoke_key(std::string_view user_id, std::string_view access_key_id,
+                                    std::optional<std::string_view> account) = 0;
+    virtual Result<KeyPair> lookup_key(std::string_view access_key_id) = 0;  // NoSuchAccessKey
+    // Oldest first. Fails: NoSuchUser, NoSuchAccount.
+    virtual Result<std::vector<KeyPair>> list_keys(std::string_view user_id, std::string_view account) = 0;
+
+    // Fails: NoSuchUser, AccountAlreadyExists.
+    virtual Result<AccountCreated> create_account(std::string_view user_id, std::string_view name, bool with_key) = 0;
+    virtual Result<Account> get_account(std::string_view user_id, std::string_view name) = 0;
+    virtual Result<std::vector<Account>> list_accounts(std::string_view user_id) = 0;
+    // With its keys. Fails: NoSuchUser, NoSuchAccount, AccountHasBuckets.
+    virtual Result<void> delete_account(std::string_view user_id, std::string_view name) = 0;
+};
+
+class SettingsCatalog {
+public:
+    virtual ~SettingsCatalog() = default;
+
+    // All zeros when none are set. Fails: NoSuchUser, NoSuchBucket.
+    virtual Result<Limits> get_limits(const LimitTarget& target) = 0;
+    // Applies `change` to the stored limits (zeros when none) atomically, so
+    // that concurrent changes of different values are all kept; stores and
+    // returns the result. `change` may refuse (its error is returned and
+    // nothing is stored); it may run more than once.
+    virtual Result<Limits> update_limits(const LimitTarget& target,
+                                         const std::function<Result<void>(Limits&)>& change) = 0;
+    virtual Result<void> remove_limits(const LimitTarget& target) = 0;
+
+    virtual Result<std::optional<std::uint64_t>> get_quota(const QuotaTarget& target) = 0;  // GiB
+    virtual Result<std::uint64_t> effective_quota(const QuotaTarget& target) = 0;           // GiB, 0 = none
+    virtual Result<void> set_quota(const QuotaTarget& target, std::uint64_t size_gib) = 0;
+    virtual Result<void> remove_quota(const QuotaTarget& target) = 0;
+
+    virtual Result<void> put_usage_object(std::string_view name, std::string_view content) = 0;
+    virtual Result<UsageObjectList> list_usage_objects(std::string_view after, std::uint32_t max_items) = 0;
+    virtual Result<std::string> get_usage_object(std::string_view name) = 0;  // NoSuchUsageObject
+    virtual Result<void> delete_usage_object(std::string_view name) = 0;      // NoSuchUsageObject
+
+    virtual Result<void> add_billing_totals(const std::vector<BillingDelta>& deltas) = 0;
+    virtual Result<BillingCounters> billing_totals(std::string_view user_id,
+                                                   std::optional<std::string_view> account) = 0;
+    virtual Result<std::vector<BillingDelta>> list_billing_totals() = 0;
+};
+
+// A space reservation's id (it names the instance that made it; see leases.hpp).
+using ReservationId = std::string;
+
+// A body written into the blob store, to become an object or a part.
+struct BodyCommit {
+    ObjectRecord record;  // info (bucket, key, size, etag, meta, ...), extents or inline body
+    StagedDataPtr data;   // made durable before the record is committed
+    std::optional<ReservationId> reservation;  // dropped in the same change
+};
+
+// One bounded batch of what scrub checks: the bodies of objects and parts.
+struct StoredBody {
+    std::string name;  // "bucket/key", or "upload <id> part <n>"
+    std::vector<Extent> extents;
+    std::string inline_data;  // with inline_crc, for bodies kept in the catalog
+    std::uint32_t inline_crc = 0;
+    bool damaged_record = false;  // the record or its inline body cannot be read
+};
+
+class ObjectCatalog {
+public:
+    virtual ~ObjectCatalog() = default;
+
+    // ---- Buckets
+    // Fails: NoSuchUser, NoSuchAccount, BucketAlreadyOwnedByYou,
+    // BucketAlreadyExists.
+    virtual Result<Bucket> create_bucket(std::string_view name, std::string_view owner_id, std::string_view account,
+                                         std::string_view acl) = 0;
+    virtual Result<Bucket> get_bucket(std::string_view name) = 0;  // NoSuchBucket
+    virtual Result<std::vector<Bucket>> list_buckets(const BucketFilter& filter) = 0;
+    // Aborts its uploads (their extents go to `freed`). Fails: NoSuchBucket,
+    // BucketNotEmpty.
+    virtual Result<void> delete_bucket(std::string_view name, FreedExtents& freed) = 0;
+    virtual Result<Bucket> set_bucket_acl(std::string_view name, std::string_view acl) = 0;
+
+    // ---- Space ledger
+    // Drops the reservations of Engines that are gone (those whose lease
+    // `leases` can adopt). Run at open.
+    virtual Result<void> drop_dead_reservations(Leases& leases) = 0;
+    // Whether a quota applies to the bucket or its owner (a write of known
+    // size then reserves up front). Fails: NoSuchBucket.
+    virtual Result<bool> quota_applies(std::string_view bucket) = 0;
+    // Reserves `bytes` for a write into `bucket`, counted by every quota
+    // check until the write's commit drops it or release() does. A
+    // reservation of an Engine that is gone is dropped when its lease is
+    // adopted. Fails: NoSuchBucket, QuotaExceeded.
+    virtual Result<ReservationId> reserve(std::string_view bucket, std::uint64_t bytes) = 0;
+    virtual void release(const ReservationId& reservation) = 0;
+    // Objects, parts and reservations of the user. Fails: NoSuchUser.
+    virtual Result<UserUsage> get_user_usage(std::string_view user_id) = 0;
+
+    // ---- Objects
+    // The record with its body (inline_data). Fails: NoSuchBucket, NoSuchKey,
+    // Internal (damaged record or missing body).
+    virtual Result<ObjectRecord> get_object(std::string_view bucket, std::string_view key) = 0;
+    // Makes `body` the object (bucket, key) of its record, replacing the one
+    // there (whose extents go to `freed`), when `conditions` hold and the
+    // quotas allow. Fails: NoSuchBucket, PreconditionFailed, NoSuchKey
+    // (If-Match), QuotaExceeded, Internal (the replaced record is damaged).
+    virtual Result<ObjectInfo> put_object(BodyCommit body, const WriteConditions& conditions, FreedExtents& freed) = 0;
+    // A new object sharing the source's extents. Fails: NoSuchBucket,
+    // NoSuchKey, PreconditionFailed, QuotaExceeded.
+    virtual Result<ObjectInfo> copy_object(std::string_view src_bucket, std::string_view src_key,
+                                           std::string_view dst_bucket, std::string_view dst_key,
+                                           const std::optional<ObjectMeta>& replace_meta,
+                                           const WriteConditions& conditions, FreedExtents& freed) = 0;
+    // Also an object whose body cannot be read. Fails: NoSuchBucket, NoSuchKey.
+    virtual Result<void> delete_object(std::string_view bucket, std::string_view key, FreedExtents& freed) = 0;
+    virtual Result<ObjectInfo> set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl) = 0;
+    virtual Result<ListObjectsResult> list_objects(std::string_view bucket, const ListObjectsParams& params) = 0;
+
+    // ---- Multipart uploads
+    virtual Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) = 0;
+    virtual Result<Upload> get_upload(std::string_view upload_id) = 0;  // NoSuchUpload
+    // Stores part `number` of the upload from `body` (record.info: size,
+    // etag, last_modified_ms, meta.checksums), replacing an earlier part of
+    // that number. Fails: NoSuchUpload, NoSuchBucket, QuotaExceeded.
+    virtual Result<PartInfo> put_part(std::string_view upload_id, std::uint32_t number, BodyCommit body,
+                                      FreedExtents& freed) = 0;
+    // Part `number` sharing the extents of the whole object (src_bucket,
+    // src_key), which must still be the one whose ETag and last-modified time
+    // the caller read (`source`), with `part_etag` (the MD5 of its bytes).
+    // Fails: NoSuchUpload, NoSuchBucket, NoSuchKey, QuotaExceeded,
+    // InvalidArgument (the source changed meanwhile).
+    virtual Result<PartInfo> copy_part(std::string_view upload_id, std::uint32_t number, std::string_view src_bucket,
+                                       std::string_view src_key, const ObjectInfo& source, std::string part_etag,
+                                       FreedExtents& freed) = 0;
+    // Fails: NoSuchUpload, InvalidPart, InvalidPartOrder, EntityTooSmall,
+    // PreconditionFailed, NoSuchKey, QuotaExceeded.
+    virtual Result<ObjectInfo> complete_upload(
+        std::string_view upload_id, const std::vector<CompletedPart>& parts,
+        const std::optional<std::vector<std::pair<std::string, std::string>>>& checksums,
+        const WriteConditions& conditions, FreedExtents& freed) = 0;
+    virtual Result<void> abort_upload(std::string_view upload_id, FreedExtents& freed) = 0;  // NoSuchUpload
+    virtual Result<ListPartsResult> list_parts(std::string_view upload_id, std::uint32_t marker,
+                                               std::uint32_t max_parts) = 0;
+    virtual Result<ListUploadsResult> list_uploads(std::string_view bucket, const ListUploadsParams& params) = 0;
+
+    // ---- Scrub
+    // Hands every stored body to `fn`, one bounded batch at a time, holding
+    // no snapshot while `fn` runs (it reads data). Stops at fn's failure.
+    virtual Result<void> scan_bodies(const std::function<Result<void>(std::vector<StoredBody>&)>& fn) = 0;
+    // Whether `x` is still referenced (a scrub's failed check of an extent
+    // freed since its batch was read is not damage).
+    virtual Result<bool> extent_referenced(const Extent& x) = 0;
+};
+
+}  // namespace ostor::detail

@@ -1,0 +1,37 @@
+// Which Engine instances (open volumes, in any process on any machine) are
+// alive. A change in flight (a space reservation, a write's staged data)
+// carries the id of the instance that made it; when that instance is gone,
+// whoever opens the volume next (or a live peer, on a cluster) adopts what it
+// left: drops its reservations, frees its unreferenced data.
+//
+// Local backend: a file <data>/run/<instance>.lock flocked while the Engine
+// is open (the kernel drops it when the process dies). The segment files'
+// own flocks (see local/segment_store.hpp) are the leases of their writers.
+// RADOS backend: a lock with a duration on a lease object, renewed while open.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace ostor::detail {
+
+// Held while the dead instance's leftovers are being cleaned: no other
+// process adopts the same instance meanwhile. Releasing it ends the dead
+// instance's lease for good.
+class AdoptedLease {
+public:
+    virtual ~AdoptedLease() = default;
+};
+
+class Leases {
+public:
+    virtual ~Leases() = default;
+    // This Engine's own instance id (16 hex digits), live while it is open.
+    virtual const std::string& instance_id() const = 0;
+    // Takes over `instance`'s lease when its holder is gone; null while it is
+    // alive (or being adopted by someone else).
+    virtual std::unique_ptr<AdoptedLease> adopt_if_dead(std::string_view instance) = 0;
+};
+
+}  // namespace ostor::detail

@@ -1,0 +1,38 @@
+// Tells the other processes using a volume that an admin change committed,
+// so that what they cache about it (keys, limits, user state, quotas) is
+// dropped before the call that made the change returns.
+//
+// Local backend: nothing to tell. Every process reads the shared LMDB
+// environment on each call, so a committed change is already seen by all.
+// RADOS backend: watch/notify on a control object; notify() returns once
+// every live watcher acknowledged (or its watch timed out).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace ostor::detail {
+
+enum class ChangeKind { UserState, Keys, Limits, Quotas };
+
+class Notifier {
+public:
+    virtual ~Notifier() = default;
+    // After `kind` of `subject` (a user id, a bucket name, "default-user" or
+    // "default-bucket") changed and committed.
+    virtual void changed(ChangeKind kind, std::string_view subject) = 0;
+    // `fn` runs (on a thread of the notifier's) for every change another
+    // process announced.
+    virtual void subscribe(std::function<void(ChangeKind, std::string_view)> fn) = 0;
+};
+
+// The local backend's notifier: committed changes are seen through the
+// shared metadata store, so there is nobody to tell.
+class SharedStoreNotifier final : public Notifier {
+public:
+    void changed(ChangeKind, std::string_view) override {}
+    void subscribe(std::function<void(ChangeKind, std::string_view)>) override {}
+};
+
+}  // namespace ostor::detail
