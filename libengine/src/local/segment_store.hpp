@@ -25,6 +25,7 @@
 #include "local/commit_queue.hpp"
 #include "local/lmdb_env.hpp"
 #include "ostor/error.hpp"
+#include "storage/blob_store.hpp"
 #include "storage/extent.hpp"
 
 namespace ostor::detail {
@@ -94,6 +95,12 @@ public:
 private:
     friend class SegmentStore;
     std::vector<std::pair<std::uint64_t, std::shared_ptr<SegmentFile>>> files_;
+};
+
+// The segments a change's data went to (StagedData of the local backend):
+// the commit queue syncs them before it commits the change.
+struct LocalStagedData final : StagedData {
+    CommitQueue::DataFiles segments;
 };
 
 class SegmentStore {
