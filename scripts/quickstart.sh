@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# README command 1: install what is needed, build the three programs it runs
+# README command 1: install what is needed, build the gateway, the admin tree and the CLIs
 # (not the tests: scripts/test.sh builds those), start the S3 gateway on an
 # embedded data directory (./ostor-data, or $OSTOR_DATA) at 127.0.0.1:9000 (or
 # $OSTOR_LISTEN) with the billing API at 127.0.0.1:9001 (or
@@ -22,11 +22,11 @@ step() { printf '\n== quickstart: %s\n' "$*"; }
 
 step "1/3 installing the Debian 12 packages ostor needs (nothing to do when present)"
 scripts/install-deps.sh
-step "2/3 building ostor-gateway, ostor-fuse and ostor-s3-admin in $build/ (a few minutes the first time)"
+step "2/3 building ostor-gateway, ostor-fuse, ostor-s3-admin and ostor-ctl in $build/ (a few minutes the first time)"
 if [ ! -f "$build/build.ninja" ]; then
   meson setup "$build"
 fi
-meson compile -C "$build" ostor-gateway ostor-fuse ostor-s3-admin
+meson compile -C "$build" ostor-gateway ostor-fuse ostor-s3-admin ostor-ctl
 step "3/3 starting ostor-gateway on http://$listen with data in $data"
 
 run_dir="$(mktemp -d)"

@@ -1,0 +1,159 @@
+// ostor-ctl: the volume commands the vendor guide runs before the admin CLI.
+//
+//   ostor-ctl get-config [-n NODE]        the volume table: VOL_ID TYPE STATE
+//   ostor-ctl add-acc -V VOL_ID [-s PATH]  turns usage accounting on (always on here)
+//
+// The volume is the one of --data / OSTOR_DATA (as for ostor-s3-admin), or
+// add-acc's -s PATH. A local volume is served by the machine holding its
+// directory, so -n must name this machine.
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ostor/engine.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: ostor-ctl COMMAND [options] [--data VOLUME]\n"
+    "  get-config [-n NODE]          print the volume table (VOL_ID TYPE STATE)\n"
+    "  add-acc -V VOL_ID [-s PATH]   turn on usage accounting for the volume (always on in ostor)\n"
+    "  --data VOLUME   the data directory (default: $OSTOR_DATA, else ./ostor-data); add-acc's -s names it too\n";
+
+int fail(const std::string& message, int status = 1) {
+    std::fprintf(stderr, "ostor-ctl: %s\n", message.c_str());
+    return status;
+}
+
+int usage_failure(const std::string& message) {
+    std::fprintf(stderr, "ostor-ctl: %s\n%s", message.c_str(), kUsage);
+    return 2;
+}
+
+// This machine's addresses, as text (IPv4 and IPv6, loopback included).
+std::vector<std::string> local_addresses() {
+    std::vector<std::string> out;
+    ifaddrs* list = nullptr;
+    if (::getifaddrs(&list) != 0) return out;
+    for (ifaddrs* a = list; a; a = a->ifa_next) {
+        if (!a->ifa_addr) continue;
+        char text[INET6_ADDRSTRLEN] = {};
+        if (a->ifa_addr->sa_family == AF_INET)
+            ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, text, sizeof text);
+        else if (a->ifa_addr->sa_family == AF_INET6)
+            ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(a->ifa_addr)->sin6_addr, text, sizeof text);
+        else
+            continue;
+        out.emplace_back(text);
+    }
+    ::freeifaddrs(list);
+    return out;
+}
+
+// Whether `node` (a host name or an address) is this machine.
+bool is_this_machine(const std::string& node) {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) == 0 && node == host) return true;
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    addrinfo* found = nullptr;
+    if (::getaddrinfo(node.c_str(), nullptr, &hints, &found) != 0) return false;
+    auto mine = local_addresses();
+    bool match = false;
+    for (addrinfo* a = found; a && !match; a = a->ai_next) {
+        char text[INET6_ADDRSTRLEN] = {};
+        if (a->ai_family == AF_INET)
+            ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr, text, sizeof text);
+        else if (a->ai_family == AF_INET6)
+            ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr, text, sizeof text);
+        for (const auto& m : mine) match = match || m == text;
+    }
+    ::freeaddrinfo(found);
+    return match;
+}
+
+// The volume table's layout, as the guide prints it.
+void print_volume_table(const std::string& volume_id, const char* state) {
+    std::printf("VOL_ID          TYPE      STATE\n");
+    std::printf("%-16s  %-9s%s\n", volume_id.c_str(), "OBJ", state);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace ostor;
+    if (argc < 2) return usage_failure("missing command");
+    std::string command = argv[1];
+    if (command == "-h" || command == "--help" || command == "help") {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    if (command != "get-config" && command != "add-acc") return usage_failure("unknown command '" + command + "'");
+
+    std::string volume_path;
+    if (const char* env = std::getenv("OSTOR_DATA"); env && *env) volume_path = env;
+    else volume_path = "ostor-data";
+    std::optional<std::string> node, volume_id, storage_path;
+
+    static const option long_options[] = {
+        {"data", required_argument, nullptr, 'D'},
+        {"help", no_argument, nullptr, 'h'},
+        {nullptr, 0, nullptr, 0},
+    };
+    optind = 2;
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, ":n:V:s:h", long_options, nullptr)) != -1;) {
+        switch (c) {
+            case 'n': node = optarg; break;
+            case 'V': volume_id = optarg; break;
+            case 's': storage_path = optarg; break;
+            case 'D': volume_path = optarg; break;
+            case 'h': std::fputs(kUsage, stdout); return 0;
+            case ':': return usage_failure(std::string("option -") + static_cast<char>(optopt) + " needs a value");
+            default:
+                if (optopt) return usage_failure(std::string("unknown option -") + static_cast<char>(optopt));
+                return usage_failure(std::string("unknown option ") + argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return usage_failure(std::string("unexpected argument '") + argv[optind] + "'");
+    if (command == "get-config" && (volume_id || storage_path))
+        return usage_failure("get-config takes only -n NODE");
+    if (command == "add-acc" && node) return usage_failure("add-acc takes -V VOL_ID and -s PATH");
+    if (command == "add-acc" && !volume_id) return usage_failure("add-acc needs -V VOL_ID");
+    if (storage_path) volume_path = *storage_path;
+    if (node && !is_this_machine(*node))
+        return fail("node " + *node + " is not this machine: a local volume is served by the machine holding its "
+                    "data directory (" + volume_path + "); run ostor-ctl there, or name this machine");
+
+    EngineOptions options;
+    options.create_if_missing = false;
+    options.async_threads = 1;
+    if (volume_id) options.volume_id = *volume_id;
+    auto engine = Engine::open(volume_path, options);
+    if (!engine) {
+        const Error& e = engine.error();
+        if (e.code() == Errc::VolumeMismatch)
+            return fail("volume " + *volume_id + " is not the volume of " + volume_path, e.info().exit_status);
+        std::string message(e.message());
+        if (message.find(volume_path) == std::string::npos) message += " (data directory " + volume_path + ")";
+        return fail(message, e.info().exit_status);
+    }
+    if (command == "get-config") {
+        print_volume_table((*engine)->volume_id(), "READY");
+        return 0;
+    }
+    // Usage is always counted (billing totals, and statistics objects with
+    // S3_GW_COLLECT_STAT=1 in gw.conf): there is nothing to switch on.
+    std::printf("Accounting is on for volume %s (%s).\n", (*engine)->volume_id().c_str(), volume_path.c_str());
+    return 0;
+}
