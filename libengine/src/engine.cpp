@@ -20,6 +20,7 @@
 #include "hashing.hpp"
 #include "local/identity_catalog.hpp"
 #include "local/leases.hpp"
+#include "local/settings_catalog.hpp"
 
 namespace ostor {
 
@@ -248,6 +249,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const fs::path& volume_spec, Engine
     impl->commits = std::make_unique<CommitQueue>(*impl->env);
     impl->segments = std::make_unique<SegmentStore>(dir / "blobs", *impl->env, *impl->commits);
     impl->identities = std::make_unique<LocalIdentityCatalog>(*impl->env, *impl->commits);
+    impl->settings = std::make_unique<LocalSettingsCatalog>(*impl->env, *impl->commits);
 
     auto recorded = impl->commits->run([&](Txn& txn) -> Result<void> {
         auto stored = txn.get(Table::Meta, "volume_id");
