@@ -2,8 +2,6 @@
 // store.
 #include "local/identity_catalog.hpp"
 
-#include <algorithm>
-
 #include "access_keys.hpp"
 #include "engine_impl.hpp"
 #include "hashing.hpp"
