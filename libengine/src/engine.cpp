@@ -18,7 +18,9 @@
 #include "codec.hpp"
 #include "engine_impl.hpp"
 #include "hashing.hpp"
+#include "local/identity_catalog.hpp"
 #include "local/leases.hpp"
+#include "local/settings_catalog.hpp"
 
 namespace ostor {
 
@@ -246,6 +248,8 @@ Result<std::unique_ptr<Engine>> Engine::open(const fs::path& volume_spec, Engine
     impl->env = std::move(*env);
     impl->commits = std::make_unique<CommitQueue>(*impl->env);
     impl->segments = std::make_unique<SegmentStore>(dir / "blobs", *impl->env, *impl->commits);
+    impl->identities = std::make_unique<LocalIdentityCatalog>(*impl->env, *impl->commits);
+    impl->settings = std::make_unique<LocalSettingsCatalog>(*impl->env, *impl->commits);
 
     auto recorded = impl->commits->run([&](Txn& txn) -> Result<void> {
         auto stored = txn.get(Table::Meta, "volume_id");

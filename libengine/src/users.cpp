@@ -1,4 +1,9 @@
-// Users, their access key pairs and their accounts.
+// Users, their access key pairs and their accounts: the engine's calls check
+// their arguments' form, the IdentityCatalog does the rest; and the rules of
+// access key pairs (access_keys.hpp) every backend follows.
+#include <algorithm>
+
+#include "access_keys.hpp"
 #include "engine_impl.hpp"
 #include "hashing.hpp"
 #include "ostor/names.hpp"
@@ -7,281 +12,106 @@ namespace ostor {
 
 using namespace detail;
 
+namespace detail {
+
 namespace {
 
-// AWS allows two active key pairs per identity; so does the vendor guide.
-constexpr std::size_t kMaxKeysPerIdentity = 2;
 constexpr std::string_view kKeySuffixAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 constexpr std::size_t kKeySuffixLength = 4;
 constexpr std::string_view kSecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 constexpr std::size_t kSecretLength = 40;
 
-// Keys of the user (account empty) or of one account; key ids start with the
-// user id, so one range scan finds them.
-std::vector<KeyPair> keys_of(const Txn& txn, std::string_view user_id, std::string_view account) {
-    std::vector<KeyPair> out;
-    auto cur = txn.cursor(Table::Keys);
-    for (auto e = cur.seek(user_id); e && e->first.substr(0, user_id.size()) == user_id; e = cur.next()) {
-        auto k = decode_key(e->second);
-        if (k && k->user_id == user_id && k->account == account) out.push_back(std::move(*k));
-    }
-    std::sort(out.begin(), out.end(), [](const KeyPair& a, const KeyPair& b) { return a.created_ms < b.created_ms; });
-    return out;
-}
+}  // namespace
 
-Result<KeyPair> add_key(Txn& txn, std::string_view user_id, std::string_view account) {
-    auto existing = keys_of(txn, user_id, account);
+Result<KeyPair> new_key_pair(std::string_view user_id, std::string_view account, const std::vector<KeyPair>& existing,
+                             const std::function<bool(std::string_view)>& id_taken) {
     if (existing.size() >= kMaxKeysPerIdentity)
         return Error(Errc::TooManyAccessKeys, account.empty()
                                                   ? "user " + std::string(user_id) + " already has 2 access key pairs"
                                                   : "account " + std::string(account) + " already has 2 access key pairs");
     KeyPair key;
-    for (;;) {
+    do {
         key.access_key_id = std::string(user_id) + random_string(kKeySuffixAlphabet, kKeySuffixLength);
-        if (!txn.get(Table::Keys, key.access_key_id)) break;
-    }
+    } while (id_taken(key.access_key_id));
     key.secret = random_string(kSecretAlphabet, kSecretLength);
     key.user_id = user_id;
     key.account = account;
     // Strictly after the older pair, so "oldest first" is well defined.
     key.created_ms = now_ms();
     for (auto& k : existing) key.created_ms = std::max(key.created_ms, k.created_ms + 1);
-    txn.put(Table::Keys, key.access_key_id, encode(key));
     return key;
 }
 
-bool owns_buckets(const Txn& txn, std::string_view user_id, std::optional<std::string_view> account) {
-    auto cur = txn.cursor(Table::Buckets);
-    for (auto e = cur.first(); e; e = cur.next()) {
-        auto b = decode_bucket(e->second);
-        if (b && b->owner_id == user_id && (!account || b->account == *account)) return true;
-    }
-    return false;
-}
-
-}  // namespace
-
-namespace detail {
-
-Result<User> load_user(const Txn& txn, std::string_view user_id) {
-    if (user_id.empty()) return Error(Errc::NoSuchUser, "no user id given");
-    auto v = txn.get(Table::Users, user_id);
-    if (!v) return Error(Errc::NoSuchUser, "user " + std::string(user_id) + " does not exist");
-    auto u = decode_user(*v);
-    if (!u) return Error(Errc::Internal, "damaged user record " + std::string(user_id));
-    return std::move(*u);
-}
-
-std::string account_key(std::string_view user_id, std::string_view name) {
-    return std::string(user_id) + "/" + std::string(name);
-}
-
-Result<Account> load_account(const Txn& txn, std::string_view user_id, std::string_view name) {
-    if (name.empty()) return Error(Errc::NoSuchAccount, "no account name given");
-    auto v = txn.get(Table::Accounts, account_key(user_id, name));
-    if (!v) return Error(Errc::NoSuchAccount, "account " + std::string(name) + " does not exist");
-    auto a = decode_account(*v);
-    if (!a) return Error(Errc::Internal, "damaged account record");
-    return std::move(*a);
+void sort_keys_oldest_first(std::vector<KeyPair>& keys) {
+    std::sort(keys.begin(), keys.end(), [](const KeyPair& a, const KeyPair& b) { return a.created_ms < b.created_ms; });
 }
 
 }  // namespace detail
 
 Result<UserCreated> Engine::create_user(std::string_view email, bool system, bool with_key) {
     OSTOR_TRY(validate_email(email));
-    return impl_->commits->run_value<UserCreated>([&](Txn& txn) -> Result<UserCreated> {
-        auto email_key = lowercase(email);
-        if (txn.get(Table::UsersByEmail, email_key))
-            return Error(Errc::UserAlreadyExists, "a user with email " + std::string(email) + " already exists");
-        UserCreated out;
-        do {
-            out.user.id = random_hex16();
-        } while (txn.get(Table::Users, out.user.id));
-        out.user.email = email;
-        out.user.system = system;
-        out.user.created_ms = now_ms();
-        txn.put(Table::Users, out.user.id, encode(out.user));
-        txn.put(Table::UsersByEmail, email_key, out.user.id);
-        if (with_key) {
-            auto key = add_key(txn, out.user.id, {});
-            if (!key) return std::move(key).error();
-            out.key = std::move(*key);
-        }
-        return out;
-    });
+    return impl_->identities->create_user(email, system, with_key);
 }
 
-Result<User> Engine::get_user(std::string_view user_id) {
-    return impl_->read([&](const Txn& txn) { return load_user(txn, user_id); });
-}
+Result<User> Engine::get_user(std::string_view user_id) { return impl_->identities->get_user(user_id); }
 
-Result<User> Engine::get_user_by_email(std::string_view email) {
-    return impl_->read([&](const Txn& txn) -> Result<User> {
-        if (email.empty()) return Error(Errc::NoSuchUser, "no email given");
-        auto id = txn.get(Table::UsersByEmail, lowercase(email));
-        if (!id) return Error(Errc::NoSuchUser, "no user with email " + std::string(email));
-        return load_user(txn, *id);
-    });
-}
+Result<User> Engine::get_user_by_email(std::string_view email) { return impl_->identities->get_user_by_email(email); }
 
-Result<std::vector<User>> Engine::list_users() {
-    return impl_->read([&](const Txn& txn) -> Result<std::vector<User>> {
-        std::vector<User> out;
-        auto cur = txn.cursor(Table::Users);
-        for (auto e = cur.first(); e; e = cur.next())
-            if (auto u = decode_user(e->second)) out.push_back(std::move(*u));
-        return out;
-    });
-}
+Result<std::vector<User>> Engine::list_users() { return impl_->identities->list_users(); }
 
 Result<User> Engine::set_user_state(std::string_view user_id, UserState state) {
-    return impl_->commits->run_value<User>([&](Txn& txn) -> Result<User> {
-        auto user = load_user(txn, user_id);
-        if (!user) return user;
-        user->state = state;
-        txn.put(Table::Users, user->id, encode(*user));
-        return user;
-    });
+    auto user = impl_->identities->set_user_state(user_id, state);
+    if (user) impl_->notifier->changed(ChangeKind::UserState, user->id);
+    return user;
 }
 
 Result<void> Engine::delete_user(std::string_view user_id) {
-    return impl_->commits->run([&](Txn& txn) -> Result<void> {
-        auto user = load_user(txn, user_id);
-        if (!user) return std::move(user).error();
-        if (owns_buckets(txn, user->id, std::nullopt))
-            return Error(Errc::UserHasBuckets, "user " + user->id + " owns buckets; delete them first");
-        // Keys of the user and of all its accounts share the id prefix.
-        std::vector<std::string> doomed;
-        auto keys = txn.cursor(Table::Keys);
-        for (auto e = keys.seek(user->id); e && e->first.substr(0, 16) == user->id; e = keys.next())
-            doomed.emplace_back(e->first);
-        for (auto& k : doomed) txn.del(Table::Keys, k);
-        doomed.clear();
-        auto prefix = user->id + "/";
-        auto accounts = txn.cursor(Table::Accounts);
-        for (auto e = accounts.seek(prefix); e && e->first.substr(0, prefix.size()) == prefix; e = accounts.next())
-            doomed.emplace_back(e->first);
-        for (auto& k : doomed) txn.del(Table::Accounts, k);
-        txn.del(Table::UsersByEmail, lowercase(user->email));
-        txn.del(Table::Users, user->id);
-        txn.del(Table::Limits, limits_key(LimitTarget::user(user->id)));
-        txn.del(Table::Quotas, quota_key(QuotaTarget::user(user->id)));
-        txn.del(Table::UserUsage, user->id);
-        return {};
-    });
+    auto deleted = impl_->identities->delete_user(user_id);
+    if (deleted) {
+        impl_->notifier->changed(ChangeKind::UserState, user_id);
+        impl_->notifier->changed(ChangeKind::Keys, user_id);
+    }
+    return deleted;
 }
 
 Result<KeyPair> Engine::generate_key(std::string_view user_id, std::string_view account) {
-    return impl_->commits->run_value<KeyPair>([&](Txn& txn) -> Result<KeyPair> {
-        auto user = load_user(txn, user_id);
-        if (!user) return std::move(user).error();
-        if (!account.empty()) {
-            auto acc = load_account(txn, user_id, account);
-            if (!acc) return std::move(acc).error();
-        }
-        return add_key(txn, user_id, account);
-    });
+    auto key = impl_->identities->generate_key(user_id, account);
+    if (key) impl_->notifier->changed(ChangeKind::Keys, key->user_id);
+    return key;
 }
 
 Result<void> Engine::revoke_key(std::string_view user_id, std::string_view access_key_id,
                                 std::optional<std::string_view> account) {
-    return impl_->commits->run([&](Txn& txn) -> Result<void> {
-        auto user = load_user(txn, user_id);
-        if (!user) return std::move(user).error();
-        if (account && !account->empty()) {
-            auto acc = load_account(txn, user_id, *account);
-            if (!acc) return std::move(acc).error();
-        }
-        auto no_such = Error(Errc::NoSuchAccessKey, "user " + std::string(user_id) + " has no access key " +
-                                                        std::string(access_key_id));
-        if (access_key_id.empty()) return no_such;
-        auto v = txn.get(Table::Keys, access_key_id);
-        if (!v) return no_such;
-        auto key = decode_key(*v);
-        if (!key || key->user_id != user_id || (account && key->account != *account)) return no_such;
-        txn.del(Table::Keys, access_key_id);
-        return {};
-    });
+    auto revoked = impl_->identities->revoke_key(user_id, access_key_id, account);
+    if (revoked) impl_->notifier->changed(ChangeKind::Keys, user_id);
+    return revoked;
 }
 
 Result<KeyPair> Engine::lookup_key(std::string_view access_key_id) {
-    return impl_->read([&](const Txn& txn) -> Result<KeyPair> {
-        auto no_such = Error(Errc::NoSuchAccessKey, "access key " + std::string(access_key_id) + " does not exist");
-        if (access_key_id.empty()) return no_such;
-        auto v = txn.get(Table::Keys, access_key_id);
-        if (!v) return no_such;
-        auto key = decode_key(*v);
-        if (!key) return Error(Errc::Internal, "damaged key record");
-        return std::move(*key);
-    });
+    return impl_->identities->lookup_key(access_key_id);
 }
 
 Result<std::vector<KeyPair>> Engine::list_keys(std::string_view user_id, std::string_view account) {
-    return impl_->read([&](const Txn& txn) -> Result<std::vector<KeyPair>> {
-        auto user = load_user(txn, user_id);
-        if (!user) return std::move(user).error();
-        if (!account.empty()) {
-            auto acc = load_account(txn, user_id, account);
-            if (!acc) return std::move(acc).error();
-        }
-        return keys_of(txn, user_id, account);
-    });
+    return impl_->identities->list_keys(user_id, account);
 }
 
 Result<AccountCreated> Engine::create_account(std::string_view user_id, std::string_view name, bool with_key) {
     OSTOR_TRY(validate_account_name(name));
-    return impl_->commits->run_value<AccountCreated>([&](Txn& txn) -> Result<AccountCreated> {
-        auto user = load_user(txn, user_id);
-        if (!user) return std::move(user).error();
-        auto k = account_key(user_id, name);
-        if (txn.get(Table::Accounts, k))
-            return Error(Errc::AccountAlreadyExists, "user " + std::string(user_id) + " already has an account " +
-                                                         std::string(name));
-        AccountCreated out;
-        out.account = Account{std::string(user_id), std::string(name), now_ms()};
-        txn.put(Table::Accounts, k, encode(out.account));
-        if (with_key) {
-            auto key = add_key(txn, user_id, name);
-            if (!key) return std::move(key).error();
-            out.key = std::move(*key);
-        }
-        return out;
-    });
+    return impl_->identities->create_account(user_id, name, with_key);
 }
 
 Result<Account> Engine::get_account(std::string_view user_id, std::string_view name) {
-    return impl_->read([&](const Txn& txn) -> Result<Account> {
-        auto user = load_user(txn, user_id);
-        if (!user) return std::move(user).error();
-        return load_account(txn, user_id, name);
-    });
+    return impl_->identities->get_account(user_id, name);
 }
 
 Result<std::vector<Account>> Engine::list_accounts(std::string_view user_id) {
-    return impl_->read([&](const Txn& txn) -> Result<std::vector<Account>> {
-        auto user = load_user(txn, user_id);
-        if (!user) return std::move(user).error();
-        std::vector<Account> out;
-        auto prefix = std::string(user_id) + "/";
-        auto cur = txn.cursor(Table::Accounts);
-        for (auto e = cur.seek(prefix); e && e->first.substr(0, prefix.size()) == prefix; e = cur.next())
-            if (auto a = decode_account(e->second)) out.push_back(std::move(*a));
-        return out;
-    });
+    return impl_->identities->list_accounts(user_id);
 }
 
 Result<void> Engine::delete_account(std::string_view user_id, std::string_view name) {
-    return impl_->commits->run([&](Txn& txn) -> Result<void> {
-        auto user = load_user(txn, user_id);
-        if (!user) return std::move(user).error();
-        auto acc = load_account(txn, user_id, name);
-        if (!acc) return std::move(acc).error();
-        if (owns_buckets(txn, user_id, name))
-            return Error(Errc::AccountHasBuckets, "account " + std::string(name) + " owns buckets; delete them first");
-        for (auto& key : keys_of(txn, user_id, name)) txn.del(Table::Keys, key.access_key_id);
-        txn.del(Table::Accounts, account_key(user_id, name));
-        return {};
-    });
+    auto deleted = impl_->identities->delete_account(user_id, name);
+    if (deleted) impl_->notifier->changed(ChangeKind::Keys, user_id);
+    return deleted;
 }
 
 }  // namespace ostor
