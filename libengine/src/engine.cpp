@@ -21,6 +21,7 @@
 #include "local/identity_catalog.hpp"
 #include "local/leases.hpp"
 #include "local/settings_catalog.hpp"
+#include "local/object_catalog.hpp"
 
 namespace ostor {
 
@@ -53,54 +54,9 @@ EngineImpl::~EngineImpl() {
     leases.reset();  // last: this Engine's reservations are gone with it
 }
 
-Result<void> EngineImpl::purge_dead_reservations() {
-    // Group reservation rows by the Engine instance that made them.
-    std::map<std::string, std::vector<std::string>> by_instance;
-    bool sums_kept = false;
-    auto scanned = read([&](const Txn& txn) -> Result<void> {
-        sums_kept = reservation_sums_kept(txn);
-        auto cur = txn.cursor(Table::Reservations);
-        for (auto e = cur.first(); e && is_reservation_key(e->first); e = cur.next())
-            by_instance[std::string(e->first.substr(0, 16))].emplace_back(e->first);
-        return {};
-    });
-    if (!scanned) return scanned;
-    if (!sums_kept) {
-        auto kept = commits->run([&](Txn& txn) -> Result<void> {
-            keep_reservation_sums(txn);
-            return {};
-        });
-        if (!kept) return kept;
-    }
-    for (auto& [instance, keys] : by_instance) {
-        auto adopted = leases->adopt_if_dead(instance);
-        if (!adopted) continue;  // that Engine is still open
-        auto r = commits->run([&](Txn& txn) -> Result<void> {
-            for (auto& k : keys) drop_reservation(txn, k);
-            return {};
-        });
-        if (!r) return r;
-    }
-    return {};
-}
-
-Result<std::string> reserve_space(EngineImpl& e, std::string_view bucket_name, std::uint64_t bytes) {
-    std::string key = e.leases->instance_id();
-    append_be64(key, ++e.reservation_seq);
-    return e.commits->run_value<std::string>([&](Txn& txn) -> Result<std::string> {
-        auto bucket = load_bucket(txn, bucket_name);
-        if (!bucket) return std::move(bucket).error();
-        OSTOR_TRY(check_quota(txn, *bucket, static_cast<std::int64_t>(bytes)));
-        add_reservation(txn, key, ReservationRecord{bucket->owner_id, bucket->name, bytes});
-        return key;
-    });
-}
-
-void release_reservation(EngineImpl& e, const std::string& key) {
-    (void)e.commits->run([&](Txn& txn) -> Result<void> {
-        drop_reservation(txn, key);
-        return {};
-    });
+void release_extents(EngineImpl& e, const FreedExtents& freed) {
+    if (e.blobs) e.blobs->release(freed);
+    else e.segments->release(freed);
 }
 
 }  // namespace detail
@@ -250,6 +206,8 @@ Result<std::unique_ptr<Engine>> Engine::open(const fs::path& volume_spec, Engine
     impl->segments = std::make_unique<SegmentStore>(dir / "blobs", *impl->env, *impl->commits);
     impl->identities = std::make_unique<LocalIdentityCatalog>(*impl->env, *impl->commits);
     impl->settings = std::make_unique<LocalSettingsCatalog>(*impl->env, *impl->commits);
+    impl->objects = std::make_unique<LocalObjectCatalog>(*impl->env, *impl->commits, *impl->segments,
+                                                         impl->leases->instance_id());
 
     auto recorded = impl->commits->run([&](Txn& txn) -> Result<void> {
         auto stored = txn.get(Table::Meta, "volume_id");
@@ -260,7 +218,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const fs::path& volume_spec, Engine
     });
     if (!recorded) return recorded.error();
     if (auto r = impl->segments->recover(); !r) return r.error();
-    if (auto r = impl->purge_dead_reservations(); !r) return r.error();
+    if (auto r = impl->objects->drop_dead_reservations(*impl->leases); !r) return r.error();
     impl->async = std::make_unique<AsyncPool>(options.async_threads);
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }

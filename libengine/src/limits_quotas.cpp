@@ -1,6 +1,6 @@
-// Limits and quotas, and the byte accounting quotas are enforced on.
+// Limits and quotas (the accounting quotas are enforced on is the object
+// catalog's space ledger).
 #include <cmath>
-#include <map>
 
 #include "codec.hpp"
 #include "engine_impl.hpp"
@@ -33,74 +33,7 @@ std::optional<std::uint64_t> stored_quota_gib(const Txn& txn, const QuotaTarget&
     return Decoder(*v).u64();
 }
 
-// The Reservations table keeps, next to its rows (instance id be64 seq), the
-// sum of the bytes reserved per user and per bucket, changed in the same
-// transactions as the rows: a quota check reads two sums instead of scanning
-// every reservation. Their keys start with kReservedSumMark, which sorts
-// after the hex digits of every instance id.
-constexpr char kReservedSumMark = '~';
-// Present once the sums are kept; a volume written before they were gets them
-// computed once, at open.
-constexpr std::string_view kReservedSumsKeptKey = "~sums";
-
-std::string user_sum_key(std::string_view user_id) { return std::string(1, kReservedSumMark) + "u/" + std::string(user_id); }
-std::string bucket_sum_key(std::string_view bucket) { return std::string(1, kReservedSumMark) + "b/" + std::string(bucket); }
-
-std::uint64_t reserved_sum(const Txn& txn, const std::string& key) {
-    auto v = txn.get(Table::Reservations, key);
-    return v ? Decoder(*v).u64() : 0;
-}
-
-void add_to_sum(Txn& txn, const std::string& key, std::uint64_t bytes, bool add) {
-    std::uint64_t sum = reserved_sum(txn, key);
-    // Never below zero, even if a release of this code that did not keep the
-    // sums dropped them meanwhile (they are computed again at the next open).
-    sum = add ? sum + bytes : sum - std::min(sum, bytes);
-    if (sum == 0) txn.del(Table::Reservations, key);
-    else txn.put(Table::Reservations, key, Encoder().u64(sum).take());
-}
-
-void add_to_sums(Txn& txn, const ReservationRecord& r, bool add) {
-    add_to_sum(txn, user_sum_key(r.user_id), r.bytes, add);
-    add_to_sum(txn, bucket_sum_key(r.bucket), r.bytes, add);
-}
-
 }  // namespace
-
-bool is_reservation_key(std::string_view key) { return !key.empty() && key.front() != kReservedSumMark; }
-
-void add_reservation(Txn& txn, std::string_view key, const ReservationRecord& r) {
-    txn.put(Table::Reservations, key, encode(r));
-    add_to_sums(txn, r, true);
-}
-
-void drop_reservation(Txn& txn, std::string_view key) {
-    auto v = txn.get(Table::Reservations, key);
-    if (!v) return;
-    auto r = decode_reservation(*v);
-    txn.del(Table::Reservations, key);
-    if (r) add_to_sums(txn, *r, false);
-}
-
-bool reservation_sums_kept(const Txn& txn) { return txn.get(Table::Reservations, kReservedSumsKeptKey).has_value(); }
-
-void keep_reservation_sums(Txn& txn) {
-    if (reservation_sums_kept(txn)) return;
-    std::map<std::string, std::uint64_t> sums;
-    {
-        auto cur = txn.cursor(Table::Reservations);
-        for (auto e = cur.first(); e; e = cur.next()) {
-            if (!is_reservation_key(e->first)) continue;
-            if (auto r = decode_reservation(e->second)) {
-                sums[user_sum_key(r->user_id)] += r->bytes;
-                sums[bucket_sum_key(r->bucket)] += r->bytes;
-            }
-        }
-    }
-    for (auto& [key, sum] : sums)
-        if (sum > 0) txn.put(Table::Reservations, key, Encoder().u64(sum).take());
-    txn.put(Table::Reservations, kReservedSumsKeptKey, "");
-}
 
 std::uint64_t effective_quota_bytes(const Txn& txn, const QuotaTarget& target) {
     auto specific = stored_quota_gib(txn, target);
@@ -110,60 +43,6 @@ std::uint64_t effective_quota_bytes(const Txn& txn, const QuotaTarget& target) {
             specific = stored_quota_gib(txn, fallback);
     }
     return specific.value_or(0) * kGiB;
-}
-
-bool quota_applies(const Txn& txn, const Bucket& bucket) {
-    return effective_quota_bytes(txn, QuotaTarget::user(bucket.owner_id)) > 0 ||
-           effective_quota_bytes(txn, QuotaTarget::bucket(bucket.name)) > 0;
-}
-
-Result<void> check_quota(const Txn& txn, const Bucket& bucket, std::int64_t delta_bytes) {
-    if (delta_bytes <= 0) return {};
-    auto delta = static_cast<std::uint64_t>(delta_bytes);
-    if (auto quota = effective_quota_bytes(txn, QuotaTarget::user(bucket.owner_id))) {
-        auto used = load_user_usage(txn, bucket.owner_id).bytes + reserved_sum(txn, user_sum_key(bucket.owner_id));
-        if (used + delta > quota)
-            return Error(Errc::QuotaExceeded, "the write would take user " + bucket.owner_id + " past its quota of " +
-                                                  std::to_string(quota / kGiB) + " GiB");
-    }
-    if (auto quota = effective_quota_bytes(txn, QuotaTarget::bucket(bucket.name))) {
-        auto used = bucket.bytes + reserved_sum(txn, bucket_sum_key(bucket.name));
-        if (used + delta > quota)
-            return Error(Errc::QuotaExceeded, "the write would take bucket " + bucket.name + " past its quota of " +
-                                                  std::to_string(quota / kGiB) + " GiB");
-    }
-    return {};
-}
-
-UserUsage load_user_usage(const Txn& txn, std::string_view user_id) {
-    auto v = txn.get(Table::UserUsage, user_id);
-    if (!v) return {};
-    return decode_user_usage(*v).value_or(UserUsage{});
-}
-
-void store_user_usage(Txn& txn, std::string_view user_id, const UserUsage& usage) {
-    txn.put(Table::UserUsage, user_id, encode(usage));
-}
-
-void account_change(Txn& txn, Bucket& bucket, std::int64_t delta_bytes, std::int64_t delta_objects) {
-    assert(delta_bytes >= 0 || bucket.bytes >= static_cast<std::uint64_t>(-delta_bytes));
-    assert(delta_objects >= 0 || bucket.objects >= static_cast<std::uint64_t>(-delta_objects));
-    // Byte-hours accrue at the old size up to now, then the size changes.
-    auto hour = static_cast<std::uint64_t>(now_ms() / 3'600'000);
-    if (hour > bucket.size.last_ts) bucket.size.h_integral += bucket.size.current * (hour - bucket.size.last_ts);
-    bucket.size.last_ts = std::max(bucket.size.last_ts, hour);
-    bucket.bytes = static_cast<std::uint64_t>(static_cast<std::int64_t>(bucket.bytes) + delta_bytes);
-    bucket.objects = static_cast<std::uint64_t>(static_cast<std::int64_t>(bucket.objects) + delta_objects);
-    bucket.size.current = bucket.bytes;
-    bucket.size.hmax = std::max(bucket.size.hmax, bucket.size.current);
-    txn.put(Table::Buckets, bucket.name, encode(bucket));
-
-    auto usage = load_user_usage(txn, bucket.owner_id);
-    assert(delta_bytes >= 0 || usage.bytes >= static_cast<std::uint64_t>(-delta_bytes));
-    usage.bytes = static_cast<std::uint64_t>(static_cast<std::int64_t>(usage.bytes) + delta_bytes);
-    usage.objects = static_cast<std::uint64_t>(static_cast<std::int64_t>(usage.objects) + delta_objects);
-    usage.reserved = 0;  // computed on read, never stored
-    store_user_usage(txn, bucket.owner_id, usage);
 }
 
 }  // namespace detail
@@ -263,14 +142,6 @@ Result<void> Engine::remove_quota(const QuotaTarget& target) {
     return removed;
 }
 
-Result<UserUsage> Engine::get_user_usage(std::string_view user_id) {
-    return impl_->read([&](const Txn& txn) -> Result<UserUsage> {
-        auto user = load_user(txn, user_id);
-        if (!user) return std::move(user).error();
-        auto usage = load_user_usage(txn, user_id);
-        usage.reserved = reserved_sum(txn, user_sum_key(user_id));
-        return usage;
-    });
-}
+Result<UserUsage> Engine::get_user_usage(std::string_view user_id) { return impl_->objects->get_user_usage(user_id); }
 
 }  // namespace ostor

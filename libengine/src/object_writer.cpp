@@ -285,73 +285,31 @@ private:
         rec.info.meta = options_.meta;
         rec.inline_data = std::move(inline_data_);
         rec.inline_crc = crc32c(std::as_bytes(std::span(rec.inline_data)));
-        CommitQueue::DataFiles segments;
+        auto staged = std::make_shared<LocalStagedData>();
         for (auto& wr : regions_) {
             rec.extents.push_back(Extent{wr.region.segment->id, wr.region.offset, static_cast<std::uint32_t>(wr.used), wr.crc});
-            if (segments.empty() || segments.back() != wr.region.segment) segments.push_back(wr.region.segment);
+            if (staged->segments.empty() || staged->segments.back() != wr.region.segment)
+                staged->segments.push_back(wr.region.segment);
         }
-        std::vector<Extent> freed;
-        auto info = e_.commits->run_value<ObjectInfo>(
-            [&](Txn& txn) -> Result<ObjectInfo> {
-                freed.clear();
-                if (reservation_) drop_reservation(txn, *reservation_);
-                return target_.kind == WriteTargetKind::Object ? apply_object(txn, rec, freed) : apply_part(txn, rec, freed);
-            },
-            std::move(segments));
-        if (info) {
-            reservation_.reset();  // deleted by the commit
-            regions_.clear();      // owned by the object now
-            e_.segments->release(freed);
+        // A part's commit answers with the part; the writer's caller wants the
+        // body's info either way.
+        ObjectInfo info = rec.info;
+        BodyCommit body{std::move(rec), std::move(staged), reservation_};
+        FreedExtents freed;
+        Result<void> committed;
+        if (target_.kind == WriteTargetKind::Object) {
+            auto r = e_.objects->put_object(std::move(body), options_.conditions, freed);
+            if (r) info = std::move(*r);
+            else committed = std::move(r).error();
+        } else {
+            auto r = e_.objects->put_part(target_.upload_id, target_.part_number, std::move(body), freed);
+            if (!r) committed = std::move(r).error();
         }
+        if (!committed) return std::move(committed).error();
+        reservation_.reset();  // dropped by the commit
+        regions_.clear();      // owned by the object now
+        release_extents(e_, freed);
         return info;
-    }
-
-    Result<ObjectInfo> apply_object(Txn& txn, const ObjectRecord& rec, std::vector<Extent>& freed) {
-        auto bucket = load_bucket(txn, target_.bucket);
-        if (!bucket) return std::move(bucket).error();
-        std::int64_t delta_bytes = static_cast<std::int64_t>(rec.info.size);
-        std::int64_t delta_objects = 1;
-        auto replaced = load_replaced_object(txn, target_.bucket, target_.key);
-        if (!replaced) return std::move(replaced).error();
-        auto& old = *replaced;
-        OSTOR_TRY(check_write_conditions(options_.conditions, old));
-        if (old) {
-            SegmentStore::drop_refs(txn, old->extents, freed);
-            delta_bytes -= static_cast<std::int64_t>(old->info.size);
-            delta_objects = 0;
-        }
-        OSTOR_TRY(check_quota(txn, *bucket, delta_bytes));
-        SegmentStore::add_refs(txn, rec.extents);
-        OSTOR_TRY(store_object(txn, target_.bucket, target_.key, rec, old ? &*old : nullptr));
-        account_change(txn, *bucket, delta_bytes, delta_objects);
-        return rec.info;
-    }
-
-    Result<ObjectInfo> apply_part(Txn& txn, const ObjectRecord& rec, std::vector<Extent>& freed) {
-        auto upload = load_upload(txn, target_.upload_id);
-        if (!upload) return std::move(upload).error();
-        auto bucket = load_bucket(txn, upload->bucket);
-        if (!bucket) return std::move(bucket).error();
-        std::int64_t delta_bytes = static_cast<std::int64_t>(rec.info.size);
-        auto key = part_key(target_.upload_id, target_.part_number);
-        if (auto old = txn.get(Table::Parts, key)) {
-            if (auto p = decode_part(*old)) {
-                SegmentStore::drop_refs(txn, p->extents, freed);
-                delta_bytes -= static_cast<std::int64_t>(p->info.size);
-            }
-        }
-        OSTOR_TRY(check_quota(txn, *bucket, delta_bytes));
-        SegmentStore::add_refs(txn, rec.extents);
-        PartRecord part;
-        part.info.number = target_.part_number;
-        part.info.size = rec.info.size;
-        part.info.etag = rec.info.etag;
-        part.info.last_modified_ms = rec.info.last_modified_ms;
-        part.info.checksums = rec.info.meta.checksums;
-        part.extents = rec.extents;
-        txn.put(Table::Parts, key, encode(part));
-        account_change(txn, *bucket, delta_bytes, 0);
-        return rec.info;
     }
 
     // Gives back what was written and reserved; nothing becomes visible.
@@ -359,7 +317,7 @@ private:
         (void)wait_all();
         for (auto& wr : regions_) SegmentStore::punch(wr.region.segment->fd, wr.region.offset, wr.used);
         regions_.clear();
-        if (reservation_) release_reservation(e_, *reservation_);
+        if (reservation_) e_.objects->release(*reservation_);
         reservation_.reset();
         finished_ = true;
     }

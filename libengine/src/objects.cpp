@@ -3,29 +3,25 @@
 
 #include <memory>
 
+#include "engine_impl.hpp"
 #include "hashing.hpp"
-#include "local/object_index.hpp"
+#include "local/object_index.hpp"  // open_object and scrub, until they go through the seams
 #include "ostor/names.hpp"
 
 namespace ostor {
 
 using namespace detail;
 
-
 Result<std::unique_ptr<ObjectWriter>> Engine::begin_put(std::string_view bucket, std::string_view key,
                                                         PutOptions options) {
     OSTOR_TRY(validate_object_key(key));
     if (options.size_hint && *options.size_hint > kMaxObjectBytes)
         return Error(Errc::EntityTooLarge, "objects are at most 5 TiB");
-    auto needs_reservation = impl_->read([&](const Txn& txn) -> Result<bool> {
-        auto b = load_bucket(txn, bucket);
-        if (!b) return std::move(b).error();
-        return options.size_hint && *options.size_hint > 0 && quota_applies(txn, *b);
-    });
-    if (!needs_reservation) return std::move(needs_reservation).error();
-    std::optional<std::string> reservation;
-    if (*needs_reservation) {
-        auto r = reserve_space(*impl_, bucket, *options.size_hint);
+    auto applies = impl_->objects->quota_applies(bucket);  // also: NoSuchBucket
+    if (!applies) return std::move(applies).error();
+    std::optional<ReservationId> reservation;
+    if (options.size_hint && *options.size_hint > 0 && *applies) {
+        auto r = impl_->objects->reserve(bucket, *options.size_hint);
         if (!r) return std::move(r).error();
         reservation = std::move(*r);
     }
@@ -103,43 +99,16 @@ Result<std::unique_ptr<ObjectReader>> Engine::open_object(std::string_view bucke
 }
 
 Result<ObjectInfo> Engine::head_object(std::string_view bucket, std::string_view key) {
-    return impl_->read([&](const Txn& txn) -> Result<ObjectInfo> {
-        auto b = load_bucket(txn, bucket);
-        if (!b) return std::move(b).error();
-        auto rec = load_object(txn, bucket, key);
-        if (!rec) return std::move(rec).error();
-        return std::move(rec->info);
-    });
+    auto rec = impl_->objects->get_object(bucket, key);
+    if (!rec) return std::move(rec).error();
+    return std::move(rec->info);
 }
 
 Result<void> Engine::delete_object(std::string_view bucket, std::string_view key) {
-    std::vector<Extent> freed;
-    auto r = impl_->commits->run([&](Txn& txn) -> Result<void> {
-        freed.clear();
-        auto b = load_bucket(txn, bucket);
-        if (!b) return std::move(b).error();
-        // The record alone: an object whose body row is missing can still go.
-        auto rec = load_object_record(txn, bucket, key);
-        if (!rec) return std::move(rec).error();
-        SegmentStore::drop_refs(txn, rec->extents, freed);
-        erase_object(txn, bucket, key, *rec);
-        account_change(txn, *b, -static_cast<std::int64_t>(rec->info.size), -1);
-        return {};
-    });
-    if (r) impl_->segments->release(freed);
+    FreedExtents freed;
+    auto r = impl_->objects->delete_object(bucket, key, freed);
+    if (r) release_extents(*impl_, freed);
     return r;
-}
-
-Result<void> detail::check_write_conditions(const WriteConditions& conditions,
-                                            const std::optional<ObjectRecord>& current) {
-    if (conditions.if_none_match && current)
-        return Error(Errc::PreconditionFailed, "an object already exists under this key (If-None-Match: *)");
-    if (conditions.if_match_etag) {
-        if (!current) return Error(Errc::NoSuchKey, "no object to match (If-Match)");
-        if (current->info.etag != *conditions.if_match_etag)
-            return Error(Errc::PreconditionFailed, "the object's ETag is not the one given (If-Match)");
-    }
-    return {};
 }
 
 Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_view src_key,
@@ -159,102 +128,19 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
         OSTOR_TRY(for_each_chunk(**reader, [&](std::span<const std::byte> chunk) { return (*writer)->write(chunk); }));
         return (*writer)->commit();
     }
-    std::vector<Extent> freed;
-    auto r = impl_->commits->run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
-        freed.clear();
-        auto sb = load_bucket(txn, src_bucket);
-        if (!sb) return std::move(sb).error();
-        auto src = load_object(txn, src_bucket, src_key);
-        if (!src) return std::move(src).error();
-        auto db = load_bucket(txn, dst_bucket);
-        if (!db) return std::move(db).error();
-        std::int64_t delta_bytes = static_cast<std::int64_t>(src->info.size);
-        std::int64_t delta_objects = 1;
-        auto replaced = load_replaced_object(txn, dst_bucket, dst_key);
-        if (!replaced) return std::move(replaced).error();
-        auto& old = *replaced;
-        OSTOR_TRY(check_write_conditions(options.conditions, old));
-        // Share the source's extents first, so copying onto itself keeps them.
-        SegmentStore::add_refs(txn, src->extents);
-        if (old) {
-            SegmentStore::drop_refs(txn, old->extents, freed);
-            delta_bytes -= static_cast<std::int64_t>(old->info.size);
-            delta_objects = 0;
-        }
-        OSTOR_TRY(check_quota(txn, *db, delta_bytes));
-        ObjectRecord dst = std::move(*src);
-        dst.info.bucket = dst_bucket;
-        dst.info.key = dst_key;
-        dst.info.last_modified_ms = now_ms();
-        if (options.replace_meta) dst.info.meta = *options.replace_meta;
-        OSTOR_TRY(store_object(txn, dst_bucket, dst_key, dst, old ? &*old : nullptr));
-        account_change(txn, *db, delta_bytes, delta_objects);
-        return dst.info;
-    });
-    if (r) impl_->segments->release(freed);
+    FreedExtents freed;
+    auto r = impl_->objects->copy_object(src_bucket, src_key, dst_bucket, dst_key, options.replace_meta,
+                                         options.conditions, freed);
+    if (r) release_extents(*impl_, freed);
     return r;
 }
 
 Result<ObjectInfo> Engine::set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl) {
-    return impl_->commits->run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
-        auto b = load_bucket(txn, bucket);
-        if (!b) return std::move(b).error();
-        auto rec = load_object(txn, bucket, key);
-        if (!rec) return std::move(rec).error();
-        rec->info.meta.acl = acl;
-        OSTOR_TRY(store_object(txn, bucket, key, *rec, &*rec));
-        return rec->info;
-    });
+    return impl_->objects->set_object_acl(bucket, key, acl);
 }
 
 Result<ListObjectsResult> Engine::list_objects(std::string_view bucket, const ListObjectsParams& params) {
-    return impl_->read([&](const Txn& txn) -> Result<ListObjectsResult> {
-        auto b = load_bucket(txn, bucket);
-        if (!b) return std::move(b).error();
-        ListObjectsResult out;
-        if (params.max_keys == 0) return out;
-        const std::string& prefix = params.prefix;
-        const std::string& delimiter = params.delimiter;
-        const std::string& marker = params.marker;
-        ObjectScan scan(txn, bucket);
-        scan.seek(marker > prefix ? marker : prefix);
-        std::uint32_t count = 0;
-        while (auto rec = scan.next()) {
-            const std::string& key = rec->info.key;
-            if (key.compare(0, prefix.size(), prefix) != 0) break;  // past the prefix range
-            if (!marker.empty() && key <= marker) continue;
-            std::string common;
-            if (!delimiter.empty()) {
-                auto pos = key.find(delimiter, prefix.size());
-                if (pos != std::string::npos) common = key.substr(0, pos + delimiter.size());
-            }
-            if (!common.empty() && !marker.empty() && common <= marker) {
-                // The marker lies inside this group: it was listed already.
-                auto next = successor_of_prefix(common);
-                if (next.empty()) break;
-                scan.seek(next);
-                continue;
-            }
-            if (count == params.max_keys) {
-                out.truncated = true;
-                break;
-            }
-            ++count;
-            if (!common.empty()) {
-                out.common_prefixes.push_back(common);
-                out.next_marker = common;
-                auto next = successor_of_prefix(common);
-                if (next.empty()) break;
-                scan.seek(next);
-            } else {
-                rec->info.bucket = bucket;
-                out.next_marker = key;
-                out.objects.push_back(std::move(rec->info));
-            }
-        }
-        if (!out.truncated) out.next_marker.clear();
-        return out;
-    });
+    return impl_->objects->list_objects(bucket, params);
 }
 
 namespace {

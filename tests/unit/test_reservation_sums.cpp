@@ -19,6 +19,7 @@
 #include "codec.hpp"
 #include "engine_impl.hpp"
 #include "local/lmdb_env.hpp"
+#include "local/space_ledger.hpp"
 #include "test_dir.hpp"
 
 namespace ostor::test {

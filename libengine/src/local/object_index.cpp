@@ -24,18 +24,6 @@ std::string key_hash(std::string_view key) {
 
 }  // namespace
 
-std::string successor_of_prefix(std::string prefix) {
-    while (!prefix.empty()) {
-        auto& c = reinterpret_cast<unsigned char&>(prefix.back());
-        if (c != 0xFF) {
-            ++c;
-            return prefix;
-        }
-        prefix.pop_back();
-    }
-    return prefix;
-}
-
 std::string bucket_index_prefix(std::string_view bucket) { return std::string(bucket) + "/"; }
 
 std::string object_index_key(std::string_view bucket, std::string_view key) {
@@ -165,12 +153,12 @@ void ObjectScan::fill() {
     }
 }
 
-std::optional<ObjectRecord> ObjectScan::next() {
+std::optional<ObjectInfo> ObjectScan::next() {
     fill();
     if (ready_.empty()) return std::nullopt;
-    ObjectRecord rec = std::move(ready_.front());
+    ObjectInfo info = std::move(ready_.front().info);
     ready_.pop_front();
-    return rec;
+    return info;
 }
 
 std::string upload_index_key(const Upload& u) {

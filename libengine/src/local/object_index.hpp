@@ -1,5 +1,6 @@
-// Object keys in the Objects and UploadsByBucket tables, and the walks over
-// them that listings and scrub make.
+// Object keys in the Objects and UploadsByBucket tables, the records of
+// objects and uploads inside a metadata transaction, and the walks over them
+// that listings and scrub make.
 //
 // LMDB keys are at most 511 bytes, S3 keys up to 1024. A key shorter than
 // kInlineKeyBytes is stored as "bucket/key"; a longer one as "bucket/" + its
@@ -16,11 +17,31 @@
 #include <vector>
 
 #include "engine_impl.hpp"
+#include "listing.hpp"
+#include "local/lmdb_env.hpp"
+#include "records.hpp"
 
 namespace ostor::detail {
 
 constexpr std::size_t kInlineKeyBytes = 400;
 constexpr std::size_t kKeyHashBytes = 16;
+
+// The Objects-table key of (bucket, key): "bucket/key", with keys too long
+// for LMDB cut and suffixed by a hash of the whole key.
+std::string object_index_key(std::string_view bucket, std::string_view key);
+std::string bucket_index_prefix(std::string_view bucket);
+// The object or NoSuchKey. Fails: Internal (a damaged record, a missing body).
+Result<ObjectRecord> load_object(const Txn& txn, std::string_view bucket, std::string_view key);
+// The object's record without its body (inline_data empty, body_id kept): all
+// that deleting or replacing it needs, so an object whose body row is missing
+// can still be deleted. Fails: NoSuchKey, Internal (a damaged record).
+Result<ObjectRecord> load_object_record(const Txn& txn, std::string_view bucket, std::string_view key);
+// The object a write would replace (its record, as load_object_record reads
+// it), or none. Only NoSuchKey means none: any other failure is returned, so
+// a record that cannot be read is never replaced as if absent (its extents and
+// body would leak and the bucket's counts would drift).
+Result<std::optional<ObjectRecord>> load_replaced_object(const Txn& txn, std::string_view bucket,
+                                                         std::string_view key);
 
 // Writes `rec` as the object (bucket, key), replacing `old` (the object stored
 // there now, as load_replaced_object found it, or none): the new body goes to
@@ -34,17 +55,13 @@ void erase_object(Txn& txn, std::string_view bucket, std::string_view key, const
 // Empty when there is none.
 std::string load_body(const Txn& txn, std::uint64_t body_id);
 
-// The smallest string greater than every string starting with `prefix`, or
-// empty when there is none (all 0xFF).
-std::string successor_of_prefix(std::string prefix);
-
 // Walks a bucket's objects in key order from the first key >= `start`.
-class ObjectScan {
+class ObjectScan final : public ObjectWalk {
 public:
     ObjectScan(const Txn& txn, std::string_view bucket);
     // Repositions at the first key >= `start`.
-    void seek(std::string_view start);
-    std::optional<ObjectRecord> next();
+    void seek(std::string_view start) override;
+    std::optional<ObjectInfo> next() override;
 
 private:
     void fill();
@@ -62,20 +79,30 @@ private:
 // begun in the same millisecond).
 std::string upload_index_key(const Upload& upload);
 
+// ---- Multipart uploads
+constexpr std::size_t kUploadIdLength = 32;  // hex digits
+// UploadsByBucket keys end with the upload id.
+inline std::string_view upload_id_of_index_key(std::string_view k) { return k.substr(k.size() - kUploadIdLength); }
+// Fails: NoSuchUpload, Internal (a damaged record).
+Result<Upload> load_upload(const Txn& txn, std::string_view upload_id);
+std::string part_key(std::string_view upload_id, std::uint32_t number);
+// Removes an upload and its parts inside `txn`, accounting the freed bytes.
+void drop_upload(Txn& txn, const Upload& upload, std::vector<Extent>& freed);
+
 // Walks a bucket's multipart uploads in S3's order (by key, then in the order
 // they were begun) straight from the UploadsByBucket index: a page costs its
 // own length (plus the uploads of the marker's key, and of keys that extend
 // it with a NUL, begun before the marker), not the number of uploads in the
 // bucket.
-class UploadScan {
+class UploadScan final : public UploadWalk {
 public:
     UploadScan(const Txn& txn, std::string_view bucket);
     // Repositions at the first upload whose key is >= `key`, or > `key` when
     // `after_key`.
-    void seek_key(std::string_view key, bool after_key);
+    void seek_key(std::string_view key, bool after_key) override;
     // Repositions just after `upload` (an upload of this bucket).
-    void seek_after(const Upload& upload);
-    std::optional<Upload> next();
+    void seek_after(const Upload& upload) override;
+    std::optional<Upload> next() override;
 
 private:
     enum class Bound { KeyAtLeast, KeyAfter, AfterUpload };

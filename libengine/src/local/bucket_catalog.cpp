@@ -1,0 +1,118 @@
+// The local ObjectCatalog's buckets: creation, lookup, listing, deletion.
+#include "codec.hpp"
+#include "engine_impl.hpp"
+#include "local/object_catalog.hpp"
+#include "local/object_index.hpp"
+#include "size_history.hpp"
+
+namespace ostor::detail {
+
+Result<Bucket> load_bucket(const Txn& txn, std::string_view name) {
+    if (name.empty()) return Error(Errc::NoSuchBucket, "no bucket name given");
+    auto v = txn.get(Table::Buckets, name);
+    if (!v) return Error(Errc::NoSuchBucket, "bucket " + std::string(name) + " does not exist");
+    auto b = decode_bucket(*v);
+    if (!b) return Error(Errc::Internal, "damaged bucket record " + std::string(name));
+    return std::move(*b);
+}
+
+LocalObjectCatalog::LocalObjectCatalog(const Env& env, CommitQueue& commits, SegmentStore& segments,
+                                       std::string instance_id)
+    : env_(env), commits_(commits), segments_(segments), instance_id_(std::move(instance_id)) {}
+
+Result<CommitQueue::DataFiles> LocalObjectCatalog::staged_segments(const BodyCommit& body) {
+    if (!body.data) return CommitQueue::DataFiles{};
+    auto local = dynamic_cast<const LocalStagedData*>(body.data.get());
+    if (!local) return Error(Errc::Internal, "a body staged by another backend cannot be committed to a local volume");
+    return local->segments;
+}
+
+Result<Bucket> LocalObjectCatalog::create_bucket(std::string_view name, std::string_view owner_id,
+                                                 std::string_view account, std::string_view acl) {
+    return commits_.run_value<Bucket>([&](Txn& txn) -> Result<Bucket> {
+        auto owner = load_user(txn, owner_id);
+        if (!owner) return std::move(owner).error();
+        if (!account.empty()) {
+            auto acc = load_account(txn, owner_id, account);
+            if (!acc) return std::move(acc).error();
+        }
+        if (auto existing = txn.get(Table::Buckets, name)) {
+            auto b = decode_bucket(*existing);
+            if (b && b->owner_id == owner_id)
+                return Error(Errc::BucketAlreadyOwnedByYou, "you already own bucket " + std::string(name));
+            return Error(Errc::BucketAlreadyExists, "bucket name " + std::string(name) + " is taken");
+        }
+        Bucket b;
+        b.name = name;
+        b.owner_id = owner_id;
+        b.account = account;
+        b.created_ms = now_ms();
+        b.acl = acl;
+        if (auto last = txn.get(Table::BucketEpochs, name)) b.epoch = Decoder(*last).u64() + 1;
+        b.size.last_ts = size_history_hour(b.created_ms);
+        txn.put(Table::BucketEpochs, name, Encoder().u64(b.epoch).take());
+        txn.put(Table::Buckets, name, encode(b));
+        return b;
+    });
+}
+
+Result<Bucket> LocalObjectCatalog::get_bucket(std::string_view name) {
+    return read([&](const Txn& txn) { return load_bucket(txn, name); });
+}
+
+Result<std::vector<Bucket>> LocalObjectCatalog::list_buckets(const BucketFilter& filter) {
+    return read([&](const Txn& txn) -> Result<std::vector<Bucket>> {
+        std::vector<Bucket> out;
+        auto cur = txn.cursor(Table::Buckets);
+        for (auto e = cur.first(); e; e = cur.next()) {
+            auto b = decode_bucket(e->second);
+            if (!b) continue;
+            if (filter.owner_id && b->owner_id != *filter.owner_id) continue;
+            if (filter.owner_id && filter.account && b->account != *filter.account) continue;
+            out.push_back(std::move(*b));
+        }
+        return out;
+    });
+}
+
+Result<void> LocalObjectCatalog::delete_bucket(std::string_view name, FreedExtents& freed) {
+    return commits_.run([&](Txn& txn) -> Result<void> {
+        freed.clear();
+        auto bucket = load_bucket(txn, name);
+        if (!bucket) return std::move(bucket).error();
+        auto prefix = bucket_index_prefix(name);
+        {
+            auto cur = txn.cursor(Table::Objects);
+            auto e = cur.seek(prefix);
+            if (bucket->objects > 0 || (e && e->first.substr(0, prefix.size()) == prefix))
+                return Error(Errc::BucketNotEmpty, "bucket " + std::string(name) + " is not empty");
+        }
+        // Uploads in progress go with the bucket.
+        std::vector<std::string> upload_ids;
+        {
+            auto cur = txn.cursor(Table::UploadsByBucket);
+            for (auto e = cur.seek(prefix); e && e->first.substr(0, prefix.size()) == prefix; e = cur.next())
+                upload_ids.emplace_back(upload_id_of_index_key(e->first));
+        }
+        for (auto& id : upload_ids) {
+            auto upload = load_upload(txn, id);
+            if (upload) drop_upload(txn, *upload, freed);
+        }
+        txn.del(Table::Buckets, name);
+        txn.del(Table::Limits, limits_key(LimitTarget::bucket(std::string(name))));
+        txn.del(Table::Quotas, quota_key(QuotaTarget::bucket(std::string(name))));
+        return {};
+    });
+}
+
+Result<Bucket> LocalObjectCatalog::set_bucket_acl(std::string_view name, std::string_view acl) {
+    return commits_.run_value<Bucket>([&](Txn& txn) -> Result<Bucket> {
+        auto bucket = load_bucket(txn, name);
+        if (!bucket) return bucket;
+        bucket->acl = acl;
+        txn.put(Table::Buckets, bucket->name, encode(*bucket));
+        return bucket;
+    });
+}
+
+}  // namespace ostor::detail

@@ -1,0 +1,129 @@
+// The local ObjectCatalog's objects: lookup, commit of a written body, copy,
+// delete, ACL, listing; and scrub's walk over every stored body.
+#include "local/object_catalog.hpp"
+
+#include "codec.hpp"
+#include "engine_impl.hpp"
+#include "listing.hpp"
+#include "local/object_index.hpp"
+#include "local/space_ledger.hpp"
+#include "write_conditions.hpp"
+
+namespace ostor::detail {
+
+Result<ObjectRecord> LocalObjectCatalog::get_object(std::string_view bucket, std::string_view key) {
+    return read([&](const Txn& txn) -> Result<ObjectRecord> {
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        return load_object(txn, bucket, key);
+    });
+}
+
+Result<ObjectInfo> LocalObjectCatalog::put_object(BodyCommit body, const WriteConditions& conditions,
+                                                  FreedExtents& freed) {
+    auto segments = staged_segments(body);
+    if (!segments) return std::move(segments).error();
+    const ObjectRecord& rec = body.record;
+    const std::string& bucket_name = rec.info.bucket;
+    const std::string& key = rec.info.key;
+    return commits_.run_value<ObjectInfo>(
+        [&](Txn& txn) -> Result<ObjectInfo> {
+            freed.clear();
+            if (body.reservation) drop_reservation(txn, *body.reservation);
+            auto bucket = load_bucket(txn, bucket_name);
+            if (!bucket) return std::move(bucket).error();
+            std::int64_t delta_bytes = static_cast<std::int64_t>(rec.info.size);
+            std::int64_t delta_objects = 1;
+            auto replaced = load_replaced_object(txn, bucket_name, key);
+            if (!replaced) return std::move(replaced).error();
+            auto& old = *replaced;
+            OSTOR_TRY(check_write_conditions(conditions, old));
+            if (old) {
+                SegmentStore::drop_refs(txn, old->extents, freed);
+                delta_bytes -= static_cast<std::int64_t>(old->info.size);
+                delta_objects = 0;
+            }
+            OSTOR_TRY(check_quota(txn, *bucket, delta_bytes));
+            SegmentStore::add_refs(txn, rec.extents);
+            OSTOR_TRY(store_object(txn, bucket_name, key, rec, old ? &*old : nullptr));
+            account_change(txn, *bucket, delta_bytes, delta_objects);
+            return rec.info;
+        },
+        std::move(*segments));
+}
+
+Result<ObjectInfo> LocalObjectCatalog::copy_object(std::string_view src_bucket, std::string_view src_key,
+                                                   std::string_view dst_bucket, std::string_view dst_key,
+                                                   const std::optional<ObjectMeta>& replace_meta,
+                                                   const WriteConditions& conditions, FreedExtents& freed) {
+    return commits_.run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
+        freed.clear();
+        auto sb = load_bucket(txn, src_bucket);
+        if (!sb) return std::move(sb).error();
+        auto src = load_object(txn, src_bucket, src_key);
+        if (!src) return std::move(src).error();
+        auto db = load_bucket(txn, dst_bucket);
+        if (!db) return std::move(db).error();
+        std::int64_t delta_bytes = static_cast<std::int64_t>(src->info.size);
+        std::int64_t delta_objects = 1;
+        auto replaced = load_replaced_object(txn, dst_bucket, dst_key);
+        if (!replaced) return std::move(replaced).error();
+        auto& old = *replaced;
+        OSTOR_TRY(check_write_conditions(conditions, old));
+        // Share the source's extents first, so copying onto itself keeps them.
+        SegmentStore::add_refs(txn, src->extents);
+        if (old) {
+            SegmentStore::drop_refs(txn, old->extents, freed);
+            delta_bytes -= static_cast<std::int64_t>(old->info.size);
+            delta_objects = 0;
+        }
+        OSTOR_TRY(check_quota(txn, *db, delta_bytes));
+        ObjectRecord dst = std::move(*src);
+        dst.info.bucket = dst_bucket;
+        dst.info.key = dst_key;
+        dst.info.last_modified_ms = now_ms();
+        if (replace_meta) dst.info.meta = *replace_meta;
+        OSTOR_TRY(store_object(txn, dst_bucket, dst_key, dst, old ? &*old : nullptr));
+        account_change(txn, *db, delta_bytes, delta_objects);
+        return dst.info;
+    });
+}
+
+Result<void> LocalObjectCatalog::delete_object(std::string_view bucket, std::string_view key, FreedExtents& freed) {
+    return commits_.run([&](Txn& txn) -> Result<void> {
+        freed.clear();
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        // The record alone: an object whose body row is missing can still go.
+        auto rec = load_object_record(txn, bucket, key);
+        if (!rec) return std::move(rec).error();
+        SegmentStore::drop_refs(txn, rec->extents, freed);
+        erase_object(txn, bucket, key, *rec);
+        account_change(txn, *b, -static_cast<std::int64_t>(rec->info.size), -1);
+        return {};
+    });
+}
+
+Result<ObjectInfo> LocalObjectCatalog::set_object_acl(std::string_view bucket, std::string_view key,
+                                                      std::string_view acl) {
+    return commits_.run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        auto rec = load_object(txn, bucket, key);
+        if (!rec) return std::move(rec).error();
+        rec->info.meta.acl = acl;
+        OSTOR_TRY(store_object(txn, bucket, key, *rec, &*rec));
+        return rec->info;
+    });
+}
+
+Result<ListObjectsResult> LocalObjectCatalog::list_objects(std::string_view bucket, const ListObjectsParams& params) {
+    return read([&](const Txn& txn) -> Result<ListObjectsResult> {
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        ObjectScan scan(txn, bucket);
+        return list_objects_page(scan, bucket, params);
+    });
+}
+
+}  // namespace ostor::detail

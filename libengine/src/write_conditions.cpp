@@ -1,0 +1,16 @@
+#include "write_conditions.hpp"
+
+namespace ostor::detail {
+
+Result<void> check_write_conditions(const WriteConditions& conditions, const std::optional<ObjectRecord>& current) {
+    if (conditions.if_none_match && current)
+        return Error(Errc::PreconditionFailed, "an object already exists under this key (If-None-Match: *)");
+    if (conditions.if_match_etag) {
+        if (!current) return Error(Errc::NoSuchKey, "no object to match (If-Match)");
+        if (current->info.etag != *conditions.if_match_etag)
+            return Error(Errc::PreconditionFailed, "the object's ETag is not the one given (If-Match)");
+    }
+    return {};
+}
+
+}  // namespace ostor::detail
