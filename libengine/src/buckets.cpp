@@ -21,7 +21,11 @@ Result<std::vector<Bucket>> Engine::list_buckets(const BucketFilter& filter) {
 Result<void> Engine::delete_bucket(std::string_view name) {
     FreedExtents freed;
     auto r = impl_->objects->delete_bucket(name, freed);
-    if (r) release_extents(*impl_, freed);
+    if (!r) return r;
+    release_extents(*impl_, freed);
+    // Its limits and quota went with it; a new bucket of the name starts without.
+    impl_->notifier->changed(ChangeKind::Limits, bucket_subject(name));
+    impl_->notifier->changed(ChangeKind::Quotas, bucket_subject(name));
     return r;
 }
 

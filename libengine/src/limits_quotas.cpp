@@ -55,16 +55,6 @@ Result<void> validate(const Limits& l) {
     return {};
 }
 
-std::string notice_subject(const LimitTarget& target) { return target.id; }
-
-std::string notice_subject(const QuotaTarget& target) {
-    switch (target.kind) {
-        case QuotaTarget::Kind::DefaultUser: return "default-user";
-        case QuotaTarget::Kind::DefaultBucket: return "default-bucket";
-        default: return target.id;
-    }
-}
-
 // Sets the limit named by (type, resource) in `l`. Fails: InvalidLimit.
 Result<void> apply_limit(Limits& l, std::string_view type, std::string_view resource, double value) {
     if (type == "ops") {
@@ -98,7 +88,7 @@ Result<Limits> Engine::set_limits(const LimitTarget& target, const Limits& limit
         l = limits;
         return {};
     });
-    if (stored) impl_->notifier->changed(ChangeKind::Limits, notice_subject(target));
+    if (stored) impl_->notifier->changed(ChangeKind::Limits, subject_of(target));
     return stored;
 }
 
@@ -110,13 +100,13 @@ Result<Limits> Engine::set_limit(const LimitTarget& target, std::string_view typ
     // concurrent changes of other values are kept.
     auto stored = impl_->settings->update_limits(
         target, [&](Limits& l) -> Result<void> { return apply_limit(l, type, resource, value); });
-    if (stored) impl_->notifier->changed(ChangeKind::Limits, notice_subject(target));
+    if (stored) impl_->notifier->changed(ChangeKind::Limits, subject_of(target));
     return stored;
 }
 
 Result<void> Engine::remove_limits(const LimitTarget& target) {
     auto removed = impl_->settings->remove_limits(target);
-    if (removed) impl_->notifier->changed(ChangeKind::Limits, notice_subject(target));
+    if (removed) impl_->notifier->changed(ChangeKind::Limits, subject_of(target));
     return removed;
 }
 
@@ -132,13 +122,13 @@ Result<void> Engine::set_quota(const QuotaTarget& target, std::uint64_t size_gib
     if (size_gib > (std::uint64_t{1} << 33))
         return Error(Errc::InvalidArgument, "quota too large (at most 8 EiB)");
     auto stored = impl_->settings->set_quota(target, size_gib);
-    if (stored) impl_->notifier->changed(ChangeKind::Quotas, notice_subject(target));
+    if (stored) impl_->notifier->changed(ChangeKind::Quotas, subject_of(target));
     return stored;
 }
 
 Result<void> Engine::remove_quota(const QuotaTarget& target) {
     auto removed = impl_->settings->remove_quota(target);
-    if (removed) impl_->notifier->changed(ChangeKind::Quotas, notice_subject(target));
+    if (removed) impl_->notifier->changed(ChangeKind::Quotas, subject_of(target));
     return removed;
 }
 

@@ -50,7 +50,10 @@ void sort_keys_oldest_first(std::vector<KeyPair>& keys) {
 
 Result<UserCreated> Engine::create_user(std::string_view email, bool system, bool with_key) {
     OSTOR_TRY(validate_email(email));
-    return impl_->identities->create_user(email, system, with_key);
+    auto created = impl_->identities->create_user(email, system, with_key);
+    // A process may have cached that the new key id does not exist.
+    if (created && created->key) impl_->notifier->changed(ChangeKind::Keys, user_subject(created->user.id));
+    return created;
 }
 
 Result<User> Engine::get_user(std::string_view user_id) { return impl_->identities->get_user(user_id); }
@@ -61,29 +64,29 @@ Result<std::vector<User>> Engine::list_users() { return impl_->identities->list_
 
 Result<User> Engine::set_user_state(std::string_view user_id, UserState state) {
     auto user = impl_->identities->set_user_state(user_id, state);
-    if (user) impl_->notifier->changed(ChangeKind::UserState, user->id);
+    if (user) impl_->notifier->changed(ChangeKind::UserState, user_subject(user->id));
     return user;
 }
 
 Result<void> Engine::delete_user(std::string_view user_id) {
     auto deleted = impl_->identities->delete_user(user_id);
-    if (deleted) {
-        impl_->notifier->changed(ChangeKind::UserState, user_id);
-        impl_->notifier->changed(ChangeKind::Keys, user_id);
+    if (deleted) {  // with its keys, limits and quota
+        for (auto kind : {ChangeKind::UserState, ChangeKind::Keys, ChangeKind::Limits, ChangeKind::Quotas})
+            impl_->notifier->changed(kind, user_subject(user_id));
     }
     return deleted;
 }
 
 Result<KeyPair> Engine::generate_key(std::string_view user_id, std::string_view account) {
     auto key = impl_->identities->generate_key(user_id, account);
-    if (key) impl_->notifier->changed(ChangeKind::Keys, key->user_id);
+    if (key) impl_->notifier->changed(ChangeKind::Keys, user_subject(key->user_id));
     return key;
 }
 
 Result<void> Engine::revoke_key(std::string_view user_id, std::string_view access_key_id,
                                 std::optional<std::string_view> account) {
     auto revoked = impl_->identities->revoke_key(user_id, access_key_id, account);
-    if (revoked) impl_->notifier->changed(ChangeKind::Keys, user_id);
+    if (revoked) impl_->notifier->changed(ChangeKind::Keys, user_subject(user_id));
     return revoked;
 }
 
@@ -97,7 +100,9 @@ Result<std::vector<KeyPair>> Engine::list_keys(std::string_view user_id, std::st
 
 Result<AccountCreated> Engine::create_account(std::string_view user_id, std::string_view name, bool with_key) {
     OSTOR_TRY(validate_account_name(name));
-    return impl_->identities->create_account(user_id, name, with_key);
+    auto created = impl_->identities->create_account(user_id, name, with_key);
+    if (created && created->key) impl_->notifier->changed(ChangeKind::Keys, user_subject(user_id));
+    return created;
 }
 
 Result<Account> Engine::get_account(std::string_view user_id, std::string_view name) {
@@ -110,7 +115,7 @@ Result<std::vector<Account>> Engine::list_accounts(std::string_view user_id) {
 
 Result<void> Engine::delete_account(std::string_view user_id, std::string_view name) {
     auto deleted = impl_->identities->delete_account(user_id, name);
-    if (deleted) impl_->notifier->changed(ChangeKind::Keys, user_id);
+    if (deleted) impl_->notifier->changed(ChangeKind::Keys, user_subject(user_id));
     return deleted;
 }
 

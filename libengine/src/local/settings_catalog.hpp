@@ -17,8 +17,9 @@ public:
     LocalSettingsCatalog(const Env& env, CommitQueue& commits) : env_(env), commits_(commits) {}
 
     Result<Limits> get_limits(const LimitTarget& target) override;
-    // `change` runs once, inside the write transaction: LMDB's single writer
-    // orders concurrent updates.
+    // `change` runs once here, inside the write transaction (LMDB's single
+    // writer orders concurrent updates); callers still allow re-runs, as the
+    // interface says other backends may make.
     Result<Limits> update_limits(const LimitTarget& target,
                                  const std::function<Result<void>(Limits&)>& change) override;
     Result<void> remove_limits(const LimitTarget& target) override;

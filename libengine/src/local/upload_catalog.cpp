@@ -163,7 +163,7 @@ Result<ObjectInfo> LocalObjectCatalog::complete_upload(
     std::string_view upload_id, const std::vector<CompletedPart>& parts,
     const std::optional<std::vector<std::pair<std::string, std::string>>>& checksums,
     const WriteConditions& conditions, FreedExtents& freed) {
-    OSTOR_TRY(check_part_list(parts));
+    // The list's form (not empty, ascending) was checked by the engine.
     return commits_.run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
         freed.clear();
         auto upload = load_upload(txn, upload_id);

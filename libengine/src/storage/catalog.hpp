@@ -15,6 +15,12 @@
 // calls: the local backend does each call in one LMDB transaction, the RADOS
 // backend with compare-and-set operations on the records involved.
 //
+// The facets are not independent: some calls keep invariants across them
+// (delete_user refuses while the user owns buckets and takes its limits and
+// quota along; delete_bucket takes the bucket's; quota checks read quotas;
+// limits and quotas are set only on existing users and buckets). A backend
+// implements the three together, on one store.
+//
 // Checks of the arguments' form (names, emails, limit values) are the
 // engine's, before it calls here; what depends on stored state (existence,
 // uniqueness, quotas, conditions) is the catalog's.

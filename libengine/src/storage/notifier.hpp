@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "ostor/types.hpp"
+
 namespace ostor::detail {
 
 enum class ChangeKind { UserState, Keys, Limits, Quotas };
@@ -19,13 +21,29 @@ enum class ChangeKind { UserState, Keys, Limits, Quotas };
 class Notifier {
 public:
     virtual ~Notifier() = default;
-    // After `kind` of `subject` (a user id, a bucket name, "default-user" or
-    // "default-bucket") changed and committed.
+    // After `kind` of `subject` changed and committed. Subjects name what
+    // changed without ambiguity (a bucket may be named like a user id):
+    // user_subject(), bucket_subject(), or subject_of() a target.
     virtual void changed(ChangeKind kind, std::string_view subject) = 0;
     // `fn` runs (on a thread of the notifier's) for every change another
     // process announced.
     virtual void subscribe(std::function<void(ChangeKind, std::string_view)> fn) = 0;
 };
+
+inline std::string user_subject(std::string_view user_id) { return "u/" + std::string(user_id); }
+inline std::string bucket_subject(std::string_view bucket) { return "b/" + std::string(bucket); }
+inline std::string subject_of(const LimitTarget& t) {
+    return t.kind == LimitTarget::Kind::User ? user_subject(t.id) : bucket_subject(t.id);
+}
+inline std::string subject_of(const QuotaTarget& t) {
+    switch (t.kind) {
+        case QuotaTarget::Kind::User: return user_subject(t.id);
+        case QuotaTarget::Kind::Bucket: return bucket_subject(t.id);
+        case QuotaTarget::Kind::DefaultUser: return "default-user";
+        case QuotaTarget::Kind::DefaultBucket: return "default-bucket";
+    }
+    return {};
+}
 
 // The local backend's notifier: committed changes are seen through the
 // shared metadata store, so there is nobody to tell.
