@@ -5,9 +5,10 @@
 #
 #   ceph_admin.py CONF osd-new OSD_UUID          create osd.0 in the osdmap
 #   ceph_admin.py CONF pools PREFIX              create the three pools
-#   ceph_admin.py CONF ready PREFIX KEYRING TIMEOUT_S
+#   ceph_admin.py CONF ready PREFIX KEYRING TIMEOUT_S PIDS_FILE
 #                                                wait until client.ostor writes and reads
-#                                                an object in each pool
+#                                                an object in each pool; fail at once
+#                                                when a daemon of PIDS_FILE died
 import json
 import os
 import sys
@@ -60,7 +61,21 @@ def create_pools(conf, prefix):
     cluster.shutdown()
 
 
-def ready(conf, prefix, keyring, timeout_s):
+def dead_daemon(pids_file):
+    """The pid of PIDS_FILE whose process ended, if any."""
+    with open(pids_file) as f:
+        for pid in f.read().split():
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    # The state follows the parenthesized command name.
+                    if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                        return pid
+            except FileNotFoundError:
+                return pid
+    return None
+
+
+def ready(conf, prefix, keyring, timeout_s, pids_file):
     deadline = time.monotonic() + timeout_s
     cluster = connect(conf, "client.ostor", keyring)
     try:
@@ -70,6 +85,9 @@ def ready(conf, prefix, keyring, timeout_s):
                 # peered, which is after the OSD booted: one write, waited for.
                 comp = io.aio_write_full("ceph_cluster.sh-ready", b"ready")
                 while not comp.is_complete():
+                    pid = dead_daemon(pids_file)
+                    if pid:
+                        fail(f"the daemon with pid {pid} ended (see its log)")
                     if time.monotonic() > deadline:
                         fail(f"pool {prefix}.{pool}: a write did not complete within {timeout_s} s")
                     time.sleep(0.02)
@@ -84,15 +102,15 @@ def ready(conf, prefix, keyring, timeout_s):
 
 def main(argv):
     if len(argv) < 3:
-        fail("usage: ceph_admin.py CONF osd-new OSD_UUID | CONF pools PREFIX | CONF ready PREFIX KEYRING TIMEOUT_S")
+        fail("usage: ceph_admin.py CONF osd-new OSD_UUID | CONF pools PREFIX | CONF ready PREFIX KEYRING TIMEOUT_S PIDS_FILE")
     conf, verb = argv[1], argv[2]
     try:
         if verb == "osd-new" and len(argv) == 4:
             osd_new(conf, argv[3])
         elif verb == "pools" and len(argv) == 4:
             create_pools(conf, argv[3])
-        elif verb == "ready" and len(argv) == 6:
-            ready(conf, argv[3], argv[4], float(argv[5]))
+        elif verb == "ready" and len(argv) == 7:
+            ready(conf, argv[3], argv[4], float(argv[5]), argv[6])
         else:
             fail(f"unknown command or arguments: {argv[2:]}")
     except rados.Error as e:

@@ -13,7 +13,8 @@
 # client "client.ostor", then returns once that client has written and read
 # an object in each pool. Everything lives under DIR, which must not exist or
 # be empty:
-#   DIR/ceph.conf                     the conf for librados (mon host, no keyring)
+#   DIR/ceph.conf                     the conf for librados (mon host; client.ostor's
+#                                     and client.admin's keyrings)
 #   DIR/ceph.client.ostor.keyring     client.ostor's key
 #   DIR/cluster.env                   CEPH_CONF, OSTOR_CEPH_KEYRING, OSTOR_POOL_PREFIX,
 #                                     OSTOR_CEPH_MON_PORT, sourceable
@@ -107,11 +108,12 @@ kill_daemons() {
 
 print_log_tails() {
   local dir="$1" log
-  for log in "$dir"/log/*.log "$dir"/log/*.out; do
-    [ -s "$log" ] || continue
+  for log in "$dir"/log/*.out "$dir"/log/*.log; do
+    # The cluster log repeats what the monitor's log says.
+    [ -s "$log" ] && [ "${log##*/}" != cluster.log ] || continue
     echo "---- tail of ${log#"$dir"/} ----" >&2
     # The monitor's store logs pages of statistics that say nothing here.
-    grep -v -e ' rocksdb: ' -e '^ *$' "$log" | tail -n 25 >&2
+    grep -v -e ' rocksdb: ' -e '^ *$' "$log" | tail -n 20 >&2
   done
 }
 
@@ -130,8 +132,8 @@ cmd_stop() {
 
 write_conf() {
   local dir="$1" fsid="$2" port="$3"
-  # The daemons' conf; librados clients read the same file (the [client]
-  # section keeps them from looking for a keyring in /etc/ceph).
+  # The daemons' conf; librados clients read the same file (the clients'
+  # sections name their keyrings, so that none is looked for in /etc/ceph).
   cat >"$dir/ceph.conf" <<EOF
 [global]
 fsid = $fsid
@@ -178,8 +180,11 @@ osd objectstore = memstore
 # The OSD's whole store is in memory; a test volume is small.
 memstore device bytes = 536870912
 
-[client]
+[client.admin]
 keyring = $dir/keyring
+
+[client.ostor]
+keyring = $dir/ceph.client.ostor.keyring
 EOF
 }
 
@@ -226,7 +231,7 @@ cmd_start() {
   ceph-osd -c "$dir/ceph.conf" -i 0 -f </dev/null >>"$dir/log/osd.0.out" 2>&1 &
   echo $! >>"$dir/pids"
   "$debian_python" "$here/ceph_admin.py" "$dir/ceph.conf" pools "$prefix"
-  "$debian_python" "$here/ceph_admin.py" "$dir/ceph.conf" ready "$prefix" "$dir/ceph.client.ostor.keyring" "$ready_timeout_s"
+  "$debian_python" "$here/ceph_admin.py" "$dir/ceph.conf" ready "$prefix" "$dir/ceph.client.ostor.keyring" "$ready_timeout_s" "$dir/pids"
 
   cat >"$dir/cluster.env" <<EOF
 CEPH_CONF=$dir/ceph.conf
