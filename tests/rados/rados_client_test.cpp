@@ -312,6 +312,32 @@ TEST_F(RadosClient, Aio_WritesThenReadsCompleteThroughCallbacks) {
     for (int i = 0; i < kCalls; ++i) ASSERT_TRUE(c().remove(Pool::Data, oid(std::to_string(i))));
 }
 
+TEST_F(RadosClient, Locks_ExclusiveRenewedBrokenExpired) {
+    auto o = oid("lease");
+    auto other = connect_or_die(test_volume());
+    ASSERT_TRUE(c().lock_exclusive(Pool::Meta, o, "instance", "gw-1", 2000ms));  // creates the object
+    ASSERT_TRUE(c().lock_exclusive(Pool::Meta, o, "instance", "gw-1", 2000ms));  // renews
+    auto busy = other->lock_exclusive(Pool::Meta, o, "instance", "gw-2", 2000ms);
+    ASSERT_FALSE(busy);
+    EXPECT_EQ(busy.error().code(), kLockHeld);
+
+    auto holders = other->lockers(Pool::Meta, o, "instance");
+    ASSERT_TRUE(holders) << holders.error().message();
+    ASSERT_EQ(holders->size(), 1u);
+    EXPECT_EQ(holders->at(0).cookie, "gw-1");
+    EXPECT_EQ(holders->at(0).client.rfind("client.", 0), 0u) << holders->at(0).client;
+
+    // A holder known to be dead is broken; the lock is then free.
+    ASSERT_TRUE(other->break_lock(Pool::Meta, o, "instance", holders->at(0)));
+    ASSERT_TRUE(other->lock_exclusive(Pool::Meta, o, "instance", "gw-2", 1000ms));
+    EXPECT_EQ(c().unlock(Pool::Meta, o, "instance", "gw-1").error().code(), kNotFound);
+    // A hold that was not renewed in time expires.
+    std::this_thread::sleep_for(1500ms);
+    ASSERT_TRUE(c().lock_exclusive(Pool::Meta, o, "instance", "gw-1", 0ms));
+    ASSERT_TRUE(c().unlock(Pool::Meta, o, "instance", "gw-1"));
+    ASSERT_TRUE(c().remove(Pool::Meta, o));
+}
+
 TEST(RadosConnect, MissingPoolIsNamed) {
     auto spec = test_volume();
     spec.pool_prefix = "nosuch";

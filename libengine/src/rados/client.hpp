@@ -70,6 +70,13 @@ struct OmapPage {
 
 class Watch;
 
+// A holder of an object lock (Client::lock_exclusive).
+struct Locker {
+    std::string client;   // the holder's connection, "client.4125"
+    std::string cookie;   // what the holder named its hold
+    std::string address;  // the holder's address
+};
+
 struct NotifyResult {
     std::vector<std::string> replies;  // what each watcher's handler returned
     std::size_t timed_out = 0;         // watchers that did not answer in time
@@ -138,6 +145,23 @@ public:
     // replied or `timeout` passed. Fails: kNotFound (no object).
     Result<NotifyResult> notify(Pool pool, const std::string& oid, std::string_view payload,
                                 std::chrono::milliseconds timeout);
+
+    // RADOS advisory locks (the cls_lock object class; the client needs the
+    // pool's x capability). Takes the exclusive lock `name` on `oid` (created
+    // when missing) for `duration` (0: until unlocked or broken), or renews it
+    // when this connection holds it with the same cookie. Another connection
+    // takes an expired lock as if it were free. Fails: kLockHeld (someone
+    // else holds it).
+    Result<void> lock_exclusive(Pool pool, const std::string& oid, const std::string& name, const std::string& cookie,
+                                std::chrono::milliseconds duration);
+    // Fails: kNotFound (this connection does not hold it with this cookie).
+    Result<void> unlock(Pool pool, const std::string& oid, const std::string& name, const std::string& cookie);
+    // The current holders (expired ones included, until someone takes or
+    // breaks the lock). Fails: kNotFound (no object).
+    Result<std::vector<Locker>> lockers(Pool pool, const std::string& oid, const std::string& name);
+    // Ends another connection's hold (one that is known to be dead).
+    // Fails: kNotFound (no such holder).
+    Result<void> break_lock(Pool pool, const std::string& oid, const std::string& name, const Locker& holder);
 
 private:
     friend class Watch;

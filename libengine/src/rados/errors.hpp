@@ -4,6 +4,7 @@
 //   -ENOENT              Errc::NoSuchKey           the object (or pool) is not there
 //   -EEXIST              Errc::PreconditionFailed  an exclusive create found the object
 //   -ECANCELED           Errc::PreconditionFailed  a compare (omap or xattr) did not hold
+//   -EBUSY               Errc::PreconditionFailed  another client holds the lock
 //   -ETIMEDOUT           Errc::IoError             no monitor or OSD answered in time
 //   -ENOSPC, -EDQUOT     Errc::NoSpace             the cluster or pool is full
 //   -EFBIG               Errc::EntityTooLarge      over the OSDs' osd_max_object_size
@@ -23,6 +24,7 @@ namespace ostor::detail::rados {
 inline constexpr Errc kNotFound = Errc::NoSuchKey;
 inline constexpr Errc kAlreadyExists = Errc::PreconditionFailed;
 inline constexpr Errc kCompareFailed = Errc::PreconditionFailed;
+inline constexpr Errc kLockHeld = Errc::PreconditionFailed;
 
 // `r` is a librados return value below 0; `doing` says what failed, as
 // "writing ostor.meta/users.alice".
