@@ -59,11 +59,8 @@ std::unique_ptr<Client> connect_or_die(const VolumeSpec& spec) {
 
 class RadosClient : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() { client_ = connect_or_die(test_volume()).release(); }
-    static void TearDownTestSuite() {
-        delete client_;
-        client_ = nullptr;
-    }
+    static void SetUpTestSuite() { client_ = connect_or_die(test_volume()); }
+    static void TearDownTestSuite() { client_.reset(); }
     // An object name of this test's own.
     static std::string oid(const std::string& what) {
         return std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "." + what;
@@ -71,7 +68,7 @@ protected:
     static Client& c() { return *client_; }
 
 private:
-    static inline Client* client_ = nullptr;
+    static inline std::unique_ptr<Client> client_;
 };
 
 TEST_F(RadosClient, Connect_NamesTheThreePools) {
