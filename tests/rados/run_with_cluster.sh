@@ -12,7 +12,12 @@ here="$(cd "$(dirname "$0")" && pwd)"
 
 dir="$(mktemp -d "${TMPDIR:-/tmp}/ostor-ceph.XXXXXX")"
 # mktemp made it; ceph_cluster.sh start takes an empty directory.
-trap '"$here/ceph_cluster.sh" stop "$dir"' EXIT
+child=""
+trap '[ -z "$child" ] || kill -TERM "$child" 2>/dev/null || true; "$here/ceph_cluster.sh" stop "$dir"' EXIT
+# A test runner's timeout sends TERM: stop the program and the cluster then
+# too (the program runs in the background so that the trap runs at once).
+trap 'exit 143' TERM
+trap 'exit 130' INT
 if ! "$here/ceph_cluster.sh" start "$dir" ostor-test; then
   echo "run_with_cluster.sh: the Ceph cluster did not start (see above); not running $1" >&2
   exit 1
@@ -21,6 +26,9 @@ fi
 . "$dir/cluster.env"
 export OSTOR_TEST_VOLUME="rados:$OSTOR_POOL_PREFIX?conf=$CEPH_CONF&id=ostor&keyring=$OSTOR_CEPH_KEYRING"
 export OSTOR_TEST_CEPH_DIR="$dir"
+"$@" &
+child=$!
 status=0
-"$@" || status=$?
+wait "$child" || status=$?
+child=""
 exit "$status"
