@@ -3,6 +3,9 @@
 // in OSTOR_TEST_VOLUME.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/types.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -389,6 +392,44 @@ TEST(RadosConnect, LocalSpecIsRefused) {
     auto client = Client::connect(*spec);
     ASSERT_FALSE(client);
     EXPECT_EQ(client.error().code(), Errc::InvalidArgument);
+}
+
+}  // namespace
+}  // namespace ostor::detail::rados
+
+// Run on a cluster of its own (tests/rados/meson.build): it kills the OSD.
+namespace ostor::detail::rados {
+namespace {
+
+TEST(RadosDeadCluster, RequestsToADeadOsdFailInSeconds) {
+    auto spec = test_volume();
+    Timeouts timeouts;
+    timeouts.osd_request = 2s;
+    auto client = Client::connect(spec, timeouts);
+    ASSERT_TRUE(client) << client.error().message();
+    ASSERT_TRUE((*client)->write_full(Pool::Data, "before", "alive"));
+
+    // ceph_cluster.sh records the monitor's pid, then the OSD's.
+    std::ifstream pids(cluster_dir() / "pids");
+    pid_t mon = 0, osd = 0;
+    ASSERT_TRUE(pids >> mon >> osd);
+    ASSERT_EQ(::kill(osd, SIGKILL), 0);
+
+    for (auto pool : {Pool::Data, Pool::Meta}) {
+        auto started = std::chrono::steady_clock::now();
+        auto w = (*client)->write_full(pool, "after", "dead");
+        auto took = std::chrono::steady_clock::now() - started;
+        ASSERT_FALSE(w);
+        EXPECT_EQ(w.error().code(), Errc::IoError) << w.error().message();
+        EXPECT_NE(w.error().message().find("in time"), std::string_view::npos) << w.error().message();
+        EXPECT_LT(took, 10s);
+    }
+    std::promise<Result<std::string>> read;
+    (*client)->aio_read(Pool::Data, "before", 0, Client::kReadWhole,
+                        [&](Result<std::string> r) { read.set_value(std::move(r)); });
+    auto r = read.get_future().get();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code(), Errc::IoError) << r.error().message();
 }
 
 }  // namespace
