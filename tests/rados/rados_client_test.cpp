@@ -168,9 +168,9 @@ TEST_F(RadosClient, OmapCompare_GuardsTheWholeWrite) {
     ASSERT_TRUE(c().apply(Pool::Meta, o, WriteOp().omap_set("used", "100").omap_set("version", "1")));
 
     // Compare-and-set from the value read: holds.
-    ASSERT_TRUE(c().apply(Pool::Meta, o,
-                          WriteOp().compare_omap("version", Compare::Eq, "1").omap_set("used", "150").omap_set(
-                              "version", "2")));
+    ASSERT_TRUE(c().apply(
+        Pool::Meta, o,
+        WriteOp().compare_omap("version", Compare::Eq, "1").omap_set("used", "150").omap_set("version", "2")));
     // Someone else changed it meanwhile: fails, and changes nothing at all
     // (neither the omap nor the data of the same operation).
     auto stale = c().apply(Pool::Meta, o,
@@ -260,8 +260,8 @@ TEST_F(RadosClient, WatchNotify_RoundTripBetweenTwoClients) {
     EXPECT_TRUE(after->replies.empty());
     EXPECT_EQ(errors, 0);
 
-    EXPECT_EQ(c().watch(Pool::Meta, oid("missing"), [](std::string_view) { return std::string(); },
-                        [](const Error&) {})
+    EXPECT_EQ(c().watch(
+                     Pool::Meta, oid("missing"), [](std::string_view) { return std::string(); }, [](const Error&) {})
                   .error()
                   .code(),
               kNotFound);

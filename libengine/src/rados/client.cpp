@@ -23,12 +23,14 @@ Error connect_error(int r, const VolumeSpec& spec, const Timeouts& timeouts) {
                                             seconds_text(timeouts.connect) + " s: is the cluster up and reachable?");
         case EACCES:
         case EPERM:
-            return Error(Errc::InvalidArgument, "the Ceph cluster refused " + who +
-                                                    ": its key does not match the cluster's (check keyring= or the conf's keyring)");
+            return Error(Errc::InvalidArgument,
+                         "the Ceph cluster refused " + who +
+                             ": its key does not match the cluster's (check keyring= or the conf's keyring)");
         case ENOENT:
             return Error(Errc::InvalidArgument, who + " found no keyring or no monitor address in " + conf +
                                                     " (give keyring=, or name them in the conf)");
-        default: return rados_error(r, "connecting to the Ceph cluster of " + conf + " as " + who);
+        default:
+            return rados_error(r, "connecting to the Ceph cluster of " + conf + " as " + who);
     }
 }
 

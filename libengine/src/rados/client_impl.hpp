@@ -21,9 +21,9 @@ struct Client::Impl {
     std::array<std::string, kPoolCount> pool_names;
 
     std::mutex mutex;
-    std::condition_variable idle;       // calls_in_flight dropped to 0
-    std::size_t calls_in_flight = 0;   // aio calls whose callback has not returned
-    std::size_t watches = 0;           // live Watch objects
+    std::condition_variable idle;     // calls_in_flight dropped to 0
+    std::size_t calls_in_flight = 0;  // aio calls whose callback has not returned
+    std::size_t watches = 0;          // live Watch objects
 
     librados::IoCtx& ctx(Pool pool) { return io[static_cast<std::size_t>(pool)]; }
     // "pool/oid", for messages.

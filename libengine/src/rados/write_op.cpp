@@ -77,7 +77,8 @@ WriteOp& WriteOp::remove() {
 void WriteOp::build(librados::ObjectWriteOperation& op) const {
     if (exclusive_) op.create(true);
     if (exists_) op.assert_exists();
-    for (const auto& g : xattr_guards_) op.cmpxattr(g.name.c_str(), static_cast<std::uint8_t>(g.op), to_bufferlist(g.value));
+    for (const auto& g : xattr_guards_)
+        op.cmpxattr(g.name.c_str(), static_cast<std::uint8_t>(g.op), to_bufferlist(g.value));
     if (!omap_guards_.empty()) {
         std::map<std::string, std::pair<librados::bufferlist, int>> assertions;
         for (const auto& g : omap_guards_) assertions[g.name] = {to_bufferlist(g.value), static_cast<int>(g.op)};
@@ -104,15 +105,25 @@ void WriteOp::build(librados::ObjectWriteOperation& op) const {
                 if (!sets.empty()) flush();
                 removals.insert(c.name);
                 continue;
-            default: flush();
+            default:
+                flush();
         }
         switch (c.kind) {
-            case Kind::Create: op.create(false); break;
-            case Kind::WriteFull: op.write_full(to_bufferlist(c.value)); break;
-            case Kind::SetXattr: op.setxattr(c.name.c_str(), to_bufferlist(c.value)); break;
-            case Kind::Remove: op.remove(); break;
+            case Kind::Create:
+                op.create(false);
+                break;
+            case Kind::WriteFull:
+                op.write_full(to_bufferlist(c.value));
+                break;
+            case Kind::SetXattr:
+                op.setxattr(c.name.c_str(), to_bufferlist(c.value));
+                break;
+            case Kind::Remove:
+                op.remove();
+                break;
             case Kind::OmapSet:
-            case Kind::OmapRemove: break;  // handled above
+            case Kind::OmapRemove:
+                break;  // handled above
         }
     }
     flush();

@@ -43,16 +43,18 @@ public:
 
     // Changes, applied in the order added. A write to a missing object
     // creates it (unless a guard says otherwise).
-    WriteOp& create();                   // an empty object, if missing
+    WriteOp& create();                      // an empty object, if missing
     WriteOp& write_full(std::string data);  // replaces the whole data
     WriteOp& set_xattr(std::string name, std::string value);
     WriteOp& omap_set(std::string key, std::string value);
     WriteOp& omap_set(const std::map<std::string, std::string>& entries);
     WriteOp& omap_remove(std::string key);
     WriteOp& omap_remove_keys(const std::set<std::string>& keys);
-    WriteOp& remove();                   // the object, its xattrs and omap
+    WriteOp& remove();  // the object, its xattrs and omap
 
-    bool empty() const { return !exclusive_ && !exists_ && xattr_guards_.empty() && omap_guards_.empty() && changes_.empty(); }
+    bool empty() const {
+        return !exclusive_ && !exists_ && xattr_guards_.empty() && omap_guards_.empty() && changes_.empty();
+    }
 
     // The librados operation (for Client): guards first, then the changes.
     // The operation refers to nothing of this WriteOp after it returns.
