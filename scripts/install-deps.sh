@@ -10,6 +10,9 @@ packages=(
   libpugixml-dev libfuse3-dev fuse3
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-boto3 curl openssl php-cli php-curl
+  # The RADOS backend's client library, and the daemons of the rados suite's
+  # throwaway cluster (tests/rados/ceph_cluster.sh, docs/rados.md).
+  librados-dev libradospp-dev ceph-mon ceph-osd ceph-common python3-rados
 )
 
 sudo_cmd=()

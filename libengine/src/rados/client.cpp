@@ -1,0 +1,248 @@
+#include "rados/client.hpp"
+
+#include <cassert>
+#include <cerrno>
+
+#include "rados/client_impl.hpp"
+
+namespace ostor::detail::rados {
+
+namespace {
+
+constexpr std::array<std::string_view, kPoolCount> kPoolSuffixes = {"meta", "index", "data"};
+
+std::string seconds_text(std::chrono::seconds s) { return std::to_string(s.count()); }
+
+// Why connect() failed, in the words of someone setting up a volume.
+Error connect_error(int r, const VolumeSpec& spec, const Timeouts& timeouts) {
+    const std::string who = "client." + spec.client_id;
+    const std::string conf = spec.conf_file.empty() ? std::string("the default ceph.conf") : spec.conf_file;
+    switch (-r) {
+        case ETIMEDOUT:
+            return Error(Errc::IoError, "no Ceph monitor named in " + conf + " answered " + who + " within " +
+                                            seconds_text(timeouts.connect) + " s: is the cluster up and reachable?");
+        case EACCES:
+        case EPERM:
+            return Error(Errc::InvalidArgument,
+                         "the Ceph cluster refused " + who +
+                             ": its key does not match the cluster's (check keyring= or the conf's keyring)");
+        case ENOENT:
+            return Error(Errc::InvalidArgument, who + " found no keyring or no monitor address in " + conf +
+                                                    " (give keyring=, or name them in the conf)");
+        default:
+            return rados_error(r, "connecting to the Ceph cluster of " + conf + " as " + who);
+    }
+}
+
+}  // namespace
+
+std::string_view pool_suffix(Pool pool) { return kPoolSuffixes[static_cast<std::size_t>(pool)]; }
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Client::~Client() {
+    std::unique_lock lock(impl_->mutex);
+    assert(impl_->watches == 0 && "a Watch outlives its Client");
+    impl_->idle.wait(lock, [&] { return impl_->calls_in_flight == 0; });
+}
+
+Result<std::unique_ptr<Client>> Client::connect(const VolumeSpec& spec, const Timeouts& timeouts) {
+    if (spec.kind != VolumeSpec::Kind::Rados)
+        return Error(Errc::InvalidArgument, "'" + spec.to_string() + "' is not a RADOS volume");
+    auto impl = std::make_unique<Impl>();
+    const std::string name = "client." + spec.client_id;
+    if (int r = impl->rados.init2(name.c_str(), "ceph", 0); r < 0) return rados_error(r, "initializing librados");
+    if (int r = impl->rados.conf_read_file(spec.conf_file.empty() ? nullptr : spec.conf_file.c_str()); r < 0)
+        return Error(Errc::InvalidArgument,
+                     spec.conf_file.empty() ? std::string("no ceph.conf found ($CEPH_CONF, /etc/ceph/ceph.conf, ...)")
+                                            : "cannot read the Ceph configuration " + spec.conf_file);
+    auto set = [&](const char* option, const std::string& value) -> Result<void> {
+        if (int r = impl->rados.conf_set(option, value.c_str()); r < 0)
+            return rados_error(r, std::string("setting librados's ") + option);
+        return {};
+    };
+    if (!spec.keyring.empty()) OSTOR_TRY(set("keyring", spec.keyring));
+    OSTOR_TRY(set("client_mount_timeout", seconds_text(timeouts.connect)));
+    OSTOR_TRY(set("rados_mon_op_timeout", seconds_text(timeouts.monitor_request)));
+    OSTOR_TRY(set("rados_osd_op_timeout", seconds_text(timeouts.osd_request)));
+    if (int r = impl->rados.connect(); r < 0) return connect_error(r, spec, timeouts);
+
+    for (int i = 0; i < kPoolCount; ++i) {
+        std::string pool = spec.pool_prefix + "." + std::string(kPoolSuffixes[i]);
+        if (int r = impl->rados.ioctx_create(pool.c_str(), impl->io[i]); r < 0) {
+            if (r == -ENOENT)
+                return Error(Errc::InvalidArgument, "the Ceph cluster has no pool " + pool + " (a volume " +
+                                                        spec.pool_prefix + " needs the pools " + spec.pool_prefix +
+                                                        ".meta, .index and .data)");
+            return rados_error(r, "opening the pool " + pool);
+        }
+        impl->pool_names[i] = std::move(pool);
+    }
+    return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+const std::string& Client::pool_name(Pool pool) const { return impl_->pool_names[static_cast<std::size_t>(pool)]; }
+
+Result<void> Client::apply(Pool pool, const std::string& oid, const WriteOp& op) {
+    librados::ObjectWriteOperation rop;
+    op.build(rop);
+    if (int r = impl_->ctx(pool).operate(oid, &rop); r < 0) return rados_error(r, "writing " + impl_->where(pool, oid));
+    return {};
+}
+
+Result<void> Client::create_exclusive(Pool pool, const std::string& oid, std::string data) {
+    WriteOp op;
+    op.create_exclusive();
+    if (!data.empty()) op.write_full(std::move(data));
+    return apply(pool, oid, op);
+}
+
+Result<void> Client::write_full(Pool pool, const std::string& oid, std::string data) {
+    return apply(pool, oid, WriteOp().write_full(std::move(data)));
+}
+
+Result<void> Client::remove(Pool pool, const std::string& oid) {
+    if (int r = impl_->ctx(pool).remove(oid); r < 0) return rados_error(r, "removing " + impl_->where(pool, oid));
+    return {};
+}
+
+Result<std::string> Client::read(Pool pool, const std::string& oid, std::uint64_t offset_bytes,
+                                 std::uint64_t length_bytes) {
+    librados::ObjectReadOperation op;
+    librados::bufferlist bl;
+    int rval = 0;
+    // An OSD reads the whole object for a length of 0.
+    op.read(offset_bytes, length_bytes, &bl, &rval);
+    if (int r = impl_->ctx(pool).operate(oid, &op, nullptr); r < 0)
+        return rados_error(r, "reading " + impl_->where(pool, oid));
+    return bl.to_str();
+}
+
+Result<ObjectStat> Client::stat(Pool pool, const std::string& oid) {
+    ObjectStat st;
+    std::uint64_t size = 0;
+    time_t mtime = 0;
+    if (int r = impl_->ctx(pool).stat(oid, &size, &mtime); r < 0)
+        return rados_error(r, "stat of " + impl_->where(pool, oid));
+    st.size_bytes = size;
+    st.mtime_s = static_cast<std::int64_t>(mtime);
+    return st;
+}
+
+Result<std::string> Client::get_xattr(Pool pool, const std::string& oid, const std::string& name) {
+    librados::bufferlist bl;
+    int r = impl_->ctx(pool).getxattr(oid, name.c_str(), bl);
+    // A missing xattr is ENODATA: the caller asked for something not there.
+    if (r == -ENODATA) r = -ENOENT;
+    if (r < 0) return rados_error(r, "reading xattr " + name + " of " + impl_->where(pool, oid));
+    return bl.to_str();
+}
+
+Result<std::map<std::string, std::string>> Client::omap_get(Pool pool, const std::string& oid,
+                                                            const std::set<std::string>& keys) {
+    librados::ObjectReadOperation op;
+    std::map<std::string, librados::bufferlist> values;
+    int rval = 0;
+    op.omap_get_vals_by_keys(keys, &values, &rval);
+    if (int r = impl_->ctx(pool).operate(oid, &op, nullptr); r < 0)
+        return rados_error(r, "reading omap of " + impl_->where(pool, oid));
+    std::map<std::string, std::string> out;
+    for (auto& [key, bl] : values) out.emplace(key, bl.to_str());
+    return out;
+}
+
+Result<OmapPage> Client::omap_list(Pool pool, const std::string& oid, const std::string& start_after,
+                                   const std::string& prefix, std::uint32_t max_entries) {
+    librados::ObjectReadOperation op;
+    std::map<std::string, librados::bufferlist> values;
+    OmapPage page;
+    int rval = 0;
+    op.omap_get_vals2(start_after, prefix, max_entries, &values, &page.more, &rval);
+    if (int r = impl_->ctx(pool).operate(oid, &op, nullptr); r < 0)
+        return rados_error(r, "listing omap of " + impl_->where(pool, oid));
+    page.entries.reserve(values.size());
+    for (auto& [key, bl] : values) page.entries.emplace_back(key, bl.to_str());
+    return page;
+}
+
+// One asynchronous call: what its completion callback needs, owned by the
+// callback from submission on.
+struct Client::AioCall {
+    Client* client = nullptr;
+    librados::AioCompletion* completion = nullptr;
+    std::string doing;
+    WriteDone write_done;  // one of the two is set
+    ReadDone read_done;
+    librados::bufferlist data;  // what a read returns
+    int read_rval = 0;
+
+    static void completed(rados_completion_t, void* arg) {
+        std::unique_ptr<AioCall> call(static_cast<AioCall*>(arg));
+        int r = call->completion->get_return_value();
+        finish(std::move(call), r);
+    }
+
+    // Calls `done`, then lets the Client go (its destructor waits for this).
+    static void finish(std::unique_ptr<AioCall> call, int r) {
+        Client* client = call->client;
+        call->report(r);
+        call.reset();
+        client->call_finished();
+    }
+
+    void report(int r) {
+        if (write_done) {
+            write_done(r < 0 ? Result<void>(rados_error(r, doing)) : Result<void>());
+        } else {
+            read_done(r < 0 ? Result<std::string>(rados_error(r, doing)) : Result<std::string>(data.to_str()));
+        }
+        // librados holds its own reference while this callback runs, so the
+        // completion may be released here.
+        if (completion) completion->release();
+    }
+};
+
+void Client::call_started() {
+    std::lock_guard lock(impl_->mutex);
+    ++impl_->calls_in_flight;
+}
+
+void Client::call_finished() {
+    std::lock_guard lock(impl_->mutex);
+    if (--impl_->calls_in_flight == 0) impl_->idle.notify_all();
+}
+
+void Client::aio_apply(Pool pool, const std::string& oid, const WriteOp& op, WriteDone done) {
+    auto call = std::make_unique<AioCall>();
+    call->client = this;
+    call->doing = "writing " + impl_->where(pool, oid);
+    call->write_done = std::move(done);
+    call->completion = librados::Rados::aio_create_completion(call.get(), &AioCall::completed);
+    call_started();
+    librados::ObjectWriteOperation rop;  // librados keeps what it needs of it
+    op.build(rop);
+    if (int r = impl_->ctx(pool).aio_operate(oid, call->completion, &rop); r < 0) {
+        AioCall::finish(std::move(call), r);
+        return;
+    }
+    call.release();  // AioCall::completed owns it now
+}
+
+void Client::aio_read(Pool pool, const std::string& oid, std::uint64_t offset_bytes, std::uint64_t length_bytes,
+                      ReadDone done) {
+    auto call = std::make_unique<AioCall>();
+    call->client = this;
+    call->doing = "reading " + impl_->where(pool, oid);
+    call->read_done = std::move(done);
+    call->completion = librados::Rados::aio_create_completion(call.get(), &AioCall::completed);
+    call_started();
+    librados::ObjectReadOperation rop;
+    rop.read(offset_bytes, length_bytes, &call->data, &call->read_rval);
+    if (int r = impl_->ctx(pool).aio_operate(oid, call->completion, &rop, nullptr); r < 0) {
+        AioCall::finish(std::move(call), r);
+        return;
+    }
+    call.release();
+}
+
+}  // namespace ostor::detail::rados

@@ -1,0 +1,197 @@
+// A connection to a Ceph cluster for one ostor volume: librados's Rados and
+// the I/O contexts of the volume's three replicated pools,
+// <prefix>.meta, <prefix>.index and <prefix>.data (see docs/rados.md).
+//
+// Every call returns an ostor::Result; librados's errnos are mapped in one
+// place (rados/errors.hpp): a missing object is kNotFound, a failed guard
+// kAlreadyExists or kCompareFailed, an unreachable cluster IoError. Nothing
+// throws.
+//
+// Concurrency: a Client is safe to use from any number of threads at once
+// (librados serializes what it must). Completion callbacks (aio_*) and watch
+// handlers run on librados's threads: they must be short and must not wait
+// for another RADOS call to complete.
+//
+// Lifetime: destroying the Client waits for its asynchronous calls'
+// callbacks to have returned, then disconnects. Every Watch it made must be
+// destroyed before it (asserted).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <rados/librados_fwd.hpp>
+
+#include "ostor/error.hpp"
+#include "rados/errors.hpp"
+#include "rados/write_op.hpp"
+#include "storage/volume_spec.hpp"
+
+namespace ostor::detail::rados {
+
+enum class Pool : std::uint8_t { Meta, Index, Data };
+inline constexpr int kPoolCount = 3;
+// "meta", "index", "data": the pool is named "<prefix>.<suffix>".
+std::string_view pool_suffix(Pool pool);
+
+// How long a call waits for the cluster before it fails with IoError
+// (ETIMEDOUT), so that a dead or unreachable cluster fails a request in
+// seconds instead of librados's defaults (5 minutes to connect, forever for
+// an OSD request).
+struct Timeouts {
+    // Reaching a monitor and authenticating (client_mount_timeout).
+    std::chrono::seconds connect{10};
+    // A monitor request: pool lookups, the maps (rados_mon_op_timeout).
+    std::chrono::seconds monitor_request{10};
+    // An OSD request, from its submission (rados_osd_op_timeout). Longer
+    // than a monitor's: an OSD that restarts, or a placement group that
+    // re-peers, holds requests for several seconds.
+    std::chrono::seconds osd_request{30};
+};
+
+struct ObjectStat {
+    std::uint64_t size_bytes = 0;
+    std::int64_t mtime_s = 0;  // seconds since the epoch
+};
+
+// One page of an object's omap, in key order.
+struct OmapPage {
+    std::vector<std::pair<std::string, std::string>> entries;
+    bool more = false;  // keys after the last entry remain
+};
+
+class Watch;
+
+// A holder of an object lock (Client::lock_exclusive).
+struct Locker {
+    std::string client;   // the holder's connection, "client.4125"
+    std::string cookie;   // what the holder named its hold
+    std::string address;  // the holder's address
+};
+
+struct NotifyResult {
+    std::vector<std::string> replies;  // what each watcher's handler returned
+    std::size_t timed_out = 0;         // watchers that did not answer in time
+};
+
+class Client {
+public:
+    // Connects as client.<spec.client_id> with spec.conf_file (librados's
+    // default search when empty: $CEPH_CONF, then /etc/ceph/ceph.conf) and
+    // spec.keyring (when given; else the conf's), then opens the three pools.
+    // Fails: InvalidArgument (spec is not a RADOS one, the conf cannot be read,
+    // a pool does not exist, cephx refused the client), IoError (no monitor
+    // answered within timeouts.connect, or another failure).
+    static Result<std::unique_ptr<Client>> connect(const VolumeSpec& spec, const Timeouts& timeouts = {});
+    ~Client();
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    // "<prefix>.meta" and so on.
+    const std::string& pool_name(Pool pool) const;
+
+    // Applies `op` to `oid` atomically (write_op.hpp says how guards fail).
+    // Durable on the pool's replicas when it returns.
+    Result<void> apply(Pool pool, const std::string& oid, const WriteOp& op);
+    // The common one-step writes.
+    Result<void> create_exclusive(Pool pool, const std::string& oid, std::string data = {});
+    Result<void> write_full(Pool pool, const std::string& oid, std::string data);
+    Result<void> remove(Pool pool, const std::string& oid);  // kNotFound when missing
+
+    // Whole object when length_bytes is 0 (kReadWhole); a read past the end
+    // returns what is there. Fails: kNotFound.
+    static constexpr std::uint64_t kReadWhole = 0;
+    Result<std::string> read(Pool pool, const std::string& oid, std::uint64_t offset_bytes = 0,
+                             std::uint64_t length_bytes = kReadWhole);
+    Result<ObjectStat> stat(Pool pool, const std::string& oid);
+    // Fails: kNotFound (no object, or no such xattr).
+    Result<std::string> get_xattr(Pool pool, const std::string& oid, const std::string& name);
+
+    // The values of those of `keys` that are set. Fails: kNotFound (no object).
+    Result<std::map<std::string, std::string>> omap_get(Pool pool, const std::string& oid,
+                                                        const std::set<std::string>& keys);
+    // Up to max_entries entries with keys after `start_after` (from the first
+    // key when empty) that begin with `prefix`. Fails: kNotFound (no object).
+    Result<OmapPage> omap_list(Pool pool, const std::string& oid, const std::string& start_after,
+                               const std::string& prefix, std::uint32_t max_entries);
+
+    // Asynchronous calls. `done` is called exactly once: on a librados thread
+    // when the cluster answered (or the request timed out), or before the call
+    // returns when the request could not be submitted.
+    using WriteDone = std::function<void(Result<void>)>;
+    using ReadDone = std::function<void(Result<std::string>)>;
+    void aio_apply(Pool pool, const std::string& oid, const WriteOp& op, WriteDone done);
+    void aio_read(Pool pool, const std::string& oid, std::uint64_t offset_bytes, std::uint64_t length_bytes,
+                  ReadDone done);
+
+    // Watches `oid` (which must exist: kNotFound): `on_notify` runs for every
+    // notify sent to it, from any client, and what it returns is the reply;
+    // `on_error` runs when the watch was lost (IoError: the watch must be made
+    // again, and notifies meanwhile were missed). The watch ends when the
+    // returned Watch is destroyed.
+    using NotifyHandler = std::function<std::string(std::string_view payload)>;
+    using WatchErrorHandler = std::function<void(const Error&)>;
+    Result<std::unique_ptr<Watch>> watch(Pool pool, const std::string& oid, NotifyHandler on_notify,
+                                         WatchErrorHandler on_error);
+    // Sends `payload` to every watcher of `oid` and returns once each has
+    // replied or `timeout` passed. Fails: kNotFound (no object).
+    Result<NotifyResult> notify(Pool pool, const std::string& oid, std::string_view payload,
+                                std::chrono::milliseconds timeout);
+
+    // RADOS advisory locks (the cls_lock object class; the client needs the
+    // pool's x capability). Takes the exclusive lock `name` on `oid` (created
+    // when missing) for `duration` (0: until unlocked or broken), or renews it
+    // when this connection holds it with the same cookie. Another connection
+    // takes an expired lock as if it were free. Fails: kLockHeld (someone
+    // else holds it).
+    Result<void> lock_exclusive(Pool pool, const std::string& oid, const std::string& name, const std::string& cookie,
+                                std::chrono::milliseconds duration);
+    // Fails: kNotFound (this connection does not hold it with this cookie).
+    Result<void> unlock(Pool pool, const std::string& oid, const std::string& name, const std::string& cookie);
+    // The current holders (expired ones included, until someone takes or
+    // breaks the lock). Fails: kNotFound (no object).
+    Result<std::vector<Locker>> lockers(Pool pool, const std::string& oid, const std::string& name);
+    // Ends another connection's hold (one that is known to be dead).
+    // Fails: kNotFound (no such holder).
+    Result<void> break_lock(Pool pool, const std::string& oid, const std::string& name, const Locker& holder);
+
+private:
+    friend class Watch;
+    struct Impl;
+    struct AioCall;
+    explicit Client(std::unique_ptr<Impl> impl);
+    void call_started();
+    void call_finished();
+
+    std::unique_ptr<Impl> impl_;
+};
+
+// A live watch on one object (Client::watch). Destroying it unwatches and
+// waits until none of its handlers is running.
+class Watch {
+public:
+    ~Watch();
+    Watch(const Watch&) = delete;
+    Watch& operator=(const Watch&) = delete;
+
+private:
+    friend class Client;
+    struct Handlers;
+    Watch(Client& client, Pool pool, std::string oid, std::unique_ptr<Handlers> handlers);
+
+    Client& client_;
+    Pool pool_;
+    std::string oid_;
+    std::unique_ptr<Handlers> handlers_;
+    std::uint64_t cookie_ = 0;
+};
+
+}  // namespace ostor::detail::rados

@@ -1,0 +1,46 @@
+// RADOS advisory locks: how the RADOS backend's leases say which Engine
+// instances are alive (a lock with a duration, renewed while open).
+#include <sys/time.h>
+
+#include "rados/client.hpp"
+#include "rados/client_impl.hpp"
+
+namespace ostor::detail::rados {
+
+Result<void> Client::lock_exclusive(Pool pool, const std::string& oid, const std::string& name,
+                                    const std::string& cookie, std::chrono::milliseconds duration) {
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(duration.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((duration.count() % 1000) * 1000);
+    // MAY_RENEW: a renewal of our own hold is not EEXIST.
+    int r = impl_->ctx(pool).lock_exclusive(oid, name, cookie, "ostor", duration.count() > 0 ? &tv : nullptr,
+                                            LIBRADOS_LOCK_FLAG_MAY_RENEW);
+    if (r < 0) return rados_error(r, "locking " + name + " on " + impl_->where(pool, oid));
+    return {};
+}
+
+Result<void> Client::unlock(Pool pool, const std::string& oid, const std::string& name, const std::string& cookie) {
+    if (int r = impl_->ctx(pool).unlock(oid, name, cookie); r < 0)
+        return rados_error(r, "unlocking " + name + " on " + impl_->where(pool, oid));
+    return {};
+}
+
+Result<std::vector<Locker>> Client::lockers(Pool pool, const std::string& oid, const std::string& name) {
+    int exclusive = 0;
+    std::string tag;
+    std::list<librados::locker_t> holders;
+    if (int r = impl_->ctx(pool).list_lockers(oid, name, &exclusive, &tag, &holders); r < 0)
+        return rados_error(r, "listing the holders of " + name + " on " + impl_->where(pool, oid));
+    std::vector<Locker> out;
+    out.reserve(holders.size());
+    for (auto& h : holders) out.push_back({h.client, h.cookie, h.address});
+    return out;
+}
+
+Result<void> Client::break_lock(Pool pool, const std::string& oid, const std::string& name, const Locker& holder) {
+    if (int r = impl_->ctx(pool).break_lock(oid, name, holder.client, holder.cookie); r < 0)
+        return rados_error(r, "breaking " + holder.client + "'s hold of " + name + " on " + impl_->where(pool, oid));
+    return {};
+}
+
+}  // namespace ostor::detail::rados
