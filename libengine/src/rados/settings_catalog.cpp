@@ -1,0 +1,349 @@
+// Limits, quotas, usage statistics objects and billing totals in the RADOS
+// meta pool.
+#include "rados/settings_catalog.hpp"
+
+#include <map>
+
+#include "billing_record.hpp"
+#include "engine_impl.hpp"
+#include "rados/catalog_support.hpp"
+#include "rados/records_layout.hpp"
+#include "rados/user_object.hpp"
+
+namespace ostor::detail::rados {
+
+namespace {
+
+// Where one setting is kept: an omap entry of a user's object, a bucket's
+// record, or the settings object (defaults, no owner to check).
+struct Place {
+    enum class Owner : std::uint8_t { User, Bucket, Defaults } owner;
+    std::string id;  // user id or bucket name
+    std::string oid;
+    std::string key;
+};
+
+Place limits_place(const LimitTarget& t) {
+    if (t.kind == LimitTarget::Kind::User) return {Place::Owner::User, t.id, user_oid(t.id), std::string(kLimitsKey)};
+    return {Place::Owner::Bucket, t.id, bucket_oid(t.id), std::string(kLimitsKey)};
+}
+
+Place quota_place(const QuotaTarget& t) {
+    switch (t.kind) {
+        case QuotaTarget::Kind::User: return {Place::Owner::User, t.id, user_oid(t.id), std::string(kQuotaKey)};
+        case QuotaTarget::Kind::Bucket: return {Place::Owner::Bucket, t.id, bucket_oid(t.id), std::string(kQuotaKey)};
+        case QuotaTarget::Kind::DefaultUser:
+            return {Place::Owner::Defaults, {}, std::string(kSettingsOid), std::string(kDefaultUserQuotaKey)};
+        case QuotaTarget::Kind::DefaultBucket:
+            return {Place::Owner::Defaults, {}, std::string(kSettingsOid), std::string(kDefaultBucketQuotaKey)};
+    }
+    return {};
+}
+
+Error no_such_bucket(std::string_view name) {
+    if (name.empty()) return Error(Errc::NoSuchBucket, "no bucket name given");
+    return Error(Errc::NoSuchBucket, "bucket " + std::string(name) + " does not exist");
+}
+
+// The stored value at `p` ("" when none). Fails: NoSuchUser, NoSuchBucket
+// (the owner does not exist).
+Result<std::string> read_setting(Client& client, const Place& p) {
+    if (p.owner == Place::Owner::User) {
+        auto got = read_user_entries(client, p.id, {p.key});
+        if (!got) return std::move(got).error();
+        return value_of(*got, p.key);
+    }
+    if (p.owner == Place::Owner::Bucket && p.id.empty()) return no_such_bucket(p.id);
+    auto got = client.omap_get(Pool::Meta, p.oid, {p.key});
+    if (!got) {
+        if (got.error().code() != kNotFound) return std::move(got).error();
+        if (p.owner == Place::Owner::Bucket) return no_such_bucket(p.id);
+        return std::string();  // no settings object yet: no defaults
+    }
+    return value_of(*got, p.key);
+}
+
+// The guard of a change at `p`: its owner still exists when it applies.
+WriteOp guarded_at(const Place& p) {
+    WriteOp op;
+    switch (p.owner) {
+        case Place::Owner::User: guard_live_user(op); break;
+        case Place::Owner::Bucket: op.assert_exists(); break;
+        case Place::Owner::Defaults: op.create(); break;  // made on first use
+    }
+    return op;
+}
+
+// A guarded change that failed because the owner went: say which.
+Error owner_gone(const Place& p, Error e) {
+    if (e.code() != kNotFound && e.code() != kCompareFailed) return e;
+    if (p.owner == Place::Owner::User) return no_such_user(p.id);
+    if (p.owner == Place::Owner::Bucket) return no_such_bucket(p.id);
+    return e;
+}
+
+Result<std::optional<std::uint64_t>> decode_quota(const Place& p, const std::string& v) {
+    if (v.empty()) return std::optional<std::uint64_t>();
+    auto gib = decode_count(v);
+    if (!gib) return Error(Errc::Internal, "damaged quota " + p.key + " of " + p.oid);
+    return std::optional<std::uint64_t>(*gib);
+}
+
+}  // namespace
+
+// ---- Limits ----------------------------------------------------------------
+
+Result<Limits> RadosSettingsCatalog::get_limits(const LimitTarget& target) {
+    auto v = read_setting(client_, limits_place(target));
+    if (!v) return std::move(v).error();
+    if (v->empty()) return Limits{};
+    return decode_limits(*v).value_or(Limits{});
+}
+
+Result<Limits> RadosSettingsCatalog::update_limits(const LimitTarget& target,
+                                                   const std::function<Result<void>(Limits&)>& change) {
+    auto p = limits_place(target);
+    return retry_on_conflict<Limits>(p.oid, [&]() -> std::optional<Result<Limits>> {
+        auto stored = read_setting(client_, p);
+        if (!stored) return Result<Limits>(std::move(stored).error());
+        Limits l = stored->empty() ? Limits{} : decode_limits(*stored).value_or(Limits{});
+        if (auto changed = change(l); !changed) return Result<Limits>(changed.error());
+        auto op = guarded_at(p);
+        op.compare_omap(p.key, Compare::Eq, *stored).omap_set(p.key, encode(l));
+        auto applied = client_.apply(Pool::Meta, p.oid, op);
+        if (applied) return Result<Limits>(l);
+        if (changed_meanwhile(applied.error())) return std::nullopt;  // gone or changed: read again
+        return Result<Limits>(applied.error());
+    });
+}
+
+Result<void> RadosSettingsCatalog::remove_limits(const LimitTarget& target) {
+    auto p = limits_place(target);
+    auto op = guarded_at(p);
+    op.omap_remove(p.key);
+    auto removed = client_.apply(Pool::Meta, p.oid, op);
+    if (!removed) return owner_gone(p, removed.error());
+    return {};
+}
+
+// ---- Quotas ----------------------------------------------------------------
+
+Result<std::optional<std::uint64_t>> RadosSettingsCatalog::get_quota(const QuotaTarget& target) {
+    auto p = quota_place(target);
+    auto v = read_setting(client_, p);
+    if (!v) return std::move(v).error();
+    return decode_quota(p, *v);
+}
+
+Result<std::uint64_t> RadosSettingsCatalog::effective_quota(const QuotaTarget& target) {
+    auto specific = get_quota(target);
+    if (!specific) return std::move(specific).error();
+    if (*specific) return **specific;
+    if (target.kind != QuotaTarget::Kind::User && target.kind != QuotaTarget::Kind::Bucket) return 0;
+    auto fallback = get_quota(target.kind == QuotaTarget::Kind::User ? QuotaTarget::default_user()
+                                                                      : QuotaTarget::default_bucket());
+    if (!fallback) return std::move(fallback).error();
+    return fallback->value_or(0);
+}
+
+Result<void> RadosSettingsCatalog::set_quota(const QuotaTarget& target, std::uint64_t size_gib) {
+    auto p = quota_place(target);
+    auto op = guarded_at(p);
+    op.omap_set(p.key, encode_count(size_gib));
+    auto set = client_.apply(Pool::Meta, p.oid, op);
+    if (!set) return owner_gone(p, set.error());
+    return {};
+}
+
+Result<void> RadosSettingsCatalog::remove_quota(const QuotaTarget& target) {
+    auto p = quota_place(target);
+    auto op = guarded_at(p);
+    op.omap_remove(p.key);
+    auto removed = client_.apply(Pool::Meta, p.oid, op);
+    if (!removed) return owner_gone(p, removed.error());
+    return {};
+}
+
+// ---- Usage statistics objects ------------------------------------------------
+//
+// usage.<name> holds the JSON; usage-index lists the names in order. A
+// usage object exists when both do: put writes the object then the entry
+// (the entry is the commit), delete removes the entry (the commit) then the
+// object. So a crash between the two steps of either leaves an object
+// without its entry, seen neither by list nor by get (the next put of the
+// name makes it whole), and a put racing a delete of one name leaves an
+// entry without its object, which list and get skip and delete removes.
+
+namespace {
+
+Error no_such_usage_object(std::string_view name) {
+    return Error(Errc::NoSuchUsageObject, "no usage statistics object " + std::string(name));
+}
+
+}  // namespace
+
+Result<void> RadosSettingsCatalog::put_usage_object(std::string_view name, std::string_view content) {
+    OSTOR_TRY(client_.apply(Pool::Meta, usage_oid(name), WriteOp().create().write_full(std::string(content))));
+    return client_.apply(Pool::Meta, std::string(kUsageIndexOid),
+                         WriteOp().omap_set(std::string(name), std::string(kPresent)));
+}
+
+Result<UsageObjectList> RadosSettingsCatalog::list_usage_objects(std::string_view after, std::uint32_t max_items) {
+    constexpr std::uint32_t kIndexPageEntries = 256;
+    UsageObjectList out;
+    std::string from(after);
+    for (;;) {
+        auto page = client_.omap_list(Pool::Meta, std::string(kUsageIndexOid), from, "", kIndexPageEntries);
+        if (!page) {
+            if (page.error().code() == kNotFound) return out;  // nothing was ever put
+            return std::move(page).error();
+        }
+        for (auto& [name, v] : page->entries) {
+            auto st = client_.stat(Pool::Meta, usage_oid(name));
+            if (!st) {
+                if (st.error().code() == kNotFound) continue;  // its object is gone: not there
+                return std::move(st).error();
+            }
+            if (out.names.size() == max_items) {
+                out.truncated = true;
+                return out;
+            }
+            out.names.push_back(name);
+        }
+        if (!page->more || page->entries.empty()) return out;
+        from = page->entries.back().first;
+    }
+}
+
+Result<std::string> RadosSettingsCatalog::get_usage_object(std::string_view name) {
+    if (name.empty()) return no_such_usage_object(name);
+    auto entry = client_.omap_get(Pool::Meta, std::string(kUsageIndexOid), {std::string(name)});
+    if (!entry) return entry.error().code() == kNotFound ? no_such_usage_object(name) : std::move(entry).error();
+    if (entry->empty()) return no_such_usage_object(name);
+    auto content = client_.read(Pool::Meta, usage_oid(name));
+    if (!content) return content.error().code() == kNotFound ? no_such_usage_object(name) : std::move(content).error();
+    return content;
+}
+
+Result<void> RadosSettingsCatalog::delete_usage_object(std::string_view name) {
+    if (name.empty()) return no_such_usage_object(name);
+    auto entry = client_.omap_get(Pool::Meta, std::string(kUsageIndexOid), {std::string(name)});
+    if (!entry) return entry.error().code() == kNotFound ? no_such_usage_object(name) : std::move(entry).error();
+    if (entry->empty()) return no_such_usage_object(name);
+    OSTOR_TRY(client_.apply(Pool::Meta, std::string(kUsageIndexOid), WriteOp().omap_remove(std::string(name))));
+    auto removed = client_.remove(Pool::Meta, usage_oid(name));
+    if (!removed) return removed.error().code() == kNotFound ? no_such_usage_object(name) : removed;
+    return {};
+}
+
+// ---- Billing totals ----------------------------------------------------------
+
+Result<void> RadosSettingsCatalog::add_billing_totals(const std::vector<BillingDelta>& deltas) {
+    const auto oid = billing_oid(instance_id_);
+    if (!indexed_.load()) {
+        // The object first (the guarded writes below compare its omap, which
+        // needs the object), then the index entry, before any row: a row is
+        // never in an object that readers do not find.
+        OSTOR_TRY(client_.apply(Pool::Meta, oid, WriteOp().create()));
+        OSTOR_TRY(client_.apply(Pool::Meta, std::string(kBillingIndexOid),
+                                WriteOp().omap_set(instance_id_, std::string(kPresent))));
+        indexed_.store(true);
+    }
+    std::map<std::string, BillingCounters> added;
+    for (const auto& d : deltas) added[billing_key(d.user_id, d.account)] += d.counters;
+    std::set<std::string> keys;
+    for (auto& [k, c] : added) keys.insert(k);
+    // Only this instance writes its object, but its threads may add at once:
+    // each row is compared with what was read, so none overwrites another's.
+    return retry_on_conflict<void>(oid, [&]() -> std::optional<Result<void>> {
+        auto stored = client_.omap_get(Pool::Meta, oid, keys);
+        if (!stored) return Result<void>(std::move(stored).error());
+        WriteOp op;
+        for (auto& [k, c] : added) {
+            auto old = value_of(*stored, k);
+            BillingCounters total;
+            if (!old.empty()) {
+                auto row = decode_billing_counters(k, old);
+                if (!row) return Result<void>(row.error());
+                total = *row;
+            }
+            total += c;
+            op.compare_omap(k, Compare::Eq, old).omap_set(k, encode_billing_counters(total));
+        }
+        auto applied = client_.apply(Pool::Meta, oid, op);
+        if (applied) return Result<void>();
+        if (changed_meanwhile(applied.error())) return std::nullopt;
+        return applied;
+    });
+}
+
+Result<std::vector<std::string>> RadosSettingsCatalog::billing_instances() {
+    auto index = read_whole_omap(client_, Pool::Meta, std::string(kBillingIndexOid));
+    if (!index) {
+        if (index.error().code() == kNotFound) return std::vector<std::string>();
+        return std::move(index).error();
+    }
+    std::vector<std::string> out;
+    for (auto& [instance, v] : *index) out.push_back(instance);
+    return out;
+}
+
+Result<BillingCounters> RadosSettingsCatalog::billing_totals(std::string_view user_id,
+                                                             std::optional<std::string_view> account) {
+    auto instances = billing_instances();
+    if (!instances) return std::move(instances).error();
+    BillingCounters sum;
+    for (auto& instance : *instances) {
+        std::map<std::string, std::string> rows;
+        if (account) {
+            auto got = client_.omap_get(Pool::Meta, billing_oid(instance), {billing_key(user_id, *account)});
+            if (!got && got.error().code() != kNotFound) return std::move(got).error();
+            if (got) rows = std::move(*got);
+        } else {
+            // The user's own row and its accounts' share the prefix "<id>/".
+            auto prefix = billing_key(user_id, "");
+            std::string after;
+            for (bool more = true; more;) {
+                auto page = client_.omap_list(Pool::Meta, billing_oid(instance), after, prefix, 512);
+                if (!page && page.error().code() != kNotFound) return std::move(page).error();
+                if (!page || page->entries.empty()) break;
+                for (auto& [k, v] : page->entries) rows.insert_or_assign(k, std::move(v));
+                more = page->more;
+                after = page->entries.back().first;
+            }
+        }
+        for (auto& [k, v] : rows) {
+            auto row = decode_billing_counters(k, v);
+            if (!row) return row.error();
+            sum += *row;
+        }
+    }
+    return sum;
+}
+
+Result<std::vector<BillingDelta>> RadosSettingsCatalog::list_billing_totals() {
+    auto instances = billing_instances();
+    if (!instances) return std::move(instances).error();
+    std::map<std::string, BillingCounters> totals;  // in key order, as the local catalog lists them
+    for (auto& instance : *instances) {
+        auto rows = read_whole_omap(client_, Pool::Meta, billing_oid(instance));
+        if (!rows) {
+            if (rows.error().code() == kNotFound) continue;
+            return std::move(rows).error();
+        }
+        for (auto& [k, v] : *rows) {
+            if (k.find('/') == std::string::npos) continue;
+            auto row = decode_billing_counters(k, v);
+            if (!row) return row.error();
+            totals[k] += *row;
+        }
+    }
+    std::vector<BillingDelta> out;
+    for (auto& [k, c] : totals) {
+        auto slash = k.find('/');
+        out.push_back({k.substr(0, slash), k.substr(slash + 1), c});
+    }
+    return out;
+}
+
+}  // namespace ostor::detail::rados
