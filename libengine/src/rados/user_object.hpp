@@ -35,8 +35,10 @@ Result<std::map<std::string, std::string>> read_user_entries(Client& client, std
 
 // The user is there and is no tombstone when the write applies; else the
 // write fails (kNotFound, kCompareFailed) and the caller reads again.
+// "info present" is `info > ""`: an OSD's omap compare knows only Eq, Lt and
+// Gt (Ne fails the whole write with EINVAL).
 inline WriteOp& guard_live_user(WriteOp& op) {
-    return op.assert_exists().compare_omap(std::string(kInfoKey), Compare::Ne, "");
+    return op.assert_exists().compare_omap(std::string(kInfoKey), Compare::Gt, "");
 }
 
 // "user <id> does not exist", as the local catalog says it.

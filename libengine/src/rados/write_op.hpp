@@ -12,6 +12,9 @@
 // A compare reads a missing xattr or omap key as the empty value: "key
 // absent" is compare_omap(key, Compare::Eq, ""), so a guarded value is never
 // stored empty. Comparisons are bytewise (memcmp order, then length).
+// compare_omap takes only Eq, Lt and Gt: the OSD fails a write holding any
+// other omap compare with EINVAL (IoError), whatever the values ("present"
+// is Gt "").
 //
 // A WriteOp is a plain value: build it on any thread, apply it any number of
 // times.
