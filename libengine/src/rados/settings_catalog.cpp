@@ -14,6 +14,8 @@ namespace ostor::detail::rados {
 
 namespace {
 
+constexpr std::uint32_t kBillingPageEntries = 512;
+
 // Where one setting is kept: an omap entry of a user's object, a bucket's
 // record, or the settings object (defaults, no owner to check).
 struct Place {
@@ -304,7 +306,7 @@ Result<BillingCounters> RadosSettingsCatalog::billing_totals(std::string_view us
             auto prefix = billing_key(user_id, "");
             std::string after;
             for (bool more = true; more;) {
-                auto page = client_.omap_list(Pool::Meta, billing_oid(instance), after, prefix, 512);
+                auto page = client_.omap_list(Pool::Meta, billing_oid(instance), after, prefix, kBillingPageEntries);
                 if (!page && page.error().code() != kNotFound) return std::move(page).error();
                 if (!page || page->entries.empty()) break;
                 for (auto& [k, v] : page->entries) rows.insert_or_assign(k, std::move(v));
