@@ -49,10 +49,10 @@ constexpr std::uint64_t kTestMapBytes = std::uint64_t{1} << 30;
 constexpr int kThreads = 8;
 
 #define ASSERT_OK(r) ASSERT_TRUE(r) << (r).error().message()
-#define EXPECT_ERRC(r, c)                          \
-    do {                                           \
-        auto&& r_ = (r);                           \
-        ASSERT_FALSE(r_);                          \
+#define EXPECT_ERRC(r, c)                                        \
+    do {                                                         \
+        auto&& r_ = (r);                                         \
+        ASSERT_FALSE(r_);                                        \
         EXPECT_EQ(r_.error().code(), c) << r_.error().message(); \
     } while (0)
 
@@ -226,10 +226,10 @@ TEST_P(Facets, Users_CreateGetByEmailList) {
     EXPECT_EQ(got->created_ms, created->user.created_ms);
 
     for (auto variant : {mail, lowercase(mail), [&] {
-             std::string up = mail;
-             for (auto& c : up) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-             return up;
-         }()}) {
+                             std::string up = mail;
+                             for (auto& c : up) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                             return up;
+                         }()}) {
         auto by = ids().get_user_by_email(variant);
         ASSERT_OK(by);
         EXPECT_EQ(by->id, created->user.id) << variant;
@@ -458,12 +458,24 @@ TEST_P(Facets, Limits_ConcurrentChangesOfDifferentFieldsAreAllKept) {
             for (int r = 0; r < kRounds; ++r) {
                 auto changed = settings().update_limits(target, [i](Limits& l) -> Result<void> {
                     switch (i % 6) {
-                        case 0: l.ops_default += 1; break;
-                        case 1: l.ops_get += 1; break;
-                        case 2: l.ops_put += 1; break;
-                        case 3: l.ops_list += 1; break;
-                        case 4: l.ops_delete += 1; break;
-                        default: l.bandwidth_out_kbps += 1; break;
+                        case 0:
+                            l.ops_default += 1;
+                            break;
+                        case 1:
+                            l.ops_get += 1;
+                            break;
+                        case 2:
+                            l.ops_put += 1;
+                            break;
+                        case 3:
+                            l.ops_list += 1;
+                            break;
+                        case 4:
+                            l.ops_delete += 1;
+                            break;
+                        default:
+                            l.bandwidth_out_kbps += 1;
+                            break;
                     }
                     return {};
                 });

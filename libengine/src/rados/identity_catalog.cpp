@@ -284,11 +284,9 @@ Result<void> RadosIdentityCatalog::delete_user(std::string_view user_id) {
     // tidies: a crash or a failure here leaves a claim without its user (taken
     // over by the next create_user of the email) or an index entry without
     // its user (skipped by list_users), so neither fails the call.
-    (void)client_.apply(Pool::Meta, email_oid(lowercase(gone->email)),
-                        WriteOp()
-                            .assert_exists()
-                            .compare_omap(std::string(kEmailUserKey), Compare::Eq, gone->id)
-                            .remove());
+    (void)client_.apply(
+        Pool::Meta, email_oid(lowercase(gone->email)),
+        WriteOp().assert_exists().compare_omap(std::string(kEmailUserKey), Compare::Eq, gone->id).remove());
     (void)client_.apply(Pool::Meta, user_index_oid(user_index_shard(gone->id)), WriteOp().omap_remove(gone->id));
     return {};
 }
@@ -322,8 +320,8 @@ Result<void> RadosIdentityCatalog::revoke_key(std::string_view user_id, std::str
             auto acc = account_of(*u, *account);
             if (!acc) return Result<void>(std::move(acc).error());
         }
-        auto no_such = Error(Errc::NoSuchAccessKey, "user " + std::string(user_id) + " has no access key " +
-                                                        std::string(access_key_id));
+        auto no_such = Error(Errc::NoSuchAccessKey,
+                             "user " + std::string(user_id) + " has no access key " + std::string(access_key_id));
         if (access_key_id.empty()) return Result<void>(no_such);
         auto stored = value_of(u->omap, key_key(access_key_id));
         if (stored.empty()) return Result<void>(no_such);
@@ -342,8 +340,7 @@ Result<KeyPair> RadosIdentityCatalog::lookup_key(std::string_view access_key_id)
     auto no_such = Error(Errc::NoSuchAccessKey, "access key " + std::string(access_key_id) + " does not exist");
     constexpr std::size_t kUserIdChars = 16;
     if (access_key_id.size() <= kUserIdChars) return no_such;
-    auto got = client_.omap_get(Pool::Meta, user_oid(access_key_id.substr(0, kUserIdChars)),
-                                {key_key(access_key_id)});
+    auto got = client_.omap_get(Pool::Meta, user_oid(access_key_id.substr(0, kUserIdChars)), {key_key(access_key_id)});
     if (!got) return got.error().code() == kNotFound ? no_such : std::move(got).error();
     auto stored = value_of(*got, key_key(access_key_id));
     if (stored.empty()) return no_such;
@@ -371,9 +368,9 @@ Result<AccountCreated> RadosIdentityCatalog::create_account(std::string_view use
         if (!u) return Result<AccountCreated>(std::move(u).error());
         auto k = account_omap_key(name);
         if (u->omap.contains(k))
-            return Result<AccountCreated>(Error(Errc::AccountAlreadyExists, "user " + std::string(user_id) +
-                                                                                " already has an account " +
-                                                                                std::string(name)));
+            return Result<AccountCreated>(
+                Error(Errc::AccountAlreadyExists,
+                      "user " + std::string(user_id) + " already has an account " + std::string(name)));
         AccountCreated out;
         out.account = Account{std::string(user_id), std::string(name), now_ms()};
         WriteOp op;

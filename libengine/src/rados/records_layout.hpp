@@ -75,7 +75,9 @@ inline constexpr std::string_view kQuotaKey = "quota";
 inline constexpr std::string_view kBucketsKey = "buckets";
 // Only in a tombstone: when create_user burned the id (ms, decimal).
 inline constexpr std::string_view kTombstoneKey = "tombstone";
-inline std::string key_key(std::string_view access_key_id) { return std::string(kKeyPrefix) + std::string(access_key_id); }
+inline std::string key_key(std::string_view access_key_id) {
+    return std::string(kKeyPrefix) + std::string(access_key_id);
+}
 inline std::string keyseq_key(std::string_view account) { return "keyseq." + std::string(account); }
 inline std::string account_omap_key(std::string_view name) { return std::string(kAccountPrefix) + std::string(name); }
 inline std::string account_buckets_key(std::string_view account) { return "buckets." + std::string(account); }

@@ -32,8 +32,10 @@ Place limits_place(const LimitTarget& t) {
 
 Place quota_place(const QuotaTarget& t) {
     switch (t.kind) {
-        case QuotaTarget::Kind::User: return {Place::Owner::User, t.id, user_oid(t.id), std::string(kQuotaKey)};
-        case QuotaTarget::Kind::Bucket: return {Place::Owner::Bucket, t.id, bucket_oid(t.id), std::string(kQuotaKey)};
+        case QuotaTarget::Kind::User:
+            return {Place::Owner::User, t.id, user_oid(t.id), std::string(kQuotaKey)};
+        case QuotaTarget::Kind::Bucket:
+            return {Place::Owner::Bucket, t.id, bucket_oid(t.id), std::string(kQuotaKey)};
         case QuotaTarget::Kind::DefaultUser:
             return {Place::Owner::Defaults, {}, std::string(kSettingsOid), std::string(kDefaultUserQuotaKey)};
         case QuotaTarget::Kind::DefaultBucket:
@@ -69,9 +71,15 @@ Result<std::string> read_setting(Client& client, const Place& p) {
 WriteOp guarded_at(const Place& p) {
     WriteOp op;
     switch (p.owner) {
-        case Place::Owner::User: guard_live_user(op); break;
-        case Place::Owner::Bucket: op.assert_exists(); break;
-        case Place::Owner::Defaults: op.create(); break;  // made on first use
+        case Place::Owner::User:
+            guard_live_user(op);
+            break;
+        case Place::Owner::Bucket:
+            op.assert_exists();
+            break;
+        case Place::Owner::Defaults:
+            op.create();
+            break;  // made on first use
     }
     return op;
 }
@@ -142,8 +150,8 @@ Result<std::uint64_t> RadosSettingsCatalog::effective_quota(const QuotaTarget& t
     if (!specific) return std::move(specific).error();
     if (*specific) return **specific;
     if (target.kind != QuotaTarget::Kind::User && target.kind != QuotaTarget::Kind::Bucket) return 0;
-    auto fallback = get_quota(target.kind == QuotaTarget::Kind::User ? QuotaTarget::default_user()
-                                                                      : QuotaTarget::default_bucket());
+    auto fallback =
+        get_quota(target.kind == QuotaTarget::Kind::User ? QuotaTarget::default_user() : QuotaTarget::default_bucket());
     if (!fallback) return std::move(fallback).error();
     return fallback->value_or(0);
 }

@@ -21,7 +21,7 @@ namespace ostor::detail::rados {
 
 struct UserObject {
     User user;
-    std::string info;  // the stored encoding of `user`, for compares
+    std::string info;                         // the stored encoding of `user`, for compares
     std::map<std::string, std::string> omap;  // every entry, info included
 };
 
