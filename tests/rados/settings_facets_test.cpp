@@ -1,0 +1,247 @@
+// SettingsCatalog cases (limits, quotas, usage statistics objects, billing
+// totals), the same on the local and the RADOS facets (catalog_stores.hpp).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "catalog_stores.hpp"
+
+namespace ostor::detail::facets_test {
+namespace {
+
+class SettingsFacets : public CatalogFacets {};
+
+// ---- Limits --------------------------------------------------------------------
+
+TEST_P(SettingsFacets, Limits_ConcurrentChangesOfDifferentFieldsAreAllKept) {
+    auto u = new_user();
+    auto target = LimitTarget::user(u.id);
+    constexpr int kRounds = 5;
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i)
+        threads.emplace_back([&, i] {
+            for (int r = 0; r < kRounds; ++r) {
+                auto changed = settings().update_limits(target, [i](Limits& l) -> Result<void> {
+                    switch (i % 6) {
+                        case 0:
+                            l.ops_default += 1;
+                            break;
+                        case 1:
+                            l.ops_get += 1;
+                            break;
+                        case 2:
+                            l.ops_put += 1;
+                            break;
+                        case 3:
+                            l.ops_list += 1;
+                            break;
+                        case 4:
+                            l.ops_delete += 1;
+                            break;
+                        default:
+                            l.bandwidth_out_kbps += 1;
+                            break;
+                    }
+                    return {};
+                });
+                if (!changed) ADD_FAILURE() << changed.error().message();
+            }
+        });
+    for (auto& t : threads) t.join();
+    auto l = settings().get_limits(target);
+    ASSERT_OK(l);
+    // Threads 0..5 change one field each; 6 and 7 change the first two again.
+    EXPECT_EQ(l->ops_default, 2 * kRounds);
+    EXPECT_EQ(l->ops_get, 2 * kRounds);
+    EXPECT_EQ(l->ops_put, kRounds);
+    EXPECT_EQ(l->ops_list, kRounds);
+    EXPECT_EQ(l->ops_delete, kRounds);
+    EXPECT_EQ(l->bandwidth_out_kbps, static_cast<std::uint64_t>(kRounds));
+}
+
+TEST_P(SettingsFacets, Limits_RefusedChangeStoresNothingMissingTargetsFail) {
+    auto u = new_user();
+    auto target = LimitTarget::user(u.id);
+    EXPECT_EQ(settings().get_limits(target)->ops_get, 0);
+    ASSERT_OK(settings().update_limits(target, [](Limits& l) -> Result<void> {
+        l.ops_get = 5;
+        return {};
+    }));
+    EXPECT_ERRC(settings().update_limits(target,
+                                         [](Limits& l) -> Result<void> {
+                                             l.ops_put = 7;
+                                             return Error(Errc::InvalidLimit, "refused");
+                                         }),
+                Errc::InvalidLimit);
+    EXPECT_EQ(settings().get_limits(target)->ops_get, 5);
+    EXPECT_EQ(settings().get_limits(target)->ops_put, 0);
+    ASSERT_OK(settings().remove_limits(target));
+    EXPECT_EQ(settings().get_limits(target)->ops_get, 0);
+
+    auto bucket = unique("limits-bkt");
+    EXPECT_ERRC(settings().get_limits(LimitTarget::bucket(bucket)), Errc::NoSuchBucket);
+    EXPECT_ERRC(settings().remove_limits(LimitTarget::bucket(bucket)), Errc::NoSuchBucket);
+    bool ran = false;
+    EXPECT_ERRC(settings().update_limits(LimitTarget::user("0123456789abcdef"),
+                                         [&](Limits&) -> Result<void> {
+                                             ran = true;
+                                             return {};
+                                         }),
+                Errc::NoSuchUser);
+    EXPECT_FALSE(ran);
+    EXPECT_ERRC(settings().remove_limits(LimitTarget::user("0123456789abcdef")), Errc::NoSuchUser);
+
+    store_->add_bucket(bucket, u.id, "");
+    ASSERT_OK(settings().update_limits(LimitTarget::bucket(bucket), [](Limits& l) -> Result<void> {
+        l.bandwidth_out_kbps = 100;
+        return {};
+    }));
+    EXPECT_EQ(settings().get_limits(LimitTarget::bucket(bucket))->bandwidth_out_kbps, 100u);
+    store_->remove_bucket(bucket, u.id, "");
+}
+
+// ---- Quotas --------------------------------------------------------------------
+
+TEST_P(SettingsFacets, Quotas_SetGetRemoveDefaultsEffective) {
+    auto u = new_user();
+    auto bucket = unique("quota-bkt");
+    store_->add_bucket(bucket, u.id, "");
+    auto user_q = QuotaTarget::user(u.id);
+    auto bucket_q = QuotaTarget::bucket(bucket);
+
+    EXPECT_FALSE(*settings().get_quota(user_q));
+    EXPECT_EQ(*settings().effective_quota(user_q), 0u);
+    ASSERT_OK(settings().set_quota(QuotaTarget::default_user(), 10));
+    ASSERT_OK(settings().set_quota(QuotaTarget::default_bucket(), 20));
+    EXPECT_EQ(settings().get_quota(QuotaTarget::default_user())->value_or(0), 10u);
+    EXPECT_EQ(*settings().effective_quota(QuotaTarget::default_bucket()), 20u);
+    EXPECT_FALSE(*settings().get_quota(user_q));
+    EXPECT_EQ(*settings().effective_quota(user_q), 10u);
+    EXPECT_EQ(*settings().effective_quota(bucket_q), 20u);
+
+    ASSERT_OK(settings().set_quota(user_q, 3));
+    ASSERT_OK(settings().set_quota(bucket_q, 4));
+    EXPECT_EQ(settings().get_quota(user_q)->value_or(0), 3u);
+    EXPECT_EQ(*settings().effective_quota(user_q), 3u);
+    EXPECT_EQ(*settings().effective_quota(bucket_q), 4u);
+    ASSERT_OK(settings().set_quota(user_q, 0));  // zero is a quota of its own, not "none"
+    EXPECT_EQ(settings().get_quota(user_q)->value_or(99), 0u);
+
+    ASSERT_OK(settings().remove_quota(user_q));
+    ASSERT_OK(settings().remove_quota(bucket_q));
+    ASSERT_OK(settings().remove_quota(QuotaTarget::default_user()));
+    ASSERT_OK(settings().remove_quota(QuotaTarget::default_bucket()));
+    EXPECT_FALSE(*settings().get_quota(user_q));
+    EXPECT_FALSE(*settings().get_quota(QuotaTarget::default_user()));
+    EXPECT_EQ(*settings().effective_quota(user_q), 0u);
+    EXPECT_EQ(*settings().effective_quota(bucket_q), 0u);
+
+    EXPECT_ERRC(settings().set_quota(QuotaTarget::user("0123456789abcdef"), 1), Errc::NoSuchUser);
+    EXPECT_ERRC(settings().get_quota(QuotaTarget::user("0123456789abcdef")), Errc::NoSuchUser);
+    EXPECT_ERRC(settings().effective_quota(QuotaTarget::bucket(unique("none"))), Errc::NoSuchBucket);
+    EXPECT_ERRC(settings().set_quota(QuotaTarget::bucket(unique("none")), 1), Errc::NoSuchBucket);
+    EXPECT_ERRC(settings().remove_quota(QuotaTarget::bucket("")), Errc::NoSuchBucket);
+    store_->remove_bucket(bucket, u.id, "");
+}
+
+// ---- Usage statistics objects ---------------------------------------------------
+
+TEST_P(SettingsFacets, UsageObjects_PutReplaceListPagedGetDelete) {
+    auto prefix = unique("usage") + "-";
+    for (int i = 1; i <= 5; ++i)
+        ASSERT_OK(settings().put_usage_object(prefix + std::to_string(i), "{\"n\":" + std::to_string(i) + "}"));
+    ASSERT_OK(settings().put_usage_object(prefix + "3", "{\"n\":33}"));
+    EXPECT_EQ(*settings().get_usage_object(prefix + "3"), "{\"n\":33}");
+    EXPECT_EQ(*settings().get_usage_object(prefix + "1"), "{\"n\":1}");
+
+    auto page = settings().list_usage_objects(prefix, 2);
+    ASSERT_OK(page);
+    EXPECT_EQ(page->names, (std::vector<std::string>{prefix + "1", prefix + "2"}));
+    EXPECT_TRUE(page->truncated);
+    page = settings().list_usage_objects(prefix + "2", 2);
+    ASSERT_OK(page);
+    EXPECT_EQ(page->names, (std::vector<std::string>{prefix + "3", prefix + "4"}));
+    EXPECT_TRUE(page->truncated);
+    page = settings().list_usage_objects(prefix + "4", 1000);
+    ASSERT_OK(page);
+    EXPECT_EQ(named(*page, prefix), (std::vector<std::string>{prefix + "5"}));
+    if (!rados()) {
+        EXPECT_FALSE(page->truncated);
+    }
+
+    ASSERT_OK(settings().delete_usage_object(prefix + "2"));
+    EXPECT_ERRC(settings().get_usage_object(prefix + "2"), Errc::NoSuchUsageObject);
+    EXPECT_ERRC(settings().delete_usage_object(prefix + "2"), Errc::NoSuchUsageObject);
+    EXPECT_ERRC(settings().get_usage_object(""), Errc::NoSuchUsageObject);
+    page = settings().list_usage_objects(prefix, 1000);
+    ASSERT_OK(page);
+    EXPECT_EQ(named(*page, prefix), (std::vector<std::string>{prefix + "1", prefix + "3", prefix + "4", prefix + "5"}));
+    ASSERT_OK(settings().put_usage_object(prefix + "empty", ""));
+    EXPECT_EQ(*settings().get_usage_object(prefix + "empty"), "");
+}
+
+// ---- Billing totals ------------------------------------------------------------
+
+BillingCounters counters(std::uint64_t put, std::uint64_t uploaded) {
+    BillingCounters c;
+    c.put = put;
+    c.uploaded = uploaded;
+    c.get = 1;
+    return c;
+}
+
+TEST_P(SettingsFacets, Billing_TwoInstancesSum) {
+    auto user = random_hex16();
+    auto a = store_->other_instance(unique("inst-a"));
+    auto b = store_->other_instance(unique("inst-b"));
+    ASSERT_OK(a->add_billing_totals({{user, "", counters(1, 100)}, {user, "acc", counters(2, 200)}}));
+    ASSERT_OK(b->add_billing_totals({{user, "", counters(10, 1000)}}));
+    ASSERT_OK(a->add_billing_totals({{user, "", counters(5, 5)}, {user, "", counters(5, 5)}}));
+
+    auto own = settings().billing_totals(user, std::string_view(""));
+    ASSERT_OK(own);
+    EXPECT_EQ(own->put, 21u);
+    EXPECT_EQ(own->uploaded, 1110u);
+    EXPECT_EQ(own->get, 4u);
+    auto acc = b->billing_totals(user, std::string_view("acc"));
+    ASSERT_OK(acc);
+    EXPECT_EQ(acc->put, 2u);
+    auto all = a->billing_totals(user, std::nullopt);
+    ASSERT_OK(all);
+    EXPECT_EQ(all->put, 23u);
+    EXPECT_EQ(all->uploaded, 1310u);
+    EXPECT_EQ(settings().billing_totals(random_hex16(), std::nullopt)->put, 0u);
+
+    auto listed = settings().list_billing_totals();
+    ASSERT_OK(listed);
+    std::vector<BillingDelta> mine;
+    for (auto& d : *listed)
+        if (d.user_id == user) mine.push_back(d);
+    ASSERT_EQ(mine.size(), 2u);
+    EXPECT_EQ(mine[0].account, "");
+    EXPECT_EQ(mine[0].counters.put, 21u);
+    EXPECT_EQ(mine[1].account, "acc");
+    EXPECT_EQ(mine[1].counters.uploaded, 200u);
+}
+
+TEST_P(SettingsFacets, Billing_ConcurrentAddsOfOneInstanceAreAllKept) {
+    auto user = random_hex16();
+    constexpr int kAdds = 10;
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i)
+        threads.emplace_back([&] {
+            for (int r = 0; r < kAdds; ++r) {
+                auto added = settings().add_billing_totals({{user, "", counters(1, 1)}});
+                if (!added) ADD_FAILURE() << added.error().message();
+            }
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(settings().billing_totals(user, std::nullopt)->put, static_cast<std::uint64_t>(kThreads * kAdds));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SettingsFacets, ::testing::Values(Backend::Local, Backend::Rados), backend_name);
+
+}  // namespace
+}  // namespace ostor::detail::facets_test
