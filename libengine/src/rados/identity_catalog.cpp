@@ -180,9 +180,8 @@ Result<UserCreated> RadosIdentityCatalog::create_user(std::string_view email, bo
     WriteOp op;
     op.create_exclusive().omap_set(std::string(kInfoKey), encode(out.user));
     if (with_key) {
-        // No compares here: the exclusive create already says nothing else
-        // is there (and an OSD cannot compare the omap of an object the
-        // same write creates).
+        // No keyseq or key-id compares as generate_key makes: the exclusive
+        // create already says the object holds nothing yet.
         auto key = new_key_pair(out.user.id, {}, {}, [](std::string_view) { return false; });
         if (!key) return std::move(key).error();
         op.omap_set(key_key(key->access_key_id), encode(*key)).omap_set(keyseq_key({}), encode_count(1));
