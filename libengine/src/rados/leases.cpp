@@ -1,0 +1,202 @@
+#include "rados/leases.hpp"
+
+#include <charconv>
+
+#include "engine_impl.hpp"
+#include "hashing.hpp"
+#include "rados/catalog_support.hpp"
+
+namespace ostor::detail::rados {
+
+namespace {
+
+std::optional<std::int64_t> parse_i64(std::string_view v) {
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
+    return n;
+}
+
+// The next space-separated field of `rest` (consumed).
+std::string_view next_field(std::string_view& rest) {
+    auto sp = rest.find(' ');
+    std::string_view field = rest.substr(0, sp);
+    rest = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
+    return field;
+}
+
+}  // namespace
+
+void RadosLeases::remove_lease(const std::string& instance) {
+    // The object first: a crash in between leaves an index entry, listed as
+    // not live, from which a sweep can adopt the instance again; the other
+    // order would leave an object that nothing names.
+    (void)client_.remove(Pool::Meta, lease_oid(instance));
+    (void)client_.apply(Pool::Meta, std::string(kLeasesIndexOid), WriteOp().omap_remove(instance));
+}
+
+std::string encode_lease_entry(const LeaseEntry& e) {
+    return std::to_string(e.since_ms) + " " + std::to_string(e.renewed_ms) + " " + std::to_string(e.duration_ms) +
+           " " + e.address;
+}
+
+std::optional<LeaseEntry> decode_lease_entry(std::string_view instance, std::string_view value) {
+    LeaseEntry e;
+    e.instance = std::string(instance);
+    auto since = parse_i64(next_field(value));
+    auto renewed = parse_i64(next_field(value));
+    auto duration = parse_i64(next_field(value));
+    if (!since || !renewed || !duration) return std::nullopt;
+    e.since_ms = *since;
+    e.renewed_ms = *renewed;
+    e.duration_ms = *duration;
+    e.address = std::string(value);  // the rest, possibly empty
+    return e;
+}
+
+Result<std::vector<LeaseEntry>> list_leases(Client& client) {
+    auto omap = read_whole_omap(client, Pool::Meta, std::string(kLeasesIndexOid));
+    if (!omap) {
+        if (omap.error().code() == kNotFound) return std::vector<LeaseEntry>{};
+        return std::move(omap).error();
+    }
+    std::vector<LeaseEntry> out;
+    for (auto& [instance, value] : *omap)
+        if (auto e = decode_lease_entry(instance, value)) out.push_back(std::move(*e));
+    return out;
+}
+
+// ---- Adopting a dead instance ----------------------------------------------
+
+class RadosLeases::Adopted final : public AdoptedLease {
+public:
+    Adopted(RadosLeases& leases, std::string instance) : leases_(leases), instance_(std::move(instance)) {}
+    ~Adopted() override { leases_.end_adoption(instance_); }
+
+private:
+    RadosLeases& leases_;
+    std::string instance_;
+};
+
+// ---- RadosLeases ------------------------------------------------------------
+
+RadosLeases::RadosLeases(Client& client, Options options, std::string instance_id)
+    : client_(client), options_(std::move(options)), instance_id_(std::move(instance_id)) {}
+
+Result<std::unique_ptr<RadosLeases>> RadosLeases::acquire(Client& client, Options options) {
+    std::unique_ptr<RadosLeases> leases(new RadosLeases(client, std::move(options), random_hex16()));
+    leases->since_ms_ = now_ms();
+    // Listed before it is locked, for the same reason as remove_lease's order.
+    LeaseEntry listed{leases->instance_id_, leases->since_ms_, leases->since_ms_, leases->options_.duration.count(),
+                      leases->options_.address};
+    OSTOR_TRY(client.apply(Pool::Meta, std::string(kLeasesIndexOid),
+                           WriteOp().omap_set(leases->instance_id_, encode_lease_entry(listed))));
+    auto sent = std::chrono::steady_clock::now();
+    OSTOR_TRY(leases->renew_own(leases->since_ms_));
+    leases->renewed_at_ = sent;
+    leases->renewer_ = std::thread([p = leases.get()] { p->renewal_loop(); });
+    return leases;
+}
+
+RadosLeases::~RadosLeases() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (renewer_.joinable()) renewer_.join();
+    // A lost lease may already be someone else's: its object and index entry
+    // are its adopter's to remove (removing the object would end the
+    // adopter's hold).
+    if (abandoned_ || lost()) return;
+    remove_lease(instance_id_);
+}
+
+void RadosLeases::abandon_for_test() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        abandoned_ = true;
+    }
+    wake_.notify_all();
+    if (renewer_.joinable()) renewer_.join();
+}
+
+bool RadosLeases::lost() const {
+    std::lock_guard lock(mutex_);
+    return lost_ || std::chrono::steady_clock::now() - renewed_at_ >= options_.duration;
+}
+
+Result<void> RadosLeases::renew_own(std::int64_t since_ms) {
+    OSTOR_TRY(client_.lock_exclusive(Pool::Meta, lease_oid(instance_id_), std::string(kLeaseLockName), instance_id_,
+                                     options_.duration));
+    LeaseEntry e{instance_id_, since_ms, now_ms(), options_.duration.count(), options_.address};
+    return client_.apply(Pool::Meta, std::string(kLeasesIndexOid), WriteOp().omap_set(instance_id_, encode_lease_entry(e)));
+}
+
+void RadosLeases::renewal_loop() {
+    const auto period = options_.duration / kRenewalsPerDuration;
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_.wait_for(lock, period, [&] { return stopping_; });
+        if (stopping_) return;
+        lock.unlock();
+        {
+            std::lock_guard pass(renewing_);
+            if (!lost()) {
+                auto sent = std::chrono::steady_clock::now();
+                auto renewed = renew_own(since_ms_);
+                std::lock_guard state(mutex_);
+                if (renewed) renewed_at_ = sent;
+                // Someone else holds our lock: it broke our hold or adopted
+                // us (our lock had expired). Any other failure (the cluster
+                // did not answer) is tried again until the deadline passes.
+                else if (renewed.error().code() == kLockHeld)
+                    lost_ = true;
+            }
+            std::set<std::string> adopting;
+            {
+                std::lock_guard state(mutex_);
+                adopting = adopting_;
+            }
+            // An adoption's hold is renewed while this instance lives; a
+            // failure is left to the next pass (the adopter finishes soon).
+            if (!lost())
+                for (auto& instance : adopting)
+                    (void)client_.lock_exclusive(Pool::Meta, lease_oid(instance), std::string(kLeaseLockName),
+                                                 instance_id_, options_.duration);
+        }
+        lock.lock();
+    }
+}
+
+std::unique_ptr<AdoptedLease> RadosLeases::adopt_if_dead(std::string_view instance) {
+    if (instance.empty() || instance == instance_id_ || lost()) return nullptr;
+    std::string name(instance);
+    std::lock_guard pass(renewing_);
+    {
+        std::lock_guard state(mutex_);
+        // Renewing our own hold would succeed (same connection, same
+        // cookie): an adoption under way here is refused by this set.
+        if (adopting_.contains(name)) return nullptr;
+    }
+    // Takes an expired lock as if free, creates the object when the instance
+    // left none (it closed cleanly, or never got that far).
+    auto taken = client_.lock_exclusive(Pool::Meta, lease_oid(name), std::string(kLeaseLockName), instance_id_,
+                                        options_.duration);
+    if (!taken) return nullptr;  // alive, adopted elsewhere, or no answer
+    std::lock_guard state(mutex_);
+    adopting_.insert(name);
+    return std::make_unique<Adopted>(*this, std::move(name));
+}
+
+void RadosLeases::end_adoption(const std::string& instance) {
+    {
+        std::lock_guard pass(renewing_);  // no renewal of it is under way, and none follows
+        std::lock_guard state(mutex_);
+        adopting_.erase(instance);
+    }
+    remove_lease(instance);
+}
+
+}  // namespace ostor::detail::rados

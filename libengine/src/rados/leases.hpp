@@ -1,0 +1,152 @@
+// The RADOS backend's leases (storage/leases.hpp): which Engine instances,
+// in any gateway on any machine, are alive.
+//
+// An instance (16 random hex digits) holds the exclusive RADOS lock
+// kLeaseLockName on `lease.<instance>` in the meta pool, taken for
+// kLeaseDuration and renewed every third of it by a thread of its own, and
+// lists itself in the `leases` index object (omap <instance> -> "since_ms
+// renewed_ms duration_ms address", rewritten at each renewal) so that
+// `ostor-ctl` can list the gateways (list_leases). A process that dies stops
+// renewing: its lock expires kLeaseDuration after the last renewal, and the
+// instance is then adoptable. Closing cleanly (the destructor) removes the
+// lease object and the index entry: a closed instance is adoptable at once
+// (it left nothing under way, or what it left is dropped by its adopter).
+//
+// Losing the lease. A live instance whose renewals fail (the cluster is
+// unreachable, or someone broke its lock) loses its lease once
+// kLeaseDuration has passed since the last renewal it sent that succeeded
+// (counted from when the renewal was sent, which is before the OSD started
+// the lock's new duration: the local deadline is never later than the
+// cluster's), or at once when a renewal finds the lock held by someone else.
+// From then on lost() is true, for good: the instance never renews again,
+// because a peer may already have adopted it and dropped its reservations.
+// What the engine must do with a lost lease: stop committing writes at once
+// (check lost() right before each commit point: an object index entry,
+// a settle of a reservation), fail the requests under way and later ones
+// with IoError ("lease lost"), and open the volume again as a new instance.
+// Data it staged meanwhile is its adopter's to free.
+//
+// Adopting. adopt_if_dead(instance) takes `lease.<instance>`'s lock under
+// this instance's own cookie (lock_exclusive takes an expired lock as if it
+// were free): it fails while the owner (or another adopter) holds it, live.
+// The adopter's hold is renewed by this instance's renewal thread while the
+// returned AdoptedLease lives; its destructor removes the lease object (and
+// so the lock), then the index entry. A zombie owner that comes back
+// after that sees its own deadline passed (lost) before it would renew, so
+// it never re-creates the lease object.
+//
+// Concurrency: every call is safe from any thread. The Client must outlive
+// the RadosLeases and every AdoptedLease it returned.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "ostor/error.hpp"
+#include "rados/client.hpp"
+#include "storage/leases.hpp"
+
+namespace ostor::detail::rados {
+
+// How long a lease lasts without renewal: a dead gateway's writes under way
+// are adoptable this long after it died.
+inline constexpr std::chrono::milliseconds kLeaseDuration{30'000};
+// Renewed every kLeaseDuration / kRenewalsPerDuration: two renewals may fail
+// (a monitor election, an OSD restart) before the lease is lost.
+inline constexpr int kRenewalsPerDuration = 3;
+
+// ---- Layout in the meta pool
+inline constexpr std::string_view kLeaseLockName = "ostor.lease";
+inline constexpr std::string_view kLeasesIndexOid = "leases";
+inline std::string lease_oid(std::string_view instance) { return "lease." + std::string(instance); }
+
+// One entry of the `leases` index.
+struct LeaseEntry {
+    std::string instance;
+    std::int64_t since_ms = 0;    // when the instance took its lease
+    std::int64_t renewed_ms = 0;  // its last renewal (its own clock)
+    std::int64_t duration_ms = 0;
+    std::string address;  // what the gateway said it is (host:port), may be empty
+    // Renewed within its duration by now (by this machine's clock: a hint
+    // for listing, not what adoption decides on: that is the lock).
+    bool live_at(std::int64_t now_ms) const { return renewed_ms + duration_ms > now_ms; }
+};
+std::string encode_lease_entry(const LeaseEntry& e);  // without the instance (the key)
+// nullopt when `value` is not one.
+std::optional<LeaseEntry> decode_lease_entry(std::string_view instance, std::string_view value);
+
+// The instances listed in the index, in instance order, live or not.
+// Fails: IoError. An absent index is an empty list.
+Result<std::vector<LeaseEntry>> list_leases(Client& client);
+
+class RadosLeases final : public Leases {
+public:
+    struct Options {
+        std::chrono::milliseconds duration = kLeaseDuration;  // tests use short ones
+        std::string address;                                  // for the index entry
+    };
+    // Takes a new instance id's lease and lists it in the index, then starts
+    // renewing. Fails: IoError (the cluster), Internal (capabilities).
+    static Result<std::unique_ptr<RadosLeases>> acquire(Client& client, Options options);
+    static Result<std::unique_ptr<RadosLeases>> acquire(Client& client) { return acquire(client, Options{}); }
+    // Stops renewing, then (unless abandoned) removes the index entry and the
+    // lease object. Every AdoptedLease it returned must be gone first.
+    ~RadosLeases() override;
+    RadosLeases(const RadosLeases&) = delete;
+    RadosLeases& operator=(const RadosLeases&) = delete;
+
+    const std::string& instance_id() const override { return instance_id_; }
+    // Null while `instance` is alive, being adopted (here or elsewhere), is
+    // this instance, when this lease is lost, or when the cluster did not
+    // answer (try again later).
+    std::unique_ptr<AdoptedLease> adopt_if_dead(std::string_view instance) override;
+
+    // True once the lease is lost (see above): stop writing.
+    bool lost() const;
+
+    // For tests: behaves as if the process died now: stops renewing, leaves
+    // the lease object and index entry for an adopter.
+    void abandon_for_test();
+
+private:
+    class Adopted;
+    RadosLeases(Client& client, Options options, std::string instance_id);
+    Result<void> renew_own(std::int64_t since_ms);
+    void renewal_loop();
+    void end_adoption(const std::string& instance);
+    // Removes `instance`'s lease object, then its index entry; failures are
+    // left (a sweep adopts the instance again).
+    void remove_lease(const std::string& instance);
+
+    Client& client_;
+    const Options options_;
+    const std::string instance_id_;
+    std::int64_t since_ms_ = 0;
+
+    // Held by each pass of lock calls (renewals, taking an adoption) so that
+    // an adoption that ends is not renewed, which would create its lease
+    // object again, after its destructor removed it.
+    std::mutex renewing_;
+    mutable std::mutex mutex_;  // the fields below; never held across a RADOS call
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    bool abandoned_ = false;
+    bool lost_ = false;
+    // The last renewal that succeeded was sent then: the lease holds until
+    // this plus the duration.
+    std::chrono::steady_clock::time_point renewed_at_;
+    std::set<std::string> adopting_;  // instances whose AdoptedLease lives
+    std::thread renewer_;
+};
+
+}  // namespace ostor::detail::rados

@@ -1,0 +1,66 @@
+// Where the RADOS space ledger keeps its counts (docs/rados.md, "Space
+// ledger"), all in the meta pool:
+//
+//   ledger.user.<id>      one user's usage, its accounts' included
+//   ledger.bucket.<name>  one bucket's usage
+//     bytes                 stored bytes (decimal)
+//     objects               stored objects (decimal)
+//     reserved              the sum of the reservations below (decimal)
+//     ver                   bumped by every change (decimal): each change is
+//                           one read, then one write guarded on ver
+//     r.<instance>.<seq>    an open reservation (encode_reservation)
+//   pending.<instance>    omap <ledger oid> = "1": every ledger the instance
+//                         has reserved on, written before the reservation,
+//                         so that its adopter finds them all
+//
+// Counts are decimal text, as in records_layout.hpp: `ver` is compared, so
+// it is never stored empty ("absent" compares as "").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ostor::detail::rados {
+
+inline std::string user_ledger_oid(std::string_view user_id) { return "ledger.user." + std::string(user_id); }
+inline std::string bucket_ledger_oid(std::string_view bucket) { return "ledger.bucket." + std::string(bucket); }
+inline std::string pending_oid(std::string_view instance) { return "pending." + std::string(instance); }
+
+inline constexpr std::string_view kLedgerBytesKey = "bytes";
+inline constexpr std::string_view kLedgerObjectsKey = "objects";
+inline constexpr std::string_view kLedgerReservedKey = "reserved";
+inline constexpr std::string_view kLedgerVersionKey = "ver";
+inline constexpr std::string_view kReservationPrefix = "r.";
+// The keys of `instance`'s reservations all start with this.
+inline std::string reservations_of_prefix(std::string_view instance) {
+    return std::string(kReservationPrefix) + std::string(instance) + ".";
+}
+
+// What a writer records on both ledgers right before its commit point (the
+// object index entry), so that an adopter can tell whether the write
+// committed. Carried by the encoding now; written and read by nobody yet
+// (see space_ledger.hpp, "Reconciliation: NOT IMPLEMENTED").
+struct CommitMark {
+    std::string record_id;
+    std::int64_t delta_bytes = 0;
+    std::int64_t delta_objects = 0;
+    std::string bucket;
+    std::string key;  // the object key, any bytes (last in the encoding)
+};
+
+// One open reservation, as stored under r.<instance>.<seq>:
+//   "<bytes> <expiry ms> <other ledger oid>[ <record id> <delta bytes> <delta objects> <bucket>/<key>]"
+// The object key comes last and runs to the end of the value.
+struct ReservationEntry {
+    std::uint64_t bytes = 0;
+    std::int64_t expiry_ms = 0;  // wall clock, ms since the epoch
+    std::string other_ledger;    // the bucket's ledger on the user's, and back
+    std::optional<CommitMark> committing;
+};
+
+std::string encode_reservation(const ReservationEntry& e);
+std::optional<ReservationEntry> decode_reservation_entry(std::string_view value);
+
+}  // namespace ostor::detail::rados

@@ -1,0 +1,130 @@
+// The RADOS backend's space ledger: bytes, objects and the reservations of
+// writes under way, per user and per bucket, exact across gateways (RGW's
+// quotas are not: each gateway checks its own cached stats). The layout is
+// in ledger_layout.hpp.
+//
+// Every change of a ledger is one read of its object plus one write guarded
+// on its `ver` (compare-and-set), run again when another client changed it
+// in between (retry_on_conflict): two gateways can never both take the last
+// free byte. A reservation is made on the user's ledger, then on the
+// bucket's; settling or releasing it changes both, in the same order.
+//
+// Quotas are in bytes, 0 meaning none (usage is still recorded). A quota
+// check counts stored bytes plus the open, unexpired reservations:
+// refusals are QuotaExceeded with local/space_ledger.cpp's messages.
+//
+// Expiry. A reservation expires `reservation_lifetime` after it was made
+// (wall clock: the gateways' clocks must agree to well within it). Expired
+// reservations are ignored by quota checks and dropped by the next change of
+// their ledger; a settle that finds its reservation gone still applies its
+// deltas (the write did commit), a release does nothing.
+//
+// Crash windows, and what reconciles them:
+//  - reserve: pending.<instance> names both ledgers before either holds the
+//    reservation, so drop_reservations_of finds whatever was written. A
+//    crash between the user's and the bucket's ledger leaves the user's
+//    reservation alone: dropped by the adopter, or expired.
+//  - a bucket refusal releases the user's reservation; a crash in between is
+//    the case above.
+//  - settle / release: the user's ledger changes, then the bucket's. A crash
+//    in between leaves the reservation on the bucket's ledger only; the
+//    adopter drops it, and with it the settle's deltas on the bucket: the
+//    bucket's count is then short of the committed write.
+//  - apply: the same between the user's and the bucket's counts, with
+//    nothing left to find: only a recount from the object index repairs it.
+//  - an IoError after the cluster applied the write (a timeout) is not to be
+//    repeated by the caller: a second settle would count twice.
+//
+// Reconciliation: NOT IMPLEMENTED (it needs the object index, the commit
+// point, which does not exist yet). The design: right before its commit
+// point a writer records on both ledgers' entries a CommitMark ("committing
+// as <bucket>/<key> <record id>", with the deltas), the hook being
+// `mark_committing(reservation, CommitMark)`; an adopter, for each dead
+// instance's entry that carries a mark, looks the record up in the index:
+// committed, it settles that ledger with the mark's deltas, else it releases
+// it. Each ledger is settled at most once because settling removes its
+// entry. Until then drop_reservations_of drops every entry, marked or not.
+//
+// Concurrency: every call is safe from any thread and any number of
+// gateways. Failures besides the named ones: IoError (the cluster, or
+// kMaxGuardedAttempts lost conflicts).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "ostor/error.hpp"
+#include "ostor/types.hpp"
+#include "rados/client.hpp"
+#include "rados/ledger_layout.hpp"
+
+namespace ostor::detail::rados {
+
+// Long enough for a 5 GiB part over a slow link; a reservation left by a
+// live gateway (a bug, a stuck request) stops counting after it.
+inline constexpr std::chrono::milliseconds kReservationLifetime{60 * 60 * 1000};
+
+// What reserve returns: what settle and release need to find it again.
+struct LedgerReservation {
+    std::string key;  // r.<instance>.<seq>
+    std::string user_id;
+    std::string bucket;
+    std::uint64_t bytes = 0;
+};
+
+class SpaceLedger {
+public:
+    struct Options {
+        std::chrono::milliseconds reservation_lifetime = kReservationLifetime;
+    };
+    // `instance_id` is this engine instance's lease (RadosLeases): its
+    // reservations are dropped when that lease is adopted. The Client must
+    // outlive the ledger.
+    SpaceLedger(Client& client, std::string instance_id, Options options);
+    SpaceLedger(Client& client, std::string instance_id) : SpaceLedger(client, std::move(instance_id), Options{}) {}
+
+    // Reserves `bytes` for a write into `bucket` of user `user_id`. Fails:
+    // QuotaExceeded (the user's, then the bucket's; a bucket refusal releases
+    // the user's reservation first).
+    Result<LedgerReservation> reserve(std::string_view user_id, std::string_view bucket, std::uint64_t bytes,
+                                      std::uint64_t user_quota_bytes, std::uint64_t bucket_quota_bytes);
+    // The write committed: its reservation ends and the deltas (of any size
+    // or sign: an overwrite may shrink) are added, with no quota check.
+    Result<void> settle(const LedgerReservation& reservation, std::int64_t delta_bytes, std::int64_t delta_objects);
+    // The write did not happen.
+    Result<void> release(const LedgerReservation& reservation);
+    // A change without a reservation (deletes; writes under no quota).
+    Result<void> apply(std::string_view user_id, std::string_view bucket, std::int64_t delta_bytes,
+                       std::int64_t delta_objects);
+
+    // bytes, objects, reserved (which may still count expired reservations
+    // until the next change of the ledger). Zeros for a ledger never changed.
+    Result<UserUsage> usage(std::string_view user_id);
+    Result<UserUsage> bucket_usage(std::string_view bucket);
+
+    // Drops every open reservation of `instance`, whose lease the caller has
+    // adopted (holding the AdoptedLease meanwhile), then its pending object.
+    // Run again after a failure: it is idempotent. Fails: InvalidArgument
+    // (this ledger's own instance).
+    Result<void> drop_reservations_of(std::string_view instance);
+
+private:
+    struct Change;
+    Result<void> change(const std::string& oid, const Change& c);
+    Result<UserUsage> read_usage(const std::string& oid);
+    Result<void> note_pending(const std::string& user_ledger, const std::string& bucket_ledger);
+
+    Client& client_;
+    const std::string instance_id_;
+    const Options options_;
+    std::atomic<std::uint64_t> next_seq_{1};
+    std::mutex mutex_;
+    std::set<std::string> noted_;  // ledgers already in pending.<instance_id_>
+};
+
+}  // namespace ostor::detail::rados

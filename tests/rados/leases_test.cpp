@@ -1,0 +1,174 @@
+// RadosLeases against the throwaway cluster, with several connections
+// standing for several gateways. Leases here last kTestLease (not 30 s), so
+// that "not renewed past its duration" takes a second or two.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "cluster_clients.hpp"
+#include "engine_impl.hpp"
+#include "rados/leases.hpp"
+
+namespace ostor::detail::rados {
+namespace {
+
+using namespace std::chrono_literals;
+using cluster_test::connect_gateway;
+
+constexpr std::chrono::milliseconds kTestLease = 1500ms;
+
+class RadosLeasesTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        gw1_ = connect_gateway().release();
+        gw2_ = connect_gateway().release();
+        gw3_ = connect_gateway().release();
+    }
+    static void TearDownTestSuite() {
+        delete gw1_;
+        delete gw2_;
+        delete gw3_;
+    }
+    static std::unique_ptr<RadosLeases> lease_on(Client& c, std::string address = "gw:8080") {
+        auto l = RadosLeases::acquire(c, {kTestLease, std::move(address)});
+        EXPECT_TRUE(l) << l.error().message();
+        return l ? std::move(*l) : nullptr;
+    }
+    static bool listed(const std::string& instance) {
+        auto all = list_leases(*gw3_);
+        EXPECT_TRUE(all) << all.error().message();
+        return all && std::any_of(all->begin(), all->end(), [&](auto& e) { return e.instance == instance; });
+    }
+    static bool lease_object_exists(const std::string& instance) {
+        auto st = gw3_->stat(Pool::Meta, lease_oid(instance));
+        return static_cast<bool>(st);
+    }
+
+    static Client* gw1_;
+    static Client* gw2_;
+    static Client* gw3_;
+};
+Client* RadosLeasesTest::gw1_ = nullptr;
+Client* RadosLeasesTest::gw2_ = nullptr;
+Client* RadosLeasesTest::gw3_ = nullptr;
+
+TEST_F(RadosLeasesTest, ALiveLeaseIsNotAdoptableEvenPastItsDuration) {
+    auto a = lease_on(*gw1_);
+    auto b = lease_on(*gw2_);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->instance_id().size(), 16u);
+    EXPECT_NE(a->instance_id(), b->instance_id());
+    EXPECT_EQ(b->adopt_if_dead(a->instance_id()), nullptr);
+    EXPECT_EQ(a->adopt_if_dead(a->instance_id()), nullptr);  // itself
+    // Renewed by its thread: still held two durations later.
+    std::this_thread::sleep_for(2 * kTestLease);
+    EXPECT_FALSE(a->lost());
+    EXPECT_EQ(b->adopt_if_dead(a->instance_id()), nullptr);
+}
+
+TEST_F(RadosLeasesTest, ALeaseNotRenewedPastItsDurationIsAdoptedOnceAndRemoved) {
+    auto dead = lease_on(*gw1_);
+    auto b = lease_on(*gw2_);
+    auto c = lease_on(*gw3_);
+    ASSERT_TRUE(dead && b && c);
+    const std::string id = dead->instance_id();
+    dead->abandon_for_test();  // as if its process died: no renewal, nothing removed
+    EXPECT_EQ(b->adopt_if_dead(id), nullptr);  // its last hold has not expired yet
+    std::this_thread::sleep_for(kTestLease + 300ms);
+    EXPECT_TRUE(dead->lost());  // it would know, if it were still running
+    auto adopted = b->adopt_if_dead(id);
+    ASSERT_NE(adopted, nullptr);
+    EXPECT_EQ(c->adopt_if_dead(id), nullptr);  // b holds it
+    EXPECT_EQ(b->adopt_if_dead(id), nullptr);  // b is adopting it already
+    // The adopter's hold is renewed while it cleans up.
+    std::this_thread::sleep_for(kTestLease + 300ms);
+    EXPECT_EQ(c->adopt_if_dead(id), nullptr);
+    EXPECT_TRUE(listed(id));
+    adopted.reset();
+    EXPECT_FALSE(lease_object_exists(id));
+    EXPECT_FALSE(listed(id));
+}
+
+TEST_F(RadosLeasesTest, AnInstanceThatLeftNothingIsAdoptableAndLeavesNothing) {
+    auto b = lease_on(*gw2_);
+    ASSERT_TRUE(b);
+    const std::string never = "00000000deadbeef";
+    auto adopted = b->adopt_if_dead(never);
+    ASSERT_NE(adopted, nullptr);
+    adopted.reset();
+    EXPECT_FALSE(lease_object_exists(never));
+}
+
+TEST_F(RadosLeasesTest, TheIndexListsLiveInstancesAndForgetsClosedOnes) {
+    auto a = lease_on(*gw1_, "10.0.0.1:7480");
+    auto b = lease_on(*gw2_, "10.0.0.2:7480");
+    ASSERT_TRUE(a && b);
+    auto all = list_leases(*gw3_);
+    ASSERT_OK(all);
+    int found = 0;
+    for (auto& e : *all) {
+        if (e.instance == a->instance_id()) {
+            ++found;
+            EXPECT_EQ(e.address, "10.0.0.1:7480");
+        } else if (e.instance == b->instance_id()) {
+            ++found;
+            EXPECT_EQ(e.address, "10.0.0.2:7480");
+        } else {
+            continue;
+        }
+        EXPECT_TRUE(e.live_at(now_ms()));
+        EXPECT_EQ(e.duration_ms, kTestLease.count());
+        EXPECT_LE(e.since_ms, e.renewed_ms);
+    }
+    EXPECT_EQ(found, 2);
+    const std::string a_id = a->instance_id();
+    a.reset();  // closes cleanly
+    EXPECT_FALSE(listed(a_id));
+    EXPECT_FALSE(lease_object_exists(a_id));
+    EXPECT_TRUE(listed(b->instance_id()));
+}
+
+TEST_F(RadosLeasesTest, ARenewalRefusedByTheClusterLosesTheLeaseForGood) {
+    auto a = lease_on(*gw1_);
+    ASSERT_TRUE(a);
+    const std::string id = a->instance_id();
+    const std::string oid = lease_oid(id);
+    const std::string name(kLeaseLockName);
+    // Another gateway breaks a's hold and takes the lock: a's next renewal
+    // finds it held.
+    auto holders = gw2_->lockers(Pool::Meta, oid, name);
+    ASSERT_OK(holders);
+    ASSERT_EQ(holders->size(), 1u);
+    EXPECT_EQ(holders->at(0).cookie, id);
+    ASSERT_OK(gw2_->break_lock(Pool::Meta, oid, name, holders->at(0)));
+    ASSERT_OK(gw2_->lock_exclusive(Pool::Meta, oid, name, "thief", 60s));
+    auto deadline = std::chrono::steady_clock::now() + kTestLease + 1s;
+    while (!a->lost() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+    EXPECT_TRUE(a->lost());
+    EXPECT_EQ(a->adopt_if_dead("00000000feedface"), nullptr);  // a lost lease adopts nothing
+    a.reset();
+    // Closing a lost lease leaves the object to whoever holds it now.
+    auto after = gw3_->lockers(Pool::Meta, oid, name);
+    ASSERT_OK(after);
+    ASSERT_EQ(after->size(), 1u);
+    EXPECT_EQ(after->at(0).cookie, "thief");
+    ASSERT_OK(gw2_->remove(Pool::Meta, oid));
+}
+
+TEST(LeaseEntry, EncodesAndDecodes) {
+    LeaseEntry e{"0123456789abcdef", 1000, 2000, 30000, "host name:80"};
+    auto d = decode_lease_entry(e.instance, encode_lease_entry(e));
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->since_ms, 1000);
+    EXPECT_EQ(d->renewed_ms, 2000);
+    EXPECT_EQ(d->duration_ms, 30000);
+    EXPECT_EQ(d->address, "host name:80");
+    EXPECT_TRUE(d->live_at(31999));
+    EXPECT_FALSE(d->live_at(32000));
+    EXPECT_FALSE(decode_lease_entry("x", "12 nope"));
+}
+
+}  // namespace
+}  // namespace ostor::detail::rados

@@ -1,0 +1,269 @@
+// rados::SpaceLedger against the throwaway cluster: the arithmetic, the
+// refusals, many gateways racing for the last free bytes, and what a dead
+// instance leaves. Every case uses users and buckets of its own.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "cluster_clients.hpp"
+#include "engine_impl.hpp"
+#include "hashing.hpp"
+#include "rados/leases.hpp"
+#include "rados/space_ledger.hpp"
+
+namespace ostor::detail::rados {
+namespace {
+
+using namespace std::chrono_literals;
+using cluster_test::connect_gateway;
+
+constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
+
+class SpaceLedgerTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        for (auto*& gw : gateways_) gw = connect_gateway().release();
+    }
+    static void TearDownTestSuite() {
+        for (auto*& gw : gateways_) delete gw;
+    }
+    static Client& gw(int i) { return *gateways_[i]; }
+    static std::string unique(const std::string& what) { return what + "-" + random_hex16(); }
+    // The reservation entries left on a ledger object.
+    static std::size_t open_entries(const std::string& oid) {
+        auto page = gw(0).omap_list(Pool::Meta, oid, "", std::string(kReservationPrefix), 1000);
+        if (!page) return page.error().code() == kNotFound ? 0 : 9999;
+        return page->entries.size();
+    }
+    static UserUsage user_usage(SpaceLedger& l, const std::string& user) {
+        auto u = l.usage(user);
+        EXPECT_TRUE(u) << u.error().message();
+        return u ? *u : UserUsage{};
+    }
+    static UserUsage of_bucket(SpaceLedger& l, const std::string& bucket) {
+        auto u = l.bucket_usage(bucket);
+        EXPECT_TRUE(u) << u.error().message();
+        return u ? *u : UserUsage{};
+    }
+
+    static constexpr int kGateways = 3;
+    static Client* gateways_[kGateways];
+    const std::string user_ = unique("u");
+    const std::string bucket_ = unique("b");
+};
+Client* SpaceLedgerTest::gateways_[kGateways] = {};
+
+#define EXPECT_USAGE(u, b, o, r) \
+    do {                         \
+        UserUsage u_ = (u);      \
+        EXPECT_EQ(u_.bytes, b);  \
+        EXPECT_EQ(u_.objects, o); \
+        EXPECT_EQ(u_.reserved, r); \
+    } while (0)
+
+TEST_F(SpaceLedgerTest, ReserveSettleReleaseAndApplyOnBothLedgers) {
+    SpaceLedger l(gw(0), random_hex16());
+    EXPECT_USAGE(user_usage(l, user_), 0u, 0u, 0u);  // never changed
+    auto r = l.reserve(user_, bucket_, 100, 0, 0);
+    ASSERT_OK(r);
+    EXPECT_USAGE(user_usage(l, user_), 0u, 0u, 100u);
+    EXPECT_USAGE(of_bucket(l, bucket_), 0u, 0u, 100u);
+    ASSERT_OK(l.settle(*r, 80, 1));  // smaller than reserved
+    EXPECT_USAGE(user_usage(l, user_), 80u, 1u, 0u);
+    EXPECT_USAGE(of_bucket(l, bucket_), 80u, 1u, 0u);
+
+    auto r2 = l.reserve(user_, bucket_, 200, 0, 0);
+    auto r3 = l.reserve(user_, bucket_, 10, 0, 0);
+    ASSERT_OK(r2);
+    ASSERT_OK(r3);
+    EXPECT_NE(r2->key, r3->key);
+    EXPECT_USAGE(user_usage(l, user_), 80u, 1u, 210u);
+    ASSERT_OK(l.release(*r2));
+    ASSERT_OK(l.release(*r2));  // again: nothing left to release
+    ASSERT_OK(l.settle(*r3, 15, 1));  // larger than reserved: no quota check
+    EXPECT_USAGE(user_usage(l, user_), 95u, 2u, 0u);
+    EXPECT_USAGE(of_bucket(l, bucket_), 95u, 2u, 0u);
+
+    ASSERT_OK(l.apply(user_, bucket_, -30, -1));  // a delete
+    EXPECT_USAGE(user_usage(l, user_), 65u, 1u, 0u);
+    EXPECT_USAGE(of_bucket(l, bucket_), 65u, 1u, 0u);
+    EXPECT_EQ(open_entries(user_ledger_oid(user_)), 0u);
+    EXPECT_EQ(open_entries(bucket_ledger_oid(bucket_)), 0u);
+}
+
+TEST_F(SpaceLedgerTest, QuotaRefusalsNameTheUserOrTheBucket) {
+    SpaceLedger l(gw(0), random_hex16());
+    auto held = l.reserve(user_, bucket_, 600 * kMiB, kGiB, 0);
+    ASSERT_OK(held);
+    auto refused = l.reserve(user_, bucket_, 500 * kMiB, kGiB, 0);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code(), Errc::QuotaExceeded);
+    EXPECT_EQ(refused.error().message(), "the write would take user " + user_ + " past its quota of 1 GiB");
+    ASSERT_OK(l.reserve(user_, bucket_, 400 * kMiB, kGiB, 0));  // exactly to the quota
+
+    const std::string other_user = unique("u");
+    const std::string bucket2 = unique("b");
+    ASSERT_OK(l.reserve(other_user, bucket2, 700 * kMiB, 0, kGiB));
+    auto over_bucket = l.reserve(other_user, bucket2, 400 * kMiB, 0, kGiB);
+    ASSERT_FALSE(over_bucket);
+    EXPECT_EQ(over_bucket.error().code(), Errc::QuotaExceeded);
+    EXPECT_EQ(over_bucket.error().message(), "the write would take bucket " + bucket2 + " past its quota of 1 GiB");
+    // Stored bytes count as well as reservations.
+    const std::string bucket3 = unique("b");
+    ASSERT_OK(l.apply(other_user, bucket3, static_cast<std::int64_t>(800 * kMiB), 1));
+    EXPECT_EQ(l.reserve(other_user, bucket3, 300 * kMiB, 0, kGiB).error().code(), Errc::QuotaExceeded);
+    ASSERT_OK(l.reserve(other_user, bucket3, 224 * kMiB, 0, kGiB));
+}
+
+TEST_F(SpaceLedgerTest, ABucketRefusalReleasesTheUserReservation) {
+    SpaceLedger l(gw(1), random_hex16());
+    ASSERT_OK(l.apply(user_, bucket_, static_cast<std::int64_t>(900 * kMiB), 3));
+    auto refused = l.reserve(user_, bucket_, 200 * kMiB, 10 * kGiB, kGiB);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code(), Errc::QuotaExceeded);
+    EXPECT_USAGE(user_usage(l, user_), 900 * kMiB, 3u, 0u);
+    EXPECT_USAGE(of_bucket(l, bucket_), 900 * kMiB, 3u, 0u);
+    EXPECT_EQ(open_entries(user_ledger_oid(user_)), 0u);
+    EXPECT_EQ(open_entries(bucket_ledger_oid(bucket_)), 0u);
+}
+
+// 32 writers on 3 gateways race for a 1 GiB user quota in 64 MiB
+// reservations, each settling a little less or all of it, until refused: no
+// byte past the quota, and every settle counted exactly once.
+TEST_F(SpaceLedgerTest, ConcurrentWritersOnThreeGatewaysNeverPassTheUserQuota) {
+    constexpr int kThreads = 32;
+    constexpr std::uint64_t kChunkBytes = 64 * kMiB;
+    constexpr std::uint64_t kQuotaBytes = kGiB;
+    constexpr int kBuckets = 4;
+    std::vector<std::string> buckets;
+    for (int i = 0; i < kBuckets; ++i) buckets.push_back(unique("b"));
+    std::vector<std::unique_ptr<SpaceLedger>> ledgers;
+    for (int g = 0; g < kGateways; ++g) ledgers.push_back(std::make_unique<SpaceLedger>(gw(g), random_hex16()));
+
+    std::atomic<std::uint64_t> settled_bytes{0};
+    std::atomic<std::uint64_t> settles{0};
+    std::atomic<int> failures{0};
+    std::vector<std::uint64_t> settled_per_bucket(kBuckets);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            SpaceLedger& l = *ledgers[t % kGateways];
+            const std::string& bucket = buckets[t % kBuckets];
+            std::minstd_rand rng(static_cast<unsigned>(t));
+            std::uint64_t mine = 0;
+            for (;;) {
+                auto r = l.reserve(user_, bucket, kChunkBytes, kQuotaBytes, 0);
+                if (!r) {
+                    if (r.error().code() != Errc::QuotaExceeded) {
+                        ADD_FAILURE() << r.error().message();
+                        ++failures;
+                    }
+                    break;
+                }
+                std::uint64_t written = kChunkBytes - (rng() % 4 == 0 ? rng() % (8 * kMiB) : 0);
+                if (auto s = l.settle(*r, static_cast<std::int64_t>(written), 1); !s) {
+                    ADD_FAILURE() << s.error().message();
+                    ++failures;
+                    break;
+                }
+                mine += written;
+                settled_bytes += written;
+                ++settles;
+            }
+            // Each thread writes to one bucket only: its total is exact there.
+            static std::mutex m;
+            std::lock_guard lock(m);
+            settled_per_bucket[t % kBuckets] += mine;
+        });
+    }
+    for (auto& th : threads) th.join();
+    ASSERT_EQ(failures.load(), 0);
+    UserUsage u = user_usage(*ledgers[0], user_);
+    EXPECT_LE(u.bytes, kQuotaBytes);
+    EXPECT_EQ(u.bytes, settled_bytes.load());
+    EXPECT_EQ(u.objects, settles.load());
+    EXPECT_EQ(u.reserved, 0u);
+    // The last refusal saw more than quota - chunk taken, by settles no larger
+    // than their reservations: at least 16 reservations got through.
+    EXPECT_GE(settles.load(), kQuotaBytes / kChunkBytes);
+    for (int i = 0; i < kBuckets; ++i) {
+        UserUsage b = of_bucket(*ledgers[1], buckets[i]);
+        EXPECT_EQ(b.bytes, settled_per_bucket[i]) << buckets[i];
+        EXPECT_EQ(b.reserved, 0u);
+    }
+}
+
+TEST_F(SpaceLedgerTest, TheReservationsOfAnAdoptedInstanceAreDropped) {
+    auto dead_lease = RadosLeases::acquire(gw(2), {1000ms, ""});
+    auto live_lease = RadosLeases::acquire(gw(0), {1000ms, ""});
+    ASSERT_OK(dead_lease);
+    ASSERT_OK(live_lease);
+    const std::string dead_id = (*dead_lease)->instance_id();
+    SpaceLedger dead(gw(2), dead_id);
+    SpaceLedger live(gw(0), (*live_lease)->instance_id());
+    const std::string bucket2 = unique("b");
+    ASSERT_OK(dead.reserve(user_, bucket_, 300 * kMiB, kGiB, 0));
+    ASSERT_OK(dead.reserve(user_, bucket2, 400 * kMiB, kGiB, 0));
+    auto kept = live.reserve(user_, bucket_, 100 * kMiB, kGiB, 0);
+    ASSERT_OK(kept);
+    EXPECT_FALSE(live.reserve(user_, bucket_, 300 * kMiB, kGiB, 0));
+    (*dead_lease)->abandon_for_test();  // the gateway dies with two writes under way
+
+    EXPECT_EQ(live.drop_reservations_of(live_lease.value()->instance_id()).error().code(), Errc::InvalidArgument);
+    std::this_thread::sleep_for(1300ms);
+    auto adopted = (*live_lease)->adopt_if_dead(dead_id);
+    ASSERT_NE(adopted, nullptr);
+    ASSERT_OK(live.drop_reservations_of(dead_id));
+    ASSERT_OK(live.drop_reservations_of(dead_id));  // idempotent
+    adopted.reset();
+    EXPECT_USAGE(user_usage(live, user_), 0u, 0u, 100 * kMiB);  // only the live one's
+    EXPECT_USAGE(of_bucket(live, bucket_), 0u, 0u, 100 * kMiB);
+    EXPECT_USAGE(of_bucket(live, bucket2), 0u, 0u, 0u);
+    EXPECT_FALSE(gw(1).stat(Pool::Meta, pending_oid(dead_id)));
+    ASSERT_OK(live.reserve(user_, bucket_, 900 * kMiB, kGiB, 0));  // the freed space
+    ASSERT_OK(live.settle(*kept, 100 * kMiB, 1));
+}
+
+TEST_F(SpaceLedgerTest, ExpiredReservationsDoNotCountAndGoAtTheNextChange) {
+    SpaceLedger short_lived(gw(0), random_hex16(), {500ms});
+    SpaceLedger other(gw(1), random_hex16());
+    auto stale = short_lived.reserve(user_, bucket_, 700 * kMiB, kGiB, 0);
+    ASSERT_OK(stale);
+    EXPECT_FALSE(other.reserve(user_, bucket_, 700 * kMiB, kGiB, 0));
+    std::this_thread::sleep_for(700ms);
+    EXPECT_USAGE(user_usage(other, user_), 0u, 0u, 700 * kMiB);  // still listed, not counted
+    auto fresh = other.reserve(user_, bucket_, 700 * kMiB, kGiB, 0);
+    ASSERT_OK(fresh);
+    EXPECT_USAGE(user_usage(other, user_), 0u, 0u, 700 * kMiB);  // the stale one went
+    EXPECT_EQ(open_entries(user_ledger_oid(user_)), 1u);
+    ASSERT_OK(short_lived.release(*stale));  // already gone: nothing changes
+    EXPECT_USAGE(user_usage(other, user_), 0u, 0u, 700 * kMiB);
+}
+
+TEST(ReservationEntry, EncodesWithAndWithoutACommitMark) {
+    ReservationEntry e{123, 456, "ledger.bucket.b", std::nullopt};
+    auto d = decode_reservation_entry(encode_reservation(e));
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->bytes, 123u);
+    EXPECT_EQ(d->expiry_ms, 456);
+    EXPECT_EQ(d->other_ledger, "ledger.bucket.b");
+    EXPECT_FALSE(d->committing);
+    e.committing = CommitMark{"rec1", -5, 1, "bkt", "dir/a key with spaces"};
+    d = decode_reservation_entry(encode_reservation(e));
+    ASSERT_TRUE(d && d->committing);
+    EXPECT_EQ(d->committing->record_id, "rec1");
+    EXPECT_EQ(d->committing->delta_bytes, -5);
+    EXPECT_EQ(d->committing->delta_objects, 1);
+    EXPECT_EQ(d->committing->bucket, "bkt");
+    EXPECT_EQ(d->committing->key, "dir/a key with spaces");
+    EXPECT_FALSE(decode_reservation_entry("12"));
+    EXPECT_FALSE(decode_reservation_entry("x 1 ledger.user.u"));
+}
+
+}  // namespace
+}  // namespace ostor::detail::rados
