@@ -74,7 +74,7 @@ TEST_F(RadosLeasesTest, ALeaseNotRenewedPastItsDurationIsAdoptedOnceAndRemoved) 
     auto c = lease_on(*gw3_);
     ASSERT_TRUE(dead && b && c);
     const std::string id = dead->instance_id();
-    dead->abandon_for_test();  // as if its process died: no renewal, nothing removed
+    dead->abandon_for_test();                  // as if its process died: no renewal, nothing removed
     EXPECT_EQ(b->adopt_if_dead(id), nullptr);  // its last hold has not expired yet
     std::this_thread::sleep_for(kTestLease + 300ms);
     EXPECT_TRUE(dead->lost());  // it would know, if it were still running

@@ -58,11 +58,11 @@ protected:
 };
 Client* SpaceLedgerTest::gateways_[kGateways] = {};
 
-#define EXPECT_USAGE(u, b, o, r) \
-    do {                         \
-        UserUsage u_ = (u);      \
-        EXPECT_EQ(u_.bytes, b);  \
-        EXPECT_EQ(u_.objects, o); \
+#define EXPECT_USAGE(u, b, o, r)   \
+    do {                           \
+        UserUsage u_ = (u);        \
+        EXPECT_EQ(u_.bytes, b);    \
+        EXPECT_EQ(u_.objects, o);  \
         EXPECT_EQ(u_.reserved, r); \
     } while (0)
 
@@ -84,7 +84,7 @@ TEST_F(SpaceLedgerTest, ReserveSettleReleaseAndApplyOnBothLedgers) {
     EXPECT_NE(r2->key, r3->key);
     EXPECT_USAGE(user_usage(l, user_), 80u, 1u, 210u);
     ASSERT_OK(l.release(*r2));
-    ASSERT_OK(l.release(*r2));  // again: nothing left to release
+    ASSERT_OK(l.release(*r2));        // again: nothing left to release
     ASSERT_OK(l.settle(*r3, 15, 1));  // larger than reserved: no quota check
     EXPECT_USAGE(user_usage(l, user_), 95u, 2u, 0u);
     EXPECT_USAGE(of_bucket(l, bucket_), 95u, 2u, 0u);

@@ -36,8 +36,8 @@ void RadosLeases::remove_lease(const std::string& instance) {
 }
 
 std::string encode_lease_entry(const LeaseEntry& e) {
-    return std::to_string(e.since_ms) + " " + std::to_string(e.renewed_ms) + " " + std::to_string(e.duration_ms) +
-           " " + e.address;
+    return std::to_string(e.since_ms) + " " + std::to_string(e.renewed_ms) + " " + std::to_string(e.duration_ms) + " " +
+           e.address;
 }
 
 std::optional<LeaseEntry> decode_lease_entry(std::string_view instance, std::string_view value) {
@@ -92,7 +92,11 @@ Result<std::unique_ptr<RadosLeases>> RadosLeases::acquire(Client& client, Option
     OSTOR_TRY(client.apply(Pool::Meta, std::string(kLeasesIndexOid),
                            WriteOp().omap_set(leases->instance_id_, encode_lease_entry(listed))));
     auto sent = std::chrono::steady_clock::now();
-    OSTOR_TRY(leases->renew_own(leases->since_ms_));
+    if (auto locked = leases->renew_own(leases->since_ms_); !locked) {
+        leases->remove_lease(leases->instance_id_);
+        leases->abandoned_ = true;  // nothing more for the destructor to remove
+        return std::move(locked).error();
+    }
     leases->renewed_at_ = sent;
     leases->renewer_ = std::thread([p = leases.get()] { p->renewal_loop(); });
     return leases;
@@ -131,7 +135,8 @@ Result<void> RadosLeases::renew_own(std::int64_t since_ms) {
     OSTOR_TRY(client_.lock_exclusive(Pool::Meta, lease_oid(instance_id_), std::string(kLeaseLockName), instance_id_,
                                      options_.duration));
     LeaseEntry e{instance_id_, since_ms, now_ms(), options_.duration.count(), options_.address};
-    return client_.apply(Pool::Meta, std::string(kLeasesIndexOid), WriteOp().omap_set(instance_id_, encode_lease_entry(e)));
+    return client_.apply(Pool::Meta, std::string(kLeasesIndexOid),
+                         WriteOp().omap_set(instance_id_, encode_lease_entry(e)));
 }
 
 void RadosLeases::renewal_loop() {

@@ -68,8 +68,10 @@ Result<void> SpaceLedger::change(const std::string& oid, const Change& c) {
             bool ends = key == c.remove_key || (!c.remove_prefix.empty() && key.starts_with(c.remove_prefix));
             // An expired (or unreadable) reservation no longer counts, and
             // this change drops it.
-            if (ends || !entry || entry->expiry_ms <= now) removed.insert(key);
-            else reserved += entry->bytes;
+            if (ends || !entry || entry->expiry_ms <= now)
+                removed.insert(key);
+            else
+                reserved += entry->bytes;
         }
         const std::uint64_t bytes = count_of(omap, kLedgerBytesKey);
         if (c.add && c.quota_bytes > 0 && bytes + reserved + c.add->second.bytes > c.quota_bytes)
@@ -83,8 +85,10 @@ Result<void> SpaceLedger::change(const std::string& oid, const Change& c) {
         // An omap compare on a missing object fails with ENOENT whatever it
         // compares: the first change creates the ledger exclusively instead
         // (a concurrent first change makes the other one read again).
-        if (read) op.compare_omap(std::string(kLedgerVersionKey), Compare::Eq, ver);
-        else op.create_exclusive();
+        if (read)
+            op.compare_omap(std::string(kLedgerVersionKey), Compare::Eq, ver);
+        else
+            op.create_exclusive();
         if (!removed.empty()) op.omap_remove_keys(removed);
         if (c.add) {
             reserved += c.add->second.bytes;
@@ -117,9 +121,8 @@ Result<void> SpaceLedger::note_pending(const std::string& user_ledger, const std
     return {};
 }
 
-Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, std::string_view bucket,
-                                               std::uint64_t bytes, std::uint64_t user_quota_bytes,
-                                               std::uint64_t bucket_quota_bytes) {
+Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, std::string_view bucket, std::uint64_t bytes,
+                                               std::uint64_t user_quota_bytes, std::uint64_t bucket_quota_bytes) {
     LedgerReservation r{std::string(kReservationPrefix) + instance_id_ + "." + seq_hex(next_seq_++),
                         std::string(user_id), std::string(bucket), bytes};
     const std::string user_ledger = user_ledger_oid(user_id);
