@@ -3,6 +3,7 @@
 // instance leaves. Every case uses users and buckets of its own.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -227,6 +228,48 @@ TEST_F(SpaceLedgerTest, TheReservationsOfAnAdoptedInstanceAreDropped) {
     EXPECT_FALSE(gw(1).stat(Pool::Meta, pending_oid(dead_id)));
     ASSERT_OK(live.reserve(user_, bucket_, 900 * kMiB, kGiB, 0));  // the freed space
     ASSERT_OK(live.settle(*kept, 100 * kMiB, 1));
+}
+
+TEST_F(SpaceLedgerTest, TheSweepAdoptsDeadInstancesFromTheLeasesIndex) {
+    auto dead_lease = RadosLeases::acquire(gw(1), {1000ms, ""});
+    auto live_lease = RadosLeases::acquire(gw(2), {1000ms, ""});
+    ASSERT_OK(dead_lease);
+    ASSERT_OK(live_lease);
+    const std::string dead_id = (*dead_lease)->instance_id();
+    SpaceLedger dead(gw(1), dead_id);
+    SpaceLedger live(gw(2), (*live_lease)->instance_id());
+    ASSERT_OK(dead.reserve(user_, bucket_, 300 * kMiB, 0, 0));
+    auto swept = live.drop_dead_reservations(**live_lease);
+    ASSERT_OK(swept);
+    EXPECT_USAGE(user_usage(live, user_), 0u, 0u, 300 * kMiB);  // it is alive
+    (*dead_lease)->abandon_for_test();
+    std::this_thread::sleep_for(1300ms);
+    swept = live.drop_dead_reservations(**live_lease);
+    ASSERT_OK(swept);
+    EXPECT_GE(*swept, 1u);
+    EXPECT_USAGE(user_usage(live, user_), 0u, 0u, 0u);
+    EXPECT_USAGE(of_bucket(live, bucket_), 0u, 0u, 0u);
+    auto listed = list_leases(gw(0));
+    ASSERT_OK(listed);
+    for (auto& e : *listed) {
+        EXPECT_NE(e.instance, dead_id);
+        EXPECT_NE(e.instance, std::string());
+    }
+    EXPECT_TRUE(std::any_of(listed->begin(), listed->end(),
+                            [&](auto& e) { return e.instance == (*live_lease)->instance_id(); }));
+}
+
+TEST(LedgerReservation, RoundTripsThroughAReservationId) {
+    LedgerReservation r{"r.0123456789abcdef.0000000000000001", "u1", "my-bucket", 42};
+    auto d = decode_reservation_id(encode_reservation_id(r));
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->key, r.key);
+    EXPECT_EQ(d->user_id, "u1");
+    EXPECT_EQ(d->bucket, "my-bucket");
+    EXPECT_EQ(d->bytes, 42u);
+    EXPECT_FALSE(decode_reservation_id("r.x 12 u1"));
+    EXPECT_FALSE(decode_reservation_id("r.x twelve u1 b"));
+    EXPECT_FALSE(decode_reservation_id("0123456789abcdef\x00\x00 12 u1 b"));
 }
 
 TEST_F(SpaceLedgerTest, ExpiredReservationsDoNotCountAndGoAtTheNextChange) {

@@ -134,9 +134,12 @@ bool RadosLeases::lost() const {
 Result<void> RadosLeases::renew_own(std::int64_t since_ms) {
     OSTOR_TRY(client_.lock_exclusive(Pool::Meta, lease_oid(instance_id_), std::string(kLeaseLockName), instance_id_,
                                      options_.duration));
+    // The lock is the lease; the entry's renewal time is only what listings
+    // show, so a failure to update it is left to the next renewal.
     LeaseEntry e{instance_id_, since_ms, now_ms(), options_.duration.count(), options_.address};
-    return client_.apply(Pool::Meta, std::string(kLeasesIndexOid),
-                         WriteOp().omap_set(instance_id_, encode_lease_entry(e)));
+    (void)client_.apply(Pool::Meta, std::string(kLeasesIndexOid),
+                        WriteOp().omap_set(instance_id_, encode_lease_entry(e)));
+    return {};
 }
 
 void RadosLeases::renewal_loop() {

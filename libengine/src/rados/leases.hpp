@@ -121,6 +121,8 @@ public:
 private:
     class Adopted;
     RadosLeases(Client& client, Options options, std::string instance_id);
+    // Takes or renews our lock (its result), then rewrites our index entry
+    // (best effort).
     Result<void> renew_own(std::int64_t since_ms);
     void renewal_loop();
     void end_adoption(const std::string& instance);

@@ -1,12 +1,14 @@
 #include "rados/space_ledger.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <map>
 #include <optional>
 
 #include "engine_impl.hpp"
 #include "rados/catalog_support.hpp"
+#include "rados/leases.hpp"
 #include "rados/records_layout.hpp"
 
 namespace ostor::detail::rados {
@@ -33,6 +35,28 @@ std::uint64_t count_of(const std::map<std::string, std::string>& omap, std::stri
 }
 
 }  // namespace
+
+std::string encode_reservation_id(const LedgerReservation& r) {
+    return r.key + " " + std::to_string(r.bytes) + " " + r.user_id + " " + r.bucket;
+}
+
+std::optional<LedgerReservation> decode_reservation_id(std::string_view id) {
+    LedgerReservation r;
+    auto key_end = id.find(' ');
+    if (key_end == std::string_view::npos) return std::nullopt;
+    auto bytes_end = id.find(' ', key_end + 1);
+    if (bytes_end == std::string_view::npos) return std::nullopt;
+    auto user_end = id.find(' ', bytes_end + 1);
+    if (user_end == std::string_view::npos) return std::nullopt;
+    r.key = std::string(id.substr(0, key_end));
+    std::string_view bytes = id.substr(key_end + 1, bytes_end - key_end - 1);
+    auto [end, ec] = std::from_chars(bytes.data(), bytes.data() + bytes.size(), r.bytes);
+    if (ec != std::errc() || end != bytes.data() + bytes.size()) return std::nullopt;
+    r.user_id = std::string(id.substr(bytes_end + 1, user_end - bytes_end - 1));
+    r.bucket = std::string(id.substr(user_end + 1));
+    if (!r.key.starts_with(kReservationPrefix) || r.user_id.empty() || r.bucket.empty()) return std::nullopt;
+    return r;
+}
 
 // One change of one ledger object.
 struct SpaceLedger::Change {
@@ -212,6 +236,20 @@ Result<void> SpaceLedger::drop_reservations_of(std::string_view instance) {
     auto removed = client_.remove(Pool::Meta, pending);
     if (!removed && removed.error().code() != kNotFound) return removed;
     return {};
+}
+
+Result<std::size_t> SpaceLedger::drop_dead_reservations(Leases& leases) {
+    auto listed = list_leases(client_);
+    if (!listed) return std::move(listed).error();
+    std::size_t adopted_count = 0;
+    for (auto& entry : *listed) {
+        if (entry.instance == instance_id_) continue;
+        auto adopted = leases.adopt_if_dead(entry.instance);
+        if (!adopted) continue;  // alive, or someone else is cleaning it up
+        OSTOR_TRY(drop_reservations_of(entry.instance));
+        ++adopted_count;
+    }
+    return adopted_count;
 }
 
 }  // namespace ostor::detail::rados

@@ -54,6 +54,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -62,6 +63,7 @@
 #include "ostor/types.hpp"
 #include "rados/client.hpp"
 #include "rados/ledger_layout.hpp"
+#include "storage/leases.hpp"
 
 namespace ostor::detail::rados {
 
@@ -76,6 +78,11 @@ struct LedgerReservation {
     std::string bucket;
     std::uint64_t bytes = 0;
 };
+// As the object catalog's ReservationId (a string): "<key> <bytes> <user id>
+// <bucket>" (user ids and bucket names hold no spaces). nullopt when `id` is
+// not one.
+std::string encode_reservation_id(const LedgerReservation& r);
+std::optional<LedgerReservation> decode_reservation_id(std::string_view id);
 
 class SpaceLedger {
 public:
@@ -112,6 +119,14 @@ public:
     // Run again after a failure: it is idempotent. Fails: InvalidArgument
     // (this ledger's own instance).
     Result<void> drop_reservations_of(std::string_view instance);
+    // The sweep an engine runs at open and now and then: adopts each instance
+    // of the `leases` index that is dead (RadosLeases::adopt_if_dead) and
+    // drops its reservations; ending the adoption removes its lease and index
+    // entry. Returns how many instances were adopted. Stops at the first
+    // failure; the instance it was cleaning loses its lease and index entry
+    // anyway (as a local adoption does), so what it still had open is found
+    // by no sweep: it stops counting when it expires (kReservationLifetime).
+    Result<std::size_t> drop_dead_reservations(Leases& leases);
 
 private:
     struct Change;
