@@ -251,10 +251,7 @@ TEST_F(SpaceLedgerTest, TheSweepAdoptsDeadInstancesFromTheLeasesIndex) {
     EXPECT_USAGE(of_bucket(live, bucket_), 0u, 0u, 0u);
     auto listed = list_leases(gw(0));
     ASSERT_OK(listed);
-    for (auto& e : *listed) {
-        EXPECT_NE(e.instance, dead_id);
-        EXPECT_NE(e.instance, std::string());
-    }
+    for (auto& e : *listed) EXPECT_NE(e.instance, dead_id);
     EXPECT_TRUE(std::any_of(listed->begin(), listed->end(),
                             [&](auto& e) { return e.instance == (*live_lease)->instance_id(); }));
 }
@@ -269,7 +266,7 @@ TEST(LedgerReservation, RoundTripsThroughAReservationId) {
     EXPECT_EQ(d->bytes, 42u);
     EXPECT_FALSE(decode_reservation_id("r.x 12 u1"));
     EXPECT_FALSE(decode_reservation_id("r.x twelve u1 b"));
-    EXPECT_FALSE(decode_reservation_id("0123456789abcdef\x00\x00 12 u1 b"));
+    EXPECT_FALSE(decode_reservation_id("x.1 12 u1 b"));  // not a reservation key
 }
 
 TEST_F(SpaceLedgerTest, ExpiredReservationsDoNotCountAndGoAtTheNextChange) {
