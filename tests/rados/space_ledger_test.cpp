@@ -136,7 +136,9 @@ TEST_F(SpaceLedgerTest, ABucketRefusalReleasesTheUserReservation) {
 // 32 writers on 3 gateways race for a 1 GiB user quota in 64 MiB
 // reservations, each settling a little less or all of it, until refused: no
 // byte past the quota, and every settle counted exactly once.
-TEST_F(SpaceLedgerTest, ConcurrentWritersOnThreeGatewaysNeverPassTheUserQuota) {
+class ConcurrentSpaceLedgerTest : public SpaceLedgerTest, public ::testing::WithParamInterface<std::uint32_t> {};
+
+TEST_P(ConcurrentSpaceLedgerTest, WritersOnThreeGatewaysNeverPassTheUserQuota) {
     constexpr int kThreads = 32;
     constexpr std::uint64_t kChunkBytes = 64 * kMiB;
     constexpr std::uint64_t kQuotaBytes = kGiB;
@@ -144,7 +146,9 @@ TEST_F(SpaceLedgerTest, ConcurrentWritersOnThreeGatewaysNeverPassTheUserQuota) {
     std::vector<std::string> buckets;
     for (int i = 0; i < kBuckets; ++i) buckets.push_back(unique("b"));
     std::vector<std::unique_ptr<SpaceLedger>> ledgers;
-    for (int g = 0; g < kGateways; ++g) ledgers.push_back(std::make_unique<SpaceLedger>(gw(g), random_hex16()));
+    for (int g = 0; g < kGateways; ++g)
+        ledgers.push_back(std::make_unique<SpaceLedger>(gw(g), random_hex16(),
+                                                        SpaceLedger::Options{kReservationLifetime, GetParam()}));
 
     std::atomic<std::uint64_t> settled_bytes{0};
     std::atomic<std::uint64_t> settles{0};
@@ -198,6 +202,10 @@ TEST_F(SpaceLedgerTest, ConcurrentWritersOnThreeGatewaysNeverPassTheUserQuota) {
         EXPECT_EQ(b.reserved, 0u);
     }
 }
+
+// Ledgers read in one omap read, and in reads of 2 entries (every ledger
+// then takes several, and a change between two is caught by `ver`).
+INSTANTIATE_TEST_SUITE_P(PageSizes, ConcurrentSpaceLedgerTest, ::testing::Values(kLedgerPageEntries, 2u));
 
 TEST_F(SpaceLedgerTest, TheReservationsOfAnAdoptedInstanceAreDropped) {
     auto dead_lease = RadosLeases::acquire(gw(2), {1000ms, ""});

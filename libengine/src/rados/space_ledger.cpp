@@ -75,12 +75,47 @@ struct SpaceLedger::Change {
 SpaceLedger::SpaceLedger(Client& client, std::string instance_id, Options options)
     : client_(client), instance_id_(std::move(instance_id)), options_(options) {}
 
+Result<SpaceLedger::LedgerRead> SpaceLedger::read_ledger(const std::string& oid) {
+    LedgerRead out;
+    const std::uint32_t page_entries = std::max<std::uint32_t>(options_.page_entries, 1);
+    auto first = client_.omap_list(Pool::Meta, oid, "", "", page_entries);
+    if (!first) {
+        if (first.error().code() == kNotFound) return out;  // never changed: exists = false
+        return std::move(first).error();
+    }
+    out.exists = true;
+    if (!first->more) {
+        // One page is one OSD read: its ver matches its entries.
+        for (auto& [k, v] : first->entries) out.omap.insert_or_assign(k, std::move(v));
+        out.ver = value_of(out.omap, kLedgerVersionKey);
+        return out;
+    }
+    // Several pages are several reads, and `ver` sorts after the entries: a
+    // change between two pages would leave the ver read last matching a mix
+    // of old and new entries. So guard on the ver read before the pages, and
+    // read again when the pages ended on another one.
+    auto before = client_.omap_get(Pool::Meta, oid, {std::string(kLedgerVersionKey)});
+    if (!before) return std::move(before).error();
+    out.ver = value_of(*before, kLedgerVersionKey);
+    std::string after;  // from the first page again: it was read before `before`
+    for (;;) {
+        auto page = client_.omap_list(Pool::Meta, oid, after, "", page_entries);
+        if (!page) return std::move(page).error();
+        for (auto& [k, v] : page->entries) out.omap.insert_or_assign(k, std::move(v));
+        if (!page->more || page->entries.empty()) break;
+        after = page->entries.back().first;
+    }
+    out.consistent = value_of(out.omap, kLedgerVersionKey) == out.ver;
+    return out;
+}
+
 Result<void> SpaceLedger::change(const std::string& oid, const Change& c) {
     return retry_on_conflict<void>(oid, [&]() -> std::optional<Result<void>> {
-        auto read = read_whole_omap(client_, Pool::Meta, oid);
-        if (!read && read.error().code() != kNotFound) return Result<void>(std::move(read).error());
-        std::map<std::string, std::string> omap = read ? std::move(*read) : std::map<std::string, std::string>{};
-        const std::string ver = value_of(omap, kLedgerVersionKey);
+        auto read = read_ledger(oid);
+        if (!read) return Result<void>(std::move(read).error());
+        if (!read->consistent) return std::nullopt;
+        const std::map<std::string, std::string>& omap = read->omap;
+        const std::string& ver = read->ver;
         const std::int64_t now = now_ms();
 
         std::set<std::string> removed;
@@ -109,7 +144,7 @@ Result<void> SpaceLedger::change(const std::string& oid, const Change& c) {
         // An omap compare on a missing object fails with ENOENT whatever it
         // compares: the first change creates the ledger exclusively instead
         // (a concurrent first change makes the other one read again).
-        if (read)
+        if (read->exists)
             op.compare_omap(std::string(kLedgerVersionKey), Compare::Eq, ver);
         else
             op.create_exclusive();

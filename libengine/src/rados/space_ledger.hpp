@@ -53,6 +53,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -71,6 +72,11 @@ namespace ostor::detail::rados {
 // live gateway (a bug, a stuck request) stops counting after it.
 inline constexpr std::chrono::milliseconds kReservationLifetime{60 * 60 * 1000};
 
+// Omap entries per read of a ledger: its counts and a thousand open
+// reservations in one read (one read is one consistent state; more take an
+// extra read of `ver`).
+inline constexpr std::uint32_t kLedgerPageEntries = 1024;
+
 // What reserve returns: what settle and release need to find it again.
 struct LedgerReservation {
     std::string key;  // r.<instance>.<seq>
@@ -88,6 +94,9 @@ class SpaceLedger {
 public:
     struct Options {
         std::chrono::milliseconds reservation_lifetime = kReservationLifetime;
+        // Omap entries per read of a ledger (tests use tiny pages, so that a
+        // ledger takes several reads).
+        std::uint32_t page_entries = kLedgerPageEntries;
     };
     // `instance_id` is this engine instance's lease (RadosLeases): its
     // reservations are dropped when that lease is adopted. The Client must
@@ -130,6 +139,14 @@ public:
 
 private:
     struct Change;
+    // A ledger's omap as one state, and the ver to guard a change on.
+    struct LedgerRead {
+        bool exists = false;
+        bool consistent = true;  // false: it changed while being read, read again
+        std::map<std::string, std::string> omap;
+        std::string ver;
+    };
+    Result<LedgerRead> read_ledger(const std::string& oid);
     Result<void> change(const std::string& oid, const Change& c);
     Result<UserUsage> read_usage(const std::string& oid);
     Result<void> note_pending(const std::string& user_ledger, const std::string& bucket_ledger);
