@@ -22,14 +22,14 @@ constexpr std::chrono::milliseconds kTestLease = 1500ms;
 class RadosLeasesTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        gw1_ = connect_gateway().release();
-        gw2_ = connect_gateway().release();
-        gw3_ = connect_gateway().release();
+        gw1_ = connect_gateway();
+        gw2_ = connect_gateway();
+        gw3_ = connect_gateway();
     }
     static void TearDownTestSuite() {
-        delete gw1_;
-        delete gw2_;
-        delete gw3_;
+        gw1_.reset();
+        gw2_.reset();
+        gw3_.reset();
     }
     static std::unique_ptr<RadosLeases> lease_on(Client& c, std::string address = "gw:8080") {
         auto l = RadosLeases::acquire(c, {kTestLease, std::move(address)});
@@ -46,13 +46,10 @@ protected:
         return static_cast<bool>(st);
     }
 
-    static Client* gw1_;
-    static Client* gw2_;
-    static Client* gw3_;
+    static inline std::unique_ptr<Client> gw1_;
+    static inline std::unique_ptr<Client> gw2_;
+    static inline std::unique_ptr<Client> gw3_;
 };
-Client* RadosLeasesTest::gw1_ = nullptr;
-Client* RadosLeasesTest::gw2_ = nullptr;
-Client* RadosLeasesTest::gw3_ = nullptr;
 
 TEST_F(RadosLeasesTest, ALiveLeaseIsNotAdoptableEvenPastItsDuration) {
     auto a = lease_on(*gw1_);

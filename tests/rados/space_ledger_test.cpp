@@ -28,10 +28,10 @@ constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
 class SpaceLedgerTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        for (auto*& gw : gateways_) gw = connect_gateway().release();
+        for (auto& gw : gateways_) gw = connect_gateway();
     }
     static void TearDownTestSuite() {
-        for (auto*& gw : gateways_) delete gw;
+        for (auto& gw : gateways_) gw.reset();
     }
     static Client& gw(int i) { return *gateways_[i]; }
     static std::string unique(const std::string& what) { return what + "-" + random_hex16(); }
@@ -53,11 +53,10 @@ protected:
     }
 
     static constexpr int kGateways = 3;
-    static Client* gateways_[kGateways];
+    static inline std::unique_ptr<Client> gateways_[kGateways];
     const std::string user_ = unique("u");
     const std::string bucket_ = unique("b");
 };
-Client* SpaceLedgerTest::gateways_[kGateways] = {};
 
 #define EXPECT_USAGE(u, b, o, r)   \
     do {                           \
