@@ -18,6 +18,7 @@
 #include "codec.hpp"
 #include "engine_impl.hpp"
 #include "hashing.hpp"
+#include "local/blob_store.hpp"
 #include "local/leases.hpp"
 
 namespace ostor {
@@ -246,6 +247,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const fs::path& volume_spec, Engine
     impl->env = std::move(*env);
     impl->commits = std::make_unique<CommitQueue>(*impl->env);
     impl->segments = std::make_unique<SegmentStore>(dir / "blobs", *impl->env, *impl->commits);
+    impl->blobs = std::make_unique<LocalBlobStore>(*impl->segments);
 
     auto recorded = impl->commits->run([&](Txn& txn) -> Result<void> {
         auto stored = txn.get(Table::Meta, "volume_id");
@@ -255,7 +257,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const fs::path& volume_spec, Engine
         return {};
     });
     if (!recorded) return recorded.error();
-    if (auto r = impl->segments->recover(); !r) return r.error();
+    if (auto r = impl->blobs->recover(); !r) return r.error();
     if (auto r = impl->purge_dead_reservations(); !r) return r.error();
     impl->async = std::make_unique<AsyncPool>(options.async_threads);
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
