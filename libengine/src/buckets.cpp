@@ -22,7 +22,7 @@ Result<void> Engine::delete_bucket(std::string_view name) {
     FreedExtents freed;
     auto r = impl_->objects->delete_bucket(name, freed);
     if (!r) return r;
-    release_extents(*impl_, freed);
+    impl_->blobs->release(freed);
     // Its limits and quota went with it; a new bucket of the name starts without.
     impl_->notifier->changed(ChangeKind::Limits, bucket_subject(name));
     impl_->notifier->changed(ChangeKind::Quotas, bucket_subject(name));

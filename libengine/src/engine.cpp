@@ -18,6 +18,7 @@
 #include "codec.hpp"
 #include "engine_impl.hpp"
 #include "hashing.hpp"
+#include "local/blob_store.hpp"
 #include "local/identity_catalog.hpp"
 #include "local/leases.hpp"
 #include "local/settings_catalog.hpp"
@@ -52,11 +53,6 @@ EngineImpl::~EngineImpl() {
     env.reset();
     notifier.reset();
     leases.reset();  // last: this Engine's reservations are gone with it
-}
-
-void release_extents(EngineImpl& e, const FreedExtents& freed) {
-    if (e.blobs) e.blobs->release(freed);
-    else e.segments->release(freed);
 }
 
 }  // namespace detail
@@ -208,6 +204,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const fs::path& volume_spec, Engine
     impl->settings = std::make_unique<LocalSettingsCatalog>(*impl->env, *impl->commits);
     impl->objects = std::make_unique<LocalObjectCatalog>(*impl->env, *impl->commits, *impl->segments,
                                                          impl->leases->instance_id());
+    impl->blobs = std::make_unique<LocalBlobStore>(*impl->segments);
 
     auto recorded = impl->commits->run([&](Txn& txn) -> Result<void> {
         auto stored = txn.get(Table::Meta, "volume_id");
@@ -217,7 +214,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const fs::path& volume_spec, Engine
         return {};
     });
     if (!recorded) return recorded.error();
-    if (auto r = impl->segments->recover(); !r) return r.error();
+    if (auto r = impl->blobs->recover(); !r) return r.error();
     if (auto r = impl->objects->drop_dead_reservations(*impl->leases); !r) return r.error();
     impl->async = std::make_unique<AsyncPool>(options.async_threads);
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));

@@ -14,7 +14,6 @@
 #include "local/lmdb_env.hpp"
 #include "ostor/engine.hpp"
 #include "local/segment_store.hpp"
-#include "local/uring.hpp"
 #include "records.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/catalog.hpp"
@@ -51,7 +50,6 @@ struct EngineImpl {
     std::unique_ptr<Env> env;
     std::unique_ptr<CommitQueue> commits;
     std::unique_ptr<SegmentStore> segments;
-    RingPool rings;
     std::unique_ptr<AsyncPool> async;
     std::shared_ptr<void> open_claim;  // released last: the directory may be opened again
 
@@ -80,12 +78,6 @@ std::uint64_t effective_quota_bytes(const Txn& txn, const QuotaTarget& target);
 std::string quota_key(const QuotaTarget& target);
 std::string limits_key(const LimitTarget& target);
 
-// ---- Freed extents --------------------------------------------------------
-// After a committed change dropped the last reference to `freed`: gives their
-// space back through the blob store (the segment store while the blob store
-// seam is not wired yet).
-void release_extents(EngineImpl& e, const FreedExtents& freed);
-
 // ---- Data movement ---------------------------------------------------------
 enum class WriteTargetKind { Object, Part };
 struct WriteTarget {
@@ -97,9 +89,10 @@ struct WriteTarget {
 };
 std::unique_ptr<ObjectWriter> make_writer(EngineImpl& e, WriteTarget target, PutOptions options,
                                           std::optional<std::string> reservation);
-// `pins` must cover the extents overlapping [first, end).
-std::unique_ptr<ObjectReader> make_reader(EngineImpl& e, ObjectRecord record, ReadPins pins, std::uint64_t first,
-                                          std::uint64_t end);
+// `reads` must have pinned the extents overlapping [first, end) (null for a
+// body kept inline).
+std::unique_ptr<ObjectReader> make_reader(EngineImpl& e, ObjectRecord record, std::unique_ptr<BlobReads> reads,
+                                          std::uint64_t first, std::uint64_t end);
 
 // Reads `reader` to its end, handing each chunk to `fn` (which returns
 // Result<void>); stops at the first failure of either.

@@ -95,7 +95,7 @@ Result<PartInfo> Engine::upload_part_copy(std::string_view upload_id, std::uint3
     }
     FreedExtents freed;
     auto r = impl_->objects->copy_part(upload_id, number, src_bucket, src_key, *source, std::move(part_etag), freed);
-    if (r) release_extents(*impl_, freed);
+    if (r) impl_->blobs->release(freed);
     return r;
 }
 
@@ -105,14 +105,14 @@ Result<ObjectInfo> Engine::complete_upload(std::string_view upload_id, const std
     OSTOR_TRY(check_part_list(parts));
     FreedExtents freed;
     auto r = impl_->objects->complete_upload(upload_id, parts, checksums, conditions, freed);
-    if (r) release_extents(*impl_, freed);
+    if (r) impl_->blobs->release(freed);
     return r;
 }
 
 Result<void> Engine::abort_upload(std::string_view upload_id) {
     FreedExtents freed;
     auto r = impl_->objects->abort_upload(upload_id, freed);
-    if (r) release_extents(*impl_, freed);
+    if (r) impl_->blobs->release(freed);
     return r;
 }
 

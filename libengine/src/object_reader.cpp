@@ -1,5 +1,6 @@
-// Reads an object's extents through io_uring, a chunk ahead of the caller.
-// Extents read whole are checked against their CRC32C (verify_reads).
+// Reads an object's extents through the blob store (BlobReads), a chunk
+// ahead of the caller. Extents read whole are checked against their CRC32C
+// (verify_reads).
 #include <cstdint>
 #include <cstring>
 #include <deque>
@@ -26,8 +27,8 @@ struct Chunk {
 
 class Reader final : public ObjectReader {
 public:
-    Reader(EngineImpl& e, ObjectRecord rec, ReadPins pins, std::uint64_t first, std::uint64_t end)
-        : e_(e), rec_(std::move(rec)), pins_(std::move(pins)), next_pos_(first), end_(end), remaining_(end - first),
+    Reader(EngineImpl& e, ObjectRecord rec, std::unique_ptr<BlobReads> reads, std::uint64_t first, std::uint64_t end)
+        : e_(e), rec_(std::move(rec)), reads_(std::move(reads)), next_pos_(first), end_(end), remaining_(end - first),
           // A small object or range needs no full-size chunk buffers.
           chunk_capacity_(static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, end - first))) {
         std::uint64_t start = 0;
@@ -44,12 +45,9 @@ public:
     }
 
     ~Reader() override {
-        if (ring_) {
-            while (ring_->in_flight() > 0) (void)ring_->wait();
-        }
-        chunks_.clear();
-        pins_ = ReadPins();  // drop the read locks, then free what was deleted meanwhile
-        e_.segments->release_if_unreferenced(rec_.extents);
+        // Waits for the reads into chunks_ before they go, drops the pins,
+        // then frees what was deleted meanwhile.
+        reads_.reset();
     }
 
     const ObjectInfo& info() const override { return rec_.info; }
@@ -98,10 +96,10 @@ private:
         if (auto r = fill_pipeline(); !r) return fail(r.error());
         Chunk& head = chunks_.front();
         while (!head.done) {
-            auto c = ring_->wait();
-            if (!c) return fail(c.error());
+            auto tag = reads_->wait();
+            if (!tag) return fail(tag.error());
             // Tags are chunk sequence numbers; map back to the deque.
-            chunks_[c->tag - first_seq_].done = true;
+            chunks_[*tag - first_seq_].done = true;
         }
         if (head.consumed == 0) {
             if (auto r = check(head); !r) return fail(r.error());
@@ -156,8 +154,7 @@ private:
             }
             chunks_.push_back(std::move(chunk));
             Chunk& c = chunks_.back();
-            if (!ring_) ring_ = e_.rings.acquire();
-            ring_->read(pins_.fd(x.segment), c.data.get(), len, x.offset + in_extent, first_seq_ + chunks_.size() - 1);
+            reads_->submit(x, in_extent, std::span(c.data.get(), len), first_seq_ + chunks_.size() - 1);
             next_pos_ += len;
         }
         return {};
@@ -176,7 +173,7 @@ private:
 
     EngineImpl& e_;
     ObjectRecord rec_;
-    ReadPins pins_;
+    std::unique_ptr<BlobReads> reads_;  // null for a body kept inline
     std::vector<std::uint64_t> extent_starts_;
     std::vector<bool> verify_;
     std::vector<std::uint32_t> running_crc_;
@@ -188,16 +185,15 @@ private:
     std::deque<Chunk> chunks_;
     std::vector<std::unique_ptr<std::byte[]>> spare_;  // buffers of chunks already consumed
     std::uint64_t first_seq_ = 0;  // sequence number of chunks_.front()
-    RingPool::Handle ring_{nullptr, RingPool::Return{nullptr}};
     std::optional<Error> failed_;
     bool inline_checked_ = false;
 };
 
 }  // namespace
 
-std::unique_ptr<ObjectReader> make_reader(EngineImpl& e, ObjectRecord record, ReadPins pins, std::uint64_t first,
-                                          std::uint64_t end) {
-    return std::make_unique<Reader>(e, std::move(record), std::move(pins), first, end);
+std::unique_ptr<ObjectReader> make_reader(EngineImpl& e, ObjectRecord record, std::unique_ptr<BlobReads> reads,
+                                          std::uint64_t first, std::uint64_t end) {
+    return std::make_unique<Reader>(e, std::move(record), std::move(reads), first, end);
 }
 
 }  // namespace ostor::detail

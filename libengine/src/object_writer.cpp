@@ -1,13 +1,11 @@
-// Streams an object or a part into segment files through io_uring.
+// Streams an object or a part into the blob store (storage/blob_store.hpp).
 //
 // Bytes collect in one of two buffers; a full buffer is written while the
-// other fills. Buffers land in block-aligned regions of this process's active
-// segment; each region becomes one extent with its CRC32C. Nothing is visible
-// until commit(): it waits for the writes, then hands the metadata change to
-// the commit queue, which syncs the segment files before committing. On
-// failure or abandonment the written blocks are punched out again.
-#include <fcntl.h>
-
+// other fills. The blob writer turns them into extents, each with its CRC32C.
+// Nothing is visible until commit(): it waits for the writes, then commits
+// the record, whose commit makes the staged data durable first. On failure or
+// abandonment the blob writer frees what it wrote.
+#include <algorithm>
 #include <array>
 #include <condition_variable>
 #include <cstring>
@@ -26,7 +24,7 @@ namespace {
 // One write in flight while the next buffer fills; bounds a writer's memory.
 constexpr std::size_t kBufferBytes = 256 * 1024;
 constexpr std::size_t kBufferCount = 2;
-static_assert(kBufferBytes % kBlockBytes == 0 && kExtentMaxBytes % kBufferBytes == 0);
+static_assert(kExtentMaxBytes % kBufferBytes == 0);
 
 // MD5 is the slowest step of a large PUT (about 750 MB/s against several
 // GB/s for copying and CRC32C), and it cannot be split: a large body's
@@ -91,12 +89,6 @@ private:
     std::thread thread_;  // last: starts once the rest is ready
 };
 
-struct WrittenRegion {
-    Region region;
-    std::uint64_t used = 0;  // bytes written from region.offset
-    std::uint32_t crc = 0;
-};
-
 class Writer final : public ObjectWriter {
 public:
     Writer(EngineImpl& e, WriteTarget target, PutOptions options, std::optional<std::string> reservation)
@@ -137,7 +129,7 @@ public:
     Result<ObjectInfo> commit() override {
         if (finished_ || failed_) return Error(Errc::InvalidArgument, "the writer is already finished");
         // A small object never reached a segment: it goes into its record.
-        inline_ = target_.kind == WriteTargetKind::Object && regions_.empty() && size_ <= kInlineMaxBytes;
+        inline_ = target_.kind == WriteTargetKind::Object && written_ == 0 && size_ <= kInlineMaxBytes;
         auto r = finish_data();
         if (!r) {
             abandon();
@@ -172,23 +164,18 @@ private:
         return kBufferBytes;
     }
 
-    // Writes the current buffer (fill_ bytes) into a region and switches to
-    // the other buffer, waiting for its earlier write if needed.
+    // Hands the current buffer (fill_ bytes) to the blob writer and switches
+    // to the other buffer, waiting for its earlier write if needed.
     Result<void> flush(bool last) {
         if (fill_ == 0) return {};
-        if (regions_.empty() || regions_.back().region.capacity - regions_.back().used < fill_) {
-            // A new extent: as large as the rest of the body is known to be,
-            // at most kExtentMaxBytes.
-            std::uint64_t want = kExtentMaxBytes;
-            if (last) want = fill_;
-            else if (options_.size_hint) want = std::clamp<std::uint64_t>(*options_.size_hint - written_, fill_, kExtentMaxBytes);
-            auto region = e_.segments->allocate(want);
-            if (!region) return std::move(region).error();
-            regions_.push_back(WrittenRegion{std::move(*region), 0, 0});
-        }
-        auto& wr = regions_.back();
         std::byte* buf = buffer(current_);
         std::span<const std::byte> filled(buf, fill_);
+        // Body bytes known to follow this buffer, to size its extent.
+        std::optional<std::uint64_t> rest;
+        if (last) rest = 0;
+        else if (options_.size_hint) rest = *options_.size_hint - written_ - fill_;
+        if (!blobs_) blobs_ = e_.blobs->begin_write();
+        OSTOR_TRY(blobs_->write(filled, static_cast<unsigned>(current_), rest));
         // A body of one buffer is hashed here; a longer one on the pipeline.
         if (!last && !hasher_ && !hash_here_) {
             try {
@@ -199,54 +186,12 @@ private:
         }
         if (hasher_) hashed_seq_[current_] = hasher_->submit(filled);
         else md5_.update(filled);
-        wr.crc = crc32c(filled, wr.crc);
-        if (!ring_) ring_ = e_.rings.acquire();
-        ring_->write(wr.region.segment->fd, buf, fill_, wr.region.offset + wr.used, current_);
-        in_flight_[current_] = true;
-        written_range_[current_] = {wr.region.segment.get(), wr.region.offset + wr.used, fill_};
-        wr.used += fill_;
         written_ += fill_;
         fill_ = 0;
         current_ = (current_ + 1) % kBufferCount;
-        while (in_flight_[current_]) {
-            auto done = ring_->wait();
-            if (!done) {
-                fail_segments_in_flight();
-                return std::move(done).error();
-            }
-            in_flight_[done->tag] = false;
-            // Start writing the page cache out now, so that the commit's
-            // fdatasync finds little left to do. A failure here may be the
-            // only report of lost pages: the segment is never trusted again.
-            const auto& range = written_range_[done->tag];
-            if (::sync_file_range(range.segment->fd, static_cast<off_t>(range.offset),
-                                  static_cast<off_t>(range.length), SYNC_FILE_RANGE_WRITE) != 0)
-                mark_segment_failed(*range.segment);
-        }
+        OSTOR_TRY(blobs_->wait(static_cast<unsigned>(current_)));
         if (hasher_) hasher_->wait_for(hashed_seq_[current_]);
         return {};
-    }
-
-    // A failed completion does not say which write failed: every segment
-    // written to and not yet completed is taken as failed.
-    void fail_segments_in_flight() {
-        for (std::size_t i = 0; i < kBufferCount; ++i)
-            if (in_flight_[i] && written_range_[i].segment) mark_segment_failed(*written_range_[i].segment);
-    }
-
-    Result<void> wait_all() {
-        Result<void> out;
-        while (ring_ && ring_->in_flight() > 0) {
-            auto done = ring_->wait();
-            if (!done) {
-                fail_segments_in_flight();
-                out = std::move(done).error();
-            } else {
-                in_flight_[done->tag] = false;
-            }
-        }
-        in_flight_.fill(false);
-        return out;
     }
 
     Result<void> finish_data() {
@@ -254,10 +199,12 @@ private:
             inline_data_.assign(reinterpret_cast<const char*>(buffer(current_)), fill_);
             md5_.update(std::as_bytes(std::span(inline_data_)));
         }
-        auto r = inline_ ? Result<void>() : flush(true);
-        auto w = wait_all();
-        if (!r) return r;
-        if (!w) return w;
+        OSTOR_TRY(inline_ ? Result<void>() : flush(true));
+        if (blobs_) {
+            auto staged = blobs_->finish();
+            if (!staged) return std::move(staged).error();
+            staged_ = std::move(*staged);
+        }
         if (options_.size_hint && size_ != *options_.size_hint)
             return Error(Errc::InvalidArgument, "the body is shorter than its declared length (" + std::to_string(size_) +
                                                     " of " + std::to_string(*options_.size_hint) + " bytes)");
@@ -271,7 +218,6 @@ private:
              std::memcmp(options_.expected_md5->data(), digest_.data(), digest_.size()) != 0))
             return Error(Errc::BadDigest, "the Content-MD5 you specified did not match what we received");
         buffers_ = {};  // the data is written: free the memory before waiting on the commit
-        ring_.reset();
         return {};
     }
 
@@ -285,16 +231,12 @@ private:
         rec.info.meta = options_.meta;
         rec.inline_data = std::move(inline_data_);
         rec.inline_crc = crc32c(std::as_bytes(std::span(rec.inline_data)));
-        auto staged = std::make_shared<LocalStagedData>();
-        for (auto& wr : regions_) {
-            rec.extents.push_back(Extent{wr.region.segment->id, wr.region.offset, static_cast<std::uint32_t>(wr.used), wr.crc});
-            if (staged->segments.empty() || staged->segments.back() != wr.region.segment)
-                staged->segments.push_back(wr.region.segment);
-        }
+        StagedBlobs staged = std::move(staged_);
+        rec.extents = std::move(staged.extents);
         // A part's commit answers with the part; the writer's caller wants the
         // body's info either way.
         ObjectInfo info = rec.info;
-        BodyCommit body{std::move(rec), std::move(staged), reservation_};
+        BodyCommit body{std::move(rec), std::move(staged.data), reservation_};
         FreedExtents freed;
         Result<void> committed;
         if (target_.kind == WriteTargetKind::Object) {
@@ -307,16 +249,15 @@ private:
         }
         if (!committed) return std::move(committed).error();
         reservation_.reset();  // dropped by the commit
-        regions_.clear();      // owned by the object now
-        release_extents(e_, freed);
+        if (blobs_) blobs_->committed();  // owned by the object now
+        blobs_.reset();
+        e_.blobs->release(freed);
         return info;
     }
 
     // Gives back what was written and reserved; nothing becomes visible.
     void abandon() {
-        (void)wait_all();
-        for (auto& wr : regions_) SegmentStore::punch(wr.region.segment->fd, wr.region.offset, wr.used);
-        regions_.clear();
+        blobs_.reset();  // waits for its writes, then frees what it wrote
         if (reservation_) e_.objects->release(*reservation_);
         reservation_.reset();
         finished_ = true;
@@ -327,20 +268,14 @@ private:
     PutOptions options_;
     std::optional<std::string> reservation_;
 
-    RingPool::Handle ring_{nullptr, RingPool::Return{nullptr}};
     std::array<std::unique_ptr<std::byte[]>, kBufferCount> buffers_;
-    std::array<bool, kBufferCount> in_flight_{};
-    struct FileRange {
-        Segment* segment = nullptr;  // kept alive by regions_
-        std::uint64_t offset = 0;
-        std::size_t length = 0;
-    };
-    std::array<FileRange, kBufferCount> written_range_{};
+    // Declared after buffers_ so that its writes end before they go.
+    std::unique_ptr<BlobWriter> blobs_;
+    StagedBlobs staged_;  // what blobs_ wrote, once finished
     std::size_t current_ = 0;
     std::size_t fill_ = 0;
     std::uint64_t size_ = 0;     // bytes accepted
-    std::uint64_t written_ = 0;  // bytes handed to the ring
-    std::vector<WrittenRegion> regions_;
+    std::uint64_t written_ = 0;  // bytes handed to the blob writer
     Md5 md5_;
     // Hashes in the background once a body outgrows one buffer; declared
     // after buffers_ so that it stops before they go.

@@ -65,7 +65,7 @@ Result<std::unique_ptr<ObjectReader>> Engine::open_object(std::string_view bucke
         }
         if (rec->extents.empty()) {  // inline (or empty): nothing to pin
             rec->info.bucket = bucket;
-            return make_reader(*impl_, std::move(*rec), ReadPins(), first, end);
+            return make_reader(*impl_, std::move(*rec), nullptr, first, end);
         }
         std::vector<Extent> needed;
         std::uint64_t start = 0;
@@ -73,7 +73,7 @@ Result<std::unique_ptr<ObjectReader>> Engine::open_object(std::string_view bucke
             if (start < end && start + x.length > first) needed.push_back(x);
             start += x.length;
         }
-        auto pins = impl_->segments->pin(needed);
+        auto pins = impl_->blobs->pin(needed);
         auto again = load();
         if (!again) return std::move(again).error();
         bool same = again->info.etag == rec->info.etag && again->info.last_modified_ms == rec->info.last_modified_ms &&
@@ -107,7 +107,7 @@ Result<ObjectInfo> Engine::head_object(std::string_view bucket, std::string_view
 Result<void> Engine::delete_object(std::string_view bucket, std::string_view key) {
     FreedExtents freed;
     auto r = impl_->objects->delete_object(bucket, key, freed);
-    if (r) release_extents(*impl_, freed);
+    if (r) impl_->blobs->release(freed);
     return r;
 }
 
@@ -131,7 +131,7 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
     FreedExtents freed;
     auto r = impl_->objects->copy_object(src_bucket, src_key, dst_bucket, dst_key, options.replace_meta,
                                          options.conditions, freed);
-    if (r) release_extents(*impl_, freed);
+    if (r) impl_->blobs->release(freed);
     return r;
 }
 
@@ -173,10 +173,8 @@ Result<ScrubReport> Engine::scrub() {
             if (!damaged) report.bytes_checked += item.inline_bytes;
         }
         for (const Extent& x : item.extents) {
-            auto file = impl_->segments->open_file(x.segment);
-            ssize_t n = file ? ::pread((*file)->fd, buf.data(), x.length, static_cast<off_t>(x.offset)) : -1;
             ++report.extents_checked;
-            if (n != static_cast<ssize_t>(x.length) || crc32c(std::span(buf.data(), x.length)) != x.crc) {
+            if (!impl_->blobs->verify(x, buf)) {
                 // Freed since the snapshot (deleted or overwritten)? Then it is not damage.
                 auto live = impl_->read([&](const Txn& txn) -> Result<bool> {
                     return txn.get(Table::Extents, extent_key(x.segment, x.offset)).has_value();

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -40,12 +41,13 @@ public:
     // Frees everything written unless committed() was called: nothing of an
     // abandoned body stays behind.
     virtual ~BlobWriter() = default;
-    // Starts writing `data` as the next bytes of the body (extents of at
-    // most kExtentMaxBytes, each with its CRC32C). `data` must stay unchanged
-    // until wait(tag) returned or finish() did. `rest_hint`: body bytes known
-    // to follow `data` (0 when none or unknown), to size the extent. Fails:
-    // IoError, NoSpace.
-    virtual Result<void> write(std::span<const std::byte> data, unsigned tag, std::uint64_t rest_hint) = 0;
+    // Starts writing `data` (1..kExtentMaxBytes bytes) as the next bytes of
+    // the body (extents of at most kExtentMaxBytes, each with its CRC32C).
+    // `data` must stay unchanged until wait(tag) returned or finish() did; a
+    // tag names one write in flight, and a few (up to 16) may be. `rest`:
+    // body bytes known to follow `data` (0: none, it is the last write;
+    // nullopt: unknown), to size the extent. Fails: IoError, NoSpace.
+    virtual Result<void> write(std::span<const std::byte> data, unsigned tag, std::optional<std::uint64_t> rest) = 0;
     // Until the write tagged `tag` is done (a tag not in flight: at once).
     virtual Result<void> wait(unsigned tag) = 0;
     // Waits for every write and returns what was written. Fails: IoError.
