@@ -88,6 +88,9 @@ public:
         if (finished_) return Error(Errc::InvalidArgument, "the blob writer is already finished");
         if (auto r = flight_->status(); !r) return r;
         while (!data.empty()) {
+            if (deferred_) {
+                if (auto r = create_deferred({}); !r) return r;
+            }
             if (objects_.empty() || objects_.back().size == kBlobObjectMaxBytes) {
                 if (auto r = new_object(); !r) return r;
             }
@@ -105,21 +108,28 @@ public:
             ext.length += static_cast<std::uint32_t>(n);
             std::string bytes(reinterpret_cast<const char*>(piece.data()), piece.size());
             if (obj.size == 0) {
-                // The object's first bytes create it, exclusively: a drawn id
-                // that exists already (never seen, but ids are random) is
-                // drawn again. Synchronous: the next writes need the id.
-                if (auto r = create_first(std::move(bytes)); !r) return r;
+                // The object's first bytes create it, exclusively (a drawn id
+                // that exists already is drawn again), synchronously, as the
+                // next writes to it need the id settled. Deferred until then:
+                // when finish() comes first (a small body), the count goes
+                // with them, one round trip fewer.
+                deferred_ = Deferred{std::move(bytes), tag};
             } else {
                 flight_->started(tag);
                 client_.aio_apply(Pool::Data, obj.oid, WriteOp().write(obj.size, std::move(bytes)),
                                   [f = flight_, tag](Result<void> r) { f->done(tag, std::move(r)); });
             }
-            objects_.back().size += n;  // create_first may have replaced the object
+            obj.size += n;
         }
         return {};
     }
 
-    Result<void> wait(unsigned tag) override { return flight_->wait_tag(tag); }
+    Result<void> wait(unsigned tag) override {
+        if (deferred_ && deferred_->tag == tag) {
+            if (auto r = create_deferred({}); !r) return r;
+        }
+        return flight_->wait_tag(tag);
+    }
 
     Result<StagedBlobs> finish() override {
         if (finished_) return Error(Errc::InvalidArgument, "the blob writer is already finished");
@@ -127,8 +137,14 @@ public:
         if (auto r = flight_->wait_all(); !r) return std::move(r).error();
         // Every byte is in: the body is referenced from now on (see
         // blob_store.hpp on why here and not in committed()).
+        std::optional<std::uint64_t> counted;  // created with its count
+        if (deferred_) {
+            if (auto r = create_deferred(objects_.back().extents); !r) return std::move(r).error();
+            counted = objects_.back().id;
+        }
         constexpr unsigned kRefsTag = 0;
         for (const auto& o : objects_) {
+            if (counted == o.id) continue;
             flight_->started(kRefsTag);
             client_.aio_apply(Pool::Data, o.oid,
                               WriteOp()
@@ -144,9 +160,10 @@ public:
         committed_ = true;
         std::set<std::string> keys;
         for (const auto& o : objects_) keys.insert(o.oid);
-        // Best effort: an entry left names an object with its count set,
-        // which recover() keeps.
-        if (!keys.empty()) (void)client_.apply(Pool::Meta, pending_, WriteOp().omap_remove_keys(keys));
+        // Best effort, and not waited for (it is off the commit's path): an
+        // entry left names an object with its count set, which recover()
+        // keeps.
+        if (!keys.empty()) client_.aio_apply(Pool::Meta, pending_, WriteOp().omap_remove_keys(keys), [](Result<void>) {});
     }
 
 private:
@@ -168,19 +185,27 @@ private:
         return {};
     }
 
-    // Creates objects_.back() with its first bytes (the current extent's).
-    Result<void> create_first(std::string bytes) {
+    // Creates objects_.back() with its first bytes (its only extent's so
+    // far, extents_.back()), and with its count when given.
+    Result<void> create_deferred(std::optional<std::uint32_t> refs) {
+        std::string bytes = std::move(deferred_->bytes);
+        deferred_.reset();
         for (int attempt = 0; attempt < kCreateAttempts; ++attempt) {
             const std::string oid = objects_.back().oid;
-            auto r = client_.apply(Pool::Data, oid, WriteOp().create_exclusive().write(0, bytes));
+            WriteOp op;
+            op.create_exclusive().write(0, bytes);
+            if (refs) op.set_xattr(std::string(kRefsXattr), std::to_string(*refs));
+            auto r = client_.apply(Pool::Data, oid, op);
             if (r) return {};
             if (r.error().code() != kAlreadyExists) return r;
             // Someone else's object: forget our entry for it, draw again.
             if (auto d = client_.apply(Pool::Meta, pending_, WriteOp().omap_remove(oid)); !d) return d;
             const std::uint32_t extents = objects_.back().extents;
+            const std::uint64_t size = objects_.back().size;
             objects_.pop_back();
             if (auto n = new_object(); !n) return n;
             objects_.back().extents = extents;
+            objects_.back().size = size;
             extents_.back().segment = objects_.back().id;
         }
         return Error(Errc::IoError, "could not draw a free blob object id");
@@ -193,6 +218,12 @@ private:
     std::shared_ptr<InFlight> flight_ = std::make_shared<InFlight>();
     std::vector<Object> objects_;
     std::vector<Extent> extents_;
+    // The first bytes of objects_.back(), not sent yet (see write()).
+    struct Deferred {
+        std::string bytes;
+        unsigned tag = 0;
+    };
+    std::optional<Deferred> deferred_;
     bool finished_ = false;
     bool committed_ = false;
 };
