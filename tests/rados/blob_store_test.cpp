@@ -290,6 +290,29 @@ TEST_F(RadosBlobStoreTest, AReferenceAddedBeforeCollectionRevivesTheObject) {
     store1_->release(xs);
 }
 
+TEST_F(RadosBlobStoreTest, AnObjectReleasedAgainKeepsTheGracePeriodOfItsLastRelease) {
+    auto xs = committed_body(*store1_, 100, 10);
+    const auto id = xs[0].segment;
+    auto due_of = [&] {
+        auto due = gw1_->get_xattr(Pool::Data, blob_oid(id), std::string(kGcDueXattr));
+        EXPECT_TRUE(due);
+        return due ? std::chrono::system_clock::time_point(std::chrono::milliseconds(std::stoll(*due)))
+                   : std::chrono::system_clock::time_point{};
+    };
+    store1_->release(xs);
+    auto first_due = due_of();
+    ASSERT_OK(store1_->add_refs(xs));  // a copy made just before collection
+    std::this_thread::sleep_for(20ms);
+    store2_->release(xs);  // ... deleted again, later
+    auto last_due = due_of();
+    ASSERT_GT(last_due, first_due);
+    ASSERT_OK(store1_->collect_due(first_due));
+    EXPECT_TRUE(exists(id));  // the first entry is stale
+    ASSERT_OK(store1_->collect_due(last_due));
+    EXPECT_FALSE(exists(id));
+    EXPECT_FALSE(queued(id));
+}
+
 TEST_F(RadosBlobStoreTest, VerifyDetectsACorruptedByte) {
     auto xs = committed_body(*store1_, 2 * kMiB + 10, 8);
     ASSERT_EQ(xs.size(), 3u);

@@ -4,7 +4,9 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 
@@ -45,11 +47,12 @@ unsigned shard_of(std::uint64_t id) { return static_cast<unsigned>(id % kGcShard
 std::string blob_oid(std::uint64_t id) { return "blob." + id_hex(id); }
 std::string pending_oid(std::string_view instance) { return "blobs.pending." + std::string(instance); }
 std::string gc_oid(unsigned shard) { return "gc." + std::to_string(shard); }
-std::string gc_key(std::int64_t due_ms, std::uint64_t id) {
+std::string due_text(std::int64_t due_ms) {
     char buf[21];
     std::snprintf(buf, sizeof buf, "%020" PRId64, due_ms);
-    return std::string(buf) + "." + blob_oid(id);
+    return buf;
 }
+std::string gc_key(std::int64_t due_ms, std::uint64_t id) { return due_text(due_ms) + "." + blob_oid(id); }
 
 RadosBlobStore::RadosBlobStore(Client& client, Leases& leases, Options options)
     : client_(client), leases_(leases), options_(options) {}
@@ -57,16 +60,33 @@ RadosBlobStore::RadosBlobStore(Client& client, Leases& leases, Options options)
 std::unique_ptr<BlobWriter> RadosBlobStore::begin_write() { return make_blob_writer(*this); }
 
 Result<std::unique_ptr<BlobReads>> RadosBlobStore::pin(const std::vector<Extent>& extents) {
+    // No lock to take (objects outlive their last reference by the grace
+    // period): only that each object is there, checked all at once by
+    // reading its first byte (an object is created with its first bytes).
     std::set<std::uint64_t> ids;
     for (const auto& x : extents) ids.insert(x.segment);
+    struct Checks {
+        std::mutex mu;
+        std::condition_variable cv;
+        std::size_t left = 0;
+        std::optional<Error> error;
+    };
+    auto checks = std::make_shared<Checks>();
+    checks->left = ids.size();
     for (auto id : ids) {
-        auto st = client_.stat(Pool::Data, blob_oid(id));
-        if (!st) {
-            if (st.error().code() == kNotFound)
-                return Error(Errc::IoError, "object data is missing: " + blob_oid(id) + " is gone");
-            return std::move(st).error();
-        }
+        client_.aio_read(Pool::Data, blob_oid(id), 0, 1, [checks, id](Result<std::string> r) {
+            std::lock_guard lock(checks->mu);
+            if (!r && !checks->error) {
+                checks->error = r.error().code() == kNotFound
+                                    ? Error(Errc::IoError, "object data is missing: " + blob_oid(id) + " is gone")
+                                    : r.error();
+            }
+            if (--checks->left == 0) checks->cv.notify_all();
+        });
     }
+    std::unique_lock lock(checks->mu);
+    checks->cv.wait(lock, [&] { return checks->left == 0; });
+    if (checks->error) return *checks->error;
     return make_blob_reads(client_);
 }
 
@@ -78,7 +98,8 @@ bool RadosBlobStore::verify(const Extent& x, std::span<std::byte> buf) {
     return crc32c(buf.first(x.length)) == x.crc;
 }
 
-Result<std::int64_t> RadosBlobStore::change_refs(const std::string& oid, std::int64_t delta) {
+Result<std::int64_t> RadosBlobStore::change_refs(const std::string& oid, std::int64_t delta,
+                                                 const std::string& due_if_zero) {
     const std::string name(kRefsXattr);
     for (int attempt = 0; attempt < kRefsAttempts; ++attempt) {
         auto old = client_.get_xattr(Pool::Data, oid, name);
@@ -93,11 +114,10 @@ Result<std::int64_t> RadosBlobStore::change_refs(const std::string& oid, std::in
         }
         std::int64_t count = parse_count(old_text).value_or(0);
         std::int64_t fresh = std::max<std::int64_t>(0, count + delta);
-        auto r = client_.apply(Pool::Data, oid,
-                               WriteOp()
-                                   .assert_exists()
-                                   .compare_xattr(name, Compare::Eq, old_text)
-                                   .set_xattr(name, std::to_string(fresh)));
+        WriteOp op;
+        op.assert_exists().compare_xattr(name, Compare::Eq, old_text).set_xattr(name, std::to_string(fresh));
+        if (fresh == 0) op.set_xattr(std::string(kGcDueXattr), due_if_zero);
+        auto r = client_.apply(Pool::Data, oid, op);
         if (r) return fresh;
         // kNotFound here is the object, assert_exists; a failed compare
         // (same code as kAlreadyExists) is someone else's change: again.
@@ -110,7 +130,7 @@ Result<void> RadosBlobStore::add_refs(const std::vector<Extent>& extents) {
     std::map<std::uint64_t, std::int64_t> per_object;
     for (const auto& x : extents) ++per_object[x.segment];
     for (const auto& [id, n] : per_object)
-        if (auto r = change_refs(blob_oid(id), n); !r) return std::move(r).error();
+        if (auto r = change_refs(blob_oid(id), n, {}); !r) return std::move(r).error();
     return {};
 }
 
@@ -132,7 +152,7 @@ void RadosBlobStore::release(const FreedExtents& freed) {
         if (may_reach_zero) {
             if (!client_.apply(Pool::Meta, gc_oid(shard_of(id)), WriteOp().omap_set(key, ""))) continue;  // a leak
         }
-        auto left = change_refs(oid, -n);
+        auto left = change_refs(oid, -n, due_text(due_ms));
         if (!left) continue;  // a leak, which the recount finds
         if (*left == 0 && !may_reach_zero) {
             // Someone else dropped references meanwhile: queue it now.
@@ -168,9 +188,14 @@ Result<std::size_t> RadosBlobStore::collect_due(std::chrono::system_clock::time_
                     continue;
                 }
                 const std::string oid = key.substr(dot + 1);
-                auto r = client_.apply(
-                    Pool::Data, oid,
-                    WriteOp().compare_xattr(std::string(kRefsXattr), Compare::Eq, "0").remove());
+                // Only the entry of the release that brought the count to 0
+                // last: an older entry (whose count went up again, then down
+                // by a later release) would cut the later grace short.
+                auto r = client_.apply(Pool::Data, oid,
+                                       WriteOp()
+                                           .compare_xattr(std::string(kRefsXattr), Compare::Eq, "0")
+                                           .compare_xattr(std::string(kGcDueXattr), Compare::Eq, key.substr(0, dot))
+                                           .remove());
                 if (r) ++removed;
                 else if (r.error().code() != kNotFound && r.error().code() != kCompareFailed)
                     return std::move(r).error();  // kept queued: tried again next time

@@ -5,7 +5,8 @@
 //   data pool  blob.<16 hex>           one writer's extents, back to back, up
 //                                      to kBlobObjectMaxBytes; Extent::segment
 //                                      is the id, Extent::offset the position.
-//                                      xattr `refs`: references (decimal text)
+//                                      xattr `refs`: references (decimal text);
+//                                      xattr `gc_due`: see kGcDueXattr
 //   meta pool  blobs.pending.<instance> omap blob.<id> -> "": objects an
 //                                      instance's writers made and no commit
 //                                      took yet (what a crash may leave)
@@ -45,7 +46,10 @@
 // kGcGracePeriod, like RGW's rgw_gc_obj_min_wait), so that a reader that
 // pinned it, perhaps through another gateway, completes. collect_due(now)
 // removes what is due, each removal guarded on `refs` still being "0" (an
-// add_refs meanwhile revives it; its queue entry is then dropped). The engine
+// add_refs meanwhile revives it; its queue entry is then dropped) and on
+// `gc_due` naming this entry's due time (an object released, revived and
+// released again is removed by its last release's entry only, so that the
+// last release's grace period holds). The engine
 // runs collect_due periodically, one collector at a time under a lease (any
 // number would be safe, as removals are guarded; one avoids duplicate work).
 //
@@ -90,6 +94,10 @@ inline constexpr unsigned kGcShardCount = 8;
 
 // ---- Layout
 inline constexpr std::string_view kRefsXattr = "refs";
+// Set with a count of 0: the due time (20 digits, ms) of the queue entry that
+// may remove the object; older entries of it may not.
+inline constexpr std::string_view kGcDueXattr = "gc_due";
+std::string due_text(std::int64_t due_ms);
 std::string blob_oid(std::uint64_t id);                        // "blob.<16 hex>"
 std::string pending_oid(std::string_view instance);            // "blobs.pending.<instance>"
 std::string gc_oid(unsigned shard);                            // "gc.<shard>"
@@ -134,8 +142,9 @@ public:
 
 private:
     // Adds `delta` (may be negative) to `oid`'s count by compare-and-set;
-    // returns the new count. A count below 0 is clamped to 0.
-    Result<std::int64_t> change_refs(const std::string& oid, std::int64_t delta);
+    // returns the new count. A count below 0 is clamped to 0. A count that
+    // reaches 0 gets `due_if_zero` as its kGcDueXattr in the same step.
+    Result<std::int64_t> change_refs(const std::string& oid, std::int64_t delta, const std::string& due_if_zero);
 
     Client& client_;
     Leases& leases_;
