@@ -34,7 +34,8 @@
 // instance's pending list, so a crash leaves a list of what may be garbage.
 // finish() sets each object's `refs` to its number of extents (compare-and-
 // set from absent) after every write completed: the body is referenced from
-// then on. committed() then drops the writer's pending entries. A writer
+// then on. committed() then drops the writer's pending entries (without
+// waiting: it is best effort, see recover()). A writer
 // destroyed without committed() removes its objects, then their entries.
 // (Setting `refs` in finish() rather than committed() is deliberate:
 // committed() cannot fail, and a count that failed to be set there would
