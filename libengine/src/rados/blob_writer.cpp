@@ -51,6 +51,10 @@ struct InFlight {
         if (error) return *error;
         return {};
     }
+    void fail(const Error& e) {
+        std::lock_guard lock(mu);
+        if (!error) error = e;
+    }
     Result<void> status() {
         std::lock_guard lock(mu);
         if (error) return *error;
@@ -197,18 +201,29 @@ private:
             if (refs) op.set_xattr(std::string(kRefsXattr), std::to_string(*refs));
             auto r = client_.apply(Pool::Data, oid, op);
             if (r) return {};
-            if (r.error().code() != kAlreadyExists) return r;
+            if (r.error().code() != kAlreadyExists) {
+                flight_->fail(r.error());  // the body has a hole: every later call fails
+                return r;
+            }
             // Someone else's object: forget our entry for it, draw again.
-            if (auto d = client_.apply(Pool::Meta, pending_, WriteOp().omap_remove(oid)); !d) return d;
+            if (auto d = client_.apply(Pool::Meta, pending_, WriteOp().omap_remove(oid)); !d) {
+                flight_->fail(d.error());
+                return d;
+            }
             const std::uint32_t extents = objects_.back().extents;
             const std::uint64_t size = objects_.back().size;
             objects_.pop_back();
-            if (auto n = new_object(); !n) return n;
+            if (auto n = new_object(); !n) {
+                flight_->fail(n.error());
+                return n;
+            }
             objects_.back().extents = extents;
             objects_.back().size = size;
             extents_.back().segment = objects_.back().id;
         }
-        return Error(Errc::IoError, "could not draw a free blob object id");
+        Error e(Errc::IoError, "could not draw a free blob object id");
+        flight_->fail(e);
+        return e;
     }
 
     static constexpr int kCreateAttempts = 16;
