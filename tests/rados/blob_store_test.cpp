@@ -91,7 +91,8 @@ protected:
     static std::set<std::string> pending_of(const std::string& instance) {
         std::set<std::string> out;
         auto page = gw1_->omap_list(Pool::Meta, pending_oid(instance), "", "", 10000);
-        if (page) for (auto& [k, v] : page->entries) out.insert(k);
+        if (page)
+            for (auto& [k, v] : page->entries) out.insert(k);
         return out;
     }
     static std::string refs(std::uint64_t id) {
@@ -403,10 +404,11 @@ TEST_F(RadosBlobStoreTest, ThroughputAgainstRawWriteFull) {
         double raw_s = run([&](int n) { (void)gw1_->write_full(Pool::Data, prefix + std::to_string(n), raw_body); });
         const double ops = kThreads * c.ops_each;
         const double mib = ops * static_cast<double>(c.size) / static_cast<double>(kMiB);
-        std::printf("[throughput] %zu B x %d ops, %d threads: blob store %.0f ops/s %.1f MiB/s; raw write_full %.0f "
-                    "ops/s %.1f MiB/s; ratio %.2f\n",
-                    c.size, static_cast<int>(ops), kThreads, ops / blob_s, mib / blob_s, ops / raw_s, mib / raw_s,
-                    raw_s / blob_s);
+        std::printf(
+            "[throughput] %zu B x %d ops, %d threads: blob store %.0f ops/s %.1f MiB/s; raw write_full %.0f "
+            "ops/s %.1f MiB/s; ratio %.2f\n",
+            c.size, static_cast<int>(ops), kThreads, ops / blob_s, mib / blob_s, ops / raw_s, mib / raw_s,
+            raw_s / blob_s);
         for (auto& xs : written) store1_->release(xs);
         ASSERT_OK(store1_->collect_due(std::chrono::system_clock::now() + 2 * kTestGrace));
         for (int n = 0; n < static_cast<int>(ops); ++n) (void)gw1_->remove(Pool::Data, prefix + std::to_string(n));

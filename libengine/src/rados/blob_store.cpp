@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -104,7 +104,8 @@ Result<std::int64_t> RadosBlobStore::change_refs(const std::string& oid, std::in
     for (int attempt = 0; attempt < kRefsAttempts; ++attempt) {
         auto old = client_.get_xattr(Pool::Data, oid, name);
         std::string old_text;
-        if (old) old_text = std::move(*old);
+        if (old)
+            old_text = std::move(*old);
         else if (old.error().code() == kNotFound) {
             // No object (a stat tells it from an unset count).
             auto st = client_.stat(Pool::Data, oid);
@@ -162,8 +163,7 @@ void RadosBlobStore::release(const FreedExtents& freed) {
 }
 
 Result<std::size_t> RadosBlobStore::collect_due(std::chrono::system_clock::time_point now) {
-    const auto now_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
     const std::string horizon = gc_key(now_ms, ~std::uint64_t{0});  // sorts after every key due by now
     std::size_t removed = 0;
     for (unsigned shard = 0; shard < kGcShardCount; ++shard) {
@@ -196,7 +196,8 @@ Result<std::size_t> RadosBlobStore::collect_due(std::chrono::system_clock::time_
                                            .compare_xattr(std::string(kRefsXattr), Compare::Eq, "0")
                                            .compare_xattr(std::string(kGcDueXattr), Compare::Eq, key.substr(0, dot))
                                            .remove());
-                if (r) ++removed;
+                if (r)
+                    ++removed;
                 else if (r.error().code() != kNotFound && r.error().code() != kCompareFailed)
                     return std::move(r).error();  // kept queued: tried again next time
                 // Gone, or referenced again (revived by add_refs): done either way.
@@ -225,10 +226,12 @@ Result<std::size_t> RadosBlobStore::clean_instance(const std::string& instance) 
             // Only an object whose count was never set: finish() did not
             // complete, so no catalog can refer to it. Guarded, so that a
             // count set meanwhile (it cannot be, its writer is dead) wins.
-            auto r = client_.apply(
-                Pool::Data, oid, WriteOp().compare_xattr(std::string(kRefsXattr), Compare::Eq, "").remove());
-            if (r) ++removed;
-            else if (r.error().code() != kNotFound && r.error().code() != kCompareFailed) return std::move(r).error();
+            auto r = client_.apply(Pool::Data, oid,
+                                   WriteOp().compare_xattr(std::string(kRefsXattr), Compare::Eq, "").remove());
+            if (r)
+                ++removed;
+            else if (r.error().code() != kNotFound && r.error().code() != kCompareFailed)
+                return std::move(r).error();
         }
         if (!page->more || page->entries.empty()) break;
         after = page->entries.back().first;

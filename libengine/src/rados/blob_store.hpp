@@ -99,10 +99,10 @@ inline constexpr std::string_view kRefsXattr = "refs";
 // may remove the object; older entries of it may not.
 inline constexpr std::string_view kGcDueXattr = "gc_due";
 std::string due_text(std::int64_t due_ms);
-std::string blob_oid(std::uint64_t id);                        // "blob.<16 hex>"
-std::string pending_oid(std::string_view instance);            // "blobs.pending.<instance>"
-std::string gc_oid(unsigned shard);                            // "gc.<shard>"
-std::string gc_key(std::int64_t due_ms, std::uint64_t id);     // "<20 digits>.blob.<16 hex>"
+std::string blob_oid(std::uint64_t id);                     // "blob.<16 hex>"
+std::string pending_oid(std::string_view instance);         // "blobs.pending.<instance>"
+std::string gc_oid(unsigned shard);                         // "gc.<shard>"
+std::string gc_key(std::int64_t due_ms, std::uint64_t id);  // "<20 digits>.blob.<16 hex>"
 
 class RadosBlobStore final : public BlobStore {
 public:
@@ -120,7 +120,10 @@ public:
     std::unique_ptr<BlobWriter> begin_write() override;
     Result<std::unique_ptr<BlobReads>> pin(const std::vector<Extent>& extents) override;
     // Drops one reference per extent; objects reaching 0 are queued for
-    // collection. Failures are logged and leave a leak (never a loss).
+    // collection. Failures leave a leak (never a loss). Unlike the local
+    // store's, `freed` holds every extent reference the change dropped, not
+    // only last ones: the count lives here, on the blob object, so the RADOS
+    // catalog keeps none (a record deleted hands over all its extents).
     void release(const FreedExtents& freed) override;
     bool verify(const Extent& x, std::span<std::byte> buf) override;
 

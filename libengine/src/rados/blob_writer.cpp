@@ -104,8 +104,8 @@ public:
                 ++obj.extents;
             }
             auto& ext = extents_.back();
-            std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(
-                {data.size(), kExtentMaxBytes - ext.length, kBlobObjectMaxBytes - obj.size}));
+            std::size_t n = static_cast<std::size_t>(
+                std::min<std::uint64_t>({data.size(), kExtentMaxBytes - ext.length, kBlobObjectMaxBytes - obj.size}));
             auto piece = data.first(n);
             data = data.subspan(n);
             ext.crc = crc32c(piece, ext.crc);
@@ -167,15 +167,16 @@ public:
         // Best effort, and not waited for (it is off the commit's path): an
         // entry left names an object with its count set, which recover()
         // keeps.
-        if (!keys.empty()) client_.aio_apply(Pool::Meta, pending_, WriteOp().omap_remove_keys(keys), [](Result<void>) {});
+        if (!keys.empty())
+            client_.aio_apply(Pool::Meta, pending_, WriteOp().omap_remove_keys(keys), [](Result<void>) {});
     }
 
 private:
     struct Object {
         std::uint64_t id = 0;
         std::string oid;
-        std::uint64_t size = 0;      // bytes sent so far
-        std::uint32_t extents = 0;   // of this body in it
+        std::uint64_t size = 0;     // bytes sent so far
+        std::uint32_t extents = 0;  // of this body in it
     };
 
     // Draws an id and lists it as pending, before anything is written.
@@ -245,8 +246,6 @@ private:
 
 }  // namespace
 
-std::unique_ptr<BlobWriter> make_blob_writer(RadosBlobStore& store) {
-    return std::make_unique<RadosBlobWriter>(store);
-}
+std::unique_ptr<BlobWriter> make_blob_writer(RadosBlobStore& store) { return std::make_unique<RadosBlobWriter>(store); }
 
 }  // namespace ostor::detail::rados

@@ -74,8 +74,8 @@ private:
     enum class Kind : std::uint8_t { Create, WriteFull, Write, SetXattr, OmapSet, OmapRemove, Remove };
     struct Change {
         Kind kind;
-        std::string name;   // SetXattr, OmapSet, OmapRemove
-        std::string value;  // WriteFull, Write, SetXattr, OmapSet
+        std::string name;          // SetXattr, OmapSet, OmapRemove
+        std::string value;         // WriteFull, Write, SetXattr, OmapSet
         std::uint64_t offset = 0;  // Write
     };
 
