@@ -35,22 +35,27 @@ WriteOp& WriteOp::compare_omap(std::string key, Compare op, std::string value) {
 }
 
 WriteOp& WriteOp::create() {
-    changes_.push_back({Kind::Create, {}, {}});
+    changes_.push_back({Kind::Create, {}, {}, 0});
     return *this;
 }
 
 WriteOp& WriteOp::write_full(std::string data) {
-    changes_.push_back({Kind::WriteFull, {}, std::move(data)});
+    changes_.push_back({Kind::WriteFull, {}, std::move(data), 0});
+    return *this;
+}
+
+WriteOp& WriteOp::write(std::uint64_t offset_bytes, std::string data) {
+    changes_.push_back({Kind::Write, {}, std::move(data), offset_bytes});
     return *this;
 }
 
 WriteOp& WriteOp::set_xattr(std::string name, std::string value) {
-    changes_.push_back({Kind::SetXattr, std::move(name), std::move(value)});
+    changes_.push_back({Kind::SetXattr, std::move(name), std::move(value), 0});
     return *this;
 }
 
 WriteOp& WriteOp::omap_set(std::string key, std::string value) {
-    changes_.push_back({Kind::OmapSet, std::move(key), std::move(value)});
+    changes_.push_back({Kind::OmapSet, std::move(key), std::move(value), 0});
     return *this;
 }
 
@@ -60,7 +65,7 @@ WriteOp& WriteOp::omap_set(const std::map<std::string, std::string>& entries) {
 }
 
 WriteOp& WriteOp::omap_remove(std::string key) {
-    changes_.push_back({Kind::OmapRemove, std::move(key), {}});
+    changes_.push_back({Kind::OmapRemove, std::move(key), {}, 0});
     return *this;
 }
 
@@ -70,7 +75,7 @@ WriteOp& WriteOp::omap_remove_keys(const std::set<std::string>& keys) {
 }
 
 WriteOp& WriteOp::remove() {
-    changes_.push_back({Kind::Remove, {}, {}});
+    changes_.push_back({Kind::Remove, {}, {}, 0});
     return *this;
 }
 
@@ -114,6 +119,9 @@ void WriteOp::build(librados::ObjectWriteOperation& op) const {
                 break;
             case Kind::WriteFull:
                 op.write_full(to_bufferlist(c.value));
+                break;
+            case Kind::Write:
+                op.write(c.offset, to_bufferlist(c.value));
                 break;
             case Kind::SetXattr:
                 op.setxattr(c.name.c_str(), to_bufferlist(c.value));

@@ -48,6 +48,8 @@ public:
     // creates it (unless a guard says otherwise).
     WriteOp& create();                      // an empty object, if missing
     WriteOp& write_full(std::string data);  // replaces the whole data
+    // Writes `data` at `offset_bytes` (extends the object as needed).
+    WriteOp& write(std::uint64_t offset_bytes, std::string data);
     WriteOp& set_xattr(std::string name, std::string value);
     WriteOp& omap_set(std::string key, std::string value);
     WriteOp& omap_set(const std::map<std::string, std::string>& entries);
@@ -69,11 +71,12 @@ private:
         Compare op;
         std::string value;
     };
-    enum class Kind : std::uint8_t { Create, WriteFull, SetXattr, OmapSet, OmapRemove, Remove };
+    enum class Kind : std::uint8_t { Create, WriteFull, Write, SetXattr, OmapSet, OmapRemove, Remove };
     struct Change {
         Kind kind;
-        std::string name;   // SetXattr, OmapSet, OmapRemove
-        std::string value;  // WriteFull, SetXattr, OmapSet
+        std::string name;          // SetXattr, OmapSet, OmapRemove
+        std::string value;         // WriteFull, Write, SetXattr, OmapSet
+        std::uint64_t offset = 0;  // Write
     };
 
     bool exclusive_ = false;

@@ -1,0 +1,259 @@
+#include "rados/blob_store.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+
+#include "hashing.hpp"
+#include "rados/blob_io.hpp"
+#include "rados/leases.hpp"
+
+namespace ostor::detail::rados {
+
+namespace {
+
+// Omap entries read per call when walking a pending list or a queue.
+constexpr std::uint32_t kPageEntries = 256;
+// Compare-and-set attempts on one count before giving up (a count that many
+// gateways change at once; each attempt re-reads it).
+constexpr int kRefsAttempts = 64;
+
+std::string id_hex(std::uint64_t id) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016" PRIx64, id);
+    return buf;
+}
+
+std::optional<std::int64_t> parse_count(const std::string& text) {
+    if (text.empty() || text.size() > 18) return std::nullopt;
+    std::int64_t v = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') return std::nullopt;
+        v = v * 10 + (c - '0');
+    }
+    return v;
+}
+
+unsigned shard_of(std::uint64_t id) { return static_cast<unsigned>(id % kGcShardCount); }
+
+}  // namespace
+
+std::string blob_oid(std::uint64_t id) { return "blob." + id_hex(id); }
+std::string pending_oid(std::string_view instance) { return "blobs.pending." + std::string(instance); }
+std::string gc_oid(unsigned shard) { return "gc." + std::to_string(shard); }
+std::string due_text(std::int64_t due_ms) {
+    char buf[21];
+    std::snprintf(buf, sizeof buf, "%020" PRId64, due_ms);
+    return buf;
+}
+std::string gc_key(std::int64_t due_ms, std::uint64_t id) { return due_text(due_ms) + "." + blob_oid(id); }
+
+RadosBlobStore::RadosBlobStore(Client& client, Leases& leases, Options options)
+    : client_(client), leases_(leases), options_(options) {}
+
+std::unique_ptr<BlobWriter> RadosBlobStore::begin_write() { return make_blob_writer(*this); }
+
+Result<std::unique_ptr<BlobReads>> RadosBlobStore::pin(const std::vector<Extent>& extents) {
+    // No lock to take (objects outlive their last reference by the grace
+    // period): only that each object is there, checked all at once by
+    // reading its first byte (an object is created with its first bytes).
+    std::set<std::uint64_t> ids;
+    for (const auto& x : extents) ids.insert(x.segment);
+    struct Checks {
+        std::mutex mu;
+        std::condition_variable cv;
+        std::size_t left = 0;
+        std::optional<Error> error;
+    };
+    auto checks = std::make_shared<Checks>();
+    checks->left = ids.size();
+    for (auto id : ids) {
+        client_.aio_read(Pool::Data, blob_oid(id), 0, 1, [checks, id](Result<std::string> r) {
+            std::lock_guard lock(checks->mu);
+            if (!r && !checks->error) {
+                checks->error = r.error().code() == kNotFound
+                                    ? Error(Errc::IoError, "object data is missing: " + blob_oid(id) + " is gone")
+                                    : r.error();
+            }
+            if (--checks->left == 0) checks->cv.notify_all();
+        });
+    }
+    std::unique_lock lock(checks->mu);
+    checks->cv.wait(lock, [&] { return checks->left == 0; });
+    if (checks->error) return *checks->error;
+    return make_blob_reads(client_);
+}
+
+bool RadosBlobStore::verify(const Extent& x, std::span<std::byte> buf) {
+    if (buf.size() < x.length) return false;
+    auto r = client_.read(Pool::Data, blob_oid(x.segment), x.offset, x.length);
+    if (!r || r->size() != x.length) return false;
+    std::memcpy(buf.data(), r->data(), x.length);
+    return crc32c(buf.first(x.length)) == x.crc;
+}
+
+Result<std::int64_t> RadosBlobStore::change_refs(const std::string& oid, std::int64_t delta,
+                                                 const std::string& due_if_zero) {
+    const std::string name(kRefsXattr);
+    for (int attempt = 0; attempt < kRefsAttempts; ++attempt) {
+        auto old = client_.get_xattr(Pool::Data, oid, name);
+        std::string old_text;
+        if (old)
+            old_text = std::move(*old);
+        else if (old.error().code() == kNotFound) {
+            // No object (a stat tells it from an unset count).
+            auto st = client_.stat(Pool::Data, oid);
+            if (!st) return std::move(st).error();
+        } else {
+            return std::move(old).error();
+        }
+        std::int64_t count = parse_count(old_text).value_or(0);
+        std::int64_t fresh = std::max<std::int64_t>(0, count + delta);
+        WriteOp op;
+        op.assert_exists().compare_xattr(name, Compare::Eq, old_text).set_xattr(name, std::to_string(fresh));
+        if (fresh == 0) op.set_xattr(std::string(kGcDueXattr), due_if_zero);
+        auto r = client_.apply(Pool::Data, oid, op);
+        if (r) return fresh;
+        // kNotFound here is the object, assert_exists; a failed compare
+        // (same code as kAlreadyExists) is someone else's change: again.
+        if (r.error().code() != kCompareFailed) return std::move(r).error();
+    }
+    return Error(Errc::IoError, "the reference count of " + oid + " kept changing");
+}
+
+Result<void> RadosBlobStore::add_refs(const std::vector<Extent>& extents) {
+    std::map<std::uint64_t, std::int64_t> per_object;
+    for (const auto& x : extents) ++per_object[x.segment];
+    for (const auto& [id, n] : per_object)
+        if (auto r = change_refs(blob_oid(id), n, {}); !r) return std::move(r).error();
+    return {};
+}
+
+void RadosBlobStore::release(const FreedExtents& freed) {
+    std::map<std::uint64_t, std::int64_t> per_object;
+    for (const auto& x : freed) ++per_object[x.segment];
+    const auto due_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            (std::chrono::system_clock::now() + options_.grace).time_since_epoch())
+                            .count();
+    for (const auto& [id, n] : per_object) {
+        const std::string oid = blob_oid(id);
+        // Queued before the count drops: a crash between leaves a queue
+        // entry whose guarded removal fails (count not 0), never a count of
+        // 0 that no queue names. A count that does not reach 0 leaves its
+        // entry too: collect_due drops it.
+        auto current = client_.get_xattr(Pool::Data, oid, std::string(kRefsXattr));
+        bool may_reach_zero = !current || parse_count(*current).value_or(0) <= n;
+        const std::string key = gc_key(due_ms, id);
+        if (may_reach_zero) {
+            if (!client_.apply(Pool::Meta, gc_oid(shard_of(id)), WriteOp().omap_set(key, ""))) continue;  // a leak
+        }
+        auto left = change_refs(oid, -n, due_text(due_ms));
+        if (!left) continue;  // a leak, which the recount finds
+        if (*left == 0 && !may_reach_zero) {
+            // Someone else dropped references meanwhile: queue it now.
+            (void)client_.apply(Pool::Meta, gc_oid(shard_of(id)), WriteOp().omap_set(key, ""));
+        }
+    }
+}
+
+Result<std::size_t> RadosBlobStore::collect_due(std::chrono::system_clock::time_point now) {
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    const std::string horizon = gc_key(now_ms, ~std::uint64_t{0});  // sorts after every key due by now
+    std::size_t removed = 0;
+    for (unsigned shard = 0; shard < kGcShardCount; ++shard) {
+        const std::string queue = gc_oid(shard);
+        std::string after;
+        for (;;) {
+            auto page = client_.omap_list(Pool::Meta, queue, after, "", kPageEntries);
+            if (!page) {
+                if (page.error().code() == kNotFound) break;  // nothing ever queued here
+                return std::move(page).error();
+            }
+            std::set<std::string> done;
+            bool reached_future = false;
+            for (const auto& [key, value] : page->entries) {
+                if (key > horizon) {
+                    reached_future = true;
+                    break;
+                }
+                auto dot = key.find('.');
+                if (dot == std::string::npos) {  // not ours: drop it
+                    done.insert(key);
+                    continue;
+                }
+                const std::string oid = key.substr(dot + 1);
+                // Only the entry of the release that brought the count to 0
+                // last: an older entry (whose count went up again, then down
+                // by a later release) would cut the later grace short.
+                auto r = client_.apply(Pool::Data, oid,
+                                       WriteOp()
+                                           .compare_xattr(std::string(kRefsXattr), Compare::Eq, "0")
+                                           .compare_xattr(std::string(kGcDueXattr), Compare::Eq, key.substr(0, dot))
+                                           .remove());
+                if (r)
+                    ++removed;
+                else if (r.error().code() != kNotFound && r.error().code() != kCompareFailed)
+                    return std::move(r).error();  // kept queued: tried again next time
+                // Gone, or referenced again (revived by add_refs): done either way.
+                done.insert(key);
+            }
+            if (!done.empty())
+                if (auto r = client_.apply(Pool::Meta, queue, WriteOp().omap_remove_keys(done)); !r) return r.error();
+            if (reached_future || !page->more || page->entries.empty()) break;
+            after = page->entries.back().first;
+        }
+    }
+    return removed;
+}
+
+Result<std::size_t> RadosBlobStore::clean_instance(const std::string& instance) {
+    const std::string list = pending_oid(instance);
+    std::size_t removed = 0;
+    std::string after;
+    for (;;) {
+        auto page = client_.omap_list(Pool::Meta, list, after, "", kPageEntries);
+        if (!page) {
+            if (page.error().code() == kNotFound) return removed;  // it never wrote
+            return std::move(page).error();
+        }
+        for (const auto& [oid, value] : page->entries) {
+            // Only an object whose count was never set: finish() did not
+            // complete, so no catalog can refer to it. Guarded, so that a
+            // count set meanwhile (it cannot be, its writer is dead) wins.
+            auto r = client_.apply(Pool::Data, oid,
+                                   WriteOp().compare_xattr(std::string(kRefsXattr), Compare::Eq, "").remove());
+            if (r)
+                ++removed;
+            else if (r.error().code() != kNotFound && r.error().code() != kCompareFailed)
+                return std::move(r).error();
+        }
+        if (!page->more || page->entries.empty()) break;
+        after = page->entries.back().first;
+    }
+    // The whole list goes: what it named is removed or referenced.
+    if (auto r = client_.remove(Pool::Meta, list); !r && r.error().code() != kNotFound) return std::move(r).error();
+    return removed;
+}
+
+Result<void> RadosBlobStore::recover() {
+    auto all = list_leases(client_);
+    if (!all) return std::move(all).error();
+    for (const auto& e : *all) {
+        if (e.instance == leases_.instance_id()) continue;
+        auto adopted = leases_.adopt_if_dead(e.instance);
+        if (!adopted) continue;  // alive, or someone else cleans it
+        // A failure leaves the list for the next adopter (the adoption ends,
+        // and with it the lease and index entry: see the report on sharing
+        // one adoption with the ledger's sweep).
+        if (auto r = clean_instance(e.instance); !r) return std::move(r).error();
+    }
+    return {};
+}
+
+}  // namespace ostor::detail::rados
