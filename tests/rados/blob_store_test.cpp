@@ -44,7 +44,9 @@ Result<StagedBlobs> write_body(BlobWriter& w, std::span<const std::byte> body, b
     while (at < body.size()) {
         std::size_t n = std::min(kChunkBytes, body.size() - at);
         if (auto r = w.wait(tag); !r) return std::move(r).error();
-        std::uint64_t rest = hints ? body.size() - at - n : 0;
+        // With hints, the bytes still to come (0: this is the last write); without, unknown.
+        std::optional<std::uint64_t> rest;
+        if (hints) rest = body.size() - at - n;
         if (auto r = w.write(body.subspan(at, n), tag, rest); !r) return std::move(r).error();
         at += n;
         tag ^= 1;
@@ -205,8 +207,8 @@ TEST_F(RadosBlobStoreTest, AnAbandonedWriterLeavesNoObjectAndNoPendingEntry) {
     }
     {
         auto w = store1_->begin_write();  // abandoned mid-body
-        ASSERT_OK(w->write(std::span(body).first(5 * kMiB), 0, 0));
-        ASSERT_OK(w->write(std::span(body).subspan(5 * kMiB, kMiB), 1, 0));
+        ASSERT_OK(w->write(std::span(body).first(5 * kMiB), 0, std::nullopt));
+        ASSERT_OK(w->write(std::span(body).subspan(5 * kMiB, kMiB), 1, std::nullopt));
     }
     for (auto id : ids) EXPECT_FALSE(exists(id));
     EXPECT_TRUE(pending_of(lease1_->instance_id()).empty());
@@ -224,7 +226,7 @@ TEST_F(RadosBlobStoreTest, RecoverRemovesWhatADeadInstanceLeftUncommittedAndKeep
     // destructor never runs.
     auto body = make_body(6 * kMiB, 5);
     auto w = dead_store.begin_write().release();
-    ASSERT_OK(w->write(std::span(body).first(5 * kMiB), 0, 0));
+    ASSERT_OK(w->write(std::span(body).first(5 * kMiB), 0, std::nullopt));
     ASSERT_OK(w->wait(0));
     auto left = pending_of(dead);
     EXPECT_EQ(left.size(), 2u);
