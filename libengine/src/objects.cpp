@@ -1,11 +1,9 @@
 // Objects: put, get, head, delete, copy, ACL, listing, scrub.
-#include <unistd.h>
 
 #include <memory>
 
 #include "engine_impl.hpp"
 #include "hashing.hpp"
-#include "local/object_index.hpp"  // open_object and scrub, until they go through the seams
 #include "ostor/names.hpp"
 
 namespace ostor {
@@ -40,13 +38,7 @@ Result<ObjectInfo> Engine::put_object(std::string_view bucket, std::string_view 
 
 Result<std::unique_ptr<ObjectReader>> Engine::open_object(std::string_view bucket, std::string_view key,
                                                           std::optional<ByteRange> range) {
-    auto load = [&] {
-        return impl_->read([&](const Txn& txn) -> Result<ObjectRecord> {
-            auto b = load_bucket(txn, bucket);
-            if (!b) return std::move(b).error();
-            return load_object(txn, bucket, key);
-        });
-    };
+    auto load = [&] { return impl_->objects->get_object(bucket, key); };
     // Pin the extents, then check that they still belong to the object: a
     // delete that committed in between may already have punched them.
     constexpr int kPinAttempts = 8;
@@ -143,83 +135,35 @@ Result<ListObjectsResult> Engine::list_objects(std::string_view bucket, const Li
     return impl_->objects->list_objects(bucket, params);
 }
 
-namespace {
-
-// Scrub holds one batch of records at a time, read in a snapshot of its own
-// that ends before the batch's data is read: memory stays bounded at any
-// number of objects, and no snapshot is held across disk reads (LMDB cannot
-// reuse pages a live snapshot still sees, so a long one makes the file grow).
-constexpr std::size_t kScrubBatchRecords = 256;
-// Inline bodies are up to kInlineMaxBytes each: this bounds a batch's copy of
-// them (and of the extent lists of large objects) too.
-constexpr std::size_t kScrubBatchValueBytes = std::size_t{4} << 20;
-
-struct ScrubItem {
-    std::string name;
-    std::vector<Extent> extents;
-    bool inline_damaged = false;
-    std::uint64_t inline_bytes = 0;
-};
-
-}  // namespace
-
 Result<ScrubReport> Engine::scrub() {
     ScrubReport report;
     std::vector<std::byte> buf(kExtentMaxBytes);
-    auto check = [&](const ScrubItem& item) {
-        bool damaged = item.inline_damaged;
-        if (item.inline_bytes > 0) {
-            ++report.extents_checked;
-            if (!damaged) report.bytes_checked += item.inline_bytes;
-        }
-        for (const Extent& x : item.extents) {
-            ++report.extents_checked;
-            if (!impl_->blobs->verify(x, buf)) {
-                // Freed since the snapshot (deleted or overwritten)? Then it is not damage.
-                auto live = impl_->read([&](const Txn& txn) -> Result<bool> {
-                    return txn.get(Table::Extents, extent_key(x.segment, x.offset)).has_value();
-                });
-                if (live && !*live) continue;
-                damaged = true;
-                continue;
+    // The catalog hands over bounded batches, holding no snapshot while the
+    // blob store reads them.
+    OSTOR_TRY(impl_->objects->scan_bodies([&](std::vector<StoredBody>& batch) -> Result<void> {
+        for (const StoredBody& body : batch) {
+            // A record (or small body) the catalog cannot read is damage too:
+            // the object it stands for cannot be served.
+            bool damaged = body.damaged_record;
+            if (!body.inline_data.empty()) {
+                ++report.extents_checked;
+                if (crc32c(std::as_bytes(std::span(body.inline_data))) != body.inline_crc) damaged = true;
+                else report.bytes_checked += body.inline_data.size();
             }
-            report.bytes_checked += x.length;
+            for (const Extent& x : body.extents) {
+                ++report.extents_checked;
+                if (impl_->blobs->verify(x, buf)) {
+                    report.bytes_checked += x.length;
+                    continue;
+                }
+                // Freed since the batch was read (deleted or overwritten)? Then it is not damage.
+                auto referenced = impl_->objects->extent_referenced(x);
+                if (referenced && !*referenced) continue;
+                damaged = true;
+            }
+            if (damaged) report.damaged.push_back(body.name);
         }
-        if (damaged) report.damaged.push_back(item.name);
-    };
-    // Reads `table` batch by batch, turning each entry into an item with
-    // `to_item(txn, key, value)` (none for an undecodable record), and checks
-    // each batch.
-    auto scrub_table = [&](Table table, auto to_item) -> Result<void> {
-        TableBatches batches(table, kScrubBatchRecords, kScrubBatchValueBytes);
-        std::vector<ScrubItem> items;
-        for (;;) {
-            items.clear();
-            auto more = impl_->read([&](const Txn& txn) -> Result<bool> {
-                return batches.next(txn, [&](std::string_view k, std::string_view v) {
-                    if (auto item = to_item(txn, k, v)) items.push_back(std::move(*item));
-                });
-            });
-            if (!more) return std::move(more).error();
-            for (const auto& item : items) check(item);
-            if (!*more) return {};
-        }
-    };
-    OSTOR_TRY(scrub_table(Table::Objects, [](const Txn& txn, std::string_view k,
-                                             std::string_view v) -> std::optional<ScrubItem> {
-        auto rec = decode_object(v);
-        if (!rec) return std::nullopt;
-        if (rec->body_id != 0) rec->inline_data = load_body(txn, rec->body_id);
-        bool inline_damaged = crc32c(std::as_bytes(std::span(rec->inline_data))) != rec->inline_crc;
-        return ScrubItem{std::string(k.substr(0, k.find('/'))) + "/" + rec->info.key, std::move(rec->extents),
-                         inline_damaged, rec->inline_data.size()};
-    }));
-    OSTOR_TRY(scrub_table(Table::Parts, [](const Txn&, std::string_view k, std::string_view v) -> std::optional<ScrubItem> {
-        auto rec = decode_part(v);
-        if (!rec) return std::nullopt;
-        return ScrubItem{"upload " + std::string(k.substr(0, kUploadIdLength)) + " part " +
-                             std::to_string(rec->info.number),
-                         std::move(rec->extents), false, 0};
+        return {};
     }));
     return report;
 }

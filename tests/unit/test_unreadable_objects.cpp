@@ -82,6 +82,32 @@ TEST_F(UnreadableObjects, AWriteOntoARecordOfAnUnknownVersionFailsAndReplacesNot
     EXPECT_EQ(bucket_objects(), 2u);
 }
 
+// A scrub reports what it cannot check: a record of an unknown version, and
+// an object whose small body is gone from the Bodies table, are damage (they
+// cannot be served), not skipped as if they were not there.
+TEST_F(UnreadableObjects, ScrubReportsRecordsItCannotRead) {
+    ASSERT_NO_FATAL_FAILURE(damage_k([](Txn& txn, const std::string&, const detail::ObjectRecord& rec, std::string) {
+        ASSERT_NE(rec.body_id, 0u);
+        ASSERT_TRUE(txn.del(Table::Bodies, body_key(rec.body_id)));
+    }));
+    auto report = engine().scrub();
+    ASSERT_TRUE(report) << report.error().message();
+    EXPECT_EQ(report->damaged, (std::vector<std::string>{"bkt/k"}));
+
+    // An object whose body row is missing can be deleted; put it back whole,
+    // then make its record unreadable.
+    ASSERT_TRUE(IsOk(engine().delete_object("bkt", "k")));
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "the object under test")));
+    ASSERT_NO_FATAL_FAILURE(damage_k([](Txn& txn, const std::string& index_key, const detail::ObjectRecord&,
+                                        std::string stored) {
+        stored[0] = static_cast<char>(kUnknownRecordVersion);
+        txn.put(Table::Objects, index_key, stored);
+    }));
+    report = engine().scrub();
+    ASSERT_TRUE(report) << report.error().message();
+    EXPECT_EQ(report->damaged, (std::vector<std::string>{"bkt/k"}));
+}
+
 TEST_F(UnreadableObjects, AnObjectWhoseBodyRowIsMissingIsReplacedOnceAndCanBeDeleted) {
     ASSERT_NO_FATAL_FAILURE(damage_k([](Txn& txn, const std::string&, const detail::ObjectRecord& rec, std::string) {
         ASSERT_NE(rec.body_id, 0u);
