@@ -1,5 +1,5 @@
-// The engine's shared state and the helpers its parts (users, buckets,
-// objects, multipart, limits) use inside metadata transactions.
+// The engine's shared state: the open volume's seams, and the helpers every
+// part of the engine uses. Nothing here depends on a backend.
 #pragma once
 
 #include <atomic>
@@ -10,10 +10,7 @@
 #include <string_view>
 
 #include "async_pool.hpp"
-#include "local/commit_queue.hpp"
-#include "local/lmdb_env.hpp"
 #include "ostor/engine.hpp"
-#include "local/segment_store.hpp"
 #include "records.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/catalog.hpp"
@@ -30,6 +27,12 @@ std::string lowercase(std::string_view s);
 constexpr std::uint64_t kMaxObjectBytes = std::uint64_t{5} << 40;
 constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
 
+// What a backend keeps for its seams to share (the local backend: the LMDB
+// environment, its group commit and the segment store).
+struct BackendState {
+    virtual ~BackendState() = default;
+};
+
 struct EngineImpl {
     VolumeSpec spec;
     std::filesystem::path dir;  // a local volume's directory (empty for others)
@@ -45,38 +48,12 @@ struct EngineImpl {
     std::unique_ptr<ObjectCatalog> objects;
     std::unique_ptr<BlobStore> blobs;
 
-    // The local backend's internals, which operations not yet moved behind
-    // the seams still use directly.
-    std::unique_ptr<Env> env;
-    std::unique_ptr<CommitQueue> commits;
-    std::unique_ptr<SegmentStore> segments;
+    std::unique_ptr<BackendState> backend;  // what the seams share; destroyed after them
     std::unique_ptr<AsyncPool> async;
     std::shared_ptr<void> open_claim;  // released last: the directory may be opened again
 
     ~EngineImpl();
-
-    // Runs `fn` on a read snapshot; metadata failures become an Error.
-    template <class F>
-    auto read(F&& fn) -> decltype(fn(std::declval<const Txn&>())) {
-        try {
-            Txn txn = Txn::read(*env);
-            return fn(static_cast<const Txn&>(txn));
-        } catch (const DbFailure& e) {
-            return Error(e.code, e.what());
-        }
-    }
 };
-
-// ---- Lookups inside a transaction ----------------------------------------
-Result<User> load_user(const Txn& txn, std::string_view user_id);
-Result<Bucket> load_bucket(const Txn& txn, std::string_view name);
-Result<Account> load_account(const Txn& txn, std::string_view user_id, std::string_view name);
-std::string account_key(std::string_view user_id, std::string_view name);
-
-// Quota in bytes from the specific or default row; 0 = none.
-std::uint64_t effective_quota_bytes(const Txn& txn, const QuotaTarget& target);
-std::string quota_key(const QuotaTarget& target);
-std::string limits_key(const LimitTarget& target);
 
 // ---- Data movement ---------------------------------------------------------
 enum class WriteTargetKind { Object, Part };

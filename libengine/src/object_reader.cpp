@@ -6,8 +6,8 @@
 #include <deque>
 #include <memory>
 
+#include "engine_impl.hpp"
 #include "hashing.hpp"
-#include "local/object_index.hpp"
 
 namespace ostor::detail {
 

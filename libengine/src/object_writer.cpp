@@ -14,8 +14,8 @@
 #include <system_error>
 #include <thread>
 
+#include "engine_impl.hpp"
 #include "hashing.hpp"
-#include "local/object_index.hpp"
 
 namespace ostor::detail {
 

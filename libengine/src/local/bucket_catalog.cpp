@@ -4,6 +4,7 @@
 #include "local/object_catalog.hpp"
 #include "local/object_index.hpp"
 #include "size_history.hpp"
+#include "local/tables.hpp"
 
 namespace ostor::detail {
 

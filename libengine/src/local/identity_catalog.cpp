@@ -6,6 +6,7 @@
 #include "engine_impl.hpp"
 #include "hashing.hpp"
 #include "local/read_snapshot.hpp"
+#include "local/tables.hpp"
 
 namespace ostor::detail {
 

@@ -8,6 +8,7 @@
 #include "local/object_index.hpp"
 #include "local/space_ledger.hpp"
 #include "write_conditions.hpp"
+#include "local/tables.hpp"
 
 namespace ostor::detail {
 

@@ -6,17 +6,11 @@
 #include "codec.hpp"
 #include "engine_impl.hpp"
 #include "local/read_snapshot.hpp"
+#include "local/tables.hpp"
 
 namespace ostor::detail {
 
 namespace {
-
-// The quota stored for exactly `target` (no default applied), in GiB.
-std::optional<std::uint64_t> stored_quota_gib(const Txn& txn, const QuotaTarget& target) {
-    auto v = txn.get(Table::Quotas, quota_key(target));
-    if (!v) return std::nullopt;
-    return Decoder(*v).u64();
-}
 
 Result<void> check_target_exists(const Txn& txn, QuotaTarget::Kind kind, const std::string& id) {
     if (kind == QuotaTarget::Kind::User) {

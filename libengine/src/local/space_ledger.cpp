@@ -8,6 +8,7 @@
 #include "engine_impl.hpp"
 #include "local/object_catalog.hpp"
 #include "size_history.hpp"
+#include "local/tables.hpp"
 
 namespace ostor::detail {
 

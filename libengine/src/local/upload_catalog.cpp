@@ -10,6 +10,7 @@
 #include "local/space_ledger.hpp"
 #include "multipart_assembly.hpp"
 #include "write_conditions.hpp"
+#include "local/tables.hpp"
 
 namespace ostor::detail {
 
