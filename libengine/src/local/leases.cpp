@@ -22,6 +22,8 @@ std::filesystem::path lock_path(const std::filesystem::path& run_dir, std::strin
 class LocalAdoptedLease final : public AdoptedLease {
 public:
     LocalAdoptedLease(std::filesystem::path path, int fd) : path_(std::move(path)), fd_(fd) {}
+    // A flock has no duration: held until released.
+    bool lost() const override { return false; }
     ~LocalAdoptedLease() override {
         if (fd_ >= 0) {
             ::unlink(path_.c_str());
