@@ -24,9 +24,10 @@ public:
     LocalAdoptedLease(std::filesystem::path path, int fd) : path_(std::move(path)), fd_(fd) {}
     // A flock has no duration: held until released.
     bool lost() const override { return false; }
+    void release_unfinished() override { keep_file_ = true; }
     ~LocalAdoptedLease() override {
         if (fd_ >= 0) {
-            ::unlink(path_.c_str());
+            if (!keep_file_) ::unlink(path_.c_str());
             ::close(fd_);
         }
     }
@@ -34,6 +35,7 @@ public:
 private:
     std::filesystem::path path_;
     int fd_;  // -1: there was no lock file left
+    bool keep_file_ = false;  // release_unfinished: the next open adopts it again
 };
 
 }  // namespace

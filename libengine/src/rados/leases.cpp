@@ -71,12 +71,14 @@ Result<std::vector<LeaseEntry>> list_leases(Client& client) {
 class RadosLeases::Adopted final : public AdoptedLease {
 public:
     Adopted(RadosLeases& leases, std::string instance) : leases_(leases), instance_(std::move(instance)) {}
-    ~Adopted() override { leases_.end_adoption(instance_); }
+    ~Adopted() override { leases_.end_adoption(instance_, finished_); }
     bool lost() const override { return leases_.adoption_lost(instance_); }
+    void release_unfinished() override { finished_ = false; }
 
 private:
     RadosLeases& leases_;
     std::string instance_;
+    bool finished_ = true;
 };
 
 // ---- RadosLeases ------------------------------------------------------------
@@ -237,7 +239,7 @@ std::unique_ptr<AdoptedLease> RadosLeases::adopt_if_dead(std::string_view instan
     return std::make_unique<Adopted>(*this, std::move(name));
 }
 
-void RadosLeases::end_adoption(const std::string& instance) {
+void RadosLeases::end_adoption(const std::string& instance, bool finished) {
     {
         std::lock_guard pass(renewing_);  // no renewal of it is under way, and none follows
         std::lock_guard state(mutex_);
@@ -246,8 +248,10 @@ void RadosLeases::end_adoption(const std::string& instance) {
     // Unlock first: it succeeds only while the hold is still ours. When it
     // is not (it expired, someone broke or took it), the object and entry
     // are whoever holds the lock now's to remove, or the next sweep's.
+    // An unfinished cleanup only unlocks: the next sweep adopts the
+    // instance again at once.
     if (!client_.unlock(Pool::Meta, lease_oid(instance), std::string(kLeaseLockName), instance_id_)) return;
-    remove_lease(instance);
+    if (finished) remove_lease(instance);
 }
 
 }  // namespace ostor::detail::rados

@@ -166,7 +166,7 @@ private:
     // and `renewed_at` (under mutex_).
     void renew_hold(const std::string& oid, std::chrono::steady_clock::time_point& renewed_at, bool& lost);
     bool adoption_lost(const std::string& instance) const;
-    void end_adoption(const std::string& instance);
+    void end_adoption(const std::string& instance, bool finished);
     // Removes `instance`'s lease object, then its index entry; failures are
     // left (a sweep adopts the instance again).
     void remove_lease(const std::string& instance);

@@ -28,6 +28,10 @@ public:
     // and drop this. For good once true. Check it before each step that
     // must not run twice.
     virtual bool lost() const = 0;
+    // The cleanup did not finish (a failure, or lost()): releasing this
+    // hold then leaves the instance adoptable again, with what names it
+    // (lock file, lease object, index entry), instead of ending it for good.
+    virtual void release_unfinished() = 0;
 };
 
 class Leases {
