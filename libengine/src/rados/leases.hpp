@@ -161,9 +161,10 @@ private:
     // rewrites our index entry (best effort).
     Result<void> lock_own(std::int64_t since_ms, bool fresh);
     void renewal_loop();
-    // One renewal of `oid`'s hold under our cookie, sent at `sent`, whose
-    // last successful renewal was sent at `renewed_at`: updates both `lost`
-    // and `renewed_at` (under mutex_).
+    // One renewal (MUST_RENEW) of `oid`'s hold under our cookie, whose last
+    // successful renewal was sent at `renewed_at`: updates `renewed_at`, or
+    // sets `lost` (refused, or answered past the deadline), under mutex_.
+    // Called with renewing_ held.
     void renew_hold(const std::string& oid, std::chrono::steady_clock::time_point& renewed_at, bool& lost);
     bool adoption_lost(const std::string& instance) const;
     void end_adoption(const std::string& instance, bool finished);
