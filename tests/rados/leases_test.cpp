@@ -246,7 +246,7 @@ TEST_F(RadosLeasesTest, AnAdoptionWhoseHoldIsBrokenIsLostAndLeavesTheObject) {
     while (!adopted->lost() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
     EXPECT_TRUE(adopted->lost());
     EXPECT_FALSE(b->lost());  // its own lease is fine
-    adopted.reset();  // the unlock fails: the object and entry stay for the next sweep
+    adopted.reset();          // the unlock fails: the object and entry stay for the next sweep
     EXPECT_TRUE(lease_object_exists(id));
     EXPECT_TRUE(listed(id));
     auto again = b->adopt_if_dead(id);

@@ -348,7 +348,8 @@ TEST_F(SpaceLedgerTest, PendingEntriesGoWithTheLastReservationAndCloseDropsTheRe
 TEST_F(SpaceLedgerTest, AReserveAfterTheLeaseIsLostFails) {
     auto lease = RadosLeases::acquire(gw(0), {1000ms, "", 300ms});
     ASSERT_OK(lease);
-    SpaceLedger l(gw(0), (*lease)->instance_id(), {kReservationLifetime, kLedgerPageEntries, kMaxClockSkew, lease->get()});
+    SpaceLedger l(gw(0), (*lease)->instance_id(),
+                  {kReservationLifetime, kLedgerPageEntries, kMaxClockSkew, lease->get()});
     ASSERT_OK(l.reserve(user_, bucket_, 10, 0, 0));
     (*lease)->abandon_for_test();
     std::this_thread::sleep_for(1100ms);

@@ -34,7 +34,7 @@ public:
 
 private:
     std::filesystem::path path_;
-    int fd_;  // -1: there was no lock file left
+    int fd_;                  // -1: there was no lock file left
     bool keep_file_ = false;  // release_unfinished: the next open adopts it again
 };
 

@@ -254,12 +254,12 @@ Result<std::vector<User>> RadosIdentityCatalog::list_users() {
         if (now - created_ms <= kStaleIndexEntryMs) continue;  // a create may be in progress
         // Burn the id first: a create still between its entry and its user
         // object then fails, rather than make a user nothing lists.
-        auto burned = client_.apply(
-            Pool::Meta, user_oid(id),
-            WriteOp().create_exclusive().omap_set(std::string(kTombstoneKey), encode_count(now_ms())));
+        auto burned =
+            client_.apply(Pool::Meta, user_oid(id),
+                          WriteOp().create_exclusive().omap_set(std::string(kTombstoneKey), encode_count(now_ms())));
         if (!burned) {
             if (burned.error().code() != kAlreadyExists) continue;  // left for the next listing
-            auto late = get_user(id);  // created meanwhile, or a tombstone already
+            auto late = get_user(id);                               // created meanwhile, or a tombstone already
             if (late) {
                 out.push_back(std::move(*late));
                 continue;

@@ -91,8 +91,8 @@ Result<std::unique_ptr<RadosLeases>> RadosLeases::acquire(Client& client, Option
         std::unique_ptr<RadosLeases> leases(new RadosLeases(client, options, random_hex16()));
         leases->since_ms_ = now_ms();
         // Listed before it is locked, for the same reason as remove_lease's order.
-        LeaseEntry listed{leases->instance_id_, leases->since_ms_, leases->since_ms_,
-                          leases->options_.duration.count(), leases->options_.address};
+        LeaseEntry listed{leases->instance_id_, leases->since_ms_, leases->since_ms_, leases->options_.duration.count(),
+                          leases->options_.address};
         OSTOR_TRY(client.apply(Pool::Meta, std::string(kLeasesIndexOid),
                                WriteOp().omap_set(leases->instance_id_, encode_lease_entry(listed))));
         auto sent = std::chrono::steady_clock::now();
@@ -168,10 +168,9 @@ Result<void> RadosLeases::lock_own(std::int64_t since_ms, bool fresh) {
 
 void RadosLeases::renew_hold(const std::string& oid, std::chrono::steady_clock::time_point& renewed_at, bool& lost) {
     auto sent = std::chrono::steady_clock::now();
-    auto renewed = oid == lease_oid(instance_id_)
-                       ? lock_own(since_ms_, /*fresh=*/false)
-                       : client_.renew_lock(Pool::Meta, oid, std::string(kLeaseLockName), instance_id_,
-                                            options_.duration);
+    auto renewed = oid == lease_oid(instance_id_) ? lock_own(since_ms_, /*fresh=*/false)
+                                                  : client_.renew_lock(Pool::Meta, oid, std::string(kLeaseLockName),
+                                                                       instance_id_, options_.duration);
     auto answered = std::chrono::steady_clock::now();
     std::lock_guard state(mutex_);
     if (renewed) {

@@ -58,9 +58,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -122,8 +122,8 @@ Result<std::vector<LeaseEntry>> list_leases(Client& client);
 class RadosLeases final : public Leases {
 public:
     struct Options {
-        std::chrono::milliseconds duration = kLeaseDuration;  // tests use short ones
-        std::string address;                                  // for the index entry
+        std::chrono::milliseconds duration = kLeaseDuration;      // tests use short ones
+        std::string address;                                      // for the index entry
         std::chrono::milliseconds commit_margin = kCommitMargin;  // see may_commit()
     };
     // Takes a new instance id's lease and lists it in the index, then starts

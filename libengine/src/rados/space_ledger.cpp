@@ -181,8 +181,7 @@ Result<void> SpaceLedger::note_pending(const std::string& user_ledger, const std
     std::map<std::string, std::string> missing;
     for (const auto* oid : {&user_ledger, &bucket_ledger})
         if (!noted_.contains(*oid)) missing.emplace(*oid, std::string(kPresent));
-    if (!missing.empty())
-        OSTOR_TRY(client_.apply(Pool::Meta, pending_oid(instance_id_), WriteOp().omap_set(missing)));
+    if (!missing.empty()) OSTOR_TRY(client_.apply(Pool::Meta, pending_oid(instance_id_), WriteOp().omap_set(missing)));
     ++noted_[user_ledger];
     ++noted_[bucket_ledger];
     return {};
