@@ -154,6 +154,108 @@ TEST_F(RadosLeasesTest, ARenewalRefusedByTheClusterLosesTheLeaseForGood) {
     ASSERT_OK(gw2_->remove(Pool::Meta, oid));
 }
 
+TEST_F(RadosLeasesTest, ABreakAloneLosesTheLease) {
+    auto a = lease_on(*gw1_);
+    ASSERT_TRUE(a);
+    const std::string oid = lease_oid(a->instance_id());
+    const std::string name(kLeaseLockName);
+    auto holders = gw2_->lockers(Pool::Meta, oid, name);
+    ASSERT_OK(holders);
+    ASSERT_EQ(holders->size(), 1u);
+    // Broken, taken by nobody: the next renewal must not take it again.
+    ASSERT_OK(gw2_->break_lock(Pool::Meta, oid, name, holders->at(0)));
+    auto deadline = std::chrono::steady_clock::now() + kTestLease / 3 + 1s;
+    while (!a->lost() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+    EXPECT_TRUE(a->lost());
+    auto after = gw3_->lockers(Pool::Meta, oid, name);
+    ASSERT_OK(after);
+    EXPECT_TRUE(after->empty());
+    const std::string id = a->instance_id();
+    a.reset();  // lost: leaves the object and entry to an adopter
+    auto b = lease_on(*gw2_);
+    ASSERT_TRUE(b);
+    auto adopted = b->adopt_if_dead(id);
+    ASSERT_NE(adopted, nullptr);
+    adopted.reset();
+    EXPECT_FALSE(lease_object_exists(id));
+    EXPECT_FALSE(listed(id));
+}
+
+TEST_F(RadosLeasesTest, AZombiesRenewalDoesNotRecreateAnAdoptedAndRemovedLease) {
+    // 3 s: a renews every second, time for the break, the adoption and its
+    // end in between.
+    auto a = RadosLeases::acquire(*gw1_, {3000ms, "zombie:1"});
+    ASSERT_OK(a);
+    auto b = lease_on(*gw2_);
+    ASSERT_TRUE(b);
+    const std::string id = (*a)->instance_id();
+    const std::string name(kLeaseLockName);
+    auto holders = gw3_->lockers(Pool::Meta, lease_oid(id), name);
+    ASSERT_OK(holders);
+    ASSERT_EQ(holders->size(), 1u);
+    ASSERT_OK(gw3_->break_lock(Pool::Meta, lease_oid(id), name, holders->at(0)));
+    auto adopted = b->adopt_if_dead(id);
+    ASSERT_NE(adopted, nullptr);
+    adopted.reset();
+    EXPECT_FALSE(lease_object_exists(id));
+    EXPECT_FALSE(listed(id));
+    // The zombie's next renewals find nothing to renew.
+    std::this_thread::sleep_for(2500ms);
+    EXPECT_TRUE((*a)->lost());
+    EXPECT_FALSE(lease_object_exists(id));
+    a->reset();
+    EXPECT_FALSE(lease_object_exists(id));
+}
+
+TEST_F(RadosLeasesTest, MayCommitEndsACommitMarginBeforeTheLease) {
+    auto a = RadosLeases::acquire(*gw1_, {kTestLease, "gw:1", 700ms});
+    ASSERT_OK(a);
+    auto started = std::chrono::steady_clock::now();
+    EXPECT_TRUE((*a)->may_commit());
+    (*a)->abandon_for_test();
+    std::this_thread::sleep_until(started + kTestLease - 700ms + 100ms);
+    EXPECT_FALSE((*a)->may_commit());
+    if (std::chrono::steady_clock::now() < started + kTestLease - 100ms) {
+        EXPECT_FALSE((*a)->lost());
+    }
+    std::this_thread::sleep_until(started + kTestLease + 100ms);
+    EXPECT_TRUE((*a)->lost());
+    EXPECT_FALSE((*a)->may_commit());
+    auto b = lease_on(*gw2_);
+    ASSERT_TRUE(b);
+    auto adopted = b->adopt_if_dead((*a)->instance_id());
+    ASSERT_NE(adopted, nullptr);
+}
+
+TEST_F(RadosLeasesTest, AnAdoptionWhoseHoldIsBrokenIsLostAndLeavesTheObject) {
+    auto dead = lease_on(*gw1_);
+    auto b = lease_on(*gw2_);
+    ASSERT_TRUE(dead && b);
+    const std::string id = dead->instance_id();
+    const std::string name(kLeaseLockName);
+    dead->abandon_for_test();
+    std::this_thread::sleep_for(kTestLease + 300ms);
+    auto adopted = b->adopt_if_dead(id);
+    ASSERT_NE(adopted, nullptr);
+    EXPECT_FALSE(adopted->lost());
+    auto holders = gw3_->lockers(Pool::Meta, lease_oid(id), name);
+    ASSERT_OK(holders);
+    ASSERT_EQ(holders->size(), 1u);
+    ASSERT_OK(gw3_->break_lock(Pool::Meta, lease_oid(id), name, holders->at(0)));
+    auto deadline = std::chrono::steady_clock::now() + kTestLease / 3 + 1s;
+    while (!adopted->lost() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+    EXPECT_TRUE(adopted->lost());
+    EXPECT_FALSE(b->lost());  // its own lease is fine
+    adopted.reset();          // the unlock fails: the object and entry stay for the next sweep
+    EXPECT_TRUE(lease_object_exists(id));
+    EXPECT_TRUE(listed(id));
+    auto again = b->adopt_if_dead(id);
+    ASSERT_NE(again, nullptr);
+    again.reset();
+    EXPECT_FALSE(lease_object_exists(id));
+    EXPECT_FALSE(listed(id));
+}
+
 TEST(LeaseEntry, EncodesAndDecodes) {
     LeaseEntry e{"0123456789abcdef", 1000, 2000, 30000, "host name:80"};
     auto d = decode_lease_entry(e.instance, encode_lease_entry(e));

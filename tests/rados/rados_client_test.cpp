@@ -199,6 +199,56 @@ TEST_F(RadosClient, OmapCompare_GuardsTheWholeWrite) {
     ASSERT_TRUE(c().remove(Pool::Meta, o));
 }
 
+TEST_F(RadosClient, OmapCompare_RefusedWhenTheOsdWouldNotRunItAsWritten) {
+    auto o = oid("refused");
+    ASSERT_TRUE(c().apply(Pool::Meta, o, WriteOp().omap_set("a", "1")));
+    // The OSD knows Eq, Lt and Gt only; the others are refused before sending.
+    for (auto op : {Compare::Ne, Compare::Gte, Compare::Lte}) {
+        WriteOp w;
+        w.compare_omap("a", op, "1").omap_set("a", "2");
+        EXPECT_FALSE(w.check());
+        auto r = c().apply(Pool::Meta, o, w);
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().code(), Errc::Internal) << r.error().message();
+    }
+    // A second compare of the same key would replace the first (here the
+    // one that fails): refused, not silently weakened.
+    WriteOp twice;
+    twice.compare_omap("a", Compare::Eq, "2").compare_omap("a", Compare::Gt, "").omap_set("a", "3");
+    EXPECT_FALSE(twice.check());
+    auto r = c().apply(Pool::Meta, o, twice);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code(), Errc::Internal);
+    std::promise<Result<void>> done;
+    c().aio_apply(Pool::Meta, o, twice, [&](Result<void> res) { done.set_value(std::move(res)); });
+    auto aio = done.get_future().get();
+    ASSERT_FALSE(aio);
+    EXPECT_EQ(aio.error().code(), Errc::Internal);
+    EXPECT_EQ(c().omap_get(Pool::Meta, o, {"a"})->at("a"), "1");
+    EXPECT_TRUE(WriteOp().compare_omap("a", Compare::Eq, "1").compare_omap("b", Compare::Lt, "9").check());
+    ASSERT_TRUE(c().remove(Pool::Meta, o));
+}
+
+TEST_F(RadosClient, RenewLock_OnlyRenewsAHoldStillHeld) {
+    auto o = oid("renew");
+    // Nothing to renew: fails and creates nothing.
+    EXPECT_EQ(c().renew_lock(Pool::Meta, o, "instance", "gw-1", 2000ms).error().code(), kNotFound);
+    EXPECT_FALSE(c().stat(Pool::Meta, o));
+    ASSERT_TRUE(c().lock_exclusive(Pool::Meta, o, "instance", "gw-1", 2000ms));
+    ASSERT_TRUE(c().renew_lock(Pool::Meta, o, "instance", "gw-1", 2000ms));
+    auto other = connect_or_die(test_volume());
+    auto holders = other->lockers(Pool::Meta, o, "instance");
+    ASSERT_TRUE(holders && holders->size() == 1u);
+    ASSERT_TRUE(other->break_lock(Pool::Meta, o, "instance", holders->at(0)));
+    EXPECT_EQ(c().renew_lock(Pool::Meta, o, "instance", "gw-1", 2000ms).error().code(), kNotFound);
+    EXPECT_TRUE(other->lockers(Pool::Meta, o, "instance")->empty());  // not taken again
+    ASSERT_TRUE(other->lock_exclusive(Pool::Meta, o, "instance", "gw-2", 2000ms));
+    auto busy = c().renew_lock(Pool::Meta, o, "instance", "gw-1", 2000ms);
+    ASSERT_FALSE(busy);
+    EXPECT_TRUE(busy.error().code() == kLockHeld || busy.error().code() == kNotFound) << busy.error().message();
+    ASSERT_TRUE(c().remove(Pool::Meta, o));
+}
+
 TEST_F(RadosClient, XattrCompare_GuardsTheWrite) {
     auto o = oid("blob");
     ASSERT_TRUE(c().apply(Pool::Data, o, WriteOp().create_exclusive().write_full("v1").set_xattr("gen", "1")));

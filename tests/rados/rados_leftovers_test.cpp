@@ -71,6 +71,33 @@ TEST_P(RadosLeftovers, IndexEntriesWithoutTheirUserAreSkippedAndOldOnesRemoved) 
     EXPECT_EQ(old->size(), 0u);
 }
 
+TEST_P(RadosLeftovers, AStaleIndexEntryIsBurnedBeforeItIsRemoved) {
+    auto mail = email("slow-create");
+    auto slow_id = random_hex16();
+    // A create_user stalled between its index entry (long ago) and its user
+    // object: claim and entry written, user object not yet.
+    ASSERT_OK(cluster().apply(Pool::Meta, rados::email_oid(lowercase(mail)),
+                              WriteOp().create_exclusive().omap_set(std::string(rados::kEmailUserKey), slow_id)));
+    ASSERT_OK(cluster().apply(Pool::Meta, rados::user_index_oid(rados::user_index_shard(slow_id)),
+                              WriteOp().omap_set(slow_id, rados::encode_count(1))));
+    ASSERT_OK(ids().list_users());
+    auto entry = cluster().omap_get(Pool::Meta, rados::user_index_oid(rados::user_index_shard(slow_id)), {slow_id});
+    ASSERT_OK(entry);
+    EXPECT_EQ(entry->size(), 0u);
+    // Its step 3 now fails: no user that nothing lists.
+    auto late = cluster().apply(Pool::Meta, rados::user_oid(slow_id), WriteOp().create_exclusive());
+    EXPECT_ERRC(late, rados::kAlreadyExists);
+    EXPECT_ERRC(ids().get_user(slow_id), Errc::NoSuchUser);
+    // The email is not lost: the next create takes the claim over.
+    auto created = ids().create_user(mail, false, false);
+    ASSERT_OK(created);
+    auto all = ids().list_users();
+    ASSERT_OK(all);
+    int listed = 0;
+    for (auto& u : *all) listed += u.id == created->user.id;
+    EXPECT_EQ(listed, 1);
+}
+
 TEST_P(RadosLeftovers, UsageObjectWithoutItsIndexEntryIsNotThere) {
     auto name = unique("usage-leftover");
     // A put that crashed after writing the object.

@@ -278,7 +278,8 @@ TEST(LedgerReservation, RoundTripsThroughAReservationId) {
 
 TEST_F(SpaceLedgerTest, ExpiredReservationsDoNotCountAndGoAtTheNextChange) {
     SpaceLedger short_lived(gw(0), random_hex16(), {500ms});
-    SpaceLedger other(gw(1), random_hex16());
+    // Clocks agreeing to 100 ms: another's entry goes 100 ms past its expiry.
+    SpaceLedger other(gw(1), random_hex16(), {kReservationLifetime, kLedgerPageEntries, 100ms});
     auto stale = short_lived.reserve(user_, bucket_, 700 * kMiB, kGiB, 0);
     ASSERT_OK(stale);
     EXPECT_FALSE(other.reserve(user_, bucket_, 700 * kMiB, kGiB, 0));
@@ -290,6 +291,106 @@ TEST_F(SpaceLedgerTest, ExpiredReservationsDoNotCountAndGoAtTheNextChange) {
     EXPECT_EQ(open_entries(user_ledger_oid(user_)), 1u);
     ASSERT_OK(short_lived.release(*stale));  // already gone: nothing changes
     EXPECT_USAGE(user_usage(other, user_), 0u, 0u, 700 * kMiB);
+}
+
+TEST_F(SpaceLedgerTest, AnothersExpiredReservationStaysForTheClockSkewButDoesNotCount) {
+    SpaceLedger short_lived(gw(0), random_hex16(), {500ms});
+    SpaceLedger other(gw(1), random_hex16());  // kMaxClockSkew
+    ASSERT_OK(short_lived.reserve(user_, bucket_, 700 * kMiB, kGiB, 0));
+    std::this_thread::sleep_for(700ms);
+    ASSERT_OK(other.reserve(user_, bucket_, 700 * kMiB, kGiB, 0));  // the expired one does not count
+    EXPECT_USAGE(user_usage(other, user_), 0u, 0u, 700 * kMiB);
+    EXPECT_EQ(open_entries(user_ledger_oid(user_)), 2u);  // but its maker's clock may be behind
+    // Its maker drops its own at expiry.
+    ASSERT_OK(short_lived.apply(user_, bucket_, 0, 0));
+    EXPECT_EQ(open_entries(user_ledger_oid(user_)), 1u);
+}
+
+TEST_F(SpaceLedgerTest, AZeroByteReservationIsNotRefusedOverQuota) {
+    SpaceLedger l(gw(0), random_hex16());
+    ASSERT_OK(l.apply(user_, bucket_, static_cast<std::int64_t>(kGiB + 1), 1));  // past the quota already
+    EXPECT_FALSE(l.reserve(user_, bucket_, 1, kGiB, 0));
+    auto none = l.reserve(user_, bucket_, 0, kGiB, kGiB);
+    ASSERT_OK(none);
+    ASSERT_OK(l.settle(*none, 0, 1));
+}
+
+TEST_F(SpaceLedgerTest, PendingEntriesGoWithTheLastReservationAndCloseDropsTheRest) {
+    const std::string id = random_hex16();
+    SpaceLedger l(gw(0), id);
+    auto pending_entries = [&] {
+        auto page = gw(1).omap_list(Pool::Meta, pending_oid(id), "", "", 1000);
+        if (!page) return page.error().code() == kNotFound ? std::size_t{0} : std::size_t{9999};
+        return page->entries.size();
+    };
+    const std::string bucket2 = unique("b");
+    auto a = l.reserve(user_, bucket_, 10, 0, 0);
+    auto b = l.reserve(user_, bucket2, 10, 0, 0);
+    ASSERT_OK(a);
+    ASSERT_OK(b);
+    EXPECT_EQ(pending_entries(), 3u);  // the user's ledger, two buckets'
+    ASSERT_OK(l.settle(*a, 10, 1));
+    EXPECT_EQ(pending_entries(), 2u);
+    ASSERT_OK(l.release(*b));
+    EXPECT_EQ(pending_entries(), 0u);
+    EXPECT_FALSE(l.reserve(user_, bucket_, 2 * kGiB, kGiB, 0));  // refused: named by nothing
+    EXPECT_EQ(pending_entries(), 0u);
+    ASSERT_OK(l.reserve(user_, bucket_, 20, 0, 0));
+    ASSERT_OK(l.reserve(user_, bucket2, 30, 0, 0));
+    EXPECT_EQ(pending_entries(), 3u);
+    ASSERT_OK(l.close());
+    EXPECT_FALSE(gw(1).stat(Pool::Meta, pending_oid(id)));
+    EXPECT_EQ(open_entries(user_ledger_oid(user_)), 0u);
+    EXPECT_USAGE(user_usage(l, user_), 10u, 1u, 0u);
+    EXPECT_USAGE(of_bucket(l, bucket2), 0u, 0u, 0u);
+}
+
+TEST_F(SpaceLedgerTest, AReserveAfterTheLeaseIsLostFails) {
+    auto lease = RadosLeases::acquire(gw(0), {1000ms, "", 300ms});
+    ASSERT_OK(lease);
+    SpaceLedger l(gw(0), (*lease)->instance_id(),
+                  {kReservationLifetime, kLedgerPageEntries, kMaxClockSkew, lease->get()});
+    ASSERT_OK(l.reserve(user_, bucket_, 10, 0, 0));
+    (*lease)->abandon_for_test();
+    std::this_thread::sleep_for(1100ms);
+    auto late = l.reserve(user_, bucket_, 10, 0, 0);
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().code(), Errc::IoError);
+    EXPECT_EQ(open_entries(user_ledger_oid(user_)), 1u);
+}
+
+TEST_F(SpaceLedgerTest, ASweepThatFailsPartWayLeavesTheInstanceForTheNextSweep) {
+    auto dead_lease = RadosLeases::acquire(gw(1), {1000ms, ""});
+    auto live_lease = RadosLeases::acquire(gw(2), {1000ms, ""});
+    ASSERT_OK(dead_lease);
+    ASSERT_OK(live_lease);
+    const std::string dead_id = (*dead_lease)->instance_id();
+    SpaceLedger dead(gw(1), dead_id);
+    SpaceLedger live(gw(2), (*live_lease)->instance_id());
+    ASSERT_OK(dead.reserve(user_, bucket_, 300 * kMiB, 0, 0));
+    // A ledger name no OSD accepts (longer than osd_max_object_name_len):
+    // dropping the reservations there fails.
+    const std::string poison(3000, 'x');
+    ASSERT_OK(gw(1).apply(Pool::Meta, pending_oid(dead_id), WriteOp().omap_set(poison, "1")));
+    (*dead_lease)->abandon_for_test();
+    std::this_thread::sleep_for(1300ms);
+    EXPECT_FALSE(live.drop_dead_reservations(**live_lease));
+    auto listed = [&] {
+        auto all = list_leases(gw(0));
+        EXPECT_TRUE(all);
+        return all && std::any_of(all->begin(), all->end(), [&](auto& e) { return e.instance == dead_id; });
+    };
+    EXPECT_TRUE(listed());
+    EXPECT_TRUE(gw(0).stat(Pool::Meta, lease_oid(dead_id)));
+    EXPECT_TRUE(gw(0).stat(Pool::Meta, pending_oid(dead_id)));
+    // Unlocked: the next sweep adopts it again, and finishes.
+    ASSERT_OK(gw(0).apply(Pool::Meta, pending_oid(dead_id), WriteOp().omap_remove(poison)));
+    auto swept = live.drop_dead_reservations(**live_lease);
+    ASSERT_OK(swept);
+    EXPECT_GE(*swept, 1u);
+    EXPECT_FALSE(listed());
+    EXPECT_FALSE(gw(0).stat(Pool::Meta, lease_oid(dead_id)));
+    EXPECT_USAGE(user_usage(live, user_), 0u, 0u, 0u);
 }
 
 TEST(ReservationEntry, EncodesWithAndWithoutACommitMark) {

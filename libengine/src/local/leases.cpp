@@ -22,16 +22,20 @@ std::filesystem::path lock_path(const std::filesystem::path& run_dir, std::strin
 class LocalAdoptedLease final : public AdoptedLease {
 public:
     LocalAdoptedLease(std::filesystem::path path, int fd) : path_(std::move(path)), fd_(fd) {}
+    // A flock has no duration: held until released.
+    bool lost() const override { return false; }
+    void release_unfinished() override { keep_file_ = true; }
     ~LocalAdoptedLease() override {
         if (fd_ >= 0) {
-            ::unlink(path_.c_str());
+            if (!keep_file_) ::unlink(path_.c_str());
             ::close(fd_);
         }
     }
 
 private:
     std::filesystem::path path_;
-    int fd_;  // -1: there was no lock file left
+    int fd_;                  // -1: there was no lock file left
+    bool keep_file_ = false;  // release_unfinished: the next open adopts it again
 };
 
 }  // namespace

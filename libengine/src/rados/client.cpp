@@ -84,6 +84,7 @@ Result<std::unique_ptr<Client>> Client::connect(const VolumeSpec& spec, const Ti
 const std::string& Client::pool_name(Pool pool) const { return impl_->pool_names[static_cast<std::size_t>(pool)]; }
 
 Result<void> Client::apply(Pool pool, const std::string& oid, const WriteOp& op) {
+    OSTOR_TRY(op.check());
     librados::ObjectWriteOperation rop;
     op.build(rop);
     if (int r = impl_->ctx(pool).operate(oid, &rop); r < 0) return rados_error(r, "writing " + impl_->where(pool, oid));
@@ -213,6 +214,10 @@ void Client::call_finished() {
 }
 
 void Client::aio_apply(Pool pool, const std::string& oid, const WriteOp& op, WriteDone done) {
+    if (auto valid = op.check(); !valid) {
+        done(std::move(valid).error());  // at once, on this thread: nothing was sent
+        return;
+    }
     auto call = std::make_unique<AioCall>();
     call->client = this;
     call->doing = "writing " + impl_->where(pool, oid);

@@ -154,6 +154,13 @@ public:
     // else holds it).
     Result<void> lock_exclusive(Pool pool, const std::string& oid, const std::string& name, const std::string& cookie,
                                 std::chrono::milliseconds duration);
+    // Renews this connection's hold under `cookie` for `duration` from now,
+    // and only that (LIBRADOS_LOCK_FLAG_MUST_RENEW): never takes a lock that
+    // is free, expired, broken or gone with its object. Fails: kNotFound (no
+    // such hold any more: it expired, was broken, or the object was removed;
+    // nothing is created), kLockHeld (someone else holds it).
+    Result<void> renew_lock(Pool pool, const std::string& oid, const std::string& name, const std::string& cookie,
+                            std::chrono::milliseconds duration);
     // Fails: kNotFound (this connection does not hold it with this cookie).
     Result<void> unlock(Pool pool, const std::string& oid, const std::string& name, const std::string& cookie);
     // The current holders (expired ones included, until someone takes or

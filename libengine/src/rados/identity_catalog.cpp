@@ -21,7 +21,10 @@
 //     Tombstones stay (a few bytes each, only after a crash or a race).
 //   - list_users skips index entries whose user does not exist, and removes
 //     those older than kStaleIndexEntryMs (younger ones may be a create in
-//     progress, between steps 2 and 3).
+//     progress, between steps 2 and 3; the entry's time is taken right
+//     before it is written). Before removing one it burns the id as the
+//     email takeover does, so that a create slower than that fails at step
+//     3 (IoError) instead of making a user no index lists.
 // Hence a user object with info always has the claim of its email and,
 // unless it is being deleted, an index entry: nothing is half-visible, and
 // no email stays unusable.
@@ -174,8 +177,10 @@ Result<UserCreated> RadosIdentityCatalog::create_user(std::string_view email, bo
     }
     // Indexed before it exists: an entry without its user is skipped, a user
     // without its entry would not be listed.
+    // Its time taken now, not before the claim (which may have retried):
+    // list_users counts kStaleIndexEntryMs from it.
     const auto index_oid = user_index_oid(user_index_shard(out.user.id));
-    OSTOR_TRY(client_.apply(Pool::Meta, index_oid, WriteOp().omap_set(out.user.id, encode_count(out.user.created_ms))));
+    OSTOR_TRY(client_.apply(Pool::Meta, index_oid, WriteOp().omap_set(out.user.id, encode_count(now_ms()))));
 
     WriteOp op;
     op.create_exclusive().omap_set(std::string(kInfoKey), encode(out.user));
@@ -190,8 +195,14 @@ Result<UserCreated> RadosIdentityCatalog::create_user(std::string_view email, bo
     auto created = client_.apply(Pool::Meta, user_oid(out.user.id), op);
     if (!created) {
         if (created.error().code() != kAlreadyExists) return created.error();
-        // Another create_user took the claim over and burned this id.
+        // The id was burned: by another create_user that took the claim
+        // over, or by list_users because this create took too long.
         (void)client_.apply(Pool::Meta, index_oid, WriteOp().omap_remove(out.user.id));
+        auto holder = client_.omap_get(Pool::Meta, email_oid(email_key), {std::string(kEmailUserKey)});
+        if (holder && value_of(*holder, kEmailUserKey) == out.user.id)
+            return Error(Errc::IoError, "creating user " + out.user.id + " took longer than " +
+                                            std::to_string(kStaleIndexEntryMs / 1000) +
+                                            " s: its index entry was removed; try again");
         return Error(Errc::UserAlreadyExists, "a user with email " + std::string(email) + " already exists");
     }
     return out;
@@ -240,9 +251,23 @@ Result<std::vector<User>> RadosIdentityCatalog::list_users() {
             return std::move(user).error();
         }
         auto created_ms = static_cast<TimestampMs>(decode_count(where.second).value_or(0));
-        if (now - created_ms > kStaleIndexEntryMs)
-            (void)client_.apply(Pool::Meta, user_index_oid(where.first),
-                                WriteOp().compare_omap(id, Compare::Eq, where.second).omap_remove(id));
+        if (now - created_ms <= kStaleIndexEntryMs) continue;  // a create may be in progress
+        // Burn the id first: a create still between its entry and its user
+        // object then fails, rather than make a user nothing lists.
+        auto burned =
+            client_.apply(Pool::Meta, user_oid(id),
+                          WriteOp().create_exclusive().omap_set(std::string(kTombstoneKey), encode_count(now_ms())));
+        if (!burned) {
+            if (burned.error().code() != kAlreadyExists) continue;  // left for the next listing
+            auto late = get_user(id);                               // created meanwhile, or a tombstone already
+            if (late) {
+                out.push_back(std::move(*late));
+                continue;
+            }
+            if (late.error().code() != Errc::NoSuchUser) continue;
+        }
+        (void)client_.apply(Pool::Meta, user_index_oid(where.first),
+                            WriteOp().compare_omap(id, Compare::Eq, where.second).omap_remove(id));
     }
     return out;
 }

@@ -71,11 +71,14 @@ Result<std::vector<LeaseEntry>> list_leases(Client& client) {
 class RadosLeases::Adopted final : public AdoptedLease {
 public:
     Adopted(RadosLeases& leases, std::string instance) : leases_(leases), instance_(std::move(instance)) {}
-    ~Adopted() override { leases_.end_adoption(instance_); }
+    ~Adopted() override { leases_.end_adoption(instance_, finished_); }
+    bool lost() const override { return leases_.adoption_lost(instance_); }
+    void release_unfinished() override { finished_ = false; }
 
 private:
     RadosLeases& leases_;
     std::string instance_;
+    bool finished_ = true;
 };
 
 // ---- RadosLeases ------------------------------------------------------------
@@ -84,22 +87,29 @@ RadosLeases::RadosLeases(Client& client, Options options, std::string instance_i
     : client_(client), options_(std::move(options)), instance_id_(std::move(instance_id)) {}
 
 Result<std::unique_ptr<RadosLeases>> RadosLeases::acquire(Client& client, Options options) {
-    std::unique_ptr<RadosLeases> leases(new RadosLeases(client, std::move(options), random_hex16()));
-    leases->since_ms_ = now_ms();
-    // Listed before it is locked, for the same reason as remove_lease's order.
-    LeaseEntry listed{leases->instance_id_, leases->since_ms_, leases->since_ms_, leases->options_.duration.count(),
-                      leases->options_.address};
-    OSTOR_TRY(client.apply(Pool::Meta, std::string(kLeasesIndexOid),
-                           WriteOp().omap_set(leases->instance_id_, encode_lease_entry(listed))));
-    auto sent = std::chrono::steady_clock::now();
-    if (auto locked = leases->renew_own(leases->since_ms_); !locked) {
-        leases->remove_lease(leases->instance_id_);
-        leases->abandoned_ = true;  // nothing more for the destructor to remove
-        return std::move(locked).error();
+    for (int attempt = 1;; ++attempt) {
+        std::unique_ptr<RadosLeases> leases(new RadosLeases(client, options, random_hex16()));
+        leases->since_ms_ = now_ms();
+        // Listed before it is locked, for the same reason as remove_lease's order.
+        LeaseEntry listed{leases->instance_id_, leases->since_ms_, leases->since_ms_, leases->options_.duration.count(),
+                          leases->options_.address};
+        OSTOR_TRY(client.apply(Pool::Meta, std::string(kLeasesIndexOid),
+                               WriteOp().omap_set(leases->instance_id_, encode_lease_entry(listed))));
+        auto sent = std::chrono::steady_clock::now();
+        auto locked = leases->lock_own(leases->since_ms_, /*fresh=*/true);
+        if (!locked) {
+            leases->abandoned_ = true;  // nothing more for the destructor to remove
+            // A sweep saw our entry without a lock and adopted the id: the
+            // lease object and entry are its to remove (removing the object
+            // would end its hold). The id is spent: take another.
+            if (locked.error().code() == kLockHeld && attempt < kAcquireAttempts) continue;
+            if (locked.error().code() != kLockHeld) leases->remove_lease(leases->instance_id_);
+            return std::move(locked).error();
+        }
+        leases->renewed_at_ = sent;
+        leases->renewer_ = std::thread([p = leases.get()] { p->renewal_loop(); });
+        return leases;
     }
-    leases->renewed_at_ = sent;
-    leases->renewer_ = std::thread([p = leases.get()] { p->renewal_loop(); });
-    return leases;
 }
 
 RadosLeases::~RadosLeases() {
@@ -131,15 +141,52 @@ bool RadosLeases::lost() const {
     return lost_ || std::chrono::steady_clock::now() - renewed_at_ >= options_.duration;
 }
 
-Result<void> RadosLeases::renew_own(std::int64_t since_ms) {
-    OSTOR_TRY(client_.lock_exclusive(Pool::Meta, lease_oid(instance_id_), std::string(kLeaseLockName), instance_id_,
-                                     options_.duration));
+bool RadosLeases::may_commit() const {
+    std::lock_guard lock(mutex_);
+    return !lost_ && std::chrono::steady_clock::now() - renewed_at_ < options_.duration - options_.commit_margin;
+}
+
+bool RadosLeases::adoption_lost(const std::string& instance) const {
+    std::lock_guard lock(mutex_);
+    auto it = adopting_.find(instance);
+    if (it == adopting_.end()) return true;  // ended
+    return it->second.lost || std::chrono::steady_clock::now() - it->second.renewed_at >= options_.duration;
+}
+
+Result<void> RadosLeases::lock_own(std::int64_t since_ms, bool fresh) {
+    const std::string oid = lease_oid(instance_id_);
+    const std::string name(kLeaseLockName);
+    OSTOR_TRY(fresh ? client_.lock_exclusive(Pool::Meta, oid, name, instance_id_, options_.duration)
+                    : client_.renew_lock(Pool::Meta, oid, name, instance_id_, options_.duration));
     // The lock is the lease; the entry's renewal time is only what listings
     // show, so a failure to update it is left to the next renewal.
     LeaseEntry e{instance_id_, since_ms, now_ms(), options_.duration.count(), options_.address};
     (void)client_.apply(Pool::Meta, std::string(kLeasesIndexOid),
                         WriteOp().omap_set(instance_id_, encode_lease_entry(e)));
     return {};
+}
+
+void RadosLeases::renew_hold(const std::string& oid, std::chrono::steady_clock::time_point& renewed_at, bool& lost) {
+    auto sent = std::chrono::steady_clock::now();
+    auto renewed = oid == lease_oid(instance_id_) ? lock_own(since_ms_, /*fresh=*/false)
+                                                  : client_.renew_lock(Pool::Meta, oid, std::string(kLeaseLockName),
+                                                                       instance_id_, options_.duration);
+    auto answered = std::chrono::steady_clock::now();
+    std::lock_guard state(mutex_);
+    if (renewed) {
+        // A success that arrives past the deadline came after a time the
+        // lock was free: someone may have taken and released it meanwhile.
+        if (answered - renewed_at >= options_.duration)
+            lost = true;
+        else
+            renewed_at = sent;
+    } else if (renewed.error().code() == kNotFound || renewed.error().code() == kLockHeld) {
+        // No hold of ours any more (it expired, was broken, or its object
+        // was removed by an adopter), or someone else's.
+        lost = true;
+    }
+    // Any other failure (the cluster did not answer) is tried again until
+    // the deadline passes.
 }
 
 void RadosLeases::renewal_loop() {
@@ -151,28 +198,19 @@ void RadosLeases::renewal_loop() {
         lock.unlock();
         {
             std::lock_guard pass(renewing_);
-            if (!lost()) {
-                auto sent = std::chrono::steady_clock::now();
-                auto renewed = renew_own(since_ms_);
-                std::lock_guard state(mutex_);
-                if (renewed) renewed_at_ = sent;
-                // Someone else holds our lock: it broke our hold or adopted
-                // us (our lock had expired). Any other failure (the cluster
-                // did not answer) is tried again until the deadline passes.
-                else if (renewed.error().code() == kLockHeld)
-                    lost_ = true;
-            }
-            std::set<std::string> adopting;
+            // Adoptions first: a cleanup under way must not outlive its hold,
+            // and the own lease's renewal could take the time they need.
+            // The map's entries stay while renewing_ is held (end_adoption
+            // takes it).
+            std::vector<std::pair<std::string, Adoption*>> adopting;
             {
                 std::lock_guard state(mutex_);
-                adopting = adopting_;
+                for (auto& [instance, adoption] : adopting_) adopting.emplace_back(instance, &adoption);
             }
-            // An adoption's hold is renewed while this instance lives; a
-            // failure is left to the next pass (the adopter finishes soon).
             if (!lost())
-                for (auto& instance : adopting)
-                    (void)client_.lock_exclusive(Pool::Meta, lease_oid(instance), std::string(kLeaseLockName),
-                                                 instance_id_, options_.duration);
+                for (auto& [instance, adoption] : adopting)
+                    if (!adoption_lost(instance)) renew_hold(lease_oid(instance), adoption->renewed_at, adoption->lost);
+            if (!lost()) renew_hold(lease_oid(instance_id_), renewed_at_, lost_);
         }
         lock.lock();
     }
@@ -185,26 +223,34 @@ std::unique_ptr<AdoptedLease> RadosLeases::adopt_if_dead(std::string_view instan
     {
         std::lock_guard state(mutex_);
         // Renewing our own hold would succeed (same connection, same
-        // cookie): an adoption under way here is refused by this set.
+        // cookie): an adoption under way here is refused by this map.
         if (adopting_.contains(name)) return nullptr;
     }
-    // Takes an expired lock as if free, creates the object when the instance
-    // left none (it closed cleanly, or never got that far).
+    // A fresh take (MAY_RENEW): takes an expired lock as if free, creates
+    // the object when the instance left none (it closed cleanly, or never
+    // got that far).
+    auto sent = std::chrono::steady_clock::now();
     auto taken = client_.lock_exclusive(Pool::Meta, lease_oid(name), std::string(kLeaseLockName), instance_id_,
                                         options_.duration);
     if (!taken) return nullptr;  // alive, adopted elsewhere, or no answer
     std::lock_guard state(mutex_);
-    adopting_.insert(name);
+    adopting_[name] = Adoption{sent, false};
     return std::make_unique<Adopted>(*this, std::move(name));
 }
 
-void RadosLeases::end_adoption(const std::string& instance) {
+void RadosLeases::end_adoption(const std::string& instance, bool finished) {
     {
         std::lock_guard pass(renewing_);  // no renewal of it is under way, and none follows
         std::lock_guard state(mutex_);
         adopting_.erase(instance);
     }
-    remove_lease(instance);
+    // Unlock first: it succeeds only while the hold is still ours. When it
+    // is not (it expired, someone broke or took it), the object and entry
+    // are whoever holds the lock now's to remove, or the next sweep's.
+    // An unfinished cleanup only unlocks: the next sweep adopts the
+    // instance again at once.
+    if (!client_.unlock(Pool::Meta, lease_oid(instance), std::string(kLeaseLockName), instance_id_)) return;
+    if (finished) remove_lease(instance);
 }
 
 }  // namespace ostor::detail::rados

@@ -12,28 +12,43 @@
 // lease object and the index entry: a closed instance is adoptable at once
 // (it left nothing under way, or what it left is dropped by its adopter).
 //
-// Losing the lease. A live instance whose renewals fail (the cluster is
-// unreachable, or someone broke its lock) loses its lease once
-// kLeaseDuration has passed since the last renewal it sent that succeeded
-// (counted from when the renewal was sent, which is before the OSD started
-// the lock's new duration: the local deadline is never later than the
-// cluster's), or at once when a renewal finds the lock held by someone else.
-// From then on lost() is true, for good: the instance never renews again,
-// because a peer may already have adopted it and dropped its reservations.
-// What the engine must do with a lost lease: stop committing writes at once
-// (check lost() right before each commit point: an object index entry,
-// a settle of a reservation), fail the requests under way and later ones
-// with IoError ("lease lost"), and open the volume again as a new instance.
+// Losing the lease. Renewals only renew (Client::renew_lock, MUST_RENEW):
+// a renewal that finds no hold of ours (it expired, someone broke it, an
+// adopter removed the object: kNotFound) or someone else's (kLockHeld)
+// loses the lease at once, and writes nothing. Otherwise the lease is lost
+// once kLeaseDuration has passed since the last renewal it sent that
+// succeeded (counted from when the renewal was sent, which is before the
+// OSD started the lock's new duration: the local deadline is never later
+// than the cluster's), and a renewal whose success arrives after that
+// deadline loses it too (the lock was free meanwhile: someone may have
+// adopted and released it). From then on lost() is true, for good: the
+// instance never renews again, because a peer may already have adopted it
+// and dropped its reservations.
+//
+// Committing. A commit point (an object index entry, a settle of a
+// reservation) is an OSD request that may take up to the OSD request
+// timeout of lease-bound writes (kLeaseWriteTimeout) to land, and the OSD's
+// clock may run ahead of ours: so commit points check may_commit(), which
+// turns false kCommitMargin (that timeout plus kLeaseClockSkewMargin)
+// before the lease could expire, not lost(). The connection that writes
+// commit points must use Timeouts::osd_request <= kLeaseWriteTimeout.
+// What the engine must do once may_commit() is false: stop committing
+// writes at once, fail the requests under way and later ones with IoError
+// ("lease lost"), and, once lost(), open the volume again as a new instance.
 // Data it staged meanwhile is its adopter's to free.
 //
 // Adopting. adopt_if_dead(instance) takes `lease.<instance>`'s lock under
 // this instance's own cookie (lock_exclusive takes an expired lock as if it
 // were free): it fails while the owner (or another adopter) holds it, live.
-// The adopter's hold is renewed by this instance's renewal thread while the
-// returned AdoptedLease lives; its destructor removes the lease object (and
-// so the lock), then the index entry. A zombie owner that comes back
-// after that sees its own deadline passed (lost) before it would renew, so
-// it never re-creates the lease object.
+// The adopter's hold is renewed (MUST_RENEW, before the own lease) by this
+// instance's renewal thread while the returned AdoptedLease lives; its
+// lost() turns true as the own lease's does (a refused renewal, a late
+// one, or a duration without one): the adopter then stops cleaning. Its
+// destructor unlocks, and only when the unlock succeeded (the hold was
+// still ours) removes the lease object, then the index entry; otherwise it
+// leaves both to whoever holds the lock now (or the next sweep). A zombie
+// owner that comes back after that finds no hold to renew (kNotFound): it
+// is lost and never re-creates the lease object.
 //
 // Concurrency: every call is safe from any thread. The Client must outlive
 // the RadosLeases and every AdoptedLease it returned.
@@ -43,6 +58,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -60,10 +76,24 @@ namespace ostor::detail::rados {
 
 // How long a lease lasts without renewal: a dead gateway's writes under way
 // are adoptable this long after it died.
-inline constexpr std::chrono::milliseconds kLeaseDuration{30'000};
+// Long enough that kCommitMargin leaves most of it usable.
+inline constexpr std::chrono::milliseconds kLeaseDuration{60'000};
 // Renewed every kLeaseDuration / kRenewalsPerDuration: two renewals may fail
 // (a monitor election, an OSD restart) before the lease is lost.
 inline constexpr int kRenewalsPerDuration = 3;
+// The OSD request timeout (Timeouts::osd_request) of the connection that
+// writes lease-bound commit points: a commit sent while may_commit() lands
+// within it, or fails.
+inline constexpr std::chrono::milliseconds kLeaseWriteTimeout{10'000};
+// How far the OSD's clock may run ahead of ours over one lease duration.
+inline constexpr std::chrono::milliseconds kLeaseClockSkewMargin{2'000};
+// may_commit() turns false this long before the lease could expire.
+inline constexpr std::chrono::milliseconds kCommitMargin = kLeaseWriteTimeout + kLeaseClockSkewMargin;
+static_assert(kCommitMargin < kLeaseDuration / 2, "a lease must leave most of its duration to commit in");
+// A fresh instance id that finds its lease locked (a sweep adopted the id
+// between our index entry and our lock) is given up for a new one, so many
+// times at most.
+inline constexpr int kAcquireAttempts = 5;
 
 // ---- Layout in the meta pool
 inline constexpr std::string_view kLeaseLockName = "ostor.lease";
@@ -92,11 +122,14 @@ Result<std::vector<LeaseEntry>> list_leases(Client& client);
 class RadosLeases final : public Leases {
 public:
     struct Options {
-        std::chrono::milliseconds duration = kLeaseDuration;  // tests use short ones
-        std::string address;                                  // for the index entry
+        std::chrono::milliseconds duration = kLeaseDuration;      // tests use short ones
+        std::string address;                                      // for the index entry
+        std::chrono::milliseconds commit_margin = kCommitMargin;  // see may_commit()
     };
     // Takes a new instance id's lease and lists it in the index, then starts
-    // renewing. Fails: IoError (the cluster), Internal (capabilities).
+    // renewing. An id whose lease is found locked (a sweep adopted it
+    // between the entry and the lock) is left to that sweep and a new id is
+    // tried. Fails: IoError (the cluster), Internal (capabilities).
     static Result<std::unique_ptr<RadosLeases>> acquire(Client& client, Options options);
     static Result<std::unique_ptr<RadosLeases>> acquire(Client& client) { return acquire(client, Options{}); }
     // Stops renewing, then (unless abandoned) removes the index entry and the
@@ -113,6 +146,9 @@ public:
 
     // True once the lease is lost (see above): stop writing.
     bool lost() const;
+    // False once the lease is lost or ends within commit_margin (see
+    // above): what each commit point checks right before it is sent.
+    bool may_commit() const;
 
     // For tests: behaves as if the process died now: stops renewing, leaves
     // the lease object and index entry for an adopter.
@@ -121,11 +157,17 @@ public:
 private:
     class Adopted;
     RadosLeases(Client& client, Options options, std::string instance_id);
-    // Takes or renews our lock (its result), then rewrites our index entry
-    // (best effort).
-    Result<void> renew_own(std::int64_t since_ms);
+    // Takes (fresh) or renews (MUST_RENEW) our lock (its result), then
+    // rewrites our index entry (best effort).
+    Result<void> lock_own(std::int64_t since_ms, bool fresh);
     void renewal_loop();
-    void end_adoption(const std::string& instance);
+    // One renewal (MUST_RENEW) of `oid`'s hold under our cookie, whose last
+    // successful renewal was sent at `renewed_at`: updates `renewed_at`, or
+    // sets `lost` (refused, or answered past the deadline), under mutex_.
+    // Called with renewing_ held.
+    void renew_hold(const std::string& oid, std::chrono::steady_clock::time_point& renewed_at, bool& lost);
+    bool adoption_lost(const std::string& instance) const;
+    void end_adoption(const std::string& instance, bool finished);
     // Removes `instance`'s lease object, then its index entry; failures are
     // left (a sweep adopts the instance again).
     void remove_lease(const std::string& instance);
@@ -147,7 +189,11 @@ private:
     // The last renewal that succeeded was sent then: the lease holds until
     // this plus the duration.
     std::chrono::steady_clock::time_point renewed_at_;
-    std::set<std::string> adopting_;  // instances whose AdoptedLease lives
+    struct Adoption {
+        std::chrono::steady_clock::time_point renewed_at;  // as renewed_at_
+        bool lost = false;
+    };
+    std::map<std::string, Adoption> adopting_;  // instances whose AdoptedLease lives
     std::thread renewer_;
 };
 

@@ -7,15 +7,36 @@
 
 namespace ostor::detail::rados {
 
-Result<void> Client::lock_exclusive(Pool pool, const std::string& oid, const std::string& name,
-                                    const std::string& cookie, std::chrono::milliseconds duration) {
+namespace {
+
+timeval to_timeval(std::chrono::milliseconds duration) {
     timeval tv{};
     tv.tv_sec = static_cast<time_t>(duration.count() / 1000);
     tv.tv_usec = static_cast<suseconds_t>((duration.count() % 1000) * 1000);
+    return tv;
+}
+
+}  // namespace
+
+Result<void> Client::lock_exclusive(Pool pool, const std::string& oid, const std::string& name,
+                                    const std::string& cookie, std::chrono::milliseconds duration) {
+    timeval tv = to_timeval(duration);
     // MAY_RENEW: a renewal of our own hold is not EEXIST.
     int r = impl_->ctx(pool).lock_exclusive(oid, name, cookie, "ostor", duration.count() > 0 ? &tv : nullptr,
                                             LIBRADOS_LOCK_FLAG_MAY_RENEW);
     if (r < 0) return rados_error(r, "locking " + name + " on " + impl_->where(pool, oid));
+    return {};
+}
+
+Result<void> Client::renew_lock(Pool pool, const std::string& oid, const std::string& name, const std::string& cookie,
+                                std::chrono::milliseconds duration) {
+    timeval tv = to_timeval(duration);
+    // MUST_RENEW: cls_lock answers ENOENT when this connection and cookie
+    // hold no live lock (expired, broken, or the object is gone), and then
+    // writes nothing: a late renewal cannot re-take what an adopter removed.
+    int r = impl_->ctx(pool).lock_exclusive(oid, name, cookie, "ostor", duration.count() > 0 ? &tv : nullptr,
+                                            LIBRADOS_LOCK_FLAG_MUST_RENEW);
+    if (r < 0) return rados_error(r, "renewing " + name + " on " + impl_->where(pool, oid));
     return {};
 }
 

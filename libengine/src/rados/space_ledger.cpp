@@ -119,21 +119,27 @@ Result<void> SpaceLedger::change(const std::string& oid, const Change& c) {
         const std::int64_t now = now_ms();
 
         std::set<std::string> removed;
-        std::uint64_t reserved = 0;  // by the entries that stay
+        std::uint64_t reserved = 0;  // by the unexpired entries that stay
+        const std::string own_prefix = reservations_of_prefix(instance_id_);
         auto from = omap.lower_bound(std::string(kReservationPrefix));
         for (auto it = from; it != omap.end() && it->first.starts_with(kReservationPrefix); ++it) {
             const std::string& key = it->first;
             auto entry = decode_reservation_entry(it->second);
             bool ends = key == c.remove_key || (!c.remove_prefix.empty() && key.starts_with(c.remove_prefix));
-            // An expired (or unreadable) reservation no longer counts, and
-            // this change drops it.
-            if (ends || !entry || entry->expiry_ms <= now)
+            // An expired (or unreadable) reservation no longer counts. This
+            // change drops it if it is ours, or another's past the clocks'
+            // disagreement: by its maker's clock it may still be running.
+            const std::int64_t drop_after =
+                key.starts_with(own_prefix) ? 0 : static_cast<std::int64_t>(options_.max_clock_skew.count());
+            if (ends || !entry || entry->expiry_ms + drop_after <= now)
                 removed.insert(key);
-            else
+            else if (entry->expiry_ms > now)
                 reserved += entry->bytes;
         }
         const std::uint64_t bytes = count_of(omap, kLedgerBytesKey);
-        if (c.add && c.quota_bytes > 0 && bytes + reserved + c.add->second.bytes > c.quota_bytes)
+        // A reservation of nothing is never refused, as the local ledger's.
+        if (c.add && c.add->second.bytes > 0 && c.quota_bytes > 0 &&
+            bytes + reserved + c.add->second.bytes > c.quota_bytes)
             return Result<void>(Error(Errc::QuotaExceeded, "the write would take " + c.quota_subject +
                                                                " past its quota of " +
                                                                std::to_string(c.quota_bytes / kGiB) + " GiB"));
@@ -166,18 +172,29 @@ Result<void> SpaceLedger::change(const std::string& oid, const Change& c) {
     });
 }
 
+bool SpaceLedger::is_own(const LedgerReservation& r) const {
+    return r.key.starts_with(reservations_of_prefix(instance_id_));
+}
+
 Result<void> SpaceLedger::note_pending(const std::string& user_ledger, const std::string& bucket_ledger) {
-    std::map<std::string, std::string> missing;
-    {
-        std::lock_guard lock(mutex_);
-        for (const auto* oid : {&user_ledger, &bucket_ledger})
-            if (!noted_.contains(*oid)) missing.emplace(*oid, std::string(kPresent));
-    }
-    if (missing.empty()) return {};
-    OSTOR_TRY(client_.apply(Pool::Meta, pending_oid(instance_id_), WriteOp().omap_set(missing)));
     std::lock_guard lock(mutex_);
-    for (auto& [oid, _] : missing) noted_.insert(oid);
+    std::map<std::string, std::string> missing;
+    for (const auto* oid : {&user_ledger, &bucket_ledger})
+        if (!noted_.contains(*oid)) missing.emplace(*oid, std::string(kPresent));
+    if (!missing.empty()) OSTOR_TRY(client_.apply(Pool::Meta, pending_oid(instance_id_), WriteOp().omap_set(missing)));
+    ++noted_[user_ledger];
+    ++noted_[bucket_ledger];
     return {};
+}
+
+void SpaceLedger::forget_pending(const std::string& ledger) {
+    std::lock_guard lock(mutex_);
+    auto it = noted_.find(ledger);
+    if (it == noted_.end()) return;
+    if (--it->second > 0) return;
+    // The last one: a failure leaves the entry (an adopter finds nothing
+    // of ours there, or close() removes it).
+    if (client_.apply(Pool::Meta, pending_oid(instance_id_), WriteOp().omap_remove(ledger))) noted_.erase(it);
 }
 
 Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, std::string_view bucket, std::uint64_t bytes,
@@ -186,6 +203,8 @@ Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, std::st
                         std::string(user_id), std::string(bucket), bytes};
     const std::string user_ledger = user_ledger_oid(user_id);
     const std::string bucket_ledger = bucket_ledger_oid(bucket);
+    if (options_.lease && !options_.lease->may_commit())
+        return Error(Errc::IoError, "lease lost: instance " + instance_id_ + " may no longer reserve space");
     // Before any ledger holds the reservation: the adopter finds it there.
     OSTOR_TRY(note_pending(user_ledger, bucket_ledger));
     const std::int64_t expiry_ms = now_ms() + options_.reservation_lifetime.count();
@@ -194,7 +213,11 @@ Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, std::st
     on_user.add.emplace(r.key, ReservationEntry{bytes, expiry_ms, bucket_ledger, std::nullopt});
     on_user.quota_bytes = user_quota_bytes;
     on_user.quota_subject = "user " + r.user_id;
-    OSTOR_TRY(change(user_ledger, on_user));
+    if (auto taken = change(user_ledger, on_user); !taken) {
+        forget_pending(user_ledger);
+        forget_pending(bucket_ledger);
+        return std::move(taken).error();
+    }
 
     Change on_bucket;
     on_bucket.add.emplace(r.key, ReservationEntry{bytes, expiry_ms, user_ledger, std::nullopt});
@@ -203,7 +226,9 @@ Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, std::st
     if (auto taken = change(bucket_ledger, on_bucket); !taken) {
         Change undo;
         undo.remove_key = r.key;
-        (void)change(user_ledger, undo);  // else it expires, or the adopter drops it
+        // Else it expires, or the adopter drops it (pending still names it).
+        if (change(user_ledger, undo)) forget_pending(user_ledger);
+        forget_pending(bucket_ledger);
         return std::move(taken).error();
     }
     return r;
@@ -215,15 +240,23 @@ Result<void> SpaceLedger::settle(const LedgerReservation& reservation, std::int6
     c.remove_key = reservation.key;
     c.delta_bytes = delta_bytes;
     c.delta_objects = delta_objects;
-    OSTOR_TRY(change(user_ledger_oid(reservation.user_id), c));
-    return change(bucket_ledger_oid(reservation.bucket), c);
+    return end_reservation(reservation, c);
 }
 
 Result<void> SpaceLedger::release(const LedgerReservation& reservation) {
     Change c;
     c.remove_key = reservation.key;
-    OSTOR_TRY(change(user_ledger_oid(reservation.user_id), c));
-    return change(bucket_ledger_oid(reservation.bucket), c);
+    return end_reservation(reservation, c);
+}
+
+Result<void> SpaceLedger::end_reservation(const LedgerReservation& reservation, const Change& c) {
+    const std::string user_ledger = user_ledger_oid(reservation.user_id);
+    const std::string bucket_ledger = bucket_ledger_oid(reservation.bucket);
+    OSTOR_TRY(change(user_ledger, c));
+    if (is_own(reservation)) forget_pending(user_ledger);
+    OSTOR_TRY(change(bucket_ledger, c));
+    if (is_own(reservation)) forget_pending(bucket_ledger);
+    return {};
 }
 
 Result<void> SpaceLedger::apply(std::string_view user_id, std::string_view bucket, std::int64_t delta_bytes,
@@ -255,6 +288,17 @@ Result<void> SpaceLedger::drop_reservations_of(std::string_view instance) {
     if (instance.empty() || instance == instance_id_)
         return Error(Errc::InvalidArgument, "cannot drop the reservations of instance '" + std::string(instance) +
                                                 "': it is this one (or none)");
+    return drop_all_of(std::string(instance));
+}
+
+Result<void> SpaceLedger::close() {
+    OSTOR_TRY(drop_all_of(instance_id_));
+    std::lock_guard lock(mutex_);
+    noted_.clear();
+    return {};
+}
+
+Result<void> SpaceLedger::drop_all_of(const std::string& instance) {
     const std::string pending = pending_oid(instance);
     auto ledgers = read_whole_omap(client_, Pool::Meta, pending);
     if (!ledgers) {
@@ -281,7 +325,15 @@ Result<std::size_t> SpaceLedger::drop_dead_reservations(Leases& leases) {
         if (entry.instance == instance_id_) continue;
         auto adopted = leases.adopt_if_dead(entry.instance);
         if (!adopted) continue;  // alive, or someone else is cleaning it up
-        OSTOR_TRY(drop_reservations_of(entry.instance));
+        auto dropped = drop_reservations_of(entry.instance);
+        // A hold that lapsed meanwhile may be someone else's by now: what
+        // we did is idempotent, but the instance is not ours to end.
+        if (dropped && adopted->lost()) dropped = Error(Errc::IoError, "lost the adoption of " + entry.instance);
+        if (!dropped) {
+            // Not finished: the next sweep adopts the instance again.
+            adopted->release_unfinished();
+            return std::move(dropped).error();
+        }
         ++adopted_count;
     }
     return adopted_count;

@@ -14,10 +14,22 @@
 // refusals are QuotaExceeded with local/space_ledger.cpp's messages.
 //
 // Expiry. A reservation expires `reservation_lifetime` after it was made
-// (wall clock: the gateways' clocks must agree to well within it). Expired
-// reservations are ignored by quota checks and dropped by the next change of
-// their ledger; a settle that finds its reservation gone still applies its
-// deltas (the write did commit), a release does nothing.
+// (wall clock: the gateways' clocks must agree to within max_clock_skew).
+// Expired reservations are ignored by quota checks (and by the stored
+// `reserved`) at once; the next change of their ledger drops this
+// instance's own at expiry and another's only past expiry + max_clock_skew
+// (its maker's clock may be behind ours: to it, the write is still under
+// way). A settle that finds its reservation gone still applies its deltas
+// (the write did commit), a release does nothing. A reservation of 0 bytes
+// is never refused (as the local ledger: it takes no space).
+//
+// This instance's own bookkeeping: pending.<instance> names the ledgers on
+// which it has reservations open; an entry goes when the last of them on
+// that ledger is settled or released, so the object does not grow for ever.
+// close() drops what is still open, and pending.<instance>, before the lease
+// goes. With a lease in Options, reserve refuses (IoError) once the lease
+// may no longer commit: an adopter may already have dropped pending.<id>,
+// and a reservation no pending record names would stay until it expired.
 //
 // Crash windows, and what reconciles them:
 //  - reserve: pending.<instance> names both ledgers before either holds the
@@ -77,6 +89,12 @@ inline constexpr std::chrono::milliseconds kReservationLifetime{60 * 60 * 1000};
 // extra read of `ver`).
 inline constexpr std::uint32_t kLedgerPageEntries = 1024;
 
+// How far two gateways' wall clocks may disagree: another instance's expired
+// reservation is dropped only this long after its expiry.
+inline constexpr std::chrono::milliseconds kMaxClockSkew{5 * 60 * 1000};
+
+class RadosLeases;
+
 // What reserve returns: what settle and release need to find it again.
 struct LedgerReservation {
     std::string key;  // r.<instance>.<seq>
@@ -97,6 +115,11 @@ public:
         // Omap entries per read of a ledger (tests use tiny pages, so that a
         // ledger takes several reads).
         std::uint32_t page_entries = kLedgerPageEntries;
+        std::chrono::milliseconds max_clock_skew = kMaxClockSkew;
+        // This instance's lease (instance_id's); when set, reserve fails
+        // with IoError once lease->may_commit() is false. Must outlive the
+        // ledger.
+        const RadosLeases* lease = nullptr;
     };
     // `instance_id` is this engine instance's lease (RadosLeases): its
     // reservations are dropped when that lease is adopted. The Client must
@@ -106,7 +129,8 @@ public:
 
     // Reserves `bytes` for a write into `bucket` of user `user_id`. Fails:
     // QuotaExceeded (the user's, then the bucket's; a bucket refusal releases
-    // the user's reservation first).
+    // the user's reservation first; never for 0 bytes), IoError (the lease
+    // in Options may no longer commit).
     Result<LedgerReservation> reserve(std::string_view user_id, std::string_view bucket, std::uint64_t bytes,
                                       std::uint64_t user_quota_bytes, std::uint64_t bucket_quota_bytes);
     // The write committed: its reservation ends and the deltas (of any size
@@ -123,6 +147,10 @@ public:
     Result<UserUsage> usage(std::string_view user_id);
     Result<UserUsage> bucket_usage(std::string_view bucket);
 
+    // Clean close, before this instance's lease is released: drops this
+    // instance's open reservations and its pending object. Idempotent.
+    Result<void> close();
+
     // Drops every open reservation of `instance`, whose lease the caller has
     // adopted (holding the AdoptedLease meanwhile), then its pending object.
     // Run again after a failure: it is idempotent. Fails: InvalidArgument
@@ -132,9 +160,9 @@ public:
     // of the `leases` index that is dead (RadosLeases::adopt_if_dead) and
     // drops its reservations; ending the adoption removes its lease and index
     // entry. Returns how many instances were adopted. Stops at the first
-    // failure; the instance it was cleaning loses its lease and index entry
-    // anyway (as a local adoption does), so what it still had open is found
-    // by no sweep: it stops counting when it expires (kReservationLifetime).
+    // failure; the instance it was cleaning keeps its lease object and index
+    // entry (AdoptedLease::release_unfinished), so the next sweep adopts it
+    // again. An adoption found lost() is given up the same way.
     Result<std::size_t> drop_dead_reservations(Leases& leases);
 
 private:
@@ -149,14 +177,26 @@ private:
     Result<LedgerRead> read_ledger(const std::string& oid);
     Result<void> change(const std::string& oid, const Change& c);
     Result<UserUsage> read_usage(const std::string& oid);
+    Result<void> drop_all_of(const std::string& instance);
+    // Counts a reservation about to be made on both ledgers, naming them in
+    // pending.<instance_id_> first when they are not yet.
     Result<void> note_pending(const std::string& user_ledger, const std::string& bucket_ledger);
+    // One reservation on `ledger` ended (or was never made): the ledger
+    // leaves pending.<instance_id_> when it was the last.
+    void forget_pending(const std::string& ledger);
+    bool is_own(const LedgerReservation& r) const;
+    Result<void> end_reservation(const LedgerReservation& reservation, const Change& c);
 
     Client& client_;
     const std::string instance_id_;
     const Options options_;
     std::atomic<std::uint64_t> next_seq_{1};
+    // Held across the writes of pending.<instance_id_> (note and prune), so
+    // that a prune never removes an entry a reserve just counted on.
     std::mutex mutex_;
-    std::set<std::string> noted_;  // ledgers already in pending.<instance_id_>
+    // Ledgers in pending.<instance_id_>, each with how many of this
+    // instance's reservations may be open on it.
+    std::map<std::string, std::size_t> noted_;
 };
 
 }  // namespace ostor::detail::rados

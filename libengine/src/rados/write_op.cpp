@@ -30,6 +30,12 @@ WriteOp& WriteOp::compare_xattr(std::string name, Compare op, std::string value)
 }
 
 WriteOp& WriteOp::compare_omap(std::string key, Compare op, std::string value) {
+    if (refused_.empty()) {
+        if (op != Compare::Eq && op != Compare::Lt && op != Compare::Gt)
+            refused_ = "omap compare of '" + key + "' is not Eq, Lt or Gt (the OSD refuses it)";
+        for (const auto& g : omap_guards_)
+            if (g.name == key) refused_ = "a second omap compare of '" + key + "' would replace the first";
+    }
     omap_guards_.push_back({std::move(key), op, std::move(value)});
     return *this;
 }
@@ -77,6 +83,11 @@ WriteOp& WriteOp::omap_remove_keys(const std::set<std::string>& keys) {
 WriteOp& WriteOp::remove() {
     changes_.push_back({Kind::Remove, {}, {}, 0});
     return *this;
+}
+
+Result<void> WriteOp::check() const {
+    if (!refused_.empty()) return Error(Errc::Internal, "refused write operation: " + refused_);
+    return {};
 }
 
 void WriteOp::build(librados::ObjectWriteOperation& op) const {

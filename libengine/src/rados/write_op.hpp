@@ -12,9 +12,12 @@
 // A compare reads a missing xattr or omap key as the empty value: "key
 // absent" is compare_omap(key, Compare::Eq, ""), so a guarded value is never
 // stored empty. Comparisons are bytewise (memcmp order, then length).
-// compare_omap takes only Eq, Lt and Gt: the OSD fails a write holding any
-// other omap compare with EINVAL (IoError), whatever the values ("present"
-// is Gt "").
+// compare_omap takes only Eq, Lt and Gt (the OSD fails a write holding any
+// other omap compare with EINVAL, whatever the values; "present" is Gt ""),
+// and one compare per key (the OSD's request holds one per key: a second
+// would silently replace the first). A WriteOp breaking either rule is
+// refused before anything is sent: check() fails, and so does Client::apply
+// (Internal: a bug in the caller).
 //
 // A WriteOp is a plain value: build it on any thread, apply it any number of
 // times.
@@ -29,6 +32,8 @@
 #include <vector>
 
 #include <rados/librados_fwd.hpp>
+
+#include "ostor/error.hpp"
 
 namespace ostor::detail::rados {
 
@@ -61,6 +66,10 @@ public:
         return !exclusive_ && !exists_ && xattr_guards_.empty() && omap_guards_.empty() && changes_.empty();
     }
 
+    // Fails (Internal) when a guard added is one the OSD would not run as
+    // written (see above); build() must not be called then.
+    Result<void> check() const;
+
     // The librados operation (for Client): guards first, then the changes.
     // The operation refers to nothing of this WriteOp after it returns.
     void build(librados::ObjectWriteOperation& op) const;
@@ -83,6 +92,7 @@ private:
     bool exists_ = false;
     std::vector<Guard> xattr_guards_;
     std::vector<Guard> omap_guards_;
+    std::string refused_;  // why check() fails, "" when it does not
     std::vector<Change> changes_;
 };
 

@@ -22,6 +22,16 @@ namespace ostor::detail {
 class AdoptedLease {
 public:
     virtual ~AdoptedLease() = default;
+    // True once the hold may have ended under the adopter (a lease with a
+    // duration that could not be renewed in time, or that someone broke):
+    // another process may be adopting the same instance, so stop cleaning
+    // and drop this. For good once true. Check it before each step that
+    // must not run twice.
+    virtual bool lost() const = 0;
+    // The cleanup did not finish (a failure, or lost()): releasing this
+    // hold then leaves the instance adoptable again, with what names it
+    // (lock file, lease object, index entry), instead of ending it for good.
+    virtual void release_unfinished() = 0;
 };
 
 class Leases {
