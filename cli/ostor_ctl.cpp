@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <strings.h>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,10 +61,19 @@ std::vector<std::string> local_addresses() {
     return out;
 }
 
-// Whether `node` (a host name or an address) is this machine.
+bool is_loopback(const sockaddr* sa) {
+    if (sa->sa_family == AF_INET)
+        return (ntohl(reinterpret_cast<const sockaddr_in*>(sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6) return IN6_IS_ADDR_LOOPBACK(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr);
+    return false;
+}
+
+// Whether `node` (a host name, in any case, or an address) is this machine:
+// it resolves to a loopback address (Debian maps the host's own names to
+// 127.0.1.1, which no interface lists) or to an address of an interface.
 bool is_this_machine(const std::string& node) {
     char host[256] = {};
-    if (::gethostname(host, sizeof host - 1) == 0 && node == host) return true;
+    if (::gethostname(host, sizeof host - 1) == 0 && ::strcasecmp(node.c_str(), host) == 0) return true;
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     addrinfo* found = nullptr;
@@ -71,6 +81,10 @@ bool is_this_machine(const std::string& node) {
     auto mine = local_addresses();
     bool match = false;
     for (addrinfo* a = found; a && !match; a = a->ai_next) {
+        if (is_loopback(a->ai_addr)) {
+            match = true;
+            break;
+        }
         char text[INET6_ADDRSTRLEN] = {};
         if (a->ai_family == AF_INET)
             ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr, text, sizeof text);
@@ -142,7 +156,9 @@ int main(int argc, char** argv) {
     auto engine = Engine::open(volume_path, options);
     if (!engine) {
         const Error& e = engine.error();
-        if (e.code() == Errc::VolumeMismatch)
+        // The -V given is not volume.id's (another mismatch, of volume.id and
+        // the metadata, says so in its own message).
+        if (e.code() == Errc::VolumeMismatch && volume_id && e.message().find("does not match") != std::string_view::npos)
             return fail("volume " + *volume_id + " is not the volume of " + volume_path, e.info().exit_status);
         std::string message(e.message());
         if (message.find(volume_path) == std::string::npos) message += " (data directory " + volume_path + ")";

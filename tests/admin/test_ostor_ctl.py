@@ -82,7 +82,7 @@ class OstorCtlTests(unittest.TestCase):
 
     def test_data_comes_from_OSTOR_DATA_and_node_may_be_this_host(self):
         env = dict(os.environ, OSTOR_DATA=self.data)
-        for node in ('localhost', socket.gethostname()):
+        for node in ('localhost', socket.gethostname(), socket.gethostname().upper(), '127.0.1.1'):
             p = run('get-config', '-n', node, env=env)
             self.assertEqual(p.returncode, 0, node + ': ' + p.stderr)
             self.assertRegex(p.stdout.splitlines()[1], ROW)
@@ -107,6 +107,16 @@ class OstorCtlTests(unittest.TestCase):
         self.assertRefused(run('add-acc', '-V', self.volume, '-s', missing), 'not an ostor data directory')
         self.assertFalse(os.path.exists(missing))
         self.assertEqual(tree(self.data), before)
+
+    def test_a_volume_whose_id_file_is_not_its_metadatas_is_reported_as_such(self):
+        copy = os.path.join(self.tmp.name, 'copy')
+        subprocess.run(['cp', '-a', self.data, copy], check=True)
+        other = '0123456789abcdef'
+        with open(os.path.join(copy, 'volume.id'), 'w') as f:
+            f.write(other + '\n')
+        p = run('get-config', '--data', copy)
+        self.assertRefused(p, 'metadata belongs to volume ' + self.volume)
+        self.assertNotIn('is not the volume of', p.stderr)
 
     def test_usage_errors(self):
         self.assertRefused(run('frobnicate'), "unknown command 'frobnicate'")

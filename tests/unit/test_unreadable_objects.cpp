@@ -108,6 +108,21 @@ TEST_F(UnreadableObjects, ScrubReportsRecordsItCannotRead) {
     EXPECT_EQ(report->damaged, (std::vector<std::string>{"bkt/k"}));
 }
 
+// A record whose body is neither in extents nor in the Bodies table (its body
+// id lost) cannot be served: scrub reports it.
+TEST_F(UnreadableObjects, ScrubReportsARecordThatLostItsBody) {
+    ASSERT_NO_FATAL_FAILURE(damage_k([](Txn& txn, const std::string& index_key, const detail::ObjectRecord& rec,
+                                        std::string) {
+        detail::ObjectRecord lost = rec;
+        lost.body_id = 0;
+        lost.inline_data.clear();
+        txn.put(Table::Objects, index_key, detail::encode(lost));
+    }));
+    auto report = engine().scrub();
+    ASSERT_TRUE(report) << report.error().message();
+    EXPECT_EQ(report->damaged, (std::vector<std::string>{"bkt/k"}));
+}
+
 TEST_F(UnreadableObjects, AnObjectWhoseBodyRowIsMissingIsReplacedOnceAndCanBeDeleted) {
     ASSERT_NO_FATAL_FAILURE(damage_k([](Txn& txn, const std::string&, const detail::ObjectRecord& rec, std::string) {
         ASSERT_NE(rec.body_id, 0u);

@@ -35,6 +35,9 @@ StoredBody object_body(const Txn& txn, std::string_view k, std::string_view v) {
         // A body row that is gone cannot be checked: the record is damaged.
         if (rec->inline_data.empty()) out.damaged_record = true;
     }
+    // A body that is neither in extents nor in the catalog (a damaged body id)
+    // cannot be served either.
+    if (rec->extents.empty() && rec->inline_data.empty() && rec->info.size > 0) out.damaged_record = true;
     out.extents = std::move(rec->extents);
     out.inline_data = std::move(rec->inline_data);
     out.inline_crc = rec->inline_crc;

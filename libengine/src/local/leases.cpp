@@ -62,6 +62,9 @@ std::unique_ptr<AdoptedLease> LocalLeases::adopt_if_dead(std::string_view instan
     if (instance == instance_id_) return nullptr;
     auto path = lock_path(run_dir_, instance);
     int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    // Only a lock file that is gone says its Engine is: one this process may
+    // not open (another user's, or out of descriptors) may still be held.
+    if (fd < 0 && errno != ENOENT) return nullptr;
     if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
         ::close(fd);  // that Engine is still open (or being adopted)
         return nullptr;

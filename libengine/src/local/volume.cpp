@@ -126,6 +126,11 @@ Result<std::string> read_or_create_volume_id(const fs::path& dir, const EngineOp
 Result<void> open_local_volume(EngineImpl& impl, const fs::path& dir, const EngineOptions& options) {
     std::error_code ec;
     bool fresh = !fs::exists(dir / kVolumeIdFile, ec);
+    // Checked before anything is created (an existing volume's id is compared
+    // instead: VolumeMismatch).
+    std::string unhexed;
+    if (fresh && !options.volume_id.empty() && (options.volume_id.size() != 16 || !from_hex(options.volume_id, unhexed)))
+        return Error(Errc::InvalidArgument, "a volume id is 16 hex digits, not '" + options.volume_id + "'");
     OSTOR_TRY(check_volume_directory(dir, fresh));
     if (fresh && !options.create_if_missing)
         return Error(Errc::InvalidArgument, "not an ostor data directory: " + dir.string());
