@@ -12,7 +12,11 @@ if [ "${1:-}" = "--sanitize" ]; then
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
   export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
   scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false
-  meson test -C build-asan --print-errorlogs --num-processes 1
+  # Every process of this build starts about ten times slower than a plain
+  # one (the sanitizers map and check the engine's libraries, librados and
+  # Ceph's common library among them), and the admin and fuse suites start
+  # a few thousand CLI and gateway processes: their time limits are tripled.
+  meson test -C build-asan --print-errorlogs --num-processes 1 --timeout-multiplier 3
 else
   scripts/build.sh build
   meson test -C build --print-errorlogs --num-processes 1
