@@ -1,5 +1,6 @@
 // The two backends' stores for the catalog-facets cases.
 #include "catalog_stores.hpp"
+#include "cluster_clients.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -24,21 +25,7 @@ using rados::Pool;
 using rados::WriteOp;
 
 Client& cluster() {
-    static std::unique_ptr<Client> client = [] {
-        const char* text = std::getenv("OSTOR_TEST_VOLUME");
-        if (!text) {
-            std::fprintf(stderr, "OSTOR_TEST_VOLUME is not set: run this through tests/rados/run_with_cluster.sh\n");
-            std::abort();
-        }
-        auto spec = VolumeSpec::parse(text);
-        if (!spec) std::abort();
-        auto c = Client::connect(*spec);
-        if (!c) {
-            std::fprintf(stderr, "connect: %s\n", std::string(c.error().message()).c_str());
-            std::abort();
-        }
-        return std::move(*c);
-    }();
+    static std::unique_ptr<Client> client = rados::cluster_test::connect_gateway();
     return *client;
 }
 

@@ -17,9 +17,8 @@ Result<Bucket> load_bucket(const Txn& txn, std::string_view name) {
     return std::move(*b);
 }
 
-LocalObjectCatalog::LocalObjectCatalog(const Env& env, CommitQueue& commits, SegmentStore& segments,
-                                       std::string instance_id)
-    : env_(env), commits_(commits), segments_(segments), instance_id_(std::move(instance_id)) {}
+LocalObjectCatalog::LocalObjectCatalog(const Env& env, CommitQueue& commits, std::string instance_id)
+    : env_(env), commits_(commits), instance_id_(std::move(instance_id)) {}
 
 Result<CommitQueue::DataFiles> LocalObjectCatalog::staged_segments(const BodyCommit& body) {
     if (!body.data) return CommitQueue::DataFiles{};

@@ -15,6 +15,7 @@
 
 #include "local/commit_queue.hpp"
 #include "local/lmdb_env.hpp"
+#include "local/read_snapshot.hpp"
 #include "local/segment_store.hpp"
 #include "storage/catalog.hpp"
 
@@ -24,7 +25,7 @@ class LocalObjectCatalog final : public ObjectCatalog {
 public:
     // `instance_id`: this Engine's (Leases::instance_id()), which names the
     // reservations it makes.
-    LocalObjectCatalog(const Env& env, CommitQueue& commits, SegmentStore& segments, std::string instance_id);
+    LocalObjectCatalog(const Env& env, CommitQueue& commits, std::string instance_id);
 
     Result<Bucket> create_bucket(std::string_view name, std::string_view owner_id, std::string_view account,
                                  std::string_view acl) override;
@@ -67,22 +68,15 @@ public:
     Result<bool> extent_referenced(const Extent& x) override;
 
 private:
-    // Runs `fn` on a read snapshot; metadata failures become an Error.
     template <class F>
-    auto read(F&& fn) -> decltype(fn(std::declval<const Txn&>())) {
-        try {
-            Txn txn = Txn::read(env_);
-            return fn(static_cast<const Txn&>(txn));
-        } catch (const DbFailure& e) {
-            return Error(e.code, e.what());
-        }
+    auto read(F&& fn) {
+        return read_snapshot(env_, std::forward<F>(fn));
     }
     // The segments `body` was staged in, which the commit syncs first.
     static Result<CommitQueue::DataFiles> staged_segments(const BodyCommit& body);
 
     const Env& env_;
     CommitQueue& commits_;
-    SegmentStore& segments_;  // the Extents table's reference counts (add_refs/drop_refs)
     std::string instance_id_;
     std::atomic<std::uint64_t> reservation_seq_{0};
 };

@@ -173,7 +173,7 @@ Result<void> open_local_volume(EngineImpl& impl, const fs::path& dir, const Engi
     impl.backend = std::move(state);
     impl.identities = std::make_unique<LocalIdentityCatalog>(meta, commits);
     impl.settings = std::make_unique<LocalSettingsCatalog>(meta, commits);
-    impl.objects = std::make_unique<LocalObjectCatalog>(meta, commits, segments, impl.leases->instance_id());
+    impl.objects = std::make_unique<LocalObjectCatalog>(meta, commits, impl.leases->instance_id());
     impl.blobs = std::make_unique<LocalBlobStore>(segments);
 
     auto recorded = commits.run([&](Txn& txn) -> Result<void> {
