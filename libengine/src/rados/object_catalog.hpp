@@ -1,0 +1,108 @@
+// The RADOS backend's ObjectCatalog (storage/catalog.hpp): buckets, the
+// sharded object index, multipart uploads and the exact space ledger, on the
+// layout of object_layout.hpp. Every change is single-object guarded writes
+// (WriteOp) in an order that a crash between two of them leaves nothing
+// half-visible: the index entry is an object's commit point.
+//
+// A commit of a written body (put_object, complete_upload, copy_object):
+//   1. the blob store has set the counts of the body's blob objects
+//      (BlobWriter::finish), or add_refs() was called for shared extents;
+//   2. the quota: the write's reservation covers it, or the excess is
+//      reserved now (QuotaExceeded refuses the commit, nothing is written);
+//   3. the index entry is written, guarded on the entry read (the write
+//      conditions were checked against it); on conflict, read again;
+//   4. the reservation is settled with the change's deltas;
+//   5. the replaced record's extents go to `freed` (the engine releases them
+//      in the blob store after the call).
+//
+// The calls are defined by family: bucket_catalog.cpp, object_catalog.cpp
+// (objects, the ledger calls and scrub's walk), upload_catalog.cpp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "rados/blob_store.hpp"
+#include "rados/client.hpp"
+#include "rados/object_layout.hpp"
+#include "rados/space_ledger.hpp"
+#include "storage/catalog.hpp"
+
+namespace ostor::detail::rados {
+
+class RadosObjectCatalog final : public ObjectCatalog {
+public:
+    // All must outlive the catalog. `settings` gives quotas (effective_quota).
+    RadosObjectCatalog(Client& client, SpaceLedger& ledger, RadosBlobStore& blobs, SettingsCatalog& settings)
+        : client_(client), ledger_(ledger), blobs_(blobs), settings_(settings) {}
+
+    Result<Bucket> create_bucket(std::string_view name, std::string_view owner_id, std::string_view account,
+                                 std::string_view acl) override;
+    Result<Bucket> get_bucket(std::string_view name) override;
+    Result<std::vector<Bucket>> list_buckets(const BucketFilter& filter) override;
+    Result<void> delete_bucket(std::string_view name, FreedExtents& freed) override;
+    Result<Bucket> set_bucket_acl(std::string_view name, std::string_view acl) override;
+
+    Result<void> drop_dead_reservations(Leases& leases) override;
+    Result<bool> quota_applies(std::string_view bucket) override;
+    Result<ReservationId> reserve(std::string_view bucket, std::uint64_t bytes) override;
+    void release(const ReservationId& reservation) override;
+    Result<UserUsage> get_user_usage(std::string_view user_id) override;
+
+    Result<ObjectRecord> get_object(std::string_view bucket, std::string_view key) override;
+    Result<ObjectInfo> put_object(BodyCommit body, const WriteConditions& conditions, FreedExtents& freed) override;
+    Result<ObjectInfo> copy_object(std::string_view src_bucket, std::string_view src_key, std::string_view dst_bucket,
+                                   std::string_view dst_key, const std::optional<ObjectMeta>& replace_meta,
+                                   const WriteConditions& conditions, FreedExtents& freed) override;
+    Result<void> delete_object(std::string_view bucket, std::string_view key, FreedExtents& freed) override;
+    Result<ObjectInfo> set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl) override;
+    Result<ListObjectsResult> list_objects(std::string_view bucket, const ListObjectsParams& params) override;
+
+    Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) override;
+    Result<Upload> get_upload(std::string_view upload_id) override;
+    Result<PartInfo> put_part(std::string_view upload_id, std::uint32_t number, BodyCommit body,
+                              FreedExtents& freed) override;
+    Result<PartInfo> copy_part(std::string_view upload_id, std::uint32_t number, std::string_view src_bucket,
+                               std::string_view src_key, const ObjectInfo& source, std::string part_etag,
+                               FreedExtents& freed) override;
+    Result<ObjectInfo> complete_upload(std::string_view upload_id, const std::vector<CompletedPart>& parts,
+                                       const std::optional<std::vector<std::pair<std::string, std::string>>>& checksums,
+                                       const WriteConditions& conditions, FreedExtents& freed) override;
+    Result<void> abort_upload(std::string_view upload_id, FreedExtents& freed) override;
+    Result<ListPartsResult> list_parts(std::string_view upload_id, std::uint32_t marker,
+                                       std::uint32_t max_parts) override;
+    Result<ListUploadsResult> list_uploads(std::string_view bucket, const ListUploadsParams& params) override;
+
+    Result<void> scan_bodies(const std::function<Result<void>(std::vector<StoredBody>&)>& fn) override;
+    Result<bool> extent_referenced(const Extent& x) override;
+
+    // ---- Shared by the families (bucket, object and upload catalogs)
+
+    // A bucket record as stored (bucket.<name> info), with its index shard
+    // count; counts (objects, bytes, size) not filled in. Fails: NoSuchBucket.
+    struct StoredBucket {
+        Bucket bucket;
+        std::uint32_t shards = kDefaultIndexShards;
+    };
+    Result<StoredBucket> load_bucket(std::string_view name);
+
+    // Commits `record` as the object (bucket, key) of `bucket`: steps 2 to 5
+    // above, with the write conditions checked against the entry replaced.
+    // `reservation`: the write's, settled (or released on failure) here.
+    // `delta_parts_bytes`: bytes that stop counting elsewhere in the same
+    // change (a completed upload's parts: they counted while uploading), 0
+    // for a plain PUT. Fails as put_object.
+    Result<ObjectInfo> commit_object(const StoredBucket& bucket, ObjectRecord record,
+                                     const WriteConditions& conditions,
+                                     const std::optional<ReservationId>& reservation,
+                                     std::int64_t delta_parts_bytes, FreedExtents& freed);
+
+private:
+    Client& client_;
+    SpaceLedger& ledger_;
+    RadosBlobStore& blobs_;
+    SettingsCatalog& settings_;
+};
+
+}  // namespace ostor::detail::rados

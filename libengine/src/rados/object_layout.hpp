@@ -1,0 +1,88 @@
+// Where the RADOS backend keeps buckets, the object index and multipart
+// uploads (docs/rados.md, "Object catalog layout"). The identity and
+// settings records are in records_layout.hpp; the space ledger's in
+// ledger_layout.hpp; blob objects in blob_store.hpp.
+//
+// Meta pool:
+//   bucket.<name>          omap info = the encoded Bucket (records.hpp; its
+//                          objects/bytes/size come from the bucket's ledger),
+//                          shards = the index shard count (decimal), fixed at
+//                          creation; limits, quota: the settings catalog's
+//   bucket-epochs          omap <name> = the last epoch the name had
+//                          (decimal): a recreated bucket gets the next one,
+//                          so its index objects are new ones
+//   buckets.<shard>        omap <name> = owner id: the bucket list
+//   upload.<id>            omap info = the encoded Upload, p.<number, 5
+//                          digits> = the encoded PartRecord
+//
+// Index pool (omap needs a replicated pool):
+//   index.<bucket>.<epoch>.<shard>   the bucket's object index, one shard:
+//     o<key>   the encoded ObjectRecord (inline_data empty)
+//     b<key>   the body of a small object (inline): written and removed with
+//              o<key> in one guarded write, read with it in one read
+//   uploads.<bucket>.<epoch>         omap <key>\0<upload id> = "1": the
+//                                    bucket's uploads in progress, in the
+//                                    order ListMultipartUploads gives them
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "rados/records_layout.hpp"
+
+namespace ostor::detail::rados {
+
+// FNV-1a (32 bit): stable across builds and machines, unlike std::hash.
+inline std::uint32_t fnv1a32(std::string_view s) {
+    std::uint32_t h = 2166136261u;
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+// ---- bucket.<name>
+inline constexpr std::string_view kBucketInfoKey = "info";
+inline constexpr std::string_view kBucketShardsKey = "shards";
+inline constexpr std::string_view kBucketEpochsOid = "bucket-epochs";
+inline constexpr std::uint32_t kBucketListShards = 16;
+inline std::string bucket_list_oid(std::string_view bucket) {
+    return "buckets." + std::to_string(fnv1a32(bucket) % kBucketListShards);
+}
+
+// Index shards of a new bucket. S3 gives no expected size at creation: the
+// count is chosen for buckets of some million objects (RGW's default is 11);
+// a listing page reads every shard.
+inline constexpr std::uint32_t kDefaultIndexShards = 8;
+inline std::string index_oid(std::string_view bucket, std::uint64_t epoch, std::uint32_t shard) {
+    return "index." + std::string(bucket) + "." + std::to_string(epoch) + "." + std::to_string(shard);
+}
+inline std::uint32_t index_shard_of(std::string_view key, std::uint32_t shards) {
+    return fnv1a32(key) % shards;
+}
+inline constexpr char kRecordPrefix = 'o';
+inline constexpr char kBodyPrefix = 'b';
+inline std::string record_key(std::string_view key) { return kRecordPrefix + std::string(key); }
+inline std::string body_key(std::string_view key) { return kBodyPrefix + std::string(key); }
+
+// ---- uploads
+inline std::string upload_oid(std::string_view upload_id) { return "upload." + std::string(upload_id); }
+inline constexpr std::string_view kUploadInfoKey = "info";
+inline std::string part_key(std::uint32_t number) {
+    std::string n = std::to_string(number);
+    return "p." + std::string(5 - std::min<std::size_t>(5, n.size()), '0') + n;
+}
+inline std::string uploads_oid(std::string_view bucket, std::uint64_t epoch) {
+    return "uploads." + std::string(bucket) + "." + std::to_string(epoch);
+}
+inline std::string upload_index_key(std::string_view key, std::string_view upload_id) {
+    std::string k(key);
+    k += '\0';
+    k += upload_id;
+    return k;
+}
+
+}  // namespace ostor::detail::rados
