@@ -25,6 +25,7 @@
 
 #include "rados/blob_store.hpp"
 #include "rados/client.hpp"
+#include "rados/leases.hpp"
 #include "rados/object_layout.hpp"
 #include "rados/space_ledger.hpp"
 #include "storage/catalog.hpp"
@@ -34,8 +35,12 @@ namespace ostor::detail::rados {
 class RadosObjectCatalog final : public ObjectCatalog {
 public:
     // All must outlive the catalog. `settings` gives quotas (effective_quota).
-    RadosObjectCatalog(Client& client, SpaceLedger& ledger, RadosBlobStore& blobs, SettingsCatalog& settings)
-        : client_(client), ledger_(ledger), blobs_(blobs), settings_(settings) {}
+    // `lease`: this engine instance's; when set, a commit is refused (IoError)
+    // once lease->may_commit() is false (an adopter may act on the instance's
+    // reservations and blobs soon). Null in tests of the catalog alone.
+    RadosObjectCatalog(Client& client, SpaceLedger& ledger, RadosBlobStore& blobs, SettingsCatalog& settings,
+                       const RadosLeases* lease = nullptr)
+        : client_(client), ledger_(ledger), blobs_(blobs), settings_(settings), lease_(lease) {}
 
     Result<Bucket> create_bucket(std::string_view name, std::string_view owner_id, std::string_view account,
                                  std::string_view acl) override;
@@ -103,6 +108,7 @@ private:
     SpaceLedger& ledger_;
     RadosBlobStore& blobs_;
     SettingsCatalog& settings_;
+    const RadosLeases* lease_;
 };
 
 }  // namespace ostor::detail::rados
