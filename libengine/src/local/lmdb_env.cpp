@@ -117,6 +117,12 @@ void Txn::put(Table t, std::string_view key, std::string_view value) {
     if (rc) throw_lmdb(rc, "put", env_->get());
 }
 
+void Txn::append(Table t, std::string_view key, std::string_view value) {
+    MDB_val k = to_val(key), v = to_val(value);
+    int rc = mdb_put(txn_, env_->dbi(t), &k, &v, MDB_APPEND);
+    if (rc) throw_lmdb(rc, "append", env_->get());
+}
+
 bool Txn::del(Table t, std::string_view key) {
     MDB_val k = to_val(key);
     int rc = mdb_del(txn_, env_->dbi(t), &k, nullptr);

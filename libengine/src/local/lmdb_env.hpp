@@ -95,6 +95,10 @@ public:
     // Value views stay valid until the transaction ends or writes.
     std::optional<std::string_view> get(Table t, std::string_view key) const;
     void put(Table t, std::string_view key, std::string_view value);
+    // put() of a key that sorts after every key of the table (else Internal
+    // is thrown, as for any LMDB failure): a full page is split by starting
+    // a new one rather than in the middle, so rising keys pack their pages.
+    void append(Table t, std::string_view key, std::string_view value);
     // True when the key existed.
     bool del(Table t, std::string_view key);
     void commit();
