@@ -20,7 +20,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <vector>
 #include <string>
 
 #include "rados/blob_store.hpp"
@@ -102,6 +104,22 @@ public:
                                      const WriteConditions& conditions,
                                      const std::optional<ReservationId>& reservation,
                                      std::int64_t delta_parts_bytes, FreedExtents& freed);
+
+    // ---- Uploads' share (upload_catalog.cpp)
+
+    // Aborts every upload of `bucket` (for delete_bucket, after it made sure
+    // no new object can be committed): each upload's parts' extents go to
+    // `freed`, its bytes go back to the owner's and the bucket's ledgers, its
+    // object and index entry are removed (as abort_upload, whose crash
+    // windows apply). Idempotent: run it again after a failure. Fails:
+    // IoError.
+    Result<void> drop_uploads_of(const StoredBucket& bucket, FreedExtents& freed);
+
+    // Scrub's walk of the parts of every upload in progress (scan_bodies
+    // calls it after the objects): one bounded batch at a time, named
+    // "upload <id> part <n>", holding nothing between batches. Stops at fn's
+    // failure. Fails: IoError.
+    Result<void> scan_parts(const std::function<Result<void>(std::vector<StoredBody>&)>& fn);
 
 private:
     Client& client_;
