@@ -122,6 +122,16 @@ public:
     Result<void> scan_parts(const std::function<Result<void>(std::vector<StoredBody>&)>& fn);
 
 private:
+    // ---- Uploads' own (upload_parts.cpp, upload_closing.cpp)
+    // Stores `part` in the open upload (put_part, copy_part); the replaced
+    // part's extents are appended to `freed`.
+    Result<PartInfo> write_part(std::string_view upload_id, const PartRecord& part,
+                                const std::optional<ReservationId>& reservation, FreedExtents& freed);
+    // Seals the upload for an abort (taking over another abort's seal, or a
+    // complete's stale one) and removes it; appends its parts' extents to
+    // `freed`. Fails: NoSuchUpload (gone, or a live complete holds it).
+    Result<void> abort_one(std::string_view upload_id, FreedExtents& freed);
+
     Client& client_;
     SpaceLedger& ledger_;
     RadosBlobStore& blobs_;
