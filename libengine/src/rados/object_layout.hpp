@@ -15,7 +15,10 @@
 //                          list (the epoch, so that a delete removes only
 //                          its own bucket's entry, not a recreated one's)
 //   upload.<id>            omap info = the encoded Upload, p.<number, 5
-//                          digits> = the encoded PartRecord
+//                          digits> = the encoded PartRecord,
+//                          epoch = the bucket's epoch at creation (decimal),
+//                          closing = the seal of an abort or complete under
+//                          way (upload_support.hpp): absent while open
 //
 // Index pool (omap needs a replicated pool):
 //   index.<bucket>.<epoch>.<shard>   the bucket's object index, one shard:
@@ -30,7 +33,9 @@
 //              bucket's index fails (ENOENT) instead of recreating it
 //   uploads.<bucket>.<epoch>         omap <key>\0<upload id> = "1": the
 //                                    bucket's uploads in progress, in the
-//                                    order ListMultipartUploads gives them
+//                                    order ListMultipartUploads gives them;
+//                                    created with the index shards (before
+//                                    the bucket record), removed after it
 #pragma once
 
 #include <algorithm>
@@ -57,8 +62,9 @@ inline constexpr std::string_view kBucketInfoKey = "info";
 inline constexpr std::string_view kBucketShardsKey = "shards";
 inline constexpr std::string_view kBucketEpochsOid = "bucket-epochs";
 inline constexpr std::uint32_t kBucketListShards = 16;
+inline std::string bucket_list_shard_oid(std::uint32_t shard) { return "buckets." + std::to_string(shard); }
 inline std::string bucket_list_oid(std::string_view bucket) {
-    return "buckets." + std::to_string(fnv1a32(bucket) % kBucketListShards);
+    return bucket_list_shard_oid(fnv1a32(bucket) % kBucketListShards);
 }
 
 // Index shards of a new bucket. S3 gives no expected size at creation: the
@@ -87,6 +93,13 @@ inline std::string part_key(std::uint32_t number) {
     std::string n = std::to_string(number);
     return "p." + std::string(5 - std::min<std::size_t>(5, n.size()), '0') + n;
 }
+inline constexpr std::string_view kUploadEpochKey = "epoch";
+inline constexpr std::string_view kUploadClosingKey = "closing";
+inline constexpr std::string_view kPartKeyPrefix = "p.";
+// Upload ids: 32 lowercase hex digits, the first 16 a time in nanoseconds
+// (rising within a process), so that the uploads of one key list in the
+// order they were begun (the index orders them by id).
+inline constexpr std::size_t kUploadIdLength = 32;
 inline std::string uploads_oid(std::string_view bucket, std::uint64_t epoch) {
     return "uploads." + std::string(bucket) + "." + std::to_string(epoch);
 }
