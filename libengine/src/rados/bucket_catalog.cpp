@@ -165,6 +165,12 @@ void RadosObjectCatalog::remove_index_shards(const Bucket& bucket, std::uint32_t
 
 Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::string_view owner_id,
                                                  std::string_view account, std::string_view acl) {
+    // The local backend's order of refusals: owner, account, then the name.
+    std::set<std::string> keys;
+    if (!account.empty()) keys.insert(account_omap_key(account));
+    auto owner = read_user_entries(client_, owner_id, keys);
+    if (!owner) return std::move(owner).error();
+    if (!account.empty() && value_of(*owner, account_omap_key(account)).empty()) return no_such_account(account);
     if (auto existing = load_bucket(name)) return name_taken(existing->bucket, owner_id);
     else if (existing.error().code() != Errc::NoSuchBucket) return std::move(existing).error();
 
