@@ -411,5 +411,35 @@ TEST_F(RadosObjectCatalogTest, SixteenWritersOnTwoGatewaysStayUnderTheBucketQuot
     ASSERT_OK(cat1().delete_bucket(bucket_, freed));
 }
 
+
+TEST_F(RadosObjectCatalogTest, ConcurrentCreatesOfOneNameMakeOneBucketAndCountIt) {
+    const std::string name = unique("contended");
+    constexpr int kCreators = 8;
+    std::atomic<int> won{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kCreators; ++t)
+        threads.emplace_back([&, t] {
+            auto r = (t % 2 ? cat1() : cat2()).create_bucket(name, user_, "", "");
+            if (r) ++won;
+            else EXPECT_EQ(r.error().code(), Errc::BucketAlreadyOwnedByYou) << r.error().message();
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(won.load(), 1);
+    // The losers lowered the count again: two buckets (this and the fixture's).
+    auto count = gw1_->client->omap_get(Pool::Meta, user_oid(user_), {std::string(kBucketsKey)});
+    ASSERT_OK(count);
+    EXPECT_EQ((*count)[std::string(kBucketsKey)], "2");
+    auto listed = cat1().list_buckets(BucketFilter{user_, std::string()});
+    ASSERT_OK(listed);
+    EXPECT_EQ(listed->size(), 2u);
+    FreedExtents freed;
+    ASSERT_OK(cat1().delete_bucket(name, freed));
+    ASSERT_OK(cat2().delete_bucket(bucket_, freed));
+    count = gw1_->client->omap_get(Pool::Meta, user_oid(user_), {std::string(kBucketsKey)});
+    ASSERT_OK(count);
+    EXPECT_EQ((*count)[std::string(kBucketsKey)], "0");
+    ASSERT_OK(gw2_->ids->delete_user(user_));
+}
+
 }  // namespace
 }  // namespace ostor::detail::rados
