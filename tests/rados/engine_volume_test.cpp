@@ -1,14 +1,17 @@
 // Engine::open on a RADOS volume (rados/volume.cpp), on the throwaway
 // cluster: the volume id object, namespaces, the sweep of dead instances at
-// open, and the commit margin (a lost lease stops every mutating call).
+// open, the commit margin (a lost lease stops every mutating call), and
+// `ostor-ctl get-config` on the volume.
 // Each test works in a RADOS namespace of its own.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <random>
 #include <thread>
+#include <tuple>
 
 #include "cluster_clients.hpp"
 #include "hashing.hpp"
@@ -153,6 +156,55 @@ TEST(RadosVolume, ALostLeaseStopsEveryChangeButNotReads) {
     EXPECT_EQ((*e)->set_user_state(user->user.id, UserState::Disabled).error().code(), Errc::IoError);
     EXPECT_EQ((*e)->create_bucket("bkt", user->user.id).error().code(), Errc::IoError);
     EXPECT_TRUE((*e)->get_user(user->user.id)) << "reads go on";
+}
+
+// What `command` printed on its standard output, and its exit status.
+std::pair<std::string, int> run(const std::string& command) {
+    std::string out;
+    FILE* p = ::popen(command.c_str(), "r");
+    if (!p) return {"", -1};
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    int status = ::pclose(p);
+    return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
+
+// ostor-ctl get-config on a RADOS volume: the volume's row, then its live
+// gateways (address, instance, since when). OSTOR_CTL names the binary
+// (tests/rados/meson.build).
+TEST(RadosVolume, OstorCtlGetConfigListsTheVolumeAndItsLiveGateways) {
+    const char* ctl = std::getenv("OSTOR_CTL");
+    ASSERT_TRUE(ctl && *ctl) << "OSTOR_CTL must name the ostor-ctl binary";
+    const std::string spec = fresh_spec();
+    auto missing = run("OSTOR_DATA='" + spec + "' " + ctl + " get-config 2>&1");
+    EXPECT_NE(missing.second, 0);
+    EXPECT_NE(missing.first.find("not an ostor volume"), std::string::npos) << missing.first;
+
+    EngineOptions a_options, b_options;
+    a_options.instance_address = "10.0.0.1:7480";
+    b_options.instance_address = "10.0.0.2:7480";
+    auto a = Engine::open(spec, a_options);
+    auto b = Engine::open(spec, b_options);
+    ASSERT_TRUE(a && b);
+    auto client = connect_to(spec);
+    auto leases = list_leases(*client);
+    ASSERT_TRUE(leases);
+    ASSERT_EQ(leases->size(), 2u);
+
+    auto [out, status] = run(std::string(ctl) + " get-config -n some-other-node --data '" + spec + "'");
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_EQ(out.rfind("VOL_ID          TYPE      STATE\n" + (*a)->volume_id() + "  OBJ      READY\n", 0), 0u) << out;
+    EXPECT_NE(out.find("GATEWAY                 INSTANCE          SINCE (UTC)"), std::string::npos) << out;
+    for (const auto& lease : *leases) {
+        auto row = out.find(lease.address);
+        ASSERT_NE(row, std::string::npos) << out;
+        EXPECT_EQ(out.substr(row + 24, 16), lease.instance) << out;
+    }
+    b->reset();  // closed: no longer listed
+    std::tie(out, status) = run(std::string(ctl) + " get-config --data '" + spec + "'");
+    EXPECT_EQ(status, 0);
+    EXPECT_NE(out.find("10.0.0.1:7480"), std::string::npos) << out;
+    EXPECT_EQ(out.find("10.0.0.2:7480"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -50,6 +50,13 @@ struct RadosVolumeState final : BackendState {
     ~RadosVolumeState() override;
 };
 
+namespace rados {
+// The volume id stored in the volume object, without opening the volume (no
+// lease, no sweep: what `ostor-ctl get-config` reads). Fails: NoSuchKey (no
+// volume there), InvalidArgument (the object holds no valid id), IoError.
+Result<std::string> read_volume_id(Client& client, const VolumeSpec& spec);
+}  // namespace rados
+
 // Opens the RADOS volume `spec` as Engine::open documents and fills in
 // `impl`'s seams, backend state, connection and volume id (impl.dir stays
 // empty). Fails: InvalidArgument (cannot connect with the spec: conf, key,
