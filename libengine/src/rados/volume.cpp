@@ -178,6 +178,8 @@ private:
 }  // namespace rados
 
 void RadosVolumeState::close() {
+    if (closed) return;
+    closed = true;
     collector.reset();
     // Before the lease goes: an instance that closed cleanly leaves no
     // reservation for an adopter to drop (failures: the reservations expire).

@@ -46,7 +46,9 @@ struct RadosVolumeState final : BackendState {
     std::unique_ptr<rados::SpaceLedger> ledger;
     std::unique_ptr<rados::BlobCollector> collector;
     // Stops the collector, then drops this instance's open reservations.
+    // Once (the destructor calls it too, for an open that failed part way).
     void close() override;
+    bool closed = false;
     ~RadosVolumeState() override;
 };
 
