@@ -12,6 +12,7 @@ using namespace detail;
 
 Result<std::unique_ptr<ObjectWriter>> Engine::begin_put(std::string_view bucket, std::string_view key,
                                                         PutOptions options) {
+    OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate_object_key(key));
     if (options.size_hint && *options.size_hint > kMaxObjectBytes)
         return Error(Errc::EntityTooLarge, "objects are at most 5 TiB");
@@ -29,6 +30,7 @@ Result<std::unique_ptr<ObjectWriter>> Engine::begin_put(std::string_view bucket,
 
 Result<ObjectInfo> Engine::put_object(std::string_view bucket, std::string_view key, std::span<const std::byte> body,
                                       PutOptions options) {
+    OSTOR_TRY(check_may_commit(*impl_));
     if (!options.size_hint) options.size_hint = body.size();
     auto writer = begin_put(bucket, key, std::move(options));
     if (!writer) return std::move(writer).error();
@@ -112,6 +114,7 @@ Result<ObjectInfo> Engine::head_object(std::string_view bucket, std::string_view
 }
 
 Result<void> Engine::delete_object(std::string_view bucket, std::string_view key) {
+    OSTOR_TRY(check_may_commit(*impl_));
     FreedExtents freed;
     auto r = impl_->objects->delete_object(bucket, key, freed);
     if (r) impl_->blobs->release(freed);
@@ -121,6 +124,7 @@ Result<void> Engine::delete_object(std::string_view bucket, std::string_view key
 Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_view src_key,
                                        std::string_view dst_bucket, std::string_view dst_key,
                                        const CopyOptions& options) {
+    OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate_object_key(dst_key));
     if (options.range) {
         // A sub-range cannot share whole extents: stream it into a new object.
@@ -143,6 +147,7 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
 }
 
 Result<ObjectInfo> Engine::set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl) {
+    OSTOR_TRY(check_may_commit(*impl_));
     return impl_->objects->set_object_acl(bucket, key, acl);
 }
 
