@@ -91,6 +91,7 @@ public:
     struct StoredBucket {
         Bucket bucket;
         std::uint32_t shards = kDefaultIndexShards;
+        std::string stored_info;  // the info value as read (for guarded writes)
     };
     Result<StoredBucket> load_bucket(std::string_view name);
 
@@ -131,6 +132,15 @@ private:
     // complete's stale one) and removes it; appends its parts' extents to
     // `freed`. Fails: NoSuchUpload (gone, or a live complete holds it).
     Result<void> abort_one(std::string_view upload_id, FreedExtents& freed);
+
+    // The object catalog's own helpers (bucket_catalog.cpp, object_catalog.cpp).
+    Result<void> change_bucket_count(const Bucket& bucket, int delta);
+    Result<std::uint64_t> next_epoch(std::string_view name);
+    Result<void> create_index_shards(const Bucket& bucket, std::uint32_t shards);
+    void remove_index_shards(const Bucket& bucket, std::uint32_t shards);
+    Result<Bucket> with_counts(Bucket bucket);
+    // Quotas of the bucket and its owner in bytes (0: none).
+    Result<std::pair<std::uint64_t, std::uint64_t>> quota_bytes(const Bucket& bucket);
 
     Client& client_;
     SpaceLedger& ledger_;

@@ -11,7 +11,9 @@
 //   bucket-epochs          omap <name> = the last epoch the name had
 //                          (decimal): a recreated bucket gets the next one,
 //                          so its index objects are new ones
-//   buckets.<shard>        omap <name> = owner id: the bucket list
+//   buckets.<shard>        omap <name> = "<owner id> <epoch>": the bucket
+//                          list (the epoch, so that a delete removes only
+//                          its own bucket's entry, not a recreated one's)
 //   upload.<id>            omap info = the encoded Upload, p.<number, 5
 //                          digits> = the encoded PartRecord,
 //                          epoch = the bucket's epoch at creation (decimal),
@@ -23,6 +25,12 @@
 //     o<key>   the encoded ObjectRecord (inline_data empty)
 //     b<key>   the body of a small object (inline): written and removed with
 //              o<key> in one guarded write, read with it in one read
+//     closed   a delete_bucket's token (16 hex) while it checks the bucket is
+//              empty and removes it: every
+//              write of an o entry is guarded on its absence. The shard
+//              objects are created with the bucket (before its record) and
+//              never by a write of an entry, so a write into a deleted
+//              bucket's index fails (ENOENT) instead of recreating it
 //   uploads.<bucket>.<epoch>         omap <key>\0<upload id> = "1": the
 //                                    bucket's uploads in progress, in the
 //                                    order ListMultipartUploads gives them
@@ -67,10 +75,14 @@ inline std::string index_oid(std::string_view bucket, std::uint64_t epoch, std::
 inline std::uint32_t index_shard_of(std::string_view key, std::uint32_t shards) {
     return fnv1a32(key) % shards;
 }
+inline constexpr std::string_view kShardClosedKey = "closed";
 inline constexpr char kRecordPrefix = 'o';
 inline constexpr char kBodyPrefix = 'b';
 inline std::string record_key(std::string_view key) { return kRecordPrefix + std::string(key); }
 inline std::string body_key(std::string_view key) { return kBodyPrefix + std::string(key); }
+inline std::string bucket_list_value(std::string_view owner_id, std::uint64_t epoch) {
+    return std::string(owner_id) + " " + std::to_string(epoch);
+}
 
 // ---- uploads
 inline std::string upload_oid(std::string_view upload_id) { return "upload." + std::string(upload_id); }
