@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cluster_clients.hpp"
+#include "engine_impl.hpp"
 #include "hashing.hpp"
 #include "rados/blob_store.hpp"
 #include "rados/identity_catalog.hpp"
@@ -18,6 +19,7 @@
 #include "rados/object_catalog.hpp"
 #include "rados/settings_catalog.hpp"
 #include "rados/space_ledger.hpp"
+#include "rados/upload_support.hpp"
 
 namespace ostor::detail::rados {
 namespace {
@@ -91,6 +93,43 @@ struct Gateway {
         w->committed();
         blobs->release(freed);
         return r;
+    }
+
+    // Writes `body` through the blob store as the object (bucket, key).
+    Result<ObjectInfo> put_object(const std::string& bucket, const std::string& key, std::span<const std::byte> body) {
+        auto w = blobs->begin_write();
+        OSTOR_TRY(w->write(body, 0, 0));
+        auto staged = w->finish();
+        if (!staged) return std::move(staged).error();
+        BodyCommit commit;
+        commit.record.info.bucket = bucket;
+        commit.record.info.key = key;
+        commit.record.info.size = body.size();
+        commit.record.info.etag = md5_hex(body);
+        commit.record.info.last_modified_ms = 1;
+        commit.record.extents = staged->extents;
+        FreedExtents freed;
+        auto r = objects->put_object(std::move(commit), {}, freed);
+        if (!r) return r;
+        w->committed();
+        blobs->release(freed);
+        return r;
+    }
+
+    // Reads the object's whole body.
+    Result<std::vector<std::byte>> read_object(const std::string& bucket, const std::string& key) {
+        auto rec = objects->get_object(bucket, key);
+        if (!rec) return std::move(rec).error();
+        std::vector<std::byte> got(rec->info.size);
+        auto pins = blobs->pin(rec->extents);
+        if (!pins) return std::move(pins).error();
+        std::uint64_t at = 0;
+        for (std::size_t i = 0; i < rec->extents.size(); ++i) {
+            (*pins)->submit(rec->extents[i], 0, std::span(got).subspan(at, rec->extents[i].length), i);
+            at += rec->extents[i].length;
+        }
+        while ((*pins)->in_flight() > 0) OSTOR_TRY((*pins)->wait());
+        return got;
     }
 };
 
@@ -336,6 +375,104 @@ TEST_F(RadosUploadsTest, ListUploadsInKeyThenBeginOrderAcrossGateways) {
         if (id != ids[5]) {
             ASSERT_TRUE(a_->objects->abort_upload(id, freed));
         }
+}
+
+TEST_F(RadosUploadsTest, CopiedPartSurvivesItsSourceAfterComplete) {
+    auto src = make_body(5 * kMiB + 3, 7);
+    auto put = a_->put_object(bucket_, "src", src);
+    ASSERT_TRUE(put) << put.error().message();
+    auto up = b_->objects->create_upload(bucket_, "dst", {});
+    ASSERT_TRUE(up) << up.error().message();
+    FreedExtents freed;
+    // A source that changed since the caller read it is refused.
+    ObjectInfo stale = *put;
+    stale.etag = "0123";
+    EXPECT_EQ(b_->objects->copy_part(up->id, 1, bucket_, "src", stale, md5_hex(src), freed).error().code(),
+              Errc::InvalidArgument);
+    auto part = b_->objects->copy_part(up->id, 1, bucket_, "src", *put, md5_hex(src), freed);
+    ASSERT_TRUE(part) << part.error().message();
+    auto tail = make_body(100, 8);
+    ASSERT_TRUE(b_->upload_part(up->id, 2, tail));
+    EXPECT_EQ(bucket_bytes(), 2 * src.size() + tail.size());
+    auto info = a_->objects->complete_upload(up->id, {{1, md5_hex(src)}, {2, md5_hex(tail)}}, std::nullopt, {}, freed);
+    ASSERT_TRUE(info) << info.error().message();
+    a_->blobs->release(freed);
+    FreedExtents deleted;
+    ASSERT_TRUE(a_->objects->delete_object(bucket_, "src", deleted));
+    a_->blobs->release(deleted);
+    EXPECT_EQ(bucket_bytes(), info->size);
+    auto got = b_->read_object(bucket_, "dst");
+    ASSERT_TRUE(got) << got.error().message();
+    std::vector<std::byte> whole = src;
+    whole.insert(whole.end(), tail.begin(), tail.end());
+    EXPECT_TRUE(*got == whole);
+    ASSERT_TRUE(a_->objects->delete_object(bucket_, "dst", deleted));
+    a_->blobs->release(deleted);
+    EXPECT_EQ(bucket_bytes(), 0u);
+}
+
+// A complete that stopped after its seal (a crash): a young seal keeps
+// aborts off, a stale one is taken over, and the abort gives the parts'
+// bytes back only when the object was not committed.
+TEST_F(RadosUploadsTest, AbortTakesOverAStoppedComplete) {
+    auto seal_as_complete = [&](const std::string& id, TimestampMs at, std::optional<Extent> first) {
+        Seal seal{Seal::Kind::Complete, at, std::nullopt};
+        if (first) seal.first_extent = std::make_pair(first->segment, first->offset);
+        WriteOp op;
+        op.omap_set(std::string(kUploadClosingKey), encode_seal(seal));
+        ASSERT_TRUE(a_->client->apply(Pool::Meta, upload_oid(id), op));
+    };
+    const auto stale_ms = now_ms() - kStaleCompleteSeal.count() - 1000;
+    auto body = make_body(6000, 3);
+
+    // Stopped before its commit.
+    auto up = a_->objects->create_upload(bucket_, "stopped", {});
+    ASSERT_TRUE(up) << up.error().message();
+    ASSERT_TRUE(a_->upload_part(up->id, 1, body));
+    seal_as_complete(up->id, now_ms(), std::nullopt);
+    FreedExtents freed;
+    EXPECT_EQ(b_->objects->get_upload(up->id).error().code(), Errc::NoSuchUpload);
+    EXPECT_EQ(b_->objects->abort_upload(up->id, freed).error().code(), Errc::NoSuchUpload);  // may be running
+    EXPECT_EQ(bucket_bytes(), body.size());
+    seal_as_complete(up->id, stale_ms, std::nullopt);
+    ASSERT_TRUE(b_->objects->abort_upload(up->id, freed));
+    EXPECT_EQ(freed.size(), 1u);
+    b_->blobs->release(freed);
+    EXPECT_EQ(bucket_bytes(), 0u);
+
+    // Stopped after its commit: the object holds the parts' extents.
+    auto up2 = a_->objects->create_upload(bucket_, "committed", {});
+    ASSERT_TRUE(up2) << up2.error().message();
+    auto part = a_->upload_part(up2->id, 1, body);
+    ASSERT_TRUE(part);
+    auto parts = a_->client->omap_get(Pool::Meta, upload_oid(up2->id), {part_key(1)});
+    ASSERT_TRUE(parts);
+    auto rec = decode_part(parts->at(part_key(1)));
+    ASSERT_TRUE(rec);
+    seal_as_complete(up2->id, stale_ms, rec->extents.front());
+    ASSERT_TRUE(a_->blobs->add_refs(rec->extents));
+    auto sb = a_->objects->load_bucket(bucket_);
+    ASSERT_TRUE(sb);
+    ObjectRecord obj;
+    obj.info.key = "committed";
+    obj.info.size = body.size();
+    obj.info.etag = "x-1";
+    obj.extents = rec->extents;
+    FreedExtents replaced;
+    ASSERT_TRUE(a_->objects->commit_object(*sb, obj, {}, std::nullopt, static_cast<std::int64_t>(body.size()),
+                                           replaced));
+    EXPECT_EQ(bucket_bytes(), body.size());
+    EXPECT_EQ(b_->objects->abort_upload(up2->id, freed).error().code(), Errc::NoSuchUpload);  // it was completed
+    b_->blobs->release(freed);
+    EXPECT_EQ(bucket_bytes(), body.size());  // not given back twice
+    auto got = b_->read_object(bucket_, "committed");
+    ASSERT_TRUE(got) << got.error().message();
+    EXPECT_TRUE(*got == body);
+    EXPECT_EQ(a_->client->stat(Pool::Meta, upload_oid(up2->id)).error().code(), kNotFound);
+    FreedExtents deleted;
+    ASSERT_TRUE(a_->objects->delete_object(bucket_, "committed", deleted));
+    a_->blobs->release(deleted);
+    EXPECT_EQ(bucket_bytes(), 0u);
 }
 
 }  // namespace
