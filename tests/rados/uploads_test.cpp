@@ -308,6 +308,8 @@ TEST_F(RadosUploadsTest, CompleteRacingAbortExactlyOneWins) {
         });
         FreedExtents aborted_freed;
         go = true;
+        // Odd rounds give the complete a head start, so that both orders are seen.
+        if (round % 2) std::this_thread::sleep_for(std::chrono::milliseconds(1 + round));
         auto aborted = b_->objects->abort_upload(up->id, aborted_freed);
         t.join();
         ASSERT_NE(static_cast<bool>(completed), static_cast<bool>(aborted))
