@@ -461,7 +461,7 @@ TEST_F(RadosUploadsTest, AbortTakesOverAStoppedComplete) {
     obj.info.etag = "x-1";
     obj.extents = rec->extents;
     FreedExtents replaced;
-    ASSERT_TRUE(a_->objects->commit_object(*sb, obj, {}, std::nullopt, static_cast<std::int64_t>(body.size()),
+    ASSERT_TRUE(a_->objects->commit_object(*sb, obj, {}, std::nullopt, -static_cast<std::int64_t>(body.size()),
                                            replaced));
     EXPECT_EQ(bucket_bytes(), body.size());
     EXPECT_EQ(b_->objects->abort_upload(up2->id, freed).error().code(), Errc::NoSuchUpload);  // it was completed

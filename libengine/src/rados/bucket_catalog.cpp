@@ -147,14 +147,17 @@ Result<std::uint64_t> RadosObjectCatalog::next_epoch(std::string_view name) {
     });
 }
 
+// The index shards and the uploads index: made with the bucket (before its
+// record), so that writes of entries need not create them, and a write into
+// a deleted bucket's index fails (ENOENT) instead of recreating it.
 Result<void> RadosObjectCatalog::create_index_shards(const Bucket& bucket, std::uint32_t shards) {
-    std::vector<std::string> oids;
+    std::vector<std::string> oids{uploads_oid(bucket.name, bucket.epoch)};
     for (std::uint32_t i = 0; i < shards; ++i) oids.push_back(index_oid(bucket.name, bucket.epoch, i));
     return apply_all(client_, Pool::Index, oids, WriteOp().create());
 }
 
 void RadosObjectCatalog::remove_index_shards(const Bucket& bucket, std::uint32_t shards) {
-    std::vector<std::string> oids;
+    std::vector<std::string> oids{uploads_oid(bucket.name, bucket.epoch)};
     for (std::uint32_t i = 0; i < shards; ++i) oids.push_back(index_oid(bucket.name, bucket.epoch, i));
     // Best effort: a shard left behind is a leak under an epoch never used again.
     (void)apply_all(client_, Pool::Index, oids, WriteOp().remove());
@@ -302,28 +305,9 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
         }
     }
     // 2. Its uploads in progress go with it (their parts' extents to freed).
-    const std::string uploads = uploads_oid(name, b.epoch);
-    for (;;) {
-        auto page = client_.omap_list(Pool::Index, uploads, "", "", 256);
-        if (!page) {
-            if (page.error().code() == kNotFound) break;
-            reopen();
-            return std::move(page).error();
-        }
-        for (auto& [k, _] : page->entries) {
-            auto nul = k.rfind('\0');
-            std::string id = nul == std::string::npos ? k : k.substr(nul + 1);
-            FreedExtents parts;
-            auto aborted = abort_upload(id, parts);
-            if (!aborted && aborted.error().code() != Errc::NoSuchUpload) {
-                reopen();
-                return aborted;
-            }
-            freed.insert(freed.end(), parts.begin(), parts.end());
-            // An entry whose upload is gone (a crash): drop it.
-            if (!aborted) (void)client_.apply(Pool::Index, uploads, WriteOp().omap_remove(k));
-        }
-        if (!page->more || page->entries.empty()) break;
+    if (auto dropped = drop_uploads_of(*stored, freed); !dropped) {
+        reopen();
+        return dropped;
     }
     // 3. The record (its limits and quota with it): the bucket is gone.
     auto removed = client_.apply(Pool::Meta, bucket_oid(name),
@@ -345,7 +329,6 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
                             .compare_omap(std::string(name), Compare::Eq, bucket_list_value(b.owner_id, b.epoch))
                             .omap_remove(std::string(name)));
     remove_index_shards(b, shards);
-    (void)client_.remove(Pool::Index, uploads);
     (void)ledger_.remove_bucket_ledger(name);
     return {};
 }

@@ -88,7 +88,7 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
         }
         if (auto ok = check_write_conditions(conditions, old); !ok) return Result<void>(std::move(ok).error());
         delta_bytes = static_cast<std::int64_t>(record.info.size) -
-                      (old ? static_cast<std::int64_t>(old->info.size) : 0) - delta_parts_bytes;
+                      (old ? static_cast<std::int64_t>(old->info.size) : 0) + delta_parts_bytes;
         delta_objects = old ? 0 : 1;
         // Growth the reservations do not cover is reserved before the
         // commit point, under the quotas: a refusal writes nothing.

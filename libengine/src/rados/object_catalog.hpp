@@ -98,9 +98,10 @@ public:
     // Commits `record` as the object (bucket, key) of `bucket`: steps 2 to 5
     // above, with the write conditions checked against the entry replaced.
     // `reservation`: the write's, settled (or released on failure) here.
-    // `delta_parts_bytes`: bytes that stop counting elsewhere in the same
-    // change (a completed upload's parts: they counted while uploading), 0
-    // for a plain PUT. Fails as put_object.
+    // `delta_parts_bytes`: added to the change's bytes, for bytes that stop
+    // counting elsewhere in the same change (a completed upload's parts, which
+    // counted while uploading: minus their bytes), 0 for a plain PUT. Fails
+    // as put_object.
     Result<ObjectInfo> commit_object(const StoredBucket& bucket, ObjectRecord record,
                                      const WriteConditions& conditions,
                                      const std::optional<ReservationId>& reservation,
@@ -123,6 +124,14 @@ public:
     Result<void> scan_parts(const std::function<Result<void>(std::vector<StoredBody>&)>& fn);
 
 private:
+    // The object catalog's own helpers (bucket_catalog.cpp, object_catalog.cpp).
+    Result<void> change_bucket_count(const Bucket& bucket, int delta);
+    Result<std::uint64_t> next_epoch(std::string_view name);
+    Result<void> create_index_shards(const Bucket& bucket, std::uint32_t shards);
+    void remove_index_shards(const Bucket& bucket, std::uint32_t shards);
+    Result<Bucket> with_counts(Bucket bucket);
+    // Quotas of the bucket and its owner in bytes (0: none).
+    Result<std::pair<std::uint64_t, std::uint64_t>> quota_bytes(const Bucket& bucket);
     // ---- Uploads' own (upload_parts.cpp, upload_closing.cpp)
     // Stores `part` in the open upload (put_part, copy_part); the replaced
     // part's extents are appended to `freed`.
@@ -132,15 +141,6 @@ private:
     // complete's stale one) and removes it; appends its parts' extents to
     // `freed`. Fails: NoSuchUpload (gone, or a live complete holds it).
     Result<void> abort_one(std::string_view upload_id, FreedExtents& freed);
-
-    // The object catalog's own helpers (bucket_catalog.cpp, object_catalog.cpp).
-    Result<void> change_bucket_count(const Bucket& bucket, int delta);
-    Result<std::uint64_t> next_epoch(std::string_view name);
-    Result<void> create_index_shards(const Bucket& bucket, std::uint32_t shards);
-    void remove_index_shards(const Bucket& bucket, std::uint32_t shards);
-    Result<Bucket> with_counts(Bucket bucket);
-    // Quotas of the bucket and its owner in bytes (0: none).
-    Result<std::pair<std::uint64_t, std::uint64_t>> quota_bytes(const Bucket& bucket);
 
     Client& client_;
     SpaceLedger& ledger_;

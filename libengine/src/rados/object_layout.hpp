@@ -33,7 +33,9 @@
 //              bucket's index fails (ENOENT) instead of recreating it
 //   uploads.<bucket>.<epoch>         omap <key>\0<upload id> = "1": the
 //                                    bucket's uploads in progress, in the
-//                                    order ListMultipartUploads gives them
+//                                    order ListMultipartUploads gives them;
+//                                    created with the index shards (before
+//                                    the bucket record), removed after it
 #pragma once
 
 #include <algorithm>

@@ -15,7 +15,6 @@ namespace {
 // 2 MiB at most).
 constexpr std::size_t kScrubBatchBodies = 256;
 constexpr std::uint32_t kScrubShardPageEntries = 256;
-constexpr std::uint32_t kScrubListPageEntries = 256;
 
 }  // namespace
 
@@ -132,41 +131,12 @@ Result<void> RadosObjectCatalog::scan_bodies(const std::function<Result<void>(st
             if (walk.error()) return *walk.error();
             OSTOR_TRY(read_inline());
             OSTOR_TRY(flush());
-            // Parts of the bucket's uploads in progress (upload.<id>, p.* entries).
-            std::string after;
-            for (;;) {
-                auto page = client_.omap_list(Pool::Index, uploads_oid(name, b->bucket.epoch), after, "",
-                                              kScrubListPageEntries);
-                if (!page) {
-                    if (page.error().code() == kNotFound) break;
-                    return std::move(page).error();
-                }
-                for (auto& [k, _] : page->entries) {
-                    auto nul = k.rfind('\0');
-                    std::string id = nul == std::string::npos ? k : k.substr(nul + 1);
-                    auto parts = client_.omap_list(Pool::Meta, upload_oid(id), "", "p.", 10000);
-                    if (!parts) {
-                        if (parts.error().code() == kNotFound) continue;
-                        return std::move(parts).error();
-                    }
-                    for (auto& [pk, pv] : parts->entries) {
-                        StoredBody body;
-                        auto part = decode_part(pv);
-                        body.name = "upload " + id + " part " +
-                                    (part ? std::to_string(part->info.number) : pk.substr(2));
-                        if (part) body.extents = std::move(part->extents);
-                        else body.damaged_record = true;
-                        batch.push_back(std::move(body));
-                    }
-                    if (batch.size() >= kScrubBatchBodies) OSTOR_TRY(flush());
-                }
-                if (!page->more || page->entries.empty()) break;
-                after = page->entries.back().first;
-            }
             OSTOR_TRY(flush());
         }
     }
-    return flush();
+    OSTOR_TRY(flush());
+    // Then the parts of the uploads in progress (upload_scan.cpp).
+    return scan_parts(fn);
 }
 
 }  // namespace ostor::detail::rados

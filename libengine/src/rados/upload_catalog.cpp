@@ -109,9 +109,17 @@ Result<Upload> RadosObjectCatalog::create_upload(std::string_view bucket, std::s
         .omap_set(std::string(kUploadInfoKey), encode(u))
         .omap_set(std::string(kUploadEpochKey), std::to_string(b->bucket.epoch));
     OSTOR_TRY(client_.apply(Pool::Meta, upload_oid(u.id), op));
+    // The uploads index exists from the bucket's creation to its deletion:
+    // an entry written while the bucket is deleted fails instead of
+    // recreating the index of an incarnation that is gone.
     WriteOp entry;
-    entry.omap_set(upload_index_key(u.key, u.id), "1");
-    OSTOR_TRY(client_.apply(Pool::Index, uploads_oid(u.bucket, b->bucket.epoch), entry));
+    entry.assert_exists().omap_set(upload_index_key(u.key, u.id), "1");
+    if (auto w = client_.apply(Pool::Index, uploads_oid(u.bucket, b->bucket.epoch), entry); !w) {
+        (void)client_.remove(Pool::Meta, upload_oid(u.id));  // best effort: else a leak nobody names
+        if (w.error().code() == kNotFound)
+            return Error(Errc::NoSuchBucket, "bucket " + std::string(bucket) + " does not exist");
+        return std::move(w).error();
+    }
     return u;
 }
 

@@ -9,8 +9,8 @@
 // complete:
 //   1. seal, guarded on the listed parts being the ones validated;
 //   2. add_refs(object's extents): the parts and the object both hold them;
-//   3. commit_object(..., delta_parts_bytes = all parts' bytes, which stop
-//      counting as the object starts, as its header says): the
+//   3. commit_object(..., delta_parts_bytes = -(all parts' bytes), which
+//      stop counting as the object starts): the
 //      object is visible, the ledger counts it instead of the parts;
 //   4. remove upload.<id> (guarded on the seal), its parts' references go to
 //      `freed` (listed or not: the object holds its own);
@@ -150,7 +150,7 @@ Result<ObjectInfo> RadosObjectCatalog::complete_upload(
             return Error(Errc::Internal, "a part's data of upload " + std::string(upload_id) + " is missing");
         return std::move(r).error();
     }
-    auto info = commit_object(s.bucket, std::move(obj), conditions, std::nullopt, bytes_of(final_parts), freed);
+    auto info = commit_object(s.bucket, std::move(obj), conditions, std::nullopt, -bytes_of(final_parts), freed);
     if (!info) {
         blobs_.release(object_extents);  // the object was not committed: its references go
         unseal(client_, oid, s.seal);
@@ -266,8 +266,8 @@ Result<void> RadosObjectCatalog::drop_uploads_of(const StoredBucket& bucket, Fre
         }
         if (!page->more || page->entries.empty()) break;
     }
-    // Best effort: an index of a bucket epoch that is gone is read by nobody.
-    (void)client_.remove(Pool::Index, index);
+    // The index object stays: delete_bucket removes it with the bucket (or
+    // keeps it, reopening the bucket, when its record cannot be removed).
     return {};
 }
 
