@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "cluster_clients.hpp"
@@ -475,6 +476,43 @@ TEST_F(RadosUploadsTest, AbortTakesOverAStoppedComplete) {
     ASSERT_TRUE(a_->objects->delete_object(bucket_, "committed", deleted));
     a_->blobs->release(deleted);
     EXPECT_EQ(bucket_bytes(), 0u);
+}
+
+TEST_F(RadosUploadsTest, ScrubSeesPartsAndDeleteBucketDropsUploads) {
+    auto up1 = a_->objects->create_upload(bucket_, "one", {});
+    auto up2 = b_->objects->create_upload(bucket_, "two", {});
+    ASSERT_TRUE(up1 && up2);
+    ASSERT_TRUE(a_->upload_part(up1->id, 1, make_body(3000, 1)));
+    ASSERT_TRUE(a_->upload_part(up1->id, 2, make_body(3000, 2)));
+    ASSERT_TRUE(b_->upload_part(up2->id, 7, make_body(3000, 3)));
+    std::set<std::string> names;
+    auto scanned = b_->objects->scan_bodies([&](std::vector<StoredBody>& batch) -> Result<void> {
+        for (auto& body : batch) {
+            EXPECT_FALSE(body.damaged_record) << body.name;
+            EXPECT_EQ(body.extents.size(), 1u) << body.name;
+            if (body.name.starts_with("upload ")) names.insert(body.name);
+        }
+        return {};
+    });
+    ASSERT_TRUE(scanned) << scanned.error().message();
+    EXPECT_TRUE(names.contains("upload " + up1->id + " part 1"));
+    EXPECT_TRUE(names.contains("upload " + up1->id + " part 2"));
+    EXPECT_TRUE(names.contains("upload " + up2->id + " part 7"));
+    EXPECT_EQ(bucket_bytes(), 9000u);
+
+    FreedExtents freed;
+    ASSERT_TRUE(b_->objects->delete_bucket(bucket_, freed));
+    EXPECT_EQ(freed.size(), 3u);
+    b_->blobs->release(freed);
+    EXPECT_EQ(user_bytes(), 0u);
+    EXPECT_EQ(a_->objects->get_upload(up1->id).error().code(), Errc::NoSuchUpload);
+    EXPECT_EQ(a_->objects->get_upload(up2->id).error().code(), Errc::NoSuchUpload);
+    EXPECT_EQ(a_->objects->create_upload(bucket_, "three", {}).error().code(), Errc::NoSuchBucket);
+    // A bucket of the same name is a new incarnation: no uploads.
+    ASSERT_TRUE(a_->objects->create_bucket(bucket_, user_, "", ""));
+    auto listed = a_->objects->list_uploads(bucket_, {});
+    ASSERT_TRUE(listed) << listed.error().message();
+    EXPECT_TRUE(listed->uploads.empty());
 }
 
 }  // namespace
