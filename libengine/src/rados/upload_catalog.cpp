@@ -101,7 +101,7 @@ Result<Upload> RadosObjectCatalog::create_upload(std::string_view bucket, std::s
     u.key = key;
     u.owner_id = b->bucket.owner_id;
     u.account = b->bucket.account;
-    u.initiated_ms = now_ms();
+    u.initiated_ms = upload_id_time_ms(u.id);  // not a later now_ms(): the index orders by id
     u.meta = std::move(meta);
     // The object first, then the index entry (see the top of this file).
     WriteOp op;

@@ -64,6 +64,13 @@ std::string new_upload_id() {
     return std::string(head) + random_hex16();
 }
 
+TimestampMs upload_id_time_ms(std::string_view upload_id) {
+    std::uint64_t ns = 0;
+    auto head = upload_id.substr(0, 16);
+    std::from_chars(head.data(), head.data() + head.size(), ns, 16);
+    return static_cast<TimestampMs>(ns / 1'000'000);
+}
+
 Result<StoredUpload> parse_upload(std::string_view upload_id, const std::map<std::string, std::string>& omap) {
     auto info = omap.find(std::string(kUploadInfoKey));
     if (info == omap.end()) return no_such_upload(upload_id);

@@ -47,6 +47,9 @@ Error no_such_upload(std::string_view upload_id);
 bool well_formed_upload_id(std::string_view upload_id);
 // A new id: a time in nanoseconds, rising within the process, then random.
 std::string new_upload_id();
+// The time in the id of new_upload_id, in ms: an upload's initiated_ms, so
+// that the index's order (by id) is S3's (by initiation time, then id).
+TimestampMs upload_id_time_ms(std::string_view upload_id);
 
 // upload.<id> as read.
 struct StoredUpload {
