@@ -380,6 +380,34 @@ TEST_F(RadosUploadsTest, ListUploadsInKeyThenBeginOrderAcrossGateways) {
         }
 }
 
+TEST_F(RadosUploadsTest, KeysHoldingNulListInS3Order) {
+    using namespace std::string_literals;
+    // In S3's (bytewise) order; each begun twice, from both gateways.
+    const std::vector<std::string> keys{"K"s, "K\0"s, "K\0\0"s, "K\0b"s, "K\x01"s, "L"s};
+    std::vector<std::string> expected;
+    for (auto& k : keys)
+        for (auto* g : {a_.get(), b_.get()}) {
+            auto up = g->objects->create_upload(bucket_, k, {});
+            ASSERT_TRUE(up) << up.error().message();
+            expected.push_back(up->id);
+        }
+    // Begun in reverse order of keys too: the index, not the creation order, sorts.
+    auto all = a_->objects->list_uploads(bucket_, {});
+    ASSERT_TRUE(all) << all.error().message();
+    std::vector<std::string> got;
+    for (auto& u : all->uploads) got.push_back(u.id);
+    EXPECT_EQ(got, expected);
+    // A key marker skips only that key's uploads, not those of keys extending it.
+    ListUploadsParams p;
+    p.key_marker = "K";
+    auto after = b_->objects->list_uploads(bucket_, p);
+    ASSERT_TRUE(after) << after.error().message();
+    ASSERT_EQ(after->uploads.size(), expected.size() - 2);
+    EXPECT_EQ(after->uploads.front().key, "K\0"s);
+    FreedExtents freed;
+    for (auto& id : expected) ASSERT_TRUE(a_->objects->abort_upload(id, freed));
+}
+
 TEST_F(RadosUploadsTest, CopiedPartSurvivesItsSourceAfterComplete) {
     auto src = make_body(5 * kMiB + 3, 7);
     auto put = a_->put_object(bucket_, "src", src);

@@ -23,18 +23,16 @@ namespace ostor::detail::rados {
 namespace {
 
 // A bucket's uploads in S3's order, straight from its uploads index (keys
-// "<key>\0<id>", ids rising in the order begun): a page costs its own length
-// in index entries plus one read of upload.<id> each. Keys holding NUL may
-// list out of S3's order among the uploads of the key they extend (the
-// local backend orders them; this index does not yet).
+// "<key>\0<id>" with NULs escaped, ids rising in the order begun): a page
+// costs its own length in index entries plus one read of upload.<id> each.
 class IndexUploadWalk final : public UploadWalk {
 public:
     IndexUploadWalk(Client& client, std::string index_oid) : client_(client), oid_(std::move(index_oid)) {}
 
     void seek_key(std::string_view key, bool after_key) override {
-        // "<key>" sorts before each of key's entries; "<key>\x01" after all
-        // of them and before any greater key's.
-        reposition(after_key ? std::string(key) + '\x01' : std::string(key));
+        // The key's head sorts before each of key's entries and after every
+        // smaller key's (object_layout.hpp).
+        reposition(after_key ? upload_index_after_key(key) : upload_index_key_head(key));
     }
     void seek_after(const Upload& upload) override {
         reposition(upload_index_key(upload.key, upload.id));
