@@ -21,7 +21,8 @@
 //   apart by the object's first extent (in the seal): committed, it only
 //   removes the upload (no bytes given back twice). A refusal at 3
 //   (PreconditionFailed, QuotaExceeded) gives the references of 2 back and
-//   lifts the seal: the upload is open again.
+//   lifts the seal: the upload is open again; an IoError at 3 (the write
+//   may have been applied) keeps both, as a crash would.
 //
 // abort:
 //   1. seal (or take over an abort's seal: two aborts are safe, as only the
@@ -152,8 +153,14 @@ Result<ObjectInfo> RadosObjectCatalog::complete_upload(
     }
     auto info = commit_object(s.bucket, std::move(obj), conditions, std::nullopt, -bytes_of(final_parts), freed);
     if (!info) {
-        blobs_.release(object_extents);  // the object was not committed: its references go
-        unseal(client_, oid, s.seal);
+        // A refusal wrote nothing: the object's references go and the upload
+        // is open again. An IoError may come after the cluster applied the
+        // index write: then both stay (the object keeps what it refers to;
+        // an abort taking the stale seal over tells which it was).
+        if (info.error().code() != Errc::IoError) {
+            blobs_.release(object_extents);
+            unseal(client_, oid, s.seal);
+        }
         return std::move(info).error();
     }
     // Committed: from here on nothing may fail the call (the object exists).
