@@ -212,7 +212,9 @@ Result<PartInfo> RadosObjectCatalog::copy_part(std::string_view upload_id, std::
         return std::move(r).error();
     }
     auto info = write_part(upload_id, part, std::nullopt, freed);
-    if (!info) blobs_.release(part.extents);  // the part was not stored: its references go
+    // Refused, the part was not stored: its references go. An IoError may
+    // come after the cluster applied the write: they stay (a leak at worst).
+    if (!info && info.error().code() != Errc::IoError) blobs_.release(part.extents);
     return info;
 }
 
