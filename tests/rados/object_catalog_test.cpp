@@ -19,6 +19,7 @@
 #include "rados/object_catalog.hpp"
 #include "rados/settings_catalog.hpp"
 #include "rados/space_ledger.hpp"
+#include "rados/user_buckets.hpp"
 
 namespace ostor::detail::rados {
 namespace {
@@ -409,6 +410,60 @@ TEST_F(RadosObjectCatalogTest, SixteenWritersOnTwoGatewaysStayUnderTheBucketQuot
     FreedExtents freed;
     for (auto& o : all->objects) ASSERT_OK(cat1().delete_object(bucket_, o.key, freed));
     ASSERT_OK(cat1().delete_bucket(bucket_, freed));
+}
+
+
+TEST_F(RadosObjectCatalogTest, ConcurrentCreatesOfOneNameMakeOneBucketAndCountIt) {
+    const std::string name = unique("contended");
+    constexpr int kCreators = 8;
+    std::atomic<int> won{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kCreators; ++t)
+        threads.emplace_back([&, t] {
+            auto r = (t % 2 ? cat1() : cat2()).create_bucket(name, user_, "", "");
+            if (r) ++won;
+            else EXPECT_EQ(r.error().code(), Errc::BucketAlreadyOwnedByYou) << r.error().message();
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(won.load(), 1);
+    // The losers lowered the count again: two buckets (this and the fixture's).
+    auto count = gw1_->client->omap_get(Pool::Meta, user_oid(user_), {std::string(kBucketsKey)});
+    ASSERT_OK(count);
+    EXPECT_EQ((*count)[std::string(kBucketsKey)], "2");
+    auto listed = cat1().list_buckets(BucketFilter{user_, std::string()});
+    ASSERT_OK(listed);
+    EXPECT_EQ(listed->size(), 2u);
+    FreedExtents freed;
+    ASSERT_OK(cat1().delete_bucket(name, freed));
+    ASSERT_OK(cat2().delete_bucket(bucket_, freed));
+    count = gw1_->client->omap_get(Pool::Meta, user_oid(user_), {std::string(kBucketsKey)});
+    ASSERT_OK(count);
+    EXPECT_EQ((*count)[std::string(kBucketsKey)], "0");
+    ASSERT_OK(gw2_->ids->delete_user(user_));
+}
+
+TEST_F(RadosObjectCatalogTest, DeleteUserDropsClaimsACrashLeftButNotACreateInFlight) {
+    FreedExtents freed;
+    ASSERT_OK(cat1().delete_bucket(bucket_, freed));
+    // What a create that crashed after counting leaves: a claim and a count,
+    // no record. Young, it may be a create in flight: the user stays.
+    auto leave_claim = [&](const std::string& name, std::int64_t ms) {
+        auto count = gw1_->client->omap_get(Pool::Meta, user_oid(user_), {std::string(kBucketsKey)});
+        ASSERT_OK(count);
+        auto n = decode_count((*count)[std::string(kBucketsKey)]).value_or(0);
+        ASSERT_OK(gw1_->client->apply(Pool::Meta, user_oid(user_),
+                                      WriteOp()
+                                          .omap_set(bucket_claim_key(name, 0), std::to_string(ms) + " ")
+                                          .omap_set(std::string(kBucketsKey), encode_count(n + 1))));
+    };
+    leave_claim(unique("crashed"), now_ms());
+    auto refused = gw2_->ids->delete_user(user_);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code(), Errc::UserHasBuckets);
+    // Old enough, with no bucket behind it: dropped, and the user goes.
+    ASSERT_OK(recount_user_buckets(*gw1_->client, user_, std::chrono::milliseconds(0)));
+    leave_claim(unique("crashed"), now_ms() - 2 * kStaleBucketClaimAge.count());
+    ASSERT_OK(gw2_->ids->delete_user(user_));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "hashing.hpp"
 #include "rados/catalog_support.hpp"
 #include "rados/object_catalog.hpp"
+#include "rados/user_buckets.hpp"
 #include "rados/user_object.hpp"
 #include "size_history.hpp"
 
@@ -82,14 +83,17 @@ Result<Bucket> RadosObjectCatalog::with_counts(Bucket bucket) {
 }
 
 // Adds `delta` (+1, -1) to the owner's `buckets` and, for an account's
-// bucket, to `buckets.<account>`, guarded on the user being live and the
-// account being there (as read): so a bucket cannot be counted for a user
-// or account that a concurrent delete is removing (those deletes are
-// guarded on the counts in turn). Fails: NoSuchUser, NoSuchAccount.
-Result<void> RadosObjectCatalog::change_bucket_count(const Bucket& bucket, int delta) {
+// bucket, to `buckets.<account>`, with the bucket's claim (set with +1 at
+// `claimed_ms`, removed with -1: user_buckets.hpp), guarded on the user being
+// live and the account being there (as read): so a bucket cannot be counted
+// for a user or account that a concurrent delete is removing (those deletes
+// are guarded on the counts in turn). -1 lowers nothing when the claim is
+// gone (a recount dropped it already). Fails: NoSuchUser, NoSuchAccount.
+Result<void> RadosObjectCatalog::change_bucket_count(const Bucket& bucket, int delta, std::int64_t claimed_ms) {
     const std::string acct_key = account_omap_key(bucket.account);
     const std::string acct_count_key = account_buckets_key(bucket.account);
-    std::set<std::string> keys{std::string(kBucketsKey)};
+    const std::string claim_key = bucket_claim_key(bucket.name, bucket.epoch);
+    std::set<std::string> keys{std::string(kBucketsKey), claim_key};
     if (!bucket.account.empty()) keys.insert({acct_key, acct_count_key});
     return retry_on_conflict<void>(user_oid(bucket.owner_id), [&]() -> std::optional<Result<void>> {
         auto got = read_user_entries(client_, bucket.owner_id, keys);
@@ -100,12 +104,17 @@ Result<void> RadosObjectCatalog::change_bucket_count(const Bucket& bucket, int d
         };
         WriteOp op;
         guard_live_user(op);
+        const std::string claim = value_of(*got, claim_key);
+        if (delta < 0 && claim.empty()) return Result<void>();
+        op.compare_omap(claim_key, Compare::Eq, claim);
+        if (delta >= 0) op.omap_set(claim_key, std::to_string(claimed_ms) + " " + bucket.account);
+        else op.omap_remove(claim_key);
         op.compare_omap(std::string(kBucketsKey), Compare::Eq, value_of(*got, kBucketsKey));
         op.omap_set(std::string(kBucketsKey), bump(kBucketsKey));
         if (!bucket.account.empty()) {
             std::string acct = value_of(*got, acct_key);
-            if (acct.empty()) return Result<void>(no_such_account(bucket.account));
-            op.compare_omap(acct_key, Compare::Eq, acct);
+            if (acct.empty() && delta >= 0) return Result<void>(no_such_account(bucket.account));
+            if (!acct.empty()) op.compare_omap(acct_key, Compare::Eq, acct);
             op.compare_omap(acct_count_key, Compare::Eq, value_of(*got, acct_count_key));
             op.omap_set(acct_count_key, bump(acct_count_key));
         }
@@ -165,6 +174,12 @@ void RadosObjectCatalog::remove_index_shards(const Bucket& bucket, std::uint32_t
 
 Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::string_view owner_id,
                                                  std::string_view account, std::string_view acl) {
+    // The local backend's order of refusals: owner, account, then the name.
+    std::set<std::string> keys;
+    if (!account.empty()) keys.insert(account_omap_key(account));
+    auto owner = read_user_entries(client_, owner_id, keys);
+    if (!owner) return std::move(owner).error();
+    if (!account.empty() && value_of(*owner, account_omap_key(account)).empty()) return no_such_account(account);
     if (auto existing = load_bucket(name)) return name_taken(existing->bucket, owner_id);
     else if (existing.error().code() != Errc::NoSuchBucket) return std::move(existing).error();
 
@@ -173,20 +188,19 @@ Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::str
     b.owner_id = owner_id;
     b.account = account;
     b.acl = acl;
-    // 1. The owner's counts first: a crash after this leaves them too high
-    //    (delete_user refused until a recount), never a bucket they miss.
-    //    Also the check that owner and account exist.
-    OSTOR_TRY(change_bucket_count(b, +1));
-    auto undo_count = [&] { (void)change_bucket_count(b, -1); };
-    // 2. The epoch, 3. the index shards, 4. the list entry: all invisible
-    //    until the record exists (a crash leaves an unused epoch, empty shard
-    //    objects, a list entry without a record: leaks list_buckets skips).
+    // 1. The epoch (a crash after it leaves an unused one). 2. The owner's
+    //    counts with the bucket's claim: a crash after this leaves them too
+    //    high (delete_user refused until a recount drops the claim), never a
+    //    bucket they miss. Also the check that owner and account still exist.
     auto epoch = next_epoch(name);
-    if (!epoch) {
-        undo_count();
-        return std::move(epoch).error();
-    }
+    if (!epoch) return std::move(epoch).error();
     b.epoch = *epoch;
+    const std::int64_t claimed_ms = now_ms();
+    OSTOR_TRY(change_bucket_count(b, +1, claimed_ms));
+    auto undo_count = [&] { (void)change_bucket_count(b, -1, 0); };
+    // 3. The index shards, 4. the list entry: invisible until the record
+    //    exists (a crash leaves empty shard objects and a list entry without
+    //    a record: leaks list_buckets skips).
     const std::uint32_t shards = kDefaultIndexShards;
     if (auto made = create_index_shards(b, shards); !made) {
         remove_index_shards(b, shards);
@@ -200,8 +214,14 @@ Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::str
         undo_count();
         return std::move(listed).error();
     }
-    // 5. The record, exclusively: the bucket exists from here on.
+    // 5. The record, exclusively: the bucket exists from here on. Not after
+    //    kBucketCreateMaxAge: a recount may then take the claim for stale.
     b.created_ms = now_ms();
+    if (b.created_ms - claimed_ms >= kBucketCreateMaxAge.count()) {
+        remove_index_shards(b, shards);
+        undo_count();
+        return Error(Errc::IoError, "creating bucket " + std::string(name) + " took too long; try again");
+    }
     b.size.last_ts = size_history_hour(b.created_ms);
     WriteOp op;
     op.create_exclusive();
@@ -323,7 +343,7 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     //    list entry (only this incarnation's), the index, uploads and ledger
     //    objects. A crash in between leaves leaks under an epoch never used
     //    again (and a count a recount lowers: see docs/rados.md).
-    (void)change_bucket_count(b, -1);
+    (void)change_bucket_count(b, -1, 0);
     (void)client_.apply(Pool::Meta, bucket_list_oid(name),
                         WriteOp()
                             .compare_omap(std::string(name), Compare::Eq, bucket_list_value(b.owner_id, b.epoch))

@@ -243,6 +243,7 @@ Result<ObjectInfo> RadosObjectCatalog::set_object_acl(std::string_view bucket, s
         if (!*cur) return Result<ObjectInfo>(no_such_key(bucket, key));
         ObjectRecord rec = std::move((*cur)->record);
         rec.info.meta.acl = acl;
+        if (lease_ && !lease_->may_commit()) return Result<ObjectInfo>(lease_expired());
         WriteOp op;
         op.compare_omap(record_key(key), Compare::Eq, (*cur)->stored);
         op.omap_set(record_key(key), encode(rec));  // body_id kept: b<key> stays

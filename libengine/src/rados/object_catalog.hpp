@@ -125,7 +125,7 @@ public:
 
 private:
     // The object catalog's own helpers (bucket_catalog.cpp, object_catalog.cpp).
-    Result<void> change_bucket_count(const Bucket& bucket, int delta);
+    Result<void> change_bucket_count(const Bucket& bucket, int delta, std::int64_t claimed_ms);
     Result<std::uint64_t> next_epoch(std::string_view name);
     Result<void> create_index_shards(const Bucket& bucket, std::uint32_t shards);
     void remove_index_shards(const Bucket& bucket, std::uint32_t shards);

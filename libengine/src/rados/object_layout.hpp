@@ -87,6 +87,19 @@ inline std::string bucket_list_value(std::string_view owner_id, std::uint64_t ep
     return std::string(owner_id) + " " + std::to_string(epoch);
 }
 
+// ---- user.<id> entries the object catalog keeps (records_layout.hpp has
+// the rest): buckets, buckets.<account> (the counts) and, changed in the
+// same writes as the counts, one claim per bucket of the user:
+//   bkt.<name>.<epoch>   "<ms> <account>": the time the create counted it
+// so that the counts are always the number of claims, and a claim whose
+// bucket record is not there (a crash between a create's count and its
+// record, or a delete's record and its count) can be found and dropped
+// (recount_user_buckets, user_buckets.hpp).
+inline constexpr std::string_view kBucketClaimPrefix = "bkt.";
+inline std::string bucket_claim_key(std::string_view bucket, std::uint64_t epoch) {
+    return std::string(kBucketClaimPrefix) + std::string(bucket) + "." + std::to_string(epoch);
+}
+
 // ---- uploads
 inline std::string upload_oid(std::string_view upload_id) { return "upload." + std::string(upload_id); }
 inline constexpr std::string_view kUploadInfoKey = "info";
