@@ -14,7 +14,8 @@
 //   buckets.<shard>        omap <name> = "<owner id> <epoch>": the bucket
 //                          list (the epoch, so that a delete removes only
 //                          its own bucket's entry, not a recreated one's)
-//   upload.<id>            omap info = the encoded Upload, p.<number, 5
+//   upload.<id>            data: the encoded Upload (a copy, for listings'
+//                          batched reads); omap info = the encoded Upload, p.<number, 5
 //                          digits> = the encoded PartRecord,
 //                          epoch = the bucket's epoch at creation (decimal),
 //                          closing = the seal of an abort or complete under

@@ -9,7 +9,9 @@
 // object first, then the entry: a crash between leaves an entry whose
 // upload is gone, which list_uploads skips. So nothing is ever listed that
 // get_upload cannot find.
+#include <condition_variable>
 #include <deque>
+#include <mutex>
 
 #include "engine_impl.hpp"
 #include "listing.hpp"
@@ -24,7 +26,10 @@ namespace {
 
 // A bucket's uploads in S3's order, straight from its uploads index (keys
 // "<key>\0<id>" with NULs escaped, ids rising in the order begun): a page
-// costs its own length in index entries plus one read of upload.<id> each.
+// of index entries costs one read of it plus one round trip reading the
+// uploads' data (the Upload) at once. An upload being closed is listed
+// until its object is removed (as locally, until the closing commits); one
+// whose object is gone is skipped.
 class IndexUploadWalk final : public UploadWalk {
 public:
     IndexUploadWalk(Client& client, std::string index_oid) : client_(client), oid_(std::move(index_oid)) {}
@@ -60,22 +65,53 @@ private:
             end_ = true;
             return;
         }
+        // The page's uploads are read all at once (their data: the encoded
+        // Upload, kept there for this), one round trip per page.
+        struct Read {
+            std::string id;
+            std::optional<Result<std::string>> got;
+        };
+        std::vector<Read> reads;
         for (auto& [k, v] : page->entries) {
             after_ = k;
             if (k.size() < kUploadIdLength + 1) continue;
-            auto id = std::string_view(k).substr(k.size() - kUploadIdLength);
-            auto up = read_open_upload(client_, id);
-            if (!up) {
-                // Gone (a closer stopped between its two removals) or being
-                // closed: not listed. Anything else ends the walk.
-                if (up.error().code() != Errc::NoSuchUpload) {
+            reads.push_back(Read{k.substr(k.size() - kUploadIdLength), std::nullopt});
+        }
+        std::mutex mu;
+        std::condition_variable cv;
+        std::size_t pending = reads.size();
+        for (auto& r : reads)
+            client_.aio_read(Pool::Meta, upload_oid(r.id), 0, 0, [&, slot = &r](Result<std::string> got) {
+                std::lock_guard lock(mu);
+                slot->got = std::move(got);
+                if (--pending == 0) cv.notify_one();
+            });
+        {
+            std::unique_lock lock(mu);
+            cv.wait(lock, [&] { return pending == 0; });
+        }
+        for (auto& r : reads) {
+            auto& got = *r.got;
+            if (!got) {
+                // Gone: a closer stopped between its two removals.
+                if (got.error().code() == kNotFound) continue;
+                error_ = std::move(got).error();
+                end_ = true;
+                return;
+            }
+            auto u = decode_upload(*got);
+            if (!u) {
+                // No copy in the data (or a damaged one): the omap has it.
+                auto up = read_open_upload(client_, r.id);
+                if (!up) {
+                    if (up.error().code() == Errc::NoSuchUpload) continue;
                     error_ = std::move(up).error();
                     end_ = true;
                     return;
                 }
-                continue;
+                u = std::move(up->upload);
             }
-            ready_.push_back(std::move(up->upload));
+            ready_.push_back(std::move(*u));
         }
         if (!page->more || page->entries.empty()) end_ = true;
     }
@@ -104,6 +140,7 @@ Result<Upload> RadosObjectCatalog::create_upload(std::string_view bucket, std::s
     // The object first, then the index entry (see the top of this file).
     WriteOp op;
     op.create_exclusive()
+        .write_full(encode(u))  // a copy for list_uploads' batched reads
         .omap_set(std::string(kUploadInfoKey), encode(u))
         .omap_set(std::string(kUploadEpochKey), std::to_string(b->bucket.epoch));
     OSTOR_TRY(client_.apply(Pool::Meta, upload_oid(u.id), op));
