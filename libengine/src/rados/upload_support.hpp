@@ -8,8 +8,8 @@
 // (compared with "" : only one closer wins). Every part write compares
 // `closing` with "" too, so once sealed the upload's parts are final: what
 // the closer reads next is what it frees and gives back. An open upload is
-// one without `closing`; get_upload, list_parts and list_uploads see a
-// sealed one as gone.
+// one without `closing`; get_upload, list_parts and put_part see a sealed
+// one as gone (list_uploads lists it until its object is removed).
 //
 // Seals are "abort <ms> <token>" or "complete <ms> <token>[ <segment>
 // <offset>]" (the object's first extent, by which an abort that takes over a
