@@ -7,8 +7,8 @@
 // the object first, then the entry: a crash between leaves an upload nothing
 // lists and nobody was told the id of (a small leak). Closers remove the
 // object first, then the entry: a crash between leaves an entry whose
-// upload is gone, which list_uploads skips. So nothing is ever listed that
-// get_upload cannot find.
+// upload is gone, which list_uploads skips. So nothing closed is ever
+// listed (one being closed is, until its object goes).
 #include <condition_variable>
 #include <deque>
 #include <mutex>
