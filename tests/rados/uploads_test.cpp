@@ -71,8 +71,7 @@ struct Gateway {
 
     // Writes `body` as a part through the blob store and commits it, as the
     // engine's writer does.
-    Result<PartInfo> upload_part(const std::string& upload_id, std::uint32_t number,
-                                 std::span<const std::byte> body) {
+    Result<PartInfo> upload_part(const std::string& upload_id, std::uint32_t number, std::span<const std::byte> body) {
         auto w = blobs->begin_write();
         unsigned tag = 0;
         for (std::size_t at = 0; at < body.size(); at += kChunkBytes) {
@@ -279,8 +278,7 @@ TEST_F(RadosUploadsTest, CompletedThroughOneGatewayReadsBackThroughTheOther) {
     // The upload is gone for both gateways; a complete sent again is NoSuchUpload.
     EXPECT_EQ(b_->objects->get_upload(up->id).error().code(), Errc::NoSuchUpload);
     FreedExtents again;
-    EXPECT_EQ(b_->objects->complete_upload(up->id, list, std::nullopt, {}, again).error().code(),
-              Errc::NoSuchUpload);
+    EXPECT_EQ(b_->objects->complete_upload(up->id, list, std::nullopt, {}, again).error().code(), Errc::NoSuchUpload);
     auto listed = b_->objects->list_uploads(bucket_, {});
     ASSERT_TRUE(listed) << listed.error().message();
     EXPECT_TRUE(listed->uploads.empty());
@@ -490,8 +488,8 @@ TEST_F(RadosUploadsTest, AbortTakesOverAStoppedComplete) {
     obj.info.etag = "x-1";
     obj.extents = rec->extents;
     FreedExtents replaced;
-    ASSERT_TRUE(a_->objects->commit_object(*sb, obj, {}, std::nullopt, -static_cast<std::int64_t>(body.size()),
-                                           replaced));
+    ASSERT_TRUE(
+        a_->objects->commit_object(*sb, obj, {}, std::nullopt, -static_cast<std::int64_t>(body.size()), replaced));
     EXPECT_EQ(bucket_bytes(), body.size());
     EXPECT_EQ(b_->objects->abort_upload(up2->id, freed).error().code(), Errc::NoSuchUpload);  // it was completed
     b_->blobs->release(freed);

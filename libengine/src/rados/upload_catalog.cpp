@@ -39,9 +39,7 @@ public:
         // smaller key's (object_layout.hpp).
         reposition(after_key ? upload_index_after_key(key) : upload_index_key_head(key));
     }
-    void seek_after(const Upload& upload) override {
-        reposition(upload_index_key(upload.key, upload.id));
-    }
+    void seek_after(const Upload& upload) override { reposition(upload_index_key(upload.key, upload.id)); }
     std::optional<Upload> next() override {
         while (ready_.empty() && !end_) fill();
         if (ready_.empty()) return std::nullopt;

@@ -70,8 +70,8 @@ void remove_index_entry(Client& client, const Upload& u, std::uint64_t epoch) {
 
 Result<ObjectInfo> RadosObjectCatalog::complete_upload(
     std::string_view upload_id, const std::vector<CompletedPart>& parts,
-    const std::optional<std::vector<std::pair<std::string, std::string>>>& checksums,
-    const WriteConditions& conditions, FreedExtents& freed) {
+    const std::optional<std::vector<std::pair<std::string, std::string>>>& checksums, const WriteConditions& conditions,
+    FreedExtents& freed) {
     // The list's form (not empty, ascending) was checked by the engine.
     freed.clear();
     if (!well_formed_upload_id(upload_id)) return no_such_upload(upload_id);
@@ -107,8 +107,8 @@ Result<ObjectInfo> RadosObjectCatalog::complete_upload(
         if (!assembled) return Result<Sealed>(std::move(assembled).error());
         Seal seal{Seal::Kind::Complete, now_ms(), std::nullopt};
         if (!assembled->record.extents.empty())
-            seal.first_extent = std::make_pair(assembled->record.extents.front().segment,
-                                               assembled->record.extents.front().offset);
+            seal.first_extent =
+                std::make_pair(assembled->record.extents.front().segment, assembled->record.extents.front().offset);
         std::string seal_text = encode_seal(seal);
         WriteOp op;
         op.compare_omap(std::string(kUploadInfoKey), Compare::Eq, up->info_raw)
@@ -116,8 +116,7 @@ Result<ObjectInfo> RadosObjectCatalog::complete_upload(
         // The parts the object is made of must be the ones validated; others
         // may change until the seal and are read again after it.
         for (std::size_t i = 0; i < stored.size(); ++i)
-            if (assembled->used[i])
-                op.compare_omap(part_key(stored[i].record.info.number), Compare::Eq, stored[i].raw);
+            if (assembled->used[i]) op.compare_omap(part_key(stored[i].record.info.number), Compare::Eq, stored[i].raw);
         op.omap_set(std::string(kUploadClosingKey), seal_text);
         if (auto w = client_.apply(Pool::Meta, oid, op); !w) {
             if (changed_meanwhile(w.error())) return std::nullopt;

@@ -143,9 +143,12 @@ std::optional<Seal> decode_seal(std::string_view text) {
     auto w = words(text);
     if (w.size() < 3) return std::nullopt;
     Seal s;
-    if (w[0] == kAbortSeal) s.kind = Seal::Kind::Abort;
-    else if (w[0] == kCompleteSeal) s.kind = Seal::Kind::Complete;
-    else return std::nullopt;
+    if (w[0] == kAbortSeal)
+        s.kind = Seal::Kind::Abort;
+    else if (w[0] == kCompleteSeal)
+        s.kind = Seal::Kind::Complete;
+    else
+        return std::nullopt;
     auto ms = parse_u64(w[1]);
     if (!ms) return std::nullopt;
     s.sealed_ms = static_cast<TimestampMs>(*ms);
