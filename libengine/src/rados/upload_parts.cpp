@@ -147,6 +147,12 @@ Result<PartInfo> RadosObjectCatalog::write_part(std::string_view upload_id, cons
             }
         }
         if (auto r = charge.before_write(up->upload, delta); !r) return Result<PartWritten>(std::move(r).error());
+        // The part's blobs are this instance's until the write: once its
+        // lease may be adopted, the adopter may remove them.
+        if (lease_ && !lease_->may_commit()) {
+            charge.write_failed();
+            return Result<PartWritten>(lease_may_not_commit());
+        }
         WriteOp op;
         op.compare_omap(std::string(kUploadInfoKey), Compare::Eq, up->info_raw)
             .compare_omap(std::string(kUploadClosingKey), Compare::Eq, "")

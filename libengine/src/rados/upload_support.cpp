@@ -40,6 +40,12 @@ Error no_such_upload(std::string_view upload_id) {
     return Error(Errc::NoSuchUpload, "upload " + std::string(upload_id) + " does not exist");
 }
 
+Error lease_may_not_commit() {
+    // As object_catalog.cpp words it for objects.
+    return Error(Errc::IoError,
+                 "this gateway's lease expired (or is about to): it may commit no more writes; reopen the volume");
+}
+
 bool well_formed_upload_id(std::string_view upload_id) {
     return upload_id.size() == kUploadIdLength && std::all_of(upload_id.begin(), upload_id.end(), [](char c) {
                return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');

@@ -43,6 +43,9 @@ inline constexpr std::chrono::milliseconds kStaleCompleteSeal{10 * 60 * 1000};
 inline constexpr std::uint32_t kUploadIndexPageEntries = 128;
 
 Error no_such_upload(std::string_view upload_id);
+// A part's write refused because this instance's lease may no longer commit
+// (its adopter may soon remove the blobs the part would refer to).
+Error lease_may_not_commit();
 // 32 lowercase hex digits (an id of another form names no upload).
 bool well_formed_upload_id(std::string_view upload_id);
 // A new id: a time in nanoseconds, rising within the process, then random.
