@@ -28,6 +28,13 @@ std::string lowercase(std::string_view s) {
     return out;
 }
 
+Result<void> check_may_commit(const EngineImpl& e) {
+    if (!e.leases || e.leases->may_commit()) return {};
+    return Error(Errc::IoError, "this engine instance (" + e.leases->instance_id() + ") lost its lease on volume " +
+                                    e.volume_id + " (it could not be renewed in time) and may no longer change it: "
+                                    "restart the gateway (or reopen the volume)");
+}
+
 EngineImpl::~EngineImpl() {
     async.reset();  // finish asynchronous calls first
     if (backend) backend->close();  // background work, open reservations: before the seams and the lease go

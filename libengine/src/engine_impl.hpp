@@ -63,6 +63,13 @@ struct EngineImpl {
     ~EngineImpl();
 };
 
+// Where every mutating Engine call begins: fails with IoError (saying the
+// gateway must be restarted) once this instance may no longer commit
+// (Leases::may_commit: a RADOS lease that was lost or ends too soon). A
+// write that passed it is stopped again at its commit point by the backend
+// (the RADOS object catalog and space ledger check the lease there).
+Result<void> check_may_commit(const EngineImpl& e);
+
 // ---- Data movement ---------------------------------------------------------
 enum class WriteTargetKind { Object, Part };
 struct WriteTarget {

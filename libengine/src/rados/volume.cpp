@@ -22,10 +22,25 @@ namespace ostor::detail {
 namespace rados {
 
 namespace {
-
 // The meta pool's object naming the volume: omap `id` = 16 hex digits.
 constexpr std::string_view kVolumeOid = "volume";
 constexpr std::string_view kVolumeIdKey = "id";
+
+}  // namespace
+
+Result<std::string> read_volume_id(Client& client, const VolumeSpec& spec) {
+    const std::string oid(kVolumeOid);
+    const std::string key(kVolumeIdKey);
+    auto stored = client.omap_get(Pool::Meta, oid, {key});
+    if (!stored) return std::move(stored).error();
+    auto it = stored->find(key);
+    std::string unhexed;
+    if (it == stored->end() || it->second.size() != 16 || !from_hex(it->second, unhexed))
+        return Error(Errc::InvalidArgument, spec.to_string() + ": the volume object " + oid + " holds no valid volume id");
+    return it->second;
+}
+
+namespace {
 
 // How often the collector removes due blob objects (and sweeps dead
 // instances): a few minutes, far below the grace period (kGcGracePeriod),
@@ -48,18 +63,14 @@ Result<std::string> read_or_create_volume_id(Client& client, const VolumeSpec& s
     // Two attempts: a concurrent first open may create the object between
     // our read and our exclusive create; we then read its id.
     for (int attempt = 0; attempt < 2; ++attempt) {
-        auto stored = client.omap_get(Pool::Meta, oid, {key});
-        if (!stored && stored.error().code() != kNotFound) return std::move(stored).error();
+        auto stored = read_volume_id(client, spec);
         if (stored) {
-            auto it = stored->find(key);
-            if (it == stored->end() || it->second.size() != 16 || !from_hex(it->second, unhexed))
-                return Error(Errc::InvalidArgument, spec.to_string() + ": the volume object " + oid +
-                                                        " holds no valid volume id");
-            if (!options.volume_id.empty() && options.volume_id != it->second)
-                return Error(Errc::VolumeMismatch, "volume id " + options.volume_id + " does not match " + it->second +
+            if (!options.volume_id.empty() && options.volume_id != *stored)
+                return Error(Errc::VolumeMismatch, "volume id " + options.volume_id + " does not match " + *stored +
                                                        " of " + spec.to_string());
-            return it->second;
+            return stored;
         }
+        if (stored.error().code() != kNotFound) return std::move(stored).error();
         if (!options.create_if_missing)
             return Error(Errc::InvalidArgument, "not an ostor volume: " + spec.to_string() + " (no " + oid +
                                                     " object in " + client.pool_name(Pool::Meta) + ")");
@@ -167,6 +178,8 @@ private:
 }  // namespace rados
 
 void RadosVolumeState::close() {
+    if (closed) return;
+    closed = true;
     collector.reset();
     // Before the lease goes: an instance that closed cleanly leaves no
     // reservation for an adopter to drop (failures: the reservations expire).

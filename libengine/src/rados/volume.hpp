@@ -46,9 +46,18 @@ struct RadosVolumeState final : BackendState {
     std::unique_ptr<rados::SpaceLedger> ledger;
     std::unique_ptr<rados::BlobCollector> collector;
     // Stops the collector, then drops this instance's open reservations.
+    // Once (the destructor calls it too, for an open that failed part way).
     void close() override;
+    bool closed = false;
     ~RadosVolumeState() override;
 };
+
+namespace rados {
+// The volume id stored in the volume object, without opening the volume (no
+// lease, no sweep: what `ostor-ctl get-config` reads). Fails: NoSuchKey (no
+// volume there), InvalidArgument (the object holds no valid id), IoError.
+Result<std::string> read_volume_id(Client& client, const VolumeSpec& spec);
+}  // namespace rados
 
 // Opens the RADOS volume `spec` as Engine::open documents and fills in
 // `impl`'s seams, backend state, connection and volume id (impl.dir stays
