@@ -8,9 +8,11 @@
 #include <atomic>
 #include <chrono>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "cluster_clients.hpp"
+#include "engine_impl.hpp"
 #include "hashing.hpp"
 #include "rados/blob_store.hpp"
 #include "rados/identity_catalog.hpp"
@@ -18,6 +20,7 @@
 #include "rados/object_catalog.hpp"
 #include "rados/settings_catalog.hpp"
 #include "rados/space_ledger.hpp"
+#include "rados/upload_support.hpp"
 
 namespace ostor::detail::rados {
 namespace {
@@ -68,8 +71,7 @@ struct Gateway {
 
     // Writes `body` as a part through the blob store and commits it, as the
     // engine's writer does.
-    Result<PartInfo> upload_part(const std::string& upload_id, std::uint32_t number,
-                                 std::span<const std::byte> body) {
+    Result<PartInfo> upload_part(const std::string& upload_id, std::uint32_t number, std::span<const std::byte> body) {
         auto w = blobs->begin_write();
         unsigned tag = 0;
         for (std::size_t at = 0; at < body.size(); at += kChunkBytes) {
@@ -91,6 +93,43 @@ struct Gateway {
         w->committed();
         blobs->release(freed);
         return r;
+    }
+
+    // Writes `body` through the blob store as the object (bucket, key).
+    Result<ObjectInfo> put_object(const std::string& bucket, const std::string& key, std::span<const std::byte> body) {
+        auto w = blobs->begin_write();
+        OSTOR_TRY(w->write(body, 0, 0));
+        auto staged = w->finish();
+        if (!staged) return std::move(staged).error();
+        BodyCommit commit;
+        commit.record.info.bucket = bucket;
+        commit.record.info.key = key;
+        commit.record.info.size = body.size();
+        commit.record.info.etag = md5_hex(body);
+        commit.record.info.last_modified_ms = 1;
+        commit.record.extents = staged->extents;
+        FreedExtents freed;
+        auto r = objects->put_object(std::move(commit), {}, freed);
+        if (!r) return r;
+        w->committed();
+        blobs->release(freed);
+        return r;
+    }
+
+    // Reads the object's whole body.
+    Result<std::vector<std::byte>> read_object(const std::string& bucket, const std::string& key) {
+        auto rec = objects->get_object(bucket, key);
+        if (!rec) return std::move(rec).error();
+        std::vector<std::byte> got(rec->info.size);
+        auto pins = blobs->pin(rec->extents);
+        if (!pins) return std::move(pins).error();
+        std::uint64_t at = 0;
+        for (std::size_t i = 0; i < rec->extents.size(); ++i) {
+            (*pins)->submit(rec->extents[i], 0, std::span(got).subspan(at, rec->extents[i].length), i);
+            at += rec->extents[i].length;
+        }
+        while ((*pins)->in_flight() > 0) OSTOR_TRY((*pins)->wait());
+        return got;
     }
 };
 
@@ -239,8 +278,7 @@ TEST_F(RadosUploadsTest, CompletedThroughOneGatewayReadsBackThroughTheOther) {
     // The upload is gone for both gateways; a complete sent again is NoSuchUpload.
     EXPECT_EQ(b_->objects->get_upload(up->id).error().code(), Errc::NoSuchUpload);
     FreedExtents again;
-    EXPECT_EQ(b_->objects->complete_upload(up->id, list, std::nullopt, {}, again).error().code(),
-              Errc::NoSuchUpload);
+    EXPECT_EQ(b_->objects->complete_upload(up->id, list, std::nullopt, {}, again).error().code(), Errc::NoSuchUpload);
     auto listed = b_->objects->list_uploads(bucket_, {});
     ASSERT_TRUE(listed) << listed.error().message();
     EXPECT_TRUE(listed->uploads.empty());
@@ -269,6 +307,8 @@ TEST_F(RadosUploadsTest, CompleteRacingAbortExactlyOneWins) {
         });
         FreedExtents aborted_freed;
         go = true;
+        // Odd rounds give the complete a head start, so that both orders are seen.
+        if (round % 2) std::this_thread::sleep_for(std::chrono::milliseconds(1 + round));
         auto aborted = b_->objects->abort_upload(up->id, aborted_freed);
         t.join();
         ASSERT_NE(static_cast<bool>(completed), static_cast<bool>(aborted))
@@ -336,6 +376,169 @@ TEST_F(RadosUploadsTest, ListUploadsInKeyThenBeginOrderAcrossGateways) {
         if (id != ids[5]) {
             ASSERT_TRUE(a_->objects->abort_upload(id, freed));
         }
+}
+
+TEST_F(RadosUploadsTest, KeysHoldingNulListInS3Order) {
+    using namespace std::string_literals;
+    // In S3's (bytewise) order; each begun twice, from both gateways.
+    const std::vector<std::string> keys{"K"s, "K\0"s, "K\0\0"s, "K\0b"s, "K\x01"s, "L"s};
+    std::vector<std::string> expected;
+    for (auto& k : keys)
+        for (auto* g : {a_.get(), b_.get()}) {
+            auto up = g->objects->create_upload(bucket_, k, {});
+            ASSERT_TRUE(up) << up.error().message();
+            expected.push_back(up->id);
+        }
+    // Begun in reverse order of keys too: the index, not the creation order, sorts.
+    auto all = a_->objects->list_uploads(bucket_, {});
+    ASSERT_TRUE(all) << all.error().message();
+    std::vector<std::string> got;
+    for (auto& u : all->uploads) got.push_back(u.id);
+    EXPECT_EQ(got, expected);
+    // A key marker skips only that key's uploads, not those of keys extending it.
+    ListUploadsParams p;
+    p.key_marker = "K";
+    auto after = b_->objects->list_uploads(bucket_, p);
+    ASSERT_TRUE(after) << after.error().message();
+    ASSERT_EQ(after->uploads.size(), expected.size() - 2);
+    EXPECT_EQ(after->uploads.front().key, "K\0"s);
+    FreedExtents freed;
+    for (auto& id : expected) ASSERT_TRUE(a_->objects->abort_upload(id, freed));
+}
+
+TEST_F(RadosUploadsTest, CopiedPartSurvivesItsSourceAfterComplete) {
+    auto src = make_body(5 * kMiB + 3, 7);
+    auto put = a_->put_object(bucket_, "src", src);
+    ASSERT_TRUE(put) << put.error().message();
+    auto up = b_->objects->create_upload(bucket_, "dst", {});
+    ASSERT_TRUE(up) << up.error().message();
+    FreedExtents freed;
+    // A source that changed since the caller read it is refused.
+    ObjectInfo stale = *put;
+    stale.etag = "0123";
+    EXPECT_EQ(b_->objects->copy_part(up->id, 1, bucket_, "src", stale, md5_hex(src), freed).error().code(),
+              Errc::InvalidArgument);
+    auto part = b_->objects->copy_part(up->id, 1, bucket_, "src", *put, md5_hex(src), freed);
+    ASSERT_TRUE(part) << part.error().message();
+    auto tail = make_body(100, 8);
+    ASSERT_TRUE(b_->upload_part(up->id, 2, tail));
+    EXPECT_EQ(bucket_bytes(), 2 * src.size() + tail.size());
+    auto info = a_->objects->complete_upload(up->id, {{1, md5_hex(src)}, {2, md5_hex(tail)}}, std::nullopt, {}, freed);
+    ASSERT_TRUE(info) << info.error().message();
+    a_->blobs->release(freed);
+    FreedExtents deleted;
+    ASSERT_TRUE(a_->objects->delete_object(bucket_, "src", deleted));
+    a_->blobs->release(deleted);
+    EXPECT_EQ(bucket_bytes(), info->size);
+    auto got = b_->read_object(bucket_, "dst");
+    ASSERT_TRUE(got) << got.error().message();
+    std::vector<std::byte> whole = src;
+    whole.insert(whole.end(), tail.begin(), tail.end());
+    EXPECT_TRUE(*got == whole);
+    ASSERT_TRUE(a_->objects->delete_object(bucket_, "dst", deleted));
+    a_->blobs->release(deleted);
+    EXPECT_EQ(bucket_bytes(), 0u);
+}
+
+// A complete that stopped after its seal (a crash): a young seal keeps
+// aborts off, a stale one is taken over, and the abort gives the parts'
+// bytes back only when the object was not committed.
+TEST_F(RadosUploadsTest, AbortTakesOverAStoppedComplete) {
+    auto seal_as_complete = [&](const std::string& id, TimestampMs at, std::optional<Extent> first) {
+        Seal seal{Seal::Kind::Complete, at, std::nullopt};
+        if (first) seal.first_extent = std::make_pair(first->segment, first->offset);
+        WriteOp op;
+        op.omap_set(std::string(kUploadClosingKey), encode_seal(seal));
+        ASSERT_TRUE(a_->client->apply(Pool::Meta, upload_oid(id), op));
+    };
+    const auto stale_ms = now_ms() - kStaleCompleteSeal.count() - 1000;
+    auto body = make_body(6000, 3);
+
+    // Stopped before its commit.
+    auto up = a_->objects->create_upload(bucket_, "stopped", {});
+    ASSERT_TRUE(up) << up.error().message();
+    ASSERT_TRUE(a_->upload_part(up->id, 1, body));
+    seal_as_complete(up->id, now_ms(), std::nullopt);
+    FreedExtents freed;
+    EXPECT_EQ(b_->objects->get_upload(up->id).error().code(), Errc::NoSuchUpload);
+    EXPECT_EQ(b_->objects->abort_upload(up->id, freed).error().code(), Errc::NoSuchUpload);  // may be running
+    EXPECT_EQ(bucket_bytes(), body.size());
+    seal_as_complete(up->id, stale_ms, std::nullopt);
+    ASSERT_TRUE(b_->objects->abort_upload(up->id, freed));
+    EXPECT_EQ(freed.size(), 1u);
+    b_->blobs->release(freed);
+    EXPECT_EQ(bucket_bytes(), 0u);
+
+    // Stopped after its commit: the object holds the parts' extents.
+    auto up2 = a_->objects->create_upload(bucket_, "committed", {});
+    ASSERT_TRUE(up2) << up2.error().message();
+    auto part = a_->upload_part(up2->id, 1, body);
+    ASSERT_TRUE(part);
+    auto parts = a_->client->omap_get(Pool::Meta, upload_oid(up2->id), {part_key(1)});
+    ASSERT_TRUE(parts);
+    auto rec = decode_part(parts->at(part_key(1)));
+    ASSERT_TRUE(rec);
+    seal_as_complete(up2->id, stale_ms, rec->extents.front());
+    ASSERT_TRUE(a_->blobs->add_refs(rec->extents));
+    auto sb = a_->objects->load_bucket(bucket_);
+    ASSERT_TRUE(sb);
+    ObjectRecord obj;
+    obj.info.key = "committed";
+    obj.info.size = body.size();
+    obj.info.etag = "x-1";
+    obj.extents = rec->extents;
+    FreedExtents replaced;
+    ASSERT_TRUE(
+        a_->objects->commit_object(*sb, obj, {}, std::nullopt, -static_cast<std::int64_t>(body.size()), replaced));
+    EXPECT_EQ(bucket_bytes(), body.size());
+    EXPECT_EQ(b_->objects->abort_upload(up2->id, freed).error().code(), Errc::NoSuchUpload);  // it was completed
+    b_->blobs->release(freed);
+    EXPECT_EQ(bucket_bytes(), body.size());  // not given back twice
+    auto got = b_->read_object(bucket_, "committed");
+    ASSERT_TRUE(got) << got.error().message();
+    EXPECT_TRUE(*got == body);
+    EXPECT_EQ(a_->client->stat(Pool::Meta, upload_oid(up2->id)).error().code(), kNotFound);
+    FreedExtents deleted;
+    ASSERT_TRUE(a_->objects->delete_object(bucket_, "committed", deleted));
+    a_->blobs->release(deleted);
+    EXPECT_EQ(bucket_bytes(), 0u);
+}
+
+TEST_F(RadosUploadsTest, ScrubSeesPartsAndDeleteBucketDropsUploads) {
+    auto up1 = a_->objects->create_upload(bucket_, "one", {});
+    auto up2 = b_->objects->create_upload(bucket_, "two", {});
+    ASSERT_TRUE(up1 && up2);
+    ASSERT_TRUE(a_->upload_part(up1->id, 1, make_body(3000, 1)));
+    ASSERT_TRUE(a_->upload_part(up1->id, 2, make_body(3000, 2)));
+    ASSERT_TRUE(b_->upload_part(up2->id, 7, make_body(3000, 3)));
+    std::set<std::string> names;
+    auto scanned = b_->objects->scan_bodies([&](std::vector<StoredBody>& batch) -> Result<void> {
+        for (auto& body : batch) {
+            EXPECT_FALSE(body.damaged_record) << body.name;
+            EXPECT_EQ(body.extents.size(), 1u) << body.name;
+            if (body.name.starts_with("upload ")) names.insert(body.name);
+        }
+        return {};
+    });
+    ASSERT_TRUE(scanned) << scanned.error().message();
+    EXPECT_TRUE(names.contains("upload " + up1->id + " part 1"));
+    EXPECT_TRUE(names.contains("upload " + up1->id + " part 2"));
+    EXPECT_TRUE(names.contains("upload " + up2->id + " part 7"));
+    EXPECT_EQ(bucket_bytes(), 9000u);
+
+    FreedExtents freed;
+    ASSERT_TRUE(b_->objects->delete_bucket(bucket_, freed));
+    EXPECT_EQ(freed.size(), 3u);
+    b_->blobs->release(freed);
+    EXPECT_EQ(user_bytes(), 0u);
+    EXPECT_EQ(a_->objects->get_upload(up1->id).error().code(), Errc::NoSuchUpload);
+    EXPECT_EQ(a_->objects->get_upload(up2->id).error().code(), Errc::NoSuchUpload);
+    EXPECT_EQ(a_->objects->create_upload(bucket_, "three", {}).error().code(), Errc::NoSuchBucket);
+    // A bucket of the same name is a new incarnation: no uploads.
+    ASSERT_TRUE(a_->objects->create_bucket(bucket_, user_, "", ""));
+    auto listed = a_->objects->list_uploads(bucket_, {});
+    ASSERT_TRUE(listed) << listed.error().message();
+    EXPECT_TRUE(listed->uploads.empty());
 }
 
 }  // namespace

@@ -14,7 +14,8 @@
 //   buckets.<shard>        omap <name> = "<owner id> <epoch>": the bucket
 //                          list (the epoch, so that a delete removes only
 //                          its own bucket's entry, not a recreated one's)
-//   upload.<id>            omap info = the encoded Upload, p.<number, 5
+//   upload.<id>            data: the encoded Upload (a copy, for listings'
+//                          batched reads); omap info = the encoded Upload, p.<number, 5
 //                          digits> = the encoded PartRecord,
 //                          epoch = the bucket's epoch at creation (decimal),
 //                          closing = the seal of an abort or complete under
@@ -31,7 +32,8 @@
 //              objects are created with the bucket (before its record) and
 //              never by a write of an entry, so a write into a deleted
 //              bucket's index fails (ENOENT) instead of recreating it
-//   uploads.<bucket>.<epoch>         omap <key>\0<upload id> = "1": the
+//   uploads.<bucket>.<epoch>         omap <key>\0<upload id> = "1" (NULs in
+//                                    the key escaped: upload_index_key): the
 //                                    bucket's uploads in progress, in the
 //                                    order ListMultipartUploads gives them;
 //                                    created with the index shards (before
@@ -116,11 +118,29 @@ inline constexpr std::size_t kUploadIdLength = 32;
 inline std::string uploads_oid(std::string_view bucket, std::uint64_t epoch) {
     return "uploads." + std::string(bucket) + "." + std::to_string(epoch);
 }
+// An uploads index key: the object key with each NUL byte escaped as
+// "\0\xff", then "\0", then the upload id (hex digits, all below 0xff).
+// Index keys then sort as S3 lists uploads (by key, then by id) even for
+// keys holding NUL: a key ends with "\0<hex>", before any key extending it
+// ("\0\xff..." or a byte above NUL). Keys without NUL are "<key>\0<id>".
+inline std::string upload_index_key_head(std::string_view key) {
+    std::string k;
+    k.reserve(key.size() + 1);
+    for (char c : key) {
+        k += c;
+        if (c == '\0') k += '\xff';
+    }
+    return k;
+}
 inline std::string upload_index_key(std::string_view key, std::string_view upload_id) {
-    std::string k(key);
+    std::string k = upload_index_key_head(key);
     k += '\0';
     k += upload_id;
     return k;
+}
+// Just after every index key of `key`'s uploads, before any greater key's.
+inline std::string upload_index_after_key(std::string_view key) {
+    return upload_index_key_head(key) + std::string("\0\xfe", 2);
 }
 
 }  // namespace ostor::detail::rados

@@ -7,9 +7,11 @@
 // the object first, then the entry: a crash between leaves an upload nothing
 // lists and nobody was told the id of (a small leak). Closers remove the
 // object first, then the entry: a crash between leaves an entry whose
-// upload is gone, which list_uploads skips. So nothing is ever listed that
-// get_upload cannot find.
+// upload is gone, which list_uploads skips. So nothing closed is ever
+// listed (one being closed is, until its object goes).
+#include <condition_variable>
 #include <deque>
+#include <mutex>
 
 #include "engine_impl.hpp"
 #include "listing.hpp"
@@ -23,22 +25,21 @@ namespace ostor::detail::rados {
 namespace {
 
 // A bucket's uploads in S3's order, straight from its uploads index (keys
-// "<key>\0<id>", ids rising in the order begun): a page costs its own length
-// in index entries plus one read of upload.<id> each. Keys holding NUL may
-// list out of S3's order among the uploads of the key they extend (the
-// local backend orders them; this index does not yet).
+// "<key>\0<id>" with NULs escaped, ids rising in the order begun): a page
+// of index entries costs one read of it plus one round trip reading the
+// uploads' data (the Upload) at once. An upload being closed is listed
+// until its object is removed (as locally, until the closing commits); one
+// whose object is gone is skipped.
 class IndexUploadWalk final : public UploadWalk {
 public:
     IndexUploadWalk(Client& client, std::string index_oid) : client_(client), oid_(std::move(index_oid)) {}
 
     void seek_key(std::string_view key, bool after_key) override {
-        // "<key>" sorts before each of key's entries; "<key>\x01" after all
-        // of them and before any greater key's.
-        reposition(after_key ? std::string(key) + '\x01' : std::string(key));
+        // The key's head sorts before each of key's entries and after every
+        // smaller key's (object_layout.hpp).
+        reposition(after_key ? upload_index_after_key(key) : upload_index_key_head(key));
     }
-    void seek_after(const Upload& upload) override {
-        reposition(upload_index_key(upload.key, upload.id));
-    }
+    void seek_after(const Upload& upload) override { reposition(upload_index_key(upload.key, upload.id)); }
     std::optional<Upload> next() override {
         while (ready_.empty() && !end_) fill();
         if (ready_.empty()) return std::nullopt;
@@ -62,22 +63,53 @@ private:
             end_ = true;
             return;
         }
+        // The page's uploads are read all at once (their data: the encoded
+        // Upload, kept there for this), one round trip per page.
+        struct Read {
+            std::string id;
+            std::optional<Result<std::string>> got;
+        };
+        std::vector<Read> reads;
         for (auto& [k, v] : page->entries) {
             after_ = k;
             if (k.size() < kUploadIdLength + 1) continue;
-            auto id = std::string_view(k).substr(k.size() - kUploadIdLength);
-            auto up = read_open_upload(client_, id);
-            if (!up) {
-                // Gone (a closer stopped between its two removals) or being
-                // closed: not listed. Anything else ends the walk.
-                if (up.error().code() != Errc::NoSuchUpload) {
+            reads.push_back(Read{k.substr(k.size() - kUploadIdLength), std::nullopt});
+        }
+        std::mutex mu;
+        std::condition_variable cv;
+        std::size_t pending = reads.size();
+        for (auto& r : reads)
+            client_.aio_read(Pool::Meta, upload_oid(r.id), 0, 0, [&, slot = &r](Result<std::string> got) {
+                std::lock_guard lock(mu);
+                slot->got = std::move(got);
+                if (--pending == 0) cv.notify_one();
+            });
+        {
+            std::unique_lock lock(mu);
+            cv.wait(lock, [&] { return pending == 0; });
+        }
+        for (auto& r : reads) {
+            auto& got = *r.got;
+            if (!got) {
+                // Gone: a closer stopped between its two removals.
+                if (got.error().code() == kNotFound) continue;
+                error_ = std::move(got).error();
+                end_ = true;
+                return;
+            }
+            auto u = decode_upload(*got);
+            if (!u) {
+                // No copy in the data (or a damaged one): the omap has it.
+                auto up = read_open_upload(client_, r.id);
+                if (!up) {
+                    if (up.error().code() == Errc::NoSuchUpload) continue;
                     error_ = std::move(up).error();
                     end_ = true;
                     return;
                 }
-                continue;
+                u = std::move(up->upload);
             }
-            ready_.push_back(std::move(up->upload));
+            ready_.push_back(std::move(*u));
         }
         if (!page->more || page->entries.empty()) end_ = true;
     }
@@ -101,17 +133,26 @@ Result<Upload> RadosObjectCatalog::create_upload(std::string_view bucket, std::s
     u.key = key;
     u.owner_id = b->bucket.owner_id;
     u.account = b->bucket.account;
-    u.initiated_ms = now_ms();
+    u.initiated_ms = upload_id_time_ms(u.id);  // not a later now_ms(): the index orders by id
     u.meta = std::move(meta);
     // The object first, then the index entry (see the top of this file).
     WriteOp op;
     op.create_exclusive()
+        .write_full(encode(u))  // a copy for list_uploads' batched reads
         .omap_set(std::string(kUploadInfoKey), encode(u))
         .omap_set(std::string(kUploadEpochKey), std::to_string(b->bucket.epoch));
     OSTOR_TRY(client_.apply(Pool::Meta, upload_oid(u.id), op));
+    // The uploads index exists from the bucket's creation to its deletion:
+    // an entry written while the bucket is deleted fails instead of
+    // recreating the index of an incarnation that is gone.
     WriteOp entry;
-    entry.omap_set(upload_index_key(u.key, u.id), "1");
-    OSTOR_TRY(client_.apply(Pool::Index, uploads_oid(u.bucket, b->bucket.epoch), entry));
+    entry.assert_exists().omap_set(upload_index_key(u.key, u.id), "1");
+    if (auto w = client_.apply(Pool::Index, uploads_oid(u.bucket, b->bucket.epoch), entry); !w) {
+        (void)client_.remove(Pool::Meta, upload_oid(u.id));  // best effort: else a leak nobody names
+        if (w.error().code() == kNotFound)
+            return Error(Errc::NoSuchBucket, "bucket " + std::string(bucket) + " does not exist");
+        return std::move(w).error();
+    }
     return u;
 }
 

@@ -9,7 +9,8 @@
 // complete:
 //   1. seal, guarded on the listed parts being the ones validated;
 //   2. add_refs(object's extents): the parts and the object both hold them;
-//   3. commit_object(..., delta_parts_bytes = -(all parts' bytes)): the
+//   3. commit_object(..., delta_parts_bytes = -(all parts' bytes), which
+//      stop counting as the object starts): the
 //      object is visible, the ledger counts it instead of the parts;
 //   4. remove upload.<id> (guarded on the seal), its parts' references go to
 //      `freed` (listed or not: the object holds its own);
@@ -20,7 +21,8 @@
 //   apart by the object's first extent (in the seal): committed, it only
 //   removes the upload (no bytes given back twice). A refusal at 3
 //   (PreconditionFailed, QuotaExceeded) gives the references of 2 back and
-//   lifts the seal: the upload is open again.
+//   lifts the seal: the upload is open again; an IoError at 3 (the write
+//   may have been applied) keeps both, as a crash would.
 //
 // abort:
 //   1. seal (or take over an abort's seal: two aborts are safe, as only the
@@ -68,8 +70,8 @@ void remove_index_entry(Client& client, const Upload& u, std::uint64_t epoch) {
 
 Result<ObjectInfo> RadosObjectCatalog::complete_upload(
     std::string_view upload_id, const std::vector<CompletedPart>& parts,
-    const std::optional<std::vector<std::pair<std::string, std::string>>>& checksums,
-    const WriteConditions& conditions, FreedExtents& freed) {
+    const std::optional<std::vector<std::pair<std::string, std::string>>>& checksums, const WriteConditions& conditions,
+    FreedExtents& freed) {
     // The list's form (not empty, ascending) was checked by the engine.
     freed.clear();
     if (!well_formed_upload_id(upload_id)) return no_such_upload(upload_id);
@@ -105,8 +107,8 @@ Result<ObjectInfo> RadosObjectCatalog::complete_upload(
         if (!assembled) return Result<Sealed>(std::move(assembled).error());
         Seal seal{Seal::Kind::Complete, now_ms(), std::nullopt};
         if (!assembled->record.extents.empty())
-            seal.first_extent = std::make_pair(assembled->record.extents.front().segment,
-                                               assembled->record.extents.front().offset);
+            seal.first_extent =
+                std::make_pair(assembled->record.extents.front().segment, assembled->record.extents.front().offset);
         std::string seal_text = encode_seal(seal);
         WriteOp op;
         op.compare_omap(std::string(kUploadInfoKey), Compare::Eq, up->info_raw)
@@ -114,8 +116,7 @@ Result<ObjectInfo> RadosObjectCatalog::complete_upload(
         // The parts the object is made of must be the ones validated; others
         // may change until the seal and are read again after it.
         for (std::size_t i = 0; i < stored.size(); ++i)
-            if (assembled->used[i])
-                op.compare_omap(part_key(stored[i].record.info.number), Compare::Eq, stored[i].raw);
+            if (assembled->used[i]) op.compare_omap(part_key(stored[i].record.info.number), Compare::Eq, stored[i].raw);
         op.omap_set(std::string(kUploadClosingKey), seal_text);
         if (auto w = client_.apply(Pool::Meta, oid, op); !w) {
             if (changed_meanwhile(w.error())) return std::nullopt;
@@ -151,8 +152,14 @@ Result<ObjectInfo> RadosObjectCatalog::complete_upload(
     }
     auto info = commit_object(s.bucket, std::move(obj), conditions, std::nullopt, -bytes_of(final_parts), freed);
     if (!info) {
-        blobs_.release(object_extents);  // the object was not committed: its references go
-        unseal(client_, oid, s.seal);
+        // A refusal wrote nothing: the object's references go and the upload
+        // is open again. An IoError may come after the cluster applied the
+        // index write: then both stay (the object keeps what it refers to;
+        // an abort taking the stale seal over tells which it was).
+        if (info.error().code() != Errc::IoError) {
+            blobs_.release(object_extents);
+            unseal(client_, oid, s.seal);
+        }
         return std::move(info).error();
     }
     // Committed: from here on nothing may fail the call (the object exists).
@@ -265,8 +272,8 @@ Result<void> RadosObjectCatalog::drop_uploads_of(const StoredBucket& bucket, Fre
         }
         if (!page->more || page->entries.empty()) break;
     }
-    // Best effort: an index of a bucket epoch that is gone is read by nobody.
-    (void)client_.remove(Pool::Index, index);
+    // The index object stays: delete_bucket removes it with the bucket (or
+    // keeps it, reopening the bucket, when its record cannot be removed).
     return {};
 }
 

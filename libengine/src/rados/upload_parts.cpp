@@ -9,11 +9,10 @@
 // second reads again.
 //
 // The ledger: a part counts in the owner's and the bucket's bytes while its
-// upload is open (as locally). The part's write is the commit point; the
-// ledger changes after it (a crash between leaves the reservation to the
-// adopter and the bytes uncounted: the ledger's known window). When the
-// write's reservation does not cover the part's growth and a quota applies,
-// the excess is reserved before the write (QuotaExceeded refuses it).
+// upload is open (as locally): growth before the write, shrinkage after it
+// (PartCharge says why). When the write's reservation does not cover the
+// part's growth and a quota applies, the excess is reserved before the write
+// (QuotaExceeded refuses it).
 #include "engine_impl.hpp"
 #include "rados/catalog_support.hpp"
 #include "rados/object_catalog.hpp"
@@ -25,53 +24,76 @@ namespace {
 
 constexpr std::uint64_t kBytesPerGib = std::uint64_t{1} << 30;
 
-// The ledger's side of one part write.
+// The ledger's side of one part write. Growth is counted BEFORE the write
+// (and taken back when the write fails), shrinkage after it: a closer that
+// reads the part subtracts it only after the part was written, so the count
+// never goes below zero on the way (the ledger clamps at zero, which would
+// lose the difference). A crash between counts too much: a leak, never a
+// part counted short.
 class PartCharge {
 public:
-    PartCharge(SpaceLedger& ledger, SettingsCatalog& settings, const Upload& upload,
-               const std::optional<ReservationId>& body_reservation)
-        : ledger_(ledger), settings_(settings), upload_(upload) {
+    PartCharge(SpaceLedger& ledger, SettingsCatalog& settings, const std::optional<ReservationId>& body_reservation)
+        : ledger_(ledger), settings_(settings) {
         if (body_reservation) body_ = decode_reservation_id(*body_reservation);
     }
     ~PartCharge() { drop_extra(); }
     PartCharge(const PartCharge&) = delete;
     PartCharge& operator=(const PartCharge&) = delete;
 
-    // Before the write: reserves what `delta_bytes` needs beyond the
-    // write's own reservation, when a quota applies. Fails: QuotaExceeded.
-    Result<void> prepare(std::int64_t delta_bytes) {
+    // Before the write, once per attempt: reserves what `delta_bytes` needs
+    // beyond the write's own reservation when a quota applies (Fails:
+    // QuotaExceeded), then counts growth.
+    Result<void> before_write(const Upload& upload, std::int64_t delta_bytes) {
         drop_extra();
+        user_ = upload.owner_id;
+        bucket_ = upload.bucket;
         std::int64_t covered = body_ ? static_cast<std::int64_t>(body_->bytes) : 0;
-        if (delta_bytes <= covered) return {};
-        auto uq = settings_.effective_quota(QuotaTarget::user(upload_.owner_id));
-        if (!uq) return std::move(uq).error();
-        auto bq = settings_.effective_quota(QuotaTarget::bucket(upload_.bucket));
-        if (!bq) return std::move(bq).error();
-        if (*uq == 0 && *bq == 0) return {};
-        auto r = ledger_.reserve(upload_.owner_id, upload_.bucket, static_cast<std::uint64_t>(delta_bytes - covered),
-                                 *uq * kBytesPerGib, *bq * kBytesPerGib);
-        if (!r) return std::move(r).error();
-        extra_ = std::move(*r);
-        has_extra_ = true;
+        if (delta_bytes > covered) {
+            auto uq = settings_.effective_quota(QuotaTarget::user(upload.owner_id));
+            if (!uq) return std::move(uq).error();
+            auto bq = settings_.effective_quota(QuotaTarget::bucket(upload.bucket));
+            if (!bq) return std::move(bq).error();
+            if (*uq != 0 || *bq != 0) {
+                auto r =
+                    ledger_.reserve(upload.owner_id, upload.bucket, static_cast<std::uint64_t>(delta_bytes - covered),
+                                    *uq * kBytesPerGib, *bq * kBytesPerGib);
+                if (!r) return std::move(r).error();
+                extra_ = std::move(*r);
+                has_extra_ = true;
+            }
+        }
+        if (delta_bytes > 0) {
+            count(delta_bytes);
+            counted_ = delta_bytes;
+        }
         return {};
     }
+    // The write failed: growth counted is taken back.
+    void write_failed() {
+        drop_extra();
+        if (counted_ > 0) (void)ledger_.apply(user_, bucket_, -counted_, 0);
+        counted_ = 0;
+    }
+    // The part is stored: shrinkage is counted. Errors are the ledger's
+    // known windows (a count off, no data lost): the part stays.
+    void written(std::int64_t delta_bytes) {
+        if (delta_bytes <= 0) count(delta_bytes);
+        counted_ = 0;
+        drop_extra();
+    }
 
-    // After the write (the part is stored): the deltas are counted. Errors
-    // are the ledger's known windows (a count short or long, no data lost):
-    // the part stays.
-    void committed(std::int64_t delta_bytes) {
+private:
+    void count(std::int64_t delta_bytes) {
         if (body_) {
             (void)ledger_.settle(*body_, delta_bytes, 0);
-            drop_extra();
+            body_.reset();  // ended: a retry counts without it
         } else if (has_extra_) {
             (void)ledger_.settle(extra_, delta_bytes, 0);
             has_extra_ = false;
         } else if (delta_bytes != 0) {
-            (void)ledger_.apply(upload_.owner_id, upload_.bucket, delta_bytes, 0);
+            (void)ledger_.apply(user_, bucket_, delta_bytes, 0);
         }
     }
-
-private:
     void drop_extra() {
         if (has_extra_) (void)ledger_.release(extra_);
         has_extra_ = false;
@@ -79,11 +101,12 @@ private:
 
     SpaceLedger& ledger_;
     SettingsCatalog& settings_;
-    const Upload& upload_;
+    std::string user_, bucket_;
     std::optional<LedgerReservation> body_;
     // Not an optional: GCC 12 warns (maybe-uninitialized) on one of this.
     LedgerReservation extra_;
     bool has_extra_ = false;
+    std::int64_t counted_ = 0;
 };
 
 struct PartWritten {
@@ -95,12 +118,12 @@ struct PartWritten {
 
 // Stores `part` as its number's part of the open upload `upload_id`: read,
 // check the bucket, reserve, one guarded write, count.
-Result<PartInfo> RadosObjectCatalog::write_part(
-    std::string_view upload_id, const PartRecord& part, const std::optional<ReservationId>& reservation,
-    FreedExtents& freed) {
+Result<PartInfo> RadosObjectCatalog::write_part(std::string_view upload_id, const PartRecord& part,
+                                                const std::optional<ReservationId>& reservation, FreedExtents& freed) {
     const std::string oid = upload_oid(upload_id);
     const std::string key = part_key(part.info.number);
     const std::string value = encode(part);
+    PartCharge charge(ledger_, settings_, reservation);
     auto written = retry_on_conflict<PartWritten>(oid, [&]() -> std::optional<Result<PartWritten>> {
         std::map<std::string, std::string> extra;
         auto up = read_open_upload(client_, upload_id, {key}, &extra);
@@ -123,18 +146,24 @@ Result<PartInfo> RadosObjectCatalog::write_part(
                 replaced = std::move(old->extents);
             }
         }
-        PartCharge charge(ledger_, settings_, up->upload, reservation);
-        if (auto r = charge.prepare(delta); !r) return Result<PartWritten>(std::move(r).error());
+        if (auto r = charge.before_write(up->upload, delta); !r) return Result<PartWritten>(std::move(r).error());
+        // The part's blobs are this instance's until the write: once its
+        // lease may be adopted, the adopter may remove them.
+        if (lease_ && !lease_->may_commit()) {
+            charge.write_failed();
+            return Result<PartWritten>(lease_may_not_commit());
+        }
         WriteOp op;
         op.compare_omap(std::string(kUploadInfoKey), Compare::Eq, up->info_raw)
             .compare_omap(std::string(kUploadClosingKey), Compare::Eq, "")
             .compare_omap(key, Compare::Eq, old_raw)
             .omap_set(key, value);
         if (auto w = client_.apply(Pool::Meta, oid, op); !w) {
-            if (changed_meanwhile(w.error())) return std::nullopt;  // `charge` releases its extra
+            charge.write_failed();
+            if (changed_meanwhile(w.error())) return std::nullopt;
             return Result<PartWritten>(std::move(w).error());
         }
-        charge.committed(delta);
+        charge.written(delta);
         return Result<PartWritten>(PartWritten{part.info, std::move(replaced)});
     });
     if (!written) return std::move(written).error();
@@ -188,7 +217,9 @@ Result<PartInfo> RadosObjectCatalog::copy_part(std::string_view upload_id, std::
         return std::move(r).error();
     }
     auto info = write_part(upload_id, part, std::nullopt, freed);
-    if (!info) blobs_.release(part.extents);  // the part was not stored: its references go
+    // Refused, the part was not stored: its references go. An IoError may
+    // come after the cluster applied the write: they stay (a leak at worst).
+    if (!info && info.error().code() != Errc::IoError) blobs_.release(part.extents);
     return info;
 }
 

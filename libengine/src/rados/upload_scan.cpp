@@ -53,8 +53,10 @@ Result<void> RadosObjectCatalog::scan_parts(const std::function<Result<void>(std
             auto number = it->first.substr(kPartKeyPrefix.size());
             number.erase(0, std::min(number.find_first_not_of('0'), number.size()));
             body.name = "upload " + std::string(id) + " part " + (number.empty() ? "0" : number);
-            if (auto p = decode_part(it->second)) body.extents = std::move(p->extents);
-            else body.damaged_record = true;
+            if (auto p = decode_part(it->second))
+                body.extents = std::move(p->extents);
+            else
+                body.damaged_record = true;
             batch.push_back(std::move(body));
             if (batch.size() >= kScrubBatchBodies) OSTOR_TRY(flush());
         }

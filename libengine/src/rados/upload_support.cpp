@@ -40,6 +40,12 @@ Error no_such_upload(std::string_view upload_id) {
     return Error(Errc::NoSuchUpload, "upload " + std::string(upload_id) + " does not exist");
 }
 
+Error lease_may_not_commit() {
+    // As object_catalog.cpp words it for objects.
+    return Error(Errc::IoError,
+                 "this gateway's lease expired (or is about to): it may commit no more writes; reopen the volume");
+}
+
 bool well_formed_upload_id(std::string_view upload_id) {
     return upload_id.size() == kUploadIdLength && std::all_of(upload_id.begin(), upload_id.end(), [](char c) {
                return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -62,6 +68,13 @@ std::string new_upload_id() {
     char head[17];
     std::snprintf(head, sizeof head, "%016llx", static_cast<unsigned long long>(t));
     return std::string(head) + random_hex16();
+}
+
+TimestampMs upload_id_time_ms(std::string_view upload_id) {
+    std::uint64_t ns = 0;
+    auto head = upload_id.substr(0, 16);
+    std::from_chars(head.data(), head.data() + head.size(), ns, 16);
+    return static_cast<TimestampMs>(ns / 1'000'000);
 }
 
 Result<StoredUpload> parse_upload(std::string_view upload_id, const std::map<std::string, std::string>& omap) {
@@ -136,9 +149,12 @@ std::optional<Seal> decode_seal(std::string_view text) {
     auto w = words(text);
     if (w.size() < 3) return std::nullopt;
     Seal s;
-    if (w[0] == kAbortSeal) s.kind = Seal::Kind::Abort;
-    else if (w[0] == kCompleteSeal) s.kind = Seal::Kind::Complete;
-    else return std::nullopt;
+    if (w[0] == kAbortSeal)
+        s.kind = Seal::Kind::Abort;
+    else if (w[0] == kCompleteSeal)
+        s.kind = Seal::Kind::Complete;
+    else
+        return std::nullopt;
     auto ms = parse_u64(w[1]);
     if (!ms) return std::nullopt;
     s.sealed_ms = static_cast<TimestampMs>(*ms);

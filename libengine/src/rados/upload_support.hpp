@@ -8,8 +8,8 @@
 // (compared with "" : only one closer wins). Every part write compares
 // `closing` with "" too, so once sealed the upload's parts are final: what
 // the closer reads next is what it frees and gives back. An open upload is
-// one without `closing`; get_upload, list_parts and list_uploads see a
-// sealed one as gone.
+// one without `closing`; get_upload, list_parts and put_part see a sealed
+// one as gone (list_uploads lists it until its object is removed).
 //
 // Seals are "abort <ms> <token>" or "complete <ms> <token>[ <segment>
 // <offset>]" (the object's first extent, by which an abort that takes over a
@@ -43,10 +43,16 @@ inline constexpr std::chrono::milliseconds kStaleCompleteSeal{10 * 60 * 1000};
 inline constexpr std::uint32_t kUploadIndexPageEntries = 128;
 
 Error no_such_upload(std::string_view upload_id);
+// A part's write refused because this instance's lease may no longer commit
+// (its adopter may soon remove the blobs the part would refer to).
+Error lease_may_not_commit();
 // 32 lowercase hex digits (an id of another form names no upload).
 bool well_formed_upload_id(std::string_view upload_id);
 // A new id: a time in nanoseconds, rising within the process, then random.
 std::string new_upload_id();
+// The time in the id of new_upload_id, in ms: an upload's initiated_ms, so
+// that the index's order (by id) is S3's (by initiation time, then id).
+TimestampMs upload_id_time_ms(std::string_view upload_id);
 
 // upload.<id> as read.
 struct StoredUpload {
