@@ -3,10 +3,12 @@
 //
 // A bucket exists when bucket.<name> exists with its info: that record is
 // its commit point. Around it, in crash-safe orders (each a comment below):
-// the owner's counts on user.<owner> (may be left too high by a crash, never
-// too low), the epoch in bucket-epochs, the index shard objects (made before
-// the record, removed after it), the list entry in buckets.<shard> (written
-// before the record; list_buckets skips entries without one).
+// the epoch in bucket-epochs (taken first), the owner's counts and the
+// bucket's claim on user.<owner> (too high after a crash, never too low; a
+// recount drops claims no record backs: user_buckets.hpp), the index shard
+// and uploads index objects (made before the record, removed after it), the
+// list entry in buckets.<shard> (written before the record; list_buckets
+// skips entries without one).
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
