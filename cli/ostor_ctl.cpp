@@ -5,7 +5,10 @@
 //
 // The volume is the one of --data / OSTOR_DATA (as for ostor-s3-admin), or
 // add-acc's -s PATH. A local volume is served by the machine holding its
-// directory, so -n must name this machine.
+// directory, so -n must name this machine. A RADOS volume (rados:...) is
+// served by any machine reaching the cluster: get-config reads its id and
+// lists the live gateways of its leases index, without opening it (no lease
+// of its own, no recovery), and -n is not checked.
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <ifaddrs.h>
@@ -13,6 +16,8 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +27,14 @@
 #include <vector>
 
 #include "ostor/engine.hpp"
+#include "storage/volume_spec.hpp"
+#ifdef OSTOR_HAVE_RADOS
+#include <ctime>
+
+#include "rados/client.hpp"
+#include "rados/leases.hpp"
+#include "rados/volume.hpp"
+#endif
 
 namespace {
 
@@ -102,6 +115,47 @@ void print_volume_table(const std::string& volume_id, const char* state) {
     std::printf("%-16s  %-9s%s\n", volume_id.c_str(), "OBJ", state);
 }
 
+#ifdef OSTOR_HAVE_RADOS
+// UTC, to the second: "2026-12-03 10:29:34".
+std::string utc_text(std::int64_t ms) {
+    std::time_t t = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char text[32] = {};
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm);
+    return text;
+}
+
+// get-config on a RADOS volume: the volume table, then the gateways whose
+// lease is live (by this machine's clock) in the leases index.
+int rados_get_config(const ostor::detail::VolumeSpec& spec) {
+    using namespace ostor::detail::rados;
+    auto client = Client::connect(spec);
+    if (!client) return fail(std::string(client.error().message()), client.error().info().exit_status);
+    auto volume_id = read_volume_id(**client, spec);
+    if (!volume_id) {
+        if (volume_id.error().code() == kNotFound)
+            return fail("not an ostor volume: " + spec.to_string() + " (no volume object in " +
+                            (*client)->pool_name(Pool::Meta) + ")",
+                        ostor::error_info(ostor::Errc::InvalidArgument).exit_status);
+        return fail(std::string(volume_id.error().message()), volume_id.error().info().exit_status);
+    }
+    auto leases = list_leases(**client);
+    if (!leases) return fail(std::string(leases.error().message()), leases.error().info().exit_status);
+    print_volume_table(*volume_id, "READY");
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    std::printf("\nGATEWAY                 INSTANCE          SINCE (UTC)\n");
+    for (const auto& lease : *leases) {
+        if (!lease.live_at(now)) continue;  // dead: a sweep will adopt it
+        std::printf("%-22s  %-16s  %s\n", lease.address.empty() ? "-" : lease.address.c_str(), lease.instance.c_str(),
+                    utc_text(lease.since_ms).c_str());
+    }
+    return 0;
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -145,7 +199,12 @@ int main(int argc, char** argv) {
     if (command == "add-acc" && node) return usage_failure("add-acc takes -V VOL_ID and -s PATH");
     if (command == "add-acc" && !volume_id) return usage_failure("add-acc needs -V VOL_ID");
     if (storage_path) volume_path = *storage_path;
-    if (node && !is_this_machine(*node))
+    auto spec = detail::VolumeSpec::parse(volume_path);
+    if (!spec) return fail(std::string(spec.error().message()), spec.error().info().exit_status);
+#ifdef OSTOR_HAVE_RADOS
+    if (spec->kind == detail::VolumeSpec::Kind::Rados && command == "get-config") return rados_get_config(*spec);
+#endif
+    if (spec->kind == detail::VolumeSpec::Kind::Local && node && !is_this_machine(*node))
         return fail("node " + *node + " is not this machine: a local volume is served by the machine holding its "
                     "data directory (" + volume_path + "); run ostor-ctl there, or name this machine");
 

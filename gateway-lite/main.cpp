@@ -1,13 +1,17 @@
-// ostor-gateway: the S3 gateway on one data directory.
+// ostor-gateway: the S3 gateway on one data directory, or on a RADOS volume.
 //
 //   ostor-gateway --data DIR [--listen ADDR:PORT] [--domain DOMAIN]
+//   ostor-gateway --data rados:PREFIX?... --state-dir DIR [...]
 //                 [--region REGION] [--tls-cert FILE --tls-key FILE]
 //                 [--max-connections N] [--header-timeout S] [--idle-timeout S]
 //
 // On a new data directory it creates the system user admin@localhost and
 // prints its key pair (`ostor-s3-admin query-user-info -e admin@localhost`
 // shows it again). It binds its ports before it touches the data directory,
-// so a start that fails creates nothing. SIGTERM / SIGINT stop it cleanly:
+// so a start that fails creates nothing. On a RADOS volume, what a gateway
+// keeps for itself (gw.conf, its usage checkpoints gw-stats/) is in the state
+// directory it is given, one per gateway; the local disk-space checks do not
+// apply (the cluster's quotas and fullness do). SIGTERM / SIGINT stop it cleanly:
 // no new connections, requests in progress finish, exit status 0.
 #include <pthread.h>
 #include <signal.h>
@@ -35,7 +39,9 @@ constexpr const char* kUsage =
     "                     [--tls-cert FILE --tls-key FILE] [--max-connections N] [--max-connections-per-client N]\n"
     "                     [--header-timeout SECONDS] [--idle-timeout SECONDS] [--admin-listen [ADDR:]PORT]\n"
     "                     [--admin-token-file FILE] [--access-log FILE|-]\n"
-    "  --data DIR          the data directory: an ostor volume, or a new or empty directory to make one\n"
+    "  --data DIR          the data directory: an ostor volume, or a new or empty directory to make one;\n"
+    "                      or a RADOS volume, rados:PREFIX[?conf=FILE&id=NAME&keyring=FILE&ns=NAMESPACE]\n"
+    "  --state-dir DIR     with a RADOS volume (required then): this gateway's own files (gw.conf, gw-stats/)\n"
     "  --listen ADDR:PORT  where to serve S3 (default 127.0.0.1:9000; port 0 = any free port)\n"
     "  --domain DOMAIN     also accept virtual-host style requests to <bucket>.DOMAIN\n"
     "  --region REGION     the region GetBucketLocation answers (default us-east-1)\n"
@@ -51,7 +57,7 @@ constexpr const char* kUsage =
     "  --admin-token-file FILE  accept 'Authorization: Bearer <first line of FILE>' on the admin listener\n"
     "  --access-log FILE|-    a line a request (time, client, user, method, bucket, key, status,\n"
     "                         bytes in and out, duration, request id) appended to FILE, or - for stderr\n"
-    "Settings in <data>/local/gw.conf (or <data>/gw.conf; the first wins when both exist):\n"
+    "Settings in <data>/local/gw.conf (or <data>/gw.conf; the first wins when both exist; <state-dir> for RADOS):\n"
     "S3_GW_COLLECT_STAT=1 stores usage statistics objects, S3_GW_STAT_PERIOD=SECONDS sets the\n"
     "period of each (default 1800). Billing totals are kept either way.\n";
 
@@ -77,6 +83,7 @@ int usage_error(const std::string& message) {
 
 int main(int argc, char** argv) {
     std::string data;
+    std::string state_dir;  // RADOS volumes: this gateway's files; a local volume keeps them in its directory
     ostor::gw::ServerOptions server_options;
     ostor::gw::S3Options s3_options;
     std::string admin_listen;
@@ -96,6 +103,7 @@ int main(int argc, char** argv) {
         const char* v = value(arg.c_str());
         if (!v) return usage_error(arg + " needs a value");
         if (arg == "--data") data = v;
+        else if (arg == "--state-dir") state_dir = v;
         else if (arg == "--listen") server_options.listen = v;
         else if (arg == "--domain") s3_options.domain = v;
         else if (arg == "--region") s3_options.region = v;
@@ -118,6 +126,14 @@ int main(int argc, char** argv) {
         }
     }
     if (data.empty()) return usage_error("--data DIR is required");
+    const bool on_rados = data.rfind("rados:", 0) == 0;
+    if (on_rados && state_dir.empty())
+        return usage_error("a RADOS volume (--data rados:...) has no local directory: give --state-dir DIR for this "
+                           "gateway's own files (gw.conf, gw-stats/)");
+    if (!on_rados && !state_dir.empty())
+        return usage_error("--state-dir is for RADOS volumes: a data directory keeps the gateway's files itself");
+    // Where gw.conf and the usage checkpoints live.
+    const std::filesystem::path gateway_dir = on_rados ? std::filesystem::path(state_dir) : std::filesystem::path(data);
     if (server_options.tls.cert.empty() != server_options.tls.key.empty())
         return usage_error("--tls-cert and --tls-key go together");
 
@@ -188,7 +204,7 @@ int main(int argc, char** argv) {
 
     // Read before the volume is opened (or made): a bad gw.conf stops the
     // start before a system user exists.
-    auto config = ostor::gw::read_gw_conf_of(data);
+    auto config = ostor::gw::read_gw_conf_of(gateway_dir);
     if (!config) {
         std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(config.error().message().size()),
                      config.error().message().data());
@@ -196,7 +212,24 @@ int main(int argc, char** argv) {
     }
     if (!config->warning.empty()) std::fprintf(stderr, "ostor-gateway: warning: %s\n", config->warning.c_str());
 
-    auto engine = ostor::Engine::open(data);
+    ostor::EngineOptions engine_options;
+    {
+        // What a RADOS volume lists this gateway as (ostor-ctl get-config):
+        // the address it listens on, its port resolved.
+        std::string url = (*server)->url();
+        auto scheme = url.find("://");
+        engine_options.instance_address = scheme == std::string::npos ? url : url.substr(scheme + 3);
+    }
+    if (on_rados) {
+        std::error_code ec;
+        std::filesystem::create_directories(gateway_dir, ec);
+        if (ec) {
+            std::fprintf(stderr, "ostor-gateway: cannot create the state directory %s: %s\n", state_dir.c_str(),
+                         ec.message().c_str());
+            return 1;
+        }
+    }
+    auto engine = ostor::Engine::open(data, engine_options);
     if (!engine) {
         std::fprintf(stderr, "ostor-gateway: cannot open %s: %.*s\n", data.c_str(),
                      static_cast<int>(engine.error().message().size()), engine.error().message().data());
@@ -221,14 +254,15 @@ int main(int argc, char** argv) {
         std::printf("S3AccessKeyId: %s\nS3SecretAccessKey: %s\n", created->key->access_key_id.c_str(), created->key->secret.c_str());
         std::error_code ec;
         std::printf("ostor-gateway: to show them again: %s query-user-info -e %s --data %s\n", admin_cli_command().c_str(),
-                    kSystemUserEmail, std::filesystem::absolute(data, ec).c_str());
+                    kSystemUserEmail, on_rados ? ("'" + data + "'").c_str() : std::filesystem::absolute(data, ec).c_str());
     }
 
     // Always started: billing totals are kept whether or not statistics
     // objects are collected.
     auto started = ostor::gw::UsageStats::start(e, {.collect_objects = config->config.collect_stats,
                                                     .service_address = server_options.listen,
-                                                    .period = config->config.stat_period});
+                                                    .period = config->config.stat_period,
+                                                    .state_dir = gateway_dir});
     if (!started) {
         std::fprintf(stderr, "ostor-gateway: cannot count usage: %.*s\n",
                      static_cast<int>(started.error().message().size()), started.error().message().data());

@@ -120,7 +120,7 @@ Result<std::size_t> publish_orphaned_checkpoints(Engine& engine, const fs::path&
 }
 
 Result<std::unique_ptr<UsageStats>> UsageStats::start(Engine& engine, UsageStatsOptions options) {
-    fs::path dir = engine.directory() / "gw-stats";
+    fs::path dir = (options.state_dir.empty() ? engine.directory() : options.state_dir) / "gw-stats";
     std::error_code ec;
     // Checkpoints left while collection was on are published even when it
     // is off now: they hold counts that were acknowledged.

@@ -67,6 +67,9 @@ struct UsageStatsOptions {
     std::chrono::seconds period{1800};
     // How often changed counters are made durable (checkpoint, billing).
     std::chrono::milliseconds checkpoint_interval{1000};
+    // Where gw-stats/ is: the gateway's state directory (--state-dir);
+    // empty: the engine's data directory.
+    std::filesystem::path state_dir;
 };
 
 class UsageStats {

@@ -51,6 +51,7 @@ Result<BillingCounters> decode_billing_counters(std::string_view key, std::strin
 }  // namespace detail
 
 Result<void> Engine::add_billing_totals(const std::vector<BillingDelta>& deltas) {
+    OSTOR_TRY(check_may_commit(*impl_));
     for (const auto& d : deltas) {
         if (d.user_id.find('/') != std::string::npos)
             return Error(Errc::InvalidArgument, "a user id holds no '/': " + d.user_id);

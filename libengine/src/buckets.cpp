@@ -8,6 +8,7 @@ using namespace detail;
 
 Result<Bucket> Engine::create_bucket(std::string_view name, std::string_view owner_id, std::string_view account,
                                      std::string_view acl) {
+    OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate_bucket_name(name));
     return impl_->objects->create_bucket(name, owner_id, account, acl);
 }
@@ -19,6 +20,7 @@ Result<std::vector<Bucket>> Engine::list_buckets(const BucketFilter& filter) {
 }
 
 Result<void> Engine::delete_bucket(std::string_view name) {
+    OSTOR_TRY(check_may_commit(*impl_));
     FreedExtents freed;
     auto r = impl_->objects->delete_bucket(name, freed);
     if (!r) return r;
@@ -30,6 +32,7 @@ Result<void> Engine::delete_bucket(std::string_view name) {
 }
 
 Result<Bucket> Engine::set_bucket_acl(std::string_view name, std::string_view acl) {
+    OSTOR_TRY(check_may_commit(*impl_));
     return impl_->objects->set_bucket_acl(name, acl);
 }
 

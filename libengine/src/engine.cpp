@@ -1,10 +1,14 @@
-// Opening and closing a volume (the backend's part: local/volume.cpp); the
+// Opening and closing a volume (the backend's part: local/volume.cpp,
+// rados/volume.cpp; only this file and those know the backends); the
 // pieces shared by all parts of the engine.
 #include <cctype>
 #include <chrono>
 
 #include "engine_impl.hpp"
 #include "local/volume.hpp"
+#ifdef OSTOR_HAVE_RADOS
+#include "rados/volume.hpp"
+#endif
 
 namespace ostor {
 
@@ -24,8 +28,16 @@ std::string lowercase(std::string_view s) {
     return out;
 }
 
+Result<void> check_may_commit(const EngineImpl& e) {
+    if (!e.leases || e.leases->may_commit()) return {};
+    return Error(Errc::IoError, "this engine instance (" + e.leases->instance_id() + ") lost its lease on volume " +
+                                    e.volume_id + " (it could not be renewed in time) and may no longer change it: "
+                                    "restart the gateway (or reopen the volume)");
+}
+
 EngineImpl::~EngineImpl() {
     async.reset();  // finish asynchronous calls first
+    if (backend) backend->close();  // background work, open reservations: before the seams and the lease go
     blobs.reset();
     objects.reset();
     settings.reset();
@@ -33,6 +45,7 @@ EngineImpl::~EngineImpl() {
     backend.reset();  // after the seams that use it
     notifier.reset();
     leases.reset();  // last: this Engine's reservations are gone with it
+    connection.reset();  // what the leases used
 }
 
 }  // namespace detail
@@ -40,14 +53,24 @@ EngineImpl::~EngineImpl() {
 Result<std::unique_ptr<Engine>> Engine::open(const fs::path& volume_spec, EngineOptions options) {
     auto spec = VolumeSpec::parse(volume_spec.native());
     if (!spec) return std::move(spec).error();
-    if (spec->kind == VolumeSpec::Kind::Rados)
-        return Error(Errc::InvalidArgument, "'" + spec->to_string() +
-                                                "': this build of ostor opens local data directories only (RADOS volumes "
-                                                "are not available yet)");
     auto impl = std::make_unique<EngineImpl>();
     impl->spec = *spec;
     impl->options = options;
-    OSTOR_TRY(open_local_volume(*impl, spec->directory, options));
+    switch (spec->kind) {
+    case VolumeSpec::Kind::Local:
+        OSTOR_TRY(open_local_volume(*impl, spec->directory, options));
+        break;
+    case VolumeSpec::Kind::Rados:
+#ifdef OSTOR_HAVE_RADOS
+        OSTOR_TRY(open_rados_volume(*impl, *spec, options));
+        break;
+#else
+        return Error(Errc::InvalidArgument, "'" + spec->to_string() +
+                                                "': this build of ostor opens local data directories only: RADOS "
+                                                "volumes need ostor built with librados (meson option rados, "
+                                                "librados-dev and libradospp-dev installed)");
+#endif
+    }
     impl->async = std::make_unique<AsyncPool>(options.async_threads);
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }

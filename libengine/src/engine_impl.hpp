@@ -28,14 +28,19 @@ constexpr std::uint64_t kMaxObjectBytes = std::uint64_t{5} << 40;
 constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
 
 // What a backend keeps for its seams to share (the local backend: the LMDB
-// environment, its group commit and the segment store).
+// environment, its group commit and the segment store; RADOS: the space
+// ledger and the blob collector).
 struct BackendState {
     virtual ~BackendState() = default;
+    // The first step of a clean close, before any seam is destroyed: stop
+    // background work that uses the seams, drop what this instance holds
+    // open (RADOS: the collector, then SpaceLedger::close).
+    virtual void close() {}
 };
 
 struct EngineImpl {
     VolumeSpec spec;
-    std::filesystem::path dir;  // a local volume's directory (empty for others)
+    std::filesystem::path dir;  // a local volume's directory (empty for RADOS)
     EngineOptions options;
     std::string volume_id;
 
@@ -49,11 +54,21 @@ struct EngineImpl {
     std::unique_ptr<BlobStore> blobs;
 
     std::unique_ptr<BackendState> backend;  // what the seams share; destroyed after them
+    // What the leases themselves use (RADOS: the rados::Client): released
+    // after them. Empty for a local volume.
+    std::shared_ptr<void> connection;
     std::unique_ptr<AsyncPool> async;
     std::shared_ptr<void> open_claim;  // released last: the directory may be opened again
 
     ~EngineImpl();
 };
+
+// Where every mutating Engine call begins: fails with IoError (saying the
+// gateway must be restarted) once this instance may no longer commit
+// (Leases::may_commit: a RADOS lease that was lost or ends too soon). A
+// write that passed it is stopped again at its commit point by the backend
+// (the RADOS object catalog and space ledger check the lease there).
+Result<void> check_may_commit(const EngineImpl& e);
 
 // ---- Data movement ---------------------------------------------------------
 enum class WriteTargetKind { Object, Part };

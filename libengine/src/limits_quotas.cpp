@@ -45,6 +45,7 @@ Result<void> apply_limit(Limits& l, std::string_view type, std::string_view reso
 Result<Limits> Engine::get_limits(const LimitTarget& target) { return impl_->settings->get_limits(target); }
 
 Result<Limits> Engine::set_limits(const LimitTarget& target, const Limits& limits) {
+    OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate(limits));
     auto stored = impl_->settings->update_limits(target, [&](Limits& l) -> Result<void> {
         l = limits;
@@ -56,6 +57,7 @@ Result<Limits> Engine::set_limits(const LimitTarget& target, const Limits& limit
 
 Result<Limits> Engine::set_limit(const LimitTarget& target, std::string_view type, std::string_view resource,
                                  double value) {
+    OSTOR_TRY(check_may_commit(*impl_));
     if (!std::isfinite(value) || value < 0)
         return Error(Errc::InvalidLimit, "a limit value must be a number >= 0");
     // Applied to the stored limits inside the catalog's change, so that
@@ -67,6 +69,7 @@ Result<Limits> Engine::set_limit(const LimitTarget& target, std::string_view typ
 }
 
 Result<void> Engine::remove_limits(const LimitTarget& target) {
+    OSTOR_TRY(check_may_commit(*impl_));
     auto removed = impl_->settings->remove_limits(target);
     if (removed) impl_->notifier->changed(ChangeKind::Limits, subject_of(target));
     return removed;
@@ -81,6 +84,7 @@ Result<std::uint64_t> Engine::effective_quota(const QuotaTarget& target) {
 }
 
 Result<void> Engine::set_quota(const QuotaTarget& target, std::uint64_t size_gib) {
+    OSTOR_TRY(check_may_commit(*impl_));
     if (size_gib > (std::uint64_t{1} << 33))
         return Error(Errc::InvalidArgument, "quota too large (at most 8 EiB)");
     auto stored = impl_->settings->set_quota(target, size_gib);
@@ -89,6 +93,7 @@ Result<void> Engine::set_quota(const QuotaTarget& target, std::uint64_t size_gib
 }
 
 Result<void> Engine::remove_quota(const QuotaTarget& target) {
+    OSTOR_TRY(check_may_commit(*impl_));
     auto removed = impl_->settings->remove_quota(target);
     if (removed) impl_->notifier->changed(ChangeKind::Quotas, subject_of(target));
     return removed;

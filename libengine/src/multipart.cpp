@@ -10,6 +10,7 @@ namespace ostor {
 using namespace detail;
 
 Result<Upload> Engine::create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) {
+    OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate_object_key(key));
     return impl_->objects->create_upload(bucket, key, std::move(meta));
 }
@@ -18,6 +19,7 @@ Result<Upload> Engine::get_upload(std::string_view upload_id) { return impl_->ob
 
 Result<std::unique_ptr<ObjectWriter>> Engine::begin_upload_part(std::string_view upload_id, std::uint32_t number,
                                                                 PutOptions options) {
+    OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(check_part_number(number));
     if (options.size_hint && *options.size_hint > kMaxObjectBytes)
         return Error(Errc::EntityTooLarge, "parts are at most 5 TiB");
@@ -51,6 +53,7 @@ PartInfo part_from(const ObjectInfo& info, std::uint32_t number) {
 
 Result<PartInfo> Engine::upload_part(std::string_view upload_id, std::uint32_t number,
                                      std::span<const std::byte> body, PutOptions options) {
+    OSTOR_TRY(check_may_commit(*impl_));
     if (!options.size_hint) options.size_hint = body.size();
     auto writer = begin_upload_part(upload_id, number, std::move(options));
     if (!writer) return std::move(writer).error();
@@ -63,6 +66,7 @@ Result<PartInfo> Engine::upload_part(std::string_view upload_id, std::uint32_t n
 Result<PartInfo> Engine::upload_part_copy(std::string_view upload_id, std::uint32_t number,
                                           std::string_view src_bucket, std::string_view src_key,
                                           std::optional<ByteRange> range) {
+    OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(check_part_number(number));
     auto source = head_object(src_bucket, src_key);
     if (!source) return std::move(source).error();
@@ -102,6 +106,7 @@ Result<PartInfo> Engine::upload_part_copy(std::string_view upload_id, std::uint3
 Result<ObjectInfo> Engine::complete_upload(std::string_view upload_id, const std::vector<CompletedPart>& parts,
                                            std::optional<std::vector<std::pair<std::string, std::string>>> checksums,
                                            const WriteConditions& conditions) {
+    OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(check_part_list(parts));
     FreedExtents freed;
     auto r = impl_->objects->complete_upload(upload_id, parts, checksums, conditions, freed);
@@ -110,6 +115,7 @@ Result<ObjectInfo> Engine::complete_upload(std::string_view upload_id, const std
 }
 
 Result<void> Engine::abort_upload(std::string_view upload_id) {
+    OSTOR_TRY(check_may_commit(*impl_));
     FreedExtents freed;
     auto r = impl_->objects->abort_upload(upload_id, freed);
     if (r) impl_->blobs->release(freed);

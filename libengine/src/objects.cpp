@@ -12,6 +12,7 @@ using namespace detail;
 
 Result<std::unique_ptr<ObjectWriter>> Engine::begin_put(std::string_view bucket, std::string_view key,
                                                         PutOptions options) {
+    OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate_object_key(key));
     if (options.size_hint && *options.size_hint > kMaxObjectBytes)
         return Error(Errc::EntityTooLarge, "objects are at most 5 TiB");
@@ -29,6 +30,7 @@ Result<std::unique_ptr<ObjectWriter>> Engine::begin_put(std::string_view bucket,
 
 Result<ObjectInfo> Engine::put_object(std::string_view bucket, std::string_view key, std::span<const std::byte> body,
                                       PutOptions options) {
+    OSTOR_TRY(check_may_commit(*impl_));
     if (!options.size_hint) options.size_hint = body.size();
     auto writer = begin_put(bucket, key, std::move(options));
     if (!writer) return std::move(writer).error();
@@ -66,6 +68,21 @@ Result<std::unique_ptr<ObjectReader>> Engine::open_object(std::string_view bucke
             start += x.length;
         }
         auto pins = impl_->blobs->pin(needed);
+        // Where a pin alone proves the bytes (RADOS), the version loaded is
+        // served even if it was replaced meanwhile: under many overwrites a
+        // second look could otherwise never match.
+        if (pins && impl_->blobs->pins_prove_contents()) {
+            rec->info.bucket = bucket;
+            std::uint64_t skipped = 0;
+            start = 0;
+            for (const Extent& x : rec->extents) {
+                if (start + x.length > first) break;
+                skipped += x.length;
+                start += x.length;
+            }
+            rec->extents = std::move(needed);
+            return make_reader(*impl_, std::move(*rec), std::move(*pins), first - skipped, end - skipped);
+        }
         auto again = load();
         if (!again) return std::move(again).error();
         bool same = again->info.etag == rec->info.etag && again->info.last_modified_ms == rec->info.last_modified_ms &&
@@ -97,6 +114,7 @@ Result<ObjectInfo> Engine::head_object(std::string_view bucket, std::string_view
 }
 
 Result<void> Engine::delete_object(std::string_view bucket, std::string_view key) {
+    OSTOR_TRY(check_may_commit(*impl_));
     FreedExtents freed;
     auto r = impl_->objects->delete_object(bucket, key, freed);
     if (r) impl_->blobs->release(freed);
@@ -106,6 +124,7 @@ Result<void> Engine::delete_object(std::string_view bucket, std::string_view key
 Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_view src_key,
                                        std::string_view dst_bucket, std::string_view dst_key,
                                        const CopyOptions& options) {
+    OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate_object_key(dst_key));
     if (options.range) {
         // A sub-range cannot share whole extents: stream it into a new object.
@@ -128,6 +147,7 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
 }
 
 Result<ObjectInfo> Engine::set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl) {
+    OSTOR_TRY(check_may_commit(*impl_));
     return impl_->objects->set_object_acl(bucket, key, acl);
 }
 

@@ -49,6 +49,7 @@ void sort_keys_oldest_first(std::vector<KeyPair>& keys) {
 }  // namespace detail
 
 Result<UserCreated> Engine::create_user(std::string_view email, bool system, bool with_key) {
+    OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate_email(email));
     auto created = impl_->identities->create_user(email, system, with_key);
     // A process may have cached that the new key id does not exist.
@@ -63,12 +64,14 @@ Result<User> Engine::get_user_by_email(std::string_view email) { return impl_->i
 Result<std::vector<User>> Engine::list_users() { return impl_->identities->list_users(); }
 
 Result<User> Engine::set_user_state(std::string_view user_id, UserState state) {
+    OSTOR_TRY(check_may_commit(*impl_));
     auto user = impl_->identities->set_user_state(user_id, state);
     if (user) impl_->notifier->changed(ChangeKind::UserState, user_subject(user->id));
     return user;
 }
 
 Result<void> Engine::delete_user(std::string_view user_id) {
+    OSTOR_TRY(check_may_commit(*impl_));
     auto deleted = impl_->identities->delete_user(user_id);
     if (deleted) {  // with its keys, limits and quota
         for (auto kind : {ChangeKind::UserState, ChangeKind::Keys, ChangeKind::Limits, ChangeKind::Quotas})
@@ -78,6 +81,7 @@ Result<void> Engine::delete_user(std::string_view user_id) {
 }
 
 Result<KeyPair> Engine::generate_key(std::string_view user_id, std::string_view account) {
+    OSTOR_TRY(check_may_commit(*impl_));
     auto key = impl_->identities->generate_key(user_id, account);
     if (key) impl_->notifier->changed(ChangeKind::Keys, user_subject(key->user_id));
     return key;
@@ -85,6 +89,7 @@ Result<KeyPair> Engine::generate_key(std::string_view user_id, std::string_view 
 
 Result<void> Engine::revoke_key(std::string_view user_id, std::string_view access_key_id,
                                 std::optional<std::string_view> account) {
+    OSTOR_TRY(check_may_commit(*impl_));
     auto revoked = impl_->identities->revoke_key(user_id, access_key_id, account);
     if (revoked) impl_->notifier->changed(ChangeKind::Keys, user_subject(user_id));
     return revoked;
@@ -99,6 +104,7 @@ Result<std::vector<KeyPair>> Engine::list_keys(std::string_view user_id, std::st
 }
 
 Result<AccountCreated> Engine::create_account(std::string_view user_id, std::string_view name, bool with_key) {
+    OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate_account_name(name));
     auto created = impl_->identities->create_account(user_id, name, with_key);
     if (created && created->key) impl_->notifier->changed(ChangeKind::Keys, user_subject(user_id));
@@ -114,6 +120,7 @@ Result<std::vector<Account>> Engine::list_accounts(std::string_view user_id) {
 }
 
 Result<void> Engine::delete_account(std::string_view user_id, std::string_view name) {
+    OSTOR_TRY(check_may_commit(*impl_));
     auto deleted = impl_->identities->delete_account(user_id, name);
     if (deleted) impl_->notifier->changed(ChangeKind::Keys, user_subject(user_id));
     return deleted;

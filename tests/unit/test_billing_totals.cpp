@@ -82,6 +82,7 @@ TEST_F(BillingTotals, RefusesAnAccountWithASlashAndAddsNothing) {
 // fails reads and additions: read as zeros, the customer's totals would be
 // lost from the bill and then overwritten by the next delta alone.
 TEST_F(BillingTotals, AnUnreadableRowFailsInsteadOfCountingAsZeros) {
+    SKIP_ON_RADOS("writes an unreadable row into the LMDB store");
     constexpr std::string_view kUnknownVersionUser = "aaaaaaaaaaaaaaaa";
     constexpr std::string_view kShortRowUser = "bbbbbbbbbbbbbbbb";
     ASSERT_TRUE(IsOk(engine().add_billing_totals(
@@ -107,6 +108,7 @@ TEST_F(BillingTotals, AnUnreadableRowFailsInsteadOfCountingAsZeros) {
 // Several gateways on one data directory add to the same totals: no addition
 // is lost to another's (threads of one process, and separate processes).
 TEST_F(BillingTotals, ConcurrentAddersLoseNothing) {
+    SKIP_ON_RADOS("forks writer processes after librados ran in this one (librados is not fork-safe); tests/rados covers several gateways");
     std::vector<pid_t> children;
     const auto dir = dir_.path();
     // Forked while this process has no other thread: a child of a threaded
@@ -118,7 +120,7 @@ TEST_F(BillingTotals, ConcurrentAddersLoseNothing) {
         pid_t pid = ::fork();
         if (pid == 0) {
             ::alarm(kChildAlarmSeconds);  // a hung child dies instead of hanging the suite
-            auto e = Engine::open(dir);
+            auto e = open_engine(dir);
             if (!e) ::_exit(2);
             for (int i = 0; i < kAddsPerWriter; ++i)
                 if (!(*e)->add_billing_totals({{"cccccccccccccccc", "", bytes(1, 3)}})) ::_exit(3);

@@ -1,6 +1,7 @@
 // Shared helpers of the unit suite: a temporary data directory that cleans up
-// after itself, an Engine opened on it, and small tools to build bodies, read
-// objects whole and check Results.
+// after itself, an Engine opened on it (a local volume there, or a RADOS
+// volume standing for it: test_backend.hpp), and small tools to build bodies,
+// read objects whole and check Results.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "ostor/ostor.hpp"
+#include "test_backend.hpp"
 
 namespace ostor {
 
@@ -59,6 +61,7 @@ public:
     ~TestDir() {
         std::error_code ec;
         fs::remove_all(path_, ec);
+        remove_rados_namespaces(path_);  // the RADOS volumes that stood for its paths, if any
     }
     TestDir(const TestDir&) = delete;
     TestDir& operator=(const TestDir&) = delete;
@@ -71,9 +74,10 @@ private:
     fs::path path_;
 };
 
-// Opens an Engine on `dir`, creating the layout when missing.
+// Opens an Engine on `dir`, creating the layout when missing (on RADOS: the
+// volume standing for `dir`, see test_backend.hpp).
 inline Result<std::unique_ptr<Engine>> open_engine(const fs::path& dir, EngineOptions options = {}) {
-    return Engine::open(dir, std::move(options));
+    return Engine::open(volume_spec_for(dir), std::move(options));
 }
 
 // ---- Checking Results --------------------------------------------------

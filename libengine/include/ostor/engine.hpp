@@ -1,9 +1,15 @@
 // ostor engine: the public contract.
 //
-// An Engine is one open data directory:
+// An Engine is one open volume: a data directory (the local backend, the
+// default),
 //   <dir>/volume.id   the volume id (16 hex digits)
 //   <dir>/meta/       LMDB environment with all metadata
 //   <dir>/blobs/      append-only segment files holding object data
+// or, given a spec "rados:<pool prefix>[?conf=..&id=..&keyring=..&ns=..]", a
+// volume in a Ceph cluster's pools <prefix>.meta, .index and .data (built
+// with librados only; docs/rados.md, "Opening a RADOS volume"). What is said
+// below of a directory holds for both unless noted; several processes and
+// several Engines of one process may open one RADOS volume at once.
 //
 // Processes: several processes (gateway, FUSE daemon, CLI, embedders) may open
 // the same directory at once. Every call sees everything committed before it
@@ -62,6 +68,18 @@ struct EngineOptions {
     bool verify_reads = true;
     // Threads that run the asynchronous calls.
     unsigned async_threads = 4;
+
+    // ---- RADOS volumes only (ignored for a data directory)
+    // What this instance says it is in the volume's leases index (host:port
+    // of a gateway), listed by `ostor-ctl get-config`; may be empty.
+    std::string instance_address;
+    // How long this instance's lease lasts without renewal; 0: the backend's
+    // (60 s). Tests use short ones: a commit then stops a quarter of it (at
+    // most 12 s) before the lease could expire.
+    std::uint32_t rados_lease_duration_ms = 0;
+    // How often the blob collector (and the sweep of dead instances) runs;
+    // 0: the backend's (5 minutes).
+    std::uint32_t rados_collect_interval_ms = 0;
 };
 
 // A conditional write (S3's If-None-Match: * and If-Match on PutObject,
@@ -187,12 +205,20 @@ public:
     // directory and create_if_missing is false; or already open in this
     // process), VolumeMismatch, IoError. A refused open
     // changes nothing on disk.
+    // A rados: spec opens (or, with create_if_missing, creates) the volume
+    // in the cluster as a new instance with a lease of its own, and cleans
+    // up after dead instances. Fails: InvalidArgument (a malformed spec; the
+    // conf, key or pools refused; no volume there and create_if_missing is
+    // false; a build without librados), VolumeMismatch, IoError (the cluster
+    // did not answer).
     static Result<std::unique_ptr<Engine>> open(const std::filesystem::path& dir, EngineOptions options = {});
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
 
     const std::string& volume_id() const;
+    // The data directory; empty for a RADOS volume (which has none: a
+    // gateway keeps its own state elsewhere).
     const std::filesystem::path& directory() const;
 
     // ---- Users ---------------------------------------------------------

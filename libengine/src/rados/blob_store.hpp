@@ -119,6 +119,9 @@ public:
     Result<void> recover() override;
     std::unique_ptr<BlobWriter> begin_write() override;
     Result<std::unique_ptr<BlobReads>> pin(const std::vector<Extent>& extents) override;
+    // Blob objects are written once and removed only kGcGracePeriod after
+    // their last reference went: a pin that found them all is enough.
+    bool pins_prove_contents() const override { return true; }
     // Drops one reference per extent; objects reaching 0 are queued for
     // collection. Failures leave a leak (never a loss). Unlike the local
     // store's, `freed` holds every extent reference the change dropped, not

@@ -1,33 +1,374 @@
-// SKELETON, being replaced: see object_catalog.hpp.
-#include "rados/object_catalog.hpp"
+// The RADOS ObjectCatalog's buckets: creation, lookup, listing, deletion,
+// ACL (object_layout.hpp has the objects, object_catalog.hpp the class).
+//
+// A bucket exists when bucket.<name> exists with its info: that record is
+// its commit point. Around it, in crash-safe orders (each a comment below):
+// the epoch in bucket-epochs (taken first), the owner's counts and the
+// bucket's claim on user.<owner> (too high after a crash, never too low; a
+// recount drops claims no record backs: user_buckets.hpp), the index shard
+// and uploads index objects (made before the record, removed after it), the
+// list entry in buckets.<shard> (written before the record; list_buckets
+// skips entries without one).
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
 
-#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "engine_impl.hpp"
+#include "hashing.hpp"
+#include "rados/catalog_support.hpp"
+#include "rados/object_catalog.hpp"
+#include "rados/user_buckets.hpp"
+#include "rados/user_object.hpp"
+#include "size_history.hpp"
 
 namespace ostor::detail::rados {
 
-Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::string_view owner_id, std::string_view account,
-                                 std::string_view acl) {
-    return Error(Errc::Internal, "the RADOS object catalog is not built yet");
+namespace {
+
+Error no_such_bucket(std::string_view name) {
+    if (name.empty()) return Error(Errc::NoSuchBucket, "no bucket name given");
+    return Error(Errc::NoSuchBucket, "bucket " + std::string(name) + " does not exist");
+}
+
+Error no_such_account(std::string_view name) {
+    if (name.empty()) return Error(Errc::NoSuchAccount, "no account name given");
+    return Error(Errc::NoSuchAccount, "account " + std::string(name) + " does not exist");
+}
+
+Error name_taken(const Bucket& existing, std::string_view owner_id) {
+    if (existing.owner_id == owner_id)
+        return Error(Errc::BucketAlreadyOwnedByYou, "you already own bucket " + existing.name);
+    return Error(Errc::BucketAlreadyExists, "bucket name " + existing.name + " is taken");
+}
+
+// Runs `n` writes at once (aio) and waits for them all; the first failure.
+Result<void> apply_all(Client& client, Pool pool, const std::vector<std::string>& oids, const WriteOp& op) {
+    std::mutex m;
+    std::condition_variable cv;
+    std::size_t left = oids.size();
+    std::optional<Error> failed;
+    for (auto& oid : oids)
+        client.aio_apply(pool, oid, op, [&](Result<void> r) {
+            std::lock_guard lock(m);
+            if (!r && !failed) failed = std::move(r).error();
+            if (--left == 0) cv.notify_all();
+        });
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return left == 0; });
+    if (failed) return *failed;
+    return {};
+}
+
+}  // namespace
+
+Result<RadosObjectCatalog::StoredBucket> RadosObjectCatalog::load_bucket(std::string_view name) {
+    if (name.empty()) return no_such_bucket(name);
+    auto got = client_.omap_get(Pool::Meta, bucket_oid(name),
+                                {std::string(kBucketInfoKey), std::string(kBucketShardsKey)});
+    if (!got) {
+        if (got.error().code() == kNotFound) return no_such_bucket(name);
+        return std::move(got).error();
+    }
+    std::string info = value_of(*got, kBucketInfoKey);
+    if (info.empty()) return no_such_bucket(name);
+    auto b = decode_bucket(info);
+    auto shards = decode_count(value_of(*got, kBucketShardsKey));
+    if (!b || !shards || *shards == 0 || *shards > 1024)
+        return Error(Errc::Internal, "damaged bucket record " + std::string(name));
+    StoredBucket out{std::move(*b), static_cast<std::uint32_t>(*shards), std::move(info)};
+    return out;
+}
+
+Result<Bucket> RadosObjectCatalog::with_counts(Bucket bucket) {
+    OSTOR_TRY(ledger_.fill_bucket_counts(bucket));
+    return bucket;
+}
+
+// Adds `delta` (+1, -1) to the owner's `buckets` and, for an account's
+// bucket, to `buckets.<account>`, with the bucket's claim (set with +1 at
+// `claimed_ms`, removed with -1: user_buckets.hpp), guarded on the user being
+// live and the account being there (as read): so a bucket cannot be counted
+// for a user or account that a concurrent delete is removing (those deletes
+// are guarded on the counts in turn). -1 lowers nothing when the claim is
+// gone (a recount dropped it already). Fails: NoSuchUser, NoSuchAccount.
+Result<void> RadosObjectCatalog::change_bucket_count(const Bucket& bucket, int delta, std::int64_t claimed_ms) {
+    const std::string acct_key = account_omap_key(bucket.account);
+    const std::string acct_count_key = account_buckets_key(bucket.account);
+    const std::string claim_key = bucket_claim_key(bucket.name, bucket.epoch);
+    std::set<std::string> keys{std::string(kBucketsKey), claim_key};
+    if (!bucket.account.empty()) keys.insert({acct_key, acct_count_key});
+    return retry_on_conflict<void>(user_oid(bucket.owner_id), [&]() -> std::optional<Result<void>> {
+        auto got = read_user_entries(client_, bucket.owner_id, keys);
+        if (!got) return Result<void>(std::move(got).error());
+        auto bump = [&](std::string_view key) -> std::string {
+            std::uint64_t n = decode_count(value_of(*got, key)).value_or(0);
+            return encode_count(delta >= 0 ? n + 1 : (n > 0 ? n - 1 : 0));
+        };
+        WriteOp op;
+        guard_live_user(op);
+        const std::string claim = value_of(*got, claim_key);
+        if (delta < 0 && claim.empty()) return Result<void>();
+        op.compare_omap(claim_key, Compare::Eq, claim);
+        if (delta >= 0) op.omap_set(claim_key, std::to_string(claimed_ms) + " " + bucket.account);
+        else op.omap_remove(claim_key);
+        op.compare_omap(std::string(kBucketsKey), Compare::Eq, value_of(*got, kBucketsKey));
+        op.omap_set(std::string(kBucketsKey), bump(kBucketsKey));
+        if (!bucket.account.empty()) {
+            std::string acct = value_of(*got, acct_key);
+            if (acct.empty() && delta >= 0) return Result<void>(no_such_account(bucket.account));
+            if (!acct.empty()) op.compare_omap(acct_key, Compare::Eq, acct);
+            op.compare_omap(acct_count_key, Compare::Eq, value_of(*got, acct_count_key));
+            op.omap_set(acct_count_key, bump(acct_count_key));
+        }
+        auto written = client_.apply(Pool::Meta, user_oid(bucket.owner_id), op);
+        if (!written && changed_meanwhile(written.error())) return std::nullopt;
+        return written;
+    });
+}
+
+// The name's next epoch, taken by compare-and-set on bucket-epochs: two
+// creators never get the same one, so a bucket's index objects are never an
+// earlier incarnation's.
+Result<std::uint64_t> RadosObjectCatalog::next_epoch(std::string_view name) {
+    const std::string oid(kBucketEpochsOid);
+    return retry_on_conflict<std::uint64_t>(oid, [&]() -> std::optional<Result<std::uint64_t>> {
+        auto got = client_.omap_get(Pool::Meta, oid, {std::string(name)});
+        bool exists = true;
+        if (!got) {
+            if (got.error().code() != kNotFound) return Result<std::uint64_t>(std::move(got).error());
+            exists = false;
+        }
+        std::string last = exists ? value_of(*got, name) : std::string();
+        std::uint64_t epoch = 0;
+        if (!last.empty()) {
+            auto n = decode_count(last);
+            if (!n) return Result<std::uint64_t>(Error(Errc::Internal, "damaged epoch of bucket " + std::string(name)));
+            epoch = *n + 1;
+        }
+        WriteOp op;
+        // A compare on a missing object fails: the first write creates it.
+        if (exists) op.compare_omap(std::string(name), Compare::Eq, last);
+        else op.create_exclusive();
+        op.omap_set(std::string(name), encode_count(epoch));
+        auto written = client_.apply(Pool::Meta, oid, op);
+        if (!written && (changed_meanwhile(written.error()) || written.error().code() == kAlreadyExists))
+            return std::nullopt;
+        if (!written) return Result<std::uint64_t>(std::move(written).error());
+        return Result<std::uint64_t>(epoch);
+    });
+}
+
+// The index shards and the uploads index: made with the bucket (before its
+// record), so that writes of entries need not create them, and a write into
+// a deleted bucket's index fails (ENOENT) instead of recreating it.
+Result<void> RadosObjectCatalog::create_index_shards(const Bucket& bucket, std::uint32_t shards) {
+    std::vector<std::string> oids{uploads_oid(bucket.name, bucket.epoch)};
+    for (std::uint32_t i = 0; i < shards; ++i) oids.push_back(index_oid(bucket.name, bucket.epoch, i));
+    return apply_all(client_, Pool::Index, oids, WriteOp().create());
+}
+
+void RadosObjectCatalog::remove_index_shards(const Bucket& bucket, std::uint32_t shards) {
+    std::vector<std::string> oids{uploads_oid(bucket.name, bucket.epoch)};
+    for (std::uint32_t i = 0; i < shards; ++i) oids.push_back(index_oid(bucket.name, bucket.epoch, i));
+    // Best effort: a shard left behind is a leak under an epoch never used again.
+    (void)apply_all(client_, Pool::Index, oids, WriteOp().remove());
+}
+
+Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::string_view owner_id,
+                                                 std::string_view account, std::string_view acl) {
+    // The local backend's order of refusals: owner, account, then the name.
+    std::set<std::string> keys;
+    if (!account.empty()) keys.insert(account_omap_key(account));
+    auto owner = read_user_entries(client_, owner_id, keys);
+    if (!owner) return std::move(owner).error();
+    if (!account.empty() && value_of(*owner, account_omap_key(account)).empty()) return no_such_account(account);
+    if (auto existing = load_bucket(name)) return name_taken(existing->bucket, owner_id);
+    else if (existing.error().code() != Errc::NoSuchBucket) return std::move(existing).error();
+
+    Bucket b;
+    b.name = name;
+    b.owner_id = owner_id;
+    b.account = account;
+    b.acl = acl;
+    // 1. The epoch (a crash after it leaves an unused one). 2. The owner's
+    //    counts with the bucket's claim: a crash after this leaves them too
+    //    high (delete_user refused until a recount drops the claim), never a
+    //    bucket they miss. Also the check that owner and account still exist.
+    auto epoch = next_epoch(name);
+    if (!epoch) return std::move(epoch).error();
+    b.epoch = *epoch;
+    const std::int64_t claimed_ms = now_ms();
+    OSTOR_TRY(change_bucket_count(b, +1, claimed_ms));
+    auto undo_count = [&] { (void)change_bucket_count(b, -1, 0); };
+    // 3. The index shards, 4. the list entry: invisible until the record
+    //    exists (a crash leaves empty shard objects and a list entry without
+    //    a record: leaks list_buckets skips).
+    const std::uint32_t shards = kDefaultIndexShards;
+    if (auto made = create_index_shards(b, shards); !made) {
+        remove_index_shards(b, shards);
+        undo_count();
+        return std::move(made).error();
+    }
+    const std::string list_value = bucket_list_value(owner_id, b.epoch);
+    if (auto listed = client_.apply(Pool::Meta, bucket_list_oid(name), WriteOp().omap_set(std::string(name), list_value));
+        !listed) {
+        remove_index_shards(b, shards);
+        undo_count();
+        return std::move(listed).error();
+    }
+    // 5. The record, exclusively: the bucket exists from here on. Not after
+    //    kBucketCreateMaxAge: a recount may then take the claim for stale.
+    b.created_ms = now_ms();
+    if (b.created_ms - claimed_ms >= kBucketCreateMaxAge.count()) {
+        remove_index_shards(b, shards);
+        undo_count();
+        return Error(Errc::IoError, "creating bucket " + std::string(name) + " took too long; try again");
+    }
+    b.size.last_ts = size_history_hour(b.created_ms);
+    WriteOp op;
+    op.create_exclusive();
+    op.omap_set(std::string(kBucketInfoKey), encode(b));
+    op.omap_set(std::string(kBucketShardsKey), encode_count(shards));
+    auto created = client_.apply(Pool::Meta, bucket_oid(name), op);
+    if (!created) {
+        remove_index_shards(b, shards);
+        undo_count();
+        if (created.error().code() != kAlreadyExists) return std::move(created).error();
+        // Another creator won the name: its list entry is the one to keep.
+        auto winner = load_bucket(name);
+        if (!winner) return name_taken(b, "");  // and already gone again
+        (void)client_.apply(Pool::Meta, bucket_list_oid(name),
+                            WriteOp()
+                                .compare_omap(std::string(name), Compare::Eq, list_value)
+                                .omap_set(std::string(name),
+                                          bucket_list_value(winner->bucket.owner_id, winner->bucket.epoch)));
+        return name_taken(winner->bucket, owner_id);
+    }
+    return b;
 }
 
 Result<Bucket> RadosObjectCatalog::get_bucket(std::string_view name) {
-    return Error(Errc::Internal, "the RADOS object catalog is not built yet");
+    auto b = load_bucket(name);
+    if (!b) return std::move(b).error();
+    return with_counts(std::move(b->bucket));
 }
 
 Result<std::vector<Bucket>> RadosObjectCatalog::list_buckets(const BucketFilter& filter) {
-    return Error(Errc::Internal, "the RADOS object catalog is not built yet");
+    std::vector<Bucket> out;
+    for (std::uint32_t shard = 0; shard < kBucketListShards; ++shard) {
+        auto entries = read_whole_omap(client_, Pool::Meta, "buckets." + std::to_string(shard));
+        if (!entries) {
+            if (entries.error().code() == kNotFound) continue;
+            return std::move(entries).error();
+        }
+        for (auto& [name, value] : *entries) {
+            // The entry's owner is a hint (the record decides): it skips
+            // other owners' records without reading them.
+            if (filter.owner_id && !value.starts_with(*filter.owner_id + " ")) continue;
+            auto b = load_bucket(name);
+            if (!b) {
+                if (b.error().code() == Errc::NoSuchBucket) continue;  // a leftover entry
+                if (b.error().code() == Errc::Internal) continue;      // as locally: not listed
+                return std::move(b).error();
+            }
+            if (filter.owner_id && b->bucket.owner_id != *filter.owner_id) continue;
+            if (filter.owner_id && filter.account && b->bucket.account != *filter.account) continue;
+            auto counted = with_counts(std::move(b->bucket));
+            if (!counted) return std::move(counted).error();
+            out.push_back(std::move(*counted));
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const Bucket& a, const Bucket& b) { return a.name < b.name; });
+    return out;
 }
 
 Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExtents& freed) {
-    return Error(Errc::Internal, "the RADOS object catalog is not built yet");
+    freed.clear();
+    auto stored = load_bucket(name);
+    if (!stored) return std::move(stored).error();
+    const Bucket& b = stored->bucket;
+    const std::uint32_t shards = stored->shards;
+    auto not_empty = [&] { return Error(Errc::BucketNotEmpty, "bucket " + std::string(name) + " is not empty"); };
+    auto counts = with_counts(b);
+    if (!counts) return std::move(counts).error();
+    if (counts->objects > 0) return not_empty();
+
+    // 1. Close every shard (`closed`, which every write of an o entry is
+    //    guarded on), then look for entries: a write that landed before the
+    //    close is seen, one after it fails and finds the bucket gone.
+    //    The mark is this delete's own token: a concurrent delete that
+    //    gives up reopens only the shards it closed itself, never ones
+    //    another delete still relies on. Never reopened once the record
+    //    may be gone (a write could then land in an index being removed).
+    std::vector<std::string> oids;
+    for (std::uint32_t i = 0; i < shards; ++i) oids.push_back(index_oid(name, b.epoch, i));
+    const std::string token = random_hex16();
+    auto reopen = [&] {
+        (void)apply_all(client_, Pool::Index, oids,
+                        WriteOp()
+                            .compare_omap(std::string(kShardClosedKey), Compare::Eq, token)
+                            .omap_remove(std::string(kShardClosedKey)));
+    };
+    auto closed = apply_all(client_, Pool::Index, oids,
+                            WriteOp().assert_exists().omap_set(std::string(kShardClosedKey), token));
+    if (!closed) {
+        // A shard already gone: a concurrent delete got further.
+        if (closed.error().code() == kNotFound) return no_such_bucket(name);
+        reopen();
+        return std::move(closed).error();
+    }
+    for (auto& oid : oids) {
+        auto page = client_.omap_list(Pool::Index, oid, "", std::string(1, kRecordPrefix), 1);
+        if (!page && page.error().code() == kNotFound) continue;
+        if (!page || !page->entries.empty()) {
+            reopen();
+            if (!page) return std::move(page).error();
+            return not_empty();
+        }
+    }
+    // 2. Its uploads in progress go with it (their parts' extents to freed).
+    if (auto dropped = drop_uploads_of(*stored, freed); !dropped) {
+        reopen();
+        return dropped;
+    }
+    // 3. The record (its limits and quota with it): the bucket is gone.
+    auto removed = client_.apply(Pool::Meta, bucket_oid(name),
+                                 WriteOp().compare_omap(std::string(kBucketInfoKey), Compare::Eq, stored->stored_info).remove());
+    if (!removed) {
+        if (removed.error().code() == kNotFound) return no_such_bucket(name);
+        reopen();
+        if (removed.error().code() == kCompareFailed)  // its ACL changed meanwhile: the caller may try again
+            return Error(Errc::IoError, "bucket " + std::string(name) + " changed while being deleted");
+        return removed;
+    }
+    // 4. Then the owner's counts (too high until now: never too low), the
+    //    list entry (only this incarnation's), the index, uploads and ledger
+    //    objects. A crash in between leaves leaks under an epoch never used
+    //    again (and a count a recount lowers: see docs/rados.md).
+    (void)change_bucket_count(b, -1, 0);
+    (void)client_.apply(Pool::Meta, bucket_list_oid(name),
+                        WriteOp()
+                            .compare_omap(std::string(name), Compare::Eq, bucket_list_value(b.owner_id, b.epoch))
+                            .omap_remove(std::string(name)));
+    remove_index_shards(b, shards);
+    (void)ledger_.remove_bucket_ledger(name);
+    return {};
 }
 
 Result<Bucket> RadosObjectCatalog::set_bucket_acl(std::string_view name, std::string_view acl) {
-    return Error(Errc::Internal, "the RADOS object catalog is not built yet");
-}
-
-Result<RadosObjectCatalog::StoredBucket> RadosObjectCatalog::load_bucket(std::string_view name) {
-    return Error(Errc::Internal, "the RADOS object catalog is not built yet");
+    return retry_on_conflict<Bucket>(bucket_oid(name), [&]() -> std::optional<Result<Bucket>> {
+        auto stored = load_bucket(name);
+        if (!stored) return Result<Bucket>(std::move(stored).error());
+        Bucket b = std::move(stored->bucket);
+        b.acl = acl;
+        auto written = client_.apply(Pool::Meta, bucket_oid(name),
+                                     WriteOp()
+                                         .compare_omap(std::string(kBucketInfoKey), Compare::Eq, stored->stored_info)
+                                         .omap_set(std::string(kBucketInfoKey), encode(b)));
+        if (!written && changed_meanwhile(written.error())) return std::nullopt;
+        if (!written) return Result<Bucket>(std::move(written).error());
+        return with_counts(std::move(b));
+    });
 }
 
 }  // namespace ostor::detail::rados

@@ -76,6 +76,9 @@ Result<std::unique_ptr<Client>> Client::connect(const VolumeSpec& spec, const Ti
                                                         ".meta, .index and .data)");
             return rados_error(r, "opening the pool " + pool);
         }
+        // Every object of the volume, in all three pools, lives in its
+        // namespace (none: the pool's default one).
+        impl->io[i].set_namespace(spec.rados_namespace);
         impl->pool_names[i] = std::move(pool);
     }
     return std::unique_ptr<Client>(new Client(std::move(impl)));

@@ -1,6 +1,8 @@
 // A connection to a Ceph cluster for one ostor volume: librados's Rados and
 // the I/O contexts of the volume's three replicated pools,
-// <prefix>.meta, <prefix>.index and <prefix>.data (see docs/rados.md).
+// <prefix>.meta, <prefix>.index and <prefix>.data (see docs/rados.md), each
+// set to the spec's RADOS namespace (VolumeSpec::rados_namespace; none when
+// empty): every object name below is within it.
 //
 // Every call returns an ostor::Result; librados's errnos are mapped in one
 // place (rados/errors.hpp): a missing object is kNotFound, a failed guard

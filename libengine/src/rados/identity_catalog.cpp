@@ -35,6 +35,7 @@
 #include "hashing.hpp"
 #include "rados/catalog_support.hpp"
 #include "rados/records_layout.hpp"
+#include "rados/user_buckets.hpp"
 #include "rados/user_object.hpp"
 
 namespace ostor::detail::rados {
@@ -291,14 +292,23 @@ Result<void> RadosIdentityCatalog::delete_user(std::string_view user_id) {
     // The user object goes first, guarded on the bucket count the object
     // catalog keeps (it adds to it with a compare, so a bucket created after
     // the read makes this write fail and the check run again).
+    bool recounted = false;
     auto gone = retry_on_conflict<User>(user_oid(user_id), [&]() -> std::optional<Result<User>> {
         auto u = read_user_object(client_, user_id);
         if (!u) return Result<User>(std::move(u).error());
         auto count_value = value_of(u->omap, kBucketsKey);
         auto count = decode_count(count_value);
         if (!count) return Result<User>(Error(Errc::Internal, "damaged bucket count of user " + u->user.id));
-        if (*count > 0)
+        if (*count > 0) {
+            // A count a crash left too high: drop the claims no bucket backs
+            // (user_buckets.hpp), once, and look again.
+            if (!recounted) {
+                recounted = true;
+                auto dropped = recount_user_buckets(client_, user_id);
+                if (dropped && *dropped > 0) return std::nullopt;
+            }
             return Result<User>(Error(Errc::UserHasBuckets, "user " + u->user.id + " owns buckets; delete them first"));
+        }
         WriteOp op;
         guard_live_user(op).compare_omap(std::string(kBucketsKey), Compare::Eq, count_value).remove();
         return settle(client_.apply(Pool::Meta, user_oid(user_id), op), u->user);
@@ -425,6 +435,7 @@ Result<std::vector<Account>> RadosIdentityCatalog::list_accounts(std::string_vie
 }
 
 Result<void> RadosIdentityCatalog::delete_account(std::string_view user_id, std::string_view name) {
+    bool recounted = false;
     return retry_on_conflict<void>(user_oid(user_id), [&]() -> std::optional<Result<void>> {
         auto u = read_user_object(client_, user_id);
         if (!u) return Result<void>(std::move(u).error());
@@ -434,9 +445,15 @@ Result<void> RadosIdentityCatalog::delete_account(std::string_view user_id, std:
         auto count_value = value_of(u->omap, count_key);
         auto count = decode_count(count_value);
         if (!count) return Result<void>(Error(Errc::Internal, "damaged bucket count of account " + std::string(name)));
-        if (*count > 0)
+        if (*count > 0) {
+            if (!recounted) {  // as delete_user
+                recounted = true;
+                auto dropped = recount_user_buckets(client_, user_id);
+                if (dropped && *dropped > 0) return std::nullopt;
+            }
             return Result<void>(
                 Error(Errc::AccountHasBuckets, "account " + std::string(name) + " owns buckets; delete them first"));
+        }
         // With its keys: the keyseq compare fails the write when a key was
         // generated after the read (keyseq is kept, so it never goes back).
         auto k = account_omap_key(name);

@@ -148,7 +148,7 @@ public:
     bool lost() const;
     // False once the lease is lost or ends within commit_margin (see
     // above): what each commit point checks right before it is sent.
-    bool may_commit() const;
+    bool may_commit() const override;
 
     // For tests: behaves as if the process died now: stops renewing, leaves
     // the lease object and index entry for an adopter.

@@ -9,6 +9,7 @@
 //     ver                   bumped by every change (decimal): each change is
 //                           one read, then one write guarded on ver
 //     r.<instance>.<seq>    an open reservation (encode_reservation)
+//     size.hmax, size.hint, size.hts   a bucket's size history (below)
 //   pending.<instance>    omap <ledger oid> = "1": every ledger the instance
 //                         has reserved on, written before the reservation,
 //                         so that its adopter finds them all
@@ -33,6 +34,15 @@ inline constexpr std::string_view kLedgerObjectsKey = "objects";
 inline constexpr std::string_view kLedgerReservedKey = "reserved";
 inline constexpr std::string_view kLedgerVersionKey = "ver";
 inline constexpr std::string_view kReservationPrefix = "r.";
+// A bucket's size history (SizeHistory, size_history.hpp), in its ledger
+// only, changed with its counts (the ledger's changes are the only changes
+// of `current` = bytes): the largest bytes seen, the byte-hours accrued up to
+// the hour of the last change, and that hour. Absent until the first change
+// (the bucket was empty until then: nothing accrued).
+inline constexpr std::string_view kLedgerSizeMaxKey = "size.hmax";
+inline constexpr std::string_view kLedgerSizeIntegralKey = "size.hint";
+inline constexpr std::string_view kLedgerSizeHourKey = "size.hts";
+inline bool is_bucket_ledger(std::string_view oid) { return oid.starts_with("ledger.bucket."); }
 // The keys of `instance`'s reservations all start with this.
 inline std::string reservations_of_prefix(std::string_view instance) {
     return std::string(kReservationPrefix) + std::string(instance) + ".";

@@ -20,7 +20,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <vector>
 #include <string>
 
 #include "rados/blob_store.hpp"
@@ -89,21 +91,57 @@ public:
     struct StoredBucket {
         Bucket bucket;
         std::uint32_t shards = kDefaultIndexShards;
+        std::string stored_info;  // the info value as read (for guarded writes)
     };
     Result<StoredBucket> load_bucket(std::string_view name);
 
     // Commits `record` as the object (bucket, key) of `bucket`: steps 2 to 5
     // above, with the write conditions checked against the entry replaced.
     // `reservation`: the write's, settled (or released on failure) here.
-    // `delta_parts_bytes`: bytes that stop counting elsewhere in the same
-    // change (a completed upload's parts: they counted while uploading), 0
-    // for a plain PUT. Fails as put_object.
+    // `delta_parts_bytes`: added to the change's bytes, for bytes that stop
+    // counting elsewhere in the same change (a completed upload's parts, which
+    // counted while uploading: minus their bytes), 0 for a plain PUT. Fails
+    // as put_object.
     Result<ObjectInfo> commit_object(const StoredBucket& bucket, ObjectRecord record,
                                      const WriteConditions& conditions,
                                      const std::optional<ReservationId>& reservation,
                                      std::int64_t delta_parts_bytes, FreedExtents& freed);
 
+    // ---- Uploads' share (upload_catalog.cpp)
+
+    // Aborts every upload of `bucket` (for delete_bucket, after it made sure
+    // no new object can be committed): each upload's parts' extents go to
+    // `freed`, its bytes go back to the owner's and the bucket's ledgers, its
+    // object and index entry are removed (as abort_upload, whose crash
+    // windows apply). Idempotent: run it again after a failure. Fails:
+    // IoError.
+    Result<void> drop_uploads_of(const StoredBucket& bucket, FreedExtents& freed);
+
+    // Scrub's walk of the parts of every upload in progress (scan_bodies
+    // calls it after the objects): one bounded batch at a time, named
+    // "upload <id> part <n>", holding nothing between batches. Stops at fn's
+    // failure. Fails: IoError.
+    Result<void> scan_parts(const std::function<Result<void>(std::vector<StoredBody>&)>& fn);
+
 private:
+    // The object catalog's own helpers (bucket_catalog.cpp, object_catalog.cpp).
+    Result<void> change_bucket_count(const Bucket& bucket, int delta, std::int64_t claimed_ms);
+    Result<std::uint64_t> next_epoch(std::string_view name);
+    Result<void> create_index_shards(const Bucket& bucket, std::uint32_t shards);
+    void remove_index_shards(const Bucket& bucket, std::uint32_t shards);
+    Result<Bucket> with_counts(Bucket bucket);
+    // Quotas of the bucket and its owner in bytes (0: none).
+    Result<std::pair<std::uint64_t, std::uint64_t>> quota_bytes(const Bucket& bucket);
+    // ---- Uploads' own (upload_parts.cpp, upload_closing.cpp)
+    // Stores `part` in the open upload (put_part, copy_part); the replaced
+    // part's extents are appended to `freed`.
+    Result<PartInfo> write_part(std::string_view upload_id, const PartRecord& part,
+                                const std::optional<ReservationId>& reservation, FreedExtents& freed);
+    // Seals the upload for an abort (taking over another abort's seal, or a
+    // complete's stale one) and removes it; appends its parts' extents to
+    // `freed`. Fails: NoSuchUpload (gone, or a live complete holds it).
+    Result<void> abort_one(std::string_view upload_id, FreedExtents& freed);
+
     Client& client_;
     SpaceLedger& ledger_;
     RadosBlobStore& blobs_;

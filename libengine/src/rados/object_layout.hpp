@@ -11,18 +11,33 @@
 //   bucket-epochs          omap <name> = the last epoch the name had
 //                          (decimal): a recreated bucket gets the next one,
 //                          so its index objects are new ones
-//   buckets.<shard>        omap <name> = owner id: the bucket list
-//   upload.<id>            omap info = the encoded Upload, p.<number, 5
-//                          digits> = the encoded PartRecord
+//   buckets.<shard>        omap <name> = "<owner id> <epoch>": the bucket
+//                          list (the epoch, so that a delete removes only
+//                          its own bucket's entry, not a recreated one's)
+//   upload.<id>            data: the encoded Upload (a copy, for listings'
+//                          batched reads); omap info = the encoded Upload, p.<number, 5
+//                          digits> = the encoded PartRecord,
+//                          epoch = the bucket's epoch at creation (decimal),
+//                          closing = the seal of an abort or complete under
+//                          way (upload_support.hpp): absent while open
 //
 // Index pool (omap needs a replicated pool):
 //   index.<bucket>.<epoch>.<shard>   the bucket's object index, one shard:
 //     o<key>   the encoded ObjectRecord (inline_data empty)
 //     b<key>   the body of a small object (inline): written and removed with
 //              o<key> in one guarded write, read with it in one read
-//   uploads.<bucket>.<epoch>         omap <key>\0<upload id> = "1": the
+//     closed   a delete_bucket's token (16 hex) while it checks the bucket is
+//              empty and removes it: every
+//              write of an o entry is guarded on its absence. The shard
+//              objects are created with the bucket (before its record) and
+//              never by a write of an entry, so a write into a deleted
+//              bucket's index fails (ENOENT) instead of recreating it
+//   uploads.<bucket>.<epoch>         omap <key>\0<upload id> = "1" (NULs in
+//                                    the key escaped: upload_index_key): the
 //                                    bucket's uploads in progress, in the
-//                                    order ListMultipartUploads gives them
+//                                    order ListMultipartUploads gives them;
+//                                    created with the index shards (before
+//                                    the bucket record), removed after it
 #pragma once
 
 #include <algorithm>
@@ -49,8 +64,9 @@ inline constexpr std::string_view kBucketInfoKey = "info";
 inline constexpr std::string_view kBucketShardsKey = "shards";
 inline constexpr std::string_view kBucketEpochsOid = "bucket-epochs";
 inline constexpr std::uint32_t kBucketListShards = 16;
+inline std::string bucket_list_shard_oid(std::uint32_t shard) { return "buckets." + std::to_string(shard); }
 inline std::string bucket_list_oid(std::string_view bucket) {
-    return "buckets." + std::to_string(fnv1a32(bucket) % kBucketListShards);
+    return bucket_list_shard_oid(fnv1a32(bucket) % kBucketListShards);
 }
 
 // Index shards of a new bucket. S3 gives no expected size at creation: the
@@ -63,10 +79,27 @@ inline std::string index_oid(std::string_view bucket, std::uint64_t epoch, std::
 inline std::uint32_t index_shard_of(std::string_view key, std::uint32_t shards) {
     return fnv1a32(key) % shards;
 }
+inline constexpr std::string_view kShardClosedKey = "closed";
 inline constexpr char kRecordPrefix = 'o';
 inline constexpr char kBodyPrefix = 'b';
 inline std::string record_key(std::string_view key) { return kRecordPrefix + std::string(key); }
 inline std::string body_key(std::string_view key) { return kBodyPrefix + std::string(key); }
+inline std::string bucket_list_value(std::string_view owner_id, std::uint64_t epoch) {
+    return std::string(owner_id) + " " + std::to_string(epoch);
+}
+
+// ---- user.<id> entries the object catalog keeps (records_layout.hpp has
+// the rest): buckets, buckets.<account> (the counts) and, changed in the
+// same writes as the counts, one claim per bucket of the user:
+//   bkt.<name>.<epoch>   "<ms> <account>": the time the create counted it
+// so that the counts are always the number of claims, and a claim whose
+// bucket record is not there (a crash between a create's count and its
+// record, or a delete's record and its count) can be found and dropped
+// (recount_user_buckets, user_buckets.hpp).
+inline constexpr std::string_view kBucketClaimPrefix = "bkt.";
+inline std::string bucket_claim_key(std::string_view bucket, std::uint64_t epoch) {
+    return std::string(kBucketClaimPrefix) + std::string(bucket) + "." + std::to_string(epoch);
+}
 
 // ---- uploads
 inline std::string upload_oid(std::string_view upload_id) { return "upload." + std::string(upload_id); }
@@ -75,14 +108,39 @@ inline std::string part_key(std::uint32_t number) {
     std::string n = std::to_string(number);
     return "p." + std::string(5 - std::min<std::size_t>(5, n.size()), '0') + n;
 }
+inline constexpr std::string_view kUploadEpochKey = "epoch";
+inline constexpr std::string_view kUploadClosingKey = "closing";
+inline constexpr std::string_view kPartKeyPrefix = "p.";
+// Upload ids: 32 lowercase hex digits, the first 16 a time in nanoseconds
+// (rising within a process), so that the uploads of one key list in the
+// order they were begun (the index orders them by id).
+inline constexpr std::size_t kUploadIdLength = 32;
 inline std::string uploads_oid(std::string_view bucket, std::uint64_t epoch) {
     return "uploads." + std::string(bucket) + "." + std::to_string(epoch);
 }
+// An uploads index key: the object key with each NUL byte escaped as
+// "\0\xff", then "\0", then the upload id (hex digits, all below 0xff).
+// Index keys then sort as S3 lists uploads (by key, then by id) even for
+// keys holding NUL: a key ends with "\0<hex>", before any key extending it
+// ("\0\xff..." or a byte above NUL). Keys without NUL are "<key>\0<id>".
+inline std::string upload_index_key_head(std::string_view key) {
+    std::string k;
+    k.reserve(key.size() + 1);
+    for (char c : key) {
+        k += c;
+        if (c == '\0') k += '\xff';
+    }
+    return k;
+}
 inline std::string upload_index_key(std::string_view key, std::string_view upload_id) {
-    std::string k(key);
+    std::string k = upload_index_key_head(key);
     k += '\0';
     k += upload_id;
     return k;
+}
+// Just after every index key of `key`'s uploads, before any greater key's.
+inline std::string upload_index_after_key(std::string_view key) {
+    return upload_index_key_head(key) + std::string("\0\xfe", 2);
 }
 
 }  // namespace ostor::detail::rados

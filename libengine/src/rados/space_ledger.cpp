@@ -10,6 +10,7 @@
 #include "rados/catalog_support.hpp"
 #include "rados/leases.hpp"
 #include "rados/records_layout.hpp"
+#include "size_history.hpp"
 
 namespace ostor::detail::rados {
 
@@ -166,6 +167,28 @@ Result<void> SpaceLedger::change(const std::string& oid, const Change& c) {
             {std::string(kLedgerReservedKey), encode_count(reserved)},
             {std::string(kLedgerVersionKey), encode_count(count_of(omap, kLedgerVersionKey) + 1)},
         });
+        if (is_bucket_ledger(oid) && (c.delta_bytes != 0 || c.delta_objects != 0)) {
+            // The size history changes with `bytes`, in the same write.
+            Bucket b;
+            b.bytes = bytes;
+            b.size.current = bytes;
+            b.size.hmax = count_of(omap, kLedgerSizeMaxKey);
+            b.size.h_integral = count_of(omap, kLedgerSizeIntegralKey);
+            auto hour = decode_count(value_of(omap, kLedgerSizeHourKey));
+            b.size.last_ts = omap.contains(std::string(kLedgerSizeHourKey)) && hour ? *hour : size_history_hour(now);
+            b.objects = count_of(omap, kLedgerObjectsKey);
+            std::int64_t db = c.delta_bytes, dobj = c.delta_objects;
+            // Clamped as the counts are (apply_size_change asserts on drift).
+            if (db < 0 && static_cast<std::uint64_t>(-(db + 1)) + 1 > b.bytes) db = -static_cast<std::int64_t>(b.bytes);
+            if (dobj < 0 && static_cast<std::uint64_t>(-(dobj + 1)) + 1 > b.objects)
+                dobj = -static_cast<std::int64_t>(b.objects);
+            apply_size_change(b, db, dobj, now);
+            op.omap_set({
+                {std::string(kLedgerSizeMaxKey), encode_count(b.size.hmax)},
+                {std::string(kLedgerSizeIntegralKey), encode_count(b.size.h_integral)},
+                {std::string(kLedgerSizeHourKey), encode_count(b.size.last_ts)},
+            });
+        }
         auto written = client_.apply(Pool::Meta, oid, op);
         if (!written && changed_meanwhile(written.error())) return std::nullopt;
         return written;
@@ -283,6 +306,30 @@ Result<UserUsage> SpaceLedger::read_usage(const std::string& oid) {
 Result<UserUsage> SpaceLedger::usage(std::string_view user_id) { return read_usage(user_ledger_oid(user_id)); }
 
 Result<UserUsage> SpaceLedger::bucket_usage(std::string_view bucket) { return read_usage(bucket_ledger_oid(bucket)); }
+
+Result<void> SpaceLedger::fill_bucket_counts(Bucket& bucket) {
+    auto got = client_.omap_get(Pool::Meta, bucket_ledger_oid(bucket.name),
+                                {std::string(kLedgerBytesKey), std::string(kLedgerObjectsKey),
+                                 std::string(kLedgerSizeMaxKey), std::string(kLedgerSizeIntegralKey),
+                                 std::string(kLedgerSizeHourKey)});
+    std::map<std::string, std::string> omap;
+    if (got) omap = std::move(*got);
+    else if (got.error().code() != kNotFound) return std::move(got).error();
+    bucket.bytes = count_of(omap, kLedgerBytesKey);
+    bucket.objects = count_of(omap, kLedgerObjectsKey);
+    bucket.size.current = bucket.bytes;
+    bucket.size.hmax = count_of(omap, kLedgerSizeMaxKey);
+    bucket.size.h_integral = count_of(omap, kLedgerSizeIntegralKey);
+    bucket.size.last_ts = omap.contains(std::string(kLedgerSizeHourKey)) ? count_of(omap, kLedgerSizeHourKey)
+                                                                          : size_history_hour(bucket.created_ms);
+    return {};
+}
+
+Result<void> SpaceLedger::remove_bucket_ledger(std::string_view bucket) {
+    auto removed = client_.remove(Pool::Meta, bucket_ledger_oid(bucket));
+    if (!removed && removed.error().code() != kNotFound) return removed;
+    return {};
+}
 
 Result<void> SpaceLedger::drop_reservations_of(std::string_view instance) {
     if (instance.empty() || instance == instance_id_)

@@ -146,6 +146,14 @@ public:
     // until the next change of the ledger). Zeros for a ledger never changed.
     Result<UserUsage> usage(std::string_view user_id);
     Result<UserUsage> bucket_usage(std::string_view bucket);
+    // A bucket's counts and size history as its ledger holds them, into
+    // `bucket` (objects, bytes, size). A ledger never changed leaves zeros and
+    // size.last_ts at the hour of bucket.created_ms (as the local backend).
+    Result<void> fill_bucket_counts(Bucket& bucket);
+    // Removes a deleted bucket's ledger (its reservations, counts and size
+    // history). Writes racing it (none may commit into a deleted bucket) can
+    // only release, which finds nothing to change.
+    Result<void> remove_bucket_ledger(std::string_view bucket);
 
     // Clean close, before this instance's lease is released: drops this
     // instance's open reservations and its pending object. Idempotent.

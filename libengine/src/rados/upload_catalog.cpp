@@ -1,46 +1,206 @@
-// SKELETON, being replaced: see object_catalog.hpp.
-#include "rados/object_catalog.hpp"
+// The RADOS ObjectCatalog's multipart uploads, open ones: create, read, list,
+// and parts. Closing (complete, abort) is in upload_closing.cpp, scrub's walk
+// in upload_scan.cpp; the seal that separates the two in upload_support.hpp.
+//
+// An upload is upload.<id> (meta pool) plus its entry in the bucket's
+// uploads index, uploads.<bucket>.<epoch> (index pool). create_upload writes
+// the object first, then the entry: a crash between leaves an upload nothing
+// lists and nobody was told the id of (a small leak). Closers remove the
+// object first, then the entry: a crash between leaves an entry whose
+// upload is gone, which list_uploads skips. So nothing closed is ever
+// listed (one being closed is, until its object goes).
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 
-#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "engine_impl.hpp"
+#include "listing.hpp"
+#include "multipart_assembly.hpp"
+#include "rados/catalog_support.hpp"
+#include "rados/object_catalog.hpp"
+#include "rados/upload_support.hpp"
 
 namespace ostor::detail::rados {
 
+namespace {
+
+// A bucket's uploads in S3's order, straight from its uploads index (keys
+// "<key>\0<id>" with NULs escaped, ids rising in the order begun): a page
+// of index entries costs one read of it plus one round trip reading the
+// uploads' data (the Upload) at once. An upload being closed is listed
+// until its object is removed (as locally, until the closing commits); one
+// whose object is gone is skipped.
+class IndexUploadWalk final : public UploadWalk {
+public:
+    IndexUploadWalk(Client& client, std::string index_oid) : client_(client), oid_(std::move(index_oid)) {}
+
+    void seek_key(std::string_view key, bool after_key) override {
+        // The key's head sorts before each of key's entries and after every
+        // smaller key's (object_layout.hpp).
+        reposition(after_key ? upload_index_after_key(key) : upload_index_key_head(key));
+    }
+    void seek_after(const Upload& upload) override { reposition(upload_index_key(upload.key, upload.id)); }
+    std::optional<Upload> next() override {
+        while (ready_.empty() && !end_) fill();
+        if (ready_.empty()) return std::nullopt;
+        Upload u = std::move(ready_.front());
+        ready_.pop_front();
+        return u;
+    }
+    // The first failure a read met (the walk ended there).
+    const std::optional<Error>& error() const { return error_; }
+
+private:
+    void reposition(std::string after) {
+        after_ = std::move(after);
+        ready_.clear();
+        end_ = error_.has_value();
+    }
+    void fill() {
+        auto page = client_.omap_list(Pool::Index, oid_, after_, "", kUploadIndexPageEntries);
+        if (!page) {
+            if (page.error().code() != kNotFound) error_ = std::move(page).error();
+            end_ = true;
+            return;
+        }
+        // The page's uploads are read all at once (their data: the encoded
+        // Upload, kept there for this), one round trip per page.
+        struct Read {
+            std::string id;
+            std::optional<Result<std::string>> got;
+        };
+        std::vector<Read> reads;
+        for (auto& [k, v] : page->entries) {
+            after_ = k;
+            if (k.size() < kUploadIdLength + 1) continue;
+            reads.push_back(Read{k.substr(k.size() - kUploadIdLength), std::nullopt});
+        }
+        std::mutex mu;
+        std::condition_variable cv;
+        std::size_t pending = reads.size();
+        for (auto& r : reads)
+            client_.aio_read(Pool::Meta, upload_oid(r.id), 0, 0, [&, slot = &r](Result<std::string> got) {
+                std::lock_guard lock(mu);
+                slot->got = std::move(got);
+                if (--pending == 0) cv.notify_one();
+            });
+        {
+            std::unique_lock lock(mu);
+            cv.wait(lock, [&] { return pending == 0; });
+        }
+        for (auto& r : reads) {
+            auto& got = *r.got;
+            if (!got) {
+                // Gone: a closer stopped between its two removals.
+                if (got.error().code() == kNotFound) continue;
+                error_ = std::move(got).error();
+                end_ = true;
+                return;
+            }
+            auto u = decode_upload(*got);
+            if (!u) {
+                // No copy in the data (or a damaged one): the omap has it.
+                auto up = read_open_upload(client_, r.id);
+                if (!up) {
+                    if (up.error().code() == Errc::NoSuchUpload) continue;
+                    error_ = std::move(up).error();
+                    end_ = true;
+                    return;
+                }
+                u = std::move(up->upload);
+            }
+            ready_.push_back(std::move(*u));
+        }
+        if (!page->more || page->entries.empty()) end_ = true;
+    }
+
+    Client& client_;
+    std::string oid_;
+    std::string after_;
+    std::deque<Upload> ready_;
+    bool end_ = false;
+    std::optional<Error> error_;
+};
+
+}  // namespace
+
 Result<Upload> RadosObjectCatalog::create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) {
-    return Error(Errc::Internal, "the RADOS object catalog is not built yet");
+    auto b = load_bucket(bucket);
+    if (!b) return std::move(b).error();
+    Upload u;
+    u.id = new_upload_id();
+    u.bucket = bucket;
+    u.key = key;
+    u.owner_id = b->bucket.owner_id;
+    u.account = b->bucket.account;
+    u.initiated_ms = upload_id_time_ms(u.id);  // not a later now_ms(): the index orders by id
+    u.meta = std::move(meta);
+    // The object first, then the index entry (see the top of this file).
+    WriteOp op;
+    op.create_exclusive()
+        .write_full(encode(u))  // a copy for list_uploads' batched reads
+        .omap_set(std::string(kUploadInfoKey), encode(u))
+        .omap_set(std::string(kUploadEpochKey), std::to_string(b->bucket.epoch));
+    OSTOR_TRY(client_.apply(Pool::Meta, upload_oid(u.id), op));
+    // The uploads index exists from the bucket's creation to its deletion:
+    // an entry written while the bucket is deleted fails instead of
+    // recreating the index of an incarnation that is gone.
+    WriteOp entry;
+    entry.assert_exists().omap_set(upload_index_key(u.key, u.id), "1");
+    if (auto w = client_.apply(Pool::Index, uploads_oid(u.bucket, b->bucket.epoch), entry); !w) {
+        (void)client_.remove(Pool::Meta, upload_oid(u.id));  // best effort: else a leak nobody names
+        if (w.error().code() == kNotFound)
+            return Error(Errc::NoSuchBucket, "bucket " + std::string(bucket) + " does not exist");
+        return std::move(w).error();
+    }
+    return u;
 }
 
 Result<Upload> RadosObjectCatalog::get_upload(std::string_view upload_id) {
-    return Error(Errc::Internal, "the RADOS object catalog is not built yet");
-}
-
-Result<PartInfo> RadosObjectCatalog::put_part(std::string_view upload_id, std::uint32_t number, BodyCommit body,
-                              FreedExtents& freed) {
-    return Error(Errc::Internal, "the RADOS object catalog is not built yet");
-}
-
-Result<PartInfo> RadosObjectCatalog::copy_part(std::string_view upload_id, std::uint32_t number, std::string_view src_bucket,
-                               std::string_view src_key, const ObjectInfo& source, std::string part_etag,
-                               FreedExtents& freed) {
-    return Error(Errc::Internal, "the RADOS object catalog is not built yet");
-}
-
-Result<ObjectInfo> RadosObjectCatalog::complete_upload(std::string_view upload_id, const std::vector<CompletedPart>& parts,
-                                       const std::optional<std::vector<std::pair<std::string, std::string>>>& checksums,
-                                       const WriteConditions& conditions, FreedExtents& freed) {
-    return Error(Errc::Internal, "the RADOS object catalog is not built yet");
-}
-
-Result<void> RadosObjectCatalog::abort_upload(std::string_view upload_id, FreedExtents& freed) {
-    return Error(Errc::Internal, "the RADOS object catalog is not built yet");
+    auto up = read_open_upload(client_, upload_id);
+    if (!up) return std::move(up).error();
+    return std::move(up->upload);
 }
 
 Result<ListPartsResult> RadosObjectCatalog::list_parts(std::string_view upload_id, std::uint32_t marker,
-                                       std::uint32_t max_parts) {
-    return Error(Errc::Internal, "the RADOS object catalog is not built yet");
+                                                       std::uint32_t max_parts) {
+    OSTOR_TRY(read_open_upload(client_, upload_id));
+    ListPartsResult out;
+    std::string after = part_key(marker);  // parts are numbered from 1
+    const std::string oid = upload_oid(upload_id);
+    for (;;) {
+        auto page = client_.omap_list(Pool::Meta, oid, after, std::string(kPartKeyPrefix),
+                                      std::min<std::uint32_t>(kUploadIndexPageEntries, max_parts + 1));
+        if (!page) {
+            if (page.error().code() == kNotFound) return no_such_upload(upload_id);
+            return std::move(page).error();
+        }
+        for (auto& [k, v] : page->entries) {
+            after = k;
+            auto p = decode_part(v);
+            if (!p) continue;  // as the local backend: a damaged part is scrub's to report
+            if (out.parts.size() == max_parts) {
+                out.truncated = true;
+                break;
+            }
+            out.parts.push_back(std::move(p->info));
+        }
+        if (out.truncated || !page->more || page->entries.empty()) break;
+    }
+    if (out.truncated && !out.parts.empty()) out.next_marker = out.parts.back().number;
+    return out;
 }
 
 Result<ListUploadsResult> RadosObjectCatalog::list_uploads(std::string_view bucket, const ListUploadsParams& params) {
-    return Error(Errc::Internal, "the RADOS object catalog is not built yet");
+    auto b = load_bucket(bucket);
+    if (!b) return std::move(b).error();
+    std::optional<Upload> marker_upload;
+    if (!params.upload_id_marker.empty())
+        if (auto m = read_open_upload(client_, params.upload_id_marker)) marker_upload = std::move(m->upload);
+    IndexUploadWalk walk(client_, uploads_oid(bucket, b->bucket.epoch));
+    auto out = list_uploads_page(walk, bucket, params, marker_upload);
+    if (walk.error()) return *walk.error();
+    return out;
 }
 
 }  // namespace ostor::detail::rados

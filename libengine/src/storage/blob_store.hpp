@@ -81,6 +81,12 @@ public:
     virtual std::unique_ptr<BlobWriter> begin_write() = 0;
     // Pins `extents` for reading. Fails: IoError (a segment is gone).
     virtual Result<std::unique_ptr<BlobReads>> pin(const std::vector<Extent>& extents) = 0;
+    // Whether a successful pin() alone proves the extents hold the bytes the
+    // record named, even when the record was replaced meanwhile (bodies are
+    // never rewritten, and a freed one stays readable longer than any read):
+    // then a reader need not check the record again after pinning. False
+    // where a free may have reused the space before the pin took hold.
+    virtual bool pins_prove_contents() const { return false; }
     // After a durable change dropped the last reference to `freed`: gives
     // their space back (extents still pinned by a reader are freed when it
     // lets go).

@@ -42,6 +42,12 @@ public:
     // Takes over `instance`'s lease when its holder is gone; null while it is
     // alive (or being adopted by someone else).
     virtual std::unique_ptr<AdoptedLease> adopt_if_dead(std::string_view instance) = 0;
+    // False once this instance may no longer commit a change (a lease with a
+    // duration that was lost, or ends too soon for a write sent now to land
+    // before it does): the engine then refuses its mutating calls (IoError)
+    // until the volume is opened again. Local: always true (the lock file
+    // holds while the process lives).
+    virtual bool may_commit() const { return true; }
 };
 
 }  // namespace ostor::detail

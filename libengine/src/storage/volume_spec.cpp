@@ -33,7 +33,7 @@ Result<VolumeSpec> VolumeSpec::parse(std::string_view text) {
                                                 "': a RADOS volume is rados:<pool prefix>[?conf=FILE&id=NAME&keyring=FILE], "
                                                 "the prefix made of letters, digits, '_', '-' and '.'");
     if (q == std::string_view::npos) return spec;
-    bool seen_conf = false, seen_id = false, seen_keyring = false;
+    bool seen_conf = false, seen_id = false, seen_keyring = false, seen_ns = false;
     std::string_view params = rest.substr(q + 1);
     while (!params.empty()) {
         auto amp = params.find('&');
@@ -52,10 +52,14 @@ Result<VolumeSpec> VolumeSpec::parse(std::string_view text) {
         if (name == "conf") OSTOR_TRY(take(seen_conf, spec.conf_file));
         else if (name == "id") OSTOR_TRY(take(seen_id, spec.client_id));
         else if (name == "keyring") OSTOR_TRY(take(seen_keyring, spec.keyring));
+        else if (name == "ns") OSTOR_TRY(take(seen_ns, spec.rados_namespace));
         else
             return Error(Errc::InvalidArgument, "unknown parameter '" + std::string(name) + "' in " + std::string(text) +
-                                                    " (known: conf, id, keyring)");
+                                                    " (known: conf, id, keyring, ns)");
     }
+    if (seen_ns && !valid_pool_prefix(spec.rados_namespace))
+        return Error(Errc::InvalidArgument, "'" + std::string(text) +
+                                                "': a RADOS namespace (ns=) is made of letters, digits, '_', '-' and '.'");
     return spec;
 }
 
@@ -73,6 +77,7 @@ std::string VolumeSpec::to_string() const {
     if (!conf_file.empty()) add("conf", conf_file);
     if (client_id != "admin") add("id", client_id);
     if (!keyring.empty()) add("keyring", keyring);
+    if (!rados_namespace.empty()) add("ns", rados_namespace);
     return out;
 }
 

@@ -1,0 +1,103 @@
+#include "rados/object_index.hpp"
+
+#include "rados/object_layout.hpp"
+
+namespace ostor::detail::rados {
+
+Error no_such_key(std::string_view bucket, std::string_view key) {
+    return Error(Errc::NoSuchKey, "no object " + std::string(key) + " in bucket " + std::string(bucket));
+}
+
+Result<std::optional<IndexEntry>> read_index_entry(Client& client, const std::string& oid, std::string_view bucket,
+                                                   std::string_view key, bool with_body) {
+    std::set<std::string> keys{record_key(key)};
+    if (with_body) keys.insert(body_key(key));
+    auto got = client.omap_get(Pool::Index, oid, keys);
+    if (!got) return std::move(got).error();
+    auto it = got->find(record_key(key));
+    if (it == got->end()) return std::optional<IndexEntry>();
+    auto rec = decode_object(it->second, false);
+    if (!rec)
+        return Error(Errc::Internal, "the record of object " + std::string(key) + " in bucket " + std::string(bucket) +
+                                         " is damaged or of a version this engine cannot read");
+    rec->info.bucket = bucket;
+    if (with_body && rec->body_id == kInlineBodyMark) {
+        auto body = got->find(body_key(key));
+        if (body == got->end())
+            return Error(Errc::Internal, "the body of object " + std::string(key) + " is missing");
+        rec->inline_data = body->second;
+    }
+    return std::optional<IndexEntry>(IndexEntry{std::move(it->second), std::move(*rec)});
+}
+
+ShardMergeWalk::ShardMergeWalk(Client& client, std::string bucket, std::uint64_t epoch, std::uint32_t shards,
+                               std::uint32_t page_entries)
+    : client_(client), bucket_(std::move(bucket)), page_entries_(std::max<std::uint32_t>(page_entries, 1)) {
+    for (std::uint32_t i = 0; i < shards; ++i) shards_.push_back(Shard{index_oid(bucket_, epoch, i), {}, {}, false});
+}
+
+void ShardMergeWalk::seek(std::string_view start) {
+    positioned_ = true;
+    exact_.reset();
+    // omap_list gives the keys after a key: every shard starts after
+    // o<start>, and the one shard that may hold o<start> itself is asked for it.
+    std::string from = start.empty() ? std::string() : record_key(start);
+    for (auto& s : shards_) {
+        s.ready.clear();
+        s.after = from;
+        s.done = false;
+    }
+    if (start.empty() || shards_.empty()) return;
+    auto& owner = shards_[index_shard_of(start, static_cast<std::uint32_t>(shards_.size()))];
+    auto got = client_.omap_get(Pool::Index, owner.oid, {from});
+    if (!got) {
+        if (got.error().code() != kNotFound) error_ = std::move(got).error();
+        return;
+    }
+    if (auto it = got->find(from); it != got->end()) exact_.emplace(it->first, std::move(it->second));
+}
+
+bool ShardMergeWalk::fill(Shard& s) {
+    if (!s.ready.empty()) return true;
+    if (s.done || error_) return false;
+    auto page = client_.omap_list(Pool::Index, s.oid, s.after, std::string(1, kRecordPrefix), page_entries_);
+    if (!page) {
+        s.done = true;
+        if (page.error().code() != kNotFound) error_ = std::move(page).error();
+        return false;
+    }
+    for (auto& e : page->entries) s.ready.push_back(std::move(e));
+    if (!s.ready.empty()) s.after = s.ready.back().first;
+    if (!page->more || page->entries.empty()) s.done = true;
+    return !s.ready.empty();
+}
+
+std::optional<std::pair<std::string, std::string>> ShardMergeWalk::next_raw() {
+    if (!positioned_) seek({});
+    if (exact_) {
+        auto e = std::move(*exact_);
+        exact_.reset();
+        return std::make_pair(e.first.substr(1), std::move(e.second));
+    }
+    Shard* best = nullptr;
+    for (auto& s : shards_) {
+        if (!fill(s)) continue;
+        if (!best || s.ready.front().first < best->ready.front().first) best = &s;
+    }
+    if (error_ || !best) return std::nullopt;
+    auto e = std::move(best->ready.front());
+    best->ready.pop_front();
+    return std::make_pair(e.first.substr(1), std::move(e.second));
+}
+
+std::optional<ObjectInfo> ShardMergeWalk::next() {
+    while (auto raw = next_raw()) {
+        auto rec = decode_object(raw->second, false);
+        if (!rec) continue;  // as the local walk: a damaged record is not listed
+        rec->info.bucket = bucket_;
+        return std::move(rec->info);
+    }
+    return std::nullopt;
+}
+
+}  // namespace ostor::detail::rados

@@ -1,0 +1,80 @@
+// A bucket's object index on RADOS (object_layout.hpp): reading one entry,
+// and walking every shard at once in key order for listings and scrub.
+//
+// An entry is o<key> = the encoded ObjectRecord (inline_data empty; body_id 1
+// when b<key> holds the inline body, else 0) and, for a small object, b<key>.
+// Both are written and removed together by one guarded write of the shard.
+//
+// Concurrency: reads only. A walk reads each shard a page at a time: it is
+// not one snapshot (entries written or removed meanwhile may or may not be
+// seen), as S3 listings are not.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "listing.hpp"
+#include "ostor/error.hpp"
+#include "rados/client.hpp"
+#include "records.hpp"
+
+namespace ostor::detail::rados {
+
+// body_id of a record whose inline body is in b<key>.
+inline constexpr std::uint64_t kInlineBodyMark = 1;
+
+// An index entry as read: the stored o<key> value (what a guarded write
+// compares with) and its record (inline_data filled when asked).
+struct IndexEntry {
+    std::string stored;
+    ObjectRecord record;
+};
+
+// The entry of `key` in shard `oid`, none when absent. `with_body`: reads
+// b<key> in the same read. Fails: kNotFound (the shard object is gone: its
+// bucket was deleted), Internal (a damaged record, or its inline body
+// missing), IoError.
+Result<std::optional<IndexEntry>> read_index_entry(Client& client, const std::string& oid, std::string_view bucket,
+                                                   std::string_view key, bool with_body);
+
+// "no object K in bucket B", as the local backend says it.
+Error no_such_key(std::string_view bucket, std::string_view key);
+
+// The o entries of every shard of one bucket incarnation, merged in key
+// order. Each shard is read in pages of `page_entries`; a shard that is gone
+// (the bucket was deleted meanwhile) reads as empty. Read failures end the
+// walk early; error() then says why.
+class ShardMergeWalk final : public ObjectWalk {
+public:
+    ShardMergeWalk(Client& client, std::string bucket, std::uint64_t epoch, std::uint32_t shards,
+                   std::uint32_t page_entries);
+    void seek(std::string_view start) override;
+    std::optional<ObjectInfo> next() override;
+    // As next(), undecoded: the object key and the stored o value (scrub
+    // reports records that do not decode); none at the end or on failure.
+    std::optional<std::pair<std::string, std::string>> next_raw();
+    const std::optional<Error>& error() const { return error_; }
+
+private:
+    struct Shard {
+        std::string oid;
+        std::deque<std::pair<std::string, std::string>> ready;  // o<key>, value
+        std::string after;  // the last omap key read
+        bool done = false;
+    };
+    bool fill(Shard& s);
+
+    Client& client_;
+    std::string bucket_;
+    std::uint32_t page_entries_;
+    std::vector<Shard> shards_;
+    std::optional<std::pair<std::string, std::string>> exact_;  // the seek key's own entry
+    bool positioned_ = false;
+    std::optional<Error> error_;
+};
+
+}  // namespace ostor::detail::rados

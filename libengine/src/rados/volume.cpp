@@ -1,0 +1,250 @@
+// Opening a RADOS volume: the connection, the volume id, the lease, the
+// seams, the sweep over dead instances and the blob collector.
+#include "rados/volume.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "hashing.hpp"
+#include "rados/blob_store.hpp"
+#include "rados/client.hpp"
+#include "rados/identity_catalog.hpp"
+#include "rados/leases.hpp"
+#include "rados/object_catalog.hpp"
+#include "rados/settings_catalog.hpp"
+#include "rados/space_ledger.hpp"
+
+namespace ostor::detail {
+
+namespace rados {
+
+namespace {
+// The meta pool's object naming the volume: omap `id` = 16 hex digits.
+constexpr std::string_view kVolumeOid = "volume";
+constexpr std::string_view kVolumeIdKey = "id";
+
+}  // namespace
+
+Result<std::string> read_volume_id(Client& client, const VolumeSpec& spec) {
+    const std::string oid(kVolumeOid);
+    const std::string key(kVolumeIdKey);
+    auto stored = client.omap_get(Pool::Meta, oid, {key});
+    if (!stored) return std::move(stored).error();
+    auto it = stored->find(key);
+    std::string unhexed;
+    if (it == stored->end() || it->second.size() != 16 || !from_hex(it->second, unhexed))
+        return Error(Errc::InvalidArgument, spec.to_string() + ": the volume object " + oid + " holds no valid volume id");
+    return it->second;
+}
+
+namespace {
+
+// How often the collector removes due blob objects (and sweeps dead
+// instances): a few minutes, far below the grace period (kGcGracePeriod),
+// so that an object is removed soon after it is due.
+constexpr std::chrono::milliseconds kCollectInterval = std::chrono::minutes(5);
+// One collector per volume at a time: the RADOS lock kCollectorLockName on
+// kCollectorOid, held for kCollectorHoldIntervals collect intervals and
+// renewed at each pass, so that another gateway takes over when its holder
+// died, after at most that long.
+constexpr std::string_view kCollectorOid = "gc.collector";
+constexpr std::string_view kCollectorLockName = "ostor.collector";
+constexpr int kCollectorHoldIntervals = 3;
+
+Result<std::string> read_or_create_volume_id(Client& client, const VolumeSpec& spec, const EngineOptions& options) {
+    const std::string oid(kVolumeOid);
+    const std::string key(kVolumeIdKey);
+    std::string unhexed;
+    if (!options.volume_id.empty() && (options.volume_id.size() != 16 || !from_hex(options.volume_id, unhexed)))
+        return Error(Errc::InvalidArgument, "a volume id is 16 hex digits, not '" + options.volume_id + "'");
+    // Two attempts: a concurrent first open may create the object between
+    // our read and our exclusive create; we then read its id.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        auto stored = read_volume_id(client, spec);
+        if (stored) {
+            if (!options.volume_id.empty() && options.volume_id != *stored)
+                return Error(Errc::VolumeMismatch, "volume id " + options.volume_id + " does not match " + *stored +
+                                                       " of " + spec.to_string());
+            return stored;
+        }
+        if (stored.error().code() != kNotFound) return std::move(stored).error();
+        if (!options.create_if_missing)
+            return Error(Errc::InvalidArgument, "not an ostor volume: " + spec.to_string() + " (no " + oid +
+                                                    " object in " + client.pool_name(Pool::Meta) + ")");
+        std::string id = options.volume_id.empty() ? random_hex16() : options.volume_id;
+        // Created exclusively with its id in one step: never an object
+        // without one, and of two first opens only one id wins.
+        auto created = client.apply(Pool::Meta, oid, WriteOp().create_exclusive().omap_set(key, id));
+        if (created) return id;
+        if (created.error().code() != kAlreadyExists) return std::move(created).error();
+    }
+    return Error(Errc::IoError, spec.to_string() + ": the volume object " + oid + " could not be read");
+}
+
+// One sweep over the dead instances of the leases index; returns how many
+// were cleaned. Stops at the first failure (that instance stays adoptable).
+Result<std::size_t> sweep_dead_instances(Client& client, RadosLeases& leases, RadosBlobStore& blobs,
+                                         SpaceLedger& ledger) {
+    auto listed = list_leases(client);
+    if (!listed) return std::move(listed).error();
+    std::size_t adopted_count = 0;
+    for (const auto& entry : *listed) {
+        if (entry.instance == leases.instance_id()) continue;
+        auto adopted = leases.adopt_if_dead(entry.instance);
+        if (!adopted) continue;  // alive, adopted elsewhere, or no answer: a later sweep
+        // Both cleanups under this one adoption: ending it removes the
+        // instance's lease and index entry, so whichever ran alone first
+        // would hide the instance from the other (docs/rados.md, "Recovery").
+        auto cleaned = blobs.clean_instance(entry.instance);
+        if (!cleaned || adopted->lost()) {
+            adopted->release_unfinished();
+            if (!cleaned) return std::move(cleaned).error();
+            continue;
+        }
+        auto dropped = ledger.drop_reservations_of(entry.instance);
+        if (!dropped || adopted->lost()) {
+            adopted->release_unfinished();
+            if (!dropped) return std::move(dropped).error();
+            continue;
+        }
+        ++adopted_count;
+        // `adopted` goes here: the instance's lease object and entry with it.
+    }
+    return adopted_count;
+}
+
+}  // namespace
+
+// Runs collect_due and the sweep every interval while this instance holds
+// the volume's collector lock; stops (and unlocks) when destroyed.
+class BlobCollector {
+public:
+    BlobCollector(Client& client, RadosLeases& leases, RadosBlobStore& blobs, SpaceLedger& ledger,
+                  std::chrono::milliseconds interval)
+        : client_(client), leases_(leases), blobs_(blobs), ledger_(ledger), interval_(interval) {
+        thread_ = std::thread([this] { run(); });
+    }
+    ~BlobCollector() {
+        {
+            std::lock_guard lock(mu_);
+            stopping_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+        if (holding_)
+            (void)client_.unlock(Pool::Meta, std::string(kCollectorOid), std::string(kCollectorLockName),
+                                 leases_.instance_id());
+    }
+    BlobCollector(const BlobCollector&) = delete;
+    BlobCollector& operator=(const BlobCollector&) = delete;
+
+private:
+    void run() {
+        std::unique_lock lock(mu_);
+        while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
+            lock.unlock();
+            pass();
+            lock.lock();
+        }
+    }
+    // Failures are left for the next pass: every step is guarded and
+    // idempotent.
+    void pass() {
+        if (!leases_.may_commit()) return;  // an adopter may act on us soon: leave the volume alone
+        // Takes the lock, or renews it when we hold it (same cookie).
+        auto locked = client_.lock_exclusive(Pool::Meta, std::string(kCollectorOid), std::string(kCollectorLockName),
+                                             leases_.instance_id(), interval_ * kCollectorHoldIntervals);
+        holding_ = static_cast<bool>(locked);
+        if (!locked) return;  // another gateway collects (kLockHeld), or no answer
+        (void)blobs_.collect_due(std::chrono::system_clock::now());
+        (void)sweep_dead_instances(client_, leases_, blobs_, ledger_);
+    }
+
+    Client& client_;
+    RadosLeases& leases_;
+    RadosBlobStore& blobs_;
+    SpaceLedger& ledger_;
+    const std::chrono::milliseconds interval_;
+    bool holding_ = false;  // the collector thread's, read after it ended
+    std::mutex mu_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace rados
+
+void RadosVolumeState::close() {
+    if (closed) return;
+    closed = true;
+    collector.reset();
+    // Before the lease goes: an instance that closed cleanly leaves no
+    // reservation for an adopter to drop (failures: the reservations expire).
+    if (ledger) (void)ledger->close();
+}
+
+RadosVolumeState::~RadosVolumeState() { close(); }
+
+Result<void> open_rados_volume(EngineImpl& impl, const VolumeSpec& spec, const EngineOptions& options) {
+    using namespace rados;
+    // Commit points are written on this connection: its OSD requests must
+    // time out within kLeaseWriteTimeout (see rados/leases.hpp).
+    Timeouts timeouts;
+    timeouts.osd_request = std::chrono::duration_cast<std::chrono::seconds>(kLeaseWriteTimeout);
+    auto connected = Client::connect(spec, timeouts);
+    if (!connected) return std::move(connected).error();
+    std::shared_ptr<Client> client_owner(std::move(*connected));
+    Client& client = *client_owner;
+    impl.connection = client_owner;
+
+    auto volume = read_or_create_volume_id(client, spec, options);
+    if (!volume) return std::move(volume).error();
+    impl.volume_id = *volume;
+
+    RadosLeases::Options lease_options;
+    lease_options.address = options.instance_address;
+    if (options.rados_lease_duration_ms != 0) {
+        lease_options.duration = std::chrono::milliseconds(options.rados_lease_duration_ms);
+        lease_options.commit_margin = std::min(kCommitMargin, lease_options.duration / 4);
+    }
+    auto leases = RadosLeases::acquire(client, lease_options);
+    if (!leases) return std::move(leases).error();
+    RadosLeases& lease = **leases;
+    impl.leases = std::move(*leases);
+    // The engine keeps no caches: every request reads the catalogs, so a
+    // change made through any gateway is seen at once by all, and nothing
+    // needs to be told. Watch/notify comes with caches.
+    impl.notifier = std::make_unique<SharedStoreNotifier>();
+
+    auto state = std::make_unique<RadosVolumeState>();
+    state->client = &client;
+    state->lease = &lease;
+    SpaceLedger::Options ledger_options;
+    ledger_options.lease = &lease;
+    state->ledger = std::make_unique<SpaceLedger>(client, lease.instance_id(), ledger_options);
+    SpaceLedger& ledger = *state->ledger;
+    RadosVolumeState& volume_state = *state;
+    impl.backend = std::move(state);
+
+    auto settings = std::make_unique<RadosSettingsCatalog>(client, lease.instance_id());
+    auto blobs = std::make_unique<RadosBlobStore>(client, lease);
+    impl.objects = std::make_unique<RadosObjectCatalog>(client, ledger, *blobs, *settings, &lease);
+    RadosBlobStore& blob_store = *blobs;
+    impl.identities = std::make_unique<RadosIdentityCatalog>(client);
+    impl.settings = std::move(settings);
+    impl.blobs = std::move(blobs);
+
+    auto swept = sweep_dead_instances(client, lease, blob_store, ledger);
+    if (!swept) return std::move(swept).error();
+
+    auto interval = options.rados_collect_interval_ms != 0
+                        ? std::chrono::milliseconds(options.rados_collect_interval_ms)
+                        : kCollectInterval;
+    volume_state.collector = std::make_unique<BlobCollector>(client, lease, blob_store, ledger, interval);
+    return {};
+}
+
+}  // namespace ostor::detail

@@ -1,0 +1,211 @@
+// Engine::open on a RADOS volume (rados/volume.cpp), on the throwaway
+// cluster: the volume id object, namespaces, the sweep of dead instances at
+// open, the commit margin (a lost lease stops every mutating call), and
+// `ostor-ctl get-config` on the volume.
+// Each test works in a RADOS namespace of its own.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <random>
+#include <thread>
+#include <tuple>
+
+#include "cluster_clients.hpp"
+#include "hashing.hpp"
+#include "ostor/engine.hpp"
+#include "rados/leases.hpp"
+
+namespace ostor::detail::rados {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The cluster's spec with a fresh namespace.
+std::string fresh_spec() {
+    const char* text = std::getenv("OSTOR_TEST_VOLUME");
+    if (!text) std::abort();
+    return std::string(text) + "&ns=engine-" + random_hex16();
+}
+
+std::unique_ptr<Client> connect_to(const std::string& spec_text) {
+    auto spec = VolumeSpec::parse(spec_text);
+    if (!spec) std::abort();
+    auto c = Client::connect(*spec);
+    if (!c) std::abort();
+    return std::move(*c);
+}
+
+TEST(RadosVolumeSpec, NamespaceIsParsedAndPrinted) {
+    auto spec = VolumeSpec::parse("rados:ostor?id=ostor&ns=tenant-1");
+    ASSERT_TRUE(spec) << spec.error().message();
+    EXPECT_EQ(spec->rados_namespace, "tenant-1");
+    EXPECT_EQ(spec->to_string(), "rados:ostor?id=ostor&ns=tenant-1");
+    EXPECT_FALSE(VolumeSpec::parse("rados:ostor?ns=a/b"));
+    EXPECT_FALSE(VolumeSpec::parse("rados:ostor?ns=a&ns=b"));
+    EXPECT_FALSE(VolumeSpec::parse("rados:ostor?ns="));
+}
+
+TEST(RadosVolume, CreatedOnceThenReopenedWithItsId) {
+    const std::string spec = fresh_spec();
+    EngineOptions no_create;
+    no_create.create_if_missing = false;
+    auto refused = Engine::open(spec, no_create);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code(), Errc::InvalidArgument) << refused.error().message();
+
+    std::string id;
+    {
+        auto e = Engine::open(spec);
+        ASSERT_TRUE(e) << e.error().message();
+        id = (*e)->volume_id();
+        EXPECT_EQ(id.size(), 16u);
+        EXPECT_TRUE((*e)->directory().empty());
+        ASSERT_TRUE((*e)->create_user("someone@example.com", false, true));
+    }
+    auto again = Engine::open(spec, no_create);
+    ASSERT_TRUE(again) << again.error().message();
+    EXPECT_EQ((*again)->volume_id(), id);
+    EXPECT_TRUE((*again)->get_user_by_email("someone@example.com"));
+
+    EngineOptions other;
+    other.volume_id = "0123456789abcdef";
+    auto mismatch = Engine::open(spec, other);
+    ASSERT_FALSE(mismatch);
+    EXPECT_EQ(mismatch.error().code(), Errc::VolumeMismatch);
+}
+
+TEST(RadosVolume, NamespacesSeparateVolumesOnTheSamePools) {
+    auto a = Engine::open(fresh_spec());
+    auto b = Engine::open(fresh_spec());
+    ASSERT_TRUE(a && b);
+    EXPECT_NE((*a)->volume_id(), (*b)->volume_id());
+    ASSERT_TRUE((*a)->create_user("only-in-a@example.com", false, false));
+    EXPECT_FALSE((*b)->get_user_by_email("only-in-a@example.com"));
+}
+
+TEST(RadosVolume, SeveralEnginesOfOneProcessShareAVolume) {
+    const std::string spec = fresh_spec();
+    auto a = Engine::open(spec);
+    auto b = Engine::open(spec);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ((*a)->volume_id(), (*b)->volume_id());
+    ASSERT_TRUE((*a)->create_user("shared@example.com", false, false));
+    EXPECT_TRUE((*b)->get_user_by_email("shared@example.com"));
+}
+
+TEST(RadosVolume, OpenSweepsADeadInstanceAndACleanCloseLeavesNoLease) {
+    const std::string spec = fresh_spec();
+    auto client = connect_to(spec);
+    {
+        auto e = Engine::open(spec);
+        ASSERT_TRUE(e) << e.error().message();
+        auto listed = list_leases(*client);
+        ASSERT_TRUE(listed);
+        EXPECT_EQ(listed->size(), 1u);
+    }
+    auto listed = list_leases(*client);
+    ASSERT_TRUE(listed);
+    EXPECT_TRUE(listed->empty()) << "a clean close removes its lease";
+
+    // A gateway that died: its lease expires, and the next open adopts it.
+    auto dead = RadosLeases::acquire(*client, {1000ms, "dead:1"});
+    ASSERT_TRUE(dead) << dead.error().message();
+    const std::string dead_id = (*dead)->instance_id();
+    ASSERT_TRUE(client->apply(Pool::Meta, "blobs.pending." + dead_id, WriteOp().omap_set("blob.00000000000000aa", "")));
+    (*dead)->abandon_for_test();
+    std::this_thread::sleep_for(1300ms);
+    auto e = Engine::open(spec);
+    ASSERT_TRUE(e) << e.error().message();
+    listed = list_leases(*client);
+    ASSERT_TRUE(listed);
+    EXPECT_TRUE(std::none_of(listed->begin(), listed->end(), [&](auto& l) { return l.instance == dead_id; }));
+    EXPECT_FALSE(client->stat(Pool::Meta, lease_oid(dead_id)));
+    EXPECT_FALSE(client->stat(Pool::Meta, "blobs.pending." + dead_id)) << "its pending blob list was cleaned";
+    e->reset();
+    dead->reset();
+}
+
+TEST(RadosVolume, ALostLeaseStopsEveryChangeButNotReads) {
+    const std::string spec = fresh_spec();
+    auto client = connect_to(spec);
+    EngineOptions options;
+    options.rados_lease_duration_ms = 2000;  // renewed every 0.67 s
+    options.instance_address = "gw-test:7480";
+    auto e = Engine::open(spec, options);
+    ASSERT_TRUE(e) << e.error().message();
+    auto user = (*e)->create_user("before@example.com", false, false);
+    ASSERT_TRUE(user) << user.error().message();
+
+    auto listed = list_leases(*client);
+    ASSERT_TRUE(listed);
+    ASSERT_EQ(listed->size(), 1u);
+    EXPECT_EQ(listed->front().address, "gw-test:7480");
+    // Someone took the lease away (an adopter that thought it dead): the next
+    // renewal finds no hold.
+    ASSERT_TRUE(client->remove(Pool::Meta, lease_oid(listed->front().instance)));
+    std::this_thread::sleep_for(1500ms);
+
+    auto refused = (*e)->create_user("after@example.com", false, false);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code(), Errc::IoError);
+    EXPECT_NE(refused.error().message().find("restart"), std::string_view::npos) << refused.error().message();
+    EXPECT_EQ((*e)->put_usage_object("u1", "{}").error().code(), Errc::IoError);
+    EXPECT_EQ((*e)->set_user_state(user->user.id, UserState::Disabled).error().code(), Errc::IoError);
+    EXPECT_EQ((*e)->create_bucket("bkt", user->user.id).error().code(), Errc::IoError);
+    EXPECT_TRUE((*e)->get_user(user->user.id)) << "reads go on";
+}
+
+// What `command` printed on its standard output, and its exit status.
+std::pair<std::string, int> run(const std::string& command) {
+    std::string out;
+    FILE* p = ::popen(command.c_str(), "r");
+    if (!p) return {"", -1};
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    int status = ::pclose(p);
+    return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
+
+// ostor-ctl get-config on a RADOS volume: the volume's row, then its live
+// gateways (address, instance, since when). OSTOR_CTL names the binary
+// (tests/rados/meson.build).
+TEST(RadosVolume, OstorCtlGetConfigListsTheVolumeAndItsLiveGateways) {
+    const char* ctl = std::getenv("OSTOR_CTL");
+    ASSERT_TRUE(ctl && *ctl) << "OSTOR_CTL must name the ostor-ctl binary";
+    const std::string spec = fresh_spec();
+    auto missing = run("OSTOR_DATA='" + spec + "' " + ctl + " get-config 2>&1");
+    EXPECT_NE(missing.second, 0);
+    EXPECT_NE(missing.first.find("not an ostor volume"), std::string::npos) << missing.first;
+
+    EngineOptions a_options, b_options;
+    a_options.instance_address = "10.0.0.1:7480";
+    b_options.instance_address = "10.0.0.2:7480";
+    auto a = Engine::open(spec, a_options);
+    auto b = Engine::open(spec, b_options);
+    ASSERT_TRUE(a && b);
+    auto client = connect_to(spec);
+    auto leases = list_leases(*client);
+    ASSERT_TRUE(leases);
+    ASSERT_EQ(leases->size(), 2u);
+
+    auto [out, status] = run(std::string(ctl) + " get-config -n some-other-node --data '" + spec + "'");
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_EQ(out.rfind("VOL_ID          TYPE      STATE\n" + (*a)->volume_id() + "  OBJ      READY\n", 0), 0u) << out;
+    EXPECT_NE(out.find("GATEWAY                 INSTANCE          SINCE (UTC)"), std::string::npos) << out;
+    for (const auto& lease : *leases) {
+        auto row = out.find(lease.address);
+        ASSERT_NE(row, std::string::npos) << out;
+        EXPECT_EQ(out.substr(row + 24, 16), lease.instance) << out;
+    }
+    b->reset();  // closed: no longer listed
+    std::tie(out, status) = run(std::string(ctl) + " get-config --data '" + spec + "'");
+    EXPECT_EQ(status, 0);
+    EXPECT_NE(out.find("10.0.0.1:7480"), std::string::npos) << out;
+    EXPECT_EQ(out.find("10.0.0.2:7480"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace ostor::detail::rados
