@@ -158,6 +158,32 @@ TEST(RadosVolume, ALostLeaseStopsEveryChangeButNotReads) {
     EXPECT_TRUE((*e)->get_user(user->user.id)) << "reads go on";
 }
 
+// The blob collector runs under the volume's collector lock: one gateway
+// holds it, and a clean close gives it up.
+TEST(RadosVolume, OneCollectorHoldsTheVolumesCollectorLock) {
+    const std::string spec = fresh_spec();
+    auto client = connect_to(spec);
+    EngineOptions options;
+    options.rados_collect_interval_ms = 200;
+    auto a = Engine::open(spec, options);
+    auto b = Engine::open(spec, options);
+    ASSERT_TRUE(a && b);
+    std::this_thread::sleep_for(1s);
+    auto holders = client->lockers(Pool::Meta, "gc.collector", "ostor.collector");
+    ASSERT_TRUE(holders) << holders.error().message();
+    ASSERT_EQ(holders->size(), 1u);
+    auto leases = list_leases(*client);
+    ASSERT_TRUE(leases);
+    EXPECT_TRUE(std::any_of(leases->begin(), leases->end(),
+                            [&](auto& l) { return l.instance == holders->front().cookie; }))
+        << "the holder is one of the open instances";
+    a->reset();
+    b->reset();
+    holders = client->lockers(Pool::Meta, "gc.collector", "ostor.collector");
+    ASSERT_TRUE(holders);
+    EXPECT_TRUE(holders->empty()) << "a clean close unlocks";
+}
+
 // What `command` printed on its standard output, and its exit status.
 std::pair<std::string, int> run(const std::string& command) {
     std::string out;
