@@ -42,6 +42,24 @@ double ops_rate(const Limits& limits, OpClass c) {
     return own > 0 ? own : limits.ops_default;
 }
 
+void RateLimiter::share_limits(std::function<std::optional<std::uint32_t>()> count_gateways) {
+    count_gateways_ = std::move(count_gateways);
+    next_count_.store(0);
+}
+
+double RateLimiter::share_divisor(Clock::time_point now) {
+    if (count_gateways_) {
+        auto due = next_count_.load(std::memory_order_relaxed);
+        // One request counts (a catalog read); the others go on with the
+        // count they have.
+        if (now.time_since_epoch().count() >= due &&
+            next_count_.compare_exchange_strong(due, (now + kShareRefresh).time_since_epoch().count())) {
+            if (auto n = count_gateways_()) sharing_.store(std::max<std::uint32_t>(1, *n), std::memory_order_relaxed);
+        }
+    }
+    return static_cast<double>(sharing_.load(std::memory_order_relaxed));
+}
+
 bool RateLimiter::try_admit(std::initializer_list<Charge> charges) {
     struct Check {
         Cell* cell;
@@ -50,12 +68,13 @@ bool RateLimiter::try_admit(std::initializer_list<Charge> charges) {
     Check checks[8];
     std::size_t n = 0;
     auto now = Clock::now();
+    const double divisor = share_divisor(now);
     std::lock_guard lock(mu_);
     forget_idle(now);
     for (const auto& charge : charges) {
         if (!(charge.rate_per_s > 0)) continue;
         if (n == std::size(checks)) break;  // more charges than any request has
-        double rate = std::max(charge.rate_per_s, kMinOpsRate);
+        double rate = std::max(charge.rate_per_s / divisor, kMinOpsRate);
         // A burst small next to the rate keeps the served rate close to it
         // over a few seconds; at low rates a few ops may still come at once
         // (5 ops/s admits 5 back-to-back, the 6th within the second is
@@ -76,8 +95,8 @@ bool RateLimiter::try_admit(std::initializer_list<Charge> charges) {
 RateLimiter::Clock::duration RateLimiter::reserve_bytes(const std::string& key, std::uint64_t rate_bytes_per_s,
                                                         std::uint64_t bytes) {
     if (rate_bytes_per_s == 0) return Clock::duration::zero();
-    double rate = static_cast<double>(rate_bytes_per_s);
     auto now = Clock::now();
+    double rate = static_cast<double>(rate_bytes_per_s) / share_divisor(now);
     std::lock_guard lock(mu_);
     forget_idle(now);
     Cell& cell = cells_[key];

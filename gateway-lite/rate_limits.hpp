@@ -3,13 +3,22 @@
 // themselves live in the engine and are read on every request, so a change
 // made through the CLI, the REST API or the FUSE tree applies at once; this
 // keeps only the timing state, in memory.
+//
+// Several gateways on one volume (RADOS) each enforce their share of a
+// limit: the limit divided by the number of gateways serving the volume
+// (Engine::serving_instances, counted again every kShareRefresh). Spread
+// evenly by a load balancer, the clients together get the limit; a client
+// sent to one gateway only gets its share.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -33,6 +42,17 @@ inline constexpr double kMinOpsRate = 0.01;
 class RateLimiter {
 public:
     using Clock = std::chrono::steady_clock;
+
+    // How often the number of gateways sharing the limits is counted again.
+    static constexpr std::chrono::seconds kShareRefresh{5};
+
+    // `count_gateways` gives the number of gateways sharing the volume's
+    // limits (at least 1); it is called at most once per kShareRefresh, by
+    // one request at a time, outside the limiter's lock. A failure (nullopt)
+    // keeps the last count. Unset: this gateway enforces whole limits.
+    void share_limits(std::function<std::optional<std::uint32_t>()> count_gateways);
+    // The count the limits are divided by now.
+    std::uint32_t sharing_gateways() const { return sharing_.load(std::memory_order_relaxed); }
 
     // One rate an operation is counted against, e.g. {"u/<id>/get", 50}.
     // A rate of 0 means unlimited.
@@ -59,6 +79,13 @@ public:
     void stop();
 
 private:
+    // Counts the gateways again when kShareRefresh has passed; the divisor.
+    double share_divisor(Clock::time_point now);
+
+    std::function<std::optional<std::uint32_t>()> count_gateways_;
+    std::atomic<std::uint32_t> sharing_{1};
+    std::atomic<Clock::rep> next_count_{0};  // Clock ticks; the refresher takes it by exchange
+
     // Generic cell rate algorithm: the theoretical arrival time of the next
     // unit, per key.
     struct Cell {

@@ -28,7 +28,12 @@ public:
     // given, gets a line for it.
     S3Handler(Engine& engine, S3Options options, UsageStats* stats = nullptr, Metrics* metrics = nullptr,
               AccessLog* access_log = nullptr)
-        : engine_(engine), options_(std::move(options)), stats_(stats), metrics_(metrics), access_log_(access_log) {}
+        : engine_(engine), options_(std::move(options)), stats_(stats), metrics_(metrics), access_log_(access_log) {
+        limiter_.share_limits([&engine]() -> std::optional<std::uint32_t> {
+            auto n = engine.serving_instances();
+            return n ? std::optional<std::uint32_t>(*n) : std::nullopt;
+        });
+    }
     void handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
     // Cuts short the pauses of paced downloads (called when the gateway stops).
     void stop() { limiter_.stop(); }

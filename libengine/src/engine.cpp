@@ -80,6 +80,7 @@ Engine::~Engine() = default;
 
 const std::string& Engine::volume_id() const { return impl_->volume_id; }
 const fs::path& Engine::directory() const { return impl_->dir; }
+Result<std::uint32_t> Engine::serving_instances() { return impl_->leases->serving_instances(); }
 
 void Engine::submit(std::function<void()> fn) { impl_->async->submit(std::move(fn)); }
 

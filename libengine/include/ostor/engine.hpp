@@ -220,6 +220,11 @@ public:
     // The data directory; empty for a RADOS volume (which has none: a
     // gateway keeps its own state elsewhere).
     const std::filesystem::path& directory() const;
+    // How many open Engines serve clients on this volume now (those opened
+    // with EngineOptions::instance_address: gateways), at least 1. A gateway
+    // enforces its share of each rate limit: the limit divided by this. A
+    // local volume: 1 (a directory is served by one gateway). Fails: IoError.
+    Result<std::uint32_t> serving_instances();
 
     // ---- Users ---------------------------------------------------------
     // Creates a user with a random id and, when `with_key`, a first key pair.

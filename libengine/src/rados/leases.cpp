@@ -253,4 +253,14 @@ void RadosLeases::end_adoption(const std::string& instance, bool finished) {
     if (finished) remove_lease(instance);
 }
 
+Result<std::uint32_t> RadosLeases::serving_instances() {
+    auto entries = list_leases(client_);
+    if (!entries) return std::move(entries).error();
+    const auto now = now_ms();
+    std::uint32_t n = 0;
+    for (const auto& e : *entries)
+        if (!e.address.empty() && e.live_at(now)) ++n;
+    return std::max<std::uint32_t>(n, 1);
+}
+
 }  // namespace ostor::detail::rados

@@ -149,6 +149,9 @@ public:
     // False once the lease is lost or ends within commit_margin (see
     // above): what each commit point checks right before it is sent.
     bool may_commit() const override;
+    // The live entries of the index with an address (gateways; CLIs open
+    // with none), by this machine's clock; at least 1.
+    Result<std::uint32_t> serving_instances() override;
 
     // For tests: behaves as if the process died now: stops renewing, leaves
     // the lease object and index entry for an adopter.

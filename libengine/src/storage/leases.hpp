@@ -10,9 +10,12 @@
 // RADOS backend: a lock with a duration on a lease object, renewed while open.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include "ostor/error.hpp"
 
 namespace ostor::detail {
 
@@ -48,6 +51,9 @@ public:
     // until the volume is opened again. Local: always true (the lock file
     // holds while the process lives).
     virtual bool may_commit() const { return true; }
+    // How many live instances serve clients (Engine::serving_instances), at
+    // least 1. Local: 1.
+    virtual Result<std::uint32_t> serving_instances() { return std::uint32_t{1}; }
 };
 
 }  // namespace ostor::detail
