@@ -89,19 +89,28 @@ def skip_on_rados(reason):
     return unittest.skipIf(on_rados(), 'local backend: ' + reason)
 
 
+def data_args(spec, root):
+    """ostor-gateway's arguments for the volume `spec` (a directory or a
+    rados: spec) of a gateway whose temporary directory is `root`: on RADOS
+    its state directory is `root`/state."""
+    if spec.startswith('rados:'):
+        return ['--data', spec, '--state-dir', os.path.join(root, 'state')]
+    return ['--data', spec]
+
+
 def fresh_volume(root):
     """(spec, ostor-gateway's data arguments) of a new, empty volume for a
     gateway whose temporary directory is `root`: `root`/data, or on RADOS a
     namespace of its own of the test cluster with its state in `root`/state."""
     if not on_rados():
         data = os.path.join(root, 'data')
-        return data, ['--data', data]
+        return data, data_args(data, root)
     volume = os.environ.get('OSTOR_TEST_VOLUME')
     if not volume:
         raise RuntimeError('OSTOR_TEST_BACKEND=rados needs OSTOR_TEST_VOLUME: run through '
                            'tests/rados/run_with_cluster.sh')
     spec = volume + ('&' if '?' in volume else '?') + 'ns=gw-' + secrets.token_hex(8)
-    return spec, ['--data', spec, '--state-dir', os.path.join(root, 'state')]
+    return spec, data_args(spec, root)
 
 
 def remove_rados_volume(spec):
@@ -305,8 +314,9 @@ class Gateway:
         self.extra_args = list(extra_args)
         self.proc = None
         self.root = tempfile.mkdtemp(prefix='ostor-gw-test-')
-        # data_dir: what Engine::open takes (a directory, or a rados: spec).
-        self.data_dir, self._data_args = fresh_volume(self.root)
+        # data_dir: what Engine::open takes (a directory, or a rados: spec);
+        # a test may point it elsewhere before start().
+        self.data_dir, _ = fresh_volume(self.root)
         self.stderr_path = os.path.join(self.root, 'stderr.log')
         self.stdout_lines = []
         self.access_key = None
@@ -328,7 +338,7 @@ class Gateway:
         self.stdout_lines = []
         keys_before = (self.access_key, self.secret_key)
         self.proc = subprocess.Popen(
-            [exe] + self._data_args + ['--listen', '127.0.0.1:0'] + self.extra_args,
+            [exe] + data_args(self.data_dir, self.root) + ['--listen', '127.0.0.1:0'] + self.extra_args,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr, preexec_fn=_die_with_parent)
         if self not in _live_gateways:
             _live_gateways.append(self)
@@ -420,7 +430,7 @@ class Gateway:
 
     def _drop_volume(self):
         shutil.rmtree(self.root, ignore_errors=True)
-        if on_rados():
+        if self.data_dir.startswith('rados:'):
             remove_rados_volume(self.data_dir)
 
     def restart(self, sig=signal.SIGTERM):
