@@ -3,7 +3,7 @@
 #
 #   . "$(dirname "$0")/lib.sh"
 #   need aws                   # a missing client FAILS the test (exit 1) with a clear message
-#   gateway_start              # fresh temp data dir + ephemeral loopback port
+#   gateway_start              # fresh temp volume + ephemeral loopback port
 #   ...                        # OSTOR_URL, OSTOR_HOST, OSTOR_PORT, OSTOR_KEY, OSTOR_SECRET, WORK
 #   (the EXIT trap stops the gateway with SIGTERM, checks it exited 0 with no
 #    sanitizer report, and removes the temp dir)
@@ -11,6 +11,12 @@
 # Environment: OSTOR_GATEWAY (the ostor-gateway binary; default: build/ of the
 # checkout), OSTOR_KEEP_TMP=1 keeps the temp dir, OSTOR_CLIENT_DEBUG=1 makes
 # the tests pass their client's debug flag where they have one.
+#
+# Backends: by default the gateway's volume is $WORK/data. With
+# OSTOR_TEST_BACKEND=rados and OSTOR_TEST_VOLUME (exported by
+# tests/rados/run_with_cluster.sh) it is a fresh namespace of the test
+# cluster's pools, with --state-dir $WORK/state; the EXIT trap removes the
+# namespace's objects (the test OSD keeps them in memory).
 #
 # Test scripts set `set -Eeuo pipefail` through this file: any failing command
 # fails the test, and the ERR trap names the line and the command.
@@ -127,10 +133,53 @@ s3_curl() {
         -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"
 }
 
-# gateway_start [EXTRA ARGS...]: starts ostor-gateway on $WORK/data and 127.0.0.1:0.
+on_rados() { [ "${OSTOR_TEST_BACKEND:-}" = rados ]; }
+
+# The volume's data arguments, set by gateway_start: $WORK/data, or on RADOS a
+# namespace of its own (OSTOR_RADOS_NS) of the test cluster.
+OSTOR_DATA_ARGS=()
+OSTOR_RADOS_NS=
+_volume_args() {
+    if ! on_rados; then
+        OSTOR_DATA_ARGS=(--data "$WORK/data")
+        return
+    fi
+    [ -n "${OSTOR_TEST_VOLUME:-}" ] ||
+        fail "OSTOR_TEST_BACKEND=rados needs OSTOR_TEST_VOLUME: run through tests/rados/run_with_cluster.sh"
+    OSTOR_RADOS_NS=clients-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    local sep='?'
+    [[ $OSTOR_TEST_VOLUME == *\?* ]] && sep='&'
+    OSTOR_DATA_ARGS=(--data "$OSTOR_TEST_VOLUME${sep}ns=$OSTOR_RADOS_NS" --state-dir "$WORK/state")
+}
+
+# Removes the objects of the gateway's RADOS namespace from the test
+# cluster's three pools (the spec's PREFIX.meta, .index, .data).
+_remove_rados_namespace() {
+    [ -n "$OSTOR_RADOS_NS" ] || return 0
+    local spec=${OSTOR_TEST_VOLUME#rados:} prefix params conf id keyring pool kv
+    prefix=${spec%%\?*}
+    params=${spec#*\?}
+    local IFS='&'
+    for kv in $params; do
+        case $kv in
+            conf=*) conf=${kv#conf=} ;;
+            id=*) id=${kv#id=} ;;
+            keyring=*) keyring=${kv#keyring=} ;;
+        esac
+    done
+    unset IFS
+    local rados_cmd=(rados -c "$conf" --id "$id" --keyring "$keyring" -N "$OSTOR_RADOS_NS")
+    for pool in "$prefix.meta" "$prefix.index" "$prefix.data"; do
+        "${rados_cmd[@]}" -p "$pool" ls | xargs -r -d '\n' "${rados_cmd[@]}" -p "$pool" rm ||
+            log "could not remove the objects of namespace $OSTOR_RADOS_NS from $pool"
+    done
+}
+
+# gateway_start [EXTRA ARGS...]: starts ostor-gateway on a fresh volume and 127.0.0.1:0.
 gateway_start() {
     [ -x "$OSTOR_GATEWAY" ] || fail "gateway binary '$OSTOR_GATEWAY' not found (set OSTOR_GATEWAY)"
-    "$OSTOR_GATEWAY" --data "$WORK/data" --listen 127.0.0.1:0 "$@" \
+    _volume_args
+    "$OSTOR_GATEWAY" "${OSTOR_DATA_ARGS[@]}" --listen 127.0.0.1:0 "$@" \
         >"$WORK/gateway.out" 2>"$WORK/gateway.err" &
     GW_PID=$!
     local i
@@ -153,7 +202,7 @@ gateway_start() {
     [ -n "$OSTOR_KEY" ] && [ -n "$OSTOR_SECRET" ] || fail "no S3AccessKeyId/S3SecretAccessKey on the gateway's stdout"
     [[ $OSTOR_PORT =~ ^[0-9]+$ ]] || fail "cannot parse the port from: $(cat "$WORK/gateway.out")"
     export OSTOR_URL OSTOR_HOST OSTOR_PORT OSTOR_KEY OSTOR_SECRET
-    log "gateway pid $GW_PID at $OSTOR_URL (data $WORK/data)"
+    log "gateway pid $GW_PID at $OSTOR_URL (${OSTOR_DATA_ARGS[*]})"
 }
 
 # gateway_stop: SIGTERM; the gateway must exit 0 and print no sanitizer report.
@@ -197,9 +246,10 @@ _lib_exit() {
         tail -n 40 "$WORK/gateway.err" >&2
     fi
     if [ "${OSTOR_KEEP_TMP:-}" = 1 ]; then
-        log "kept $WORK"
+        log "kept $WORK${OSTOR_RADOS_NS:+ and RADOS namespace $OSTOR_RADOS_NS}"
     else
         rm -rf --one-file-system "$WORK"
+        _remove_rados_namespace
     fi
     case $rc in
         0) log "PASS" ;;

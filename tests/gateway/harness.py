@@ -15,6 +15,15 @@ and print no sanitizer report on stderr.
 Environment: OSTOR_GATEWAY (the ostor-gateway binary) and OSTOR_CREATE_USER
 (build/examples/create_user); both default to the build/ tree of the
 checkout. OSTOR_KEEP_TMP=1 keeps the temporary directory for inspection.
+
+Backends: by default the gateway's volume is a local data directory. With
+OSTOR_TEST_BACKEND=rados and OSTOR_TEST_VOLUME (the throwaway cluster's spec,
+exported by tests/rados/run_with_cluster.sh) each Gateway gets a fresh RADOS
+namespace of the cluster's pools instead, with --state-dir in its temporary
+directory; its objects are removed when it stops for good (the test OSD keeps
+them in memory, and deleted bodies stay for the blob store's grace period).
+Tests local by nature (they look into the data directory, fill a disk) are
+marked @skip_on_rados('why').
 """
 
 import atexit
@@ -68,6 +77,63 @@ MiB = 1024 * 1024
 
 _names = itertools.count(1)
 _live_gateways = []
+
+
+def on_rados():
+    """True when the suite runs on RADOS volumes (OSTOR_TEST_BACKEND=rados)."""
+    return os.environ.get('OSTOR_TEST_BACKEND') == 'rados'
+
+
+def skip_on_rados(reason):
+    """Marks a test (or a test class) local by nature: skipped on RADOS."""
+    return unittest.skipIf(on_rados(), 'local backend: ' + reason)
+
+
+def data_args(spec, root):
+    """ostor-gateway's arguments for the volume `spec` (a directory or a
+    rados: spec) of a gateway whose temporary directory is `root`: on RADOS
+    its state directory is `root`/state."""
+    if spec.startswith('rados:'):
+        return ['--data', spec, '--state-dir', os.path.join(root, 'state')]
+    return ['--data', spec]
+
+
+def fresh_volume(root):
+    """(spec, ostor-gateway's data arguments) of a new, empty volume for a
+    gateway whose temporary directory is `root`: `root`/data, or on RADOS a
+    namespace of its own of the test cluster with its state in `root`/state."""
+    if not on_rados():
+        data = os.path.join(root, 'data')
+        return data, data_args(data, root)
+    volume = os.environ.get('OSTOR_TEST_VOLUME')
+    if not volume:
+        raise RuntimeError('OSTOR_TEST_BACKEND=rados needs OSTOR_TEST_VOLUME: run through '
+                           'tests/rados/run_with_cluster.sh')
+    spec = volume + ('&' if '?' in volume else '?') + 'ns=gw-' + secrets.token_hex(8)
+    return spec, data_args(spec, root)
+
+
+def remove_rados_volume(spec):
+    """Removes every object of a RADOS volume's namespace from the test
+    cluster's pools (the volume spec's PREFIX.meta, .index, .data)."""
+    try:
+        import rados
+    except ImportError:  # Debian's python3-rados, for a python3 of the same version from elsewhere
+        sys.path.append('/usr/lib/python3/dist-packages')
+        import rados
+    prefix, _, params = spec[len('rados:'):].partition('?')
+    opts = dict(urllib.parse.parse_qsl(params))
+    cluster = rados.Rados(conffile=opts.get('conf', ''), rados_id=opts.get('id'),
+                          conf={'keyring': opts['keyring']} if 'keyring' in opts else {})
+    cluster.connect(timeout=30)
+    try:
+        for suffix in ('.meta', '.index', '.data'):
+            with cluster.open_ioctx(prefix + suffix) as io:
+                io.set_namespace(opts['ns'])
+                for obj in list(io.list_objects()):
+                    io.remove_object(obj.key)
+    finally:
+        cluster.shutdown()
 
 
 @atexit.register
@@ -248,7 +314,9 @@ class Gateway:
         self.extra_args = list(extra_args)
         self.proc = None
         self.root = tempfile.mkdtemp(prefix='ostor-gw-test-')
-        self.data_dir = os.path.join(self.root, 'data')
+        # data_dir: what Engine::open takes (a directory, or a rados: spec);
+        # a test may point it elsewhere before start().
+        self.data_dir, _ = fresh_volume(self.root)
         self.stderr_path = os.path.join(self.root, 'stderr.log')
         self.stdout_lines = []
         self.access_key = None
@@ -270,7 +338,7 @@ class Gateway:
         self.stdout_lines = []
         keys_before = (self.access_key, self.secret_key)
         self.proc = subprocess.Popen(
-            [exe, '--data', self.data_dir, '--listen', '127.0.0.1:0'] + self.extra_args,
+            [exe] + data_args(self.data_dir, self.root) + ['--listen', '127.0.0.1:0'] + self.extra_args,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr, preexec_fn=_die_with_parent)
         if self not in _live_gateways:
             _live_gateways.append(self)
@@ -358,7 +426,12 @@ class Gateway:
             raise AssertionError('; '.join(problems) + f'\n--- gateway stderr ({self.stderr_path}) ---\n'
                                  + err[-8000:])
         if not keep_dir and not os.environ.get('OSTOR_KEEP_TMP'):
-            shutil.rmtree(self.root, ignore_errors=True)
+            self._drop_volume()
+
+    def _drop_volume(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+        if self.data_dir.startswith('rados:'):
+            remove_rados_volume(self.data_dir)
 
     def restart(self, sig=signal.SIGTERM):
         """Stops (checked) and starts again on the same data directory; the
@@ -374,7 +447,7 @@ class Gateway:
         self.proc = None
         self._stderr.close()
         if not os.environ.get('OSTOR_KEEP_TMP'):
-            shutil.rmtree(self.root, ignore_errors=True)
+            self._drop_volume()
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -404,7 +477,7 @@ class Gateway:
         return Credentials(self.access_key, self.secret_key)
 
     def create_user(self, email=None):
-        """A second, non-system user made with create_user on the same data dir."""
+        """A second, non-system user made with create_user on the same volume."""
         email = email or f'user{next(self._users)}-{secrets.token_hex(3)}@example.com'
         out = subprocess.run([create_user_path(), self.data_dir, email], capture_output=True, text=True,
                              timeout=60)

@@ -13,7 +13,7 @@ import tempfile
 import time
 import urllib.parse
 
-from harness import GatewayTestCase, gateway_path, main
+from harness import GatewayTestCase, fresh_volume, gateway_path, main, on_rados, remove_rados_volume
 
 FIELDS = ('time', 'client', 'user', 'method', 'bucket', 'key', 'status', 'bytes_in', 'bytes_out', 'duration_ms',
           'request_id')
@@ -88,14 +88,17 @@ class AccessLogTests(GatewayTestCase):
 
     def test_a_log_that_cannot_be_opened_stops_the_start(self):
         data = tempfile.mkdtemp(prefix='ostor-access-log-data-')
+        spec, data_args = fresh_volume(data)
         try:
-            run = subprocess.run([gateway_path(), '--data', os.path.join(data, 'd'), '--listen', '127.0.0.1:0',
+            run = subprocess.run([gateway_path()] + data_args + ['--listen', '127.0.0.1:0',
                                   '--access-log', os.path.join(data, 'no-such-dir', 'access.log')],
                                  capture_output=True, text=True, timeout=30)
             self.assertNotEqual(run.returncode, 0)
             self.assertIn('cannot open the access log', run.stderr)
         finally:
             shutil.rmtree(data, ignore_errors=True)
+            if on_rados():
+                remove_rados_volume(spec)
 
 
 if __name__ == '__main__':

@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 
-from harness import Gateway, GatewayTestCase, MiB, main
+from harness import Gateway, GatewayTestCase, MiB, main, skip_on_rados
 
 IMAGE_MIB = 48
 # Refusals each writer must see before the disk counts as full.
@@ -64,6 +64,7 @@ def mount_small_ext4(cls):
     cls.addClassCleanup(unmount)
 
 
+@skip_on_rados('fills a small ext4 data directory')
 class DiskFullTests(GatewayTestCase):
 
     @classmethod
@@ -193,6 +194,7 @@ class DiskFullTests(GatewayTestCase):
         self.assertEqual(r.status, 200, repr(r))
 
 
+@skip_on_rados('makes LMDB page writes come up short')
 class ShortCommitTests(GatewayTestCase):
     """A commit whose page writes come up short (LMDB: EIO) on a full disk is
     503 and changes nothing; on a disk with room it is a real I/O error (500).
