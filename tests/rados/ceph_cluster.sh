@@ -308,7 +308,9 @@ cmd_restart_osd() {
   # shellcheck source=/dev/null
   prefix="$(. "$dir/cluster.env" && echo "$OSTOR_POOL_PREFIX")"
   "$debian_python" "$here/ceph_admin.py" "$dir/ceph.conf" ready "$prefix" "$dir/ceph.client.ostor.keyring" "$ready_timeout_s" "$dir/pids"
-  echo "ceph_cluster.sh: the OSD was down for ${down_s} s, then serving again $(elapsed_since "$started") s after its start"
+  # A new client (the check above) can take up to librados's objecter_timeout
+  # (10 s) more than a running one to find the restarted OSD.
+  echo "ceph_cluster.sh: the OSD was down for ${down_s} s; a new client wrote and read $(elapsed_since "$started") s after its start"
 }
 
 [ $# -ge 2 ] || usage
