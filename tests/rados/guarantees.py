@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from guarantees_lib import (GiB, KiB, MiB, Failure, all_objects, check, create_user, error_code, fail,
                             http_status, log, md5, quote, start_gateways, wait_until, Volume)
+from guarantees_fuse import fuse_changes
 from guarantees_osd import osd_restart_case
 
 # The SIGKILL case: short leases so that the dead gateway's are reclaimed
@@ -349,6 +350,8 @@ def admin_changes_case(gateway_bin, cli):
                      "GET through B with the key revoked through A")
         check(s3b.get_object(Bucket="admin", Key="k")["Body"].read() == b"v", "the first key still works")
         log("admin-changes: a key revoked through A: 403 InvalidAccessKeyId through B at once")
+
+        fuse_changes(volume, email, {"A": a.client(keys), "B": s3b, "C": s3c}, burst)
         for g in gws:
             g.stop()
     finally:
