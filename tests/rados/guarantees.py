@@ -55,6 +55,9 @@ def sigkill_case(gateway_bin, cli):
     try:
         system = a.keys
         email, user_id, keys = create_user(a, system, "kill")
+        # A quota far above what the case writes: writes reserve space only
+        # under a quota, and the sweep must drop the dead gateway's reservations.
+        a.admin_ok("PUT", f"ostor-quotas&emailAddress={quote(email)}&quota-size=100", system)
         a.client(keys).create_bucket(Bucket="kill")
         victim = lease_instance(volume, c)
         small, large = os.urandom(4 * KiB), os.urandom(3 * MiB)
@@ -97,6 +100,15 @@ def sigkill_case(gateway_bin, cli):
         for t in threads:
             t.start()
         wait_until("40 acknowledged PUTs", lambda: len(acked) >= 40 or unexpected, 120, 0.05)
+        # And a PUT through C whose body stops half way: C holds its
+        # reservation when it dies.
+        stalled_key = "stalled/3MiB"
+        sent[stalled_key] = md5(large)
+        in_flight_on_victim.add(stalled_key)
+        stalled = c.partial_put(keys, "kill", stalled_key, large, len(large) // 2)
+        wait_until("the stalled PUT's reservation on the user's ledger",
+                   lambda: any(k.startswith(f"r.{victim}.") for k in volume.omap("meta", f"ledger.user.{user_id}")),
+                   60, 0.1)
         with lock:
             victim_dead.set()
             c.kill()
@@ -127,7 +139,9 @@ def sigkill_case(gateway_bin, cli):
         log(f"sigkill: all {len(listed)} visible objects read back whole through A "
             f"({len(unacked_visible)} of the in-flight ones committed)")
 
+        stalled.close()
         held = [k for k in volume.omap("meta", f"ledger.user.{user_id}") if k.startswith(f"r.{victim}.")]
+        check(held, "the killed gateway held no reservation: the sweep would have nothing to drop")
         log(f"sigkill: before the sweep, the killed gateway holds {len(held)} reservations on the user's ledger; "
             f"its pending blob list {'exists' if volume.exists('meta', f'blobs.pending.{victim}') else 'is gone'}")
         # After the lease: a survivor's sweep adopts the dead instance and

@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -235,6 +236,20 @@ class Gateway:
         status, doc, body = self.admin(method, query, keys)
         check(200 <= status < 300, f"gateway {self.name}: {method} ?{query}: {status} {body[:300]!r}")
         return doc
+
+    def partial_put(self, keys, bucket, key, body, sent_bytes):
+        """A signed PUT of body whose first sent_bytes only are sent: the open
+        socket (the gateway waits for the rest)."""
+        path = f"/{bucket}/{urllib.parse.quote(key)}"
+        host = f"127.0.0.1:{self.port}"
+        request = botocore.awsrequest.AWSRequest(method="PUT", url=f"http://{host}{path}", data=body,
+                                                 headers={"Host": host})
+        botocore.auth.S3SigV4Auth(botocore.credentials.Credentials(*keys), "s3", REGION).add_auth(request)
+        head = f"PUT {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in request.headers.items())
+        head += f"Content-Length: {len(body)}\r\n\r\n"
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+        sock.sendall(head.encode() + body[:sent_bytes])
+        return sock
 
     def close(self):
         self.kill()
