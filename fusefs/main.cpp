@@ -29,7 +29,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: ostor-fuse --data DIR MOUNTPOINT [-f] [-o OPTION[,OPTION...]]\n"
     "       ostor-fuse DIR MOUNTPOINT [-o ...]   (as mount(8) runs it from /etc/fstab)\n"
-    "  --data DIR   the ostor data directory (must exist; the gateway may be running on it)\n"
+    "  --data DIR   the ostor data directory (must exist; the gateway may be running on it), or a RADOS\n"
+    "               volume, rados:PREFIX?... (as ostor-gateway takes it)\n"
     "  -f           stay in the foreground (default: run as a daemon)\n"
     "  -o allow_other  let users other than the one who mounted it use the tree\n"
     "  -o nonempty  mount on a directory that holds files (hidden while mounted)\n"
@@ -104,8 +105,9 @@ int main(int argc, char** argv) {
     }
 
     // A daemon runs in "/": the directory must not depend on where we started.
+    // A RADOS volume's spec (rados:...) names no local directory.
     std::error_code ec;
-    data = std::filesystem::absolute(data, ec).lexically_normal().string();
+    if (!data.starts_with("rados:")) data = std::filesystem::absolute(data, ec).lexically_normal().string();
 
     // Refuse a bad data directory before mounting (a daemon could not say).
     ostor::EngineOptions engine_options;

@@ -4,6 +4,7 @@
 //   ostor-gateway --data rados:PREFIX?... --state-dir DIR [...]
 //                 [--region REGION] [--tls-cert FILE --tls-key FILE]
 //                 [--max-connections N] [--header-timeout S] [--idle-timeout S]
+//                 [--lease-seconds S] [--collect-seconds S]   (RADOS volumes)
 //
 // On a new data directory it creates the system user admin@localhost and
 // prints its key pair (`ostor-s3-admin query-user-info -e admin@localhost`
@@ -39,9 +40,17 @@ constexpr const char* kUsage =
     "                     [--tls-cert FILE --tls-key FILE] [--max-connections N] [--max-connections-per-client N]\n"
     "                     [--header-timeout SECONDS] [--idle-timeout SECONDS] [--admin-listen [ADDR:]PORT]\n"
     "                     [--admin-token-file FILE] [--access-log FILE|-]\n"
+    "                     [--state-dir DIR] [--lease-seconds S] [--collect-seconds S]   (RADOS volumes)\n"
     "  --data DIR          the data directory: an ostor volume, or a new or empty directory to make one;\n"
     "                      or a RADOS volume, rados:PREFIX[?conf=FILE&id=NAME&keyring=FILE&ns=NAMESPACE]\n"
     "  --state-dir DIR     with a RADOS volume (required then): this gateway's own files (gw.conf, gw-stats/)\n"
+    "  --lease-seconds S   RADOS volumes: the failover time (default 60). This gateway's lease lasts S seconds\n"
+    "                      without renewal: once it died, another gateway's sweep drops its reservations and\n"
+    "                      unfinished writes that long after its last renewal. Writes stop S/4 (at most 12 s)\n"
+    "                      before a lease that could not be renewed expires\n"
+    "  --collect-seconds S RADOS volumes: how often the blob collector and the sweep of dead gateways run\n"
+    "                      (default 300; one gateway of the volume runs them, another takes over 3*S after\n"
+    "                      it died)\n"
     "  --listen ADDR:PORT  where to serve S3 (default 127.0.0.1:9000; port 0 = any free port)\n"
     "  --domain DOMAIN     also accept virtual-host style requests to <bucket>.DOMAIN\n"
     "  --region REGION     the region GetBucketLocation answers (default us-east-1)\n"
@@ -62,6 +71,10 @@ constexpr const char* kUsage =
     "period of each (default 1800). Billing totals are kept either way.\n";
 
 constexpr const char* kSystemUserEmail = "admin@localhost";
+// --lease-seconds and --collect-seconds: a day at most (and well inside the
+// engine's 32-bit millisecond options).
+constexpr long kMaxRadosPeriodSeconds = 86400;
+constexpr long kMillisecondsPerSecond = 1000;
 
 // The admin CLI as this user can run it: beside this binary in a build tree
 // (build/cli/) or an installation (bin/), else by name from PATH.
@@ -89,6 +102,8 @@ int main(int argc, char** argv) {
     std::string admin_listen;
     std::string admin_token_file;
     std::string access_log_path;
+    long lease_seconds = 0;    // 0: the backend's
+    long collect_seconds = 0;  // 0: the backend's
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         auto value = [&](const char* name) -> const char* {
@@ -110,6 +125,13 @@ int main(int argc, char** argv) {
         else if (arg == "--admin-listen") admin_listen = std::string(v).find(':') == std::string::npos ? "127.0.0.1:" + std::string(v) : v;
         else if (arg == "--admin-token-file") admin_token_file = v;
         else if (arg == "--access-log") access_log_path = v;
+        else if (arg == "--lease-seconds" || arg == "--collect-seconds") {
+            char* end = nullptr;
+            long n = std::strtol(v, &end, 10);
+            if (*end != '\0' || n < 1 || n > kMaxRadosPeriodSeconds)
+                return usage_error(arg + " wants a number of seconds from 1 to " + std::to_string(kMaxRadosPeriodSeconds));
+            (arg == "--lease-seconds" ? lease_seconds : collect_seconds) = n;
+        }
         else if (arg == "--tls-cert") server_options.tls.cert = v;
         else if (arg == "--tls-key") server_options.tls.key = v;
         else if (arg == "--max-connections" || arg == "--max-connections-per-client" || arg == "--header-timeout" ||
@@ -132,6 +154,8 @@ int main(int argc, char** argv) {
                            "gateway's own files (gw.conf, gw-stats/)");
     if (!on_rados && !state_dir.empty())
         return usage_error("--state-dir is for RADOS volumes: a data directory keeps the gateway's files itself");
+    if (!on_rados && (lease_seconds != 0 || collect_seconds != 0))
+        return usage_error("--lease-seconds and --collect-seconds are for RADOS volumes: a data directory has one gateway");
     // Where gw.conf and the usage checkpoints live.
     const std::filesystem::path gateway_dir = on_rados ? std::filesystem::path(state_dir) : std::filesystem::path(data);
     if (server_options.tls.cert.empty() != server_options.tls.key.empty())
@@ -220,6 +244,8 @@ int main(int argc, char** argv) {
         auto scheme = url.find("://");
         engine_options.instance_address = scheme == std::string::npos ? url : url.substr(scheme + 3);
     }
+    engine_options.rados_lease_duration_ms = static_cast<std::uint32_t>(lease_seconds * kMillisecondsPerSecond);
+    engine_options.rados_collect_interval_ms = static_cast<std::uint32_t>(collect_seconds * kMillisecondsPerSecond);
     if (on_rados) {
         std::error_code ec;
         std::filesystem::create_directories(gateway_dir, ec);

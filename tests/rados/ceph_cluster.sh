@@ -4,6 +4,7 @@
 #
 #   tests/rados/ceph_cluster.sh start DIR [POOL_PREFIX]   (POOL_PREFIX: default "ostor")
 #   tests/rados/ceph_cluster.sh stop DIR
+#   tests/rados/ceph_cluster.sh restart-osd DIR [DOWN_SECONDS]
 #
 # start: one monitor (msgr2 only, on a free port of 26789..26889, 127.0.0.1),
 # one OSD on memstore (its objects live in the OSD's memory: nothing to
@@ -26,6 +27,16 @@
 # the calling user. The daemons stay in the caller's process group, so a
 # test runner that kills its test's group on a timeout stops them too.
 #
+# OSTOR_CEPH_OSD_STORE=bluestore (in the environment of start) puts the OSD on
+# BlueStore in a sparse file, DIR/osd.0.block (at most 8 GiB; the pages
+# written take disk space), instead of memstore: slower, but its objects
+# survive a restart of the OSD (memstore starts empty again).
+#
+# restart-osd: SIGKILLs the OSD, waits DOWN_SECONDS (default 0), starts it
+# again and returns once client.ostor writes and reads in each pool again
+# (printing how long that took). Refused on memstore, which would come back
+# empty.
+#
 # stop: kills the daemons that start recorded (only those, by pid, checked
 # against their command line) and removes DIR. Stopping a DIR that start
 # did not make (no DIR/.ostor-ceph-cluster) is refused.
@@ -41,9 +52,11 @@ readonly daemon_stop_timeout_s=10
 # Debian's python3, which python3-rados installs into (a python3 earlier on
 # PATH, a pyenv one say, does not have the module).
 readonly debian_python=/usr/bin/python3
+# OSTOR_CEPH_OSD_STORE=bluestore: the block file's size (sparse).
+readonly bluestore_block_bytes=8589934592
 
 usage() {
-  echo "usage: $0 start DIR [POOL_PREFIX] | stop DIR" >&2
+  echo "usage: $0 start DIR [POOL_PREFIX] | stop DIR | restart-osd DIR [DOWN_SECONDS]" >&2
   exit 2
 }
 
@@ -130,6 +143,35 @@ cmd_stop() {
   rm -rf -- "$dir"
 }
 
+# The [osd] section's store lines.
+osd_store_conf() {
+  local dir="$1"
+  case "${OSTOR_CEPH_OSD_STORE:-memstore}" in
+    memstore)
+      cat <<EOF
+osd objectstore = memstore
+# The OSD's whole store is in memory; a test volume is small.
+memstore device bytes = 536870912
+EOF
+      ;;
+    bluestore)
+      # One sparse file for data, metadata and journal; small caches: a test
+      # machine's memory is shared.
+      cat <<EOF
+osd objectstore = bluestore
+bluestore block path = $dir/osd.0.block
+bluestore block create = true
+bluestore block size = $bluestore_block_bytes
+bluestore block db create = false
+bluestore block wal create = false
+bluestore fsck on mount = false
+osd memory target = 1073741824
+EOF
+      ;;
+    *) die "OSTOR_CEPH_OSD_STORE='${OSTOR_CEPH_OSD_STORE}': memstore or bluestore" ;;
+  esac
+}
+
 write_conf() {
   local dir="$1" fsid="$2" port="$3"
   # The daemons' conf; librados clients read the same file (the clients'
@@ -176,9 +218,7 @@ keyring = $dir/keyring
 [osd]
 osd data = $dir/osd.\$id
 keyring = $dir/keyring
-osd objectstore = memstore
-# The OSD's whole store is in memory; a test volume is small.
-memstore device bytes = 536870912
+$(osd_store_conf "$dir")
 
 [client.admin]
 keyring = $dir/keyring
@@ -243,9 +283,40 @@ EOF
   echo "ceph cluster up in $(elapsed_since "$started") s: conf $dir/ceph.conf, client.ostor, pools $prefix.{meta,index,data}, monitor 127.0.0.1:$port"
 }
 
+# The recorded pid of the OSD (the second line of DIR/pids), if it runs.
+osd_pid() {
+  local dir="$1" pid
+  pid="$(sed -n 2p "$dir/pids")"
+  if [ -n "$pid" ] && our_pids "$dir" | grep -qx "$pid"; then echo "$pid"; fi
+}
+
+cmd_restart_osd() {
+  local dir="$1" down_s="$2" pid prefix
+  [ -f "$dir/$marker_name" ] || die "$dir was not made by ceph_cluster.sh start (no $marker_name)"
+  [[ "$down_s" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "DOWN_SECONDS '$down_s' is not a number"
+  grep -q '^osd objectstore = bluestore$' "$dir/ceph.conf" ||
+    die "the OSD is on memstore: it would come back empty (start with OSTOR_CEPH_OSD_STORE=bluestore)"
+  pid="$(osd_pid "$dir")"
+  [ -n "$pid" ] || die "the OSD does not run"
+  kill -KILL "$pid"
+  while our_pids "$dir" | grep -qx "$pid"; do sleep 0.05; done
+  sleep "$down_s"
+  local started=$EPOCHREALTIME
+  ceph-osd -c "$dir/ceph.conf" -i 0 -f </dev/null >>"$dir/log/osd.0.out" 2>&1 &
+  # The monitor's pid stays first, the OSD's second.
+  { sed -n 1p "$dir/pids"; echo $!; } >"$dir/pids.new" && mv "$dir/pids.new" "$dir/pids"
+  # shellcheck source=/dev/null
+  prefix="$(. "$dir/cluster.env" && echo "$OSTOR_POOL_PREFIX")"
+  "$debian_python" "$here/ceph_admin.py" "$dir/ceph.conf" ready "$prefix" "$dir/ceph.client.ostor.keyring" "$ready_timeout_s" "$dir/pids"
+  # A new client (the check above) can take up to librados's objecter_timeout
+  # (10 s) more than a running one to find the restarted OSD.
+  echo "ceph_cluster.sh: the OSD was down for ${down_s} s; a new client wrote and read $(elapsed_since "$started") s after its start"
+}
+
 [ $# -ge 2 ] || usage
 case "$1" in
   start) [ $# -le 3 ] || usage; cmd_start "$2" "${3:-ostor}" ;;
+  restart-osd) [ $# -le 3 ] || usage; cmd_restart_osd "$(cd "$2" && pwd)" "${3:-0}" ;;
   stop) [ $# -eq 2 ] || usage; cmd_stop "$(cd "$2" 2>/dev/null && pwd || echo "$2")" ;;
   *) usage ;;
 esac

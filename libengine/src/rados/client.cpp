@@ -13,6 +13,17 @@ constexpr std::array<std::string_view, kPoolCount> kPoolSuffixes = {"meta", "ind
 
 std::string seconds_text(std::chrono::seconds s) { return std::to_string(s.count()); }
 
+// librados asks the monitor for a newer OSD map when its tick (every
+// objecter_tick_interval) finds a request in flight for longer than
+// objecter_timeout ("laggy"). Its defaults (5 s, 10 s) let our OSD request
+// timeout (10 s on an engine's connection) cancel requests before a tick asks:
+// an OSD that was killed and started again (on new ports) was then never
+// found again by running gateways, every request timed out until their
+// leases were lost (tests/rados/guarantees_osd.py). Asked sooner, a request
+// is resent to the restarted OSD well within its timeout.
+constexpr std::chrono::seconds kObjecterTickInterval{1};
+constexpr std::chrono::seconds kObjecterLaggyAfter{3};
+
 // Why connect() failed, in the words of someone setting up a volume.
 Error connect_error(int r, const VolumeSpec& spec, const Timeouts& timeouts) {
     const std::string who = "client." + spec.client_id;
@@ -65,6 +76,8 @@ Result<std::unique_ptr<Client>> Client::connect(const VolumeSpec& spec, const Ti
     OSTOR_TRY(set("client_mount_timeout", seconds_text(timeouts.connect)));
     OSTOR_TRY(set("rados_mon_op_timeout", seconds_text(timeouts.monitor_request)));
     OSTOR_TRY(set("rados_osd_op_timeout", seconds_text(timeouts.osd_request)));
+    OSTOR_TRY(set("objecter_tick_interval", seconds_text(kObjecterTickInterval)));
+    OSTOR_TRY(set("objecter_timeout", seconds_text(kObjecterLaggyAfter)));
     if (int r = impl->rados.connect(); r < 0) return connect_error(r, spec, timeouts);
 
     for (int i = 0; i < kPoolCount; ++i) {

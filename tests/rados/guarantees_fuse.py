@@ -1,0 +1,103 @@
+"""The admin tree (ostor-fuse) on a RADOS volume, standing for another
+machine: a process of its own with a connection of its own, no gateway. A
+user's limits and state written there are enforced by the gateways on their
+next requests. Needs /dev/fuse and fusermount3; OSTOR_FUSE names the binary.
+"""
+import os
+import subprocess
+import tempfile
+
+from botocore.exceptions import ClientError
+
+from guarantees_lib import Failure, check, http_status, error_code, log, wait_until
+
+MOUNT_TIMEOUT_S = 60
+
+
+def fuse_unusable_reason():
+    if not os.environ.get("OSTOR_FUSE"):
+        return "OSTOR_FUSE is not set"
+    try:
+        with open("/dev/fuse", "rb+", buffering=0):
+            pass
+    except OSError as e:
+        return f"/dev/fuse cannot be opened: {e}"
+    if subprocess.run(["which", "fusermount3"], capture_output=True).returncode != 0:
+        return "fusermount3 is not installed"
+    return None
+
+
+def is_mounted(path):
+    with open("/proc/mounts") as f:
+        return any(line.split()[1] == path for line in f)
+
+
+class AdminTree:
+    """ostor-fuse --data SPEC MOUNTPOINT -f, unmounted by close()."""
+
+    def __init__(self, spec):
+        self.tmp = tempfile.TemporaryDirectory(prefix="ostor-guarantees-fuse-")
+        self.mountpoint = os.path.join(self.tmp.name, "mnt")
+        os.mkdir(self.mountpoint)
+        self.proc = subprocess.Popen([os.environ["OSTOR_FUSE"], "--data", spec, self.mountpoint, "-f"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_until("the admin tree mounted", lambda: is_mounted(self.mountpoint) or self.proc.poll() is not None,
+                       MOUNT_TIMEOUT_S)
+        finally:
+            if not is_mounted(self.mountpoint):
+                out = self.proc.communicate(timeout=30)[0] if self.proc.poll() is not None else ""
+                self.close()
+                raise Failure(f"ostor-fuse did not mount a rados: spec: {out}")
+
+    def write(self, relative, text):
+        with open(os.path.join(self.mountpoint, relative), "w") as f:
+            f.write(text)
+
+    def read(self, relative):
+        with open(os.path.join(self.mountpoint, relative)) as f:
+            return f.read()
+
+    def close(self):
+        if is_mounted(self.mountpoint):
+            subprocess.run(["fusermount3", "-u", self.mountpoint], capture_output=True, timeout=30)
+        if self.proc.poll() is None:
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=30)
+        self.tmp.cleanup()
+
+
+def fuse_changes(volume, email, s3_by_name, burst):
+    """Limits and state written in the admin tree, seen by the gateways at once."""
+    reason = fuse_unusable_reason()
+    if reason:
+        log(f"admin-changes: the admin tree is not tried: {reason}")
+        return
+    tree = AdminTree(volume.spec)
+    try:
+        check(email in os.listdir(os.path.join(tree.mountpoint, "users")), "the admin tree does not list the user")
+        tree.write(f"users/{email}/limits", "ops:get=2\n")
+        served, throttled = burst(s3_by_name["C"], 30)
+        check(throttled > 0, f"a limit written in the admin tree: 30 GETs through C, {served} served, none throttled")
+        tree.write(f"users/{email}/limits", "")
+        served_after, throttled_after = burst(s3_by_name["C"], 30)
+        check(throttled_after == 0, f"limits emptied in the admin tree: {throttled_after} of 30 GETs throttled")
+        tree.write(f"users/{email}/state", "disabled\n")
+        for name, s3 in s3_by_name.items():
+            try:
+                s3.get_object(Bucket="admin", Key="k")
+                raise Failure(f"disabled in the admin tree: a GET through {name} was served")
+            except ClientError as e:
+                check(http_status(e) == 403 and error_code(e) == "AccessDenied",
+                      f"disabled in the admin tree: GET through {name}: {e.response}")
+        tree.write(f"users/{email}/state", "enabled\n")
+        for name, s3 in s3_by_name.items():
+            check(s3.get_object(Bucket="admin", Key="k")["Body"].read() == b"v", f"enabled again: GET through {name}")
+        log(f"admin-changes: the admin tree (ostor-fuse on the rados: spec, a process of its own): ops:get=2 written "
+            f"to users/<email>/limits: {throttled} of 30 GETs through C throttled; emptied: all served; state "
+            f"disabled: 403 AccessDenied through A, B and C; enabled: served")
+    finally:
+        tree.close()
