@@ -327,19 +327,38 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
         }
     }
     // 2. Its uploads in progress go with it (their parts' extents to freed).
+    //    Those aborted are gone whatever follows: on a failure below their
+    //    extents are released here (the engine releases `freed` only on
+    //    success).
+    auto fail = [&](Error e) -> Result<void> {
+        blobs_.release(freed);
+        freed.clear();
+        return e;
+    };
     if (auto dropped = drop_uploads_of(*stored, freed); !dropped) {
         reopen();
-        return dropped;
+        return fail(std::move(dropped).error());
     }
     // 3. The record (its limits and quota with it): the bucket is gone.
     auto removed = client_.apply(Pool::Meta, bucket_oid(name),
                                  WriteOp().compare_omap(std::string(kBucketInfoKey), Compare::Eq, stored->stored_info).remove());
     if (!removed) {
-        if (removed.error().code() == kNotFound) return no_such_bucket(name);
-        reopen();
-        if (removed.error().code() == kCompareFailed)  // its ACL changed meanwhile: the caller may try again
-            return Error(Errc::IoError, "bucket " + std::string(name) + " changed while being deleted");
-        return removed;
+        if (removed.error().code() == kNotFound) return fail(no_such_bucket(name));
+        if (removed.error().code() == kCompareFailed) {  // its ACL changed meanwhile: the caller may try again
+            reopen();
+            return fail(Error(Errc::IoError, "bucket " + std::string(name) + " changed while being deleted"));
+        }
+        // The removal may have been applied: reopen only when the record of
+        // this incarnation is still there (a shard reopened after it went
+        // would take writes nobody can reach). Gone, or another incarnation:
+        // removed, go on. Unreadable: the shards stay closed (a later delete
+        // closes them with its own token and finishes).
+        auto now = load_bucket(name);
+        if (now && now->bucket.epoch == b.epoch) {
+            reopen();
+            return fail(std::move(removed).error());
+        }
+        if (!now && now.error().code() != Errc::NoSuchBucket) return fail(std::move(removed).error());
     }
     // 4. Then the owner's counts (too high until now: never too low), the
     //    list entry (only this incarnation's), the index, uploads and ledger
