@@ -5,6 +5,7 @@
 // second gateway overwrote the key in between, inside the fault) leaves it
 // unknown, and then references, blobs and the seal are kept (a leak at
 // worst, never a loss) and the caller is told (BodyCommit::outcome_unknown).
+// Also: the `closed` mark a crashed delete_bucket leaves on a live bucket.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -237,6 +238,27 @@ TEST_F(RadosUnknownOutcomeTest, PartAndCompleteWhoseOutcomeStaysUnknownKeepTheir
     // part's stays, not released a second time.
     EXPECT_EQ(refs_of(sb.extents.front()), 1);
     EXPECT_EQ(b_.objects->abort_upload(up->id, freed).error().code(), Errc::NoSuchUpload);  // sealed
+}
+
+// A delete_bucket that crashed after closing the shards (review finding 3):
+// its mark, once stale, is removed by the next committer; a fresh one
+// without its time (unreadable) is never taken for stale.
+TEST_F(RadosUnknownOutcomeTest, ACrashedDeletesStaleCloseMarkIsRemovedByACommitter) {
+    auto sb = a_.objects->load_bucket(bucket_);
+    ASSERT_OK(sb);
+    const std::string stale = shard_closed_value(now_ms() - kStaleShardClosedMs - 1000, "crashed");
+    for (std::uint32_t i = 0; i < sb->shards; ++i)
+        ASSERT_OK(a_.client->apply(Pool::Index, index_oid(bucket_, sb->bucket.epoch, i),
+                                   WriteOp().omap_set(std::string(kShardClosedKey), stale)));
+    put_inline_through_b("after-a-crashed-delete");
+    ASSERT_OK(a_.objects->get_object(bucket_, "after-a-crashed-delete"));
+    EXPECT_FALSE(shard_closed_stale(shard_closed_value(now_ms(), "live"), now_ms()));
+    EXPECT_FALSE(shard_closed_stale("0123456789abcdef", now_ms()));
+    EXPECT_TRUE(shard_closed_stale(stale, now_ms()));
+    // And the bucket can still be deleted.
+    FreedExtents freed;
+    ASSERT_OK(a_.objects->delete_object(bucket_, "after-a-crashed-delete", freed));
+    ASSERT_OK(a_.objects->delete_bucket(bucket_, freed));
 }
 
 }  // namespace

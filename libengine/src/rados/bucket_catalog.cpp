@@ -302,7 +302,8 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     //    may be gone (a write could then land in an index being removed).
     std::vector<std::string> oids;
     for (std::uint32_t i = 0; i < shards; ++i) oids.push_back(index_oid(name, b.epoch, i));
-    const std::string token = random_hex16();
+    const auto closed_at_ms = now_ms();
+    const std::string token = shard_closed_value(closed_at_ms, random_hex16());
     auto reopen = [&] {
         (void)apply_all(client_, Pool::Index, oids,
                         WriteOp()
@@ -340,6 +341,13 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
         return fail(std::move(dropped).error());
     }
     // 3. The record (its limits and quota with it): the bucket is gone.
+    //    Not later than kBucketDeleteMaxMs after the close: committers take
+    //    an older mark for a crashed delete's and remove it.
+    if (now_ms() - closed_at_ms > kBucketDeleteMaxMs) {
+        reopen();
+        return fail(Error(Errc::IoError, "deleting bucket " + std::string(name) +
+                                             " took too long; its uploads are gone, try again"));
+    }
     auto removed = client_.apply(Pool::Meta, bucket_oid(name),
                                  WriteOp().compare_omap(std::string(kBucketInfoKey), Compare::Eq, stored->stored_info).remove());
     if (!removed) {

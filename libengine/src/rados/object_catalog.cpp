@@ -36,6 +36,18 @@ std::string shard_oid(const RadosObjectCatalog::StoredBucket& b, std::string_vie
 
 }  // namespace
 
+void RadosObjectCatalog::clear_stale_close(const std::string& shard_oid) {
+    auto got = client_.omap_get(Pool::Index, shard_oid, {std::string(kShardClosedKey)});
+    if (!got) return;
+    const std::string mark = value_of(*got, kShardClosedKey);
+    if (mark.empty() || !shard_closed_stale(mark, now_ms())) return;
+    // The caller found the bucket record still of this shard's epoch after
+    // the mark was read; a delete past kStaleShardClosedMs has given up.
+    WriteOp op;
+    op.compare_omap(std::string(kShardClosedKey), Compare::Eq, mark).omap_remove(std::string(kShardClosedKey));
+    (void)client_.apply(Pool::Index, shard_oid, op);
+}
+
 Result<std::pair<std::uint64_t, std::uint64_t>> RadosObjectCatalog::quota_bytes(const Bucket& bucket) {
     auto user = settings_.effective_quota(QuotaTarget::user(bucket.owner_id));
     if (!user) return std::move(user).error();
@@ -130,6 +142,7 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
         auto again = load_bucket(bucket.name);
         if (!again) return Result<void>(std::move(again).error());
         if (again->bucket.epoch != bucket.epoch) return Result<void>(no_such_bucket(bucket.name));
+        clear_stale_close(oid);
         return std::nullopt;
     });
     if (!committed && !unknown) {
