@@ -209,9 +209,30 @@ Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::str
         undo_count();
         return std::move(made).error();
     }
+    // The list entry is never overwritten blindly (a live bucket's entry
+    // replaced by a loser that then crashed would hide it for good): set
+    // when absent; else replaced, guarded on the value read, only while no
+    // record of the name exists (the entry is a crashed create's leftover,
+    // or a concurrent create's, whose winner puts its own back after its
+    // record, below).
     const std::string list_value = bucket_list_value(owner_id, b.epoch);
-    if (auto listed = client_.apply(Pool::Meta, bucket_list_oid(name), WriteOp().omap_set(std::string(name), list_value));
-        !listed) {
+    const std::string list_oid = bucket_list_oid(name);
+    auto listed = retry_on_conflict<void>(list_oid, [&]() -> std::optional<Result<void>> {
+        auto cur = client_.omap_get(Pool::Meta, list_oid, {std::string(name)});
+        if (!cur && cur.error().code() != kNotFound) return Result<void>(std::move(cur).error());
+        const std::string old = cur ? value_of(*cur, name) : std::string();
+        if (!old.empty()) {
+            auto existing = load_bucket(name);
+            if (existing) return Result<void>(name_taken(existing->bucket, owner_id));
+            if (existing.error().code() != Errc::NoSuchBucket) return Result<void>(std::move(existing).error());
+        }
+        auto w = client_.apply(Pool::Meta, list_oid,
+                               WriteOp().compare_omap(std::string(name), Compare::Eq, old).omap_set(std::string(name),
+                                                                                                   list_value));
+        if (!w && changed_meanwhile(w.error())) return std::nullopt;
+        return Result<void>(std::move(w));
+    });
+    if (!listed) {
         remove_index_shards(b, shards);
         undo_count();
         return std::move(listed).error();
@@ -237,12 +258,23 @@ Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::str
         // Another creator won the name: its list entry is the one to keep.
         auto winner = load_bucket(name);
         if (!winner) return name_taken(b, "");  // and already gone again
-        (void)client_.apply(Pool::Meta, bucket_list_oid(name),
+        (void)client_.apply(Pool::Meta, list_oid,
                             WriteOp()
                                 .compare_omap(std::string(name), Compare::Eq, list_value)
                                 .omap_set(std::string(name),
                                           bucket_list_value(winner->bucket.owner_id, winner->bucket.epoch)));
         return name_taken(winner->bucket, owner_id);
+    }
+    // A losing create may have replaced the entry before this record
+    // existed: put this bucket's back (best effort, guarded on the value
+    // read; a loser's own repair does the same).
+    if (auto cur = client_.omap_get(Pool::Meta, list_oid, {std::string(name)}); cur) {
+        const std::string now_listed = value_of(*cur, name);
+        if (now_listed != list_value)
+            (void)client_.apply(Pool::Meta, list_oid,
+                                WriteOp()
+                                    .compare_omap(std::string(name), Compare::Eq, now_listed)
+                                    .omap_set(std::string(name), list_value));
     }
     return b;
 }
