@@ -226,10 +226,12 @@ Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::str
             if (existing) return Result<void>(name_taken(existing->bucket, owner_id));
             if (existing.error().code() != Errc::NoSuchBucket) return Result<void>(std::move(existing).error());
         }
-        auto w = client_.apply(Pool::Meta, list_oid,
-                               WriteOp().compare_omap(std::string(name), Compare::Eq, old).omap_set(std::string(name),
-                                                                                                   list_value));
-        if (!w && changed_meanwhile(w.error())) return std::nullopt;
+        WriteOp op;
+        if (cur) op.compare_omap(std::string(name), Compare::Eq, old);
+        else op.create_exclusive();  // a compare on a missing object fails: the first entry creates it
+        op.omap_set(std::string(name), list_value);
+        auto w = client_.apply(Pool::Meta, list_oid, op);
+        if (!w && (changed_meanwhile(w.error()) || w.error().code() == kAlreadyExists)) return std::nullopt;
         return Result<void>(std::move(w));
     });
     if (!listed) {
