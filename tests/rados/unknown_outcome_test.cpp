@@ -261,5 +261,22 @@ TEST_F(RadosUnknownOutcomeTest, ACrashedDeletesStaleCloseMarkIsRemovedByACommitt
     ASSERT_OK(a_.objects->delete_bucket(bucket_, freed));
 }
 
+// Review finding 8: a reservation past its expiry covers nothing at commit
+// (the growth is reserved again under the quotas); its id carries the expiry.
+TEST(ReservationExpiry, AnExpiredReservationCoversNothing) {
+    LedgerReservation r{"r.0123456789abcdef.0000000000000001", "u1", "my-bucket", 42, 1'000'000};
+    auto d = decode_reservation_id(encode_reservation_id(r));
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->bucket, "my-bucket");
+    EXPECT_EQ(d->expiry_ms, 1'000'000);
+    EXPECT_EQ(covered_bytes(*d, 999'999), 42u);
+    EXPECT_EQ(covered_bytes(*d, 1'000'000), 0u);
+    auto old = decode_reservation_id("r.x 12 u1 b");  // without an expiry: trusted
+    ASSERT_TRUE(old);
+    EXPECT_EQ(old->bucket, "b");
+    EXPECT_EQ(covered_bytes(*old, 1'000'000), 12u);
+    EXPECT_FALSE(decode_reservation_id("r.x 12 u1 b soon"));
+}
+
 }  // namespace
 }  // namespace ostor::detail::rados

@@ -74,7 +74,8 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
         if (!own) return Error(Errc::Internal, "not a reservation of this volume: " + *reservation);
     }
     std::vector<LedgerReservation> excess;  // reserved here, for growth the write's did not cover
-    std::uint64_t covered = own ? own->bytes : 0;
+    // An expired reservation covers nothing: others may hold its space now.
+    std::uint64_t covered = own ? covered_bytes(*own, now_ms()) : 0;
     std::optional<std::pair<std::uint64_t, std::uint64_t>> quotas;  // user, bucket: read once, when needed
     auto give_back = [&] {
         for (auto& r : excess) (void)ledger_.release(r);

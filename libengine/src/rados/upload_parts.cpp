@@ -47,7 +47,8 @@ public:
         drop_extra();
         user_ = upload.owner_id;
         bucket_ = upload.bucket;
-        std::int64_t covered = body_ ? static_cast<std::int64_t>(body_->bytes) : 0;
+        // An expired reservation covers nothing: others may hold its space now.
+        std::int64_t covered = body_ ? static_cast<std::int64_t>(covered_bytes(*body_, now_ms())) : 0;
         if (delta_bytes > covered) {
             auto uq = settings_.effective_quota(QuotaTarget::user(upload.owner_id));
             if (!uq) return std::move(uq).error();
