@@ -261,6 +261,20 @@ TEST_F(RadosUnknownOutcomeTest, ACrashedDeletesStaleCloseMarkIsRemovedByACommitt
     ASSERT_OK(a_.objects->delete_bucket(bucket_, freed));
 }
 
+// Review finding 4: a delete_bucket whose record removal fails after the
+// OSD applied it re-reads the record, finds it gone and finishes (never
+// reopening the shards of a bucket that is gone).
+TEST_F(RadosUnknownOutcomeTest, ADeleteWhoseRecordRemovalLandedBeforeItsTimeoutFinishes) {
+    auto sb = a_.objects->load_bucket(bucket_);
+    ASSERT_OK(sb);
+    a_.fail_next_write(Pool::Meta, bucket_oid(bucket_));
+    FreedExtents freed;
+    ASSERT_OK(a_.objects->delete_bucket(bucket_, freed));
+    EXPECT_EQ(a_.objects->get_bucket(bucket_).error().code(), Errc::NoSuchBucket);
+    for (std::uint32_t i = 0; i < sb->shards; ++i)
+        EXPECT_EQ(a_.client->stat(Pool::Index, index_oid(bucket_, sb->bucket.epoch, i)).error().code(), kNotFound);
+}
+
 // Review finding 8: a reservation past its expiry covers nothing at commit
 // (the growth is reserved again under the quotas); its id carries the expiry.
 TEST(ReservationExpiry, AnExpiredReservationCoversNothing) {
