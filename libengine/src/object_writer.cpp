@@ -237,6 +237,8 @@ private:
         // body's info either way.
         ObjectInfo info = rec.info;
         BodyCommit body{std::move(rec), std::move(staged.data), reservation_};
+        bool outcome_unknown = false;
+        body.outcome_unknown = &outcome_unknown;
         FreedExtents freed;
         Result<void> committed;
         if (target_.kind == WriteTargetKind::Object) {
@@ -247,7 +249,15 @@ private:
             auto r = e_.objects->put_part(target_.upload_id, target_.part_number, std::move(body), freed);
             if (!r) committed = std::move(r).error();
         }
-        if (!committed) return std::move(committed).error();
+        if (!committed) {
+            // The record may name the blobs (catalog.hpp, BodyCommit): they
+            // stay (a leak at worst) and the caller still gets the error.
+            if (outcome_unknown && blobs_) {
+                blobs_->committed();
+                blobs_.reset();
+            }
+            return std::move(committed).error();
+        }
         reservation_.reset();  // dropped by the commit
         if (blobs_) blobs_->committed();  // owned by the object now
         blobs_.reset();

@@ -467,9 +467,12 @@ TEST_F(RadosUploadsTest, AbortTakesOverAStoppedComplete) {
     ASSERT_TRUE(b_->objects->abort_upload(up->id, freed));
     EXPECT_EQ(freed.size(), 1u);
     b_->blobs->release(freed);
-    EXPECT_EQ(bucket_bytes(), 0u);
+    // A stale complete's parts' bytes never go back (it may have counted
+    // them out): too high, the recount's to repair.
+    EXPECT_EQ(bucket_bytes(), body.size());
 
     // Stopped after its commit: the object holds the parts' extents.
+    const std::uint64_t leftover = bucket_bytes();
     auto up2 = a_->objects->create_upload(bucket_, "committed", {});
     ASSERT_TRUE(up2) << up2.error().message();
     auto part = a_->upload_part(up2->id, 1, body);
@@ -490,10 +493,10 @@ TEST_F(RadosUploadsTest, AbortTakesOverAStoppedComplete) {
     FreedExtents replaced;
     ASSERT_TRUE(
         a_->objects->commit_object(*sb, obj, {}, std::nullopt, -static_cast<std::int64_t>(body.size()), replaced));
-    EXPECT_EQ(bucket_bytes(), body.size());
+    EXPECT_EQ(bucket_bytes(), leftover + body.size());
     EXPECT_EQ(b_->objects->abort_upload(up2->id, freed).error().code(), Errc::NoSuchUpload);  // it was completed
     b_->blobs->release(freed);
-    EXPECT_EQ(bucket_bytes(), body.size());  // not given back twice
+    EXPECT_EQ(bucket_bytes(), leftover + body.size());  // not given back twice
     auto got = b_->read_object(bucket_, "committed");
     ASSERT_TRUE(got) << got.error().message();
     EXPECT_TRUE(*got == body);
@@ -501,7 +504,7 @@ TEST_F(RadosUploadsTest, AbortTakesOverAStoppedComplete) {
     FreedExtents deleted;
     ASSERT_TRUE(a_->objects->delete_object(bucket_, "committed", deleted));
     a_->blobs->release(deleted);
-    EXPECT_EQ(bucket_bytes(), 0u);
+    EXPECT_EQ(bucket_bytes(), leftover);
 }
 
 TEST_F(RadosUploadsTest, ScrubSeesPartsAndDeleteBucketDropsUploads) {

@@ -209,9 +209,32 @@ Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::str
         undo_count();
         return std::move(made).error();
     }
+    // The list entry is never overwritten blindly (a live bucket's entry
+    // replaced by a loser that then crashed would hide it for good): set
+    // when absent; else replaced, guarded on the value read, only while no
+    // record of the name exists (the entry is a crashed create's leftover,
+    // or a concurrent create's, whose winner puts its own back after its
+    // record, below).
     const std::string list_value = bucket_list_value(owner_id, b.epoch);
-    if (auto listed = client_.apply(Pool::Meta, bucket_list_oid(name), WriteOp().omap_set(std::string(name), list_value));
-        !listed) {
+    const std::string list_oid = bucket_list_oid(name);
+    auto listed = retry_on_conflict<void>(list_oid, [&]() -> std::optional<Result<void>> {
+        auto cur = client_.omap_get(Pool::Meta, list_oid, {std::string(name)});
+        if (!cur && cur.error().code() != kNotFound) return Result<void>(std::move(cur).error());
+        const std::string old = cur ? value_of(*cur, name) : std::string();
+        if (!old.empty()) {
+            auto existing = load_bucket(name);
+            if (existing) return Result<void>(name_taken(existing->bucket, owner_id));
+            if (existing.error().code() != Errc::NoSuchBucket) return Result<void>(std::move(existing).error());
+        }
+        WriteOp op;
+        if (cur) op.compare_omap(std::string(name), Compare::Eq, old);
+        else op.create_exclusive();  // a compare on a missing object fails: the first entry creates it
+        op.omap_set(std::string(name), list_value);
+        auto w = client_.apply(Pool::Meta, list_oid, op);
+        if (!w && (changed_meanwhile(w.error()) || w.error().code() == kAlreadyExists)) return std::nullopt;
+        return Result<void>(std::move(w));
+    });
+    if (!listed) {
         remove_index_shards(b, shards);
         undo_count();
         return std::move(listed).error();
@@ -237,12 +260,23 @@ Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::str
         // Another creator won the name: its list entry is the one to keep.
         auto winner = load_bucket(name);
         if (!winner) return name_taken(b, "");  // and already gone again
-        (void)client_.apply(Pool::Meta, bucket_list_oid(name),
+        (void)client_.apply(Pool::Meta, list_oid,
                             WriteOp()
                                 .compare_omap(std::string(name), Compare::Eq, list_value)
                                 .omap_set(std::string(name),
                                           bucket_list_value(winner->bucket.owner_id, winner->bucket.epoch)));
         return name_taken(winner->bucket, owner_id);
+    }
+    // A losing create may have replaced the entry before this record
+    // existed: put this bucket's back (best effort, guarded on the value
+    // read; a loser's own repair does the same).
+    if (auto cur = client_.omap_get(Pool::Meta, list_oid, {std::string(name)}); cur) {
+        const std::string now_listed = value_of(*cur, name);
+        if (now_listed != list_value)
+            (void)client_.apply(Pool::Meta, list_oid,
+                                WriteOp()
+                                    .compare_omap(std::string(name), Compare::Eq, now_listed)
+                                    .omap_set(std::string(name), list_value));
     }
     return b;
 }
@@ -302,7 +336,8 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     //    may be gone (a write could then land in an index being removed).
     std::vector<std::string> oids;
     for (std::uint32_t i = 0; i < shards; ++i) oids.push_back(index_oid(name, b.epoch, i));
-    const std::string token = random_hex16();
+    const auto closed_at_ms = now_ms();
+    const std::string token = shard_closed_value(closed_at_ms, random_hex16());
     auto reopen = [&] {
         (void)apply_all(client_, Pool::Index, oids,
                         WriteOp()
@@ -327,19 +362,45 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
         }
     }
     // 2. Its uploads in progress go with it (their parts' extents to freed).
+    //    Those aborted are gone whatever follows: on a failure below their
+    //    extents are released here (the engine releases `freed` only on
+    //    success).
+    auto fail = [&](Error e) -> Result<void> {
+        blobs_.release(freed);
+        freed.clear();
+        return e;
+    };
     if (auto dropped = drop_uploads_of(*stored, freed); !dropped) {
         reopen();
-        return dropped;
+        return fail(std::move(dropped).error());
     }
     // 3. The record (its limits and quota with it): the bucket is gone.
+    //    Not later than kBucketDeleteMaxMs after the close: committers take
+    //    an older mark for a crashed delete's and remove it.
+    if (now_ms() - closed_at_ms > kBucketDeleteMaxMs) {
+        reopen();
+        return fail(Error(Errc::IoError, "deleting bucket " + std::string(name) +
+                                             " took too long; its uploads are gone, try again"));
+    }
     auto removed = client_.apply(Pool::Meta, bucket_oid(name),
                                  WriteOp().compare_omap(std::string(kBucketInfoKey), Compare::Eq, stored->stored_info).remove());
     if (!removed) {
-        if (removed.error().code() == kNotFound) return no_such_bucket(name);
-        reopen();
-        if (removed.error().code() == kCompareFailed)  // its ACL changed meanwhile: the caller may try again
-            return Error(Errc::IoError, "bucket " + std::string(name) + " changed while being deleted");
-        return removed;
+        if (removed.error().code() == kNotFound) return fail(no_such_bucket(name));
+        if (removed.error().code() == kCompareFailed) {  // its ACL changed meanwhile: the caller may try again
+            reopen();
+            return fail(Error(Errc::IoError, "bucket " + std::string(name) + " changed while being deleted"));
+        }
+        // The removal may have been applied: reopen only when the record of
+        // this incarnation is still there (a shard reopened after it went
+        // would take writes nobody can reach). Gone, or another incarnation:
+        // removed, go on. Unreadable: the shards stay closed (a later delete
+        // closes them with its own token and finishes).
+        auto now = load_bucket(name);
+        if (now && now->bucket.epoch == b.epoch) {
+            reopen();
+            return fail(std::move(removed).error());
+        }
+        if (!now && now.error().code() != Errc::NoSuchBucket) return fail(std::move(removed).error());
     }
     // 4. Then the owner's counts (too high until now: never too low), the
     //    list entry (only this incarnation's), the index, uploads and ledger

@@ -31,4 +31,15 @@ void conflict_backoff(int attempt) {
     std::this_thread::sleep_for(std::chrono::microseconds(rng() % (cap + 1)));
 }
 
+bool written_value_landed(Client& client, Pool pool, const std::string& oid, const std::string& key,
+                          const std::string& value) {
+    auto now = client.omap_get(pool, oid, {key});
+    return now && value_of(*now, key) == value;
+}
+
+Error outcome_unknown_error(const std::string& oid, const Error& cause) {
+    return Error(Errc::IoError, "the write of " + oid + " may or may not have been applied (" +
+                                    std::string(cause.message()) + "); retry, then check the result");
+}
+
 }  // namespace ostor::detail::rados

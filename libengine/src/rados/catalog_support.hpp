@@ -29,6 +29,20 @@ inline std::string value_of(const std::map<std::string, std::string>& omap, std:
 // read (a compare did not hold, it appeared, or it went): read it again.
 inline bool changed_meanwhile(const Error& e) { return e.code() == kCompareFailed || e.code() == kNotFound; }
 
+// A write that failed otherwise (an IoError: a timeout may come after the
+// OSD applied it) has an unknown outcome. Re-reading settles it only one
+// way: written_value_landed() is true when `key` of `oid` now holds `value`,
+// which proves the write applied, as each such write sets a value no other
+// write sets (a record or part names extents of its own). Anything else
+// leaves it unknown: a value equal to the one replaced proves nothing (the
+// write may have applied and been replaced since), nor does a failed read.
+// A caller whose outcome stays unknown keeps whatever the value may refer to
+// (references, blobs, a seal): a leak at worst, never a loss.
+bool written_value_landed(Client& client, Pool pool, const std::string& oid, const std::string& key,
+                          const std::string& value);
+// The IoError a call returns when its write's outcome stays unknown.
+Error outcome_unknown_error(const std::string& oid, const Error& cause);
+
 // Guarded writes that lose to a concurrent change are retried this often
 // before the call gives up with IoError; each retry first waits a little
 // longer (randomized, up to kMaxConflictBackoffUs), so that writers of one

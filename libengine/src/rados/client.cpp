@@ -104,6 +104,8 @@ Result<void> Client::apply(Pool pool, const std::string& oid, const WriteOp& op)
     librados::ObjectWriteOperation rop;
     op.build(rop);
     if (int r = impl_->ctx(pool).operate(oid, &rop); r < 0) return rados_error(r, "writing " + impl_->where(pool, oid));
+    if (applied_fault_ && applied_fault_(pool, oid, op))
+        return rados_error(-ETIMEDOUT, "writing " + impl_->where(pool, oid) + " (injected after it was applied)");
     return {};
 }
 

@@ -103,6 +103,14 @@ public:
     // Applies `op` to `oid` atomically (write_op.hpp says how guards fail).
     // Durable on the pool's replicas when it returns.
     Result<void> apply(Pool pool, const std::string& oid, const WriteOp& op);
+
+    // Tests only: a write fault. When set, apply() asks it after the cluster
+    // applied a write (the pool, object and write): true makes the
+    // call fail with IoError as a timeout after the OSD applied it would.
+    // Set it before the client is shared between threads, never in the
+    // engine itself.
+    using AppliedFault = std::function<bool(Pool, const std::string& oid, const WriteOp& op)>;
+    void set_applied_fault_for_tests(AppliedFault fault) { applied_fault_ = std::move(fault); }
     // The common one-step writes.
     Result<void> create_exclusive(Pool pool, const std::string& oid, std::string data = {});
     Result<void> write_full(Pool pool, const std::string& oid, std::string data);
@@ -181,6 +189,7 @@ private:
     void call_finished();
 
     std::unique_ptr<Impl> impl_;
+    AppliedFault applied_fault_;
 };
 
 // A live watch on one object (Client::watch). Destroying it unwatches and

@@ -36,6 +36,18 @@ std::string shard_oid(const RadosObjectCatalog::StoredBucket& b, std::string_vie
 
 }  // namespace
 
+void RadosObjectCatalog::clear_stale_close(const std::string& shard_oid) {
+    auto got = client_.omap_get(Pool::Index, shard_oid, {std::string(kShardClosedKey)});
+    if (!got) return;
+    const std::string mark = value_of(*got, kShardClosedKey);
+    if (mark.empty() || !shard_closed_stale(mark, now_ms())) return;
+    // The caller found the bucket record still of this shard's epoch after
+    // the mark was read; a delete past kStaleShardClosedMs has given up.
+    WriteOp op;
+    op.compare_omap(std::string(kShardClosedKey), Compare::Eq, mark).omap_remove(std::string(kShardClosedKey));
+    (void)client_.apply(Pool::Index, shard_oid, op);
+}
+
 Result<std::pair<std::uint64_t, std::uint64_t>> RadosObjectCatalog::quota_bytes(const Bucket& bucket) {
     auto user = settings_.effective_quota(QuotaTarget::user(bucket.owner_id));
     if (!user) return std::move(user).error();
@@ -47,8 +59,10 @@ Result<std::pair<std::uint64_t, std::uint64_t>> RadosObjectCatalog::quota_bytes(
 Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, ObjectRecord record,
                                                      const WriteConditions& conditions,
                                                      const std::optional<ReservationId>& reservation,
-                                                     std::int64_t delta_parts_bytes, FreedExtents& freed) {
+                                                     std::int64_t delta_parts_bytes, FreedExtents& freed,
+                                                     bool* outcome_unknown) {
     freed.clear();
+    if (outcome_unknown) *outcome_unknown = false;
     const Bucket& bucket = sb.bucket;
     const std::string key = record.info.key;
     const std::string oid = shard_oid(sb, key);
@@ -60,7 +74,8 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
         if (!own) return Error(Errc::Internal, "not a reservation of this volume: " + *reservation);
     }
     std::vector<LedgerReservation> excess;  // reserved here, for growth the write's did not cover
-    std::uint64_t covered = own ? own->bytes : 0;
+    // An expired reservation covers nothing: others may hold its space now.
+    std::uint64_t covered = own ? covered_bytes(*own, now_ms()) : 0;
     std::optional<std::pair<std::uint64_t, std::uint64_t>> quotas;  // user, bucket: read once, when needed
     auto give_back = [&] {
         for (auto& r : excess) (void)ledger_.release(r);
@@ -74,6 +89,7 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
 
     std::optional<ObjectRecord> old;
     std::int64_t delta_bytes = 0, delta_objects = 0;
+    bool unknown = false;  // the index write failed, and may have been applied
     auto committed = retry_on_conflict<void>(oid, [&]() -> std::optional<Result<void>> {
         auto cur = read_index_entry(client_, oid, bucket.name, key, false);
         if (!cur) {
@@ -115,19 +131,29 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
         if (!inline_body.empty()) op.omap_set(body_key(key), inline_body);
         else if (old && old->body_id == kInlineBodyMark) op.omap_remove(body_key(key));
         auto written = client_.apply(Pool::Index, oid, op);
-        if (written || !changed_meanwhile(written.error())) return written;
+        if (written) return written;
+        if (!changed_meanwhile(written.error())) {
+            // Maybe applied: our record there proves it was.
+            if (written_value_landed(client_, Pool::Index, oid, record_key(key), stored)) return Result<void>();
+            unknown = true;
+            return Result<void>(outcome_unknown_error(oid, written.error()));
+        }
         // Another write of the key, or a delete_bucket closing (or removing)
         // the shard: read again, unless the bucket is gone.
         auto again = load_bucket(bucket.name);
         if (!again) return Result<void>(std::move(again).error());
         if (again->bucket.epoch != bucket.epoch) return Result<void>(no_such_bucket(bucket.name));
+        clear_stale_close(oid);
         return std::nullopt;
     });
-    if (!committed) {
+    if (!committed && !unknown) {
         give_back();
         return std::move(committed).error();
     }
-    if (old) freed = std::move(old->extents);
+    // Unknown: counted as committed (too high if it was not: the recount's
+    // to repair), and the replaced record's extents are kept (a leak if it
+    // was applied; freeing them if it was not would lose the object).
+    if (old && !unknown) freed = std::move(old->extents);
     // After the commit point: the counts. A failure here leaves them drifted
     // (docs/rados.md, "Space ledger": a recount repairs them), the object is
     // committed either way.
@@ -139,6 +165,10 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
         for (std::size_t i = 1; i < excess.size(); ++i) (void)ledger_.release(excess[i]);
     } else if (delta_bytes != 0 || delta_objects != 0) {
         (void)ledger_.apply(bucket.owner_id, bucket.name, delta_bytes, delta_objects);
+    }
+    if (unknown) {
+        if (outcome_unknown) *outcome_unknown = true;
+        return std::move(committed).error();
     }
     return std::move(record.info);
 }
@@ -166,7 +196,7 @@ Result<ObjectInfo> RadosObjectCatalog::put_object(BodyCommit body, const WriteCo
             if (auto r = decode_reservation_id(*body.reservation)) (void)ledger_.release(*r);
         return std::move(b).error();
     }
-    return commit_object(*b, std::move(body.record), conditions, body.reservation, 0, freed);
+    return commit_object(*b, std::move(body.record), conditions, body.reservation, 0, freed, body.outcome_unknown);
 }
 
 Result<ObjectInfo> RadosObjectCatalog::copy_object(std::string_view src_bucket, std::string_view src_key,
@@ -196,8 +226,11 @@ Result<ObjectInfo> RadosObjectCatalog::copy_object(std::string_view src_bucket, 
     dst.info.key = dst_key;
     dst.info.last_modified_ms = now_ms();
     if (replace_meta) dst.info.meta = *replace_meta;
-    auto r = commit_object(*db, std::move(dst), conditions, std::nullopt, 0, freed);
-    if (!r && !shared.empty()) blobs_.release(shared);  // the references added above
+    bool unknown = false;
+    auto r = commit_object(*db, std::move(dst), conditions, std::nullopt, 0, freed, &unknown);
+    // The references added above go when nothing was written; when the
+    // index write may have been applied they stay (a leak at worst).
+    if (!r && !unknown && !shared.empty()) blobs_.release(shared);
     return r;
 }
 

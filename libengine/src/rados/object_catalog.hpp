@@ -101,11 +101,18 @@ public:
     // `delta_parts_bytes`: added to the change's bytes, for bytes that stop
     // counting elsewhere in the same change (a completed upload's parts, which
     // counted while uploading: minus their bytes), 0 for a plain PUT. Fails
-    // as put_object.
+    // as put_object. `outcome_unknown` (when not null) is set when it fails
+    // because the index write itself failed and a re-read did not find the
+    // record (catalog_support.hpp, written_value_landed): the record may be
+    // committed, so the caller keeps what it refers to. The counts are then
+    // settled as if committed and the replaced record's extents are kept
+    // (not in `freed`). Every other failure wrote nothing and gave the
+    // reservations back.
     Result<ObjectInfo> commit_object(const StoredBucket& bucket, ObjectRecord record,
                                      const WriteConditions& conditions,
                                      const std::optional<ReservationId>& reservation,
-                                     std::int64_t delta_parts_bytes, FreedExtents& freed);
+                                     std::int64_t delta_parts_bytes, FreedExtents& freed,
+                                     bool* outcome_unknown = nullptr);
 
     // ---- Uploads' share (upload_catalog.cpp)
 
@@ -130,13 +137,21 @@ private:
     Result<void> create_index_shards(const Bucket& bucket, std::uint32_t shards);
     void remove_index_shards(const Bucket& bucket, std::uint32_t shards);
     Result<Bucket> with_counts(Bucket bucket);
+    // Removes the shard's `closed` mark when it is stale (object_layout.hpp,
+    // kStaleShardClosedMs), guarded on its value: for a committer that
+    // found the shard closed and the bucket record still of its epoch.
+    // Best effort.
+    void clear_stale_close(const std::string& shard_oid);
     // Quotas of the bucket and its owner in bytes (0: none).
     Result<std::pair<std::uint64_t, std::uint64_t>> quota_bytes(const Bucket& bucket);
     // ---- Uploads' own (upload_parts.cpp, upload_closing.cpp)
     // Stores `part` in the open upload (put_part, copy_part); the replaced
     // part's extents are appended to `freed`.
+    // `outcome_unknown` as commit_object's: the part may be stored (its
+    // growth stays counted, the replaced part's extents are kept).
     Result<PartInfo> write_part(std::string_view upload_id, const PartRecord& part,
-                                const std::optional<ReservationId>& reservation, FreedExtents& freed);
+                                const std::optional<ReservationId>& reservation, FreedExtents& freed,
+                                bool* outcome_unknown);
     // Seals the upload for an abort (taking over another abort's seal, or a
     // complete's stale one) and removes it; appends its parts' extents to
     // `freed`. Fails: NoSuchUpload (gone, or a live complete holds it).

@@ -42,6 +42,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <climits>
 #include <string>
 #include <string_view>
 
@@ -79,7 +80,30 @@ inline std::string index_oid(std::string_view bucket, std::uint64_t epoch, std::
 inline std::uint32_t index_shard_of(std::string_view key, std::uint32_t shards) {
     return fnv1a32(key) % shards;
 }
+// `closed` = "<ms> <token>": set by a delete_bucket at <ms> (its own random
+// token). A delete takes at most kBucketDeleteMaxMs from closing to sending
+// the record's removal (past it, it reopens and gives up), so a mark older
+// than kStaleShardClosedMs, on a shard whose bucket record is still of its
+// epoch, was left by a delete that crashed: a committer removes it (guarded
+// on its value) rather than failing for good. A mark it cannot read the
+// time of is never taken for stale.
 inline constexpr std::string_view kShardClosedKey = "closed";
+inline constexpr std::int64_t kBucketDeleteMaxMs = 5 * 60 * 1000;
+inline constexpr std::int64_t kStaleShardClosedMs = 2 * kBucketDeleteMaxMs;
+inline std::string shard_closed_value(std::int64_t now_ms, std::string_view token) {
+    return std::to_string(now_ms) + " " + std::string(token);
+}
+// Whether a `closed` value is stale at `now_ms` (false when unreadable).
+inline bool shard_closed_stale(std::string_view value, std::int64_t now_ms) {
+    auto sp = value.find(' ');
+    if (sp == 0 || sp == std::string_view::npos) return false;
+    std::int64_t at = 0;
+    for (char c : value.substr(0, sp)) {
+        if (c < '0' || c > '9' || at > (INT64_MAX - 9) / 10) return false;
+        at = at * 10 + (c - '0');
+    }
+    return now_ms - at > kStaleShardClosedMs;
+}
 inline constexpr char kRecordPrefix = 'o';
 inline constexpr char kBodyPrefix = 'b';
 inline std::string record_key(std::string_view key) { return kRecordPrefix + std::string(key); }

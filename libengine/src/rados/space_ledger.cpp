@@ -38,7 +38,9 @@ std::uint64_t count_of(const std::map<std::string, std::string>& omap, std::stri
 }  // namespace
 
 std::string encode_reservation_id(const LedgerReservation& r) {
-    return r.key + " " + std::to_string(r.bytes) + " " + r.user_id + " " + r.bucket;
+    std::string id = r.key + " " + std::to_string(r.bytes) + " " + r.user_id + " " + r.bucket;
+    if (r.expiry_ms != 0) id += " " + std::to_string(r.expiry_ms);
+    return id;
 }
 
 std::optional<LedgerReservation> decode_reservation_id(std::string_view id) {
@@ -54,7 +56,14 @@ std::optional<LedgerReservation> decode_reservation_id(std::string_view id) {
     auto [end, ec] = std::from_chars(bytes.data(), bytes.data() + bytes.size(), r.bytes);
     if (ec != std::errc() || end != bytes.data() + bytes.size()) return std::nullopt;
     r.user_id = std::string(id.substr(bytes_end + 1, user_end - bytes_end - 1));
-    r.bucket = std::string(id.substr(user_end + 1));
+    std::string_view rest = id.substr(user_end + 1);
+    if (auto sp = rest.find(' '); sp != std::string_view::npos) {
+        std::string_view expiry = rest.substr(sp + 1);
+        auto [e, ec2] = std::from_chars(expiry.data(), expiry.data() + expiry.size(), r.expiry_ms);
+        if (ec2 != std::errc() || e != expiry.data() + expiry.size()) return std::nullopt;
+        rest = rest.substr(0, sp);
+    }
+    r.bucket = std::string(rest);
     if (!r.key.starts_with(kReservationPrefix) || r.user_id.empty() || r.bucket.empty()) return std::nullopt;
     return r;
 }
@@ -231,6 +240,7 @@ Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, std::st
     // Before any ledger holds the reservation: the adopter finds it there.
     OSTOR_TRY(note_pending(user_ledger, bucket_ledger));
     const std::int64_t expiry_ms = now_ms() + options_.reservation_lifetime.count();
+    r.expiry_ms = expiry_ms;
 
     Change on_user;
     on_user.add.emplace(r.key, ReservationEntry{bytes, expiry_ms, bucket_ledger, std::nullopt});

@@ -101,12 +101,21 @@ struct LedgerReservation {
     std::string user_id;
     std::string bucket;
     std::uint64_t bytes = 0;
+    std::int64_t expiry_ms = 0;  // when it stops counting (wall clock); 0: not known
 };
 // As the object catalog's ReservationId (a string): "<key> <bytes> <user id>
-// <bucket>" (user ids and bucket names hold no spaces). nullopt when `id` is
-// not one.
+// <bucket>[ <expiry ms>]" (user ids and bucket names hold no spaces).
+// nullopt when `id` is not one.
 std::string encode_reservation_id(const LedgerReservation& r);
 std::optional<LedgerReservation> decode_reservation_id(std::string_view id);
+// The bytes `r` still covers at `now_ms`: its bytes, or 0 once expired
+// (others may have reserved the space it held: a commit then reserves its
+// growth again under the quotas). A commit that checks just before expiry
+// still trusts it for its few remaining writes.
+inline std::uint64_t covered_bytes(const LedgerReservation& r, std::int64_t now_ms) {
+    if (r.expiry_ms != 0 && r.expiry_ms <= now_ms) return 0;
+    return r.bytes;
+}
 
 class SpaceLedger {
 public:

@@ -17,12 +17,14 @@
 //   5. remove the uploads index entry.
 //   A crash after 1 or 2 leaves a sealed upload (invisible) with counts too
 //   high; after 3 a sealed upload whose object exists. An abort takes a
-//   complete's seal over once it is kStaleCompleteSeal old, and tells the two
-//   apart by the object's first extent (in the seal): committed, it only
-//   removes the upload (no bytes given back twice). A refusal at 3
+//   complete's seal over once it is kStaleCompleteSeal old, removes the
+//   upload without giving its parts' bytes back (never twice), and tells
+//   the two apart by the object's first extent (in the seal) only for its
+//   answer. A refusal at 3
 //   (PreconditionFailed, QuotaExceeded) gives the references of 2 back and
-//   lifts the seal: the upload is open again; an IoError at 3 (the write
-//   may have been applied) keeps both, as a crash would.
+//   lifts the seal: the upload is open again, as does any failure before
+//   the index write; an index write whose outcome is unknown (a re-read did
+//   not find the object) keeps both, as a crash would.
 //
 // abort:
 //   1. seal (or take over an abort's seal: two aborts are safe, as only the
@@ -150,13 +152,16 @@ Result<ObjectInfo> RadosObjectCatalog::complete_upload(
             return Error(Errc::Internal, "a part's data of upload " + std::string(upload_id) + " is missing");
         return std::move(r).error();
     }
-    auto info = commit_object(s.bucket, std::move(obj), conditions, std::nullopt, -bytes_of(final_parts), freed);
+    bool unknown = false;
+    auto info =
+        commit_object(s.bucket, std::move(obj), conditions, std::nullopt, -bytes_of(final_parts), freed, &unknown);
     if (!info) {
-        // A refusal wrote nothing: the object's references go and the upload
-        // is open again. An IoError may come after the cluster applied the
-        // index write: then both stay (the object keeps what it refers to;
-        // an abort taking the stale seal over tells which it was).
-        if (info.error().code() != Errc::IoError) {
+        // Nothing written (a refusal, or a failure before the index write):
+        // the object's references go and the upload is open again. When the
+        // index write may have been applied both stay (the object keeps what
+        // it refers to; an abort taking the stale seal over tells which it
+        // was).
+        if (!unknown) {
             blobs_.release(object_extents);
             unseal(client_, oid, s.seal);
         }
@@ -204,7 +209,13 @@ Result<void> RadosObjectCatalog::abort_one(std::string_view upload_id, FreedExte
                 t.committed = obj && seal->first_extent && !obj->extents.empty() &&
                               obj->extents.front().segment == seal->first_extent->first &&
                               obj->extents.front().offset == seal->first_extent->second;
-                t.give_back = !t.committed;
+                // The parts' bytes never go back: a complete that committed
+                // counted them out already, and one that did not may have
+                // (its counts settle before a seal goes stale, and the object
+                // at the key may since have been replaced, or share the
+                // first extent through a copied part). Too high is the
+                // recount's to repair, too low is never acceptable.
+                t.give_back = false;
             }
             // An abort's seal (or an unreadable one): another abort, maybe
             // stopped; taken over at once (only one removes, below).

@@ -47,7 +47,8 @@ public:
         drop_extra();
         user_ = upload.owner_id;
         bucket_ = upload.bucket;
-        std::int64_t covered = body_ ? static_cast<std::int64_t>(body_->bytes) : 0;
+        // An expired reservation covers nothing: others may hold its space now.
+        std::int64_t covered = body_ ? static_cast<std::int64_t>(covered_bytes(*body_, now_ms())) : 0;
         if (delta_bytes > covered) {
             auto uq = settings_.effective_quota(QuotaTarget::user(upload.owner_id));
             if (!uq) return std::move(uq).error();
@@ -73,6 +74,12 @@ public:
         drop_extra();
         if (counted_ > 0) (void)ledger_.apply(user_, bucket_, -counted_, 0);
         counted_ = 0;
+    }
+    // The write may or may not have been applied: growth stays counted,
+    // shrinkage is not (too high either way, never short).
+    void maybe_written() {
+        counted_ = 0;
+        drop_extra();
     }
     // The part is stored: shrinkage is counted. Errors are the ledger's
     // known windows (a count off, no data lost): the part stays.
@@ -119,7 +126,10 @@ struct PartWritten {
 // Stores `part` as its number's part of the open upload `upload_id`: read,
 // check the bucket, reserve, one guarded write, count.
 Result<PartInfo> RadosObjectCatalog::write_part(std::string_view upload_id, const PartRecord& part,
-                                                const std::optional<ReservationId>& reservation, FreedExtents& freed) {
+                                                const std::optional<ReservationId>& reservation, FreedExtents& freed,
+                                                bool* outcome_unknown) {
+    if (outcome_unknown) *outcome_unknown = false;
+    bool unknown = false;  // the part write failed, and may have been applied
     const std::string oid = upload_oid(upload_id);
     const std::string key = part_key(part.info.number);
     const std::string value = encode(part);
@@ -159,14 +169,26 @@ Result<PartInfo> RadosObjectCatalog::write_part(std::string_view upload_id, cons
             .compare_omap(key, Compare::Eq, old_raw)
             .omap_set(key, value);
         if (auto w = client_.apply(Pool::Meta, oid, op); !w) {
-            charge.write_failed();
-            if (changed_meanwhile(w.error())) return std::nullopt;
-            return Result<PartWritten>(std::move(w).error());
+            if (changed_meanwhile(w.error())) {
+                charge.write_failed();
+                return std::nullopt;
+            }
+            // Maybe applied: our part there proves it was. Otherwise its
+            // growth stays counted (too high if it was not: the recount's
+            // to repair) and the replaced part's extents are kept.
+            if (!written_value_landed(client_, Pool::Meta, oid, key, value)) {
+                charge.maybe_written();
+                unknown = true;
+                return Result<PartWritten>(outcome_unknown_error(oid, w.error()));
+            }
         }
         charge.written(delta);
         return Result<PartWritten>(PartWritten{part.info, std::move(replaced)});
     });
-    if (!written) return std::move(written).error();
+    if (!written) {
+        if (unknown && outcome_unknown) *outcome_unknown = true;
+        return std::move(written).error();
+    }
     // Unlike the local catalog, the RADOS blob store counts every reference
     // (blob_store.hpp): the replaced part's extents all go.
     freed.insert(freed.end(), written->replaced.begin(), written->replaced.end());
@@ -185,7 +207,7 @@ Result<PartInfo> RadosObjectCatalog::put_part(std::string_view upload_id, std::u
     part.info.last_modified_ms = body.record.info.last_modified_ms;
     part.info.checksums = body.record.info.meta.checksums;
     part.extents = std::move(body.record.extents);
-    return write_part(upload_id, part, body.reservation, freed);
+    return write_part(upload_id, part, body.reservation, freed, body.outcome_unknown);
 }
 
 Result<PartInfo> RadosObjectCatalog::copy_part(std::string_view upload_id, std::uint32_t number,
@@ -216,10 +238,11 @@ Result<PartInfo> RadosObjectCatalog::copy_part(std::string_view upload_id, std::
             return Error(Errc::InvalidArgument, "the source object changed during the copy; retry");
         return std::move(r).error();
     }
-    auto info = write_part(upload_id, part, std::nullopt, freed);
-    // Refused, the part was not stored: its references go. An IoError may
-    // come after the cluster applied the write: they stay (a leak at worst).
-    if (!info && info.error().code() != Errc::IoError) blobs_.release(part.extents);
+    bool unknown = false;
+    auto info = write_part(upload_id, part, std::nullopt, freed, &unknown);
+    // Not stored: its references go. When the write may have been applied
+    // they stay (a leak at worst).
+    if (!info && !unknown) blobs_.release(part.extents);
     return info;
 }
 

@@ -112,6 +112,12 @@ struct BodyCommit {
     ObjectRecord record;  // info (bucket, key, size, etag, meta, ...), extents or inline body
     StagedDataPtr data;   // made durable before the record is committed
     std::optional<ReservationId> reservation;  // dropped in the same change
+    // Set (when not null) by put_object and put_part failing with IoError
+    // after a record write whose outcome is unknown (it may have been
+    // applied, e.g. a timeout after the cluster applied it): the caller must
+    // then keep the body's blobs (a leak at worst), never free them, as the
+    // record may name them. Left false by every other failure.
+    bool* outcome_unknown = nullptr;
 };
 
 // One bounded batch of what scrub checks: the bodies of objects and parts.
