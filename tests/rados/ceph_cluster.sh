@@ -6,7 +6,7 @@
 #   tests/rados/ceph_cluster.sh stop DIR
 #   tests/rados/ceph_cluster.sh restart-osd DIR [DOWN_SECONDS]
 #
-# start: one monitor (msgr2 only, on a free port of 26789..26889, 127.0.0.1),
+# start: one monitor (msgr2 only, on a free port of 26789..26889 taken at random, 127.0.0.1),
 # one OSD on memstore (its objects live in the OSD's memory: nothing to
 # format, nothing left on disk), no manager (the monitor creates the pools'
 # placement groups and the OSD peers them without one), cephx on. Creates the
@@ -77,11 +77,15 @@ require_packages() {
   fi
 }
 
-# A port of the private range that nothing listens on, nor holds bound.
+# A port of the private range that nothing listens on, nor holds bound, at
+# random: clusters started at the same moment (tests of several builds) then
+# rarely race for one port between this check and the monitor's bind.
 free_port() {
   "$debian_python" - "$mon_port_first" "$mon_port_last" <<'EOF'
-import socket, sys
-for port in range(int(sys.argv[1]), int(sys.argv[2]) + 1):
+import random, socket, sys
+ports = list(range(int(sys.argv[1]), int(sys.argv[2]) + 1))
+random.shuffle(ports)
+for port in ports:
     s = socket.socket()
     try:
         s.bind(("127.0.0.1", port))
