@@ -271,16 +271,23 @@ int main(int argc, char** argv) {
     }
     if (users->empty()) {
         auto created = e.create_user(kSystemUserEmail, /*system=*/true, /*with_key=*/true);
-        if (!created || !created->key) {
-            std::fprintf(stderr, "ostor-gateway: cannot create the system user\n");
+        if (created && created->key) {
+            std::printf("ostor-gateway: created the system user %s (id %s) with these keys:\n", kSystemUserEmail,
+                        created->user.id.c_str());
+            std::printf("S3AccessKeyId: %s\nS3SecretAccessKey: %s\n", created->key->access_key_id.c_str(),
+                        created->key->secret.c_str());
+            std::error_code ec;
+            std::printf("ostor-gateway: to show them again: %s query-user-info -e %s --data %s\n",
+                        admin_cli_command().c_str(), kSystemUserEmail,
+                        on_rados ? ("'" + data + "'").c_str() : std::filesystem::absolute(data, ec).c_str());
+        } else if (!created && created.error().code() == ostor::Errc::UserAlreadyExists) {
+            // Gateways started together on a new RADOS volume all find it
+            // empty: one of them made the system user.
+        } else {
+            std::string why = created ? "no key was made" : std::string(created.error().message());
+            std::fprintf(stderr, "ostor-gateway: cannot create the system user: %s\n", why.c_str());
             return 1;
         }
-        std::printf("ostor-gateway: created the system user %s (id %s) with these keys:\n", kSystemUserEmail,
-                    created->user.id.c_str());
-        std::printf("S3AccessKeyId: %s\nS3SecretAccessKey: %s\n", created->key->access_key_id.c_str(), created->key->secret.c_str());
-        std::error_code ec;
-        std::printf("ostor-gateway: to show them again: %s query-user-info -e %s --data %s\n", admin_cli_command().c_str(),
-                    kSystemUserEmail, on_rados ? ("'" + data + "'").c_str() : std::filesystem::absolute(data, ec).c_str());
     }
 
     // Always started: billing totals are kept whether or not statistics

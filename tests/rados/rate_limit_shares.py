@@ -4,7 +4,7 @@
 Run through run_with_cluster.sh (it exports OSTOR_TEST_VOLUME):
     rate_limit_shares.py GATEWAY ADMIN_CLI
 
-Two gateways serve one volume; a user's ops limit of 6 ops/s is set through
+Two gateways, started at once on a new volume, serve it; a user's ops limit of 6 ops/s is set through
 the CLI. Clients hammering one gateway get its share (3 ops/s), not the
 whole limit; once the other gateway stops, the one left enforces the whole
 limit again.
@@ -35,10 +35,13 @@ def fail(message):
     sys.exit(1)
 
 
-def start_gateway(gateway, spec, state):
-    """Starts a gateway; returns (process, port, printed system keys or None)."""
-    proc = subprocess.Popen([gateway, "--data", spec, "--state-dir", state, "--listen", "127.0.0.1:0"],
+def launch_gateway(gateway, spec, state):
+    return subprocess.Popen([gateway, "--data", spec, "--state-dir", state, "--listen", "127.0.0.1:0"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_listening(proc):
+    """Reads a launched gateway's output until it listens; returns (port, printed system keys)."""
     keys = {}
     seen = []
     for line in proc.stdout:
@@ -48,7 +51,7 @@ def start_gateway(gateway, spec, state):
             keys[m.group(1)] = m.group(2)
         m = re.match(r"^ostor-gateway: listening on http://127\.0\.0\.1:(\d+)", line)
         if m:
-            return proc, int(m.group(1)), keys
+            return int(m.group(1)), keys
     proc.kill()
     fail("a gateway did not start:\n" + "".join(seen))
 
@@ -106,12 +109,16 @@ def main():
     spec = volume + "&ns=shares-" + secrets.token_hex(8)
 
     with tempfile.TemporaryDirectory(prefix="ostor-shares-") as tmp:
-        a, a_port, keys = start_gateway(gateway, spec, os.path.join(tmp, "a"))
-        b = None
+        # Both started at once on the new volume: both find it empty, one
+        # makes the system user, and both serve.
+        a = launch_gateway(gateway, spec, os.path.join(tmp, "a"))
+        b = launch_gateway(gateway, spec, os.path.join(tmp, "b"))
         try:
+            a_port, a_keys = wait_listening(a)
+            _, b_keys = wait_listening(b)
+            keys = a_keys if "S3AccessKeyId" in a_keys else b_keys
             if "S3AccessKeyId" not in keys or "S3SecretAccessKey" not in keys:
-                fail("the first gateway printed no system user keys")
-            b, _, _ = start_gateway(gateway, spec, os.path.join(tmp, "b"))
+                fail("neither gateway printed the system user's keys")
             s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:%d" % a_port,
                               aws_access_key_id=keys["S3AccessKeyId"],
                               aws_secret_access_key=keys["S3SecretAccessKey"], region_name="us-east-1",
