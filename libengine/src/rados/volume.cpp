@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "hashing.hpp"
@@ -85,12 +86,14 @@ Result<std::string> read_or_create_volume_id(Client& client, const VolumeSpec& s
 }
 
 // One sweep over the dead instances of the leases index; returns how many
-// were cleaned. Stops at the first failure (that instance stays adoptable).
+// were cleaned, or the first failure (an instance whose cleanup failed stays
+// adoptable; the sweep goes on with the others).
 Result<std::size_t> sweep_dead_instances(Client& client, RadosLeases& leases, RadosBlobStore& blobs,
                                          SpaceLedger& ledger) {
     auto listed = list_leases(client);
     if (!listed) return std::move(listed).error();
     std::size_t adopted_count = 0;
+    std::optional<Error> first_failure;
     for (const auto& entry : *listed) {
         if (entry.instance == leases.instance_id()) continue;
         auto adopted = leases.adopt_if_dead(entry.instance);
@@ -101,18 +104,19 @@ Result<std::size_t> sweep_dead_instances(Client& client, RadosLeases& leases, Ra
         auto cleaned = blobs.clean_instance(entry.instance);
         if (!cleaned || adopted->lost()) {
             adopted->release_unfinished();
-            if (!cleaned) return std::move(cleaned).error();
+            if (!cleaned && !first_failure) first_failure = std::move(cleaned).error();
             continue;
         }
         auto dropped = ledger.drop_reservations_of(entry.instance);
         if (!dropped || adopted->lost()) {
             adopted->release_unfinished();
-            if (!dropped) return std::move(dropped).error();
+            if (!dropped && !first_failure) first_failure = std::move(dropped).error();
             continue;
         }
         ++adopted_count;
         // `adopted` goes here: the instance's lease object and entry with it.
     }
+    if (first_failure) return std::move(*first_failure);
     return adopted_count;
 }
 
@@ -237,8 +241,10 @@ Result<void> open_rados_volume(EngineImpl& impl, const VolumeSpec& spec, const E
     impl.settings = std::move(settings);
     impl.blobs = std::move(blobs);
 
-    auto swept = sweep_dead_instances(client, lease, blob_store, ledger);
-    if (!swept) return std::move(swept).error();
+    // A dead peer's leftovers that cannot be cleaned now do not refuse the
+    // volume (every gateway, CLI and admin tree would be refused with it):
+    // they stay adoptable, and the collector sweeps again every interval.
+    (void)sweep_dead_instances(client, lease, blob_store, ledger);
 
     auto interval = options.rados_collect_interval_ms != 0
                         ? std::chrono::milliseconds(options.rados_collect_interval_ms)
