@@ -336,7 +336,7 @@ private:
             error(s.error());
             return std::nullopt;
         }
-        auto b = engine_.get_bucket(bucket_);
+        auto b = engine_.get_bucket_record(bucket_);
         if (!b) {
             error(b.error());
             return std::nullopt;
@@ -749,7 +749,7 @@ public:
             return UsageKey{"", 0, principal_.user_id, principal_.account};
         }
         if (!bucket_epoch_) {
-            auto b = engine_.get_bucket(bucket_);
+            auto b = engine_.get_bucket_record(bucket_);
             if (!b) return std::nullopt;
             bucket_epoch_ = b->epoch;
         }
@@ -1431,7 +1431,7 @@ private:
 
     // The readable source object of a copy; answers itself on failure.
     std::optional<ObjectInfo> copy_source_info(const std::string& src_bucket, const std::string& src_key) {
-        auto sb = engine_.get_bucket(src_bucket);
+        auto sb = engine_.get_bucket_record(src_bucket);
         if (!sb) {
             error(sb.error());
             return std::nullopt;

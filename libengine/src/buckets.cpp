@@ -15,6 +15,8 @@ Result<Bucket> Engine::create_bucket(std::string_view name, std::string_view own
 
 Result<Bucket> Engine::get_bucket(std::string_view name) { return impl_->objects->get_bucket(name); }
 
+Result<Bucket> Engine::get_bucket_record(std::string_view name) { return impl_->objects->get_bucket_record(name); }
+
 Result<std::vector<Bucket>> Engine::list_buckets(const BucketFilter& filter) {
     return impl_->objects->list_buckets(filter);
 }
@@ -25,7 +27,9 @@ Result<void> Engine::delete_bucket(std::string_view name) {
     auto r = impl_->objects->delete_bucket(name, freed);
     if (!r) return r;
     impl_->blobs->release(freed);
-    // Its limits and quota went with it; a new bucket of the name starts without.
+    // Its record, limits and quota went with it; a new bucket of the name
+    // starts without.
+    impl_->notifier->changed(ChangeKind::Bucket, bucket_subject(name));
     impl_->notifier->changed(ChangeKind::Limits, bucket_subject(name));
     impl_->notifier->changed(ChangeKind::Quotas, bucket_subject(name));
     return r;
@@ -33,7 +37,9 @@ Result<void> Engine::delete_bucket(std::string_view name) {
 
 Result<Bucket> Engine::set_bucket_acl(std::string_view name, std::string_view acl) {
     OSTOR_TRY(check_may_commit(*impl_));
-    return impl_->objects->set_bucket_acl(name, acl);
+    auto b = impl_->objects->set_bucket_acl(name, acl);
+    if (b) impl_->notifier->changed(ChangeKind::Bucket, bucket_subject(name));
+    return b;
 }
 
 }  // namespace ostor

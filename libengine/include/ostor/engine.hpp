@@ -274,6 +274,11 @@ public:
                                  std::string_view acl = {});
     // Fails: NoSuchBucket.
     Result<Bucket> get_bucket(std::string_view name);
+    // The bucket's record (owner, account, ACL, epoch, creation) without its
+    // counts: objects, bytes and size may be zero. What a request on the
+    // bucket needs to authorize it; cheaper than get_bucket on a RADOS
+    // volume (cached, and kept true across processes). Fails: NoSuchBucket.
+    Result<Bucket> get_bucket_record(std::string_view name);
     // By name.
     Result<std::vector<Bucket>> list_buckets(const BucketFilter& filter = {});
     // Aborts its multipart uploads. Fails: NoSuchBucket, BucketNotEmpty.

@@ -17,6 +17,7 @@
 #include "hashing.hpp"
 #include "rados/catalog_support.hpp"
 #include "rados/object_catalog.hpp"
+#include "storage/read_cache.hpp"
 #include "rados/user_buckets.hpp"
 #include "rados/user_object.hpp"
 #include "size_history.hpp"
@@ -60,6 +61,38 @@ Result<void> apply_all(Client& client, Pool pool, const std::vector<std::string>
 }
 
 }  // namespace
+
+struct RadosObjectCatalog::BucketCache {
+    explicit BucketCache(const Notifier& n) : records(n) {}
+    ReadCache<StoredBucket> records;  // by bucket name
+
+    void erase(ChangeKind kind, std::string_view subject) {
+        constexpr std::string_view kBucketPrefix = "b/";
+        if (kind == ChangeKind::All)
+            records.clear();
+        else if (kind == ChangeKind::Bucket && subject.starts_with(kBucketPrefix))
+            records.erase(subject.substr(kBucketPrefix.size()));
+    }
+};
+
+RadosObjectCatalog::RadosObjectCatalog(Client& client, SpaceLedger& ledger, RadosBlobStore& blobs,
+                                       SettingsCatalog& settings, const RadosLeases* lease, Notifier* notifier)
+    : client_(client), ledger_(ledger), blobs_(blobs), settings_(settings), lease_(lease) {
+    // Without a notifier nothing may be cached: this one never serves.
+    static SharedStoreNotifier never_serves;
+    bucket_cache_ = std::make_shared<BucketCache>(notifier ? *notifier : static_cast<Notifier&>(never_serves));
+    if (notifier)
+        notifier->subscribe([weak = std::weak_ptr<BucketCache>(bucket_cache_)](ChangeKind kind,
+                                                                              std::string_view subject) {
+            if (auto cache = weak.lock()) cache->erase(kind, subject);
+        });
+}
+
+Result<RadosObjectCatalog::StoredBucket> RadosObjectCatalog::load_bucket_cached(std::string_view name) {
+    return bucket_cache_->records.get_or_read(std::string(name), [&] { return load_bucket(name); });
+}
+
+void RadosObjectCatalog::forget_cached_bucket(std::string_view name) { bucket_cache_->records.erase(name); }
 
 Result<RadosObjectCatalog::StoredBucket> RadosObjectCatalog::load_bucket(std::string_view name) {
     if (name.empty()) return no_such_bucket(name);
@@ -285,6 +318,12 @@ Result<Bucket> RadosObjectCatalog::get_bucket(std::string_view name) {
     auto b = load_bucket(name);
     if (!b) return std::move(b).error();
     return with_counts(std::move(b->bucket));
+}
+
+Result<Bucket> RadosObjectCatalog::get_bucket_record(std::string_view name) {
+    auto b = load_bucket_cached(name);
+    if (!b) return std::move(b).error();
+    return std::move(b->bucket);
 }
 
 Result<std::vector<Bucket>> RadosObjectCatalog::list_buckets(const BucketFilter& filter) {

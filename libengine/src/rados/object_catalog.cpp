@@ -141,8 +141,13 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
         // Another write of the key, or a delete_bucket closing (or removing)
         // the shard: read again, unless the bucket is gone.
         auto again = load_bucket(bucket.name);
-        if (!again) return Result<void>(std::move(again).error());
-        if (again->bucket.epoch != bucket.epoch) return Result<void>(no_such_bucket(bucket.name));
+        if (!again || again->bucket.epoch != bucket.epoch) {
+            // A cached record of a bucket deleted (and maybe made again)
+            // meanwhile: not to be used again.
+            forget_cached_bucket(bucket.name);
+            if (!again) return Result<void>(std::move(again).error());
+            return Result<void>(no_such_bucket(bucket.name));
+        }
         clear_stale_close(oid);
         return std::nullopt;
     });
@@ -174,7 +179,7 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
 }
 
 Result<ObjectRecord> RadosObjectCatalog::get_object(std::string_view bucket, std::string_view key) {
-    auto b = load_bucket(bucket);
+    auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     auto entry = read_index_entry(client_, shard_oid(*b, key), bucket, key, true);
     if (!entry) {
@@ -190,7 +195,7 @@ Result<ObjectInfo> RadosObjectCatalog::put_object(BodyCommit body, const WriteCo
     freed.clear();
     // The blob store's data is durable when staged (RadosBlobStore::finish):
     // body.data is null, there is nothing more to make durable.
-    auto b = load_bucket(body.record.info.bucket);
+    auto b = load_bucket_cached(body.record.info.bucket);
     if (!b) {
         if (body.reservation)
             if (auto r = decode_reservation_id(*body.reservation)) (void)ledger_.release(*r);
@@ -206,7 +211,7 @@ Result<ObjectInfo> RadosObjectCatalog::copy_object(std::string_view src_bucket, 
     freed.clear();
     auto src = get_object(src_bucket, src_key);
     if (!src) return std::move(src).error();
-    auto db = load_bucket(dst_bucket);
+    auto db = load_bucket_cached(dst_bucket);
     if (!db) return std::move(db).error();
     // The copy's references before its index entry (docs/rados.md, "Blob
     // store"): a crash between leaves a count too high (a leak), never an
@@ -236,7 +241,7 @@ Result<ObjectInfo> RadosObjectCatalog::copy_object(std::string_view src_bucket, 
 
 Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::string_view key, FreedExtents& freed) {
     freed.clear();
-    auto b = load_bucket(bucket);
+    auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     const std::string oid = shard_oid(*b, key);
     // The record alone: an object whose body is missing can still go.
@@ -264,7 +269,7 @@ Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::str
 
 Result<ObjectInfo> RadosObjectCatalog::set_object_acl(std::string_view bucket, std::string_view key,
                                                       std::string_view acl) {
-    auto b = load_bucket(bucket);
+    auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     const std::string oid = shard_oid(*b, key);
     return retry_on_conflict<ObjectInfo>(oid, [&]() -> std::optional<Result<ObjectInfo>> {
@@ -288,7 +293,7 @@ Result<ObjectInfo> RadosObjectCatalog::set_object_acl(std::string_view bucket, s
 }
 
 Result<ListObjectsResult> RadosObjectCatalog::list_objects(std::string_view bucket, const ListObjectsParams& params) {
-    auto b = load_bucket(bucket);
+    auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     ShardMergeWalk walk(client_, b->bucket.name, b->bucket.epoch, b->shards,
                         std::min<std::uint32_t>(kListShardPageEntries, params.max_keys + 1));

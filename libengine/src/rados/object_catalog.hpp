@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 #include <string>
@@ -31,6 +32,7 @@
 #include "rados/object_layout.hpp"
 #include "rados/space_ledger.hpp"
 #include "storage/catalog.hpp"
+#include "storage/notifier.hpp"
 
 namespace ostor::detail::rados {
 
@@ -39,14 +41,16 @@ public:
     // All must outlive the catalog. `settings` gives quotas (effective_quota).
     // `lease`: this engine instance's; when set, a commit is refused (IoError)
     // once lease->may_commit() is false (an adopter may act on the instance's
-    // reservations and blobs soon). Null in tests of the catalog alone.
+    // reservations and blobs soon). `notifier`: when set, bucket records read
+    // for object requests are cached, and kept true by its announcements
+    // (ChangeKind::Bucket). Both null in tests of the catalog alone.
     RadosObjectCatalog(Client& client, SpaceLedger& ledger, RadosBlobStore& blobs, SettingsCatalog& settings,
-                       const RadosLeases* lease = nullptr)
-        : client_(client), ledger_(ledger), blobs_(blobs), settings_(settings), lease_(lease) {}
+                       const RadosLeases* lease = nullptr, Notifier* notifier = nullptr);
 
     Result<Bucket> create_bucket(std::string_view name, std::string_view owner_id, std::string_view account,
                                  std::string_view acl) override;
     Result<Bucket> get_bucket(std::string_view name) override;
+    Result<Bucket> get_bucket_record(std::string_view name) override;
     Result<std::vector<Bucket>> list_buckets(const BucketFilter& filter) override;
     Result<void> delete_bucket(std::string_view name, FreedExtents& freed) override;
     Result<Bucket> set_bucket_acl(std::string_view name, std::string_view acl) override;
@@ -94,6 +98,15 @@ public:
         std::string stored_info;  // the info value as read (for guarded writes)
     };
     Result<StoredBucket> load_bucket(std::string_view name);
+    // The same, from this process's cache when it holds the record: for the
+    // requests on a bucket's objects, which address its index shards and
+    // check its owner and ACL. Never for a change guarded on the record
+    // (stored_info) nor for a decision that a stale record would make wrong
+    // for good: a cached record is only as old as the last announcement, and
+    // a shard of a bucket deleted meanwhile is gone (its writes fail and
+    // read the record again).
+    Result<StoredBucket> load_bucket_cached(std::string_view name);
+    void forget_cached_bucket(std::string_view name);
 
     // Commits `record` as the object (bucket, key) of `bucket`: steps 2 to 5
     // above, with the write conditions checked against the entry replaced.
@@ -162,6 +175,8 @@ private:
     RadosBlobStore& blobs_;
     SettingsCatalog& settings_;
     const RadosLeases* lease_;
+    struct BucketCache;
+    std::shared_ptr<BucketCache> bucket_cache_;  // the notifier's subscription holds it weakly
 };
 
 }  // namespace ostor::detail::rados

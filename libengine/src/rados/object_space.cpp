@@ -25,7 +25,7 @@ Result<void> RadosObjectCatalog::drop_dead_reservations(Leases& leases) {
 }
 
 Result<bool> RadosObjectCatalog::quota_applies(std::string_view bucket) {
-    auto b = load_bucket(bucket);
+    auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     auto q = quota_bytes(b->bucket);
     if (!q) return std::move(q).error();
@@ -33,7 +33,7 @@ Result<bool> RadosObjectCatalog::quota_applies(std::string_view bucket) {
 }
 
 Result<ReservationId> RadosObjectCatalog::reserve(std::string_view bucket, std::uint64_t bytes) {
-    auto b = load_bucket(bucket);
+    auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     auto q = quota_bytes(b->bucket);
     if (!q) return std::move(q).error();

@@ -125,7 +125,7 @@ private:
 }  // namespace
 
 Result<Upload> RadosObjectCatalog::create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) {
-    auto b = load_bucket(bucket);
+    auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     Upload u;
     u.id = new_upload_id();
@@ -192,7 +192,7 @@ Result<ListPartsResult> RadosObjectCatalog::list_parts(std::string_view upload_i
 }
 
 Result<ListUploadsResult> RadosObjectCatalog::list_uploads(std::string_view bucket, const ListUploadsParams& params) {
-    auto b = load_bucket(bucket);
+    auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     std::optional<Upload> marker_upload;
     if (!params.upload_id_marker.empty())

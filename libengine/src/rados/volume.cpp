@@ -14,9 +14,11 @@
 #include "rados/client.hpp"
 #include "rados/identity_catalog.hpp"
 #include "rados/leases.hpp"
+#include "rados/notifier.hpp"
 #include "rados/object_catalog.hpp"
 #include "rados/settings_catalog.hpp"
 #include "rados/space_ledger.hpp"
+#include "storage/caching_catalogs.hpp"
 
 namespace ostor::detail {
 
@@ -218,10 +220,14 @@ Result<void> open_rados_volume(EngineImpl& impl, const VolumeSpec& spec, const E
     if (!leases) return std::move(leases).error();
     RadosLeases& lease = **leases;
     impl.leases = std::move(*leases);
-    // The engine keeps no caches: every request reads the catalogs, so a
-    // change made through any gateway is seen at once by all, and nothing
-    // needs to be told. Watch/notify comes with caches.
-    impl.notifier = std::make_unique<SharedStoreNotifier>();
+    // What a request reads before its own work (its key, user, limits,
+    // quotas, bucket record) is cached; every admin change is announced by
+    // watch/notify to every instance before the call that made it returns
+    // (rados/notifier.hpp).
+    auto notifier = RadosNotifier::open(client);
+    if (!notifier) return std::move(notifier).error();
+    Notifier& announcements = **notifier;
+    impl.notifier = std::move(*notifier);
 
     auto state = std::make_unique<RadosVolumeState>();
     state->client = &client;
@@ -233,11 +239,13 @@ Result<void> open_rados_volume(EngineImpl& impl, const VolumeSpec& spec, const E
     RadosVolumeState& volume_state = *state;
     impl.backend = std::move(state);
 
-    auto settings = std::make_unique<RadosSettingsCatalog>(client, lease.instance_id());
+    auto settings = std::make_unique<CachingSettingsCatalog>(
+        std::make_unique<RadosSettingsCatalog>(client, lease.instance_id()), announcements);
     auto blobs = std::make_unique<RadosBlobStore>(client, lease);
-    impl.objects = std::make_unique<RadosObjectCatalog>(client, ledger, *blobs, *settings, &lease);
+    impl.objects = std::make_unique<RadosObjectCatalog>(client, ledger, *blobs, *settings, &lease, &announcements);
     RadosBlobStore& blob_store = *blobs;
-    impl.identities = std::make_unique<RadosIdentityCatalog>(client);
+    impl.identities =
+        std::make_unique<CachingIdentityCatalog>(std::make_unique<RadosIdentityCatalog>(client), announcements);
     impl.settings = std::move(settings);
     impl.blobs = std::move(blobs);
 

@@ -139,6 +139,10 @@ public:
     virtual Result<Bucket> create_bucket(std::string_view name, std::string_view owner_id, std::string_view account,
                                          std::string_view acl) = 0;
     virtual Result<Bucket> get_bucket(std::string_view name) = 0;  // NoSuchBucket
+    // The bucket without its counts (objects, bytes and size may be zero):
+    // what a request on its objects needs (owner, ACL, epoch). A backend may
+    // serve it from a cache kept true by its Notifier. NoSuchBucket.
+    virtual Result<Bucket> get_bucket_record(std::string_view name) { return get_bucket(name); }
     virtual Result<std::vector<Bucket>> list_buckets(const BucketFilter& filter) = 0;
     // Aborts its uploads (their extents go to `freed`). Fails: NoSuchBucket,
     // BucketNotEmpty.

@@ -3,9 +3,11 @@
 // dropped before the call that made the change returns.
 //
 // Local backend: nothing to tell. Every process reads the shared LMDB
-// environment on each call, so a committed change is already seen by all.
-// RADOS backend: watch/notify on a control object; notify() returns once
-// every live watcher acknowledged (or its watch timed out).
+// environment on each call, so a committed change is already seen by all,
+// and nothing is cached (caches_may_serve() is false).
+// RADOS backend: watch/notify on a control object; changed() returns once
+// every live watcher acknowledged (or its watch timed out), and caches serve
+// only while this process's own watch is known to be in place.
 #pragma once
 
 #include <functional>
@@ -16,7 +18,10 @@
 
 namespace ostor::detail {
 
-enum class ChangeKind { UserState, Keys, Limits, Quotas };
+// Bucket: a bucket record changed or went (its ACL, its deletion).
+// All: anything may have changed (this process may have missed
+// announcements: its watch was lost); subject is empty.
+enum class ChangeKind { UserState, Keys, Limits, Quotas, Bucket, All };
 
 class Notifier {
 public:
@@ -27,7 +32,13 @@ public:
     virtual void changed(ChangeKind kind, std::string_view subject) = 0;
     // `fn` runs (on a thread of the notifier's) for every change another
     // process announced.
+    // Changes this process announces itself reach `fn` too, before
+    // changed() returns.
     virtual void subscribe(std::function<void(ChangeKind, std::string_view)> fn) = 0;
+    // Whether what was cached from the catalogs may be served: true only
+    // while every change made anywhere is known to reach the subscribers.
+    // A cache checks it on every lookup and before every insert.
+    virtual bool caches_may_serve() const { return false; }
 };
 
 inline std::string user_subject(std::string_view user_id) { return "u/" + std::string(user_id); }
