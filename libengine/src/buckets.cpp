@@ -29,9 +29,9 @@ Result<void> Engine::delete_bucket(std::string_view name) {
     impl_->blobs->release(freed);
     // Its record, limits and quota went with it; a new bucket of the name
     // starts without.
-    impl_->notifier->changed(ChangeKind::Bucket, bucket_subject(name));
-    impl_->notifier->changed(ChangeKind::Limits, bucket_subject(name));
-    impl_->notifier->changed(ChangeKind::Quotas, bucket_subject(name));
+    const std::string subject = bucket_subject(name);
+    impl_->notifier->changed(
+        {{ChangeKind::Bucket, subject}, {ChangeKind::Limits, subject}, {ChangeKind::Quotas, subject}});
     return r;
 }
 

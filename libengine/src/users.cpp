@@ -74,8 +74,11 @@ Result<void> Engine::delete_user(std::string_view user_id) {
     OSTOR_TRY(check_may_commit(*impl_));
     auto deleted = impl_->identities->delete_user(user_id);
     if (deleted) {  // with its keys, limits and quota
-        for (auto kind : {ChangeKind::UserState, ChangeKind::Keys, ChangeKind::Limits, ChangeKind::Quotas})
-            impl_->notifier->changed(kind, user_subject(user_id));
+        const std::string subject = user_subject(user_id);
+        impl_->notifier->changed({{ChangeKind::UserState, subject},
+                                  {ChangeKind::Keys, subject},
+                                  {ChangeKind::Limits, subject},
+                                  {ChangeKind::Quotas, subject}});
     }
     return deleted;
 }

@@ -7,7 +7,7 @@ namespace ostor::detail::rados {
 namespace {
 
 std::string encode_change(ChangeKind kind, std::string_view subject) {
-    return std::to_string(static_cast<int>(kind)) + " " + std::string(subject);
+    return std::to_string(static_cast<int>(kind)) + " " + std::string(subject) + "\n";
 }
 
 // Anything unreadable is taken as "everything may have changed".
@@ -57,8 +57,12 @@ Result<void> RadosNotifier::watch() {
     auto w = client_.watch(
         Pool::Meta, std::string(kChangesOid),
         [this](std::string_view payload) {
-            auto [kind, subject] = decode_change(payload);
-            deliver(kind, subject);
+            while (!payload.empty()) {
+                auto eol = payload.find('\n');
+                auto [kind, subject] = decode_change(payload.substr(0, eol));
+                deliver(kind, subject);
+                payload = eol == std::string_view::npos ? std::string_view() : payload.substr(eol + 1);
+            }
             return std::string();
         },
         [this](const Error&) { watch_lost(); });
@@ -112,7 +116,20 @@ void RadosNotifier::changed(ChangeKind kind, std::string_view subject) {
     // This instance's own caches first, without a round trip; its watch
     // receives the notify too (a second erase, harmless).
     deliver(kind, subject);
-    (void)client_.notify(Pool::Meta, std::string(kChangesOid), encode_change(kind, subject), kNotifyTimeout);
+    announce(encode_change(kind, subject));
+}
+
+void RadosNotifier::changed(const std::vector<std::pair<ChangeKind, std::string>>& changes) {
+    std::string payload;
+    for (const auto& [kind, subject] : changes) {
+        deliver(kind, subject);
+        payload += encode_change(kind, subject);
+    }
+    announce(payload);
+}
+
+void RadosNotifier::announce(const std::string& payload) {
+    (void)client_.notify(Pool::Meta, std::string(kChangesOid), payload, kNotifyTimeout);
 }
 
 void RadosNotifier::subscribe(std::function<void(ChangeKind, std::string_view)> fn) {

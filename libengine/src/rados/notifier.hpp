@@ -5,7 +5,8 @@
 // cached). So a change made through any gateway, CLI or admin tree is seen
 // by every other one on its next request, with no polling interval.
 //
-// Payload: "<kind> <subject>", kind a decimal ChangeKind.
+// Payload: lines "<kind> <subject>", kind a decimal ChangeKind (several
+// changes of one call go in one notify).
 //
 // Caches serve (caches_may_serve()) only while this instance's watch is in
 // place. When librados reports the watch lost (the OSD restarted, or this
@@ -15,9 +16,10 @@
 // ChangeKind::All, and only then lets caches serve again.
 //
 // A notify that some watcher did not acknowledge within kNotifyTimeout (a
-// gateway that hangs, or is cut off) is given up: the change is committed
-// all the same, and that watcher's own watch times out (the cluster drops
-// it), which makes it clear its caches as above. changed() never fails.
+// gateway that hangs, is cut off, or was killed: its watch stays registered
+// until the OSD's watch timeout, 30 s) is given up: the change is committed
+// all the same, and a live watcher that missed it has its own watch reported
+// lost, which makes it clear its caches as above. changed() never fails.
 #pragma once
 
 #include <atomic>
@@ -38,8 +40,10 @@
 namespace ostor::detail::rados {
 
 inline constexpr std::string_view kChangesOid = "changes";
-// How long changed() waits for the other instances' acknowledgements.
-inline constexpr std::chrono::milliseconds kNotifyTimeout{10'000};
+// How long changed() waits for the other instances' acknowledgements: a
+// live one answers in milliseconds; this bounds what a killed gateway (its
+// watch not yet timed out) costs an admin call.
+inline constexpr std::chrono::milliseconds kNotifyTimeout{3'000};
 // How often a lost watch is tried again.
 inline constexpr std::chrono::milliseconds kRewatchInterval{1'000};
 
@@ -51,6 +55,7 @@ public:
     ~RadosNotifier() override;
 
     void changed(ChangeKind kind, std::string_view subject) override;
+    void changed(const std::vector<std::pair<ChangeKind, std::string>>& changes) override;
     void subscribe(std::function<void(ChangeKind, std::string_view)> fn) override;
     bool caches_may_serve() const override { return watching_.load(); }
 
@@ -61,6 +66,7 @@ private:
     explicit RadosNotifier(Client& client);
     Result<void> watch();  // into watch_; caches_may_serve() is the caller's to set
     void deliver(ChangeKind kind, std::string_view subject);
+    void announce(const std::string& payload);
     void watch_lost();  // on librados's thread: quick, no RADOS call
     void rewatch_loop();
 

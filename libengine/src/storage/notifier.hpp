@@ -13,6 +13,8 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "ostor/types.hpp"
 
@@ -30,6 +32,10 @@ public:
     // changed without ambiguity (a bucket may be named like a user id):
     // user_subject(), bucket_subject(), or subject_of() a target.
     virtual void changed(ChangeKind kind, std::string_view subject) = 0;
+    // Several changes of one call, announced together (one round trip).
+    virtual void changed(const std::vector<std::pair<ChangeKind, std::string>>& changes) {
+        for (const auto& [kind, subject] : changes) changed(kind, subject);
+    }
     // `fn` runs (on a thread of the notifier's) for every change another
     // process announced.
     // Changes this process announces itself reach `fn` too, before

@@ -1,0 +1,169 @@
+// What one engine instance caches of the catalogs (keys, users, limits,
+// quotas, bucket records) is kept true by watch/notify: two Engines opened on
+// one RADOS volume stand for two gateways; a change made through one is seen
+// by the other on its very next call, after having been read (and cached)
+// there first. Also the notifier alone: a lost watch stops the caches at once
+// and clears them when the watch is back.
+// Each test works in a RADOS namespace of its own.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <span>
+#include <thread>
+
+#include "cluster_clients.hpp"
+#include "hashing.hpp"
+#include "ostor/engine.hpp"
+#include "rados/notifier.hpp"
+
+namespace ostor::detail::rados {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string fresh_spec() {
+    const char* text = std::getenv("OSTOR_TEST_VOLUME");
+    if (!text) std::abort();
+    return std::string(text) + "&ns=changes-" + random_hex16();
+}
+
+struct TwoGateways : ::testing::Test {
+    void SetUp() override {
+        const std::string spec = fresh_spec();
+        auto a_open = Engine::open(spec);
+        ASSERT_TRUE(a_open) << a_open.error().message();
+        a = std::move(*a_open);
+        auto b_open = Engine::open(spec);
+        ASSERT_TRUE(b_open) << b_open.error().message();
+        b = std::move(*b_open);
+        auto created = a->create_user("owner@example.com", false, true);
+        ASSERT_TRUE(created) << created.error().message();
+        user = created->user;
+        key = *created->key;
+    }
+    std::unique_ptr<Engine> a, b;
+    User user;
+    KeyPair key;
+};
+
+TEST_F(TwoGateways, ARevokedKeyIsRefusedByTheOtherAtOnce) {
+    // Read twice on A: the second comes from its cache.
+    ASSERT_TRUE(a->lookup_key(key.access_key_id));
+    ASSERT_TRUE(a->lookup_key(key.access_key_id));
+    ASSERT_TRUE(b->revoke_key(user.id, key.access_key_id, std::nullopt));
+    auto gone = a->lookup_key(key.access_key_id);
+    ASSERT_FALSE(gone);
+    EXPECT_EQ(gone.error().code(), Errc::NoSuchAccessKey);
+}
+
+TEST_F(TwoGateways, ADisabledUserIsSeenDisabledByTheOtherAtOnce) {
+    ASSERT_EQ(a->get_user(user.id)->state, UserState::Enabled);
+    ASSERT_TRUE(b->set_user_state(user.id, UserState::Disabled));
+    EXPECT_EQ(a->get_user(user.id)->state, UserState::Disabled);
+    ASSERT_TRUE(b->set_user_state(user.id, UserState::Enabled));
+    EXPECT_EQ(a->get_user(user.id)->state, UserState::Enabled);
+}
+
+TEST_F(TwoGateways, LimitsSetOnOneAreReadOnTheOtherAtOnce) {
+    const auto target = LimitTarget::user(user.id);
+    ASSERT_EQ(a->get_limits(target)->ops_get, 0);
+    Limits limits;
+    limits.ops_get = 7;
+    ASSERT_TRUE(b->set_limits(target, limits));
+    EXPECT_EQ(a->get_limits(target)->ops_get, 7);
+    ASSERT_TRUE(b->remove_limits(target));
+    EXPECT_EQ(a->get_limits(target)->ops_get, 0);
+}
+
+TEST_F(TwoGateways, QuotasAndDefaultQuotasSetOnOneAreEnforcedByTheOther) {
+    const auto target = QuotaTarget::user(user.id);
+    ASSERT_EQ(*a->effective_quota(target), 0u);
+    ASSERT_TRUE(b->set_quota(QuotaTarget::default_user(), 5));
+    EXPECT_EQ(*a->effective_quota(target), 5u);
+    ASSERT_TRUE(b->set_quota(target, 3));
+    EXPECT_EQ(*a->effective_quota(target), 3u);
+    EXPECT_EQ(*a->get_quota(target), std::optional<std::uint64_t>(3));
+    ASSERT_TRUE(b->remove_quota(target));
+    EXPECT_EQ(*a->effective_quota(target), 5u);
+}
+
+TEST_F(TwoGateways, ABucketsAclAndRebirthAreSeenByTheOther) {
+    ASSERT_TRUE(a->create_bucket("shared", user.id));
+    auto before = a->get_bucket_record("shared");
+    ASSERT_TRUE(before) << before.error().message();
+    ASSERT_TRUE(b->set_bucket_acl("shared", "public-read"));
+    auto after = a->get_bucket_record("shared");
+    ASSERT_TRUE(after);
+    EXPECT_NE(after->acl, before->acl);
+
+    // Deleted and made again by another owner through B: A sees the new one.
+    auto other = b->create_user("other@example.com", false, false);
+    ASSERT_TRUE(other);
+    ASSERT_TRUE(b->delete_bucket("shared"));
+    auto missing = a->get_bucket_record("shared");
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code(), Errc::NoSuchBucket);
+    ASSERT_TRUE(b->create_bucket("shared", other->user.id));
+    auto reborn = a->get_bucket_record("shared");
+    ASSERT_TRUE(reborn);
+    EXPECT_EQ(reborn->owner_id, other->user.id);
+    EXPECT_NE(reborn->epoch, before->epoch);
+}
+
+TEST_F(TwoGateways, ObjectsWrittenIntoARebornBucketThroughTheOtherLand) {
+    ASSERT_TRUE(a->create_bucket("reborn", user.id));
+    ASSERT_TRUE(a->get_bucket_record("reborn"));  // cached on A
+    ASSERT_TRUE(b->delete_bucket("reborn"));
+    ASSERT_TRUE(b->create_bucket("reborn", user.id));
+    const std::string body = "body";
+    auto put = a->put_object("reborn", "k", std::as_bytes(std::span(body)));
+    ASSERT_TRUE(put) << put.error().message();
+    auto got = b->head_object("reborn", "k");
+    ASSERT_TRUE(got) << got.error().message();
+    EXPECT_EQ(got->size, body.size());
+}
+
+// The notifier alone, on one connection.
+TEST(RadosNotifier, ALostWatchStopsCachesUntilItIsBackAndThenClearsThem) {
+    auto spec = VolumeSpec::parse(fresh_spec());
+    ASSERT_TRUE(spec);
+    auto client = Client::connect(*spec);
+    ASSERT_TRUE(client) << client.error().message();
+    auto notifier = RadosNotifier::open(**client);
+    ASSERT_TRUE(notifier) << notifier.error().message();
+    std::atomic<int> cleared{0};
+    (*notifier)->subscribe([&](ChangeKind kind, std::string_view) {
+        if (kind == ChangeKind::All) ++cleared;
+    });
+    EXPECT_TRUE((*notifier)->caches_may_serve());
+    (*notifier)->simulate_watch_lost_for_tests();
+    EXPECT_FALSE((*notifier)->caches_may_serve());
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!(*notifier)->caches_may_serve() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(10ms);
+    EXPECT_TRUE((*notifier)->caches_may_serve());
+    EXPECT_EQ(cleared.load(), 1);
+}
+
+TEST(RadosNotifier, AnAnnouncementReachesEveryOtherWatcherBeforeChangedReturns) {
+    const std::string spec_text = fresh_spec();
+    auto spec = VolumeSpec::parse(spec_text);
+    ASSERT_TRUE(spec);
+    auto c1 = Client::connect(*spec);
+    auto c2 = Client::connect(*spec);
+    ASSERT_TRUE(c1 && c2);
+    auto n1 = RadosNotifier::open(**c1);
+    auto n2 = RadosNotifier::open(**c2);
+    ASSERT_TRUE(n1 && n2);
+    std::atomic<int> seen{0};
+    (*n2)->subscribe([&](ChangeKind kind, std::string_view subject) {
+        if (kind == ChangeKind::Limits && subject == "u/0123456789abcdef") ++seen;
+    });
+    (*n1)->changed(ChangeKind::Limits, "u/0123456789abcdef");
+    EXPECT_EQ(seen.load(), 1);
+}
+
+}  // namespace
+}  // namespace ostor::detail::rados
