@@ -48,13 +48,16 @@
 # wrk, curl and radosgw are installed with apt-get when missing (Debian, as
 # root); the other Ceph packages come from scripts/install-deps.sh.
 #
-# What the OSD holds: nothing is freed during the run. ostor keeps an
+# What the OSD holds: nothing is freed while a server runs. ostor keeps an
 # overwritten body for its 2-hour grace period and RGW's garbage collector
-# waits 2 hours too, so each server's large PUTs add REPEAT * LARGE_MIB to
-# the setup object, and the 4 KiB PUTs add theirs. With the default memstore
-# that is the OSD's memory (about 2 * (REPEAT + 1) * LARGE_MIB MiB plus some
-# 4 GiB for the rest: some 12 GiB with the defaults); the run refuses to start
-# when the machine has not that much available (LARGE_MIB/REPEAT smaller, or
+# waits 2 hours too, so a server's large PUTs add REPEAT * LARGE_MIB to its
+# setup object, and its 4 KiB PUTs add theirs (each small object costs a
+# memstore OSD several times its 4 KiB). Once a server is stopped, its data
+# pool is purged (`rados purge`), so that the OSD holds one server's objects
+# at a time: with all of them kept, a default run took the memstore OSD to
+# 16 GiB. On memstore that is the OSD's memory: the run refuses to start
+# unless about 2 * (REPEAT + 1) * LARGE_MIB + 4096 MiB (12 GiB with the
+# defaults) are available (else: LARGE_MIB or REPEAT smaller, or
 # OSTOR_CEPH_OSD_STORE=bluestore, whose sparse file takes disk instead).
 #
 # RGW is set up as a provider would, with nothing tuned for speed: its pools
@@ -175,6 +178,9 @@ free_port() {
 vmhwm_mib() {  # vmhwm_mib PID: the process's peak RSS in MiB
   awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
 }
+vmrss_mib() {  # vmrss_mib PID: the process's RSS in MiB
+  awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
+}
 
 # ---- the files ----------------------------------------------------------------
 bucket=bench
@@ -198,6 +204,17 @@ sed 's/^/   /' "$tmp/cluster-start.txt"
 ceph_admin() { ceph -c "$CEPH_CONF" -n client.admin --keyring "$cluster/keyring" --connect-timeout 15 "$@"; }
 osd_pid="$(sed -n 2p "$cluster/pids")"
 volume="rados:$OSTOR_POOL_PREFIX?conf=$CEPH_CONF&id=ostor&keyring=$OSTOR_CEPH_KEYRING"
+# purge_pools POOL...: every object of the pools removed, once their server is
+# stopped (the OSD then holds one server's objects at a time).
+purge_pools() {
+  local p
+  echo "   the OSD's RSS: $(vmrss_mib "$osd_pid") MiB"
+  for p in "$@"; do
+    rados -c "$CEPH_CONF" -n client.admin purge "$p" --yes-i-really-really-mean-it >"$tmp/purge.out" 2>&1 ||
+      { cat "$tmp/purge.out" >&2; die "rados purge $p failed"; }
+  done
+  echo "   purged $*: the OSD's RSS now $(vmrss_mib "$osd_pid") MiB"
+}
 
 declare -A result samples rss
 
@@ -418,6 +435,7 @@ rss[ostor3]="$(printf '%s\n' "${rss3[@]}" | sort -n | tail -1)"
 log "stopping the ostor gateways"
 for pid in "${gw_pids[@]}"; do stop_pid "$pid"; done
 gw_pids=()
+purge_pools "$OSTOR_POOL_PREFIX".{data,index,meta}
 
 # ---- RGW ------------------------------------------------------------------------
 log "RGW: pools, key, conf"
@@ -474,6 +492,7 @@ echo "   default.rgw.buckets.data holds $rgw_data_objects of the $PUT_KEYS 4 KiB
 log "stopping radosgw"
 stop_pid "$rgw_pid"
 rgw_pid=""
+purge_pools default.rgw.buckets.data default.rgw.buckets.index
 
 # ---- rados bench ---------------------------------------------------------------------
 bench_pool="$OSTOR_POOL_PREFIX.radosbench"
@@ -494,6 +513,7 @@ rados_bench() {  # rados_bench RESULT_NAME MODE [ARGS...]
 rados_bench bench_put_small write -b 4096 --no-cleanup
 rados_bench bench_get_small rand
 rados -c "$CEPH_CONF" -n client.admin -p "$bench_pool" cleanup >/dev/null 2>&1 || die "rados cleanup failed"
+echo "   rados cleanup: the OSD's RSS now $(vmrss_mib "$osd_pid") MiB"
 
 osd_rss="$(vmhwm_mib "$osd_pid" 2>/dev/null || echo '?')"
 
