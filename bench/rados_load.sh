@@ -70,7 +70,9 @@
 #
 # Everything runs on this machine beside the load generator, the cluster
 # included: the figures compare the gateways on the same cluster, not the
-# cluster with a real one.
+# cluster with a real one. The servers are measured one after the other, so
+# other work on the machine moves their ratios: the summary shows the load
+# average before and after; read figures from a busy machine with that in mind.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -139,6 +141,10 @@ if [[ "${OSTOR_CEPH_OSD_STORE:-memstore}" == memstore ]]; then
   ((avail_mib > need_mib + 2048)) ||
     die "the memstore OSD would hold about $need_mib MiB in memory, and $avail_mib MiB are available: make LARGE_MIB or REPEAT smaller, or set OSTOR_CEPH_OSD_STORE=bluestore"
 fi
+
+# The machine's load before the run: others' work shifts figures measured one
+# server after another (the summary shows it with the load at the end).
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---- temporary directory, cleanup ---------------------------------------------
 tmp="$(mktemp -d "${TMPDIR:-/var/tmp}/ostor-radosload.XXXXXX")"
@@ -524,6 +530,7 @@ echo "RGW:    radosgw $(radosgw --version 2>/dev/null | sed -n 's/^ceph version 
 echo "ceph:   one monitor, one ${OSTOR_CEPH_OSD_STORE:-memstore} OSD (peak RSS $osd_rss MiB), pools of size 1, on this machine"
 echo "load:   wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s (ostor x3: 3 x -t$t3 -c$c3 at once) on $(nproc) cores, loopback;"
 echo "        $large_label transfers with curl, 1 connection, median of $REPEAT; rados bench -t $CONNECTIONS, ${DURATION}s write -b 4096 then rand"
+echo "        the machine's load average (1, 5, 15 min): $load_start before the run, $(cut -d' ' -f1-3 /proc/loadavg) at its end"
 echo
 fmt0() { [[ -n "${1:-}" ]] && printf '%.0f' "$1" || echo "-"; }
 row() { printf '%-18s %10s %10s %10s %12s\n' "$@"; }
