@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""boto3 helper for bench/gateway_load.sh: sets up the bucket and objects,
+"""boto3 helper for bench/gateway_load.sh and bench/rados_load.sh: sets up the bucket and objects,
 presigns URLs (SigV4 query string, path-style, us-east-1) and checks what the
 PUTs stored.
 
@@ -11,6 +11,9 @@ AWS_SECRET_ACCESS_KEY.
   presign.py verify BUCKET SIZE KEY...     every KEY exists with SIZE bytes
   presign.py etag BUCKET KEY               the object's ETag, quotes stripped
   presign.py same BUCKET KEY FILE          the object's bytes equal FILE's (small objects)
+  presign.py present BUCKET FILE KEY...    how many KEYs exist; each that does holds FILE's
+                                           bytes (small objects; for a run that may not have
+                                           reached every key)
 """
 import os
 import sys
@@ -23,7 +26,7 @@ EXPIRES = 3600
 
 
 def client():
-    config = botocore.config.Config(
+    options = dict(
         s3={'addressing_style': 'path'},
         signature_version='s3v4',
         retries={'max_attempts': 1, 'mode': 'standard'},
@@ -32,6 +35,13 @@ def client():
         request_checksum_calculation='when_required',
         response_checksum_validation='when_required',
     )
+    try:
+        config = botocore.config.Config(**options)
+    except TypeError:
+        # botocore before 1.36 (Debian 12's 1.29) has neither option, nor
+        # the default checksums they turn off.
+        del options['request_checksum_calculation'], options['response_checksum_validation']
+        config = botocore.config.Config(**options)
     return boto3.client('s3', endpoint_url=os.environ['ENDPOINT'], region_name='us-east-1',
                         aws_access_key_id=os.environ['AWS_ACCESS_KEY_ID'],
                         aws_secret_access_key=os.environ['AWS_SECRET_ACCESS_KEY'],
@@ -78,6 +88,24 @@ def main(argv):
         with open(rest[1], 'rb') as f:
             if body != f.read():
                 sys.exit(f'same: {bucket}/{rest[0]} differs from {rest[1]}')
+    elif cmd == 'present':
+        with open(rest[0], 'rb') as f:
+            expected = f.read()
+        keys = rest[1:]
+        present, bad = 0, []
+        for key in keys:
+            try:
+                body = s3.get_object(Bucket=bucket, Key=key)['Body'].read()
+            except ClientError as e:
+                if e.response['Error']['Code'] in ('NoSuchKey', '404'):
+                    continue
+                raise
+            present += 1
+            if body != expected:
+                bad.append(f'{key}: {len(body)} bytes, not those of {rest[0]}')
+        if bad:
+            sys.exit(f'present: {len(bad)} of {present} objects wrong: ' + '; '.join(bad[:5]))
+        print(present)
     else:
         sys.exit(__doc__)
 

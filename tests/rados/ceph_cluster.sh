@@ -32,6 +32,11 @@
 # written take disk space), instead of memstore: slower, but its objects
 # survive a restart of the OSD (memstore starts empty again).
 #
+# OSTOR_CEPH_OSD_BYTES=N (in the environment of start) sets the OSD's
+# capacity in bytes: memstore's cap (default 512 MiB; the objects take the
+# OSD's memory as they are written) or the BlueStore file's size (default
+# 8 GiB). bench/rados_load.sh raises it to hold its 1 GiB objects.
+#
 # restart-osd: SIGKILLs the OSD, waits DOWN_SECONDS (default 0), starts it
 # again and returns once client.ostor writes and reads in each pool again
 # (printing how long that took). Refused on memstore, which would come back
@@ -54,6 +59,8 @@ readonly daemon_stop_timeout_s=10
 readonly debian_python=/usr/bin/python3
 # OSTOR_CEPH_OSD_STORE=bluestore: the block file's size (sparse).
 readonly bluestore_block_bytes=8589934592
+# memstore's cap (OSTOR_CEPH_OSD_BYTES overrides either).
+readonly memstore_bytes=536870912
 
 usage() {
   echo "usage: $0 start DIR [POOL_PREFIX] | stop DIR | restart-osd DIR [DOWN_SECONDS]" >&2
@@ -155,7 +162,7 @@ osd_store_conf() {
       cat <<EOF
 osd objectstore = memstore
 # The OSD's whole store is in memory; a test volume is small.
-memstore device bytes = 536870912
+memstore device bytes = ${OSTOR_CEPH_OSD_BYTES:-$memstore_bytes}
 EOF
       ;;
     bluestore)
@@ -165,7 +172,7 @@ EOF
 osd objectstore = bluestore
 bluestore block path = $dir/osd.0.block
 bluestore block create = true
-bluestore block size = $bluestore_block_bytes
+bluestore block size = ${OSTOR_CEPH_OSD_BYTES:-$bluestore_block_bytes}
 bluestore block db create = false
 bluestore block wal create = false
 bluestore fsck on mount = false
@@ -235,6 +242,7 @@ EOF
 cmd_start() {
   local dir="$1" prefix="$2"
   [[ "$prefix" =~ ^[A-Za-z0-9_.-]+$ ]] || die "pool prefix '$prefix' is not made of [A-Za-z0-9_.-]"
+  [[ "${OSTOR_CEPH_OSD_BYTES:-1}" =~ ^[1-9][0-9]*$ ]] || die "OSTOR_CEPH_OSD_BYTES='${OSTOR_CEPH_OSD_BYTES}': a number of bytes"
   require_packages
   if [ -e "$dir" ] && [ -n "$(ls -A "$dir" 2>/dev/null)" ]; then die "$dir exists and is not empty"; fi
   mkdir -p "$dir"
