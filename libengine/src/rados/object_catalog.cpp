@@ -90,17 +90,16 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
     std::optional<ObjectRecord> old;
     std::int64_t delta_bytes = 0, delta_objects = 0;
     bool unknown = false;  // the index write failed, and may have been applied
-    auto committed = retry_on_conflict<void>(oid, [&]() -> std::optional<Result<void>> {
-        auto cur = read_index_entry(client_, oid, bucket.name, key, false);
-        if (!cur) {
-            if (cur.error().code() == kNotFound) return Result<void>(no_such_bucket(bucket.name));
-            return Result<void>(std::move(cur).error());
-        }
+    // One attempt of the commit, on the entry as read, or as guessed: a
+    // guessed attempt returns nullopt for anything but a commit or an
+    // unknown outcome (a wrong guess fails the guard, or may make a quota
+    // decision the real entry would not: the next attempt reads).
+    auto attempt = [&](std::optional<IndexEntry> cur, bool guessed) -> std::optional<Result<void>> {
         old.reset();
         std::string old_stored;
-        if (*cur) {
-            old = std::move((*cur)->record);
-            old_stored = std::move((*cur)->stored);
+        if (cur) {
+            old = std::move(cur->record);
+            old_stored = std::move(cur->stored);
         }
         if (auto ok = check_write_conditions(conditions, old); !ok) return Result<void>(std::move(ok).error());
         delta_bytes = static_cast<std::int64_t>(record.info.size) -
@@ -118,7 +117,10 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
                 auto r = ledger_.reserve(bucket.owner_id, bucket.name,
                                          static_cast<std::uint64_t>(delta_bytes) - covered, quotas->first,
                                          quotas->second);
-                if (!r) return Result<void>(std::move(r).error());
+                if (!r) {
+                    if (guessed) return std::nullopt;
+                    return Result<void>(std::move(r).error());
+                }
                 covered += r->bytes;
                 excess.push_back(std::move(*r));
             }
@@ -138,6 +140,7 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
             unknown = true;
             return Result<void>(outcome_unknown_error(oid, written.error()));
         }
+        if (guessed) return std::nullopt;  // the entry was another: read it
         // Another write of the key, or a delete_bucket closing (or removing)
         // the shard: read again, unless the bucket is gone.
         auto again = load_bucket(bucket.name);
@@ -150,7 +153,36 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
         }
         clear_stale_close(oid);
         return std::nullopt;
+    };
+    // Without conditions to check, the first attempt skips the read of the
+    // entry: it takes what this process last wrote there, or none (a new
+    // key), and its guarded write checks the guess. A PUT of a new key, or an
+    // overwrite of one this gateway wrote, is then one round trip.
+    std::optional<Result<void>> first;
+    if (!conditions.if_none_match && !conditions.if_match_etag) {
+        std::optional<IndexEntry> guess;
+        bool usable = true;
+        if (auto known = index_guesses_.guess(oid, key)) {
+            auto rec = decode_object(*known, false);
+            if (rec) {
+                rec->info.bucket = bucket.name;
+                guess = IndexEntry{std::move(*known), std::move(*rec)};
+            } else {
+                usable = false;
+            }
+        }
+        if (usable) first = attempt(std::move(guess), true);
+    }
+    auto committed = first ? std::move(*first) : retry_on_conflict<void>(oid, [&]() -> std::optional<Result<void>> {
+        auto cur = read_index_entry(client_, oid, bucket.name, key, false);
+        if (!cur) {
+            if (cur.error().code() == kNotFound) return Result<void>(no_such_bucket(bucket.name));
+            return Result<void>(std::move(cur).error());
+        }
+        return attempt(std::move(*cur), false);
     });
+    if (committed) index_guesses_.remember(oid, key, stored);
+    else index_guesses_.forget(oid, key);
     if (!committed && !unknown) {
         give_back();
         return std::move(committed).error();
@@ -261,6 +293,7 @@ Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::str
         if (!written) return Result<ObjectRecord>(std::move(written).error());
         return Result<ObjectRecord>(std::move((*cur)->record));
     });
+    index_guesses_.forget(oid, key);  // gone (or unknown): a new write guesses none
     if (!removed) return std::move(removed).error();
     freed = removed->extents;
     (void)ledger_.apply(b->bucket.owner_id, b->bucket.name, -static_cast<std::int64_t>(removed->info.size), -1);

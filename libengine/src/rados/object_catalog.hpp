@@ -29,6 +29,7 @@
 #include "rados/blob_store.hpp"
 #include "rados/client.hpp"
 #include "rados/leases.hpp"
+#include "rados/object_index.hpp"
 #include "rados/object_layout.hpp"
 #include "rados/space_ledger.hpp"
 #include "storage/catalog.hpp"
@@ -176,7 +177,8 @@ private:
     SettingsCatalog& settings_;
     const RadosLeases* lease_;
     struct BucketCache;
-    std::shared_ptr<BucketCache> bucket_cache_;  // the notifier's subscription holds it weakly
+    std::shared_ptr<BucketCache> bucket_cache_;
+    IndexGuesses index_guesses_;  // commit_object's first attempt  // the notifier's subscription holds it weakly
 };
 
 }  // namespace ostor::detail::rados

@@ -8,6 +8,31 @@ Error no_such_key(std::string_view bucket, std::string_view key) {
     return Error(Errc::NoSuchKey, "no object " + std::string(key) + " in bucket " + std::string(bucket));
 }
 
+std::string IndexGuesses::slot(const std::string& oid, std::string_view key) {
+    std::string out = oid;
+    out += '\0';  // shard names hold no NUL
+    out += key;
+    return out;
+}
+
+std::optional<std::string> IndexGuesses::guess(const std::string& oid, std::string_view key) const {
+    std::lock_guard lock(mutex_);
+    auto it = stored_.find(slot(oid, key));
+    if (it == stored_.end()) return std::nullopt;
+    return it->second;
+}
+
+void IndexGuesses::remember(const std::string& oid, std::string_view key, std::string stored) {
+    std::lock_guard lock(mutex_);
+    if (stored_.size() >= kMaxEntries) stored_.clear();
+    stored_.insert_or_assign(slot(oid, key), std::move(stored));
+}
+
+void IndexGuesses::forget(const std::string& oid, std::string_view key) {
+    std::lock_guard lock(mutex_);
+    stored_.erase(slot(oid, key));
+}
+
 Result<std::optional<IndexEntry>> read_index_entry(Client& client, const std::string& oid, std::string_view bucket,
                                                    std::string_view key, bool with_body) {
     std::set<std::string> keys{record_key(key)};

@@ -12,9 +12,11 @@
 
 #include <cstdint>
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "listing.hpp"
@@ -26,6 +28,24 @@ namespace ostor::detail::rados {
 
 // body_id of a record whose inline body is in b<key>.
 inline constexpr std::uint64_t kInlineBodyMark = 1;
+
+// What this process last committed at each index entry (bounded; forgets
+// everything when full): a guess of an entry's stored value, for a write
+// that guards on it instead of reading it first. Only ever a guess: another
+// gateway may have changed the entry since, which the guard finds out.
+// Safe from any thread.
+class IndexGuesses {
+public:
+    static constexpr std::size_t kMaxEntries = 65'536;
+    std::optional<std::string> guess(const std::string& oid, std::string_view key) const;
+    void remember(const std::string& oid, std::string_view key, std::string stored);
+    void forget(const std::string& oid, std::string_view key);
+
+private:
+    static std::string slot(const std::string& oid, std::string_view key);
+    mutable std::mutex mutex_;
+    std::unordered_map<std::string, std::string> stored_;
+};
 
 // An index entry as read: the stored o<key> value (what a guarded write
 // compares with) and its record (inline_data filled when asked).
