@@ -182,13 +182,21 @@ Result<void> LedgerCombiner::submit(const std::string& oid, const LedgerChange& 
     changes_ += members.size();
     lock.unlock();
 
-    std::vector<const LedgerChange*> changes;
-    changes.reserve(members.size());
-    for (Waiter* m : members) changes.push_back(m->change);
-    std::vector<Result<void>> results = write(changes);
-    assert(results.size() == members.size());
-    if (results.size() != members.size())  // a bug in `write`: fail the batch rather than hang its members
-        results.assign(members.size(), Error(Errc::Internal, "a ledger batch of " + oid + " returned no result for each change"));
+    std::vector<Result<void>> results;
+    try {
+        std::vector<const LedgerChange*> changes;
+        changes.reserve(members.size());
+        for (Waiter* m : members) changes.push_back(m->change);
+        results = write(changes);
+        assert(results.size() == members.size());
+    } catch (...) {
+        results.clear();
+    }
+    // Whatever went wrong, the members are answered and the lead passes on
+    // (else every later change of the object would wait for ever). The write
+    // may have landed: IoError, not to be repeated.
+    if (results.size() != members.size())
+        results.assign(members.size(), Error(Errc::IoError, "changing " + oid + " failed; the change may have applied"));
 
     lock.lock();
     finish(queue, members, results);
