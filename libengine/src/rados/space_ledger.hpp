@@ -234,7 +234,9 @@ private:
     const Options options_;
     std::atomic<std::uint64_t> next_seq_{1};
     // Held across the writes of pending.<instance_id_> (note and prune), so
-    // that a prune never removes an entry a reserve just counted on.
+    // that a prune never removes an entry a reserve just counted on. Never
+    // held while changing a ledger: a change may wait for another thread's
+    // batch (batches_), which must not need it.
     std::mutex mutex_;
     // Ledgers in pending.<instance_id_>, each with how many of this
     // instance's reservations may be open on it.
