@@ -1,19 +1,25 @@
 // rados::SpaceLedger against the throwaway cluster: the arithmetic, the
-// refusals, many gateways racing for the last free bytes, and what a dead
-// instance leaves. Every case uses users and buckets of its own.
+// refusals, many gateways racing for the last free bytes, many threads of
+// one gateway combined into batches (LedgerCombiner, plan_ledger_batch), and
+// what a dead instance leaves. Every case uses users and buckets of its own.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 #include <vector>
 
 #include "cluster_clients.hpp"
 #include "engine_impl.hpp"
 #include "hashing.hpp"
+#include "rados/ledger_batches.hpp"
 #include "rados/leases.hpp"
 #include "rados/space_ledger.hpp"
 
@@ -391,6 +397,353 @@ TEST_F(SpaceLedgerTest, ASweepThatFailsPartWayLeavesTheInstanceForTheNextSweep) 
     EXPECT_FALSE(listed());
     EXPECT_FALSE(gw(0).stat(Pool::Meta, lease_oid(dead_id)));
     EXPECT_USAGE(user_usage(live, user_), 0u, 0u, 0u);
+}
+
+// ---- Group commit within one process ----
+
+// A change standing for one caller of a combiner: its delta names it.
+LedgerChange numbered(std::int64_t n) {
+    LedgerChange c;
+    c.delta_bytes = n;
+    return c;
+}
+
+// Waits (polling: only the test does) until `done` holds; false after 10 s.
+template <class F>
+bool eventually(F&& done) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
+}
+
+// While a batch of an object is in flight, the changes that arrive queue; the
+// first of them then leads one batch of them all, on its own thread, and each
+// caller gets its own result. Another object's changes do not wait.
+TEST(LedgerCombiner, ChangesQueuedDuringAWriteGoTogetherIntoTheNextBatch) {
+    constexpr int kFollowers = 15;
+    LedgerCombiner combiner;
+    std::mutex m;
+    std::vector<std::vector<std::int64_t>> batches;  // the deltas of each batch written, in order
+    std::map<std::int64_t, std::thread::id> caller_of;
+    std::map<std::int64_t, std::thread::id> writer_of_batch_led_by;
+    std::atomic<bool> in_flight{false};
+    auto write = [&](LedgerCombiner::Batch batch) {
+        std::vector<Result<void>> results;
+        {
+            std::lock_guard lock(m);
+            batches.emplace_back();
+            for (const LedgerChange* c : batch) batches.back().push_back(c->delta_bytes);
+            writer_of_batch_led_by[batch[0]->delta_bytes] = std::this_thread::get_id();
+        }
+        if (batches.size() == 1) {  // the first write: hold it until every follower queued
+            in_flight = true;
+            EXPECT_TRUE(eventually([&] { return combiner.queued("a") == kFollowers; }));
+        }
+        // Odd deltas fail, so that each caller can tell its own result.
+        for (const LedgerChange* c : batch)
+            results.push_back(c->delta_bytes % 2 ? Result<void>(Error(Errc::IoError, std::to_string(c->delta_bytes)))
+                                                 : Result<void>());
+        return results;
+    };
+    auto call = [&](std::int64_t n) {
+        {
+            std::lock_guard lock(m);
+            caller_of[n] = std::this_thread::get_id();
+        }
+        LedgerChange c = numbered(n);
+        Result<void> r = combiner.submit("a", c, write);
+        if (n % 2) {
+            EXPECT_FALSE(r) << n;
+            if (!r) {
+                EXPECT_EQ(r.error().message(), std::to_string(n));
+            }
+        } else {
+            EXPECT_TRUE(r) << n;
+        }
+    };
+    std::vector<std::thread> threads;
+    threads.emplace_back(call, 0);
+    ASSERT_TRUE(eventually([&] { return in_flight.load(); }));
+    for (int i = 1; i <= kFollowers; ++i) threads.emplace_back(call, i);
+    // Meanwhile, another object: written at once, not queued behind "a".
+    int other_writes = 0;
+    LedgerChange other = numbered(2);
+    ASSERT_TRUE(combiner.submit("b", other, [&](LedgerCombiner::Batch batch) {
+        ++other_writes;
+        return std::vector<Result<void>>(batch.size());
+    }));
+    EXPECT_EQ(other_writes, 1);
+    for (auto& t : threads) t.join();
+
+    ASSERT_EQ(batches.size(), 2u);
+    EXPECT_EQ(batches[0], std::vector<std::int64_t>{0});
+    ASSERT_EQ(batches[1].size(), static_cast<std::size_t>(kFollowers));  // all of them, in one batch
+    std::vector<std::int64_t> sorted = batches[1];
+    std::sort(sorted.begin(), sorted.end());
+    for (int i = 0; i < kFollowers; ++i) EXPECT_EQ(sorted[i], i + 1);
+    // Each batch was written by the caller whose change comes first in it.
+    for (auto& b : batches) EXPECT_EQ(writer_of_batch_led_by[b[0]], caller_of[b[0]]);
+    EXPECT_EQ(combiner.batches(), 3u);  // "a" twice, "b" once
+    EXPECT_EQ(combiner.changes(), static_cast<std::uint64_t>(kFollowers + 2));
+    EXPECT_EQ(combiner.queued("a"), 0u);
+}
+
+// A reservation with `key` of `bytes` under `quota_bytes`.
+LedgerChange adding(const std::string& key, std::uint64_t bytes, std::uint64_t quota_bytes, const std::string& subject) {
+    LedgerChange c;
+    c.add.emplace(key, ReservationEntry{bytes, now_ms() + 60'000, "ledger.bucket.x", std::nullopt});
+    c.quota_bytes = quota_bytes;
+    c.quota_subject = subject;
+    return c;
+}
+
+LedgerState read_state(Client& client, const std::string& oid) {
+    LedgerState s;
+    auto page = client.omap_list(Pool::Meta, oid, "", "", 1000);
+    if (!page) return s;
+    s.exists = true;
+    for (auto& [k, v] : page->entries) s.omap.emplace(k, v);
+    s.ver = s.omap.contains("ver") ? s.omap.at("ver") : "";
+    return s;
+}
+
+// One batch: the changes in order on what the ones before left, each with
+// its own result; a refused reservation refuses only itself.
+TEST_F(SpaceLedgerTest, ABatchAppliesItsChangesInOrderEachWithItsOwnResult) {
+    const std::string id = random_hex16();
+    SpaceLedger l(gw(0), id);
+    ASSERT_OK(l.apply(user_, bucket_, static_cast<std::int64_t>(100 * kMiB), 1));
+    auto held = l.reserve(user_, bucket_, 200 * kMiB, kGiB, 0);
+    ASSERT_OK(held);
+    const std::string oid = user_ledger_oid(user_);
+    const LedgerState before = read_state(gw(0), oid);
+    ASSERT_TRUE(before.exists);
+    const std::string prefix = reservations_of_prefix(id);
+    const std::string subject = "user " + user_;
+
+    LedgerChange fits = adding(prefix + "a1", 500 * kMiB, kGiB, subject);       // 100 + 200 + 500
+    LedgerChange over = adding(prefix + "a2", 300 * kMiB, kGiB, subject);       // 800 + 300 > 1024
+    LedgerChange release;                                                      // the 200 go
+    release.remove_key = held->key;
+    LedgerChange fits_now = adding(prefix + "a3", 300 * kMiB, kGiB, subject);  // 100 + 500 + 300
+    LedgerChange settle;
+    settle.delta_bytes = static_cast<std::int64_t>(50 * kMiB);
+    settle.delta_objects = 1;
+    LedgerChange over_again = adding(prefix + "a4", 100 * kMiB, kGiB, subject);  // 150 + 800 + 100 > 1024
+    LedgerChange nothing = adding(prefix + "a5", 0, kGiB, subject);             // 0 bytes: never refused
+    LedgerChange gone;                                                          // nothing to end
+    gone.remove_key = prefix + "never";
+    std::vector<const LedgerChange*> batch{&fits, &over, &release, &fits_now, &settle, &over_again, &nothing, &gone};
+    LedgerExpiry expiry{now_ms(), prefix, 60'000};
+    LedgerBatchPlan plan = plan_ledger_batch(oid, before, batch, expiry);
+    ASSERT_EQ(plan.results.size(), batch.size());
+    const std::vector<bool> expected{true, false, true, true, true, false, true, true};
+    for (std::size_t i = 0; i < batch.size(); ++i) EXPECT_EQ(static_cast<bool>(plan.results[i]), expected[i]) << i;
+    EXPECT_EQ(plan.results[1].error().code(), Errc::QuotaExceeded);
+    EXPECT_EQ(plan.results[1].error().message(), "the write would take user " + user_ + " past its quota of 1 GiB");
+    ASSERT_TRUE(plan.write);
+    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
+    EXPECT_USAGE(user_usage(l, user_), 150 * kMiB, 2u, 800 * kMiB);
+    EXPECT_EQ(open_entries(oid), 3u);  // a1, a3, a5
+    const LedgerState after = read_state(gw(0), oid);
+    EXPECT_EQ(after.ver, std::to_string(std::stoull(before.ver) + 1));  // one write, one bump
+    EXPECT_FALSE(after.omap.contains(held->key));
+    // The plan was guarded on the ver it read: applying it again fails.
+    EXPECT_EQ(gw(0).apply(Pool::Meta, oid, *plan.write).error().code(), kCompareFailed);
+
+    // A batch that changes nothing writes nothing, refusals included.
+    LedgerChange huge = adding(prefix + "a6", 2 * kGiB, kGiB, subject);
+    std::vector<const LedgerChange*> idle{&huge, &gone};
+    LedgerBatchPlan none = plan_ledger_batch(oid, after, idle, expiry);
+    EXPECT_FALSE(none.write);
+    ASSERT_EQ(none.results.size(), 2u);
+    EXPECT_EQ(none.results[0].error().code(), Errc::QuotaExceeded);
+    EXPECT_TRUE(none.results[1]);
+}
+
+// A bucket's size history follows each change of a batch in order (a sum of
+// the deltas would neither clamp the same nor see the peak).
+TEST_F(SpaceLedgerTest, ABatchChangesTheSizeHistoryChangeByChange) {
+    SpaceLedger l(gw(0), random_hex16());
+    const std::string oid = bucket_ledger_oid(bucket_);
+    LedgerChange up, down, again;
+    up.delta_bytes = 100;
+    up.delta_objects = 2;
+    down.delta_bytes = -300;  // past zero: clamped to -100
+    down.delta_objects = -5;
+    again.delta_bytes = 40;
+    again.delta_objects = 1;
+    std::vector<const LedgerChange*> batch{&up, &down, &again};
+    LedgerBatchPlan plan = plan_ledger_batch(oid, LedgerState{}, batch, LedgerExpiry{now_ms(), "r.x.", 0});
+    ASSERT_TRUE(plan.write);
+    for (auto& r : plan.results) EXPECT_TRUE(r);
+    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));  // creates the ledger
+    Bucket b;
+    b.name = bucket_;
+    ASSERT_OK(l.fill_bucket_counts(b));
+    EXPECT_EQ(b.bytes, 40u);
+    EXPECT_EQ(b.objects, 1u);
+    EXPECT_EQ(b.size.current, 40u);
+    EXPECT_EQ(b.size.hmax, 100u);
+}
+
+// A connection of its own that counts the writes applied to `oids` (the
+// fault hook is called after each applied write); `hold` runs there first,
+// on the writer's thread, and `fail_write` is failed there.
+struct CountingGateway {
+    explicit CountingGateway(const std::set<std::string>& oids) : client(cluster_test::connect_gateway()) {
+        for (auto& oid : oids) writes[oid] = 0;
+        client->set_applied_fault_for_tests([this](Pool, const std::string& oid, const WriteOp&) {
+            auto counted = writes.find(oid);  // find: no change of the map (threads call this at once)
+            if (counted == writes.end()) return false;
+            int nth = counted->second++;
+            if (hold) hold(oid, nth);
+            return fail_write == nth;
+        });
+    }
+    std::unique_ptr<Client> client;
+    // Set before the client is used.
+    std::function<void(const std::string& oid, int nth)> hold;
+    int fail_write = -1;  // this write (0: the first) of one of `oids` fails after it applied, as a timeout
+    std::map<std::string, std::atomic<int>> writes;
+};
+
+// 64 threads of one gateway reserve, settle and delete on one user and one
+// bucket: every change lands exactly, and they share writes.
+TEST_F(SpaceLedgerTest, SixtyFourThreadsOfOneGatewayShareTheLedgersWrites) {
+    constexpr int kThreads = 64;
+    constexpr int kRounds = 8;
+    constexpr std::int64_t kBody = 4096;
+    const std::string user_oid = user_ledger_oid(user_);
+    const std::string bucket_oid = bucket_ledger_oid(bucket_);
+    CountingGateway gateway({user_oid, bucket_oid});
+    SpaceLedger l(*gateway.client, random_hex16());
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < kRounds; ++i) {
+                auto r = l.reserve(user_, bucket_, kBody, 100 * kGiB, 100 * kGiB);
+                auto s = r ? l.settle(*r, kBody, 1) : Result<void>(r.error());
+                if (!s) {
+                    ADD_FAILURE() << s.error().message();
+                    ++failures;
+                    return;
+                }
+            }
+            if (auto d = l.apply(user_, bucket_, -kBody, -1); !d) {  // one delete each
+                ADD_FAILURE() << d.error().message();
+                ++failures;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    ASSERT_EQ(failures.load(), 0);
+    constexpr std::uint64_t kStored = kThreads * (kRounds - 1);
+    EXPECT_USAGE(user_usage(l, user_), kStored * kBody, kStored, 0u);
+    EXPECT_USAGE(of_bucket(l, bucket_), kStored * kBody, kStored, 0u);
+    EXPECT_EQ(open_entries(user_oid), 0u);
+    EXPECT_EQ(open_entries(bucket_oid), 0u);
+
+    // Per round a reservation and a settle on each ledger, then a delete.
+    constexpr int kChangesPerLedger = kThreads * (2 * kRounds + 1);
+    EXPECT_EQ(l.changes_batched(), 2u * kChangesPerLedger);
+    const int user_writes = gateway.writes.at(user_oid);
+    const int bucket_writes = gateway.writes.at(bucket_oid);
+    std::printf("%d changes per ledger: %d writes of the user's ledger, %d of the bucket's (%llu batches)\n",
+                kChangesPerLedger, user_writes, bucket_writes, static_cast<unsigned long long>(l.batches_written()));
+    // One write per change without batches; with them, a write holds ~ the
+    // changes that arrived during the one before.
+    EXPECT_LE(user_writes, kChangesPerLedger / 4);
+    EXPECT_LE(bucket_writes, kChangesPerLedger / 4);
+}
+
+// 64 reserves at once against a user quota that fits 16: the first write
+// holds one, and is held until the 63 others queued, so that the next batch
+// holds all of them: exactly 15 more fit, the others are refused, each with
+// its own QuotaExceeded, in the same write.
+TEST_F(SpaceLedgerTest, ConcurrentReservesPastTheQuotaAreRefusedWithinOneBatch) {
+    constexpr int kThreads = 64;
+    constexpr std::uint64_t kChunk = 64 * kMiB;  // 16 in 1 GiB
+    const std::string user_oid = user_ledger_oid(user_);
+    CountingGateway gateway({user_oid});
+    SpaceLedger* ledger = nullptr;
+    std::atomic<bool> all_queued{false};
+    gateway.hold = [&](const std::string& oid, int nth) {
+        if (nth == 0) all_queued = eventually([&] { return ledger->queued_changes(oid) == kThreads - 1; });
+    };
+    SpaceLedger l(*gateway.client, random_hex16());
+    ledger = &l;
+    std::mutex m;
+    std::vector<LedgerReservation> taken;
+    std::atomic<int> refused{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&] {
+            auto r = l.reserve(user_, bucket_, kChunk, kGiB, 0);
+            if (r) {
+                std::lock_guard lock(m);
+                taken.push_back(*r);
+            } else if (r.error().code() == Errc::QuotaExceeded) {
+                EXPECT_EQ(r.error().message(), "the write would take user " + user_ + " past its quota of 1 GiB");
+                ++refused;
+            } else {
+                ADD_FAILURE() << r.error().message();
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    ASSERT_TRUE(all_queued.load());
+    EXPECT_EQ(taken.size(), kGiB / kChunk);
+    EXPECT_EQ(refused.load(), static_cast<int>(kThreads - kGiB / kChunk));
+    EXPECT_EQ(gateway.writes.at(user_oid).load(), 2);  // the first alone, then the 63 together
+    EXPECT_USAGE(user_usage(l, user_), 0u, 0u, kGiB);
+    EXPECT_USAGE(of_bucket(l, bucket_), 0u, 0u, kGiB);
+    EXPECT_EQ(open_entries(user_oid), kGiB / kChunk);
+    for (auto& r : taken) ASSERT_OK(l.release(r));
+    EXPECT_USAGE(user_usage(l, user_), 0u, 0u, 0u);
+    EXPECT_EQ(open_entries(user_oid), 0u);
+}
+
+// A batch's write that fails after it applied (a timeout): every member gets
+// the IoError, and none made its next change (apply's bucket delta), as a
+// caller alone would not after a failure it must not repeat.
+TEST_F(SpaceLedgerTest, AFailedBatchWriteIsEveryMembersResult) {
+    constexpr int kThreads = 8;
+    const std::string user_oid = user_ledger_oid(user_);
+    CountingGateway gateway({user_oid});
+    SpaceLedger* ledger = nullptr;
+    std::atomic<bool> all_queued{false};
+    gateway.hold = [&](const std::string& oid, int nth) {
+        if (nth == 0) all_queued = eventually([&] { return ledger->queued_changes(oid) == kThreads - 1; });
+    };
+    gateway.fail_write = 1;  // the batch of the 7 that queued
+    SpaceLedger l(*gateway.client, random_hex16());
+    ledger = &l;
+    std::atomic<int> ok{0}, failed{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&] {
+            auto r = l.apply(user_, bucket_, 10, 1);
+            if (r) {
+                ++ok;
+            } else {
+                EXPECT_EQ(r.error().code(), Errc::IoError);
+                EXPECT_NE(r.error().message().find("injected"), std::string_view::npos) << r.error().message();
+                ++failed;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    ASSERT_TRUE(all_queued.load());
+    EXPECT_EQ(ok.load(), 1);
+    EXPECT_EQ(failed.load(), kThreads - 1);
+    EXPECT_EQ(gateway.writes.at(user_oid).load(), 2);
+    EXPECT_USAGE(user_usage(l, user_), 10u * kThreads, std::uint64_t{kThreads}, 0u);  // it did land
+    EXPECT_USAGE(of_bucket(l, bucket_), 10u, 1u, 0u);                                 // the first's only
 }
 
 TEST(ReservationEntry, EncodesWithAndWithoutACommitMark) {

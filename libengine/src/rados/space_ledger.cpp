@@ -22,15 +22,6 @@ std::string seq_hex(std::uint64_t seq) {
     return buf;
 }
 
-// A stored count plus a delta, never below zero: a negative result means the
-// counts already drifted (a crash window, see the header), and a recount is
-// what repairs them, not a wrap-around.
-std::uint64_t add_clamped(std::uint64_t n, std::int64_t delta) {
-    if (delta >= 0) return n + static_cast<std::uint64_t>(delta);
-    auto down = static_cast<std::uint64_t>(-(delta + 1)) + 1;  // -INT64_MIN safely
-    return n - std::min(n, down);
-}
-
 std::uint64_t count_of(const std::map<std::string, std::string>& omap, std::string_view key) {
     return decode_count(value_of(omap, key)).value_or(0);
 }
@@ -67,20 +58,6 @@ std::optional<LedgerReservation> decode_reservation_id(std::string_view id) {
     if (!r.key.starts_with(kReservationPrefix) || r.user_id.empty() || r.bucket.empty()) return std::nullopt;
     return r;
 }
-
-// One change of one ledger object.
-struct SpaceLedger::Change {
-    // A reservation to add, checked against quota_bytes (0: none).
-    std::optional<std::pair<std::string, ReservationEntry>> add;
-    std::uint64_t quota_bytes = 0;
-    std::string quota_subject;  // "user <id>", "bucket <name>": for the refusal
-    // The reservation to end ("" none), or every reservation whose key starts
-    // with remove_prefix ("" none).
-    std::string remove_key;
-    std::string remove_prefix;
-    std::int64_t delta_bytes = 0;
-    std::int64_t delta_objects = 0;
-};
 
 SpaceLedger::SpaceLedger(Client& client, std::string instance_id, Options options)
     : client_(client), instance_id_(std::move(instance_id)), options_(options) {}
@@ -120,88 +97,29 @@ Result<SpaceLedger::LedgerRead> SpaceLedger::read_ledger(const std::string& oid)
 }
 
 Result<void> SpaceLedger::change(const std::string& oid, const Change& c) {
-    return retry_on_conflict<void>(oid, [&]() -> std::optional<Result<void>> {
+    return batches_.submit(oid, c, [&](LedgerCombiner::Batch batch) { return write_batch(oid, batch); });
+}
+
+std::vector<Result<void>> SpaceLedger::write_batch(const std::string& oid, LedgerCombiner::Batch batch) {
+    std::vector<Result<void>> results;
+    auto written = retry_on_conflict<void>(oid, [&]() -> std::optional<Result<void>> {
         auto read = read_ledger(oid);
         if (!read) return Result<void>(std::move(read).error());
         if (!read->consistent) return std::nullopt;
-        const std::map<std::string, std::string>& omap = read->omap;
-        const std::string& ver = read->ver;
-        const std::int64_t now = now_ms();
-
-        std::set<std::string> removed;
-        std::uint64_t reserved = 0;  // by the unexpired entries that stay
-        const std::string own_prefix = reservations_of_prefix(instance_id_);
-        auto from = omap.lower_bound(std::string(kReservationPrefix));
-        for (auto it = from; it != omap.end() && it->first.starts_with(kReservationPrefix); ++it) {
-            const std::string& key = it->first;
-            auto entry = decode_reservation_entry(it->second);
-            bool ends = key == c.remove_key || (!c.remove_prefix.empty() && key.starts_with(c.remove_prefix));
-            // An expired (or unreadable) reservation no longer counts. This
-            // change drops it if it is ours, or another's past the clocks'
-            // disagreement: by its maker's clock it may still be running.
-            const std::int64_t drop_after =
-                key.starts_with(own_prefix) ? 0 : static_cast<std::int64_t>(options_.max_clock_skew.count());
-            if (ends || !entry || entry->expiry_ms + drop_after <= now)
-                removed.insert(key);
-            else if (entry->expiry_ms > now)
-                reserved += entry->bytes;
-        }
-        const std::uint64_t bytes = count_of(omap, kLedgerBytesKey);
-        // A reservation of nothing is never refused, as the local ledger's.
-        if (c.add && c.add->second.bytes > 0 && c.quota_bytes > 0 &&
-            bytes + reserved + c.add->second.bytes > c.quota_bytes)
-            return Result<void>(Error(Errc::QuotaExceeded, "the write would take " + c.quota_subject +
-                                                               " past its quota of " +
-                                                               std::to_string(c.quota_bytes / kGiB) + " GiB"));
-        if (!c.add && removed.empty() && c.delta_bytes == 0 && c.delta_objects == 0)
-            return Result<void>();  // nothing to change (a release of a reservation already gone)
-
-        WriteOp op;
-        // An omap compare on a missing object fails with ENOENT whatever it
-        // compares: the first change creates the ledger exclusively instead
-        // (a concurrent first change makes the other one read again).
-        if (read->exists)
-            op.compare_omap(std::string(kLedgerVersionKey), Compare::Eq, ver);
-        else
-            op.create_exclusive();
-        if (!removed.empty()) op.omap_remove_keys(removed);
-        if (c.add) {
-            reserved += c.add->second.bytes;
-            op.omap_set(c.add->first, encode_reservation(c.add->second));
-        }
-        op.omap_set({
-            {std::string(kLedgerBytesKey), encode_count(add_clamped(bytes, c.delta_bytes))},
-            {std::string(kLedgerObjectsKey),
-             encode_count(add_clamped(count_of(omap, kLedgerObjectsKey), c.delta_objects))},
-            {std::string(kLedgerReservedKey), encode_count(reserved)},
-            {std::string(kLedgerVersionKey), encode_count(count_of(omap, kLedgerVersionKey) + 1)},
-        });
-        if (is_bucket_ledger(oid) && (c.delta_bytes != 0 || c.delta_objects != 0)) {
-            // The size history changes with `bytes`, in the same write.
-            Bucket b;
-            b.bytes = bytes;
-            b.size.current = bytes;
-            b.size.hmax = count_of(omap, kLedgerSizeMaxKey);
-            b.size.h_integral = count_of(omap, kLedgerSizeIntegralKey);
-            auto hour = decode_count(value_of(omap, kLedgerSizeHourKey));
-            b.size.last_ts = omap.contains(std::string(kLedgerSizeHourKey)) && hour ? *hour : size_history_hour(now);
-            b.objects = count_of(omap, kLedgerObjectsKey);
-            std::int64_t db = c.delta_bytes, dobj = c.delta_objects;
-            // Clamped as the counts are (apply_size_change asserts on drift).
-            if (db < 0 && static_cast<std::uint64_t>(-(db + 1)) + 1 > b.bytes) db = -static_cast<std::int64_t>(b.bytes);
-            if (dobj < 0 && static_cast<std::uint64_t>(-(dobj + 1)) + 1 > b.objects)
-                dobj = -static_cast<std::int64_t>(b.objects);
-            apply_size_change(b, db, dobj, now);
-            op.omap_set({
-                {std::string(kLedgerSizeMaxKey), encode_count(b.size.hmax)},
-                {std::string(kLedgerSizeIntegralKey), encode_count(b.size.h_integral)},
-                {std::string(kLedgerSizeHourKey), encode_count(b.size.last_ts)},
-            });
-        }
-        auto written = client_.apply(Pool::Meta, oid, op);
-        if (!written && changed_meanwhile(written.error())) return std::nullopt;
-        return written;
+        LedgerBatchPlan plan =
+            plan_ledger_batch(oid, LedgerState{read->exists, std::move(read->omap), std::move(read->ver)}, batch,
+                              LedgerExpiry{now_ms(), reservations_of_prefix(instance_id_),
+                                           static_cast<std::int64_t>(options_.max_clock_skew.count())});
+        results = std::move(plan.results);
+        if (!plan.write) return Result<void>();  // nothing to change
+        auto applied = client_.apply(Pool::Meta, oid, *plan.write);
+        if (!applied && changed_meanwhile(applied.error())) return std::nullopt;
+        return applied;
     });
+    // The write failed (or may have landed: a timeout): the whole batch has
+    // that outcome.
+    if (!written) results.assign(batch.size(), written.error());
+    return results;
 }
 
 bool SpaceLedger::is_own(const LedgerReservation& r) const {

@@ -9,6 +9,17 @@
 // free byte. A reservation is made on the user's ledger, then on the
 // bucket's; settling or releasing it changes both, in the same order.
 //
+// Group commit (ledger_batches.hpp): the changes this process makes to one
+// ledger at the same time are combined into one read and one guarded write,
+// at most one in flight per ledger. Every PUT changes the ledgers of its user
+// and its bucket: one at a time, the PUTs of one user through one gateway
+// would only lose the compare to each other and back off. Each change still
+// has its own result, as if made alone in queue order (a reservation refused
+// for its quota refuses only itself), and returns only once the batch's write
+// returned: durable, with the crash windows below unchanged. A failed write
+// (IoError, which may come after the cluster applied it) is every member's
+// result. Conflicts then come only from other processes.
+//
 // Quotas are in bytes, 0 meaning none (usage is still recorded). A quota
 // check counts stored bytes plus the open, unexpired reservations:
 // refusals are QuotaExceeded with local/space_ledger.cpp's messages.
@@ -58,8 +69,10 @@
 // entry. Until then drop_reservations_of drops every entry, marked or not.
 //
 // Concurrency: every call is safe from any thread and any number of
-// gateways. Failures besides the named ones: IoError (the cluster, or
-// kMaxGuardedAttempts lost conflicts).
+// gateways. A call may wait for another thread's batch of the same ledger
+// (no thread of its own, no spinning), or write a batch of others' changes
+// besides its own. Failures besides the named ones: IoError (the cluster, or
+// kMaxGuardedAttempts lost conflicts with other processes).
 #pragma once
 
 #include <atomic>
@@ -71,10 +84,12 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ostor/error.hpp"
 #include "ostor/types.hpp"
 #include "rados/client.hpp"
+#include "rados/ledger_batches.hpp"
 #include "rados/ledger_layout.hpp"
 #include "storage/leases.hpp"
 
@@ -182,8 +197,14 @@ public:
     // again. An adoption found lost() is given up the same way.
     Result<std::size_t> drop_dead_reservations(Leases& leases);
 
+    // How many changes of ledger object `oid` wait for the write in flight,
+    // and the batches written so far with the changes they held (tests).
+    std::size_t queued_changes(const std::string& oid) const { return batches_.queued(oid); }
+    std::uint64_t batches_written() const { return batches_.batches(); }
+    std::uint64_t changes_batched() const { return batches_.changes(); }
+
 private:
-    struct Change;
+    using Change = LedgerChange;
     // A ledger's omap as one state, and the ver to guard a change on.
     struct LedgerRead {
         bool exists = false;
@@ -192,7 +213,11 @@ private:
         std::string ver;
     };
     Result<LedgerRead> read_ledger(const std::string& oid);
+    // Makes `c` on `oid` in a batch with this process's concurrent changes
+    // of it (batches_), and returns its own result.
     Result<void> change(const std::string& oid, const Change& c);
+    // Reads `oid`, plans `batch` on it and writes it (retried on conflict).
+    std::vector<Result<void>> write_batch(const std::string& oid, LedgerCombiner::Batch batch);
     Result<UserUsage> read_usage(const std::string& oid);
     Result<void> drop_all_of(const std::string& instance);
     // Counts a reservation about to be made on both ledgers, naming them in
@@ -209,11 +234,15 @@ private:
     const Options options_;
     std::atomic<std::uint64_t> next_seq_{1};
     // Held across the writes of pending.<instance_id_> (note and prune), so
-    // that a prune never removes an entry a reserve just counted on.
+    // that a prune never removes an entry a reserve just counted on. Never
+    // held while changing a ledger: a change may wait for another thread's
+    // batch (batches_), which must not need it.
     std::mutex mutex_;
     // Ledgers in pending.<instance_id_>, each with how many of this
     // instance's reservations may be open on it.
     std::map<std::string, std::size_t> noted_;
+    // This instance's changes queued per ledger object.
+    LedgerCombiner batches_;
 };
 
 }  // namespace ostor::detail::rados

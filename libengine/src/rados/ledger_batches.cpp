@@ -1,0 +1,239 @@
+#include "rados/ledger_batches.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <set>
+
+#include "engine_impl.hpp"
+#include "rados/catalog_support.hpp"
+#include "rados/records_layout.hpp"
+#include "size_history.hpp"
+
+namespace ostor::detail::rados {
+
+namespace {
+
+// A stored count plus a delta, never below zero: a negative result means the
+// counts already drifted (a crash window, see space_ledger.hpp), and a
+// recount is what repairs them, not a wrap-around.
+std::uint64_t add_clamped(std::uint64_t n, std::int64_t delta) {
+    if (delta >= 0) return n + static_cast<std::uint64_t>(delta);
+    auto down = static_cast<std::uint64_t>(-(delta + 1)) + 1;  // -INT64_MIN safely
+    return n - std::min(n, down);
+}
+
+// `delta` made no larger downwards than `n` (apply_size_change asserts on drift).
+std::int64_t clamp_down(std::uint64_t n, std::int64_t delta) {
+    if (delta < 0 && static_cast<std::uint64_t>(-(delta + 1)) + 1 > n) return -static_cast<std::int64_t>(n);
+    return delta;
+}
+
+std::uint64_t count_of(const std::map<std::string, std::string>& omap, std::string_view key) {
+    return decode_count(value_of(omap, key)).value_or(0);
+}
+
+// A reservation entry as the batch goes.
+struct Held {
+    std::uint64_t counted = 0;  // bytes it counts in quota checks and `reserved` (0: expired)
+    bool droppable = false;     // the next change drops it: expired (or unreadable), see LedgerExpiry
+};
+
+}  // namespace
+
+LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state,
+                                  std::span<const LedgerChange* const> batch, const LedgerExpiry& expiry) {
+    const std::map<std::string, std::string>& omap = state.omap;
+    const std::int64_t now = expiry.now_ms;
+
+    // The reservations, read once; the changes then work on this map.
+    std::map<std::string, Held> held;
+    for (auto it = omap.lower_bound(std::string(kReservationPrefix));
+         it != omap.end() && it->first.starts_with(kReservationPrefix); ++it) {
+        auto entry = decode_reservation_entry(it->second);
+        // By its maker's clock another's may still be running: it goes only
+        // past the clocks' disagreement, but counts no more at once.
+        const std::int64_t drop_after = it->first.starts_with(expiry.own_prefix) ? 0 : expiry.others_grace_ms;
+        Held h;
+        h.droppable = !entry || entry->expiry_ms + drop_after <= now;
+        h.counted = entry && entry->expiry_ms > now ? entry->bytes : 0;
+        held.emplace(it->first, h);
+    }
+    std::uint64_t bytes = count_of(omap, kLedgerBytesKey);
+    std::uint64_t objects = count_of(omap, kLedgerObjectsKey);
+    std::map<std::string, std::string> added;  // key -> encoded entry, of the reservations the batch adds
+
+    // A bucket's size history changes with its bytes, in the same write.
+    const bool bucket_ledger = is_bucket_ledger(oid);
+    Bucket size;
+    bool size_changed = false;
+    if (bucket_ledger) {
+        size.bytes = bytes;
+        size.objects = objects;
+        size.size.current = bytes;
+        size.size.hmax = count_of(omap, kLedgerSizeMaxKey);
+        size.size.h_integral = count_of(omap, kLedgerSizeIntegralKey);
+        auto hour = decode_count(value_of(omap, kLedgerSizeHourKey));
+        size.size.last_ts = omap.contains(std::string(kLedgerSizeHourKey)) && hour ? *hour : size_history_hour(now);
+    }
+
+    LedgerBatchPlan plan;
+    plan.results.reserve(batch.size());
+    bool changes_anything = false;
+    std::vector<std::map<std::string, Held>::iterator> ends;
+    for (const LedgerChange* c : batch) {
+        ends.clear();
+        std::uint64_t reserved = 0;  // by the unexpired entries that stay
+        for (auto it = held.begin(); it != held.end(); ++it) {
+            const std::string& key = it->first;
+            if (it->second.droppable || key == c->remove_key ||
+                (!c->remove_prefix.empty() && key.starts_with(c->remove_prefix)))
+                ends.push_back(it);
+            else
+                reserved += it->second.counted;
+        }
+        // A reservation of nothing is never refused, as the local ledger's.
+        if (c->add && c->add->second.bytes > 0 && c->quota_bytes > 0 &&
+            bytes + reserved + c->add->second.bytes > c->quota_bytes) {
+            plan.results.emplace_back(Error(Errc::QuotaExceeded, "the write would take " + c->quota_subject +
+                                                                     " past its quota of " +
+                                                                     std::to_string(c->quota_bytes / kGiB) + " GiB"));
+            continue;
+        }
+        plan.results.emplace_back();
+        if (!c->add && ends.empty() && c->delta_bytes == 0 && c->delta_objects == 0)
+            continue;  // nothing to change (a release of a reservation already gone)
+        changes_anything = true;
+        for (auto it : ends) {
+            added.erase(it->first);
+            held.erase(it);
+        }
+        if (c->add) {
+            held.insert_or_assign(c->add->first, Held{c->add->second.bytes, false});
+            added.insert_or_assign(c->add->first, encode_reservation(c->add->second));
+        }
+        if (bucket_ledger && (c->delta_bytes != 0 || c->delta_objects != 0)) {
+            apply_size_change(size, clamp_down(size.bytes, c->delta_bytes), clamp_down(size.objects, c->delta_objects),
+                              now);
+            size_changed = true;
+        }
+        bytes = add_clamped(bytes, c->delta_bytes);
+        objects = add_clamped(objects, c->delta_objects);
+    }
+    if (!changes_anything) return plan;
+
+    WriteOp& op = plan.write.emplace();
+    // An omap compare on a missing object fails with ENOENT whatever it
+    // compares: the first change creates the ledger exclusively instead
+    // (a concurrent first change makes the other one read again).
+    if (state.exists)
+        op.compare_omap(std::string(kLedgerVersionKey), Compare::Eq, state.ver);
+    else
+        op.create_exclusive();
+    std::set<std::string> removed;
+    for (auto it = omap.lower_bound(std::string(kReservationPrefix));
+         it != omap.end() && it->first.starts_with(kReservationPrefix); ++it)
+        if (!held.contains(it->first)) removed.insert(it->first);
+    if (!removed.empty()) op.omap_remove_keys(removed);
+    if (!added.empty()) op.omap_set(added);
+    std::uint64_t reserved = 0;
+    for (auto& [_, h] : held) reserved += h.counted;
+    op.omap_set({
+        {std::string(kLedgerBytesKey), encode_count(bytes)},
+        {std::string(kLedgerObjectsKey), encode_count(objects)},
+        {std::string(kLedgerReservedKey), encode_count(reserved)},
+        {std::string(kLedgerVersionKey), encode_count(count_of(omap, kLedgerVersionKey) + 1)},
+    });
+    if (size_changed)
+        op.omap_set({
+            {std::string(kLedgerSizeMaxKey), encode_count(size.size.hmax)},
+            {std::string(kLedgerSizeIntegralKey), encode_count(size.size.h_integral)},
+            {std::string(kLedgerSizeHourKey), encode_count(size.size.last_ts)},
+        });
+    return plan;
+}
+
+// One caller of submit, on its own stack. The leader of its batch sets
+// `result`, or sets `leads` to hand it the lead, and notifies `wake`, all
+// under the combiner's mutex: the caller, which reads them under that mutex,
+// cannot return (and destroy `wake`) before the leader has let go of it.
+struct LedgerCombiner::Waiter {
+    const LedgerChange* change = nullptr;
+    std::optional<Result<void>> result;
+    bool leads = false;
+    std::condition_variable wake;
+};
+
+Result<void> LedgerCombiner::submit(const std::string& oid, const LedgerChange& change, const WriteBatch& write) {
+    Waiter self;
+    self.change = &change;
+    std::vector<Waiter*> members{&self};
+    std::unique_lock lock(mutex_);
+    auto [queue, first] = queues_.try_emplace(oid);
+    if (!first) {
+        // A batch of this object is in flight: wait for a result, or for the lead.
+        queue->second.waiting.push_back(&self);
+        self.wake.wait(lock, [&] { return self.result || self.leads; });
+        if (self.result) return std::move(*self.result);
+        // Leading: the batch is every change queued by now (this one was the first).
+        members.insert(members.end(), queue->second.waiting.begin(), queue->second.waiting.end());
+        queue->second.waiting.clear();
+    }
+    ++batches_;
+    changes_ += members.size();
+    lock.unlock();
+
+    std::vector<Result<void>> results;
+    try {
+        std::vector<const LedgerChange*> changes;
+        changes.reserve(members.size());
+        for (Waiter* m : members) changes.push_back(m->change);
+        results = write(changes);
+        assert(results.size() == members.size());
+    } catch (...) {
+        results.clear();
+    }
+    // Whatever went wrong, the members are answered and the lead passes on
+    // (else every later change of the object would wait for ever). The write
+    // may have landed: IoError, not to be repeated.
+    if (results.size() != members.size())
+        results.assign(members.size(), Error(Errc::IoError, "changing " + oid + " failed; the change may have applied"));
+
+    lock.lock();
+    finish(queue, members, results);
+    return std::move(results[0]);
+}
+
+void LedgerCombiner::finish(std::map<std::string, Queue>::iterator queue, const std::vector<Waiter*>& members,
+                            std::vector<Result<void>>& results) {
+    for (std::size_t i = 1; i < members.size(); ++i) {
+        members[i]->result = std::move(results[i]);
+        members[i]->wake.notify_one();
+    }
+    std::deque<Waiter*>& waiting = queue->second.waiting;
+    if (waiting.empty()) {
+        queues_.erase(queue);  // nothing in flight any more
+        return;
+    }
+    Waiter* next = waiting.front();
+    waiting.pop_front();
+    next->leads = true;
+    next->wake.notify_one();
+}
+
+std::size_t LedgerCombiner::queued(const std::string& oid) const {
+    std::lock_guard lock(mutex_);
+    auto it = queues_.find(oid);
+    return it == queues_.end() ? 0 : it->second.waiting.size();
+}
+
+std::uint64_t LedgerCombiner::batches() const {
+    std::lock_guard lock(mutex_);
+    return batches_;
+}
+
+std::uint64_t LedgerCombiner::changes() const {
+    std::lock_guard lock(mutex_);
+    return changes_;
+}
+
+}  // namespace ostor::detail::rados
