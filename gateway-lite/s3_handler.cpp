@@ -329,14 +329,17 @@ private:
     }
     std::string owner_xml(const std::string& user_id) { return "<Owner>" + owner_fields(user_id) + "</Owner>"; }
 
-    // The bucket, or an answer already sent.
-    std::optional<Bucket> load_bucket(std::optional<Permission> needed) {
+    // The bucket, or an answer already sent. `fresh`: read afresh, not from
+    // the engine's cache (RADOS), for a change of the bucket itself that is
+    // authorized on its owner or ACL.
+    enum class Freshness { Cached, Fresh };
+    std::optional<Bucket> load_bucket(std::optional<Permission> needed, Freshness freshness = Freshness::Cached) {
         auto s = validate_bucket_name(bucket_);
         if (!s) {
             error(s.error());
             return std::nullopt;
         }
-        auto b = engine_.get_bucket_record(bucket_);
+        auto b = freshness == Freshness::Fresh ? engine_.get_bucket(bucket_) : engine_.get_bucket_record(bucket_);
         if (!b) {
             error(b.error());
             return std::nullopt;
@@ -930,7 +933,7 @@ private:
     }
 
     void delete_bucket() {
-        auto b = load_bucket(std::nullopt);
+        auto b = load_bucket(std::nullopt, Freshness::Fresh);
         if (!b) return;
         // The provider's system users may delete any bucket: the vendor
         // guide removes a user that way (its buckets first, by name).
@@ -1011,7 +1014,7 @@ private:
     }
 
     void put_bucket_acl() {
-        auto b = load_bucket(std::nullopt);
+        auto b = load_bucket(std::nullopt, Freshness::Fresh);
         if (!b) return;
         if (!bucket_allows(*b, Permission::WriteAcp)) return error(access_denied());
         auto acl = requested_acl();

@@ -25,20 +25,20 @@ Result<void> Engine::delete_bucket(std::string_view name) {
     OSTOR_TRY(check_may_commit(*impl_));
     FreedExtents freed;
     auto r = impl_->objects->delete_bucket(name, freed);
-    if (!r) return r;
-    impl_->blobs->release(freed);
-    // Its record, limits and quota went with it; a new bucket of the name
-    // starts without.
+    // Its record, limits and quota went with it (a new bucket of the name
+    // starts without), or may have: announced whatever it returned.
     const std::string subject = bucket_subject(name);
     impl_->notifier->changed(
         {{ChangeKind::Bucket, subject}, {ChangeKind::Limits, subject}, {ChangeKind::Quotas, subject}});
+    if (!r) return r;
+    impl_->blobs->release(freed);
     return r;
 }
 
 Result<Bucket> Engine::set_bucket_acl(std::string_view name, std::string_view acl) {
     OSTOR_TRY(check_may_commit(*impl_));
     auto b = impl_->objects->set_bucket_acl(name, acl);
-    if (b) impl_->notifier->changed(ChangeKind::Bucket, bucket_subject(name));
+    impl_->notifier->changed(ChangeKind::Bucket, bucket_subject(name));  // whatever it returned: it may have landed
     return b;
 }
 

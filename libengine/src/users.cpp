@@ -66,14 +66,14 @@ Result<std::vector<User>> Engine::list_users() { return impl_->identities->list_
 Result<User> Engine::set_user_state(std::string_view user_id, UserState state) {
     OSTOR_TRY(check_may_commit(*impl_));
     auto user = impl_->identities->set_user_state(user_id, state);
-    if (user) impl_->notifier->changed(ChangeKind::UserState, user_subject(user->id));
+    impl_->notifier->changed(ChangeKind::UserState, user_subject(user_id));  // whatever it returned: it may have landed
     return user;
 }
 
 Result<void> Engine::delete_user(std::string_view user_id) {
     OSTOR_TRY(check_may_commit(*impl_));
     auto deleted = impl_->identities->delete_user(user_id);
-    if (deleted) {  // with its keys, limits and quota
+    {  // with its keys, limits and quota; whatever it returned: it may have landed
         const std::string subject = user_subject(user_id);
         impl_->notifier->changed({{ChangeKind::UserState, subject},
                                   {ChangeKind::Keys, subject},
@@ -86,7 +86,7 @@ Result<void> Engine::delete_user(std::string_view user_id) {
 Result<KeyPair> Engine::generate_key(std::string_view user_id, std::string_view account) {
     OSTOR_TRY(check_may_commit(*impl_));
     auto key = impl_->identities->generate_key(user_id, account);
-    if (key) impl_->notifier->changed(ChangeKind::Keys, user_subject(key->user_id));
+    impl_->notifier->changed(ChangeKind::Keys, user_subject(user_id));
     return key;
 }
 
@@ -94,7 +94,7 @@ Result<void> Engine::revoke_key(std::string_view user_id, std::string_view acces
                                 std::optional<std::string_view> account) {
     OSTOR_TRY(check_may_commit(*impl_));
     auto revoked = impl_->identities->revoke_key(user_id, access_key_id, account);
-    if (revoked) impl_->notifier->changed(ChangeKind::Keys, user_subject(user_id));
+    impl_->notifier->changed(ChangeKind::Keys, user_subject(user_id));  // whatever it returned: it may have landed
     return revoked;
 }
 
@@ -125,7 +125,7 @@ Result<std::vector<Account>> Engine::list_accounts(std::string_view user_id) {
 Result<void> Engine::delete_account(std::string_view user_id, std::string_view name) {
     OSTOR_TRY(check_may_commit(*impl_));
     auto deleted = impl_->identities->delete_account(user_id, name);
-    if (deleted) impl_->notifier->changed(ChangeKind::Keys, user_subject(user_id));
+    impl_->notifier->changed(ChangeKind::Keys, user_subject(user_id));  // whatever it returned: it may have landed
     return deleted;
 }
 

@@ -78,9 +78,9 @@ void RadosNotifier::deliver(ChangeKind kind, std::string_view subject) {
 }
 
 void RadosNotifier::watch_lost() {
-    watching_ = false;  // before anything else: stop serving what may be stale
     {
         std::lock_guard lock(watch_mutex_);
+        watching_ = false;  // stop serving what may be stale
         lost_ = true;
     }
     wake_.notify_all();
@@ -98,13 +98,13 @@ void RadosNotifier::rewatch_loop() {
         lock.unlock();
         old.reset();
         bool ok = static_cast<bool>(watch());
-        if (ok) {
-            // Announcements made while no watch was in place were missed:
-            // everything goes before caches serve again.
-            deliver(ChangeKind::All, {});
-            watching_ = true;
-        }
+        // Announcements made while no watch was in place were missed:
+        // everything goes before caches serve again.
+        if (ok) deliver(ChangeKind::All, {});
         lock.lock();
+        // Serving again only if the new watch was not lost meanwhile (then
+        // lost_ is set again, and the next turn watches again).
+        if (ok && !lost_ && !stopping_) watching_ = true;
         if (!ok) {
             lost_ = true;  // try again after a pause
             wake_.wait_for(lock, kRewatchInterval, [&] { return stopping_; });

@@ -176,7 +176,11 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
     auto committed = first ? std::move(*first) : retry_on_conflict<void>(oid, [&]() -> std::optional<Result<void>> {
         auto cur = read_index_entry(client_, oid, bucket.name, key, false);
         if (!cur) {
-            if (cur.error().code() == kNotFound) return Result<void>(no_such_bucket(bucket.name));
+            if (cur.error().code() == kNotFound) {
+                // The shard is gone: the bucket was deleted, maybe made again.
+                forget_cached_bucket(bucket.name);
+                return Result<void>(no_such_bucket(bucket.name));
+            }
             return Result<void>(std::move(cur).error());
         }
         return attempt(std::move(*cur), false);

@@ -103,9 +103,9 @@ public:
     // requests on a bucket's objects, which address its index shards and
     // check its owner and ACL. Never for a change guarded on the record
     // (stored_info) nor for a decision that a stale record would make wrong
-    // for good: a cached record is only as old as the last announcement, and
-    // a shard of a bucket deleted meanwhile is gone (its writes fail and
-    // read the record again).
+    // for good: a cached record is only as old as the last announcement (or
+    // kReadCacheLifetime), and a shard of a bucket deleted meanwhile is gone
+    // (a write finding it gone forgets the cached record).
     Result<StoredBucket> load_bucket_cached(std::string_view name);
     void forget_cached_bucket(std::string_view name);
 
@@ -177,8 +177,8 @@ private:
     SettingsCatalog& settings_;
     const RadosLeases* lease_;
     struct BucketCache;
-    std::shared_ptr<BucketCache> bucket_cache_;
-    IndexGuesses index_guesses_;  // commit_object's first attempt  // the notifier's subscription holds it weakly
+    std::shared_ptr<BucketCache> bucket_cache_;  // the notifier's subscription holds it weakly
+    IndexGuesses index_guesses_;                  // commit_object's first attempt
 };
 
 }  // namespace ostor::detail::rados

@@ -23,6 +23,9 @@ std::optional<std::string> IndexGuesses::guess(const std::string& oid, std::stri
 }
 
 void IndexGuesses::remember(const std::string& oid, std::string_view key, std::string stored) {
+    // A large object's record (its extents) is not kept: its write can
+    // afford the read, and the map stays small.
+    if (stored.size() > kMaxStoredBytes) return forget(oid, key);
     std::lock_guard lock(mutex_);
     if (stored_.size() >= kMaxEntries) stored_.clear();
     stored_.insert_or_assign(slot(oid, key), std::move(stored));

@@ -37,6 +37,7 @@ inline constexpr std::uint64_t kInlineBodyMark = 1;
 class IndexGuesses {
 public:
     static constexpr std::size_t kMaxEntries = 65'536;
+    static constexpr std::size_t kMaxStoredBytes = 2048;
     std::optional<std::string> guess(const std::string& oid, std::string_view key) const;
     void remember(const std::string& oid, std::string_view key, std::string stored);
     void forget(const std::string& oid, std::string_view key);

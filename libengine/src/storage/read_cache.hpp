@@ -11,10 +11,14 @@
 //  - while announcements may be missed (Notifier::caches_may_serve() is
 //    false: the watch was lost), nothing is served or stored; the notifier
 //    sends ChangeKind::All, which clears everything, before serving again.
+// And a backstop for an announcement missed all the same (a notify a
+// watcher did not acknowledge in time, with its watch still in place): an
+// entry is served for kReadCacheLifetime at most, then read again.
 //
 // Concurrency: every call is safe from any thread. Values are copied out.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -32,6 +36,8 @@ namespace ostor::detail {
 // entries are cheap to read again, and a provider's working set of users,
 // keys and buckets is far smaller).
 inline constexpr std::size_t kReadCacheMaxEntries = 100'000;
+// A few re-reads per entry a minute cost nothing next to the requests served.
+inline constexpr std::chrono::milliseconds kReadCacheLifetime{10'000};
 
 template <class Value>
 class ReadCache {
@@ -50,8 +56,8 @@ public:
         if (!notifier_.caches_may_serve()) return std::nullopt;
         std::lock_guard lock(mutex_);
         auto it = entries_.find(key);
-        if (it == entries_.end()) return std::nullopt;
-        return it->second;
+        if (it == entries_.end() || Clock::now() - it->second.stored_at > kReadCacheLifetime) return std::nullopt;
+        return it->second.value;
     }
 
     void put(std::string key, Value value, std::uint64_t read_generation) {
@@ -59,7 +65,7 @@ public:
         std::lock_guard lock(mutex_);
         if (read_generation != generation_) return;  // erased meanwhile: maybe an old value
         if (entries_.size() >= max_entries_) entries_.clear();
-        entries_.insert_or_assign(std::move(key), std::move(value));
+        entries_.insert_or_assign(std::move(key), Entry{std::move(value), Clock::now()});
     }
 
     void erase(std::string_view key) {
@@ -93,10 +99,15 @@ public:
     }
 
 private:
+    using Clock = std::chrono::steady_clock;
+    struct Entry {
+        Value value;
+        Clock::time_point stored_at;
+    };
     const Notifier& notifier_;
     const std::size_t max_entries_;
     mutable std::mutex mutex_;
-    std::map<std::string, Value, std::less<>> entries_;
+    std::map<std::string, Entry, std::less<>> entries_;
     std::uint64_t generation_ = 0;
 };
 
