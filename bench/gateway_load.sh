@@ -112,9 +112,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() {
-  "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# probe, check_wrk, run_curl, free_port
+# shellcheck source=lib/load_runs.sh
+source "$here/lib/load_runs.sh"
 
 # ---- the files ----------------------------------------------------------------
 bucket=bench
@@ -218,18 +218,6 @@ presign urls put "$bucket" "${put_keys[@]}" | sed 's|^https\?://[^/]*||' >"$tmp/
 for k in "${put_keys[@]}"; do echo "/$bucket/$k"; done >"$tmp/nginx-put-paths"
 [[ $(wc -l <"$tmp/gw-put-paths") -eq $PUT_KEYS ]] || die "presigning failed"
 
-# One request of each kind first, so that a refusal shows its reason here
-# rather than as a count of non-2xx responses.
-probe() {  # probe NAME EXPECTED_FILE curl-args...
-  local name="$1" expected="$2"; shift 2
-  local code
-  code="$(curl -sS -o "$tmp/probe.out" -w '%{http_code}' "$@")" || die "$name: curl failed"
-  if [[ "$code" != 2* ]]; then
-    echo "$name: HTTP $code" >&2; head -c 2000 "$tmp/probe.out" >&2; echo >&2
-    die "$name refused"
-  fi
-  if [[ -n "$expected" ]]; then cmp -s "$tmp/probe.out" "$expected" || die "$name: wrong body"; fi
-}
 probe "gateway GET $small_key" "$tmp/small" "$gw_get_small"
 probe "nginx GET $small_key" "$tmp/small" "$nginx_url/$bucket/$small_key"
 probe "gateway PUT ${put_keys[0]}" "" -X PUT -H 'Content-Type:' --data-binary "@$tmp/small" "$gw_url$(head -1 "$tmp/gw-put-paths")"
@@ -246,38 +234,9 @@ run_wrk() {  # run_wrk RESULT_NAME URL [SCRIPT_ARGS...]  (with args: requests.lu
   log "wrk $name: -t$THREADS -c$CONNECTIONS -d${DURATION}s"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s "${script[@]}" "$url" ${1+--} "$@" |
     tee "$out" | sed 's/^/   /'
-  local non2xx errors rps
-  non2xx="$(sed -n 's/.*Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$out")"
-  errors="$(grep 'Socket errors:' "$out" || true)"
-  rps="$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$out")"
-  [[ -z "$non2xx" || "$non2xx" == 0 ]] || die "$name: $non2xx non-2xx responses"
-  [[ -z "$errors" ]] || die "$name: $errors"
-  [[ -n "$rps" ]] || die "$name: no Requests/sec in wrk's output"
-  result[$name]="$rps"
+  result[$name]="$(check_wrk "$name" "$out")"
 }
 
-run_curl() {  # run_curl RESULT_NAME get|put URL [FILE_TO_PUT]
-  local name="$1" method="$2" url="$3" file="${4:-}"
-  local w
-  log "curl $name"
-  if [[ "$method" == get ]]; then
-    w="$(curl -sS --fail -o /dev/null -w '%{http_code} %{size_download} %{time_total}' "$url")" || die "$name: curl failed"
-  else
-    # No 'Expect: 100-continue' pause, for either server.
-    w="$(curl -sS --fail -H 'Expect:' -H 'Content-Type:' -T "$file" -o /dev/null \
-      -w '%{http_code} %{size_upload} %{time_total}' "$url")" || die "$name: curl failed"
-  fi
-  local code bytes secs
-  read -r code bytes secs <<<"$w"
-  [[ "$code" == 2* ]] || die "$name: HTTP $code"
-  [[ "$bytes" == "$large_bytes" ]] || die "$name: $bytes bytes moved, expected $large_bytes"
-  local mibs
-  mibs="$(awk -v b="$bytes" -v s="$secs" 'BEGIN { printf "%.1f", b / 1048576 / s }')"
-  samples[$name]="${samples[$name]:-} $mibs"
-  # One transfer is noisy on a shared machine: report the median of them all.
-  result[$name]="$(tr ' ' '\n' <<<"${samples[$name]}" | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
-  echo "   HTTP $code, $bytes bytes in ${secs}s: $mibs MiB/s (median so far ${result[$name]})"
-}
 declare -A samples
 
 run_wrk gw_get_small "$gw_get_small"

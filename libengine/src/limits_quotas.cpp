@@ -42,14 +42,9 @@ Result<void> apply_limit(Limits& l, std::string_view type, std::string_view reso
 
 }  // namespace
 
-namespace {
-// After a catalog call that may have changed `subject`, whatever it returned:
-// a change can land and still report an error (a timeout after the cluster
+// Each change below is announced whatever the catalog call returned: a
+// change can land and still report an error (a timeout after the cluster
 // applied it), and an announcement too many only costs a re-read.
-void announce_attempted(EngineImpl& impl, ChangeKind kind, const std::string& subject) {
-    impl.notifier->changed(kind, subject);
-}
-}  // namespace
 
 Result<Limits> Engine::get_limits(const LimitTarget& target) { return impl_->settings->get_limits(target); }
 
@@ -60,7 +55,7 @@ Result<Limits> Engine::set_limits(const LimitTarget& target, const Limits& limit
         l = limits;
         return {};
     });
-    announce_attempted(*impl_, ChangeKind::Limits, subject_of(target));
+    impl_->notifier->changed(ChangeKind::Limits, subject_of(target));
     return stored;
 }
 
@@ -73,14 +68,14 @@ Result<Limits> Engine::set_limit(const LimitTarget& target, std::string_view typ
     // concurrent changes of other values are kept.
     auto stored = impl_->settings->update_limits(
         target, [&](Limits& l) -> Result<void> { return apply_limit(l, type, resource, value); });
-    announce_attempted(*impl_, ChangeKind::Limits, subject_of(target));
+    impl_->notifier->changed(ChangeKind::Limits, subject_of(target));
     return stored;
 }
 
 Result<void> Engine::remove_limits(const LimitTarget& target) {
     OSTOR_TRY(check_may_commit(*impl_));
     auto removed = impl_->settings->remove_limits(target);
-    announce_attempted(*impl_, ChangeKind::Limits, subject_of(target));
+    impl_->notifier->changed(ChangeKind::Limits, subject_of(target));
     return removed;
 }
 
@@ -97,14 +92,14 @@ Result<void> Engine::set_quota(const QuotaTarget& target, std::uint64_t size_gib
     if (size_gib > (std::uint64_t{1} << 33))
         return Error(Errc::InvalidArgument, "quota too large (at most 8 EiB)");
     auto stored = impl_->settings->set_quota(target, size_gib);
-    announce_attempted(*impl_, ChangeKind::Quotas, subject_of(target));
+    impl_->notifier->changed(ChangeKind::Quotas, subject_of(target));
     return stored;
 }
 
 Result<void> Engine::remove_quota(const QuotaTarget& target) {
     OSTOR_TRY(check_may_commit(*impl_));
     auto removed = impl_->settings->remove_quota(target);
-    announce_attempted(*impl_, ChangeKind::Quotas, subject_of(target));
+    impl_->notifier->changed(ChangeKind::Quotas, subject_of(target));
     return removed;
 }
 

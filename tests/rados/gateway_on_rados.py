@@ -14,7 +14,6 @@ state directory made.
 import os
 import re
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
@@ -22,10 +21,7 @@ import tempfile
 import boto3
 from botocore.config import Config
 
-
-def fail(message):
-    print("FAIL: " + message, file=sys.stderr)
-    sys.exit(1)
+from gateway_process import fail, launch_gateway, stop_gateway, wait_listening
 
 
 def main():
@@ -44,26 +40,12 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="ostor-gw-state-") as tmp:
         state = os.path.join(tmp, "state")
-        proc = subprocess.Popen([gateway, "--data", spec, "--state-dir", state, "--listen", "127.0.0.1:0"],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = launch_gateway(gateway, spec, state)
         try:
-            key_id = secret = port = None
-            seen = []
-            for line in proc.stdout:
-                seen.append(line)
-                m = re.match(r"^S3AccessKeyId:\s*(\S+)", line)
-                if m:
-                    key_id = m.group(1)
-                m = re.match(r"^S3SecretAccessKey:\s*(\S+)", line)
-                if m:
-                    secret = m.group(1)
-                m = re.match(r"^ostor-gateway: listening on http://127\.0\.0\.1:(\d+)", line)
-                if m:
-                    port = int(m.group(1))
-                    break
-            if not (key_id and secret and port):
-                proc.kill()
-                fail("the gateway did not start:\n" + "".join(seen) + proc.stdout.read())
+            port, keys = wait_listening(proc)
+            key_id, secret = keys.get("S3AccessKeyId"), keys.get("S3SecretAccessKey")
+            if not (key_id and secret):
+                fail("the first gateway on a new volume printed no system keys")
 
             s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:%d" % port, aws_access_key_id=key_id,
                               aws_secret_access_key=secret, region_name="us-east-1",
@@ -87,13 +69,7 @@ def main():
             if config.returncode != 0 or not re.search(r"^127\.0\.0\.1:%d\s+[0-9a-f]{16}\s" % port, config.stdout, re.M):
                 fail("ostor-ctl get-config: status %d\n%s%s" % (config.returncode, config.stdout, config.stderr))
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    status = proc.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    fail("the gateway did not stop on SIGTERM")
+            status = stop_gateway(proc)
         if status != 0:
             fail("the gateway stopped with status %d" % status)
         if not os.path.isdir(state):

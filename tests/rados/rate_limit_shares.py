@@ -10,9 +10,7 @@ whole limit; once the other gateway stops, the one left enforces the whole
 limit again.
 """
 import os
-import re
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,47 +21,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from gateway_process import fail, launch_gateway, stop_gateway, wait_listening
+
 LIMIT_OPS = 6
 WINDOW_S = 6
 THREADS = 8
 # RateLimiter::kShareRefresh (5 s), plus time for a request to trigger the count.
 SHARE_REFRESH_S = 7
-
-
-def fail(message):
-    print("FAIL: " + message, file=sys.stderr)
-    sys.exit(1)
-
-
-def launch_gateway(gateway, spec, state):
-    return subprocess.Popen([gateway, "--data", spec, "--state-dir", state, "--listen", "127.0.0.1:0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def wait_listening(proc):
-    """Reads a launched gateway's output until it listens; returns (port, printed system keys)."""
-    keys = {}
-    seen = []
-    for line in proc.stdout:
-        seen.append(line)
-        m = re.match(r"^(S3AccessKeyId|S3SecretAccessKey):\s*(\S+)", line)
-        if m:
-            keys[m.group(1)] = m.group(2)
-        m = re.match(r"^ostor-gateway: listening on http://127\.0\.0\.1:(\d+)", line)
-        if m:
-            return int(m.group(1)), keys
-    proc.kill()
-    fail("a gateway did not start:\n" + "".join(seen))
-
-
-def stop_gateway(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            fail("a gateway did not stop on SIGTERM")
 
 
 def admitted_in_window(s3, bucket):
