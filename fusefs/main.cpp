@@ -9,6 +9,7 @@
 // unless -o allow_other is given. It refuses a mount point that holds files
 // unless -o nonempty is given (libfuse3 dropped that check and refuses the
 // option), and one where the tree is already mounted.
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -16,6 +17,9 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "fuse_ops.hpp"
 
@@ -25,6 +29,58 @@
 #include "tree.hpp"
 
 namespace {
+
+// Why the volume cannot be opened ("" when it can), found by opening it once
+// in a child process. Not in this one: a daemon forks after this, and a
+// RADOS volume's librados (its global context and threads) is not safe to
+// fork, even once shut down, so this process opens a volume only after
+// fuse_daemonize.
+std::string volume_open_error(const std::string& data, const ostor::EngineOptions& options) {
+    int fds[2];
+    if (pipe(fds) != 0) return std::string("cannot probe the volume: pipe: ") + std::strerror(errno);
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(fds[0]);
+        close(fds[1]);
+        return std::string("cannot probe the volume: fork: ") + std::strerror(e);
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        bool opened = false;
+        std::string message;
+        {
+            // Closed before _exit: a RADOS engine gives its lease back.
+            auto probe = ostor::Engine::open(data, options);
+            opened = bool(probe);
+            if (!probe) message = probe.error().message();
+        }
+        for (size_t at = 0; at < message.size();) {
+            ssize_t n = write(fds[1], message.data() + at, message.size() - at);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            at += static_cast<size_t>(n);
+        }
+        _exit(opened ? 0 : 1);
+    }
+    close(fds[1]);
+    std::string message;
+    char buffer[512];
+    for (;;) {
+        ssize_t n = read(fds[0], buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        message.append(buffer, static_cast<size_t>(n));
+    }
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
+    if (!message.empty()) return message;
+    return WIFSIGNALED(status) ? std::string("opening the volume was killed by signal ") + std::to_string(WTERMSIG(status))
+                               : std::string("the volume cannot be opened");
+}
 
 constexpr const char* kUsage =
     "usage: ostor-fuse --data DIR MOUNTPOINT [-f] [-o OPTION[,OPTION...]]\n"
@@ -113,13 +169,9 @@ int main(int argc, char** argv) {
     ostor::EngineOptions engine_options;
     engine_options.create_if_missing = false;
     engine_options.async_threads = 1;
-    {
-        auto probe = ostor::Engine::open(data, engine_options);
-        if (!probe) {
-            std::fprintf(stderr, "ostor-fuse: %.*s\n", static_cast<int>(probe.error().message().size()),
-                         probe.error().message().data());
-            return 1;
-        }
+    if (auto why = volume_open_error(data, engine_options); !why.empty()) {
+        std::fprintf(stderr, "ostor-fuse: %s\n", why.c_str());
+        return 1;
     }
 
     // default_permissions: the kernel applies the files' modes, so with

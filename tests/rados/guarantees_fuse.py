@@ -1,5 +1,5 @@
 """The admin tree (ostor-fuse) on a RADOS volume, standing for another
-machine: a process of its own with a connection of its own, no gateway. A
+machine: a daemon of its own with a connection of its own, no gateway. A
 user's limits and state written there are enforced by the gateways on their
 next requests. Needs /dev/fuse and fusermount3; OSTOR_FUSE names the binary.
 """
@@ -32,23 +32,38 @@ def is_mounted(path):
         return any(line.split()[1] == path for line in f)
 
 
+def live_daemons(mountpoint):
+    """Pids of live (not zombie) ostor-fuse processes naming `mountpoint`."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z" and argv[0].endswith(b"ostor-fuse") and mountpoint.encode() in argv:
+            pids.append(int(pid))
+    return pids
+
+
 class AdminTree:
-    """ostor-fuse --data SPEC MOUNTPOINT -f, unmounted by close()."""
+    """ostor-fuse --data SPEC MOUNTPOINT, as the README starts it: a daemon
+    (no -f; the daemon forks after its probe of the volume, which must not
+    have left librados behind in it), unmounted by close()."""
 
     def __init__(self, spec):
         self.tmp = tempfile.TemporaryDirectory(prefix="ostor-guarantees-fuse-")
         self.mountpoint = os.path.join(self.tmp.name, "mnt")
         os.mkdir(self.mountpoint)
-        self.proc = subprocess.Popen([os.environ["OSTOR_FUSE"], "--data", spec, self.mountpoint, "-f"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        try:
-            wait_until("the admin tree mounted", lambda: is_mounted(self.mountpoint) or self.proc.poll() is not None,
-                       MOUNT_TIMEOUT_S)
-        finally:
-            if not is_mounted(self.mountpoint):
-                out = self.proc.communicate(timeout=30)[0] if self.proc.poll() is not None else ""
-                self.close()
-                raise Failure(f"ostor-fuse did not mount a rados: spec: {out}")
+        started = subprocess.run([os.environ["OSTOR_FUSE"], "--data", spec, self.mountpoint],
+                                 capture_output=True, text=True, timeout=MOUNT_TIMEOUT_S)
+        if started.returncode != 0 or not is_mounted(self.mountpoint):
+            self.close()
+            raise Failure(f"ostor-fuse did not mount a rados: spec as a daemon (exit {started.returncode}): "
+                          f"{started.stderr}")
+        check(live_daemons(self.mountpoint), "ostor-fuse mounted, but no daemon serves the tree")
 
     def write(self, relative, text):
         with open(os.path.join(self.mountpoint, relative), "w") as f:
@@ -61,13 +76,15 @@ class AdminTree:
     def close(self):
         if is_mounted(self.mountpoint):
             subprocess.run(["fusermount3", "-u", self.mountpoint], capture_output=True, timeout=30)
-        if self.proc.poll() is None:
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=30)
-        self.tmp.cleanup()
+        try:
+            wait_until("the ostor-fuse daemon exited after its unmount", lambda: not live_daemons(self.mountpoint),
+                       30)
+        finally:
+            for pid in live_daemons(self.mountpoint):
+                os.kill(pid, 9)
+            if is_mounted(self.mountpoint):
+                subprocess.run(["fusermount3", "-u", "-z", self.mountpoint], capture_output=True, timeout=30)
+            self.tmp.cleanup()
 
 
 def fuse_changes(volume, email, s3_by_name, burst):
@@ -96,7 +113,7 @@ def fuse_changes(volume, email, s3_by_name, burst):
         tree.write(f"users/{email}/state", "enabled\n")
         for name, s3 in s3_by_name.items():
             check(s3.get_object(Bucket="admin", Key="k")["Body"].read() == b"v", f"enabled again: GET through {name}")
-        log(f"admin-changes: the admin tree (ostor-fuse on the rados: spec, a process of its own): ops:get=2 written "
+        log(f"admin-changes: the admin tree (ostor-fuse on the rados: spec, a daemon of its own): ops:get=2 written "
             f"to users/<email>/limits: {throttled} of 30 GETs through C throttled; emptied: all served; state "
             f"disabled: 403 AccessDenied through A, B and C; enabled: served")
     finally:
