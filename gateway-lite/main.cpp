@@ -13,17 +13,26 @@
 // keeps for itself (gw.conf, its usage checkpoints gw-stats/) is in the state
 // directory it is given, one per gateway; the local disk-space checks do not
 // apply (the cluster's quotas and fullness do). SIGTERM / SIGINT stop it cleanly:
-// no new connections, requests in progress finish, exit status 0.
+// no new connections, requests in progress finish, exit status 0. A gateway
+// whose lease on a RADOS volume was lost (not renewed in time: the cluster
+// out of reach for most of --lease-seconds) stops the same way and starts
+// again in the same process (exec), as a new instance on the same ports.
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "ostor/engine.hpp"
 #include "admin_access.hpp"
@@ -34,6 +43,9 @@
 #include "server.hpp"
 
 namespace {
+
+// Raised by the gateway itself when its lease was lost (see serve()).
+constexpr int kLeaseLostSignal = SIGUSR2;
 
 constexpr const char* kUsage =
     "usage: ostor-gateway --data DIR [--listen ADDR:PORT] [--domain DOMAIN] [--region REGION]\n"
@@ -92,9 +104,28 @@ int usage_error(const std::string& message) {
     return 2;
 }
 
-}  // namespace
 
-int main(int argc, char** argv) {
+// "host:port" of a listener's URL (its port resolved).
+std::string listening_address(const std::string& url) {
+    auto scheme = url.find("://");
+    return scheme == std::string::npos ? url : url.substr(scheme + 3);
+}
+
+// The arguments of a gateway started again: as given, with the ports
+// resolved (a listener on port 0 keeps the port it got).
+std::vector<std::string> restart_arguments(int argc, char** argv, const ostor::gw::Server& server,
+                                           const ostor::gw::Server* admin_server) {
+    std::vector<std::string> args(argv, argv + argc);
+    for (size_t i = 1; i + 1 < args.size(); ++i) {
+        if (args[i] == "--listen") args[i + 1] = listening_address(server.url());
+        if (args[i] == "--admin-listen" && admin_server) args[i + 1] = listening_address(admin_server->url());
+    }
+    return args;
+}
+
+// The gateway until it stops. Fills `restart_args` when it stopped because
+// its lease on a RADOS volume was lost: main then starts it again with them.
+int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
     std::string data;
     std::string state_dir;  // RADOS volumes: this gateway's files; a local volume keeps them in its directory
     ostor::gw::ServerOptions server_options;
@@ -180,6 +211,7 @@ int main(int argc, char** argv) {
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGHUP);
+    sigaddset(&signals, kLeaseLostSignal);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
@@ -240,9 +272,7 @@ int main(int argc, char** argv) {
     {
         // What a RADOS volume lists this gateway as (ostor-ctl get-config):
         // the address it listens on, its port resolved.
-        std::string url = (*server)->url();
-        auto scheme = url.find("://");
-        engine_options.instance_address = scheme == std::string::npos ? url : url.substr(scheme + 3);
+        engine_options.instance_address = listening_address((*server)->url());
     }
     engine_options.rados_lease_duration_ms = static_cast<std::uint32_t>(lease_seconds * kMillisecondsPerSecond);
     engine_options.rados_collect_interval_ms = static_cast<std::uint32_t>(collect_seconds * kMillisecondsPerSecond);
@@ -312,10 +342,35 @@ int main(int argc, char** argv) {
     ostor::gw::Metrics metrics;
     ostor::gw::S3Handler handler(e, s3_options, stats.get(), &metrics, access_log.get());
     ostor::gw::BillingEndpoint billing(e, stats->billing(), metrics, (*server)->url(), admin_access);
+    // An instance whose lease on a RADOS volume was lost refuses every
+    // change for good (its reservations may have been adopted): the gateway
+    // stops as on SIGTERM and starts again as a new instance, on the same
+    // ports. Checked every second; a local volume never loses its lease.
+    std::atomic<bool> lease_lost{false};
+    std::mutex lease_watch_mutex;
+    std::condition_variable lease_watch_wake;
+    bool stopped = false;
+    std::thread lease_watch;
+    if (on_rados)
+        lease_watch = std::thread([&] {
+            std::unique_lock lock(lease_watch_mutex);
+            while (!lease_watch_wake.wait_for(lock, std::chrono::seconds(1), [&] { return stopped; })) {
+                if (!e.lease_lost()) continue;
+                lease_lost = true;
+                kill(getpid(), kLeaseLostSignal);
+                return;
+            }
+        });
     std::thread signal_thread([&] {
         int sig = 0;
-        sigwait(&signals, &sig);
-        std::fprintf(stderr, "ostor-gateway: signal %d, stopping\n", sig);
+        // kLeaseLostSignal from outside (nothing lost) is not a stop.
+        while (sigwait(&signals, &sig) != 0 || (sig == kLeaseLostSignal && !lease_lost)) {
+        }
+        if (lease_lost)
+            std::fprintf(stderr, "ostor-gateway: this gateway's lease on volume %s was lost (not renewed in time): "
+                                 "stopping, to start again as a new instance\n", e.volume_id().c_str());
+        else
+            std::fprintf(stderr, "ostor-gateway: signal %d, stopping\n", sig);
         handler.stop();  // paced downloads end now rather than hold up the stop
         (*server)->stop();
         if (admin_server) admin_server->stop();
@@ -334,7 +389,42 @@ int main(int argc, char** argv) {
     // run() returns only after stop(), which only the signal thread calls.
     signal_thread.join();
     if (admin_thread.joinable()) admin_thread.join();
+    if (lease_watch.joinable()) {
+        {
+            std::lock_guard lock(lease_watch_mutex);
+            stopped = true;
+        }
+        lease_watch_wake.notify_all();
+        lease_watch.join();
+    }
     stats->stop();  // stores the period under way, adds the last counts to the billing totals
     std::fprintf(stderr, "ostor-gateway: stopped\n");
+    if (lease_lost) restart_args = restart_arguments(argc, argv, **server, admin_server.get());
     return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> restart_args;
+    int status = serve(argc, argv, restart_args);
+    if (restart_args.empty()) return status;
+    // Everything serve() opened is closed (listeners, the volume, files):
+    // the same program, with the same arguments, opens the volume again as
+    // a new instance. The signal mask survives exec: unblock what it blocked.
+    sigset_t blocked;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGTERM);
+    sigaddset(&blocked, SIGINT);
+    sigaddset(&blocked, SIGHUP);
+    sigaddset(&blocked, kLeaseLostSignal);
+    pthread_sigmask(SIG_UNBLOCK, &blocked, nullptr);
+    std::fprintf(stderr, "ostor-gateway: starting again\n");
+    std::fflush(nullptr);
+    std::vector<char*> exec_argv;
+    for (auto& arg : restart_args) exec_argv.push_back(arg.data());
+    exec_argv.push_back(nullptr);
+    execv("/proc/self/exe", exec_argv.data());
+    std::fprintf(stderr, "ostor-gateway: cannot start again: %s\n", std::strerror(errno));
+    return 1;
 }

@@ -82,6 +82,8 @@ const std::string& Engine::volume_id() const { return impl_->volume_id; }
 const fs::path& Engine::directory() const { return impl_->dir; }
 Result<std::uint32_t> Engine::serving_instances() { return impl_->leases->serving_instances(); }
 
+bool Engine::lease_lost() const { return impl_->leases && impl_->leases->lost(); }
+
 void Engine::submit(std::function<void()> fn) { impl_->async->submit(std::move(fn)); }
 
 }  // namespace ostor

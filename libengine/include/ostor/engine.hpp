@@ -225,6 +225,12 @@ public:
     // enforces its share of each rate limit: the limit divided by this. A
     // local volume: 1 (a directory is served by one gateway). Fails: IoError.
     Result<std::uint32_t> serving_instances();
+    // True once this instance has lost its lease on a RADOS volume (it could
+    // not be renewed in time, or another instance adopted it): it refuses
+    // every change (IoError) for good, and the program should close it and
+    // open the volume again as a new instance (ostor-gateway restarts
+    // itself). A local volume: always false.
+    bool lease_lost() const;
 
     // ---- Users ---------------------------------------------------------
     // Creates a user with a random id and, when `with_key`, a first key pair.

@@ -145,7 +145,7 @@ public:
     std::unique_ptr<AdoptedLease> adopt_if_dead(std::string_view instance) override;
 
     // True once the lease is lost (see above): stop writing.
-    bool lost() const;
+    bool lost() const override;
     // False once the lease is lost or ends within commit_margin (see
     // above): what each commit point checks right before it is sent.
     bool may_commit() const override;

@@ -51,6 +51,9 @@ public:
     // until the volume is opened again. Local: always true (the lock file
     // holds while the process lives).
     virtual bool may_commit() const { return true; }
+    // True, for good, once this instance's lease has ended under it (never
+    // for a local volume): reopen the volume as a new instance.
+    virtual bool lost() const { return false; }
     // How many live instances serve clients (Engine::serving_instances), at
     // least 1. Local: 1.
     virtual Result<std::uint32_t> serving_instances() { return std::uint32_t{1}; }
