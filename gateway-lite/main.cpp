@@ -46,6 +46,9 @@ namespace {
 
 // Raised by the gateway itself when its lease was lost (see serve()).
 constexpr int kLeaseLostSignal = SIGUSR2;
+// Set in the environment of a gateway started again after a lost lease.
+constexpr const char* kRestartedVariable = "OSTOR_GATEWAY_RESTARTED_AFTER_LOST_LEASE";
+constexpr int kReopenRetrySeconds = 5;
 
 constexpr const char* kUsage =
     "usage: ostor-gateway --data DIR [--listen ADDR:PORT] [--domain DOMAIN] [--region REGION]\n"
@@ -286,6 +289,17 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
         }
     }
     auto engine = ostor::Engine::open(data, engine_options);
+    // Started again after a lost lease (main): the cluster may still be out
+    // of reach. A gateway that was serving waits for it rather than exit.
+    const bool restarted = std::getenv(kRestartedVariable) != nullptr;
+    unsetenv(kRestartedVariable);
+    while (!engine && restarted && engine.error().code() == ostor::Errc::IoError) {
+        std::fprintf(stderr, "ostor-gateway: cannot open %s yet: %.*s (trying again in %d s)\n", data.c_str(),
+                     static_cast<int>(engine.error().message().size()), engine.error().message().data(),
+                     kReopenRetrySeconds);
+        std::this_thread::sleep_for(std::chrono::seconds(kReopenRetrySeconds));
+        engine = ostor::Engine::open(data, engine_options);
+    }
     if (!engine) {
         std::fprintf(stderr, "ostor-gateway: cannot open %s: %.*s\n", data.c_str(),
                      static_cast<int>(engine.error().message().size()), engine.error().message().data());
@@ -419,6 +433,7 @@ int main(int argc, char** argv) {
     sigaddset(&blocked, SIGHUP);
     sigaddset(&blocked, kLeaseLostSignal);
     pthread_sigmask(SIG_UNBLOCK, &blocked, nullptr);
+    setenv(kRestartedVariable, "1", 1);
     std::fprintf(stderr, "ostor-gateway: starting again\n");
     std::fflush(nullptr);
     std::vector<char*> exec_argv;
