@@ -1,11 +1,19 @@
 #include "rados/object_index.hpp"
 
+#include <random>
+
 #include "rados/object_layout.hpp"
 
 namespace ostor::detail::rados {
 
 Error no_such_key(std::string_view bucket, std::string_view key) {
     return Error(Errc::NoSuchKey, "no object " + std::string(key) + " in bucket " + std::string(bucket));
+}
+
+std::uint64_t new_commit_token() {
+    thread_local std::mt19937_64 rng(std::random_device{}());
+    for (;;)
+        if (std::uint64_t t = rng() & ~kInlineBodyMark) return t;
 }
 
 std::string IndexGuesses::slot(const std::string& oid, std::string_view key) {
@@ -49,7 +57,7 @@ Result<std::optional<IndexEntry>> read_index_entry(Client& client, const std::st
         return Error(Errc::Internal, "the record of object " + std::string(key) + " in bucket " + std::string(bucket) +
                                          " is damaged or of a version this engine cannot read");
     rec->info.bucket = bucket;
-    if (with_body && rec->body_id == kInlineBodyMark) {
+    if (with_body && has_inline_body(*rec)) {
         auto body = got->find(body_key(key));
         if (body == got->end())
             return Error(Errc::Internal, "the body of object " + std::string(key) + " is missing");

@@ -26,8 +26,16 @@
 
 namespace ostor::detail::rados {
 
-// body_id of a record whose inline body is in b<key>.
+// body_id of an index record: bit 0 (kInlineBodyMark) says b<key> holds the
+// inline body; the other 63 bits are the commit token of the call that wrote
+// it (random, never 0; 0 in records written before tokens), so that a
+// re-read after an unknown outcome proves that call's write rather than an
+// identical one of another call (the same copy sent twice: same extents,
+// same time).
 inline constexpr std::uint64_t kInlineBodyMark = 1;
+inline bool has_inline_body(const ObjectRecord& rec) { return (rec.body_id & kInlineBodyMark) != 0; }
+// A fresh commit token, already shifted into body_id's upper bits.
+std::uint64_t new_commit_token();
 
 // What this process last committed at each index entry (bounded; forgets
 // everything when full): a guess of an entry's stored value, for a write
