@@ -24,6 +24,7 @@
 #include "rados/settings_catalog.hpp"
 #include "rados/space_ledger.hpp"
 #include "rados/user_buckets.hpp"
+#include "rados/user_object.hpp"
 
 namespace ostor::detail::rados {
 namespace {
@@ -330,6 +331,78 @@ TEST_F(RadosObjectCatalogTest, ListingMergesShardsInKeyOrder) {
     EXPECT_EQ(bodies, keys.size());
     for (auto& k : keys) ASSERT_OK(cat1().delete_object(bucket_, k, freed));
     ASSERT_OK(cat1().delete_bucket(bucket_, freed));
+}
+
+// ListBuckets of an owner reads its claims, then the records and ledgers:
+// in name order, with counts; a claim or list entry without its record (a
+// crash's leftover), and a claim of a name now another owner's, list
+// nothing; a bucket whose list entry names another owner (a losing create's
+// window) is still its owner's. Without a filter: every bucket of the list.
+TEST_F(RadosObjectCatalogTest, ListBucketsOfAnOwnerFollowsTheRecords) {
+    auto other = gw1_->ids->create_user(unique("o") + "@example.com", false, false);
+    ASSERT_OK(other);
+    std::vector<std::string> mine{bucket_};
+    for (int i = 0; i < 5; ++i) {
+        mine.push_back(unique("m" + std::to_string(i)));
+        ASSERT_OK(cat2().create_bucket(mine.back(), user_, "", "acl" + std::to_string(i)));
+    }
+    const std::string theirs = unique("t");
+    ASSERT_OK(cat1().create_bucket(theirs, other->user.id, "", ""));
+    std::sort(mine.begin(), mine.end());
+    FreedExtents freed;
+    ASSERT_OK(put(cat1(), "k1", 10, freed));
+    ASSERT_OK(put(cat1(), "k2", 20, freed));
+    // Leftovers: a claim of ours naming a bucket that is not there, one
+    // naming the other user's bucket, a list entry without a record.
+    const std::string ghost = unique("ghost");
+    ASSERT_OK(gw1_->client->apply(Pool::Meta, user_oid(user_),
+                                  WriteOp()
+                                      .omap_set(bucket_claim_key(ghost, 1), std::to_string(now_ms()) + " ")
+                                      .omap_set(bucket_claim_key(theirs, 7), std::to_string(now_ms()) + " ")));
+    ASSERT_OK(gw1_->client->apply(Pool::Meta, bucket_list_oid(ghost),
+                                  WriteOp().omap_set(ghost, bucket_list_value(user_, 1))));
+    // Our bucket's list entry naming the other user.
+    auto sb = cat1().load_bucket(mine[2]);
+    ASSERT_OK(sb);
+    ASSERT_OK(gw1_->client->apply(Pool::Meta, bucket_list_oid(mine[2]),
+                                  WriteOp().omap_set(mine[2], bucket_list_value(other->user.id, sb->bucket.epoch))));
+
+    auto listed = cat1().list_buckets(BucketFilter{user_, std::nullopt});
+    ASSERT_OK(listed);
+    std::vector<std::string> names;
+    for (auto& b : *listed) {
+        names.push_back(b.name);
+        EXPECT_EQ(b.owner_id, user_);
+        auto one = cat1().get_bucket(b.name);
+        ASSERT_OK(one);
+        EXPECT_EQ(b.acl, one->acl);
+        EXPECT_EQ(b.epoch, one->epoch);
+        EXPECT_EQ(b.objects, one->objects);
+        EXPECT_EQ(b.bytes, one->bytes);
+        EXPECT_EQ(b.size.last_ts, one->size.last_ts);
+        EXPECT_EQ(b.created_ms, one->created_ms);
+    }
+    EXPECT_EQ(names, mine);
+    auto counted = std::find_if(listed->begin(), listed->end(), [&](const Bucket& b) { return b.name == bucket_; });
+    ASSERT_NE(counted, listed->end());
+    EXPECT_EQ(counted->objects, 2u);
+    EXPECT_EQ(counted->bytes, 30u);
+    // An account filter: none of ours is an account's.
+    EXPECT_TRUE(cat1().list_buckets(BucketFilter{user_, std::string("acct")})->empty());
+    auto all = cat2().list_buckets(BucketFilter{std::nullopt, std::nullopt});
+    ASSERT_OK(all);
+    std::vector<std::string> every;
+    for (auto& b : *all) every.push_back(b.name);
+    EXPECT_TRUE(std::is_sorted(every.begin(), every.end()));
+    for (auto& n : mine) EXPECT_TRUE(std::binary_search(every.begin(), every.end(), n)) << n;
+    EXPECT_TRUE(std::binary_search(every.begin(), every.end(), theirs));
+    EXPECT_FALSE(std::binary_search(every.begin(), every.end(), ghost));
+    EXPECT_TRUE(cat1().list_buckets(BucketFilter{std::string("nosuchuser0000"), std::nullopt})->empty());
+
+    ASSERT_OK(cat1().delete_object(bucket_, "k1", freed));
+    ASSERT_OK(cat1().delete_object(bucket_, "k2", freed));
+    for (auto& n : mine) ASSERT_OK(cat1().delete_bucket(n, freed));
+    ASSERT_OK(cat1().delete_bucket(theirs, freed));
 }
 
 // The listing's reference: the same pages over the keys in memory.
