@@ -88,7 +88,7 @@ struct RadosObjectCatalog::BucketCache {
 };
 
 RadosObjectCatalog::RadosObjectCatalog(Client& client, SpaceLedger& ledger, RadosBlobStore& blobs,
-                                       SettingsCatalog& settings, const RadosLeases* lease, Notifier* notifier)
+                                       SettingsCatalog& settings, RadosLeases* lease, Notifier* notifier)
     : client_(client), ledger_(ledger), blobs_(blobs), settings_(settings), lease_(lease) {
     // Without a notifier nothing may be cached: this one never serves.
     static SharedStoreNotifier never_serves;
