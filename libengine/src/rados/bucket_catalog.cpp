@@ -340,34 +340,21 @@ Result<std::vector<Bucket>> RadosObjectCatalog::list_buckets(const BucketFilter&
     std::vector<std::string> oids;
     oids.reserve(names->size());
     for (auto& name : *names) oids.push_back(bucket_oid(name));
+    auto records = omap_get_at_once(client_, Pool::Meta, oids,
+                                    {std::string(kBucketInfoKey), std::string(kBucketShardsKey)});
     std::vector<Bucket> out;
-    constexpr std::size_t kBatch = 256;  // reads in flight at once
-    for (std::size_t from = 0; from < oids.size(); from += kBatch) {
-        const std::size_t to = std::min(oids.size(), from + kBatch);
-        std::vector<std::optional<Result<std::map<std::string, std::string>>>> got(to - from);
-        AioLatch latch;
-        for (std::size_t i = from; i < to; ++i) {
-            latch.add();
-            client_.aio_omap_get(Pool::Meta, oids[i], {std::string(kBucketInfoKey), std::string(kBucketShardsKey)},
-                                 [&latch, slot = &got[i - from]](Result<std::map<std::string, std::string>> r) {
-                                     *slot = std::move(r);
-                                     latch.done();
-                                 });
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        auto& r = records[i];
+        if (!r && r.error().code() != kNotFound) return std::move(r).error();
+        auto b = r ? stored_bucket_of((*names)[i], *r) : Result<StoredBucket>(no_such_bucket((*names)[i]));
+        if (!b) {
+            if (b.error().code() == Errc::NoSuchBucket) continue;  // a leftover entry or claim
+            if (b.error().code() == Errc::Internal) continue;      // as locally: not listed
+            return std::move(b).error();
         }
-        latch.wait();
-        for (std::size_t i = from; i < to; ++i) {
-            auto& r = *got[i - from];
-            if (!r && r.error().code() != kNotFound) return std::move(r).error();
-            auto b = r ? stored_bucket_of((*names)[i], *r) : Result<StoredBucket>(no_such_bucket((*names)[i]));
-            if (!b) {
-                if (b.error().code() == Errc::NoSuchBucket) continue;  // a leftover entry or claim
-                if (b.error().code() == Errc::Internal) continue;      // as locally: not listed
-                return std::move(b).error();
-            }
-            if (filter.owner_id && b->bucket.owner_id != *filter.owner_id) continue;
-            if (filter.owner_id && filter.account && b->bucket.account != *filter.account) continue;
-            out.push_back(std::move(b->bucket));
-        }
+        if (filter.owner_id && b->bucket.owner_id != *filter.owner_id) continue;
+        if (filter.owner_id && filter.account && b->bucket.account != *filter.account) continue;
+        out.push_back(std::move(b->bucket));
     }
     OSTOR_TRY(ledger_.fill_bucket_counts(out));
     return out;  // in name order, as the names

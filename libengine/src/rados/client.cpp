@@ -1,7 +1,9 @@
 #include "rados/client.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cerrno>
+#include <optional>
 
 #include "rados/client_impl.hpp"
 
@@ -322,6 +324,29 @@ void Client::aio_omap_list(Pool pool, const std::string& oid, const std::string&
         return;
     }
     call.release();
+}
+
+std::vector<Result<std::map<std::string, std::string>>> omap_get_at_once(Client& client, Pool pool,
+                                                                        const std::vector<std::string>& oids,
+                                                                        const std::set<std::string>& keys) {
+    std::vector<std::optional<Result<std::map<std::string, std::string>>>> got(oids.size());
+    for (std::size_t from = 0; from < oids.size(); from += kOmapReadsAtOnce) {
+        const std::size_t to = std::min(oids.size(), from + kOmapReadsAtOnce);
+        AioLatch latch;
+        for (std::size_t i = from; i < to; ++i) {
+            latch.add();
+            client.aio_omap_get(pool, oids[i], keys,
+                                [&latch, slot = &got[i]](Result<std::map<std::string, std::string>> r) {
+                                    *slot = std::move(r);
+                                    latch.done();
+                                });
+        }
+        latch.wait();
+    }
+    std::vector<Result<std::map<std::string, std::string>>> out;
+    out.reserve(got.size());
+    for (auto& r : got) out.push_back(std::move(*r));
+    return out;
 }
 
 }  // namespace ostor::detail::rados

@@ -245,4 +245,12 @@ private:
     std::uint64_t cookie_ = 0;
 };
 
+// omap_get of each of `oids` (the same keys), sent at once (aio, at most
+// kOmapReadsAtOnce in flight): one result per oid, in order. For listings
+// that read many records.
+inline constexpr std::size_t kOmapReadsAtOnce = 256;
+std::vector<Result<std::map<std::string, std::string>>> omap_get_at_once(Client& client, Pool pool,
+                                                                        const std::vector<std::string>& oids,
+                                                                        const std::set<std::string>& keys);
+
 }  // namespace ostor::detail::rados

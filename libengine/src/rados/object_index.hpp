@@ -31,7 +31,8 @@ namespace ostor::detail::rados {
 // it (random, never 0; 0 in records written before tokens), so that a
 // re-read after an unknown outcome proves that call's write rather than an
 // identical one of another call (the same copy sent twice: same extents,
-// same time).
+// same time). It is also what a ledger's CommitMark would name as the
+// record id (ledger_layout.hpp).
 inline constexpr std::uint64_t kInlineBodyMark = 1;
 inline bool has_inline_body(const ObjectRecord& rec) { return (rec.body_id & kInlineBodyMark) != 0; }
 // A fresh commit token, already shifted into body_id's upper bits.

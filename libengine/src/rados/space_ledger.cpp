@@ -267,25 +267,13 @@ Result<void> SpaceLedger::fill_bucket_counts(Bucket& bucket) {
 }
 
 Result<void> SpaceLedger::fill_bucket_counts(std::vector<Bucket>& buckets) {
-    constexpr std::size_t kBatch = 256;  // reads in flight at once
-    for (std::size_t from = 0; from < buckets.size(); from += kBatch) {
-        const std::size_t to = std::min(buckets.size(), from + kBatch);
-        std::vector<std::optional<Result<std::map<std::string, std::string>>>> got(to - from);
-        AioLatch latch;
-        for (std::size_t i = from; i < to; ++i) {
-            latch.add();
-            client_.aio_omap_get(Pool::Meta, bucket_ledger_oid(buckets[i].name), bucket_count_keys(),
-                                 [&latch, slot = &got[i - from]](Result<std::map<std::string, std::string>> r) {
-                                     *slot = std::move(r);
-                                     latch.done();
-                                 });
-        }
-        latch.wait();
-        for (std::size_t i = from; i < to; ++i) {
-            auto& r = *got[i - from];
-            if (!r && r.error().code() != kNotFound) return std::move(r).error();
-            fill_counts_from(buckets[i], r ? *r : std::map<std::string, std::string>());
-        }
+    std::vector<std::string> oids;
+    oids.reserve(buckets.size());
+    for (auto& b : buckets) oids.push_back(bucket_ledger_oid(b.name));
+    auto got = omap_get_at_once(client_, Pool::Meta, oids, bucket_count_keys());
+    for (std::size_t i = 0; i < buckets.size(); ++i) {
+        if (!got[i] && got[i].error().code() != kNotFound) return std::move(got[i]).error();
+        fill_counts_from(buckets[i], got[i] ? *got[i] : std::map<std::string, std::string>());
     }
     return {};
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "engine_impl.hpp"
 #include "rados/catalog_support.hpp"
