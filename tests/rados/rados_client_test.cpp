@@ -362,6 +362,38 @@ TEST_F(RadosClient, Aio_WritesThenReadsCompleteThroughCallbacks) {
     for (int i = 0; i < kCalls; ++i) ASSERT_TRUE(c().remove(Pool::Data, oid(std::to_string(i))));
 }
 
+TEST_F(RadosClient, Aio_OmapReadsAnswerAsTheirSynchronousForms) {
+    auto o = oid("aio-omap");
+    ASSERT_TRUE(c().apply(Pool::Meta, o, WriteOp().omap_set("a1", "x").omap_set("a2", "y").omap_set("b1", "z")));
+    AioLatch latch;
+    std::optional<Result<OmapPage>> page, gone;
+    std::optional<Result<std::map<std::string, std::string>>> got;
+    latch.add();
+    c().aio_omap_list(Pool::Meta, o, "a1", "a", 10, [&](Result<OmapPage> r) {
+        page = std::move(r);
+        latch.done();
+    });
+    latch.add();
+    c().aio_omap_get(Pool::Meta, o, {"a1", "b1", "c"}, [&](Result<std::map<std::string, std::string>> r) {
+        got = std::move(r);
+        latch.done();
+    });
+    latch.add();
+    c().aio_omap_list(Pool::Meta, oid("missing"), "", "", 10, [&](Result<OmapPage> r) {
+        gone = std::move(r);
+        latch.done();
+    });
+    latch.wait();
+    ASSERT_TRUE(*page);
+    EXPECT_EQ((*page)->entries, (std::vector<std::pair<std::string, std::string>>{{"a2", "y"}}));
+    EXPECT_FALSE((*page)->more);
+    ASSERT_TRUE(*got);
+    EXPECT_EQ(**got, (std::map<std::string, std::string>{{"a1", "x"}, {"b1", "z"}}));
+    ASSERT_FALSE(*gone);
+    EXPECT_EQ(gone->error().code(), kNotFound);
+    ASSERT_TRUE(c().remove(Pool::Meta, o));
+}
+
 TEST_F(RadosClient, Locks_ExclusiveRenewedBrokenExpired) {
     auto o = oid("lease");
     auto other = connect_or_die(test_volume());

@@ -15,6 +15,7 @@
 #include "engine_impl.hpp"
 #include "hashing.hpp"
 #include "rados/blob_store.hpp"
+#include "rados/catalog_support.hpp"
 #include "rados/identity_catalog.hpp"
 #include "rados/leases.hpp"
 #include "rados/object_catalog.hpp"
@@ -238,6 +239,125 @@ TEST_F(RadosUnknownOutcomeTest, PartAndCompleteWhoseOutcomeStaysUnknownKeepTheir
     // part's stays, not released a second time.
     EXPECT_EQ(refs_of(sb.extents.front()), 1);
     EXPECT_EQ(b_.objects->abort_upload(up->id, freed).error().code(), Errc::NoSuchUpload);  // sealed
+}
+
+// The same copy committed twice (identical records: the same extents, the
+// same time) through two gateways, one of whose index writes fails: the
+// re-read finds an identical record, which must not prove that call's
+// write. Otherwise a call whose write did not land also frees the record it
+// read (already freed by the other call's commit): the extents of an object
+// that shares them (here `y`, a copy of the replaced object) lose their last
+// reference.
+class RadosIdenticalCommitsTest : public RadosUnknownOutcomeTest,
+                                  public ::testing::WithParamInterface<bool> {};
+
+TEST_P(RadosIdenticalCommitsTest, AFailedWriteOfAnIdenticalRecordNeverFreesTheReplacedExtentsTwice) {
+    const bool applied = GetParam();  // a's write landed (then b's replaced it), or did not land
+    constexpr std::size_t kBytes = 100 * 1024;
+    auto [ws, ss] = a_.write_body(kBytes);
+    auto [wx, sx] = a_.write_body(kBytes);
+    FreedExtents freed;
+    ASSERT_OK(a_.objects->put_object(body("src", ss, kBytes), {}, freed));
+    ws->committed();
+    ASSERT_OK(a_.objects->put_object(body("dst", sx, kBytes), {}, freed));
+    wx->committed();
+    ASSERT_OK(a_.objects->copy_object(bucket_, "dst", bucket_, "y", std::nullopt, {}, freed));
+    const Extent e = ss.extents.front(), x = sx.extents.front();
+    ASSERT_EQ(refs_of(x), 2);  // dst and y
+
+    auto sb = a_.objects->load_bucket(bucket_);
+    ASSERT_OK(sb);
+    const std::string shard = index_oid(bucket_, sb->bucket.epoch, index_shard_of("dst", sb->shards));
+    auto before = a_.client->omap_get(Pool::Index, shard, {record_key("dst")});
+    ASSERT_OK(before);
+    const std::string dst_record = value_of(*before, record_key("dst"));
+    ASSERT_FALSE(dst_record.empty());
+
+    // Both calls commit one record naming src's extents, each with the
+    // reference it added (as copy_object does).
+    BodyCommit copy = body("dst", ss, kBytes);
+    ASSERT_OK(a_.blobs->add_refs(ss.extents));
+    ASSERT_OK(b_.blobs->add_refs(ss.extents));
+    a_.fail_next_write(Pool::Index, shard, [&] {
+        // Not applied: the entry as before a's write.
+        if (!applied) {
+            ASSERT_OK(a_.client->apply(Pool::Index, shard, WriteOp().omap_set(record_key("dst"), dst_record)));
+        }
+        FreedExtents f;
+        ASSERT_OK(b_.objects->put_object(copy, {}, f));
+        b_.blobs->release(f);
+    });
+    bool unknown = false;
+    BodyCommit mine = copy;
+    mine.outcome_unknown = &unknown;
+    auto r = a_.objects->put_object(std::move(mine), {}, freed);
+    a_.blobs->release(freed);  // as the engine does
+    EXPECT_GE(refs_of(x), 1);  // y still holds them
+    EXPECT_GE(refs_of(e), 2);  // src and dst
+    if (!applied) {
+        // Not proven (the record found is b's): unknown, a's reference and
+        // the replaced record's extents are kept (leaks).
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().code(), Errc::IoError);
+        EXPECT_TRUE(unknown);
+    }
+    auto y = a_.objects->get_object(bucket_, "y");
+    ASSERT_OK(y);
+    EXPECT_EQ(y->extents.front().segment, x.segment);
+    auto dst = a_.objects->get_object(bucket_, "dst");
+    ASSERT_OK(dst);
+    EXPECT_EQ(dst->extents.front().segment, e.segment);
+    // Deleting src and dst leaves y's extents referenced.
+    ASSERT_OK(a_.objects->delete_object(bucket_, "dst", freed));
+    a_.blobs->release(freed);
+    EXPECT_GE(refs_of(x), 1);
+    EXPECT_GE(refs_of(e), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Outcomes, RadosIdenticalCommitsTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Applied" : "NotApplied"; });
+
+// A part carries no token: an UploadPartCopy sent twice, where the second's
+// write does not land but finds the first's identical part, keeps the
+// extents of the part it read (the first freed them): here shared with an
+// object `z`, which must keep them.
+TEST_F(RadosUnknownOutcomeTest, AFailedPartCopyFindingAnIdenticalPartKeepsTheReplacedExtents) {
+    constexpr std::size_t kBytes = 100 * 1024;
+    auto [ws, ss] = a_.write_body(kBytes);
+    auto [wp, sp] = a_.write_body(kBytes);
+    FreedExtents freed;
+    ASSERT_OK(a_.objects->put_object(body("src", ss, kBytes), {}, freed));
+    ws->committed();
+    auto up = a_.objects->create_upload(bucket_, "mp", {});
+    ASSERT_OK(up);
+    ASSERT_OK(a_.objects->put_part(up->id, 1, body("mp", sp, kBytes), freed));
+    wp->committed();
+    ASSERT_OK(a_.blobs->add_refs(sp.extents));
+    ASSERT_OK(a_.objects->put_object(body("z", sp, kBytes), {}, freed));
+    const Extent p = sp.extents.front();
+    ASSERT_EQ(refs_of(p), 2);  // the part and z
+    const std::string oid = upload_oid(up->id);
+    auto before = a_.client->omap_get(Pool::Meta, oid, {part_key(1)});
+    ASSERT_OK(before);
+    const std::string part_before = value_of(*before, part_key(1));
+    auto src = a_.objects->get_object(bucket_, "src");
+    ASSERT_OK(src);
+    // a's write does not land; b's identical one (the same request sent
+    // again) does, and frees the part it replaced.
+    a_.fail_next_write(Pool::Meta, oid, [&] {
+        auto mine = a_.client->omap_get(Pool::Meta, oid, {part_key(1)});
+        ASSERT_OK(mine);
+        ASSERT_OK(a_.client->apply(Pool::Meta, oid, WriteOp().omap_set(part_key(1), part_before)));
+        ASSERT_OK(b_.blobs->add_refs(ss.extents));
+        ASSERT_OK(b_.client->apply(Pool::Meta, oid, WriteOp().omap_set(part_key(1), value_of(*mine, part_key(1)))));
+        b_.blobs->release(sp.extents);
+    });
+    auto r = a_.objects->copy_part(up->id, 1, bucket_, "src", src->info, "copied", freed);
+    ASSERT_OK(r);
+    EXPECT_TRUE(freed.empty());
+    a_.blobs->release(freed);
+    EXPECT_EQ(refs_of(p), 1);  // z's
+    EXPECT_TRUE(a_.objects->get_object(bucket_, "z"));
 }
 
 // A delete_bucket that crashed after closing the shards (review finding 3):

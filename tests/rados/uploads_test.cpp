@@ -54,17 +54,18 @@ struct Gateway {
     std::unique_ptr<RadosIdentityCatalog> identity;
     std::unique_ptr<RadosObjectCatalog> objects;
 
-    Gateway() {
-        auto l = RadosLeases::acquire(*client);
+    explicit Gateway(RadosLeases::Options lease_options = {}) {
+        auto l = RadosLeases::acquire(*client, lease_options);
         if (!l) std::abort();
         lease = std::move(*l);
         ledger = std::make_unique<SpaceLedger>(*client, lease->instance_id());
         blobs = std::make_unique<RadosBlobStore>(*client, *lease);
         settings = std::make_unique<RadosSettingsCatalog>(*client, lease->instance_id());
         identity = std::make_unique<RadosIdentityCatalog>(*client);
-        objects = std::make_unique<RadosObjectCatalog>(*client, *ledger, *blobs, *settings);
+        objects = std::make_unique<RadosObjectCatalog>(*client, *ledger, *blobs, *settings, lease.get());
     }
     ~Gateway() {
+        client->set_applied_fault_for_tests(nullptr);
         objects.reset();
         (void)ledger->close();
     }
@@ -445,7 +446,7 @@ TEST_F(RadosUploadsTest, CopiedPartSurvivesItsSourceAfterComplete) {
 // bytes back only when the object was not committed.
 TEST_F(RadosUploadsTest, AbortTakesOverAStoppedComplete) {
     auto seal_as_complete = [&](const std::string& id, TimestampMs at, std::optional<Extent> first) {
-        Seal seal{Seal::Kind::Complete, at, std::nullopt};
+        Seal seal{Seal::Kind::Complete, at, std::nullopt, {}};
         if (first) seal.first_extent = std::make_pair(first->segment, first->offset);
         WriteOp op;
         op.omap_set(std::string(kUploadClosingKey), encode_seal(seal));
@@ -505,6 +506,60 @@ TEST_F(RadosUploadsTest, AbortTakesOverAStoppedComplete) {
     ASSERT_TRUE(a_->objects->delete_object(bucket_, "committed", deleted));
     a_->blobs->release(deleted);
     EXPECT_EQ(bucket_bytes(), leftover);
+}
+
+// A complete that stopped after its seal in an engine instance that then
+// died (its own connection; its lease of 3 s abandoned): while the instance
+// lives, abort leaves the seal to it; once its lease expired, abort takes the
+// seal over at once rather than after kStaleCompleteSeal.
+TEST_F(RadosUploadsTest, AbortTakesOverTheSealOfACompleteWhoseInstanceDied) {
+    auto c = std::make_unique<Gateway>(RadosLeases::Options{3000ms, "", 500ms});
+    auto body = make_body(6000, 5);
+    auto up = c->objects->create_upload(bucket_, "orphan", {});
+    ASSERT_TRUE(up) << up.error().message();
+    auto part = c->upload_part(up->id, 1, body);
+    ASSERT_TRUE(part) << part.error().message();
+    // Its index write fails after it applied, and b overwrites the key
+    // meanwhile: the outcome stays unknown, the complete keeps its seal.
+    auto armed = std::make_shared<bool>(true);
+    c->client->set_applied_fault_for_tests([&, armed](Pool p, const std::string&, const WriteOp&) {
+        if (!*armed || p != Pool::Index) return false;
+        *armed = false;
+        auto other = make_body(100, 6);
+        EXPECT_TRUE(b_->put_object(bucket_, "orphan", other));
+        return true;
+    });
+    FreedExtents freed;
+    auto done = c->objects->complete_upload(up->id, {{1, part->etag}}, std::nullopt, {}, freed);
+    ASSERT_FALSE(done);
+    EXPECT_EQ(done.error().code(), Errc::IoError);
+    auto sealed = a_->client->omap_get(Pool::Meta, upload_oid(up->id), {std::string(kUploadClosingKey)});
+    ASSERT_TRUE(sealed);
+    auto seal = decode_seal(sealed->at(std::string(kUploadClosingKey)));
+    ASSERT_TRUE(seal);
+    EXPECT_EQ(seal->instance, c->lease->instance_id());
+
+    // Alive: the complete may still be running.
+    EXPECT_EQ(b_->objects->abort_upload(up->id, freed).error().code(), Errc::NoSuchUpload);
+    c->lease->abandon_for_test();
+    const auto died = std::chrono::steady_clock::now();
+    Result<void> aborted = Error(Errc::NoSuchUpload, "not tried");
+    while (std::chrono::steady_clock::now() - died < 15s) {
+        aborted = b_->objects->abort_upload(up->id, freed);
+        if (aborted || aborted.error().code() != Errc::NoSuchUpload) break;
+        std::this_thread::sleep_for(200ms);
+    }
+    ASSERT_TRUE(aborted) << aborted.error().message();
+    EXPECT_GE(std::chrono::steady_clock::now() - died, 2s);  // not before its lease could expire
+    b_->blobs->release(freed);
+    EXPECT_EQ(a_->client->stat(Pool::Meta, upload_oid(up->id)).error().code(), kNotFound);
+    // The object at the key is b's; the part's data is referenced by nothing.
+    auto got = b_->read_object(bucket_, "orphan");
+    ASSERT_TRUE(got) << got.error().message();
+    EXPECT_EQ(got->size(), 100u);
+    // The dead instance's lease is still the sweep's to clean.
+    EXPECT_TRUE(a_->client->stat(Pool::Meta, lease_oid(c->lease->instance_id())));
+    c->client->set_applied_fault_for_tests(nullptr);
 }
 
 TEST_F(RadosUploadsTest, ScrubSeesPartsAndDeleteBucketDropsUploads) {

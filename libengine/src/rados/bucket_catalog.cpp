@@ -60,6 +60,18 @@ Result<void> apply_all(Client& client, Pool pool, const std::vector<std::string>
     return {};
 }
 
+// A bucket record from the info and shards entries of bucket.<name>.
+Result<RadosObjectCatalog::StoredBucket> stored_bucket_of(std::string_view name,
+                                                          const std::map<std::string, std::string>& omap) {
+    std::string info = value_of(omap, kBucketInfoKey);
+    if (info.empty()) return no_such_bucket(name);
+    auto b = decode_bucket(info);
+    auto shards = decode_count(value_of(omap, kBucketShardsKey));
+    if (!b || !shards || *shards == 0 || *shards > 1024)
+        return Error(Errc::Internal, "damaged bucket record " + std::string(name));
+    return RadosObjectCatalog::StoredBucket{std::move(*b), static_cast<std::uint32_t>(*shards), std::move(info)};
+}
+
 }  // namespace
 
 struct RadosObjectCatalog::BucketCache {
@@ -76,7 +88,7 @@ struct RadosObjectCatalog::BucketCache {
 };
 
 RadosObjectCatalog::RadosObjectCatalog(Client& client, SpaceLedger& ledger, RadosBlobStore& blobs,
-                                       SettingsCatalog& settings, const RadosLeases* lease, Notifier* notifier)
+                                       SettingsCatalog& settings, RadosLeases* lease, Notifier* notifier)
     : client_(client), ledger_(ledger), blobs_(blobs), settings_(settings), lease_(lease) {
     // Without a notifier nothing may be cached: this one never serves.
     static SharedStoreNotifier never_serves;
@@ -102,14 +114,7 @@ Result<RadosObjectCatalog::StoredBucket> RadosObjectCatalog::load_bucket(std::st
         if (got.error().code() == kNotFound) return no_such_bucket(name);
         return std::move(got).error();
     }
-    std::string info = value_of(*got, kBucketInfoKey);
-    if (info.empty()) return no_such_bucket(name);
-    auto b = decode_bucket(info);
-    auto shards = decode_count(value_of(*got, kBucketShardsKey));
-    if (!b || !shards || *shards == 0 || *shards > 1024)
-        return Error(Errc::Internal, "damaged bucket record " + std::string(name));
-    StoredBucket out{std::move(*b), static_cast<std::uint32_t>(*shards), std::move(info)};
-    return out;
+    return stored_bucket_of(name, *got);
 }
 
 Result<Bucket> RadosObjectCatalog::with_counts(Bucket bucket) {
@@ -326,33 +331,33 @@ Result<Bucket> RadosObjectCatalog::get_bucket_record(std::string_view name) {
     return std::move(b->bucket);
 }
 
+// The names a listing reads the records of: an owner's claims (a superset
+// of its buckets), else every name of the bucket list; the records decide.
+// Then the records, then the ledgers, each all at once (aio).
 Result<std::vector<Bucket>> RadosObjectCatalog::list_buckets(const BucketFilter& filter) {
+    auto names = filter.owner_id ? claimed_bucket_names(client_, *filter.owner_id) : listed_bucket_names(client_);
+    if (!names) return std::move(names).error();
+    std::vector<std::string> oids;
+    oids.reserve(names->size());
+    for (auto& name : *names) oids.push_back(bucket_oid(name));
+    auto records = omap_get_at_once(client_, Pool::Meta, oids,
+                                    {std::string(kBucketInfoKey), std::string(kBucketShardsKey)});
     std::vector<Bucket> out;
-    for (std::uint32_t shard = 0; shard < kBucketListShards; ++shard) {
-        auto entries = read_whole_omap(client_, Pool::Meta, "buckets." + std::to_string(shard));
-        if (!entries) {
-            if (entries.error().code() == kNotFound) continue;
-            return std::move(entries).error();
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        auto& r = records[i];
+        if (!r && r.error().code() != kNotFound) return std::move(r).error();
+        auto b = r ? stored_bucket_of((*names)[i], *r) : Result<StoredBucket>(no_such_bucket((*names)[i]));
+        if (!b) {
+            if (b.error().code() == Errc::NoSuchBucket) continue;  // a leftover entry or claim
+            if (b.error().code() == Errc::Internal) continue;      // as locally: not listed
+            return std::move(b).error();
         }
-        for (auto& [name, value] : *entries) {
-            // The entry's owner is a hint (the record decides): it skips
-            // other owners' records without reading them.
-            if (filter.owner_id && !value.starts_with(*filter.owner_id + " ")) continue;
-            auto b = load_bucket(name);
-            if (!b) {
-                if (b.error().code() == Errc::NoSuchBucket) continue;  // a leftover entry
-                if (b.error().code() == Errc::Internal) continue;      // as locally: not listed
-                return std::move(b).error();
-            }
-            if (filter.owner_id && b->bucket.owner_id != *filter.owner_id) continue;
-            if (filter.owner_id && filter.account && b->bucket.account != *filter.account) continue;
-            auto counted = with_counts(std::move(b->bucket));
-            if (!counted) return std::move(counted).error();
-            out.push_back(std::move(*counted));
-        }
+        if (filter.owner_id && b->bucket.owner_id != *filter.owner_id) continue;
+        if (filter.owner_id && filter.account && b->bucket.account != *filter.account) continue;
+        out.push_back(std::move(b->bucket));
     }
-    std::sort(out.begin(), out.end(), [](const Bucket& a, const Bucket& b) { return a.name < b.name; });
-    return out;
+    OSTOR_TRY(ledger_.fill_bucket_counts(out));
+    return out;  // in name order, as the names
 }
 
 Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExtents& freed) {

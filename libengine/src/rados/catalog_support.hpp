@@ -32,8 +32,10 @@ inline bool changed_meanwhile(const Error& e) { return e.code() == kCompareFaile
 // A write that failed otherwise (an IoError: a timeout may come after the
 // OSD applied it) has an unknown outcome. Re-reading settles it only one
 // way: written_value_landed() is true when `key` of `oid` now holds `value`,
-// which proves the write applied, as each such write sets a value no other
-// write sets (a record or part names extents of its own). Anything else
+// which proves the write applied only when no other call sets the same
+// value: an index record carries its call's token (object_index.hpp); a
+// part does not (an identical copy may have set it), so a part write proven
+// this way keeps the replaced part's extents. Anything else
 // leaves it unknown: a value equal to the one replaced proves nothing (the
 // write may have applied and been replaced since), nor does a failed read.
 // A caller whose outcome stays unknown keeps whatever the value may refer to

@@ -1,7 +1,9 @@
 #include "rados/client.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cerrno>
+#include <optional>
 
 #include "rados/client_impl.hpp"
 
@@ -190,9 +192,13 @@ struct Client::AioCall {
     Client* client = nullptr;
     librados::AioCompletion* completion = nullptr;
     std::string doing;
-    WriteDone write_done;  // one of the two is set
+    WriteDone write_done;  // one of these is set
     ReadDone read_done;
+    OmapGetDone omap_get_done;
+    OmapListDone omap_list_done;
     librados::bufferlist data;  // what a read returns
+    std::map<std::string, librados::bufferlist> values;  // what an omap read returns
+    bool more = false;
     int read_rval = 0;
 
     static void completed(rados_completion_t, void* arg) {
@@ -212,6 +218,24 @@ struct Client::AioCall {
     void report(int r) {
         if (write_done) {
             write_done(r < 0 ? Result<void>(rados_error(r, doing)) : Result<void>());
+        } else if (omap_get_done) {
+            if (r < 0) {
+                omap_get_done(rados_error(r, doing));
+            } else {
+                std::map<std::string, std::string> out;
+                for (auto& [key, bl] : values) out.emplace(key, bl.to_str());
+                omap_get_done(std::move(out));
+            }
+        } else if (omap_list_done) {
+            if (r < 0) {
+                omap_list_done(rados_error(r, doing));
+            } else {
+                OmapPage page;
+                page.more = more;
+                page.entries.reserve(values.size());
+                for (auto& [key, bl] : values) page.entries.emplace_back(key, bl.to_str());
+                omap_list_done(std::move(page));
+            }
         } else {
             read_done(r < 0 ? Result<std::string>(rados_error(r, doing)) : Result<std::string>(data.to_str()));
         }
@@ -266,6 +290,63 @@ void Client::aio_read(Pool pool, const std::string& oid, std::uint64_t offset_by
         return;
     }
     call.release();
+}
+
+void Client::aio_omap_get(Pool pool, const std::string& oid, const std::set<std::string>& keys,
+                          OmapGetDone done) {
+    auto call = std::make_unique<AioCall>();
+    call->client = this;
+    call->doing = "reading omap of " + impl_->where(pool, oid);
+    call->omap_get_done = std::move(done);
+    call->completion = librados::Rados::aio_create_completion(call.get(), &AioCall::completed);
+    call_started();
+    librados::ObjectReadOperation rop;
+    rop.omap_get_vals_by_keys(keys, &call->values, &call->read_rval);
+    if (int r = impl_->ctx(pool).aio_operate(oid, call->completion, &rop, nullptr); r < 0) {
+        AioCall::finish(std::move(call), r);
+        return;
+    }
+    call.release();
+}
+
+void Client::aio_omap_list(Pool pool, const std::string& oid, const std::string& start_after,
+                           const std::string& prefix, std::uint32_t max_entries, OmapListDone done) {
+    auto call = std::make_unique<AioCall>();
+    call->client = this;
+    call->doing = "listing omap of " + impl_->where(pool, oid);
+    call->omap_list_done = std::move(done);
+    call->completion = librados::Rados::aio_create_completion(call.get(), &AioCall::completed);
+    call_started();
+    librados::ObjectReadOperation rop;
+    rop.omap_get_vals2(start_after, prefix, max_entries, &call->values, &call->more, &call->read_rval);
+    if (int r = impl_->ctx(pool).aio_operate(oid, call->completion, &rop, nullptr); r < 0) {
+        AioCall::finish(std::move(call), r);
+        return;
+    }
+    call.release();
+}
+
+std::vector<Result<std::map<std::string, std::string>>> omap_get_at_once(Client& client, Pool pool,
+                                                                        const std::vector<std::string>& oids,
+                                                                        const std::set<std::string>& keys) {
+    std::vector<std::optional<Result<std::map<std::string, std::string>>>> got(oids.size());
+    for (std::size_t from = 0; from < oids.size(); from += kOmapReadsAtOnce) {
+        const std::size_t to = std::min(oids.size(), from + kOmapReadsAtOnce);
+        AioLatch latch;
+        for (std::size_t i = from; i < to; ++i) {
+            latch.add();
+            client.aio_omap_get(pool, oids[i], keys,
+                                [&latch, slot = &got[i]](Result<std::map<std::string, std::string>> r) {
+                                    *slot = std::move(r);
+                                    latch.done();
+                                });
+        }
+        latch.wait();
+    }
+    std::vector<Result<std::map<std::string, std::string>>> out;
+    out.reserve(got.size());
+    for (auto& r : got) out.push_back(std::move(*r));
+    return out;
 }
 
 }  // namespace ostor::detail::rados

@@ -20,10 +20,12 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -71,6 +73,30 @@ struct OmapPage {
 };
 
 class Watch;
+
+// Waits for asynchronous calls started on this thread: add() before each
+// call, done() in its callback (under no lock of the caller's), wait() for
+// all of them. For callers that send a batch and need every answer.
+class AioLatch {
+public:
+    void add() {
+        std::lock_guard lock(mutex_);
+        ++pending_;
+    }
+    void done() {
+        std::lock_guard lock(mutex_);
+        if (--pending_ == 0) idle_.notify_all();
+    }
+    void wait() {
+        std::unique_lock lock(mutex_);
+        idle_.wait(lock, [&] { return pending_ == 0; });
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable idle_;
+    std::size_t pending_ = 0;
+};
 
 // A holder of an object lock (Client::lock_exclusive).
 struct Locker {
@@ -141,6 +167,13 @@ public:
     void aio_apply(Pool pool, const std::string& oid, const WriteOp& op, WriteDone done);
     void aio_read(Pool pool, const std::string& oid, std::uint64_t offset_bytes, std::uint64_t length_bytes,
                   ReadDone done);
+    // omap_get and omap_list, asynchronous: for reads of many objects sent
+    // at once (a listing's shards, a user's buckets). Same failures.
+    using OmapGetDone = std::function<void(Result<std::map<std::string, std::string>>)>;
+    using OmapListDone = std::function<void(Result<OmapPage>)>;
+    void aio_omap_get(Pool pool, const std::string& oid, const std::set<std::string>& keys, OmapGetDone done);
+    void aio_omap_list(Pool pool, const std::string& oid, const std::string& start_after, const std::string& prefix,
+                       std::uint32_t max_entries, OmapListDone done);
 
     // Watches `oid` (which must exist: kNotFound): `on_notify` runs for every
     // notify sent to it, from any client, and what it returns is the reply;
@@ -211,5 +244,13 @@ private:
     std::unique_ptr<Handlers> handlers_;
     std::uint64_t cookie_ = 0;
 };
+
+// omap_get of each of `oids` (the same keys), sent at once (aio, at most
+// kOmapReadsAtOnce in flight): one result per oid, in order. For listings
+// that read many records.
+inline constexpr std::size_t kOmapReadsAtOnce = 256;
+std::vector<Result<std::map<std::string, std::string>>> omap_get_at_once(Client& client, Pool pool,
+                                                                        const std::vector<std::string>& oids,
+                                                                        const std::set<std::string>& keys);
 
 }  // namespace ostor::detail::rados

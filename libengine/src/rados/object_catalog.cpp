@@ -84,7 +84,9 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
 
     std::string inline_body = std::move(record.inline_data);
     record.inline_data.clear();
-    record.body_id = inline_body.empty() ? 0 : kInlineBodyMark;
+    // This call's token: a re-read finding `stored` proves this call's
+    // write, not another's of the same record (object_index.hpp).
+    record.body_id = new_commit_token() | (inline_body.empty() ? 0 : kInlineBodyMark);
     const std::string stored = encode(record);
 
     std::optional<ObjectRecord> old;
@@ -131,11 +133,12 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
         op.compare_omap(std::string(kShardClosedKey), Compare::Eq, "");
         op.omap_set(record_key(key), stored);
         if (!inline_body.empty()) op.omap_set(body_key(key), inline_body);
-        else if (old && old->body_id == kInlineBodyMark) op.omap_remove(body_key(key));
+        else if (old && has_inline_body(*old)) op.omap_remove(body_key(key));
         auto written = client_.apply(Pool::Index, oid, op);
         if (written) return written;
         if (!changed_meanwhile(written.error())) {
-            // Maybe applied: our record there proves it was.
+            // Maybe applied: our record there (its token is this call's)
+            // proves it was.
             if (written_value_landed(client_, Pool::Index, oid, record_key(key), stored)) return Result<void>();
             unknown = true;
             return Result<void>(outcome_unknown_error(oid, written.error()));

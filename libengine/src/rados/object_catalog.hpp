@@ -42,11 +42,13 @@ public:
     // All must outlive the catalog. `settings` gives quotas (effective_quota).
     // `lease`: this engine instance's; when set, a commit is refused (IoError)
     // once lease->may_commit() is false (an adopter may act on the instance's
-    // reservations and blobs soon). `notifier`: when set, bucket records read
+    // reservations and blobs soon), and an abort takes over the seal of a
+    // complete whose instance's lease is gone (adopt_if_dead: it can commit
+    // nothing more) without waiting for kStaleCompleteSeal. `notifier`: when set, bucket records read
     // for object requests are cached, and kept true by its announcements
     // (ChangeKind::Bucket). Both null in tests of the catalog alone.
     RadosObjectCatalog(Client& client, SpaceLedger& ledger, RadosBlobStore& blobs, SettingsCatalog& settings,
-                       const RadosLeases* lease = nullptr, Notifier* notifier = nullptr);
+                       RadosLeases* lease = nullptr, Notifier* notifier = nullptr);
 
     Result<Bucket> create_bucket(std::string_view name, std::string_view owner_id, std::string_view account,
                                  std::string_view acl) override;
@@ -170,12 +172,18 @@ private:
     // complete's stale one) and removes it; appends its parts' extents to
     // `freed`. Fails: NoSuchUpload (gone, or a live complete holds it).
     Result<void> abort_one(std::string_view upload_id, FreedExtents& freed);
+    // Whether engine instance `instance` can commit nothing more: its lease
+    // object is gone (closed, or adopted and cleaned), or its lock expired
+    // (taken here with adopt_if_dead and released unfinished, so the sweep
+    // still cleans it). False for this instance, without a lease, or when
+    // the cluster does not answer.
+    bool instance_gone(const std::string& instance);
 
     Client& client_;
     SpaceLedger& ledger_;
     RadosBlobStore& blobs_;
     SettingsCatalog& settings_;
-    const RadosLeases* lease_;
+    RadosLeases* lease_;
     struct BucketCache;
     std::shared_ptr<BucketCache> bucket_cache_;  // the notifier's subscription holds it weakly
     IndexGuesses index_guesses_;                  // commit_object's first attempt

@@ -1,11 +1,19 @@
 #include "rados/object_index.hpp"
 
+#include <random>
+
 #include "rados/object_layout.hpp"
 
 namespace ostor::detail::rados {
 
 Error no_such_key(std::string_view bucket, std::string_view key) {
     return Error(Errc::NoSuchKey, "no object " + std::string(key) + " in bucket " + std::string(bucket));
+}
+
+std::uint64_t new_commit_token() {
+    thread_local std::mt19937_64 rng(std::random_device{}());
+    for (;;)
+        if (std::uint64_t t = rng() & ~kInlineBodyMark) return t;
 }
 
 std::string IndexGuesses::slot(const std::string& oid, std::string_view key) {
@@ -49,7 +57,7 @@ Result<std::optional<IndexEntry>> read_index_entry(Client& client, const std::st
         return Error(Errc::Internal, "the record of object " + std::string(key) + " in bucket " + std::string(bucket) +
                                          " is damaged or of a version this engine cannot read");
     rec->info.bucket = bucket;
-    if (with_body && rec->body_id == kInlineBodyMark) {
+    if (with_body && has_inline_body(*rec)) {
         auto body = got->find(body_key(key));
         if (body == got->end())
             return Error(Errc::Internal, "the body of object " + std::string(key) + " is missing");
@@ -65,56 +73,119 @@ ShardMergeWalk::ShardMergeWalk(Client& client, std::string bucket, std::uint64_t
 }
 
 void ShardMergeWalk::seek(std::string_view start) {
-    positioned_ = true;
-    exact_.reset();
-    // omap_list gives the keys after a key: every shard starts after
-    // o<start>, and the one shard that may hold o<start> itself is asked for it.
     std::string from = start.empty() ? std::string() : record_key(start);
-    for (auto& s : shards_) {
-        s.ready.clear();
-        s.after = from;
-        s.done = false;
-    }
-    if (start.empty() || shards_.empty()) return;
-    auto& owner = shards_[index_shard_of(start, static_cast<std::uint32_t>(shards_.size()))];
-    auto got = client_.omap_get(Pool::Index, owner.oid, {from});
-    if (!got) {
-        if (got.error().code() != kNotFound) error_ = std::move(got).error();
+    const bool forward = positioned_ && !error_ && from > floor_ && (!last_ || from > *last_);
+    positioned_ = true;
+    floor_ = from;
+    last_.reset();
+    exact_pending_.reset();
+    if (exact_ && exact_->first < from) exact_.reset();
+    if (!forward) {
+        // omap_list gives the keys after a key: every shard starts after
+        // o<start>, and the one shard that may hold o<start> is asked for it.
+        exact_.reset();
+        for (auto& s : shards_) {
+            s.ready.clear();
+            s.after = from;
+            s.done = false;
+        }
+        if (!from.empty() && !shards_.empty()) exact_pending_ = from;
         return;
     }
-    if (auto it = got->find(from); it != got->end()) exact_.emplace(it->first, std::move(it->second));
+    // Forward: each shard's buffer holds every key of the shard between its
+    // previous page's start and `after`, and that start is below `from`
+    // (a key already passed, or the earlier seek's start).
+    const std::size_t owner = index_shard_of(start, static_cast<std::uint32_t>(shards_.size()));
+    for (std::size_t i = 0; i < shards_.size(); ++i) {
+        auto& s = shards_[i];
+        while (!s.ready.empty() && s.ready.front().first < from) s.ready.pop_front();
+        if (!s.ready.empty() || s.done) continue;  // o<start> buffered, or nothing after
+        // Nothing buffered at or after `from`: the next page starts after it,
+        // and the owner's o<start> itself is read separately.
+        if (s.after < from) {
+            s.after = from;
+            if (i == owner && !exact_) exact_pending_ = from;
+        }
+    }
 }
 
-bool ShardMergeWalk::fill(Shard& s) {
-    if (!s.ready.empty()) return true;
-    if (s.done || error_) return false;
-    auto page = client_.omap_list(Pool::Index, s.oid, s.after, std::string(1, kRecordPrefix), page_entries_);
-    if (!page) {
-        s.done = true;
-        if (page.error().code() != kNotFound) error_ = std::move(page).error();
-        return false;
+void ShardMergeWalk::fill_empty() {
+    if (error_) return;
+    struct Read {
+        Shard* shard;
+        std::optional<Result<OmapPage>> page;
+    };
+    std::vector<Read> reads;
+    for (auto& s : shards_)
+        if (s.ready.empty() && !s.done) reads.push_back(Read{&s, std::nullopt});
+    std::optional<Result<std::map<std::string, std::string>>> exact;
+    std::string exact_oid;
+    if (exact_pending_) {
+        std::string_view key = std::string_view(*exact_pending_).substr(1);
+        exact_oid = shards_[index_shard_of(key, static_cast<std::uint32_t>(shards_.size()))].oid;
     }
-    for (auto& e : page->entries) s.ready.push_back(std::move(e));
-    if (!s.ready.empty()) s.after = s.ready.back().first;
-    if (!page->more || page->entries.empty()) s.done = true;
-    return !s.ready.empty();
+    if (reads.empty() && !exact_pending_) return;
+    ++round_trips_;
+    AioLatch latch;
+    for (auto& r : reads) {
+        latch.add();
+        client_.aio_omap_list(Pool::Index, r.shard->oid, r.shard->after, std::string(1, kRecordPrefix),
+                              page_entries_, [&latch, slot = &r](Result<OmapPage> page) {
+                                  slot->page = std::move(page);
+                                  latch.done();
+                              });
+    }
+    if (exact_pending_) {
+        latch.add();
+        client_.aio_omap_get(Pool::Index, exact_oid, {*exact_pending_},
+                             [&latch, &exact](Result<std::map<std::string, std::string>> got) {
+                                 exact = std::move(got);
+                                 latch.done();
+                             });
+    }
+    latch.wait();
+    if (exact) {
+        if (*exact) {
+            if (auto it = (*exact)->find(*exact_pending_); it != (*exact)->end())
+                exact_.emplace(it->first, std::move(it->second));
+        } else if (exact->error().code() != kNotFound) {
+            error_ = std::move(*exact).error();
+        }
+        exact_pending_.reset();
+    }
+    for (auto& r : reads) {
+        Shard& s = *r.shard;
+        auto& page = *r.page;
+        if (!page) {
+            s.done = true;
+            if (page.error().code() != kNotFound && !error_) error_ = std::move(page).error();
+            continue;
+        }
+        for (auto& e : page->entries) s.ready.push_back(std::move(e));
+        if (!s.ready.empty()) s.after = s.ready.back().first;
+        if (!page->more || page->entries.empty()) s.done = true;
+    }
 }
 
 std::optional<std::pair<std::string, std::string>> ShardMergeWalk::next_raw() {
     if (!positioned_) seek({});
+    fill_empty();
+    if (error_) return std::nullopt;
     if (exact_) {
         auto e = std::move(*exact_);
         exact_.reset();
+        last_ = e.first;
         return std::make_pair(e.first.substr(1), std::move(e.second));
     }
     Shard* best = nullptr;
     for (auto& s : shards_) {
-        if (!fill(s)) continue;
+        if (s.ready.empty()) continue;
         if (!best || s.ready.front().first < best->ready.front().first) best = &s;
     }
-    if (error_ || !best) return std::nullopt;
+    if (!best) return std::nullopt;
     auto e = std::move(best->ready.front());
     best->ready.pop_front();
+    last_ = e.first;
     return std::make_pair(e.first.substr(1), std::move(e.second));
 }
 

@@ -26,8 +26,17 @@
 
 namespace ostor::detail::rados {
 
-// body_id of a record whose inline body is in b<key>.
+// body_id of an index record: bit 0 (kInlineBodyMark) says b<key> holds the
+// inline body; the other 63 bits are the commit token of the call that wrote
+// it (random, never 0; 0 in records written before tokens), so that a
+// re-read after an unknown outcome proves that call's write rather than an
+// identical one of another call (the same copy sent twice: same extents,
+// same time). It is also what a ledger's CommitMark would name as the
+// record id (ledger_layout.hpp).
 inline constexpr std::uint64_t kInlineBodyMark = 1;
+inline bool has_inline_body(const ObjectRecord& rec) { return (rec.body_id & kInlineBodyMark) != 0; }
+// A fresh commit token, already shifted into body_id's upper bits.
+std::uint64_t new_commit_token();
 
 // What this process last committed at each index entry (bounded; forgets
 // everything when full): a guess of an entry's stored value, for a write
@@ -66,9 +75,15 @@ Result<std::optional<IndexEntry>> read_index_entry(Client& client, const std::st
 Error no_such_key(std::string_view bucket, std::string_view key);
 
 // The o entries of every shard of one bucket incarnation, merged in key
-// order. Each shard is read in pages of `page_entries`; a shard that is gone
-// (the bucket was deleted meanwhile) reads as empty. Read failures end the
-// walk early; error() then says why.
+// order. Each shard is read in pages of `page_entries`; the shards whose
+// buffered entries ran out are read again all at once (aio: one round trip
+// for all of them). A seek forward (as a listing's past a common prefix)
+// keeps each shard's buffered entries at or after the new start and reads
+// only the shards left without any, plus the start key itself from its
+// shard when that shard must be read again: usually one round trip, often
+// none. A seek backwards starts over. A shard that is gone (the bucket was
+// deleted meanwhile) reads as empty. Read failures end the walk early;
+// error() then says why. One thread at a time.
 class ShardMergeWalk final : public ObjectWalk {
 public:
     ShardMergeWalk(Client& client, std::string bucket, std::uint64_t epoch, std::uint32_t shards,
@@ -79,22 +94,32 @@ public:
     // reports records that do not decode); none at the end or on failure.
     std::optional<std::pair<std::string, std::string>> next_raw();
     const std::optional<Error>& error() const { return error_; }
+    // Read round trips so far (each batch of reads sent at once counts one).
+    std::uint64_t round_trips() const { return round_trips_; }
 
 private:
     struct Shard {
         std::string oid;
         std::deque<std::pair<std::string, std::string>> ready;  // o<key>, value
-        std::string after;  // the last omap key read
+        std::string after;  // the next page starts after this omap key
         bool done = false;
     };
-    bool fill(Shard& s);
+    // Reads, all at once, a page of every shard without buffered entries
+    // (and not done), and the pending exact key.
+    void fill_empty();
 
     Client& client_;
     std::string bucket_;
     std::uint32_t page_entries_;
     std::vector<Shard> shards_;
     std::optional<std::pair<std::string, std::string>> exact_;  // the seek key's own entry
+    std::optional<std::string> exact_pending_;  // o<start>, to be read from its shard
+    // Every key the walk may still return is >= floor_ and > last_ (omap
+    // keys): what decides whether a seek goes forward.
+    std::string floor_;
+    std::optional<std::string> last_;
     bool positioned_ = false;
+    std::uint64_t round_trips_ = 0;
     std::optional<Error> error_;
 };
 

@@ -116,7 +116,7 @@ Result<void> RadosObjectCatalog::scan_bodies(const std::function<Result<void>(st
                 } else {
                     body.extents = std::move(rec->extents);
                     body.inline_crc = rec->inline_crc;
-                    if (rec->body_id == kInlineBodyMark)
+                    if (has_inline_body(*rec))
                         inline_by_shard[index_oid(name, b->bucket.epoch, index_shard_of(raw->first, b->shards))]
                             .push_back(batch.size());
                     else if (body.extents.empty() && rec->info.size > 0)

@@ -235,14 +235,17 @@ Result<UserUsage> SpaceLedger::usage(std::string_view user_id) { return read_usa
 
 Result<UserUsage> SpaceLedger::bucket_usage(std::string_view bucket) { return read_usage(bucket_ledger_oid(bucket)); }
 
-Result<void> SpaceLedger::fill_bucket_counts(Bucket& bucket) {
-    auto got = client_.omap_get(Pool::Meta, bucket_ledger_oid(bucket.name),
-                                {std::string(kLedgerBytesKey), std::string(kLedgerObjectsKey),
-                                 std::string(kLedgerSizeMaxKey), std::string(kLedgerSizeIntegralKey),
-                                 std::string(kLedgerSizeHourKey)});
-    std::map<std::string, std::string> omap;
-    if (got) omap = std::move(*got);
-    else if (got.error().code() != kNotFound) return std::move(got).error();
+namespace {
+
+const std::set<std::string>& bucket_count_keys() {
+    static const std::set<std::string> keys{std::string(kLedgerBytesKey), std::string(kLedgerObjectsKey),
+                                            std::string(kLedgerSizeMaxKey), std::string(kLedgerSizeIntegralKey),
+                                            std::string(kLedgerSizeHourKey)};
+    return keys;
+}
+
+// A bucket's counts from its ledger's omap as read (empty: never changed).
+void fill_counts_from(Bucket& bucket, const std::map<std::string, std::string>& omap) {
     bucket.bytes = count_of(omap, kLedgerBytesKey);
     bucket.objects = count_of(omap, kLedgerObjectsKey);
     bucket.size.current = bucket.bytes;
@@ -250,6 +253,28 @@ Result<void> SpaceLedger::fill_bucket_counts(Bucket& bucket) {
     bucket.size.h_integral = count_of(omap, kLedgerSizeIntegralKey);
     bucket.size.last_ts = omap.contains(std::string(kLedgerSizeHourKey)) ? count_of(omap, kLedgerSizeHourKey)
                                                                           : size_history_hour(bucket.created_ms);
+}
+
+}  // namespace
+
+Result<void> SpaceLedger::fill_bucket_counts(Bucket& bucket) {
+    auto got = client_.omap_get(Pool::Meta, bucket_ledger_oid(bucket.name), bucket_count_keys());
+    std::map<std::string, std::string> omap;
+    if (got) omap = std::move(*got);
+    else if (got.error().code() != kNotFound) return std::move(got).error();
+    fill_counts_from(bucket, omap);
+    return {};
+}
+
+Result<void> SpaceLedger::fill_bucket_counts(std::vector<Bucket>& buckets) {
+    std::vector<std::string> oids;
+    oids.reserve(buckets.size());
+    for (auto& b : buckets) oids.push_back(bucket_ledger_oid(b.name));
+    auto got = omap_get_at_once(client_, Pool::Meta, oids, bucket_count_keys());
+    for (std::size_t i = 0; i < buckets.size(); ++i) {
+        if (!got[i] && got[i].error().code() != kNotFound) return std::move(got[i]).error();
+        fill_counts_from(buckets[i], got[i] ? *got[i] : std::map<std::string, std::string>());
+    }
     return {};
 }
 

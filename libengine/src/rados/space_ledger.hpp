@@ -174,6 +174,9 @@ public:
     // `bucket` (objects, bytes, size). A ledger never changed leaves zeros and
     // size.last_ts at the hour of bucket.created_ms (as the local backend).
     Result<void> fill_bucket_counts(Bucket& bucket);
+    // The same for each of `buckets`, their ledgers read at once (aio, in
+    // batches): for listings.
+    Result<void> fill_bucket_counts(std::vector<Bucket>& buckets);
     // Removes a deleted bucket's ledger (its reservations, counts and size
     // history). Writes racing it (none may commit into a deleted bucket) can
     // only release, which finds nothing to change.

@@ -17,7 +17,8 @@
 //   5. remove the uploads index entry.
 //   A crash after 1 or 2 leaves a sealed upload (invisible) with counts too
 //   high; after 3 a sealed upload whose object exists. An abort takes a
-//   complete's seal over once it is kStaleCompleteSeal old, removes the
+//   complete's seal over once it is kStaleCompleteSeal old, or once the
+//   instance the seal names has lost its lease (instance_gone), removes the
 //   upload without giving its parts' bytes back (never twice), and tells
 //   the two apart by the object's first extent (in the seal) only for its
 //   answer. A refusal at 3
@@ -37,6 +38,7 @@
 #include "engine_impl.hpp"
 #include "multipart_assembly.hpp"
 #include "rados/catalog_support.hpp"
+#include "rados/leases.hpp"
 #include "rados/object_catalog.hpp"
 #include "rados/upload_support.hpp"
 
@@ -107,7 +109,7 @@ Result<ObjectInfo> RadosObjectCatalog::complete_upload(
         for (auto& p : stored) records.push_back(p.record);
         auto assembled = assemble_parts(parts, records);
         if (!assembled) return Result<Sealed>(std::move(assembled).error());
-        Seal seal{Seal::Kind::Complete, now_ms(), std::nullopt};
+        Seal seal{Seal::Kind::Complete, now_ms(), std::nullopt, lease_ ? lease_->instance_id() : std::string()};
         if (!assembled->record.extents.empty())
             seal.first_extent =
                 std::make_pair(assembled->record.extents.front().segment, assembled->record.extents.front().offset);
@@ -200,8 +202,9 @@ Result<void> RadosObjectCatalog::abort_one(std::string_view upload_id, FreedExte
         if (!up->closing.empty()) {
             auto seal = decode_seal(up->closing);
             if (seal && seal->kind == Seal::Kind::Complete) {
-                if (now_ms() - seal->sealed_ms < kStaleCompleteSeal.count())
-                    return Result<Taken>(no_such_upload(upload_id));  // being completed
+                // Young: being completed, unless its instance is gone.
+                if (now_ms() - seal->sealed_ms < kStaleCompleteSeal.count() && !instance_gone(seal->instance))
+                    return Result<Taken>(no_such_upload(upload_id));
                 // A complete that stopped: did its object commit?
                 auto obj = get_object(up->upload.bucket, up->upload.key);
                 if (!obj && obj.error().code() != Errc::NoSuchKey && obj.error().code() != Errc::NoSuchBucket)
@@ -220,7 +223,7 @@ Result<void> RadosObjectCatalog::abort_one(std::string_view upload_id, FreedExte
             // An abort's seal (or an unreadable one): another abort, maybe
             // stopped; taken over at once (only one removes, below).
         }
-        t.seal = encode_seal(Seal{Seal::Kind::Abort, now_ms(), std::nullopt});
+        t.seal = encode_seal(Seal{Seal::Kind::Abort, now_ms(), std::nullopt, {}});
         WriteOp op;
         op.compare_omap(std::string(kUploadInfoKey), Compare::Eq, up->info_raw)
             .compare_omap(std::string(kUploadClosingKey), Compare::Eq, up->closing)
@@ -257,6 +260,20 @@ Result<void> RadosObjectCatalog::abort_one(std::string_view upload_id, FreedExte
     remove_index_entry(client_, t.up.upload, t.up.epoch);
     if (t.committed) return no_such_upload(upload_id);  // it was completed, as the local catalog answers
     return {};
+}
+
+bool RadosObjectCatalog::instance_gone(const std::string& instance) {
+    if (!lease_ || instance.empty() || instance == lease_->instance_id()) return false;
+    auto st = client_.stat(Pool::Meta, lease_oid(instance));
+    if (!st) return st.error().code() == kNotFound;
+    // Its lock expired: the instance stopped renewing a lease duration ago,
+    // and its commits stopped a commit margin before that (leases.hpp). The
+    // adoption is released unfinished: the sweep still adopts it and drops
+    // its reservations; the instance, if it comes back, finds no hold.
+    auto adopted = lease_->adopt_if_dead(instance);
+    if (!adopted) return false;
+    adopted->release_unfinished();
+    return true;
 }
 
 Result<void> RadosObjectCatalog::drop_uploads_of(const StoredBucket& bucket, FreedExtents& freed) {

@@ -181,6 +181,11 @@ Result<PartInfo> RadosObjectCatalog::write_part(std::string_view upload_id, cons
                 unknown = true;
                 return Result<PartWritten>(outcome_unknown_error(oid, w.error()));
             }
+            // A part carries no token of its call: the value found may be
+            // an identical part's (the same UploadPartCopy sent twice),
+            // which replaced the part read and freed its extents. Keep
+            // them (a leak), never free them twice.
+            replaced.clear();
         }
         charge.written(delta);
         return Result<PartWritten>(PartWritten{part.info, std::move(replaced)});

@@ -15,6 +15,8 @@ namespace {
 
 constexpr std::string_view kAbortSeal = "abort";
 constexpr std::string_view kCompleteSeal = "complete";
+constexpr std::string_view kSealInstanceTag = "i:";  // instance ids are hex: no ':'
+
 
 std::optional<std::uint64_t> parse_u64(std::string_view s) {
     std::uint64_t v = 0;
@@ -142,6 +144,7 @@ std::string encode_seal(const Seal& seal) {
     s += ' ' + std::to_string(seal.sealed_ms) + ' ' + random_hex16();
     if (seal.kind == Seal::Kind::Complete && seal.first_extent)
         s += ' ' + std::to_string(seal.first_extent->first) + ' ' + std::to_string(seal.first_extent->second);
+    if (seal.kind == Seal::Kind::Complete && !seal.instance.empty()) s += " " + std::string(kSealInstanceTag) + seal.instance;
     return s;
 }
 
@@ -158,6 +161,10 @@ std::optional<Seal> decode_seal(std::string_view text) {
     auto ms = parse_u64(w[1]);
     if (!ms) return std::nullopt;
     s.sealed_ms = static_cast<TimestampMs>(*ms);
+    if (s.kind == Seal::Kind::Complete && w.size() > 3 && w.back().starts_with(kSealInstanceTag)) {
+        s.instance = std::string(w.back().substr(kSealInstanceTag.size()));
+        w.pop_back();
+    }
     if (s.kind == Seal::Kind::Complete && w.size() == 5) {
         auto seg = parse_u64(w[3]);
         auto off = parse_u64(w[4]);

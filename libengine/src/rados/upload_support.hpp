@@ -12,8 +12,10 @@
 // one as gone (list_uploads lists it until its object is removed).
 //
 // Seals are "abort <ms> <token>" or "complete <ms> <token>[ <segment>
-// <offset>]" (the object's first extent, by which an abort that takes over a
-// complete's stale seal tells whether the object was committed).
+// <offset>][ i:<instance>]" (the object's first extent, by which an abort
+// that takes over a complete's seal tells whether the object was committed;
+// the completing engine instance, whose lease gone lets an abort take the
+// seal over at once: seals written before it name none).
 #pragma once
 
 #include <chrono>
@@ -34,7 +36,8 @@ namespace ostor::detail::rados {
 
 // A complete's seal older than this belongs to a complete that stopped (a
 // crash, or an IoError it could not undo): abort may take it over. Younger,
-// the complete may still be running, and abort answers NoSuchUpload. An
+// the complete may still be running, and abort answers NoSuchUpload, unless
+// the seal's instance's lease is gone (it can commit nothing more). An
 // abort's seal is taken over at once (two aborts are safe: see
 // upload_closing.cpp).
 inline constexpr std::chrono::milliseconds kStaleCompleteSeal{10 * 60 * 1000};
@@ -90,6 +93,7 @@ struct Seal {
     Kind kind = Kind::Abort;
     TimestampMs sealed_ms = 0;
     std::optional<std::pair<std::uint64_t, std::uint64_t>> first_extent;  // segment, offset (Complete)
+    std::string instance;  // the completing engine instance (Complete; empty: not known)
 };
 // A new seal's text (with a random token of its own).
 std::string encode_seal(const Seal& seal);

@@ -1,6 +1,8 @@
 #include "rados/user_buckets.hpp"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 
 #include "engine_impl.hpp"
 #include "rados/catalog_support.hpp"
@@ -80,6 +82,86 @@ Result<std::size_t> recount_user_buckets(Client& client, std::string_view user_i
         if (!written) return Result<std::size_t>(std::move(written).error());
         return Result<std::size_t>(dropped);
     });
+}
+
+std::vector<Result<std::map<std::string, std::string>>> read_omaps_at_once(Client& client, Pool pool,
+                                                                          const std::vector<std::string>& oids,
+                                                                          const std::string& prefix) {
+    constexpr std::uint32_t kPageEntries = 1024;
+    struct Read {
+        std::map<std::string, std::string> entries;
+        std::string after;
+        std::optional<Error> failed;
+        std::optional<Result<OmapPage>> page;
+        bool done = false;
+    };
+    std::vector<Read> reads(oids.size());
+    for (;;) {
+        AioLatch latch;
+        bool any = false;
+        for (std::size_t i = 0; i < oids.size(); ++i) {
+            if (reads[i].done) continue;
+            any = true;
+            latch.add();
+            client.aio_omap_list(pool, oids[i], reads[i].after, prefix, kPageEntries,
+                                 [&latch, slot = &reads[i]](Result<OmapPage> page) {
+                                     slot->page = std::move(page);
+                                     latch.done();
+                                 });
+        }
+        if (!any) break;
+        latch.wait();
+        for (auto& r : reads) {
+            if (r.done) continue;
+            auto page = std::move(*r.page);
+            r.page.reset();
+            if (!page) {
+                r.failed = std::move(page).error();
+                r.done = true;
+                continue;
+            }
+            for (auto& [k, v] : page->entries) r.entries.insert_or_assign(k, std::move(v));
+            if (!page->entries.empty()) r.after = page->entries.back().first;
+            if (!page->more || page->entries.empty()) r.done = true;
+        }
+    }
+    std::vector<Result<std::map<std::string, std::string>>> out;
+    out.reserve(reads.size());
+    for (auto& r : reads) {
+        if (r.failed) out.emplace_back(std::move(*r.failed));
+        else out.emplace_back(std::move(r.entries));
+    }
+    return out;
+}
+
+Result<std::vector<std::string>> claimed_bucket_names(Client& client, std::string_view user_id) {
+    auto claims = std::move(
+        read_omaps_at_once(client, Pool::Meta, {user_oid(user_id)}, std::string(kBucketClaimPrefix)).front());
+    if (!claims) {
+        if (claims.error().code() == kNotFound) return std::vector<std::string>();
+        return std::move(claims).error();
+    }
+    std::vector<std::string> names;
+    for (auto& [key, value] : *claims)
+        if (auto c = parse_claim(key, value)) names.push_back(std::move(c->bucket));
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    return names;
+}
+
+Result<std::vector<std::string>> listed_bucket_names(Client& client) {
+    std::vector<std::string> oids;
+    for (std::uint32_t shard = 0; shard < kBucketListShards; ++shard) oids.push_back(bucket_list_shard_oid(shard));
+    std::vector<std::string> names;
+    for (auto& shard : read_omaps_at_once(client, Pool::Meta, oids, "")) {
+        if (!shard) {
+            if (shard.error().code() == kNotFound) continue;
+            return std::move(shard).error();
+        }
+        for (auto& [name, value] : *shard) names.push_back(name);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
 }
 
 }  // namespace ostor::detail::rados

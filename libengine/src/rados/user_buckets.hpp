@@ -18,7 +18,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "ostor/error.hpp"
 #include "rados/client.hpp"
@@ -37,5 +40,24 @@ inline constexpr std::chrono::milliseconds kBucketCreateMaxAge{5 * 60 * 1000};
 // Fails: NoSuchUser, IoError.
 Result<std::size_t> recount_user_buckets(Client& client, std::string_view user_id,
                                          std::chrono::milliseconds min_age = kStaleBucketClaimAge);
+
+// The names of the buckets `user_id` claims (its bkt.<name>.<epoch>
+// entries), each once, in name order: its buckets, and maybe names of a
+// create in flight or a claim a crash left (whose record is absent or not
+// the user's: the records decide). Empty when the user does not exist.
+// Fails: IoError.
+Result<std::vector<std::string>> claimed_bucket_names(Client& client, std::string_view user_id);
+
+// Every name of the bucket list (buckets.<0..15>, read at once), in name
+// order: with leftovers whose record is absent (the records decide).
+// Fails: IoError.
+Result<std::vector<std::string>> listed_bucket_names(Client& client);
+
+// The omap entries beginning with `prefix` of each of `oids` (all read at
+// once, a page of each per round trip): one result per oid, in order, a
+// missing object's kNotFound.
+std::vector<Result<std::map<std::string, std::string>>> read_omaps_at_once(Client& client, Pool pool,
+                                                                          const std::vector<std::string>& oids,
+                                                                          const std::string& prefix);
 
 }  // namespace ostor::detail::rados
