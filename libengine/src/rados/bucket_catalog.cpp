@@ -362,9 +362,31 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     const Bucket& b = stored->bucket;
     const std::uint32_t shards = stored->shards;
     auto not_empty = [&] { return Error(Errc::BucketNotEmpty, "bucket " + std::string(name) + " is not empty"); };
+    std::vector<std::string> oids;
+    for (std::uint32_t i = 0; i < shards; ++i) oids.push_back(index_oid(name, b.epoch, i));
+    // Any `o` entry in a shard (listed before the first of them).
+    auto first_entry_in = [&](const std::string& oid) -> Result<bool> {
+        auto page = client_.omap_list(Pool::Index, oid, "", std::string(1, kRecordPrefix), 1);
+        if (!page) {
+            if (page.error().code() == kNotFound) return false;
+            return std::move(page).error();
+        }
+        return !page->entries.empty();
+    };
+    // 0. The ledger counting objects usually means the index holds them:
+    //    refused without closing anything. But the index decides: the counts
+    //    may be short of it or past it (an unknown outcome, a crash between
+    //    an index write and its ledger change), and a bucket whose closed
+    //    index is empty is empty, whatever its ledger says.
     auto counts = with_counts(b);
     if (!counts) return std::move(counts).error();
-    if (counts->objects > 0) return not_empty();
+    if (counts->objects > 0) {
+        for (auto& oid : oids) {
+            auto held = first_entry_in(oid);
+            if (!held) return std::move(held).error();
+            if (*held) return not_empty();
+        }
+    }
 
     // 1. Close every shard (`closed`, which every write of an o entry is
     //    guarded on), then look for entries: a write that landed before the
@@ -373,8 +395,6 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     //    gives up reopens only the shards it closed itself, never ones
     //    another delete still relies on. Never reopened once the record
     //    may be gone (a write could then land in an index being removed).
-    std::vector<std::string> oids;
-    for (std::uint32_t i = 0; i < shards; ++i) oids.push_back(index_oid(name, b.epoch, i));
     const auto closed_at_ms = now_ms();
     const std::string token = shard_closed_value(closed_at_ms, random_hex16());
     auto reopen = [&] {
@@ -392,11 +412,10 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
         return std::move(closed).error();
     }
     for (auto& oid : oids) {
-        auto page = client_.omap_list(Pool::Index, oid, "", std::string(1, kRecordPrefix), 1);
-        if (!page && page.error().code() == kNotFound) continue;
-        if (!page || !page->entries.empty()) {
+        auto held = first_entry_in(oid);
+        if (!held || *held) {
             reopen();
-            if (!page) return std::move(page).error();
+            if (!held) return std::move(held).error();
             return not_empty();
         }
     }
@@ -446,12 +465,23 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     //    objects. A crash in between leaves leaks under an epoch never used
     //    again (and a count a recount lowers: see docs/rados.md).
     (void)change_bucket_count(b, -1, 0);
+    // What the bucket's ledger still counts, now that its index was found
+    // empty and its uploads are gone, counts nothing: the owner's ledger
+    // counted the same changes, and loses it with the bucket's (both ledgers
+    // changed by one apply, the bucket's then removed). Read as late
+    // as possible: a delete_object whose ledger change was still on its way
+    // has landed by now (else the owner is counted it out twice: too low by
+    // that object). The token makes the change count once.
+    if (auto left = ledger_.bucket_usage(ledger_bucket_of(b)); left && (left->bytes > 0 || left->objects > 0))
+        (void)ledger_.apply(b.owner_id, ledger_bucket_of(b), -static_cast<std::int64_t>(left->bytes),
+                            -static_cast<std::int64_t>(left->objects),
+                            "drop." + b.name + "." + std::to_string(b.epoch));
     (void)client_.apply(Pool::Meta, bucket_list_oid(name),
                         WriteOp()
                             .compare_omap(std::string(name), Compare::Eq, bucket_list_value(b.owner_id, b.epoch))
                             .omap_remove(std::string(name)));
     remove_index_shards(b, shards);
-    (void)ledger_.remove_bucket_ledger(name);
+    (void)ledger_.remove_bucket_ledger(ledger_bucket_of(b));
     return {};
 }
 

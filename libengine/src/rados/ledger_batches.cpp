@@ -61,6 +61,17 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
     std::uint64_t bytes = count_of(omap, kLedgerBytesKey);
     std::uint64_t objects = count_of(omap, kLedgerObjectsKey);
     std::map<std::string, std::string> added;  // key -> encoded entry, of the reservations the batch adds
+    // Settled markers: those read (by key), and those the batch writes.
+    std::set<std::string> settled;
+    std::set<std::string> stale_settled;  // older than their lifetime: removed with the batch's write
+    for (auto it = omap.lower_bound(std::string(kSettledPrefix));
+         it != omap.end() && it->first.starts_with(kSettledPrefix); ++it) {
+        settled.insert(it->first);
+        auto at = decode_count(it->second);  // written ms; unreadable: dropped
+        if (!at || static_cast<std::int64_t>(*at) + expiry.settled_lifetime_ms <= now)
+            stale_settled.insert(it->first);
+    }
+    std::map<std::string, std::string> settled_added;
 
     // A bucket's size history changes with its bytes, in the same write.
     const bool bucket_ledger = is_bucket_ledger(oid);
@@ -82,6 +93,10 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
     std::vector<std::map<std::string, Held>::iterator> ends;
     for (const LedgerChange* c : batch) {
         ends.clear();
+        if (!c->token.empty() && settled.contains(settled_key(c->token))) {
+            plan.results.emplace_back();  // made already (an unknown outcome that landed)
+            continue;
+        }
         std::uint64_t reserved = 0;  // by the unexpired entries that stay
         for (auto it = held.begin(); it != held.end(); ++it) {
             const std::string& key = it->first;
@@ -118,6 +133,12 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
         }
         bytes = add_clamped(bytes, c->delta_bytes);
         objects = add_clamped(objects, c->delta_objects);
+        if (!c->token.empty()) {
+            const std::string marker = settled_key(c->token);
+            settled.insert(marker);
+            stale_settled.erase(marker);
+            settled_added.insert_or_assign(marker, encode_count(static_cast<std::uint64_t>(now)));
+        }
     }
     if (!changes_anything) return plan;
 
@@ -133,8 +154,10 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
     for (auto it = omap.lower_bound(std::string(kReservationPrefix));
          it != omap.end() && it->first.starts_with(kReservationPrefix); ++it)
         if (!held.contains(it->first)) removed.insert(it->first);
+    removed.insert(stale_settled.begin(), stale_settled.end());
     if (!removed.empty()) op.omap_remove_keys(removed);
     if (!added.empty()) op.omap_set(added);
+    if (!settled_added.empty()) op.omap_set(settled_added);
     std::uint64_t reserved = 0;
     for (auto& [_, h] : held) reserved += h.counted;
     op.omap_set({

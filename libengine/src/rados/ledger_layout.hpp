@@ -1,8 +1,10 @@
 // Where the RADOS space ledger keeps its counts (docs/rados.md, "Space
 // ledger"), all in the meta pool:
 //
-//   ledger.user.<id>      one user's usage, its accounts' included
-//   ledger.bucket.<name>  one bucket's usage
+//   ledger.user.<id>              one user's usage, its accounts' included
+//   ledger.bucket.<name>.<epoch>  one incarnation of a bucket's usage (a
+//                                 bucket made again under its name starts
+//                                 a ledger of its own)
 //     bytes                 stored bytes (decimal)
 //     objects               stored objects (decimal)
 //     reserved              the sum of the reservations below (decimal)
@@ -10,6 +12,14 @@
 //                           one read, then one write guarded on ver
 //     r.<instance>.<seq>    an open reservation (encode_reservation)
 //     size.hmax, size.hint, size.hts   a bucket's size history (below)
+//     ~s.<token>            a settled marker: the ms it was written. Written
+//                           in the same guarded write as a settle (token: the
+//                           reservation's key) or an apply given a token, so
+//                           that the change made again after an unknown
+//                           outcome finds it and does nothing. Dropped by a
+//                           later change once older than the reservation
+//                           lifetime. `~` sorts after every other key: a
+//                           ledger's read stops before the markers
 //   pending.<instance>    omap <ledger oid> = "1": every ledger the instance
 //                         has reserved on, written before the reservation,
 //                         so that its adopter finds them all
@@ -26,7 +36,9 @@
 namespace ostor::detail::rados {
 
 inline std::string user_ledger_oid(std::string_view user_id) { return "ledger.user." + std::string(user_id); }
-inline std::string bucket_ledger_oid(std::string_view bucket) { return "ledger.bucket." + std::string(bucket); }
+inline std::string bucket_ledger_oid(std::string_view bucket, std::uint64_t epoch) {
+    return "ledger.bucket." + std::string(bucket) + "." + std::to_string(epoch);
+}
 inline std::string pending_oid(std::string_view instance) { return "pending." + std::string(instance); }
 
 inline constexpr std::string_view kLedgerBytesKey = "bytes";
@@ -34,6 +46,9 @@ inline constexpr std::string_view kLedgerObjectsKey = "objects";
 inline constexpr std::string_view kLedgerReservedKey = "reserved";
 inline constexpr std::string_view kLedgerVersionKey = "ver";
 inline constexpr std::string_view kReservationPrefix = "r.";
+// Settled markers (above): after every other key of a ledger.
+inline constexpr std::string_view kSettledPrefix = "~s.";
+inline std::string settled_key(std::string_view token) { return std::string(kSettledPrefix) + std::string(token); }
 // A bucket's size history (SizeHistory, size_history.hpp), in its ledger
 // only, changed with its counts (the ledger's changes are the only changes
 // of `current` = bytes): the largest bytes seen, the byte-hours accrued up to

@@ -9,6 +9,10 @@
 // free byte. A reservation is made on the user's ledger, then on the
 // bucket's; settling or releasing it changes both, in the same order.
 //
+// A bucket's ledger is its incarnation's (LedgerBucket: name and epoch): a
+// bucket deleted and made again under its name starts from zero, and a late
+// settle, release or apply of the old one changes only the old ledger.
+//
 // Group commit (ledger_batches.hpp): the changes this process makes to one
 // ledger at the same time are combined into one read and one guarded write,
 // at most one in flight per ledger. Every PUT changes the ledgers of its user
@@ -55,8 +59,14 @@
 //    bucket's count is then short of the committed write.
 //  - apply: the same between the user's and the bucket's counts, with
 //    nothing left to find: only a recount from the object index repairs it.
-//  - an IoError after the cluster applied the write (a timeout) is not to be
-//    repeated by the caller: a second settle would count twice.
+//  - an IoError after the cluster applied the write (a timeout): settle,
+//    and apply given a token, write a settled marker (ledger_layout.hpp) in
+//    the same guarded write as their deltas, so that making them again finds
+//    it and does nothing. They make each ledger's change again themselves
+//    (kLedgerChangeAttempts in all, while it fails with IoError), as does
+//    release (ending a reservation twice changes nothing); an apply without
+//    a token is made once. A caller may call them again after an IoError
+//    (the same reservation, or the same token), whatever landed.
 //
 // Reconciliation: NOT IMPLEMENTED (it needs the object index, the commit
 // point, which does not exist yet). The design: right before its commit
@@ -108,19 +118,34 @@ inline constexpr std::uint32_t kLedgerPageEntries = 1024;
 // reservation is dropped only this long after its expiry.
 inline constexpr std::chrono::milliseconds kMaxClockSkew{5 * 60 * 1000};
 
+// Attempts of one ledger's change of a settle, a release or an apply with a
+// token, while it fails with IoError (a timeout may have landed: the marker
+// makes the next attempt a no-op then). Bounded: a dead cluster fails a
+// change in kLedgerChangeAttempts OSD timeouts.
+inline constexpr int kLedgerChangeAttempts = 3;
+
 class RadosLeases;
+
+// One incarnation of a bucket, whose ledger is ledger.bucket.<name>.<epoch>.
+struct LedgerBucket {
+    std::string name;
+    std::uint64_t epoch = 0;
+};
+inline LedgerBucket ledger_bucket_of(const Bucket& b) { return LedgerBucket{b.name, b.epoch}; }
 
 // What reserve returns: what settle and release need to find it again.
 struct LedgerReservation {
     std::string key;  // r.<instance>.<seq>
     std::string user_id;
     std::string bucket;
+    std::uint64_t bucket_epoch = 0;
     std::uint64_t bytes = 0;
     std::int64_t expiry_ms = 0;  // when it stops counting (wall clock); 0: not known
+    LedgerBucket ledger_bucket() const { return LedgerBucket{bucket, bucket_epoch}; }
 };
 // As the object catalog's ReservationId (a string): "<key> <bytes> <user id>
-// <bucket>[ <expiry ms>]" (user ids and bucket names hold no spaces).
-// nullopt when `id` is not one.
+// <bucket> <epoch>[ <expiry ms>]" (user ids and bucket names hold no
+// spaces). nullopt when `id` is not one.
 std::string encode_reservation_id(const LedgerReservation& r);
 std::optional<LedgerReservation> decode_reservation_id(std::string_view id);
 // The bytes `r` still covers at `now_ms`: its bytes, or 0 once expired
@@ -155,29 +180,40 @@ public:
     // QuotaExceeded (the user's, then the bucket's; a bucket refusal releases
     // the user's reservation first; never for 0 bytes), IoError (the lease
     // in Options may no longer commit).
-    Result<LedgerReservation> reserve(std::string_view user_id, std::string_view bucket, std::uint64_t bytes,
+    Result<LedgerReservation> reserve(std::string_view user_id, const LedgerBucket& bucket, std::uint64_t bytes,
                                       std::uint64_t user_quota_bytes, std::uint64_t bucket_quota_bytes);
     // The write committed: its reservation ends and the deltas (of any size
     // or sign: an overwrite may shrink) are added, with no quota check.
+    // Counts once however often it is made (the settled marker ~s.<key>, kept
+    // for the reservation lifetime): an IoError may be answered by making it
+    // again.
     Result<void> settle(const LedgerReservation& reservation, std::int64_t delta_bytes, std::int64_t delta_objects);
     // The write did not happen.
     Result<void> release(const LedgerReservation& reservation);
     // A change without a reservation (deletes; writes under no quota).
-    Result<void> apply(std::string_view user_id, std::string_view bucket, std::int64_t delta_bytes,
-                       std::int64_t delta_objects);
+    // `token` (a new_token(), or any string of the caller's without spaces,
+    // unique to the change; "" none) makes it count once however often it is
+    // made, as settle; without one it is made once and must not be repeated
+    // after an IoError.
+    Result<void> apply(std::string_view user_id, const LedgerBucket& bucket, std::int64_t delta_bytes,
+                       std::int64_t delta_objects, std::string_view token);
+    // A token for apply, unique to this instance: "a.<instance>.<seq>".
+    std::string new_token();
 
     // bytes, objects, reserved (which may still count expired reservations
     // until the next change of the ledger). Zeros for a ledger never changed.
     Result<UserUsage> usage(std::string_view user_id);
-    Result<UserUsage> bucket_usage(std::string_view bucket);
-    // A bucket's counts and size history as its ledger holds them, into
-    // `bucket` (objects, bytes, size). A ledger never changed leaves zeros and
-    // size.last_ts at the hour of bucket.created_ms (as the local backend).
+    Result<UserUsage> bucket_usage(const LedgerBucket& bucket);
+    // A bucket's counts and size history as its ledger (bucket.name,
+    // bucket.epoch) holds them, into `bucket` (objects, bytes, size). A ledger
+    // never changed leaves zeros and size.last_ts at the hour of
+    // bucket.created_ms (as the local backend).
     Result<void> fill_bucket_counts(Bucket& bucket);
-    // Removes a deleted bucket's ledger (its reservations, counts and size
-    // history). Writes racing it (none may commit into a deleted bucket) can
-    // only release, which finds nothing to change.
-    Result<void> remove_bucket_ledger(std::string_view bucket);
+    // Removes a deleted bucket incarnation's ledger (its reservations, counts
+    // and size history). Writes racing it (none may commit into a deleted
+    // bucket) can only release, or make the object again with a late change
+    // (a leak under an epoch never used again, never another bucket's count).
+    Result<void> remove_bucket_ledger(const LedgerBucket& bucket);
 
     // Clean close, before this instance's lease is released: drops this
     // instance's open reservations and its pending object. Idempotent.
@@ -212,10 +248,15 @@ private:
         std::map<std::string, std::string> omap;
         std::string ver;
     };
-    Result<LedgerRead> read_ledger(const std::string& oid);
+    // `markers`: the settled markers the caller needs to know about (read
+    // even when the ledger's read stops before the markers).
+    Result<LedgerRead> read_ledger(const std::string& oid, const std::set<std::string>& markers);
     // Makes `c` on `oid` in a batch with this process's concurrent changes
     // of it (batches_), and returns its own result.
     Result<void> change(const std::string& oid, const Change& c);
+    // change(), made again while it fails with IoError when `c` may be made
+    // twice (a token, or only ending reservations): kLedgerChangeAttempts.
+    Result<void> change_retried(const std::string& oid, const Change& c);
     // Reads `oid`, plans `batch` on it and writes it (retried on conflict).
     std::vector<Result<void>> write_batch(const std::string& oid, LedgerCombiner::Batch batch);
     Result<UserUsage> read_usage(const std::string& oid);
