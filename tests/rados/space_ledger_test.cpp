@@ -809,6 +809,52 @@ TEST_F(SpaceLedgerTest, ASettleOrApplyMadeAgainAfterAnUnknownOutcomeCountsOnce) 
     }
 }
 
+// The plan: a change whose marker the ledger holds, or an earlier change of
+// the batch wrote, changes nothing; stale markers go only with a batch that
+// writes anyway.
+TEST(LedgerBatchPlan, SettledMarkersMakeAChangeCountOnce) {
+    const std::int64_t now = 10'000'000;
+    LedgerState state;
+    state.exists = true;
+    state.ver = "3";
+    state.omap = {{"bytes", "100"}, {"objects", "1"}, {"ver", "3"},
+                  {settled_key("old"), std::to_string(now - 2000)}, {settled_key("young"), std::to_string(now - 10)}};
+    const LedgerExpiry expiry{now, "r.x.", 0, 1000};
+    LedgerChange again;  // made already: its marker is there
+    again.delta_bytes = 50;
+    again.token = "young";
+    std::vector<const LedgerChange*> batch{&again};
+    LedgerBatchPlan nothing = plan_ledger_batch("ledger.user.u", state, batch, expiry);
+    ASSERT_EQ(nothing.results.size(), 1u);
+    EXPECT_TRUE(nothing.results[0]);
+    EXPECT_FALSE(nothing.write);  // and the stale marker is not worth a write of its own
+
+    LedgerChange first;
+    first.delta_bytes = 7;
+    first.delta_objects = 1;
+    first.token = "t1";
+    LedgerChange twice = first;  // the same change queued again
+    batch = {&first, &twice, &again};
+    LedgerBatchPlan plan = plan_ledger_batch("ledger.user.u", state, batch, expiry);
+    ASSERT_EQ(plan.results.size(), 3u);
+    for (auto& r : plan.results) EXPECT_TRUE(r);
+    ASSERT_TRUE(plan.write);
+    const std::string oid = "ledger.user." + random_hex16();
+    auto client = cluster_test::connect_gateway();
+    WriteOp seed;
+    seed.create_exclusive().omap_set(state.omap);
+    ASSERT_OK(client->apply(Pool::Meta, oid, seed));
+    ASSERT_OK(client->apply(Pool::Meta, oid, *plan.write));
+    auto got = client->omap_list(Pool::Meta, oid, "", "", 100);
+    ASSERT_OK(got);
+    std::map<std::string, std::string> omap(got->entries.begin(), got->entries.end());
+    EXPECT_EQ(omap["bytes"], "107");
+    EXPECT_EQ(omap["objects"], "2");
+    EXPECT_FALSE(omap.contains(settled_key("old")));
+    EXPECT_TRUE(omap.contains(settled_key("young")));
+    EXPECT_EQ(omap[settled_key("t1")], std::to_string(now));
+}
+
 // Settled markers go with a later change of their ledger once older than
 // the reservation lifetime (their settle cannot be made again usefully by
 // then), so that a ledger does not grow with every write.
