@@ -141,7 +141,6 @@ struct LedgerReservation {
     std::uint64_t bucket_epoch = 0;
     std::uint64_t bytes = 0;
     std::int64_t expiry_ms = 0;  // when it stops counting (wall clock); 0: not known
-    LedgerBucket ledger_bucket() const { return LedgerBucket{bucket, bucket_epoch}; }
 };
 // As the object catalog's ReservationId (a string): "<key> <bytes> <user id>
 // <bucket> <epoch>[ <expiry ms>]" (user ids and bucket names hold no
