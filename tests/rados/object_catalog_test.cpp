@@ -366,9 +366,10 @@ TEST_F(RadosObjectCatalogTest, DeleteRacingPutsNeverLeavesAnObjectInADeletedBuck
 // delete_bucket goes by the index, not by the ledger's counts: a bucket
 // whose ledger counts objects its index does not hold (here two PUTs counted
 // as committed whose index writes did not land, as after an unknown outcome)
-// is deleted, and the owner's counts lose what the bucket's still counted; a
-// bucket whose ledger lost the count of an object it holds is refused, and
-// its shards stay open for writes.
+// is deleted, and the owner's counts stay as they were (too high until a
+// recount, never lowered below what the owner stores); a bucket whose ledger
+// lost the count of an object it holds is refused, and its shards stay open
+// for writes.
 TEST_F(RadosObjectCatalogTest, DeleteBucketGoesByTheIndexNotTheLedger) {
     const std::string other = unique("b");
     ASSERT_OK(cat1().create_bucket(other, user_, "", ""));
@@ -379,11 +380,16 @@ TEST_F(RadosObjectCatalogTest, DeleteBucketGoesByTheIndexNotTheLedger) {
     const Bucket b = bucket_now();
     ASSERT_OK(gw2_->ledger->apply(user_, LedgerBucket{b.name, b.epoch}, 300, 2, ""));  // counted, never written
     EXPECT_EQ(bucket_now().objects, 2u);
+    auto before = cat1().get_user_usage(user_);
+    ASSERT_OK(before);
+    EXPECT_EQ(before->bytes, 307u);
+    EXPECT_EQ(before->objects, 3u);
     ASSERT_OK(cat2().delete_bucket(bucket_, freed));
+    EXPECT_EQ(cat1().get_bucket(bucket_).error().code(), Errc::NoSuchBucket);
     auto usage = cat1().get_user_usage(user_);
     ASSERT_OK(usage);
-    EXPECT_EQ(usage->bytes, 7u);
-    EXPECT_EQ(usage->objects, 1u);
+    EXPECT_EQ(usage->bytes, 307u);  // as before the delete: a recount lowers it to 7
+    EXPECT_EQ(usage->objects, 3u);
 
     auto o = cat1().get_bucket(other);
     ASSERT_OK(o);

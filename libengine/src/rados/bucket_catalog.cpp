@@ -465,17 +465,11 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     //    objects. A crash in between leaves leaks under an epoch never used
     //    again (and a count a recount lowers: see docs/rados.md).
     (void)change_bucket_count(b, -1, 0);
-    // What the bucket's ledger still counts, now that its index was found
-    // empty and its uploads are gone, counts nothing: the owner's ledger
-    // counted the same changes, and loses it with the bucket's (both ledgers
-    // changed by one apply, the bucket's then removed). Read as late
-    // as possible: a delete_object whose ledger change was still on its way
-    // has landed by now (else the owner is counted it out twice: too low by
-    // that object). The token makes the change count once.
-    if (auto left = ledger_.bucket_usage(ledger_bucket_of(b)); left && (left->bytes > 0 || left->objects > 0))
-        (void)ledger_.apply(b.owner_id, ledger_bucket_of(b), -static_cast<std::int64_t>(left->bytes),
-                            -static_cast<std::int64_t>(left->objects),
-                            "drop." + b.name + "." + std::to_string(b.epoch));
+    // The owner's ledger keeps what the bucket's still counts: subtracting
+    // it would count the owner too low whenever the two disagree (a change
+    // that reached only the owner's, an upload aborted after the delete, a
+    // part write's give-back racing it), and too low lets a quota overshoot;
+    // too high is repaired by a recount (docs/rados.md, "Space ledger").
     (void)client_.apply(Pool::Meta, bucket_list_oid(name),
                         WriteOp()
                             .compare_omap(std::string(name), Compare::Eq, bucket_list_value(b.owner_id, b.epoch))

@@ -10,8 +10,11 @@
 // bucket's; settling or releasing it changes both, in the same order.
 //
 // A bucket's ledger is its incarnation's (LedgerBucket: name and epoch): a
-// bucket deleted and made again under its name starts from zero, and a late
-// settle, release or apply of the old one changes only the old ledger.
+// bucket deleted and made again under its name starts from zero. A late
+// settle, release or apply of the old one changes the old bucket ledger
+// (never the new one's) and the owner's ledger, as any other: deleting the
+// bucket leaves the owner's counts as they are (too high after an unknown
+// outcome until a recount, never lowered by what the bucket's still held).
 //
 // Group commit (ledger_batches.hpp): the changes this process makes to one
 // ledger at the same time are combined into one read and one guarded write,
