@@ -502,7 +502,7 @@ TEST(LedgerCombiner, ChangesQueuedDuringAWriteGoTogetherIntoTheNextBatch) {
 // A reservation with `key` of `bytes` under `quota_bytes`.
 LedgerChange adding(const std::string& key, std::uint64_t bytes, std::uint64_t quota_bytes, const std::string& subject) {
     LedgerChange c;
-    c.add.emplace(key, ReservationEntry{bytes, now_ms() + 60'000, "ledger.bucket.x", std::nullopt});
+    c.add.emplace(key, ReservationEntry{bytes, now_ms() + 60'000, "ledger.bucket/x/1", std::nullopt});
     c.quota_bytes = quota_bytes;
     c.quota_subject = subject;
     return c;
@@ -897,12 +897,12 @@ TEST_F(SpaceLedgerTest, EachIncarnationOfABucketHasItsOwnLedger) {
 }
 
 TEST(ReservationEntry, EncodesWithAndWithoutACommitMark) {
-    ReservationEntry e{123, 456, "ledger.bucket.b", std::nullopt};
+    ReservationEntry e{123, 456, "ledger.bucket/b/1", std::nullopt};
     auto d = decode_reservation_entry(encode_reservation(e));
     ASSERT_TRUE(d);
     EXPECT_EQ(d->bytes, 123u);
     EXPECT_EQ(d->expiry_ms, 456);
-    EXPECT_EQ(d->other_ledger, "ledger.bucket.b");
+    EXPECT_EQ(d->other_ledger, "ledger.bucket/b/1");
     EXPECT_FALSE(d->committing);
     e.committing = CommitMark{"rec1", -5, 1, "bkt", "dir/a key with spaces"};
     d = decode_reservation_entry(encode_reservation(e));

@@ -2,9 +2,12 @@
 // ledger"), all in the meta pool:
 //
 //   ledger.user.<id>              one user's usage, its accounts' included
-//   ledger.bucket.<name>.<epoch>  one incarnation of a bucket's usage (a
+//   ledger.bucket/<name>/<epoch>  one incarnation of a bucket's usage (a
 //                                 bucket made again under its name starts
-//                                 a ledger of its own)
+//                                 a ledger of its own). `/`, which no bucket
+//                                 name holds, keeps it apart from the old
+//                                 layout's ledger.bucket.<name> (names may
+//                                 hold dots and end in digits)
 //     bytes                 stored bytes (decimal)
 //     objects               stored objects (decimal)
 //     reserved              the sum of the reservations below (decimal)
@@ -35,9 +38,10 @@
 
 namespace ostor::detail::rados {
 
+inline constexpr std::string_view kBucketLedgerPrefix = "ledger.bucket/";
 inline std::string user_ledger_oid(std::string_view user_id) { return "ledger.user." + std::string(user_id); }
 inline std::string bucket_ledger_oid(std::string_view bucket, std::uint64_t epoch) {
-    return "ledger.bucket." + std::string(bucket) + "." + std::to_string(epoch);
+    return std::string(kBucketLedgerPrefix) + std::string(bucket) + "/" + std::to_string(epoch);
 }
 inline std::string pending_oid(std::string_view instance) { return "pending." + std::string(instance); }
 
@@ -57,7 +61,8 @@ inline std::string settled_key(std::string_view token) { return std::string(kSet
 inline constexpr std::string_view kLedgerSizeMaxKey = "size.hmax";
 inline constexpr std::string_view kLedgerSizeIntegralKey = "size.hint";
 inline constexpr std::string_view kLedgerSizeHourKey = "size.hts";
-inline bool is_bucket_ledger(std::string_view oid) { return oid.starts_with("ledger.bucket."); }
+// Only this layout's: an old ledger.bucket.<name> is read by nothing.
+inline bool is_bucket_ledger(std::string_view oid) { return oid.starts_with(kBucketLedgerPrefix); }
 // The keys of `instance`'s reservations all start with this.
 inline std::string reservations_of_prefix(std::string_view instance) {
     return std::string(kReservationPrefix) + std::string(instance) + ".";

@@ -129,7 +129,7 @@ inline constexpr int kLedgerChangeAttempts = 3;
 
 class RadosLeases;
 
-// One incarnation of a bucket, whose ledger is ledger.bucket.<name>.<epoch>.
+// One incarnation of a bucket, whose ledger is ledger.bucket/<name>/<epoch>.
 struct LedgerBucket {
     std::string name;
     std::uint64_t epoch = 0;
