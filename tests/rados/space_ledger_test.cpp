@@ -853,13 +853,73 @@ TEST(LedgerBatchPlan, SettledMarkersMakeAChangeCountOnce) {
     EXPECT_FALSE(omap.contains(settled_key("old")));
     EXPECT_TRUE(omap.contains(settled_key("young")));
     EXPECT_EQ(omap[settled_key("t1")], std::to_string(now));
+    EXPECT_TRUE(omap.contains(settled_age_key(now, "t1")));
+}
+
+// Stale markers are found by their age keys (the oldest are read with every
+// change, the markers themselves only by key): a stale age key goes with its
+// marker, read or not; a young one stays.
+TEST(LedgerBatchPlan, StaleMarkersGoByTheirAgeKeys) {
+    const std::int64_t now = 10'000'000;
+    LedgerState state;
+    state.exists = true;
+    state.ver = "1";
+    state.omap = {{"bytes", "1"}, {"ver", "1"},
+                  {settled_age_key(now - 2000, "aged"), ""}, {settled_age_key(now - 10, "fresh"), ""},
+                  {"!t.nothex", ""}};
+    LedgerChange c;
+    c.delta_bytes = 1;
+    c.token = "new";
+    std::vector<const LedgerChange*> batch{&c};
+    LedgerBatchPlan plan = plan_ledger_batch("ledger.user.u", state, batch, LedgerExpiry{now, "r.x.", 0, 1000});
+    ASSERT_TRUE(plan.write);
+    const std::string oid = "ledger.user." + random_hex16();
+    auto client = cluster_test::connect_gateway();
+    WriteOp seed;
+    auto stored = state.omap;
+    stored[settled_key("aged")] = std::to_string(now - 2000);  // not read: only its age key was
+    stored[settled_key("fresh")] = std::to_string(now - 10);
+    seed.create_exclusive().omap_set(stored);
+    ASSERT_OK(client->apply(Pool::Meta, oid, seed));
+    ASSERT_OK(client->apply(Pool::Meta, oid, *plan.write));
+    auto got = client->omap_list(Pool::Meta, oid, "", "", 100);
+    ASSERT_OK(got);
+    std::map<std::string, std::string> omap(got->entries.begin(), got->entries.end());
+    EXPECT_FALSE(omap.contains(settled_key("aged")));
+    EXPECT_FALSE(omap.contains(settled_age_key(now - 2000, "aged")));
+    EXPECT_FALSE(omap.contains("!t.nothex"));
+    EXPECT_TRUE(omap.contains(settled_key("fresh")));
+    EXPECT_TRUE(omap.contains(settled_age_key(now - 10, "fresh")));
+    EXPECT_TRUE(omap.contains(settled_key("new")));
+    EXPECT_EQ(omap["bytes"], "2");
+}
+
+// The marker keys sort before every other key of a ledger, age keys in age
+// order; a bucket's ledger name is one the old layout (ledger.bucket.<name>)
+// cannot produce, whatever dots and digits the name holds.
+TEST(LedgerLayout, MarkersSortFirstAndBucketLedgersAreApartFromTheOldLayout) {
+    EXPECT_LT(settled_key("~"), std::string(kMarkersEnd));
+    EXPECT_LT(settled_age_key(INT64_MAX, "~"), std::string(kMarkersEnd));
+    for (std::string_view k : {"bytes", "objects", "r.a.1", "reserved", "size.hmax", "ver"})
+        EXPECT_LT(std::string(kMarkersEnd), std::string(k));
+    EXPECT_LT(settled_age_key(0xff, "z"), settled_age_key(0x100, "a"));
+    auto age = decode_settled_age_key(settled_age_key(1234, "r.x.1"));
+    ASSERT_TRUE(age);
+    EXPECT_EQ(age->written_ms, 1234);
+    EXPECT_EQ(age->token, "r.x.1");
+    EXPECT_FALSE(decode_settled_age_key("!t.12.x"));
+    EXPECT_NE(bucket_ledger_oid("b.1", 2), "ledger.bucket.b.1.2");
+    EXPECT_NE(bucket_ledger_oid("b", 12), bucket_ledger_oid("b.1", 2));
+    EXPECT_EQ(bucket_ledger_oid("b.1", 2), "ledger.bucket/b.1/2");
+    EXPECT_TRUE(is_bucket_ledger(bucket_ledger_oid("b.1", 2)));
+    EXPECT_FALSE(is_bucket_ledger("ledger.bucket.b.1.2"));
 }
 
 // Settled markers go with a later change of their ledger once older than
-// the reservation lifetime (their settle cannot be made again usefully by
-// then), so that a ledger does not grow with every write.
-TEST_F(SpaceLedgerTest, SettledMarkersGoOnceOlderThanTheReservationLifetime) {
-    SpaceLedger l(gw(0), random_hex16(), SpaceLedger::Options{1000ms, kLedgerPageEntries});
+// their lifetime (the window in which a change may be made again), so that a
+// ledger does not grow with every write.
+TEST_F(SpaceLedgerTest, SettledMarkersGoOnceOlderThanTheirLifetime) {
+    SpaceLedger l(gw(0), random_hex16(), SpaceLedger::Options{.settled_lifetime = 1000ms});
     auto r = l.reserve(user_, bucket_, 10, 0, 0);
     ASSERT_OK(r);
     ASSERT_OK(l.settle(*r, 10, 1));
@@ -877,6 +937,36 @@ TEST_F(SpaceLedgerTest, SettledMarkersGoOnceOlderThanTheReservationLifetime) {
     EXPECT_EQ(markers(user_ledger_oid(user_)), 0u);
     EXPECT_EQ(markers(bucket_oid), 0u);
     EXPECT_USAGE(user_usage(l, user_), 20u, 1u, 0u);
+}
+
+// Many markers, tiny pages: a ledger's read lists only the other keys, finds
+// the marker a change names by key (however many sort around it), and a
+// write drops at most kOldestMarkersRead stale ones, oldest first.
+TEST_F(SpaceLedgerTest, ManyMarkersAreReadByKeyAndDroppedOldestFirst) {
+    SpaceLedger l(gw(0), random_hex16(), SpaceLedger::Options{.page_entries = 2, .settled_lifetime = 4000ms});
+    const std::string user_oid = user_ledger_oid(user_);
+    auto count = [&](std::string_view prefix) {
+        auto page = gw(0).omap_list(Pool::Meta, user_oid, "", std::string(prefix), 1000);
+        return page ? page->entries.size() : 9999;
+    };
+    const std::uint32_t n = kOldestMarkersRead + 6;
+    std::vector<std::string> tokens;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        tokens.push_back(l.new_token());
+        ASSERT_OK(l.apply(user_, bucket_, 1, 0, tokens.back()));
+    }
+    EXPECT_EQ(count(kSettledPrefix), n);
+    EXPECT_EQ(count(kSettledAgePrefix), n);
+    for (auto& t : {tokens.front(), tokens[n / 2], tokens.back()}) ASSERT_OK(l.apply(user_, bucket_, 1, 0, t));
+    EXPECT_USAGE(user_usage(l, user_), n, 0u, 0u);
+    std::this_thread::sleep_for(4100ms);
+    ASSERT_OK(l.apply(user_, bucket_, 1, 0, ""));
+    EXPECT_EQ(count(kSettledPrefix), 6u);  // the oldest kOldestMarkersRead went
+    EXPECT_EQ(count(kSettledAgePrefix), 6u);
+    ASSERT_OK(l.apply(user_, bucket_, 1, 0, ""));
+    EXPECT_EQ(count(kSettledPrefix), 0u);
+    EXPECT_EQ(count(kSettledAgePrefix), 0u);
+    EXPECT_USAGE(user_usage(l, user_), n + 2, 0u, 0u);
 }
 
 // A bucket's ledger is its incarnation's: one made again under its name

@@ -15,14 +15,18 @@
 //                           one read, then one write guarded on ver
 //     r.<instance>.<seq>    an open reservation (encode_reservation)
 //     size.hmax, size.hint, size.hts   a bucket's size history (below)
-//     ~s.<token>            a settled marker: the ms it was written. Written
+//     !s.<token>            a settled marker: the ms it was written. Written
 //                           in the same guarded write as a settle (token: the
 //                           reservation's key) or an apply given a token, so
 //                           that the change made again after an unknown
-//                           outcome finds it and does nothing. Dropped by a
-//                           later change once older than the reservation
-//                           lifetime. `~` sorts after every other key: a
-//                           ledger's read stops before the markers
+//                           outcome finds it and does nothing. Kept for the
+//                           settled lifetime (space_ledger.hpp)
+//     !t.<ms>.<token>       its age key (ms: 16 hex digits), written and
+//                           removed with it: the oldest markers are listed in
+//                           age order, so that a later change drops the stale
+//                           ones without reading the rest. `!` sorts before
+//                           every other key: a ledger's read lists from
+//                           kMarkersEnd on and reads the markers it needs by key
 //   pending.<instance>    omap <ledger oid> = "1": every ledger the instance
 //                         has reserved on, written before the reservation,
 //                         so that its adopter finds them all
@@ -50,9 +54,19 @@ inline constexpr std::string_view kLedgerObjectsKey = "objects";
 inline constexpr std::string_view kLedgerReservedKey = "reserved";
 inline constexpr std::string_view kLedgerVersionKey = "ver";
 inline constexpr std::string_view kReservationPrefix = "r.";
-// Settled markers (above): after every other key of a ledger.
-inline constexpr std::string_view kSettledPrefix = "~s.";
+// Settled markers and their age keys (above): before every other key of a
+// ledger, all of them before kMarkersEnd, which sorts before every other key.
+inline constexpr std::string_view kSettledPrefix = "!s.";
+inline constexpr std::string_view kSettledAgePrefix = "!t.";
+inline constexpr std::string_view kMarkersEnd = "!~";
 inline std::string settled_key(std::string_view token) { return std::string(kSettledPrefix) + std::string(token); }
+std::string settled_age_key(std::int64_t written_ms, std::string_view token);
+// An age key's written ms and token; nullopt when `key` is not one.
+struct SettledAge {
+    std::int64_t written_ms = 0;
+    std::string token;
+};
+std::optional<SettledAge> decode_settled_age_key(std::string_view key);
 // A bucket's size history (SizeHistory, size_history.hpp), in its ledger
 // only, changed with its counts (the ledger's changes are the only changes
 // of `current` = bytes): the largest bytes seen, the byte-hours accrued up to

@@ -74,52 +74,47 @@ Result<SpaceLedger::LedgerRead> SpaceLedger::read_ledger(const std::string& oid,
                                                          const std::set<std::string>& markers) {
     LedgerRead out;
     const std::uint32_t page_entries = std::max<std::uint32_t>(options_.page_entries, 1);
-    auto first = client_.omap_list(Pool::Meta, oid, "", "", page_entries);
+    // The markers sort first and may be many: the listing starts after them,
+    // and reads only the oldest age keys (to drop the stale ones) and the
+    // markers the batch names, by key, in the same read.
+    const OmapListing oldest{"", std::string(kSettledAgePrefix),
+                             std::max<std::uint32_t>(kOldestMarkersRead, 2 * static_cast<std::uint32_t>(markers.size()))};
+    auto take_markers = [&](OmapRead& read, const OmapPage& ages) {
+        for (auto& [k, v] : ages.entries) out.omap.insert_or_assign(k, v);
+        for (auto& [k, v] : read.values)
+            if (k.starts_with(kSettledPrefix)) out.omap.insert_or_assign(k, std::move(v));
+    };
+    auto first =
+        client_.omap_read(Pool::Meta, oid, {OmapListing{std::string(kMarkersEnd), "", page_entries}, oldest}, markers);
     if (!first) {
         if (first.error().code() == kNotFound) return out;  // never changed: exists = false
         return std::move(first).error();
     }
     out.exists = true;
-    if (!first->more) {
+    if (!first->pages[0].more) {
         // One page is one OSD read: its ver matches its entries.
-        for (auto& [k, v] : first->entries) out.omap.insert_or_assign(k, std::move(v));
+        for (auto& [k, v] : first->pages[0].entries) out.omap.insert_or_assign(k, std::move(v));
+        take_markers(*first, first->pages[1]);
         out.ver = value_of(out.omap, kLedgerVersionKey);
-        return out;
-    }
-    if (first->entries.back().first >= kSettledPrefix) {
-        // Every key but markers in one read (they sort last): the markers
-        // the batch needs are read after it, and the write guarded on this
-        // read's ver proves nothing changed in between.
-        for (auto& [k, v] : first->entries) out.omap.insert_or_assign(k, std::move(v));
-        out.ver = value_of(out.omap, kLedgerVersionKey);
-        std::set<std::string> missing;
-        for (auto& m : markers)
-            if (!out.omap.contains(m)) missing.insert(m);
-        if (missing.empty()) return out;
-        auto got = client_.omap_get(Pool::Meta, oid, missing);
-        if (!got) return std::move(got).error();
-        for (auto& [k, v] : *got) out.omap.insert_or_assign(k, std::move(v));
         return out;
     }
     // Several pages are several reads, and `ver` sorts after the entries: a
     // change between two pages would leave the ver read last matching a mix
     // of old and new entries. So guard on the ver read before the pages, and
-    // read again when the pages ended on another one. The markers the batch
-    // needs come with that ver (one read); the pages stop at the markers,
-    // which sort last and may be many (one per settle of the last hour).
+    // read again when the pages ended on another one. The markers come with
+    // that ver (one read).
     std::set<std::string> keys = markers;
     keys.insert(std::string(kLedgerVersionKey));
-    auto before = client_.omap_get(Pool::Meta, oid, keys);
+    auto before = client_.omap_read(Pool::Meta, oid, {oldest}, keys);
     if (!before) return std::move(before).error();
-    out.ver = value_of(*before, kLedgerVersionKey);
-    for (auto& [k, v] : *before)
-        if (k.starts_with(kSettledPrefix)) out.omap.insert_or_assign(k, std::move(v));
-    std::string after;  // from the first page again: it was read before `before`
+    out.ver = value_of(before->values, kLedgerVersionKey);
+    take_markers(*before, before->pages[0]);
+    std::string after(kMarkersEnd);  // from the first page again: it was read before `before`
     for (;;) {
         auto page = client_.omap_list(Pool::Meta, oid, after, "", page_entries);
         if (!page) return std::move(page).error();
         for (auto& [k, v] : page->entries) out.omap.insert_or_assign(k, std::move(v));
-        if (!page->more || page->entries.empty() || page->entries.back().first >= kSettledPrefix) break;
+        if (!page->more || page->entries.empty()) break;
         after = page->entries.back().first;
     }
     out.consistent = value_of(out.omap, kLedgerVersionKey) == out.ver;
@@ -152,7 +147,7 @@ std::vector<Result<void>> SpaceLedger::write_batch(const std::string& oid, Ledge
             plan_ledger_batch(oid, LedgerState{read->exists, std::move(read->omap), std::move(read->ver)}, batch,
                               LedgerExpiry{now_ms(), reservations_of_prefix(instance_id_),
                                            static_cast<std::int64_t>(options_.max_clock_skew.count()),
-                                           static_cast<std::int64_t>(options_.reservation_lifetime.count())});
+                                           static_cast<std::int64_t>(options_.settled_lifetime.count())});
         results = std::move(plan.results);
         if (!plan.write) return Result<void>();  // nothing to change
         auto applied = client_.apply(Pool::Meta, oid, *plan.write);

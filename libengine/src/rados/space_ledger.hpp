@@ -69,7 +69,8 @@
 //    (kLedgerChangeAttempts in all, while it fails with IoError), as does
 //    release (ending a reservation twice changes nothing); an apply without
 //    a token is made once. A caller may call them again after an IoError
-//    (the same reservation, or the same token), whatever landed.
+//    (the same reservation, or the same token), whatever landed, within
+//    kSettledLifetime: the marker is gone after it.
 //
 // Reconciliation: NOT IMPLEMENTED (it needs the object index, the commit
 // point, which does not exist yet). The design: right before its commit
@@ -127,6 +128,23 @@ inline constexpr std::chrono::milliseconds kMaxClockSkew{5 * 60 * 1000};
 // change in kLedgerChangeAttempts OSD timeouts.
 inline constexpr int kLedgerChangeAttempts = 3;
 
+// How long a settled marker is kept: a change may be made again (by its own
+// attempts, or by a caller after an IoError) only within it, as a marker
+// gone makes the change count again. Covers the attempts (each up to an OSD
+// timeout, 30 s by default), the clock of the gateway judging the marker's
+// age running kMaxClockSkew ahead of its writer's, and slack. No longer:
+// every settle or tokened apply adds one (two omap keys) to each ledger it
+// changes, so 100 PUT/s keep 60k markers (120k keys) in one user's ledger,
+// below Ceph's large-omap warning (200k keys).
+inline constexpr std::chrono::milliseconds kSettledLifetime{10 * 60 * 1000};
+static_assert(kSettledLifetime >= kLedgerChangeAttempts * std::chrono::milliseconds{30 * 1000} + kMaxClockSkew +
+                                      std::chrono::milliseconds{60 * 1000});
+
+// Age keys of settled markers read with every change of a ledger, oldest
+// first (at least twice the batch's markers): the stale ones among them go
+// with the write, so that markers go at least as fast as they come.
+inline constexpr std::uint32_t kOldestMarkersRead = 64;
+
 class RadosLeases;
 
 // One incarnation of a bucket, whose ledger is ledger.bucket/<name>/<epoch>.
@@ -171,6 +189,8 @@ public:
         // with IoError once lease->may_commit() is false. Must outlive the
         // ledger.
         const RadosLeases* lease = nullptr;
+        // Tests shorten it; never below the time a change may be made again.
+        std::chrono::milliseconds settled_lifetime = kSettledLifetime;
     };
     // `instance_id` is this engine instance's lease (RadosLeases): its
     // reservations are dropped when that lease is adopted. The Client must
@@ -186,8 +206,8 @@ public:
                                       std::uint64_t user_quota_bytes, std::uint64_t bucket_quota_bytes);
     // The write committed: its reservation ends and the deltas (of any size
     // or sign: an overwrite may shrink) are added, with no quota check.
-    // Counts once however often it is made (the settled marker ~s.<key>, kept
-    // for the reservation lifetime): an IoError may be answered by making it
+    // Counts once however often it is made within kSettledLifetime (the
+    // settled marker !s.<key>): an IoError may be answered by making it
     // again.
     Result<void> settle(const LedgerReservation& reservation, std::int64_t delta_bytes, std::int64_t delta_objects);
     // The write did not happen.
@@ -195,8 +215,8 @@ public:
     // A change without a reservation (deletes; writes under no quota).
     // `token` (a new_token(), or any string of the caller's without spaces,
     // unique to the change; "" none) makes it count once however often it is
-    // made, as settle; without one it is made once and must not be repeated
-    // after an IoError.
+    // made within kSettledLifetime, as settle; without one it is made once
+    // and must not be repeated after an IoError.
     Result<void> apply(std::string_view user_id, const LedgerBucket& bucket, std::int64_t delta_bytes,
                        std::int64_t delta_objects, std::string_view token);
     // A token for apply, unique to this instance: "a.<instance>.<seq>".
@@ -250,8 +270,9 @@ private:
         std::map<std::string, std::string> omap;
         std::string ver;
     };
-    // `markers`: the settled markers the caller needs to know about (read
-    // even when the ledger's read stops before the markers).
+    // Every key but the settled markers and their age keys, plus the
+    // markers in `markers` that are set (read by key) and the oldest age keys
+    // (kOldestMarkersRead, or twice `markers`), all of one state.
     Result<LedgerRead> read_ledger(const std::string& oid, const std::set<std::string>& markers);
     // Makes `c` on `oid` in a batch with this process's concurrent changes
     // of it (batches_), and returns its own result.
