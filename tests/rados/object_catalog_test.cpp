@@ -559,6 +559,46 @@ TEST_F(RadosObjectCatalogTest, DeleteRacingPutsNeverLeavesAnObjectInADeletedBuck
     ASSERT_OK(cat1().delete_bucket(bucket_, freed));
 }
 
+// delete_bucket goes by the index, not by the ledger's counts: a bucket
+// whose ledger counts objects its index does not hold (here two PUTs counted
+// as committed whose index writes did not land, as after an unknown outcome)
+// is deleted, and the owner's counts stay as they were (too high until a
+// recount, never lowered below what the owner stores); a bucket whose ledger
+// lost the count of an object it holds is refused, and its shards stay open
+// for writes.
+TEST_F(RadosObjectCatalogTest, DeleteBucketGoesByTheIndexNotTheLedger) {
+    const std::string other = unique("b");
+    ASSERT_OK(cat1().create_bucket(other, user_, "", ""));
+    FreedExtents freed;
+    BodyCommit kept = body("kept", 7);
+    kept.record.info.bucket = other;
+    ASSERT_OK(cat1().put_object(std::move(kept), {}, freed));
+    const Bucket b = bucket_now();
+    ASSERT_OK(gw2_->ledger->apply(user_, LedgerBucket{b.name, b.epoch}, 300, 2, ""));  // counted, never written
+    EXPECT_EQ(bucket_now().objects, 2u);
+    auto before = cat1().get_user_usage(user_);
+    ASSERT_OK(before);
+    EXPECT_EQ(before->bytes, 307u);
+    EXPECT_EQ(before->objects, 3u);
+    ASSERT_OK(cat2().delete_bucket(bucket_, freed));
+    EXPECT_EQ(cat1().get_bucket(bucket_).error().code(), Errc::NoSuchBucket);
+    auto usage = cat1().get_user_usage(user_);
+    ASSERT_OK(usage);
+    EXPECT_EQ(usage->bytes, 307u);  // as before the delete: a recount lowers it to 7
+    EXPECT_EQ(usage->objects, 3u);
+
+    auto o = cat1().get_bucket(other);
+    ASSERT_OK(o);
+    ASSERT_OK(gw1_->ledger->apply(user_, LedgerBucket{other, o->epoch}, -7, -1, ""));  // a count lost
+    auto full = cat2().delete_bucket(other, freed);
+    ASSERT_FALSE(full);
+    EXPECT_EQ(full.error().code(), Errc::BucketNotEmpty);
+    BodyCommit after = body("after", 3);
+    after.record.info.bucket = other;
+    ASSERT_OK(cat1().put_object(std::move(after), {}, freed));  // reopened
+    ASSERT_OK(cat1().get_object(other, "kept"));
+}
+
 TEST_F(RadosObjectCatalogTest, SixteenWritersOnTwoGatewaysStayUnderTheBucketQuota) {
     ASSERT_OK(gw1_->settings->set_quota(QuotaTarget::bucket(bucket_), 1));  // 1 GiB
     constexpr int kWriters = 16;

@@ -163,6 +163,26 @@ TEST_F(RadosClient, Omap_SetGetListRemove) {
     ASSERT_TRUE(c().remove(Pool::Index, o));
 }
 
+// Several listings and a read by key in one read op (the space ledger's
+// read: the keys after its markers, the oldest markers, some by key).
+TEST_F(RadosClient, Omap_ReadListsAndGetsInOneOp) {
+    auto o = oid("combined");
+    ASSERT_TRUE(c().apply(Pool::Meta, o,
+                          WriteOp().omap_set({{"!s.a", "1"}, {"!s.b", "2"}, {"!t.1", ""}, {"!t.2", ""}, {"x", "3"}})));
+    auto got = c().omap_read(Pool::Meta, o, {OmapListing{"!~", "", 10}, OmapListing{"", "!t.", 1}}, {"!s.b", "!s.z"});
+    ASSERT_TRUE(got) << got.error().message();
+    ASSERT_EQ(got->pages.size(), 2u);
+    ASSERT_EQ(got->pages[0].entries.size(), 1u);
+    EXPECT_EQ(got->pages[0].entries[0].first, "x");
+    EXPECT_FALSE(got->pages[0].more);
+    ASSERT_EQ(got->pages[1].entries.size(), 1u);
+    EXPECT_EQ(got->pages[1].entries[0].first, "!t.1");
+    EXPECT_TRUE(got->pages[1].more);
+    EXPECT_EQ(got->values, (std::map<std::string, std::string>{{"!s.b", "2"}}));
+    EXPECT_EQ(c().omap_read(Pool::Meta, oid("missing"), {OmapListing{"", "", 1}}, {}).error().code(), kNotFound);
+    ASSERT_TRUE(c().remove(Pool::Meta, o));
+}
+
 TEST_F(RadosClient, OmapCompare_GuardsTheWholeWrite) {
     auto o = oid("ledger");
     ASSERT_TRUE(c().apply(Pool::Meta, o, WriteOp().omap_set("used", "100").omap_set("version", "1")));

@@ -52,7 +52,7 @@ protected:
         EXPECT_TRUE(u) << u.error().message();
         return u ? *u : UserUsage{};
     }
-    static UserUsage of_bucket(SpaceLedger& l, const std::string& bucket) {
+    static UserUsage of_bucket(SpaceLedger& l, const LedgerBucket& bucket) {
         auto u = l.bucket_usage(bucket);
         EXPECT_TRUE(u) << u.error().message();
         return u ? *u : UserUsage{};
@@ -61,7 +61,7 @@ protected:
     static constexpr int kGateways = 3;
     static inline std::unique_ptr<Client> gateways_[kGateways];
     const std::string user_ = unique("u");
-    const std::string bucket_ = unique("b");
+    const LedgerBucket bucket_{unique("b"), 1};
 };
 
 #define EXPECT_USAGE(u, b, o, r)   \
@@ -95,11 +95,11 @@ TEST_F(SpaceLedgerTest, ReserveSettleReleaseAndApplyOnBothLedgers) {
     EXPECT_USAGE(user_usage(l, user_), 95u, 2u, 0u);
     EXPECT_USAGE(of_bucket(l, bucket_), 95u, 2u, 0u);
 
-    ASSERT_OK(l.apply(user_, bucket_, -30, -1));  // a delete
+    ASSERT_OK(l.apply(user_, bucket_, -30, -1, ""));  // a delete
     EXPECT_USAGE(user_usage(l, user_), 65u, 1u, 0u);
     EXPECT_USAGE(of_bucket(l, bucket_), 65u, 1u, 0u);
     EXPECT_EQ(open_entries(user_ledger_oid(user_)), 0u);
-    EXPECT_EQ(open_entries(bucket_ledger_oid(bucket_)), 0u);
+    EXPECT_EQ(open_entries(bucket_ledger_oid(bucket_.name, bucket_.epoch)), 0u);
 }
 
 TEST_F(SpaceLedgerTest, QuotaRefusalsNameTheUserOrTheBucket) {
@@ -113,29 +113,30 @@ TEST_F(SpaceLedgerTest, QuotaRefusalsNameTheUserOrTheBucket) {
     ASSERT_OK(l.reserve(user_, bucket_, 400 * kMiB, kGiB, 0));  // exactly to the quota
 
     const std::string other_user = unique("u");
-    const std::string bucket2 = unique("b");
+    const LedgerBucket bucket2{unique("b"), 1};
     ASSERT_OK(l.reserve(other_user, bucket2, 700 * kMiB, 0, kGiB));
     auto over_bucket = l.reserve(other_user, bucket2, 400 * kMiB, 0, kGiB);
     ASSERT_FALSE(over_bucket);
     EXPECT_EQ(over_bucket.error().code(), Errc::QuotaExceeded);
-    EXPECT_EQ(over_bucket.error().message(), "the write would take bucket " + bucket2 + " past its quota of 1 GiB");
+    EXPECT_EQ(over_bucket.error().message(),
+              "the write would take bucket " + bucket2.name + " past its quota of 1 GiB");
     // Stored bytes count as well as reservations.
-    const std::string bucket3 = unique("b");
-    ASSERT_OK(l.apply(other_user, bucket3, static_cast<std::int64_t>(800 * kMiB), 1));
+    const LedgerBucket bucket3{unique("b"), 1};
+    ASSERT_OK(l.apply(other_user, bucket3, static_cast<std::int64_t>(800 * kMiB), 1, ""));
     EXPECT_EQ(l.reserve(other_user, bucket3, 300 * kMiB, 0, kGiB).error().code(), Errc::QuotaExceeded);
     ASSERT_OK(l.reserve(other_user, bucket3, 224 * kMiB, 0, kGiB));
 }
 
 TEST_F(SpaceLedgerTest, ABucketRefusalReleasesTheUserReservation) {
     SpaceLedger l(gw(1), random_hex16());
-    ASSERT_OK(l.apply(user_, bucket_, static_cast<std::int64_t>(900 * kMiB), 3));
+    ASSERT_OK(l.apply(user_, bucket_, static_cast<std::int64_t>(900 * kMiB), 3, ""));
     auto refused = l.reserve(user_, bucket_, 200 * kMiB, 10 * kGiB, kGiB);
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code(), Errc::QuotaExceeded);
     EXPECT_USAGE(user_usage(l, user_), 900 * kMiB, 3u, 0u);
     EXPECT_USAGE(of_bucket(l, bucket_), 900 * kMiB, 3u, 0u);
     EXPECT_EQ(open_entries(user_ledger_oid(user_)), 0u);
-    EXPECT_EQ(open_entries(bucket_ledger_oid(bucket_)), 0u);
+    EXPECT_EQ(open_entries(bucket_ledger_oid(bucket_.name, bucket_.epoch)), 0u);
 }
 
 // 32 writers on 3 gateways race for a 1 GiB user quota in 64 MiB
@@ -148,8 +149,8 @@ TEST_P(ConcurrentSpaceLedgerTest, WritersOnThreeGatewaysNeverPassTheUserQuota) {
     constexpr std::uint64_t kChunkBytes = 64 * kMiB;
     constexpr std::uint64_t kQuotaBytes = kGiB;
     constexpr int kBuckets = 4;
-    std::vector<std::string> buckets;
-    for (int i = 0; i < kBuckets; ++i) buckets.push_back(unique("b"));
+    std::vector<LedgerBucket> buckets;
+    for (int i = 0; i < kBuckets; ++i) buckets.push_back(LedgerBucket{unique("b"), 1});
     std::vector<std::unique_ptr<SpaceLedger>> ledgers;
     for (int g = 0; g < kGateways; ++g)
         ledgers.push_back(std::make_unique<SpaceLedger>(gw(g), random_hex16(),
@@ -163,7 +164,7 @@ TEST_P(ConcurrentSpaceLedgerTest, WritersOnThreeGatewaysNeverPassTheUserQuota) {
     for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&, t] {
             SpaceLedger& l = *ledgers[t % kGateways];
-            const std::string& bucket = buckets[t % kBuckets];
+            const LedgerBucket& bucket = buckets[t % kBuckets];
             std::minstd_rand rng(static_cast<unsigned>(t));
             std::uint64_t mine = 0;
             for (;;) {
@@ -203,7 +204,7 @@ TEST_P(ConcurrentSpaceLedgerTest, WritersOnThreeGatewaysNeverPassTheUserQuota) {
     EXPECT_GE(settles.load(), kQuotaBytes / kChunkBytes);
     for (int i = 0; i < kBuckets; ++i) {
         UserUsage b = of_bucket(*ledgers[1], buckets[i]);
-        EXPECT_EQ(b.bytes, settled_per_bucket[i]) << buckets[i];
+        EXPECT_EQ(b.bytes, settled_per_bucket[i]) << buckets[i].name;
         EXPECT_EQ(b.reserved, 0u);
     }
 }
@@ -220,7 +221,7 @@ TEST_F(SpaceLedgerTest, TheReservationsOfAnAdoptedInstanceAreDropped) {
     const std::string dead_id = (*dead_lease)->instance_id();
     SpaceLedger dead(gw(2), dead_id);
     SpaceLedger live(gw(0), (*live_lease)->instance_id());
-    const std::string bucket2 = unique("b");
+    const LedgerBucket bucket2{unique("b"), 1};
     ASSERT_OK(dead.reserve(user_, bucket_, 300 * kMiB, kGiB, 0));
     ASSERT_OK(dead.reserve(user_, bucket2, 400 * kMiB, kGiB, 0));
     auto kept = live.reserve(user_, bucket_, 100 * kMiB, kGiB, 0);
@@ -270,14 +271,21 @@ TEST_F(SpaceLedgerTest, TheSweepAdoptsDeadInstancesFromTheLeasesIndex) {
 }
 
 TEST(LedgerReservation, RoundTripsThroughAReservationId) {
-    LedgerReservation r{"r.0123456789abcdef.0000000000000001", "u1", "my-bucket", 42};
+    LedgerReservation r{"r.0123456789abcdef.0000000000000001", "u1", "my-bucket", 7, 42};
     auto d = decode_reservation_id(encode_reservation_id(r));
     ASSERT_TRUE(d);
     EXPECT_EQ(d->key, r.key);
     EXPECT_EQ(d->user_id, "u1");
     EXPECT_EQ(d->bucket, "my-bucket");
+    EXPECT_EQ(d->bucket_epoch, 7u);
     EXPECT_EQ(d->bytes, 42u);
+    r.expiry_ms = 1234;
+    d = decode_reservation_id(encode_reservation_id(r));
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->bucket_epoch, 7u);
+    EXPECT_EQ(d->expiry_ms, 1234);
     EXPECT_FALSE(decode_reservation_id("r.x 12 u1"));
+    EXPECT_FALSE(decode_reservation_id("r.x 12 u1 b"));  // no epoch: which incarnation?
     EXPECT_FALSE(decode_reservation_id("r.x twelve u1 b"));
     EXPECT_FALSE(decode_reservation_id("x.1 12 u1 b"));  // not a reservation key
 }
@@ -308,13 +316,13 @@ TEST_F(SpaceLedgerTest, AnothersExpiredReservationStaysForTheClockSkewButDoesNot
     EXPECT_USAGE(user_usage(other, user_), 0u, 0u, 700 * kMiB);
     EXPECT_EQ(open_entries(user_ledger_oid(user_)), 2u);  // but its maker's clock may be behind
     // Its maker drops its own at expiry.
-    ASSERT_OK(short_lived.apply(user_, bucket_, 0, 0));
+    ASSERT_OK(short_lived.apply(user_, bucket_, 0, 0, ""));
     EXPECT_EQ(open_entries(user_ledger_oid(user_)), 1u);
 }
 
 TEST_F(SpaceLedgerTest, AZeroByteReservationIsNotRefusedOverQuota) {
     SpaceLedger l(gw(0), random_hex16());
-    ASSERT_OK(l.apply(user_, bucket_, static_cast<std::int64_t>(kGiB + 1), 1));  // past the quota already
+    ASSERT_OK(l.apply(user_, bucket_, static_cast<std::int64_t>(kGiB + 1), 1, ""));  // past the quota already
     EXPECT_FALSE(l.reserve(user_, bucket_, 1, kGiB, 0));
     auto none = l.reserve(user_, bucket_, 0, kGiB, kGiB);
     ASSERT_OK(none);
@@ -329,7 +337,7 @@ TEST_F(SpaceLedgerTest, PendingEntriesGoWithTheLastReservationAndCloseDropsTheRe
         if (!page) return page.error().code() == kNotFound ? std::size_t{0} : std::size_t{9999};
         return page->entries.size();
     };
-    const std::string bucket2 = unique("b");
+    const LedgerBucket bucket2{unique("b"), 1};
     auto a = l.reserve(user_, bucket_, 10, 0, 0);
     auto b = l.reserve(user_, bucket2, 10, 0, 0);
     ASSERT_OK(a);
@@ -494,7 +502,7 @@ TEST(LedgerCombiner, ChangesQueuedDuringAWriteGoTogetherIntoTheNextBatch) {
 // A reservation with `key` of `bytes` under `quota_bytes`.
 LedgerChange adding(const std::string& key, std::uint64_t bytes, std::uint64_t quota_bytes, const std::string& subject) {
     LedgerChange c;
-    c.add.emplace(key, ReservationEntry{bytes, now_ms() + 60'000, "ledger.bucket.x", std::nullopt});
+    c.add.emplace(key, ReservationEntry{bytes, now_ms() + 60'000, "ledger.bucket/x/1", std::nullopt});
     c.quota_bytes = quota_bytes;
     c.quota_subject = subject;
     return c;
@@ -515,7 +523,7 @@ LedgerState read_state(Client& client, const std::string& oid) {
 TEST_F(SpaceLedgerTest, ABatchAppliesItsChangesInOrderEachWithItsOwnResult) {
     const std::string id = random_hex16();
     SpaceLedger l(gw(0), id);
-    ASSERT_OK(l.apply(user_, bucket_, static_cast<std::int64_t>(100 * kMiB), 1));
+    ASSERT_OK(l.apply(user_, bucket_, static_cast<std::int64_t>(100 * kMiB), 1, ""));
     auto held = l.reserve(user_, bucket_, 200 * kMiB, kGiB, 0);
     ASSERT_OK(held);
     const std::string oid = user_ledger_oid(user_);
@@ -568,7 +576,7 @@ TEST_F(SpaceLedgerTest, ABatchAppliesItsChangesInOrderEachWithItsOwnResult) {
 // the deltas would neither clamp the same nor see the peak).
 TEST_F(SpaceLedgerTest, ABatchChangesTheSizeHistoryChangeByChange) {
     SpaceLedger l(gw(0), random_hex16());
-    const std::string oid = bucket_ledger_oid(bucket_);
+    const std::string oid = bucket_ledger_oid(bucket_.name, bucket_.epoch);
     LedgerChange up, down, again;
     up.delta_bytes = 100;
     up.delta_objects = 2;
@@ -582,7 +590,8 @@ TEST_F(SpaceLedgerTest, ABatchChangesTheSizeHistoryChangeByChange) {
     for (auto& r : plan.results) EXPECT_TRUE(r);
     ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));  // creates the ledger
     Bucket b;
-    b.name = bucket_;
+    b.name = bucket_.name;
+    b.epoch = bucket_.epoch;
     ASSERT_OK(l.fill_bucket_counts(b));
     EXPECT_EQ(b.bytes, 40u);
     EXPECT_EQ(b.objects, 1u);
@@ -618,7 +627,7 @@ TEST_F(SpaceLedgerTest, SixtyFourThreadsOfOneGatewayShareTheLedgersWrites) {
     constexpr int kRounds = 8;
     constexpr std::int64_t kBody = 4096;
     const std::string user_oid = user_ledger_oid(user_);
-    const std::string bucket_oid = bucket_ledger_oid(bucket_);
+    const std::string bucket_oid = bucket_ledger_oid(bucket_.name, bucket_.epoch);
     CountingGateway gateway({user_oid, bucket_oid});
     SpaceLedger l(*gateway.client, random_hex16());
     std::atomic<int> failures{0};
@@ -634,7 +643,7 @@ TEST_F(SpaceLedgerTest, SixtyFourThreadsOfOneGatewayShareTheLedgersWrites) {
                     return;
                 }
             }
-            if (auto d = l.apply(user_, bucket_, -kBody, -1); !d) {  // one delete each
+            if (auto d = l.apply(user_, bucket_, -kBody, -1, ""); !d) {  // one delete each
                 ADD_FAILURE() << d.error().message();
                 ++failures;
             }
@@ -727,7 +736,7 @@ TEST_F(SpaceLedgerTest, AFailedBatchWriteIsEveryMembersResult) {
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&] {
-            auto r = l.apply(user_, bucket_, 10, 1);
+            auto r = l.apply(user_, bucket_, 10, 1, "");
             if (r) {
                 ++ok;
             } else {
@@ -746,13 +755,244 @@ TEST_F(SpaceLedgerTest, AFailedBatchWriteIsEveryMembersResult) {
     EXPECT_USAGE(of_bucket(l, bucket_), 10u, 1u, 0u);                                 // the first's only
 }
 
+// A settle or an apply whose write landed but failed (a timeout after the
+// OSD applied it) is made again, by the ledger itself and by a caller that
+// retries: each counts once on both ledgers, also when its marker lies past
+// the ledger's first page of entries (pages of 2: several reads; of 7: the
+// counts in one read, the markers after it).
+TEST_F(SpaceLedgerTest, ASettleOrApplyMadeAgainAfterAnUnknownOutcomeCountsOnce) {
+    for (std::uint32_t page : {kLedgerPageEntries, 2u, 7u}) {
+        SCOPED_TRACE(page);
+        const std::string user = unique("u");
+        const LedgerBucket bucket{unique("b"), 1};
+        const std::string user_oid = user_ledger_oid(user);
+        CountingGateway gateway({user_oid});
+        SpaceLedger l(*gateway.client, random_hex16(), SpaceLedger::Options{kReservationLifetime, page});
+        std::vector<LedgerReservation> earlier;  // their markers sort first
+        for (int i = 0; i < 4; ++i) {
+            auto r = l.reserve(user, bucket, 10, 0, 0);
+            ASSERT_OK(r);
+            ASSERT_OK(l.settle(*r, 10, 1));
+            earlier.push_back(*r);
+        }
+        ASSERT_EQ(gateway.writes.at(user_oid).load(), 8);  // one per reserve and per settle
+        auto r = l.reserve(user, bucket, 100, 0, 0);
+        ASSERT_OK(r);
+        gateway.fail_write = 9;  // the settle's change of the user's ledger: lands, then fails
+        auto s = l.settle(*r, 100, 1);
+        if (!s) s = l.settle(*r, 100, 1);  // as a caller that retries
+        ASSERT_OK(s);
+        EXPECT_EQ(gateway.writes.at(user_oid).load(), 10);  // made again, found its marker, wrote nothing
+        EXPECT_USAGE(user_usage(l, user), 140u, 5u, 0u);
+        EXPECT_USAGE(of_bucket(l, bucket), 140u, 5u, 0u);
+        // Made again after a success: nothing either.
+        ASSERT_OK(l.settle(earlier.front(), 10, 1));
+        ASSERT_OK(l.settle(*r, 100, 1));
+        EXPECT_USAGE(user_usage(l, user), 140u, 5u, 0u);
+        EXPECT_USAGE(of_bucket(l, bucket), 140u, 5u, 0u);
+
+        const std::string token = l.new_token();
+        gateway.fail_write = 10;
+        auto a = l.apply(user, bucket, -100, -1, token);
+        if (!a) a = l.apply(user, bucket, -100, -1, token);
+        ASSERT_OK(a);
+        ASSERT_OK(l.apply(user, bucket, -100, -1, token));
+        EXPECT_EQ(gateway.writes.at(user_oid).load(), 11);
+        EXPECT_USAGE(user_usage(l, user), 40u, 4u, 0u);
+        EXPECT_USAGE(of_bucket(l, bucket), 40u, 4u, 0u);
+        // A change without a token is not made again: the caller is told.
+        gateway.fail_write = 11;
+        auto once = l.apply(user, bucket, 1, 0, "");
+        ASSERT_FALSE(once);
+        EXPECT_EQ(once.error().code(), Errc::IoError);
+        EXPECT_USAGE(user_usage(l, user), 41u, 4u, 0u);
+    }
+}
+
+// The plan: a change whose marker the ledger holds, or an earlier change of
+// the batch wrote, changes nothing; stale markers go only with a batch that
+// writes anyway.
+TEST(LedgerBatchPlan, SettledMarkersMakeAChangeCountOnce) {
+    const std::int64_t now = 10'000'000;
+    LedgerState state;
+    state.exists = true;
+    state.ver = "3";
+    state.omap = {{"bytes", "100"}, {"objects", "1"}, {"ver", "3"},
+                  {settled_key("old"), std::to_string(now - 2000)}, {settled_key("young"), std::to_string(now - 10)}};
+    const LedgerExpiry expiry{now, "r.x.", 0, 1000};
+    LedgerChange again;  // made already: its marker is there
+    again.delta_bytes = 50;
+    again.token = "young";
+    std::vector<const LedgerChange*> batch{&again};
+    LedgerBatchPlan nothing = plan_ledger_batch("ledger.user.u", state, batch, expiry);
+    ASSERT_EQ(nothing.results.size(), 1u);
+    EXPECT_TRUE(nothing.results[0]);
+    EXPECT_FALSE(nothing.write);  // and the stale marker is not worth a write of its own
+
+    LedgerChange first;
+    first.delta_bytes = 7;
+    first.delta_objects = 1;
+    first.token = "t1";
+    LedgerChange twice = first;  // the same change queued again
+    batch = {&first, &twice, &again};
+    LedgerBatchPlan plan = plan_ledger_batch("ledger.user.u", state, batch, expiry);
+    ASSERT_EQ(plan.results.size(), 3u);
+    for (auto& r : plan.results) EXPECT_TRUE(r);
+    ASSERT_TRUE(plan.write);
+    const std::string oid = "ledger.user." + random_hex16();
+    auto client = cluster_test::connect_gateway();
+    WriteOp seed;
+    seed.create_exclusive().omap_set(state.omap);
+    ASSERT_OK(client->apply(Pool::Meta, oid, seed));
+    ASSERT_OK(client->apply(Pool::Meta, oid, *plan.write));
+    auto got = client->omap_list(Pool::Meta, oid, "", "", 100);
+    ASSERT_OK(got);
+    std::map<std::string, std::string> omap(got->entries.begin(), got->entries.end());
+    EXPECT_EQ(omap["bytes"], "107");
+    EXPECT_EQ(omap["objects"], "2");
+    EXPECT_FALSE(omap.contains(settled_key("old")));
+    EXPECT_TRUE(omap.contains(settled_key("young")));
+    EXPECT_EQ(omap[settled_key("t1")], std::to_string(now));
+    EXPECT_TRUE(omap.contains(settled_age_key(now, "t1")));
+}
+
+// Stale markers are found by their age keys (the oldest are read with every
+// change, the markers themselves only by key): a stale age key goes with its
+// marker, read or not; a young one stays.
+TEST(LedgerBatchPlan, StaleMarkersGoByTheirAgeKeys) {
+    const std::int64_t now = 10'000'000;
+    LedgerState state;
+    state.exists = true;
+    state.ver = "1";
+    state.omap = {{"bytes", "1"}, {"ver", "1"},
+                  {settled_age_key(now - 2000, "aged"), ""}, {settled_age_key(now - 10, "fresh"), ""},
+                  {"!t.nothex", ""}};
+    LedgerChange c;
+    c.delta_bytes = 1;
+    c.token = "new";
+    std::vector<const LedgerChange*> batch{&c};
+    LedgerBatchPlan plan = plan_ledger_batch("ledger.user.u", state, batch, LedgerExpiry{now, "r.x.", 0, 1000});
+    ASSERT_TRUE(plan.write);
+    const std::string oid = "ledger.user." + random_hex16();
+    auto client = cluster_test::connect_gateway();
+    WriteOp seed;
+    auto stored = state.omap;
+    stored[settled_key("aged")] = std::to_string(now - 2000);  // not read: only its age key was
+    stored[settled_key("fresh")] = std::to_string(now - 10);
+    seed.create_exclusive().omap_set(stored);
+    ASSERT_OK(client->apply(Pool::Meta, oid, seed));
+    ASSERT_OK(client->apply(Pool::Meta, oid, *plan.write));
+    auto got = client->omap_list(Pool::Meta, oid, "", "", 100);
+    ASSERT_OK(got);
+    std::map<std::string, std::string> omap(got->entries.begin(), got->entries.end());
+    EXPECT_FALSE(omap.contains(settled_key("aged")));
+    EXPECT_FALSE(omap.contains(settled_age_key(now - 2000, "aged")));
+    EXPECT_FALSE(omap.contains("!t.nothex"));
+    EXPECT_TRUE(omap.contains(settled_key("fresh")));
+    EXPECT_TRUE(omap.contains(settled_age_key(now - 10, "fresh")));
+    EXPECT_TRUE(omap.contains(settled_key("new")));
+    EXPECT_EQ(omap["bytes"], "2");
+}
+
+// The marker keys sort before every other key of a ledger, age keys in age
+// order; a bucket's ledger name is one the old layout (ledger.bucket.<name>)
+// cannot produce, whatever dots and digits the name holds.
+TEST(LedgerLayout, MarkersSortFirstAndBucketLedgersAreApartFromTheOldLayout) {
+    EXPECT_LT(settled_key("~"), std::string(kMarkersEnd));
+    EXPECT_LT(settled_age_key(INT64_MAX, "~"), std::string(kMarkersEnd));
+    for (std::string_view k : {"bytes", "objects", "r.a.1", "reserved", "size.hmax", "ver"})
+        EXPECT_LT(std::string(kMarkersEnd), std::string(k));
+    EXPECT_LT(settled_age_key(0xff, "z"), settled_age_key(0x100, "a"));
+    auto age = decode_settled_age_key(settled_age_key(1234, "r.x.1"));
+    ASSERT_TRUE(age);
+    EXPECT_EQ(age->written_ms, 1234);
+    EXPECT_EQ(age->token, "r.x.1");
+    EXPECT_FALSE(decode_settled_age_key("!t.12.x"));
+    EXPECT_NE(bucket_ledger_oid("b.1", 2), "ledger.bucket.b.1.2");
+    EXPECT_NE(bucket_ledger_oid("b", 12), bucket_ledger_oid("b.1", 2));
+    EXPECT_EQ(bucket_ledger_oid("b.1", 2), "ledger.bucket/b.1/2");
+    EXPECT_TRUE(is_bucket_ledger(bucket_ledger_oid("b.1", 2)));
+    EXPECT_FALSE(is_bucket_ledger("ledger.bucket.b.1.2"));
+}
+
+// Settled markers go with a later change of their ledger once older than
+// their lifetime (the window in which a change may be made again), so that a
+// ledger does not grow with every write.
+TEST_F(SpaceLedgerTest, SettledMarkersGoOnceOlderThanTheirLifetime) {
+    SpaceLedger l(gw(0), random_hex16(), SpaceLedger::Options{.settled_lifetime = 1000ms});
+    auto r = l.reserve(user_, bucket_, 10, 0, 0);
+    ASSERT_OK(r);
+    ASSERT_OK(l.settle(*r, 10, 1));
+    auto markers = [&](const std::string& oid) {
+        auto page = gw(0).omap_list(Pool::Meta, oid, "", std::string(kSettledPrefix), 100);
+        return page ? page->entries.size() : 9999;
+    };
+    const std::string bucket_oid = bucket_ledger_oid(bucket_.name, bucket_.epoch);
+    EXPECT_EQ(markers(user_ledger_oid(user_)), 1u);
+    EXPECT_EQ(markers(bucket_oid), 1u);
+    ASSERT_OK(l.apply(user_, bucket_, 5, 0, ""));  // young: kept
+    EXPECT_EQ(markers(user_ledger_oid(user_)), 1u);
+    std::this_thread::sleep_for(1100ms);
+    ASSERT_OK(l.apply(user_, bucket_, 5, 0, ""));
+    EXPECT_EQ(markers(user_ledger_oid(user_)), 0u);
+    EXPECT_EQ(markers(bucket_oid), 0u);
+    EXPECT_USAGE(user_usage(l, user_), 20u, 1u, 0u);
+}
+
+// Many markers, tiny pages: a ledger's read lists only the other keys, finds
+// the marker a change names by key (however many sort around it), and a
+// write drops at most kOldestMarkersRead stale ones, oldest first.
+TEST_F(SpaceLedgerTest, ManyMarkersAreReadByKeyAndDroppedOldestFirst) {
+    SpaceLedger l(gw(0), random_hex16(), SpaceLedger::Options{.page_entries = 2, .settled_lifetime = 4000ms});
+    const std::string user_oid = user_ledger_oid(user_);
+    auto count = [&](std::string_view prefix) {
+        auto page = gw(0).omap_list(Pool::Meta, user_oid, "", std::string(prefix), 1000);
+        return page ? page->entries.size() : 9999;
+    };
+    const std::uint32_t n = kOldestMarkersRead + 6;
+    std::vector<std::string> tokens;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        tokens.push_back(l.new_token());
+        ASSERT_OK(l.apply(user_, bucket_, 1, 0, tokens.back()));
+    }
+    EXPECT_EQ(count(kSettledPrefix), n);
+    EXPECT_EQ(count(kSettledAgePrefix), n);
+    for (auto& t : {tokens.front(), tokens[n / 2], tokens.back()}) ASSERT_OK(l.apply(user_, bucket_, 1, 0, t));
+    EXPECT_USAGE(user_usage(l, user_), n, 0u, 0u);
+    std::this_thread::sleep_for(4100ms);
+    ASSERT_OK(l.apply(user_, bucket_, 1, 0, ""));
+    EXPECT_EQ(count(kSettledPrefix), 6u);  // the oldest kOldestMarkersRead went
+    EXPECT_EQ(count(kSettledAgePrefix), 6u);
+    ASSERT_OK(l.apply(user_, bucket_, 1, 0, ""));
+    EXPECT_EQ(count(kSettledPrefix), 0u);
+    EXPECT_EQ(count(kSettledAgePrefix), 0u);
+    EXPECT_USAGE(user_usage(l, user_), n + 2, 0u, 0u);
+}
+
+// A bucket's ledger is its incarnation's: one made again under its name
+// starts from zero, and what the old one's reservations do later stays on
+// the old ledger.
+TEST_F(SpaceLedgerTest, EachIncarnationOfABucketHasItsOwnLedger) {
+    SpaceLedger l(gw(0), random_hex16());
+    const LedgerBucket old{bucket_.name, 4}, again{bucket_.name, 5};
+    auto r = l.reserve(user_, old, 100, 0, 0);
+    ASSERT_OK(r);
+    ASSERT_OK(l.apply(user_, old, 30, 1, ""));
+    ASSERT_OK(l.remove_bucket_ledger(old));  // deleted
+    ASSERT_OK(l.apply(user_, again, 7, 1, ""));
+    ASSERT_OK(l.settle(*r, 100, 1));  // late
+    EXPECT_USAGE(of_bucket(l, again), 7u, 1u, 0u);
+    EXPECT_USAGE(of_bucket(l, old), 100u, 1u, 0u);  // a leak under an epoch never used again
+    EXPECT_USAGE(user_usage(l, user_), 137u, 3u, 0u);
+}
+
 TEST(ReservationEntry, EncodesWithAndWithoutACommitMark) {
-    ReservationEntry e{123, 456, "ledger.bucket.b", std::nullopt};
+    ReservationEntry e{123, 456, "ledger.bucket/b/1", std::nullopt};
     auto d = decode_reservation_entry(encode_reservation(e));
     ASSERT_TRUE(d);
     EXPECT_EQ(d->bytes, 123u);
     EXPECT_EQ(d->expiry_ms, 456);
-    EXPECT_EQ(d->other_ledger, "ledger.bucket.b");
+    EXPECT_EQ(d->other_ledger, "ledger.bucket/b/1");
     EXPECT_FALSE(d->committing);
     e.committing = CommitMark{"rec1", -5, 1, "bkt", "dir/a key with spaces"};
     d = decode_reservation_entry(encode_reservation(e));

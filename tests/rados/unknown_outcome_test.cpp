@@ -395,21 +395,120 @@ TEST_F(RadosUnknownOutcomeTest, ADeleteWhoseRecordRemovalLandedBeforeItsTimeoutF
         EXPECT_EQ(a_.client->stat(Pool::Index, index_oid(bucket_, sb->bucket.epoch, i)).error().code(), kNotFound);
 }
 
+// A DELETE whose removal landed before its timeout: the caller got IoError
+// and the counts were not changed, so the ledgers count an object the index
+// no longer holds. delete_bucket, finding its closed index empty, deletes the
+// bucket all the same (it was refused with BucketNotEmpty for ever). The
+// owner's counts stay as they were: too high by the lost object until a
+// recount, never lowered below what the owner stores.
+TEST_F(RadosUnknownOutcomeTest, ABucketWhoseLedgerCountsAnObjectItsIndexLacksCanBeDeleted) {
+    const std::string kept_in = "unk-" + random_hex16();
+    ASSERT_OK(a_.objects->create_bucket(kept_in, user_, "", ""));
+    FreedExtents freed;
+    BodyCommit kept;
+    kept.record.info.bucket = kept_in;
+    kept.record.info.key = "kept";
+    kept.record.info.size = 5;
+    kept.record.info.etag = "kept";
+    kept.record.info.last_modified_ms = now_ms();
+    kept.record.inline_data = "12345";
+    ASSERT_OK(a_.objects->put_object(std::move(kept), {}, freed));
+    put_inline_through_b("ghost");  // 3 bytes
+    a_.fail_next_write(Pool::Index, "");
+    auto d = a_.objects->delete_object(bucket_, "ghost", freed);
+    ASSERT_FALSE(d);
+    EXPECT_EQ(d.error().code(), Errc::IoError);
+    EXPECT_EQ(a_.objects->get_object(bucket_, "ghost").error().code(), Errc::NoSuchKey);  // it did land
+    auto counted = a_.objects->get_bucket(bucket_);
+    ASSERT_OK(counted);
+    EXPECT_EQ(counted->objects, 1u);  // but is still counted
+    EXPECT_EQ(counted->bytes, 3u);
+    auto before = a_.objects->get_user_usage(user_);
+    ASSERT_OK(before);
+    EXPECT_EQ(before->bytes, 8u);  // the kept object and the ghost
+    EXPECT_EQ(before->objects, 2u);
+
+    ASSERT_OK(b_.objects->delete_bucket(bucket_, freed));
+    EXPECT_EQ(a_.objects->get_bucket(bucket_).error().code(), Errc::NoSuchBucket);
+    auto usage = a_.objects->get_user_usage(user_);
+    ASSERT_OK(usage);
+    EXPECT_EQ(usage->bytes, 8u);  // as before the delete: a recount lowers it to 5
+    EXPECT_EQ(usage->objects, 2u);
+    EXPECT_EQ(usage->reserved, 0u);
+    // A bucket whose index holds an object is still refused, ledger or not.
+    auto full = a_.objects->delete_bucket(kept_in, freed);
+    ASSERT_FALSE(full);
+    EXPECT_EQ(full.error().code(), Errc::BucketNotEmpty);
+}
+
+// A bucket's ledger is its incarnation's. A delete_bucket that reaches its
+// last step after the name was taken again (here inside the fault on its
+// record removal, which lands and then reports failure: the delete finds
+// another incarnation and finishes) removes only its own ledger; a settle of
+// an old incarnation's reservation arriving late changes nothing of the new
+// one; a PUT reserved on the old incarnation and committed into the new one
+// is counted on the new one.
+TEST_F(RadosUnknownOutcomeTest, ABucketMadeAgainUnderItsNameKeepsItsOwnCounts) {
+    auto old = a_.objects->load_bucket(bucket_);
+    ASSERT_OK(old);
+    auto late_settle = a_.objects->reserve(bucket_, 4096);
+    ASSERT_OK(late_settle);
+    auto late_put = a_.objects->reserve(bucket_, 4096);
+    ASSERT_OK(late_put);
+    a_.fail_next_write(Pool::Meta, bucket_oid(bucket_), [&] {
+        ASSERT_OK(b_.objects->create_bucket(bucket_, user_, "", ""));
+        put_inline_through_b("new");  // 3 bytes, 1 object
+    });
+    FreedExtents freed;
+    ASSERT_OK(a_.objects->delete_bucket(bucket_, freed));
+    auto now = b_.objects->get_bucket(bucket_);
+    ASSERT_OK(now);
+    ASSERT_GT(now->epoch, old->bucket.epoch);
+    EXPECT_EQ(now->objects, 1u);
+    EXPECT_EQ(now->bytes, 3u);
+
+    auto r = decode_reservation_id(*late_settle);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->bucket_epoch, old->bucket.epoch);
+    ASSERT_OK(a_.ledger->settle(*r, 4096, 1));
+    now = b_.objects->get_bucket(bucket_);
+    ASSERT_OK(now);
+    EXPECT_EQ(now->objects, 1u);
+    EXPECT_EQ(now->bytes, 3u);
+
+    BodyCommit b;
+    b.record.info.bucket = bucket_;
+    b.record.info.key = "reserved-before";
+    b.record.info.size = 4096;
+    b.record.info.etag = "late";
+    b.record.info.last_modified_ms = now_ms();
+    b.record.inline_data = std::string(4096, 'l');
+    b.reservation = *late_put;
+    ASSERT_OK(b_.objects->put_object(std::move(b), {}, freed));
+    now = b_.objects->get_bucket(bucket_);
+    ASSERT_OK(now);
+    EXPECT_EQ(now->objects, 2u);
+    EXPECT_EQ(now->bytes, 4099u);
+    auto fresh = a_.ledger->bucket_usage(LedgerBucket{bucket_, now->epoch});
+    ASSERT_OK(fresh);
+    EXPECT_EQ(fresh->reserved, 0u);
+}
+
 // Review finding 8: a reservation past its expiry covers nothing at commit
 // (the growth is reserved again under the quotas); its id carries the expiry.
 TEST(ReservationExpiry, AnExpiredReservationCoversNothing) {
-    LedgerReservation r{"r.0123456789abcdef.0000000000000001", "u1", "my-bucket", 42, 1'000'000};
+    LedgerReservation r{"r.0123456789abcdef.0000000000000001", "u1", "my-bucket", 3, 42, 1'000'000};
     auto d = decode_reservation_id(encode_reservation_id(r));
     ASSERT_TRUE(d);
     EXPECT_EQ(d->bucket, "my-bucket");
     EXPECT_EQ(d->expiry_ms, 1'000'000);
     EXPECT_EQ(covered_bytes(*d, 999'999), 42u);
     EXPECT_EQ(covered_bytes(*d, 1'000'000), 0u);
-    auto old = decode_reservation_id("r.x 12 u1 b");  // without an expiry: trusted
+    auto old = decode_reservation_id("r.x 12 u1 b 3");  // without an expiry: trusted
     ASSERT_TRUE(old);
     EXPECT_EQ(old->bucket, "b");
     EXPECT_EQ(covered_bytes(*old, 1'000'000), 12u);
-    EXPECT_FALSE(decode_reservation_id("r.x 12 u1 b soon"));
+    EXPECT_FALSE(decode_reservation_id("r.x 12 u1 b 3 soon"));
 }
 
 }  // namespace

@@ -145,6 +145,7 @@ protected:
         bucket_ = "up-" + random_hex16();
         auto bk = a_->objects->create_bucket(bucket_, user_, "", "");
         ASSERT_TRUE(bk) << bk.error().message();
+        epoch_ = bk->epoch;
     }
     void TearDown() override {
         b_.reset();
@@ -152,7 +153,7 @@ protected:
     }
 
     std::uint64_t bucket_bytes() {
-        auto u = a_->ledger->bucket_usage(bucket_);
+        auto u = a_->ledger->bucket_usage(LedgerBucket{bucket_, epoch_});
         EXPECT_TRUE(u) << u.error().message();
         return u ? u->bytes : ~std::uint64_t{0};
     }
@@ -169,6 +170,7 @@ protected:
 
     std::unique_ptr<Gateway> a_, b_;
     std::string user_, bucket_;
+    std::uint64_t epoch_ = 0;
 };
 
 TEST_F(RadosUploadsTest, PartsUploadedConcurrentlyThroughTwoGatewaysAreAllListed) {

@@ -367,9 +367,31 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     const Bucket& b = stored->bucket;
     const std::uint32_t shards = stored->shards;
     auto not_empty = [&] { return Error(Errc::BucketNotEmpty, "bucket " + std::string(name) + " is not empty"); };
+    std::vector<std::string> oids;
+    for (std::uint32_t i = 0; i < shards; ++i) oids.push_back(index_oid(name, b.epoch, i));
+    // Any `o` entry in a shard (listed before the first of them).
+    auto first_entry_in = [&](const std::string& oid) -> Result<bool> {
+        auto page = client_.omap_list(Pool::Index, oid, "", std::string(1, kRecordPrefix), 1);
+        if (!page) {
+            if (page.error().code() == kNotFound) return false;
+            return std::move(page).error();
+        }
+        return !page->entries.empty();
+    };
+    // 0. The ledger counting objects usually means the index holds them:
+    //    refused without closing anything. But the index decides: the counts
+    //    may be short of it or past it (an unknown outcome, a crash between
+    //    an index write and its ledger change), and a bucket whose closed
+    //    index is empty is empty, whatever its ledger says.
     auto counts = with_counts(b);
     if (!counts) return std::move(counts).error();
-    if (counts->objects > 0) return not_empty();
+    if (counts->objects > 0) {
+        for (auto& oid : oids) {
+            auto held = first_entry_in(oid);
+            if (!held) return std::move(held).error();
+            if (*held) return not_empty();
+        }
+    }
 
     // 1. Close every shard (`closed`, which every write of an o entry is
     //    guarded on), then look for entries: a write that landed before the
@@ -378,8 +400,6 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     //    gives up reopens only the shards it closed itself, never ones
     //    another delete still relies on. Never reopened once the record
     //    may be gone (a write could then land in an index being removed).
-    std::vector<std::string> oids;
-    for (std::uint32_t i = 0; i < shards; ++i) oids.push_back(index_oid(name, b.epoch, i));
     const auto closed_at_ms = now_ms();
     const std::string token = shard_closed_value(closed_at_ms, random_hex16());
     auto reopen = [&] {
@@ -397,11 +417,10 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
         return std::move(closed).error();
     }
     for (auto& oid : oids) {
-        auto page = client_.omap_list(Pool::Index, oid, "", std::string(1, kRecordPrefix), 1);
-        if (!page && page.error().code() == kNotFound) continue;
-        if (!page || !page->entries.empty()) {
+        auto held = first_entry_in(oid);
+        if (!held || *held) {
             reopen();
-            if (!page) return std::move(page).error();
+            if (!held) return std::move(held).error();
             return not_empty();
         }
     }
@@ -451,12 +470,17 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     //    objects. A crash in between leaves leaks under an epoch never used
     //    again (and a count a recount lowers: see docs/rados.md).
     (void)change_bucket_count(b, -1, 0);
+    // The owner's ledger keeps what the bucket's still counts: subtracting
+    // it would count the owner too low whenever the two disagree (a change
+    // that reached only the owner's, an upload aborted after the delete, a
+    // part write's give-back racing it), and too low lets a quota overshoot;
+    // too high is repaired by a recount (docs/rados.md, "Space ledger").
     (void)client_.apply(Pool::Meta, bucket_list_oid(name),
                         WriteOp()
                             .compare_omap(std::string(name), Compare::Eq, bucket_list_value(b.owner_id, b.epoch))
                             .omap_remove(std::string(name)));
     remove_index_shards(b, shards);
-    (void)ledger_.remove_bucket_ledger(name);
+    (void)ledger_.remove_bucket_ledger(ledger_bucket_of(b));
     return {};
 }
 

@@ -186,6 +186,32 @@ Result<OmapPage> Client::omap_list(Pool pool, const std::string& oid, const std:
     return page;
 }
 
+Result<OmapRead> Client::omap_read(Pool pool, const std::string& oid, const std::vector<OmapListing>& listings,
+                                   const std::set<std::string>& keys) {
+    librados::ObjectReadOperation op;
+    // Outputs the op writes into: stable addresses until operate returns.
+    std::vector<std::map<std::string, librados::bufferlist>> listed(listings.size());
+    auto more = std::make_unique<bool[]>(listings.size());  // not vector<bool>: bool* outputs
+    std::vector<int> rvals(listings.size() + 1, 0);
+    std::map<std::string, librados::bufferlist> values;
+    for (std::size_t i = 0; i < listings.size(); ++i) {
+        op.omap_get_vals2(listings[i].start_after, listings[i].prefix, listings[i].max_entries, &listed[i], &more[i],
+                          &rvals[i]);
+    }
+    if (!keys.empty()) op.omap_get_vals_by_keys(keys, &values, &rvals.back());
+    if (int r = impl_->ctx(pool).operate(oid, &op, nullptr); r < 0)
+        return rados_error(r, "reading omap of " + impl_->where(pool, oid));
+    OmapRead out;
+    out.pages.resize(listings.size());
+    for (std::size_t i = 0; i < listings.size(); ++i) {
+        out.pages[i].more = more[i];
+        out.pages[i].entries.reserve(listed[i].size());
+        for (auto& [key, bl] : listed[i]) out.pages[i].entries.emplace_back(key, bl.to_str());
+    }
+    for (auto& [key, bl] : values) out.values.emplace(key, bl.to_str());
+    return out;
+}
+
 // One asynchronous call: what its completion callback needs, owned by the
 // callback from submission on.
 struct Client::AioCall {

@@ -72,6 +72,19 @@ struct OmapPage {
     bool more = false;  // keys after the last entry remain
 };
 
+// One listing of Client::omap_read, as omap_list's arguments.
+struct OmapListing {
+    std::string start_after;
+    std::string prefix;
+    std::uint32_t max_entries = 0;
+};
+
+// What Client::omap_read returns, all of one state of the omap.
+struct OmapRead {
+    std::vector<OmapPage> pages;                 // one per listing, in order
+    std::map<std::string, std::string> values;  // those of the keys that are set
+};
+
 class Watch;
 
 // Waits for asynchronous calls started on this thread: add() before each
@@ -158,6 +171,10 @@ public:
     // key when empty) that begin with `prefix`. Fails: kNotFound (no object).
     Result<OmapPage> omap_list(Pool pool, const std::string& oid, const std::string& start_after,
                                const std::string& prefix, std::uint32_t max_entries);
+    // Several listings and a read by key in one read op: one consistent
+    // state (separate calls may each see another). Fails: kNotFound (no object).
+    Result<OmapRead> omap_read(Pool pool, const std::string& oid, const std::vector<OmapListing>& listings,
+                               const std::set<std::string>& keys);
 
     // Asynchronous calls. `done` is called exactly once: on a librados thread
     // when the cluster answered (or the request timed out), or before the call

@@ -61,6 +61,27 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
     std::uint64_t bytes = count_of(omap, kLedgerBytesKey);
     std::uint64_t objects = count_of(omap, kLedgerObjectsKey);
     std::map<std::string, std::string> added;  // key -> encoded entry, of the reservations the batch adds
+    // Settled markers: those read (by key), and those the batch writes.
+    std::set<std::string> settled;
+    std::set<std::string> stale;  // marker and age keys past their lifetime: removed with the batch's write
+    auto is_stale = [&](std::int64_t written_ms) { return written_ms + expiry.settled_lifetime_ms <= now; };
+    for (auto it = omap.lower_bound(std::string(kSettledPrefix));
+         it != omap.end() && it->first.starts_with(kSettledPrefix); ++it) {
+        settled.insert(it->first);
+        auto at = decode_count(it->second);  // written ms; unreadable: dropped (its age key stays until listed)
+        if (at && !is_stale(static_cast<std::int64_t>(*at))) continue;
+        stale.insert(it->first);
+        if (at) stale.insert(settled_age_key(static_cast<std::int64_t>(*at), it->first.substr(kSettledPrefix.size())));
+    }
+    // The oldest age keys, as read: a stale one goes with its marker (read or not).
+    for (auto it = omap.lower_bound(std::string(kSettledAgePrefix));
+         it != omap.end() && it->first.starts_with(kSettledAgePrefix); ++it) {
+        auto age = decode_settled_age_key(it->first);
+        if (age && !is_stale(age->written_ms)) continue;
+        stale.insert(it->first);
+        if (age) stale.insert(settled_key(age->token));
+    }
+    std::map<std::string, std::string> settled_added;
 
     // A bucket's size history changes with its bytes, in the same write.
     const bool bucket_ledger = is_bucket_ledger(oid);
@@ -82,6 +103,10 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
     std::vector<std::map<std::string, Held>::iterator> ends;
     for (const LedgerChange* c : batch) {
         ends.clear();
+        if (!c->token.empty() && settled.contains(settled_key(c->token))) {
+            plan.results.emplace_back();  // made already (an unknown outcome that landed)
+            continue;
+        }
         std::uint64_t reserved = 0;  // by the unexpired entries that stay
         for (auto it = held.begin(); it != held.end(); ++it) {
             const std::string& key = it->first;
@@ -118,6 +143,15 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
         }
         bytes = add_clamped(bytes, c->delta_bytes);
         objects = add_clamped(objects, c->delta_objects);
+        if (!c->token.empty()) {
+            const std::string marker = settled_key(c->token);
+            const std::string age = settled_age_key(now, c->token);
+            settled.insert(marker);
+            stale.erase(marker);
+            stale.erase(age);
+            settled_added.insert_or_assign(marker, encode_count(static_cast<std::uint64_t>(now)));
+            settled_added.insert_or_assign(age, "");
+        }
     }
     if (!changes_anything) return plan;
 
@@ -133,8 +167,10 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
     for (auto it = omap.lower_bound(std::string(kReservationPrefix));
          it != omap.end() && it->first.starts_with(kReservationPrefix); ++it)
         if (!held.contains(it->first)) removed.insert(it->first);
+    removed.insert(stale.begin(), stale.end());
     if (!removed.empty()) op.omap_remove_keys(removed);
     if (!added.empty()) op.omap_set(added);
+    if (!settled_added.empty()) op.omap_set(settled_added);
     std::uint64_t reserved = 0;
     for (auto& [_, h] : held) reserved += h.counted;
     op.omap_set({

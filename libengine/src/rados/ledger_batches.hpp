@@ -57,9 +57,16 @@ struct LedgerChange {
     std::string remove_prefix;
     std::int64_t delta_bytes = 0;
     std::int64_t delta_objects = 0;
+    // "" none; else the change writes the settled marker settled_key(token)
+    // with its other changes, and is skipped (succeeding, changing nothing)
+    // when the ledger holds that marker already: the same change made again
+    // after an unknown outcome (an IoError that may have landed) counts once.
+    std::string token;
 };
 
-// A ledger object as read: one consistent state of its omap.
+// A ledger object as read: one consistent state of its omap. Settled
+// markers (!s.*) and their age keys (!t.*) may be left out, but never a
+// marker a change of the batch names; the age keys read are the oldest.
 struct LedgerState {
     bool exists = false;
     std::map<std::string, std::string> omap;
@@ -71,6 +78,7 @@ struct LedgerExpiry {
     std::int64_t now_ms = 0;
     std::string own_prefix;            // this instance's keys: dropped at expiry
     std::int64_t others_grace_ms = 0;  // another's: only this long past expiry
+    std::int64_t settled_lifetime_ms = 0;  // settled markers older than this go (kSettledLifetime)
 };
 
 // What one batch writes, and what each of its changes returns once the write
@@ -87,6 +95,12 @@ struct LedgerBatchPlan {
 //    that change only, which then changes nothing) when bytes + the
 //    unexpired reservations left + its bytes pass its quota; a reservation of
 //    0 bytes never is;
+//  - a change whose token's marker the state holds (or an earlier change of
+//    the batch wrote) succeeds and changes nothing; one with a token writes
+//    its marker and age key; markers older than
+//    expiry.settled_lifetime_ms (by their value, or by an age key read) go
+//    with their age keys in a batch that writes (a batch is never written
+//    just to drop them);
 //  - deltas are clamped at zero, and on a bucket's ledger the size history
 //    changes with each change's deltas (apply_size_change), in order;
 //  - `ver` is bumped once: the write is guarded on state.ver (or creates the

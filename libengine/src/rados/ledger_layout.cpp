@@ -1,6 +1,9 @@
 #include "rados/ledger_layout.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
+#include <cstdio>
 
 namespace ostor::detail::rados {
 
@@ -24,6 +27,25 @@ std::optional<std::string_view> next_field(std::string_view& rest) {
 }
 
 }  // namespace
+
+std::string settled_age_key(std::int64_t written_ms, std::string_view token) {
+    // Fixed width: key order is age order (a time before 1970 counts as 0).
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(std::max<std::int64_t>(written_ms, 0)));
+    return std::string(kSettledAgePrefix) + hex + "." + std::string(token);
+}
+
+std::optional<SettledAge> decode_settled_age_key(std::string_view key) {
+    constexpr std::size_t kDigits = 16;
+    if (!key.starts_with(kSettledAgePrefix)) return std::nullopt;
+    key.remove_prefix(kSettledAgePrefix.size());
+    if (key.size() <= kDigits || key[kDigits] != '.') return std::nullopt;
+    std::uint64_t ms = 0;
+    auto [end, ec] = std::from_chars(key.data(), key.data() + kDigits, ms, 16);
+    if (ec != std::errc() || end != key.data() + kDigits || ms > static_cast<std::uint64_t>(INT64_MAX))
+        return std::nullopt;
+    return SettledAge{static_cast<std::int64_t>(ms), std::string(key.substr(kDigits + 1))};
+}
 
 std::string encode_reservation(const ReservationEntry& e) {
     std::string out = std::to_string(e.bytes) + " " + std::to_string(e.expiry_ms) + " " + e.other_ledger;

@@ -1,8 +1,13 @@
 // Where the RADOS space ledger keeps its counts (docs/rados.md, "Space
 // ledger"), all in the meta pool:
 //
-//   ledger.user.<id>      one user's usage, its accounts' included
-//   ledger.bucket.<name>  one bucket's usage
+//   ledger.user.<id>              one user's usage, its accounts' included
+//   ledger.bucket/<name>/<epoch>  one incarnation of a bucket's usage (a
+//                                 bucket made again under its name starts
+//                                 a ledger of its own). `/`, which no bucket
+//                                 name holds, keeps it apart from the old
+//                                 layout's ledger.bucket.<name> (names may
+//                                 hold dots and end in digits)
 //     bytes                 stored bytes (decimal)
 //     objects               stored objects (decimal)
 //     reserved              the sum of the reservations below (decimal)
@@ -10,6 +15,18 @@
 //                           one read, then one write guarded on ver
 //     r.<instance>.<seq>    an open reservation (encode_reservation)
 //     size.hmax, size.hint, size.hts   a bucket's size history (below)
+//     !s.<token>            a settled marker: the ms it was written. Written
+//                           in the same guarded write as a settle (token: the
+//                           reservation's key) or an apply given a token, so
+//                           that the change made again after an unknown
+//                           outcome finds it and does nothing. Kept for the
+//                           settled lifetime (space_ledger.hpp)
+//     !t.<ms>.<token>       its age key (ms: 16 hex digits), written and
+//                           removed with it: the oldest markers are listed in
+//                           age order, so that a later change drops the stale
+//                           ones without reading the rest. `!` sorts before
+//                           every other key: a ledger's read lists from
+//                           kMarkersEnd on and reads the markers it needs by key
 //   pending.<instance>    omap <ledger oid> = "1": every ledger the instance
 //                         has reserved on, written before the reservation,
 //                         so that its adopter finds them all
@@ -25,8 +42,11 @@
 
 namespace ostor::detail::rados {
 
+inline constexpr std::string_view kBucketLedgerPrefix = "ledger.bucket/";
 inline std::string user_ledger_oid(std::string_view user_id) { return "ledger.user." + std::string(user_id); }
-inline std::string bucket_ledger_oid(std::string_view bucket) { return "ledger.bucket." + std::string(bucket); }
+inline std::string bucket_ledger_oid(std::string_view bucket, std::uint64_t epoch) {
+    return std::string(kBucketLedgerPrefix) + std::string(bucket) + "/" + std::to_string(epoch);
+}
 inline std::string pending_oid(std::string_view instance) { return "pending." + std::string(instance); }
 
 inline constexpr std::string_view kLedgerBytesKey = "bytes";
@@ -34,6 +54,19 @@ inline constexpr std::string_view kLedgerObjectsKey = "objects";
 inline constexpr std::string_view kLedgerReservedKey = "reserved";
 inline constexpr std::string_view kLedgerVersionKey = "ver";
 inline constexpr std::string_view kReservationPrefix = "r.";
+// Settled markers and their age keys (above): before every other key of a
+// ledger, all of them before kMarkersEnd, which sorts before every other key.
+inline constexpr std::string_view kSettledPrefix = "!s.";
+inline constexpr std::string_view kSettledAgePrefix = "!t.";
+inline constexpr std::string_view kMarkersEnd = "!~";
+inline std::string settled_key(std::string_view token) { return std::string(kSettledPrefix) + std::string(token); }
+std::string settled_age_key(std::int64_t written_ms, std::string_view token);
+// An age key's written ms and token; nullopt when `key` is not one.
+struct SettledAge {
+    std::int64_t written_ms = 0;
+    std::string token;
+};
+std::optional<SettledAge> decode_settled_age_key(std::string_view key);
 // A bucket's size history (SizeHistory, size_history.hpp), in its ledger
 // only, changed with its counts (the ledger's changes are the only changes
 // of `current` = bytes): the largest bytes seen, the byte-hours accrued up to
@@ -42,7 +75,8 @@ inline constexpr std::string_view kReservationPrefix = "r.";
 inline constexpr std::string_view kLedgerSizeMaxKey = "size.hmax";
 inline constexpr std::string_view kLedgerSizeIntegralKey = "size.hint";
 inline constexpr std::string_view kLedgerSizeHourKey = "size.hts";
-inline bool is_bucket_ledger(std::string_view oid) { return oid.starts_with("ledger.bucket."); }
+// Only this layout's: an old ledger.bucket.<name> is read by nothing.
+inline bool is_bucket_ledger(std::string_view oid) { return oid.starts_with(kBucketLedgerPrefix); }
 // The keys of `instance`'s reservations all start with this.
 inline std::string reservations_of_prefix(std::string_view instance) {
     return std::string(kReservationPrefix) + std::string(instance) + ".";

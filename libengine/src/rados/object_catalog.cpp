@@ -72,6 +72,12 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
     if (reservation) {
         own = decode_reservation_id(*reservation);
         if (!own) return Error(Errc::Internal, "not a reservation of this volume: " + *reservation);
+        if (own->bucket != bucket.name || own->bucket_epoch != bucket.epoch) {
+            // Made on another incarnation's ledger (the bucket was made again
+            // meanwhile): it covers nothing here.
+            (void)ledger_.release(*own);
+            own.reset();
+        }
     }
     std::vector<LedgerReservation> excess;  // reserved here, for growth the write's did not cover
     // An expired reservation covers nothing: others may hold its space now.
@@ -116,7 +122,7 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
                 quotas = *q;
             }
             if (quotas->first > 0 || quotas->second > 0) {
-                auto r = ledger_.reserve(bucket.owner_id, bucket.name,
+                auto r = ledger_.reserve(bucket.owner_id, ledger_bucket_of(bucket),
                                          static_cast<std::uint64_t>(delta_bytes) - covered, quotas->first,
                                          quotas->second);
                 if (!r) {
@@ -208,7 +214,7 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
         (void)ledger_.settle(excess.front(), delta_bytes, delta_objects);
         for (std::size_t i = 1; i < excess.size(); ++i) (void)ledger_.release(excess[i]);
     } else if (delta_bytes != 0 || delta_objects != 0) {
-        (void)ledger_.apply(bucket.owner_id, bucket.name, delta_bytes, delta_objects);
+        (void)ledger_.apply(bucket.owner_id, ledger_bucket_of(bucket), delta_bytes, delta_objects, ledger_.new_token());
     }
     if (unknown) {
         if (outcome_unknown) *outcome_unknown = true;
@@ -303,7 +309,8 @@ Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::str
     index_guesses_.forget(oid, key);  // gone (or unknown): a new write guesses none
     if (!removed) return std::move(removed).error();
     freed = removed->extents;
-    (void)ledger_.apply(b->bucket.owner_id, b->bucket.name, -static_cast<std::int64_t>(removed->info.size), -1);
+    (void)ledger_.apply(b->bucket.owner_id, ledger_bucket_of(b->bucket), -static_cast<std::int64_t>(removed->info.size),
+                        -1, ledger_.new_token());
     return {};
 }
 

@@ -37,7 +37,7 @@ Result<ReservationId> RadosObjectCatalog::reserve(std::string_view bucket, std::
     if (!b) return std::move(b).error();
     auto q = quota_bytes(b->bucket);
     if (!q) return std::move(q).error();
-    auto r = ledger_.reserve(b->bucket.owner_id, b->bucket.name, bytes, q->first, q->second);
+    auto r = ledger_.reserve(b->bucket.owner_id, ledger_bucket_of(b->bucket), bytes, q->first, q->second);
     if (!r) return std::move(r).error();
     return encode_reservation_id(*r);
 }

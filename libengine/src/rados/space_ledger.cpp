@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "engine_impl.hpp"
 #include "rados/catalog_support.hpp"
@@ -29,7 +30,8 @@ std::uint64_t count_of(const std::map<std::string, std::string>& omap, std::stri
 }  // namespace
 
 std::string encode_reservation_id(const LedgerReservation& r) {
-    std::string id = r.key + " " + std::to_string(r.bytes) + " " + r.user_id + " " + r.bucket;
+    std::string id = r.key + " " + std::to_string(r.bytes) + " " + r.user_id + " " + r.bucket + " " +
+                     std::to_string(r.bucket_epoch);
     if (r.expiry_ms != 0) id += " " + std::to_string(r.expiry_ms);
     return id;
 }
@@ -48,13 +50,19 @@ std::optional<LedgerReservation> decode_reservation_id(std::string_view id) {
     if (ec != std::errc() || end != bytes.data() + bytes.size()) return std::nullopt;
     r.user_id = std::string(id.substr(bytes_end + 1, user_end - bytes_end - 1));
     std::string_view rest = id.substr(user_end + 1);
+    auto bucket_end = rest.find(' ');
+    if (bucket_end == std::string_view::npos) return std::nullopt;
+    r.bucket = std::string(rest.substr(0, bucket_end));
+    rest = rest.substr(bucket_end + 1);
+    std::string_view epoch = rest;
     if (auto sp = rest.find(' '); sp != std::string_view::npos) {
+        epoch = rest.substr(0, sp);
         std::string_view expiry = rest.substr(sp + 1);
         auto [e, ec2] = std::from_chars(expiry.data(), expiry.data() + expiry.size(), r.expiry_ms);
         if (ec2 != std::errc() || e != expiry.data() + expiry.size()) return std::nullopt;
-        rest = rest.substr(0, sp);
     }
-    r.bucket = std::string(rest);
+    auto [e, ec3] = std::from_chars(epoch.data(), epoch.data() + epoch.size(), r.bucket_epoch);
+    if (epoch.empty() || ec3 != std::errc() || e != epoch.data() + epoch.size()) return std::nullopt;
     if (!r.key.starts_with(kReservationPrefix) || r.user_id.empty() || r.bucket.empty()) return std::nullopt;
     return r;
 }
@@ -62,29 +70,46 @@ std::optional<LedgerReservation> decode_reservation_id(std::string_view id) {
 SpaceLedger::SpaceLedger(Client& client, std::string instance_id, Options options)
     : client_(client), instance_id_(std::move(instance_id)), options_(options) {}
 
-Result<SpaceLedger::LedgerRead> SpaceLedger::read_ledger(const std::string& oid) {
+Result<SpaceLedger::LedgerRead> SpaceLedger::read_ledger(const std::string& oid,
+                                                         const std::set<std::string>& markers) {
     LedgerRead out;
     const std::uint32_t page_entries = std::max<std::uint32_t>(options_.page_entries, 1);
-    auto first = client_.omap_list(Pool::Meta, oid, "", "", page_entries);
+    // The markers sort first and may be many: the listing starts after them,
+    // and reads only the oldest age keys (to drop the stale ones) and the
+    // markers the batch names, by key, in the same read.
+    const OmapListing oldest{"", std::string(kSettledAgePrefix),
+                             std::max<std::uint32_t>(kOldestMarkersRead, 2 * static_cast<std::uint32_t>(markers.size()))};
+    auto take_markers = [&](OmapRead& read, const OmapPage& ages) {
+        for (auto& [k, v] : ages.entries) out.omap.insert_or_assign(k, v);
+        for (auto& [k, v] : read.values)
+            if (k.starts_with(kSettledPrefix)) out.omap.insert_or_assign(k, std::move(v));
+    };
+    auto first =
+        client_.omap_read(Pool::Meta, oid, {OmapListing{std::string(kMarkersEnd), "", page_entries}, oldest}, markers);
     if (!first) {
         if (first.error().code() == kNotFound) return out;  // never changed: exists = false
         return std::move(first).error();
     }
     out.exists = true;
-    if (!first->more) {
+    if (!first->pages[0].more) {
         // One page is one OSD read: its ver matches its entries.
-        for (auto& [k, v] : first->entries) out.omap.insert_or_assign(k, std::move(v));
+        for (auto& [k, v] : first->pages[0].entries) out.omap.insert_or_assign(k, std::move(v));
+        take_markers(*first, first->pages[1]);
         out.ver = value_of(out.omap, kLedgerVersionKey);
         return out;
     }
     // Several pages are several reads, and `ver` sorts after the entries: a
     // change between two pages would leave the ver read last matching a mix
     // of old and new entries. So guard on the ver read before the pages, and
-    // read again when the pages ended on another one.
-    auto before = client_.omap_get(Pool::Meta, oid, {std::string(kLedgerVersionKey)});
+    // read again when the pages ended on another one. The markers come with
+    // that ver (one read).
+    std::set<std::string> keys = markers;
+    keys.insert(std::string(kLedgerVersionKey));
+    auto before = client_.omap_read(Pool::Meta, oid, {oldest}, keys);
     if (!before) return std::move(before).error();
-    out.ver = value_of(*before, kLedgerVersionKey);
-    std::string after;  // from the first page again: it was read before `before`
+    out.ver = value_of(before->values, kLedgerVersionKey);
+    take_markers(*before, before->pages[0]);
+    std::string after(kMarkersEnd);  // from the first page again: it was read before `before`
     for (;;) {
         auto page = client_.omap_list(Pool::Meta, oid, after, "", page_entries);
         if (!page) return std::move(page).error();
@@ -100,16 +125,29 @@ Result<void> SpaceLedger::change(const std::string& oid, const Change& c) {
     return batches_.submit(oid, c, [&](LedgerCombiner::Batch batch) { return write_batch(oid, batch); });
 }
 
+Result<void> SpaceLedger::change_retried(const std::string& oid, const Change& c) {
+    const bool repeatable = !c.token.empty() || (!c.add && c.delta_bytes == 0 && c.delta_objects == 0);
+    for (int attempt = 1;; ++attempt) {
+        auto r = change(oid, c);
+        if (r || r.error().code() != Errc::IoError || !repeatable || attempt >= kLedgerChangeAttempts) return r;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+    }
+}
+
 std::vector<Result<void>> SpaceLedger::write_batch(const std::string& oid, LedgerCombiner::Batch batch) {
     std::vector<Result<void>> results;
+    std::set<std::string> markers;
+    for (const Change* c : batch)
+        if (!c->token.empty()) markers.insert(settled_key(c->token));
     auto written = retry_on_conflict<void>(oid, [&]() -> std::optional<Result<void>> {
-        auto read = read_ledger(oid);
+        auto read = read_ledger(oid, markers);
         if (!read) return Result<void>(std::move(read).error());
         if (!read->consistent) return std::nullopt;
         LedgerBatchPlan plan =
             plan_ledger_batch(oid, LedgerState{read->exists, std::move(read->omap), std::move(read->ver)}, batch,
                               LedgerExpiry{now_ms(), reservations_of_prefix(instance_id_),
-                                           static_cast<std::int64_t>(options_.max_clock_skew.count())});
+                                           static_cast<std::int64_t>(options_.max_clock_skew.count()),
+                                           static_cast<std::int64_t>(options_.settled_lifetime.count())});
         results = std::move(plan.results);
         if (!plan.write) return Result<void>();  // nothing to change
         auto applied = client_.apply(Pool::Meta, oid, *plan.write);
@@ -147,12 +185,13 @@ void SpaceLedger::forget_pending(const std::string& ledger) {
     if (client_.apply(Pool::Meta, pending_oid(instance_id_), WriteOp().omap_remove(ledger))) noted_.erase(it);
 }
 
-Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, std::string_view bucket, std::uint64_t bytes,
-                                               std::uint64_t user_quota_bytes, std::uint64_t bucket_quota_bytes) {
+Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, const LedgerBucket& bucket,
+                                               std::uint64_t bytes, std::uint64_t user_quota_bytes,
+                                               std::uint64_t bucket_quota_bytes) {
     LedgerReservation r{std::string(kReservationPrefix) + instance_id_ + "." + seq_hex(next_seq_++),
-                        std::string(user_id), std::string(bucket), bytes};
+                        std::string(user_id), bucket.name, bucket.epoch, bytes};
     const std::string user_ledger = user_ledger_oid(user_id);
-    const std::string bucket_ledger = bucket_ledger_oid(bucket);
+    const std::string bucket_ledger = bucket_ledger_oid(bucket.name, bucket.epoch);
     if (options_.lease && !options_.lease->may_commit())
         return Error(Errc::IoError, "lease lost: instance " + instance_id_ + " may no longer reserve space");
     // Before any ledger holds the reservation: the adopter finds it there.
@@ -191,6 +230,7 @@ Result<void> SpaceLedger::settle(const LedgerReservation& reservation, std::int6
     c.remove_key = reservation.key;
     c.delta_bytes = delta_bytes;
     c.delta_objects = delta_objects;
+    c.token = reservation.key;  // its marker: settled once
     return end_reservation(reservation, c);
 }
 
@@ -202,22 +242,25 @@ Result<void> SpaceLedger::release(const LedgerReservation& reservation) {
 
 Result<void> SpaceLedger::end_reservation(const LedgerReservation& reservation, const Change& c) {
     const std::string user_ledger = user_ledger_oid(reservation.user_id);
-    const std::string bucket_ledger = bucket_ledger_oid(reservation.bucket);
-    OSTOR_TRY(change(user_ledger, c));
+    const std::string bucket_ledger = bucket_ledger_oid(reservation.bucket, reservation.bucket_epoch);
+    OSTOR_TRY(change_retried(user_ledger, c));
     if (is_own(reservation)) forget_pending(user_ledger);
-    OSTOR_TRY(change(bucket_ledger, c));
+    OSTOR_TRY(change_retried(bucket_ledger, c));
     if (is_own(reservation)) forget_pending(bucket_ledger);
     return {};
 }
 
-Result<void> SpaceLedger::apply(std::string_view user_id, std::string_view bucket, std::int64_t delta_bytes,
-                                std::int64_t delta_objects) {
+Result<void> SpaceLedger::apply(std::string_view user_id, const LedgerBucket& bucket, std::int64_t delta_bytes,
+                                std::int64_t delta_objects, std::string_view token) {
     Change c;
     c.delta_bytes = delta_bytes;
     c.delta_objects = delta_objects;
-    OSTOR_TRY(change(user_ledger_oid(user_id), c));
-    return change(bucket_ledger_oid(bucket), c);
+    c.token = std::string(token);
+    OSTOR_TRY(change_retried(user_ledger_oid(user_id), c));
+    return change_retried(bucket_ledger_oid(bucket.name, bucket.epoch), c);
 }
+
+std::string SpaceLedger::new_token() { return "a." + instance_id_ + "." + seq_hex(next_seq_++); }
 
 Result<UserUsage> SpaceLedger::read_usage(const std::string& oid) {
     auto got = client_.omap_get(
@@ -233,7 +276,9 @@ Result<UserUsage> SpaceLedger::read_usage(const std::string& oid) {
 
 Result<UserUsage> SpaceLedger::usage(std::string_view user_id) { return read_usage(user_ledger_oid(user_id)); }
 
-Result<UserUsage> SpaceLedger::bucket_usage(std::string_view bucket) { return read_usage(bucket_ledger_oid(bucket)); }
+Result<UserUsage> SpaceLedger::bucket_usage(const LedgerBucket& bucket) {
+    return read_usage(bucket_ledger_oid(bucket.name, bucket.epoch));
+}
 
 namespace {
 
@@ -258,7 +303,7 @@ void fill_counts_from(Bucket& bucket, const std::map<std::string, std::string>& 
 }  // namespace
 
 Result<void> SpaceLedger::fill_bucket_counts(Bucket& bucket) {
-    auto got = client_.omap_get(Pool::Meta, bucket_ledger_oid(bucket.name), bucket_count_keys());
+    auto got = client_.omap_get(Pool::Meta, bucket_ledger_oid(bucket.name, bucket.epoch), bucket_count_keys());
     std::map<std::string, std::string> omap;
     if (got) omap = std::move(*got);
     else if (got.error().code() != kNotFound) return std::move(got).error();
@@ -269,7 +314,7 @@ Result<void> SpaceLedger::fill_bucket_counts(Bucket& bucket) {
 Result<void> SpaceLedger::fill_bucket_counts(std::vector<Bucket>& buckets) {
     std::vector<std::string> oids;
     oids.reserve(buckets.size());
-    for (auto& b : buckets) oids.push_back(bucket_ledger_oid(b.name));
+    for (auto& b : buckets) oids.push_back(bucket_ledger_oid(b.name, b.epoch));
     auto got = omap_get_at_once(client_, Pool::Meta, oids, bucket_count_keys());
     for (std::size_t i = 0; i < buckets.size(); ++i) {
         if (!got[i] && got[i].error().code() != kNotFound) return std::move(got[i]).error();
@@ -278,8 +323,8 @@ Result<void> SpaceLedger::fill_bucket_counts(std::vector<Bucket>& buckets) {
     return {};
 }
 
-Result<void> SpaceLedger::remove_bucket_ledger(std::string_view bucket) {
-    auto removed = client_.remove(Pool::Meta, bucket_ledger_oid(bucket));
+Result<void> SpaceLedger::remove_bucket_ledger(const LedgerBucket& bucket) {
+    auto removed = client_.remove(Pool::Meta, bucket_ledger_oid(bucket.name, bucket.epoch));
     if (!removed && removed.error().code() != kNotFound) return removed;
     return {};
 }

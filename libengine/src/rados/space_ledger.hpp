@@ -9,6 +9,13 @@
 // free byte. A reservation is made on the user's ledger, then on the
 // bucket's; settling or releasing it changes both, in the same order.
 //
+// A bucket's ledger is its incarnation's (LedgerBucket: name and epoch): a
+// bucket deleted and made again under its name starts from zero. A late
+// settle, release or apply of the old one changes the old bucket ledger
+// (never the new one's) and the owner's ledger, as any other: deleting the
+// bucket leaves the owner's counts as they are (too high after an unknown
+// outcome until a recount, never lowered by what the bucket's still held).
+//
 // Group commit (ledger_batches.hpp): the changes this process makes to one
 // ledger at the same time are combined into one read and one guarded write,
 // at most one in flight per ledger. Every PUT changes the ledgers of its user
@@ -55,8 +62,15 @@
 //    bucket's count is then short of the committed write.
 //  - apply: the same between the user's and the bucket's counts, with
 //    nothing left to find: only a recount from the object index repairs it.
-//  - an IoError after the cluster applied the write (a timeout) is not to be
-//    repeated by the caller: a second settle would count twice.
+//  - an IoError after the cluster applied the write (a timeout): settle,
+//    and apply given a token, write a settled marker (ledger_layout.hpp) in
+//    the same guarded write as their deltas, so that making them again finds
+//    it and does nothing. They make each ledger's change again themselves
+//    (kLedgerChangeAttempts in all, while it fails with IoError), as does
+//    release (ending a reservation twice changes nothing); an apply without
+//    a token is made once. A caller may call them again after an IoError
+//    (the same reservation, or the same token), whatever landed, within
+//    kSettledLifetime: the marker is gone after it.
 //
 // Reconciliation: NOT IMPLEMENTED (it needs the object index, the commit
 // point, which does not exist yet). The design: right before its commit
@@ -108,19 +122,50 @@ inline constexpr std::uint32_t kLedgerPageEntries = 1024;
 // reservation is dropped only this long after its expiry.
 inline constexpr std::chrono::milliseconds kMaxClockSkew{5 * 60 * 1000};
 
+// Attempts of one ledger's change of a settle, a release or an apply with a
+// token, while it fails with IoError (a timeout may have landed: the marker
+// makes the next attempt a no-op then). Bounded: a dead cluster fails a
+// change in kLedgerChangeAttempts OSD timeouts.
+inline constexpr int kLedgerChangeAttempts = 3;
+
+// How long a settled marker is kept: a change may be made again (by its own
+// attempts, or by a caller after an IoError) only within it, as a marker
+// gone makes the change count again. Covers the attempts (each up to an OSD
+// timeout, 30 s by default), the clock of the gateway judging the marker's
+// age running kMaxClockSkew ahead of its writer's, and slack. No longer:
+// every settle or tokened apply adds one (two omap keys) to each ledger it
+// changes, so 100 PUT/s keep 60k markers (120k keys) in one user's ledger,
+// below Ceph's large-omap warning (200k keys).
+inline constexpr std::chrono::milliseconds kSettledLifetime{10 * 60 * 1000};
+static_assert(kSettledLifetime >= kLedgerChangeAttempts * std::chrono::milliseconds{30 * 1000} + kMaxClockSkew +
+                                      std::chrono::milliseconds{60 * 1000});
+
+// Age keys of settled markers read with every change of a ledger, oldest
+// first (at least twice the batch's markers): the stale ones among them go
+// with the write, so that markers go at least as fast as they come.
+inline constexpr std::uint32_t kOldestMarkersRead = 64;
+
 class RadosLeases;
+
+// One incarnation of a bucket, whose ledger is ledger.bucket/<name>/<epoch>.
+struct LedgerBucket {
+    std::string name;
+    std::uint64_t epoch = 0;
+};
+inline LedgerBucket ledger_bucket_of(const Bucket& b) { return LedgerBucket{b.name, b.epoch}; }
 
 // What reserve returns: what settle and release need to find it again.
 struct LedgerReservation {
     std::string key;  // r.<instance>.<seq>
     std::string user_id;
     std::string bucket;
+    std::uint64_t bucket_epoch = 0;
     std::uint64_t bytes = 0;
     std::int64_t expiry_ms = 0;  // when it stops counting (wall clock); 0: not known
 };
 // As the object catalog's ReservationId (a string): "<key> <bytes> <user id>
-// <bucket>[ <expiry ms>]" (user ids and bucket names hold no spaces).
-// nullopt when `id` is not one.
+// <bucket> <epoch>[ <expiry ms>]" (user ids and bucket names hold no
+// spaces). nullopt when `id` is not one.
 std::string encode_reservation_id(const LedgerReservation& r);
 std::optional<LedgerReservation> decode_reservation_id(std::string_view id);
 // The bytes `r` still covers at `now_ms`: its bytes, or 0 once expired
@@ -144,6 +189,8 @@ public:
         // with IoError once lease->may_commit() is false. Must outlive the
         // ledger.
         const RadosLeases* lease = nullptr;
+        // Tests shorten it; never below the time a change may be made again.
+        std::chrono::milliseconds settled_lifetime = kSettledLifetime;
     };
     // `instance_id` is this engine instance's lease (RadosLeases): its
     // reservations are dropped when that lease is adopted. The Client must
@@ -155,32 +202,43 @@ public:
     // QuotaExceeded (the user's, then the bucket's; a bucket refusal releases
     // the user's reservation first; never for 0 bytes), IoError (the lease
     // in Options may no longer commit).
-    Result<LedgerReservation> reserve(std::string_view user_id, std::string_view bucket, std::uint64_t bytes,
+    Result<LedgerReservation> reserve(std::string_view user_id, const LedgerBucket& bucket, std::uint64_t bytes,
                                       std::uint64_t user_quota_bytes, std::uint64_t bucket_quota_bytes);
     // The write committed: its reservation ends and the deltas (of any size
     // or sign: an overwrite may shrink) are added, with no quota check.
+    // Counts once however often it is made within kSettledLifetime (the
+    // settled marker !s.<key>): an IoError may be answered by making it
+    // again.
     Result<void> settle(const LedgerReservation& reservation, std::int64_t delta_bytes, std::int64_t delta_objects);
     // The write did not happen.
     Result<void> release(const LedgerReservation& reservation);
     // A change without a reservation (deletes; writes under no quota).
-    Result<void> apply(std::string_view user_id, std::string_view bucket, std::int64_t delta_bytes,
-                       std::int64_t delta_objects);
+    // `token` (a new_token(), or any string of the caller's without spaces,
+    // unique to the change; "" none) makes it count once however often it is
+    // made within kSettledLifetime, as settle; without one it is made once
+    // and must not be repeated after an IoError.
+    Result<void> apply(std::string_view user_id, const LedgerBucket& bucket, std::int64_t delta_bytes,
+                       std::int64_t delta_objects, std::string_view token);
+    // A token for apply, unique to this instance: "a.<instance>.<seq>".
+    std::string new_token();
 
     // bytes, objects, reserved (which may still count expired reservations
     // until the next change of the ledger). Zeros for a ledger never changed.
     Result<UserUsage> usage(std::string_view user_id);
-    Result<UserUsage> bucket_usage(std::string_view bucket);
-    // A bucket's counts and size history as its ledger holds them, into
-    // `bucket` (objects, bytes, size). A ledger never changed leaves zeros and
-    // size.last_ts at the hour of bucket.created_ms (as the local backend).
+    Result<UserUsage> bucket_usage(const LedgerBucket& bucket);
+    // A bucket's counts and size history as its ledger (bucket.name,
+    // bucket.epoch) holds them, into `bucket` (objects, bytes, size). A ledger
+    // never changed leaves zeros and size.last_ts at the hour of
+    // bucket.created_ms (as the local backend).
     Result<void> fill_bucket_counts(Bucket& bucket);
     // The same for each of `buckets`, their ledgers read at once (aio, in
     // batches): for listings.
     Result<void> fill_bucket_counts(std::vector<Bucket>& buckets);
-    // Removes a deleted bucket's ledger (its reservations, counts and size
-    // history). Writes racing it (none may commit into a deleted bucket) can
-    // only release, which finds nothing to change.
-    Result<void> remove_bucket_ledger(std::string_view bucket);
+    // Removes a deleted bucket incarnation's ledger (its reservations, counts
+    // and size history). Writes racing it (none may commit into a deleted
+    // bucket) can only release, or make the object again with a late change
+    // (a leak under an epoch never used again, never another bucket's count).
+    Result<void> remove_bucket_ledger(const LedgerBucket& bucket);
 
     // Clean close, before this instance's lease is released: drops this
     // instance's open reservations and its pending object. Idempotent.
@@ -215,10 +273,16 @@ private:
         std::map<std::string, std::string> omap;
         std::string ver;
     };
-    Result<LedgerRead> read_ledger(const std::string& oid);
+    // Every key but the settled markers and their age keys, plus the
+    // markers in `markers` that are set (read by key) and the oldest age keys
+    // (kOldestMarkersRead, or twice `markers`), all of one state.
+    Result<LedgerRead> read_ledger(const std::string& oid, const std::set<std::string>& markers);
     // Makes `c` on `oid` in a batch with this process's concurrent changes
     // of it (batches_), and returns its own result.
     Result<void> change(const std::string& oid, const Change& c);
+    // change(), made again while it fails with IoError when `c` may be made
+    // twice (a token, or only ending reservations): kLedgerChangeAttempts.
+    Result<void> change_retried(const std::string& oid, const Change& c);
     // Reads `oid`, plans `batch` on it and writes it (retried on conflict).
     std::vector<Result<void>> write_batch(const std::string& oid, LedgerCombiner::Batch batch);
     Result<UserUsage> read_usage(const std::string& oid);

@@ -255,7 +255,8 @@ Result<void> RadosObjectCatalog::abort_one(std::string_view upload_id, FreedExte
     append_extents(parts, freed);
     if (t.give_back) {
         if (auto n = bytes_of(parts); n != 0)
-            (void)ledger_.apply(t.up.upload.owner_id, t.up.upload.bucket, -n, 0);  // failure: counts too high
+            (void)ledger_.apply(t.up.upload.owner_id, LedgerBucket{t.up.upload.bucket, t.up.epoch}, -n, 0,
+                                ledger_.new_token());  // failure: counts too high
     }
     remove_index_entry(client_, t.up.upload, t.up.epoch);
     if (t.committed) return no_such_upload(upload_id);  // it was completed, as the local catalog answers

@@ -43,10 +43,15 @@ public:
     // Before the write, once per attempt: reserves what `delta_bytes` needs
     // beyond the write's own reservation when a quota applies (Fails:
     // QuotaExceeded), then counts growth.
-    Result<void> before_write(const Upload& upload, std::int64_t delta_bytes) {
+    Result<void> before_write(const Upload& upload, std::uint64_t epoch, std::int64_t delta_bytes) {
         drop_extra();
         user_ = upload.owner_id;
-        bucket_ = upload.bucket;
+        bucket_ = LedgerBucket{upload.bucket, epoch};
+        if (body_ && (body_->bucket != bucket_.name || body_->bucket_epoch != epoch)) {
+            // Made on another incarnation's ledger: it covers nothing here.
+            (void)ledger_.release(*body_);
+            body_.reset();
+        }
         // An expired reservation covers nothing: others may hold its space now.
         std::int64_t covered = body_ ? static_cast<std::int64_t>(covered_bytes(*body_, now_ms())) : 0;
         if (delta_bytes > covered) {
@@ -56,7 +61,7 @@ public:
             if (!bq) return std::move(bq).error();
             if (*uq != 0 || *bq != 0) {
                 auto r =
-                    ledger_.reserve(upload.owner_id, upload.bucket, static_cast<std::uint64_t>(delta_bytes - covered),
+                    ledger_.reserve(upload.owner_id, bucket_, static_cast<std::uint64_t>(delta_bytes - covered),
                                     *uq * kBytesPerGib, *bq * kBytesPerGib);
                 if (!r) return std::move(r).error();
                 extra_ = std::move(*r);
@@ -72,7 +77,7 @@ public:
     // The write failed: growth counted is taken back.
     void write_failed() {
         drop_extra();
-        if (counted_ > 0) (void)ledger_.apply(user_, bucket_, -counted_, 0);
+        if (counted_ > 0) (void)ledger_.apply(user_, bucket_, -counted_, 0, ledger_.new_token());
         counted_ = 0;
     }
     // The write may or may not have been applied: growth stays counted,
@@ -98,7 +103,7 @@ private:
             (void)ledger_.settle(extra_, delta_bytes, 0);
             has_extra_ = false;
         } else if (delta_bytes != 0) {
-            (void)ledger_.apply(user_, bucket_, delta_bytes, 0);
+            (void)ledger_.apply(user_, bucket_, delta_bytes, 0, ledger_.new_token());
         }
     }
     void drop_extra() {
@@ -108,7 +113,8 @@ private:
 
     SpaceLedger& ledger_;
     SettingsCatalog& settings_;
-    std::string user_, bucket_;
+    std::string user_;
+    LedgerBucket bucket_;
     std::optional<LedgerReservation> body_;
     // Not an optional: GCC 12 warns (maybe-uninitialized) on one of this.
     LedgerReservation extra_;
@@ -156,7 +162,8 @@ Result<PartInfo> RadosObjectCatalog::write_part(std::string_view upload_id, cons
                 replaced = std::move(old->extents);
             }
         }
-        if (auto r = charge.before_write(up->upload, delta); !r) return Result<PartWritten>(std::move(r).error());
+        if (auto r = charge.before_write(up->upload, up->epoch, delta); !r)
+            return Result<PartWritten>(std::move(r).error());
         // The part's blobs are this instance's until the write: once its
         // lease may be adopted, the adopter may remove them.
         if (lease_ && !lease_->may_commit()) {
