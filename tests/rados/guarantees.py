@@ -49,7 +49,7 @@ def lease_instance(volume, gateway):
 
 def sigkill_case(gateway_bin, cli):
     volume = Volume()
-    gws = start_gateways(gateway_bin, volume, 3, ["--lease-seconds", str(KILL_LEASE_S),
+    gws = start_gateways(gateway_bin, volume, 3, ["--test-lease-seconds", str(KILL_LEASE_S),
                                                   "--collect-seconds", str(KILL_COLLECT_S)])
     a, b, c = gws
     try:
