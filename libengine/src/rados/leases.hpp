@@ -209,9 +209,11 @@ private:
     const std::string instance_id_;
     std::int64_t since_ms_ = 0;
 
-    // Held by each pass of lock calls (renewals, taking an adoption) so that
-    // an adoption that ends is not renewed, which would create its lease
-    // object again, after its destructor removed it.
+    // Held by each renewal pass, and by end_adoption while it forgets an
+    // adoption, so that an adoption that ends is not renewed after its
+    // destructor unlocked it (the pass holds pointers into adopting_).
+    // Never by adopt_if_dead: its lock call and fencing must not delay the
+    // own lease's renewal (an adoption being taken is marked `taking`).
     std::mutex renewing_;
     mutable std::mutex mutex_;  // the fields below; never held across a RADOS call
     std::condition_variable wake_;
