@@ -303,7 +303,18 @@ TEST_F(RadosLeasesTest, AnAdoptedZombiesWritesAreRefusedAndTheAdopterWorks) {
     entry = std::find_if(entries->begin(), entries->end(), [&](auto& e) { return e.instance == id; });
     ASSERT_NE(entry, entries->end());
     EXPECT_EQ(entry->client, gw2_->address());
+    // A cleanup that failed part way: the entry names the dead connection
+    // again, not the live adopter's, for the next adopter to fence.
+    adopted->release_unfinished();
     adopted.reset();
+    entries = list_leases(*gw3_);
+    ASSERT_OK(entries);
+    entry = std::find_if(entries->begin(), entries->end(), [&](auto& e) { return e.instance == id; });
+    ASSERT_NE(entry, entries->end());
+    EXPECT_EQ(entry->client, zombie_gw->address());
+    auto again = b->adopt_if_dead(id);
+    ASSERT_NE(again, nullptr);
+    again.reset();
     EXPECT_FALSE(listed(id));
     ASSERT_OK(gw3_->remove(Pool::Meta, oid));
 }

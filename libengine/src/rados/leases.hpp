@@ -56,7 +56,9 @@
 // one, or a duration without one): the adopter then stops cleaning. Its
 // destructor unlocks, and only when the unlock succeeded (the hold was
 // still ours) removes the lease object, then the index entry; otherwise it
-// leaves both to whoever holds the lock now (or the next sweep). A zombie
+// leaves both to whoever holds the lock now (or the next sweep). An
+// unfinished adoption (release_unfinished) first puts back the entry's
+// dead connection: the next adopter must not fence a live adopter. A zombie
 // owner that comes back after that finds no hold to renew (kNotFound): it
 // is lost and never re-creates the lease object.
 //
@@ -229,6 +231,10 @@ private:
         // adopt_if_dead is taking the lock (without renewing_): not renewed,
         // not yet ours; erased by adopt_if_dead alone.
         bool taking = false;
+        // The index entry as the fence rewrote it (naming our connection),
+        // and as it was: an unfinished adoption puts the old one back.
+        std::string fenced_entry;
+        std::string previous_entry;
     };
     std::map<std::string, Adoption> adopting_;  // instances whose AdoptedLease lives
     std::thread renewer_;
