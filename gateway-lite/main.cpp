@@ -62,7 +62,8 @@ constexpr const char* kUsage =
     "  --lease-seconds S   RADOS volumes: the failover time (default 60). This gateway's lease lasts S seconds\n"
     "                      without renewal: once it died, another gateway's sweep drops its reservations and\n"
     "                      unfinished writes that long after its last renewal. Writes stop S/4 (at most 12 s)\n"
-    "                      before a lease that could not be renewed expires\n"
+    "                      before a lease that could not be renewed expires; at least 48 (a quarter is that\n"
+    "                      12 s). --test-lease-seconds S: the same without the minimum, for tests only\n"
     "  --collect-seconds S RADOS volumes: how often the blob collector and the sweep of dead gateways run\n"
     "                      (default 300; one gateway of the volume runs them, another takes over 3*S after\n"
     "                      it died)\n"
@@ -89,6 +90,8 @@ constexpr const char* kSystemUserEmail = "admin@localhost";
 // --lease-seconds and --collect-seconds: a day at most (and well inside the
 // engine's 32-bit millisecond options).
 constexpr long kMaxRadosPeriodSeconds = 86400;
+// The engine's minimum lease (rados/leases.hpp, kMinLeaseDuration).
+constexpr long kMinLeaseSeconds = 48;
 constexpr long kMillisecondsPerSecond = 1000;
 
 // The admin CLI as this user can run it: beside this binary in a build tree
@@ -137,6 +140,7 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
     std::string admin_token_file;
     std::string access_log_path;
     long lease_seconds = 0;    // 0: the backend's
+    bool short_lease_for_tests = false;
     long collect_seconds = 0;  // 0: the backend's
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -159,12 +163,19 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
         else if (arg == "--admin-listen") admin_listen = std::string(v).find(':') == std::string::npos ? "127.0.0.1:" + std::string(v) : v;
         else if (arg == "--admin-token-file") admin_token_file = v;
         else if (arg == "--access-log") access_log_path = v;
-        else if (arg == "--lease-seconds" || arg == "--collect-seconds") {
+        else if (arg == "--lease-seconds" || arg == "--test-lease-seconds" || arg == "--collect-seconds") {
             char* end = nullptr;
             long n = std::strtol(v, &end, 10);
-            if (*end != '\0' || n < 1 || n > kMaxRadosPeriodSeconds)
-                return usage_error(arg + " wants a number of seconds from 1 to " + std::to_string(kMaxRadosPeriodSeconds));
-            (arg == "--lease-seconds" ? lease_seconds : collect_seconds) = n;
+            // A lease shorter than kMinLeaseSeconds would stop commits less
+            // than 12 s before it could expire: a commit sent in time could
+            // land after another gateway adopted this one.
+            const long min = arg == "--lease-seconds" ? kMinLeaseSeconds : 1;
+            if (*end != '\0' || n < min || n > kMaxRadosPeriodSeconds)
+                return usage_error(arg + " wants a number of seconds from " + std::to_string(min) + " to " +
+                                   std::to_string(kMaxRadosPeriodSeconds) +
+                                   (min > 1 ? " (a quarter of the lease is the 12 s a commit needs to land)" : ""));
+            if (arg == "--collect-seconds") collect_seconds = n;
+            else lease_seconds = n, short_lease_for_tests = arg == "--test-lease-seconds";
         }
         else if (arg == "--tls-cert") server_options.tls.cert = v;
         else if (arg == "--tls-key") server_options.tls.key = v;
@@ -278,6 +289,7 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
         engine_options.instance_address = listening_address((*server)->url());
     }
     engine_options.rados_lease_duration_ms = static_cast<std::uint32_t>(lease_seconds * kMillisecondsPerSecond);
+    engine_options.rados_short_lease_for_tests = short_lease_for_tests;
     engine_options.rados_collect_interval_ms = static_cast<std::uint32_t>(collect_seconds * kMillisecondsPerSecond);
     if (on_rados) {
         std::error_code ec;

@@ -261,12 +261,14 @@ cmd_start() {
 
   # Every key in one keyring that the monitor imports at mkfs: no `auth add`
   # round trips later. client.ostor's capabilities are the backend's needs:
-  # read the maps, and read, write and call object classes in its three pools.
+  # read the maps, blocklist a dead instance's connection before adopting it
+  # (fencing), and read, write and call object classes in its three pools.
   local keyring="$dir/keyring"
   ceph-authtool --create-keyring "$keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
   ceph-authtool "$keyring" --gen-key -n client.admin --cap mon 'allow *' --cap osd 'allow *' --cap mgr 'allow *' >/dev/null
   ceph-authtool "$keyring" --gen-key -n osd.0 --cap mon 'allow profile osd' --cap osd 'allow *' --cap mgr 'allow profile osd' >/dev/null
-  ceph-authtool --create-keyring "$dir/ceph.client.ostor.keyring" --gen-key -n client.ostor --cap mon 'allow r' \
+  ceph-authtool --create-keyring "$dir/ceph.client.ostor.keyring" --gen-key -n client.ostor \
+    --cap mon 'allow r, allow command "osd blocklist"' \
     --cap osd "allow rwx pool=$prefix.meta, allow rwx pool=$prefix.index, allow rwx pool=$prefix.data" >/dev/null
   ceph-authtool "$keyring" --import-keyring "$dir/ceph.client.ostor.keyring" >/dev/null
 

@@ -110,11 +110,14 @@ TEST(RadosVolume, OpenSweepsADeadInstanceAndACleanCloseLeavesNoLease) {
     ASSERT_TRUE(listed);
     EXPECT_TRUE(listed->empty()) << "a clean close removes its lease";
 
-    // A gateway that died: its lease expires, and the next open adopts it.
-    auto dead = RadosLeases::acquire(*client, {1000ms, "dead:1"});
+    // A gateway that died: its lease expires, and the next open adopts it
+    // (and fences the dead one's connection: one of its own).
+    auto dead_client = connect_to(spec);
+    auto dead = RadosLeases::acquire(*dead_client, {1000ms, "dead:1"});
     ASSERT_TRUE(dead) << dead.error().message();
     const std::string dead_id = (*dead)->instance_id();
-    ASSERT_TRUE(client->apply(Pool::Meta, "blobs.pending." + dead_id, WriteOp().omap_set("blob.00000000000000aa", "")));
+    ASSERT_TRUE(
+        dead_client->apply(Pool::Meta, "blobs.pending." + dead_id, WriteOp().omap_set("blob.00000000000000aa", "")));
     (*dead)->abandon_for_test();
     std::this_thread::sleep_for(1300ms);
     auto e = Engine::open(spec);
@@ -128,11 +131,58 @@ TEST(RadosVolume, OpenSweepsADeadInstanceAndACleanCloseLeavesNoLease) {
     dead->reset();
 }
 
+TEST(RadosVolume, ALeaseShorterThan48SecondsIsRefusedOutsideTests) {
+    const std::string spec = fresh_spec();
+    EngineOptions options;
+    options.rados_lease_duration_ms = 47'000;
+    auto refused = Engine::open(spec, options);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code(), Errc::InvalidArgument);
+    EXPECT_NE(refused.error().message().find("at least 48 s"), std::string_view::npos) << refused.error().message();
+    options.rados_lease_duration_ms = 48'000;
+    EXPECT_TRUE(Engine::open(spec, options));
+}
+
+// A closed instance leaves its billing object: the next sweep (here, the
+// next open's) folds it into billing.folded, and the bill stays the same.
+TEST(RadosVolume, TheSweepFoldsTheBillingOfAClosedInstance) {
+    const std::string spec = fresh_spec();
+    auto client = connect_to(spec);
+    BillingCounters c;
+    c.put = 4;
+    c.uploaded = 400;
+    std::string closed_id;
+    {
+        auto a = Engine::open(spec);
+        ASSERT_TRUE(a) << a.error().message();
+        ASSERT_TRUE((*a)->add_billing_totals({{"billed-user", "", c}, {"billed-user", "acc", c}}));
+        auto listed = list_leases(*client);
+        ASSERT_TRUE(listed);
+        ASSERT_EQ(listed->size(), 1u);
+        closed_id = listed->front().instance;
+    }
+    ASSERT_TRUE(client->stat(Pool::Meta, "billing." + closed_id));
+    auto b = Engine::open(spec);
+    ASSERT_TRUE(b) << b.error().message();
+    EXPECT_FALSE(client->stat(Pool::Meta, "billing." + closed_id)) << "folded at open";
+    auto index = client->omap_get(Pool::Meta, "billing-index", {closed_id});
+    ASSERT_TRUE(index);
+    EXPECT_TRUE(index->empty());
+    auto total = (*b)->billing_totals("billed-user", std::nullopt);
+    ASSERT_TRUE(total) << total.error().message();
+    EXPECT_EQ(total->put, 8u);
+    EXPECT_EQ(total->uploaded, 800u);
+    auto rows = (*b)->list_billing_totals();
+    ASSERT_TRUE(rows);
+    EXPECT_EQ(rows->size(), 2u);
+}
+
 TEST(RadosVolume, ALostLeaseStopsEveryChangeButNotReads) {
     const std::string spec = fresh_spec();
     auto client = connect_to(spec);
     EngineOptions options;
     options.rados_lease_duration_ms = 2000;  // renewed every 0.67 s
+    options.rados_short_lease_for_tests = true;
     options.instance_address = "gw-test:7480";
     auto e = Engine::open(spec, options);
     ASSERT_TRUE(e) << e.error().message();

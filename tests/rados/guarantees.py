@@ -38,7 +38,9 @@ def lease_instance(volume, gateway):
     """The instance id a gateway holds its lease as (the leases index lists it by address)."""
     def find():
         for instance, value in volume.omap("meta", "leases").items():
-            if value.split(" ")[3:4] == [f"127.0.0.1:{gateway.port}"]:
+            # "since renewed duration [client=<connection>] address"
+            fields = [f for f in value.split(" ")[3:] if not f.startswith("client=")]
+            if fields[:1] == [f"127.0.0.1:{gateway.port}"]:
                 return instance
         return None
     return wait_until(f"gateway {gateway.name} in the leases index", find, 30)
@@ -49,7 +51,7 @@ def lease_instance(volume, gateway):
 
 def sigkill_case(gateway_bin, cli):
     volume = Volume()
-    gws = start_gateways(gateway_bin, volume, 3, ["--lease-seconds", str(KILL_LEASE_S),
+    gws = start_gateways(gateway_bin, volume, 3, ["--test-lease-seconds", str(KILL_LEASE_S),
                                                   "--collect-seconds", str(KILL_COLLECT_S)])
     a, b, c = gws
     try:

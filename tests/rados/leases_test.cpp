@@ -1,6 +1,8 @@
 // RadosLeases against the throwaway cluster, with several connections
 // standing for several gateways. Leases here last kTestLease (not 30 s), so
-// that "not renewed past its duration" takes a second or two.
+// that "not renewed past its duration" takes a second or two. An instance
+// that a test lets die (or be adopted) has a connection of its own: its
+// adopter blocklists that connection.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +12,7 @@
 #include "cluster_clients.hpp"
 #include "engine_impl.hpp"
 #include "rados/leases.hpp"
+#include "rados/space_ledger.hpp"
 
 namespace ostor::detail::rados {
 namespace {
@@ -66,7 +69,8 @@ TEST_F(RadosLeasesTest, ALiveLeaseIsNotAdoptableEvenPastItsDuration) {
 }
 
 TEST_F(RadosLeasesTest, ALeaseNotRenewedPastItsDurationIsAdoptedOnceAndRemoved) {
-    auto dead = lease_on(*gw1_);
+    auto dead_gw = connect_gateway();
+    auto dead = lease_on(*dead_gw);
     auto b = lease_on(*gw2_);
     auto c = lease_on(*gw3_);
     ASSERT_TRUE(dead && b && c);
@@ -128,7 +132,8 @@ TEST_F(RadosLeasesTest, TheIndexListsLiveInstancesAndForgetsClosedOnes) {
 }
 
 TEST_F(RadosLeasesTest, ARenewalRefusedByTheClusterLosesTheLeaseForGood) {
-    auto a = lease_on(*gw1_);
+    auto a_gw = connect_gateway();  // its entry stays: a later sweep fences it
+    auto a = lease_on(*a_gw);
     ASSERT_TRUE(a);
     const std::string id = a->instance_id();
     const std::string oid = lease_oid(id);
@@ -155,7 +160,8 @@ TEST_F(RadosLeasesTest, ARenewalRefusedByTheClusterLosesTheLeaseForGood) {
 }
 
 TEST_F(RadosLeasesTest, ABreakAloneLosesTheLease) {
-    auto a = lease_on(*gw1_);
+    auto a_gw = connect_gateway();
+    auto a = lease_on(*a_gw);
     ASSERT_TRUE(a);
     const std::string oid = lease_oid(a->instance_id());
     const std::string name(kLeaseLockName);
@@ -184,7 +190,8 @@ TEST_F(RadosLeasesTest, ABreakAloneLosesTheLease) {
 TEST_F(RadosLeasesTest, AZombiesRenewalDoesNotRecreateAnAdoptedAndRemovedLease) {
     // 3 s: a renews every second, time for the break, the adoption and its
     // end in between.
-    auto a = RadosLeases::acquire(*gw1_, {3000ms, "zombie:1"});
+    auto zombie_gw = connect_gateway();
+    auto a = RadosLeases::acquire(*zombie_gw, {3000ms, "zombie:1"});
     ASSERT_OK(a);
     auto b = lease_on(*gw2_);
     ASSERT_TRUE(b);
@@ -199,8 +206,10 @@ TEST_F(RadosLeasesTest, AZombiesRenewalDoesNotRecreateAnAdoptedAndRemovedLease) 
     adopted.reset();
     EXPECT_FALSE(lease_object_exists(id));
     EXPECT_FALSE(listed(id));
-    // The zombie's next renewals find nothing to renew.
-    std::this_thread::sleep_for(2500ms);
+    // The zombie's next renewals find nothing to renew, or are refused
+    // (its connection is blocklisted): lost by its duration at the latest.
+    auto deadline = std::chrono::steady_clock::now() + 3500ms;
+    while (!(*a)->lost() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
     EXPECT_TRUE((*a)->lost());
     EXPECT_FALSE(lease_object_exists(id));
     a->reset();
@@ -208,7 +217,8 @@ TEST_F(RadosLeasesTest, AZombiesRenewalDoesNotRecreateAnAdoptedAndRemovedLease) 
 }
 
 TEST_F(RadosLeasesTest, MayCommitEndsACommitMarginBeforeTheLease) {
-    auto a = RadosLeases::acquire(*gw1_, {kTestLease, "gw:1", 700ms});
+    auto a_gw = connect_gateway();
+    auto a = RadosLeases::acquire(*a_gw, {kTestLease, "gw:1", 700ms});
     ASSERT_OK(a);
     auto started = std::chrono::steady_clock::now();
     EXPECT_TRUE((*a)->may_commit());
@@ -228,7 +238,8 @@ TEST_F(RadosLeasesTest, MayCommitEndsACommitMarginBeforeTheLease) {
 }
 
 TEST_F(RadosLeasesTest, AnAdoptionWhoseHoldIsBrokenIsLostAndLeavesTheObject) {
-    auto dead = lease_on(*gw1_);
+    auto dead_gw = connect_gateway();
+    auto dead = lease_on(*dead_gw);
     auto b = lease_on(*gw2_);
     ASSERT_TRUE(dead && b);
     const std::string id = dead->instance_id();
@@ -256,14 +267,95 @@ TEST_F(RadosLeasesTest, AnAdoptionWhoseHoldIsBrokenIsLostAndLeavesTheObject) {
     EXPECT_FALSE(listed(id));
 }
 
+TEST_F(RadosLeasesTest, AnAdoptedZombiesWritesAreRefusedAndTheAdopterWorks) {
+    // The zombie: a gateway that stopped renewing (a pause, a partition)
+    // but whose connection still works, with a write still to send.
+    auto zombie_gw = connect_gateway();
+    auto zombie = lease_on(*zombie_gw);
+    auto b = lease_on(*gw2_);
+    ASSERT_TRUE(zombie && b);
+    const std::string id = zombie->instance_id();
+    const std::string oid = "fence-probe." + id;
+    ASSERT_OK(zombie_gw->write_full(Pool::Meta, oid, "before"));
+    auto entries = list_leases(*gw3_);
+    ASSERT_OK(entries);
+    auto entry = std::find_if(entries->begin(), entries->end(), [&](auto& e) { return e.instance == id; });
+    ASSERT_NE(entry, entries->end());
+    EXPECT_EQ(entry->client, zombie_gw->address());  // what an adopter fences
+    zombie->abandon_for_test();
+    std::this_thread::sleep_for(kTestLease + 300ms);
+    auto adopted = b->adopt_if_dead(id);
+    ASSERT_NE(adopted, nullptr);
+    // From here on the adopter acts on the dead instance's state; the
+    // zombie's write must not land after that.
+    auto late = zombie_gw->write_full(Pool::Meta, oid, "after the adoption");
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().code(), Errc::IoError);
+    EXPECT_NE(late.error().message().find("blocklisted"), std::string_view::npos) << late.error().message();
+    auto stored = gw3_->read(Pool::Meta, oid);
+    ASSERT_OK(stored);
+    EXPECT_EQ(*stored, "before");
+    // The adopter's connection works, and names itself in the entry: should
+    // it die in turn, the next adopter fences it.
+    ASSERT_OK(gw2_->write_full(Pool::Meta, oid, "adopter"));
+    entries = list_leases(*gw3_);
+    ASSERT_OK(entries);
+    entry = std::find_if(entries->begin(), entries->end(), [&](auto& e) { return e.instance == id; });
+    ASSERT_NE(entry, entries->end());
+    EXPECT_EQ(entry->client, gw2_->address());
+    // A cleanup that failed part way: the entry names the dead connection
+    // again, not the live adopter's, for the next adopter to fence.
+    adopted->release_unfinished();
+    adopted.reset();
+    entries = list_leases(*gw3_);
+    ASSERT_OK(entries);
+    entry = std::find_if(entries->begin(), entries->end(), [&](auto& e) { return e.instance == id; });
+    ASSERT_NE(entry, entries->end());
+    EXPECT_EQ(entry->client, zombie_gw->address());
+    auto again = b->adopt_if_dead(id);
+    ASSERT_NE(again, nullptr);
+    again.reset();
+    EXPECT_FALSE(listed(id));
+    ASSERT_OK(gw3_->remove(Pool::Meta, oid));
+}
+
+TEST_F(RadosLeasesTest, TheSweepSkipsAnEntryLiveByItsRenewalTime) {
+    // An instance between its index entry and its lock (acquire's first
+    // steps): the lock is free, but the entry was renewed just now.
+    auto b = lease_on(*gw2_);
+    ASSERT_TRUE(b);
+    const std::string opening = "00000000c0ffee00";
+    LeaseEntry e{opening, now_ms(), now_ms(), 60'000, "opening:1", "127.0.0.1:0/1"};
+    ASSERT_OK(gw3_->apply(Pool::Meta, std::string(kLeasesIndexOid), WriteOp().omap_set(opening, encode_lease_entry(e))));
+    SpaceLedger ledger(*gw2_, b->instance_id());
+    auto swept = ledger.drop_dead_reservations(*b);
+    ASSERT_OK(swept);
+    EXPECT_TRUE(listed(opening)) << "a live entry is not adopted (nor its lease taken)";
+    EXPECT_FALSE(lease_object_exists(opening));
+    // Once its renewal time is past its duration, it is adopted.
+    e.renewed_ms = now_ms() - 61'000;
+    e.client.clear();  // nothing to fence here
+    ASSERT_OK(gw3_->apply(Pool::Meta, std::string(kLeasesIndexOid), WriteOp().omap_set(opening, encode_lease_entry(e))));
+    swept = ledger.drop_dead_reservations(*b);
+    ASSERT_OK(swept);
+    EXPECT_FALSE(listed(opening));
+    EXPECT_FALSE(lease_object_exists(opening));
+}
+
 TEST(LeaseEntry, EncodesAndDecodes) {
-    LeaseEntry e{"0123456789abcdef", 1000, 2000, 30000, "host name:80"};
+    LeaseEntry e{"0123456789abcdef", 1000, 2000, 30000, "host name:80", "127.0.0.1:0/2093732133"};
     auto d = decode_lease_entry(e.instance, encode_lease_entry(e));
     ASSERT_TRUE(d);
     EXPECT_EQ(d->since_ms, 1000);
     EXPECT_EQ(d->renewed_ms, 2000);
     EXPECT_EQ(d->duration_ms, 30000);
     EXPECT_EQ(d->address, "host name:80");
+    EXPECT_EQ(d->client, "127.0.0.1:0/2093732133");
+    // An entry of an older version names no connection.
+    auto old = decode_lease_entry(e.instance, "1000 2000 30000 host name:80");
+    ASSERT_TRUE(old);
+    EXPECT_EQ(old->client, "");
+    EXPECT_EQ(old->address, "host name:80");
     EXPECT_TRUE(d->live_at(31999));
     EXPECT_FALSE(d->live_at(32000));
     EXPECT_FALSE(decode_lease_entry("x", "12 nope"));

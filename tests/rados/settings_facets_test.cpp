@@ -2,11 +2,18 @@
 // totals), the same on the local and the RADOS facets (catalog_stores.hpp).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "catalog_stores.hpp"
+#include "cluster_clients.hpp"
+#include "rados/leases.hpp"
+#include "rados/records_layout.hpp"
+#include "rados/settings_catalog.hpp"
 
 namespace ostor::detail::facets_test {
 namespace {
@@ -239,6 +246,127 @@ TEST_P(SettingsFacets, Billing_ConcurrentAddsOfOneInstanceAreAllKept) {
         });
     for (auto& t : threads) t.join();
     EXPECT_EQ(settings().billing_totals(user, std::nullopt)->put, static_cast<std::uint64_t>(kThreads * kAdds));
+}
+
+// ---- Billing totals on RADOS: unknown outcomes, folding ----------------------
+
+using rados::billing_oid;
+using rados::Client;
+using rados::Pool;
+using rados::RadosLeases;
+using rados::RadosSettingsCatalog;
+using rados::WriteOp;
+using namespace std::chrono_literals;
+
+TEST(RadosBilling, AFlushWhoseWriteTimedOutAfterLandingIsCountedOnce) {
+    auto client = rados::cluster_test::connect_gateway();
+    const std::string instance = "instance-" + random_hex16();
+    const std::string user = random_hex16();
+    std::atomic<bool> armed{false};
+    // A timeout after the OSD applied the flush (once).
+    client->set_applied_fault_for_tests(
+        [&](Pool, const std::string& oid, const WriteOp&) { return oid == billing_oid(instance) && armed.exchange(false); });
+    RadosSettingsCatalog catalog(*client, instance);
+    ASSERT_OK(catalog.add_billing_totals({{user, "", counters(1, 10)}}));
+    armed = true;
+    // As the gateway's meter does: a failed flush keeps its counts for the
+    // next one.
+    std::vector<BillingDelta> deltas{{user, "", counters(2, 20)}};
+    auto added = catalog.add_billing_totals(deltas);
+    if (!added) {
+        ASSERT_OK(catalog.add_billing_totals(deltas));
+    }
+    EXPECT_FALSE(armed.load()) << "the fault fired";
+    auto total = catalog.billing_totals(user, std::string_view(""));
+    ASSERT_OK(total);
+    EXPECT_EQ(total->put, 3u);
+    EXPECT_EQ(total->uploaded, 30u);
+    // The token of the last flush is kept with the rows, and is not a row.
+    auto flush = cluster().omap_get(Pool::Meta, billing_oid(instance), {std::string(rados::kBillingFlushKey)});
+    ASSERT_OK(flush);
+    EXPECT_EQ(flush->size(), 1u);
+    auto listed = catalog.list_billing_totals();
+    ASSERT_OK(listed);
+    for (auto& d : *listed) EXPECT_NE(d.user_id, "flush");
+}
+
+// Two engine instances, each on its own connection; one dies (abandoned) and
+// the other's sweep adopts it and folds its rows.
+TEST(RadosBilling, ABillIsTheSameBeforeDuringAndAfterTheFoldOfADeadInstance) {
+    auto dead_gw = rados::cluster_test::connect_gateway();
+    auto live_gw = rados::cluster_test::connect_gateway();
+    auto dead_lease = RadosLeases::acquire(*dead_gw, {1000ms, ""});
+    auto live_lease = RadosLeases::acquire(*live_gw, {1000ms, ""});
+    ASSERT_OK(dead_lease);
+    ASSERT_OK(live_lease);
+    const std::string dead_id = (*dead_lease)->instance_id();
+    RadosSettingsCatalog dead(*dead_gw, dead_id);
+    RadosSettingsCatalog live(*live_gw, (*live_lease)->instance_id());
+    const std::string user = random_hex16();
+    // More rows than one fold write takes (a page of 512): the fold takes
+    // several writes.
+    std::vector<BillingDelta> many;
+    for (int i = 0; i < 700; ++i) many.push_back({user, "acc" + std::to_string(1000 + i), counters(1, 1)});
+    ASSERT_OK(dead.add_billing_totals(many));
+    ASSERT_OK(dead.add_billing_totals({{user, "", counters(7, 70)}}));
+    ASSERT_OK(live.add_billing_totals({{user, "", counters(3, 30)}, {user, "acc1000", counters(1, 1)}}));
+    auto bill = [&] {
+        auto total = live.billing_totals(user, std::nullopt);
+        EXPECT_TRUE(total) << total.error().message();
+        auto one = live.billing_totals(user, std::string_view("acc1000"));
+        EXPECT_TRUE(one) << one.error().message();
+        auto listed = live.list_billing_totals();
+        EXPECT_TRUE(listed) << listed.error().message();
+        BillingCounters in_list;
+        std::size_t rows = 0;
+        if (listed)
+            for (auto& d : *listed)
+                if (d.user_id == user) in_list += d.counters, ++rows;
+        EXPECT_EQ(in_list, total ? *total : BillingCounters{});
+        EXPECT_EQ(rows, 701u);
+        return std::make_pair(total ? total->put : 0, one ? one->put : 0);
+    };
+    const auto before = bill();
+    EXPECT_EQ(before.first, 700u + 7 + 3 + 1);
+    EXPECT_EQ(before.second, 2u);
+
+    (*dead_lease)->abandon_for_test();
+    std::this_thread::sleep_for(1300ms);
+    auto adopted = (*live_lease)->adopt_if_dead(dead_id);
+    ASSERT_NE(adopted, nullptr);
+    EXPECT_ERRC(live.fold_billing_of((*live_lease)->instance_id()), Errc::InvalidArgument);
+    // A fold cut off after its first write landed (a timeout after the OSD
+    // applied it): bills in between count each row once, and the fold done
+    // again adds nothing twice.
+    // Its writes to billing.folded: the object's create, then a page of
+    // rows per write; the fault takes the first page's.
+    std::atomic<int> folded_writes{0};
+    live_gw->set_applied_fault_for_tests([&](Pool, const std::string& oid, const WriteOp&) {
+        return oid == rados::kBillingFoldedOid && ++folded_writes == 2;
+    });
+    EXPECT_FALSE(live.fold_billing_of(dead_id));
+    EXPECT_EQ(folded_writes.load(), 2) << "the fault fired";
+    auto cut = cluster().omap_get(Pool::Meta, std::string(rados::kBillingFoldedOid),
+                                  {std::string(rados::kBillingFoldKey) + "." + dead_id});
+    ASSERT_OK(cut);
+    EXPECT_EQ(cut->size(), 1u) << "a fold under way";
+    EXPECT_EQ(bill(), before);
+    ASSERT_OK(live.fold_billing_of(dead_id));
+    EXPECT_EQ(bill(), before);
+    ASSERT_OK(live.fold_billing_of(dead_id));  // again: nothing left to fold
+    adopted.reset();
+    EXPECT_EQ(bill(), before);
+    EXPECT_FALSE(cluster().stat(Pool::Meta, billing_oid(dead_id))) << "the dead instance's object is gone";
+    auto instances = live.billing_instances();
+    ASSERT_OK(instances);
+    EXPECT_EQ(std::count(instances->begin(), instances->end(), dead_id), 0);
+    auto cursor = cluster().omap_get(Pool::Meta, std::string(rados::kBillingFoldedOid),
+                                     {std::string(rados::kBillingFoldKey) + "." + dead_id});
+    ASSERT_OK(cursor);
+    EXPECT_TRUE(cursor->empty()) << "its fold's cursor is gone";
+    // The live instance adds on, counted once.
+    ASSERT_OK(live.add_billing_totals({{user, "", counters(1, 1)}}));
+    EXPECT_EQ(bill().first, before.first + 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SettingsFacets, ::testing::Values(Backend::Local, Backend::Rados), backend_name);

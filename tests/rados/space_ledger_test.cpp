@@ -214,12 +214,14 @@ TEST_P(ConcurrentSpaceLedgerTest, WritersOnThreeGatewaysNeverPassTheUserQuota) {
 INSTANTIATE_TEST_SUITE_P(PageSizes, ConcurrentSpaceLedgerTest, ::testing::Values(kLedgerPageEntries, 2u));
 
 TEST_F(SpaceLedgerTest, TheReservationsOfAnAdoptedInstanceAreDropped) {
-    auto dead_lease = RadosLeases::acquire(gw(2), {1000ms, ""});
+    // The dead gateway's connection is its own: the adopter fences it.
+    auto dead_gw = connect_gateway();
+    auto dead_lease = RadosLeases::acquire(*dead_gw, {1000ms, ""});
     auto live_lease = RadosLeases::acquire(gw(0), {1000ms, ""});
     ASSERT_OK(dead_lease);
     ASSERT_OK(live_lease);
     const std::string dead_id = (*dead_lease)->instance_id();
-    SpaceLedger dead(gw(2), dead_id);
+    SpaceLedger dead(*dead_gw, dead_id);
     SpaceLedger live(gw(0), (*live_lease)->instance_id());
     const LedgerBucket bucket2{unique("b"), 1};
     ASSERT_OK(dead.reserve(user_, bucket_, 300 * kMiB, kGiB, 0));
@@ -245,12 +247,13 @@ TEST_F(SpaceLedgerTest, TheReservationsOfAnAdoptedInstanceAreDropped) {
 }
 
 TEST_F(SpaceLedgerTest, TheSweepAdoptsDeadInstancesFromTheLeasesIndex) {
-    auto dead_lease = RadosLeases::acquire(gw(1), {1000ms, ""});
+    auto dead_gw = connect_gateway();  // fenced by the adopter
+    auto dead_lease = RadosLeases::acquire(*dead_gw, {1000ms, ""});
     auto live_lease = RadosLeases::acquire(gw(2), {1000ms, ""});
     ASSERT_OK(dead_lease);
     ASSERT_OK(live_lease);
     const std::string dead_id = (*dead_lease)->instance_id();
-    SpaceLedger dead(gw(1), dead_id);
+    SpaceLedger dead(*dead_gw, dead_id);
     SpaceLedger live(gw(2), (*live_lease)->instance_id());
     ASSERT_OK(dead.reserve(user_, bucket_, 300 * kMiB, 0, 0));
     auto swept = live.drop_dead_reservations(**live_lease);
@@ -360,9 +363,12 @@ TEST_F(SpaceLedgerTest, PendingEntriesGoWithTheLastReservationAndCloseDropsTheRe
 }
 
 TEST_F(SpaceLedgerTest, AReserveAfterTheLeaseIsLostFails) {
-    auto lease = RadosLeases::acquire(gw(0), {1000ms, "", 300ms});
+    // Its own connection: the abandoned lease stays in the index, and a
+    // later sweep fences the connection that holds it.
+    auto own = connect_gateway();
+    auto lease = RadosLeases::acquire(*own, {1000ms, "", 300ms});
     ASSERT_OK(lease);
-    SpaceLedger l(gw(0), (*lease)->instance_id(),
+    SpaceLedger l(*own, (*lease)->instance_id(),
                   {kReservationLifetime, kLedgerPageEntries, kMaxClockSkew, lease->get()});
     ASSERT_OK(l.reserve(user_, bucket_, 10, 0, 0));
     (*lease)->abandon_for_test();
@@ -374,12 +380,13 @@ TEST_F(SpaceLedgerTest, AReserveAfterTheLeaseIsLostFails) {
 }
 
 TEST_F(SpaceLedgerTest, ASweepThatFailsPartWayLeavesTheInstanceForTheNextSweep) {
-    auto dead_lease = RadosLeases::acquire(gw(1), {1000ms, ""});
+    auto dead_gw = connect_gateway();  // fenced by the adopter
+    auto dead_lease = RadosLeases::acquire(*dead_gw, {1000ms, ""});
     auto live_lease = RadosLeases::acquire(gw(2), {1000ms, ""});
     ASSERT_OK(dead_lease);
     ASSERT_OK(live_lease);
     const std::string dead_id = (*dead_lease)->instance_id();
-    SpaceLedger dead(gw(1), dead_id);
+    SpaceLedger dead(*dead_gw, dead_id);
     SpaceLedger live(gw(2), (*live_lease)->instance_id());
     ASSERT_OK(dead.reserve(user_, bucket_, 300 * kMiB, 0, 0));
     // A ledger name no OSD accepts (longer than osd_max_object_name_len):

@@ -74,9 +74,14 @@ struct EngineOptions {
     // of a gateway), listed by `ostor-ctl get-config`; may be empty.
     std::string instance_address;
     // How long this instance's lease lasts without renewal; 0: the backend's
-    // (60 s). Tests use short ones: a commit then stops a quarter of it (at
-    // most 12 s) before the lease could expire.
+    // (60 s). At least 48 s (opening fails with InvalidArgument otherwise):
+    // a commit stops 12 s (the OSD write timeout plus clock skew) before the
+    // lease could expire, which must stay a quarter of it at most.
     std::uint32_t rados_lease_duration_ms = 0;
+    // Tests only: allows leases shorter than 48 s, whose commits then stop a
+    // quarter of the lease before it could expire (a shorter margin than a
+    // commit may need to land: never for a volume that holds data).
+    bool rados_short_lease_for_tests = false;
     // How often the blob collector (and the sweep of dead instances) runs;
     // 0: the backend's (5 minutes).
     std::uint32_t rados_collect_interval_ms = 0;

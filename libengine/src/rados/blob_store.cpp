@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include "engine_impl.hpp"
 #include "hashing.hpp"
 #include "rados/blob_io.hpp"
 #include "rados/leases.hpp"
@@ -244,8 +245,10 @@ Result<std::size_t> RadosBlobStore::clean_instance(const std::string& instance) 
 Result<void> RadosBlobStore::recover() {
     auto all = list_leases(client_);
     if (!all) return std::move(all).error();
+    const auto now = now_ms();
     for (const auto& e : *all) {
-        if (e.instance == leases_.instance_id()) continue;
+        // Live by its renewal time: the lock would refuse it anyway.
+        if (e.instance == leases_.instance_id() || e.live_at(now)) continue;
         auto adopted = leases_.adopt_if_dead(e.instance);
         if (!adopted) continue;  // alive, or someone else cleans it
         // A failure leaves the list for the next adopter (the adoption ends,

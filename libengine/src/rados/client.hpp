@@ -223,12 +223,26 @@ public:
                             std::chrono::milliseconds duration);
     // Fails: kNotFound (this connection does not hold it with this cookie).
     Result<void> unlock(Pool pool, const std::string& oid, const std::string& name, const std::string& cookie);
-    // The current holders (expired ones included, until someone takes or
-    // breaks the lock). Fails: kNotFound (no object).
+    // The current holders: cls_lock drops expired ones as it reads them, so
+    // a dead holder's connection is not found here once its hold expired.
+    // Fails: kNotFound (no object).
     Result<std::vector<Locker>> lockers(Pool pool, const std::string& oid, const std::string& name);
     // Ends another connection's hold (one that is known to be dead).
     // Fails: kNotFound (no such holder).
     Result<void> break_lock(Pool pool, const std::string& oid, const std::string& name, const Locker& holder);
+
+    // Fencing. This connection's address as the OSDs know it (what
+    // blocklist() takes, and what lockers() reports for its holds).
+    std::string address() const;
+    // Adds `address` (another connection's: blocklisting our own ends this
+    // Client) to the cluster's blocklist for `expire` (whole seconds, at
+    // least 1): from the OSD map that holds it on, every OSD refuses that
+    // connection's requests (ESHUTDOWN, IoError), those already queued
+    // included, and the monitor has published that map when this returns.
+    // Needs the mon capability `allow command "osd blocklist"`. Fails:
+    // Internal (capabilities), IoError (no monitor answered), InvalidArgument
+    // (not an address).
+    Result<void> blocklist(const std::string& address, std::chrono::seconds expire);
 
 private:
     friend class Watch;

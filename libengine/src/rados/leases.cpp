@@ -35,9 +35,18 @@ void RadosLeases::remove_lease(const std::string& instance) {
     (void)client_.apply(Pool::Meta, std::string(kLeasesIndexOid), WriteOp().omap_remove(instance));
 }
 
+namespace {
+// Marks the connection field, which entries of older versions lack (their
+// address follows the duration at once).
+constexpr std::string_view kClientField = "client=";
+}  // namespace
+
 std::string encode_lease_entry(const LeaseEntry& e) {
-    return std::to_string(e.since_ms) + " " + std::to_string(e.renewed_ms) + " " + std::to_string(e.duration_ms) + " " +
-           e.address;
+    std::string out = std::to_string(e.since_ms) + " " + std::to_string(e.renewed_ms) + " " +
+                      std::to_string(e.duration_ms) + " ";
+    // A connection address holds no space (Client::address()).
+    if (!e.client.empty()) out += std::string(kClientField) + e.client + " ";
+    return out + e.address;
 }
 
 std::optional<LeaseEntry> decode_lease_entry(std::string_view instance, std::string_view value) {
@@ -50,6 +59,10 @@ std::optional<LeaseEntry> decode_lease_entry(std::string_view instance, std::str
     e.since_ms = *since;
     e.renewed_ms = *renewed;
     e.duration_ms = *duration;
+    if (value.starts_with(kClientField)) {
+        value.remove_prefix(kClientField.size());
+        e.client = std::string(next_field(value));
+    }
     e.address = std::string(value);  // the rest, possibly empty
     return e;
 }
@@ -92,7 +105,7 @@ Result<std::unique_ptr<RadosLeases>> RadosLeases::acquire(Client& client, Option
         leases->since_ms_ = now_ms();
         // Listed before it is locked, for the same reason as remove_lease's order.
         LeaseEntry listed{leases->instance_id_, leases->since_ms_, leases->since_ms_, leases->options_.duration.count(),
-                          leases->options_.address};
+                          leases->options_.address, client.address()};
         OSTOR_TRY(client.apply(Pool::Meta, std::string(kLeasesIndexOid),
                                WriteOp().omap_set(leases->instance_id_, encode_lease_entry(listed))));
         auto sent = std::chrono::steady_clock::now();
@@ -160,7 +173,7 @@ Result<void> RadosLeases::lock_own(std::int64_t since_ms, bool fresh) {
                     : client_.renew_lock(Pool::Meta, oid, name, instance_id_, options_.duration));
     // The lock is the lease; the entry's renewal time is only what listings
     // show, so a failure to update it is left to the next renewal.
-    LeaseEntry e{instance_id_, since_ms, now_ms(), options_.duration.count(), options_.address};
+    LeaseEntry e{instance_id_, since_ms, now_ms(), options_.duration.count(), options_.address, client_.address()};
     (void)client_.apply(Pool::Meta, std::string(kLeasesIndexOid),
                         WriteOp().omap_set(instance_id_, encode_lease_entry(e)));
     return {};
@@ -205,7 +218,8 @@ void RadosLeases::renewal_loop() {
             std::vector<std::pair<std::string, Adoption*>> adopting;
             {
                 std::lock_guard state(mutex_);
-                for (auto& [instance, adoption] : adopting_) adopting.emplace_back(instance, &adoption);
+                for (auto& [instance, adoption] : adopting_)
+                    if (!adoption.taking) adopting.emplace_back(instance, &adoption);
             }
             if (!lost())
                 for (auto& [instance, adoption] : adopting)
@@ -219,31 +233,89 @@ void RadosLeases::renewal_loop() {
 std::unique_ptr<AdoptedLease> RadosLeases::adopt_if_dead(std::string_view instance) {
     if (instance.empty() || instance == instance_id_ || lost()) return nullptr;
     std::string name(instance);
-    std::lock_guard pass(renewing_);
     {
         std::lock_guard state(mutex_);
         // Renewing our own hold would succeed (same connection, same
-        // cookie): an adoption under way here is refused by this map.
-        if (adopting_.contains(name)) return nullptr;
+        // cookie): an adoption under way here, or being taken, is refused by
+        // this map.
+        if (!adopting_.try_emplace(name, Adoption{{}, false, /*taking=*/true, {}, {}}).second) return nullptr;
     }
-    // A fresh take (MAY_RENEW): takes an expired lock as if free, creates
-    // the object when the instance left none (it closed cleanly, or never
-    // got that far).
+    // Without renewing_: the lock call may take up to the OSD timeout, which
+    // must not delay the own lease's renewal. A fresh take (MAY_RENEW):
+    // takes an expired lock as if free, creates the object when the
+    // instance left none (it closed cleanly, or never got that far).
     auto sent = std::chrono::steady_clock::now();
     auto taken = client_.lock_exclusive(Pool::Meta, lease_oid(name), std::string(kLeaseLockName), instance_id_,
                                         options_.duration);
-    if (!taken) return nullptr;  // alive, adopted elsewhere, or no answer
+    {
+        std::lock_guard state(mutex_);
+        auto& adoption = adopting_.at(name);
+        if (!taken) {  // alive, adopted elsewhere, or no answer
+            adopting_.erase(name);
+            return nullptr;
+        }
+        // Ours from now on: renewed while the fencing below waits for the
+        // monitor.
+        adoption.renewed_at = sent;
+        adoption.taking = false;
+    }
+    auto adopted = std::make_unique<Adopted>(*this, name);
+    if (!fence(name)) {
+        // Nothing was done under it: the next sweep tries again.
+        adopted->release_unfinished();
+        return nullptr;
+    }
+    return adopted;
+}
+
+Result<void> RadosLeases::fence(const std::string& instance) {
+    const std::string index(kLeasesIndexOid);
+    auto got = client_.omap_get(Pool::Meta, index, {instance});
+    if (!got) {
+        if (got.error().code() == kNotFound) return {};  // no index: no entry, no connection to fence
+        return std::move(got).error();
+    }
+    auto it = got->find(instance);
+    if (it == got->end()) return {};  // it left no entry (closed cleanly, or never listed)
+    auto entry = decode_lease_entry(instance, it->second);
+    if (!entry) return {};
+    // The lock names no holder once it expired: the entry is what says
+    // which connection held it (its owner's, or a previous adopter's).
+    const std::string own = client_.address();
+    if (!entry->client.empty() && entry->client != own)
+        OSTOR_TRY(client_.blocklist(entry->client, kFenceExpiry));
+    if (entry->client == own) return {};
+    // Should we die before ending the adoption, the next adopter fences us.
+    // Guarded on what was read: only an adopter writes it now.
+    entry->client = own;
+    std::string fenced = encode_lease_entry(*entry);
+    OSTOR_TRY(client_.apply(Pool::Meta, index, WriteOp().compare_omap(instance, Compare::Eq, it->second).omap_set(instance, fenced)));
     std::lock_guard state(mutex_);
-    adopting_[name] = Adoption{sent, false};
-    return std::make_unique<Adopted>(*this, std::move(name));
+    auto& adoption = adopting_.at(instance);
+    adoption.previous_entry = it->second;
+    adoption.fenced_entry = std::move(fenced);
+    return {};
 }
 
 void RadosLeases::end_adoption(const std::string& instance, bool finished) {
+    std::string fenced_entry, previous_entry;
     {
         std::lock_guard pass(renewing_);  // no renewal of it is under way, and none follows
         std::lock_guard state(mutex_);
-        adopting_.erase(instance);
+        auto it = adopting_.find(instance);
+        if (it != adopting_.end()) {
+            fenced_entry = std::move(it->second.fenced_entry);
+            previous_entry = std::move(it->second.previous_entry);
+            adopting_.erase(it);
+        }
     }
+    // Unfinished: the entry names the dead holder's connection again (fenced
+    // already), not ours, before we unlock: we are alive, and the next
+    // adopter fences what the entry names. Best effort: should it fail, the
+    // next adopter fences this connection.
+    if (!finished && !fenced_entry.empty())
+        (void)client_.apply(Pool::Meta, std::string(kLeasesIndexOid),
+                            WriteOp().compare_omap(instance, Compare::Eq, fenced_entry).omap_set(instance, previous_entry));
     // Unlock first: it succeeds only while the hold is still ours. When it
     // is not (it expired, someone broke or took it), the object and entry
     // are whoever holds the lock now's to remove, or the next sweep's.

@@ -5,7 +5,8 @@
 // kLeaseLockName on `lease.<instance>` in the meta pool, taken for
 // kLeaseDuration and renewed every third of it by a thread of its own, and
 // lists itself in the `leases` index object (omap <instance> -> "since_ms
-// renewed_ms duration_ms address", rewritten at each renewal) so that
+// renewed_ms duration_ms client=<connection address> address", rewritten at
+// each renewal) so that
 // `ostor-ctl` can list the gateways (list_leases). A process that dies stops
 // renewing: its lock expires kLeaseDuration after the last renewal, and the
 // instance is then adoptable. Closing cleanly (the destructor) removes the
@@ -40,13 +41,24 @@
 // Adopting. adopt_if_dead(instance) takes `lease.<instance>`'s lock under
 // this instance's own cookie (lock_exclusive takes an expired lock as if it
 // were free): it fails while the owner (or another adopter) holds it, live.
+// Then it fences: it blocklists (for kFenceExpiry) the connection that the
+// instance's index entry names, so that none of the dead holder's requests
+// still in flight (or held by a paused process) can land after the adopter
+// starts, and names its own connection in the entry instead (an adopter
+// that dies in turn is fenced by the next). An adoption that cannot fence
+// is given up (unlocked). An entry that names this instance's own
+// connection is not fenced (that would fence us; only tests put two
+// instances on one connection, which a gateway never does). The lock call
+// and the fencing are made without holding off the own lease's renewal.
 // The adopter's hold is renewed (MUST_RENEW, before the own lease) by this
 // instance's renewal thread while the returned AdoptedLease lives; its
 // lost() turns true as the own lease's does (a refused renewal, a late
 // one, or a duration without one): the adopter then stops cleaning. Its
 // destructor unlocks, and only when the unlock succeeded (the hold was
 // still ours) removes the lease object, then the index entry; otherwise it
-// leaves both to whoever holds the lock now (or the next sweep). A zombie
+// leaves both to whoever holds the lock now (or the next sweep). An
+// unfinished adoption (release_unfinished) first puts back the entry's
+// dead connection: the next adopter must not fence a live adopter. A zombie
 // owner that comes back after that finds no hold to renew (kNotFound): it
 // is lost and never re-creates the lease object.
 //
@@ -94,6 +106,17 @@ static_assert(kCommitMargin < kLeaseDuration / 2, "a lease must leave most of it
 // between our index entry and our lock) is given up for a new one, so many
 // times at most.
 inline constexpr int kAcquireAttempts = 5;
+// How long an adopted instance's connection stays blocklisted. It must
+// outlast every request of that connection that could still reach an OSD:
+// those in flight time out within the OSD request timeout (30 s at most,
+// then librados drops them), but a process that was paused (SIGSTOP, a
+// frozen VM) holds requests it has not sent yet for as long as it was
+// paused. Ceph's own default (what RBD uses); the entries then leave the
+// OSD map by themselves.
+inline constexpr std::chrono::seconds kFenceExpiry{3600};
+// Shortest lease outside tests: its quarter is kCommitMargin, so that every
+// lease keeps the full margin (RadosLeases::Options::commit_margin).
+inline constexpr std::chrono::milliseconds kMinLeaseDuration = 4 * kCommitMargin;
 
 // ---- Layout in the meta pool
 inline constexpr std::string_view kLeaseLockName = "ostor.lease";
@@ -107,6 +130,9 @@ struct LeaseEntry {
     std::int64_t renewed_ms = 0;  // its last renewal (its own clock)
     std::int64_t duration_ms = 0;
     std::string address;  // what the gateway said it is (host:port), may be empty
+    // The connection that holds (or last held) the lease: what an adopter
+    // blocklists (Client::address()); empty in entries of older versions.
+    std::string client;
     // Renewed within its duration by now (by this machine's clock: a hint
     // for listing, not what adoption decides on: that is the lock).
     bool live_at(std::int64_t now_ms) const { return renewed_ms + duration_ms > now_ms; }
@@ -140,8 +166,10 @@ public:
 
     const std::string& instance_id() const override { return instance_id_; }
     // Null while `instance` is alive, being adopted (here or elsewhere), is
-    // this instance, when this lease is lost, or when the cluster did not
-    // answer (try again later).
+    // this instance, when this lease is lost, when the cluster did not
+    // answer or its connection could not be fenced (try again later).
+    // Sweeps skip the entries that are live_at(now) before calling it: the
+    // lock decides, but a live instance costs a round trip for nothing.
     std::unique_ptr<AdoptedLease> adopt_if_dead(std::string_view instance) override;
 
     // True once the lease is lost (see above): stop writing.
@@ -170,6 +198,9 @@ private:
     // Called with renewing_ held.
     void renew_hold(const std::string& oid, std::chrono::steady_clock::time_point& renewed_at, bool& lost);
     bool adoption_lost(const std::string& instance) const;
+    // Blocklists the connection `instance`'s index entry names (unless it
+    // is ours) and names ours there instead. Called holding its lock.
+    Result<void> fence(const std::string& instance);
     void end_adoption(const std::string& instance, bool finished);
     // Removes `instance`'s lease object, then its index entry; failures are
     // left (a sweep adopts the instance again).
@@ -180,9 +211,11 @@ private:
     const std::string instance_id_;
     std::int64_t since_ms_ = 0;
 
-    // Held by each pass of lock calls (renewals, taking an adoption) so that
-    // an adoption that ends is not renewed, which would create its lease
-    // object again, after its destructor removed it.
+    // Held by each renewal pass, and by end_adoption while it forgets an
+    // adoption, so that an adoption that ends is not renewed after its
+    // destructor unlocked it (the pass holds pointers into adopting_).
+    // Never by adopt_if_dead: its lock call and fencing must not delay the
+    // own lease's renewal (an adoption being taken is marked `taking`).
     std::mutex renewing_;
     mutable std::mutex mutex_;  // the fields below; never held across a RADOS call
     std::condition_variable wake_;
@@ -195,6 +228,13 @@ private:
     struct Adoption {
         std::chrono::steady_clock::time_point renewed_at;  // as renewed_at_
         bool lost = false;
+        // adopt_if_dead is taking the lock (without renewing_): not renewed,
+        // not yet ours; erased by adopt_if_dead alone.
+        bool taking = false;
+        // The index entry as the fence rewrote it (naming our connection),
+        // and as it was: an unfinished adoption puts the old one back.
+        std::string fenced_entry;
+        std::string previous_entry;
     };
     std::map<std::string, Adoption> adopting_;  // instances whose AdoptedLease lives
     std::thread renewer_;

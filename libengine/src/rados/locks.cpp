@@ -1,6 +1,10 @@
 // RADOS advisory locks: how the RADOS backend's leases say which Engine
-// instances are alive (a lock with a duration, renewed while open).
+// instances are alive (a lock with a duration, renewed while open), and the
+// blocklist that fences a dead holder's connection before it is adopted.
 #include <sys/time.h>
+
+#include <algorithm>
+#include <cerrno>
 
 #include "rados/client.hpp"
 #include "rados/client_impl.hpp"
@@ -61,6 +65,19 @@ Result<std::vector<Locker>> Client::lockers(Pool pool, const std::string& oid, c
 Result<void> Client::break_lock(Pool pool, const std::string& oid, const std::string& name, const Locker& holder) {
     if (int r = impl_->ctx(pool).break_lock(oid, name, holder.client, holder.cookie); r < 0)
         return rados_error(r, "breaking " + holder.client + "'s hold of " + name + " on " + impl_->where(pool, oid));
+    return {};
+}
+
+std::string Client::address() const { return impl_->rados.get_addrs(); }
+
+Result<void> Client::blocklist(const std::string& address, std::chrono::seconds expire) {
+    auto seconds = static_cast<std::uint32_t>(std::max<std::chrono::seconds::rep>(expire.count(), 1));
+    // librados waits for the OSD map holding the entry before it returns.
+    if (int r = impl_->rados.blocklist_add(address, seconds); r < 0) {
+        auto e = rados_error(r, "blocklisting " + address);
+        if (r == -EINVAL) return Error(Errc::InvalidArgument, std::string(e.message()));
+        return e;
+    }
     return {};
 }
 

@@ -27,8 +27,14 @@
 //   usage-index          omap <name> = "1": the usage objects, in name order
 //   billing.<instance>   omap <user id>/<account> -> encoded counters
 //                        (billing_record.hpp), written only by that engine
-//                        instance
+//                        instance; `flush` = the token of its last addition
+//                        ("<instance>.<sequence>")
 //   billing-index        omap <instance> = "1": the instances with totals
+//   billing.folded       omap <user id>/<account> -> encoded counters: the
+//                        rows of instances that are gone; `fold` = a
+//                        generation (decimal) bumped by each fold write,
+//                        `fold.<instance>` = the last row key folded from
+//                        an instance whose fold is under way
 //
 // Counts and quotas are decimal text: a guarded value is never stored empty
 // (a compare reads a missing key as ""), and `rados listomapvals` shows them.
@@ -51,6 +57,10 @@ inline std::string usage_oid(std::string_view name) { return "usage." + std::str
 inline constexpr std::string_view kUsageIndexOid = "usage-index";
 inline std::string billing_oid(std::string_view instance_id) { return "billing." + std::string(instance_id); }
 inline constexpr std::string_view kBillingIndexOid = "billing-index";
+inline constexpr std::string_view kBillingFoldedOid = "billing.folded";
+// Keys without a '/': never a row's (a user id holds no '/').
+inline constexpr std::string_view kBillingFlushKey = "flush";
+inline constexpr std::string_view kBillingFoldKey = "fold";  // and "fold.<instance>"
 
 // The user index is sharded so that creating users from many gateways does
 // not make one omap object hot. Fixed: changing it strands the entries.

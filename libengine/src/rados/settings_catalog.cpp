@@ -2,7 +2,9 @@
 // meta pool.
 #include "rados/settings_catalog.hpp"
 
+#include <charconv>
 #include <map>
+#include <set>
 
 #include "billing_record.hpp"
 #include "engine_impl.hpp"
@@ -261,14 +263,22 @@ Result<void> RadosSettingsCatalog::add_billing_totals(const std::vector<BillingD
     }
     std::map<std::string, BillingCounters> added;
     for (const auto& d : deltas) added[billing_key(d.user_id, d.account)] += d.counters;
-    std::set<std::string> keys;
+    std::set<std::string> keys{std::string(kBillingFlushKey)};
     for (auto& [k, c] : added) keys.insert(k);
-    // Only this instance writes its object, but its threads may add at once:
-    // each row is compared with what was read, so none overwrites another's.
+    // This call's token, the same in every attempt: an attempt finds it when
+    // an earlier one landed.
+    const std::string token = instance_id_ + "." + std::to_string(flushes_.fetch_add(1) + 1);
+    int unknown = 0;
     return retry_on_conflict<void>(oid, [&]() -> std::optional<Result<void>> {
         auto stored = client_.omap_get(Pool::Meta, oid, keys);
         if (!stored) return Result<void>(std::move(stored).error());
+        const std::string last = value_of(*stored, kBillingFlushKey);
+        if (last == token) return Result<void>();  // an attempt whose outcome was unknown landed
+        // Only this instance writes its object, but its threads may add at
+        // once: every addition sets the token, so comparing it orders them
+        // (and an earlier attempt of this call can no longer land after it).
         WriteOp op;
+        op.compare_omap(std::string(kBillingFlushKey), Compare::Eq, last);
         for (auto& [k, c] : added) {
             auto old = value_of(*stored, k);
             BillingCounters total;
@@ -278,12 +288,16 @@ Result<void> RadosSettingsCatalog::add_billing_totals(const std::vector<BillingD
                 total = *row;
             }
             total += c;
-            op.compare_omap(k, Compare::Eq, old).omap_set(k, encode_billing_counters(total));
+            op.omap_set(k, encode_billing_counters(total));
         }
+        op.omap_set(std::string(kBillingFlushKey), token);
         auto applied = client_.apply(Pool::Meta, oid, op);
         if (applied) return Result<void>();
         if (changed_meanwhile(applied.error())) return std::nullopt;
-        return applied;
+        // Unknown: the OSD may have applied it. The next attempt reads the
+        // token and settles it.
+        if (++unknown >= kBillingUnknownAttempts) return applied;
+        return std::nullopt;
     });
 }
 
@@ -298,62 +312,186 @@ Result<std::vector<std::string>> RadosSettingsCatalog::billing_instances() {
     return out;
 }
 
+Result<RadosSettingsCatalog::FoldState> RadosSettingsCatalog::fold_state() {
+    FoldState state;
+    const std::string prefix(kBillingFoldKey);
+    std::string after;
+    for (bool more = true; more;) {
+        auto page = client_.omap_list(Pool::Meta, std::string(kBillingFoldedOid), after, prefix, kBillingPageEntries);
+        if (!page) {
+            if (page.error().code() == kNotFound) return state;  // nothing folded yet
+            return std::move(page).error();
+        }
+        for (auto& [k, v] : page->entries) {
+            if (k == prefix) state.generation = v;
+            else if (k.size() > prefix.size() && k[prefix.size()] == '.') state.cursors[k.substr(prefix.size() + 1)] = v;
+        }
+        more = page->more && !page->entries.empty();
+        if (more) after = page->entries.back().first;
+    }
+    return state;
+}
+
+Result<void> RadosSettingsCatalog::read_billing(
+    std::map<std::string, BillingCounters>& out,
+    const std::function<Result<std::map<std::string, std::string>>(const std::string&)>& read_rows) {
+    // A fold moves rows from an instance's object into billing.folded in
+    // several writes, then removes the object: reading billing.folded
+    // first, each instance's rows past its fold cursor, and the same
+    // generation again after, sees every row once.
+    return retry_on_conflict<void>(kBillingFoldedOid, [&]() -> std::optional<Result<void>> {
+        auto before = fold_state();
+        if (!before) return Result<void>(std::move(before).error());
+        std::map<std::string, BillingCounters> sum;
+        auto add_rows = [&](const std::string& oid, const std::string& folded_up_to) -> Result<void> {
+            auto rows = read_rows(oid);
+            if (!rows) return std::move(rows).error();
+            for (auto& [k, v] : *rows) {
+                if (k.find('/') == std::string::npos) continue;  // flush, fold keys
+                if (!folded_up_to.empty() && k <= folded_up_to) continue;  // counted in billing.folded
+                auto row = decode_billing_counters(k, v);
+                if (!row) return std::move(row).error();
+                sum[k] += *row;
+            }
+            return {};
+        };
+        if (auto r = add_rows(std::string(kBillingFoldedOid), ""); !r) return r;
+        auto instances = billing_instances();
+        if (!instances) return Result<void>(std::move(instances).error());
+        for (auto& instance : *instances) {
+            auto cursor = before->cursors.find(instance);
+            if (auto r = add_rows(billing_oid(instance), cursor == before->cursors.end() ? "" : cursor->second); !r)
+                return r;
+        }
+        auto after = fold_state();
+        if (!after) return Result<void>(std::move(after).error());
+        if (after->generation != before->generation) return std::nullopt;  // a fold wrote meanwhile: again
+        out = std::move(sum);
+        return Result<void>();
+    });
+}
+
 Result<BillingCounters> RadosSettingsCatalog::billing_totals(std::string_view user_id,
                                                              std::optional<std::string_view> account) {
-    auto instances = billing_instances();
-    if (!instances) return std::move(instances).error();
-    BillingCounters sum;
-    for (auto& instance : *instances) {
-        std::map<std::string, std::string> rows;
+    std::map<std::string, BillingCounters> rows;
+    auto read = read_billing(rows, [&](const std::string& oid) -> Result<std::map<std::string, std::string>> {
+        std::map<std::string, std::string> found;
         if (account) {
-            auto got = client_.omap_get(Pool::Meta, billing_oid(instance), {billing_key(user_id, *account)});
+            auto got = client_.omap_get(Pool::Meta, oid, {billing_key(user_id, *account)});
             if (!got && got.error().code() != kNotFound) return std::move(got).error();
-            if (got) rows = std::move(*got);
-        } else {
-            // The user's own row and its accounts' share the prefix "<id>/".
-            auto prefix = billing_key(user_id, "");
-            std::string after;
-            for (bool more = true; more;) {
-                auto page = client_.omap_list(Pool::Meta, billing_oid(instance), after, prefix, kBillingPageEntries);
-                if (!page && page.error().code() != kNotFound) return std::move(page).error();
-                if (!page || page->entries.empty()) break;
-                for (auto& [k, v] : page->entries) rows.insert_or_assign(k, std::move(v));
-                more = page->more;
-                after = page->entries.back().first;
-            }
+            if (got) found = std::move(*got);
+            return found;
         }
-        for (auto& [k, v] : rows) {
-            auto row = decode_billing_counters(k, v);
-            if (!row) return row.error();
-            sum += *row;
+        // The user's own row and its accounts' share the prefix "<id>/".
+        auto prefix = billing_key(user_id, "");
+        std::string after;
+        for (bool more = true; more;) {
+            auto page = client_.omap_list(Pool::Meta, oid, after, prefix, kBillingPageEntries);
+            if (!page && page.error().code() != kNotFound) return std::move(page).error();
+            if (!page || page->entries.empty()) break;
+            for (auto& [k, v] : page->entries) found.insert_or_assign(k, std::move(v));
+            more = page->more;
+            after = page->entries.back().first;
         }
-    }
+        return found;
+    });
+    if (!read) return std::move(read).error();
+    BillingCounters sum;
+    for (auto& [k, c] : rows) sum += c;
     return sum;
 }
 
 Result<std::vector<BillingDelta>> RadosSettingsCatalog::list_billing_totals() {
-    auto instances = billing_instances();
-    if (!instances) return std::move(instances).error();
     std::map<std::string, BillingCounters> totals;  // in key order, as the local catalog lists them
-    for (auto& instance : *instances) {
-        auto rows = read_whole_omap(client_, Pool::Meta, billing_oid(instance));
-        if (!rows) {
-            if (rows.error().code() == kNotFound) continue;
-            return std::move(rows).error();
-        }
-        for (auto& [k, v] : *rows) {
-            if (k.find('/') == std::string::npos) continue;
-            auto row = decode_billing_counters(k, v);
-            if (!row) return row.error();
-            totals[k] += *row;
-        }
-    }
+    auto read = read_billing(totals, [&](const std::string& oid) -> Result<std::map<std::string, std::string>> {
+        auto rows = read_whole_omap(client_, Pool::Meta, oid);
+        if (!rows && rows.error().code() == kNotFound) return std::map<std::string, std::string>();
+        return rows;
+    });
+    if (!read) return std::move(read).error();
     std::vector<BillingDelta> out;
     for (auto& [k, c] : totals) {
         auto slash = k.find('/');
         out.push_back({k.substr(0, slash), k.substr(slash + 1), c});
     }
     return out;
+}
+
+Result<void> RadosSettingsCatalog::fold_billing_of(const std::string& instance) {
+    if (instance == instance_id_) return Error(Errc::InvalidArgument, "an instance does not fold its own billing");
+    const std::string oid = billing_oid(instance);
+    const std::string folded(kBillingFoldedOid);
+    const std::string cursor_key = std::string(kBillingFoldKey) + "." + instance;
+    for (bool more = true; more;) {
+        auto step = retry_on_conflict<bool>(folded, [&]() -> std::optional<Result<bool>> {
+            auto state = client_.omap_get(Pool::Meta, folded, {cursor_key, std::string(kBillingFoldKey)});
+            const bool folded_exists = state || state.error().code() != kNotFound;
+            if (!state && folded_exists) return Result<bool>(std::move(state).error());
+            if (!state) state = std::map<std::string, std::string>();
+            const std::string cursor = value_of(*state, cursor_key);
+            const std::string generation = value_of(*state, kBillingFoldKey);
+            auto page = client_.omap_list(Pool::Meta, oid, cursor, "", kBillingPageEntries);
+            if (!page) {
+                if (page.error().code() == kNotFound) return Result<bool>(false);  // removed: folded before
+                return Result<bool>(std::move(page).error());
+            }
+            if (page->entries.empty()) return Result<bool>(false);
+            if (!folded_exists) {
+                // The first fold of the volume: the compares below need the
+                // object. Read again.
+                if (auto r = client_.apply(Pool::Meta, folded, WriteOp().create()); !r) return Result<bool>(r.error());
+                return std::nullopt;
+            }
+            std::set<std::string> keys;
+            for (auto& [k, v] : page->entries)
+                if (k.find('/') != std::string::npos) keys.insert(k);
+            std::map<std::string, std::string> into;
+            if (!keys.empty()) {
+                auto got = client_.omap_get(Pool::Meta, folded, keys);
+                if (!got) return Result<bool>(std::move(got).error());
+                into = std::move(*got);
+            }
+            // Guarded on the cursor (no row twice, whoever folds again) and
+            // on the generation (every other fold write, and the rows read).
+            WriteOp op;
+            op.compare_omap(cursor_key, Compare::Eq, cursor).compare_omap(std::string(kBillingFoldKey), Compare::Eq, generation);
+            for (auto& [k, v] : page->entries) {
+                if (!keys.contains(k)) continue;
+                auto row = decode_billing_counters(k, v);
+                if (!row) return Result<bool>(row.error());
+                BillingCounters total = *row;
+                if (auto old = value_of(into, k); !old.empty()) {
+                    auto stored = decode_billing_counters(k, old);
+                    if (!stored) return Result<bool>(stored.error());
+                    total += *stored;
+                }
+                op.omap_set(k, encode_billing_counters(total));
+            }
+            std::uint64_t gen = 0;
+            if (!generation.empty()) {
+                auto [end, ec] = std::from_chars(generation.data(), generation.data() + generation.size(), gen);
+                if (ec != std::errc() || end != generation.data() + generation.size())
+                    return Result<bool>(Error(Errc::Internal, folded + ": a damaged fold generation: " + generation));
+            }
+            op.omap_set(cursor_key, page->entries.back().first).omap_set(std::string(kBillingFoldKey), std::to_string(gen + 1));
+            auto applied = client_.apply(Pool::Meta, folded, op);
+            if (applied) return Result<bool>(page->more);
+            if (changed_meanwhile(applied.error())) return std::nullopt;
+            // Unknown: the cursor says, when the fold is done again.
+            return Result<bool>(std::move(applied).error());
+        });
+        if (!step) return std::move(step).error();
+        more = *step;
+    }
+    // Every row is in billing.folded: the instance leaves the index, then
+    // its object goes, then its cursor (readers skip its rows up to the
+    // cursor while the object is there).
+    // Each may be gone already (a fold done before, an instance that never
+    // billed).
+    auto gone = [](Result<void> r) { return r || r.error().code() == kNotFound ? Result<void>() : r; };
+    OSTOR_TRY(gone(client_.apply(Pool::Meta, std::string(kBillingIndexOid), WriteOp().omap_remove(instance))));
+    OSTOR_TRY(gone(client_.remove(Pool::Meta, oid)));
+    return gone(client_.apply(Pool::Meta, folded, WriteOp().omap_remove(cursor_key)));
 }
 
 }  // namespace ostor::detail::rados

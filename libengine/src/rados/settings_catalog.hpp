@@ -8,20 +8,29 @@
 //     exists when both do (settings_catalog.cpp says why).
 //   - Billing totals: each engine instance adds to its own billing.<instance>
 //     object only (one write per call: all deltas or none, and no contention
-//     between gateways); reads sum over the instances in billing-index.
-//     Folding the rows of an instance that is gone into a shared object is
-//     not done yet: they stay, still summed.
+//     between gateways), with a flush token that makes a retry after an
+//     unknown outcome add nothing twice; reads sum billing.folded and the
+//     instances in billing-index. The sweep that adopted a gone instance
+//     folds its rows into billing.folded (fold_billing_of).
 //
-// Thread-safe: it holds the Client (which is) and a once-set flag.
+// Thread-safe: it holds the Client (which is), a once-set flag and a
+// counter.
 #pragma once
 
 #include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 
 #include "rados/client.hpp"
 #include "storage/catalog.hpp"
 
 namespace ostor::detail::rados {
+
+// A billing addition whose outcome stayed unknown is tried (and settled by
+// its token) so many times before the call fails.
+inline constexpr int kBillingUnknownAttempts = 3;
 
 class RadosSettingsCatalog final : public SettingsCatalog {
 public:
@@ -47,17 +56,48 @@ public:
     Result<std::string> get_usage_object(std::string_view name) override;
     Result<void> delete_usage_object(std::string_view name) override;
 
+    // All deltas in one write, which also sets the instance's `flush` key
+    // to a token of this call and is guarded on the token read: an attempt
+    // whose outcome is unknown (IoError: a timeout may come after the OSD
+    // applied it) is settled by the next attempt, which finds the token
+    // (landed: done) or not (then the old attempt can no longer land: its
+    // guard fails). Fails: IoError when the outcome stayed unknown through
+    // kBillingUnknownAttempts attempts (it may then have landed).
     Result<void> add_billing_totals(const std::vector<BillingDelta>& deltas) override;
     Result<BillingCounters> billing_totals(std::string_view user_id, std::optional<std::string_view> account) override;
     Result<std::vector<BillingDelta>> list_billing_totals() override;
 
-private:
-    // The instances that have billing objects.
+    // Moves the rows of `instance` (not this one; it must be dead and
+    // fenced, and the caller must hold its adoption: nothing adds to it any
+    // more) into billing.folded, a page of rows per write, each write
+    // guarded on the fold's cursor (`fold.<instance>`) and generation; then
+    // removes the instance from billing-index, its object, then its cursor.
+    // Idempotent: a fold cut off anywhere (a crash, an IoError) and done
+    // again adds no row twice. Bills read during a fold see each row once.
+    // Fails: IoError (left for the next sweep), InvalidArgument (itself).
+    Result<void> fold_billing_of(const std::string& instance);
+    // The instances listed in billing-index (some may be alive).
     Result<std::vector<std::string>> billing_instances();
+
+private:
+    // What billing.folded says about folds: its generation, and the cursor
+    // of each fold under way (rows of that instance up to it are folded).
+    struct FoldState {
+        std::string generation;
+        std::map<std::string, std::string> cursors;  // instance -> last folded row key
+    };
+    Result<FoldState> fold_state();
+    // Sums (into `out`, by row key) the rows that `read_rows` returns of
+    // billing.folded and of each instance, each row once, as of one fold
+    // generation. `read_rows(oid)` gives the rows of one object (empty when
+    // it is gone).
+    Result<void> read_billing(std::map<std::string, BillingCounters>& out,
+                              const std::function<Result<std::map<std::string, std::string>>(const std::string&)>& read_rows);
 
     Client& client_;
     const std::string instance_id_;
     std::atomic<bool> indexed_{false};  // this instance is in billing-index
+    std::atomic<std::uint64_t> flushes_{0};  // numbers this instance's flush tokens
 };
 
 }  // namespace ostor::detail::rados

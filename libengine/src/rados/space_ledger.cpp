@@ -366,8 +366,10 @@ Result<std::size_t> SpaceLedger::drop_dead_reservations(Leases& leases) {
     auto listed = list_leases(client_);
     if (!listed) return std::move(listed).error();
     std::size_t adopted_count = 0;
+    const auto now = now_ms();
     for (auto& entry : *listed) {
-        if (entry.instance == instance_id_) continue;
+        // Live by its renewal time: the lock would refuse it anyway.
+        if (entry.instance == instance_id_ || entry.live_at(now)) continue;
         auto adopted = leases.adopt_if_dead(entry.instance);
         if (!adopted) continue;  // alive, or someone else is cleaning it up
         auto dropped = drop_reservations_of(entry.instance);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "engine_impl.hpp"
 #include "hashing.hpp"
 #include "rados/blob_store.hpp"
 #include "rados/client.hpp"
@@ -87,17 +88,20 @@ Result<std::string> read_or_create_volume_id(Client& client, const VolumeSpec& s
     return Error(Errc::IoError, spec.to_string() + ": the volume object " + oid + " could not be read");
 }
 
-// One sweep over the dead instances of the leases index; returns how many
-// were cleaned, or the first failure (an instance whose cleanup failed stays
-// adoptable; the sweep goes on with the others).
+// One sweep over the dead instances of the leases index, then over the
+// instances of billing-index that have no lease any more (closed cleanly):
+// returns how many were cleaned, or the first failure (an instance whose
+// cleanup failed stays adoptable; the sweep goes on with the others).
 Result<std::size_t> sweep_dead_instances(Client& client, RadosLeases& leases, RadosBlobStore& blobs,
-                                         SpaceLedger& ledger) {
+                                         SpaceLedger& ledger, RadosSettingsCatalog& settings) {
     auto listed = list_leases(client);
     if (!listed) return std::move(listed).error();
     std::size_t adopted_count = 0;
     std::optional<Error> first_failure;
+    const auto now = now_ms();
     for (const auto& entry : *listed) {
-        if (entry.instance == leases.instance_id()) continue;
+        // Live by its renewal time: the lock would refuse it anyway.
+        if (entry.instance == leases.instance_id() || entry.live_at(now)) continue;
         auto adopted = leases.adopt_if_dead(entry.instance);
         if (!adopted) continue;  // alive, adopted elsewhere, or no answer: a later sweep
         // Both cleanups under this one adoption: ending it removes the
@@ -115,8 +119,38 @@ Result<std::size_t> sweep_dead_instances(Client& client, RadosLeases& leases, Ra
             if (!dropped && !first_failure) first_failure = std::move(dropped).error();
             continue;
         }
+        // Its billing rows into billing.folded (it was fenced: it adds no
+        // more).
+        auto folded = settings.fold_billing_of(entry.instance);
+        if (!folded || adopted->lost()) {
+            adopted->release_unfinished();
+            if (!folded && !first_failure) first_failure = std::move(folded).error();
+            continue;
+        }
         ++adopted_count;
         // `adopted` goes here: the instance's lease object and entry with it.
+    }
+    // Instances that closed cleanly left their billing object (a closed
+    // instance leaves nothing else). Adopted too, so that two sweeps never
+    // fold one at once (a live one holds its lock: refused).
+    auto billed = settings.billing_instances();
+    if (!billed) {
+        if (!first_failure) first_failure = std::move(billed).error();
+    } else {
+        for (const auto& instance : *billed) {
+            if (instance == leases.instance_id() ||
+                std::any_of(listed->begin(), listed->end(), [&](const auto& e) { return e.instance == instance; }))
+                continue;
+            auto adopted = leases.adopt_if_dead(instance);
+            if (!adopted) continue;
+            auto folded = settings.fold_billing_of(instance);
+            if (!folded || adopted->lost()) {
+                adopted->release_unfinished();
+                if (!folded && !first_failure) first_failure = std::move(folded).error();
+                continue;
+            }
+            ++adopted_count;
+        }
     }
     if (first_failure) return std::move(*first_failure);
     return adopted_count;
@@ -129,8 +163,8 @@ Result<std::size_t> sweep_dead_instances(Client& client, RadosLeases& leases, Ra
 class BlobCollector {
 public:
     BlobCollector(Client& client, RadosLeases& leases, RadosBlobStore& blobs, SpaceLedger& ledger,
-                  std::chrono::milliseconds interval)
-        : client_(client), leases_(leases), blobs_(blobs), ledger_(ledger), interval_(interval) {
+                  RadosSettingsCatalog& settings, std::chrono::milliseconds interval)
+        : client_(client), leases_(leases), blobs_(blobs), ledger_(ledger), settings_(settings), interval_(interval) {
         thread_ = std::thread([this] { run(); });
     }
     ~BlobCollector() {
@@ -166,13 +200,14 @@ private:
         holding_ = static_cast<bool>(locked);
         if (!locked) return;  // another gateway collects (kLockHeld), or no answer
         (void)blobs_.collect_due(std::chrono::system_clock::now());
-        (void)sweep_dead_instances(client_, leases_, blobs_, ledger_);
+        (void)sweep_dead_instances(client_, leases_, blobs_, ledger_, settings_);
     }
 
     Client& client_;
     RadosLeases& leases_;
     RadosBlobStore& blobs_;
     SpaceLedger& ledger_;
+    RadosSettingsCatalog& settings_;
     const std::chrono::milliseconds interval_;
     bool holding_ = false;  // the collector thread's, read after it ended
     std::mutex mu_;
@@ -214,6 +249,13 @@ Result<void> open_rados_volume(EngineImpl& impl, const VolumeSpec& spec, const E
     lease_options.address = options.instance_address;
     if (options.rados_lease_duration_ms != 0) {
         lease_options.duration = std::chrono::milliseconds(options.rados_lease_duration_ms);
+        // A shorter lease would shorten the commit margin below what a commit
+        // needs to land (leases.hpp): tests only.
+        if (lease_options.duration < kMinLeaseDuration && !options.rados_short_lease_for_tests)
+            return Error(Errc::InvalidArgument,
+                         "a RADOS lease lasts at least " + std::to_string(kMinLeaseDuration.count() / 1000) +
+                             " s (asked: " + std::to_string(options.rados_lease_duration_ms) +
+                             " ms): its quarter is the time a commit needs to land before the lease could expire");
         lease_options.commit_margin = std::min(kCommitMargin, lease_options.duration / 4);
     }
     auto leases = RadosLeases::acquire(client, lease_options);
@@ -239,8 +281,9 @@ Result<void> open_rados_volume(EngineImpl& impl, const VolumeSpec& spec, const E
     RadosVolumeState& volume_state = *state;
     impl.backend = std::move(state);
 
-    auto settings = std::make_unique<CachingSettingsCatalog>(
-        std::make_unique<RadosSettingsCatalog>(client, lease.instance_id()), announcements);
+    auto rados_settings = std::make_unique<RadosSettingsCatalog>(client, lease.instance_id());
+    RadosSettingsCatalog& billing = *rados_settings;  // the sweep folds gone instances' billing rows
+    auto settings = std::make_unique<CachingSettingsCatalog>(std::move(rados_settings), announcements);
     auto blobs = std::make_unique<RadosBlobStore>(client, lease);
     impl.objects = std::make_unique<RadosObjectCatalog>(client, ledger, *blobs, *settings, &lease, &announcements);
     RadosBlobStore& blob_store = *blobs;
@@ -252,12 +295,12 @@ Result<void> open_rados_volume(EngineImpl& impl, const VolumeSpec& spec, const E
     // A dead peer's leftovers that cannot be cleaned now do not refuse the
     // volume (every gateway, CLI and admin tree would be refused with it):
     // they stay adoptable, and the collector sweeps again every interval.
-    (void)sweep_dead_instances(client, lease, blob_store, ledger);
+    (void)sweep_dead_instances(client, lease, blob_store, ledger, billing);
 
     auto interval = options.rados_collect_interval_ms != 0
                         ? std::chrono::milliseconds(options.rados_collect_interval_ms)
                         : kCollectInterval;
-    volume_state.collector = std::make_unique<BlobCollector>(client, lease, blob_store, ledger, interval);
+    volume_state.collector = std::make_unique<BlobCollector>(client, lease, blob_store, ledger, billing, interval);
     return {};
 }
 
