@@ -512,8 +512,11 @@ TEST_F(RadosUploadsTest, AbortTakesOverAStoppedComplete) {
 
 // A complete that stopped after its seal in an engine instance that then
 // died (its own connection; its lease of 3 s abandoned): while the instance
-// lives, abort leaves the seal to it; once its lease expired, abort takes the
-// seal over at once rather than after kStaleCompleteSeal.
+// lives, and while its lease object stays (its lock expired but no sweep
+// adopted it: a paused process could still commit), abort leaves the seal to
+// it; once a sweep adopted the instance (fenced it, removed its lease
+// object), abort takes the seal over at once rather than after
+// kStaleCompleteSeal.
 TEST_F(RadosUploadsTest, AbortTakesOverTheSealOfACompleteWhoseInstanceDied) {
     auto c = std::make_unique<Gateway>(RadosLeases::Options{3000ms, "", 500ms});
     auto body = make_body(6000, 5);
@@ -544,23 +547,26 @@ TEST_F(RadosUploadsTest, AbortTakesOverTheSealOfACompleteWhoseInstanceDied) {
     // Alive: the complete may still be running.
     EXPECT_EQ(b_->objects->abort_upload(up->id, freed).error().code(), Errc::NoSuchUpload);
     c->lease->abandon_for_test();
+    const std::string dead = c->lease->instance_id();
+    // Its lock expires; without an adoption the seal is still the complete's.
+    std::unique_ptr<AdoptedLease> adopted;
     const auto died = std::chrono::steady_clock::now();
-    Result<void> aborted = Error(Errc::NoSuchUpload, "not tried");
-    while (std::chrono::steady_clock::now() - died < 15s) {
-        aborted = b_->objects->abort_upload(up->id, freed);
-        if (aborted || aborted.error().code() != Errc::NoSuchUpload) break;
+    while (!adopted && std::chrono::steady_clock::now() - died < 15s) {
         std::this_thread::sleep_for(200ms);
+        adopted = b_->lease->adopt_if_dead(dead);
     }
+    ASSERT_TRUE(adopted) << "the abandoned lease was not adoptable within 15 s";
+    EXPECT_EQ(b_->objects->abort_upload(up->id, freed).error().code(), Errc::NoSuchUpload);
+    adopted.reset();  // what a sweep does last: the lease object goes
+    ASSERT_EQ(a_->client->stat(Pool::Meta, lease_oid(dead)).error().code(), kNotFound);
+    auto aborted = b_->objects->abort_upload(up->id, freed);
     ASSERT_TRUE(aborted) << aborted.error().message();
-    EXPECT_GE(std::chrono::steady_clock::now() - died, 2s);  // not before its lease could expire
     b_->blobs->release(freed);
     EXPECT_EQ(a_->client->stat(Pool::Meta, upload_oid(up->id)).error().code(), kNotFound);
     // The object at the key is b's; the part's data is referenced by nothing.
     auto got = b_->read_object(bucket_, "orphan");
     ASSERT_TRUE(got) << got.error().message();
     EXPECT_EQ(got->size(), 100u);
-    // The dead instance's lease is still the sweep's to clean.
-    EXPECT_TRUE(a_->client->stat(Pool::Meta, lease_oid(c->lease->instance_id())));
     c->client->set_applied_fault_for_tests(nullptr);
 }
 

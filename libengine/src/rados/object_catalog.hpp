@@ -165,18 +165,20 @@ private:
     // part's extents are appended to `freed`.
     // `outcome_unknown` as commit_object's: the part may be stored (its
     // growth stays counted, the replaced part's extents are kept).
+    // `extents_are_new`: the part's extents were written by this call (an
+    // UploadPart), so finding its value after a failed write proves this
+    // write; a copied part's value may be an identical copy's.
     Result<PartInfo> write_part(std::string_view upload_id, const PartRecord& part,
-                                const std::optional<ReservationId>& reservation, FreedExtents& freed,
-                                bool* outcome_unknown);
+                                const std::optional<ReservationId>& reservation, bool extents_are_new,
+                                FreedExtents& freed, bool* outcome_unknown);
     // Seals the upload for an abort (taking over another abort's seal, or a
     // complete's stale one) and removes it; appends its parts' extents to
     // `freed`. Fails: NoSuchUpload (gone, or a live complete holds it).
     Result<void> abort_one(std::string_view upload_id, FreedExtents& freed);
     // Whether engine instance `instance` can commit nothing more: its lease
-    // object is gone (closed, or adopted and cleaned), or its lock expired
-    // (taken here with adopt_if_dead and released unfinished, so the sweep
-    // still cleans it). False for this instance, without a lease, or when
-    // the cluster does not answer.
+    // object is gone (closed, or adopted, fenced and cleaned by a sweep).
+    // False for this instance, without a lease, or when the cluster does not
+    // answer.
     bool instance_gone(const std::string& instance);
 
     Client& client_;

@@ -11,7 +11,13 @@ Error no_such_key(std::string_view bucket, std::string_view key) {
 }
 
 std::uint64_t new_commit_token() {
-    thread_local std::mt19937_64 rng(std::random_device{}());
+    // Seeded with 256 bits: one random_device word (32 bits) would let two
+    // threads draw the same stream far more often than 63-bit tokens imply.
+    thread_local std::mt19937_64 rng = [] {
+        std::random_device device;
+        std::seed_seq seed{device(), device(), device(), device(), device(), device(), device(), device()};
+        return std::mt19937_64(seed);
+    }();
     for (;;)
         if (std::uint64_t t = rng() & ~kInlineBodyMark) return t;
 }

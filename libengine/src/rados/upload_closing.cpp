@@ -265,16 +265,14 @@ Result<void> RadosObjectCatalog::abort_one(std::string_view upload_id, FreedExte
 
 bool RadosObjectCatalog::instance_gone(const std::string& instance) {
     if (!lease_ || instance.empty() || instance == lease_->instance_id()) return false;
+    // Its lease object is removed by a clean close (after its requests
+    // ended) or by the adopter that fenced it (leases.hpp): either way no
+    // commit of that instance can land any more. An expired lock alone is
+    // not taken for gone here: adopting from a request would fence (and
+    // leave for the sweep) once per abort, and the commit margin alone does
+    // not stop a process paused between its check and its write.
     auto st = client_.stat(Pool::Meta, lease_oid(instance));
-    if (!st) return st.error().code() == kNotFound;
-    // Its lock expired: the instance stopped renewing a lease duration ago,
-    // and its commits stopped a commit margin before that (leases.hpp). The
-    // adoption is released unfinished: the sweep still adopts it and drops
-    // its reservations; the instance, if it comes back, finds no hold.
-    auto adopted = lease_->adopt_if_dead(instance);
-    if (!adopted) return false;
-    adopted->release_unfinished();
-    return true;
+    return !st && st.error().code() == kNotFound;
 }
 
 Result<void> RadosObjectCatalog::drop_uploads_of(const StoredBucket& bucket, FreedExtents& freed) {

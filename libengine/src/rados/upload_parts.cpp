@@ -132,8 +132,8 @@ struct PartWritten {
 // Stores `part` as its number's part of the open upload `upload_id`: read,
 // check the bucket, reserve, one guarded write, count.
 Result<PartInfo> RadosObjectCatalog::write_part(std::string_view upload_id, const PartRecord& part,
-                                                const std::optional<ReservationId>& reservation, FreedExtents& freed,
-                                                bool* outcome_unknown) {
+                                                const std::optional<ReservationId>& reservation,
+                                                bool extents_are_new, FreedExtents& freed, bool* outcome_unknown) {
     if (outcome_unknown) *outcome_unknown = false;
     bool unknown = false;  // the part write failed, and may have been applied
     const std::string oid = upload_oid(upload_id);
@@ -188,11 +188,12 @@ Result<PartInfo> RadosObjectCatalog::write_part(std::string_view upload_id, cons
                 unknown = true;
                 return Result<PartWritten>(outcome_unknown_error(oid, w.error()));
             }
-            // A part carries no token of its call: the value found may be
-            // an identical part's (the same UploadPartCopy sent twice),
-            // which replaced the part read and freed its extents. Keep
-            // them (a leak), never free them twice.
-            replaced.clear();
+            // A part carries no token of its call: unless its extents are
+            // this call's own, the value found may be an identical part's
+            // (the same UploadPartCopy sent twice), which replaced the part
+            // read and freed its extents. Keep them then (a leak), never
+            // free them twice.
+            if (!extents_are_new) replaced.clear();
         }
         charge.written(delta);
         return Result<PartWritten>(PartWritten{part.info, std::move(replaced)});
@@ -219,7 +220,9 @@ Result<PartInfo> RadosObjectCatalog::put_part(std::string_view upload_id, std::u
     part.info.last_modified_ms = body.record.info.last_modified_ms;
     part.info.checksums = body.record.info.meta.checksums;
     part.extents = std::move(body.record.extents);
-    return write_part(upload_id, part, body.reservation, freed, body.outcome_unknown);
+    // An empty part has no extents of its own to tell it from an identical one.
+    const bool extents_are_new = !part.extents.empty();
+    return write_part(upload_id, part, body.reservation, extents_are_new, freed, body.outcome_unknown);
 }
 
 Result<PartInfo> RadosObjectCatalog::copy_part(std::string_view upload_id, std::uint32_t number,
@@ -251,7 +254,7 @@ Result<PartInfo> RadosObjectCatalog::copy_part(std::string_view upload_id, std::
         return std::move(r).error();
     }
     bool unknown = false;
-    auto info = write_part(upload_id, part, std::nullopt, freed, &unknown);
+    auto info = write_part(upload_id, part, std::nullopt, /*extents_are_new=*/false, freed, &unknown);
     // Not stored: its references go. When the write may have been applied
     // they stay (a leak at worst).
     if (!info && !unknown) blobs_.release(part.extents);
