@@ -12,8 +12,8 @@ def fail(message):
     sys.exit(1)
 
 
-def launch_gateway(gateway, spec, state):
-    return subprocess.Popen([gateway, "--data", spec, "--state-dir", state, "--listen", "127.0.0.1:0"],
+def launch_gateway(gateway, spec, state, extra_args=()):
+    return subprocess.Popen([gateway, "--data", spec, "--state-dir", state, "--listen", "127.0.0.1:0", *extra_args],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

@@ -295,16 +295,11 @@ TEST_F(RadosLeasesTest, AnAdoptedZombiesWritesAreRefusedAndTheAdopterWorks) {
     auto stored = gw3_->read(Pool::Meta, oid);
     ASSERT_OK(stored);
     EXPECT_EQ(*stored, "before");
-    // The adopter's connection works, and names itself in the entry: should
-    // it die in turn, the next adopter fences it.
+    // The adopter's connection works, and the entry still names the dead
+    // owner's connection only (an adopter never writes it: an entry naming
+    // a live adopter could outlive the adoption and get it fenced), also
+    // after a cleanup that failed part way.
     ASSERT_OK(gw2_->write_full(Pool::Meta, oid, "adopter"));
-    entries = list_leases(*gw3_);
-    ASSERT_OK(entries);
-    entry = std::find_if(entries->begin(), entries->end(), [&](auto& e) { return e.instance == id; });
-    ASSERT_NE(entry, entries->end());
-    EXPECT_EQ(entry->client, gw2_->address());
-    // A cleanup that failed part way: the entry names the dead connection
-    // again, not the live adopter's, for the next adopter to fence.
     adopted->release_unfinished();
     adopted.reset();
     entries = list_leases(*gw3_);

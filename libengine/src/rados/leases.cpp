@@ -238,7 +238,7 @@ std::unique_ptr<AdoptedLease> RadosLeases::adopt_if_dead(std::string_view instan
         // Renewing our own hold would succeed (same connection, same
         // cookie): an adoption under way here, or being taken, is refused by
         // this map.
-        if (!adopting_.try_emplace(name, Adoption{{}, false, /*taking=*/true, {}, {}}).second) return nullptr;
+        if (!adopting_.try_emplace(name, Adoption{{}, false, /*taking=*/true}).second) return nullptr;
     }
     // Without renewing_: the lock call may take up to the OSD timeout, which
     // must not delay the own lease's renewal. A fresh take (MAY_RENEW):
@@ -278,44 +278,28 @@ Result<void> RadosLeases::fence(const std::string& instance) {
     auto it = got->find(instance);
     if (it == got->end()) return {};  // it left no entry (closed cleanly, or never listed)
     auto entry = decode_lease_entry(instance, it->second);
-    if (!entry) return {};
-    // The lock names no holder once it expired: the entry is what says
-    // which connection held it (its owner's, or a previous adopter's).
-    const std::string own = client_.address();
-    if (!entry->client.empty() && entry->client != own)
-        OSTOR_TRY(client_.blocklist(entry->client, kFenceExpiry));
-    if (entry->client == own) return {};
-    // Should we die before ending the adoption, the next adopter fences us.
-    // Guarded on what was read: only an adopter writes it now.
-    entry->client = own;
-    std::string fenced = encode_lease_entry(*entry);
-    OSTOR_TRY(client_.apply(Pool::Meta, index, WriteOp().compare_omap(instance, Compare::Eq, it->second).omap_set(instance, fenced)));
-    std::lock_guard state(mutex_);
-    auto& adoption = adopting_.at(instance);
-    adoption.previous_entry = it->second;
-    adoption.fenced_entry = std::move(fenced);
+    // The lock names no holder once it expired: the entry, written by its
+    // owner only, says which connection held it. Never rewritten by an
+    // adopter: an entry naming an adopter could outlive the adoption (a
+    // failed removal) and get that live adopter fenced by the next sweep. An
+    // adopter that dies half way leaves its own lease, which fences it.
+    if (!entry || entry->client.empty() || entry->client == client_.address()) return {};
+    auto fenced = client_.blocklist(entry->client, kFenceExpiry);
+    if (fenced) return {};
+    // No answer: the next sweep tries again. Refused (a client without the
+    // mon cap 'allow command "osd blocklist"', or an address the monitor
+    // cannot parse): adopt unfenced, as before fencing existed, rather than
+    // leave the dead instance's reservations and data for ever.
+    if (fenced.error().code() == Errc::IoError) return fenced;
     return {};
 }
 
 void RadosLeases::end_adoption(const std::string& instance, bool finished) {
-    std::string fenced_entry, previous_entry;
     {
         std::lock_guard pass(renewing_);  // no renewal of it is under way, and none follows
         std::lock_guard state(mutex_);
-        auto it = adopting_.find(instance);
-        if (it != adopting_.end()) {
-            fenced_entry = std::move(it->second.fenced_entry);
-            previous_entry = std::move(it->second.previous_entry);
-            adopting_.erase(it);
-        }
+        adopting_.erase(instance);
     }
-    // Unfinished: the entry names the dead holder's connection again (fenced
-    // already), not ours, before we unlock: we are alive, and the next
-    // adopter fences what the entry names. Best effort: should it fail, the
-    // next adopter fences this connection.
-    if (!finished && !fenced_entry.empty())
-        (void)client_.apply(Pool::Meta, std::string(kLeasesIndexOid),
-                            WriteOp().compare_omap(instance, Compare::Eq, fenced_entry).omap_set(instance, previous_entry));
     // Unlock first: it succeeds only while the hold is still ours. When it
     // is not (it expired, someone broke or took it), the object and entry
     // are whoever holds the lock now's to remove, or the next sweep's.

@@ -44,9 +44,13 @@
 // Then it fences: it blocklists (for kFenceExpiry) the connection that the
 // instance's index entry names, so that none of the dead holder's requests
 // still in flight (or held by a paused process) can land after the adopter
-// starts, and names its own connection in the entry instead (an adopter
-// that dies in turn is fenced by the next). An adoption that cannot fence
-// is given up (unlocked). An entry that names this instance's own
+// starts. The entry is never rewritten (only its owner writes it): an
+// entry naming an adopter could outlive the adoption and get that live
+// adopter fenced; an adopter that dies half way is fenced through its own
+// lease. A fence that gets no answer gives the adoption up (unlocked, for
+// a later sweep); one the monitor refuses (no 'osd blocklist' cap, an
+// address it cannot parse) adopts unfenced, as before fencing existed,
+// rather than never clean the instance. An entry that names this instance's own
 // connection is not fenced (that would fence us; only tests put two
 // instances on one connection, which a gateway never does). The lock call
 // and the fencing are made without holding off the own lease's renewal.
@@ -56,9 +60,7 @@
 // one, or a duration without one): the adopter then stops cleaning. Its
 // destructor unlocks, and only when the unlock succeeded (the hold was
 // still ours) removes the lease object, then the index entry; otherwise it
-// leaves both to whoever holds the lock now (or the next sweep). An
-// unfinished adoption (release_unfinished) first puts back the entry's
-// dead connection: the next adopter must not fence a live adopter. A zombie
+// leaves both to whoever holds the lock now (or the next sweep). A zombie
 // owner that comes back after that finds no hold to renew (kNotFound): it
 // is lost and never re-creates the lease object.
 //
@@ -167,7 +169,7 @@ public:
     const std::string& instance_id() const override { return instance_id_; }
     // Null while `instance` is alive, being adopted (here or elsewhere), is
     // this instance, when this lease is lost, when the cluster did not
-    // answer or its connection could not be fenced (try again later).
+    // answer (its fence included: try again later).
     // Sweeps skip the entries that are live_at(now) before calling it: the
     // lock decides, but a live instance costs a round trip for nothing.
     std::unique_ptr<AdoptedLease> adopt_if_dead(std::string_view instance) override;
@@ -199,7 +201,8 @@ private:
     void renew_hold(const std::string& oid, std::chrono::steady_clock::time_point& renewed_at, bool& lost);
     bool adoption_lost(const std::string& instance) const;
     // Blocklists the connection `instance`'s index entry names (unless it
-    // is ours) and names ours there instead. Called holding its lock.
+    // is ours). Fails only when the monitor did not answer. Called holding
+    // its lock.
     Result<void> fence(const std::string& instance);
     void end_adoption(const std::string& instance, bool finished);
     // Removes `instance`'s lease object, then its index entry; failures are
@@ -231,10 +234,6 @@ private:
         // adopt_if_dead is taking the lock (without renewing_): not renewed,
         // not yet ours; erased by adopt_if_dead alone.
         bool taking = false;
-        // The index entry as the fence rewrote it (naming our connection),
-        // and as it was: an unfinished adoption puts the old one back.
-        std::string fenced_entry;
-        std::string previous_entry;
     };
     std::map<std::string, Adoption> adopting_;  // instances whose AdoptedLease lives
     std::thread renewer_;

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "billing_record.hpp"
 #include "engine_impl.hpp"
@@ -17,6 +18,8 @@ namespace ostor::detail::rados {
 namespace {
 
 constexpr std::uint32_t kBillingPageEntries = 512;
+// Between two page writes of a fold (fold_billing_of).
+constexpr std::chrono::milliseconds kBillingFoldPagePause{200};
 
 // Where one setting is kept: an omap entry of a user's object, a bucket's
 // record, or the settings object (defaults, no owner to check).
@@ -482,15 +485,21 @@ Result<void> RadosSettingsCatalog::fold_billing_of(const std::string& instance) 
         });
         if (!step) return std::move(step).error();
         more = *step;
+        // Each page bumps the generation that bill reads retry on: a pause
+        // lets the reads that a page write overlapped finish in between.
+        if (more) std::this_thread::sleep_for(kBillingFoldPagePause);
     }
-    // Every row is in billing.folded: the instance leaves the index, then
-    // its object goes, then its cursor (readers skip its rows up to the
-    // cursor while the object is there).
+    // Every row is in billing.folded: its object goes, then the index
+    // entry, then its cursor (readers skip its rows up to the cursor while
+    // the object is there, and read a missing object as no rows). In that
+    // order a step that fails leaves the index entry, so a later sweep
+    // finishes the job; removing the entry first could leave an object and
+    // cursor nothing names.
     // Each may be gone already (a fold done before, an instance that never
     // billed).
     auto gone = [](Result<void> r) { return r || r.error().code() == kNotFound ? Result<void>() : r; };
-    OSTOR_TRY(gone(client_.apply(Pool::Meta, std::string(kBillingIndexOid), WriteOp().omap_remove(instance))));
     OSTOR_TRY(gone(client_.remove(Pool::Meta, oid)));
+    OSTOR_TRY(gone(client_.apply(Pool::Meta, std::string(kBillingIndexOid), WriteOp().omap_remove(instance))));
     return gone(client_.apply(Pool::Meta, folded, WriteOp().omap_remove(cursor_key)));
 }
 
