@@ -427,12 +427,13 @@ Result<void> RadosSettingsCatalog::fold_billing_of(const std::string& instance) 
     const std::string cursor_key = std::string(kBillingFoldKey) + "." + instance;
     for (bool more = true; more;) {
         auto step = retry_on_conflict<bool>(folded, [&]() -> std::optional<Result<bool>> {
-            auto state = client_.omap_get(Pool::Meta, folded, {cursor_key, std::string(kBillingFoldKey)});
-            const bool folded_exists = state || state.error().code() != kNotFound;
-            if (!state && folded_exists) return Result<bool>(std::move(state).error());
-            if (!state) state = std::map<std::string, std::string>();
-            const std::string cursor = value_of(*state, cursor_key);
-            const std::string generation = value_of(*state, kBillingFoldKey);
+            auto read = client_.omap_get(Pool::Meta, folded, {cursor_key, std::string(kBillingFoldKey)});
+            const bool folded_exists = read || read.error().code() != kNotFound;
+            if (!read && folded_exists) return Result<bool>(std::move(read).error());
+            std::map<std::string, std::string> state;
+            if (read) state = std::move(*read);
+            const std::string cursor = value_of(state, cursor_key);
+            const std::string generation = value_of(state, kBillingFoldKey);
             auto page = client_.omap_list(Pool::Meta, oid, cursor, "", kBillingPageEntries);
             if (!page) {
                 if (page.error().code() == kNotFound) return Result<bool>(false);  // removed: folded before
