@@ -46,6 +46,17 @@ namespace {
 
 // Raised by the gateway itself when its lease was lost (see serve()).
 constexpr int kLeaseLostSignal = SIGUSR2;
+// The signals the gateway takes itself (sigwait): stops, and its own restart.
+sigset_t stop_signals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    sigaddset(&signals, kLeaseLostSignal);
+    return signals;
+}
+
 // Set in the environment of a gateway started again after a lost lease.
 constexpr const char* kRestartedVariable = "OSTOR_GATEWAY_RESTARTED_AFTER_LOST_LEASE";
 constexpr int kReopenRetrySeconds = 5;
@@ -220,12 +231,7 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
 
     // Signals are taken by one thread (sigwait) so that stopping is ordinary
     // code, not a signal handler.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGHUP);
-    sigaddset(&signals, kLeaseLostSignal);
+    sigset_t signals = stop_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
@@ -438,12 +444,7 @@ int main(int argc, char** argv) {
     // Everything serve() opened is closed (listeners, the volume, files):
     // the same program, with the same arguments, opens the volume again as
     // a new instance. The signal mask survives exec: unblock what it blocked.
-    sigset_t blocked;
-    sigemptyset(&blocked);
-    sigaddset(&blocked, SIGTERM);
-    sigaddset(&blocked, SIGINT);
-    sigaddset(&blocked, SIGHUP);
-    sigaddset(&blocked, kLeaseLostSignal);
+    sigset_t blocked = stop_signals();
     pthread_sigmask(SIG_UNBLOCK, &blocked, nullptr);
     setenv(kRestartedVariable, "1", 1);
     std::fprintf(stderr, "ostor-gateway: starting again\n");

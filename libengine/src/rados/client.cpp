@@ -227,6 +227,27 @@ struct Client::AioCall {
     bool more = false;
     int read_rval = 0;
 
+    // A call of `client` about to be sent (counted in flight from here on).
+    static std::unique_ptr<AioCall> start(Client* client, std::string doing) {
+        auto call = std::make_unique<AioCall>();
+        call->client = client;
+        call->doing = std::move(doing);
+        call->completion = librados::Rados::aio_create_completion(call.get(), &AioCall::completed);
+        client->call_started();
+        return call;
+    }
+
+    // Sends `op`; from then on `completed` owns the call.
+    template <typename Operation, typename... Flags>
+    static void send(std::unique_ptr<AioCall> call, librados::IoCtx& ctx, const std::string& oid, Operation& op,
+                     Flags... flags) {
+        if (int r = ctx.aio_operate(oid, call->completion, &op, flags...); r < 0) {
+            finish(std::move(call), r);
+            return;
+        }
+        call.release();
+    }
+
     static void completed(rados_completion_t, void* arg) {
         std::unique_ptr<AioCall> call(static_cast<AioCall*>(arg));
         int r = call->completion->get_return_value();
@@ -286,70 +307,38 @@ void Client::aio_apply(Pool pool, const std::string& oid, const WriteOp& op, Wri
         done(std::move(valid).error());  // at once, on this thread: nothing was sent
         return;
     }
-    auto call = std::make_unique<AioCall>();
-    call->client = this;
-    call->doing = "writing " + impl_->where(pool, oid);
+    auto call = AioCall::start(this, "writing " + impl_->where(pool, oid));
     call->write_done = std::move(done);
-    call->completion = librados::Rados::aio_create_completion(call.get(), &AioCall::completed);
-    call_started();
     librados::ObjectWriteOperation rop;  // librados keeps what it needs of it
     op.build(rop);
-    if (int r = impl_->ctx(pool).aio_operate(oid, call->completion, &rop); r < 0) {
-        AioCall::finish(std::move(call), r);
-        return;
-    }
-    call.release();  // AioCall::completed owns it now
+    AioCall::send(std::move(call), impl_->ctx(pool), oid, rop);
 }
 
 void Client::aio_read(Pool pool, const std::string& oid, std::uint64_t offset_bytes, std::uint64_t length_bytes,
                       ReadDone done) {
-    auto call = std::make_unique<AioCall>();
-    call->client = this;
-    call->doing = "reading " + impl_->where(pool, oid);
+    auto call = AioCall::start(this, "reading " + impl_->where(pool, oid));
     call->read_done = std::move(done);
-    call->completion = librados::Rados::aio_create_completion(call.get(), &AioCall::completed);
-    call_started();
     librados::ObjectReadOperation rop;
     rop.read(offset_bytes, length_bytes, &call->data, &call->read_rval);
-    if (int r = impl_->ctx(pool).aio_operate(oid, call->completion, &rop, nullptr); r < 0) {
-        AioCall::finish(std::move(call), r);
-        return;
-    }
-    call.release();
+    AioCall::send(std::move(call), impl_->ctx(pool), oid, rop, nullptr);
 }
 
 void Client::aio_omap_get(Pool pool, const std::string& oid, const std::set<std::string>& keys,
                           OmapGetDone done) {
-    auto call = std::make_unique<AioCall>();
-    call->client = this;
-    call->doing = "reading omap of " + impl_->where(pool, oid);
+    auto call = AioCall::start(this, "reading omap of " + impl_->where(pool, oid));
     call->omap_get_done = std::move(done);
-    call->completion = librados::Rados::aio_create_completion(call.get(), &AioCall::completed);
-    call_started();
     librados::ObjectReadOperation rop;
     rop.omap_get_vals_by_keys(keys, &call->values, &call->read_rval);
-    if (int r = impl_->ctx(pool).aio_operate(oid, call->completion, &rop, nullptr); r < 0) {
-        AioCall::finish(std::move(call), r);
-        return;
-    }
-    call.release();
+    AioCall::send(std::move(call), impl_->ctx(pool), oid, rop, nullptr);
 }
 
 void Client::aio_omap_list(Pool pool, const std::string& oid, const std::string& start_after,
                            const std::string& prefix, std::uint32_t max_entries, OmapListDone done) {
-    auto call = std::make_unique<AioCall>();
-    call->client = this;
-    call->doing = "listing omap of " + impl_->where(pool, oid);
+    auto call = AioCall::start(this, "listing omap of " + impl_->where(pool, oid));
     call->omap_list_done = std::move(done);
-    call->completion = librados::Rados::aio_create_completion(call.get(), &AioCall::completed);
-    call_started();
     librados::ObjectReadOperation rop;
     rop.omap_get_vals2(start_after, prefix, max_entries, &call->values, &call->more, &call->read_rval);
-    if (int r = impl_->ctx(pool).aio_operate(oid, call->completion, &rop, nullptr); r < 0) {
-        AioCall::finish(std::move(call), r);
-        return;
-    }
-    call.release();
+    AioCall::send(std::move(call), impl_->ctx(pool), oid, rop, nullptr);
 }
 
 std::vector<Result<std::map<std::string, std::string>>> omap_get_at_once(Client& client, Pool pool,
