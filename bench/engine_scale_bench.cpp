@@ -8,7 +8,14 @@
 //   4 KiB PUT        durable PUT rate of 16 writers under new keys spread
 //                    over the filled bucket, against the same into an empty
 //                    bucket of the same volume (rounds alternate: empty,
-//                    filled, three times each); the ratio filled / empty
+//                    filled, R times each); the ratio filled / empty, of the
+//                    sums and the median of the rounds' ratios. Measured
+//                    twice: right after the volume was opened again (the
+//                    index pages may not be in the page cache: with
+//                    OSTOR_SCALE_DROP_CACHES=1, run as root, the page cache
+//                    is dropped before, as after a reboot), then after one
+//                    listing of the whole bucket has read its index in
+//                    (a gateway that has served the bucket for a while)
 //   bytes/commit     bytes the process handed to write calls (/proc/self/io
 //                    wchar: the metadata pages LMDB writes, as 4 KiB bodies
 //                    are kept in their records) per metadata commit (LMDB
@@ -26,7 +33,9 @@
 // when given, and a DIR filled before with the same N and fill size is used
 // as it is (no new fill). Environment: OSTOR_SCALE_FILL_BYTES (body size of
 // the fill, default 1024), OSTOR_SCALE_UPLOADS (default 50000),
-// OSTOR_SCALE_PUT_SECONDS (per round, default 3).
+// OSTOR_SCALE_PUT_SECONDS (per round, default 3), OSTOR_SCALE_PUT_ROUNDS
+// (default 3), OSTOR_SCALE_DROP_CACHES (default 0). Each run PUTs under keys no run used before (a random start),
+// so a rerun on the same volume inserts as the first did.
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,6 +49,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -61,7 +71,7 @@ constexpr double kDefaultPutSeconds = 3.0;
 constexpr int kRepeats = 5;
 // The machine may be shared: PUT rounds alternate between the two buckets so
 // that both see the same background load.
-constexpr int kPutRounds = 3;
+constexpr std::uint64_t kDefaultPutRounds = 3;
 constexpr std::uint32_t kPageKeys = 1000;
 constexpr auto kRssSampleInterval = std::chrono::milliseconds(2);
 constexpr std::string_view kFilledMarker = "scale-filled";  // DIR/<marker>: "N fill_bytes"
@@ -189,11 +199,13 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: engine_scale_bench N [DIR]\n");
         return 2;
     }
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure as soon as it is measured
     const std::uint64_t n = std::strtoull(argv[1], nullptr, 10);
     const std::size_t fill_bytes = env_u64("OSTOR_SCALE_FILL_BYTES", kDefaultFillBodyBytes);
     const std::uint64_t uploads = env_u64("OSTOR_SCALE_UPLOADS", kDefaultUploads);
     const char* put_env = std::getenv("OSTOR_SCALE_PUT_SECONDS");
     const double put_seconds = put_env && *put_env ? std::atof(put_env) : kDefaultPutSeconds;
+    const std::uint64_t put_rounds = env_u64("OSTOR_SCALE_PUT_ROUNDS", kDefaultPutRounds);
 
     fs::path dir;
     bool remove_after = false;
@@ -265,20 +277,59 @@ int main(int argc, char** argv) {
         std::printf("%-20s %10.2f ms   (%zu keys)\n", name, median(times), got);
     }
 
-    // Durable 4 KiB PUTs: the filled bucket against an empty one, alternating.
-    std::atomic<std::uint64_t> seq{n};
-    PutPhase empty, big;
-    for (int round = 0; round < kPutRounds; ++round) {
-        empty.add(put_round(*engine, "empty", put_seconds, seq));
-        big.add(put_round(*engine, "big", put_seconds, seq));
+    // Durable 4 KiB PUTs: the filled bucket against an empty one, alternating,
+    // under keys after the fill's and after any earlier run's. First into
+    // the volume as a restarted gateway finds it.
+    engine.reset();
+    if (env_u64("OSTOR_SCALE_DROP_CACHES", 0) != 0) {
+        ::sync();
+        std::ofstream drop("/proc/sys/vm/drop_caches");
+        drop << "1\n" << std::flush;
+        if (!drop) {
+            std::fprintf(stderr, "engine_scale_bench: cannot drop the page cache (OSTOR_SCALE_DROP_CACHES needs root)\n");
+            return 1;
+        }
+        std::printf("page cache dropped\n");
     }
-    std::printf("4 KiB PUT, 16 writers: empty bucket %8.0f ops/s, filled bucket %8.0f ops/s, ratio %.2fx\n",
-                empty.rate(), big.rate(), empty.rate() > 0 ? big.rate() / empty.rate() : 0.0);
-    std::printf("bytes written         empty bucket %8.0f /commit %6.0f /PUT (%.1f PUTs/commit)\n",
-                empty.per_commit(), empty.per_put(), empty.commits ? double(empty.puts) / empty.commits : 0.0);
-    std::printf("                      filled bucket %7.0f /commit %6.0f /PUT (%.1f PUTs/commit), ratio %.2fx /commit\n",
-                big.per_commit(), big.per_put(), big.commits ? double(big.puts) / big.commits : 0.0,
-                empty.per_commit() > 0 ? big.per_commit() / empty.per_commit() : 0.0);
+    engine = open_engine(dir);
+    std::atomic<std::uint64_t> seq{n + (std::random_device{}() | std::uint64_t{1} << 32) * 1000000};
+    auto put_phase = [&](const char* when) {
+        PutPhase empty, big;
+        std::vector<double> round_ratios;
+        for (std::uint64_t round = 0; round < put_rounds; ++round) {
+            PutPhase e = put_round(*engine, "empty", put_seconds, seq);
+            PutPhase b = put_round(*engine, "big", put_seconds, seq);
+            if (e.rate() > 0) round_ratios.push_back(b.rate() / e.rate());
+            empty.add(e);
+            big.add(b);
+        }
+        std::printf("4 KiB PUT, 16 writers, %s:\n", when);
+        std::printf("  empty bucket %8.0f ops/s, filled bucket %8.0f ops/s, ratio %.2fx (median of %zu rounds %.2fx)\n",
+                    empty.rate(), big.rate(), empty.rate() > 0 ? big.rate() / empty.rate() : 0.0,
+                    round_ratios.size(), round_ratios.empty() ? 0.0 : median(round_ratios));
+        std::printf("  bytes written: empty bucket %8.0f /commit %6.0f /PUT (%.1f PUTs/commit)\n", empty.per_commit(),
+                    empty.per_put(), empty.commits ? double(empty.puts) / empty.commits : 0.0);
+        std::printf("                 filled bucket %7.0f /commit %6.0f /PUT (%.1f PUTs/commit), ratio %.2fx /commit\n",
+                    big.per_commit(), big.per_put(), big.commits ? double(big.puts) / big.commits : 0.0,
+                    empty.per_commit() > 0 ? big.per_commit() / empty.per_commit() : 0.0);
+    };
+    put_phase("right after opening");
+    {
+        ostor::ListObjectsParams p;
+        p.max_keys = kPageKeys;
+        auto start = Clock::now();
+        std::uint64_t listed = 0;
+        for (;;) {
+            auto r = engine->list_objects("big", p);
+            if (!r) die("list_objects", r.error());
+            listed += r->objects.size();
+            if (!r->truncated) break;
+            p.marker = r->next_marker;
+        }
+        std::printf("list whole bucket    %10.1f s       (%" PRIu64 " keys: its index now in the page cache)\n",
+                    ms_since(start) / 1000, listed);
+    }
+    put_phase("index in the page cache");
 
     // Multipart uploads: begin `uploads`, then page through them all.
     {
