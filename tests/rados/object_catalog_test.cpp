@@ -35,8 +35,8 @@ constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
 
 // One gateway: a connection and the object catalog on it, with what it needs.
 struct Gateway {
-    Gateway() : client(connect_gateway()) {
-        auto l = RadosLeases::acquire(*client);
+    explicit Gateway(RadosLeases::Options lease_options = {}) : client(connect_gateway()) {
+        auto l = RadosLeases::acquire(*client, lease_options);
         if (!l) std::abort();
         leases = std::move(*l);
         ledger = std::make_unique<SpaceLedger>(*client, leases->instance_id());
@@ -46,6 +46,7 @@ struct Gateway {
         objects = std::make_unique<RadosObjectCatalog>(*client, *ledger, *blobs, *settings, leases.get());
     }
     ~Gateway() {
+        client->set_applied_fault_for_tests(nullptr);
         objects.reset();
         (void)ledger->close();
     }
@@ -610,11 +611,12 @@ TEST_F(RadosObjectCatalogTest, SixteenWritersOnTwoGatewaysStayUnderTheBucketQuot
             RadosObjectCatalog& c = t % 2 ? cat1() : cat2();
             for (int i = 0; i < 2; ++i) {
                 FreedExtents freed;
+                const std::string key = "k" + std::to_string(t) + "-" + std::to_string(i);
                 // Half reserve up front (as the engine does with a size hint),
                 // half rely on the commit's own reservation.
                 std::optional<ReservationId> resv;
                 if (i == 0) {
-                    auto r = c.reserve(bucket_, kObjectBytes);
+                    auto r = c.reserve(bucket_, key, kObjectBytes);
                     if (!r) {
                         EXPECT_EQ(r.error().code(), Errc::QuotaExceeded);
                         ++refused;
@@ -622,7 +624,7 @@ TEST_F(RadosObjectCatalogTest, SixteenWritersOnTwoGatewaysStayUnderTheBucketQuot
                     }
                     resv = *r;
                 }
-                BodyCommit b = body("k" + std::to_string(t) + "-" + std::to_string(i), kObjectBytes, 1);
+                BodyCommit b = body(key, kObjectBytes, 1);
                 b.reservation = resv;
                 auto r = c.put_object(std::move(b), {}, freed);
                 if (!r) {
@@ -700,6 +702,277 @@ TEST_F(RadosObjectCatalogTest, DeleteUserDropsClaimsACrashLeftButNotACreateInFli
     ASSERT_OK(recount_user_buckets(*gw1_->client, user_, std::chrono::milliseconds(0)));
     leave_claim(unique("crashed"), now_ms() - 2 * kStaleBucketClaimAge.count());
     ASSERT_OK(gw2_->ids->delete_user(user_));
+}
+
+// ---- Reconciliation (space_ledger.hpp): a gateway that dies between its
+// commit point (the index write) and the settle of its reservation. It dies
+// as a SIGKILL looks from the cluster: inside the fault hook on its index
+// write (the OSD applied it), its connection is fenced and its lease no
+// longer renewed, so nothing it sends after lands (its settle included).
+// The second gateway then adopts it, as a sweep does; the ledgers must then
+// count exactly what the index holds.
+class RadosReconcileTest : public RadosObjectCatalogTest {
+protected:
+    // An engine instance on a connection of its own, with a lease of 3 s.
+    static std::unique_ptr<Gateway> doomed() {
+        return std::make_unique<Gateway>(RadosLeases::Options{std::chrono::milliseconds(3000), "",
+                                                              std::chrono::milliseconds(750)});
+    }
+    // What a SIGKILL of `g` leaves, as the cluster sees it. Once only.
+    static void kill(Gateway& g, bool& killed) {
+        if (killed) return;
+        killed = true;
+        g.leases->abandon_for_test();
+        auto fenced = gw2_->client->blocklist(g.client->address(), std::chrono::seconds(3600));
+        EXPECT_TRUE(fenced) << fenced.error().message();
+    }
+    // Kills `g` right after its first write of `pool` (and `oid`, when not
+    // empty) that follows a write of the index.
+    static void kill_after(Gateway& g, bool& killed, Pool pool, std::string oid = {}) {
+        auto index_written = std::make_shared<bool>(false);
+        g.client->set_applied_fault_for_tests(
+            [&g, &killed, pool, oid, index_written](Pool p, const std::string& o, const WriteOp&) {
+                const bool after_index = *index_written || pool == Pool::Index;
+                if (p == Pool::Index) *index_written = true;
+                if (after_index && p == pool && (oid.empty() || o == oid)) kill(g, killed);
+                return false;
+            });
+    }
+    // gw2's sweep, run until it adopted `dead` (its lock expires within its
+    // lease of 3 s).
+    static void adopt(const std::string& dead) {
+        const auto start = std::chrono::steady_clock::now();
+        for (;;) {
+            auto swept = gw2_->ledger->drop_dead_reservations(*gw2_->leases);
+            ASSERT_OK(swept);
+            auto lease = gw2_->client->stat(Pool::Meta, lease_oid(dead));
+            if (!lease && lease.error().code() == kNotFound) return;
+            ASSERT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20)) << "never adopted " << dead;
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+    }
+    // The user's and the bucket's ledgers count exactly the objects of the
+    // index, and nothing is reserved.
+    void expect_ledgers_match_the_index() {
+        ListObjectsParams p;
+        auto all = cat1().list_objects(bucket_, p);
+        ASSERT_OK(all);
+        std::uint64_t bytes = 0;
+        for (auto& o : all->objects) bytes += o.size;
+        const std::uint64_t objects = all->objects.size();
+        auto user = cat1().get_user_usage(user_);
+        ASSERT_OK(user);
+        EXPECT_EQ(user->objects, objects);
+        EXPECT_EQ(user->bytes, bytes);
+        EXPECT_EQ(user->reserved, 0u);
+        Bucket b = bucket_now();
+        EXPECT_EQ(b.objects, objects);
+        EXPECT_EQ(b.bytes, bytes);
+        auto bucket = gw1_->ledger->bucket_usage(ledger_bucket_of(b));
+        ASSERT_OK(bucket);
+        EXPECT_EQ(bucket->reserved, 0u);
+    }
+    std::uint64_t user_objects() {
+        auto user = cat1().get_user_usage(user_);
+        EXPECT_TRUE(user);
+        return user ? user->objects : 0;
+    }
+};
+
+TEST_F(RadosReconcileTest, APutCutOffAfterItsCommitPointIsCountedByTheAdopter) {
+    FreedExtents freed;
+    ASSERT_OK(put(cat1(), "before", 1000, freed));
+    // An inline body, and one of blobs (fake extents: the catalog never reads them).
+    for (std::uint64_t size : {std::uint64_t{100}, 3 * kMiB}) {
+        auto g = doomed();
+        const std::string dead = g->leases->instance_id();
+        const std::string key = "cut-" + std::to_string(size);
+        auto resv = g->objects->reserve(bucket_, key, size);
+        ASSERT_OK(resv);
+        bool killed = false;
+        kill_after(*g, killed, Pool::Index);
+        BodyCommit b = body(key, size, 7);
+        b.reservation = *resv;
+        (void)g->objects->put_object(std::move(b), {}, freed);
+        ASSERT_TRUE(killed);
+        // Committed, and not counted: its settle landed nowhere.
+        ASSERT_OK(cat1().get_object(bucket_, key));
+        EXPECT_EQ(bucket_now().objects + 1, cat1().list_objects(bucket_, ListObjectsParams{})->objects.size());
+        adopt(dead);
+        expect_ledgers_match_the_index();
+    }
+}
+
+TEST_F(RadosReconcileTest, ACopyCutOffAfterItsCommitPointIsCountedByTheAdopter) {
+    // Under a quota a copy reserves its growth at its commit, marked.
+    ASSERT_OK(gw1_->settings->set_quota(QuotaTarget::user(user_), 1));
+    FreedExtents freed;
+    ASSERT_OK(put(cat1(), "src", 700, freed));
+    auto g = doomed();
+    const std::string dead = g->leases->instance_id();
+    bool killed = false;
+    kill_after(*g, killed, Pool::Index);
+    (void)g->objects->copy_object(bucket_, "src", bucket_, "copy", std::nullopt, {}, freed);
+    ASSERT_TRUE(killed);
+    ASSERT_OK(cat1().get_object(bucket_, "copy"));
+    EXPECT_EQ(user_objects(), 1u);
+    adopt(dead);
+    expect_ledgers_match_the_index();
+}
+
+// The settle reached the user's ledger and not the bucket's: the adopter
+// settles the bucket's alone (the user's entry is gone with its settle).
+TEST_F(RadosReconcileTest, ASettleCutOffBetweenTheTwoLedgersIsFinishedByTheAdopter) {
+    FreedExtents freed;
+    ASSERT_OK(put(cat1(), "before", 1000, freed));
+    auto g = doomed();
+    const std::string dead = g->leases->instance_id();
+    auto resv = g->objects->reserve(bucket_, "half", 4000);
+    ASSERT_OK(resv);
+    bool killed = false;
+    kill_after(*g, killed, Pool::Meta, user_ledger_oid(user_));
+    BodyCommit b = body("half", 4000);
+    b.reservation = *resv;
+    (void)g->objects->put_object(std::move(b), {}, freed);
+    ASSERT_TRUE(killed);
+    EXPECT_EQ(user_objects(), 2u);
+    EXPECT_EQ(bucket_now().objects, 1u);
+    adopt(dead);
+    expect_ledgers_match_the_index();
+}
+
+// The client's retry of a PUT that died with its gateway, through another
+// gateway before the adoption: the retry's record replaces the dead one's
+// and carries its charge, so the dead write still counts, once.
+TEST_F(RadosReconcileTest, ARetryThroughAnotherGatewayBeforeTheAdoptionCountsOnce) {
+    FreedExtents freed;
+    ASSERT_OK(put(cat1(), "before", 1000, freed));
+    auto g = doomed();
+    const std::string dead = g->leases->instance_id();
+    auto resv = g->objects->reserve(bucket_, "k", 5000);
+    ASSERT_OK(resv);
+    bool killed = false;
+    kill_after(*g, killed, Pool::Index);
+    BodyCommit b = body("k", 5000);
+    b.reservation = *resv;
+    (void)g->objects->put_object(std::move(b), {}, freed);
+    ASSERT_TRUE(killed);
+    auto retry = cat2().reserve(bucket_, "k", 3000);
+    ASSERT_OK(retry);
+    BodyCommit again = body("k", 3000);
+    again.reservation = *retry;
+    ASSERT_OK(cat2().put_object(std::move(again), {}, freed));
+    adopt(dead);
+    expect_ledgers_match_the_index();
+    auto got = cat1().get_object(bucket_, "k");
+    ASSERT_OK(got);
+    EXPECT_EQ(got->info.size, 3000u);
+}
+
+// Two writers of one key die after their commit points, the second having
+// replaced the first's record: adopted in either order, each write counts
+// once (the second's record names the first's charge).
+TEST_F(RadosReconcileTest, TwoDeadWritersOfOneKeyAreEachCountedOnce) {
+    for (bool first_adopted_first : {true, false}) {
+        const std::string key = first_adopted_first ? "k1" : "k2";
+        FreedExtents freed;
+        std::vector<std::string> dead;
+        std::vector<std::unique_ptr<Gateway>> doomed_gateways;
+        for (std::uint64_t size : {std::uint64_t{6000}, std::uint64_t{2500}}) {
+            auto& g = doomed_gateways.emplace_back(doomed());
+            dead.push_back(g->leases->instance_id());
+            auto resv = g->objects->reserve(bucket_, key, size);
+            ASSERT_OK(resv);
+            bool killed = false;
+            kill_after(*g, killed, Pool::Index);
+            BodyCommit b = body(key, size);
+            b.reservation = *resv;
+            (void)g->objects->put_object(std::move(b), {}, freed);
+            ASSERT_TRUE(killed);
+        }
+        if (!first_adopted_first) std::swap(dead[0], dead[1]);
+        adopt(dead[0]);
+        adopt(dead[1]);
+        expect_ledgers_match_the_index();
+    }
+}
+
+// A DELETE of a dead writer's object before the adoption: the delete settles
+// the dead write's reservation before taking the object off.
+TEST_F(RadosReconcileTest, ADeleteBeforeTheAdoptionCountsTheDeadWriteOnce) {
+    FreedExtents freed;
+    ASSERT_OK(put(cat1(), "before", 1000, freed));
+    auto g = doomed();
+    const std::string dead = g->leases->instance_id();
+    auto resv = g->objects->reserve(bucket_, "gone", 5000);
+    ASSERT_OK(resv);
+    bool killed = false;
+    kill_after(*g, killed, Pool::Index);
+    BodyCommit b = body("gone", 5000);
+    b.reservation = *resv;
+    (void)g->objects->put_object(std::move(b), {}, freed);
+    ASSERT_TRUE(killed);
+    ASSERT_OK(cat2().delete_object(bucket_, "gone", freed));
+    adopt(dead);
+    expect_ledgers_match_the_index();
+    EXPECT_EQ(user_objects(), 1u);
+}
+
+// A PUT whose gateway died before its commit point: its reservation goes,
+// nothing is counted for it, also when the key holds an older object (not
+// the dead write's: another token) and when the client's retry through
+// another gateway overwrote it before the adoption.
+TEST_F(RadosReconcileTest, APutCutOffBeforeItsCommitPointIsReleased) {
+    FreedExtents freed;
+    ASSERT_OK(put(cat1(), "before", 1000, freed));
+    ASSERT_OK(put(cat1(), "k", 1500, freed));
+    auto g = doomed();
+    const std::string dead = g->leases->instance_id();
+    auto resv = g->objects->reserve(bucket_, "k", 4000);
+    ASSERT_OK(resv);
+    bool killed = false;
+    kill(*g, killed);
+    BodyCommit b = body("k", 4000);
+    b.reservation = *resv;
+    EXPECT_FALSE(g->objects->put_object(std::move(b), {}, freed));
+    auto user = cat1().get_user_usage(user_);
+    ASSERT_OK(user);
+    EXPECT_EQ(user->reserved, 4000u);
+    auto retry = cat2().reserve(bucket_, "k", 2000);
+    ASSERT_OK(retry);
+    BodyCommit again = body("k", 2000);
+    again.reservation = *retry;
+    ASSERT_OK(cat2().put_object(std::move(again), {}, freed));
+    adopt(dead);
+    expect_ledgers_match_the_index();
+    EXPECT_EQ(user_objects(), 2u);
+    auto user_after = cat1().get_user_usage(user_);
+    ASSERT_OK(user_after);
+    EXPECT_EQ(user_after->bytes, 3000u);
+}
+
+TEST(ObjectRecordCharges, EncodeAfterTheRecordAndRoundTrip) {
+    ObjectRecord r;
+    r.info.key = "k";
+    r.info.size = 5;
+    r.body_id = 0x10;
+    const std::string plain = encode(r);
+    r.charge = CommitCharge{0x10, 5, 1};
+    const std::string charged = encode(r);
+    EXPECT_EQ(charged.substr(0, plain.size()), plain) << "readers that stop at body_id see the same record";
+    auto d = decode_object(charged, false);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->charge, r.charge);
+    EXPECT_FALSE(d->replaced_charge);
+    r.replaced_charge = CommitCharge{0x20, -3, 0};
+    d = decode_object(encode(r), false);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->charge, r.charge);
+    EXPECT_EQ(d->replaced_charge, r.replaced_charge);
+    d = decode_object(plain, false);
+    ASSERT_TRUE(d);
+    EXPECT_FALSE(d->charge);
+    EXPECT_FALSE(d->replaced_charge);
 }
 
 }  // namespace

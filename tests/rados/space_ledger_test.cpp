@@ -1001,14 +1001,22 @@ TEST(ReservationEntry, EncodesWithAndWithoutACommitMark) {
     EXPECT_EQ(d->expiry_ms, 456);
     EXPECT_EQ(d->other_ledger, "ledger.bucket/b/1");
     EXPECT_FALSE(d->committing);
-    e.committing = CommitMark{"rec1", -5, 1, "bkt", "dir/a key with spaces"};
+    e.committing = CommitMark{0x0123456789abcdeeULL, " dir/a key with spaces "};
+    EXPECT_EQ(encode_reservation(e), "123 456 ledger.bucket/b/1 0123456789abcdee  dir/a key with spaces ");
     d = decode_reservation_entry(encode_reservation(e));
     ASSERT_TRUE(d && d->committing);
-    EXPECT_EQ(d->committing->record_id, "rec1");
-    EXPECT_EQ(d->committing->delta_bytes, -5);
-    EXPECT_EQ(d->committing->delta_objects, 1);
-    EXPECT_EQ(d->committing->bucket, "bkt");
-    EXPECT_EQ(d->committing->key, "dir/a key with spaces");
+    EXPECT_EQ(d->committing->token, 0x0123456789abcdeeULL);
+    EXPECT_EQ(d->committing->key, " dir/a key with spaces ");
+    // A mark that does not decode is none (the entry is released).
+    d = decode_reservation_entry("1 2 ledger.user.u rec1 -5 1 bkt/key");
+    ASSERT_TRUE(d);
+    EXPECT_FALSE(d->committing);
+    auto b = bucket_of_ledger("ledger.bucket/my.bucket/17");
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->first, "my.bucket");
+    EXPECT_EQ(b->second, 17u);
+    EXPECT_FALSE(bucket_of_ledger("ledger.user.u"));
+    EXPECT_FALSE(bucket_of_ledger("ledger.bucket/b/x"));
     EXPECT_FALSE(decode_reservation_entry("12"));
     EXPECT_FALSE(decode_reservation_entry("x 1 ledger.user.u"));
 }

@@ -36,6 +36,7 @@ std::uint64_t count_of(const std::map<std::string, std::string>& omap, std::stri
 struct Held {
     std::uint64_t counted = 0;  // bytes it counts in quota checks and `reserved` (0: expired)
     bool droppable = false;     // the next change drops it: expired (or unreadable), see LedgerExpiry
+    std::uint64_t mark_token = 0;  // its CommitMark's token (0: none)
 };
 
 }  // namespace
@@ -56,6 +57,7 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
         Held h;
         h.droppable = !entry || entry->expiry_ms + drop_after <= now;
         h.counted = entry && entry->expiry_ms > now ? entry->bytes : 0;
+        if (entry && entry->committing) h.mark_token = entry->committing->token;
         held.emplace(it->first, h);
     }
     std::uint64_t bytes = count_of(omap, kLedgerBytesKey);
@@ -108,9 +110,13 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
             continue;
         }
         std::uint64_t reserved = 0;  // by the unexpired entries that stay
+        // The replaced commit's reservation, still open: settled by this change.
+        std::optional<std::string> replaced_key;
         for (auto it = held.begin(); it != held.end(); ++it) {
             const std::string& key = it->first;
-            if (it->second.droppable || key == c->remove_key ||
+            const bool replaced = c->replaced && c->replaced->token != 0 && it->second.mark_token == c->replaced->token;
+            if (replaced) replaced_key = key;
+            if (replaced || it->second.droppable || key == c->remove_key ||
                 (!c->remove_prefix.empty() && key.starts_with(c->remove_prefix)))
                 ends.push_back(it);
             else
@@ -136,22 +142,32 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
             held.insert_or_assign(c->add->first, Held{c->add->second.bytes, false});
             added.insert_or_assign(c->add->first, encode_reservation(c->add->second));
         }
-        if (bucket_ledger && (c->delta_bytes != 0 || c->delta_objects != 0)) {
-            apply_size_change(size, clamp_down(size.bytes, c->delta_bytes), clamp_down(size.objects, c->delta_objects),
-                              now);
-            size_changed = true;
-        }
-        bytes = add_clamped(bytes, c->delta_bytes);
-        objects = add_clamped(objects, c->delta_objects);
-        if (!c->token.empty()) {
-            const std::string marker = settled_key(c->token);
-            const std::string age = settled_age_key(now, c->token);
+        auto add_deltas = [&](std::int64_t delta_bytes, std::int64_t delta_objects) {
+            if (bucket_ledger && (delta_bytes != 0 || delta_objects != 0)) {
+                apply_size_change(size, clamp_down(size.bytes, delta_bytes), clamp_down(size.objects, delta_objects),
+                                  now);
+                size_changed = true;
+            }
+            bytes = add_clamped(bytes, delta_bytes);
+            objects = add_clamped(objects, delta_objects);
+        };
+        auto mark_settled = [&](const std::string& token) {
+            const std::string marker = settled_key(token);
+            const std::string age = settled_age_key(now, token);
             settled.insert(marker);
             stale.erase(marker);
             stale.erase(age);
             settled_added.insert_or_assign(marker, encode_count(static_cast<std::uint64_t>(now)));
             settled_added.insert_or_assign(age, "");
+        };
+        // The replaced commit first: its deltas came first (a shrinking
+        // overwrite's negative delta would otherwise be clamped).
+        if (replaced_key) {
+            add_deltas(c->replaced->delta_bytes, c->replaced->delta_objects);
+            mark_settled(*replaced_key);
         }
+        add_deltas(c->delta_bytes, c->delta_objects);
+        if (!c->token.empty()) mark_settled(c->token);
     }
     if (!changes_anything) return plan;
 
