@@ -104,9 +104,9 @@
 // a reservation dropped on expiry before any adoption (1 h after it was
 // made); the excess a commit reserves beside the write's own reservation is
 // unmarked and released, which is right: the commit settles the marked one.
-// Not reconciled: multipart completes (no reservation: a dead complete
-// leaves the object uncounted, its parts' bytes counted), and writes under
-// no quota. Those need a recount from the index.
+// A multipart complete reserves 0 bytes, marked, for its commit to settle.
+// Not reconciled: commits that reserve nothing (writes under no quota, and
+// those that grow nothing), which need a recount from the index.
 //
 // Concurrency: every call is safe from any thread and any number of
 // gateways. A call may wait for another thread's batch of the same ledger
