@@ -96,15 +96,19 @@
 //    is still open there (LedgerChange::replaced): the client's retry of a
 //    PUT whose gateway died, or a DELETE of its object, counts the dead
 //    write first, before the adopter runs and in the order the writes
-//    happened (counts clamp at zero, so order matters).
-// Approximate still, erring low (the dead write's deltas are lost, as before
-// reconciliation): a dead writer's record replaced by a second writer that
-// also died before its settle and then by a third, or removed by a delete
-// whose change failed, before the adoption (the index keeps one step back);
-// a reservation dropped on expiry before any adoption (1 h after it was
-// made); the excess a commit reserves beside the write's own reservation is
-// unmarked and released, which is right: the commit settles the marked one.
-// A multipart complete reserves 0 bytes, marked, for its commit to settle.
+//    happened (counts clamp at zero, so order matters). A live writer's
+//    late settle then finds its marker and changes nothing.
+// Only the reservation a commit settles carries a mark: the write's own,
+// else the first one the commit makes for its growth (a copy's); other
+// growth reservations are released. A multipart complete reserves 0 bytes,
+// marked, for its commit to settle.
+// Approximate still, erring low (the dead write's deltas lost, as before
+// reconciliation): a dead writer's record replaced by a second writer whose
+// settle did not land either (it died too, or its change failed), then by a
+// third write or a delete, all before the adoption (the index keeps one step
+// back); a reservation dropped on expiry (1 h after it was
+// made) before any adoption. Erring high: a live writer whose settle comes
+// more than kSettledLifetime after a replacing write settled for it.
 // Not reconciled: commits that reserve nothing (writes under no quota, and
 // those that grow nothing), which need a recount from the index.
 //
