@@ -81,15 +81,21 @@ Result<std::optional<FoundCommit>> find_commit_charge(Client& client, std::strin
         if (got.error().code() == kNotFound) return None();
         return std::move(got).error();
     }
+    // Deleted: the index of `epoch` went with it.
+    if (!got->contains(std::string(kBucketInfoKey))) return None();
     auto record = decode_bucket(value_of(*got, kBucketInfoKey));
     auto shards = decode_count(value_of(*got, kBucketShardsKey));
-    // Deleted (maybe made again): the index of `epoch` went with it.
-    if (!record || record->epoch != epoch || !shards || *shards == 0 || *shards > 1024) return None();
+    // A record that does not read is no answer: the adoption stays
+    // unfinished (retried by the next sweep) rather than release a commit.
+    if (!record || !shards || *shards == 0 || *shards > 1024)
+        return Error(Errc::Internal, "bucket " + std::string(bucket) + ": its record does not decode");
+    if (record->epoch != epoch) return None();  // made again: the index of `epoch` went with the old one
     auto entry = read_index_entry(client, index_oid(bucket, epoch, index_shard_of(key, static_cast<std::uint32_t>(*shards))),
                                   bucket, key, false);
     if (!entry) {
-        // The shard gone, or a damaged record: no commit to find there.
-        if (entry.error().code() == kNotFound || entry.error().code() == Errc::Internal) return None();
+        // The shard gone (the bucket deleted meanwhile). A record that does
+        // not decode stays an error, as above.
+        if (entry.error().code() == kNotFound) return None();
         return std::move(entry).error();
     }
     if (!*entry) return None();
