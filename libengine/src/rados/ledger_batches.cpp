@@ -103,10 +103,15 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
     plan.results.reserve(batch.size());
     bool changes_anything = false;
     std::vector<std::map<std::string, Held>::iterator> ends;
+    std::vector<std::uint64_t> released_marks;  // a note_unsettled change's marked reservations
     for (const LedgerChange* c : batch) {
         ends.clear();
         if (!c->token.empty() && settled.contains(settled_key(c->token))) {
             plan.results.emplace_back();  // made already (an unknown outcome that landed)
+            continue;
+        }
+        if (c->only_if_held && !c->remove_key.empty() && !held.contains(c->remove_key)) {
+            plan.results.emplace_back();  // settled by another meanwhile: its deltas are counted
             continue;
         }
         std::uint64_t reserved = 0;  // by the unexpired entries that stay
@@ -130,11 +135,22 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
                                                                      std::to_string(c->quota_bytes / kGiB) + " GiB"));
             continue;
         }
+        // No open reservation of the replaced commit, but its adopter
+        // released it not finding its record (this change's commit took it
+        // off first): counted here, once.
+        std::optional<std::string> unsettled;
+        if (!replaced_key && c->replaced && c->replaced->token != 0) {
+            std::string marker = settled_key(unsettled_token(c->replaced->token));
+            if (settled.contains(marker)) unsettled = std::move(marker);
+        }
         plan.results.emplace_back();
-        if (!c->add && ends.empty() && c->delta_bytes == 0 && c->delta_objects == 0)
+        if (!c->add && ends.empty() && !unsettled && c->delta_bytes == 0 && c->delta_objects == 0)
             continue;  // nothing to change (a release of a reservation already gone)
         changes_anything = true;
         for (auto it : ends) {
+            if (c->note_unsettled && it->second.mark_token != 0 && !c->remove_prefix.empty() &&
+                it->first.starts_with(c->remove_prefix))
+                released_marks.push_back(it->second.mark_token);
             added.erase(it->first);
             held.erase(it);
         }
@@ -165,7 +181,26 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
         if (replaced_key) {
             add_deltas(c->replaced->delta_bytes, c->replaced->delta_objects);
             mark_settled(*replaced_key);
+        } else if (unsettled) {
+            add_deltas(c->replaced->delta_bytes, c->replaced->delta_objects);
+            settled.erase(*unsettled);
+            // Its age key, by the ms it was written (now when this batch wrote it).
+            const std::string token = unsettled->substr(kSettledPrefix.size());
+            std::optional<std::uint64_t> at;
+            if (auto a = settled_added.find(*unsettled); a != settled_added.end())
+                at = decode_count(a->second);
+            else
+                at = decode_count(value_of(omap, *unsettled));
+            settled_added.erase(*unsettled);
+            stale.insert(*unsettled);
+            if (at) {
+                const std::string age = settled_age_key(static_cast<std::int64_t>(*at), token);
+                settled_added.erase(age);
+                stale.insert(age);
+            }
         }
+        for (std::uint64_t t : released_marks) mark_settled(unsettled_token(t));
+        released_marks.clear();
         add_deltas(c->delta_bytes, c->delta_objects);
         if (!c->token.empty()) mark_settled(c->token);
     }

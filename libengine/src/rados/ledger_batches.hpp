@@ -72,6 +72,15 @@ struct LedgerChange {
     // nothing). So a retry or delete of a dead writer's object counts
     // exactly, whatever the order of the changes.
     std::optional<CommitCharge> replaced;
+    // An adopter's: the change does nothing when remove_key is no longer
+    // held (settled meanwhile by a `replaced` change, or by an earlier
+    // adoption whose marker has expired), so a stalled adopter never counts
+    // a commit twice.
+    bool only_if_held = false;
+    // An adopter's release: each marked reservation it ends under
+    // remove_prefix leaves an unsettled marker (ledger_layout.hpp), so that a
+    // `replaced` change arriving after it still counts that commit.
+    bool note_unsettled = false;
 };
 
 // A ledger object as read: one consistent state of its omap. Settled
@@ -107,7 +116,12 @@ struct LedgerBatchPlan {
 //    0 bytes never is;
 //  - a change with a `replaced` charge whose token an open reservation's
 //    mark names ends that reservation and adds the charge's deltas first
-//    (with the reservation's settled marker);
+//    (with the reservation's settled marker); when none does but the
+//    charge's unsettled marker is there, it adds the deltas first and
+//    removes that marker (with its age key);
+//  - an only_if_held change whose remove_key is not held changes nothing;
+//  - a note_unsettled change writes an unsettled marker for each marked
+//    reservation it ends under remove_prefix;
 //  - a change whose token's marker the state holds (or an earlier change of
 //    the batch wrote) succeeds and changes nothing; one with a token writes
 //    its marker and age key; markers older than

@@ -47,6 +47,12 @@ std::optional<SettledAge> decode_settled_age_key(std::string_view key) {
     return SettledAge{static_cast<std::int64_t>(ms), std::string(key.substr(kDigits + 1))};
 }
 
+std::string unsettled_token(std::uint64_t commit_token) {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(commit_token));
+    return std::string("u.") + hex;
+}
+
 std::optional<std::pair<std::string, std::uint64_t>> bucket_of_ledger(std::string_view oid) {
     if (!oid.starts_with(kBucketLedgerPrefix)) return std::nullopt;
     oid.remove_prefix(kBucketLedgerPrefix.size());

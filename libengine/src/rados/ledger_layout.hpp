@@ -22,6 +22,10 @@
 //                           that the change made again after an unknown
 //                           outcome finds it and does nothing. Kept for the
 //                           settled lifetime (space_ledger.hpp)
+//     !s.u.<commit token>   an unsettled marker (unsettled_token): an
+//                           adopter released a marked reservation whose
+//                           record it did not find; a live change that took
+//                           that record off counts its charge and removes it
 //     !t.<ms>.<token>       its age key (ms: 16 hex digits), written and
 //                           removed with it: the oldest markers are listed in
 //                           age order, so that a later change drops the stale
@@ -62,6 +66,13 @@ inline constexpr std::string_view kSettledPrefix = "!s.";
 inline constexpr std::string_view kSettledAgePrefix = "!t.";
 inline constexpr std::string_view kMarkersEnd = "!~";
 inline std::string settled_key(std::string_view token) { return std::string(kSettledPrefix) + std::string(token); }
+// The token of an unsettled marker (!s.u.<commit token, 16 hex digits>): a
+// marked reservation its adopter released, the index holding no record with
+// its commit token. A live change whose `replaced` charge names that token
+// (a DELETE or overwrite that took the record off before the adopter looked)
+// counts the charge and removes the marker. Same lifetime and age keys as a
+// settled marker; no change's own token starts with "u.".
+std::string unsettled_token(std::uint64_t commit_token);
 std::string settled_age_key(std::int64_t written_ms, std::string_view token);
 // An age key's written ms and token; nullopt when `key` is not one.
 struct SettledAge {

@@ -145,8 +145,10 @@ Result<void> SpaceLedger::change_retried(const std::string& oid, const Change& c
 std::vector<Result<void>> SpaceLedger::write_batch(const std::string& oid, LedgerCombiner::Batch batch) {
     std::vector<Result<void>> results;
     std::set<std::string> markers;
-    for (const Change* c : batch)
+    for (const Change* c : batch) {
         if (!c->token.empty()) markers.insert(settled_key(c->token));
+        if (c->replaced && c->replaced->token != 0) markers.insert(settled_key(unsettled_token(c->replaced->token)));
+    }
     auto written = retry_on_conflict<void>(oid, [&]() -> std::optional<Result<void>> {
         auto read = read_ledger(oid, markers);
         if (!read) return Result<void>(std::move(read).error());
@@ -368,6 +370,7 @@ Result<void> SpaceLedger::drop_all_of(const std::string& instance, bool reconcil
     CommitLookups lookups;
     Change c;
     c.remove_prefix = reservations_of_prefix(instance);
+    c.note_unsettled = reconcile;
     for (auto& [ledger, _] : *ledgers) {
         if (reconcile) OSTOR_TRY(settle_committed_of(instance, ledger, lookups));
         // What is left: writes that did not commit, and unmarked entries.
@@ -409,6 +412,7 @@ Result<void> SpaceLedger::settle_committed_of(const std::string& instance, const
         settle.delta_objects = found->second->charge.delta_objects;
         settle.replaced = found->second->replaced;
         settle.token = it->first;
+        settle.only_if_held = true;
         OSTOR_TRY(change_retried(ledger, settle));
     }
     return {};
