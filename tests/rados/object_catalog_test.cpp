@@ -35,7 +35,11 @@ constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
 
 // One gateway: a connection and the object catalog on it, with what it needs.
 struct Gateway {
-    explicit Gateway(RadosLeases::Options lease_options = {}) : client(connect_gateway()) {
+    // `fault`: installed before the lease's renewal thread shares the client
+    // (client.hpp), and left there: what it refers to it must own.
+    explicit Gateway(RadosLeases::Options lease_options = {}, Client::AppliedFault fault = {})
+        : client(connect_gateway()) {
+        if (fault) client->set_applied_fault_for_tests(std::move(fault));
         auto l = RadosLeases::acquire(*client, lease_options);
         if (!l) std::abort();
         leases = std::move(*l);
@@ -46,7 +50,6 @@ struct Gateway {
         objects = std::make_unique<RadosObjectCatalog>(*client, *ledger, *blobs, *settings, leases.get());
     }
     ~Gateway() {
-        client->set_applied_fault_for_tests(nullptr);
         objects.reset();
         (void)ledger->close();
     }
@@ -57,6 +60,7 @@ struct Gateway {
     std::unique_ptr<RadosSettingsCatalog> settings;
     std::unique_ptr<RadosIdentityCatalog> ids;
     std::unique_ptr<RadosObjectCatalog> objects;
+    std::shared_ptr<struct Doom> doom;  // a doomed one's (RadosReconcileTest)
 };
 
 class RadosObjectCatalogTest : public ::testing::Test {
@@ -711,32 +715,49 @@ TEST_F(RadosObjectCatalogTest, DeleteUserDropsClaimsACrashLeftButNotACreateInFli
 // longer renewed, so nothing it sends after lands (its settle included).
 // The second gateway then adopts it, as a sweep does; the ledgers must then
 // count exactly what the index holds.
+// What a SIGKILL of a doomed gateway leaves, and when. Owned by the
+// gateway's fault hook and the test (shared): it outlives the gateway.
+struct Doom {
+    std::optional<Pool> pool;  // kill right after its first write of it that follows an index write (none: by hand)
+    std::string oid;           // "" any object of `pool`
+    std::atomic<bool> index_written{false};
+    std::atomic<bool> killed{false};
+    std::atomic<Gateway*> gateway{nullptr};  // set once built, before the test's writes
+};
+
 class RadosReconcileTest : public RadosObjectCatalogTest {
 protected:
-    // An engine instance on a connection of its own, with a lease of 3 s.
-    static std::unique_ptr<Gateway> doomed() {
-        return std::make_unique<Gateway>(RadosLeases::Options{std::chrono::milliseconds(3000), "",
-                                                              std::chrono::milliseconds(750)});
+    // An engine instance on a connection of its own, with a lease of 3 s,
+    // killed (see kill) right after its first write of `pool` (and `oid`,
+    // when not empty) that follows a write of the index, or by hand. The
+    // hook is in place before the lease's renewal thread starts; that
+    // thread's writes (its lease) are never the ones it kills on.
+    static std::unique_ptr<Gateway> doomed(std::optional<Pool> pool = std::nullopt, std::string oid = {}) {
+        auto doom = std::make_shared<Doom>();
+        doom->pool = pool;
+        doom->oid = std::move(oid);
+        auto g = std::make_unique<Gateway>(
+            RadosLeases::Options{std::chrono::milliseconds(3000), "", std::chrono::milliseconds(750)},
+            [doom](Pool p, const std::string& o, const WriteOp&) {
+                const bool after_index = doom->index_written || doom->pool == Pool::Index;
+                if (p == Pool::Index) doom->index_written = true;
+                if (doom->pool && after_index && p == *doom->pool && (doom->oid.empty() || o == doom->oid))
+                    kill(*doom);
+                return false;
+            });
+        doom->gateway = g.get();
+        g->doom = doom;
+        return g;
     }
-    // What a SIGKILL of `g` leaves, as the cluster sees it. Once only.
-    static void kill(Gateway& g, bool& killed) {
-        if (killed) return;
-        killed = true;
+    // What a SIGKILL of the gateway leaves, as the cluster sees it: its
+    // connection is fenced and its lease no longer renewed, so nothing it
+    // sends after lands (its settle included). Once only.
+    static void kill(Doom& doom) {
+        if (doom.killed.exchange(true)) return;
+        Gateway& g = *doom.gateway.load();
         g.leases->abandon_for_test();
         auto fenced = gw2_->client->blocklist(g.client->address(), std::chrono::seconds(3600));
         EXPECT_TRUE(fenced) << fenced.error().message();
-    }
-    // Kills `g` right after its first write of `pool` (and `oid`, when not
-    // empty) that follows a write of the index.
-    static void kill_after(Gateway& g, bool& killed, Pool pool, std::string oid = {}) {
-        auto index_written = std::make_shared<bool>(false);
-        g.client->set_applied_fault_for_tests(
-            [&g, &killed, pool, oid, index_written](Pool p, const std::string& o, const WriteOp&) {
-                const bool after_index = *index_written || pool == Pool::Index;
-                if (p == Pool::Index) *index_written = true;
-                if (after_index && p == pool && (oid.empty() || o == oid)) kill(g, killed);
-                return false;
-            });
     }
     // gw2's sweep, run until it adopted `dead` (its lock expires within its
     // lease of 3 s).
@@ -747,6 +768,19 @@ protected:
             ASSERT_OK(swept);
             auto lease = gw2_->client->stat(Pool::Meta, lease_oid(dead));
             if (!lease && lease.error().code() == kNotFound) return;
+            ASSERT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20)) << "never adopted " << dead;
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+    }
+    // gw2 adopts `dead` alone, as a sweep does each instance: its lease
+    // (once expired), then its reservations.
+    static void adopt_only(const std::string& dead) {
+        const auto start = std::chrono::steady_clock::now();
+        for (;;) {
+            if (auto adopted = gw2_->leases->adopt_if_dead(dead)) {
+                ASSERT_OK(gw2_->ledger->drop_reservations_of(dead));
+                return;
+            }
             ASSERT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20)) << "never adopted " << dead;
             std::this_thread::sleep_for(std::chrono::milliseconds(200));
         }
@@ -772,6 +806,13 @@ protected:
         ASSERT_OK(bucket);
         EXPECT_EQ(bucket->reserved, 0u);
     }
+    // The ledgers do not count the dead write yet: `counted` objects, the
+    // index one more (its commit landed, its settle did not).
+    void expect_dead_write_uncounted(std::uint64_t counted) {
+        EXPECT_EQ(user_objects(), counted);
+        EXPECT_EQ(bucket_now().objects, counted);
+        EXPECT_EQ(cat1().list_objects(bucket_, ListObjectsParams{})->objects.size(), counted + 1);
+    }
     std::uint64_t user_objects() {
         auto user = cat1().get_user_usage(user_);
         EXPECT_TRUE(user);
@@ -783,21 +824,20 @@ TEST_F(RadosReconcileTest, APutCutOffAfterItsCommitPointIsCountedByTheAdopter) {
     FreedExtents freed;
     ASSERT_OK(put(cat1(), "before", 1000, freed));
     // An inline body, and one of blobs (fake extents: the catalog never reads them).
+    std::uint64_t counted = 1;
     for (std::uint64_t size : {std::uint64_t{100}, 3 * kMiB}) {
-        auto g = doomed();
+        auto g = doomed(Pool::Index);
         const std::string dead = g->leases->instance_id();
         const std::string key = "cut-" + std::to_string(size);
         auto resv = g->objects->reserve(bucket_, key, size);
         ASSERT_OK(resv);
-        bool killed = false;
-        kill_after(*g, killed, Pool::Index);
         BodyCommit b = body(key, size, 7);
         b.reservation = *resv;
         (void)g->objects->put_object(std::move(b), {}, freed);
-        ASSERT_TRUE(killed);
+        ASSERT_TRUE(g->doom->killed);
         // Committed, and not counted: its settle landed nowhere.
         ASSERT_OK(cat1().get_object(bucket_, key));
-        EXPECT_EQ(bucket_now().objects + 1, cat1().list_objects(bucket_, ListObjectsParams{})->objects.size());
+        expect_dead_write_uncounted(counted++);
         adopt(dead);
         expect_ledgers_match_the_index();
     }
@@ -808,14 +848,12 @@ TEST_F(RadosReconcileTest, ACopyCutOffAfterItsCommitPointIsCountedByTheAdopter) 
     ASSERT_OK(gw1_->settings->set_quota(QuotaTarget::user(user_), 1));
     FreedExtents freed;
     ASSERT_OK(put(cat1(), "src", 700, freed));
-    auto g = doomed();
+    auto g = doomed(Pool::Index);
     const std::string dead = g->leases->instance_id();
-    bool killed = false;
-    kill_after(*g, killed, Pool::Index);
     (void)g->objects->copy_object(bucket_, "src", bucket_, "copy", std::nullopt, {}, freed);
-    ASSERT_TRUE(killed);
+    ASSERT_TRUE(g->doom->killed);
     ASSERT_OK(cat1().get_object(bucket_, "copy"));
-    EXPECT_EQ(user_objects(), 1u);
+    expect_dead_write_uncounted(1);
     adopt(dead);
     expect_ledgers_match_the_index();
 }
@@ -825,16 +863,14 @@ TEST_F(RadosReconcileTest, ACopyCutOffAfterItsCommitPointIsCountedByTheAdopter) 
 TEST_F(RadosReconcileTest, ASettleCutOffBetweenTheTwoLedgersIsFinishedByTheAdopter) {
     FreedExtents freed;
     ASSERT_OK(put(cat1(), "before", 1000, freed));
-    auto g = doomed();
+    auto g = doomed(Pool::Meta, user_ledger_oid(user_));
     const std::string dead = g->leases->instance_id();
     auto resv = g->objects->reserve(bucket_, "half", 4000);
     ASSERT_OK(resv);
-    bool killed = false;
-    kill_after(*g, killed, Pool::Meta, user_ledger_oid(user_));
     BodyCommit b = body("half", 4000);
     b.reservation = *resv;
     (void)g->objects->put_object(std::move(b), {}, freed);
-    ASSERT_TRUE(killed);
+    ASSERT_TRUE(g->doom->killed);
     EXPECT_EQ(user_objects(), 2u);
     EXPECT_EQ(bucket_now().objects, 1u);
     adopt(dead);
@@ -847,16 +883,15 @@ TEST_F(RadosReconcileTest, ASettleCutOffBetweenTheTwoLedgersIsFinishedByTheAdopt
 TEST_F(RadosReconcileTest, ARetryThroughAnotherGatewayBeforeTheAdoptionCountsOnce) {
     FreedExtents freed;
     ASSERT_OK(put(cat1(), "before", 1000, freed));
-    auto g = doomed();
+    auto g = doomed(Pool::Index);
     const std::string dead = g->leases->instance_id();
     auto resv = g->objects->reserve(bucket_, "k", 5000);
     ASSERT_OK(resv);
-    bool killed = false;
-    kill_after(*g, killed, Pool::Index);
     BodyCommit b = body("k", 5000);
     b.reservation = *resv;
     (void)g->objects->put_object(std::move(b), {}, freed);
-    ASSERT_TRUE(killed);
+    ASSERT_TRUE(g->doom->killed);
+    expect_dead_write_uncounted(1);
     auto retry = cat2().reserve(bucket_, "k", 3000);
     ASSERT_OK(retry);
     BodyCommit again = body("k", 3000);
@@ -873,27 +908,28 @@ TEST_F(RadosReconcileTest, ARetryThroughAnotherGatewayBeforeTheAdoptionCountsOnc
 // replaced the first's record: adopted in either order, each write counts
 // once (the second's record names the first's charge).
 TEST_F(RadosReconcileTest, TwoDeadWritersOfOneKeyAreEachCountedOnce) {
+    std::uint64_t counted = 0;
     for (bool first_adopted_first : {true, false}) {
         const std::string key = first_adopted_first ? "k1" : "k2";
         FreedExtents freed;
         std::vector<std::string> dead;
         std::vector<std::unique_ptr<Gateway>> doomed_gateways;
         for (std::uint64_t size : {std::uint64_t{6000}, std::uint64_t{2500}}) {
-            auto& g = doomed_gateways.emplace_back(doomed());
+            auto& g = doomed_gateways.emplace_back(doomed(Pool::Index));
             dead.push_back(g->leases->instance_id());
             auto resv = g->objects->reserve(bucket_, key, size);
             ASSERT_OK(resv);
-            bool killed = false;
-            kill_after(*g, killed, Pool::Index);
             BodyCommit b = body(key, size);
             b.reservation = *resv;
             (void)g->objects->put_object(std::move(b), {}, freed);
-            ASSERT_TRUE(killed);
+            ASSERT_TRUE(g->doom->killed);
+            expect_dead_write_uncounted(counted);
         }
         if (!first_adopted_first) std::swap(dead[0], dead[1]);
-        adopt(dead[0]);
-        adopt(dead[1]);
+        adopt_only(dead[0]);
+        adopt_only(dead[1]);
         expect_ledgers_match_the_index();
+        ++counted;
     }
 }
 
@@ -902,18 +938,52 @@ TEST_F(RadosReconcileTest, TwoDeadWritersOfOneKeyAreEachCountedOnce) {
 TEST_F(RadosReconcileTest, ADeleteBeforeTheAdoptionCountsTheDeadWriteOnce) {
     FreedExtents freed;
     ASSERT_OK(put(cat1(), "before", 1000, freed));
-    auto g = doomed();
+    auto g = doomed(Pool::Index);
     const std::string dead = g->leases->instance_id();
     auto resv = g->objects->reserve(bucket_, "gone", 5000);
     ASSERT_OK(resv);
-    bool killed = false;
-    kill_after(*g, killed, Pool::Index);
     BodyCommit b = body("gone", 5000);
     b.reservation = *resv;
     (void)g->objects->put_object(std::move(b), {}, freed);
-    ASSERT_TRUE(killed);
+    ASSERT_TRUE(g->doom->killed);
+    expect_dead_write_uncounted(1);
     ASSERT_OK(cat2().delete_object(bucket_, "gone", freed));
     adopt(dead);
+    expect_ledgers_match_the_index();
+    EXPECT_EQ(user_objects(), 1u);
+}
+
+// A DELETE of a dead writer's object whose ledger changes come after the
+// adoption: the adopter looked the record up once it was gone and released
+// the dead write's reservations; the delete's changes still count the dead
+// write (its commit did happen: the record was in the index) before taking
+// it off, once.
+TEST_F(RadosReconcileTest, ADeleteWhoseLedgerChangesFollowTheAdoptionCountsTheDeadWriteOnce) {
+    FreedExtents freed;
+    ASSERT_OK(put(cat1(), "before", 1000, freed));
+    auto g = doomed(Pool::Index);
+    const std::string dead = g->leases->instance_id();
+    auto resv = g->objects->reserve(bucket_, "gone", 5000);
+    ASSERT_OK(resv);
+    BodyCommit b = body("gone", 5000);
+    b.reservation = *resv;
+    (void)g->objects->put_object(std::move(b), {}, freed);
+    ASSERT_TRUE(g->doom->killed);
+    expect_dead_write_uncounted(1);
+    // The deleting gateway: gw2 adopts the dead one right after its index
+    // write (the record's removal), before its ledger changes.
+    auto armed = std::make_shared<std::atomic<bool>>(false);
+    auto adopted = std::make_shared<std::atomic<bool>>(false);
+    Gateway deleter({}, [armed, adopted, dead](Pool p, const std::string&, const WriteOp&) {
+        if (p == Pool::Index && armed->exchange(false)) {
+            adopt_only(dead);
+            *adopted = true;
+        }
+        return false;
+    });
+    *armed = true;
+    ASSERT_OK(deleter.objects->delete_object(bucket_, "gone", freed));
+    ASSERT_TRUE(*adopted);
     expect_ledgers_match_the_index();
     EXPECT_EQ(user_objects(), 1u);
 }
@@ -930,8 +1000,7 @@ TEST_F(RadosReconcileTest, APutCutOffBeforeItsCommitPointIsReleased) {
     const std::string dead = g->leases->instance_id();
     auto resv = g->objects->reserve(bucket_, "k", 4000);
     ASSERT_OK(resv);
-    bool killed = false;
-    kill(*g, killed);
+    kill(*g->doom);
     BodyCommit b = body("k", 4000);
     b.reservation = *resv;
     EXPECT_FALSE(g->objects->put_object(std::move(b), {}, freed));
