@@ -87,17 +87,26 @@
 //    (find_commit_charge): the record there is the mark's commit, or the
 //    one it replaced is -> that ledger is settled with that charge (as the
 //    writer's own settle would have, marker included: an adoption made
-//    again counts once); else (no commit, or old entries without a mark)
-//    the entry is released. Each ledger is reconciled on its own, so a
-//    writer that settled the user's ledger and not the bucket's is finished
-//    on the bucket's only; both ask the index once per mark.
+//    again counts once; only_if_held: nothing when a replaced-path change
+//    settled the entry meanwhile, so a stalled adopter counts once); else
+//    (no commit, or old entries without a mark) the entry is released, a
+//    marked one leaving an unsettled marker (!s.u.<token>, the settled
+//    markers' lifetime). An index or bucket record that does not decode is
+//    an error: the adoption stays unfinished, for the next sweep. Each
+//    ledger is reconciled on its own, so a writer that settled the user's
+//    ledger and not the bucket's is finished on the bucket's only; both ask
+//    the index once per mark.
 //  - a commit or delete that replaces or removes a record settles, in the
 //    same change of each ledger, the replaced record's reservation when it
 //    is still open there (LedgerChange::replaced): the client's retry of a
 //    PUT whose gateway died, or a DELETE of its object, counts the dead
 //    write first, before the adopter runs and in the order the writes
 //    happened (counts clamp at zero, so order matters). A live writer's
-//    late settle then finds its marker and changes nothing.
+//    late settle then finds its marker and changes nothing. When the
+//    adopter released the entry first (a DELETE whose ledger change came
+//    after the adopter's lookup found its record gone), the change finds
+//    the unsettled marker instead, counts the charge and removes it: in
+//    either order on each ledger, the dead write counts once.
 // Only the reservation a commit settles carries a mark: the write's own,
 // else the first one the commit makes for its growth (a copy's); other
 // growth reservations are released. A multipart complete reserves 0 bytes,
@@ -107,10 +116,18 @@
 // settle did not land either (it died too, or its change failed), then by a
 // third write or a delete, all before the adoption (the index keeps one step
 // back); a reservation dropped on expiry (1 h after it was
-// made) before any adoption. Erring high: a live writer whose settle comes
-// more than kSettledLifetime after a replacing write settled for it.
-// Not reconciled: commits that reserve nothing (writes under no quota, and
-// those that grow nothing), which need a recount from the index.
+// made) before any adoption; a live writer whose settle a replacing write's
+// change made for it (its marker then found) drops its own `replaced`: low
+// by the older dead write that one named; an overwrite that changes no
+// count writes no ledger change, so its `replaced` is not carried (the
+// adopter, one step back, then finds it only if nothing else replaced it).
+// Erring high: a live writer whose settle comes more than kSettledLifetime
+// after a replacing write settled for it.
+// Not reconciled, the largest gap: commits that reserve nothing (no quota
+// on the user or bucket, the default; or a write that grows nothing): a
+// crash between their index write and their apply leaves the ledgers low
+// until a recount from the index. Marking them costs a ledger write before
+// each commit (to be measured with bench/rados_load.sh): the next step.
 //
 // Concurrency: every call is safe from any thread and any number of
 // gateways. A call may wait for another thread's batch of the same ledger
