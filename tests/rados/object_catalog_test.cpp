@@ -21,6 +21,9 @@
 #include "rados/identity_catalog.hpp"
 #include "rados/leases.hpp"
 #include "rados/object_catalog.hpp"
+#include "rados/object_index.hpp"
+#include "rados/object_layout.hpp"
+#include "rados/records_layout.hpp"
 #include "rados/settings_catalog.hpp"
 #include "rados/space_ledger.hpp"
 #include "rados/user_buckets.hpp"
@@ -1018,6 +1021,30 @@ TEST_F(RadosReconcileTest, APutCutOffBeforeItsCommitPointIsReleased) {
     auto user_after = cat1().get_user_usage(user_);
     ASSERT_OK(user_after);
     EXPECT_EQ(user_after->bytes, 3000u);
+}
+
+// An index record the adopter cannot decode is no answer: its lookup fails
+// (the adoption stays unfinished, for the next sweep) rather than take the
+// dead write for one that never committed and release it for good.
+TEST_F(RadosReconcileTest, AnIndexRecordThatDoesNotDecodeLeavesTheLookupFailed) {
+    FreedExtents freed;
+    ASSERT_OK(put(cat1(), "k", 100, freed));
+    const Bucket b = bucket_now();
+    auto found = find_commit_charge(*gw1_->client, bucket_, b.epoch, "k", 1);
+    ASSERT_OK(found);
+    EXPECT_FALSE(*found);  // another token: not this commit
+    auto got = gw1_->client->omap_get(Pool::Meta, bucket_oid(bucket_), {std::string(kBucketShardsKey)});
+    ASSERT_OK(got);
+    const auto shards = static_cast<std::uint32_t>(std::stoul(got->at(std::string(kBucketShardsKey))));
+    WriteOp damage;
+    damage.omap_set({{record_key("k"), "not a record"}});
+    ASSERT_OK(gw1_->client->apply(Pool::Index, index_oid(bucket_, b.epoch, index_shard_of("k", shards)), damage));
+    found = find_commit_charge(*gw1_->client, bucket_, b.epoch, "k", 1);
+    ASSERT_FALSE(found);
+    EXPECT_EQ(found.error().code(), Errc::Internal);
+    damage = WriteOp();
+    damage.omap_remove_keys({record_key("k")});  // for the bucket's cleanup
+    ASSERT_OK(gw1_->client->apply(Pool::Index, index_oid(bucket_, b.epoch, index_shard_of("k", shards)), damage));
 }
 
 TEST(ObjectRecordCharges, EncodeAfterTheRecordAndRoundTrip) {
