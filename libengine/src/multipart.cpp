@@ -29,7 +29,7 @@ Result<std::unique_ptr<ObjectWriter>> Engine::begin_upload_part(std::string_view
     if (!applies) return std::move(applies).error();
     std::optional<ReservationId> reservation;
     if (options.size_hint && *options.size_hint > 0 && *applies) {
-        auto r = impl_->objects->reserve(upload->bucket, *options.size_hint);
+        auto r = impl_->objects->reserve(upload->bucket, "", *options.size_hint);  // a part: no object commit
         if (!r) return std::move(r).error();
         reservation = std::move(*r);
     }

@@ -20,7 +20,7 @@ Result<std::unique_ptr<ObjectWriter>> Engine::begin_put(std::string_view bucket,
     if (!applies) return std::move(applies).error();
     std::optional<ReservationId> reservation;
     if (options.size_hint && *options.size_hint > 0 && *applies) {
-        auto r = impl_->objects->reserve(bucket, *options.size_hint);
+        auto r = impl_->objects->reserve(bucket, key, *options.size_hint);
         if (!r) return std::move(r).error();
         reservation = std::move(*r);
     }

@@ -138,6 +138,13 @@ std::string encode(const ObjectRecord& o) {
     for (auto s : o.info.part_sizes) e.u64(s);
     encode_extents(e, o.extents);
     e.u32(o.inline_crc).u64(o.body_id);
+    // The commit charges (RADOS): a flags byte (1: own, 2: replaced), then
+    // each set one. Absent from records written without them.
+    if (o.charge || o.replaced_charge) {
+        e.u8((o.charge ? 1 : 0) | (o.replaced_charge ? 2 : 0));
+        for (const auto* c : {&o.charge, &o.replaced_charge})
+            if (*c) e.u64((*c)->token).i64((*c)->delta_bytes).i64((*c)->delta_objects);
+    }
     return e.take();
 }
 std::optional<ObjectRecord> decode_object(std::string_view v, bool with_data) {
@@ -156,6 +163,18 @@ std::optional<ObjectRecord> decode_object(std::string_view v, bool with_data) {
     o.inline_crc = d.u32();
     if (version == kObjectVersion) o.body_id = d.u64();
     else if (with_data) o.inline_data = d.str();
+    if (version == kObjectVersion && d.ok() && !d.at_end()) {
+        const std::uint8_t flags = d.u8();
+        auto charge = [&] {
+            CommitCharge c;
+            c.token = d.u64();
+            c.delta_bytes = d.i64();
+            c.delta_objects = d.i64();
+            return c;
+        };
+        if (flags & 1) o.charge = charge();
+        if (flags & 2) o.replaced_charge = charge();
+    }
     return finish(d, std::move(o));
 }
 

@@ -12,6 +12,16 @@
 
 namespace ostor::detail {
 
+// What one commit of an object record added to its owner's and bucket's
+// space ledgers, under the commit's token (the RADOS object index's: see
+// rados/object_index.hpp; the local backend never sets it).
+struct CommitCharge {
+    std::uint64_t token = 0;
+    std::int64_t delta_bytes = 0;
+    std::int64_t delta_objects = 0;
+    bool operator==(const CommitCharge&) const = default;
+};
+
 // An object as stored: its info plus where its bytes are.
 struct ObjectRecord {
     ObjectInfo info;  // bucket is not stored (it is in the key)
@@ -24,6 +34,12 @@ struct ObjectRecord {
     std::string inline_data;
     std::uint32_t inline_crc = 0;  // CRC32C of inline_data
     std::uint64_t body_id = 0;
+    // RADOS only: this record's own commit, and the one it replaced (one
+    // step back), so that an adopter can settle a dead writer's reservation
+    // (rados/space_ledger.hpp, "Reconciliation"). Encoded after body_id
+    // when set: readers that stop at body_id ignore them.
+    std::optional<CommitCharge> charge;
+    std::optional<CommitCharge> replaced_charge;
 };
 
 struct PartRecord {

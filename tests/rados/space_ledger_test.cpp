@@ -901,6 +901,92 @@ TEST(LedgerBatchPlan, StaleMarkersGoByTheirAgeKeys) {
     EXPECT_EQ(omap["bytes"], "2");
 }
 
+// An adopter's settle (only_if_held) of a reservation a `replaced` change
+// settled meanwhile changes nothing: a stalled adopter never counts the
+// commit twice, even once the settled marker has expired.
+TEST(LedgerBatchPlan, AnAdoptersSettleOfAReservationGoneChangesNothing) {
+    const std::int64_t now = 10'000'000;
+    LedgerState state;
+    state.exists = true;
+    state.ver = "2";
+    state.omap = {{"bytes", "100"}, {"objects", "1"}, {"ver", "2"}};
+    LedgerChange settle;
+    settle.remove_key = "r.dead.1";
+    settle.delta_bytes = 5000;
+    settle.delta_objects = 1;
+    settle.token = "r.dead.1";
+    settle.only_if_held = true;
+    std::vector<const LedgerChange*> batch{&settle};
+    LedgerBatchPlan plan = plan_ledger_batch("ledger.user.u", state, batch, LedgerExpiry{now, "r.x.", 0, 1000});
+    ASSERT_EQ(plan.results.size(), 1u);
+    EXPECT_TRUE(plan.results[0]);
+    EXPECT_FALSE(plan.write);
+    // Held: settled as any settle.
+    state.omap["r.dead.1"] = encode_reservation(ReservationEntry{5000, now + 60'000, "ledger.bucket/b/1",
+                                                                 CommitMark{0x77, "k"}});
+    plan = plan_ledger_batch("ledger.user.u", state, batch, LedgerExpiry{now, "r.x.", 0, 1000});
+    EXPECT_TRUE(plan.write);
+}
+
+// A DELETE (or overwrite) of a dead writer's object whose ledger change comes
+// after the adopter released the dead write's reservation (its lookup ran
+// once the record was gone): the release leaves an unsettled marker, and the
+// change counts the removed commit's charge before its own, once. In the
+// other order the change settles the open reservation and the release finds
+// nothing; in one batch as well.
+TEST(LedgerBatchPlan, AReplacedChangeAfterTheAdoptersReleaseCountsTheDeadCommit) {
+    const std::int64_t now = 10'000'000;
+    const std::uint64_t token = 0x1234;
+    const LedgerExpiry expiry{now, "r.live.", 0, 600'000};
+    std::map<std::string, std::string> seed = {
+        {"bytes", "100"}, {"objects", "1"}, {"reserved", "5000"}, {"ver", "1"},
+        {"r.dead.1",
+         encode_reservation(ReservationEntry{5000, now + 60'000, "ledger.bucket/b/1", CommitMark{token, "gone"}})}};
+    LedgerChange release;
+    release.remove_prefix = "r.dead.";
+    release.note_unsettled = true;
+    LedgerChange remove;  // the DELETE's: -its size, -1, after the dead commit's charge
+    remove.delta_bytes = -5000;
+    remove.delta_objects = -1;
+    remove.token = "a.live.1";
+    remove.replaced = CommitCharge{token, 5000, 1};
+    auto client = connect_gateway();
+    // Applies the batches in turn to a ledger seeded with `seed`: its omap after.
+    auto run = [&](std::vector<std::vector<const LedgerChange*>> batches) {
+        const std::string oid = "ledger.user." + random_hex16();
+        WriteOp w;
+        w.create_exclusive().omap_set(seed);
+        EXPECT_TRUE(client->apply(Pool::Meta, oid, w));
+        for (auto& batch : batches) {
+            auto got = client->omap_list(Pool::Meta, oid, "", "", 100);
+            EXPECT_TRUE(got);
+            LedgerState state{true, std::map<std::string, std::string>(got->entries.begin(), got->entries.end()), ""};
+            state.ver = state.omap["ver"];
+            LedgerBatchPlan plan = plan_ledger_batch(oid, state, batch, expiry);
+            for (auto& r : plan.results) EXPECT_TRUE(r);
+            if (plan.write) {
+                EXPECT_TRUE(client->apply(Pool::Meta, oid, *plan.write));
+            }
+        }
+        auto got = client->omap_list(Pool::Meta, oid, "", "", 100);
+        EXPECT_TRUE(got);
+        return std::map<std::string, std::string>(got->entries.begin(), got->entries.end());
+    };
+    const std::string unsettled = settled_key(unsettled_token(token));
+    for (auto omap : {run({{&release}, {&remove}}), run({{&remove}, {&release}}), run({{&release, &remove}})}) {
+        EXPECT_EQ(omap["bytes"], "100");
+        EXPECT_EQ(omap["objects"], "1");
+        EXPECT_EQ(omap["reserved"], "0");
+        EXPECT_FALSE(omap.contains("r.dead.1"));
+        for (auto& [k, _] : omap) EXPECT_FALSE(k.ends_with(unsettled_token(token))) << "used, it goes: " << k;
+    }
+    // Released, and no change names it: the marker waits (for its lifetime).
+    auto alone = run({{&release}});
+    EXPECT_EQ(alone[unsettled], std::to_string(now));
+    EXPECT_TRUE(alone.contains(settled_age_key(now, unsettled_token(token))));
+    EXPECT_EQ(alone["bytes"], "100");
+}
+
 // The marker keys sort before every other key of a ledger, age keys in age
 // order; a bucket's ledger name is one the old layout (ledger.bucket.<name>)
 // cannot produce, whatever dots and digits the name holds.
@@ -1001,14 +1087,22 @@ TEST(ReservationEntry, EncodesWithAndWithoutACommitMark) {
     EXPECT_EQ(d->expiry_ms, 456);
     EXPECT_EQ(d->other_ledger, "ledger.bucket/b/1");
     EXPECT_FALSE(d->committing);
-    e.committing = CommitMark{"rec1", -5, 1, "bkt", "dir/a key with spaces"};
+    e.committing = CommitMark{0x0123456789abcdeeULL, " dir/a key with spaces "};
+    EXPECT_EQ(encode_reservation(e), "123 456 ledger.bucket/b/1 0123456789abcdee  dir/a key with spaces ");
     d = decode_reservation_entry(encode_reservation(e));
     ASSERT_TRUE(d && d->committing);
-    EXPECT_EQ(d->committing->record_id, "rec1");
-    EXPECT_EQ(d->committing->delta_bytes, -5);
-    EXPECT_EQ(d->committing->delta_objects, 1);
-    EXPECT_EQ(d->committing->bucket, "bkt");
-    EXPECT_EQ(d->committing->key, "dir/a key with spaces");
+    EXPECT_EQ(d->committing->token, 0x0123456789abcdeeULL);
+    EXPECT_EQ(d->committing->key, " dir/a key with spaces ");
+    // A mark that does not decode is none (the entry is released).
+    d = decode_reservation_entry("1 2 ledger.user.u rec1 -5 1 bkt/key");
+    ASSERT_TRUE(d);
+    EXPECT_FALSE(d->committing);
+    auto b = bucket_of_ledger("ledger.bucket/my.bucket/17");
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->first, "my.bucket");
+    EXPECT_EQ(b->second, 17u);
+    EXPECT_FALSE(bucket_of_ledger("ledger.user.u"));
+    EXPECT_FALSE(bucket_of_ledger("ledger.bucket/b/x"));
     EXPECT_FALSE(decode_reservation_entry("12"));
     EXPECT_FALSE(decode_reservation_entry("x 1 ledger.user.u"));
 }

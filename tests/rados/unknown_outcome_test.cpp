@@ -451,9 +451,9 @@ TEST_F(RadosUnknownOutcomeTest, ABucketWhoseLedgerCountsAnObjectItsIndexLacksCan
 TEST_F(RadosUnknownOutcomeTest, ABucketMadeAgainUnderItsNameKeepsItsOwnCounts) {
     auto old = a_.objects->load_bucket(bucket_);
     ASSERT_OK(old);
-    auto late_settle = a_.objects->reserve(bucket_, 4096);
+    auto late_settle = a_.objects->reserve(bucket_, "", 4096);
     ASSERT_OK(late_settle);
-    auto late_put = a_.objects->reserve(bucket_, 4096);
+    auto late_put = a_.objects->reserve(bucket_, "reserved-before", 4096);
     ASSERT_OK(late_put);
     a_.fail_next_write(Pool::Meta, bucket_oid(bucket_), [&] {
         ASSERT_OK(b_.objects->create_bucket(bucket_, user_, "", ""));

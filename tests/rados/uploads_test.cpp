@@ -570,6 +570,58 @@ TEST_F(RadosUploadsTest, AbortTakesOverTheSealOfACompleteWhoseInstanceDied) {
     c->client->set_applied_fault_for_tests(nullptr);
 }
 
+// A complete whose engine instance dies right after its commit point (its
+// connection fenced from inside the fault hook of its index write, its
+// lease abandoned: nothing it sends after lands, as after a SIGKILL): once
+// a sweep adopted the instance, the ledgers count the object instead of its
+// parts, exactly, and nothing is reserved.
+TEST_F(RadosUploadsTest, ACompleteCutOffAfterItsCommitPointIsCountedByTheAdopter) {
+    auto before = make_body(3000, 8);
+    ASSERT_TRUE(a_->put_object(bucket_, "before", before));
+    auto c = std::make_unique<Gateway>(RadosLeases::Options{3000ms, "", 500ms});
+    const std::string dead = c->lease->instance_id();
+    auto up = c->objects->create_upload(bucket_, "done", {});
+    ASSERT_TRUE(up) << up.error().message();
+    auto body = make_body(7000, 9);
+    auto part = c->upload_part(up->id, 1, body);
+    ASSERT_TRUE(part) << part.error().message();
+    bool killed = false;
+    c->client->set_applied_fault_for_tests([&](Pool p, const std::string&, const WriteOp&) {
+        if (p == Pool::Index && !killed) {
+            killed = true;
+            c->lease->abandon_for_test();
+            auto fenced = b_->client->blocklist(c->client->address(), std::chrono::seconds(3600));
+            EXPECT_TRUE(fenced) << fenced.error().message();
+        }
+        return false;
+    });
+    FreedExtents freed;
+    (void)c->objects->complete_upload(up->id, {{1, part->etag}}, std::nullopt, {}, freed);
+    ASSERT_TRUE(killed);
+    auto got = b_->read_object(bucket_, "done");
+    ASSERT_TRUE(got) << got.error().message();
+    EXPECT_TRUE(*got == body);
+    const auto died = std::chrono::steady_clock::now();
+    for (;;) {
+        auto swept = b_->ledger->drop_dead_reservations(*b_->lease);
+        ASSERT_TRUE(swept) << swept.error().message();
+        auto lease = b_->client->stat(Pool::Meta, lease_oid(dead));
+        if (!lease && lease.error().code() == kNotFound) break;
+        ASSERT_LT(std::chrono::steady_clock::now() - died, 20s) << "never adopted";
+        std::this_thread::sleep_for(200ms);
+    }
+    EXPECT_EQ(bucket_bytes(), 10000u);
+    EXPECT_EQ(user_bytes(), 10000u);
+    auto usage = a_->ledger->usage(user_);
+    ASSERT_TRUE(usage) << usage.error().message();
+    EXPECT_EQ(usage->objects, 2u);
+    EXPECT_EQ(usage->reserved, 0u);
+    auto bucket = a_->ledger->bucket_usage(LedgerBucket{bucket_, epoch_});
+    ASSERT_TRUE(bucket) << bucket.error().message();
+    EXPECT_EQ(bucket->objects, 2u);
+    EXPECT_EQ(bucket->reserved, 0u);
+}
+
 TEST_F(RadosUploadsTest, ScrubSeesPartsAndDeleteBucketDropsUploads) {
     auto up1 = a_->objects->create_upload(bucket_, "one", {});
     auto up2 = b_->objects->create_upload(bucket_, "two", {});

@@ -36,7 +36,7 @@ public:
 
     Result<void> drop_dead_reservations(Leases& leases) override;
     Result<bool> quota_applies(std::string_view bucket) override;
-    Result<ReservationId> reserve(std::string_view bucket, std::uint64_t bytes) override;
+    Result<ReservationId> reserve(std::string_view bucket, std::string_view key, std::uint64_t bytes) override;
     void release(const ReservationId& reservation) override;
     Result<UserUsage> get_user_usage(std::string_view user_id) override;
 

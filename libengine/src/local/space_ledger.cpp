@@ -171,7 +171,8 @@ Result<bool> LocalObjectCatalog::quota_applies(std::string_view bucket) {
     });
 }
 
-Result<ReservationId> LocalObjectCatalog::reserve(std::string_view bucket_name, std::uint64_t bytes) {
+Result<ReservationId> LocalObjectCatalog::reserve(std::string_view bucket_name, std::string_view /*key*/,
+                                                  std::uint64_t bytes) {
     std::string key = instance_id_;
     append_be64(key, ++reservation_seq_);
     return commits_.run_value<std::string>([&](Txn& txn) -> Result<std::string> {

@@ -36,6 +36,7 @@ std::uint64_t count_of(const std::map<std::string, std::string>& omap, std::stri
 struct Held {
     std::uint64_t counted = 0;  // bytes it counts in quota checks and `reserved` (0: expired)
     bool droppable = false;     // the next change drops it: expired (or unreadable), see LedgerExpiry
+    std::uint64_t mark_token = 0;  // its CommitMark's token (0: none)
 };
 
 }  // namespace
@@ -56,6 +57,7 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
         Held h;
         h.droppable = !entry || entry->expiry_ms + drop_after <= now;
         h.counted = entry && entry->expiry_ms > now ? entry->bytes : 0;
+        if (entry && entry->committing) h.mark_token = entry->committing->token;
         held.emplace(it->first, h);
     }
     std::uint64_t bytes = count_of(omap, kLedgerBytesKey);
@@ -101,16 +103,25 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
     plan.results.reserve(batch.size());
     bool changes_anything = false;
     std::vector<std::map<std::string, Held>::iterator> ends;
+    std::vector<std::uint64_t> released_marks;  // a note_unsettled change's marked reservations
     for (const LedgerChange* c : batch) {
         ends.clear();
         if (!c->token.empty() && settled.contains(settled_key(c->token))) {
             plan.results.emplace_back();  // made already (an unknown outcome that landed)
             continue;
         }
+        if (c->only_if_held && !c->remove_key.empty() && !held.contains(c->remove_key)) {
+            plan.results.emplace_back();  // settled by another meanwhile: its deltas are counted
+            continue;
+        }
         std::uint64_t reserved = 0;  // by the unexpired entries that stay
+        // The replaced commit's reservation, still open: settled by this change.
+        std::optional<std::string> replaced_key;
         for (auto it = held.begin(); it != held.end(); ++it) {
             const std::string& key = it->first;
-            if (it->second.droppable || key == c->remove_key ||
+            const bool replaced = c->replaced && c->replaced->token != 0 && it->second.mark_token == c->replaced->token;
+            if (replaced) replaced_key = key;
+            if (replaced || it->second.droppable || key == c->remove_key ||
                 (!c->remove_prefix.empty() && key.starts_with(c->remove_prefix)))
                 ends.push_back(it);
             else
@@ -124,11 +135,22 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
                                                                      std::to_string(c->quota_bytes / kGiB) + " GiB"));
             continue;
         }
+        // No open reservation of the replaced commit, but its adopter
+        // released it not finding its record (this change's commit took it
+        // off first): counted here, once.
+        std::optional<std::string> unsettled;
+        if (!replaced_key && c->replaced && c->replaced->token != 0) {
+            std::string marker = settled_key(unsettled_token(c->replaced->token));
+            if (settled.contains(marker)) unsettled = std::move(marker);
+        }
         plan.results.emplace_back();
-        if (!c->add && ends.empty() && c->delta_bytes == 0 && c->delta_objects == 0)
+        if (!c->add && ends.empty() && !unsettled && c->delta_bytes == 0 && c->delta_objects == 0)
             continue;  // nothing to change (a release of a reservation already gone)
         changes_anything = true;
         for (auto it : ends) {
+            if (c->note_unsettled && it->second.mark_token != 0 && !c->remove_prefix.empty() &&
+                it->first.starts_with(c->remove_prefix))
+                released_marks.push_back(it->second.mark_token);
             added.erase(it->first);
             held.erase(it);
         }
@@ -136,22 +158,51 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
             held.insert_or_assign(c->add->first, Held{c->add->second.bytes, false});
             added.insert_or_assign(c->add->first, encode_reservation(c->add->second));
         }
-        if (bucket_ledger && (c->delta_bytes != 0 || c->delta_objects != 0)) {
-            apply_size_change(size, clamp_down(size.bytes, c->delta_bytes), clamp_down(size.objects, c->delta_objects),
-                              now);
-            size_changed = true;
-        }
-        bytes = add_clamped(bytes, c->delta_bytes);
-        objects = add_clamped(objects, c->delta_objects);
-        if (!c->token.empty()) {
-            const std::string marker = settled_key(c->token);
-            const std::string age = settled_age_key(now, c->token);
+        auto add_deltas = [&](std::int64_t delta_bytes, std::int64_t delta_objects) {
+            if (bucket_ledger && (delta_bytes != 0 || delta_objects != 0)) {
+                apply_size_change(size, clamp_down(size.bytes, delta_bytes), clamp_down(size.objects, delta_objects),
+                                  now);
+                size_changed = true;
+            }
+            bytes = add_clamped(bytes, delta_bytes);
+            objects = add_clamped(objects, delta_objects);
+        };
+        auto mark_settled = [&](const std::string& token) {
+            const std::string marker = settled_key(token);
+            const std::string age = settled_age_key(now, token);
             settled.insert(marker);
             stale.erase(marker);
             stale.erase(age);
             settled_added.insert_or_assign(marker, encode_count(static_cast<std::uint64_t>(now)));
             settled_added.insert_or_assign(age, "");
+        };
+        // The replaced commit first: its deltas came first (a shrinking
+        // overwrite's negative delta would otherwise be clamped).
+        if (replaced_key) {
+            add_deltas(c->replaced->delta_bytes, c->replaced->delta_objects);
+            mark_settled(*replaced_key);
+        } else if (unsettled) {
+            add_deltas(c->replaced->delta_bytes, c->replaced->delta_objects);
+            settled.erase(*unsettled);
+            // Its age key, by the ms it was written (now when this batch wrote it).
+            const std::string token = unsettled->substr(kSettledPrefix.size());
+            std::optional<std::uint64_t> at;
+            if (auto a = settled_added.find(*unsettled); a != settled_added.end())
+                at = decode_count(a->second);
+            else
+                at = decode_count(value_of(omap, *unsettled));
+            settled_added.erase(*unsettled);
+            stale.insert(*unsettled);
+            if (at) {
+                const std::string age = settled_age_key(static_cast<std::int64_t>(*at), token);
+                settled_added.erase(age);
+                stale.insert(age);
+            }
         }
+        for (std::uint64_t t : released_marks) mark_settled(unsettled_token(t));
+        released_marks.clear();
+        add_deltas(c->delta_bytes, c->delta_objects);
+        if (!c->token.empty()) mark_settled(c->token);
     }
     if (!changes_anything) return plan;
 

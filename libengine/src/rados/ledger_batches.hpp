@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "ostor/error.hpp"
+#include "records.hpp"
 #include "rados/ledger_layout.hpp"
 #include "rados/write_op.hpp"
 
@@ -62,6 +63,24 @@ struct LedgerChange {
     // when the ledger holds that marker already: the same change made again
     // after an unknown outcome (an IoError that may have landed) counts once.
     std::string token;
+    // The charge of the index record this change's commit replaced (or
+    // removed): when an open reservation of this ledger is marked with its
+    // token, that commit was never settled here (its writer died or is
+    // slow), and this change settles it first, with that charge: it ends the
+    // reservation, adds the charge's deltas before its own, and writes the
+    // reservation's settled marker (its writer's late settle then changes
+    // nothing). So a retry or delete of a dead writer's object counts
+    // exactly, whatever the order of the changes.
+    std::optional<CommitCharge> replaced;
+    // An adopter's: the change does nothing when remove_key is no longer
+    // held (settled meanwhile by a `replaced` change, or by an earlier
+    // adoption whose marker has expired), so a stalled adopter never counts
+    // a commit twice.
+    bool only_if_held = false;
+    // An adopter's release: each marked reservation it ends under
+    // remove_prefix leaves an unsettled marker (ledger_layout.hpp), so that a
+    // `replaced` change arriving after it still counts that commit.
+    bool note_unsettled = false;
 };
 
 // A ledger object as read: one consistent state of its omap. Settled
@@ -95,6 +114,14 @@ struct LedgerBatchPlan {
 //    that change only, which then changes nothing) when bytes + the
 //    unexpired reservations left + its bytes pass its quota; a reservation of
 //    0 bytes never is;
+//  - a change with a `replaced` charge whose token an open reservation's
+//    mark names ends that reservation and adds the charge's deltas first
+//    (with the reservation's settled marker); when none does but the
+//    charge's unsettled marker is there, it adds the deltas first and
+//    removes that marker (with its age key);
+//  - an only_if_held change whose remove_key is not held changes nothing;
+//  - a note_unsettled change writes an unsettled marker for each marked
+//    reservation it ends under remove_prefix;
 //  - a change whose token's marker the state holds (or an earlier change of
 //    the batch wrote) succeeds and changes nothing; one with a token writes
 //    its marker and age key; markers older than

@@ -47,12 +47,30 @@ std::optional<SettledAge> decode_settled_age_key(std::string_view key) {
     return SettledAge{static_cast<std::int64_t>(ms), std::string(key.substr(kDigits + 1))};
 }
 
+std::string unsettled_token(std::uint64_t commit_token) {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(commit_token));
+    return std::string("u.") + hex;
+}
+
+std::optional<std::pair<std::string, std::uint64_t>> bucket_of_ledger(std::string_view oid) {
+    if (!oid.starts_with(kBucketLedgerPrefix)) return std::nullopt;
+    oid.remove_prefix(kBucketLedgerPrefix.size());
+    auto slash = oid.rfind('/');
+    if (slash == std::string_view::npos || slash == 0) return std::nullopt;
+    auto epoch = parse_number<std::uint64_t>(oid.substr(slash + 1));
+    if (!epoch) return std::nullopt;
+    return std::make_pair(std::string(oid.substr(0, slash)), *epoch);
+}
+
 std::string encode_reservation(const ReservationEntry& e) {
     std::string out = std::to_string(e.bytes) + " " + std::to_string(e.expiry_ms) + " " + e.other_ledger;
     if (e.committing) {
-        const CommitMark& m = *e.committing;
-        out += " " + m.record_id + " " + std::to_string(m.delta_bytes) + " " + std::to_string(m.delta_objects) + " " +
-               m.bucket + "/" + m.key;
+        char token[17];
+        std::snprintf(token, sizeof token, "%016llx", static_cast<unsigned long long>(e.committing->token));
+        out += " ";
+        out += token;
+        out += " " + e.committing->key;
     }
     return out;
 }
@@ -70,16 +88,14 @@ std::optional<ReservationEntry> decode_reservation_entry(std::string_view value)
     e.expiry_ms = *x;
     e.other_ledger = std::string(*other);
     if (value.empty()) return e;
-    auto record = next_field(value);
-    auto delta_bytes = next_field(value);
-    auto delta_objects = next_field(value);
-    if (!record || !delta_bytes || !delta_objects) return std::nullopt;
-    auto db = parse_number<std::int64_t>(*delta_bytes);
-    auto dobj = parse_number<std::int64_t>(*delta_objects);
-    auto slash = value.find('/');  // bucket names hold no '/'; the key may
-    if (!db || !dobj || slash == std::string_view::npos) return std::nullopt;
-    e.committing = CommitMark{std::string(*record), *db, *dobj, std::string(value.substr(0, slash)),
-                              std::string(value.substr(slash + 1))};
+    // A mark: the token, then the key to the end (it may hold spaces). One
+    // that does not decode is taken for none: the entry is released.
+    auto token = next_field(value);
+    if (!token || token->size() != 16 || value.empty()) return e;
+    std::uint64_t t = 0;
+    auto [end, ec] = std::from_chars(token->data(), token->data() + token->size(), t, 16);
+    if (ec != std::errc() || end != token->data() + token->size() || t == 0) return e;
+    e.committing = CommitMark{t, std::string(value)};
     return e;
 }
 

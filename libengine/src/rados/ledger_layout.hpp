@@ -13,7 +13,8 @@
 //     reserved              the sum of the reservations below (decimal)
 //     ver                   bumped by every change (decimal): each change is
 //                           one read, then one write guarded on ver
-//     r.<instance>.<seq>    an open reservation (encode_reservation)
+//     r.<instance>.<seq>    an open reservation (encode_reservation), with
+//                           the commit mark of the object write it is for
 //     size.hmax, size.hint, size.hts   a bucket's size history (below)
 //     !s.<token>            a settled marker: the ms it was written. Written
 //                           in the same guarded write as a settle (token: the
@@ -21,6 +22,10 @@
 //                           that the change made again after an unknown
 //                           outcome finds it and does nothing. Kept for the
 //                           settled lifetime (space_ledger.hpp)
+//     !s.u.<commit token>   an unsettled marker (unsettled_token): an
+//                           adopter released a marked reservation whose
+//                           record it did not find; a live change that took
+//                           that record off counts its charge and removes it
 //     !t.<ms>.<token>       its age key (ms: 16 hex digits), written and
 //                           removed with it: the oldest markers are listed in
 //                           age order, so that a later change drops the stale
@@ -39,6 +44,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace ostor::detail::rados {
 
@@ -60,6 +66,13 @@ inline constexpr std::string_view kSettledPrefix = "!s.";
 inline constexpr std::string_view kSettledAgePrefix = "!t.";
 inline constexpr std::string_view kMarkersEnd = "!~";
 inline std::string settled_key(std::string_view token) { return std::string(kSettledPrefix) + std::string(token); }
+// The token of an unsettled marker (!s.u.<commit token, 16 hex digits>): a
+// marked reservation its adopter released, the index holding no record with
+// its commit token. A live change whose `replaced` charge names that token
+// (a DELETE or overwrite that took the record off before the adopter looked)
+// counts the charge and removes the marker. Same lifetime and age keys as a
+// settled marker; no change's own token starts with "u.".
+std::string unsettled_token(std::uint64_t commit_token);
 std::string settled_age_key(std::int64_t written_ms, std::string_view token);
 // An age key's written ms and token; nullopt when `key` is not one.
 struct SettledAge {
@@ -77,26 +90,32 @@ inline constexpr std::string_view kLedgerSizeIntegralKey = "size.hint";
 inline constexpr std::string_view kLedgerSizeHourKey = "size.hts";
 // Only this layout's: an old ledger.bucket.<name> is read by nothing.
 inline bool is_bucket_ledger(std::string_view oid) { return oid.starts_with(kBucketLedgerPrefix); }
+// The bucket incarnation of a bucket ledger's oid (name, epoch); nullopt for
+// any other oid.
+std::optional<std::pair<std::string, std::uint64_t>> bucket_of_ledger(std::string_view oid);
 // The keys of `instance`'s reservations all start with this.
 inline std::string reservations_of_prefix(std::string_view instance) {
     return std::string(kReservationPrefix) + std::string(instance) + ".";
 }
 
-// What a writer records on both ledgers right before its commit point (the
-// object index entry), so that an adopter can tell whether the write
-// committed. Carried by the encoding now; written and read by nobody yet
-// (see space_ledger.hpp, "Reconciliation: NOT IMPLEMENTED").
+// What a reservation of an object write records at reserve time, so that an
+// adopter can tell whether the write reached its commit point (the index
+// record) after its instance died: the object key, and the commit token the
+// write's index record will carry (its body_id without the inline bit,
+// object_index.hpp). The bucket is the reservation's (the bucket ledger: the
+// entry's own on a bucket's ledger, its other ledger on the user's). The
+// deltas are the index record's own (ObjectRecord::charge), as its commit
+// settled them.
 struct CommitMark {
-    std::string record_id;
-    std::int64_t delta_bytes = 0;
-    std::int64_t delta_objects = 0;
-    std::string bucket;
-    std::string key;  // the object key, any bytes (last in the encoding)
+    std::uint64_t token = 0;  // never 0 in a mark
+    std::string key;          // the object key, any bytes (last in the encoding)
 };
 
 // One open reservation, as stored under r.<instance>.<seq>:
-//   "<bytes> <expiry ms> <other ledger oid>[ <record id> <delta bytes> <delta objects> <bucket>/<key>]"
-// The object key comes last and runs to the end of the value.
+//   "<bytes> <expiry ms> <other ledger oid>[ <token, 16 hex digits> <key>]"
+// The object key comes last and runs to the end of the value. Entries
+// without a mark (older engines', a part's, growth a commit reserved that it
+// does not settle) are released by an adopter.
 struct ReservationEntry {
     std::uint64_t bytes = 0;
     std::int64_t expiry_ms = 0;  // wall clock, ms since the epoch

@@ -91,9 +91,12 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
     std::string inline_body = std::move(record.inline_data);
     record.inline_data.clear();
     // This call's token: a re-read finding `stored` proves this call's
-    // write, not another's of the same record (object_index.hpp).
-    record.body_id = new_commit_token() | (inline_body.empty() ? 0 : kInlineBodyMark);
-    const std::string stored = encode(record);
+    // write, not another's of the same record (object_index.hpp). A
+    // reservation made for this write chose it already: its ledger entries
+    // name it, for an adopter to look the record up by.
+    const std::uint64_t token = own && own->commit_token != 0 ? own->commit_token : new_commit_token();
+    record.body_id = token | (inline_body.empty() ? 0 : kInlineBodyMark);
+    std::string stored;  // the record as written by the last attempt (its charges depend on the entry replaced)
 
     std::optional<ObjectRecord> old;
     std::int64_t delta_bytes = 0, delta_objects = 0;
@@ -122,9 +125,13 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
                 quotas = *q;
             }
             if (quotas->first > 0 || quotas->second > 0) {
+                // The reservation this commit will settle (none of the write's)
+                // carries its mark; any other is released after the commit.
+                std::optional<CommitMark> mark;
+                if (!own && excess.empty()) mark = CommitMark{token, key};
                 auto r = ledger_.reserve(bucket.owner_id, ledger_bucket_of(bucket),
                                          static_cast<std::uint64_t>(delta_bytes) - covered, quotas->first,
-                                         quotas->second);
+                                         quotas->second, mark);
                 if (!r) {
                     if (guessed) return std::nullopt;
                     return Result<void>(std::move(r).error());
@@ -134,6 +141,11 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
             }
         }
         if (lease_ && !lease_->may_commit()) return Result<void>(lease_expired());
+        // What this commit settles, and what the record it replaces did (for
+        // an adopter of that record's writer: object_index.hpp).
+        record.charge = CommitCharge{token, delta_bytes, delta_objects};
+        record.replaced_charge = old ? old->charge : std::nullopt;
+        stored = encode(record);
         WriteOp op;
         op.compare_omap(record_key(key), Compare::Eq, old_stored);
         op.compare_omap(std::string(kShardClosedKey), Compare::Eq, "");
@@ -204,17 +216,25 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
     // to repair), and the replaced record's extents are kept (a leak if it
     // was applied; freeing them if it was not would lose the object).
     if (old && !unknown) freed = std::move(old->extents);
-    // After the commit point: the counts. A failure here leaves them drifted
-    // (docs/rados.md, "Space ledger": a recount repairs them), the object is
-    // committed either way.
+    // After the commit point: the counts. A crash here leaves the marked
+    // reservation to the adopter, which settles it from the record; a
+    // failure of a live gateway's settle leaves them drifted (docs/rados.md,
+    // "Space ledger": a recount repairs them). The object is committed either
+    // way. The replaced record's commit is settled with ours when its
+    // writer's reservation is still open (a writer that died after its
+    // commit point, whose client retried through us).
+    const std::optional<CommitCharge>& replaced = record.replaced_charge;
     if (own) {
-        (void)ledger_.settle(*own, delta_bytes, delta_objects);
+        (void)ledger_.settle(*own, delta_bytes, delta_objects, replaced);
         for (auto& r : excess) (void)ledger_.release(r);
     } else if (!excess.empty()) {
-        (void)ledger_.settle(excess.front(), delta_bytes, delta_objects);
+        (void)ledger_.settle(excess.front(), delta_bytes, delta_objects, replaced);
         for (std::size_t i = 1; i < excess.size(); ++i) (void)ledger_.release(excess[i]);
     } else if (delta_bytes != 0 || delta_objects != 0) {
-        (void)ledger_.apply(bucket.owner_id, ledger_bucket_of(bucket), delta_bytes, delta_objects, ledger_.new_token());
+        // (An overwrite that changes no count writes nothing: a replaced
+        // commit left open is then the adopter's, one step back.)
+        (void)ledger_.apply(bucket.owner_id, ledger_bucket_of(bucket), delta_bytes, delta_objects, ledger_.new_token(),
+                            replaced);
     }
     if (unknown) {
         if (outcome_unknown) *outcome_unknown = true;
@@ -309,8 +329,10 @@ Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::str
     index_guesses_.forget(oid, key);  // gone (or unknown): a new write guesses none
     if (!removed) return std::move(removed).error();
     freed = removed->extents;
+    // The removed record's commit first, when its writer's reservation is
+    // still open (it died after its commit point): counted, then taken off.
     (void)ledger_.apply(b->bucket.owner_id, ledger_bucket_of(b->bucket), -static_cast<std::int64_t>(removed->info.size),
-                        -1, ledger_.new_token());
+                        -1, ledger_.new_token(), removed->charge);
     return {};
 }
 

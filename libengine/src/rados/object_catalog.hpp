@@ -10,8 +10,13 @@
 //   2. the quota: the write's reservation covers it, or the excess is
 //      reserved now (QuotaExceeded refuses the commit, nothing is written);
 //   3. the index entry is written, guarded on the entry read (the write
-//      conditions were checked against it); on conflict, read again;
-//   4. the reservation is settled with the change's deltas;
+//      conditions were checked against it); on conflict, read again. The
+//      record carries the commit's token (the reservation's, chosen at
+//      reserve: its ledger entries name it) and charge (its deltas), and the
+//      replaced record's charge, so that an adopter can settle a writer that
+//      dies after this point (space_ledger.hpp, "Reconciliation");
+//   4. the reservation is settled with the change's deltas (and the replaced
+//      record's reservation, when its writer never settled it);
 //   5. the replaced record's extents go to `freed` (the engine releases them
 //      in the blob store after the call).
 //
@@ -60,7 +65,9 @@ public:
 
     Result<void> drop_dead_reservations(Leases& leases) override;
     Result<bool> quota_applies(std::string_view bucket) override;
-    Result<ReservationId> reserve(std::string_view bucket, std::uint64_t bytes) override;
+    // With a key, the reservation's entries carry a commit mark (its key and
+    // the commit token put_object of that key will write under).
+    Result<ReservationId> reserve(std::string_view bucket, std::string_view key, std::uint64_t bytes) override;
     void release(const ReservationId& reservation) override;
     Result<UserUsage> get_user_usage(std::string_view user_id) override;
 

@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "rados/catalog_support.hpp"
 #include "rados/object_layout.hpp"
 
 namespace ostor::detail::rados {
@@ -70,6 +71,38 @@ Result<std::optional<IndexEntry>> read_index_entry(Client& client, const std::st
         rec->inline_data = body->second;
     }
     return std::optional<IndexEntry>(IndexEntry{std::move(it->second), std::move(*rec)});
+}
+
+Result<std::optional<FoundCommit>> find_commit_charge(Client& client, std::string_view bucket, std::uint64_t epoch,
+                                                      std::string_view key, std::uint64_t token) {
+    using None = std::optional<FoundCommit>;
+    auto got = client.omap_get(Pool::Meta, bucket_oid(bucket), {std::string(kBucketInfoKey), std::string(kBucketShardsKey)});
+    if (!got) {
+        if (got.error().code() == kNotFound) return None();
+        return std::move(got).error();
+    }
+    // Deleted: the index of `epoch` went with it.
+    if (!got->contains(std::string(kBucketInfoKey))) return None();
+    auto record = decode_bucket(value_of(*got, kBucketInfoKey));
+    auto shards = decode_count(value_of(*got, kBucketShardsKey));
+    // A record that does not read is no answer: the adoption stays
+    // unfinished (retried by the next sweep) rather than release a commit.
+    if (!record || !shards || *shards == 0 || *shards > 1024)
+        return Error(Errc::Internal, "bucket " + std::string(bucket) + ": its record does not decode");
+    if (record->epoch != epoch) return None();  // made again: the index of `epoch` went with the old one
+    auto entry = read_index_entry(client, index_oid(bucket, epoch, index_shard_of(key, static_cast<std::uint32_t>(*shards))),
+                                  bucket, key, false);
+    if (!entry) {
+        // The shard gone (the bucket deleted meanwhile). A record that does
+        // not decode stays an error, as above.
+        if (entry.error().code() == kNotFound) return None();
+        return std::move(entry).error();
+    }
+    if (!*entry) return None();
+    const ObjectRecord& rec = (*entry)->record;
+    if (rec.charge && rec.charge->token == token) return None(FoundCommit{*rec.charge, rec.replaced_charge});
+    if (rec.replaced_charge && rec.replaced_charge->token == token) return None(FoundCommit{*rec.replaced_charge, {}});
+    return None();
 }
 
 ShardMergeWalk::ShardMergeWalk(Client& client, std::string bucket, std::uint64_t epoch, std::uint32_t shards,

@@ -31,8 +31,18 @@ namespace ostor::detail::rados {
 // it (random, never 0; 0 in records written before tokens), so that a
 // re-read after an unknown outcome proves that call's write rather than an
 // identical one of another call (the same copy sent twice: same extents,
-// same time). It is also what a ledger's CommitMark would name as the
-// record id (ledger_layout.hpp).
+// same time). It is also what a reservation's CommitMark names
+// (ledger_layout.hpp): a write under a reservation made for its key commits
+// under the reservation's token.
+//
+// Each record written by a commit also carries its commit's charge
+// (ObjectRecord::charge: the token and the deltas the commit settles on the
+// ledgers) and the charge of the record it replaced (replaced_charge, one
+// step back, none when it replaced no record or one without a charge). So an
+// adopter finds out what a dead writer committed even after a client retried
+// the write through another gateway and replaced its record once
+// (find_commit_charge). Encoded after body_id: engines that stop reading at
+// body_id ignore them.
 inline constexpr std::uint64_t kInlineBodyMark = 1;
 inline bool has_inline_body(const ObjectRecord& rec) { return (rec.body_id & kInlineBodyMark) != 0; }
 // A fresh commit token, already shifted into body_id's upper bits.
@@ -70,6 +80,21 @@ struct IndexEntry {
 // missing), IoError.
 Result<std::optional<IndexEntry>> read_index_entry(Client& client, const std::string& oid, std::string_view bucket,
                                                    std::string_view key, bool with_body);
+
+// What the commit with `token` (a CommitMark's) of object `key` in the bucket
+// incarnation (bucket, epoch) added to the ledgers, as the index says now:
+// the charge of the record there when it is that commit's (with the charge
+// it replaced), or the charge that record replaced when that one was. None when neither (the write never
+// reached its commit point, or its record was replaced twice or deleted
+// since: the caller cannot tell those apart), or when the bucket record is
+// gone or of another epoch (its index went with it). One read of the bucket
+// record and one of the entry. Fails: IoError (a damaged record is none).
+struct FoundCommit {
+    CommitCharge charge;                   // the commit's own
+    std::optional<CommitCharge> replaced;  // what it replaced, when the record found is its own
+};
+Result<std::optional<FoundCommit>> find_commit_charge(Client& client, std::string_view bucket, std::uint64_t epoch,
+                                                      std::string_view key, std::uint64_t token);
 
 // "no object K in bucket B", as the local backend says it.
 Error no_such_key(std::string_view bucket, std::string_view key);

@@ -32,12 +32,18 @@ Result<bool> RadosObjectCatalog::quota_applies(std::string_view bucket) {
     return q->first > 0 || q->second > 0;
 }
 
-Result<ReservationId> RadosObjectCatalog::reserve(std::string_view bucket, std::uint64_t bytes) {
+Result<ReservationId> RadosObjectCatalog::reserve(std::string_view bucket, std::string_view key,
+                                                  std::uint64_t bytes) {
     auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     auto q = quota_bytes(b->bucket);
     if (!q) return std::move(q).error();
-    auto r = ledger_.reserve(b->bucket.owner_id, ledger_bucket_of(b->bucket), bytes, q->first, q->second);
+    // The commit token is chosen now, so that the ledgers name the record
+    // before it exists: an adopter can tell whether it was written, with no
+    // write of the ledgers at the commit point.
+    std::optional<CommitMark> mark;
+    if (!key.empty()) mark = CommitMark{new_commit_token(), std::string(key)};
+    auto r = ledger_.reserve(b->bucket.owner_id, ledger_bucket_of(b->bucket), bytes, q->first, q->second, mark);
     if (!r) return std::move(r).error();
     return encode_reservation_id(*r);
 }

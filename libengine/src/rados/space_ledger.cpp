@@ -10,6 +10,7 @@
 #include "engine_impl.hpp"
 #include "rados/catalog_support.hpp"
 #include "rados/leases.hpp"
+#include "rados/object_index.hpp"
 #include "rados/records_layout.hpp"
 #include "size_history.hpp"
 
@@ -32,7 +33,8 @@ std::uint64_t count_of(const std::map<std::string, std::string>& omap, std::stri
 std::string encode_reservation_id(const LedgerReservation& r) {
     std::string id = r.key + " " + std::to_string(r.bytes) + " " + r.user_id + " " + r.bucket + " " +
                      std::to_string(r.bucket_epoch);
-    if (r.expiry_ms != 0) id += " " + std::to_string(r.expiry_ms);
+    if (r.expiry_ms != 0 || r.commit_token != 0) id += " " + std::to_string(r.expiry_ms);
+    if (r.commit_token != 0) id += " " + std::to_string(r.commit_token);
     return id;
 }
 
@@ -58,6 +60,12 @@ std::optional<LedgerReservation> decode_reservation_id(std::string_view id) {
     if (auto sp = rest.find(' '); sp != std::string_view::npos) {
         epoch = rest.substr(0, sp);
         std::string_view expiry = rest.substr(sp + 1);
+        if (auto sp2 = expiry.find(' '); sp2 != std::string_view::npos) {
+            std::string_view token = expiry.substr(sp2 + 1);
+            expiry = expiry.substr(0, sp2);
+            auto [t, ect] = std::from_chars(token.data(), token.data() + token.size(), r.commit_token);
+            if (ect != std::errc() || t != token.data() + token.size()) return std::nullopt;
+        }
         auto [e, ec2] = std::from_chars(expiry.data(), expiry.data() + expiry.size(), r.expiry_ms);
         if (ec2 != std::errc() || e != expiry.data() + expiry.size()) return std::nullopt;
     }
@@ -137,8 +145,10 @@ Result<void> SpaceLedger::change_retried(const std::string& oid, const Change& c
 std::vector<Result<void>> SpaceLedger::write_batch(const std::string& oid, LedgerCombiner::Batch batch) {
     std::vector<Result<void>> results;
     std::set<std::string> markers;
-    for (const Change* c : batch)
+    for (const Change* c : batch) {
         if (!c->token.empty()) markers.insert(settled_key(c->token));
+        if (c->replaced && c->replaced->token != 0) markers.insert(settled_key(unsettled_token(c->replaced->token)));
+    }
     auto written = retry_on_conflict<void>(oid, [&]() -> std::optional<Result<void>> {
         auto read = read_ledger(oid, markers);
         if (!read) return Result<void>(std::move(read).error());
@@ -187,9 +197,11 @@ void SpaceLedger::forget_pending(const std::string& ledger) {
 
 Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, const LedgerBucket& bucket,
                                                std::uint64_t bytes, std::uint64_t user_quota_bytes,
-                                               std::uint64_t bucket_quota_bytes) {
+                                               std::uint64_t bucket_quota_bytes,
+                                               const std::optional<CommitMark>& mark) {
     LedgerReservation r{std::string(kReservationPrefix) + instance_id_ + "." + seq_hex(next_seq_++),
                         std::string(user_id), bucket.name, bucket.epoch, bytes};
+    if (mark) r.commit_token = mark->token;
     const std::string user_ledger = user_ledger_oid(user_id);
     const std::string bucket_ledger = bucket_ledger_oid(bucket.name, bucket.epoch);
     if (options_.lease && !options_.lease->may_commit())
@@ -200,7 +212,7 @@ Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, const L
     r.expiry_ms = expiry_ms;
 
     Change on_user;
-    on_user.add.emplace(r.key, ReservationEntry{bytes, expiry_ms, bucket_ledger, std::nullopt});
+    on_user.add.emplace(r.key, ReservationEntry{bytes, expiry_ms, bucket_ledger, mark});
     on_user.quota_bytes = user_quota_bytes;
     on_user.quota_subject = "user " + r.user_id;
     if (auto taken = change(user_ledger, on_user); !taken) {
@@ -210,7 +222,7 @@ Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, const L
     }
 
     Change on_bucket;
-    on_bucket.add.emplace(r.key, ReservationEntry{bytes, expiry_ms, user_ledger, std::nullopt});
+    on_bucket.add.emplace(r.key, ReservationEntry{bytes, expiry_ms, user_ledger, mark});
     on_bucket.quota_bytes = bucket_quota_bytes;
     on_bucket.quota_subject = "bucket " + r.bucket;
     if (auto taken = change(bucket_ledger, on_bucket); !taken) {
@@ -225,8 +237,9 @@ Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, const L
 }
 
 Result<void> SpaceLedger::settle(const LedgerReservation& reservation, std::int64_t delta_bytes,
-                                 std::int64_t delta_objects) {
+                                 std::int64_t delta_objects, const std::optional<CommitCharge>& replaced) {
     Change c;
+    c.replaced = replaced;
     c.remove_key = reservation.key;
     c.delta_bytes = delta_bytes;
     c.delta_objects = delta_objects;
@@ -251,8 +264,10 @@ Result<void> SpaceLedger::end_reservation(const LedgerReservation& reservation, 
 }
 
 Result<void> SpaceLedger::apply(std::string_view user_id, const LedgerBucket& bucket, std::int64_t delta_bytes,
-                                std::int64_t delta_objects, std::string_view token) {
+                                std::int64_t delta_objects, std::string_view token,
+                                const std::optional<CommitCharge>& replaced) {
     Change c;
+    c.replaced = replaced;
     c.delta_bytes = delta_bytes;
     c.delta_objects = delta_objects;
     c.token = std::string(token);
@@ -333,32 +348,73 @@ Result<void> SpaceLedger::drop_reservations_of(std::string_view instance) {
     if (instance.empty() || instance == instance_id_)
         return Error(Errc::InvalidArgument, "cannot drop the reservations of instance '" + std::string(instance) +
                                                 "': it is this one (or none)");
-    return drop_all_of(std::string(instance));
+    return drop_all_of(std::string(instance), true);
 }
 
 Result<void> SpaceLedger::close() {
-    OSTOR_TRY(drop_all_of(instance_id_));
+    OSTOR_TRY(drop_all_of(instance_id_, false));
     std::lock_guard lock(mutex_);
     noted_.clear();
     return {};
 }
 
-Result<void> SpaceLedger::drop_all_of(const std::string& instance) {
+Result<void> SpaceLedger::drop_all_of(const std::string& instance, bool reconcile) {
     const std::string pending = pending_oid(instance);
     auto ledgers = read_whole_omap(client_, Pool::Meta, pending);
     if (!ledgers) {
         if (ledgers.error().code() == kNotFound) return {};  // it reserved nothing
         return std::move(ledgers).error();
     }
-    // TODO(object index): reconcile_committing. Entries carrying a
-    // CommitMark are to be settled or released by what the index says (see
-    // the header); until the index exists, every entry is dropped.
+    // One answer of the index per commit mark, for both ledgers: they settle
+    // or release alike even if the key changes meanwhile.
+    CommitLookups lookups;
     Change c;
     c.remove_prefix = reservations_of_prefix(instance);
-    for (auto& [ledger, _] : *ledgers) OSTOR_TRY(change(ledger, c));
+    c.note_unsettled = reconcile;
+    for (auto& [ledger, _] : *ledgers) {
+        if (reconcile) OSTOR_TRY(settle_committed_of(instance, ledger, lookups));
+        // What is left: writes that did not commit, and unmarked entries.
+        OSTOR_TRY(change(ledger, c));
+    }
     // Last: a failure above leaves it for the next attempt.
     auto removed = client_.remove(Pool::Meta, pending);
     if (!removed && removed.error().code() != kNotFound) return removed;
+    return {};
+}
+
+Result<void> SpaceLedger::settle_committed_of(const std::string& instance, const std::string& ledger,
+                                              CommitLookups& lookups) {
+    // Only the adopter changes a dead (fenced) instance's entries: a read of
+    // several pages still lists every one of them.
+    auto read = read_ledger(ledger, {});
+    if (!read) return std::move(read).error();
+    const std::string prefix = reservations_of_prefix(instance);
+    for (auto it = read->omap.lower_bound(prefix); it != read->omap.end() && it->first.starts_with(prefix); ++it) {
+        auto entry = decode_reservation_entry(it->second);
+        if (!entry || !entry->committing) continue;  // released with the rest
+        auto bucket = bucket_of_ledger(is_bucket_ledger(ledger) ? std::string_view(ledger) : entry->other_ledger);
+        if (!bucket) continue;
+        const CommitMark& mark = *entry->committing;
+        auto slot = std::make_tuple(bucket_ledger_oid(bucket->first, bucket->second), mark.key, mark.token);
+        auto found = lookups.find(slot);
+        if (found == lookups.end()) {
+            auto commit = find_commit_charge(client_, bucket->first, bucket->second, mark.key, mark.token);
+            if (!commit) return std::move(commit).error();
+            found = lookups.emplace(std::move(slot), *commit).first;
+        }
+        if (!found->second) continue;  // never committed (or out of the index's reach: released)
+        // As its own settle would have (the replaced commit's reservation
+        // too, when still open): the marker makes an adoption made again
+        // (after an unknown outcome) count once.
+        Change settle;
+        settle.remove_key = it->first;
+        settle.delta_bytes = found->second->charge.delta_bytes;
+        settle.delta_objects = found->second->charge.delta_objects;
+        settle.replaced = found->second->replaced;
+        settle.token = it->first;
+        settle.only_if_held = true;
+        OSTOR_TRY(change_retried(ledger, settle));
+    }
     return {};
 }
 

@@ -53,15 +53,19 @@
 //  - reserve: pending.<instance> names both ledgers before either holds the
 //    reservation, so drop_reservations_of finds whatever was written. A
 //    crash between the user's and the bucket's ledger leaves the user's
-//    reservation alone: dropped by the adopter, or expired.
+//    reservation alone: released by the adopter, or expired.
 //  - a bucket refusal releases the user's reservation; a crash in between is
 //    the case above.
 //  - settle / release: the user's ledger changes, then the bucket's. A crash
 //    in between leaves the reservation on the bucket's ledger only; the
-//    adopter drops it, and with it the settle's deltas on the bucket: the
-//    bucket's count is then short of the committed write.
+//    adopter reconciles it alone (below).
+//  - the commit point itself: a writer that dies after its index write and
+//    before its settle leaves both entries open; the adopter reconciles them
+//    (below).
 //  - apply: the same between the user's and the bucket's counts, with
 //    nothing left to find: only a recount from the object index repairs it.
+//    So do commits under no quota (no reservation: the engine reserves only
+//    when a quota applies) and those that reserve nothing (no growth).
 //  - an IoError after the cluster applied the write (a timeout): settle,
 //    and apply given a token, write a settled marker (ledger_layout.hpp) in
 //    the same guarded write as their deltas, so that making them again finds
@@ -72,15 +76,58 @@
 //    (the same reservation, or the same token), whatever landed, within
 //    kSettledLifetime: the marker is gone after it.
 //
-// Reconciliation: NOT IMPLEMENTED (it needs the object index, the commit
-// point, which does not exist yet). The design: right before its commit
-// point a writer records on both ledgers' entries a CommitMark ("committing
-// as <bucket>/<key> <record id>", with the deltas), the hook being
-// `mark_committing(reservation, CommitMark)`; an adopter, for each dead
-// instance's entry that carries a mark, looks the record up in the index:
-// committed, it settles that ledger with the mark's deltas, else it releases
-// it. Each ledger is settled at most once because settling removes its
-// entry. Until then drop_reservations_of drops every entry, marked or not.
+// Reconciliation: what a dead writer committed is counted by its adopter,
+// with no write of the ledgers at the commit point. An object write's
+// reservation carries, from reserve on, a CommitMark (the object key and the
+// commit token its index record will carry, ledger_layout.hpp), and every
+// index record carries its own commit's charge (token and deltas) and the
+// charge of the record it replaced (object_index.hpp). Then:
+//  - drop_reservations_of(dead) reads each ledger pending.<dead> names, and
+//    for each of dead's entries with a mark looks the key up in the index
+//    (find_commit_charge): the record there is the mark's commit, or the
+//    one it replaced is -> that ledger is settled with that charge (as the
+//    writer's own settle would have, marker included: an adoption made
+//    again counts once; only_if_held: nothing when a replaced-path change
+//    settled the entry meanwhile, so a stalled adopter counts once); else
+//    (no commit, or old entries without a mark) the entry is released, a
+//    marked one leaving an unsettled marker (!s.u.<token>, the settled
+//    markers' lifetime). An index or bucket record that does not decode is
+//    an error: the adoption stays unfinished, for the next sweep. Each
+//    ledger is reconciled on its own, so a writer that settled the user's
+//    ledger and not the bucket's is finished on the bucket's only; both ask
+//    the index once per mark.
+//  - a commit or delete that replaces or removes a record settles, in the
+//    same change of each ledger, the replaced record's reservation when it
+//    is still open there (LedgerChange::replaced): the client's retry of a
+//    PUT whose gateway died, or a DELETE of its object, counts the dead
+//    write first, before the adopter runs and in the order the writes
+//    happened (counts clamp at zero, so order matters). A live writer's
+//    late settle then finds its marker and changes nothing. When the
+//    adopter released the entry first (a DELETE whose ledger change came
+//    after the adopter's lookup found its record gone), the change finds
+//    the unsettled marker instead, counts the charge and removes it: in
+//    either order on each ledger, the dead write counts once.
+// Only the reservation a commit settles carries a mark: the write's own,
+// else the first one the commit makes for its growth (a copy's); other
+// growth reservations are released. A multipart complete reserves 0 bytes,
+// marked, for its commit to settle.
+// Approximate still, erring low (the dead write's deltas lost, as before
+// reconciliation): a dead writer's record replaced by a second writer whose
+// settle did not land either (it died too, or its change failed), then by a
+// third write or a delete, all before the adoption (the index keeps one step
+// back); a reservation dropped on expiry (1 h after it was
+// made) before any adoption; a live writer whose settle a replacing write's
+// change made for it (its marker then found) drops its own `replaced`: low
+// by the older dead write that one named; an overwrite that changes no
+// count writes no ledger change, so its `replaced` is not carried (the
+// adopter, one step back, then finds it only if nothing else replaced it).
+// Erring high: a live writer whose settle comes more than kSettledLifetime
+// after a replacing write settled for it.
+// Not reconciled, the largest gap: commits that reserve nothing (no quota
+// on the user or bucket, the default; or a write that grows nothing): a
+// crash between their index write and their apply leaves the ledgers low
+// until a recount from the index. Marking them costs a ledger write before
+// each commit (to be measured with bench/rados_load.sh): the next step.
 //
 // Concurrency: every call is safe from any thread and any number of
 // gateways. A call may wait for another thread's batch of the same ledger
@@ -98,6 +145,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "ostor/error.hpp"
@@ -105,6 +153,7 @@
 #include "rados/client.hpp"
 #include "rados/ledger_batches.hpp"
 #include "rados/ledger_layout.hpp"
+#include "rados/object_index.hpp"
 #include "storage/leases.hpp"
 
 namespace ostor::detail::rados {
@@ -162,10 +211,13 @@ struct LedgerReservation {
     std::uint64_t bucket_epoch = 0;
     std::uint64_t bytes = 0;
     std::int64_t expiry_ms = 0;  // when it stops counting (wall clock); 0: not known
+    // The commit token its entries' CommitMark names (0: none): the commit it
+    // is settled by must write its index record under this token.
+    std::uint64_t commit_token = 0;
 };
 // As the object catalog's ReservationId (a string): "<key> <bytes> <user id>
-// <bucket> <epoch>[ <expiry ms>]" (user ids and bucket names hold no
-// spaces). nullopt when `id` is not one.
+// <bucket> <epoch>[ <expiry ms>[ <commit token>]]" (user ids and bucket names
+// hold no spaces). nullopt when `id` is not one.
 std::string encode_reservation_id(const LedgerReservation& r);
 std::optional<LedgerReservation> decode_reservation_id(std::string_view id);
 // The bytes `r` still covers at `now_ms`: its bytes, or 0 once expired
@@ -198,18 +250,25 @@ public:
     SpaceLedger(Client& client, std::string instance_id, Options options);
     SpaceLedger(Client& client, std::string instance_id) : SpaceLedger(client, std::move(instance_id), Options{}) {}
 
-    // Reserves `bytes` for a write into `bucket` of user `user_id`. Fails:
+    // Reserves `bytes` for a write into `bucket` of user `user_id`. `mark`:
+    // the object key and commit token of the write whose commit will settle
+    // it (both ledgers' entries carry it, for an adopter: "Reconciliation"
+    // above); none for a reservation no object commit settles. Fails:
     // QuotaExceeded (the user's, then the bucket's; a bucket refusal releases
     // the user's reservation first; never for 0 bytes), IoError (the lease
     // in Options may no longer commit).
     Result<LedgerReservation> reserve(std::string_view user_id, const LedgerBucket& bucket, std::uint64_t bytes,
-                                      std::uint64_t user_quota_bytes, std::uint64_t bucket_quota_bytes);
+                                      std::uint64_t user_quota_bytes, std::uint64_t bucket_quota_bytes,
+                                      const std::optional<CommitMark>& mark = std::nullopt);
     // The write committed: its reservation ends and the deltas (of any size
     // or sign: an overwrite may shrink) are added, with no quota check.
     // Counts once however often it is made within kSettledLifetime (the
     // settled marker !s.<key>): an IoError may be answered by making it
-    // again.
-    Result<void> settle(const LedgerReservation& reservation, std::int64_t delta_bytes, std::int64_t delta_objects);
+    // again. `replaced`: the charge of the index record the commit replaced
+    // (LedgerChange::replaced): its reservation, when still open, is settled
+    // first in the same change.
+    Result<void> settle(const LedgerReservation& reservation, std::int64_t delta_bytes, std::int64_t delta_objects,
+                        const std::optional<CommitCharge>& replaced = std::nullopt);
     // The write did not happen.
     Result<void> release(const LedgerReservation& reservation);
     // A change without a reservation (deletes; writes under no quota).
@@ -217,8 +276,10 @@ public:
     // unique to the change; "" none) makes it count once however often it is
     // made within kSettledLifetime, as settle; without one it is made once
     // and must not be repeated after an IoError.
+    // `replaced` as settle's (a commit under no reservation, a delete).
     Result<void> apply(std::string_view user_id, const LedgerBucket& bucket, std::int64_t delta_bytes,
-                       std::int64_t delta_objects, std::string_view token);
+                       std::int64_t delta_objects, std::string_view token,
+                       const std::optional<CommitCharge>& replaced = std::nullopt);
     // A token for apply, unique to this instance: "a.<instance>.<seq>".
     std::string new_token();
 
@@ -244,10 +305,13 @@ public:
     // instance's open reservations and its pending object. Idempotent.
     Result<void> close();
 
-    // Drops every open reservation of `instance`, whose lease the caller has
-    // adopted (holding the AdoptedLease meanwhile), then its pending object.
-    // Run again after a failure: it is idempotent. Fails: InvalidArgument
-    // (this ledger's own instance).
+    // Ends every open reservation of `instance`, whose lease the caller has
+    // adopted (holding the AdoptedLease meanwhile; the instance is fenced),
+    // then its pending object: those whose write the object index shows
+    // committed are settled with its charge, the others released
+    // ("Reconciliation" above). Run again after a failure: it is idempotent
+    // (settled entries are gone, with their markers). Fails: InvalidArgument
+    // (this ledger's own instance), IoError.
     Result<void> drop_reservations_of(std::string_view instance);
     // The sweep an engine runs at open and now and then: adopts each instance
     // of the `leases` index that is dead (RadosLeases::adopt_if_dead) and
@@ -286,7 +350,16 @@ private:
     // Reads `oid`, plans `batch` on it and writes it (retried on conflict).
     std::vector<Result<void>> write_batch(const std::string& oid, LedgerCombiner::Batch batch);
     Result<UserUsage> read_usage(const std::string& oid);
-    Result<void> drop_all_of(const std::string& instance);
+    // Ends every reservation of `instance` on the ledgers its pending object
+    // names, then that object. `reconcile`: an entry whose mark the index
+    // shows committed is settled with its commit's charge first.
+    Result<void> drop_all_of(const std::string& instance, bool reconcile);
+    // What the index answered per (bucket ledger, key, token), within one drop.
+    using CommitLookups =
+        std::map<std::tuple<std::string, std::string, std::uint64_t>, std::optional<FoundCommit>>;
+    // Settles each entry of `instance` on `ledger` that carries a commit mark
+    // whose commit the index shows, with that commit's charge.
+    Result<void> settle_committed_of(const std::string& instance, const std::string& ledger, CommitLookups& lookups);
     // Counts a reservation about to be made on both ledgers, naming them in
     // pending.<instance_id_> first when they are not yet.
     Result<void> note_pending(const std::string& user_ledger, const std::string& bucket_ledger);

@@ -10,13 +10,16 @@
 //   1. seal, guarded on the listed parts being the ones validated;
 //   2. add_refs(object's extents): the parts and the object both hold them;
 //   3. commit_object(..., delta_parts_bytes = -(all parts' bytes), which
-//      stop counting as the object starts): the
-//      object is visible, the ledger counts it instead of the parts;
+//      stop counting as the object starts), under a reservation of 0 bytes
+//      marked with the key and commit token (for an adopter, should the
+//      instance die after the commit point): the object is visible, the
+//      ledger counts it instead of the parts;
 //   4. remove upload.<id> (guarded on the seal), its parts' references go to
 //      `freed` (listed or not: the object holds its own);
 //   5. remove the uploads index entry.
 //   A crash after 1 or 2 leaves a sealed upload (invisible) with counts too
-//   high; after 3 a sealed upload whose object exists. An abort takes a
+//   high; after 3 a sealed upload whose object exists, counted by the
+//   adopter of the instance. An abort takes a
 //   complete's seal over once it is kStaleCompleteSeal old, or once the
 //   instance the seal names has lost its lease (instance_gone), removes the
 //   upload without giving its parts' bytes back (never twice), and tells
@@ -154,9 +157,18 @@ Result<ObjectInfo> RadosObjectCatalog::complete_upload(
             return Error(Errc::Internal, "a part's data of upload " + std::string(upload_id) + " is missing");
         return std::move(r).error();
     }
+    // A reservation of nothing, marked with the object's key and commit
+    // token, for the commit to settle: should this instance die after the
+    // commit point, its adopter settles the complete's charge (the object
+    // counted, its parts' bytes taken off) from the index record
+    // (space_ledger.hpp, "Reconciliation"). Best effort: without it (the
+    // ledger unreachable) the complete goes on, unreconciled.
+    std::optional<ReservationId> marked;
+    if (auto r = ledger_.reserve(s.bucket.bucket.owner_id, ledger_bucket_of(s.bucket.bucket), 0, 0, 0,
+                                 CommitMark{new_commit_token(), obj.info.key}))
+        marked = encode_reservation_id(*r);
     bool unknown = false;
-    auto info =
-        commit_object(s.bucket, std::move(obj), conditions, std::nullopt, -bytes_of(final_parts), freed, &unknown);
+    auto info = commit_object(s.bucket, std::move(obj), conditions, marked, -bytes_of(final_parts), freed, &unknown);
     if (!info) {
         // Nothing written (a refusal, or a failure before the index write):
         // the object's references go and the upload is open again. When the

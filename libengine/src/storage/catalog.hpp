@@ -159,8 +159,11 @@ public:
     // Reserves `bytes` for a write into `bucket`, counted by every quota
     // check until the write's commit drops it or release() does. A
     // reservation of an Engine that is gone is dropped when its lease is
-    // adopted. Fails: NoSuchBucket, QuotaExceeded.
-    virtual Result<ReservationId> reserve(std::string_view bucket, std::uint64_t bytes) = 0;
+    // adopted. `key`: the object whose commit will settle it ("" for a
+    // part's), so that a backend can tell after a crash whether that commit
+    // happened; it must then be committed as that key only. Fails:
+    // NoSuchBucket, QuotaExceeded.
+    virtual Result<ReservationId> reserve(std::string_view bucket, std::string_view key, std::uint64_t bytes) = 0;
     virtual void release(const ReservationId& reservation) = 0;
     // Objects, parts and reservations of the user. Fails: NoSuchUser.
     virtual Result<UserUsage> get_user_usage(std::string_view user_id) = 0;
