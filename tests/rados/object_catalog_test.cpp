@@ -809,6 +809,17 @@ protected:
         ASSERT_OK(bucket);
         EXPECT_EQ(bucket->reserved, 0u);
     }
+    // Doomed gateway `g` PUTs `key` under a reservation and dies right after
+    // its commit point (its index write landed, nothing after it).
+    void die_committing(Gateway& g, const std::string& key, std::uint64_t size, std::uint64_t segment = 0) {
+        FreedExtents freed;
+        auto resv = g.objects->reserve(bucket_, key, size);
+        ASSERT_OK(resv);
+        BodyCommit b = body(key, size, segment);
+        b.reservation = *resv;
+        (void)g.objects->put_object(std::move(b), {}, freed);
+        ASSERT_TRUE(g.doom->killed);
+    }
     // The ledgers do not count the dead write yet: `counted` objects, the
     // index one more (its commit landed, its settle did not).
     void expect_dead_write_uncounted(std::uint64_t counted) {
@@ -832,12 +843,7 @@ TEST_F(RadosReconcileTest, APutCutOffAfterItsCommitPointIsCountedByTheAdopter) {
         auto g = doomed(Pool::Index);
         const std::string dead = g->leases->instance_id();
         const std::string key = "cut-" + std::to_string(size);
-        auto resv = g->objects->reserve(bucket_, key, size);
-        ASSERT_OK(resv);
-        BodyCommit b = body(key, size, 7);
-        b.reservation = *resv;
-        (void)g->objects->put_object(std::move(b), {}, freed);
-        ASSERT_TRUE(g->doom->killed);
+        ASSERT_NO_FATAL_FAILURE(die_committing(*g, key, size, 7));
         // Committed, and not counted: its settle landed nowhere.
         ASSERT_OK(cat1().get_object(bucket_, key));
         expect_dead_write_uncounted(counted++);
@@ -868,12 +874,7 @@ TEST_F(RadosReconcileTest, ASettleCutOffBetweenTheTwoLedgersIsFinishedByTheAdopt
     ASSERT_OK(put(cat1(), "before", 1000, freed));
     auto g = doomed(Pool::Meta, user_ledger_oid(user_));
     const std::string dead = g->leases->instance_id();
-    auto resv = g->objects->reserve(bucket_, "half", 4000);
-    ASSERT_OK(resv);
-    BodyCommit b = body("half", 4000);
-    b.reservation = *resv;
-    (void)g->objects->put_object(std::move(b), {}, freed);
-    ASSERT_TRUE(g->doom->killed);
+    ASSERT_NO_FATAL_FAILURE(die_committing(*g, "half", 4000));
     EXPECT_EQ(user_objects(), 2u);
     EXPECT_EQ(bucket_now().objects, 1u);
     adopt(dead);
@@ -888,12 +889,7 @@ TEST_F(RadosReconcileTest, ARetryThroughAnotherGatewayBeforeTheAdoptionCountsOnc
     ASSERT_OK(put(cat1(), "before", 1000, freed));
     auto g = doomed(Pool::Index);
     const std::string dead = g->leases->instance_id();
-    auto resv = g->objects->reserve(bucket_, "k", 5000);
-    ASSERT_OK(resv);
-    BodyCommit b = body("k", 5000);
-    b.reservation = *resv;
-    (void)g->objects->put_object(std::move(b), {}, freed);
-    ASSERT_TRUE(g->doom->killed);
+    ASSERT_NO_FATAL_FAILURE(die_committing(*g, "k", 5000));
     expect_dead_write_uncounted(1);
     auto retry = cat2().reserve(bucket_, "k", 3000);
     ASSERT_OK(retry);
@@ -920,12 +916,7 @@ TEST_F(RadosReconcileTest, TwoDeadWritersOfOneKeyAreEachCountedOnce) {
         for (std::uint64_t size : {std::uint64_t{6000}, std::uint64_t{2500}}) {
             auto& g = doomed_gateways.emplace_back(doomed(Pool::Index));
             dead.push_back(g->leases->instance_id());
-            auto resv = g->objects->reserve(bucket_, key, size);
-            ASSERT_OK(resv);
-            BodyCommit b = body(key, size);
-            b.reservation = *resv;
-            (void)g->objects->put_object(std::move(b), {}, freed);
-            ASSERT_TRUE(g->doom->killed);
+            ASSERT_NO_FATAL_FAILURE(die_committing(*g, key, size));
             expect_dead_write_uncounted(counted);
         }
         if (!first_adopted_first) std::swap(dead[0], dead[1]);
@@ -943,12 +934,7 @@ TEST_F(RadosReconcileTest, ADeleteBeforeTheAdoptionCountsTheDeadWriteOnce) {
     ASSERT_OK(put(cat1(), "before", 1000, freed));
     auto g = doomed(Pool::Index);
     const std::string dead = g->leases->instance_id();
-    auto resv = g->objects->reserve(bucket_, "gone", 5000);
-    ASSERT_OK(resv);
-    BodyCommit b = body("gone", 5000);
-    b.reservation = *resv;
-    (void)g->objects->put_object(std::move(b), {}, freed);
-    ASSERT_TRUE(g->doom->killed);
+    ASSERT_NO_FATAL_FAILURE(die_committing(*g, "gone", 5000));
     expect_dead_write_uncounted(1);
     ASSERT_OK(cat2().delete_object(bucket_, "gone", freed));
     adopt(dead);
@@ -966,12 +952,7 @@ TEST_F(RadosReconcileTest, ADeleteWhoseLedgerChangesFollowTheAdoptionCountsTheDe
     ASSERT_OK(put(cat1(), "before", 1000, freed));
     auto g = doomed(Pool::Index);
     const std::string dead = g->leases->instance_id();
-    auto resv = g->objects->reserve(bucket_, "gone", 5000);
-    ASSERT_OK(resv);
-    BodyCommit b = body("gone", 5000);
-    b.reservation = *resv;
-    (void)g->objects->put_object(std::move(b), {}, freed);
-    ASSERT_TRUE(g->doom->killed);
+    ASSERT_NO_FATAL_FAILURE(die_committing(*g, "gone", 5000));
     expect_dead_write_uncounted(1);
     // The deleting gateway: gw2 adopts the dead one right after its index
     // write (the record's removal), before its ledger changes.
