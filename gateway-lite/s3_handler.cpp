@@ -1603,10 +1603,14 @@ private:
 
     // ---- multipart ---------------------------------------------------------
 
-    // The upload named by ?uploadId, checked to belong to this bucket and key.
-    std::optional<Upload> load_upload() {
+    Result<Upload> find_upload() {
         const auto* id = find(query_, "uploadId");
-        auto upload = id ? engine_.get_upload(*id) : Result<Upload>(Errc::NoSuchUpload);
+        return id ? engine_.get_upload(*id) : Result<Upload>(Errc::NoSuchUpload);
+    }
+
+    // The upload named by ?uploadId, checked to belong to this bucket and key.
+    std::optional<Upload> load_upload() { return load_upload(find_upload()); }
+    std::optional<Upload> load_upload(Result<Upload> upload) {
         if (!upload || upload->bucket != bucket_ || upload->key != key_) {
             error(upload ? S3Error(Error(Errc::NoSuchUpload)) : S3Error(upload.error()));
             return std::nullopt;
@@ -1707,8 +1711,14 @@ private:
     void complete_upload() {
         auto b = load_bucket(Permission::Write);
         if (!b) return;
+        auto found = find_upload();
+        // A client retrying after a lost answer gets that answer again, while
+        // the key still holds the object this upload made.
+        const auto* id = find(query_, "uploadId");
+        if (!found && found.error().code() == Errc::NoSuchUpload && id && !id->empty())
+            if (auto done = engine_.head_object(bucket_, key_); done && done->upload_id == *id) return completed_upload(*done);
         if (!space_for(0)) return;
-        auto upload = load_upload();
+        auto upload = load_upload(std::move(found));
         if (!upload) return;
         pugi::xml_document doc;
         // Here x-amz-checksum-* are the whole object's checksum.
@@ -1738,11 +1748,17 @@ private:
         if (!write_conditions(conditions, *b)) return;
         auto info = engine_.complete_upload(upload->id, parts, object_checksums, conditions);
         if (!info) return error(object_error(info.error(), *b));
+        completed_upload(*info);
+    }
+
+    // The answer to CompleteMultipartUpload for the object it made (whose
+    // checksums are the ones computed at completion).
+    void completed_upload(const ObjectInfo& info) {
         std::string location = "/" + bucket_ + "/" + aws_uri_encode(key_, true);
         if (const auto* host = req_.header("host")) location = "http://" + *host + location;
         XmlWriter result("CompleteMultipartUploadResult");
-        result.el("Location", location).el("Bucket", bucket_).key(key_).el("ETag", etag_quoted(info->etag));
-        for (const auto& [name, value] : object_checksums)
+        result.el("Location", location).el("Bucket", bucket_).key(key_).el("ETag", etag_quoted(info.etag));
+        for (const auto& [name, value] : info.meta.checksums)
             result.el("Checksum" + name, value).el("ChecksumType", checksum_type(value));
         xml(result.finish());
     }

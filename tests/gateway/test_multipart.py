@@ -310,6 +310,52 @@ class MultipartTests(GatewayTestCase):
         self.complete('replace-me', uid, [p])
         self.assertEqual(self.get_body(self.bucket, 'replace-me'), self.p3)
 
+    def test_complete_retried_answers_the_same(self):
+        # A client whose first answer was lost sends the complete again: it
+        # gets the same result while the key holds what that upload made.
+        uid = self.create('retried')
+        parts = [self.upload('retried', uid, 1, self.p1), self.upload('retried', uid, 2, self.p3)]
+        first = self.complete('retried', uid, parts)
+        again = self.complete('retried', uid, parts)
+        for field in ('Location', 'Bucket', 'Key', 'ETag'):
+            self.assertEqual(again[field], first[field], field)
+        self.assertEqual(again['ETag'], multipart_etag([self.p1, self.p3]))
+        self.assertEqual(self.get_body(self.bucket, 'retried'), self.p1 + self.p3)
+        # With a checksum, the same checksum.
+        uid = self.create('retried-crc', ChecksumAlgorithm='CRC32')
+        parts = [{**self.upload_crc('retried-crc', uid, 1, self.p3), 'PartNumber': 1}]
+        first = self.complete('retried-crc', uid, parts)
+        again = self.complete('retried-crc', uid, parts)
+        self.assertTrue(first.get('ChecksumCRC32'))
+        self.assertEqual(again.get('ChecksumCRC32'), first['ChecksumCRC32'])
+        self.assertEqual(again['ETag'], first['ETag'])
+
+    def upload_crc(self, key, uid, n, data):
+        r = self.s3.upload_part(Bucket=self.bucket, Key=key, UploadId=uid, PartNumber=n, Body=data,
+                                ChecksumAlgorithm='CRC32')
+        return {'PartNumber': n, 'ETag': r['ETag'], 'ChecksumCRC32': r['ChecksumCRC32']}
+
+    def test_complete_retried_after_overwrite_or_delete_is_no_such_upload(self):
+        for change in ('overwrite', 'delete', 'copy'):
+            with self.subTest(change=change):
+                key = f'retried-{change}'
+                uid = self.create(key)
+                parts = [self.upload(key, uid, 1, self.p3)]
+                self.complete(key, uid, parts)
+                if change == 'overwrite':
+                    self.put(self.bucket, key, b'newer')
+                elif change == 'delete':
+                    self.s3.delete_object(Bucket=self.bucket, Key=key)
+                else:  # the object replaced by a copy of itself (new metadata)
+                    self.s3.copy_object(Bucket=self.bucket, Key=key, CopySource={'Bucket': self.bucket, 'Key': key},
+                                        MetadataDirective='REPLACE', Metadata={'x': 'y'})
+                self.assertClientError(self.complete, 404, 'NoSuchUpload', key, uid, parts)
+        # Another key's object made by the upload does not answer for it.
+        uid = self.create('retried-src')
+        parts = [self.upload('retried-src', uid, 1, self.p3)]
+        self.complete('retried-src', uid, parts)
+        self.assertClientError(self.complete, 404, 'NoSuchUpload', 'retried-other', uid, parts)
+
 
 if __name__ == '__main__':
     main()
