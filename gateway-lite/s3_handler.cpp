@@ -916,12 +916,29 @@ private:
     void create_bucket() {
         if (!require_signed()) return;
         pugi::xml_document doc;
-        if (!xml_body(doc, "CreateBucketConfiguration", /*allow_empty=*/true)) return;
+        auto config = xml_body(doc, "CreateBucketConfiguration", /*allow_empty=*/true);
+        if (!config) return;
         auto acl = acl_from_headers(engine_, req_);
         if (auto* e = std::get_if<S3Error>(&acl)) return error(*e);
         std::string stored_acl;
         if (auto& grants = std::get<std::optional<std::vector<Grant>>>(acl)) stored_acl = encode_acl(*grants);
         auto b = engine_.create_bucket(bucket_, principal_.user_id, principal_.account, stored_acl);
+        if (!b && b.error().code() == Errc::BucketAlreadyOwnedByYou && options_.region == "us-east-1" &&
+            trim(config->child_value("LocationConstraint")).empty()) {
+            // In us-east-1 AWS answers 200 to its owner and changes nothing
+            // (`aws s3 mb` relies on it); one asking for another ACL than
+            // the bucket's is refused, as Ceph RGW does.
+            // (Only the owner the request is made as: another of the
+            // user's accounts is told as before.)
+            auto existing = engine_.get_bucket_record(bucket_);
+            if (!existing) return error(existing.error());
+            if (!is_owner(*existing)) return error(b.error());
+            if (encode_acl(decode_acl(existing->acl)) != stored_acl)
+                return error({409, "BucketAlreadyExists",
+                              "The requested bucket name is not available. The bucket namespace is shared by all users "
+                              "of the system. Please select a different name and try again."});
+            return send(200, {{"Location", "/" + bucket_}}, {});
+        }
         if (!b) return error(b.error());
         send(200, {{"Location", "/" + bucket_}}, {});
     }

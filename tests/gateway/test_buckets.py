@@ -42,8 +42,27 @@ class BucketTests(GatewayTestCase):
             self.assertIn(n, listed)
 
     def test_recreate_own_bucket(self):
+        # In us-east-1 (the gateway's default region) AWS answers 200 and
+        # changes nothing: `aws s3 mb` of an existing bucket of one's own works.
         name = self.new_bucket()
-        self.assertClientError(self.s3.create_bucket, 409, 'BucketAlreadyOwnedByYou', Bucket=name)
+        self.put(name, 'k', b'kept')
+        r = self.s3.create_bucket(Bucket=name)
+        self.assertEqual(r['ResponseMetadata']['HTTPStatusCode'], 200)
+        self.assertEqual(self.get_body(name, 'k'), b'kept')
+        # Asking for the ACL it already has (private) is the same request.
+        self.s3.create_bucket(Bucket=name, ACL='private')
+        # Another ACL than the bucket's: refused, as Ceph RGW does, and the ACL stays.
+        self.assertClientError(self.s3.create_bucket, 409, 'BucketAlreadyExists', Bucket=name, ACL='public-read')
+        grants = self.s3.get_bucket_acl(Bucket=name)['Grants']
+        self.assertEqual([g['Permission'] for g in grants], ['FULL_CONTROL'])
+        public = self.new_bucket()
+        self.s3.put_bucket_acl(Bucket=public, ACL='public-read')
+        self.s3.create_bucket(Bucket=public, ACL='public-read')
+        self.assertClientError(self.s3.create_bucket, 409, 'BucketAlreadyExists', Bucket=public)
+        # With a LocationConstraint (another region's request): BucketAlreadyOwnedByYou.
+        self.assertClientError(self.s3.create_bucket, 409, 'BucketAlreadyOwnedByYou', Bucket=name,
+                               CreateBucketConfiguration={'LocationConstraint': 'eu-west-1'})
+        self.assertEqual(self.get_body(name, 'k'), b'kept')
 
     def test_create_with_location_constraint(self):
         # Any region is accepted (clients configured for another region send one).
@@ -176,6 +195,16 @@ class SecondUserBucketTests(GatewayTestCase):
         self.assertClientError(other.delete_bucket, 403, 'AccessDenied', Bucket=mine)
         self.s3.head_bucket(Bucket=mine)
         self.assertClientError(other.head_bucket, 403, None, Bucket=mine)
+
+
+class OtherRegionBucketTests(GatewayTestCase):
+    gateway_args = ['--region', 'eu-west-1']
+
+    def test_recreate_own_bucket_outside_us_east_1(self):
+        name = self.new_bucket()
+        self.assertClientError(self.s3.create_bucket, 409, 'BucketAlreadyOwnedByYou', Bucket=name)
+        self.assertClientError(self.s3.create_bucket, 409, 'BucketAlreadyOwnedByYou', Bucket=name,
+                               CreateBucketConfiguration={'LocationConstraint': 'eu-west-1'})
 
 
 if __name__ == '__main__':
