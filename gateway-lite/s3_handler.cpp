@@ -1080,7 +1080,9 @@ private:
             if (const auto* m = find(query_, "marker")) params.marker = *m;
         } else if (kind == ListKind::V2) {
             if (const auto* sa = find(query_, "start-after")) start_after = *sa;
-            if (const auto* ct = find(query_, "continuation-token")) {
+            // An empty continuation-token (what some clients send for the
+            // first page) is none.
+            if (const auto* ct = find(query_, "continuation-token"); ct && !ct->empty()) {
                 token = *ct;
                 auto decoded = base64_decode(token);
                 if (!decoded || decoded->empty() || (*decoded)[0] != 'k')

@@ -224,6 +224,12 @@ class ListingTests(GatewayTestCase):
         self.assertEqual(urllib.parse.unquote_plus(root.findtext('Prefix')), 'sp ace/')
         self.assertNotIn(' ', root.findtext('Prefix'))
 
+    def test_v2_empty_continuation_token_is_the_first_page(self):
+        root = self.raw_list({'list-type': '2', 'continuation-token': '', 'max-keys': '2'})
+        self.assertEqual([c.findtext('Key') for c in root.findall('Contents')], KEYS[:2])
+        r = self.s3.list_objects_v2(Bucket=self.bucket, ContinuationToken='', MaxKeys=2)
+        self.assertEqual([o['Key'] for o in r['Contents']], KEYS[:2])
+
     def test_without_encoding_type_keys_are_literal(self):
         root = self.raw_list({'list-type': '2'})
         self.assertEqual([c.findtext('Key') for c in root.findall('Contents')], KEYS)
