@@ -1109,7 +1109,10 @@ private:
             body += "<" + std::string(tag) + ">" + xml_escape(value) + "</" + std::string(tag) + ">";
         };
         el("Name", bucket_);
-        el("Prefix", encode(params.prefix));
+        // ListObjects (v1) returns Prefix as sent even with encoding-type=url
+        // (SDKs do not decode it there), unless XML cannot carry it.
+        bool raw_prefix = kind == ListKind::V1 && xml_can_carry(params.prefix);
+        el("Prefix", raw_prefix ? params.prefix : encode(params.prefix));
         if (kind == ListKind::V1) {
             el("Marker", encode(params.marker));
         } else if (kind == ListKind::V2) {
