@@ -562,19 +562,20 @@ private:
             if (!v) continue;
             std::string value = *v;
             if (name == "content-encoding") {
-                // aws-chunked is transport framing, not the object's encoding.
+                // aws-chunked is transport framing, not the object's encoding:
+                // it goes, with its comma; the rest is kept byte for byte.
                 std::string kept;
-                std::string_view rest = value;
-                while (!rest.empty()) {
+                bool dropped = false;
+                for (std::string_view rest = value;;) {
                     auto comma = rest.find(',');
-                    auto item = trim(rest.substr(0, comma));
-                    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-                    if (item.empty() || iequals(item, "aws-chunked")) continue;
-                    if (!kept.empty()) kept += ",";
-                    kept += item;
+                    auto item = rest.substr(0, comma);
+                    if (iequals(trim(item), "aws-chunked")) dropped = true;
+                    else kept += (kept.empty() ? "" : ",") + std::string(item);
+                    if (comma == std::string_view::npos) break;
+                    rest.remove_prefix(comma + 1);
                 }
-                if (kept.empty()) continue;
-                value = kept;
+                if (dropped) value = std::string(trim(kept));
+                if (value.empty()) continue;
             }
             meta.headers.emplace_back(std::string(name), value);
         }
