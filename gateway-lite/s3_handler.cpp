@@ -1727,7 +1727,8 @@ private:
             if (rr.kind != RangeRequest::Kind::Absolute || !rr.last)
                 return error(invalid_argument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy"));
             if (*rr.last >= info->size)
-                return error(invalid_argument("Range specified is not valid for source object of size: " + std::to_string(info->size)));
+                return error({416, "InvalidRange", "The requested range is not satisfiable: the source object's size is " +
+                                                       std::to_string(info->size) + "."});
             range = ByteRange{rr.first, *rr.last};
         }
         auto part = engine_.upload_part_copy(upload->id, *n, src->first, src->second, range);
