@@ -1645,6 +1645,13 @@ private:
         return std::move(*upload);
     }
 
+    // Who started an upload (its Initiator and Owner): the writer recorded
+    // in its ACL (meta_from_headers) when another user than the bucket's owner.
+    static std::string initiator(const Upload& upload) {
+        auto writer = acl_object_owner(upload.meta.acl);
+        return writer.empty() ? upload.owner_id : writer;
+    }
+
     std::optional<std::uint32_t> part_number() {
         const auto* pn = find(query_, "partNumber");
         auto n = pn ? parse_u64(*pn) : std::nullopt;
@@ -1900,7 +1907,7 @@ private:
         }
         auto listed = engine_.list_parts(upload->id, marker, max_parts);
         if (!listed) return error(listed.error());
-        std::string owner = owner_fields(upload->owner_id);
+        std::string owner = owner_fields(initiator(*upload));
         std::string body = std::string(kXmlHeader) + "<ListPartsResult xmlns=\"" + std::string(kXmlns) + "\"><Bucket>" +
                            xml_escape(bucket_) + "</Bucket><Key>" + xml_key(key_) + "</Key><UploadId>" + xml_escape(upload->id) +
                            "</UploadId><Initiator>" + owner + "</Initiator><Owner>" + owner +
@@ -1953,7 +1960,7 @@ private:
                 "</MaxUploads><IsTruncated>" + (listed->truncated ? "true" : "false") + "</IsTruncated>";
         if (url) body += "<EncodingType>url</EncodingType>";
         for (const auto& u : listed->uploads) {
-            std::string owner = owner_fields(u.owner_id);
+            std::string owner = owner_fields(initiator(u));
             body += "<Upload><Key>" + xml_escape(encode(u.key)) + "</Key><UploadId>" + xml_escape(u.id) + "</UploadId><Initiator>" + owner +
                     "</Initiator><Owner>" + owner + "</Owner><StorageClass>STANDARD</StorageClass><Initiated>" +
                     iso8601_ms(u.initiated_ms) + "</Initiated></Upload>";
