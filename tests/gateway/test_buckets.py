@@ -5,7 +5,7 @@ answers for unversioned buckets that SDK cleanup code relies on
 
 import datetime
 
-from harness import GatewayTestCase, main, unique_bucket
+from harness import GatewayTestCase, main, query, unique_bucket
 
 
 class BucketTests(GatewayTestCase):
@@ -40,6 +40,35 @@ class BucketTests(GatewayTestCase):
         self.assertEqual(listed, sorted(listed))
         for n in names:
             self.assertIn(n, listed)
+
+    def test_list_buckets_pages(self):
+        # A user of its own, so that the listing holds just these.
+        s3 = self.gw.client(self.gw.create_user())
+        names = sorted(f'pg-{i}-{unique_bucket()}' for i in range(5)) + [unique_bucket('other')]
+        for n in names:
+            s3.create_bucket(Bucket=n)
+        pages, token = [], None
+        while True:
+            kw = {'ContinuationToken': token} if token else {}
+            r = s3.list_buckets(MaxBuckets=2, Prefix='pg-', **kw)
+            self.assertEqual(r['Prefix'], 'pg-')
+            pages.append([b['Name'] for b in r['Buckets']])
+            token = r.get('ContinuationToken')
+            if not token:
+                break
+        self.assertEqual(pages, [names[0:2], names[2:4], names[4:5]])
+        # The paginator follows the tokens; without max-buckets all come at once.
+        listed = [b['Name'] for page in s3.get_paginator('list_buckets').paginate(PaginationConfig={'PageSize': 4})
+                  for b in page['Buckets']]
+        self.assertEqual(listed, sorted(names))
+        r = s3.list_buckets()
+        self.assertEqual([b['Name'] for b in r['Buckets']], sorted(names))
+        self.assertNotIn('ContinuationToken', r)
+        self.assertNotIn('Prefix', r)
+        for bad in ({'max-buckets': '0'}, {'max-buckets': '10001'}, {'max-buckets': 'x'},
+                    {'continuation-token': 'not a token'}):
+            with self.subTest(query=bad):
+                self.assertError(self.gw.request('GET', '/', query(bad)), 400, 'InvalidArgument')
 
     def test_recreate_own_bucket(self):
         # In us-east-1 (the gateway's default region) AWS answers 200 and
