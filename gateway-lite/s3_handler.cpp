@@ -346,11 +346,22 @@ private:
         }
         bucket_epoch_ = b->epoch;
         bucket_owner_ = b->owner_id;
+        if (!expected_owner(*b, "x-amz-expected-bucket-owner")) return std::nullopt;
         if (needed && !bucket_allows(*b, *needed)) {
             error(access_denied());
             return std::nullopt;
         }
         return std::move(*b);
+    }
+
+    // x-amz-expected-bucket-owner (or, for a copy's source, x-amz-source-
+    // expected-bucket-owner): a request meant for another owner's bucket is
+    // refused, whoever may otherwise access it. False once answered.
+    bool expected_owner(const Bucket& b, std::string_view header) {
+        const auto* expected = req_.header(header);
+        if (!expected || trim(*expected) == b.owner_id) return true;
+        error(access_denied());
+        return false;
     }
 
     bool require_signed() {
@@ -1496,6 +1507,7 @@ private:
             error(sb.error());
             return std::nullopt;
         }
+        if (!expected_owner(*sb, "x-amz-source-expected-bucket-owner")) return std::nullopt;
         auto info = engine_.head_object(src_bucket, src_key);
         if (!info) {
             error(info.error());

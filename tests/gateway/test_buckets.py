@@ -226,6 +226,58 @@ class SecondUserBucketTests(GatewayTestCase):
         self.assertClientError(other.head_bucket, 403, None, Bucket=mine)
 
 
+class ExpectedBucketOwnerTests(GatewayTestCase):
+
+    def test_another_expected_owner_is_refused_everywhere(self):
+        other = self.gw.client(self.gw.create_user())
+        mine_id = self.s3.list_buckets()['Owner']['ID']
+        other_id = other.list_buckets()['Owner']['ID']
+        b = self.new_bucket()
+        self.put(b, 'k', b'kept')
+        uid = self.s3.create_multipart_upload(Bucket=b, Key='mpu')['UploadId']
+        calls = {
+            'head_bucket': lambda **o: self.s3.head_bucket(Bucket=b, **o),
+            'list_objects_v2': lambda **o: self.s3.list_objects_v2(Bucket=b, **o),
+            'list_objects': lambda **o: self.s3.list_objects(Bucket=b, **o),
+            'get_bucket_acl': lambda **o: self.s3.get_bucket_acl(Bucket=b, **o),
+            'get_bucket_location': lambda **o: self.s3.get_bucket_location(Bucket=b, **o),
+            'get_bucket_versioning': lambda **o: self.s3.get_bucket_versioning(Bucket=b, **o),
+            'list_multipart_uploads': lambda **o: self.s3.list_multipart_uploads(Bucket=b, **o),
+            'put_object': lambda **o: self.s3.put_object(Bucket=b, Key='k', Body=b'changed', **o),
+            'get_object': lambda **o: self.s3.get_object(Bucket=b, Key='k', **o),
+            'head_object': lambda **o: self.s3.head_object(Bucket=b, Key='k', **o),
+            'get_object_acl': lambda **o: self.s3.get_object_acl(Bucket=b, Key='k', **o),
+            'put_object_acl': lambda **o: self.s3.put_object_acl(Bucket=b, Key='k', ACL='public-read', **o),
+            'copy_object': lambda **o: self.s3.copy_object(Bucket=b, Key='copy', CopySource={'Bucket': b, 'Key': 'k'},
+                                                           **o),
+            'list_parts': lambda **o: self.s3.list_parts(Bucket=b, Key='mpu', UploadId=uid, **o),
+            'upload_part': lambda **o: self.s3.upload_part(Bucket=b, Key='mpu', UploadId=uid, PartNumber=1,
+                                                           Body=b'p', **o),
+            'create_multipart_upload': lambda **o: self.s3.create_multipart_upload(Bucket=b, Key='mpu2', **o),
+            'delete_objects': lambda **o: self.s3.delete_objects(Bucket=b, Delete={'Objects': [{'Key': 'k'}]}, **o),
+            'delete_object': lambda **o: self.s3.delete_object(Bucket=b, Key='k', **o),
+            'abort_multipart_upload': lambda **o: self.s3.abort_multipart_upload(Bucket=b, Key='mpu', UploadId=uid,
+                                                                                 **o),
+            'delete_bucket': lambda **o: self.s3.delete_bucket(Bucket=b, **o),
+        }
+        for name, call in calls.items():
+            with self.subTest(call=name):
+                self.assertClientError(call, 403, None if name.startswith('head') else 'AccessDenied',
+                                       ExpectedBucketOwner=other_id)
+        # Nothing changed.
+        self.assertEqual(self.get_body(b, 'k'), b'kept')
+        self.assertEqual([u['UploadId'] for u in self.s3.list_multipart_uploads(Bucket=b)['Uploads']], [uid])
+        self.assertNotIn('copy', [o['Key'] for o in self.s3.list_objects_v2(Bucket=b)['Contents']])
+        # The owner's own id passes; a copy's source is checked by its own header.
+        self.assertEqual(self.s3.get_object(Bucket=b, Key='k', ExpectedBucketOwner=mine_id)['Body'].read(), b'kept')
+        self.s3.head_bucket(Bucket=b, ExpectedBucketOwner=mine_id)
+        self.assertClientError(self.s3.copy_object, 403, 'AccessDenied', Bucket=b, Key='copy',
+                               CopySource={'Bucket': b, 'Key': 'k'}, ExpectedSourceBucketOwner=other_id)
+        self.s3.copy_object(Bucket=b, Key='copy', CopySource={'Bucket': b, 'Key': 'k'},
+                            ExpectedBucketOwner=mine_id, ExpectedSourceBucketOwner=mine_id)
+        self.s3.abort_multipart_upload(Bucket=b, Key='mpu', UploadId=uid)
+
+
 class OtherRegionBucketTests(GatewayTestCase):
     gateway_args = ['--region', 'eu-west-1']
 
