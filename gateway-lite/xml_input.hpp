@@ -10,9 +10,13 @@
 
 namespace ostor::gw {
 
+// Text that is only whitespace is kept when it is an element's whole content
+// (<Key> </Key> names the key " " in DeleteObjects); indentation between
+// elements is still dropped.
 inline bool load_xml(pugi::xml_document& doc, std::string_view text) {
     if (text.find("<!DOCTYPE") != std::string_view::npos || text.find("<!ENTITY") != std::string_view::npos) return false;
-    return static_cast<bool>(doc.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8));
+    return static_cast<bool>(doc.load_buffer(text.data(), text.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
+                                             pugi::encoding_utf8));
 }
 
 }  // namespace ostor::gw
