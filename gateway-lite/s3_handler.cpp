@@ -538,9 +538,9 @@ private:
 
     // The body as an XML document whose root is `root` (answers MalformedXML
     // or the body's error itself when it is not). An empty body gives an
-    // empty node when `allow_empty`.
+    // empty node when `allow_empty`. `keep_whitespace_text` as load_xml.
     std::optional<pugi::xml_node> xml_body(pugi::xml_document& doc, const char* root, bool allow_empty = false,
-                                           bool checksum_headers_are_the_bodys = true) {
+                                           bool checksum_headers_are_the_bodys = true, bool keep_whitespace_text = false) {
         auto body = small_body(checksum_headers_are_the_bodys);
         if (auto* e = std::get_if<S3Error>(&body)) {
             error(*e);
@@ -548,7 +548,7 @@ private:
         }
         const auto& text = std::get<std::string>(body);
         if (allow_empty && trim(text).empty()) return pugi::xml_node();
-        if (!load_xml(doc, text) || !doc.child(root)) {
+        if (!load_xml(doc, text, keep_whitespace_text) || !doc.child(root)) {
             error(malformed_xml());
             return std::nullopt;
         }
@@ -1449,7 +1449,9 @@ private:
         auto b = load_bucket(Permission::Write);
         if (!b) return;
         pugi::xml_document doc;
-        auto root = xml_body(doc, "Delete");
+        // <Key> is taken byte for byte, even when it is only whitespace.
+        auto root = xml_body(doc, "Delete", /*allow_empty=*/false, /*checksum_headers_are_the_bodys=*/true,
+                             /*keep_whitespace_text=*/true);
         if (!root) return;
         bool quiet = std::string_view(root->child_value("Quiet")) == "true";
         std::vector<std::string> keys;

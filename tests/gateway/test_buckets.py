@@ -170,6 +170,15 @@ class BucketTests(GatewayTestCase):
         self.assertIsNone(root.find('Status'))
         self.assertClientError(self.s3.get_bucket_versioning, 404, 'NoSuchBucket', Bucket=unique_bucket('nv'))
 
+    def test_put_versioning_with_whitespace_only_status(self):
+        # An indented empty <Status> is no status (only DeleteObjects keeps
+        # whitespace-only text, for its keys).
+        name = self.new_bucket()
+        body = (b'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+                b'<Status>\n  </Status></VersioningConfiguration>')
+        raw = self.gw.request('PUT', '/' + name, 'versioning', body=body)
+        self.assertEqual(raw.status, 200, repr(raw))
+
     def test_list_object_versions_of_unversioned_bucket(self):
         name = self.new_bucket()
         bodies = {'a': b'1', 'b/c': b'22', 'b/d': b'333', 'e': b'4444', 'f g': b'55555'}
