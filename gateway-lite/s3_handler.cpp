@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 
 #include <openssl/evp.h>
 #include "xml_input.hpp"
@@ -972,10 +973,24 @@ private:
             // the bucket's is refused, as Ceph RGW does.
             // (Only the owner the request is made as: another of the
             // user's accounts is told as before.)
-            auto existing = engine_.get_bucket_record(bucket_);
+            // Read fresh: a cached record may predate the last PutBucketAcl.
+            auto existing = engine_.get_bucket(bucket_);
             if (!existing) return error(existing.error());
             if (!is_owner(*existing)) return error(b.error());
-            if (encode_acl(decode_acl(existing->acl)) != stored_acl)
+            // Grants compared, not stored text: an ACL read and put back
+            // stores the owner's FULL_CONTROL, which every bucket has anyway.
+            auto effective = [&](const std::vector<Grant>& grants) {
+                std::set<std::tuple<int, std::string, int>> set;
+                for (const auto& g : grants) {
+                    if (g.kind == Grant::Kind::User && g.user_id == existing->owner_id &&
+                        g.permission == Permission::FullControl)
+                        continue;
+                    set.emplace(static_cast<int>(g.kind), g.kind == Grant::Kind::User ? g.user_id : std::string(),
+                                static_cast<int>(g.permission));
+                }
+                return set;
+            };
+            if (effective(decode_acl(existing->acl)) != effective(decode_acl(stored_acl)))
                 return error({409, "BucketAlreadyExists",
                               "The requested bucket name is not available. The bucket namespace is shared by all users "
                               "of the system. Please select a different name and try again."});

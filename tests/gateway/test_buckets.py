@@ -88,6 +88,16 @@ class BucketTests(GatewayTestCase):
         self.s3.put_bucket_acl(Bucket=public, ACL='public-read')
         self.s3.create_bucket(Bucket=public, ACL='public-read')
         self.assertClientError(self.s3.create_bucket, 409, 'BucketAlreadyExists', Bucket=public)
+        # An ACL read and put back unchanged stores the owner's FULL_CONTROL
+        # grant, which every bucket has anyway: still the bucket's ACL.
+        rmw = self.new_bucket()
+        policy = self.s3.get_bucket_acl(Bucket=rmw)
+        policy.pop('ResponseMetadata')
+        self.s3.put_bucket_acl(Bucket=rmw, AccessControlPolicy=policy)
+        r = self.s3.create_bucket(Bucket=rmw)
+        self.assertEqual(r['ResponseMetadata']['HTTPStatusCode'], 200)
+        self.s3.create_bucket(Bucket=rmw, ACL='private')
+        self.assertClientError(self.s3.create_bucket, 409, 'BucketAlreadyExists', Bucket=rmw, ACL='public-read')
         # With a LocationConstraint (another region's request): BucketAlreadyOwnedByYou.
         self.assertClientError(self.s3.create_bucket, 409, 'BucketAlreadyOwnedByYou', Bucket=name,
                                CreateBucketConfiguration={'LocationConstraint': 'eu-west-1'})
