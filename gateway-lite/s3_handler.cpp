@@ -575,14 +575,15 @@ private:
             std::string value = *v;
             if (name == "content-encoding") {
                 // aws-chunked is transport framing, not the object's encoding:
-                // it goes, with its comma; the rest is kept byte for byte.
+                // it goes, with its comma; the rest is kept byte for byte
+                // (less empty items, which would leave a stray comma).
                 std::string kept;
                 bool dropped = false;
                 for (std::string_view rest = value;;) {
                     auto comma = rest.find(',');
                     auto item = rest.substr(0, comma);
                     if (iequals(trim(item), "aws-chunked")) dropped = true;
-                    else kept += (kept.empty() ? "" : ",") + std::string(item);
+                    else if (!trim(item).empty()) kept += (kept.empty() ? "" : ",") + std::string(item);
                     if (comma == std::string_view::npos) break;
                     rest.remove_prefix(comma + 1);
                 }

@@ -65,7 +65,9 @@ class StreamingTests(GatewayTestCase):
 
     def test_aws_chunked_leaves_the_other_encodings_byte_for_byte(self):
         for sent, stored in (('aws-chunked, gzip', 'gzip'), ('deflate, aws-chunked, gzip', 'deflate, gzip'),
-                             ('gzip,aws-chunked', 'gzip'), ('AWS-CHUNKED', None)):
+                             ('gzip,aws-chunked', 'gzip'), ('AWS-CHUNKED', None),
+                             # Empty items left beside it leave no stray comma.
+                             ('gzip, aws-chunked, ', 'gzip'), ('gzip, , aws-chunked', 'gzip'), (', aws-chunked', None)):
             with self.subTest(sent=sent):
                 r = self.chunked_put('encoded', b'body', extra_headers={'Content-Encoding': sent})
                 self.assertEqual(r.status, 200, repr(r))
