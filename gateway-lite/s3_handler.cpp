@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <set>
@@ -1811,11 +1812,15 @@ private:
         auto b = load_bucket(Permission::Write);
         if (!b) return;
         auto found = find_upload();
-        // A client retrying after a lost answer gets that answer again, while
-        // the key still holds the object this upload made.
-        const auto* id = find(query_, "uploadId");
-        if (!found && found.error().code() == Errc::NoSuchUpload && id && !id->empty())
-            if (auto done = engine_.head_object(bucket_, key_); done && done->upload_id == *id) return completed_upload(*done);
+        if (!found && found.error().code() == Errc::NoSuchUpload)
+            if (auto done = completed_before(*b, /*wait=*/false)) {
+                // The body is read and checked as a first complete's is.
+                pugi::xml_document doc;
+                auto root = xml_body(doc, "CompleteMultipartUpload", /*allow_empty=*/false,
+                                     /*checksum_headers_are_the_bodys=*/false);
+                if (!root || !listed_parts(*root)) return;
+                return completed_upload(*done);
+            }
         if (!space_for(0)) return;
         auto upload = load_upload(std::move(found));
         if (!upload) return;
@@ -1823,18 +1828,19 @@ private:
         // Here x-amz-checksum-* are the whole object's checksum.
         auto root = xml_body(doc, "CompleteMultipartUpload", /*allow_empty=*/false, /*checksum_headers_are_the_bodys=*/false);
         if (!root) return;
-        std::vector<CompletedPart> parts;
+        auto listed = listed_parts(*root);
+        if (!listed) return;
+        auto& parts = *listed;
         std::map<std::uint32_t, std::string> claimed;  // part checksums the client lists
         auto wanted = upload_checksum(*upload);
-        for (auto p : root->children("Part")) {
-            auto number = parse_u64(trim(p.child_value("PartNumber")));
-            if (!number || *number < 1 || *number > 10000 || !p.child("ETag")) return error(malformed_xml());
-            parts.push_back({static_cast<std::uint32_t>(*number), std::string(unquote(p.child_value("ETag")))});
-            if (wanted)
+        if (wanted) {
+            std::size_t i = 0;  // parts[i] is the i-th <Part>
+            for (auto p : root->children("Part")) {
                 if (auto c = p.child(("Checksum" + std::string(checksum_name(wanted->algorithm))).c_str()))
-                    claimed[parts.back().number] = trim(c.child_value());
+                    claimed[parts[i].number] = trim(c.child_value());
+                ++i;
+            }
         }
-        if (parts.empty()) return error(malformed_xml());
         if (auto refused = check_complete_checksum_headers(wanted)) return error(*refused);
         std::vector<std::pair<std::string, std::string>> object_checksums;
         if (wanted) {
@@ -1846,8 +1852,49 @@ private:
         WriteConditions conditions;
         if (!write_conditions(conditions, *b)) return;
         auto info = engine_.complete_upload(upload->id, parts, object_checksums, conditions);
+        // Another complete of the same upload (a retry overlapping this
+        // one) may have closed it since it was read.
+        if (!info && info.error().code() == Errc::NoSuchUpload)
+            if (auto done = completed_before(*b, /*wait=*/true)) return completed_upload(*done);
         if (!info) return error(object_error(info.error(), *b));
         completed_upload(*info);
+    }
+
+    // The parts a CompleteMultipartUpload body lists; MalformedXML answered
+    // when one is malformed or none is listed.
+    std::optional<std::vector<CompletedPart>> listed_parts(pugi::xml_node root) {
+        std::vector<CompletedPart> parts;
+        for (auto p : root.children("Part")) {
+            auto number = parse_u64(trim(p.child_value("PartNumber")));
+            if (!number || *number < 1 || *number > 10000 || !p.child("ETag")) {
+                error(malformed_xml());
+                return std::nullopt;
+            }
+            parts.push_back({static_cast<std::uint32_t>(*number), std::string(unquote(p.child_value("ETag")))});
+        }
+        if (parts.empty()) {
+            error(malformed_xml());
+            return std::nullopt;
+        }
+        return parts;
+    }
+
+    // The object ?uploadId made, while the key still holds it: a client
+    // retrying after a lost answer gets that answer again. Only for a caller
+    // who may read the object; others are told NoSuchUpload, as without it.
+    // With `wait`, a complete that still holds the upload sealed (RADOS)
+    // is given a short while to write its object.
+    std::optional<ObjectInfo> completed_before(const Bucket& b, bool wait) {
+        const auto* id = find(query_, "uploadId");
+        if (!id || id->empty()) return std::nullopt;
+        for (int attempt = 0;; ++attempt) {
+            if (auto done = engine_.head_object(bucket_, key_); done && done->upload_id == *id) {
+                if (!object_allows(b, *done, Permission::Read)) return std::nullopt;
+                return std::move(*done);
+            }
+            if (!wait || attempt == 20) return std::nullopt;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
     }
 
     // The answer to CompleteMultipartUpload for the object it made (whose

@@ -5,6 +5,7 @@ list parts, list uploads, complete, abort, and their errors."""
 import hashlib
 import io
 import os
+import threading
 
 from harness import GatewayTestCase, MiB, main, md5_b64, md5_hex, query, unique_bucket
 from boto3.s3.transfer import TransferConfig  # noqa: E402 (after harness, which finds boto3)
@@ -331,6 +332,55 @@ class MultipartTests(GatewayTestCase):
         self.assertTrue(first.get('ChecksumCRC32'))
         self.assertEqual(again.get('ChecksumCRC32'), first['ChecksumCRC32'])
         self.assertEqual(again['ETag'], first['ETag'])
+
+    def test_overlapping_completes_both_answer_the_same(self):
+        # Two identical completes at once (a client retrying before its first
+        # answer came): the one that finds the upload closed by the other
+        # answers what the other made.
+        for round in range(20):
+            key = f'overlap-{round}'
+            uid = self.create(key)
+            parts = [self.upload(key, uid, 1, self.p3)]
+            answers = [None, None]
+
+            def complete(i):
+                try:
+                    answers[i] = self.complete(key, uid, parts)
+                except Exception as e:  # noqa: BLE001 (reported below)
+                    answers[i] = e
+            threads = [threading.Thread(target=complete, args=(i,)) for i in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            for a in answers:
+                self.assertIsInstance(a, dict, f'round {round}: {a!r}')
+                self.assertEqual(a['ResponseMetadata']['HTTPStatusCode'], 200)
+            self.assertEqual(answers[0]['ETag'], answers[1]['ETag'])
+            self.assertEqual(answers[0]['ETag'], multipart_etag([self.p3]))
+
+    def test_complete_retried_reads_the_body_and_needs_read_of_the_object(self):
+        uid = self.create('retried-checked')
+        parts = [self.upload('retried-checked', uid, 1, self.p3)]
+        self.complete('retried-checked', uid, parts)
+        # The body is checked as a first complete's is.
+        r = self.gw.request('POST', '/' + self.bucket + '/retried-checked', query({'uploadId': uid}),
+                            body=b'<CompleteMultipartUpload></CompleteMultipartUpload>')
+        self.assertEqual(r.status, 400, repr(r))
+        self.assertIn(b'<Code>MalformedXML</Code>', r.body)
+        # Another user who may write the bucket but not read the object is
+        # told what it would be told without it.
+        bucket = unique_bucket('mpu-rw')
+        self.s3.create_bucket(Bucket=bucket)
+        self.s3.put_bucket_acl(Bucket=bucket, ACL='public-read-write')
+        uid = self.s3.create_multipart_upload(Bucket=bucket, Key='k')['UploadId']
+        etag = self.s3.upload_part(Bucket=bucket, Key='k', UploadId=uid, PartNumber=1, Body=self.p3)['ETag']
+        parts = {'Parts': [{'PartNumber': 1, 'ETag': etag}]}
+        self.s3.complete_multipart_upload(Bucket=bucket, Key='k', UploadId=uid, MultipartUpload=parts)
+        other = self.gw.client(self.gw.create_user())
+        self.assertClientError(other.complete_multipart_upload, 404, 'NoSuchUpload', Bucket=bucket, Key='k',
+                               UploadId=uid, MultipartUpload=parts)
+        self.assertEqual(self.get_body(bucket, 'k'), self.p3)
 
     def upload_crc(self, key, uid, n, data):
         r = self.s3.upload_part(Bucket=self.bucket, Key=key, UploadId=uid, PartNumber=n, Body=data,
