@@ -17,7 +17,8 @@ struct S3Options {
     // Virtual-host addressing: "<bucket>.<domain>" in Host names the bucket.
     std::string domain;
     // The region GetBucketLocation answers; any region is accepted in
-    // signatures.
+    // signatures. In us-east-1 CreateBucket of a bucket one owns answers
+    // 200 (elsewhere BucketAlreadyOwnedByYou), as AWS does.
     std::string region = "us-east-1";
 };
 

@@ -138,12 +138,14 @@ std::string encode(const ObjectRecord& o) {
     for (auto s : o.info.part_sizes) e.u64(s);
     encode_extents(e, o.extents);
     e.u32(o.inline_crc).u64(o.body_id);
-    // The commit charges (RADOS): a flags byte (1: own, 2: replaced), then
-    // each set one. Absent from records written without them.
-    if (o.charge || o.replaced_charge) {
-        e.u8((o.charge ? 1 : 0) | (o.replaced_charge ? 2 : 0));
+    // The commit charges (RADOS) and the upload id: a flags byte (1: own
+    // charge, 2: replaced charge, 4: upload id), then each set one. Absent
+    // from records written without any.
+    if (o.charge || o.replaced_charge || !o.info.upload_id.empty()) {
+        e.u8((o.charge ? 1 : 0) | (o.replaced_charge ? 2 : 0) | (o.info.upload_id.empty() ? 0 : 4));
         for (const auto* c : {&o.charge, &o.replaced_charge})
             if (*c) e.u64((*c)->token).i64((*c)->delta_bytes).i64((*c)->delta_objects);
+        if (!o.info.upload_id.empty()) e.str(o.info.upload_id);
     }
     return e.take();
 }
@@ -174,6 +176,7 @@ std::optional<ObjectRecord> decode_object(std::string_view v, bool with_data) {
         };
         if (flags & 1) o.charge = charge();
         if (flags & 2) o.replaced_charge = charge();
+        if (flags & 4) o.info.upload_id = d.str();
     }
     return finish(d, std::move(o));
 }

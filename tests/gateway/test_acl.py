@@ -171,6 +171,27 @@ class AclTests(GatewayTestCase):
         owners = {o['Key']: o['Owner']['ID'] for o in self.s3.list_objects_v2(Bucket=bucket, FetchOwner=True)['Contents']}
         self.assertEqual(owners, {'theirs': self.other_id, 'mine': self.owner_id})
 
+    def test_uploads_started_by_a_grantee_name_it(self):
+        bucket = self.new_bucket()
+        self.s3.put_bucket_acl(Bucket=bucket, GrantWrite=f'id="{self.other_id}"',
+                               GrantRead=f'id="{self.other_id}"', GrantFullControl=f'id="{self.owner_id}"')
+        theirs = self.other.create_multipart_upload(Bucket=bucket, Key='theirs')['UploadId']
+        mine = self.s3.create_multipart_upload(Bucket=bucket, Key='mine')['UploadId']
+        other_owner = self.other.list_buckets()['Owner']
+        my_owner = self.s3.list_buckets()['Owner']
+        expected = {theirs: other_owner, mine: my_owner}
+        for client in (self.s3, self.other):
+            uploads = client.list_multipart_uploads(Bucket=bucket)['Uploads']
+            self.assertEqual({u['UploadId']: (u['Initiator']['ID'], u['Initiator']['DisplayName'],
+                                              u['Owner']['ID'], u['Owner']['DisplayName']) for u in uploads},
+                             {uid: (o['ID'], o['DisplayName'], o['ID'], o['DisplayName'])
+                              for uid, o in expected.items()})
+        parts = self.s3.list_parts(Bucket=bucket, Key='theirs', UploadId=theirs)
+        self.assertEqual((parts['Initiator']['ID'], parts['Owner']['ID']), (self.other_id, self.other_id))
+        self.assertNotEqual(other_owner['DisplayName'], my_owner['DisplayName'])
+        for key, uid in (('theirs', theirs), ('mine', mine)):
+            self.s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=uid)
+
 
 class SecondUserTests(GatewayTestCase):
 

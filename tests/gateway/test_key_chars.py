@@ -152,6 +152,53 @@ class KeyCharsTests(GatewayTestCase):
         self.assertError(r, 404, 'NoSuchKey')
         self.assertEqual(self.strict(r.body).findtext('Key'), key)
 
+    # ---- spaces and XML / URL special characters ----------------------------
+    SPECIAL_KEYS = [' ', '  ', 'trailing ', 'trailing  \t', ' leading', 'mid  dle',
+                    'q"uote', "apos'", 'amp&er', '<lt', 'gt>', 'dol$lar', 'per%cent', '%41', 'all "&\'<>$% ']
+
+    def test_special_keys_list_copy_and_delete_exactly(self):
+        bucket = self.new_bucket()
+        keys = self.SPECIAL_KEYS
+        for k in keys:
+            self.put(bucket, k, k.encode())
+        expected = sorted(keys)
+        # Listed exactly: boto3 (encoding-type=url, decoded), v1 and v2, and raw XML without encoding.
+        self.assertEqual([o['Key'] for o in self.s3.list_objects_v2(Bucket=bucket)['Contents']], expected)
+        self.assertEqual([o['Key'] for o in self.s3.list_objects(Bucket=bucket)['Contents']], expected)
+        for params in ({'list-type': '2'}, {}):
+            with self.subTest(params=params):
+                r = self.gw.request('GET', f'/{bucket}', query(params))
+                self.assertEqual(r.status, 200, repr(r))
+                self.assertEqual([c.findtext('Key') for c in self.strict(r.body).findall('Contents')], expected)
+        for k in keys:
+            with self.subTest(key=k):
+                self.assertEqual(self.get_body(bucket, k), k.encode())
+                r = self.s3.copy_object(Bucket=bucket, Key=k + '.copy', CopySource={'Bucket': bucket, 'Key': k})
+                self.assertTrue(r['CopyObjectResult']['ETag'])
+                self.assertEqual(self.get_body(bucket, k + '.copy'), k.encode())
+        # DeleteObject, and DeleteObjects through boto3 and through raw XML
+        # (keys taken byte for byte, the whitespace included).
+        self.s3.delete_object(Bucket=bucket, Key=keys[0] + '.copy')
+        r = self.s3.delete_objects(Bucket=bucket, Delete={'Objects': [{'Key': k + '.copy'} for k in keys[1:]]})
+        self.assertEqual(r.get('Errors', []), [])
+        self.assertEqual(sorted(d['Key'] for d in r['Deleted']), sorted(k + '.copy' for k in keys[1:]))
+        self.assertEqual([o['Key'] for o in self.s3.list_objects_v2(Bucket=bucket)['Contents']], expected)
+        # Only a key's exact bytes name it: ' trailing' or 'trailing' deletes nothing.
+        def raw_delete(keys_xml):
+            body = ('<Delete>' + ''.join(f'<Object><Key>{k}</Key></Object>' for k in keys_xml) +
+                    '</Delete>').encode()
+            r = self.gw.request('POST', f'/{bucket}', 'delete', body=body,
+                                headers={'Content-MD5': base64.b64encode(hashlib.md5(body).digest()).decode()})
+            self.assertEqual(r.status, 200, repr(r))
+            return [d.findtext('Key') for d in self.strict(r.body).findall('Deleted')]
+        self.assertEqual(raw_delete(['trailing', 'leading']), ['trailing', 'leading'])
+        self.assertEqual([o['Key'] for o in self.s3.list_objects_v2(Bucket=bucket)['Contents']], expected)
+        escaped = [k.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;').replace('\t', '&#9;')
+                   for k in keys]
+        self.assertEqual(raw_delete(escaped), keys)
+        self.assertNotIn('Contents', self.s3.list_objects_v2(Bucket=bucket))
+        self.s3.delete_bucket(Bucket=bucket)
+
     # ---- keys stored before they were refused ------------------------------
     def plant_legacy_keys(self, bucket, renames):
         """Adds, for each (written, legacy) pair of equal byte length, a copy of

@@ -219,10 +219,32 @@ class ListingTests(GatewayTestCase):
                 self.assertEqual([urllib.parse.unquote_plus(p) for p in raw_prefixes], self.expected('', '/')[1])
                 self.assertIn('plus%2Bkey', raw_keys)
                 self.assertIn('pct%2541key', raw_keys)
-        # The prefix is echoed encoded too.
-        root = self.raw_list({'list-type': '2', 'encoding-type': 'url', 'prefix': 'sp ace/'})
-        self.assertEqual(urllib.parse.unquote_plus(root.findtext('Prefix')), 'sp ace/')
-        self.assertNotIn(' ', root.findtext('Prefix'))
+        # v2 echoes Prefix and StartAfter encoded too (SDKs decode them).
+        root = self.raw_list({'list-type': '2', 'encoding-type': 'url', 'prefix': 'sp ace/',
+                              'start-after': 'sp ace/&'})
+        self.assertEqual(root.findtext('Prefix'), 'sp%20ace/')
+        self.assertEqual(root.findtext('StartAfter'), 'sp%20ace/%26')
+        # v1 returns Prefix as sent, and encodes Delimiter, Marker and NextMarker.
+        root = self.raw_list({'encoding-type': 'url', 'prefix': 'sp ace/', 'delimiter': ' ', 'marker': 'sp ace/&'})
+        self.assertEqual(root.findtext('Prefix'), 'sp ace/')
+        self.assertEqual(root.findtext('Delimiter'), '%20')
+        self.assertEqual(root.findtext('Marker'), 'sp%20ace/%26')
+        self.assertEqual([c.findtext('Key') for c in root.findall('Contents')], ['sp%20ace/x'])
+        root = self.raw_list({'encoding-type': 'url', 'delimiter': '/', 'max-keys': '1', 'marker': 'pct'})
+        self.assertEqual(root.findtext('NextMarker'), 'pct%2541key')
+        # What boto3 decodes (it asks for encoding-type=url itself) comes out as sent.
+        r = self.s3.list_objects(Bucket=self.bucket, Prefix='sp ace/', Delimiter='/', Marker='sp ace/&')
+        self.assertEqual((r['Prefix'], r['Marker'], r['Delimiter']), ('sp ace/', 'sp ace/&', '/'))
+        self.assertEqual([c['Key'] for c in r['Contents']], ['sp ace/x'])
+        r = self.s3.list_objects_v2(Bucket=self.bucket, Prefix='sp ace/', StartAfter='sp ace/&')
+        self.assertEqual((r['Prefix'], r['StartAfter']), ('sp ace/', 'sp ace/&'))
+        self.assertEqual([c['Key'] for c in r['Contents']], ['sp ace/x'])
+
+    def test_v2_empty_continuation_token_is_the_first_page(self):
+        root = self.raw_list({'list-type': '2', 'continuation-token': '', 'max-keys': '2'})
+        self.assertEqual([c.findtext('Key') for c in root.findall('Contents')], KEYS[:2])
+        r = self.s3.list_objects_v2(Bucket=self.bucket, ContinuationToken='', MaxKeys=2)
+        self.assertEqual([o['Key'] for o in r['Contents']], KEYS[:2])
 
     def test_without_encoding_type_keys_are_literal(self):
         root = self.raw_list({'list-type': '2'})

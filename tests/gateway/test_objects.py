@@ -443,6 +443,50 @@ class ObjectAttributesTests(GatewayTestCase):
                                ObjectAttributes=['ETag'])
 
 
+class PartNumberTests(GatewayTestCase):
+    """GetObject / HeadObject with partNumber: one part of a multipart object."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bucket = unique_bucket('pn')
+        cls.s3.create_bucket(Bucket=cls.bucket)
+        cls.parts = [b'a' * (5 * MiB), b'b' * 1000]
+        uid = cls.s3.create_multipart_upload(Bucket=cls.bucket, Key='mp')['UploadId']
+        done = []
+        for n, body in enumerate(cls.parts, 1):
+            r = cls.s3.upload_part(Bucket=cls.bucket, Key='mp', UploadId=uid, PartNumber=n, Body=body)
+            done.append({'PartNumber': n, 'ETag': r['ETag']})
+        cls.s3.complete_multipart_upload(Bucket=cls.bucket, Key='mp', UploadId=uid, MultipartUpload={'Parts': done})
+        cls.s3.put_object(Bucket=cls.bucket, Key='simple', Body=b'simple body')
+
+    def test_a_part_of_a_multipart_object(self):
+        total = sum(len(p) for p in self.parts)
+        r = self.s3.get_object(Bucket=self.bucket, Key='mp', PartNumber=2)
+        self.assertEqual(r['ResponseMetadata']['HTTPStatusCode'], 206)
+        self.assertEqual(r['Body'].read(), self.parts[1])
+        self.assertEqual(r['ContentRange'], f'bytes {5 * MiB}-{total - 1}/{total}')
+        self.assertEqual(r['PartsCount'], 2)
+        h = self.s3.head_object(Bucket=self.bucket, Key='mp', PartNumber=1)
+        self.assertEqual(h['ResponseMetadata']['HTTPStatusCode'], 206)
+        self.assertEqual((h['ContentLength'], h['PartsCount']), (5 * MiB, 2))
+
+    def test_part_one_of_a_simple_object_is_the_whole_object(self):
+        r = self.s3.get_object(Bucket=self.bucket, Key='simple', PartNumber=1)
+        self.assertEqual(r['ResponseMetadata']['HTTPStatusCode'], 200)
+        self.assertEqual(r['Body'].read(), b'simple body')
+        self.assertNotIn('PartsCount', r)
+
+    def test_a_part_past_the_last_is_invalid_part(self):
+        # Issue 14 asks for Ceph RGW's answer (400 InvalidPart; AWS: 416 InvalidPartNumber).
+        for key, number in (('mp', 3), ('simple', 2)):
+            with self.subTest(key=key):
+                self.assertClientError(self.s3.get_object, 400, 'InvalidPart', Bucket=self.bucket, Key=key,
+                                       PartNumber=number)
+                self.assertClientError(self.s3.head_object, 400, None, Bucket=self.bucket, Key=key,
+                                       PartNumber=number)
+
+
 class UnknownQueryTests(GatewayTestCase):
 
     def test_unknown_query_parameters_are_ignored(self):

@@ -63,6 +63,21 @@ class StreamingTests(GatewayTestCase):
         # aws-chunked is a transfer detail, not the object's encoding.
         self.assertNotIn('aws-chunked', g.get('ContentEncoding', ''))
 
+    def test_aws_chunked_leaves_the_other_encodings_byte_for_byte(self):
+        for sent, stored in (('aws-chunked, gzip', 'gzip'), ('deflate, aws-chunked, gzip', 'deflate, gzip'),
+                             ('gzip,aws-chunked', 'gzip'), ('AWS-CHUNKED', None),
+                             # Empty items left beside it leave no stray comma.
+                             ('gzip, aws-chunked, ', 'gzip'), ('gzip, , aws-chunked', 'gzip'), (', aws-chunked', None)):
+            with self.subTest(sent=sent):
+                r = self.chunked_put('encoded', b'body', extra_headers={'Content-Encoding': sent})
+                self.assertEqual(r.status, 200, repr(r))
+                h = self.s3.head_object(Bucket=self.bucket, Key='encoded')
+                self.assertEqual(h.get('ContentEncoding'), stored)
+        # Without aws-chunked the header is the object's, as sent.
+        self.put(self.bucket, 'plain-encoded', b'x', ContentEncoding='deflate,  gzip')
+        self.assertEqual(self.s3.head_object(Bucket=self.bucket, Key='plain-encoded')['ContentEncoding'],
+                         'deflate,  gzip')
+
     def test_signed_chunks_single_small_chunk(self):
         r = self.chunked_put('small-chunked', b'tiny')
         self.assertEqual(r.status, 200, repr(r))

@@ -191,6 +191,27 @@ TEST_F(Multipart, UnlistedPartsAreFreedOnCompletion) {
     EXPECT_EQ(b->bytes, 4u);
 }
 
+// A retried CompleteMultipartUpload finds the object by its upload id.
+TEST_F(Multipart, CompletedObjectKeepsItsUploadIdButACopyDoesNot) {
+    const std::string id = new_upload();
+    PartInfo p1 = part(id, 1, "made");
+    auto info = engine().complete_upload(id, {{1, p1.etag}});
+    ASSERT_TRUE(info) << info.error().message();
+    EXPECT_EQ(info->upload_id, id);
+    auto head = engine().head_object("bkt", "big");
+    ASSERT_TRUE(head) << head.error().message();
+    EXPECT_EQ(head->upload_id, id);
+    auto copy = engine().copy_object("bkt", "big", "bkt", "copy");
+    ASSERT_TRUE(copy) << copy.error().message();
+    EXPECT_EQ(copy->upload_id, "");
+    auto copied = engine().head_object("bkt", "copy");
+    ASSERT_TRUE(copied) << copied.error().message();
+    EXPECT_EQ(copied->upload_id, "");
+    auto put = engine().put_object("bkt", "big", as_bytes(std::string("plain")));
+    ASSERT_TRUE(put) << put.error().message();
+    EXPECT_EQ(engine().head_object("bkt", "big")->upload_id, "");
+}
+
 TEST_F(Multipart, AbortThenEveryOperationIsNoSuchUpload) {
     const std::string id = new_upload();
     PartInfo p1 = part(id, 1, "data");

@@ -80,6 +80,9 @@ struct ObjectInfo {
     ObjectMeta meta;
     // Sizes of the parts of a multipart object, in order; empty otherwise.
     std::vector<std::uint64_t> part_sizes;
+    // The multipart upload this object was completed from; empty otherwise
+    // (and for a copy). Lets a retried completion find the object it made.
+    std::string upload_id;
 };
 
 // An inclusive byte range [first, last], as HTTP Range expresses it.

@@ -84,6 +84,7 @@ Result<ObjectInfo> LocalObjectCatalog::copy_object(std::string_view src_bucket, 
         dst.info.key = dst_key;
         dst.info.last_modified_ms = now_ms();
         if (replace_meta) dst.info.meta = *replace_meta;
+        dst.info.upload_id.clear();  // a copy is not what the upload made
         OSTOR_TRY(store_object(txn, dst_bucket, dst_key, dst, old ? &*old : nullptr));
         account_change(txn, *db, delta_bytes, delta_objects);
         return dst.info;

@@ -189,6 +189,7 @@ Result<ObjectInfo> LocalObjectCatalog::complete_upload(
         obj.info.key = upload->key;
         obj.info.last_modified_ms = now_ms();
         obj.info.meta = upload->meta;
+        obj.info.upload_id = upload->id;
         if (checksums) obj.info.meta.checksums = *checksums;
         std::int64_t delta_bytes =
             static_cast<std::int64_t>(obj.info.size) - static_cast<std::int64_t>(assembled->stored_bytes);

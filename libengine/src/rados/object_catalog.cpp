@@ -296,6 +296,7 @@ Result<ObjectInfo> RadosObjectCatalog::copy_object(std::string_view src_bucket, 
     dst.info.key = dst_key;
     dst.info.last_modified_ms = now_ms();
     if (replace_meta) dst.info.meta = *replace_meta;
+    dst.info.upload_id.clear();  // a copy is not what the upload made
     bool unknown = false;
     auto r = commit_object(*db, std::move(dst), conditions, std::nullopt, 0, freed, &unknown);
     // The references added above go when nothing was written; when the
@@ -324,7 +325,8 @@ Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::str
         auto written = client_.apply(Pool::Index, oid, op);
         if (!written && changed_meanwhile(written.error())) return std::nullopt;
         if (!written) return Result<ObjectRecord>(std::move(written).error());
-        return Result<ObjectRecord>(std::move((*cur)->record));
+        // Built in place: GCC 12 warns (maybe-uninitialized) on a temporary.
+        return std::optional<Result<ObjectRecord>>(std::in_place, std::move((*cur)->record));
     });
     index_guesses_.forget(oid, key);  // gone (or unknown): a new write guesses none
     if (!removed) return std::move(removed).error();

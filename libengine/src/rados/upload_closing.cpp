@@ -146,6 +146,7 @@ Result<ObjectInfo> RadosObjectCatalog::complete_upload(
     obj.info.key = s.up.upload.key;
     obj.info.last_modified_ms = now_ms();
     obj.info.meta = s.up.upload.meta;
+    obj.info.upload_id = std::string(upload_id);
     if (checksums) obj.info.meta.checksums = *checksums;
     const std::vector<Extent> object_extents = obj.extents;
 

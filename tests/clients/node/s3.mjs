@@ -92,7 +92,12 @@ async function main() {
   const lb = await s3.send(new ListBucketsCommand({}));
   assert.ok(lb.Buckets.some((b) => b.Name === Bucket), 'ListBuckets lists the bucket');
   await s3.send(new GetBucketLocationCommand({ Bucket }));
-  await rejects('CreateBucket again', s3.send(new CreateBucketCommand({ Bucket })), 'BucketAlreadyOwnedByYou', 409);
+  // Of a bucket one owns already: in us-east-1 AWS answers 200 and changes nothing;
+  // with a LocationConstraint (another region's request) BucketAlreadyOwnedByYou.
+  await s3.send(new CreateBucketCommand({ Bucket }));
+  await rejects('CreateBucket again, in eu-west-1',
+    s3.send(new CreateBucketCommand({ Bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } })),
+    'BucketAlreadyOwnedByYou', 409);
   ok('bucket created');
 
   step('PutObject: string body');
