@@ -1,5 +1,6 @@
 // Objects: put, get, head, delete, copy, ACL, listing, scrub.
 
+#include <algorithm>
 #include <memory>
 
 #include "engine_impl.hpp"
@@ -185,6 +186,9 @@ Result<ScrubReport> Engine::scrub() {
         }
         return {};
     }));
+    // Batches may come in any order (the local catalog reads several key
+    // ranges at once): the report names them in order.
+    std::sort(report.damaged.begin(), report.damaged.end());
     return report;
 }
 
