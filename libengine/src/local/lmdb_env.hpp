@@ -64,6 +64,8 @@ bool file_system_nearly_full(int fd) noexcept;
 
 class Env {
 public:
+    // `map_size_bytes`: the largest the file may grow to; 0 for the size of
+    // the file system holding `dir`, within [64 GiB, 4 TiB].
     static Result<std::unique_ptr<Env>> open(const std::filesystem::path& dir, std::uint64_t map_size_bytes);
     ~Env();
     Env(const Env&) = delete;
