@@ -114,8 +114,12 @@ TEST(KeyBetween, LiesStrictlyBetweenAndSplitsEvenlyWhereKeysAreSpread) {
         ASSERT_TRUE(mid.has_value()) << low << " .. " << high;
         EXPECT_GT(*mid, low);
         EXPECT_LT(*mid, high);
-        EXPECT_GE(detail::key_span(low, high), detail::key_span(low, *mid));
     }
+    // Spans compare across pairs, by how far apart the keys are.
+    EXPECT_LT(detail::key_span("a", "b"), detail::key_span("a", "c"));
+    EXPECT_LT(detail::key_span("bkt/k00000", "bkt/k00500"), detail::key_span("bkt/k00000", "bkt/k00999"));
+    EXPECT_LT(detail::key_span("bkt/k00000", "bkt/k00999"), detail::key_span("bkt/", "bkt0"));
+    EXPECT_GT(detail::key_span(std::string(200, 'k'), std::string(200, 'k') + "z"), 0);
     // Nothing lies between a key and itself, or itself + "\0".
     EXPECT_FALSE(detail::key_between("a", "a"));
     EXPECT_FALSE(detail::key_between("b", "a"));

@@ -18,14 +18,16 @@ namespace ostor::detail {
 
 namespace {
 
-// Scrub holds a few batches of records at a time, each read in a snapshot of
-// its own that ends before the batch's data is read: memory stays bounded at any
-// number of objects, and no snapshot is held across disk reads (LMDB cannot
-// reuse pages a live snapshot still sees, so a long one makes the file grow).
-constexpr std::size_t kScrubBatchRecords = 256;
-// Inline bodies are up to kInlineMaxBytes each: this bounds a batch's copy of
-// them (and of the extent lists of large objects) too.
-constexpr std::size_t kScrubBatchValueBytes = std::size_t{4} << 20;
+// Scrub holds a few batches of records at a time (kScrubReaders +
+// kScrubQueuedBatches + 1), each read in a snapshot of its own that ends
+// before the batch's data is read: memory stays bounded at any number of
+// objects (about 32 MiB at most), and no snapshot is held across disk reads
+// of object data (LMDB cannot reuse pages a live snapshot still sees, so a
+// long one makes the file grow).
+constexpr std::size_t kScrubBatchRecords = 64;
+// Inline bodies are up to kInlineMaxBytes each (64 of them: 512 KiB): this
+// bounds a batch's copy of the extent lists of large objects.
+constexpr std::size_t kScrubBatchValueBytes = std::size_t{1} << 20;
 
 // An Objects entry as scrub checks it. A record that cannot be decoded is
 // named by its index key (a long key's head; the hash bytes are dropped).
@@ -75,39 +77,45 @@ StoredBody part_body(std::string_view k, std::string_view v) {
 // So scrub reads key ranges on several threads, keeping that many reads in
 // flight, and the batches are checked, on the caller's thread, in the order
 // they come. The keys' spread is not known ahead, so the ranges are made
-// as the walk goes: a reader out of work splits the widest range still
-// being read (key_between: halfway from where its reader is to its end) and
-// takes the upper half.
-// 16 readers (each a reader slot of the store's 1,024 while it reads): a
-// cold scrub of 15 M objects took 513 s with 32, 658 s with 8 (1,604 s
-// with one).
+// as the walk goes: first by halving the key space, then a reader out of
+// work splits the range with the most keys left by the density its reader
+// met so far (key_between: halfway from where its reader is to its end),
+// and takes the upper half; it waits while no range has enough keys left
+// to be worth splitting, and leaves once every range is done.
+// Each holds a reader slot of the store's 1,024 while it reads. A cold scrub
+// of 15 M objects took 513 s with 32 readers, 658 s with 8, 1,604 s with one.
 constexpr std::size_t kScrubReaders = 16;
-// Batches read and waiting to be checked: with the one each reader holds,
-// this bounds scrub's memory (kScrubBatchValueBytes each).
+// Batches read and waiting to be checked.
 constexpr std::size_t kScrubQueuedBatches = 4;
+// A range is split only when it has this many keys left, by estimate: the
+// cut then lies well past the batch its reader is reading.
+constexpr double kScrubMinSplitKeys = 8.0 * kScrubBatchRecords;
 
 // Reads `table` on kScrubReaders threads, turning each entry into a body
 // with `to_body(txn, key, value)`, and hands each batch to `fn` on the
 // calling thread. Each entry present for the whole walk is handed over
-// once. The first failure (a read's, or `fn`'s) stops the readers and is
+// once (keys added past the table's last key after the walk began are not
+// read). The first failure (a read's, or `fn`'s) stops the readers and is
 // returned.
 template <class ToBody>
 Result<void> scan_table_in_parallel(const Env& env, Table table, ToBody to_body,
                                     const std::function<Result<void>(std::vector<StoredBody>&)>& fn) {
-    // The table's last key when the walk starts: the far end of the range
-    // that has no end, for splitting it (keys added after it are still read).
     auto last_key = read_snapshot(env, [&](const Txn& txn) -> Result<std::string> {
         auto last = txn.cursor(table).last();
         return last ? std::string(last->first) : std::string();
     });
     if (!last_key) return std::move(last_key).error();
+    // The walk's end: just past the last key.
+    const std::string walk_end = *last_key + std::string(1, '\0');
 
     // A key range [start, end) and how far its reader has come. `end` may be
     // lowered by a split while a batch is read: what the batch read at or
     // past it is then dropped (the split's new range reads it).
     struct Range {
+        std::string start;
         std::string position;  // the last key read, or the start
-        std::optional<std::string> end;
+        std::string end;
+        std::uint64_t keys_read = 0;
         std::unique_ptr<TableBatches> batches;
     };
     // Shared by the readers and the checking thread, under `mutex`.
@@ -123,29 +131,35 @@ Result<void> scan_table_in_parallel(const Env& env, Table table, ToBody to_body,
             changed.notify_all();
         }
     } shared;
-    auto new_range = [&](std::string start, std::optional<std::string> end) -> Range& {
+    auto new_range = [&](std::string start, std::string end) -> Range& {
         auto batches = std::make_unique<TableBatches>(table, kScrubBatchRecords, kScrubBatchValueBytes, start, end);
-        return shared.ranges.emplace_back(Range{std::move(start), std::move(end), std::move(batches)});
+        std::string position = start;
+        return shared.ranges.emplace_back(Range{std::move(start), std::move(position), std::move(end), 0,
+                                                std::move(batches)});
     };
-    // Under the mutex: a new range split off the widest one being read, or
-    // none when no range can be split.
-    auto split_widest = [&]() -> Range* {
-        Range* widest = nullptr;
-        std::string widest_cut;
-        double widest_span = 0;
+    // Under the mutex: the upper half of `r` as a new range (r keeps the
+    // lower), or none when nothing lies between.
+    auto split = [&](Range& r) -> Range* {
+        auto cut = key_between(r.position, r.end);
+        if (!cut) return nullptr;
+        auto end = std::exchange(r.end, *cut);
+        return &new_range(std::move(*cut), std::move(end));
+    };
+    // Under the mutex: a new range split off the range with the most keys
+    // left, estimated by the keys its reader met per span so far; none when
+    // no range has kScrubMinSplitKeys left.
+    auto split_busiest = [&]() -> Range* {
+        Range* busiest = nullptr;
+        double most_left = kScrubMinSplitKeys;
         for (Range& r : shared.ranges) {
-            const std::string& far = r.end ? *r.end : *last_key;
-            double span = key_span(r.position, far);
-            if (span <= widest_span) continue;
-            auto cut = key_between(r.position, far);
-            if (!cut) continue;
-            widest = &r;
-            widest_cut = std::move(*cut);
-            widest_span = span;
+            double covered = key_span(r.start, r.position);
+            if (r.keys_read == 0 || covered <= 0) continue;
+            double left = static_cast<double>(r.keys_read) / covered * key_span(r.position, r.end);
+            if (left < most_left) continue;
+            busiest = &r;
+            most_left = left;
         }
-        if (!widest) return nullptr;
-        auto end = std::exchange(widest->end, widest_cut);
-        return &new_range(std::move(widest_cut), std::move(end));
+        return busiest ? split(*busiest) : nullptr;
     };
 
     auto read_ranges = [&](Range* range) {
@@ -173,17 +187,22 @@ Result<void> scan_table_in_parallel(const Env& env, Table table, ToBody to_body,
                 break;
             }
             // A split during the read moved this range's end below keys it read.
-            while (!keys.empty() && range->end && keys.back() >= *range->end) {
+            while (!keys.empty() && keys.back() >= range->end) {
                 keys.pop_back();
                 batch.pop_back();
             }
             if (!keys.empty()) range->position = keys.back();
+            range->keys_read += keys.size();
             if (!*read) {  // the range is done: on to a new one
                 shared.ranges.remove_if([&](const Range& r) { return &r == range; });
-                range = split_widest();
+                for (;;) {
+                    range = split_busiest();
+                    if (range || shared.failure || shared.ranges.empty()) break;
+                    shared.changed.wait(lock);  // woken by every batch read
+                }
             }
             shared.changed.wait(lock, [&] { return shared.failure || shared.ready.size() < kScrubQueuedBatches; });
-            if (!batch.empty()) shared.ready.push_back(std::move(batch));
+            if (!batch.empty() && !shared.failure) shared.ready.push_back(std::move(batch));
             shared.changed.notify_all();
         }
         --shared.readers_left;
@@ -191,11 +210,17 @@ Result<void> scan_table_in_parallel(const Env& env, Table table, ToBody to_body,
     };
     std::vector<Range*> first_ranges;
     {
+        // The first ranges halve the key space, the widest range each time.
         std::lock_guard lock(shared.mutex);
-        first_ranges.push_back(&new_range(std::string(), std::nullopt));
-        while (first_ranges.size() < kScrubReaders)
-            if (Range* r = split_widest()) first_ranges.push_back(r);
-            else break;
+        first_ranges.push_back(&new_range(std::string(), walk_end));
+        while (first_ranges.size() < kScrubReaders) {
+            auto widest = std::max_element(first_ranges.begin(), first_ranges.end(), [](Range* a, Range* b) {
+                return key_span(a->start, a->end) < key_span(b->start, b->end);
+            });
+            Range* upper = split(**widest);
+            if (!upper) break;
+            first_ranges.push_back(upper);
+        }
         shared.readers_left = first_ranges.size();
     }
     std::vector<std::jthread> readers;

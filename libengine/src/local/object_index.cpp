@@ -67,9 +67,22 @@ Result<std::uint64_t> next_body_id(const Txn& txn) {
 
 }  // namespace
 
+namespace {
+
+// A body row: a value larger than a page lies in pages of its own, read one
+// at a time as the copy reaches them (the store reads no pages ahead,
+// lmdb_env.cpp); asking for all of them first reads them at once.
+std::optional<std::string_view> get_body(const Txn& txn, std::uint64_t body_id) {
+    auto v = txn.get(Table::Bodies, body_key(body_id));
+    if (v) prefetch_value(*v);
+    return v;
+}
+
+}  // namespace
+
 std::string load_body(const Txn& txn, std::uint64_t body_id) {
     if (body_id == 0) return {};
-    auto v = txn.get(Table::Bodies, body_key(body_id));
+    auto v = get_body(txn, body_id);
     return v ? std::string(*v) : std::string();
 }
 
@@ -89,7 +102,7 @@ Result<ObjectRecord> load_object(const Txn& txn, std::string_view bucket, std::s
     auto rec = load_object_record(txn, bucket, key);
     if (!rec) return rec;
     if (rec->body_id != 0) {
-        auto body = txn.get(Table::Bodies, body_key(rec->body_id));
+        auto body = get_body(txn, rec->body_id);
         if (!body) return Error(Errc::Internal, "the body of object " + std::string(key) + " is missing");
         rec->inline_data = *body;
     }
