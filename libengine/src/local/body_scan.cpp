@@ -112,8 +112,8 @@ Result<void> scan_table_in_parallel(const Env& env, Table table, ToBody to_body,
     // lowered by a split while a batch is read: what the batch read at or
     // past it is then dropped (the split's new range reads it).
     struct Range {
-        std::string start;
-        std::string position;  // the last key read, or the start
+        std::string first_read;  // the first key read, once one is
+        std::string position;    // the last key read, or the start
         std::string end;
         std::uint64_t keys_read = 0;
         std::unique_ptr<TableBatches> batches;
@@ -133,9 +133,7 @@ Result<void> scan_table_in_parallel(const Env& env, Table table, ToBody to_body,
     } shared;
     auto new_range = [&](std::string start, std::string end) -> Range& {
         auto batches = std::make_unique<TableBatches>(table, kScrubBatchRecords, kScrubBatchValueBytes, start, end);
-        std::string position = start;
-        return shared.ranges.emplace_back(Range{std::move(start), std::move(position), std::move(end), 0,
-                                                std::move(batches)});
+        return shared.ranges.emplace_back(Range{std::string(), std::move(start), std::move(end), 0, std::move(batches)});
     };
     // Under the mutex: the upper half of `r` as a new range (r keeps the
     // lower), or none when nothing lies between.
@@ -152,9 +150,11 @@ Result<void> scan_table_in_parallel(const Env& env, Table table, ToBody to_body,
         Range* busiest = nullptr;
         double most_left = kScrubMinSplitKeys;
         for (Range& r : shared.ranges) {
-            double covered = key_span(r.start, r.position);
-            if (r.keys_read == 0 || covered <= 0) continue;
-            double left = static_cast<double>(r.keys_read) / covered * key_span(r.position, r.end);
+            // From the first key read, not the range's start: keys may begin
+            // far above it (the first ranges halve the whole key space).
+            double covered = key_span(r.first_read, r.position);
+            if (r.keys_read < 2 || covered <= 0) continue;
+            double left = static_cast<double>(r.keys_read - 1) / covered * key_span(r.position, r.end);
             if (left < most_left) continue;
             busiest = &r;
             most_left = left;
@@ -191,8 +191,11 @@ Result<void> scan_table_in_parallel(const Env& env, Table table, ToBody to_body,
                 keys.pop_back();
                 batch.pop_back();
             }
-            if (!keys.empty()) range->position = keys.back();
-            range->keys_read += keys.size();
+            if (!keys.empty()) {
+                if (range->keys_read == 0) range->first_read = keys.front();
+                range->position = keys.back();
+                range->keys_read += keys.size();
+            }
             if (!*read) {  // the range is done: on to a new one
                 shared.ranges.remove_if([&](const Range& r) { return &r == range; });
                 for (;;) {
@@ -215,7 +218,7 @@ Result<void> scan_table_in_parallel(const Env& env, Table table, ToBody to_body,
         first_ranges.push_back(&new_range(std::string(), walk_end));
         while (first_ranges.size() < kScrubReaders) {
             auto widest = std::max_element(first_ranges.begin(), first_ranges.end(), [](Range* a, Range* b) {
-                return key_span(a->start, a->end) < key_span(b->start, b->end);
+                return key_span(a->position, a->end) < key_span(b->position, b->end);
             });
             Range* upper = split(**widest);
             if (!upper) break;
