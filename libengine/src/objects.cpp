@@ -1,5 +1,8 @@
 // Objects: put, get, head, delete, copy, ACL, listing, scrub.
 
+#include <algorithm>
+#include <cstdlib>
+#include <tuple>
 #include <memory>
 
 #include "engine_impl.hpp"
@@ -185,6 +188,25 @@ Result<ScrubReport> Engine::scrub() {
         }
         return {};
     }));
+    // Batches may come in any order (the local catalog reads several key
+    // ranges at once): the report names objects in order ("bucket/key"),
+    // then the parts of uploads ("upload <id> part <n>", no bucket name has
+    // a space) by upload and part number.
+    auto order = [](const std::string& name) {
+        constexpr std::string_view kUpload = "upload ";
+        if (!name.starts_with(kUpload)) return std::tuple(0, std::string_view(name), 0UL);
+        std::string_view rest = std::string_view(name).substr(kUpload.size());
+        auto space = rest.find(' ');
+        std::string_view id = rest.substr(0, space);
+        constexpr std::string_view kPart = " part ";
+        std::size_t number_at = kUpload.size() + space + kPart.size();
+        unsigned long number = 0;
+        if (space != std::string_view::npos && number_at < name.size())
+            number = std::strtoul(name.c_str() + number_at, nullptr, 10);
+        return std::tuple(1, id, number);
+    };
+    std::sort(report.damaged.begin(), report.damaged.end(),
+              [&](const std::string& a, const std::string& b) { return order(a) < order(b); });
     return report;
 }
 

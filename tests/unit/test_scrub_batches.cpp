@@ -103,12 +103,115 @@ TEST(TableBatches, LargeValuesEndABatchEarly) {
     EXPECT_EQ(sizes, (std::vector<std::size_t>{3, 3, 3, 3, 3, 3, 2}));
 }
 
+// Scrub splits the key ranges it reads as it goes, at keys interpolated
+// between two others.
+TEST(KeyBetween, LiesStrictlyBetweenAndSplitsEvenlyWhereKeysAreSpread) {
+    EXPECT_EQ(detail::key_between("a", "c"), std::optional<std::string>("b"));
+    for (auto [low, high] : std::vector<std::pair<std::string, std::string>>{
+             {"", "bkt/zz"}, {"bkt/k00000", "bkt/k00999"}, {"a", "a\x01"}, {"a\xff\xff", "b"},
+             {"x", std::string("x\0\0\0\0\0\0\0\0\x01", 10)}, {std::string(200, 'k'), std::string(200, 'k') + "z"}}) {
+        auto mid = detail::key_between(low, high);
+        ASSERT_TRUE(mid.has_value()) << low << " .. " << high;
+        EXPECT_GT(*mid, low);
+        EXPECT_LT(*mid, high);
+    }
+    // Spans compare across pairs, by how far apart the keys are.
+    EXPECT_LT(detail::key_span("a", "b"), detail::key_span("a", "c"));
+    EXPECT_LT(detail::key_span("bkt/k00000", "bkt/k00500"), detail::key_span("bkt/k00000", "bkt/k00999"));
+    EXPECT_LT(detail::key_span("bkt/k00000", "bkt/k00999"), detail::key_span("bkt/", "bkt0"));
+    EXPECT_GT(detail::key_span(std::string(200, 'k'), std::string(200, 'k') + "z"), 0);
+    // Nothing lies between a key and itself, or itself + "\0".
+    EXPECT_FALSE(detail::key_between("a", "a"));
+    EXPECT_FALSE(detail::key_between("b", "a"));
+    EXPECT_FALSE(detail::key_between("a", std::string("a\0", 2)));
+    EXPECT_EQ(detail::key_span("b", "a"), 0);
+    // Halving k00000..k00999 three times makes 8 ranges of 125 keys, give or
+    // take a factor of 2 (the digits use 10 of the 256 values of a byte).
+    std::vector<std::string> cuts = {key_of(0), key_of(999) + "~"};
+    for (int round = 0; round < 3; ++round) {
+        std::vector<std::string> finer;
+        for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+            finer.push_back(cuts[i]);
+            auto mid = detail::key_between(cuts[i], cuts[i + 1]);
+            ASSERT_TRUE(mid.has_value());
+            finer.push_back(*mid);
+        }
+        finer.push_back(cuts.back());
+        cuts = finer;
+    }
+    ASSERT_EQ(cuts.size(), 9u);
+    for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+        int keys = 0;
+        for (int k = 0; k < 1000; ++k) keys += key_of(k) >= cuts[i] && key_of(k) < cuts[i + 1];
+        EXPECT_GE(keys, 50) << "range " << i << ": " << cuts[i] << " .. " << cuts[i + 1];
+        EXPECT_LE(keys, 250) << "range " << i << ": " << cuts[i] << " .. " << cuts[i + 1];
+    }
+}
+
+// Read with bounds, ranges [start, end) that follow each other hand over
+// every key once, and an end moved down between batches stops the range there.
+TEST(TableBatches, BoundedRangesReadEveryKeyOnce) {
+    SKIP_ON_RADOS("white-box LMDB walks");
+    TestDir tmp;
+    auto env = bare_store(tmp.sub("meta"));
+    ASSERT_TRUE(env);
+    std::vector<std::string> want;
+    {
+        Txn txn = Txn::write(*env);
+        for (int i = 0; i < 1000; ++i) {
+            txn.put(Table::Objects, key_of(i), "v");
+            want.push_back(key_of(i));
+        }
+        txn.commit();
+    }
+    auto read_all = [&](TableBatches& batches, std::vector<std::string>& seen, auto between) {
+        for (;;) {
+            Txn snapshot = Txn::read(*env);
+            if (!batches.next(snapshot, [&](std::string_view k, std::string_view) { seen.emplace_back(k); })) break;
+            between();
+        }
+    };
+    std::vector<std::string> seen;
+    TableBatches first(Table::Objects, 50, std::size_t{1} << 20, std::string(), key_of(300));
+    read_all(first, seen, [] {});
+    TableBatches second(Table::Objects, 50, std::size_t{1} << 20, key_of(300), std::nullopt);
+    // After its first batch, the second range ends at k00700 instead.
+    bool moved = false;
+    read_all(second, seen, [&] {
+        if (!std::exchange(moved, true)) second.set_end(key_of(700));
+    });
+    TableBatches third(Table::Objects, 50, std::size_t{1} << 20, key_of(700));
+    read_all(third, seen, [] {});
+    EXPECT_EQ(seen, want);
+}
+
 class ScrubBatches : public EngineTest {
 protected:
     void SetUp() override {
         EngineTest::SetUp();
         if (HasFatalFailure()) return;
         ASSERT_FALSE(user_with_bucket("bkt").empty());
+    }
+
+    // Flips one byte of a small object's body (kept in the Bodies table),
+    // leaving its CRC. The engine must be closed.
+    void damage_small_body(const std::string& bucket, const std::string& key) {
+        auto env = Env::open(dir_.path() / "meta", EngineOptions{}.meta_map_size_bytes);
+        ASSERT_TRUE(env) << env.error().message();
+        Txn txn = Txn::write(**env);
+        auto v = txn.get(Table::Objects, detail::object_index_key(bucket, key));
+        ASSERT_TRUE(v.has_value());
+        auto rec = detail::decode_object(*v);
+        ASSERT_TRUE(rec.has_value());
+        ASSERT_NE(rec->body_id, 0u);
+        std::string body_key;
+        detail::append_be64(body_key, rec->body_id);
+        auto body = txn.get(Table::Bodies, body_key);
+        ASSERT_TRUE(body.has_value());
+        std::string damaged(*body);
+        damaged[0] ^= 0x01;
+        txn.put(Table::Bodies, body_key, damaged);
+        txn.commit();
     }
 };
 
@@ -133,30 +236,34 @@ TEST_F(ScrubBatches, DamageDeepInAVolumeOfManyBatchesIsFound) {
 
     // Flip one byte of a small object's body deep in the table (kept in the
     // Bodies table), leaving its CRC.
-    {
-        auto env = Env::open(dir_.path() / "meta", EngineOptions{}.meta_map_size_bytes);
-        ASSERT_TRUE(env) << env.error().message();
-        Txn txn = Txn::write(**env);
-        auto v = txn.get(Table::Objects, detail::object_index_key("bkt", key_of(650)));
-        ASSERT_TRUE(v.has_value());
-        auto rec = detail::decode_object(*v);
-        ASSERT_TRUE(rec.has_value());
-        ASSERT_NE(rec->body_id, 0u);
-        std::string body_key;
-        detail::append_be64(body_key, rec->body_id);
-        auto body = txn.get(Table::Bodies, body_key);
-        ASSERT_TRUE(body.has_value());
-        std::string damaged(*body);
-        damaged[0] ^= 0x01;
-        txn.put(Table::Bodies, body_key, damaged);
-        txn.commit();
-    }
-
+    ASSERT_NO_FATAL_FAILURE(damage_small_body("bkt", key_of(650)));
     ASSERT_NO_FATAL_FAILURE(open());
     auto report = engine().scrub();
     ASSERT_TRUE(report) << report.error().message();
     EXPECT_EQ(report->damaged, (std::vector<std::string>{"bkt/" + key_of(650)}));
     EXPECT_EQ(report->extents_checked, static_cast<std::uint64_t>(kObjects) + 1);
+}
+
+// Keys spread over the whole key space are read by several threads at once
+// (scrub's key ranges): every object is checked once and each damaged one
+// is reported once, whichever range holds it.
+TEST_F(ScrubBatches, DamageInSeveralKeyRangesIsEachReportedOnce) {
+    SKIP_ON_RADOS("white-box LMDB walks");
+    std::vector<std::string> keys;
+    for (char c = 'a'; c <= 'z'; ++c)
+        for (int i = 0; i < 30; ++i) keys.push_back(std::string(1, c) + "-" + key_of(i));
+    for (const auto& k : keys) ASSERT_TRUE(IsOk(put(engine(), "bkt", k, "small body " + k)));
+    engine_.reset();
+    const std::vector<std::string> damaged = {"b-" + key_of(3), "m-" + key_of(29), "y-" + key_of(0)};
+    for (const auto& k : damaged) ASSERT_NO_FATAL_FAILURE(damage_small_body("bkt", k));
+
+    ASSERT_NO_FATAL_FAILURE(open());
+    auto report = engine().scrub();
+    ASSERT_TRUE(report) << report.error().message();
+    std::vector<std::string> want;  // in order, as the report names them
+    for (const auto& k : damaged) want.push_back("bkt/" + k);
+    EXPECT_EQ(report->damaged, want);
+    EXPECT_EQ(report->extents_checked, keys.size());
 }
 
 }  // namespace

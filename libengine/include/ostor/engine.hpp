@@ -62,8 +62,9 @@ struct EngineOptions {
     // Volume id for a new directory; random when empty. When opening an
     // existing directory and this is set, it must match (else VolumeMismatch).
     std::string volume_id;
-    // Largest size the metadata may grow to (LMDB map size).
-    std::uint64_t meta_map_size_bytes = std::uint64_t{64} << 30;
+    // Largest size the metadata may grow to (LMDB map size); 0: the size of
+    // the file system holding the volume, at least 64 GiB and at most 4 TiB.
+    std::uint64_t meta_map_size_bytes = 0;
     // Verify the CRC32C of every extent a read covers whole.
     bool verify_reads = true;
     // Threads that run the asynchronous calls.

@@ -197,7 +197,7 @@ struct ScrubReport {
     std::uint64_t extents_checked = 0;
     std::uint64_t bytes_checked = 0;  // bytes that matched their checksum
     // "<bucket>/<key>" of every object (or "upload <id> part <n>") whose data
-    // did not match its checksum or could not be read.
+    // did not match its checksum or could not be read, in order.
     std::vector<std::string> damaged;
 };
 

@@ -62,8 +62,15 @@ struct DbFailure : std::runtime_error {
 // NoSpace. False when it cannot tell.
 bool file_system_nearly_full(int fd) noexcept;
 
+// Asks the kernel to read, at once, the pages of a value read from the
+// store's map that are not in memory yet (a value larger than a page; the
+// store reads no pages ahead: Env::open). Only advice: nothing when it fails.
+void prefetch_value(std::string_view value) noexcept;
+
 class Env {
 public:
+    // `map_size_bytes`: the largest the file may grow to; 0 for the size of
+    // the file system holding `dir`, within [64 GiB, 4 TiB].
     static Result<std::unique_ptr<Env>> open(const std::filesystem::path& dir, std::uint64_t map_size_bytes);
     ~Env();
     Env(const Env&) = delete;

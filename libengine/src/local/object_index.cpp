@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <tuple>
 #include <vector>
 
@@ -66,9 +67,22 @@ Result<std::uint64_t> next_body_id(const Txn& txn) {
 
 }  // namespace
 
+namespace {
+
+// A body row: a value larger than a page lies in pages of its own, read one
+// at a time as the copy reaches them (the store reads no pages ahead,
+// lmdb_env.cpp); asking for all of them first reads them at once.
+std::optional<std::string_view> get_body(const Txn& txn, std::uint64_t body_id) {
+    auto v = txn.get(Table::Bodies, body_key(body_id));
+    if (v) prefetch_value(*v);
+    return v;
+}
+
+}  // namespace
+
 std::string load_body(const Txn& txn, std::uint64_t body_id) {
     if (body_id == 0) return {};
-    auto v = txn.get(Table::Bodies, body_key(body_id));
+    auto v = get_body(txn, body_id);
     return v ? std::string(*v) : std::string();
 }
 
@@ -88,7 +102,7 @@ Result<ObjectRecord> load_object(const Txn& txn, std::string_view bucket, std::s
     auto rec = load_object_record(txn, bucket, key);
     if (!rec) return rec;
     if (rec->body_id != 0) {
-        auto body = txn.get(Table::Bodies, body_key(rec->body_id));
+        auto body = get_body(txn, rec->body_id);
         if (!body) return Error(Errc::Internal, "the body of object " + std::string(key) + " is missing");
         rec->inline_data = *body;
     }
@@ -279,6 +293,44 @@ std::optional<Upload> UploadScan::next() {
     Upload u = std::move(ready_.front());
     ready_.pop_front();
     return u;
+}
+
+namespace {
+
+// The 8 bytes of `key` after its first `head` bytes, as a number (a short
+// key padded with zero bytes).
+std::uint64_t eight_bytes_after(std::string_view key, std::size_t head) {
+    std::uint64_t n = 0;
+    for (std::size_t i = 0; i < 8; ++i)
+        n = n << 8 | (head + i < key.size() ? static_cast<unsigned char>(key[head + i]) : 0u);
+    return n;
+}
+
+std::size_t common_head(std::string_view a, std::string_view b) {
+    std::size_t head = 0;
+    while (head < a.size() && head < b.size() && a[head] == b[head]) ++head;
+    return head;
+}
+
+}  // namespace
+
+std::optional<std::string> key_between(std::string_view low, std::string_view high) {
+    if (low >= high) return std::nullopt;
+    std::size_t head = common_head(low, high);
+    std::uint64_t from = eight_bytes_after(low, head), to = eight_bytes_after(high, head);
+    std::uint64_t mid = from + (to - from) / 2;
+    std::string key(low.substr(0, head));
+    for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(mid >> shift & 0xff));
+    while (key.size() > head + 1 && key.back() == '\0') key.pop_back();
+    if (key > low && key < high) return key;
+    return std::nullopt;
+}
+
+double key_span(std::string_view low, std::string_view high) {
+    if (low >= high) return 0;
+    std::size_t head = common_head(low, high);
+    double span = static_cast<double>(eight_bytes_after(high, head) - eight_bytes_after(low, head));
+    return std::ldexp(span, -8 * static_cast<int>(std::min<std::size_t>(head, 120)) - 64);
 }
 
 }  // namespace ostor::detail

@@ -132,39 +132,60 @@ private:
 // snapshot nor more than one batch of records, whatever the table's size.
 // Each batch continues after the last key of the one before, so entries
 // added or removed meanwhile are seen as the batch's snapshot has them.
+// Given bounds, only the keys in [start, end) are read (no end: to the last).
 class TableBatches {
 public:
-    TableBatches(Table table, std::size_t max_entries, std::size_t max_value_bytes)
-        : table_(table), max_entries_(max_entries), max_value_bytes_(max_value_bytes) {}
+    TableBatches(Table table, std::size_t max_entries, std::size_t max_value_bytes, std::string start = {},
+                 std::optional<std::string> end = std::nullopt)
+        : table_(table),
+          max_entries_(max_entries),
+          max_value_bytes_(max_value_bytes),
+          start_(std::move(start)),
+          end_(std::move(end)) {}
 
     // Hands the next batch's entries to `fn(key, value)` (views valid only
     // during the call): at most max_entries, and no more once their values
-    // reach max_value_bytes (at least one). False once the table is done.
+    // reach max_value_bytes (at least one). False once the range is done.
     template <class Fn>
     bool next(const Txn& txn, Fn&& fn) {
         if (done_) return false;
         auto cur = txn.cursor(table_);
         // The smallest key greater than the last one read is that key + "\0".
-        auto e = started_ ? cur.seek(last_key_ + std::string(1, '\0')) : cur.first();
+        auto e = started_ ? cur.seek(last_key_ + std::string(1, '\0')) : cur.seek(start_);
         started_ = true;
+        auto in_range = [&] { return e && (!end_ || e->first < *end_); };
         std::size_t entries = 0, bytes = 0;
-        for (; e && entries < max_entries_ && bytes < max_value_bytes_; e = cur.next()) {
+        for (; in_range() && entries < max_entries_ && bytes < max_value_bytes_; e = cur.next()) {
             fn(e->first, e->second);
             ++entries;
             bytes += e->second.size();
             last_key_.assign(e->first);
         }
-        if (!e) done_ = true;
+        if (!in_range()) done_ = true;
         return entries > 0;
     }
+
+    // Moves the range's end (between batches).
+    void set_end(std::optional<std::string> end) { end_ = std::move(end); }
 
 private:
     Table table_;
     std::size_t max_entries_;
     std::size_t max_value_bytes_;
+    std::string start_;
+    std::optional<std::string> end_;
     std::string last_key_;
     bool started_ = false;
     bool done_ = false;
 };
+
+// A key between `low` and `high` (low < key < high), interpolated as if
+// keys were fractions written in base 256: about halfway from one to the
+// other in the 8 bytes after their common head. None when they are too
+// close (e.g. "a" and "a\0").
+std::optional<std::string> key_between(std::string_view low, std::string_view high);
+// How far apart `low` and `high` are, as base-256 fractions (0 to 1; 0 when
+// low >= high): comparable between any two pairs of keys.
+double key_span(std::string_view low, std::string_view high);
 
 }  // namespace ostor::detail
