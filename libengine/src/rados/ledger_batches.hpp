@@ -81,6 +81,22 @@ struct LedgerChange {
     // remove_prefix leaves an unsettled marker (ledger_layout.hpp), so that a
     // `replaced` change arriving after it still counts that commit.
     bool note_unsettled = false;
+    // A recount's (space_ledger.hpp, "Recount"). The change is refused
+    // (PreconditionFailed, changing nothing) unless each key of `expect`
+    // holds its value ("" absent) in the state read, as the batch's changes
+    // before it left it; a key `ver` also requires that no change before it
+    // in the batch changed anything (ver is bumped once per batch).
+    std::vector<std::pair<std::string, std::string>> expect;
+    // Sets the counts (bytes, objects) instead of adding deltas: the
+    // difference is the change's delta (the size history changes with it).
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> set_counts;
+    // Keys written ("" value: removed) with the change.
+    std::map<std::string, std::string> set_keys;
+    // "" none; else the change is skipped (succeeding) when the ledger holds
+    // once_value under once_key (read by key, never expiring), and writes it
+    // with its deltas: a delta made again however late counts once.
+    std::string once_key;
+    std::string once_value;
 };
 
 // A ledger object as read: one consistent state of its omap. Settled

@@ -138,6 +138,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -188,6 +189,13 @@ inline constexpr int kLedgerChangeAttempts = 3;
 inline constexpr std::chrono::milliseconds kSettledLifetime{10 * 60 * 1000};
 static_assert(kSettledLifetime >= kLedgerChangeAttempts * std::chrono::milliseconds{30 * 1000} + kMaxClockSkew +
                                       std::chrono::milliseconds{60 * 1000});
+
+// How long a bucket incarnation's ledger, index shards and upload objects
+// must have gone unmodified (their OSD mtime) before a recount may sum them:
+// the longest a writer may take between its index or part write and its
+// ledger change (the attempts) plus the clocks' disagreement, which is what
+// kSettledLifetime already covers.
+inline constexpr std::chrono::milliseconds kRecountQuietWindow = kSettledLifetime;
 
 // Age keys of settled markers read with every change of a ledger, oldest
 // first (at least twice the batch's markers): the stale ones among them go
@@ -243,6 +251,10 @@ public:
         const RadosLeases* lease = nullptr;
         // Tests shorten it; never below the time a change may be made again.
         std::chrono::milliseconds settled_lifetime = kSettledLifetime;
+        // How long a bucket's ledger, index shards and uploads must have
+        // been left alone before a recount sums them (kRecountQuietWindow;
+        // tests shorten it).
+        std::chrono::milliseconds recount_quiet = kRecountQuietWindow;
     };
     // `instance_id` is this engine instance's lease (RadosLeases): its
     // reservations are dropped when that lease is adopted. The Client must
@@ -322,11 +334,68 @@ public:
     // again. An adoption found lost() is given up the same way.
     Result<std::size_t> drop_dead_reservations(Leases& leases);
 
+    // ---- Recount (space_recount.cpp; "Recount" above)
+
+    // Names `bucket` in touched.<instance> (once per incarnation in this
+    // instance's life; concurrent first callers wait for one write): to be
+    // called, and to have returned, before this instance's first index,
+    // part or ledger write that changes the bucket's counts. Fails: IoError
+    // (the caller then writes nothing).
+    Result<void> note_touched(const LedgerBucket& bucket);
+    // Queues `bucket` for a recount (a live change of its counts failed).
+    Result<void> queue_recount(const LedgerBucket& bucket);
+    // Moves every entry of touched.<instance> into recount.queue, then
+    // removes touched.<instance>. For the adopter of `instance` (fenced:
+    // it writes no more), idempotent.
+    Result<void> queue_touched_of(const std::string& instance);
+    // Up to `max` entries of recount.queue after `after` ("" from the first).
+    struct QueuedRecount {
+        std::string key;    // <bucket>/<epoch>
+        std::string value;  // what unqueue_recount is guarded on
+    };
+    Result<std::vector<QueuedRecount>> queued_recounts(const std::string& after, std::uint32_t max);
+    // Removes the entry when it still holds `queued.value` (a re-queue
+    // meanwhile stays). Fails: IoError (kCompareFailed counts as done).
+    Result<void> unqueue_recount(const QueuedRecount& queued);
+    // A bucket ledger as a recount needs it: one consistent read.
+    struct RecountState {
+        bool exists = false;
+        std::string ver;  // what write_recount is guarded on
+        std::uint64_t bytes = 0;
+        std::uint64_t objects = 0;
+        bool reservations_open = false;  // one unexpired (within max_clock_skew)
+        std::string pending_owner;       // recount.owner, "" none
+    };
+    Result<RecountState> read_recount_state(const LedgerBucket& bucket);
+    // Sets the bucket ledger's counts, guarded on `ver` (and on no owner
+    // delta pending), through the batch path (its size history changes by
+    // the difference), with recount.owner = `pending_owner` ("" none) in
+    // the same write. Fails: PreconditionFailed (changed since `ver`),
+    // IoError (may have landed).
+    Result<void> write_recount(const LedgerBucket& bucket, const std::string& ver, std::uint64_t bytes,
+                               std::uint64_t objects, const std::string& pending_owner);
+    // A pending owner delta's text, and its parts.
+    static std::string encode_owner_delta(std::int64_t bytes, std::int64_t objects, const std::string& token,
+                                          const std::string& queued_value);
+    struct OwnerDelta {
+        std::int64_t bytes = 0;
+        std::int64_t objects = 0;
+        std::string token;
+        std::string queued_value;  // the queue entry's value it was recounted for
+    };
+    static std::optional<OwnerDelta> decode_owner_delta(std::string_view text);
+    // Applies `pending` (the bucket ledger's recount.owner) to `owner`'s
+    // ledger under the permanent marker !r.<bucket>/<epoch> = its token
+    // (once, however late it is made again), then removes it from the
+    // bucket's ledger (guarded on its value). Fails: IoError.
+    Result<void> finish_owner_delta(std::string_view owner, const LedgerBucket& bucket, const std::string& pending);
+
     // How many changes of ledger object `oid` wait for the write in flight,
     // and the batches written so far with the changes they held (tests).
     std::size_t queued_changes(const std::string& oid) const { return batches_.queued(oid); }
     std::uint64_t batches_written() const { return batches_.batches(); }
     std::uint64_t changes_batched() const { return batches_.changes(); }
+    const Options& options() const { return options_; }
 
 private:
     using Change = LedgerChange;
@@ -383,6 +452,11 @@ private:
     std::map<std::string, std::size_t> noted_;
     // This instance's changes queued per ledger object.
     LedgerCombiner batches_;
+    // Bucket incarnations in touched.<instance_id_>: true once written,
+    // false while a caller writes it (the others wait on touched_written_).
+    std::mutex touched_mutex_;
+    std::condition_variable touched_written_;
+    std::map<std::string, bool> touched_;
 };
 
 }  // namespace ostor::detail::rados
