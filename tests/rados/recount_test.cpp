@@ -419,5 +419,43 @@ TEST_F(RadosRecountTest, OpenUploadsPartsAreCounted) {
     expect_ledgers(500, 1);
 }
 
+// A bucket deleted while its ledger still counted something (its owner's
+// counted too high) queues an owner recount: the owner's counts become the
+// sum of its other buckets' ledgers.
+TEST_F(RadosRecountTest, AnOwnerCountedHighAfterABucketDeletionIsRecounted) {
+    const std::string other = unique("b");
+    ASSERT_OK(gw1_->objects->create_bucket(other, user_, "", ""));
+    FreedExtents freed;
+    BodyCommit kept = body("kept", 300);
+    kept.record.info.bucket = other;
+    ASSERT_OK(gw1_->objects->put_object(std::move(kept), {}, freed));
+    ASSERT_NO_FATAL_FAILURE(put(*gw1_, "a", 500));
+    ASSERT_NO_FATAL_FAILURE(drift(700, 1));  // both too high: a change that did not land
+    ASSERT_OK(gw1_->objects->delete_object(bucket_, "a", freed));
+    ASSERT_OK(gw1_->objects->delete_bucket(bucket_, freed));
+    EXPECT_EQ(user_usage().bytes, 1000u);
+    EXPECT_EQ(user_usage().objects, 2u);
+    auto q = gw1_->client->omap_get(Pool::Meta, std::string(kRecountQueueOid), {owner_recount_key(user_)});
+    ASSERT_OK(q);
+    ASSERT_EQ(q->size(), 1u);
+    // Not while the owner's ledger was just changed.
+    Gateway patient(quiet_after(60s));
+    ASSERT_OK(patient.objects->recount_queued(1000));
+    EXPECT_EQ(user_usage().bytes, 1000u);
+    const auto start = std::chrono::steady_clock::now();
+    for (;;) {
+        std::this_thread::sleep_for(kQuiet / 2);
+        ASSERT_OK(recounter_->objects->recount_queued(1000));
+        q = gw1_->client->omap_get(Pool::Meta, std::string(kRecountQueueOid), {owner_recount_key(user_)});
+        ASSERT_OK(q);
+        if (q->empty()) break;
+        ASSERT_LT(std::chrono::steady_clock::now() - start, 20s) << "never recounted";
+    }
+    EXPECT_EQ(user_usage().bytes, 300u);
+    EXPECT_EQ(user_usage().objects, 1u);
+    ASSERT_OK(gw1_->objects->delete_object(other, "kept", freed));
+    ASSERT_OK(gw1_->objects->delete_bucket(other, freed));
+}
+
 }  // namespace
 }  // namespace ostor::detail::rados

@@ -45,9 +45,10 @@
 //                         incarnation whose counts the instance may change,
 //                         written before its first index, part or ledger
 //                         write there
-//   recount.queue         omap <bucket>/<epoch> = ms queued: the bucket
-//                         incarnations whose ledgers are to be recounted
-//                         from their index
+//   recount.queue         omap <bucket>/<epoch> = "<ms queued> <random>":
+//                         the bucket incarnations whose ledgers are to be
+//                         recounted from their index; !user/<id>: an owner
+//                         to recount from its buckets' ledgers
 //
 // Counts are decimal text, as in records_layout.hpp: `ver` is compared, so
 // it is never stored empty ("absent" compares as "").
@@ -75,6 +76,11 @@ inline std::string recount_key(std::string_view bucket, std::uint64_t epoch) {
 }
 // The bucket incarnation of a recount_key; nullopt for any other string.
 std::optional<std::pair<std::string, std::uint64_t>> bucket_of_recount_key(std::string_view key);
+// An owner recount's key in recount.queue: `!`, which no bucket name holds.
+inline constexpr std::string_view kOwnerRecountPrefix = "!user/";
+inline std::string owner_recount_key(std::string_view user_id) {
+    return std::string(kOwnerRecountPrefix) + std::string(user_id);
+}
 inline constexpr std::string_view kRecountOwnerKey = "recount.owner";
 // Before kSettledPrefix, so among the markers an ordinary read skips.
 inline constexpr std::string_view kRecountMarkPrefix = "!r.";

@@ -206,6 +206,7 @@ private:
     bool instance_gone(const std::string& instance);
     enum class RecountOutcome : std::uint8_t { Recounted, Dropped, NotQuiet };
     Result<RecountOutcome> recount_one(const SpaceLedger::QueuedRecount& entry);
+    Result<RecountOutcome> recount_owner(const SpaceLedger::QueuedRecount& entry, const std::string& user_id);
 
     Client& client_;
     SpaceLedger& ledger_;

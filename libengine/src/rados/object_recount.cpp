@@ -21,6 +21,10 @@
 //   5. the same objects stat'ed again: any mtime changed -> not quiet;
 //   6. the ledger's counts set, guarded on the `ver` read before the scan,
 //      with the owner's delta pending in the same write; then 2.
+// An owner entry (!user/<id>, queued by a delete_bucket whose ledger still
+// counted something) sets the owner's counts to the sum of its buckets'
+// ledgers, guarded on the owner's `ver`, when the owner's ledger and every
+// bucket's are quiet, none holds an open reservation nor a pending delta.
 // A crash anywhere leaves the entry queued and at most a pending delta,
 // which the next pass finishes exactly.
 #include "engine_impl.hpp"
@@ -78,6 +82,8 @@ Result<RadosObjectCatalog::RecountPass> RadosObjectCatalog::recount_queued(std::
 }
 
 Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const SpaceLedger::QueuedRecount& entry) {
+    if (entry.key.starts_with(kOwnerRecountPrefix))
+        return recount_owner(entry, entry.key.substr(kOwnerRecountPrefix.size()));
     auto incarnation = bucket_of_recount_key(entry.key);
     if (!incarnation) {
         OSTOR_TRY(ledger_.unqueue_recount(entry));  // not ours to read
@@ -191,6 +197,54 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
         return std::move(written).error();  // may have landed: the next pass finds the pending delta
     }
     OSTOR_TRY(ledger_.finish_owner_delta(owner, lb, pending));
+    OSTOR_TRY(ledger_.unqueue_recount(entry));
+    return RecountOutcome::Recounted;
+}
+
+Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_owner(const SpaceLedger::QueuedRecount& entry,
+                                                                           const std::string& user_id) {
+    auto owner = ledger_.read_owner_recount_state(user_id);
+    if (!owner) return std::move(owner).error();
+    if (owner->reservations_open) return RecountOutcome::NotQuiet;
+    auto buckets = list_buckets(BucketFilter{user_id, std::nullopt});
+    if (!buckets && buckets.error().code() == Errc::NoSuchUser) {
+        OSTOR_TRY(ledger_.unqueue_recount(entry));  // gone, with its ledger
+        return RecountOutcome::Dropped;
+    }
+    if (!buckets) return std::move(buckets).error();
+    // The owner's ledger and every bucket's: quiet, as a bucket's recount.
+    std::vector<Stamp> stamps;
+    stamps.push_back({Pool::Meta, user_ledger_oid(user_id), {}});
+    for (auto& b : *buckets) stamps.push_back({Pool::Meta, bucket_ledger_oid(b.name, b.epoch), {}});
+    OSTOR_TRY(stat_all(client_, stamps));
+    const std::int64_t quiet_before_ns = (now_ms() - ledger_.options().recount_quiet.count()) * 1'000'000;
+    for (auto& s : stamps)
+        if (s.stat && mtime_ns(*s.stat) > quiet_before_ns) return RecountOutcome::NotQuiet;
+    std::uint64_t bytes = 0, objects = 0;
+    for (auto& b : *buckets) {
+        auto state = ledger_.read_recount_state(ledger_bucket_of(b));
+        if (!state) return std::move(state).error();
+        // A bucket recount half done moves the owner yet: after it.
+        if (state->reservations_open || !state->pending_owner.empty()) return RecountOutcome::NotQuiet;
+        bytes += state->bytes;
+        objects += state->objects;
+    }
+    std::vector<Stamp> again = stamps;
+    OSTOR_TRY(stat_all(client_, again));
+    for (std::size_t i = 0; i < stamps.size(); ++i) {
+        const bool was = stamps[i].stat.has_value(), is = again[i].stat.has_value();
+        if (was != is || (was && mtime_ns(*stamps[i].stat) != mtime_ns(*again[i].stat)))
+            return RecountOutcome::NotQuiet;
+    }
+    if (bytes != owner->bytes || objects != owner->objects) {
+        // Guarded on the owner's ver read first: a bucket made (and
+        // written to) after the listing changes it, and is refused here.
+        auto written = ledger_.write_owner_recount(user_id, owner->ver, bytes, objects);
+        if (!written) {
+            if (written.error().code() == Errc::PreconditionFailed) return RecountOutcome::NotQuiet;
+            return std::move(written).error();
+        }
+    }
     OSTOR_TRY(ledger_.unqueue_recount(entry));
     return RecountOutcome::Recounted;
 }

@@ -54,6 +54,11 @@ Result<void> SpaceLedger::queue_recount(const LedgerBucket& bucket) {
                          WriteOp().omap_set(recount_key(bucket.name, bucket.epoch), queued_value()));
 }
 
+Result<void> SpaceLedger::queue_owner_recount(std::string_view user_id) {
+    return client_.apply(Pool::Meta, std::string(kRecountQueueOid),
+                         WriteOp().omap_set(owner_recount_key(user_id), queued_value()));
+}
+
 Result<void> SpaceLedger::queue_touched_of(const std::string& instance) {
     const std::string oid = touched_oid(instance);
     auto touched = read_whole_omap(client_, Pool::Meta, oid);
@@ -93,7 +98,14 @@ Result<void> SpaceLedger::unqueue_recount(const QueuedRecount& queued) {
 }
 
 Result<SpaceLedger::RecountState> SpaceLedger::read_recount_state(const LedgerBucket& bucket) {
-    const std::string oid = bucket_ledger_oid(bucket.name, bucket.epoch);
+    return read_recount_state_of(bucket_ledger_oid(bucket.name, bucket.epoch));
+}
+
+Result<SpaceLedger::RecountState> SpaceLedger::read_owner_recount_state(std::string_view user_id) {
+    return read_recount_state_of(user_ledger_oid(user_id));
+}
+
+Result<SpaceLedger::RecountState> SpaceLedger::read_recount_state_of(const std::string& oid) {
     RecountState out;
     for (int attempt = 0;; ++attempt) {
         auto read = read_ledger(oid, {});
@@ -126,6 +138,14 @@ Result<void> SpaceLedger::write_recount(const LedgerBucket& bucket, const std::s
     c.set_counts = std::make_pair(bytes, objects);
     if (!pending_owner.empty()) c.set_keys.emplace(std::string(kRecountOwnerKey), pending_owner);
     return change(bucket_ledger_oid(bucket.name, bucket.epoch), c);
+}
+
+Result<void> SpaceLedger::write_owner_recount(std::string_view user_id, const std::string& ver, std::uint64_t bytes,
+                                              std::uint64_t objects) {
+    Change c;
+    c.expect = {{std::string(kLedgerVersionKey), ver}};
+    c.set_counts = std::make_pair(bytes, objects);
+    return change(user_ledger_oid(user_id), c);
 }
 
 std::string SpaceLedger::encode_owner_delta(std::int64_t bytes, std::int64_t objects, const std::string& token,
