@@ -136,6 +136,11 @@ struct LedgerBatchPlan {
 //    charge's unsettled marker is there, it adds the deltas first and
 //    removes that marker (with its age key);
 //  - an only_if_held change whose remove_key is not held changes nothing;
+//  - a change whose once_key holds its once_value succeeds and changes
+//    nothing; one whose `expect` does not hold is refused
+//    (PreconditionFailed) and changes nothing; set_counts adds the
+//    difference to the counts as its delta; set_keys and the once key are
+//    written with the batch;
 //  - a note_unsettled change writes an unsettled marker for each marked
 //    reservation it ends under remove_prefix;
 //  - a change whose token's marker the state holds (or an earlier change of

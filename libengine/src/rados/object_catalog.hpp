@@ -21,7 +21,8 @@
 //      in the blob store after the call).
 //
 // The calls are defined by family: bucket_catalog.cpp, object_catalog.cpp
-// (objects, the ledger calls and scrub's walk), upload_catalog.cpp.
+// (objects, the ledger calls and scrub's walk), upload_catalog.cpp,
+// object_recount.cpp (the ledgers' recount from the index).
 #pragma once
 
 #include <cstdint>
@@ -145,8 +146,9 @@ public:
     // gets its ledger's counts from its index and uploads, and its owner's
     // ledger the difference, once; an entry of a gone incarnation is
     // dropped; one not quiet stays. For the collector (one per volume at a
-    // time), from one thread. Fails: IoError, Internal (a record that does
-    // not decode: the entry stays).
+    // time), from one thread. Fails: the first entry's failure, after the
+    // others were tried (IoError; Internal: a record that does not decode,
+    // the entry stays).
     struct RecountPass {
         std::size_t recounted = 0;
         std::size_t dropped = 0;

@@ -69,15 +69,22 @@ Result<RadosObjectCatalog::RecountPass> RadosObjectCatalog::recount_queued(std::
     // after the last one seen, so that entries left queued do not starve
     // the others.
     recount_after_ = queued->size() < max_entries ? std::string() : queued->back().key;
+    // One entry's failure (a record that does not decode, an IoError) leaves
+    // it queued and does not keep the others waiting.
+    std::optional<Error> first_failure;
     for (auto& entry : *queued) {
         auto done = recount_one(entry);
-        if (!done) return std::move(done).error();
+        if (!done) {
+            if (!first_failure) first_failure = std::move(done).error();
+            continue;
+        }
         switch (*done) {
         case RecountOutcome::Recounted: ++pass.recounted; break;
         case RecountOutcome::Dropped: ++pass.dropped; break;
         case RecountOutcome::NotQuiet: ++pass.not_quiet; break;
         }
     }
+    if (first_failure) return std::move(*first_failure);
     return pass;
 }
 

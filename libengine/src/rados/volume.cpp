@@ -161,8 +161,9 @@ Result<std::size_t> sweep_dead_instances(Client& client, RadosLeases& leases, Ra
 
 }  // namespace
 
-// Runs collect_due and the sweep every interval while this instance holds
-// the volume's collector lock; stops (and unlocks) when destroyed.
+// Runs collect_due, the sweep and the recount every interval while this
+// instance holds the volume's collector lock; stops (and unlocks) when
+// destroyed.
 class BlobCollector {
 public:
     BlobCollector(Client& client, RadosLeases& leases, RadosBlobStore& blobs, SpaceLedger& ledger,
