@@ -227,10 +227,10 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
     // reservation to the adopter, which settles it from the record, and the
     // bucket in touched.<instance>, which the adopter queues for a recount
     // (all a commit under no reservation leaves); a live gateway's settle or
-    // apply that fails queues the bucket itself (SpaceLedger). The object is committed either
-    // way. The replaced record's commit is settled with ours when its
-    // writer's reservation is still open (a writer that died after its
-    // commit point, whose client retried through us).
+    // apply that fails queues the bucket itself (SpaceLedger). The object is
+    // committed either way. The replaced record's commit is settled with
+    // ours when its writer's reservation is still open (a writer that died
+    // after its commit point, whose client retried through us).
     const std::optional<CommitCharge>& replaced = record.replaced_charge;
     if (own) {
         (void)ledger_.settle(*own, delta_bytes, delta_objects, replaced);
