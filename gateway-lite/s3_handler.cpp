@@ -1809,9 +1809,12 @@ private:
         if (!write_conditions(conditions, *b)) return;
         auto info = engine_.complete_upload(upload->id, parts, object_checksums, conditions);
         // Another complete of the same upload (a retry overlapping this
-        // one) may have closed it since it was read.
-        if (!info && info.error().code() == Errc::NoSuchUpload)
+        // one) may have closed it since it was read: get_upload waits for
+        // its outcome while it holds the upload sealed (RADOS).
+        if (!info && info.error().code() == Errc::NoSuchUpload) {
+            (void)find_upload();
             if (auto done = completed_before(*b, /*wait=*/true)) return completed_upload(*done);
+        }
         if (!info) return error(object_error(info.error(), *b));
         completed_upload(*info);
     }
