@@ -19,6 +19,7 @@
 #include "rate_limits.hpp"
 #include "checksums.hpp"
 #include "ostor/names.hpp"
+#include "s3/routes.hpp"
 #include "s3_auth.hpp"
 #include "space_reserve.hpp"
 #include "util.hpp"
@@ -94,7 +95,6 @@ const std::string* find(const QueryList& q, std::string_view name) {
         if (n == name) return &v;
     return nullptr;
 }
-bool has(const QueryList& q, std::string_view name) { return find(q, name) != nullptr; }
 
 std::optional<std::uint64_t> parse_u64(std::string_view s) {
     if (s.empty() || s.size() > 19) return std::nullopt;
@@ -250,6 +250,10 @@ public:
         // "/bucket/" is the bucket itself (s3cmd, the JS SDK and s3fs send
         // bucket requests that way); an object needs a non-empty key.
         key_given_ = !key_.empty();
+        route_ = &s3::route_for(req_.method, bucket_.empty() ? s3::Scope::Service
+                                             : key_given_  ? s3::Scope::Object
+                                                           : s3::Scope::Bucket,
+                                query_, req_);
 
         auto auth = authenticate(engine_, req_, path_, query_, vhost_bucket_);
         if (auto* e = std::get_if<S3Error>(&auth)) return error(*e);
@@ -693,32 +697,12 @@ private:
     // ---- rate limits ---------------------------------------------------------
 
     // The class limits and usage counters file this request under
-    // (docs/architecture.md): object reads get, writes put, listings list, deletes delete.
+    // (docs/architecture.md): its route's. Default for a request whose target
+    // could not be parsed.
 public:
-    OpClass op_class() const {
-        const auto& m = req_.method;
-        if (bucket_.empty()) return m == "GET" && !is_admin_request(query_) ? OpClass::List : OpClass::Default;
-        if (!key_given_) {
-            if (m == "GET") {
-                if (has(query_, "uploads") || has(query_, "versions")) return OpClass::List;
-                for (const char* config : {"acl", "location", "versioning", "policy", "cors", "lifecycle", "tagging",
-                                           "website", "encryption", "ownershipControls", "publicAccessBlock",
-                                           "object-lock", "replication", "notification", "logging", "accelerate",
-                                           "requestPayment"})
-                    if (has(query_, config)) return OpClass::Default;
-                return OpClass::List;
-            }
-            if (m == "DELETE") return OpClass::Delete;
-            if (m == "POST") return OpClass::Put;
-            return OpClass::Default;
-        }
-        if (has(query_, "acl") || has(query_, "tagging")) return OpClass::Default;
-        if (m == "GET") return has(query_, "uploadId") ? OpClass::List : OpClass::Get;
-        if (m == "HEAD") return OpClass::Get;
-        if (m == "DELETE") return has(query_, "uploadId") ? OpClass::Put : OpClass::Delete;
-        if (m == "PUT" || m == "POST") return OpClass::Put;
-        return OpClass::Default;
-    }
+    OpClass op_class() const { return route_ ? route_->op_class : OpClass::Default; }
+    // The operation's name (access log); "" before the target was parsed.
+    std::string_view operation_name() const { return route_ ? route_->name : std::string_view(); }
 
 private:
     // Applies the user's and the bucket's ops limits (both must admit the
@@ -731,8 +715,8 @@ private:
         OpClass c = op_class();
         std::string suffix = "/" + std::string(op_class_name(c));
         bool admitted = limiter_.try_admit({
-            {"u/" + principal_.user_id + suffix, principal_.anonymous ? 0.0 : ops_rate(user_limits_, c)},
-            {"b/" + bucket_ + suffix, bucket_.empty() ? 0.0 : ops_rate(bucket_limits_, c)},
+            {"u/" + principal_.user_id + suffix, principal_.anonymous ? 0.0 : user_limits_.ops_rate(c)},
+            {"b/" + bucket_ + suffix, bucket_.empty() ? 0.0 : bucket_limits_.ops_rate(c)},
         });
         if (!admitted) error({503, "SlowDown", "Please reduce your request rate."});
         admitted_ = admitted;
@@ -802,69 +786,50 @@ private:
 
     // ---- routing -----------------------------------------------------------
 
+    // Runs the handler of the request's route (s3/routes.hpp).
     void dispatch() {
-        const auto& m = req_.method;
-        if (bucket_.empty()) {
-            if (is_admin_request(query_)) return admin();
-            if (m == "GET") return list_buckets();
-            return error({405, "MethodNotAllowed", "The specified method is not allowed against this resource."});
+        using enum s3::Operation;
+        switch (route_->operation) {
+            case AdminApi: return admin();
+            case ListBuckets: return list_buckets();
+            case CreateBucket: return create_bucket();
+            case HeadBucket: return head_bucket();
+            case DeleteBucket: return delete_bucket();
+            case GetBucketAcl: return get_bucket_acl();
+            case PutBucketAcl: return put_bucket_acl();
+            case GetBucketLocation: return get_bucket_location();
+            case GetBucketVersioning: return get_bucket_versioning();
+            case PutBucketVersioning: return put_bucket_versioning();
+            case ListObjects: return list_objects(ListKind::V1);
+            case ListObjectsV2: return list_objects(ListKind::V2);
+            case ListObjectVersions: return list_objects(ListKind::Versions);
+            case ListMultipartUploads: return list_uploads();
+            case DeleteObjects: return delete_objects();
+            case GetBucketConfig: return bucket_config_missing(route_->query);
+            case PutBucketConfig: return not_implemented();
+            case DeleteBucketConfig:
+                if (load_bucket(std::nullopt)) send(204, {}, {});
+                return;
+            case GetObject: return get_object(false);
+            case HeadObject: return get_object(true);
+            case PutObject: return put_object();
+            case CopyObject: return copy_object();
+            case DeleteObject: return delete_object();
+            case GetObjectAcl: return get_object_acl();
+            case PutObjectAcl: return put_object_acl();
+            case GetObjectTagging: return get_object_tagging();
+            case PutObjectTagging: return not_implemented();
+            case DeleteObjectTagging: return not_implemented();
+            case GetObjectAttributes: return get_object_attributes();
+            case CreateMultipartUpload: return create_upload();
+            case UploadPart: return upload_part();
+            case UploadPartCopy: return upload_part_copy();
+            case CompleteMultipartUpload: return complete_upload();
+            case AbortMultipartUpload: return abort_upload();
+            case ListParts: return list_parts();
+            case MethodNotAllowed: break;
         }
-        if (!key_given_) {
-            if (m == "GET") {
-                if (has(query_, "acl")) return get_bucket_acl();
-                if (has(query_, "location")) return get_bucket_location();
-                if (has(query_, "versioning")) return get_bucket_versioning();
-                if (has(query_, "versions")) return list_objects(ListKind::Versions);
-                if (has(query_, "uploads")) return list_uploads();
-                if (auto missing = unsupported_bucket_config()) return bucket_config_missing(*missing);
-                const auto* list_type = find(query_, "list-type");
-                if (list_type && *list_type == "2") return list_objects(ListKind::V2);
-                return list_objects(ListKind::V1);
-            }
-            if (m == "HEAD") return head_bucket();
-            if (m == "PUT") {
-                if (has(query_, "acl")) return put_bucket_acl();
-                if (has(query_, "versioning")) return put_bucket_versioning();
-                if (unsupported_bucket_config()) return not_implemented();
-                return create_bucket();
-            }
-            if (m == "DELETE") {
-                if (unsupported_bucket_config()) {
-                    if (load_bucket(std::nullopt)) send(204, {}, {});
-                    return;
-                }
-                return delete_bucket();
-            }
-            if (m == "POST" && has(query_, "delete")) return delete_objects();
-            return error({405, "MethodNotAllowed", "The specified method is not allowed against this resource."});
-        }
-        if (m == "GET" || m == "HEAD") {
-            if (has(query_, "uploadId") && m == "GET") return list_parts();
-            if (has(query_, "acl")) return get_object_acl();
-            if (has(query_, "tagging")) return get_object_tagging();
-            if (has(query_, "attributes") && m == "GET") return get_object_attributes();
-            return get_object(m == "HEAD");
-        }
-        if (m == "PUT") {
-            if (has(query_, "uploadId") || has(query_, "partNumber")) {
-                if (req_.header("x-amz-copy-source")) return upload_part_copy();
-                return upload_part();
-            }
-            if (has(query_, "acl")) return put_object_acl();
-            if (has(query_, "tagging")) return not_implemented();
-            if (req_.header("x-amz-copy-source")) return copy_object();
-            return put_object();
-        }
-        if (m == "DELETE") {
-            if (has(query_, "uploadId")) return abort_upload();
-            if (has(query_, "tagging")) return not_implemented();
-            return delete_object();
-        }
-        if (m == "POST") {
-            if (has(query_, "uploads")) return create_upload();
-            if (has(query_, "uploadId")) return complete_upload();
-        }
-        return error({405, "MethodNotAllowed", "The specified method is not allowed against this resource."});
+        error({405, "MethodNotAllowed", "The specified method is not allowed against this resource."});
     }
 
     // The provider's ostor-* services (admin_api.hpp): JSON in and out.
@@ -875,9 +840,10 @@ private:
 
     void not_implemented() { error({501, "NotImplemented", "A header or query you provided implies functionality that is not implemented."}); }
 
-    // Bucket configurations ostor does not offer; GET answers "none set".
-    std::optional<std::pair<std::string, std::string>> unsupported_bucket_config() {
-        static const std::pair<std::string_view, std::pair<std::string_view, std::string_view>> kConfigs[] = {
+    // A bucket configuration ostor does not offer (`name`, the route's
+    // query): none is set.
+    void bucket_config_missing(std::string_view name) {
+        static const std::map<std::string_view, std::pair<std::string_view, std::string_view>> kMissing = {
             {"policy", {"NoSuchBucketPolicy", "The bucket policy does not exist"}},
             {"cors", {"NoSuchCORSConfiguration", "The CORS configuration does not exist"}},
             {"lifecycle", {"NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"}},
@@ -888,22 +854,12 @@ private:
             {"publicAccessBlock", {"NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"}},
             {"object-lock", {"ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket"}},
             {"replication", {"ReplicationConfigurationNotFoundError", "The replication configuration was not found"}},
-            {"notification", {"", ""}},
-            {"logging", {"", ""}},
-            {"accelerate", {"", ""}},
-            {"requestPayment", {"", ""}},
         };
-        for (const auto& [name, answer] : kConfigs)
-            if (has(query_, name)) return std::pair<std::string, std::string>{std::string(answer.first), std::string(name)};
-        return std::nullopt;
-    }
-
-    void bucket_config_missing(const std::pair<std::string, std::string>& missing) {
         auto b = load_bucket(std::nullopt);
         if (!b) return;
         if (!is_owner(*b)) return error(access_denied());
-        const auto& [code, name] = missing;
-        if (!code.empty()) return error({404, code, "The " + name + " configuration does not exist"});
+        if (auto it = kMissing.find(name); it != kMissing.end())
+            return error({404, std::string(it->second.first), std::string(it->second.second)});
         // Empty documents for configurations that always exist.
         if (name == "notification") return xml(XmlWriter("NotificationConfiguration").finish());
         if (name == "logging") return xml(XmlWriter("BucketLoggingStatus").finish());
@@ -1853,9 +1809,12 @@ private:
         if (!write_conditions(conditions, *b)) return;
         auto info = engine_.complete_upload(upload->id, parts, object_checksums, conditions);
         // Another complete of the same upload (a retry overlapping this
-        // one) may have closed it since it was read.
-        if (!info && info.error().code() == Errc::NoSuchUpload)
+        // one) may have closed it since it was read: get_upload waits for
+        // its outcome while it holds the upload sealed (RADOS).
+        if (!info && info.error().code() == Errc::NoSuchUpload) {
+            (void)find_upload();
             if (auto done = completed_before(*b, /*wait=*/true)) return completed_upload(*done);
+        }
         if (!info) return error(object_error(info.error(), *b));
         completed_upload(*info);
     }
@@ -2092,6 +2051,7 @@ private:
     QueryList query_;
     std::string bucket_, key_, vhost_bucket_;
     bool key_given_ = false;
+    const s3::Route* route_ = nullptr;  // set once the target is parsed
     AuthResult auth_;
     Principal principal_;
     Limits user_limits_;

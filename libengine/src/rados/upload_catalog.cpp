@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <thread>
 
 #include "engine_impl.hpp"
 #include "listing.hpp"
@@ -157,9 +158,23 @@ Result<Upload> RadosObjectCatalog::create_upload(std::string_view bucket, std::s
 }
 
 Result<Upload> RadosObjectCatalog::get_upload(std::string_view upload_id) {
-    auto up = read_open_upload(client_, upload_id);
-    if (!up) return std::move(up).error();
-    return std::move(up->upload);
+    // A complete under way holds the upload sealed for as long as it writes
+    // its object; its outcome is near. Whoever asks for the upload then (a
+    // client's retry of that complete, overlapping it) waits for it, as the
+    // local backend's one transaction would have made it wait: the upload is
+    // then gone with its object made (the gateway answers with that object),
+    // or open again. Seals of aborts, and stale ones, are answered at once.
+    const auto deadline = std::chrono::steady_clock::now() + kCompleteUnderWayWait;
+    for (;;) {
+        auto up = read_upload(client_, upload_id);
+        if (!up) return std::move(up).error();
+        if (up->closing.empty()) return std::move(up->upload);
+        auto seal = decode_seal(up->closing);
+        if (!seal || seal->kind != Seal::Kind::Complete || now_ms() - seal->sealed_ms > kStaleCompleteSeal.count() ||
+            std::chrono::steady_clock::now() >= deadline)
+            return no_such_upload(upload_id);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
 }
 
 Result<ListPartsResult> RadosObjectCatalog::list_parts(std::string_view upload_id, std::uint32_t marker,
