@@ -19,6 +19,7 @@
 #include "rate_limits.hpp"
 #include "checksums.hpp"
 #include "ostor/names.hpp"
+#include "s3/conditions.hpp"
 #include "s3/routes.hpp"
 #include "s3_auth.hpp"
 #include "space_reserve.hpp"
@@ -72,24 +73,6 @@ std::string random_request_id() {
 
 std::string etag_quoted(std::string_view etag) { return "\"" + std::string(etag) + "\""; }
 
-std::string_view unquote(std::string_view s) {
-    s = trim(s);
-    if (s.starts_with("W/")) s.remove_prefix(2);
-    if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
-    return s;
-}
-
-// If-Match / If-None-Match lists: "*" or comma-separated entity tags.
-bool etag_matches(std::string_view list, std::string_view etag) {
-    while (!list.empty()) {
-        auto comma = list.find(',');
-        auto item = trim(list.substr(0, comma));
-        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-        if (item == "*" || unquote(item) == etag) return true;
-    }
-    return false;
-}
-
 const std::string* find(const QueryList& q, std::string_view name) {
     for (const auto& [n, v] : q)
         if (n == name) return &v;
@@ -106,42 +89,6 @@ std::optional<std::uint64_t> parse_u64(std::string_view s) {
     return v;
 }
 
-struct RangeRequest {
-    enum class Kind { None, Absolute, Suffix } kind = Kind::None;
-    std::uint64_t first = 0;
-    std::optional<std::uint64_t> last;  // open-ended when empty
-    std::uint64_t suffix = 0;
-};
-
-// "bytes=a-b", "bytes=a-", "bytes=-n". Anything else (several ranges,
-// other units, garbage) is ignored as HTTP allows: the whole body is sent.
-RangeRequest parse_range(std::string_view header) {
-    RangeRequest r;
-    header = trim(header);
-    if (!header.starts_with("bytes=")) return r;
-    auto spec = trim(header.substr(6));
-    if (spec.find(',') != std::string_view::npos) return r;
-    auto dash = spec.find('-');
-    if (dash == std::string_view::npos) return r;
-    auto a = trim(spec.substr(0, dash)), b = trim(spec.substr(dash + 1));
-    if (a.empty()) {
-        auto n = parse_u64(b);
-        if (!n) return r;
-        r.kind = RangeRequest::Kind::Suffix;
-        r.suffix = *n;
-        return r;
-    }
-    auto first = parse_u64(a);
-    if (!first) return r;
-    if (!b.empty()) {
-        auto last = parse_u64(b);
-        if (!last || *last < *first) return r;
-        r.last = *last;
-    }
-    r.kind = RangeRequest::Kind::Absolute;
-    r.first = *first;
-    return r;
-}
 
 class XmlWriter {
 public:
@@ -1228,7 +1175,7 @@ private:
             conditions.if_none_match = true;
         }
         if (if_match) {
-            auto etag = unquote(trim(*if_match));
+            auto etag = s3::unquote_etag(trim(*if_match));
             if (etag.empty() || etag == "*") {
                 not_implemented();
                 return false;
@@ -1258,26 +1205,16 @@ private:
 
     // 304/412 for a failed precondition, else nullopt.
     std::optional<S3Error> preconditions(const ObjectInfo& info, bool read) {
-        std::int64_t modified_s = info.last_modified_ms / 1000;
-        const auto* if_match = req_.header("if-match");
-        const auto* if_none_match = req_.header("if-none-match");
-        const auto* if_modified = req_.header("if-modified-since");
-        const auto* if_unmodified = req_.header("if-unmodified-since");
-        S3Error failed = precondition_failed();
-        S3Error not_modified{304, "NotModified", "Not Modified"};
-        if (if_match) {
-            if (!etag_matches(*if_match, info.etag)) return failed;
-        } else if (if_unmodified) {
-            auto t = parse_http_date(*if_unmodified);
-            if (t && modified_s > *t / 1000) return failed;
+        s3::ConditionalHeaders conditions{.if_match = req_.header("if-match"),
+                                          .if_none_match = req_.header("if-none-match"),
+                                          .if_modified_since = req_.header("if-modified-since"),
+                                          .if_unmodified_since = req_.header("if-unmodified-since")};
+        switch (s3::evaluate_preconditions(conditions, info.etag, info.last_modified_ms, read, now_ms())) {
+            case s3::Precondition::Met: return std::nullopt;
+            case s3::Precondition::NotModified: return S3Error{304, "NotModified", "Not Modified"};
+            case s3::Precondition::Failed: break;
         }
-        if (if_none_match) {
-            if (etag_matches(*if_none_match, info.etag)) return read ? not_modified : failed;
-        } else if (if_modified && read) {
-            auto t = parse_http_date(*if_modified);
-            if (t && *t <= now_ms() && modified_s <= *t / 1000) return not_modified;
-        }
-        return std::nullopt;
+        return precondition_failed();
     }
 
     HeaderList object_headers(const ObjectInfo& info) {
@@ -1312,8 +1249,8 @@ private:
             if (!n || *n < 1 || *n > 10000) return error(invalid_argument("Part number must be an integer between 1 and 10000, inclusive"));
             part_number = static_cast<std::uint32_t>(*n);
         }
-        auto range_request = part_number ? RangeRequest{} : parse_range(req_.header_or("range"));
-        if (range_request.kind == RangeRequest::Kind::Suffix || part_number) {
+        auto range_request = part_number ? s3::RangeRequest{} : s3::parse_range(req_.header_or("range"));
+        if (range_request.kind == s3::RangeRequest::Kind::Suffix || part_number) {
             auto info = engine_.head_object(bucket_, key_);
             if (!info) return error(object_error(info.error(), *b));
             if (!object_allows(*b, *info, Permission::Read)) return error(access_denied());
@@ -1334,7 +1271,7 @@ private:
                 std::uint64_t n = std::min(range_request.suffix, info->size);
                 range = ByteRange{info->size - n, info->size - 1};
             }
-        } else if (range_request.kind == RangeRequest::Kind::Absolute) {
+        } else if (range_request.kind == s3::RangeRequest::Kind::Absolute) {
             range = ByteRange{range_request.first, range_request.last.value_or(UINT64_MAX)};
         }
         auto reader = engine_.open_object(bucket_, key_, range);
@@ -1499,8 +1436,8 @@ private:
         const auto* ms = req_.header("x-amz-copy-source-if-modified-since");
         std::int64_t modified_s = info->last_modified_ms / 1000;
         bool ok = true;
-        if (m && !etag_matches(*m, info->etag)) ok = false;
-        if (nm && etag_matches(*nm, info->etag)) ok = false;
+        if (m && !s3::etag_matches(*m, info->etag)) ok = false;
+        if (nm && s3::etag_matches(*nm, info->etag)) ok = false;
         if (ums && !m) {
             auto t = parse_http_date(*ums);
             if (t && modified_s > *t / 1000) ok = false;
@@ -1747,8 +1684,8 @@ private:
         if (!info) return;
         std::optional<ByteRange> range;
         if (const auto* r = req_.header("x-amz-copy-source-range")) {
-            auto rr = parse_range(*r);
-            if (rr.kind != RangeRequest::Kind::Absolute || !rr.last)
+            auto rr = s3::parse_range(*r);
+            if (rr.kind != s3::RangeRequest::Kind::Absolute || !rr.last)
                 return error(invalid_argument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy"));
             // AWS answers 400 InvalidArgument ("Range specified is not
             // valid for source object of size: N"); we answer 416
@@ -1829,7 +1766,7 @@ private:
                 error(malformed_xml());
                 return std::nullopt;
             }
-            parts.push_back({static_cast<std::uint32_t>(*number), std::string(unquote(p.child_value("ETag")))});
+            parts.push_back({static_cast<std::uint32_t>(*number), std::string(s3::unquote_etag(p.child_value("ETag")))});
         }
         if (parts.empty()) {
             error(malformed_xml());
