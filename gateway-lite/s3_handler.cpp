@@ -21,6 +21,8 @@
 #include "ostor/names.hpp"
 #include "s3/conditions.hpp"
 #include "s3/routes.hpp"
+#include "s3/target.hpp"
+#include "s3/xml_bodies.hpp"
 #include "s3_auth.hpp"
 #include "space_reserve.hpp"
 #include "util.hpp"
@@ -162,41 +164,15 @@ public:
           request_id_(random_request_id()) {}
 
     void run() {
-        auto qpos = req_.target.find('?');
-        path_ = req_.target.substr(0, qpos);
-        std::string raw_query = qpos == std::string::npos ? "" : req_.target.substr(qpos + 1);
-        if (path_.empty() || path_[0] != '/') {
-            // Absolute-form targets ("http://host/path") are allowed by HTTP.
-            auto scheme = path_.find("://");
-            if (scheme != std::string::npos) {
-                auto slash = path_.find('/', scheme + 3);
-                path_ = slash == std::string::npos ? "/" : path_.substr(slash);
-            } else {
-                return error(invalid_request("The request target is not valid."));
-            }
-        }
-        auto query = parse_query(raw_query);
-        auto decoded_path = url_decode(path_);
-        if (!query || !decoded_path) return error(invalid_argument("The request URI is not valid percent-encoding."));
-        query_ = std::move(*query);
-
-        // Virtual-host style: the bucket is the Host's leading label(s).
-        std::string host = to_lower(req_.header_or("host"));
-        if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos) host.resize(colon);
-        if (!options_.domain.empty() && host.size() > options_.domain.size() + 1 &&
-            host.ends_with("." + to_lower(options_.domain))) {
-            vhost_bucket_ = host.substr(0, host.size() - options_.domain.size() - 1);
-            bucket_ = vhost_bucket_;
-            key_ = decoded_path->substr(1);
-        } else {
-            std::string_view p = std::string_view(*decoded_path).substr(1);
-            auto slash = p.find('/');
-            bucket_ = p.substr(0, slash);
-            if (slash != std::string_view::npos) key_ = p.substr(slash + 1);
-        }
-        // "/bucket/" is the bucket itself (s3cmd, the JS SDK and s3fs send
-        // bucket requests that way); an object needs a non-empty key.
-        key_given_ = !key_.empty();
+        auto target = s3::parse_target(req_.target, req_.header_or("host"), options_.domain);
+        if (auto* e = std::get_if<S3Error>(&target)) return error(*e);
+        auto& t = std::get<s3::RequestTarget>(target);
+        path_ = std::move(t.path);
+        query_ = std::move(t.query);
+        bucket_ = std::move(t.bucket);
+        key_ = std::move(t.key);
+        vhost_bucket_ = std::move(t.vhost_bucket);
+        key_given_ = t.key_given;
         route_ = &s3::route_for(req_.method, bucket_.empty() ? s3::Scope::Service
                                              : key_given_  ? s3::Scope::Object
                                                            : s3::Scope::Bucket,
@@ -491,9 +467,9 @@ private:
 
     // The body as an XML document whose root is `root` (answers MalformedXML
     // or the body's error itself when it is not). An empty body gives an
-    // empty node when `allow_empty`. `keep_whitespace_text` as load_xml.
+    // empty node when `allow_empty`.
     std::optional<pugi::xml_node> xml_body(pugi::xml_document& doc, const char* root, bool allow_empty = false,
-                                           bool checksum_headers_are_the_bodys = true, bool keep_whitespace_text = false) {
+                                           bool checksum_headers_are_the_bodys = true) {
         auto body = small_body(checksum_headers_are_the_bodys);
         if (auto* e = std::get_if<S3Error>(&body)) {
             error(*e);
@@ -501,7 +477,7 @@ private:
         }
         const auto& text = std::get<std::string>(body);
         if (allow_empty && trim(text).empty()) return pugi::xml_node();
-        if (!load_xml(doc, text, keep_whitespace_text) || !doc.child(root)) {
+        if (!load_xml(doc, text) || !doc.child(root)) {
             error(malformed_xml());
             return std::nullopt;
         }
@@ -1358,19 +1334,11 @@ private:
     void delete_objects() {
         auto b = load_bucket(Permission::Write);
         if (!b) return;
-        pugi::xml_document doc;
-        // <Key> is taken byte for byte, even when it is only whitespace.
-        auto root = xml_body(doc, "Delete", /*allow_empty=*/false, /*checksum_headers_are_the_bodys=*/true,
-                             /*keep_whitespace_text=*/true);
-        if (!root) return;
-        bool quiet = std::string_view(root->child_value("Quiet")) == "true";
-        std::vector<std::string> keys;
-        for (auto o : root->children("Object")) {
-            auto k = o.child("Key");
-            if (!k) return error(malformed_xml());
-            keys.emplace_back(k.child_value());
-        }
-        if (keys.empty() || keys.size() > 1000) return error(malformed_xml());
+        auto body = small_body();
+        if (auto* e = std::get_if<S3Error>(&body)) return error(*e);
+        auto parsed = s3::parse_delete_objects(std::get<std::string>(body));
+        if (auto* e = std::get_if<S3Error>(&parsed)) return error(*e);
+        const auto& [quiet, keys] = std::get<s3::DeleteObjectsRequest>(parsed);
         std::string out = std::string(kXmlHeader) + "<DeleteResult xmlns=\"" + std::string(kXmlns) + "\">";
         for (const auto& k : keys) {
             auto r = engine_.delete_object(bucket_, k);
