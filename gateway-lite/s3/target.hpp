@@ -24,7 +24,8 @@ struct RequestTarget {
 };
 
 // `domain`: the gateway's virtual-host domain ("" none). Fails:
-// InvalidRequest (not a path), InvalidArgument (bad percent-encoding).
+// InvalidRequest (not a path), InvalidArgument (bad percent-encoding),
+// InvalidBucketName (a path-style key with no bucket: "//key").
 std::variant<RequestTarget, S3Error> parse_target(std::string_view target, std::string_view host,
                                                   std::string_view domain);
 

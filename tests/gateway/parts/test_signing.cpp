@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "s3/signing.hpp"
-#include "s3_auth.hpp"
+#include "s3/aws_chunked.hpp"
 
 namespace ostor::gw::s3 {
 namespace {

@@ -68,6 +68,9 @@ TEST(Target, BadTargetsAreRefused) {
     EXPECT_EQ(bad("/bucket/%zz"), "InvalidArgument");
     EXPECT_EQ(bad("/bucket/%4"), "InvalidArgument");
     EXPECT_EQ(bad("/bucket/k?a=%g0"), "InvalidArgument");
+    // Found by fuzzing: "//key" named a key under no bucket, and was
+    // answered as the service (GET listed the caller's buckets).
+    EXPECT_EQ(bad("//key"), "InvalidBucketName");
 }
 
 }  // namespace
