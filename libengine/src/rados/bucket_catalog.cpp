@@ -45,17 +45,20 @@ Error name_taken(const Bucket& existing, std::string_view owner_id) {
 // Runs `n` writes at once (aio) and waits for them all; the first failure.
 Result<void> apply_all(Client& client, Pool pool, const std::vector<std::string>& oids, const WriteOp& op) {
     std::mutex m;
-    std::condition_variable cv;
-    std::size_t left = oids.size();
     std::optional<Error> failed;
-    for (auto& oid : oids)
-        client.aio_apply(pool, oid, op, [&](Result<void> r) {
-            std::lock_guard lock(m);
-            if (!r && !failed) failed = std::move(r).error();
-            if (--left == 0) cv.notify_all();
-        });
-    std::unique_lock lock(m);
-    cv.wait(lock, [&] { return left == 0; });
+    {
+        AioLatch latch;  // after `failed`, which its calls write into
+        for (auto& oid : oids)
+            latch.send([&] {
+                client.aio_apply(pool, oid, op, [&](Result<void> r) {
+                    {
+                        std::lock_guard lock(m);
+                        if (!r && !failed) failed = std::move(r).error();
+                    }
+                    latch.done();
+                });
+            });
+    }
     if (failed) return *failed;
     return {};
 }

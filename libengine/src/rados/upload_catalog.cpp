@@ -75,18 +75,15 @@ private:
             if (k.size() < kUploadIdLength + 1) continue;
             reads.push_back(Read{k.substr(k.size() - kUploadIdLength), std::nullopt});
         }
-        std::mutex mu;
-        std::condition_variable cv;
-        std::size_t pending = reads.size();
-        for (auto& r : reads)
-            client_.aio_read(Pool::Meta, upload_oid(r.id), 0, 0, [&, slot = &r](Result<std::string> got) {
-                std::lock_guard lock(mu);
-                slot->got = std::move(got);
-                if (--pending == 0) cv.notify_one();
-            });
         {
-            std::unique_lock lock(mu);
-            cv.wait(lock, [&] { return pending == 0; });
+            AioLatch latch;  // after `reads`, which its calls write into
+            for (auto& r : reads)
+                latch.send([&] {
+                    client_.aio_read(Pool::Meta, upload_oid(r.id), 0, 0, [&latch, slot = &r](Result<std::string> got) {
+                        slot->got = std::move(got);
+                        latch.done();
+                    });
+                });
         }
         for (auto& r : reads) {
             auto& got = *r.got;
