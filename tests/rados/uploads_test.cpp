@@ -708,5 +708,35 @@ TEST_F(RadosUploadsTest, UploadsAndPartsDuringADeleteBucketAreNoSuchBucketAndLea
     for (const auto& oid : uploads_written) EXPECT_TRUE(gone(oid)) << oid;
 }
 
+// A PUT that meets a shard closed by a delete under way (here, while the
+// delete drops the bucket's uploads) answers NoSuchBucket at once, rather
+// than retry until the delete ends and answer IoError.
+TEST_F(RadosUploadsTest, APutDuringADeleteBucketsWalkOfUploadsIsNoSuchBucket) {
+    auto up = a_->objects->create_upload(bucket_, "open", {});
+    ASSERT_TRUE(up) << up.error().message();
+    bool in_window = false;
+    b_->client->set_applied_fault_for_tests([&](Pool p, const std::string& oid, const WriteOp&) {
+        if (in_window || p != Pool::Meta || oid != upload_oid(up->id)) return false;
+        in_window = true;
+        const auto sent = std::chrono::steady_clock::now();
+        auto put = a_->put_object(bucket_, "during", make_body(2000, 4));
+        EXPECT_FALSE(put) << "an object written while its bucket is deleted";
+        if (!put) {
+            EXPECT_EQ(put.error().code(), Errc::NoSuchBucket) << put.error().message();
+        }
+        EXPECT_LT(std::chrono::steady_clock::now() - sent, 2s) << "answered without retrying";
+        return false;
+    });
+    FreedExtents freed;
+    auto deleted = b_->objects->delete_bucket(bucket_, freed);
+    ASSERT_TRUE(deleted) << deleted.error().message();
+    b_->blobs->release(freed);
+    ASSERT_TRUE(in_window);
+    EXPECT_EQ(user_bytes(), 0u);
+    auto usage = a_->ledger->usage(user_);
+    ASSERT_TRUE(usage) << usage.error().message();
+    EXPECT_EQ(usage->objects, 0u);
+}
+
 }  // namespace
 }  // namespace ostor::detail::rados

@@ -181,7 +181,14 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
             if (!again) return Result<void>(std::move(again).error());
             return Result<void>(no_such_bucket(bucket.name));
         }
-        (void)closed_by_delete(bucket, oid);  // a stale mark is removed
+        // Closed by a delete under way: the bucket is going (a delete that
+        // gives up reopens it; the PUT may be sent again). Retrying would
+        // spin until the delete ends, kBucketDeleteMaxMs at most.
+        auto closed = closed_by_delete(bucket, oid);
+        if ((closed && *closed) || (!closed && closed.error().code() == kNotFound)) {
+            forget_cached_bucket(bucket.name);
+            return Result<void>(no_such_bucket(bucket.name));
+        }
         return std::nullopt;
     };
     // Without conditions to check, the first attempt skips the read of the
