@@ -5,7 +5,8 @@
 // of its shard guarded on the entry read (compare_omap o<key> Eq the value
 // read, "" for none) and, for writes that add an entry, on the shard not
 // being closed by a delete_bucket: two gateways writing one key end with one
-// winner, the loser reads again and re-checks its write conditions.
+// winner, the loser reads again and re-checks its write conditions. A write
+// that finds the shard closed (a delete under way) answers NoSuchBucket.
 #include "engine_impl.hpp"
 #include "rados/catalog_support.hpp"
 #include "rados/leases.hpp"
