@@ -161,6 +161,8 @@ Result<std::string> Client::get_xattr(Pool pool, const std::string& oid, const s
 
 Result<std::map<std::string, std::string>> Client::omap_get(Pool pool, const std::string& oid,
                                                             const std::set<std::string>& keys) {
+    if (read_fault_ && read_fault_(pool, oid))
+        return rados_error(-ETIMEDOUT, "reading omap of " + impl_->where(pool, oid) + " (injected)");
     librados::ObjectReadOperation op;
     std::map<std::string, librados::bufferlist> values;
     int rval = 0;

@@ -172,6 +172,11 @@ public:
     // engine itself.
     using AppliedFault = std::function<bool(Pool, const std::string& oid, const WriteOp& op)>;
     void set_applied_fault_for_tests(AppliedFault fault) { applied_fault_ = std::move(fault); }
+    // Tests only: a read fault. When set, omap_get() asks it before it reads
+    // (the pool and object): true makes the call fail with IoError, as a
+    // read the cluster did not answer. Same rules as the write fault.
+    using ReadFault = std::function<bool(Pool, const std::string& oid)>;
+    void set_read_fault_for_tests(ReadFault fault) { read_fault_ = std::move(fault); }
     // The common one-step writes.
     Result<void> create_exclusive(Pool pool, const std::string& oid, std::string data = {});
     Result<void> write_full(Pool pool, const std::string& oid, std::string data);
@@ -277,6 +282,7 @@ private:
 
     std::unique_ptr<Impl> impl_;
     AppliedFault applied_fault_;
+    ReadFault read_fault_;
 };
 
 // A live watch on one object (Client::watch). Destroying it unwatches and
