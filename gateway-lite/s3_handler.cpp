@@ -81,16 +81,6 @@ const std::string* find(const QueryList& q, std::string_view name) {
     return nullptr;
 }
 
-std::optional<std::uint64_t> parse_u64(std::string_view s) {
-    if (s.empty() || s.size() > 19) return std::nullopt;
-    std::uint64_t v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return std::nullopt;
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return v;
-}
-
 
 class XmlWriter {
 public:

@@ -6,20 +6,6 @@
 
 namespace ostor::gw::s3 {
 
-namespace {
-
-std::optional<std::uint64_t> parse_digits(std::string_view s) {
-    if (s.empty() || s.size() > 19) return std::nullopt;
-    std::uint64_t v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return std::nullopt;
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return v;
-}
-
-}  // namespace
-
 RangeRequest parse_range(std::string_view header) {
     RangeRequest r;
     header = trim(header);
@@ -30,16 +16,16 @@ RangeRequest parse_range(std::string_view header) {
     if (dash == std::string_view::npos) return r;
     auto a = trim(spec.substr(0, dash)), b = trim(spec.substr(dash + 1));
     if (a.empty()) {
-        auto n = parse_digits(b);
+        auto n = parse_u64(b);
         if (!n) return r;
         r.kind = RangeRequest::Kind::Suffix;
         r.suffix = *n;
         return r;
     }
-    auto first = parse_digits(a);
+    auto first = parse_u64(a);
     if (!first) return r;
     if (!b.empty()) {
-        auto last = parse_digits(b);
+        auto last = parse_u64(b);
         if (!last || *last < *first) return r;
         r.last = *last;
     }
