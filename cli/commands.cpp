@@ -262,7 +262,7 @@ Result<void> set_limits(Engine& engine, const Options& o) {
         return Error(Errc::InvalidLimit, "-L takes RESOURCE=VALUE (e.g. get=3600 or out=100)");
     auto setting = admin::parse_limit(*type, limit->substr(0, eq), limit->substr(eq + 1));
     if (!setting) return std::move(setting).error();
-    auto limits = engine.set_limit(*target, setting->type, setting->resource, setting->value);
+    auto limits = engine.set_limit(*target, *setting);
     if (!limits) return std::move(limits).error();
     print(admin::limits_text(*limits));
     return {};

@@ -103,23 +103,10 @@ Result<std::string> read_limits(Engine& e, const LimitTarget& t) {
     return admin::limits_text(*l);
 }
 
-void apply(Limits& l, const admin::LimitSetting& s) {
-    if (s.type == "bandwidth") {
-        l.bandwidth_out_kbps = static_cast<std::uint64_t>(s.value);
-        return;
-    }
-    double* field = s.resource == "default" ? &l.ops_default
-                    : s.resource == "get"   ? &l.ops_get
-                    : s.resource == "put"   ? &l.ops_put
-                    : s.resource == "list"  ? &l.ops_list
-                                            : &l.ops_delete;
-    *field = s.value;
-}
-
 // "ops:get=3600" lines. Replacing starts from no limits; appending from the
 // limits in force. All lines are checked before anything changes.
 Result<void> write_limits(Engine& e, const LimitTarget& t, std::string_view data, bool replace) {
-    std::vector<admin::LimitSetting> settings;
+    std::vector<LimitSetting> settings;
     for (auto line : lines_of(data)) {
         auto s = admin::parse_limit_line(line);
         if (!s) return std::move(s).error();
@@ -132,7 +119,7 @@ Result<void> write_limits(Engine& e, const LimitTarget& t, std::string_view data
         if (!current) return std::move(current).error();
         limits = *current;
     }
-    for (const auto& s : settings) apply(limits, s);
+    for (const auto& s : settings) s.apply_to(limits);
     return as_void(e.set_limits(t, limits));
 }
 

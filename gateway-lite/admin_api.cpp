@@ -199,7 +199,7 @@ Reply limits(Engine& engine, std::string_view method, const QueryList& q) {
             return Error(Errc::InvalidLimit, "limit-type, limit-resource and limit-value are required");
         auto setting = admin::parse_limit(*type, *resource, *value);
         if (!setting) return std::move(setting).error();
-        auto l = engine.set_limit(*target, setting->type, setting->resource, setting->value);
+        auto l = engine.set_limit(*target, *setting);
         if (!l) return std::move(l).error();
         return Reply::empty();
     }

@@ -19,29 +19,6 @@ std::chrono::nanoseconds seconds(double s) {
 
 }  // namespace
 
-std::string_view op_class_name(OpClass c) {
-    switch (c) {
-        case OpClass::Get: return "get";
-        case OpClass::Put: return "put";
-        case OpClass::List: return "list";
-        case OpClass::Delete: return "delete";
-        case OpClass::Default: break;
-    }
-    return "default";
-}
-
-double ops_rate(const Limits& limits, OpClass c) {
-    double own = 0;
-    switch (c) {
-        case OpClass::Get: own = limits.ops_get; break;
-        case OpClass::Put: own = limits.ops_put; break;
-        case OpClass::List: own = limits.ops_list; break;
-        case OpClass::Delete: own = limits.ops_delete; break;
-        case OpClass::Default: break;
-    }
-    return own > 0 ? own : limits.ops_default;
-}
-
 void RateLimiter::share_limits(std::function<std::optional<std::uint32_t>()> count_gateways) {
     count_gateways_ = std::move(count_gateways);
     next_count_.store(0);

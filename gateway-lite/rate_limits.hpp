@@ -27,14 +27,6 @@
 
 namespace ostor::gw {
 
-// The op classes limits and usage counters are kept by.
-enum class OpClass : std::uint8_t { Default, Get, Put, List, Delete };
-std::string_view op_class_name(OpClass c);
-
-// The rate that applies to `c` under `limits`: the class's own, else the
-// default one; 0 = unlimited.
-double ops_rate(const Limits& limits, OpClass c);
-
 // The slowest ops rate enforced: 0.01 op/s, one op every 100 s (limits are
 // set with two decimals). A smaller positive rate counts as this one.
 inline constexpr double kMinOpsRate = 0.01;

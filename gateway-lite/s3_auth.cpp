@@ -1,5 +1,7 @@
 #include "s3_auth.hpp"
 
+#include "s3/signing.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <mutex>
@@ -11,29 +13,11 @@ namespace ostor::gw {
 namespace {
 
 constexpr std::int64_t kMaxSkewMs = 15 * 60 * 1000;
-constexpr std::string_view kEmptySha256Hex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-S3Error signature_mismatch() {
-    return {403, "SignatureDoesNotMatch",
-            "The request signature we calculated does not match the signature you provided. Check your key and signing method."};
-}
 S3Error skewed() {
     return {403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large."};
 }
 S3Error bad_authorization(std::string message) { return {400, "AuthorizationHeaderMalformed", std::move(message)}; }
-S3Error malformed_trailer(std::string message) { return {400, "MalformedTrailerError", std::move(message)}; }
-
-// RFC 9110 token characters: what a header name may hold.
-bool is_token_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
-}
-
-// Bounds of aws-chunked framing. A chunk header is a hex size and a 64-digit
-// signature; a trailer holds one checksum header and its signature. These
-// leave room for any real client and keep a hostile one from making a line
-// or the trailer list grow without end.
-constexpr std::size_t kMaxTrailerFields = 4;
-constexpr std::size_t kMaxTrailerBytes = 4096;
 
 // The key's owner, refused when the key is unknown or the user disabled.
 std::variant<Principal, S3Error> principal_for(Engine& engine, std::string_view access_key_id, KeyPair& key) {
@@ -60,48 +44,6 @@ std::variant<Principal, S3Error> principal_for(Engine& engine, std::string_view 
     return p;
 }
 
-std::string collapse_spaces(std::string_view v) {
-    v = trim(v);
-    std::string out;
-    out.reserve(v.size());
-    bool space = false;
-    for (char c : v) {
-        if (c == ' ' || c == '\t') {
-            space = true;
-            continue;
-        }
-        if (space && !out.empty()) out += ' ';
-        space = false;
-        out += c;
-    }
-    return out;
-}
-
-std::string canonical_query(const QueryList& query, std::string_view skip) {
-    std::vector<std::pair<std::string, std::string>> encoded;
-    for (const auto& [name, value] : query) {
-        if (!skip.empty() && name == skip) continue;
-        encoded.emplace_back(aws_uri_encode(name, false), aws_uri_encode(value, false));
-    }
-    std::sort(encoded.begin(), encoded.end());
-    std::string out;
-    for (const auto& [name, value] : encoded) {
-        if (!out.empty()) out += '&';
-        out += name;
-        out += '=';
-        out += value;
-    }
-    return out;
-}
-
-std::string derive_signing_key(std::string_view secret, std::string_view date, std::string_view region,
-                               std::string_view service) {
-    auto k = hmac_sha256("AWS4" + std::string(secret), date);
-    k = hmac_sha256(k, region);
-    k = hmac_sha256(k, service);
-    return hmac_sha256(k, "aws4_request");
-}
-
 // A key signs a day's requests: deriving it is four HMACs, more than the
 // request's own signature, so derived keys are kept (bounded; the whole
 // cache is dropped when full, which happens at most once a day per key).
@@ -115,7 +57,7 @@ std::string signing_key(std::string_view secret, std::string_view date, std::str
         std::lock_guard lock(mu);
         if (auto it = cache.find(id); it != cache.end()) return it->second;
     }
-    std::string key = derive_signing_key(secret, date, region, service);
+    std::string key = s3::sigv4_signing_key(secret, date, region, service);
     std::lock_guard lock(mu);
     if (cache.size() >= kMaxCachedSigningKeys) cache.clear();
     cache.emplace(std::move(id), key);
@@ -173,31 +115,17 @@ std::variant<AuthResult, S3Error> verify_v4(Engine& engine, const HttpRequest& r
 
     auto decoded_path = url_decode(path);
     if (!decoded_path) return invalid_argument("The request path is not valid percent-encoding.");
-    std::string canonical = request.method + "\n" + aws_uri_encode(*decoded_path, true) + "\n" +
-                            canonical_query(query, presigned ? "X-Amz-Signature" : "") + "\n";
-    for (const auto& name : parts.signed_headers) {
-        std::string joined;
-        bool any = false;
-        for (const auto& [n, v] : request.headers) {
-            if (n != name) continue;
-            if (any) joined += ',';
-            joined += collapse_spaces(v);
-            any = true;
-        }
-        canonical += name + ":" + joined + "\n";
-    }
-    canonical += "\n";
-    for (std::size_t i = 0; i < parts.signed_headers.size(); ++i) {
-        if (i) canonical += ';';
-        canonical += parts.signed_headers[i];
-    }
-    canonical += "\n";
-    canonical += payload_hash;
-
-    std::string scope = parts.date + "/" + parts.region + "/" + parts.service + "/aws4_request";
-    std::string to_sign = "AWS4-HMAC-SHA256\n" + std::string(amz_date) + "\n" + scope + "\n" + hex_encode(sha256(canonical));
+    std::string canonical = s3::sigv4_canonical_request({.method = request.method,
+                                                         .decoded_path = *decoded_path,
+                                                         .query = query,
+                                                         .skip_query = presigned ? "X-Amz-Signature" : "",
+                                                         .headers = request.headers,
+                                                         .signed_headers = parts.signed_headers,
+                                                         .payload_hash = payload_hash});
+    std::string scope = s3::sigv4_scope(parts.date, parts.region, parts.service);
+    std::string to_sign = s3::sigv4_string_to_sign(amz_date, scope, canonical);
     std::string key_bytes = signing_key(key.secret, parts.date, parts.region, parts.service);
-    std::string expected = hex_encode(hmac_sha256(key_bytes, to_sign));
+    std::string expected = s3::sigv4_signature(key_bytes, to_sign);
     if (!constant_time_equal(expected, to_lower(parts.signature))) return signature_mismatch();
 
     AuthResult result;
@@ -301,17 +229,6 @@ std::variant<AuthResult, S3Error> v4_presigned(Engine& engine, const HttpRequest
     return verify_v4(engine, request, path, query, parts, *date, payload_hash, true);
 }
 
-// SigV2: the sub-resources that are part of the signed resource.
-bool v2_subresource(std::string_view name) {
-    static constexpr std::string_view kNames[] = {
-        "acl", "cors", "delete", "lifecycle", "location", "logging", "notification", "partNumber", "policy",
-        "requestPayment", "restore", "tagging", "torrent", "uploadId", "uploads", "versionId", "versioning", "versions",
-        "website", "response-cache-control", "response-content-disposition", "response-content-encoding",
-        "response-content-language", "response-content-type", "response-expires"};
-    if (name.starts_with("ostor-")) return true;
-    return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
-}
-
 std::variant<AuthResult, S3Error> verify_v2(Engine& engine, const HttpRequest& request, std::string_view path,
                                             const QueryList& query, std::string_view vhost_bucket,
                                             std::string_view access_key_id, std::string_view signature,
@@ -320,29 +237,8 @@ std::variant<AuthResult, S3Error> verify_v2(Engine& engine, const HttpRequest& r
     auto principal = principal_for(engine, access_key_id, key);
     if (auto* e = std::get_if<S3Error>(&principal)) return *e;
 
-    std::vector<std::pair<std::string, std::string>> amz;
-    for (const auto& [n, v] : request.headers)
-        if (n.starts_with("x-amz-")) amz.emplace_back(n, std::string(trim(v)));
-    std::stable_sort(amz.begin(), amz.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::string amz_headers;
-    for (std::size_t i = 0; i < amz.size(); ++i) {
-        if (i > 0 && amz[i].first == amz[i - 1].first) {
-            amz_headers.back() = ',';
-            amz_headers += amz[i].second + "\n";
-            continue;
-        }
-        amz_headers += amz[i].first + ":" + amz[i].second + "\n";
-    }
-    std::vector<std::pair<std::string, std::string>> sub;
-    for (const auto& [n, v] : query)
-        if (v2_subresource(n)) sub.emplace_back(n, v);
-    std::stable_sort(sub.begin(), sub.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::string subresources;
-    for (const auto& [n, v] : sub) {
-        subresources += subresources.empty() ? "?" : "&";
-        subresources += n;
-        if (!v.empty()) subresources += "=" + v;
-    }
+    const std::string amz_headers = s3::sigv2_amz_headers(request.headers);
+    const std::string subresources = s3::sigv2_subresources(query);
     std::string prefix = vhost_bucket.empty() ? "" : "/" + std::string(vhost_bucket);
     // Clients differ in how they encode the path they sign: as sent, or
     // decoded and re-encoded the AWS way.
@@ -362,12 +258,12 @@ std::variant<AuthResult, S3Error> verify_v2(Engine& engine, const HttpRequest& r
     std::string type(request.header_or("content-type"));
     std::string provided = std::string(signature);
     auto matches = [&](const std::string& to_sign) {
-        return constant_time_equal(base64_encode(hmac_sha1(key.secret, to_sign)), provided);
+        return constant_time_equal(s3::sigv2_signature(key.secret, to_sign), provided);
     };
     for (const auto& resource : resources) {
         // The vendor guide's s3_curl helper signs "VERB\n\nDATE\nRESOURCE"
         // (one line fewer); accepted so that it works as printed.
-        if (matches(request.method + "\n" + md5 + "\n" + type + "\n" + std::string(date_line) + "\n" + amz_headers + resource) ||
+        if (matches(s3::sigv2_string_to_sign(request.method, md5, type, date_line, amz_headers, resource)) ||
             (md5.empty() && type.empty() && amz_headers.empty() &&
              matches(request.method + "\n\n" + std::string(date_line) + "\n" + resource))) {
             AuthResult result;
@@ -424,146 +320,5 @@ std::variant<AuthResult, S3Error> authenticate(Engine& engine, const HttpRequest
 }
 
 // ---- aws-chunked ------------------------------------------------------------
-
-AwsChunkedReader::AwsChunkedReader(BodyReader& inner, PayloadMode mode, SigV4Chain chain)
-    : inner_(inner), mode_(mode), chain_(std::move(chain)), buf_(64 * 1024) {
-    previous_signature_ = chain_.seed_signature;
-}
-
-std::ptrdiff_t AwsChunkedReader::fail(S3Error e) {
-    failed_ = true;
-    error_ = std::move(e);
-    return -1;
-}
-
-bool AwsChunkedReader::fill() {
-    if (pos_ < len_) return true;
-    pos_ = len_ = 0;
-    auto n = inner_.read(buf_);
-    if (n <= 0) return false;
-    len_ = static_cast<std::size_t>(n);
-    return true;
-}
-
-AwsChunkedReader::Line AwsChunkedReader::read_line(std::string& line) {
-    line.clear();
-    for (;;) {
-        if (!fill()) return Line::End;
-        auto* start = reinterpret_cast<const char*>(buf_.data()) + pos_;
-        auto* nl = static_cast<const char*>(std::memchr(start, '\n', len_ - pos_));
-        std::size_t take = nl ? static_cast<std::size_t>(nl - start) + 1 : len_ - pos_;
-        line.append(start, take);
-        pos_ += take;
-        if (line.size() > kMaxLineBytes + 2) return Line::TooLong;  // + CRLF
-        if (nl) break;
-    }
-    line.pop_back();
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    return Line::Ok;
-}
-
-bool AwsChunkedReader::finish_chunk() {
-    std::string data_hash = hex_encode(chunk_sha_.finish());
-    if (mode_ != PayloadMode::StreamingSigned && mode_ != PayloadMode::StreamingSignedTrailer) return true;
-    std::string to_sign = "AWS4-HMAC-SHA256-PAYLOAD\n" + chain_.amz_date + "\n" + chain_.scope + "\n" + previous_signature_ +
-                          "\n" + std::string(kEmptySha256Hex) + "\n" + data_hash;
-    std::string expected = hex_encode(hmac_sha256(chain_.signing_key, to_sign));
-    if (!constant_time_equal(expected, chunk_signature_)) return false;
-    previous_signature_ = expected;
-    return true;
-}
-
-std::optional<S3Error> AwsChunkedReader::read_trailers() {
-    bool trailer_mode = mode_ == PayloadMode::StreamingSignedTrailer || mode_ == PayloadMode::StreamingUnsignedTrailer;
-    const S3Error incomplete{400, "IncompleteBody", "The request body terminated unexpectedly"};
-    std::string trailer_text;
-    std::string trailer_signature;
-    std::size_t fields = 0, bytes = 0;
-    for (std::string t;;) {
-        auto got = read_line(t);
-        if (got == Line::End) {
-            // Some clients end the body right after the last chunk without
-            // the closing empty line.
-            if (!trailer_mode || !trailers_.empty()) break;
-            return incomplete;
-        }
-        if (got == Line::TooLong) return malformed_trailer("A trailing header is too long.");
-        if (t.empty()) break;
-        bytes += t.size();
-        if (++fields > kMaxTrailerFields || bytes > kMaxTrailerBytes) return malformed_trailer("Too many trailing headers.");
-        if (!trailer_mode) return malformed_trailer("This payload mode carries no trailing headers.");
-        auto colon = t.find(':');
-        if (colon == std::string::npos) return malformed_trailer("A trailing header has no colon.");
-        std::string name = to_lower(trim(std::string_view(t).substr(0, colon)));
-        std::string value(trim(std::string_view(t).substr(colon + 1)));
-        if (name.empty() || !std::all_of(name.begin(), name.end(), is_token_char))
-            return malformed_trailer("A trailing header's name is not valid.");
-        if (name == "x-amz-trailer-signature") {
-            trailer_signature = value;
-            continue;
-        }
-        trailer_text += name + ":" + value + "\n";
-        trailers_.emplace_back(std::move(name), std::move(value));
-    }
-    if (mode_ == PayloadMode::StreamingSignedTrailer) {
-        std::string to_sign = "AWS4-HMAC-SHA256-TRAILER\n" + chain_.amz_date + "\n" + chain_.scope + "\n" +
-                              previous_signature_ + "\n" + hex_encode(sha256(trailer_text));
-        if (!constant_time_equal(hex_encode(hmac_sha256(chain_.signing_key, to_sign)), trailer_signature))
-            return signature_mismatch();
-    }
-    return std::nullopt;
-}
-
-std::ptrdiff_t AwsChunkedReader::read(std::span<std::byte> out) {
-    if (failed_) return -1;
-    if (done_ || out.empty()) return 0;
-    bool signed_mode = mode_ == PayloadMode::StreamingSigned || mode_ == PayloadMode::StreamingSignedTrailer;
-    const S3Error incomplete{400, "IncompleteBody", "The request body terminated unexpectedly"};
-    for (;;) {
-        if (!in_chunk_) {
-            std::string line;
-            switch (read_line(line)) {
-            case Line::Ok: break;
-            case Line::End: return fail(incomplete);
-            case Line::TooLong: return fail(invalid_argument("Malformed aws-chunked chunk header: the line is too long."));
-            }
-            auto semi = line.find(';');
-            std::string size_text = line.substr(0, semi);
-            chunk_signature_.clear();
-            if (semi != std::string::npos) {
-                auto ext = std::string_view(line).substr(semi + 1);
-                if (ext.starts_with("chunk-signature=")) chunk_signature_ = ext.substr(16);
-            }
-            if (signed_mode && chunk_signature_.empty()) return fail(signature_mismatch());
-            char* end = nullptr;
-            errno = 0;
-            unsigned long long size = std::strtoull(size_text.c_str(), &end, 16);
-            if (size_text.empty() || *end != '\0' || errno != 0) return fail(invalid_argument("Malformed aws-chunked chunk header."));
-            chunk_left_ = size;
-            if (size == 0) {
-                if (!finish_chunk()) return fail(signature_mismatch());
-                if (auto failed = read_trailers()) return fail(std::move(*failed));
-                // Drain what the transport still holds (nothing, normally).
-                while (fill()) pos_ = len_;
-                done_ = true;
-                return 0;
-            }
-            in_chunk_ = true;
-        }
-        if (!fill()) return fail(incomplete);
-        std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>({chunk_left_, out.size(), len_ - pos_}));
-        std::memcpy(out.data(), buf_.data() + pos_, n);
-        chunk_sha_.update({buf_.data() + pos_, n});
-        pos_ += n;
-        chunk_left_ -= n;
-        if (chunk_left_ == 0) {
-            std::string crlf;
-            if (read_line(crlf) != Line::Ok || !crlf.empty()) return fail(incomplete);
-            in_chunk_ = false;
-            if (!finish_chunk()) return fail(signature_mismatch());
-        }
-        return static_cast<std::ptrdiff_t>(n);
-    }
-}
 
 }  // namespace ostor::gw

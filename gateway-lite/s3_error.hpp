@@ -27,6 +27,10 @@ inline S3Error invalid_request(std::string message) { return {400, "InvalidReque
 inline S3Error precondition_failed() {
     return {412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
 }
+inline S3Error signature_mismatch() {
+    return {403, "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. Check your key and signing method."};
+}
 inline S3Error malformed_xml() {
     return {400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema."};
 }

@@ -19,6 +19,10 @@
 #include "rate_limits.hpp"
 #include "checksums.hpp"
 #include "ostor/names.hpp"
+#include "s3/conditions.hpp"
+#include "s3/routes.hpp"
+#include "s3/target.hpp"
+#include "s3/xml_bodies.hpp"
 #include "s3_auth.hpp"
 #include "space_reserve.hpp"
 #include "util.hpp"
@@ -71,77 +75,12 @@ std::string random_request_id() {
 
 std::string etag_quoted(std::string_view etag) { return "\"" + std::string(etag) + "\""; }
 
-std::string_view unquote(std::string_view s) {
-    s = trim(s);
-    if (s.starts_with("W/")) s.remove_prefix(2);
-    if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
-    return s;
-}
-
-// If-Match / If-None-Match lists: "*" or comma-separated entity tags.
-bool etag_matches(std::string_view list, std::string_view etag) {
-    while (!list.empty()) {
-        auto comma = list.find(',');
-        auto item = trim(list.substr(0, comma));
-        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-        if (item == "*" || unquote(item) == etag) return true;
-    }
-    return false;
-}
-
 const std::string* find(const QueryList& q, std::string_view name) {
     for (const auto& [n, v] : q)
         if (n == name) return &v;
     return nullptr;
 }
-bool has(const QueryList& q, std::string_view name) { return find(q, name) != nullptr; }
 
-std::optional<std::uint64_t> parse_u64(std::string_view s) {
-    if (s.empty() || s.size() > 19) return std::nullopt;
-    std::uint64_t v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return std::nullopt;
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return v;
-}
-
-struct RangeRequest {
-    enum class Kind { None, Absolute, Suffix } kind = Kind::None;
-    std::uint64_t first = 0;
-    std::optional<std::uint64_t> last;  // open-ended when empty
-    std::uint64_t suffix = 0;
-};
-
-// "bytes=a-b", "bytes=a-", "bytes=-n". Anything else (several ranges,
-// other units, garbage) is ignored as HTTP allows: the whole body is sent.
-RangeRequest parse_range(std::string_view header) {
-    RangeRequest r;
-    header = trim(header);
-    if (!header.starts_with("bytes=")) return r;
-    auto spec = trim(header.substr(6));
-    if (spec.find(',') != std::string_view::npos) return r;
-    auto dash = spec.find('-');
-    if (dash == std::string_view::npos) return r;
-    auto a = trim(spec.substr(0, dash)), b = trim(spec.substr(dash + 1));
-    if (a.empty()) {
-        auto n = parse_u64(b);
-        if (!n) return r;
-        r.kind = RangeRequest::Kind::Suffix;
-        r.suffix = *n;
-        return r;
-    }
-    auto first = parse_u64(a);
-    if (!first) return r;
-    if (!b.empty()) {
-        auto last = parse_u64(b);
-        if (!last || *last < *first) return r;
-        r.last = *last;
-    }
-    r.kind = RangeRequest::Kind::Absolute;
-    r.first = *first;
-    return r;
-}
 
 class XmlWriter {
 public:
@@ -215,41 +154,19 @@ public:
           request_id_(random_request_id()) {}
 
     void run() {
-        auto qpos = req_.target.find('?');
-        path_ = req_.target.substr(0, qpos);
-        std::string raw_query = qpos == std::string::npos ? "" : req_.target.substr(qpos + 1);
-        if (path_.empty() || path_[0] != '/') {
-            // Absolute-form targets ("http://host/path") are allowed by HTTP.
-            auto scheme = path_.find("://");
-            if (scheme != std::string::npos) {
-                auto slash = path_.find('/', scheme + 3);
-                path_ = slash == std::string::npos ? "/" : path_.substr(slash);
-            } else {
-                return error(invalid_request("The request target is not valid."));
-            }
-        }
-        auto query = parse_query(raw_query);
-        auto decoded_path = url_decode(path_);
-        if (!query || !decoded_path) return error(invalid_argument("The request URI is not valid percent-encoding."));
-        query_ = std::move(*query);
-
-        // Virtual-host style: the bucket is the Host's leading label(s).
-        std::string host = to_lower(req_.header_or("host"));
-        if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos) host.resize(colon);
-        if (!options_.domain.empty() && host.size() > options_.domain.size() + 1 &&
-            host.ends_with("." + to_lower(options_.domain))) {
-            vhost_bucket_ = host.substr(0, host.size() - options_.domain.size() - 1);
-            bucket_ = vhost_bucket_;
-            key_ = decoded_path->substr(1);
-        } else {
-            std::string_view p = std::string_view(*decoded_path).substr(1);
-            auto slash = p.find('/');
-            bucket_ = p.substr(0, slash);
-            if (slash != std::string_view::npos) key_ = p.substr(slash + 1);
-        }
-        // "/bucket/" is the bucket itself (s3cmd, the JS SDK and s3fs send
-        // bucket requests that way); an object needs a non-empty key.
-        key_given_ = !key_.empty();
+        auto target = s3::parse_target(req_.target, req_.header_or("host"), options_.domain);
+        if (auto* e = std::get_if<S3Error>(&target)) return error(*e);
+        auto& t = std::get<s3::RequestTarget>(target);
+        path_ = std::move(t.path);
+        query_ = std::move(t.query);
+        bucket_ = std::move(t.bucket);
+        key_ = std::move(t.key);
+        vhost_bucket_ = std::move(t.vhost_bucket);
+        key_given_ = t.key_given;
+        route_ = &s3::route_for(req_.method, bucket_.empty() ? s3::Scope::Service
+                                             : key_given_  ? s3::Scope::Object
+                                                           : s3::Scope::Bucket,
+                                query_, req_);
 
         auto auth = authenticate(engine_, req_, path_, query_, vhost_bucket_);
         if (auto* e = std::get_if<S3Error>(&auth)) return error(*e);
@@ -540,9 +457,9 @@ private:
 
     // The body as an XML document whose root is `root` (answers MalformedXML
     // or the body's error itself when it is not). An empty body gives an
-    // empty node when `allow_empty`. `keep_whitespace_text` as load_xml.
+    // empty node when `allow_empty`.
     std::optional<pugi::xml_node> xml_body(pugi::xml_document& doc, const char* root, bool allow_empty = false,
-                                           bool checksum_headers_are_the_bodys = true, bool keep_whitespace_text = false) {
+                                           bool checksum_headers_are_the_bodys = true) {
         auto body = small_body(checksum_headers_are_the_bodys);
         if (auto* e = std::get_if<S3Error>(&body)) {
             error(*e);
@@ -550,7 +467,7 @@ private:
         }
         const auto& text = std::get<std::string>(body);
         if (allow_empty && trim(text).empty()) return pugi::xml_node();
-        if (!load_xml(doc, text, keep_whitespace_text) || !doc.child(root)) {
+        if (!load_xml(doc, text) || !doc.child(root)) {
             error(malformed_xml());
             return std::nullopt;
         }
@@ -693,32 +610,12 @@ private:
     // ---- rate limits ---------------------------------------------------------
 
     // The class limits and usage counters file this request under
-    // (docs/architecture.md): object reads get, writes put, listings list, deletes delete.
+    // (docs/architecture.md): its route's. Default for a request whose target
+    // could not be parsed.
 public:
-    OpClass op_class() const {
-        const auto& m = req_.method;
-        if (bucket_.empty()) return m == "GET" && !is_admin_request(query_) ? OpClass::List : OpClass::Default;
-        if (!key_given_) {
-            if (m == "GET") {
-                if (has(query_, "uploads") || has(query_, "versions")) return OpClass::List;
-                for (const char* config : {"acl", "location", "versioning", "policy", "cors", "lifecycle", "tagging",
-                                           "website", "encryption", "ownershipControls", "publicAccessBlock",
-                                           "object-lock", "replication", "notification", "logging", "accelerate",
-                                           "requestPayment"})
-                    if (has(query_, config)) return OpClass::Default;
-                return OpClass::List;
-            }
-            if (m == "DELETE") return OpClass::Delete;
-            if (m == "POST") return OpClass::Put;
-            return OpClass::Default;
-        }
-        if (has(query_, "acl") || has(query_, "tagging")) return OpClass::Default;
-        if (m == "GET") return has(query_, "uploadId") ? OpClass::List : OpClass::Get;
-        if (m == "HEAD") return OpClass::Get;
-        if (m == "DELETE") return has(query_, "uploadId") ? OpClass::Put : OpClass::Delete;
-        if (m == "PUT" || m == "POST") return OpClass::Put;
-        return OpClass::Default;
-    }
+    OpClass op_class() const { return route_ ? route_->op_class : OpClass::Default; }
+    // The operation's name (access log); "" before the target was parsed.
+    std::string_view operation_name() const { return route_ ? route_->name : std::string_view(); }
 
 private:
     // Applies the user's and the bucket's ops limits (both must admit the
@@ -731,8 +628,8 @@ private:
         OpClass c = op_class();
         std::string suffix = "/" + std::string(op_class_name(c));
         bool admitted = limiter_.try_admit({
-            {"u/" + principal_.user_id + suffix, principal_.anonymous ? 0.0 : ops_rate(user_limits_, c)},
-            {"b/" + bucket_ + suffix, bucket_.empty() ? 0.0 : ops_rate(bucket_limits_, c)},
+            {"u/" + principal_.user_id + suffix, principal_.anonymous ? 0.0 : user_limits_.ops_rate(c)},
+            {"b/" + bucket_ + suffix, bucket_.empty() ? 0.0 : bucket_limits_.ops_rate(c)},
         });
         if (!admitted) error({503, "SlowDown", "Please reduce your request rate."});
         admitted_ = admitted;
@@ -802,69 +699,50 @@ private:
 
     // ---- routing -----------------------------------------------------------
 
+    // Runs the handler of the request's route (s3/routes.hpp).
     void dispatch() {
-        const auto& m = req_.method;
-        if (bucket_.empty()) {
-            if (is_admin_request(query_)) return admin();
-            if (m == "GET") return list_buckets();
-            return error({405, "MethodNotAllowed", "The specified method is not allowed against this resource."});
+        using enum s3::Operation;
+        switch (route_->operation) {
+            case AdminApi: return admin();
+            case ListBuckets: return list_buckets();
+            case CreateBucket: return create_bucket();
+            case HeadBucket: return head_bucket();
+            case DeleteBucket: return delete_bucket();
+            case GetBucketAcl: return get_bucket_acl();
+            case PutBucketAcl: return put_bucket_acl();
+            case GetBucketLocation: return get_bucket_location();
+            case GetBucketVersioning: return get_bucket_versioning();
+            case PutBucketVersioning: return put_bucket_versioning();
+            case ListObjects: return list_objects(ListKind::V1);
+            case ListObjectsV2: return list_objects(ListKind::V2);
+            case ListObjectVersions: return list_objects(ListKind::Versions);
+            case ListMultipartUploads: return list_uploads();
+            case DeleteObjects: return delete_objects();
+            case GetBucketConfig: return bucket_config_missing(route_->query);
+            case PutBucketConfig: return not_implemented();
+            case DeleteBucketConfig:
+                if (load_bucket(std::nullopt)) send(204, {}, {});
+                return;
+            case GetObject: return get_object(false);
+            case HeadObject: return get_object(true);
+            case PutObject: return put_object();
+            case CopyObject: return copy_object();
+            case DeleteObject: return delete_object();
+            case GetObjectAcl: return get_object_acl();
+            case PutObjectAcl: return put_object_acl();
+            case GetObjectTagging: return get_object_tagging();
+            case PutObjectTagging: return not_implemented();
+            case DeleteObjectTagging: return not_implemented();
+            case GetObjectAttributes: return get_object_attributes();
+            case CreateMultipartUpload: return create_upload();
+            case UploadPart: return upload_part();
+            case UploadPartCopy: return upload_part_copy();
+            case CompleteMultipartUpload: return complete_upload();
+            case AbortMultipartUpload: return abort_upload();
+            case ListParts: return list_parts();
+            case MethodNotAllowed: break;
         }
-        if (!key_given_) {
-            if (m == "GET") {
-                if (has(query_, "acl")) return get_bucket_acl();
-                if (has(query_, "location")) return get_bucket_location();
-                if (has(query_, "versioning")) return get_bucket_versioning();
-                if (has(query_, "versions")) return list_objects(ListKind::Versions);
-                if (has(query_, "uploads")) return list_uploads();
-                if (auto missing = unsupported_bucket_config()) return bucket_config_missing(*missing);
-                const auto* list_type = find(query_, "list-type");
-                if (list_type && *list_type == "2") return list_objects(ListKind::V2);
-                return list_objects(ListKind::V1);
-            }
-            if (m == "HEAD") return head_bucket();
-            if (m == "PUT") {
-                if (has(query_, "acl")) return put_bucket_acl();
-                if (has(query_, "versioning")) return put_bucket_versioning();
-                if (unsupported_bucket_config()) return not_implemented();
-                return create_bucket();
-            }
-            if (m == "DELETE") {
-                if (unsupported_bucket_config()) {
-                    if (load_bucket(std::nullopt)) send(204, {}, {});
-                    return;
-                }
-                return delete_bucket();
-            }
-            if (m == "POST" && has(query_, "delete")) return delete_objects();
-            return error({405, "MethodNotAllowed", "The specified method is not allowed against this resource."});
-        }
-        if (m == "GET" || m == "HEAD") {
-            if (has(query_, "uploadId") && m == "GET") return list_parts();
-            if (has(query_, "acl")) return get_object_acl();
-            if (has(query_, "tagging")) return get_object_tagging();
-            if (has(query_, "attributes") && m == "GET") return get_object_attributes();
-            return get_object(m == "HEAD");
-        }
-        if (m == "PUT") {
-            if (has(query_, "uploadId") || has(query_, "partNumber")) {
-                if (req_.header("x-amz-copy-source")) return upload_part_copy();
-                return upload_part();
-            }
-            if (has(query_, "acl")) return put_object_acl();
-            if (has(query_, "tagging")) return not_implemented();
-            if (req_.header("x-amz-copy-source")) return copy_object();
-            return put_object();
-        }
-        if (m == "DELETE") {
-            if (has(query_, "uploadId")) return abort_upload();
-            if (has(query_, "tagging")) return not_implemented();
-            return delete_object();
-        }
-        if (m == "POST") {
-            if (has(query_, "uploads")) return create_upload();
-            if (has(query_, "uploadId")) return complete_upload();
-        }
-        return error({405, "MethodNotAllowed", "The specified method is not allowed against this resource."});
+        error({405, "MethodNotAllowed", "The specified method is not allowed against this resource."});
     }
 
     // The provider's ostor-* services (admin_api.hpp): JSON in and out.
@@ -875,9 +753,10 @@ private:
 
     void not_implemented() { error({501, "NotImplemented", "A header or query you provided implies functionality that is not implemented."}); }
 
-    // Bucket configurations ostor does not offer; GET answers "none set".
-    std::optional<std::pair<std::string, std::string>> unsupported_bucket_config() {
-        static const std::pair<std::string_view, std::pair<std::string_view, std::string_view>> kConfigs[] = {
+    // A bucket configuration ostor does not offer (`name`, the route's
+    // query): none is set.
+    void bucket_config_missing(std::string_view name) {
+        static const std::map<std::string_view, std::pair<std::string_view, std::string_view>> kMissing = {
             {"policy", {"NoSuchBucketPolicy", "The bucket policy does not exist"}},
             {"cors", {"NoSuchCORSConfiguration", "The CORS configuration does not exist"}},
             {"lifecycle", {"NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"}},
@@ -888,22 +767,12 @@ private:
             {"publicAccessBlock", {"NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"}},
             {"object-lock", {"ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket"}},
             {"replication", {"ReplicationConfigurationNotFoundError", "The replication configuration was not found"}},
-            {"notification", {"", ""}},
-            {"logging", {"", ""}},
-            {"accelerate", {"", ""}},
-            {"requestPayment", {"", ""}},
         };
-        for (const auto& [name, answer] : kConfigs)
-            if (has(query_, name)) return std::pair<std::string, std::string>{std::string(answer.first), std::string(name)};
-        return std::nullopt;
-    }
-
-    void bucket_config_missing(const std::pair<std::string, std::string>& missing) {
         auto b = load_bucket(std::nullopt);
         if (!b) return;
         if (!is_owner(*b)) return error(access_denied());
-        const auto& [code, name] = missing;
-        if (!code.empty()) return error({404, code, "The " + name + " configuration does not exist"});
+        if (auto it = kMissing.find(name); it != kMissing.end())
+            return error({404, std::string(it->second.first), std::string(it->second.second)});
         // Empty documents for configurations that always exist.
         if (name == "notification") return xml(XmlWriter("NotificationConfiguration").finish());
         if (name == "logging") return xml(XmlWriter("BucketLoggingStatus").finish());
@@ -1272,7 +1141,7 @@ private:
             conditions.if_none_match = true;
         }
         if (if_match) {
-            auto etag = unquote(trim(*if_match));
+            auto etag = s3::unquote_etag(trim(*if_match));
             if (etag.empty() || etag == "*") {
                 not_implemented();
                 return false;
@@ -1302,26 +1171,16 @@ private:
 
     // 304/412 for a failed precondition, else nullopt.
     std::optional<S3Error> preconditions(const ObjectInfo& info, bool read) {
-        std::int64_t modified_s = info.last_modified_ms / 1000;
-        const auto* if_match = req_.header("if-match");
-        const auto* if_none_match = req_.header("if-none-match");
-        const auto* if_modified = req_.header("if-modified-since");
-        const auto* if_unmodified = req_.header("if-unmodified-since");
-        S3Error failed = precondition_failed();
-        S3Error not_modified{304, "NotModified", "Not Modified"};
-        if (if_match) {
-            if (!etag_matches(*if_match, info.etag)) return failed;
-        } else if (if_unmodified) {
-            auto t = parse_http_date(*if_unmodified);
-            if (t && modified_s > *t / 1000) return failed;
+        s3::ConditionalHeaders conditions{.if_match = req_.header("if-match"),
+                                          .if_none_match = req_.header("if-none-match"),
+                                          .if_modified_since = req_.header("if-modified-since"),
+                                          .if_unmodified_since = req_.header("if-unmodified-since")};
+        switch (s3::evaluate_preconditions(conditions, info.etag, info.last_modified_ms, read, now_ms())) {
+            case s3::Precondition::Met: return std::nullopt;
+            case s3::Precondition::NotModified: return S3Error{304, "NotModified", "Not Modified"};
+            case s3::Precondition::Failed: break;
         }
-        if (if_none_match) {
-            if (etag_matches(*if_none_match, info.etag)) return read ? not_modified : failed;
-        } else if (if_modified && read) {
-            auto t = parse_http_date(*if_modified);
-            if (t && *t <= now_ms() && modified_s <= *t / 1000) return not_modified;
-        }
-        return std::nullopt;
+        return precondition_failed();
     }
 
     HeaderList object_headers(const ObjectInfo& info) {
@@ -1356,8 +1215,8 @@ private:
             if (!n || *n < 1 || *n > 10000) return error(invalid_argument("Part number must be an integer between 1 and 10000, inclusive"));
             part_number = static_cast<std::uint32_t>(*n);
         }
-        auto range_request = part_number ? RangeRequest{} : parse_range(req_.header_or("range"));
-        if (range_request.kind == RangeRequest::Kind::Suffix || part_number) {
+        auto range_request = part_number ? s3::RangeRequest{} : s3::parse_range(req_.header_or("range"));
+        if (range_request.kind == s3::RangeRequest::Kind::Suffix || part_number) {
             auto info = engine_.head_object(bucket_, key_);
             if (!info) return error(object_error(info.error(), *b));
             if (!object_allows(*b, *info, Permission::Read)) return error(access_denied());
@@ -1378,7 +1237,7 @@ private:
                 std::uint64_t n = std::min(range_request.suffix, info->size);
                 range = ByteRange{info->size - n, info->size - 1};
             }
-        } else if (range_request.kind == RangeRequest::Kind::Absolute) {
+        } else if (range_request.kind == s3::RangeRequest::Kind::Absolute) {
             range = ByteRange{range_request.first, range_request.last.value_or(UINT64_MAX)};
         }
         auto reader = engine_.open_object(bucket_, key_, range);
@@ -1465,19 +1324,11 @@ private:
     void delete_objects() {
         auto b = load_bucket(Permission::Write);
         if (!b) return;
-        pugi::xml_document doc;
-        // <Key> is taken byte for byte, even when it is only whitespace.
-        auto root = xml_body(doc, "Delete", /*allow_empty=*/false, /*checksum_headers_are_the_bodys=*/true,
-                             /*keep_whitespace_text=*/true);
-        if (!root) return;
-        bool quiet = std::string_view(root->child_value("Quiet")) == "true";
-        std::vector<std::string> keys;
-        for (auto o : root->children("Object")) {
-            auto k = o.child("Key");
-            if (!k) return error(malformed_xml());
-            keys.emplace_back(k.child_value());
-        }
-        if (keys.empty() || keys.size() > 1000) return error(malformed_xml());
+        auto body = small_body();
+        if (auto* e = std::get_if<S3Error>(&body)) return error(*e);
+        auto parsed = s3::parse_delete_objects(std::get<std::string>(body));
+        if (auto* e = std::get_if<S3Error>(&parsed)) return error(*e);
+        const auto& [quiet, keys] = std::get<s3::DeleteObjectsRequest>(parsed);
         std::string out = std::string(kXmlHeader) + "<DeleteResult xmlns=\"" + std::string(kXmlns) + "\">";
         for (const auto& k : keys) {
             auto r = engine_.delete_object(bucket_, k);
@@ -1543,8 +1394,8 @@ private:
         const auto* ms = req_.header("x-amz-copy-source-if-modified-since");
         std::int64_t modified_s = info->last_modified_ms / 1000;
         bool ok = true;
-        if (m && !etag_matches(*m, info->etag)) ok = false;
-        if (nm && etag_matches(*nm, info->etag)) ok = false;
+        if (m && !s3::etag_matches(*m, info->etag)) ok = false;
+        if (nm && s3::etag_matches(*nm, info->etag)) ok = false;
         if (ums && !m) {
             auto t = parse_http_date(*ums);
             if (t && modified_s > *t / 1000) ok = false;
@@ -1791,8 +1642,8 @@ private:
         if (!info) return;
         std::optional<ByteRange> range;
         if (const auto* r = req_.header("x-amz-copy-source-range")) {
-            auto rr = parse_range(*r);
-            if (rr.kind != RangeRequest::Kind::Absolute || !rr.last)
+            auto rr = s3::parse_range(*r);
+            if (rr.kind != s3::RangeRequest::Kind::Absolute || !rr.last)
                 return error(invalid_argument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy"));
             // AWS answers 400 InvalidArgument ("Range specified is not
             // valid for source object of size: N"); we answer 416
@@ -1853,9 +1704,12 @@ private:
         if (!write_conditions(conditions, *b)) return;
         auto info = engine_.complete_upload(upload->id, parts, object_checksums, conditions);
         // Another complete of the same upload (a retry overlapping this
-        // one) may have closed it since it was read.
-        if (!info && info.error().code() == Errc::NoSuchUpload)
+        // one) may have closed it since it was read: get_upload waits for
+        // its outcome while it holds the upload sealed (RADOS).
+        if (!info && info.error().code() == Errc::NoSuchUpload) {
+            (void)find_upload();
             if (auto done = completed_before(*b, /*wait=*/true)) return completed_upload(*done);
+        }
         if (!info) return error(object_error(info.error(), *b));
         completed_upload(*info);
     }
@@ -1870,7 +1724,7 @@ private:
                 error(malformed_xml());
                 return std::nullopt;
             }
-            parts.push_back({static_cast<std::uint32_t>(*number), std::string(unquote(p.child_value("ETag")))});
+            parts.push_back({static_cast<std::uint32_t>(*number), std::string(s3::unquote_etag(p.child_value("ETag")))});
         }
         if (parts.empty()) {
             error(malformed_xml());
@@ -2092,6 +1946,7 @@ private:
     QueryList query_;
     std::string bucket_, key_, vhost_bucket_;
     bool key_given_ = false;
+    const s3::Route* route_ = nullptr;  // set once the target is parsed
     AuthResult auth_;
     Principal principal_;
     Limits user_limits_;

@@ -33,11 +33,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-// GCC 12 with -fsanitize reports a false maybe-uninitialized inside Beast's
-// parser (a boost::optional it inlines here); werror would stop the build.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "http_head.hpp"  // Beast's parser (and the warning it needs off)
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
 
 namespace ostor::gw {
 
@@ -942,25 +939,12 @@ private:
                 return false;
             }
             auto& msg = parser.get();
-            if (msg.version() != 11 && msg.version() != 10) {
-                refuse_request(stream, 505, "HttpVersionNotSupported", "Only HTTP/1.0 and HTTP/1.1 are served.");
-                return false;
-            }
-            if (auto refusal = check_transfer_coding(msg, parser.chunked())) {
+            if (auto refusal = check_request_head(msg, parser.chunked())) {
                 refuse_request(stream, refusal->status, refusal->code, refusal->message);
                 return false;
             }
-            HttpRequest request;
-            request.method = std::string(msg.method_string());
-            request.target = std::string(msg.target());
+            HttpRequest request = http_request_from(parser);
             request.remote = c.remote;
-            for (const auto& field : msg) {
-                std::string name(field.name_string());
-                for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-                request.headers.emplace_back(std::move(name), std::string(field.value()));
-            }
-            if (auto len = parser.content_length()) request.content_length = *len;
-            request.chunked = parser.chunked();
             bool expect_header = boost::beast::iequals(msg[http::field::expect], "100-continue");
             Body body(stream, buffer, parser, expect_header);
             Response response(stream, body, request.method == "HEAD", msg.keep_alive());
@@ -985,39 +969,12 @@ private:
         return false;
     }
 
-    struct Refusal {
-        int status;
-        std::string_view code;
-        std::string_view message;
-    };
-
     // An answer before the body was read, then the connection's end: what
     // the client still sends is drained first, so that the kernel does not
     // reset the connection under the answer.
     static void refuse_request(Stream& stream, int status, std::string_view code, std::string_view message) {
         send_plain_error(stream, status, code, message);
         stream.drain_before_close();
-    }
-
-    // RFC 9112 6.1: a request whose final transfer coding is not chunked
-    // cannot be framed (400); codings before it that the server does not
-    // implement (gzip, ...) are 501. Only "chunked" alone is served. The
-    // codings of every Transfer-Encoding field count, in order.
-    template <class Message>
-    static std::optional<Refusal> check_transfer_coding(const Message& msg, bool chunked) {
-        std::size_t codings = 0;
-        auto fields = msg.equal_range(http::field::transfer_encoding);
-        for (auto field = fields.first; field != fields.second; ++field)
-            for (auto coding : http::token_list(field->value())) {
-                (void)coding;
-                ++codings;
-            }
-        if (codings == 0) return std::nullopt;
-        if (!chunked)
-            return Refusal{400, "BadRequest", "A request's transfer coding must end with chunked, applied once."};
-        if (codings != 1)
-            return Refusal{501, "NotImplemented", "Transfer codings other than chunked are not implemented."};
-        return std::nullopt;
     }
 
     ServerOptions options_;

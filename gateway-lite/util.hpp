@@ -97,5 +97,8 @@ std::string xml_text(std::string_view text);
 bool iequals(std::string_view a, std::string_view b);
 std::string to_lower(std::string_view s);
 std::string_view trim(std::string_view s);
+// Decimal digits only (no sign, no space), at most 19 of them: a count or
+// size from a header or query; nullopt for anything else.
+std::optional<std::uint64_t> parse_u64(std::string_view s);
 
 }  // namespace ostor::gw

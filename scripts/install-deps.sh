@@ -9,6 +9,8 @@ packages=(
   libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-filesystem1.81-dev
   libpugixml-dev libfuse3-dev fuse3
   libgtest-dev libgmock-dev libbenchmark-dev
+  # The fuzz targets (scripts/fuzz.sh): clang with libFuzzer's runtime.
+  clang libclang-rt-14-dev
   python3 python3-boto3 curl openssl php-cli php-curl
   # The RADOS backend's client library, and the daemons of the rados suite's
   # throwaway cluster (tests/rados/ceph_cluster.sh, docs/rados.md).

@@ -136,15 +136,6 @@ std::string two_decimals(double v) {
     return buf;
 }
 
-struct OpsField {
-    std::string_view resource;
-    double Limits::*member;
-};
-constexpr OpsField kOpsFields[] = {
-    {"default", &Limits::ops_default}, {"get", &Limits::ops_get},       {"put", &Limits::ops_put},
-    {"list", &Limits::ops_list},       {"delete", &Limits::ops_delete},
-};
-
 // Largest value accepted: a rate or bandwidth beyond this is a typo, and it
 // keeps the value exactly representable.
 constexpr double kMaxLimitValue = 1e12;
@@ -153,25 +144,24 @@ constexpr double kMaxLimitValue = 1e12;
 
 std::string limits_text(const Limits& limits) {
     std::string out;
-    for (const auto& f : kOpsFields)
-        out += "ops:" + std::string(f.resource) + "=" + two_decimals(limits.*f.member) + "ops/s\n";
+    for (auto c : kOpClasses) out += "ops:" + std::string(op_class_name(c)) + "=" + two_decimals(limits.ops(c)) + "ops/s\n";
     out += "bandwidth:out=" + std::to_string(limits.bandwidth_out_kbps) + "kbs/s\n";
     return out;
 }
 
 Json limits_json(const Limits& limits) {
     Json j = Json::object();
-    for (const auto& f : kOpsFields) j.set("ops:" + std::string(f.resource), two_decimals(limits.*f.member));
+    for (auto c : kOpClasses) j.set("ops:" + std::string(op_class_name(c)), two_decimals(limits.ops(c)));
     j.set("bandwidth:out", std::to_string(limits.bandwidth_out_kbps));
     return j;
 }
 
 Result<LimitSetting> parse_limit(std::string_view type, std::string_view resource, std::string_view value) {
     auto invalid = [&](std::string why) -> Result<LimitSetting> { return Error(Errc::InvalidLimit, std::move(why)); };
+    std::optional<OpClass> op;
     if (type == "ops") {
-        bool known = false;
-        for (const auto& f : kOpsFields) known = known || f.resource == resource;
-        if (!known)
+        op = parse_op_class(resource);
+        if (!op)
             return invalid("unknown ops limit '" + std::string(resource) +
                            "' (expected default, get, put, list or delete)");
     } else if (type == "bandwidth") {
@@ -199,7 +189,7 @@ Result<LimitSetting> parse_limit(std::string_view type, std::string_view resourc
             return invalid("ops limit '" + std::string(value) + "' is below the smallest rate, 0.01 ops/s");
         v = std::round(v * 100) / 100;
     }
-    return LimitSetting{std::string(type), std::string(resource), v};
+    return op ? LimitSetting::ops(*op, v) : LimitSetting::bandwidth_out(v);
 }
 
 Result<LimitSetting> parse_limit_line(std::string_view line) {

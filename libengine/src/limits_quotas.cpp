@@ -8,35 +8,28 @@ namespace ostor {
 
 using namespace detail;
 
+std::string_view op_class_name(OpClass c) {
+    switch (c) {
+        case OpClass::Get: return "get";
+        case OpClass::Put: return "put";
+        case OpClass::List: return "list";
+        case OpClass::Delete: return "delete";
+        case OpClass::Default: break;
+    }
+    return "default";
+}
+
+std::optional<OpClass> parse_op_class(std::string_view name) {
+    for (auto c : kOpClasses)
+        if (op_class_name(c) == name) return c;
+    return std::nullopt;
+}
 
 namespace {
 
 Result<void> validate(const Limits& l) {
     for (double v : {l.ops_default, l.ops_get, l.ops_put, l.ops_list, l.ops_delete})
         if (!std::isfinite(v) || v < 0) return Error(Errc::InvalidLimit, "an ops limit must be a number >= 0");
-    return {};
-}
-
-// Sets the limit named by (type, resource) in `l`. Fails: InvalidLimit.
-Result<void> apply_limit(Limits& l, std::string_view type, std::string_view resource, double value) {
-    if (type == "ops") {
-        if (resource == "default") l.ops_default = value;
-        else if (resource == "get") l.ops_get = value;
-        else if (resource == "put") l.ops_put = value;
-        else if (resource == "list") l.ops_list = value;
-        else if (resource == "delete") l.ops_delete = value;
-        else
-            return Error(Errc::InvalidLimit, "unknown ops limit '" + std::string(resource) +
-                                                 "' (use default, get, put, list or delete)");
-    } else if (type == "bandwidth") {
-        if (resource != "out")
-            return Error(Errc::InvalidLimit, "unknown bandwidth limit '" + std::string(resource) + "' (use out)");
-        if (value != std::floor(value) || value > 1e15)
-            return Error(Errc::InvalidLimit, "a bandwidth limit is a whole number of KB/s");
-        l.bandwidth_out_kbps = static_cast<std::uint64_t>(value);
-    } else {
-        return Error(Errc::InvalidLimit, "unknown limit type '" + std::string(type) + "' (use ops or bandwidth)");
-    }
     return {};
 }
 
@@ -59,15 +52,19 @@ Result<Limits> Engine::set_limits(const LimitTarget& target, const Limits& limit
     return stored;
 }
 
-Result<Limits> Engine::set_limit(const LimitTarget& target, std::string_view type, std::string_view resource,
-                                 double value) {
+Result<Limits> Engine::set_limit(const LimitTarget& target, const LimitSetting& setting) {
     OSTOR_TRY(check_may_commit(*impl_));
+    const double value = setting.value;
     if (!std::isfinite(value) || value < 0)
         return Error(Errc::InvalidLimit, "a limit value must be a number >= 0");
+    if (setting.kind == LimitSetting::Kind::BandwidthOut && (value != std::floor(value) || value > 1e15))
+        return Error(Errc::InvalidLimit, "a bandwidth limit is a whole number of KB/s");
     // Applied to the stored limits inside the catalog's change, so that
     // concurrent changes of other values are kept.
-    auto stored = impl_->settings->update_limits(
-        target, [&](Limits& l) -> Result<void> { return apply_limit(l, type, resource, value); });
+    auto stored = impl_->settings->update_limits(target, [&](Limits& l) -> Result<void> {
+        setting.apply_to(l);
+        return {};
+    });
     impl_->notifier->changed(ChangeKind::Limits, subject_of(target));
     return stored;
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 #include "cluster_clients.hpp"
@@ -337,6 +338,80 @@ TEST_F(RadosLeasesTest, TheSweepSkipsAnEntryLiveByItsRenewalTime) {
     EXPECT_FALSE(lease_object_exists(opening));
 }
 
+TEST_F(RadosLeasesTest, TheSweepAdoptsAnEntryRenewedFarInTheFuture) {
+    // A holder whose clock ran far ahead, then died: its lock expired long
+    // ago, but its renewal time is still to come by ours.
+    auto b = lease_on(*gw2_);
+    ASSERT_TRUE(b);
+    const std::string ahead = "00000000c0ffee01";
+    const std::int64_t duration = 60'000;
+    LeaseEntry e{ahead, now_ms() + 10 * duration, now_ms() + 10 * duration, duration, "ahead:1", ""};
+    ASSERT_OK(gw3_->apply(Pool::Meta, std::string(kLeasesIndexOid), WriteOp().omap_set(ahead, encode_lease_entry(e))));
+    SpaceLedger ledger(*gw2_, b->instance_id());
+    auto swept = ledger.drop_dead_reservations(*b);
+    ASSERT_OK(swept);
+    EXPECT_FALSE(listed(ahead)) << "adopted (the lock decided) and removed";
+    EXPECT_FALSE(lease_object_exists(ahead));
+}
+
+TEST_F(RadosLeasesTest, AnAdoptionBetweenTheEntryAndTheLockFencesNothing) {
+    // A sweeper whose clock runs a duration ahead takes a fresh entry as
+    // dead and adopts its id before the opener's lock: the opener must go
+    // on with another id, on a connection that still works.
+    auto opener_gw = connect_gateway();
+    auto sweeper = lease_on(*gw2_);
+    ASSERT_TRUE(sweeper);
+    std::string first_id;
+    std::unique_ptr<AdoptedLease> adopted;
+    RadosLeases::Options options{kTestLease, "opener:1"};
+    options.listed_for_tests = [&](const std::string& instance) {
+        if (!first_id.empty()) return;
+        first_id = instance;
+        auto entries = list_leases(*gw3_);
+        ASSERT_OK(entries);
+        auto entry = std::find_if(entries->begin(), entries->end(), [&](auto& e) { return e.instance == instance; });
+        ASSERT_NE(entry, entries->end());
+        EXPECT_EQ(entry->client, "") << "no connection named before the lock is ours";
+        adopted = sweeper->adopt_if_dead(instance);
+        EXPECT_NE(adopted, nullptr);
+    };
+    auto opened = RadosLeases::acquire(*opener_gw, options);
+    ASSERT_OK(opened);
+    ASSERT_FALSE(first_id.empty());
+    EXPECT_NE((*opened)->instance_id(), first_id);
+    ASSERT_NE(adopted, nullptr);
+    // Not fenced: the opener's connection writes.
+    const std::string oid = "fence-probe." + (*opened)->instance_id();
+    ASSERT_OK(opener_gw->write_full(Pool::Meta, oid, "works"));
+    ASSERT_OK(opener_gw->remove(Pool::Meta, oid));
+    // The new id's entry names the connection, once locked.
+    auto entries = list_leases(*gw3_);
+    ASSERT_OK(entries);
+    auto entry = std::find_if(entries->begin(), entries->end(),
+                              [&](auto& e) { return e.instance == (*opened)->instance_id(); });
+    ASSERT_NE(entry, entries->end());
+    EXPECT_EQ(entry->client, opener_gw->address());
+    adopted.reset();
+    EXPECT_FALSE(listed(first_id));
+    EXPECT_FALSE(lease_object_exists(first_id));
+    opened->reset();
+}
+
+TEST(BootClock, CountsFromBootAndAdvances) {
+    // CLOCK_BOOTTIME is CLOCK_MONOTONIC plus the time suspended: never
+    // behind it.
+    timespec mono{};
+    ASSERT_EQ(::clock_gettime(CLOCK_MONOTONIC, &mono), 0);
+    auto boot = BootClock::now().time_since_epoch();
+    EXPECT_GE(boot, std::chrono::seconds(mono.tv_sec) + std::chrono::nanoseconds(mono.tv_nsec));
+    auto before = BootClock::now();
+    std::this_thread::sleep_for(50ms);
+    auto elapsed = BootClock::now() - before;
+    EXPECT_GE(elapsed, 50ms);
+    EXPECT_LT(elapsed, 5s);
+    static_assert(BootClock::is_steady);
+}
+
 TEST(LeaseEntry, EncodesAndDecodes) {
     LeaseEntry e{"0123456789abcdef", 1000, 2000, 30000, "host name:80", "127.0.0.1:0/2093732133"};
     auto d = decode_lease_entry(e.instance, encode_lease_entry(e));
@@ -353,6 +428,9 @@ TEST(LeaseEntry, EncodesAndDecodes) {
     EXPECT_EQ(old->address, "host name:80");
     EXPECT_TRUE(d->live_at(31999));
     EXPECT_FALSE(d->live_at(32000));
+    // Renewed more than a duration ahead of us: a clock that ran ahead.
+    EXPECT_TRUE(d->live_at(-28000));
+    EXPECT_FALSE(d->live_at(-28001));
     EXPECT_FALSE(decode_lease_entry("x", "12 nope"));
 }
 

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <new>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -382,26 +383,58 @@ TEST_F(RadosClient, Aio_WritesThenReadsCompleteThroughCallbacks) {
     for (int i = 0; i < kCalls; ++i) ASSERT_TRUE(c().remove(Pool::Data, oid(std::to_string(i))));
 }
 
+TEST_F(RadosClient, Aio_ALatchUnwoundByAThrowBetweenSendsWaitsForTheCallsSent) {
+    // A batch whose next call could not be built (bad_alloc): the calls
+    // already sent write into state the unwinding destroys after the latch.
+    // Their callbacks are slow here, so that an unwinding that did not wait
+    // would reach the catch first.
+    auto o = oid("aio-latch");
+    ASSERT_TRUE(c().write_full(Pool::Data, o, "x"));
+    std::atomic<int> answered{0};
+    bool caught = false;
+    try {
+        AioLatch latch;
+        for (int i = 0; i < 2; ++i)
+            latch.send([&] {
+                c().aio_read(Pool::Data, o, 0, Client::kReadWhole, [&](Result<std::string> r) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+                    if (r) ++answered;
+                    latch.done();
+                });
+            });
+        latch.send([] { throw std::bad_alloc(); });  // not counted: the destructor does not wait for it
+        ADD_FAILURE() << "the throw went through";
+    } catch (const std::bad_alloc&) {
+        caught = true;
+        EXPECT_EQ(answered.load(), 2) << "the latch's destructor waited for both calls sent";
+    }
+    EXPECT_TRUE(caught);
+    ASSERT_TRUE(c().remove(Pool::Data, o));
+}
+
 TEST_F(RadosClient, Aio_OmapReadsAnswerAsTheirSynchronousForms) {
     auto o = oid("aio-omap");
     ASSERT_TRUE(c().apply(Pool::Meta, o, WriteOp().omap_set("a1", "x").omap_set("a2", "y").omap_set("b1", "z")));
-    AioLatch latch;
     std::optional<Result<OmapPage>> page, gone;
     std::optional<Result<std::map<std::string, std::string>>> got;
-    latch.add();
-    c().aio_omap_list(Pool::Meta, o, "a1", "a", 10, [&](Result<OmapPage> r) {
-        page = std::move(r);
-        latch.done();
+    AioLatch latch;
+    latch.send([&] {
+        c().aio_omap_list(Pool::Meta, o, "a1", "a", 10, [&](Result<OmapPage> r) {
+            page = std::move(r);
+            latch.done();
+        });
     });
-    latch.add();
-    c().aio_omap_get(Pool::Meta, o, {"a1", "b1", "c"}, [&](Result<std::map<std::string, std::string>> r) {
-        got = std::move(r);
-        latch.done();
+    latch.send([&] {
+        c().aio_omap_get(Pool::Meta, o, {"a1", "b1", "c"}, [&](Result<std::map<std::string, std::string>> r) {
+            got = std::move(r);
+            latch.done();
+        });
     });
-    latch.add();
-    c().aio_omap_list(Pool::Meta, oid("missing"), "", "", 10, [&](Result<OmapPage> r) {
-        gone = std::move(r);
-        latch.done();
+    latch.send([&] {
+        c().aio_omap_list(Pool::Meta, oid("missing"), "", "", 10, [&](Result<OmapPage> r) {
+            gone = std::move(r);
+            latch.done();
+        });
     });
     latch.wait();
     ASSERT_TRUE(*page);

@@ -11,6 +11,7 @@
 
 #include "catalog_stores.hpp"
 #include "cluster_clients.hpp"
+#include "rados/catalog_support.hpp"
 #include "rados/leases.hpp"
 #include "rados/records_layout.hpp"
 #include "rados/settings_catalog.hpp"
@@ -254,6 +255,7 @@ using rados::billing_oid;
 using rados::Client;
 using rados::Pool;
 using rados::RadosLeases;
+using rados::read_whole_omap;
 using rados::RadosSettingsCatalog;
 using rados::WriteOp;
 using namespace std::chrono_literals;
@@ -288,6 +290,86 @@ TEST(RadosBilling, AFlushWhoseWriteTimedOutAfterLandingIsCountedOnce) {
     auto listed = catalog.list_billing_totals();
     ASSERT_OK(listed);
     for (auto& d : *listed) EXPECT_NE(d.user_id, "flush");
+}
+
+// A flush whose write landed but whose every answer was lost (its reply,
+// then the read that would settle it): the call fails, the meter keeps its
+// counts and sends them again with the next flush, which must not count
+// them twice.
+TEST(RadosBilling, AFlushThatFailedAfterLandingIsNotCountedAgainByTheNext) {
+    auto client = rados::cluster_test::connect_gateway();
+    const std::string instance = "instance-" + random_hex16();
+    const std::string user = random_hex16();
+    RadosSettingsCatalog catalog(*client, instance);
+    ASSERT_OK(catalog.add_billing_totals({{user, "", counters(1, 10)}}));
+    bool armed = true;
+    client->set_applied_fault_for_tests([&](Pool, const std::string& oid, const WriteOp&) {
+        if (!armed || oid != billing_oid(instance)) return false;
+        armed = false;
+        client->set_read_fault_for_tests([&](Pool, const std::string& o) { return o == billing_oid(instance); });
+        return true;
+    });
+    auto failed = catalog.add_billing_totals({{user, "", counters(2, 20)}});
+    client->set_applied_fault_for_tests(nullptr);
+    client->set_read_fault_for_tests(nullptr);
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code(), Errc::IoError);
+    ASSERT_FALSE(armed) << "the fault fired";
+    auto landed = catalog.billing_totals(user, std::string_view(""));
+    ASSERT_OK(landed);
+    EXPECT_EQ(landed->put, 3u) << "it did land";
+    // The meter's next flush: the failed counts again, and new ones.
+    BillingCounters resent = counters(2, 20);
+    resent += counters(4, 40);
+    ASSERT_OK(catalog.add_billing_totals({{user, "", resent}}));
+    auto total = catalog.billing_totals(user, std::string_view(""));
+    ASSERT_OK(total);
+    EXPECT_EQ(total->put, 7u);
+    EXPECT_EQ(total->uploaded, 70u);
+    EXPECT_EQ(total->get, 3u);
+    // Settled: a later flush adds what it sends.
+    ASSERT_OK(catalog.add_billing_totals({{user, "", counters(1, 1)}}));
+    total = catalog.billing_totals(user, std::string_view(""));
+    ASSERT_OK(total);
+    EXPECT_EQ(total->put, 8u);
+}
+
+// The same failure, but the write did not land (the fault puts the object
+// back as it was, then hides the answers): the next flush adds everything.
+TEST(RadosBilling, AFlushThatFailedWithoutLandingIsCountedByTheNext) {
+    auto client = rados::cluster_test::connect_gateway();
+    const std::string instance = "instance-" + random_hex16();
+    const std::string user = random_hex16();
+    RadosSettingsCatalog catalog(*client, instance);
+    ASSERT_OK(catalog.add_billing_totals({{user, "", counters(1, 10)}}));
+    auto before = read_whole_omap(*client, Pool::Meta, billing_oid(instance));
+    ASSERT_OK(before);
+    bool armed = true;
+    client->set_applied_fault_for_tests([&](Pool, const std::string& oid, const WriteOp&) {
+        if (!armed || oid != billing_oid(instance)) return false;
+        armed = false;
+        WriteOp undo;
+        for (auto& [k, v] : *before) undo.omap_set(k, v);
+        EXPECT_TRUE(client->apply(Pool::Meta, oid, undo));
+        client->set_read_fault_for_tests([&](Pool, const std::string& o) { return o == billing_oid(instance); });
+        return true;
+    });
+    auto failed = catalog.add_billing_totals({{user, "", counters(2, 20)}});
+    client->set_applied_fault_for_tests(nullptr);
+    client->set_read_fault_for_tests(nullptr);
+    ASSERT_FALSE(failed);
+    ASSERT_FALSE(armed) << "the fault fired";
+    auto stored = catalog.billing_totals(user, std::string_view(""));
+    ASSERT_OK(stored);
+    EXPECT_EQ(stored->put, 1u) << "it did not land";
+    BillingCounters resent = counters(2, 20);
+    resent += counters(4, 40);
+    ASSERT_OK(catalog.add_billing_totals({{user, "", resent}}));
+    auto total = catalog.billing_totals(user, std::string_view(""));
+    ASSERT_OK(total);
+    EXPECT_EQ(total->put, 7u);
+    EXPECT_EQ(total->uploaded, 70u);
+    EXPECT_EQ(total->get, 3u);
 }
 
 // Two engine instances, each on its own connection; one dies (abandoned) and

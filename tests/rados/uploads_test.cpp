@@ -659,5 +659,84 @@ TEST_F(RadosUploadsTest, ScrubSeesPartsAndDeleteBucketDropsUploads) {
     EXPECT_TRUE(listed->uploads.empty());
 }
 
+// A delete_bucket closes the uploads index before its walk over the
+// uploads: an upload begun, or a part written, from then on is refused as
+// the bucket gone, and leaves nothing (the window is entered from the fault
+// hook of the walk's first seal, a write that landed).
+TEST_F(RadosUploadsTest, UploadsAndPartsDuringADeleteBucketAreNoSuchBucketAndLeaveNothing) {
+    auto first = a_->objects->create_upload(bucket_, "a-first", {});
+    auto second = a_->objects->create_upload(bucket_, "z-second", {});
+    ASSERT_TRUE(first && second);
+    ASSERT_TRUE(a_->upload_part(first->id, 1, make_body(3000, 1)));
+    ASSERT_TRUE(a_->upload_part(second->id, 1, make_body(3000, 2)));
+    std::set<std::string> uploads_written;  // upload objects a_ wrote from here on
+    a_->client->set_applied_fault_for_tests([&](Pool p, const std::string& oid, const WriteOp&) {
+        if (p == Pool::Meta && oid.starts_with("upload.")) uploads_written.insert(oid);
+        return false;
+    });
+    bool in_window = false;
+    b_->client->set_applied_fault_for_tests([&](Pool p, const std::string& oid, const WriteOp&) {
+        if (in_window || p != Pool::Meta || oid != upload_oid(first->id)) return false;
+        in_window = true;  // the walk sealed "a-first"; "z-second" is still open
+        auto late = a_->objects->create_upload(bucket_, "late", {});
+        EXPECT_FALSE(late) << "an upload begun while its bucket is deleted";
+        if (!late) {
+            EXPECT_EQ(late.error().code(), Errc::NoSuchBucket) << late.error().message();
+        }
+        auto part = a_->upload_part(second->id, 2, make_body(5000, 3));
+        EXPECT_FALSE(part) << "a part written while its bucket is deleted";
+        if (!part) {
+            EXPECT_EQ(part.error().code(), Errc::NoSuchBucket) << part.error().message();
+        }
+        return false;
+    });
+    FreedExtents freed;
+    auto deleted = b_->objects->delete_bucket(bucket_, freed);
+    ASSERT_TRUE(deleted) << deleted.error().message();
+    b_->blobs->release(freed);
+    ASSERT_TRUE(in_window);
+    EXPECT_EQ(freed.size(), 2u);
+    // Nothing leaks: no upload object is left, no byte counted.
+    EXPECT_EQ(user_bytes(), 0u);
+    auto gone = [&](const std::string& oid) {
+        auto st = a_->client->stat(Pool::Meta, oid);
+        return !st && st.error().code() == kNotFound;
+    };
+    EXPECT_TRUE(gone(upload_oid(first->id)));
+    EXPECT_TRUE(gone(upload_oid(second->id)));
+    EXPECT_FALSE(uploads_written.empty()) << "the refused create wrote its object first";
+    for (const auto& oid : uploads_written) EXPECT_TRUE(gone(oid)) << oid;
+}
+
+// A PUT that meets a shard closed by a delete under way (here, while the
+// delete drops the bucket's uploads) answers NoSuchBucket at once, rather
+// than retry until the delete ends and answer IoError.
+TEST_F(RadosUploadsTest, APutDuringADeleteBucketsWalkOfUploadsIsNoSuchBucket) {
+    auto up = a_->objects->create_upload(bucket_, "open", {});
+    ASSERT_TRUE(up) << up.error().message();
+    bool in_window = false;
+    b_->client->set_applied_fault_for_tests([&](Pool p, const std::string& oid, const WriteOp&) {
+        if (in_window || p != Pool::Meta || oid != upload_oid(up->id)) return false;
+        in_window = true;
+        const auto sent = std::chrono::steady_clock::now();
+        auto put = a_->put_object(bucket_, "during", make_body(2000, 4));
+        EXPECT_FALSE(put) << "an object written while its bucket is deleted";
+        if (!put) {
+            EXPECT_EQ(put.error().code(), Errc::NoSuchBucket) << put.error().message();
+        }
+        EXPECT_LT(std::chrono::steady_clock::now() - sent, 2s) << "answered without retrying";
+        return false;
+    });
+    FreedExtents freed;
+    auto deleted = b_->objects->delete_bucket(bucket_, freed);
+    ASSERT_TRUE(deleted) << deleted.error().message();
+    b_->blobs->release(freed);
+    ASSERT_TRUE(in_window);
+    EXPECT_EQ(user_bytes(), 0u);
+    auto usage = a_->ledger->usage(user_);
+    ASSERT_TRUE(usage) << usage.error().message();
+    EXPECT_EQ(usage->objects, 0u);
+}
+
 }  // namespace
 }  // namespace ostor::detail::rados

@@ -1,6 +1,9 @@
 // The limit syntax the CLI, the REST API and the FUSE tree share.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "ostor/admin_format.hpp"
 
 namespace {
@@ -43,11 +46,28 @@ TEST(ParseLimit, MalformedValuesTypesAndResourcesAreRefused) {
 TEST(ParseLimitLine, TakesTheTreesTypeResourceValueForm) {
     auto l = parse_limit_line("bandwidth:out=100");
     ASSERT_TRUE(l);
-    EXPECT_EQ(l->type, "bandwidth");
-    EXPECT_EQ(l->resource, "out");
+    EXPECT_EQ(l->kind, ostor::LimitSetting::Kind::BandwidthOut);
     EXPECT_EQ(l->value, 100);
+    l = parse_limit_line("ops:delete=2.5");
+    ASSERT_TRUE(l);
+    EXPECT_EQ(l->kind, ostor::LimitSetting::Kind::Ops);
+    EXPECT_EQ(l->op, ostor::OpClass::Delete);
+    EXPECT_EQ(l->value, 2.5);
     EXPECT_FALSE(parse_limit_line("ops=get:1"));
     EXPECT_FALSE(parse_limit_line("ops:get"));
+}
+
+// The op classes' names are the vendor guide's, and each names one class.
+TEST(OpClassNames, EachClassHasTheGuidesNameAndParsesBack) {
+    std::vector<std::string> names;
+    for (auto c : ostor::kOpClasses) {
+        names.emplace_back(ostor::op_class_name(c));
+        EXPECT_EQ(ostor::parse_op_class(names.back()), c);
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"default", "get", "put", "list", "delete"}));
+    EXPECT_FALSE(ostor::parse_op_class("GET"));
+    EXPECT_FALSE(ostor::parse_op_class(""));
+    EXPECT_FALSE(ostor::parse_op_class("out"));
 }
 
 }  // namespace

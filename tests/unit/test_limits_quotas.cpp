@@ -38,10 +38,10 @@ TEST_F(RateLimits, DefaultToZeros) {
 }
 
 TEST_F(RateLimits, SetLimitReturnsTheCumulativeLimits) {
-    auto r = engine().set_limit(LimitTarget::user(uid_), "ops", "get", 3600);
+    auto r = engine().set_limit(LimitTarget::user(uid_), LimitSetting::ops(OpClass::Get, 3600));
     ASSERT_TRUE(r) << r.error().message();
     expect_limits(*r, 0, 3600, 0, 0, 0, 0);
-    r = engine().set_limit(LimitTarget::user(uid_), "bandwidth", "out", 100);
+    r = engine().set_limit(LimitTarget::user(uid_), LimitSetting::bandwidth_out(100));
     ASSERT_TRUE(r) << r.error().message();
     expect_limits(*r, 0, 3600, 0, 0, 0, 100);
     auto g = engine().get_limits(LimitTarget::user(uid_));
@@ -51,34 +51,30 @@ TEST_F(RateLimits, SetLimitReturnsTheCumulativeLimits) {
 
 TEST_F(RateLimits, EachOpsResourceSetsItsOwnField) {
     const LimitTarget t = LimitTarget::user(uid_);
-    ASSERT_TRUE(IsOk(engine().set_limit(t, "ops", "default", 1.5)));
-    ASSERT_TRUE(IsOk(engine().set_limit(t, "ops", "get", 2)));
-    ASSERT_TRUE(IsOk(engine().set_limit(t, "ops", "put", 3.25)));
-    ASSERT_TRUE(IsOk(engine().set_limit(t, "ops", "list", 4)));
-    auto r = engine().set_limit(t, "ops", "delete", 5);
+    ASSERT_TRUE(IsOk(engine().set_limit(t, LimitSetting::ops(OpClass::Default, 1.5))));
+    ASSERT_TRUE(IsOk(engine().set_limit(t, LimitSetting::ops(OpClass::Get, 2))));
+    ASSERT_TRUE(IsOk(engine().set_limit(t, LimitSetting::ops(OpClass::Put, 3.25))));
+    ASSERT_TRUE(IsOk(engine().set_limit(t, LimitSetting::ops(OpClass::List, 4))));
+    auto r = engine().set_limit(t, LimitSetting::ops(OpClass::Delete, 5));
     ASSERT_TRUE(r) << r.error().message();
     expect_limits(*r, 1.5, 2, 3.25, 4, 5, 0);
     // Setting one again replaces just that one; 0 means unlimited.
-    r = engine().set_limit(t, "ops", "get", 0);
+    r = engine().set_limit(t, LimitSetting::ops(OpClass::Get, 0));
     ASSERT_TRUE(r) << r.error().message();
     expect_limits(*r, 1.5, 0, 3.25, 4, 5, 0);
 }
 
-TEST_F(RateLimits, BadTypeResourceOrValueIsInvalidLimitAndChangesNothing) {
+// Names ("ops", "get", ...) are checked where the CLI, the REST API and the
+// FUSE tree parse them (test_admin_format.cpp); the engine checks values.
+TEST_F(RateLimits, BadValueIsInvalidLimitAndChangesNothing) {
     const LimitTarget t = LimitTarget::user(uid_);
-    ASSERT_TRUE(IsOk(engine().set_limit(t, "ops", "get", 10)));
-    EXPECT_TRUE(FailsWith(engine().set_limit(t, "foo", "get", 1), Errc::InvalidLimit));
-    EXPECT_TRUE(FailsWith(engine().set_limit(t, "ops", "out", 1), Errc::InvalidLimit));
-    EXPECT_TRUE(FailsWith(engine().set_limit(t, "ops", "bogus", 1), Errc::InvalidLimit));
-    EXPECT_TRUE(FailsWith(engine().set_limit(t, "bandwidth", "in", 1), Errc::InvalidLimit));
-    EXPECT_TRUE(FailsWith(engine().set_limit(t, "bandwidth", "get", 1), Errc::InvalidLimit));
-    EXPECT_TRUE(FailsWith(engine().set_limit(t, "ops", "get", -1), Errc::InvalidLimit));
-    EXPECT_TRUE(FailsWith(engine().set_limit(t, "bandwidth", "out", -5), Errc::InvalidLimit));
-    EXPECT_TRUE(FailsWith(engine().set_limit(t, "bandwidth", "out", 1.5), Errc::InvalidLimit));  // KB/s integer
-    EXPECT_TRUE(FailsWith(engine().set_limit(t, "ops", "get", std::nan("")), Errc::InvalidLimit));
-    EXPECT_TRUE(FailsWith(engine().set_limit(t, "ops", "get", std::numeric_limits<double>::infinity()),
+    ASSERT_TRUE(IsOk(engine().set_limit(t, LimitSetting::ops(OpClass::Get, 10))));
+    EXPECT_TRUE(FailsWith(engine().set_limit(t, LimitSetting::ops(OpClass::Get, -1)), Errc::InvalidLimit));
+    EXPECT_TRUE(FailsWith(engine().set_limit(t, LimitSetting::bandwidth_out(-5)), Errc::InvalidLimit));
+    EXPECT_TRUE(FailsWith(engine().set_limit(t, LimitSetting::bandwidth_out(1.5)), Errc::InvalidLimit));  // KB/s integer
+    EXPECT_TRUE(FailsWith(engine().set_limit(t, LimitSetting::ops(OpClass::Get, std::nan(""))), Errc::InvalidLimit));
+    EXPECT_TRUE(FailsWith(engine().set_limit(t, LimitSetting::ops(OpClass::Get, std::numeric_limits<double>::infinity())),
                           Errc::InvalidLimit));
-    EXPECT_TRUE(FailsWith(engine().set_limit(t, "", "", 1), Errc::InvalidLimit));
     auto g = engine().get_limits(t);
     ASSERT_TRUE(g) << g.error().message();
     expect_limits(*g, 0, 10, 0, 0, 0, 0);
@@ -86,7 +82,7 @@ TEST_F(RateLimits, BadTypeResourceOrValueIsInvalidLimitAndChangesNothing) {
 
 TEST_F(RateLimits, SetLimitsReplacesAllValues) {
     const LimitTarget t = LimitTarget::user(uid_);
-    ASSERT_TRUE(IsOk(engine().set_limit(t, "ops", "get", 10)));
+    ASSERT_TRUE(IsOk(engine().set_limit(t, LimitSetting::ops(OpClass::Get, 10))));
     Limits l;
     l.ops_put = 7;
     l.bandwidth_out_kbps = 2048;
@@ -103,8 +99,8 @@ TEST_F(RateLimits, SetLimitsReplacesAllValues) {
 
 TEST_F(RateLimits, RemoveRestoresZeros) {
     const LimitTarget t = LimitTarget::user(uid_);
-    ASSERT_TRUE(IsOk(engine().set_limit(t, "ops", "default", 100)));
-    ASSERT_TRUE(IsOk(engine().set_limit(t, "bandwidth", "out", 100)));
+    ASSERT_TRUE(IsOk(engine().set_limit(t, LimitSetting::ops(OpClass::Default, 100))));
+    ASSERT_TRUE(IsOk(engine().set_limit(t, LimitSetting::bandwidth_out(100))));
     ASSERT_TRUE(IsOk(engine().remove_limits(t)));
     auto g = engine().get_limits(t);
     ASSERT_TRUE(g) << g.error().message();
@@ -113,8 +109,8 @@ TEST_F(RateLimits, RemoveRestoresZeros) {
 }
 
 TEST_F(RateLimits, BucketLimitsAreSeparateFromUserLimits) {
-    ASSERT_TRUE(IsOk(engine().set_limit(LimitTarget::bucket("bkt"), "ops", "put", 50)));
-    ASSERT_TRUE(IsOk(engine().set_limit(LimitTarget::user(uid_), "ops", "list", 5)));
+    ASSERT_TRUE(IsOk(engine().set_limit(LimitTarget::bucket("bkt"), LimitSetting::ops(OpClass::Put, 50))));
+    ASSERT_TRUE(IsOk(engine().set_limit(LimitTarget::user(uid_), LimitSetting::ops(OpClass::List, 5))));
     auto b = engine().get_limits(LimitTarget::bucket("bkt"));
     ASSERT_TRUE(b) << b.error().message();
     expect_limits(*b, 0, 0, 50, 0, 0, 0);
@@ -130,18 +126,18 @@ TEST_F(RateLimits, BucketLimitsAreSeparateFromUserLimits) {
 TEST_F(RateLimits, UnknownTargetsRefused) {
     const LimitTarget ghost = LimitTarget::user("0123456789abcdef");
     EXPECT_TRUE(FailsWith(engine().get_limits(ghost), Errc::NoSuchUser));
-    EXPECT_TRUE(FailsWith(engine().set_limit(ghost, "ops", "get", 1), Errc::NoSuchUser));
+    EXPECT_TRUE(FailsWith(engine().set_limit(ghost, LimitSetting::ops(OpClass::Get, 1)), Errc::NoSuchUser));
     EXPECT_TRUE(FailsWith(engine().set_limits(ghost, Limits{}), Errc::NoSuchUser));
     EXPECT_TRUE(FailsWith(engine().remove_limits(ghost), Errc::NoSuchUser));
     const LimitTarget nob = LimitTarget::bucket("nobucket");
     EXPECT_TRUE(FailsWith(engine().get_limits(nob), Errc::NoSuchBucket));
-    EXPECT_TRUE(FailsWith(engine().set_limit(nob, "ops", "get", 1), Errc::NoSuchBucket));
+    EXPECT_TRUE(FailsWith(engine().set_limit(nob, LimitSetting::ops(OpClass::Get, 1)), Errc::NoSuchBucket));
     EXPECT_TRUE(FailsWith(engine().remove_limits(nob), Errc::NoSuchBucket));
 }
 
 TEST_F(RateLimits, DeletingTheUserDropsItsLimitsAndQuota) {
     std::string id = make_user("short-lived@example.com");
-    ASSERT_TRUE(IsOk(engine().set_limit(LimitTarget::user(id), "ops", "get", 9)));
+    ASSERT_TRUE(IsOk(engine().set_limit(LimitTarget::user(id), LimitSetting::ops(OpClass::Get, 9))));
     ASSERT_TRUE(IsOk(engine().set_quota(QuotaTarget::user(id), 9)));
     ASSERT_TRUE(IsOk(engine().delete_user(id)));
     EXPECT_TRUE(FailsWith(engine().get_limits(LimitTarget::user(id)), Errc::NoSuchUser));

@@ -96,7 +96,7 @@ TEST_F(MultiProcess, ChildWritesParentSeesEachChangeWithoutReopening) {
         if (!to_parent.send() || !to_child.receive()) return 3;
         if (!put(en, "child-bucket", "obj", body)) return 12;
         if (!to_parent.send() || !to_child.receive()) return 3;
-        if (!en.set_limit(LimitTarget::user(uid), "ops", "get", 3600)) return 13;
+        if (!en.set_limit(LimitTarget::user(uid), LimitSetting::ops(OpClass::Get, 3600))) return 13;
         if (!to_parent.send() || !to_child.receive()) return 3;
         if (!en.set_quota(QuotaTarget::user(uid), 7)) return 14;
         if (!en.delete_object("child-bucket", "obj")) return 15;
@@ -180,8 +180,8 @@ TEST_F(MultiProcess, ParentWritesChildSeesWithoutReopening) {
     const std::string uid = make_user("made-by-parent@example.com");
     make_bucket("parent-bucket", uid);
     ASSERT_TRUE(IsOk(put(engine(), "parent-bucket", "obj", body)));
-    ASSERT_TRUE(IsOk(engine().set_limit(LimitTarget::user(uid), "ops", "get", 3600)));
-    ASSERT_TRUE(IsOk(engine().set_limit(LimitTarget::user(uid), "bandwidth", "out", 100)));
+    ASSERT_TRUE(IsOk(engine().set_limit(LimitTarget::user(uid), LimitSetting::ops(OpClass::Get, 3600))));
+    ASSERT_TRUE(IsOk(engine().set_limit(LimitTarget::user(uid), LimitSetting::bandwidth_out(100))));
     ASSERT_TRUE(IsOk(engine().set_quota(QuotaTarget::user(uid), 1)));
     go.send();
 

@@ -42,8 +42,8 @@ TEST_F(Persistence, EverythingSurvivesReopen) {
     auto p1 = engine().upload_part(up->id, 1, as_bytes(part1));
     ASSERT_TRUE(p1) << p1.error().message();
     // Limits, quotas, usage objects.
-    ASSERT_TRUE(IsOk(engine().set_limit(LimitTarget::user(uid), "ops", "get", 3600)));
-    ASSERT_TRUE(IsOk(engine().set_limit(LimitTarget::bucket("bkt"), "bandwidth", "out", 100)));
+    ASSERT_TRUE(IsOk(engine().set_limit(LimitTarget::user(uid), LimitSetting::ops(OpClass::Get, 3600))));
+    ASSERT_TRUE(IsOk(engine().set_limit(LimitTarget::bucket("bkt"), LimitSetting::bandwidth_out(100))));
     ASSERT_TRUE(IsOk(engine().set_quota(QuotaTarget::user(uid), 10)));
     ASSERT_TRUE(IsOk(engine().set_quota(QuotaTarget::bucket("bkt"), 5)));
     ASSERT_TRUE(IsOk(engine().set_quota(QuotaTarget::default_user(), 100)));

@@ -71,11 +71,6 @@ std::string limits_text(const Limits& limits);
 // {"ops:default": "0.00", ..., "bandwidth:out": "100"}
 Json limits_json(const Limits& limits);
 
-struct LimitSetting {
-    std::string type;      // "ops" or "bandwidth"
-    std::string resource;  // default/get/put/list/delete, or out
-    double value = 0;
-};
 // Validates a (type, resource, value text) triple as the CLI's -t/-L and the
 // REST limit-type/limit-resource/limit-value give it: ops values are
 // non-negative decimals, 0 or at least 0.01, rounded to the two decimals

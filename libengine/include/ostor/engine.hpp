@@ -377,12 +377,10 @@ public:
     // ---- Limits ----------------------------------------------------------
     // All zeros when none are set. Fails: NoSuchUser, NoSuchBucket.
     Result<Limits> get_limits(const LimitTarget& target);
-    // Sets one value: type "ops" with resource default/get/put/list/delete
-    // (ops/s, >= 0), or type "bandwidth" with resource "out" (KB/s, integer
-    // >= 0). Returns the limits now in force. Fails: NoSuchUser, NoSuchBucket,
-    // InvalidLimit.
-    Result<Limits> set_limit(const LimitTarget& target, std::string_view type, std::string_view resource,
-                             double value);
+    // Sets one value, keeping the others: a class's ops/s (>= 0), or the
+    // outgoing bandwidth (KB/s, a whole number >= 0). Returns the limits now
+    // in force. Fails: NoSuchUser, NoSuchBucket, InvalidLimit.
+    Result<Limits> set_limit(const LimitTarget& target, const LimitSetting& setting);
     // Replaces all values. Fails: NoSuchUser, NoSuchBucket, InvalidLimit.
     Result<Limits> set_limits(const LimitTarget& target, const Limits& limits);
     // Fails: NoSuchUser, NoSuchBucket.

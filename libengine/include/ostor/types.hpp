@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -152,6 +153,18 @@ struct ListUploadsResult {
     std::string next_upload_id_marker;
 };
 
+// The classes S3 requests are rate-limited and counted by: object reads
+// (get), writes (put), listings (list), deletes (delete), and the rest
+// (default). The gateway's route table files each operation under one.
+enum class OpClass : std::uint8_t { Default, Get, Put, List, Delete };
+inline constexpr OpClass kOpClasses[] = {OpClass::Default, OpClass::Get, OpClass::Put, OpClass::List,
+                                         OpClass::Delete};
+// "default", "get", "put", "list", "delete": as the vendor guide's limits
+// name them.
+std::string_view op_class_name(OpClass c);
+// The class of that name; nullopt for any other text.
+std::optional<OpClass> parse_op_class(std::string_view name);
+
 // Rate limits: ops/s per class (0 = unlimited; a class at 0 falls back to
 // `ops_default`), outgoing bandwidth in KB/s (0 = unlimited).
 struct Limits {
@@ -161,6 +174,39 @@ struct Limits {
     double ops_list = 0;
     double ops_delete = 0;
     std::uint64_t bandwidth_out_kbps = 0;
+
+    // The ops/s limit of class `c` as set (0 for unset: see ops_rate).
+    double ops(OpClass c) const { return const_cast<Limits&>(*this).ops(c); }
+    double& ops(OpClass c) {
+        switch (c) {
+            case OpClass::Get: return ops_get;
+            case OpClass::Put: return ops_put;
+            case OpClass::List: return ops_list;
+            case OpClass::Delete: return ops_delete;
+            case OpClass::Default: break;
+        }
+        return ops_default;
+    }
+    // The rate that applies to class `c`: its own, else the default one;
+    // 0 = unlimited.
+    double ops_rate(OpClass c) const { return ops(c) > 0 ? ops(c) : ops_default; }
+};
+
+// One limit to set (Engine::set_limit): a class's ops/s, or the outgoing
+// bandwidth in KB/s (a whole number).
+struct LimitSetting {
+    enum class Kind : std::uint8_t { Ops, BandwidthOut } kind = Kind::Ops;
+    OpClass op = OpClass::Default;  // Ops only
+    double value = 0;
+    static LimitSetting ops(OpClass c, double ops_per_second) { return {Kind::Ops, c, ops_per_second}; }
+    static LimitSetting bandwidth_out(double kb_per_second) {
+        return {Kind::BandwidthOut, OpClass::Default, kb_per_second};
+    }
+    // Sets it in `l`.
+    void apply_to(Limits& l) const {
+        if (kind == Kind::BandwidthOut) l.bandwidth_out_kbps = static_cast<std::uint64_t>(value);
+        else l.ops(op) = value;
+    }
 };
 
 struct LimitTarget {

@@ -154,7 +154,7 @@ Result<void> LocalObjectCatalog::drop_dead_reservations(Leases& leases) {
     for (auto& [instance, keys] : by_instance) {
         auto adopted = leases.adopt_if_dead(instance);
         if (!adopted) continue;  // that Engine is still open
-        auto r = commits_.run([&](Txn& txn) -> Result<void> {
+        auto r = commits_.run([&, &keys = keys](Txn& txn) -> Result<void> {
             for (auto& k : keys) drop_reservation(txn, k);
             return {};
         });

@@ -40,15 +40,24 @@ public:
             finish(c_, Error(Errc::InvalidArgument, "a read past its extent's end"));
             return;
         }
-        const std::string oid = blob_oid(x.segment);
-        client_.aio_read(Pool::Data, oid, x.offset + offset, out.size(),
-                         [c = c_, out, tag, oid](Result<std::string> r) {
-                             if (!r) return finish(c, std::move(r).error());
-                             if (r->size() != out.size())
-                                 return finish(c, Error(Errc::IoError, "short read of " + oid));
-                             std::memcpy(out.data(), r->data(), out.size());
-                             finish(c, tag);
-                         });
+        try {
+            const std::string oid = blob_oid(x.segment);
+            client_.aio_read(Pool::Data, oid, x.offset + offset, out.size(),
+                             [c = c_, out, tag, oid](Result<std::string> r) {
+                                 if (!r) return finish(c, std::move(r).error());
+                                 if (r->size() != out.size())
+                                     return finish(c, Error(Errc::IoError, "short read of " + oid));
+                                 std::memcpy(out.data(), r->data(), out.size());
+                                 finish(c, tag);
+                             });
+        } catch (...) {
+            // Not sent (a Client call that throws never calls back): the
+            // destructor must not wait for it.
+            std::lock_guard lock(c_->mu);
+            --c_->running;
+            --in_flight_;
+            throw;
+        }
     }
 
     Result<std::uint64_t> wait() override {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "hashing.hpp"
 #include "rados/blob_io.hpp"
@@ -44,6 +45,20 @@ struct InFlight {
         if (--by_tag[tag] == 0) by_tag.erase(tag);
         --total;
         cv.notify_all();
+    }
+    // Sends one call counted under `tag` (`send()`: a Client aio_* call
+    // whose callback calls done()). One that throws is not counted: a
+    // Client call that throws never calls back, and the writer's
+    // destructor must not wait for it.
+    template <typename Send>
+    void send(unsigned tag, Send&& send_call) {
+        started(tag);
+        try {
+            std::forward<Send>(send_call)();
+        } catch (...) {
+            done(tag, Result<void>());
+            throw;
+        }
     }
     Result<void> wait_tag(unsigned tag) {
         std::unique_lock lock(mu);
@@ -119,9 +134,10 @@ public:
                 // with them, one round trip fewer.
                 deferred_ = Deferred{std::move(bytes), tag};
             } else {
-                flight_->started(tag);
-                client_.aio_apply(Pool::Data, obj.oid, WriteOp().write(obj.size, std::move(bytes)),
-                                  [f = flight_, tag](Result<void> r) { f->done(tag, std::move(r)); });
+                flight_->send(tag, [&] {
+                    client_.aio_apply(Pool::Data, obj.oid, WriteOp().write(obj.size, std::move(bytes)),
+                                      [f = flight_, tag](Result<void> r) { f->done(tag, std::move(r)); });
+                });
             }
             obj.size += n;
         }
@@ -149,12 +165,13 @@ public:
         constexpr unsigned kRefsTag = 0;
         for (const auto& o : objects_) {
             if (counted == o.id) continue;
-            flight_->started(kRefsTag);
-            client_.aio_apply(Pool::Data, o.oid,
-                              WriteOp()
-                                  .compare_xattr(std::string(kRefsXattr), Compare::Eq, "")
-                                  .set_xattr(std::string(kRefsXattr), std::to_string(o.extents)),
-                              [f = flight_](Result<void> r) { f->done(kRefsTag, std::move(r)); });
+            flight_->send(kRefsTag, [&] {
+                client_.aio_apply(Pool::Data, o.oid,
+                                  WriteOp()
+                                      .compare_xattr(std::string(kRefsXattr), Compare::Eq, "")
+                                      .set_xattr(std::string(kRefsXattr), std::to_string(o.extents)),
+                                  [f = flight_](Result<void> r) { f->done(kRefsTag, std::move(r)); });
+            });
         }
         if (auto r = flight_->wait_all(); !r) return std::move(r).error();
         return StagedBlobs{extents_, nullptr};  // durable once acknowledged

@@ -45,17 +45,20 @@ Error name_taken(const Bucket& existing, std::string_view owner_id) {
 // Runs `n` writes at once (aio) and waits for them all; the first failure.
 Result<void> apply_all(Client& client, Pool pool, const std::vector<std::string>& oids, const WriteOp& op) {
     std::mutex m;
-    std::condition_variable cv;
-    std::size_t left = oids.size();
     std::optional<Error> failed;
-    for (auto& oid : oids)
-        client.aio_apply(pool, oid, op, [&](Result<void> r) {
-            std::lock_guard lock(m);
-            if (!r && !failed) failed = std::move(r).error();
-            if (--left == 0) cv.notify_all();
-        });
-    std::unique_lock lock(m);
-    cv.wait(lock, [&] { return left == 0; });
+    {
+        AioLatch latch;  // after `failed`, which its calls write into
+        for (auto& oid : oids)
+            latch.send([&] {
+                client.aio_apply(pool, oid, op, [&](Result<void> r) {
+                    {
+                        std::lock_guard lock(m);
+                        if (!r && !failed) failed = std::move(r).error();
+                    }
+                    latch.done();
+                });
+            });
+    }
     if (failed) return *failed;
     return {};
 }
@@ -369,6 +372,9 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     auto not_empty = [&] { return Error(Errc::BucketNotEmpty, "bucket " + std::string(name) + " is not empty"); };
     std::vector<std::string> oids;
     for (std::uint32_t i = 0; i < shards; ++i) oids.push_back(index_oid(name, b.epoch, i));
+    // Closed with the shards (step 1), so that no upload is made, nor a
+    // part written, after the walk over the uploads (step 2) began.
+    const std::string uploads_index = uploads_oid(name, b.epoch);
     // Any `o` entry in a shard (listed before the first of them).
     auto first_entry_in = [&](const std::string& oid) -> Result<bool> {
         auto page = client_.omap_list(Pool::Index, oid, "", std::string(1, kRecordPrefix), 1);
@@ -394,21 +400,25 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     }
 
     // 1. Close every shard (`closed`, which every write of an o entry is
-    //    guarded on), then look for entries: a write that landed before the
-    //    close is seen, one after it fails and finds the bucket gone.
+    //    guarded on) and the uploads index (which create_upload's entry is
+    //    guarded on, and put_part checks), then look for entries: a write
+    //    that landed before the close is seen, one after it fails and finds
+    //    the bucket gone.
     //    The mark is this delete's own token: a concurrent delete that
     //    gives up reopens only the shards it closed itself, never ones
     //    another delete still relies on. Never reopened once the record
     //    may be gone (a write could then land in an index being removed).
     const auto closed_at_ms = now_ms();
     const std::string token = shard_closed_value(closed_at_ms, random_hex16());
+    std::vector<std::string> closing = oids;
+    closing.push_back(uploads_index);
     auto reopen = [&] {
-        (void)apply_all(client_, Pool::Index, oids,
+        (void)apply_all(client_, Pool::Index, closing,
                         WriteOp()
                             .compare_omap(std::string(kShardClosedKey), Compare::Eq, token)
                             .omap_remove(std::string(kShardClosedKey)));
     };
-    auto closed = apply_all(client_, Pool::Index, oids,
+    auto closed = apply_all(client_, Pool::Index, closing,
                             WriteOp().assert_exists().omap_set(std::string(kShardClosedKey), token));
     if (!closed) {
         // A shard already gone: a concurrent delete got further.

@@ -162,6 +162,8 @@ Result<std::string> Client::get_xattr(Pool pool, const std::string& oid, const s
 
 Result<std::map<std::string, std::string>> Client::omap_get(Pool pool, const std::string& oid,
                                                             const std::set<std::string>& keys) {
+    if (read_fault_ && read_fault_(pool, oid))
+        return rados_error(-ETIMEDOUT, "reading omap of " + impl_->where(pool, oid) + " (injected)");
     librados::ObjectReadOperation op;
     std::map<std::string, librados::bufferlist> values;
     int rval = 0;
@@ -228,21 +230,35 @@ struct Client::AioCall {
     bool more = false;
     int read_rval = 0;
 
-    // A call of `client` about to be sent (counted in flight from here on).
+    // A call of `client` about to be built; a throw until send() leaves
+    // nothing behind (the completion goes with the call, nothing counted).
     static std::unique_ptr<AioCall> start(Client* client, std::string doing) {
         auto call = std::make_unique<AioCall>();
         call->client = client;
         call->doing = std::move(doing);
         call->completion = librados::Rados::aio_create_completion(call.get(), &AioCall::completed);
-        client->call_started();
         return call;
     }
+    ~AioCall() {
+        // librados holds its own reference while the callback runs, so the
+        // completion may be released from it.
+        if (completion) completion->release();
+    }
 
-    // Sends `op`; from then on `completed` owns the call.
+    // Sends `op` (counted in flight from here on); from then on `completed`
+    // owns the call.
     template <typename Operation, typename... Flags>
     static void send(std::unique_ptr<AioCall> call, librados::IoCtx& ctx, const std::string& oid, Operation& op,
                      Flags... flags) {
-        if (int r = ctx.aio_operate(oid, call->completion, &op, flags...); r < 0) {
+        call->client->call_started();
+        int r = 0;
+        try {
+            r = ctx.aio_operate(oid, call->completion, &op, flags...);
+        } catch (...) {
+            call->client->call_finished();  // not sent: `done` is never called
+            throw;
+        }
+        if (r < 0) {
             finish(std::move(call), r);
             return;
         }
@@ -287,9 +303,6 @@ struct Client::AioCall {
         } else {
             read_done(r < 0 ? Result<std::string>(rados_error(r, doing)) : Result<std::string>(data.to_str()));
         }
-        // librados holds its own reference while this callback runs, so the
-        // completion may be released here.
-        if (completion) completion->release();
     }
 };
 
@@ -348,15 +361,15 @@ std::vector<Result<std::map<std::string, std::string>>> omap_get_at_once(Client&
     std::vector<std::optional<Result<std::map<std::string, std::string>>>> got(oids.size());
     for (std::size_t from = 0; from < oids.size(); from += kOmapReadsAtOnce) {
         const std::size_t to = std::min(oids.size(), from + kOmapReadsAtOnce);
-        AioLatch latch;
-        for (std::size_t i = from; i < to; ++i) {
-            latch.add();
-            client.aio_omap_get(pool, oids[i], keys,
-                                [&latch, slot = &got[i]](Result<std::map<std::string, std::string>> r) {
-                                    *slot = std::move(r);
-                                    latch.done();
-                                });
-        }
+        AioLatch latch;  // after `got`, which its calls write into
+        for (std::size_t i = from; i < to; ++i)
+            latch.send([&] {
+                client.aio_omap_get(pool, oids[i], keys,
+                                    [&latch, slot = &got[i]](Result<std::map<std::string, std::string>> r) {
+                                        *slot = std::move(r);
+                                        latch.done();
+                                    });
+            });
         latch.wait();
     }
     std::vector<Result<std::map<std::string, std::string>>> out;

@@ -88,14 +88,31 @@ struct OmapRead {
 
 class Watch;
 
-// Waits for asynchronous calls started on this thread: add() before each
-// call, done() in its callback (under no lock of the caller's), wait() for
-// all of them. For callers that send a batch and need every answer.
+// Waits for asynchronous calls started on this thread: send() each call
+// (a Client aio_* call whose callback ends with done(), under no lock of
+// the caller's), wait() for all of them. For callers that send a batch and
+// need every answer. The destructor waits too: an exception between two
+// sends (a bad_alloc while building the next) must not unwind the state
+// the calls already sent write into. Declare the latch after that state,
+// so that it goes first.
 class AioLatch {
 public:
-    void add() {
-        std::lock_guard lock(mutex_);
-        ++pending_;
+    AioLatch() = default;
+    ~AioLatch() { wait(); }
+    AioLatch(const AioLatch&) = delete;
+    AioLatch& operator=(const AioLatch&) = delete;
+
+    // Counts one call and sends it (`send_call()`). One that throws is not
+    // counted: a Client aio_* call that throws never calls back.
+    template <typename Send>
+    void send(Send&& send_call) {
+        add();
+        try {
+            std::forward<Send>(send_call)();
+        } catch (...) {
+            done();
+            throw;
+        }
     }
     void done() {
         std::lock_guard lock(mutex_);
@@ -107,6 +124,11 @@ public:
     }
 
 private:
+    void add() {
+        std::lock_guard lock(mutex_);
+        ++pending_;
+    }
+
     std::mutex mutex_;
     std::condition_variable idle_;
     std::size_t pending_ = 0;
@@ -151,6 +173,11 @@ public:
     // engine itself.
     using AppliedFault = std::function<bool(Pool, const std::string& oid, const WriteOp& op)>;
     void set_applied_fault_for_tests(AppliedFault fault) { applied_fault_ = std::move(fault); }
+    // Tests only: a read fault. When set, omap_get() asks it before it reads
+    // (the pool and object): true makes the call fail with IoError, as a
+    // read the cluster did not answer. Same rules as the write fault.
+    using ReadFault = std::function<bool(Pool, const std::string& oid)>;
+    void set_read_fault_for_tests(ReadFault fault) { read_fault_ = std::move(fault); }
     // The common one-step writes.
     Result<void> create_exclusive(Pool pool, const std::string& oid, std::string data = {});
     Result<void> write_full(Pool pool, const std::string& oid, std::string data);
@@ -179,7 +206,8 @@ public:
 
     // Asynchronous calls. `done` is called exactly once: on a librados thread
     // when the cluster answered (or the request timed out), or before the call
-    // returns when the request could not be submitted.
+    // returns when the request could not be submitted. A call that throws
+    // (bad_alloc) sent nothing and never calls `done`.
     using WriteDone = std::function<void(Result<void>)>;
     using ReadDone = std::function<void(Result<std::string>)>;
     void aio_apply(Pool pool, const std::string& oid, const WriteOp& op, WriteDone done);
@@ -255,6 +283,7 @@ private:
 
     std::unique_ptr<Impl> impl_;
     AppliedFault applied_fault_;
+    ReadFault read_fault_;
 };
 
 // A live watch on one object (Client::watch). Destroying it unwatches and

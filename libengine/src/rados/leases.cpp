@@ -103,12 +103,17 @@ Result<std::unique_ptr<RadosLeases>> RadosLeases::acquire(Client& client, Option
     for (int attempt = 1;; ++attempt) {
         std::unique_ptr<RadosLeases> leases(new RadosLeases(client, options, random_hex16()));
         leases->since_ms_ = now_ms();
-        // Listed before it is locked, for the same reason as remove_lease's order.
+        // Listed before it is locked, for the same reason as remove_lease's
+        // order; without our connection, which lock_own adds: a sweeper
+        // whose clock runs a duration ahead takes this entry as dead and may
+        // adopt the id before our lock, and must not fence our connection
+        // then (we take another id and go on with it).
         LeaseEntry listed{leases->instance_id_, leases->since_ms_, leases->since_ms_, leases->options_.duration.count(),
-                          leases->options_.address, client.address()};
+                          leases->options_.address, /*client=*/""};
         OSTOR_TRY(client.apply(Pool::Meta, std::string(kLeasesIndexOid),
                                WriteOp().omap_set(leases->instance_id_, encode_lease_entry(listed))));
-        auto sent = std::chrono::steady_clock::now();
+        if (leases->options_.listed_for_tests) leases->options_.listed_for_tests(leases->instance_id_);
+        auto sent = BootClock::now();
         auto locked = leases->lock_own(leases->since_ms_, /*fresh=*/true);
         if (!locked) {
             leases->abandoned_ = true;  // nothing more for the destructor to remove
@@ -151,19 +156,19 @@ void RadosLeases::abandon_for_test() {
 
 bool RadosLeases::lost() const {
     std::lock_guard lock(mutex_);
-    return lost_ || std::chrono::steady_clock::now() - renewed_at_ >= options_.duration;
+    return lost_ || BootClock::now() - renewed_at_ >= options_.duration;
 }
 
 bool RadosLeases::may_commit() const {
     std::lock_guard lock(mutex_);
-    return !lost_ && std::chrono::steady_clock::now() - renewed_at_ < options_.duration - options_.commit_margin;
+    return !lost_ && BootClock::now() - renewed_at_ < options_.duration - options_.commit_margin;
 }
 
 bool RadosLeases::adoption_lost(const std::string& instance) const {
     std::lock_guard lock(mutex_);
     auto it = adopting_.find(instance);
     if (it == adopting_.end()) return true;  // ended
-    return it->second.lost || std::chrono::steady_clock::now() - it->second.renewed_at >= options_.duration;
+    return it->second.lost || BootClock::now() - it->second.renewed_at >= options_.duration;
 }
 
 Result<void> RadosLeases::lock_own(std::int64_t since_ms, bool fresh) {
@@ -172,19 +177,22 @@ Result<void> RadosLeases::lock_own(std::int64_t since_ms, bool fresh) {
     OSTOR_TRY(fresh ? client_.lock_exclusive(Pool::Meta, oid, name, instance_id_, options_.duration)
                     : client_.renew_lock(Pool::Meta, oid, name, instance_id_, options_.duration));
     // The lock is the lease; the entry's renewal time is only what listings
-    // show, so a failure to update it is left to the next renewal.
+    // show, so a failure to update it is left to the next renewal. The
+    // first one names our connection for the first time: without it an
+    // adopter could not fence us, so acquire fails without it.
     LeaseEntry e{instance_id_, since_ms, now_ms(), options_.duration.count(), options_.address, client_.address()};
-    (void)client_.apply(Pool::Meta, std::string(kLeasesIndexOid),
-                        WriteOp().omap_set(instance_id_, encode_lease_entry(e)));
+    auto listed = client_.apply(Pool::Meta, std::string(kLeasesIndexOid),
+                                WriteOp().omap_set(instance_id_, encode_lease_entry(e)));
+    if (fresh && !listed) return listed;
     return {};
 }
 
-void RadosLeases::renew_hold(const std::string& oid, std::chrono::steady_clock::time_point& renewed_at, bool& lost) {
-    auto sent = std::chrono::steady_clock::now();
+void RadosLeases::renew_hold(const std::string& oid, BootClock::time_point& renewed_at, bool& lost) {
+    auto sent = BootClock::now();
     auto renewed = oid == lease_oid(instance_id_) ? lock_own(since_ms_, /*fresh=*/false)
                                                   : client_.renew_lock(Pool::Meta, oid, std::string(kLeaseLockName),
                                                                        instance_id_, options_.duration);
-    auto answered = std::chrono::steady_clock::now();
+    auto answered = BootClock::now();
     std::lock_guard state(mutex_);
     if (renewed) {
         // A success that arrives past the deadline came after a time the
@@ -244,7 +252,7 @@ std::unique_ptr<AdoptedLease> RadosLeases::adopt_if_dead(std::string_view instan
     // must not delay the own lease's renewal. A fresh take (MAY_RENEW):
     // takes an expired lock as if free, creates the object when the
     // instance left none (it closed cleanly, or never got that far).
-    auto sent = std::chrono::steady_clock::now();
+    auto sent = BootClock::now();
     auto taken = client_.lock_exclusive(Pool::Meta, lease_oid(name), std::string(kLeaseLockName), instance_id_,
                                         options_.duration);
     {

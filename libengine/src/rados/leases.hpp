@@ -6,7 +6,9 @@
 // kLeaseDuration and renewed every third of it by a thread of its own, and
 // lists itself in the `leases` index object (omap <instance> -> "since_ms
 // renewed_ms duration_ms client=<connection address> address", rewritten at
-// each renewal) so that
+// each renewal; listed first without `client=`, which the entry gets once
+// the lock is ours: a sweeper that adopts the id in between, its clock far
+// ahead, finds no connection to fence) so that
 // `ostor-ctl` can list the gateways (list_leases). A process that dies stops
 // renewing: its lock expires kLeaseDuration after the last renewal, and the
 // instance is then adoptable. Closing cleanly (the destructor) removes the
@@ -22,7 +24,8 @@
 // OSD started the lock's new duration: the local deadline is never later
 // than the cluster's), and a renewal whose success arrives after that
 // deadline loses it too (the lock was free meanwhile: someone may have
-// adopted and released it). From then on lost() is true, for good: the
+// adopted and released it). Deadlines are on BootClock, which counts the
+// time the machine was suspended: the cluster's expiry does. From then on lost() is true, for good: the
 // instance never renews again, because a peer may already have adopted it
 // and dropped its reservations.
 //
@@ -72,6 +75,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -83,6 +87,7 @@
 #include <vector>
 
 #include "ostor/error.hpp"
+#include "rados/boot_clock.hpp"
 #include "rados/client.hpp"
 #include "storage/leases.hpp"
 
@@ -136,8 +141,13 @@ struct LeaseEntry {
     // blocklists (Client::address()); empty in entries of older versions.
     std::string client;
     // Renewed within its duration by now (by this machine's clock: a hint
-    // for listing, not what adoption decides on: that is the lock).
-    bool live_at(std::int64_t now_ms) const { return renewed_ms + duration_ms > now_ms; }
+    // for listing and for the sweeps' skip, not what adoption decides on:
+    // that is the lock). A renewal more than a duration in the future is
+    // not live: its holder's clock ran ahead, and were it dead, the sweeps
+    // would skip it until that time (its lock expired long before).
+    bool live_at(std::int64_t now_ms) const {
+        return renewed_ms + duration_ms > now_ms && renewed_ms <= now_ms + duration_ms;
+    }
 };
 std::string encode_lease_entry(const LeaseEntry& e);  // without the instance (the key)
 // nullopt when `value` is not one.
@@ -153,6 +163,9 @@ public:
         std::chrono::milliseconds duration = kLeaseDuration;      // tests use short ones
         std::string address;                                      // for the index entry
         std::chrono::milliseconds commit_margin = kCommitMargin;  // see may_commit()
+        // Tests only: called with the new id between its index entry and
+        // its lock (acquire), e.g. to adopt it there as a sweep could.
+        std::function<void(const std::string& instance)> listed_for_tests = nullptr;
     };
     // Takes a new instance id's lease and lists it in the index, then starts
     // renewing. An id whose lease is found locked (a sweep adopted it
@@ -191,14 +204,15 @@ private:
     class Adopted;
     RadosLeases(Client& client, Options options, std::string instance_id);
     // Takes (fresh) or renews (MUST_RENEW) our lock (its result), then
-    // rewrites our index entry (best effort).
+    // rewrites our index entry, now naming our connection: required when
+    // fresh (an adopter fences by it), best effort on renewals.
     Result<void> lock_own(std::int64_t since_ms, bool fresh);
     void renewal_loop();
     // One renewal (MUST_RENEW) of `oid`'s hold under our cookie, whose last
     // successful renewal was sent at `renewed_at`: updates `renewed_at`, or
     // sets `lost` (refused, or answered past the deadline), under mutex_.
     // Called with renewing_ held.
-    void renew_hold(const std::string& oid, std::chrono::steady_clock::time_point& renewed_at, bool& lost);
+    void renew_hold(const std::string& oid, BootClock::time_point& renewed_at, bool& lost);
     bool adoption_lost(const std::string& instance) const;
     // Blocklists the connection `instance`'s index entry names (unless it
     // is ours). Fails only when the monitor did not answer. Called holding
@@ -227,9 +241,9 @@ private:
     bool lost_ = false;
     // The last renewal that succeeded was sent then: the lease holds until
     // this plus the duration.
-    std::chrono::steady_clock::time_point renewed_at_;
+    BootClock::time_point renewed_at_;
     struct Adoption {
-        std::chrono::steady_clock::time_point renewed_at;  // as renewed_at_
+        BootClock::time_point renewed_at;  // as renewed_at_
         bool lost = false;
         // adopt_if_dead is taking the lock (without renewing_): not renewed,
         // not yet ours; erased by adopt_if_dead alone.

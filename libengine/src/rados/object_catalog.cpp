@@ -5,7 +5,8 @@
 // of its shard guarded on the entry read (compare_omap o<key> Eq the value
 // read, "" for none) and, for writes that add an entry, on the shard not
 // being closed by a delete_bucket: two gateways writing one key end with one
-// winner, the loser reads again and re-checks its write conditions.
+// winner, the loser reads again and re-checks its write conditions. A write
+// that finds the shard closed (a delete under way) answers NoSuchBucket.
 #include "engine_impl.hpp"
 #include "rados/catalog_support.hpp"
 #include "rados/leases.hpp"
@@ -36,16 +37,25 @@ std::string shard_oid(const RadosObjectCatalog::StoredBucket& b, std::string_vie
 
 }  // namespace
 
-void RadosObjectCatalog::clear_stale_close(const std::string& shard_oid) {
-    auto got = client_.omap_get(Pool::Index, shard_oid, {std::string(kShardClosedKey)});
-    if (!got) return;
+Result<bool> RadosObjectCatalog::closed_by_delete(const Bucket& bucket, const std::string& index_oid) {
+    auto got = client_.omap_get(Pool::Index, index_oid, {std::string(kShardClosedKey)});
+    if (!got) return std::move(got).error();
     const std::string mark = value_of(*got, kShardClosedKey);
-    if (mark.empty() || !shard_closed_stale(mark, now_ms())) return;
-    // The caller found the bucket record still of this shard's epoch after
-    // the mark was read; a delete past kStaleShardClosedMs has given up.
+    if (mark.empty()) return false;
+    if (!shard_closed_stale(mark, now_ms())) return true;
+    // A delete past kStaleShardClosedMs has given up, if the record read
+    // after the mark is still of this epoch (else the delete went through,
+    // and its index is on its way out).
+    auto now = load_bucket(bucket.name);
+    if (!now) {
+        if (now.error().code() == Errc::NoSuchBucket) return true;
+        return std::move(now).error();
+    }
+    if (now->bucket.epoch != bucket.epoch) return true;
     WriteOp op;
     op.compare_omap(std::string(kShardClosedKey), Compare::Eq, mark).omap_remove(std::string(kShardClosedKey));
-    (void)client_.apply(Pool::Index, shard_oid, op);
+    (void)client_.apply(Pool::Index, index_oid, op);
+    return false;
 }
 
 Result<std::pair<std::uint64_t, std::uint64_t>> RadosObjectCatalog::quota_bytes(const Bucket& bucket) {
@@ -179,7 +189,14 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
             if (!again) return Result<void>(std::move(again).error());
             return Result<void>(no_such_bucket(bucket.name));
         }
-        clear_stale_close(oid);
+        // Closed by a delete under way: the bucket is going (a delete that
+        // gives up reopens it; the PUT may be sent again). Retrying would
+        // spin until the delete ends, kBucketDeleteMaxMs at most.
+        auto closed = closed_by_delete(bucket, oid);
+        if ((closed && *closed) || (!closed && closed.error().code() == kNotFound)) {
+            forget_cached_bucket(bucket.name);
+            return Result<void>(no_such_bucket(bucket.name));
+        }
         return std::nullopt;
     };
     // Without conditions to check, the first attempt skips the read of the

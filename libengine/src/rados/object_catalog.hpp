@@ -179,11 +179,13 @@ private:
     Result<void> create_index_shards(const Bucket& bucket, std::uint32_t shards);
     void remove_index_shards(const Bucket& bucket, std::uint32_t shards);
     Result<Bucket> with_counts(Bucket bucket);
-    // Removes the shard's `closed` mark when it is stale (object_layout.hpp,
-    // kStaleShardClosedMs), guarded on its value: for a committer that
-    // found the shard closed and the bucket record still of its epoch.
-    // Best effort.
-    void clear_stale_close(const std::string& shard_oid);
+    // Whether a delete_bucket holds `index_oid` (an index shard of `bucket`,
+    // or its uploads index) closed: its `closed` mark, unless stale
+    // (object_layout.hpp, kStaleShardClosedMs: a delete that crashed). A
+    // stale mark is removed, guarded on its value, when the bucket record is
+    // still of `bucket`'s epoch (best effort): false then. Fails: kNotFound
+    // (the object is gone: so is that incarnation), IoError.
+    Result<bool> closed_by_delete(const Bucket& bucket, const std::string& index_oid);
     // Quotas of the bucket and its owner in bytes (0: none).
     Result<std::pair<std::uint64_t, std::uint64_t>> quota_bytes(const Bucket& bucket);
     // ---- Uploads' own (upload_parts.cpp, upload_closing.cpp)

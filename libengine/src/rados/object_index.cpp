@@ -165,23 +165,23 @@ void ShardMergeWalk::fill_empty() {
     }
     if (reads.empty() && !exact_pending_) return;
     ++round_trips_;
-    AioLatch latch;
-    for (auto& r : reads) {
-        latch.add();
-        client_.aio_omap_list(Pool::Index, r.shard->oid, r.shard->after, std::string(1, kRecordPrefix),
-                              page_entries_, [&latch, slot = &r](Result<OmapPage> page) {
-                                  slot->page = std::move(page);
-                                  latch.done();
-                              });
-    }
-    if (exact_pending_) {
-        latch.add();
-        client_.aio_omap_get(Pool::Index, exact_oid, {*exact_pending_},
-                             [&latch, &exact](Result<std::map<std::string, std::string>> got) {
-                                 exact = std::move(got);
-                                 latch.done();
-                             });
-    }
+    AioLatch latch;  // after `reads` and `exact`, which its calls write into
+    for (auto& r : reads)
+        latch.send([&] {
+            client_.aio_omap_list(Pool::Index, r.shard->oid, r.shard->after, std::string(1, kRecordPrefix),
+                                  page_entries_, [&latch, slot = &r](Result<OmapPage> page) {
+                                      slot->page = std::move(page);
+                                      latch.done();
+                                  });
+        });
+    if (exact_pending_)
+        latch.send([&] {
+            client_.aio_omap_get(Pool::Index, exact_oid, {*exact_pending_},
+                                 [&latch, &exact](Result<std::map<std::string, std::string>> got) {
+                                     exact = std::move(got);
+                                     latch.done();
+                                 });
+        });
     latch.wait();
     if (exact) {
         if (*exact) {

@@ -253,8 +253,43 @@ Result<void> RadosSettingsCatalog::delete_usage_object(std::string_view name) {
 
 // ---- Billing totals ----------------------------------------------------------
 
+namespace {
+
+// `sent` less `landed`, row by row and counter by counter, never below zero
+// (a caller that sends less than it kept: nothing is taken twice).
+std::map<std::string, BillingCounters> billing_less(const std::map<std::string, BillingCounters>& sent,
+                                                    const std::map<std::string, BillingCounters>& landed) {
+    auto less = [](std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; };
+    std::map<std::string, BillingCounters> out;
+    for (const auto& [key, c] : sent) {
+        BillingCounters left = c;
+        if (auto it = landed.find(key); it != landed.end()) {
+            const auto& l = it->second;
+            left.put = less(c.put, l.put), left.get = less(c.get, l.get), left.list = less(c.list, l.list);
+            left.other = less(c.other, l.other), left.uploaded = less(c.uploaded, l.uploaded);
+            left.downloaded = less(c.downloaded, l.downloaded);
+        }
+        if (left != BillingCounters{}) out.emplace(key, left);
+    }
+    return out;
+}
+
+}  // namespace
+
+void RadosSettingsCatalog::settle_billing(const std::string& flush) {
+    if (!unsettled_billing_ || flush == unsettled_billing_->guarded_on) return;  // none landed, so far
+    // The token moved on: to one of the attempts (it landed, and the others
+    // cannot), or, were another writer of this object possible, elsewhere
+    // (only this instance writes it, one call at a time: not expected).
+    for (auto& attempt : unsettled_billing_->attempts)
+        if (attempt.token == flush)
+            for (auto& [key, c] : attempt.rows) landed_billing_[key] += c;
+    unsettled_billing_.reset();
+}
+
 Result<void> RadosSettingsCatalog::add_billing_totals(const std::vector<BillingDelta>& deltas) {
     const auto oid = billing_oid(instance_id_);
+    std::lock_guard adding(adding_billing_);
     if (!indexed_.load()) {
         // The object first (the guarded writes below compare its omap, which
         // needs the object), then the index entry, before any row: a row is
@@ -264,19 +299,26 @@ Result<void> RadosSettingsCatalog::add_billing_totals(const std::vector<BillingD
                                 WriteOp().omap_set(instance_id_, std::string(kPresent))));
         indexed_.store(true);
     }
-    std::map<std::string, BillingCounters> added;
-    for (const auto& d : deltas) added[billing_key(d.user_id, d.account)] += d.counters;
+    std::map<std::string, BillingCounters> sent;
+    for (const auto& d : deltas) sent[billing_key(d.user_id, d.account)] += d.counters;
     std::set<std::string> keys{std::string(kBillingFlushKey)};
-    for (auto& [k, c] : added) keys.insert(k);
+    for (auto& [k, c] : sent) keys.insert(k);
     // This call's token, the same in every attempt: an attempt finds it when
     // an earlier one landed.
     const std::string token = instance_id_ + "." + std::to_string(flushes_.fetch_add(1) + 1);
     int unknown = 0;
-    return retry_on_conflict<void>(oid, [&]() -> std::optional<Result<void>> {
+    std::map<std::string, BillingCounters> added;  // by the last attempt
+    std::string guarded_on;                        // the flush token it compared
+    auto result = retry_on_conflict<void>(oid, [&]() -> std::optional<Result<void>> {
         auto stored = client_.omap_get(Pool::Meta, oid, keys);
         if (!stored) return Result<void>(std::move(stored).error());
         const std::string last = value_of(*stored, kBillingFlushKey);
         if (last == token) return Result<void>();  // an attempt whose outcome was unknown landed
+        // An earlier call's unsettled attempt first: what of it landed is
+        // in what the caller sends again.
+        settle_billing(last);
+        added = billing_less(sent, landed_billing_);
+        guarded_on = last;
         // Only this instance writes its object, but its threads may add at
         // once: every addition sets the token, so comparing it orders them
         // (and an earlier attempt of this call can no longer land after it).
@@ -302,6 +344,21 @@ Result<void> RadosSettingsCatalog::add_billing_totals(const std::vector<BillingD
         if (++unknown >= kBillingUnknownAttempts) return applied;
         return std::nullopt;
     });
+    if (result) {
+        // Landed (guarded on the token read: an unsettled attempt cannot
+        // land any more), and the caller forgets what it sent.
+        unsettled_billing_.reset();
+        landed_billing_.clear();
+        return result;
+    }
+    if (unknown > 0) {
+        // The last attempt may have landed: kept for the next call (with
+        // earlier ones guarded on the same token: at most one of them did).
+        if (!unsettled_billing_ || unsettled_billing_->guarded_on != guarded_on)
+            unsettled_billing_ = UnsettledBilling{guarded_on, {}};
+        unsettled_billing_->attempts.push_back({token, std::move(added)});
+    }
+    return result;
 }
 
 Result<std::vector<std::string>> RadosSettingsCatalog::billing_instances() {

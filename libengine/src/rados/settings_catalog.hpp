@@ -11,17 +11,22 @@
 //     between gateways), with a flush token that makes a retry after an
 //     unknown outcome add nothing twice; reads sum billing.folded and the
 //     instances in billing-index. The sweep that adopted a gone instance
-//     folds its rows into billing.folded (fold_billing_of).
+//     folds its rows into billing.folded (fold_billing_of). A call that
+//     fails while one of its attempts may have landed leaves its token and
+//     rows with the catalog, and the next call settles them first.
 //
-// Thread-safe: it holds the Client (which is), a once-set flag and a
-// counter.
+// Thread-safe: it holds the Client (which is), a once-set flag, a counter
+// and the unsettled additions (under a mutex that orders additions).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "rados/client.hpp"
 #include "storage/catalog.hpp"
@@ -62,7 +67,13 @@ public:
     // applied it) is settled by the next attempt, which finds the token
     // (landed: done) or not (then the old attempt can no longer land: its
     // guard fails). Fails: IoError when the outcome stayed unknown through
-    // kBillingUnknownAttempts attempts (it may then have landed).
+    // kBillingUnknownAttempts attempts, or a read after an unknown attempt
+    // failed (it may then have landed). The caller (the gateway's meter)
+    // keeps the counts of a failed call and sends them again with its next:
+    // that call first settles the unsettled one by the token it finds
+    // (landed: its rows are taken out of what is sent again, until a call
+    // succeeds; not landed: it never can once that call's write lands).
+    // Additions of one catalog are one at a time.
     Result<void> add_billing_totals(const std::vector<BillingDelta>& deltas) override;
     Result<BillingCounters> billing_totals(std::string_view user_id, std::optional<std::string_view> account) override;
     Result<std::vector<BillingDelta>> list_billing_totals() override;
@@ -98,6 +109,26 @@ private:
     const std::string instance_id_;
     std::atomic<bool> indexed_{false};  // this instance is in billing-index
     std::atomic<std::uint64_t> flushes_{0};  // numbers this instance's flush tokens
+
+    // A failed call's last attempts that may have landed, all guarded on
+    // the flush token `guarded_on` (so one at most did): the next call
+    // settles them by the token it reads.
+    struct UnsettledBilling {
+        std::string guarded_on;
+        struct Attempt {
+            std::string token;
+            std::map<std::string, BillingCounters> rows;  // by row key
+        };
+        std::vector<Attempt> attempts;
+    };
+    // Settles unsettled_billing_ by `flush`, the flush token read now:
+    // a landed attempt's rows go to landed_billing_.
+    void settle_billing(const std::string& flush);
+    std::mutex adding_billing_;  // one addition at a time: settling needs their order
+    std::optional<UnsettledBilling> unsettled_billing_;
+    // Rows found landed whose counts the caller still holds (its call
+    // failed): taken out of what it sends again, until a call succeeds.
+    std::map<std::string, BillingCounters> landed_billing_;
 };
 
 }  // namespace ostor::detail::rados

@@ -5,13 +5,17 @@
 // An upload is upload.<id> (meta pool) plus its entry in the bucket's
 // uploads index, uploads.<bucket>.<epoch> (index pool). create_upload writes
 // the object first, then the entry: a crash between leaves an upload nothing
-// lists and nobody was told the id of (a small leak). Closers remove the
+// lists and nobody was told the id of (a small leak). The entry is guarded
+// on the index's `closed` mark, which a delete_bucket sets before its walk
+// over the uploads: an upload begun from then on is NoSuchBucket (its
+// object removed again), so the walk sees every upload. Closers remove the
 // object first, then the entry: a crash between leaves an entry whose
 // upload is gone, which list_uploads skips. So nothing closed is ever
 // listed (one being closed is, until its object goes).
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <thread>
 
 #include "engine_impl.hpp"
 #include "listing.hpp"
@@ -75,18 +79,15 @@ private:
             if (k.size() < kUploadIdLength + 1) continue;
             reads.push_back(Read{k.substr(k.size() - kUploadIdLength), std::nullopt});
         }
-        std::mutex mu;
-        std::condition_variable cv;
-        std::size_t pending = reads.size();
-        for (auto& r : reads)
-            client_.aio_read(Pool::Meta, upload_oid(r.id), 0, 0, [&, slot = &r](Result<std::string> got) {
-                std::lock_guard lock(mu);
-                slot->got = std::move(got);
-                if (--pending == 0) cv.notify_one();
-            });
         {
-            std::unique_lock lock(mu);
-            cv.wait(lock, [&] { return pending == 0; });
+            AioLatch latch;  // after `reads`, which its calls write into
+            for (auto& r : reads)
+                latch.send([&] {
+                    client_.aio_read(Pool::Meta, upload_oid(r.id), 0, 0, [&latch, slot = &r](Result<std::string> got) {
+                        slot->got = std::move(got);
+                        latch.done();
+                    });
+                });
         }
         for (auto& r : reads) {
             auto& got = *r.got;
@@ -142,24 +143,52 @@ Result<Upload> RadosObjectCatalog::create_upload(std::string_view bucket, std::s
         .omap_set(std::string(kUploadInfoKey), encode(u))
         .omap_set(std::string(kUploadEpochKey), std::to_string(b->bucket.epoch));
     OSTOR_TRY(client_.apply(Pool::Meta, upload_oid(u.id), op));
-    // The uploads index exists from the bucket's creation to its deletion:
-    // an entry written while the bucket is deleted fails instead of
-    // recreating the index of an incarnation that is gone.
+    // The uploads index exists from the bucket's creation to its deletion,
+    // and a delete closes it before its walk over the uploads: an entry
+    // written while the bucket is deleted fails instead of making an upload
+    // the walk may not see, or recreating the index of an incarnation that
+    // is gone.
+    const std::string index = uploads_oid(u.bucket, b->bucket.epoch);
     WriteOp entry;
-    entry.assert_exists().omap_set(upload_index_key(u.key, u.id), "1");
-    if (auto w = client_.apply(Pool::Index, uploads_oid(u.bucket, b->bucket.epoch), entry); !w) {
+    entry.assert_exists()
+        .compare_omap(std::string(kShardClosedKey), Compare::Eq, "")
+        .omap_set(upload_index_key(u.key, u.id), "1");
+    for (int attempt = 1;; ++attempt) {
+        auto w = client_.apply(Pool::Index, index, entry);
+        if (w) return u;
+        bool gone = w.error().code() == kNotFound;
+        if (w.error().code() == kCompareFailed) {
+            auto closed = closed_by_delete(b->bucket, index);
+            if (closed && !*closed && attempt == 1) continue;  // a crashed delete's mark, removed
+            gone = (closed && *closed) || (!closed && closed.error().code() == kNotFound);
+        }
         (void)client_.remove(Pool::Meta, upload_oid(u.id));  // best effort: else a leak nobody names
-        if (w.error().code() == kNotFound)
+        if (gone) {
+            forget_cached_bucket(bucket);
             return Error(Errc::NoSuchBucket, "bucket " + std::string(bucket) + " does not exist");
+        }
         return std::move(w).error();
     }
-    return u;
 }
 
 Result<Upload> RadosObjectCatalog::get_upload(std::string_view upload_id) {
-    auto up = read_open_upload(client_, upload_id);
-    if (!up) return std::move(up).error();
-    return std::move(up->upload);
+    // A complete under way holds the upload sealed for as long as it writes
+    // its object; its outcome is near. Whoever asks for the upload then (a
+    // client's retry of that complete, overlapping it) waits for it, as the
+    // local backend's one transaction would have made it wait: the upload is
+    // then gone with its object made (the gateway answers with that object),
+    // or open again. Seals of aborts, and stale ones, are answered at once.
+    const auto deadline = std::chrono::steady_clock::now() + kCompleteUnderWayWait;
+    for (;;) {
+        auto up = read_upload(client_, upload_id);
+        if (!up) return std::move(up).error();
+        if (up->closing.empty()) return std::move(up->upload);
+        auto seal = decode_seal(up->closing);
+        if (!seal || seal->kind != Seal::Kind::Complete || now_ms() - seal->sealed_ms > kStaleCompleteSeal.count() ||
+            std::chrono::steady_clock::now() >= deadline)
+            return no_such_upload(upload_id);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
 }
 
 Result<ListPartsResult> RadosObjectCatalog::list_parts(std::string_view upload_id, std::uint32_t marker,

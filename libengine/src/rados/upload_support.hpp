@@ -9,7 +9,8 @@
 // `closing` with "" too, so once sealed the upload's parts are final: what
 // the closer reads next is what it frees and gives back. An open upload is
 // one without `closing`; get_upload, list_parts and put_part see a sealed
-// one as gone (list_uploads lists it until its object is removed).
+// one as gone (list_uploads lists it until its object is removed);
+// get_upload first waits a little for a young complete's outcome.
 //
 // Seals are "abort <ms> <token>" or "complete <ms> <token>[ <segment>
 // <offset>][ i:<instance>]" (the object's first extent, by which an abort
@@ -41,6 +42,11 @@ namespace ostor::detail::rados {
 // abort's seal is taken over at once (two aborts are safe: see
 // upload_closing.cpp).
 inline constexpr std::chrono::milliseconds kStaleCompleteSeal{10 * 60 * 1000};
+
+// How long get_upload waits for the outcome of a complete under way (a seal
+// younger than kStaleCompleteSeal): a complete writes its object in well
+// under it.
+inline constexpr std::chrono::milliseconds kCompleteUnderWayWait{5000};
 
 // Parts read per omap page by list_parts, and uploads index entries per page.
 inline constexpr std::uint32_t kUploadIndexPageEntries = 128;

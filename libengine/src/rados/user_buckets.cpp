@@ -97,17 +97,18 @@ std::vector<Result<std::map<std::string, std::string>>> read_omaps_at_once(Clien
     };
     std::vector<Read> reads(oids.size());
     for (;;) {
-        AioLatch latch;
+        AioLatch latch;  // after `reads`, which its calls write into
         bool any = false;
         for (std::size_t i = 0; i < oids.size(); ++i) {
             if (reads[i].done) continue;
             any = true;
-            latch.add();
-            client.aio_omap_list(pool, oids[i], reads[i].after, prefix, kPageEntries,
-                                 [&latch, slot = &reads[i]](Result<OmapPage> page) {
-                                     slot->page = std::move(page);
-                                     latch.done();
-                                 });
+            latch.send([&] {
+                client.aio_omap_list(pool, oids[i], reads[i].after, prefix, kPageEntries,
+                                     [&latch, slot = &reads[i]](Result<OmapPage> page) {
+                                         slot->page = std::move(page);
+                                         latch.done();
+                                     });
+            });
         }
         if (!any) break;
         latch.wait();

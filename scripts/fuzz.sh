@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The fuzz targets of tests/fuzz (libFuzzer): built with clang under
+# AddressSanitizer and UndefinedBehaviorSanitizer into build-fuzz/, then each
+# run for SECONDS (default 60) from its seeds in tests/fuzz/corpus/<name>/
+# (copied: the seeds stay as committed). A crash, a sanitizer report or a
+# broken invariant stops the run with a non-zero exit; the input that did it
+# is left in build-fuzz/artifacts/.
+#   scripts/fuzz.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-60}"
+command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ is needed (Debian: clang)" >&2; exit 1; }
+if [ ! -f build-fuzz/build.ninja ]; then
+  CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dtests=false -Dexamples=false -Dbench=false -Dfuse=disabled -Drados=disabled
+fi
+targets=(aws_chunked request_head xml_bodies)
+ninja -C build-fuzz "${targets[@]/#/tests/fuzz/fuzz-}" 2>&1 | tail -n 3
+mkdir -p build-fuzz/artifacts
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+for t in "${targets[@]}"; do
+  corpus=$(mktemp -d)
+  cp tests/fuzz/corpus/"$t"/* "$corpus"/
+  echo "fuzz.sh: $t for ${seconds}s"
+  "build-fuzz/tests/fuzz/fuzz-$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    -print_final_stats=1 -artifact_prefix="build-fuzz/artifacts/$t-" "$corpus" 2>&1 | tail -n 12
+  rm -rf "$corpus"
+done

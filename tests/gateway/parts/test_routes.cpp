@@ -1,0 +1,129 @@
+// The route table (gateway-lite/s3/routes.hpp): which operation a request is,
+// and the op class its rate limits and usage counters are kept under.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "s3/routes.hpp"
+
+namespace ostor::gw::s3 {
+namespace {
+
+struct Req {
+    std::string method;
+    Scope scope;
+    QueryList query;
+    HttpRequest http;
+};
+
+Req req(std::string method, Scope scope, QueryList query = {}, HeaderList headers = {}) {
+    Req r{std::move(method), scope, std::move(query), {}};
+    r.http.method = r.method;
+    r.http.headers = std::move(headers);
+    return r;
+}
+
+const Route& route(const Req& r) { return route_for(r.method, r.scope, r.query, r.http); }
+
+TEST(Routes, ServiceRequests) {
+    EXPECT_EQ(route(req("GET", Scope::Service)).operation, Operation::ListBuckets);
+    EXPECT_EQ(route(req("GET", Scope::Service)).op_class, OpClass::List);
+    // The provider's admin API, whatever the method.
+    for (const char* m : {"GET", "PUT", "POST", "DELETE"}) {
+        const auto& r = route(req(m, Scope::Service, {{"ostor-users", ""}, {"emailAddress", "a@b"}}));
+        EXPECT_EQ(r.operation, Operation::AdminApi) << m;
+        EXPECT_EQ(r.op_class, OpClass::Default) << m;
+    }
+    EXPECT_EQ(route(req("PUT", Scope::Service)).operation, Operation::MethodNotAllowed);
+    EXPECT_EQ(route(req("DELETE", Scope::Service, {{"acl", ""}})).operation, Operation::MethodNotAllowed);
+}
+
+TEST(Routes, SubResourcesWinOverThePlainRequest) {
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"acl", ""}})).operation, Operation::GetBucketAcl);
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"uploads", ""}, {"prefix", "a"}})).operation,
+              Operation::ListMultipartUploads);
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"versions", ""}})).operation, Operation::ListObjectVersions);
+    EXPECT_EQ(route(req("PUT", Scope::Bucket, {{"acl", ""}})).operation, Operation::PutBucketAcl);
+    EXPECT_EQ(route(req("PUT", Scope::Bucket)).operation, Operation::CreateBucket);
+    EXPECT_EQ(route(req("GET", Scope::Object, {{"acl", ""}})).operation, Operation::GetObjectAcl);
+    EXPECT_EQ(route(req("GET", Scope::Object, {{"uploadId", "u"}})).operation, Operation::ListParts);
+    EXPECT_EQ(route(req("GET", Scope::Object, {{"partNumber", "2"}})).operation, Operation::GetObject);
+    EXPECT_EQ(route(req("HEAD", Scope::Object, {{"partNumber", "2"}})).operation, Operation::HeadObject);
+    EXPECT_EQ(route(req("DELETE", Scope::Object, {{"uploadId", "u"}})).operation, Operation::AbortMultipartUpload);
+    EXPECT_EQ(route(req("POST", Scope::Object, {{"uploads", ""}})).operation, Operation::CreateMultipartUpload);
+    EXPECT_EQ(route(req("POST", Scope::Object, {{"uploadId", "u"}})).operation, Operation::CompleteMultipartUpload);
+    EXPECT_EQ(route(req("POST", Scope::Bucket, {{"delete", ""}})).operation, Operation::DeleteObjects);
+}
+
+TEST(Routes, ListObjectsVersionByListType) {
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"list-type", "2"}})).operation, Operation::ListObjectsV2);
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"list-type", "1"}})).operation, Operation::ListObjects);
+    EXPECT_EQ(route(req("GET", Scope::Bucket)).operation, Operation::ListObjects);
+}
+
+TEST(Routes, CopiesAreToldByTheirSourceHeader) {
+    HeaderList copy = {{"x-amz-copy-source", "/src/key"}};
+    EXPECT_EQ(route(req("PUT", Scope::Object, {}, copy)).operation, Operation::CopyObject);
+    EXPECT_EQ(route(req("PUT", Scope::Object)).operation, Operation::PutObject);
+    EXPECT_EQ(route(req("PUT", Scope::Object, {{"partNumber", "1"}, {"uploadId", "u"}}, copy)).operation,
+              Operation::UploadPartCopy);
+    EXPECT_EQ(route(req("PUT", Scope::Object, {{"partNumber", "1"}, {"uploadId", "u"}})).operation,
+              Operation::UploadPart);
+    // An ACL change with a copy header is still an ACL change.
+    EXPECT_EQ(route(req("PUT", Scope::Object, {{"acl", ""}}, copy)).operation, Operation::PutObjectAcl);
+}
+
+TEST(Routes, UnofferedBucketConfigurations) {
+    for (const char* config : {"policy", "cors", "lifecycle", "tagging", "website", "encryption", "ownershipControls",
+                               "publicAccessBlock", "object-lock", "replication", "notification", "logging",
+                               "accelerate", "requestPayment"}) {
+        const auto& get = route(req("GET", Scope::Bucket, {{config, ""}}));
+        EXPECT_EQ(get.operation, Operation::GetBucketConfig) << config;
+        EXPECT_EQ(get.query, config);
+        EXPECT_EQ(route(req("PUT", Scope::Bucket, {{config, ""}})).operation, Operation::PutBucketConfig) << config;
+        EXPECT_EQ(route(req("DELETE", Scope::Bucket, {{config, ""}})).operation, Operation::DeleteBucketConfig)
+            << config;
+    }
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"cors", ""}})).name, "GetBucketCors");
+    // Object tagging is not the bucket's.
+    EXPECT_EQ(route(req("GET", Scope::Object, {{"tagging", ""}})).operation, Operation::GetObjectTagging);
+}
+
+// The classes the provider's limits are set by (vendor guide: get, put,
+// list, delete, default).
+TEST(Routes, OpClasses) {
+    EXPECT_EQ(route(req("GET", Scope::Object)).op_class, OpClass::Get);
+    EXPECT_EQ(route(req("HEAD", Scope::Object)).op_class, OpClass::Get);
+    EXPECT_EQ(route(req("PUT", Scope::Object)).op_class, OpClass::Put);
+    EXPECT_EQ(route(req("PUT", Scope::Object, {{"partNumber", "1"}, {"uploadId", "u"}})).op_class, OpClass::Put);
+    EXPECT_EQ(route(req("POST", Scope::Object, {{"uploadId", "u"}})).op_class, OpClass::Put);
+    EXPECT_EQ(route(req("DELETE", Scope::Object, {{"uploadId", "u"}})).op_class, OpClass::Put);
+    EXPECT_EQ(route(req("DELETE", Scope::Object)).op_class, OpClass::Delete);
+    EXPECT_EQ(route(req("DELETE", Scope::Bucket)).op_class, OpClass::Delete);
+    EXPECT_EQ(route(req("POST", Scope::Bucket, {{"delete", ""}})).op_class, OpClass::Put);
+    EXPECT_EQ(route(req("GET", Scope::Bucket)).op_class, OpClass::List);
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"uploads", ""}})).op_class, OpClass::List);
+    EXPECT_EQ(route(req("GET", Scope::Object, {{"uploadId", "u"}})).op_class, OpClass::List);
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"acl", ""}})).op_class, OpClass::Default);
+    EXPECT_EQ(route(req("PUT", Scope::Object, {{"acl", ""}})).op_class, OpClass::Default);
+    EXPECT_EQ(route(req("HEAD", Scope::Bucket)).op_class, OpClass::Default);
+}
+
+TEST(Routes, EveryRequestHasARouteAndEveryOperationARow) {
+    for (auto scope : {Scope::Service, Scope::Bucket, Scope::Object})
+        for (const char* m : {"GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"}) {
+            const auto& r = route(req(m, scope, {{"unknown-sub-resource", "x"}}));
+            EXPECT_EQ(r.scope, scope) << m;
+            EXPECT_FALSE(r.name.empty()) << m;
+        }
+    std::set<Operation> seen;
+    for (const auto& r : routes()) {
+        seen.insert(r.operation);
+        EXPECT_FALSE(r.name.empty());
+    }
+    EXPECT_EQ(seen.size(), static_cast<std::size_t>(Operation::MethodNotAllowed) + 1);
+}
+
+}  // namespace
+}  // namespace ostor::gw::s3
