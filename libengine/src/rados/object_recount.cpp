@@ -22,7 +22,7 @@
 //   6. the ledger's counts set, guarded on the `ver` read before the scan,
 //      with the owner's delta pending in the same write; then 2.
 // An owner entry (!user/<id>, queued by a delete_bucket whose ledger still
-// counted something) sets the owner's counts to the sum of its buckets'
+// counted something, and by a bucket recount that moved the owner) sets the owner's counts to the sum of its buckets'
 // ledgers, guarded on the owner's `ver`, when the owner's ledger and every
 // bucket's are quiet, none holds an open reservation nor a pending delta.
 // A crash anywhere leaves the entry queued and at most a pending delta,
@@ -112,6 +112,7 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
         // An earlier recount wrote the bucket's counts and stopped: its
         // owner delta first, then the entry it was for.
         OSTOR_TRY(ledger_.finish_owner_delta(owner, lb, state->pending_owner));
+        (void)ledger_.queue_owner_recount(owner);  // see below
         auto delta = SpaceLedger::decode_owner_delta(state->pending_owner);
         if (delta) OSTOR_TRY(ledger_.unqueue_recount(SpaceLedger::QueuedRecount{entry.key, delta->queued_value}));
         return RecountOutcome::Recounted;
@@ -204,6 +205,12 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
         return std::move(written).error();  // may have landed: the next pass finds the pending delta
     }
     OSTOR_TRY(ledger_.finish_owner_delta(owner, lb, pending));
+    // The owner moved by the bucket's drift is exact for what an instance
+    // left after its index write, but counts twice a change that reached the
+    // owner's ledger and not the bucket's (a crash between the two ledgers of
+    // one change): the owner is recounted from its buckets too, once they
+    // are all quiet (best effort: a lost queueing leaves it as it was).
+    (void)ledger_.queue_owner_recount(owner);
     OSTOR_TRY(ledger_.unqueue_recount(entry));
     return RecountOutcome::Recounted;
 }
