@@ -1214,6 +1214,8 @@ private:
         if (!info) return;
         HeaderList h = {{"ETag", etag_quoted(info->etag)}};
         for (auto& c : checksum_headers(info->meta.checksums)) h.push_back(std::move(c));
+        if (!info->meta.checksums.empty())
+            h.emplace_back("x-amz-checksum-type", std::string(checksum_type(info->meta.checksums.front().second)));
         send(200, std::move(h), {});
     }
 
@@ -1381,7 +1383,7 @@ private:
         const auto* mode = req_.header("x-amz-checksum-mode");
         if (mode && iequals(trim(*mode), "ENABLED") && !range) {
             for (auto& c : checksum_headers(info.meta.checksums)) h.push_back(std::move(c));
-            if (!info.meta.checksums.empty()) h.emplace_back("x-amz-checksum-type", checksum_type(info.meta.checksums.front().second));
+            if (!info.meta.checksums.empty()) h.emplace_back("x-amz-checksum-type", std::string(checksum_type(info.meta.checksums.front().second)));
         }
         // response-* overrides (presigned downloads use them).
         static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
@@ -1621,7 +1623,7 @@ private:
         if (wanted.contains("Checksum") && !info->meta.checksums.empty()) {
             x.open("Checksum");
             for (const auto& [name, value] : info->meta.checksums) x.el("Checksum" + name, value);
-            x.el("ChecksumType", checksum_type(info->meta.checksums.front().second));
+            x.el("ChecksumType", std::string(checksum_type(info->meta.checksums.front().second)));
             x.close("Checksum");
         }
         if (wanted.contains("ObjectParts") && !info->part_sizes.empty()) {
@@ -1870,7 +1872,7 @@ private:
         XmlWriter result("CompleteMultipartUploadResult");
         result.el("Location", location).el("Bucket", bucket_).key(key_).el("ETag", etag_quoted(info.etag));
         for (const auto& [name, value] : info.meta.checksums)
-            result.el("Checksum" + name, value).el("ChecksumType", checksum_type(value));
+            result.el("Checksum" + name, value).el("ChecksumType", std::string(checksum_type(value)));
         xml(result.finish());
     }
 
@@ -1902,10 +1904,6 @@ private:
                                        " checksum mode. The complete request must use the same checksum mode.");
         }
         return std::nullopt;
-    }
-
-    static std::string checksum_type(std::string_view value) {
-        return value.find('-') == std::string_view::npos ? "FULL_OBJECT" : "COMPOSITE";
     }
 
     // The object's checksum from its parts' stored ones; a part checksum the
