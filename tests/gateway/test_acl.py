@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """ACLs: canned private/public-read on buckets and objects, Get/Put bucket
 and object ACL, grants to another user, anonymous access where (and only
-where) an ACL grants it, and a second user kept out of private data."""
+where) an ACL grants it, and a second user kept out of private data; a policy
+with no grant (or none for the owner), the bucket-owner-* canned ACLs, and
+the order grants are listed in."""
 
 from harness import ClientError, GatewayTestCase, error_code, http_status, main, unique_bucket
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Additional checksums (CRC32, CRC32C, CRC64NVME, SHA1, SHA256) sent as
-headers: verified (BadDigest otherwise, nothing stored), stored, and returned
-only when the request says x-amz-checksum-mode: ENABLED, never for ranges."""
+headers or aws-chunked trailers: verified (BadDigest otherwise, nothing
+stored), stored, and returned with their type (FULL_OBJECT, COMPOSITE) only
+when the request says x-amz-checksum-mode: ENABLED, never for ranges; the
+checksums of multipart uploads."""
 
 import base64
 import hashlib
