@@ -88,7 +88,19 @@ std::vector<Grant> decode_acl(std::string_view stored) {
 namespace {
 constexpr std::string_view kOwnerPrefix = "owner:";
 constexpr std::string_view kOwnerSuffix = " OWNER";
+// Has no space: decode_acl (and a gateway from before it) skips it.
+constexpr std::string_view kListedOnlyLine = "listed-only";
 }  // namespace
+
+bool acl_grants_owner(std::string_view stored) {
+    while (!stored.empty()) {
+        auto nl = stored.find('\n');
+        if (stored.substr(0, nl) == kListedOnlyLine) return false;
+        if (nl == std::string_view::npos) break;
+        stored.remove_prefix(nl + 1);
+    }
+    return true;
+}
 
 std::string acl_object_owner(std::string_view stored) {
     while (!stored.empty()) {
@@ -118,8 +130,9 @@ std::string acl_with_object_owner(std::string_view stored, std::string_view owne
     return out;
 }
 
-std::string encode_acl(const std::vector<Grant>& grants) {
+std::string encode_acl(const std::vector<Grant>& grants, OwnerGrant owner) {
     std::string out;
+    if (owner == OwnerGrant::ListedOnly) out = std::string(kListedOnlyLine) + "\n";
     for (const auto& g : grants) {
         switch (g.kind) {
             case Grant::Kind::AllUsers: out += "group:AllUsers"; break;
@@ -133,11 +146,21 @@ std::string encode_acl(const std::vector<Grant>& grants) {
     return out;
 }
 
-std::optional<std::vector<Grant>> canned_acl(std::string_view name) {
+std::string encode_policy_acl(const std::vector<Grant>& grants, std::string_view owner_id) {
+    bool owner_full = false;
+    for (const auto& g : grants)
+        owner_full |= g.kind == Grant::Kind::User && g.user_id == owner_id && g.permission == Permission::FullControl;
+    return encode_acl(grants, owner_full ? OwnerGrant::Implicit : OwnerGrant::ListedOnly);
+}
+
+std::optional<std::vector<Grant>> canned_acl(std::string_view name, const CannedAclOwners& owners) {
     using K = Grant::Kind;
-    if (name == "private" || name == "bucket-owner-read" || name == "bucket-owner-full-control" ||
-        name == "log-delivery-write" || name == "aws-exec-read")
-        return std::vector<Grant>{};
+    if (name == "bucket-owner-read" || name == "bucket-owner-full-control") {
+        if (owners.bucket_owner.empty() || owners.bucket_owner == owners.owner) return std::vector<Grant>{};
+        return std::vector<Grant>{{K::User, owners.bucket_owner,
+                                   name == "bucket-owner-read" ? Permission::Read : Permission::FullControl}};
+    }
+    if (name == "private" || name == "log-delivery-write" || name == "aws-exec-read") return std::vector<Grant>{};
     if (name == "public-read") return std::vector<Grant>{{K::AllUsers, {}, Permission::Read}};
     if (name == "public-read-write")
         return std::vector<Grant>{{K::AllUsers, {}, Permission::Read}, {K::AllUsers, {}, Permission::Write}};
@@ -145,7 +168,8 @@ std::optional<std::vector<Grant>> canned_acl(std::string_view name) {
     return std::nullopt;
 }
 
-std::variant<std::optional<std::vector<Grant>>, S3Error> acl_from_headers(Engine& engine, const HttpRequest& request) {
+std::variant<std::optional<std::vector<Grant>>, S3Error> acl_from_headers(Engine& engine, const HttpRequest& request,
+                                                                          const CannedAclOwners& owners) {
     const auto* canned = request.header("x-amz-acl");
     static constexpr std::pair<std::string_view, Permission> kGrantHeaders[] = {
         {"x-amz-grant-read", Permission::Read},          {"x-amz-grant-write", Permission::Write},
@@ -193,7 +217,7 @@ std::variant<std::optional<std::vector<Grant>>, S3Error> acl_from_headers(Engine
     if (canned && any_grant)
         return invalid_request("Specifying both Canned ACLs and Header Grants is not allowed");
     if (canned) {
-        auto c = canned_acl(trim(*canned));
+        auto c = canned_acl(trim(*canned), owners);
         if (!c) return invalid_argument("Unknown canned ACL: " + *canned);
         return std::optional<std::vector<Grant>>(std::move(*c));
     }
@@ -235,7 +259,7 @@ std::variant<std::vector<Grant>, S3Error> acl_from_xml(Engine& engine, std::stri
     return grants;
 }
 
-std::string acl_to_xml(const std::string& owner_id, const std::string& owner_name, const std::vector<Grant>& grants) {
+std::string acl_to_xml(const std::string& owner_id, const std::string& owner_name, std::string_view stored) {
     std::string owner = "<ID>" + xml_escape(owner_id) + "</ID><DisplayName>" + xml_escape(owner_name) + "</DisplayName>";
     std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                       "<AccessControlPolicy xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Owner>" + owner +
@@ -243,21 +267,24 @@ std::string acl_to_xml(const std::string& owner_id, const std::string& owner_nam
     auto grant_xml = [](std::string grantee, Permission p) {
         return "<Grant>" + grantee + "<Permission>" + std::string(permission_name(p)) + "</Permission></Grant>";
     };
-    out += grant_xml("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">" + owner +
-                         "</Grantee>",
-                     Permission::FullControl);
-    for (const auto& g : grants) {
-        if (g.kind == Grant::Kind::User) {
-            if (g.user_id == owner_id && g.permission == Permission::FullControl) continue;
-            out += grant_xml("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\"><ID>" +
-                                 xml_escape(g.user_id) + "</ID></Grantee>",
-                             g.permission);
-        } else {
+    auto user_xml = [&](std::string fields) {
+        return "<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">" + fields +
+               "</Grantee>";
+    };
+    auto grants = decode_acl(stored);
+    for (const auto& g : grants)
+        if (g.kind != Grant::Kind::User)
             out += grant_xml("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\"><URI>" +
                                  std::string(g.kind == Grant::Kind::AllUsers ? kAllUsersUri : kAuthenticatedUsersUri) +
                                  "</URI></Grantee>",
                              g.permission);
-        }
+    bool implicit = acl_grants_owner(stored);
+    if (implicit) out += grant_xml(user_xml(owner), Permission::FullControl);
+    for (const auto& g : grants) {
+        if (g.kind != Grant::Kind::User) continue;
+        bool owners_full_control = g.user_id == owner_id && g.permission == Permission::FullControl;
+        if (owners_full_control && implicit) continue;
+        out += grant_xml(user_xml(g.user_id == owner_id ? owner : "<ID>" + xml_escape(g.user_id) + "</ID>"), g.permission);
     }
     out += "</AccessControlList></AccessControlPolicy>";
     return out;
@@ -270,6 +297,11 @@ bool acl_allows(const std::vector<Grant>& grants, const std::string* who, Permis
         if (matches && (g.permission == needed || g.permission == Permission::FullControl)) return true;
     }
     return false;
+}
+
+bool acl_owner_allows(std::string_view stored, const std::string& owner_id, Permission needed) {
+    if (acl_grants_owner(stored) || needed == Permission::ReadAcp || needed == Permission::WriteAcp) return true;
+    return acl_allows(decode_acl(stored), &owner_id, needed);
 }
 
 }  // namespace ostor::gw

@@ -3,10 +3,14 @@
 // The engine stores an ACL as an opaque string; this is its encoding: one
 // grant a line, "<grantee> <permission>", where grantee is "id:<user id>",
 // "group:AllUsers" or "group:AuthenticatedUsers" and permission one of READ,
-// WRITE, READ_ACP, WRITE_ACP, FULL_CONTROL. The owner (the bucket's owner)
-// always has FULL_CONTROL and is not stored; "" is the `private` ACL. An
-// object written by another user than the bucket's owner records its writer,
-// who owns it, as an "owner:<user id> OWNER" line.
+// WRITE, READ_ACP, WRITE_ACP, FULL_CONTROL. The owner (the bucket's owner,
+// or the object's writer) has FULL_CONTROL without it being stored; "" is the
+// `private` ACL. An ACL set as an AccessControlPolicy that does not grant the
+// owner FULL_CONTROL holds a "listed-only" line: the owner then has what it
+// lists, and READ_ACP / WRITE_ACP, which an owner always keeps (as in S3); no
+// grant at all is "listed-only" alone. An object written by another user than
+// the bucket's owner records its writer, who owns it, as an
+// "owner:<user id> OWNER" line.
 #pragma once
 
 #include <optional>
@@ -34,23 +38,43 @@ std::vector<Grant> decode_acl(std::string_view stored);
 std::string acl_object_owner(std::string_view stored);
 // `stored` with `owner_id` recorded as the object's owner ("" records none).
 std::string acl_with_object_owner(std::string_view stored, std::string_view owner_id);
-std::string encode_acl(const std::vector<Grant>& grants);
+// Whether the owner holds FULL_CONTROL without a grant (all but "listed-only").
+bool acl_grants_owner(std::string_view stored);
+enum class OwnerGrant { Implicit, ListedOnly };
+std::string encode_acl(const std::vector<Grant>& grants, OwnerGrant owner = OwnerGrant::Implicit);
+// The stored form of an AccessControlPolicy's grants: listed-only unless
+// they give `owner_id` FULL_CONTROL.
+std::string encode_policy_acl(const std::vector<Grant>& grants, std::string_view owner_id);
+
+// Whom an ACL concerns: `owner` holds it (the object's, or the bucket's);
+// the bucket-owner-* canned ACLs give `bucket_owner` READ / FULL_CONTROL of an
+// object another user owns, and are `private` on the bucket owner's own
+// object and on a bucket (bucket_owner "").
+struct CannedAclOwners {
+    std::string bucket_owner;
+    std::string owner;
+};
 
 // The grants of a canned ACL (x-amz-acl); nullopt for an unknown name.
-std::optional<std::vector<Grant>> canned_acl(std::string_view name);
+std::optional<std::vector<Grant>> canned_acl(std::string_view name, const CannedAclOwners& owners = {});
 
 // The ACL a request asks for through x-amz-acl or x-amz-grant-* headers;
 // nullopt when it sets none. Errors: an unknown canned ACL, a malformed
 // grantee, an unknown e-mail address, both kinds at once.
-std::variant<std::optional<std::vector<Grant>>, S3Error> acl_from_headers(Engine& engine, const HttpRequest& request);
+std::variant<std::optional<std::vector<Grant>>, S3Error> acl_from_headers(Engine& engine, const HttpRequest& request,
+                                                                          const CannedAclOwners& owners = {});
 
 // The ACL in an AccessControlPolicy XML body (PutBucketAcl / PutObjectAcl).
 std::variant<std::vector<Grant>, S3Error> acl_from_xml(Engine& engine, std::string_view xml);
 
-// The AccessControlPolicy document of GetBucketAcl / GetObjectAcl.
-std::string acl_to_xml(const std::string& owner_id, const std::string& owner_name, const std::vector<Grant>& grants);
+// The AccessControlPolicy document of GetBucketAcl / GetObjectAcl of the
+// stored ACL `stored`. Grants to groups come first, then grants to users
+// (the owner's own first), each in the order stored, as Ceph RGW lists them.
+std::string acl_to_xml(const std::string& owner_id, const std::string& owner_name, std::string_view stored);
 
 // Whether the grants give `who` (empty: anonymous) `needed`.
 bool acl_allows(const std::vector<Grant>& grants, const std::string* who, Permission needed);
+// Whether the stored ACL gives its owner `needed`.
+bool acl_owner_allows(std::string_view stored, const std::string& owner_id, Permission needed);
 
 }  // namespace ostor::gw

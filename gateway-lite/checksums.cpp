@@ -227,4 +227,8 @@ std::optional<std::string> multipart_checksum(ChecksumAlgorithm a, bool full_obj
     return base64_encode(big_endian(crc, static_cast<int>(digest_bytes(a))));
 }
 
+std::string_view checksum_type(std::string_view value) {
+    return value.find('-') == std::string_view::npos ? "FULL_OBJECT" : "COMPOSITE";
+}
+
 }  // namespace ostor::gw

@@ -55,6 +55,10 @@ struct PartChecksum {
 std::optional<std::string> multipart_checksum(ChecksumAlgorithm a, bool full_object,
                                               const std::vector<PartChecksum>& parts);
 
+// The x-amz-checksum-type / ChecksumType of a stored checksum value:
+// COMPOSITE for a multipart object's "<value>-<parts>", else FULL_OBJECT.
+std::string_view checksum_type(std::string_view value);
+
 // CRC-64/NVME of `data`, continuing from `crc` (0 to start).
 std::uint64_t crc64_nvme(std::span<const std::byte> data, std::uint64_t crc = 0);
 

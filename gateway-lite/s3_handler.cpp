@@ -223,10 +223,16 @@ private:
         return e;
     }
 
-    bool bucket_allows(const Bucket& b, Permission p) const { return is_owner(b) || acl_allows(decode_acl(b.acl), who(), p); }
+    bool bucket_allows(const Bucket& b, Permission p) const {
+        if (is_owner(b)) return acl_owner_allows(b.acl, b.owner_id, p);
+        return acl_allows(decode_acl(b.acl), who(), p);
+    }
     bool object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const {
-        return is_owner(b) || (!principal_.anonymous && acl_object_owner(o.meta.acl) == principal_.user_id) ||
-               acl_allows(decode_acl(o.meta.acl), who(), p);
+        auto writer = acl_object_owner(o.meta.acl);
+        bool owns = writer.empty() ? is_owner(b) : !principal_.anonymous && writer == principal_.user_id;
+        if (owns) return acl_owner_allows(o.meta.acl, principal_.user_id, p);
+        // The bucket's owner reads (and manages) what others write into its bucket.
+        return is_owner(b) || acl_allows(decode_acl(o.meta.acl), who(), p);
     }
     // Who owns an object: its writer when another user than the bucket's owner.
     static std::string object_owner(const Bucket& b, const ObjectInfo& o) {
@@ -510,12 +516,12 @@ private:
             }
             meta.headers.emplace_back(std::string(name), value);
         }
-        auto acl = acl_from_headers(engine_, req_);
+        // Another user writing into the bucket owns what it writes.
+        bool writer_owns = !principal_.anonymous && !bucket_owner_.empty() && principal_.user_id != bucket_owner_;
+        auto acl = acl_from_headers(engine_, req_, {bucket_owner_, writer_owns ? principal_.user_id : bucket_owner_});
         if (auto* e = std::get_if<S3Error>(&acl)) return *e;
         if (auto& grants = std::get<std::optional<std::vector<Grant>>>(acl)) meta.acl = encode_acl(*grants);
-        // Another user writing into the bucket owns what it writes.
-        if (!principal_.anonymous && !bucket_owner_.empty() && principal_.user_id != bucket_owner_)
-            meta.acl = acl_with_object_owner(meta.acl, principal_.user_id);
+        if (writer_owns) meta.acl = acl_with_object_owner(meta.acl, principal_.user_id);
         return meta;
     }
 
@@ -850,18 +856,17 @@ private:
             if (!is_owner(*existing)) return error(b.error());
             // Grants compared, not stored text: an ACL read and put back
             // stores the owner's FULL_CONTROL, which every bucket has anyway.
-            auto effective = [&](const std::vector<Grant>& grants) {
+            auto effective = [&](const std::string& stored) {
                 std::set<std::tuple<int, std::string, int>> set;
-                for (const auto& g : grants) {
-                    if (g.kind == Grant::Kind::User && g.user_id == existing->owner_id &&
-                        g.permission == Permission::FullControl)
-                        continue;
+                if (acl_grants_owner(stored))
+                    set.emplace(static_cast<int>(Grant::Kind::User), existing->owner_id,
+                                static_cast<int>(Permission::FullControl));
+                for (const auto& g : decode_acl(stored))
                     set.emplace(static_cast<int>(g.kind), g.kind == Grant::Kind::User ? g.user_id : std::string(),
                                 static_cast<int>(g.permission));
-                }
                 return set;
             };
-            if (effective(decode_acl(existing->acl)) != effective(decode_acl(stored_acl)))
+            if (effective(existing->acl) != effective(stored_acl))
                 return error({409, "BucketAlreadyExists",
                               "The requested bucket name is not available. The bucket namespace is shared by all users "
                               "of the system. Please select a different name and try again."});
@@ -922,12 +927,13 @@ private:
         auto b = load_bucket(std::nullopt);
         if (!b) return;
         if (!bucket_allows(*b, Permission::ReadAcp)) return error(access_denied());
-        xml(acl_to_xml(b->owner_id, display_name(b->owner_id), decode_acl(b->acl)));
+        xml(acl_to_xml(b->owner_id, display_name(b->owner_id), b->acl));
     }
 
     // The ACL of a PutBucketAcl / PutObjectAcl: headers or an XML body.
-    std::optional<std::string> requested_acl() {
-        auto from_headers = acl_from_headers(engine_, req_);
+    // `owners`: the bucket's owner ("" for a bucket) and the ACL's owner.
+    std::optional<std::string> requested_acl(const CannedAclOwners& owners) {
+        auto from_headers = acl_from_headers(engine_, req_, owners);
         if (auto* e = std::get_if<S3Error>(&from_headers)) {
             error(*e);
             return std::nullopt;
@@ -949,7 +955,7 @@ private:
                 error(*e);
                 return std::nullopt;
             }
-            return encode_acl(std::get<std::vector<Grant>>(grants));
+            return encode_policy_acl(std::get<std::vector<Grant>>(grants), owners.owner);
         }
         if (!header_grants) {
             error({400, "MissingSecurityHeader", "Your request was missing a required header: x-amz-acl"});
@@ -962,7 +968,7 @@ private:
         auto b = load_bucket(std::nullopt, Freshness::Fresh);
         if (!b) return;
         if (!bucket_allows(*b, Permission::WriteAcp)) return error(access_denied());
-        auto acl = requested_acl();
+        auto acl = requested_acl({{}, b->owner_id});
         if (!acl) return;
         auto r = engine_.set_bucket_acl(bucket_, *acl);
         if (!r) return error(r.error());
@@ -1121,6 +1127,8 @@ private:
         if (!info) return;
         HeaderList h = {{"ETag", etag_quoted(info->etag)}};
         for (auto& c : checksum_headers(info->meta.checksums)) h.push_back(std::move(c));
+        if (!info->meta.checksums.empty())
+            h.emplace_back("x-amz-checksum-type", std::string(checksum_type(info->meta.checksums.front().second)));
         send(200, std::move(h), {});
     }
 
@@ -1278,7 +1286,7 @@ private:
         const auto* mode = req_.header("x-amz-checksum-mode");
         if (mode && iequals(trim(*mode), "ENABLED") && !range) {
             for (auto& c : checksum_headers(info.meta.checksums)) h.push_back(std::move(c));
-            if (!info.meta.checksums.empty()) h.emplace_back("x-amz-checksum-type", checksum_type(info.meta.checksums.front().second));
+            if (!info.meta.checksums.empty()) h.emplace_back("x-amz-checksum-type", std::string(checksum_type(info.meta.checksums.front().second)));
         }
         // response-* overrides (presigned downloads use them).
         static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
@@ -1457,7 +1465,7 @@ private:
         if (!object_allows(*b, *info, Permission::ReadAcp)) return error(access_denied());
         if (req_.method == "HEAD") return send(200, {}, {});
         auto owner = object_owner(*b, *info);
-        xml(acl_to_xml(owner, display_name(owner), decode_acl(info->meta.acl)));
+        xml(acl_to_xml(owner, display_name(owner), info->meta.acl));
     }
 
     void put_object_acl() {
@@ -1466,7 +1474,7 @@ private:
         auto info = engine_.head_object(bucket_, key_);
         if (!info) return error(object_error(info.error(), *b));
         if (!object_allows(*b, *info, Permission::WriteAcp)) return error(access_denied());
-        auto acl = requested_acl();
+        auto acl = requested_acl({b->owner_id, object_owner(*b, *info)});
         if (!acl) return;
         auto r = engine_.set_object_acl(bucket_, key_, acl_with_object_owner(*acl, acl_object_owner(info->meta.acl)));
         if (!r) return error(r.error());
@@ -1510,7 +1518,7 @@ private:
         if (wanted.contains("Checksum") && !info->meta.checksums.empty()) {
             x.open("Checksum");
             for (const auto& [name, value] : info->meta.checksums) x.el("Checksum" + name, value);
-            x.el("ChecksumType", checksum_type(info->meta.checksums.front().second));
+            x.el("ChecksumType", std::string(checksum_type(info->meta.checksums.front().second)));
             x.close("Checksum");
         }
         if (wanted.contains("ObjectParts") && !info->part_sizes.empty()) {
@@ -1759,7 +1767,7 @@ private:
         XmlWriter result("CompleteMultipartUploadResult");
         result.el("Location", location).el("Bucket", bucket_).key(key_).el("ETag", etag_quoted(info.etag));
         for (const auto& [name, value] : info.meta.checksums)
-            result.el("Checksum" + name, value).el("ChecksumType", checksum_type(value));
+            result.el("Checksum" + name, value).el("ChecksumType", std::string(checksum_type(value)));
         xml(result.finish());
     }
 
@@ -1791,10 +1799,6 @@ private:
                                        " checksum mode. The complete request must use the same checksum mode.");
         }
         return std::nullopt;
-    }
-
-    static std::string checksum_type(std::string_view value) {
-        return value.find('-') == std::string_view::npos ? "FULL_OBJECT" : "COMPOSITE";
     }
 
     // The object's checksum from its parts' stored ones; a part checksum the

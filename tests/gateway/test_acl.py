@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """ACLs: canned private/public-read on buckets and objects, Get/Put bucket
 and object ACL, grants to another user, anonymous access where (and only
-where) an ACL grants it, and a second user kept out of private data."""
+where) an ACL grants it, and a second user kept out of private data; a policy
+with no grant (or none for the owner), the bucket-owner-* canned ACLs, and
+the order grants are listed in."""
 
 from harness import ClientError, GatewayTestCase, error_code, http_status, main, unique_bucket
 
@@ -253,6 +255,141 @@ class SecondUserTests(GatewayTestCase):
             self.assertEqual([(x['Key'], x['Code']) for x in r.get('Errors', [])], [('secret', 'AccessDenied')])
             self.assertEqual(r.get('Deleted', []), [])
         self.assertEqual(self.get_body(self.bucket, 'secret'), b'first user only')
+
+
+AUTHENTICATED_USERS = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers'
+
+
+class GrantListTests(GatewayTestCase):
+    """ACLs set as a whole policy (no grant at all, none for the owner), the
+    bucket-owner-* canned ACLs, and the order GetBucketAcl lists grants in."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.owner_id = cls.s3.list_buckets()['Owner']['ID']
+        cls.other = cls.gw.client(cls.gw.create_user())
+        cls.other_id = cls.other.list_buckets()['Owner']['ID']
+
+    def policy(self, acl, grants_):
+        return {'Owner': acl['Owner'], 'Grants': grants_}
+
+    def user(self, user_id, permission):
+        return {'Grantee': {'Type': 'CanonicalUser', 'ID': user_id}, 'Permission': permission}
+
+    def group(self, uri, permission):
+        return {'Grantee': {'Type': 'Group', 'URI': uri}, 'Permission': permission}
+
+    def test_bucket_acl_with_no_grants_leaves_none(self):
+        b = self.new_bucket()
+        self.put(b, 'foo', b'bar')
+        acl = self.s3.get_bucket_acl(Bucket=b)
+        self.s3.put_bucket_acl(Bucket=b, AccessControlPolicy=self.policy(acl, []))
+        after = self.s3.get_bucket_acl(Bucket=b)
+        self.assertEqual(after['Grants'], [])
+        self.assertEqual(after['Owner']['ID'], self.owner_id)
+        # The owner keeps its object (whose ACL is its own) but not the
+        # bucket's READ and WRITE...
+        self.assertEqual(self.get_body(b, 'foo'), b'bar')
+        self.assertClientError(self.s3.put_object, 403, 'AccessDenied', Bucket=b, Key='baz', Body=b'a')
+        self.assertClientError(self.s3.list_objects_v2, 403, 'AccessDenied', Bucket=b)
+        self.assertClientError(self.s3.delete_object, 403, 'AccessDenied', Bucket=b, Key='foo')
+        # ...nor does anyone else get them.
+        self.assertClientError(self.other.get_bucket_acl, 403, 'AccessDenied', Bucket=b)
+        self.assertClientError(self.other.list_objects_v2, 403, 'AccessDenied', Bucket=b)
+        # It may still read and change the ACL, and so get its rights back.
+        self.s3.put_bucket_acl(Bucket=b, ACL='private')
+        self.assertEqual(grants(self.s3.get_bucket_acl(Bucket=b)), {('CanonicalUser', self.owner_id): {'FULL_CONTROL'}})
+        self.put(b, 'baz', b'a')
+        self.assertEqual(self.get_body(b, 'baz'), b'a')
+
+    def test_empty_access_control_list_in_raw_xml(self):
+        b = self.new_bucket()
+        body = ('<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+                f'<Owner><ID>{self.owner_id}</ID></Owner><AccessControlList/></AccessControlPolicy>').encode()
+        r = self.gw.request('PUT', f'/{b}', 'acl', body=body)
+        self.assertEqual(r.status, 200, repr(r))
+        r = self.gw.request('GET', f'/{b}', 'acl')
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(r.xml().findall('AccessControlList/Grant'), [])
+
+    def test_policy_without_the_owner_gives_the_owner_only_what_it_lists(self):
+        b = self.new_bucket()
+        self.put(b, 'listed', b'x')
+        acl = self.s3.get_bucket_acl(Bucket=b)
+        self.s3.put_bucket_acl(Bucket=b, AccessControlPolicy=self.policy(acl, [self.group(ALL_USERS, 'READ')]))
+        self.assertEqual(grants(self.s3.get_bucket_acl(Bucket=b)), {('Group', ALL_USERS): {'READ'}})
+        self.assertEqual([o['Key'] for o in self.s3.list_objects_v2(Bucket=b)['Contents']], ['listed'])
+        self.assertClientError(self.s3.put_object, 403, 'AccessDenied', Bucket=b, Key='new', Body=b'a')
+        self.assertEqual(self.gw.request('GET', f'/{b}', auth=None).status, 200)
+
+    def test_object_acl_with_no_grants(self):
+        b = self.new_bucket()
+        self.put(b, 'o', b'data')
+        acl = self.s3.get_object_acl(Bucket=b, Key='o')
+        self.s3.put_object_acl(Bucket=b, Key='o', AccessControlPolicy=self.policy(acl, []))
+        self.assertEqual(self.s3.get_object_acl(Bucket=b, Key='o')['Grants'], [])
+        self.assertClientError(self.s3.get_object, 403, 'AccessDenied', Bucket=b, Key='o')
+        self.s3.put_object_acl(Bucket=b, Key='o', ACL='private')
+        self.assertEqual(self.get_body(b, 'o'), b'data')
+
+    def writable_bucket(self):
+        b = self.new_bucket()
+        self.s3.put_bucket_acl(Bucket=b, GrantWrite=f'id="{self.other_id}"', GrantFullControl=f'id="{self.owner_id}"')
+        return b
+
+    def test_bucket_owner_canned_acls_on_another_users_object(self):
+        b = self.writable_bucket()
+        for canned, permission in (('bucket-owner-read', 'READ'), ('bucket-owner-full-control', 'FULL_CONTROL')):
+            with self.subTest(canned=canned):
+                key = 'theirs-' + canned
+                self.other.put_object(Bucket=b, Key=key, Body=b'for the bucket owner', ACL=canned)
+                want = {('CanonicalUser', self.other_id): {'FULL_CONTROL'},
+                        ('CanonicalUser', self.owner_id): {permission}}
+                acl = self.other.get_object_acl(Bucket=b, Key=key)
+                self.assertEqual(acl['Owner']['ID'], self.other_id)
+                self.assertEqual(grants(acl), want)
+                self.assertEqual(self.get_body(b, key), b'for the bucket owner')
+                self.assertEqual(grants(self.s3.get_object_acl(Bucket=b, Key=key)), want)
+                # Set afterwards (PutObjectAcl), the same.
+                self.other.put_object(Bucket=b, Key=key + '-later', Body=b'later')
+                self.other.put_object_acl(Bucket=b, Key=key + '-later', ACL=canned)
+                self.assertEqual(grants(self.other.get_object_acl(Bucket=b, Key=key + '-later')), want)
+        # Multipart: the ACL given at creation.
+        uid = self.other.create_multipart_upload(Bucket=b, Key='mp', ACL='bucket-owner-read')['UploadId']
+        etag = self.other.upload_part(Bucket=b, Key='mp', UploadId=uid, PartNumber=1, Body=b'part')['ETag']
+        self.other.complete_multipart_upload(Bucket=b, Key='mp', UploadId=uid,
+                                             MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': etag}]})
+        self.assertEqual(grants(self.other.get_object_acl(Bucket=b, Key='mp')),
+                         {('CanonicalUser', self.other_id): {'FULL_CONTROL'},
+                          ('CanonicalUser', self.owner_id): {'READ'}})
+
+    def test_bucket_owner_canned_acls_on_the_bucket_owners_object_are_private(self):
+        b = self.new_bucket()
+        for canned in ('bucket-owner-read', 'bucket-owner-full-control'):
+            with self.subTest(canned=canned):
+                self.put(b, canned, b'mine', ACL=canned)
+                self.assertEqual(grants(self.s3.get_object_acl(Bucket=b, Key=canned)),
+                                 {('CanonicalUser', self.owner_id): {'FULL_CONTROL'}})
+                self.assertClientError(self.other.get_object, 403, 'AccessDenied', Bucket=b, Key=canned)
+
+    def test_group_grants_are_listed_before_user_grants(self):
+        b = self.new_bucket()
+        acl = self.s3.get_bucket_acl(Bucket=b)
+        self.s3.put_bucket_acl(Bucket=b, AccessControlPolicy=self.policy(acl, [
+            self.user(self.owner_id, 'FULL_CONTROL'), self.user(self.other_id, 'READ'),
+            self.group(ALL_USERS, 'READ'), self.user(self.other_id, 'WRITE'),
+            self.group(AUTHENTICATED_USERS, 'READ_ACP')]))
+        listed = [(g['Grantee'].get('ID') or g['Grantee'].get('URI'), g['Permission'])
+                  for g in self.s3.get_bucket_acl(Bucket=b)['Grants']]
+        self.assertEqual(listed, [(ALL_USERS, 'READ'), (AUTHENTICATED_USERS, 'READ_ACP'),
+                                  (self.owner_id, 'FULL_CONTROL'), (self.other_id, 'READ'),
+                                  (self.other_id, 'WRITE')])
+        # Canned: the same order on an object.
+        self.put(b, 'pub', b'x', ACL='public-read')
+        listed = [(g['Grantee'].get('ID') or g['Grantee'].get('URI'), g['Permission'])
+                  for g in self.s3.get_object_acl(Bucket=b, Key='pub')['Grants']]
+        self.assertEqual(listed, [(ALL_USERS, 'READ'), (self.owner_id, 'FULL_CONTROL')])
 
 
 if __name__ == '__main__':

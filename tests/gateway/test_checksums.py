@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Additional checksums (CRC32, CRC32C, CRC64NVME, SHA1, SHA256) sent as
-headers: verified (BadDigest otherwise, nothing stored), stored, and returned
-only when the request says x-amz-checksum-mode: ENABLED, never for ranges."""
+headers or aws-chunked trailers: verified (BadDigest otherwise, nothing
+stored), stored, and returned with their type (FULL_OBJECT, COMPOSITE) only
+when the request says x-amz-checksum-mode: ENABLED, never for ranges; the
+checksums of multipart uploads."""
 
 import base64
 import hashlib
@@ -57,6 +59,15 @@ def checksum(algo, data):
 
 
 ALGOS = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256']
+
+
+def trailer_put(gw, path, query, data, algo, value):
+    """A PUT of `data` in aws-chunked with `value` as its x-amz-checksum-<algo> trailer."""
+    body = f'{len(data):x}\r\n'.encode() + data + b'\r\n0\r\n' + f'x-amz-checksum-{algo}:{value}\r\n\r\n'.encode()
+    return gw.request('PUT', path, query, body=body, payload_hash='STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+                      headers={'Content-Encoding': 'aws-chunked', 'x-amz-trailer': f'x-amz-checksum-{algo}',
+                               'x-amz-decoded-content-length': str(len(data)),
+                               'x-amz-sdk-checksum-algorithm': algo.upper()})
 
 
 class ChecksumTests(GatewayTestCase):
@@ -137,6 +148,59 @@ class ChecksumTests(GatewayTestCase):
         # A copy either keeps the source's checksum or reports none; never a wrong one.
         if 'ChecksumSHA256' in h:
             self.assertEqual(h['ChecksumSHA256'], value)
+
+
+    def test_wrong_checksum_names_the_algorithm(self):
+        # AWS's message, which SDKs show as is.
+        for algo in ALGOS:
+            with self.subTest(algo=algo):
+                r = self.gw.request('PUT', f'/{self.bucket}/msg-{algo}', body=b'the body',
+                                    headers={f'x-amz-checksum-{algo}': checksum(algo, b'not the body')})
+                self.assertError(r, 400, 'BadDigest')
+                self.assertEqual(r.xml().findtext('Message'),
+                                 f'The {algo.upper()} you specified did not match the calculated checksum.')
+                self.assertNoObject(self.bucket, f'msg-{algo}')
+
+    def test_wrong_checksum_trailer(self):
+        data = b'sent in aws-chunked with a trailer'
+        for algo in ALGOS:
+            with self.subTest(algo=algo):
+                key = f'trailer-{algo}'
+                r = trailer_put(self.gw, f'/{self.bucket}/{key}', '', data, algo, checksum(algo, data + b'!'))
+                self.assertError(r, 400, 'BadDigest')
+                self.assertEqual(r.xml().findtext('Message'),
+                                 f'The {algo.upper()} you specified did not match the calculated checksum.')
+                self.assertNoObject(self.bucket, key)
+                r = trailer_put(self.gw, f'/{self.bucket}/{key}', '', data, algo, checksum(algo, data))
+                self.assertEqual(r.status, 200, repr(r))
+                self.assertEqual(self.get_body(self.bucket, key), data)
+
+    def test_checksum_type_of_a_single_put(self):
+        data = b'one piece'
+        for algo in ('crc32', 'sha256'):
+            with self.subTest(algo=algo):
+                key = f'type-{algo}'
+                r = self.gw.request('PUT', f'/{self.bucket}/{key}', body=data,
+                                    headers={f'x-amz-checksum-{algo}': checksum(algo, data)})
+                self.assertEqual(r.status, 200, repr(r))
+                self.assertEqual(r.header('x-amz-checksum-type'), 'FULL_OBJECT')
+                for method in ('GET', 'HEAD'):
+                    r = self.gw.request(method, f'/{self.bucket}/{key}', headers={'x-amz-checksum-mode': 'ENABLED'})
+                    self.assertEqual(r.status, 200, repr(r))
+                    self.assertEqual(r.header('x-amz-checksum-type'), 'FULL_OBJECT', method)
+                    # Without a checksum, no type either.
+                    r = self.gw.request(method, f'/{self.bucket}/{key}')
+                    self.assertIsNone(r.header('x-amz-checksum-type'), method)
+                r = self.gw.request('GET', f'/{self.bucket}/{key}', 'attributes',
+                                    headers={'x-amz-object-attributes': 'Checksum'})
+                self.assertEqual(r.status, 200, repr(r))
+                self.assertEqual(r.xml().findtext(f'Checksum/Checksum{algo.upper()}'), checksum(algo, data))
+                self.assertEqual(r.xml().findtext('Checksum/ChecksumType'), 'FULL_OBJECT')
+        # An object stored without one (raw: boto3 may add a CRC32) answers no type.
+        self.assertEqual(self.gw.request('PUT', f'/{self.bucket}/no-checksum', body=data).status, 200)
+        r = self.gw.request('HEAD', f'/{self.bucket}/no-checksum', headers={'x-amz-checksum-mode': 'ENABLED'})
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertIsNone(r.header('x-amz-checksum-type'))
 
 
 MiB = 1024 * 1024
@@ -325,6 +389,55 @@ class MultipartChecksumTests(GatewayTestCase):
         for algo in ('sha1', 'sha256'):
             with self.subTest(algo=algo):
                 self.assertError(self.create('k', algo, 'FULL_OBJECT'), 400, 'InvalidRequest')
+
+
+    def test_a_wrong_part_checksum_is_bad_digest_and_stores_no_part(self):
+        key = 'bad-part'
+        upload_id = self.create_ok(key, 'crc32c')
+        body = b'g' * 1000
+        for how in ('header', 'trailer'):
+            with self.subTest(how=how):
+                query = f'partNumber=1&uploadId={upload_id}'
+                if how == 'header':
+                    r = self.gw.request('PUT', self.path(key), query=query, body=body,
+                                        headers={'x-amz-checksum-crc32c': checksum('crc32c', b'other')})
+                else:
+                    r = trailer_put(self.gw, self.path(key), query, body, 'crc32c', checksum('crc32c', b'other'))
+                self.assertError(r, 400, 'BadDigest')
+                self.assertEqual(r.xml().findtext('Message'),
+                                 'The CRC32C you specified did not match the calculated checksum.')
+                self.assertEqual(self.s3.list_parts(Bucket=self.bucket, Key=key, UploadId=upload_id).get('Parts', []),
+                                 [])
+        etag = self.upload_part(key, upload_id, 1, body, 'crc32c')
+        r = self.complete(key, upload_id, [(1, etag, {'crc32c': checksum('crc32c', body)})])
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(self.get_body(self.bucket, key), body)
+
+    def test_checksum_type_of_a_multipart_object_everywhere(self):
+        parts = [b'h' * (5 * MiB), b'i' * 7]
+        for algo, checksum_type in (('crc32', 'COMPOSITE'), ('crc32', 'FULL_OBJECT')):
+            with self.subTest(checksum_type=checksum_type):
+                key = f'everywhere-{checksum_type}'
+                upload_id = self.create_ok(key, algo, checksum_type)
+                listed = [(n, self.upload_part(key, upload_id, n, body, algo), {algo: checksum(algo, body)})
+                          for n, body in enumerate(parts, 1)]
+                first = self.complete(key, upload_id, listed)
+                self.assertEqual(first.status, 200, repr(first))
+                self.assertEqual(first.xml().findtext('ChecksumType'), checksum_type)
+                value = first.xml().findtext('ChecksumCRC32')
+                # A retried complete answers as the first did.
+                again = self.complete(key, upload_id, listed)
+                self.assertEqual(again.status, 200, repr(again))
+                self.assertEqual({c.tag: c.text for c in again.xml()}, {c.tag: c.text for c in first.xml()})
+                for method in ('GET', 'HEAD'):
+                    r = self.gw.request(method, self.path(key), headers={'x-amz-checksum-mode': 'ENABLED'})
+                    self.assertEqual(r.status, 200, repr(r))
+                    self.assertEqual((r.header('x-amz-checksum-crc32'), r.header('x-amz-checksum-type')),
+                                     (value, checksum_type), method)
+                r = self.gw.request('GET', self.path(key), 'attributes', headers={'x-amz-object-attributes': 'Checksum'})
+                self.assertEqual(r.status, 200, repr(r))
+                self.assertEqual(r.xml().findtext('Checksum/ChecksumCRC32'), value)
+                self.assertEqual(r.xml().findtext('Checksum/ChecksumType'), checksum_type)
 
 
 if __name__ == '__main__':

@@ -83,6 +83,11 @@ struct EngineOptions {
     // quarter of the lease before it could expire (a shorter margin than a
     // commit may need to land: never for a volume that holds data).
     bool rados_short_lease_for_tests = false;
+    // Tests only: the quiet window of the ledger's recount (a bucket's
+    // ledger, index and uploads left alone this long are recounted); 0: the
+    // backend's (10 minutes, the longest a writer may take to its ledger
+    // change: shorter may recount a write before its change lands, twice).
+    std::uint32_t rados_recount_quiet_ms_for_tests = 0;
     // How often the blob collector (and the sweep of dead instances) runs;
     // 0: the backend's (5 minutes).
     std::uint32_t rados_collect_interval_ms = 0;

@@ -490,6 +490,10 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
                             .compare_omap(std::string(name), Compare::Eq, bucket_list_value(b.owner_id, b.epoch))
                             .omap_remove(std::string(name)));
     remove_index_shards(b, shards);
+    // What its ledger still counted stays on the owner's: an owner recount
+    // (the sum of its buckets' ledgers, once quiet) repairs it if too high.
+    if (auto left = ledger_.bucket_usage(ledger_bucket_of(b)); !left || left->bytes != 0 || left->objects != 0)
+        (void)ledger_.queue_owner_recount(b.owner_id);
     (void)ledger_.remove_bucket_ledger(ledger_bucket_of(b));
     return {};
 }

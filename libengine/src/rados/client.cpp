@@ -142,11 +142,12 @@ Result<std::string> Client::read(Pool pool, const std::string& oid, std::uint64_
 Result<ObjectStat> Client::stat(Pool pool, const std::string& oid) {
     ObjectStat st;
     std::uint64_t size = 0;
-    time_t mtime = 0;
-    if (int r = impl_->ctx(pool).stat(oid, &size, &mtime); r < 0)
+    struct timespec mtime {};
+    if (int r = impl_->ctx(pool).stat2(oid, &size, &mtime); r < 0)
         return rados_error(r, "stat of " + impl_->where(pool, oid));
     st.size_bytes = size;
-    st.mtime_s = static_cast<std::int64_t>(mtime);
+    st.mtime_s = static_cast<std::int64_t>(mtime.tv_sec);
+    st.mtime_nsec = static_cast<std::int64_t>(mtime.tv_nsec);
     return st;
 }
 

@@ -63,7 +63,8 @@ struct Timeouts {
 
 struct ObjectStat {
     std::uint64_t size_bytes = 0;
-    std::int64_t mtime_s = 0;  // seconds since the epoch
+    std::int64_t mtime_s = 0;     // seconds since the epoch (the OSD's clock)
+    std::int64_t mtime_nsec = 0;  // and nanoseconds within it
 };
 
 // One page of an object's omap, in key order.

@@ -104,8 +104,25 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
     bool changes_anything = false;
     std::vector<std::map<std::string, Held>::iterator> ends;
     std::vector<std::uint64_t> released_marks;  // a note_unsettled change's marked reservations
+    std::map<std::string, std::string> keys_set;  // set_keys and once keys of the batch ("" removed)
+    auto current = [&](const std::string& key) {
+        if (auto it = keys_set.find(key); it != keys_set.end()) return it->second;
+        return value_of(omap, key);
+    };
     for (const LedgerChange* c : batch) {
         ends.clear();
+        if (!c->once_key.empty() && current(c->once_key) == c->once_value) {
+            plan.results.emplace_back();  // counted already, however long ago
+            continue;
+        }
+        const bool expected = std::all_of(c->expect.begin(), c->expect.end(), [&](const auto& kv) {
+            if (kv.first == kLedgerVersionKey) return !changes_anything && state.ver == kv.second;
+            return current(kv.first) == kv.second;
+        });
+        if (!expected) {
+            plan.results.emplace_back(Error(Errc::PreconditionFailed, std::string(oid) + " changed since it was read"));
+            continue;
+        }
         if (!c->token.empty() && settled.contains(settled_key(c->token))) {
             plan.results.emplace_back();  // made already (an unknown outcome that landed)
             continue;
@@ -144,9 +161,12 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
             if (settled.contains(marker)) unsettled = std::move(marker);
         }
         plan.results.emplace_back();
-        if (!c->add && ends.empty() && !unsettled && c->delta_bytes == 0 && c->delta_objects == 0)
+        if (!c->add && ends.empty() && !unsettled && c->delta_bytes == 0 && c->delta_objects == 0 &&
+            !c->set_counts && c->set_keys.empty() && c->once_key.empty())
             continue;  // nothing to change (a release of a reservation already gone)
         changes_anything = true;
+        for (auto& [k, v] : c->set_keys) keys_set.insert_or_assign(k, v);
+        if (!c->once_key.empty()) keys_set.insert_or_assign(c->once_key, c->once_value);
         for (auto it : ends) {
             if (c->note_unsettled && it->second.mark_token != 0 && !c->remove_prefix.empty() &&
                 it->first.starts_with(c->remove_prefix))
@@ -202,6 +222,11 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
         for (std::uint64_t t : released_marks) mark_settled(unsettled_token(t));
         released_marks.clear();
         add_deltas(c->delta_bytes, c->delta_objects);
+        if (c->set_counts) {
+            // Both fit in int64 (counts of one ledger); the difference is the delta.
+            add_deltas(static_cast<std::int64_t>(c->set_counts->first) - static_cast<std::int64_t>(bytes),
+                       static_cast<std::int64_t>(c->set_counts->second) - static_cast<std::int64_t>(objects));
+        }
         if (!c->token.empty()) mark_settled(c->token);
     }
     if (!changes_anything) return plan;
@@ -219,7 +244,13 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
          it != omap.end() && it->first.starts_with(kReservationPrefix); ++it)
         if (!held.contains(it->first)) removed.insert(it->first);
     removed.insert(stale.begin(), stale.end());
+    std::map<std::string, std::string> keys_written;
+    for (auto& [k, v] : keys_set) {
+        if (v.empty()) removed.insert(k);
+        else keys_written.emplace(k, v);
+    }
     if (!removed.empty()) op.omap_remove_keys(removed);
+    if (!keys_written.empty()) op.omap_set(keys_written);
     if (!added.empty()) op.omap_set(added);
     if (!settled_added.empty()) op.omap_set(settled_added);
     std::uint64_t reserved = 0;

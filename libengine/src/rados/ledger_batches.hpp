@@ -81,6 +81,22 @@ struct LedgerChange {
     // remove_prefix leaves an unsettled marker (ledger_layout.hpp), so that a
     // `replaced` change arriving after it still counts that commit.
     bool note_unsettled = false;
+    // A recount's (space_ledger.hpp, "Recount"). The change is refused
+    // (PreconditionFailed, changing nothing) unless each key of `expect`
+    // holds its value ("" absent) in the state read, as the batch's changes
+    // before it left it; a key `ver` also requires that no change before it
+    // in the batch changed anything (ver is bumped once per batch).
+    std::vector<std::pair<std::string, std::string>> expect;
+    // Sets the counts (bytes, objects) instead of adding deltas: the
+    // difference is the change's delta (the size history changes with it).
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> set_counts;
+    // Keys written ("" value: removed) with the change.
+    std::map<std::string, std::string> set_keys;
+    // "" none; else the change is skipped (succeeding) when the ledger holds
+    // once_value under once_key (read by key, never expiring), and writes it
+    // with its deltas: a delta made again however late counts once.
+    std::string once_key;
+    std::string once_value;
 };
 
 // A ledger object as read: one consistent state of its omap. Settled
@@ -120,6 +136,11 @@ struct LedgerBatchPlan {
 //    charge's unsettled marker is there, it adds the deltas first and
 //    removes that marker (with its age key);
 //  - an only_if_held change whose remove_key is not held changes nothing;
+//  - a change whose once_key holds its once_value succeeds and changes
+//    nothing; one whose `expect` does not hold is refused
+//    (PreconditionFailed) and changes nothing; set_counts adds the
+//    difference to the counts as its delta; set_keys and the once key are
+//    written with the batch;
 //  - a note_unsettled change writes an unsettled marker for each marked
 //    reservation it ends under remove_prefix;
 //  - a change whose token's marker the state holds (or an earlier change of

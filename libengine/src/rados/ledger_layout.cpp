@@ -63,6 +63,10 @@ std::optional<std::pair<std::string, std::uint64_t>> bucket_of_ledger(std::strin
     return std::make_pair(std::string(oid.substr(0, slash)), *epoch);
 }
 
+std::optional<std::pair<std::string, std::uint64_t>> bucket_of_recount_key(std::string_view key) {
+    return bucket_of_ledger(std::string(kBucketLedgerPrefix) + std::string(key));
+}
+
 std::string encode_reservation(const ReservationEntry& e) {
     std::string out = std::to_string(e.bytes) + " " + std::to_string(e.expiry_ms) + " " + e.other_ledger;
     if (e.committing) {

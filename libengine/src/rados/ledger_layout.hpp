@@ -32,9 +32,23 @@
 //                           ones without reading the rest. `!` sorts before
 //                           every other key: a ledger's read lists from
 //                           kMarkersEnd on and reads the markers it needs by key
+//     recount.owner         a recount's owner delta still to apply (bucket
+//                           ledgers only): "<bytes> <objects> <token> <queued
+//                           value>" (space_ledger.hpp, "Recount")
+//     !r.<bucket>/<epoch>   on a user's ledger: the token of the last
+//                           recount delta of that bucket incarnation applied
+//                           here (permanent: read by key, never expires)
 //   pending.<instance>    omap <ledger oid> = "1": every ledger the instance
 //                         has reserved on, written before the reservation,
 //                         so that its adopter finds them all
+//   touched.<instance>    omap <bucket>/<epoch> = ms: every bucket
+//                         incarnation whose counts the instance may change,
+//                         written before its first index, part or ledger
+//                         write there
+//   recount.queue         omap <bucket>/<epoch> = "<ms queued> <random>":
+//                         the bucket incarnations whose ledgers are to be
+//                         recounted from their index; !user/<id>: an owner
+//                         to recount from its buckets' ledgers
 //
 // Counts are decimal text, as in records_layout.hpp: `ver` is compared, so
 // it is never stored empty ("absent" compares as "").
@@ -54,6 +68,25 @@ inline std::string bucket_ledger_oid(std::string_view bucket, std::uint64_t epoc
     return std::string(kBucketLedgerPrefix) + std::string(bucket) + "/" + std::to_string(epoch);
 }
 inline std::string pending_oid(std::string_view instance) { return "pending." + std::string(instance); }
+inline std::string touched_oid(std::string_view instance) { return "touched." + std::string(instance); }
+inline constexpr std::string_view kRecountQueueOid = "recount.queue";
+// A bucket incarnation's key in touched.<instance> and recount.queue.
+inline std::string recount_key(std::string_view bucket, std::uint64_t epoch) {
+    return std::string(bucket) + "/" + std::to_string(epoch);
+}
+// The bucket incarnation of a recount_key; nullopt for any other string.
+std::optional<std::pair<std::string, std::uint64_t>> bucket_of_recount_key(std::string_view key);
+// An owner recount's key in recount.queue: `!`, which no bucket name holds.
+inline constexpr std::string_view kOwnerRecountPrefix = "!user/";
+inline std::string owner_recount_key(std::string_view user_id) {
+    return std::string(kOwnerRecountPrefix) + std::string(user_id);
+}
+inline constexpr std::string_view kRecountOwnerKey = "recount.owner";
+// Before kSettledPrefix, so among the markers an ordinary read skips.
+inline constexpr std::string_view kRecountMarkPrefix = "!r.";
+inline std::string recount_mark_key(std::string_view bucket, std::uint64_t epoch) {
+    return std::string(kRecountMarkPrefix) + recount_key(bucket, epoch);
+}
 
 inline constexpr std::string_view kLedgerBytesKey = "bytes";
 inline constexpr std::string_view kLedgerObjectsKey = "objects";

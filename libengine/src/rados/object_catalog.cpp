@@ -97,6 +97,13 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
         for (auto& r : excess) (void)ledger_.release(r);
         if (own) (void)ledger_.release(*own);
     };
+    // Before the index write: should this instance die before its ledger
+    // change, its adopter queues the bucket for a recount (once per bucket
+    // incarnation in this instance's life: no write on the PUT path after).
+    if (auto noted = ledger_.note_touched(ledger_bucket_of(bucket)); !noted) {
+        give_back();
+        return std::move(noted).error();
+    }
 
     std::string inline_body = std::move(record.inline_data);
     record.inline_data.clear();
@@ -234,12 +241,13 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
     // was applied; freeing them if it was not would lose the object).
     if (old && !unknown) freed = std::move(old->extents);
     // After the commit point: the counts. A crash here leaves the marked
-    // reservation to the adopter, which settles it from the record; a
-    // failure of a live gateway's settle leaves them drifted (docs/rados.md,
-    // "Space ledger": a recount repairs them). The object is committed either
-    // way. The replaced record's commit is settled with ours when its
-    // writer's reservation is still open (a writer that died after its
-    // commit point, whose client retried through us).
+    // reservation to the adopter, which settles it from the record, and the
+    // bucket in touched.<instance>, which the adopter queues for a recount
+    // (all a commit under no reservation leaves); a live gateway's settle or
+    // apply that fails queues the bucket itself (SpaceLedger). The object is
+    // committed either way. The replaced record's commit is settled with
+    // ours when its writer's reservation is still open (a writer that died
+    // after its commit point, whose client retried through us).
     const std::optional<CommitCharge>& replaced = record.replaced_charge;
     if (own) {
         (void)ledger_.settle(*own, delta_bytes, delta_objects, replaced);
@@ -327,6 +335,8 @@ Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::str
     auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     const std::string oid = shard_oid(*b, key);
+    // Before the removal, as a commit's (commit_object).
+    OSTOR_TRY(ledger_.note_touched(ledger_bucket_of(b->bucket)));
     // The record alone: an object whose body is missing can still go.
     auto removed = retry_on_conflict<ObjectRecord>(oid, [&]() -> std::optional<Result<ObjectRecord>> {
         auto cur = read_index_entry(client_, oid, bucket, key, false);

@@ -21,7 +21,8 @@
 //      in the blob store after the call).
 //
 // The calls are defined by family: bucket_catalog.cpp, object_catalog.cpp
-// (objects, the ledger calls and scrub's walk), upload_catalog.cpp.
+// (objects, the ledger calls and scrub's walk), upload_catalog.cpp,
+// object_recount.cpp (the ledgers' recount from the index).
 #pragma once
 
 #include <cstdint>
@@ -137,6 +138,24 @@ public:
                                      std::int64_t delta_parts_bytes, FreedExtents& freed,
                                      bool* outcome_unknown = nullptr);
 
+    // ---- The recount (object_recount.cpp; docs/rados.md, "Space ledger")
+
+    // Recounts up to `max_entries` entries of recount.queue (after those the
+    // last pass stopped at, from the first again once it reached the end):
+    // each bucket incarnation quiet for the ledger's recount_quiet window
+    // gets its ledger's counts from its index and uploads, and its owner's
+    // ledger the difference, once; an entry of a gone incarnation is
+    // dropped; one not quiet stays. For the collector (one per volume at a
+    // time), from one thread. Fails: the first entry's failure, after the
+    // others were tried (IoError; Internal: a record that does not decode,
+    // the entry stays).
+    struct RecountPass {
+        std::size_t recounted = 0;
+        std::size_t dropped = 0;
+        std::size_t not_quiet = 0;
+    };
+    Result<RecountPass> recount_queued(std::uint32_t max_entries);
+
     // ---- Uploads' share (upload_catalog.cpp)
 
     // Aborts every upload of `bucket` (for delete_bucket, after it made sure
@@ -189,6 +208,9 @@ private:
     // False for this instance, without a lease, or when the cluster does not
     // answer.
     bool instance_gone(const std::string& instance);
+    enum class RecountOutcome : std::uint8_t { Recounted, Dropped, NotQuiet };
+    Result<RecountOutcome> recount_one(const SpaceLedger::QueuedRecount& entry);
+    Result<RecountOutcome> recount_owner(const SpaceLedger::QueuedRecount& entry, const std::string& user_id);
 
     Client& client_;
     SpaceLedger& ledger_;
@@ -198,6 +220,7 @@ private:
     struct BucketCache;
     std::shared_ptr<BucketCache> bucket_cache_;  // the notifier's subscription holds it weakly
     IndexGuesses index_guesses_;                  // commit_object's first attempt
+    std::string recount_after_;                   // where the next recount pass starts in the queue
 };
 
 }  // namespace ostor::detail::rados

@@ -90,7 +90,8 @@ Result<SpaceLedger::LedgerRead> SpaceLedger::read_ledger(const std::string& oid,
     auto take_markers = [&](OmapRead& read, const OmapPage& ages) {
         for (auto& [k, v] : ages.entries) out.omap.insert_or_assign(k, v);
         for (auto& [k, v] : read.values)
-            if (k.starts_with(kSettledPrefix)) out.omap.insert_or_assign(k, std::move(v));
+            if (k.starts_with(kSettledPrefix) || k.starts_with(kRecountMarkPrefix))
+                out.omap.insert_or_assign(k, std::move(v));
     };
     auto first =
         client_.omap_read(Pool::Meta, oid, {OmapListing{std::string(kMarkersEnd), "", page_entries}, oldest}, markers);
@@ -134,7 +135,8 @@ Result<void> SpaceLedger::change(const std::string& oid, const Change& c) {
 }
 
 Result<void> SpaceLedger::change_retried(const std::string& oid, const Change& c) {
-    const bool repeatable = !c.token.empty() || (!c.add && c.delta_bytes == 0 && c.delta_objects == 0);
+    const bool repeatable =
+        !c.token.empty() || !c.once_key.empty() || (!c.add && c.delta_bytes == 0 && c.delta_objects == 0);
     for (int attempt = 1;; ++attempt) {
         auto r = change(oid, c);
         if (r || r.error().code() != Errc::IoError || !repeatable || attempt >= kLedgerChangeAttempts) return r;
@@ -148,6 +150,7 @@ std::vector<Result<void>> SpaceLedger::write_batch(const std::string& oid, Ledge
     for (const Change* c : batch) {
         if (!c->token.empty()) markers.insert(settled_key(c->token));
         if (c->replaced && c->replaced->token != 0) markers.insert(settled_key(unsettled_token(c->replaced->token)));
+        if (!c->once_key.empty()) markers.insert(c->once_key);
     }
     auto written = retry_on_conflict<void>(oid, [&]() -> std::optional<Result<void>> {
         auto read = read_ledger(oid, markers);
@@ -256,9 +259,18 @@ Result<void> SpaceLedger::release(const LedgerReservation& reservation) {
 Result<void> SpaceLedger::end_reservation(const LedgerReservation& reservation, const Change& c) {
     const std::string user_ledger = user_ledger_oid(reservation.user_id);
     const std::string bucket_ledger = bucket_ledger_oid(reservation.bucket, reservation.bucket_epoch);
-    OSTOR_TRY(change_retried(user_ledger, c));
+    const LedgerBucket bucket{reservation.bucket, reservation.bucket_epoch};
+    // A settle that failed leaves its counts to a recount (best effort).
+    const bool counts = c.delta_bytes != 0 || c.delta_objects != 0 || c.replaced;
+    if (auto r = change_retried(user_ledger, c); !r) {
+        if (counts) (void)queue_recount(bucket);
+        return r;
+    }
     if (is_own(reservation)) forget_pending(user_ledger);
-    OSTOR_TRY(change_retried(bucket_ledger, c));
+    if (auto r = change_retried(bucket_ledger, c); !r) {
+        if (counts) (void)queue_recount(bucket);
+        return r;
+    }
     if (is_own(reservation)) forget_pending(bucket_ledger);
     return {};
 }
@@ -271,8 +283,12 @@ Result<void> SpaceLedger::apply(std::string_view user_id, const LedgerBucket& bu
     c.delta_bytes = delta_bytes;
     c.delta_objects = delta_objects;
     c.token = std::string(token);
-    OSTOR_TRY(change_retried(user_ledger_oid(user_id), c));
-    return change_retried(bucket_ledger_oid(bucket.name, bucket.epoch), c);
+    // Failed after its attempts: the counts are left to a recount of the
+    // bucket (best effort).
+    auto r = change_retried(user_ledger_oid(user_id), c);
+    if (r) r = change_retried(bucket_ledger_oid(bucket.name, bucket.epoch), c);
+    if (!r) (void)queue_recount(bucket);
+    return r;
 }
 
 std::string SpaceLedger::new_token() { return "a." + instance_id_ + "." + seq_hex(next_seq_++); }
@@ -348,13 +364,24 @@ Result<void> SpaceLedger::drop_reservations_of(std::string_view instance) {
     if (instance.empty() || instance == instance_id_)
         return Error(Errc::InvalidArgument, "cannot drop the reservations of instance '" + std::string(instance) +
                                                 "': it is this one (or none)");
-    return drop_all_of(std::string(instance), true);
+    OSTOR_TRY(drop_all_of(std::string(instance), true));
+    // What it may have left uncounted (no reservation to reconcile) is the
+    // recount's: the buckets it touched.
+    return queue_touched_of(std::string(instance));
 }
 
 Result<void> SpaceLedger::close() {
     OSTOR_TRY(drop_all_of(instance_id_, false));
-    std::lock_guard lock(mutex_);
-    noted_.clear();
+    {
+        std::lock_guard lock(mutex_);
+        noted_.clear();
+    }
+    // Its writes all finished, each with its ledger change (or a queued
+    // recount when that failed): nothing for a recount to find.
+    auto removed = client_.remove(Pool::Meta, touched_oid(instance_id_));
+    if (!removed && removed.error().code() != kNotFound) return removed;
+    std::lock_guard lock(touched_mutex_);
+    touched_.clear();
     return {};
 }
 

@@ -62,10 +62,15 @@
 //  - the commit point itself: a writer that dies after its index write and
 //    before its settle leaves both entries open; the adopter reconciles them
 //    (below).
-//  - apply: the same between the user's and the bucket's counts, with
-//    nothing left to find: only a recount from the object index repairs it.
-//    So do commits under no quota (no reservation: the engine reserves only
-//    when a quota applies) and those that reserve nothing (no growth).
+//  - apply: the same between the user's and the bucket's counts, with no
+//    reservation to find: the bucket is in touched.<instance>, which the
+//    adopter queues for a recount ("Recount" below): the bucket's ledger is
+//    repaired, the owner's then counts the change twice (too high). The
+//    same recount repairs commits under no quota (no reservation: the
+//    engine reserves only when a quota applies) and those that reserve
+//    nothing (no growth), exactly: both ledgers were left short.
+//  - a live settle or apply that fails after its attempts queues its bucket
+//    for a recount itself (best effort).
 //  - an IoError after the cluster applied the write (a timeout): settle,
 //    and apply given a token, write a settled marker (ledger_layout.hpp) in
 //    the same guarded write as their deltas, so that making them again finds
@@ -123,11 +128,24 @@
 // adopter, one step back, then finds it only if nothing else replaced it).
 // Erring high: a live writer whose settle comes more than kSettledLifetime
 // after a replacing write settled for it.
-// Not reconciled, the largest gap: commits that reserve nothing (no quota
-// on the user or bucket, the default; or a write that grows nothing): a
-// crash between their index write and their apply leaves the ledgers low
-// until a recount from the index. Marking them costs a ledger write before
-// each commit (to be measured with bench/rados_load.sh): the next step.
+// These, and commits that reserve nothing, are the recount's (below).
+//
+// Recount (space_recount.cpp here, the sum in object_recount.cpp): an
+// instance names each bucket incarnation in touched.<instance> before its
+// first write that changes its counts (note_touched: once per life, not on
+// every PUT); the adopter of a dead instance moves those into recount.queue
+// (queue_touched_of), a clean close removes them. The collector recounts a
+// queued bucket once its ledger, index shards and uploads went unmodified
+// for recount_quiet (kRecountQuietWindow: the longest a writer takes to its
+// ledger change) with no reservation open: its counts set from the index
+// and open uploads, guarded on the ver read before the sum, with the
+// owner's delta pending in the same write (recount.owner); the delta then
+// goes to the owner's ledger under the permanent marker !r.<bucket>/<epoch>
+// = its token (counted once however late it is made again), then the
+// pending delta and the queue entry go, each guarded on its value. A crash
+// between leaves what the next pass finishes. An owner entry (queued by a
+// delete_bucket whose ledger still counted something) sets the owner's
+// counts to the sum of its buckets' ledgers, all quiet, guarded on its ver.
 //
 // Concurrency: every call is safe from any thread and any number of
 // gateways. A call may wait for another thread's batch of the same ledger
@@ -138,6 +156,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -188,6 +207,13 @@ inline constexpr int kLedgerChangeAttempts = 3;
 inline constexpr std::chrono::milliseconds kSettledLifetime{10 * 60 * 1000};
 static_assert(kSettledLifetime >= kLedgerChangeAttempts * std::chrono::milliseconds{30 * 1000} + kMaxClockSkew +
                                       std::chrono::milliseconds{60 * 1000});
+
+// How long a bucket incarnation's ledger, index shards and upload objects
+// must have gone unmodified (their OSD mtime) before a recount may sum them:
+// the longest a writer may take between its index or part write and its
+// ledger change (the attempts) plus the clocks' disagreement, which is what
+// kSettledLifetime already covers.
+inline constexpr std::chrono::milliseconds kRecountQuietWindow = kSettledLifetime;
 
 // Age keys of settled markers read with every change of a ledger, oldest
 // first (at least twice the batch's markers): the stale ones among them go
@@ -243,6 +269,10 @@ public:
         const RadosLeases* lease = nullptr;
         // Tests shorten it; never below the time a change may be made again.
         std::chrono::milliseconds settled_lifetime = kSettledLifetime;
+        // How long a bucket's ledger, index shards and uploads must have
+        // been left alone before a recount sums them (kRecountQuietWindow;
+        // tests shorten it).
+        std::chrono::milliseconds recount_quiet = kRecountQuietWindow;
     };
     // `instance_id` is this engine instance's lease (RadosLeases): its
     // reservations are dropped when that lease is adopted. The Client must
@@ -322,11 +352,75 @@ public:
     // again. An adoption found lost() is given up the same way.
     Result<std::size_t> drop_dead_reservations(Leases& leases);
 
+    // ---- Recount (space_recount.cpp; "Recount" above)
+
+    // Names `bucket` in touched.<instance> (once per incarnation in this
+    // instance's life; concurrent first callers wait for one write): to be
+    // called, and to have returned, before this instance's first index,
+    // part or ledger write that changes the bucket's counts. Fails: IoError
+    // (the caller then writes nothing).
+    Result<void> note_touched(const LedgerBucket& bucket);
+    // Queues `bucket` for a recount (a live change of its counts failed).
+    Result<void> queue_recount(const LedgerBucket& bucket);
+    // Queues an owner recount of `user_id` (owner_recount_key): its counts
+    // set to the sum of its buckets' ledgers.
+    Result<void> queue_owner_recount(std::string_view user_id);
+    // Moves every entry of touched.<instance> into recount.queue, then
+    // removes touched.<instance>. For the adopter of `instance` (fenced:
+    // it writes no more), idempotent.
+    Result<void> queue_touched_of(const std::string& instance);
+    // Up to `max` entries of recount.queue after `after` ("" from the first).
+    struct QueuedRecount {
+        std::string key;    // <bucket>/<epoch>
+        std::string value;  // what unqueue_recount is guarded on
+    };
+    Result<std::vector<QueuedRecount>> queued_recounts(const std::string& after, std::uint32_t max);
+    // Removes the entry when it still holds `queued.value` (a re-queue
+    // meanwhile stays). Fails: IoError (kCompareFailed counts as done).
+    Result<void> unqueue_recount(const QueuedRecount& queued);
+    // A bucket ledger as a recount needs it: one consistent read.
+    struct RecountState {
+        bool exists = false;
+        std::string ver;  // what write_recount is guarded on
+        std::uint64_t bytes = 0;
+        std::uint64_t objects = 0;
+        bool reservations_open = false;  // one unexpired (within max_clock_skew)
+        std::string pending_owner;       // recount.owner, "" none
+    };
+    Result<RecountState> read_recount_state(const LedgerBucket& bucket);
+    Result<RecountState> read_owner_recount_state(std::string_view user_id);
+    // Sets the bucket ledger's counts, guarded on `ver` (and on no owner
+    // delta pending), through the batch path (its size history changes by
+    // the difference), with recount.owner = `pending_owner` ("" none) in
+    // the same write. Fails: PreconditionFailed (changed since `ver`),
+    // IoError (may have landed).
+    Result<void> write_recount(const LedgerBucket& bucket, const std::string& ver, std::uint64_t bytes,
+                               std::uint64_t objects, const std::string& pending_owner);
+    // Sets the owner's counts, guarded on `ver`. Fails as write_recount.
+    Result<void> write_owner_recount(std::string_view user_id, const std::string& ver, std::uint64_t bytes,
+                                     std::uint64_t objects);
+    // A pending owner delta's text, and its parts.
+    static std::string encode_owner_delta(std::int64_t bytes, std::int64_t objects, const std::string& token,
+                                          const std::string& queued_value);
+    struct OwnerDelta {
+        std::int64_t bytes = 0;
+        std::int64_t objects = 0;
+        std::string token;
+        std::string queued_value;  // the queue entry's value it was recounted for
+    };
+    static std::optional<OwnerDelta> decode_owner_delta(std::string_view text);
+    // Applies `pending` (the bucket ledger's recount.owner) to `owner`'s
+    // ledger under the permanent marker !r.<bucket>/<epoch> = its token
+    // (once, however late it is made again), then removes it from the
+    // bucket's ledger (guarded on its value). Fails: IoError.
+    Result<void> finish_owner_delta(std::string_view owner, const LedgerBucket& bucket, const std::string& pending);
+
     // How many changes of ledger object `oid` wait for the write in flight,
     // and the batches written so far with the changes they held (tests).
     std::size_t queued_changes(const std::string& oid) const { return batches_.queued(oid); }
     std::uint64_t batches_written() const { return batches_.batches(); }
     std::uint64_t changes_batched() const { return batches_.changes(); }
+    const Options& options() const { return options_; }
 
 private:
     using Change = LedgerChange;
@@ -368,6 +462,7 @@ private:
     void forget_pending(const std::string& ledger);
     bool is_own(const LedgerReservation& r) const;
     Result<void> end_reservation(const LedgerReservation& reservation, const Change& c);
+    Result<RecountState> read_recount_state_of(const std::string& oid);
 
     Client& client_;
     const std::string instance_id_;
@@ -383,6 +478,11 @@ private:
     std::map<std::string, std::size_t> noted_;
     // This instance's changes queued per ledger object.
     LedgerCombiner batches_;
+    // Bucket incarnations in touched.<instance_id_>: true once written,
+    // false while a caller writes it (the others wait on touched_written_).
+    std::mutex touched_mutex_;
+    std::condition_variable touched_written_;
+    std::map<std::string, bool> touched_;
 };
 
 }  // namespace ostor::detail::rados

@@ -258,6 +258,8 @@ Result<void> RadosObjectCatalog::abort_one(std::string_view upload_id, FreedExte
         return std::move(omap).error();  // the seal stays: the next abort takes it over
     }
     auto parts = parts_in(*omap);
+    // Before the removal that its give-back follows (commit_object).
+    OSTOR_TRY(ledger_.note_touched(LedgerBucket{t.up.upload.bucket, t.up.epoch}));
     WriteOp rm;
     rm.compare_omap(std::string(kUploadClosingKey), Compare::Eq, t.seal).remove();
     if (auto w = client_.apply(Pool::Meta, oid, rm); !w) {

@@ -50,6 +50,8 @@ public:
         drop_extra();
         user_ = upload.owner_id;
         bucket_ = LedgerBucket{upload.bucket, epoch};
+        // Before the growth is counted and the part written (commit_object).
+        OSTOR_TRY(ledger_.note_touched(bucket_));
         if (body_ && (body_->bucket != bucket_.name || body_->bucket_epoch != epoch)) {
             // Made on another incarnation's ledger: it covers nothing here.
             (void)ledger_.release(*body_);

@@ -57,6 +57,9 @@ constexpr std::chrono::milliseconds kCollectInterval = std::chrono::minutes(5);
 constexpr std::string_view kCollectorOid = "gc.collector";
 constexpr std::string_view kCollectorLockName = "ostor.collector";
 constexpr int kCollectorHoldIntervals = 3;
+// Recount queue entries looked at per collector pass: bounded, so that a
+// long queue does not hold the collector (and its sweep) for long.
+constexpr std::uint32_t kRecountsPerPass = 32;
 
 Result<std::string> read_or_create_volume_id(Client& client, const VolumeSpec& spec, const EngineOptions& options) {
     const std::string oid(kVolumeOid);
@@ -158,13 +161,15 @@ Result<std::size_t> sweep_dead_instances(Client& client, RadosLeases& leases, Ra
 
 }  // namespace
 
-// Runs collect_due and the sweep every interval while this instance holds
-// the volume's collector lock; stops (and unlocks) when destroyed.
+// Runs collect_due, the sweep and the recount every interval while this
+// instance holds the volume's collector lock; stops (and unlocks) when
+// destroyed.
 class BlobCollector {
 public:
     BlobCollector(Client& client, RadosLeases& leases, RadosBlobStore& blobs, SpaceLedger& ledger,
-                  RadosSettingsCatalog& settings, std::chrono::milliseconds interval)
-        : client_(client), leases_(leases), blobs_(blobs), ledger_(ledger), settings_(settings), interval_(interval) {
+                  RadosSettingsCatalog& settings, RadosObjectCatalog& objects, std::chrono::milliseconds interval)
+        : client_(client), leases_(leases), blobs_(blobs), ledger_(ledger), settings_(settings), objects_(objects),
+          interval_(interval) {
         thread_ = std::thread([this] { run(); });
     }
     ~BlobCollector() {
@@ -201,6 +206,8 @@ private:
         if (!locked) return;  // another gateway collects (kLockHeld), or no answer
         (void)blobs_.collect_due(std::chrono::system_clock::now());
         (void)sweep_dead_instances(client_, leases_, blobs_, ledger_, settings_);
+        // After the sweep, which queues what dead instances touched.
+        (void)objects_.recount_queued(kRecountsPerPass);
     }
 
     Client& client_;
@@ -208,6 +215,7 @@ private:
     RadosBlobStore& blobs_;
     SpaceLedger& ledger_;
     RadosSettingsCatalog& settings_;
+    RadosObjectCatalog& objects_;
     const std::chrono::milliseconds interval_;
     bool holding_ = false;  // the collector thread's, read after it ended
     std::mutex mu_;
@@ -276,6 +284,10 @@ Result<void> open_rados_volume(EngineImpl& impl, const VolumeSpec& spec, const E
     state->lease = &lease;
     SpaceLedger::Options ledger_options;
     ledger_options.lease = &lease;
+    // Tests only, as the short lease: a recount then sums a bucket left
+    // alone this long (below the time a writer may take to its ledger change).
+    if (options.rados_recount_quiet_ms_for_tests != 0)
+        ledger_options.recount_quiet = std::chrono::milliseconds(options.rados_recount_quiet_ms_for_tests);
     state->ledger = std::make_unique<SpaceLedger>(client, lease.instance_id(), ledger_options);
     SpaceLedger& ledger = *state->ledger;
     RadosVolumeState& volume_state = *state;
@@ -285,7 +297,9 @@ Result<void> open_rados_volume(EngineImpl& impl, const VolumeSpec& spec, const E
     RadosSettingsCatalog& billing = *rados_settings;  // the sweep folds gone instances' billing rows
     auto settings = std::make_unique<CachingSettingsCatalog>(std::move(rados_settings), announcements);
     auto blobs = std::make_unique<RadosBlobStore>(client, lease);
-    impl.objects = std::make_unique<RadosObjectCatalog>(client, ledger, *blobs, *settings, &lease, &announcements);
+    auto objects = std::make_unique<RadosObjectCatalog>(client, ledger, *blobs, *settings, &lease, &announcements);
+    RadosObjectCatalog& object_catalog = *objects;
+    impl.objects = std::move(objects);
     RadosBlobStore& blob_store = *blobs;
     impl.identities =
         std::make_unique<CachingIdentityCatalog>(std::make_unique<RadosIdentityCatalog>(client), announcements);
@@ -300,7 +314,8 @@ Result<void> open_rados_volume(EngineImpl& impl, const VolumeSpec& spec, const E
     auto interval = options.rados_collect_interval_ms != 0
                         ? std::chrono::milliseconds(options.rados_collect_interval_ms)
                         : kCollectInterval;
-    volume_state.collector = std::make_unique<BlobCollector>(client, lease, blob_store, ledger, billing, interval);
+    volume_state.collector =
+        std::make_unique<BlobCollector>(client, lease, blob_store, ledger, billing, object_catalog, interval);
     return {};
 }
 

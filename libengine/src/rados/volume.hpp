@@ -14,7 +14,8 @@
 // store's clean_instance and the space ledger's drop_reservations_of (both
 // under the same adoption, since ending it hides the instance from any other
 // sweep: docs/rados.md, "Recovery"). A collector thread then runs
-// RadosBlobStore::collect_due (and the same sweep) every collect interval,
+// RadosBlobStore::collect_due, the same sweep and a bounded recount of the
+// queued ledgers (RadosObjectCatalog::recount_queued) every collect interval,
 // under a RADOS lock with a duration so that one gateway of the volume
 // collects at a time.
 //

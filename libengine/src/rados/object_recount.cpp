@@ -1,0 +1,266 @@
+// The recount of a bucket incarnation's ledger from its object index and its
+// uploads (docs/rados.md, "Space ledger", "Recount"): run by the collector,
+// a bounded number of recount.queue entries per pass.
+//
+// For each entry (<bucket>/<epoch>):
+//   1. the bucket record gone or of another epoch: the entry goes (guarded
+//      on its value: a re-queue meanwhile stays);
+//   2. an owner delta left pending by an earlier recount (recount.owner on
+//      the bucket's ledger) is finished first: applied to the owner's
+//      ledger under its permanent marker (once however often), removed,
+//      then the entry it was for;
+//   3. quiet: the bucket's ledger, every index shard, the uploads index and
+//      every upload object were last modified (OSD mtime) more than the
+//      quiet window ago, and the ledger holds no open reservation; else the
+//      entry stays for a later pass;
+//   4. the sum: every index record (objects, Σ size: what commits and
+//      deletes count) plus the parts of the uploads that still count (open,
+//      or sealed by an abort, whose give-back comes after its removal; not
+//      those sealed by a complete, whose commit took them off, or never
+//      will give them back);
+//   5. the same objects stat'ed again: any mtime changed -> not quiet;
+//   6. the ledger's counts set, guarded on the `ver` read before the scan,
+//      with the owner's delta pending in the same write; then 2.
+// An owner entry (!user/<id>, queued by a delete_bucket whose ledger still
+// counted something, and by a bucket recount that moved the owner) sets the owner's counts to the sum of its buckets'
+// ledgers, guarded on the owner's `ver`, when the owner's ledger and every
+// bucket's are quiet, none holds an open reservation nor a pending delta.
+// A crash anywhere leaves the entry queued and at most a pending delta,
+// which the next pass finishes exactly.
+#include "engine_impl.hpp"
+#include "rados/catalog_support.hpp"
+#include "rados/object_catalog.hpp"
+#include "rados/object_index.hpp"
+#include "rados/upload_support.hpp"
+
+namespace ostor::detail::rados {
+
+namespace {
+
+// Index entries per shard read of the sum.
+constexpr std::uint32_t kRecountShardPageEntries = 512;
+
+struct Stamp {
+    Pool pool;
+    std::string oid;
+    std::optional<ObjectStat> stat;  // nullopt: no such object
+};
+
+// Stats each of `objects`. Fails: IoError.
+Result<void> stat_all(Client& client, std::vector<Stamp>& objects) {
+    for (auto& o : objects) {
+        auto st = client.stat(o.pool, o.oid);
+        if (st) o.stat = *st;
+        else if (st.error().code() == kNotFound) o.stat.reset();
+        else return std::move(st).error();
+    }
+    return {};
+}
+
+std::int64_t mtime_ns(const ObjectStat& st) { return st.mtime_s * 1'000'000'000 + st.mtime_nsec; }
+
+}  // namespace
+
+Result<RadosObjectCatalog::RecountPass> RadosObjectCatalog::recount_queued(std::uint32_t max_entries) {
+    RecountPass pass;
+    auto queued = ledger_.queued_recounts(recount_after_, max_entries);
+    if (!queued) return std::move(queued).error();
+    // From the first entry again next pass once the end was reached; else
+    // after the last one seen, so that entries left queued do not starve
+    // the others.
+    recount_after_ = queued->size() < max_entries ? std::string() : queued->back().key;
+    // One entry's failure (a record that does not decode, an IoError) leaves
+    // it queued and does not keep the others waiting.
+    std::optional<Error> first_failure;
+    for (auto& entry : *queued) {
+        auto done = recount_one(entry);
+        if (!done) {
+            if (!first_failure) first_failure = std::move(done).error();
+            continue;
+        }
+        switch (*done) {
+        case RecountOutcome::Recounted: ++pass.recounted; break;
+        case RecountOutcome::Dropped: ++pass.dropped; break;
+        case RecountOutcome::NotQuiet: ++pass.not_quiet; break;
+        }
+    }
+    if (first_failure) return std::move(*first_failure);
+    return pass;
+}
+
+Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const SpaceLedger::QueuedRecount& entry) {
+    if (entry.key.starts_with(kOwnerRecountPrefix))
+        return recount_owner(entry, entry.key.substr(kOwnerRecountPrefix.size()));
+    auto incarnation = bucket_of_recount_key(entry.key);
+    if (!incarnation) {
+        OSTOR_TRY(ledger_.unqueue_recount(entry));  // not ours to read
+        return RecountOutcome::Dropped;
+    }
+    const LedgerBucket lb{incarnation->first, incarnation->second};
+    auto sb = load_bucket(lb.name);
+    if (!sb && sb.error().code() != Errc::NoSuchBucket) return std::move(sb).error();
+    if (!sb || sb->bucket.epoch != lb.epoch) {
+        // Deleted (its ledger with it), maybe made again: nothing to recount.
+        OSTOR_TRY(ledger_.unqueue_recount(entry));
+        return RecountOutcome::Dropped;
+    }
+    const std::string& owner = sb->bucket.owner_id;
+
+    auto state = ledger_.read_recount_state(lb);
+    if (!state) return std::move(state).error();
+    if (!state->pending_owner.empty()) {
+        // An earlier recount wrote the bucket's counts and stopped: its
+        // owner delta first, then the entry it was for.
+        OSTOR_TRY(ledger_.finish_owner_delta(owner, lb, state->pending_owner));
+        (void)ledger_.queue_owner_recount(owner);  // see below
+        auto delta = SpaceLedger::decode_owner_delta(state->pending_owner);
+        if (delta) OSTOR_TRY(ledger_.unqueue_recount(SpaceLedger::QueuedRecount{entry.key, delta->queued_value}));
+        return RecountOutcome::Recounted;
+    }
+    if (state->reservations_open) return RecountOutcome::NotQuiet;
+
+    // What a writer of this incarnation modifies: its ledger, its index
+    // shards, its uploads index and its upload objects.
+    std::vector<Stamp> stamps;
+    stamps.push_back({Pool::Meta, bucket_ledger_oid(lb.name, lb.epoch), {}});
+    for (std::uint32_t shard = 0; shard < sb->shards; ++shard)
+        stamps.push_back({Pool::Index, index_oid(lb.name, lb.epoch, shard), {}});
+    const std::string uploads = uploads_oid(lb.name, lb.epoch);
+    stamps.push_back({Pool::Index, uploads, {}});
+    std::vector<std::string> upload_ids;
+    for (std::string after;;) {
+        auto page = client_.omap_list(Pool::Index, uploads, after, "", kUploadIndexPageEntries);
+        if (!page) {
+            if (page.error().code() == kNotFound) break;
+            return std::move(page).error();
+        }
+        for (auto& [k, _] : page->entries) {
+            after = k;
+            if (k.size() < kUploadIdLength + 1) continue;
+            upload_ids.push_back(k.substr(k.size() - kUploadIdLength));
+            stamps.push_back({Pool::Meta, upload_oid(upload_ids.back()), {}});
+        }
+        if (!page->more || page->entries.empty()) break;
+    }
+    OSTOR_TRY(stat_all(client_, stamps));
+    // The OSD's clock against ours: the window covers their disagreement.
+    const std::int64_t quiet_before_ns = (now_ms() - ledger_.options().recount_quiet.count()) * 1'000'000;
+    for (std::size_t i = 0; i < stamps.size(); ++i) {
+        if (!stamps[i].stat) {
+            // A shard gone: the bucket is being deleted (the next pass drops
+            // the entry). An upload object gone: closed just now.
+            if (i >= 1 && i <= sb->shards) return RecountOutcome::NotQuiet;
+            continue;
+        }
+        if (mtime_ns(*stamps[i].stat) > quiet_before_ns) return RecountOutcome::NotQuiet;
+    }
+
+    std::uint64_t bytes = 0, objects = 0;
+    ShardMergeWalk walk(client_, lb.name, lb.epoch, sb->shards, kRecountShardPageEntries);
+    while (auto raw = walk.next_raw()) {
+        auto rec = decode_object(raw->second, false);
+        if (!rec)
+            return Error(Errc::Internal, "the index record of " + lb.name + "/" + raw->first +
+                                             " does not decode: not recounted");
+        ++objects;
+        bytes += rec->info.size;
+    }
+    if (walk.error()) return *walk.error();
+    for (auto& id : upload_ids) {
+        auto omap = read_whole_omap(client_, Pool::Meta, upload_oid(id));
+        if (!omap) {
+            if (omap.error().code() == kNotFound) continue;  // the stat again tells
+            return std::move(omap).error();
+        }
+        auto up = parse_upload(id, *omap);
+        if (!up) return std::move(up).error();
+        if (up->epoch != lb.epoch) continue;
+        if (!up->closing.empty()) {
+            auto seal = decode_seal(up->closing);
+            if (seal && seal->kind == Seal::Kind::Complete) continue;  // taken off, or never given back
+        }
+        for (auto& p : parts_in(*omap)) bytes += p.record.info.size;
+    }
+
+    std::vector<Stamp> again = stamps;
+    OSTOR_TRY(stat_all(client_, again));
+    for (std::size_t i = 0; i < stamps.size(); ++i) {
+        const bool was = stamps[i].stat.has_value(), is = again[i].stat.has_value();
+        if (was != is || (was && mtime_ns(*stamps[i].stat) != mtime_ns(*again[i].stat)))
+            return RecountOutcome::NotQuiet;
+    }
+
+    const std::int64_t delta_bytes = static_cast<std::int64_t>(bytes) - static_cast<std::int64_t>(state->bytes);
+    const std::int64_t delta_objects =
+        static_cast<std::int64_t>(objects) - static_cast<std::int64_t>(state->objects);
+    if (delta_bytes == 0 && delta_objects == 0) {
+        OSTOR_TRY(ledger_.unqueue_recount(entry));
+        return RecountOutcome::Recounted;
+    }
+    const std::string pending =
+        SpaceLedger::encode_owner_delta(delta_bytes, delta_objects, ledger_.new_token(), entry.value);
+    auto written = ledger_.write_recount(lb, state->ver, bytes, objects, pending);
+    if (!written) {
+        if (written.error().code() == Errc::PreconditionFailed) return RecountOutcome::NotQuiet;
+        return std::move(written).error();  // may have landed: the next pass finds the pending delta
+    }
+    OSTOR_TRY(ledger_.finish_owner_delta(owner, lb, pending));
+    // The owner moved by the bucket's drift is exact for what an instance
+    // left after its index write, but counts twice a change that reached the
+    // owner's ledger and not the bucket's (a crash between the two ledgers of
+    // one change): the owner is recounted from its buckets too, once they
+    // are all quiet (best effort: a lost queueing leaves it as it was).
+    (void)ledger_.queue_owner_recount(owner);
+    OSTOR_TRY(ledger_.unqueue_recount(entry));
+    return RecountOutcome::Recounted;
+}
+
+Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_owner(const SpaceLedger::QueuedRecount& entry,
+                                                                           const std::string& user_id) {
+    auto owner = ledger_.read_owner_recount_state(user_id);
+    if (!owner) return std::move(owner).error();
+    if (owner->reservations_open) return RecountOutcome::NotQuiet;
+    auto buckets = list_buckets(BucketFilter{user_id, std::nullopt});
+    if (!buckets && buckets.error().code() == Errc::NoSuchUser) {
+        OSTOR_TRY(ledger_.unqueue_recount(entry));  // gone, with its ledger
+        return RecountOutcome::Dropped;
+    }
+    if (!buckets) return std::move(buckets).error();
+    // The owner's ledger and every bucket's: quiet, as a bucket's recount.
+    std::vector<Stamp> stamps;
+    stamps.push_back({Pool::Meta, user_ledger_oid(user_id), {}});
+    for (auto& b : *buckets) stamps.push_back({Pool::Meta, bucket_ledger_oid(b.name, b.epoch), {}});
+    OSTOR_TRY(stat_all(client_, stamps));
+    const std::int64_t quiet_before_ns = (now_ms() - ledger_.options().recount_quiet.count()) * 1'000'000;
+    for (auto& s : stamps)
+        if (s.stat && mtime_ns(*s.stat) > quiet_before_ns) return RecountOutcome::NotQuiet;
+    std::uint64_t bytes = 0, objects = 0;
+    for (auto& b : *buckets) {
+        auto state = ledger_.read_recount_state(ledger_bucket_of(b));
+        if (!state) return std::move(state).error();
+        // A bucket recount half done moves the owner yet: after it.
+        if (state->reservations_open || !state->pending_owner.empty()) return RecountOutcome::NotQuiet;
+        bytes += state->bytes;
+        objects += state->objects;
+    }
+    std::vector<Stamp> again = stamps;
+    OSTOR_TRY(stat_all(client_, again));
+    for (std::size_t i = 0; i < stamps.size(); ++i) {
+        const bool was = stamps[i].stat.has_value(), is = again[i].stat.has_value();
+        if (was != is || (was && mtime_ns(*stamps[i].stat) != mtime_ns(*again[i].stat)))
+            return RecountOutcome::NotQuiet;
+    }
+    if (bytes != owner->bytes || objects != owner->objects) {
+        // Guarded on the owner's ver read first: a bucket made (and
+        // written to) after the listing changes it, and is refused here.
+        auto written = ledger_.write_owner_recount(user_id, owner->ver, bytes, objects);
+        if (!written) {
+            if (written.error().code() == Errc::PreconditionFailed) return RecountOutcome::NotQuiet;
+            return std::move(written).error();
+        }
+    }
+    OSTOR_TRY(ledger_.unqueue_recount(entry));
+    return RecountOutcome::Recounted;
+}
+
+}  // namespace ostor::detail::rados
