@@ -752,6 +752,30 @@ TEST_F(RadosUploadsTest, APutDuringADeleteBucketsWalkOfUploadsIsRetryable) {
     EXPECT_EQ(after.error().code(), Errc::NoSuchBucket) << after.error().message();
 }
 
+// A create_upload whose entry loses its guard to a close mark and cannot
+// read the mark answers the read's error (IoError), never the guard's
+// PreconditionFailed (412, which an S3 client takes for its own condition),
+// and leaves no upload object.
+TEST_F(RadosUploadsTest, ACreateUploadThatCannotReadTheCloseMarkAnswersTheReadsError) {
+    const std::string index = uploads_oid(bucket_, epoch_);
+    const std::string mark = shard_closed_value(now_ms(), "unread", b_->lease->instance_id());
+    ASSERT_TRUE(b_->client->apply(Pool::Index, index, WriteOp().omap_set(std::string(kShardClosedKey), mark)));
+    std::set<std::string> uploads_written;
+    a_->client->set_applied_fault_for_tests([&](Pool p, const std::string& oid, const WriteOp&) {
+        if (p == Pool::Meta && oid.starts_with("upload.")) uploads_written.insert(oid);
+        return false;
+    });
+    a_->client->set_read_fault_for_tests([&](Pool p, const std::string& oid) { return p == Pool::Index && oid == index; });
+    auto up = a_->objects->create_upload(bucket_, "k", {});
+    a_->client->set_read_fault_for_tests(nullptr);
+    a_->client->set_applied_fault_for_tests(nullptr);
+    ASSERT_FALSE(up);
+    EXPECT_EQ(up.error().code(), Errc::IoError) << up.error().message();
+    ASSERT_FALSE(uploads_written.empty());
+    for (const auto& oid : uploads_written)
+        EXPECT_EQ(a_->client->stat(Pool::Meta, oid).error().code(), kNotFound) << oid;
+}
+
 // A mark that a delete leaves and then takes back (as a delete that found
 // an object, or gave up, reopens): a PUT that met it waits and commits.
 TEST_F(RadosUploadsTest, APutMeetingACloseThatIsTakenBackCommits) {
