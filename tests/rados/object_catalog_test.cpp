@@ -598,9 +598,12 @@ TEST_F(RadosObjectCatalogTest, PutsRacingADeleteThatFailsAreNeverNoSuchBucket) {
         p2.join();
         deleter.join();
         if (*deleted) {
+            // NoSuchBucket, or the retryable IoError of a wait that the
+            // delete outlasted (on a loaded machine).
             for (auto* p : {&put1, &put2}) {
                 ASSERT_FALSE(**p) << "round " << round << ": a PUT into a bucket deleted after it";
-                EXPECT_EQ((*p)->error().code(), Errc::NoSuchBucket) << (*p)->error().message();
+                const Errc code = (*p)->error().code();
+                EXPECT_TRUE(code == Errc::NoSuchBucket || code == Errc::IoError) << (*p)->error().message();
             }
             continue;
         }
