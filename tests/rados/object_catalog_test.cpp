@@ -567,6 +567,64 @@ TEST_F(RadosObjectCatalogTest, DeleteRacingPutsNeverLeavesAnObjectInADeletedBuck
     ASSERT_OK(cat1().delete_bucket(bucket_, freed));
 }
 
+// A delete's close does not say the bucket goes: a delete that finds an
+// object (here one of two PUTs on other keys, racing it through the other
+// gateway) answers BucketNotEmpty and reopens, and then no PUT may have
+// been told NoSuchBucket (an SDK takes it for final). A PUT answers
+// NoSuchBucket only when the delete went through.
+TEST_F(RadosObjectCatalogTest, PutsRacingADeleteThatFailsAreNeverNoSuchBucket) {
+    int refused = 0;
+    for (int round = 0; round < 16; ++round) {
+        const std::string name = unique("race2");
+        ASSERT_OK(cat1().create_bucket(name, user_, "", ""));
+        std::optional<Result<ObjectInfo>> put1, put2;
+        std::optional<Result<void>> deleted;
+        // The putters start a little later each round, so that the delete
+        // meets them at different points (or not at all).
+        auto putter = [&](RadosObjectCatalog& c, const std::string& key, std::optional<Result<ObjectInfo>>& out) {
+            std::this_thread::sleep_for(std::chrono::microseconds(150 * round));
+            BodyCommit b = body(key, 3);
+            b.record.info.bucket = name;
+            FreedExtents freed;
+            out = c.put_object(std::move(b), {}, freed);
+        };
+        std::thread p1([&] { putter(cat2(), "k1", put1); });
+        std::thread p2([&] { putter(cat1(), "k2", put2); });
+        std::thread deleter([&] {
+            FreedExtents freed;
+            deleted = cat1().delete_bucket(name, freed);
+        });
+        p1.join();
+        p2.join();
+        deleter.join();
+        if (*deleted) {
+            // NoSuchBucket, or the retryable IoError of a wait that the
+            // delete outlasted (on a loaded machine).
+            for (auto* p : {&put1, &put2}) {
+                ASSERT_FALSE(**p) << "round " << round << ": a PUT into a bucket deleted after it";
+                const Errc code = (*p)->error().code();
+                EXPECT_TRUE(code == Errc::NoSuchBucket || code == Errc::IoError) << (*p)->error().message();
+            }
+            continue;
+        }
+        ++refused;
+        EXPECT_EQ(deleted->error().code(), Errc::BucketNotEmpty) << deleted->error().message();
+        FreedExtents freed;
+        for (auto [p, key] : {std::pair{&put1, "k1"}, std::pair{&put2, "k2"}}) {
+            if (**p) {
+                ASSERT_OK(cat1().get_object(name, key));
+                ASSERT_OK(cat1().delete_object(name, key, freed));
+            } else {
+                EXPECT_NE((*p)->error().code(), Errc::NoSuchBucket)
+                    << "round " << round << ": " << key << " told NoSuchBucket for a bucket that stays";
+            }
+        }
+        ASSERT_OK(cat1().delete_bucket(name, freed));
+    }
+    std::printf("deletes refused: %d of 16\n", refused);
+    EXPECT_GT(refused, 0);
+}
+
 // delete_bucket goes by the index, not by the ledger's counts: a bucket
 // whose ledger counts objects its index does not hold (here two PUTs counted
 // as committed whose index writes did not land, as after an unknown outcome)

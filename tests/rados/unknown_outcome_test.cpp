@@ -360,19 +360,20 @@ TEST_F(RadosUnknownOutcomeTest, AFailedPartCopyFindingAnIdenticalPartKeepsTheRep
     EXPECT_TRUE(a_.objects->get_object(bucket_, "z"));
 }
 
-// A delete_bucket that crashed after closing the shards (review finding 3):
-// its mark, once stale, is removed by the next committer; a fresh one
+// A delete_bucket that crashed after closing the shards (review finding 3),
+// in a version whose marks name no instance: its mark, once stale by its
+// age, is removed by the next committer; a fresh one
 // without its time (unreadable) is never taken for stale.
 TEST_F(RadosUnknownOutcomeTest, ACrashedDeletesStaleCloseMarkIsRemovedByACommitter) {
     auto sb = a_.objects->load_bucket(bucket_);
     ASSERT_OK(sb);
-    const std::string stale = shard_closed_value(now_ms() - kStaleShardClosedMs - 1000, "crashed");
+    const std::string stale = shard_closed_value(now_ms() - kStaleShardClosedMs - 1000, "crashed", "");
     for (std::uint32_t i = 0; i < sb->shards; ++i)
         ASSERT_OK(a_.client->apply(Pool::Index, index_oid(bucket_, sb->bucket.epoch, i),
                                    WriteOp().omap_set(std::string(kShardClosedKey), stale)));
     put_inline_through_b("after-a-crashed-delete");
     ASSERT_OK(a_.objects->get_object(bucket_, "after-a-crashed-delete"));
-    EXPECT_FALSE(shard_closed_stale(shard_closed_value(now_ms(), "live"), now_ms()));
+    EXPECT_FALSE(shard_closed_stale(shard_closed_value(now_ms(), "live", ""), now_ms()));
     EXPECT_FALSE(shard_closed_stale("0123456789abcdef", now_ms()));
     EXPECT_TRUE(shard_closed_stale(stale, now_ms()));
     // And the bucket can still be deleted.

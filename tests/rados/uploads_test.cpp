@@ -15,6 +15,7 @@
 #include "engine_impl.hpp"
 #include "hashing.hpp"
 #include "rados/blob_store.hpp"
+#include "rados/catalog_support.hpp"
 #include "rados/identity_catalog.hpp"
 #include "rados/leases.hpp"
 #include "rados/object_catalog.hpp"
@@ -660,10 +661,12 @@ TEST_F(RadosUploadsTest, ScrubSeesPartsAndDeleteBucketDropsUploads) {
 }
 
 // A delete_bucket closes the uploads index before its walk over the
-// uploads: an upload begun, or a part written, from then on is refused as
-// the bucket gone, and leaves nothing (the window is entered from the fault
-// hook of the walk's first seal, a write that landed).
-TEST_F(RadosUploadsTest, UploadsAndPartsDuringADeleteBucketAreNoSuchBucketAndLeaveNothing) {
+// uploads: an upload begun, or a part written, from then on is refused and
+// leaves nothing (the window is entered from the fault hook of the walk's
+// first seal, a write that landed). The delete cannot end while the hook
+// runs: the refusal is the retryable one after the wait (IoError), not
+// NoSuchBucket, which is for a bucket whose record is gone.
+TEST_F(RadosUploadsTest, UploadsAndPartsDuringADeleteBucketAreRefusedAndLeaveNothing) {
     auto first = a_->objects->create_upload(bucket_, "a-first", {});
     auto second = a_->objects->create_upload(bucket_, "z-second", {});
     ASSERT_TRUE(first && second);
@@ -681,12 +684,12 @@ TEST_F(RadosUploadsTest, UploadsAndPartsDuringADeleteBucketAreNoSuchBucketAndLea
         auto late = a_->objects->create_upload(bucket_, "late", {});
         EXPECT_FALSE(late) << "an upload begun while its bucket is deleted";
         if (!late) {
-            EXPECT_EQ(late.error().code(), Errc::NoSuchBucket) << late.error().message();
+            EXPECT_EQ(late.error().code(), Errc::IoError) << late.error().message();
         }
         auto part = a_->upload_part(second->id, 2, make_body(5000, 3));
         EXPECT_FALSE(part) << "a part written while its bucket is deleted";
         if (!part) {
-            EXPECT_EQ(part.error().code(), Errc::NoSuchBucket) << part.error().message();
+            EXPECT_EQ(part.error().code(), Errc::IoError) << part.error().message();
         }
         return false;
     });
@@ -706,12 +709,18 @@ TEST_F(RadosUploadsTest, UploadsAndPartsDuringADeleteBucketAreNoSuchBucketAndLea
     EXPECT_TRUE(gone(upload_oid(second->id)));
     EXPECT_FALSE(uploads_written.empty()) << "the refused create wrote its object first";
     for (const auto& oid : uploads_written) EXPECT_TRUE(gone(oid)) << oid;
+    // The bucket gone: NoSuchBucket.
+    auto after = a_->objects->create_upload(bucket_, "after", {});
+    ASSERT_FALSE(after);
+    EXPECT_EQ(after.error().code(), Errc::NoSuchBucket) << after.error().message();
 }
 
 // A PUT that meets a shard closed by a delete under way (here, while the
-// delete drops the bucket's uploads) answers NoSuchBucket at once, rather
-// than retry until the delete ends and answer IoError.
-TEST_F(RadosUploadsTest, APutDuringADeleteBucketsWalkOfUploadsIsNoSuchBucket) {
+// delete drops the bucket's uploads, which cannot end while the hook runs)
+// waits for the delete's outcome a bounded time (kClosedShardWait), then answers
+// a retryable IoError, not NoSuchBucket: the delete may still fail and
+// reopen. Once the record is gone, a PUT answers NoSuchBucket.
+TEST_F(RadosUploadsTest, APutDuringADeleteBucketsWalkOfUploadsIsRetryable) {
     auto up = a_->objects->create_upload(bucket_, "open", {});
     ASSERT_TRUE(up) << up.error().message();
     bool in_window = false;
@@ -722,9 +731,11 @@ TEST_F(RadosUploadsTest, APutDuringADeleteBucketsWalkOfUploadsIsNoSuchBucket) {
         auto put = a_->put_object(bucket_, "during", make_body(2000, 4));
         EXPECT_FALSE(put) << "an object written while its bucket is deleted";
         if (!put) {
-            EXPECT_EQ(put.error().code(), Errc::NoSuchBucket) << put.error().message();
+            EXPECT_EQ(put.error().code(), Errc::IoError) << put.error().message();
         }
-        EXPECT_LT(std::chrono::steady_clock::now() - sent, 2s) << "answered without retrying";
+        const auto took = std::chrono::steady_clock::now() - sent;
+        EXPECT_GE(took, kClosedShardWait) << "answered without waiting for the delete";
+        EXPECT_LT(took, kClosedShardWait + 2s) << "waited past its bound";
         return false;
     });
     FreedExtents freed;
@@ -736,6 +747,89 @@ TEST_F(RadosUploadsTest, APutDuringADeleteBucketsWalkOfUploadsIsNoSuchBucket) {
     auto usage = a_->ledger->usage(user_);
     ASSERT_TRUE(usage) << usage.error().message();
     EXPECT_EQ(usage->objects, 0u);
+    auto after = a_->put_object(bucket_, "after", make_body(100, 5));
+    ASSERT_FALSE(after);
+    EXPECT_EQ(after.error().code(), Errc::NoSuchBucket) << after.error().message();
+}
+
+// A create_upload whose entry loses its guard to a close mark and cannot
+// read the mark answers the read's error (IoError), never the guard's
+// PreconditionFailed (412, which an S3 client takes for its own condition),
+// and leaves no upload object.
+TEST_F(RadosUploadsTest, ACreateUploadThatCannotReadTheCloseMarkAnswersTheReadsError) {
+    const std::string index = uploads_oid(bucket_, epoch_);
+    const std::string mark = shard_closed_value(now_ms(), "unread", b_->lease->instance_id());
+    ASSERT_TRUE(b_->client->apply(Pool::Index, index, WriteOp().omap_set(std::string(kShardClosedKey), mark)));
+    std::set<std::string> uploads_written;
+    a_->client->set_applied_fault_for_tests([&](Pool p, const std::string& oid, const WriteOp&) {
+        if (p == Pool::Meta && oid.starts_with("upload.")) uploads_written.insert(oid);
+        return false;
+    });
+    a_->client->set_read_fault_for_tests([&](Pool p, const std::string& oid) { return p == Pool::Index && oid == index; });
+    auto up = a_->objects->create_upload(bucket_, "k", {});
+    a_->client->set_read_fault_for_tests(nullptr);
+    a_->client->set_applied_fault_for_tests(nullptr);
+    ASSERT_FALSE(up);
+    EXPECT_EQ(up.error().code(), Errc::IoError) << up.error().message();
+    ASSERT_FALSE(uploads_written.empty());
+    for (const auto& oid : uploads_written)
+        EXPECT_EQ(a_->client->stat(Pool::Meta, oid).error().code(), kNotFound) << oid;
+}
+
+// A mark that a delete leaves and then takes back (as a delete that found
+// an object, or gave up, reopens): a PUT that met it waits and commits.
+TEST_F(RadosUploadsTest, APutMeetingACloseThatIsTakenBackCommits) {
+    auto sb = a_->objects->load_bucket(bucket_);
+    ASSERT_TRUE(sb) << sb.error().message();
+    const std::string mark = shard_closed_value(now_ms(), "reopened", b_->lease->instance_id());
+    std::vector<std::string> shards;
+    for (std::uint32_t i = 0; i < sb->shards; ++i) shards.push_back(index_oid(bucket_, epoch_, i));
+    for (auto& oid : shards)
+        ASSERT_TRUE(b_->client->apply(Pool::Index, oid, WriteOp().omap_set(std::string(kShardClosedKey), mark)));
+    std::thread reopen([&] {
+        std::this_thread::sleep_for(400ms);
+        for (auto& oid : shards)
+            EXPECT_TRUE(b_->client->apply(Pool::Index, oid,
+                                          WriteOp()
+                                              .compare_omap(std::string(kShardClosedKey), Compare::Eq, mark)
+                                              .omap_remove(std::string(kShardClosedKey))));
+    });
+    auto put = a_->put_object(bucket_, "k", make_body(100, 7));
+    reopen.join();
+    ASSERT_TRUE(put) << put.error().message();
+    ASSERT_TRUE(b_->read_object(bucket_, "k"));
+}
+
+// A delete's mark names its engine instance: while that instance lives,
+// the mark holds however old its time reads (a committer whose clock runs
+// far ahead of the deleter's sees it as old): a PUT waits and answers a
+// retryable IoError, and the mark stays. Once the instance is gone (its
+// lease object removed: it can send nothing more), the mark is a crashed
+// delete's: the next PUT removes it and commits.
+TEST_F(RadosUploadsTest, ACloseMarkHoldsWhileItsInstanceLivesWhateverItsAge) {
+    auto c = std::make_unique<Gateway>();
+    auto sb = a_->objects->load_bucket(bucket_);
+    ASSERT_TRUE(sb) << sb.error().message();
+    const std::string old_mark =
+        shard_closed_value(now_ms() - kStaleShardClosedMs - 3600'000, "ahead", c->lease->instance_id());
+    ASSERT_TRUE(shard_closed_stale(old_mark, now_ms()));  // by its age alone, it would be taken
+    const std::string key = "k";
+    const std::string oid = index_oid(bucket_, epoch_, index_shard_of(key, sb->shards));
+    ASSERT_TRUE(c->client->apply(Pool::Index, oid, WriteOp().omap_set(std::string(kShardClosedKey), old_mark)));
+    auto put = a_->put_object(bucket_, key, make_body(100, 8));
+    ASSERT_FALSE(put) << "a PUT into a shard a live delete holds closed";
+    EXPECT_EQ(put.error().code(), Errc::IoError) << put.error().message();
+    auto mark = a_->client->omap_get(Pool::Index, oid, {std::string(kShardClosedKey)});
+    ASSERT_TRUE(mark);
+    EXPECT_EQ(value_of(*mark, kShardClosedKey), old_mark);
+    const std::string instance = c->lease->instance_id();
+    c.reset();  // closed cleanly: its lease object goes
+    ASSERT_EQ(a_->client->stat(Pool::Meta, lease_oid(instance)).error().code(), kNotFound);
+    auto again = a_->put_object(bucket_, key, make_body(100, 9));
+    ASSERT_TRUE(again) << again.error().message();
+    mark = a_->client->omap_get(Pool::Index, oid, {std::string(kShardClosedKey)});
+    ASSERT_TRUE(mark);
+    EXPECT_EQ(value_of(*mark, kShardClosedKey), "");
 }
 
 }  // namespace

@@ -49,14 +49,16 @@ struct InFlight {
     // Sends one call counted under `tag` (`send()`: a Client aio_* call
     // whose callback calls done()). One that throws is not counted: a
     // Client call that throws never calls back, and the writer's
-    // destructor must not wait for it.
+    // destructor must not wait for it. Its bytes are already counted in
+    // the extent: it is recorded as failed, so that no later wait or
+    // finish takes the extent for written.
     template <typename Send>
     void send(unsigned tag, Send&& send_call) {
         started(tag);
         try {
             std::forward<Send>(send_call)();
         } catch (...) {
-            done(tag, Result<void>());
+            done(tag, Result<void>(Error(Errc::IoError, "a blob write could not be sent")));
             throw;
         }
     }

@@ -384,19 +384,16 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
         }
         return !page->entries.empty();
     };
-    // 0. The ledger counting objects usually means the index holds them:
-    //    refused without closing anything. But the index decides: the counts
-    //    may be short of it or past it (an unknown outcome, a crash between
-    //    an index write and its ledger change), and a bucket whose closed
-    //    index is empty is empty, whatever its ledger says.
-    auto counts = with_counts(b);
-    if (!counts) return std::move(counts).error();
-    if (counts->objects > 0) {
-        for (auto& oid : oids) {
-            auto held = first_entry_in(oid);
-            if (!held) return std::move(held).error();
-            if (*held) return not_empty();
-        }
+    // 0. Refused without closing anything when the index holds an entry
+    //    (whatever the ledger says: its counts may be short of the index or
+    //    past it, after an unknown outcome or a crash between an index write
+    //    and its ledger change). Writes meeting a close wait for its outcome
+    //    (wait_while_closed), so a delete that is bound to fail closes
+    //    nothing.
+    for (auto& oid : oids) {
+        auto held = first_entry_in(oid);
+        if (!held) return std::move(held).error();
+        if (*held) return not_empty();
     }
 
     // 1. Close every shard (`closed`, which every write of an o entry is
@@ -409,7 +406,10 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     //    another delete still relies on. Never reopened once the record
     //    may be gone (a write could then land in an index being removed).
     const auto closed_at_ms = now_ms();
-    const std::string token = shard_closed_value(closed_at_ms, random_hex16());
+    // The token names this instance: a committer takes it for a crashed
+    // delete's only once the instance is gone (object_layout.hpp).
+    const std::string token =
+        shard_closed_value(closed_at_ms, random_hex16(), lease_ ? lease_->instance_id() : std::string());
     std::vector<std::string> closing = oids;
     closing.push_back(uploads_index);
     auto reopen = [&] {

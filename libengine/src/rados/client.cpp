@@ -271,12 +271,16 @@ struct Client::AioCall {
         finish(std::move(call), r);
     }
 
-    // Calls `done`, then lets the Client go (its destructor waits for this).
+    // Calls `done`, then lets the Client go (its destructor waits for this),
+    // even when `done` throws (in send's synchronous failure, the throw goes
+    // to the caller): the call is released first, then counted finished.
     static void finish(std::unique_ptr<AioCall> call, int r) {
-        Client* client = call->client;
-        call->report(r);
-        call.reset();
-        client->call_finished();
+        struct Finished {
+            Client* client;
+            ~Finished() { client->call_finished(); }
+        } finished{call->client};
+        const std::unique_ptr<AioCall> owned = std::move(call);  // destroyed before `finished`
+        owned->report(r);
     }
 
     void report(int r) {

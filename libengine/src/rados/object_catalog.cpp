@@ -6,7 +6,13 @@
 // read, "" for none) and, for writes that add an entry, on the shard not
 // being closed by a delete_bucket: two gateways writing one key end with one
 // winner, the loser reads again and re-checks its write conditions. A write
-// that finds the shard closed (a delete under way) answers NoSuchBucket.
+// that finds the shard closed (a delete under way) waits for the delete's
+// outcome (wait_while_closed): NoSuchBucket once the record is gone, a
+// write again once the delete reopened the shard, IoError (retryable)
+// after kClosedShardWait.
+#include <chrono>
+#include <thread>
+
 #include "engine_impl.hpp"
 #include "rados/catalog_support.hpp"
 #include "rados/leases.hpp"
@@ -42,10 +48,13 @@ Result<bool> RadosObjectCatalog::closed_by_delete(const Bucket& bucket, const st
     if (!got) return std::move(got).error();
     const std::string mark = value_of(*got, kShardClosedKey);
     if (mark.empty()) return false;
-    if (!shard_closed_stale(mark, now_ms())) return true;
-    // A delete past kStaleShardClosedMs has given up, if the record read
-    // after the mark is still of this epoch (else the delete went through,
-    // and its index is on its way out).
+    // A mark naming its instance is stale only once that instance is gone:
+    // no clock of another gateway is compared with this one's.
+    const std::string instance(shard_closed_instance(mark));
+    if (instance.empty() ? !shard_closed_stale(mark, now_ms()) : !instance_gone(instance)) return true;
+    // A crashed delete's mark, if the record read after the mark is still of
+    // this epoch (else the delete went through, and its index is on its way
+    // out).
     auto now = load_bucket(bucket.name);
     if (!now) {
         if (now.error().code() == Errc::NoSuchBucket) return true;
@@ -56,6 +65,28 @@ Result<bool> RadosObjectCatalog::closed_by_delete(const Bucket& bucket, const st
     op.compare_omap(std::string(kShardClosedKey), Compare::Eq, mark).omap_remove(std::string(kShardClosedKey));
     (void)client_.apply(Pool::Index, index_oid, op);
     return false;
+}
+
+Result<void> RadosObjectCatalog::wait_while_closed(const Bucket& bucket, const std::string& index_oid) {
+    const auto until = std::chrono::steady_clock::now() + kClosedShardWait;
+    for (;;) {
+        auto closed = closed_by_delete(bucket, index_oid);
+        if (!closed) {
+            if (closed.error().code() == kNotFound) return no_such_bucket(bucket.name);  // removed with the record
+            return std::move(closed).error();
+        }
+        if (!*closed) return {};
+        // The mark alone does not say the bucket goes: a delete may still
+        // find an entry (BucketNotEmpty) or give up, and reopen. Only the
+        // record gone (or another incarnation's) is final.
+        auto now = load_bucket(bucket.name);
+        if (!now) return std::move(now).error();  // NoSuchBucket: gone
+        if (now->bucket.epoch != bucket.epoch) return no_such_bucket(bucket.name);
+        if (std::chrono::steady_clock::now() >= until)
+            return Error(Errc::IoError, "bucket " + bucket.name + " is being deleted (or was, by a delete that gave up "
+                                        "and has not reopened it yet): try again");
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
 }
 
 Result<std::pair<std::uint64_t, std::uint64_t>> RadosObjectCatalog::quota_bytes(const Bucket& bucket) {
@@ -189,13 +220,12 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
             if (!again) return Result<void>(std::move(again).error());
             return Result<void>(no_such_bucket(bucket.name));
         }
-        // Closed by a delete under way: the bucket is going (a delete that
-        // gives up reopens it; the PUT may be sent again). Retrying would
-        // spin until the delete ends, kBucketDeleteMaxMs at most.
-        auto closed = closed_by_delete(bucket, oid);
-        if ((closed && *closed) || (!closed && closed.error().code() == kNotFound)) {
-            forget_cached_bucket(bucket.name);
-            return Result<void>(no_such_bucket(bucket.name));
+        // Closed by a delete under way: waited out (briefly) until the
+        // delete reopens the shard or removes the record; NoSuchBucket only
+        // for the latter, a retryable error when it lasts.
+        if (auto open = wait_while_closed(bucket, oid); !open) {
+            if (open.error().code() == Errc::NoSuchBucket) forget_cached_bucket(bucket.name);
+            return Result<void>(std::move(open).error());
         }
         return std::nullopt;
     };

@@ -181,11 +181,18 @@ private:
     Result<Bucket> with_counts(Bucket bucket);
     // Whether a delete_bucket holds `index_oid` (an index shard of `bucket`,
     // or its uploads index) closed: its `closed` mark, unless stale
-    // (object_layout.hpp, kStaleShardClosedMs: a delete that crashed). A
+    // (object_layout.hpp: a delete that crashed, its instance gone). A
     // stale mark is removed, guarded on its value, when the bucket record is
     // still of `bucket`'s epoch (best effort): false then. Fails: kNotFound
     // (the object is gone: so is that incarnation), IoError.
     Result<bool> closed_by_delete(const Bucket& bucket, const std::string& index_oid);
+    // Waits (kClosedShardWait at most) while a delete_bucket holds `index_oid`
+    // closed: {} once it is open (the caller writes again); NoSuchBucket
+    // once the bucket record is gone or another incarnation's (or the
+    // object is gone); IoError, a retryable answer, while the mark stays and
+    // the record is there (a mark does not say the delete will succeed: it
+    // may find the bucket not empty, or give up, and reopen).
+    Result<void> wait_while_closed(const Bucket& bucket, const std::string& index_oid);
     // Quotas of the bucket and its owner in bytes (0: none).
     Result<std::pair<std::uint64_t, std::uint64_t>> quota_bytes(const Bucket& bucket);
     // ---- Uploads' own (upload_parts.cpp, upload_closing.cpp)

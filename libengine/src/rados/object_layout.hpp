@@ -41,6 +41,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <climits>
 #include <string>
@@ -80,20 +81,39 @@ inline std::string index_oid(std::string_view bucket, std::uint64_t epoch, std::
 inline std::uint32_t index_shard_of(std::string_view key, std::uint32_t shards) {
     return fnv1a32(key) % shards;
 }
-// `closed` = "<ms> <token>": set by a delete_bucket at <ms> (its own random
-// token). A delete takes at most kBucketDeleteMaxMs from closing to sending
-// the record's removal (past it, it reopens and gives up), so a mark older
-// than kStaleShardClosedMs, on a shard whose bucket record is still of its
-// epoch, was left by a delete that crashed: a committer removes it (guarded
-// on its value) rather than failing for good. A mark it cannot read the
-// time of is never taken for stale.
+// `closed` = "<ms> <token> <instance>": set by a delete_bucket at <ms> (its
+// own random token) in engine instance <instance> (leases.hpp; absent
+// without a lease, and in marks of older versions). A delete takes at most
+// kBucketDeleteMaxMs from closing to sending the record's removal (past it,
+// it reopens and gives up). A mark left by a delete that crashed is stale
+// once its instance is gone (its lease object removed: it can send
+// nothing more), on a shard whose bucket record is still of its epoch: a
+// committer removes it (guarded on its value) rather than failing for good.
+// Only a mark without an instance goes by its age (older than
+// kStaleShardClosedMs), since that compares two gateways' clocks. A mark
+// it cannot read the time of is never taken for stale.
 inline constexpr std::string_view kShardClosedKey = "closed";
+// How long a write that meets a live mark waits for the delete's outcome
+// (the record gone, or the mark taken back) before a retryable answer: a
+// delete of an empty bucket takes some milliseconds.
+inline constexpr std::chrono::milliseconds kClosedShardWait{1500};
 inline constexpr std::int64_t kBucketDeleteMaxMs = 5 * 60 * 1000;
 inline constexpr std::int64_t kStaleShardClosedMs = 2 * kBucketDeleteMaxMs;
-inline std::string shard_closed_value(std::int64_t now_ms, std::string_view token) {
-    return std::to_string(now_ms) + " " + std::string(token);
+inline std::string shard_closed_value(std::int64_t now_ms, std::string_view token, std::string_view instance) {
+    std::string v = std::to_string(now_ms) + " " + std::string(token);
+    if (!instance.empty()) v += " " + std::string(instance);
+    return v;
 }
-// Whether a `closed` value is stale at `now_ms` (false when unreadable).
+// The instance a `closed` value names ("" for none).
+inline std::string_view shard_closed_instance(std::string_view value) {
+    auto first = value.find(' ');
+    if (first == std::string_view::npos) return {};
+    auto second = value.find(' ', first + 1);
+    if (second == std::string_view::npos) return {};
+    return value.substr(second + 1);
+}
+// Whether a `closed` value is older than kStaleShardClosedMs at `now_ms`
+// (false when unreadable): for values that name no instance.
 inline bool shard_closed_stale(std::string_view value, std::int64_t now_ms) {
     auto sp = value.find(' ');
     if (sp == 0 || sp == std::string_view::npos) return false;

@@ -7,8 +7,9 @@
 // the object first, then the entry: a crash between leaves an upload nothing
 // lists and nobody was told the id of (a small leak). The entry is guarded
 // on the index's `closed` mark, which a delete_bucket sets before its walk
-// over the uploads: an upload begun from then on is NoSuchBucket (its
-// object removed again), so the walk sees every upload. Closers remove the
+// over the uploads: an upload begun from then on fails (its object removed
+// again: NoSuchBucket once the record is gone, a retryable IoError while
+// the delete lasts), so the walk sees every upload. Closers remove the
 // object first, then the entry: a crash between leaves an entry whose
 // upload is gone, which list_uploads skips. So nothing closed is ever
 // listed (one being closed is, until its object goes).
@@ -156,18 +157,20 @@ Result<Upload> RadosObjectCatalog::create_upload(std::string_view bucket, std::s
     for (int attempt = 1;; ++attempt) {
         auto w = client_.apply(Pool::Index, index, entry);
         if (w) return u;
-        bool gone = w.error().code() == kNotFound;
-        if (w.error().code() == kCompareFailed) {
-            auto closed = closed_by_delete(b->bucket, index);
-            if (closed && !*closed && attempt == 1) continue;  // a crashed delete's mark, removed
-            gone = (closed && *closed) || (!closed && closed.error().code() == kNotFound);
+        Error failed = std::move(w).error();
+        if (failed.code() == kNotFound) {
+            failed = Error(Errc::NoSuchBucket, "bucket " + std::string(bucket) + " does not exist");
+        } else if (failed.code() == kCompareFailed) {
+            // Closed by a delete: its outcome waited for (wait_while_closed).
+            auto open = wait_while_closed(b->bucket, index);
+            if (open && attempt < 3) continue;  // reopened (a delete that gave up, or a crashed one's mark)
+            failed = open ? Error(Errc::IoError, "the uploads index of bucket " + std::string(bucket) +
+                                                     " keeps being closed by deletes: try again")
+                          : std::move(open).error();
         }
         (void)client_.remove(Pool::Meta, upload_oid(u.id));  // best effort: else a leak nobody names
-        if (gone) {
-            forget_cached_bucket(bucket);
-            return Error(Errc::NoSuchBucket, "bucket " + std::string(bucket) + " does not exist");
-        }
-        return std::move(w).error();
+        if (failed.code() == Errc::NoSuchBucket) forget_cached_bucket(bucket);
+        return failed;
     }
 }
 

@@ -7,9 +7,10 @@
 // after its seal is final. Parts of one upload written at once touch
 // different keys and do not conflict; two writes of one number do, and the
 // second reads again. Before it, the uploads index's `closed` mark is
-// read: a bucket being deleted answers NoSuchBucket (a close after that
-// read is followed by the delete's walk, whose seal the write is guarded
-// on).
+// read: a bucket being deleted is waited for, and answers NoSuchBucket once
+// its record is gone (a retryable IoError while the delete lasts; a close
+// after that read is followed by the delete's walk, whose seal the write is
+// guarded on).
 //
 // The ledger: a part counts in the owner's and the bucket's bytes while its
 // upload is open (as locally): growth before the write, shrinkage after it
@@ -158,14 +159,12 @@ Result<PartInfo> RadosObjectCatalog::write_part(std::string_view upload_id, cons
         }
         if (b->bucket.epoch != up->epoch) return Result<PartWritten>(no_such_upload(upload_id));
         // A delete of the bucket closes its uploads index before its walk
-        // over the uploads: from then on the bucket is going. Not a guard
-        // (another object): a close after this read is followed by the
-        // walk, whose seal the write below is guarded on.
-        auto closed = closed_by_delete(b->bucket, uploads_oid(b->bucket.name, b->bucket.epoch));
-        if (!closed && closed.error().code() != kNotFound) return Result<PartWritten>(std::move(closed).error());
-        if (!closed || *closed)
-            return Result<PartWritten>(
-                Error(Errc::NoSuchBucket, "bucket " + b->bucket.name + " is being deleted"));
+        // over the uploads: its outcome is waited for (wait_while_closed:
+        // NoSuchBucket once the record is gone, a retryable error while it
+        // lasts). Not a guard (another object): a close after this read is
+        // followed by the walk, whose seal the write below is guarded on.
+        if (auto open = wait_while_closed(b->bucket, uploads_oid(b->bucket.name, b->bucket.epoch)); !open)
+            return Result<PartWritten>(std::move(open).error());
         std::string old_raw;
         std::int64_t delta = static_cast<std::int64_t>(part.info.size);
         std::vector<Extent> replaced;
