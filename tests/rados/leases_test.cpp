@@ -289,7 +289,12 @@ TEST_F(RadosLeasesTest, AnAdoptedZombiesWritesAreRefusedAndTheAdopterWorks) {
     auto adopted = b->adopt_if_dead(id);
     ASSERT_NE(adopted, nullptr);
     // From here on the adopter acts on the dead instance's state; the
-    // zombie's write must not land after that.
+    // zombie's write must not land after that. An OSD refuses the zombie
+    // once it has the OSD map with the blocklist entry; the adopter's client
+    // has it when the fence returns, and its first request to an OSD makes
+    // that OSD take it before serving it: the adopter looks at the object
+    // first, as it looks at every object it acts on.
+    ASSERT_OK(gw2_->read(Pool::Meta, oid));
     auto late = zombie_gw->write_full(Pool::Meta, oid, "after the adoption");
     ASSERT_FALSE(late);
     EXPECT_EQ(late.error().code(), Errc::IoError);
