@@ -286,7 +286,8 @@ int main(int argc, char** argv) {
         std::ofstream drop("/proc/sys/vm/drop_caches");
         drop << "1\n" << std::flush;
         if (!drop) {
-            std::fprintf(stderr, "engine_scale_bench: cannot drop the page cache (OSTOR_SCALE_DROP_CACHES needs root)\n");
+            std::fprintf(stderr,
+                         "engine_scale_bench: cannot drop the page cache (OSTOR_SCALE_DROP_CACHES needs root)\n");
             return 1;
         }
         std::printf("page cache dropped\n");
@@ -305,8 +306,8 @@ int main(int argc, char** argv) {
         }
         std::printf("4 KiB PUT, 16 writers, %s:\n", when);
         std::printf("  empty bucket %8.0f ops/s, filled bucket %8.0f ops/s, ratio %.2fx (median of %zu rounds %.2fx)\n",
-                    empty.rate(), big.rate(), empty.rate() > 0 ? big.rate() / empty.rate() : 0.0,
-                    round_ratios.size(), round_ratios.empty() ? 0.0 : median(round_ratios));
+                    empty.rate(), big.rate(), empty.rate() > 0 ? big.rate() / empty.rate() : 0.0, round_ratios.size(),
+                    round_ratios.empty() ? 0.0 : median(round_ratios));
         std::printf("  bytes written: empty bucket %8.0f /commit %6.0f /PUT (%.1f PUTs/commit)\n", empty.per_commit(),
                     empty.per_put(), empty.commits ? double(empty.puts) / empty.commits : 0.0);
         std::printf("                 filled bucket %7.0f /commit %6.0f /PUT (%.1f PUTs/commit), ratio %.2fx /commit\n",
@@ -341,8 +342,8 @@ int main(int argc, char** argv) {
                 auto r = engine->create_upload("uploads", spread_key(i));
                 if (!r) die("create_upload", r.error());
             });
-            std::printf("create_upload        %10.0f /s      (%" PRIu64 " uploads)\n", uploads / (ms_since(start) / 1000),
-                        uploads);
+            std::printf("create_upload        %10.0f /s      (%" PRIu64 " uploads)\n",
+                        uploads / (ms_since(start) / 1000), uploads);
         }
         ostor::ListUploadsParams p;
         p.max_uploads = kPageKeys;
@@ -360,10 +361,9 @@ int main(int argc, char** argv) {
         }
         double sum = 0;
         for (double t : times) sum += t;
-        std::printf("list_uploads page    %10.2f ms first, %.2f ms mean, %.2f ms slowest (%zu pages, %" PRIu64
-                    " uploads)\n",
-                    times.front(), sum / times.size(), *std::max_element(times.begin(), times.end()), times.size(),
-                    listed);
+        std::printf(
+            "list_uploads page    %10.2f ms first, %.2f ms mean, %.2f ms slowest (%zu pages, %" PRIu64 " uploads)\n",
+            times.front(), sum / times.size(), *std::max_element(times.begin(), times.end()), times.size(), listed);
     }
 
     // Scrub, with its peak memory.

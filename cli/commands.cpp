@@ -22,8 +22,7 @@ Result<User> resolve_user(Engine& engine, const Options& o) {
         if (o.email) {
             auto by_email = engine.get_user_by_email(*o.email);
             if (!by_email) return by_email;
-            if (by_email->id != user->id)
-                return Error(Errc::InvalidArgument, "-e and -i name different users");
+            if (by_email->id != user->id) return Error(Errc::InvalidArgument, "-e and -i name different users");
         }
         return user;
     }
@@ -258,8 +257,7 @@ Result<void> set_limits(Engine& engine, const Options& o) {
     auto limit = required(o.limit, "-L RESOURCE=VALUE");
     if (!limit) return std::move(limit).error();
     auto eq = limit->find('=');
-    if (eq == std::string::npos)
-        return Error(Errc::InvalidLimit, "-L takes RESOURCE=VALUE (e.g. get=3600 or out=100)");
+    if (eq == std::string::npos) return Error(Errc::InvalidLimit, "-L takes RESOURCE=VALUE (e.g. get=3600 or out=100)");
     auto setting = admin::parse_limit(*type, limit->substr(0, eq), limit->substr(eq + 1));
     if (!setting) return std::move(setting).error();
     auto limits = engine.set_limit(*target, *setting);
@@ -291,8 +289,9 @@ Result<void> rm_limits(Engine& engine, const Options& o) {
 Result<QuotaTarget> quota_target(Engine& engine, const Options& o) {
     int named = (o.email || o.user_id) + o.bucket.has_value() + o.defaults.has_value();
     if (named != 1)
-        return Error(Errc::InvalidArgument,
-                     "specify one of a user (-e EMAIL or -i USER_ID), a bucket (-b BUCKET) or a default (-o user|bucket)");
+        return Error(
+            Errc::InvalidArgument,
+            "specify one of a user (-e EMAIL or -i USER_ID), a bucket (-b BUCKET) or a default (-o user|bucket)");
     if (o.defaults) {
         if (*o.defaults == "user") return QuotaTarget::default_user();
         if (*o.defaults == "bucket") return QuotaTarget::default_bucket();

@@ -38,8 +38,10 @@ int main(int argc, char** argv) {
 
     cli::Options o;
     std::string data_dir;
-    if (const char* env = std::getenv("OSTOR_DATA"); env && *env) data_dir = env;
-    else data_dir = "ostor-data";
+    if (const char* env = std::getenv("OSTOR_DATA"); env && *env)
+        data_dir = env;
+    else
+        data_dir = "ostor-data";
 
     static const option long_options[] = {
         {"data", required_argument, nullptr, 'D'},
@@ -51,25 +53,54 @@ int main(int argc, char** argv) {
     int c;
     while ((c = getopt_long(argc, argv, ":e:i:n:V:t:L:b:q:o:k:SaXxh", long_options, nullptr)) != -1) {
         switch (c) {
-            case 'e': o.email = optarg; break;
-            case 'i': o.user_id = optarg; break;
-            case 'n': o.account = optarg; break;
-            case 'V': o.volume = optarg; break;
-            case 't': o.type = optarg; break;
-            case 'L': o.limit = optarg; break;
-            case 'b': o.bucket = optarg; break;
-            case 'q': o.quota = optarg; break;
-            case 'o': o.defaults = optarg; break;
-            case 'k': o.key = optarg; break;
-            case 'S': o.system = true; break;
-            case 'a': o.show_secrets = true; break;
+            case 'e':
+                o.email = optarg;
+                break;
+            case 'i':
+                o.user_id = optarg;
+                break;
+            case 'n':
+                o.account = optarg;
+                break;
+            case 'V':
+                o.volume = optarg;
+                break;
+            case 't':
+                o.type = optarg;
+                break;
+            case 'L':
+                o.limit = optarg;
+                break;
+            case 'b':
+                o.bucket = optarg;
+                break;
+            case 'q':
+                o.quota = optarg;
+                break;
+            case 'o':
+                o.defaults = optarg;
+                break;
+            case 'k':
+                o.key = optarg;
+                break;
+            case 'S':
+                o.system = true;
+                break;
+            case 'a':
+                o.show_secrets = true;
+                break;
             case 'X':
-            case 'x': o.xml = true; break;
-            case 'D': data_dir = optarg; break;
+            case 'x':
+                o.xml = true;
+                break;
+            case 'D':
+                data_dir = optarg;
+                break;
             case 'h':
                 std::printf("usage: ostor-s3-admin %s %s\n", command->name, command->usage);
                 return 0;
-            case ':': return usage_failure(std::string("option -") + static_cast<char>(optopt) + " needs a value");
+            case ':':
+                return usage_failure(std::string("option -") + static_cast<char>(optopt) + " needs a value");
             default:
                 if (optopt) return usage_failure(std::string("unknown option -") + static_cast<char>(optopt));
                 return usage_failure(std::string("unknown option ") + argv[optind - 1]);

@@ -16,12 +16,12 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <strings.h>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <strings.h>
 #include <optional>
 #include <string>
 #include <vector>
@@ -143,9 +143,9 @@ int rados_get_config(const ostor::detail::VolumeSpec& spec) {
     auto leases = list_leases(**client);
     if (!leases) return fail(std::string(leases.error().message()), leases.error().info().exit_status);
     print_volume_table(*volume_id, "READY");
-    const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     std::printf("\nGATEWAY                 INSTANCE          SINCE (UTC)\n");
     for (const auto& lease : *leases) {
         if (!lease.live_at(now)) continue;  // dead: a sweep will adopt it
@@ -169,8 +169,10 @@ int main(int argc, char** argv) {
     if (command != "get-config" && command != "add-acc") return usage_failure("unknown command '" + command + "'");
 
     std::string volume_path;
-    if (const char* env = std::getenv("OSTOR_DATA"); env && *env) volume_path = env;
-    else volume_path = "ostor-data";
+    if (const char* env = std::getenv("OSTOR_DATA"); env && *env)
+        volume_path = env;
+    else
+        volume_path = "ostor-data";
     std::optional<std::string> node, volume_id, storage_path;
 
     static const option long_options[] = {
@@ -182,20 +184,30 @@ int main(int argc, char** argv) {
     opterr = 0;
     for (int c; (c = getopt_long(argc, argv, ":n:V:s:h", long_options, nullptr)) != -1;) {
         switch (c) {
-            case 'n': node = optarg; break;
-            case 'V': volume_id = optarg; break;
-            case 's': storage_path = optarg; break;
-            case 'D': volume_path = optarg; break;
-            case 'h': std::fputs(kUsage, stdout); return 0;
-            case ':': return usage_failure(std::string("option -") + static_cast<char>(optopt) + " needs a value");
+            case 'n':
+                node = optarg;
+                break;
+            case 'V':
+                volume_id = optarg;
+                break;
+            case 's':
+                storage_path = optarg;
+                break;
+            case 'D':
+                volume_path = optarg;
+                break;
+            case 'h':
+                std::fputs(kUsage, stdout);
+                return 0;
+            case ':':
+                return usage_failure(std::string("option -") + static_cast<char>(optopt) + " needs a value");
             default:
                 if (optopt) return usage_failure(std::string("unknown option -") + static_cast<char>(optopt));
                 return usage_failure(std::string("unknown option ") + argv[optind - 1]);
         }
     }
     if (optind < argc) return usage_failure(std::string("unexpected argument '") + argv[optind] + "'");
-    if (command == "get-config" && (volume_id || storage_path))
-        return usage_failure("get-config takes only -n NODE");
+    if (command == "get-config" && (volume_id || storage_path)) return usage_failure("get-config takes only -n NODE");
     if (command == "add-acc" && node) return usage_failure("add-acc takes -V VOL_ID and -s PATH");
     if (command == "add-acc" && !volume_id) return usage_failure("add-acc needs -V VOL_ID");
     if (storage_path) volume_path = *storage_path;
@@ -205,8 +217,10 @@ int main(int argc, char** argv) {
     if (spec->kind == detail::VolumeSpec::Kind::Rados && command == "get-config") return rados_get_config(*spec);
 #endif
     if (spec->kind == detail::VolumeSpec::Kind::Local && node && !is_this_machine(*node))
-        return fail("node " + *node + " is not this machine: a local volume is served by the machine holding its "
-                    "data directory (" + volume_path + "); run ostor-ctl there, or name this machine");
+        return fail("node " + *node +
+                    " is not this machine: a local volume is served by the machine holding its "
+                    "data directory (" +
+                    volume_path + "); run ostor-ctl there, or name this machine");
 
     EngineOptions options;
     options.create_if_missing = false;
@@ -217,7 +231,8 @@ int main(int argc, char** argv) {
         const Error& e = engine.error();
         // The -V given is not volume.id's (another mismatch, of volume.id and
         // the metadata, says so in its own message).
-        if (e.code() == Errc::VolumeMismatch && volume_id && e.message().find("does not match") != std::string_view::npos)
+        if (e.code() == Errc::VolumeMismatch && volume_id &&
+            e.message().find("does not match") != std::string_view::npos)
             return fail("volume " + *volume_id + " is not the volume of " + volume_path, e.info().exit_status);
         std::string message(e.message());
         if (message.find(volume_path) == std::string::npos) message += " (data directory " + volume_path + ")";

@@ -78,8 +78,9 @@ std::string volume_open_error(const std::string& data, const ostor::EngineOption
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
     if (!message.empty()) return message;
-    return WIFSIGNALED(status) ? std::string("opening the volume was killed by signal ") + std::to_string(WTERMSIG(status))
-                               : std::string("the volume cannot be opened");
+    return WIFSIGNALED(status)
+               ? std::string("opening the volume was killed by signal ") + std::to_string(WTERMSIG(status))
+               : std::string("the volume cannot be opened");
 }
 
 constexpr const char* kUsage =

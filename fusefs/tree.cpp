@@ -152,8 +152,10 @@ Result<void> write_keys(Engine& e, const User& user, std::string_view account, s
             continue;
         }
         std::string_view key = trim(line.substr(7));
-        if (account.empty()) OSTOR_TRY(e.revoke_key(user.id, key));
-        else OSTOR_TRY(e.revoke_key(user.id, key, account));
+        if (account.empty())
+            OSTOR_TRY(e.revoke_key(user.id, key));
+        else
+            OSTOR_TRY(e.revoke_key(user.id, key, account));
     }
     return {};
 }
@@ -176,7 +178,8 @@ Result<void> restore_limits(Engine& e, const LimitTarget& t, const std::string& 
                     &l.ops_delete, &bandwidth) != 6)
         return Error(Errc::Internal, "bad saved limits");
     l.bandwidth_out_kbps = bandwidth;
-    if (l.ops_default == 0 && l.ops_get == 0 && l.ops_put == 0 && l.ops_list == 0 && l.ops_delete == 0 && bandwidth == 0)
+    if (l.ops_default == 0 && l.ops_get == 0 && l.ops_put == 0 && l.ops_list == 0 && l.ops_delete == 0 &&
+        bandwidth == 0)
         return e.remove_limits(t);
     return as_void(e.set_limits(t, l));
 }
@@ -201,13 +204,16 @@ Result<std::string> save_key_ids(Engine& e, const std::string& user_id, std::str
 }
 
 // Revokes the pairs made since `saved` (a revoked pair cannot come back).
-Result<void> revoke_new_keys(Engine& e, const std::string& user_id, std::string_view account, const std::string& saved) {
+Result<void> revoke_new_keys(Engine& e, const std::string& user_id, std::string_view account,
+                             const std::string& saved) {
     auto keys = e.list_keys(user_id, account);
     if (!keys) return std::move(keys).error();
     for (const auto& k : *keys) {
         if (saved.find(k.access_key_id + "\n") != std::string::npos) continue;
-        if (account.empty()) OSTOR_TRY(e.revoke_key(user_id, k.access_key_id));
-        else OSTOR_TRY(e.revoke_key(user_id, k.access_key_id, account));
+        if (account.empty())
+            OSTOR_TRY(e.revoke_key(user_id, k.access_key_id));
+        else
+            OSTOR_TRY(e.revoke_key(user_id, k.access_key_id, account));
     }
     return {};
 }
@@ -537,36 +543,87 @@ const Node kNodes[] = {
     {.pattern = "/users/*", .dir = true, .perm = 0755, .exists = user_exists, .remove = remove_user},
     {.pattern = "/users/*/id", .read = user_id},
     {.pattern = "/users/*/info", .perm = 0600, .read = user_info},
-    {.pattern = "/users/*/state", .perm = 0644, .read = user_state, .write = write_user_state,
-     .truncate = nothing_to_truncate, .save = save_user_state, .restore = restore_user_state, .lines = kStateLines},
-    {.pattern = "/users/*/keys", .perm = 0600, .read = user_keys, .write = write_user_keys,
-     .truncate = nothing_to_truncate, .save = save_user_keys, .restore = restore_user_keys, .lines = kKeyLines},
-    {.pattern = "/users/*/limits", .perm = 0644, .read = user_limits, .write = write_user_limits,
-     .truncate = remove_user_limits, .save = save_user_limits, .restore = restore_user_limits, .lines = kLimitLines},
-    {.pattern = "/users/*/quota", .perm = 0644, .read = user_quota, .write = write_user_quota,
-     .truncate = remove_user_quota, .save = save_user_quota, .restore = restore_user_quota, .lines = kQuotaLines},
+    {.pattern = "/users/*/state",
+     .perm = 0644,
+     .read = user_state,
+     .write = write_user_state,
+     .truncate = nothing_to_truncate,
+     .save = save_user_state,
+     .restore = restore_user_state,
+     .lines = kStateLines},
+    {.pattern = "/users/*/keys",
+     .perm = 0600,
+     .read = user_keys,
+     .write = write_user_keys,
+     .truncate = nothing_to_truncate,
+     .save = save_user_keys,
+     .restore = restore_user_keys,
+     .lines = kKeyLines},
+    {.pattern = "/users/*/limits",
+     .perm = 0644,
+     .read = user_limits,
+     .write = write_user_limits,
+     .truncate = remove_user_limits,
+     .save = save_user_limits,
+     .restore = restore_user_limits,
+     .lines = kLimitLines},
+    {.pattern = "/users/*/quota",
+     .perm = 0644,
+     .read = user_quota,
+     .write = write_user_quota,
+     .truncate = remove_user_quota,
+     .save = save_user_quota,
+     .restore = restore_user_quota,
+     .lines = kQuotaLines},
     {.pattern = "/users/*/buckets", .read = user_buckets},
     {.pattern = "/users/*/accounts", .dir = true, .perm = 0755, .names = account_names, .make = make_account},
     {.pattern = "/users/*/accounts/*", .dir = true, .perm = 0755, .exists = account_exists, .remove = remove_account},
-    {.pattern = "/users/*/accounts/*/keys", .perm = 0600, .read = account_keys, .write = write_account_keys,
-     .truncate = nothing_to_truncate, .save = save_account_keys, .restore = restore_account_keys, .lines = kKeyLines},
+    {.pattern = "/users/*/accounts/*/keys",
+     .perm = 0600,
+     .read = account_keys,
+     .write = write_account_keys,
+     .truncate = nothing_to_truncate,
+     .save = save_account_keys,
+     .restore = restore_account_keys,
+     .lines = kKeyLines},
     {.pattern = "/users/*/accounts/*/info", .perm = 0600, .read = account_info},
     {.pattern = "/buckets", .dir = true, .perm = 0755, .names = bucket_names},
     {.pattern = "/buckets/*", .dir = true, .perm = 0755, .exists = bucket_exists},
     {.pattern = "/buckets/*/owner", .read = bucket_owner},
     {.pattern = "/buckets/*/size", .read = bucket_size},
-    {.pattern = "/buckets/*/limits", .perm = 0644, .read = bucket_limits, .write = write_bucket_limits,
-     .truncate = remove_bucket_limits, .save = save_bucket_limits, .restore = restore_bucket_limits,
+    {.pattern = "/buckets/*/limits",
+     .perm = 0644,
+     .read = bucket_limits,
+     .write = write_bucket_limits,
+     .truncate = remove_bucket_limits,
+     .save = save_bucket_limits,
+     .restore = restore_bucket_limits,
      .lines = kLimitLines},
-    {.pattern = "/buckets/*/quota", .perm = 0644, .read = bucket_quota, .write = write_bucket_quota,
-     .truncate = remove_bucket_quota, .save = save_bucket_quota, .restore = restore_bucket_quota, .lines = kQuotaLines},
-    {.pattern = "/quotas", .dir = true, .perm = 0755},
-    {.pattern = "/quotas/default-user", .perm = 0644, .read = default_user_quota, .write = write_default_user_quota,
-     .truncate = remove_default_user_quota, .save = save_default_user_quota, .restore = restore_default_user_quota,
+    {.pattern = "/buckets/*/quota",
+     .perm = 0644,
+     .read = bucket_quota,
+     .write = write_bucket_quota,
+     .truncate = remove_bucket_quota,
+     .save = save_bucket_quota,
+     .restore = restore_bucket_quota,
      .lines = kQuotaLines},
-    {.pattern = "/quotas/default-bucket", .perm = 0644, .read = default_bucket_quota,
-     .write = write_default_bucket_quota, .truncate = remove_default_bucket_quota, .save = save_default_bucket_quota,
-     .restore = restore_default_bucket_quota, .lines = kQuotaLines},
+    {.pattern = "/quotas", .dir = true, .perm = 0755},
+    {.pattern = "/quotas/default-user",
+     .perm = 0644,
+     .read = default_user_quota,
+     .write = write_default_user_quota,
+     .truncate = remove_default_user_quota,
+     .save = save_default_user_quota,
+     .restore = restore_default_user_quota,
+     .lines = kQuotaLines},
+    {.pattern = "/quotas/default-bucket",
+     .perm = 0644,
+     .read = default_bucket_quota,
+     .write = write_default_bucket_quota,
+     .truncate = remove_default_bucket_quota,
+     .save = save_default_bucket_quota,
+     .restore = restore_default_bucket_quota,
+     .lines = kQuotaLines},
     {.pattern = "/usage", .dir = true, .perm = 0755, .names = usage_names},
     {.pattern = "/usage/*", .perm = 0444, .exists = usage_exists, .remove = remove_usage_object, .read = usage_object},
 };

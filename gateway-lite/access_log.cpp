@@ -15,8 +15,10 @@ namespace {
 
 void append_field(std::string& line, std::string_view value) {
     line += ' ';
-    if (value.empty()) line += '-';
-    else line += value;
+    if (value.empty())
+        line += '-';
+    else
+        line += value;
 }
 
 }  // namespace
@@ -57,7 +59,8 @@ void AccessLog::write(const AccessLogEntry& entry) {
     std::string line = format_access_line(entry);
     ssize_t n = ::write(fd_, line.data(), line.size());
     if (n != static_cast<ssize_t>(line.size()) && !warned_.exchange(true)) {
-        std::fprintf(stderr, "ostor-gateway: cannot write the access log: %s\n", n < 0 ? std::strerror(errno) : "short write");
+        std::fprintf(stderr, "ostor-gateway: cannot write the access log: %s\n",
+                     n < 0 ? std::strerror(errno) : "short write");
     }
 }
 

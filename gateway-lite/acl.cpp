@@ -13,11 +13,16 @@ constexpr std::string_view kAuthenticatedUsersUri = "http://acs.amazonaws.com/gr
 
 std::string_view permission_name(Permission p) {
     switch (p) {
-        case Permission::Read: return "READ";
-        case Permission::Write: return "WRITE";
-        case Permission::ReadAcp: return "READ_ACP";
-        case Permission::WriteAcp: return "WRITE_ACP";
-        case Permission::FullControl: return "FULL_CONTROL";
+        case Permission::Read:
+            return "READ";
+        case Permission::Write:
+            return "WRITE";
+        case Permission::ReadAcp:
+            return "READ_ACP";
+        case Permission::WriteAcp:
+            return "WRITE_ACP";
+        case Permission::FullControl:
+            return "FULL_CONTROL";
     }
     return "READ";
 }
@@ -43,7 +48,8 @@ std::variant<std::string, S3Error> user_by_email(Engine& engine, std::string_vie
     auto user = engine.get_user_by_email(email);
     if (!user) {
         if (user.error().code() == Errc::NoSuchUser || user.error().code() == Errc::InvalidEmail)
-            return S3Error{400, "UnresolvableGrantByEmailAddress", "The e-mail address you provided does not match any account on record."};
+            return S3Error{400, "UnresolvableGrantByEmailAddress",
+                           "The e-mail address you provided does not match any account on record."};
         return S3Error(user.error());
     }
     return user->id;
@@ -107,7 +113,8 @@ std::string acl_object_owner(std::string_view stored) {
         auto nl = stored.find('\n');
         auto line = stored.substr(0, nl);
         if (line.starts_with(kOwnerPrefix) && line.ends_with(kOwnerSuffix))
-            return std::string(line.substr(kOwnerPrefix.size(), line.size() - kOwnerPrefix.size() - kOwnerSuffix.size()));
+            return std::string(
+                line.substr(kOwnerPrefix.size(), line.size() - kOwnerPrefix.size() - kOwnerSuffix.size()));
         if (nl == std::string_view::npos) break;
         stored.remove_prefix(nl + 1);
     }
@@ -135,9 +142,15 @@ std::string encode_acl(const std::vector<Grant>& grants, OwnerGrant owner) {
     if (owner == OwnerGrant::ListedOnly) out = std::string(kListedOnlyLine) + "\n";
     for (const auto& g : grants) {
         switch (g.kind) {
-            case Grant::Kind::AllUsers: out += "group:AllUsers"; break;
-            case Grant::Kind::AuthenticatedUsers: out += "group:AuthenticatedUsers"; break;
-            case Grant::Kind::User: out += "id:" + g.user_id; break;
+            case Grant::Kind::AllUsers:
+                out += "group:AllUsers";
+                break;
+            case Grant::Kind::AuthenticatedUsers:
+                out += "group:AuthenticatedUsers";
+                break;
+            case Grant::Kind::User:
+                out += "id:" + g.user_id;
+                break;
         }
         out += ' ';
         out += permission_name(g.permission);
@@ -157,8 +170,8 @@ std::optional<std::vector<Grant>> canned_acl(std::string_view name, const Canned
     using K = Grant::Kind;
     if (name == "bucket-owner-read" || name == "bucket-owner-full-control") {
         if (owners.bucket_owner.empty() || owners.bucket_owner == owners.owner) return std::vector<Grant>{};
-        return std::vector<Grant>{{K::User, owners.bucket_owner,
-                                   name == "bucket-owner-read" ? Permission::Read : Permission::FullControl}};
+        return std::vector<Grant>{
+            {K::User, owners.bucket_owner, name == "bucket-owner-read" ? Permission::Read : Permission::FullControl}};
     }
     if (name == "private" || name == "log-delivery-write" || name == "aws-exec-read") return std::vector<Grant>{};
     if (name == "public-read") return std::vector<Grant>{{K::AllUsers, {}, Permission::Read}};
@@ -172,8 +185,10 @@ std::variant<std::optional<std::vector<Grant>>, S3Error> acl_from_headers(Engine
                                                                           const CannedAclOwners& owners) {
     const auto* canned = request.header("x-amz-acl");
     static constexpr std::pair<std::string_view, Permission> kGrantHeaders[] = {
-        {"x-amz-grant-read", Permission::Read},          {"x-amz-grant-write", Permission::Write},
-        {"x-amz-grant-read-acp", Permission::ReadAcp},   {"x-amz-grant-write-acp", Permission::WriteAcp},
+        {"x-amz-grant-read", Permission::Read},
+        {"x-amz-grant-write", Permission::Write},
+        {"x-amz-grant-read-acp", Permission::ReadAcp},
+        {"x-amz-grant-write-acp", Permission::WriteAcp},
         {"x-amz-grant-full-control", Permission::FullControl}};
     std::vector<Grant> grants;
     bool any_grant = false;
@@ -214,8 +229,7 @@ std::variant<std::optional<std::vector<Grant>>, S3Error> acl_from_headers(Engine
             grants.push_back(std::move(g));
         }
     }
-    if (canned && any_grant)
-        return invalid_request("Specifying both Canned ACLs and Header Grants is not allowed");
+    if (canned && any_grant) return invalid_request("Specifying both Canned ACLs and Header Grants is not allowed");
     if (canned) {
         auto c = canned_acl(trim(*canned), owners);
         if (!c) return invalid_argument("Unknown canned ACL: " + *canned);
@@ -260,10 +274,12 @@ std::variant<std::vector<Grant>, S3Error> acl_from_xml(Engine& engine, std::stri
 }
 
 std::string acl_to_xml(const std::string& owner_id, const std::string& owner_name, std::string_view stored) {
-    std::string owner = "<ID>" + xml_escape(owner_id) + "</ID><DisplayName>" + xml_escape(owner_name) + "</DisplayName>";
-    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                      "<AccessControlPolicy xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Owner>" + owner +
-                      "</Owner><AccessControlList>";
+    std::string owner =
+        "<ID>" + xml_escape(owner_id) + "</ID><DisplayName>" + xml_escape(owner_name) + "</DisplayName>";
+    std::string out =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<AccessControlPolicy xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Owner>" +
+        owner + "</Owner><AccessControlList>";
     auto grant_xml = [](std::string grantee, Permission p) {
         return "<Grant>" + grantee + "<Permission>" + std::string(permission_name(p)) + "</Permission></Grant>";
     };
@@ -274,17 +290,19 @@ std::string acl_to_xml(const std::string& owner_id, const std::string& owner_nam
     auto grants = decode_acl(stored);
     for (const auto& g : grants)
         if (g.kind != Grant::Kind::User)
-            out += grant_xml("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\"><URI>" +
-                                 std::string(g.kind == Grant::Kind::AllUsers ? kAllUsersUri : kAuthenticatedUsersUri) +
-                                 "</URI></Grantee>",
-                             g.permission);
+            out +=
+                grant_xml("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\"><URI>" +
+                              std::string(g.kind == Grant::Kind::AllUsers ? kAllUsersUri : kAuthenticatedUsersUri) +
+                              "</URI></Grantee>",
+                          g.permission);
     bool implicit = acl_grants_owner(stored);
     if (implicit) out += grant_xml(user_xml(owner), Permission::FullControl);
     for (const auto& g : grants) {
         if (g.kind != Grant::Kind::User) continue;
         bool owners_full_control = g.user_id == owner_id && g.permission == Permission::FullControl;
         if (owners_full_control && implicit) continue;
-        out += grant_xml(user_xml(g.user_id == owner_id ? owner : "<ID>" + xml_escape(g.user_id) + "</ID>"), g.permission);
+        out +=
+            grant_xml(user_xml(g.user_id == owner_id ? owner : "<ID>" + xml_escape(g.user_id) + "</ID>"), g.permission);
     }
     out += "</AccessControlList></AccessControlPolicy>";
     return out;

@@ -15,7 +15,6 @@ constexpr const char* kEmptyBodySha256Hex = "e3b0c44298fc1c149afbf4c8996fb92427a
 
 }  // namespace
 
-
 Result<std::string> read_admin_token_file(const std::filesystem::path& file) {
     std::ifstream in(file);
     if (!in) return Error(Errc::IoError, "cannot read the admin token file " + file.string());

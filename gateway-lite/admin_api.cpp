@@ -28,8 +28,8 @@ struct Reply {
     std::string not_allowed_on;  // the service, when the method is not one it serves (405)
 
     Reply() = default;
-    Reply(Json j) : json(std::move(j)) {}                // NOLINT: handlers return documents
-    Reply(Error e) : error(std::move(e)) {}              // NOLINT: and errors alike
+    Reply(Json j) : json(std::move(j)) {}    // NOLINT: handlers return documents
+    Reply(Error e) : error(std::move(e)) {}  // NOLINT: and errors alike
     static Reply empty() { return Reply(); }
     static Reply method_not_allowed(std::string service) {
         Reply r;
@@ -85,7 +85,8 @@ Reply users(Engine& engine, std::string_view method, const QueryList& q) {
         auto user = named_user(engine, q);
         if (!user) return std::move(user).error();
         if (has(q, "disable") || has(q, "enable")) {
-            auto changed = engine.set_user_state(user->id, has(q, "disable") ? UserState::Disabled : UserState::Enabled);
+            auto changed =
+                engine.set_user_state(user->id, has(q, "disable") ? UserState::Disabled : UserState::Enabled);
             if (!changed) return std::move(changed).error();
             return Reply::empty();
         }
@@ -96,7 +97,8 @@ Reply users(Engine& engine, std::string_view method, const QueryList& q) {
         }
         if (const auto* key_id = param(q, "revokeKey")) {
             if (key_id->empty()) return bad_request("revokeKey needs the access key id");
-            auto revoked = account ? engine.revoke_key(user->id, *key_id, *account) : engine.revoke_key(user->id, *key_id);
+            auto revoked =
+                account ? engine.revoke_key(user->id, *key_id, *account) : engine.revoke_key(user->id, *key_id);
             if (!revoked) return revoked.error();
             return Reply::empty();
         }
@@ -216,7 +218,8 @@ Result<QuotaTarget> quota_target(Engine& engine, const QueryList& q) {
     const auto* defaults = param(q, "default");
     bool names_user = has(q, "emailAddress") || has(q, "userId");
     if (names_user + (bucket != nullptr) + (defaults != nullptr) != 1)
-        return Error(Errc::InvalidArgument, "name one of a user (emailAddress), a bucket (bucket) or default=user|bucket");
+        return Error(Errc::InvalidArgument,
+                     "name one of a user (emailAddress), a bucket (bucket) or default=user|bucket");
     if (defaults) {
         if (*defaults == "user") return QuotaTarget::default_user();
         if (*defaults == "bucket") return QuotaTarget::default_bucket();
@@ -314,13 +317,20 @@ AdminAnswer handle_admin(Engine& engine, const Principal& caller, std::string_vi
         return json_error(403, "AccessDenied", "The admin API is open to system users only.", request_id);
     std::string raw_body;
     Reply reply;
-    if (has(query, "ostor-users")) reply = users(engine, method, query);
-    else if (has(query, "ostor-accounts")) reply = accounts(engine, method, query);
-    else if (has(query, "ostor-buckets")) reply = buckets(engine, method, query);
-    else if (has(query, "ostor-limits")) reply = limits(engine, method, query);
-    else if (has(query, "ostor-quotas")) reply = quotas(engine, method, query);
-    else if (has(query, "ostor-usage")) reply = usage(engine, method, query, raw_body);
-    else return json_error(400, "InvalidArgument", "Unknown admin service.", request_id);
+    if (has(query, "ostor-users"))
+        reply = users(engine, method, query);
+    else if (has(query, "ostor-accounts"))
+        reply = accounts(engine, method, query);
+    else if (has(query, "ostor-buckets"))
+        reply = buckets(engine, method, query);
+    else if (has(query, "ostor-limits"))
+        reply = limits(engine, method, query);
+    else if (has(query, "ostor-quotas"))
+        reply = quotas(engine, method, query);
+    else if (has(query, "ostor-usage"))
+        reply = usage(engine, method, query, raw_body);
+    else
+        return json_error(400, "InvalidArgument", "Unknown admin service.", request_id);
 
     if (!reply.not_allowed_on.empty())
         return json_error(405, "MethodNotAllowed",

@@ -14,8 +14,7 @@ using admin::Json;
 constexpr std::size_t kUserIdHexDigits = 16;
 
 bool looks_like_user_id(std::string_view s) {
-    return s.size() == kUserIdHexDigits &&
-           s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+    return s.size() == kUserIdHexDigits && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
 void answer(ResponseWriter& out, int status, const std::string& body, std::string_view type = "application/json") {
@@ -104,8 +103,8 @@ void BillingEndpoint::handle(const HttpRequest& request, BodyReader&, ResponseWr
     if (user_param && user_param->empty()) user_param.reset();
     if (account_param && account_param->empty()) account_param.reset();
     if (!user_param && !account_param)
-        return answer_error(out, Error(Errc::InvalidArgument,
-                                       "user or account is required (a user id or email; an account name)"));
+        return answer_error(
+            out, Error(Errc::InvalidArgument, "user or account is required (a user id or email; an account name)"));
 
     // Which (user id, account) rows and buckets the bill covers; no user id
     // when `user` names no one (then the bill is zeros).
@@ -115,9 +114,12 @@ void BillingEndpoint::handle(const HttpRequest& request, BodyReader&, ResponseWr
     if (user_param) {
         if (user_param->find('@') != std::string::npos) {
             auto user = engine_.get_user_by_email(*user_param);
-            if (user) selection.user_id = user->id;
-            else if (user.error().code() == Errc::NoSuchUser) nobody = true;
-            else return answer_error(out, user.error());
+            if (user)
+                selection.user_id = user->id;
+            else if (user.error().code() == Errc::NoSuchUser)
+                nobody = true;
+            else
+                return answer_error(out, user.error());
         } else if (looks_like_user_id(*user_param)) {
             selection.user_id = *user_param;  // also a deleted user's: its bandwidth stays billed
         } else {
@@ -154,7 +156,9 @@ void BillingEndpoint::handle(const HttpRequest& request, BodyReader&, ResponseWr
     Json reference = Json::object();
     reference.set("account", account_param.value_or("")).set("user", user_param.value_or(""));
     Json j = Json::object();
-    j.set("items", std::move(items)).set("bandwidth", std::move(bw)).set("storage", std::move(storage))
+    j.set("items", std::move(items))
+        .set("bandwidth", std::move(bw))
+        .set("storage", std::move(storage))
         .set("reference", std::move(reference));
     answer(out, 200, j.pretty());
 }

@@ -45,7 +45,10 @@ class BillingEndpoint {
 public:
     BillingEndpoint(Engine& engine, const BillingMeter& meter, const Metrics& metrics, std::string gateway_url,
                     AdminAccess access = {})
-        : engine_(engine), meter_(meter), metrics_(metrics), gateway_url_(std::move(gateway_url)),
+        : engine_(engine),
+          meter_(meter),
+          metrics_(metrics),
+          gateway_url_(std::move(gateway_url)),
           access_(std::move(access)) {}
     void handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
 

@@ -10,15 +10,23 @@ bool selected(const BillingMeter::Selection& s, const std::string& user_id, cons
 
 }  // namespace
 
-void BillingMeter::record(const std::string& user_id, const std::string& account, OpClass op,
-                          std::uint64_t uploaded, std::uint64_t downloaded) {
+void BillingMeter::record(const std::string& user_id, const std::string& account, OpClass op, std::uint64_t uploaded,
+                          std::uint64_t downloaded) {
     BillingCounters c;
     switch (op) {
-        case OpClass::Get: c.get = 1; break;
-        case OpClass::Put: c.put = 1; break;
-        case OpClass::List: c.list = 1; break;
+        case OpClass::Get:
+            c.get = 1;
+            break;
+        case OpClass::Put:
+            c.put = 1;
+            break;
+        case OpClass::List:
+            c.list = 1;
+            break;
         case OpClass::Delete:
-        case OpClass::Default: c.other = 1; break;
+        case OpClass::Default:
+            c.other = 1;
+            break;
     }
     c.uploaded = uploaded;
     c.downloaded = downloaded;
@@ -52,9 +60,8 @@ Result<BillingCounters> BillingMeter::billed(const Selection& selection) const {
     std::lock_guard flushing(flush_mu_);
     BillingCounters sum;
     if (selection.user_id) {
-        auto durable = engine_.billing_totals(*selection.user_id,
-                                              selection.account ? std::optional<std::string_view>(*selection.account)
-                                                                : std::nullopt);
+        auto durable = engine_.billing_totals(
+            *selection.user_id, selection.account ? std::optional<std::string_view>(*selection.account) : std::nullopt);
         if (!durable) return std::move(durable).error();
         sum = *durable;
     } else {

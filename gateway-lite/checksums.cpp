@@ -73,11 +73,16 @@ std::optional<ChecksumAlgorithm> parse_checksum_algorithm(std::string_view name)
 
 std::string_view checksum_name(ChecksumAlgorithm a) {
     switch (a) {
-        case ChecksumAlgorithm::CRC32: return "CRC32";
-        case ChecksumAlgorithm::CRC32C: return "CRC32C";
-        case ChecksumAlgorithm::CRC64NVME: return "CRC64NVME";
-        case ChecksumAlgorithm::SHA1: return "SHA1";
-        case ChecksumAlgorithm::SHA256: return "SHA256";
+        case ChecksumAlgorithm::CRC32:
+            return "CRC32";
+        case ChecksumAlgorithm::CRC32C:
+            return "CRC32C";
+        case ChecksumAlgorithm::CRC64NVME:
+            return "CRC64NVME";
+        case ChecksumAlgorithm::SHA1:
+            return "SHA1";
+        case ChecksumAlgorithm::SHA256:
+            return "SHA256";
     }
     return "CRC32";
 }
@@ -87,8 +92,8 @@ std::string checksum_header(ChecksumAlgorithm a) { return "x-amz-checksum-" + to
 Checksum::Checksum(ChecksumAlgorithm algorithm) : algorithm_(algorithm) {
     if (algorithm == ChecksumAlgorithm::SHA1 || algorithm == ChecksumAlgorithm::SHA256) {
         md_ = EVP_MD_CTX_new();
-        EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(md_), algorithm == ChecksumAlgorithm::SHA1 ? EVP_sha1() : EVP_sha256(),
-                          nullptr);
+        EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(md_),
+                          algorithm == ChecksumAlgorithm::SHA1 ? EVP_sha1() : EVP_sha256(), nullptr);
     }
 }
 
@@ -120,8 +125,10 @@ void Checksum::update(std::span<const std::byte> data) {
 std::string Checksum::raw() {
     switch (algorithm_) {
         case ChecksumAlgorithm::CRC32:
-        case ChecksumAlgorithm::CRC32C: return big_endian(crc_, 4);
-        case ChecksumAlgorithm::CRC64NVME: return big_endian(crc_, 8);
+        case ChecksumAlgorithm::CRC32C:
+            return big_endian(crc_, 4);
+        case ChecksumAlgorithm::CRC64NVME:
+            return big_endian(crc_, 8);
         default: {
             unsigned char out[EVP_MAX_MD_SIZE];
             unsigned len = 0;
@@ -183,20 +190,28 @@ std::uint64_t crc_combine(const CrcShape& shape, std::uint64_t crc1, std::uint64
 
 std::optional<CrcShape> crc_shape(ChecksumAlgorithm a) {
     switch (a) {
-        case ChecksumAlgorithm::CRC32: return CrcShape{0xedb88320u, 32};
-        case ChecksumAlgorithm::CRC32C: return CrcShape{0x82f63b78u, 32};
-        case ChecksumAlgorithm::CRC64NVME: return CrcShape{0x9a6c9329ac4bc9b5ULL, 64};
-        default: return std::nullopt;
+        case ChecksumAlgorithm::CRC32:
+            return CrcShape{0xedb88320u, 32};
+        case ChecksumAlgorithm::CRC32C:
+            return CrcShape{0x82f63b78u, 32};
+        case ChecksumAlgorithm::CRC64NVME:
+            return CrcShape{0x9a6c9329ac4bc9b5ULL, 64};
+        default:
+            return std::nullopt;
     }
 }
 
 std::size_t digest_bytes(ChecksumAlgorithm a) {
     switch (a) {
         case ChecksumAlgorithm::CRC32:
-        case ChecksumAlgorithm::CRC32C: return 4;
-        case ChecksumAlgorithm::CRC64NVME: return 8;
-        case ChecksumAlgorithm::SHA1: return 20;
-        case ChecksumAlgorithm::SHA256: return 32;
+        case ChecksumAlgorithm::CRC32C:
+            return 4;
+        case ChecksumAlgorithm::CRC64NVME:
+            return 8;
+        case ChecksumAlgorithm::SHA1:
+            return 20;
+        case ChecksumAlgorithm::SHA256:
+            return 32;
     }
     return 0;
 }

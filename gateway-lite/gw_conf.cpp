@@ -60,9 +60,12 @@ Result<LoadedGatewayConfig> read_gw_conf_of(const std::filesystem::path& data_di
     bool in_guide_place = std::filesystem::exists(guide_place, ec);
     bool in_data_place = std::filesystem::exists(data_place, ec);
     LoadedGatewayConfig loaded;
-    if (in_guide_place) loaded.file = guide_place;
-    else if (in_data_place) loaded.file = data_place;
-    else return loaded;
+    if (in_guide_place)
+        loaded.file = guide_place;
+    else if (in_data_place)
+        loaded.file = data_place;
+    else
+        return loaded;
     if (in_guide_place && in_data_place)
         loaded.warning = "both " + guide_place.string() + " and " + data_place.string() + " exist; using " +
                          guide_place.string() + " and ignoring " + data_place.string();

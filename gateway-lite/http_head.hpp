@@ -44,8 +44,10 @@ std::optional<HeadRefusal> check_request_head(const Message& msg, bool chunked) 
             ++codings;
         }
     if (codings == 0) return std::nullopt;
-    if (!chunked) return HeadRefusal{400, "BadRequest", "A request's transfer coding must end with chunked, applied once."};
-    if (codings != 1) return HeadRefusal{501, "NotImplemented", "Transfer codings other than chunked are not implemented."};
+    if (!chunked)
+        return HeadRefusal{400, "BadRequest", "A request's transfer coding must end with chunked, applied once."};
+    if (codings != 1)
+        return HeadRefusal{501, "NotImplemented", "Transfer codings other than chunked are not implemented."};
     return std::nullopt;
 }
 

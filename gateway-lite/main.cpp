@@ -34,11 +34,11 @@
 #include <thread>
 #include <vector>
 
-#include "ostor/engine.hpp"
 #include "admin_access.hpp"
 #include "billing.hpp"
 #include "gw_conf.hpp"
 #include "metrics.hpp"
+#include "ostor/engine.hpp"
 #include "s3_handler.hpp"
 #include "server.hpp"
 
@@ -122,7 +122,6 @@ int usage_error(const std::string& message) {
     return 2;
 }
 
-
 // "host:port" of a listener's URL (its port resolved).
 std::string listening_address(const std::string& url) {
     auto scheme = url.find("://");
@@ -151,7 +150,7 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
     std::string admin_listen;
     std::string admin_token_file;
     std::string access_log_path;
-    long lease_seconds = 0;    // 0: the backend's
+    long lease_seconds = 0;  // 0: the backend's
     bool short_lease_for_tests = false;
     long collect_seconds = 0;  // 0: the backend's
     for (int i = 1; i < argc; ++i) {
@@ -167,14 +166,22 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
         }
         const char* v = value(arg.c_str());
         if (!v) return usage_error(arg + " needs a value");
-        if (arg == "--data") data = v;
-        else if (arg == "--state-dir") state_dir = v;
-        else if (arg == "--listen") server_options.listen = v;
-        else if (arg == "--domain") s3_options.domain = v;
-        else if (arg == "--region") s3_options.region = v;
-        else if (arg == "--admin-listen") admin_listen = std::string(v).find(':') == std::string::npos ? "127.0.0.1:" + std::string(v) : v;
-        else if (arg == "--admin-token-file") admin_token_file = v;
-        else if (arg == "--access-log") access_log_path = v;
+        if (arg == "--data")
+            data = v;
+        else if (arg == "--state-dir")
+            state_dir = v;
+        else if (arg == "--listen")
+            server_options.listen = v;
+        else if (arg == "--domain")
+            s3_options.domain = v;
+        else if (arg == "--region")
+            s3_options.region = v;
+        else if (arg == "--admin-listen")
+            admin_listen = std::string(v).find(':') == std::string::npos ? "127.0.0.1:" + std::string(v) : v;
+        else if (arg == "--admin-token-file")
+            admin_token_file = v;
+        else if (arg == "--access-log")
+            access_log_path = v;
         else if (arg == "--lease-seconds" || arg == "--test-lease-seconds" || arg == "--collect-seconds") {
             char* end = nullptr;
             long n = std::strtol(v, &end, 10);
@@ -186,20 +193,27 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
                 return usage_error(arg + " wants a number of seconds from " + std::to_string(min) + " to " +
                                    std::to_string(kMaxRadosPeriodSeconds) +
                                    (min > 1 ? " (a quarter of the lease is the 12 s a commit needs to land)" : ""));
-            if (arg == "--collect-seconds") collect_seconds = n;
-            else lease_seconds = n, short_lease_for_tests = arg == "--test-lease-seconds";
-        }
-        else if (arg == "--tls-cert") server_options.tls.cert = v;
-        else if (arg == "--tls-key") server_options.tls.key = v;
+            if (arg == "--collect-seconds")
+                collect_seconds = n;
+            else
+                lease_seconds = n, short_lease_for_tests = arg == "--test-lease-seconds";
+        } else if (arg == "--tls-cert")
+            server_options.tls.cert = v;
+        else if (arg == "--tls-key")
+            server_options.tls.key = v;
         else if (arg == "--max-connections" || arg == "--max-connections-per-client" || arg == "--header-timeout" ||
                  arg == "--idle-timeout") {
             char* end = nullptr;
             long n = std::strtol(v, &end, 10);
             if (*end != '\0' || n < 1 || n > 1000000) return usage_error(arg + " wants a positive number");
-            if (arg == "--max-connections") server_options.max_connections = static_cast<std::size_t>(n);
-            else if (arg == "--max-connections-per-client") server_options.max_connections_per_client = static_cast<std::size_t>(n);
-            else if (arg == "--header-timeout") server_options.header_timeout_s = static_cast<int>(n);
-            else server_options.idle_timeout_s = static_cast<int>(n);
+            if (arg == "--max-connections")
+                server_options.max_connections = static_cast<std::size_t>(n);
+            else if (arg == "--max-connections-per-client")
+                server_options.max_connections_per_client = static_cast<std::size_t>(n);
+            else if (arg == "--header-timeout")
+                server_options.header_timeout_s = static_cast<int>(n);
+            else
+                server_options.idle_timeout_s = static_cast<int>(n);
         } else {
             return usage_error("unknown option " + arg);
         }
@@ -207,12 +221,14 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
     if (data.empty()) return usage_error("--data DIR is required");
     const bool on_rados = data.rfind("rados:", 0) == 0;
     if (on_rados && state_dir.empty())
-        return usage_error("a RADOS volume (--data rados:...) has no local directory: give --state-dir DIR for this "
-                           "gateway's own files (gw.conf, gw-stats/)");
+        return usage_error(
+            "a RADOS volume (--data rados:...) has no local directory: give --state-dir DIR for this "
+            "gateway's own files (gw.conf, gw-stats/)");
     if (!on_rados && !state_dir.empty())
         return usage_error("--state-dir is for RADOS volumes: a data directory keeps the gateway's files itself");
     if (!on_rados && (lease_seconds != 0 || collect_seconds != 0))
-        return usage_error("--lease-seconds and --collect-seconds are for RADOS volumes: a data directory has one gateway");
+        return usage_error(
+            "--lease-seconds and --collect-seconds are for RADOS volumes: a data directory has one gateway");
     // Where gw.conf and the usage checkpoints live.
     const std::filesystem::path gateway_dir = on_rados ? std::filesystem::path(state_dir) : std::filesystem::path(data);
     if (server_options.tls.cert.empty() != server_options.tls.key.empty())
@@ -241,7 +257,8 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
     // user behind.
     auto server = ostor::gw::Server::listen(server_options);
     if (!server) {
-        std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(server.error().message().size()), server.error().message().data());
+        std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(server.error().message().size()),
+                     server.error().message().data());
         return 1;
     }
     std::unique_ptr<ostor::gw::Server> admin_server;
@@ -257,8 +274,8 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
         admin_options.idle_timeout_s = 15;
         auto listening = ostor::gw::Server::listen(admin_options);
         if (!listening) {
-            std::fprintf(stderr, "ostor-gateway: admin listener: %.*s\n", static_cast<int>(listening.error().message().size()),
-                         listening.error().message().data());
+            std::fprintf(stderr, "ostor-gateway: admin listener: %.*s\n",
+                         static_cast<int>(listening.error().message().size()), listening.error().message().data());
             return 1;
         }
         admin_server = std::move(*listening);
@@ -329,7 +346,8 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
     // A new store gets a system user so that someone can administer it.
     auto users = e.list_users();
     if (!users) {
-        std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(users.error().message().size()), users.error().message().data());
+        std::fprintf(stderr, "ostor-gateway: %.*s\n", static_cast<int>(users.error().message().size()),
+                     users.error().message().data());
         return 1;
     }
     if (users->empty()) {
@@ -366,9 +384,10 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
     }
     std::unique_ptr<ostor::gw::UsageStats> stats = std::move(*started);
     if (config->config.collect_stats)
-        std::printf("ostor-gateway: collecting usage statistics as service %s every %llds\n", stats->service_id().c_str(),
-                    static_cast<long long>(config->config.stat_period.count()));
-    std::printf("ostor-gateway: listening on %s (data %s, volume %s)\n", (*server)->url().c_str(), data.c_str(), e.volume_id().c_str());
+        std::printf("ostor-gateway: collecting usage statistics as service %s every %llds\n",
+                    stats->service_id().c_str(), static_cast<long long>(config->config.stat_period.count()));
+    std::printf("ostor-gateway: listening on %s (data %s, volume %s)\n", (*server)->url().c_str(), data.c_str(),
+                e.volume_id().c_str());
     if (admin_server) std::printf("ostor-gateway: billing and metrics on %s\n", admin_server->url().c_str());
     std::fflush(stdout);
 
@@ -400,8 +419,10 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
         while (sigwait(&signals, &sig) != 0 || (sig == kLeaseLostSignal && !lease_lost)) {
         }
         if (lease_lost)
-            std::fprintf(stderr, "ostor-gateway: this gateway's lease on volume %s was lost (not renewed in time): "
-                                 "stopping, to start again as a new instance\n", e.volume_id().c_str());
+            std::fprintf(stderr,
+                         "ostor-gateway: this gateway's lease on volume %s was lost (not renewed in time): "
+                         "stopping, to start again as a new instance\n",
+                         e.volume_id().c_str());
         else
             std::fprintf(stderr, "ostor-gateway: signal %d, stopping\n", sig);
         handler.stop();  // paced downloads end now rather than hold up the stop
@@ -412,9 +433,8 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
     std::thread admin_thread;
     if (admin_server)
         admin_thread = std::thread([&] {
-            admin_server->run([&](const ostor::gw::HttpRequest& req, ostor::gw::BodyReader& body, ostor::gw::ResponseWriter& out) {
-                billing.handle(req, body, out);
-            });
+            admin_server->run([&](const ostor::gw::HttpRequest& req, ostor::gw::BodyReader& body,
+                                  ostor::gw::ResponseWriter& out) { billing.handle(req, body, out); });
         });
     (*server)->run([&](const ostor::gw::HttpRequest& req, ostor::gw::BodyReader& body, ostor::gw::ResponseWriter& out) {
         handler.handle(req, body, out);

@@ -36,8 +36,9 @@ std::string Metrics::render() const {
         out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
                std::to_string(value) + "\n";
     };
-    out += "# HELP ostor_requests_total S3 and admin requests answered, by op class and HTTP status.\n"
-           "# TYPE ostor_requests_total counter\n";
+    out +=
+        "# HELP ostor_requests_total S3 and admin requests answered, by op class and HTTP status.\n"
+        "# TYPE ostor_requests_total counter\n";
     for (const auto& [key, n] : requests_)
         out += "ostor_requests_total{op=\"" + std::string(op_class_name(key.first)) + "\",status=\"" +
                std::to_string(key.second) + "\"} " + std::to_string(n) + "\n";
@@ -45,8 +46,9 @@ std::string Metrics::render() const {
     counter("ostor_sent_bytes_total", "Response body bytes sent.", bytes_out_);
     counter("ostor_limit_refusals_total", "Requests refused with 503 SlowDown by an ops limit.", limit_refusals_);
     counter("ostor_quota_refusals_total", "Writes refused with 403 QuotaExceeded.", quota_refusals_);
-    out += "# HELP ostor_request_duration_seconds Time from the request head to the end of the answer.\n"
-           "# TYPE ostor_request_duration_seconds histogram\n";
+    out +=
+        "# HELP ostor_request_duration_seconds Time from the request head to the end of the answer.\n"
+        "# TYPE ostor_request_duration_seconds histogram\n";
     for (std::size_t i = 0; i < kLatencyBounds.size(); ++i) {
         char le[32];
         std::snprintf(le, sizeof le, "%g", kLatencyBounds[i]);

@@ -13,9 +13,7 @@ constexpr std::size_t kMaxTrackedKeys = 100000;
 // pacing without letting the average drift).
 constexpr double kBandwidthBurstSeconds = 0.05;
 
-std::chrono::nanoseconds seconds(double s) {
-    return std::chrono::nanoseconds(static_cast<std::int64_t>(s * 1e9));
-}
+std::chrono::nanoseconds seconds(double s) { return std::chrono::nanoseconds(static_cast<std::int64_t>(s * 1e9)); }
 
 }  // namespace
 

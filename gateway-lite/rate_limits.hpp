@@ -11,9 +11,9 @@
 // sent to one gateway only gets its share.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>

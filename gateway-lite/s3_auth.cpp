@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
-#include <cstring>
 
 namespace ostor::gw {
 
@@ -24,14 +24,16 @@ std::variant<Principal, S3Error> principal_for(Engine& engine, std::string_view 
     auto found = engine.lookup_key(access_key_id);
     if (!found) {
         if (found.error().code() == Errc::NoSuchAccessKey)
-            return S3Error{403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."};
+            return S3Error{403, "InvalidAccessKeyId",
+                           "The AWS Access Key Id you provided does not exist in our records."};
         return S3Error(found.error());
     }
     key = *found;
     auto user = engine.get_user(key.user_id);
     if (!user) {
         if (user.error().code() == Errc::NoSuchUser)
-            return S3Error{403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."};
+            return S3Error{403, "InvalidAccessKeyId",
+                           "The AWS Access Key Id you provided does not exist in our records."};
         return S3Error(user.error());
     }
     if (user->state != UserState::Enabled) return access_denied("The user is disabled.");
@@ -49,10 +51,12 @@ std::variant<Principal, S3Error> principal_for(Engine& engine, std::string_view 
 // cache is dropped when full, which happens at most once a day per key).
 constexpr std::size_t kMaxCachedSigningKeys = 4096;
 
-std::string signing_key(std::string_view secret, std::string_view date, std::string_view region, std::string_view service) {
+std::string signing_key(std::string_view secret, std::string_view date, std::string_view region,
+                        std::string_view service) {
     static std::mutex mu;
     static std::unordered_map<std::string, std::string> cache;
-    std::string id = std::string(secret) + '\n' + std::string(date) + '\n' + std::string(region) + '\n' + std::string(service);
+    std::string id =
+        std::string(secret) + '\n' + std::string(date) + '\n' + std::string(region) + '\n' + std::string(service);
     {
         std::lock_guard lock(mu);
         if (auto it = cache.find(id); it != cache.end()) return it->second;
@@ -150,7 +154,8 @@ bool valid_payload_hash(std::string_view h) {
     if (h == "UNSIGNED-PAYLOAD" || h == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" ||
         h == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER" || h == "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
         return true;
-    return h.size() == 64 && std::all_of(h.begin(), h.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+    return h.size() == 64 &&
+           std::all_of(h.begin(), h.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
 }
 
 std::variant<AuthResult, S3Error> v4_header(Engine& engine, const HttpRequest& request, std::string_view path,
@@ -165,7 +170,8 @@ std::variant<AuthResult, S3Error> v4_header(Engine& engine, const HttpRequest& r
         auto name = trim(f.substr(0, eq));
         auto value = trim(f.substr(eq + 1));
         if (name == "Credential") {
-            if (!parse_credential(value, parts)) return bad_authorization("The authorization header is malformed; the Credential is mal-formed.");
+            if (!parse_credential(value, parts))
+                return bad_authorization("The authorization header is malformed; the Credential is mal-formed.");
         } else if (name == "SignedHeaders") {
             parts.signed_headers = split(value, ';');
         } else if (name == "Signature") {
@@ -205,8 +211,9 @@ std::variant<AuthResult, S3Error> v4_presigned(Engine& engine, const HttpRequest
     const auto* signed_headers = query_value(query, "X-Amz-SignedHeaders");
     const auto* signature = query_value(query, "X-Amz-Signature");
     if (!algorithm || *algorithm != "AWS4-HMAC-SHA256" || !credential || !date || !signed_headers || !signature)
-        return access_denied("Query-string authentication requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, "
-                             "X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.");
+        return access_denied(
+            "Query-string authentication requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, "
+            "X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.");
     V4Parts parts;
     if (!parse_credential(*credential, parts)) return bad_authorization("The X-Amz-Credential is malformed.");
     parts.signed_headers = split(*signed_headers, ';');
@@ -298,8 +305,8 @@ std::variant<AuthResult, S3Error> authenticate(Engine& engine, const HttpRequest
             auto when = parse_http_date(*date_value);
             if (!when) return access_denied("AWS authentication requires a valid Date or x-amz-date header");
             if (std::llabs(*when - now_ms()) > kMaxSkewMs) return skewed();
-            return verify_v2(engine, request, path, query, vhost_bucket, creds.substr(0, colon), creds.substr(colon + 1),
-                             date_line);
+            return verify_v2(engine, request, path, query, vhost_bucket, creds.substr(0, colon),
+                             creds.substr(colon + 1), date_line);
         }
         return invalid_argument("Unsupported Authorization Type");
     }
@@ -309,7 +316,8 @@ std::variant<AuthResult, S3Error> authenticate(Engine& engine, const HttpRequest
         const auto* signature = query_value(query, "Signature");
         const auto* expires = query_value(query, "Expires");
         if (!signature || !expires)
-            return access_denied("Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters");
+            return access_denied(
+                "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters");
         char* end = nullptr;
         long long expires_s = std::strtoll(expires->c_str(), &end, 10);
         if (expires->empty() || *end != '\0') return access_denied("Invalid Expires parameter");

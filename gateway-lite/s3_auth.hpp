@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "http.hpp"
-#include "s3/aws_chunked.hpp"
 #include "ostor/engine.hpp"
+#include "s3/aws_chunked.hpp"
 #include "s3_error.hpp"
 #include "util.hpp"
 

@@ -21,7 +21,9 @@ struct S3Error {
         : status(e.info().http_status), code(e.info().s3_code), message(e.message()) {}
 };
 
-inline S3Error access_denied(std::string message = "Access Denied") { return {403, "AccessDenied", std::move(message)}; }
+inline S3Error access_denied(std::string message = "Access Denied") {
+    return {403, "AccessDenied", std::move(message)};
+}
 inline S3Error invalid_argument(std::string message) { return {400, "InvalidArgument", std::move(message)}; }
 inline S3Error invalid_request(std::string message) { return {400, "InvalidRequest", std::move(message)}; }
 inline S3Error precondition_failed() {
@@ -29,10 +31,12 @@ inline S3Error precondition_failed() {
 }
 inline S3Error signature_mismatch() {
     return {403, "SignatureDoesNotMatch",
-            "The request signature we calculated does not match the signature you provided. Check your key and signing method."};
+            "The request signature we calculated does not match the signature you provided. Check your key and signing "
+            "method."};
 }
 inline S3Error malformed_xml() {
-    return {400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema."};
+    return {400, "MalformedXML",
+            "The XML you provided was not well-formed or did not validate against our published schema."};
 }
 
 }  // namespace ostor::gw

@@ -16,9 +16,9 @@
 
 #include "acl.hpp"
 #include "admin_api.hpp"
-#include "rate_limits.hpp"
 #include "checksums.hpp"
 #include "ostor/names.hpp"
+#include "rate_limits.hpp"
 #include "s3/conditions.hpp"
 #include "s3/routes.hpp"
 #include "s3/target.hpp"
@@ -43,8 +43,9 @@ constexpr std::string_view kXmlns = "http://s3.amazonaws.com/doc/2006-03-01/";
 constexpr std::string_view kXmlHeader = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
 // Headers stored with an object and returned on GET/HEAD.
-constexpr std::string_view kStoredHeaders[] = {"content-encoding", "content-disposition", "content-language", "cache-control",
-                                               "expires", "x-amz-website-redirect-location"};
+constexpr std::string_view kStoredHeaders[] = {"content-encoding", "content-disposition",
+                                               "content-language", "cache-control",
+                                               "expires",          "x-amz-website-redirect-location"};
 
 // The canonical case of a stored header name when answering.
 std::string display_header(std::string_view lower) {
@@ -80,7 +81,6 @@ const std::string* find(const QueryList& q, std::string_view name) {
         if (n == name) return &v;
     return nullptr;
 }
-
 
 class XmlWriter {
 public:
@@ -129,7 +129,8 @@ public:
         try {
             n = inner_.read(out);
         } catch (const std::length_error&) {
-            error_ = S3Error{400, "MalformedTrailerError", "The request's chunked body has a trailer field that is too large."};
+            error_ = S3Error{400, "MalformedTrailerError",
+                             "The request's chunked body has a trailer field that is too large."};
             return -1;
         }
         if (n > 0) bytes += static_cast<std::uint64_t>(n);
@@ -148,9 +149,14 @@ private:
 // One request being served.
 class Exchange {
 public:
-    Exchange(Engine& engine, const S3Options& options, RateLimiter& limiter, const HttpRequest& request, ClientBody& body,
-             ResponseWriter& out)
-        : engine_(engine), options_(options), limiter_(limiter), req_(request), raw_body_(body), out_(out),
+    Exchange(Engine& engine, const S3Options& options, RateLimiter& limiter, const HttpRequest& request,
+             ClientBody& body, ResponseWriter& out)
+        : engine_(engine),
+          options_(options),
+          limiter_(limiter),
+          req_(request),
+          raw_body_(body),
+          out_(out),
           request_id_(random_request_id()) {}
 
     void run() {
@@ -163,9 +169,10 @@ public:
         key_ = std::move(t.key);
         vhost_bucket_ = std::move(t.vhost_bucket);
         key_given_ = t.key_given;
-        route_ = &s3::route_for(req_.method, bucket_.empty() ? s3::Scope::Service
-                                             : key_given_  ? s3::Scope::Object
-                                                           : s3::Scope::Bucket,
+        route_ = &s3::route_for(req_.method,
+                                bucket_.empty() ? s3::Scope::Service
+                                : key_given_    ? s3::Scope::Object
+                                                : s3::Scope::Bucket,
                                 query_, req_);
 
         auto auth = authenticate(engine_, req_, path_, query_, vhost_bucket_);
@@ -181,17 +188,22 @@ private:
     // ---- answers ---------------------------------------------------------
 
     HeaderList base_headers() const {
-        return {{"x-amz-request-id", request_id_}, {"x-amz-id-2", request_id_}, {"Date", http_date(now_ms())}, {"Server", "ostor"}};
+        return {{"x-amz-request-id", request_id_},
+                {"x-amz-id-2", request_id_},
+                {"Date", http_date(now_ms())},
+                {"Server", "ostor"}};
     }
 
-    void send(int status, HeaderList headers, std::string_view body, std::string_view content_type = "application/xml") {
+    void send(int status, HeaderList headers, std::string_view body,
+              std::string_view content_type = "application/xml") {
         HttpResponseHead head;
         head.status = status;
         head.headers = base_headers();
         for (auto& h : headers) head.headers.push_back(std::move(h));
         if (!body.empty()) head.headers.emplace_back("Content-Type", std::string(content_type));
         head.content_length = body.size();
-        if (out_.write_head(head) && req_.method != "HEAD") out_.write_body(std::as_bytes(std::span(body.data(), body.size())));
+        if (out_.write_head(head) && req_.method != "HEAD")
+            out_.write_body(std::as_bytes(std::span(body.data(), body.size())));
     }
 
     void xml(std::string body, int status = 200, HeaderList headers = {}) { send(status, std::move(headers), body); }
@@ -250,7 +262,8 @@ private:
 
     // "<ID>..</ID><DisplayName>..</DisplayName>" of an owner or initiator.
     std::string owner_fields(const std::string& user_id) {
-        return "<ID>" + xml_escape(user_id) + "</ID><DisplayName>" + xml_escape(display_name(user_id)) + "</DisplayName>";
+        return "<ID>" + xml_escape(user_id) + "</ID><DisplayName>" + xml_escape(display_name(user_id)) +
+               "</DisplayName>";
     }
     std::string owner_xml(const std::string& user_id) { return "<Owner>" + owner_fields(user_id) + "</Owner>"; }
 
@@ -305,7 +318,8 @@ private:
     }
 
     bool trailer_mode() const {
-        return auth_.payload == PayloadMode::StreamingSignedTrailer || auth_.payload == PayloadMode::StreamingUnsignedTrailer;
+        return auth_.payload == PayloadMode::StreamingSignedTrailer ||
+               auth_.payload == PayloadMode::StreamingUnsignedTrailer;
     }
 
     // The body with any aws-chunked framing removed.
@@ -321,7 +335,8 @@ private:
     S3Error body_error() const {
         if (raw_body_.error()) return *raw_body_.error();
         if (chunked_ && chunked_->error()) return *chunked_->error();
-        return {400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header."};
+        return {400, "IncompleteBody",
+                "You did not provide the number of bytes specified by the Content-Length HTTP header."};
     }
 
     // Checksums the client asked for: the algorithms to compute and the
@@ -358,7 +373,10 @@ private:
             }
             if (!value) continue;
             auto decoded = base64_decode(trim(*value));
-            std::size_t want = a == ChecksumAlgorithm::CRC64NVME ? 8 : a == ChecksumAlgorithm::SHA1 ? 20 : a == ChecksumAlgorithm::SHA256 ? 32 : 4;
+            std::size_t want = a == ChecksumAlgorithm::CRC64NVME ? 8
+                               : a == ChecksumAlgorithm::SHA1    ? 20
+                               : a == ChecksumAlgorithm::SHA256  ? 32
+                                                                 : 4;
             if (!decoded || decoded->size() != want)
                 return invalid_request("Value for " + name + " header is invalid.");
             auto i = add(a);
@@ -382,7 +400,8 @@ private:
         }
         if (const auto* t = req_.header("x-amz-trailer")) {
             auto name = to_lower(trim(*t));
-            if (!name.starts_with("x-amz-checksum-")) return invalid_request("The x-amz-trailer header names an unsupported trailer.");
+            if (!name.starts_with("x-amz-checksum-"))
+                return invalid_request("The x-amz-trailer header names an unsupported trailer.");
             auto a = parse_checksum_algorithm(name.substr(std::strlen("x-amz-checksum-")));
             if (!a) return invalid_request("Checksum algorithm in x-amz-trailer is not supported.");
             add(*a);
@@ -398,7 +417,8 @@ private:
         if (chunked_)
             for (const auto& [n, v] : chunked_->trailers())
                 if (!plan.trailer || n != checksum_header(*plan.trailer))
-                    return S3Error{400, "MalformedTrailerError", "The trailing header " + n + " was not named in x-amz-trailer."};
+                    return S3Error{400, "MalformedTrailerError",
+                                   "The trailing header " + n + " was not named in x-amz-trailer."};
         for (std::size_t i = 0; i < plan.running.size(); ++i) {
             auto& c = plan.running[i];
             std::string actual = c.finish();
@@ -408,11 +428,13 @@ private:
                 for (const auto& [n, v] : chunked_->trailers())
                     if (n == checksum_header(c.algorithm())) expected = v, found = true;
                 if (!found && trailer_mode())
-                    return S3Error{400, "MalformedTrailerError", "The trailing header named in x-amz-trailer is missing."};
+                    return S3Error{400, "MalformedTrailerError",
+                                   "The trailing header named in x-amz-trailer is missing."};
             }
             if (expected && *expected != actual && !plan.lenient[i])
                 return S3Error{400, "BadDigest",
-                               "The " + std::string(checksum_name(c.algorithm())) + " you specified did not match the calculated checksum."};
+                               "The " + std::string(checksum_name(c.algorithm())) +
+                                   " you specified did not match the calculated checksum."};
             stored.emplace_back(std::string(checksum_name(c.algorithm())), actual);
         }
         return stored;
@@ -422,7 +444,8 @@ private:
         const auto* v = req_.header("content-md5");
         if (!v) return std::optional<std::string>();
         auto raw = base64_decode(trim(*v));
-        if (!raw || raw->size() != 16) return S3Error{400, "InvalidDigest", "The Content-MD5 you specified was not valid."};
+        if (!raw || raw->size() != 16)
+            return S3Error{400, "InvalidDigest", "The Content-MD5 you specified was not valid."};
         return std::optional<std::string>(*raw);
     }
 
@@ -457,7 +480,8 @@ private:
                 return S3Error{400, "BadDigest", "The Content-MD5 you specified did not match what we received."};
         }
         if (auth_.payload == PayloadMode::Sha256 && hex_encode(sha256(data)) != auth_.payload_sha256_hex)
-            return S3Error{400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed."};
+            return S3Error{400, "XAmzContentSHA256Mismatch",
+                           "The provided 'x-amz-content-sha256' header does not match what was computed."};
         return data;
     }
 
@@ -506,8 +530,10 @@ private:
                 for (std::string_view rest = value;;) {
                     auto comma = rest.find(',');
                     auto item = rest.substr(0, comma);
-                    if (iequals(trim(item), "aws-chunked")) dropped = true;
-                    else if (!trim(item).empty()) kept += (kept.empty() ? "" : ",") + std::string(item);
+                    if (iequals(trim(item), "aws-chunked"))
+                        dropped = true;
+                    else if (!trim(item).empty())
+                        kept += (kept.empty() ? "" : ",") + std::string(item);
                     if (comma == std::string_view::npos) break;
                     rest.remove_prefix(comma + 1);
                 }
@@ -589,7 +615,8 @@ private:
             return std::nullopt;
         }
         if (sha && hex_encode(sha->finish()) != auth_.payload_sha256_hex) {
-            error({400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed."});
+            error({400, "XAmzContentSHA256Mismatch",
+                   "The provided 'x-amz-content-sha256' header does not match what was computed."});
             return std::nullopt;
         }
         auto checksums = finish_checksums(plan);
@@ -678,7 +705,6 @@ public:
     }
 
 private:
-
     // Sends response body bytes at the bandwidth:out limits in force (the
     // user's and the bucket's; the stricter one governs).
     bool send_body(std::span<const std::byte> data) {
@@ -709,44 +735,79 @@ private:
     void dispatch() {
         using enum s3::Operation;
         switch (route_->operation) {
-            case AdminApi: return admin();
-            case ListBuckets: return list_buckets();
-            case CreateBucket: return create_bucket();
-            case HeadBucket: return head_bucket();
-            case DeleteBucket: return delete_bucket();
-            case GetBucketAcl: return get_bucket_acl();
-            case PutBucketAcl: return put_bucket_acl();
-            case GetBucketLocation: return get_bucket_location();
-            case GetBucketVersioning: return get_bucket_versioning();
-            case PutBucketVersioning: return put_bucket_versioning();
-            case ListObjects: return list_objects(ListKind::V1);
-            case ListObjectsV2: return list_objects(ListKind::V2);
-            case ListObjectVersions: return list_objects(ListKind::Versions);
-            case ListMultipartUploads: return list_uploads();
-            case DeleteObjects: return delete_objects();
-            case GetBucketConfig: return bucket_config_missing(route_->query);
-            case PutBucketConfig: return not_implemented();
+            case AdminApi:
+                return admin();
+            case ListBuckets:
+                return list_buckets();
+            case CreateBucket:
+                return create_bucket();
+            case HeadBucket:
+                return head_bucket();
+            case DeleteBucket:
+                return delete_bucket();
+            case GetBucketAcl:
+                return get_bucket_acl();
+            case PutBucketAcl:
+                return put_bucket_acl();
+            case GetBucketLocation:
+                return get_bucket_location();
+            case GetBucketVersioning:
+                return get_bucket_versioning();
+            case PutBucketVersioning:
+                return put_bucket_versioning();
+            case ListObjects:
+                return list_objects(ListKind::V1);
+            case ListObjectsV2:
+                return list_objects(ListKind::V2);
+            case ListObjectVersions:
+                return list_objects(ListKind::Versions);
+            case ListMultipartUploads:
+                return list_uploads();
+            case DeleteObjects:
+                return delete_objects();
+            case GetBucketConfig:
+                return bucket_config_missing(route_->query);
+            case PutBucketConfig:
+                return not_implemented();
             case DeleteBucketConfig:
                 if (load_bucket(std::nullopt)) send(204, {}, {});
                 return;
-            case GetObject: return get_object(false);
-            case HeadObject: return get_object(true);
-            case PutObject: return put_object();
-            case CopyObject: return copy_object();
-            case DeleteObject: return delete_object();
-            case GetObjectAcl: return get_object_acl();
-            case PutObjectAcl: return put_object_acl();
-            case GetObjectTagging: return get_object_tagging();
-            case PutObjectTagging: return not_implemented();
-            case DeleteObjectTagging: return not_implemented();
-            case GetObjectAttributes: return get_object_attributes();
-            case CreateMultipartUpload: return create_upload();
-            case UploadPart: return upload_part();
-            case UploadPartCopy: return upload_part_copy();
-            case CompleteMultipartUpload: return complete_upload();
-            case AbortMultipartUpload: return abort_upload();
-            case ListParts: return list_parts();
-            case MethodNotAllowed: break;
+            case GetObject:
+                return get_object(false);
+            case HeadObject:
+                return get_object(true);
+            case PutObject:
+                return put_object();
+            case CopyObject:
+                return copy_object();
+            case DeleteObject:
+                return delete_object();
+            case GetObjectAcl:
+                return get_object_acl();
+            case PutObjectAcl:
+                return put_object_acl();
+            case GetObjectTagging:
+                return get_object_tagging();
+            case PutObjectTagging:
+                return not_implemented();
+            case DeleteObjectTagging:
+                return not_implemented();
+            case GetObjectAttributes:
+                return get_object_attributes();
+            case CreateMultipartUpload:
+                return create_upload();
+            case UploadPart:
+                return upload_part();
+            case UploadPartCopy:
+                return upload_part_copy();
+            case CompleteMultipartUpload:
+                return complete_upload();
+            case AbortMultipartUpload:
+                return abort_upload();
+            case ListParts:
+                return list_parts();
+            case MethodNotAllowed:
+                break;
         }
         error({405, "MethodNotAllowed", "The specified method is not allowed against this resource."});
     }
@@ -757,7 +818,9 @@ private:
         send(answer.status, {}, answer.body, "application/json");
     }
 
-    void not_implemented() { error({501, "NotImplemented", "A header or query you provided implies functionality that is not implemented."}); }
+    void not_implemented() {
+        error({501, "NotImplemented", "A header or query you provided implies functionality that is not implemented."});
+    }
 
     // A bucket configuration ostor does not offer (`name`, the route's
     // query): none is set.
@@ -768,10 +831,14 @@ private:
             {"lifecycle", {"NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"}},
             {"tagging", {"NoSuchTagSet", "The TagSet does not exist"}},
             {"website", {"NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"}},
-            {"encryption", {"ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found"}},
+            {"encryption",
+             {"ServerSideEncryptionConfigurationNotFoundError",
+              "The server side encryption configuration was not found"}},
             {"ownershipControls", {"OwnershipControlsNotFoundError", "The bucket ownership controls were not found"}},
-            {"publicAccessBlock", {"NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"}},
-            {"object-lock", {"ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket"}},
+            {"publicAccessBlock",
+             {"NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"}},
+            {"object-lock",
+             {"ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket"}},
             {"replication", {"ReplicationConfigurationNotFoundError", "The replication configuration was not found"}},
         };
         auto b = load_bucket(std::nullopt);
@@ -822,7 +889,8 @@ private:
                 next = base64_encode("b" + after);
                 break;
             }
-            body += "<Bucket><Name>" + xml_escape(b.name) + "</Name><CreationDate>" + iso8601_ms(b.created_ms) + "</CreationDate></Bucket>";
+            body += "<Bucket><Name>" + xml_escape(b.name) + "</Name><CreationDate>" + iso8601_ms(b.created_ms) +
+                    "</CreationDate></Bucket>";
             after = b.name;
             ++listed;
         }
@@ -898,8 +966,8 @@ private:
         if (!b) return;
         if (!is_owner(*b)) return error(access_denied());
         std::string region = options_.region == "us-east-1" ? "" : options_.region;
-        xml(std::string(kXmlHeader) + "<LocationConstraint xmlns=\"" + std::string(kXmlns) + "\">" + xml_escape(region) +
-            "</LocationConstraint>");
+        xml(std::string(kXmlHeader) + "<LocationConstraint xmlns=\"" + std::string(kXmlns) + "\">" +
+            xml_escape(region) + "</LocationConstraint>");
     }
 
     void get_bucket_versioning() {
@@ -918,7 +986,8 @@ private:
         auto root = xml_body(doc, "VersioningConfiguration");
         if (!root) return;
         std::string status = root->child_value("Status");
-        if (status == "Enabled") return error({501, "NotImplemented", "Bucket versioning is not offered by this service."});
+        if (status == "Enabled")
+            return error({501, "NotImplemented", "Bucket versioning is not offered by this service."});
         if (!status.empty() && status != "Suspended") return error(malformed_xml());
         send(200, {}, {});
     }
@@ -1031,7 +1100,8 @@ private:
         auto listed = engine_.list_objects(bucket_, params);
         if (!listed) return error(listed.error());
         if (!url) {
-            std::vector<std::string_view> texts = {params.prefix, params.marker, start_after, params.delimiter, listed->next_marker};
+            std::vector<std::string_view> texts = {params.prefix, params.marker, start_after, params.delimiter,
+                                                   listed->next_marker};
             for (const auto& o : listed->objects) texts.push_back(o.key);
             for (const auto& p : listed->common_prefixes) texts.push_back(p);
             url = !all_xml_carriable(texts);
@@ -1069,7 +1139,8 @@ private:
                 el("NextVersionIdMarker", "null");
             }
         }
-        bool fetch_owner = kind != ListKind::V2 || (find(query_, "fetch-owner") && *find(query_, "fetch-owner") == "true");
+        bool fetch_owner =
+            kind != ListKind::V2 || (find(query_, "fetch-owner") && *find(query_, "fetch-owner") == "true");
         for (const auto& o : listed->objects) {
             body += kind == ListKind::Versions ? "<Version>" : "<Contents>";
             el("Key", encode(o.key));
@@ -1109,8 +1180,9 @@ private:
     // as &#9; &#10; &#13;). False once answered.
     bool new_key_allowed() {
         if (xml_can_carry(key_)) return true;
-        error(invalid_argument("Object key contains characters not allowed: it must be valid UTF-8 without control "
-                               "characters other than TAB, LF and CR."));
+        error(
+            invalid_argument("Object key contains characters not allowed: it must be valid UTF-8 without control "
+                             "characters other than TAB, LF and CR."));
         return false;
     }
 
@@ -1123,7 +1195,8 @@ private:
         PutOptions options;
         options.meta = std::get<ObjectMeta>(std::move(meta));
         if (!write_conditions(options.conditions, *b)) return;
-        auto info = receive([&](PutOptions o) { return engine_.begin_put(bucket_, key_, std::move(o)); }, std::move(options));
+        auto info =
+            receive([&](PutOptions o) { return engine_.begin_put(bucket_, key_, std::move(o)); }, std::move(options));
         if (!info) return;
         HeaderList h = {{"ETag", etag_quoted(info->etag)}};
         for (auto& c : checksum_headers(info->meta.checksums)) h.push_back(std::move(c));
@@ -1184,9 +1257,12 @@ private:
                                           .if_modified_since = req_.header("if-modified-since"),
                                           .if_unmodified_since = req_.header("if-unmodified-since")};
         switch (s3::evaluate_preconditions(conditions, info.etag, info.last_modified_ms, read, now_ms())) {
-            case s3::Precondition::Met: return std::nullopt;
-            case s3::Precondition::NotModified: return S3Error{304, "NotModified", "Not Modified"};
-            case s3::Precondition::Failed: break;
+            case s3::Precondition::Met:
+                return std::nullopt;
+            case s3::Precondition::NotModified:
+                return S3Error{304, "NotModified", "Not Modified"};
+            case s3::Precondition::Failed:
+                break;
         }
         return precondition_failed();
     }
@@ -1220,7 +1296,8 @@ private:
         std::optional<std::uint32_t> part_number;
         if (const auto* pn = find(query_, "partNumber")) {
             auto n = parse_u64(*pn);
-            if (!n || *n < 1 || *n > 10000) return error(invalid_argument("Part number must be an integer between 1 and 10000, inclusive"));
+            if (!n || *n < 1 || *n > 10000)
+                return error(invalid_argument("Part number must be an integer between 1 and 10000, inclusive"));
             part_number = static_cast<std::uint32_t>(*n);
         }
         auto range_request = part_number ? s3::RangeRequest{} : s3::parse_range(req_.header_or("range"));
@@ -1233,8 +1310,9 @@ private:
                 // AWS answers 416 InvalidPartNumber; issue 14 asks for Ceph
                 // RGW's answer (which its s3-tests check), 400 InvalidPart.
                 if (*part_number > sizes.size())
-                    return error({400, "InvalidPart", "The requested part number is past the object's " +
-                                                          std::to_string(sizes.size()) + " part(s)."});
+                    return error({400, "InvalidPart",
+                                  "The requested part number is past the object's " + std::to_string(sizes.size()) +
+                                      " part(s)."});
                 std::uint64_t first = 0;
                 for (std::uint32_t i = 1; i < *part_number; ++i) first += sizes[i - 1];
                 if (sizes[*part_number - 1] > 0) range = ByteRange{first, first + sizes[*part_number - 1] - 1};
@@ -1277,22 +1355,29 @@ private:
             status = part_number && info.part_sizes.empty() ? 200 : 206;
             std::uint64_t first = range->first;
             std::uint64_t last = first + length - 1;
-            if (status == 206) h.emplace_back("Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + std::to_string(info.size));
+            if (status == 206)
+                h.emplace_back("Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" +
+                                                    std::to_string(info.size));
         }
-        if (part_number && !info.part_sizes.empty()) h.emplace_back("x-amz-mp-parts-count", std::to_string(info.part_sizes.size()));
+        if (part_number && !info.part_sizes.empty())
+            h.emplace_back("x-amz-mp-parts-count", std::to_string(info.part_sizes.size()));
         std::string content_type = info.meta.content_type.empty() ? "binary/octet-stream" : info.meta.content_type;
         h.emplace_back("Content-Type", content_type);
         // Checksums only when asked for, and only of the whole object.
         const auto* mode = req_.header("x-amz-checksum-mode");
         if (mode && iequals(trim(*mode), "ENABLED") && !range) {
             for (auto& c : checksum_headers(info.meta.checksums)) h.push_back(std::move(c));
-            if (!info.meta.checksums.empty()) h.emplace_back("x-amz-checksum-type", std::string(checksum_type(info.meta.checksums.front().second)));
+            if (!info.meta.checksums.empty())
+                h.emplace_back("x-amz-checksum-type", std::string(checksum_type(info.meta.checksums.front().second)));
         }
         // response-* overrides (presigned downloads use them).
         static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
-            {"response-content-type", "Content-Type"},           {"response-content-language", "Content-Language"},
-            {"response-expires", "Expires"},                     {"response-cache-control", "Cache-Control"},
-            {"response-content-disposition", "Content-Disposition"}, {"response-content-encoding", "Content-Encoding"}};
+            {"response-content-type", "Content-Type"},
+            {"response-content-language", "Content-Language"},
+            {"response-expires", "Expires"},
+            {"response-cache-control", "Cache-Control"},
+            {"response-content-disposition", "Content-Disposition"},
+            {"response-content-encoding", "Content-Encoding"}};
         for (const auto& [param, header] : kOverrides)
             if (const auto* v = find(query_, param)) set_header(h, header, *v);
 
@@ -1309,8 +1394,9 @@ private:
             if (!piece || piece->empty()) {
                 // Headers are gone; all that is left is to cut the connection
                 // so the client sees a short body rather than bad data.
-                std::fprintf(stderr, "ostor-gateway: read of %s/%s failed after %llu bytes: %.*s\n", bucket_.c_str(), key_.c_str(),
-                             static_cast<unsigned long long>(sent), piece ? 0 : static_cast<int>(piece.error().message().size()),
+                std::fprintf(stderr, "ostor-gateway: read of %s/%s failed after %llu bytes: %.*s\n", bucket_.c_str(),
+                             key_.c_str(), static_cast<unsigned long long>(sent),
+                             piece ? 0 : static_cast<int>(piece.error().message().size()),
                              piece ? "" : piece.error().message().data());
                 return;
             }
@@ -1438,8 +1524,9 @@ private:
         auto& new_meta = std::get<ObjectMeta>(meta);
         bool same = src->first == bucket_ && src->second == key_;
         if (same && directive != "REPLACE")
-            return error(invalid_request("This copy request is illegal because it is trying to copy an object to itself without "
-                                         "changing the object's metadata, storage class, website redirect location or encryption attributes."));
+            return error(invalid_request(
+                "This copy request is illegal because it is trying to copy an object to itself without "
+                "changing the object's metadata, storage class, website redirect location or encryption attributes."));
         CopyOptions options;
         if (!write_conditions(options.conditions, *b)) return;
         if (directive == "REPLACE") {
@@ -1454,7 +1541,10 @@ private:
             auto r = engine_.set_object_acl(bucket_, key_, new_meta.acl);
             if (!r) return error(r.error());
         }
-        xml(XmlWriter("CopyObjectResult").el("LastModified", iso8601_ms(copied->last_modified_ms)).el("ETag", etag_quoted(copied->etag)).finish());
+        xml(XmlWriter("CopyObjectResult")
+                .el("LastModified", iso8601_ms(copied->last_modified_ms))
+                .el("ETag", etag_quoted(copied->etag))
+                .finish());
     }
 
     void get_object_acl() {
@@ -1489,8 +1579,9 @@ private:
         if (!b) return;
         const auto* names = req_.header("x-amz-object-attributes");
         if (!names || trim(*names).empty())
-            return error(invalid_request("The x-amz-object-attributes header specifying the attributes to be retrieved is "
-                                         "either missing or empty"));
+            return error(
+                invalid_request("The x-amz-object-attributes header specifying the attributes to be retrieved is "
+                                "either missing or empty"));
         std::set<std::string, std::less<>> wanted;
         for (std::string_view rest = *names; !rest.empty();) {
             auto comma = rest.find(',');
@@ -1501,7 +1592,8 @@ private:
             wanted.insert(std::move(n));
         }
         std::uint32_t max_parts = 1000, marker = 0;
-        for (auto [header, into] : {std::pair{"x-amz-max-parts", &max_parts}, std::pair{"x-amz-part-number-marker", &marker}})
+        for (auto [header, into] :
+             {std::pair{"x-amz-max-parts", &max_parts}, std::pair{"x-amz-part-number-marker", &marker}})
             if (const auto* v = req_.header(header)) {
                 auto n = parse_u64(trim(*v));
                 if (!n || *n > 10000 || (*n == 0 && into == &max_parts))
@@ -1511,7 +1603,8 @@ private:
         auto info = engine_.head_object(bucket_, key_);
         if (!info) return error(object_error(info.error(), *b));
         if (!object_allows(*b, *info, Permission::Read)) return error(access_denied());
-        if (auto failed = preconditions(*info, true)) return error(failed->status == 304 ? S3Error{304, "NotModified", ""} : *failed);
+        if (auto failed = preconditions(*info, true))
+            return error(failed->status == 304 ? S3Error{304, "NotModified", ""} : *failed);
 
         XmlWriter x("GetObjectAttributesResponse");
         if (wanted.contains("ETag")) x.el("ETag", info->etag);
@@ -1603,10 +1696,13 @@ private:
             bool full = *a == ChecksumAlgorithm::CRC64NVME;
             if (type) {
                 auto t = trim(*type);
-                if (t == "FULL_OBJECT" && crc) full = true;
-                else if (t == "COMPOSITE" && *a != ChecksumAlgorithm::CRC64NVME) full = false;
-                else return error(invalid_request("The " + std::string(t) + " checksum type is not supported for " +
-                                                  std::string(checksum_name(*a)) + "."));
+                if (t == "FULL_OBJECT" && crc)
+                    full = true;
+                else if (t == "COMPOSITE" && *a != ChecksumAlgorithm::CRC64NVME)
+                    full = false;
+                else
+                    return error(invalid_request("The " + std::string(t) + " checksum type is not supported for " +
+                                                 std::string(checksum_name(*a)) + "."));
             }
             h.emplace_back("x-amz-checksum-algorithm", std::string(checksum_name(*a)));
             h.emplace_back("x-amz-checksum-type", full ? "FULL_OBJECT" : "COMPOSITE");
@@ -1617,8 +1713,12 @@ private:
         }
         auto upload = engine_.create_upload(bucket_, key_, std::move(m));
         if (!upload) return error(upload.error());
-        xml(XmlWriter("InitiateMultipartUploadResult").el("Bucket", bucket_).key(key_).el("UploadId", upload->id).finish(), 200,
-            std::move(h));
+        xml(XmlWriter("InitiateMultipartUploadResult")
+                .el("Bucket", bucket_)
+                .key(key_)
+                .el("UploadId", upload->id)
+                .finish(),
+            200, std::move(h));
     }
 
     void upload_part() {
@@ -1629,7 +1729,8 @@ private:
         auto upload = load_upload();
         if (!upload) return;
         upload_checksum_ = upload_checksum(*upload);
-        auto info = receive([&](PutOptions o) { return engine_.begin_upload_part(upload->id, *n, std::move(o)); }, PutOptions{});
+        auto info = receive([&](PutOptions o) { return engine_.begin_upload_part(upload->id, *n, std::move(o)); },
+                            PutOptions{});
         if (!info) return;
         HeaderList h = {{"ETag", etag_quoted(info->etag)}};
         for (auto& c : checksum_headers(info->meta.checksums)) h.push_back(std::move(c));
@@ -1652,19 +1753,25 @@ private:
         if (const auto* r = req_.header("x-amz-copy-source-range")) {
             auto rr = s3::parse_range(*r);
             if (rr.kind != s3::RangeRequest::Kind::Absolute || !rr.last)
-                return error(invalid_argument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy"));
+                return error(
+                    invalid_argument("The x-amz-copy-source-range value must be of the form bytes=first-last where "
+                                     "first and last are the zero-based offsets of the first and last bytes to copy"));
             // AWS answers 400 InvalidArgument ("Range specified is not
             // valid for source object of size: N"); we answer 416
             // InvalidRange as the issue asks, GetObject does for a range
             // past the end, and Ceph's s3-tests accept either.
             if (*rr.last >= info->size)
-                return error({416, "InvalidRange", "The requested range is not satisfiable: the source object's size is " +
-                                                       std::to_string(info->size) + "."});
+                return error({416, "InvalidRange",
+                              "The requested range is not satisfiable: the source object's size is " +
+                                  std::to_string(info->size) + "."});
             range = ByteRange{rr.first, *rr.last};
         }
         auto part = engine_.upload_part_copy(upload->id, *n, src->first, src->second, range);
         if (!part) return error(part.error());
-        xml(XmlWriter("CopyPartResult").el("LastModified", iso8601_ms(part->last_modified_ms)).el("ETag", etag_quoted(part->etag)).finish());
+        xml(XmlWriter("CopyPartResult")
+                .el("LastModified", iso8601_ms(part->last_modified_ms))
+                .el("ETag", etag_quoted(part->etag))
+                .finish());
     }
 
     void complete_upload() {
@@ -1685,7 +1792,8 @@ private:
         if (!upload) return;
         pugi::xml_document doc;
         // Here x-amz-checksum-* are the whole object's checksum.
-        auto root = xml_body(doc, "CompleteMultipartUpload", /*allow_empty=*/false, /*checksum_headers_are_the_bodys=*/false);
+        auto root =
+            xml_body(doc, "CompleteMultipartUpload", /*allow_empty=*/false, /*checksum_headers_are_the_bodys=*/false);
         if (!root) return;
         auto listed = listed_parts(*root);
         if (!listed) return;
@@ -1732,7 +1840,8 @@ private:
                 error(malformed_xml());
                 return std::nullopt;
             }
-            parts.push_back({static_cast<std::uint32_t>(*number), std::string(s3::unquote_etag(p.child_value("ETag")))});
+            parts.push_back(
+                {static_cast<std::uint32_t>(*number), std::string(s3::unquote_etag(p.child_value("ETag")))});
         }
         if (parts.empty()) {
             error(malformed_xml());
@@ -1826,15 +1935,19 @@ private:
             for (const auto& [n, v] : it->second.checksums)
                 if (n == name) value = &v;
             if (auto c = claimed.find(part.number); c != claimed.end() && (!value || c->second != *value))
-                return S3Error{400, "InvalidPart", "The checksum of part " + std::to_string(part.number) +
-                                                       " does not match the one uploaded."};
-            if (!value) complete = false;
-            else inputs.push_back({*value, it->second.size});
+                return S3Error{
+                    400, "InvalidPart",
+                    "The checksum of part " + std::to_string(part.number) + " does not match the one uploaded."};
+            if (!value)
+                complete = false;
+            else
+                inputs.push_back({*value, it->second.size});
         }
         const std::string* sent = req_.header(checksum_header(wanted.algorithm));
         if (!complete) {
             if (sent)
-                return invalid_request("The " + name + " you specified cannot be checked: a part of the upload has none.");
+                return invalid_request("The " + name +
+                                       " you specified cannot be checked: a part of the upload has none.");
             return std::optional<std::string>();
         }
         auto value = ostor::gw::multipart_checksum(wanted.algorithm, wanted.full_object, inputs);
@@ -1843,7 +1956,8 @@ private:
             auto expected = std::string(trim(*sent));
             auto bare = value->substr(0, value->find('-'));
             if (expected != *value && expected != bare)
-                return S3Error{400, "BadDigest", "The " + name + " you specified did not match the calculated checksum."};
+                return S3Error{400, "BadDigest",
+                               "The " + name + " you specified did not match the calculated checksum."};
         }
         return value;
     }
@@ -1878,15 +1992,17 @@ private:
         if (!listed) return error(listed.error());
         std::string owner = owner_fields(initiator(*upload));
         std::string body = std::string(kXmlHeader) + "<ListPartsResult xmlns=\"" + std::string(kXmlns) + "\"><Bucket>" +
-                           xml_escape(bucket_) + "</Bucket><Key>" + xml_key(key_) + "</Key><UploadId>" + xml_escape(upload->id) +
-                           "</UploadId><Initiator>" + owner + "</Initiator><Owner>" + owner +
+                           xml_escape(bucket_) + "</Bucket><Key>" + xml_key(key_) + "</Key><UploadId>" +
+                           xml_escape(upload->id) + "</UploadId><Initiator>" + owner + "</Initiator><Owner>" + owner +
                            "</Owner><StorageClass>STANDARD</StorageClass><PartNumberMarker>" + std::to_string(marker) +
                            "</PartNumberMarker><NextPartNumberMarker>" +
-                           std::to_string(listed->parts.empty() ? marker : listed->parts.back().number) + "</NextPartNumberMarker><MaxParts>" +
-                           std::to_string(max_parts) + "</MaxParts><IsTruncated>" + (listed->truncated ? "true" : "false") + "</IsTruncated>";
+                           std::to_string(listed->parts.empty() ? marker : listed->parts.back().number) +
+                           "</NextPartNumberMarker><MaxParts>" + std::to_string(max_parts) +
+                           "</MaxParts><IsTruncated>" + (listed->truncated ? "true" : "false") + "</IsTruncated>";
         for (const auto& p : listed->parts) {
-            body += "<Part><PartNumber>" + std::to_string(p.number) + "</PartNumber><LastModified>" + iso8601_ms(p.last_modified_ms) +
-                    "</LastModified><ETag>" + xml_escape(etag_quoted(p.etag)) + "</ETag><Size>" + std::to_string(p.size) + "</Size>";
+            body += "<Part><PartNumber>" + std::to_string(p.number) + "</PartNumber><LastModified>" +
+                    iso8601_ms(p.last_modified_ms) + "</LastModified><ETag>" + xml_escape(etag_quoted(p.etag)) +
+                    "</ETag><Size>" + std::to_string(p.size) + "</Size>";
             for (const auto& [name, value] : p.checksums)
                 body += "<Checksum" + name + ">" + xml_escape(value) + "</Checksum" + name + ">";
             body += "</Part>";
@@ -1913,28 +2029,34 @@ private:
         auto listed = engine_.list_uploads(bucket_, params);
         if (!listed) return error(listed.error());
         if (!url) {
-            std::vector<std::string_view> texts = {params.prefix, params.key_marker, params.delimiter, listed->next_key_marker};
+            std::vector<std::string_view> texts = {params.prefix, params.key_marker, params.delimiter,
+                                                   listed->next_key_marker};
             for (const auto& u : listed->uploads) texts.push_back(u.key);
             for (const auto& p : listed->common_prefixes) texts.push_back(p);
             url = !all_xml_carriable(texts);
         }
-        std::string body = std::string(kXmlHeader) + "<ListMultipartUploadsResult xmlns=\"" + std::string(kXmlns) + "\"><Bucket>" +
-                           xml_escape(bucket_) + "</Bucket><KeyMarker>" + xml_escape(encode(params.key_marker)) +
-                           "</KeyMarker><UploadIdMarker>" + xml_escape(params.upload_id_marker) + "</UploadIdMarker>";
+        std::string body = std::string(kXmlHeader) + "<ListMultipartUploadsResult xmlns=\"" + std::string(kXmlns) +
+                           "\"><Bucket>" + xml_escape(bucket_) + "</Bucket><KeyMarker>" +
+                           xml_escape(encode(params.key_marker)) + "</KeyMarker><UploadIdMarker>" +
+                           xml_escape(params.upload_id_marker) + "</UploadIdMarker>";
         if (listed->truncated)
-            body += "<NextKeyMarker>" + xml_escape(encode(listed->next_key_marker)) + "</NextKeyMarker><NextUploadIdMarker>" +
-                    xml_escape(listed->next_upload_id_marker) + "</NextUploadIdMarker>";
+            body += "<NextKeyMarker>" + xml_escape(encode(listed->next_key_marker)) +
+                    "</NextKeyMarker><NextUploadIdMarker>" + xml_escape(listed->next_upload_id_marker) +
+                    "</NextUploadIdMarker>";
         if (!params.delimiter.empty()) body += "<Delimiter>" + xml_escape(encode(params.delimiter)) + "</Delimiter>";
-        body += "<Prefix>" + xml_escape(encode(params.prefix)) + "</Prefix><MaxUploads>" + std::to_string(params.max_uploads) +
-                "</MaxUploads><IsTruncated>" + (listed->truncated ? "true" : "false") + "</IsTruncated>";
+        body += "<Prefix>" + xml_escape(encode(params.prefix)) + "</Prefix><MaxUploads>" +
+                std::to_string(params.max_uploads) + "</MaxUploads><IsTruncated>" +
+                (listed->truncated ? "true" : "false") + "</IsTruncated>";
         if (url) body += "<EncodingType>url</EncodingType>";
         for (const auto& u : listed->uploads) {
             std::string owner = owner_fields(initiator(u));
-            body += "<Upload><Key>" + xml_escape(encode(u.key)) + "</Key><UploadId>" + xml_escape(u.id) + "</UploadId><Initiator>" + owner +
-                    "</Initiator><Owner>" + owner + "</Owner><StorageClass>STANDARD</StorageClass><Initiated>" +
-                    iso8601_ms(u.initiated_ms) + "</Initiated></Upload>";
+            body += "<Upload><Key>" + xml_escape(encode(u.key)) + "</Key><UploadId>" + xml_escape(u.id) +
+                    "</UploadId><Initiator>" + owner + "</Initiator><Owner>" + owner +
+                    "</Owner><StorageClass>STANDARD</StorageClass><Initiated>" + iso8601_ms(u.initiated_ms) +
+                    "</Initiated></Upload>";
         }
-        for (const auto& p : listed->common_prefixes) body += "<CommonPrefixes><Prefix>" + xml_escape(encode(p)) + "</Prefix></CommonPrefixes>";
+        for (const auto& p : listed->common_prefixes)
+            body += "<CommonPrefixes><Prefix>" + xml_escape(encode(p)) + "</Prefix></CommonPrefixes>";
         body += "</ListMultipartUploadsResult>";
         xml(std::move(body));
     }

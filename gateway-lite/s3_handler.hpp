@@ -6,9 +6,9 @@
 
 #include "access_log.hpp"
 #include "http.hpp"
+#include "metrics.hpp"
 #include "ostor/engine.hpp"
 #include "rate_limits.hpp"
-#include "metrics.hpp"
 #include "usage_stats.hpp"
 
 namespace ostor::gw {

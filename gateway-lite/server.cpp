@@ -34,6 +34,7 @@
 #include <unordered_set>
 
 #include "http_head.hpp"  // Beast's parser (and the warning it needs off)
+
 #include <boost/beast/core/flat_buffer.hpp>
 
 namespace ostor::gw {
@@ -117,8 +118,8 @@ public:
         ec = {};
         iovec iov[kMaxGather];
         std::size_t count = 0, total = 0;
-        for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers) && count < kMaxGather;
-             ++it) {
+        for (auto it = asio::buffer_sequence_begin(buffers);
+             it != asio::buffer_sequence_end(buffers) && count < kMaxGather; ++it) {
             asio::const_buffer b = *it;
             if (b.size() == 0) continue;
             iov[count++] = {const_cast<void*>(b.data()), b.size()};
@@ -358,7 +359,10 @@ class Body final : public BodyReader {
 public:
     Body(Stream& stream, boost::beast::flat_buffer& buffer, http::request_parser<http::buffer_body>& parser,
          bool expect_header)
-        : stream_(stream), buffer_(buffer), parser_(parser), expect_header_(expect_header),
+        : stream_(stream),
+          buffer_(buffer),
+          parser_(parser),
+          expect_header_(expect_header),
           expect_continue_(expect_header && !parser.is_done()) {}
 
     std::ptrdiff_t read(std::span<std::byte> out) override {
@@ -419,9 +423,11 @@ public:
         res.version(11);
         res.result(static_cast<unsigned>(head.status));
         for (const auto& [name, value] : head.headers) res.insert(name, value);
-        no_body_ = head_request_ || head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
+        no_body_ =
+            head_request_ || head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
         if (head.content_length) {
-            if (head.status != 204 && head.status != 304) res.set(http::field::content_length, std::to_string(*head.content_length));
+            if (head.status != 204 && head.status != 304)
+                res.set(http::field::content_length, std::to_string(*head.content_length));
             remaining_ = no_body_ ? 0 : *head.content_length;
         } else if (!no_body_) {
             res.set(http::field::transfer_encoding, "chunked");
@@ -511,8 +517,8 @@ private:
 };
 
 void send_plain_error(Stream& stream, int status, std::string_view code, std::string_view message) {
-    std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + std::string(code) + "</Code><Message>" +
-                       std::string(message) + "</Message></Error>";
+    std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + std::string(code) +
+                       "</Code><Message>" + std::string(message) + "</Message></Error>";
     http::response<http::string_body> res{static_cast<http::status>(status), 11};
     res.set(http::field::content_type, "application/xml");
     res.set(http::field::server, "ostor");
@@ -534,7 +540,8 @@ std::string peer_name(const sockaddr_storage& addr) {
 
 // A connection's state between requests; owned by the server's registry.
 struct Connection {
-    Connection(int socket_fd, std::string peer, int stop_fd, const std::atomic<bool>& stopping, std::size_t max_buffered)
+    Connection(int socket_fd, std::string peer, int stop_fd, const std::atomic<bool>& stopping,
+               std::size_t max_buffered)
         : fd(socket_fd), remote(std::move(peer)), stream(socket_fd, stop_fd, stopping), buffer(max_buffered) {}
     int fd;
     std::string remote;  // peer address: for logs and the per-client cap
@@ -575,12 +582,14 @@ public:
 
     Result<void> init(const ServerOptions& options) {
         options_ = options;
-        if (::pipe2(stop_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) return Error(Errc::IoError, "pipe: " + std::string(strerror(errno)));
+        if (::pipe2(stop_pipe_, O_CLOEXEC | O_NONBLOCK) != 0)
+            return Error(Errc::IoError, "pipe: " + std::string(strerror(errno)));
         epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
         if (epoll_fd_ < 0) return Error(Errc::IoError, "epoll_create1: " + std::string(strerror(errno)));
         std::string host = options.listen, port;
         auto colon = host.rfind(':');
-        if (colon == std::string::npos) return Error(Errc::InvalidArgument, "--listen wants ADDR:PORT, got " + options.listen);
+        if (colon == std::string::npos)
+            return Error(Errc::InvalidArgument, "--listen wants ADDR:PORT, got " + options.listen);
         port = host.substr(colon + 1);
         host.resize(colon);
         if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
@@ -648,8 +657,10 @@ public:
             if (n < 0 && errno != EINTR) break;
             for (int i = 0; i < n && !stopping_; ++i) {
                 auto tag = events[i].data.u64;
-                if (tag == kListenTag) accept_all();
-                else if (tag != kStopTag) wake(reinterpret_cast<Connection*>(tag));
+                if (tag == kListenTag)
+                    accept_all();
+                else if (tag != kStopTag)
+                    wake(reinterpret_cast<Connection*>(tag));
             }
             close_expired();
         }
@@ -676,7 +687,8 @@ private:
             ::setrlimit(RLIMIT_NOFILE, &limit);
             ::getrlimit(RLIMIT_NOFILE, &limit);
         }
-        return limit.rlim_cur > 2 * kReservedFds ? static_cast<std::size_t>(limit.rlim_cur) - kReservedFds : kReservedFds;
+        return limit.rlim_cur > 2 * kReservedFds ? static_cast<std::size_t>(limit.rlim_cur) - kReservedFds
+                                                 : kReservedFds;
     }
 
     void epoll_add(int fd, std::uint64_t tag) {
@@ -731,9 +743,10 @@ private:
         if (!tls_) {
             std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code><Message>" +
                                std::string(message) + "</Message></Error>";
-            std::string answer = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\nServer: ostor\r\n"
-                                 "Connection: close\r\nContent-Length: " +
-                                 std::to_string(body.size()) + "\r\n\r\n" + body;
+            std::string answer =
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\nServer: ostor\r\n"
+                "Connection: close\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n" + body;
             [[maybe_unused]] auto n = ::send(fd, answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
             ::shutdown(fd, SHUT_WR);
         }
@@ -849,8 +862,10 @@ private:
             lock.lock();
             active_.erase(c);
             finished_serving_locked(c->remote);
-            if (keep && !stopping_) park_locked(*c);
-            else close_locked(*c);
+            if (keep && !stopping_)
+                park_locked(*c);
+            else
+                close_locked(*c);
         }
         if (--workers_ == 0) done_cv_.notify_all();
     }
@@ -933,8 +948,8 @@ private:
                 if (ec == http::error::header_limit)
                     refuse_request(stream, 400, "RequestHeaderSectionTooLarge",
                                    "Your request header section exceeds the maximum allowed size.");
-                else if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != boost::beast::error::timeout &&
-                         ec != asio::error::connection_reset)
+                else if (ec != http::error::end_of_stream && ec != asio::error::eof &&
+                         ec != boost::beast::error::timeout && ec != asio::error::connection_reset)
                     refuse_request(stream, 400, "BadRequest", "The request could not be parsed.");
                 return false;
             }
@@ -954,7 +969,8 @@ private:
                 // A handler bug must not take the server down with it.
                 std::fprintf(stderr, "ostor-gateway: internal error serving %s %s: %s\n", request.method.c_str(),
                              request.target.c_str(), e.what());
-                if (!response.head_written()) send_plain_error(stream, 500, "InternalError", "We encountered an internal error.");
+                if (!response.head_written())
+                    send_plain_error(stream, 500, "InternalError", "We encountered an internal error.");
                 return false;
             }
             if (!response.head_written()) {
@@ -986,13 +1002,13 @@ private:
     Handler handler_;
     std::atomic<bool> stopping_{false};
 
-    mutable std::mutex mutex_;  // guards everything below
+    mutable std::mutex mutex_;                                                  // guards everything below
     std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;  // every open connection
-    std::unordered_map<std::string, std::size_t> per_client_;                 // open connections by client address
-    std::list<Connection*> parked_;   // idle in epoll, oldest first
-    std::deque<Connection*> ready_;   // woken, waiting for a worker
-    std::unordered_set<Connection*> active_;  // being served by a worker
-    std::unordered_map<std::string, std::size_t> busy_per_client_;  // ready or being served, by client address
+    std::unordered_map<std::string, std::size_t> per_client_;                   // open connections by client address
+    std::list<Connection*> parked_;                                             // idle in epoll, oldest first
+    std::deque<Connection*> ready_;                                             // woken, waiting for a worker
+    std::unordered_set<Connection*> active_;                                    // being served by a worker
+    std::unordered_map<std::string, std::size_t> busy_per_client_;           // ready or being served, by client address
     std::unordered_map<std::string, std::deque<Connection*>> waiting_turn_;  // woken past their client's share
     std::size_t workers_ = 0;
     std::size_t waiting_workers_ = 0;

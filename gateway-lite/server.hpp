@@ -41,9 +41,9 @@ struct ServerOptions {
     // Requests served at once (worker threads); more wait for a worker. One
     // client address keeps at most an eighth of them busy.
     std::size_t max_active = 1024;
-    int header_timeout_s = 30;   // a request's header must arrive within this
-    int idle_timeout_s = 60;     // keep-alive idle time, and the longest pause inside a body
-    int linger_ms = 200;         // a worker waits this long for a connection's next request before parking it
+    int header_timeout_s = 30;  // a request's header must arrive within this
+    int idle_timeout_s = 60;    // keep-alive idle time, and the longest pause inside a body
+    int linger_ms = 200;        // a worker waits this long for a connection's next request before parking it
     std::size_t max_header_bytes = 64 * 1024;
     TlsFiles tls;  // HTTPS when cert is set
 };

@@ -66,7 +66,8 @@ Result<LockFile> LockFile::try_take(const fs::path& path) {
         }
         // The previous holder may have removed the file between our open and
         // our flock: then the lock is on a file no one else will look at.
-        struct stat held {}, named {};
+        struct stat held {
+        }, named{};
         if (::fstat(fd, &held) == 0 && ::stat(path.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
             held.st_dev == named.st_dev) {
             LockFile lock;

@@ -17,7 +17,8 @@ constexpr const char* kCheckpointSuffix = ".ckpt";
 constexpr const char* kLockSuffix = ".lock";
 
 std::int64_t now_s() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 admin::Json counters_json(const UsageCounters& c) {
@@ -43,8 +44,8 @@ bool older_than_a_minute(const fs::path& path) {
 }
 
 void log_orphan(const fs::path& ckpt, std::string_view what, const Error& e) {
-    std::fprintf(stderr, "ostor-gateway: usage checkpoint %s: %.*s: %.*s\n", ckpt.c_str(), static_cast<int>(what.size()),
-                 what.data(), static_cast<int>(e.message().size()), e.message().data());
+    std::fprintf(stderr, "ostor-gateway: usage checkpoint %s: %.*s: %.*s\n", ckpt.c_str(),
+                 static_cast<int>(what.size()), what.data(), static_cast<int>(e.message().size()), e.message().data());
 }
 
 // Stores the checkpoint `ckpt` (its lock held) as the statistics object it
@@ -86,8 +87,10 @@ Result<std::size_t> publish_orphaned_checkpoints(Engine& engine, const fs::path&
     std::vector<fs::path> checkpoints, locks;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         const auto& path = entry.path();
-        if (path.extension() == kCheckpointSuffix) checkpoints.push_back(path);
-        else if (path.extension() == kLockSuffix) locks.push_back(path);
+        if (path.extension() == kCheckpointSuffix)
+            checkpoints.push_back(path);
+        else if (path.extension() == kLockSuffix)
+            locks.push_back(path);
         else if (path.extension() == ".tmp" && older_than_a_minute(path)) {
             std::error_code removed;
             fs::remove(path, removed);  // a checkpoint its killed writer never renamed
@@ -142,8 +145,13 @@ Result<std::unique_ptr<UsageStats>> UsageStats::start(Engine& engine, UsageStats
 }
 
 UsageStats::UsageStats(Engine& engine, UsageStatsOptions options, fs::path dir, HeldServiceId held)
-    : engine_(engine), options_(std::move(options)), dir_(std::move(dir)), service_id_(std::move(held.id)),
-      lock_(std::move(held.lock)), billing_(engine), period_start_s_(now_s()) {
+    : engine_(engine),
+      options_(std::move(options)),
+      dir_(std::move(dir)),
+      service_id_(std::move(held.id)),
+      lock_(std::move(held.lock)),
+      billing_(engine),
+      period_start_s_(now_s()) {
     // A stable id's earlier instance may have stored a period starting this
     // very second (a restart within it): start later rather than replace it.
     if (!service_id_.empty())
@@ -162,11 +170,19 @@ void UsageStats::record(const UsageKey& key, OpClass op, std::uint64_t uploaded,
     std::lock_guard lock(mu_);
     auto& c = counters_[key];
     switch (op) {
-        case OpClass::Get: ++c.get; break;
-        case OpClass::Put: ++c.put; break;
-        case OpClass::List: ++c.list; break;
+        case OpClass::Get:
+            ++c.get;
+            break;
+        case OpClass::Put:
+            ++c.put;
+            break;
+        case OpClass::List:
+            ++c.list;
+            break;
         case OpClass::Delete:
-        case OpClass::Default: ++c.other; break;
+        case OpClass::Default:
+            ++c.other;
+            break;
     }
     c.uploaded += uploaded;
     c.downloaded += downloaded;
@@ -269,8 +285,10 @@ void UsageStats::run() {
         lock.unlock();
         flush_billing();
         if (!service_id_.empty()) {
-            if (period_over) publish(now_s());
-            else checkpoint(now_s());
+            if (period_over)
+                publish(now_s());
+            else
+                checkpoint(now_s());
         }
         lock.lock();
     }

@@ -94,8 +94,8 @@ std::optional<std::string> base64_decode(std::string_view in) {
         if (!ok) return std::nullopt;
     }
     std::string out(in.size() / 4 * 3, '\0');
-    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(in.data()),
-                            static_cast<int>(in.size()));
+    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
     if (n < 0) return std::nullopt;
     std::size_t len = static_cast<std::size_t>(n);
     if (!in.empty() && in.back() == '=') --len;
@@ -203,8 +203,9 @@ std::string amz_basic_date(std::int64_t ms) {
 std::optional<std::int64_t> parse_http_date(std::string_view s) {
     std::string str(trim(s));
     // RFC 1123, RFC 850, asctime; some clients send a numeric zone (date -R).
-    static const char* const kFormats[] = {"%a, %d %b %Y %H:%M:%S GMT", "%a, %d %b %Y %H:%M:%S %z", "%A, %d-%b-%y %H:%M:%S GMT",
-                                           "%a %b %d %H:%M:%S %Y", "%d %b %Y %H:%M:%S GMT"};
+    static const char* const kFormats[] = {"%a, %d %b %Y %H:%M:%S GMT", "%a, %d %b %Y %H:%M:%S %z",
+                                           "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %d %H:%M:%S %Y",
+                                           "%d %b %Y %H:%M:%S GMT"};
     for (const char* format : kFormats) {
         std::tm tm{};
         const char* end = strptime(str.c_str(), format, &tm);
@@ -291,7 +292,8 @@ std::optional<std::uint64_t> parse_u64(std::string_view s) {
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
     return true;
 }
 

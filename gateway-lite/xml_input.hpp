@@ -16,7 +16,8 @@ namespace ostor::gw {
 // that take a value byte for byte ask for it: elsewhere <Status>\n</Status>
 // stays empty, as it always was.
 inline bool load_xml(pugi::xml_document& doc, std::string_view text, bool keep_whitespace_text = false) {
-    if (text.find("<!DOCTYPE") != std::string_view::npos || text.find("<!ENTITY") != std::string_view::npos) return false;
+    if (text.find("<!DOCTYPE") != std::string_view::npos || text.find("<!ENTITY") != std::string_view::npos)
+        return false;
     auto options = pugi::parse_default | (keep_whitespace_text ? pugi::parse_ws_pcdata_single : 0u);
     return static_cast<bool>(doc.load_buffer(text.data(), text.size(), options, pugi::encoding_utf8));
 }

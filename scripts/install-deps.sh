@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # The fuzz targets (scripts/fuzz.sh): clang with libFuzzer's runtime.
   clang libclang-rt-14-dev
+  # scripts/check-format.sh: the C++ files are formatted with .clang-format.
+  clang-format
   python3 python3-boto3 curl openssl php-cli php-curl
   # The RADOS backend's client library, and the daemons of the rados suite's
   # throwaway cluster (tests/rados/ceph_cluster.sh, docs/rados.md).

@@ -67,7 +67,8 @@ bool AwsChunkedReader::finish_chunk() {
     std::string data_hash = hex_encode(chunk_sha_.finish());
     if (mode_ != PayloadMode::StreamingSigned && mode_ != PayloadMode::StreamingSignedTrailer) return true;
     std::string expected = s3::sigv4_signature(
-        chain_.signing_key, s3::sigv4_chunk_string_to_sign(chain_.amz_date, chain_.scope, previous_signature_, data_hash));
+        chain_.signing_key,
+        s3::sigv4_chunk_string_to_sign(chain_.amz_date, chain_.scope, previous_signature_, data_hash));
     if (!constant_time_equal(expected, chunk_signature_)) return false;
     previous_signature_ = expected;
     return true;
@@ -90,7 +91,8 @@ std::optional<S3Error> AwsChunkedReader::read_trailers() {
         if (got == Line::TooLong) return malformed_trailer("A trailing header is too long.");
         if (t.empty()) break;
         bytes += t.size();
-        if (++fields > kMaxTrailerFields || bytes > kMaxTrailerBytes) return malformed_trailer("Too many trailing headers.");
+        if (++fields > kMaxTrailerFields || bytes > kMaxTrailerBytes)
+            return malformed_trailer("Too many trailing headers.");
         if (!trailer_mode) return malformed_trailer("This payload mode carries no trailing headers.");
         auto colon = t.find(':');
         if (colon == std::string::npos) return malformed_trailer("A trailing header has no colon.");
@@ -123,9 +125,12 @@ std::ptrdiff_t AwsChunkedReader::read(std::span<std::byte> out) {
         if (!in_chunk_) {
             std::string line;
             switch (read_line(line)) {
-            case Line::Ok: break;
-            case Line::End: return fail(incomplete);
-            case Line::TooLong: return fail(invalid_argument("Malformed aws-chunked chunk header: the line is too long."));
+                case Line::Ok:
+                    break;
+                case Line::End:
+                    return fail(incomplete);
+                case Line::TooLong:
+                    return fail(invalid_argument("Malformed aws-chunked chunk header: the line is too long."));
             }
             auto semi = line.find(';');
             std::string size_text = line.substr(0, semi);
@@ -138,7 +143,8 @@ std::ptrdiff_t AwsChunkedReader::read(std::span<std::byte> out) {
             char* end = nullptr;
             errno = 0;
             unsigned long long size = std::strtoull(size_text.c_str(), &end, 16);
-            if (size_text.empty() || *end != '\0' || errno != 0) return fail(invalid_argument("Malformed aws-chunked chunk header."));
+            if (size_text.empty() || *end != '\0' || errno != 0)
+                return fail(invalid_argument("Malformed aws-chunked chunk header."));
             chunk_left_ = size;
             if (size == 0) {
                 if (!finish_chunk()) return fail(signature_mismatch());

@@ -17,11 +17,11 @@ namespace ostor::gw {
 
 // What the signature says about the body.
 enum class PayloadMode {
-    Unsigned,                   // UNSIGNED-PAYLOAD, V2, anonymous
-    Sha256,                     // x-amz-content-sha256 is the body's SHA-256 (hex)
-    StreamingSigned,            // STREAMING-AWS4-HMAC-SHA256-PAYLOAD
-    StreamingSignedTrailer,     // STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER
-    StreamingUnsignedTrailer,   // STREAMING-UNSIGNED-PAYLOAD-TRAILER
+    Unsigned,                  // UNSIGNED-PAYLOAD, V2, anonymous
+    Sha256,                    // x-amz-content-sha256 is the body's SHA-256 (hex)
+    StreamingSigned,           // STREAMING-AWS4-HMAC-SHA256-PAYLOAD
+    StreamingSignedTrailer,    // STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER
+    StreamingUnsignedTrailer,  // STREAMING-UNSIGNED-PAYLOAD-TRAILER
 };
 
 // Enough of a V4 signature to verify the chunks that follow the header.

@@ -51,8 +51,8 @@ bool etag_matches(std::string_view list, std::string_view etag) {
     return false;
 }
 
-Precondition evaluate_preconditions(const ConditionalHeaders& h, std::string_view etag,
-                                    std::int64_t last_modified_ms, bool read, std::int64_t now_ms) {
+Precondition evaluate_preconditions(const ConditionalHeaders& h, std::string_view etag, std::int64_t last_modified_ms,
+                                    bool read, std::int64_t now_ms) {
     // HTTP dates have whole seconds.
     const std::int64_t modified_s = last_modified_ms / 1000;
     if (h.if_match) {

@@ -44,11 +44,31 @@ std::string canonical_query(const QueryList& query, std::string_view skip) {
 
 // The sub-resources that are part of a V2 signed resource.
 bool v2_subresource(std::string_view name) {
-    static constexpr std::string_view kNames[] = {
-        "acl", "cors", "delete", "lifecycle", "location", "logging", "notification", "partNumber", "policy",
-        "requestPayment", "restore", "tagging", "torrent", "uploadId", "uploads", "versionId", "versioning", "versions",
-        "website", "response-cache-control", "response-content-disposition", "response-content-encoding",
-        "response-content-language", "response-content-type", "response-expires"};
+    static constexpr std::string_view kNames[] = {"acl",
+                                                  "cors",
+                                                  "delete",
+                                                  "lifecycle",
+                                                  "location",
+                                                  "logging",
+                                                  "notification",
+                                                  "partNumber",
+                                                  "policy",
+                                                  "requestPayment",
+                                                  "restore",
+                                                  "tagging",
+                                                  "torrent",
+                                                  "uploadId",
+                                                  "uploads",
+                                                  "versionId",
+                                                  "versioning",
+                                                  "versions",
+                                                  "website",
+                                                  "response-cache-control",
+                                                  "response-content-disposition",
+                                                  "response-content-encoding",
+                                                  "response-content-language",
+                                                  "response-content-type",
+                                                  "response-expires"};
     if (name.starts_with("ostor-")) return true;
     return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
@@ -104,8 +124,7 @@ std::string sigv4_signature(std::string_view signing_key, std::string_view strin
 std::string sigv4_chunk_string_to_sign(std::string_view amz_date, std::string_view scope,
                                        std::string_view previous_signature, std::string_view chunk_sha256_hex) {
     return "AWS4-HMAC-SHA256-PAYLOAD\n" + std::string(amz_date) + "\n" + std::string(scope) + "\n" +
-           std::string(previous_signature) + "\n" + std::string(kEmptySha256Hex) + "\n" +
-           std::string(chunk_sha256_hex);
+           std::string(previous_signature) + "\n" + std::string(kEmptySha256Hex) + "\n" + std::string(chunk_sha256_hex);
 }
 
 std::string sigv4_trailer_string_to_sign(std::string_view amz_date, std::string_view scope,
@@ -145,9 +164,8 @@ std::string sigv2_subresources(const QueryList& query) {
     return out;
 }
 
-std::string sigv2_string_to_sign(std::string_view method, std::string_view content_md5,
-                                 std::string_view content_type, std::string_view date_line,
-                                 std::string_view amz_headers, std::string_view resource) {
+std::string sigv2_string_to_sign(std::string_view method, std::string_view content_md5, std::string_view content_type,
+                                 std::string_view date_line, std::string_view amz_headers, std::string_view resource) {
     return std::string(method) + "\n" + std::string(content_md5) + "\n" + std::string(content_type) + "\n" +
            std::string(date_line) + "\n" + std::string(amz_headers) + std::string(resource);
 }

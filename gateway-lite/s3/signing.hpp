@@ -29,16 +29,15 @@ struct SigV4CanonicalParts {
     std::string_view method;
     std::string_view decoded_path;  // percent-decoded: encoded again the AWS way
     const QueryList& query;
-    std::string_view skip_query;  // a parameter left out ("X-Amz-Signature" when presigned)
-    const HeaderList& headers;    // names lowercase; several of one name are joined with ','
+    std::string_view skip_query;                     // a parameter left out ("X-Amz-Signature" when presigned)
+    const HeaderList& headers;                       // names lowercase; several of one name are joined with ','
     const std::vector<std::string>& signed_headers;  // lowercase, in the order signed
-    std::string_view payload_hash;  // x-amz-content-sha256, or UNSIGNED-PAYLOAD
+    std::string_view payload_hash;                   // x-amz-content-sha256, or UNSIGNED-PAYLOAD
 };
 std::string sigv4_canonical_request(const SigV4CanonicalParts& parts);
 // "<date>/<region>/<service>/aws4_request"
 std::string sigv4_scope(std::string_view date, std::string_view region, std::string_view service);
-std::string sigv4_string_to_sign(std::string_view amz_date, std::string_view scope,
-                                 std::string_view canonical_request);
+std::string sigv4_string_to_sign(std::string_view amz_date, std::string_view scope, std::string_view canonical_request);
 // The raw HMAC key of a (secret, date, region, service): four HMACs.
 std::string sigv4_signing_key(std::string_view secret, std::string_view date, std::string_view region,
                               std::string_view service);
@@ -59,9 +58,8 @@ std::string sigv4_trailer_string_to_sign(std::string_view amz_date, std::string_
 std::string sigv2_amz_headers(const HeaderList& headers);
 // The sub-resources of the query V2 signs ("?acl&uploadId=x"), sorted.
 std::string sigv2_subresources(const QueryList& query);
-std::string sigv2_string_to_sign(std::string_view method, std::string_view content_md5,
-                                 std::string_view content_type, std::string_view date_line,
-                                 std::string_view amz_headers, std::string_view resource);
+std::string sigv2_string_to_sign(std::string_view method, std::string_view content_md5, std::string_view content_type,
+                                 std::string_view date_line, std::string_view amz_headers, std::string_view resource);
 // Base64 of HMAC-SHA1.
 std::string sigv2_signature(std::string_view secret, std::string_view string_to_sign);
 

@@ -34,11 +34,21 @@ void write_string(std::string& out, std::string_view s) {
     out += '"';
     for (unsigned char c : s) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (c < 0x20) {
                     char buf[8];
@@ -112,15 +122,32 @@ std::string xml_escape(std::string_view s) {
     out.reserve(s.size());
     for (char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&apos;"; break;
-            case '\t': out += "&#9;"; break;
-            case '\n': out += "&#10;"; break;
-            case '\r': out += "&#13;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&apos;";
+                break;
+            case '\t':
+                out += "&#9;";
+                break;
+            case '\n':
+                out += "&#10;";
+                break;
+            case '\r':
+                out += "&#13;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -144,7 +171,8 @@ constexpr double kMaxLimitValue = 1e12;
 
 std::string limits_text(const Limits& limits) {
     std::string out;
-    for (auto c : kOpClasses) out += "ops:" + std::string(op_class_name(c)) + "=" + two_decimals(limits.ops(c)) + "ops/s\n";
+    for (auto c : kOpClasses)
+        out += "ops:" + std::string(op_class_name(c)) + "=" + two_decimals(limits.ops(c)) + "ops/s\n";
     out += "bandwidth:out=" + std::to_string(limits.bandwidth_out_kbps) + "kbs/s\n";
     return out;
 }
@@ -165,16 +193,17 @@ Result<LimitSetting> parse_limit(std::string_view type, std::string_view resourc
             return invalid("unknown ops limit '" + std::string(resource) +
                            "' (expected default, get, put, list or delete)");
     } else if (type == "bandwidth") {
-        if (resource != "out")
-            return invalid("unknown bandwidth limit '" + std::string(resource) + "' (expected out)");
+        if (resource != "out") return invalid("unknown bandwidth limit '" + std::string(resource) + "' (expected out)");
     } else {
         return invalid("unknown limit type '" + std::string(type) + "' (expected ops or bandwidth)");
     }
     // Plain decimal digits only: no sign, exponent, hex, inf or nan.
     bool digits = !value.empty(), dot = false;
     for (char c : value) {
-        if (c == '.' && !dot && type == "ops") dot = true;
-        else if (c < '0' || c > '9') digits = false;
+        if (c == '.' && !dot && type == "ops")
+            dot = true;
+        else if (c < '0' || c > '9')
+            digits = false;
     }
     if (!digits || value == ".")
         return invalid("invalid limit value '" + std::string(value) + "' (expected a non-negative " +
@@ -287,7 +316,10 @@ Json account_json(const Account& account, const std::vector<KeyPair>& keys) {
 
 Json size_history_json(const SizeHistory& size) {
     Json j = Json::object();
-    j.set("current", size.current).set("h_integral", size.h_integral).set("hmax", size.hmax).set("last_ts", size.last_ts);
+    j.set("current", size.current)
+        .set("h_integral", size.h_integral)
+        .set("hmax", size.hmax)
+        .set("last_ts", size.last_ts);
     return j;
 }
 
@@ -318,8 +350,8 @@ std::string iso8601_ms(TimestampMs ms) {
     std::tm tm{};
     gmtime_r(&secs, &tm);
     char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
     return buf;
 }
 

@@ -31,12 +31,13 @@ std::string lowercase(std::string_view s) {
 Result<void> check_may_commit(const EngineImpl& e) {
     if (!e.leases || e.leases->may_commit()) return {};
     return Error(Errc::IoError, "this engine instance (" + e.leases->instance_id() + ") lost its lease on volume " +
-                                    e.volume_id + " (it could not be renewed in time) and may no longer change it: "
+                                    e.volume_id +
+                                    " (it could not be renewed in time) and may no longer change it: "
                                     "restart the gateway (or reopen the volume)");
 }
 
 EngineImpl::~EngineImpl() {
-    async.reset();  // finish asynchronous calls first
+    async.reset();                  // finish asynchronous calls first
     if (backend) backend->close();  // background work, open reservations: before the seams and the lease go
     blobs.reset();
     objects.reset();
@@ -44,7 +45,7 @@ EngineImpl::~EngineImpl() {
     identities.reset();
     backend.reset();  // after the seams that use it
     notifier.reset();
-    leases.reset();  // last: this Engine's reservations are gone with it
+    leases.reset();      // last: this Engine's reservations are gone with it
     connection.reset();  // what the leases used
 }
 
@@ -57,18 +58,18 @@ Result<std::unique_ptr<Engine>> Engine::open(const fs::path& volume_spec, Engine
     impl->spec = *spec;
     impl->options = options;
     switch (spec->kind) {
-    case VolumeSpec::Kind::Local:
-        OSTOR_TRY(open_local_volume(*impl, spec->directory, options));
-        break;
-    case VolumeSpec::Kind::Rados:
+        case VolumeSpec::Kind::Local:
+            OSTOR_TRY(open_local_volume(*impl, spec->directory, options));
+            break;
+        case VolumeSpec::Kind::Rados:
 #ifdef OSTOR_HAVE_RADOS
-        OSTOR_TRY(open_rados_volume(*impl, *spec, options));
-        break;
+            OSTOR_TRY(open_rados_volume(*impl, *spec, options));
+            break;
 #else
-        return Error(Errc::InvalidArgument, "'" + spec->to_string() +
-                                                "': this build of ostor opens local data directories only: RADOS "
-                                                "volumes need ostor built with librados (meson option rados, "
-                                                "librados-dev and libradospp-dev installed)");
+            return Error(Errc::InvalidArgument, "'" + spec->to_string() +
+                                                    "': this build of ostor opens local data directories only: RADOS "
+                                                    "volumes need ostor built with librados (meson option rados, "
+                                                    "librados-dev and libradospp-dev installed)");
 #endif
     }
     impl->async = std::make_unique<AsyncPool>(options.async_threads);

@@ -10,11 +10,16 @@ using namespace detail;
 
 std::string_view op_class_name(OpClass c) {
     switch (c) {
-        case OpClass::Get: return "get";
-        case OpClass::Put: return "put";
-        case OpClass::List: return "list";
-        case OpClass::Delete: return "delete";
-        case OpClass::Default: break;
+        case OpClass::Get:
+            return "get";
+        case OpClass::Put:
+            return "put";
+        case OpClass::List:
+            return "list";
+        case OpClass::Delete:
+            return "delete";
+        case OpClass::Default:
+            break;
     }
     return "default";
 }
@@ -55,8 +60,7 @@ Result<Limits> Engine::set_limits(const LimitTarget& target, const Limits& limit
 Result<Limits> Engine::set_limit(const LimitTarget& target, const LimitSetting& setting) {
     OSTOR_TRY(check_may_commit(*impl_));
     const double value = setting.value;
-    if (!std::isfinite(value) || value < 0)
-        return Error(Errc::InvalidLimit, "a limit value must be a number >= 0");
+    if (!std::isfinite(value) || value < 0) return Error(Errc::InvalidLimit, "a limit value must be a number >= 0");
     if (setting.kind == LimitSetting::Kind::BandwidthOut && (value != std::floor(value) || value > 1e15))
         return Error(Errc::InvalidLimit, "a bandwidth limit is a whole number of KB/s");
     // Applied to the stored limits inside the catalog's change, so that
@@ -86,8 +90,7 @@ Result<std::uint64_t> Engine::effective_quota(const QuotaTarget& target) {
 
 Result<void> Engine::set_quota(const QuotaTarget& target, std::uint64_t size_gib) {
     OSTOR_TRY(check_may_commit(*impl_));
-    if (size_gib > (std::uint64_t{1} << 33))
-        return Error(Errc::InvalidArgument, "quota too large (at most 8 EiB)");
+    if (size_gib > (std::uint64_t{1} << 33)) return Error(Errc::InvalidArgument, "quota too large (at most 8 EiB)");
     auto stored = impl_->settings->set_quota(target, size_gib);
     impl_->notifier->changed(ChangeKind::Quotas, subject_of(target));
     return stored;

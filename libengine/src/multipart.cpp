@@ -51,8 +51,8 @@ PartInfo part_from(const ObjectInfo& info, std::uint32_t number) {
 
 }  // namespace
 
-Result<PartInfo> Engine::upload_part(std::string_view upload_id, std::uint32_t number,
-                                     std::span<const std::byte> body, PutOptions options) {
+Result<PartInfo> Engine::upload_part(std::string_view upload_id, std::uint32_t number, std::span<const std::byte> body,
+                                     PutOptions options) {
     OSTOR_TRY(check_may_commit(*impl_));
     if (!options.size_hint) options.size_hint = body.size();
     auto writer = begin_upload_part(upload_id, number, std::move(options));
@@ -63,9 +63,8 @@ Result<PartInfo> Engine::upload_part(std::string_view upload_id, std::uint32_t n
     return part_from(*info, number);
 }
 
-Result<PartInfo> Engine::upload_part_copy(std::string_view upload_id, std::uint32_t number,
-                                          std::string_view src_bucket, std::string_view src_key,
-                                          std::optional<ByteRange> range) {
+Result<PartInfo> Engine::upload_part_copy(std::string_view upload_id, std::uint32_t number, std::string_view src_bucket,
+                                          std::string_view src_key, std::optional<ByteRange> range) {
     OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(check_part_number(number));
     auto source = head_object(src_bucket, src_key);

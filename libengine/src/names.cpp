@@ -82,7 +82,8 @@ Result<void> validate_bucket_name(std::string_view name) {
     if (name.size() < kMinBucketNameLength || name.size() > kMaxBucketNameLength)
         return bad("must be 3 to 63 characters long");
     for (char c : name)
-        if (!is_lower_alnum(c) && c != '.' && c != '-') return bad("only lowercase letters, digits, '.' and '-' are allowed");
+        if (!is_lower_alnum(c) && c != '.' && c != '-')
+            return bad("only lowercase letters, digits, '.' and '-' are allowed");
     if (!is_lower_alnum(name.front()) || !is_lower_alnum(name.back()))
         return bad("must begin and end with a letter or digit");
     if (name.find("..") != std::string_view::npos || name.find(".-") != std::string_view::npos ||
@@ -114,8 +115,7 @@ Result<void> validate_email(std::string_view email) {
         return bad("must contain exactly one '@'");
     if (at == 0 || at + 1 == email.size()) return bad("needs a name before and a domain after '@'");
     for (unsigned char c : email)
-        if (c <= 0x20 || c == 0x7F || c == '/' || c == '\\' || c == '"' || c == '<' || c == '>' || c == ',' ||
-            c == ';')
+        if (c <= 0x20 || c == 0x7F || c == '/' || c == '\\' || c == '"' || c == '<' || c == '>' || c == ',' || c == ';')
             return bad("contains a character not allowed in an address");
     auto domain = email.substr(at + 1);
     if (domain.front() == '.' || domain.back() == '.' || domain.find("..") != std::string_view::npos)
@@ -129,8 +129,8 @@ Result<void> validate_account_name(std::string_view name) {
         return Result<void>(Errc::InvalidAccountName, "Account name must be 1 to 64 characters long");
     for (char c : name)
         if (!is_lower_alnum(c) && !(c >= 'A' && c <= 'Z') && c != '.' && c != '_' && c != '-')
-            return Result<void>(Errc::InvalidAccountName,
-                                "Invalid account name '" + std::string(name) + "': use letters, digits, '.', '_' and '-'");
+            return Result<void>(Errc::InvalidAccountName, "Invalid account name '" + std::string(name) +
+                                                              "': use letters, digits, '.', '_' and '-'");
     if (name == "." || name == "..") return Result<void>(Errc::InvalidAccountName, "Invalid account name");
     return {};
 }

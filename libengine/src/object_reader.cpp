@@ -17,8 +17,8 @@ constexpr std::size_t kChunkBytes = 256 * 1024;
 constexpr std::size_t kChunksAhead = 2;  // bounds a reader's memory to 512 KiB
 
 struct Chunk {
-    std::size_t extent = 0;        // index into the record's extents
-    std::uint64_t offset = 0;      // within the extent
+    std::size_t extent = 0;    // index into the record's extents
+    std::uint64_t offset = 0;  // within the extent
     std::size_t length = 0;
     std::unique_ptr<std::byte[]> data;  // chunk_capacity_ bytes, not zeroed: the read fills it
     bool done = false;
@@ -28,7 +28,12 @@ struct Chunk {
 class Reader final : public ObjectReader {
 public:
     Reader(EngineImpl& e, ObjectRecord rec, std::unique_ptr<BlobReads> reads, std::uint64_t first, std::uint64_t end)
-        : e_(e), rec_(std::move(rec)), reads_(std::move(reads)), next_pos_(first), end_(end), remaining_(end - first),
+        : e_(e),
+          rec_(std::move(rec)),
+          reads_(std::move(reads)),
+          next_pos_(first),
+          end_(end),
+          remaining_(end - first),
           // A small object or range needs no full-size chunk buffers.
           chunk_capacity_(static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, end - first))) {
         std::uint64_t start = 0;
@@ -167,8 +172,8 @@ private:
         const Extent& x = rec_.extents[c.extent];
         if (c.offset + c.length < x.length) return {};
         if (running_crc_[c.extent] == x.crc) return {};
-        return Error(Errc::DataCorrupted, "object " + rec_.info.bucket + "/" + rec_.info.key +
-                                              ": stored data does not match its checksum");
+        return Error(Errc::DataCorrupted,
+                     "object " + rec_.info.bucket + "/" + rec_.info.key + ": stored data does not match its checksum");
     }
 
     EngineImpl& e_;
@@ -184,7 +189,7 @@ private:
     std::size_t ext_ = 0;
     std::deque<Chunk> chunks_;
     std::vector<std::unique_ptr<std::byte[]>> spare_;  // buffers of chunks already consumed
-    std::uint64_t first_seq_ = 0;  // sequence number of chunks_.front()
+    std::uint64_t first_seq_ = 0;                      // sequence number of chunks_.front()
     std::optional<Error> failed_;
     bool inline_checked_ = false;
 };

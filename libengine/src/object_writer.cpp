@@ -100,10 +100,11 @@ public:
 
     Result<void> write(std::span<const std::byte> data) override {
         if (finished_ || failed_) return Error(Errc::InvalidArgument, "the writer is already finished");
-        if (size_ + data.size() > kMaxObjectBytes || (options_.size_hint && size_ + data.size() > *options_.size_hint)) {
+        if (size_ + data.size() > kMaxObjectBytes ||
+            (options_.size_hint && size_ + data.size() > *options_.size_hint)) {
             failed_ = true;
             return Error(Errc::EntityTooLarge, options_.size_hint ? "the body is longer than its declared length"
-                                                                 : "objects are at most 5 TiB");
+                                                                  : "objects are at most 5 TiB");
         }
         size_ += data.size();
         while (!data.empty()) {
@@ -172,8 +173,10 @@ private:
         std::span<const std::byte> filled(buf, fill_);
         // Body bytes known to follow this buffer, to size its extent.
         std::optional<std::uint64_t> rest;
-        if (last) rest = 0;
-        else if (options_.size_hint) rest = *options_.size_hint - written_ - fill_;
+        if (last)
+            rest = 0;
+        else if (options_.size_hint)
+            rest = *options_.size_hint - written_ - fill_;
         if (!blobs_) blobs_ = e_.blobs->begin_write();
         OSTOR_TRY(blobs_->write(filled, static_cast<unsigned>(current_), rest));
         // A body of one buffer is hashed here; a longer one on the pipeline.
@@ -184,8 +187,10 @@ private:
                 hash_here_ = true;  // no thread to be had: hash on this one
             }
         }
-        if (hasher_) hashed_seq_[current_] = hasher_->submit(filled);
-        else md5_.update(filled);
+        if (hasher_)
+            hashed_seq_[current_] = hasher_->submit(filled);
+        else
+            md5_.update(filled);
         written_ += fill_;
         fill_ = 0;
         current_ = (current_ + 1) % kBufferCount;
@@ -206,16 +211,16 @@ private:
             staged_ = std::move(*staged);
         }
         if (options_.size_hint && size_ != *options_.size_hint)
-            return Error(Errc::InvalidArgument, "the body is shorter than its declared length (" + std::to_string(size_) +
-                                                    " of " + std::to_string(*options_.size_hint) + " bytes)");
+            return Error(Errc::InvalidArgument, "the body is shorter than its declared length (" +
+                                                    std::to_string(size_) + " of " +
+                                                    std::to_string(*options_.size_hint) + " bytes)");
         if (hasher_) {
             hasher_->wait_all();
             hasher_.reset();
         }
         digest_ = md5_.finish();
-        if (options_.expected_md5 &&
-            (options_.expected_md5->size() != digest_.size() ||
-             std::memcmp(options_.expected_md5->data(), digest_.data(), digest_.size()) != 0))
+        if (options_.expected_md5 && (options_.expected_md5->size() != digest_.size() ||
+                                      std::memcmp(options_.expected_md5->data(), digest_.data(), digest_.size()) != 0))
             return Error(Errc::BadDigest, "the Content-MD5 you specified did not match what we received");
         buffers_ = {};  // the data is written: free the memory before waiting on the commit
         return {};
@@ -243,8 +248,10 @@ private:
         Result<void> committed;
         if (target_.kind == WriteTargetKind::Object) {
             auto r = e_.objects->put_object(std::move(body), options_.conditions, freed);
-            if (r) info = std::move(*r);
-            else committed = std::move(r).error();
+            if (r)
+                info = std::move(*r);
+            else
+                committed = std::move(r).error();
         } else {
             auto r = e_.objects->put_part(target_.upload_id, target_.part_number, std::move(body), freed);
             if (!r) committed = std::move(r).error();
@@ -258,7 +265,7 @@ private:
             }
             return std::move(committed).error();
         }
-        reservation_.reset();  // dropped by the commit
+        reservation_.reset();             // dropped by the commit
         if (blobs_) blobs_->committed();  // owned by the object now
         blobs_.reset();
         e_.blobs->release(freed);

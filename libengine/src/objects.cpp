@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <tuple>
 #include <memory>
+#include <tuple>
 
 #include "engine_impl.hpp"
 #include "hashing.hpp"
@@ -54,9 +54,9 @@ Result<std::unique_ptr<ObjectReader>> Engine::open_object(std::string_view bucke
         std::uint64_t first = 0, end = size;
         if (range) {
             if (range->first > range->last || range->first >= size)
-                return Error(Errc::InvalidRange, "range " + std::to_string(range->first) + "-" +
-                                                     std::to_string(range->last) + " is not satisfiable for an object of " +
-                                                     std::to_string(size) + " bytes");
+                return Error(Errc::InvalidRange,
+                             "range " + std::to_string(range->first) + "-" + std::to_string(range->last) +
+                                 " is not satisfiable for an object of " + std::to_string(size) + " bytes");
             first = range->first;
             end = range->last >= size - 1 ? size : range->last + 1;
         }
@@ -88,10 +88,11 @@ Result<std::unique_ptr<ObjectReader>> Engine::open_object(std::string_view bucke
         }
         auto again = load();
         if (!again) return std::move(again).error();
-        bool same = again->info.etag == rec->info.etag && again->info.last_modified_ms == rec->info.last_modified_ms &&
-                    again->extents.size() == rec->extents.size() &&
-                    std::equal(again->extents.begin(), again->extents.end(), rec->extents.begin(),
-                               [](const Extent& a, const Extent& b) { return a.segment == b.segment && a.offset == b.offset; });
+        bool same =
+            again->info.etag == rec->info.etag && again->info.last_modified_ms == rec->info.last_modified_ms &&
+            again->extents.size() == rec->extents.size() &&
+            std::equal(again->extents.begin(), again->extents.end(), rec->extents.begin(),
+                       [](const Extent& a, const Extent& b) { return a.segment == b.segment && a.offset == b.offset; });
         if (!same) continue;  // changed meanwhile: read the new version
         if (!pins) return std::move(pins).error();
         rec->info.bucket = bucket;
@@ -170,8 +171,10 @@ Result<ScrubReport> Engine::scrub() {
             bool damaged = body.damaged_record;
             if (!body.inline_data.empty()) {
                 ++report.extents_checked;
-                if (crc32c(std::as_bytes(std::span(body.inline_data))) != body.inline_crc) damaged = true;
-                else report.bytes_checked += body.inline_data.size();
+                if (crc32c(std::as_bytes(std::span(body.inline_data))) != body.inline_crc)
+                    damaged = true;
+                else
+                    report.bytes_checked += body.inline_data.size();
             }
             for (const Extent& x : body.extents) {
                 ++report.extents_checked;

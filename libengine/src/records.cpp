@@ -52,7 +52,14 @@ std::vector<Extent> decode_extents(Decoder& d) {
 }  // namespace
 
 std::string encode(const User& u) {
-    return Encoder().u8(kVersion).str(u.id).str(u.email).u8(static_cast<std::uint8_t>(u.state)).u8(u.system).i64(u.created_ms).take();
+    return Encoder()
+        .u8(kVersion)
+        .str(u.id)
+        .str(u.email)
+        .u8(static_cast<std::uint8_t>(u.state))
+        .u8(u.system)
+        .i64(u.created_ms)
+        .take();
 }
 std::optional<User> decode_user(std::string_view v) {
     Decoder d(v);
@@ -67,7 +74,14 @@ std::optional<User> decode_user(std::string_view v) {
 }
 
 std::string encode(const KeyPair& k) {
-    return Encoder().u8(kVersion).str(k.access_key_id).str(k.secret).str(k.user_id).str(k.account).i64(k.created_ms).take();
+    return Encoder()
+        .u8(kVersion)
+        .str(k.access_key_id)
+        .str(k.secret)
+        .str(k.user_id)
+        .str(k.account)
+        .i64(k.created_ms)
+        .take();
 }
 std::optional<KeyPair> decode_key(std::string_view v) {
     Decoder d(v);
@@ -163,8 +177,10 @@ std::optional<ObjectRecord> decode_object(std::string_view v, bool with_data) {
     for (std::uint32_t i = 0; i < parts && d.ok(); ++i) o.info.part_sizes.push_back(d.u64());
     o.extents = decode_extents(d);
     o.inline_crc = d.u32();
-    if (version == kObjectVersion) o.body_id = d.u64();
-    else if (with_data) o.inline_data = d.str();
+    if (version == kObjectVersion)
+        o.body_id = d.u64();
+    else if (with_data)
+        o.inline_data = d.str();
     if (version == kObjectVersion && d.ok() && !d.at_end()) {
         const std::uint8_t flags = d.u8();
         auto charge = [&] {
@@ -203,7 +219,12 @@ std::optional<Upload> decode_upload(std::string_view v) {
 
 std::string encode(const PartRecord& p) {
     Encoder e;
-    e.u8(kVersion).u32(p.info.number).u64(p.info.size).str(p.info.etag).i64(p.info.last_modified_ms).pairs(p.info.checksums);
+    e.u8(kVersion)
+        .u32(p.info.number)
+        .u64(p.info.size)
+        .str(p.info.etag)
+        .i64(p.info.last_modified_ms)
+        .pairs(p.info.checksums);
     encode_extents(e, p.extents);
     return e.take();
 }
@@ -244,7 +265,9 @@ std::optional<Limits> decode_limits(std::string_view v) {
     return finish(d, l);
 }
 
-std::string encode(const UserUsage& u) { return Encoder().u8(kVersion).u64(u.bytes).u64(u.objects).u64(u.reserved).take(); }
+std::string encode(const UserUsage& u) {
+    return Encoder().u8(kVersion).u64(u.bytes).u64(u.objects).u64(u.reserved).take();
+}
 std::optional<UserUsage> decode_user_usage(std::string_view v) {
     Decoder d(v);
     d.u8();

@@ -24,7 +24,7 @@ struct CommitCharge {
 
 // An object as stored: its info plus where its bytes are.
 struct ObjectRecord {
-    ObjectInfo info;  // bucket is not stored (it is in the key)
+    ObjectInfo info;              // bucket is not stored (it is in the key)
     std::vector<Extent> extents;  // in body order
     // Small objects keep their bytes in the metadata (no extents): one sync
     // fewer per PUT and no block per object in a segment. Records of version

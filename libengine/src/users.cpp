@@ -26,9 +26,9 @@ constexpr std::size_t kSecretLength = 40;
 Result<KeyPair> new_key_pair(std::string_view user_id, std::string_view account, const std::vector<KeyPair>& existing,
                              const std::function<bool(std::string_view)>& id_taken) {
     if (existing.size() >= kMaxKeysPerIdentity)
-        return Error(Errc::TooManyAccessKeys, account.empty()
-                                                  ? "user " + std::string(user_id) + " already has 2 access key pairs"
-                                                  : "account " + std::string(account) + " already has 2 access key pairs");
+        return Error(Errc::TooManyAccessKeys,
+                     account.empty() ? "user " + std::string(user_id) + " already has 2 access key pairs"
+                                     : "account " + std::string(account) + " already has 2 access key pairs");
     KeyPair key;
     do {
         key.access_key_id = std::string(user_id) + random_string(kKeySuffixAlphabet, kKeySuffixLength);

@@ -225,9 +225,9 @@ TEST(RadosVolume, OneCollectorHoldsTheVolumesCollectorLock) {
     ASSERT_EQ(holders->size(), 1u);
     auto leases = list_leases(*client);
     ASSERT_TRUE(leases);
-    EXPECT_TRUE(std::any_of(leases->begin(), leases->end(),
-                            [&](auto& l) { return l.instance == holders->front().cookie; }))
-        << "the holder is one of the open instances";
+    EXPECT_TRUE(std::any_of(leases->begin(), leases->end(), [&](auto& l) {
+        return l.instance == holders->front().cookie;
+    })) << "the holder is one of the open instances";
     a->reset();
     b->reset();
     holders = client->lockers(Pool::Meta, "gc.collector", "ostor.collector");
@@ -276,8 +276,8 @@ TEST(RadosVolume, TheCollectorRecountsAQueuedBucket) {
         auto queue = client->omap_list(Pool::Meta, "recount.queue", "", "", 10);
         ASSERT_TRUE(queue);
         if (queue->entries.empty()) break;
-        ASSERT_LT(std::chrono::steady_clock::now() - start, 30s) << "the queue never emptied: "
-                                                                 << queue->entries.begin()->first;
+        ASSERT_LT(std::chrono::steady_clock::now() - start, 30s)
+            << "the queue never emptied: " << queue->entries.begin()->first;
         std::this_thread::sleep_for(100ms);
     }
     EXPECT_EQ(engine.get_user_usage(user->user.id)->bytes, 300u);

@@ -328,7 +328,8 @@ TEST_F(RadosLeasesTest, TheSweepSkipsAnEntryLiveByItsRenewalTime) {
     ASSERT_TRUE(b);
     const std::string opening = "00000000c0ffee00";
     LeaseEntry e{opening, now_ms(), now_ms(), 60'000, "opening:1", "127.0.0.1:0/1"};
-    ASSERT_OK(gw3_->apply(Pool::Meta, std::string(kLeasesIndexOid), WriteOp().omap_set(opening, encode_lease_entry(e))));
+    ASSERT_OK(
+        gw3_->apply(Pool::Meta, std::string(kLeasesIndexOid), WriteOp().omap_set(opening, encode_lease_entry(e))));
     SpaceLedger ledger(*gw2_, b->instance_id());
     auto swept = ledger.drop_dead_reservations(*b);
     ASSERT_OK(swept);
@@ -337,7 +338,8 @@ TEST_F(RadosLeasesTest, TheSweepSkipsAnEntryLiveByItsRenewalTime) {
     // Once its renewal time is past its duration, it is adopted.
     e.renewed_ms = now_ms() - 61'000;
     e.client.clear();  // nothing to fence here
-    ASSERT_OK(gw3_->apply(Pool::Meta, std::string(kLeasesIndexOid), WriteOp().omap_set(opening, encode_lease_entry(e))));
+    ASSERT_OK(
+        gw3_->apply(Pool::Meta, std::string(kLeasesIndexOid), WriteOp().omap_set(opening, encode_lease_entry(e))));
     swept = ledger.drop_dead_reservations(*b);
     ASSERT_OK(swept);
     EXPECT_FALSE(listed(opening));
@@ -393,8 +395,8 @@ TEST_F(RadosLeasesTest, AnAdoptionBetweenTheEntryAndTheLockFencesNothing) {
     // The new id's entry names the connection, once locked.
     auto entries = list_leases(*gw3_);
     ASSERT_OK(entries);
-    auto entry = std::find_if(entries->begin(), entries->end(),
-                              [&](auto& e) { return e.instance == (*opened)->instance_id(); });
+    auto entry =
+        std::find_if(entries->begin(), entries->end(), [&](auto& e) { return e.instance == (*opened)->instance_id(); });
     ASSERT_NE(entry, entries->end());
     EXPECT_EQ(entry->client, opener_gw->address());
     adopted.reset();

@@ -94,8 +94,11 @@ protected:
         b.record.info.size = size;
         b.record.info.etag = std::move(etag);
         b.record.info.last_modified_ms = now_ms();
-        if (size <= kInlineMaxBytes) b.record.inline_data = std::string(size, 'x');
-        else b.record.extents.push_back(Extent{segment, 0, static_cast<std::uint32_t>(std::min(size, kExtentMaxBytes)), 0});
+        if (size <= kInlineMaxBytes)
+            b.record.inline_data = std::string(size, 'x');
+        else
+            b.record.extents.push_back(
+                Extent{segment, 0, static_cast<std::uint32_t>(std::min(size, kExtentMaxBytes)), 0});
         return b;
     }
     Result<ObjectInfo> put(RadosObjectCatalog& c, const std::string& key, std::uint64_t size, FreedExtents& freed,
@@ -526,10 +529,10 @@ TEST_F(RadosObjectCatalogTest, ADelimiterPageOfManyPrefixesTakesFewRoundTrips) {
     auto listed = cat1().list_objects(bucket_, ListObjectsParams{"", "/", "", 1000});
     ASSERT_OK(listed);
     EXPECT_EQ(listed->common_prefixes.size(), 1000u);
-    std::printf("one page of 1000 prefixes through list_objects: %lld ms\n",
-                static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                           std::chrono::steady_clock::now() - timed)
-                                           .count()));
+    std::printf(
+        "one page of 1000 prefixes through list_objects: %lld ms\n",
+        static_cast<long long>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - timed).count()));
 }
 
 TEST_F(RadosObjectCatalogTest, DeleteRacingPutsNeverLeavesAnObjectInADeletedBucket) {
@@ -543,14 +546,18 @@ TEST_F(RadosObjectCatalogTest, DeleteRacingPutsNeverLeavesAnObjectInADeletedBuck
             b.record.info.bucket = name;
             FreedExtents freed;
             auto r = cat2().put_object(std::move(b), {}, freed);
-            if (r) put_ok = true;
-            else EXPECT_EQ(r.error().code(), Errc::NoSuchBucket) << r.error().message();
+            if (r)
+                put_ok = true;
+            else
+                EXPECT_EQ(r.error().code(), Errc::NoSuchBucket) << r.error().message();
         });
         std::thread deleter([&] {
             FreedExtents freed;
             auto r = cat1().delete_bucket(name, freed);
-            if (r) delete_ok = true;
-            else EXPECT_EQ(r.error().code(), Errc::BucketNotEmpty) << r.error().message();
+            if (r)
+                delete_ok = true;
+            else
+                EXPECT_EQ(r.error().code(), Errc::BucketNotEmpty) << r.error().message();
         });
         putter.join();
         deleter.join();
@@ -715,7 +722,6 @@ TEST_F(RadosObjectCatalogTest, SixteenWritersOnTwoGatewaysStayUnderTheBucketQuot
     ASSERT_OK(cat1().delete_bucket(bucket_, freed));
 }
 
-
 TEST_F(RadosObjectCatalogTest, ConcurrentCreatesOfOneNameMakeOneBucketAndCountIt) {
     const std::string name = unique("contended");
     constexpr int kCreators = 8;
@@ -724,8 +730,10 @@ TEST_F(RadosObjectCatalogTest, ConcurrentCreatesOfOneNameMakeOneBucketAndCountIt
     for (int t = 0; t < kCreators; ++t)
         threads.emplace_back([&, t] {
             auto r = (t % 2 ? cat1() : cat2()).create_bucket(name, user_, "", "");
-            if (r) ++won;
-            else EXPECT_EQ(r.error().code(), Errc::BucketAlreadyOwnedByYou) << r.error().message();
+            if (r)
+                ++won;
+            else
+                EXPECT_EQ(r.error().code(), Errc::BucketAlreadyOwnedByYou) << r.error().message();
         });
     for (auto& t : threads) t.join();
     EXPECT_EQ(won.load(), 1);
@@ -802,8 +810,7 @@ protected:
             [doom](Pool p, const std::string& o, const WriteOp&) {
                 const bool after_index = doom->index_written || doom->pool == Pool::Index;
                 if (p == Pool::Index) doom->index_written = true;
-                if (doom->pool && after_index && p == *doom->pool && (doom->oid.empty() || o == doom->oid))
-                    kill(*doom);
+                if (doom->pool && after_index && p == *doom->pool && (doom->oid.empty() || o == doom->oid)) kill(*doom);
                 return false;
             });
         doom->gateway = g.get();

@@ -44,8 +44,8 @@ SpaceLedger::Options quiet_after(std::chrono::milliseconds quiet) {
 // Client::set_applied_fault_for_tests, installed before the lease's thread
 // shares the client.
 struct Gateway {
-    explicit Gateway(SpaceLedger::Options ledger_options = quiet_after(kQuiet),
-                     RadosLeases::Options lease_options = {}, Client::AppliedFault fault = {})
+    explicit Gateway(SpaceLedger::Options ledger_options = quiet_after(kQuiet), RadosLeases::Options lease_options = {},
+                     Client::AppliedFault fault = {})
         : client(connect_gateway()) {
         if (fault) client->set_applied_fault_for_tests(std::move(fault));
         auto l = RadosLeases::acquire(*client, lease_options);
@@ -106,10 +106,9 @@ class RadosRecountTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         gw1_ = std::make_unique<Gateway>();
-        recounter_ = std::make_unique<Gateway>(quiet_after(kQuiet), RadosLeases::Options{},
-                                               [](Pool p, const std::string& oid, const WriteOp&) {
-                                                   return fault_->fires(p, oid);
-                                               });
+        recounter_ = std::make_unique<Gateway>(
+            quiet_after(kQuiet), RadosLeases::Options{},
+            [](Pool p, const std::string& oid, const WriteOp&) { return fault_->fires(p, oid); });
     }
     static void TearDownTestSuite() {
         gw1_.reset();
@@ -133,8 +132,10 @@ protected:
         b.record.info.size = size;
         b.record.info.etag = "e";
         b.record.info.last_modified_ms = now_ms();
-        if (size <= kInlineMaxBytes) b.record.inline_data = std::string(size, 'x');
-        else b.record.extents.push_back(Extent{9, 0, static_cast<std::uint32_t>(std::min(size, kExtentMaxBytes)), 0});
+        if (size <= kInlineMaxBytes)
+            b.record.inline_data = std::string(size, 'x');
+        else
+            b.record.extents.push_back(Extent{9, 0, static_cast<std::uint32_t>(std::min(size, kExtentMaxBytes)), 0});
         return b;
     }
     void put(Gateway& g, const std::string& key, std::uint64_t size) {
@@ -142,17 +143,17 @@ protected:
         ASSERT_OK(g.objects->put_object(body(key, size), {}, freed));
     }
     static std::unique_ptr<Gateway> doomed(std::shared_ptr<Doom> doom) {
-        auto g = std::make_unique<Gateway>(
-            quiet_after(kQuiet), RadosLeases::Options{3000ms, "", 750ms},
-            [doom](Pool p, const std::string&, const WriteOp&) {
-                if (p == Pool::Index && !doom->killed.exchange(true)) {
-                    Gateway& dying = *doom->gateway.load();
-                    dying.leases->abandon_for_test();
-                    auto fenced = gw1_->client->blocklist(dying.client->address(), std::chrono::seconds(3600));
-                    EXPECT_TRUE(fenced) << fenced.error().message();
-                }
-                return false;
-            });
+        auto g = std::make_unique<Gateway>(quiet_after(kQuiet), RadosLeases::Options{3000ms, "", 750ms},
+                                           [doom](Pool p, const std::string&, const WriteOp&) {
+                                               if (p == Pool::Index && !doom->killed.exchange(true)) {
+                                                   Gateway& dying = *doom->gateway.load();
+                                                   dying.leases->abandon_for_test();
+                                                   auto fenced = gw1_->client->blocklist(dying.client->address(),
+                                                                                         std::chrono::seconds(3600));
+                                                   EXPECT_TRUE(fenced) << fenced.error().message();
+                                               }
+                                               return false;
+                                           });
         doom->gateway = g.get();
         g->dead = true;  // its close would be refused anyway (fenced)
         return g;

@@ -255,8 +255,8 @@ using rados::billing_oid;
 using rados::Client;
 using rados::Pool;
 using rados::RadosLeases;
-using rados::read_whole_omap;
 using rados::RadosSettingsCatalog;
+using rados::read_whole_omap;
 using rados::WriteOp;
 using namespace std::chrono_literals;
 
@@ -266,8 +266,9 @@ TEST(RadosBilling, AFlushWhoseWriteTimedOutAfterLandingIsCountedOnce) {
     const std::string user = random_hex16();
     std::atomic<bool> armed{false};
     // A timeout after the OSD applied the flush (once).
-    client->set_applied_fault_for_tests(
-        [&](Pool, const std::string& oid, const WriteOp&) { return oid == billing_oid(instance) && armed.exchange(false); });
+    client->set_applied_fault_for_tests([&](Pool, const std::string& oid, const WriteOp&) {
+        return oid == billing_oid(instance) && armed.exchange(false);
+    });
     RadosSettingsCatalog catalog(*client, instance);
     ASSERT_OK(catalog.add_billing_totals({{user, "", counters(1, 10)}}));
     armed = true;

@@ -19,8 +19,8 @@
 #include "cluster_clients.hpp"
 #include "engine_impl.hpp"
 #include "hashing.hpp"
-#include "rados/ledger_batches.hpp"
 #include "rados/leases.hpp"
+#include "rados/ledger_batches.hpp"
 #include "rados/space_ledger.hpp"
 
 namespace ostor::detail::rados {
@@ -507,7 +507,8 @@ TEST(LedgerCombiner, ChangesQueuedDuringAWriteGoTogetherIntoTheNextBatch) {
 }
 
 // A reservation with `key` of `bytes` under `quota_bytes`.
-LedgerChange adding(const std::string& key, std::uint64_t bytes, std::uint64_t quota_bytes, const std::string& subject) {
+LedgerChange adding(const std::string& key, std::uint64_t bytes, std::uint64_t quota_bytes,
+                    const std::string& subject) {
     LedgerChange c;
     c.add.emplace(key, ReservationEntry{bytes, now_ms() + 60'000, "ledger.bucket/x/1", std::nullopt});
     c.quota_bytes = quota_bytes;
@@ -539,17 +540,17 @@ TEST_F(SpaceLedgerTest, ABatchAppliesItsChangesInOrderEachWithItsOwnResult) {
     const std::string prefix = reservations_of_prefix(id);
     const std::string subject = "user " + user_;
 
-    LedgerChange fits = adding(prefix + "a1", 500 * kMiB, kGiB, subject);       // 100 + 200 + 500
-    LedgerChange over = adding(prefix + "a2", 300 * kMiB, kGiB, subject);       // 800 + 300 > 1024
-    LedgerChange release;                                                      // the 200 go
+    LedgerChange fits = adding(prefix + "a1", 500 * kMiB, kGiB, subject);  // 100 + 200 + 500
+    LedgerChange over = adding(prefix + "a2", 300 * kMiB, kGiB, subject);  // 800 + 300 > 1024
+    LedgerChange release;                                                  // the 200 go
     release.remove_key = held->key;
     LedgerChange fits_now = adding(prefix + "a3", 300 * kMiB, kGiB, subject);  // 100 + 500 + 300
     LedgerChange settle;
     settle.delta_bytes = static_cast<std::int64_t>(50 * kMiB);
     settle.delta_objects = 1;
     LedgerChange over_again = adding(prefix + "a4", 100 * kMiB, kGiB, subject);  // 150 + 800 + 100 > 1024
-    LedgerChange nothing = adding(prefix + "a5", 0, kGiB, subject);             // 0 bytes: never refused
-    LedgerChange gone;                                                          // nothing to end
+    LedgerChange nothing = adding(prefix + "a5", 0, kGiB, subject);              // 0 bytes: never refused
+    LedgerChange gone;                                                           // nothing to end
     gone.remove_key = prefix + "never";
     std::vector<const LedgerChange*> batch{&fits, &over, &release, &fits_now, &settle, &over_again, &nothing, &gone};
     LedgerExpiry expiry{now_ms(), prefix, 60'000};
@@ -824,8 +825,11 @@ TEST(LedgerBatchPlan, SettledMarkersMakeAChangeCountOnce) {
     LedgerState state;
     state.exists = true;
     state.ver = "3";
-    state.omap = {{"bytes", "100"}, {"objects", "1"}, {"ver", "3"},
-                  {settled_key("old"), std::to_string(now - 2000)}, {settled_key("young"), std::to_string(now - 10)}};
+    state.omap = {{"bytes", "100"},
+                  {"objects", "1"},
+                  {"ver", "3"},
+                  {settled_key("old"), std::to_string(now - 2000)},
+                  {settled_key("young"), std::to_string(now - 10)}};
     const LedgerExpiry expiry{now, "r.x.", 0, 1000};
     LedgerChange again;  // made already: its marker is there
     again.delta_bytes = 50;
@@ -871,8 +875,10 @@ TEST(LedgerBatchPlan, StaleMarkersGoByTheirAgeKeys) {
     LedgerState state;
     state.exists = true;
     state.ver = "1";
-    state.omap = {{"bytes", "1"}, {"ver", "1"},
-                  {settled_age_key(now - 2000, "aged"), ""}, {settled_age_key(now - 10, "fresh"), ""},
+    state.omap = {{"bytes", "1"},
+                  {"ver", "1"},
+                  {settled_age_key(now - 2000, "aged"), ""},
+                  {settled_age_key(now - 10, "fresh"), ""},
                   {"!t.nothex", ""}};
     LedgerChange c;
     c.delta_bytes = 1;
@@ -922,8 +928,8 @@ TEST(LedgerBatchPlan, AnAdoptersSettleOfAReservationGoneChangesNothing) {
     EXPECT_TRUE(plan.results[0]);
     EXPECT_FALSE(plan.write);
     // Held: settled as any settle.
-    state.omap["r.dead.1"] = encode_reservation(ReservationEntry{5000, now + 60'000, "ledger.bucket/b/1",
-                                                                 CommitMark{0x77, "k"}});
+    state.omap["r.dead.1"] =
+        encode_reservation(ReservationEntry{5000, now + 60'000, "ledger.bucket/b/1", CommitMark{0x77, "k"}});
     plan = plan_ledger_batch("ledger.user.u", state, batch, LedgerExpiry{now, "r.x.", 0, 1000});
     EXPECT_TRUE(plan.write);
 }
@@ -939,7 +945,10 @@ TEST(LedgerBatchPlan, AReplacedChangeAfterTheAdoptersReleaseCountsTheDeadCommit)
     const std::uint64_t token = 0x1234;
     const LedgerExpiry expiry{now, "r.live.", 0, 600'000};
     std::map<std::string, std::string> seed = {
-        {"bytes", "100"}, {"objects", "1"}, {"reserved", "5000"}, {"ver", "1"},
+        {"bytes", "100"},
+        {"objects", "1"},
+        {"reserved", "5000"},
+        {"ver", "1"},
         {"r.dead.1",
          encode_reservation(ReservationEntry{5000, now + 60'000, "ledger.bucket/b/1", CommitMark{token, "gone"}})}};
     LedgerChange release;

@@ -57,13 +57,12 @@ struct Gateway {
     // IoError after it was applied, running `meanwhile` first.
     void fail_next_write(Pool pool, std::string oid, std::function<void()> meanwhile = {}) {
         auto armed = std::make_shared<bool>(true);
-        client->set_applied_fault_for_tests(
-            [=](Pool p, const std::string& o, const WriteOp&) {
-                if (!*armed || p != pool || (!oid.empty() && o != oid)) return false;
-                *armed = false;
-                if (meanwhile) meanwhile();
-                return true;
-            });
+        client->set_applied_fault_for_tests([=](Pool p, const std::string& o, const WriteOp&) {
+            if (!*armed || p != pool || (!oid.empty() && o != oid)) return false;
+            *armed = false;
+            if (meanwhile) meanwhile();
+            return true;
+        });
     }
 
     // A body of `n` bytes written through the blob store, not committed.
@@ -248,8 +247,7 @@ TEST_F(RadosUnknownOutcomeTest, PartAndCompleteWhoseOutcomeStaysUnknownKeepTheir
 // read (already freed by the other call's commit): the extents of an object
 // that shares them (here `y`, a copy of the replaced object) lose their last
 // reference.
-class RadosIdenticalCommitsTest : public RadosUnknownOutcomeTest,
-                                  public ::testing::WithParamInterface<bool> {};
+class RadosIdenticalCommitsTest : public RadosUnknownOutcomeTest, public ::testing::WithParamInterface<bool> {};
 
 TEST_P(RadosIdenticalCommitsTest, AFailedWriteOfAnIdenticalRecordNeverFreesTheReplacedExtentsTwice) {
     const bool applied = GetParam();  // a's write landed (then b's replaced it), or did not land

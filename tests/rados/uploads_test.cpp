@@ -765,7 +765,8 @@ TEST_F(RadosUploadsTest, ACreateUploadThatCannotReadTheCloseMarkAnswersTheReadsE
         if (p == Pool::Meta && oid.starts_with("upload.")) uploads_written.insert(oid);
         return false;
     });
-    a_->client->set_read_fault_for_tests([&](Pool p, const std::string& oid) { return p == Pool::Index && oid == index; });
+    a_->client->set_read_fault_for_tests(
+        [&](Pool p, const std::string& oid) { return p == Pool::Index && oid == index; });
     auto up = a_->objects->create_upload(bucket_, "k", {});
     a_->client->set_read_fault_for_tests(nullptr);
     a_->client->set_applied_fault_for_tests(nullptr);

@@ -34,9 +34,15 @@ TEST(ParseLimit, AnOpsRateBelowOneHundredthIsRefused) {
 }
 
 TEST(ParseLimit, MalformedValuesTypesAndResourcesAreRefused) {
-    for (auto [type, resource, value] : {std::tuple{"ops", "get", "-1"}, {"ops", "get", "1e3"}, {"ops", "get", ""},
-                                         {"ops", "get", "."}, {"ops", "get", "nan"}, {"ops", "out", "1"},
-                                         {"bandwidth", "out", "1.5"}, {"bandwidth", "get", "1"}, {"opx", "get", "1"}}) {
+    for (auto [type, resource, value] : {std::tuple{"ops", "get", "-1"},
+                                         {"ops", "get", "1e3"},
+                                         {"ops", "get", ""},
+                                         {"ops", "get", "."},
+                                         {"ops", "get", "nan"},
+                                         {"ops", "out", "1"},
+                                         {"bandwidth", "out", "1.5"},
+                                         {"bandwidth", "get", "1"},
+                                         {"opx", "get", "1"}}) {
         auto l = parse_limit(type, resource, value);
         ASSERT_FALSE(l) << type << ':' << resource << '=' << value;
         EXPECT_EQ(l.error().code(), Errc::InvalidLimit);

@@ -66,14 +66,15 @@ TEST_F(BillingTotals, SurviveReopenAndIgnoreUsageObjects) {
 }
 
 TEST_F(BillingTotals, RefusesAUserIdWithASlashAndAddsNothing) {
-    EXPECT_TRUE(FailsWith(engine().add_billing_totals({{"aaaaaaaaaaaaaaaa", "", bytes(1, 1)}, {"a/b", "", bytes(1, 1)}}),
-                          Errc::InvalidArgument));
+    EXPECT_TRUE(
+        FailsWith(engine().add_billing_totals({{"aaaaaaaaaaaaaaaa", "", bytes(1, 1)}, {"a/b", "", bytes(1, 1)}}),
+                  Errc::InvalidArgument));
     EXPECT_EQ(totals("aaaaaaaaaaaaaaaa"), BillingCounters{});
 }
 
 TEST_F(BillingTotals, RefusesAnAccountWithASlashAndAddsNothing) {
-    EXPECT_TRUE(FailsWith(engine().add_billing_totals({{"aaaaaaaaaaaaaaaa", "", bytes(1, 1)},
-                                                       {"bbbbbbbbbbbbbbbb", "sales/eu", bytes(1, 1)}}),
+    EXPECT_TRUE(FailsWith(engine().add_billing_totals(
+                              {{"aaaaaaaaaaaaaaaa", "", bytes(1, 1)}, {"bbbbbbbbbbbbbbbb", "sales/eu", bytes(1, 1)}}),
                           Errc::InvalidArgument));
     EXPECT_EQ(totals("aaaaaaaaaaaaaaaa"), BillingCounters{});
 }
@@ -108,7 +109,9 @@ TEST_F(BillingTotals, AnUnreadableRowFailsInsteadOfCountingAsZeros) {
 // Several gateways on one data directory add to the same totals: no addition
 // is lost to another's (threads of one process, and separate processes).
 TEST_F(BillingTotals, ConcurrentAddersLoseNothing) {
-    SKIP_ON_RADOS("forks writer processes after librados ran in this one (librados is not fork-safe); tests/rados covers several gateways");
+    SKIP_ON_RADOS(
+        "forks writer processes after librados ran in this one (librados is not fork-safe); tests/rados covers several "
+        "gateways");
     std::vector<pid_t> children;
     const auto dir = dir_.path();
     // Forked while this process has no other thread: a child of a threaded

@@ -246,8 +246,7 @@ TEST_F(Concurrency, PartsUploadedInParallelCompleteCorrectly) {
     ASSERT_TRUE(up) << up.error().message();
     constexpr int kParts = 5;
     std::vector<std::string> bodies;
-    for (int n = 1; n <= kParts; ++n)
-        bodies.push_back(random_bytes(n < kParts ? 5 * kMiB : 12345, 900 + n));
+    for (int n = 1; n <= kParts; ++n) bodies.push_back(random_bytes(n < kParts ? 5 * kMiB : 12345, 900 + n));
     std::vector<std::string> etags(kParts);
     std::vector<std::thread> threads;
     for (int n = 1; n <= kParts; ++n)
@@ -326,8 +325,10 @@ TEST_F(Concurrency, FullMetadataRefusesWithNoSpaceAndKeepsEverythingAcknowledged
                     acknowledged.emplace_back(t, i);
                     continue;
                 }
-                if (r.error().code() == Errc::NoSpace) refused.emplace_back(t, i);
-                else if (unexpected.empty()) unexpected = std::string(r.error().message());
+                if (r.error().code() == Errc::NoSpace)
+                    refused.emplace_back(t, i);
+                else if (unexpected.empty())
+                    unexpected = std::string(r.error().message());
                 return;
             }
         });
@@ -339,8 +340,10 @@ TEST_F(Concurrency, FullMetadataRefusesWithNoSpaceAndKeepsEverythingAcknowledged
     EngineOptions roomy;
     roomy.meta_map_size_bytes = 64 * kMiB;
     ASSERT_NO_FATAL_FAILURE(reopen(roomy));
-    for (auto [t, i] : acknowledged) EXPECT_TRUE(SameBytes(body_of(engine(), "bkt", key(t, i)), body(t, i))) << key(t, i);
-    for (auto [t, i] : refused) EXPECT_TRUE(FailsWith(engine().head_object("bkt", key(t, i)), Errc::NoSuchKey)) << key(t, i);
+    for (auto [t, i] : acknowledged)
+        EXPECT_TRUE(SameBytes(body_of(engine(), "bkt", key(t, i)), body(t, i))) << key(t, i);
+    for (auto [t, i] : refused)
+        EXPECT_TRUE(FailsWith(engine().head_object("bkt", key(t, i)), Errc::NoSuchKey)) << key(t, i);
     auto b = engine().get_bucket("bkt");
     ASSERT_TRUE(b) << b.error().message();
     EXPECT_EQ(b->objects, acknowledged.size());

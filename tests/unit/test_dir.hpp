@@ -92,8 +92,8 @@ template <class T>
 ::testing::AssertionResult FailsWith(const Result<T>& r, Errc expected) {
     if (r) return ::testing::AssertionFailure() << "succeeded, expected " << error_info(expected).name;
     if (r.error().code() != expected)
-        return ::testing::AssertionFailure() << "failed with " << r.error().info().name << " ("
-                                             << r.error().message() << "), expected " << error_info(expected).name;
+        return ::testing::AssertionFailure() << "failed with " << r.error().info().name << " (" << r.error().message()
+                                             << "), expected " << error_info(expected).name;
     return ::testing::AssertionSuccess();
 }
 
@@ -201,14 +201,11 @@ inline Result<ObjectInfo> put(Engine& engine, std::string_view bucket, std::stri
 }
 
 inline TimestampMs now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
-inline std::uint64_t now_hours() {
-    return static_cast<std::uint64_t>(now_ms() / (3600 * 1000));
-}
+inline std::uint64_t now_hours() { return static_cast<std::uint64_t>(now_ms() / (3600 * 1000)); }
 
 // Bytes the file system has allocated to regular files under `dir`.
 inline std::uint64_t allocated_bytes(const fs::path& dir) {

@@ -71,10 +71,12 @@ TEST_F(RateLimits, BadValueIsInvalidLimitAndChangesNothing) {
     ASSERT_TRUE(IsOk(engine().set_limit(t, LimitSetting::ops(OpClass::Get, 10))));
     EXPECT_TRUE(FailsWith(engine().set_limit(t, LimitSetting::ops(OpClass::Get, -1)), Errc::InvalidLimit));
     EXPECT_TRUE(FailsWith(engine().set_limit(t, LimitSetting::bandwidth_out(-5)), Errc::InvalidLimit));
-    EXPECT_TRUE(FailsWith(engine().set_limit(t, LimitSetting::bandwidth_out(1.5)), Errc::InvalidLimit));  // KB/s integer
+    EXPECT_TRUE(
+        FailsWith(engine().set_limit(t, LimitSetting::bandwidth_out(1.5)), Errc::InvalidLimit));  // KB/s integer
     EXPECT_TRUE(FailsWith(engine().set_limit(t, LimitSetting::ops(OpClass::Get, std::nan(""))), Errc::InvalidLimit));
-    EXPECT_TRUE(FailsWith(engine().set_limit(t, LimitSetting::ops(OpClass::Get, std::numeric_limits<double>::infinity())),
-                          Errc::InvalidLimit));
+    EXPECT_TRUE(
+        FailsWith(engine().set_limit(t, LimitSetting::ops(OpClass::Get, std::numeric_limits<double>::infinity())),
+                  Errc::InvalidLimit));
     auto g = engine().get_limits(t);
     ASSERT_TRUE(g) << g.error().message();
     expect_limits(*g, 0, 10, 0, 0, 0, 0);
@@ -340,7 +342,7 @@ TEST_F(Quotas, UserUsageIsExactAfterEveryKindOfWrite) {
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "a", std::string(100, 'a'))));
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "b", std::string(200, 'b'))));
     ASSERT_TRUE(IsOk(put(engine(), "second", "c", std::string(300, 'c'))));
-    expect_usage(600, 3);  // across both buckets
+    expect_usage(600, 3);                                                // across both buckets
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "b", std::string(50, 'B'))));  // overwrite
     expect_usage(450, 3);
     ASSERT_TRUE(IsOk(engine().delete_object("bkt", "a")));

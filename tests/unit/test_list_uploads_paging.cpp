@@ -62,8 +62,10 @@ protected:
                 auto pos = u.key.find(delimiter, prefix.size());
                 if (pos != std::string::npos) common = u.key.substr(0, pos + delimiter.size());
             }
-            if (common.empty()) out.push_back("U" + u.id);
-            else if (common != last_common) out.push_back("P" + (last_common = common));
+            if (common.empty())
+                out.push_back("U" + u.id);
+            else if (common != last_common)
+                out.push_back("P" + (last_common = common));
         }
         return out;
     }
@@ -184,9 +186,8 @@ TEST_F(ListUploadsPaging, MarkerUploadCompletedOrAbortedMeanwhileLosesNothing) {
 std::vector<std::string> keys_with_nul() {
     using namespace std::string_literals;
     const std::string long_head(420, 'N');
-    return {"J"s,          "K"s,         "K\0"s,       "K\0\0"s,     "K\0\0\x01"s, "K\0b"s,
-            "K\0b\0"s,     "K\x01"s,      "L"s,         long_head + "\0a"s, long_head + "b"s,
-            "K\0"s + long_head};
+    return {"J"s,      "K"s,     "K\0"s, "K\0\0"s,           "K\0\0\x01"s,     "K\0b"s,
+            "K\0b\0"s, "K\x01"s, "L"s,   long_head + "\0a"s, long_head + "b"s, "K\0"s + long_head};
 }
 
 TEST_F(ListUploadsPaging, KeysHoldingNulAreListedInOrderAndNoneIsSkipped) {

@@ -225,7 +225,7 @@ TEST_F(Listing, LongKeysStoreListAndSortCorrectly) {
         "y",
         std::string(501, 'x'),
         std::string(800, 'x') + "b",
-        common + "a",                     // differ from the next only after 1000 bytes
+        common + "a",  // differ from the next only after 1000 bytes
         common + "b",
         common + std::string(24, 'z'),    // 1024 bytes
         std::string(1023, 'x') + "a",     // 1024 bytes

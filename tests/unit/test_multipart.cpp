@@ -146,8 +146,8 @@ TEST_F(Multipart, CompleteWithWrongETagIsInvalidPart) {
 TEST_F(Multipart, CompleteWithMissingPartIsInvalidPart) {
     const std::string id = new_upload();
     PartInfo p1 = part(id, 1, random_bytes(5 * kMiB, 4));
-    EXPECT_TRUE(FailsWith(engine().complete_upload(id, {{1, p1.etag}, {2, md5_hex("never uploaded")}}),
-                          Errc::InvalidPart));
+    EXPECT_TRUE(
+        FailsWith(engine().complete_upload(id, {{1, p1.etag}, {2, md5_hex("never uploaded")}}), Errc::InvalidPart));
     EXPECT_TRUE(FailsWith(engine().head_object("bkt", "big"), Errc::NoSuchKey));
 }
 
@@ -367,8 +367,7 @@ TEST_F(Multipart, UploadPartCopyOfASmallObjectKeepsItsBytes) {
 TEST_F(Multipart, UploadPartCopyRefusals) {
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "source", std::string(100, 's'))));
     const std::string id = new_upload();
-    EXPECT_TRUE(FailsWith(engine().upload_part_copy(id, 1, "bkt", "source", ByteRange{100, 200}),
-                          Errc::InvalidRange));
+    EXPECT_TRUE(FailsWith(engine().upload_part_copy(id, 1, "bkt", "source", ByteRange{100, 200}), Errc::InvalidRange));
     EXPECT_TRUE(FailsWith(engine().upload_part_copy(id, 1, "bkt", "missing"), Errc::NoSuchKey));
     EXPECT_TRUE(FailsWith(engine().upload_part_copy(id, 1, "nobucket", "source"), Errc::NoSuchBucket));
     EXPECT_TRUE(FailsWith(engine().upload_part_copy("no-such-upload", 1, "bkt", "source"), Errc::NoSuchUpload));

@@ -57,8 +57,8 @@ TEST(Names, BucketNameReservedPrefixesAndSuffixesRefused) {
 }
 
 TEST(Names, ValidEmailsAccepted) {
-    for (std::string_view email : {"user@example.com", "First.Last+tag@sub.example.org", "a@b", "x_y-z@host.io",
-                                   "UPPER@EXAMPLE.COM"})
+    for (std::string_view email :
+         {"user@example.com", "First.Last+tag@sub.example.org", "a@b", "x_y-z@host.io", "UPPER@EXAMPLE.COM"})
         EXPECT_TRUE(IsOk(validate_email(email))) << email;
 }
 

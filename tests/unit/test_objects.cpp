@@ -21,7 +21,8 @@ protected:
         ObjectMeta m;
         m.content_type = "application/x-test; charset=utf-8";
         m.user = {{"color", "blue"}, {"Mixed-Case", "Value with spaces"}, {"empty", ""}};
-        m.headers = {{"Cache-Control", "max-age=60"}, {"Content-Encoding", "gzip"},
+        m.headers = {{"Cache-Control", "max-age=60"},
+                     {"Content-Encoding", "gzip"},
                      {"Content-Disposition", "attachment; filename=\"a b.txt\""}};
         m.checksums = {{"CRC32C", "yZRlqg=="}, {"SHA256", "LCa0a2j/xo/5m0U8HTBBNBNCLXBkg7+g+YpeiGJm564="}};
         m.acl = "object-acl-1";
@@ -225,7 +226,8 @@ TEST_F(Objects, CopiesAndCompletedUploadsTakeTheSameConditions) {
     ASSERT_TRUE(part) << part.error().message();
     std::vector<CompletedPart> parts = {{1, part->etag}};
     WriteConditions create_only{.if_none_match = true, .if_match_etag = std::nullopt};
-    EXPECT_TRUE(FailsWith(engine().complete_upload(up->id, parts, std::nullopt, create_only), Errc::PreconditionFailed));
+    EXPECT_TRUE(
+        FailsWith(engine().complete_upload(up->id, parts, std::nullopt, create_only), Errc::PreconditionFailed));
     EXPECT_EQ(body_of(engine(), "bkt", "dst"), "source");
     // The upload stays, and completes once the condition holds.
     WriteConditions replace{.if_none_match = false, .if_match_etag = md5_hex("source")};
@@ -242,8 +244,10 @@ TEST_F(Objects, OfConcurrentCreateOnlyWritersExactlyOneWins) {
             PutOptions create_only;
             create_only.conditions.if_none_match = true;
             auto r = put(engine(), "bkt", "contended", random_bytes(300 * 1024, i), create_only);
-            if (r) ++won;
-            else if (r.error().code() == Errc::PreconditionFailed) ++refused;
+            if (r)
+                ++won;
+            else if (r.error().code() == Errc::PreconditionFailed)
+                ++refused;
         });
     for (auto& t : threads) t.join();
     EXPECT_EQ(won.load(), 1);
@@ -341,8 +345,8 @@ TEST_F(Objects, RangeAcrossALargeObject) {
     const std::string body = random_bytes(5 * kMiB + 7, 44);
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "big", body)));
     const std::uint64_t first = kMiB - 5, last = 4 * kMiB + 5;
-    EXPECT_TRUE(SameBytes(body_of(engine(), "bkt", "big", ByteRange{first, last}),
-                          body.substr(first, last - first + 1)));
+    EXPECT_TRUE(
+        SameBytes(body_of(engine(), "bkt", "big", ByteRange{first, last}), body.substr(first, last - first + 1)));
     EXPECT_TRUE(SameBytes(body_of(engine(), "bkt", "big", ByteRange{body.size() - 1, body.size() - 1}),
                           body.substr(body.size() - 1)));
 }

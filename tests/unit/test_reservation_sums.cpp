@@ -89,7 +89,8 @@ void forget_sums(const fs::path& data_dir) {
 ::testing::AssertionResult SumsMatchRows(const StoredSums& s) {
     if (!s.kept) return ::testing::AssertionFailure() << "the sums are not marked as kept";
     if (s.kept_by_user != s.rows_by_user) return ::testing::AssertionFailure() << "user sums differ from the rows";
-    if (s.kept_by_bucket != s.rows_by_bucket) return ::testing::AssertionFailure() << "bucket sums differ from the rows";
+    if (s.kept_by_bucket != s.rows_by_bucket)
+        return ::testing::AssertionFailure() << "bucket sums differ from the rows";
     return ::testing::AssertionSuccess();
 }
 

@@ -107,9 +107,13 @@ TEST(TableBatches, LargeValuesEndABatchEarly) {
 // between two others.
 TEST(KeyBetween, LiesStrictlyBetweenAndSplitsEvenlyWhereKeysAreSpread) {
     EXPECT_EQ(detail::key_between("a", "c"), std::optional<std::string>("b"));
-    for (auto [low, high] : std::vector<std::pair<std::string, std::string>>{
-             {"", "bkt/zz"}, {"bkt/k00000", "bkt/k00999"}, {"a", "a\x01"}, {"a\xff\xff", "b"},
-             {"x", std::string("x\0\0\0\0\0\0\0\0\x01", 10)}, {std::string(200, 'k'), std::string(200, 'k') + "z"}}) {
+    for (auto [low, high] :
+         std::vector<std::pair<std::string, std::string>>{{"", "bkt/zz"},
+                                                          {"bkt/k00000", "bkt/k00999"},
+                                                          {"a", "a\x01"},
+                                                          {"a\xff\xff", "b"},
+                                                          {"x", std::string("x\0\0\0\0\0\0\0\0\x01", 10)},
+                                                          {std::string(200, 'k'), std::string(200, 'k') + "z"}}) {
         auto mid = detail::key_between(low, high);
         ASSERT_TRUE(mid.has_value()) << low << " .. " << high;
         EXPECT_GT(*mid, low);

@@ -108,15 +108,13 @@ TEST_F(Space, CopiesShareDataInsteadOfDuplicatingIt) {
     for (int i = 0; i < kObjects; ++i)
         ASSERT_TRUE(IsOk(engine().copy_object("bkt", "src" + std::to_string(i), "bkt", "copy" + std::to_string(i))));
     const std::uint64_t after_copy = blobs();
-    EXPECT_LE(after_copy, before + 4 * kMiB) << "copying " << kObjects << " MiB allocated "
-                                               << (after_copy - before) << " bytes";
-    for (int i = 0; i < kObjects; ++i)
-        ASSERT_TRUE(IsOk(engine().delete_object("bkt", "src" + std::to_string(i))));
+    EXPECT_LE(after_copy, before + 4 * kMiB)
+        << "copying " << kObjects << " MiB allocated " << (after_copy - before) << " bytes";
+    for (int i = 0; i < kObjects; ++i) ASSERT_TRUE(IsOk(engine().delete_object("bkt", "src" + std::to_string(i))));
     EXPECT_GE(blobs(), kObjects * kMiB) << "data still referenced by copies was freed";
     for (int i = 0; i < kObjects; ++i)
         EXPECT_TRUE(SameBytes(body_of(engine(), "bkt", "copy" + std::to_string(i)), random_bytes(kMiB, 100 + i)));
-    for (int i = 0; i < kObjects; ++i)
-        ASSERT_TRUE(IsOk(engine().delete_object("bkt", "copy" + std::to_string(i))));
+    for (int i = 0; i < kObjects; ++i) ASSERT_TRUE(IsOk(engine().delete_object("bkt", "copy" + std::to_string(i))));
     EXPECT_LE(blobs(), kSlackBytes);
 }
 

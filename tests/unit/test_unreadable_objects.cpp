@@ -59,11 +59,11 @@ protected:
 
 TEST_F(UnreadableObjects, AWriteOntoARecordOfAnUnknownVersionFailsAndReplacesNothing) {
     SKIP_ON_RADOS("writes unreadable LMDB records");
-    ASSERT_NO_FATAL_FAILURE(damage_k([](Txn& txn, const std::string& index_key, const detail::ObjectRecord&,
-                                        std::string stored) {
-        stored[0] = static_cast<char>(kUnknownRecordVersion);
-        txn.put(Table::Objects, index_key, stored);
-    }));
+    ASSERT_NO_FATAL_FAILURE(
+        damage_k([](Txn& txn, const std::string& index_key, const detail::ObjectRecord&, std::string stored) {
+            stored[0] = static_cast<char>(kUnknownRecordVersion);
+            txn.put(Table::Objects, index_key, stored);
+        }));
     ASSERT_EQ(bucket_objects(), 2u);
 
     EXPECT_TRUE(FailsWith(put(engine(), "bkt", "k", "a new body"), Errc::Internal));
@@ -100,11 +100,11 @@ TEST_F(UnreadableObjects, ScrubReportsRecordsItCannotRead) {
     // then make its record unreadable.
     ASSERT_TRUE(IsOk(engine().delete_object("bkt", "k")));
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "the object under test")));
-    ASSERT_NO_FATAL_FAILURE(damage_k([](Txn& txn, const std::string& index_key, const detail::ObjectRecord&,
-                                        std::string stored) {
-        stored[0] = static_cast<char>(kUnknownRecordVersion);
-        txn.put(Table::Objects, index_key, stored);
-    }));
+    ASSERT_NO_FATAL_FAILURE(
+        damage_k([](Txn& txn, const std::string& index_key, const detail::ObjectRecord&, std::string stored) {
+            stored[0] = static_cast<char>(kUnknownRecordVersion);
+            txn.put(Table::Objects, index_key, stored);
+        }));
     report = engine().scrub();
     ASSERT_TRUE(report) << report.error().message();
     EXPECT_EQ(report->damaged, (std::vector<std::string>{"bkt/k"}));
@@ -114,13 +114,13 @@ TEST_F(UnreadableObjects, ScrubReportsRecordsItCannotRead) {
 // id lost) cannot be served: scrub reports it.
 TEST_F(UnreadableObjects, ScrubReportsARecordThatLostItsBody) {
     SKIP_ON_RADOS("writes unreadable LMDB records");
-    ASSERT_NO_FATAL_FAILURE(damage_k([](Txn& txn, const std::string& index_key, const detail::ObjectRecord& rec,
-                                        std::string) {
-        detail::ObjectRecord lost = rec;
-        lost.body_id = 0;
-        lost.inline_data.clear();
-        txn.put(Table::Objects, index_key, detail::encode(lost));
-    }));
+    ASSERT_NO_FATAL_FAILURE(
+        damage_k([](Txn& txn, const std::string& index_key, const detail::ObjectRecord& rec, std::string) {
+            detail::ObjectRecord lost = rec;
+            lost.body_id = 0;
+            lost.inline_data.clear();
+            txn.put(Table::Objects, index_key, detail::encode(lost));
+        }));
     auto report = engine().scrub();
     ASSERT_TRUE(report) << report.error().message();
     EXPECT_EQ(report->damaged, (std::vector<std::string>{"bkt/k"}));

@@ -179,7 +179,7 @@ struct BucketFilter {
 // billing (they never shrink, and deleting statistics objects leaves them).
 struct BillingCounters {
     std::uint64_t put = 0, get = 0, list = 0, other = 0;  // requests by op class
-    std::uint64_t uploaded = 0, downloaded = 0;          // body bytes
+    std::uint64_t uploaded = 0, downloaded = 0;           // body bytes
     BillingCounters& operator+=(const BillingCounters& o) {
         put += o.put, get += o.get, list += o.list, other += o.other;
         uploaded += o.uploaded, downloaded += o.downloaded;
@@ -327,9 +327,8 @@ public:
     // Copies without moving data (the extents are shared). The source may be
     // the destination (metadata replacement). Fails: NoSuchBucket, NoSuchKey,
     // InvalidRange, QuotaExceeded.
-    Result<ObjectInfo> copy_object(std::string_view src_bucket, std::string_view src_key,
-                                   std::string_view dst_bucket, std::string_view dst_key,
-                                   const CopyOptions& options = {});
+    Result<ObjectInfo> copy_object(std::string_view src_bucket, std::string_view src_key, std::string_view dst_bucket,
+                                   std::string_view dst_key, const CopyOptions& options = {});
     // Fails: NoSuchBucket, NoSuchKey.
     Result<ObjectInfo> set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl);
     // Keys in byte order. Fails: NoSuchBucket, InvalidArgument (max_keys 0 is

@@ -21,10 +21,10 @@ enum class Errc : std::uint16_t {
     // Generic.
     InvalidArgument = 1,
     Internal,
-    IoError,          // the disk failed a read or write
-    DataCorrupted,    // a checksum did not match what was stored
-    NoSpace,          // the file system is full
-    VolumeMismatch,   // -V names another volume than the data directory's
+    IoError,         // the disk failed a read or write
+    DataCorrupted,   // a checksum did not match what was stored
+    NoSpace,         // the file system is full
+    VolumeMismatch,  // -V names another volume than the data directory's
     // Users, keys, accounts.
     InvalidEmail,
     NoSuchUser,
@@ -40,7 +40,7 @@ enum class Errc : std::uint16_t {
     // Buckets.
     InvalidBucketName,
     NoSuchBucket,
-    BucketAlreadyExists,       // the name belongs to another user
+    BucketAlreadyExists,  // the name belongs to another user
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
     // Objects.
@@ -65,12 +65,12 @@ enum class Errc : std::uint16_t {
 // Everything each face needs to report an Errc. One row per code.
 struct ErrorInfo {
     Errc code;
-    std::string_view name;       // "NoSuchBucket"
-    std::string_view s3_code;    // S3 <Code> of the XML error body
-    int http_status;             // HTTP status the gateway answers with
-    int errno_value;             // what the FUSE tree returns (positive errno)
-    int exit_status;             // the CLI's exit status
-    std::string_view message;    // default human message
+    std::string_view name;     // "NoSuchBucket"
+    std::string_view s3_code;  // S3 <Code> of the XML error body
+    int http_status;           // HTTP status the gateway answers with
+    int errno_value;           // what the FUSE tree returns (positive errno)
+    int exit_status;           // the CLI's exit status
+    std::string_view message;  // default human message
 };
 
 // The row for a code. Never fails: an unknown code gets the Internal row.
@@ -104,9 +104,18 @@ public:
     bool has_value() const noexcept { return v_.index() == 0; }
     explicit operator bool() const noexcept { return has_value(); }
 
-    T& value() & { check(); return std::get<0>(v_); }
-    const T& value() const& { check(); return std::get<0>(v_); }
-    T&& value() && { check(); return std::get<0>(std::move(v_)); }
+    T& value() & {
+        check();
+        return std::get<0>(v_);
+    }
+    const T& value() const& {
+        check();
+        return std::get<0>(v_);
+    }
+    T&& value() && {
+        check();
+        return std::get<0>(std::move(v_));
+    }
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
     T&& operator*() && { return std::move(*this).value(); }
@@ -154,8 +163,8 @@ private:
 }  // namespace ostor
 
 // Propagates the error of a Result-returning expression, else yields nothing.
-#define OSTOR_TRY(expr)                                   \
-    do {                                                  \
-        auto ostor_try_result_ = (expr);                  \
+#define OSTOR_TRY(expr)                                                      \
+    do {                                                                     \
+        auto ostor_try_result_ = (expr);                                     \
         if (!ostor_try_result_) return std::move(ostor_try_result_).error(); \
     } while (0)

@@ -16,8 +16,8 @@ using TimestampMs = std::int64_t;
 enum class UserState : std::uint8_t { Enabled = 0, Disabled = 1 };
 
 struct User {
-    std::string id;      // 16 lowercase hex digits
-    std::string email;   // as given at creation; unique case-insensitively
+    std::string id;     // 16 lowercase hex digits
+    std::string email;  // as given at creation; unique case-insensitively
     UserState state = UserState::Enabled;
     bool system = false;  // may call the admin API
     TimestampMs created_ms = 0;
@@ -157,8 +157,7 @@ struct ListUploadsResult {
 // (get), writes (put), listings (list), deletes (delete), and the rest
 // (default). The gateway's route table files each operation under one.
 enum class OpClass : std::uint8_t { Default, Get, Put, List, Delete };
-inline constexpr OpClass kOpClasses[] = {OpClass::Default, OpClass::Get, OpClass::Put, OpClass::List,
-                                         OpClass::Delete};
+inline constexpr OpClass kOpClasses[] = {OpClass::Default, OpClass::Get, OpClass::Put, OpClass::List, OpClass::Delete};
 // "default", "get", "put", "list", "delete": as the vendor guide's limits
 // name them.
 std::string_view op_class_name(OpClass c);
@@ -179,11 +178,16 @@ struct Limits {
     double ops(OpClass c) const { return const_cast<Limits&>(*this).ops(c); }
     double& ops(OpClass c) {
         switch (c) {
-            case OpClass::Get: return ops_get;
-            case OpClass::Put: return ops_put;
-            case OpClass::List: return ops_list;
-            case OpClass::Delete: return ops_delete;
-            case OpClass::Default: break;
+            case OpClass::Get:
+                return ops_get;
+            case OpClass::Put:
+                return ops_put;
+            case OpClass::List:
+                return ops_list;
+            case OpClass::Delete:
+                return ops_delete;
+            case OpClass::Default:
+                break;
         }
         return ops_default;
     }
@@ -204,8 +208,10 @@ struct LimitSetting {
     }
     // Sets it in `l`.
     void apply_to(Limits& l) const {
-        if (kind == Kind::BandwidthOut) l.bandwidth_out_kbps = static_cast<std::uint64_t>(value);
-        else l.ops(op) = value;
+        if (kind == Kind::BandwidthOut)
+            l.bandwidth_out_kbps = static_cast<std::uint64_t>(value);
+        else
+            l.ops(op) = value;
     }
 };
 

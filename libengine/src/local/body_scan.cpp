@@ -60,8 +60,8 @@ StoredBody part_body(std::string_view k, std::string_view v) {
     StoredBody out;
     auto upload_id = k.substr(0, kUploadIdLength);
     auto rec = decode_part(v);
-    std::uint32_t number = rec ? rec->info.number
-                               : (k.size() == kUploadIdLength + 4 ? read_be32(k, kUploadIdLength) : 0);
+    std::uint32_t number =
+        rec ? rec->info.number : (k.size() == kUploadIdLength + 4 ? read_be32(k, kUploadIdLength) : 0);
     out.name = "upload " + std::string(upload_id) + " part " + std::to_string(number);
     if (!rec) {
         out.damaged_record = true;
@@ -134,7 +134,8 @@ Result<void> scan_table_in_parallel(const Env& env, Table table, ToBody to_body,
     } shared;
     auto new_range = [&](std::string start, std::string end) -> Range& {
         auto batches = std::make_unique<TableBatches>(table, kScrubBatchRecords, kScrubBatchValueBytes, start, end);
-        return shared.ranges.emplace_back(Range{std::string(), std::move(start), std::move(end), 0, std::move(batches)});
+        return shared.ranges.emplace_back(
+            Range{std::string(), std::move(start), std::move(end), 0, std::move(batches)});
     };
     // Under the mutex: the upper half of `r` as a new range (r keeps the
     // lower), or none when nothing lies between.

@@ -3,8 +3,8 @@
 #include "engine_impl.hpp"
 #include "local/object_catalog.hpp"
 #include "local/object_index.hpp"
-#include "size_history.hpp"
 #include "local/tables.hpp"
+#include "size_history.hpp"
 
 namespace ostor::detail {
 

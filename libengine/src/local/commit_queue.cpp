@@ -101,8 +101,10 @@ void CommitQueue::lead(Change& self) {
         expected_ = std::min(batch.size + queue_.size(), kMaxChangesPerBatch);
         ++batches_;
         changes_ += batch.size;
-        if (queue_.empty()) leader_active_ = false;
-        else next_leader = queue_.front();
+        if (queue_.empty())
+            leader_active_ = false;
+        else
+            next_leader = queue_.front();
     }
     // A caller may return (and its Change go) as soon as it is woken, so each
     // change is touched for the last time here.
@@ -146,8 +148,10 @@ void CommitQueue::apply_queued(Batch& batch, std::unique_lock<std::mutex>& lock)
                     return Result<void>(Errc::Internal, "a metadata change failed");
                 }
             }();
-            if (r) nested.commit();
-            else nested.abort();
+            if (r)
+                nested.commit();
+            else
+                nested.abort();
             // Read by the caller only once it is woken, after the commit.
             c->outcome = std::move(r);
         } catch (const DbFailure& e) {

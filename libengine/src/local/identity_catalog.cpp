@@ -174,8 +174,8 @@ Result<void> LocalIdentityCatalog::revoke_key(std::string_view user_id, std::str
             auto acc = load_account(txn, user_id, *account);
             if (!acc) return std::move(acc).error();
         }
-        auto no_such = Error(Errc::NoSuchAccessKey, "user " + std::string(user_id) + " has no access key " +
-                                                        std::string(access_key_id));
+        auto no_such = Error(Errc::NoSuchAccessKey,
+                             "user " + std::string(user_id) + " has no access key " + std::string(access_key_id));
         if (access_key_id.empty()) return no_such;
         auto v = txn.get(Table::Keys, access_key_id);
         if (!v) return no_such;
@@ -219,8 +219,8 @@ Result<AccountCreated> LocalIdentityCatalog::create_account(std::string_view use
         if (!user) return std::move(user).error();
         auto k = account_key(user_id, name);
         if (txn.get(Table::Accounts, k))
-            return Error(Errc::AccountAlreadyExists, "user " + std::string(user_id) + " already has an account " +
-                                                         std::string(name));
+            return Error(Errc::AccountAlreadyExists,
+                         "user " + std::string(user_id) + " already has an account " + std::string(name));
         AccountCreated out;
         out.account = Account{std::string(user_id), std::string(name), now_ms()};
         txn.put(Table::Accounts, k, encode(out.account));

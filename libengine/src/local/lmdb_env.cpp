@@ -20,10 +20,9 @@ constexpr unsigned kMaxReaders = 1024;
 constexpr std::uint64_t kNearlyFullBytes = std::uint64_t{1} << 20;
 
 constexpr std::array<const char*, static_cast<unsigned>(Table::Count)> kTableNames = {
-    "meta",   "users",   "users-by-email", "keys",     "accounts",     "buckets",
-    "bucket-epochs", "objects", "uploads", "uploads-by-bucket", "parts", "extents",
-    "segments", "limits", "quotas", "user-usage", "reservations", "usage",
-    "billing-totals", "bodies",
+    "meta",    "users",      "users-by-email",    "keys",  "accounts",       "buckets",  "bucket-epochs",
+    "objects", "uploads",    "uploads-by-bucket", "parts", "extents",        "segments", "limits",
+    "quotas",  "user-usage", "reservations",      "usage", "billing-totals", "bodies",
 };
 
 // Bounds of the map size chosen from the file system (map_size_for).
@@ -76,9 +75,9 @@ void throw_lmdb(int rc, const char* what, MDB_env* env) {
 Result<std::unique_ptr<Env>> Env::open(const std::filesystem::path& dir, std::uint64_t map_size_bytes) {
     std::unique_ptr<Env> env(new Env);
     auto fail = [&](int rc, const char* what) {
-        return Result<std::unique_ptr<Env>>(rc == ENOSPC ? Errc::NoSpace : Errc::IoError,
-                                            std::string("metadata store ") + dir.string() + ": " + what + ": " +
-                                                mdb_strerror(rc));
+        return Result<std::unique_ptr<Env>>(
+            rc == ENOSPC ? Errc::NoSpace : Errc::IoError,
+            std::string("metadata store ") + dir.string() + ": " + what + ": " + mdb_strerror(rc));
     };
     int rc = mdb_env_create(&env->env_);
     if (rc) return fail(rc, "create");

@@ -7,8 +7,8 @@
 #include "listing.hpp"
 #include "local/object_index.hpp"
 #include "local/space_ledger.hpp"
-#include "write_conditions.hpp"
 #include "local/tables.hpp"
+#include "write_conditions.hpp"
 
 namespace ostor::detail {
 

@@ -158,7 +158,8 @@ void ObjectScan::fill() {
         pending_ = cursor_.next();
         if (long_group) {
             auto head = index_key.substr(0, prefix_.size() + kInlineKeyBytes);
-            while (pending_ && pending_->first.size() == index_key.size() && pending_->first.substr(0, head.size()) == head) {
+            while (pending_ && pending_->first.size() == index_key.size() &&
+                   pending_->first.substr(0, head.size()) == head) {
                 if (auto rec = decode_object(pending_->second, false)) group.push_back(std::move(*rec));
                 pending_ = cursor_.next();
             }
@@ -227,9 +228,12 @@ bool UploadScan::passes(const Upload& u) const {
     int c = u.key.compare(bound_key_);
     if (c != 0) return c > 0;
     switch (bound_) {
-        case Bound::KeyAtLeast: return true;
-        case Bound::KeyAfter: return false;
-        case Bound::AfterUpload: return std::tie(u.initiated_ms, u.id) > std::tie(bound_ms_, bound_id_);
+        case Bound::KeyAtLeast:
+            return true;
+        case Bound::KeyAfter:
+            return false;
+        case Bound::AfterUpload:
+            return std::tie(u.initiated_ms, u.id) > std::tie(bound_ms_, bound_id_);
     }
     return false;
 }
@@ -268,8 +272,10 @@ void UploadScan::fill() {
             bool own = key_index_of(pending_->first).size() + 1 == group_.size() && group_.back() == '\0';
             pending_ = cursor_.next();
             if (!u) continue;
-            if (!own) held_.push_back(std::move(*u));
-            else if (passes(*u)) ready_.push_back(std::move(*u));
+            if (!own)
+                held_.push_back(std::move(*u));
+            else if (passes(*u))
+                ready_.push_back(std::move(*u));
             continue;
         }
         group_.clear();

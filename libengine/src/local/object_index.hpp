@@ -40,8 +40,7 @@ Result<ObjectRecord> load_object_record(const Txn& txn, std::string_view bucket,
 // it), or none. Only NoSuchKey means none: any other failure is returned, so
 // a record that cannot be read is never replaced as if absent (its extents and
 // body would leak and the bucket's counts would drift).
-Result<std::optional<ObjectRecord>> load_replaced_object(const Txn& txn, std::string_view bucket,
-                                                         std::string_view key);
+Result<std::optional<ObjectRecord>> load_replaced_object(const Txn& txn, std::string_view bucket, std::string_view key);
 
 // Writes `rec` as the object (bucket, key), replacing `old` (the object stored
 // there now, as load_replaced_object found it, or none): the new body goes to

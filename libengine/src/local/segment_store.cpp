@@ -23,7 +23,8 @@ namespace {
 constexpr std::size_t kMaxCachedSegmentFiles = 1024;
 
 Error errno_error(const std::string& what) {
-    return Error(errno == ENOSPC || errno == EDQUOT ? Errc::NoSpace : Errc::IoError, what + ": " + std::strerror(errno));
+    return Error(errno == ENOSPC || errno == EDQUOT ? Errc::NoSpace : Errc::IoError,
+                 what + ": " + std::strerror(errno));
 }
 
 std::string segment_prefix(std::uint64_t segment) {
@@ -43,7 +44,8 @@ bool parse_segment_name(const char* name, std::uint64_t& id) {
 // True when this descriptor still names the file at `path` (it was not
 // unlinked by a process that held the lock before us).
 bool still_linked(int fd, const std::filesystem::path& path) {
-    struct stat by_fd{}, by_path{};
+    struct stat by_fd {
+    }, by_path{};
     if (::fstat(fd, &by_fd) != 0 || ::stat(path.c_str(), &by_path) != 0) return false;
     return by_fd.st_ino == by_path.st_ino && by_fd.st_dev == by_path.st_dev && by_fd.st_nlink > 0;
 }
@@ -95,7 +97,7 @@ int ReadPins::fd(std::uint64_t segment) const {
 namespace {
 
 bool lock_range(int fd, short type, std::uint64_t offset, std::uint64_t length, bool wait) {
-    struct flock fl{};
+    struct flock fl {};
     fl.l_type = type;
     fl.l_whence = SEEK_SET;
     fl.l_start = static_cast<off_t>(offset);

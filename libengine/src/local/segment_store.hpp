@@ -42,7 +42,7 @@ class SegmentStore;
 // it; when the last one lets go of a sealed segment, the store retires it.
 struct Segment {
     std::uint64_t id = 0;
-    int fd = -1;  // read-write, flocked exclusively
+    int fd = -1;            // read-write, flocked exclusively
     std::uint64_t end = 0;  // next free offset (appends only)
     // Set once a write or sync of the segment failed. Linux reports a failed
     // writeback once per open file, to whichever sync comes first, and marks

@@ -11,10 +11,14 @@ std::string limits_key(const LimitTarget& target) {
 
 std::string quota_key(const QuotaTarget& target) {
     switch (target.kind) {
-        case QuotaTarget::Kind::User: return "u/" + target.id;
-        case QuotaTarget::Kind::Bucket: return "b/" + target.id;
-        case QuotaTarget::Kind::DefaultUser: return "default-user";
-        case QuotaTarget::Kind::DefaultBucket: return "default-bucket";
+        case QuotaTarget::Kind::User:
+            return "u/" + target.id;
+        case QuotaTarget::Kind::Bucket:
+            return "b/" + target.id;
+        case QuotaTarget::Kind::DefaultUser:
+            return "default-user";
+        case QuotaTarget::Kind::DefaultBucket:
+            return "default-bucket";
     }
     return {};
 }
@@ -28,7 +32,8 @@ std::optional<std::uint64_t> stored_quota_gib(const Txn& txn, const QuotaTarget&
 std::uint64_t effective_quota_bytes(const Txn& txn, const QuotaTarget& target) {
     auto specific = stored_quota_gib(txn, target);
     if (!specific) {
-        auto fallback = target.kind == QuotaTarget::Kind::User ? QuotaTarget::default_user() : QuotaTarget::default_bucket();
+        auto fallback =
+            target.kind == QuotaTarget::Kind::User ? QuotaTarget::default_user() : QuotaTarget::default_bucket();
         if (target.kind == QuotaTarget::Kind::User || target.kind == QuotaTarget::Kind::Bucket)
             specific = stored_quota_gib(txn, fallback);
     }

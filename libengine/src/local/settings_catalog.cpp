@@ -24,8 +24,8 @@ Result<void> check_target_exists(const Txn& txn, QuotaTarget::Kind kind, const s
 }
 
 Result<void> check_target_exists(const Txn& txn, const LimitTarget& t) {
-    return check_target_exists(txn, t.kind == LimitTarget::Kind::User ? QuotaTarget::Kind::User : QuotaTarget::Kind::Bucket,
-                               t.id);
+    return check_target_exists(
+        txn, t.kind == LimitTarget::Kind::User ? QuotaTarget::Kind::User : QuotaTarget::Kind::Bucket, t.id);
 }
 
 Limits stored_limits(const Txn& txn, const LimitTarget& target) {

@@ -7,8 +7,8 @@
 #include "codec.hpp"
 #include "engine_impl.hpp"
 #include "local/object_catalog.hpp"
-#include "size_history.hpp"
 #include "local/tables.hpp"
+#include "size_history.hpp"
 
 namespace ostor::detail {
 
@@ -26,8 +26,12 @@ constexpr std::string_view kReservedSumsKeptKey = "~sums";
 // A reservation row's key starts with the id of the instance that made it.
 constexpr std::size_t kInstanceIdLength = 16;
 
-std::string user_sum_key(std::string_view user_id) { return std::string(1, kReservedSumMark) + "u/" + std::string(user_id); }
-std::string bucket_sum_key(std::string_view bucket) { return std::string(1, kReservedSumMark) + "b/" + std::string(bucket); }
+std::string user_sum_key(std::string_view user_id) {
+    return std::string(1, kReservedSumMark) + "u/" + std::string(user_id);
+}
+std::string bucket_sum_key(std::string_view bucket) {
+    return std::string(1, kReservedSumMark) + "b/" + std::string(bucket);
+}
 
 std::uint64_t reserved_sum(const Txn& txn, const std::string& key) {
     auto v = txn.get(Table::Reservations, key);
@@ -39,8 +43,10 @@ void add_to_sum(Txn& txn, const std::string& key, std::uint64_t bytes, bool add)
     // Never below zero, even if a release of this code that did not keep the
     // sums dropped them meanwhile (they are computed again at the next open).
     sum = add ? sum + bytes : sum - std::min(sum, bytes);
-    if (sum == 0) txn.del(Table::Reservations, key);
-    else txn.put(Table::Reservations, key, Encoder().u64(sum).take());
+    if (sum == 0)
+        txn.del(Table::Reservations, key);
+    else
+        txn.put(Table::Reservations, key, Encoder().u64(sum).take());
 }
 
 void add_to_sums(Txn& txn, const ReservationRecord& r, bool add) {

@@ -8,9 +8,9 @@
 #include "local/object_catalog.hpp"
 #include "local/object_index.hpp"
 #include "local/space_ledger.hpp"
+#include "local/tables.hpp"
 #include "multipart_assembly.hpp"
 #include "write_conditions.hpp"
-#include "local/tables.hpp"
 
 namespace ostor::detail {
 
@@ -63,7 +63,8 @@ Result<Upload> LocalObjectCatalog::create_upload(std::string_view bucket, std::s
         // begun in the same millisecond list in the order they were begun
         // (the index orders them by initiation time, then by id).
         std::uint64_t seq = 0;
-        if (auto stored = txn.get(Table::Meta, kUploadSequenceKey); stored && stored->size() == 8) seq = read_be64(*stored);
+        if (auto stored = txn.get(Table::Meta, kUploadSequenceKey); stored && stored->size() == 8)
+            seq = read_be64(*stored);
         ++seq;
         std::string stored_seq;
         append_be64(stored_seq, seq);
@@ -162,8 +163,8 @@ Result<PartInfo> LocalObjectCatalog::copy_part(std::string_view upload_id, std::
 
 Result<ObjectInfo> LocalObjectCatalog::complete_upload(
     std::string_view upload_id, const std::vector<CompletedPart>& parts,
-    const std::optional<std::vector<std::pair<std::string, std::string>>>& checksums,
-    const WriteConditions& conditions, FreedExtents& freed) {
+    const std::optional<std::vector<std::pair<std::string, std::string>>>& checksums, const WriteConditions& conditions,
+    FreedExtents& freed) {
     // The list's form (not empty, ascending) was checked by the engine.
     return commits_.run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
         freed.clear();
@@ -225,8 +226,8 @@ Result<ListPartsResult> LocalObjectCatalog::list_parts(std::string_view upload_i
         if (!upload) return std::move(upload).error();
         ListPartsResult out;
         auto cur = txn.cursor(Table::Parts);
-        for (auto e = cur.seek(part_key(upload_id, marker + 1));
-             e && e->first.substr(0, upload_id.size()) == upload_id; e = cur.next()) {
+        for (auto e = cur.seek(part_key(upload_id, marker + 1)); e && e->first.substr(0, upload_id.size()) == upload_id;
+             e = cur.next()) {
             if (out.parts.size() == max_parts) {
                 out.truncated = true;
                 break;

@@ -53,8 +53,10 @@ void Ring::queue(const Op& op) {
         sqe = io_uring_get_sqe(&ring_);
     }
     assert(sqe);
-    if (op.is_write) io_uring_prep_write(sqe, op.fd, op.buf, static_cast<unsigned>(op.len), op.offset);
-    else io_uring_prep_read(sqe, op.fd, op.buf, static_cast<unsigned>(op.len), op.offset);
+    if (op.is_write)
+        io_uring_prep_write(sqe, op.fd, op.buf, static_cast<unsigned>(op.len), op.offset);
+    else
+        io_uring_prep_read(sqe, op.fd, op.buf, static_cast<unsigned>(op.len), op.offset);
     io_uring_sqe_set_data64(sqe, slot);
 }
 
@@ -122,4 +124,3 @@ void RingPool::give_back(Ring* r) {
 }
 
 }  // namespace ostor::detail
-

@@ -59,7 +59,7 @@ private:
     io_uring ring_{};
     bool ok_ = false;
     unsigned in_flight_ = 0;
-    std::vector<Op> ops_;          // by slot; user_data is the slot index
+    std::vector<Op> ops_;  // by slot; user_data is the slot index
     std::vector<unsigned> free_slots_;
     std::vector<Op> fallback_done_;  // ops performed synchronously (no io_uring)
 };

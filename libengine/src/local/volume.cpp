@@ -51,8 +51,8 @@ struct OpenDirClaim {
 // interrupted before writing volume.id leaves, what a provider writes before
 // the first start (gw.conf, local/gw.conf), a gateway's usage checkpoints,
 // and the lost+found of a file system made for the volume.
-constexpr std::string_view kVolumeEntries[] = {"meta", "blobs", "run", "volume.id.tmp", "gw.conf",
-                                               "local", "gw-stats", "lost+found"};
+constexpr std::string_view kVolumeEntries[] = {"meta",    "blobs", "run",      "volume.id.tmp",
+                                               "gw.conf", "local", "gw-stats", "lost+found"};
 
 // Refuses to make a volume where it would mix with other files: a path that
 // is not a directory, or a directory holding anything but volume entries. A
@@ -62,7 +62,8 @@ Result<void> check_volume_directory(const fs::path& dir, bool fresh) {
     auto status = fs::status(dir, ec);
     if (status.type() == fs::file_type::not_found) return {};
     if (ec) return Error(Errc::IoError, "cannot open " + dir.string() + ": " + ec.message());
-    if (status.type() != fs::file_type::directory) return Error(Errc::InvalidArgument, dir.string() + ": not a directory");
+    if (status.type() != fs::file_type::directory)
+        return Error(Errc::InvalidArgument, dir.string() + ": not a directory");
     if (!fresh) return {};
     // An open writes volume.id before it creates the metadata store, so a
     // store without volume.id is a volume that lost its id: a new id would not
@@ -71,8 +72,8 @@ Result<void> check_volume_directory(const fs::path& dir, bool fresh) {
     auto store = dir / kMetaStoreFile;
     if (fs::exists(store, ec))
         return Error(Errc::InvalidArgument, dir.string() + " holds a volume's metadata (" + store.string() +
-                                                ") but its " + std::string(kVolumeIdFile) +
-                                                " is missing: restore " + (dir / kVolumeIdFile).string() +
+                                                ") but its " + std::string(kVolumeIdFile) + " is missing: restore " +
+                                                (dir / kVolumeIdFile).string() +
                                                 " (its id is the volume's, e.g. from a backup); nothing was changed");
     if (ec) return Error(Errc::IoError, "cannot check " + store.string() + ": " + ec.message());
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -94,8 +95,8 @@ Result<std::string> read_or_create_volume_id(const fs::path& dir, const EngineOp
         if (!(in >> id) || id.size() != 16)
             return Error(Errc::InvalidArgument, "not an ostor data directory (no valid " + path.string() + ")");
         if (!options.volume_id.empty() && options.volume_id != id)
-            return Error(Errc::VolumeMismatch, "volume id " + options.volume_id + " does not match " + id + " of " +
-                                                   dir.string());
+            return Error(Errc::VolumeMismatch,
+                         "volume id " + options.volume_id + " does not match " + id + " of " + dir.string());
         return id;
     }
     std::string id = options.volume_id.empty() ? random_hex16() : options.volume_id;
@@ -129,7 +130,8 @@ Result<void> open_local_volume(EngineImpl& impl, const fs::path& dir, const Engi
     // Checked before anything is created (an existing volume's id is compared
     // instead: VolumeMismatch).
     std::string unhexed;
-    if (fresh && !options.volume_id.empty() && (options.volume_id.size() != 16 || !from_hex(options.volume_id, unhexed)))
+    if (fresh && !options.volume_id.empty() &&
+        (options.volume_id.size() != 16 || !from_hex(options.volume_id, unhexed)))
         return Error(Errc::InvalidArgument, "a volume id is 16 hex digits, not '" + options.volume_id + "'");
     OSTOR_TRY(check_volume_directory(dir, fresh));
     if (fresh && !options.create_if_missing)
@@ -178,7 +180,8 @@ Result<void> open_local_volume(EngineImpl& impl, const fs::path& dir, const Engi
 
     auto recorded = commits.run([&](Txn& txn) -> Result<void> {
         auto stored = txn.get(Table::Meta, "volume_id");
-        if (!stored) txn.put(Table::Meta, "volume_id", impl.volume_id);
+        if (!stored)
+            txn.put(Table::Meta, "volume_id", impl.volume_id);
         else if (*stored != impl.volume_id)
             return Error(Errc::VolumeMismatch, "metadata belongs to volume " + std::string(*stored));
         return {};

@@ -17,10 +17,10 @@
 #include "hashing.hpp"
 #include "rados/catalog_support.hpp"
 #include "rados/object_catalog.hpp"
-#include "storage/read_cache.hpp"
 #include "rados/user_buckets.hpp"
 #include "rados/user_object.hpp"
 #include "size_history.hpp"
+#include "storage/read_cache.hpp"
 
 namespace ostor::detail::rados {
 
@@ -97,10 +97,10 @@ RadosObjectCatalog::RadosObjectCatalog(Client& client, SpaceLedger& ledger, Rado
     static SharedStoreNotifier never_serves;
     bucket_cache_ = std::make_shared<BucketCache>(notifier ? *notifier : static_cast<Notifier&>(never_serves));
     if (notifier)
-        notifier->subscribe([weak = std::weak_ptr<BucketCache>(bucket_cache_)](ChangeKind kind,
-                                                                              std::string_view subject) {
-            if (auto cache = weak.lock()) cache->erase(kind, subject);
-        });
+        notifier->subscribe(
+            [weak = std::weak_ptr<BucketCache>(bucket_cache_)](ChangeKind kind, std::string_view subject) {
+                if (auto cache = weak.lock()) cache->erase(kind, subject);
+            });
 }
 
 Result<RadosObjectCatalog::StoredBucket> RadosObjectCatalog::load_bucket_cached(std::string_view name) {
@@ -111,8 +111,8 @@ void RadosObjectCatalog::forget_cached_bucket(std::string_view name) { bucket_ca
 
 Result<RadosObjectCatalog::StoredBucket> RadosObjectCatalog::load_bucket(std::string_view name) {
     if (name.empty()) return no_such_bucket(name);
-    auto got = client_.omap_get(Pool::Meta, bucket_oid(name),
-                                {std::string(kBucketInfoKey), std::string(kBucketShardsKey)});
+    auto got =
+        client_.omap_get(Pool::Meta, bucket_oid(name), {std::string(kBucketInfoKey), std::string(kBucketShardsKey)});
     if (!got) {
         if (got.error().code() == kNotFound) return no_such_bucket(name);
         return std::move(got).error();
@@ -150,8 +150,10 @@ Result<void> RadosObjectCatalog::change_bucket_count(const Bucket& bucket, int d
         const std::string claim = value_of(*got, claim_key);
         if (delta < 0 && claim.empty()) return Result<void>();
         op.compare_omap(claim_key, Compare::Eq, claim);
-        if (delta >= 0) op.omap_set(claim_key, std::to_string(claimed_ms) + " " + bucket.account);
-        else op.omap_remove(claim_key);
+        if (delta >= 0)
+            op.omap_set(claim_key, std::to_string(claimed_ms) + " " + bucket.account);
+        else
+            op.omap_remove(claim_key);
         op.compare_omap(std::string(kBucketsKey), Compare::Eq, value_of(*got, kBucketsKey));
         op.omap_set(std::string(kBucketsKey), bump(kBucketsKey));
         if (!bucket.account.empty()) {
@@ -188,8 +190,10 @@ Result<std::uint64_t> RadosObjectCatalog::next_epoch(std::string_view name) {
         }
         WriteOp op;
         // A compare on a missing object fails: the first write creates it.
-        if (exists) op.compare_omap(std::string(name), Compare::Eq, last);
-        else op.create_exclusive();
+        if (exists)
+            op.compare_omap(std::string(name), Compare::Eq, last);
+        else
+            op.create_exclusive();
         op.omap_set(std::string(name), encode_count(epoch));
         auto written = client_.apply(Pool::Meta, oid, op);
         if (!written && (changed_meanwhile(written.error()) || written.error().code() == kAlreadyExists))
@@ -223,8 +227,10 @@ Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::str
     auto owner = read_user_entries(client_, owner_id, keys);
     if (!owner) return std::move(owner).error();
     if (!account.empty() && value_of(*owner, account_omap_key(account)).empty()) return no_such_account(account);
-    if (auto existing = load_bucket(name)) return name_taken(existing->bucket, owner_id);
-    else if (existing.error().code() != Errc::NoSuchBucket) return std::move(existing).error();
+    if (auto existing = load_bucket(name))
+        return name_taken(existing->bucket, owner_id);
+    else if (existing.error().code() != Errc::NoSuchBucket)
+        return std::move(existing).error();
 
     Bucket b;
     b.name = name;
@@ -268,8 +274,10 @@ Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::str
             if (existing.error().code() != Errc::NoSuchBucket) return Result<void>(std::move(existing).error());
         }
         WriteOp op;
-        if (cur) op.compare_omap(std::string(name), Compare::Eq, old);
-        else op.create_exclusive();  // a compare on a missing object fails: the first entry creates it
+        if (cur)
+            op.compare_omap(std::string(name), Compare::Eq, old);
+        else
+            op.create_exclusive();  // a compare on a missing object fails: the first entry creates it
         op.omap_set(std::string(name), list_value);
         auto w = client_.apply(Pool::Meta, list_oid, op);
         if (!w && (changed_meanwhile(w.error()) || w.error().code() == kAlreadyExists)) return std::nullopt;
@@ -301,11 +309,11 @@ Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::str
         // Another creator won the name: its list entry is the one to keep.
         auto winner = load_bucket(name);
         if (!winner) return name_taken(b, "");  // and already gone again
-        (void)client_.apply(Pool::Meta, list_oid,
-                            WriteOp()
-                                .compare_omap(std::string(name), Compare::Eq, list_value)
-                                .omap_set(std::string(name),
-                                          bucket_list_value(winner->bucket.owner_id, winner->bucket.epoch)));
+        (void)client_.apply(
+            Pool::Meta, list_oid,
+            WriteOp()
+                .compare_omap(std::string(name), Compare::Eq, list_value)
+                .omap_set(std::string(name), bucket_list_value(winner->bucket.owner_id, winner->bucket.epoch)));
         return name_taken(winner->bucket, owner_id);
     }
     // A losing create may have replaced the entry before this record
@@ -343,8 +351,8 @@ Result<std::vector<Bucket>> RadosObjectCatalog::list_buckets(const BucketFilter&
     std::vector<std::string> oids;
     oids.reserve(names->size());
     for (auto& name : *names) oids.push_back(bucket_oid(name));
-    auto records = omap_get_at_once(client_, Pool::Meta, oids,
-                                    {std::string(kBucketInfoKey), std::string(kBucketShardsKey)});
+    auto records =
+        omap_get_at_once(client_, Pool::Meta, oids, {std::string(kBucketInfoKey), std::string(kBucketShardsKey)});
     std::vector<Bucket> out;
     for (std::size_t i = 0; i < records.size(); ++i) {
         auto& r = records[i];
@@ -452,11 +460,12 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     //    an older mark for a crashed delete's and remove it.
     if (now_ms() - closed_at_ms > kBucketDeleteMaxMs) {
         reopen();
-        return fail(Error(Errc::IoError, "deleting bucket " + std::string(name) +
-                                             " took too long; its uploads are gone, try again"));
+        return fail(Error(Errc::IoError,
+                          "deleting bucket " + std::string(name) + " took too long; its uploads are gone, try again"));
     }
-    auto removed = client_.apply(Pool::Meta, bucket_oid(name),
-                                 WriteOp().compare_omap(std::string(kBucketInfoKey), Compare::Eq, stored->stored_info).remove());
+    auto removed =
+        client_.apply(Pool::Meta, bucket_oid(name),
+                      WriteOp().compare_omap(std::string(kBucketInfoKey), Compare::Eq, stored->stored_info).remove());
     if (!removed) {
         if (removed.error().code() == kNotFound) return fail(no_such_bucket(name));
         if (removed.error().code() == kCompareFailed) {  // its ACL changed meanwhile: the caller may try again

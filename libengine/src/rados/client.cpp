@@ -225,7 +225,7 @@ struct Client::AioCall {
     ReadDone read_done;
     OmapGetDone omap_get_done;
     OmapListDone omap_list_done;
-    librados::bufferlist data;  // what a read returns
+    librados::bufferlist data;                           // what a read returns
     std::map<std::string, librados::bufferlist> values;  // what an omap read returns
     bool more = false;
     int read_rval = 0;
@@ -341,8 +341,7 @@ void Client::aio_read(Pool pool, const std::string& oid, std::uint64_t offset_by
     AioCall::send(std::move(call), impl_->ctx(pool), oid, rop, nullptr);
 }
 
-void Client::aio_omap_get(Pool pool, const std::string& oid, const std::set<std::string>& keys,
-                          OmapGetDone done) {
+void Client::aio_omap_get(Pool pool, const std::string& oid, const std::set<std::string>& keys, OmapGetDone done) {
     auto call = AioCall::start(this, "reading omap of " + impl_->where(pool, oid));
     call->omap_get_done = std::move(done);
     librados::ObjectReadOperation rop;
@@ -350,8 +349,8 @@ void Client::aio_omap_get(Pool pool, const std::string& oid, const std::set<std:
     AioCall::send(std::move(call), impl_->ctx(pool), oid, rop, nullptr);
 }
 
-void Client::aio_omap_list(Pool pool, const std::string& oid, const std::string& start_after,
-                           const std::string& prefix, std::uint32_t max_entries, OmapListDone done) {
+void Client::aio_omap_list(Pool pool, const std::string& oid, const std::string& start_after, const std::string& prefix,
+                           std::uint32_t max_entries, OmapListDone done) {
     auto call = AioCall::start(this, "listing omap of " + impl_->where(pool, oid));
     call->omap_list_done = std::move(done);
     librados::ObjectReadOperation rop;
@@ -360,8 +359,8 @@ void Client::aio_omap_list(Pool pool, const std::string& oid, const std::string&
 }
 
 std::vector<Result<std::map<std::string, std::string>>> omap_get_at_once(Client& client, Pool pool,
-                                                                        const std::vector<std::string>& oids,
-                                                                        const std::set<std::string>& keys) {
+                                                                         const std::vector<std::string>& oids,
+                                                                         const std::set<std::string>& keys) {
     std::vector<std::optional<Result<std::map<std::string, std::string>>>> got(oids.size());
     for (std::size_t from = 0; from < oids.size(); from += kOmapReadsAtOnce) {
         const std::size_t to = std::min(oids.size(), from + kOmapReadsAtOnce);

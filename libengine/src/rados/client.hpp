@@ -82,7 +82,7 @@ struct OmapListing {
 
 // What Client::omap_read returns, all of one state of the omap.
 struct OmapRead {
-    std::vector<OmapPage> pages;                 // one per listing, in order
+    std::vector<OmapPage> pages;                // one per listing, in order
     std::map<std::string, std::string> values;  // those of the keys that are set
 };
 
@@ -311,7 +311,7 @@ private:
 // that read many records.
 inline constexpr std::size_t kOmapReadsAtOnce = 256;
 std::vector<Result<std::map<std::string, std::string>>> omap_get_at_once(Client& client, Pool pool,
-                                                                        const std::vector<std::string>& oids,
-                                                                        const std::set<std::string>& keys);
+                                                                         const std::vector<std::string>& oids,
+                                                                         const std::set<std::string>& keys);
 
 }  // namespace ostor::detail::rados

@@ -42,8 +42,8 @@ constexpr std::string_view kClientField = "client=";
 }  // namespace
 
 std::string encode_lease_entry(const LeaseEntry& e) {
-    std::string out = std::to_string(e.since_ms) + " " + std::to_string(e.renewed_ms) + " " +
-                      std::to_string(e.duration_ms) + " ";
+    std::string out =
+        std::to_string(e.since_ms) + " " + std::to_string(e.renewed_ms) + " " + std::to_string(e.duration_ms) + " ";
     // A connection address holds no space (Client::address()).
     if (!e.client.empty()) out += std::string(kClientField) + e.client + " ";
     return out + e.address;
@@ -108,7 +108,8 @@ Result<std::unique_ptr<RadosLeases>> RadosLeases::acquire(Client& client, Option
         // whose clock runs a duration ahead takes this entry as dead and may
         // adopt the id before our lock, and must not fence our connection
         // then (we take another id and go on with it).
-        LeaseEntry listed{leases->instance_id_, leases->since_ms_, leases->since_ms_, leases->options_.duration.count(),
+        LeaseEntry listed{leases->instance_id_,     leases->since_ms_,
+                          leases->since_ms_,        leases->options_.duration.count(),
                           leases->options_.address, /*client=*/""};
         OSTOR_TRY(client.apply(Pool::Meta, std::string(kLeasesIndexOid),
                                WriteOp().omap_set(leases->instance_id_, encode_lease_entry(listed))));

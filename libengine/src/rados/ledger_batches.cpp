@@ -34,8 +34,8 @@ std::uint64_t count_of(const std::map<std::string, std::string>& omap, std::stri
 
 // A reservation entry as the batch goes.
 struct Held {
-    std::uint64_t counted = 0;  // bytes it counts in quota checks and `reserved` (0: expired)
-    bool droppable = false;     // the next change drops it: expired (or unreadable), see LedgerExpiry
+    std::uint64_t counted = 0;     // bytes it counts in quota checks and `reserved` (0: expired)
+    bool droppable = false;        // the next change drops it: expired (or unreadable), see LedgerExpiry
     std::uint64_t mark_token = 0;  // its CommitMark's token (0: none)
 };
 
@@ -103,7 +103,7 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
     plan.results.reserve(batch.size());
     bool changes_anything = false;
     std::vector<std::map<std::string, Held>::iterator> ends;
-    std::vector<std::uint64_t> released_marks;  // a note_unsettled change's marked reservations
+    std::vector<std::uint64_t> released_marks;    // a note_unsettled change's marked reservations
     std::map<std::string, std::string> keys_set;  // set_keys and once keys of the batch ("" removed)
     auto current = [&](const std::string& key) {
         if (auto it = keys_set.find(key); it != keys_set.end()) return it->second;
@@ -161,8 +161,8 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
             if (settled.contains(marker)) unsettled = std::move(marker);
         }
         plan.results.emplace_back();
-        if (!c->add && ends.empty() && !unsettled && c->delta_bytes == 0 && c->delta_objects == 0 &&
-            !c->set_counts && c->set_keys.empty() && c->once_key.empty())
+        if (!c->add && ends.empty() && !unsettled && c->delta_bytes == 0 && c->delta_objects == 0 && !c->set_counts &&
+            c->set_keys.empty() && c->once_key.empty())
             continue;  // nothing to change (a release of a reservation already gone)
         changes_anything = true;
         for (auto& [k, v] : c->set_keys) keys_set.insert_or_assign(k, v);
@@ -246,8 +246,10 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
     removed.insert(stale.begin(), stale.end());
     std::map<std::string, std::string> keys_written;
     for (auto& [k, v] : keys_set) {
-        if (v.empty()) removed.insert(k);
-        else keys_written.emplace(k, v);
+        if (v.empty())
+            removed.insert(k);
+        else
+            keys_written.emplace(k, v);
     }
     if (!removed.empty()) op.omap_remove_keys(removed);
     if (!keys_written.empty()) op.omap_set(keys_written);
@@ -314,7 +316,8 @@ Result<void> LedgerCombiner::submit(const std::string& oid, const LedgerChange& 
     // (else every later change of the object would wait for ever). The write
     // may have landed: IoError, not to be repeated.
     if (results.size() != members.size())
-        results.assign(members.size(), Error(Errc::IoError, "changing " + oid + " failed; the change may have applied"));
+        results.assign(members.size(),
+                       Error(Errc::IoError, "changing " + oid + " failed; the change may have applied"));
 
     lock.lock();
     finish(queue, members, results);

@@ -40,9 +40,9 @@
 #include <vector>
 
 #include "ostor/error.hpp"
-#include "records.hpp"
 #include "rados/ledger_layout.hpp"
 #include "rados/write_op.hpp"
+#include "records.hpp"
 
 namespace ostor::detail::rados {
 
@@ -111,8 +111,8 @@ struct LedgerState {
 // Which expired reservations a change drops (space_ledger.hpp, "Expiry").
 struct LedgerExpiry {
     std::int64_t now_ms = 0;
-    std::string own_prefix;            // this instance's keys: dropped at expiry
-    std::int64_t others_grace_ms = 0;  // another's: only this long past expiry
+    std::string own_prefix;                // this instance's keys: dropped at expiry
+    std::int64_t others_grace_ms = 0;      // another's: only this long past expiry
     std::int64_t settled_lifetime_ms = 0;  // settled markers older than this go (kSettledLifetime)
 };
 

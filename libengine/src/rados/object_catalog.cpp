@@ -83,8 +83,9 @@ Result<void> RadosObjectCatalog::wait_while_closed(const Bucket& bucket, const s
         if (!now) return std::move(now).error();  // NoSuchBucket: gone
         if (now->bucket.epoch != bucket.epoch) return no_such_bucket(bucket.name);
         if (std::chrono::steady_clock::now() >= until)
-            return Error(Errc::IoError, "bucket " + bucket.name + " is being deleted (or was, by a delete that gave up "
-                                        "and has not reopened it yet): try again");
+            return Error(Errc::IoError, "bucket " + bucket.name +
+                                            " is being deleted (or was, by a delete that gave up "
+                                            "and has not reopened it yet): try again");
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
 }
@@ -198,8 +199,10 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
         op.compare_omap(record_key(key), Compare::Eq, old_stored);
         op.compare_omap(std::string(kShardClosedKey), Compare::Eq, "");
         op.omap_set(record_key(key), stored);
-        if (!inline_body.empty()) op.omap_set(body_key(key), inline_body);
-        else if (old && has_inline_body(*old)) op.omap_remove(body_key(key));
+        if (!inline_body.empty())
+            op.omap_set(body_key(key), inline_body);
+        else if (old && has_inline_body(*old))
+            op.omap_remove(body_key(key));
         auto written = client_.apply(Pool::Index, oid, op);
         if (written) return written;
         if (!changed_meanwhile(written.error())) {
@@ -260,8 +263,10 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
         }
         return attempt(std::move(*cur), false);
     });
-    if (committed) index_guesses_.remember(oid, key, stored);
-    else index_guesses_.forget(oid, key);
+    if (committed)
+        index_guesses_.remember(oid, key, stored);
+    else
+        index_guesses_.forget(oid, key);
     if (!committed && !unknown) {
         give_back();
         return std::move(committed).error();

@@ -29,8 +29,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "rados/blob_store.hpp"
 #include "rados/client.hpp"
@@ -132,11 +132,9 @@ public:
     // settled as if committed and the replaced record's extents are kept
     // (not in `freed`). Every other failure wrote nothing and gave the
     // reservations back.
-    Result<ObjectInfo> commit_object(const StoredBucket& bucket, ObjectRecord record,
-                                     const WriteConditions& conditions,
-                                     const std::optional<ReservationId>& reservation,
-                                     std::int64_t delta_parts_bytes, FreedExtents& freed,
-                                     bool* outcome_unknown = nullptr);
+    Result<ObjectInfo> commit_object(const StoredBucket& bucket, ObjectRecord record, const WriteConditions& conditions,
+                                     const std::optional<ReservationId>& reservation, std::int64_t delta_parts_bytes,
+                                     FreedExtents& freed, bool* outcome_unknown = nullptr);
 
     // ---- The recount (object_recount.cpp; docs/rados.md, "Space ledger")
 
@@ -226,8 +224,8 @@ private:
     RadosLeases* lease_;
     struct BucketCache;
     std::shared_ptr<BucketCache> bucket_cache_;  // the notifier's subscription holds it weakly
-    IndexGuesses index_guesses_;                  // commit_object's first attempt
-    std::string recount_after_;                   // where the next recount pass starts in the queue
+    IndexGuesses index_guesses_;                 // commit_object's first attempt
+    std::string recount_after_;                  // where the next recount pass starts in the queue
 };
 
 }  // namespace ostor::detail::rados

@@ -66,8 +66,7 @@ Result<std::optional<IndexEntry>> read_index_entry(Client& client, const std::st
     rec->info.bucket = bucket;
     if (with_body && has_inline_body(*rec)) {
         auto body = got->find(body_key(key));
-        if (body == got->end())
-            return Error(Errc::Internal, "the body of object " + std::string(key) + " is missing");
+        if (body == got->end()) return Error(Errc::Internal, "the body of object " + std::string(key) + " is missing");
         rec->inline_data = body->second;
     }
     return std::optional<IndexEntry>(IndexEntry{std::move(it->second), std::move(*rec)});
@@ -76,7 +75,8 @@ Result<std::optional<IndexEntry>> read_index_entry(Client& client, const std::st
 Result<std::optional<FoundCommit>> find_commit_charge(Client& client, std::string_view bucket, std::uint64_t epoch,
                                                       std::string_view key, std::uint64_t token) {
     using None = std::optional<FoundCommit>;
-    auto got = client.omap_get(Pool::Meta, bucket_oid(bucket), {std::string(kBucketInfoKey), std::string(kBucketShardsKey)});
+    auto got =
+        client.omap_get(Pool::Meta, bucket_oid(bucket), {std::string(kBucketInfoKey), std::string(kBucketShardsKey)});
     if (!got) {
         if (got.error().code() == kNotFound) return None();
         return std::move(got).error();
@@ -90,8 +90,8 @@ Result<std::optional<FoundCommit>> find_commit_charge(Client& client, std::strin
     if (!record || !shards || *shards == 0 || *shards > 1024)
         return Error(Errc::Internal, "bucket " + std::string(bucket) + ": its record does not decode");
     if (record->epoch != epoch) return None();  // made again: the index of `epoch` went with the old one
-    auto entry = read_index_entry(client, index_oid(bucket, epoch, index_shard_of(key, static_cast<std::uint32_t>(*shards))),
-                                  bucket, key, false);
+    auto entry = read_index_entry(
+        client, index_oid(bucket, epoch, index_shard_of(key, static_cast<std::uint32_t>(*shards))), bucket, key, false);
     if (!entry) {
         // The shard gone (the bucket deleted meanwhile). A record that does
         // not decode stays an error, as above.

@@ -126,7 +126,7 @@ private:
     struct Shard {
         std::string oid;
         std::deque<std::pair<std::string, std::string>> ready;  // o<key>, value
-        std::string after;  // the next page starts after this omap key
+        std::string after;                                      // the next page starts after this omap key
         bool done = false;
     };
     // Reads, all at once, a page of every shard without buffered entries
@@ -138,7 +138,7 @@ private:
     std::uint32_t page_entries_;
     std::vector<Shard> shards_;
     std::optional<std::pair<std::string, std::string>> exact_;  // the seek key's own entry
-    std::optional<std::string> exact_pending_;  // o<start>, to be read from its shard
+    std::optional<std::string> exact_pending_;                  // o<start>, to be read from its shard
     // Every key the walk may still return is >= floor_ and > last_ (omap
     // keys): what decides whether a seek goes forward.
     std::string floor_;

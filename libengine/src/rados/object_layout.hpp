@@ -42,8 +42,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdint>
 #include <climits>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -78,9 +78,7 @@ inline constexpr std::uint32_t kDefaultIndexShards = 8;
 inline std::string index_oid(std::string_view bucket, std::uint64_t epoch, std::uint32_t shard) {
     return "index." + std::string(bucket) + "." + std::to_string(epoch) + "." + std::to_string(shard);
 }
-inline std::uint32_t index_shard_of(std::string_view key, std::uint32_t shards) {
-    return fnv1a32(key) % shards;
-}
+inline std::uint32_t index_shard_of(std::string_view key, std::uint32_t shards) { return fnv1a32(key) % shards; }
 // `closed` = "<ms> <token> <instance>": set by a delete_bucket at <ms> (its
 // own random token) in engine instance <instance> (leases.hpp; absent
 // without a lease, and in marks of older versions). A delete takes at most

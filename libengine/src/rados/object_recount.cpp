@@ -50,9 +50,12 @@ struct Stamp {
 Result<void> stat_all(Client& client, std::vector<Stamp>& objects) {
     for (auto& o : objects) {
         auto st = client.stat(o.pool, o.oid);
-        if (st) o.stat = *st;
-        else if (st.error().code() == kNotFound) o.stat.reset();
-        else return std::move(st).error();
+        if (st)
+            o.stat = *st;
+        else if (st.error().code() == kNotFound)
+            o.stat.reset();
+        else
+            return std::move(st).error();
     }
     return {};
 }
@@ -79,9 +82,15 @@ Result<RadosObjectCatalog::RecountPass> RadosObjectCatalog::recount_queued(std::
             continue;
         }
         switch (*done) {
-        case RecountOutcome::Recounted: ++pass.recounted; break;
-        case RecountOutcome::Dropped: ++pass.dropped; break;
-        case RecountOutcome::NotQuiet: ++pass.not_quiet; break;
+            case RecountOutcome::Recounted:
+                ++pass.recounted;
+                break;
+            case RecountOutcome::Dropped:
+                ++pass.dropped;
+                break;
+            case RecountOutcome::NotQuiet:
+                ++pass.not_quiet;
+                break;
         }
     }
     if (first_failure) return std::move(*first_failure);
@@ -160,8 +169,8 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
     while (auto raw = walk.next_raw()) {
         auto rec = decode_object(raw->second, false);
         if (!rec)
-            return Error(Errc::Internal, "the index record of " + lb.name + "/" + raw->first +
-                                             " does not decode: not recounted");
+            return Error(Errc::Internal,
+                         "the index record of " + lb.name + "/" + raw->first + " does not decode: not recounted");
         ++objects;
         bytes += rec->info.size;
     }
@@ -191,8 +200,7 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
     }
 
     const std::int64_t delta_bytes = static_cast<std::int64_t>(bytes) - static_cast<std::int64_t>(state->bytes);
-    const std::int64_t delta_objects =
-        static_cast<std::int64_t>(objects) - static_cast<std::int64_t>(state->objects);
+    const std::int64_t delta_objects = static_cast<std::int64_t>(objects) - static_cast<std::int64_t>(state->objects);
     if (delta_bytes == 0 && delta_objects == 0) {
         OSTOR_TRY(ledger_.unqueue_recount(entry));
         return RecountOutcome::Recounted;
@@ -216,7 +224,7 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
 }
 
 Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_owner(const SpaceLedger::QueuedRecount& entry,
-                                                                           const std::string& user_id) {
+                                                                             const std::string& user_id) {
     auto owner = ledger_.read_owner_recount_state(user_id);
     if (!owner) return std::move(owner).error();
     if (owner->reservations_open) return RecountOutcome::NotQuiet;

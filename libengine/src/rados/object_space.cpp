@@ -32,8 +32,7 @@ Result<bool> RadosObjectCatalog::quota_applies(std::string_view bucket) {
     return q->first > 0 || q->second > 0;
 }
 
-Result<ReservationId> RadosObjectCatalog::reserve(std::string_view bucket, std::string_view key,
-                                                  std::uint64_t bytes) {
+Result<ReservationId> RadosObjectCatalog::reserve(std::string_view bucket, std::string_view key, std::uint64_t bytes) {
     auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     auto q = quota_bytes(b->bucket);
@@ -106,8 +105,10 @@ Result<void> RadosObjectCatalog::scan_bodies(const std::function<Result<void>(st
                                       : std::map<std::string, std::string>::iterator();
                         // A body that is gone cannot be checked: damaged (or
                         // deleted since: the record is then gone too).
-                        if (!got || it == got->end()) batch[i].damaged_record = true;
-                        else batch[i].inline_data = std::move(it->second);
+                        if (!got || it == got->end())
+                            batch[i].damaged_record = true;
+                        else
+                            batch[i].inline_data = std::move(it->second);
                     }
                 }
                 inline_by_shard.clear();

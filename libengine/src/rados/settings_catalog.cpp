@@ -383,8 +383,10 @@ Result<RadosSettingsCatalog::FoldState> RadosSettingsCatalog::fold_state() {
             return std::move(page).error();
         }
         for (auto& [k, v] : page->entries) {
-            if (k == prefix) state.generation = v;
-            else if (k.size() > prefix.size() && k[prefix.size()] == '.') state.cursors[k.substr(prefix.size() + 1)] = v;
+            if (k == prefix)
+                state.generation = v;
+            else if (k.size() > prefix.size() && k[prefix.size()] == '.')
+                state.cursors[k.substr(prefix.size() + 1)] = v;
         }
         more = page->more && !page->entries.empty();
         if (more) after = page->entries.back().first;
@@ -407,7 +409,7 @@ Result<void> RadosSettingsCatalog::read_billing(
             auto rows = read_rows(oid);
             if (!rows) return std::move(rows).error();
             for (auto& [k, v] : *rows) {
-                if (k.find('/') == std::string::npos) continue;  // flush, fold keys
+                if (k.find('/') == std::string::npos) continue;            // flush, fold keys
                 if (!folded_up_to.empty() && k <= folded_up_to) continue;  // counted in billing.folded
                 auto row = decode_billing_counters(k, v);
                 if (!row) return std::move(row).error();
@@ -515,7 +517,8 @@ Result<void> RadosSettingsCatalog::fold_billing_of(const std::string& instance) 
             // Guarded on the cursor (no row twice, whoever folds again) and
             // on the generation (every other fold write, and the rows read).
             WriteOp op;
-            op.compare_omap(cursor_key, Compare::Eq, cursor).compare_omap(std::string(kBillingFoldKey), Compare::Eq, generation);
+            op.compare_omap(cursor_key, Compare::Eq, cursor)
+                .compare_omap(std::string(kBillingFoldKey), Compare::Eq, generation);
             for (auto& [k, v] : page->entries) {
                 if (!keys.contains(k)) continue;
                 auto row = decode_billing_counters(k, v);
@@ -534,7 +537,8 @@ Result<void> RadosSettingsCatalog::fold_billing_of(const std::string& instance) 
                 if (ec != std::errc() || end != generation.data() + generation.size())
                     return Result<bool>(Error(Errc::Internal, folded + ": a damaged fold generation: " + generation));
             }
-            op.omap_set(cursor_key, page->entries.back().first).omap_set(std::string(kBillingFoldKey), std::to_string(gen + 1));
+            op.omap_set(cursor_key, page->entries.back().first)
+                .omap_set(std::string(kBillingFoldKey), std::to_string(gen + 1));
             auto applied = client_.apply(Pool::Meta, folded, op);
             if (applied) return Result<bool>(page->more);
             if (changed_meanwhile(applied.error())) return std::nullopt;

@@ -102,12 +102,13 @@ private:
     // billing.folded and of each instance, each row once, as of one fold
     // generation. `read_rows(oid)` gives the rows of one object (empty when
     // it is gone).
-    Result<void> read_billing(std::map<std::string, BillingCounters>& out,
-                              const std::function<Result<std::map<std::string, std::string>>(const std::string&)>& read_rows);
+    Result<void> read_billing(
+        std::map<std::string, BillingCounters>& out,
+        const std::function<Result<std::map<std::string, std::string>>(const std::string&)>& read_rows);
 
     Client& client_;
     const std::string instance_id_;
-    std::atomic<bool> indexed_{false};  // this instance is in billing-index
+    std::atomic<bool> indexed_{false};       // this instance is in billing-index
     std::atomic<std::uint64_t> flushes_{0};  // numbers this instance's flush tokens
 
     // A failed call's last attempts that may have landed, all guarded on

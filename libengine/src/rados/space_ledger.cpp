@@ -31,8 +31,8 @@ std::uint64_t count_of(const std::map<std::string, std::string>& omap, std::stri
 }  // namespace
 
 std::string encode_reservation_id(const LedgerReservation& r) {
-    std::string id = r.key + " " + std::to_string(r.bytes) + " " + r.user_id + " " + r.bucket + " " +
-                     std::to_string(r.bucket_epoch);
+    std::string id =
+        r.key + " " + std::to_string(r.bytes) + " " + r.user_id + " " + r.bucket + " " + std::to_string(r.bucket_epoch);
     if (r.expiry_ms != 0 || r.commit_token != 0) id += " " + std::to_string(r.expiry_ms);
     if (r.commit_token != 0) id += " " + std::to_string(r.commit_token);
     return id;
@@ -78,15 +78,15 @@ std::optional<LedgerReservation> decode_reservation_id(std::string_view id) {
 SpaceLedger::SpaceLedger(Client& client, std::string instance_id, Options options)
     : client_(client), instance_id_(std::move(instance_id)), options_(options) {}
 
-Result<SpaceLedger::LedgerRead> SpaceLedger::read_ledger(const std::string& oid,
-                                                         const std::set<std::string>& markers) {
+Result<SpaceLedger::LedgerRead> SpaceLedger::read_ledger(const std::string& oid, const std::set<std::string>& markers) {
     LedgerRead out;
     const std::uint32_t page_entries = std::max<std::uint32_t>(options_.page_entries, 1);
     // The markers sort first and may be many: the listing starts after them,
     // and reads only the oldest age keys (to drop the stale ones) and the
     // markers the batch names, by key, in the same read.
-    const OmapListing oldest{"", std::string(kSettledAgePrefix),
-                             std::max<std::uint32_t>(kOldestMarkersRead, 2 * static_cast<std::uint32_t>(markers.size()))};
+    const OmapListing oldest{
+        "", std::string(kSettledAgePrefix),
+        std::max<std::uint32_t>(kOldestMarkersRead, 2 * static_cast<std::uint32_t>(markers.size()))};
     auto take_markers = [&](OmapRead& read, const OmapPage& ages) {
         for (auto& [k, v] : ages.entries) out.omap.insert_or_assign(k, v);
         for (auto& [k, v] : read.values)
@@ -328,7 +328,7 @@ void fill_counts_from(Bucket& bucket, const std::map<std::string, std::string>& 
     bucket.size.hmax = count_of(omap, kLedgerSizeMaxKey);
     bucket.size.h_integral = count_of(omap, kLedgerSizeIntegralKey);
     bucket.size.last_ts = omap.contains(std::string(kLedgerSizeHourKey)) ? count_of(omap, kLedgerSizeHourKey)
-                                                                          : size_history_hour(bucket.created_ms);
+                                                                         : size_history_hour(bucket.created_ms);
 }
 
 }  // namespace
@@ -336,8 +336,10 @@ void fill_counts_from(Bucket& bucket, const std::map<std::string, std::string>& 
 Result<void> SpaceLedger::fill_bucket_counts(Bucket& bucket) {
     auto got = client_.omap_get(Pool::Meta, bucket_ledger_oid(bucket.name, bucket.epoch), bucket_count_keys());
     std::map<std::string, std::string> omap;
-    if (got) omap = std::move(*got);
-    else if (got.error().code() != kNotFound) return std::move(got).error();
+    if (got)
+        omap = std::move(*got);
+    else if (got.error().code() != kNotFound)
+        return std::move(got).error();
     fill_counts_from(bucket, omap);
     return {};
 }

@@ -449,8 +449,7 @@ private:
     // shows committed is settled with its commit's charge first.
     Result<void> drop_all_of(const std::string& instance, bool reconcile);
     // What the index answered per (bucket ledger, key, token), within one drop.
-    using CommitLookups =
-        std::map<std::tuple<std::string, std::string, std::uint64_t>, std::optional<FoundCommit>>;
+    using CommitLookups = std::map<std::tuple<std::string, std::string, std::uint64_t>, std::optional<FoundCommit>>;
     // Settles each entry of `instance` on `ledger` that carries a commit mark
     // whose commit the index shows, with that commit's charge.
     Result<void> settle_committed_of(const std::string& instance, const std::string& ledger, CommitLookups& lookups);

@@ -35,7 +35,7 @@ Result<void> SpaceLedger::note_touched(const LedgerBucket& bucket) {
     for (;;) {
         auto it = touched_.find(key);
         if (it == touched_.end()) break;
-        if (it->second) return {};  // written already in this life
+        if (it->second) return {};    // written already in this life
         touched_written_.wait(lock);  // another caller writes it: its outcome first
     }
     touched_.emplace(key, false);
@@ -43,8 +43,10 @@ Result<void> SpaceLedger::note_touched(const LedgerBucket& bucket) {
     auto written = client_.apply(Pool::Meta, touched_oid(instance_id_),
                                  WriteOp().omap_set(key, encode_count(static_cast<std::uint64_t>(now_ms()))));
     lock.lock();
-    if (written) touched_[key] = true;
-    else touched_.erase(key);  // a waiter writes it itself
+    if (written)
+        touched_[key] = true;
+    else
+        touched_.erase(key);  // a waiter writes it itself
     touched_written_.notify_all();
     return written;
 }

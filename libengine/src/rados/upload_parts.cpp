@@ -66,9 +66,8 @@ public:
             auto bq = settings_.effective_quota(QuotaTarget::bucket(upload.bucket));
             if (!bq) return std::move(bq).error();
             if (*uq != 0 || *bq != 0) {
-                auto r =
-                    ledger_.reserve(upload.owner_id, bucket_, static_cast<std::uint64_t>(delta_bytes - covered),
-                                    *uq * kBytesPerGib, *bq * kBytesPerGib);
+                auto r = ledger_.reserve(upload.owner_id, bucket_, static_cast<std::uint64_t>(delta_bytes - covered),
+                                         *uq * kBytesPerGib, *bq * kBytesPerGib);
                 if (!r) return std::move(r).error();
                 extra_ = std::move(*r);
                 has_extra_ = true;
@@ -138,8 +137,8 @@ struct PartWritten {
 // Stores `part` as its number's part of the open upload `upload_id`: read,
 // check the bucket, reserve, one guarded write, count.
 Result<PartInfo> RadosObjectCatalog::write_part(std::string_view upload_id, const PartRecord& part,
-                                                const std::optional<ReservationId>& reservation,
-                                                bool extents_are_new, FreedExtents& freed, bool* outcome_unknown) {
+                                                const std::optional<ReservationId>& reservation, bool extents_are_new,
+                                                FreedExtents& freed, bool* outcome_unknown) {
     if (outcome_unknown) *outcome_unknown = false;
     bool unknown = false;  // the part write failed, and may have been applied
     const std::string oid = upload_oid(upload_id);

@@ -17,7 +17,6 @@ constexpr std::string_view kAbortSeal = "abort";
 constexpr std::string_view kCompleteSeal = "complete";
 constexpr std::string_view kSealInstanceTag = "i:";  // instance ids are hex: no ':'
 
-
 std::optional<std::uint64_t> parse_u64(std::string_view s) {
     std::uint64_t v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -144,7 +143,8 @@ std::string encode_seal(const Seal& seal) {
     s += ' ' + std::to_string(seal.sealed_ms) + ' ' + random_hex16();
     if (seal.kind == Seal::Kind::Complete && seal.first_extent)
         s += ' ' + std::to_string(seal.first_extent->first) + ' ' + std::to_string(seal.first_extent->second);
-    if (seal.kind == Seal::Kind::Complete && !seal.instance.empty()) s += " " + std::string(kSealInstanceTag) + seal.instance;
+    if (seal.kind == Seal::Kind::Complete && !seal.instance.empty())
+        s += " " + std::string(kSealInstanceTag) + seal.instance;
     return s;
 }
 

@@ -85,8 +85,8 @@ Result<std::size_t> recount_user_buckets(Client& client, std::string_view user_i
 }
 
 std::vector<Result<std::map<std::string, std::string>>> read_omaps_at_once(Client& client, Pool pool,
-                                                                          const std::vector<std::string>& oids,
-                                                                          const std::string& prefix) {
+                                                                           const std::vector<std::string>& oids,
+                                                                           const std::string& prefix) {
     constexpr std::uint32_t kPageEntries = 1024;
     struct Read {
         std::map<std::string, std::string> entries;
@@ -129,15 +129,17 @@ std::vector<Result<std::map<std::string, std::string>>> read_omaps_at_once(Clien
     std::vector<Result<std::map<std::string, std::string>>> out;
     out.reserve(reads.size());
     for (auto& r : reads) {
-        if (r.failed) out.emplace_back(std::move(*r.failed));
-        else out.emplace_back(std::move(r.entries));
+        if (r.failed)
+            out.emplace_back(std::move(*r.failed));
+        else
+            out.emplace_back(std::move(r.entries));
     }
     return out;
 }
 
 Result<std::vector<std::string>> claimed_bucket_names(Client& client, std::string_view user_id) {
-    auto claims = std::move(
-        read_omaps_at_once(client, Pool::Meta, {user_oid(user_id)}, std::string(kBucketClaimPrefix)).front());
+    auto claims =
+        std::move(read_omaps_at_once(client, Pool::Meta, {user_oid(user_id)}, std::string(kBucketClaimPrefix)).front());
     if (!claims) {
         if (claims.error().code() == kNotFound) return std::vector<std::string>();
         return std::move(claims).error();

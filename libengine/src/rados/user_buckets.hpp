@@ -57,7 +57,7 @@ Result<std::vector<std::string>> listed_bucket_names(Client& client);
 // once, a page of each per round trip): one result per oid, in order, a
 // missing object's kNotFound.
 std::vector<Result<std::map<std::string, std::string>>> read_omaps_at_once(Client& client, Pool pool,
-                                                                          const std::vector<std::string>& oids,
-                                                                          const std::string& prefix);
+                                                                           const std::vector<std::string>& oids,
+                                                                           const std::string& prefix);
 
 }  // namespace ostor::detail::rados

@@ -40,7 +40,8 @@ Result<std::string> read_volume_id(Client& client, const VolumeSpec& spec) {
     auto it = stored->find(key);
     std::string unhexed;
     if (it == stored->end() || it->second.size() != 16 || !from_hex(it->second, unhexed))
-        return Error(Errc::InvalidArgument, spec.to_string() + ": the volume object " + oid + " holds no valid volume id");
+        return Error(Errc::InvalidArgument,
+                     spec.to_string() + ": the volume object " + oid + " holds no valid volume id");
     return it->second;
 }
 
@@ -168,7 +169,12 @@ class BlobCollector {
 public:
     BlobCollector(Client& client, RadosLeases& leases, RadosBlobStore& blobs, SpaceLedger& ledger,
                   RadosSettingsCatalog& settings, RadosObjectCatalog& objects, std::chrono::milliseconds interval)
-        : client_(client), leases_(leases), blobs_(blobs), ledger_(ledger), settings_(settings), objects_(objects),
+        : client_(client),
+          leases_(leases),
+          blobs_(blobs),
+          ledger_(ledger),
+          settings_(settings),
+          objects_(objects),
           interval_(interval) {
         thread_ = std::thread([this] { run(); });
     }

@@ -30,7 +30,7 @@ std::string quota_key(const QuotaTarget& target) { return subject_of(target); }
 
 struct CachingIdentityCatalog::Caches {
     explicit Caches(const Notifier& n) : users(n), keys(n) {}
-    ReadCache<User> users;   // by user id
+    ReadCache<User> users;    // by user id
     ReadCache<KeyPair> keys;  // by access key id (which begins with its user's id)
 
     void erase_user(std::string_view user_id) {
@@ -96,9 +96,9 @@ Result<void> CachingIdentityCatalog::delete_account(std::string_view user_id, st
 
 struct CachingSettingsCatalog::Caches {
     explicit Caches(const Notifier& n) : limits(n), quotas(n), effective_quotas(n) {}
-    ReadCache<Limits> limits;                                 // by subject_of(target)
-    ReadCache<std::optional<std::uint64_t>> quotas;           // by quota_key(target)
-    ReadCache<std::uint64_t> effective_quotas;                // by quota_key(target)
+    ReadCache<Limits> limits;                        // by subject_of(target)
+    ReadCache<std::optional<std::uint64_t>> quotas;  // by quota_key(target)
+    ReadCache<std::uint64_t> effective_quotas;       // by quota_key(target)
 
     void erase_quotas() {
         quotas.clear();

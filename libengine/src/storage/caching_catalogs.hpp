@@ -97,8 +97,7 @@ public:
     Result<void> add_billing_totals(const std::vector<BillingDelta>& deltas) override {
         return inner_->add_billing_totals(deltas);
     }
-    Result<BillingCounters> billing_totals(std::string_view user_id,
-                                           std::optional<std::string_view> account) override {
+    Result<BillingCounters> billing_totals(std::string_view user_id, std::optional<std::string_view> account) override {
         return inner_->billing_totals(user_id, account);
     }
     Result<std::vector<BillingDelta>> list_billing_totals() override { return inner_->list_billing_totals(); }

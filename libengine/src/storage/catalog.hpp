@@ -49,9 +49,9 @@ public:
 
     // Fails: UserAlreadyExists (email taken, any case).
     virtual Result<UserCreated> create_user(std::string_view email, bool system, bool with_key) = 0;
-    virtual Result<User> get_user(std::string_view user_id) = 0;            // NoSuchUser
-    virtual Result<User> get_user_by_email(std::string_view email) = 0;     // NoSuchUser
-    virtual Result<std::vector<User>> list_users() = 0;                     // by id
+    virtual Result<User> get_user(std::string_view user_id) = 0;         // NoSuchUser
+    virtual Result<User> get_user_by_email(std::string_view email) = 0;  // NoSuchUser
+    virtual Result<std::vector<User>> list_users() = 0;                  // by id
     virtual Result<User> set_user_state(std::string_view user_id, UserState state) = 0;
     // With its keys, accounts, limits, quota and usage. Fails: NoSuchUser,
     // UserHasBuckets.
@@ -109,8 +109,8 @@ using ReservationId = std::string;
 
 // A body written into the blob store, to become an object or a part.
 struct BodyCommit {
-    ObjectRecord record;  // info (bucket, key, size, etag, meta, ...), extents or inline body
-    StagedDataPtr data;   // made durable before the record is committed
+    ObjectRecord record;                       // info (bucket, key, size, etag, meta, ...), extents or inline body
+    StagedDataPtr data;                        // made durable before the record is committed
     std::optional<ReservationId> reservation;  // dropped in the same change
     // Set (when not null) by put_object and put_part failing with IoError
     // after a record write whose outcome is unknown (it may have been

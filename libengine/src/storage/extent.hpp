@@ -14,7 +14,7 @@ struct Extent {
     std::uint64_t segment = 0;  // the container's id, unique in the volume
     std::uint64_t offset = 0;   // within the container
     std::uint32_t length = 0;
-    std::uint32_t crc = 0;      // CRC32C of the bytes
+    std::uint32_t crc = 0;  // CRC32C of the bytes
 };
 
 // Extents whose last reference a committed change dropped: the engine hands

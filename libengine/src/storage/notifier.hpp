@@ -54,10 +54,14 @@ inline std::string subject_of(const LimitTarget& t) {
 }
 inline std::string subject_of(const QuotaTarget& t) {
     switch (t.kind) {
-        case QuotaTarget::Kind::User: return user_subject(t.id);
-        case QuotaTarget::Kind::Bucket: return bucket_subject(t.id);
-        case QuotaTarget::Kind::DefaultUser: return "default-user";
-        case QuotaTarget::Kind::DefaultBucket: return "default-bucket";
+        case QuotaTarget::Kind::User:
+            return user_subject(t.id);
+        case QuotaTarget::Kind::Bucket:
+            return bucket_subject(t.id);
+        case QuotaTarget::Kind::DefaultUser:
+            return "default-user";
+        case QuotaTarget::Kind::DefaultBucket:
+            return "default-bucket";
     }
     return {};
 }

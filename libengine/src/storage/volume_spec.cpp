@@ -29,9 +29,10 @@ Result<VolumeSpec> VolumeSpec::parse(std::string_view text) {
     auto q = rest.find('?');
     spec.pool_prefix = std::string(rest.substr(0, q));
     if (!valid_pool_prefix(spec.pool_prefix))
-        return Error(Errc::InvalidArgument, "'" + std::string(text) +
-                                                "': a RADOS volume is rados:<pool prefix>[?conf=FILE&id=NAME&keyring=FILE], "
-                                                "the prefix made of letters, digits, '_', '-' and '.'");
+        return Error(Errc::InvalidArgument,
+                     "'" + std::string(text) +
+                         "': a RADOS volume is rados:<pool prefix>[?conf=FILE&id=NAME&keyring=FILE], "
+                         "the prefix made of letters, digits, '_', '-' and '.'");
     if (q == std::string_view::npos) return spec;
     bool seen_conf = false, seen_id = false, seen_keyring = false, seen_ns = false;
     std::string_view params = rest.substr(q + 1);
@@ -43,23 +44,31 @@ Result<VolumeSpec> VolumeSpec::parse(std::string_view text) {
         std::string_view name = param.substr(0, eq);
         std::string_view value = eq == std::string_view::npos ? std::string_view() : param.substr(eq + 1);
         auto take = [&](bool& seen, std::string& into) -> Result<void> {
-            if (seen) return Error(Errc::InvalidArgument, "'" + std::string(name) + "' is given twice in " + std::string(text));
-            if (value.empty()) return Error(Errc::InvalidArgument, "'" + std::string(name) + "' has no value in " + std::string(text));
+            if (seen)
+                return Error(Errc::InvalidArgument,
+                             "'" + std::string(name) + "' is given twice in " + std::string(text));
+            if (value.empty())
+                return Error(Errc::InvalidArgument, "'" + std::string(name) + "' has no value in " + std::string(text));
             seen = true;
             into = std::string(value);
             return {};
         };
-        if (name == "conf") OSTOR_TRY(take(seen_conf, spec.conf_file));
-        else if (name == "id") OSTOR_TRY(take(seen_id, spec.client_id));
-        else if (name == "keyring") OSTOR_TRY(take(seen_keyring, spec.keyring));
-        else if (name == "ns") OSTOR_TRY(take(seen_ns, spec.rados_namespace));
+        if (name == "conf")
+            OSTOR_TRY(take(seen_conf, spec.conf_file));
+        else if (name == "id")
+            OSTOR_TRY(take(seen_id, spec.client_id));
+        else if (name == "keyring")
+            OSTOR_TRY(take(seen_keyring, spec.keyring));
+        else if (name == "ns")
+            OSTOR_TRY(take(seen_ns, spec.rados_namespace));
         else
-            return Error(Errc::InvalidArgument, "unknown parameter '" + std::string(name) + "' in " + std::string(text) +
-                                                    " (known: conf, id, keyring, ns)");
+            return Error(Errc::InvalidArgument, "unknown parameter '" + std::string(name) + "' in " +
+                                                    std::string(text) + " (known: conf, id, keyring, ns)");
     }
     if (seen_ns && !valid_pool_prefix(spec.rados_namespace))
-        return Error(Errc::InvalidArgument, "'" + std::string(text) +
-                                                "': a RADOS namespace (ns=) is made of letters, digits, '_', '-' and '.'");
+        return Error(
+            Errc::InvalidArgument,
+            "'" + std::string(text) + "': a RADOS namespace (ns=) is made of letters, digits, '_', '-' and '.'");
     return spec;
 }
 

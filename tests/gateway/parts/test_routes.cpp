@@ -75,9 +75,9 @@ TEST(Routes, CopiesAreToldByTheirSourceHeader) {
 }
 
 TEST(Routes, UnofferedBucketConfigurations) {
-    for (const char* config : {"policy", "cors", "lifecycle", "tagging", "website", "encryption", "ownershipControls",
-                               "publicAccessBlock", "object-lock", "replication", "notification", "logging",
-                               "accelerate", "requestPayment"}) {
+    for (const char* config :
+         {"policy", "cors", "lifecycle", "tagging", "website", "encryption", "ownershipControls", "publicAccessBlock",
+          "object-lock", "replication", "notification", "logging", "accelerate", "requestPayment"}) {
         const auto& get = route(req("GET", Scope::Bucket, {{config, ""}}));
         EXPECT_EQ(get.operation, Operation::GetBucketConfig) << config;
         EXPECT_EQ(get.query, config);

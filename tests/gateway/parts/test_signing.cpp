@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "s3/signing.hpp"
 #include "s3/aws_chunked.hpp"
+#include "s3/signing.hpp"
 
 namespace ostor::gw::s3 {
 namespace {
@@ -18,8 +18,7 @@ constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 constexpr std::string_view kAmzDate = "20130524T000000Z";
 
 std::string v4_signature(std::string_view method, std::string_view path, const QueryList& query,
-                         const HeaderList& headers, std::string_view payload_hash,
-                         std::string_view skip_query = "") {
+                         const HeaderList& headers, std::string_view payload_hash, std::string_view skip_query = "") {
     std::vector<std::string> signed_headers;
     for (const auto& [name, value] : headers) signed_headers.push_back(name);
     std::string canonical = sigv4_canonical_request({.method = method,
@@ -127,8 +126,8 @@ TEST(SigV4, ChunkedUploadSeedAndChunkSignatures) {
               ChunkedExample::kSeed);
     auto key = sigv4_signing_key(kSecret, "20130524", "us-east-1", "s3");
     auto scope = sigv4_scope("20130524", "us-east-1", "s3");
-    auto chunk1 = sigv4_signature(
-        key, sigv4_chunk_string_to_sign(kAmzDate, scope, ChunkedExample::kSeed, hex_encode(sha256(std::string(65536, 'a')))));
+    auto chunk1 = sigv4_signature(key, sigv4_chunk_string_to_sign(kAmzDate, scope, ChunkedExample::kSeed,
+                                                                  hex_encode(sha256(std::string(65536, 'a')))));
     EXPECT_EQ(chunk1, ChunkedExample::kChunk1);
     auto chunk2 = sigv4_signature(
         key, sigv4_chunk_string_to_sign(kAmzDate, scope, chunk1, hex_encode(sha256(std::string(1024, 'a')))));
