@@ -9,9 +9,8 @@
 # module (dav_methods PUT). Each is checked: any non-2xx response or socket
 # error fails the run, and the PUT objects are read back afterwards.
 #
-# Measure a release build:
-#   meson setup build-release --buildtype=release && ninja -C build-release
-#   GATEWAY=build-release/gateway-lite/ostor-gateway bench/gateway_load.sh
+# Measure a release build (build/ is one: meson.build's default configuration):
+#   ninja -C build && bench/gateway_load.sh
 #
 # Environment:
 #   GATEWAY    the ostor-gateway binary (default build/gateway-lite/ostor-gateway,

@@ -22,12 +22,11 @@
 # are read back afterwards. The runs go one after another (ostor x1, x3, RGW,
 # rados bench), each server stopped before the next starts.
 #
-# Measure a release build:
-#   meson setup build-release --buildtype=release && ninja -C build-release gateway-lite/ostor-gateway
-#   bench/rados_load.sh
+# Measure a release build (build/ is one: meson.build's default configuration):
+#   ninja -C build gateway-lite/ostor-gateway && bench/rados_load.sh
 #
 # Environment:
-#   GATEWAY    the ostor-gateway binary (default build-release/gateway-lite/ostor-gateway,
+#   GATEWAY    the ostor-gateway binary (default build/gateway-lite/ostor-gateway,
 #              relative to the repository; a relative path given is taken from
 #              the current directory first)
 #   DURATION   seconds per wrk run and per rados bench phase (default 20)
@@ -84,7 +83,7 @@ LARGE_MIB="${LARGE_MIB:-1024}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 PUT_KEYS="${PUT_KEYS:-256}"
-GATEWAY="${GATEWAY:-build-release/gateway-lite/ostor-gateway}"
+GATEWAY="${GATEWAY:-build/gateway-lite/ostor-gateway}"
 if [[ "$GATEWAY" != /* ]]; then
   if [[ -x "$PWD/$GATEWAY" ]]; then GATEWAY="$PWD/$GATEWAY"; else GATEWAY="$root/$GATEWAY"; fi
 fi

@@ -11,7 +11,7 @@ tests/clients/install.sh
 if [ "${1:-}" = "--sanitize" ]; then
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
   export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-  scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false
+  scripts/build.sh build-asan --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false
   # Every process of this build starts about ten times slower than a plain
   # one (the sanitizers map and check the engine's libraries, librados and
   # Ceph's common library among them), and the admin and fuse suites start
