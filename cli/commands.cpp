@@ -8,25 +8,20 @@
 #include <vector>
 
 #include "ostor/admin_format.hpp"
+#include "ostor/admin_targets.hpp"
 
 namespace ostor::cli {
 
 namespace {
 
+// How the CLI spells what names a user, a bucket and a default in messages.
+constexpr admin::TargetSpelling kCliSpelling{"-e EMAIL or -i USER_ID", "-b BUCKET", "-o user|bucket"};
+
+admin::TargetNames target_names(const Options& o) { return {o.email, o.user_id, o.bucket, o.defaults}; }
+
 // The user named by -e or -i (both: they must name the same user).
 Result<User> resolve_user(Engine& engine, const Options& o) {
-    if (!o.email && !o.user_id) return Error(Errc::InvalidArgument, "specify the user with -e EMAIL or -i USER_ID");
-    if (o.user_id) {
-        auto user = engine.get_user(*o.user_id);
-        if (!user) return user;
-        if (o.email) {
-            auto by_email = engine.get_user_by_email(*o.email);
-            if (!by_email) return by_email;
-            if (by_email->id != user->id) return Error(Errc::InvalidArgument, "-e and -i name different users");
-        }
-        return user;
-    }
-    return engine.get_user_by_email(*o.email);
+    return admin::resolve_user(engine, target_names(o), kCliSpelling);
 }
 
 Result<std::string> required(const std::optional<std::string>& value, const char* what) {
@@ -236,17 +231,7 @@ Result<void> delete_account(Engine& engine, const Options& o) {
 
 // -e/-i names a user, -b a bucket; exactly one of them.
 Result<LimitTarget> limit_target(Engine& engine, const Options& o) {
-    bool names_user = o.email || o.user_id;
-    if (names_user == o.bucket.has_value())
-        return Error(Errc::InvalidArgument, "specify either a user (-e EMAIL or -i USER_ID) or a bucket (-b BUCKET)");
-    if (o.bucket) {
-        auto bucket = engine.get_bucket(*o.bucket);
-        if (!bucket) return std::move(bucket).error();
-        return LimitTarget::bucket(*o.bucket);
-    }
-    auto user = resolve_user(engine, o);
-    if (!user) return std::move(user).error();
-    return LimitTarget::user(user->id);
+    return admin::resolve_limit_target(engine, target_names(o), kCliSpelling);
 }
 
 Result<void> set_limits(Engine& engine, const Options& o) {
@@ -287,24 +272,7 @@ Result<void> rm_limits(Engine& engine, const Options& o) {
 
 // -e/-i a user, -b a bucket, -o user|bucket the default; exactly one.
 Result<QuotaTarget> quota_target(Engine& engine, const Options& o) {
-    int named = (o.email || o.user_id) + o.bucket.has_value() + o.defaults.has_value();
-    if (named != 1)
-        return Error(
-            Errc::InvalidArgument,
-            "specify one of a user (-e EMAIL or -i USER_ID), a bucket (-b BUCKET) or a default (-o user|bucket)");
-    if (o.defaults) {
-        if (*o.defaults == "user") return QuotaTarget::default_user();
-        if (*o.defaults == "bucket") return QuotaTarget::default_bucket();
-        return Error(Errc::InvalidArgument, "-o takes user or bucket, not '" + *o.defaults + "'");
-    }
-    if (o.bucket) {
-        auto bucket = engine.get_bucket(*o.bucket);
-        if (!bucket) return std::move(bucket).error();
-        return QuotaTarget::bucket(*o.bucket);
-    }
-    auto user = resolve_user(engine, o);
-    if (!user) return std::move(user).error();
-    return QuotaTarget::user(user->id);
+    return admin::resolve_quota_target(engine, target_names(o), kCliSpelling);
 }
 
 Result<void> set_quotas(Engine& engine, const Options& o) {

@@ -9,6 +9,7 @@
 
 #include "line_forms.hpp"
 #include "ostor/admin_format.hpp"
+#include "ostor/admin_targets.hpp"
 #include "ostor/names.hpp"
 
 namespace ostor::fs {
@@ -81,7 +82,13 @@ std::vector<std::string_view> lines_of(std::string_view data) {
     return out;
 }
 
-Result<User> user_of(const Ctx& c) { return c.e.get_user_by_email(c.cap.at(0)); }
+// How the tree spells what names a user, a bucket and a default in messages.
+constexpr admin::TargetSpelling kTreeSpelling{"users/<email>", "buckets/<bucket>", "quotas/default-<user|bucket>"};
+
+admin::TargetNames user_named(const Ctx& c) { return {.email = c.cap.at(0)}; }
+admin::TargetNames bucket_named(const Ctx& c) { return {.bucket = c.cap.at(0)}; }
+
+Result<User> user_of(const Ctx& c) { return admin::resolve_user(c.e, user_named(c), kTreeSpelling); }
 
 std::string key_lines(const std::vector<KeyPair>& keys) {
     std::string out;
@@ -306,9 +313,7 @@ Result<void> write_user_keys(const Ctx& c, std::string_view data, bool) {
 }
 
 Result<LimitTarget> user_limit_target(const Ctx& c) {
-    auto u = user_of(c);
-    if (!u) return std::move(u).error();
-    return LimitTarget::user(u->id);
+    return admin::resolve_limit_target(c.e, user_named(c), kTreeSpelling);
 }
 Result<std::string> user_limits(const Ctx& c) {
     auto t = user_limit_target(c);
@@ -327,9 +332,7 @@ Result<void> remove_user_limits(const Ctx& c) {
 }
 
 Result<QuotaTarget> user_quota_target(const Ctx& c) {
-    auto u = user_of(c);
-    if (!u) return std::move(u).error();
-    return QuotaTarget::user(u->id);
+    return admin::resolve_quota_target(c.e, user_named(c), kTreeSpelling);
 }
 Result<std::string> user_quota(const Ctx& c) {
     auto t = user_quota_target(c);
@@ -425,16 +428,42 @@ Result<std::string> bucket_size(const Ctx& c) {
     if (!b) return std::move(b).error();
     return admin::size_history_json(b->size).pretty();
 }
-Result<std::string> bucket_limits(const Ctx& c) { return read_limits(c.e, LimitTarget::bucket(c.cap.at(0))); }
+Result<LimitTarget> bucket_limit_target(const Ctx& c) {
+    return admin::resolve_limit_target(c.e, bucket_named(c), kTreeSpelling);
+}
+Result<std::string> bucket_limits(const Ctx& c) {
+    auto t = bucket_limit_target(c);
+    if (!t) return std::move(t).error();
+    return read_limits(c.e, *t);
+}
 Result<void> write_bucket_limits(const Ctx& c, std::string_view data, bool replace) {
-    return write_limits(c.e, LimitTarget::bucket(c.cap.at(0)), data, replace);
+    auto t = bucket_limit_target(c);
+    if (!t) return std::move(t).error();
+    return write_limits(c.e, *t, data, replace);
 }
-Result<void> remove_bucket_limits(const Ctx& c) { return c.e.remove_limits(LimitTarget::bucket(c.cap.at(0))); }
-Result<std::string> bucket_quota(const Ctx& c) { return read_quota(c.e, QuotaTarget::bucket(c.cap.at(0))); }
+Result<void> remove_bucket_limits(const Ctx& c) {
+    auto t = bucket_limit_target(c);
+    if (!t) return std::move(t).error();
+    return c.e.remove_limits(*t);
+}
+Result<QuotaTarget> bucket_quota_target(const Ctx& c) {
+    return admin::resolve_quota_target(c.e, bucket_named(c), kTreeSpelling);
+}
+Result<std::string> bucket_quota(const Ctx& c) {
+    auto t = bucket_quota_target(c);
+    if (!t) return std::move(t).error();
+    return read_quota(c.e, *t);
+}
 Result<void> write_bucket_quota(const Ctx& c, std::string_view data, bool replace) {
-    return write_quota(c.e, QuotaTarget::bucket(c.cap.at(0)), data, replace);
+    auto t = bucket_quota_target(c);
+    if (!t) return std::move(t).error();
+    return write_quota(c.e, *t, data, replace);
 }
-Result<void> remove_bucket_quota(const Ctx& c) { return c.e.remove_quota(QuotaTarget::bucket(c.cap.at(0))); }
+Result<void> remove_bucket_quota(const Ctx& c) {
+    auto t = bucket_quota_target(c);
+    if (!t) return std::move(t).error();
+    return c.e.remove_quota(*t);
+}
 
 // quotas/
 Result<std::string> default_user_quota(const Ctx& c) { return read_quota(c.e, QuotaTarget::default_user()); }

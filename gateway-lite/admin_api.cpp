@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "ostor/admin_format.hpp"
+#include "ostor/admin_targets.hpp"
 
 namespace ostor::gw {
 
@@ -40,11 +41,20 @@ struct Reply {
 
 Reply bad_request(std::string message) { return Error(Errc::InvalidArgument, std::move(message)); }
 
-// The user named by emailAddress (or userId).
+// How the REST API spells what names a user, a bucket and a default in messages.
+constexpr admin::TargetSpelling kRestSpelling{"emailAddress or userId", "bucket", "default=user|bucket"};
+
+admin::TargetNames target_names(const QueryList& q) {
+    auto given = [&](std::string_view name) -> std::optional<std::string> {
+        if (const auto* value = param(q, name)) return *value;
+        return std::nullopt;
+    };
+    return {given("emailAddress"), given("userId"), given("bucket"), given("default")};
+}
+
+// The user named by emailAddress, userId or both (then the same user).
 Result<User> named_user(Engine& engine, const QueryList& q) {
-    if (const auto* email = param(q, "emailAddress"); email && !email->empty()) return engine.get_user_by_email(*email);
-    if (const auto* id = param(q, "userId"); id && !id->empty()) return engine.get_user(*id);
-    return Error(Errc::InvalidArgument, "emailAddress is required");
+    return admin::resolve_user(engine, target_names(q), kRestSpelling);
 }
 
 // ---- ostor-users --------------------------------------------------------------
@@ -169,18 +179,7 @@ Reply buckets(Engine& engine, std::string_view method, const QueryList& q) {
 // ---- ostor-limits and ostor-quotas ------------------------------------------------
 
 Result<LimitTarget> limit_target(Engine& engine, const QueryList& q) {
-    const auto* bucket = param(q, "bucket");
-    bool names_user = has(q, "emailAddress") || has(q, "userId");
-    if (names_user == (bucket != nullptr))
-        return Error(Errc::InvalidArgument, "name either a user (emailAddress) or a bucket (bucket)");
-    if (bucket) {
-        auto b = engine.get_bucket(*bucket);
-        if (!b) return std::move(b).error();
-        return LimitTarget::bucket(*bucket);
-    }
-    auto user = named_user(engine, q);
-    if (!user) return std::move(user).error();
-    return LimitTarget::user(user->id);
+    return admin::resolve_limit_target(engine, target_names(q), kRestSpelling);
 }
 
 Reply limits(Engine& engine, std::string_view method, const QueryList& q) {
@@ -214,25 +213,7 @@ Reply limits(Engine& engine, std::string_view method, const QueryList& q) {
 }
 
 Result<QuotaTarget> quota_target(Engine& engine, const QueryList& q) {
-    const auto* bucket = param(q, "bucket");
-    const auto* defaults = param(q, "default");
-    bool names_user = has(q, "emailAddress") || has(q, "userId");
-    if (names_user + (bucket != nullptr) + (defaults != nullptr) != 1)
-        return Error(Errc::InvalidArgument,
-                     "name one of a user (emailAddress), a bucket (bucket) or default=user|bucket");
-    if (defaults) {
-        if (*defaults == "user") return QuotaTarget::default_user();
-        if (*defaults == "bucket") return QuotaTarget::default_bucket();
-        return Error(Errc::InvalidArgument, "default takes user or bucket");
-    }
-    if (bucket) {
-        auto b = engine.get_bucket(*bucket);
-        if (!b) return std::move(b).error();
-        return QuotaTarget::bucket(*bucket);
-    }
-    auto user = named_user(engine, q);
-    if (!user) return std::move(user).error();
-    return QuotaTarget::user(user->id);
+    return admin::resolve_quota_target(engine, target_names(q), kRestSpelling);
 }
 
 Reply quotas(Engine& engine, std::string_view method, const QueryList& q) {

@@ -790,6 +790,19 @@ class RestRefusalTests(RestCase):
             ('DELETE', 'ostor-quotas&bucket=nosuchbucket', 404, 'NoSuchBucket'),
         ])
 
+    def test_an_email_and_a_user_id_naming_different_users_are_400_and_change_nothing(self):
+        plain_id = self.plain.access_key[:16]
+        mixed = f'emailAddress=user@example.com&userId={plain_id}'
+        self.refuse_all([
+            ('POST', f'ostor-users&{mixed}&disable', 400, 'InvalidArgument'),
+            ('DELETE', f'ostor-users&{mixed}', 400, 'InvalidArgument'),
+            ('PUT', f'ostor-limits&{mixed}&limit-type=ops&limit-resource=get&limit-value=1', 400, 'InvalidArgument'),
+            ('PUT', f'ostor-quotas&{mixed}&quota-size=1', 400, 'InvalidArgument'),
+        ])
+        status, body, _ = self.s3_curl('GET', f'http://s3.example.com/?ostor-users&emailAddress=plain@example.com&userId={plain_id}')
+        self.assertEqual(status, 200, body)
+        self.assertEqual(parse_json(body)['UserId'], plain_id)
+
     def test_creating_a_user_with_a_taken_email_is_409_in_any_case(self):
         self.refuse_all([('PUT', 'ostor-users&emailAddress=user@example.com', 409, 'UserAlreadyExists'),
                          ('PUT', 'ostor-users&emailAddress=USER@Example.COM', 409, 'UserAlreadyExists'),

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ostor/admin_format.hpp"
+#include "ostor/admin_targets.hpp"
 #include "ostor/engine.hpp"
 #include "ostor/error.hpp"
 #include "ostor/names.hpp"
