@@ -7,6 +7,10 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include <boost/url/encode.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -15,50 +19,31 @@ namespace ostor::gw {
 
 namespace {
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-bool unreserved(unsigned char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-           c == '.' || c == '~';
+// The characters a query string's parts may carry unescaped are not checked:
+// clients send some outside RFC 3986's query grammar (a raw '|', '[' or
+// '"'), which Beast accepts and S3 answers, so only the escapes are.
+std::optional<std::string> decode_part(std::string_view part) {
+    auto encoded = boost::urls::make_pct_string_view(part);
+    if (!encoded) return std::nullopt;
+    // '+' stays '+' (encoding_opts' default): S3 reads a query's '+' as itself.
+    std::string out;
+    out.reserve(encoded->decoded_size());
+    encoded->decode({}, boost::urls::string_token::assign_to(out));
+    return out;
 }
 
 }  // namespace
 
-std::optional<std::string> url_decode(std::string_view in) {
-    std::string out;
-    out.reserve(in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        if (in[i] != '%') {
-            out += in[i];
-            continue;
-        }
-        if (i + 2 >= in.size()) return std::nullopt;
-        int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
-    return out;
-}
+std::optional<std::string> url_decode(std::string_view in) { return decode_part(in); }
 
 std::string aws_uri_encode(std::string_view in, bool keep_slash) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
+    // AWS's set is RFC 3986's unreserved characters, escapes in uppercase hex.
+    static constexpr auto kKeepWithSlash = boost::urls::unreserved_chars + '/';
     std::string out;
-    out.reserve(in.size() * 3 / 2);
-    for (unsigned char c : in) {
-        if (unreserved(c) || (keep_slash && c == '/')) {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += kHex[c >> 4];
-            out += kHex[c & 15];
-        }
-    }
+    if (keep_slash)
+        boost::urls::encode(in, kKeepWithSlash, {}, boost::urls::string_token::assign_to(out));
+    else
+        boost::urls::encode(in, boost::urls::unreserved_chars, {}, boost::urls::string_token::assign_to(out));
     return out;
 }
 
@@ -70,8 +55,8 @@ std::optional<QueryList> parse_query(std::string_view query) {
         query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
         if (part.empty()) continue;
         auto eq = part.find('=');
-        auto name = url_decode(part.substr(0, eq));
-        auto value = url_decode(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1));
+        auto name = decode_part(part.substr(0, eq));
+        auto value = decode_part(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1));
         if (!name || !value) return std::nullopt;
         out.emplace_back(std::move(*name), std::move(*value));
     }
