@@ -23,8 +23,10 @@ constexpr std::size_t kServiceIdDigits = 16;
 
 Error io_error(const std::string& what) { return Error(Errc::IoError, what + ": " + std::strerror(errno)); }
 
+// 16 decimal digits, the first not 0: the statistics objects carry it as a
+// bare JSON number, which has no leading zeros.
 bool valid_service_id(const std::string& id) {
-    if (id.size() != kServiceIdDigits) return false;
+    if (id.size() != kServiceIdDigits || id[0] == '0') return false;
     for (char c : id)
         if (!std::isdigit(static_cast<unsigned char>(c))) return false;
     return true;

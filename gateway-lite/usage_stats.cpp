@@ -1,11 +1,13 @@
 #include "usage_stats.hpp"
 
+#include <cassert>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "ostor/admin_format.hpp"
 #include "service_id.hpp"
+#include "util.hpp"
 
 namespace ostor::gw {
 
@@ -206,9 +208,13 @@ std::pair<std::string, std::string> UsageStats::document(const std::map<UsageKey
         item.set("key", std::move(k)).set("counters", counters_json(c));
         items.push(std::move(item));
     }
+    // A bare number, as the format shows it: 16 digits, the first not 0
+    // (take_service_id refuses any other), so it fits 64 bits exactly.
+    auto service_id_number = parse_u64(service_id_);
+    assert(service_id_number && std::to_string(*service_id_number) == service_id_);
     admin::Json doc = admin::Json::object();
     doc.set("fmt_version", 1)
-        .set("service_id", admin::Json::raw_number(service_id_))
+        .set("service_id", service_id_number.value_or(0))
         .set("start_ts", static_cast<std::int64_t>(start_s))
         .set("period", static_cast<std::int64_t>(end_s - start_s))
         .set("nr_items", static_cast<std::uint64_t>(counters.size()))

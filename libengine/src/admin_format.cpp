@@ -1,6 +1,8 @@
 // The seed's admin formats (see ostor/admin_format.hpp).
 #include "ostor/admin_format.hpp"
 
+#include <boost/json.hpp>
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -10,109 +12,90 @@ namespace ostor::admin {
 
 // ---- Json --------------------------------------------------------------------
 
-Json Json::raw_number(std::string digits) {
+Json::Json() : v_(std::make_unique<boost::json::value>()) {}
+Json::Json(std::nullptr_t) : Json() {}
+Json::Json(bool b) : v_(std::make_unique<boost::json::value>(b)) {}
+Json::Json(int i) : v_(std::make_unique<boost::json::value>(static_cast<std::int64_t>(i))) {}
+Json::Json(std::int64_t i) : v_(std::make_unique<boost::json::value>(i)) {}
+Json::Json(std::uint64_t u) : v_(std::make_unique<boost::json::value>(u)) {}
+Json::Json(const char* s) : Json(std::string_view(s)) {}
+Json::Json(std::string_view s) : v_(std::make_unique<boost::json::value>(boost::json::string(s))) {}
+Json::Json(const std::string& s) : Json(std::string_view(s)) {}
+Json::Json(const Json& other) : v_(std::make_unique<boost::json::value>(*other.v_)) {}
+Json::Json(Json&& other) noexcept : v_(std::move(other.v_)) {}
+Json& Json::operator=(const Json& other) {
+    if (this != &other) v_ = std::make_unique<boost::json::value>(*other.v_);
+    return *this;
+}
+Json& Json::operator=(Json&& other) noexcept {
+    v_ = std::move(other.v_);
+    return *this;
+}
+Json::~Json() = default;
+
+Json Json::array() {
     Json j;
-    j.v_ = RawNumber{std::move(digits)};
+    j.v_->emplace_array();
     return j;
 }
 
-Json& Json::set(std::string key, Json value) {
-    if (!std::holds_alternative<Object>(v_)) v_ = Object{};
-    std::get<Object>(v_).emplace_back(std::move(key), std::move(value));
+Json Json::object() {
+    Json j;
+    j.v_->emplace_object();
+    return j;
+}
+
+Json& Json::set(std::string_view key, Json value) {
+    if (!v_->is_object()) v_->emplace_object();
+    v_->get_object().insert_or_assign(key, std::move(*value.v_));
     return *this;
 }
 
 Json& Json::push(Json value) {
-    if (!std::holds_alternative<Array>(v_)) v_ = Array{};
-    std::get<Array>(v_).push_back(std::move(value));
+    if (!v_->is_array()) v_->emplace_array();
+    v_->get_array().push_back(std::move(*value.v_));
     return *this;
 }
 
 namespace {
 
-void write_string(std::string& out, std::string_view s) {
-    out += '"';
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    out += '"';
-}
-
 void indent(std::string& out, int depth) { out.append(static_cast<std::size_t>(depth) * 2, ' '); }
 
-}  // namespace
-
-void Json::write(std::string& out, int depth) const {
-    if (std::holds_alternative<std::nullptr_t>(v_)) {
-        out += "null";
-    } else if (auto* b = std::get_if<bool>(&v_)) {
-        out += *b ? "true" : "false";
-    } else if (auto* i = std::get_if<std::int64_t>(&v_)) {
-        out += std::to_string(*i);
-    } else if (auto* u = std::get_if<std::uint64_t>(&v_)) {
-        out += std::to_string(*u);
-    } else if (auto* s = std::get_if<std::string>(&v_)) {
-        write_string(out, *s);
-    } else if (auto* r = std::get_if<RawNumber>(&v_)) {
-        out += r->digits;
-    } else if (auto* a = std::get_if<Array>(&v_)) {
-        if (a->empty()) {
-            out += "[]";
-            return;
-        }
+// Boost.JSON prints compactly; the seed's documents are indented by two
+// spaces with "key": value, and "[]" / "{}" when empty. Scalars and keys are
+// Boost's own serialization (escapes included).
+void write_pretty(std::string& out, const boost::json::value& v, int depth) {
+    if (const auto* array = v.if_array(); array && !array->empty()) {
         out += "[\n";
-        for (std::size_t k = 0; k < a->size(); ++k) {
+        for (std::size_t k = 0; k < array->size(); ++k) {
             indent(out, depth + 1);
-            (*a)[k].write(out, depth + 1);
-            out += k + 1 < a->size() ? ",\n" : "\n";
+            write_pretty(out, (*array)[k], depth + 1);
+            out += k + 1 < array->size() ? ",\n" : "\n";
         }
         indent(out, depth);
         out += ']';
-    } else if (auto* o = std::get_if<Object>(&v_)) {
-        if (o->empty()) {
-            out += "{}";
-            return;
-        }
+    } else if (const auto* object = v.if_object(); object && !object->empty()) {
         out += "{\n";
-        for (std::size_t k = 0; k < o->size(); ++k) {
+        std::size_t k = 0;
+        for (const auto& member : *object) {
             indent(out, depth + 1);
-            write_string(out, (*o)[k].first);
+            out += boost::json::serialize(boost::json::string_view(member.key()));
             out += ": ";
-            (*o)[k].second.write(out, depth + 1);
-            out += k + 1 < o->size() ? ",\n" : "\n";
+            write_pretty(out, member.value(), depth + 1);
+            out += ++k < object->size() ? ",\n" : "\n";
         }
         indent(out, depth);
         out += '}';
+    } else {
+        out += boost::json::serialize(v);
     }
 }
 
+}  // namespace
+
 std::string Json::pretty() const {
     std::string out;
-    write(out, 0);
+    write_pretty(out, *v_, 0);
     out += '\n';
     return out;
 }

@@ -76,4 +76,41 @@ TEST(OpClassNames, EachClassHasTheGuidesNameAndParsesBack) {
     EXPECT_FALSE(ostor::parse_op_class("out"));
 }
 
+TEST(Json, PrintsTheSeedsShapeInInsertionOrder) {
+    using ostor::admin::Json;
+    Json keys = Json::array();
+    keys.push(Json::object().set("AWSAccessKeyId", "a49e12a226bd760f0F3Z"));
+    Json doc = Json::object();
+    doc.set("UserEmail", "user@example.com")
+        .set("Flags", Json::array())
+        .set("Size", Json::object())
+        .set("nr_items", std::uint64_t{8000000000000065})
+        .set("epoch", 0)
+        .set("truncated", false)
+        .set("marker", nullptr)
+        .set("AWSAccessKeys", keys);
+    EXPECT_EQ(doc.pretty(),
+              "{\n"
+              "  \"UserEmail\": \"user@example.com\",\n"
+              "  \"Flags\": [],\n"
+              "  \"Size\": {},\n"
+              "  \"nr_items\": 8000000000000065,\n"
+              "  \"epoch\": 0,\n"
+              "  \"truncated\": false,\n"
+              "  \"marker\": null,\n"
+              "  \"AWSAccessKeys\": [\n"
+              "    {\n"
+              "      \"AWSAccessKeyId\": \"a49e12a226bd760f0F3Z\"\n"
+              "    }\n"
+              "  ]\n"
+              "}\n");
+}
+
+TEST(Json, EscapesQuotesBackslashesAndControlCharacters) {
+    using ostor::admin::Json;
+    Json doc = Json::object();
+    doc.set("k\"ey", std::string("a\\b\n\t\x01", 6));
+    EXPECT_EQ(doc.pretty(), "{\n  \"k\\\"ey\": \"a\\\\b\\n\\t\\u0001\"\n}\n");
+}
+
 }  // namespace

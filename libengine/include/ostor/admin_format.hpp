@@ -8,54 +8,56 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "ostor/engine.hpp"
 #include "ostor/error.hpp"
 #include "ostor/types.hpp"
 
+namespace boost::json {
+class value;
+}
+
 namespace ostor::admin {
 
-// A JSON value that keeps object members in insertion order (the seed's
-// order) and prints them as the seed does.
+// A JSON document built member by member: a Boost.JSON value underneath
+// (objects keep their members in insertion order, the seed's order), printed
+// as the seed prints it. The header needs no Boost: embedders that want the
+// value itself include <boost/json/value.hpp> and call value().
 class Json {
 public:
-    using Array = std::vector<Json>;
-    using Object = std::vector<std::pair<std::string, Json>>;
+    Json();
+    Json(std::nullptr_t);
+    Json(bool b);
+    Json(int i);
+    Json(std::int64_t i);
+    Json(std::uint64_t u);
+    Json(const char* s);
+    Json(std::string_view s);
+    Json(const std::string& s);
+    Json(const Json& other);
+    Json(Json&& other) noexcept;
+    Json& operator=(const Json& other);
+    Json& operator=(Json&& other) noexcept;
+    ~Json();
 
-    Json() : v_(nullptr) {}
-    Json(std::nullptr_t) : v_(nullptr) {}
-    Json(bool b) : v_(b) {}
-    Json(int i) : v_(static_cast<std::int64_t>(i)) {}
-    Json(std::int64_t i) : v_(i) {}
-    Json(std::uint64_t u) : v_(u) {}
-    Json(const char* s) : v_(std::string(s)) {}
-    Json(std::string s) : v_(std::move(s)) {}
-    Json(std::string_view s) : v_(std::string(s)) {}
-    Json(Array a) : v_(std::move(a)) {}
-    Json(Object o) : v_(std::move(o)) {}
-    // A number written exactly as given (e.g. a 16-digit service id).
-    static Json raw_number(std::string digits);
-
-    static Json array() { return Json(Array{}); }
-    static Json object() { return Json(Object{}); }
-    // Appends a member to an object / an element to an array.
-    Json& set(std::string key, Json value);
+    static Json array();
+    static Json object();
+    // Appends a member to an object / an element to an array (a null
+    // becomes one first).
+    Json& set(std::string_view key, Json value);
     Json& push(Json value);
 
     // Two-space indented, "key": value, a newline at the end.
     std::string pretty() const;
+    const boost::json::value& value() const { return *v_; }
 
 private:
-    struct RawNumber {
-        std::string digits;
-    };
-    void write(std::string& out, int depth) const;
-    std::variant<std::nullptr_t, bool, std::int64_t, std::uint64_t, std::string, RawNumber, Array, Object> v_;
+    std::unique_ptr<boost::json::value> v_;
 };
 
 // Text as XML character data or attribute value (the CLI's XML output and
