@@ -1,81 +1,69 @@
-#include "s3/exchange.hpp"
+// ACLs of buckets and objects, read and set (acl.hpp holds their rules).
+#include "s3/handlers.hpp"
 
 namespace ostor::gw::s3 {
 
-void Exchange::get_bucket_acl() {
-    auto b = load_bucket(std::nullopt);
-    if (!b) return;
-    if (!bucket_allows(*b, Permission::ReadAcp)) return error(access_denied());
-    xml(acl_to_xml(b->owner_id, display_name(b->owner_id), b->acl));
-}
+namespace {
 
 // The ACL of a PutBucketAcl / PutObjectAcl: headers or an XML body.
 // `owners`: the bucket's owner ("" for a bucket) and the ACL's owner.
-std::optional<std::string> Exchange::requested_acl(const CannedAclOwners& owners) {
-    auto from_headers = acl_from_headers(engine_, req_, owners);
-    if (auto* e = std::get_if<S3Error>(&from_headers)) {
-        error(*e);
-        return std::nullopt;
-    }
-    auto body = small_body();
-    if (auto* e = std::get_if<S3Error>(&body)) {
-        error(*e);
-        return std::nullopt;
-    }
-    const auto& text = std::get<std::string>(body);
+Outcome<std::string> requested_acl(const RequestContext& ctx, RequestBody& body, const CannedAclOwners& owners) {
+    auto from_headers = acl_from_headers(ctx.engine, ctx.request, owners);
+    if (auto* e = std::get_if<S3Error>(&from_headers)) return *e;
+    auto text = body.small();
+    if (!text) return text.error();
     auto& header_grants = std::get<std::optional<std::vector<Grant>>>(from_headers);
-    if (!trim(text).empty()) {
-        if (header_grants) {
-            error({400, "UnexpectedContent", "This request does not support content"});
-            return std::nullopt;
-        }
-        auto grants = acl_from_xml(engine_, text);
-        if (auto* e = std::get_if<S3Error>(&grants)) {
-            error(*e);
-            return std::nullopt;
-        }
+    if (!trim(*text).empty()) {
+        if (header_grants) return unexpected_content();
+        auto grants = acl_from_xml(ctx.engine, *text);
+        if (auto* e = std::get_if<S3Error>(&grants)) return *e;
         return encode_policy_acl(std::get<std::vector<Grant>>(grants), owners.owner);
     }
-    if (!header_grants) {
-        error({400, "MissingSecurityHeader", "Your request was missing a required header: x-amz-acl"});
-        return std::nullopt;
-    }
+    if (!header_grants) return missing_security_header();
     return encode_acl(*header_grants);
 }
 
-void Exchange::put_bucket_acl() {
-    auto b = load_bucket(std::nullopt, Freshness::Fresh);
-    if (!b) return;
-    if (!bucket_allows(*b, Permission::WriteAcp)) return error(access_denied());
-    auto acl = requested_acl({{}, b->owner_id});
-    if (!acl) return;
-    auto r = engine_.set_bucket_acl(bucket_, *acl);
-    if (!r) return error(r.error());
-    send(200, {}, {});
+}  // namespace
+
+Reply get_bucket_acl(const RequestContext& ctx) {
+    const auto& b = ctx.bucket_record;
+    if (!ctx.bucket_allows(*b, Permission::ReadAcp)) return access_denied();
+    DisplayNames names(ctx.engine);
+    return xml_answer(acl_to_xml(b->owner_id, names(b->owner_id), b->acl));
 }
 
-void Exchange::get_object_acl() {
-    auto b = load_bucket(std::nullopt);
-    if (!b) return;
-    auto info = engine_.head_object(bucket_, key_);
-    if (!info) return error(object_error(info.error(), *b));
-    if (!object_allows(*b, *info, Permission::ReadAcp)) return error(access_denied());
-    if (req_.method == "HEAD") return send(200, {}, {});
-    auto owner = object_owner(*b, *info);
-    xml(acl_to_xml(owner, display_name(owner), info->meta.acl));
+Reply put_bucket_acl(const RequestContext& ctx, RequestBody& body) {
+    const auto& b = ctx.bucket_record;
+    if (!ctx.bucket_allows(*b, Permission::WriteAcp)) return access_denied();
+    auto acl = requested_acl(ctx, body, {{}, b->owner_id});
+    if (!acl) return acl.error();
+    auto r = ctx.engine.set_bucket_acl(ctx.bucket, *acl);
+    if (!r) return r.error();
+    return empty_answer();
 }
 
-void Exchange::put_object_acl() {
-    auto b = load_bucket(std::nullopt);
-    if (!b) return;
-    auto info = engine_.head_object(bucket_, key_);
-    if (!info) return error(object_error(info.error(), *b));
-    if (!object_allows(*b, *info, Permission::WriteAcp)) return error(access_denied());
-    auto acl = requested_acl({b->owner_id, object_owner(*b, *info)});
-    if (!acl) return;
-    auto r = engine_.set_object_acl(bucket_, key_, acl_with_object_owner(*acl, acl_object_owner(info->meta.acl)));
-    if (!r) return error(r.error());
-    send(200, {}, {});
+Reply get_object_acl(const RequestContext& ctx) {
+    const auto& b = ctx.bucket_record;
+    auto info = ctx.engine.head_object(ctx.bucket, ctx.key);
+    if (!info) return ctx.object_error(info.error(), *b);
+    if (!ctx.object_allows(*b, *info, Permission::ReadAcp)) return access_denied();
+    if (ctx.request.method == "HEAD") return empty_answer();
+    auto owner = RequestContext::object_owner(*b, *info);
+    DisplayNames names(ctx.engine);
+    return xml_answer(acl_to_xml(owner, names(owner), info->meta.acl));
+}
+
+Reply put_object_acl(const RequestContext& ctx, RequestBody& body) {
+    const auto& b = ctx.bucket_record;
+    auto info = ctx.engine.head_object(ctx.bucket, ctx.key);
+    if (!info) return ctx.object_error(info.error(), *b);
+    if (!ctx.object_allows(*b, *info, Permission::WriteAcp)) return access_denied();
+    auto acl = requested_acl(ctx, body, {b->owner_id, RequestContext::object_owner(*b, *info)});
+    if (!acl) return acl.error();
+    auto r =
+        ctx.engine.set_object_acl(ctx.bucket, ctx.key, acl_with_object_owner(*acl, acl_object_owner(info->meta.acl)));
+    if (!r) return r.error();
+    return empty_answer();
 }
 
 }  // namespace ostor::gw::s3

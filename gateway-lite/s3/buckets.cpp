@@ -1,54 +1,41 @@
-#include "s3/exchange.hpp"
-
+// Buckets: create, look at, delete, and the configurations they answer.
 #include <set>
 #include <tuple>
 
-#include "ostor/names.hpp"
+#include "s3/handlers.hpp"
 #include "s3/xml_writer.hpp"
 
 namespace ostor::gw::s3 {
 
-// A bucket configuration ostor does not offer (`name`, the route's
-// query): none is set.
-void Exchange::bucket_config_missing(std::string_view name) {
-    static const std::map<std::string_view, std::pair<std::string_view, std::string_view>> kMissing = {
-        {"policy", {"NoSuchBucketPolicy", "The bucket policy does not exist"}},
-        {"cors", {"NoSuchCORSConfiguration", "The CORS configuration does not exist"}},
-        {"lifecycle", {"NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"}},
-        {"tagging", {"NoSuchTagSet", "The TagSet does not exist"}},
-        {"website", {"NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"}},
-        {"encryption",
-         {"ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found"}},
-        {"ownershipControls", {"OwnershipControlsNotFoundError", "The bucket ownership controls were not found"}},
-        {"publicAccessBlock",
-         {"NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"}},
-        {"object-lock",
-         {"ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket"}},
-        {"replication", {"ReplicationConfigurationNotFoundError", "The replication configuration was not found"}},
-    };
-    auto b = load_bucket(std::nullopt);
-    if (!b) return;
-    if (!is_owner(*b)) return error(access_denied());
-    if (auto it = kMissing.find(name); it != kMissing.end())
-        return error({404, std::string(it->second.first), std::string(it->second.second)});
+namespace {
+
+// The region that S3 reports as an empty LocationConstraint, and where
+// CreateBucket of a bucket one owns answers 200.
+constexpr std::string_view kDefaultRegion = "us-east-1";
+
+}  // namespace
+
+Reply get_bucket_config(const RequestContext& ctx, std::string_view name) {
+    if (!ctx.is_owner(*ctx.bucket_record)) return access_denied();
+    if (auto missing = no_such_bucket_config(name)) return *missing;
     // Empty documents for configurations that always exist.
-    if (name == "notification") return xml(XmlWriter("NotificationConfiguration").finish());
-    if (name == "logging") return xml(XmlWriter("BucketLoggingStatus").finish());
-    if (name == "accelerate") return xml(XmlWriter("AccelerateConfiguration").finish());
-    return xml(XmlWriter("RequestPaymentConfiguration").el("Payer", std::string_view("BucketOwner")).finish());
+    if (name == "notification") return xml_answer(XmlWriter("NotificationConfiguration").finish());
+    if (name == "logging") return xml_answer(XmlWriter("BucketLoggingStatus").finish());
+    if (name == "accelerate") return xml_answer(XmlWriter("AccelerateConfiguration").finish());
+    return xml_answer(XmlWriter("RequestPaymentConfiguration").el("Payer", "BucketOwner").finish());
 }
 
-void Exchange::create_bucket() {
-    if (!require_signed()) return;
+Reply create_bucket(const RequestContext& ctx, RequestBody& body) {
+    if (ctx.principal.anonymous) return access_denied();
     pugi::xml_document doc;
-    auto config = xml_body(doc, "CreateBucketConfiguration", /*allow_empty=*/true);
-    if (!config) return;
-    auto acl = acl_from_headers(engine_, req_);
-    if (auto* e = std::get_if<S3Error>(&acl)) return error(*e);
+    auto config = body.xml(doc, "CreateBucketConfiguration", /*allow_empty=*/true);
+    if (!config) return config.error();
+    auto acl = acl_from_headers(ctx.engine, ctx.request);
+    if (auto* e = std::get_if<S3Error>(&acl)) return *e;
     std::string stored_acl;
     if (auto& grants = std::get<std::optional<std::vector<Grant>>>(acl)) stored_acl = encode_acl(*grants);
-    auto b = engine_.create_bucket(bucket_, principal_.user_id, principal_.account, stored_acl);
-    if (!b && b.error().code() == Errc::BucketAlreadyOwnedByYou && options_.region == "us-east-1" &&
+    auto b = ctx.engine.create_bucket(ctx.bucket, ctx.principal.user_id, ctx.principal.account, stored_acl);
+    if (!b && b.error().code() == Errc::BucketAlreadyOwnedByYou && ctx.options.region == kDefaultRegion &&
         trim(config->child_value("LocationConstraint")).empty()) {
         // In us-east-1 AWS answers 200 to its owner and changes nothing
         // (`aws s3 mb` relies on it); one asking for another ACL than
@@ -56,9 +43,9 @@ void Exchange::create_bucket() {
         // (Only the owner the request is made as: another of the
         // user's accounts is told as before.)
         // Read fresh: a cached record may predate the last PutBucketAcl.
-        auto existing = engine_.get_bucket(bucket_);
-        if (!existing) return error(existing.error());
-        if (!is_owner(*existing)) return error(b.error());
+        auto existing = ctx.engine.get_bucket(ctx.bucket);
+        if (!existing) return existing.error();
+        if (!ctx.is_owner(*existing)) return b.error();
         // Grants compared, not stored text: an ACL read and put back
         // stores the owner's FULL_CONTROL, which every bucket has anyway.
         auto effective = [&](const std::string& stored) {
@@ -71,61 +58,47 @@ void Exchange::create_bucket() {
                             static_cast<int>(g.permission));
             return set;
         };
-        if (effective(existing->acl) != effective(stored_acl))
-            return error({409, "BucketAlreadyExists",
-                          "The requested bucket name is not available. The bucket namespace is shared by all users "
-                          "of the system. Please select a different name and try again."});
-        return send(200, {{"Location", "/" + bucket_}}, {});
+        if (effective(existing->acl) != effective(stored_acl)) return bucket_already_exists();
+        return empty_answer(200, {{"Location", "/" + ctx.bucket}});
     }
-    if (!b) return error(b.error());
-    send(200, {{"Location", "/" + bucket_}}, {});
+    if (!b) return b.error();
+    return empty_answer(200, {{"Location", "/" + ctx.bucket}});
 }
 
-void Exchange::head_bucket() {
-    auto b = load_bucket(Permission::Read);
-    if (!b) return;
-    send(200, {{"x-amz-bucket-region", options_.region}}, {});
+Reply head_bucket(const RequestContext& ctx) {
+    return empty_answer(200, {{"x-amz-bucket-region", ctx.options.region}});
 }
 
-void Exchange::delete_bucket() {
-    auto b = load_bucket(std::nullopt, Freshness::Fresh);
-    if (!b) return;
+Reply delete_bucket(const RequestContext& ctx) {
     // The provider's system users may delete any bucket: the vendor
     // guide removes a user that way (its buckets first, by name).
-    if (!is_owner(*b) && !principal_.system) return error(access_denied());
-    auto r = engine_.delete_bucket(bucket_);
-    if (!r) return error(r.error());
-    send(204, {}, {});
+    if (!ctx.is_owner(*ctx.bucket_record) && !ctx.principal.system) return access_denied();
+    auto r = ctx.engine.delete_bucket(ctx.bucket);
+    if (!r) return r.error();
+    return empty_answer(204);
 }
 
-void Exchange::get_bucket_location() {
-    auto b = load_bucket(std::nullopt);
-    if (!b) return;
-    if (!is_owner(*b)) return error(access_denied());
-    std::string region = options_.region == "us-east-1" ? "" : options_.region;
-    xml(std::string(kXmlHeader) + "<LocationConstraint xmlns=\"" + std::string(kXmlns) + "\">" + xml_escape(region) +
-        "</LocationConstraint>");
+Reply get_bucket_location(const RequestContext& ctx) {
+    if (!ctx.is_owner(*ctx.bucket_record)) return access_denied();
+    std::string region = ctx.options.region == kDefaultRegion ? "" : ctx.options.region;
+    return xml_answer(XmlWriter("LocationConstraint").text(region).finish());
 }
 
-void Exchange::get_bucket_versioning() {
-    auto b = load_bucket(std::nullopt);
-    if (!b) return;
-    if (!is_owner(*b)) return error(access_denied());
+Reply get_bucket_versioning(const RequestContext& ctx) {
+    if (!ctx.is_owner(*ctx.bucket_record)) return access_denied();
     // Versioning is not offered: every bucket is (and stays) unversioned.
-    xml(std::string(kXmlHeader) + "<VersioningConfiguration xmlns=\"" + std::string(kXmlns) + "\"/>");
+    return xml_answer(XmlWriter("VersioningConfiguration").finish());
 }
 
-void Exchange::put_bucket_versioning() {
-    auto b = load_bucket(std::nullopt);
-    if (!b) return;
-    if (!is_owner(*b)) return error(access_denied());
+Reply put_bucket_versioning(const RequestContext& ctx, RequestBody& body) {
+    if (!ctx.is_owner(*ctx.bucket_record)) return access_denied();
     pugi::xml_document doc;
-    auto root = xml_body(doc, "VersioningConfiguration");
-    if (!root) return;
+    auto root = body.xml(doc, "VersioningConfiguration");
+    if (!root) return root.error();
     std::string status = root->child_value("Status");
-    if (status == "Enabled") return error({501, "NotImplemented", "Bucket versioning is not offered by this service."});
-    if (!status.empty() && status != "Suspended") return error(malformed_xml());
-    send(200, {}, {});
+    if (status == "Enabled") return not_implemented("Bucket versioning is not offered by this service.");
+    if (!status.empty() && status != "Suspended") return malformed_xml();
+    return empty_answer();
 }
 
 }  // namespace ostor::gw::s3

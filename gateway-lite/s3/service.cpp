@@ -1,46 +1,53 @@
-#include "s3/exchange.hpp"
-
+// The service: what names no bucket.
 #include "admin_api.hpp"
+#include "s3/handlers.hpp"
 #include "s3/xml_writer.hpp"
 
 namespace ostor::gw::s3 {
 
-// The provider's ostor-* services (admin_api.hpp): JSON in and out.
-void Exchange::admin() {
-    auto answer = handle_admin(engine_, principal_, req_.method, query_, request_id_);
-    send(answer.status, {}, answer.body, "application/json");
-}
+namespace {
 
-void Exchange::not_implemented() {
-    error({501, "NotImplemented", "A header or query you provided implies functionality that is not implemented."});
+constexpr std::uint64_t kMaxBucketsPerPage = 10000;
+
+}  // namespace
+
+// The provider's ostor-* services (admin_api.hpp): JSON in and out.
+Reply admin(const RequestContext& ctx) {
+    auto answer = handle_admin(ctx.engine, ctx.principal, ctx.request.method, ctx.query, ctx.request_id);
+    Answer a = empty_answer(answer.status);
+    a.body = std::move(answer.body);
+    a.content_type = "application/json";
+    return a;
 }
 
 // Paged by max-buckets and continuation-token (the name of the last
 // bucket of the page before, base64), filtered by prefix, as the API
 // has since 2024; without max-buckets all come in one page.
-void Exchange::list_buckets() {
-    if (!require_signed()) return;
+Reply list_buckets(const RequestContext& ctx) {
+    const auto& principal = ctx.principal;
+    if (principal.anonymous) return access_denied();
     std::optional<std::uint64_t> max_buckets;
-    if (const auto* v = find(query_, "max-buckets")) {
+    if (const auto* v = ctx.param("max-buckets")) {
         max_buckets = parse_u64(*v);
-        if (!max_buckets || *max_buckets < 1 || *max_buckets > 10000)
-            return error(invalid_argument("max-buckets must be an integer between 1 and 10000"));
+        if (!max_buckets || *max_buckets < 1 || *max_buckets > kMaxBucketsPerPage)
+            return invalid_argument("max-buckets must be an integer between 1 and 10000");
     }
     std::string after;
-    if (const auto* t = find(query_, "continuation-token"); t && !t->empty()) {
+    if (const auto* t = ctx.param("continuation-token"); t && !t->empty()) {
         auto decoded = base64_decode(*t);
         if (!decoded || decoded->empty() || (*decoded)[0] != 'b')
-            return error(invalid_argument("The continuation token provided is incorrect"));
+            return invalid_argument("The continuation token provided is incorrect");
         after = decoded->substr(1);
     }
-    const auto* prefix = find(query_, "prefix");
+    const auto* prefix = ctx.param("prefix");
     BucketFilter filter;
-    filter.owner_id = principal_.user_id;
-    if (!principal_.account.empty()) filter.account = principal_.account;
-    auto buckets = engine_.list_buckets(filter);
-    if (!buckets) return error(buckets.error());
-    std::string body = std::string(kXmlHeader) + "<ListAllMyBucketsResult xmlns=\"" + std::string(kXmlns) + "\">" +
-                       owner_xml(principal_.user_id) + "<Buckets>";
+    filter.owner_id = principal.user_id;
+    if (!principal.account.empty()) filter.account = principal.account;
+    auto buckets = ctx.engine.list_buckets(filter);
+    if (!buckets) return buckets.error();
+    DisplayNames names(ctx.engine);
+    XmlWriter x("ListAllMyBucketsResult");
+    x.person("Owner", principal.user_id, names(principal.user_id)).open("Buckets");
     std::uint64_t listed = 0;
     std::string next;  // the last name of a page that has more after it
     for (const auto& b : *buckets) {
@@ -49,16 +56,14 @@ void Exchange::list_buckets() {
             next = base64_encode("b" + after);
             break;
         }
-        body += "<Bucket><Name>" + xml_escape(b.name) + "</Name><CreationDate>" + iso8601_ms(b.created_ms) +
-                "</CreationDate></Bucket>";
+        x.open("Bucket").el("Name", b.name).el("CreationDate", iso8601_ms(b.created_ms)).close("Bucket");
         after = b.name;
         ++listed;
     }
-    body += "</Buckets>";
-    if (!next.empty()) body += "<ContinuationToken>" + xml_escape(next) + "</ContinuationToken>";
-    if (prefix) body += "<Prefix>" + xml_text(*prefix) + "</Prefix>";
-    body += "</ListAllMyBucketsResult>";
-    xml(std::move(body));
+    x.close("Buckets");
+    if (!next.empty()) x.el("ContinuationToken", next);
+    if (prefix) x.text_el("Prefix", *prefix);
+    return xml_answer(x.finish());
 }
 
 }  // namespace ostor::gw::s3

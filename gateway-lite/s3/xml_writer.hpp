@@ -1,5 +1,5 @@
-// The XML writer of the S3 answers: a document in S3's namespace, built
-// element by element, with text escaped (keys as xml_key writes them).
+// The one XML writer of the S3 answers: a document built element by element,
+// its text escaped. Every answer's XML (errors included) is written by it.
 #pragma once
 
 #include <cstdint>
@@ -15,8 +15,13 @@ inline constexpr std::string_view kXmlHeader = "<?xml version=\"1.0\" encoding=\
 
 class XmlWriter {
 public:
-    explicit XmlWriter(std::string_view root) : root_(root) {
-        out_ = std::string(kXmlHeader) + "<" + std::string(root) + " xmlns=\"" + std::string(kXmlns) + "\">";
+    // S3's answers are in its namespace; its <Error> documents are not.
+    enum class Namespace { S3, None };
+
+    explicit XmlWriter(std::string_view root, Namespace ns = Namespace::S3) : root_(root) {
+        out_ = std::string(kXmlHeader) + "<" + std::string(root);
+        if (ns == Namespace::S3) out_ += " xmlns=\"" + std::string(kXmlns) + "\"";
+        out_ += ">";
     }
     XmlWriter& open(std::string_view tag) {
         out_ += "<" + std::string(tag) + ">";
@@ -38,6 +43,21 @@ public:
     XmlWriter& key(std::string_view value) {
         out_ += "<Key>" + xml_key(value) + "</Key>";
         return *this;
+    }
+    // Free text that may quote anything (a message, a name as sent):
+    // percent-encoded where XML cannot carry it (xml_text).
+    XmlWriter& text_el(std::string_view tag, std::string_view value) {
+        out_ += "<" + std::string(tag) + ">" + xml_text(value) + "</" + std::string(tag) + ">";
+        return *this;
+    }
+    // Text straight in the root element (<LocationConstraint>).
+    XmlWriter& text(std::string_view value) {
+        out_ += xml_escape(value);
+        return *this;
+    }
+    // <tag><ID>..</ID><DisplayName>..</DisplayName></tag>: an owner or initiator.
+    XmlWriter& person(std::string_view tag, std::string_view id, std::string_view display_name) {
+        return open(tag).el("ID", id).el("DisplayName", display_name).close(tag);
     }
     std::string finish() { return out_ + "</" + root_ + ">"; }
 
