@@ -49,6 +49,17 @@ inline S3Error malformed_xml() {
 
 // ---- the request ------------------------------------------------------------
 
+inline S3Error request_time_too_skewed() {
+    return {403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large."};
+}
+inline S3Error authorization_header_malformed(std::string message) {
+    return {400, "AuthorizationHeaderMalformed", std::move(message)};
+}
+inline S3Error invalid_access_key_id() {
+    return {403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."};
+}
+inline S3Error invalid_bucket_name() { return {400, "InvalidBucketName", "The specified bucket is not valid."}; }
+
 inline S3Error method_not_allowed() {
     return {405, "MethodNotAllowed", "The specified method is not allowed against this resource."};
 }
