@@ -14,26 +14,17 @@ namespace {
 
 constexpr std::int64_t kMaxSkewMs = 15 * 60 * 1000;
 
-S3Error skewed() {
-    return {403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large."};
-}
-S3Error bad_authorization(std::string message) { return {400, "AuthorizationHeaderMalformed", std::move(message)}; }
-
 // The key's owner, refused when the key is unknown or the user disabled.
 std::variant<Principal, S3Error> principal_for(Engine& engine, std::string_view access_key_id, KeyPair& key) {
     auto found = engine.lookup_key(access_key_id);
     if (!found) {
-        if (found.error().code() == Errc::NoSuchAccessKey)
-            return S3Error{403, "InvalidAccessKeyId",
-                           "The AWS Access Key Id you provided does not exist in our records."};
+        if (found.error().code() == Errc::NoSuchAccessKey) return invalid_access_key_id();
         return S3Error(found.error());
     }
     key = *found;
     auto user = engine.get_user(key.user_id);
     if (!user) {
-        if (user.error().code() == Errc::NoSuchUser)
-            return S3Error{403, "InvalidAccessKeyId",
-                           "The AWS Access Key Id you provided does not exist in our records."};
+        if (user.error().code() == Errc::NoSuchUser) return invalid_access_key_id();
         return S3Error(user.error());
     }
     if (user->state != UserState::Enabled) return access_denied("The user is disabled.");
@@ -171,7 +162,8 @@ std::variant<AuthResult, S3Error> v4_header(Engine& engine, const HttpRequest& r
         auto value = trim(f.substr(eq + 1));
         if (name == "Credential") {
             if (!parse_credential(value, parts))
-                return bad_authorization("The authorization header is malformed; the Credential is mal-formed.");
+                return authorization_header_malformed(
+                    "The authorization header is malformed; the Credential is mal-formed.");
         } else if (name == "SignedHeaders") {
             parts.signed_headers = split(value, ';');
         } else if (name == "Signature") {
@@ -179,7 +171,7 @@ std::variant<AuthResult, S3Error> v4_header(Engine& engine, const HttpRequest& r
         }
     }
     if (parts.access_key_id.empty() || parts.signed_headers.empty() || parts.signature.empty())
-        return bad_authorization("The authorization header is malformed.");
+        return authorization_header_malformed("The authorization header is malformed.");
 
     std::string amz_date;
     if (const auto* d = request.header("x-amz-date")) {
@@ -193,7 +185,7 @@ std::variant<AuthResult, S3Error> v4_header(Engine& engine, const HttpRequest& r
     }
     auto when = parse_amz_date(amz_date);
     if (!when) return access_denied("AWS authentication requires a valid Date or x-amz-date header");
-    if (std::llabs(*when - now_ms()) > kMaxSkewMs) return skewed();
+    if (std::llabs(*when - now_ms()) > kMaxSkewMs) return request_time_too_skewed();
 
     const auto* payload = request.header("x-amz-content-sha256");
     if (!payload) return invalid_request("Missing required header for this request: x-amz-content-sha256");
@@ -215,7 +207,8 @@ std::variant<AuthResult, S3Error> v4_presigned(Engine& engine, const HttpRequest
             "Query-string authentication requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, "
             "X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.");
     V4Parts parts;
-    if (!parse_credential(*credential, parts)) return bad_authorization("The X-Amz-Credential is malformed.");
+    if (!parse_credential(*credential, parts))
+        return authorization_header_malformed("The X-Amz-Credential is malformed.");
     parts.signed_headers = split(*signed_headers, ';');
     parts.signature = *signature;
     auto when = parse_amz_date(*date);
@@ -228,7 +221,7 @@ std::variant<AuthResult, S3Error> v4_presigned(Engine& engine, const HttpRequest
             return access_denied("X-Amz-Expires must be between 0 and 604800 seconds");
     }
     auto now = now_ms();
-    if (*when - now > kMaxSkewMs) return skewed();
+    if (*when - now > kMaxSkewMs) return request_time_too_skewed();
     if (now > *when + expires_s * 1000) return access_denied("Request has expired");
     const auto* payload = query_value(query, "X-Amz-Content-Sha256");
     std::string payload_hash = payload ? *payload : "UNSIGNED-PAYLOAD";
@@ -293,7 +286,8 @@ std::variant<AuthResult, S3Error> authenticate(Engine& engine, const HttpRequest
         if (auth.starts_with("AWS ")) {
             auto creds = trim(auth.substr(4));
             auto colon = creds.rfind(':');
-            if (colon == std::string_view::npos) return bad_authorization("The authorization header is malformed.");
+            if (colon == std::string_view::npos)
+                return authorization_header_malformed("The authorization header is malformed.");
             std::string date_line;
             if (!request.header("x-amz-date")) {
                 const auto* date = request.header("date");
@@ -304,7 +298,7 @@ std::variant<AuthResult, S3Error> authenticate(Engine& engine, const HttpRequest
             if (!date_value) date_value = request.header("date");
             auto when = parse_http_date(*date_value);
             if (!when) return access_denied("AWS authentication requires a valid Date or x-amz-date header");
-            if (std::llabs(*when - now_ms()) > kMaxSkewMs) return skewed();
+            if (std::llabs(*when - now_ms()) > kMaxSkewMs) return request_time_too_skewed();
             return verify_v2(engine, request, path, query, vhost_bucket, creds.substr(0, colon),
                              creds.substr(colon + 1), date_line);
         }

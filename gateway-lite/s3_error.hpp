@@ -1,10 +1,16 @@
 // An S3 error answer: HTTP status, <Code> and <Message>. Engine errors map
-// through the engine's one table (ostor::error_info).
+// through the engine's one table (ostor::error_info); the errors only S3 has
+// (a bad digest, an invalid range, ...) are named here, in one place, and
+// nowhere else is an error spelt out.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
+#include "http.hpp"
 #include "ostor/error.hpp"
 
 namespace ostor::gw {
@@ -13,6 +19,8 @@ struct S3Error {
     int status = 500;
     std::string code = "InternalError";
     std::string message = "We encountered an internal error. Please try again.";
+    // Headers the answer carries besides the usual ones (a 416's Content-Range).
+    HeaderList headers;
 
     S3Error() = default;
     S3Error(int s, std::string c, std::string m) : status(s), code(std::move(c)), message(std::move(m)) {}
@@ -37,6 +45,111 @@ inline S3Error signature_mismatch() {
 inline S3Error malformed_xml() {
     return {400, "MalformedXML",
             "The XML you provided was not well-formed or did not validate against our published schema."};
+}
+
+// ---- the request ------------------------------------------------------------
+
+inline S3Error request_time_too_skewed() {
+    return {403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large."};
+}
+inline S3Error authorization_header_malformed(std::string message) {
+    return {400, "AuthorizationHeaderMalformed", std::move(message)};
+}
+inline S3Error invalid_access_key_id() {
+    return {403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."};
+}
+inline S3Error invalid_bucket_name() { return {400, "InvalidBucketName", "The specified bucket is not valid."}; }
+
+inline S3Error method_not_allowed() {
+    return {405, "MethodNotAllowed", "The specified method is not allowed against this resource."};
+}
+inline S3Error not_implemented(
+    std::string message = "A header or query you provided implies functionality that is not implemented.") {
+    return {501, "NotImplemented", std::move(message)};
+}
+inline S3Error slow_down() { return {503, "SlowDown", "Please reduce your request rate."}; }
+inline S3Error missing_security_header() {
+    return {400, "MissingSecurityHeader", "Your request was missing a required header: x-amz-acl"};
+}
+inline S3Error unexpected_content() { return {400, "UnexpectedContent", "This request does not support content"}; }
+inline S3Error metadata_too_large() {
+    return {400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size."};
+}
+
+// ---- request bodies -------------------------------------------------------
+
+inline S3Error missing_content_length() {
+    return {411, "MissingContentLength", "You must provide the Content-Length HTTP header."};
+}
+inline S3Error entity_too_large() {
+    return {400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size."};
+}
+inline S3Error max_message_length_exceeded() { return {400, "MaxMessageLengthExceeded", "Your request was too big."}; }
+inline S3Error incomplete_body(
+    std::string message = "You did not provide the number of bytes specified by the Content-Length HTTP header.") {
+    return {400, "IncompleteBody", std::move(message)};
+}
+inline S3Error malformed_trailer(std::string message) { return {400, "MalformedTrailerError", std::move(message)}; }
+inline S3Error invalid_digest() { return {400, "InvalidDigest", "The Content-MD5 you specified was not valid."}; }
+// `what`: "The Content-MD5", "The CRC32", ...
+inline S3Error bad_digest(std::string_view what) {
+    return {400, "BadDigest", std::string(what) + " you specified did not match the calculated checksum."};
+}
+inline S3Error content_md5_mismatch() {
+    return {400, "BadDigest", "The Content-MD5 you specified did not match what we received."};
+}
+inline S3Error content_sha256_mismatch() {
+    return {400, "XAmzContentSHA256Mismatch",
+            "The provided 'x-amz-content-sha256' header does not match what was computed."};
+}
+
+// ---- buckets and objects --------------------------------------------------
+
+inline S3Error bucket_already_exists() {
+    return {409, "BucketAlreadyExists",
+            "The requested bucket name is not available. The bucket namespace is shared by all users of the system. "
+            "Please select a different name and try again."};
+}
+inline S3Error no_such_version() { return {404, "NoSuchVersion", "The specified version does not exist."}; }
+inline S3Error not_modified(std::string message = "Not Modified") { return {304, "NotModified", std::move(message)}; }
+// A range past the end of an object of `size` bytes (GetObject).
+inline S3Error invalid_range(std::uint64_t size) {
+    S3Error e{416, "InvalidRange", "The requested range is not satisfiable"};
+    e.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+    return e;
+}
+// A copy range past the end of a source object of `size` bytes (UploadPartCopy).
+inline S3Error invalid_copy_range(std::uint64_t size) {
+    return {416, "InvalidRange",
+            "The requested range is not satisfiable: the source object's size is " + std::to_string(size) + "."};
+}
+inline S3Error invalid_part(std::string message) { return {400, "InvalidPart", std::move(message)}; }
+
+// The "none set" error of a bucket configuration ostor does not offer,
+// named by its query parameter (?policy, ...); nullopt for those that
+// always exist (empty documents).
+inline std::optional<S3Error> no_such_bucket_config(std::string_view name) {
+    struct Missing {
+        std::string_view name, code, message;
+    };
+    static constexpr Missing kMissing[] = {
+        {"policy", "NoSuchBucketPolicy", "The bucket policy does not exist"},
+        {"cors", "NoSuchCORSConfiguration", "The CORS configuration does not exist"},
+        {"lifecycle", "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"},
+        {"tagging", "NoSuchTagSet", "The TagSet does not exist"},
+        {"website", "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"},
+        {"encryption", "ServerSideEncryptionConfigurationNotFoundError",
+         "The server side encryption configuration was not found"},
+        {"ownershipControls", "OwnershipControlsNotFoundError", "The bucket ownership controls were not found"},
+        {"publicAccessBlock", "NoSuchPublicAccessBlockConfiguration",
+         "The public access block configuration was not found"},
+        {"object-lock", "ObjectLockConfigurationNotFoundError",
+         "Object Lock configuration does not exist for this bucket"},
+        {"replication", "ReplicationConfigurationNotFoundError", "The replication configuration was not found"},
+    };
+    for (const auto& m : kMissing)
+        if (m.name == name) return S3Error{404, std::string(m.code), std::string(m.message)};
+    return std::nullopt;
 }
 
 }  // namespace ostor::gw

@@ -10,8 +10,6 @@ namespace ostor::gw {
 
 namespace {
 
-S3Error malformed_trailer(std::string message) { return {400, "MalformedTrailerError", std::move(message)}; }
-
 // RFC 9110 token characters: what a header name may hold.
 bool is_token_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);

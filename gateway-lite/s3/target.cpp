@@ -36,8 +36,7 @@ std::variant<RequestTarget, S3Error> parse_target(std::string_view target, std::
         if (slash != std::string_view::npos) t.key = std::string(p.substr(slash + 1));
         // "//key": a key under no bucket (else answered as the service,
         // "GET //k" listing the caller's buckets).
-        if (t.bucket.empty() && !t.key.empty())
-            return S3Error{400, "InvalidBucketName", "The specified bucket is not valid."};
+        if (t.bucket.empty() && !t.key.empty()) return invalid_bucket_name();
     }
     t.key_given = !t.key.empty();
     return t;

@@ -1,0 +1,69 @@
+// ACLs of buckets and objects, read and set (acl.hpp holds their rules).
+#include "s3/handlers.hpp"
+
+namespace ostor::gw::s3 {
+
+namespace {
+
+// The ACL of a PutBucketAcl / PutObjectAcl: headers or an XML body.
+// `owners`: the bucket's owner ("" for a bucket) and the ACL's owner.
+Outcome<std::string> requested_acl(const RequestContext& ctx, RequestBody& body, const CannedAclOwners& owners) {
+    auto from_headers = acl_from_headers(ctx.engine, ctx.request, owners);
+    if (auto* e = std::get_if<S3Error>(&from_headers)) return *e;
+    auto text = body.small();
+    if (!text) return text.error();
+    auto& header_grants = std::get<std::optional<std::vector<Grant>>>(from_headers);
+    if (!trim(*text).empty()) {
+        if (header_grants) return unexpected_content();
+        auto grants = acl_from_xml(ctx.engine, *text);
+        if (auto* e = std::get_if<S3Error>(&grants)) return *e;
+        return encode_policy_acl(std::get<std::vector<Grant>>(grants), owners.owner);
+    }
+    if (!header_grants) return missing_security_header();
+    return encode_acl(*header_grants);
+}
+
+}  // namespace
+
+Reply get_bucket_acl(const RequestContext& ctx) {
+    const auto& b = ctx.bucket_record;
+    if (!ctx.bucket_allows(*b, Permission::ReadAcp)) return access_denied();
+    DisplayNames names(ctx.engine);
+    return xml_answer(acl_to_xml(b->owner_id, names(b->owner_id), b->acl));
+}
+
+Reply put_bucket_acl(const RequestContext& ctx, RequestBody& body) {
+    const auto& b = ctx.bucket_record;
+    if (!ctx.bucket_allows(*b, Permission::WriteAcp)) return access_denied();
+    auto acl = requested_acl(ctx, body, {{}, b->owner_id});
+    if (!acl) return acl.error();
+    auto r = ctx.engine.set_bucket_acl(ctx.bucket, *acl);
+    if (!r) return r.error();
+    return empty_answer();
+}
+
+Reply get_object_acl(const RequestContext& ctx) {
+    const auto& b = ctx.bucket_record;
+    auto info = ctx.engine.head_object(ctx.bucket, ctx.key);
+    if (!info) return ctx.object_error(info.error(), *b);
+    if (!ctx.object_allows(*b, *info, Permission::ReadAcp)) return access_denied();
+    if (ctx.request.method == "HEAD") return empty_answer();
+    auto owner = RequestContext::object_owner(*b, *info);
+    DisplayNames names(ctx.engine);
+    return xml_answer(acl_to_xml(owner, names(owner), info->meta.acl));
+}
+
+Reply put_object_acl(const RequestContext& ctx, RequestBody& body) {
+    const auto& b = ctx.bucket_record;
+    auto info = ctx.engine.head_object(ctx.bucket, ctx.key);
+    if (!info) return ctx.object_error(info.error(), *b);
+    if (!ctx.object_allows(*b, *info, Permission::WriteAcp)) return access_denied();
+    auto acl = requested_acl(ctx, body, {b->owner_id, RequestContext::object_owner(*b, *info)});
+    if (!acl) return acl.error();
+    auto r =
+        ctx.engine.set_object_acl(ctx.bucket, ctx.key, acl_with_object_owner(*acl, acl_object_owner(info->meta.acl)));
+    if (!r) return r.error();
+    return empty_answer();
+}
+
+}  // namespace ostor::gw::s3

@@ -1,0 +1,104 @@
+// Buckets: create, look at, delete, and the configurations they answer.
+#include <set>
+#include <tuple>
+
+#include "s3/handlers.hpp"
+#include "s3/xml_writer.hpp"
+
+namespace ostor::gw::s3 {
+
+namespace {
+
+// The region that S3 reports as an empty LocationConstraint, and where
+// CreateBucket of a bucket one owns answers 200.
+constexpr std::string_view kDefaultRegion = "us-east-1";
+
+}  // namespace
+
+Reply get_bucket_config(const RequestContext& ctx, std::string_view name) {
+    if (!ctx.is_owner(*ctx.bucket_record)) return access_denied();
+    if (auto missing = no_such_bucket_config(name)) return *missing;
+    // Empty documents for configurations that always exist.
+    if (name == "notification") return xml_answer(XmlWriter("NotificationConfiguration").finish());
+    if (name == "logging") return xml_answer(XmlWriter("BucketLoggingStatus").finish());
+    if (name == "accelerate") return xml_answer(XmlWriter("AccelerateConfiguration").finish());
+    return xml_answer(XmlWriter("RequestPaymentConfiguration").el("Payer", "BucketOwner").finish());
+}
+
+Reply create_bucket(const RequestContext& ctx, RequestBody& body) {
+    if (ctx.principal.anonymous) return access_denied();
+    pugi::xml_document doc;
+    auto config = body.xml(doc, "CreateBucketConfiguration", /*allow_empty=*/true);
+    if (!config) return config.error();
+    auto acl = acl_from_headers(ctx.engine, ctx.request);
+    if (auto* e = std::get_if<S3Error>(&acl)) return *e;
+    std::string stored_acl;
+    if (auto& grants = std::get<std::optional<std::vector<Grant>>>(acl)) stored_acl = encode_acl(*grants);
+    auto b = ctx.engine.create_bucket(ctx.bucket, ctx.principal.user_id, ctx.principal.account, stored_acl);
+    if (!b && b.error().code() == Errc::BucketAlreadyOwnedByYou && ctx.options.region == kDefaultRegion &&
+        trim(config->child_value("LocationConstraint")).empty()) {
+        // In us-east-1 AWS answers 200 to its owner and changes nothing
+        // (`aws s3 mb` relies on it); one asking for another ACL than
+        // the bucket's is refused, as Ceph RGW does.
+        // (Only the owner the request is made as: another of the
+        // user's accounts is told as before.)
+        // Read fresh: a cached record may predate the last PutBucketAcl.
+        auto existing = ctx.engine.get_bucket(ctx.bucket);
+        if (!existing) return existing.error();
+        if (!ctx.is_owner(*existing)) return b.error();
+        // Grants compared, not stored text: an ACL read and put back
+        // stores the owner's FULL_CONTROL, which every bucket has anyway.
+        auto effective = [&](const std::string& stored) {
+            std::set<std::tuple<int, std::string, int>> set;
+            if (acl_grants_owner(stored))
+                set.emplace(static_cast<int>(Grant::Kind::User), existing->owner_id,
+                            static_cast<int>(Permission::FullControl));
+            for (const auto& g : decode_acl(stored))
+                set.emplace(static_cast<int>(g.kind), g.kind == Grant::Kind::User ? g.user_id : std::string(),
+                            static_cast<int>(g.permission));
+            return set;
+        };
+        if (effective(existing->acl) != effective(stored_acl)) return bucket_already_exists();
+        return empty_answer(200, {{"Location", "/" + ctx.bucket}});
+    }
+    if (!b) return b.error();
+    return empty_answer(200, {{"Location", "/" + ctx.bucket}});
+}
+
+Reply head_bucket(const RequestContext& ctx) {
+    return empty_answer(200, {{"x-amz-bucket-region", ctx.options.region}});
+}
+
+Reply delete_bucket(const RequestContext& ctx) {
+    // The provider's system users may delete any bucket: the vendor
+    // guide removes a user that way (its buckets first, by name).
+    if (!ctx.is_owner(*ctx.bucket_record) && !ctx.principal.system) return access_denied();
+    auto r = ctx.engine.delete_bucket(ctx.bucket);
+    if (!r) return r.error();
+    return empty_answer(204);
+}
+
+Reply get_bucket_location(const RequestContext& ctx) {
+    if (!ctx.is_owner(*ctx.bucket_record)) return access_denied();
+    std::string region = ctx.options.region == kDefaultRegion ? "" : ctx.options.region;
+    return xml_answer(XmlWriter("LocationConstraint").text(region).finish());
+}
+
+Reply get_bucket_versioning(const RequestContext& ctx) {
+    if (!ctx.is_owner(*ctx.bucket_record)) return access_denied();
+    // Versioning is not offered: every bucket is (and stays) unversioned.
+    return xml_answer(XmlWriter("VersioningConfiguration").finish());
+}
+
+Reply put_bucket_versioning(const RequestContext& ctx, RequestBody& body) {
+    if (!ctx.is_owner(*ctx.bucket_record)) return access_denied();
+    pugi::xml_document doc;
+    auto root = body.xml(doc, "VersioningConfiguration");
+    if (!root) return root.error();
+    std::string status = root->child_value("Status");
+    if (status == "Enabled") return not_implemented("Bucket versioning is not offered by this service.");
+    if (!status.empty() && status != "Suspended") return malformed_xml();
+    return empty_answer();
+}
+
+}  // namespace ostor::gw::s3

@@ -1,0 +1,106 @@
+// What the pipeline knows of a request before its handler runs: filled once
+// (target, caller, limits admitted, the bucket it names) and only read
+// afterwards. Handlers get it as const; nothing they do passes through it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "acl.hpp"
+#include "http.hpp"
+#include "ostor/engine.hpp"
+#include "ostor/names.hpp"
+#include "rate_limits.hpp"
+#include "s3/routes.hpp"
+#include "s3_auth.hpp"
+#include "s3_error.hpp"
+#include "s3_handler.hpp"
+#include "util.hpp"
+
+namespace ostor::gw::s3 {
+
+struct RequestContext {
+    RequestContext(Engine& e, const S3Options& o, const HttpRequest& r, std::string id)
+        : engine(e), options(o), request(r), request_id(std::move(id)) {}
+
+    Engine& engine;
+    const S3Options& options;
+    const HttpRequest& request;
+    std::string request_id;
+
+    // The target (s3/target.hpp): path as sent, query decoded, the bucket
+    // (name) and key it names.
+    std::string path;
+    QueryList query;
+    std::string bucket, key, vhost_bucket;
+    bool key_given = false;
+    const Route* route = nullptr;
+
+    // The caller (principal.account: the account whose key signed).
+    AuthResult auth;
+    Principal principal;
+
+    // The limits the request was admitted under; their bandwidth applies to
+    // the answer.
+    Limits user_limits;
+    Limits bucket_limits;
+
+    // The named bucket, read (and checked: expected owner, the permission
+    // the operation needs) before the handler runs, for the operations that
+    // work on one (dispatch.cpp, bucket_access).
+    std::optional<Bucket> bucket_record;
+
+    // The query parameter `name`, if given.
+    const std::string* param(std::string_view name) const {
+        for (const auto& [n, v] : query)
+            if (n == name) return &v;
+        return nullptr;
+    }
+
+    // ---- identity and permissions (permissions.cpp) -------------------------
+
+    bool is_owner(const Bucket& b) const;
+    const std::string* who() const { return principal.anonymous ? nullptr : &principal.user_id; }
+    // Without permission to list the bucket, a missing key must not be told
+    // from a forbidden one (S3 answers 403 then).
+    S3Error object_error(const Error& e, const Bucket& b) const;
+    bool bucket_allows(const Bucket& b, Permission p) const;
+    bool object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const;
+    // Who owns an object: its writer when another user than the bucket's owner.
+    static std::string object_owner(const Bucket& b, const ObjectInfo& o);
+    // x-amz-expected-bucket-owner (or, for a copy's source, x-amz-source-
+    // expected-bucket-owner): a request meant for another owner's bucket is
+    // refused, whoever may otherwise access it.
+    std::optional<S3Error> check_expected_owner(const Bucket& b, std::string_view header) const;
+    // 503 when writing `bytes` would eat into the space kept for deletes
+    // (space_reserve.hpp).
+    std::optional<S3Error> check_space_for(std::uint64_t bytes) const;
+    // Keys written from now on are ones every XML answer can carry: as AWS
+    // asks of keys, valid UTF-8, and none of the characters XML 1.0 cannot
+    // hold even as a reference (TAB, LF and CR are fine: they are written
+    // as &#9; &#10; &#13;).
+    std::optional<S3Error> check_new_key() const;
+};
+
+// Users' display names (their e-mail addresses), each looked up once per
+// answer.
+class DisplayNames {
+public:
+    explicit DisplayNames(Engine& engine) : engine_(engine) {}
+    const std::string& operator()(const std::string& user_id) {
+        if (auto it = names_.find(user_id); it != names_.end()) return it->second;
+        auto user = engine_.get_user(user_id);
+        return names_.emplace(user_id, user ? user->email : user_id).first->second;
+    }
+
+private:
+    Engine& engine_;
+    std::map<std::string, std::string> names_;
+};
+
+inline std::string etag_quoted(std::string_view etag) { return "\"" + std::string(etag) + "\""; }
+
+}  // namespace ostor::gw::s3

@@ -1,0 +1,102 @@
+// Copies: CopyObject, and the source that it and UploadPartCopy read.
+#include "s3/conditions.hpp"
+#include "s3/handlers.hpp"
+#include "s3/xml_writer.hpp"
+
+namespace ostor::gw::s3 {
+
+namespace {
+
+constexpr std::int64_t kMsPerSecond = 1000;
+
+// x-amz-copy-source-if-* preconditions, compared to the second as HTTP
+// dates are; false when one does not hold (all answer 412).
+bool copy_source_conditions_hold(const HttpRequest& req, const ObjectInfo& info) {
+    const auto* m = req.header("x-amz-copy-source-if-match");
+    const auto* nm = req.header("x-amz-copy-source-if-none-match");
+    const auto* ums = req.header("x-amz-copy-source-if-unmodified-since");
+    const auto* ms = req.header("x-amz-copy-source-if-modified-since");
+    std::int64_t modified_s = info.last_modified_ms / kMsPerSecond;
+    bool ok = true;
+    if (m && !etag_matches(*m, info.etag)) ok = false;
+    if (nm && etag_matches(*nm, info.etag)) ok = false;
+    if (ums && !m) {
+        auto t = parse_http_date(*ums);
+        if (t && modified_s > *t / kMsPerSecond) ok = false;
+    }
+    if (ms && !nm) {
+        auto t = parse_http_date(*ms);
+        if (t && modified_s <= *t / kMsPerSecond) ok = false;
+    }
+    return ok;
+}
+
+}  // namespace
+
+// x-amz-copy-source: "[/]bucket/key[?versionId=...]", percent-encoded.
+Outcome<CopySource> copy_source(const RequestContext& ctx) {
+    std::string_view raw = trim(ctx.request.header_or("x-amz-copy-source"));
+    if (auto q = raw.find('?'); q != std::string_view::npos) {
+        auto params = raw.substr(q + 1);
+        raw = raw.substr(0, q);
+        if (params.starts_with("versionId=") && params != "versionId=null") return no_such_version();
+    }
+    auto decoded = url_decode(raw);
+    if (!decoded) return invalid_argument("Invalid copy source encoding");
+    std::string_view s = *decoded;
+    if (s.starts_with("/")) s.remove_prefix(1);
+    auto slash = s.find('/');
+    if (slash == std::string_view::npos || slash == 0 || slash + 1 >= s.size())
+        return invalid_argument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+    CopySource src{std::string(s.substr(0, slash)), std::string(s.substr(slash + 1)), {}};
+
+    auto sb = ctx.engine.get_bucket_record(src.bucket);
+    if (!sb) return sb.error();
+    if (auto refused = ctx.check_expected_owner(*sb, "x-amz-source-expected-bucket-owner")) return *refused;
+    auto info = ctx.engine.head_object(src.bucket, src.key);
+    if (!info) return info.error();
+    if (!ctx.object_allows(*sb, *info, Permission::Read)) return access_denied();
+    if (!copy_source_conditions_hold(ctx.request, *info)) return precondition_failed();
+    src.info = std::move(*info);
+    return src;
+}
+
+Reply copy_object(const RequestContext& ctx) {
+    const auto& b = ctx.bucket_record;
+    if (auto refused = ctx.check_space_for(0)) return *refused;
+    if (auto refused = ctx.check_new_key()) return *refused;
+    auto v = validate_object_key(ctx.key);
+    if (!v) return v.error();
+    auto src = copy_source(ctx);
+    if (!src) return src.error();
+    std::string directive(trim(ctx.request.header_or("x-amz-metadata-directive", "COPY")));
+    if (directive != "COPY" && directive != "REPLACE") return invalid_argument("Unknown metadata directive.");
+    auto meta = meta_from_headers(ctx, *b);
+    if (!meta) return meta.error();
+    auto& new_meta = *meta;
+    bool same = src->bucket == ctx.bucket && src->key == ctx.key;
+    if (same && directive != "REPLACE")
+        return invalid_request(
+            "This copy request is illegal because it is trying to copy an object to itself without changing the "
+            "object's metadata, storage class, website redirect location or encryption attributes.");
+    CopyOptions options;
+    if (auto refused = write_conditions(ctx, *b, options.conditions)) return *refused;
+    if (directive == "REPLACE") {
+        new_meta.checksums = src->info.meta.checksums;
+        options.replace_meta = new_meta;
+    }
+    auto copied = ctx.engine.copy_object(src->bucket, src->key, ctx.bucket, ctx.key, options);
+    if (!copied) return copied.error();
+    // The copy gets the ACL the request asks for (private by default),
+    // not the source's.
+    if (copied->meta.acl != new_meta.acl) {
+        auto r = ctx.engine.set_object_acl(ctx.bucket, ctx.key, new_meta.acl);
+        if (!r) return r.error();
+    }
+    return xml_answer(XmlWriter("CopyObjectResult")
+                          .el("LastModified", iso8601_ms(copied->last_modified_ms))
+                          .el("ETag", etag_quoted(copied->etag))
+                          .finish());
+}
+
+}  // namespace ostor::gw::s3

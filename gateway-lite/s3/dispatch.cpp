@@ -1,0 +1,131 @@
+// From the route's operation to its handler, and to the bucket access the
+// pipeline checks before the handler runs.
+#include "s3/handlers.hpp"
+
+namespace ostor::gw::s3 {
+
+BucketAccess bucket_access(Operation op) {
+    using enum Operation;
+    switch (op) {
+        case AdminApi:
+        case ListBuckets:
+        case CreateBucket:
+        case PutBucketConfig:
+        case PutObjectTagging:
+        case DeleteObjectTagging:
+        case MethodNotAllowed:
+            return {};
+        case DeleteBucket:
+        case PutBucketAcl:
+            return {.read = true, .permission = std::nullopt, .fresh = true};
+        case HeadBucket:
+        case ListObjects:
+        case ListObjectsV2:
+        case ListObjectVersions:
+        case ListMultipartUploads:
+        case ListParts:
+            return {.read = true, .permission = Permission::Read, .fresh = false};
+        case DeleteObjects:
+        case PutObject:
+        case CopyObject:
+        case DeleteObject:
+        case CreateMultipartUpload:
+        case UploadPart:
+        case UploadPartCopy:
+        case CompleteMultipartUpload:
+        case AbortMultipartUpload:
+            return {.read = true, .permission = Permission::Write, .fresh = false};
+        case GetBucketAcl:
+        case GetBucketLocation:
+        case GetBucketVersioning:
+        case PutBucketVersioning:
+        case GetBucketConfig:
+        case DeleteBucketConfig:
+        case GetObject:
+        case HeadObject:
+        case GetObjectAcl:
+        case PutObjectAcl:
+        case GetObjectTagging:
+        case GetObjectAttributes:
+            return {.read = true, .permission = std::nullopt, .fresh = false};
+    }
+    return {};
+}
+
+Reply dispatch(const RequestContext& ctx, RequestBody& body) {
+    using enum Operation;
+    switch (ctx.route->operation) {
+        case AdminApi:
+            return admin(ctx);
+        case ListBuckets:
+            return list_buckets(ctx);
+        case CreateBucket:
+            return create_bucket(ctx, body);
+        case HeadBucket:
+            return head_bucket(ctx);
+        case DeleteBucket:
+            return delete_bucket(ctx);
+        case GetBucketAcl:
+            return get_bucket_acl(ctx);
+        case PutBucketAcl:
+            return put_bucket_acl(ctx, body);
+        case GetBucketLocation:
+            return get_bucket_location(ctx);
+        case GetBucketVersioning:
+            return get_bucket_versioning(ctx);
+        case PutBucketVersioning:
+            return put_bucket_versioning(ctx, body);
+        case ListObjects:
+            return list_objects(ctx, ListKind::V1);
+        case ListObjectsV2:
+            return list_objects(ctx, ListKind::V2);
+        case ListObjectVersions:
+            return list_objects(ctx, ListKind::Versions);
+        case ListMultipartUploads:
+            return list_uploads(ctx);
+        case DeleteObjects:
+            return delete_objects(ctx, body);
+        case GetBucketConfig:
+            return get_bucket_config(ctx, ctx.route->query);
+        case PutBucketConfig:
+        case PutObjectTagging:
+        case DeleteObjectTagging:
+            return not_implemented();
+        case DeleteBucketConfig:
+            return empty_answer(204);
+        case GetObject:
+        case HeadObject:
+            return get_object(ctx);
+        case PutObject:
+            return put_object(ctx, body);
+        case CopyObject:
+            return copy_object(ctx);
+        case DeleteObject:
+            return delete_object(ctx);
+        case GetObjectAcl:
+            return get_object_acl(ctx);
+        case PutObjectAcl:
+            return put_object_acl(ctx, body);
+        case GetObjectTagging:
+            return get_object_tagging(ctx);
+        case GetObjectAttributes:
+            return get_object_attributes(ctx);
+        case CreateMultipartUpload:
+            return create_upload(ctx);
+        case UploadPart:
+            return upload_part(ctx, body);
+        case UploadPartCopy:
+            return upload_part_copy(ctx);
+        case CompleteMultipartUpload:
+            return complete_upload(ctx, body);
+        case AbortMultipartUpload:
+            return abort_upload(ctx);
+        case ListParts:
+            return list_parts(ctx);
+        case MethodNotAllowed:
+            break;
+    }
+    return method_not_allowed();
+}
+
+}  // namespace ostor::gw::s3

@@ -1,0 +1,110 @@
+// The handlers of the S3 operations, by family. Each reads the request
+// context (filled by the pipeline, read-only here) and, if it takes one, the
+// body, calls the engine and returns an answer or an error; none writes to
+// the connection. dispatch() picks the route's handler (s3/routes.hpp).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "acl.hpp"
+#include "s3/context.hpp"
+#include "s3/reply.hpp"
+#include "s3/request_body.hpp"
+
+namespace ostor::gw::s3 {
+
+// Runs the handler of the request's route.
+Reply dispatch(const RequestContext& ctx, RequestBody& body);
+
+// How an operation uses the bucket it names: the pipeline reads it before
+// the handler runs (into ctx.bucket_record) when `read`, and refuses the
+// request unless the caller has `permission`. `fresh`: read afresh, not from
+// the engine's cache (RADOS), for a change of the bucket itself.
+struct BucketAccess {
+    bool read = false;
+    std::optional<Permission> permission;
+    bool fresh = false;
+};
+BucketAccess bucket_access(Operation op);
+
+// ---- service (service.cpp) ---------------------------------------------------
+
+Reply admin(const RequestContext& ctx);
+Reply list_buckets(const RequestContext& ctx);
+
+// ---- buckets (buckets.cpp) ---------------------------------------------------
+
+Reply create_bucket(const RequestContext& ctx, RequestBody& body);
+Reply head_bucket(const RequestContext& ctx);
+Reply delete_bucket(const RequestContext& ctx);
+Reply get_bucket_location(const RequestContext& ctx);
+Reply get_bucket_versioning(const RequestContext& ctx);
+Reply put_bucket_versioning(const RequestContext& ctx, RequestBody& body);
+// A bucket configuration ostor does not offer (`name`, the route's query):
+// none is set.
+Reply get_bucket_config(const RequestContext& ctx, std::string_view name);
+
+// ---- ACLs (acls.cpp) ---------------------------------------------------------
+
+Reply get_bucket_acl(const RequestContext& ctx);
+Reply put_bucket_acl(const RequestContext& ctx, RequestBody& body);
+Reply get_object_acl(const RequestContext& ctx);
+Reply put_object_acl(const RequestContext& ctx, RequestBody& body);
+
+// ---- listing (listing.cpp) ---------------------------------------------------
+
+enum class ListKind { V1, V2, Versions };
+Reply list_objects(const RequestContext& ctx, ListKind kind);
+Reply list_uploads(const RequestContext& ctx);
+
+// ---- objects (objects.cpp) ---------------------------------------------------
+
+Reply put_object(const RequestContext& ctx, RequestBody& body);
+Reply get_object(const RequestContext& ctx);
+Reply delete_object(const RequestContext& ctx);
+Reply delete_objects(const RequestContext& ctx, RequestBody& body);
+Reply get_object_attributes(const RequestContext& ctx);
+Reply get_object_tagging(const RequestContext& ctx);
+
+// Metadata of a new object from the request's headers (its ACL included:
+// another user than the bucket's owner owns what it writes).
+Outcome<ObjectMeta> meta_from_headers(const RequestContext& ctx, const Bucket& bucket);
+// A conditional write (PutObject, CopyObject, CompleteMultipartUpload):
+// If-None-Match: * (create only) or If-Match: <etag> (replace only that
+// version), filled into `conditions`. Checked now, so that a refused upload
+// is not read first, and again by the engine in the commit, so that of
+// concurrent writers only one passes.
+std::optional<S3Error> write_conditions(const RequestContext& ctx, const Bucket& bucket, WriteConditions& conditions);
+// 304/412 for a failed precondition of a read, else nullopt.
+std::optional<S3Error> read_preconditions(const RequestContext& ctx, const ObjectInfo& info);
+
+// ---- copies (copy.cpp) -------------------------------------------------------
+
+Reply copy_object(const RequestContext& ctx);
+
+// A copy's source: x-amz-copy-source's bucket and key, and the object,
+// readable by the caller and meeting the x-amz-copy-source-if-* conditions.
+struct CopySource {
+    std::string bucket, key;
+    ObjectInfo info;
+};
+Outcome<CopySource> copy_source(const RequestContext& ctx);
+
+// ---- multipart uploads (multipart.cpp) ---------------------------------------
+
+Reply create_upload(const RequestContext& ctx);
+Reply upload_part(const RequestContext& ctx, RequestBody& body);
+Reply upload_part_copy(const RequestContext& ctx);
+Reply complete_upload(const RequestContext& ctx, RequestBody& body);
+Reply abort_upload(const RequestContext& ctx);
+Reply list_parts(const RequestContext& ctx);
+
+// Who started an upload (its Initiator and Owner): the writer recorded in
+// its ACL (meta_from_headers) when another user than the bucket's owner.
+std::string upload_initiator(const Upload& upload);
+
+}  // namespace ostor::gw::s3

@@ -1,0 +1,54 @@
+// Who may do what: the caller against a bucket's and an object's owner and
+// ACL (acl.hpp), and the checks a write passes before it is read.
+#include "s3/context.hpp"
+#include "space_reserve.hpp"
+
+namespace ostor::gw::s3 {
+
+bool RequestContext::is_owner(const Bucket& b) const {
+    return !principal.anonymous && principal.user_id == b.owner_id &&
+           (principal.account.empty() || principal.account == b.account);
+}
+
+S3Error RequestContext::object_error(const Error& e, const Bucket& b) const {
+    if (e.code() == Errc::NoSuchKey && !bucket_allows(b, Permission::Read)) return access_denied();
+    return e;
+}
+
+bool RequestContext::bucket_allows(const Bucket& b, Permission p) const {
+    if (is_owner(b)) return acl_owner_allows(b.acl, b.owner_id, p);
+    return acl_allows(decode_acl(b.acl), who(), p);
+}
+
+bool RequestContext::object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const {
+    auto writer = acl_object_owner(o.meta.acl);
+    bool owns = writer.empty() ? is_owner(b) : !principal.anonymous && writer == principal.user_id;
+    if (owns) return acl_owner_allows(o.meta.acl, principal.user_id, p);
+    // The bucket's owner reads (and manages) what others write into its bucket.
+    return is_owner(b) || acl_allows(decode_acl(o.meta.acl), who(), p);
+}
+
+std::string RequestContext::object_owner(const Bucket& b, const ObjectInfo& o) {
+    auto writer = acl_object_owner(o.meta.acl);
+    return writer.empty() ? b.owner_id : writer;
+}
+
+std::optional<S3Error> RequestContext::check_expected_owner(const Bucket& b, std::string_view header) const {
+    const auto* expected = request.header(header);
+    if (!expected || trim(*expected) == b.owner_id) return std::nullopt;
+    return access_denied();
+}
+
+std::optional<S3Error> RequestContext::check_space_for(std::uint64_t bytes) const {
+    if (space_for_write(engine.directory(), bytes)) return std::nullopt;
+    return S3Error(Error(Errc::NoSpace, "The storage is (nearly) full: delete objects to free space."));
+}
+
+std::optional<S3Error> RequestContext::check_new_key() const {
+    if (xml_can_carry(key)) return std::nullopt;
+    return invalid_argument(
+        "Object key contains characters not allowed: it must be valid UTF-8 without control characters other than "
+        "TAB, LF and CR.");
+}
+
+}  // namespace ostor::gw::s3

@@ -1,0 +1,69 @@
+// The service: what names no bucket.
+#include "admin_api.hpp"
+#include "s3/handlers.hpp"
+#include "s3/xml_writer.hpp"
+
+namespace ostor::gw::s3 {
+
+namespace {
+
+constexpr std::uint64_t kMaxBucketsPerPage = 10000;
+
+}  // namespace
+
+// The provider's ostor-* services (admin_api.hpp): JSON in and out.
+Reply admin(const RequestContext& ctx) {
+    auto answer = handle_admin(ctx.engine, ctx.principal, ctx.request.method, ctx.query, ctx.request_id);
+    Answer a = empty_answer(answer.status);
+    a.body = std::move(answer.body);
+    a.content_type = "application/json";
+    return a;
+}
+
+// Paged by max-buckets and continuation-token (the name of the last
+// bucket of the page before, base64), filtered by prefix, as the API
+// has since 2024; without max-buckets all come in one page.
+Reply list_buckets(const RequestContext& ctx) {
+    const auto& principal = ctx.principal;
+    if (principal.anonymous) return access_denied();
+    std::optional<std::uint64_t> max_buckets;
+    if (const auto* v = ctx.param("max-buckets")) {
+        max_buckets = parse_u64(*v);
+        if (!max_buckets || *max_buckets < 1 || *max_buckets > kMaxBucketsPerPage)
+            return invalid_argument("max-buckets must be an integer between 1 and 10000");
+    }
+    std::string after;
+    if (const auto* t = ctx.param("continuation-token"); t && !t->empty()) {
+        auto decoded = base64_decode(*t);
+        if (!decoded || decoded->empty() || (*decoded)[0] != 'b')
+            return invalid_argument("The continuation token provided is incorrect");
+        after = decoded->substr(1);
+    }
+    const auto* prefix = ctx.param("prefix");
+    BucketFilter filter;
+    filter.owner_id = principal.user_id;
+    if (!principal.account.empty()) filter.account = principal.account;
+    auto buckets = ctx.engine.list_buckets(filter);
+    if (!buckets) return buckets.error();
+    DisplayNames names(ctx.engine);
+    XmlWriter x("ListAllMyBucketsResult");
+    x.person("Owner", principal.user_id, names(principal.user_id)).open("Buckets");
+    std::uint64_t listed = 0;
+    std::string next;  // the last name of a page that has more after it
+    for (const auto& b : *buckets) {
+        if (b.name <= after || (prefix && !b.name.starts_with(*prefix))) continue;
+        if (max_buckets && listed == *max_buckets) {
+            next = base64_encode("b" + after);
+            break;
+        }
+        x.open("Bucket").el("Name", b.name).el("CreationDate", iso8601_ms(b.created_ms)).close("Bucket");
+        after = b.name;
+        ++listed;
+    }
+    x.close("Buckets");
+    if (!next.empty()) x.el("ContinuationToken", next);
+    if (prefix) x.text_el("Prefix", *prefix);
+    return xml_answer(x.finish());
+}
+
+}  // namespace ostor::gw::s3
