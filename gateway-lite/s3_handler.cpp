@@ -1610,7 +1610,7 @@ private:
         if (wanted.contains("ETag")) x.el("ETag", info->etag);
         if (wanted.contains("Checksum") && !info->meta.checksums.empty()) {
             x.open("Checksum");
-            for (const auto& [name, value] : info->meta.checksums) x.el("Checksum" + name, value);
+            for (const auto& [name, value] : info->meta.checksums) x.el("Checksum" + name, checksum_base64(value));
             x.el("ChecksumType", std::string(checksum_type(info->meta.checksums.front().second)));
             x.close("Checksum");
         }
@@ -1689,7 +1689,7 @@ private:
         const auto* type = req_.header("x-amz-checksum-type");
         if (const auto* alg = req_.header("x-amz-checksum-algorithm")) {
             auto a = parse_checksum_algorithm(trim(*alg));
-            if (!a) return error(invalid_request("Checksum algorithm " + *alg + " is not supported."));
+            if (!a) return error(invalid_request(std::string(kUnsupportedUploadChecksum)));
             // CRC64NVME is always a full-object checksum; the others are
             // composite unless the client asks for FULL_OBJECT (CRCs only).
             bool crc = *a != ChecksumAlgorithm::SHA1 && *a != ChecksumAlgorithm::SHA256;
