@@ -243,8 +243,9 @@ private:
         auto writer = acl_object_owner(o.meta.acl);
         bool owns = writer.empty() ? is_owner(b) : !principal_.anonymous && writer == principal_.user_id;
         if (owns) return acl_owner_allows(o.meta.acl, principal_.user_id, p);
-        // The bucket's owner reads (and manages) what others write into its bucket.
-        return is_owner(b) || acl_allows(decode_acl(o.meta.acl), who(), p);
+        // The bucket's owner too has only what the ACL gives it (as S3 and
+        // Ceph RGW): it deletes, overwrites and lists through the bucket's.
+        return acl_allows(decode_acl(o.meta.acl), who(), p);
     }
     // Who owns an object: its writer when another user than the bucket's owner.
     static std::string object_owner(const Bucket& b, const ObjectInfo& o) {

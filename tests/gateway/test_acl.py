@@ -163,11 +163,17 @@ class AclTests(GatewayTestCase):
         self.assertEqual(self.other.get_object(Bucket=bucket, Key='theirs')['Body'].read(), b'written by the grantee')
         acl = self.other.get_object_acl(Bucket=bucket, Key='theirs')
         self.assertEqual(acl['Owner']['ID'], self.other_id)
-        # ...and keeps owning it when it changes the ACL.
+        # The bucket's owner has no right on it that its ACL does not give
+        # (as in S3 with ACLs enabled, and in Ceph RGW)...
+        self.assertClientError(self.s3.get_object, 403, 'AccessDenied', Bucket=bucket, Key='theirs')
+        self.assertClientError(self.s3.get_object_acl, 403, 'AccessDenied', Bucket=bucket, Key='theirs')
+        # ...the writer keeps owning it when it changes the ACL...
         self.other.put_object_acl(Bucket=bucket, Key='theirs', ACL='public-read')
-        self.assertEqual(self.s3.get_object_acl(Bucket=bucket, Key='theirs')['Owner']['ID'], self.other_id)
-        # The bucket's owner still reads everything in its bucket.
+        self.assertEqual(self.other.get_object_acl(Bucket=bucket, Key='theirs')['Owner']['ID'], self.other_id)
+        # ...and the bucket's owner reads it as anyone now may, but still
+        # not its ACL.
         self.assertEqual(self.get_body(bucket, 'theirs'), b'written by the grantee')
+        self.assertClientError(self.s3.get_object_acl, 403, 'AccessDenied', Bucket=bucket, Key='theirs')
         # An object the bucket's owner writes stays its own.
         self.put(bucket, 'mine', b'x')
         owners = {o['Key']: o['Owner']['ID'] for o in self.s3.list_objects_v2(Bucket=bucket, FetchOwner=True)['Contents']}
@@ -338,6 +344,29 @@ class GrantListTests(GatewayTestCase):
         self.s3.put_bucket_acl(Bucket=b, GrantWrite=f'id="{self.other_id}"', GrantFullControl=f'id="{self.owner_id}"')
         return b
 
+    def test_bucket_owner_lists_and_deletes_but_does_not_read_another_users_private_object(self):
+        b = self.writable_bucket()
+        self.other.put_object(Bucket=b, Key='theirs', Body=b'private to its writer')
+        self.assertEqual([o['Key'] for o in self.s3.list_objects_v2(Bucket=b)['Contents']], ['theirs'])
+        for fn in (self.s3.get_object, self.s3.get_object_acl, self.s3.get_object_attributes):
+            with self.subTest(fn=fn.__name__):
+                kw = {'ObjectAttributes': ['ETag']} if fn == self.s3.get_object_attributes else {}
+                self.assertClientError(fn, 403, 'AccessDenied', Bucket=b, Key='theirs', **kw)
+        self.assertClientError(self.s3.head_object, 403, None, Bucket=b, Key='theirs')
+        self.assertClientError(self.s3.put_object_acl, 403, 'AccessDenied', Bucket=b, Key='theirs', ACL='public-read')
+        self.assertClientError(self.s3.copy_object, 403, 'AccessDenied', Bucket=b, Key='copy',
+                               CopySource={'Bucket': b, 'Key': 'theirs'})
+        self.assertEqual(self.get_body(b, 'theirs', client=self.other), b'private to its writer')
+        # WRITE on the bucket: the bucket's owner overwrites it (and owns
+        # what it wrote)...
+        self.put(b, 'theirs', b'overwritten by the bucket owner')
+        self.assertEqual(self.get_body(b, 'theirs'), b'overwritten by the bucket owner')
+        self.assertClientError(self.other.get_object, 403, 'AccessDenied', Bucket=b, Key='theirs')
+        # ...and deletes what others wrote.
+        self.other.put_object(Bucket=b, Key='second', Body=b'x')
+        self.s3.delete_object(Bucket=b, Key='second')
+        self.assertNoObject(b, 'second')
+
     def test_bucket_owner_canned_acls_on_another_users_object(self):
         b = self.writable_bucket()
         for canned, permission in (('bucket-owner-read', 'READ'), ('bucket-owner-full-control', 'FULL_CONTROL')):
@@ -349,8 +378,13 @@ class GrantListTests(GatewayTestCase):
                 acl = self.other.get_object_acl(Bucket=b, Key=key)
                 self.assertEqual(acl['Owner']['ID'], self.other_id)
                 self.assertEqual(grants(acl), want)
+                # The bucket's owner has what the canned ACL gives it: READ,
+                # and READ_ACP only with FULL_CONTROL.
                 self.assertEqual(self.get_body(b, key), b'for the bucket owner')
-                self.assertEqual(grants(self.s3.get_object_acl(Bucket=b, Key=key)), want)
+                if permission == 'FULL_CONTROL':
+                    self.assertEqual(grants(self.s3.get_object_acl(Bucket=b, Key=key)), want)
+                else:
+                    self.assertClientError(self.s3.get_object_acl, 403, 'AccessDenied', Bucket=b, Key=key)
                 # Set afterwards (PutObjectAcl), the same.
                 self.other.put_object(Bucket=b, Key=key + '-later', Body=b'later')
                 self.other.put_object_acl(Bucket=b, Key=key + '-later', ACL=canned)
