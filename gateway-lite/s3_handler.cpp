@@ -547,7 +547,7 @@ private:
         bool writer_owns = !principal_.anonymous && !bucket_owner_.empty() && principal_.user_id != bucket_owner_;
         auto acl = acl_from_headers(engine_, req_, {bucket_owner_, writer_owns ? principal_.user_id : bucket_owner_});
         if (auto* e = std::get_if<S3Error>(&acl)) return *e;
-        if (auto& grants = std::get<std::optional<std::vector<Grant>>>(acl)) meta.acl = encode_acl(*grants);
+        if (auto& stored = std::get<std::optional<std::string>>(acl)) meta.acl = *stored;
         if (writer_owns) meta.acl = acl_with_object_owner(meta.acl, principal_.user_id);
         return meta;
     }
@@ -907,10 +907,10 @@ private:
         pugi::xml_document doc;
         auto config = xml_body(doc, "CreateBucketConfiguration", /*allow_empty=*/true);
         if (!config) return;
-        auto acl = acl_from_headers(engine_, req_);
+        auto acl = acl_from_headers(engine_, req_, {{}, principal_.user_id});
         if (auto* e = std::get_if<S3Error>(&acl)) return error(*e);
         std::string stored_acl;
-        if (auto& grants = std::get<std::optional<std::vector<Grant>>>(acl)) stored_acl = encode_acl(*grants);
+        if (auto& stored = std::get<std::optional<std::string>>(acl)) stored_acl = *stored;
         auto b = engine_.create_bucket(bucket_, principal_.user_id, principal_.account, stored_acl);
         if (!b && b.error().code() == Errc::BucketAlreadyOwnedByYou && options_.region == "us-east-1" &&
             trim(config->child_value("LocationConstraint")).empty()) {
@@ -1014,24 +1014,24 @@ private:
             return std::nullopt;
         }
         const auto& text = std::get<std::string>(body);
-        auto& header_grants = std::get<std::optional<std::vector<Grant>>>(from_headers);
+        auto& header_grants = std::get<std::optional<std::string>>(from_headers);
         if (!trim(text).empty()) {
             if (header_grants) {
                 error({400, "UnexpectedContent", "This request does not support content"});
                 return std::nullopt;
             }
-            auto grants = acl_from_xml(engine_, text);
-            if (auto* e = std::get_if<S3Error>(&grants)) {
+            auto stored = acl_from_xml(engine_, text, owners.owner);
+            if (auto* e = std::get_if<S3Error>(&stored)) {
                 error(*e);
                 return std::nullopt;
             }
-            return encode_policy_acl(std::get<std::vector<Grant>>(grants), owners.owner);
+            return std::get<std::string>(stored);
         }
         if (!header_grants) {
             error({400, "MissingSecurityHeader", "Your request was missing a required header: x-amz-acl"});
             return std::nullopt;
         }
-        return encode_acl(*header_grants);
+        return *header_grants;
     }
 
     void put_bucket_acl() {
