@@ -1,5 +1,8 @@
 #include "acl.hpp"
 
+#include <algorithm>
+#include <tuple>
+
 #include "xml_input.hpp"
 
 #include "util.hpp"
@@ -181,8 +184,8 @@ std::optional<std::vector<Grant>> canned_acl(std::string_view name, const Canned
     return std::nullopt;
 }
 
-std::variant<std::optional<std::vector<Grant>>, S3Error> acl_from_headers(Engine& engine, const HttpRequest& request,
-                                                                          const CannedAclOwners& owners) {
+std::variant<std::optional<std::string>, S3Error> acl_from_headers(Engine& engine, const HttpRequest& request,
+                                                                   const CannedAclOwners& owners) {
     const auto* canned = request.header("x-amz-acl");
     static constexpr std::pair<std::string_view, Permission> kGrantHeaders[] = {
         {"x-amz-grant-read", Permission::Read},
@@ -233,44 +236,87 @@ std::variant<std::optional<std::vector<Grant>>, S3Error> acl_from_headers(Engine
     if (canned) {
         auto c = canned_acl(trim(*canned), owners);
         if (!c) return invalid_argument("Unknown canned ACL: " + *canned);
-        return std::optional<std::vector<Grant>>(std::move(*c));
+        return std::optional<std::string>(encode_acl(*c));
     }
-    if (any_grant) return std::optional<std::vector<Grant>>(std::move(grants));
-    return std::optional<std::vector<Grant>>();
+    if (any_grant) return std::optional<std::string>(encode_policy_acl(grants, owners.owner));
+    return std::optional<std::string>();
 }
 
-std::variant<std::vector<Grant>, S3Error> acl_from_xml(Engine& engine, std::string_view xml) {
+namespace {
+
+S3Error malformed_acl() {
+    return {400, "MalformedACLError",
+            "The XML you provided was not well-formed or did not validate against our published schema"};
+}
+
+// A <Grant> as its grantee's xsi:type reads it, before ids, addresses and
+// URIs are looked up; nullopt when malformed.
+struct ParsedGrant {
+    enum class Field { Id, EmailAddress, Uri } field = Field::Id;
+    std::string value;
+    Permission permission = Permission::Read;
+};
+std::optional<ParsedGrant> parse_grant(const pugi::xml_node& node) {
+    auto grantee = node.child("Grantee");
+    auto perm = parse_permission(trim(node.child_value("Permission")));
+    if (!grantee || !perm) return std::nullopt;
+    // The type names the one field that is read (RGW reads no other).
+    static constexpr std::tuple<std::string_view, ParsedGrant::Field, const char*> kTypes[] = {
+        {"CanonicalUser", ParsedGrant::Field::Id, "ID"},
+        {"AmazonCustomerByEmail", ParsedGrant::Field::EmailAddress, "EmailAddress"},
+        {"Group", ParsedGrant::Field::Uri, "URI"}};
+    std::string_view type = grantee.attribute("xsi:type").value();
+    for (const auto& [name, field, element] : kTypes) {
+        if (type != name) continue;
+        auto child = grantee.child(element);
+        if (!child || trim(child.child_value()).empty()) return std::nullopt;
+        return ParsedGrant{field, std::string(trim(child.child_value())), *perm};
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<std::string, S3Error> acl_from_xml(Engine& engine, std::string_view xml, std::string_view owner_id) {
     pugi::xml_document doc;
     if (!load_xml(doc, xml)) return malformed_xml();
     auto policy = doc.child("AccessControlPolicy");
-    if (!policy) return malformed_xml();
+    if (!policy) return malformed_acl();
+    // Both are required: a policy without them would otherwise be stored as
+    // one granting nothing, locking the owner out.
+    auto list = policy.child("AccessControlList");
+    auto owner = policy.child("Owner");
+    if (!list || !owner || !owner.child("ID")) return malformed_acl();
+    std::vector<ParsedGrant> parsed;
+    for (auto node : list.children("Grant")) {
+        auto p = parse_grant(node);
+        if (!p) return malformed_acl();
+        parsed.push_back(std::move(*p));
+    }
+    // A policy is set by its resource's owner, never handed to another.
+    auto named = trim(owner.child_value("ID"));
+    if (!named.empty() && named != owner_id) return access_denied();
     std::vector<Grant> grants;
-    for (auto grant : policy.child("AccessControlList").children("Grant")) {
-        auto grantee = grant.child("Grantee");
-        auto perm = parse_permission(grant.child_value("Permission"));
-        if (!grantee || !perm) return malformed_xml();
+    for (const auto& p : parsed) {
         Grant g;
-        g.permission = *perm;
-        if (auto id = grantee.child("ID")) {
-            std::string user_id = id.child_value();
-            bool ok = false;
-            auto e = verify_user_id(engine, user_id, ok);
-            if (!ok) return e;
-            g.user_id = user_id;
-        } else if (auto uri = grantee.child("URI")) {
-            auto kind = group_from_uri(uri.child_value());
-            if (!kind) return invalid_grantee(uri.child_value());
+        g.permission = p.permission;
+        if (p.field == ParsedGrant::Field::Uri) {
+            auto kind = group_from_uri(p.value);
+            if (!kind) return invalid_grantee(p.value);
             g.kind = *kind;
-        } else if (auto email = grantee.child("EmailAddress")) {
-            auto id = user_by_email(engine, email.child_value());
+        } else if (p.field == ParsedGrant::Field::EmailAddress) {
+            auto id = user_by_email(engine, p.value);
             if (auto* e = std::get_if<S3Error>(&id)) return *e;
             g.user_id = std::get<std::string>(id);
         } else {
-            return malformed_xml();
+            bool ok = false;
+            auto e = verify_user_id(engine, p.value, ok);
+            if (!ok) return e;
+            g.user_id = p.value;
         }
         grants.push_back(std::move(g));
     }
-    return grants;
+    return encode_policy_acl(grants, owner_id);
 }
 
 std::string acl_to_xml(const std::string& owner_id, const std::string& owner_name, std::string_view stored) {
@@ -296,14 +342,17 @@ std::string acl_to_xml(const std::string& owner_id, const std::string& owner_nam
                               "</URI></Grantee>",
                           g.permission);
     bool implicit = acl_grants_owner(stored);
-    if (implicit) out += grant_xml(user_xml(owner), Permission::FullControl);
+    std::vector<std::pair<const std::string*, Permission>> users;
+    if (implicit) users.emplace_back(&owner_id, Permission::FullControl);
     for (const auto& g : grants) {
         if (g.kind != Grant::Kind::User) continue;
         bool owners_full_control = g.user_id == owner_id && g.permission == Permission::FullControl;
         if (owners_full_control && implicit) continue;
-        out +=
-            grant_xml(user_xml(g.user_id == owner_id ? owner : "<ID>" + xml_escape(g.user_id) + "</ID>"), g.permission);
+        users.emplace_back(&g.user_id, g.permission);
     }
+    std::stable_sort(users.begin(), users.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+    for (const auto& [id, permission] : users)
+        out += grant_xml(user_xml(*id == owner_id ? owner : "<ID>" + xml_escape(*id) + "</ID>"), permission);
     out += "</AccessControlList></AccessControlPolicy>";
     return out;
 }

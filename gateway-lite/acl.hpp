@@ -5,8 +5,8 @@
 // "group:AllUsers" or "group:AuthenticatedUsers" and permission one of READ,
 // WRITE, READ_ACP, WRITE_ACP, FULL_CONTROL. The owner (the bucket's owner,
 // or the object's writer) has FULL_CONTROL without it being stored; "" is the
-// `private` ACL. An ACL set as an AccessControlPolicy that does not grant the
-// owner FULL_CONTROL holds a "listed-only" line: the owner then has what it
+// `private` ACL. An ACL set as an AccessControlPolicy or as x-amz-grant-*
+// headers that do not grant the owner FULL_CONTROL holds a "listed-only" line: the owner then has what it
 // lists, and READ_ACP / WRITE_ACP, which an owner always keeps (as in S3); no
 // grant at all is "listed-only" alone. An object written by another user than
 // the bucket's owner records its writer, who owns it, as an
@@ -58,18 +58,31 @@ struct CannedAclOwners {
 // The grants of a canned ACL (x-amz-acl); nullopt for an unknown name.
 std::optional<std::vector<Grant>> canned_acl(std::string_view name, const CannedAclOwners& owners = {});
 
-// The ACL a request asks for through x-amz-acl or x-amz-grant-* headers;
-// nullopt when it sets none. Errors: an unknown canned ACL, a malformed
+// The ACL a request asks for through x-amz-acl or x-amz-grant-* headers, in
+// its stored form; nullopt when it sets none. A canned ACL keeps the owner's
+// FULL_CONTROL; grant headers give exactly what they list, as an
+// AccessControlPolicy does (encode_policy_acl with `owners.owner`), as S3
+// and Ceph RGW store them. Errors: an unknown canned ACL, a malformed
 // grantee, an unknown e-mail address, both kinds at once.
-std::variant<std::optional<std::vector<Grant>>, S3Error> acl_from_headers(Engine& engine, const HttpRequest& request,
-                                                                          const CannedAclOwners& owners = {});
+std::variant<std::optional<std::string>, S3Error> acl_from_headers(Engine& engine, const HttpRequest& request,
+                                                                   const CannedAclOwners& owners);
 
-// The ACL in an AccessControlPolicy XML body (PutBucketAcl / PutObjectAcl).
-std::variant<std::vector<Grant>, S3Error> acl_from_xml(Engine& engine, std::string_view xml);
+// The stored form (encode_policy_acl) of an AccessControlPolicy XML body
+// (PutBucketAcl / PutObjectAcl) for a resource `owner_id` owns. As Ceph RGW
+// parses it: 400 MalformedACLError for a document without
+// <AccessControlList> (an empty one is a policy granting nothing), without
+// <Owner><ID>, or with a grantee whose xsi:type is missing, unknown or
+// without the field it names (CanonicalUser: ID, Group: URI,
+// AmazonCustomerByEmail: EmailAddress); 403 AccessDenied for an <Owner> who
+// is another user (RGW's EPERM); then the grantees' errors.
+std::variant<std::string, S3Error> acl_from_xml(Engine& engine, std::string_view xml, std::string_view owner_id);
 
 // The AccessControlPolicy document of GetBucketAcl / GetObjectAcl of the
-// stored ACL `stored`. Grants to groups come first, then grants to users
-// (the owner's own first), each in the order stored, as Ceph RGW lists them.
+// stored ACL `stored`, in Ceph RGW's order: its grant map is keyed by the
+// grantee's user id, a group's key being empty. So grants to groups come
+// first, in the order stored, then grants to users by id (byte order), each
+// user's in the order stored, the owner's implied FULL_CONTROL first of the
+// owner's.
 std::string acl_to_xml(const std::string& owner_id, const std::string& owner_name, std::string_view stored);
 
 // Whether the grants give `who` (empty: anonymous) `needed`.

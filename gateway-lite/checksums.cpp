@@ -246,4 +246,6 @@ std::string_view checksum_type(std::string_view value) {
     return value.find('-') == std::string_view::npos ? "FULL_OBJECT" : "COMPOSITE";
 }
 
+std::string_view checksum_base64(std::string_view value) { return value.substr(0, value.find('-')); }
+
 }  // namespace ostor::gw

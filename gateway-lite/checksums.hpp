@@ -58,6 +58,16 @@ std::optional<std::string> multipart_checksum(ChecksumAlgorithm a, bool full_obj
 // The x-amz-checksum-type / ChecksumType of a stored checksum value:
 // COMPOSITE for a multipart object's "<value>-<parts>", else FULL_OBJECT.
 std::string_view checksum_type(std::string_view value);
+// The base64 digest of a stored checksum value, without a composite one's
+// "-<parts>": GetObjectAttributes answers it bare, as S3 does (GET, HEAD
+// and CompleteMultipartUpload keep the suffix).
+std::string_view checksum_base64(std::string_view value);
+
+// S3's answer (InvalidRequest) to CreateMultipartUpload with an
+// x-amz-checksum-algorithm it does not know.
+inline constexpr std::string_view kUnsupportedUploadChecksum =
+    "Checksum algorithm provided is unsupported. Please try again with any of the valid types: "
+    "[CRC32, CRC32C, CRC64NVME, SHA1, SHA256]";
 
 // CRC-64/NVME of `data`, continuing from `crc` (0 to start).
 std::uint64_t crc64_nvme(std::span<const std::byte> data, std::uint64_t crc = 0);

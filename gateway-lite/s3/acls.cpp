@@ -12,15 +12,15 @@ Outcome<std::string> requested_acl(const RequestContext& ctx, RequestBody& body,
     if (auto* e = std::get_if<S3Error>(&from_headers)) return *e;
     auto text = body.small();
     if (!text) return text.error();
-    auto& header_grants = std::get<std::optional<std::vector<Grant>>>(from_headers);
+    auto& header_grants = std::get<std::optional<std::string>>(from_headers);
     if (!trim(*text).empty()) {
         if (header_grants) return unexpected_content();
-        auto grants = acl_from_xml(ctx.engine, *text);
-        if (auto* e = std::get_if<S3Error>(&grants)) return *e;
-        return encode_policy_acl(std::get<std::vector<Grant>>(grants), owners.owner);
+        auto stored = acl_from_xml(ctx.engine, *text, owners.owner);
+        if (auto* e = std::get_if<S3Error>(&stored)) return *e;
+        return std::get<std::string>(stored);
     }
     if (!header_grants) return missing_security_header();
-    return encode_acl(*header_grants);
+    return *header_grants;
 }
 
 }  // namespace

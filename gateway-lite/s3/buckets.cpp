@@ -30,10 +30,10 @@ Reply create_bucket(const RequestContext& ctx, RequestBody& body) {
     pugi::xml_document doc;
     auto config = body.xml(doc, "CreateBucketConfiguration", /*allow_empty=*/true);
     if (!config) return config.error();
-    auto acl = acl_from_headers(ctx.engine, ctx.request);
+    auto acl = acl_from_headers(ctx.engine, ctx.request, {{}, ctx.principal.user_id});
     if (auto* e = std::get_if<S3Error>(&acl)) return *e;
     std::string stored_acl;
-    if (auto& grants = std::get<std::optional<std::vector<Grant>>>(acl)) stored_acl = encode_acl(*grants);
+    if (auto& stored = std::get<std::optional<std::string>>(acl)) stored_acl = *stored;
     auto b = ctx.engine.create_bucket(ctx.bucket, ctx.principal.user_id, ctx.principal.account, stored_acl);
     if (!b && b.error().code() == Errc::BucketAlreadyOwnedByYou && ctx.options.region == kDefaultRegion &&
         trim(config->child_value("LocationConstraint")).empty()) {

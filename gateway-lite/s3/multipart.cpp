@@ -170,7 +170,7 @@ Reply create_upload(const RequestContext& ctx) {
     const auto* type = ctx.request.header("x-amz-checksum-type");
     if (const auto* alg = ctx.request.header("x-amz-checksum-algorithm")) {
         auto a = parse_checksum_algorithm(trim(*alg));
-        if (!a) return invalid_request("Checksum algorithm " + *alg + " is not supported.");
+        if (!a) return invalid_request(std::string(kUnsupportedUploadChecksum));
         // CRC64NVME is always a full-object checksum; the others are
         // composite unless the client asks for FULL_OBJECT (CRCs only).
         bool crc = *a != ChecksumAlgorithm::SHA1 && *a != ChecksumAlgorithm::SHA256;

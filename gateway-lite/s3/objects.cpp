@@ -95,7 +95,7 @@ Outcome<ObjectMeta> meta_from_headers(const RequestContext& ctx, const Bucket& b
     bool writer_owns = !principal.anonymous && !bucket_owner.empty() && principal.user_id != bucket_owner;
     auto acl = acl_from_headers(ctx.engine, req, {bucket_owner, writer_owns ? principal.user_id : bucket_owner});
     if (auto* e = std::get_if<S3Error>(&acl)) return *e;
-    if (auto& grants = std::get<std::optional<std::vector<Grant>>>(acl)) meta.acl = encode_acl(*grants);
+    if (auto& stored = std::get<std::optional<std::string>>(acl)) meta.acl = *stored;
     if (writer_owns) meta.acl = acl_with_object_owner(meta.acl, principal.user_id);
     return meta;
 }
@@ -314,7 +314,7 @@ Reply get_object_attributes(const RequestContext& ctx) {
     if (wanted.contains("ETag")) x.el("ETag", info->etag);
     if (wanted.contains("Checksum") && !info->meta.checksums.empty()) {
         x.open("Checksum");
-        for (const auto& [name, value] : info->meta.checksums) x.el("Checksum" + name, value);
+        for (const auto& [name, value] : info->meta.checksums) x.el("Checksum" + name, checksum_base64(value));
         x.el("ChecksumType", std::string(checksum_type(info->meta.checksums.front().second)));
         x.close("Checksum");
     }

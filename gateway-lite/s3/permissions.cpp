@@ -24,8 +24,9 @@ bool RequestContext::object_allows(const Bucket& b, const ObjectInfo& o, Permiss
     auto writer = acl_object_owner(o.meta.acl);
     bool owns = writer.empty() ? is_owner(b) : !principal.anonymous && writer == principal.user_id;
     if (owns) return acl_owner_allows(o.meta.acl, principal.user_id, p);
-    // The bucket's owner reads (and manages) what others write into its bucket.
-    return is_owner(b) || acl_allows(decode_acl(o.meta.acl), who(), p);
+    // The bucket's owner too has only what the ACL gives it (as S3 and
+    // Ceph RGW): it deletes, overwrites and lists through the bucket's.
+    return acl_allows(decode_acl(o.meta.acl), who(), p);
 }
 
 std::string RequestContext::object_owner(const Bucket& b, const ObjectInfo& o) {

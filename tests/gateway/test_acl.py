@@ -2,8 +2,10 @@
 """ACLs: canned private/public-read on buckets and objects, Get/Put bucket
 and object ACL, grants to another user, anonymous access where (and only
 where) an ACL grants it, and a second user kept out of private data; a policy
-with no grant (or none for the owner), the bucket-owner-* canned ACLs, and
-the order grants are listed in."""
+with no grant (or none for the owner), grant headers stored as listed,
+policies refused (malformed, another owner, a mistyped grantee), the bucket
+owner's rights on an object another user wrote, the bucket-owner-* canned
+ACLs, and the order grants are listed in."""
 
 from harness import ClientError, GatewayTestCase, error_code, http_status, main, unique_bucket
 
@@ -163,11 +165,17 @@ class AclTests(GatewayTestCase):
         self.assertEqual(self.other.get_object(Bucket=bucket, Key='theirs')['Body'].read(), b'written by the grantee')
         acl = self.other.get_object_acl(Bucket=bucket, Key='theirs')
         self.assertEqual(acl['Owner']['ID'], self.other_id)
-        # ...and keeps owning it when it changes the ACL.
+        # The bucket's owner has no right on it that its ACL does not give
+        # (as in S3 with ACLs enabled, and in Ceph RGW)...
+        self.assertClientError(self.s3.get_object, 403, 'AccessDenied', Bucket=bucket, Key='theirs')
+        self.assertClientError(self.s3.get_object_acl, 403, 'AccessDenied', Bucket=bucket, Key='theirs')
+        # ...the writer keeps owning it when it changes the ACL...
         self.other.put_object_acl(Bucket=bucket, Key='theirs', ACL='public-read')
-        self.assertEqual(self.s3.get_object_acl(Bucket=bucket, Key='theirs')['Owner']['ID'], self.other_id)
-        # The bucket's owner still reads everything in its bucket.
+        self.assertEqual(self.other.get_object_acl(Bucket=bucket, Key='theirs')['Owner']['ID'], self.other_id)
+        # ...and the bucket's owner reads it as anyone now may, but still
+        # not its ACL.
         self.assertEqual(self.get_body(bucket, 'theirs'), b'written by the grantee')
+        self.assertClientError(self.s3.get_object_acl, 403, 'AccessDenied', Bucket=bucket, Key='theirs')
         # An object the bucket's owner writes stays its own.
         self.put(bucket, 'mine', b'x')
         owners = {o['Key']: o['Owner']['ID'] for o in self.s3.list_objects_v2(Bucket=bucket, FetchOwner=True)['Contents']}
@@ -270,6 +278,7 @@ class GrantListTests(GatewayTestCase):
         cls.owner_id = cls.s3.list_buckets()['Owner']['ID']
         cls.other = cls.gw.client(cls.gw.create_user())
         cls.other_id = cls.other.list_buckets()['Owner']['ID']
+        cls.third_id = cls.gw.client(cls.gw.create_user()).list_buckets()['Owner']['ID']
 
     def policy(self, acl, grants_):
         return {'Owner': acl['Owner'], 'Grants': grants_}
@@ -279,6 +288,108 @@ class GrantListTests(GatewayTestCase):
 
     def group(self, uri, permission):
         return {'Grantee': {'Type': 'Group', 'URI': uri}, 'Permission': permission}
+
+    def raw_grant(self, xsi_type, fields, permission='READ'):
+        typed = f' xsi:type="{xsi_type}"' if xsi_type else ''
+        return (f'<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"{typed}>{fields}</Grantee>'
+                f'<Permission>{permission}</Permission></Grant>')
+
+    def raw_policy(self, owner_xml, acl_xml):
+        return ('<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+                f'{owner_xml}{acl_xml}</AccessControlPolicy>').encode()
+
+    def assert_still_private(self, b, key):
+        private = {('CanonicalUser', self.owner_id): {'FULL_CONTROL'}}
+        self.assertEqual(grants(self.s3.get_bucket_acl(Bucket=b)), private)
+        self.assertEqual(grants(self.s3.get_object_acl(Bucket=b, Key=key)), private)
+        self.assertEqual([o['Key'] for o in self.s3.list_objects_v2(Bucket=b)['Contents']], [key])
+        self.assertEqual(self.get_body(b, key), b'x')
+        self.assertClientError(self.other.get_object, 403, 'AccessDenied', Bucket=b, Key=key)
+
+    def test_grant_headers_give_exactly_what_they_list(self):
+        read = f'id="{self.other_id}"'
+        only_other = {('CanonicalUser', self.other_id): {'READ'}}
+        # CreateBucket and PutBucketAcl: the owner keeps READ_ACP / WRITE_ACP only.
+        b = unique_bucket()
+        self.s3.create_bucket(Bucket=b, GrantRead=read)
+        for how in ('CreateBucket', 'PutBucketAcl'):
+            with self.subTest(how=how):
+                if how == 'PutBucketAcl':
+                    self.s3.put_bucket_acl(Bucket=b, GrantRead=read)
+                self.assertEqual(grants(self.s3.get_bucket_acl(Bucket=b)), only_other)
+                self.assertClientError(self.s3.put_object, 403, 'AccessDenied', Bucket=b, Key='k', Body=b'x')
+                self.assertClientError(self.s3.list_objects_v2, 403, 'AccessDenied', Bucket=b)
+                self.assertEqual(self.other.list_objects_v2(Bucket=b)['KeyCount'], 0)
+                self.s3.put_bucket_acl(Bucket=b, ACL='private')
+        # PutObject, CopyObject, CreateMultipartUpload, PutObjectAcl.
+        self.put(b, 'src', b'data')
+        self.s3.put_object(Bucket=b, Key='put', Body=b'data', GrantRead=read)
+        self.s3.copy_object(Bucket=b, Key='copy', CopySource={'Bucket': b, 'Key': 'src'}, GrantRead=read)
+        uid = self.s3.create_multipart_upload(Bucket=b, Key='mp', GrantRead=read)['UploadId']
+        etag = self.s3.upload_part(Bucket=b, Key='mp', UploadId=uid, PartNumber=1, Body=b'data')['ETag']
+        self.s3.complete_multipart_upload(Bucket=b, Key='mp', UploadId=uid,
+                                          MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': etag}]})
+        self.put(b, 'acl', b'data')
+        self.s3.put_object_acl(Bucket=b, Key='acl', GrantRead=read)
+        for key in ('put', 'copy', 'mp', 'acl'):
+            with self.subTest(key=key):
+                self.assertEqual(grants(self.s3.get_object_acl(Bucket=b, Key=key)), only_other)
+                self.assertClientError(self.s3.get_object, 403, 'AccessDenied', Bucket=b, Key=key)
+                self.assertEqual(self.get_body(b, key, client=self.other), b'data')
+                # Deleting needs WRITE on the bucket, which the owner has.
+                self.s3.delete_object(Bucket=b, Key=key)
+                self.assertNoObject(b, key)
+
+    def test_policy_without_its_list_or_owner_is_refused_and_changes_nothing(self):
+        b = self.new_bucket()
+        self.put(b, 'o', b'x')
+        owner = f'<Owner><ID>{self.owner_id}</ID></Owner>'
+        acl = f'<AccessControlList>{self.raw_grant("Group", f"<URI>{ALL_USERS}</URI>")}</AccessControlList>'
+        for what, body in (('no AccessControlList', self.raw_policy(owner, '')),
+                           ('no Owner', self.raw_policy('', acl)),
+                           ('an Owner without ID',
+                            self.raw_policy('<Owner><DisplayName>me</DisplayName></Owner>', acl))):
+            for path in (f'/{b}', f'/{b}/o'):
+                with self.subTest(what=what, path=path):
+                    self.assertError(self.gw.request('PUT', path, 'acl', body=body), 400, 'MalformedACLError')
+        self.assert_still_private(b, 'o')
+        self.assertEqual(self.gw.request('GET', f'/{b}/o', auth=None).status, 403)
+
+    def test_policy_naming_another_owner_is_refused(self):
+        b = self.new_bucket()
+        self.put(b, 'o', b'x')
+        body = self.raw_policy(f'<Owner><ID>{self.other_id}</ID></Owner>',
+                               '<AccessControlList>' +
+                               self.raw_grant('CanonicalUser', f'<ID>{self.other_id}</ID>', 'FULL_CONTROL') +
+                               '</AccessControlList>')
+        for path in (f'/{b}', f'/{b}/o'):
+            with self.subTest(path=path):
+                self.assertError(self.gw.request('PUT', path, 'acl', body=body), 403, 'AccessDenied')
+        self.assert_still_private(b, 'o')
+
+    def test_grantee_type_must_match_its_fields(self):
+        b = self.new_bucket()
+        self.put(b, 'o', b'x')
+        owner = f'<Owner><ID>{self.owner_id}</ID></Owner>'
+        for xsi_type, fields in (('Group', f'<ID>{self.other_id}</ID>'),
+                                 ('CanonicalUser', f'<URI>{ALL_USERS}</URI>'),
+                                 ('AmazonCustomerByEmail', f'<ID>{self.other_id}</ID>'),
+                                 ('Nobody', f'<ID>{self.other_id}</ID>'),
+                                 (None, f'<ID>{self.other_id}</ID>')):
+            body = self.raw_policy(owner, f'<AccessControlList>{self.raw_grant(xsi_type, fields)}</AccessControlList>')
+            for path in (f'/{b}', f'/{b}/o'):
+                with self.subTest(xsi_type=xsi_type, path=path):
+                    self.assertError(self.gw.request('PUT', path, 'acl', body=body), 400, 'MalformedACLError')
+        self.assert_still_private(b, 'o')
+        # Typed as its fields are, the same grant is taken.
+        body = self.raw_policy(owner, '<AccessControlList>' +
+                               self.raw_grant('CanonicalUser', f'<ID>{self.owner_id}</ID>', 'FULL_CONTROL') +
+                               self.raw_grant('CanonicalUser',
+                                              f'<ID>{self.other_id}</ID><DisplayName>x</DisplayName>') +
+                               '</AccessControlList>')
+        r = self.gw.request('PUT', f'/{b}/o', 'acl', body=body)
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(self.get_body(b, 'o', client=self.other), b'x')
 
     def test_bucket_acl_with_no_grants_leaves_none(self):
         b = self.new_bucket()
@@ -338,6 +449,29 @@ class GrantListTests(GatewayTestCase):
         self.s3.put_bucket_acl(Bucket=b, GrantWrite=f'id="{self.other_id}"', GrantFullControl=f'id="{self.owner_id}"')
         return b
 
+    def test_bucket_owner_lists_and_deletes_but_does_not_read_another_users_private_object(self):
+        b = self.writable_bucket()
+        self.other.put_object(Bucket=b, Key='theirs', Body=b'private to its writer')
+        self.assertEqual([o['Key'] for o in self.s3.list_objects_v2(Bucket=b)['Contents']], ['theirs'])
+        for fn in (self.s3.get_object, self.s3.get_object_acl, self.s3.get_object_attributes):
+            with self.subTest(fn=fn.__name__):
+                kw = {'ObjectAttributes': ['ETag']} if fn == self.s3.get_object_attributes else {}
+                self.assertClientError(fn, 403, 'AccessDenied', Bucket=b, Key='theirs', **kw)
+        self.assertClientError(self.s3.head_object, 403, None, Bucket=b, Key='theirs')
+        self.assertClientError(self.s3.put_object_acl, 403, 'AccessDenied', Bucket=b, Key='theirs', ACL='public-read')
+        self.assertClientError(self.s3.copy_object, 403, 'AccessDenied', Bucket=b, Key='copy',
+                               CopySource={'Bucket': b, 'Key': 'theirs'})
+        self.assertEqual(self.get_body(b, 'theirs', client=self.other), b'private to its writer')
+        # WRITE on the bucket: the bucket's owner overwrites it (and owns
+        # what it wrote)...
+        self.put(b, 'theirs', b'overwritten by the bucket owner')
+        self.assertEqual(self.get_body(b, 'theirs'), b'overwritten by the bucket owner')
+        self.assertClientError(self.other.get_object, 403, 'AccessDenied', Bucket=b, Key='theirs')
+        # ...and deletes what others wrote.
+        self.other.put_object(Bucket=b, Key='second', Body=b'x')
+        self.s3.delete_object(Bucket=b, Key='second')
+        self.assertNoObject(b, 'second')
+
     def test_bucket_owner_canned_acls_on_another_users_object(self):
         b = self.writable_bucket()
         for canned, permission in (('bucket-owner-read', 'READ'), ('bucket-owner-full-control', 'FULL_CONTROL')):
@@ -349,8 +483,13 @@ class GrantListTests(GatewayTestCase):
                 acl = self.other.get_object_acl(Bucket=b, Key=key)
                 self.assertEqual(acl['Owner']['ID'], self.other_id)
                 self.assertEqual(grants(acl), want)
+                # The bucket's owner has what the canned ACL gives it: READ,
+                # and READ_ACP only with FULL_CONTROL.
                 self.assertEqual(self.get_body(b, key), b'for the bucket owner')
-                self.assertEqual(grants(self.s3.get_object_acl(Bucket=b, Key=key)), want)
+                if permission == 'FULL_CONTROL':
+                    self.assertEqual(grants(self.s3.get_object_acl(Bucket=b, Key=key)), want)
+                else:
+                    self.assertClientError(self.s3.get_object_acl, 403, 'AccessDenied', Bucket=b, Key=key)
                 # Set afterwards (PutObjectAcl), the same.
                 self.other.put_object(Bucket=b, Key=key + '-later', Body=b'later')
                 self.other.put_object_acl(Bucket=b, Key=key + '-later', ACL=canned)
@@ -373,18 +512,21 @@ class GrantListTests(GatewayTestCase):
                                  {('CanonicalUser', self.owner_id): {'FULL_CONTROL'}})
                 self.assertClientError(self.other.get_object, 403, 'AccessDenied', Bucket=b, Key=canned)
 
-    def test_group_grants_are_listed_before_user_grants(self):
+    def test_group_grants_are_listed_first_then_user_grants_by_id(self):
+        # As Ceph RGW lists them: its grant map is keyed by the grantee's
+        # user id (a group's key is empty), grants of one key in the order given.
         b = self.new_bucket()
         acl = self.s3.get_bucket_acl(Bucket=b)
-        self.s3.put_bucket_acl(Bucket=b, AccessControlPolicy=self.policy(acl, [
-            self.user(self.owner_id, 'FULL_CONTROL'), self.user(self.other_id, 'READ'),
-            self.group(ALL_USERS, 'READ'), self.user(self.other_id, 'WRITE'),
-            self.group(AUTHENTICATED_USERS, 'READ_ACP')]))
+        lo, hi = sorted((self.other_id, self.third_id))
+        given = [self.user(hi, 'READ'), self.user(self.owner_id, 'FULL_CONTROL'), self.group(ALL_USERS, 'READ'),
+                 self.user(lo, 'WRITE'), self.user(hi, 'WRITE'), self.group(AUTHENTICATED_USERS, 'READ_ACP'),
+                 self.user(lo, 'READ')]
+        self.s3.put_bucket_acl(Bucket=b, AccessControlPolicy=self.policy(acl, given))
         listed = [(g['Grantee'].get('ID') or g['Grantee'].get('URI'), g['Permission'])
                   for g in self.s3.get_bucket_acl(Bucket=b)['Grants']]
-        self.assertEqual(listed, [(ALL_USERS, 'READ'), (AUTHENTICATED_USERS, 'READ_ACP'),
-                                  (self.owner_id, 'FULL_CONTROL'), (self.other_id, 'READ'),
-                                  (self.other_id, 'WRITE')])
+        users = [(g['Grantee']['ID'], g['Permission']) for g in given if 'ID' in g['Grantee']]
+        self.assertEqual(listed, [(ALL_USERS, 'READ'), (AUTHENTICATED_USERS, 'READ_ACP')] +
+                         sorted(users, key=lambda u: u[0]))
         # Canned: the same order on an object.
         self.put(b, 'pub', b'x', ACL='public-read')
         listed = [(g['Grantee'].get('ID') or g['Grantee'].get('URI'), g['Permission'])

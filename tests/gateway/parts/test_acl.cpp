@@ -1,7 +1,7 @@
 // The stored form of ACLs (gateway-lite/acl.hpp): values stored before the
 // "listed-only" line read as they did (the owner's FULL_CONTROL implied), a
 // policy without the owner's FULL_CONTROL keeps the owner out, the
-// bucket-owner-* canned ACLs, and the order grants are listed in.
+// bucket-owner-* canned ACLs, and the order grants are listed in (Ceph RGW's).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -75,10 +75,17 @@ TEST(Acl, BucketOwnerCannedAcls) {
     EXPECT_EQ(canned_acl("bucket-owner-full-control", {"", "b"})->size(), 0u);
 }
 
-TEST(Acl, GroupsAreListedFirst) {
-    auto stored = "id:u READ\ngroup:AllUsers READ\nid:v WRITE\ngroup:AuthenticatedUsers WRITE\n";
+TEST(Acl, GroupsAreListedFirstThenUsersById) {
+    // As Ceph RGW's grant map, keyed by the grantee's id (a group's empty),
+    // lists them: each key's grants in the order stored, the owner's implied
+    // FULL_CONTROL first of the owner's.
+    auto stored = "id:v READ\ngroup:AllUsers READ\nid:u WRITE\ngroup:AuthenticatedUsers WRITE\nid:a READ\nid:u READ\n";
     EXPECT_EQ(listed(acl_to_xml("o", "owner", stored)),
-              "AllUsers READ\nAuthenticatedUsers WRITE\no FULL_CONTROL\nu READ\nv WRITE\n");
+              "AllUsers READ\nAuthenticatedUsers WRITE\na READ\no FULL_CONTROL\nu WRITE\nu READ\nv READ\n");
+    EXPECT_EQ(listed(acl_to_xml("w", "owner", "id:w READ\nid:v WRITE\n")), "v WRITE\nw FULL_CONTROL\nw READ\n");
+    auto listed_only = encode_policy_acl(
+        {{Grant::Kind::User, "w", Permission::Read}, {Grant::Kind::User, "b", Permission::WriteAcp}}, "w");
+    EXPECT_EQ(listed(acl_to_xml("w", "owner", listed_only)), "b WRITE_ACP\nw READ\n");
 }
 
 }  // namespace
