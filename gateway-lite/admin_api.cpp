@@ -49,7 +49,13 @@ admin::TargetNames target_names(const QueryList& q) {
         if (const auto* value = param(q, name)) return *value;
         return std::nullopt;
     };
-    return {given("emailAddress"), given("userId"), given("bucket"), given("default")};
+    // An empty emailAddress or userId is taken as not given, as the REST API
+    // always did (emailAddress=&userId=ID names the user by id).
+    auto given_nonempty = [&](std::string_view name) -> std::optional<std::string> {
+        if (const auto* value = param(q, name); value && !value->empty()) return *value;
+        return std::nullopt;
+    };
+    return {given_nonempty("emailAddress"), given_nonempty("userId"), given("bucket"), given("default")};
 }
 
 // The user named by emailAddress, userId or both (then the same user).

@@ -39,7 +39,7 @@ struct Answer {
     HeaderList headers;
     // Sent whole, with `content_type` when not empty (never for HEAD).
     std::string body;
-    std::string_view content_type = "application/xml";
+    std::string content_type = "application/xml";  // owned: it outlives the handler
     // A streamed body instead (GetObject): read to its end, paced at the
     // bandwidth limits; `headers` then carry the Content-Type.
     std::unique_ptr<ObjectReader> stream;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <utility>
 
 namespace ostor::admin {
 
@@ -22,13 +23,14 @@ Json::Json(const char* s) : Json(std::string_view(s)) {}
 Json::Json(std::string_view s) : v_(std::make_unique<boost::json::value>(boost::json::string(s))) {}
 Json::Json(const std::string& s) : Json(std::string_view(s)) {}
 Json::Json(const Json& other) : v_(std::make_unique<boost::json::value>(*other.v_)) {}
-Json::Json(Json&& other) noexcept : v_(std::move(other.v_)) {}
+// A moved-from Json is null, as a fresh one: it stays usable.
+Json::Json(Json&& other) noexcept : v_(std::exchange(other.v_, std::make_unique<boost::json::value>())) {}
 Json& Json::operator=(const Json& other) {
     if (this != &other) v_ = std::make_unique<boost::json::value>(*other.v_);
     return *this;
 }
 Json& Json::operator=(Json&& other) noexcept {
-    v_ = std::move(other.v_);
+    if (this != &other) v_ = std::exchange(other.v_, std::make_unique<boost::json::value>());
     return *this;
 }
 Json::~Json() = default;

@@ -802,6 +802,10 @@ class RestRefusalTests(RestCase):
         status, body, _ = self.s3_curl('GET', f'http://s3.example.com/?ostor-users&emailAddress=plain@example.com&userId={plain_id}')
         self.assertEqual(status, 200, body)
         self.assertEqual(parse_json(body)['UserId'], plain_id)
+        # An empty emailAddress is taken as not given: the id names the user.
+        status, body, _ = self.s3_curl('GET', f'http://s3.example.com/?ostor-users&emailAddress=&userId={plain_id}')
+        self.assertEqual(status, 200, body)
+        self.assertEqual(parse_json(body)['UserId'], plain_id)
 
     def test_creating_a_user_with_a_taken_email_is_409_in_any_case(self):
         self.refuse_all([('PUT', 'ostor-users&emailAddress=user@example.com', 409, 'UserAlreadyExists'),

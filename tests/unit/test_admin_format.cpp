@@ -113,4 +113,18 @@ TEST(Json, EscapesQuotesBackslashesAndControlCharacters) {
     EXPECT_EQ(doc.pretty(), "{\n  \"k\\\"ey\": \"a\\\\b\\n\\t\\u0001\"\n}\n");
 }
 
+TEST(Json, AMovedFromDocumentIsNullAndStaysUsable) {
+    using ostor::admin::Json;
+    Json doc = Json::object();
+    doc.set("a", 1);
+    Json moved = std::move(doc);
+    EXPECT_EQ(moved.pretty(), "{\n  \"a\": 1\n}\n");
+    EXPECT_EQ(doc.pretty(), "null\n");  // NOLINT(bugprone-use-after-move): what this test is about
+    doc.set("b", "c");
+    EXPECT_EQ(doc.pretty(), "{\n  \"b\": \"c\"\n}\n");
+    Json again = Json::object();
+    again.set("k", 1).set("k", 2);
+    EXPECT_EQ(again.pretty(), "{\n  \"k\": 2\n}\n");
+}
+
 }  // namespace

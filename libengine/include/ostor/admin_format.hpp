@@ -47,8 +47,9 @@ public:
 
     static Json array();
     static Json object();
-    // Appends a member to an object / an element to an array (a null
-    // becomes one first).
+    // Sets a member of an object (a new key goes last; a key set again keeps
+    // its place and takes the new value) / appends an element to an array.
+    // A null becomes an object / an array first.
     Json& set(std::string_view key, Json value);
     Json& push(Json value);
 
