@@ -82,6 +82,10 @@ inline std::string owner_recount_key(std::string_view user_id) {
     return std::string(kOwnerRecountPrefix) + std::string(user_id);
 }
 inline constexpr std::string_view kRecountOwnerKey = "recount.owner";
+// A bucket ledger's last recount sequence (16 hex digits): each recount of
+// the incarnation writes the next one with its pending owner delta, and the
+// owner's !r. marker keeps the highest one applied.
+inline constexpr std::string_view kRecountSeqKey = "recount.seq";
 // Before kSettledPrefix, so among the markers an ordinary read skips.
 inline constexpr std::string_view kRecountMarkPrefix = "!r.";
 inline std::string recount_mark_key(std::string_view bucket, std::uint64_t epoch) {
