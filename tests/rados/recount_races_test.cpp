@@ -188,6 +188,46 @@ TEST_F(RadosRecountTest, ADeletedBucketsPendingOwnerDeltaIsApplied) {
     ASSERT_OK(gw1_->objects->delete_bucket(other, freed));
 }
 
+// A commit whose index write's outcome stays unknown is counted as landed:
+// too high when it did not, so its bucket is queued for a recount.
+TEST_F(RadosRecountTest, ACommitWhoseOutcomeStaysUnknownQueuesItsBucket) {
+    ASSERT_NO_FATAL_FAILURE(put(*gw1_, "k", 100));
+    std::atomic<bool> armed{true};
+    Gateway g(quiet_after(kQuiet), RadosLeases::Options{}, [&](Pool p, const std::string&, const WriteOp&) {
+        if (p != Pool::Index || !armed.exchange(false)) return false;
+        put(*gw1_, "k", 200);  // another writer's, before the re-read: unknown
+        return true;
+    });
+    FreedExtents freed;
+    bool unknown = false;
+    BodyCommit b = body("k", 300);
+    b.outcome_unknown = &unknown;
+    EXPECT_FALSE(g.objects->put_object(std::move(b), {}, freed));
+    EXPECT_TRUE(unknown);
+    EXPECT_TRUE(queued());
+    ASSERT_NO_FATAL_FAILURE(recount_until_done());
+    expect_ledgers_match_the_index();
+}
+
+// A queueing that failed (here: reported failed, and not there) is made
+// again by close(), before touched.<instance> goes.
+TEST_F(RadosRecountTest, AQueueingThatFailedIsMadeAgainAtClose) {
+    std::atomic<bool> armed{true};
+    const std::string key = recount_key(bucket_, epoch_);
+    auto g = std::make_unique<Gateway>(
+        quiet_after(kQuiet), RadosLeases::Options{}, [&](Pool p, const std::string& oid, const WriteOp&) {
+            if (p != Pool::Meta || oid != kRecountQueueOid || !armed.exchange(false)) return false;
+            EXPECT_TRUE(gw1_->client->apply(Pool::Meta, oid, WriteOp().omap_remove(key)));  // as if never landed
+            return true;
+        });
+    EXPECT_FALSE(g->ledger->queue_recount(lb()));
+    EXPECT_FALSE(queued());
+    ASSERT_OK(g->ledger->close());
+    g->dead = true;  // closed
+    EXPECT_TRUE(queued());
+    ASSERT_NO_FATAL_FAILURE(recount_until_done());
+}
+
 // The first caller of note_touched writes touched.<instance>; when that
 // write throws, the callers waiting for it are released (and write it
 // themselves) rather than wait for ever.

@@ -53,6 +53,31 @@ TEST_F(RadosRecountTest, TouchedBucketsAreNamedOnceAndGoWithACleanClose) {
     g->dead = true;
 }
 
+// An instance that deletes a bucket it touched drops it from its
+// touched.<instance> (its recount would be dropped anyway), and keeps the others.
+TEST_F(RadosRecountTest, ABucketDeletedLeavesItsDeletersTouched) {
+    Gateway g;
+    const std::string other = unique("b");
+    auto made = g.objects->create_bucket(other, user_, "", "");
+    ASSERT_OK(made);
+    FreedExtents freed;
+    BodyCommit gone = body("x", 10);
+    gone.record.info.bucket = other;
+    ASSERT_OK(g.objects->put_object(std::move(gone), {}, freed));
+    ASSERT_NO_FATAL_FAILURE(put(g, "a", 10));
+    const std::string touched = touched_oid(g.leases->instance_id());
+    const std::set<std::string> keys{recount_key(bucket_, epoch_), recount_key(other, made->epoch)};
+    auto names = gw1_->client->omap_get(Pool::Meta, touched, keys);
+    ASSERT_OK(names);
+    EXPECT_EQ(names->size(), 2u);
+    ASSERT_OK(g.objects->delete_object(other, "x", freed));
+    ASSERT_OK(g.objects->delete_bucket(other, freed));
+    names = gw1_->client->omap_get(Pool::Meta, touched, keys);
+    ASSERT_OK(names);
+    ASSERT_EQ(names->size(), 1u);
+    EXPECT_EQ(names->begin()->first, recount_key(bucket_, epoch_));
+}
+
 // Under no quota nothing is reserved: gateways that die after their index
 // write (an inline body, a blob body, a delete) leave the ledgers wrong with
 // nothing to reconcile. The adopter queues the bucket; the recount makes

@@ -513,6 +513,7 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     }
     if (recount_owner) (void)ledger_.queue_owner_recount(b.owner_id);
     (void)ledger_.remove_bucket_ledger(lb);
+    ledger_.forget_touched(lb);
     return {};
 }
 

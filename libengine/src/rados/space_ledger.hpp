@@ -390,6 +390,11 @@ public:
     // part or ledger write that changes the bucket's counts. Fails: IoError
     // (the caller then writes nothing).
     Result<void> note_touched(const LedgerBucket& bucket);
+    // `bucket` was deleted by this instance: its entry leaves
+    // touched.<instance> (a recount of a gone incarnation is dropped
+    // anyway), so that an instance that makes and deletes many buckets does
+    // not keep them all. Best effort.
+    void forget_touched(const LedgerBucket& bucket);
     // Queues `bucket` for a recount (a live change of its counts failed).
     // A failure is remembered and made again by close() (queue_unqueued).
     Result<void> queue_recount(const LedgerBucket& bucket);

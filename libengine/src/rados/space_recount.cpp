@@ -65,6 +65,19 @@ Result<void> SpaceLedger::note_touched(const LedgerBucket& bucket) {
     return written;
 }
 
+void SpaceLedger::forget_touched(const LedgerBucket& bucket) {
+    const std::string key = recount_key(bucket.name, bucket.epoch);
+    {
+        std::lock_guard lock(touched_mutex_);
+        auto it = touched_.find(key);
+        if (it == touched_.end() || !it->second) return;  // not ours, or being written: left
+        touched_.erase(it);
+    }
+    // A late write into the gone incarnation names it again (its recount
+    // would be dropped anyway: the bucket record is gone).
+    (void)client_.apply(Pool::Meta, touched_oid(instance_id_), WriteOp().omap_remove(key));
+}
+
 Result<void> SpaceLedger::queue_recount(const LedgerBucket& bucket) {
     const std::string key = recount_key(bucket.name, bucket.epoch);
     auto queued = client_.apply(Pool::Meta, std::string(kRecountQueueOid), WriteOp().omap_set(key, queued_value()));
