@@ -216,10 +216,10 @@ static_assert(kSettledLifetime >= kLedgerChangeAttempts * std::chrono::milliseco
                                       std::chrono::milliseconds{60 * 1000});
 
 // How long a bucket incarnation's ledger, index shards and upload objects
-// must have gone unmodified (their OSD mtime) before a recount may sum them:
-// the longest a writer may take between its index or part write and its
-// ledger change (the attempts) plus the clocks' disagreement, which is what
-// kSettledLifetime already covers.
+// must have gone unmodified (their mtime, stamped by their writer's clock)
+// before a recount may sum them: the longest a writer may take between its
+// index or part write and its ledger change (kLedgerChangeDeadline, below,
+// enforces it) plus the clocks' disagreement.
 inline constexpr std::chrono::milliseconds kRecountQuietWindow = kSettledLifetime;
 
 // What one ledger write may take from being planned to landing (an OSD
