@@ -209,6 +209,32 @@ TEST_F(RadosRecountTest, ACommitWhoseOutcomeStaysUnknownQueuesItsBucket) {
     expect_ledgers_match_the_index();
 }
 
+// So too a part write whose outcome stays unknown (its growth counted,
+// whether it landed or not).
+TEST_F(RadosRecountTest, APartWriteWhoseOutcomeStaysUnknownQueuesItsBucket) {
+    auto up = gw1_->objects->create_upload(bucket_, "mp", {});
+    ASSERT_OK(up);
+    const std::string up_oid = upload_oid(up->id);
+    std::atomic<bool> armed{true};
+    Gateway g(quiet_after(kQuiet), RadosLeases::Options{}, [&](Pool p, const std::string& oid, const WriteOp&) {
+        if (p != Pool::Meta || oid != up_oid || !armed.exchange(false)) return false;
+        FreedExtents f;  // another writer's part, before the re-read: unknown
+        EXPECT_TRUE(gw1_->objects->put_part(up->id, 1, part_body(2 * kMiB), f));
+        return true;
+    });
+    FreedExtents freed;
+    bool unknown = false;
+    BodyCommit part = part_body(5 * kMiB);
+    part.outcome_unknown = &unknown;
+    EXPECT_FALSE(g.objects->put_part(up->id, 1, std::move(part), freed));
+    EXPECT_TRUE(unknown);
+    EXPECT_TRUE(queued());
+    ASSERT_NO_FATAL_FAILURE(recount_until_done());
+    expect_ledgers(2 * kMiB, 0);
+    ASSERT_OK(gw1_->objects->abort_upload(up->id, freed));
+    expect_ledgers(0, 0);
+}
+
 // A queueing that failed (here: reported failed, and not there) is made
 // again by close(), before touched.<instance> goes.
 TEST_F(RadosRecountTest, AQueueingThatFailedIsMadeAgainAtClose) {
