@@ -2,9 +2,11 @@
 // from the index"): an abort between its upload's removal and its
 // give-back, a taken-over seal that owes no give-back, a stale finisher of
 // an older recount, a bucket deleted with an owner delta pending, a change
-// clamped on the bucket's ledger and not on its owner's, and the waiters of
-// a touched.<instance> write that throws. Every case has a user and bucket
-// of its own; bodies are inline or fake extents (the catalog never reads them).
+// clamped on the bucket's ledger and not on its owner's, writes whose
+// outcome stays unknown, a queueing that failed, a deleted incarnation's
+// marker, and the waiters of a touched.<instance> write that throws. Every
+// case has a user and bucket of its own; bodies are inline or fake extents
+// (the catalog never reads them).
 #include <cstdlib>
 #include <future>
 #include <stdexcept>
@@ -252,6 +254,41 @@ TEST_F(RadosRecountTest, AQueueingThatFailedIsMadeAgainAtClose) {
     g->dead = true;  // closed
     EXPECT_TRUE(queued());
     ASSERT_NO_FATAL_FAILURE(recount_until_done());
+}
+
+// A deleted bucket incarnation's recount marker leaves its owner's ledger
+// once no finisher of its delta can still apply it (the window after the
+// delete), and the owner's counts stay.
+TEST_F(RadosRecountTest, ADeletedBucketsRecountMarkerIsPrunedAfterTheWindow) {
+    ASSERT_NO_FATAL_FAILURE(put(*gw1_, "a", 500));
+    ASSERT_NO_FATAL_FAILURE(drift(-500, -1));
+    ASSERT_OK(gw1_->ledger->queue_recount(lb()));
+    ASSERT_NO_FATAL_FAILURE(recount_until_done());
+    expect_ledgers(500, 1);
+    const std::string marker = recount_mark_key(bucket_, epoch_);
+    auto held = gw1_->client->omap_get(Pool::Meta, user_ledger_oid(user_), {marker});
+    ASSERT_OK(held);
+    ASSERT_EQ(held->size(), 1u);
+    FreedExtents freed;
+    ASSERT_OK(gw1_->objects->delete_object(bucket_, "a", freed));
+    ASSERT_OK(gw1_->objects->delete_bucket(bucket_, freed));
+    const std::string prune = marker_prune_key(bucket_, epoch_);
+    auto q = gw1_->client->omap_get(Pool::Meta, std::string(kRecountQueueOid), {prune});
+    ASSERT_OK(q);
+    ASSERT_EQ(q->size(), 1u);
+    const auto start = std::chrono::steady_clock::now();
+    do {
+        std::this_thread::sleep_for(kQuiet / 2);
+        ASSERT_OK(recounter_->objects->recount_queued(1000));
+        q = gw1_->client->omap_get(Pool::Meta, std::string(kRecountQueueOid), {prune});
+        ASSERT_OK(q);
+        ASSERT_LT(std::chrono::steady_clock::now() - start, 20s) << "never pruned";
+    } while (!q->empty());
+    held = gw1_->client->omap_get(Pool::Meta, user_ledger_oid(user_), {marker});
+    ASSERT_OK(held);
+    EXPECT_TRUE(held->empty());
+    EXPECT_EQ(user_usage().bytes, 0u);
+    EXPECT_EQ(user_usage().objects, 0u);
 }
 
 // The first caller of note_touched writes touched.<instance>; when that

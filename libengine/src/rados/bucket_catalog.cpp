@@ -506,13 +506,16 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     // owner recounted too when it cannot be.
     const LedgerBucket lb = ledger_bucket_of(b);
     bool recount_owner = true;
+    const auto finish_by = ledger_change_deadline();
     if (auto left = ledger_.read_recount_state(lb)) {
         recount_owner = left->bytes != 0 || left->objects != 0;
-        if (!left->pending_owner.empty() && !ledger_.finish_owner_delta(b.owner_id, lb, left->pending_owner))
+        if (!left->pending_owner.empty() && !ledger_.finish_owner_delta(b.owner_id, lb, left->pending_owner, finish_by))
             recount_owner = true;
     }
     if (recount_owner) (void)ledger_.queue_owner_recount(b.owner_id);
-    (void)ledger_.remove_bucket_ledger(lb);
+    // The owner's recount marker of this incarnation goes too, once no
+    // finisher of a delta read before the ledger went can still apply it.
+    if (ledger_.remove_bucket_ledger(lb)) (void)ledger_.queue_marker_prune(b.owner_id, lb);
     ledger_.forget_touched(lb);
     return {};
 }

@@ -131,6 +131,11 @@ Result<RadosObjectCatalog::RecountPass> RadosObjectCatalog::recount_queued(std::
 Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const SpaceLedger::QueuedRecount& entry) {
     if (entry.key.starts_with(kOwnerRecountPrefix))
         return recount_owner(entry, entry.key.substr(kOwnerRecountPrefix.size()));
+    if (entry.key.starts_with(kMarkerPrunePrefix)) {
+        auto pruned = ledger_.prune_marker(entry);
+        if (!pruned) return std::move(pruned).error();
+        return *pruned ? RecountOutcome::Dropped : RecountOutcome::NotQuiet;
+    }
     auto incarnation = bucket_of_recount_key(entry.key);
     if (!incarnation) {
         OSTOR_TRY(ledger_.unqueue_recount(entry));  // not ours to read
@@ -146,12 +151,15 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
     }
     const std::string& owner = sb->bucket.owner_id;
 
+    // A pending delta read now is applied within this deadline, or not by
+    // this pass (SpaceLedger::prune_marker relies on it).
+    const auto finish_by = ledger_change_deadline();
     auto state = ledger_.read_recount_state(lb);
     if (!state) return std::move(state).error();
     if (!state->pending_owner.empty()) {
         // An earlier recount wrote the bucket's counts and stopped: its
         // owner delta first, then the entry it was for.
-        OSTOR_TRY(ledger_.finish_owner_delta(owner, lb, state->pending_owner));
+        OSTOR_TRY(ledger_.finish_owner_delta(owner, lb, state->pending_owner, finish_by));
         (void)ledger_.queue_owner_recount(owner);  // see below
         auto delta = SpaceLedger::decode_owner_delta(state->pending_owner);
         if (delta) OSTOR_TRY(ledger_.unqueue_recount(SpaceLedger::QueuedRecount{entry.key, delta->queued_value}));
@@ -272,12 +280,13 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
     // counts once, a stale finisher of an older one's included.
     const std::string pending = SpaceLedger::encode_owner_delta(delta_bytes, delta_objects,
                                                                 recount_seq_value(state->recount_seq + 1), entry.value);
+    const auto written_by = ledger_change_deadline();  // as finish_by, for the delta written now
     auto written = ledger_.write_recount(lb, state->ver, bytes, objects, pending);
     if (!written) {
         if (written.error().code() == Errc::PreconditionFailed) return RecountOutcome::NotQuiet;
         return std::move(written).error();  // may have landed: the next pass finds the pending delta
     }
-    OSTOR_TRY(ledger_.finish_owner_delta(owner, lb, pending));
+    OSTOR_TRY(ledger_.finish_owner_delta(owner, lb, pending, written_by));
     // The owner moved by the bucket's drift is exact for what an instance
     // left after its index write, but counts twice a change that reached the
     // owner's ledger and not the bucket's (a crash between the two ledgers of

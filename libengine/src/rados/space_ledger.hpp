@@ -148,10 +148,11 @@
 // leaves what the next pass finishes. An owner entry (queued by every bucket
 // recount, and by a delete_bucket whose ledger still counted something)
 // sets the owner's counts to the sum of its buckets' ledgers, all quiet,
-// guarded on its ver. The window stands against the writers' clocks (an
-// object's mtime is its writer's): a ledger change that follows an index,
-// part or upload write is planned within kLedgerChangeDeadline of it, or
-// not at all (the bucket is queued instead).
+// guarded on its ver. A deleted incarnation's marker is removed from its
+// owner's ledger a window after the delete (a marker_prune_key entry), as a
+// finisher applies a delta within kLedgerChangeDeadline of reading it. The window stands against the writers' clocks
+// (an object's mtime is its writer's): a ledger change that follows an index, part or upload write is planned within
+// kLedgerChangeDeadline of it, or not at all (the bucket is queued instead).
 //
 // Concurrency: every call is safe from any thread and any number of
 // gateways. A call may wait for another thread's batch of the same ledger
@@ -454,7 +455,22 @@ public:
     // late it is made again, and never after a later recount's delta of the
     // same incarnation. Then removes it from the bucket's ledger (guarded on
     // its value). Fails: IoError.
-    Result<void> finish_owner_delta(std::string_view owner, const LedgerBucket& bucket, const std::string& pending);
+    // `deadline`: ledger_change_deadline() taken before `pending` was read
+    // (or written): past it the owner's change is not made (PreconditionFailed:
+    // the next pass finishes it), so that the marker of a deleted bucket
+    // incarnation can be removed once no finisher can still apply it
+    // (queue_marker_prune).
+    Result<void> finish_owner_delta(std::string_view owner, const LedgerBucket& bucket, const std::string& pending,
+                                    std::optional<BootClock::time_point> deadline = std::nullopt);
+    // After `bucket` (owned by `owner`) was deleted with its ledger: queues
+    // the removal of the owner's marker !r.<bucket>/<epoch>, when it has one
+    // (marker_prune_key). Best effort.
+    Result<void> queue_marker_prune(std::string_view owner, const LedgerBucket& bucket);
+    // A marker_prune_key entry: removes the owner's marker once the entry
+    // is older than the recount_quiet window (which covers a finisher's
+    // deadline, its write landing and the clocks' disagreement), then the
+    // entry. false: too young, left queued.
+    Result<bool> prune_marker(const QueuedRecount& entry);
 
     // How many changes of ledger object `oid` wait for the write in flight,
     // and the batches written so far with the changes they held (tests).

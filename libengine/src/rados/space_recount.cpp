@@ -238,10 +238,12 @@ std::optional<SpaceLedger::OwnerDelta> SpaceLedger::decode_owner_delta(std::stri
 }
 
 Result<void> SpaceLedger::finish_owner_delta(std::string_view owner, const LedgerBucket& bucket,
-                                             const std::string& pending) {
+                                             const std::string& pending,
+                                             std::optional<BootClock::time_point> deadline) {
     auto delta = decode_owner_delta(pending);
     if (delta) {
         Change on_owner;
+        on_owner.deadline = deadline;
         on_owner.delta_bytes = delta->bytes;
         on_owner.delta_objects = delta->objects;
         on_owner.once_key = recount_mark_key(bucket.name, bucket.epoch);
@@ -255,6 +257,47 @@ Result<void> SpaceLedger::finish_owner_delta(std::string_view owner, const Ledge
     auto removed = change_retried(bucket_ledger_oid(bucket.name, bucket.epoch), done);
     if (!removed && removed.error().code() == Errc::PreconditionFailed) return {};  // removed already
     return removed;
+}
+
+Result<void> SpaceLedger::queue_marker_prune(std::string_view owner, const LedgerBucket& bucket) {
+    const std::string marker = recount_mark_key(bucket.name, bucket.epoch);
+    auto held = client_.omap_get(Pool::Meta, user_ledger_oid(owner), {marker});
+    if (!held) {
+        if (held.error().code() == kNotFound) return {};  // no ledger, no marker
+        return std::move(held).error();
+    }
+    if (held->empty()) return {};  // never recounted
+    return client_.apply(
+        Pool::Meta, std::string(kRecountQueueOid),
+        WriteOp().omap_set(marker_prune_key(bucket.name, bucket.epoch), queued_value() + " " + std::string(owner)));
+}
+
+Result<bool> SpaceLedger::prune_marker(const QueuedRecount& entry) {
+    auto incarnation = bucket_of_recount_key(std::string_view(entry.key).substr(kMarkerPrunePrefix.size()));
+    // "<ms> <random> <owner>"
+    const auto first = entry.value.find(' ');
+    const auto second = first == std::string::npos ? first : entry.value.find(' ', first + 1);
+    std::int64_t queued_ms = 0;
+    if (!incarnation || second == std::string::npos ||
+        !parse_whole(std::string_view(entry.value).substr(0, first), queued_ms)) {
+        OSTOR_TRY(unqueue_recount(entry));  // not one of ours: dropped
+        return true;
+    }
+    // A finisher that read the delta before the ledger went makes its change
+    // within kLedgerChangeDeadline of that read; the window (measured here
+    // against the deleter's clock) covers that, its write landing and the
+    // clocks' disagreement.
+    if (now_ms() < queued_ms + options_.recount_quiet.count()) return false;
+    const std::string owner = entry.value.substr(second + 1);
+    auto state = read_owner_recount_state(owner);
+    if (!state) return std::move(state).error();
+    if (state->exists) {
+        Change c;
+        c.set_keys.emplace(recount_mark_key(incarnation->first, incarnation->second), "");
+        OSTOR_TRY(change_retried(user_ledger_oid(owner), c));
+    }
+    OSTOR_TRY(unqueue_recount(entry));
+    return true;
 }
 
 }  // namespace ostor::detail::rados
