@@ -449,7 +449,7 @@ TEST_F(RadosUploadsTest, CopiedPartSurvivesItsSourceAfterComplete) {
 // bytes back only when the object was not committed.
 TEST_F(RadosUploadsTest, AbortTakesOverAStoppedComplete) {
     auto seal_as_complete = [&](const std::string& id, TimestampMs at, std::optional<Extent> first) {
-        Seal seal{Seal::Kind::Complete, at, std::nullopt, {}};
+        Seal seal{Seal::Kind::Complete, at, std::nullopt, {}, true};
         if (first) seal.first_extent = std::make_pair(first->segment, first->offset);
         WriteOp op;
         op.omap_set(std::string(kUploadClosingKey), encode_seal(seal));

@@ -501,9 +501,22 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     remove_index_shards(b, shards);
     // What its ledger still counted stays on the owner's: an owner recount
     // (the sum of its buckets' ledgers, once quiet) repairs it if too high.
-    if (auto left = ledger_.bucket_usage(ledger_bucket_of(b)); !left || left->bytes != 0 || left->objects != 0)
-        (void)ledger_.queue_owner_recount(b.owner_id);
-    (void)ledger_.remove_bucket_ledger(ledger_bucket_of(b));
+    // A recount's owner delta still pending there would go with the ledger:
+    // it is applied first (once, under the owner's recount marker), and the
+    // owner recounted too when it cannot be.
+    const LedgerBucket lb = ledger_bucket_of(b);
+    bool recount_owner = true;
+    const auto finish_by = ledger_change_deadline();
+    if (auto left = ledger_.read_recount_state(lb)) {
+        recount_owner = left->bytes != 0 || left->objects != 0;
+        if (!left->pending_owner.empty() && !ledger_.finish_owner_delta(b.owner_id, lb, left->pending_owner, finish_by))
+            recount_owner = true;
+    }
+    if (recount_owner) (void)ledger_.queue_owner_recount(b.owner_id);
+    // The owner's recount marker of this incarnation goes too, once no
+    // finisher of a delta read before the ledger went can still apply it.
+    if (ledger_.remove_bucket_ledger(lb)) (void)ledger_.queue_marker_prune(b.owner_id, lb);
+    ledger_.forget_touched(lb);
     return {};
 }
 

@@ -225,6 +225,9 @@ struct Client::AioCall {
     ReadDone read_done;
     OmapGetDone omap_get_done;
     OmapListDone omap_list_done;
+    StatDone stat_done;
+    std::uint64_t stat_size = 0;  // what a stat returns
+    struct timespec stat_mtime {};
     librados::bufferlist data;                           // what a read returns
     std::map<std::string, librados::bufferlist> values;  // what an omap read returns
     bool more = false;
@@ -304,6 +307,13 @@ struct Client::AioCall {
                 for (auto& [key, bl] : values) page.entries.emplace_back(key, bl.to_str());
                 omap_list_done(std::move(page));
             }
+        } else if (stat_done) {
+            if (r < 0) {
+                stat_done(rados_error(r, doing));
+            } else {
+                stat_done(ObjectStat{stat_size, static_cast<std::int64_t>(stat_mtime.tv_sec),
+                                     static_cast<std::int64_t>(stat_mtime.tv_nsec)});
+            }
         } else {
             read_done(r < 0 ? Result<std::string>(rados_error(r, doing)) : Result<std::string>(data.to_str()));
         }
@@ -355,6 +365,14 @@ void Client::aio_omap_list(Pool pool, const std::string& oid, const std::string&
     call->omap_list_done = std::move(done);
     librados::ObjectReadOperation rop;
     rop.omap_get_vals2(start_after, prefix, max_entries, &call->values, &call->more, &call->read_rval);
+    AioCall::send(std::move(call), impl_->ctx(pool), oid, rop, nullptr);
+}
+
+void Client::aio_stat(Pool pool, const std::string& oid, StatDone done) {
+    auto call = AioCall::start(this, "stat of " + impl_->where(pool, oid));
+    call->stat_done = std::move(done);
+    librados::ObjectReadOperation rop;
+    rop.stat2(&call->stat_size, &call->stat_mtime, &call->read_rval);
     AioCall::send(std::move(call), impl_->ctx(pool), oid, rop, nullptr);
 }
 

@@ -63,8 +63,11 @@ struct Timeouts {
 
 struct ObjectStat {
     std::uint64_t size_bytes = 0;
-    std::int64_t mtime_s = 0;     // seconds since the epoch (the OSD's clock)
-    std::int64_t mtime_nsec = 0;  // and nanoseconds within it
+    // The last write's time, as its WRITER's client stamped it (librados
+    // sends the client's clock with the op; the OSD stores that): seconds
+    // since the epoch, and nanoseconds within it.
+    std::int64_t mtime_s = 0;
+    std::int64_t mtime_nsec = 0;
 };
 
 // One page of an object's omap, in key order.
@@ -220,6 +223,9 @@ public:
     void aio_omap_get(Pool pool, const std::string& oid, const std::set<std::string>& keys, OmapGetDone done);
     void aio_omap_list(Pool pool, const std::string& oid, const std::string& start_after, const std::string& prefix,
                        std::uint32_t max_entries, OmapListDone done);
+    // stat, asynchronous: for the many objects a recount stats at once.
+    using StatDone = std::function<void(Result<ObjectStat>)>;
+    void aio_stat(Pool pool, const std::string& oid, StatDone done);
 
     // Watches `oid` (which must exist: kNotFound): `on_notify` runs for every
     // notify sent to it, from any client, and what it returns is the reply;

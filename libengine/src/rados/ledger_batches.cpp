@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdio>
 #include <set>
 
 #include "engine_impl.hpp"
@@ -39,7 +40,24 @@ struct Held {
     std::uint64_t mark_token = 0;  // its CommitMark's token (0: none)
 };
 
+bool is_seq_value(std::string_view v) {
+    return v.size() == 16 &&
+           std::all_of(v.begin(), v.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
 }  // namespace
+
+std::string recount_seq_value(std::uint64_t seq) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(seq));
+    return buf;
+}
+
+bool once_counted(std::string_view held, std::string_view value) {
+    // Fixed width lowercase hex: the string order is the numbers'.
+    if (is_seq_value(held) && is_seq_value(value)) return held >= value;
+    return !held.empty() && held == value;
+}
 
 LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state,
                                   std::span<const LedgerChange* const> batch, const LedgerExpiry& expiry) {
@@ -111,7 +129,12 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
     };
     for (const LedgerChange* c : batch) {
         ends.clear();
-        if (!c->once_key.empty() && current(c->once_key) == c->once_value) {
+        if (c->deadline && expiry.boot_now > *c->deadline) {
+            plan.results.emplace_back(
+                Error(Errc::PreconditionFailed, "a change of " + std::string(oid) + " past its deadline: not made"));
+            continue;
+        }
+        if (!c->once_key.empty() && once_counted(current(c->once_key), c->once_value)) {
             plan.results.emplace_back();  // counted already, however long ago
             continue;
         }

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "ostor/error.hpp"
+#include "rados/boot_clock.hpp"
 #include "rados/ledger_layout.hpp"
 #include "rados/write_op.hpp"
 #include "records.hpp"
@@ -95,9 +96,22 @@ struct LedgerChange {
     // "" none; else the change is skipped (succeeding) when the ledger holds
     // once_value under once_key (read by key, never expiring), and writes it
     // with its deltas: a delta made again however late counts once.
+    // The value is a recount sequence (16 hex digits, recount_seq_value):
+    // the change is skipped when the key holds one as high or higher (a
+    // stale finisher of an older recount of the same bucket incarnation
+    // counts nothing). Another value (an older engine's token) is compared
+    // for equality.
     std::string once_key;
     std::string once_value;
+    // Past it (BootClock), the change is not made: PreconditionFailed,
+    // changing nothing (space_ledger.hpp, kLedgerChangeDeadline).
+    std::optional<BootClock::time_point> deadline;
 };
+
+// A recount sequence as once_value and the bucket ledger's recount.seq hold it.
+std::string recount_seq_value(std::uint64_t seq);
+// Whether once_value `value` is counted already where `held` is stored.
+bool once_counted(std::string_view held, std::string_view value);
 
 // A ledger object as read: one consistent state of its omap. Settled
 // markers (!s.*) and their age keys (!t.*) may be left out, but never a
@@ -114,6 +128,7 @@ struct LedgerExpiry {
     std::string own_prefix;                // this instance's keys: dropped at expiry
     std::int64_t others_grace_ms = 0;      // another's: only this long past expiry
     std::int64_t settled_lifetime_ms = 0;  // settled markers older than this go (kSettledLifetime)
+    BootClock::time_point boot_now{};      // what LedgerChange::deadline is compared with
 };
 
 // What one batch writes, and what each of its changes returns once the write
@@ -136,8 +151,10 @@ struct LedgerBatchPlan {
 //    charge's unsettled marker is there, it adds the deltas first and
 //    removes that marker (with its age key);
 //  - an only_if_held change whose remove_key is not held changes nothing;
-//  - a change whose once_key holds its once_value succeeds and changes
-//    nothing; one whose `expect` does not hold is refused
+//  - a change past its deadline is refused (PreconditionFailed) and
+//    changes nothing;
+//  - a change whose once_key holds its once_value (or a higher sequence:
+//    once_counted) succeeds and changes nothing; one whose `expect` does not hold is refused
 //    (PreconditionFailed) and changes nothing; set_counts adds the
 //    difference to the counts as its delta; set_keys and the once key are
 //    written with the batch;

@@ -81,7 +81,18 @@ inline constexpr std::string_view kOwnerRecountPrefix = "!user/";
 inline std::string owner_recount_key(std::string_view user_id) {
     return std::string(kOwnerRecountPrefix) + std::string(user_id);
 }
+// A recount.queue entry that removes an owner's recount marker of a deleted
+// bucket incarnation once no finisher of its delta can be under way; its
+// value is "<ms queued> <random> <owner id>".
+inline constexpr std::string_view kMarkerPrunePrefix = "!prune/";
+inline std::string marker_prune_key(std::string_view bucket, std::uint64_t epoch) {
+    return std::string(kMarkerPrunePrefix) + recount_key(bucket, epoch);
+}
 inline constexpr std::string_view kRecountOwnerKey = "recount.owner";
+// A bucket ledger's last recount sequence (16 hex digits): each recount of
+// the incarnation writes the next one with its pending owner delta, and the
+// owner's !r. marker keeps the highest one applied.
+inline constexpr std::string_view kRecountSeqKey = "recount.seq";
 // Before kSettledPrefix, so among the markers an ordinary read skips.
 inline constexpr std::string_view kRecountMarkPrefix = "!r.";
 inline std::string recount_mark_key(std::string_view bucket, std::uint64_t epoch) {

@@ -150,6 +150,8 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
     std::optional<ObjectRecord> old;
     std::int64_t delta_bytes = 0, delta_objects = 0;
     bool unknown = false;  // the index write failed, and may have been applied
+    // The latest the counts may follow the index write (kLedgerChangeDeadline).
+    BootClock::time_point deadline{};
     // One attempt of the commit, on the entry as read, or as guessed: a
     // guessed attempt returns nullopt for anything but a commit or an
     // unknown outcome (a wrong guess fails the guard, or may make a quota
@@ -203,6 +205,7 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
             op.omap_set(body_key(key), inline_body);
         else if (old && has_inline_body(*old))
             op.omap_remove(body_key(key));
+        deadline = ledger_change_deadline();
         auto written = client_.apply(Pool::Index, oid, op);
         if (written) return written;
         if (!changed_meanwhile(written.error())) {
@@ -285,18 +288,21 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
     // after its commit point, whose client retried through us).
     const std::optional<CommitCharge>& replaced = record.replaced_charge;
     if (own) {
-        (void)ledger_.settle(*own, delta_bytes, delta_objects, replaced);
+        (void)ledger_.settle(*own, delta_bytes, delta_objects, replaced, deadline);
         for (auto& r : excess) (void)ledger_.release(r);
     } else if (!excess.empty()) {
-        (void)ledger_.settle(excess.front(), delta_bytes, delta_objects, replaced);
+        (void)ledger_.settle(excess.front(), delta_bytes, delta_objects, replaced, deadline);
         for (std::size_t i = 1; i < excess.size(); ++i) (void)ledger_.release(excess[i]);
     } else if (delta_bytes != 0 || delta_objects != 0) {
         // (An overwrite that changes no count writes nothing: a replaced
         // commit left open is then the adopter's, one step back.)
         (void)ledger_.apply(bucket.owner_id, ledger_bucket_of(bucket), delta_bytes, delta_objects, ledger_.new_token(),
-                            replaced);
+                            replaced, deadline);
     }
     if (unknown) {
+        // Counted as committed: too high when it was not, which only a
+        // recount repairs (best effort).
+        (void)ledger_.queue_recount(ledger_bucket_of(bucket));
         if (outcome_unknown) *outcome_unknown = true;
         return std::move(committed).error();
     }
@@ -372,6 +378,7 @@ Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::str
     const std::string oid = shard_oid(*b, key);
     // Before the removal, as a commit's (commit_object).
     OSTOR_TRY(ledger_.note_touched(ledger_bucket_of(b->bucket)));
+    BootClock::time_point deadline{};  // the latest its counts may follow (kLedgerChangeDeadline)
     // The record alone: an object whose body is missing can still go.
     auto removed = retry_on_conflict<ObjectRecord>(oid, [&]() -> std::optional<Result<ObjectRecord>> {
         auto cur = read_index_entry(client_, oid, bucket, key, false);
@@ -384,9 +391,15 @@ Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::str
         WriteOp op;
         op.compare_omap(record_key(key), Compare::Eq, (*cur)->stored);
         op.omap_remove_keys({record_key(key), body_key(key)});
+        deadline = ledger_change_deadline();
         auto written = client_.apply(Pool::Index, oid, op);
         if (!written && changed_meanwhile(written.error())) return std::nullopt;
-        if (!written) return Result<ObjectRecord>(std::move(written).error());
+        if (!written) {
+            // May have landed, its counts never changed: the recount's
+            // (best effort).
+            (void)ledger_.queue_recount(ledger_bucket_of(b->bucket));
+            return Result<ObjectRecord>(std::move(written).error());
+        }
         // Built in place: GCC 12 warns (maybe-uninitialized) on a temporary.
         return std::optional<Result<ObjectRecord>>(std::in_place, std::move((*cur)->record));
     });
@@ -396,7 +409,7 @@ Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::str
     // The removed record's commit first, when its writer's reservation is
     // still open (it died after its commit point): counted, then taken off.
     (void)ledger_.apply(b->bucket.owner_id, ledger_bucket_of(b->bucket), -static_cast<std::int64_t>(removed->info.size),
-                        -1, ledger_.new_token(), removed->charge);
+                        -1, ledger_.new_token(), removed->charge, deadline);
     return {};
 }
 

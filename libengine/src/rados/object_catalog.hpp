@@ -147,12 +147,22 @@ public:
     // time), from one thread. Fails: the first entry's failure, after the
     // others were tried (IoError; Internal: a record that does not decode,
     // the entry stays).
+    // `until`: the pass stops before an entry once past it (the next pass
+    // goes on from that entry), so that it ends within the collector's
+    // hold of its lock.
     struct RecountPass {
         std::size_t recounted = 0;
         std::size_t dropped = 0;
         std::size_t not_quiet = 0;
+        std::size_t postponed = 0;  // 1 when the pass ran out of time
     };
-    Result<RecountPass> recount_queued(std::uint32_t max_entries);
+    Result<RecountPass> recount_queued(std::uint32_t max_entries,
+                                       std::optional<BootClock::time_point> until = std::nullopt);
+    // Tests only: called by a bucket recount after its sum and its second
+    // stat, right before its guarded write (set before the catalog is shared).
+    void set_recount_write_hook_for_tests(std::function<void(const LedgerBucket&)> hook) {
+        recount_write_hook_ = std::move(hook);
+    }
 
     // ---- Uploads' share (upload_catalog.cpp)
 
@@ -223,9 +233,10 @@ private:
     SettingsCatalog& settings_;
     RadosLeases* lease_;
     struct BucketCache;
-    std::shared_ptr<BucketCache> bucket_cache_;  // the notifier's subscription holds it weakly
-    IndexGuesses index_guesses_;                 // commit_object's first attempt
-    std::string recount_after_;                  // where the next recount pass starts in the queue
+    std::shared_ptr<BucketCache> bucket_cache_;                    // the notifier's subscription holds it weakly
+    IndexGuesses index_guesses_;                                   // commit_object's first attempt
+    std::string recount_after_;                                    // where the next recount pass starts in the queue
+    std::function<void(const LedgerBucket&)> recount_write_hook_;  // tests
 };
 
 }  // namespace ostor::detail::rados

@@ -1,30 +1,40 @@
 // The recount of a bucket incarnation's ledger from its object index and its
 // uploads (docs/rados.md, "Space ledger", "Recount"): run by the collector,
-// a bounded number of recount.queue entries per pass.
+// a bounded number of recount.queue entries per pass, within a time budget.
 //
 // For each entry (<bucket>/<epoch>):
 //   1. the bucket record gone or of another epoch: the entry goes (guarded
 //      on its value: a re-queue meanwhile stays);
 //   2. an owner delta left pending by an earlier recount (recount.owner on
 //      the bucket's ledger) is finished first: applied to the owner's
-//      ledger under its permanent marker (once however often), removed,
-//      then the entry it was for;
-//   3. quiet: the bucket's ledger, every index shard, the uploads index and
-//      every upload object were last modified (OSD mtime) more than the
-//      quiet window ago, and the ledger holds no open reservation; else the
-//      entry stays for a later pass;
+//      ledger under its permanent marker (once however often, and never
+//      after a later recount's: the marker keeps the highest sequence),
+//      removed, then the entry it was for;
+//   3. quiet: the bucket's ledger (stat'ed first, alone), every index
+//      shard, the uploads index and every upload object (at once) were last
+//      modified (the mtime their writers' clocks stamped) more than the
+//      quiet window ago, and the ledger holds no open reservation; an
+//      upload listed whose object is gone (a closer between its removal
+//      and the entry's, an abort's give-back maybe still to come) is not
+//      quiet, and its entry is removed; else the entry stays for a later
+//      pass;
 //   4. the sum: every index record (objects, Σ size: what commits and
 //      deletes count) plus the parts of the uploads that still count (open,
-//      or sealed by an abort, whose give-back comes after its removal; not
-//      those sealed by a complete, whose commit took them off, or never
-//      will give them back);
+//      or sealed by an abort that owes its give-back, which comes after
+//      its removal; not those sealed by a complete, whose commit took them
+//      off, or by an abort that took a complete's seal over: neither gives
+//      them back);
 //   5. the same objects stat'ed again: any mtime changed -> not quiet;
 //   6. the ledger's counts set, guarded on the `ver` read before the scan,
-//      with the owner's delta pending in the same write; then 2.
+//      with the owner's delta pending in the same write under the
+//      incarnation's next recount sequence; then 2, and an owner recount
+//      queued (also when the bucket's counts were right: a change clamped
+//      on the bucket's ledger may have moved the owner's).
 // An owner entry (!user/<id>, queued by a delete_bucket whose ledger still
-// counted something, and by a bucket recount that moved the owner) sets the owner's counts to the sum of its buckets'
-// ledgers, guarded on the owner's `ver`, when the owner's ledger and every
-// bucket's are quiet, none holds an open reservation nor a pending delta.
+// counted something, and by every bucket recount) sets the owner's counts
+// to the sum of its buckets' ledgers, guarded on the owner's `ver`, when the
+// owner's ledger and every bucket's are quiet, none holds an open
+// reservation nor a pending delta.
 // A crash anywhere leaves the entry queued and at most a pending delta,
 // which the next pass finishes exactly.
 #include "engine_impl.hpp"
@@ -46,14 +56,26 @@ struct Stamp {
     std::optional<ObjectStat> stat;  // nullopt: no such object
 };
 
-// Stats each of `objects`. Fails: IoError.
+// Stats each of `objects`, kOmapReadsAtOnce at a time (aio). Fails: IoError.
 Result<void> stat_all(Client& client, std::vector<Stamp>& objects) {
-    for (auto& o : objects) {
-        auto st = client.stat(o.pool, o.oid);
+    std::vector<std::optional<Result<ObjectStat>>> got(objects.size());
+    for (std::size_t from = 0; from < objects.size(); from += kOmapReadsAtOnce) {
+        const std::size_t to = std::min(objects.size(), from + kOmapReadsAtOnce);
+        AioLatch latch;  // after `got`, which its calls write into
+        for (std::size_t i = from; i < to; ++i)
+            latch.send([&] {
+                client.aio_stat(objects[i].pool, objects[i].oid, [&latch, slot = &got[i]](Result<ObjectStat> r) {
+                    *slot = std::move(r);
+                    latch.done();
+                });
+            });
+    }
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+        auto& st = *got[i];
         if (st)
-            o.stat = *st;
+            objects[i].stat = *st;
         else if (st.error().code() == kNotFound)
-            o.stat.reset();
+            objects[i].stat.reset();
         else
             return std::move(st).error();
     }
@@ -64,8 +86,10 @@ std::int64_t mtime_ns(const ObjectStat& st) { return st.mtime_s * 1'000'000'000 
 
 }  // namespace
 
-Result<RadosObjectCatalog::RecountPass> RadosObjectCatalog::recount_queued(std::uint32_t max_entries) {
+Result<RadosObjectCatalog::RecountPass> RadosObjectCatalog::recount_queued(std::uint32_t max_entries,
+                                                                           std::optional<BootClock::time_point> until) {
     RecountPass pass;
+    const std::string started_after = recount_after_;
     auto queued = ledger_.queued_recounts(recount_after_, max_entries);
     if (!queued) return std::move(queued).error();
     // From the first entry again next pass once the end was reached; else
@@ -75,7 +99,14 @@ Result<RadosObjectCatalog::RecountPass> RadosObjectCatalog::recount_queued(std::
     // One entry's failure (a record that does not decode, an IoError) leaves
     // it queued and does not keep the others waiting.
     std::optional<Error> first_failure;
-    for (auto& entry : *queued) {
+    for (std::size_t i = 0; i < queued->size(); ++i) {
+        const auto& entry = (*queued)[i];
+        if (until && BootClock::now() >= *until) {
+            // Out of time: the next pass goes on from here.
+            recount_after_ = i == 0 ? started_after : (*queued)[i - 1].key;
+            ++pass.postponed;
+            break;
+        }
         auto done = recount_one(entry);
         if (!done) {
             if (!first_failure) first_failure = std::move(done).error();
@@ -100,6 +131,11 @@ Result<RadosObjectCatalog::RecountPass> RadosObjectCatalog::recount_queued(std::
 Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const SpaceLedger::QueuedRecount& entry) {
     if (entry.key.starts_with(kOwnerRecountPrefix))
         return recount_owner(entry, entry.key.substr(kOwnerRecountPrefix.size()));
+    if (entry.key.starts_with(kMarkerPrunePrefix)) {
+        auto pruned = ledger_.prune_marker(entry);
+        if (!pruned) return std::move(pruned).error();
+        return *pruned ? RecountOutcome::Dropped : RecountOutcome::NotQuiet;
+    }
     auto incarnation = bucket_of_recount_key(entry.key);
     if (!incarnation) {
         OSTOR_TRY(ledger_.unqueue_recount(entry));  // not ours to read
@@ -115,12 +151,15 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
     }
     const std::string& owner = sb->bucket.owner_id;
 
+    // A pending delta read now is applied within this deadline, or not by
+    // this pass (SpaceLedger::prune_marker relies on it).
+    const auto finish_by = ledger_change_deadline();
     auto state = ledger_.read_recount_state(lb);
     if (!state) return std::move(state).error();
     if (!state->pending_owner.empty()) {
         // An earlier recount wrote the bucket's counts and stopped: its
         // owner delta first, then the entry it was for.
-        OSTOR_TRY(ledger_.finish_owner_delta(owner, lb, state->pending_owner));
+        OSTOR_TRY(ledger_.finish_owner_delta(owner, lb, state->pending_owner, finish_by));
         (void)ledger_.queue_owner_recount(owner);  // see below
         auto delta = SpaceLedger::decode_owner_delta(state->pending_owner);
         if (delta) OSTOR_TRY(ledger_.unqueue_recount(SpaceLedger::QueuedRecount{entry.key, delta->queued_value}));
@@ -128,15 +167,22 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
     }
     if (state->reservations_open) return RecountOutcome::NotQuiet;
 
+    // The quiet window against the writers' clocks, which stamp the mtimes
+    // (ours may run behind theirs: kLedgerChangeDeadline allows for it).
+    const std::int64_t quiet_before_ns = (now_ms() - ledger_.options().recount_quiet.count()) * 1'000'000;
     // What a writer of this incarnation modifies: its ledger, its index
-    // shards, its uploads index and its upload objects.
+    // shards, its uploads index and its upload objects. The ledger first,
+    // alone: a bucket written to lately is left at the cost of one stat.
     std::vector<Stamp> stamps;
     stamps.push_back({Pool::Meta, bucket_ledger_oid(lb.name, lb.epoch), {}});
+    OSTOR_TRY(stat_all(client_, stamps));
+    if (stamps[0].stat && mtime_ns(*stamps[0].stat) > quiet_before_ns) return RecountOutcome::NotQuiet;
     for (std::uint32_t shard = 0; shard < sb->shards; ++shard)
         stamps.push_back({Pool::Index, index_oid(lb.name, lb.epoch, shard), {}});
     const std::string uploads = uploads_oid(lb.name, lb.epoch);
     stamps.push_back({Pool::Index, uploads, {}});
     std::vector<std::string> upload_ids;
+    std::vector<std::string> upload_entries;  // their uploads index keys
     for (std::string after;;) {
         auto page = client_.omap_list(Pool::Index, uploads, after, "", kUploadIndexPageEntries);
         if (!page) {
@@ -147,19 +193,33 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
             after = k;
             if (k.size() < kUploadIdLength + 1) continue;
             upload_ids.push_back(k.substr(k.size() - kUploadIdLength));
+            upload_entries.push_back(k);
             stamps.push_back({Pool::Meta, upload_oid(upload_ids.back()), {}});
         }
         if (!page->more || page->entries.empty()) break;
     }
     OSTOR_TRY(stat_all(client_, stamps));
-    // The OSD's clock against ours: the window covers their disagreement.
-    const std::int64_t quiet_before_ns = (now_ms() - ledger_.options().recount_quiet.count()) * 1'000'000;
+    const std::size_t first_upload = 2 + sb->shards;
     for (std::size_t i = 0; i < stamps.size(); ++i) {
         if (!stamps[i].stat) {
             // A shard gone: the bucket is being deleted (the next pass drops
-            // the entry). An upload object gone: closed just now.
+            // the entry).
             if (i >= 1 && i <= sb->shards) return RecountOutcome::NotQuiet;
-            continue;
+            if (i >= first_upload) {
+                // Listed, but its object gone: a closer removed it and has
+                // not removed the entry yet. An abort's give-back may still
+                // follow (made only within kLedgerChangeDeadline of the
+                // removal): not quiet. The entry goes here (list_uploads
+                // skips it anyway, and an upload's object never comes back),
+                // which changes the uploads index: the window then starts
+                // again, and a give-back still to come has landed by its end
+                // (a crashed closer's never comes).
+                WriteOp op;
+                op.omap_remove(upload_entries[i - first_upload]);
+                (void)client_.apply(Pool::Index, uploads, op);
+                return RecountOutcome::NotQuiet;
+            }
+            continue;  // the uploads index or the ledger never written
         }
         if (mtime_ns(*stamps[i].stat) > quiet_before_ns) return RecountOutcome::NotQuiet;
     }
@@ -178,15 +238,19 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
     for (auto& id : upload_ids) {
         auto omap = read_whole_omap(client_, Pool::Meta, upload_oid(id));
         if (!omap) {
-            if (omap.error().code() == kNotFound) continue;  // the stat again tells
+            if (omap.error().code() == kNotFound) return RecountOutcome::NotQuiet;  // closed just now
             return std::move(omap).error();
         }
         auto up = parse_upload(id, *omap);
         if (!up) return std::move(up).error();
         if (up->epoch != lb.epoch) continue;
         if (!up->closing.empty()) {
+            // A complete's seal: its commit took the parts off, or a stale
+            // one's abort never gives them back; an abort's that took a
+            // complete's over gives nothing back either. An abort's that
+            // owes its give-back: counted, the give-back follows its removal.
             auto seal = decode_seal(up->closing);
-            if (seal && seal->kind == Seal::Kind::Complete) continue;  // taken off, or never given back
+            if (seal && (seal->kind == Seal::Kind::Complete || !seal->give_back)) continue;
         }
         for (auto& p : parts_in(*omap)) bytes += p.record.info.size;
     }
@@ -199,20 +263,30 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
             return RecountOutcome::NotQuiet;
     }
 
+    if (recount_write_hook_) recount_write_hook_(lb);
     const std::int64_t delta_bytes = static_cast<std::int64_t>(bytes) - static_cast<std::int64_t>(state->bytes);
     const std::int64_t delta_objects = static_cast<std::int64_t>(objects) - static_cast<std::int64_t>(state->objects);
     if (delta_bytes == 0 && delta_objects == 0) {
+        // The bucket's counts are right, but a change clamped at zero on it
+        // may have reached the owner unclamped (or not at all): its entry
+        // came from an adoption or a failure, so the owner is recounted
+        // from its buckets too (best effort, as below).
+        (void)ledger_.queue_owner_recount(owner);
         OSTOR_TRY(ledger_.unqueue_recount(entry));
         return RecountOutcome::Recounted;
     }
-    const std::string pending =
-        SpaceLedger::encode_owner_delta(delta_bytes, delta_objects, ledger_.new_token(), entry.value);
+    // The delta's token is the incarnation's next recount sequence: the
+    // owner's marker keeps the highest applied, so any recount's delta
+    // counts once, a stale finisher of an older one's included.
+    const std::string pending = SpaceLedger::encode_owner_delta(delta_bytes, delta_objects,
+                                                                recount_seq_value(state->recount_seq + 1), entry.value);
+    const auto written_by = ledger_change_deadline();  // as finish_by, for the delta written now
     auto written = ledger_.write_recount(lb, state->ver, bytes, objects, pending);
     if (!written) {
         if (written.error().code() == Errc::PreconditionFailed) return RecountOutcome::NotQuiet;
         return std::move(written).error();  // may have landed: the next pass finds the pending delta
     }
-    OSTOR_TRY(ledger_.finish_owner_delta(owner, lb, pending));
+    OSTOR_TRY(ledger_.finish_owner_delta(owner, lb, pending, written_by));
     // The owner moved by the bucket's drift is exact for what an instance
     // left after its index write, but counts twice a change that reached the
     // owner's ledger and not the bucket's (a crash between the two ledgers of
@@ -239,6 +313,7 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_owner(con
     stamps.push_back({Pool::Meta, user_ledger_oid(user_id), {}});
     for (auto& b : *buckets) stamps.push_back({Pool::Meta, bucket_ledger_oid(b.name, b.epoch), {}});
     OSTOR_TRY(stat_all(client_, stamps));
+    // Against the writers' clocks, as a bucket's recount.
     const std::int64_t quiet_before_ns = (now_ms() - ledger_.options().recount_quiet.count()) * 1'000'000;
     for (auto& s : stamps)
         if (s.stat && mtime_ns(*s.stat) > quiet_before_ns) return RecountOutcome::NotQuiet;

@@ -156,11 +156,11 @@ std::vector<Result<void>> SpaceLedger::write_batch(const std::string& oid, Ledge
         auto read = read_ledger(oid, markers);
         if (!read) return Result<void>(std::move(read).error());
         if (!read->consistent) return std::nullopt;
-        LedgerBatchPlan plan =
-            plan_ledger_batch(oid, LedgerState{read->exists, std::move(read->omap), std::move(read->ver)}, batch,
-                              LedgerExpiry{now_ms(), reservations_of_prefix(instance_id_),
-                                           static_cast<std::int64_t>(options_.max_clock_skew.count()),
-                                           static_cast<std::int64_t>(options_.settled_lifetime.count())});
+        LedgerBatchPlan plan = plan_ledger_batch(
+            oid, LedgerState{read->exists, std::move(read->omap), std::move(read->ver)}, batch,
+            LedgerExpiry{now_ms(), reservations_of_prefix(instance_id_),
+                         static_cast<std::int64_t>(options_.max_clock_skew.count()),
+                         static_cast<std::int64_t>(options_.settled_lifetime.count()), BootClock::now()});
         results = std::move(plan.results);
         if (!plan.write) return Result<void>();  // nothing to change
         auto applied = client_.apply(Pool::Meta, oid, *plan.write);
@@ -240,8 +240,10 @@ Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, const L
 }
 
 Result<void> SpaceLedger::settle(const LedgerReservation& reservation, std::int64_t delta_bytes,
-                                 std::int64_t delta_objects, const std::optional<CommitCharge>& replaced) {
+                                 std::int64_t delta_objects, const std::optional<CommitCharge>& replaced,
+                                 std::optional<BootClock::time_point> deadline) {
     Change c;
+    c.deadline = deadline;
     c.replaced = replaced;
     c.remove_key = reservation.key;
     c.delta_bytes = delta_bytes;
@@ -262,12 +264,23 @@ Result<void> SpaceLedger::end_reservation(const LedgerReservation& reservation, 
     const LedgerBucket bucket{reservation.bucket, reservation.bucket_epoch};
     // A settle that failed leaves its counts to a recount (best effort).
     const bool counts = c.delta_bytes != 0 || c.delta_objects != 0 || c.replaced;
+    // Past its deadline: the reservation still ends (its deltas are the
+    // recount's), so that it does not keep the bucket from being recounted.
+    auto too_late = [&](const Result<void>& r, const std::string& ledger) {
+        if (r || r.error().code() != Errc::PreconditionFailed || !c.deadline) return;
+        Change end;
+        end.remove_key = reservation.key;
+        if (change_retried(ledger, end) && is_own(reservation)) forget_pending(ledger);
+    };
     if (auto r = change_retried(user_ledger, c); !r) {
+        too_late(r, user_ledger);
+        too_late(r, bucket_ledger);
         if (counts) (void)queue_recount(bucket);
         return r;
     }
     if (is_own(reservation)) forget_pending(user_ledger);
     if (auto r = change_retried(bucket_ledger, c); !r) {
+        too_late(r, bucket_ledger);
         if (counts) (void)queue_recount(bucket);
         return r;
     }
@@ -277,8 +290,10 @@ Result<void> SpaceLedger::end_reservation(const LedgerReservation& reservation, 
 
 Result<void> SpaceLedger::apply(std::string_view user_id, const LedgerBucket& bucket, std::int64_t delta_bytes,
                                 std::int64_t delta_objects, std::string_view token,
-                                const std::optional<CommitCharge>& replaced) {
+                                const std::optional<CommitCharge>& replaced,
+                                std::optional<BootClock::time_point> deadline) {
     Change c;
+    c.deadline = deadline;
     c.replaced = replaced;
     c.delta_bytes = delta_bytes;
     c.delta_objects = delta_objects;
@@ -378,8 +393,12 @@ Result<void> SpaceLedger::close() {
         std::lock_guard lock(mutex_);
         noted_.clear();
     }
-    // Its writes all finished, each with its ledger change (or a queued
-    // recount when that failed): nothing for a recount to find.
+    // Its writes all finished, each with its ledger change or a queued
+    // recount when that failed; the queueings that failed are made again
+    // now. Should that fail too, touched.<instance> stays (close fails), for
+    // whoever ends this instance (an adopter, when its lease is not
+    // released) to queue, or as a leak.
+    OSTOR_TRY(queue_unqueued());
     auto removed = client_.remove(Pool::Meta, touched_oid(instance_id_));
     if (!removed && removed.error().code() != kNotFound) return removed;
     std::lock_guard lock(touched_mutex_);

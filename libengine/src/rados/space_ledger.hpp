@@ -139,13 +139,20 @@
 // for recount_quiet (kRecountQuietWindow: the longest a writer takes to its
 // ledger change) with no reservation open: its counts set from the index
 // and open uploads, guarded on the ver read before the sum, with the
-// owner's delta pending in the same write (recount.owner); the delta then
-// goes to the owner's ledger under the permanent marker !r.<bucket>/<epoch>
-// = its token (counted once however late it is made again), then the
-// pending delta and the queue entry go, each guarded on its value. A crash
-// between leaves what the next pass finishes. An owner entry (queued by a
-// delete_bucket whose ledger still counted something) sets the owner's
-// counts to the sum of its buckets' ledgers, all quiet, guarded on its ver.
+// owner's delta pending in the same write (recount.owner), under the
+// incarnation's next recount sequence (recount.seq); the delta then goes to
+// the owner's ledger under the permanent marker !r.<bucket>/<epoch>, which
+// keeps the highest sequence applied (counted once however late it is made
+// again, a stale finisher of an older recount's included), then the pending
+// delta and the queue entry go, each guarded on its value. A crash between
+// leaves what the next pass finishes. An owner entry (queued by every bucket
+// recount, and by a delete_bucket whose ledger still counted something)
+// sets the owner's counts to the sum of its buckets' ledgers, all quiet,
+// guarded on its ver. A deleted incarnation's marker is removed from its
+// owner's ledger a window after the delete (a marker_prune_key entry), as a
+// finisher applies a delta within kLedgerChangeDeadline of reading it. The window stands against the writers' clocks
+// (an object's mtime is its writer's): a ledger change that follows an index, part or upload write is planned within
+// kLedgerChangeDeadline of it, or not at all (the bucket is queued instead).
 //
 // Concurrency: every call is safe from any thread and any number of
 // gateways. A call may wait for another thread's batch of the same ledger
@@ -169,6 +176,7 @@
 
 #include "ostor/error.hpp"
 #include "ostor/types.hpp"
+#include "rados/boot_clock.hpp"
 #include "rados/client.hpp"
 #include "rados/ledger_batches.hpp"
 #include "rados/ledger_layout.hpp"
@@ -209,11 +217,27 @@ static_assert(kSettledLifetime >= kLedgerChangeAttempts * std::chrono::milliseco
                                       std::chrono::milliseconds{60 * 1000});
 
 // How long a bucket incarnation's ledger, index shards and upload objects
-// must have gone unmodified (their OSD mtime) before a recount may sum them:
-// the longest a writer may take between its index or part write and its
-// ledger change (the attempts) plus the clocks' disagreement, which is what
-// kSettledLifetime already covers.
+// must have gone unmodified (their mtime, stamped by their writer's clock)
+// before a recount may sum them: the longest a writer may take between its
+// index or part write and its ledger change (kLedgerChangeDeadline, below,
+// enforces it) plus the clocks' disagreement.
 inline constexpr std::chrono::milliseconds kRecountQuietWindow = kSettledLifetime;
+
+// What one ledger write may take from being planned to landing (an OSD
+// timeout, 30 s by default, with slack).
+inline constexpr std::chrono::milliseconds kLedgerWriteSlack{60 * 1000};
+// The latest a ledger change that follows an index, part or upload write
+// (a commit's settle or apply, a delete's, a part's, an abort's give-back)
+// is planned, after that write was sent: a recount sums an object only once
+// the recounter's clock, which may run kMaxClockSkew ahead of the writer's
+// (whose clock stamps the object's mtime), is kRecountQuietWindow past its
+// mtime; a change planned later is not made (the bucket is queued instead).
+inline constexpr std::chrono::milliseconds kLedgerChangeDeadline =
+    kRecountQuietWindow - kMaxClockSkew - kLedgerWriteSlack;
+static_assert(kLedgerChangeDeadline >= kLedgerChangeAttempts * std::chrono::milliseconds{30 * 1000});
+// The deadline of a ledger change whose index (or part, or upload) write is
+// about to be sent.
+inline BootClock::time_point ledger_change_deadline() { return BootClock::now() + kLedgerChangeDeadline; }
 
 // Age keys of settled markers read with every change of a ledger, oldest
 // first (at least twice the batch's markers): the stale ones among them go
@@ -297,8 +321,12 @@ public:
     // again. `replaced`: the charge of the index record the commit replaced
     // (LedgerChange::replaced): its reservation, when still open, is settled
     // first in the same change.
+    // `deadline` (ledger_change_deadline() before the index write): past
+    // it no attempt is made (PreconditionFailed; the reservation is released
+    // and the bucket queued for a recount).
     Result<void> settle(const LedgerReservation& reservation, std::int64_t delta_bytes, std::int64_t delta_objects,
-                        const std::optional<CommitCharge>& replaced = std::nullopt);
+                        const std::optional<CommitCharge>& replaced = std::nullopt,
+                        std::optional<BootClock::time_point> deadline = std::nullopt);
     // The write did not happen.
     Result<void> release(const LedgerReservation& reservation);
     // A change without a reservation (deletes; writes under no quota).
@@ -306,10 +334,13 @@ public:
     // unique to the change; "" none) makes it count once however often it is
     // made within kSettledLifetime, as settle; without one it is made once
     // and must not be repeated after an IoError.
-    // `replaced` as settle's (a commit under no reservation, a delete).
+    // `replaced` and `deadline` as settle's (a commit under no reservation,
+    // a delete). A failure (the deadline passed included) queues the bucket
+    // for a recount (best effort).
     Result<void> apply(std::string_view user_id, const LedgerBucket& bucket, std::int64_t delta_bytes,
                        std::int64_t delta_objects, std::string_view token,
-                       const std::optional<CommitCharge>& replaced = std::nullopt);
+                       const std::optional<CommitCharge>& replaced = std::nullopt,
+                       std::optional<BootClock::time_point> deadline = std::nullopt);
     // A token for apply, unique to this instance: "a.<instance>.<seq>".
     std::string new_token();
 
@@ -360,7 +391,13 @@ public:
     // part or ledger write that changes the bucket's counts. Fails: IoError
     // (the caller then writes nothing).
     Result<void> note_touched(const LedgerBucket& bucket);
+    // `bucket` was deleted by this instance: its entry leaves
+    // touched.<instance> (a recount of a gone incarnation is dropped
+    // anyway), so that an instance that makes and deletes many buckets does
+    // not keep them all. Best effort.
+    void forget_touched(const LedgerBucket& bucket);
     // Queues `bucket` for a recount (a live change of its counts failed).
+    // A failure is remembered and made again by close() (queue_unqueued).
     Result<void> queue_recount(const LedgerBucket& bucket);
     // Queues an owner recount of `user_id` (owner_recount_key): its counts
     // set to the sum of its buckets' ledgers.
@@ -386,13 +423,16 @@ public:
         std::uint64_t objects = 0;
         bool reservations_open = false;  // one unexpired (within max_clock_skew)
         std::string pending_owner;       // recount.owner, "" none
+        std::uint64_t recount_seq = 0;   // recount.seq: the last recount's sequence (0 none)
     };
     Result<RecountState> read_recount_state(const LedgerBucket& bucket);
     Result<RecountState> read_owner_recount_state(std::string_view user_id);
     // Sets the bucket ledger's counts, guarded on `ver` (and on no owner
     // delta pending), through the batch path (its size history changes by
-    // the difference), with recount.owner = `pending_owner` ("" none) in
-    // the same write. Fails: PreconditionFailed (changed since `ver`),
+    // the difference), with recount.owner = `pending_owner` ("" none) and
+    // recount.seq = its token in the same write. `pending_owner`'s token
+    // must be recount_seq_value(state.recount_seq + 1) of the state `ver`
+    // was read with: each recount of an incarnation has a higher one. Fails: PreconditionFailed (changed since `ver`),
     // IoError (may have landed).
     Result<void> write_recount(const LedgerBucket& bucket, const std::string& ver, std::uint64_t bytes,
                                std::uint64_t objects, const std::string& pending_owner);
@@ -410,10 +450,27 @@ public:
     };
     static std::optional<OwnerDelta> decode_owner_delta(std::string_view text);
     // Applies `pending` (the bucket ledger's recount.owner) to `owner`'s
-    // ledger under the permanent marker !r.<bucket>/<epoch> = its token
-    // (once, however late it is made again), then removes it from the
-    // bucket's ledger (guarded on its value). Fails: IoError.
-    Result<void> finish_owner_delta(std::string_view owner, const LedgerBucket& bucket, const std::string& pending);
+    // ledger under the permanent marker !r.<bucket>/<epoch>, which keeps the
+    // highest recount sequence applied (the delta's token): once, however
+    // late it is made again, and never after a later recount's delta of the
+    // same incarnation. Then removes it from the bucket's ledger (guarded on
+    // its value). Fails: IoError.
+    // `deadline`: ledger_change_deadline() taken before `pending` was read
+    // (or written): past it the owner's change is not made (PreconditionFailed:
+    // the next pass finishes it), so that the marker of a deleted bucket
+    // incarnation can be removed once no finisher can still apply it
+    // (queue_marker_prune).
+    Result<void> finish_owner_delta(std::string_view owner, const LedgerBucket& bucket, const std::string& pending,
+                                    std::optional<BootClock::time_point> deadline = std::nullopt);
+    // After `bucket` (owned by `owner`) was deleted with its ledger: queues
+    // the removal of the owner's marker !r.<bucket>/<epoch>, when it has one
+    // (marker_prune_key). Best effort.
+    Result<void> queue_marker_prune(std::string_view owner, const LedgerBucket& bucket);
+    // A marker_prune_key entry: removes the owner's marker once the entry
+    // is older than the recount_quiet window (which covers a finisher's
+    // deadline, its write landing and the clocks' disagreement), then the
+    // entry. false: too young, left queued.
+    Result<bool> prune_marker(const QueuedRecount& entry);
 
     // How many changes of ledger object `oid` wait for the write in flight,
     // and the batches written so far with the changes they held (tests).
@@ -462,6 +519,8 @@ private:
     bool is_own(const LedgerReservation& r) const;
     Result<void> end_reservation(const LedgerReservation& reservation, const Change& c);
     Result<RecountState> read_recount_state_of(const std::string& oid);
+    // Queues what queue_recount failed to (kept when it fails again).
+    Result<void> queue_unqueued();
 
     Client& client_;
     const std::string instance_id_;
@@ -482,6 +541,8 @@ private:
     std::mutex touched_mutex_;
     std::condition_variable touched_written_;
     std::map<std::string, bool> touched_;
+    // recount_keys whose queue_recount failed: made again at close.
+    std::set<std::string> unqueued_;
 };
 
 }  // namespace ostor::detail::rados

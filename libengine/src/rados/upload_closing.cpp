@@ -31,13 +31,21 @@
 //   not find the object) keeps both, as a crash would.
 //
 // abort:
+//   0. name the bucket in touched.<instance> (note_touched);
 //   1. seal (or take over an abort's seal: two aborts are safe, as only the
-//      one whose seal is still there at 2 goes on);
+//      one whose seal is still there at 2 goes on), recording whether the
+//      parts' bytes go back (not after a complete's seal was taken over; a
+//      taken-over abort seal keeps what the earlier abort owed);
 //   2. remove upload.<id> guarded on its own seal;
-//   3. the parts' bytes go back to the ledgers, their extents to `freed`;
+//   3. the parts' bytes go back to the ledgers (within
+//      kLedgerChangeDeadline of 2, else the bucket is queued for a
+//      recount), their extents to `freed`; no give-back owed: the bucket is
+//      queued for a recount (its counts are too high if the complete never
+//      committed);
 //   4. remove the uploads index entry.
 //   A crash after 1 leaves a sealed upload the next abort takes over; after
-//   2, counts too high; after 3, an index entry list_uploads skips.
+//   2, counts too high, in a bucket the adopter queues; after 3, an index
+//   entry list_uploads skips (and a recount removes).
 #include "engine_impl.hpp"
 #include "multipart_assembly.hpp"
 #include "rados/catalog_support.hpp"
@@ -112,7 +120,7 @@ Result<ObjectInfo> RadosObjectCatalog::complete_upload(
         for (auto& p : stored) records.push_back(p.record);
         auto assembled = assemble_parts(parts, records);
         if (!assembled) return Result<Sealed>(std::move(assembled).error());
-        Seal seal{Seal::Kind::Complete, now_ms(), std::nullopt, lease_ ? lease_->instance_id() : std::string()};
+        Seal seal{Seal::Kind::Complete, now_ms(), std::nullopt, lease_ ? lease_->instance_id() : std::string(), true};
         if (!assembled->record.extents.empty())
             seal.first_extent =
                 std::make_pair(assembled->record.extents.front().segment, assembled->record.extents.front().offset);
@@ -211,6 +219,12 @@ Result<void> RadosObjectCatalog::abort_one(std::string_view upload_id, FreedExte
     auto taken = retry_on_conflict<Taken>(oid, [&]() -> std::optional<Result<Taken>> {
         auto up = read_upload(client_, upload_id);
         if (!up) return Result<Taken>(std::move(up).error());
+        // Before the seal: once sealed, the upload is removed (by this abort
+        // or one taking its seal over) and the give-back follows, so should
+        // this instance die in between, its adopter queues the bucket. A
+        // failure here leaves the upload as it was.
+        if (auto noted = ledger_.note_touched(LedgerBucket{up->upload.bucket, up->epoch}); !noted)
+            return Result<Taken>(std::move(noted).error());
         Taken t;
         if (!up->closing.empty()) {
             auto seal = decode_seal(up->closing);
@@ -230,13 +244,18 @@ Result<void> RadosObjectCatalog::abort_one(std::string_view upload_id, FreedExte
                 // (its counts settle before a seal goes stale, and the object
                 // at the key may since have been replaced, or share the
                 // first extent through a copied part). Too high is the
-                // recount's to repair, too low is never acceptable.
+                // recount's to repair (queued below), too low is never
+                // acceptable.
                 t.give_back = false;
+            } else if (seal) {
+                // Another abort's, maybe stopped: taken over at once (only
+                // one removes, below), owing what it owed.
+                t.give_back = seal->give_back;
             }
-            // An abort's seal (or an unreadable one): another abort, maybe
-            // stopped; taken over at once (only one removes, below).
+            // An unreadable seal: taken over as an abort's.
         }
-        t.seal = encode_seal(Seal{Seal::Kind::Abort, now_ms(), std::nullopt, {}});
+        const Seal ours{Seal::Kind::Abort, now_ms(), std::nullopt, {}, t.give_back};
+        t.seal = encode_seal(ours);
         WriteOp op;
         op.compare_omap(std::string(kUploadInfoKey), Compare::Eq, up->info_raw)
             .compare_omap(std::string(kUploadClosingKey), Compare::Eq, up->closing)
@@ -246,10 +265,12 @@ Result<void> RadosObjectCatalog::abort_one(std::string_view upload_id, FreedExte
             return Result<Taken>(std::move(w).error());
         }
         t.up = std::move(*up);
-        return Result<Taken>(std::move(t));
+        // Built in place: GCC 12 warns (maybe-uninitialized) on a temporary.
+        return std::optional<Result<Taken>>(std::in_place, std::move(t));
     });
     if (!taken) return std::move(taken).error();
     auto& t = *taken;
+    const LedgerBucket bucket{t.up.upload.bucket, t.up.epoch};
 
     // Sealed: the parts read now are final.
     auto omap = read_whole_omap(client_, Pool::Meta, oid);
@@ -258,20 +279,29 @@ Result<void> RadosObjectCatalog::abort_one(std::string_view upload_id, FreedExte
         return std::move(omap).error();  // the seal stays: the next abort takes it over
     }
     auto parts = parts_in(*omap);
-    // Before the removal that its give-back follows (commit_object).
-    OSTOR_TRY(ledger_.note_touched(LedgerBucket{t.up.upload.bucket, t.up.epoch}));
+    // The give-back must land within the recount's quiet window of the
+    // removal (a recount that finds the upload gone sums without its parts):
+    // past this deadline it is not made, and the bucket is queued instead.
+    const auto deadline = ledger_change_deadline();
     WriteOp rm;
     rm.compare_omap(std::string(kUploadClosingKey), Compare::Eq, t.seal).remove();
     if (auto w = client_.apply(Pool::Meta, oid, rm); !w) {
         // Another abort took the seal over and removes the upload itself.
         if (changed_meanwhile(w.error())) return no_such_upload(upload_id);
+        // The removal may have landed without its give-back: the counts
+        // are the recount's (best effort).
+        if (t.give_back && !parts.empty()) (void)ledger_.queue_recount(bucket);
         return std::move(w).error();
     }
     append_extents(parts, freed);
     if (t.give_back) {
+        // A failure (or the deadline passed) queues the bucket (SpaceLedger::apply).
         if (auto n = bytes_of(parts); n != 0)
-            (void)ledger_.apply(t.up.upload.owner_id, LedgerBucket{t.up.upload.bucket, t.up.epoch}, -n, 0,
-                                ledger_.new_token());  // failure: counts too high
+            (void)ledger_.apply(t.up.upload.owner_id, bucket, -n, 0, ledger_.new_token(), std::nullopt, deadline);
+    } else if (!parts.empty()) {
+        // Counted too high when the complete never committed: a recount
+        // (which leaves these parts out) repairs it.
+        (void)ledger_.queue_recount(bucket);
     }
     remove_index_entry(client_, t.up.upload, t.up.epoch);
     if (t.committed) return no_such_upload(upload_id);  // it was completed, as the local catalog answers

@@ -77,38 +77,44 @@ public:
             count(delta_bytes);
             counted_ = delta_bytes;
         }
+        // What follows the part write (the undo of the growth, or the
+        // shrinkage) is made within kLedgerChangeDeadline of it.
+        deadline_ = ledger_change_deadline();
         return {};
     }
     // The write failed: growth counted is taken back.
     void write_failed() {
         drop_extra();
-        if (counted_ > 0) (void)ledger_.apply(user_, bucket_, -counted_, 0, ledger_.new_token());
+        if (counted_ > 0)
+            (void)ledger_.apply(user_, bucket_, -counted_, 0, ledger_.new_token(), std::nullopt, deadline_);
         counted_ = 0;
     }
     // The write may or may not have been applied: growth stays counted,
-    // shrinkage is not (too high either way, never short).
+    // shrinkage is not (too high either way, never short): the bucket is
+    // queued for a recount (best effort).
     void maybe_written() {
         counted_ = 0;
         drop_extra();
+        (void)ledger_.queue_recount(bucket_);
     }
     // The part is stored: shrinkage is counted. Errors are the ledger's
     // known windows (a count off, no data lost): the part stays.
     void written(std::int64_t delta_bytes) {
-        if (delta_bytes <= 0) count(delta_bytes);
+        if (delta_bytes <= 0) count(delta_bytes, deadline_);
         counted_ = 0;
         drop_extra();
     }
 
 private:
-    void count(std::int64_t delta_bytes) {
+    void count(std::int64_t delta_bytes, std::optional<BootClock::time_point> deadline = std::nullopt) {
         if (body_) {
-            (void)ledger_.settle(*body_, delta_bytes, 0);
+            (void)ledger_.settle(*body_, delta_bytes, 0, std::nullopt, deadline);
             body_.reset();  // ended: a retry counts without it
         } else if (has_extra_) {
-            (void)ledger_.settle(extra_, delta_bytes, 0);
+            (void)ledger_.settle(extra_, delta_bytes, 0, std::nullopt, deadline);
             has_extra_ = false;
         } else if (delta_bytes != 0) {
-            (void)ledger_.apply(user_, bucket_, delta_bytes, 0, ledger_.new_token());
+            (void)ledger_.apply(user_, bucket_, delta_bytes, 0, ledger_.new_token(), std::nullopt, deadline);
         }
     }
     void drop_extra() {
@@ -125,6 +131,7 @@ private:
     LedgerReservation extra_;
     bool has_extra_ = false;
     std::int64_t counted_ = 0;
+    std::optional<BootClock::time_point> deadline_;
 };
 
 struct PartWritten {

@@ -16,6 +16,9 @@ namespace {
 constexpr std::string_view kAbortSeal = "abort";
 constexpr std::string_view kCompleteSeal = "complete";
 constexpr std::string_view kSealInstanceTag = "i:";  // instance ids are hex: no ':'
+// An abort's seal whose parts' bytes are not given back (it took over a
+// complete's seal): older seals, and older engines, know no such word.
+constexpr std::string_view kNoGiveBackTag = "no-give-back";
 
 std::optional<std::uint64_t> parse_u64(std::string_view s) {
     std::uint64_t v = 0;
@@ -145,6 +148,7 @@ std::string encode_seal(const Seal& seal) {
         s += ' ' + std::to_string(seal.first_extent->first) + ' ' + std::to_string(seal.first_extent->second);
     if (seal.kind == Seal::Kind::Complete && !seal.instance.empty())
         s += " " + std::string(kSealInstanceTag) + seal.instance;
+    if (seal.kind == Seal::Kind::Abort && !seal.give_back) s += " " + std::string(kNoGiveBackTag);
     return s;
 }
 
@@ -161,6 +165,7 @@ std::optional<Seal> decode_seal(std::string_view text) {
     auto ms = parse_u64(w[1]);
     if (!ms) return std::nullopt;
     s.sealed_ms = static_cast<TimestampMs>(*ms);
+    if (s.kind == Seal::Kind::Abort) s.give_back = !(w.size() > 3 && w[3] == kNoGiveBackTag);
     if (s.kind == Seal::Kind::Complete && w.size() > 3 && w.back().starts_with(kSealInstanceTag)) {
         s.instance = std::string(w.back().substr(kSealInstanceTag.size()));
         w.pop_back();

@@ -12,7 +12,7 @@
 // one as gone (list_uploads lists it until its object is removed);
 // get_upload first waits a little for a young complete's outcome.
 //
-// Seals are "abort <ms> <token>" or "complete <ms> <token>[ <segment>
+// Seals are "abort <ms> <token>[ no-give-back]" or "complete <ms> <token>[ <segment>
 // <offset>][ i:<instance>]" (the object's first extent, by which an abort
 // that takes over a complete's seal tells whether the object was committed;
 // the completing engine instance, whose lease gone lets an abort take the
@@ -100,6 +100,11 @@ struct Seal {
     TimestampMs sealed_ms = 0;
     std::optional<std::pair<std::uint64_t, std::uint64_t>> first_extent;  // segment, offset (Complete)
     std::string instance;  // the completing engine instance (Complete; empty: not known)
+    // Abort: whether the parts' bytes go back to the ledgers after the
+    // upload's removal (false once an abort took a complete's seal over: an
+    // abort taking this seal over keeps it, and a recount leaves such
+    // parts out, as a complete's).
+    bool give_back = true;
 };
 // A new seal's text (with a random token of its own).
 std::string encode_seal(const Seal& seal);

@@ -61,6 +61,9 @@ constexpr int kCollectorHoldIntervals = 3;
 // Recount queue entries looked at per collector pass: bounded, so that a
 // long queue does not hold the collector (and its sweep) for long.
 constexpr std::uint32_t kRecountsPerPass = 32;
+// Collect intervals after taking the lock past which a pass starts no more
+// recounts: one of the kCollectorHoldIntervals left for the last one.
+constexpr int kRecountPassIntervals = kCollectorHoldIntervals - 1;
 
 Result<std::string> read_or_create_volume_id(Client& client, const VolumeSpec& spec, const EngineOptions& options) {
     const std::string oid(kVolumeOid);
@@ -210,10 +213,17 @@ private:
                                              leases_.instance_id(), interval_ * kCollectorHoldIntervals);
         holding_ = static_cast<bool>(locked);
         if (!locked) return;  // another gateway collects (kLockHeld), or no answer
+        // The lock is ours for kCollectorHoldIntervals intervals from now:
+        // the recount starts no entry past kRecountPassIntervals of them
+        // (the next pass goes on from there). Two recounters at once would
+        // be safe (every write is guarded), only wasteful.
+        const auto until = BootClock::now() + interval_ * kRecountPassIntervals;
         (void)blobs_.collect_due(std::chrono::system_clock::now());
         (void)sweep_dead_instances(client_, leases_, blobs_, ledger_, settings_);
-        // After the sweep, which queues what dead instances touched.
-        (void)objects_.recount_queued(kRecountsPerPass);
+        // After the sweep, which queues what dead instances touched; not
+        // when the lease may no longer commit (an adopter may act on us).
+        if (!leases_.may_commit()) return;
+        (void)objects_.recount_queued(kRecountsPerPass, until);
     }
 
     Client& client_;
