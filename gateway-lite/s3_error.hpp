@@ -103,6 +103,28 @@ inline S3Error metadata_too_large() {
     return {400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size."};
 }
 
+// ---- access control lists -------------------------------------------------
+
+// An AccessControlPolicy body RGW would not read (acl_policy.hpp).
+inline S3Error malformed_acl() {
+    return {400, "MalformedACLError",
+            "The XML you provided was not well-formed or did not validate against our published schema"};
+}
+// `what`: the grantee as given (an id no user has, an unknown group URI, ...).
+inline S3Error invalid_grantee(std::string_view what) {
+    return invalid_argument("Invalid grantee: " + std::string(what));
+}
+inline S3Error unresolvable_grant_by_email() {
+    return {400, "UnresolvableGrantByEmailAddress",
+            "The e-mail address you provided does not match any account on record."};
+}
+// CreateMultipartUpload with an x-amz-checksum-algorithm S3 does not know.
+inline S3Error unsupported_upload_checksum() {
+    return invalid_request(
+        "Checksum algorithm provided is unsupported. Please try again with any of the valid types: "
+        "[CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
+}
+
 // ---- request bodies -------------------------------------------------------
 
 inline S3Error missing_content_length() {
