@@ -1,10 +1,8 @@
 #include "acl.hpp"
 
 #include <algorithm>
-#include <tuple>
 
-#include "xml_input.hpp"
-
+#include "s3/xml_writer.hpp"
 #include "util.hpp"
 
 namespace ostor::gw {
@@ -13,31 +11,8 @@ namespace {
 
 constexpr std::string_view kAllUsersUri = "http://acs.amazonaws.com/groups/global/AllUsers";
 constexpr std::string_view kAuthenticatedUsersUri = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
-
-std::string_view permission_name(Permission p) {
-    switch (p) {
-        case Permission::Read:
-            return "READ";
-        case Permission::Write:
-            return "WRITE";
-        case Permission::ReadAcp:
-            return "READ_ACP";
-        case Permission::WriteAcp:
-            return "WRITE_ACP";
-        case Permission::FullControl:
-            return "FULL_CONTROL";
-    }
-    return "READ";
-}
-
-std::optional<Permission> parse_permission(std::string_view s) {
-    if (s == "READ") return Permission::Read;
-    if (s == "WRITE") return Permission::Write;
-    if (s == "READ_ACP") return Permission::ReadAcp;
-    if (s == "WRITE_ACP") return Permission::WriteAcp;
-    if (s == "FULL_CONTROL") return Permission::FullControl;
-    return std::nullopt;
-}
+// The namespace of a <Grantee>'s xsi:type attribute.
+constexpr std::string_view kXsiNamespace = "http://www.w3.org/2001/XMLSchema-instance";
 
 std::optional<Grant::Kind> group_from_uri(std::string_view uri) {
     if (uri == kAllUsersUri) return Grant::Kind::AllUsers;
@@ -45,14 +20,11 @@ std::optional<Grant::Kind> group_from_uri(std::string_view uri) {
     return std::nullopt;
 }
 
-S3Error invalid_grantee(std::string what) { return {400, "InvalidArgument", "Invalid grantee: " + what}; }
-
 std::variant<std::string, S3Error> user_by_email(Engine& engine, std::string_view email) {
     auto user = engine.get_user_by_email(email);
     if (!user) {
         if (user.error().code() == Errc::NoSuchUser || user.error().code() == Errc::InvalidEmail)
-            return S3Error{400, "UnresolvableGrantByEmailAddress",
-                           "The e-mail address you provided does not match any account on record."};
+            return unresolvable_grant_by_email();
         return S3Error(user.error());
     }
     return user->id;
@@ -242,69 +214,21 @@ std::variant<std::optional<std::string>, S3Error> acl_from_headers(Engine& engin
     return std::optional<std::string>();
 }
 
-namespace {
-
-S3Error malformed_acl() {
-    return {400, "MalformedACLError",
-            "The XML you provided was not well-formed or did not validate against our published schema"};
-}
-
-// A <Grant> as its grantee's xsi:type reads it, before ids, addresses and
-// URIs are looked up; nullopt when malformed.
-struct ParsedGrant {
-    enum class Field { Id, EmailAddress, Uri } field = Field::Id;
-    std::string value;
-    Permission permission = Permission::Read;
-};
-std::optional<ParsedGrant> parse_grant(const pugi::xml_node& node) {
-    auto grantee = node.child("Grantee");
-    auto perm = parse_permission(trim(node.child_value("Permission")));
-    if (!grantee || !perm) return std::nullopt;
-    // The type names the one field that is read (RGW reads no other).
-    static constexpr std::tuple<std::string_view, ParsedGrant::Field, const char*> kTypes[] = {
-        {"CanonicalUser", ParsedGrant::Field::Id, "ID"},
-        {"AmazonCustomerByEmail", ParsedGrant::Field::EmailAddress, "EmailAddress"},
-        {"Group", ParsedGrant::Field::Uri, "URI"}};
-    std::string_view type = grantee.attribute("xsi:type").value();
-    for (const auto& [name, field, element] : kTypes) {
-        if (type != name) continue;
-        auto child = grantee.child(element);
-        if (!child || trim(child.child_value()).empty()) return std::nullopt;
-        return ParsedGrant{field, std::string(trim(child.child_value())), *perm};
-    }
-    return std::nullopt;
-}
-
-}  // namespace
-
 std::variant<std::string, S3Error> acl_from_xml(Engine& engine, std::string_view xml, std::string_view owner_id) {
-    pugi::xml_document doc;
-    if (!load_xml(doc, xml)) return malformed_xml();
-    auto policy = doc.child("AccessControlPolicy");
-    if (!policy) return malformed_acl();
-    // Both are required: a policy without them would otherwise be stored as
-    // one granting nothing, locking the owner out.
-    auto list = policy.child("AccessControlList");
-    auto owner = policy.child("Owner");
-    if (!list || !owner || !owner.child("ID")) return malformed_acl();
-    std::vector<ParsedGrant> parsed;
-    for (auto node : list.children("Grant")) {
-        auto p = parse_grant(node);
-        if (!p) return malformed_acl();
-        parsed.push_back(std::move(*p));
-    }
+    auto parsed = parse_access_control_policy(xml);
+    if (auto* e = std::get_if<S3Error>(&parsed)) return *e;
+    const auto& policy = std::get<AccessControlPolicy>(parsed);
     // A policy is set by its resource's owner, never handed to another.
-    auto named = trim(owner.child_value("ID"));
-    if (!named.empty() && named != owner_id) return access_denied();
+    if (!policy.owner_id.empty() && policy.owner_id != owner_id) return access_denied();
     std::vector<Grant> grants;
-    for (const auto& p : parsed) {
+    for (const auto& p : policy.grants) {
         Grant g;
         g.permission = p.permission;
-        if (p.field == ParsedGrant::Field::Uri) {
+        if (p.field == PolicyGrant::Field::Uri) {
             auto kind = group_from_uri(p.value);
             if (!kind) return invalid_grantee(p.value);
             g.kind = *kind;
-        } else if (p.field == ParsedGrant::Field::EmailAddress) {
+        } else if (p.field == PolicyGrant::Field::EmailAddress) {
             auto id = user_by_email(engine, p.value);
             if (auto* e = std::get_if<S3Error>(&id)) return *e;
             g.user_id = std::get<std::string>(id);
@@ -320,27 +244,19 @@ std::variant<std::string, S3Error> acl_from_xml(Engine& engine, std::string_view
 }
 
 std::string acl_to_xml(const std::string& owner_id, const std::string& owner_name, std::string_view stored) {
-    std::string owner =
-        "<ID>" + xml_escape(owner_id) + "</ID><DisplayName>" + xml_escape(owner_name) + "</DisplayName>";
-    std::string out =
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<AccessControlPolicy xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Owner>" +
-        owner + "</Owner><AccessControlList>";
-    auto grant_xml = [](std::string grantee, Permission p) {
-        return "<Grant>" + grantee + "<Permission>" + std::string(permission_name(p)) + "</Permission></Grant>";
-    };
-    auto user_xml = [&](std::string fields) {
-        return "<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">" + fields +
-               "</Grantee>";
+    s3::XmlWriter x("AccessControlPolicy");
+    x.person("Owner", owner_id, owner_name).open("AccessControlList");
+    auto grant = [&x](std::string_view type, auto&& fields, Permission p) {
+        x.open("Grant").open("Grantee", {{"xmlns:xsi", kXsiNamespace}, {"xsi:type", type}});
+        fields();
+        x.close("Grantee").el("Permission", permission_name(p)).close("Grant");
     };
     auto grants = decode_acl(stored);
     for (const auto& g : grants)
         if (g.kind != Grant::Kind::User)
-            out +=
-                grant_xml("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\"><URI>" +
-                              std::string(g.kind == Grant::Kind::AllUsers ? kAllUsersUri : kAuthenticatedUsersUri) +
-                              "</URI></Grantee>",
-                          g.permission);
+            grant(
+                "Group", [&] { x.el("URI", g.kind == Grant::Kind::AllUsers ? kAllUsersUri : kAuthenticatedUsersUri); },
+                g.permission);
     bool implicit = acl_grants_owner(stored);
     std::vector<std::pair<const std::string*, Permission>> users;
     if (implicit) users.emplace_back(&owner_id, Permission::FullControl);
@@ -352,9 +268,15 @@ std::string acl_to_xml(const std::string& owner_id, const std::string& owner_nam
     }
     std::stable_sort(users.begin(), users.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
     for (const auto& [id, permission] : users)
-        out += grant_xml(user_xml(*id == owner_id ? owner : "<ID>" + xml_escape(*id) + "</ID>"), permission);
-    out += "</AccessControlList></AccessControlPolicy>";
-    return out;
+        grant(
+            "CanonicalUser",
+            [&] {
+                // The owner is shown with its display name, as in <Owner>.
+                x.el("ID", *id);
+                if (*id == owner_id) x.el("DisplayName", owner_name);
+            },
+            permission);
+    return x.close("AccessControlList").finish();
 }
 
 bool acl_allows(const std::vector<Grant>& grants, const std::string* who, Permission needed) {

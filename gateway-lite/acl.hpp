@@ -19,13 +19,12 @@
 #include <variant>
 #include <vector>
 
+#include "acl_policy.hpp"
 #include "http.hpp"
 #include "ostor/engine.hpp"
 #include "s3_error.hpp"
 
 namespace ostor::gw {
-
-enum class Permission { Read, Write, ReadAcp, WriteAcp, FullControl };
 
 struct Grant {
     enum class Kind { User, AllUsers, AuthenticatedUsers } kind = Kind::User;

@@ -63,12 +63,6 @@ std::string_view checksum_type(std::string_view value);
 // and CompleteMultipartUpload keep the suffix).
 std::string_view checksum_base64(std::string_view value);
 
-// S3's answer (InvalidRequest) to CreateMultipartUpload with an
-// x-amz-checksum-algorithm it does not know.
-inline constexpr std::string_view kUnsupportedUploadChecksum =
-    "Checksum algorithm provided is unsupported. Please try again with any of the valid types: "
-    "[CRC32, CRC32C, CRC64NVME, SHA1, SHA256]";
-
 // CRC-64/NVME of `data`, continuing from `crc` (0 to start).
 std::uint64_t crc64_nvme(std::span<const std::byte> data, std::uint64_t crc = 0);
 

@@ -16,15 +16,9 @@
 #include <boost/beast/http.hpp>
 
 #include "http.hpp"
+#include "s3_error.hpp"
 
 namespace ostor::gw {
-
-// A request refused from its head alone.
-struct HeadRefusal {
-    int status;
-    std::string_view code;
-    std::string_view message;
-};
 
 // The HTTP version (1.0 and 1.1 are served: 505 otherwise) and the
 // transfer coding (RFC 9112 6.1: a request whose final transfer coding is
@@ -32,10 +26,9 @@ struct HeadRefusal {
 // not implement (gzip, ...) are 501; only "chunked" alone is served; the
 // codings of every Transfer-Encoding field count, in order).
 template <class Message>
-std::optional<HeadRefusal> check_request_head(const Message& msg, bool chunked) {
+std::optional<S3Error> check_request_head(const Message& msg, bool chunked) {
     namespace http = boost::beast::http;
-    if (msg.version() != 11 && msg.version() != 10)
-        return HeadRefusal{505, "HttpVersionNotSupported", "Only HTTP/1.0 and HTTP/1.1 are served."};
+    if (msg.version() != 11 && msg.version() != 10) return http_version_not_supported();
     std::size_t codings = 0;
     auto fields = msg.equal_range(http::field::transfer_encoding);
     for (auto field = fields.first; field != fields.second; ++field)
@@ -44,10 +37,8 @@ std::optional<HeadRefusal> check_request_head(const Message& msg, bool chunked) 
             ++codings;
         }
     if (codings == 0) return std::nullopt;
-    if (!chunked)
-        return HeadRefusal{400, "BadRequest", "A request's transfer coding must end with chunked, applied once."};
-    if (codings != 1)
-        return HeadRefusal{501, "NotImplemented", "Transfer codings other than chunked are not implemented."};
+    if (!chunked) return unframed_transfer_coding();
+    if (codings != 1) return transfer_coding_not_implemented();
     return std::nullopt;
 }
 

@@ -47,6 +47,33 @@ inline S3Error malformed_xml() {
             "The XML you provided was not well-formed or did not validate against our published schema."};
 }
 
+// ---- the connection (answered by the server, outside the pipeline) --------
+
+// Past the server's connection caps (ServerOptions): in all, or from one
+// client address.
+inline S3Error too_many_connections() { return {503, "SlowDown", "Too many connections; reduce your request rate."}; }
+inline S3Error too_many_client_connections() {
+    return {503, "SlowDown", "Too many connections from your address; reuse or close some."};
+}
+inline S3Error request_header_too_large() {
+    return {400, "RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size."};
+}
+inline S3Error unparsable_request() { return {400, "BadRequest", "The request could not be parsed."}; }
+inline S3Error http_version_not_supported() {
+    return {505, "HttpVersionNotSupported", "Only HTTP/1.0 and HTTP/1.1 are served."};
+}
+// RFC 9112 6.1: a request whose final transfer coding is not chunked cannot
+// be framed.
+inline S3Error unframed_transfer_coding() {
+    return {400, "BadRequest", "A request's transfer coding must end with chunked, applied once."};
+}
+// Codings before chunked (gzip, ...) are not implemented.
+inline S3Error transfer_coding_not_implemented() {
+    return {501, "NotImplemented", "Transfer codings other than chunked are not implemented."};
+}
+// A handler that threw, or ended without answering.
+inline S3Error handler_failed() { return {500, "InternalError", "We encountered an internal error."}; }
+
 // ---- the request ------------------------------------------------------------
 
 inline S3Error request_time_too_skewed() {
@@ -74,6 +101,28 @@ inline S3Error missing_security_header() {
 inline S3Error unexpected_content() { return {400, "UnexpectedContent", "This request does not support content"}; }
 inline S3Error metadata_too_large() {
     return {400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size."};
+}
+
+// ---- access control lists -------------------------------------------------
+
+// An AccessControlPolicy body RGW would not read (acl_policy.hpp).
+inline S3Error malformed_acl() {
+    return {400, "MalformedACLError",
+            "The XML you provided was not well-formed or did not validate against our published schema"};
+}
+// `what`: the grantee as given (an id no user has, an unknown group URI, ...).
+inline S3Error invalid_grantee(std::string_view what) {
+    return invalid_argument("Invalid grantee: " + std::string(what));
+}
+inline S3Error unresolvable_grant_by_email() {
+    return {400, "UnresolvableGrantByEmailAddress",
+            "The e-mail address you provided does not match any account on record."};
+}
+// CreateMultipartUpload with an x-amz-checksum-algorithm S3 does not know.
+inline S3Error unsupported_upload_checksum() {
+    return invalid_request(
+        "Checksum algorithm provided is unsupported. Please try again with any of the valid types: "
+        "[CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
 }
 
 // ---- request bodies -------------------------------------------------------

@@ -1,26 +1,19 @@
 // HTTP/1.1 over plain sockets (or OpenSSL) with Beast's parser and
-// serializer. The only translation unit that includes Beast.
+// serializer: the connections' life (accepted, parked in epoll while idle,
+// served by a worker while busy) and the serving of one connection. The only
+// translation unit that includes Beast (server_exchange.hpp,
+// server_stream.hpp); the setup without it is in server_socket.cpp and the
+// per-client accounting in client_limits.cpp.
 #include "server.hpp"
-#include "util.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cassert>
 #include <chrono>
@@ -33,9 +26,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "http_head.hpp"  // Beast's parser (and the warning it needs off)
-
-#include <boost/beast/core/flat_buffer.hpp>
+#include "client_limits.hpp"
+#include "server_exchange.hpp"
+#include "server_socket.hpp"
 
 namespace ostor::gw {
 
@@ -43,500 +36,12 @@ namespace http = boost::beast::http;
 namespace asio = boost::asio;
 using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
+using server_io::Body;
+using server_io::Response;
+using server_io::Stream;
 
 // How long a stop waits for requests in progress before cutting them off.
 constexpr int kStopGraceSeconds = 10;
-
-namespace {
-
-// A connected socket as Beast's SyncReadStream / SyncWriteStream, with
-// poll()-based timeouts and an optional TLS session. A read fails with
-// `timeout` after the per-operation timeout or past the absolute deadline,
-// and with `operation_aborted` when the server stops while the connection is
-// idle (between requests).
-class Stream {
-public:
-    Stream(int fd, int stop_fd, const std::atomic<bool>& stopping) : fd_(fd), stop_fd_(stop_fd), stopping_(stopping) {}
-    ~Stream() {
-        if (ssl_) {
-            SSL_shutdown(ssl_);
-            SSL_free(ssl_);
-        }
-        // The fd is closed by whoever accepted it (see ServerImpl::run).
-    }
-
-    // Per-operation timeout and an absolute deadline (for the header).
-    void set_timeout(int ms) { op_timeout_ms_ = ms; }
-    void set_deadline(std::optional<Clock::time_point> deadline) { deadline_ = deadline; }
-    // While true, a server stop aborts a pending read.
-    void set_idle(bool idle) { idle_ = idle; }
-    // TLS bytes already taken from the socket but not yet read: epoll would
-    // not report them, so such a connection must not be parked.
-    bool has_pending() const { return ssl_ && SSL_has_pending(ssl_) == 1; }
-
-    // TLS runs on a non-blocking socket: OpenSSL may need several reads for
-    // one record, and each wait between them goes through wait_for, which
-    // keeps the header deadline, the idle timeout and a stop (a blocking recv
-    // under SO_RCVTIMEO would restart its timeout at every byte).
-    bool start_tls(SSL_CTX* ctx) {
-        int flags = ::fcntl(fd_, F_GETFL);
-        if (flags < 0 || ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK) != 0) return false;
-        ssl_ = SSL_new(ctx);
-        if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1) return false;
-        for (;;) {
-            ERR_clear_error();  // SSL_get_error reads this thread's queue; a worker serves many connections
-            int r = SSL_accept(ssl_);
-            if (r == 1) return true;
-            int err = SSL_get_error(ssl_, r);
-            if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) return false;
-            if (!wait_for(err == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN)) return false;
-        }
-    }
-
-    template <class Buffers>
-    std::size_t read_some(const Buffers& buffers, error_code& ec) {
-        ec = {};
-        for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
-            asio::mutable_buffer b = *it;
-            if (b.size() == 0) continue;
-            return read_into(static_cast<char*>(b.data()), b.size(), ec);
-        }
-        return 0;
-    }
-    template <class Buffers>
-    std::size_t read_some(const Buffers& buffers) {
-        error_code ec;
-        auto n = read_some(buffers, ec);
-        if (ec) throw boost::system::system_error(ec);
-        return n;
-    }
-    // Gathers the sequence into one send: Beast serializes a header as
-    // dozens of small buffers, and a syscall (and a TCP segment) per piece
-    // would cost more than the whole request.
-    template <class Buffers>
-    std::size_t write_some(const Buffers& buffers, error_code& ec) {
-        ec = {};
-        iovec iov[kMaxGather];
-        std::size_t count = 0, total = 0;
-        for (auto it = asio::buffer_sequence_begin(buffers);
-             it != asio::buffer_sequence_end(buffers) && count < kMaxGather; ++it) {
-            asio::const_buffer b = *it;
-            if (b.size() == 0) continue;
-            iov[count++] = {const_cast<void*>(b.data()), b.size()};
-            total += b.size();
-        }
-        if (count == 0) return 0;
-        if (count == 1) return write_from(static_cast<const char*>(iov[0].iov_base), iov[0].iov_len, ec);
-        if (ssl_) {
-            // TLS: one record from the small pieces copied together.
-            char joined[kTlsJoinBytes];
-            std::size_t n = 0;
-            for (std::size_t i = 0; i < count && n + iov[i].iov_len <= sizeof joined; ++i) {
-                std::memcpy(joined + n, iov[i].iov_base, iov[i].iov_len);
-                n += iov[i].iov_len;
-            }
-            if (n == 0) return write_from(static_cast<const char*>(iov[0].iov_base), iov[0].iov_len, ec);
-            return write_from(joined, n, ec);
-        }
-        (void)total;
-        return gather_send(iov, count, ec);
-    }
-    template <class Buffers>
-    std::size_t write_some(const Buffers& buffers) {
-        error_code ec;
-        auto n = write_some(buffers, ec);
-        if (ec) throw boost::system::system_error(ec);
-        return n;
-    }
-
-    // Closing a socket with unread input makes the kernel send a reset,
-    // which can destroy the answer just sent before the client reads it
-    // (a refused upload whose body was never read). So: end our side, then
-    // read and drop what the client still sends, for a bounded time and
-    // amount, before the caller closes.
-    void drain_before_close() {
-        if (ssl_) SSL_shutdown(ssl_);
-        ::shutdown(fd_, SHUT_WR);
-        auto deadline = Clock::now() + std::chrono::seconds(2);
-        std::size_t drained = 0;
-        char scratch[16384];
-        while (drained < (std::size_t{16} << 20)) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-            if (left <= 0) break;
-            pollfd pfd{fd_, POLLIN, 0};
-            if (::poll(&pfd, 1, static_cast<int>(left)) <= 0) break;
-            ssize_t n = ::recv(fd_, scratch, sizeof scratch, MSG_DONTWAIT);
-            if (n <= 0) break;
-            drained += static_cast<std::size_t>(n);
-        }
-    }
-
-    bool write_all(const void* data, std::size_t size) {
-        error_code ec;
-        asio::write(*this, asio::const_buffer(data, size), ec);
-        return !ec;
-    }
-    // Two pieces in one send where possible (a response head and its body).
-    bool write_all(std::string_view first, const void* data, std::size_t size) {
-        error_code ec;
-        std::array<asio::const_buffer, 2> pieces = {asio::const_buffer(first.data(), first.size()),
-                                                    asio::const_buffer(data, size)};
-        asio::write(*this, pieces, ec);
-        return !ec;
-    }
-
-private:
-    // Waits until the socket is ready for `events`. False on timeout, error
-    // or (when idle) a server stop; sets last_error_.
-    bool wait_for(short events) {
-        for (;;) {
-            auto timeout = wait_budget_ms();
-            if (!timeout) {
-                last_error_ = boost::beast::error::timeout;
-                return false;
-            }
-            pollfd fds[2] = {{fd_, events, 0}, {stop_fd_, POLLIN, 0}};
-            int r = ::poll(fds, idle_ ? 2 : 1, *timeout);
-            if (r < 0) {
-                if (errno == EINTR) continue;
-                last_error_ = error_code(errno, boost::system::system_category());
-                return false;
-            }
-            if (idle_ && (fds[1].revents & POLLIN) && stopping_) {
-                last_error_ = asio::error::operation_aborted;
-                return false;
-            }
-            if (r == 0) {
-                if (deadline_ && Clock::now() < *deadline_) continue;
-                last_error_ = boost::beast::error::timeout;
-                return false;
-            }
-            if (fds[0].revents) return true;
-        }
-    }
-
-    // Plain reads block in recv bounded by SO_RCVTIMEO: a poll before every
-    // read doubled the syscalls of a small request. A server stop shuts idle
-    // sockets down, which ends their recv. TLS reads wait through wait_for.
-    std::size_t read_into(char* data, std::size_t size, error_code& ec) {
-        for (;;) {
-            if (ssl_) {
-                ERR_clear_error();
-                int r = SSL_read(ssl_, data, static_cast<int>(std::min<std::size_t>(size, 1 << 30)));
-                if (r > 0) return static_cast<std::size_t>(r);
-                int err = SSL_get_error(ssl_, r);
-                if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-                    if (!wait_for(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT)) {
-                        ec = last_error_;
-                        return 0;
-                    }
-                    continue;
-                }
-                ERR_clear_error();
-                // An abrupt TLS end reads as the client going away.
-                ec = idle_ && stopping_ ? error_code(asio::error::operation_aborted) : error_code(asio::error::eof);
-                return 0;
-            }
-            if (!arm_receive_timeout(ec)) return 0;
-            ssize_t r = ::recv(fd_, data, size, 0);
-            if (r > 0) return static_cast<std::size_t>(r);
-            if (r == 0) {
-                ec = idle_ && stopping_ ? error_code(asio::error::operation_aborted) : error_code(asio::error::eof);
-                return 0;
-            }
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                if (receive_timed_out(ec)) return 0;
-                continue;
-            }
-            ec = error_code(errno, boost::system::system_category());
-            return 0;
-        }
-    }
-
-    // Sets SO_RCVTIMEO to what is left of the operation's time: the
-    // per-operation timeout, cut by the header deadline. Fails (timeout)
-    // once the deadline has passed.
-    bool arm_receive_timeout(error_code& ec) {
-        auto timeout = wait_budget_ms();
-        if (!timeout) {
-            ec = boost::beast::error::timeout;
-            return false;
-        }
-        set_receive_timeout(*timeout);
-        return true;
-    }
-
-    // How long one wait may last: the per-operation timeout, cut by the
-    // header deadline; nullopt once the deadline has passed.
-    std::optional<int> wait_budget_ms() const {
-        if (!deadline_) return op_timeout_ms_;
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - Clock::now()).count();
-        if (left <= 0) return std::nullopt;
-        return static_cast<int>(std::min<long long>(op_timeout_ms_, left));
-    }
-
-    // After a receive timed out: true (ec = timeout) unless a deadline, not
-    // yet reached, governs instead.
-    bool receive_timed_out(error_code& ec) {
-        if (deadline_ && Clock::now() < *deadline_) return false;
-        ec = boost::beast::error::timeout;
-        return true;
-    }
-
-    void set_receive_timeout(int ms) {
-        if (ms == receive_timeout_ms_) return;
-        timeval tv{ms / 1000, static_cast<suseconds_t>((ms % 1000) * 1000)};
-        if (::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0) receive_timeout_ms_ = ms;
-    }
-
-    static constexpr std::size_t kMaxGather = 64;
-    static constexpr std::size_t kTlsJoinBytes = 16 * 1024;
-
-    std::size_t gather_send(iovec* iov, std::size_t count, error_code& ec) {
-        msghdr msg{};
-        msg.msg_iov = iov;
-        msg.msg_iovlen = count;
-        for (;;) {
-            ssize_t r = ::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-            if (r >= 0) return static_cast<std::size_t>(r);
-            if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                ec = error_code(errno, boost::system::system_category());
-                return 0;
-            }
-            if (!wait_for(POLLOUT)) {
-                ec = last_error_;
-                return 0;
-            }
-        }
-    }
-
-    std::size_t write_from(const char* data, std::size_t size, error_code& ec) {
-        for (;;) {
-            if (ssl_) {
-                ERR_clear_error();
-                int r = SSL_write(ssl_, data, static_cast<int>(std::min<std::size_t>(size, 1 << 30)));
-                if (r > 0) return static_cast<std::size_t>(r);
-                int err = SSL_get_error(ssl_, r);
-                if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-                    if (!wait_for(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT)) {
-                        ec = last_error_;
-                        return 0;
-                    }
-                    continue;
-                }
-                ERR_clear_error();
-                ec = asio::error::broken_pipe;
-                return 0;
-            }
-            ssize_t r = ::send(fd_, data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
-            if (r >= 0) return static_cast<std::size_t>(r);
-            if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                ec = error_code(errno, boost::system::system_category());
-                return 0;
-            }
-            if (!wait_for(POLLOUT)) {
-                ec = last_error_;
-                return 0;
-            }
-        }
-    }
-
-    int fd_;
-    int stop_fd_;
-    const std::atomic<bool>& stopping_;
-    SSL* ssl_ = nullptr;
-    int op_timeout_ms_ = 60000;
-    std::optional<Clock::time_point> deadline_;
-    std::atomic<bool> idle_{false};
-    int receive_timeout_ms_ = -1;  // SO_RCVTIMEO in force; -1: none set yet
-    error_code last_error_;
-};
-
-class Body final : public BodyReader {
-public:
-    Body(Stream& stream, boost::beast::flat_buffer& buffer, http::request_parser<http::buffer_body>& parser,
-         bool expect_header)
-        : stream_(stream),
-          buffer_(buffer),
-          parser_(parser),
-          expect_header_(expect_header),
-          expect_continue_(expect_header && !parser.is_done()) {}
-
-    std::ptrdiff_t read(std::span<std::byte> out) override {
-        if (failed_) return -1;
-        if (parser_.is_done() || out.empty()) return 0;
-        if (expect_continue_) {
-            expect_continue_ = false;
-            if (!send_continue()) return fail();
-        }
-        for (;;) {
-            auto& body = parser_.get().body();
-            body.data = out.data();
-            body.size = out.size();
-            error_code ec;
-            http::read(stream_, buffer_, parser_, ec);
-            if (ec == http::error::need_buffer) ec = {};
-            if (ec) return fail();
-            std::size_t n = out.size() - parser_.get().body().size;
-            if (n > 0 || parser_.is_done()) return static_cast<std::ptrdiff_t>(n);
-        }
-    }
-    bool done() const override { return parser_.is_done(); }
-    bool failed() const { return failed_; }
-    // botocore sends `Expect: 100-continue` even with an empty body and
-    // misreads a final answer that comes without the interim one: such a
-    // request gets its "100 Continue" before the final response.
-    bool owe_continue_before_answer() const { return expect_header_ && !continue_sent_ && parser_.is_done(); }
-    bool send_continue() {
-        continue_sent_ = true;
-        static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-        return stream_.write_all(kContinue, sizeof kContinue - 1);
-    }
-
-private:
-    std::ptrdiff_t fail() {
-        failed_ = true;
-        return -1;
-    }
-    Stream& stream_;
-    boost::beast::flat_buffer& buffer_;
-    http::request_parser<http::buffer_body>& parser_;
-    bool expect_header_;
-    bool expect_continue_;  // the 100 is still to be sent at the first read
-    bool continue_sent_ = false;
-    bool failed_ = false;
-};
-
-class Response final : public ResponseWriter {
-public:
-    Response(Stream& stream, Body& body, bool head_request, bool keep_alive)
-        : stream_(stream), body_(body), head_request_(head_request), keep_alive_(keep_alive) {}
-
-    bool write_head(const HttpResponseHead& head) override {
-        if (head_written_) return false;
-        head_written_ = true;
-        if (body_.owe_continue_before_answer() && !body_.send_continue()) return ok_ = false;
-        http::response<http::empty_body> res;
-        res.version(11);
-        res.result(static_cast<unsigned>(head.status));
-        for (const auto& [name, value] : head.headers) res.insert(name, value);
-        no_body_ =
-            head_request_ || head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
-        if (head.content_length) {
-            if (head.status != 204 && head.status != 304)
-                res.set(http::field::content_length, std::to_string(*head.content_length));
-            remaining_ = no_body_ ? 0 : *head.content_length;
-        } else if (!no_body_) {
-            res.set(http::field::transfer_encoding, "chunked");
-            chunked_ = true;
-        }
-        // A body left unread, or a failed one, ends the connection: whatever
-        // the client still sends cannot be told from its next request.
-        if (!body_.done()) keep_alive_ = false;
-        res.keep_alive(keep_alive_);
-        // Held back to go out with the first body bytes (or at finish()):
-        // a small answer then leaves in one send.
-        pending_head_ = serialize(res);
-        return ok_;
-    }
-
-    bool write_body(std::span<const std::byte> data) override {
-        if (!ok_ || !head_written_) return false;
-        if (data.empty()) return true;
-        if (no_body_) {
-            // HEAD (or 204/304): the handler wrote what a GET would send;
-            // only the head goes out.
-            flush_head();
-            return ok_;
-        }
-        if (chunked_) {
-            char size_line[32];
-            int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
-            pending_head_.append(size_line, static_cast<std::size_t>(n));
-            ok_ = stream_.write_all(pending_head_, data.data(), data.size()) && stream_.write_all("\r\n", 2);
-            pending_head_.clear();
-            return ok_;
-        }
-        if (data.size() > remaining_) {
-            ok_ = false;  // a handler bug: more than announced
-            return false;
-        }
-        remaining_ -= data.size();
-        ok_ = stream_.write_all(pending_head_, data.data(), data.size());
-        pending_head_.clear();
-        return ok_;
-    }
-
-    bool head_written() const override { return head_written_; }
-
-    // Sends a head still held back (an answer without body bytes).
-    void flush_head() {
-        if (ok_ && !pending_head_.empty()) ok_ = stream_.write_all(pending_head_.data(), pending_head_.size());
-        pending_head_.clear();
-    }
-
-    // Ends the exchange; true when the connection may serve another request.
-    bool finish() {
-        if (!head_written_) return false;
-        flush_head();
-        if (chunked_ && ok_) ok_ = stream_.write_all("0\r\n\r\n", 5);
-        return ok_ && keep_alive_ && remaining_ == 0;
-    }
-
-private:
-    Stream& stream_;
-    Body& body_;
-    bool head_request_;
-    bool keep_alive_;
-    bool head_written_ = false;
-    bool chunked_ = false;
-    bool no_body_ = false;
-    bool ok_ = true;
-    std::uint64_t remaining_ = 0;
-    std::string pending_head_;
-
-    static std::string serialize(const http::response<http::empty_body>& res) {
-        std::string out = "HTTP/1.1 " + std::to_string(res.result_int()) + " ";
-        auto reason = res.reason();
-        out.append(reason.data(), reason.size());
-        out += "\r\n";
-        for (const auto& field : res) {
-            auto name = field.name_string();
-            auto value = field.value();
-            out.append(name.data(), name.size());
-            out += ": ";
-            out.append(value.data(), value.size());
-            out += "\r\n";
-        }
-        out += "\r\n";
-        return out;
-    }
-};
-
-void send_plain_error(Stream& stream, int status, std::string_view code, std::string_view message) {
-    std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + std::string(code) +
-                       "</Code><Message>" + std::string(message) + "</Message></Error>";
-    http::response<http::string_body> res{static_cast<http::status>(status), 11};
-    res.set(http::field::content_type, "application/xml");
-    res.set(http::field::server, "ostor");
-    res.keep_alive(false);
-    res.body() = std::move(body);
-    res.prepare_payload();
-    error_code ec;
-    http::write(stream, res, ec);
-}
-
-std::string peer_name(const sockaddr_storage& addr) {
-    char host[INET6_ADDRSTRLEN] = "?";
-    if (addr.ss_family == AF_INET)
-        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(addr).sin_addr, host, sizeof host);
-    else if (addr.ss_family == AF_INET6)
-        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(addr).sin6_addr, host, sizeof host);
-    return host;
-}
 
 // A connection's state between requests; owned by the server's registry.
 struct Connection {
@@ -556,6 +61,8 @@ struct Connection {
     std::list<Connection*>::iterator parked_pos;  // valid while parked
 };
 
+namespace {
+
 // epoll tags that are not connections.
 constexpr std::uint64_t kListenTag = 0;
 constexpr std::uint64_t kStopTag = 1;
@@ -566,9 +73,6 @@ constexpr auto kWorkerIdleExit = std::chrono::seconds(10);
 // What a connection's buffer holds beyond the largest header: one read's
 // worth of what follows it. Chunked trailers share the bound with headers.
 constexpr std::size_t kReadAheadBytes = 64 * 1024;
-// Open files kept for the engine and the rest of the process when the
-// connection cap is cut to the open-files limit.
-constexpr std::size_t kReservedFds = 256;
 
 class ServerImpl final : public Server {
 public:
@@ -586,57 +90,18 @@ public:
             return Error(Errc::IoError, "pipe: " + std::string(strerror(errno)));
         epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
         if (epoll_fd_ < 0) return Error(Errc::IoError, "epoll_create1: " + std::string(strerror(errno)));
-        std::string host = options.listen, port;
-        auto colon = host.rfind(':');
-        if (colon == std::string::npos)
-            return Error(Errc::InvalidArgument, "--listen wants ADDR:PORT, got " + options.listen);
-        port = host.substr(colon + 1);
-        host.resize(colon);
-        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-        addrinfo hints{};
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-        addrinfo* res = nullptr;
-        if (int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &res); rc != 0)
-            return Error(Errc::InvalidArgument, "cannot resolve " + options.listen + ": " + gai_strerror(rc));
-        std::string last_error = "no address";
-        for (auto* ai = res; ai; ai = ai->ai_next) {
-            int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
-            if (fd < 0) continue;
-            int one = 1;
-            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-            if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, 4096) == 0) {
-                listen_fd_ = fd;
-                break;
-            }
-            last_error = strerror(errno);
-            ::close(fd);
-        }
-        freeaddrinfo(res);
-        if (listen_fd_ < 0) return Error(Errc::IoError, "cannot listen on " + options.listen + ": " + last_error);
-
-        sockaddr_storage bound{};
-        socklen_t len = sizeof bound;
-        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
-        unsigned bound_port = ntohs(bound.ss_family == AF_INET ? reinterpret_cast<sockaddr_in&>(bound).sin_port
-                                                               : reinterpret_cast<sockaddr_in6&>(bound).sin6_port);
-        std::string shown = peer_name(bound);
-        if (bound.ss_family == AF_INET6) shown = "[" + shown + "]";
-
+        auto listener = open_listener(options.listen, !options.tls.cert.empty());
+        if (!listener) return listener.error();
+        listen_fd_ = listener->fd;
+        url_ = std::move(listener->url);
         if (!options.tls.cert.empty()) {
-            tls_ = SSL_CTX_new(TLS_server_method());
-            if (!tls_ || SSL_CTX_use_certificate_chain_file(tls_, options.tls.cert.c_str()) != 1 ||
-                SSL_CTX_use_PrivateKey_file(tls_, options.tls.key.c_str(), SSL_FILETYPE_PEM) != 1 ||
-                SSL_CTX_check_private_key(tls_) != 1) {
-                char err[256];
-                ERR_error_string_n(ERR_get_error(), err, sizeof err);
-                return Error(Errc::InvalidArgument, "cannot load the TLS certificate or key: " + std::string(err));
-            }
-            SSL_CTX_set_min_proto_version(tls_, TLS1_2_VERSION);
+            auto tls = load_tls_context(options.tls);
+            if (!tls) return tls.error();
+            tls_ = *tls;
         }
-        url_ = std::string(tls_ ? "https://" : "http://") + shown + ":" + std::to_string(bound_port);
         options_.max_connections = std::min(options_.max_connections, connection_budget());
+        counts_.emplace(options_.max_connections, options_.max_connections_per_client, options_.reserved_for_loopback);
+        shares_ = WorkerShares(std::max<std::size_t>(1, options_.max_active / kBusyShareDivisor));
         return {};
     }
 
@@ -677,20 +142,6 @@ public:
     }
 
 private:
-    // What the open-files limit leaves for connections, after raising the
-    // soft limit to the hard one (each connection is a socket).
-    static std::size_t connection_budget() {
-        rlimit limit{};
-        if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return kReservedFds;
-        if (limit.rlim_cur < limit.rlim_max) {
-            limit.rlim_cur = limit.rlim_max;
-            ::setrlimit(RLIMIT_NOFILE, &limit);
-            ::getrlimit(RLIMIT_NOFILE, &limit);
-        }
-        return limit.rlim_cur > 2 * kReservedFds ? static_cast<std::size_t>(limit.rlim_cur) - kReservedFds
-                                                 : kReservedFds;
-    }
-
     void epoll_add(int fd, std::uint64_t tag) {
         epoll_event ev{};
         ev.events = EPOLLIN;
@@ -713,19 +164,12 @@ private:
             int one = 1;
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             std::string remote = peer_name(peer);
-            std::size_t cap = options_.max_connections;
-            if (!is_loopback_address(remote)) cap -= std::min(cap, options_.reserved_for_loopback);
             std::unique_lock lock(mutex_);
-            auto& from_client = per_client_[remote];
-            if (connections_.size() >= cap || from_client >= options_.max_connections_per_client) {
-                bool whole = connections_.size() >= cap;
-                if (from_client == 0) per_client_.erase(remote);
+            if (auto refusal = counts_->admit(remote, connections_.size())) {
                 lock.unlock();
-                refuse(fd, whole ? "Too many connections; reduce your request rate."
-                                 : "Too many connections from your address; reuse or close some.");
+                refuse(fd, *refusal);
                 continue;
             }
-            ++from_client;
             auto owned = std::make_unique<Connection>(fd, std::move(remote), stop_pipe_[0], stopping_,
                                                       options_.max_header_bytes + kReadAheadBytes);
             auto* c = owned.get();
@@ -736,13 +180,12 @@ private:
         }
     }
 
-    // A clear answer rather than a silent queue, sent without waiting: the
+    // A clear answer (503 SlowDown) rather than a silent queue, sent without waiting: the
     // epoll thread never blocks on one client. (On an HTTPS listener the
     // connection is only closed: there is no session to answer in.)
-    void refuse(int fd, std::string_view message) {
+    void refuse(int fd, const S3Error& refusal) {
         if (!tls_) {
-            std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code><Message>" +
-                               std::string(message) + "</Message></Error>";
+            std::string body = s3::error_document(refusal);
             std::string answer =
                 "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\nServer: ostor\r\n"
                 "Connection: close\r\nContent-Length: " +
@@ -784,16 +227,8 @@ private:
         // clients (a header dribbled a byte at a time holds a worker until
         // the header timeout) cannot take them all. Past its share, a
         // connection waits for one of its client's to finish.
-        auto& busy = busy_per_client_[c->remote];
-        if (busy >= busy_share()) {
-            waiting_turn_[c->remote].push_back(c);
-            return;
-        }
-        ++busy;
-        make_ready_locked(c);
+        if (shares_.take_or_wait(c, c->remote)) make_ready_locked(c);
     }
-
-    std::size_t busy_share() const { return std::max<std::size_t>(1, options_.max_active / kBusyShareDivisor); }
 
     // Queues a connection for a worker, starting one if none is waiting.
     void make_ready_locked(Connection* c) {
@@ -838,8 +273,7 @@ private:
 
     void close_locked(Connection& c) {
         assert(!c.parked);
-        auto it = per_client_.find(c.remote);
-        if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
+        counts_->release(c.remote);
         int fd = c.fd;
         connections_.erase(&c);  // ends the TLS session first
         ::close(fd);             // under the lock: the number is not reused while it is known here
@@ -874,16 +308,7 @@ private:
     // connection waiting for its turn, if any, is made ready (and this
     // worker takes it next).
     void finished_serving_locked(const std::string& client) {
-        auto waiting = waiting_turn_.find(client);
-        if (waiting != waiting_turn_.end()) {
-            Connection* next = waiting->second.front();
-            waiting->second.pop_front();
-            if (waiting->second.empty()) waiting_turn_.erase(waiting);
-            ready_.push_back(next);  // the client's busy count stays: one ends, one begins
-            return;
-        }
-        auto busy = busy_per_client_.find(client);
-        if (busy != busy_per_client_.end() && --busy->second == 0) busy_per_client_.erase(busy);
+        if (Connection* next = shares_.finished(client)) ready_.push_back(next);
     }
 
     // At a stop: idle connections close now; requests in progress finish
@@ -899,9 +324,7 @@ private:
         parked_.clear();
         for (Connection* c : ready_) close_locked(*c);
         ready_.clear();
-        for (auto& [client, waiting] : waiting_turn_)
-            for (Connection* c : waiting) close_locked(*c);
-        waiting_turn_.clear();
+        for (Connection* c : shares_.take_waiting()) close_locked(*c);
         work_cv_.notify_all();
         if (!done_cv_.wait_for(lock, std::chrono::seconds(kStopGraceSeconds), [this] { return workers_ == 0; })) {
             for (Connection* c : active_) ::shutdown(c->fd, SHUT_RDWR);
@@ -946,16 +369,15 @@ private:
             stream.set_deadline(std::nullopt);
             if (ec) {
                 if (ec == http::error::header_limit)
-                    refuse_request(stream, 400, "RequestHeaderSectionTooLarge",
-                                   "Your request header section exceeds the maximum allowed size.");
+                    refuse_request(stream, request_header_too_large());
                 else if (ec != http::error::end_of_stream && ec != asio::error::eof &&
                          ec != boost::beast::error::timeout && ec != asio::error::connection_reset)
-                    refuse_request(stream, 400, "BadRequest", "The request could not be parsed.");
+                    refuse_request(stream, unparsable_request());
                 return false;
             }
             auto& msg = parser.get();
             if (auto refusal = check_request_head(msg, parser.chunked())) {
-                refuse_request(stream, refusal->status, refusal->code, refusal->message);
+                refuse_request(stream, *refusal);
                 return false;
             }
             HttpRequest request = http_request_from(parser);
@@ -969,12 +391,11 @@ private:
                 // A handler bug must not take the server down with it.
                 std::fprintf(stderr, "ostor-gateway: internal error serving %s %s: %s\n", request.method.c_str(),
                              request.target.c_str(), e.what());
-                if (!response.head_written())
-                    send_plain_error(stream, 500, "InternalError", "We encountered an internal error.");
+                if (!response.head_written()) send_plain_error(stream, handler_failed());
                 return false;
             }
             if (!response.head_written()) {
-                send_plain_error(stream, 500, "InternalError", "We encountered an internal error.");
+                send_plain_error(stream, handler_failed());
                 return false;
             }
             if (!response.finish()) {
@@ -988,8 +409,8 @@ private:
     // An answer before the body was read, then the connection's end: what
     // the client still sends is drained first, so that the kernel does not
     // reset the connection under the answer.
-    static void refuse_request(Stream& stream, int status, std::string_view code, std::string_view message) {
-        send_plain_error(stream, status, code, message);
+    static void refuse_request(Stream& stream, const S3Error& refusal) {
+        send_plain_error(stream, refusal);
         stream.drain_before_close();
     }
 
@@ -1004,12 +425,11 @@ private:
 
     mutable std::mutex mutex_;                                                  // guards everything below
     std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;  // every open connection
-    std::unordered_map<std::string, std::size_t> per_client_;                   // open connections by client address
-    std::list<Connection*> parked_;                                             // idle in epoll, oldest first
-    std::deque<Connection*> ready_;                                             // woken, waiting for a worker
-    std::unordered_set<Connection*> active_;                                    // being served by a worker
-    std::unordered_map<std::string, std::size_t> busy_per_client_;           // ready or being served, by client address
-    std::unordered_map<std::string, std::deque<Connection*>> waiting_turn_;  // woken past their client's share
+    std::optional<ConnectionCounts> counts_;  // set by init: open connections by client
+    std::list<Connection*> parked_;           // idle in epoll, oldest first
+    std::deque<Connection*> ready_;           // woken, waiting for a worker
+    std::unordered_set<Connection*> active_;  // being served by a worker
+    WorkerShares shares_{1};                  // set by init: workers busy by client
     std::size_t workers_ = 0;
     std::size_t waiting_workers_ = 0;
     std::condition_variable work_cv_;  // ready_ got a connection, or a stop

@@ -6,13 +6,13 @@
 
 #include "s3/conditions.hpp"
 #include "s3/handlers.hpp"
+#include "s3/xml_bodies.hpp"
 #include "s3/xml_writer.hpp"
 
 namespace ostor::gw::s3 {
 
 namespace {
 
-constexpr std::uint32_t kMaxPartNumber = 10000;
 constexpr std::uint32_t kMaxPartsPerPage = 1000;
 // How long a retried complete waits for an overlapping one to write its
 // object (RADOS holds the upload sealed meanwhile): attempts and pause.
@@ -40,17 +40,14 @@ Outcome<std::uint32_t> part_number(const RequestContext& ctx) {
     return static_cast<std::uint32_t>(*n);
 }
 
-// The parts a CompleteMultipartUpload body lists; MalformedXML when one is
-// malformed or none is listed.
-Outcome<std::vector<CompletedPart>> listed_parts(pugi::xml_node root) {
-    std::vector<CompletedPart> parts;
-    for (auto p : root.children("Part")) {
-        auto number = parse_u64(trim(p.child_value("PartNumber")));
-        if (!number || *number < 1 || *number > kMaxPartNumber || !p.child("ETag")) return malformed_xml();
-        parts.push_back({static_cast<std::uint32_t>(*number), std::string(unquote_etag(p.child_value("ETag")))});
-    }
-    if (parts.empty()) return malformed_xml();
-    return parts;
+// The parts a CompleteMultipartUpload body lists, read (with its
+// x-amz-checksum-* headers: the whole object's checksum) and parsed.
+Outcome<CompleteMultipartUploadRequest> listed_parts(RequestBody& body) {
+    auto text = body.small(ChecksumHeaders::OfObject);
+    if (!text) return text.error();
+    auto parsed = parse_complete_multipart_upload(*text);
+    if (auto* e = std::get_if<S3Error>(&parsed)) return *e;
+    return std::move(std::get<CompleteMultipartUploadRequest>(parsed));
 }
 
 // The object ?uploadId made, while the key still holds it: a client
@@ -170,7 +167,7 @@ Reply create_upload(const RequestContext& ctx) {
     const auto* type = ctx.request.header("x-amz-checksum-type");
     if (const auto* alg = ctx.request.header("x-amz-checksum-algorithm")) {
         auto a = parse_checksum_algorithm(trim(*alg));
-        if (!a) return invalid_request(std::string(kUnsupportedUploadChecksum));
+        if (!a) return unsupported_upload_checksum();
         // CRC64NVME is always a full-object checksum; the others are
         // composite unless the client asks for FULL_OBJECT (CRCs only).
         bool crc = *a != ChecksumAlgorithm::SHA1 && *a != ChecksumAlgorithm::SHA256;
@@ -251,32 +248,22 @@ Reply complete_upload(const RequestContext& ctx, RequestBody& body) {
     if (!found && found.error().code() == Errc::NoSuchUpload)
         if (auto done = completed_before(ctx, *b, /*wait=*/false)) {
             // The body is read and checked as a first complete's is.
-            pugi::xml_document doc;
-            auto root = body.xml(doc, "CompleteMultipartUpload", /*allow_empty=*/false, ChecksumHeaders::OfObject);
-            if (!root) return root.error();
-            if (auto parts = listed_parts(*root); !parts) return parts.error();
+            if (auto listed = listed_parts(body); !listed) return listed.error();
             return completed_upload(ctx, *done);
         }
     if (auto refused = ctx.check_space_for(0)) return *refused;
     auto upload = load_upload(ctx, std::move(found));
     if (!upload) return upload.error();
-    pugi::xml_document doc;
-    // Here x-amz-checksum-* are the whole object's checksum.
-    auto root = body.xml(doc, "CompleteMultipartUpload", /*allow_empty=*/false, ChecksumHeaders::OfObject);
-    if (!root) return root.error();
-    auto listed = listed_parts(*root);
+    auto listed = listed_parts(body);
     if (!listed) return listed.error();
-    auto& parts = *listed;
+    std::vector<CompletedPart> parts;
+    for (const auto& p : listed->parts) parts.push_back(p.part);
     std::map<std::uint32_t, std::string> claimed;  // part checksums the client lists
     auto wanted = upload_checksum(*upload);
-    if (wanted) {
-        std::size_t i = 0;  // parts[i] is the i-th <Part>
-        for (auto p : root->children("Part")) {
-            if (auto c = p.child(("Checksum" + std::string(checksum_name(wanted->algorithm))).c_str()))
-                claimed[parts[i].number] = trim(c.child_value());
-            ++i;
-        }
-    }
+    if (wanted)
+        for (const auto& p : listed->parts)
+            if (auto c = p.checksums.find(std::string(checksum_name(wanted->algorithm))); c != p.checksums.end())
+                claimed[p.part.number] = c->second;
     if (auto refused = check_complete_checksum_headers(ctx, wanted)) return *refused;
     std::vector<std::pair<std::string, std::string>> object_checksums;
     if (wanted) {

@@ -13,7 +13,6 @@ namespace {
 
 constexpr std::size_t kMaxUserMetadata = 2048;
 constexpr std::string_view kUserMetaPrefix = "x-amz-meta-";
-constexpr std::uint32_t kMaxPartNumber = 10000;
 constexpr std::uint32_t kMaxPartsPerPage = 1000;
 
 // Headers stored with an object and returned on GET/HEAD.

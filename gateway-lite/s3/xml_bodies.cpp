@@ -1,5 +1,7 @@
 #include "s3/xml_bodies.hpp"
 
+#include "s3/conditions.hpp"
+#include "util.hpp"
 #include "xml_input.hpp"
 
 namespace ostor::gw::s3 {
@@ -24,6 +26,27 @@ std::variant<DeleteObjectsRequest, S3Error> parse_delete_objects(std::string_vie
         request.keys.emplace_back(k.child_value());
     }
     if (request.keys.empty() || request.keys.size() > kMaxDeleteKeys) return malformed_xml();
+    return request;
+}
+
+std::variant<CompleteMultipartUploadRequest, S3Error> parse_complete_multipart_upload(std::string_view body) {
+    pugi::xml_document doc;
+    if (!load_xml(doc, body) || !doc.child("CompleteMultipartUpload")) return malformed_xml();
+    CompleteMultipartUploadRequest request;
+    constexpr std::string_view kChecksumPrefix = "Checksum";
+    for (auto p : doc.child("CompleteMultipartUpload").children("Part")) {
+        auto number = parse_u64(trim(p.child_value("PartNumber")));
+        if (!number || *number < 1 || *number > kMaxPartNumber || !p.child("ETag")) return malformed_xml();
+        ListedPart listed;
+        listed.part = {static_cast<std::uint32_t>(*number), std::string(unquote_etag(p.child_value("ETag")))};
+        for (auto child : p.children()) {
+            std::string_view name = child.name();
+            if (name.starts_with(kChecksumPrefix))
+                listed.checksums.emplace(name.substr(kChecksumPrefix.size()), trim(child.child_value()));
+        }
+        request.parts.push_back(std::move(listed));
+    }
+    if (request.parts.empty()) return malformed_xml();
     return request;
 }
 

@@ -2,11 +2,14 @@
 // functions of the body's text (fuzzed: tests/fuzz/).
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "ostor/types.hpp"
 #include "s3_error.hpp"
 
 namespace ostor::gw::s3 {
@@ -19,5 +22,23 @@ struct DeleteObjectsRequest {
 // Fails: MalformedXML (not XML, another root, an <Object> without <Key>,
 // no key or more than 1000).
 std::variant<DeleteObjectsRequest, S3Error> parse_delete_objects(std::string_view body);
+
+// Part numbers run from 1 to this (S3's limit).
+inline constexpr std::uint32_t kMaxPartNumber = 10000;
+
+// CompleteMultipartUpload: <CompleteMultipartUpload><Part><PartNumber>..
+// </PartNumber><ETag>..</ETag><ChecksumCRC32>..</ChecksumCRC32></Part>...
+struct ListedPart {
+    CompletedPart part;  // the ETag without its quotes
+    // The part checksums the client lists, by algorithm name ("CRC32" for
+    // <ChecksumCRC32>), trimmed; the first of a name counts.
+    std::map<std::string, std::string> checksums;
+};
+struct CompleteMultipartUploadRequest {
+    std::vector<ListedPart> parts;  // in the body's order
+};
+// Fails: MalformedXML (not XML, another root, a <Part> without <ETag> or
+// with a part number that is not 1 to kMaxPartNumber, no part at all).
+std::variant<CompleteMultipartUploadRequest, S3Error> parse_complete_multipart_upload(std::string_view body);
 
 }  // namespace ostor::gw::s3

@@ -3,9 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "s3_error.hpp"
 #include "util.hpp"
 
 namespace ostor::gw::s3 {
@@ -25,6 +28,14 @@ public:
     }
     XmlWriter& open(std::string_view tag) {
         out_ += "<" + std::string(tag) + ">";
+        return *this;
+    }
+    // <tag name="value" ...>, the values escaped.
+    XmlWriter& open(std::string_view tag,
+                    std::initializer_list<std::pair<std::string_view, std::string_view>> attributes) {
+        out_ += "<" + std::string(tag);
+        for (const auto& [name, value] : attributes) out_ += " " + std::string(name) + "=\"" + xml_escape(value) + "\"";
+        out_ += ">";
         return *this;
     }
     XmlWriter& close(std::string_view tag) {
@@ -65,5 +76,14 @@ private:
     std::string root_;
     std::string out_;
 };
+
+// The <Error> document of an answer given outside the request pipeline (the
+// server's refusals): its code and message only.
+inline std::string error_document(const S3Error& error) {
+    return XmlWriter("Error", XmlWriter::Namespace::None)
+        .el("Code", error.code)
+        .text_el("Message", error.message)
+        .finish();
+}
 
 }  // namespace ostor::gw::s3

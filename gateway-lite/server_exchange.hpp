@@ -1,0 +1,197 @@
+// The request body reader and the response writer of http.hpp over a
+// Stream and Beast's parser and serializer. A header for server.cpp alone
+// (Beast compiles slowly: one translation unit pays for it).
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <span>
+#include <string>
+
+#include "http_head.hpp"  // Beast's parser (and the warning it needs off)
+#include "s3/xml_writer.hpp"
+#include "s3_error.hpp"
+#include "server_stream.hpp"
+
+#include <boost/beast/core/flat_buffer.hpp>
+
+namespace ostor::gw::server_io {
+
+namespace http = boost::beast::http;
+
+class Body final : public BodyReader {
+public:
+    Body(Stream& stream, boost::beast::flat_buffer& buffer, http::request_parser<http::buffer_body>& parser,
+         bool expect_header)
+        : stream_(stream),
+          buffer_(buffer),
+          parser_(parser),
+          expect_header_(expect_header),
+          expect_continue_(expect_header && !parser.is_done()) {}
+
+    std::ptrdiff_t read(std::span<std::byte> out) override {
+        if (failed_) return -1;
+        if (parser_.is_done() || out.empty()) return 0;
+        if (expect_continue_) {
+            expect_continue_ = false;
+            if (!send_continue()) return fail();
+        }
+        for (;;) {
+            auto& body = parser_.get().body();
+            body.data = out.data();
+            body.size = out.size();
+            error_code ec;
+            http::read(stream_, buffer_, parser_, ec);
+            if (ec == http::error::need_buffer) ec = {};
+            if (ec) return fail();
+            std::size_t n = out.size() - parser_.get().body().size;
+            if (n > 0 || parser_.is_done()) return static_cast<std::ptrdiff_t>(n);
+        }
+    }
+    bool done() const override { return parser_.is_done(); }
+    bool failed() const { return failed_; }
+    // botocore sends `Expect: 100-continue` even with an empty body and
+    // misreads a final answer that comes without the interim one: such a
+    // request gets its "100 Continue" before the final response.
+    bool owe_continue_before_answer() const { return expect_header_ && !continue_sent_ && parser_.is_done(); }
+    bool send_continue() {
+        continue_sent_ = true;
+        static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        return stream_.write_all(kContinue, sizeof kContinue - 1);
+    }
+
+private:
+    std::ptrdiff_t fail() {
+        failed_ = true;
+        return -1;
+    }
+    Stream& stream_;
+    boost::beast::flat_buffer& buffer_;
+    http::request_parser<http::buffer_body>& parser_;
+    bool expect_header_;
+    bool expect_continue_;  // the 100 is still to be sent at the first read
+    bool continue_sent_ = false;
+    bool failed_ = false;
+};
+
+class Response final : public ResponseWriter {
+public:
+    Response(Stream& stream, Body& body, bool head_request, bool keep_alive)
+        : stream_(stream), body_(body), head_request_(head_request), keep_alive_(keep_alive) {}
+
+    bool write_head(const HttpResponseHead& head) override {
+        if (head_written_) return false;
+        head_written_ = true;
+        if (body_.owe_continue_before_answer() && !body_.send_continue()) return ok_ = false;
+        http::response<http::empty_body> res;
+        res.version(11);
+        res.result(static_cast<unsigned>(head.status));
+        for (const auto& [name, value] : head.headers) res.insert(name, value);
+        no_body_ =
+            head_request_ || head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
+        if (head.content_length) {
+            if (head.status != 204 && head.status != 304)
+                res.set(http::field::content_length, std::to_string(*head.content_length));
+            remaining_ = no_body_ ? 0 : *head.content_length;
+        } else if (!no_body_) {
+            res.set(http::field::transfer_encoding, "chunked");
+            chunked_ = true;
+        }
+        // A body left unread, or a failed one, ends the connection: whatever
+        // the client still sends cannot be told from its next request.
+        if (!body_.done()) keep_alive_ = false;
+        res.keep_alive(keep_alive_);
+        // Held back to go out with the first body bytes (or at finish()):
+        // a small answer then leaves in one send.
+        pending_head_ = serialize(res);
+        return ok_;
+    }
+
+    bool write_body(std::span<const std::byte> data) override {
+        if (!ok_ || !head_written_) return false;
+        if (data.empty()) return true;
+        if (no_body_) {
+            // HEAD (or 204/304): the handler wrote what a GET would send;
+            // only the head goes out.
+            flush_head();
+            return ok_;
+        }
+        if (chunked_) {
+            char size_line[32];
+            int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
+            pending_head_.append(size_line, static_cast<std::size_t>(n));
+            ok_ = stream_.write_all(pending_head_, data.data(), data.size()) && stream_.write_all("\r\n", 2);
+            pending_head_.clear();
+            return ok_;
+        }
+        if (data.size() > remaining_) {
+            ok_ = false;  // a handler bug: more than announced
+            return false;
+        }
+        remaining_ -= data.size();
+        ok_ = stream_.write_all(pending_head_, data.data(), data.size());
+        pending_head_.clear();
+        return ok_;
+    }
+
+    bool head_written() const override { return head_written_; }
+
+    // Sends a head still held back (an answer without body bytes).
+    void flush_head() {
+        if (ok_ && !pending_head_.empty()) ok_ = stream_.write_all(pending_head_.data(), pending_head_.size());
+        pending_head_.clear();
+    }
+
+    // Ends the exchange; true when the connection may serve another request.
+    bool finish() {
+        if (!head_written_) return false;
+        flush_head();
+        if (chunked_ && ok_) ok_ = stream_.write_all("0\r\n\r\n", 5);
+        return ok_ && keep_alive_ && remaining_ == 0;
+    }
+
+private:
+    Stream& stream_;
+    Body& body_;
+    bool head_request_;
+    bool keep_alive_;
+    bool head_written_ = false;
+    bool chunked_ = false;
+    bool no_body_ = false;
+    bool ok_ = true;
+    std::uint64_t remaining_ = 0;
+    std::string pending_head_;
+
+    static std::string serialize(const http::response<http::empty_body>& res) {
+        std::string out = "HTTP/1.1 " + std::to_string(res.result_int()) + " ";
+        auto reason = res.reason();
+        out.append(reason.data(), reason.size());
+        out += "\r\n";
+        for (const auto& field : res) {
+            auto name = field.name_string();
+            auto value = field.value();
+            out.append(name.data(), name.size());
+            out += ": ";
+            out.append(value.data(), value.size());
+            out += "\r\n";
+        }
+        out += "\r\n";
+        return out;
+    }
+};
+
+// An error answered outside the request pipeline (a request that could not
+// be read, a handler that failed), on a connection that then closes.
+inline void send_plain_error(Stream& stream, const S3Error& error) {
+    std::string body = s3::error_document(error);
+    http::response<http::string_body> res{static_cast<http::status>(error.status), 11};
+    res.set(http::field::content_type, "application/xml");
+    res.set(http::field::server, "ostor");
+    res.keep_alive(false);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    error_code ec;
+    http::write(stream, res, ec);
+}
+
+}  // namespace ostor::gw::server_io

@@ -1,0 +1,115 @@
+// The XML request bodies parsed as text (gateway-lite/s3/xml_bodies.hpp,
+// acl_policy.hpp): what a handler gets from a valid body, and the S3 error a
+// malformed one gets; and GetBucketAcl's document byte for byte.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "acl.hpp"
+#include "acl_policy.hpp"
+#include "s3/xml_bodies.hpp"
+
+namespace ostor::gw {
+namespace {
+
+std::string error_code(const std::variant<s3::CompleteMultipartUploadRequest, S3Error>& parsed) {
+    auto* e = std::get_if<S3Error>(&parsed);
+    return e ? e->code : "";
+}
+std::string error_code(const std::variant<AccessControlPolicy, S3Error>& parsed) {
+    auto* e = std::get_if<S3Error>(&parsed);
+    return e ? e->code : "";
+}
+
+TEST(CompleteMultipartUpload, PartsInOrderWithUnquotedETagsAndFirstChecksums) {
+    auto parsed = s3::parse_complete_multipart_upload(
+        "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        "<Part><PartNumber> 2 </PartNumber><ETag>\"bb\"</ETag><ChecksumCRC32> x== </ChecksumCRC32>"
+        "<ChecksumCRC32>second</ChecksumCRC32></Part>"
+        "<Part><ETag>aa</ETag><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>");
+    ASSERT_EQ(error_code(parsed), "");
+    const auto& parts = std::get<s3::CompleteMultipartUploadRequest>(parsed).parts;
+    ASSERT_EQ(parts.size(), 2u);
+    EXPECT_EQ(parts[0].part.number, 2u);
+    EXPECT_EQ(parts[0].part.etag, "bb");
+    EXPECT_EQ(parts[0].checksums.at("CRC32"), "x==");
+    EXPECT_EQ(parts[1].part.number, 1u);
+    EXPECT_EQ(parts[1].part.etag, "aa");
+    EXPECT_TRUE(parts[1].checksums.empty());
+}
+
+TEST(CompleteMultipartUpload, MalformedBodiesAreMalformedXml) {
+    for (const char* body :
+         {"", "not xml", "<Other><Part><PartNumber>1</PartNumber><ETag>a</ETag></Part></Other>",
+          "<CompleteMultipartUpload/>",
+          "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>",
+          "<CompleteMultipartUpload><Part><PartNumber>0</PartNumber><ETag>a</ETag></Part>"
+          "</CompleteMultipartUpload>",
+          "<CompleteMultipartUpload><Part><PartNumber>10001</PartNumber><ETag>a</ETag></Part>"
+          "</CompleteMultipartUpload>"})
+        EXPECT_EQ(error_code(s3::parse_complete_multipart_upload(body)), "MalformedXML") << body;
+}
+
+constexpr const char* kGrantee = "<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=";
+
+TEST(AccessControlPolicyBody, OwnerAndGrantsAsWritten) {
+    std::string body = std::string("<AccessControlPolicy><Owner><ID> o </ID></Owner><AccessControlList>") + "<Grant>" +
+                       kGrantee + "\"CanonicalUser\"><ID>u</ID></Grantee><Permission>READ</Permission></Grant>" +
+                       "<Grant>" + kGrantee +
+                       "\"AmazonCustomerByEmail\"><EmailAddress> a@b </EmailAddress></Grantee>"
+                       "<Permission>WRITE_ACP</Permission></Grant>" +
+                       "<Grant>" + kGrantee +
+                       "\"Group\"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee>"
+                       "<Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>";
+    auto parsed = parse_access_control_policy(body);
+    ASSERT_EQ(error_code(parsed), "");
+    const auto& policy = std::get<AccessControlPolicy>(parsed);
+    EXPECT_EQ(policy.owner_id, "o");
+    ASSERT_EQ(policy.grants.size(), 3u);
+    EXPECT_EQ(policy.grants[0].field, PolicyGrant::Field::Id);
+    EXPECT_EQ(policy.grants[0].value, "u");
+    EXPECT_EQ(policy.grants[0].permission, Permission::Read);
+    EXPECT_EQ(policy.grants[1].field, PolicyGrant::Field::EmailAddress);
+    EXPECT_EQ(policy.grants[1].value, "a@b");
+    EXPECT_EQ(policy.grants[1].permission, Permission::WriteAcp);
+    EXPECT_EQ(policy.grants[2].field, PolicyGrant::Field::Uri);
+    EXPECT_EQ(policy.grants[2].permission, Permission::FullControl);
+}
+
+TEST(AccessControlPolicyBody, RgwsRefusals) {
+    EXPECT_EQ(error_code(parse_access_control_policy("not xml")), "MalformedXML");
+    for (std::string body :
+         {std::string("<Other/>"), std::string("<AccessControlPolicy><Owner><ID>o</ID></Owner></AccessControlPolicy>"),
+          std::string("<AccessControlPolicy><Owner/><AccessControlList/></AccessControlPolicy>"),
+          std::string("<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList><Grant>") + kGrantee +
+              "\"CanonicalUser\"><ID>u</ID></Grantee><Permission>ALL</Permission></Grant></AccessControlList>"
+              "</AccessControlPolicy>",
+          std::string("<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList><Grant>") + kGrantee +
+              "\"Group\"><ID>u</ID></Grantee><Permission>READ</Permission></Grant></AccessControlList>"
+              "</AccessControlPolicy>",
+          std::string("<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList><Grant><Grantee><ID>u</ID>"
+                      "</Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>")})
+        EXPECT_EQ(error_code(parse_access_control_policy(body)), "MalformedACLError") << body;
+}
+
+TEST(AccessControlPolicyBody, GetAclDocumentByteForByte) {
+    std::string xsi = "<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=";
+    EXPECT_EQ(acl_to_xml("o&1", "Owner <1>", "group:AllUsers READ\nid:b WRITE\n"),
+              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+              "<AccessControlPolicy xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+              "<Owner><ID>o&amp;1</ID><DisplayName>Owner &lt;1&gt;</DisplayName></Owner><AccessControlList>"
+              "<Grant>" +
+                  xsi +
+                  "\"Group\"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee>"
+                  "<Permission>READ</Permission></Grant>"
+                  "<Grant>" +
+                  xsi +
+                  "\"CanonicalUser\"><ID>b</ID></Grantee><Permission>WRITE</Permission></Grant>"
+                  "<Grant>" +
+                  xsi +
+                  "\"CanonicalUser\"><ID>o&amp;1</ID><DisplayName>Owner &lt;1&gt;</DisplayName></Grantee>"
+                  "<Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>");
+}
+
+}  // namespace
+}  // namespace ostor::gw
