@@ -38,13 +38,15 @@ inline SpaceLedger::Options quiet_after(std::chrono::milliseconds quiet) {
 }
 
 // One gateway: a connection and the object catalog on it. `fault` as
-// Client::set_applied_fault_for_tests, installed before the lease's thread
-// shares the client.
+// Client::set_applied_fault_for_tests, `read_fault` as
+// set_read_fault_for_tests, installed before the lease's thread shares the
+// client.
 struct Gateway {
     explicit Gateway(SpaceLedger::Options ledger_options = quiet_after(kQuiet), RadosLeases::Options lease_options = {},
-                     Client::AppliedFault fault = {})
+                     Client::AppliedFault fault = {}, Client::ReadFault read_fault = {})
         : client(connect_gateway()) {
         if (fault) client->set_applied_fault_for_tests(std::move(fault));
+        if (read_fault) client->set_read_fault_for_tests(std::move(read_fault));
         auto l = RadosLeases::acquire(*client, lease_options);
         if (!l) std::abort();
         leases = std::move(*l);
@@ -206,6 +208,28 @@ protected:
     void expect_ledgers_match_the_index() {
         auto [bytes, objects] = index_counts();
         expect_ledgers(bytes, objects);
+    }
+    // This bucket deleted, its owner's recount marker's prune is queued; the
+    // recounter's passes act on it: the marker goes, the owner's counts are 0.
+    void expect_marker_pruned() {
+        const std::string marker = recount_mark_key(bucket_, epoch_);
+        const std::string prune = marker_prune_key(bucket_, epoch_);
+        auto q = gw1_->client->omap_get(Pool::Meta, std::string(kRecountQueueOid), {prune});
+        ASSERT_OK(q);
+        ASSERT_EQ(q->size(), 1u);
+        const auto start = std::chrono::steady_clock::now();
+        do {
+            std::this_thread::sleep_for(kQuiet / 2);
+            ASSERT_OK(recounter_->objects->recount_queued(1000));
+            q = gw1_->client->omap_get(Pool::Meta, std::string(kRecountQueueOid), {prune});
+            ASSERT_OK(q);
+            ASSERT_LT(std::chrono::steady_clock::now() - start, 20s) << "never pruned";
+        } while (!q->empty());
+        auto held = gw1_->client->omap_get(Pool::Meta, user_ledger_oid(user_), {marker});
+        ASSERT_OK(held);
+        EXPECT_TRUE(held->empty());
+        EXPECT_EQ(user_usage().bytes, 0u);
+        EXPECT_EQ(user_usage().objects, 0u);
     }
     // Counts the ledgers off by `bytes`/`objects` (as a lost change would).
     void drift(std::int64_t bytes, std::int64_t objects) {

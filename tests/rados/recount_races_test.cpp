@@ -1,17 +1,20 @@
 // The recount against what races it or comes late (docs/rados.md, "Recount
 // from the index"): an abort between its upload's removal and its
-// give-back, a taken-over seal that owes no give-back, a stale finisher of
-// an older recount, a bucket deleted with an owner delta pending, a change
-// clamped on the bucket's ledger and not on its owner's, writes whose
-// outcome stays unknown, a queueing that failed, a deleted incarnation's
-// marker, and the waiters of a touched.<instance> write that throws. Every
+// give-back, uploads left listed by closers, a taken-over seal that owes no
+// give-back, a stale finisher of an older recount, a bucket deleted with an
+// owner delta pending, a change clamped on the bucket's ledger and not on
+// its owner's, writes whose outcome stays unknown, a queueing that failed
+// (at close too), a deleted incarnation's marker, and the waiters of a
+// touched.<instance> write that throws. Every
 // case has a user and bucket of its own; bodies are inline or fake extents
 // (the catalog never reads them).
 #include <cstdlib>
 #include <future>
+#include <set>
 #include <stdexcept>
 
 #include "rados/upload_support.hpp"
+#include "rados/volume.hpp"
 #include "recount_fixture.hpp"
 
 namespace ostor::detail::rados::recount_test {
@@ -30,6 +33,12 @@ BodyCommit part_body(std::uint64_t size) {
 bool owner_queued(Client& client, const std::string& user) {
     auto q = client.omap_get(Pool::Meta, std::string(kRecountQueueOid), {owner_recount_key(user)});
     return q && !q->empty();
+}
+
+bool exists(Client& client, Pool pool, const std::string& oid) {
+    auto st = client.stat(pool, oid);
+    EXPECT_TRUE(st || st.error().code() == kNotFound) << st.error().message();
+    return st.has_value();
 }
 
 // An abort removes its upload, then gives its parts' bytes back. A recount
@@ -62,6 +71,56 @@ TEST_F(RadosRecountTest, AnAbortBetweenItsRemovalAndItsGiveBackIsNotQuiet) {
     expect_ledgers(500, 1);
     ASSERT_NO_FATAL_FAILURE(recount_until_done());
     expect_ledgers(500, 1);
+}
+
+// Uploads listed whose objects are gone (closers that stopped before their
+// entries' removal): one recount pass removes every such entry at once, so
+// the bucket waits one quiet window, not one per entry.
+TEST_F(RadosRecountTest, EveryListedUploadWhoseObjectIsGoneLeavesInOnePass) {
+    for (const char* key : {"m1", "m2", "m3"}) {
+        auto up = gw1_->objects->create_upload(bucket_, key, {});
+        ASSERT_OK(up);
+        ASSERT_OK(gw1_->client->remove(Pool::Meta, upload_oid(up->id)));
+    }
+    ASSERT_OK(gw1_->ledger->queue_recount(lb()));
+    std::this_thread::sleep_for(kQuiet + 200ms);
+    auto pass = recounter_->objects->recount_queued(1000);
+    ASSERT_OK(pass);
+    EXPECT_GE(pass->not_quiet, 1u);
+    auto left = gw1_->client->omap_list(Pool::Index, uploads_oid(bucket_, epoch_), "", "", 100);
+    ASSERT_OK(left);
+    EXPECT_TRUE(left->entries.empty()) << left->entries.size() << " entries left";
+    EXPECT_TRUE(queued());
+    ASSERT_NO_FATAL_FAILURE(recount_until_done());
+    expect_ledgers(0, 0);
+}
+
+// An abort that owes no give-back (it took a stale complete's seal over),
+// whose removal is reported failed after it landed, queues the bucket: the
+// recount that repairs a complete that never committed is then not made.
+TEST_F(RadosRecountTest, AnAbortOwingNoGiveBackWhoseRemovalIsUnknownQueuesItsBucket) {
+    auto up = gw1_->objects->create_upload(bucket_, "mp", {});
+    ASSERT_OK(up);
+    FreedExtents freed;
+    ASSERT_OK(gw1_->objects->put_part(up->id, 1, part_body(5 * kMiB), freed));
+    const std::string up_oid = upload_oid(up->id);
+    const Seal stale{Seal::Kind::Complete, now_ms() - kStaleCompleteSeal.count() - 1000, std::nullopt, {}, true};
+    ASSERT_OK(gw1_->client->apply(Pool::Meta, up_oid,
+                                  WriteOp()
+                                      .compare_omap(std::string(kUploadClosingKey), Compare::Eq, "")
+                                      .omap_set(std::string(kUploadClosingKey), encode_seal(stale))));
+    EXPECT_FALSE(queued());
+    int writes = 0;
+    // Its second write of the upload object is the removal (the first: its seal).
+    Gateway aborter(quiet_after(kQuiet), RadosLeases::Options{}, [&](Pool p, const std::string& oid, const WriteOp&) {
+        return p == Pool::Meta && oid == up_oid && ++writes == 2;
+    });
+    EXPECT_FALSE(aborter.objects->abort_upload(up->id, freed));
+    EXPECT_EQ(writes, 2);
+    EXPECT_FALSE(exists(*gw1_->client, Pool::Meta, up_oid));  // it landed
+    EXPECT_TRUE(queued());
+    ASSERT_NO_FATAL_FAILURE(recount_until_done());
+    expect_ledgers_match_the_index();
 }
 
 // An abort that takes a stale complete's seal over gives nothing back (the
@@ -237,22 +296,62 @@ TEST_F(RadosRecountTest, APartWriteWhoseOutcomeStaysUnknownQueuesItsBucket) {
     expect_ledgers(0, 0);
 }
 
-// A queueing that failed (here: reported failed, and not there) is made
-// again by close(), before touched.<instance> goes.
+// A queueing that failed (here: reported failed, and not there), of a
+// bucket or of an owner recount, is made again by close(), before
+// touched.<instance> goes.
 TEST_F(RadosRecountTest, AQueueingThatFailedIsMadeAgainAtClose) {
-    std::atomic<bool> armed{true};
-    const std::string key = recount_key(bucket_, epoch_);
+    std::atomic<int> failing{2};
+    const std::set<std::string> keys{recount_key(bucket_, epoch_), owner_recount_key(user_)};
     auto g = std::make_unique<Gateway>(
         quiet_after(kQuiet), RadosLeases::Options{}, [&](Pool p, const std::string& oid, const WriteOp&) {
-            if (p != Pool::Meta || oid != kRecountQueueOid || !armed.exchange(false)) return false;
-            EXPECT_TRUE(gw1_->client->apply(Pool::Meta, oid, WriteOp().omap_remove(key)));  // as if never landed
+            if (p != Pool::Meta || oid != kRecountQueueOid || failing.fetch_sub(1) <= 0) return false;
+            EXPECT_TRUE(gw1_->client->apply(Pool::Meta, oid, WriteOp().omap_remove_keys(keys)));  // never landed
             return true;
         });
     EXPECT_FALSE(g->ledger->queue_recount(lb()));
+    EXPECT_FALSE(g->ledger->queue_owner_recount(user_));
     EXPECT_FALSE(queued());
+    EXPECT_FALSE(owner_queued(*gw1_->client, user_));
     ASSERT_OK(g->ledger->close());
     g->dead = true;  // closed
     EXPECT_TRUE(queued());
+    EXPECT_TRUE(owner_queued(*gw1_->client, user_));
+    ASSERT_NO_FATAL_FAILURE(recount_until_done());
+}
+
+// A volume whose ledger does not close (a failed queueing failed again at
+// close) leaves its lease to expire instead of removing it: the adopter's
+// sweep then moves touched.<instance> into recount.queue (a removed lease
+// is never adopted, and the bucket would stay unqueued).
+TEST_F(RadosRecountTest, AVolumeWhoseLedgerDoesNotCloseLeavesItsLeaseToAnAdopter) {
+    std::atomic<int> failing{2};  // the queueing, then close's
+    const std::string key = recount_key(bucket_, epoch_);
+    auto g = std::make_unique<Gateway>(
+        quiet_after(kQuiet), RadosLeases::Options{3000ms, "", 750ms},
+        [&](Pool p, const std::string& oid, const WriteOp&) {
+            if (p != Pool::Meta || oid != kRecountQueueOid || failing.fetch_sub(1) <= 0) return false;
+            EXPECT_TRUE(gw1_->client->apply(Pool::Meta, oid, WriteOp().omap_remove(key)));  // never landed
+            return true;
+        });
+    const std::string instance = g->leases->instance_id();
+    ASSERT_OK(g->ledger->note_touched(lb()));
+    EXPECT_FALSE(g->ledger->queue_recount(lb()));
+    g->objects.reset();  // it uses the ledger
+    {
+        RadosVolumeState volume;
+        volume.client = g->client.get();
+        volume.lease = g->leases.get();
+        volume.ledger = std::move(g->ledger);
+        volume.close();
+    }
+    g->dead = true;  // its ledger closed (and failed)
+    g.reset();
+    EXPECT_FALSE(queued());
+    EXPECT_TRUE(exists(*gw1_->client, Pool::Meta, touched_oid(instance)));
+    ASSERT_TRUE(exists(*gw1_->client, Pool::Meta, lease_oid(instance)));
+    ASSERT_NO_FATAL_FAILURE(adopt(instance));
+    EXPECT_TRUE(queued());
+    EXPECT_FALSE(exists(*gw1_->client, Pool::Meta, touched_oid(instance)));
     ASSERT_NO_FATAL_FAILURE(recount_until_done());
 }
 
@@ -272,23 +371,29 @@ TEST_F(RadosRecountTest, ADeletedBucketsRecountMarkerIsPrunedAfterTheWindow) {
     FreedExtents freed;
     ASSERT_OK(gw1_->objects->delete_object(bucket_, "a", freed));
     ASSERT_OK(gw1_->objects->delete_bucket(bucket_, freed));
-    const std::string prune = marker_prune_key(bucket_, epoch_);
-    auto q = gw1_->client->omap_get(Pool::Meta, std::string(kRecountQueueOid), {prune});
-    ASSERT_OK(q);
-    ASSERT_EQ(q->size(), 1u);
-    const auto start = std::chrono::steady_clock::now();
-    do {
-        std::this_thread::sleep_for(kQuiet / 2);
-        ASSERT_OK(recounter_->objects->recount_queued(1000));
-        q = gw1_->client->omap_get(Pool::Meta, std::string(kRecountQueueOid), {prune});
-        ASSERT_OK(q);
-        ASSERT_LT(std::chrono::steady_clock::now() - start, 20s) << "never pruned";
-    } while (!q->empty());
-    held = gw1_->client->omap_get(Pool::Meta, user_ledger_oid(user_), {marker});
-    ASSERT_OK(held);
-    EXPECT_TRUE(held->empty());
-    EXPECT_EQ(user_usage().bytes, 0u);
-    EXPECT_EQ(user_usage().objects, 0u);
+    ASSERT_NO_FATAL_FAILURE(expect_marker_pruned());
+}
+
+// A deleter that stops right after the ledger's removal (its next read, the
+// owner's marker, fails as a crash would end it) has queued the marker's
+// prune already: the marker does not leak.
+TEST_F(RadosRecountTest, ADeleteCutAfterItsLedgerRemovalStillPrunesTheMarker) {
+    ASSERT_NO_FATAL_FAILURE(put(*gw1_, "a", 500));
+    ASSERT_NO_FATAL_FAILURE(drift(-500, -1));
+    ASSERT_OK(gw1_->ledger->queue_recount(lb()));
+    ASSERT_NO_FATAL_FAILURE(recount_until_done());
+    FreedExtents freed;
+    ASSERT_OK(gw1_->objects->delete_object(bucket_, "a", freed));
+    const std::string ledger = bucket_ledger_oid(bucket_, epoch_), owner = user_ledger_oid(user_);
+    std::atomic<bool> cut{false};
+    Gateway deleter(quiet_after(kQuiet), RadosLeases::Options{}, {}, [&](Pool p, const std::string& oid) {
+        if (p != Pool::Meta || oid != owner || cut) return cut.load();
+        cut = !exists(*gw1_->client, Pool::Meta, ledger);
+        return cut.load();
+    });
+    (void)deleter.objects->delete_bucket(bucket_, freed);
+    EXPECT_TRUE(cut);
+    ASSERT_NO_FATAL_FAILURE(expect_marker_pruned());
 }
 
 // The first caller of note_touched writes touched.<instance>; when that
@@ -349,7 +454,8 @@ TEST(LedgerBatchPlan, AChangePastItsDeadlineIsRefusedAndChangesNothing) {
 
 // The owner's recount marker keeps a sequence: a delta of a sequence as
 // high or lower counts nothing, a higher one counts; an older engine's
-// token is compared for equality.
+// token counts nothing once a sequence is there (its recount came before),
+// and is compared for equality with a token.
 TEST(LedgerBatchPlan, ARecountMarkerCountsOnlyHigherSequences) {
     EXPECT_TRUE(once_counted(recount_seq_value(2), recount_seq_value(1)));
     EXPECT_TRUE(once_counted(recount_seq_value(2), recount_seq_value(2)));
@@ -358,6 +464,8 @@ TEST(LedgerBatchPlan, ARecountMarkerCountsOnlyHigherSequences) {
     EXPECT_FALSE(once_counted("", recount_seq_value(1)));
     EXPECT_FALSE(once_counted("a.old.0000000000000001", recount_seq_value(1)));
     EXPECT_TRUE(once_counted("a.old.0000000000000001", "a.old.0000000000000001"));
+    EXPECT_FALSE(once_counted("a.old.0000000000000001", "a.old.0000000000000002"));
+    EXPECT_TRUE(once_counted(recount_seq_value(1), "a.old.0000000000000001"));  // a stale pre-upgrade finisher
     LedgerState state;
     state.exists = true;
     state.ver = "1";

@@ -515,6 +515,11 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     if (recount_owner) (void)ledger_.queue_owner_recount(b.owner_id);
     // The owner's recount marker of this incarnation goes too, once no
     // finisher of a delta read before the ledger went can still apply it.
+    // Queued before the ledger goes, so that a crash between the two leaves
+    // the entry, not a marker nobody prunes (prune_marker copes with one
+    // already gone); queued again after, so that its window starts from the
+    // removal however late that landed.
+    (void)ledger_.queue_marker_prune(b.owner_id, lb);
     if (ledger_.remove_bucket_ledger(lb)) (void)ledger_.queue_marker_prune(b.owner_id, lb);
     ledger_.forget_touched(lb);
     return {};

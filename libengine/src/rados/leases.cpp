@@ -145,7 +145,7 @@ RadosLeases::~RadosLeases() {
     remove_lease(instance_id_);
 }
 
-void RadosLeases::abandon_for_test() {
+void RadosLeases::abandon() {
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;

@@ -196,9 +196,13 @@ public:
     // with none), by this machine's clock; at least 1.
     Result<std::uint32_t> serving_instances() override;
 
-    // For tests: behaves as if the process died now: stops renewing, leaves
-    // the lease object and index entry for an adopter.
-    void abandon_for_test();
+    // Stops renewing and leaves the lease object and index entry for an
+    // adopter once the lease expires (the destructor then removes nothing):
+    // for an instance that leaves work only an adopter finishes (a ledger
+    // that did not close).
+    void abandon();
+    // For tests: behaves as if the process died now (abandon()).
+    void abandon_for_test() { abandon(); }
 
 private:
     class Adopted;

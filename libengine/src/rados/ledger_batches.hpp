@@ -99,8 +99,9 @@ struct LedgerChange {
     // The value is a recount sequence (16 hex digits, recount_seq_value):
     // the change is skipped when the key holds one as high or higher (a
     // stale finisher of an older recount of the same bucket incarnation
-    // counts nothing). Another value (an older engine's token) is compared
-    // for equality.
+    // counts nothing). Another value (an older engine's token) is skipped
+    // when the key holds a sequence (its recount came before that one) and
+    // else compared for equality.
     std::string once_key;
     std::string once_value;
     // Past it (BootClock), the change is not made: PreconditionFailed,

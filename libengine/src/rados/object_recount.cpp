@@ -37,6 +37,8 @@
 // reservation nor a pending delta.
 // A crash anywhere leaves the entry queued and at most a pending delta,
 // which the next pass finishes exactly.
+#include <set>
+
 #include "engine_impl.hpp"
 #include "rados/catalog_support.hpp"
 #include "rados/object_catalog.hpp"
@@ -200,28 +202,31 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
     }
     OSTOR_TRY(stat_all(client_, stamps));
     const std::size_t first_upload = 2 + sb->shards;
+    std::set<std::string> gone_uploads;  // their uploads index keys
     for (std::size_t i = 0; i < stamps.size(); ++i) {
         if (!stamps[i].stat) {
             // A shard gone: the bucket is being deleted (the next pass drops
             // the entry).
             if (i >= 1 && i <= sb->shards) return RecountOutcome::NotQuiet;
-            if (i >= first_upload) {
-                // Listed, but its object gone: a closer removed it and has
-                // not removed the entry yet. An abort's give-back may still
-                // follow (made only within kLedgerChangeDeadline of the
-                // removal): not quiet. The entry goes here (list_uploads
-                // skips it anyway, and an upload's object never comes back),
-                // which changes the uploads index: the window then starts
-                // again, and a give-back still to come has landed by its end
-                // (a crashed closer's never comes).
-                WriteOp op;
-                op.omap_remove(upload_entries[i - first_upload]);
-                (void)client_.apply(Pool::Index, uploads, op);
-                return RecountOutcome::NotQuiet;
-            }
+            if (i >= first_upload) gone_uploads.insert(upload_entries[i - first_upload]);
             continue;  // the uploads index or the ledger never written
         }
         if (mtime_ns(*stamps[i].stat) > quiet_before_ns) return RecountOutcome::NotQuiet;
+    }
+    if (!gone_uploads.empty()) {
+        // Listed, but their objects gone: closers removed them and have not
+        // removed the entries yet. An abort's give-back may still follow
+        // (made only within kLedgerChangeDeadline of the removal): not
+        // quiet. The entries go here, all in one write (list_uploads skips
+        // them anyway, and an upload's object never comes back): that write
+        // changes the uploads index, so the window starts again once, not
+        // once per entry, and a give-back still to come has landed by its
+        // end (a crashed closer's never comes). Guarded: an uploads index
+        // removed meanwhile (the bucket deleted) is not written.
+        WriteOp op;
+        op.assert_exists().omap_remove_keys(gone_uploads);
+        (void)client_.apply(Pool::Index, uploads, op);
+        return RecountOutcome::NotQuiet;
     }
 
     std::uint64_t bytes = 0, objects = 0;

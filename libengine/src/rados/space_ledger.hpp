@@ -400,7 +400,8 @@ public:
     // A failure is remembered and made again by close() (queue_unqueued).
     Result<void> queue_recount(const LedgerBucket& bucket);
     // Queues an owner recount of `user_id` (owner_recount_key): its counts
-    // set to the sum of its buckets' ledgers.
+    // set to the sum of its buckets' ledgers. A failure is remembered and
+    // made again by close(), as queue_recount's.
     Result<void> queue_owner_recount(std::string_view user_id);
     // Moves every entry of touched.<instance> into recount.queue, then
     // removes touched.<instance>. For the adopter of `instance` (fenced:
@@ -541,7 +542,8 @@ private:
     std::mutex touched_mutex_;
     std::condition_variable touched_written_;
     std::map<std::string, bool> touched_;
-    // recount_keys whose queue_recount failed: made again at close.
+    // recount.queue keys (recount_key, owner_recount_key) whose queueing
+    // failed: made again at close.
     std::set<std::string> unqueued_;
 };
 

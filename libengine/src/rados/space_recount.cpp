@@ -107,8 +107,14 @@ Result<void> SpaceLedger::queue_unqueued() {
 }
 
 Result<void> SpaceLedger::queue_owner_recount(std::string_view user_id) {
-    return client_.apply(Pool::Meta, std::string(kRecountQueueOid),
-                         WriteOp().omap_set(owner_recount_key(user_id), queued_value()));
+    const std::string key = owner_recount_key(user_id);
+    auto queued = client_.apply(Pool::Meta, std::string(kRecountQueueOid), WriteOp().omap_set(key, queued_value()));
+    if (!queued) {
+        // Made again by close(), as queue_recount's.
+        std::lock_guard lock(touched_mutex_);
+        unqueued_.insert(key);
+    }
+    return queued;
 }
 
 Result<void> SpaceLedger::queue_touched_of(const std::string& instance) {

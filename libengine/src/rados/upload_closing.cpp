@@ -288,9 +288,11 @@ Result<void> RadosObjectCatalog::abort_one(std::string_view upload_id, FreedExte
     if (auto w = client_.apply(Pool::Meta, oid, rm); !w) {
         // Another abort took the seal over and removes the upload itself.
         if (changed_meanwhile(w.error())) return no_such_upload(upload_id);
-        // The removal may have landed without its give-back: the counts
-        // are the recount's (best effort).
-        if (t.give_back && !parts.empty()) (void)ledger_.queue_recount(bucket);
+        // The removal may have landed: neither its give-back nor (none
+        // owed) the recount below that repairs a complete that never
+        // committed is made then, so the counts are the recount's either
+        // way (best effort).
+        if (!parts.empty()) (void)ledger_.queue_recount(bucket);
         return std::move(w).error();
     }
     append_extents(parts, freed);

@@ -247,10 +247,15 @@ void RadosVolumeState::close() {
     closed = true;
     collector.reset();
     // Before the lease goes: an instance that closed cleanly leaves no
-    // reservation for an adopter to drop (failures: the reservations expire).
-    if (ledger) (void)ledger->close();
+    // reservation for an adopter to drop. One that did not (its
+    // reservations, or touched.<self> when queueing its failed recounts
+    // failed again) leaves its lease to expire instead of removing it: a
+    // removed lease is never adopted, and the adopter's sweep is what drops
+    // the reservations and queues the touched buckets.
+    if (ledger && !ledger->close() && lease) lease->abandon();
 }
 
+RadosVolumeState::RadosVolumeState() = default;
 RadosVolumeState::~RadosVolumeState() { close(); }
 
 Result<void> open_rados_volume(EngineImpl& impl, const VolumeSpec& spec, const EngineOptions& options) {

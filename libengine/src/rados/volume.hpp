@@ -46,10 +46,14 @@ struct RadosVolumeState final : BackendState {
     rados::RadosLeases* lease = nullptr;  // impl.leases
     std::unique_ptr<rados::SpaceLedger> ledger;
     std::unique_ptr<rados::BlobCollector> collector;
-    // Stops the collector, then drops this instance's open reservations.
-    // Once (the destructor calls it too, for an open that failed part way).
+    // Stops the collector, then drops this instance's open reservations
+    // (SpaceLedger::close); when that fails, abandons the lease, so that an
+    // adopter finishes what the close left. Once (the destructor calls it
+    // too, for an open that failed part way).
     void close() override;
     bool closed = false;
+    // Out of line, as the destructor: BlobCollector is complete in volume.cpp.
+    RadosVolumeState();
     ~RadosVolumeState() override;
 };
 
