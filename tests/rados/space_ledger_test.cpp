@@ -362,6 +362,37 @@ TEST_F(SpaceLedgerTest, PendingEntriesGoWithTheLastReservationAndCloseDropsTheRe
     EXPECT_USAGE(of_bucket(l, bucket2), 0u, 0u, 0u);
 }
 
+// A failed commit gives its reservation back, and then its writer gives it
+// back again: the second end must not take the ledgers out of pending while
+// another reservation is open on them (the adopter of a dead gateway would
+// then leave that one on the ledgers).
+TEST_F(SpaceLedgerTest, AReservationEndedTwiceKeepsTheLedgersOfTheOthersPending) {
+    const std::string id = random_hex16();
+    SpaceLedger l(gw(0), id);
+    auto pending = [&] {
+        std::set<std::string> names;
+        auto page = gw(1).omap_list(Pool::Meta, pending_oid(id), "", "", 1000);
+        if (page)
+            for (auto& [k, v] : page->entries) names.insert(k);
+        return names;
+    };
+    auto ended_twice = l.reserve(user_, bucket_, 10, 0, 0);
+    auto open = l.reserve(user_, bucket_, 20, 0, 0);
+    ASSERT_OK(ended_twice);
+    ASSERT_OK(open);
+    const std::set<std::string> both{user_ledger_oid(user_), bucket_ledger_oid(bucket_.name, bucket_.epoch)};
+    ASSERT_OK(l.release(*ended_twice));
+    ASSERT_OK(l.release(*ended_twice));
+    ASSERT_OK(l.settle(*ended_twice, 10, 1));  // a settle after the release changes nothing either
+    EXPECT_EQ(pending(), both);
+
+    // The adopter of this instance finds the open one and drops it.
+    SpaceLedger adopter(gw(2), random_hex16());
+    ASSERT_OK(adopter.drop_reservations_of(id));
+    EXPECT_EQ(open_entries(user_ledger_oid(user_)), 0u);
+    EXPECT_EQ(open_entries(bucket_ledger_oid(bucket_.name, bucket_.epoch)), 0u);
+    EXPECT_TRUE(pending().empty());
+}
 TEST_F(SpaceLedgerTest, AReserveAfterTheLeaseIsLostFails) {
     // Its own connection: the abandoned lease stays in the index, and a
     // later sweep fences the connection that holds it.

@@ -177,24 +177,27 @@ bool SpaceLedger::is_own(const LedgerReservation& r) const {
     return r.key.starts_with(reservations_of_prefix(instance_id_));
 }
 
-Result<void> SpaceLedger::note_pending(const std::string& user_ledger, const std::string& bucket_ledger) {
+Result<void> SpaceLedger::note_pending(const std::string& key, const std::string& user_ledger,
+                                       const std::string& bucket_ledger) {
     std::lock_guard lock(mutex_);
     std::map<std::string, std::string> missing;
-    for (const auto* oid : {&user_ledger, &bucket_ledger})
-        if (!noted_.contains(*oid)) missing.emplace(*oid, std::string(kPresent));
+    for (const auto* oid : {&user_ledger, &bucket_ledger}) {
+        auto it = noted_.find(*oid);
+        if (it == noted_.end() || it->second.empty()) missing.emplace(*oid, std::string(kPresent));
+    }
     if (!missing.empty()) OSTOR_TRY(client_.apply(Pool::Meta, pending_oid(instance_id_), WriteOp().omap_set(missing)));
-    ++noted_[user_ledger];
-    ++noted_[bucket_ledger];
+    noted_[user_ledger].insert(key);
+    noted_[bucket_ledger].insert(key);
     return {};
 }
 
-void SpaceLedger::forget_pending(const std::string& ledger) {
+void SpaceLedger::forget_pending(const std::string& ledger, const std::string& key) {
     std::lock_guard lock(mutex_);
     auto it = noted_.find(ledger);
-    if (it == noted_.end()) return;
-    if (--it->second > 0) return;
-    // The last one: a failure leaves the entry (an adopter finds nothing
-    // of ours there, or close() removes it).
+    if (it == noted_.end() || it->second.erase(key) == 0 || !it->second.empty()) return;
+    // The last one: a failure (or a timeout that landed) leaves it in
+    // noted_ with no key, so that the next reservation names it again; an
+    // adopter finds nothing of ours there, or close() removes it.
     if (client_.apply(Pool::Meta, pending_oid(instance_id_), WriteOp().omap_remove(ledger))) noted_.erase(it);
 }
 
@@ -210,7 +213,7 @@ Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, const L
     if (options_.lease && !options_.lease->may_commit())
         return Error(Errc::IoError, "lease lost: instance " + instance_id_ + " may no longer reserve space");
     // Before any ledger holds the reservation: the adopter finds it there.
-    OSTOR_TRY(note_pending(user_ledger, bucket_ledger));
+    OSTOR_TRY(note_pending(r.key, user_ledger, bucket_ledger));
     const std::int64_t expiry_ms = now_ms() + options_.reservation_lifetime.count();
     r.expiry_ms = expiry_ms;
 
@@ -219,8 +222,8 @@ Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, const L
     on_user.quota_bytes = user_quota_bytes;
     on_user.quota_subject = "user " + r.user_id;
     if (auto taken = change(user_ledger, on_user); !taken) {
-        forget_pending(user_ledger);
-        forget_pending(bucket_ledger);
+        forget_pending(user_ledger, r.key);
+        forget_pending(bucket_ledger, r.key);
         return std::move(taken).error();
     }
 
@@ -232,8 +235,8 @@ Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, const L
         Change undo;
         undo.remove_key = r.key;
         // Else it expires, or the adopter drops it (pending still names it).
-        if (change(user_ledger, undo)) forget_pending(user_ledger);
-        forget_pending(bucket_ledger);
+        if (change(user_ledger, undo)) forget_pending(user_ledger, r.key);
+        forget_pending(bucket_ledger, r.key);
         return std::move(taken).error();
     }
     return r;
@@ -270,7 +273,7 @@ Result<void> SpaceLedger::end_reservation(const LedgerReservation& reservation, 
         if (r || r.error().code() != Errc::PreconditionFailed || !c.deadline) return;
         Change end;
         end.remove_key = reservation.key;
-        if (change_retried(ledger, end) && is_own(reservation)) forget_pending(ledger);
+        if (change_retried(ledger, end) && is_own(reservation)) forget_pending(ledger, reservation.key);
     };
     if (auto r = change_retried(user_ledger, c); !r) {
         too_late(r, user_ledger);
@@ -278,13 +281,13 @@ Result<void> SpaceLedger::end_reservation(const LedgerReservation& reservation, 
         if (counts) (void)queue_recount(bucket);
         return r;
     }
-    if (is_own(reservation)) forget_pending(user_ledger);
+    if (is_own(reservation)) forget_pending(user_ledger, reservation.key);
     if (auto r = change_retried(bucket_ledger, c); !r) {
         too_late(r, bucket_ledger);
         if (counts) (void)queue_recount(bucket);
         return r;
     }
-    if (is_own(reservation)) forget_pending(bucket_ledger);
+    if (is_own(reservation)) forget_pending(bucket_ledger, reservation.key);
     return {};
 }
 

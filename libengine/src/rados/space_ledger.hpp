@@ -511,12 +511,13 @@ private:
     // Settles each entry of `instance` on `ledger` that carries a commit mark
     // whose commit the index shows, with that commit's charge.
     Result<void> settle_committed_of(const std::string& instance, const std::string& ledger, CommitLookups& lookups);
-    // Counts a reservation about to be made on both ledgers, naming them in
-    // pending.<instance_id_> first when they are not yet.
-    Result<void> note_pending(const std::string& user_ledger, const std::string& bucket_ledger);
-    // One reservation on `ledger` ended (or was never made): the ledger
-    // leaves pending.<instance_id_> when it was the last.
-    void forget_pending(const std::string& ledger);
+    // Notes reservation `key`, about to be made on both ledgers, naming them
+    // in pending.<instance_id_> first when no open reservation does yet.
+    Result<void> note_pending(const std::string& key, const std::string& user_ledger, const std::string& bucket_ledger);
+    // Reservation `key` on `ledger` ended (or was never made): the ledger
+    // leaves pending.<instance_id_> when it was the last. Ending one twice
+    // (a failed commit gives it back, then its writer) changes nothing.
+    void forget_pending(const std::string& ledger, const std::string& key);
     bool is_own(const LedgerReservation& r) const;
     Result<void> end_reservation(const LedgerReservation& reservation, const Change& c);
     Result<RecountState> read_recount_state_of(const std::string& oid);
@@ -532,9 +533,10 @@ private:
     // held while changing a ledger: a change may wait for another thread's
     // batch (batches_), which must not need it.
     std::mutex mutex_;
-    // Ledgers in pending.<instance_id_>, each with how many of this
-    // instance's reservations may be open on it.
-    std::map<std::string, std::size_t> noted_;
+    // Ledgers in pending.<instance_id_>, each with the keys of this
+    // instance's reservations that may be open on it (none: the entry's
+    // removal failed, and it may or may not be there).
+    std::map<std::string, std::set<std::string>> noted_;
     // This instance's changes queued per ledger object.
     LedgerCombiner batches_;
     // Bucket incarnations in touched.<instance_id_>: true once written,
