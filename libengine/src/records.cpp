@@ -109,8 +109,8 @@ std::optional<Account> decode_account(std::string_view v) {
 }
 
 std::string encode(const Bucket& b) {
-    return Encoder()
-        .u8(kVersion)
+    Encoder e;
+    e.u8(kVersion)
         .str(b.name)
         .str(b.owner_id)
         .str(b.account)
@@ -122,8 +122,15 @@ std::string encode(const Bucket& b) {
         .u64(b.size.current)
         .u64(b.size.hmax)
         .u64(b.size.h_integral)
-        .u64(b.size.last_ts)
-        .take();
+        .u64(b.size.last_ts);
+    // The configuration documents come last, only when there are any: a
+    // record without them is byte for byte what earlier versions wrote, and
+    // theirs decode as having none.
+    if (!b.configs.empty()) {
+        e.u32(static_cast<std::uint32_t>(b.configs.size()));
+        for (const auto& [kind, document] : b.configs) e.str(kind).str(document);
+    }
+    return e.take();
 }
 std::optional<Bucket> decode_bucket(std::string_view v) {
     Decoder d(v);
@@ -141,6 +148,14 @@ std::optional<Bucket> decode_bucket(std::string_view v) {
     b.size.hmax = d.u64();
     b.size.h_integral = d.u64();
     b.size.last_ts = d.u64();
+    if (d.ok() && !d.at_end()) {
+        std::uint32_t n = d.u32();
+        for (std::uint32_t i = 0; i < n && d.ok(); ++i) {
+            auto kind = d.str();
+            b.configs[std::move(kind)] = d.str();
+        }
+        if (!d.at_end()) return std::nullopt;
+    }
     return finish(d, std::move(b));
 }
 

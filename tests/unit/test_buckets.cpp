@@ -1,6 +1,10 @@
-// Buckets: creation, ownership, listing, deletion, incarnations, ACLs.
+// Buckets: creation, ownership, listing, deletion, incarnations, ACLs,
+// configuration documents.
+#include <map>
 #include <string>
 
+#include "codec.hpp"
+#include "records.hpp"
 #include "test_dir.hpp"
 
 namespace ostor::test {
@@ -167,6 +171,105 @@ TEST_F(Buckets, AclRoundTrip) {
     ASSERT_TRUE(g) << g.error().message();
     EXPECT_EQ(g->acl, acl);
     EXPECT_EQ(g->owner_id, alice_);
+}
+
+// The documents a gateway keeps per bucket (CORS rules, tags) are kept
+// as given, one per kind, through every other change of the record (an
+// ACL, the counts each object write updates) and a reopen, and seen in
+// the record a request reads (get_bucket_record).
+TEST_F(Buckets, ConfigDocumentsAreKeptPerKindThroughOtherChanges) {
+    make_bucket("configured", alice_);
+    auto g = engine().get_bucket("configured");
+    ASSERT_TRUE(g) << g.error().message();
+    EXPECT_TRUE(g->configs.empty());
+    const std::string cors = "<CORSConfiguration><CORSRule>\n\x01 binary-ish</CORSRule></CORSConfiguration>";
+    const std::string tags = "<Tagging><TagSet/></Tagging>";
+    auto s = engine().set_bucket_config("configured", "cors", cors);
+    ASSERT_TRUE(s) << s.error().message();
+    EXPECT_EQ(s->configs, (std::map<std::string, std::string>{{"cors", cors}}));
+    ASSERT_TRUE(IsOk(engine().set_bucket_config("configured", "tagging", tags)));
+    ASSERT_TRUE(IsOk(engine().set_bucket_config("configured", "cors", cors + "v2")));
+    ASSERT_TRUE(IsOk(engine().set_bucket_acl("configured", "acl")));
+    ASSERT_TRUE(IsOk(put(engine(), "configured", "k", "body")));
+    const std::map<std::string, std::string> both{{"cors", cors + "v2"}, {"tagging", tags}};
+    auto record = engine().get_bucket_record("configured");
+    ASSERT_TRUE(record) << record.error().message();
+    EXPECT_EQ(record->configs, both);
+    EXPECT_EQ(record->acl, "acl");
+
+    reopen();
+    g = engine().get_bucket("configured");
+    ASSERT_TRUE(g) << g.error().message();
+    EXPECT_EQ(g->configs, both);
+    EXPECT_EQ(g->objects, 1u);
+
+    // Removing one leaves the other; removing what is not there is no error.
+    auto removed = engine().set_bucket_config("configured", "cors", std::nullopt);
+    ASSERT_TRUE(removed) << removed.error().message();
+    EXPECT_EQ(removed->configs, (std::map<std::string, std::string>{{"tagging", tags}}));
+    ASSERT_TRUE(IsOk(engine().set_bucket_config("configured", "cors", std::nullopt)));
+    EXPECT_EQ(engine().get_bucket_record("configured")->configs,
+              (std::map<std::string, std::string>{{"tagging", tags}}));
+}
+
+TEST_F(Buckets, ConfigDocumentsGoWithTheBucket) {
+    make_bucket("reborn", alice_);
+    ASSERT_TRUE(IsOk(engine().set_bucket_config("reborn", "cors", "rules")));
+    ASSERT_TRUE(IsOk(engine().delete_bucket("reborn")));
+    make_bucket("reborn", bob_);
+    EXPECT_TRUE(engine().get_bucket_record("reborn")->configs.empty());
+}
+
+TEST_F(Buckets, ConfigDocumentsRefusedChangeNothing) {
+    EXPECT_TRUE(FailsWith(engine().set_bucket_config("nowhere", "cors", "x"), Errc::NoSuchBucket));
+    make_bucket("limited", alice_);
+    ASSERT_TRUE(IsOk(engine().set_bucket_config("limited", "cors", "old")));
+    EXPECT_TRUE(FailsWith(engine().set_bucket_config("limited", "", "x"), Errc::InvalidArgument));
+    EXPECT_TRUE(FailsWith(engine().set_bucket_config("limited", "cors", std::string(kMaxBucketConfigBytes + 1, 'x')),
+                          Errc::InvalidArgument));
+    EXPECT_EQ(engine().get_bucket("limited")->configs, (std::map<std::string, std::string>{{"cors", "old"}}));
+    const std::string largest(kMaxBucketConfigBytes, 'x');
+    ASSERT_TRUE(IsOk(engine().set_bucket_config("limited", "cors", largest)));
+    EXPECT_EQ(engine().get_bucket("limited")->configs.at("cors"), largest);
+}
+
+// Bucket records written before buckets had configuration documents (both
+// backends store this encoding) still decode, as having none; and a record
+// without any is written byte for byte as before.
+TEST(BucketRecords, RecordsWithoutConfigDocumentsKeepTheirEncoding) {
+    using detail::Encoder;
+    const std::string before_configs = Encoder()
+                                           .u8(1)
+                                           .str("old")
+                                           .str("0123456789abcdef")
+                                           .str("acct")
+                                           .i64(1700000000000)
+                                           .u64(3)
+                                           .str("acl")
+                                           .u64(2)
+                                           .u64(30)
+                                           .u64(30)
+                                           .u64(40)
+                                           .u64(500)
+                                           .u64(472222)
+                                           .take();
+    auto b = detail::decode_bucket(before_configs);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->name, "old");
+    EXPECT_EQ(b->account, "acct");
+    EXPECT_EQ(b->epoch, 3u);
+    EXPECT_EQ(b->acl, "acl");
+    EXPECT_EQ(b->size.last_ts, 472222u);
+    EXPECT_TRUE(b->configs.empty());
+    EXPECT_EQ(detail::encode(*b), before_configs);
+
+    b->configs = {{"cors", "c"}, {"tagging", "t"}};
+    auto again = detail::decode_bucket(detail::encode(*b));
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->configs, b->configs);
+    // A record cut inside its documents is damaged, not a bucket without them.
+    auto encoded = detail::encode(*b);
+    EXPECT_FALSE(detail::decode_bucket(std::string_view(encoded).substr(0, encoded.size() - 1)));
 }
 
 TEST_F(Buckets, CountsObjectsAndBytes) {

@@ -115,4 +115,18 @@ Result<Bucket> LocalObjectCatalog::set_bucket_acl(std::string_view name, std::st
     });
 }
 
+Result<Bucket> LocalObjectCatalog::set_bucket_config(std::string_view name, std::string_view kind,
+                                                     const std::optional<std::string>& document) {
+    return commits_.run_value<Bucket>([&](Txn& txn) -> Result<Bucket> {
+        auto bucket = load_bucket(txn, name);
+        if (!bucket) return bucket;
+        if (document)
+            bucket->configs[std::string(kind)] = *document;
+        else
+            bucket->configs.erase(std::string(kind));
+        txn.put(Table::Buckets, bucket->name, encode(*bucket));
+        return bucket;
+    });
+}
+
 }  // namespace ostor::detail
