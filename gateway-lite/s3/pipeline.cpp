@@ -88,6 +88,14 @@ public:
                                 : ctx_.key_given    ? Scope::Object
                                                     : Scope::Bucket,
                                 ctx_.query, req);
+        cors_ = cross_origin_headers();
+        if (ctx_.route->operation == Operation::Preflight) {
+            // Browsers send preflights without credentials (and s3-tests
+            // send them to presigned URLs): answered before authentication.
+            if (!admit()) return send_error(slow_down());
+            RequestBody body(raw_body_, ctx_);
+            return respond(dispatch(ctx_, body));
+        }
 
         auto auth = authenticate(ctx_.engine, req, ctx_.path, ctx_.query, ctx_.vhost_bucket);
         if (auto* e = std::get_if<S3Error>(&auth)) return send_error(*e);
@@ -176,6 +184,19 @@ private:
         return std::nullopt;
     }
 
+    // The CORS step: a request with an Origin on a bucket with CORS rules
+    // gets the Access-Control-* headers of the rule that allows it, on
+    // whatever it is answered (errors included, as S3 does). A preflight
+    // is answered from the rules instead (cors.cpp).
+    HeaderList cross_origin_headers() {
+        if (ctx_.bucket.empty() || ctx_.route->operation == Operation::Preflight || !ctx_.request.header("origin"))
+            return {};
+        if (!validate_bucket_name(ctx_.bucket)) return {};
+        auto b = ctx_.engine.get_bucket_record(ctx_.bucket);
+        if (!b) return {};
+        return cors_headers(ctx_, *b);
+    }
+
     HeaderList base_headers() const {
         return {{"x-amz-request-id", ctx_.request_id},
                 {"x-amz-id-2", ctx_.request_id},
@@ -188,6 +209,7 @@ private:
         head.status = status;
         head.headers = base_headers();
         for (auto& h : headers) head.headers.push_back(std::move(h));
+        head.headers.insert(head.headers.end(), cors_.begin(), cors_.end());
         if (!body.empty()) head.headers.emplace_back("Content-Type", std::string(content_type));
         head.content_length = body.size();
         if (out_.write_head(head) && ctx_.request.method != "HEAD")
@@ -220,6 +242,7 @@ private:
         head.status = a.status;
         head.headers = base_headers();
         for (auto& x : a.headers) head.headers.push_back(std::move(x));
+        head.headers.insert(head.headers.end(), cors_.begin(), cors_.end());
         std::uint64_t length = reader.remaining();
         head.content_length = length;
         if (!out_.write_head(head) || ctx_.request.method == "HEAD") return;
@@ -274,6 +297,7 @@ private:
     bool admitted_ = false;
     std::optional<std::uint64_t> bucket_epoch_;
     std::string error_code_;
+    HeaderList cors_;  // added to the answer (cross_origin_headers)
 };
 
 }  // namespace
