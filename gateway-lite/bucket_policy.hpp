@@ -18,8 +18,7 @@
 // (Service, Federated); the Date, Binary and Arn operators and the
 // ForAnyValue: / ForAllValues: set qualifiers ("Invalid Condition type");
 // condition keys other than those listed in policy_key; policy variables
-// (${aws:username} is matched as written). Not checked (AWS does): whether
-// each condition key applies to the statement's actions.
+// (${aws:username} is matched as written).
 #pragma once
 
 #include <array>
@@ -113,6 +112,10 @@ struct BucketPolicy {
 // resource(s) in statement" (object actions on the bucket's ARN only, or
 // bucket actions on object ARNs only), "Invalid Condition type : <name>",
 // "Policy has an invalid condition key", "Invalid IP address in Conditions",
+// "Conditions do not apply to combination of actions and resources in
+// statement" (s3:prefix, s3:delimiter, s3:max-keys with actions other than
+// the listings', s3:x-amz-acl with others than PutObject and the ACL puts,
+// s3:VersionId with others than the *Version* ones),
 // "Invalid policy syntax." (a field of the wrong JSON type).
 std::variant<BucketPolicy, S3Error> parse_bucket_policy(std::string_view json, std::string_view bucket);
 

@@ -207,6 +207,36 @@ std::vector<PolicyCondition> parse_conditions(const json::value& value) {
     return out;
 }
 
+// The S3 condition keys S3 takes with some actions only (the rest go with
+// any): a statement pairing one with an action that never has it would
+// never match, so S3 refuses it. Patterns and NotAction are not checked.
+struct KeyActions {
+    std::string_view key;
+    std::array<std::string_view, 6> actions;  // lowercase; "" pads
+};
+constexpr KeyActions kKeyActions[] = {
+    {policy_key::kPrefix, {"s3:listbucket", "s3:listbucketversions"}},
+    {policy_key::kDelimiter, {"s3:listbucket", "s3:listbucketversions"}},
+    {policy_key::kMaxKeys, {"s3:listbucket", "s3:listbucketversions"}},
+    {policy_key::kAcl, {"s3:putobject", "s3:putobjectacl", "s3:putbucketacl", "s3:createbucket"}},
+    {policy_key::kVersionId,
+     {"s3:getobjectversion", "s3:deleteobjectversion", "s3:getobjectversionacl", "s3:putobjectversionacl",
+      "s3:getobjectversiontagging", "s3:putobjectversiontagging"}},
+};
+
+void check_conditions_apply(const PolicyStatement& s) {
+    if (s.not_action) return;
+    for (const auto& c : s.conditions) {
+        auto rule = std::ranges::find(kKeyActions, c.key, &KeyActions::key);
+        if (rule == std::end(kKeyActions)) continue;
+        for (const auto& a : s.actions) {
+            bool pattern = a.find_first_of("*?") != std::string::npos;
+            if (!pattern && std::ranges::find(rule->actions, a) == rule->actions.end())
+                fail("Conditions do not apply to combination of actions and resources in statement");
+        }
+    }
+}
+
 // S3 refuses a statement whose actions apply to none of its resources (an
 // object action with the bucket's ARN only). Patterns count as applying when
 // one action they match does.
@@ -263,6 +293,7 @@ PolicyStatement parse_statement(const json::value& value, std::string_view bucke
     s.resources = parse_resources(*resource, bucket);
     s.not_resource = not_resource;
     if (const auto* condition = object->if_contains("Condition")) s.conditions = parse_conditions(*condition);
+    check_conditions_apply(s);
     check_actions_apply(s);
     return s;
 }

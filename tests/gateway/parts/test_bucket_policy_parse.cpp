@@ -83,7 +83,7 @@ TEST(BucketPolicyParse, ActionsAreCaseInsensitiveAndMayBePatterns) {
 }
 
 TEST(BucketPolicyParse, ConditionsKeepTheirKeysCanonicalAndValuesAsText) {
-    auto p = parsed(allow(std::string(kGetObjects) + R"(,"Condition":{
+    auto p = parsed(allow(R"("Action":"s3:ListBucket","Resource":"arn:aws:s3:::b","Condition":{
         "IpAddressIfExists":{"AWS:SourceIp":["10.0.0.0/8","2001:db8::/32"]},
         "Bool":{"aws:SecureTransport":true},
         "NumericLessThanEquals":{"s3:max-keys":10},
@@ -223,6 +223,28 @@ TEST(BucketPolicyParse, RefusesUnknownConditionOperatorsAndKeys) {
     EXPECT_EQ(refusal(with(R"({"StringEquals":{"aws:Referer":{"a":"b"}}})")), "Invalid policy syntax.");
     EXPECT_EQ(refusal(with(R"({"StringEquals":"x"})")), "Invalid policy syntax.");
     EXPECT_EQ(refusal(with(R"(["x"])")), "Invalid policy syntax.");
+}
+
+TEST(BucketPolicyParse, RefusesConditionKeysTheActionsNeverHave) {
+    const std::string mismatch = "Conditions do not apply to combination of actions and resources in statement";
+    auto with = [](const std::string& actions, const std::string& condition) {
+        return allow(R"("Action":)" + actions + R"(,"Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":)" +
+                     condition);
+    };
+    EXPECT_EQ(refusal(with(R"("s3:GetObject")", R"({"StringLike":{"s3:prefix":"home/*"}})")), mismatch);
+    EXPECT_EQ(refusal(with(R"(["s3:ListBucket","s3:GetObject"])", R"({"StringEquals":{"s3:delimiter":"/"}})")),
+              mismatch);
+    EXPECT_EQ(refusal(with(R"("s3:GetObject")", R"({"StringEquals":{"s3:x-amz-acl":"private"}})")), mismatch);
+    EXPECT_EQ(refusal(with(R"("s3:GetObject")", R"({"StringEquals":{"s3:VersionId":"v1"}})")), mismatch);
+    // The actions that have them, patterns, NotAction, and keys any action has.
+    EXPECT_EQ(refusal(with(R"("s3:ListBucket")", R"({"StringLike":{"s3:prefix":"home/*"}})")), "");
+    EXPECT_EQ(refusal(with(R"(["s3:PutObject","s3:PutObjectAcl"])", R"({"StringEquals":{"s3:x-amz-acl":"private"}})")),
+              "");
+    EXPECT_EQ(refusal(with(R"("s3:*")", R"({"StringLike":{"s3:prefix":"home/*"}})")), "");
+    EXPECT_EQ(refusal(allow(R"("NotAction":"s3:GetObject","Resource":"arn:aws:s3:::b","Condition":{"StringLike":
+        {"s3:prefix":"home/*"}})")),
+              "");
+    EXPECT_EQ(refusal(with(R"("s3:GetObject")", R"({"StringLike":{"aws:Referer":"https://example.com/*"}})")), "");
 }
 
 }  // namespace
