@@ -125,6 +125,12 @@ inline S3Error unsupported_upload_checksum() {
         "[CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
 }
 
+// ---- bucket policies --------------------------------------------------------
+
+// A PutBucketPolicy document S3 would refuse; `message` says why
+// (bucket_policy.hpp lists them).
+inline S3Error malformed_policy(std::string message) { return {400, "MalformedPolicy", std::move(message)}; }
+
 // ---- request bodies -------------------------------------------------------
 
 inline S3Error missing_content_length() {
