@@ -11,8 +11,6 @@ BucketAccess bucket_access(Operation op) {
         case ListBuckets:
         case CreateBucket:
         case PutBucketConfig:
-        case PutObjectTagging:
-        case DeleteObjectTagging:
         case MethodNotAllowed:
             return {};
         case DeleteBucket:
@@ -46,6 +44,8 @@ BucketAccess bucket_access(Operation op) {
         case GetObjectAcl:
         case PutObjectAcl:
         case GetObjectTagging:
+        case PutObjectTagging:
+        case DeleteObjectTagging:
         case GetObjectAttributes:
             return {.read = true, .permission = std::nullopt, .fresh = false};
     }
@@ -88,8 +88,6 @@ Reply dispatch(const RequestContext& ctx, RequestBody& body) {
         case GetBucketConfig:
             return get_bucket_config(ctx, ctx.route->query);
         case PutBucketConfig:
-        case PutObjectTagging:
-        case DeleteObjectTagging:
             return not_implemented();
         case DeleteBucketConfig:
             return empty_answer(204);
@@ -108,6 +106,10 @@ Reply dispatch(const RequestContext& ctx, RequestBody& body) {
             return put_object_acl(ctx, body);
         case GetObjectTagging:
             return get_object_tagging(ctx);
+        case PutObjectTagging:
+            return put_object_tagging(ctx, body);
+        case DeleteObjectTagging:
+            return delete_object_tagging(ctx);
         case GetObjectAttributes:
             return get_object_attributes(ctx);
         case CreateMultipartUpload:

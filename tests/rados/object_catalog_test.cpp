@@ -208,6 +208,19 @@ TEST_F(RadosObjectCatalogTest, ObjectsPutGetOverwriteDeleteAcrossGateways) {
     ASSERT_OK(got);
     EXPECT_EQ(got->info.meta.acl, "private");
     EXPECT_EQ(got->inline_data.size(), 100u);
+    // Tags set through one catalog, the ACL through the other: the record
+    // keeps both, and its body.
+    const std::vector<std::pair<std::string, std::string>> tags = {{"k", "v"}, {"empty", ""}};
+    ASSERT_OK(cat1().set_object_tags(bucket_, "small", tags));
+    ASSERT_OK(cat2().set_object_acl(bucket_, "small", "public-read"));
+    got = cat1().get_object(bucket_, "small");
+    ASSERT_OK(got);
+    EXPECT_EQ(got->info.meta.tags, tags);
+    EXPECT_EQ(got->info.meta.acl, "public-read");
+    EXPECT_EQ(got->inline_data, std::string(100, 'x'));
+    auto untagged = cat2().set_object_tags(bucket_, "nokey", tags);
+    ASSERT_FALSE(untagged);
+    EXPECT_EQ(untagged.error().code(), Errc::NoSuchKey);
 
     ASSERT_OK(cat2().delete_object(bucket_, "small", freed));
     ASSERT_OK(cat1().delete_object(bucket_, "big", freed));

@@ -70,6 +70,9 @@ struct ObjectMeta {
     // "SHA256"), values as the S3 API encodes them (base64).
     std::vector<std::pair<std::string, std::string>> checksums;
     std::string acl;  // opaque to the engine
+    // Object tags (S3 tagging): key, value pairs as given, in order; checked
+    // by validate_object_tags (names.hpp).
+    std::vector<std::pair<std::string, std::string>> tags;
 };
 
 struct ObjectInfo {

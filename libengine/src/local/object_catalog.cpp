@@ -106,17 +106,27 @@ Result<void> LocalObjectCatalog::delete_object(std::string_view bucket, std::str
     });
 }
 
-Result<ObjectInfo> LocalObjectCatalog::set_object_acl(std::string_view bucket, std::string_view key,
-                                                      std::string_view acl) {
+Result<ObjectInfo> LocalObjectCatalog::change_meta(std::string_view bucket, std::string_view key,
+                                                   const std::function<void(ObjectMeta&)>& change) {
     return commits_.run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
         auto b = load_bucket(txn, bucket);
         if (!b) return std::move(b).error();
         auto rec = load_object(txn, bucket, key);
         if (!rec) return std::move(rec).error();
-        rec->info.meta.acl = acl;
+        change(rec->info.meta);
         OSTOR_TRY(store_object(txn, bucket, key, *rec, &*rec));
         return rec->info;
     });
+}
+
+Result<ObjectInfo> LocalObjectCatalog::set_object_acl(std::string_view bucket, std::string_view key,
+                                                      std::string_view acl) {
+    return change_meta(bucket, key, [&](ObjectMeta& meta) { meta.acl = acl; });
+}
+
+Result<ObjectInfo> LocalObjectCatalog::set_object_tags(std::string_view bucket, std::string_view key,
+                                                       std::vector<std::pair<std::string, std::string>> tags) {
+    return change_meta(bucket, key, [&](ObjectMeta& meta) { meta.tags = tags; });  // copied: a commit may run it again
 }
 
 Result<ListObjectsResult> LocalObjectCatalog::list_objects(std::string_view bucket, const ListObjectsParams& params) {

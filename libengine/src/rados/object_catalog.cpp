@@ -415,6 +415,17 @@ Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::str
 
 Result<ObjectInfo> RadosObjectCatalog::set_object_acl(std::string_view bucket, std::string_view key,
                                                       std::string_view acl) {
+    return change_meta(bucket, key, [&](ObjectMeta& meta) { meta.acl = acl; });
+}
+
+Result<ObjectInfo> RadosObjectCatalog::set_object_tags(std::string_view bucket, std::string_view key,
+                                                       std::vector<std::pair<std::string, std::string>> tags) {
+    // Copied into each attempt: a retried one applies them again.
+    return change_meta(bucket, key, [&](ObjectMeta& meta) { meta.tags = tags; });
+}
+
+Result<ObjectInfo> RadosObjectCatalog::change_meta(std::string_view bucket, std::string_view key,
+                                                   const std::function<void(ObjectMeta&)>& change) {
     auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     const std::string oid = shard_oid(*b, key);
@@ -426,7 +437,7 @@ Result<ObjectInfo> RadosObjectCatalog::set_object_acl(std::string_view bucket, s
         }
         if (!*cur) return Result<ObjectInfo>(no_such_key(bucket, key));
         ObjectRecord rec = std::move((*cur)->record);
-        rec.info.meta.acl = acl;
+        change(rec.info.meta);
         if (lease_ && !lease_->may_commit()) return Result<ObjectInfo>(lease_expired());
         WriteOp op;
         op.compare_omap(record_key(key), Compare::Eq, (*cur)->stored);
