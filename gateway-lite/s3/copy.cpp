@@ -90,12 +90,9 @@ Reply copy_object(const RequestContext& ctx) {
         new_meta.checksums = src->info.meta.checksums;
         options.replace_meta = new_meta;
     } else if (tagging == "REPLACE") {
-        // The source's metadata with the new tags (and the copy's ACL), in
-        // the copy's one commit.
-        ObjectMeta kept = src->info.meta;
-        kept.tags = new_meta.tags;
-        kept.acl = new_meta.acl;
-        options.replace_meta = std::move(kept);
+        // The source's metadata as the copy reads it (not as read above: it
+        // may have been overwritten since), with the new tags.
+        options.replace_tags = new_meta.tags;
     }
     auto copied = ctx.engine.copy_object(src->bucket, src->key, ctx.bucket, ctx.key, options);
     if (!copied) return copied.error();

@@ -132,12 +132,14 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
     OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate_object_key(dst_key));
     if (options.replace_meta) OSTOR_TRY(validate_object_tags(options.replace_meta->tags));
+    if (options.replace_tags) OSTOR_TRY(validate_object_tags(*options.replace_tags));
     if (options.range) {
         // A sub-range cannot share whole extents: stream it into a new object.
         auto reader = open_object(src_bucket, src_key, options.range);
         if (!reader) return std::move(reader).error();
         PutOptions put;
         put.meta = options.replace_meta ? *options.replace_meta : (*reader)->info().meta;
+        if (!options.replace_meta && options.replace_tags) put.meta.tags = *options.replace_tags;
         put.size_hint = (*reader)->remaining();
         put.conditions = options.conditions;
         auto writer = begin_put(dst_bucket, dst_key, std::move(put));
@@ -147,7 +149,7 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
     }
     FreedExtents freed;
     auto r = impl_->objects->copy_object(src_bucket, src_key, dst_bucket, dst_key, options.replace_meta,
-                                         options.conditions, freed);
+                                         options.replace_tags, options.conditions, freed);
     if (r) impl_->blobs->release(freed);
     return r;
 }

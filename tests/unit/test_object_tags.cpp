@@ -14,7 +14,7 @@ namespace {
 
 using Tags = std::vector<std::pair<std::string, std::string>>;
 
-class ObjectTags : public EngineTest {
+class ObjectTagging : public EngineTest {
 protected:
     void SetUp() override {
         EngineTest::SetUp();
@@ -36,7 +36,7 @@ protected:
     }
 };
 
-TEST_F(ObjectTags, SetReplacesTagsAndKeepsDataAndOtherMetadata) {
+TEST_F(ObjectTagging, SetReplacesTagsAndKeepsDataAndOtherMetadata) {
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "a", "tagged body", tagged({{"k0", "v0"}}))));
     EXPECT_EQ(tags_of("a"), (Tags{{"k0", "v0"}}));
     const Tags wanted = {{"project", "blue"}, {"empty", ""}, {"a b", "c=d&e"}};
@@ -63,19 +63,19 @@ TEST_F(ObjectTags, SetReplacesTagsAndKeepsDataAndOtherMetadata) {
     EXPECT_EQ(body_of(engine(), "bkt", "a"), "tagged body");
 }
 
-TEST_F(ObjectTags, MissingObjectOrBucketIsRefused) {
+TEST_F(ObjectTagging, MissingObjectOrBucketIsRefused) {
     EXPECT_TRUE(FailsWith(engine().set_object_tags("bkt", "nope", {{"k", "v"}}), Errc::NoSuchKey));
     EXPECT_TRUE(FailsWith(engine().set_object_tags("nobucket", "a", {{"k", "v"}}), Errc::NoSuchBucket));
     EXPECT_TRUE(FailsWith(engine().head_object("bkt", "nope"), Errc::NoSuchKey));
 }
 
-TEST_F(ObjectTags, OverwriteTakesTheNewObjectsTags) {
+TEST_F(ObjectTagging, OverwriteTakesTheNewObjectsTags) {
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "a", "one", tagged({{"k", "1"}}))));
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "a", "two")));
     EXPECT_TRUE(tags_of("a").empty());
 }
 
-TEST_F(ObjectTags, CopyKeepsOrReplacesTags) {
+TEST_F(ObjectTagging, CopyKeepsOrReplacesTags) {
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "src", "copied", tagged({{"from", "src"}}))));
     ASSERT_TRUE(IsOk(engine().copy_object("bkt", "src", "bkt", "same")));
     EXPECT_EQ(tags_of("same"), (Tags{{"from", "src"}}));
@@ -92,7 +92,27 @@ TEST_F(ObjectTags, CopyKeepsOrReplacesTags) {
     EXPECT_EQ(tags_of("ranged"), (Tags{{"new", "tags"}}));
 }
 
-TEST_F(ObjectTags, MultipartUploadTagsGoToTheCompletedObject) {
+// x-amz-tagging-directive REPLACE with the metadata kept: the copy takes the
+// metadata the source has when the copy reads it, with the new tags.
+TEST_F(ObjectTagging, ReplacingOnlyTheTagsKeepsTheSourcesMetadata) {
+    PutOptions first = tagged({{"from", "src"}});
+    first.meta.user = {{"color", "blue"}};
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "src", "copied", first)));
+    CopyOptions copy;
+    copy.replace_tags = Tags{{"new", "tags"}};
+    auto done = engine().copy_object("bkt", "src", "bkt", "dst", copy);
+    ASSERT_TRUE(IsOk(done));
+    EXPECT_EQ(done->meta.tags, (Tags{{"new", "tags"}}));
+    EXPECT_EQ(done->meta.content_type, "text/plain");
+    EXPECT_EQ(done->meta.user, (Tags{{"color", "blue"}}));
+    EXPECT_EQ(tags_of("dst"), (Tags{{"new", "tags"}}));
+    EXPECT_EQ(tags_of("src"), (Tags{{"from", "src"}}));
+    copy.replace_tags = Tags{{"aws:reserved", "x"}};
+    EXPECT_TRUE(FailsWith(engine().copy_object("bkt", "src", "bkt", "refused", copy), Errc::InvalidArgument));
+    EXPECT_TRUE(FailsWith(engine().head_object("bkt", "refused"), Errc::NoSuchKey));
+}
+
+TEST_F(ObjectTagging, MultipartUploadTagsGoToTheCompletedObject) {
     ObjectMeta meta;
     meta.tags = {{"stage", "upload"}, {"n", "2"}};
     auto u = engine().create_upload("bkt", "mp", meta);
@@ -110,7 +130,7 @@ TEST_F(ObjectTags, MultipartUploadTagsGoToTheCompletedObject) {
 }
 
 // Each limit of S3's: refused with InvalidArgument, nothing written.
-TEST_F(ObjectTags, TagsBeyondTheLimitsAreRefusedAndChangeNothing) {
+TEST_F(ObjectTagging, TagsBeyondTheLimitsAreRefusedAndChangeNothing) {
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "a", "x", tagged({{"keep", "me"}}))));
     Tags eleven;
     for (int i = 0; i < 11; ++i) eleven.emplace_back("k" + std::to_string(i), "v");
@@ -155,7 +175,7 @@ TEST_F(ObjectTags, TagsBeyondTheLimitsAreRefusedAndChangeNothing) {
 
 // Tags and the ACL set at once, from two threads: neither change is lost
 // (one commit each on LMDB; a guarded write retried on RADOS).
-TEST_F(ObjectTags, ConcurrentTagAndAclChangesAreBothKept) {
+TEST_F(ObjectTagging, ConcurrentTagAndAclChangesAreBothKept) {
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "a", "body")));
     constexpr int kRounds = 40;
     std::thread tagger([&] {

@@ -198,6 +198,10 @@ struct CopyOptions {
     // Replace the metadata (x-amz-metadata-directive: REPLACE); keep the
     // source's when empty.
     std::optional<ObjectMeta> replace_meta;
+    // Replace only the tags (x-amz-tagging-directive: REPLACE with the
+    // metadata kept): the source's metadata as the copy reads it, with
+    // these. Ignored with replace_meta, which carries its own tags.
+    std::optional<ObjectTags> replace_tags;
     // Copy only this range of the source (UploadPartCopy).
     std::optional<ByteRange> range;
     // Conditions on the destination object the copy replaces.

@@ -45,7 +45,8 @@ public:
     Result<ObjectInfo> put_object(BodyCommit body, const WriteConditions& conditions, FreedExtents& freed) override;
     Result<ObjectInfo> copy_object(std::string_view src_bucket, std::string_view src_key, std::string_view dst_bucket,
                                    std::string_view dst_key, const std::optional<ObjectMeta>& replace_meta,
-                                   const WriteConditions& conditions, FreedExtents& freed) override;
+                                   const std::optional<ObjectTags>& replace_tags, const WriteConditions& conditions,
+                                   FreedExtents& freed) override;
     Result<void> delete_object(std::string_view bucket, std::string_view key, FreedExtents& freed) override;
     Result<ObjectInfo> set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl) override;
     Result<ObjectInfo> set_object_tags(std::string_view bucket, std::string_view key,

@@ -338,6 +338,7 @@ Result<ObjectInfo> RadosObjectCatalog::put_object(BodyCommit body, const WriteCo
 Result<ObjectInfo> RadosObjectCatalog::copy_object(std::string_view src_bucket, std::string_view src_key,
                                                    std::string_view dst_bucket, std::string_view dst_key,
                                                    const std::optional<ObjectMeta>& replace_meta,
+                                                   const std::optional<ObjectTags>& replace_tags,
                                                    const WriteConditions& conditions, FreedExtents& freed) {
     freed.clear();
     auto src = get_object(src_bucket, src_key);
@@ -361,7 +362,10 @@ Result<ObjectInfo> RadosObjectCatalog::copy_object(std::string_view src_bucket, 
     dst.info.bucket = dst_bucket;
     dst.info.key = dst_key;
     dst.info.last_modified_ms = now_ms();
-    if (replace_meta) dst.info.meta = *replace_meta;
+    if (replace_meta)
+        dst.info.meta = *replace_meta;
+    else if (replace_tags)
+        dst.info.meta.tags = *replace_tags;
     dst.info.upload_id.clear();  // a copy is not what the upload made
     bool unknown = false;
     auto r = commit_object(*db, std::move(dst), conditions, std::nullopt, 0, freed, &unknown);

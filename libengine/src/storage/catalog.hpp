@@ -182,6 +182,7 @@ public:
     virtual Result<ObjectInfo> copy_object(std::string_view src_bucket, std::string_view src_key,
                                            std::string_view dst_bucket, std::string_view dst_key,
                                            const std::optional<ObjectMeta>& replace_meta,
+                                           const std::optional<ObjectTags>& replace_tags,
                                            const WriteConditions& conditions, FreedExtents& freed) = 0;
     // Also an object whose body cannot be read. Fails: NoSuchBucket, NoSuchKey.
     virtual Result<void> delete_object(std::string_view bucket, std::string_view key, FreedExtents& freed) = 0;
