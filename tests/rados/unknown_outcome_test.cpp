@@ -231,7 +231,7 @@ TEST_F(RadosUnknownOutcomeTest, PartAndCompleteWhoseOutcomeStaysUnknownKeepTheir
     ASSERT_EQ(parts->parts.size(), 1u);
     std::vector<CompletedPart> list{{1, parts->parts[0].etag}};
     a_.fail_next_write(Pool::Index, "", [&] { put_inline_through_b("mp"); });
-    auto c = a_.objects->complete_upload(up->id, list, std::nullopt, std::nullopt, {}, freed);
+    auto c = a_.objects->complete_upload(up->id, list, std::nullopt, {}, freed);
     ASSERT_FALSE(c);
     EXPECT_EQ(c.error().code(), Errc::IoError);
     // The object landed, and b's overwrite released its references: the
