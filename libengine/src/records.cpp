@@ -205,8 +205,9 @@ std::string encode(const Upload& u) {
     Encoder e;
     e.u8(kVersion).str(u.id).str(u.bucket).str(u.key).str(u.owner_id).str(u.account).i64(u.initiated_ms);
     encode_meta(e, u.meta);
-    // The object's tags: after what records written before tags ended with.
-    if (!u.meta.tags.empty()) e.pairs(u.meta.tags);
+    // After what records written before tags ended with: a flags byte (1:
+    // the object's tags), then each set one; absent when none is.
+    if (!u.meta.tags.empty()) e.u8(1).pairs(u.meta.tags);
     return e.take();
 }
 std::optional<Upload> decode_upload(std::string_view v) {
@@ -220,7 +221,10 @@ std::optional<Upload> decode_upload(std::string_view v) {
     u.account = d.str();
     u.initiated_ms = d.i64();
     u.meta = decode_meta(d);
-    if (d.ok() && !d.at_end()) u.meta.tags = d.pairs();
+    if (d.ok() && !d.at_end()) {
+        const std::uint8_t flags = d.u8();
+        if (flags & 1) u.meta.tags = d.pairs();
+    }
     return finish(d, std::move(u));
 }
 
