@@ -201,4 +201,19 @@ inline std::optional<S3Error> no_such_bucket_config(std::string_view name) {
     return std::nullopt;
 }
 
+// ---- browser uploads (POST Object), AWS's codes and messages -------------
+
+inline S3Error malformed_post_request() {
+    return {400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."};
+}
+inline S3Error max_post_pre_data_length_exceeded() {
+    return {400, "MaxPostPreDataLengthExceeded", "Your POST request fields preceding the upload file were too large."};
+}
+inline S3Error invalid_policy_document(std::string message) {
+    return {400, "InvalidPolicyDocument", std::move(message)};
+}
+inline S3Error entity_too_small() {
+    return {400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size."};
+}
+
 }  // namespace ostor::gw
