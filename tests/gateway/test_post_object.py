@@ -4,10 +4,10 @@ SigV4 as boto3's generate_presigned_post makes it (posted with requests, as a
 web page's script would) and with SigV2 by hand; success_action_status 200,
 201 (PostResponse XML) and 204, success_action_redirect (303), ${filename}
 in the key, the metadata and ACL fields, an anonymous upload where the
-bucket's ACL lets everyone write, a 20 MiB file; and every refusal (expired
-policy, unmet or missing condition, bad signature, file outside
-content-length-range, malformed form, no file, no key) answered with AWS's
-code and storing nothing."""
+bucket's ACL lets everyone write, a 20 MiB file, a virtual-host bucket
+(POST /); and every refusal (expired policy, unmet or missing condition,
+bad signature, file outside content-length-range, malformed form, no file,
+no key) answered with AWS's code and storing nothing."""
 
 import base64
 import datetime
@@ -284,6 +284,28 @@ class PostObjectTests(GatewayTestCase):
         self.assertEqual(r.status, 405, repr(r))
         self.assertServing()
 
+
+
+class VirtualHostPostTests(GatewayTestCase):
+    """POST / on a bucket named by the Host header (--domain)."""
+
+    gateway_args = ('--domain', 'ostor.test')
+
+    def test_post_to_a_virtual_host_bucket(self):
+        bucket = self.new_bucket()
+        creds = self.gw.credentials
+        policy = {'expiration': expiration(600), 'conditions': [{'bucket': bucket}, {'key': 'vh.txt'},
+                                                                {'success_action_status': '201'}]}
+        policy_b64 = base64.b64encode(json.dumps(policy).encode()).decode()
+        sig = base64.b64encode(hmac.new(creds.secret_key.encode(), policy_b64.encode(), hashlib.sha1).digest())
+        body = form_body([('key', 'vh.txt'), ('success_action_status', '201'), ('AWSAccessKeyId', creds.access_key),
+                          ('policy', policy_b64), ('signature', sig.decode())], b'virtual host')
+        host = f'{bucket}.ostor.test:{self.gw.port}'
+        r = self.gw.send('POST', '/', [('Host', host), ('Content-Type', f'multipart/form-data; boundary={BOUNDARY}'),
+                                       ('Content-Length', str(len(body)))], body)
+        self.assertEqual(r.status, 201, repr(r))
+        self.assertEqual(parse_xml(r.body).findtext('Location'), f'http://{host}/vh.txt')
+        self.assertEqual(self.get_body(bucket, 'vh.txt'), b'virtual host')
 
 if __name__ == '__main__':
     main()
