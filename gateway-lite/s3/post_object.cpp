@@ -7,6 +7,7 @@
 // answers as success_action_redirect / success_action_status ask.
 #include <array>
 
+#include "checksums.hpp"
 #include "s3/handlers.hpp"
 #include "s3/post_form.hpp"
 #include "s3/post_policy.hpp"
@@ -31,6 +32,12 @@ constexpr std::string_view kHeaderFields[] = {"content-type",
                                               "content-language",
                                               "expires",
                                               "x-amz-website-redirect-location"};
+
+// An x-amz-checksum-<algorithm> field: the file's checksum, verified and stored.
+struct FileChecksum {
+    Checksum running;
+    std::string expected;
+};
 
 S3Error form_error(const FormReader& reader) {
     return reader.failure() == FormStatus::ReadFailed ? incomplete_body() : malformed_post_request();
@@ -82,6 +89,13 @@ std::optional<std::string> redirect_url(const QueryList& fields, std::string_vie
     out += out.find('?') == std::string::npos ? '?' : '&';
     out += "bucket=" + aws_uri_encode(bucket, false) + "&key=" + aws_uri_encode(key, false) +
            "&etag=" + aws_uri_encode(etag_quoted(etag), false);
+    return out;
+}
+
+std::vector<FileChecksum> file_checksums(const QueryList& fields) {
+    std::vector<FileChecksum> out;
+    for (auto a : kChecksumAlgorithms)
+        if (const auto* v = field(fields, checksum_header(a))) out.push_back({Checksum(a), std::string(trim(*v))});
     return out;
 }
 
@@ -162,15 +176,25 @@ Reply post_object(const RequestContext& ctx) {
 
     // The file, streamed to its closing boundary; a refusal drops the writer
     // uncommitted, so nothing is stored.
+    auto checksums = file_checksums(fields);
     std::vector<std::byte> buffer(kIoChunk);
     for (;;) {
         auto n = form.reader->read(buffer);
         if (n < 0) return form_error(*form.reader);
         if (n == 0) break;
         if ((*writer)->size() + static_cast<std::uint64_t>(n) > max_length) return entity_too_large();
-        if (auto w = (*writer)->write(std::span(buffer.data(), static_cast<std::size_t>(n))); !w) return w.error();
+        std::span<const std::byte> data(buffer.data(), static_cast<std::size_t>(n));
+        for (auto& c : checksums) c.running.update(data);
+        if (auto w = (*writer)->write(data); !w) return w.error();
     }
     if ((*writer)->size() < min_length) return entity_too_small();
+    std::vector<std::pair<std::string, std::string>> stored;
+    for (auto& c : checksums) {
+        auto actual = c.running.finish();
+        if (actual != c.expected) return bad_digest("The " + std::string(checksum_name(c.running.algorithm())));
+        stored.emplace_back(std::string(checksum_name(c.running.algorithm())), std::move(actual));
+    }
+    (*writer)->set_checksums(stored);
     // Fields after the file are ignored (AWS: the file is the last field);
     // the body must still end with its closing boundary.
     for (FormPartHead rest;;) {
@@ -182,6 +206,7 @@ Reply post_object(const RequestContext& ctx) {
     if (!info) return info.error();
 
     HeaderList headers = {{"ETag", etag_quoted(info->etag)}};
+    for (auto& c : checksum_headers(stored)) headers.push_back(std::move(c));
     if (auto url = redirect_url(fields, ctx.bucket, key, info->etag)) {
         headers.emplace_back("Location", *url);
         return empty_answer(303, std::move(headers));

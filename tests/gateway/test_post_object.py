@@ -3,11 +3,12 @@
 SigV4 as boto3's generate_presigned_post makes it (posted with requests, as a
 web page's script would) and with SigV2 by hand; success_action_status 200,
 201 (PostResponse XML) and 204, success_action_redirect (303), ${filename}
-in the key, the metadata and ACL fields, an anonymous upload where the
-bucket's ACL lets everyone write, a 20 MiB file, a virtual-host bucket
-(POST /); and every refusal (expired policy, unmet or missing condition,
-bad signature, file outside content-length-range, malformed form, no file,
-no key) answered with AWS's code and storing nothing."""
+in the key, the metadata, ACL and x-amz-checksum-* fields, an anonymous
+upload where the bucket's ACL lets everyone write, a 20 MiB file, a
+virtual-host bucket (POST /); and every refusal (expired policy, unmet or
+missing condition, bad signature, file outside content-length-range,
+malformed form, no file, no key, a wrong checksum) answered with AWS's code
+and storing nothing."""
 
 import base64
 import datetime
@@ -184,6 +185,22 @@ class PostObjectTests(GatewayTestCase):
         got = self.get_body(bucket, 'big.bin')
         self.assertEqual(len(got), len(data))
         self.assertEqual(md5_hex(got), md5_hex(data))
+
+    def test_checksum_field_is_verified_and_stored(self):
+        bucket = self.new_bucket()
+        data = b'checked contents'
+        good = base64.b64encode(hashlib.sha256(data).digest()).decode()
+        fields = self.v2_fields(bucket, 'sum.txt', [['starts-with', '$x-amz-checksum-sha256', '']],
+                                extra=[('x-amz-checksum-sha256', good)])
+        r = self.post(bucket, fields, data)
+        self.assertEqual(r.status, 204, repr(r))
+        self.assertEqual(r.header('x-amz-checksum-sha256'), good)
+        head = self.s3.head_object(Bucket=bucket, Key='sum.txt', ChecksumMode='ENABLED')
+        self.assertEqual(head['ChecksumSHA256'], good)
+        bad = base64.b64encode(hashlib.sha256(b'other').digest()).decode()
+        fields = self.v2_fields(bucket, 'badsum.txt', [['starts-with', '$x-amz-checksum-sha256', '']],
+                                extra=[('x-amz-checksum-sha256', bad)])
+        self.assertRefused(self.post(bucket, fields, data), 400, 'BadDigest', bucket, 'badsum.txt')
 
     # ---- refusals: each stores nothing ---------------------------------
     def test_expired_policy(self):
