@@ -74,7 +74,7 @@ HttpRequest fields_as_request(const HttpRequest& request, const QueryList& field
 std::string object_location(const RequestContext& ctx, std::string_view key) {
     std::string host(ctx.request.header_or("host"));
     std::string path = ctx.vhost_bucket.empty() ? "/" + ctx.bucket + "/" : "/";
-    return "http://" + host + path + aws_uri_encode(key, true);
+    return (ctx.request.tls ? "https://" : "http://") + host + path + aws_uri_encode(key, true);
 }
 
 // success_action_redirect (or the older `redirect`) as a URL to send the

@@ -73,7 +73,7 @@ constexpr Route kBucketRestRows[] = {
     row("PUT", kBucket, "", CreateBucket, OpClass::Default, "CreateBucket"),
     row("DELETE", kBucket, "", DeleteBucket, OpClass::Delete, "DeleteBucket"),
     row("POST", kBucket, "delete", DeleteObjects, OpClass::Put, "DeleteObjects"),
-    // A form upload; the handler answers 405 for a body of another type.
+    // A form upload; a body of another type is answered 405 (read_post_form).
     Route{"POST", kBucket, "", "", "content-type", PostObject, OpClass::Put, "PostObject"},
     row("POST", kBucket, "", MethodNotAllowed, OpClass::Put, "MethodNotAllowed"),
     row("", kBucket, "", MethodNotAllowed, OpClass::Default, "MethodNotAllowed"),

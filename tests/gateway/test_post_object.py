@@ -5,21 +5,24 @@ web page's script would) and with SigV2 by hand; success_action_status 200,
 201 (PostResponse XML) and 204, success_action_redirect (303), ${filename}
 in the key, the metadata, ACL and x-amz-checksum-* fields, an anonymous
 upload where the bucket's ACL lets everyone write, a 20 MiB file, a
-virtual-host bucket (POST /); and every refusal (expired policy, unmet or
-missing condition, bad signature, file outside content-length-range,
-malformed form, no file, no key, a wrong checksum) answered with AWS's code
-and storing nothing."""
+virtual-host bucket (POST /), an https Location over TLS; and every refusal
+(expired policy, unmet or missing condition, bad signature, file outside
+content-length-range, malformed form, no file, no key, a wrong checksum)
+answered with AWS's code and storing nothing."""
 
 import base64
 import datetime
 import hashlib
 import hmac
 import json
+import shutil
+import tempfile
 import urllib.parse
 
 import requests
 
 from harness import GatewayTestCase, MiB, main, md5_hex, parse_xml
+from test_tls import self_signed_certificate
 
 BOUNDARY = '----ostorFormBoundary7MA4YWxkTrZu0gW'
 
@@ -323,6 +326,28 @@ class VirtualHostPostTests(GatewayTestCase):
         self.assertEqual(r.status, 201, repr(r))
         self.assertEqual(parse_xml(r.body).findtext('Location'), f'http://{host}/vh.txt')
         self.assertEqual(self.get_body(bucket, 'vh.txt'), b'virtual host')
+
+
+class TlsPostTests(GatewayTestCase):
+    """Over HTTPS the object's Location is an https URL."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cert_dir = tempfile.mkdtemp(prefix='ostor-post-tls-')
+        cls.addClassCleanup(shutil.rmtree, cls.cert_dir, ignore_errors=True)
+        cls.ca_file, key = self_signed_certificate(cls.cert_dir)
+        cls.gateway_args = ('--tls-cert', cls.ca_file, '--tls-key', key)
+        super().setUpClass()
+
+    def test_location_is_https(self):
+        bucket = self.new_bucket()
+        post = self.s3.generate_presigned_post(bucket, 'secure.txt', ExpiresIn=600)
+        self.assertTrue(post['url'].startswith('https://'), post['url'])
+        r = requests.post(post['url'], data=post['fields'], files={'file': ('s.txt', b'over tls')},
+                          verify=self.ca_file, timeout=30)
+        self.assertEqual(r.status_code, 204, r.text)
+        self.assertEqual(r.headers['Location'], f'https://{self.gw.hostport}/{bucket}/secure.txt')
+        self.assertEqual(self.get_body(bucket, 'secure.txt'), b'over tls')
 
 if __name__ == '__main__':
     main()
