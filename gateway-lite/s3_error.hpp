@@ -125,6 +125,12 @@ inline S3Error unsupported_upload_checksum() {
         "[CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
 }
 
+// ---- bucket policies --------------------------------------------------------
+
+// A PutBucketPolicy document S3 would refuse; `message` says why
+// (bucket_policy.hpp lists them).
+inline S3Error malformed_policy(std::string message) { return {400, "MalformedPolicy", std::move(message)}; }
+
 // ---- request bodies -------------------------------------------------------
 
 inline S3Error missing_content_length() {
@@ -199,6 +205,21 @@ inline std::optional<S3Error> no_such_bucket_config(std::string_view name) {
     for (const auto& m : kMissing)
         if (m.name == name) return S3Error{404, std::string(m.code), std::string(m.message)};
     return std::nullopt;
+}
+
+// ---- tags ---------------------------------------------------------------------
+
+// A tag S3 refuses (its key or value, a key twice, a reserved key), with
+// S3's message.
+inline S3Error invalid_tag(std::string message) { return {400, "InvalidTag", std::move(message)}; }
+// More tags than an object may have: S3 answers 400 BadRequest here, not
+// InvalidTag.
+inline S3Error too_many_object_tags() { return {400, "BadRequest", "Object tags cannot be greater than 10"}; }
+// An x-amz-tagging header that is not a URL query without duplicate keys.
+inline S3Error invalid_tagging_header() {
+    return {400, "InvalidArgument",
+            "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag "
+            "name duplicates."};
 }
 
 // ---- browser uploads (POST Object), AWS's codes and messages -------------

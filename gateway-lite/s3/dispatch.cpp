@@ -11,8 +11,6 @@ BucketAccess bucket_access(Operation op) {
         case ListBuckets:
         case CreateBucket:
         case PutBucketConfig:
-        case PutObjectTagging:
-        case DeleteObjectTagging:
         case MethodNotAllowed:
             return {};
         case DeleteBucket:
@@ -47,6 +45,8 @@ BucketAccess bucket_access(Operation op) {
         case GetObjectAcl:
         case PutObjectAcl:
         case GetObjectTagging:
+        case PutObjectTagging:
+        case DeleteObjectTagging:
         case GetObjectAttributes:
             return {.read = true, .permission = std::nullopt, .fresh = false};
     }
@@ -91,8 +91,6 @@ Reply dispatch(const RequestContext& ctx, RequestBody& body) {
         case GetBucketConfig:
             return get_bucket_config(ctx, ctx.route->query);
         case PutBucketConfig:
-        case PutObjectTagging:
-        case DeleteObjectTagging:
             return not_implemented();
         case DeleteBucketConfig:
             return empty_answer(204);
@@ -111,6 +109,10 @@ Reply dispatch(const RequestContext& ctx, RequestBody& body) {
             return put_object_acl(ctx, body);
         case GetObjectTagging:
             return get_object_tagging(ctx);
+        case PutObjectTagging:
+            return put_object_tagging(ctx, body);
+        case DeleteObjectTagging:
+            return delete_object_tagging(ctx);
         case GetObjectAttributes:
             return get_object_attributes(ctx);
         case CreateMultipartUpload:
