@@ -24,9 +24,11 @@ constexpr std::string_view kLead = "\r\n";
 bool is_token_char(char c) { return c != ';' && c != ' ' && c != '\t' && c != '"' && c != '='; }
 
 // Parameters of a header value: `form-data; name="a"; filename="b"` ->
-// [("name","a"), ("filename","b")]; names lowercased. Quoted strings may
-// carry backslash escapes (RFC 2616's quoted-pair); browsers percent-encode
-// quotes instead, which is kept as sent.
+// [("name","a"), ("filename","b")]; names lowercased. In quoted strings a
+// backslash escapes only a quote or a backslash (curl --form-escape); any
+// other is kept, as in the Windows paths some browsers send as filenames
+// (C:\dir\cat.jpg). Browsers percent-encode quotes instead, which is kept
+// as sent.
 std::vector<std::pair<std::string, std::string>> header_params(std::string_view v) {
     std::vector<std::pair<std::string, std::string>> out;
     auto semi = v.find(';');
@@ -48,7 +50,7 @@ std::vector<std::pair<std::string, std::string>> header_params(std::string_view 
         if (!v.empty() && v.front() == '"') {
             std::size_t i = 1;
             for (; i < v.size() && v[i] != '"'; ++i) {
-                if (v[i] == '\\' && i + 1 < v.size()) ++i;
+                if (v[i] == '\\' && i + 1 < v.size() && (v[i + 1] == '"' || v[i + 1] == '\\')) ++i;
                 value += v[i];
             }
             v.remove_prefix(std::min(v.size(), i + 1));
@@ -118,7 +120,9 @@ FormStatus FormReader::fail(FormStatus why) {
     return why;
 }
 
-std::ptrdiff_t FormReader::read(std::span<std::byte> out) {
+std::ptrdiff_t FormReader::read(std::span<std::byte> out) { return advance(out.data(), out.size()); }
+
+std::ptrdiff_t FormReader::advance(std::byte* out, std::size_t max) {
     if (state_ != State::InPart && state_ != State::Preamble) return state_ == State::Failed ? -1 : 0;
     for (;;) {
         auto w = window();
@@ -136,8 +140,8 @@ std::ptrdiff_t FormReader::read(std::span<std::byte> out) {
             ready = w.size() >= delimiter_.size() ? w.size() - (delimiter_.size() - 1) : 0;
         }
         if (ready > 0) {
-            std::size_t n = std::min(ready, out.size());
-            std::memcpy(out.data(), w.data(), n);
+            std::size_t n = std::min(ready, max);
+            if (out) std::memcpy(out, w.data(), n);
             consume(n);
             return static_cast<std::ptrdiff_t>(n);
         }
@@ -161,19 +165,21 @@ bool FormReader::read_value(std::string& value, std::size_t max_bytes) {
     }
 }
 
-FormStatus FormReader::next_part(FormPartHead& head) {
+FormStatus FormReader::next_part(FormPartHead& head, std::uint64_t max_skip) {
     if (state_ == State::Failed) return failure_;
     if (state_ == State::Done) return FormStatus::End;
     if (state_ == State::Preamble || state_ == State::InPart) {
-        // The rest of the part (or the preamble, which must be short).
+        // The rest of the part (or the preamble, which must be short),
+        // dropped in the buffer's whole window at a time: each step searches
+        // the window once.
         const bool preamble = state_ == State::Preamble;
         const auto start = position_;
-        char skip[4096];
         for (;;) {
-            auto n = read(std::as_writable_bytes(std::span(skip)));
+            auto n = advance(nullptr, kBufferBytes);
             if (n < 0) return failure_;
             if (n == 0) break;
             if (preamble && position_ - start > kMaxHeadBytes) return fail(FormStatus::Malformed);
+            if (position_ - start > max_skip) return fail(FormStatus::Malformed);
         }
     }
     return read_head(head);

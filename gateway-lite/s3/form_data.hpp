@@ -39,8 +39,9 @@ public:
     FormReader(BodyReader& body, std::string_view boundary);
 
     // Skips what is left of the current part (or the preamble) and reads the
-    // next part's head into `head`.
-    FormStatus next_part(FormPartHead& head);
+    // next part's head into `head`. Malformed when more than `max_skip`
+    // bytes are left to skip.
+    FormStatus next_part(FormPartHead& head, std::uint64_t max_skip = UINT64_MAX);
     // The current part's data: up to out.size() bytes, 0 at the part's end,
     // -1 when the body fails or ends before the boundary (failure()).
     std::ptrdiff_t read(std::span<std::byte> out);
@@ -63,6 +64,8 @@ private:
     bool fill();
     FormStatus fail(FormStatus why);
     FormStatus read_head(FormPartHead& head);
+    // read() into `out`, or dropping the data when `out` is null.
+    std::ptrdiff_t advance(std::byte* out, std::size_t max);
 
     BodyReader& body_;
     std::string delimiter_;  // CRLF "--" boundary

@@ -92,6 +92,34 @@ TEST(FormData, PartsWholeAndWithBoundariesSplitAcrossEveryRead) {
     }
 }
 
+TEST(FormData, AWindowsPathFilenameKeepsItsBackslashes) {
+    // Old browsers send the file's full path, unescaped; only \" and \\ are escapes.
+    auto p = parse_all(
+        "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; "
+        "filename=\"C:\\Users\\b\\\\c.jpg\"\r\n\r\nx\r\n--XyZ--",
+        5);
+    ASSERT_EQ(p.last, FormStatus::End);
+    ASSERT_EQ(p.parts.size(), 1u);
+    EXPECT_EQ(p.parts[0].first.filename, "C:\\Users\\b\\c.jpg");
+}
+
+TEST(FormData, SkippingAPartStopsPastItsLimit) {
+    const std::string body = "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\n" + std::string(300000, 'p') +
+                             "\r\n--XyZ\r\nContent-Disposition: form-data; name=b\r\n\r\nv\r\n--XyZ--";
+    for (std::uint64_t limit : {std::uint64_t{299999}, std::uint64_t{300000}}) {
+        PieceBody b(body, 4096);
+        FormReader r(b, "XyZ");
+        FormPartHead head;
+        ASSERT_EQ(r.next_part(head), FormStatus::Part);
+        EXPECT_EQ(head.name, "a");
+        auto status = r.next_part(head, limit);
+        EXPECT_EQ(status, limit < 300000 ? FormStatus::Malformed : FormStatus::Part) << limit;
+        if (status == FormStatus::Part) {
+            EXPECT_EQ(head.name, "b");
+        }
+    }
+}
+
 TEST(FormData, PreambleAndPaddingAreSkippedAndTheEpilogueIgnored) {
     auto p =
         parse_all("a preamble\r\n--XyZ \t\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--XyZ--epilogue", 4);
