@@ -21,6 +21,8 @@ struct S3Error {
     std::string message = "We encountered an internal error. Please try again.";
     // Headers the answer carries besides the usual ones (a 416's Content-Range).
     HeaderList headers;
+    // The <Condition> element some 412s name the failed condition in ("" none).
+    std::string condition;
 
     S3Error() = default;
     S3Error(int s, std::string c, std::string m) : status(s), code(std::move(c)), message(std::move(m)) {}
@@ -235,6 +237,12 @@ inline S3Error invalid_policy_document(std::string message) {
 }
 inline S3Error entity_too_small() {
     return {400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size."};
+}
+// A POST to a bucket whose body is not a form: AWS's 412 and its Condition.
+inline S3Error not_a_form_post() {
+    auto e = precondition_failed();
+    e.condition = "Bucket POST must be of the enclosure-type multipart/form-data";
+    return e;
 }
 
 }  // namespace ostor::gw

@@ -126,7 +126,8 @@ public:
         if (!ctx_.principal.anonymous) entry.user_id = ctx_.principal.user_id;
         entry.method = ctx_.request.method;
         entry.bucket = ctx_.bucket;
-        entry.key = ctx_.key;
+        // A browser upload names its key in the form, not the path.
+        entry.key = post_form_ && ctx_.key.empty() ? post_form_->key : ctx_.key;
         entry.request_id = ctx_.request_id;
         return entry;
     }
@@ -218,6 +219,7 @@ private:
         const auto& resource = ctx_.path.empty() ? ctx_.request.target : ctx_.path;
         XmlWriter x("Error", XmlWriter::Namespace::None);
         x.el("Code", e.code).text_el("Message", e.message);
+        if (!e.condition.empty()) x.text_el("Condition", e.condition);
         if (!ctx_.bucket.empty()) x.text_el("BucketName", ctx_.bucket);
         if (ctx_.key_given) x.key(ctx_.key);
         x.text_el("Resource", resource).el("RequestId", ctx_.request_id);

@@ -17,13 +17,18 @@ namespace ostor::gw::s3 {
 struct PostForm {
     std::unique_ptr<FormReader> reader;  // at the file's data
     QueryList fields;                    // names lowercased, in order; the file not among them
-    std::string filename;                // the file part's filename ("" none)
+    std::string filename;                // the file part's filename after its last / or \ ("" none)
+    // The object's key: the `key` field with ${filename} replaced ("" when
+    // the form has none). Any bucket policy evaluated for this upload must
+    // name this key (the request's path names only the bucket).
+    std::string key;
 };
 
-// Reads the form up to its file part. Fails: MethodNotAllowed (the body is
-// not multipart/form-data: no other POST of a bucket takes it),
-// MalformedPOSTRequest, MaxPostPreDataLengthExceeded (the fields before the
-// file are over AWS's 20 KB), InvalidArgument (no file), IncompleteBody.
+// Reads the form up to its file part and replaces ${filename} in every
+// field's value, as AWS does. Fails: PreconditionFailed (the body is not
+// multipart/form-data, as AWS answers), MalformedPOSTRequest,
+// MaxPostPreDataLengthExceeded (the fields before the file are over AWS's
+// 20 KB), InvalidArgument (no file), IncompleteBody.
 Outcome<std::unique_ptr<PostForm>> read_post_form(BodyReader& body, const HttpRequest& request);
 
 }  // namespace ostor::gw::s3

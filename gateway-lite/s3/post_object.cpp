@@ -5,7 +5,9 @@
 // limits and checks its write permission on the bucket as for PutObject;
 // this handler checks the policy, streams the file into the engine and
 // answers as success_action_redirect / success_action_status ask.
+#include <algorithm>
 #include <array>
+#include <cctype>
 
 #include "checksums.hpp"
 #include "s3/handlers.hpp"
@@ -23,6 +25,9 @@ constexpr std::size_t kMaxPreDataBytes = 20 * 1024;
 constexpr std::uint64_t kMaxPostObject = std::uint64_t{5} << 30;
 constexpr std::size_t kIoChunk = 256 * 1024;
 constexpr std::string_view kFilenameVariable = "${filename}";
+constexpr std::size_t kMd5Bytes = 16;
+// Parts after the file are read and ignored; this much of them at most.
+constexpr std::uint64_t kMaxAfterFileBytes = 1024 * 1024;
 
 // Form fields stored with the object as PutObject stores these headers.
 constexpr std::string_view kHeaderFields[] = {"content-type",
@@ -92,11 +97,88 @@ std::optional<std::string> redirect_url(const QueryList& fields, std::string_vie
     return out;
 }
 
-std::vector<FileChecksum> file_checksums(const QueryList& fields) {
+std::size_t digest_bytes(ChecksumAlgorithm a) {
+    switch (a) {
+        case ChecksumAlgorithm::CRC64NVME:
+            return 8;
+        case ChecksumAlgorithm::SHA1:
+            return 20;
+        case ChecksumAlgorithm::SHA256:
+            return 32;
+        default:
+            return 4;
+    }
+}
+
+// An x-amz-checksum-* field whose value is not its algorithm's digest in
+// base64 is refused as PutObject refuses the header.
+Outcome<std::vector<FileChecksum>> file_checksums(const QueryList& fields) {
     std::vector<FileChecksum> out;
-    for (auto a : kChecksumAlgorithms)
-        if (const auto* v = field(fields, checksum_header(a))) out.push_back({Checksum(a), std::string(trim(*v))});
+    for (auto a : kChecksumAlgorithms) {
+        const auto name = checksum_header(a);
+        const auto* v = field(fields, name);
+        if (!v) continue;
+        auto decoded = base64_decode(trim(*v));
+        if (!decoded || decoded->size() != digest_bytes(a))
+            return invalid_request("Value for " + std::string(name) + " header is invalid.");
+        out.push_back({Checksum(a), std::string(trim(*v))});
+    }
     return out;
+}
+
+// The Content-MD5 field, as PutObject's header: the file's MD5 (16 bytes),
+// which the writer checks before it commits (BadDigest).
+Outcome<std::optional<std::string>> content_md5(const QueryList& fields) {
+    const auto* v = field(fields, "content-md5");
+    if (!v) return std::optional<std::string>();
+    auto raw = base64_decode(trim(*v));
+    if (!raw || raw->size() != kMd5Bytes) return invalid_digest();
+    return std::optional<std::string>(std::move(*raw));
+}
+
+// A header value may not hold a control character: a part's data can carry
+// any byte, and a CR or LF stored here would go out in every GET's head.
+bool header_value_ok(std::string_view v) {
+    return std::ranges::none_of(v, [](char c) {
+        auto u = static_cast<unsigned char>(c);
+        return (u < 0x20 && c != '\t') || u == 0x7f;
+    });
+}
+
+// HTTP's token characters (RFC 9110 section 5.6.2), which a header name is made of.
+bool is_token(std::string_view name) {
+    constexpr std::string_view kSpecials = "!#$%&'*+-.^_`|~";
+    return !name.empty() && std::ranges::all_of(name, [&](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || kSpecials.find(c) != std::string_view::npos;
+    });
+}
+
+// Every field stored as a header or sent back in one (Location) must be a
+// valid header: refused, before anything is written, when it is not.
+std::optional<S3Error> check_header_fields(const QueryList& fields) {
+    for (const auto& [name, value] : fields) {
+        bool meta = name.starts_with("x-amz-meta-");
+        bool echoed = meta || name == "acl" || name == "success_action_redirect" || name == "redirect" ||
+                      std::ranges::find(kHeaderFields, name) != std::end(kHeaderFields);
+        if (meta && !is_token(name))
+            return invalid_argument("Your metadata field name '" + name + "' is not a valid HTTP header name.");
+        if (echoed && !header_value_ok(value))
+            return invalid_argument("The value of the form field '" + name + "' contains a control character.");
+    }
+    return std::nullopt;
+}
+
+// The file's name as AWS takes it for ${filename}: what follows the last
+// slash or backslash of the path a client may send (C:\dir\cat.jpg -> cat.jpg).
+std::string base_filename(std::string_view sent) {
+    auto last = sent.find_last_of("/\\");
+    return std::string(last == std::string_view::npos ? sent : sent.substr(last + 1));
+}
+
+void replace_filename(std::string& value, std::string_view filename) {
+    for (auto at = value.find(kFilenameVariable); at != std::string::npos;
+         at = value.find(kFilenameVariable, at + filename.size()))
+        value.replace(at, kFilenameVariable.size(), filename);
 }
 
 }  // namespace
@@ -106,7 +188,7 @@ Outcome<std::unique_ptr<PostForm>> read_post_form(BodyReader& body, const HttpRe
     auto boundary = form_boundary(type);
     if (!boundary) {
         auto semi = type.find(';');
-        if (!iequals(trim(type.substr(0, semi)), "multipart/form-data")) return method_not_allowed();
+        if (!iequals(trim(type.substr(0, semi)), "multipart/form-data")) return not_a_form_post();
         return malformed_post_request();
     }
     auto form = std::make_unique<PostForm>();
@@ -119,7 +201,9 @@ Outcome<std::unique_ptr<PostForm>> read_post_form(BodyReader& body, const HttpRe
         if (status != FormStatus::Part) return form_error(reader);
         std::string name = to_lower(head.name);
         if (name == "file") {
-            form->filename = head.filename.value_or("");
+            form->filename = base_filename(head.filename.value_or(""));
+            for (auto& [n, v] : form->fields) replace_filename(v, form->filename);
+            if (const auto* key = field(form->fields, "key")) form->key = *key;
             return form;
         }
         std::string value;
@@ -136,18 +220,17 @@ Outcome<std::unique_ptr<PostForm>> read_post_form(BodyReader& body, const HttpRe
 Reply post_object(const RequestContext& ctx) {
     auto& form = *ctx.post_form;
     const auto& bucket = *ctx.bucket_record;
-    const auto* key_field = field(form.fields, "key");
-    if (!key_field) return missing_field("key");
-    std::string key = *key_field;
-    for (auto at = key.find(kFilenameVariable); at != std::string::npos;
-         at = key.find(kFilenameVariable, at + form.filename.size()))
-        key.replace(at, kFilenameVariable.size(), form.filename);
+    const auto& fields = form.fields;
+    if (!field(fields, "key")) return missing_field("key");
+    const auto& key = form.key;
     if (auto v = validate_object_key(key); !v) return v.error();
     if (!xml_can_carry(key)) return invalid_argument("Object key contains characters not allowed.");
+    if (auto refused = check_header_fields(fields)) return *refused;
+    auto md5 = content_md5(fields);
+    if (!md5) return md5.error();
+    auto checksums = file_checksums(fields);
+    if (!checksums) return checksums.error();
 
-    QueryList fields = form.fields;
-    for (auto& [n, v] : fields)
-        if (n == "key") v = key;
     std::uint64_t min_length = 0, max_length = kMaxPostObject;
     if (const auto* policy_b64 = field(fields, "policy")) {
         auto text = base64_decode(trim(*policy_b64));
@@ -168,15 +251,20 @@ Reply post_object(const RequestContext& ctx) {
     meta_ctx.principal = ctx.principal;
     auto meta = meta_from_headers(meta_ctx, bucket);
     if (!meta) return meta.error();
-    if (auto refused = ctx.check_space_for(0)) return *refused;
+    // What the request declares is a bound on the file: a large upload to a
+    // nearly full disk is refused before it is written.
+    const auto& declared = ctx.request.content_length;
+    std::uint64_t file_bound =
+        declared && *declared > form.reader->position() ? *declared - form.reader->position() : 0;
+    if (auto refused = ctx.check_space_for(std::min(file_bound, max_length))) return *refused;
     PutOptions options;
     options.meta = std::move(*meta);
+    options.expected_md5 = *md5;
     auto writer = ctx.engine.begin_put(ctx.bucket, key, std::move(options));
     if (!writer) return writer.error();
 
     // The file, streamed to its closing boundary; a refusal drops the writer
     // uncommitted, so nothing is stored.
-    auto checksums = file_checksums(fields);
     std::vector<std::byte> buffer(kIoChunk);
     for (;;) {
         auto n = form.reader->read(buffer);
@@ -184,21 +272,24 @@ Reply post_object(const RequestContext& ctx) {
         if (n == 0) break;
         if ((*writer)->size() + static_cast<std::uint64_t>(n) > max_length) return entity_too_large();
         std::span<const std::byte> data(buffer.data(), static_cast<std::size_t>(n));
-        for (auto& c : checksums) c.running.update(data);
+        for (auto& c : *checksums) c.running.update(data);
         if (auto w = (*writer)->write(data); !w) return w.error();
     }
     if ((*writer)->size() < min_length) return entity_too_small();
     std::vector<std::pair<std::string, std::string>> stored;
-    for (auto& c : checksums) {
+    for (auto& c : *checksums) {
         auto actual = c.running.finish();
         if (actual != c.expected) return bad_digest("The " + std::string(checksum_name(c.running.algorithm())));
         stored.emplace_back(std::string(checksum_name(c.running.algorithm())), std::move(actual));
     }
     (*writer)->set_checksums(stored);
     // Fields after the file are ignored (AWS: the file is the last field);
-    // the body must still end with its closing boundary.
+    // the body must still end with its closing boundary, soon.
+    const auto file_end = form.reader->position();
     for (FormPartHead rest;;) {
-        auto status = form.reader->next_part(rest);
+        auto skipped = form.reader->position() - file_end;
+        if (skipped > kMaxAfterFileBytes) return malformed_post_request();
+        auto status = form.reader->next_part(rest, kMaxAfterFileBytes - skipped);
         if (status == FormStatus::End) break;
         if (status != FormStatus::Part) return form_error(*form.reader);
     }

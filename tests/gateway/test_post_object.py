@@ -298,11 +298,76 @@ class PostObjectTests(GatewayTestCase):
                                ('signature', sig.decode())])
         self.assertRefused(r, 403, 'AccessDenied', bucket, 'o.txt')
 
-    def test_other_posts_of_a_bucket_are_still_not_allowed(self):
+    def test_a_bucket_post_that_is_not_a_form_is_a_failed_precondition(self):
         bucket = self.new_bucket()
         r = self.gw.request('POST', '/' + bucket, headers={'Content-Type': 'application/xml'}, body=b'<x/>')
-        self.assertEqual(r.status, 405, repr(r))
+        self.assertEqual((r.status, r.error_code), (412, 'PreconditionFailed'), repr(r))
+        self.assertEqual(r.xml().findtext('Condition'), 'Bucket POST must be of the enclosure-type multipart/form-data')
         self.assertServing()
+
+    def test_control_characters_in_stored_or_echoed_fields_are_refused(self):
+        bucket = self.new_bucket()
+        cases = [('Content-Type', 'image/png\r\nSet-Cookie: sid=attacker'),
+                 ('x-amz-meta-note', 'a\nb'),
+                 ('Cache-Control', 'max-age=60\x00'),
+                 ('Content-Disposition', 'inline\x7f'),
+                 ('Content-Encoding', 'gzip\x01'),
+                 ('Expires', 'Thu, 01 Dec 2094 16:00:00 GMT\r'),
+                 ('success_action_redirect', 'http://x/\r\nSet-Cookie: a=b'),
+                 ('redirect', 'http://x/\nLocation: http://evil/')]
+        for i, (name, value) in enumerate(cases):
+            key = f'injected{i}'
+            # The policy allows any value: the refusal is the value's own.
+            fields = self.v2_fields(bucket, key, [['starts-with', '$' + name, '']], extra=[(name, value)])
+            self.assertRefused(self.post(bucket, fields), 400, 'InvalidArgument', bucket, key)
+        # A metadata name must be a header name (no ':' or space).
+        name = 'x-amz-meta-a: b'
+        fields = self.v2_fields(bucket, 'badname', [['starts-with', '$' + name, '']], extra=[(name, 'v')])
+        self.assertRefused(self.post(bucket, fields), 400, 'InvalidArgument', bucket, 'badname')
+        # A tab is a header value's character: kept.
+        fields = self.v2_fields(bucket, 'tab', [['starts-with', '$x-amz-meta-note', '']],
+                                extra=[('x-amz-meta-note', 'a\tb')])
+        self.assertEqual(self.post(bucket, fields).status, 204)
+        self.assertEqual(self.s3.head_object(Bucket=bucket, Key='tab')['Metadata'], {'note': 'a\tb'})
+
+    def test_content_md5_field(self):
+        bucket = self.new_bucket()
+        data = b'md5 checked'
+        good = base64.b64encode(hashlib.md5(data).digest()).decode()
+        cond = [['starts-with', '$Content-MD5', '']]
+        r = self.post(bucket, self.v2_fields(bucket, 'ok.txt', cond, extra=[('Content-MD5', good)]), data)
+        self.assertEqual(r.status, 204, repr(r))
+        self.assertEqual(self.get_body(bucket, 'ok.txt'), data)
+        wrong = base64.b64encode(hashlib.md5(b'other').digest()).decode()
+        r = self.post(bucket, self.v2_fields(bucket, 'wrong.txt', cond, extra=[('Content-MD5', wrong)]), data)
+        self.assertRefused(r, 400, 'BadDigest', bucket, 'wrong.txt')
+        for i, bad in enumerate(['not base64!', base64.b64encode(b'short').decode()]):
+            r = self.post(bucket, self.v2_fields(bucket, f'bad{i}', cond, extra=[('Content-MD5', bad)]), data)
+            self.assertRefused(r, 400, 'InvalidDigest', bucket, f'bad{i}')
+
+    def test_checksum_field_of_the_wrong_length_is_invalid(self):
+        bucket = self.new_bucket()
+        fields = self.v2_fields(bucket, 'c.txt', [['starts-with', '$x-amz-checksum-sha256', '']],
+                                extra=[('x-amz-checksum-sha256', base64.b64encode(b'1234').decode())])
+        self.assertRefused(self.post(bucket, fields), 400, 'InvalidRequest', bucket, 'c.txt')
+
+    def test_filename_is_its_last_path_segment_in_every_field(self):
+        bucket = self.new_bucket()
+        cond = [['starts-with', '$Content-Disposition', 'attachment']]
+        extra = [('Content-Disposition', 'attachment; filename="${filename}"')]
+        for sent in ['C:\\Users\\bob\\cat.jpg', '../../etc/cat.jpg']:
+            fields = self.v4_fields(bucket, 'uploads/${filename}', dict(extra), cond)
+            r = self.post(bucket, fields, b'a cat', filename=sent)
+            self.assertEqual(r.status, 204, repr(r))
+            head = self.s3.head_object(Bucket=bucket, Key='uploads/cat.jpg')
+            self.assertEqual(head['ContentDisposition'], 'attachment; filename="cat.jpg"')
+            self.s3.delete_object(Bucket=bucket, Key='uploads/cat.jpg')
+
+    def test_parts_after_the_file_are_bounded(self):
+        bucket = self.new_bucket()
+        fields = self.v2_fields(bucket, 'tail.txt')
+        r = self.post(bucket, fields, b'data', after=[('x-ignore-pad', 'p' * (2 * MiB))])
+        self.assertRefused(r, 400, 'MalformedPOSTRequest', bucket, 'tail.txt')
 
 
 
