@@ -13,6 +13,19 @@ namespace {
 
 namespace json = boost::json;
 
+// AWS: a Content-Type with commas is a list, and starts-with holds only when
+// each of its values starts with the prefix ("image/png,text/html" does not
+// meet "image/"). Other fields are compared whole.
+bool starts_with_met(const PolicyCondition& c, std::string_view actual) {
+    if (c.field != "content-type") return actual.starts_with(c.value);
+    for (;;) {
+        auto comma = actual.find(',');
+        if (!trim(actual.substr(0, comma)).starts_with(c.value)) return false;
+        if (comma == std::string_view::npos) return true;
+        actual.remove_prefix(comma + 1);
+    }
+}
+
 // A policy nests three deep ({"conditions": [[...]]}); deeper is refused
 // as invalid JSON before it costs the parser more.
 constexpr std::size_t kMaxPolicyDepth = 8;
@@ -125,7 +138,7 @@ std::optional<std::string> check_post_policy(const PostPolicy& policy, const For
             actual = bucket;
         else if (const auto* v = field_value(fields, c.field))
             actual = *v;
-        bool met = c.kind == PolicyCondition::Kind::Eq ? actual == c.value : actual.starts_with(c.value);
+        bool met = c.kind == PolicyCondition::Kind::Eq ? actual == c.value : starts_with_met(c, actual);
         if (!met) return std::string(kRefusal) + "Policy Condition failed: " + c.text;
     }
     for (const auto& [name, value] : fields) {

@@ -272,6 +272,20 @@ TEST(PostPolicy, UnmetConditionsAreNamed) {
     EXPECT_NE(check_post_policy(p, f, "photos", kNow), std::nullopt);
 }
 
+TEST(PostPolicy, StartsWithHoldsForEachContentTypeOfAList) {
+    auto p = parsed(R"({"expiration": "2031-01-01T00:00:00Z", "conditions": [["starts-with", "$Content-Type", "image/"],
+        ["starts-with", "$x-amz-meta-a", "x"]]})");
+    auto check = [&](std::string type, std::string meta) {
+        return check_post_policy(p, {{"content-type", type}, {"x-amz-meta-a", meta}}, "b", kNow);
+    };
+    EXPECT_EQ(check("image/png", "x"), std::nullopt);
+    EXPECT_EQ(check("image/jpg,image/png, image/gif", "x"), std::nullopt);
+    EXPECT_NE(check("image/png,text/html", "x"), std::nullopt);
+    EXPECT_NE(check("image/png,", "x"), std::nullopt);
+    // Only Content-Type is a list.
+    EXPECT_EQ(check("image/png", "x,y"), std::nullopt);
+}
+
 TEST(PostPolicy, EveryFieldMustBeNamedButTheExemptOnes) {
     auto p = parsed(kPolicy);
     auto f = good_fields();
