@@ -164,6 +164,7 @@ constexpr OperationAction kOperations[] = {
     {"GetObject", "s3:GetObject", "s3:GetObjectVersion", kObject},
     {"HeadObject", "s3:GetObject", "s3:GetObjectVersion", kObject},
     {"PutObject", "s3:PutObject", "", kObject},
+    // The object the form's key names (see policy_action_for).
     {"PostObject", "s3:PutObject", "", kObject},
     {"CopyObject", "s3:PutObject", "", kObject},
     {"DeleteObject", "s3:DeleteObject", "s3:DeleteObjectVersion", kObject},

@@ -38,7 +38,11 @@ struct OperationAction {
 // the admin API, MethodNotAllowed). CopyObject and UploadPartCopy are the
 // destination's s3:PutObject: the gateway asks s3:GetObject of the source
 // (on the source's bucket and policy) too. DeleteObjects is s3:DeleteObject
-// of each key.
+// of each key. PostObject (a browser upload) is s3:PutObject on the object
+// the form's `key` field names: the route is the bucket's and ctx.key is
+// empty, so whoever evaluates policies for it must do so inside post_object,
+// once the key is read and ${filename} substituted, never on the request's
+// path (a Deny on arn:aws:s3:::b/private/* would otherwise not apply).
 const OperationAction* policy_action_for(std::string_view operation);
 
 std::span<const OperationAction> operation_actions();

@@ -21,6 +21,8 @@ struct S3Error {
     std::string message = "We encountered an internal error. Please try again.";
     // Headers the answer carries besides the usual ones (a 416's Content-Range).
     HeaderList headers;
+    // The <Condition> element some 412s name the failed condition in ("" none).
+    std::string condition;
 
     S3Error() = default;
     S3Error(int s, std::string c, std::string m) : status(s), code(std::move(c)), message(std::move(m)) {}
@@ -220,6 +222,27 @@ inline S3Error invalid_tagging_header() {
     return {400, "InvalidArgument",
             "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag "
             "name duplicates."};
+}
+
+// ---- browser uploads (POST Object), AWS's codes and messages -------------
+
+inline S3Error malformed_post_request() {
+    return {400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."};
+}
+inline S3Error max_post_pre_data_length_exceeded() {
+    return {400, "MaxPostPreDataLengthExceeded", "Your POST request fields preceding the upload file were too large."};
+}
+inline S3Error invalid_policy_document(std::string message) {
+    return {400, "InvalidPolicyDocument", std::move(message)};
+}
+inline S3Error entity_too_small() {
+    return {400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size."};
+}
+// A POST to a bucket whose body is not a form: AWS's 412 and its Condition.
+inline S3Error not_a_form_post() {
+    auto e = precondition_failed();
+    e.condition = "Bucket POST must be of the enclosure-type multipart/form-data";
+    return e;
 }
 
 }  // namespace ostor::gw

@@ -24,6 +24,7 @@ BucketAccess bucket_access(Operation op) {
         case ListParts:
             return {.read = true, .permission = Permission::Read, .fresh = false};
         case DeleteObjects:
+        case PostObject:
         case PutObject:
         case CopyObject:
         case DeleteObject:
@@ -85,6 +86,8 @@ Reply dispatch(const RequestContext& ctx, RequestBody& body) {
             return list_uploads(ctx);
         case DeleteObjects:
             return delete_objects(ctx, body);
+        case PostObject:
+            return post_object(ctx);
         case GetBucketConfig:
             return get_bucket_config(ctx, ctx.route->query);
         case PutBucketConfig:

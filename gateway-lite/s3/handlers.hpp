@@ -75,6 +75,12 @@ Reply delete_object(const RequestContext& ctx);
 Reply delete_objects(const RequestContext& ctx, RequestBody& body);
 Reply get_object_attributes(const RequestContext& ctx);
 
+// ---- browser uploads (post_object.cpp) ---------------------------------------
+
+// POST Object: the form the pipeline read (ctx.post_form), its policy
+// checked, its file stored.
+Reply post_object(const RequestContext& ctx);
+
 // Metadata of a new object from the request's headers (its ACL included:
 // another user than the bucket's owner owns what it writes; its tags from
 // x-amz-tagging).

@@ -232,7 +232,11 @@ TEST(BucketPolicyActions, EveryOperationAPolicyGovernsHasAKnownAction) {
         const auto* action = find_policy_action(row->action);
         ASSERT_NE(action, nullptr) << route.name;
         EXPECT_EQ(action->kind, row->kind) << route.name;
-        bool bucket_scope = route.scope == s3::Scope::Bucket && route.operation != s3::Operation::DeleteObjects;
+        // DeleteObjects and PostObject are addressed to the bucket but act on
+        // objects whose keys their bodies name (the delete list, the form's key).
+        bool keys_in_body =
+            route.operation == s3::Operation::DeleteObjects || route.operation == s3::Operation::PostObject;
+        bool bucket_scope = route.scope == s3::Scope::Bucket && !keys_in_body;
         EXPECT_EQ(row->kind == PolicyResourceKind::Bucket, bucket_scope) << route.name;
         if (!row->version_action.empty()) {
             EXPECT_NE(find_policy_action(row->version_action), nullptr) << route.name;
@@ -252,6 +256,8 @@ TEST(BucketPolicyActions, TheActionsAwsNamesForTheseOperations) {
     EXPECT_EQ(action("AbortMultipartUpload"), "s3:AbortMultipartUpload");
     EXPECT_EQ(action("ListParts"), "s3:ListMultipartUploadParts");
     EXPECT_EQ(action("PutObjectAcl"), "s3:PutObjectAcl");
+    EXPECT_EQ(action("PostObject"), "s3:PutObject");
+    EXPECT_EQ(policy_action_for("PostObject")->kind, PolicyResourceKind::Object);
     EXPECT_EQ(action("DeleteBucketCors"), "s3:PutBucketCORS");
     EXPECT_EQ(policy_action_for("GetObject")->version_action, "s3:GetObjectVersion");
     EXPECT_EQ(policy_action_for("ListBuckets"), nullptr);
