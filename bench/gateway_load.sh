@@ -3,7 +3,15 @@
 # files from disk over loopback, measured in one run:
 #   4 KiB GET ops/s and 4 KiB PUT ops/s with 64 connections (wrk),
 #   large-object GET and PUT MiB/s on one connection (curl; 1 GiB by default),
-#   the gateway's peak RSS (VmHWM) at the end.
+#   the gateway's peak RSS (VmHWM) at the end,
+#   and one core's MD5 rate (openssl speed -evp md5, 1 MiB blocks), the bound
+#   of a single-stream PUT (its ETag is the body's MD5, which cannot be split).
+# With OLD_GATEWAY, an older ostor-gateway runs beside the new one, on its own
+# data directory; every measured figure is taken for each server in turn
+# (old, new, nginx, and the MD5 reference before each large PUT round), so
+# that noise from other work on the machine hits them alike. The summary
+# gives the ratios the project's speed targets name: 4 KiB GET against nginx,
+# the large PUT against MD5, the 4 KiB PUT absolute and new against old.
 # The gateway is driven through presigned SigV4 URLs (boto3, path-style,
 # us-east-1); nginx serves GETs from its root and takes PUTs with its WebDAV
 # module (dav_methods PUT). Each is checked: any non-2xx response or socket
@@ -16,8 +24,12 @@
 #   GATEWAY    the ostor-gateway binary (default build/gateway-lite/ostor-gateway,
 #              relative to the repository; a relative path given is taken from
 #              the current directory first)
+#   OLD_GATEWAY  an older ostor-gateway binary to measure beside GATEWAY (same
+#              path rules); unset: only GATEWAY
 #   DURATION   seconds per wrk run (default 20)
 #   REPEAT     large transfers per server, alternating, the median reported (default 5)
+#   WRK_REPEAT wrk runs per server and kind, alternating, the median reported (default 1)
+#   MD5_SECONDS seconds of each `openssl speed` MD5 measurement (default 3)
 #   LARGE_MIB  size of the large object in MiB (default 1024; e.g. 64 for a smoke run)
 #   CONNECTIONS, THREADS  wrk -c / -t (default 64 / 2)
 #   PUT_KEYS   distinct keys the 4 KiB PUT run cycles over (default 256)
@@ -41,17 +53,27 @@ LARGE_MIB="${LARGE_MIB:-1024}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 PUT_KEYS="${PUT_KEYS:-256}"
-GATEWAY="${GATEWAY:-build/gateway-lite/ostor-gateway}"
-if [[ "$GATEWAY" != /* ]]; then
-  if [[ -x "$PWD/$GATEWAY" ]]; then GATEWAY="$PWD/$GATEWAY"; else GATEWAY="$root/$GATEWAY"; fi
-fi
+WRK_REPEAT="${WRK_REPEAT:-1}"
+MD5_SECONDS="${MD5_SECONDS:-3}"
+absolute() {  # a relative binary path is taken from the current directory first, else the repository
+  if [[ "$1" == /* ]]; then echo "$1"
+  elif [[ -x "$PWD/$1" ]]; then echo "$PWD/$1"
+  else echo "$root/$1"; fi
+}
+GATEWAY="$(absolute "${GATEWAY:-build/gateway-lite/ostor-gateway}")"
+OLD_GATEWAY="${OLD_GATEWAY:+$(absolute "$OLD_GATEWAY")}"
 
 die() { echo "gateway_load: $*" >&2; exit 1; }
 log() { echo "== $*"; }
 
 [[ -x "$GATEWAY" ]] || die "$GATEWAY is not an executable (set GATEWAY=path/to/ostor-gateway)"
+[[ -z "$OLD_GATEWAY" || -x "$OLD_GATEWAY" ]] || die "OLD_GATEWAY: $OLD_GATEWAY is not an executable"
 [[ "$DURATION" =~ ^[0-9]+$ && "$DURATION" -ge 1 ]] || die "DURATION must be a whole number of seconds"
 [[ "$LARGE_MIB" =~ ^[0-9]+$ && "$LARGE_MIB" -ge 1 ]] || die "LARGE_MIB must be a whole number of MiB"
+for v in REPEAT WRK_REPEAT MD5_SECONDS; do
+  [[ "${!v}" =~ ^[0-9]+$ && "${!v}" -ge 1 ]] || die "$v must be a whole number, at least 1"
+done
+command -v openssl >/dev/null || die "no openssl (apt-get install openssl): it gives the MD5 reference"
 
 # ---- tools -------------------------------------------------------------------
 need_pkgs=()
@@ -88,16 +110,18 @@ presign() { "$PYTHON" "$here/gateway_load/presign.py" "$@"; }
 
 # ---- temporary directory, cleanup ---------------------------------------------
 tmp="$(mktemp -d "${TMPDIR:-/var/tmp}/ostor-gwload.XXXXXX")"
-gw_pid=""
+declare -A gw_pid=()
 nginx_pid=""
 cleanup() {
   local rc=$?
-  if [[ -n "$gw_pid" ]] && kill -0 "$gw_pid" 2>/dev/null; then
-    kill -TERM "$gw_pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$gw_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$gw_pid" 2>/dev/null || true
-    wait "$gw_pid" 2>/dev/null || true
-  fi
+  local pid
+  for pid in "${gw_pid[@]}"; do
+    kill -0 "$pid" 2>/dev/null || continue
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   if [[ -n "$nginx_pid" ]] && kill -0 "$nginx_pid" 2>/dev/null; then
     kill -TERM "$nginx_pid" 2>/dev/null || true   # fast shutdown of master and workers
     for _ in $(seq 100); do kill -0 "$nginx_pid" 2>/dev/null || break; sleep 0.1; done
@@ -131,32 +155,55 @@ large_md5="$(md5sum "$tmp/large" | cut -d' ' -f1)"
 ln "$tmp/small" "$tmp/www/$bucket/$small_key"
 ln "$tmp/large" "$tmp/www/$bucket/$large_key"
 
-# ---- ostor-gateway ------------------------------------------------------------
-log "starting $GATEWAY"
-build_dir="$(dirname "$(dirname "$GATEWAY")")"
-if [[ -f "$build_dir/meson-info/intro-buildoptions.json" ]]; then
-  buildtype="$("$PYTHON" -c 'import json,sys; print(next((o["value"] for o in json.load(open(sys.argv[1])) if o["name"] == "buildtype"), "?"))' \
-    "$build_dir/meson-info/intro-buildoptions.json" 2>/dev/null || echo '?')"
-else
-  buildtype="?"
-fi
-[[ "$buildtype" == release ]] || echo "   note: this gateway is a '$buildtype' build; the figures of record come from a release build"
-"$GATEWAY" --data "$tmp/gw-data" --listen 127.0.0.1:0 >"$tmp/gateway.log" 2>&1 &
-gw_pid=$!
-for _ in $(seq 300); do
-  grep -q 'listening on' "$tmp/gateway.log" && break
-  kill -0 "$gw_pid" 2>/dev/null || { cat "$tmp/gateway.log" >&2; die "the gateway exited"; }
-  sleep 0.1
-done
-grep -q 'listening on' "$tmp/gateway.log" || { cat "$tmp/gateway.log" >&2; die "the gateway did not start listening"; }
-gw_url="$(sed -n 's/.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$tmp/gateway.log" | head -1)"
-gw_url="${gw_url%/}"
-AWS_ACCESS_KEY_ID="$(sed -n 's/^S3AccessKeyId: //p' "$tmp/gateway.log")"
-AWS_SECRET_ACCESS_KEY="$(sed -n 's/^S3SecretAccessKey: //p' "$tmp/gateway.log")"
-[[ -n "$gw_url" && -n "$AWS_ACCESS_KEY_ID" && -n "$AWS_SECRET_ACCESS_KEY" ]] ||
-  { cat "$tmp/gateway.log" >&2; die "no URL or keys in the gateway's output"; }
-export ENDPOINT="$gw_url" AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
-echo "   $gw_url (pid $gw_pid)"
+# ---- ostor-gateways ------------------------------------------------------------
+# gateways: the labels measured, "new" (GATEWAY) and with OLD_GATEWAY "old"
+# first; gw_bin, gw_url, gw_keys, gw_buildtype by label.
+declare -A gw_bin=([new]="$GATEWAY") gw_url=() gw_keys=() gw_buildtype=()
+gateways=(new)
+if [[ -n "$OLD_GATEWAY" ]]; then gw_bin[old]="$OLD_GATEWAY"; gateways=(old new); fi
+
+buildtype_of() {  # buildtype_of BINARY: the meson build type of the build dir it comes from, or "?"
+  local build_dir
+  build_dir="$(dirname "$(dirname "$1")")"
+  if [[ -f "$build_dir/meson-info/intro-buildoptions.json" ]]; then
+    "$PYTHON" -c 'import json,sys; print(next((o["value"] for o in json.load(open(sys.argv[1])) if o["name"] == "buildtype"), "?"))' \
+      "$build_dir/meson-info/intro-buildoptions.json" 2>/dev/null || echo '?'
+  else
+    echo '?'
+  fi
+}
+
+start_gateway() {  # start_gateway LABEL
+  local g="$1" bin="${gw_bin[$1]}" log_file="$tmp/gateway-$1.log" url key secret
+  log "starting the $g gateway: $bin"
+  gw_buildtype[$g]="$(buildtype_of "$bin")"
+  [[ "${gw_buildtype[$g]}" == release ]] ||
+    echo "   note: this gateway is a '${gw_buildtype[$g]}' build; the figures of record come from a release build"
+  "$bin" --data "$tmp/gw-data-$g" --listen 127.0.0.1:0 >"$log_file" 2>&1 &
+  gw_pid[$g]=$!
+  for _ in $(seq 300); do
+    grep -q 'listening on' "$log_file" && break
+    kill -0 "${gw_pid[$g]}" 2>/dev/null || { cat "$log_file" >&2; die "the $g gateway exited"; }
+    sleep 0.1
+  done
+  grep -q 'listening on' "$log_file" || { cat "$log_file" >&2; die "the $g gateway did not start listening"; }
+  url="$(sed -n 's/.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$log_file" | head -1)"
+  key="$(sed -n 's/^S3AccessKeyId: //p' "$log_file")"
+  secret="$(sed -n 's/^S3SecretAccessKey: //p' "$log_file")"
+  [[ -n "$url" && -n "$key" && -n "$secret" ]] || { cat "$log_file" >&2; die "no URL or keys in the $g gateway's output"; }
+  gw_url[$g]="${url%/}"
+  gw_keys[$g]="$key $secret"
+  echo "   ${gw_url[$g]} (pid ${gw_pid[$g]})"
+}
+
+as_gateway() {  # as_gateway LABEL COMMAND...: runs COMMAND with ENDPOINT and keys of that gateway
+  local g="$1"; shift
+  local key secret
+  read -r key secret <<<"${gw_keys[$g]}"
+  ENDPOINT="${gw_url[$g]}" AWS_ACCESS_KEY_ID="$key" AWS_SECRET_ACCESS_KEY="$secret" "$@"
+}
+
+for g in "${gateways[@]}"; do start_gateway "$g"; done
 
 # ---- nginx --------------------------------------------------------------------
 nginx_port="$(free_port)"
@@ -204,26 +251,33 @@ curl -s -o /dev/null "$nginx_url/" || { cat "$tmp/nginx/logs/error.log" >&2; die
 echo "   $nginx_url (pid $nginx_pid)"
 
 # ---- setup: objects and URLs ---------------------------------------------------
-log "gateway setup: bucket $bucket, objects $small_key and $large_key (boto3)"
-presign setup "$bucket" "$small_key=$tmp/small" "$large_key=$tmp/large"
-
 put_keys=()
 for i in $(seq 0 $((PUT_KEYS - 1))); do put_keys+=("$(printf 'put-%04d' "$i")"); done
-gw_get_small="$(presign urls get "$bucket" "$small_key")"
-gw_get_large="$(presign urls get "$bucket" "$large_key")"
-gw_put_large="$(presign urls put "$bucket" large-put)"
-# wrk wants the path?query; the host comes from its URL argument.
-presign urls put "$bucket" "${put_keys[@]}" | sed 's|^https\?://[^/]*||' >"$tmp/gw-put-paths"
 for k in "${put_keys[@]}"; do echo "/$bucket/$k"; done >"$tmp/nginx-put-paths"
-[[ $(wc -l <"$tmp/gw-put-paths") -eq $PUT_KEYS ]] || die "presigning failed"
-
-probe "gateway GET $small_key" "$tmp/small" "$gw_get_small"
+declare -A gw_get_small=() gw_get_large=() gw_put_large=()
+for g in "${gateways[@]}"; do
+  log "$g gateway setup: bucket $bucket, objects $small_key and $large_key (boto3)"
+  as_gateway "$g" presign setup "$bucket" "$small_key=$tmp/small" "$large_key=$tmp/large"
+  gw_get_small[$g]="$(as_gateway "$g" presign urls get "$bucket" "$small_key")"
+  gw_get_large[$g]="$(as_gateway "$g" presign urls get "$bucket" "$large_key")"
+  gw_put_large[$g]="$(as_gateway "$g" presign urls put "$bucket" large-put)"
+  # wrk wants the path?query; the host comes from its URL argument.
+  as_gateway "$g" presign urls put "$bucket" "${put_keys[@]}" | sed 's|^https\?://[^/]*||' >"$tmp/$g-put-paths"
+  [[ $(wc -l <"$tmp/$g-put-paths") -eq $PUT_KEYS ]] || die "presigning failed"
+  probe "$g gateway GET $small_key" "$tmp/small" "${gw_get_small[$g]}"
+  probe "$g gateway PUT ${put_keys[0]}" "" -X PUT -H 'Content-Type:' --data-binary "@$tmp/small" \
+    "${gw_url[$g]}$(head -1 "$tmp/$g-put-paths")"
+done
 probe "nginx GET $small_key" "$tmp/small" "$nginx_url/$bucket/$small_key"
-probe "gateway PUT ${put_keys[0]}" "" -X PUT -H 'Content-Type:' --data-binary "@$tmp/small" "$gw_url$(head -1 "$tmp/gw-put-paths")"
 probe "nginx PUT ${put_keys[0]}" "" -X PUT -H 'Content-Type:' --data-binary "@$tmp/small" "$nginx_url$(head -1 "$tmp/nginx-put-paths")"
 
 # ---- runs ----------------------------------------------------------------------
 declare -A result
+declare -A samples
+
+median_of() {  # median_of NAME: the median of samples[NAME] (the lower middle one of an even count)
+  tr ' ' '\n' <<<"${samples[$1]}" | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
 
 run_wrk() {  # run_wrk RESULT_NAME URL [SCRIPT_ARGS...]  (with args: requests.lua)
   local name="$1" url="$2"; shift 2
@@ -233,18 +287,35 @@ run_wrk() {  # run_wrk RESULT_NAME URL [SCRIPT_ARGS...]  (with args: requests.lu
   log "wrk $name: -t$THREADS -c$CONNECTIONS -d${DURATION}s"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s "${script[@]}" "$url" ${1+--} "$@" |
     tee "$out" | sed 's/^/   /'
-  result[$name]="$(check_wrk "$name" "$out")"
+  samples[$name]="${samples[$name]:-} $(check_wrk "$name" "$out")"
+  result[$name]="$(median_of "$name")"
 }
 
-declare -A samples
+# One core's MD5 rate over 1 MiB blocks, in MiB/s (openssl reports 1000s of bytes per second).
+run_md5() {
+  local k mibs
+  log "openssl speed -evp md5 -bytes 1048576 -seconds $MD5_SECONDS"
+  k="$(openssl speed -evp md5 -bytes 1048576 -seconds "$MD5_SECONDS" 2>/dev/null | awk '$1 == "md5" { sub(/k$/, "", $2); print $2 }')"
+  [[ -n "$k" ]] || die "no md5 figure in openssl speed's output"
+  mibs="$(awk -v k="$k" 'BEGIN { printf "%.1f", k * 1000 / 1048576 }')"
+  samples[md5]="${samples[md5]:-} $mibs"
+  result[md5]="$(median_of md5)"
+  echo "   $mibs MiB/s (median so far ${result[md5]})"
+}
 
-run_wrk gw_get_small "$gw_get_small"
-run_wrk nginx_get_small "$nginx_url/$bucket/$small_key"
+for ((i = 0; i < WRK_REPEAT; i++)); do
+  for g in "${gateways[@]}"; do run_wrk "${g}_get_small" "${gw_get_small[$g]}"; done
+  run_wrk nginx_get_small "$nginx_url/$bucket/$small_key"
+done
 
-run_wrk gw_put_small "$gw_url/" PUT "$tmp/gw-put-paths" "$tmp/small"
-presign verify "$bucket" 4096 "${put_keys[@]}" | sed 's/^/   gateway /' || die "gateway 4 KiB PUTs not stored"
-presign same "$bucket" "${put_keys[$((PUT_KEYS - 1))]}" "$tmp/small" || die "gateway 4 KiB PUT stored other bytes"
-run_wrk nginx_put_small "$nginx_url/" PUT "$tmp/nginx-put-paths" "$tmp/small"
+for ((i = 0; i < WRK_REPEAT; i++)); do
+  for g in "${gateways[@]}"; do run_wrk "${g}_put_small" "${gw_url[$g]}/" PUT "$tmp/$g-put-paths" "$tmp/small"; done
+  run_wrk nginx_put_small "$nginx_url/" PUT "$tmp/nginx-put-paths" "$tmp/small"
+done
+for g in "${gateways[@]}"; do
+  as_gateway "$g" presign verify "$bucket" 4096 "${put_keys[@]}" | sed "s/^/   $g gateway /" || die "$g gateway 4 KiB PUTs not stored"
+  as_gateway "$g" presign same "$bucket" "${put_keys[$((PUT_KEYS - 1))]}" "$tmp/small" || die "$g gateway 4 KiB PUT stored other bytes"
+done
 for k in "${put_keys[@]}"; do
   cmp -s "$tmp/www/$bucket/$k" "$tmp/small" || die "nginx 4 KiB PUT of $k not stored"
 done
@@ -254,40 +325,58 @@ code="$(curl -s -o /dev/null -w '%{http_code}' -I "$nginx_url/$bucket/${put_keys
 echo "   nginx verify: $PUT_KEYS objects of 4096 bytes present"
 
 for ((i = 0; i < REPEAT; i++)); do
-  run_curl gw_get_large get "$gw_get_large"
+  for g in "${gateways[@]}"; do run_curl "${g}_get_large" get "${gw_get_large[$g]}"; done
   run_curl nginx_get_large get "$nginx_url/$bucket/$large_key"
 done
 
 for ((i = 0; i < REPEAT; i++)); do
-  run_curl gw_put_large put "$gw_put_large" "$tmp/large"
+  run_md5
+  for g in "${gateways[@]}"; do run_curl "${g}_put_large" put "${gw_put_large[$g]}" "$tmp/large"; done
   rm -f "$tmp/www/$bucket/large-put"
   run_curl nginx_put_large put "$nginx_url/$bucket/large-put" "$tmp/large"
 done
-presign verify "$bucket" "$large_bytes" large-put | sed 's/^/   gateway /' || die "gateway $large_label PUT not stored"
-[[ "$(presign etag "$bucket" large-put)" == "$large_md5" ]] || die "gateway $large_label PUT: ETag is not the file's MD5"
+for g in "${gateways[@]}"; do
+  as_gateway "$g" presign verify "$bucket" "$large_bytes" large-put | sed "s/^/   $g gateway /" || die "$g gateway $large_label PUT not stored"
+  [[ "$(as_gateway "$g" presign etag "$bucket" large-put)" == "$large_md5" ]] || die "$g gateway $large_label PUT: ETag is not the file's MD5"
+done
 cmp -s "$tmp/www/$bucket/large-put" "$tmp/large" || die "nginx $large_label PUT not stored"
 echo "   nginx verify: large-put equals the file"
 
-kill -0 "$gw_pid" 2>/dev/null || die "the gateway died"
-vmhwm_kib="$(awk '/^VmHWM:/ { print $2 }' "/proc/$gw_pid/status")"
-vmrss_kib="$(awk '/^VmRSS:/ { print $2 }' "/proc/$gw_pid/status")"
+declare -A vmhwm_mib vmrss_mib
+for g in "${gateways[@]}"; do
+  kill -0 "${gw_pid[$g]}" 2>/dev/null || die "the $g gateway died"
+  vmhwm_mib[$g]="$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/${gw_pid[$g]}/status")"
+  vmrss_mib[$g]="$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/${gw_pid[$g]}/status")"
+done
 
 # ---- summary -------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
+ops() { [[ -n "$1" ]] && printf '%.0f' "$1" || echo -; }
 echo
-echo "gateway: $GATEWAY ($buildtype build)"
-echo "nginx:   $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), worker_processes auto, sendfile on, WebDAV PUT"
-echo "load:    wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s on $(nproc) cores, loopback; $large_label transfers with curl, 1 connection, median of $REPEAT"
+for g in "${gateways[@]}"; do echo "$g gateway: ${gw_bin[$g]} (${gw_buildtype[$g]} build)"; done
+echo "nginx:       $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), worker_processes auto, sendfile on, WebDAV PUT"
+echo "MD5:         $(openssl version), openssl speed -evp md5 -bytes 1048576 -seconds $MD5_SECONDS, one core, median of $REPEAT"
+echo "load:        wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s on $(nproc) cores, loopback, median of $WRK_REPEAT;" \
+  "$large_label transfers with curl, 1 connection, median of $REPEAT; servers taken in turn"
+echo "uptime:      $(uptime)"
 echo
-row() {  # row LABEL GATEWAY_VALUE NGINX_VALUE
-  local ratio
-  ratio="$(awk -v a="$2" -v b="$3" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "-" }')"
-  printf '%-26s %14s %12s %9s\n' "$1" "$2" "$3" "$ratio"
-}
-printf '%-26s %14s %12s %9s\n' "" "ostor-gateway" "nginx" "ratio"
-row "4KiB GET ops/s (c=$CONNECTIONS)" "$(printf '%.0f' "${result[gw_get_small]}")" "$(printf '%.0f' "${result[nginx_get_small]}")"
-row "4KiB PUT ops/s (c=$CONNECTIONS)" "$(printf '%.0f' "${result[gw_put_small]}")" "$(printf '%.0f' "${result[nginx_put_small]}")"
-row "$large_label GET MiB/s" "${result[gw_get_large]}" "${result[nginx_get_large]}"
-row "$large_label PUT MiB/s" "${result[gw_put_large]}" "${result[nginx_put_large]}"
-printf '%-26s %14s %12s %9s\n' "gateway VmHWM MiB" "$(awk -v k="$vmhwm_kib" 'BEGIN { printf "%.1f", k / 1024 }')" "-" "-"
+old_col() { if [[ -n "$OLD_GATEWAY" ]]; then echo "$1"; fi; }
+printf '%-24s %10s %10s %10s %10s  %s\n' "" "new" "old" "nginx" "new/old" "target"
+printf '%-24s %10s %10s %10s %10s  %s\n' "4KiB GET ops/s" "$(ops "${result[new_get_small]}")" \
+  "$(ops "${result[old_get_small]:-}")" "$(ops "${result[nginx_get_small]}")" \
+  "$(ratio "${result[new_get_small]}" "${result[old_get_small]:-}")" \
+  "new/nginx $(ratio "${result[new_get_small]}" "${result[nginx_get_small]}") (0.80 or better)$(old_col ", old/nginx $(ratio "${result[old_get_small]:-}" "${result[nginx_get_small]}")")"
+printf '%-24s %10s %10s %10s %10s  %s\n' "4KiB PUT ops/s" "$(ops "${result[new_put_small]}")" \
+  "$(ops "${result[old_put_small]:-}")" "$(ops "${result[nginx_put_small]}")" \
+  "$(ratio "${result[new_put_small]}" "${result[old_put_small]:-}")" "no slower than old (gateway PUTs are durable, nginx's not fsynced)"
+printf '%-24s %10s %10s %10s %10s  %s\n' "$large_label GET MiB/s" "${result[new_get_large]}" \
+  "${result[old_get_large]:--}" "${result[nginx_get_large]}" "$(ratio "${result[new_get_large]}" "${result[old_get_large]:-}")" \
+  "new/nginx $(ratio "${result[new_get_large]}" "${result[nginx_get_large]}")"
+printf '%-24s %10s %10s %10s %10s  %s\n' "$large_label PUT MiB/s" "${result[new_put_large]}" \
+  "${result[old_put_large]:--}" "${result[nginx_put_large]}" "$(ratio "${result[new_put_large]}" "${result[old_put_large]:-}")" \
+  "new/MD5 $(ratio "${result[new_put_large]}" "${result[md5]}") (0.85 or better)$(old_col ", old/MD5 $(ratio "${result[old_put_large]:-}" "${result[md5]}")")"
+printf '%-24s %10s %10s %10s %10s  %s\n' "MD5 MiB/s (one core)" "${result[md5]}" "" "" "" "samples:${samples[md5]}"
+printf '%-24s %10s %10s %10s %10s\n' "gateway VmHWM MiB" "${vmhwm_mib[new]}" "${vmhwm_mib[old]:--}" "-" "-"
 echo
-echo "(gateway VmRSS at the end: $(awk -v k="$vmrss_kib" 'BEGIN { printf "%.1f", k / 1024 }') MiB; the gateway's PUTs are durable when answered, nginx's are not fsynced)"
+echo "(samples: $(for n in "${!samples[@]}"; do printf '%s:%s; ' "$n" "${samples[$n]}"; done))"
+echo "(gateway VmRSS at the end: new ${vmrss_mib[new]} MiB$(old_col ", old ${vmrss_mib[old]:-} MiB"); the gateways' PUTs are durable when answered, nginx's are not fsynced)"

@@ -27,6 +27,7 @@ struct HttpRequest {
     std::optional<std::uint64_t> content_length;
     bool chunked = false;  // Transfer-Encoding: chunked (decoded underneath)
     std::string remote;    // peer address, for logs
+    bool tls = false;      // arrived over TLS (https): for URLs of the gateway in answers
 
     // The first header of that (lowercase) name.
     const std::string* header(std::string_view name) const {

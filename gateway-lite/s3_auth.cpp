@@ -321,6 +321,54 @@ std::variant<AuthResult, S3Error> authenticate(Engine& engine, const HttpRequest
     return AuthResult{};  // anonymous
 }
 
+// ---- browser uploads (POST Object) ------------------------------------------
+
+std::variant<AuthResult, S3Error> authenticate_post_form(Engine& engine, const QueryList& fields) {
+    auto missing = [](std::string_view name) {
+        return invalid_argument("Bucket POST must contain a field named '" + std::string(name) +
+                                "'.  If it is specified, please check the order of the fields.");
+    };
+    const auto* policy = query_value(fields, "policy");
+    const auto* v4_signature = query_value(fields, "x-amz-signature");
+    const auto* v2_signature = query_value(fields, "signature");
+    const auto* v2_key = query_value(fields, "awsaccesskeyid");
+    const auto* credential = query_value(fields, "x-amz-credential");
+    if (!policy) {
+        if (v4_signature || v2_signature || v2_key || credential) return missing("policy");
+        return AuthResult{};  // anonymous: the bucket's ACL decides
+    }
+    KeyPair key;
+    std::variant<Principal, S3Error> principal;
+    std::string expected, provided;
+    if (v4_signature || credential || query_value(fields, "x-amz-algorithm")) {
+        const auto* algorithm = query_value(fields, "x-amz-algorithm");
+        const auto* date = query_value(fields, "x-amz-date");
+        if (!algorithm) return missing("x-amz-algorithm");
+        if (!credential) return missing("x-amz-credential");
+        if (!date) return missing("x-amz-date");
+        if (!v4_signature) return missing("x-amz-signature");
+        if (*algorithm != "AWS4-HMAC-SHA256") return invalid_argument("Unsupported algorithm: " + *algorithm);
+        V4Parts parts;
+        if (!parse_credential(*credential, parts)) return invalid_argument("The x-amz-credential field is malformed.");
+        if (!parse_amz_date(*date)) return invalid_argument("The x-amz-date field is malformed.");
+        principal = principal_for(engine, parts.access_key_id, key);
+        if (auto* e = std::get_if<S3Error>(&principal)) return *e;
+        expected = s3::sigv4_signature(signing_key(key.secret, parts.date, parts.region, parts.service), *policy);
+        provided = to_lower(*v4_signature);
+    } else {
+        if (!v2_key) return missing("AWSAccessKeyId");
+        if (!v2_signature) return missing("signature");
+        principal = principal_for(engine, *v2_key, key);
+        if (auto* e = std::get_if<S3Error>(&principal)) return *e;
+        expected = s3::sigv2_signature(key.secret, *policy);
+        provided = *v2_signature;
+    }
+    if (!constant_time_equal(expected, provided)) return signature_mismatch();
+    AuthResult result;
+    result.principal = std::get<Principal>(std::move(principal));
+    return result;
+}
+
 // ---- aws-chunked ------------------------------------------------------------
 
 }  // namespace ostor::gw

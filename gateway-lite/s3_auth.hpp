@@ -41,4 +41,11 @@ struct AuthResult {
 std::variant<AuthResult, S3Error> authenticate(Engine& engine, const HttpRequest& request, std::string_view path,
                                                const QueryList& query, std::string_view vhost_bucket);
 
+// A browser upload's signature (POST Object): its form's fields (names
+// lowercased) sign the base64 policy, with SigV4 (x-amz-algorithm,
+// x-amz-credential, x-amz-date, x-amz-signature: HMAC-SHA256 with the
+// credential's signing key) or SigV2 (AWSAccessKeyId, signature: HMAC-SHA1
+// with the secret). A form with neither and no policy is anonymous.
+std::variant<AuthResult, S3Error> authenticate_post_form(Engine& engine, const QueryList& fields);
+
 }  // namespace ostor::gw

@@ -21,6 +21,8 @@ struct S3Error {
     std::string message = "We encountered an internal error. Please try again.";
     // Headers the answer carries besides the usual ones (a 416's Content-Range).
     HeaderList headers;
+    // The <Condition> element some 412s name the failed condition in ("" none).
+    std::string condition;
 
     S3Error() = default;
     S3Error(int s, std::string c, std::string m) : status(s), code(std::move(c)), message(std::move(m)) {}
@@ -124,6 +126,12 @@ inline S3Error unsupported_upload_checksum() {
         "Checksum algorithm provided is unsupported. Please try again with any of the valid types: "
         "[CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
 }
+
+// ---- bucket policies --------------------------------------------------------
+
+// A PutBucketPolicy document S3 would refuse; `message` says why
+// (bucket_policy.hpp lists them).
+inline S3Error malformed_policy(std::string message) { return {400, "MalformedPolicy", std::move(message)}; }
 
 // ---- request bodies -------------------------------------------------------
 
@@ -235,9 +243,44 @@ inline S3Error cors_not_allowed() {
             "method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the "
             "resource's CORS spec."};
 }
-inline S3Error invalid_bucket_tag(std::string message) { return {400, "InvalidTag", std::move(message)}; }
 inline S3Error too_many_bucket_tags(std::size_t max) {
     return {400, "BadRequest", "Bucket tag count cannot be greater than " + std::to_string(max)};
+}
+
+// ---- tags ---------------------------------------------------------------------
+
+// A tag S3 refuses (its key or value, a key twice, a reserved key), with
+// S3's message.
+inline S3Error invalid_tag(std::string message) { return {400, "InvalidTag", std::move(message)}; }
+// More tags than an object may have: S3 answers 400 BadRequest here, not
+// InvalidTag.
+inline S3Error too_many_object_tags() { return {400, "BadRequest", "Object tags cannot be greater than 10"}; }
+// An x-amz-tagging header that is not a URL query without duplicate keys.
+inline S3Error invalid_tagging_header() {
+    return {400, "InvalidArgument",
+            "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag "
+            "name duplicates."};
+}
+
+// ---- browser uploads (POST Object), AWS's codes and messages -------------
+
+inline S3Error malformed_post_request() {
+    return {400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."};
+}
+inline S3Error max_post_pre_data_length_exceeded() {
+    return {400, "MaxPostPreDataLengthExceeded", "Your POST request fields preceding the upload file were too large."};
+}
+inline S3Error invalid_policy_document(std::string message) {
+    return {400, "InvalidPolicyDocument", std::move(message)};
+}
+inline S3Error entity_too_small() {
+    return {400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size."};
+}
+// A POST to a bucket whose body is not a form: AWS's 412 and its Condition.
+inline S3Error not_a_form_post() {
+    auto e = precondition_failed();
+    e.condition = "Bucket POST must be of the enclosure-type multipart/form-data";
+    return e;
 }
 
 }  // namespace ostor::gw

@@ -382,6 +382,7 @@ private:
             }
             HttpRequest request = http_request_from(parser);
             request.remote = c.remote;
+            request.tls = c.tls_started;
             bool expect_header = boost::beast::iequals(msg[http::field::expect], "100-continue");
             Body body(stream, buffer, parser, expect_header);
             Response response(stream, body, request.method == "HEAD", msg.keep_alive());

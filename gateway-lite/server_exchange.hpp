@@ -3,10 +3,12 @@
 // (Beast compiles slowly: one translation unit pays for it).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "http_head.hpp"  // Beast's parser (and the warning it needs off)
 #include "s3/xml_writer.hpp"
@@ -86,7 +88,17 @@ public:
         http::response<http::empty_body> res;
         res.version(11);
         res.result(static_cast<unsigned>(head.status));
-        for (const auto& [name, value] : head.headers) res.insert(name, value);
+        for (const auto& [name, value] : head.headers) {
+            if (header_safe(name) && header_safe(value)) {
+                res.insert(name, value);
+            } else {
+                // Never sent as is: a CR or LF would end the header line and
+                // start another of the sender's choosing. Handlers refuse such
+                // values when they come in; this catches one they missed.
+                std::fprintf(stderr, "ostor-gateway: dropped response header %.*s holding CR, LF or NUL\n",
+                             static_cast<int>(std::min<std::size_t>(name.size(), kLoggedNameBytes)), name.data());
+            }
+        }
         no_body_ =
             head_request_ || head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
         if (head.content_length) {
@@ -151,6 +163,12 @@ public:
     }
 
 private:
+    static constexpr std::size_t kLoggedNameBytes = 64;
+
+    static bool header_safe(std::string_view text) {
+        return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+    }
+
     Stream& stream_;
     Body& body_;
     bool head_request_;

@@ -25,7 +25,7 @@ Reply put_bucket_tagging(const RequestContext& ctx, RequestBody& body) {
     if (auto missing = missing_body_digest(ctx)) return *missing;
     auto text = body.small();
     if (!text) return text.error();
-    auto tags = parse_bucket_tagging(*text);
+    auto tags = parse_tagging(*text, kMaxBucketTags);
     if (auto* e = std::get_if<S3Error>(&tags)) return *e;
     auto r = ctx.engine.set_bucket_config(ctx.bucket, kTagging, tagging_xml(std::get<TagSet>(tags)));
     if (!r) return r.error();

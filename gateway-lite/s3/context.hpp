@@ -22,6 +22,8 @@
 
 namespace ostor::gw::s3 {
 
+struct PostForm;
+
 struct RequestContext {
     RequestContext(Engine& e, const S3Options& o, const HttpRequest& r, std::string id)
         : engine(e), options(o), request(r), request_id(std::move(id)) {}
@@ -52,6 +54,10 @@ struct RequestContext {
     // the operation needs) before the handler runs, for the operations that
     // work on one (dispatch.cpp, bucket_access).
     std::optional<Bucket> bucket_record;
+
+    // POST Object: the form read up to its file (s3/post_form.hpp), whose
+    // fields authenticated the request; the handler reads the file from it.
+    PostForm* post_form = nullptr;
 
     // The query parameter `name`, if given.
     const std::string* param(std::string_view name) const {

@@ -71,9 +71,14 @@ Reply copy_object(const RequestContext& ctx) {
     if (!src) return src.error();
     std::string directive(trim(ctx.request.header_or("x-amz-metadata-directive", "COPY")));
     if (directive != "COPY" && directive != "REPLACE") return invalid_argument("Unknown metadata directive.");
+    std::string tagging(trim(ctx.request.header_or("x-amz-tagging-directive", "COPY")));
+    if (tagging != "COPY" && tagging != "REPLACE") return invalid_argument("Unknown tagging directive.");
     auto meta = meta_from_headers(ctx, *b);
     if (!meta) return meta.error();
     auto& new_meta = *meta;
+    // The tags follow their own directive: the source's unless REPLACE
+    // (x-amz-tagging, none when absent).
+    if (tagging == "COPY") new_meta.tags = src->info.meta.tags;
     bool same = src->bucket == ctx.bucket && src->key == ctx.key;
     if (same && directive != "REPLACE")
         return invalid_request(
@@ -84,6 +89,10 @@ Reply copy_object(const RequestContext& ctx) {
     if (directive == "REPLACE") {
         new_meta.checksums = src->info.meta.checksums;
         options.replace_meta = new_meta;
+    } else if (tagging == "REPLACE") {
+        // The source's metadata as the copy reads it (not as read above: it
+        // may have been overwritten since), with the new tags.
+        options.replace_tags = new_meta.tags;
     }
     auto copied = ctx.engine.copy_object(src->bucket, src->key, ctx.bucket, ctx.key, options);
     if (!copied) return copied.error();

@@ -11,8 +11,6 @@ BucketAccess bucket_access(Operation op) {
         case ListBuckets:
         case CreateBucket:
         case PutBucketConfig:
-        case PutObjectTagging:
-        case DeleteObjectTagging:
         case MethodNotAllowed:
         case Preflight:  // reads the bucket itself: its errors are CORS's own
             return {};
@@ -31,6 +29,7 @@ BucketAccess bucket_access(Operation op) {
         case ListParts:
             return {.read = true, .permission = Permission::Read, .fresh = false};
         case DeleteObjects:
+        case PostObject:
         case PutObject:
         case CopyObject:
         case DeleteObject:
@@ -53,6 +52,8 @@ BucketAccess bucket_access(Operation op) {
         case GetObjectAcl:
         case PutObjectAcl:
         case GetObjectTagging:
+        case PutObjectTagging:
+        case DeleteObjectTagging:
         case GetObjectAttributes:
             return {.read = true, .permission = std::nullopt, .fresh = false};
     }
@@ -92,11 +93,11 @@ Reply dispatch(const RequestContext& ctx, RequestBody& body) {
             return list_uploads(ctx);
         case DeleteObjects:
             return delete_objects(ctx, body);
+        case PostObject:
+            return post_object(ctx);
         case GetBucketConfig:
             return get_bucket_config(ctx, ctx.route->query);
         case PutBucketConfig:
-        case PutObjectTagging:
-        case DeleteObjectTagging:
             return not_implemented();
         case DeleteBucketConfig:
             return empty_answer(204);
@@ -129,6 +130,10 @@ Reply dispatch(const RequestContext& ctx, RequestBody& body) {
             return put_object_acl(ctx, body);
         case GetObjectTagging:
             return get_object_tagging(ctx);
+        case PutObjectTagging:
+            return put_object_tagging(ctx, body);
+        case DeleteObjectTagging:
+            return delete_object_tagging(ctx);
         case GetObjectAttributes:
             return get_object_attributes(ctx);
         case CreateMultipartUpload:

@@ -73,6 +73,12 @@ Reply put_bucket_acl(const RequestContext& ctx, RequestBody& body);
 Reply get_object_acl(const RequestContext& ctx);
 Reply put_object_acl(const RequestContext& ctx, RequestBody& body);
 
+// ---- object tags (tagging.cpp) -----------------------------------------------
+
+Reply get_object_tagging(const RequestContext& ctx);
+Reply put_object_tagging(const RequestContext& ctx, RequestBody& body);
+Reply delete_object_tagging(const RequestContext& ctx);
+
 // ---- listing (listing.cpp) ---------------------------------------------------
 
 enum class ListKind { V1, V2, Versions };
@@ -86,10 +92,16 @@ Reply get_object(const RequestContext& ctx);
 Reply delete_object(const RequestContext& ctx);
 Reply delete_objects(const RequestContext& ctx, RequestBody& body);
 Reply get_object_attributes(const RequestContext& ctx);
-Reply get_object_tagging(const RequestContext& ctx);
+
+// ---- browser uploads (post_object.cpp) ---------------------------------------
+
+// POST Object: the form the pipeline read (ctx.post_form), its policy
+// checked, its file stored.
+Reply post_object(const RequestContext& ctx);
 
 // Metadata of a new object from the request's headers (its ACL included:
-// another user than the bucket's owner owns what it writes).
+// another user than the bucket's owner owns what it writes; its tags from
+// x-amz-tagging).
 Outcome<ObjectMeta> meta_from_headers(const RequestContext& ctx, const Bucket& bucket);
 // A conditional write (PutObject, CopyObject, CompleteMultipartUpload):
 // If-None-Match: * (create only) or If-Match: <etag> (replace only that

@@ -1,9 +1,10 @@
 // Objects: write, read, delete (one or many), and what can be asked of one
-// (attributes, tags).
+// (attributes).
 #include <set>
 
 #include "s3/conditions.hpp"
 #include "s3/handlers.hpp"
+#include "s3/tag_sets.hpp"
 #include "s3/xml_bodies.hpp"
 #include "s3/xml_writer.hpp"
 
@@ -37,6 +38,7 @@ HeaderList object_headers(const ObjectInfo& info) {
     h.emplace_back("Accept-Ranges", "bytes");
     for (const auto& [name, value] : info.meta.user) h.emplace_back(std::string(kUserMetaPrefix) + name, value);
     for (const auto& [name, value] : info.meta.headers) h.emplace_back(display_header(name), value);
+    if (!info.meta.tags.empty()) h.emplace_back("x-amz-tagging-count", std::to_string(info.meta.tags.size()));
     return h;
 }
 
@@ -64,6 +66,11 @@ Outcome<ObjectMeta> meta_from_headers(const RequestContext& ctx, const Bucket& b
         }
     }
     if (user_bytes > kMaxUserMetadata) return metadata_too_large();
+    if (const auto* tagging = req.header("x-amz-tagging")) {
+        auto tags = parse_tagging_header(*tagging);
+        if (auto* e = std::get_if<S3Error>(&tags)) return *e;
+        meta.tags = std::move(std::get<TagSet>(tags));
+    }
     for (auto name : kStoredHeaders) {
         const auto* v = req.header(name);
         if (!v) continue;
@@ -333,14 +340,6 @@ Reply get_object_attributes(const RequestContext& ctx) {
     if (wanted.contains("StorageClass")) x.el("StorageClass", "STANDARD");
     if (wanted.contains("ObjectSize")) x.el("ObjectSize", std::to_string(info->size));
     return xml_answer(x.finish(), {{"Last-Modified", http_date(info->last_modified_ms)}});
-}
-
-Reply get_object_tagging(const RequestContext& ctx) {
-    const auto& b = ctx.bucket_record;
-    auto info = ctx.engine.head_object(ctx.bucket, ctx.key);
-    if (!info) return ctx.object_error(info.error(), *b);
-    if (!ctx.object_allows(*b, *info, Permission::Read)) return access_denied();
-    return xml_answer(XmlWriter("Tagging").open("TagSet").close("TagSet").finish());
 }
 
 }  // namespace ostor::gw::s3

@@ -9,6 +9,7 @@
 
 #include "s3/context.hpp"
 #include "s3/handlers.hpp"
+#include "s3/post_form.hpp"
 #include "s3/request_body.hpp"
 #include "s3/target.hpp"
 #include "s3/xml_writer.hpp"
@@ -97,7 +98,18 @@ public:
             return respond(dispatch(ctx_, body));
         }
 
-        auto auth = authenticate(ctx_.engine, req, ctx_.path, ctx_.query, ctx_.vhost_bucket);
+        // A browser's form is signed by its fields, which come in the body
+        // before the file.
+        std::variant<AuthResult, S3Error> auth;
+        if (ctx_.route->operation == Operation::PostObject) {
+            auto form = read_post_form(raw_body_, req);
+            if (!form) return send_error(form.error());
+            post_form_ = std::move(*form);
+            ctx_.post_form = post_form_.get();
+            auth = authenticate_post_form(ctx_.engine, post_form_->fields);
+        } else {
+            auth = authenticate(ctx_.engine, req, ctx_.path, ctx_.query, ctx_.vhost_bucket);
+        }
         if (auto* e = std::get_if<S3Error>(&auth)) return send_error(*e);
         ctx_.auth = std::get<AuthResult>(std::move(auth));
         ctx_.principal = ctx_.auth.principal;
@@ -122,7 +134,8 @@ public:
         if (!ctx_.principal.anonymous) entry.user_id = ctx_.principal.user_id;
         entry.method = ctx_.request.method;
         entry.bucket = ctx_.bucket;
-        entry.key = ctx_.key;
+        // A browser upload names its key in the form, not the path.
+        entry.key = post_form_ && ctx_.key.empty() ? post_form_->key : ctx_.key;
         entry.request_id = ctx_.request_id;
         return entry;
     }
@@ -228,6 +241,7 @@ private:
         const auto& resource = ctx_.path.empty() ? ctx_.request.target : ctx_.path;
         XmlWriter x("Error", XmlWriter::Namespace::None);
         x.el("Code", e.code).text_el("Message", e.message);
+        if (!e.condition.empty()) x.text_el("Condition", e.condition);
         if (!ctx_.bucket.empty()) x.text_el("BucketName", ctx_.bucket);
         if (ctx_.key_given) x.key(ctx_.key);
         x.text_el("Resource", resource).el("RequestId", ctx_.request_id);
@@ -298,6 +312,7 @@ private:
     std::optional<std::uint64_t> bucket_epoch_;
     std::string error_code_;
     HeaderList cors_;  // added to the answer (cross_origin_headers)
+    std::unique_ptr<PostForm> post_form_;
 };
 
 }  // namespace

@@ -77,6 +77,8 @@ constexpr Route kBucketRestRows[] = {
     row("PUT", kBucket, "", CreateBucket, OpClass::Default, "CreateBucket"),
     row("DELETE", kBucket, "", DeleteBucket, OpClass::Delete, "DeleteBucket"),
     row("POST", kBucket, "delete", DeleteObjects, OpClass::Put, "DeleteObjects"),
+    // A form upload; a body of another type is answered 405 (read_post_form).
+    Route{"POST", kBucket, "", "", "content-type", PostObject, OpClass::Put, "PostObject"},
     row("POST", kBucket, "", MethodNotAllowed, OpClass::Put, "MethodNotAllowed"),
     row("OPTIONS", kBucket, "", Preflight, OpClass::Default, "OPTIONS"),
     row("", kBucket, "", MethodNotAllowed, OpClass::Default, "MethodNotAllowed"),

@@ -39,6 +39,7 @@ enum class Operation : std::uint8_t {
     ListObjectVersions,
     ListMultipartUploads,
     DeleteObjects,
+    PostObject,  // a browser's form upload (POST Object)
     // A bucket configuration ostor does not offer (the row's query names
     // it): GET answers "none set", DELETE succeeds, PUT is not implemented.
     GetBucketConfig,

@@ -1,6 +1,5 @@
 #include "s3/tag_sets.hpp"
 
-#include <algorithm>
 #include <set>
 
 #include "s3/xml_writer.hpp"
@@ -9,44 +8,53 @@
 
 namespace ostor::gw::s3 {
 
-namespace {
-
-// Keys with this prefix are AWS's own (case-insensitively).
-constexpr std::string_view kReservedKeyPrefix = "aws:";
-
-std::size_t utf8_chars(std::string_view s) {
-    return static_cast<std::size_t>(
-        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+std::optional<S3Error> tag_set_error(const TagSet& tags, std::size_t max_tags) {
+    switch (find_tag_problem(tags, max_tags)) {
+        case TagProblem::None:
+            return std::nullopt;
+        case TagProblem::BadKey:
+            return invalid_tag("The TagKey you have provided is invalid");
+        case TagProblem::BadValue:
+            return invalid_tag("The TagValue you have provided is invalid");
+        case TagProblem::DuplicateKey:
+            return invalid_tag("Cannot provide multiple Tags with the same key");
+        case TagProblem::ReservedKey:
+            return invalid_tag("Your TagKey cannot be prefixed with aws:");
+        case TagProblem::TooMany:
+            break;
+    }
+    return max_tags == kMaxObjectTags ? too_many_object_tags() : too_many_bucket_tags(max_tags);
 }
 
-}  // namespace
-
-std::variant<TagSet, S3Error> parse_bucket_tagging(std::string_view body, std::size_t max_tags) {
+std::variant<TagSet, S3Error> parse_tagging(std::string_view body, std::size_t max_tags) {
     pugi::xml_document doc;
-    // Keys and values are taken as given, spaces included.
+    // A key or value of spaces only is taken as given.
     if (!load_xml(doc, body, /*keep_whitespace_text=*/true)) return malformed_xml();
     auto set = doc.child("Tagging").child("TagSet");
     if (!set) return malformed_xml();
     TagSet tags;
-    std::set<std::string> seen;
-    for (auto tag : set.children()) {
-        if (tag.type() != pugi::node_element) continue;
-        if (std::string_view(tag.name()) != "Tag" || !tag.child("Key") || !tag.child("Value")) return malformed_xml();
-        std::string key = tag.child_value("Key");
-        std::string value = tag.child_value("Value");
-        auto key_chars = utf8_chars(key);
-        if (key_chars == 0 || key_chars > kMaxTagKeyChars || !xml_can_carry(key))
-            return invalid_bucket_tag("The TagKey you have provided is invalid");
-        if (utf8_chars(value) > kMaxTagValueChars || !xml_can_carry(value))
-            return invalid_bucket_tag("The TagValue you have provided is invalid");
-        if (key.size() >= kReservedKeyPrefix.size() &&
-            iequals(key.substr(0, kReservedKeyPrefix.size()), kReservedKeyPrefix))
-            return invalid_bucket_tag("Your TagKey cannot be prefixed with aws:");
-        if (!seen.insert(key).second) return invalid_bucket_tag("Cannot provide multiple Tags with the same key");
-        tags.emplace_back(std::move(key), std::move(value));
+    for (auto tag : set.children("Tag")) {
+        auto key = tag.child("Key");
+        auto value = tag.child("Value");
+        if (!key || !value) return malformed_xml();
+        tags.emplace_back(key.child_value(), value.child_value());
     }
-    if (tags.size() > max_tags) return too_many_bucket_tags(max_tags);
+    if (auto e = tag_set_error(tags, max_tags)) return *e;
     return tags;
+}
+
+std::variant<TagSet, S3Error> parse_tagging_header(std::string_view header) {
+    // Form encoding, as Go's url.ParseQuery (MinIO) and Ceph RGW read it: '+'
+    // is a space ("%2B" a plus).
+    std::string spaced;
+    for (char c : header) spaced += c == '+' ? std::string_view("%20") : std::string_view(&c, 1);
+    auto pairs = parse_query(spaced);
+    if (!pairs) return invalid_tagging_header();
+    std::set<std::string_view> keys;
+    for (const auto& [key, value] : *pairs)
+        if (!keys.insert(key).second) return invalid_tagging_header();
+    if (auto e = tag_set_error(*pairs)) return *e;
+    return std::move(*pairs);
 }
 
 std::string tagging_xml(const TagSet& tags) {

@@ -1,35 +1,45 @@
-// Tag sets (PutBucketTagging's <Tagging><TagSet><Tag><Key/><Value/></Tag>
-// ...): parsed and checked against S3's rules, and written back as
-// GetBucketTagging answers them (and the bucket stores them). Pure
-// functions of their text (tests/gateway/parts/).
+// Tag sets as requests carry them: the <Tagging> document of PutObjectTagging
+// and PutBucketTagging, the x-amz-tagging header of PutObject, CreateMultipartUpload and
+// CopyObject, checked against S3's limits (the engine's rules: names.hpp).
+// Pure functions of their text (fuzzed: tests/fuzz/fuzz_xml_bodies.cpp).
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "ostor/names.hpp"
 #include "s3_error.hpp"
 
 namespace ostor::gw::s3 {
 
-// S3's limits: tags on a bucket; a key's and a value's length in Unicode
-// characters.
+using TagSet = std::vector<std::pair<std::string, std::string>>;
+
+// S3's limit of tags on a bucket (objects: kMaxObjectTags).
 inline constexpr std::size_t kMaxBucketTags = 50;
-inline constexpr std::size_t kMaxTagKeyChars = 128;
-inline constexpr std::size_t kMaxTagValueChars = 256;
 
-using TagSet = std::vector<std::pair<std::string, std::string>>;  // key, value; in the document's order
+// The error S3 answers for `tags` (400 InvalidTag with its message, or
+// BadRequest past `max_tags`, worded for objects at kMaxObjectTags and for
+// buckets otherwise); nullopt when they pass.
+std::optional<S3Error> tag_set_error(const TagSet& tags, std::size_t max_tags = kMaxObjectTags);
 
-// Fails: MalformedXML (not XML, another root, no <TagSet>, a <Tag> without
-// <Key> or <Value>), BadRequest (more than `max_tags`), InvalidTag (a key
-// of 0 or over 128 characters, a value over 256, a key given twice, a key
-// starting "aws:", text that is not valid UTF-8 XML can carry).
-std::variant<TagSet, S3Error> parse_bucket_tagging(std::string_view body, std::size_t max_tags = kMaxBucketTags);
+// <Tagging><TagSet><Tag><Key>..</Key><Value>..</Value></Tag>...</TagSet>
+// </Tagging>: the tags in order, keys and values byte for byte. Fails:
+// MalformedXML (not XML, another root, no <TagSet>, a <Tag> without <Key>
+// or <Value>), then tag_set_error's.
+std::variant<TagSet, S3Error> parse_tagging(std::string_view body, std::size_t max_tags = kMaxObjectTags);
 
-// The <Tagging> document of `tags`.
+// x-amz-tagging: "k1=v1&k2=v2", URL-query encoded ('+' a space); empty
+// items are skipped and a key without '=' has an empty value. Fails: InvalidArgument (a
+// malformed escape, a key twice), then tag_set_error's.
+std::variant<TagSet, S3Error> parse_tagging_header(std::string_view header);
+
+// The <Tagging> document of `tags` (GetBucketTagging's answer, and the form
+// a bucket stores).
 std::string tagging_xml(const TagSet& tags);
 
 }  // namespace ostor::gw::s3

@@ -80,10 +80,10 @@ private:
 // The <Error> document of an answer given outside the request pipeline (the
 // server's refusals): its code and message only.
 inline std::string error_document(const S3Error& error) {
-    return XmlWriter("Error", XmlWriter::Namespace::None)
-        .el("Code", error.code)
-        .text_el("Message", error.message)
-        .finish();
+    XmlWriter x("Error", XmlWriter::Namespace::None);
+    x.el("Code", error.code).text_el("Message", error.message);
+    if (!error.condition.empty()) x.text_el("Condition", error.condition);
+    return x.finish();
 }
 
 }  // namespace ostor::gw::s3

@@ -71,6 +71,13 @@ constexpr std::array kErrorTable = {
               "The usage statistics object does not exist"},
     ErrorInfo{Errc::PreconditionFailed, "PreconditionFailed", "PreconditionFailed", 412, EEXIST, 1,
               "At least one of the pre-conditions you specified did not hold"},
+    ErrorInfo{Errc::NoSuchVersion, "NoSuchVersion", "NoSuchVersion", 404, ENOENT, 1,
+              "The specified version does not exist"},
+    ErrorInfo{Errc::InvalidBucketState, "InvalidBucketState", "InvalidBucketState", 409, EINVAL, 1,
+              "The request is not valid with the current state of the bucket"},
+    // S3 answers a locked version with a plain AccessDenied.
+    ErrorInfo{Errc::ObjectLocked, "ObjectLocked", "AccessDenied", 403, EPERM, 1,
+              "Access Denied because object protected by object lock"},
 };
 
 constexpr bool table_in_errc_order() {

@@ -12,6 +12,7 @@ using namespace detail;
 Result<Upload> Engine::create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) {
     OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate_object_key(key));
+    OSTOR_TRY(validate_object_tags(meta.tags));
     return impl_->objects->create_upload(bucket, key, std::move(meta));
 }
 

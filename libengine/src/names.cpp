@@ -1,6 +1,7 @@
 #include "ostor/names.hpp"
 
 #include <cstdint>
+#include <set>
 
 namespace ostor {
 
@@ -73,7 +74,53 @@ bool is_valid_utf8(std::string_view s) {
     return true;
 }
 
+// Unicode characters in valid UTF-8 `s`: the bytes that do not continue one.
+std::size_t utf8_chars(std::string_view s) {
+    std::size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+}
+
+// A tag's key or value: valid UTF-8 of at most `max_chars` characters
+// without control characters (which no XML answer could carry).
+bool valid_tag_text(std::string_view s, std::size_t max_chars) {
+    if (!is_valid_utf8(s) || utf8_chars(s) > max_chars) return false;
+    for (unsigned char c : s)
+        if (c < 0x20 || c == 0x7F) return false;
+    return true;
+}
+
 }  // namespace
+
+TagProblem find_tag_problem(const std::vector<std::pair<std::string, std::string>>& tags, std::size_t max_tags) {
+    std::set<std::string_view> keys;
+    for (const auto& [key, value] : tags) {
+        if (key.empty() || !valid_tag_text(key, kMaxTagKeyChars)) return TagProblem::BadKey;
+        if (!valid_tag_text(value, kMaxTagValueChars)) return TagProblem::BadValue;
+        if (starts_with(key, "aws:")) return TagProblem::ReservedKey;
+        if (!keys.insert(key).second) return TagProblem::DuplicateKey;
+    }
+    return tags.size() > max_tags ? TagProblem::TooMany : TagProblem::None;
+}
+
+Result<void> validate_object_tags(const std::vector<std::pair<std::string, std::string>>& tags) {
+    auto bad = [](const char* why) { return Result<void>(Errc::InvalidArgument, std::string("Invalid tags: ") + why); };
+    switch (find_tag_problem(tags)) {
+        case TagProblem::None:
+            return {};
+        case TagProblem::BadKey:
+            return bad("a key must be 1 to 128 characters of UTF-8 text");
+        case TagProblem::BadValue:
+            return bad("a value must be at most 256 characters of UTF-8 text");
+        case TagProblem::DuplicateKey:
+            return bad("a key is given twice");
+        case TagProblem::ReservedKey:
+            return bad("keys starting with \"aws:\" are reserved");
+        case TagProblem::TooMany:
+            break;
+    }
+    return bad("an object has at most 10 tags");
+}
 
 Result<void> validate_bucket_name(std::string_view name) {
     auto bad = [&](const char* why) {

@@ -1,4 +1,4 @@
-// Objects: put, get, head, delete, copy, ACL, listing, scrub.
+// Objects: put, get, head, delete, copy, ACL, tags, listing, scrub.
 
 #include <algorithm>
 #include <cstdlib>
@@ -17,6 +17,7 @@ Result<std::unique_ptr<ObjectWriter>> Engine::begin_put(std::string_view bucket,
                                                         PutOptions options) {
     OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate_object_key(key));
+    OSTOR_TRY(validate_object_tags(options.meta.tags));
     if (options.size_hint && *options.size_hint > kMaxObjectBytes)
         return Error(Errc::EntityTooLarge, "objects are at most 5 TiB");
     auto applies = impl_->objects->quota_applies(bucket);  // also: NoSuchBucket
@@ -130,12 +131,15 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
                                        const CopyOptions& options) {
     OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate_object_key(dst_key));
+    if (options.replace_meta) OSTOR_TRY(validate_object_tags(options.replace_meta->tags));
+    if (options.replace_tags) OSTOR_TRY(validate_object_tags(*options.replace_tags));
     if (options.range) {
         // A sub-range cannot share whole extents: stream it into a new object.
         auto reader = open_object(src_bucket, src_key, options.range);
         if (!reader) return std::move(reader).error();
         PutOptions put;
         put.meta = options.replace_meta ? *options.replace_meta : (*reader)->info().meta;
+        if (!options.replace_meta && options.replace_tags) put.meta.tags = *options.replace_tags;
         put.size_hint = (*reader)->remaining();
         put.conditions = options.conditions;
         auto writer = begin_put(dst_bucket, dst_key, std::move(put));
@@ -145,7 +149,7 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
     }
     FreedExtents freed;
     auto r = impl_->objects->copy_object(src_bucket, src_key, dst_bucket, dst_key, options.replace_meta,
-                                         options.conditions, freed);
+                                         options.replace_tags, options.conditions, freed);
     if (r) impl_->blobs->release(freed);
     return r;
 }
@@ -153,6 +157,13 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
 Result<ObjectInfo> Engine::set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl) {
     OSTOR_TRY(check_may_commit(*impl_));
     return impl_->objects->set_object_acl(bucket, key, acl);
+}
+
+Result<ObjectInfo> Engine::set_object_tags(std::string_view bucket, std::string_view key,
+                                           std::vector<std::pair<std::string, std::string>> tags) {
+    OSTOR_TRY(check_may_commit(*impl_));
+    OSTOR_TRY(validate_object_tags(tags));
+    return impl_->objects->set_object_tags(bucket, key, std::move(tags));
 }
 
 Result<ListObjectsResult> Engine::list_objects(std::string_view bucket, const ListObjectsParams& params) {

@@ -167,14 +167,17 @@ std::string encode(const ObjectRecord& o) {
     for (auto s : o.info.part_sizes) e.u64(s);
     encode_extents(e, o.extents);
     e.u32(o.inline_crc).u64(o.body_id);
-    // The commit charges (RADOS) and the upload id: a flags byte (1: own
-    // charge, 2: replaced charge, 4: upload id), then each set one. Absent
-    // from records written without any.
-    if (o.charge || o.replaced_charge || !o.info.upload_id.empty()) {
-        e.u8((o.charge ? 1 : 0) | (o.replaced_charge ? 2 : 0) | (o.info.upload_id.empty() ? 0 : 4));
+    // The commit charges (RADOS), the upload id and the tags: a flags byte
+    // (1: own charge, 2: replaced charge, 4: upload id, 8: tags), then each
+    // set one. Absent from records written without any, so that records
+    // written before a field existed read as without it.
+    const bool tagged = !o.info.meta.tags.empty();
+    if (o.charge || o.replaced_charge || !o.info.upload_id.empty() || tagged) {
+        e.u8((o.charge ? 1 : 0) | (o.replaced_charge ? 2 : 0) | (o.info.upload_id.empty() ? 0 : 4) | (tagged ? 8 : 0));
         for (const auto* c : {&o.charge, &o.replaced_charge})
             if (*c) e.u64((*c)->token).i64((*c)->delta_bytes).i64((*c)->delta_objects);
         if (!o.info.upload_id.empty()) e.str(o.info.upload_id);
+        if (tagged) e.pairs(o.info.meta.tags);
     }
     return e.take();
 }
@@ -208,6 +211,7 @@ std::optional<ObjectRecord> decode_object(std::string_view v, bool with_data) {
         if (flags & 1) o.charge = charge();
         if (flags & 2) o.replaced_charge = charge();
         if (flags & 4) o.info.upload_id = d.str();
+        if (flags & 8) o.info.meta.tags = d.pairs();
     }
     return finish(d, std::move(o));
 }
@@ -216,6 +220,9 @@ std::string encode(const Upload& u) {
     Encoder e;
     e.u8(kVersion).str(u.id).str(u.bucket).str(u.key).str(u.owner_id).str(u.account).i64(u.initiated_ms);
     encode_meta(e, u.meta);
+    // After what records written before tags ended with: a flags byte (1:
+    // the object's tags), then each set one; absent when none is.
+    if (!u.meta.tags.empty()) e.u8(1).pairs(u.meta.tags);
     return e.take();
 }
 std::optional<Upload> decode_upload(std::string_view v) {
@@ -229,6 +236,10 @@ std::optional<Upload> decode_upload(std::string_view v) {
     u.account = d.str();
     u.initiated_ms = d.i64();
     u.meta = decode_meta(d);
+    if (d.ok() && !d.at_end()) {
+        const std::uint8_t flags = d.u8();
+        if (flags & 1) u.meta.tags = d.pairs();
+    }
     return finish(d, std::move(u));
 }
 

@@ -11,6 +11,8 @@
 //     agrees with head_object key by key;
 //   - bucket and user byte accounting is exact and the killed writer's space
 //     reservations are gone;
+//   - each object carries its own tags (the gen tag the writer gave it),
+//     rewritten in place or not;
 //   - scrub finds no damage;
 //   - blocks allocated under blobs/ stay within 10% + one segment of the
 //     live bytes (a body shared by copies counted once).
@@ -300,6 +302,10 @@ void check_round(int round, const fs::path& dir, Model& model) {
         }
         if (is_pending) pending_found = *match;
         if (!got.present) continue;
+        // Its tags came with its record: the gen tag first (crash_writer.cpp).
+        EXPECT_TRUE(!head->meta.tags.empty() && head->meta.tags.front().first == kGenMetaName &&
+                    head->meta.tags.front().second == std::to_string(got.gen))
+            << at << ", " << key << ": tags lost or not its own (" << head->meta.tags.size() << " tags)";
 
         auto body = read_all(e, key, *head);
         if (!body) {

@@ -1,5 +1,7 @@
-// crash-writer DIR LOGFILE SEED: puts, streams, overwrites, copies, deletes
-// and uploads multipart objects at random until it is killed.
+// crash-writer DIR LOGFILE SEED: puts, streams, overwrites, copies, deletes,
+// uploads multipart objects and rewrites objects' tags at random until it is
+// killed. Every object is tagged with its generation ("gen", as its metadata):
+// the checker finds that tag on it whatever the kill cut.
 //
 // Before each operation it logs "BEGIN ..." and after the engine acknowledged
 // it the completed operation, each line made durable (write + fdatasync)
@@ -60,8 +62,10 @@ public:
                 put(key);
             else if (dice < 700)
                 del(key);
-            else if (dice < 985)
+            else if (dice < 940)
                 copy(key_name(static_cast<unsigned>(rng_() % kKeys)), key);
+            else if (dice < 985)
+                retag(key);
             else
                 multipart(key);  // rare: each moves 10-11 MiB
         }
@@ -92,6 +96,7 @@ private:
         PutOptions o;
         o.meta.content_type = "application/octet-stream";
         o.meta.user = {{kGenMetaName, std::to_string(gen)}};
+        o.meta.tags = {{kGenMetaName, std::to_string(gen)}};
         return o;
     }
 
@@ -129,6 +134,18 @@ private:
         auto r = e_.delete_object(kBucket, key);
         if (!r && r.error().code() != Errc::NoSuchKey) die("delete " + key, r.error());
         log_line("DEL " + key + (r ? "" : " nosuch"));
+    }
+
+    // The tags rewritten in place (the record only, never the data): the gen
+    // tag kept, a count of rewrites added. Not logged: it changes nothing the
+    // checker's model of a key holds (gen, size, ETag).
+    void retag(const std::string& key) {
+        auto head = e_.head_object(kBucket, key);
+        if (!head && head.error().code() == Errc::NoSuchKey) return;
+        if (!head) die("head " + key, head.error());
+        if (head->meta.tags.empty()) return;  // not this writer's: the checker reports it
+        auto r = e_.set_object_tags(kBucket, key, {head->meta.tags.front(), {"retag", std::to_string(++retags_)}});
+        if (!r) die("set_object_tags " + key, r.error());
     }
 
     void copy(const std::string& src, const std::string& dst) {
@@ -181,6 +198,7 @@ private:
     Engine& e_;
     std::mt19937_64 rng_;
     std::uint64_t gen_;
+    std::uint64_t retags_ = 0;
 };
 
 }  // namespace

@@ -13,6 +13,8 @@ import tempfile
 import time
 import urllib.parse
 
+import requests
+
 from harness import GatewayTestCase, fresh_volume, gateway_path, main, on_rados, remove_rados_volume
 
 FIELDS = ('time', 'client', 'user', 'method', 'bucket', 'key', 'status', 'bytes_in', 'bytes_out', 'duration_ms',
@@ -65,6 +67,14 @@ class AccessLogTests(GatewayTestCase):
         entry = self.entries(got['ResponseMetadata']['RequestId'])
         self.assertEqual((entry['method'], entry['status'], entry['bytes_in'], entry['bytes_out']),
                          ('GET', '200', '0', '1234'))
+
+    def test_a_browser_upload_is_logged_with_its_forms_key(self):
+        bucket = self.new_bucket(prefix='log')
+        post = self.s3.generate_presigned_post(bucket, 'up/${filename}', ExpiresIn=600)
+        r = requests.post(post['url'], data=post['fields'], files={'file': ('c.txt', b'form')}, timeout=30)
+        self.assertEqual(r.status_code, 204, r.text)
+        entry = self.entries(r.headers['x-amz-request-id'])
+        self.assertEqual((entry['method'], entry['bucket'], entry['key']), ('POST', bucket, 'up/c.txt'))
 
     def test_refusals_and_anonymous_requests_are_logged(self):
         bucket = self.new_bucket(prefix='log')

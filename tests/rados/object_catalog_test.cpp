@@ -208,6 +208,19 @@ TEST_F(RadosObjectCatalogTest, ObjectsPutGetOverwriteDeleteAcrossGateways) {
     ASSERT_OK(got);
     EXPECT_EQ(got->info.meta.acl, "private");
     EXPECT_EQ(got->inline_data.size(), 100u);
+    // Tags set through one catalog, the ACL through the other: the record
+    // keeps both, and its body.
+    const std::vector<std::pair<std::string, std::string>> tags = {{"k", "v"}, {"empty", ""}};
+    ASSERT_OK(cat1().set_object_tags(bucket_, "small", tags));
+    ASSERT_OK(cat2().set_object_acl(bucket_, "small", "public-read"));
+    got = cat1().get_object(bucket_, "small");
+    ASSERT_OK(got);
+    EXPECT_EQ(got->info.meta.tags, tags);
+    EXPECT_EQ(got->info.meta.acl, "public-read");
+    EXPECT_EQ(got->inline_data, std::string(100, 'x'));
+    auto untagged = cat2().set_object_tags(bucket_, "nokey", tags);
+    ASSERT_FALSE(untagged);
+    EXPECT_EQ(untagged.error().code(), Errc::NoSuchKey);
 
     ASSERT_OK(cat2().delete_object(bucket_, "small", freed));
     ASSERT_OK(cat1().delete_object(bucket_, "big", freed));
@@ -240,7 +253,7 @@ TEST_F(RadosObjectCatalogTest, CopySharesTheSourceExtents) {
     FreedExtents freed;
     ASSERT_OK(cat1().put_object(std::move(b), {}, freed));
     w->committed();
-    auto copy = cat2().copy_object(bucket_, "src", bucket_, "dst", std::nullopt, {}, freed);
+    auto copy = cat2().copy_object(bucket_, "src", bucket_, "dst", std::nullopt, std::nullopt, {}, freed);
     ASSERT_OK(copy);
     EXPECT_EQ(copy->key, "dst");
     auto refs = gw1_->client->get_xattr(Pool::Data, blob_oid(staged->extents[0].segment), std::string(kRefsXattr));
@@ -924,7 +937,7 @@ TEST_F(RadosReconcileTest, ACopyCutOffAfterItsCommitPointIsCountedByTheAdopter) 
     ASSERT_OK(put(cat1(), "src", 700, freed));
     auto g = doomed(Pool::Index);
     const std::string dead = g->leases->instance_id();
-    (void)g->objects->copy_object(bucket_, "src", bucket_, "copy", std::nullopt, {}, freed);
+    (void)g->objects->copy_object(bucket_, "src", bucket_, "copy", std::nullopt, std::nullopt, {}, freed);
     ASSERT_TRUE(g->doom->killed);
     ASSERT_OK(cat1().get_object(bucket_, "copy"));
     expect_dead_write_uncounted(1);

@@ -941,6 +941,34 @@ TEST(LedgerBatchPlan, StaleMarkersGoByTheirAgeKeys) {
 // An adopter's settle (only_if_held) of a reservation a `replaced` change
 // settled meanwhile changes nothing: a stalled adopter never counts the
 // commit twice, even once the settled marker has expired.
+// A settle made again after an unknown outcome, past its deadline: when the
+// first attempt landed (its marker is there) it succeeds, so that its writer
+// goes on to the other ledger; one that never landed is refused.
+TEST(LedgerBatchPlan, AChangeMadeAlreadySucceedsPastItsDeadline) {
+    const std::int64_t now = 10'000'000;
+    LedgerState state;
+    state.exists = true;
+    state.ver = "3";
+    state.omap = {{"bytes", "100"}, {"objects", "1"}, {"ver", "3"}, {settled_key("landed"), std::to_string(now - 10)}};
+    const auto boot_now = BootClock::now();
+    const LedgerExpiry expiry{now, "r.x.", 0, 60'000, boot_now};
+    LedgerChange landed;
+    landed.delta_bytes = 50;
+    landed.token = "landed";
+    landed.deadline = boot_now - 1s;
+    LedgerChange never;
+    never.delta_bytes = 70;
+    never.token = "never";
+    never.deadline = boot_now - 1s;
+    std::vector<const LedgerChange*> batch{&landed, &never};
+    LedgerBatchPlan plan = plan_ledger_batch("ledger.user.u", state, batch, expiry);
+    ASSERT_EQ(plan.results.size(), 2u);
+    EXPECT_TRUE(plan.results[0]);
+    ASSERT_FALSE(plan.results[1]);
+    EXPECT_EQ(plan.results[1].error().code(), Errc::PreconditionFailed);
+    EXPECT_FALSE(plan.write);  // neither changes anything
+}
+
 TEST(LedgerBatchPlan, AnAdoptersSettleOfAReservationGoneChangesNothing) {
     const std::int64_t now = 10'000'000;
     LedgerState state;

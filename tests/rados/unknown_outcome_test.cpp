@@ -179,7 +179,7 @@ TEST_F(RadosUnknownOutcomeTest, CopyWhoseOutcomeStaysUnknownKeepsItsReferences) 
     ASSERT_OK(a_.objects->put_object(body("src", s, kBytes), {}, freed));
     w->committed();
     a_.fail_next_write(Pool::Index, "", [&] { put_inline_through_b("dst"); });
-    auto r = a_.objects->copy_object(bucket_, "src", bucket_, "dst", std::nullopt, {}, freed);
+    auto r = a_.objects->copy_object(bucket_, "src", bucket_, "dst", std::nullopt, std::nullopt, {}, freed);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code(), Errc::IoError);
     // The copy landed, and b's overwrite released its references: the copy
@@ -187,7 +187,7 @@ TEST_F(RadosUnknownOutcomeTest, CopyWhoseOutcomeStaysUnknownKeepsItsReferences) 
     EXPECT_EQ(refs_of(s.extents.front()), 1);
     // A copy that landed before its timeout is committed.
     a_.fail_next_write(Pool::Index, "");
-    ASSERT_OK(a_.objects->copy_object(bucket_, "src", bucket_, "dst2", std::nullopt, {}, freed));
+    ASSERT_OK(a_.objects->copy_object(bucket_, "src", bucket_, "dst2", std::nullopt, std::nullopt, {}, freed));
     EXPECT_EQ(refs_of(s.extents.front()), 2);
     auto got = a_.objects->get_object(bucket_, "dst2");
     ASSERT_OK(got);
@@ -259,7 +259,7 @@ TEST_P(RadosIdenticalCommitsTest, AFailedWriteOfAnIdenticalRecordNeverFreesTheRe
     ws->committed();
     ASSERT_OK(a_.objects->put_object(body("dst", sx, kBytes), {}, freed));
     wx->committed();
-    ASSERT_OK(a_.objects->copy_object(bucket_, "dst", bucket_, "y", std::nullopt, {}, freed));
+    ASSERT_OK(a_.objects->copy_object(bucket_, "dst", bucket_, "y", std::nullopt, std::nullopt, {}, freed));
     const Extent e = ss.extents.front(), x = sx.extents.front();
     ASSERT_EQ(refs_of(x), 2);  // dst and y
 

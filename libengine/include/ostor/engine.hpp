@@ -198,6 +198,10 @@ struct CopyOptions {
     // Replace the metadata (x-amz-metadata-directive: REPLACE); keep the
     // source's when empty.
     std::optional<ObjectMeta> replace_meta;
+    // Replace only the tags (x-amz-tagging-directive: REPLACE with the
+    // metadata kept): the source's metadata as the copy reads it, with
+    // these. Ignored with replace_meta, which carries its own tags.
+    std::optional<ObjectTags> replace_tags;
     // Copy only this range of the source (UploadPartCopy).
     std::optional<ByteRange> range;
     // Conditions on the destination object the copy replaces.
@@ -315,7 +319,8 @@ public:
     // read (put, copy, complete_upload) fails with Internal and leaves it:
     // only an absent object counts as none.
     // Starts streaming an object. Fails: NoSuchBucket, InvalidObjectName,
-    // QuotaExceeded (with a size hint), EntityTooLarge.
+    // QuotaExceeded (with a size hint), EntityTooLarge, InvalidArgument
+    // (options.meta.tags: validate_object_tags).
     Result<std::unique_ptr<ObjectWriter>> begin_put(std::string_view bucket, std::string_view key,
                                                     PutOptions options = {});
     // The same for a body already in memory.
@@ -333,17 +338,26 @@ public:
     Result<void> delete_object(std::string_view bucket, std::string_view key);
     // Copies without moving data (the extents are shared). The source may be
     // the destination (metadata replacement). Fails: NoSuchBucket, NoSuchKey,
-    // InvalidRange, QuotaExceeded.
+    // InvalidRange, QuotaExceeded, InvalidArgument (replace_meta's tags).
     Result<ObjectInfo> copy_object(std::string_view src_bucket, std::string_view src_key, std::string_view dst_bucket,
                                    std::string_view dst_key, const CopyOptions& options = {});
     // Fails: NoSuchBucket, NoSuchKey.
     Result<ObjectInfo> set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl);
+    // Replaces the object's tags (empty: removes them) in its record, in one
+    // commit, without touching its data; safe from several processes (the
+    // last commit wins). Takes the object by key: when versions come, a
+    // version id joins the arguments. Fails: InvalidArgument
+    // (validate_object_tags), NoSuchBucket, NoSuchKey.
+    Result<ObjectInfo> set_object_tags(std::string_view bucket, std::string_view key,
+                                       std::vector<std::pair<std::string, std::string>> tags);
     // Keys in byte order. Fails: NoSuchBucket, InvalidArgument (max_keys 0 is
     // allowed and returns nothing).
     Result<ListObjectsResult> list_objects(std::string_view bucket, const ListObjectsParams& params);
 
     // ---- Multipart uploads ---------------------------------------------
-    // Fails: NoSuchBucket, InvalidObjectName.
+    // The upload's meta (its tags included) becomes the object's on
+    // completion. Fails: NoSuchBucket, InvalidObjectName, InvalidArgument
+    // (meta.tags: validate_object_tags).
     Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta = {});
     // Fails: NoSuchUpload.
     Result<Upload> get_upload(std::string_view upload_id);

@@ -60,6 +60,10 @@ enum class Errc : std::uint16_t {
     NoSuchUsageObject,
     // Conditional writes.
     PreconditionFailed,
+    // Versioning and object lock (docs/versioning.md).
+    NoSuchVersion,
+    InvalidBucketState,  // e.g. suspending versioning of an object lock bucket
+    ObjectLocked,        // a retention or legal hold forbids removing or changing a version
 };
 
 // Everything each face needs to report an Errc. One row per code.

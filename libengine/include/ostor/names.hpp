@@ -2,7 +2,11 @@
 // the same inputs with the same error.
 #pragma once
 
+#include <cstddef>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "ostor/error.hpp"
 
@@ -27,5 +31,20 @@ Result<void> validate_account_name(std::string_view name);
 // Usage statistics object names ("s3-usage-..."): 1-255 bytes of printable
 // ASCII without '/'. Fails: InvalidArgument.
 Result<void> validate_usage_object_name(std::string_view name);
+
+// Object tags, as S3 limits them: at most 10 per object; keys of 1 to 128
+// and values of 0 to 256 Unicode characters (valid UTF-8, no control
+// characters), keys unique and not starting with "aws:" (reserved).
+inline constexpr std::size_t kMaxObjectTags = 10;
+inline constexpr std::size_t kMaxTagKeyChars = 128;
+inline constexpr std::size_t kMaxTagValueChars = 256;
+enum class TagProblem { None, BadKey, BadValue, DuplicateKey, ReservedKey, TooMany };
+// The first problem of `tags`, each tag checked in order before their count
+// (against `max_tags`), as S3 reports them: the gateway turns it into S3's
+// error, bucket tags pass their own count.
+TagProblem find_tag_problem(const std::vector<std::pair<std::string, std::string>>& tags,
+                            std::size_t max_tags = kMaxObjectTags);
+// Fails: InvalidArgument (find_tag_problem found one).
+Result<void> validate_object_tags(const std::vector<std::pair<std::string, std::string>>& tags);
 
 }  // namespace ostor

@@ -70,6 +70,10 @@ struct Bucket {
     std::map<std::string, std::string> configs;
 };
 
+// Object tags (S3 tagging): key, value pairs as given, in order; checked by
+// validate_object_tags (names.hpp).
+using ObjectTags = std::vector<std::pair<std::string, std::string>>;
+
 // Descriptive metadata stored with an object, returned as given.
 struct ObjectMeta {
     std::string content_type;
@@ -81,6 +85,7 @@ struct ObjectMeta {
     // "SHA256"), values as the S3 API encodes them (base64).
     std::vector<std::pair<std::string, std::string>> checksums;
     std::string acl;  // opaque to the engine
+    ObjectTags tags;
 };
 
 struct ObjectInfo {

@@ -56,6 +56,7 @@ Result<ObjectInfo> LocalObjectCatalog::put_object(BodyCommit body, const WriteCo
 Result<ObjectInfo> LocalObjectCatalog::copy_object(std::string_view src_bucket, std::string_view src_key,
                                                    std::string_view dst_bucket, std::string_view dst_key,
                                                    const std::optional<ObjectMeta>& replace_meta,
+                                                   const std::optional<ObjectTags>& replace_tags,
                                                    const WriteConditions& conditions, FreedExtents& freed) {
     return commits_.run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
         freed.clear();
@@ -83,7 +84,10 @@ Result<ObjectInfo> LocalObjectCatalog::copy_object(std::string_view src_bucket, 
         dst.info.bucket = dst_bucket;
         dst.info.key = dst_key;
         dst.info.last_modified_ms = now_ms();
-        if (replace_meta) dst.info.meta = *replace_meta;
+        if (replace_meta)
+            dst.info.meta = *replace_meta;
+        else if (replace_tags)
+            dst.info.meta.tags = *replace_tags;
         dst.info.upload_id.clear();  // a copy is not what the upload made
         OSTOR_TRY(store_object(txn, dst_bucket, dst_key, dst, old ? &*old : nullptr));
         account_change(txn, *db, delta_bytes, delta_objects);
@@ -106,17 +110,27 @@ Result<void> LocalObjectCatalog::delete_object(std::string_view bucket, std::str
     });
 }
 
-Result<ObjectInfo> LocalObjectCatalog::set_object_acl(std::string_view bucket, std::string_view key,
-                                                      std::string_view acl) {
+Result<ObjectInfo> LocalObjectCatalog::change_meta(std::string_view bucket, std::string_view key,
+                                                   const std::function<void(ObjectMeta&)>& change) {
     return commits_.run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
         auto b = load_bucket(txn, bucket);
         if (!b) return std::move(b).error();
         auto rec = load_object(txn, bucket, key);
         if (!rec) return std::move(rec).error();
-        rec->info.meta.acl = acl;
+        change(rec->info.meta);
         OSTOR_TRY(store_object(txn, bucket, key, *rec, &*rec));
         return rec->info;
     });
+}
+
+Result<ObjectInfo> LocalObjectCatalog::set_object_acl(std::string_view bucket, std::string_view key,
+                                                      std::string_view acl) {
+    return change_meta(bucket, key, [&](ObjectMeta& meta) { meta.acl = acl; });
+}
+
+Result<ObjectInfo> LocalObjectCatalog::set_object_tags(std::string_view bucket, std::string_view key,
+                                                       std::vector<std::pair<std::string, std::string>> tags) {
+    return change_meta(bucket, key, [&](ObjectMeta& meta) { meta.tags = tags; });  // copied: a commit may run it again
 }
 
 Result<ListObjectsResult> LocalObjectCatalog::list_objects(std::string_view bucket, const ListObjectsParams& params) {

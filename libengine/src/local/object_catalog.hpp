@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include "local/commit_queue.hpp"
@@ -46,9 +47,12 @@ public:
     Result<ObjectInfo> put_object(BodyCommit body, const WriteConditions& conditions, FreedExtents& freed) override;
     Result<ObjectInfo> copy_object(std::string_view src_bucket, std::string_view src_key, std::string_view dst_bucket,
                                    std::string_view dst_key, const std::optional<ObjectMeta>& replace_meta,
-                                   const WriteConditions& conditions, FreedExtents& freed) override;
+                                   const std::optional<ObjectTags>& replace_tags, const WriteConditions& conditions,
+                                   FreedExtents& freed) override;
     Result<void> delete_object(std::string_view bucket, std::string_view key, FreedExtents& freed) override;
     Result<ObjectInfo> set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl) override;
+    Result<ObjectInfo> set_object_tags(std::string_view bucket, std::string_view key,
+                                       std::vector<std::pair<std::string, std::string>> tags) override;
     Result<ListObjectsResult> list_objects(std::string_view bucket, const ListObjectsParams& params) override;
 
     Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) override;
@@ -76,6 +80,10 @@ private:
     }
     // The segments `body` was staged in, which the commit syncs first.
     static Result<CommitQueue::DataFiles> staged_segments(const BodyCommit& body);
+    // Rewrites the record of (bucket, key) with `change` applied to its
+    // metadata, in one commit, its data untouched (ACL, tags).
+    Result<ObjectInfo> change_meta(std::string_view bucket, std::string_view key,
+                                   const std::function<void(ObjectMeta&)>& change);
 
     const Env& env_;
     CommitQueue& commits_;

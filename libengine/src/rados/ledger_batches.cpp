@@ -135,11 +135,6 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
     };
     for (const LedgerChange* c : batch) {
         ends.clear();
-        if (c->deadline && expiry.boot_now > *c->deadline) {
-            plan.results.emplace_back(
-                Error(Errc::PreconditionFailed, "a change of " + std::string(oid) + " past its deadline: not made"));
-            continue;
-        }
         if (!c->once_key.empty() && once_counted(current(c->once_key), c->once_value)) {
             plan.results.emplace_back();  // counted already, however long ago
             continue;
@@ -154,6 +149,14 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
         }
         if (!c->token.empty() && settled.contains(settled_key(c->token))) {
             plan.results.emplace_back();  // made already (an unknown outcome that landed)
+            continue;
+        }
+        // After the marker check: a change made again after an unknown outcome
+        // that landed in time is made, however late the retry; refusing it
+        // would end the reservation on the other ledger uncounted.
+        if (c->deadline && expiry.boot_now > *c->deadline) {
+            plan.results.emplace_back(
+                Error(Errc::PreconditionFailed, "a change of " + std::string(oid) + " past its deadline: not made"));
             continue;
         }
         if (c->only_if_held && !c->remove_key.empty() && !held.contains(c->remove_key)) {

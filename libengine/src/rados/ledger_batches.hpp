@@ -153,7 +153,8 @@ struct LedgerBatchPlan {
 //    removes that marker (with its age key);
 //  - an only_if_held change whose remove_key is not held changes nothing;
 //  - a change past its deadline is refused (PreconditionFailed) and
-//    changes nothing;
+//    changes nothing, unless its token's marker shows it made already
+//    (below: it succeeds);
 //  - a change whose once_key holds its once_value (or a higher sequence:
 //    once_counted) succeeds and changes nothing; one whose `expect` does not hold is refused
 //    (PreconditionFailed) and changes nothing; set_counts adds the

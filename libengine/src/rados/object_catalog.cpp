@@ -338,6 +338,7 @@ Result<ObjectInfo> RadosObjectCatalog::put_object(BodyCommit body, const WriteCo
 Result<ObjectInfo> RadosObjectCatalog::copy_object(std::string_view src_bucket, std::string_view src_key,
                                                    std::string_view dst_bucket, std::string_view dst_key,
                                                    const std::optional<ObjectMeta>& replace_meta,
+                                                   const std::optional<ObjectTags>& replace_tags,
                                                    const WriteConditions& conditions, FreedExtents& freed) {
     freed.clear();
     auto src = get_object(src_bucket, src_key);
@@ -361,7 +362,10 @@ Result<ObjectInfo> RadosObjectCatalog::copy_object(std::string_view src_bucket, 
     dst.info.bucket = dst_bucket;
     dst.info.key = dst_key;
     dst.info.last_modified_ms = now_ms();
-    if (replace_meta) dst.info.meta = *replace_meta;
+    if (replace_meta)
+        dst.info.meta = *replace_meta;
+    else if (replace_tags)
+        dst.info.meta.tags = *replace_tags;
     dst.info.upload_id.clear();  // a copy is not what the upload made
     bool unknown = false;
     auto r = commit_object(*db, std::move(dst), conditions, std::nullopt, 0, freed, &unknown);
@@ -415,6 +419,17 @@ Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::str
 
 Result<ObjectInfo> RadosObjectCatalog::set_object_acl(std::string_view bucket, std::string_view key,
                                                       std::string_view acl) {
+    return change_meta(bucket, key, [&](ObjectMeta& meta) { meta.acl = acl; });
+}
+
+Result<ObjectInfo> RadosObjectCatalog::set_object_tags(std::string_view bucket, std::string_view key,
+                                                       std::vector<std::pair<std::string, std::string>> tags) {
+    // Copied into each attempt: a retried one applies them again.
+    return change_meta(bucket, key, [&](ObjectMeta& meta) { meta.tags = tags; });
+}
+
+Result<ObjectInfo> RadosObjectCatalog::change_meta(std::string_view bucket, std::string_view key,
+                                                   const std::function<void(ObjectMeta&)>& change) {
     auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     const std::string oid = shard_oid(*b, key);
@@ -426,7 +441,7 @@ Result<ObjectInfo> RadosObjectCatalog::set_object_acl(std::string_view bucket, s
         }
         if (!*cur) return Result<ObjectInfo>(no_such_key(bucket, key));
         ObjectRecord rec = std::move((*cur)->record);
-        rec.info.meta.acl = acl;
+        change(rec.info.meta);
         if (lease_ && !lease_->may_commit()) return Result<ObjectInfo>(lease_expired());
         WriteOp op;
         op.compare_omap(record_key(key), Compare::Eq, (*cur)->stored);

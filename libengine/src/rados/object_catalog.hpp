@@ -78,9 +78,12 @@ public:
     Result<ObjectInfo> put_object(BodyCommit body, const WriteConditions& conditions, FreedExtents& freed) override;
     Result<ObjectInfo> copy_object(std::string_view src_bucket, std::string_view src_key, std::string_view dst_bucket,
                                    std::string_view dst_key, const std::optional<ObjectMeta>& replace_meta,
-                                   const WriteConditions& conditions, FreedExtents& freed) override;
+                                   const std::optional<ObjectTags>& replace_tags, const WriteConditions& conditions,
+                                   FreedExtents& freed) override;
     Result<void> delete_object(std::string_view bucket, std::string_view key, FreedExtents& freed) override;
     Result<ObjectInfo> set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl) override;
+    Result<ObjectInfo> set_object_tags(std::string_view bucket, std::string_view key,
+                                       std::vector<std::pair<std::string, std::string>> tags) override;
     Result<ListObjectsResult> list_objects(std::string_view bucket, const ListObjectsParams& params) override;
 
     Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) override;
@@ -187,6 +190,11 @@ public:
 
 private:
     // The object catalog's own helpers (bucket_catalog.cpp, object_catalog.cpp).
+    // Rewrites the record of (bucket, key) with `change` applied to its
+    // metadata, guarded on the record read (retried when another write
+    // changed it meanwhile), its data untouched (ACL, tags).
+    Result<ObjectInfo> change_meta(std::string_view bucket, std::string_view key,
+                                   const std::function<void(ObjectMeta&)>& change);
     Result<void> change_bucket_count(const Bucket& bucket, int delta, std::int64_t claimed_ms);
     Result<std::uint64_t> next_epoch(std::string_view name);
     Result<void> create_index_shards(const Bucket& bucket, std::uint32_t shards);

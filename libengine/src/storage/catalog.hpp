@@ -186,10 +186,15 @@ public:
     virtual Result<ObjectInfo> copy_object(std::string_view src_bucket, std::string_view src_key,
                                            std::string_view dst_bucket, std::string_view dst_key,
                                            const std::optional<ObjectMeta>& replace_meta,
+                                           const std::optional<ObjectTags>& replace_tags,
                                            const WriteConditions& conditions, FreedExtents& freed) = 0;
     // Also an object whose body cannot be read. Fails: NoSuchBucket, NoSuchKey.
     virtual Result<void> delete_object(std::string_view bucket, std::string_view key, FreedExtents& freed) = 0;
     virtual Result<ObjectInfo> set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl) = 0;
+    // Replaces the object's tags in its record, its data untouched. Fails:
+    // NoSuchBucket, NoSuchKey.
+    virtual Result<ObjectInfo> set_object_tags(std::string_view bucket, std::string_view key,
+                                               std::vector<std::pair<std::string, std::string>> tags) = 0;
     virtual Result<ListObjectsResult> list_objects(std::string_view bucket, const ListObjectsParams& params) = 0;
 
     // ---- Multipart uploads

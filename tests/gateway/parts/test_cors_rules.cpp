@@ -140,19 +140,20 @@ std::string tag(const std::string& k, const std::string& v) {
     return "<Tag><Key>" + k + "</Key><Value>" + v + "</Value></Tag>";
 }
 std::string tag_refusal(const std::string& body) {
-    auto parsed = parse_bucket_tagging(body);
+    auto parsed = parse_tagging(body, kMaxBucketTags);
     auto* e = std::get_if<S3Error>(&parsed);
     return e ? e->code + ": " + e->message : "";
 }
 
 TEST(BucketTagging, TagsKeptAsGivenAndWrittenBack) {
-    auto parsed = parse_bucket_tagging(tag_doc(tag("team", "storage") + tag(" spaced ", "") + tag("ü", "&lt;v&gt;")));
+    auto parsed =
+        parse_tagging(tag_doc(tag("team", "storage") + tag(" spaced ", "") + tag("ü", "&lt;v&gt;")), kMaxBucketTags);
     ASSERT_TRUE(std::holds_alternative<TagSet>(parsed)) << std::get<S3Error>(parsed).message;
     const auto& tags = std::get<TagSet>(parsed);
     EXPECT_EQ(tags, (TagSet{{"team", "storage"}, {" spaced ", ""}, {"ü", "<v>"}}));
     auto written = tagging_xml(tags);
     EXPECT_NE(written.find("<TagSet><Tag><Key>team</Key><Value>storage</Value></Tag>"), std::string::npos);
-    EXPECT_EQ(std::get<TagSet>(parse_bucket_tagging(written)), tags);
+    EXPECT_EQ(std::get<TagSet>(parse_tagging(written, kMaxBucketTags)), tags);
 }
 
 TEST(BucketTagging, RefusalsAsS3) {
@@ -171,7 +172,10 @@ TEST(BucketTagging, RefusalsAsS3) {
     EXPECT_EQ(tag_refusal(tag_doc(tag(wide_key, wide_value))), "");
     EXPECT_EQ(tag_refusal(tag_doc(tag("k", "1") + tag("k", "2"))),
               "InvalidTag: Cannot provide multiple Tags with the same key");
-    EXPECT_EQ(tag_refusal(tag_doc(tag("AWS:mine", "v"))), "InvalidTag: Your TagKey cannot be prefixed with aws:");
+    EXPECT_EQ(tag_refusal(tag_doc(tag("aws:mine", "v"))), "InvalidTag: Your TagKey cannot be prefixed with aws:");
+    // The same rule as object tags (names.hpp): the prefix is matched as S3's
+    // documentation spells it, tag keys being case-sensitive.
+    EXPECT_EQ(tag_refusal(tag_doc(tag("AWS:mine", "v"))), "");
     std::string fifty, fifty_one;
     for (std::size_t i = 0; i < kMaxBucketTags; ++i) fifty += tag("k" + std::to_string(i), "v");
     fifty_one = fifty + tag("one-more", "v");

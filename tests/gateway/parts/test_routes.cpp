@@ -143,5 +143,18 @@ TEST(Routes, EveryRequestHasARouteAndEveryOperationARow) {
     EXPECT_EQ(seen.size(), static_cast<std::size_t>(Operation::MethodNotAllowed) + 1);
 }
 
+// A browser's form upload is a POST of the bucket with a body type (the
+// handler refuses any but multipart/form-data); it is a write, counted as PUT.
+TEST(Routes, PostObjectIsABucketPostWithABody) {
+    const auto& form = route(req("POST", Scope::Bucket, {}, {{"content-type", "multipart/form-data; boundary=x"}}));
+    EXPECT_EQ(form.operation, Operation::PostObject);
+    EXPECT_EQ(form.op_class, OpClass::Put);
+    EXPECT_EQ(route(req("POST", Scope::Bucket)).operation, Operation::MethodNotAllowed);
+    EXPECT_EQ(route(req("POST", Scope::Bucket, {{"delete", ""}}, {{"content-type", "application/xml"}})).operation,
+              Operation::DeleteObjects);
+    EXPECT_EQ(route(req("POST", Scope::Object, {}, {{"content-type", "multipart/form-data; boundary=x"}})).operation,
+              Operation::MethodNotAllowed);
+}
+
 }  // namespace
 }  // namespace ostor::gw::s3

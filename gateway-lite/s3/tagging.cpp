@@ -1,0 +1,58 @@
+// Object tags: GetObjectTagging, PutObjectTagging, DeleteObjectTagging
+// (the x-amz-tagging header of writes: objects.cpp, copy.cpp).
+//
+// Who may: reading the tags takes READ on the object, as reading the object
+// does (Ceph RGW's mapping of s3:GetObjectTagging without a policy). Setting
+// or removing them takes WRITE_ACP, as PutObjectAcl does: S3 gives
+// s3:PutObjectTagging to the object's owner by default, and here the owner
+// always holds WRITE_ACP (acl.hpp), whoever else it grants it to may change
+// what describes the object, never its data.
+#include "s3/handlers.hpp"
+#include "s3/tag_sets.hpp"
+#include "s3/xml_writer.hpp"
+
+namespace ostor::gw::s3 {
+
+namespace {
+
+// The object, when the caller holds `permission` on it.
+Outcome<ObjectInfo> tagged_object(const RequestContext& ctx, Permission permission) {
+    const auto& b = ctx.bucket_record;
+    auto info = ctx.engine.head_object(ctx.bucket, ctx.key);
+    if (!info) return ctx.object_error(info.error(), *b);
+    if (!ctx.object_allows(*b, *info, permission)) return access_denied();
+    return std::move(*info);
+}
+
+}  // namespace
+
+Reply get_object_tagging(const RequestContext& ctx) {
+    auto info = tagged_object(ctx, Permission::Read);
+    if (!info) return info.error();
+    XmlWriter x("Tagging");
+    x.open("TagSet");
+    for (const auto& [key, value] : info->meta.tags) x.open("Tag").el("Key", key).el("Value", value).close("Tag");
+    return xml_answer(x.close("TagSet").finish());
+}
+
+Reply put_object_tagging(const RequestContext& ctx, RequestBody& body) {
+    auto info = tagged_object(ctx, Permission::WriteAcp);
+    if (!info) return info.error();
+    auto text = body.small();
+    if (!text) return text.error();
+    auto tags = parse_tagging(*text);
+    if (auto* e = std::get_if<S3Error>(&tags)) return *e;
+    auto r = ctx.engine.set_object_tags(ctx.bucket, ctx.key, std::move(std::get<TagSet>(tags)));
+    if (!r) return ctx.object_error(r.error(), *ctx.bucket_record);
+    return empty_answer();
+}
+
+Reply delete_object_tagging(const RequestContext& ctx) {
+    auto info = tagged_object(ctx, Permission::WriteAcp);
+    if (!info) return info.error();
+    auto r = ctx.engine.set_object_tags(ctx.bucket, ctx.key, {});
+    if (!r) return ctx.object_error(r.error(), *ctx.bucket_record);
+    return empty_answer(204);
+}
+
+}  // namespace ostor::gw::s3

@@ -1,0 +1,47 @@
+// The rules of object lock (docs/versioning.md, "Object lock"), as pure
+// functions of a version's lock, the time and the caller's bypass: every path
+// that removes, overwrites or re-dates a version asks these, so none goes
+// around them. Legal holds, ACLs and tags are always changeable (permission is
+// the gateway's), so no rule is needed for them.
+#pragma once
+
+#include <optional>
+
+#include "ostor/error.hpp"
+#include "versions/version_types.hpp"
+
+namespace ostor::detail {
+
+constexpr TimestampMs kMsPerDay = 86'400'000;
+constexpr TimestampMs kDaysPerYear = 365;  // as RGW counts a default retention's years
+
+// Whether a retention still holds at `now`. `clock_margin_ms` extends it: on
+// RADOS a version counts as retained until retain_until + kMaxClockSkew, so no
+// process with a fast clock frees it early.
+bool retention_active(const Retention& retention, TimestampMs now_ms, TimestampMs clock_margin_ms = 0);
+
+// Removing a version (a DELETE by id, the null version replaced in a Suspended
+// bucket, an unversioned overwrite, lifecycle expiry): allowed with no legal
+// hold and no active retention, or an active GOVERNANCE one with bypass.
+// Fails: ObjectLocked.
+Result<void> may_remove(const ObjectLock& lock, TimestampMs now_ms, bool bypass_governance,
+                        TimestampMs clock_margin_ms);
+
+// Replacing a version's retention `old_retention` by `new_retention` (mode
+// None: removing it): allowed with no active retention; or the same mode and a
+// date not earlier; or an active GOVERNANCE one with bypass (shorten, remove,
+// change mode). COMPLIANCE has no bypass. Fails: ObjectLocked.
+Result<void> may_set_retention(const Retention& old_retention, const Retention& new_retention, TimestampMs now_ms,
+                               bool bypass_governance);
+
+// The bucket's default retention of a version committed at `commit_ms`;
+// nullopt when the bucket has no lock or no default.
+std::optional<Retention> default_retention(const ObjectLockConfig& config, TimestampMs commit_ms);
+
+// A new version's lock: the request's, with the bucket's default retention
+// when the request names no retention.
+// Fails: InvalidArgument (lock settings asked of a bucket without object lock).
+Result<ObjectLock> lock_of_new_version(const ObjectLockConfig& config, const std::optional<ObjectLock>& requested,
+                                       TimestampMs commit_ms);
+
+}  // namespace ostor::detail
