@@ -11,6 +11,8 @@ constexpr std::uint8_t kVersion = 1;
 // of its row in the Bodies table.
 constexpr std::uint8_t kObjectVersionInlineBody = 1;
 constexpr std::uint8_t kObjectVersion = 2;
+// The bucket record's tail flags (encode(const Bucket&)).
+constexpr std::uint8_t kBucketConfigsFlag = 1;
 
 template <class T>
 std::optional<T> finish(const Decoder& d, T value) {
@@ -123,10 +125,13 @@ std::string encode(const Bucket& b) {
         .u64(b.size.hmax)
         .u64(b.size.h_integral)
         .u64(b.size.last_ts);
-    // The configuration documents come last, only when there are any: a
-    // record without them is byte for byte what earlier versions wrote, and
-    // theirs decode as having none.
+    // A tail flags byte (1: configuration documents; docs/versioning.md
+    // gives the versioning and lock settings the next bits), then each set
+    // one in the order of its bit. Absent when no bit is set: a record
+    // without them is byte for byte what earlier versions wrote, and theirs
+    // decode as having none.
     if (!b.configs.empty()) {
+        e.u8(kBucketConfigsFlag);
         e.u32(static_cast<std::uint32_t>(b.configs.size()));
         for (const auto& [kind, document] : b.configs) e.str(kind).str(document);
     }
@@ -149,12 +154,14 @@ std::optional<Bucket> decode_bucket(std::string_view v) {
     b.size.h_integral = d.u64();
     b.size.last_ts = d.u64();
     if (d.ok() && !d.at_end()) {
-        std::uint32_t n = d.u32();
-        for (std::uint32_t i = 0; i < n && d.ok(); ++i) {
-            auto kind = d.str();
-            b.configs[std::move(kind)] = d.str();
+        const std::uint8_t flags = d.u8();
+        if (flags & kBucketConfigsFlag) {
+            std::uint32_t n = d.u32();
+            for (std::uint32_t i = 0; i < n && d.ok(); ++i) {
+                auto kind = d.str();
+                b.configs[std::move(kind)] = d.str();
+            }
         }
-        if (!d.at_end()) return std::nullopt;
     }
     return finish(d, std::move(b));
 }
