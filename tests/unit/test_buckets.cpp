@@ -4,6 +4,7 @@
 #include <string>
 
 #include "codec.hpp"
+#include "local/lmdb_env.hpp"
 #include "records.hpp"
 #include "test_dir.hpp"
 
@@ -28,6 +29,17 @@ protected:
             for (const auto& b : *r) out.push_back(b.name);
         return out;
     }
+    // The local store's row of `table` at `key` (empty when absent), read
+    // beside the open engine.
+    std::string stored_row(detail::Table table, const std::string& key) {
+        auto env = detail::Env::open(dir_.path() / "meta", EngineOptions{}.meta_map_size_bytes);
+        EXPECT_TRUE(env) << env.error().message();
+        if (!env) return {};
+        auto txn = detail::Txn::read(**env);
+        auto v = txn.get(table, key);
+        return v ? std::string(*v) : std::string();
+    }
+    static std::string config_key(const std::string& bucket, const std::string& kind) { return bucket + '\0' + kind; }
     std::string alice_, bob_;
 };
 
@@ -216,8 +228,31 @@ TEST_F(Buckets, ConfigDocumentsGoWithTheBucket) {
     make_bucket("reborn", alice_);
     ASSERT_TRUE(IsOk(engine().set_bucket_config("reborn", "cors", "rules")));
     ASSERT_TRUE(IsOk(engine().delete_bucket("reborn")));
+    EXPECT_EQ(stored_row(detail::Table::BucketConfigs, config_key("reborn", "cors")), "");
     make_bucket("reborn", bob_);
     EXPECT_TRUE(engine().get_bucket_record("reborn")->configs.empty());
+}
+
+// A local volume keeps the documents in their own table: the bucket's row,
+// which every object commit rewrites, stays the size of a bucket without
+// any, and an object PUT leaves the documents' row as it was.
+TEST_F(Buckets, LocalConfigDocumentsStayOutOfTheRowObjectCommitsRewrite) {
+    make_bucket("hot", alice_);
+    const std::string large(kMaxBucketConfigBytes, 'c');
+    ASSERT_TRUE(IsOk(engine().set_bucket_config("hot", "cors", large)));
+    ASSERT_TRUE(IsOk(put(engine(), "hot", "k", "body")));
+    const auto row = stored_row(detail::Table::Buckets, "hot");
+    auto decoded = detail::decode_bucket(row);
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(decoded->objects, 1u);
+    EXPECT_TRUE(decoded->configs.empty());
+    EXPECT_EQ(detail::encode(*decoded), row);  // no tail flags byte: as before configs
+    EXPECT_EQ(stored_row(detail::Table::BucketConfigs, config_key("hot", "cors")), large);
+    EXPECT_EQ(engine().get_bucket_record("hot")->configs.at("cors"), large);
+    auto listed = engine().list_buckets({});
+    ASSERT_TRUE(listed) << listed.error().message();
+    ASSERT_EQ(listed->size(), 1u);
+    EXPECT_EQ(listed->front().configs.at("cors"), large);
 }
 
 TEST_F(Buckets, ConfigDocumentsRefusedChangeNothing) {

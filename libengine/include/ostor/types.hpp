@@ -50,9 +50,8 @@ struct SizeHistory {
 };
 
 // The largest configuration document a bucket keeps (Bucket::configs). The
-// record holding them is read for every request on the bucket (and, on a
-// local volume, rewritten by every object commit): S3's own documents stay
-// far below (a CORS configuration is limited to 64 KB, a policy to 20 KB).
+// record holding them is read for every request on the bucket: S3's own
+// documents stay far below (a CORS configuration is limited to 64 KB, a policy to 20 KB).
 inline constexpr std::size_t kMaxBucketConfigBytes = 256 * 1024;
 
 struct Bucket {
