@@ -2,6 +2,11 @@
 // bucket policies: s3:PutBucketCORS / s3:GetBucketCORS are the owner's),
 // the preflight (OPTIONS) answered from them, and the headers an allowed
 // cross-origin request gets (added by the pipeline to every answer).
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
 #include "s3/cors_rules.hpp"
 #include "s3/handlers.hpp"
 
@@ -24,6 +29,41 @@ std::optional<CorsConfiguration> stored_rules(const Bucket& bucket) {
     auto parsed = parse_cors_configuration(it->second);
     if (auto* config = std::get_if<CorsConfiguration>(&parsed)) return std::move(*config);
     return std::nullopt;
+}
+
+// Buckets found missing by cors_headers_by_name, until when they count as
+// missing: briefly, as one created meanwhile gets its CORS headers on such
+// answers only once that passes; bounded, as the names come from requests.
+constexpr auto kMissingBucketMemory = std::chrono::seconds(1);
+constexpr std::size_t kMaxMissingBuckets = 4096;
+
+class MissingBuckets {
+public:
+    bool remembered(const std::string& name) {
+        std::lock_guard lock(mutex_);
+        auto it = until_.find(name);
+        if (it == until_.end()) return false;
+        if (it->second > Clock::now()) return true;
+        until_.erase(it);
+        return false;
+    }
+    void remember(const std::string& name) {
+        std::lock_guard lock(mutex_);
+        const auto now = Clock::now();
+        if (until_.size() >= kMaxMissingBuckets) std::erase_if(until_, [&](const auto& e) { return e.second <= now; });
+        if (until_.size() >= kMaxMissingBuckets) until_.clear();
+        until_[name] = now + kMissingBucketMemory;
+    }
+
+private:
+    using Clock = std::chrono::steady_clock;
+    std::mutex mutex_;
+    std::unordered_map<std::string, Clock::time_point> until_;
+};
+
+MissingBuckets& missing_buckets() {
+    static MissingBuckets buckets;
+    return buckets;
 }
 
 }  // namespace
@@ -98,6 +138,17 @@ HeaderList cors_headers(const RequestContext& ctx, const Bucket& bucket) {
     const auto* rule = match_cors_rule(*rules, *origin, ctx.request.method, {});
     if (!rule) return {};
     return cors_answer_headers(*rule, *origin, {});
+}
+
+HeaderList cors_headers_by_name(const RequestContext& ctx) {
+    if (!ctx.request.header(kOrigin) || !validate_bucket_name(ctx.bucket)) return {};
+    if (missing_buckets().remembered(ctx.bucket)) return {};
+    auto b = ctx.engine.get_bucket_record(ctx.bucket);
+    if (!b) {
+        if (b.error().code() == Errc::NoSuchBucket) missing_buckets().remember(ctx.bucket);
+        return {};
+    }
+    return cors_headers(ctx, *b);
 }
 
 }  // namespace ostor::gw::s3

@@ -58,6 +58,12 @@ Reply preflight(const RequestContext& ctx);
 // The Access-Control-* headers of an answer to a cross-origin request (one
 // with an Origin) that a CORS rule of `bucket` allows; none otherwise.
 HeaderList cors_headers(const RequestContext& ctx, const Bucket& bucket);
+// cors_headers of the bucket the request names, for an answer given without
+// reading its record (a refused signature, a route that reads none): looked
+// up, and a bucket found missing is remembered for a moment, so that
+// requests naming it do not each cost a read (RADOS caches only buckets
+// that exist).
+HeaderList cors_headers_by_name(const RequestContext& ctx);
 Reply get_bucket_tagging(const RequestContext& ctx);
 Reply put_bucket_tagging(const RequestContext& ctx, RequestBody& body);
 Reply delete_bucket_tagging(const RequestContext& ctx);
