@@ -95,8 +95,11 @@ Reply put_bucket_cors(const RequestContext& ctx, RequestBody& body) {
     auto parsed = parse_cors_configuration(*text);
     if (auto* e = std::get_if<S3Error>(&parsed)) return *e;
     // Stored as GetBucketCors answers it: what was understood, nothing else.
-    auto r =
-        ctx.engine.set_bucket_config(ctx.bucket, kCors, cors_configuration_xml(std::get<CorsConfiguration>(parsed)));
+    auto stored = cors_configuration_xml(std::get<CorsConfiguration>(parsed));
+    // Escaping can make that several times the input (a '"' is "&quot;"):
+    // past what a bucket keeps, it is refused as a document too long.
+    if (stored.size() > kMaxBucketConfigBytes) return max_message_length_exceeded();
+    auto r = ctx.engine.set_bucket_config(ctx.bucket, kCors, std::move(stored));
     if (!r) return r.error();
     return empty_answer();
 }

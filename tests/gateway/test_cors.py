@@ -100,6 +100,10 @@ class CorsConfigurationTests(GatewayTestCase):
              'MalformedXML', None),
             ('a document over 64 KiB', cors_xml(rule.replace('*', 'x' * 700) * 100), 400,
              'MaxMessageLengthExceeded', None),
+            # Under 64 KiB, but over the 256 KiB a bucket keeps once its quotes are escaped.
+            ('a document whose stored form is too long',
+             cors_xml(rule.replace('</CORSRule>', '<ExposeHeader>' + '"' * 60000 + '</ExposeHeader></CORSRule>')),
+             400, 'MaxMessageLengthExceeded', None),
         ]
         for what, body, status, code, message in cases:
             with self.subTest(what):
