@@ -201,7 +201,9 @@ std::optional<CrcShape> crc_shape(ChecksumAlgorithm a) {
     }
 }
 
-std::size_t digest_bytes(ChecksumAlgorithm a) {
+}  // namespace
+
+std::size_t checksum_digest_bytes(ChecksumAlgorithm a) {
     switch (a) {
         case ChecksumAlgorithm::CRC32:
         case ChecksumAlgorithm::CRC32C:
@@ -216,14 +218,12 @@ std::size_t digest_bytes(ChecksumAlgorithm a) {
     return 0;
 }
 
-}  // namespace
-
 std::optional<std::string> multipart_checksum(ChecksumAlgorithm a, bool full_object,
                                               const std::vector<PartChecksum>& parts) {
     std::vector<std::string> raw;
     for (const auto& p : parts) {
         auto r = base64_decode(p.value);
-        if (!r || r->size() != digest_bytes(a)) return std::nullopt;
+        if (!r || r->size() != checksum_digest_bytes(a)) return std::nullopt;
         raw.push_back(std::move(*r));
     }
     if (!full_object) {
@@ -239,7 +239,7 @@ std::optional<std::string> multipart_checksum(ChecksumAlgorithm a, bool full_obj
         for (unsigned char c : raw[i]) part = (part << 8) | c;
         crc = i == 0 ? part : crc_combine(*shape, crc, part, parts[i].size);
     }
-    return base64_encode(big_endian(crc, static_cast<int>(digest_bytes(a))));
+    return base64_encode(big_endian(crc, static_cast<int>(checksum_digest_bytes(a))));
 }
 
 std::string_view checksum_type(std::string_view value) {

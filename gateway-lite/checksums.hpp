@@ -23,6 +23,8 @@ std::optional<ChecksumAlgorithm> parse_checksum_algorithm(std::string_view name)
 std::string_view checksum_name(ChecksumAlgorithm a);
 // "x-amz-checksum-crc32" ...
 std::string checksum_header(ChecksumAlgorithm a);
+// The size of the algorithm's digest in bytes (4 for the CRC32s, 8, 20, 32).
+std::size_t checksum_digest_bytes(ChecksumAlgorithm a);
 
 class Checksum {
 public:

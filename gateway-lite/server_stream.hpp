@@ -207,27 +207,15 @@ private:
     std::size_t read_into(char* data, std::size_t size, error_code& ec) {
         for (;;) {
             if (ssl_) {
-                ERR_clear_error();
-                int r = SSL_read(ssl_, data, static_cast<int>(std::min<std::size_t>(size, 1 << 30)));
-                if (r > 0) return static_cast<std::size_t>(r);
-                int err = SSL_get_error(ssl_, r);
-                if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-                    if (!wait_for(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT)) {
-                        ec = last_error_;
-                        return 0;
-                    }
-                    continue;
-                }
-                ERR_clear_error();
                 // An abrupt TLS end reads as the client going away.
-                ec = idle_ && stopping_ ? error_code(asio::error::operation_aborted) : error_code(asio::error::eof);
-                return 0;
+                return ssl_transfer([&](int n) { return SSL_read(ssl_, data, n); }, size, ec,
+                                    [&] { return end_of_input(); });
             }
             if (!arm_receive_timeout(ec)) return 0;
             ssize_t r = ::recv(fd_, data, size, 0);
             if (r > 0) return static_cast<std::size_t>(r);
             if (r == 0) {
-                ec = idle_ && stopping_ ? error_code(asio::error::operation_aborted) : error_code(asio::error::eof);
+                ec = end_of_input();
                 return 0;
             }
             if (errno == EINTR) continue;
@@ -298,23 +286,38 @@ private:
         }
     }
 
+    // The input ended: an idle connection shut down by a server stop is
+    // aborted, any other is the client going away.
+    error_code end_of_input() const {
+        return idle_ && stopping_ ? error_code(asio::error::operation_aborted) : error_code(asio::error::eof);
+    }
+
+    // One SSL_read or SSL_write (`io`, given how many bytes it may move),
+    // waited through WANT_READ and WANT_WRITE; any other failure is
+    // `ended()`, read when it happens.
+    template <class Io, class Ended>
+    std::size_t ssl_transfer(Io io, std::size_t size, error_code& ec, Ended ended) {
+        for (;;) {
+            ERR_clear_error();
+            int r = io(static_cast<int>(std::min<std::size_t>(size, 1 << 30)));
+            if (r > 0) return static_cast<std::size_t>(r);
+            int err = SSL_get_error(ssl_, r);
+            if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+                if (wait_for(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT)) continue;
+                ec = last_error_;
+                return 0;
+            }
+            ERR_clear_error();
+            ec = ended();
+            return 0;
+        }
+    }
+
     std::size_t write_from(const char* data, std::size_t size, error_code& ec) {
         for (;;) {
             if (ssl_) {
-                ERR_clear_error();
-                int r = SSL_write(ssl_, data, static_cast<int>(std::min<std::size_t>(size, 1 << 30)));
-                if (r > 0) return static_cast<std::size_t>(r);
-                int err = SSL_get_error(ssl_, r);
-                if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-                    if (!wait_for(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT)) {
-                        ec = last_error_;
-                        return 0;
-                    }
-                    continue;
-                }
-                ERR_clear_error();
-                ec = asio::error::broken_pipe;
-                return 0;
+                return ssl_transfer([&](int n) { return SSL_write(ssl_, data, n); }, size, ec,
+                                    [] { return error_code(asio::error::broken_pipe); });
             }
             ssize_t r = ::send(fd_, data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
             if (r >= 0) return static_cast<std::size_t>(r);

@@ -97,19 +97,6 @@ std::optional<std::string> redirect_url(const QueryList& fields, std::string_vie
     return out;
 }
 
-std::size_t digest_bytes(ChecksumAlgorithm a) {
-    switch (a) {
-        case ChecksumAlgorithm::CRC64NVME:
-            return 8;
-        case ChecksumAlgorithm::SHA1:
-            return 20;
-        case ChecksumAlgorithm::SHA256:
-            return 32;
-        default:
-            return 4;
-    }
-}
-
 // An x-amz-checksum-* field whose value is not its algorithm's digest in
 // base64 is refused as PutObject refuses the header.
 Outcome<std::vector<FileChecksum>> file_checksums(const QueryList& fields) {
@@ -119,7 +106,7 @@ Outcome<std::vector<FileChecksum>> file_checksums(const QueryList& fields) {
         const auto* v = field(fields, name);
         if (!v) continue;
         auto decoded = base64_decode(trim(*v));
-        if (!decoded || decoded->size() != digest_bytes(a))
+        if (!decoded || decoded->size() != checksum_digest_bytes(a))
             return invalid_request("Value for " + std::string(name) + " header is invalid.");
         out.push_back({Checksum(a), std::string(trim(*v))});
     }

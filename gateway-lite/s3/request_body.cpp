@@ -84,11 +84,8 @@ Outcome<RequestBody::ChecksumPlan> RequestBody::checksum_plan(ChecksumHeaders he
         }
         if (!value) continue;
         auto decoded = base64_decode(trim(*value));
-        std::size_t want = a == ChecksumAlgorithm::CRC64NVME ? 8
-                           : a == ChecksumAlgorithm::SHA1    ? 20
-                           : a == ChecksumAlgorithm::SHA256  ? 32
-                                                             : 4;
-        if (!decoded || decoded->size() != want) return invalid_request("Value for " + name + " header is invalid.");
+        if (!decoded || decoded->size() != checksum_digest_bytes(a))
+            return invalid_request("Value for " + name + " header is invalid.");
         auto i = add(a);
         plan.expected[i] = std::string(trim(*value));
         // A presigned URL made without the body carries the checksum of
