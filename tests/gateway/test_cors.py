@@ -3,10 +3,13 @@
 required, every refusal changing nothing), browser preflights (OPTIONS,
 unauthenticated) answered from the rules with S3's errors, and the
 Access-Control-* headers on the answers (errors included) to cross-origin
-requests a rule allows; the rules surviving a restart."""
+requests a rule allows, browser form uploads (POST Object) among them; the
+rules surviving a restart."""
 
 import base64
 import hashlib
+
+import requests
 
 from harness import Credentials, GatewayTestCase, main, unique_bucket
 
@@ -311,6 +314,57 @@ class CrossOriginRequestTests(GatewayTestCase):
         r = self.gw.request('GET', f'/{plain}/k', headers={'Origin': 'https://app.example.com'})
         self.assertEqual(r.status, 200, repr(r))
         self.assertEqual(cors_headers(r), {})
+
+
+class BrowserUploadTests(GatewayTestCase):
+    """A web page on another origin uploading with a form (POST Object): its
+    preflight, and the headers that let its script read the answer, a refusal
+    included (the form is read before the bucket is)."""
+
+    ORIGIN = 'https://app.example.com'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bucket = unique_bucket('cors')
+        cls.s3.create_bucket(Bucket=cls.bucket)
+        cls.s3.put_bucket_cors(Bucket=cls.bucket, CORSConfiguration={'CORSRules': [
+            {'AllowedOrigins': [cls.ORIGIN], 'AllowedMethods': ['POST'], 'ExposeHeaders': ['ETag', 'Location']}]})
+
+    def post_form(self, fields, data, origin):
+        files = {'file': ('report.txt', data)}
+        headers = {'Origin': origin} if origin else {}
+        return requests.post(f'{self.gw.endpoint}/{self.bucket}', data=fields, files=files, headers=headers,
+                             timeout=30, allow_redirects=False)
+
+    def test_preflight_then_upload_from_an_allowed_origin(self):
+        pre = self.gw.request('OPTIONS', f'/{self.bucket}', headers={
+            'Origin': self.ORIGIN, 'Access-Control-Request-Method': 'POST'}, auth=None)
+        self.assertEqual(pre.status, 200, repr(pre))
+        self.assertEqual(pre.header('Access-Control-Allow-Methods'), 'POST')
+        post = self.s3.generate_presigned_post(self.bucket, 'uploads/report.txt', ExpiresIn=600)
+        r = self.post_form(post['fields'], b'from the browser', self.ORIGIN)
+        self.assertEqual(r.status_code, 204, r.text)
+        self.assertEqual(r.headers.get('Access-Control-Allow-Origin'), self.ORIGIN)
+        self.assertEqual(r.headers.get('Access-Control-Expose-Headers'), 'ETag, Location')
+        self.assertEqual(self.get_body(self.bucket, 'uploads/report.txt'), b'from the browser')
+
+    def test_a_refused_upload_carries_the_headers_and_stores_nothing(self):
+        post = self.s3.generate_presigned_post(self.bucket, 'uploads/forged.txt', ExpiresIn=600)
+        fields = dict(post['fields'], **{'x-amz-signature': '0' * 64})
+        r = self.post_form(fields, b'forged', self.ORIGIN)
+        self.assertEqual(r.status_code, 403, r.text)
+        self.assertIn('<Code>SignatureDoesNotMatch</Code>', r.text)
+        self.assertEqual(r.headers.get('Access-Control-Allow-Origin'), self.ORIGIN)
+        self.assertNoObject(self.bucket, 'uploads/forged.txt')
+
+    def test_an_upload_from_another_origin_is_stored_without_the_headers(self):
+        # CORS protects the page's reader, not the bucket: the signed form is served.
+        post = self.s3.generate_presigned_post(self.bucket, 'uploads/elsewhere.txt', ExpiresIn=600)
+        r = self.post_form(post['fields'], b'elsewhere', 'https://evil.example.com')
+        self.assertEqual(r.status_code, 204, r.text)
+        self.assertNotIn('Access-Control-Allow-Origin', r.headers)
+        self.assertEqual(self.get_body(self.bucket, 'uploads/elsewhere.txt'), b'elsewhere')
 
 
 if __name__ == '__main__':
