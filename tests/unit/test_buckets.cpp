@@ -228,7 +228,10 @@ TEST_F(Buckets, ConfigDocumentsGoWithTheBucket) {
     make_bucket("reborn", alice_);
     ASSERT_TRUE(IsOk(engine().set_bucket_config("reborn", "cors", "rules")));
     ASSERT_TRUE(IsOk(engine().delete_bucket("reborn")));
-    EXPECT_EQ(stored_row(detail::Table::BucketConfigs, config_key("reborn", "cors")), "");
+    // (On RADOS they live in the record the delete removed.)
+    if (!on_rados()) {
+        EXPECT_EQ(stored_row(detail::Table::BucketConfigs, config_key("reborn", "cors")), "");
+    }
     make_bucket("reborn", bob_);
     EXPECT_TRUE(engine().get_bucket_record("reborn")->configs.empty());
 }
@@ -237,6 +240,7 @@ TEST_F(Buckets, ConfigDocumentsGoWithTheBucket) {
 // which every object commit rewrites, stays the size of a bucket without
 // any, and an object PUT leaves the documents' row as it was.
 TEST_F(Buckets, LocalConfigDocumentsStayOutOfTheRowObjectCommitsRewrite) {
+    SKIP_ON_RADOS("the LMDB tables of a local volume");
     make_bucket("hot", alice_);
     const std::string large(kMaxBucketConfigBytes, 'c');
     ASSERT_TRUE(IsOk(engine().set_bucket_config("hot", "cors", large)));
