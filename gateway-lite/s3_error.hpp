@@ -225,6 +225,11 @@ inline S3Error cors_two_wildcards(std::string_view element, std::string_view val
     return invalid_request(std::string(element) + " \"" + std::string(value) +
                            "\" can not have more than one wildcard.");
 }
+// An ExposeHeader with a '*' (S3 takes header names only).
+inline S3Error cors_expose_header_wildcard(std::string_view value) {
+    return invalid_request("ExposeHeader \"" + std::string(value) +
+                           "\" contains wildcard. We currently do not support wildcard for ExposeHeader.");
+}
 // The preflight (OPTIONS) refusals, as S3 words them.
 inline S3Error cors_origin_missing() {
     return {400, "BadRequest", "Insufficient information. Origin request header needed."};

@@ -73,6 +73,9 @@ std::variant<CorsRule, S3Error> parse_rule(const pugi::xml_node& node) {
             if (has_two_wildcards(value)) return cors_two_wildcards(name, value);
             rule.allowed_headers.push_back(std::move(value));
         } else if (name == "ExposeHeader") {
+            // Access-Control-Expose-Headers' "*" would mean every header, and
+            // only to requests without credentials: S3 takes names only.
+            if (value.find('*') != std::string::npos) return cors_expose_header_wildcard(value);
             rule.expose_headers.push_back(std::move(value));
         } else if (name == "MaxAgeSeconds") {
             auto seconds = parse_u64(value);

@@ -36,8 +36,8 @@ struct CorsConfiguration {
 // Fails: MalformedXML (not XML, another root, no rule or more than
 // kMaxCorsRules, a rule without an origin or a method, an element S3's
 // schema does not have, a MaxAgeSeconds that is not a count), InvalidRequest
-// (a method S3 does not allow, an origin or allowed header with two '*'),
-// InvalidArgument (an ID over 255 characters).
+// (a method S3 does not allow, an origin or allowed header with two '*', an
+// expose header with any), InvalidArgument (an ID over 255 characters).
 std::variant<CorsConfiguration, S3Error> parse_cors_configuration(std::string_view body);
 
 // The <CORSConfiguration> document of `config`, as GetBucketCors answers it.

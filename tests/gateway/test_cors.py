@@ -98,6 +98,10 @@ class CorsConfigurationTests(GatewayTestCase):
             ('two wildcards', cors_xml('<CORSRule><AllowedOrigin>http://*.*.com</AllowedOrigin>'
                                        '<AllowedMethod>GET</AllowedMethod></CORSRule>'), 400, 'InvalidRequest',
              'AllowedOrigin "http://*.*.com" can not have more than one wildcard.'),
+            ('a wildcard exposed header', cors_xml('<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET'
+                                                   '</AllowedMethod><ExposeHeader>*</ExposeHeader></CORSRule>'), 400,
+             'InvalidRequest', 'ExposeHeader "*" contains wildcard. We currently do not support wildcard for '
+             'ExposeHeader.'),
             ('a negative max age', cors_xml('<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET'
                                             '</AllowedMethod><MaxAgeSeconds>-5</MaxAgeSeconds></CORSRule>'), 400,
              'MalformedXML', None),

@@ -86,6 +86,12 @@ TEST(CorsConfiguration, RefusalsAsS3) {
     EXPECT_EQ(origin.code, "InvalidRequest");
     EXPECT_EQ(origin.message, "AllowedOrigin \"*a*\" can not have more than one wildcard.");
     EXPECT_EQ(refusal(config_xml(rule_xml(ok_rule + "<AllowedHeader>x-*-*</AllowedHeader>"))).code, "InvalidRequest");
+    auto expose = refusal(config_xml(rule_xml(ok_rule + "<ExposeHeader>ETag</ExposeHeader><ExposeHeader>x-amz-meta-*"
+                                                        "</ExposeHeader>")));
+    EXPECT_EQ(expose.code, "InvalidRequest");
+    EXPECT_EQ(
+        expose.message,
+        "ExposeHeader \"x-amz-meta-*\" contains wildcard. We currently do not support wildcard for ExposeHeader.");
     EXPECT_EQ(refusal(config_xml(rule_xml(ok_rule + "<ID>" + std::string(256, 'i') + "</ID>"))).code,
               "InvalidArgument");
 }
