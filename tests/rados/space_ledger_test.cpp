@@ -241,7 +241,7 @@ TEST_F(SpaceLedgerTest, TheReservationsOfAnAdoptedInstanceAreDropped) {
     EXPECT_USAGE(user_usage(live, user_), 0u, 0u, 100 * kMiB);  // only the live one's
     EXPECT_USAGE(of_bucket(live, bucket_), 0u, 0u, 100 * kMiB);
     EXPECT_USAGE(of_bucket(live, bucket2), 0u, 0u, 0u);
-    EXPECT_FALSE(gw(1).stat(Pool::Meta, pending_oid(dead_id)));
+    EXPECT_FALSE(gw(1).stat(Pool::Meta, ledger_pending_oid(dead_id)));
     ASSERT_OK(live.reserve(user_, bucket_, 900 * kMiB, kGiB, 0));  // the freed space
     ASSERT_OK(live.settle(*kept, 100 * kMiB, 1));
 }
@@ -336,7 +336,7 @@ TEST_F(SpaceLedgerTest, PendingEntriesGoWithTheLastReservationAndCloseDropsTheRe
     const std::string id = random_hex16();
     SpaceLedger l(gw(0), id);
     auto pending_entries = [&] {
-        auto page = gw(1).omap_list(Pool::Meta, pending_oid(id), "", "", 1000);
+        auto page = gw(1).omap_list(Pool::Meta, ledger_pending_oid(id), "", "", 1000);
         if (!page) return page.error().code() == kNotFound ? std::size_t{0} : std::size_t{9999};
         return page->entries.size();
     };
@@ -356,7 +356,7 @@ TEST_F(SpaceLedgerTest, PendingEntriesGoWithTheLastReservationAndCloseDropsTheRe
     ASSERT_OK(l.reserve(user_, bucket2, 30, 0, 0));
     EXPECT_EQ(pending_entries(), 3u);
     ASSERT_OK(l.close());
-    EXPECT_FALSE(gw(1).stat(Pool::Meta, pending_oid(id)));
+    EXPECT_FALSE(gw(1).stat(Pool::Meta, ledger_pending_oid(id)));
     EXPECT_EQ(open_entries(user_ledger_oid(user_)), 0u);
     EXPECT_USAGE(user_usage(l, user_), 10u, 1u, 0u);
     EXPECT_USAGE(of_bucket(l, bucket2), 0u, 0u, 0u);
@@ -371,7 +371,7 @@ TEST_F(SpaceLedgerTest, AReservationEndedTwiceKeepsTheLedgersOfTheOthersPending)
     SpaceLedger l(gw(0), id);
     auto pending = [&] {
         std::set<std::string> names;
-        auto page = gw(1).omap_list(Pool::Meta, pending_oid(id), "", "", 1000);
+        auto page = gw(1).omap_list(Pool::Meta, ledger_pending_oid(id), "", "", 1000);
         if (page)
             for (auto& [k, v] : page->entries) names.insert(k);
         return names;
@@ -423,7 +423,7 @@ TEST_F(SpaceLedgerTest, ASweepThatFailsPartWayLeavesTheInstanceForTheNextSweep) 
     // A ledger name no OSD accepts (longer than osd_max_object_name_len):
     // dropping the reservations there fails.
     const std::string poison(3000, 'x');
-    ASSERT_OK(gw(1).apply(Pool::Meta, pending_oid(dead_id), WriteOp().omap_set(poison, "1")));
+    ASSERT_OK(gw(1).apply(Pool::Meta, ledger_pending_oid(dead_id), WriteOp().omap_set(poison, "1")));
     (*dead_lease)->abandon_for_test();
     std::this_thread::sleep_for(1300ms);
     EXPECT_FALSE(live.drop_dead_reservations(**live_lease));
@@ -434,9 +434,9 @@ TEST_F(SpaceLedgerTest, ASweepThatFailsPartWayLeavesTheInstanceForTheNextSweep) 
     };
     EXPECT_TRUE(listed());
     EXPECT_TRUE(gw(0).stat(Pool::Meta, lease_oid(dead_id)));
-    EXPECT_TRUE(gw(0).stat(Pool::Meta, pending_oid(dead_id)));
+    EXPECT_TRUE(gw(0).stat(Pool::Meta, ledger_pending_oid(dead_id)));
     // Unlocked: the next sweep adopts it again, and finishes.
-    ASSERT_OK(gw(0).apply(Pool::Meta, pending_oid(dead_id), WriteOp().omap_remove(poison)));
+    ASSERT_OK(gw(0).apply(Pool::Meta, ledger_pending_oid(dead_id), WriteOp().omap_remove(poison)));
     auto swept = live.drop_dead_reservations(**live_lease);
     ASSERT_OK(swept);
     EXPECT_GE(*swept, 1u);

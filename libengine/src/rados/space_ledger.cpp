@@ -185,7 +185,7 @@ Result<void> SpaceLedger::note_pending(const std::string& key, const std::string
         auto it = noted_.find(*oid);
         if (it == noted_.end() || it->second.empty()) missing.emplace(*oid, std::string(kPresent));
     }
-    if (!missing.empty()) OSTOR_TRY(client_.apply(Pool::Meta, pending_oid(instance_id_), WriteOp().omap_set(missing)));
+    if (!missing.empty()) OSTOR_TRY(client_.apply(Pool::Meta, ledger_pending_oid(instance_id_), WriteOp().omap_set(missing)));
     noted_[user_ledger].insert(key);
     noted_[bucket_ledger].insert(key);
     return {};
@@ -198,7 +198,7 @@ void SpaceLedger::forget_pending(const std::string& ledger, const std::string& k
     // The last one: a failure (or a timeout that landed) leaves it in
     // noted_ with no key, so that the next reservation names it again; an
     // adopter finds nothing of ours there, or close() removes it.
-    if (client_.apply(Pool::Meta, pending_oid(instance_id_), WriteOp().omap_remove(ledger))) noted_.erase(it);
+    if (client_.apply(Pool::Meta, ledger_pending_oid(instance_id_), WriteOp().omap_remove(ledger))) noted_.erase(it);
 }
 
 Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, const LedgerBucket& bucket,
@@ -410,7 +410,7 @@ Result<void> SpaceLedger::close() {
 }
 
 Result<void> SpaceLedger::drop_all_of(const std::string& instance, bool reconcile) {
-    const std::string pending = pending_oid(instance);
+    const std::string pending = ledger_pending_oid(instance);
     auto ledgers = read_whole_omap(client_, Pool::Meta, pending);
     if (!ledgers) {
         if (ledgers.error().code() == kNotFound) return {};  // it reserved nothing
