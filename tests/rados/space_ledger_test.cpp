@@ -649,15 +649,44 @@ struct CountingGateway {
             if (counted == writes.end()) return false;
             int nth = counted->second++;
             if (hold) hold(oid, nth);
-            return fail_write == nth;
+            return fail_write == nth && (fail_on.empty() || fail_on == oid);
         });
     }
     std::unique_ptr<Client> client;
     // Set before the client is used.
     std::function<void(const std::string& oid, int nth)> hold;
     int fail_write = -1;  // this write (0: the first) of one of `oids` fails after it applied, as a timeout
+    std::string fail_on;  // "" any of `oids`; else only this one's
     std::map<std::string, std::atomic<int>> writes;
 };
+
+// A reserve whose ledger write lands but answers a timeout fails, and leaves
+// nothing on the ledgers: it takes the reservation back off the ledger the
+// write may have reached (rather than only forgetting it in pending, which
+// would leave it there for no adopter to find).
+TEST_F(SpaceLedgerTest, AReserveThatLandedButTimedOutLeavesNothingOnTheLedgers) {
+    for (const bool on_bucket : {false, true}) {
+        SCOPED_TRACE(on_bucket ? "the bucket's write" : "the user's write");
+        const std::string user = unique("u");
+        const LedgerBucket bucket{unique("b"), 1};
+        const std::string user_oid = user_ledger_oid(user);
+        const std::string bucket_oid = bucket_ledger_oid(bucket.name, bucket.epoch);
+        CountingGateway gateway({user_oid, bucket_oid});
+        gateway.fail_on = on_bucket ? bucket_oid : user_oid;
+        gateway.fail_write = 0;  // the reserve's own write of that ledger
+        const std::string id = random_hex16();
+        SpaceLedger l(*gateway.client, id);
+        auto r = l.reserve(user, bucket, 10, 0, 0);
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().code(), Errc::IoError);
+        EXPECT_EQ(open_entries(user_oid), 0u);
+        EXPECT_EQ(open_entries(bucket_oid), 0u);
+        EXPECT_USAGE(user_usage(l, user), 0u, 0u, 0u);
+        // Gone from both: pending names neither any more.
+        auto page = gw(1).omap_list(Pool::Meta, ledger_pending_oid(id), "", "", 1000);
+        EXPECT_TRUE(!page || page->entries.empty());
+    }
+}
 
 // 64 threads of one gateway reserve, settle and delete on one user and one
 // bucket: every change lands exactly, and they share writes.
