@@ -24,5 +24,8 @@ if [ "${1:-}" = "--sanitize" ]; then
   meson test -C build-asan --print-errorlogs --num-processes 1 --timeout-multiplier 3 --no-suite rados-system
 else
   scripts/build.sh build
+  # A name defined inline in a header and again in a .cpp: which one runs
+  # depends on the optimizer, so no test of the other build type would see it.
+  scripts/check-odr.py build
   meson test -C build --print-errorlogs --num-processes 1
 fi

@@ -92,7 +92,7 @@ protected:
     }
     static std::set<std::string> pending_of(const std::string& instance) {
         std::set<std::string> out;
-        auto page = gw1_->omap_list(Pool::Meta, pending_oid(instance), "", "", 10000);
+        auto page = gw1_->omap_list(Pool::Meta, blob_pending_oid(instance), "", "", 10000);
         if (page)
             for (auto& [k, v] : page->entries) out.insert(k);
         return out;
@@ -238,7 +238,7 @@ TEST_F(RadosBlobStoreTest, RecoverRemovesWhatADeadInstanceLeftUncommittedAndKeep
 
     ASSERT_OK(store2_->recover());
     for (const auto& oid : left) EXPECT_FALSE(gw1_->stat(Pool::Data, oid)) << oid;
-    EXPECT_FALSE(gw1_->stat(Pool::Meta, pending_oid(dead)));
+    EXPECT_FALSE(gw1_->stat(Pool::Meta, blob_pending_oid(dead)));
     auto back = read_back(*store2_, committed);
     ASSERT_OK(back);
     EXPECT_TRUE(*back == make_body(5 * kMiB, 4));

@@ -144,8 +144,12 @@ def sigkill_case(gateway_bin, cli):
         stalled.close()
         held = [k for k in volume.omap("meta", f"ledger.user.{user_id}") if k.startswith(f"r.{victim}.")]
         check(held, "the killed gateway held no reservation: the sweep would have nothing to drop")
-        log(f"sigkill: before the sweep, the killed gateway holds {len(held)} reservations on the user's ledger; "
-            f"its pending blob list {'exists' if volume.exists('meta', f'blobs.pending.{victim}') else 'is gone'}")
+        # What the adopter will read: the ledgers the dead instance's pending
+        # object names (a ledger missing there is one the sweep cannot clean).
+        pending_ledgers = sorted(volume.omap("meta", f"pending.{victim}"))
+        log(f"sigkill: before the sweep, the killed gateway holds {len(held)} reservations on the user's ledger "
+            f"({', '.join(held)}); its pending object names {pending_ledgers}; its pending blob list "
+            f"{'exists' if volume.exists('meta', f'blobs.pending.{victim}') else 'is gone'}")
         # After the lease: a survivor's sweep adopts the dead instance and
         # drops its reservations and unfinished blob objects.
         started = time.monotonic()

@@ -241,7 +241,7 @@ TEST_F(SpaceLedgerTest, TheReservationsOfAnAdoptedInstanceAreDropped) {
     EXPECT_USAGE(user_usage(live, user_), 0u, 0u, 100 * kMiB);  // only the live one's
     EXPECT_USAGE(of_bucket(live, bucket_), 0u, 0u, 100 * kMiB);
     EXPECT_USAGE(of_bucket(live, bucket2), 0u, 0u, 0u);
-    EXPECT_FALSE(gw(1).stat(Pool::Meta, pending_oid(dead_id)));
+    EXPECT_FALSE(gw(1).stat(Pool::Meta, ledger_pending_oid(dead_id)));
     ASSERT_OK(live.reserve(user_, bucket_, 900 * kMiB, kGiB, 0));  // the freed space
     ASSERT_OK(live.settle(*kept, 100 * kMiB, 1));
 }
@@ -336,7 +336,7 @@ TEST_F(SpaceLedgerTest, PendingEntriesGoWithTheLastReservationAndCloseDropsTheRe
     const std::string id = random_hex16();
     SpaceLedger l(gw(0), id);
     auto pending_entries = [&] {
-        auto page = gw(1).omap_list(Pool::Meta, pending_oid(id), "", "", 1000);
+        auto page = gw(1).omap_list(Pool::Meta, ledger_pending_oid(id), "", "", 1000);
         if (!page) return page.error().code() == kNotFound ? std::size_t{0} : std::size_t{9999};
         return page->entries.size();
     };
@@ -356,7 +356,7 @@ TEST_F(SpaceLedgerTest, PendingEntriesGoWithTheLastReservationAndCloseDropsTheRe
     ASSERT_OK(l.reserve(user_, bucket2, 30, 0, 0));
     EXPECT_EQ(pending_entries(), 3u);
     ASSERT_OK(l.close());
-    EXPECT_FALSE(gw(1).stat(Pool::Meta, pending_oid(id)));
+    EXPECT_FALSE(gw(1).stat(Pool::Meta, ledger_pending_oid(id)));
     EXPECT_EQ(open_entries(user_ledger_oid(user_)), 0u);
     EXPECT_USAGE(user_usage(l, user_), 10u, 1u, 0u);
     EXPECT_USAGE(of_bucket(l, bucket2), 0u, 0u, 0u);
@@ -371,7 +371,7 @@ TEST_F(SpaceLedgerTest, AReservationEndedTwiceKeepsTheLedgersOfTheOthersPending)
     SpaceLedger l(gw(0), id);
     auto pending = [&] {
         std::set<std::string> names;
-        auto page = gw(1).omap_list(Pool::Meta, pending_oid(id), "", "", 1000);
+        auto page = gw(1).omap_list(Pool::Meta, ledger_pending_oid(id), "", "", 1000);
         if (page)
             for (auto& [k, v] : page->entries) names.insert(k);
         return names;
@@ -423,7 +423,7 @@ TEST_F(SpaceLedgerTest, ASweepThatFailsPartWayLeavesTheInstanceForTheNextSweep) 
     // A ledger name no OSD accepts (longer than osd_max_object_name_len):
     // dropping the reservations there fails.
     const std::string poison(3000, 'x');
-    ASSERT_OK(gw(1).apply(Pool::Meta, pending_oid(dead_id), WriteOp().omap_set(poison, "1")));
+    ASSERT_OK(gw(1).apply(Pool::Meta, ledger_pending_oid(dead_id), WriteOp().omap_set(poison, "1")));
     (*dead_lease)->abandon_for_test();
     std::this_thread::sleep_for(1300ms);
     EXPECT_FALSE(live.drop_dead_reservations(**live_lease));
@@ -434,9 +434,9 @@ TEST_F(SpaceLedgerTest, ASweepThatFailsPartWayLeavesTheInstanceForTheNextSweep) 
     };
     EXPECT_TRUE(listed());
     EXPECT_TRUE(gw(0).stat(Pool::Meta, lease_oid(dead_id)));
-    EXPECT_TRUE(gw(0).stat(Pool::Meta, pending_oid(dead_id)));
+    EXPECT_TRUE(gw(0).stat(Pool::Meta, ledger_pending_oid(dead_id)));
     // Unlocked: the next sweep adopts it again, and finishes.
-    ASSERT_OK(gw(0).apply(Pool::Meta, pending_oid(dead_id), WriteOp().omap_remove(poison)));
+    ASSERT_OK(gw(0).apply(Pool::Meta, ledger_pending_oid(dead_id), WriteOp().omap_remove(poison)));
     auto swept = live.drop_dead_reservations(**live_lease);
     ASSERT_OK(swept);
     EXPECT_GE(*swept, 1u);
@@ -649,15 +649,44 @@ struct CountingGateway {
             if (counted == writes.end()) return false;
             int nth = counted->second++;
             if (hold) hold(oid, nth);
-            return fail_write == nth;
+            return fail_write == nth && (fail_on.empty() || fail_on == oid);
         });
     }
     std::unique_ptr<Client> client;
     // Set before the client is used.
     std::function<void(const std::string& oid, int nth)> hold;
     int fail_write = -1;  // this write (0: the first) of one of `oids` fails after it applied, as a timeout
+    std::string fail_on;  // "" any of `oids`; else only this one's
     std::map<std::string, std::atomic<int>> writes;
 };
+
+// A reserve whose ledger write lands but answers a timeout fails, and leaves
+// nothing on the ledgers: it takes the reservation back off the ledger the
+// write may have reached (rather than only forgetting it in pending, which
+// would leave it there for no adopter to find).
+TEST_F(SpaceLedgerTest, AReserveThatLandedButTimedOutLeavesNothingOnTheLedgers) {
+    for (const bool on_bucket : {false, true}) {
+        SCOPED_TRACE(on_bucket ? "the bucket's write" : "the user's write");
+        const std::string user = unique("u");
+        const LedgerBucket bucket{unique("b"), 1};
+        const std::string user_oid = user_ledger_oid(user);
+        const std::string bucket_oid = bucket_ledger_oid(bucket.name, bucket.epoch);
+        CountingGateway gateway({user_oid, bucket_oid});
+        gateway.fail_on = on_bucket ? bucket_oid : user_oid;
+        gateway.fail_write = 0;  // the reserve's own write of that ledger
+        const std::string id = random_hex16();
+        SpaceLedger l(*gateway.client, id);
+        auto r = l.reserve(user, bucket, 10, 0, 0);
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().code(), Errc::IoError);
+        EXPECT_EQ(open_entries(user_oid), 0u);
+        EXPECT_EQ(open_entries(bucket_oid), 0u);
+        EXPECT_USAGE(user_usage(l, user), 0u, 0u, 0u);
+        // Gone from both: pending names neither any more.
+        auto page = gw(1).omap_list(Pool::Meta, ledger_pending_oid(id), "", "", 1000);
+        EXPECT_TRUE(!page || page->entries.empty());
+    }
+}
 
 // 64 threads of one gateway reserve, settle and delete on one user and one
 // bucket: every change lands exactly, and they share writes.

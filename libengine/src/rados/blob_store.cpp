@@ -46,7 +46,7 @@ unsigned shard_of(std::uint64_t id) { return static_cast<unsigned>(id % kGcShard
 }  // namespace
 
 std::string blob_oid(std::uint64_t id) { return "blob." + id_hex(id); }
-std::string pending_oid(std::string_view instance) { return "blobs.pending." + std::string(instance); }
+std::string blob_pending_oid(std::string_view instance) { return "blobs.pending." + std::string(instance); }
 std::string gc_oid(unsigned shard) { return "gc." + std::to_string(shard); }
 std::string due_text(std::int64_t due_ms) {
     char buf[21];
@@ -214,7 +214,7 @@ Result<std::size_t> RadosBlobStore::collect_due(std::chrono::system_clock::time_
 }
 
 Result<std::size_t> RadosBlobStore::clean_instance(const std::string& instance) {
-    const std::string list = pending_oid(instance);
+    const std::string list = blob_pending_oid(instance);
     std::size_t removed = 0;
     std::string after;
     for (;;) {

@@ -100,7 +100,7 @@ inline constexpr std::string_view kRefsXattr = "refs";
 inline constexpr std::string_view kGcDueXattr = "gc_due";
 std::string due_text(std::int64_t due_ms);
 std::string blob_oid(std::uint64_t id);                     // "blob.<16 hex>"
-std::string pending_oid(std::string_view instance);         // "blobs.pending.<instance>"
+std::string blob_pending_oid(std::string_view instance);    // "blobs.pending.<instance>"
 std::string gc_oid(unsigned shard);                         // "gc.<shard>"
 std::string gc_key(std::int64_t due_ms, std::uint64_t id);  // "<20 digits>.blob.<16 hex>"
 

@@ -88,7 +88,7 @@ struct InFlight {
 class RadosBlobWriter final : public BlobWriter {
 public:
     explicit RadosBlobWriter(RadosBlobStore& store)
-        : client_(store.client()), pending_(pending_oid(store.instance())) {}
+        : client_(store.client()), pending_(blob_pending_oid(store.instance())) {}
 
     ~RadosBlobWriter() override {
         (void)flight_->wait_all();  // a late write would create a removed object again

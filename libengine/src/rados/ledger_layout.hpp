@@ -67,7 +67,7 @@ inline std::string user_ledger_oid(std::string_view user_id) { return "ledger.us
 inline std::string bucket_ledger_oid(std::string_view bucket, std::uint64_t epoch) {
     return std::string(kBucketLedgerPrefix) + std::string(bucket) + "/" + std::to_string(epoch);
 }
-inline std::string pending_oid(std::string_view instance) { return "pending." + std::string(instance); }
+inline std::string ledger_pending_oid(std::string_view instance) { return "pending." + std::string(instance); }
 inline std::string touched_oid(std::string_view instance) { return "touched." + std::string(instance); }
 inline constexpr std::string_view kRecountQueueOid = "recount.queue";
 // A bucket incarnation's key in touched.<instance> and recount.queue.

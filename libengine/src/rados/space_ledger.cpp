@@ -185,7 +185,8 @@ Result<void> SpaceLedger::note_pending(const std::string& key, const std::string
         auto it = noted_.find(*oid);
         if (it == noted_.end() || it->second.empty()) missing.emplace(*oid, std::string(kPresent));
     }
-    if (!missing.empty()) OSTOR_TRY(client_.apply(Pool::Meta, pending_oid(instance_id_), WriteOp().omap_set(missing)));
+    if (!missing.empty())
+        OSTOR_TRY(client_.apply(Pool::Meta, ledger_pending_oid(instance_id_), WriteOp().omap_set(missing)));
     noted_[user_ledger].insert(key);
     noted_[bucket_ledger].insert(key);
     return {};
@@ -198,7 +199,7 @@ void SpaceLedger::forget_pending(const std::string& ledger, const std::string& k
     // The last one: a failure (or a timeout that landed) leaves it in
     // noted_ with no key, so that the next reservation names it again; an
     // adopter finds nothing of ours there, or close() removes it.
-    if (client_.apply(Pool::Meta, pending_oid(instance_id_), WriteOp().omap_remove(ledger))) noted_.erase(it);
+    if (client_.apply(Pool::Meta, ledger_pending_oid(instance_id_), WriteOp().omap_remove(ledger))) noted_.erase(it);
 }
 
 Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, const LedgerBucket& bucket,
@@ -217,13 +218,25 @@ Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, const L
     const std::int64_t expiry_ms = now_ms() + options_.reservation_lifetime.count();
     r.expiry_ms = expiry_ms;
 
+    // Takes the reservation off `ledger` after a failure. A change that failed
+    // with an IoError may have landed: it is ended there first, and pending
+    // keeps naming the ledger unless that succeeds (then it expires, or the
+    // adopter drops it).
+    auto take_back = [&](const std::string& ledger, bool may_be_there) {
+        if (may_be_there) {
+            Change undo;
+            undo.remove_key = r.key;
+            if (!change_retried(ledger, undo)) return;
+        }
+        forget_pending(ledger, r.key);
+    };
     Change on_user;
     on_user.add.emplace(r.key, ReservationEntry{bytes, expiry_ms, bucket_ledger, mark});
     on_user.quota_bytes = user_quota_bytes;
     on_user.quota_subject = "user " + r.user_id;
     if (auto taken = change(user_ledger, on_user); !taken) {
-        forget_pending(user_ledger, r.key);
-        forget_pending(bucket_ledger, r.key);
+        take_back(user_ledger, taken.error().code() == Errc::IoError);
+        take_back(bucket_ledger, false);
         return std::move(taken).error();
     }
 
@@ -232,11 +245,8 @@ Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, const L
     on_bucket.quota_bytes = bucket_quota_bytes;
     on_bucket.quota_subject = "bucket " + r.bucket;
     if (auto taken = change(bucket_ledger, on_bucket); !taken) {
-        Change undo;
-        undo.remove_key = r.key;
-        // Else it expires, or the adopter drops it (pending still names it).
-        if (change(user_ledger, undo)) forget_pending(user_ledger, r.key);
-        forget_pending(bucket_ledger, r.key);
+        take_back(user_ledger, true);
+        take_back(bucket_ledger, taken.error().code() == Errc::IoError);
         return std::move(taken).error();
     }
     return r;
@@ -410,7 +420,7 @@ Result<void> SpaceLedger::close() {
 }
 
 Result<void> SpaceLedger::drop_all_of(const std::string& instance, bool reconcile) {
-    const std::string pending = pending_oid(instance);
+    const std::string pending = ledger_pending_oid(instance);
     auto ledgers = read_whole_omap(client_, Pool::Meta, pending);
     if (!ledgers) {
         if (ledgers.error().code() == kNotFound) return {};  // it reserved nothing
