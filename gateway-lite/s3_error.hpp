@@ -209,6 +209,49 @@ inline std::optional<S3Error> no_such_bucket_config(std::string_view name) {
     return std::nullopt;
 }
 
+// ---- bucket configuration documents: CORS and tagging ----------------------
+
+// PutBucketCors / PutBucketTagging without Content-MD5 or an x-amz-checksum-*.
+inline S3Error missing_content_md5() {
+    return invalid_request("Missing required header for this request: Content-MD5");
+}
+// A CORS rule allowing a method other than GET, PUT, HEAD, POST, DELETE.
+inline S3Error unsupported_cors_method(std::string_view method) {
+    return invalid_request("Found unsupported HTTP method in CORS config. Unsupported method is " +
+                           std::string(method));
+}
+// An AllowedOrigin or AllowedHeader (`element`) with two '*'.
+inline S3Error cors_two_wildcards(std::string_view element, std::string_view value) {
+    return invalid_request(std::string(element) + " \"" + std::string(value) +
+                           "\" can not have more than one wildcard.");
+}
+// An ExposeHeader with a '*' (S3 takes header names only).
+inline S3Error cors_expose_header_wildcard(std::string_view value) {
+    return invalid_request("ExposeHeader \"" + std::string(value) +
+                           "\" contains wildcard. We currently do not support wildcard for ExposeHeader.");
+}
+// The preflight (OPTIONS) refusals, as S3 words them.
+inline S3Error cors_origin_missing() {
+    return {400, "BadRequest", "Insufficient information. Origin request header needed."};
+}
+inline S3Error cors_request_method_invalid(std::string_view method) {
+    return {400, "BadRequest", "Invalid Access-Control-Request-Method: " + std::string(method)};
+}
+inline S3Error cors_bucket_not_found() { return {403, "AccessForbidden", "CORSResponse: Bucket not found"}; }
+inline S3Error cors_not_enabled() {
+    return {403, "AccessForbidden", "CORSResponse: CORS is not enabled for this bucket."};
+}
+// (The misspelt "evalution" is S3's own: clients may match the text.)
+inline S3Error cors_not_allowed() {
+    return {403, "AccessForbidden",
+            "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request "
+            "method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the "
+            "resource's CORS spec."};
+}
+inline S3Error too_many_bucket_tags(std::size_t max) {
+    return {400, "BadRequest", "Bucket tag count cannot be greater than " + std::to_string(max)};
+}
+
 // ---- tags ---------------------------------------------------------------------
 
 // A tag S3 refuses (its key or value, a key twice, a reserved key), with

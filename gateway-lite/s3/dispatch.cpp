@@ -12,9 +12,14 @@ BucketAccess bucket_access(Operation op) {
         case CreateBucket:
         case PutBucketConfig:
         case MethodNotAllowed:
+        case Preflight:  // reads the bucket itself: its errors are CORS's own
             return {};
         case DeleteBucket:
         case PutBucketAcl:
+        case PutBucketCors:
+        case DeleteBucketCors:
+        case PutBucketTagging:
+        case DeleteBucketTagging:
             return {.read = true, .permission = std::nullopt, .fresh = true};
         case HeadBucket:
         case ListObjects:
@@ -40,6 +45,8 @@ BucketAccess bucket_access(Operation op) {
         case PutBucketVersioning:
         case GetBucketConfig:
         case DeleteBucketConfig:
+        case GetBucketCors:
+        case GetBucketTagging:
         case GetObject:
         case HeadObject:
         case GetObjectAcl:
@@ -94,6 +101,20 @@ Reply dispatch(const RequestContext& ctx, RequestBody& body) {
             return not_implemented();
         case DeleteBucketConfig:
             return empty_answer(204);
+        case GetBucketCors:
+            return get_bucket_cors(ctx);
+        case PutBucketCors:
+            return put_bucket_cors(ctx, body);
+        case DeleteBucketCors:
+            return delete_bucket_cors(ctx);
+        case GetBucketTagging:
+            return get_bucket_tagging(ctx);
+        case PutBucketTagging:
+            return put_bucket_tagging(ctx, body);
+        case DeleteBucketTagging:
+            return delete_bucket_tagging(ctx);
+        case Preflight:
+            return preflight(ctx);
         case GetObject:
         case HeadObject:
             return get_object(ctx);

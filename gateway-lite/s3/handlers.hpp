@@ -48,6 +48,30 @@ Reply put_bucket_versioning(const RequestContext& ctx, RequestBody& body);
 // none is set.
 Reply get_bucket_config(const RequestContext& ctx, std::string_view name);
 
+// ---- bucket configuration documents (cors.cpp, bucket_tagging.cpp) -----------
+
+Reply get_bucket_cors(const RequestContext& ctx);
+Reply put_bucket_cors(const RequestContext& ctx, RequestBody& body);
+Reply delete_bucket_cors(const RequestContext& ctx);
+// OPTIONS: a browser's preflight, answered from the bucket's CORS rules.
+Reply preflight(const RequestContext& ctx);
+// The Access-Control-* headers of an answer to a cross-origin request (one
+// with an Origin) that a CORS rule of `bucket` allows; none otherwise.
+HeaderList cors_headers(const RequestContext& ctx, const Bucket& bucket);
+// cors_headers of the bucket the request names, for an answer given without
+// reading its record (a refused signature, a route that reads none): looked
+// up, and a bucket found missing is remembered for a moment, so that
+// requests naming it do not each cost a read (RADOS caches only buckets
+// that exist).
+HeaderList cors_headers_by_name(const RequestContext& ctx);
+Reply get_bucket_tagging(const RequestContext& ctx);
+Reply put_bucket_tagging(const RequestContext& ctx, RequestBody& body);
+Reply delete_bucket_tagging(const RequestContext& ctx);
+// PutBucketCors and PutBucketTagging need an integrity check of their body:
+// Content-MD5 or an x-amz-checksum-* (as a header or a trailer). nullopt
+// when one is there.
+std::optional<S3Error> missing_body_digest(const RequestContext& ctx);
+
 // ---- ACLs (acls.cpp) ---------------------------------------------------------
 
 Reply get_bucket_acl(const RequestContext& ctx);

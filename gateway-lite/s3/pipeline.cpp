@@ -89,6 +89,13 @@ public:
                                 : ctx_.key_given    ? Scope::Object
                                                     : Scope::Bucket,
                                 ctx_.query, req);
+        if (ctx_.route->operation == Operation::Preflight) {
+            // Browsers send preflights without credentials (and s3-tests
+            // send them to presigned URLs): answered before authentication.
+            if (!admit()) return refuse_slow_down();
+            RequestBody body(raw_body_, ctx_);
+            return respond(dispatch(ctx_, body));
+        }
 
         // A browser's form is signed by its fields, which come in the body
         // before the file.
@@ -106,7 +113,7 @@ public:
         ctx_.auth = std::get<AuthResult>(std::move(auth));
         ctx_.principal = ctx_.auth.principal;
 
-        if (!admit()) return send_error(slow_down());
+        if (!admit()) return refuse_slow_down();
         if (auto refused = read_bucket()) return send_error(*refused);
         RequestBody body(raw_body_, ctx_);
         respond(dispatch(ctx_, body));
@@ -181,12 +188,33 @@ private:
         // Fresh: not from the engine's cache (RADOS), for a change of the
         // bucket itself that is authorized on its owner or ACL.
         auto b = access.fresh ? ctx_.engine.get_bucket(ctx_.bucket) : ctx_.engine.get_bucket_record(ctx_.bucket);
+        cors_known_ = true;  // from this read: none when the bucket is missing
         if (!b) return S3Error(b.error());
+        if (ctx_.route->operation != Operation::Preflight) cors_ = cors_headers(ctx_, *b);
         bucket_epoch_ = b->epoch;
         if (auto refused = ctx_.check_expected_owner(*b, "x-amz-expected-bucket-owner")) return refused;
         if (access.permission && !ctx_.bucket_allows(*b, *access.permission)) return access_denied();
         ctx_.bucket_record = std::move(*b);
         return std::nullopt;
+    }
+
+    // The CORS step: a request with an Origin on a bucket with CORS rules
+    // gets the Access-Control-* headers of the rule that allows it, on
+    // whatever it is answered (errors included, as S3 does), taken from the
+    // record read_bucket read. Answers given without one (a refused
+    // signature, a route that reads no bucket) look it up as they are sent,
+    // after the operation (a bucket it created counts). A preflight is
+    // answered from the rules instead (cors.cpp), and a SlowDown gets none.
+    void settle_cross_origin_headers() {
+        if (cors_known_) return;
+        cors_known_ = true;
+        if (!ctx_.route || ctx_.bucket.empty() || ctx_.route->operation == Operation::Preflight) return;
+        cors_ = cors_headers_by_name(ctx_);
+    }
+    // 503 SlowDown, before anything is read for the request.
+    void refuse_slow_down() {
+        cors_known_ = true;
+        send_error(slow_down());
     }
 
     HeaderList base_headers() const {
@@ -201,6 +229,8 @@ private:
         head.status = status;
         head.headers = base_headers();
         for (auto& h : headers) head.headers.push_back(std::move(h));
+        settle_cross_origin_headers();
+        head.headers.insert(head.headers.end(), cors_.begin(), cors_.end());
         if (!body.empty()) head.headers.emplace_back("Content-Type", std::string(content_type));
         head.content_length = body.size();
         if (out_.write_head(head) && ctx_.request.method != "HEAD")
@@ -234,6 +264,8 @@ private:
         head.status = a.status;
         head.headers = base_headers();
         for (auto& x : a.headers) head.headers.push_back(std::move(x));
+        settle_cross_origin_headers();
+        head.headers.insert(head.headers.end(), cors_.begin(), cors_.end());
         std::uint64_t length = reader.remaining();
         head.content_length = length;
         if (!out_.write_head(head) || ctx_.request.method == "HEAD") return;
@@ -288,6 +320,8 @@ private:
     bool admitted_ = false;
     std::optional<std::uint64_t> bucket_epoch_;
     std::string error_code_;
+    HeaderList cors_;          // added to the answer (settle_cross_origin_headers)
+    bool cors_known_ = false;  // cors_ is settled
     std::unique_ptr<PostForm> post_form_;
 };
 

@@ -19,9 +19,7 @@ struct UnofferedConfig {
 };
 constexpr UnofferedConfig kUnofferedConfigs[] = {
     {"policy", "GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"},
-    {"cors", "GetBucketCors", "PutBucketCors", "DeleteBucketCors"},
     {"lifecycle", "GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle"},
-    {"tagging", "GetBucketTagging", "PutBucketTagging", "DeleteBucketTagging"},
     {"website", "GetBucketWebsite", "PutBucketWebsite", "DeleteBucketWebsite"},
     {"encryption", "GetBucketEncryption", "PutBucketEncryption", "DeleteBucketEncryption"},
     {"ownershipControls", "GetBucketOwnershipControls", "PutBucketOwnershipControls", "DeleteBucketOwnershipControls"},
@@ -59,6 +57,8 @@ constexpr Route kBucketGetRows[] = {
     row("GET", kBucket, "versioning", GetBucketVersioning, OpClass::Default, "GetBucketVersioning"),
     row("GET", kBucket, "versions", ListObjectVersions, OpClass::List, "ListObjectVersions"),
     row("GET", kBucket, "uploads", ListMultipartUploads, OpClass::List, "ListMultipartUploads"),
+    row("GET", kBucket, "cors", GetBucketCors, OpClass::Default, "GetBucketCors"),
+    row("GET", kBucket, "tagging", GetBucketTagging, OpClass::Default, "GetBucketTagging"),
 };
 
 constexpr Route kBucketListRows[] = {
@@ -67,6 +67,10 @@ constexpr Route kBucketListRows[] = {
     row("HEAD", kBucket, "", HeadBucket, OpClass::Default, "HeadBucket"),
     row("PUT", kBucket, "acl", PutBucketAcl, OpClass::Default, "PutBucketAcl"),
     row("PUT", kBucket, "versioning", PutBucketVersioning, OpClass::Default, "PutBucketVersioning"),
+    row("PUT", kBucket, "cors", PutBucketCors, OpClass::Default, "PutBucketCors"),
+    row("PUT", kBucket, "tagging", PutBucketTagging, OpClass::Default, "PutBucketTagging"),
+    row("DELETE", kBucket, "cors", DeleteBucketCors, OpClass::Delete, "DeleteBucketCors"),
+    row("DELETE", kBucket, "tagging", DeleteBucketTagging, OpClass::Delete, "DeleteBucketTagging"),
 };
 
 constexpr Route kBucketRestRows[] = {
@@ -76,6 +80,7 @@ constexpr Route kBucketRestRows[] = {
     // A form upload; a body of another type is answered 405 (read_post_form).
     Route{"POST", kBucket, "", "", "content-type", PostObject, OpClass::Put, "PostObject"},
     row("POST", kBucket, "", MethodNotAllowed, OpClass::Put, "MethodNotAllowed"),
+    row("OPTIONS", kBucket, "", Preflight, OpClass::Default, "OPTIONS"),
     row("", kBucket, "", MethodNotAllowed, OpClass::Default, "MethodNotAllowed"),
 };
 
@@ -104,6 +109,7 @@ constexpr Route kObjectRows[] = {
     row("POST", kObject, "uploads", CreateMultipartUpload, OpClass::Put, "CreateMultipartUpload"),
     row("POST", kObject, "uploadId", CompleteMultipartUpload, OpClass::Put, "CompleteMultipartUpload"),
     row("POST", kObject, "", MethodNotAllowed, OpClass::Put, "MethodNotAllowed"),
+    row("OPTIONS", kObject, "", Preflight, OpClass::Default, "OPTIONS"),
     row("", kObject, "", MethodNotAllowed, OpClass::Default, "MethodNotAllowed"),
 };
 

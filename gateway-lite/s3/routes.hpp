@@ -45,6 +45,16 @@ enum class Operation : std::uint8_t {
     GetBucketConfig,
     PutBucketConfig,
     DeleteBucketConfig,
+    // Bucket configurations kept as documents in the bucket's record.
+    GetBucketCors,
+    PutBucketCors,
+    DeleteBucketCors,
+    GetBucketTagging,
+    PutBucketTagging,
+    DeleteBucketTagging,
+    // A browser's CORS preflight (OPTIONS) on a bucket or an object:
+    // answered from the bucket's CORS rules, unauthenticated.
+    Preflight,
     // Objects.
     GetObject,
     HeadObject,
@@ -72,7 +82,7 @@ enum class Operation : std::uint8_t {
 enum class Scope : std::uint8_t { Service, Bucket, Object };
 
 struct Route {
-    std::string_view method;  // "GET", "HEAD", "PUT", "POST", "DELETE"; "" any
+    std::string_view method;  // "GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"; "" any
     Scope scope;
     // A query parameter the request must have ("" none). A trailing '*'
     // matches any parameter with that prefix ("ostor-*").

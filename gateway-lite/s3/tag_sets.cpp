@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "s3/xml_writer.hpp"
 #include "util.hpp"
 #include "xml_input.hpp"
 
@@ -22,7 +23,7 @@ std::optional<S3Error> tag_set_error(const TagSet& tags, std::size_t max_tags) {
         case TagProblem::TooMany:
             break;
     }
-    return too_many_object_tags();
+    return max_tags == kMaxObjectTags ? too_many_object_tags() : too_many_bucket_tags(max_tags);
 }
 
 std::variant<TagSet, S3Error> parse_tagging(std::string_view body, std::size_t max_tags) {
@@ -54,6 +55,14 @@ std::variant<TagSet, S3Error> parse_tagging_header(std::string_view header) {
         if (!keys.insert(key).second) return invalid_tagging_header();
     if (auto e = tag_set_error(*pairs)) return *e;
     return std::move(*pairs);
+}
+
+std::string tagging_xml(const TagSet& tags) {
+    XmlWriter x("Tagging");
+    x.open("TagSet");
+    for (const auto& [k, v] : tags) x.open("Tag").el("Key", k).el("Value", v).close("Tag");
+    x.close("TagSet");
+    return x.finish();
 }
 
 }  // namespace ostor::gw::s3

@@ -1,5 +1,5 @@
 // Tag sets as requests carry them: the <Tagging> document of PutObjectTagging
-// and the x-amz-tagging header of PutObject, CreateMultipartUpload and
+// and PutBucketTagging, the x-amz-tagging header of PutObject, CreateMultipartUpload and
 // CopyObject, checked against S3's limits (the engine's rules: names.hpp).
 // Pure functions of their text (fuzzed: tests/fuzz/fuzz_xml_bodies.cpp).
 #pragma once
@@ -19,8 +19,12 @@ namespace ostor::gw::s3 {
 
 using TagSet = std::vector<std::pair<std::string, std::string>>;
 
+// S3's limit of tags on a bucket (objects: kMaxObjectTags).
+inline constexpr std::size_t kMaxBucketTags = 50;
+
 // The error S3 answers for `tags` (400 InvalidTag with its message, or
-// BadRequest past `max_tags`); nullopt when they pass.
+// BadRequest past `max_tags`, worded for objects at kMaxObjectTags and for
+// buckets otherwise); nullopt when they pass.
 std::optional<S3Error> tag_set_error(const TagSet& tags, std::size_t max_tags = kMaxObjectTags);
 
 // <Tagging><TagSet><Tag><Key>..</Key><Value>..</Value></Tag>...</TagSet>
@@ -33,5 +37,9 @@ std::variant<TagSet, S3Error> parse_tagging(std::string_view body, std::size_t m
 // items are skipped and a key without '=' has an empty value. Fails: InvalidArgument (a
 // malformed escape, a key twice), then tag_set_error's.
 std::variant<TagSet, S3Error> parse_tagging_header(std::string_view header);
+
+// The <Tagging> document of `tags` (GetBucketTagging's answer, and the form
+// a bucket stores).
+std::string tagging_xml(const TagSet& tags);
 
 }  // namespace ostor::gw::s3

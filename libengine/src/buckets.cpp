@@ -42,4 +42,17 @@ Result<Bucket> Engine::set_bucket_acl(std::string_view name, std::string_view ac
     return b;
 }
 
+Result<Bucket> Engine::set_bucket_config(std::string_view name, std::string_view kind,
+                                         std::optional<std::string> document) {
+    OSTOR_TRY(check_may_commit(*impl_));
+    if (kind.empty()) return Error(Errc::InvalidArgument, "no bucket configuration kind given");
+    if (document && document->size() > kMaxBucketConfigBytes)
+        return Error(Errc::InvalidArgument, "a bucket's " + std::string(kind) + " configuration is " +
+                                                std::to_string(document->size()) + " bytes, more than the " +
+                                                std::to_string(kMaxBucketConfigBytes) + " allowed");
+    auto b = impl_->objects->set_bucket_config(name, kind, document);
+    impl_->notifier->changed(ChangeKind::Bucket, bucket_subject(name));  // whatever it returned: it may have landed
+    return b;
+}
+
 }  // namespace ostor

@@ -11,6 +11,8 @@ constexpr std::uint8_t kVersion = 1;
 // of its row in the Bodies table.
 constexpr std::uint8_t kObjectVersionInlineBody = 1;
 constexpr std::uint8_t kObjectVersion = 2;
+// The bucket record's tail flags (encode(const Bucket&)).
+constexpr std::uint8_t kBucketConfigsFlag = 1;
 
 template <class T>
 std::optional<T> finish(const Decoder& d, T value) {
@@ -109,8 +111,8 @@ std::optional<Account> decode_account(std::string_view v) {
 }
 
 std::string encode(const Bucket& b) {
-    return Encoder()
-        .u8(kVersion)
+    Encoder e;
+    e.u8(kVersion)
         .str(b.name)
         .str(b.owner_id)
         .str(b.account)
@@ -122,8 +124,18 @@ std::string encode(const Bucket& b) {
         .u64(b.size.current)
         .u64(b.size.hmax)
         .u64(b.size.h_integral)
-        .u64(b.size.last_ts)
-        .take();
+        .u64(b.size.last_ts);
+    // A tail flags byte (1: configuration documents; docs/versioning.md
+    // gives the versioning and lock settings the next bits), then each set
+    // one in the order of its bit. Absent when no bit is set: a record
+    // without them is byte for byte what earlier versions wrote, and theirs
+    // decode as having none.
+    if (!b.configs.empty()) {
+        e.u8(kBucketConfigsFlag);
+        e.u32(static_cast<std::uint32_t>(b.configs.size()));
+        for (const auto& [kind, document] : b.configs) e.str(kind).str(document);
+    }
+    return e.take();
 }
 std::optional<Bucket> decode_bucket(std::string_view v) {
     Decoder d(v);
@@ -141,6 +153,16 @@ std::optional<Bucket> decode_bucket(std::string_view v) {
     b.size.hmax = d.u64();
     b.size.h_integral = d.u64();
     b.size.last_ts = d.u64();
+    if (d.ok() && !d.at_end()) {
+        const std::uint8_t flags = d.u8();
+        if (flags & kBucketConfigsFlag) {
+            std::uint32_t n = d.u32();
+            for (std::uint32_t i = 0; i < n && d.ok(); ++i) {
+                auto kind = d.str();
+                b.configs[std::move(kind)] = d.str();
+            }
+        }
+    }
     return finish(d, std::move(b));
 }
 

@@ -4,7 +4,8 @@
 # s3 cp server-side copy of the 40 MiB object (multipart copy), prefix and
 # delimiter listing, s3api put-object --metadata, head-object, ranged
 # get-object, s3 presign + curl; negative cases: wrong secret, unknown key,
-# expired presigned URL, missing key, removing a non-empty bucket.
+# expired presigned URL, missing key, removing a non-empty bucket; s3api
+# put/get/delete-bucket-cors with curl preflights (allowed and refused).
 #
 # AWS_CLI selects the binary (default: Debian's /usr/bin/aws, else `aws` on PATH).
 . "$(dirname "$0")/lib.sh"
@@ -134,6 +135,36 @@ sleep 2
 code=$(curl -sS -o "$D/expired.xml" -w '%{http_code}' "$url")
 expect_eq "status of an expired presigned URL" 403 "$code"
 grep -q '<Code>AccessDenied</Code>' "$D/expired.xml" || fail "expired presigned URL: $(cat "$D/expired.xml")"
+
+step "s3api put-bucket-cors / get-bucket-cors, curl preflights, delete-bucket-cors"
+cat >"$D/cors.json" <<'EOF'
+{"CORSRules": [{"AllowedOrigins": ["https://app.example.com"], "AllowedMethods": ["GET", "PUT"],
+                "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000}]}
+EOF
+aws s3api put-bucket-cors --bucket "$B" --cors-configuration "file://$D/cors.json"
+aws s3api get-bucket-cors --bucket "$B" >"$D/cors.out"
+python3 - "$D/cors.json" "$D/cors.out" <<'EOF'
+import json, sys
+sent, got = (json.load(open(p)) for p in sys.argv[1:])
+assert got["CORSRules"] == sent["CORSRules"], f"get-bucket-cors: {got}"
+EOF
+# A browser's preflight: unauthenticated, answered from the rule.
+code=$(curl -sS -o /dev/null -D "$D/preflight.h" -w '%{http_code}' -X OPTIONS "$OSTOR_URL/$B/small.bin" \
+    -H 'Origin: https://app.example.com' -H 'Access-Control-Request-Method: PUT' \
+    -H 'Access-Control-Request-Headers: content-type')
+expect_eq "status of an allowed preflight" 200 "$code"
+tr -d '\r' <"$D/preflight.h" >"$D/preflight.headers"
+for h in 'Access-Control-Allow-Origin: https://app.example.com' 'Access-Control-Allow-Methods: GET, PUT' \
+         'Access-Control-Allow-Headers: content-type' 'Access-Control-Max-Age: 3000'; do
+    grep -qiF "$h" "$D/preflight.headers" || fail "preflight answer lacks '$h': $(cat "$D/preflight.headers")"
+done
+code=$(curl -sS -o "$D/refused.xml" -w '%{http_code}' -X OPTIONS "$OSTOR_URL/$B/small.bin" \
+    -H 'Origin: https://evil.example.com' -H 'Access-Control-Request-Method: GET')
+expect_eq "status of a preflight from another origin" 403 "$code"
+grep -q '<Code>AccessForbidden</Code>' "$D/refused.xml" || fail "refused preflight: $(cat "$D/refused.xml")"
+aws s3api delete-bucket-cors --bucket "$B"
+expect_fail "get-bucket-cors after delete-bucket-cors" aws s3api get-bucket-cors --bucket "$B"
+grep -q NoSuchCORSConfiguration "$WORK/expect_fail.out" || fail "get-bucket-cors: $(cat "$WORK/expect_fail.out")"
 
 step "negative: wrong secret, unknown access key"
 AWS_SECRET_ACCESS_KEY=wrong-secret-wrong-secret-wrong-secret12 expect_fail "wrong secret" aws s3 ls "s3://$B/"

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <span>
 #include <thread>
 
@@ -110,6 +111,22 @@ TEST_F(TwoGateways, ABucketsAclAndRebirthAreSeenByTheOther) {
     ASSERT_TRUE(reborn);
     EXPECT_EQ(reborn->owner_id, other->user.id);
     EXPECT_NE(reborn->epoch, before->epoch);
+}
+
+// A bucket's configuration documents (its CORS rules, read by every
+// cross-origin request from the cached record) set or removed through one
+// gateway are what the other answers from next.
+TEST_F(TwoGateways, ABucketsConfigDocumentsSetOnOneAreSeenByTheOther) {
+    ASSERT_TRUE(a->create_bucket("configured", user.id));
+    ASSERT_TRUE(a->get_bucket_record("configured"));  // cached on A
+    ASSERT_TRUE(b->set_bucket_config("configured", "cors", "rules"));
+    auto set = a->get_bucket_record("configured");
+    ASSERT_TRUE(set) << set.error().message();
+    EXPECT_EQ(set->configs, (std::map<std::string, std::string>{{"cors", "rules"}}));
+    ASSERT_TRUE(b->set_bucket_config("configured", "cors", std::nullopt));
+    auto removed = a->get_bucket_record("configured");
+    ASSERT_TRUE(removed) << removed.error().message();
+    EXPECT_TRUE(removed->configs.empty());
 }
 
 TEST_F(TwoGateways, ObjectsWrittenIntoARebornBucketThroughTheOtherLand) {

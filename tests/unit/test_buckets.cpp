@@ -1,6 +1,11 @@
-// Buckets: creation, ownership, listing, deletion, incarnations, ACLs.
+// Buckets: creation, ownership, listing, deletion, incarnations, ACLs,
+// configuration documents.
+#include <map>
 #include <string>
 
+#include "codec.hpp"
+#include "local/lmdb_env.hpp"
+#include "records.hpp"
 #include "test_dir.hpp"
 
 namespace ostor::test {
@@ -24,6 +29,17 @@ protected:
             for (const auto& b : *r) out.push_back(b.name);
         return out;
     }
+    // The local store's row of `table` at `key` (empty when absent), read
+    // beside the open engine.
+    std::string stored_row(detail::Table table, const std::string& key) {
+        auto env = detail::Env::open(dir_.path() / "meta", EngineOptions{}.meta_map_size_bytes);
+        EXPECT_TRUE(env) << env.error().message();
+        if (!env) return {};
+        auto txn = detail::Txn::read(**env);
+        auto v = txn.get(table, key);
+        return v ? std::string(*v) : std::string();
+    }
+    static std::string config_key(const std::string& bucket, const std::string& kind) { return bucket + '\0' + kind; }
     std::string alice_, bob_;
 };
 
@@ -167,6 +183,137 @@ TEST_F(Buckets, AclRoundTrip) {
     ASSERT_TRUE(g) << g.error().message();
     EXPECT_EQ(g->acl, acl);
     EXPECT_EQ(g->owner_id, alice_);
+}
+
+// The documents a gateway keeps per bucket (CORS rules, tags) are kept
+// as given, one per kind, through every other change of the record (an
+// ACL, the counts each object write updates) and a reopen, and seen in
+// the record a request reads (get_bucket_record).
+TEST_F(Buckets, ConfigDocumentsAreKeptPerKindThroughOtherChanges) {
+    make_bucket("configured", alice_);
+    auto g = engine().get_bucket("configured");
+    ASSERT_TRUE(g) << g.error().message();
+    EXPECT_TRUE(g->configs.empty());
+    const std::string cors = "<CORSConfiguration><CORSRule>\n\x01 binary-ish</CORSRule></CORSConfiguration>";
+    const std::string tags = "<Tagging><TagSet/></Tagging>";
+    auto s = engine().set_bucket_config("configured", "cors", cors);
+    ASSERT_TRUE(s) << s.error().message();
+    EXPECT_EQ(s->configs, (std::map<std::string, std::string>{{"cors", cors}}));
+    ASSERT_TRUE(IsOk(engine().set_bucket_config("configured", "tagging", tags)));
+    ASSERT_TRUE(IsOk(engine().set_bucket_config("configured", "cors", cors + "v2")));
+    ASSERT_TRUE(IsOk(engine().set_bucket_acl("configured", "acl")));
+    ASSERT_TRUE(IsOk(put(engine(), "configured", "k", "body")));
+    const std::map<std::string, std::string> both{{"cors", cors + "v2"}, {"tagging", tags}};
+    auto record = engine().get_bucket_record("configured");
+    ASSERT_TRUE(record) << record.error().message();
+    EXPECT_EQ(record->configs, both);
+    EXPECT_EQ(record->acl, "acl");
+
+    reopen();
+    g = engine().get_bucket("configured");
+    ASSERT_TRUE(g) << g.error().message();
+    EXPECT_EQ(g->configs, both);
+    EXPECT_EQ(g->objects, 1u);
+
+    // Removing one leaves the other; removing what is not there is no error.
+    auto removed = engine().set_bucket_config("configured", "cors", std::nullopt);
+    ASSERT_TRUE(removed) << removed.error().message();
+    EXPECT_EQ(removed->configs, (std::map<std::string, std::string>{{"tagging", tags}}));
+    ASSERT_TRUE(IsOk(engine().set_bucket_config("configured", "cors", std::nullopt)));
+    EXPECT_EQ(engine().get_bucket_record("configured")->configs,
+              (std::map<std::string, std::string>{{"tagging", tags}}));
+}
+
+TEST_F(Buckets, ConfigDocumentsGoWithTheBucket) {
+    make_bucket("reborn", alice_);
+    ASSERT_TRUE(IsOk(engine().set_bucket_config("reborn", "cors", "rules")));
+    ASSERT_TRUE(IsOk(engine().delete_bucket("reborn")));
+    // (On RADOS they live in the record the delete removed.)
+    if (!on_rados()) {
+        EXPECT_EQ(stored_row(detail::Table::BucketConfigs, config_key("reborn", "cors")), "");
+    }
+    make_bucket("reborn", bob_);
+    EXPECT_TRUE(engine().get_bucket_record("reborn")->configs.empty());
+}
+
+// A local volume keeps the documents in their own table: the bucket's row,
+// which every object commit rewrites, stays the size of a bucket without
+// any, and an object PUT leaves the documents' row as it was.
+TEST_F(Buckets, LocalConfigDocumentsStayOutOfTheRowObjectCommitsRewrite) {
+    SKIP_ON_RADOS("the LMDB tables of a local volume");
+    make_bucket("hot", alice_);
+    const std::string large(kMaxBucketConfigBytes, 'c');
+    ASSERT_TRUE(IsOk(engine().set_bucket_config("hot", "cors", large)));
+    ASSERT_TRUE(IsOk(put(engine(), "hot", "k", "body")));
+    const auto row = stored_row(detail::Table::Buckets, "hot");
+    auto decoded = detail::decode_bucket(row);
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(decoded->objects, 1u);
+    EXPECT_TRUE(decoded->configs.empty());
+    EXPECT_EQ(detail::encode(*decoded), row);  // no tail flags byte: as before configs
+    EXPECT_EQ(stored_row(detail::Table::BucketConfigs, config_key("hot", "cors")), large);
+    EXPECT_EQ(engine().get_bucket_record("hot")->configs.at("cors"), large);
+    auto listed = engine().list_buckets({});
+    ASSERT_TRUE(listed) << listed.error().message();
+    ASSERT_EQ(listed->size(), 1u);
+    EXPECT_EQ(listed->front().configs.at("cors"), large);
+}
+
+TEST_F(Buckets, ConfigDocumentsRefusedChangeNothing) {
+    EXPECT_TRUE(FailsWith(engine().set_bucket_config("nowhere", "cors", "x"), Errc::NoSuchBucket));
+    make_bucket("limited", alice_);
+    ASSERT_TRUE(IsOk(engine().set_bucket_config("limited", "cors", "old")));
+    EXPECT_TRUE(FailsWith(engine().set_bucket_config("limited", "", "x"), Errc::InvalidArgument));
+    EXPECT_TRUE(FailsWith(engine().set_bucket_config("limited", "cors", std::string(kMaxBucketConfigBytes + 1, 'x')),
+                          Errc::InvalidArgument));
+    EXPECT_EQ(engine().get_bucket("limited")->configs, (std::map<std::string, std::string>{{"cors", "old"}}));
+    const std::string largest(kMaxBucketConfigBytes, 'x');
+    ASSERT_TRUE(IsOk(engine().set_bucket_config("limited", "cors", largest)));
+    EXPECT_EQ(engine().get_bucket("limited")->configs.at("cors"), largest);
+}
+
+// Bucket records written before buckets had configuration documents (both
+// backends store this encoding) still decode, as having none; a record
+// without any is written byte for byte as before; the documents' bytes are
+// pinned.
+TEST(BucketRecords, RecordsWithoutConfigDocumentsKeepTheirEncoding) {
+    using detail::Encoder;
+    const std::string before_configs = Encoder()
+                                           .u8(1)
+                                           .str("old")
+                                           .str("0123456789abcdef")
+                                           .str("acct")
+                                           .i64(1700000000000)
+                                           .u64(3)
+                                           .str("acl")
+                                           .u64(2)
+                                           .u64(30)
+                                           .u64(30)
+                                           .u64(40)
+                                           .u64(500)
+                                           .u64(472222)
+                                           .take();
+    auto b = detail::decode_bucket(before_configs);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->name, "old");
+    EXPECT_EQ(b->account, "acct");
+    EXPECT_EQ(b->epoch, 3u);
+    EXPECT_EQ(b->acl, "acl");
+    EXPECT_EQ(b->size.last_ts, 472222u);
+    EXPECT_TRUE(b->configs.empty());
+    EXPECT_EQ(detail::encode(*b), before_configs);
+
+    b->configs = {{"cors", "c"}, {"tagging", "t"}};
+    // The documents follow a tail flags byte (1: configs), where versioning
+    // adds its settings behind further bits (docs/versioning.md): pinned.
+    const std::string with_configs = Encoder().u8(1).u32(2).str("cors").str("c").str("tagging").str("t").take();
+    EXPECT_EQ(detail::encode(*b), before_configs + with_configs);
+    auto again = detail::decode_bucket(detail::encode(*b));
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->configs, b->configs);
+    // A record cut inside its documents is damaged, not a bucket without them.
+    auto encoded = detail::encode(*b);
+    EXPECT_FALSE(detail::decode_bucket(std::string_view(encoded).substr(0, encoded.size() - 1)));
 }
 
 TEST_F(Buckets, CountsObjectsAndBytes) {

@@ -306,6 +306,15 @@ public:
     Result<void> delete_bucket(std::string_view name);
     // Fails: NoSuchBucket.
     Result<Bucket> set_bucket_acl(std::string_view name, std::string_view acl);
+    // Sets the bucket's configuration document of `kind` (an S3
+    // sub-resource name: "cors", "tagging", ...), or removes it (nullopt;
+    // removing one not set is no error). Handed out with the bucket's
+    // record (get_bucket, get_bucket_record, list_buckets); a local volume
+    // keeps them in their own table, out of the row object commits rewrite.
+    // Seen by every process once this returns.
+    // Returns the record as now. Fails: NoSuchBucket, InvalidArgument (an
+    // empty kind, a document over kMaxBucketConfigBytes).
+    Result<Bucket> set_bucket_config(std::string_view name, std::string_view kind, std::optional<std::string> document);
 
     // ---- Objects -------------------------------------------------------
     // A write that would replace an object whose stored record cannot be

@@ -1,7 +1,9 @@
 // ostor engine: the records the engine stores and returns.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +49,11 @@ struct SizeHistory {
     std::uint64_t last_ts = 0;     // hour of the last update
 };
 
+// The largest configuration document a bucket keeps (Bucket::configs). The
+// record holding them is read for every request on the bucket: S3's own
+// documents stay far below (a CORS configuration is limited to 64 KB, a policy to 20 KB).
+inline constexpr std::size_t kMaxBucketConfigBytes = 256 * 1024;
+
 struct Bucket {
     std::string name;
     std::string owner_id;
@@ -57,6 +64,9 @@ struct Bucket {
     std::uint64_t objects = 0;
     std::uint64_t bytes = 0;  // object bytes plus parts of uploads in progress
     SizeHistory size;
+    // S3 sub-resource name ("cors", "tagging", "policy", "lifecycle", ...)
+    // -> the document as the gateway stored it, opaque to the engine.
+    std::map<std::string, std::string> configs;
 };
 
 // Object tags (S3 tagging): key, value pairs as given, in order; checked by

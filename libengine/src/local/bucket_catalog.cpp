@@ -17,6 +17,35 @@ Result<Bucket> load_bucket(const Txn& txn, std::string_view name) {
     return std::move(*b);
 }
 
+namespace {
+
+// Keys of the BucketConfigs table: the bucket's name (never holding a NUL),
+// a NUL, the kind; all of one bucket's share the prefix.
+std::string config_prefix(std::string_view bucket) { return std::string(bucket) + '\0'; }
+std::string config_key(std::string_view bucket, std::string_view kind) {
+    return config_prefix(bucket) + std::string(kind);
+}
+
+void drop_bucket_configs(Txn& txn, std::string_view bucket) {
+    const auto prefix = config_prefix(bucket);
+    std::vector<std::string> keys;
+    {
+        auto cur = txn.cursor(Table::BucketConfigs);
+        for (auto e = cur.seek(prefix); e && e->first.substr(0, prefix.size()) == prefix; e = cur.next())
+            keys.emplace_back(e->first);
+    }
+    for (const auto& k : keys) txn.del(Table::BucketConfigs, k);
+}
+
+}  // namespace
+
+void load_bucket_configs(const Txn& txn, Bucket& bucket) {
+    const auto prefix = config_prefix(bucket.name);
+    auto cur = txn.cursor(Table::BucketConfigs);
+    for (auto e = cur.seek(prefix); e && e->first.substr(0, prefix.size()) == prefix; e = cur.next())
+        bucket.configs[std::string(e->first.substr(prefix.size()))] = std::string(e->second);
+}
+
 LocalObjectCatalog::LocalObjectCatalog(const Env& env, CommitQueue& commits, std::string instance_id)
     : env_(env), commits_(commits), instance_id_(std::move(instance_id)) {}
 
@@ -52,12 +81,18 @@ Result<Bucket> LocalObjectCatalog::create_bucket(std::string_view name, std::str
         b.size.last_ts = size_history_hour(b.created_ms);
         txn.put(Table::BucketEpochs, name, Encoder().u64(b.epoch).take());
         txn.put(Table::Buckets, name, encode(b));
+        // (delete_bucket removed them: this only guards a new name's start.)
+        drop_bucket_configs(txn, name);
         return b;
     });
 }
 
 Result<Bucket> LocalObjectCatalog::get_bucket(std::string_view name) {
-    return read([&](const Txn& txn) { return load_bucket(txn, name); });
+    return read([&](const Txn& txn) -> Result<Bucket> {
+        auto b = load_bucket(txn, name);
+        if (b) load_bucket_configs(txn, *b);
+        return b;
+    });
 }
 
 Result<std::vector<Bucket>> LocalObjectCatalog::list_buckets(const BucketFilter& filter) {
@@ -69,6 +104,7 @@ Result<std::vector<Bucket>> LocalObjectCatalog::list_buckets(const BucketFilter&
             if (!b) continue;
             if (filter.owner_id && b->owner_id != *filter.owner_id) continue;
             if (filter.owner_id && filter.account && b->account != *filter.account) continue;
+            load_bucket_configs(txn, *b);
             out.push_back(std::move(*b));
         }
         return out;
@@ -99,6 +135,7 @@ Result<void> LocalObjectCatalog::delete_bucket(std::string_view name, FreedExten
             if (upload) drop_upload(txn, *upload, freed);
         }
         txn.del(Table::Buckets, name);
+        drop_bucket_configs(txn, name);
         txn.del(Table::Limits, limits_key(LimitTarget::bucket(std::string(name))));
         txn.del(Table::Quotas, quota_key(QuotaTarget::bucket(std::string(name))));
         return {};
@@ -111,6 +148,23 @@ Result<Bucket> LocalObjectCatalog::set_bucket_acl(std::string_view name, std::st
         if (!bucket) return bucket;
         bucket->acl = acl;
         txn.put(Table::Buckets, bucket->name, encode(*bucket));
+        load_bucket_configs(txn, *bucket);
+        return bucket;
+    });
+}
+
+Result<Bucket> LocalObjectCatalog::set_bucket_config(std::string_view name, std::string_view kind,
+                                                     const std::optional<std::string>& document) {
+    return commits_.run_value<Bucket>([&](Txn& txn) -> Result<Bucket> {
+        auto bucket = load_bucket(txn, name);
+        if (!bucket) return bucket;
+        // Only its own row changes: the bucket's row (which object commits
+        // rewrite) never holds the documents.
+        if (document)
+            txn.put(Table::BucketConfigs, config_key(name, kind), *document);
+        else
+            txn.del(Table::BucketConfigs, config_key(name, kind));
+        load_bucket_configs(txn, *bucket);
         return bucket;
     });
 }

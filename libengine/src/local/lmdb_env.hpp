@@ -43,6 +43,7 @@ enum class Table : unsigned {
     UsageObjects,     // name -> JSON text
     BillingTotals,    // user id "/" account name -> BillingCounters (billing_totals.cpp)
     Bodies,           // be64 body id -> body of a small object (ObjectRecord::body_id)
+    BucketConfigs,    // bucket name "\0" kind -> configuration document (Bucket::configs)
     Count
 };
 

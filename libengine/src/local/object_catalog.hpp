@@ -34,6 +34,8 @@ public:
     Result<std::vector<Bucket>> list_buckets(const BucketFilter& filter) override;
     Result<void> delete_bucket(std::string_view name, FreedExtents& freed) override;
     Result<Bucket> set_bucket_acl(std::string_view name, std::string_view acl) override;
+    Result<Bucket> set_bucket_config(std::string_view name, std::string_view kind,
+                                     const std::optional<std::string>& document) override;
 
     Result<void> drop_dead_reservations(Leases& leases) override;
     Result<bool> quota_applies(std::string_view bucket) override;

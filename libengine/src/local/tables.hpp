@@ -14,7 +14,11 @@
 namespace ostor::detail {
 
 Result<User> load_user(const Txn& txn, std::string_view user_id);
+// The bucket's row: without its configuration documents, which live in the
+// BucketConfigs table so that the row every object commit rewrites stays
+// small. load_bucket_configs adds them (the record callers are handed).
 Result<Bucket> load_bucket(const Txn& txn, std::string_view name);
+void load_bucket_configs(const Txn& txn, Bucket& bucket);
 Result<Account> load_account(const Txn& txn, std::string_view user_id, std::string_view name);
 std::string account_key(std::string_view user_id, std::string_view name);
 

@@ -63,6 +63,8 @@ public:
     Result<std::vector<Bucket>> list_buckets(const BucketFilter& filter) override;
     Result<void> delete_bucket(std::string_view name, FreedExtents& freed) override;
     Result<Bucket> set_bucket_acl(std::string_view name, std::string_view acl) override;
+    Result<Bucket> set_bucket_config(std::string_view name, std::string_view kind,
+                                     const std::optional<std::string>& document) override;
 
     Result<void> drop_dead_reservations(Leases& leases) override;
     Result<bool> quota_applies(std::string_view bucket) override;
@@ -121,6 +123,9 @@ public:
     // (a write finding it gone forgets the cached record).
     Result<StoredBucket> load_bucket_cached(std::string_view name);
     void forget_cached_bucket(std::string_view name);
+    // Applies `change` to the bucket's record, rewritten guarded on the one
+    // read (set_bucket_acl, set_bucket_config). Fails: NoSuchBucket.
+    Result<Bucket> change_bucket_record(std::string_view name, const std::function<void(Bucket&)>& change);
 
     // Commits `record` as the object (bucket, key) of `bucket`: steps 2 to 5
     // above, with the write conditions checked against the entry replaced.

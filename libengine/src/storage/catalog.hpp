@@ -148,6 +148,10 @@ public:
     // BucketNotEmpty.
     virtual Result<void> delete_bucket(std::string_view name, FreedExtents& freed) = 0;
     virtual Result<Bucket> set_bucket_acl(std::string_view name, std::string_view acl) = 0;
+    // Sets (a document) or removes (nullopt) the configuration of `kind`.
+    // Fails: NoSuchBucket.
+    virtual Result<Bucket> set_bucket_config(std::string_view name, std::string_view kind,
+                                             const std::optional<std::string>& document) = 0;
 
     // ---- Space ledger
     // Drops the reservations of Engines that are gone (those whose lease

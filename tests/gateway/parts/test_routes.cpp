@@ -76,8 +76,8 @@ TEST(Routes, CopiesAreToldByTheirSourceHeader) {
 
 TEST(Routes, UnofferedBucketConfigurations) {
     for (const char* config :
-         {"policy", "cors", "lifecycle", "tagging", "website", "encryption", "ownershipControls", "publicAccessBlock",
-          "object-lock", "replication", "notification", "logging", "accelerate", "requestPayment"}) {
+         {"policy", "lifecycle", "website", "encryption", "ownershipControls", "publicAccessBlock", "object-lock",
+          "replication", "notification", "logging", "accelerate", "requestPayment"}) {
         const auto& get = route(req("GET", Scope::Bucket, {{config, ""}}));
         EXPECT_EQ(get.operation, Operation::GetBucketConfig) << config;
         EXPECT_EQ(get.query, config);
@@ -85,9 +85,27 @@ TEST(Routes, UnofferedBucketConfigurations) {
         EXPECT_EQ(route(req("DELETE", Scope::Bucket, {{config, ""}})).operation, Operation::DeleteBucketConfig)
             << config;
     }
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"policy", ""}})).name, "GetBucketPolicy");
+}
+
+// CORS and tagging are offered: kept as documents in the bucket's record.
+TEST(Routes, BucketCorsAndTagging) {
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"cors", ""}})).operation, Operation::GetBucketCors);
     EXPECT_EQ(route(req("GET", Scope::Bucket, {{"cors", ""}})).name, "GetBucketCors");
+    EXPECT_EQ(route(req("PUT", Scope::Bucket, {{"cors", ""}})).operation, Operation::PutBucketCors);
+    EXPECT_EQ(route(req("DELETE", Scope::Bucket, {{"cors", ""}})).operation, Operation::DeleteBucketCors);
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"tagging", ""}})).operation, Operation::GetBucketTagging);
+    EXPECT_EQ(route(req("PUT", Scope::Bucket, {{"tagging", ""}})).operation, Operation::PutBucketTagging);
+    EXPECT_EQ(route(req("DELETE", Scope::Bucket, {{"tagging", ""}})).operation, Operation::DeleteBucketTagging);
+    EXPECT_EQ(route(req("DELETE", Scope::Bucket, {{"tagging", ""}})).op_class, OpClass::Delete);
     // Object tagging is not the bucket's.
     EXPECT_EQ(route(req("GET", Scope::Object, {{"tagging", ""}})).operation, Operation::GetObjectTagging);
+    // A preflight, on a bucket or an object, whatever its query (a
+    // presigned URL's included); on the service there is none.
+    EXPECT_EQ(route(req("OPTIONS", Scope::Bucket)).operation, Operation::Preflight);
+    EXPECT_EQ(route(req("OPTIONS", Scope::Object)).operation, Operation::Preflight);
+    EXPECT_EQ(route(req("OPTIONS", Scope::Object, {{"X-Amz-Signature", "s"}})).operation, Operation::Preflight);
+    EXPECT_EQ(route(req("OPTIONS", Scope::Service)).operation, Operation::MethodNotAllowed);
 }
 
 // The classes the provider's limits are set by (vendor guide: get, put,
