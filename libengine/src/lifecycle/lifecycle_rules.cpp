@@ -47,10 +47,10 @@ std::uint32_t flags_of(const LifecycleRule& r) {
 }
 
 bool has_tags(const ObjectTags* tags, const ObjectTags& wanted) {
-    for (const auto& [k, v] : wanted) {
+    for (const auto& want : wanted) {
         if (!tags) return false;
-        auto it = std::find_if(tags->begin(), tags->end(), [&](const auto& t) { return t.first == k; });
-        if (it == tags->end() || it->second != v) return false;
+        auto it = std::find_if(tags->begin(), tags->end(), [&](const auto& t) { return t.first == want.first; });
+        if (it == tags->end() || it->second != want.second) return false;
     }
     return true;
 }
