@@ -3,7 +3,7 @@
 // GetBucketLifecycleConfiguration's XML. Pure functions of their input but
 // for the ids of rules that have none (fuzzed: tests/fuzz/).
 //
-// The refusals, in the order they are checked, with where each code and
+// The refusals, by code, with where each code and
 // message comes from (AWS: observed answers quoted in public issues;
 // MinIO: internal/bucket/lifecycle; Arsenal: Scality's S3 model, which
 // copies AWS's; ours: no public source gives the text):
