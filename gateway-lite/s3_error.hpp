@@ -181,6 +181,11 @@ inline S3Error invalid_copy_range(std::uint64_t size) {
             "The requested range is not satisfiable: the source object's size is " + std::to_string(size) + "."};
 }
 inline S3Error invalid_part(std::string message) { return {400, "InvalidPart", std::move(message)}; }
+// A storage class ostor does not have (a lifecycle Transition names one):
+// AWS's code and message.
+inline S3Error invalid_storage_class() {
+    return {400, "InvalidStorageClass", "The storage class you specified is not valid"};
+}
 
 // The "none set" error of a bucket configuration ostor does not offer,
 // named by its query parameter (?policy, ...); nullopt for those that
