@@ -150,6 +150,8 @@ def sigkill_case(gateway_bin, cli):
         log(f"sigkill: before the sweep, the killed gateway holds {len(held)} reservations on the user's ledger "
             f"({', '.join(held)}); its pending object names {pending_ledgers}; its pending blob list "
             f"{'exists' if volume.exists('meta', f'blobs.pending.{victim}') else 'is gone'}")
+        check(f"ledger.user.{user_id}" in pending_ledgers,
+              "the dead instance's pending object does not name the user's ledger, where it holds reservations")
         # After the lease: a survivor's sweep adopts the dead instance and
         # drops its reservations and unfinished blob objects.
         started = time.monotonic()
