@@ -106,8 +106,11 @@ PolicyDecision RequestContext::policy_decision(const Bucket& b, std::string_view
 }
 
 PolicyDecision RequestContext::request_policy_decision(const Bucket& b) const {
-    const auto* row = route ? policy_action_for(route->name) : nullptr;
-    if (!row || !b.configs.contains(std::string(kPolicy))) return PolicyDecision::NoMatch;
+    // The common case first: a bucket without a policy costs one lookup.
+    static const std::string kPolicyKind(kPolicy);
+    if (!route || !b.configs.contains(kPolicyKind)) return PolicyDecision::NoMatch;
+    const auto* row = policy_action_for(route->name);
+    if (!row) return PolicyDecision::NoMatch;
     auto action = !row->version_action.empty() && param("versionId") ? row->version_action : row->action;
     return policy_decision(b, action, row->kind == PolicyResourceKind::Object ? &key : nullptr);
 }
