@@ -4,14 +4,16 @@ document stores nothing), GetBucketPolicyStatus, and the policy deciding
 requests with the ACLs as S3 does: an explicit Deny refuses (the owner
 included), an Allow grants what the ACLs would not (anonymous requests
 included), neither leaves it to the ACLs. Conditions on the peer address,
-TLS and the listing's prefix; DeleteObjects per key; a copy's source under
-its own bucket's policy."""
+TLS and the listing's prefix; DeleteObjects per key; a browser upload
+under the form's key; a copy's source under its own bucket's policy; on
+RADOS, a second gateway on the volume following a change at once."""
 
 import json
 import shutil
 import tempfile
+import unittest
 
-from harness import GatewayTestCase, main, unique_bucket
+from harness import GatewayTestCase, main, on_rados, unique_bucket
 from test_post_object import BOUNDARY, form_body
 from test_tls import self_signed_certificate
 
@@ -242,6 +244,20 @@ class BucketPolicyTests(GatewayTestCase):
         type(self).s3 = self.gw.client()
         type(self).other = self.gw.client(self.other_creds)
         self.assertEqual(self.anon('GET', f'/{b}/obj').status, 200)
+
+    @unittest.skipUnless(on_rados(), 'two gateways share a volume only on RADOS')
+    def test_a_second_gateway_sees_a_policy_at_once(self):
+        b = self.new_bucket()
+        self.put(b, 'obj', b'shared')
+        second = self.gw.sharing_volume().start()
+        self.addCleanup(second.stop)
+        self.assertError(second.request('GET', f'/{b}/obj', auth=None), 403, 'AccessDenied')
+        self.s3.put_bucket_policy(Bucket=b, Policy=public_read(b))
+        r = second.request('GET', f'/{b}/obj', auth=None)
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(r.body, b'shared')
+        self.s3.delete_bucket_policy(Bucket=b)
+        self.assertError(second.request('GET', f'/{b}/obj', auth=None), 403, 'AccessDenied')
 
 
 class SecureTransportTests(GatewayTestCase):
