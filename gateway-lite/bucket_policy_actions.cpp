@@ -120,6 +120,7 @@ constexpr OperationAction kOperations[] = {
     {"GetBucketPolicy", "s3:GetBucketPolicy", "", kBucket},
     {"PutBucketPolicy", "s3:PutBucketPolicy", "", kBucket},
     {"DeleteBucketPolicy", "s3:DeleteBucketPolicy", "", kBucket},
+    {"GetBucketPolicyStatus", "s3:GetBucketPolicyStatus", "", kBucket},
     {"GetBucketCors", "s3:GetBucketCORS", "", kBucket},
     {"PutBucketCors", "s3:PutBucketCORS", "", kBucket},
     {"DeleteBucketCors", "s3:PutBucketCORS", "", kBucket},

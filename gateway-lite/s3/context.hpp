@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "acl.hpp"
+#include "bucket_policy.hpp"
 #include "http.hpp"
 #include "ostor/engine.hpp"
 #include "ostor/names.hpp"
@@ -54,6 +56,10 @@ struct RequestContext {
     // the operation needs) before the handler runs, for the operations that
     // work on one (dispatch.cpp, bucket_access).
     std::optional<Bucket> bucket_record;
+    // What the bucket's policy says of the request's own action and resource
+    // (read_bucket): a Deny was refused there; an Allow grants what the ACLs
+    // would refuse (bucket_allows, object_allows on that bucket).
+    PolicyDecision policy = PolicyDecision::NoMatch;
 
     // POST Object: the form read up to its file (s3/post_form.hpp), whose
     // fields authenticated the request; the handler reads the file from it.
@@ -73,8 +79,12 @@ struct RequestContext {
     // Without permission to list the bucket, a missing key must not be told
     // from a forbidden one (S3 answers 403 then).
     S3Error object_error(const Error& e, const Bucket& b) const;
+    // The policy's Allow of the request (`policy`), else the ACLs.
     bool bucket_allows(const Bucket& b, Permission p) const;
     bool object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const;
+    // The ACLs alone (and the owners' implicit rights).
+    bool acl_bucket_allows(const Bucket& b, Permission p) const;
+    bool acl_object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const;
     // Who owns an object: its writer when another user than the bucket's owner.
     static std::string object_owner(const Bucket& b, const ObjectInfo& o);
     // x-amz-expected-bucket-owner (or, for a copy's source, x-amz-source-
@@ -89,6 +99,26 @@ struct RequestContext {
     // hold even as a reference (TAB, LF and CR are fine: they are written
     // as &#9; &#10; &#13;).
     std::optional<S3Error> check_new_key() const;
+
+    // ---- bucket policies (bucket_policies.cpp) ------------------------------
+
+    // The parsed policy of `b`; null when it has none (or one that does not
+    // parse, which the gateway never stores).
+    static std::shared_ptr<const BucketPolicy> bucket_policy(const Bucket& b);
+    // What the policy of `b` says of `action` by this caller on the object
+    // `key` (nullptr: on the bucket), with this request's condition values.
+    // NoMatch when the bucket has no policy.
+    PolicyDecision policy_decision(const Bucket& b, std::string_view action, const std::string* key) const;
+    // policy_decision for the request's route (policy_action_for) on its
+    // bucket or object; NoMatch for routes no policy governs.
+    PolicyDecision request_policy_decision(const Bucket& b) const;
+    // A write whose object is known only to the handler (DeleteObjects' keys,
+    // a browser upload's form key): the policy, then the bucket's ACL.
+    bool may_write_key(const Bucket& b, std::string_view action, const std::string& object_key) const;
+    // Get/Put/DeleteBucketPolicy: the bucket's owner always (S3: the owning
+    // account's root even when the policy denies it), another account of
+    // the owner's with the policy's Allow.
+    bool may_manage_policy(const Bucket& b) const;
 };
 
 // Users' display names (their e-mail addresses), each looked up once per

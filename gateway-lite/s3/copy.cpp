@@ -55,7 +55,11 @@ Outcome<CopySource> copy_source(const RequestContext& ctx) {
     if (auto refused = ctx.check_expected_owner(*sb, "x-amz-source-expected-bucket-owner")) return *refused;
     auto info = ctx.engine.head_object(src.bucket, src.key);
     if (!info) return info.error();
-    if (!ctx.object_allows(*sb, *info, Permission::Read)) return access_denied();
+    // s3:GetObject of the source, by the source bucket's policy and ACLs.
+    auto by_policy = ctx.policy_decision(*sb, "s3:GetObject", &src.key);
+    if (by_policy == PolicyDecision::Deny) return access_denied();
+    if (by_policy != PolicyDecision::Allow && !ctx.acl_object_allows(*sb, *info, Permission::Read))
+        return access_denied();
     if (!copy_source_conditions_hold(ctx.request, *info)) return precondition_failed();
     src.info = std::move(*info);
     return src;

@@ -20,6 +20,8 @@ BucketAccess bucket_access(Operation op) {
         case DeleteBucketCors:
         case PutBucketTagging:
         case DeleteBucketTagging:
+        case PutBucketPolicy:
+        case DeleteBucketPolicy:
             return {.read = true, .permission = std::nullopt, .fresh = true};
         case HeadBucket:
         case ListObjects:
@@ -47,6 +49,8 @@ BucketAccess bucket_access(Operation op) {
         case DeleteBucketConfig:
         case GetBucketCors:
         case GetBucketTagging:
+        case GetBucketPolicy:
+        case GetBucketPolicyStatus:
         case GetObject:
         case HeadObject:
         case GetObjectAcl:
@@ -113,6 +117,14 @@ Reply dispatch(const RequestContext& ctx, RequestBody& body) {
             return put_bucket_tagging(ctx, body);
         case DeleteBucketTagging:
             return delete_bucket_tagging(ctx);
+        case GetBucketPolicy:
+            return get_bucket_policy(ctx);
+        case PutBucketPolicy:
+            return put_bucket_policy(ctx, body);
+        case DeleteBucketPolicy:
+            return delete_bucket_policy(ctx);
+        case GetBucketPolicyStatus:
+            return get_bucket_policy_status(ctx);
         case Preflight:
             return preflight(ctx);
         case GetObject:

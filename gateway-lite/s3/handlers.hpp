@@ -67,6 +67,11 @@ HeaderList cors_headers_by_name(const RequestContext& ctx);
 Reply get_bucket_tagging(const RequestContext& ctx);
 Reply put_bucket_tagging(const RequestContext& ctx, RequestBody& body);
 Reply delete_bucket_tagging(const RequestContext& ctx);
+// The bucket policy (bucket_policies.cpp).
+Reply get_bucket_policy(const RequestContext& ctx);
+Reply put_bucket_policy(const RequestContext& ctx, RequestBody& body);
+Reply delete_bucket_policy(const RequestContext& ctx);
+Reply get_bucket_policy_status(const RequestContext& ctx);
 // PutBucketCors and PutBucketTagging need an integrity check of their body:
 // Content-MD5 or an x-amz-checksum-* (as a header or a trailer). nullopt
 // when one is there.

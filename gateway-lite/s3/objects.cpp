@@ -271,7 +271,15 @@ Reply delete_objects(const RequestContext& ctx, RequestBody& body) {
     if (auto* e = std::get_if<S3Error>(&parsed)) return *e;
     const auto& [quiet, keys] = std::get<DeleteObjectsRequest>(parsed);
     XmlWriter x("DeleteResult");
+    // With a bucket policy, each key is s3:DeleteObject of its own
+    // (pipeline.cpp, decide); without, the bucket's ACL was checked.
+    const bool per_key = RequestContext::bucket_policy(*ctx.bucket_record) != nullptr;
     for (const auto& k : keys) {
+        if (per_key && !ctx.may_write_key(*ctx.bucket_record, "s3:DeleteObject", k)) {
+            S3Error e = access_denied();
+            x.open("Error").key(k).el("Code", e.code).text_el("Message", e.message).close("Error");
+            continue;
+        }
         auto r = ctx.engine.delete_object(ctx.bucket, k);
         if (r || r.error().code() == Errc::NoSuchKey) {
             if (!quiet) x.open("Deleted").key(k).close("Deleted");

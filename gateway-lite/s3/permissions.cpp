@@ -11,16 +11,32 @@ bool RequestContext::is_owner(const Bucket& b) const {
 }
 
 S3Error RequestContext::object_error(const Error& e, const Bucket& b) const {
-    if (e.code() == Errc::NoSuchKey && !bucket_allows(b, Permission::Read)) return access_denied();
+    if (e.code() != Errc::NoSuchKey) return e;
+    // Whether the caller may list the bucket: s3:ListBucket by its policy.
+    auto listing = policy_decision(b, "s3:ListBucket", nullptr);
+    if (listing == PolicyDecision::Allow) return e;
+    if (listing == PolicyDecision::Deny || !acl_bucket_allows(b, Permission::Read)) return access_denied();
     return e;
 }
 
+// The policy's Allow was for the request's own bucket (read_bucket); a
+// copy's source in another bucket is decided by that bucket's policy.
 bool RequestContext::bucket_allows(const Bucket& b, Permission p) const {
+    if (policy == PolicyDecision::Allow && b.name == bucket) return true;
+    return acl_bucket_allows(b, p);
+}
+
+bool RequestContext::object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const {
+    if (policy == PolicyDecision::Allow && b.name == bucket) return true;
+    return acl_object_allows(b, o, p);
+}
+
+bool RequestContext::acl_bucket_allows(const Bucket& b, Permission p) const {
     if (is_owner(b)) return acl_owner_allows(b.acl, b.owner_id, p);
     return acl_allows(decode_acl(b.acl), who(), p);
 }
 
-bool RequestContext::object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const {
+bool RequestContext::acl_object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const {
     auto writer = acl_object_owner(o.meta.acl);
     bool owns = writer.empty() ? is_owner(b) : !principal.anonymous && writer == principal.user_id;
     if (owns) return acl_owner_allows(o.meta.acl, principal.user_id, p);

@@ -193,8 +193,26 @@ private:
         if (ctx_.route->operation != Operation::Preflight) cors_ = cors_headers(ctx_, *b);
         bucket_epoch_ = b->epoch;
         if (auto refused = ctx_.check_expected_owner(*b, "x-amz-expected-bucket-owner")) return refused;
-        if (access.permission && !ctx_.bucket_allows(*b, *access.permission)) return access_denied();
+        if (auto refused = decide(*b, access)) return refused;
         ctx_.bucket_record = std::move(*b);
+        return std::nullopt;
+    }
+
+    // Whether the caller may do the request, decided here for every route
+    // (docs/architecture.md): the bucket policy's Deny refuses, the owner
+    // included (but for its own policy calls); its Allow grants; neither
+    // leaves it to the ACLs. The handlers' checks of an object's ACL see the
+    // Allow (object_allows). On a bucket with a policy, the writes whose
+    // object only the handler knows (DeleteObjects' keys, a form upload's
+    // key) are decided there, per key (may_write_key).
+    std::optional<S3Error> decide(const Bucket& b, const BucketAccess& access) {
+        using enum Operation;
+        auto op = ctx_.route->operation;
+        if ((op == DeleteObjects || op == PostObject) && RequestContext::bucket_policy(b)) return std::nullopt;
+        ctx_.policy = ctx_.request_policy_decision(b);
+        bool policy_call = op == GetBucketPolicy || op == PutBucketPolicy || op == DeleteBucketPolicy;
+        if (ctx_.policy == PolicyDecision::Deny && !(policy_call && ctx_.is_owner(b))) return access_denied();
+        if (access.permission && !ctx_.bucket_allows(b, *access.permission)) return access_denied();
         return std::nullopt;
     }
 

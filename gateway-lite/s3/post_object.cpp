@@ -66,6 +66,10 @@ HttpRequest fields_as_request(const HttpRequest& request, const QueryList& field
     r.method = "PUT";
     r.target = request.target;
     r.remote = request.remote;
+    r.tls = request.tls;
+    // What a bucket policy's aws:UserAgent and aws:Referer compare.
+    for (std::string_view h : {"user-agent", "referer"})
+        if (const auto* v = request.header(h)) r.headers.emplace_back(std::string(h), *v);
     for (const auto& [name, value] : fields) {
         bool stored = name.starts_with("x-amz-meta-");
         for (auto h : kHeaderFields) stored = stored || name == h;
@@ -236,6 +240,9 @@ Reply post_object(const RequestContext& ctx) {
     meta_ctx.bucket = ctx.bucket;
     meta_ctx.key = key;
     meta_ctx.principal = ctx.principal;
+    // s3:PutObject of the form's key (the pipeline left it here on a bucket
+    // with a policy), with the fields as the request's condition values.
+    if (!meta_ctx.may_write_key(bucket, "s3:PutObject", key)) return access_denied();
     auto meta = meta_from_headers(meta_ctx, bucket);
     if (!meta) return meta.error();
     // What the request declares is a bound on the file: a large upload to a

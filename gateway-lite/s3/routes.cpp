@@ -18,7 +18,6 @@ struct UnofferedConfig {
     std::string_view query, get, put, del;
 };
 constexpr UnofferedConfig kUnofferedConfigs[] = {
-    {"policy", "GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"},
     {"lifecycle", "GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle"},
     {"website", "GetBucketWebsite", "PutBucketWebsite", "DeleteBucketWebsite"},
     {"encryption", "GetBucketEncryption", "PutBucketEncryption", "DeleteBucketEncryption"},
@@ -59,6 +58,8 @@ constexpr Route kBucketGetRows[] = {
     row("GET", kBucket, "uploads", ListMultipartUploads, OpClass::List, "ListMultipartUploads"),
     row("GET", kBucket, "cors", GetBucketCors, OpClass::Default, "GetBucketCors"),
     row("GET", kBucket, "tagging", GetBucketTagging, OpClass::Default, "GetBucketTagging"),
+    row("GET", kBucket, "policy", GetBucketPolicy, OpClass::Default, "GetBucketPolicy"),
+    row("GET", kBucket, "policyStatus", GetBucketPolicyStatus, OpClass::Default, "GetBucketPolicyStatus"),
 };
 
 constexpr Route kBucketListRows[] = {
@@ -71,6 +72,8 @@ constexpr Route kBucketListRows[] = {
     row("PUT", kBucket, "tagging", PutBucketTagging, OpClass::Default, "PutBucketTagging"),
     row("DELETE", kBucket, "cors", DeleteBucketCors, OpClass::Delete, "DeleteBucketCors"),
     row("DELETE", kBucket, "tagging", DeleteBucketTagging, OpClass::Delete, "DeleteBucketTagging"),
+    row("PUT", kBucket, "policy", PutBucketPolicy, OpClass::Default, "PutBucketPolicy"),
+    row("DELETE", kBucket, "policy", DeleteBucketPolicy, OpClass::Delete, "DeleteBucketPolicy"),
 };
 
 constexpr Route kBucketRestRows[] = {

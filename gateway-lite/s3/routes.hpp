@@ -52,6 +52,12 @@ enum class Operation : std::uint8_t {
     GetBucketTagging,
     PutBucketTagging,
     DeleteBucketTagging,
+    // The bucket policy (JSON, bucket_policy.hpp), and whether it makes the
+    // bucket public.
+    GetBucketPolicy,
+    PutBucketPolicy,
+    DeleteBucketPolicy,
+    GetBucketPolicyStatus,
     // A browser's CORS preflight (OPTIONS) on a bucket or an object:
     // answered from the bucket's CORS rules, unauthenticated.
     Preflight,

@@ -327,6 +327,7 @@ class Gateway:
         self.ca_file = None
         self._users = itertools.count(1)
         self._started_before = False
+        self.shares_volume = False  # another gateway's volume (sharing_volume): not this one's to drop
 
     # ---- lifecycle -----------------------------------------------------
     def start(self, timeout=30):
@@ -428,9 +429,20 @@ class Gateway:
         if not keep_dir and not os.environ.get('OSTOR_KEEP_TMP'):
             self._drop_volume()
 
+    def sharing_volume(self):
+        """A second gateway on this one's RADOS volume (with its own state
+        directory), as a deployment runs several: it knows the system user's
+        keys, and stopping it leaves the volume alone. Not started."""
+        other = Gateway(self.extra_args)
+        other.data_dir = self.data_dir
+        other.access_key, other.secret_key = self.access_key, self.secret_key
+        other._started_before = True
+        other.shares_volume = True
+        return other
+
     def _drop_volume(self):
         shutil.rmtree(self.root, ignore_errors=True)
-        if self.data_dir.startswith('rados:'):
+        if self.data_dir.startswith('rados:') and not self.shares_volume:
             remove_rados_volume(self.data_dir)
 
     def restart(self, sig=signal.SIGTERM):

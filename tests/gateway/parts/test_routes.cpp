@@ -76,8 +76,8 @@ TEST(Routes, CopiesAreToldByTheirSourceHeader) {
 
 TEST(Routes, UnofferedBucketConfigurations) {
     for (const char* config :
-         {"policy", "lifecycle", "website", "encryption", "ownershipControls", "publicAccessBlock", "object-lock",
-          "replication", "notification", "logging", "accelerate", "requestPayment"}) {
+         {"lifecycle", "website", "encryption", "ownershipControls", "publicAccessBlock", "object-lock", "replication",
+          "notification", "logging", "accelerate", "requestPayment"}) {
         const auto& get = route(req("GET", Scope::Bucket, {{config, ""}}));
         EXPECT_EQ(get.operation, Operation::GetBucketConfig) << config;
         EXPECT_EQ(get.query, config);
@@ -85,7 +85,18 @@ TEST(Routes, UnofferedBucketConfigurations) {
         EXPECT_EQ(route(req("DELETE", Scope::Bucket, {{config, ""}})).operation, Operation::DeleteBucketConfig)
             << config;
     }
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"lifecycle", ""}})).name, "GetBucketLifecycleConfiguration");
+}
+
+// The bucket policy is offered; ?policyStatus is its own operation, not
+// taken for ?policy.
+TEST(Routes, BucketPolicy) {
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"policy", ""}})).operation, Operation::GetBucketPolicy);
     EXPECT_EQ(route(req("GET", Scope::Bucket, {{"policy", ""}})).name, "GetBucketPolicy");
+    EXPECT_EQ(route(req("PUT", Scope::Bucket, {{"policy", ""}})).operation, Operation::PutBucketPolicy);
+    EXPECT_EQ(route(req("DELETE", Scope::Bucket, {{"policy", ""}})).operation, Operation::DeleteBucketPolicy);
+    EXPECT_EQ(route(req("DELETE", Scope::Bucket, {{"policy", ""}})).op_class, OpClass::Delete);
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"policyStatus", ""}})).operation, Operation::GetBucketPolicyStatus);
 }
 
 // CORS and tagging are offered: kept as documents in the bucket's record.

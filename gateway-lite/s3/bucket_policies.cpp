@@ -1,0 +1,177 @@
+// Bucket policies: PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy and
+// GetBucketPolicyStatus, and what a bucket's policy says of a request (the
+// pipeline asks it once, in read_bucket; docs/architecture.md has the
+// order). The document is stored as sent, under the bucket's "policy"
+// configuration; its parsed form is cached by the document, so a request
+// parses nothing, and a bucket without a policy costs one map lookup.
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "bucket_policy.hpp"
+#include "bucket_policy_actions.hpp"
+#include "s3/handlers.hpp"
+#include "s3/xml_writer.hpp"
+
+namespace ostor::gw::s3 {
+
+namespace {
+
+constexpr std::string_view kPolicy = "policy";
+// Parsed policies kept; past it the cache starts over (the names come from
+// requests, and a parse is cheap next to a request).
+constexpr std::size_t kMaxCachedPolicies = 1024;
+
+struct CachedPolicy {
+    std::string document;
+    std::shared_ptr<const BucketPolicy> parsed;  // null: the document does not parse
+};
+
+// Keyed by bucket name and epoch: a recreated bucket never sees its
+// predecessor's policy, and a changed document is parsed anew.
+class PolicyCache {
+public:
+    std::shared_ptr<const BucketPolicy> get(const Bucket& b, const std::string& document) {
+        auto name = b.name + '\n' + std::to_string(b.epoch);
+        std::lock_guard lock(mutex_);
+        auto it = cache_.find(name);
+        if (it != cache_.end() && it->second.document == document) return it->second.parsed;
+        auto parsed = parse_bucket_policy(document, b.name);
+        std::shared_ptr<const BucketPolicy> policy;
+        if (auto* p = std::get_if<BucketPolicy>(&parsed)) policy = std::make_shared<const BucketPolicy>(std::move(*p));
+        if (cache_.size() >= kMaxCachedPolicies) cache_.clear();
+        cache_[name] = CachedPolicy{document, policy};
+        return policy;
+    }
+
+private:
+    std::mutex mutex_;
+    std::unordered_map<std::string, CachedPolicy> cache_;
+};
+
+PolicyCache& policy_cache() {
+    static PolicyCache cache;
+    return cache;
+}
+
+bool listing(Operation op) {
+    return op == Operation::ListObjects || op == Operation::ListObjectsV2 || op == Operation::ListObjectVersions;
+}
+
+// A statement that makes the bucket public, as S3's policy status sees it:
+// an Allow for everyone without a condition narrowing who it is.
+bool public_statement(const PolicyStatement& s) {
+    if (s.deny || s.not_principal || !s.conditions.empty()) return false;
+    for (const auto& p : s.principals)
+        if (p.everyone()) return true;
+    return false;
+}
+
+}  // namespace
+
+std::shared_ptr<const BucketPolicy> RequestContext::bucket_policy(const Bucket& b) {
+    auto it = b.configs.find(std::string(kPolicy));
+    if (it == b.configs.end()) return nullptr;
+    return policy_cache().get(b, it->second);
+}
+
+PolicyDecision RequestContext::policy_decision(const Bucket& b, std::string_view action, const std::string* key) const {
+    auto policy = bucket_policy(b);
+    if (!policy) return PolicyDecision::NoMatch;
+    PolicyRequest r;
+    r.action = std::string(action);
+    r.resource = key ? object_arn(b.name, *key) : bucket_arn(b.name);
+    r.anonymous = principal.anonymous;
+    r.user_id = principal.user_id;
+    r.account = principal.account;
+    r.source_ip = request.remote;
+    r.secure_transport = request.tls;
+    auto header_key = [&](std::string_view header, std::string_view name) {
+        if (const auto* v = request.header(header)) r.keys.emplace(std::string(name), std::string(trim(*v)));
+    };
+    header_key("referer", policy_key::kReferer);
+    header_key("user-agent", policy_key::kUserAgent);
+    header_key("x-amz-acl", policy_key::kAcl);
+    header_key("x-amz-content-sha256", policy_key::kContentSha256);
+    header_key("x-amz-metadata-directive", policy_key::kMetadataDirective);
+    header_key("x-amz-copy-source", policy_key::kCopySource);
+    if (const auto* v = param("versionId")) r.keys.emplace(std::string(policy_key::kVersionId), *v);
+    if (route && listing(route->operation)) {
+        for (auto [param_name, name] :
+             {std::pair{"prefix", policy_key::kPrefix}, std::pair{"delimiter", policy_key::kDelimiter},
+              std::pair{"max-keys", policy_key::kMaxKeys}})
+            if (const auto* v = param(param_name)) r.keys.emplace(std::string(name), *v);
+    }
+    return evaluate(*policy, r);
+}
+
+PolicyDecision RequestContext::request_policy_decision(const Bucket& b) const {
+    // The common case first: a bucket without a policy costs one lookup.
+    static const std::string kPolicyKind(kPolicy);
+    if (!route || !b.configs.contains(kPolicyKind)) return PolicyDecision::NoMatch;
+    const auto* row = policy_action_for(route->name);
+    if (!row) return PolicyDecision::NoMatch;
+    auto action = !row->version_action.empty() && param("versionId") ? row->version_action : row->action;
+    return policy_decision(b, action, row->kind == PolicyResourceKind::Object ? &key : nullptr);
+}
+
+bool RequestContext::may_write_key(const Bucket& b, std::string_view action, const std::string& object_key) const {
+    auto decision = policy_decision(b, action, &object_key);
+    if (decision == PolicyDecision::Deny) return false;
+    return decision == PolicyDecision::Allow || acl_bucket_allows(b, Permission::Write);
+}
+
+// Only the bucket's owner (as AWS: its account's root, whatever the policy
+// says), or one of the owner's accounts the policy allows.
+bool RequestContext::may_manage_policy(const Bucket& b) const {
+    return is_owner(b) || (!principal.anonymous && principal.user_id == b.owner_id && policy == PolicyDecision::Allow);
+}
+
+Reply get_bucket_policy(const RequestContext& ctx) {
+    const auto& b = *ctx.bucket_record;
+    if (!ctx.may_manage_policy(b)) return access_denied();
+    auto it = b.configs.find(std::string(kPolicy));
+    if (it == b.configs.end()) return *no_such_bucket_config(kPolicy);
+    Answer a = xml_answer(it->second);
+    a.content_type = "application/json";
+    return a;
+}
+
+Reply put_bucket_policy(const RequestContext& ctx, RequestBody& body) {
+    const auto& b = *ctx.bucket_record;
+    if (!ctx.may_manage_policy(b)) return access_denied();
+    auto text = body.small();
+    if (!text) return text.error();
+    if (text->size() > kMaxBucketPolicyBytes)
+        return malformed_policy("Policy exceeds the maximum allowed document size.");
+    auto parsed = parse_bucket_policy(*text, ctx.bucket);
+    if (auto* e = std::get_if<S3Error>(&parsed)) return *e;
+    // A policy naming a user that does not exist is refused, as S3 does.
+    for (const auto& id : named_user_ids(std::get<BucketPolicy>(parsed)))
+        if (!ctx.engine.get_user(id)) return malformed_policy("Invalid principal in policy");
+    auto r = ctx.engine.set_bucket_config(ctx.bucket, kPolicy, std::string(*text));
+    if (!r) return r.error();
+    return empty_answer(204);
+}
+
+Reply delete_bucket_policy(const RequestContext& ctx) {
+    if (!ctx.may_manage_policy(*ctx.bucket_record)) return access_denied();
+    auto r = ctx.engine.set_bucket_config(ctx.bucket, kPolicy, std::nullopt);
+    if (!r) return r.error();
+    return empty_answer(204);
+}
+
+Reply get_bucket_policy_status(const RequestContext& ctx) {
+    const auto& b = *ctx.bucket_record;
+    if (!ctx.may_manage_policy(b)) return access_denied();
+    if (!b.configs.contains(std::string(kPolicy))) return *no_such_bucket_config(kPolicy);
+    auto policy = RequestContext::bucket_policy(b);
+    bool is_public = false;
+    if (policy)
+        for (const auto& s : policy->statements) is_public = is_public || public_statement(s);
+    XmlWriter x("PolicyStatus");
+    x.el("IsPublic", is_public ? "true" : "false");
+    return xml_answer(x.finish());
+}
+
+}  // namespace ostor::gw::s3

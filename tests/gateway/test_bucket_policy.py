@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""Bucket policies: Put/Get/DeleteBucketPolicy (owner only, a refused
+document stores nothing), GetBucketPolicyStatus, and the policy deciding
+requests with the ACLs as S3 does: an explicit Deny refuses (the owner
+included), an Allow grants what the ACLs would not (anonymous requests
+included), neither leaves it to the ACLs. Conditions on the peer address,
+TLS and the listing's prefix; DeleteObjects per key; a browser upload
+under the form's key; a copy's source under its own bucket's policy; on
+RADOS, a second gateway on the volume following a change at once."""
+
+import json
+import shutil
+import tempfile
+import unittest
+
+from harness import GatewayTestCase, main, on_rados, unique_bucket
+from test_post_object import BOUNDARY, form_body
+from test_tls import self_signed_certificate
+
+
+def policy(*statements):
+    return json.dumps({'Version': '2012-10-17', 'Statement': list(statements)})
+
+
+def allow(principal, action, resource, condition=None, effect='Allow'):
+    s = {'Effect': effect, 'Principal': principal, 'Action': action, 'Resource': resource}
+    if condition:
+        s['Condition'] = condition
+    return s
+
+
+def deny(principal, action, resource, condition=None):
+    return allow(principal, action, resource, condition, effect='Deny')
+
+
+def public_read(bucket):
+    return policy(allow('*', 's3:GetObject', f'arn:aws:s3:::{bucket}/*'))
+
+
+class BucketPolicyTests(GatewayTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_creds = cls.gw.create_user()
+        cls.other = cls.gw.client(cls.other_creds)
+        cls.other_id = cls.other.list_buckets()['Owner']['ID']
+
+    def anon(self, method, path, query='', body=b''):
+        return self.gw.request(method, path, query, body=body, auth=None)
+
+    def get_policy(self, bucket):
+        return self.gw.request('GET', f'/{bucket}', 'policy')
+
+    def test_put_get_delete_round_trip(self):
+        b = self.new_bucket()
+        e = self.assertClientError(self.s3.get_bucket_policy, 404, 'NoSuchBucketPolicy', Bucket=b)
+        self.assertEqual(e.response['Error']['Message'], 'The bucket policy does not exist')
+        doc = public_read(b)
+        r = self.s3.put_bucket_policy(Bucket=b, Policy=doc)
+        self.assertEqual(r['ResponseMetadata']['HTTPStatusCode'], 204)
+        self.assertEqual(self.s3.get_bucket_policy(Bucket=b)['Policy'], doc)
+        raw = self.get_policy(b)
+        self.assertEqual(raw.status, 200, repr(raw))
+        self.assertEqual(raw.header('Content-Type'), 'application/json')
+        self.assertEqual(raw.body, doc.encode())
+        self.assertEqual(self.s3.delete_bucket_policy(Bucket=b)['ResponseMetadata']['HTTPStatusCode'], 204)
+        self.assertClientError(self.s3.get_bucket_policy, 404, 'NoSuchBucketPolicy', Bucket=b)
+        # Deleting what is not there is no error, as in S3.
+        self.assertEqual(self.s3.delete_bucket_policy(Bucket=b)['ResponseMetadata']['HTTPStatusCode'], 204)
+
+    def test_malformed_policy_is_refused_and_changes_nothing(self):
+        b = self.new_bucket()
+        for bad in ['not json', policy(allow('*', 's3:GetObject', 'arn:aws:s3:::another-bucket/*')),
+                    policy(allow('*', 's3:NoSuchAction', f'arn:aws:s3:::{b}/*')),
+                    json.dumps({'Version': '2012-10-17', 'Statement': []})]:
+            self.assertClientError(self.s3.put_bucket_policy, 400, 'MalformedPolicy', Bucket=b, Policy=bad)
+            self.assertClientError(self.s3.get_bucket_policy, 404, 'NoSuchBucketPolicy', Bucket=b)
+        doc = public_read(b)
+        self.s3.put_bucket_policy(Bucket=b, Policy=doc)
+        self.assertClientError(self.s3.put_bucket_policy, 400, 'MalformedPolicy', Bucket=b, Policy='{')
+        self.assertEqual(self.s3.get_bucket_policy(Bucket=b)['Policy'], doc)
+        # Past 20 KB.
+        huge = policy(*[allow('*', 's3:GetObject', f'arn:aws:s3:::{b}/k{i:05}') for i in range(400)])
+        self.assertGreater(len(huge), 20 * 1024)
+        self.assertClientError(self.s3.put_bucket_policy, 400, 'MalformedPolicy', Bucket=b, Policy=huge)
+        self.assertEqual(self.s3.get_bucket_policy(Bucket=b)['Policy'], doc)
+
+    def test_only_the_owner_manages_the_policy(self):
+        b = self.new_bucket()
+        doc = public_read(b)
+        self.assertClientError(self.other.put_bucket_policy, 403, 'AccessDenied', Bucket=b, Policy=doc)
+        self.s3.put_bucket_policy(Bucket=b, Policy=doc)
+        self.assertClientError(self.other.get_bucket_policy, 403, 'AccessDenied', Bucket=b)
+        self.assertClientError(self.other.delete_bucket_policy, 403, 'AccessDenied', Bucket=b)
+        self.assertEqual(self.s3.get_bucket_policy(Bucket=b)['Policy'], doc)
+
+    def test_public_read_policy(self):
+        b = self.new_bucket()
+        self.put(b, 'page.html', b'<html>hello</html>')
+        self.assertError(self.anon('GET', f'/{b}/page.html'), 403, 'AccessDenied')
+        self.s3.put_bucket_policy(Bucket=b, Policy=public_read(b))
+        r = self.anon('GET', f'/{b}/page.html')
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(r.body, b'<html>hello</html>')
+        self.assertEqual(self.get_body(b, 'page.html', client=self.other), b'<html>hello</html>')
+        self.assertError(self.anon('PUT', f'/{b}/page.html', body=b'defaced'), 403, 'AccessDenied')
+        self.assertEqual(self.get_body(b, 'page.html'), b'<html>hello</html>')
+        self.assertError(self.anon('GET', f'/{b}'), 403, 'AccessDenied')
+        self.assertError(self.anon('GET', f'/{b}', 'list-type=2'), 403, 'AccessDenied')
+        # A key that is not there: 403 without s3:ListBucket, as S3 answers.
+        self.assertError(self.anon('GET', f'/{b}/missing'), 403, 'AccessDenied')
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+            allow('*', 's3:GetObject', f'arn:aws:s3:::{b}/*'), allow('*', 's3:ListBucket', f'arn:aws:s3:::{b}')))
+        r = self.anon('GET', f'/{b}', 'list-type=2')
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertIn(b'<Key>page.html</Key>', r.body)
+        self.assertError(self.anon('GET', f'/{b}/missing'), 404, 'NoSuchKey')
+        self.s3.delete_bucket_policy(Bucket=b)
+        self.assertError(self.anon('GET', f'/{b}/page.html'), 403, 'AccessDenied')
+
+    def test_deny_binds_the_owner(self):
+        b = self.new_bucket()
+        self.put(b, 'keep', b'precious')
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(deny('*', 's3:DeleteObject', f'arn:aws:s3:::{b}/*')))
+        self.assertClientError(self.s3.delete_object, 403, 'AccessDenied', Bucket=b, Key='keep')
+        self.assertEqual(self.get_body(b, 'keep'), b'precious')
+        # The owner still manages the policy that denies it.
+        self.assertIn('Deny', self.s3.get_bucket_policy(Bucket=b)['Policy'])
+        self.s3.delete_bucket_policy(Bucket=b)
+        self.s3.delete_object(Bucket=b, Key='keep')
+        self.assertNoObject(b, 'keep')
+
+    def test_allow_for_another_user(self):
+        b = self.new_bucket()
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+            allow({'AWS': self.other_id}, ['s3:PutObject', 's3:GetObject'], f'arn:aws:s3:::{b}/shared/*')))
+        self.put(b, 'shared/doc', b'from other', client=self.other)
+        self.assertEqual(self.get_body(b, 'shared/doc', client=self.other), b'from other')
+        self.assertClientError(self.other.put_object, 403, 'AccessDenied', Bucket=b, Key='private/doc', Body=b'x')
+        self.assertError(self.anon('GET', f'/{b}/shared/doc'), 403, 'AccessDenied')
+        # A user that does not exist is refused, as S3 does.
+        self.assertClientError(self.s3.put_bucket_policy, 400, 'MalformedPolicy', Bucket=b, Policy=policy(
+            allow({'AWS': '0123456789abcdef'}, 's3:GetObject', f'arn:aws:s3:::{b}/*')))
+
+    def test_ip_address_condition(self):
+        b = self.new_bucket()
+        self.put(b, 'obj', b'data')
+        for cidr, status in [('127.0.0.1/32', 200), ('10.0.0.0/8', 403)]:
+            self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+                allow('*', 's3:GetObject', f'arn:aws:s3:::{b}/*', {'IpAddress': {'aws:SourceIp': cidr}})))
+            self.assertEqual(self.anon('GET', f'/{b}/obj').status, status, cidr)
+
+    def test_secure_transport_false_denies_plain_http(self):
+        b = self.new_bucket()
+        self.put(b, 'obj', b'data')
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+            deny('*', 's3:*', [f'arn:aws:s3:::{b}', f'arn:aws:s3:::{b}/*'], {'Bool': {'aws:SecureTransport': 'false'}})))
+        self.assertClientError(self.s3.get_object, 403, 'AccessDenied', Bucket=b, Key='obj')
+        self.assertClientError(self.s3.list_objects_v2, 403, 'AccessDenied', Bucket=b)
+        self.s3.delete_bucket_policy(Bucket=b)
+        self.assertEqual(self.get_body(b, 'obj'), b'data')
+
+    def test_prefix_condition_on_listing(self):
+        b = self.new_bucket()
+        self.put(b, 'public/a', b'a')
+        self.put(b, 'secret/b', b'b')
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+            allow({'AWS': self.other_id}, 's3:ListBucket', f'arn:aws:s3:::{b}',
+                  {'StringLike': {'s3:prefix': 'public/*'}})))
+        got = self.other.list_objects_v2(Bucket=b, Prefix='public/')
+        self.assertEqual([o['Key'] for o in got['Contents']], ['public/a'])
+        self.assertClientError(self.other.list_objects_v2, 403, 'AccessDenied', Bucket=b)
+        self.assertClientError(self.other.list_objects_v2, 403, 'AccessDenied', Bucket=b, Prefix='secret/')
+        self.assertClientError(self.other.list_objects, 403, 'AccessDenied', Bucket=b, Prefix='secret/')
+
+    def test_delete_objects_per_key_deny(self):
+        b = self.new_bucket()
+        for k in ('keep/a', 'gone/b'):
+            self.put(b, k, b'x')
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(deny('*', 's3:DeleteObject', f'arn:aws:s3:::{b}/keep/*')))
+        r = self.s3.delete_objects(Bucket=b, Delete={'Objects': [{'Key': 'keep/a'}, {'Key': 'gone/b'}]})
+        self.assertEqual([d['Key'] for d in r.get('Deleted', [])], ['gone/b'])
+        self.assertEqual([(e['Key'], e['Code']) for e in r.get('Errors', [])], [('keep/a', 'AccessDenied')])
+        self.assertEqual(self.get_body(b, 'keep/a'), b'x')
+        self.assertNoObject(b, 'gone/b')
+
+    def test_copy_source_under_its_own_policy(self):
+        src, dst = self.new_bucket(), self.new_bucket()
+        self.put(src, 'secret/doc', b'classified')
+        self.put(src, 'open/doc', b'open')
+        self.s3.put_bucket_policy(Bucket=src, Policy=policy(deny('*', 's3:GetObject', f'arn:aws:s3:::{src}/secret/*')))
+        self.assertClientError(self.s3.copy_object, 403, 'AccessDenied', Bucket=dst, Key='copy',
+                               CopySource={'Bucket': src, 'Key': 'secret/doc'})
+        self.assertNoObject(dst, 'copy')
+        self.s3.copy_object(Bucket=dst, Key='copy', CopySource={'Bucket': src, 'Key': 'open/doc'})
+        self.assertEqual(self.get_body(dst, 'copy'), b'open')
+        # Another user's copy out of the bucket needs the source's Allow.
+        mine = self.new_bucket(client=self.other)
+        self.assertClientError(self.other.copy_object, 403, 'AccessDenied', Bucket=mine, Key='c',
+                               CopySource={'Bucket': src, 'Key': 'open/doc'})
+        self.s3.put_bucket_policy(Bucket=src, Policy=policy(
+            allow({'AWS': self.other_id}, 's3:GetObject', f'arn:aws:s3:::{src}/open/*')))
+        self.other.copy_object(Bucket=mine, Key='c', CopySource={'Bucket': src, 'Key': 'open/doc'})
+        self.assertEqual(self.get_body(mine, 'c', client=self.other), b'open')
+
+    def test_browser_upload_is_put_object_of_the_form_key(self):
+        b = self.new_bucket()
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(allow('*', 's3:PutObject', f'arn:aws:s3:::{b}/uploads/*')))
+
+        def post(key):
+            body = form_body([('key', key)], b'form data')
+            headers = [('Host', self.gw.hostport), ('Content-Type', f'multipart/form-data; boundary={BOUNDARY}'),
+                       ('Content-Length', str(len(body)))]
+            return self.gw.send('POST', '/' + b, headers, body)
+
+        r = post('uploads/${filename}')
+        self.assertEqual(r.status, 204, repr(r))
+        self.assertEqual(self.get_body(b, 'uploads/photo.jpg'), b'form data')
+        self.assertError(post('private/${filename}'), 403, 'AccessDenied')
+        self.assertNoObject(b, 'private/photo.jpg')
+        # A Deny on the key the form names wins over the ACL's grant.
+        self.s3.put_bucket_acl(Bucket=b, ACL='public-read-write')
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(deny('*', 's3:PutObject', f'arn:aws:s3:::{b}/private/*')))
+        self.assertError(post('private/other'), 403, 'AccessDenied')
+        self.assertNoObject(b, 'private/other')
+        self.assertEqual(post('anywhere/else').status, 204)
+        self.assertEqual(self.get_body(b, 'anywhere/else'), b'form data')
+
+    def test_policy_status(self):
+        b = self.new_bucket()
+        self.assertClientError(self.s3.get_bucket_policy_status, 404, 'NoSuchBucketPolicy', Bucket=b)
+        self.s3.put_bucket_policy(Bucket=b, Policy=public_read(b))
+        self.assertTrue(self.s3.get_bucket_policy_status(Bucket=b)['PolicyStatus']['IsPublic'])
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+            allow('*', 's3:GetObject', f'arn:aws:s3:::{b}/*', {'IpAddress': {'aws:SourceIp': '10.0.0.0/8'}})))
+        self.assertFalse(self.s3.get_bucket_policy_status(Bucket=b)['PolicyStatus']['IsPublic'])
+
+    def test_policy_survives_a_restart(self):
+        b = self.new_bucket()
+        self.put(b, 'obj', b'data')
+        self.s3.put_bucket_policy(Bucket=b, Policy=public_read(b))
+        self.gw.restart()  # on another port: new clients
+        type(self).s3 = self.gw.client()
+        type(self).other = self.gw.client(self.other_creds)
+        self.assertEqual(self.anon('GET', f'/{b}/obj').status, 200)
+
+    @unittest.skipUnless(on_rados(), 'two gateways share a volume only on RADOS')
+    def test_a_second_gateway_sees_a_policy_at_once(self):
+        b = self.new_bucket()
+        self.put(b, 'obj', b'shared')
+        second = self.gw.sharing_volume().start()
+        self.addCleanup(second.stop)
+        self.assertError(second.request('GET', f'/{b}/obj', auth=None), 403, 'AccessDenied')
+        self.s3.put_bucket_policy(Bucket=b, Policy=public_read(b))
+        r = second.request('GET', f'/{b}/obj', auth=None)
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(r.body, b'shared')
+        self.s3.delete_bucket_policy(Bucket=b)
+        self.assertError(second.request('GET', f'/{b}/obj', auth=None), 403, 'AccessDenied')
+
+
+class SecureTransportTests(GatewayTestCase):
+    """aws:SecureTransport true on the TLS listener."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cert_dir = tempfile.mkdtemp(prefix='ostor-policy-tls-')
+        cls.addClassCleanup(shutil.rmtree, cls.cert_dir, ignore_errors=True)
+        cls.cert, key = self_signed_certificate(cls.cert_dir)
+        cls.ca_file = cls.cert
+        cls.gateway_args = ('--tls-cert', cls.cert, '--tls-key', key)
+        super().setUpClass()
+
+    def test_secure_transport_true_allows_over_https(self):
+        b = unique_bucket('tls')
+        self.s3.create_bucket(Bucket=b)
+        self.put(b, 'obj', b'over tls')
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+            allow('*', 's3:GetObject', f'arn:aws:s3:::{b}/*', {'Bool': {'aws:SecureTransport': 'true'}}),
+            deny('*', 's3:*', f'arn:aws:s3:::{b}/*', {'Bool': {'aws:SecureTransport': 'false'}})))
+        r = self.gw.request('GET', f'/{b}/obj', auth=None)
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(r.body, b'over tls')
+        self.assertEqual(self.get_body(b, 'obj'), b'over tls')
+
+
+if __name__ == '__main__':
+    main()
