@@ -111,8 +111,12 @@ PolicyDecision RequestContext::request_policy_decision(const Bucket& b) const {
     if (!route || !b.configs.contains(kPolicyKind)) return PolicyDecision::NoMatch;
     const auto* row = policy_action_for(route->name);
     if (!row) return PolicyDecision::NoMatch;
-    auto action = !row->version_action.empty() && param("versionId") ? row->version_action : row->action;
-    return policy_decision(b, action, row->kind == PolicyResourceKind::Object ? &key : nullptr);
+    const std::string* target = row->kind == PolicyResourceKind::Object ? &key : nullptr;
+    if (row->version_action.empty() || !param("versionId")) return policy_decision(b, row->action, target);
+    // A request naming a version needs the version's action (s3:GetObjectVersion), as S3 asks; a Deny of
+    // the plain action refuses it too (the version named is the object itself: ostor keeps no others yet).
+    if (policy_decision(b, row->action, target) == PolicyDecision::Deny) return PolicyDecision::Deny;
+    return policy_decision(b, row->version_action, target);
 }
 
 bool RequestContext::may_write_key(const Bucket& b, std::string_view action, const std::string& object_key) const {

@@ -27,7 +27,9 @@ bool RequestContext::bucket_allows(const Bucket& b, Permission p) const {
 }
 
 bool RequestContext::object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const {
-    if (policy == PolicyDecision::Allow && b.name == bucket) return true;
+    // A bucket policy speaks for the objects the bucket's owner owns only
+    // (S3 with ACLs on): another writer's object keeps its own ACL.
+    if (policy == PolicyDecision::Allow && b.name == bucket && object_owner(b, o) == b.owner_id) return true;
     return acl_object_allows(b, o, p);
 }
 
