@@ -132,13 +132,10 @@ bool RequestContext::may_manage_policy(const Bucket& b) const {
 }
 
 Reply get_bucket_policy(const RequestContext& ctx) {
-    const auto& b = *ctx.bucket_record;
-    if (!ctx.may_manage_policy(b)) return access_denied();
-    auto it = b.configs.find(std::string(kPolicy));
-    if (it == b.configs.end()) return *no_such_bucket_config(kPolicy);
-    Answer a = xml_answer(it->second);
-    a.content_type = "application/json";
-    return a;
+    if (!ctx.may_manage_policy(*ctx.bucket_record)) return access_denied();
+    auto stored = stored_bucket_config(*ctx.bucket_record, kPolicy);
+    if (stored) stored->content_type = "application/json";
+    return stored;
 }
 
 Reply put_bucket_policy(const RequestContext& ctx, RequestBody& body) {
@@ -153,16 +150,12 @@ Reply put_bucket_policy(const RequestContext& ctx, RequestBody& body) {
     // A policy naming a user that does not exist is refused, as S3 does.
     for (const auto& id : named_user_ids(std::get<BucketPolicy>(parsed)))
         if (!ctx.engine.get_user(id)) return malformed_policy("Invalid principal in policy");
-    auto r = ctx.engine.set_bucket_config(ctx.bucket, kPolicy, std::string(*text));
-    if (!r) return r.error();
-    return empty_answer(204);
+    return store_bucket_config(ctx, kPolicy, std::string(*text));
 }
 
 Reply delete_bucket_policy(const RequestContext& ctx) {
     if (!ctx.may_manage_policy(*ctx.bucket_record)) return access_denied();
-    auto r = ctx.engine.set_bucket_config(ctx.bucket, kPolicy, std::nullopt);
-    if (!r) return r.error();
-    return empty_answer(204);
+    return store_bucket_config(ctx, kPolicy, std::nullopt);
 }
 
 Reply get_bucket_policy_status(const RequestContext& ctx) {

@@ -13,11 +13,8 @@ constexpr std::string_view kTagging = "tagging";
 }  // namespace
 
 Reply get_bucket_tagging(const RequestContext& ctx) {
-    const auto& b = *ctx.bucket_record;
-    if (!ctx.is_owner(b)) return access_denied();
-    auto it = b.configs.find(std::string(kTagging));
-    if (it == b.configs.end()) return *no_such_bucket_config(kTagging);
-    return xml_answer(it->second);
+    if (!ctx.is_owner(*ctx.bucket_record)) return access_denied();
+    return stored_bucket_config(*ctx.bucket_record, kTagging);
 }
 
 Reply put_bucket_tagging(const RequestContext& ctx, RequestBody& body) {
@@ -27,16 +24,12 @@ Reply put_bucket_tagging(const RequestContext& ctx, RequestBody& body) {
     if (!text) return text.error();
     auto tags = parse_tagging(*text, kMaxBucketTags);
     if (auto* e = std::get_if<S3Error>(&tags)) return *e;
-    auto r = ctx.engine.set_bucket_config(ctx.bucket, kTagging, tagging_xml(std::get<TagSet>(tags)));
-    if (!r) return r.error();
-    return empty_answer(204);
+    return store_bucket_config(ctx, kTagging, tagging_xml(std::get<TagSet>(tags)));
 }
 
 Reply delete_bucket_tagging(const RequestContext& ctx) {
     if (!ctx.is_owner(*ctx.bucket_record)) return access_denied();
-    auto r = ctx.engine.set_bucket_config(ctx.bucket, kTagging, std::nullopt);
-    if (!r) return r.error();
-    return empty_answer(204);
+    return store_bucket_config(ctx, kTagging, std::nullopt);
 }
 
 }  // namespace ostor::gw::s3

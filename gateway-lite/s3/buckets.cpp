@@ -25,6 +25,19 @@ Reply get_bucket_config(const RequestContext& ctx, std::string_view name) {
     return xml_answer(XmlWriter("RequestPaymentConfiguration").el("Payer", "BucketOwner").finish());
 }
 
+Reply stored_bucket_config(const Bucket& b, std::string_view kind) {
+    auto it = b.configs.find(std::string(kind));
+    if (it == b.configs.end()) return *no_such_bucket_config(kind);
+    return xml_answer(it->second);
+}
+
+Reply store_bucket_config(const RequestContext& ctx, std::string_view kind, std::optional<std::string> document,
+                          int status) {
+    auto r = ctx.engine.set_bucket_config(ctx.bucket, kind, std::move(document));
+    if (!r) return r.error();
+    return empty_answer(status);
+}
+
 Reply create_bucket(const RequestContext& ctx, RequestBody& body) {
     if (ctx.principal.anonymous) return access_denied();
     pugi::xml_document doc;

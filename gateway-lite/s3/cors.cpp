@@ -79,11 +79,8 @@ std::optional<S3Error> missing_body_digest(const RequestContext& ctx) {
 }
 
 Reply get_bucket_cors(const RequestContext& ctx) {
-    const auto& b = *ctx.bucket_record;
-    if (!ctx.is_owner(b)) return access_denied();
-    auto it = b.configs.find(std::string(kCors));
-    if (it == b.configs.end()) return *no_such_bucket_config(kCors);
-    return xml_answer(it->second);
+    if (!ctx.is_owner(*ctx.bucket_record)) return access_denied();
+    return stored_bucket_config(*ctx.bucket_record, kCors);
 }
 
 Reply put_bucket_cors(const RequestContext& ctx, RequestBody& body) {
@@ -99,16 +96,12 @@ Reply put_bucket_cors(const RequestContext& ctx, RequestBody& body) {
     // Escaping can make that several times the input (a '"' is "&quot;"):
     // past what a bucket keeps, it is refused as a document too long.
     if (stored.size() > kMaxBucketConfigBytes) return max_message_length_exceeded();
-    auto r = ctx.engine.set_bucket_config(ctx.bucket, kCors, std::move(stored));
-    if (!r) return r.error();
-    return empty_answer();
+    return store_bucket_config(ctx, kCors, std::move(stored), 200);
 }
 
 Reply delete_bucket_cors(const RequestContext& ctx) {
     if (!ctx.is_owner(*ctx.bucket_record)) return access_denied();
-    auto r = ctx.engine.set_bucket_config(ctx.bucket, kCors, std::nullopt);
-    if (!r) return r.error();
-    return empty_answer(204);
+    return store_bucket_config(ctx, kCors, std::nullopt);
 }
 
 // Browsers send preflights without credentials, so none is asked for; the

@@ -72,6 +72,14 @@ Reply get_bucket_policy(const RequestContext& ctx);
 Reply put_bucket_policy(const RequestContext& ctx, RequestBody& body);
 Reply delete_bucket_policy(const RequestContext& ctx);
 Reply get_bucket_policy_status(const RequestContext& ctx);
+// The configuration documents a bucket keeps (Bucket::configs, by S3's
+// sub-resource name: cors, tagging, policy), for their handlers: the stored
+// document as an XML answer (S3's "no such configuration" error of `kind`
+// when there is none), and the document stored (nullopt: removed),
+// answered `status` with no body.
+Reply stored_bucket_config(const Bucket& b, std::string_view kind);
+Reply store_bucket_config(const RequestContext& ctx, std::string_view kind, std::optional<std::string> document,
+                          int status = 204);
 // PutBucketCors and PutBucketTagging need an integrity check of their body:
 // Content-MD5 or an x-amz-checksum-* (as a header or a trailer). nullopt
 // when one is there.
