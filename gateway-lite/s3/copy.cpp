@@ -54,7 +54,9 @@ Outcome<CopySource> copy_source(const RequestContext& ctx) {
     if (!sb) return sb.error();
     if (auto refused = ctx.check_expected_owner(*sb, "x-amz-source-expected-bucket-owner")) return *refused;
     auto info = ctx.engine.head_object(src.bucket, src.key);
-    if (!info) return info.error();
+    // A missing source is told from a forbidden one only to callers who
+    // may list the source bucket, as for a GET.
+    if (!info) return ctx.object_error(info.error(), *sb);
     // s3:GetObject of the source, by the source bucket's policy and ACLs.
     auto by_policy = ctx.policy_decision(*sb, "s3:GetObject", &src.key);
     if (by_policy == PolicyDecision::Deny) return access_denied();

@@ -252,6 +252,16 @@ class SecondUserTests(GatewayTestCase):
                                UploadId=uid, PartNumber=1, CopySource={'Bucket': self.bucket, 'Key': 'secret'})
         self.other.abort_multipart_upload(Bucket=mine, Key='stolen-part', UploadId=uid)
 
+    def test_copy_does_not_tell_another_users_missing_key(self):
+        # Without the right to list the source bucket, a missing source key
+        # answers as a forbidden one: a copy must not probe for keys.
+        mine = self.new_bucket(client=self.other)
+        for key in ('secret', 'no-such-key'):
+            self.assertClientError(self.other.copy_object, 403, 'AccessDenied', Bucket=mine, Key='probe',
+                                   CopySource={'Bucket': self.bucket, 'Key': key})
+        self.assertClientError(self.s3.copy_object, 404, 'NoSuchKey', Bucket=self.bucket, Key='probe',
+                               CopySource={'Bucket': self.bucket, 'Key': 'no-such-key'})
+
     def test_other_user_bulk_delete_refused(self):
         # Refused as a whole (403) or per key (an AccessDenied entry); never deleted.
         try:
