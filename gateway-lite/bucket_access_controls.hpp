@@ -3,7 +3,7 @@
 // and the public access block (PutPublicAccessBlock's
 // PublicAccessBlockConfiguration). Pure functions of their text (the
 // gateway stores the canonical form these write, and caches what they
-// parse: s3/access_controls.cpp); how they are enforced is in
+// parse: s3/access_controls.cpp; fuzzed: tests/fuzz/); how they are enforced is in
 // docs/architecture.md.
 #pragma once
 
