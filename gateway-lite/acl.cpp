@@ -83,6 +83,24 @@ bool acl_grants_owner(std::string_view stored) {
     return true;
 }
 
+bool acl_is_public(std::string_view stored) {
+    for (const auto& g : decode_acl(stored))
+        if (g.kind != Grant::Kind::User) return true;
+    return false;
+}
+
+std::vector<Grant> without_public_grants(std::vector<Grant> grants) {
+    std::erase_if(grants, [](const Grant& g) { return g.kind != Grant::Kind::User; });
+    return grants;
+}
+
+bool acl_owner_only(std::string_view stored, std::string_view owner_id) {
+    if (!acl_grants_owner(stored)) return false;
+    for (const auto& g : decode_acl(stored))
+        if (g.kind != Grant::Kind::User || g.user_id != owner_id) return false;
+    return true;
+}
+
 std::string acl_object_owner(std::string_view stored) {
     while (!stored.empty()) {
         auto nl = stored.find('\n');

@@ -39,6 +39,15 @@ std::string acl_object_owner(std::string_view stored);
 std::string acl_with_object_owner(std::string_view stored, std::string_view owner_id);
 // Whether the owner holds FULL_CONTROL without a grant (all but "listed-only").
 bool acl_grants_owner(std::string_view stored);
+// Whether the ACL grants anything to AllUsers or AuthenticatedUsers: what S3
+// calls a public ACL (the public access block refuses or ignores those).
+bool acl_is_public(std::string_view stored);
+// The grants without those to AllUsers and AuthenticatedUsers.
+std::vector<Grant> without_public_grants(std::vector<Grant> grants);
+// Whether the ACL is the owner's FULL_CONTROL and nothing else (`private`,
+// and bucket-owner-full-control on the bucket owner's object): what a bucket
+// with ACLs off (BucketOwnerEnforced) accepts.
+bool acl_owner_only(std::string_view stored, std::string_view owner_id);
 enum class OwnerGrant { Implicit, ListedOnly };
 std::string encode_acl(const std::vector<Grant>& grants, OwnerGrant owner = OwnerGrant::Implicit);
 // The stored form of an AccessControlPolicy's grants: listed-only unless

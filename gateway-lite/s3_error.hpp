@@ -202,8 +202,8 @@ inline std::optional<S3Error> no_such_bucket_config(std::string_view name) {
         {"website", "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"},
         {"encryption", "ServerSideEncryptionConfigurationNotFoundError",
          "The server side encryption configuration was not found"},
-        {"ownershipControls", "OwnershipControlsNotFoundError", "The bucket ownership controls were not found"},
-        {"publicAccessBlock", "NoSuchPublicAccessBlockConfiguration",
+        {"ownership", "OwnershipControlsNotFoundError", "The bucket ownership controls were not found"},
+        {"public-access-block", "NoSuchPublicAccessBlockConfiguration",
          "The public access block configuration was not found"},
         {"object-lock", "ObjectLockConfigurationNotFoundError",
          "Object Lock configuration does not exist for this bucket"},
@@ -212,6 +212,17 @@ inline std::optional<S3Error> no_such_bucket_config(std::string_view name) {
     for (const auto& m : kMissing)
         if (m.name == name) return S3Error{404, std::string(m.code), std::string(m.message)};
     return std::nullopt;
+}
+
+// ---- object ownership controls ------------------------------------------------
+
+// An ACL other than the owner's full control set on a bucket with ACLs off
+// (BucketOwnerEnforced).
+inline S3Error acl_not_supported() { return {400, "AccessControlListNotSupported", "The bucket does not allow ACLs"}; }
+// ACLs turned off (BucketOwnerEnforced) on a bucket whose ACL grants others.
+inline S3Error invalid_bucket_acl_with_object_ownership() {
+    return {400, "InvalidBucketAclWithObjectOwnership",
+            "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"};
 }
 
 // ---- bucket configuration documents: CORS and tagging ----------------------

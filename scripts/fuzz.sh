@@ -14,7 +14,8 @@ if [ ! -f build-fuzz/build.ninja ]; then
   CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false \
     -Dtests=false -Dexamples=false -Dbench=false -Dfuse=disabled -Drados=disabled
 fi
-targets=(aws_chunked request_head xml_bodies complete_multipart acl_policy bucket_policy post_form lifecycle_config)
+targets=(aws_chunked request_head xml_bodies complete_multipart acl_policy bucket_policy post_form lifecycle_config
+  bucket_access_controls)
 ninja -C build-fuzz "${targets[@]/#/tests/fuzz/fuzz-}" 2>&1 | tail -n 3
 mkdir -p build-fuzz/artifacts
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"

@@ -102,7 +102,15 @@ PolicyDecision RequestContext::policy_decision(const Bucket& b, std::string_view
               std::pair{"max-keys", policy_key::kMaxKeys}})
             if (const auto* v = param(param_name)) r.keys.emplace(std::string(name), *v);
     }
-    return evaluate(*policy, r);
+    auto decision = evaluate(*policy, r);
+    // RestrictPublicBuckets: a public policy's Allow reaches the bucket
+    // owner's user alone (S3: its account), nobody else, whatever statement
+    // allowed it (one naming another user too, as S3 blocks cross-account
+    // access then).
+    if (decision == PolicyDecision::Allow && (principal.anonymous || principal.user_id != b.owner_id) &&
+        public_access_block(b).restrict_public_buckets && policy_is_public(*policy))
+        return PolicyDecision::NoMatch;
+    return decision;
 }
 
 PolicyDecision RequestContext::request_policy_decision(const Bucket& b) const {
@@ -123,6 +131,12 @@ bool RequestContext::may_write_key(const Bucket& b, std::string_view action, con
     auto decision = policy_decision(b, action, &object_key);
     if (decision == PolicyDecision::Deny) return false;
     return decision == PolicyDecision::Allow || acl_bucket_allows(b, Permission::Write);
+}
+
+bool RequestContext::policy_is_public(const BucketPolicy& policy) {
+    for (const auto& s : policy.statements)
+        if (public_statement(s)) return true;
+    return false;
 }
 
 // Only the bucket's owner (as AWS: its account's root, whatever the policy
@@ -148,8 +162,12 @@ Reply put_bucket_policy(const RequestContext& ctx, RequestBody& body) {
     auto parsed = parse_bucket_policy(*text, ctx.bucket);
     if (auto* e = std::get_if<S3Error>(&parsed)) return *e;
     // A policy naming a user that does not exist is refused, as S3 does.
-    for (const auto& id : named_user_ids(std::get<BucketPolicy>(parsed)))
+    const auto& parsed_policy = std::get<BucketPolicy>(parsed);
+    for (const auto& id : named_user_ids(parsed_policy))
         if (!ctx.engine.get_user(id)) return malformed_policy("Invalid principal in policy");
+    // BlockPublicPolicy refuses a public one, the owner's too (as S3).
+    if (RequestContext::public_access_block(b).block_public_policy && RequestContext::policy_is_public(parsed_policy))
+        return access_denied();
     return store_bucket_config(ctx, kPolicy, std::string(*text));
 }
 
@@ -163,9 +181,10 @@ Reply get_bucket_policy_status(const RequestContext& ctx) {
     if (!ctx.may_manage_policy(b)) return access_denied();
     if (!b.configs.contains(std::string(kPolicy))) return *no_such_bucket_config(kPolicy);
     auto policy = RequestContext::bucket_policy(b);
-    bool is_public = false;
-    if (policy)
-        for (const auto& s : policy->statements) is_public = is_public || public_statement(s);
+    // A public policy restricted to the owner's user (RestrictPublicBuckets)
+    // makes the bucket public no more.
+    bool is_public = policy && RequestContext::policy_is_public(*policy) &&
+                     !RequestContext::public_access_block(b).restrict_public_buckets;
     XmlWriter x("PolicyStatus");
     x.el("IsPublic", is_public ? "true" : "false");
     return xml_answer(x.finish());

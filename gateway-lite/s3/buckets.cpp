@@ -13,6 +13,23 @@ namespace {
 // CreateBucket of a bucket one owns answers 200.
 constexpr std::string_view kDefaultRegion = "us-east-1";
 
+constexpr std::string_view kOwnershipKind = "ownership";
+
+// CreateBucket's x-amz-object-ownership (nullopt: none given): 400
+// InvalidArgument for an unknown value, and ACLs off (BucketOwnerEnforced)
+// with an ACL granting anyone but the creator is 400
+// InvalidBucketAclWithObjectOwnership, as S3 answers.
+std::variant<std::optional<ObjectOwnership>, S3Error> requested_ownership(const RequestContext& ctx,
+                                                                          const std::string& stored_acl) {
+    const auto* header = ctx.request.header("x-amz-object-ownership");
+    if (!header) return std::optional<ObjectOwnership>();
+    auto ownership = parse_object_ownership(trim(*header));
+    if (!ownership) return invalid_argument("Invalid x-amz-object-ownership header: " + std::string(trim(*header)));
+    if (*ownership == ObjectOwnership::BucketOwnerEnforced && !acl_owner_only(stored_acl, ctx.principal.user_id))
+        return invalid_bucket_acl_with_object_ownership();
+    return ownership;
+}
+
 }  // namespace
 
 Reply get_bucket_config(const RequestContext& ctx, std::string_view name) {
@@ -47,6 +64,8 @@ Reply create_bucket(const RequestContext& ctx, RequestBody& body) {
     if (auto* e = std::get_if<S3Error>(&acl)) return *e;
     std::string stored_acl;
     if (auto& stored = std::get<std::optional<std::string>>(acl)) stored_acl = *stored;
+    auto ownership = requested_ownership(ctx, stored_acl);
+    if (auto* e = std::get_if<S3Error>(&ownership)) return *e;
     auto b = ctx.engine.create_bucket(ctx.bucket, ctx.principal.user_id, ctx.principal.account, stored_acl);
     if (!b && b.error().code() == Errc::BucketAlreadyOwnedByYou && ctx.options.region == kDefaultRegion &&
         trim(config->child_value("LocationConstraint")).empty()) {
@@ -75,6 +94,15 @@ Reply create_bucket(const RequestContext& ctx, RequestBody& body) {
         return empty_answer(200, {{"Location", "/" + ctx.bucket}});
     }
     if (!b) return b.error();
+    if (auto* o = std::get_if<std::optional<ObjectOwnership>>(&ownership); o && *o) {
+        // Stored right after the bucket is made: a bucket asked for with
+        // controls is not left without them when storing them fails.
+        auto r = ctx.engine.set_bucket_config(ctx.bucket, kOwnershipKind, ownership_controls_xml(**o));
+        if (!r) {
+            (void)ctx.engine.delete_bucket(ctx.bucket);
+            return r.error();
+        }
+    }
     return empty_answer(200, {{"Location", "/" + ctx.bucket}});
 }
 

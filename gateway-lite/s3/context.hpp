@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "acl.hpp"
+#include "bucket_access_controls.hpp"
 #include "bucket_policy.hpp"
 #include "http.hpp"
 #include "ostor/engine.hpp"
@@ -85,7 +86,8 @@ struct RequestContext {
     // The ACLs alone (and the owners' implicit rights).
     bool acl_bucket_allows(const Bucket& b, Permission p) const;
     bool acl_object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const;
-    // Who owns an object: its writer when another user than the bucket's owner.
+    // Who owns an object: its writer when another user than the bucket's
+    // owner, unless the bucket's ownership controls turn ACLs off.
     static std::string object_owner(const Bucket& b, const ObjectInfo& o);
     // x-amz-expected-bucket-owner (or, for a copy's source, x-amz-source-
     // expected-bucket-owner): a request meant for another owner's bucket is
@@ -99,6 +101,20 @@ struct RequestContext {
     // hold even as a reference (TAB, LF and CR are fine: they are written
     // as &#9; &#10; &#13;).
     std::optional<S3Error> check_new_key() const;
+
+    // ---- ownership controls, public access block (access_controls.cpp) ------
+
+    // The bucket's object ownership (ObjectWriter when it has no controls)
+    // and public access block (all off when it has none), from the parsed
+    // copies cached by bucket name, epoch and document.
+    static ObjectOwnership object_ownership(const Bucket& b);
+    static PublicAccessBlock public_access_block(const Bucket& b);
+    // An ACL a request sets (`stored`, for a resource `owner_id` owns) on
+    // `b` or one of its objects: 400 AccessControlListNotSupported unless
+    // it is the owner's FULL_CONTROL alone when ACLs are off
+    // (BucketOwnerEnforced); 403 AccessDenied for a public one when the
+    // public access block blocks public ACLs.
+    static std::optional<S3Error> check_new_acl(const Bucket& b, std::string_view stored, std::string_view owner_id);
 
     // ---- bucket policies (bucket_policies.cpp) ------------------------------
 
@@ -119,6 +135,10 @@ struct RequestContext {
     // account's root even when the policy denies it), another account of
     // the owner's with the policy's Allow.
     bool may_manage_policy(const Bucket& b) const;
+    // Whether the policy of `b` makes it public (an Allow for everyone with
+    // no condition): what GetBucketPolicyStatus and the public access block
+    // call a public policy.
+    static bool policy_is_public(const BucketPolicy& policy);
 };
 
 // Users' display names (their e-mail addresses), each looked up once per

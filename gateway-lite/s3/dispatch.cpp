@@ -22,6 +22,10 @@ BucketAccess bucket_access(Operation op) {
         case DeleteBucketTagging:
         case PutBucketPolicy:
         case DeleteBucketPolicy:
+        case PutBucketOwnershipControls:
+        case DeleteBucketOwnershipControls:
+        case PutPublicAccessBlock:
+        case DeletePublicAccessBlock:
             return {.read = true, .permission = std::nullopt, .fresh = true};
         case HeadBucket:
         case ListObjects:
@@ -51,6 +55,8 @@ BucketAccess bucket_access(Operation op) {
         case GetBucketTagging:
         case GetBucketPolicy:
         case GetBucketPolicyStatus:
+        case GetBucketOwnershipControls:
+        case GetPublicAccessBlock:
         case GetObject:
         case HeadObject:
         case GetObjectAcl:
@@ -125,6 +131,18 @@ Reply dispatch(const RequestContext& ctx, RequestBody& body) {
             return delete_bucket_policy(ctx);
         case GetBucketPolicyStatus:
             return get_bucket_policy_status(ctx);
+        case GetBucketOwnershipControls:
+            return get_bucket_ownership_controls(ctx);
+        case PutBucketOwnershipControls:
+            return put_bucket_ownership_controls(ctx, body);
+        case DeleteBucketOwnershipControls:
+            return delete_bucket_ownership_controls(ctx);
+        case GetPublicAccessBlock:
+            return get_public_access_block(ctx);
+        case PutPublicAccessBlock:
+            return put_public_access_block(ctx, body);
+        case DeletePublicAccessBlock:
+            return delete_public_access_block(ctx);
         case Preflight:
             return preflight(ctx);
         case GetObject:

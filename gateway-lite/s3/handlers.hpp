@@ -72,8 +72,15 @@ Reply get_bucket_policy(const RequestContext& ctx);
 Reply put_bucket_policy(const RequestContext& ctx, RequestBody& body);
 Reply delete_bucket_policy(const RequestContext& ctx);
 Reply get_bucket_policy_status(const RequestContext& ctx);
+// Object ownership controls and the public access block (access_controls.cpp).
+Reply get_bucket_ownership_controls(const RequestContext& ctx);
+Reply put_bucket_ownership_controls(const RequestContext& ctx, RequestBody& body);
+Reply delete_bucket_ownership_controls(const RequestContext& ctx);
+Reply get_public_access_block(const RequestContext& ctx);
+Reply put_public_access_block(const RequestContext& ctx, RequestBody& body);
+Reply delete_public_access_block(const RequestContext& ctx);
 // The configuration documents a bucket keeps (Bucket::configs, by S3's
-// sub-resource name: cors, tagging, policy), for their handlers: the stored
+// kind: cors, tagging, policy, ownership, public-access-block), for their handlers: the stored
 // document as an XML answer (S3's "no such configuration" error of `kind`
 // when there is none), and the document stored (nullopt: removed),
 // answered `status` with no body.

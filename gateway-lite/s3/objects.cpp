@@ -96,12 +96,29 @@ Outcome<ObjectMeta> meta_from_headers(const RequestContext& ctx, const Bucket& b
         }
         meta.headers.emplace_back(std::string(name), value);
     }
-    // Another user writing into the bucket owns what it writes.
+    // Another user writing into the bucket owns what it writes, unless the
+    // bucket's ownership controls give it to the bucket's owner: always
+    // (BucketOwnerEnforced), or when it is given bucket-owner-full-control
+    // (BucketOwnerPreferred).
     const auto& bucket_owner = bucket.owner_id;
     bool writer_owns = !principal.anonymous && !bucket_owner.empty() && principal.user_id != bucket_owner;
-    auto acl = acl_from_headers(ctx.engine, req, {bucket_owner, writer_owns ? principal.user_id : bucket_owner});
+    switch (RequestContext::object_ownership(bucket)) {
+        case ObjectOwnership::ObjectWriter:
+            break;
+        case ObjectOwnership::BucketOwnerPreferred:
+            if (trim(req.header_or("x-amz-acl")) == "bucket-owner-full-control") writer_owns = false;
+            break;
+        case ObjectOwnership::BucketOwnerEnforced:
+            writer_owns = false;
+            break;
+    }
+    const auto& owner = writer_owns ? principal.user_id : bucket_owner;
+    auto acl = acl_from_headers(ctx.engine, req, {bucket_owner, owner});
     if (auto* e = std::get_if<S3Error>(&acl)) return *e;
-    if (auto& stored = std::get<std::optional<std::string>>(acl)) meta.acl = *stored;
+    if (auto& stored = std::get<std::optional<std::string>>(acl)) {
+        if (auto refused = RequestContext::check_new_acl(bucket, *stored, owner)) return *refused;
+        meta.acl = *stored;
+    }
     if (writer_owns) meta.acl = acl_with_object_owner(meta.acl, principal.user_id);
     return meta;
 }

@@ -21,8 +21,6 @@ constexpr UnofferedConfig kUnofferedConfigs[] = {
     {"lifecycle", "GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle"},
     {"website", "GetBucketWebsite", "PutBucketWebsite", "DeleteBucketWebsite"},
     {"encryption", "GetBucketEncryption", "PutBucketEncryption", "DeleteBucketEncryption"},
-    {"ownershipControls", "GetBucketOwnershipControls", "PutBucketOwnershipControls", "DeleteBucketOwnershipControls"},
-    {"publicAccessBlock", "GetPublicAccessBlock", "PutPublicAccessBlock", "DeletePublicAccessBlock"},
     {"object-lock", "GetObjectLockConfiguration", "PutObjectLockConfiguration", "DeleteObjectLockConfiguration"},
     {"replication", "GetBucketReplication", "PutBucketReplication", "DeleteBucketReplication"},
     {"notification", "GetBucketNotificationConfiguration", "PutBucketNotificationConfiguration",
@@ -60,6 +58,9 @@ constexpr Route kBucketGetRows[] = {
     row("GET", kBucket, "tagging", GetBucketTagging, OpClass::Default, "GetBucketTagging"),
     row("GET", kBucket, "policy", GetBucketPolicy, OpClass::Default, "GetBucketPolicy"),
     row("GET", kBucket, "policyStatus", GetBucketPolicyStatus, OpClass::Default, "GetBucketPolicyStatus"),
+    row("GET", kBucket, "ownershipControls", GetBucketOwnershipControls, OpClass::Default,
+        "GetBucketOwnershipControls"),
+    row("GET", kBucket, "publicAccessBlock", GetPublicAccessBlock, OpClass::Default, "GetPublicAccessBlock"),
 };
 
 constexpr Route kBucketListRows[] = {
@@ -74,6 +75,12 @@ constexpr Route kBucketListRows[] = {
     row("DELETE", kBucket, "tagging", DeleteBucketTagging, OpClass::Delete, "DeleteBucketTagging"),
     row("PUT", kBucket, "policy", PutBucketPolicy, OpClass::Default, "PutBucketPolicy"),
     row("DELETE", kBucket, "policy", DeleteBucketPolicy, OpClass::Delete, "DeleteBucketPolicy"),
+    row("PUT", kBucket, "ownershipControls", PutBucketOwnershipControls, OpClass::Default,
+        "PutBucketOwnershipControls"),
+    row("DELETE", kBucket, "ownershipControls", DeleteBucketOwnershipControls, OpClass::Delete,
+        "DeleteBucketOwnershipControls"),
+    row("PUT", kBucket, "publicAccessBlock", PutPublicAccessBlock, OpClass::Default, "PutPublicAccessBlock"),
+    row("DELETE", kBucket, "publicAccessBlock", DeletePublicAccessBlock, OpClass::Delete, "DeletePublicAccessBlock"),
 };
 
 constexpr Route kBucketRestRows[] = {

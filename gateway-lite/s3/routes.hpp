@@ -58,6 +58,14 @@ enum class Operation : std::uint8_t {
     PutBucketPolicy,
     DeleteBucketPolicy,
     GetBucketPolicyStatus,
+    // Object ownership controls (bucket_access_controls.hpp) and the public
+    // access block.
+    GetBucketOwnershipControls,
+    PutBucketOwnershipControls,
+    DeleteBucketOwnershipControls,
+    GetPublicAccessBlock,
+    PutPublicAccessBlock,
+    DeletePublicAccessBlock,
     // A browser's CORS preflight (OPTIONS) on a bucket or an object:
     // answered from the bucket's CORS rules, unauthenticated.
     Preflight,

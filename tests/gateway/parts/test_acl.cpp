@@ -75,6 +75,24 @@ TEST(Acl, BucketOwnerCannedAcls) {
     EXPECT_EQ(canned_acl("bucket-owner-full-control", {"", "b"})->size(), 0u);
 }
 
+// What the public access block and ACLs off (BucketOwnerEnforced) look at.
+TEST(Acl, PublicAndOwnerOnlyAcls) {
+    EXPECT_FALSE(acl_is_public(""));
+    EXPECT_FALSE(acl_is_public("owner:w OWNER\nid:b FULL_CONTROL\n"));
+    EXPECT_TRUE(acl_is_public("group:AllUsers READ\n"));
+    EXPECT_TRUE(acl_is_public("id:u READ\ngroup:AuthenticatedUsers READ\n"));
+    auto kept = without_public_grants(decode_acl("group:AllUsers READ\nid:u WRITE\n"));
+    ASSERT_EQ(kept.size(), 1u);
+    EXPECT_EQ(kept[0].user_id, "u");
+    // private, bucket-owner-full-control on the owner's object, or the
+    // owner's FULL_CONTROL spelled out; nothing else.
+    EXPECT_TRUE(acl_owner_only("", "o"));
+    EXPECT_TRUE(acl_owner_only("id:o FULL_CONTROL\n", "o"));
+    EXPECT_FALSE(acl_owner_only("id:u READ\n", "o"));
+    EXPECT_FALSE(acl_owner_only("group:AllUsers READ\n", "o"));
+    EXPECT_FALSE(acl_owner_only("listed-only\nid:o READ\n", "o"));
+}
+
 TEST(Acl, GroupsAreListedFirstThenUsersById) {
     // As Ceph RGW's grant map, keyed by the grantee's id (a group's empty),
     // lists them: each key's grants in the order stored, the owner's implied

@@ -75,9 +75,8 @@ TEST(Routes, CopiesAreToldByTheirSourceHeader) {
 }
 
 TEST(Routes, UnofferedBucketConfigurations) {
-    for (const char* config :
-         {"lifecycle", "website", "encryption", "ownershipControls", "publicAccessBlock", "object-lock", "replication",
-          "notification", "logging", "accelerate", "requestPayment"}) {
+    for (const char* config : {"lifecycle", "website", "encryption", "object-lock", "replication", "notification",
+                               "logging", "accelerate", "requestPayment"}) {
         const auto& get = route(req("GET", Scope::Bucket, {{config, ""}}));
         EXPECT_EQ(get.operation, Operation::GetBucketConfig) << config;
         EXPECT_EQ(get.query, config);
@@ -97,6 +96,23 @@ TEST(Routes, BucketPolicy) {
     EXPECT_EQ(route(req("DELETE", Scope::Bucket, {{"policy", ""}})).operation, Operation::DeleteBucketPolicy);
     EXPECT_EQ(route(req("DELETE", Scope::Bucket, {{"policy", ""}})).op_class, OpClass::Delete);
     EXPECT_EQ(route(req("GET", Scope::Bucket, {{"policyStatus", ""}})).operation, Operation::GetBucketPolicyStatus);
+}
+
+// Ownership controls and the public access block are offered, under AWS's
+// names.
+TEST(Routes, OwnershipControlsAndPublicAccessBlock) {
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"ownershipControls", ""}})).operation,
+              Operation::GetBucketOwnershipControls);
+    EXPECT_EQ(route(req("PUT", Scope::Bucket, {{"ownershipControls", ""}})).operation,
+              Operation::PutBucketOwnershipControls);
+    const auto& del = route(req("DELETE", Scope::Bucket, {{"ownershipControls", ""}}));
+    EXPECT_EQ(del.operation, Operation::DeleteBucketOwnershipControls);
+    EXPECT_EQ(del.name, "DeleteBucketOwnershipControls");
+    EXPECT_EQ(del.op_class, OpClass::Delete);
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"publicAccessBlock", ""}})).operation, Operation::GetPublicAccessBlock);
+    EXPECT_EQ(route(req("PUT", Scope::Bucket, {{"publicAccessBlock", ""}})).name, "PutPublicAccessBlock");
+    EXPECT_EQ(route(req("DELETE", Scope::Bucket, {{"publicAccessBlock", ""}})).operation,
+              Operation::DeletePublicAccessBlock);
 }
 
 // CORS and tagging are offered: kept as documents in the bucket's record.

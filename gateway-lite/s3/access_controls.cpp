@@ -1,0 +1,119 @@
+// Object ownership controls (Put/Get/DeleteBucketOwnershipControls) and the
+// public access block (Put/Get/DeletePublicAccessBlock): bucket
+// configuration documents (kinds "ownership" and "public-access-block")
+// stored in the canonical form bucket_access_controls.hpp writes, their
+// parsed form cached so that the permission checks of a request parse
+// nothing (and a bucket without them costs one map lookup each). Where they
+// bite: permissions.cpp (ACLs off or public grants ignored),
+// bucket_policies.cpp (public policies blocked or restricted),
+// objects.cpp and acls.cpp (check_new_acl on every ACL set).
+#include "s3/config_cache.hpp"
+#include "s3/handlers.hpp"
+
+namespace ostor::gw::s3 {
+
+namespace {
+
+constexpr std::string_view kOwnership = "ownership";
+constexpr std::string_view kPublicAccessBlock = "public-access-block";
+
+// A stored document that does not parse (never stored by the gateway: a
+// damaged record) counts as the strictest setting, not as none.
+ObjectOwnership parse_stored_ownership(std::string_view document) {
+    auto parsed = parse_ownership_controls(document);
+    if (auto* o = std::get_if<ObjectOwnership>(&parsed)) return *o;
+    return ObjectOwnership::BucketOwnerEnforced;
+}
+
+PublicAccessBlock parse_stored_block(std::string_view document) {
+    auto parsed = parse_public_access_block(document);
+    if (auto* b = std::get_if<PublicAccessBlock>(&parsed)) return *b;
+    return PublicAccessBlock{true, true, true, true};
+}
+
+// The configuration's own calls: the bucket's owner, or another caller the
+// bucket policy allows them (its Deny was refused in decide()).
+bool may_configure(const RequestContext& ctx) {
+    return ctx.is_owner(*ctx.bucket_record) || ctx.policy == PolicyDecision::Allow;
+}
+
+// The body of a PUT of either configuration: S3 asks for a digest of it.
+Outcome<std::string> configuration_body(const RequestContext& ctx, RequestBody& body) {
+    if (auto missing = missing_body_digest(ctx)) return *missing;
+    return body.small();
+}
+
+}  // namespace
+
+ObjectOwnership RequestContext::object_ownership(const Bucket& b) {
+    static const std::string kind(kOwnership);
+    static ParsedConfigCache<ObjectOwnership> cache(parse_stored_ownership);
+    auto it = b.configs.find(kind);
+    if (it == b.configs.end()) return ObjectOwnership::ObjectWriter;
+    return cache.get(b, it->second);
+}
+
+PublicAccessBlock RequestContext::public_access_block(const Bucket& b) {
+    static const std::string kind(kPublicAccessBlock);
+    static ParsedConfigCache<PublicAccessBlock> cache(parse_stored_block);
+    auto it = b.configs.find(kind);
+    if (it == b.configs.end()) return {};
+    return cache.get(b, it->second);
+}
+
+std::optional<S3Error> RequestContext::check_new_acl(const Bucket& b, std::string_view stored,
+                                                     std::string_view owner_id) {
+    if (object_ownership(b) == ObjectOwnership::BucketOwnerEnforced && !acl_owner_only(stored, owner_id))
+        return acl_not_supported();
+    if (public_access_block(b).block_public_acls && acl_is_public(stored)) return access_denied();
+    return std::nullopt;
+}
+
+Reply get_bucket_ownership_controls(const RequestContext& ctx) {
+    if (!may_configure(ctx)) return access_denied();
+    return stored_bucket_config(*ctx.bucket_record, kOwnership);
+}
+
+Reply put_bucket_ownership_controls(const RequestContext& ctx, RequestBody& body) {
+    const auto& b = *ctx.bucket_record;
+    if (!may_configure(ctx)) return access_denied();
+    auto text = configuration_body(ctx, body);
+    if (!text) return text.error();
+    auto parsed = parse_ownership_controls(*text);
+    if (auto* e = std::get_if<S3Error>(&parsed)) return *e;
+    auto ownership = std::get<ObjectOwnership>(parsed);
+    // ACLs go off only on a bucket whose own ACL grants nobody but its
+    // owner, as S3 asks (its grants would otherwise silently vanish).
+    if (ownership == ObjectOwnership::BucketOwnerEnforced)
+        for (const auto& g : decode_acl(b.acl))
+            if (g.kind != Grant::Kind::User || g.user_id != b.owner_id)
+                return invalid_bucket_acl_with_object_ownership();
+    return store_bucket_config(ctx, kOwnership, ownership_controls_xml(ownership), 200);
+}
+
+Reply delete_bucket_ownership_controls(const RequestContext& ctx) {
+    if (!may_configure(ctx)) return access_denied();
+    return store_bucket_config(ctx, kOwnership, std::nullopt);
+}
+
+Reply get_public_access_block(const RequestContext& ctx) {
+    if (!may_configure(ctx)) return access_denied();
+    return stored_bucket_config(*ctx.bucket_record, kPublicAccessBlock);
+}
+
+Reply put_public_access_block(const RequestContext& ctx, RequestBody& body) {
+    if (!may_configure(ctx)) return access_denied();
+    auto text = configuration_body(ctx, body);
+    if (!text) return text.error();
+    auto parsed = parse_public_access_block(*text);
+    if (auto* e = std::get_if<S3Error>(&parsed)) return *e;
+    return store_bucket_config(ctx, kPublicAccessBlock, public_access_block_xml(std::get<PublicAccessBlock>(parsed)),
+                               200);
+}
+
+Reply delete_public_access_block(const RequestContext& ctx) {
+    if (!may_configure(ctx)) return access_denied();
+    return store_bucket_config(ctx, kPublicAccessBlock, std::nullopt);
+}
+
+}  // namespace ostor::gw::s3
