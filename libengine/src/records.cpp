@@ -1,6 +1,7 @@
 #include "records.hpp"
 
 #include "codec.hpp"
+#include "versions/version_ids.hpp"
 
 namespace ostor::detail {
 
@@ -13,6 +14,22 @@ constexpr std::uint8_t kObjectVersionInlineBody = 1;
 constexpr std::uint8_t kObjectVersion = 2;
 // The bucket record's tail flags (encode(const Bucket&)).
 constexpr std::uint8_t kBucketConfigsFlag = 1;
+constexpr std::uint8_t kBucketVersioningFlag = 2;  // versioning, object lock and its summary
+// The object record's tail flags (encode(const ObjectRecord&)).
+constexpr std::uint8_t kObjectChargeFlag = 1;
+constexpr std::uint8_t kObjectReplacedChargeFlag = 2;
+constexpr std::uint8_t kObjectUploadIdFlag = 4;
+constexpr std::uint8_t kObjectTagsFlag = 8;
+constexpr std::uint8_t kObjectVersionFlag = 16;
+constexpr std::uint8_t kObjectLockFlag = 32;
+// The version block's flags.
+constexpr std::uint8_t kVersionMarkerFlag = 1;
+constexpr std::uint8_t kVersionNullFlag = 2;
+// The upload record's tail flags.
+constexpr std::uint8_t kUploadTagsFlag = 1;
+constexpr std::uint8_t kUploadLockFlag = 2;
+// The version head's flags.
+constexpr std::uint8_t kHeadNewestMarkerFlag = 1;
 
 template <class T>
 std::optional<T> finish(const Decoder& d, T value) {
@@ -51,7 +68,25 @@ std::vector<Extent> decode_extents(Decoder& d) {
     return out;
 }
 
+void encode_lock(Encoder& e, const ObjectLock& l) {
+    e.u8(static_cast<std::uint8_t>(l.retention.mode)).i64(l.retention.until_ms).u8(l.legal_hold ? 1 : 0);
+}
+ObjectLock decode_lock(Decoder& d) {
+    ObjectLock l;
+    l.retention.mode = static_cast<RetentionMode>(d.u8());
+    l.retention.until_ms = d.i64();
+    l.legal_hold = d.u8() != 0;
+    return l;
+}
+
+bool has_version_block(const ObjectRecord& o) { return !o.instance.empty() || o.null_version || o.info.delete_marker; }
+
 }  // namespace
+
+std::string version_id_of(const ObjectRecord& o) {
+    if (o.null_version) return std::string(kNullVersionId);
+    return o.instance;
+}
 
 std::string encode(const User& u) {
     return Encoder()
@@ -130,10 +165,23 @@ std::string encode(const Bucket& b) {
     // one in the order of its bit. Absent when no bit is set: a record
     // without them is byte for byte what earlier versions wrote, and theirs
     // decode as having none.
+    const bool versioned = b.versioning != VersioningState::Off || b.object_lock != ObjectLockConfig{} ||
+                           b.locked_until_ms != 0 || b.legal_holds != 0;
+    const std::uint8_t flags = (b.configs.empty() ? 0 : kBucketConfigsFlag) | (versioned ? kBucketVersioningFlag : 0);
+    if (flags == 0) return e.take();
+    e.u8(flags);
     if (!b.configs.empty()) {
-        e.u8(kBucketConfigsFlag);
         e.u32(static_cast<std::uint32_t>(b.configs.size()));
         for (const auto& [kind, document] : b.configs) e.str(kind).str(document);
+    }
+    if (versioned) {
+        e.u8(static_cast<std::uint8_t>(b.versioning))
+            .u8(b.object_lock.enabled ? 1 : 0)
+            .u8(static_cast<std::uint8_t>(b.object_lock.default_mode))
+            .u32(b.object_lock.default_days)
+            .u32(b.object_lock.default_years)
+            .i64(b.locked_until_ms)
+            .u64(b.legal_holds);
     }
     return e.take();
 }
@@ -162,6 +210,15 @@ std::optional<Bucket> decode_bucket(std::string_view v) {
                 b.configs[std::move(kind)] = d.str();
             }
         }
+        if (flags & kBucketVersioningFlag) {
+            b.versioning = static_cast<VersioningState>(d.u8());
+            b.object_lock.enabled = d.u8() != 0;
+            b.object_lock.default_mode = static_cast<RetentionMode>(d.u8());
+            b.object_lock.default_days = d.u32();
+            b.object_lock.default_years = d.u32();
+            b.locked_until_ms = d.i64();
+            b.legal_holds = d.u64();
+        }
     }
     return finish(d, std::move(b));
 }
@@ -174,18 +231,27 @@ std::string encode(const ObjectRecord& o) {
     for (auto s : o.info.part_sizes) e.u64(s);
     encode_extents(e, o.extents);
     e.u32(o.inline_crc).u64(o.body_id);
-    // The commit charges (RADOS), the upload id and the tags: a flags byte
-    // (1: own charge, 2: replaced charge, 4: upload id, 8: tags), then each
-    // set one. Absent from records written without any, so that records
-    // written before a field existed read as without it.
+    // The commit charges (RADOS), the upload id, the tags, the version and
+    // the lock: a flags byte (1: own charge, 2: replaced charge, 4: upload
+    // id, 8: tags, 16: version block, 32: lock block), then each set one.
+    // Absent from records written without any, so that records written
+    // before a field existed read as without it.
     const bool tagged = !o.info.meta.tags.empty();
-    if (o.charge || o.replaced_charge || !o.info.upload_id.empty() || tagged) {
-        e.u8((o.charge ? 1 : 0) | (o.replaced_charge ? 2 : 0) | (o.info.upload_id.empty() ? 0 : 4) | (tagged ? 8 : 0));
-        for (const auto* c : {&o.charge, &o.replaced_charge})
-            if (*c) e.u64((*c)->token).i64((*c)->delta_bytes).i64((*c)->delta_objects);
-        if (!o.info.upload_id.empty()) e.str(o.info.upload_id);
-        if (tagged) e.pairs(o.info.meta.tags);
-    }
+    const bool versioned = has_version_block(o);
+    const bool locked = o.info.lock != ObjectLock{};
+    const std::uint8_t flags = (o.charge ? kObjectChargeFlag : 0) |
+                               (o.replaced_charge ? kObjectReplacedChargeFlag : 0) |
+                               (o.info.upload_id.empty() ? 0 : kObjectUploadIdFlag) | (tagged ? kObjectTagsFlag : 0) |
+                               (versioned ? kObjectVersionFlag : 0) | (locked ? kObjectLockFlag : 0);
+    if (flags == 0) return e.take();
+    e.u8(flags);
+    for (const auto* c : {&o.charge, &o.replaced_charge})
+        if (*c) e.u64((*c)->token).i64((*c)->delta_bytes).i64((*c)->delta_objects);
+    if (!o.info.upload_id.empty()) e.str(o.info.upload_id);
+    if (tagged) e.pairs(o.info.meta.tags);
+    if (versioned)
+        e.str(o.instance).u8((o.info.delete_marker ? kVersionMarkerFlag : 0) | (o.null_version ? kVersionNullFlag : 0));
+    if (locked) encode_lock(e, o.info.lock);
     return e.take();
 }
 std::optional<ObjectRecord> decode_object(std::string_view v, bool with_data) {
@@ -215,10 +281,18 @@ std::optional<ObjectRecord> decode_object(std::string_view v, bool with_data) {
             c.delta_objects = d.i64();
             return c;
         };
-        if (flags & 1) o.charge = charge();
-        if (flags & 2) o.replaced_charge = charge();
-        if (flags & 4) o.info.upload_id = d.str();
-        if (flags & 8) o.info.meta.tags = d.pairs();
+        if (flags & kObjectChargeFlag) o.charge = charge();
+        if (flags & kObjectReplacedChargeFlag) o.replaced_charge = charge();
+        if (flags & kObjectUploadIdFlag) o.info.upload_id = d.str();
+        if (flags & kObjectTagsFlag) o.info.meta.tags = d.pairs();
+        if (flags & kObjectVersionFlag) {
+            o.instance = d.str();
+            const std::uint8_t version_flags = d.u8();
+            o.info.delete_marker = (version_flags & kVersionMarkerFlag) != 0;
+            o.null_version = (version_flags & kVersionNullFlag) != 0;
+            o.info.version_id = version_id_of(o);
+        }
+        if (flags & kObjectLockFlag) o.info.lock = decode_lock(d);
     }
     return finish(d, std::move(o));
 }
@@ -228,8 +302,13 @@ std::string encode(const Upload& u) {
     e.u8(kVersion).str(u.id).str(u.bucket).str(u.key).str(u.owner_id).str(u.account).i64(u.initiated_ms);
     encode_meta(e, u.meta);
     // After what records written before tags ended with: a flags byte (1:
-    // the object's tags), then each set one; absent when none is.
-    if (!u.meta.tags.empty()) e.u8(1).pairs(u.meta.tags);
+    // the object's tags, 2: its lock settings), then each set one; absent
+    // when none is.
+    const std::uint8_t flags = (u.meta.tags.empty() ? 0 : kUploadTagsFlag) | (u.lock ? kUploadLockFlag : 0);
+    if (flags == 0) return e.take();
+    e.u8(flags);
+    if (!u.meta.tags.empty()) e.pairs(u.meta.tags);
+    if (u.lock) encode_lock(e, *u.lock);
     return e.take();
 }
 std::optional<Upload> decode_upload(std::string_view v) {
@@ -245,9 +324,29 @@ std::optional<Upload> decode_upload(std::string_view v) {
     u.meta = decode_meta(d);
     if (d.ok() && !d.at_end()) {
         const std::uint8_t flags = d.u8();
-        if (flags & 1) u.meta.tags = d.pairs();
+        if (flags & kUploadTagsFlag) u.meta.tags = d.pairs();
+        if (flags & kUploadLockFlag) u.lock = decode_lock(d);
     }
     return finish(d, std::move(u));
+}
+
+std::string encode(const VersionHead& h) {
+    return Encoder()
+        .u8(kVersion)
+        .str(h.newest)
+        .u8(h.newest_is_marker ? kHeadNewestMarkerFlag : 0)
+        .str(h.null_instance)
+        .take();
+}
+std::optional<VersionHead> decode_version_head(std::string_view v) {
+    Decoder d(v);
+    if (d.u8() != kVersion) return std::nullopt;
+    VersionHead h;
+    h.newest = d.str();
+    h.newest_is_marker = (d.u8() & kHeadNewestMarkerFlag) != 0;
+    h.null_instance = d.str();
+    if (d.ok() && !d.at_end()) return std::nullopt;
+    return finish(d, std::move(h));
 }
 
 std::string encode(const PartRecord& p) {

@@ -40,6 +40,27 @@ struct ObjectRecord {
     // when set: readers that stop at body_id ignore them.
     std::optional<CommitCharge> charge;
     std::optional<CommitCharge> replaced_charge;
+    // The version (docs/versioning.md, "Records"): its instance (24 hex
+    // digits; empty for an object written unversioned that never moved into
+    // its key's versions) and whether it is the null version. With
+    // info.delete_marker and info.lock, encoded behind tail flag bits (16:
+    // version block, 32: lock block) so that records written before decode as
+    // unversioned and unlocked. decode_object sets info.version_id from them.
+    std::string instance;
+    bool null_version = false;
+};
+
+// The id clients see of a record's version: "null", the instance, or empty
+// for an object written unversioned (a current without a version block).
+std::string version_id_of(const ObjectRecord& o);
+
+// Per key, once it has had a versioned write and while it has any version
+// (docs/versioning.md, "The data model").
+struct VersionHead {
+    std::string newest;  // the newest version's instance (the current's, or a marker's)
+    bool newest_is_marker = false;
+    std::string null_instance;  // the null version's instance when it is among the versions; empty otherwise
+    bool operator==(const VersionHead&) const = default;
 };
 
 struct PartRecord {
@@ -65,6 +86,8 @@ std::string encode(const ObjectRecord& o);
 // `with_data` false skips copying inline data (listings). A version 2
 // record's body is not in it: load_object reads it from the Bodies table.
 std::optional<ObjectRecord> decode_object(std::string_view v, bool with_data = true);
+std::string encode(const VersionHead& h);
+std::optional<VersionHead> decode_version_head(std::string_view v);
 std::string encode(const Upload& u);
 std::optional<Upload> decode_upload(std::string_view v);
 std::string encode(const PartRecord& p);

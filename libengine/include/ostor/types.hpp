@@ -54,6 +54,33 @@ struct SizeHistory {
 // documents stay far below (a CORS configuration is limited to 64 KB, a policy to 20 KB).
 inline constexpr std::size_t kMaxBucketConfigBytes = 256 * 1024;
 
+// S3 versioning of a bucket (docs/versioning.md): Off until first set, then
+// Enabled or Suspended for good.
+enum class VersioningState : std::uint8_t { Off = 0, Enabled = 1, Suspended = 2 };
+
+// Object lock (WORM) of one object version.
+enum class RetentionMode : std::uint8_t { None = 0, Governance = 1, Compliance = 2 };
+
+struct Retention {
+    RetentionMode mode = RetentionMode::None;
+    TimestampMs until_ms = 0;
+    bool operator==(const Retention&) const = default;
+};
+
+struct ObjectLock {
+    Retention retention;
+    bool legal_hold = false;
+    bool operator==(const ObjectLock&) const = default;
+};
+
+// A bucket's object lock: enabled only at creation, never turned off.
+struct ObjectLockConfig {
+    bool enabled = false;
+    RetentionMode default_mode = RetentionMode::None;
+    std::uint32_t default_days = 0, default_years = 0;  // exactly one when a mode is set
+    bool operator==(const ObjectLockConfig&) const = default;
+};
+
 struct Bucket {
     std::string name;
     std::string owner_id;
@@ -67,6 +94,13 @@ struct Bucket {
     // S3 sub-resource name ("cors", "tagging", "policy", "lifecycle", ...)
     // -> the document as the gateway stored it, opaque to the engine.
     std::map<std::string, std::string> configs;
+    VersioningState versioning = VersioningState::Off;
+    ObjectLockConfig object_lock;
+    // The lock summary: the latest retain-until date of the bucket's
+    // versions (kept as a maximum) and how many versions hold a legal hold
+    // now. They explain a refusal; the index decides it.
+    TimestampMs locked_until_ms = 0;
+    std::uint64_t legal_holds = 0;
 };
 
 // Object tags (S3 tagging): key, value pairs as given, in order; checked by
@@ -99,6 +133,14 @@ struct ObjectInfo {
     // The multipart upload this object was completed from; empty otherwise
     // (and for a copy). Lets a retried completion find the object it made.
     std::string upload_id;
+    // The version: "null" or 24 hex digits (docs/versioning.md, "Version
+    // ids"); empty for an object written while its bucket was unversioned
+    // that never moved into its key's versions (the null version, whose
+    // responses carry no version id).
+    std::string version_id;
+    bool delete_marker = false;
+    bool is_latest = false;  // set by reads and listings, not stored
+    ObjectLock lock;
 };
 
 // An inclusive byte range [first, last], as HTTP Range expresses it.
@@ -131,6 +173,8 @@ struct Upload {
     std::string account;
     TimestampMs initiated_ms = 0;
     ObjectMeta meta;  // applied to the object on completion
+    // CreateMultipartUpload's object lock settings, kept to completion.
+    std::optional<ObjectLock> lock;
 };
 
 struct PartInfo {

@@ -1,46 +1,16 @@
-// The types of versioning and object lock that the pure planning functions
-// (version_plan.hpp, object_lock.hpp) work on (docs/versioning.md).
-//
-// VersioningState, RetentionMode, Retention, ObjectLock and ObjectLockConfig
-// are the public types the design gives types.hpp; they live here until the
-// records step (step 1 of the design's build order) moves them there
-// unchanged, with VersionHead going to records.hpp. Keep them plain
-// aggregates so that move is a cut and paste.
+// The types of versioning that only the pure planning functions
+// (version_plan.hpp, object_lock.hpp) work on (docs/versioning.md). The
+// public ones (VersioningState, ObjectLock, ...) are in types.hpp, the stored
+// VersionHead in records.hpp.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
 #include "ostor/types.hpp"
+#include "records.hpp"
 
 namespace ostor {
-
-enum class VersioningState : std::uint8_t { Off = 0, Enabled = 1, Suspended = 2 };
-enum class RetentionMode : std::uint8_t { None = 0, Governance = 1, Compliance = 2 };
-
-struct Retention {
-    RetentionMode mode = RetentionMode::None;
-    TimestampMs until_ms = 0;
-};
-
-struct ObjectLock {
-    Retention retention;
-    bool legal_hold = false;
-};
-
-// A bucket's object lock: enabled only at creation, never turned off.
-struct ObjectLockConfig {
-    bool enabled = false;
-    RetentionMode default_mode = RetentionMode::None;
-    std::uint32_t default_days = 0, default_years = 0;  // exactly one when a mode is set
-};
-
-// Per key, once it has had a versioned write and while it has any version.
-struct VersionHead {
-    std::string newest;  // the newest version's instance (the current's, or a marker's)
-    bool newest_is_marker = false;
-    std::string null_instance;  // the null version's instance when it is among the versions; empty otherwise
-};
 
 namespace detail {
 
