@@ -57,10 +57,24 @@ Result<void> LocalBlobWriter::write(std::span<const std::byte> data, unsigned ta
     auto& wr = regions_.back();
     wr.crc = crc32c(data, wr.crc);
     if (!ring_) ring_ = rings_.acquire();
-    ring_->write(wr.region.segment->fd, data.data(), data.size(), wr.region.offset + wr.used, tag);
-    in_flight_[in_flight_count_++] = InFlight{tag, wr.region.segment.get(), wr.region.offset + wr.used, data.size()};
+    Segment& seg = *wr.region.segment;
+    std::uint64_t offset = wr.region.offset + wr.used;
+    bool direct = seg.direct_fd >= 0 && block_aligned(data, offset);
+    if (direct)
+        ring_->write(seg.direct_fd, data.data(), data.size(), offset, tag, seg.fd);
+    else
+        ring_->write(seg.fd, data.data(), data.size(), offset, tag);
+    in_flight_[in_flight_count_++] = InFlight{tag, &seg, offset, data.size(), direct};
     wr.used += data.size();
     return {};
+}
+
+bool LocalBlobWriter::block_aligned(std::span<const std::byte> data, std::uint64_t offset) {
+    // A body's last bytes and small bodies are rarely whole blocks: they go
+    // through the page cache. Their blocks are never written directly (a
+    // region starts on a block and continues only after whole blocks).
+    return data.size() >= kDirectMinBytes && data.size() % kBlockBytes == 0 && offset % kBlockBytes == 0 &&
+           reinterpret_cast<std::uintptr_t>(data.data()) % kBlockBytes == 0;
 }
 
 bool LocalBlobWriter::in_flight(unsigned tag) const {
@@ -75,8 +89,10 @@ void LocalBlobWriter::completed(unsigned tag) {
         // Start writing the page cache out now, so that the commit's
         // fdatasync finds little left to do. A failure here may be the
         // only report of lost pages: the segment is never trusted again.
-        if (::sync_file_range(range.segment->fd, static_cast<off_t>(range.offset), static_cast<off_t>(range.length),
-                              SYNC_FILE_RANGE_WRITE) != 0)
+        // (A direct write left nothing there; the commit's fdatasync still
+        // flushes the disk's cache and the file's size.)
+        if (!range.direct && ::sync_file_range(range.segment->fd, static_cast<off_t>(range.offset),
+                                               static_cast<off_t>(range.length), SYNC_FILE_RANGE_WRITE) != 0)
             mark_segment_failed(*range.segment);
         in_flight_[i] = in_flight_[--in_flight_count_];
         return;

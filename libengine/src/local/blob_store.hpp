@@ -48,6 +48,8 @@ public:
     LocalBlobWriter& operator=(const LocalBlobWriter&) = delete;
 
     // At most Ring::kDepth writes in flight; `data` at most kExtentMaxBytes.
+    // Whole blocks of a block-aligned buffer go with O_DIRECT where the
+    // segment allows it, the rest through the page cache.
     Result<void> write(std::span<const std::byte> data, unsigned tag, std::optional<std::uint64_t> rest) override;
     Result<void> wait(unsigned tag) override;
     // `data` is a LocalStagedData naming the segments written (none when
@@ -66,7 +68,13 @@ private:
         Segment* segment = nullptr;  // kept alive by regions_
         std::uint64_t offset = 0;
         std::size_t length = 0;
+        bool direct = false;  // written with O_DIRECT
     };
+    // Below this a write goes through the page cache even when aligned: a
+    // small body is cheaper to copy than to wait for the disk.
+    static constexpr std::size_t kDirectMinBytes = 64 * 1024;
+    // Whether `data` at `offset` can be written with O_DIRECT.
+    static bool block_aligned(std::span<const std::byte> data, std::uint64_t offset);
 
     // A failed completion does not say which write failed: every segment
     // written to and not yet completed is taken as failed.

@@ -155,6 +155,21 @@ void SegmentStore::punch(int fd, std::uint64_t offset, std::uint64_t length) {
                       static_cast<off_t>(round_up_block(length)));
 }
 
+namespace {
+std::atomic<bool> direct_io_refused{false};
+
+// A second descriptor of a segment for O_DIRECT writes, or -1: the file
+// system refuses O_DIRECT (tmpfs before Linux 6.6, some FUSE and network
+// file systems answer EINVAL), or the open failed otherwise; either way the
+// writes go through the buffered descriptor, as correct and only slower.
+int open_direct(const std::filesystem::path& path) {
+    if (direct_io_refused) return -1;
+    return ::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+}
+}  // namespace
+
+void testing::refuse_direct_io(bool refuse) { direct_io_refused = refuse; }
+
 Result<std::shared_ptr<Segment>> SegmentStore::create_segment() {
     for (int attempt = 0; attempt < 16; ++attempt) {
         std::string raw;
@@ -176,6 +191,7 @@ Result<std::shared_ptr<Segment>> SegmentStore::create_segment() {
         auto seg = std::make_unique<Segment>();
         seg->id = id;
         seg->fd = fd;
+        seg->direct_fd = open_direct(path);
         return std::shared_ptr<Segment>(seg.release(), [this](Segment* s) { retire(s); });
     }
     return Error(Errc::IoError, "could not create a new segment file");
@@ -219,6 +235,7 @@ void SegmentStore::drain_retired() {
                 return {};
             });
         }
+        if (seg->direct_fd >= 0) ::close(seg->direct_fd);
         ::close(seg->fd);  // releases the claim
     }
 }

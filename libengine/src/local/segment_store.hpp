@@ -42,7 +42,14 @@ class SegmentStore;
 // it; when the last one lets go of a sealed segment, the store retires it.
 struct Segment {
     std::uint64_t id = 0;
-    int fd = -1;            // read-write, flocked exclusively
+    int fd = -1;  // read-write, flocked exclusively
+    // The same file opened with O_DIRECT, for block-aligned writes of whole
+    // buffers: they bypass the page cache, whose writeback of large bodies
+    // is far slower than the disk. -1 where the file system refuses O_DIRECT
+    // (then everything goes through `fd`). Never used for a range that `fd`
+    // writes: regions are block-aligned, so the page cache holds no page of
+    // a range written directly.
+    int direct_fd = -1;
     std::uint64_t end = 0;  // next free offset (appends only)
     // Set once a write or sync of the segment failed. Linux reports a failed
     // writeback once per open file, to whichever sync comes first, and marks
@@ -62,6 +69,9 @@ namespace testing {
 // Test only: the next `count` syncs of segment data fail with `err` after
 // really syncing, as a failed writeback does (the pages end up clean).
 void fail_next_segment_syncs(int count, int err);
+// Test only: segments created from now on are opened as on a file system
+// that refuses O_DIRECT (EINVAL), so every write takes the buffered path.
+void refuse_direct_io(bool refuse);
 }  // namespace testing
 
 // Space in a segment handed to one writer.

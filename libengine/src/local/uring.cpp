@@ -29,12 +29,12 @@ Ring::~Ring() {
     if (ok_) io_uring_queue_exit(&ring_);
 }
 
-void Ring::write(int fd, const void* buf, std::size_t len, std::uint64_t offset, std::uint64_t tag) {
-    queue(Op{fd, true, static_cast<std::byte*>(const_cast<void*>(buf)), len, offset, tag});
+void Ring::write(int fd, const void* buf, std::size_t len, std::uint64_t offset, std::uint64_t tag, int fallback_fd) {
+    queue(Op{fd, fallback_fd, true, static_cast<std::byte*>(const_cast<void*>(buf)), len, offset, tag});
 }
 
 void Ring::read(int fd, void* buf, std::size_t len, std::uint64_t offset, std::uint64_t tag) {
-    queue(Op{fd, false, static_cast<std::byte*>(buf), len, offset, tag});
+    queue(Op{fd, -1, false, static_cast<std::byte*>(buf), len, offset, tag});
 }
 
 void Ring::queue(const Op& op) {
@@ -61,10 +61,16 @@ void Ring::queue(const Op& op) {
 }
 
 Result<IoCompletion> Ring::finish_sync(const Op& op, std::size_t done) {
+    // The rest of a short direct write is likely unaligned: buffered.
+    int fd = done > 0 && op.fallback_fd >= 0 ? op.fallback_fd : op.fd;
     while (done < op.len) {
-        ssize_t n = op.is_write ? ::pwrite(op.fd, op.buf + done, op.len - done, op.offset + done)
-                                : ::pread(op.fd, op.buf + done, op.len - done, op.offset + done);
+        ssize_t n = op.is_write ? ::pwrite(fd, op.buf + done, op.len - done, op.offset + done)
+                                : ::pread(fd, op.buf + done, op.len - done, op.offset + done);
         if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EINVAL && fd != op.fallback_fd && op.fallback_fd >= 0) {
+            fd = op.fallback_fd;
+            continue;
+        }
         if (n < 0) return io_error(errno, op.is_write);
         if (n == 0) return Error(Errc::IoError, "object data ends early (segment file truncated)");
         done += static_cast<std::size_t>(n);
@@ -96,7 +102,7 @@ Result<IoCompletion> Ring::wait() {
     free_slots_.push_back(slot);
     --in_flight_;
     if (res < 0) {
-        if (res == -EAGAIN || res == -EINTR) return finish_sync(op, 0);
+        if (res == -EAGAIN || res == -EINTR || (res == -EINVAL && op.fallback_fd >= 0)) return finish_sync(op, 0);
         return io_error(-res, op.is_write);
     }
     return finish_sync(op, static_cast<std::size_t>(res));

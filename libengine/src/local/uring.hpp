@@ -35,8 +35,11 @@ public:
 
     // Queue a write / read of the whole buffer; `tag` comes back with the
     // completion. Submission happens at the next wait() or when the queue is
-    // full. At most kDepth operations may be outstanding.
-    void write(int fd, const void* buf, std::size_t len, std::uint64_t offset, std::uint64_t tag);
+    // full. At most kDepth operations may be outstanding. A write with a
+    // `fallback_fd` (the buffered descriptor of the file an O_DIRECT `fd`
+    // names) goes there when `fd` refuses it (EINVAL: the file system wants
+    // another alignment) and for whatever a short write left.
+    void write(int fd, const void* buf, std::size_t len, std::uint64_t offset, std::uint64_t tag, int fallback_fd = -1);
     void read(int fd, void* buf, std::size_t len, std::uint64_t offset, std::uint64_t tag);
     // Waits for the next completion (in any order). Short transfers are
     // completed synchronously; errors come back as IoError / NoSpace.
@@ -47,6 +50,7 @@ public:
 private:
     struct Op {
         int fd;
+        int fallback_fd;  // -1: none
         bool is_write;
         std::byte* buf;
         std::size_t len;
