@@ -27,9 +27,11 @@ constexpr std::size_t kBufferBytes = 256 * 1024;
 constexpr std::size_t kBufferCount = 2;
 static_assert(kExtentMaxBytes % kBufferBytes == 0);
 // Full-size buffers start on a page: the blob writer can then write them
-// with O_DIRECT, past the page cache (local/blob_store.hpp).
+// with O_DIRECT, past the page cache (local/direct_io.hpp).
 constexpr std::size_t kBufferAlign = 4096;
 static_assert(kBufferBytes % kBufferAlign == 0);
+
+std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
 
 struct BufferFree {
     bool aligned = false;
@@ -200,8 +202,15 @@ private:
             rest = 0;
         else if (options_.size_hint)
             rest = *options_.size_hint - written_ - fill_;
+        // The last buffer is padded with zeros to a block, so that a large
+        // body's end can go with O_DIRECT too (storage/blob_store.hpp).
+        std::size_t room = 0;
+        if (last) {
+            room = std::min(round_up(fill_, kBufferAlign), buffer_capacity()) - fill_;
+            std::memset(buf + fill_, 0, room);
+        }
         if (!blobs_) blobs_ = e_.blobs->begin_write();
-        OSTOR_TRY(blobs_->write(filled, static_cast<unsigned>(current_), rest));
+        OSTOR_TRY(blobs_->write(filled, static_cast<unsigned>(current_), rest, room));
         // A body of one buffer is hashed here; a longer one on the pipeline.
         if (!last && !hasher_ && !hash_here_) {
             try {
