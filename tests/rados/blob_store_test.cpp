@@ -47,7 +47,7 @@ Result<StagedBlobs> write_body(BlobWriter& w, std::span<const std::byte> body, b
         // With hints, the bytes still to come (0: this is the last write); without, unknown.
         std::optional<std::uint64_t> rest;
         if (hints) rest = body.size() - at - n;
-        if (auto r = w.write(body.subspan(at, n), tag, rest); !r) return std::move(r).error();
+        if (auto r = w.write(body.subspan(at, n), tag, rest, 0); !r) return std::move(r).error();
         at += n;
         tag ^= 1;
     }
@@ -207,8 +207,8 @@ TEST_F(RadosBlobStoreTest, AnAbandonedWriterLeavesNoObjectAndNoPendingEntry) {
     }
     {
         auto w = store1_->begin_write();  // abandoned mid-body
-        ASSERT_OK(w->write(std::span(body).first(5 * kMiB), 0, std::nullopt));
-        ASSERT_OK(w->write(std::span(body).subspan(5 * kMiB, kMiB), 1, std::nullopt));
+        ASSERT_OK(w->write(std::span(body).first(5 * kMiB), 0, std::nullopt, 0));
+        ASSERT_OK(w->write(std::span(body).subspan(5 * kMiB, kMiB), 1, std::nullopt, 0));
     }
     for (auto id : ids) EXPECT_FALSE(exists(id));
     EXPECT_TRUE(pending_of(lease1_->instance_id()).empty());
@@ -229,7 +229,7 @@ TEST_F(RadosBlobStoreTest, RecoverRemovesWhatADeadInstanceLeftUncommittedAndKeep
     auto body = make_body(6 * kMiB, 5);
     never_destroyed->push_back(dead_store.begin_write());
     auto* w = never_destroyed->back().get();
-    ASSERT_OK(w->write(std::span(body).first(5 * kMiB), 0, std::nullopt));
+    ASSERT_OK(w->write(std::span(body).first(5 * kMiB), 0, std::nullopt, 0));
     ASSERT_OK(w->wait(0));
     auto left = pending_of(dead);
     EXPECT_EQ(left.size(), 2u);

@@ -244,7 +244,7 @@ TEST_F(RadosObjectCatalogTest, ObjectsPutGetOverwriteDeleteAcrossGateways) {
 TEST_F(RadosObjectCatalogTest, CopySharesTheSourceExtents) {
     auto w = gw1_->blobs->begin_write();
     std::vector<std::byte> data(100 * 1024, std::byte{7});
-    ASSERT_OK(w->write(data, 0, 0));
+    ASSERT_OK(w->write(data, 0, 0, 0));
     auto staged = w->finish();
     ASSERT_OK(staged);
     BodyCommit b = body("src", data.size());

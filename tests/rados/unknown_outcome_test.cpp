@@ -71,7 +71,7 @@ struct Gateway {
         std::mt19937 rng(static_cast<unsigned>(n));
         for (auto& x : data) x = static_cast<std::byte>(rng());
         auto w = blobs->begin_write();
-        if (!w->write(data, 0, 0)) std::abort();
+        if (!w->write(data, 0, 0, 0)) std::abort();
         auto staged = w->finish();
         if (!staged) std::abort();
         return {std::move(w), std::move(*staged)};

@@ -79,7 +79,7 @@ struct Gateway {
         for (std::size_t at = 0; at < body.size(); at += kChunkBytes) {
             auto n = std::min(kChunkBytes, body.size() - at);
             OSTOR_TRY(w->wait(tag));
-            OSTOR_TRY(w->write(body.subspan(at, n), tag, body.size() - at - n));
+            OSTOR_TRY(w->write(body.subspan(at, n), tag, body.size() - at - n, 0));
             tag ^= 1;
         }
         auto staged = w->finish();
@@ -100,7 +100,7 @@ struct Gateway {
     // Writes `body` through the blob store as the object (bucket, key).
     Result<ObjectInfo> put_object(const std::string& bucket, const std::string& key, std::span<const std::byte> body) {
         auto w = blobs->begin_write();
-        OSTOR_TRY(w->write(body, 0, 0));
+        OSTOR_TRY(w->write(body, 0, 0, 0));
         auto staged = w->finish();
         if (!staged) return std::move(staged).error();
         BodyCommit commit;

@@ -47,9 +47,10 @@ constexpr std::uint64_t kGiB = 1024 * kMiB;
 // when the object goes away.
 class TestDir {
 public:
-    TestDir() {
-        const char* tmp = std::getenv("TMPDIR");
-        std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/ostor-unit-XXXXXX";
+    TestDir() : TestDir(default_parent()) {}
+    // Under `parent` rather than $TMPDIR (e.g. on another file system).
+    explicit TestDir(const fs::path& parent) {
+        std::string pattern = parent.string() + "/ostor-unit-XXXXXX";
         std::vector<char> buf(pattern.begin(), pattern.end());
         buf.push_back('\0');
         if (::mkdtemp(buf.data()) == nullptr) {
@@ -71,6 +72,10 @@ public:
     fs::path sub(std::string_view name) const { return path_ / std::string(name); }
 
 private:
+    static fs::path default_parent() {
+        const char* tmp = std::getenv("TMPDIR");
+        return tmp && *tmp ? tmp : "/tmp";
+    }
     fs::path path_;
 };
 

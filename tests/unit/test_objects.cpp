@@ -1,6 +1,8 @@
 // Objects: put/get byte-exact, streaming writers, digests, ranges, metadata,
 // copies, ACLs.
+#include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <string>
 #include <thread>
 
@@ -125,6 +127,47 @@ TEST_F(Objects, StreamingPutInOddChunksWithSizeHint) {
     EXPECT_EQ(info->size, body.size());
     EXPECT_EQ(info->etag, md5_hex(body));
     EXPECT_TRUE(SameBytes(body_of(engine(), "bkt", "hinted"), body));
+}
+
+// The gateway reads bodies straight into the writer's buffers (space(),
+// append()): in odd pieces, with and without a declared length, across
+// buffers and extents.
+TEST_F(Objects, BodiesReadIntoTheWritersBuffersAreStoredWhole) {
+    for (bool hinted : {true, false}) {
+        const std::string body = random_bytes(5 * kMiB + 4099, hinted ? 21 : 22);
+        PutOptions opts;
+        if (hinted) opts.size_hint = body.size();
+        auto w = engine().begin_put("bkt", "in-place", opts);
+        ASSERT_TRUE(w) << w.error().message();
+        constexpr std::size_t kPiece = 70'001;
+        for (std::size_t at = 0; at < body.size();) {
+            auto space = (*w)->space();
+            ASSERT_FALSE(space.empty());
+            std::size_t n = std::min({space.size(), kPiece, body.size() - at});
+            std::memcpy(space.data(), body.data() + at, n);
+            ASSERT_TRUE(IsOk((*w)->append(n)));
+            at += n;
+        }
+        auto info = (*w)->commit();
+        ASSERT_TRUE(info) << info.error().message();
+        EXPECT_EQ(info->etag, md5_hex(body));
+        EXPECT_TRUE(SameBytes(body_of(engine(), "bkt", "in-place"), body)) << "hinted " << hinted;
+    }
+}
+
+TEST_F(Objects, AByteAppendedPastTheDeclaredLengthIsRefused) {
+    PutOptions opts;
+    opts.size_hint = 256 * kKiB;  // exactly one of the writer's buffers
+    auto w = engine().begin_put("bkt", "long", opts);
+    ASSERT_TRUE(w) << w.error().message();
+    ASSERT_TRUE(IsOk((*w)->write(as_bytes(std::string(256 * kKiB, 'x')))));
+    auto space = (*w)->space();
+    ASSERT_FALSE(space.empty());
+    space[0] = std::byte{'y'};
+    EXPECT_TRUE(FailsWith((*w)->append(1), Errc::EntityTooLarge));
+    EXPECT_FALSE((*w)->commit());
+    w->reset();
+    EXPECT_TRUE(FailsWith(engine().head_object("bkt", "long"), Errc::NoSuchKey));
 }
 
 TEST_F(Objects, NothingVisibleBeforeCommit) {

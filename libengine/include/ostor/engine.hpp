@@ -126,6 +126,12 @@ public:
     // Appends to the body. Fails: EntityTooLarge (past 5 TiB or past the
     // size hint), IoError, NoSpace.
     virtual Result<void> write(std::span<const std::byte> data) = 0;
+    // write() without a copy: space() is the writer's own buffer for the
+    // next bytes (at least one byte), valid until the next call; the caller
+    // fills its first n bytes and calls append(n), which takes them as
+    // write() would (and fails alike).
+    virtual std::span<std::byte> space() = 0;
+    virtual Result<void> append(std::size_t n) = 0;
     // Makes the object durable and visible, replacing an object of the same
     // key. Fails: BadDigest, InvalidArgument (size differs from the hint),
     // QuotaExceeded, NoSuchBucket / NoSuchUpload (removed meanwhile).

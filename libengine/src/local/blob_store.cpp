@@ -42,25 +42,63 @@ LocalBlobWriter::~LocalBlobWriter() {
     for (auto& wr : regions_) SegmentStore::punch(wr.region.segment->fd, wr.region.offset, wr.used);
 }
 
-Result<void> LocalBlobWriter::write(std::span<const std::byte> data, unsigned tag, std::optional<std::uint64_t> rest) {
+Result<void> LocalBlobWriter::write(std::span<const std::byte> data, unsigned tag, std::optional<std::uint64_t> rest,
+                                    std::size_t room) {
     assert(!data.empty() && data.size() <= kExtentMaxBytes);
     assert(in_flight_count_ < in_flight_.size() && !in_flight(tag));
-    if (regions_.empty() || regions_.back().region.capacity - regions_.back().used < data.size()) {
-        // A new extent: as large as the rest of the body is known to be,
-        // at most kExtentMaxBytes.
-        std::uint64_t want = kExtentMaxBytes;
-        if (rest) want = std::min<std::uint64_t>(data.size() + std::min(*rest, kExtentMaxBytes), kExtentMaxBytes);
-        auto region = segments_.allocate(want);
-        if (!region) return std::move(region).error();
-        regions_.push_back(WrittenRegion{std::move(*region), 0, 0});
-    }
-    auto& wr = regions_.back();
-    wr.crc = crc32c(data, wr.crc);
+    std::size_t direct_len = direct_length(data, room);
+    auto wr = region_for(data, direct_len > 0, rest);
+    if (!wr) return std::move(wr).error();
+    WrittenRegion& region = **wr;
+    region.crc = crc32c(data, region.crc);
     if (!ring_) ring_ = rings_.acquire();
-    ring_->write(wr.region.segment->fd, data.data(), data.size(), wr.region.offset + wr.used, tag);
-    in_flight_[in_flight_count_++] = InFlight{tag, wr.region.segment.get(), wr.region.offset + wr.used, data.size()};
-    wr.used += data.size();
+    Segment& seg = *region.region.segment;
+    std::uint64_t offset = region.region.offset + region.used;
+    // A segment refusing direct writes takes buffered ones (no direct
+    // write of it succeeded, see Segment::direct_refused).
+    bool direct = seg.takes_direct();
+    if (direct) {
+        assert(direct_len > 0);
+        ring_->write(seg.direct_fd, data.data(), direct_len, offset, tag, seg.fd);
+        region.closed = direct_len != data.size();
+    } else {
+        ring_->write(seg.fd, data.data(), data.size(), offset, tag);
+    }
+    in_flight_[in_flight_count_++] = InFlight{tag, &seg, offset, data.size(), direct};
+    region.used += data.size();
+    written_ += data.size();
     return {};
+}
+
+Result<LocalBlobWriter::WrittenRegion*> LocalBlobWriter::region_for(std::span<const std::byte> data, bool direct,
+                                                                    std::optional<std::uint64_t> rest) {
+    if (!regions_.empty()) {
+        auto& wr = regions_.back();
+        bool fits = !wr.closed && wr.region.capacity - wr.used >= data.size();
+        // A direct segment takes no buffered write (local/direct_io.hpp).
+        if (fits && (direct || !wr.region.segment->takes_direct())) return &wr;
+    }
+    // A new extent: as large as the rest of the body is known to be, at
+    // most kExtentMaxBytes.
+    std::uint64_t want = kExtentMaxBytes;
+    if (rest) want = std::min<std::uint64_t>(data.size() + std::min(*rest, kExtentMaxBytes), kExtentMaxBytes);
+    // Counting what the body had before: its last bytes go direct too.
+    bool large = !rest || written_ + data.size() + *rest >= kDirectMinBytes;
+    auto region = segments_.allocate(want, direct && large);
+    if (!region) return std::move(region).error();
+    regions_.push_back(WrittenRegion{std::move(*region), 0, 0, false});
+    return &regions_.back();
+}
+
+std::size_t LocalBlobWriter::direct_length(std::span<const std::byte> data, std::size_t room) const {
+    DirectIo dio = segments_.direct_io();
+    if (!dio.enabled() || reinterpret_cast<std::uintptr_t>(data.data()) % dio.memory_align != 0) return 0;
+    // Padded to a whole block where there is room: a direct write of part
+    // of a file system block past the end of the file may go through the
+    // page cache after all (ext4 does so).
+    std::size_t unit = data.size() + room >= round_up_block(data.size()) ? kBlockBytes : dio.offset_align;
+    std::size_t padded = (data.size() + unit - 1) / unit * unit;
+    return padded - data.size() <= room ? padded : 0;
 }
 
 bool LocalBlobWriter::in_flight(unsigned tag) const {
@@ -68,14 +106,20 @@ bool LocalBlobWriter::in_flight(unsigned tag) const {
                        [&](const InFlight& f) { return f.tag == tag; });
 }
 
-void LocalBlobWriter::completed(unsigned tag) {
+void LocalBlobWriter::completed(const IoCompletion& done) {
     for (std::size_t i = 0; i < in_flight_count_; ++i) {
-        if (in_flight_[i].tag != tag) continue;
+        if (in_flight_[i].tag != done.tag) continue;
         const InFlight& range = in_flight_[i];
+        // The file system took a direct write through the page cache after
+        // all: none of its later writes are tried directly.
+        if (done.fell_back) segments_.refuse_direct(*range.segment);
         // Start writing the page cache out now, so that the commit's
         // fdatasync finds little left to do. A failure here may be the
         // only report of lost pages: the segment is never trusted again.
-        if (::sync_file_range(range.segment->fd, static_cast<off_t>(range.offset), static_cast<off_t>(range.length),
+        // (A direct write left nothing there; the commit's fdatasync still
+        // flushes the disk's cache and the file's size.)
+        if ((!range.direct || done.fell_back) &&
+            ::sync_file_range(range.segment->fd, static_cast<off_t>(range.offset), static_cast<off_t>(range.length),
                               SYNC_FILE_RANGE_WRITE) != 0)
             mark_segment_failed(*range.segment);
         in_flight_[i] = in_flight_[--in_flight_count_];
@@ -94,7 +138,7 @@ Result<void> LocalBlobWriter::wait(unsigned tag) {
             fail_segments_in_flight();
             return std::move(done).error();
         }
-        completed(static_cast<unsigned>(done->tag));
+        completed(*done);
     }
     return {};
 }
@@ -110,6 +154,8 @@ Result<void> LocalBlobWriter::wait_all() {
         if (!done) {
             fail_segments_in_flight();
             out = std::move(done).error();
+        } else {
+            completed(*done);
         }
     }
     in_flight_count_ = 0;

@@ -48,7 +48,11 @@ public:
     LocalBlobWriter& operator=(const LocalBlobWriter&) = delete;
 
     // At most Ring::kDepth writes in flight; `data` at most kExtentMaxBytes.
-    Result<void> write(std::span<const std::byte> data, unsigned tag, std::optional<std::uint64_t> rest) override;
+    // A large body whose buffers suit O_DIRECT goes to a segment written
+    // only that way, its last bytes padded (from `room`); the rest through
+    // the page cache, to other segments.
+    Result<void> write(std::span<const std::byte> data, unsigned tag, std::optional<std::uint64_t> rest,
+                       std::size_t room) override;
     Result<void> wait(unsigned tag) override;
     // `data` is a LocalStagedData naming the segments written (none when
     // nothing was written).
@@ -60,13 +64,25 @@ private:
         Region region;
         std::uint64_t used = 0;  // bytes written from region.offset
         std::uint32_t crc = 0;
+        // Written up to a padded end (direct): later bytes go to a new region.
+        bool closed = false;
     };
     struct InFlight {
         unsigned tag = 0;
         Segment* segment = nullptr;  // kept alive by regions_
         std::uint64_t offset = 0;
         std::size_t length = 0;
+        bool direct = false;  // written with O_DIRECT
     };
+    // Below this a body goes through the page cache even when aligned: a
+    // small body is cheaper to copy than to wait for the disk.
+    static constexpr std::size_t kDirectMinBytes = 64 * 1024;
+    // The length `data` is written with O_DIRECT (padded into `room`), or 0
+    // when its buffer does not suit it. Offsets in direct regions are
+    // aligned: every write but a region's last is whole blocks.
+    std::size_t direct_length(std::span<const std::byte> data, std::size_t room) const;
+    // Where `data` goes: the current region, or a new one.
+    Result<WrittenRegion*> region_for(std::span<const std::byte> data, bool direct, std::optional<std::uint64_t> rest);
 
     // A failed completion does not say which write failed: every segment
     // written to and not yet completed is taken as failed.
@@ -74,7 +90,7 @@ private:
     // Waits for every write in flight; the last failure, if any.
     Result<void> wait_all();
     bool in_flight(unsigned tag) const;
-    void completed(unsigned tag);
+    void completed(const IoCompletion& done);
 
     SegmentStore& segments_;
     RingPool& rings_;
@@ -82,6 +98,7 @@ private:
     std::vector<WrittenRegion> regions_;
     std::array<InFlight, Ring::kDepth> in_flight_{};
     std::size_t in_flight_count_ = 0;
+    std::uint64_t written_ = 0;  // body bytes so far
     bool committed_ = false;
 };
 

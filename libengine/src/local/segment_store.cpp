@@ -77,7 +77,7 @@ SegmentStore::SegmentStore(std::filesystem::path blobs_dir, const Env& env, Comm
 SegmentStore::~SegmentStore() {
     {
         std::lock_guard lock(mu_);
-        active_.reset();  // retires it once no writer uses it (none may, by now)
+        for (auto& a : active_) a.reset();  // retires it once no writer uses it (none may, by now)
     }
     drain_retired();
 }
@@ -155,7 +155,7 @@ void SegmentStore::punch(int fd, std::uint64_t offset, std::uint64_t length) {
                       static_cast<off_t>(round_up_block(length)));
 }
 
-Result<std::shared_ptr<Segment>> SegmentStore::create_segment() {
+Result<std::shared_ptr<Segment>> SegmentStore::create_segment(bool direct) {
     for (int attempt = 0; attempt < 16; ++attempt) {
         std::string raw;
         from_hex(random_hex16(), raw);
@@ -176,25 +176,37 @@ Result<std::shared_ptr<Segment>> SegmentStore::create_segment() {
         auto seg = std::make_unique<Segment>();
         seg->id = id;
         seg->fd = fd;
+        if (direct) {
+            seg->direct_fd = open_direct(path);
+            if (seg->direct_fd < 0) direct_enabled_ = false;  // refused at open: the file system takes none
+        }
         return std::shared_ptr<Segment>(seg.release(), [this](Segment* s) { retire(s); });
     }
     return Error(Errc::IoError, "could not create a new segment file");
 }
 
-Result<Region> SegmentStore::allocate(std::uint64_t bytes) {
+Result<Region> SegmentStore::allocate(std::uint64_t bytes, bool direct) {
     assert(bytes > 0 && bytes <= kExtentMaxBytes);
     drain_retired();
     bytes = round_up_block(bytes);
+    direct = direct && direct_enabled_.load();
     std::shared_ptr<Segment> old;  // released after the lock: may retire
     std::lock_guard lock(mu_);
-    if (!active_ || active_->end + bytes > kSegmentMaxBytes || active_->failed.load()) {
-        auto fresh = create_segment();
+    auto& active = active_[direct ? 1 : 0];
+    if (!active || active->end + bytes > kSegmentMaxBytes || active->failed.load() ||
+        (direct && !active->takes_direct())) {
+        auto fresh = create_segment(direct);
         if (!fresh) return std::move(fresh).error();
-        old = std::exchange(active_, std::move(*fresh));
+        old = std::exchange(active, std::move(*fresh));
     }
-    Region region{active_, active_->end, bytes};
-    active_->end += bytes;
+    Region region{active, active->end, bytes};
+    active->end += bytes;
     return region;
+}
+
+void SegmentStore::refuse_direct(Segment& segment) {
+    segment.direct_refused = true;
+    direct_enabled_ = false;
 }
 
 void SegmentStore::retire(Segment* segment) {
@@ -219,6 +231,7 @@ void SegmentStore::drain_retired() {
                 return {};
             });
         }
+        if (seg->direct_fd >= 0) ::close(seg->direct_fd);
         ::close(seg->fd);  // releases the claim
     }
 }
@@ -369,6 +382,8 @@ std::vector<Extent> SegmentStore::all_extents(const Txn& txn) {
 }
 
 Result<void> SegmentStore::recover() {
+    direct_ = probe_direct_io(blobs_dir_);
+    direct_enabled_ = direct_.enabled();
     DIR* dir = ::opendir(blobs_dir_.c_str());
     if (!dir) return errno_error("open " + blobs_dir_.string());
     std::vector<std::uint64_t> ids;

@@ -13,6 +13,7 @@
 // byte not covered by a committed extent is punched and the tail truncated.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "local/commit_queue.hpp"
+#include "local/direct_io.hpp"
 #include "local/lmdb_env.hpp"
 #include "ostor/error.hpp"
 #include "storage/blob_store.hpp"
@@ -42,7 +44,18 @@ class SegmentStore;
 // it; when the last one lets go of a sealed segment, the store retires it.
 struct Segment {
     std::uint64_t id = 0;
-    int fd = -1;            // read-write, flocked exclusively
+    int fd = -1;  // read-write, flocked exclusively
+    // In a segment for large bodies: the same file opened with O_DIRECT,
+    // through which every write of it goes (local/direct_io.hpp); they
+    // bypass the page cache, whose writeback of large bodies is far slower
+    // than the disk. -1 in a segment written through the page cache.
+    int direct_fd = -1;
+    // Set when the file system refused a direct write (EINVAL) although it
+    // accepted the open: the writes still to come go through `fd`. Such a
+    // refusal comes for every direct write of the file, so no page of it is
+    // written both ways.
+    std::atomic<bool> direct_refused{false};
+    bool takes_direct() const { return direct_fd >= 0 && !direct_refused.load(std::memory_order_relaxed); }
     std::uint64_t end = 0;  // next free offset (appends only)
     // Set once a write or sync of the segment failed. Linux reports a failed
     // writeback once per open file, to whichever sync comes first, and marks
@@ -66,7 +79,7 @@ void fail_next_segment_syncs(int count, int err);
 
 // Space in a segment handed to one writer.
 struct Region {
-    std::shared_ptr<Segment> segment;
+    std::shared_ptr<Segment> segment;  // segment->takes_direct(): write it only with O_DIRECT
     std::uint64_t offset = 0;
     std::uint64_t capacity = 0;
 };
@@ -112,8 +125,17 @@ public:
     Result<void> recover();
 
     // Space for `bytes` (1..kExtentMaxBytes) in this process's active segment
-    // (a new one when a write or sync of the active one failed).
-    Result<Region> allocate(std::uint64_t bytes);
+    // for direct or for buffered writes (a new one when a write or sync of
+    // the active one failed). `direct` is a wish: the region is in a
+    // buffered segment where the volume takes no direct writes.
+    Result<Region> allocate(std::uint64_t bytes, bool direct);
+
+    // The alignment of direct writes to this volume's segments (disabled
+    // before recover() and where the file system takes none).
+    DirectIo direct_io() const { return direct_enabled_.load() ? direct_ : DirectIo{}; }
+    // After the file system refused a direct write of `segment`: neither
+    // it nor segments made later take direct writes.
+    void refuse_direct(Segment& segment);
 
     // Gives back the blocks of [offset, offset+length) (written, never
     // committed, so nobody reads them).
@@ -146,7 +168,7 @@ public:
 
 private:
     std::filesystem::path path_of(std::uint64_t segment) const;
-    Result<std::shared_ptr<Segment>> create_segment();
+    Result<std::shared_ptr<Segment>> create_segment(bool direct);
     void retire(Segment* segment);
     void drain_retired();
     // Gap recovery of a segment we hold; unlinks it when no extent is left.
@@ -158,9 +180,12 @@ private:
     const Env& env_;
     CommitQueue& commits_;
 
+    DirectIo direct_;  // set by recover()
+    std::atomic<bool> direct_enabled_{false};
+
     std::mutex mu_;
-    std::shared_ptr<Segment> active_;
-    std::mutex retired_mu_;  // separate: a segment may retire while mu_ is held
+    std::array<std::shared_ptr<Segment>, 2> active_;  // [direct]
+    std::mutex retired_mu_;                           // separate: a segment may retire while mu_ is held
     std::vector<std::unique_ptr<Segment>> retired_;
     std::unordered_map<std::uint64_t, std::shared_ptr<SegmentFile>> files_;
     std::uint64_t segments_created_ = 0;

@@ -103,7 +103,8 @@ public:
         if (!gone.empty()) (void)client_.apply(Pool::Meta, pending_, WriteOp().omap_remove_keys(gone));
     }
 
-    Result<void> write(std::span<const std::byte> data, unsigned tag, std::optional<std::uint64_t> /*rest*/) override {
+    Result<void> write(std::span<const std::byte> data, unsigned tag, std::optional<std::uint64_t> /*rest*/,
+                       std::size_t /*room*/) override {
         // The rest is not needed: extents take no space ahead of their
         // bytes here, so each is filled to kExtentMaxBytes in turn.
         if (finished_) return Error(Errc::InvalidArgument, "the blob writer is already finished");

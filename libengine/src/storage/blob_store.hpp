@@ -46,8 +46,12 @@ public:
     // `data` must stay unchanged until wait(tag) returned or finish() did; a
     // tag names one write in flight, and a few (up to 16) may be. `rest`:
     // body bytes known to follow `data` (0: none, it is the last write;
-    // nullopt: unknown), to size the extent. Fails: IoError, NoSpace.
-    virtual Result<void> write(std::span<const std::byte> data, unsigned tag, std::optional<std::uint64_t> rest) = 0;
+    // nullopt: unknown), to size the extent. `room`: zero bytes that follow
+    // `data` in its buffer and may be written after it (so that the last
+    // bytes of a body can go with O_DIRECT, in whole blocks); they are not
+    // part of the body. Fails: IoError, NoSpace.
+    virtual Result<void> write(std::span<const std::byte> data, unsigned tag, std::optional<std::uint64_t> rest,
+                               std::size_t room) = 0;
     // Until the write tagged `tag` is done (a tag not in flight: at once).
     virtual Result<void> wait(unsigned tag) = 0;
     // Waits for every write and returns what was written. Fails: IoError.
