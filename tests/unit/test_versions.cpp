@@ -3,6 +3,7 @@
 // id with promotion, the null version, reads by id, emptiness and the space
 // ledgers. RADOS refuses versioning until its step is built.
 #include <string>
+#include <vector>
 
 #include "test_dir.hpp"
 
@@ -295,6 +296,39 @@ TEST_F(Versions, AclOfAVersionById) {
     EXPECT_EQ(engine().head_object("bkt", "k", v1->version_id)->meta.acl, "acl-of-v1");
     EXPECT_NE(engine().head_object("bkt", "k")->meta.acl, "acl-of-v1");
     EXPECT_EQ(body_of_version("k", v1->version_id), "one");
+}
+
+// A key's versions are found by its escaped head: keys that extend another
+// with a NUL, and long keys sharing the cut head, keep their own versions.
+TEST_F(Versions, KeysWithNulsAndLongKeysSharingAHeadKeepTheirOwnVersions) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    const std::string shared_head(900, 'h');
+    const std::vector<std::string> keys = {"a", std::string("a\0b", 3), std::string("a\0", 2), shared_head + "1",
+                                           shared_head + "2"};
+    std::vector<std::string> first_ids;
+    for (const auto& key : keys) {
+        auto v1 = put(engine(), "bkt", key, "old " + key);
+        ASSERT_TRUE(v1) << v1.error().message();
+        first_ids.push_back(v1->version_id);
+        ASSERT_TRUE(IsOk(put(engine(), "bkt", key, "new " + key)));
+    }
+    // Removing each key's current promotes that key's own older version.
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        auto current = engine().head_object("bkt", keys[i]);
+        ASSERT_TRUE(current) << current.error().message();
+        DeleteOptions by_id;
+        by_id.version_id = current->version_id;
+        ASSERT_TRUE(IsOk(engine().delete_object("bkt", keys[i], by_id)));
+        EXPECT_EQ(body_of(engine(), "bkt", keys[i]), "old " + keys[i]);
+        EXPECT_EQ(engine().head_object("bkt", keys[i])->version_id, first_ids[i]);
+        // Another key's id names nothing here.
+        const std::string& other = first_ids[(i + 1) % keys.size()];
+        EXPECT_TRUE(FailsWith(engine().head_object("bkt", keys[i], other), Errc::NoSuchVersion));
+    }
+    std::uint64_t old_bytes = 0;  // "old " + key: one version left per key
+    for (const auto& key : keys) old_bytes += 4 + key.size();
+    expect_counts(old_bytes, keys.size());
 }
 
 TEST_F(Versions, UnversionedBucketsKnowOnlyTheNullVersion) {
