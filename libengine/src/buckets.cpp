@@ -55,4 +55,13 @@ Result<Bucket> Engine::set_bucket_config(std::string_view name, std::string_view
     return b;
 }
 
+Result<Bucket> Engine::set_bucket_versioning(std::string_view name, VersioningState state) {
+    OSTOR_TRY(check_may_commit(*impl_));
+    if (state != VersioningState::Enabled && state != VersioningState::Suspended)
+        return Error(Errc::InvalidArgument, "a bucket's versioning can only be enabled or suspended");
+    auto b = impl_->objects->set_bucket_versioning(name, state);
+    if (b) impl_->notifier->changed(ChangeKind::Bucket, bucket_subject(name));
+    return b;
+}
+
 }  // namespace ostor

@@ -78,6 +78,8 @@ constexpr std::array kErrorTable = {
     // S3 answers a locked version with a plain AccessDenied.
     ErrorInfo{Errc::ObjectLocked, "ObjectLocked", "AccessDenied", 403, EPERM, 1,
               "Access Denied because object protected by object lock"},
+    ErrorInfo{Errc::MethodNotAllowed, "MethodNotAllowed", "MethodNotAllowed", 405, ENOENT, 1,
+              "The specified method is not allowed against this resource"},
 };
 
 constexpr bool table_in_errc_order() {

@@ -8,6 +8,7 @@
 #include "engine_impl.hpp"
 #include "hashing.hpp"
 #include "ostor/names.hpp"
+#include "versions/version_ids.hpp"
 
 namespace ostor {
 
@@ -42,9 +43,41 @@ Result<ObjectInfo> Engine::put_object(std::string_view bucket, std::string_view 
     return (*writer)->commit();
 }
 
+namespace {
+
+// Reads refuse an id that is neither "null" nor an instance before reading.
+Result<void> check_version_id(std::string_view version_id) {
+    if (version_id.empty() || is_version_id(version_id)) return {};
+    return Error(Errc::InvalidArgument, "Invalid version id specified");
+}
+
+// The record of a version to serve: a delete marker named by its id has no
+// data (S3's 405).
+Result<ObjectRecord> load_served(EngineImpl& impl, std::string_view bucket, std::string_view key,
+                                 std::string_view version_id) {
+    if (version_id.empty()) {
+        auto rec = impl.objects->get_object(bucket, key);
+        if (rec) rec->info.is_latest = true;
+        return rec;
+    }
+    auto rec = impl.objects->get_version(bucket, key, version_id);
+    if (rec && rec->info.delete_marker)
+        return Error(Errc::MethodNotAllowed,
+                     "version " + std::string(version_id) + " of " + std::string(key) + " is a delete marker");
+    return rec;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ObjectReader>> Engine::open_object(std::string_view bucket, std::string_view key,
                                                           std::optional<ByteRange> range) {
-    auto load = [&] { return impl_->objects->get_object(bucket, key); };
+    return open_object(bucket, key, range, {});
+}
+
+Result<std::unique_ptr<ObjectReader>> Engine::open_object(std::string_view bucket, std::string_view key,
+                                                          std::optional<ByteRange> range, std::string_view version_id) {
+    OSTOR_TRY(check_version_id(version_id));
+    auto load = [&] { return load_served(*impl_, bucket, key, version_id); };
     // Pin the extents, then check that they still belong to the object: a
     // delete that committed in between may already have punched them.
     constexpr int kPinAttempts = 8;
@@ -113,15 +146,34 @@ Result<std::unique_ptr<ObjectReader>> Engine::open_object(std::string_view bucke
 }
 
 Result<ObjectInfo> Engine::head_object(std::string_view bucket, std::string_view key) {
-    auto rec = impl_->objects->get_object(bucket, key);
+    return head_object(bucket, key, {});
+}
+
+Result<ObjectInfo> Engine::head_object(std::string_view bucket, std::string_view key, std::string_view version_id) {
+    OSTOR_TRY(check_version_id(version_id));
+    auto rec = load_served(*impl_, bucket, key, version_id);
+    if (!rec) return std::move(rec).error();
+    return std::move(rec->info);
+}
+
+Result<ObjectInfo> Engine::stat_version(std::string_view bucket, std::string_view key, std::string_view version_id) {
+    OSTOR_TRY(check_version_id(version_id));
+    auto rec = impl_->objects->get_version(bucket, key, version_id);
     if (!rec) return std::move(rec).error();
     return std::move(rec->info);
 }
 
 Result<void> Engine::delete_object(std::string_view bucket, std::string_view key) {
+    auto r = delete_object(bucket, key, DeleteOptions{});
+    if (!r) return std::move(r).error();
+    return {};
+}
+
+Result<DeleteResult> Engine::delete_object(std::string_view bucket, std::string_view key,
+                                           const DeleteOptions& options) {
     OSTOR_TRY(check_may_commit(*impl_));
     FreedExtents freed;
-    auto r = impl_->objects->delete_object(bucket, key, freed);
+    auto r = impl_->objects->delete_version(bucket, key, options, freed);
     if (r) impl_->blobs->release(freed);
     return r;
 }
@@ -155,8 +207,15 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
 }
 
 Result<ObjectInfo> Engine::set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl) {
+    return set_object_acl(bucket, key, acl, {});
+}
+
+Result<ObjectInfo> Engine::set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl,
+                                          std::string_view version_id) {
     OSTOR_TRY(check_may_commit(*impl_));
-    return impl_->objects->set_object_acl(bucket, key, acl);
+    OSTOR_TRY(check_version_id(version_id));
+    if (version_id.empty()) return impl_->objects->set_object_acl(bucket, key, acl);
+    return impl_->objects->set_version_acl(bucket, key, acl, version_id);
 }
 
 Result<ObjectInfo> Engine::set_object_tags(std::string_view bucket, std::string_view key,

@@ -10,7 +10,7 @@ namespace ostor::test {
 namespace {
 
 constexpr Errc kFirst = Errc::InvalidArgument;
-constexpr Errc kLast = Errc::ObjectLocked;
+constexpr Errc kLast = Errc::MethodNotAllowed;
 
 std::vector<Errc> all_codes() {
     std::vector<Errc> out;

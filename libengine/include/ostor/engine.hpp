@@ -214,6 +214,23 @@ struct CopyOptions {
     WriteConditions conditions;
 };
 
+// DELETE of an object (docs/versioning.md, "Writes").
+struct DeleteOptions {
+    // Empty: the current (in a versioned bucket, a delete marker is added);
+    // else the version of this id ("null" or 24 hex digits) is removed.
+    std::string version_id;
+    // Removes a version under a GOVERNANCE retention (the bucket owner's
+    // x-amz-bypass-governance-retention).
+    bool bypass_governance = false;
+};
+
+struct DeleteResult {
+    // The version removed or the marker added ("null" or an instance); empty
+    // for an unversioned bucket's delete of its current.
+    std::string version_id;
+    bool delete_marker = false;  // a marker was added, or the version removed was one
+};
+
 class Engine {
 public:
     // Opens (or creates) a data directory and recovers from any crash of a
@@ -321,6 +338,12 @@ public:
     // Returns the record as now. Fails: NoSuchBucket, InvalidArgument (an
     // empty kind, a document over kMaxBucketConfigBytes).
     Result<Bucket> set_bucket_config(std::string_view name, std::string_view kind, std::optional<std::string> document);
+    // Turns versioning on (Enabled) or suspends it (Suspended); a bucket
+    // once versioned is never unversioned again. Seen by every process once
+    // this returns. Fails: NoSuchBucket, InvalidArgument (Off; a RADOS
+    // volume, where versioning is not built yet), InvalidBucketState
+    // (Suspended under object lock).
+    Result<Bucket> set_bucket_versioning(std::string_view name, VersioningState state);
 
     // ---- Objects -------------------------------------------------------
     // A write that would replace an object whose stored record cannot be
@@ -341,9 +364,27 @@ public:
                                                       std::optional<ByteRange> range = std::nullopt);
     // Fails: NoSuchBucket, NoSuchKey.
     Result<ObjectInfo> head_object(std::string_view bucket, std::string_view key);
+    // The version `version_id` ("null" or 24 hex digits; empty: the
+    // current). Fails as above, and: NoSuchVersion, MethodNotAllowed (the
+    // version is a delete marker), InvalidArgument (a malformed id).
+    Result<std::unique_ptr<ObjectReader>> open_object(std::string_view bucket, std::string_view key,
+                                                      std::optional<ByteRange> range, std::string_view version_id);
+    Result<ObjectInfo> head_object(std::string_view bucket, std::string_view key, std::string_view version_id);
+    // The entry itself, a delete marker too (empty id: the current, or the
+    // marker that is the key's newest): what the headers of a 404 or 405
+    // need. Fails: NoSuchBucket, NoSuchKey, NoSuchVersion, InvalidArgument
+    // (a malformed id).
+    Result<ObjectInfo> stat_version(std::string_view bucket, std::string_view key, std::string_view version_id);
     // Removes the object and frees its space (also one whose small body is
     // missing from the metadata). Fails: NoSuchBucket, NoSuchKey.
     Result<void> delete_object(std::string_view bucket, std::string_view key);
+    // The same with versions: in a versioned bucket, without a version id a
+    // delete marker is added (also for a key holding nothing); with one,
+    // that version is removed (the next newer becomes current when the
+    // current goes). An id naming nothing (or malformed) changes nothing.
+    // Fails: NoSuchBucket, NoSuchKey (unversioned), NoSuchVersion,
+    // ObjectLocked.
+    Result<DeleteResult> delete_object(std::string_view bucket, std::string_view key, const DeleteOptions& options);
     // Copies without moving data (the extents are shared). The source may be
     // the destination (metadata replacement). Fails: NoSuchBucket, NoSuchKey,
     // InvalidRange, QuotaExceeded, InvalidArgument (replace_meta's tags).
@@ -351,6 +392,11 @@ public:
                                    std::string_view dst_key, const CopyOptions& options = {});
     // Fails: NoSuchBucket, NoSuchKey.
     Result<ObjectInfo> set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl);
+    // Of the version `version_id` (empty: the current). Fails: NoSuchBucket,
+    // NoSuchKey, NoSuchVersion, MethodNotAllowed (a delete marker),
+    // InvalidArgument (a malformed id).
+    Result<ObjectInfo> set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl,
+                                      std::string_view version_id);
     // Replaces the object's tags (empty: removes them) in its record, in one
     // commit, without touching its data; safe from several processes (the
     // last commit wins). Takes the object by key: when versions come, a

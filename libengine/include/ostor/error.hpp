@@ -64,6 +64,7 @@ enum class Errc : std::uint16_t {
     NoSuchVersion,
     InvalidBucketState,  // e.g. suspending versioning of an object lock bucket
     ObjectLocked,        // a retention or legal hold forbids removing or changing a version
+    MethodNotAllowed,    // a delete marker named by its version id (GET, HEAD, ACL)
 };
 
 // Everything each face needs to report an Errc. One row per code.

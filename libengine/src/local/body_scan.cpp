@@ -263,6 +263,16 @@ Result<void> scan_table_in_parallel(const Env& env, Table table, ToBody to_body,
 
 Result<void> LocalObjectCatalog::scan_bodies(const std::function<Result<void>(std::vector<StoredBody>&)>& fn) {
     OSTOR_TRY(scan_table_in_parallel(env_, Table::Objects, object_body, fn));
+    // Noncurrent versions (delete markers have no body): named with their id.
+    OSTOR_TRY(scan_table_in_parallel(
+        env_, Table::Versions,
+        [](const Txn& txn, std::string_view k, std::string_view v) {
+            StoredBody out = object_body(txn, k, v);
+            if (auto rec = decode_object(v, false); rec && !out.damaged_record)
+                out.name += " version " + version_id_of(*rec);
+            return out;
+        },
+        fn));
     return scan_table_in_parallel(
         env_, Table::Parts, [](const Txn&, std::string_view k, std::string_view v) { return part_body(k, v); }, fn);
 }

@@ -4,6 +4,7 @@
 #include "local/object_catalog.hpp"
 #include "local/object_index.hpp"
 #include "local/tables.hpp"
+#include "local/version_index.hpp"
 #include "size_history.hpp"
 
 namespace ostor::detail {
@@ -120,7 +121,9 @@ Result<void> LocalObjectCatalog::delete_bucket(std::string_view name, FreedExten
         {
             auto cur = txn.cursor(Table::Objects);
             auto e = cur.seek(prefix);
-            if (bucket->objects > 0 || (e && e->first.substr(0, prefix.size()) == prefix))
+            // Versions and delete markers keep a bucket, as in S3.
+            if (bucket->objects > 0 || (e && e->first.substr(0, prefix.size()) == prefix) ||
+                bucket_has_versions(txn, name))
                 return Error(Errc::BucketNotEmpty, "bucket " + std::string(name) + " is not empty");
         }
         // Uploads in progress go with the bucket.

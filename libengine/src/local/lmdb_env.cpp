@@ -20,9 +20,10 @@ constexpr unsigned kMaxReaders = 1024;
 constexpr std::uint64_t kNearlyFullBytes = std::uint64_t{1} << 20;
 
 constexpr std::array<const char*, static_cast<unsigned>(Table::Count)> kTableNames = {
-    "meta",    "users",      "users-by-email",    "keys",  "accounts",       "buckets",  "bucket-epochs",
-    "objects", "uploads",    "uploads-by-bucket", "parts", "extents",        "segments", "limits",
-    "quotas",  "user-usage", "reservations",      "usage", "billing-totals", "bodies",   "bucket-configs",
+    "meta",     "users",         "users-by-email",    "keys",  "accounts",       "buckets",  "bucket-epochs",
+    "objects",  "uploads",       "uploads-by-bucket", "parts", "extents",        "segments", "limits",
+    "quotas",   "user-usage",    "reservations",      "usage", "billing-totals", "bodies",   "bucket-configs",
+    "versions", "version-heads",
 };
 
 // Bounds of the map size chosen from the file system (map_size_for).

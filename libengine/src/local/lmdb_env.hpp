@@ -44,6 +44,8 @@ enum class Table : unsigned {
     BillingTotals,    // user id "/" account name -> BillingCounters (billing_totals.cpp)
     Bodies,           // be64 body id -> body of a small object (ObjectRecord::body_id)
     BucketConfigs,    // bucket name "\0" kind -> configuration document (Bucket::configs)
+    Versions,         // bucket "/" version head "\0" instance -> ObjectRecord (local/version_index.hpp)
+    VersionHeads,     // object_index key -> VersionHead
     Count
 };
 

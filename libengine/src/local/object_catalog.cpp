@@ -8,6 +8,7 @@
 #include "local/object_index.hpp"
 #include "local/space_ledger.hpp"
 #include "local/tables.hpp"
+#include "local/version_commit.hpp"
 #include "write_conditions.hpp"
 
 namespace ostor::detail {
@@ -26,29 +27,14 @@ Result<ObjectInfo> LocalObjectCatalog::put_object(BodyCommit body, const WriteCo
     if (!segments) return std::move(segments).error();
     const ObjectRecord& rec = body.record;
     const std::string& bucket_name = rec.info.bucket;
-    const std::string& key = rec.info.key;
     return commits_.run_value<ObjectInfo>(
         [&](Txn& txn) -> Result<ObjectInfo> {
             freed.clear();
             if (body.reservation) drop_reservation(txn, *body.reservation);
             auto bucket = load_bucket(txn, bucket_name);
             if (!bucket) return std::move(bucket).error();
-            std::int64_t delta_bytes = static_cast<std::int64_t>(rec.info.size);
-            std::int64_t delta_objects = 1;
-            auto replaced = load_replaced_object(txn, bucket_name, key);
-            if (!replaced) return std::move(replaced).error();
-            auto& old = *replaced;
-            OSTOR_TRY(check_write_conditions(conditions, old));
-            if (old) {
-                SegmentStore::drop_refs(txn, old->extents, freed);
-                delta_bytes -= static_cast<std::int64_t>(old->info.size);
-                delta_objects = 0;
-            }
-            OSTOR_TRY(check_quota(txn, *bucket, delta_bytes));
             SegmentStore::add_refs(txn, rec.extents);
-            OSTOR_TRY(store_object(txn, bucket_name, key, rec, old ? &*old : nullptr));
-            account_change(txn, *bucket, delta_bytes, delta_objects);
-            return rec.info;
+            return commit_object(txn, *bucket, rec, conditions, 0, freed);
         },
         std::move(*segments));
 }
@@ -66,20 +52,8 @@ Result<ObjectInfo> LocalObjectCatalog::copy_object(std::string_view src_bucket, 
         if (!src) return std::move(src).error();
         auto db = load_bucket(txn, dst_bucket);
         if (!db) return std::move(db).error();
-        std::int64_t delta_bytes = static_cast<std::int64_t>(src->info.size);
-        std::int64_t delta_objects = 1;
-        auto replaced = load_replaced_object(txn, dst_bucket, dst_key);
-        if (!replaced) return std::move(replaced).error();
-        auto& old = *replaced;
-        OSTOR_TRY(check_write_conditions(conditions, old));
         // Share the source's extents first, so copying onto itself keeps them.
         SegmentStore::add_refs(txn, src->extents);
-        if (old) {
-            SegmentStore::drop_refs(txn, old->extents, freed);
-            delta_bytes -= static_cast<std::int64_t>(old->info.size);
-            delta_objects = 0;
-        }
-        OSTOR_TRY(check_quota(txn, *db, delta_bytes));
         ObjectRecord dst = std::move(*src);
         dst.info.bucket = dst_bucket;
         dst.info.key = dst_key;
@@ -89,25 +63,14 @@ Result<ObjectInfo> LocalObjectCatalog::copy_object(std::string_view src_bucket, 
         else if (replace_tags)
             dst.info.meta.tags = *replace_tags;
         dst.info.upload_id.clear();  // a copy is not what the upload made
-        OSTOR_TRY(store_object(txn, dst_bucket, dst_key, dst, old ? &*old : nullptr));
-        account_change(txn, *db, delta_bytes, delta_objects);
-        return dst.info;
+        return commit_object(txn, *db, std::move(dst), conditions, 0, freed);
     });
 }
 
 Result<void> LocalObjectCatalog::delete_object(std::string_view bucket, std::string_view key, FreedExtents& freed) {
-    return commits_.run([&](Txn& txn) -> Result<void> {
-        freed.clear();
-        auto b = load_bucket(txn, bucket);
-        if (!b) return std::move(b).error();
-        // The record alone: an object whose body row is missing can still go.
-        auto rec = load_object_record(txn, bucket, key);
-        if (!rec) return std::move(rec).error();
-        SegmentStore::drop_refs(txn, rec->extents, freed);
-        erase_object(txn, bucket, key, *rec);
-        account_change(txn, *b, -static_cast<std::int64_t>(rec->info.size), -1);
-        return {};
-    });
+    auto deleted = delete_version(bucket, key, DeleteOptions{}, freed);
+    if (!deleted) return std::move(deleted).error();
+    return {};
 }
 
 Result<ObjectInfo> LocalObjectCatalog::change_meta(std::string_view bucket, std::string_view key,

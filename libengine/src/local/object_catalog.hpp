@@ -7,7 +7,8 @@
 // of their own. Safe to call from any thread.
 //
 // The calls are defined by family: bucket_catalog.cpp, object_catalog.cpp
-// (objects and scrub's walk), upload_catalog.cpp, space_ledger.cpp.
+// (objects and scrub's walk), object_versions.cpp, upload_catalog.cpp,
+// space_ledger.cpp.
 #pragma once
 
 #include <atomic>
@@ -36,6 +37,7 @@ public:
     Result<Bucket> set_bucket_acl(std::string_view name, std::string_view acl) override;
     Result<Bucket> set_bucket_config(std::string_view name, std::string_view kind,
                                      const std::optional<std::string>& document) override;
+    Result<Bucket> set_bucket_versioning(std::string_view name, VersioningState state) override;
 
     Result<void> drop_dead_reservations(Leases& leases) override;
     Result<bool> quota_applies(std::string_view bucket) override;
@@ -54,6 +56,12 @@ public:
     Result<ObjectInfo> set_object_tags(std::string_view bucket, std::string_view key,
                                        std::vector<std::pair<std::string, std::string>> tags) override;
     Result<ListObjectsResult> list_objects(std::string_view bucket, const ListObjectsParams& params) override;
+    Result<ObjectRecord> get_version(std::string_view bucket, std::string_view key,
+                                     std::string_view version_id) override;
+    Result<DeleteResult> delete_version(std::string_view bucket, std::string_view key, const DeleteOptions& options,
+                                        FreedExtents& freed) override;
+    Result<ObjectInfo> set_version_acl(std::string_view bucket, std::string_view key, std::string_view acl,
+                                       std::string_view version_id) override;
 
     Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) override;
     Result<Upload> get_upload(std::string_view upload_id) override;

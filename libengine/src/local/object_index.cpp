@@ -131,6 +131,10 @@ Result<void> store_object(Txn& txn, std::string_view bucket, std::string_view ke
     return {};
 }
 
+void erase_body(Txn& txn, std::uint64_t body_id) {
+    if (body_id != 0) txn.del(Table::Bodies, body_key(body_id));
+}
+
 void erase_object(Txn& txn, std::string_view bucket, std::string_view key, const ObjectRecord& old) {
     if (old.body_id != 0) txn.del(Table::Bodies, body_key(old.body_id));
     txn.del(Table::Objects, object_index_key(bucket, key));

@@ -48,6 +48,8 @@ Result<std::optional<ObjectRecord>> load_replaced_object(const Txn& txn, std::st
 // table holds a key that is no body id; nothing is written).
 [[nodiscard]] Result<void> store_object(Txn& txn, std::string_view bucket, std::string_view key, ObjectRecord rec,
                                         const ObjectRecord* old);
+// Deletes the Bodies row of a record that is gone (a freed version).
+void erase_body(Txn& txn, std::uint64_t body_id);
 // Deletes the object `old` (as load_object_record found it) and its body.
 void erase_object(Txn& txn, std::string_view bucket, std::string_view key, const ObjectRecord& old);
 // The body of a version 2 record (scrub reads records without load_object).

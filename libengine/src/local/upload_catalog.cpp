@@ -9,6 +9,7 @@
 #include "local/object_index.hpp"
 #include "local/space_ledger.hpp"
 #include "local/tables.hpp"
+#include "local/version_commit.hpp"
 #include "multipart_assembly.hpp"
 #include "write_conditions.hpp"
 
@@ -172,10 +173,6 @@ Result<ObjectInfo> LocalObjectCatalog::complete_upload(
         if (!upload) return std::move(upload).error();
         auto b = load_bucket(txn, upload->bucket);
         if (!b) return std::move(b).error();
-        auto replaced = load_replaced_object(txn, upload->bucket, upload->key);
-        if (!replaced) return std::move(replaced).error();
-        auto& old = *replaced;
-        OSTOR_TRY(check_write_conditions(conditions, old));
         std::vector<PartRecord> stored = parts_of(txn, upload_id);
         auto assembled = assemble_parts(parts, stored);
         if (!assembled) return std::move(assembled).error();
@@ -192,20 +189,11 @@ Result<ObjectInfo> LocalObjectCatalog::complete_upload(
         obj.info.meta = upload->meta;
         obj.info.upload_id = upload->id;
         if (checksums) obj.info.meta.checksums = *checksums;
-        std::int64_t delta_bytes =
-            static_cast<std::int64_t>(obj.info.size) - static_cast<std::int64_t>(assembled->stored_bytes);
-        std::int64_t delta_objects = 1;
-        if (old) {
-            SegmentStore::drop_refs(txn, old->extents, freed);
-            delta_bytes -= static_cast<std::int64_t>(old->info.size);
-            delta_objects = 0;
-        }
-        OSTOR_TRY(check_quota(txn, *b, delta_bytes));
-        OSTOR_TRY(store_object(txn, upload->bucket, upload->key, obj, old ? &*old : nullptr));
         txn.del(Table::UploadsByBucket, upload_index_key(*upload));
         txn.del(Table::Uploads, upload->id);
-        account_change(txn, *b, delta_bytes, delta_objects);
-        return obj.info;
+        // The parts' bytes are counted already: the object adds the rest.
+        return commit_object(txn, *b, std::move(obj), conditions, static_cast<std::int64_t>(assembled->stored_bytes),
+                             freed);
     });
 }
 

@@ -529,6 +529,12 @@ Result<Bucket> RadosObjectCatalog::set_bucket_acl(std::string_view name, std::st
     return change_bucket_record(name, [&](Bucket& b) { b.acl = acl; });
 }
 
+Result<Bucket> RadosObjectCatalog::set_bucket_versioning(std::string_view name, VersioningState /*state*/) {
+    auto b = get_bucket_record(name);
+    if (!b) return b;
+    return Error(Errc::InvalidArgument, "versioning is not built for RADOS volumes yet");
+}
+
 Result<Bucket> RadosObjectCatalog::set_bucket_config(std::string_view name, std::string_view kind,
                                                      const std::optional<std::string>& document) {
     return change_bucket_record(name, [&](Bucket& b) {

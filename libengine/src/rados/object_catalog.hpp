@@ -65,6 +65,10 @@ public:
     Result<Bucket> set_bucket_acl(std::string_view name, std::string_view acl) override;
     Result<Bucket> set_bucket_config(std::string_view name, std::string_view kind,
                                      const std::optional<std::string>& document) override;
+    // Refused (InvalidArgument) until RADOS versioning is built
+    // (docs/versioning.md, step 4): no bucket is ever marked versioned where
+    // its writes are not.
+    Result<Bucket> set_bucket_versioning(std::string_view name, VersioningState state) override;
 
     Result<void> drop_dead_reservations(Leases& leases) override;
     Result<bool> quota_applies(std::string_view bucket) override;

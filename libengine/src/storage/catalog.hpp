@@ -153,6 +153,10 @@ public:
     virtual Result<Bucket> set_bucket_config(std::string_view name, std::string_view kind,
                                              const std::optional<std::string>& document) = 0;
 
+    // Fails: NoSuchBucket, InvalidBucketState (Suspended under object lock),
+    // InvalidArgument (a backend without versioning yet).
+    virtual Result<Bucket> set_bucket_versioning(std::string_view name, VersioningState state) = 0;
+
     // ---- Space ledger
     // Drops the reservations of Engines that are gone (those whose lease
     // `leases` can adopt). Run at open.
@@ -196,6 +200,25 @@ public:
     virtual Result<ObjectInfo> set_object_tags(std::string_view bucket, std::string_view key,
                                                std::vector<std::pair<std::string, std::string>> tags) = 0;
     virtual Result<ListObjectsResult> list_objects(std::string_view bucket, const ListObjectsParams& params) = 0;
+
+    // ---- Versions (docs/versioning.md). The defaults serve a backend whose
+    // buckets are never versioned (RADOS until its step): the current, when
+    // there is one, is the null version, and no other id names anything.
+    // `version_id` is empty (the current), "null" or an instance: the
+    // engine refuses any other before it calls.
+    //
+    // The entry with its body (inline_data), a delete marker too; empty id:
+    // the current, or the marker that is the key's newest. Fails:
+    // NoSuchBucket, NoSuchKey, NoSuchVersion, Internal.
+    virtual Result<ObjectRecord> get_version(std::string_view bucket, std::string_view key,
+                                             std::string_view version_id);
+    // DELETE with options (version id, bypass). Fails: NoSuchBucket,
+    // NoSuchKey (unversioned, no id), NoSuchVersion, ObjectLocked.
+    virtual Result<DeleteResult> delete_version(std::string_view bucket, std::string_view key,
+                                                const DeleteOptions& options, FreedExtents& freed);
+    // Fails: NoSuchBucket, NoSuchKey, NoSuchVersion, MethodNotAllowed (a marker).
+    virtual Result<ObjectInfo> set_version_acl(std::string_view bucket, std::string_view key, std::string_view acl,
+                                               std::string_view version_id);
 
     // ---- Multipart uploads
     virtual Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) = 0;

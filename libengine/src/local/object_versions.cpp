@@ -1,0 +1,75 @@
+// The local ObjectCatalog's versions (docs/versioning.md): the bucket's
+// versioning state, reads of a version by id, DELETE with a version id or a
+// marker, a version's ACL. Each write is one LMDB transaction of the commit
+// queue (local/version_commit.hpp says why that is all crash safety needs).
+#include "engine_impl.hpp"
+#include "local/object_catalog.hpp"
+#include "local/object_index.hpp"
+#include "local/tables.hpp"
+#include "local/version_commit.hpp"
+#include "local/version_index.hpp"
+
+namespace ostor::detail {
+
+Result<Bucket> LocalObjectCatalog::set_bucket_versioning(std::string_view name, VersioningState state) {
+    return commits_.run_value<Bucket>([&](Txn& txn) -> Result<Bucket> {
+        auto bucket = load_bucket(txn, name);
+        if (!bucket) return bucket;
+        if (state == VersioningState::Off)
+            return Error(Errc::InvalidArgument, "a bucket's versioning can only be enabled or suspended");
+        if (state == VersioningState::Suspended && bucket->object_lock.enabled)
+            return Error(Errc::InvalidBucketState, "versioning of an object lock bucket cannot be suspended");
+        bucket->versioning = state;
+        txn.put(Table::Buckets, bucket->name, encode(*bucket));
+        load_bucket_configs(txn, *bucket);
+        return bucket;
+    });
+}
+
+Result<ObjectRecord> LocalObjectCatalog::get_version(std::string_view bucket, std::string_view key,
+                                                     std::string_view version_id) {
+    return read([&](const Txn& txn) -> Result<ObjectRecord> {
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        auto found = find_version(txn, bucket, key, version_id);
+        if (!found) return std::move(found).error();
+        ObjectRecord& rec = found->record;
+        if (rec.body_id != 0) {
+            rec.inline_data = load_body(txn, rec.body_id);
+            if (rec.inline_data.empty())
+                return Error(Errc::Internal, "the body of object " + std::string(key) + " is missing");
+        }
+        return std::move(rec);
+    });
+}
+
+Result<DeleteResult> LocalObjectCatalog::delete_version(std::string_view bucket, std::string_view key,
+                                                        const DeleteOptions& options, FreedExtents& freed) {
+    return commits_.run_value<DeleteResult>([&](Txn& txn) -> Result<DeleteResult> {
+        freed.clear();
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        return ::ostor::detail::delete_version(txn, *b, key, options, freed);
+    });
+}
+
+Result<ObjectInfo> LocalObjectCatalog::set_version_acl(std::string_view bucket, std::string_view key,
+                                                       std::string_view acl, std::string_view version_id) {
+    if (version_id.empty()) return set_object_acl(bucket, key, acl);
+    return commits_.run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        auto found = find_version(txn, bucket, key, version_id);
+        if (!found) return std::move(found).error();
+        ObjectRecord& rec = found->record;
+        if (rec.info.delete_marker)
+            return Error(Errc::MethodNotAllowed, "version " + std::string(version_id) + " is a delete marker");
+        rec.info.meta.acl = acl;
+        // The record moves nowhere: its body stays in its Bodies row.
+        const auto index = found->in_versions ? versions_key(bucket, key, rec.instance) : object_index_key(bucket, key);
+        txn.put(found->in_versions ? Table::Versions : Table::Objects, index, encode(rec));
+        return rec.info;
+    });
+}
+
+}  // namespace ostor::detail

@@ -1,0 +1,350 @@
+// Versioning of a local volume (docs/versioning.md, step 3): the bucket's
+// state, versions kept by PUT, copy and complete, delete markers, removal by
+// id with promotion, the null version, reads by id, emptiness and the space
+// ledgers. RADOS refuses versioning until its step is built.
+#include <string>
+#include <vector>
+
+#include "test_dir.hpp"
+
+namespace ostor::test {
+namespace {
+
+constexpr std::string_view kNotOnRados = "versioning is not built for RADOS volumes yet";
+constexpr std::size_t kInstanceChars = 24;
+
+class Versions : public EngineTest {
+protected:
+    void SetUp() override {
+        EngineTest::SetUp();
+        if (HasFatalFailure()) return;
+        owner_ = user_with_bucket("bkt");
+        ASSERT_FALSE(owner_.empty());
+    }
+    void enable() { ASSERT_TRUE(IsOk(engine().set_bucket_versioning("bkt", VersioningState::Enabled))); }
+    void suspend() { ASSERT_TRUE(IsOk(engine().set_bucket_versioning("bkt", VersioningState::Suspended))); }
+    std::string body_of_version(std::string_view key, std::string_view version_id) {
+        auto reader = engine().open_object("bkt", key, std::nullopt, version_id);
+        if (!reader) return "<error " + std::string(reader.error().info().name) + ">";
+        auto got = drain(**reader);
+        return got ? *got : "<read error>";
+    }
+    // The bucket's and its owner's bytes and objects, which quotas check.
+    void expect_counts(std::uint64_t bytes, std::uint64_t objects) {
+        auto b = engine().get_bucket("bkt");
+        ASSERT_TRUE(b) << b.error().message();
+        EXPECT_EQ(b->bytes, bytes);
+        EXPECT_EQ(b->objects, objects);
+        auto u = engine().get_user_usage(owner_);
+        ASSERT_TRUE(u) << u.error().message();
+        EXPECT_EQ(u->bytes, bytes);
+        EXPECT_EQ(u->objects, objects);
+    }
+    std::string owner_;
+};
+
+TEST_F(Versions, RadosRefusesVersioningAndChangesNothing) {
+    if (!on_rados()) GTEST_SKIP() << "the refusal is RADOS's";
+    auto r = engine().set_bucket_versioning("bkt", VersioningState::Enabled);
+    ASSERT_TRUE(FailsWith(r, Errc::InvalidArgument));
+    EXPECT_EQ(r.error().message(), kNotOnRados);
+    EXPECT_EQ(engine().get_bucket("bkt")->versioning, VersioningState::Off);
+}
+
+TEST_F(Versions, OffNeverComesBack) {
+    SKIP_ON_RADOS(kNotOnRados);
+    EXPECT_EQ(engine().get_bucket("bkt")->versioning, VersioningState::Off);
+    EXPECT_TRUE(FailsWith(engine().set_bucket_versioning("bkt", VersioningState::Off), Errc::InvalidArgument));
+    EXPECT_TRUE(FailsWith(engine().set_bucket_versioning("nobucket", VersioningState::Enabled), Errc::NoSuchBucket));
+    enable();
+    EXPECT_EQ(engine().get_bucket("bkt")->versioning, VersioningState::Enabled);
+    EXPECT_EQ(engine().get_bucket_record("bkt")->versioning, VersioningState::Enabled);
+    EXPECT_TRUE(FailsWith(engine().set_bucket_versioning("bkt", VersioningState::Off), Errc::InvalidArgument));
+    suspend();
+    reopen();
+    EXPECT_EQ(engine().get_bucket("bkt")->versioning, VersioningState::Suspended);
+}
+
+TEST_F(Versions, EveryPutKeepsAVersionReadableById) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    auto v1 = put(engine(), "bkt", "k", "first");
+    ASSERT_TRUE(v1) << v1.error().message();
+    auto v2 = put(engine(), "bkt", "k", "second!");
+    ASSERT_TRUE(v2) << v2.error().message();
+    EXPECT_EQ(v1->version_id.size(), kInstanceChars);
+    EXPECT_NE(v1->version_id, v2->version_id);
+    EXPECT_EQ(body_of(engine(), "bkt", "k"), "second!");
+    EXPECT_EQ(body_of_version("k", v1->version_id), "first");
+    EXPECT_EQ(body_of_version("k", v2->version_id), "second!");
+    auto head = engine().head_object("bkt", "k", v1->version_id);
+    ASSERT_TRUE(head) << head.error().message();
+    EXPECT_EQ(head->size, 5u);
+    EXPECT_EQ(head->version_id, v1->version_id);
+    EXPECT_FALSE(head->is_latest);
+    EXPECT_TRUE(engine().head_object("bkt", "k", v2->version_id)->is_latest);
+    // Listings show the current only.
+    auto listed = engine().list_objects("bkt", {});
+    ASSERT_TRUE(listed) << listed.error().message();
+    ASSERT_EQ(listed->objects.size(), 1u);
+    EXPECT_EQ(listed->objects[0].version_id, v2->version_id);
+    expect_counts(12, 2);
+}
+
+TEST_F(Versions, ObjectsOfBeforeBecomeTheNullVersion) {
+    SKIP_ON_RADOS(kNotOnRados);
+    auto old = put(engine(), "bkt", "k", "old");
+    ASSERT_TRUE(old) << old.error().message();
+    EXPECT_TRUE(old->version_id.empty());
+    enable();
+    EXPECT_EQ(body_of_version("k", "null"), "old");
+    auto fresh = put(engine(), "bkt", "k", "new");
+    ASSERT_TRUE(fresh) << fresh.error().message();
+    EXPECT_EQ(body_of_version("k", "null"), "old");
+    auto stat = engine().stat_version("bkt", "k", "null");
+    ASSERT_TRUE(stat) << stat.error().message();
+    EXPECT_EQ(stat->version_id, "null");
+    EXPECT_EQ(stat->last_modified_ms, old->last_modified_ms);
+    reopen();
+    EXPECT_EQ(body_of_version("k", "null"), "old");
+    EXPECT_EQ(body_of(engine(), "bkt", "k"), "new");
+}
+
+TEST_F(Versions, DeleteAddsAMarkerAndRemovingItBringsTheObjectBack) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    auto v1 = put(engine(), "bkt", "k", "data");
+    ASSERT_TRUE(v1) << v1.error().message();
+    auto marker = engine().delete_object("bkt", "k", DeleteOptions{});
+    ASSERT_TRUE(marker) << marker.error().message();
+    EXPECT_TRUE(marker->delete_marker);
+    EXPECT_EQ(marker->version_id.size(), kInstanceChars);
+    EXPECT_TRUE(FailsWith(engine().head_object("bkt", "k"), Errc::NoSuchKey));
+    EXPECT_TRUE(FailsWith(engine().open_object("bkt", "k"), Errc::NoSuchKey));
+    auto stat = engine().stat_version("bkt", "k", "");
+    ASSERT_TRUE(stat) << stat.error().message();
+    EXPECT_TRUE(stat->delete_marker);
+    EXPECT_EQ(stat->version_id, marker->version_id);
+    EXPECT_TRUE(FailsWith(engine().head_object("bkt", "k", marker->version_id), Errc::MethodNotAllowed));
+    EXPECT_TRUE(FailsWith(engine().set_object_acl("bkt", "k", "acl", marker->version_id), Errc::MethodNotAllowed));
+    EXPECT_EQ(engine().list_objects("bkt", {})->objects.size(), 0u);
+    EXPECT_EQ(body_of_version("k", v1->version_id), "data");
+    expect_counts(4, 1);  // a marker counts nothing
+
+    DeleteOptions by_id;
+    by_id.version_id = marker->version_id;
+    auto removed = engine().delete_object("bkt", "k", by_id);
+    ASSERT_TRUE(removed) << removed.error().message();
+    EXPECT_TRUE(removed->delete_marker);
+    EXPECT_EQ(removed->version_id, marker->version_id);
+    EXPECT_EQ(body_of(engine(), "bkt", "k"), "data");
+    EXPECT_TRUE(engine().head_object("bkt", "k")->is_latest);
+    expect_counts(4, 1);
+}
+
+TEST_F(Versions, RemovingTheCurrentPromotesTheNextNewer) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    auto v1 = put(engine(), "bkt", "k", "one");
+    auto v2 = put(engine(), "bkt", "k", "two!");
+    ASSERT_TRUE(v1 && v2);
+    DeleteOptions by_id;
+    by_id.version_id = v2->version_id;
+    auto removed = engine().delete_object("bkt", "k", by_id);
+    ASSERT_TRUE(removed) << removed.error().message();
+    EXPECT_FALSE(removed->delete_marker);
+    EXPECT_EQ(body_of(engine(), "bkt", "k"), "one");
+    EXPECT_EQ(engine().head_object("bkt", "k")->version_id, v1->version_id);
+    EXPECT_TRUE(FailsWith(engine().head_object("bkt", "k", v2->version_id), Errc::NoSuchVersion));
+    expect_counts(3, 1);
+    // The last version goes: the key holds nothing, the bucket may go.
+    by_id.version_id = v1->version_id;
+    ASSERT_TRUE(IsOk(engine().delete_object("bkt", "k", by_id)));
+    EXPECT_TRUE(FailsWith(engine().head_object("bkt", "k"), Errc::NoSuchKey));
+    EXPECT_TRUE(FailsWith(engine().stat_version("bkt", "k", ""), Errc::NoSuchKey));
+    expect_counts(0, 0);
+    EXPECT_TRUE(IsOk(engine().delete_bucket("bkt")));
+}
+
+TEST_F(Versions, AnIdNamingNothingChangesNothing) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    auto v1 = put(engine(), "bkt", "k", "keep");
+    ASSERT_TRUE(v1) << v1.error().message();
+    DeleteOptions by_id;
+    by_id.version_id = "ffffffffffffffff00000000";
+    EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", by_id), Errc::NoSuchVersion));
+    by_id.version_id = "not-a-version";
+    EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", by_id), Errc::NoSuchVersion));
+    by_id.version_id = "null";
+    EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", by_id), Errc::NoSuchVersion));
+    EXPECT_TRUE(FailsWith(engine().head_object("bkt", "k", "not-a-version"), Errc::InvalidArgument));
+    EXPECT_TRUE(FailsWith(engine().open_object("bkt", "k", std::nullopt, "ABC"), Errc::InvalidArgument));
+    EXPECT_TRUE(FailsWith(engine().head_object("bkt", "k", "ffffffffffffffff00000000"), Errc::NoSuchVersion));
+    EXPECT_EQ(body_of(engine(), "bkt", "k"), "keep");
+    expect_counts(4, 1);
+}
+
+TEST_F(Versions, SuspendedReplacesAndFreesTheNullVersion) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    auto v1 = put(engine(), "bkt", "k", "versioned");
+    ASSERT_TRUE(v1) << v1.error().message();
+    suspend();
+    auto a = put(engine(), "bkt", "k", "null-a");
+    ASSERT_TRUE(a) << a.error().message();
+    EXPECT_EQ(a->version_id, "null");
+    expect_counts(15, 2);
+    auto b = put(engine(), "bkt", "k", "null-bb");
+    ASSERT_TRUE(b) << b.error().message();
+    EXPECT_EQ(body_of_version("k", "null"), "null-bb");
+    EXPECT_EQ(body_of_version("k", v1->version_id), "versioned");
+    expect_counts(16, 2);  // null-a is gone
+    // A delete in a Suspended bucket: a marker that is the null version.
+    auto marker = engine().delete_object("bkt", "k", DeleteOptions{});
+    ASSERT_TRUE(marker) << marker.error().message();
+    EXPECT_EQ(marker->version_id, "null");
+    EXPECT_TRUE(marker->delete_marker);
+    expect_counts(9, 1);
+    EXPECT_TRUE(engine().stat_version("bkt", "k", "null")->delete_marker);
+    // Enabled again, a PUT keeps that marker as the null version among the versions.
+    enable();
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "again")));
+    EXPECT_TRUE(FailsWith(engine().head_object("bkt", "k", "null"), Errc::MethodNotAllowed));
+    EXPECT_EQ(body_of(engine(), "bkt", "k"), "again");
+}
+
+TEST_F(Versions, MarkersAloneKeepABucket) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    auto marker = engine().delete_object("bkt", "nothing-here", DeleteOptions{});
+    ASSERT_TRUE(marker) << marker.error().message();
+    EXPECT_TRUE(marker->delete_marker);
+    expect_counts(0, 0);
+    EXPECT_TRUE(FailsWith(engine().delete_bucket("bkt"), Errc::BucketNotEmpty));
+    DeleteOptions by_id;
+    by_id.version_id = marker->version_id;
+    ASSERT_TRUE(IsOk(engine().delete_object("bkt", "nothing-here", by_id)));
+    EXPECT_TRUE(IsOk(engine().delete_bucket("bkt")));
+}
+
+TEST_F(Versions, NoncurrentVersionsCountInTheLedgers) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    const std::string big = random_bytes(3 * kMiB, 7);
+    auto v1 = put(engine(), "bkt", "big", big);
+    ASSERT_TRUE(v1) << v1.error().message();
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "big", "small")));
+    ASSERT_TRUE(IsOk(engine().delete_object("bkt", "big")));  // a marker over both
+    expect_counts(big.size() + 5, 2);
+    reopen();
+    expect_counts(big.size() + 5, 2);
+    EXPECT_TRUE(SameBytes(body_of_version("big", v1->version_id), big));
+    DeleteOptions by_id;
+    by_id.version_id = v1->version_id;
+    ASSERT_TRUE(IsOk(engine().delete_object("bkt", "big", by_id)));
+    expect_counts(5, 1);
+}
+
+TEST_F(Versions, ScrubChecksNoncurrentVersions) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    const std::string big = random_bytes(kMiB + 1, 11);
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", big)));
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "small")));
+    ASSERT_TRUE(IsOk(engine().delete_object("bkt", "k")));  // both noncurrent now
+    auto report = engine().scrub();
+    ASSERT_TRUE(report) << report.error().message();
+    EXPECT_EQ(report->bytes_checked, big.size() + 5);
+    EXPECT_TRUE(report->damaged.empty());
+}
+
+TEST_F(Versions, CopyAndCompleteAddVersions) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    auto src = put(engine(), "bkt", "src", "source");
+    ASSERT_TRUE(src) << src.error().message();
+    auto copy1 = engine().copy_object("bkt", "src", "bkt", "dst");
+    ASSERT_TRUE(copy1) << copy1.error().message();
+    EXPECT_EQ(copy1->version_id.size(), kInstanceChars);
+    EXPECT_NE(copy1->version_id, src->version_id);
+    // A copy onto itself keeps the source as a version.
+    auto self = engine().copy_object("bkt", "src", "bkt", "src");
+    ASSERT_TRUE(self) << self.error().message();
+    EXPECT_EQ(body_of_version("src", src->version_id), "source");
+    EXPECT_EQ(body_of(engine(), "bkt", "src"), "source");
+
+    auto up = engine().create_upload("bkt", "dst");
+    ASSERT_TRUE(up) << up.error().message();
+    auto part = engine().upload_part(up->id, 1, as_bytes(std::string_view("multi")));
+    ASSERT_TRUE(part) << part.error().message();
+    auto done = engine().complete_upload(up->id, {{1, part->etag}});
+    ASSERT_TRUE(done) << done.error().message();
+    EXPECT_EQ(done->version_id.size(), kInstanceChars);
+    EXPECT_EQ(body_of(engine(), "bkt", "dst"), "multi");
+    EXPECT_EQ(body_of_version("dst", copy1->version_id), "source");
+    expect_counts(6 * 3 + 5, 4);  // src twice, the copy and the completed object
+}
+
+TEST_F(Versions, AclOfAVersionById) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    auto v1 = put(engine(), "bkt", "k", "one");
+    ASSERT_TRUE(v1 && put(engine(), "bkt", "k", "two"));
+    auto changed = engine().set_object_acl("bkt", "k", "acl-of-v1", v1->version_id);
+    ASSERT_TRUE(changed) << changed.error().message();
+    EXPECT_EQ(engine().head_object("bkt", "k", v1->version_id)->meta.acl, "acl-of-v1");
+    EXPECT_NE(engine().head_object("bkt", "k")->meta.acl, "acl-of-v1");
+    EXPECT_EQ(body_of_version("k", v1->version_id), "one");
+}
+
+// A key's versions are found by its escaped head: keys that extend another
+// with a NUL, and long keys sharing the cut head, keep their own versions.
+TEST_F(Versions, KeysWithNulsAndLongKeysSharingAHeadKeepTheirOwnVersions) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    const std::string shared_head(900, 'h');
+    const std::vector<std::string> keys = {"a", std::string("a\0b", 3), std::string("a\0", 2), shared_head + "1",
+                                           shared_head + "2"};
+    std::vector<std::string> first_ids;
+    for (const auto& key : keys) {
+        auto v1 = put(engine(), "bkt", key, "old " + key);
+        ASSERT_TRUE(v1) << v1.error().message();
+        first_ids.push_back(v1->version_id);
+        ASSERT_TRUE(IsOk(put(engine(), "bkt", key, "new " + key)));
+    }
+    // Removing each key's current promotes that key's own older version.
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        auto current = engine().head_object("bkt", keys[i]);
+        ASSERT_TRUE(current) << current.error().message();
+        DeleteOptions by_id;
+        by_id.version_id = current->version_id;
+        ASSERT_TRUE(IsOk(engine().delete_object("bkt", keys[i], by_id)));
+        EXPECT_EQ(body_of(engine(), "bkt", keys[i]), "old " + keys[i]);
+        EXPECT_EQ(engine().head_object("bkt", keys[i])->version_id, first_ids[i]);
+        // Another key's id names nothing here.
+        const std::string& other = first_ids[(i + 1) % keys.size()];
+        EXPECT_TRUE(FailsWith(engine().head_object("bkt", keys[i], other), Errc::NoSuchVersion));
+    }
+    std::uint64_t old_bytes = 0;  // "old " + key: one version left per key
+    for (const auto& key : keys) old_bytes += 4 + key.size();
+    expect_counts(old_bytes, keys.size());
+}
+
+TEST_F(Versions, UnversionedBucketsKnowOnlyTheNullVersion) {
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "plain")));
+    EXPECT_EQ(body_of_version("k", "null"), "plain");
+    EXPECT_TRUE(FailsWith(engine().head_object("bkt", "k", "ffffffffffffffff00000000"), Errc::NoSuchVersion));
+    DeleteOptions by_id;
+    by_id.version_id = "null";
+    auto removed = engine().delete_object("bkt", "k", by_id);
+    ASSERT_TRUE(removed) << removed.error().message();
+    EXPECT_EQ(removed->version_id, "null");
+    EXPECT_TRUE(FailsWith(engine().head_object("bkt", "k"), Errc::NoSuchKey));
+    EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", by_id), Errc::NoSuchVersion));
+    EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k"), Errc::NoSuchKey));
+    expect_counts(0, 0);
+}
+
+}  // namespace
+}  // namespace ostor::test
