@@ -119,9 +119,13 @@ Result<ObjectInfo> Engine::head_object(std::string_view bucket, std::string_view
 }
 
 Result<void> Engine::delete_object(std::string_view bucket, std::string_view key) {
+    return delete_object(bucket, key, DeleteOptions{});
+}
+
+Result<void> Engine::delete_object(std::string_view bucket, std::string_view key, const DeleteOptions& options) {
     OSTOR_TRY(check_may_commit(*impl_));
     FreedExtents freed;
-    auto r = impl_->objects->delete_object(bucket, key, freed);
+    auto r = impl_->objects->delete_object(bucket, key, options, freed);
     if (r) impl_->blobs->release(freed);
     return r;
 }

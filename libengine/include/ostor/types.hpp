@@ -101,6 +101,15 @@ struct ObjectInfo {
     std::string upload_id;
 };
 
+// Conditions on a delete (Engine::delete_object). With if_current, the
+// key's current object must still be that write (same ETag and
+// last-modified) when the delete commits, else nothing is deleted
+// (PreconditionFailed): what the lifecycle worker evaluated is what goes,
+// never a write made since.
+struct DeleteOptions {
+    std::optional<ObjectInfo> if_current;
+};
+
 // An inclusive byte range [first, last], as HTTP Range expresses it.
 struct ByteRange {
     std::uint64_t first = 0;

@@ -95,7 +95,8 @@ Result<ObjectInfo> LocalObjectCatalog::copy_object(std::string_view src_bucket, 
     });
 }
 
-Result<void> LocalObjectCatalog::delete_object(std::string_view bucket, std::string_view key, FreedExtents& freed) {
+Result<void> LocalObjectCatalog::delete_object(std::string_view bucket, std::string_view key,
+                                               const DeleteOptions& options, FreedExtents& freed) {
     return commits_.run([&](Txn& txn) -> Result<void> {
         freed.clear();
         auto b = load_bucket(txn, bucket);
@@ -103,6 +104,7 @@ Result<void> LocalObjectCatalog::delete_object(std::string_view bucket, std::str
         // The record alone: an object whose body row is missing can still go.
         auto rec = load_object_record(txn, bucket, key);
         if (!rec) return std::move(rec).error();
+        if (!is_current_write(rec->info, options)) return not_that_write(bucket, key);
         SegmentStore::drop_refs(txn, rec->extents, freed);
         erase_object(txn, bucket, key, *rec);
         account_change(txn, *b, -static_cast<std::int64_t>(rec->info.size), -1);
