@@ -22,6 +22,8 @@ BucketAccess bucket_access(Operation op) {
         case DeleteBucketTagging:
         case PutBucketPolicy:
         case DeleteBucketPolicy:
+        case PutBucketLifecycle:
+        case DeleteBucketLifecycle:
             return {.read = true, .permission = std::nullopt, .fresh = true};
         case HeadBucket:
         case ListObjects:
@@ -51,6 +53,7 @@ BucketAccess bucket_access(Operation op) {
         case GetBucketTagging:
         case GetBucketPolicy:
         case GetBucketPolicyStatus:
+        case GetBucketLifecycle:
         case GetObject:
         case HeadObject:
         case GetObjectAcl:
@@ -125,6 +128,12 @@ Reply dispatch(const RequestContext& ctx, RequestBody& body) {
             return delete_bucket_policy(ctx);
         case GetBucketPolicyStatus:
             return get_bucket_policy_status(ctx);
+        case GetBucketLifecycle:
+            return get_bucket_lifecycle(ctx);
+        case PutBucketLifecycle:
+            return put_bucket_lifecycle(ctx, body);
+        case DeleteBucketLifecycle:
+            return delete_bucket_lifecycle(ctx);
         case Preflight:
             return preflight(ctx);
         case GetObject:

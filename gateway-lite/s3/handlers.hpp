@@ -72,6 +72,10 @@ Reply get_bucket_policy(const RequestContext& ctx);
 Reply put_bucket_policy(const RequestContext& ctx, RequestBody& body);
 Reply delete_bucket_policy(const RequestContext& ctx);
 Reply get_bucket_policy_status(const RequestContext& ctx);
+// The lifecycle configuration (lifecycle.cpp).
+Reply get_bucket_lifecycle(const RequestContext& ctx);
+Reply put_bucket_lifecycle(const RequestContext& ctx, RequestBody& body);
+Reply delete_bucket_lifecycle(const RequestContext& ctx);
 // The configuration documents a bucket keeps (Bucket::configs, by S3's
 // sub-resource name: cors, tagging, policy), for their handlers: the stored
 // document as an XML answer (S3's "no such configuration" error of `kind`

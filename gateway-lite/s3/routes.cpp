@@ -18,7 +18,6 @@ struct UnofferedConfig {
     std::string_view query, get, put, del;
 };
 constexpr UnofferedConfig kUnofferedConfigs[] = {
-    {"lifecycle", "GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle"},
     {"website", "GetBucketWebsite", "PutBucketWebsite", "DeleteBucketWebsite"},
     {"encryption", "GetBucketEncryption", "PutBucketEncryption", "DeleteBucketEncryption"},
     {"ownershipControls", "GetBucketOwnershipControls", "PutBucketOwnershipControls", "DeleteBucketOwnershipControls"},
@@ -60,6 +59,7 @@ constexpr Route kBucketGetRows[] = {
     row("GET", kBucket, "tagging", GetBucketTagging, OpClass::Default, "GetBucketTagging"),
     row("GET", kBucket, "policy", GetBucketPolicy, OpClass::Default, "GetBucketPolicy"),
     row("GET", kBucket, "policyStatus", GetBucketPolicyStatus, OpClass::Default, "GetBucketPolicyStatus"),
+    row("GET", kBucket, "lifecycle", GetBucketLifecycle, OpClass::Default, "GetBucketLifecycleConfiguration"),
 };
 
 constexpr Route kBucketListRows[] = {
@@ -74,6 +74,9 @@ constexpr Route kBucketListRows[] = {
     row("DELETE", kBucket, "tagging", DeleteBucketTagging, OpClass::Delete, "DeleteBucketTagging"),
     row("PUT", kBucket, "policy", PutBucketPolicy, OpClass::Default, "PutBucketPolicy"),
     row("DELETE", kBucket, "policy", DeleteBucketPolicy, OpClass::Delete, "DeleteBucketPolicy"),
+    // PutBucketLifecycle (deprecated) is the same request: its body differs.
+    row("PUT", kBucket, "lifecycle", PutBucketLifecycle, OpClass::Default, "PutBucketLifecycleConfiguration"),
+    row("DELETE", kBucket, "lifecycle", DeleteBucketLifecycle, OpClass::Delete, "DeleteBucketLifecycle"),
 };
 
 constexpr Route kBucketRestRows[] = {
