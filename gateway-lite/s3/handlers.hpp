@@ -76,6 +76,10 @@ Reply get_bucket_policy_status(const RequestContext& ctx);
 Reply get_bucket_lifecycle(const RequestContext& ctx);
 Reply put_bucket_lifecycle(const RequestContext& ctx, RequestBody& body);
 Reply delete_bucket_lifecycle(const RequestContext& ctx);
+// The x-amz-expiration header of an object a current-expiration rule of
+// `bucket` covers (AWS's form: expiry-date="<HTTP date>", rule-id="<id>"),
+// added to `h`; nothing when none does.
+void add_expiration_header(HeaderList& h, const RequestContext& ctx, const Bucket& bucket, const ObjectInfo& info);
 // The configuration documents a bucket keeps (Bucket::configs, by S3's
 // sub-resource name: cors, tagging, policy), for their handlers: the stored
 // document as an XML answer (S3's "no such configuration" error of `kind`

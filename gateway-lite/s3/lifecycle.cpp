@@ -37,6 +37,29 @@ Reply put_bucket_lifecycle(const RequestContext& ctx, RequestBody& body) {
     return store_bucket_config(ctx, kLifecycleConfigKind, std::move(stored), 200);
 }
 
+void add_expiration_header(HeaderList& h, const RequestContext& ctx, const Bucket& bucket, const ObjectInfo& info) {
+    auto it = bucket.configs.find(std::string(kLifecycleConfigKind));
+    if (it == bucket.configs.end()) return;
+    auto config = detail::decode_lifecycle_config(it->second);
+    if (!config) return;
+    const auto* tags = info.meta.tags.empty() ? nullptr : &info.meta.tags;
+    // The earliest due of the rules that apply, as the worker decides.
+    std::optional<std::pair<TimestampMs, const std::string*>> earliest;
+    for (const auto& r : config->rules) {
+        if (!r.enabled || !r.expiration || !detail::lifecycle_filter_matches(r.filter, info.key, info.size, tags))
+            continue;
+        std::optional<TimestampMs> due;
+        if (r.expiration->days)
+            due = detail::lifecycle_due_ms(info.last_modified_ms, *r.expiration->days, ctx.options.lifecycle_day_ms);
+        else if (r.expiration->date_ms)
+            due = *r.expiration->date_ms;
+        if (due && (!earliest || *due < earliest->first)) earliest.emplace(*due, &r.id);
+    }
+    if (!earliest) return;
+    h.emplace_back("x-amz-expiration",
+                   "expiry-date=\"" + http_date(earliest->first) + "\", rule-id=\"" + *earliest->second + "\"");
+}
+
 Reply delete_bucket_lifecycle(const RequestContext& ctx) {
     if (!ctx.is_owner(*ctx.bucket_record)) return access_denied();
     return store_bucket_config(ctx, kLifecycleConfigKind, std::nullopt);

@@ -10,6 +10,8 @@ began; of two gateways on one volume one works, and the other takes over
 when it stops."""
 
 import base64
+import calendar
+import email.utils
 import hashlib
 import re
 import time
@@ -94,6 +96,29 @@ class LifecycleConfigurationTests(GatewayTestCase):
                                Bucket=b)
         # Deleting none is no error, as S3 answers.
         self.s3.delete_bucket_lifecycle(Bucket=b)
+
+    def test_objects_a_rule_will_expire_say_when(self):
+        b = self.new_bucket()
+        self.s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': [
+            rule('month', days=30, prefix='logs/'), rule('date', date='2100-01-01T00:00:00Z', prefix='logs/old')]})
+        put = self.put(b, 'logs/a', b'x')
+        head = self.s3.head_object(Bucket=b, Key='logs/a')
+        # Last-modified rounded up to the next midnight UTC, plus 30 days.
+        modified = calendar.timegm(head['LastModified'].utctimetuple())
+        due = (modified // 86400 + 1 + 30) * 86400
+        expected = (f'expiry-date="{email.utils.formatdate(due, usegmt=True)}", rule-id="month"')
+        self.assertEqual(put['ResponseMetadata']['HTTPHeaders'].get('x-amz-expiration'), expected)
+        self.assertEqual(head['ResponseMetadata']['HTTPHeaders'].get('x-amz-expiration'), expected)
+        got = self.s3.get_object(Bucket=b, Key='logs/a')
+        self.assertEqual(got['ResponseMetadata']['HTTPHeaders'].get('x-amz-expiration'), expected)
+        # The earliest of the rules that apply decides.
+        self.put(b, 'logs/old-1', b'x')
+        self.assertIn('rule-id="month"', self.s3.head_object(Bucket=b, Key='logs/old-1')['ResponseMetadata']
+                      ['HTTPHeaders']['x-amz-expiration'])
+        # None for an object no rule covers.
+        self.put(b, 'other', b'x')
+        self.assertNotIn('x-amz-expiration', self.s3.head_object(Bucket=b, Key='other')['ResponseMetadata']
+                         ['HTTPHeaders'])
 
     def test_the_deprecated_put_bucket_lifecycle_shape(self):
         b = self.new_bucket()
