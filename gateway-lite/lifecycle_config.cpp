@@ -382,6 +382,10 @@ void write_filter(s3::XmlWriter& x, const LifecycleFilter& f) {
         conditions();
         x.close("And");
     } else {
+        // A filter of everything is answered as the SDKs and aws cli write
+        // it, <Prefix></Prefix> (what AWS answers to them), not as <Filter/>:
+        // the model holds the same for both.
+        if (f.prefix.empty() && f.tags.empty() && !f.size_greater_than && !f.size_less_than) x.el("Prefix", "");
         conditions();
     }
     x.close("Filter");

@@ -57,6 +57,10 @@
 
 namespace ostor::gw {
 
+// The bucket configuration document the configuration is kept as
+// (Bucket::configs), in the model's stored form (encode_lifecycle_config).
+inline constexpr std::string_view kLifecycleConfigKind = "lifecycle";
+
 // Prefixes are keys: S3's limit on a key.
 inline constexpr std::size_t kMaxLifecyclePrefixBytes = 1024;
 

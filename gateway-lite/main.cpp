@@ -5,6 +5,8 @@
 //                 [--region REGION] [--tls-cert FILE --tls-key FILE]
 //                 [--max-connections N] [--header-timeout S] [--idle-timeout S]
 //                 [--lease-seconds S] [--collect-seconds S]   (RADOS volumes)
+//                 [--lifecycle-day-seconds S] [--lifecycle-interval-seconds S]
+//                 [--lifecycle-page-size N] [--lifecycle-page-pause-ms MS]
 //
 // On a new data directory it creates the system user admin@localhost and
 // prints its key pair (`ostor-s3-admin query-user-info -e admin@localhost`
@@ -37,6 +39,7 @@
 #include "admin_access.hpp"
 #include "billing.hpp"
 #include "gw_conf.hpp"
+#include "lifecycle_worker.hpp"
 #include "metrics.hpp"
 #include "ostor/engine.hpp"
 #include "s3_handler.hpp"
@@ -67,6 +70,8 @@ constexpr const char* kUsage =
     "                     [--header-timeout SECONDS] [--idle-timeout SECONDS] [--admin-listen [ADDR:]PORT]\n"
     "                     [--admin-token-file FILE] [--access-log FILE|-]\n"
     "                     [--state-dir DIR] [--lease-seconds S] [--collect-seconds S]   (RADOS volumes)\n"
+    "                     [--lifecycle-day-seconds S] [--lifecycle-interval-seconds S]\n"
+    "                     [--lifecycle-page-size N] [--lifecycle-page-pause-ms MS]\n"
     "  --data DIR          the data directory: an ostor volume, or a new or empty directory to make one;\n"
     "                      or a RADOS volume, rados:PREFIX[?conf=FILE&id=NAME&keyring=FILE&ns=NAMESPACE]\n"
     "  --state-dir DIR     with a RADOS volume (required then): this gateway's own files (gw.conf, gw-stats/)\n"
@@ -92,6 +97,12 @@ constexpr const char* kUsage =
     "                         Prometheus /metrics there; ADDR defaults to 127.0.0.1 (loopback).\n"
     "                         peers other than loopback need a system user's S3 signature or the token:\n"
     "  --admin-token-file FILE  accept 'Authorization: Bearer <first line of FILE>' on the admin listener\n"
+    "  --lifecycle-day-seconds S  the length of a lifecycle \"day\" (default 86400; tests use a few seconds):\n"
+    "                         rules' Days count these, and the buckets' lifecycle rules are applied once a day\n"
+    "  --lifecycle-interval-seconds S  how often this gateway looks for a lifecycle pass to run (default 60;\n"
+    "                         one gateway of the volume runs the passes, another takes over when it died)\n"
+    "  --lifecycle-page-size N  objects or uploads a lifecycle pass lists at a time (1 to 1000, default 1000)\n"
+    "  --lifecycle-page-pause-ms MS  a lifecycle pass's pause between pages (default 100)\n"
     "  --access-log FILE|-    a line a request (time, client, user, method, bucket, key, status,\n"
     "                         bytes in and out, duration, request id) appended to FILE, or - for stderr\n"
     "Settings in <data>/local/gw.conf (or <data>/gw.conf; the first wins when both exist; <state-dir> for RADOS):\n"
@@ -105,6 +116,24 @@ constexpr long kMaxRadosPeriodSeconds = 86400;
 // The engine's minimum lease (rados/leases.hpp, kMinLeaseDuration).
 constexpr long kMinLeaseSeconds = 48;
 constexpr long kMillisecondsPerSecond = 1000;
+
+// The --lifecycle-* options' ranges: a day of a second (tests) to a year; a
+// page is at most what one listing answers.
+struct OptionBounds {
+    std::string_view name;
+    long min, max;
+};
+constexpr OptionBounds kLifecycleBounds[] = {
+    {"--lifecycle-day-seconds", 1, 365L * 86400},
+    {"--lifecycle-interval-seconds", 1, 86400},
+    {"--lifecycle-page-size", 1, 1000},
+    {"--lifecycle-page-pause-ms", 0, 60000},
+};
+const OptionBounds* lifecycle_bounds(std::string_view name) {
+    for (const auto& b : kLifecycleBounds)
+        if (b.name == name) return &b;
+    return nullptr;
+}
 
 // The admin CLI as this user can run it: beside this binary in a build tree
 // (build/cli/) or an installation (bin/), else by name from PATH.
@@ -153,6 +182,7 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
     long lease_seconds = 0;  // 0: the backend's
     bool short_lease_for_tests = false;
     long collect_seconds = 0;  // 0: the backend's
+    ostor::gw::LifecycleWorkerOptions lifecycle_options;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         auto value = [&](const char* name) -> const char* {
@@ -197,6 +227,22 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
                 collect_seconds = n;
             else
                 lease_seconds = n, short_lease_for_tests = arg == "--test-lease-seconds";
+        } else if (arg.starts_with("--lifecycle-")) {
+            char* end = nullptr;
+            long n = std::strtol(v, &end, 10);
+            const auto* bounds = lifecycle_bounds(arg);
+            if (!bounds) return usage_error("unknown option " + arg);
+            if (*end != '\0' || n < bounds->min || n > bounds->max)
+                return usage_error(arg + " wants a number from " + std::to_string(bounds->min) + " to " +
+                                   std::to_string(bounds->max));
+            if (arg == "--lifecycle-day-seconds")
+                lifecycle_options.day = std::chrono::seconds(n);
+            else if (arg == "--lifecycle-interval-seconds")
+                lifecycle_options.interval = std::chrono::seconds(n);
+            else if (arg == "--lifecycle-page-size")
+                lifecycle_options.page_size = static_cast<std::uint32_t>(n);
+            else
+                lifecycle_options.page_pause = std::chrono::milliseconds(n);
         } else if (arg == "--tls-cert")
             server_options.tls.cert = v;
         else if (arg == "--tls-key")
@@ -392,12 +438,15 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
     std::fflush(stdout);
 
     ostor::gw::Metrics metrics;
+    s3_options.lifecycle_day_ms = lifecycle_options.day.count();
     ostor::gw::S3Handler handler(e, s3_options, stats.get(), &metrics, access_log.get());
     ostor::gw::BillingEndpoint billing(e, stats->billing(), metrics, (*server)->url(), admin_access);
     // An instance whose lease on a RADOS volume was lost refuses every
     // change for good (its reservations may have been adopted): the gateway
     // stops as on SIGTERM and starts again as a new instance, on the same
     // ports. Checked every second; a local volume never loses its lease.
+    // After the handler: the gateway serves while a pass runs.
+    auto lifecycle = std::make_unique<ostor::gw::LifecycleWorker>(e, lifecycle_options);
     std::atomic<bool> lease_lost{false};
     std::mutex lease_watch_mutex;
     std::condition_variable lease_watch_wake;
@@ -450,7 +499,8 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
         lease_watch_wake.notify_all();
         lease_watch.join();
     }
-    stats->stop();  // stores the period under way, adds the last counts to the billing totals
+    lifecycle.reset();  // stops at its next step; what it did is recorded
+    stats->stop();      // stores the period under way, adds the last counts to the billing totals
     std::fprintf(stderr, "ostor-gateway: stopped\n");
     if (lease_lost) restart_args = restart_arguments(argc, argv, **server, admin_server.get());
     return 0;

@@ -20,6 +20,9 @@ struct S3Options {
     // signatures. In us-east-1 CreateBucket of a bucket one owns answers
     // 200 (elsewhere BucketAlreadyOwnedByYou), as AWS does.
     std::string region = "us-east-1";
+    // The length of a lifecycle "day" (--lifecycle-day-seconds), for the
+    // x-amz-expiration header of objects a rule will expire.
+    std::int64_t lifecycle_day_ms = 86'400'000;
 };
 
 class S3Handler {

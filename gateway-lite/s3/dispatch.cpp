@@ -26,6 +26,8 @@ BucketAccess bucket_access(Operation op) {
         case DeleteBucketOwnershipControls:
         case PutPublicAccessBlock:
         case DeletePublicAccessBlock:
+        case PutBucketLifecycle:
+        case DeleteBucketLifecycle:
             return {.read = true, .permission = std::nullopt, .fresh = true};
         case HeadBucket:
         case ListObjects:
@@ -57,6 +59,7 @@ BucketAccess bucket_access(Operation op) {
         case GetBucketPolicyStatus:
         case GetBucketOwnershipControls:
         case GetPublicAccessBlock:
+        case GetBucketLifecycle:
         case GetObject:
         case HeadObject:
         case GetObjectAcl:
@@ -143,6 +146,12 @@ Reply dispatch(const RequestContext& ctx, RequestBody& body) {
             return put_public_access_block(ctx, body);
         case DeletePublicAccessBlock:
             return delete_public_access_block(ctx);
+        case GetBucketLifecycle:
+            return get_bucket_lifecycle(ctx);
+        case PutBucketLifecycle:
+            return put_bucket_lifecycle(ctx, body);
+        case DeleteBucketLifecycle:
+            return delete_bucket_lifecycle(ctx);
         case Preflight:
             return preflight(ctx);
         case GetObject:

@@ -79,8 +79,16 @@ Reply delete_bucket_ownership_controls(const RequestContext& ctx);
 Reply get_public_access_block(const RequestContext& ctx);
 Reply put_public_access_block(const RequestContext& ctx, RequestBody& body);
 Reply delete_public_access_block(const RequestContext& ctx);
+// The lifecycle configuration (lifecycle.cpp).
+Reply get_bucket_lifecycle(const RequestContext& ctx);
+Reply put_bucket_lifecycle(const RequestContext& ctx, RequestBody& body);
+Reply delete_bucket_lifecycle(const RequestContext& ctx);
+// The x-amz-expiration header of an object a current-expiration rule of
+// `bucket` covers (AWS's form: expiry-date="<HTTP date>", rule-id="<id>"),
+// added to `h`; nothing when none does.
+void add_expiration_header(HeaderList& h, const RequestContext& ctx, const Bucket& bucket, const ObjectInfo& info);
 // The configuration documents a bucket keeps (Bucket::configs, by S3's
-// kind: cors, tagging, policy, ownership, public-access-block), for their handlers: the stored
+// kind: cors, tagging, policy, lifecycle, ownership, public-access-block), for their handlers: the stored
 // document as an XML answer (S3's "no such configuration" error of `kind`
 // when there is none), and the document stored (nullopt: removed),
 // answered `status` with no body.

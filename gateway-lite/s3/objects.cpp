@@ -173,6 +173,7 @@ Reply put_object(const RequestContext& ctx, RequestBody& body) {
                              std::move(options));
     if (!info) return info.error();
     HeaderList h = {{"ETag", etag_quoted(info->etag)}};
+    add_expiration_header(h, ctx, *b, *info);
     for (auto& c : checksum_headers(info->meta.checksums)) h.push_back(std::move(c));
     if (!info->meta.checksums.empty())
         h.emplace_back("x-amz-checksum-type", std::string(checksum_type(info->meta.checksums.front().second)));
@@ -239,6 +240,7 @@ Reply get_object(const RequestContext& ctx) {
     Answer a;
     HeaderList& h = a.headers;
     h = object_headers(info);
+    add_expiration_header(h, ctx, *b, info);
     std::uint64_t length = (*reader)->remaining();
     if (range) {
         a.status = part_number && info.part_sizes.empty() ? 200 : 206;

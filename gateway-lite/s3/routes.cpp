@@ -18,7 +18,6 @@ struct UnofferedConfig {
     std::string_view query, get, put, del;
 };
 constexpr UnofferedConfig kUnofferedConfigs[] = {
-    {"lifecycle", "GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle"},
     {"website", "GetBucketWebsite", "PutBucketWebsite", "DeleteBucketWebsite"},
     {"encryption", "GetBucketEncryption", "PutBucketEncryption", "DeleteBucketEncryption"},
     {"object-lock", "GetObjectLockConfiguration", "PutObjectLockConfiguration", "DeleteObjectLockConfiguration"},
@@ -61,6 +60,7 @@ constexpr Route kBucketGetRows[] = {
     row("GET", kBucket, "ownershipControls", GetBucketOwnershipControls, OpClass::Default,
         "GetBucketOwnershipControls"),
     row("GET", kBucket, "publicAccessBlock", GetPublicAccessBlock, OpClass::Default, "GetPublicAccessBlock"),
+    row("GET", kBucket, "lifecycle", GetBucketLifecycle, OpClass::Default, "GetBucketLifecycleConfiguration"),
 };
 
 constexpr Route kBucketListRows[] = {
@@ -81,6 +81,9 @@ constexpr Route kBucketListRows[] = {
         "DeleteBucketOwnershipControls"),
     row("PUT", kBucket, "publicAccessBlock", PutPublicAccessBlock, OpClass::Default, "PutPublicAccessBlock"),
     row("DELETE", kBucket, "publicAccessBlock", DeletePublicAccessBlock, OpClass::Delete, "DeletePublicAccessBlock"),
+    // PutBucketLifecycle (deprecated) is the same request: its body differs.
+    row("PUT", kBucket, "lifecycle", PutBucketLifecycle, OpClass::Default, "PutBucketLifecycleConfiguration"),
+    row("DELETE", kBucket, "lifecycle", DeleteBucketLifecycle, OpClass::Delete, "DeleteBucketLifecycle"),
 };
 
 constexpr Route kBucketRestRows[] = {

@@ -66,6 +66,11 @@ enum class Operation : std::uint8_t {
     GetPublicAccessBlock,
     PutPublicAccessBlock,
     DeletePublicAccessBlock,
+    // The lifecycle configuration (lifecycle.cpp; applied by
+    // lifecycle_worker.hpp).
+    GetBucketLifecycle,
+    PutBucketLifecycle,
+    DeleteBucketLifecycle,
     // A browser's CORS preflight (OPTIONS) on a bucket or an object:
     // answered from the bucket's CORS rules, unauthenticated.
     Preflight,

@@ -13,4 +13,14 @@ Result<void> check_write_conditions(const WriteConditions& conditions, const std
     return {};
 }
 
+bool is_current_write(const ObjectInfo& current, const DeleteOptions& options) {
+    if (!options.if_current) return true;
+    return current.etag == options.if_current->etag && current.last_modified_ms == options.if_current->last_modified_ms;
+}
+
+Error not_that_write(std::string_view bucket, std::string_view key) {
+    return Error(Errc::PreconditionFailed, "the current object of " + std::string(bucket) + "/" + std::string(key) +
+                                               " is another write than the one to delete");
+}
+
 }  // namespace ostor::detail

@@ -14,4 +14,11 @@ namespace ostor::detail {
 // none when the key is free). Fails: PreconditionFailed, NoSuchKey.
 Result<void> check_write_conditions(const WriteConditions& conditions, const std::optional<ObjectRecord>& current);
 
+// Whether a delete under `options` may remove `current`: with if_current,
+// only the same write (ETag and last-modified; a rewrite with the same
+// body has another last-modified).
+bool is_current_write(const ObjectInfo& current, const DeleteOptions& options);
+// The PreconditionFailed of a delete whose if_current is no longer current.
+Error not_that_write(std::string_view bucket, std::string_view key);
+
 }  // namespace ostor::detail

@@ -5,7 +5,8 @@
 # delimiter listing, s3api put-object --metadata, head-object, ranged
 # get-object, s3 presign + curl; negative cases: wrong secret, unknown key,
 # expired presigned URL, missing key, removing a non-empty bucket; s3api
-# put/get/delete-bucket-cors with curl preflights (allowed and refused).
+# put/get/delete-bucket-cors with curl preflights (allowed and refused);
+# put/get/delete-bucket-lifecycle(-configuration), a refused transition.
 #
 # AWS_CLI selects the binary (default: Debian's /usr/bin/aws, else `aws` on PATH).
 . "$(dirname "$0")/lib.sh"
@@ -165,6 +166,44 @@ grep -q '<Code>AccessForbidden</Code>' "$D/refused.xml" || fail "refused preflig
 aws s3api delete-bucket-cors --bucket "$B"
 expect_fail "get-bucket-cors after delete-bucket-cors" aws s3api get-bucket-cors --bucket "$B"
 grep -q NoSuchCORSConfiguration "$WORK/expect_fail.out" || fail "get-bucket-cors: $(cat "$WORK/expect_fail.out")"
+
+step "s3api put-bucket-lifecycle-configuration / get / delete-bucket-lifecycle"
+expect_fail "get-bucket-lifecycle-configuration of none" aws s3api get-bucket-lifecycle-configuration --bucket "$B"
+grep -q NoSuchLifecycleConfiguration "$WORK/expect_fail.out" ||
+    fail "get-bucket-lifecycle-configuration of none: $(cat "$WORK/expect_fail.out")"
+cat >"$D/lifecycle.json" <<'EOF'
+{"Rules": [
+  {"ID": "logs", "Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 30}},
+  {"ID": "tmp", "Status": "Enabled",
+   "Filter": {"And": {"Prefix": "tmp/", "Tags": [{"Key": "class", "Value": "scratch"}]}},
+   "Expiration": {"Date": "2030-01-01T00:00:00+00:00"}},
+  {"ID": "uploads", "Status": "Disabled", "Filter": {"Prefix": ""},
+   "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}}
+]}
+EOF
+aws s3api put-bucket-lifecycle-configuration --bucket "$B" --lifecycle-configuration "file://$D/lifecycle.json"
+same_rules() {
+    aws s3api get-bucket-lifecycle-configuration --bucket "$B" >"$D/lifecycle.out"
+    python3 - "$D/lifecycle.json" "$D/lifecycle.out" "$1" <<'EOF'
+import json, sys
+sent, got = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert got["Rules"] == sent["Rules"], f"{sys.argv[3]}: {got}"
+EOF
+}
+same_rules "get-bucket-lifecycle-configuration"
+# A transition: ostor has one storage class, so it is refused and nothing changes.
+cat >"$D/transition.json" <<'EOF'
+{"Rules": [{"ID": "t", "Status": "Enabled", "Filter": {"Prefix": ""},
+            "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}]}]}
+EOF
+expect_fail "a transition rule" aws s3api put-bucket-lifecycle-configuration --bucket "$B" \
+    --lifecycle-configuration "file://$D/transition.json"
+grep -q InvalidStorageClass "$WORK/expect_fail.out" || fail "a transition rule: $(cat "$WORK/expect_fail.out")"
+same_rules "get-bucket-lifecycle-configuration after a refused put"
+aws s3api delete-bucket-lifecycle --bucket "$B"
+expect_fail "get-bucket-lifecycle-configuration after delete" aws s3api get-bucket-lifecycle-configuration --bucket "$B"
+grep -q NoSuchLifecycleConfiguration "$WORK/expect_fail.out" ||
+    fail "get-bucket-lifecycle-configuration after delete: $(cat "$WORK/expect_fail.out")"
 
 step "negative: wrong secret, unknown access key"
 AWS_SECRET_ACCESS_KEY=wrong-secret-wrong-secret-wrong-secret12 expect_fail "wrong secret" aws s3 ls "s3://$B/"

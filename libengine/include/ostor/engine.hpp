@@ -222,6 +222,18 @@ struct DeleteOptions {
     // Removes a version under a GOVERNANCE retention (the bucket owner's
     // x-amz-bypass-governance-retention).
     bool bypass_governance = false;
+    // Only while the key's current object is still this write (same ETag
+    // and last-modified), checked in the commit: what the lifecycle worker
+    // evaluated is what goes, never a write made since (else
+    // PreconditionFailed, nothing changed).
+    std::optional<ObjectInfo> if_current;
+
+    // The current only while it is still `write` (the lifecycle worker's).
+    static DeleteOptions current_if_still(ObjectInfo write) {
+        DeleteOptions o;
+        o.if_current = std::move(write);
+        return o;
+    }
 };
 
 struct DeleteResult {
@@ -230,6 +242,23 @@ struct DeleteResult {
     std::string version_id;
     bool delete_marker = false;  // a marker was added, or the version removed was one
 };
+
+// The hold of a role (Engine::take_role); dropping it releases the role. It
+// must be destroyed before the Engine that made it.
+class RoleLease {
+public:
+    virtual ~RoleLease() = default;
+    // True once the hold may have ended (RADOS: it could not be renewed in
+    // time): stop the role's work, for good. Renews the hold when due, so
+    // call it before each step and at least every kRoleLeaseMs / 4.
+    virtual bool lost() = 0;
+};
+
+// How long a RADOS role's hold lasts without renewal: another process takes
+// the role over that long after its holder died.
+inline constexpr std::uint32_t kRoleLeaseMs = 30'000;
+// A role's state record is small (a cursor), read and written whole.
+inline constexpr std::size_t kMaxRoleStateBytes = 64 * 1024;
 
 class Engine {
 public:
@@ -378,12 +407,15 @@ public:
     // Removes the object and frees its space (also one whose small body is
     // missing from the metadata). Fails: NoSuchBucket, NoSuchKey.
     Result<void> delete_object(std::string_view bucket, std::string_view key);
-    // The same with versions: in a versioned bucket, without a version id a
-    // delete marker is added (also for a key holding nothing); with one,
-    // that version is removed (the next newer becomes current when the
-    // current goes). An id naming nothing (or malformed) changes nothing.
-    // Fails: NoSuchBucket, NoSuchKey (unversioned), NoSuchVersion,
-    // ObjectLocked.
+    // The same with versions and conditions: in a versioned bucket, without
+    // a version id a delete marker is added (also for a key holding
+    // nothing); with one, that version is removed (the next newer becomes
+    // current when the current goes). An id naming nothing (or malformed)
+    // changes nothing. `if_current` is checked in the commit itself (one
+    // LMDB transaction; a guarded index write on RADOS), so that a write
+    // racing the delete is never the one deleted. Fails: NoSuchBucket,
+    // NoSuchKey (unversioned), NoSuchVersion, ObjectLocked,
+    // PreconditionFailed (the current object is another write).
     Result<DeleteResult> delete_object(std::string_view bucket, std::string_view key, const DeleteOptions& options);
     // Copies without moving data (the extents are shared). The source may be
     // the destination (metadata replacement). Fails: NoSuchBucket, NoSuchKey,
@@ -502,6 +534,25 @@ public:
     // sums across users (an account name held by several users).
     // Fails: Internal (a row this version cannot read).
     Result<std::vector<BillingDelta>> list_billing_totals();
+
+    // ---- Roles ---------------------------------------------------------------
+    // A role is background work that one process of the volume does at a
+    // time (the gateway's lifecycle worker: "lifecycle"), with a small state
+    // record that survives its holder (where a restarted one resumes).
+    // Names are 1 to 64 of [a-z0-9-] (InvalidArgument otherwise).
+    // Takes the role when no live process holds it; nullptr while one does.
+    // Local: an flock on <dir>/run/<name>.lock, which the kernel drops with
+    // the process. RADOS: a lock with a duration (kRoleLeaseMs) on the meta
+    // pool's object role.<name>, renewed by RoleLease::lost(). Fails:
+    // InvalidArgument, IoError.
+    Result<std::unique_ptr<RoleLease>> take_role(std::string_view name);
+    // The role's state record; nullopt when none was ever written.
+    Result<std::optional<std::string>> role_state(std::string_view name);
+    // Replaces the record when it still is `expected` (nullopt: none), in
+    // one guarded write, so that a holder that lost the role meanwhile
+    // cannot overwrite its successor's progress. Fails: PreconditionFailed,
+    // InvalidArgument (the name; a record over kMaxRoleStateBytes).
+    Result<void> swap_role_state(std::string_view name, const std::optional<std::string>& expected, std::string value);
 
     // ---- Maintenance -----------------------------------------------------
     // Reads every extent and checks its CRC32C.

@@ -38,7 +38,34 @@ private:
     bool keep_file_ = false;  // release_unfinished: the next open adopts it again
 };
 
+// A role's lock file, flocked while held.
+class LocalRoleLease final : public RoleLease {
+public:
+    explicit LocalRoleLease(int fd) : fd_(fd) {}
+    ~LocalRoleLease() override { ::close(fd_); }
+    LocalRoleLease(const LocalRoleLease&) = delete;
+    LocalRoleLease& operator=(const LocalRoleLease&) = delete;
+    // A flock has no duration: held until released.
+    bool lost() override { return false; }
+
+private:
+    int fd_;
+};
+
 }  // namespace
+
+Result<std::unique_ptr<RoleLease>> LocalLeases::take_role(std::string_view name) {
+    auto path = run_dir_ / (std::string(name) + ".lock");
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) return Error(Errc::IoError, "cannot open " + path.string() + ": " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        const int why = errno;
+        ::close(fd);
+        if (why == EWOULDBLOCK) return std::unique_ptr<RoleLease>();
+        return Error(Errc::IoError, "cannot lock " + path.string() + ": " + std::strerror(why));
+    }
+    return std::unique_ptr<RoleLease>(std::make_unique<LocalRoleLease>(fd));
+}
 
 Result<std::unique_ptr<LocalLeases>> LocalLeases::acquire(const std::filesystem::path& run_dir) {
     std::unique_ptr<LocalLeases> leases(new LocalLeases());

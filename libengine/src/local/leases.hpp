@@ -18,6 +18,9 @@ public:
 
     const std::string& instance_id() const override { return instance_id_; }
     std::unique_ptr<AdoptedLease> adopt_if_dead(std::string_view instance) override;
+    // An flock on <run_dir>/<name>.lock (kept: a process that dies holding
+    // it leaves nothing to clean).
+    Result<std::unique_ptr<RoleLease>> take_role(std::string_view name) override;
 
 private:
     LocalLeases() = default;

@@ -67,8 +67,9 @@ Result<ObjectInfo> LocalObjectCatalog::copy_object(std::string_view src_bucket, 
     });
 }
 
-Result<void> LocalObjectCatalog::delete_object(std::string_view bucket, std::string_view key, FreedExtents& freed) {
-    auto deleted = delete_version(bucket, key, DeleteOptions{}, freed);
+Result<void> LocalObjectCatalog::delete_object(std::string_view bucket, std::string_view key,
+                                               const DeleteOptions& options, FreedExtents& freed) {
+    auto deleted = delete_version(bucket, key, options, freed);
     if (!deleted) return std::move(deleted).error();
     return {};
 }

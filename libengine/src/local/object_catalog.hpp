@@ -51,7 +51,9 @@ public:
                                    std::string_view dst_key, const std::optional<ObjectMeta>& replace_meta,
                                    const std::optional<ObjectTags>& replace_tags, const WriteConditions& conditions,
                                    FreedExtents& freed) override;
-    Result<void> delete_object(std::string_view bucket, std::string_view key, FreedExtents& freed) override;
+    using ObjectCatalog::delete_object;
+    Result<void> delete_object(std::string_view bucket, std::string_view key, const DeleteOptions& options,
+                               FreedExtents& freed) override;
     Result<ObjectInfo> set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl) override;
     Result<ObjectInfo> set_object_tags(std::string_view bucket, std::string_view key,
                                        std::vector<std::pair<std::string, std::string>> tags) override;

@@ -194,4 +194,34 @@ Result<std::vector<BillingDelta>> LocalSettingsCatalog::list_billing_totals() {
     });
 }
 
+// ---- Role state records ------------------------------------------------------
+//
+// Rows "role/<name>" of the Meta table; the compare and the write are one
+// LMDB write transaction, which LMDB's single writer orders across processes.
+
+namespace {
+
+std::string role_state_key(std::string_view name) { return "role/" + std::string(name); }
+
+}  // namespace
+
+Result<std::optional<std::string>> LocalSettingsCatalog::role_state(std::string_view name) {
+    return read_snapshot(env_, [&](const Txn& txn) -> Result<std::optional<std::string>> {
+        auto v = txn.get(Table::Meta, role_state_key(name));
+        if (!v) return std::optional<std::string>();
+        return std::optional<std::string>(std::string(*v));
+    });
+}
+
+Result<void> LocalSettingsCatalog::swap_role_state(std::string_view name, const std::optional<std::string>& expected,
+                                                   std::string value) {
+    return commits_.run([&](Txn& txn) -> Result<void> {
+        auto v = txn.get(Table::Meta, role_state_key(name));
+        const bool same = v ? expected && *expected == *v : !expected;
+        if (!same) return Error(Errc::PreconditionFailed, "the state of role " + std::string(name) + " changed");
+        txn.put(Table::Meta, role_state_key(name), value);
+        return {};
+    });
+}
+
 }  // namespace ostor::detail

@@ -38,6 +38,10 @@ public:
     Result<BillingCounters> billing_totals(std::string_view user_id, std::optional<std::string_view> account) override;
     Result<std::vector<BillingDelta>> list_billing_totals() override;
 
+    Result<std::optional<std::string>> role_state(std::string_view name) override;
+    Result<void> swap_role_state(std::string_view name, const std::optional<std::string>& expected,
+                                 std::string value) override;
+
 private:
     const Env& env_;
     CommitQueue& commits_;

@@ -14,6 +14,7 @@
 #include "local/version_index.hpp"
 #include "versions/version_ids.hpp"
 #include "versions/version_plan.hpp"
+#include "write_conditions.hpp"
 
 namespace ostor::detail {
 
@@ -186,6 +187,10 @@ Result<DeleteResult> delete_version(Txn& txn, Bucket& bucket, std::string_view k
     if (!state) return std::move(state).error();
     if (!by_id && bucket.versioning == VersioningState::Off && !state->current)
         return Error(Errc::NoSuchKey, "no object " + std::string(key) + " in bucket " + bucket.name);
+    // The lifecycle worker's delete of a current: only the write it evaluated
+    // (in a versioned bucket, a marker only while that version is current).
+    if (!by_id && options.if_current && (!state->current || !is_current_write(state->current->info, options)))
+        return not_that_write(bucket.name, key);
     PlanInput in = plan_input(bucket, by_id ? VersionOp::DeleteVersion : VersionOp::DeleteCurrent, *state);
     in.version_id = options.version_id;
     in.bypass_governance = options.bypass_governance;

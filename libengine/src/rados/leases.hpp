@@ -195,6 +195,9 @@ public:
     // The live entries of the index with an address (gateways; CLIs open
     // with none), by this machine's clock; at least 1.
     Result<std::uint32_t> serving_instances() override;
+    // role_lease.cpp: the lock kRoleLockName on role.<name>, cookie this
+    // instance's id, for kRoleLeaseMs, renewed by RoleLease::lost().
+    Result<std::unique_ptr<RoleLease>> take_role(std::string_view name) override;
 
     // Stops renewing and leaves the lease object and index entry for an
     // adopter once the lease expires (the destructor then removes nothing):
@@ -227,6 +230,11 @@ private:
     // left (a sweep adopts the instance again).
     void remove_lease(const std::string& instance);
 
+    // Roles this instance holds (role_lease.cpp): the lock would let this
+    // connection and cookie take one twice, so the instance refuses itself.
+    std::mutex roles_mu_;
+    std::set<std::string> roles_held_;
+    friend class RadosRoleLease;
     Client& client_;
     const Options options_;
     const std::string instance_id_;

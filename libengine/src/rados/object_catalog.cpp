@@ -375,7 +375,8 @@ Result<ObjectInfo> RadosObjectCatalog::copy_object(std::string_view src_bucket, 
     return r;
 }
 
-Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::string_view key, FreedExtents& freed) {
+Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::string_view key,
+                                               const DeleteOptions& options, FreedExtents& freed) {
     freed.clear();
     auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
@@ -391,6 +392,8 @@ Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::str
             return Result<ObjectRecord>(std::move(cur).error());
         }
         if (!*cur) return Result<ObjectRecord>(no_such_key(bucket, key));
+        // Guarded by the compare below: the record checked is the one removed.
+        if (!is_current_write((*cur)->record.info, options)) return Result<ObjectRecord>(not_that_write(bucket, key));
         if (lease_ && !lease_->may_commit()) return Result<ObjectRecord>(lease_expired());
         WriteOp op;
         op.compare_omap(record_key(key), Compare::Eq, (*cur)->stored);

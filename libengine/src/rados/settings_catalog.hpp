@@ -75,6 +75,10 @@ public:
     // succeeds; not landed: it never can once that call's write lands).
     // Additions of one catalog are one at a time.
     Result<void> add_billing_totals(const std::vector<BillingDelta>& deltas) override;
+    // role_state.cpp: the record is the omap key `state` of role.<name>.state.
+    Result<std::optional<std::string>> role_state(std::string_view name) override;
+    Result<void> swap_role_state(std::string_view name, const std::optional<std::string>& expected,
+                                 std::string value) override;
     Result<BillingCounters> billing_totals(std::string_view user_id, std::optional<std::string_view> account) override;
     Result<std::vector<BillingDelta>> list_billing_totals() override;
 

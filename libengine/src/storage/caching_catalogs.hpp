@@ -101,6 +101,12 @@ public:
         return inner_->billing_totals(user_id, account);
     }
     Result<std::vector<BillingDelta>> list_billing_totals() override { return inner_->list_billing_totals(); }
+    // Never cached: a role's record changes under other processes.
+    Result<std::optional<std::string>> role_state(std::string_view name) override { return inner_->role_state(name); }
+    Result<void> swap_role_state(std::string_view name, const std::optional<std::string>& expected,
+                                 std::string value) override {
+        return inner_->swap_role_state(name, expected, std::move(value));
+    }
 
 private:
     struct Caches;

@@ -102,6 +102,13 @@ public:
     virtual Result<BillingCounters> billing_totals(std::string_view user_id,
                                                    std::optional<std::string_view> account) = 0;
     virtual Result<std::vector<BillingDelta>> list_billing_totals() = 0;
+
+    // A role's state record (Engine::role_state, swap_role_state; the name
+    // and size checked): read, and replaced in one guarded write when it is
+    // still `expected`. Fails: PreconditionFailed.
+    virtual Result<std::optional<std::string>> role_state(std::string_view name) = 0;
+    virtual Result<void> swap_role_state(std::string_view name, const std::optional<std::string>& expected,
+                                         std::string value) = 0;
 };
 
 // A space reservation's id (it names the instance that made it; see leases.hpp).
@@ -192,8 +199,15 @@ public:
                                            const std::optional<ObjectMeta>& replace_meta,
                                            const std::optional<ObjectTags>& replace_tags,
                                            const WriteConditions& conditions, FreedExtents& freed) = 0;
-    // Also an object whose body cannot be read. Fails: NoSuchBucket, NoSuchKey.
-    virtual Result<void> delete_object(std::string_view bucket, std::string_view key, FreedExtents& freed) = 0;
+    // Also an object whose body cannot be read; with options.if_current only
+    // while the current record is that write (checked in the commit). Fails:
+    // NoSuchBucket, NoSuchKey, PreconditionFailed.
+    virtual Result<void> delete_object(std::string_view bucket, std::string_view key, const DeleteOptions& options,
+                                       FreedExtents& freed) = 0;
+    // Unconditional (the backends' own tests).
+    Result<void> delete_object(std::string_view bucket, std::string_view key, FreedExtents& freed) {
+        return delete_object(bucket, key, DeleteOptions{}, freed);
+    }
     virtual Result<ObjectInfo> set_object_acl(std::string_view bucket, std::string_view key, std::string_view acl) = 0;
     // Replaces the object's tags in its record, its data untouched. Fails:
     // NoSuchBucket, NoSuchKey.

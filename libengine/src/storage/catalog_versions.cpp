@@ -38,7 +38,7 @@ Result<DeleteResult> ObjectCatalog::delete_version(std::string_view bucket, std:
         if (!b) return std::move(b).error();
         return no_such_version(key, options.version_id);
     }
-    auto deleted = as_version(delete_object(bucket, key, freed), key, options.version_id);
+    auto deleted = as_version(delete_object(bucket, key, options, freed), key, options.version_id);
     if (!deleted) return std::move(deleted).error();
     return DeleteResult{options.version_id, false};
 }

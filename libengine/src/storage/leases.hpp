@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "ostor/engine.hpp"
 #include "ostor/error.hpp"
 
 namespace ostor::detail {
@@ -57,6 +58,9 @@ public:
     // How many live instances serve clients (Engine::serving_instances), at
     // least 1. Local: 1.
     virtual Result<std::uint32_t> serving_instances() { return std::uint32_t{1}; }
+    // Takes the volume's role `name` (Engine::take_role; the name checked)
+    // when no live process holds it; null while one does. Fails: IoError.
+    virtual Result<std::unique_ptr<RoleLease>> take_role(std::string_view name) = 0;
 };
 
 }  // namespace ostor::detail

@@ -75,8 +75,8 @@ TEST(Routes, CopiesAreToldByTheirSourceHeader) {
 }
 
 TEST(Routes, UnofferedBucketConfigurations) {
-    for (const char* config : {"lifecycle", "website", "encryption", "object-lock", "replication", "notification",
-                               "logging", "accelerate", "requestPayment"}) {
+    for (const char* config : {"website", "encryption", "object-lock", "replication", "notification", "logging",
+                               "accelerate", "requestPayment"}) {
         const auto& get = route(req("GET", Scope::Bucket, {{config, ""}}));
         EXPECT_EQ(get.operation, Operation::GetBucketConfig) << config;
         EXPECT_EQ(get.query, config);
@@ -84,7 +84,15 @@ TEST(Routes, UnofferedBucketConfigurations) {
         EXPECT_EQ(route(req("DELETE", Scope::Bucket, {{config, ""}})).operation, Operation::DeleteBucketConfig)
             << config;
     }
+}
+
+// The lifecycle configuration is offered, under AWS's operation names.
+TEST(Routes, BucketLifecycle) {
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"lifecycle", ""}})).operation, Operation::GetBucketLifecycle);
     EXPECT_EQ(route(req("GET", Scope::Bucket, {{"lifecycle", ""}})).name, "GetBucketLifecycleConfiguration");
+    EXPECT_EQ(route(req("PUT", Scope::Bucket, {{"lifecycle", ""}})).operation, Operation::PutBucketLifecycle);
+    EXPECT_EQ(route(req("DELETE", Scope::Bucket, {{"lifecycle", ""}})).operation, Operation::DeleteBucketLifecycle);
+    EXPECT_EQ(route(req("DELETE", Scope::Bucket, {{"lifecycle", ""}})).name, "DeleteBucketLifecycle");
 }
 
 // The bucket policy is offered; ?policyStatus is its own operation, not

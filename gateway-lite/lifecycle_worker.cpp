@@ -1,0 +1,335 @@
+#include "lifecycle_worker.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lifecycle_config.hpp"
+#include "lifecycle_rules.hpp"
+
+namespace ostor::gw {
+
+namespace {
+
+constexpr std::string_view kRole = "lifecycle";
+constexpr std::string_view kStateVersion = "lifecycle-1";
+
+enum class Phase : std::uint8_t { Objects = 0, Uploads = 1, Done = 2 };
+
+// The role's state record: the pass under way (its `now`, 0: none) and where
+// it got to, and the day of the last pass that ended.
+struct PassState {
+    std::int64_t pass_ms = 0;
+    std::int64_t done_day = -1;
+    std::string bucket{};  // the bucket being worked on ("" before the first)
+    Phase phase = Phase::Objects;
+    std::string key_marker{};
+    std::string upload_id_marker{};
+};
+
+// Fields as "<length>:<bytes>" (keys may hold any byte).
+void put_field(std::string& out, std::string_view v) {
+    out += std::to_string(v.size());
+    out += ':';
+    out += v;
+}
+
+std::optional<std::string_view> take_field(std::string_view& in) {
+    auto colon = in.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    std::size_t n = 0;
+    auto [end, ec] = std::from_chars(in.data(), in.data() + colon, n);
+    if (ec != std::errc() || end != in.data() + colon || in.size() - colon - 1 < n) return std::nullopt;
+    auto v = in.substr(colon + 1, n);
+    in.remove_prefix(colon + 1 + n);
+    return v;
+}
+
+std::optional<std::int64_t> to_i64(std::string_view v) {
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
+    return n;
+}
+
+std::string encode_state(const PassState& s) {
+    std::string out;
+    put_field(out, kStateVersion);
+    put_field(out, std::to_string(s.pass_ms));
+    put_field(out, std::to_string(s.done_day));
+    put_field(out, s.bucket);
+    put_field(out, std::to_string(static_cast<int>(s.phase)));
+    put_field(out, s.key_marker);
+    put_field(out, s.upload_id_marker);
+    return out;
+}
+
+// nullopt for a record this version did not write (a pass then starts over).
+std::optional<PassState> decode_state(std::string_view in) {
+    std::vector<std::string_view> f;
+    while (!in.empty()) {
+        auto v = take_field(in);
+        if (!v) return std::nullopt;
+        f.push_back(*v);
+    }
+    if (f.size() != 7 || f[0] != kStateVersion) return std::nullopt;
+    auto pass = to_i64(f[1]), day = to_i64(f[2]), phase = to_i64(f[4]);
+    if (!pass || !day || !phase || *phase < 0 || *phase > static_cast<int>(Phase::Done)) return std::nullopt;
+    return PassState{*pass, *day, std::string(f[3]), static_cast<Phase>(*phase), std::string(f[5]), std::string(f[6])};
+}
+
+void log_error(std::string_view doing, const Error& e) {
+    std::fprintf(stderr, "ostor-gateway: lifecycle: %.*s: %.*s\n", static_cast<int>(doing.size()), doing.data(),
+                 static_cast<int>(e.message().size()), e.message().data());
+}
+
+bool has_tag_rule(const detail::LifecycleConfig& config) {
+    return std::ranges::any_of(config.rules,
+                               [](const auto& r) { return r.enabled && !r.filter.tags.empty() && r.expiration; });
+}
+
+// Why a pass stopped before its end.
+enum class Stop { No, Asked, RoleLost, Failed };
+
+// One pass (or the rest of one), holding the role.
+class Pass {
+public:
+    Pass(Engine& engine, RoleLease& lease, const LifecycleWorkerOptions& options, std::function<bool()> stopping,
+         std::function<bool(std::chrono::milliseconds)> pause, std::optional<std::string> record, PassState state)
+        : engine_(engine),
+          lease_(lease),
+          options_(options),
+          stopping_(std::move(stopping)),
+          pause_(std::move(pause)),
+          record_(std::move(record)),
+          state_(std::move(state)) {}
+
+    Stop run() {
+        auto buckets = engine_.list_buckets();
+        if (!buckets) return failed("listing the buckets", buckets.error());
+        for (const auto& b : *buckets) {
+            auto it = b.configs.find(std::string(kLifecycleConfigKind));
+            if (it == b.configs.end()) continue;
+            if (!state_.bucket.empty() && b.name < state_.bucket) continue;  // done before a restart
+            if (b.name != state_.bucket) state_ = next_bucket(b.name);
+            if (state_.phase == Phase::Done) continue;
+            auto config = detail::decode_lifecycle_config(it->second);
+            if (!config) {
+                std::fprintf(stderr, "ostor-gateway: lifecycle: bucket %s: an unreadable configuration, skipped\n",
+                             b.name.c_str());
+                continue;
+            }
+            if (auto s = bucket(b.name, *config); s != Stop::No) return s;
+        }
+        // The pass ends: its day is recorded, and no pass runs again that day.
+        PassState done;
+        done.done_day = state_.pass_ms / options_.day.count();
+        if (auto s = save(done); s != Stop::No) return s;
+        std::fprintf(stderr, "ostor-gateway: lifecycle: pass of day %lld done: %llu expired, %llu aborted\n",
+                     static_cast<long long>(done.done_day), static_cast<unsigned long long>(expired_),
+                     static_cast<unsigned long long>(aborted_));
+        return Stop::No;
+    }
+
+private:
+    PassState next_bucket(const std::string& name) const {
+        PassState s;
+        s.pass_ms = state_.pass_ms;
+        s.done_day = state_.done_day;
+        s.bucket = name;
+        return s;
+    }
+
+    detail::LifecycleClock clock() const { return {state_.pass_ms, options_.day.count()}; }
+
+    Stop bucket(const std::string& name, const detail::LifecycleConfig& config) {
+        while (state_.phase == Phase::Objects) {
+            if (auto s = objects_page(name, config); s != Stop::No) return s;
+        }
+        while (state_.phase == Phase::Uploads) {
+            if (auto s = uploads_page(name, config); s != Stop::No) return s;
+        }
+        // TODO(versioning): noncurrent versions (evaluate_noncurrent ->
+        // DeleteNoncurrent) and lone delete markers (evaluate_lone_marker ->
+        // RemoveMarker) need list_object_versions and
+        // DeleteOptions::version_id from the versioning step; until then a
+        // bucket has no noncurrent versions or markers to apply them to.
+        return Stop::No;
+    }
+
+    // Before each action: the role must still be ours.
+    Stop may_act() {
+        if (stopping_()) return Stop::Asked;
+        if (lease_.lost()) return Stop::RoleLost;
+        return Stop::No;
+    }
+
+    Stop objects_page(const std::string& bucket, const detail::LifecycleConfig& config) {
+        ListObjectsParams params;
+        params.marker = state_.key_marker;
+        params.max_keys = options_.page_size;
+        auto page = engine_.list_objects(bucket, params);
+        if (!page && page.error().code() == Errc::NoSuchBucket) return finish_phase(Phase::Done);
+        if (!page) return failed("listing " + bucket, page.error());
+        const bool tags = has_tag_rule(config);
+        // Where the next page starts (the entries are moved from below).
+        const std::string next_marker = page->objects.empty() ? std::string() : page->objects.back().key;
+        for (auto& listed : page->objects) {
+            if (auto s = may_act(); s != Stop::No) return s;
+            // The listing carries no tags: the record is read when a rule
+            // asks for them, and that read is what is evaluated.
+            ObjectInfo info = std::move(listed);
+            if (tags) {
+                auto head = engine_.head_object(bucket, info.key);
+                if (!head) continue;  // gone meanwhile
+                info = std::move(*head);
+            }
+            // Written after the pass's `now`: the next pass's.
+            if (info.last_modified_ms > state_.pass_ms) continue;
+            const auto* object_tags = info.meta.tags.empty() ? nullptr : &info.meta.tags;
+            auto verdict =
+                detail::evaluate_current(config, {info.key, info.size, object_tags, info.last_modified_ms}, clock());
+            if (verdict.action != detail::LifecycleAction::ExpireCurrent) continue;
+            // Unversioned: deletes that write only, never one made since.
+            // TODO(versioning): in a versioned bucket this adds a delete
+            // marker (DeleteOptions::if_current with the version's instance).
+            auto deleted = engine_.delete_object(bucket, info.key, DeleteOptions::current_if_still(info));
+            if (deleted)
+                ++expired_;
+            else if (deleted.error().code() != Errc::PreconditionFailed && deleted.error().code() != Errc::NoSuchKey)
+                log_error("expiring " + bucket + "/" + info.key, deleted.error());
+        }
+        if (!page->truncated || page->objects.empty()) return finish_phase(Phase::Uploads);
+        state_.key_marker = next_marker;
+        return page_done();
+    }
+
+    Stop uploads_page(const std::string& bucket, const detail::LifecycleConfig& config) {
+        ListUploadsParams params;
+        params.key_marker = state_.key_marker;
+        params.upload_id_marker = state_.upload_id_marker;
+        params.max_uploads = options_.page_size;
+        auto page = engine_.list_uploads(bucket, params);
+        if (!page && page.error().code() == Errc::NoSuchBucket) return finish_phase(Phase::Done);
+        if (!page) return failed("listing the uploads of " + bucket, page.error());
+        for (const auto& u : page->uploads) {
+            if (auto s = may_act(); s != Stop::No) return s;
+            if (u.initiated_ms > state_.pass_ms) continue;
+            auto verdict = detail::evaluate_upload(config, {u.key, u.initiated_ms}, clock());
+            if (verdict.action != detail::LifecycleAction::AbortUpload) continue;
+            auto aborted = engine_.abort_upload(u.id);
+            if (aborted)
+                ++aborted_;
+            else if (aborted.error().code() != Errc::NoSuchUpload)
+                log_error("aborting upload " + u.id + " of " + bucket + "/" + u.key, aborted.error());
+        }
+        if (!page->truncated || page->uploads.empty()) return finish_phase(Phase::Done);
+        state_.key_marker = page->next_key_marker;
+        state_.upload_id_marker = page->next_upload_id_marker;
+        return page_done();
+    }
+
+    Stop finish_phase(Phase next) {
+        state_.phase = next;
+        state_.key_marker.clear();
+        state_.upload_id_marker.clear();
+        return page_done();
+    }
+
+    // The position is recorded, then the pass pauses before the next page.
+    Stop page_done() {
+        if (auto s = save(state_); s != Stop::No) return s;
+        if (!pause_(options_.page_pause)) return Stop::Asked;
+        return Stop::No;
+    }
+
+    Stop save(const PassState& s) {
+        if (lease_.lost()) return Stop::RoleLost;
+        auto text = encode_state(s);
+        auto swapped = engine_.swap_role_state(kRole, record_, text);
+        if (!swapped && swapped.error().code() == Errc::PreconditionFailed) {
+            // Another holder wrote since: this one lost the role meanwhile.
+            log_error("recording the pass's progress (the role went to another gateway)", swapped.error());
+            return Stop::RoleLost;
+        }
+        if (!swapped) return failed("recording the pass's progress", swapped.error());
+        record_ = std::move(text);
+        return Stop::No;
+    }
+
+    Stop failed(const std::string& doing, const Error& e) {
+        log_error(doing, e);
+        return Stop::Failed;
+    }
+
+    Engine& engine_;
+    RoleLease& lease_;
+    const LifecycleWorkerOptions& options_;
+    std::function<bool()> stopping_;
+    std::function<bool(std::chrono::milliseconds)> pause_;
+    std::optional<std::string> record_;  // the record as stored (the compare's)
+    PassState state_;
+    std::uint64_t expired_ = 0;
+    std::uint64_t aborted_ = 0;
+};
+
+}  // namespace
+
+LifecycleWorker::LifecycleWorker(Engine& engine, LifecycleWorkerOptions options) : engine_(engine), options_(options) {
+    thread_ = std::thread([this] { run(); });
+}
+
+LifecycleWorker::~LifecycleWorker() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+bool LifecycleWorker::pause(std::chrono::milliseconds d) {
+    std::unique_lock lock(mu_);
+    return !wake_.wait_for(lock, d, [this] { return stopping_; });
+}
+
+void LifecycleWorker::run() {
+    auto stopping = [this] {
+        std::lock_guard lock(mu_);
+        return stopping_;
+    };
+    std::unique_ptr<RoleLease> lease;
+    do {
+        if (lease && lease->lost()) lease.reset();
+        if (!lease) {
+            auto taken = engine_.take_role(kRole);
+            if (!taken) log_error("taking the lifecycle role", taken.error());
+            if (taken && *taken) lease = std::move(*taken);
+        }
+        if (!lease) continue;  // another gateway of the volume works
+        auto record = engine_.role_state(kRole);
+        if (!record) {
+            log_error("reading the lifecycle state", record.error());
+            continue;
+        }
+        PassState state = *record ? decode_state(**record).value_or(PassState{}) : PassState{};
+        const auto now = static_cast<std::int64_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count());
+        if (state.pass_ms == 0) {
+            if (now / options_.day.count() <= state.done_day) continue;  // today's pass is done
+            const auto done_day = state.done_day;
+            state = PassState{};
+            state.pass_ms = now;
+            state.done_day = done_day;
+        }
+        Pass pass(
+            engine_, *lease, options_, stopping, [this](auto d) { return pause(d); }, *record, state);
+        if (pass.run() == Stop::RoleLost) lease.reset();
+    } while (pause(options_.interval));
+}
+
+}  // namespace ostor::gw

@@ -1,0 +1,66 @@
+// The lifecycle worker (docs/lifecycle.md, "The worker"): applies the
+// buckets' lifecycle configurations. Every gateway runs one; only the
+// process holding the volume's "lifecycle" role (Engine::take_role) works,
+// so one pass at a time runs per volume, and another gateway takes over
+// when the holder dies.
+//
+// A pass evaluates everything at one `now` (its start) and goes through the
+// buckets that have a configuration, by name: their objects (list_objects,
+// a page at a time), then their multipart uploads. After each page the
+// position reached is written to the role's state record (compare-and-set),
+// so a worker that died mid-pass is resumed by the next holder at that
+// page, with the same `now`. The actions are conditional, so a page done
+// again does nothing twice: an object is deleted only if it is still the
+// write evaluated (DeleteOptions::if_current), an upload already aborted is
+// NoSuchUpload. An object written after the pass's `now` is left to the next
+// pass. A pass that ends records its day; one pass runs per day (a day is
+// LifecycleWorkerOptions::day, shorter in tests).
+//
+// Not yet: noncurrent versions and lone delete markers (NoncurrentVersion-
+// Expiration, ExpiredObjectDeleteMarker) need the versioned listing
+// (list_object_versions) and DeleteOptions::version_id that the versioning
+// step adds: see TODO(versioning) in lifecycle_worker.cpp.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "ostor/engine.hpp"
+
+namespace ostor::gw {
+
+struct LifecycleWorkerOptions {
+    std::chrono::milliseconds day{std::chrono::hours(24)};  // --lifecycle-day-seconds
+    // How often a worker looks for a pass to run (or a role to take over).
+    std::chrono::milliseconds interval{std::chrono::seconds(60)};
+    std::uint32_t page_size = 1000;  // objects or uploads listed at a time
+    // A pass pauses this long between pages, so as not to starve clients.
+    std::chrono::milliseconds page_pause{std::chrono::milliseconds(100)};
+};
+
+class LifecycleWorker {
+public:
+    // Starts the worker's thread; `engine` must outlive it.
+    LifecycleWorker(Engine& engine, LifecycleWorkerOptions options);
+    // Stops at the next step (what was done is recorded) and joins.
+    ~LifecycleWorker();
+    LifecycleWorker(const LifecycleWorker&) = delete;
+    LifecycleWorker& operator=(const LifecycleWorker&) = delete;
+
+private:
+    void run();
+    // Sleeps up to `d`; false when stopping.
+    bool pause(std::chrono::milliseconds d);
+
+    Engine& engine_;
+    const LifecycleWorkerOptions options_;
+    std::mutex mu_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace ostor::gw

@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+"""Lifecycle: Put/Get/DeleteBucketLifecycleConfiguration (owner only, a
+checksum required, a refused document stores nothing, one too large for a
+bucket refused with MaxMessageLengthExceeded), and the lifecycle worker
+with a short "day" (--lifecycle-day-seconds): rules by prefix and by tag
+expire what they cover and leave the rest, a Date rule, incomplete
+multipart uploads aborted; a gateway killed mid-pass resumes the pass where
+it was, skipping nothing and deleting no object written after the pass
+began; of two gateways on one volume one works, and the other takes over
+when it stops."""
+
+import base64
+import calendar
+import email.utils
+import hashlib
+import re
+import time
+
+from harness import Gateway, GatewayTestCase, main, unique_bucket
+
+# A day of a few seconds: a rule of 1 day is due 1 to 2 days after a write.
+DAY_SECONDS = 2
+WORKER_ARGS = ('--lifecycle-day-seconds', str(DAY_SECONDS), '--lifecycle-interval-seconds', '1')
+# How long a test waits for what the worker should have done by then.
+WORKER_WAIT_SECONDS = 12 * DAY_SECONDS
+PASS_DONE = re.compile(r'lifecycle: pass of day (\d+) done: (\d+) expired, (\d+) aborted')
+# Midnight UTC in the past: a Date rule expires every object it covers.
+PAST_DATE = '2020-01-01T00:00:00Z'
+
+
+def md5_header(body):
+    return {'Content-MD5': base64.b64encode(hashlib.md5(body).digest()).decode()}
+
+
+def rule(rule_id, days=None, date=None, prefix=None, tags=None, abort_days=None):
+    r = {'ID': rule_id, 'Status': 'Enabled'}
+    conditions = []
+    if prefix is not None:
+        conditions.append(('Prefix', prefix))
+    for k, v in (tags or {}).items():
+        conditions.append(('Tag', {'Key': k, 'Value': v}))
+    if len(conditions) == 1:
+        r['Filter'] = dict(conditions)
+    elif conditions:
+        r['Filter'] = {'And': {'Prefix': prefix or '', 'Tags': [{'Key': k, 'Value': v} for k, v in tags.items()]}}
+    else:
+        r['Filter'] = {'Prefix': ''}
+    if days is not None:
+        r['Expiration'] = {'Days': days}
+    if date is not None:
+        r['Expiration'] = {'Date': date}
+    if abort_days is not None:
+        r['AbortIncompleteMultipartUpload'] = {'DaysAfterInitiation': abort_days}
+    return r
+
+
+def keys_of(s3, bucket):
+    return sorted(o['Key'] for page in s3.get_paginator('list_objects_v2').paginate(Bucket=bucket)
+                  for o in page.get('Contents', []))
+
+
+def passes_done(gw):
+    return [(int(m.group(1)), int(m.group(2)), int(m.group(3))) for m in PASS_DONE.finditer(gw.stderr_text())]
+
+
+def wait_for(what, predicate, timeout=WORKER_WAIT_SECONDS, explain=lambda: ''):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f'{what}: not within {timeout}s {explain()}')
+        time.sleep(0.2)
+
+
+class LifecycleConfigurationTests(GatewayTestCase):
+    """The three calls. The worker runs with the real day here: nothing expires."""
+
+    def test_put_get_delete_round_trip(self):
+        b = self.new_bucket()
+        e = self.assertClientError(self.s3.get_bucket_lifecycle_configuration, 404, 'NoSuchLifecycleConfiguration',
+                                   Bucket=b)
+        self.assertEqual(e.response['Error']['Message'], 'The lifecycle configuration does not exist')
+        rules = [rule('logs', days=30, prefix='logs/'), rule('tagged', days=7, tags={'class': 'tmp'}),
+                 rule('uploads', abort_days=3, prefix='')]
+        self.s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': rules})
+        got = self.s3.get_bucket_lifecycle_configuration(Bucket=b)['Rules']
+        self.assertEqual([r['ID'] for r in got], ['logs', 'tagged', 'uploads'])
+        self.assertEqual(got[0]['Filter'], {'Prefix': 'logs/'})
+        self.assertEqual(got[0]['Expiration'], {'Days': 30})
+        self.assertEqual(got[1]['Filter'], {'Tag': {'Key': 'class', 'Value': 'tmp'}})
+        self.assertEqual(got[2]['AbortIncompleteMultipartUpload'], {'DaysAfterInitiation': 3})
+        self.s3.delete_bucket_lifecycle(Bucket=b)
+        self.assertClientError(self.s3.get_bucket_lifecycle_configuration, 404, 'NoSuchLifecycleConfiguration',
+                               Bucket=b)
+        # Deleting none is no error, as S3 answers.
+        self.s3.delete_bucket_lifecycle(Bucket=b)
+
+    def test_objects_a_rule_will_expire_say_when(self):
+        b = self.new_bucket()
+        self.s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': [
+            rule('month', days=30, prefix='logs/'), rule('date', date='2100-01-01T00:00:00Z', prefix='logs/old')]})
+        put = self.put(b, 'logs/a', b'x')
+        head = self.s3.head_object(Bucket=b, Key='logs/a')
+        # Last-modified rounded up to the next midnight UTC, plus 30 days.
+        modified = calendar.timegm(head['LastModified'].utctimetuple())
+        due = (modified // 86400 + 1 + 30) * 86400
+        expected = (f'expiry-date="{email.utils.formatdate(due, usegmt=True)}", rule-id="month"')
+        self.assertEqual(put['ResponseMetadata']['HTTPHeaders'].get('x-amz-expiration'), expected)
+        self.assertEqual(head['ResponseMetadata']['HTTPHeaders'].get('x-amz-expiration'), expected)
+        got = self.s3.get_object(Bucket=b, Key='logs/a')
+        self.assertEqual(got['ResponseMetadata']['HTTPHeaders'].get('x-amz-expiration'), expected)
+        # The earliest of the rules that apply decides.
+        self.put(b, 'logs/old-1', b'x')
+        self.assertIn('rule-id="month"', self.s3.head_object(Bucket=b, Key='logs/old-1')['ResponseMetadata']
+                      ['HTTPHeaders']['x-amz-expiration'])
+        # None for an object no rule covers.
+        self.put(b, 'other', b'x')
+        self.assertNotIn('x-amz-expiration', self.s3.head_object(Bucket=b, Key='other')['ResponseMetadata']
+                         ['HTTPHeaders'])
+
+    def test_the_deprecated_put_bucket_lifecycle_shape(self):
+        b = self.new_bucket()
+        self.s3.put_bucket_lifecycle(Bucket=b, LifecycleConfiguration={'Rules': [
+            {'ID': 'old', 'Prefix': 'tmp/', 'Status': 'Enabled', 'Expiration': {'Days': 2}}]})
+        got = self.s3.get_bucket_lifecycle(Bucket=b)['Rules']
+        self.assertEqual(got[0]['Prefix'], 'tmp/')
+        self.assertEqual(got[0]['Expiration'], {'Days': 2})
+
+    def test_refusals_store_nothing(self):
+        b = self.new_bucket()
+        good = (b'<LifecycleConfiguration><Rule><ID>r</ID><Filter><Prefix>a/</Prefix></Filter>'
+                b'<Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>')
+        with self.subTest('no Content-MD5 nor checksum'):
+            r = self.gw.request('PUT', f'/{b}', 'lifecycle', body=good)
+            self.assertError(r, 400, 'InvalidRequest')
+            self.assertEqual(r.xml().findtext('Message'), 'Missing required header for this request: Content-MD5')
+        with self.subTest('a wrong Content-MD5'):
+            self.assertError(self.gw.request('PUT', f'/{b}', 'lifecycle', body=good, headers=md5_header(b'x')),
+                             400, 'BadDigest')
+        with self.subTest('a transition'):
+            bad = good.replace(b'<Expiration><Days>1</Days></Expiration>',
+                               b'<Transition><Days>1</Days><StorageClass>GLACIER</StorageClass></Transition>')
+            self.assertError(self.gw.request('PUT', f'/{b}', 'lifecycle', body=bad, headers=md5_header(bad)),
+                             400, 'InvalidStorageClass')
+        with self.subTest('not XML'):
+            self.assertError(self.gw.request('PUT', f'/{b}', 'lifecycle', body=b'<x', headers=md5_header(b'<x')),
+                             400, 'MalformedXML')
+        with self.subTest('another user'):
+            other = self.gw.client(self.gw.create_user())
+            self.assertClientError(other.put_bucket_lifecycle_configuration, 403, 'AccessDenied', Bucket=b,
+                                   LifecycleConfiguration={'Rules': [rule('r', days=1)]})
+            self.assertClientError(other.get_bucket_lifecycle_configuration, 403, 'AccessDenied', Bucket=b)
+        self.assertClientError(self.s3.get_bucket_lifecycle_configuration, 404, 'NoSuchLifecycleConfiguration',
+                               Bucket=b)
+        r = self.gw.request('PUT', f'/{b}', 'lifecycle', body=good, headers=md5_header(good))
+        self.assertEqual(r.status, 200, repr(r))
+
+    def test_a_configuration_too_large_for_a_bucket_is_refused(self):
+        b = self.new_bucket()
+        # 1000 rules with the longest ids and prefixes: valid, and past the
+        # 256 KiB a bucket's configuration may take.
+        rules = ''.join(f'<Rule><ID>{i:04d}{"i" * 251}</ID><Filter><Prefix>{i:04d}{"p" * 1020}</Prefix></Filter>'
+                        f'<Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>' for i in range(1000))
+        body = f'<LifecycleConfiguration>{rules}</LifecycleConfiguration>'.encode()
+        r = self.gw.request('PUT', f'/{b}', 'lifecycle', body=body, headers=md5_header(body))
+        self.assertError(r, 400, 'MaxMessageLengthExceeded')
+        self.assertIn('lifecycle configuration is too large', r.xml().findtext('Message'))
+        self.assertClientError(self.s3.get_bucket_lifecycle_configuration, 404, 'NoSuchLifecycleConfiguration',
+                               Bucket=b)
+
+
+class LifecycleWorkerTests(GatewayTestCase):
+    gateway_args = WORKER_ARGS
+
+    def configure(self, bucket, *rules):
+        self.s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={'Rules': list(rules)})
+
+    def test_rules_by_prefix_and_by_tag_expire_what_they_cover(self):
+        b = self.new_bucket()
+        self.configure(b, rule('logs', days=1, prefix='logs/'), rule('tmp', days=1, tags={'class': 'tmp'}))
+        for key in ('logs/a', 'logs/b', 'keep/c'):
+            self.put(b, key, b'x')
+        self.put(b, 'tagged-tmp', b'x', Tagging='class=tmp')
+        self.put(b, 'tagged-other', b'x', Tagging='class=keep')
+        # A rule of another bucket's prefix does not reach this one.
+        other = self.new_bucket()
+        self.put(other, 'logs/z', b'x')
+        wait_for('the covered objects expire', lambda: keys_of(self.s3, b) == ['keep/c', 'tagged-other'])
+        self.assertEqual(keys_of(self.s3, other), ['logs/z'])
+        # The expired objects' space is given back.
+        self.assertEqual(self.s3.head_object(Bucket=b, Key='keep/c')['ContentLength'], 1)
+
+    def test_a_date_rule_expires_every_object_it_covers(self):
+        b = self.new_bucket()
+        for key in ('old/1', 'old/2', 'new/1'):
+            self.put(b, key, b'x')
+        self.configure(b, rule('date', date=PAST_DATE, prefix='old/'))
+        wait_for('the objects under old/ expire', lambda: keys_of(self.s3, b) == ['new/1'])
+
+    def test_incomplete_uploads_are_aborted(self):
+        b = self.new_bucket()
+        self.configure(b, rule('abort', abort_days=1, prefix='tmp/'))
+        gone = self.s3.create_multipart_upload(Bucket=b, Key='tmp/big')['UploadId']
+        self.s3.upload_part(Bucket=b, Key='tmp/big', UploadId=gone, PartNumber=1, Body=b'p' * 1024)
+        kept = self.s3.create_multipart_upload(Bucket=b, Key='other/big')['UploadId']
+
+        def uploads():
+            return sorted(u['UploadId'] for u in self.s3.list_multipart_uploads(Bucket=b).get('Uploads', []))
+
+        wait_for('the upload under tmp/ is aborted', lambda: uploads() == [kept])
+        self.assertClientError(self.s3.list_parts, 404, 'NoSuchUpload', Bucket=b, Key='tmp/big', UploadId=gone)
+
+    def test_a_disabled_rule_expires_nothing(self):
+        b = self.new_bucket()
+        disabled = rule('off', days=1)
+        disabled['Status'] = 'Disabled'
+        self.configure(b, disabled)
+        self.put(b, 'k', b'x')
+        start = len(passes_done(self.gw))
+        # Two passes (two days) later the object is still there.
+        wait_for('two passes', lambda: len(passes_done(self.gw)) >= start + 3)
+        self.assertEqual(keys_of(self.s3, b), ['k'])
+
+
+def kill(gw):
+    """SIGKILL, as a crash: no clean stop, nothing checked."""
+    proc, gw.proc = gw.proc, None
+    proc.kill()
+    proc.wait()
+    gw._stderr.close()
+    gw._pump.join(timeout=5)
+    proc.stdout.close()
+
+
+class LifecycleCrashTests(GatewayTestCase):
+    """A pass killed half-way, resumed by the gateway started again."""
+
+    # A year's day at first: the first pass runs at start, with nothing to do.
+    gateway_args = ('--lifecycle-day-seconds', str(365 * 86400), '--lifecycle-interval-seconds', '1')
+
+    def test_a_killed_pass_resumes_where_it_was(self):
+        b = self.new_bucket()
+        keys = [f'old/{i:03d}' for i in range(40)]
+        for key in keys:
+            self.put(b, key, b'old')
+        self.s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': [
+            rule('date', date=PAST_DATE, prefix='old/')]})
+        first_day = wait_for('the first pass', lambda: passes_done(self.gw))[0][0]
+        self.assertEqual(len(keys_of(self.s3, b)), 40, 'the first pass ran before the configuration was set')
+        # Again with an hour's day: a new day, so a pass begins at once, two
+        # objects a page and slowly enough to be killed half-way.
+        self.gw.stop(keep_dir=True)
+        self.gw.extra_args = ['--lifecycle-day-seconds', '3600', '--lifecycle-interval-seconds', '1',
+                              '--lifecycle-page-size', '2', '--lifecycle-page-pause-ms', '400']
+        self.gw.start()
+        self.s3 = self.gw.client()  # a new port
+        wait_for('the pass to be under way', lambda: 0 < 40 - len(keys_of(self.s3, b)) <= 20)
+        # Written after the pass began, behind where it is: a pass begun
+        # before them must leave them, resumed or not; one begun again after
+        # the restart (a new `now`) would not.
+        rewritten = keys[-2:]
+        for key in rewritten:
+            self.put(b, key, b'new')
+        self.put(b, 'old/zzz-new', b'new')
+        before_kill = keys_of(self.s3, b)
+        kill(self.gw)
+        self.assertTrue(3 < len(before_kill) < 43, before_kill)
+        self.gw.start()
+        self.s3 = self.gw.client()
+        wait_for('the resumed pass ends', lambda: [p for p in passes_done(self.gw) if p[0] != first_day],
+                 timeout=60, explain=lambda: self.gw.stderr_text()[-2000:])
+        # Nothing skipped, nothing written since deleted.
+        self.assertEqual(keys_of(self.s3, b), sorted(rewritten + ['old/zzz-new']))
+        for key in rewritten + ['old/zzz-new']:
+            self.assertEqual(self.get_body(b, key), b'new')
+        # The restarted gateway deleted only what the killed one had left.
+        _, expired, _ = [p for p in passes_done(self.gw) if p[0] != first_day][-1]
+        self.assertLessEqual(expired, len(before_kill) - 3)
+
+
+class TwoGatewaysTests(GatewayTestCase):
+    """One volume, two gateways: one works, the other takes over when it stops."""
+
+    gateway_args = WORKER_ARGS
+
+    def test_one_gateway_works_and_the_other_takes_over(self):
+        second = self.gw.sharing_volume().start()
+        self.addCleanup(second.stop)
+        b = self.new_bucket()
+        self.s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': [
+            rule('all', days=1)]})
+        # A few days: one gateway ran every pass, the other none.
+        wait_for('three passes', lambda: len(passes_done(self.gw)) + len(passes_done(second)) >= 3)
+        workers = [g for g in (self.gw, second) if passes_done(g)]
+        self.assertEqual(len(workers), 1, 'both gateways ran passes')
+        worker = workers[0]
+        idle = second if worker is self.gw else self.gw
+        self.put(b, 'k', b'x', client=worker.client() if worker is not self.gw else None)
+        wait_for('the object expires', lambda: keys_of(self.s3 if idle is self.gw else idle.client(), b) == [])
+        # The worker stops; the other takes the role over (at once when the
+        # role was released, as a clean stop does).
+        worker.stop(keep_dir=True)
+        idle_s3 = idle.client()
+        self.put(b, 'k2', b'x', client=idle_s3)
+        wait_for('the other gateway expires it', lambda: keys_of(idle_s3, b) == [], timeout=60)
+        self.assertTrue(passes_done(idle))
+        if worker is self.gw:
+            self.gw.start()  # for the class's cleanup, which drops the volume
+
+
+if __name__ == '__main__':
+    main()
