@@ -43,7 +43,8 @@ Reply put_bucket_acl(const RequestContext& ctx, RequestBody& body) {
     if (!ctx.bucket_allows(*b, Permission::WriteAcp)) return access_denied();
     auto acl = requested_acl(ctx, body, {{}, b->owner_id});
     if (!acl) return acl.error();
-    if (auto refused = RequestContext::check_new_acl(*b, *acl, b->owner_id)) return *refused;
+    if (auto refused = RequestContext::check_new_acl(*b, ctx.request.header("x-amz-acl"), *acl, b->owner_id))
+        return *refused;
     auto r = ctx.engine.set_bucket_acl(ctx.bucket, *acl);
     if (!r) return r.error();
     return empty_answer();
@@ -68,7 +69,7 @@ Reply put_object_acl(const RequestContext& ctx, RequestBody& body) {
     auto owner = RequestContext::object_owner(*b, *info);
     auto acl = requested_acl(ctx, body, {b->owner_id, owner});
     if (!acl) return acl.error();
-    if (auto refused = RequestContext::check_new_acl(*b, *acl, owner)) return *refused;
+    if (auto refused = RequestContext::check_new_acl(*b, ctx.request.header("x-amz-acl"), *acl, owner)) return *refused;
     auto r =
         ctx.engine.set_object_acl(ctx.bucket, ctx.key, acl_with_object_owner(*acl, acl_object_owner(info->meta.acl)));
     if (!r) return r.error();

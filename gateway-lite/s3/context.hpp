@@ -109,12 +109,15 @@ struct RequestContext {
     // copies cached by bucket name, epoch and document.
     static ObjectOwnership object_ownership(const Bucket& b);
     static PublicAccessBlock public_access_block(const Bucket& b);
-    // An ACL a request sets (`stored`, for a resource `owner_id` owns) on
-    // `b` or one of its objects: 400 AccessControlListNotSupported unless
-    // it is the owner's FULL_CONTROL alone when ACLs are off
-    // (BucketOwnerEnforced); 403 AccessDenied for a public one when the
-    // public access block blocks public ACLs.
-    static std::optional<S3Error> check_new_acl(const Bucket& b, std::string_view stored, std::string_view owner_id);
+    // An ACL a request sets (`stored`, for a resource `owner_id` owns; asked
+    // for as the canned ACL `canned`, nullptr for none) on `b` or one of its
+    // objects: 400 AccessControlListNotSupported when ACLs are off
+    // (BucketOwnerEnforced) unless it is the owner's FULL_CONTROL alone,
+    // asked for as no canned ACL or as private or bucket-owner-full-control;
+    // 403 AccessDenied for a public one when the public access block blocks
+    // public ACLs.
+    static std::optional<S3Error> check_new_acl(const Bucket& b, const std::string* canned, std::string_view stored,
+                                                std::string_view owner_id);
 
     // ---- bucket policies (bucket_policies.cpp) ------------------------------
 
@@ -135,9 +138,10 @@ struct RequestContext {
     // account's root even when the policy denies it), another account of
     // the owner's with the policy's Allow.
     bool may_manage_policy(const Bucket& b) const;
-    // Whether the policy of `b` makes it public (an Allow for everyone with
-    // no condition): what GetBucketPolicyStatus and the public access block
-    // call a public policy.
+    // Whether the policy of `b` makes it public (an Allow whose principals
+    // are not fixed, with no condition pinning it to fixed values, as AWS's
+    // "The meaning of public" says): what GetBucketPolicyStatus and the
+    // public access block call a public policy.
     static bool policy_is_public(const BucketPolicy& policy);
 };
 

@@ -116,7 +116,8 @@ Outcome<ObjectMeta> meta_from_headers(const RequestContext& ctx, const Bucket& b
     auto acl = acl_from_headers(ctx.engine, req, {bucket_owner, owner});
     if (auto* e = std::get_if<S3Error>(&acl)) return *e;
     if (auto& stored = std::get<std::optional<std::string>>(acl)) {
-        if (auto refused = RequestContext::check_new_acl(bucket, *stored, owner)) return *refused;
+        if (auto refused = RequestContext::check_new_acl(bucket, req.header("x-amz-acl"), *stored, owner))
+            return *refused;
         meta.acl = *stored;
     }
     if (writer_owns) meta.acl = acl_with_object_owner(meta.acl, principal.user_id);
