@@ -67,16 +67,27 @@ PublicAccessBlock RequestContext::public_access_block(const Bucket& b) {
     return cache.get(b, it->second);
 }
 
+RequestContext::BucketSettings RequestContext::settings(const Bucket& b) const {
+    if (remembered_settings && remembered_settings->epoch == b.epoch && remembered_settings->bucket == b.name)
+        return remembered_settings->settings;
+    return {object_ownership(b), public_access_block(b)};
+}
+
+void RequestContext::remember_settings(const Bucket& b) {
+    remembered_settings = RememberedSettings{b.name, b.epoch, {object_ownership(b), public_access_block(b)}};
+}
+
 std::optional<S3Error> RequestContext::check_new_acl(const Bucket& b, const std::string* canned,
-                                                     std::string_view stored, std::string_view owner_id) {
-    if (object_ownership(b) == ObjectOwnership::BucketOwnerEnforced) {
+                                                     std::string_view stored, std::string_view owner_id) const {
+    auto s = settings(b);
+    if (s.ownership == ObjectOwnership::BucketOwnerEnforced) {
         // By the name asked for, not only its grants: bucket-owner-read or
         // log-delivery-write encode to the owner's full control here, yet
         // S3 refuses them.
         if (canned && !canned_acl_allowed_when_enforced(trim(*canned))) return acl_not_supported();
         if (!acl_owner_only(stored, owner_id)) return acl_not_supported();
     }
-    if (public_access_block(b).block_public_acls && acl_is_public(stored)) return access_denied();
+    if (s.block.block_public_acls && acl_is_public(stored)) return access_denied();
     return std::nullopt;
 }
 

@@ -135,7 +135,7 @@ PolicyDecision RequestContext::policy_decision(const Bucket& b, std::string_view
     // allowed it (one naming another user too, as S3 blocks cross-account
     // access then).
     if (decision == PolicyDecision::Allow && (principal.anonymous || principal.user_id != b.owner_id) &&
-        public_access_block(b).restrict_public_buckets && policy_is_public(*policy))
+        settings(b).block.restrict_public_buckets && policy_is_public(*policy))
         return PolicyDecision::NoMatch;
     return decision;
 }
@@ -193,7 +193,7 @@ Reply put_bucket_policy(const RequestContext& ctx, RequestBody& body) {
     for (const auto& id : named_user_ids(parsed_policy))
         if (!ctx.engine.get_user(id)) return malformed_policy("Invalid principal in policy");
     // BlockPublicPolicy refuses a public one, the owner's too (as S3).
-    if (RequestContext::public_access_block(b).block_public_policy && RequestContext::policy_is_public(parsed_policy))
+    if (ctx.settings(b).block.block_public_policy && RequestContext::policy_is_public(parsed_policy))
         return access_denied();
     return store_bucket_config(ctx, kPolicy, std::string(*text));
 }

@@ -154,10 +154,10 @@ Outcome<std::optional<std::string>> multipart_object_checksum(const RequestConte
 // under BucketOwnerPreferred when it gives the bucket's owner full
 // control; then the ACL is checked as a new one (ACLs off, public ACLs
 // blocked), and refused with the upload kept.
-Outcome<std::string> completion_acl(const Bucket& b, const std::string& stored) {
+Outcome<std::string> completion_acl(const RequestContext& ctx, const Bucket& b, const std::string& stored) {
     auto writer = acl_object_owner(stored);
     bool writer_owns = !writer.empty();
-    if (writer_owns) switch (RequestContext::object_ownership(b)) {
+    if (writer_owns) switch (ctx.settings(b).ownership) {
             case ObjectOwnership::ObjectWriter:
                 break;
             case ObjectOwnership::BucketOwnerPreferred:
@@ -171,7 +171,7 @@ Outcome<std::string> completion_acl(const Bucket& b, const std::string& stored) 
                 break;
         }
     const std::string& owner = writer_owns ? writer : b.owner_id;
-    if (auto refused = RequestContext::check_new_acl(b, nullptr, stored, owner)) return *refused;
+    if (auto refused = ctx.check_new_acl(b, nullptr, stored, owner)) return *refused;
     return acl_with_object_owner(stored, writer_owns ? writer : std::string());
 }
 
@@ -301,7 +301,7 @@ Reply complete_upload(const RequestContext& ctx, RequestBody& body) {
     }
     WriteConditions conditions;
     if (auto refused = write_conditions(ctx, *b, conditions)) return *refused;
-    auto acl = completion_acl(*b, upload->meta.acl);
+    auto acl = completion_acl(ctx, *b, upload->meta.acl);
     if (!acl) return acl.error();
     auto info = ctx.engine.complete_upload(upload->id, parts, object_checksums, conditions, *acl);
     // Another complete of the same upload (a retry overlapping this
