@@ -80,7 +80,7 @@ protected:
         auto u = gw1_->ids->create_user(unique("u") + "@example.com", false, false);
         ASSERT_OK(u);
         user_ = u->user.id;
-        auto b = gw1_->objects->create_bucket(bucket_, user_, "", {.acl = "acl"});
+        auto b = gw1_->objects->create_bucket(bucket_, user_, "", {.acl = "acl", .configs = {}});
         ASSERT_OK(b);
     }
     static RadosObjectCatalog& cat1() { return *gw1_->objects; }
@@ -368,7 +368,7 @@ TEST_F(RadosObjectCatalogTest, ListBucketsOfAnOwnerFollowsTheRecords) {
     std::vector<std::string> mine{bucket_};
     for (int i = 0; i < 5; ++i) {
         mine.push_back(unique("m" + std::to_string(i)));
-        ASSERT_OK(cat2().create_bucket(mine.back(), user_, "", {.acl = "acl" + std::to_string(i)}));
+        ASSERT_OK(cat2().create_bucket(mine.back(), user_, "", {.acl = "acl" + std::to_string(i), .configs = {}}));
     }
     const std::string theirs = unique("t");
     ASSERT_OK(cat1().create_bucket(theirs, other->user.id, "", {}));
