@@ -104,12 +104,11 @@ Reply put_bucket_ownership_controls(const RequestContext& ctx, RequestBody& body
     auto parsed = parse_ownership_controls(*text);
     if (auto* e = std::get_if<S3Error>(&parsed)) return *e;
     auto ownership = std::get<ObjectOwnership>(parsed);
-    // ACLs go off only on a bucket whose own ACL grants nobody but its
-    // owner, as S3 asks (its grants would otherwise silently vanish).
-    if (ownership == ObjectOwnership::BucketOwnerEnforced)
-        for (const auto& g : decode_acl(b.acl))
-            if (g.kind != Grant::Kind::User || g.user_id != b.owner_id)
-                return invalid_bucket_acl_with_object_ownership();
+    // ACLs go off only on a bucket whose own ACL is its owner's
+    // FULL_CONTROL alone, as S3 asks (its grants would otherwise silently
+    // vanish): the rule CreateBucket with x-amz-object-ownership follows.
+    if (ownership == ObjectOwnership::BucketOwnerEnforced && !acl_owner_only(b.acl, b.owner_id))
+        return invalid_bucket_acl_with_object_ownership();
     return store_bucket_config(ctx, kOwnership, ownership_controls_xml(ownership), 200);
 }
 

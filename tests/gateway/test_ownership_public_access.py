@@ -249,6 +249,18 @@ class OwnershipAndPublicAccessTests(GatewayTestCase):
         self.assertEqual(self.object_owner(b, 'private'), self.owner_id)
         self.assertEqual(self.get_body(b, 'private'), b'private')
 
+    def test_enforced_asks_the_same_bucket_acl_as_create_bucket(self):
+        # An ACL listing the owner's READ alone (no FULL_CONTROL): refused by
+        # CreateBucket with BucketOwnerEnforced, and so by the controls' PUT.
+        self.assertClientError(self.s3.create_bucket, 400, 'InvalidBucketAclWithObjectOwnership',
+                               Bucket='own-read-only', GrantRead=f'id={self.owner_id}',
+                               ObjectOwnership='BucketOwnerEnforced')
+        b = self.new_bucket()
+        self.s3.put_bucket_acl(Bucket=b, GrantRead=f'id={self.owner_id}')
+        self.assertClientError(self.s3.put_bucket_ownership_controls, 400, 'InvalidBucketAclWithObjectOwnership',
+                               Bucket=b, OwnershipControls=controls('BucketOwnerEnforced'))
+        self.assertClientError(self.s3.get_bucket_ownership_controls, 404, OWNERSHIP_NOT_FOUND, Bucket=b)
+
     def test_enforced_gives_every_object_to_the_bucket_owner(self):
         b = self.new_bucket()
         self.s3.put_bucket_policy(Bucket=b, Policy=policy(
