@@ -31,10 +31,16 @@ PublicAccessBlock parse_stored_block(std::string_view document) {
     return PublicAccessBlock{true, true, true, true};
 }
 
-// The configuration's own calls: the bucket's owner, or another caller the
-// bucket policy allows them (its Deny was refused in decide()).
-bool may_configure(const RequestContext& ctx) {
-    return ctx.is_owner(*ctx.bucket_record) || ctx.policy == PolicyDecision::Allow;
+// The configuration's own calls: as the policy's (may_manage_policy), the
+// bucket's owner or another account of the owner's user the policy allows;
+// never another user or an anonymous caller, whatever the policy says (it
+// must not let them lift the block that holds it in check).
+bool may_configure(const RequestContext& ctx) { return ctx.may_manage_policy(*ctx.bucket_record); }
+
+// With ACLs off, S3 takes no canned ACL but these two (both the owner's
+// full control on what the bucket's owner owns).
+bool canned_acl_allowed_when_enforced(std::string_view name) {
+    return name == "private" || name == "bucket-owner-full-control";
 }
 
 // The body of a PUT of either configuration: S3 asks for a digest of it.
@@ -61,11 +67,27 @@ PublicAccessBlock RequestContext::public_access_block(const Bucket& b) {
     return cache.get(b, it->second);
 }
 
-std::optional<S3Error> RequestContext::check_new_acl(const Bucket& b, std::string_view stored,
-                                                     std::string_view owner_id) {
-    if (object_ownership(b) == ObjectOwnership::BucketOwnerEnforced && !acl_owner_only(stored, owner_id))
-        return acl_not_supported();
-    if (public_access_block(b).block_public_acls && acl_is_public(stored)) return access_denied();
+RequestContext::BucketSettings RequestContext::settings(const Bucket& b) const {
+    if (remembered_settings && remembered_settings->epoch == b.epoch && remembered_settings->bucket == b.name)
+        return remembered_settings->settings;
+    return {object_ownership(b), public_access_block(b)};
+}
+
+void RequestContext::remember_settings(const Bucket& b) {
+    remembered_settings = RememberedSettings{b.name, b.epoch, {object_ownership(b), public_access_block(b)}};
+}
+
+std::optional<S3Error> RequestContext::check_new_acl(const Bucket& b, const std::string* canned,
+                                                     std::string_view stored, std::string_view owner_id) const {
+    auto s = settings(b);
+    if (s.ownership == ObjectOwnership::BucketOwnerEnforced) {
+        // By the name asked for, not only its grants: bucket-owner-read or
+        // log-delivery-write encode to the owner's full control here, yet
+        // S3 refuses them.
+        if (canned && !canned_acl_allowed_when_enforced(trim(*canned))) return acl_not_supported();
+        if (!acl_owner_only(stored, owner_id)) return acl_not_supported();
+    }
+    if (s.block.block_public_acls && acl_is_public(stored)) return access_denied();
     return std::nullopt;
 }
 
@@ -82,12 +104,11 @@ Reply put_bucket_ownership_controls(const RequestContext& ctx, RequestBody& body
     auto parsed = parse_ownership_controls(*text);
     if (auto* e = std::get_if<S3Error>(&parsed)) return *e;
     auto ownership = std::get<ObjectOwnership>(parsed);
-    // ACLs go off only on a bucket whose own ACL grants nobody but its
-    // owner, as S3 asks (its grants would otherwise silently vanish).
-    if (ownership == ObjectOwnership::BucketOwnerEnforced)
-        for (const auto& g : decode_acl(b.acl))
-            if (g.kind != Grant::Kind::User || g.user_id != b.owner_id)
-                return invalid_bucket_acl_with_object_ownership();
+    // ACLs go off only on a bucket whose own ACL is its owner's
+    // FULL_CONTROL alone, as S3 asks (its grants would otherwise silently
+    // vanish): the rule CreateBucket with x-amz-object-ownership follows.
+    if (ownership == ObjectOwnership::BucketOwnerEnforced && !acl_owner_only(b.acl, b.owner_id))
+        return invalid_bucket_acl_with_object_ownership();
     return store_bucket_config(ctx, kOwnership, ownership_controls_xml(ownership), 200);
 }
 

@@ -25,8 +25,8 @@ Outcome<std::string> requested_acl(const RequestContext& ctx, RequestBody& body,
 
 // With ACLs off (BucketOwnerEnforced) an ACL reads as its owner's
 // FULL_CONTROL alone, whatever is stored, as S3 answers.
-std::string_view shown_acl(const Bucket& b, std::string_view stored) {
-    return RequestContext::object_ownership(b) == ObjectOwnership::BucketOwnerEnforced ? std::string_view() : stored;
+std::string_view shown_acl(const RequestContext& ctx, const Bucket& b, std::string_view stored) {
+    return ctx.settings(b).ownership == ObjectOwnership::BucketOwnerEnforced ? std::string_view() : stored;
 }
 
 }  // namespace
@@ -35,7 +35,7 @@ Reply get_bucket_acl(const RequestContext& ctx) {
     const auto& b = ctx.bucket_record;
     if (!ctx.bucket_allows(*b, Permission::ReadAcp)) return access_denied();
     DisplayNames names(ctx.engine);
-    return xml_answer(acl_to_xml(b->owner_id, names(b->owner_id), shown_acl(*b, b->acl)));
+    return xml_answer(acl_to_xml(b->owner_id, names(b->owner_id), shown_acl(ctx, *b, b->acl)));
 }
 
 Reply put_bucket_acl(const RequestContext& ctx, RequestBody& body) {
@@ -43,7 +43,7 @@ Reply put_bucket_acl(const RequestContext& ctx, RequestBody& body) {
     if (!ctx.bucket_allows(*b, Permission::WriteAcp)) return access_denied();
     auto acl = requested_acl(ctx, body, {{}, b->owner_id});
     if (!acl) return acl.error();
-    if (auto refused = RequestContext::check_new_acl(*b, *acl, b->owner_id)) return *refused;
+    if (auto refused = ctx.check_new_acl(*b, ctx.request.header("x-amz-acl"), *acl, b->owner_id)) return *refused;
     auto r = ctx.engine.set_bucket_acl(ctx.bucket, *acl);
     if (!r) return r.error();
     return empty_answer();
@@ -55,9 +55,9 @@ Reply get_object_acl(const RequestContext& ctx) {
     if (!info) return ctx.object_error(info.error(), *b);
     if (!ctx.object_allows(*b, *info, Permission::ReadAcp)) return access_denied();
     if (ctx.request.method == "HEAD") return empty_answer();
-    auto owner = RequestContext::object_owner(*b, *info);
+    auto owner = ctx.object_owner(*b, *info);
     DisplayNames names(ctx.engine);
-    return xml_answer(acl_to_xml(owner, names(owner), shown_acl(*b, info->meta.acl)));
+    return xml_answer(acl_to_xml(owner, names(owner), shown_acl(ctx, *b, info->meta.acl)));
 }
 
 Reply put_object_acl(const RequestContext& ctx, RequestBody& body) {
@@ -65,10 +65,10 @@ Reply put_object_acl(const RequestContext& ctx, RequestBody& body) {
     auto info = ctx.engine.head_object(ctx.bucket, ctx.key);
     if (!info) return ctx.object_error(info.error(), *b);
     if (!ctx.object_allows(*b, *info, Permission::WriteAcp)) return access_denied();
-    auto owner = RequestContext::object_owner(*b, *info);
+    auto owner = ctx.object_owner(*b, *info);
     auto acl = requested_acl(ctx, body, {b->owner_id, owner});
     if (!acl) return acl.error();
-    if (auto refused = RequestContext::check_new_acl(*b, *acl, owner)) return *refused;
+    if (auto refused = ctx.check_new_acl(*b, ctx.request.header("x-amz-acl"), *acl, owner)) return *refused;
     auto r =
         ctx.engine.set_object_acl(ctx.bucket, ctx.key, acl_with_object_owner(*acl, acl_object_owner(info->meta.acl)));
     if (!r) return r.error();

@@ -58,13 +58,40 @@ bool listing(Operation op) {
     return op == Operation::ListObjects || op == Operation::ListObjectsV2 || op == Operation::ListObjectVersions;
 }
 
-// A statement that makes the bucket public, as S3's policy status sees it:
-// an Allow for everyone without a condition narrowing who it is.
-bool public_statement(const PolicyStatement& s) {
-    if (s.deny || s.not_principal || !s.conditions.empty()) return false;
-    for (const auto& p : s.principals)
-        if (p.everyone()) return true;
+// A condition that limits a statement to fixed values, as AWS's "The
+// meaning of public" lists them (of the keys ostor supplies): aws:SourceIp
+// within bounded CIDR blocks (a /0 is everyone), or aws:userid equal to
+// fixed ids. Anything else (Bool aws:SecureTransport, a StringLike on the
+// User-Agent, a negated operator, IfExists, a wildcard) leaves it open.
+bool pins_to_fixed_values(const PolicyCondition& c) {
+    if (c.if_exists || c.values.empty()) return false;
+    if (c.key == policy_key::kSourceIp && c.op == ConditionOperator::IpAddress) {
+        for (const auto& v : c.values) {
+            auto network = parse_ip_network(v);
+            if (!network || network->prefix_bits == 0) return false;
+        }
+        return true;
+    }
+    if (c.key == policy_key::kUserId && c.op == ConditionOperator::StringEquals) {
+        for (const auto& v : c.values)
+            if (v.empty() || v.find_first_of("*?") != std::string::npos) return false;
+        return true;
+    }
     return false;
+}
+
+// A statement that makes the bucket public, as AWS's policy status sees
+// it: an Allow reaching principals that are not fixed (everyone, or all
+// but those a NotPrincipal names), unless a condition pins it to fixed
+// values (all conditions must hold, so one such is enough).
+bool public_statement(const PolicyStatement& s) {
+    if (s.deny) return false;
+    bool open = s.not_principal;
+    for (const auto& p : s.principals) open |= p.everyone();
+    if (!open) return false;
+    for (const auto& c : s.conditions)
+        if (pins_to_fixed_values(c)) return false;
+    return true;
 }
 
 }  // namespace
@@ -108,7 +135,7 @@ PolicyDecision RequestContext::policy_decision(const Bucket& b, std::string_view
     // allowed it (one naming another user too, as S3 blocks cross-account
     // access then).
     if (decision == PolicyDecision::Allow && (principal.anonymous || principal.user_id != b.owner_id) &&
-        public_access_block(b).restrict_public_buckets && policy_is_public(*policy))
+        settings(b).block.restrict_public_buckets && policy_is_public(*policy))
         return PolicyDecision::NoMatch;
     return decision;
 }
@@ -166,7 +193,7 @@ Reply put_bucket_policy(const RequestContext& ctx, RequestBody& body) {
     for (const auto& id : named_user_ids(parsed_policy))
         if (!ctx.engine.get_user(id)) return malformed_policy("Invalid principal in policy");
     // BlockPublicPolicy refuses a public one, the owner's too (as S3).
-    if (RequestContext::public_access_block(b).block_public_policy && RequestContext::policy_is_public(parsed_policy))
+    if (ctx.settings(b).block.block_public_policy && RequestContext::policy_is_public(parsed_policy))
         return access_denied();
     return store_bucket_config(ctx, kPolicy, std::string(*text));
 }
@@ -181,10 +208,10 @@ Reply get_bucket_policy_status(const RequestContext& ctx) {
     if (!ctx.may_manage_policy(b)) return access_denied();
     if (!b.configs.contains(std::string(kPolicy))) return *no_such_bucket_config(kPolicy);
     auto policy = RequestContext::bucket_policy(b);
-    // A public policy restricted to the owner's user (RestrictPublicBuckets)
-    // makes the bucket public no more.
-    bool is_public = policy && RequestContext::policy_is_public(*policy) &&
-                     !RequestContext::public_access_block(b).restrict_public_buckets;
+    // The policy's own status, as AWS documents IsPublic ("The meaning of
+    // public" judges the policy's statements): RestrictPublicBuckets limits
+    // whom a public policy reaches, it does not make the policy another.
+    bool is_public = policy && RequestContext::policy_is_public(*policy);
     XmlWriter x("PolicyStatus");
     x.el("IsPublic", is_public ? "true" : "false");
     return xml_answer(x.finish());

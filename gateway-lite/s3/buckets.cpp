@@ -17,7 +17,8 @@ constexpr std::string_view kOwnershipKind = "ownership";
 
 // CreateBucket's x-amz-object-ownership (nullopt: none given): 400
 // InvalidArgument for an unknown value, and ACLs off (BucketOwnerEnforced)
-// with an ACL granting anyone but the creator is 400
+// with an ACL granting anyone but the creator, or a canned ACL other than
+// private and bucket-owner-full-control, is 400
 // InvalidBucketAclWithObjectOwnership, as S3 answers.
 std::variant<std::optional<ObjectOwnership>, S3Error> requested_ownership(const RequestContext& ctx,
                                                                           const std::string& stored_acl) {
@@ -25,8 +26,13 @@ std::variant<std::optional<ObjectOwnership>, S3Error> requested_ownership(const 
     if (!header) return std::optional<ObjectOwnership>();
     auto ownership = parse_object_ownership(trim(*header));
     if (!ownership) return invalid_argument("Invalid x-amz-object-ownership header: " + std::string(trim(*header)));
-    if (*ownership == ObjectOwnership::BucketOwnerEnforced && !acl_owner_only(stored_acl, ctx.principal.user_id))
-        return invalid_bucket_acl_with_object_ownership();
+    if (*ownership == ObjectOwnership::BucketOwnerEnforced) {
+        const auto* canned = ctx.request.header("x-amz-acl");
+        auto name = canned ? trim(*canned) : std::string_view("private");
+        if ((name != "private" && name != "bucket-owner-full-control") ||
+            !acl_owner_only(stored_acl, ctx.principal.user_id))
+            return invalid_bucket_acl_with_object_ownership();
+    }
     return ownership;
 }
 
@@ -66,7 +72,13 @@ Reply create_bucket(const RequestContext& ctx, RequestBody& body) {
     if (auto& stored = std::get<std::optional<std::string>>(acl)) stored_acl = *stored;
     auto ownership = requested_ownership(ctx, stored_acl);
     if (auto* e = std::get_if<S3Error>(&ownership)) return *e;
-    auto b = ctx.engine.create_bucket(ctx.bucket, ctx.principal.user_id, ctx.principal.account, stored_acl);
+    const auto& wanted_ownership = std::get<std::optional<ObjectOwnership>>(ownership);
+    // The controls go in with the bucket (one write): it never exists,
+    // even after a crash, with ACLs on when they were asked off.
+    BucketCreateOptions options;
+    options.acl = stored_acl;
+    if (wanted_ownership) options.configs.emplace(kOwnershipKind, ownership_controls_xml(*wanted_ownership));
+    auto b = ctx.engine.create_bucket(ctx.bucket, ctx.principal.user_id, ctx.principal.account, options);
     if (!b && b.error().code() == Errc::BucketAlreadyOwnedByYou && ctx.options.region == kDefaultRegion &&
         trim(config->child_value("LocationConstraint")).empty()) {
         // In us-east-1 AWS answers 200 to its owner and changes nothing
@@ -91,18 +103,13 @@ Reply create_bucket(const RequestContext& ctx, RequestBody& body) {
             return set;
         };
         if (effective(existing->acl) != effective(stored_acl)) return bucket_already_exists();
+        // Another object ownership than the bucket's is refused as another
+        // ACL is: a retry must not pass for a bucket made as asked.
+        if (wanted_ownership && *wanted_ownership != RequestContext::object_ownership(*existing))
+            return bucket_already_exists();
         return empty_answer(200, {{"Location", "/" + ctx.bucket}});
     }
     if (!b) return b.error();
-    if (auto* o = std::get_if<std::optional<ObjectOwnership>>(&ownership); o && *o) {
-        // Stored right after the bucket is made: a bucket asked for with
-        // controls is not left without them when storing them fails.
-        auto r = ctx.engine.set_bucket_config(ctx.bucket, kOwnershipKind, ownership_controls_xml(**o));
-        if (!r) {
-            (void)ctx.engine.delete_bucket(ctx.bucket);
-            return r.error();
-        }
-    }
     return empty_answer(200, {{"Location", "/" + ctx.bucket}});
 }
 

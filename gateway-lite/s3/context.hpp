@@ -88,7 +88,7 @@ struct RequestContext {
     bool acl_object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const;
     // Who owns an object: its writer when another user than the bucket's
     // owner, unless the bucket's ownership controls turn ACLs off.
-    static std::string object_owner(const Bucket& b, const ObjectInfo& o);
+    std::string object_owner(const Bucket& b, const ObjectInfo& o) const;
     // x-amz-expected-bucket-owner (or, for a copy's source, x-amz-source-
     // expected-bucket-owner): a request meant for another owner's bucket is
     // refused, whoever may otherwise access it.
@@ -109,12 +109,33 @@ struct RequestContext {
     // copies cached by bucket name, epoch and document.
     static ObjectOwnership object_ownership(const Bucket& b);
     static PublicAccessBlock public_access_block(const Bucket& b);
-    // An ACL a request sets (`stored`, for a resource `owner_id` owns) on
-    // `b` or one of its objects: 400 AccessControlListNotSupported unless
-    // it is the owner's FULL_CONTROL alone when ACLs are off
-    // (BucketOwnerEnforced); 403 AccessDenied for a public one when the
-    // public access block blocks public ACLs.
-    static std::optional<S3Error> check_new_acl(const Bucket& b, std::string_view stored, std::string_view owner_id);
+    // Both, for a permission check of this request: the named bucket's read
+    // once (remember_settings, by read_bucket), so that the checks of a
+    // request, and a listing's objects, take no lock and copy nothing;
+    // another bucket's (a copy's source) as above.
+    struct BucketSettings {
+        ObjectOwnership ownership = ObjectOwnership::ObjectWriter;
+        PublicAccessBlock block;
+    };
+    BucketSettings settings(const Bucket& b) const;
+    void remember_settings(const Bucket& b);
+    // The named bucket's settings (remember_settings): its name and epoch
+    // say which bucket they are of.
+    struct RememberedSettings {
+        std::string bucket;
+        std::uint64_t epoch = 0;
+        BucketSettings settings;
+    };
+    std::optional<RememberedSettings> remembered_settings;
+    // An ACL a request sets (`stored`, for a resource `owner_id` owns; asked
+    // for as the canned ACL `canned`, nullptr for none) on `b` or one of its
+    // objects: 400 AccessControlListNotSupported when ACLs are off
+    // (BucketOwnerEnforced) unless it is the owner's FULL_CONTROL alone,
+    // asked for as no canned ACL or as private or bucket-owner-full-control;
+    // 403 AccessDenied for a public one when the public access block blocks
+    // public ACLs.
+    std::optional<S3Error> check_new_acl(const Bucket& b, const std::string* canned, std::string_view stored,
+                                         std::string_view owner_id) const;
 
     // ---- bucket policies (bucket_policies.cpp) ------------------------------
 
@@ -135,9 +156,10 @@ struct RequestContext {
     // account's root even when the policy denies it), another account of
     // the owner's with the policy's Allow.
     bool may_manage_policy(const Bucket& b) const;
-    // Whether the policy of `b` makes it public (an Allow for everyone with
-    // no condition): what GetBucketPolicyStatus and the public access block
-    // call a public policy.
+    // Whether the policy of `b` makes it public (an Allow whose principals
+    // are not fixed, with no condition pinning it to fixed values, as AWS's
+    // "The meaning of public" says): what GetBucketPolicyStatus and the
+    // public access block call a public policy.
     static bool policy_is_public(const BucketPolicy& policy);
 };
 

@@ -100,14 +100,11 @@ Reply copy_object(const RequestContext& ctx) {
         // may have been overwritten since), with the new tags.
         options.replace_tags = new_meta.tags;
     }
+    // The copy gets the ACL the request asks for (private by default),
+    // never the source's, in the copy's own commit: not even for a moment.
+    options.replace_acl = new_meta.acl;
     auto copied = ctx.engine.copy_object(src->bucket, src->key, ctx.bucket, ctx.key, options);
     if (!copied) return copied.error();
-    // The copy gets the ACL the request asks for (private by default),
-    // not the source's.
-    if (copied->meta.acl != new_meta.acl) {
-        auto r = ctx.engine.set_object_acl(ctx.bucket, ctx.key, new_meta.acl);
-        if (!r) return r.error();
-    }
     return xml_answer(XmlWriter("CopyObjectResult")
                           .el("LastModified", iso8601_ms(copied->last_modified_ms))
                           .el("ETag", etag_quoted(copied->etag))

@@ -107,7 +107,7 @@ Reply list_objects(const RequestContext& ctx, ListKind kind) {
         if (kind == ListKind::Versions) x.el("VersionId", "null").el("IsLatest", "true");
         x.el("LastModified", iso8601_ms(o.last_modified_ms)).el("ETag", etag_quoted(o.etag)).el("Size", o.size);
         if (fetch_owner) {
-            auto owner = RequestContext::object_owner(*b, o);
+            auto owner = ctx.object_owner(*b, o);
             x.person("Owner", owner, names(owner));
         }
         x.el("StorageClass", "STANDARD").close(entry);

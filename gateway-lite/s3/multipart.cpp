@@ -148,6 +148,33 @@ Outcome<std::optional<std::string>> multipart_object_checksum(const RequestConte
     return value;
 }
 
+// The object's ACL under the bucket's settings at completion, which may
+// have changed since CreateMultipartUpload checked the upload's: another
+// user's upload goes to the bucket's owner under BucketOwnerEnforced, or
+// under BucketOwnerPreferred when it gives the bucket's owner full
+// control; then the ACL is checked as a new one (ACLs off, public ACLs
+// blocked), and refused with the upload kept.
+Outcome<std::string> completion_acl(const RequestContext& ctx, const Bucket& b, const std::string& stored) {
+    auto writer = acl_object_owner(stored);
+    bool writer_owns = !writer.empty();
+    if (writer_owns) switch (ctx.settings(b).ownership) {
+            case ObjectOwnership::ObjectWriter:
+                break;
+            case ObjectOwnership::BucketOwnerPreferred:
+                for (const auto& g : decode_acl(stored))
+                    if (g.kind == Grant::Kind::User && g.user_id == b.owner_id &&
+                        g.permission == Permission::FullControl)
+                        writer_owns = false;
+                break;
+            case ObjectOwnership::BucketOwnerEnforced:
+                writer_owns = false;
+                break;
+        }
+    const std::string& owner = writer_owns ? writer : b.owner_id;
+    if (auto refused = ctx.check_new_acl(b, nullptr, stored, owner)) return *refused;
+    return acl_with_object_owner(stored, writer_owns ? writer : std::string());
+}
+
 }  // namespace
 
 std::string upload_initiator(const Upload& upload) {
@@ -274,7 +301,9 @@ Reply complete_upload(const RequestContext& ctx, RequestBody& body) {
     }
     WriteConditions conditions;
     if (auto refused = write_conditions(ctx, *b, conditions)) return *refused;
-    auto info = ctx.engine.complete_upload(upload->id, parts, object_checksums, conditions);
+    auto acl = completion_acl(ctx, *b, upload->meta.acl);
+    if (!acl) return acl.error();
+    auto info = ctx.engine.complete_upload(upload->id, parts, object_checksums, conditions, *acl);
     // Another complete of the same upload (a retry overlapping this
     // one) may have closed it since it was read: get_upload waits for
     // its outcome while it holds the upload sealed (RADOS).

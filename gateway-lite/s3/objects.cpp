@@ -102,7 +102,7 @@ Outcome<ObjectMeta> meta_from_headers(const RequestContext& ctx, const Bucket& b
     // (BucketOwnerPreferred).
     const auto& bucket_owner = bucket.owner_id;
     bool writer_owns = !principal.anonymous && !bucket_owner.empty() && principal.user_id != bucket_owner;
-    switch (RequestContext::object_ownership(bucket)) {
+    switch (ctx.settings(bucket).ownership) {
         case ObjectOwnership::ObjectWriter:
             break;
         case ObjectOwnership::BucketOwnerPreferred:
@@ -116,7 +116,7 @@ Outcome<ObjectMeta> meta_from_headers(const RequestContext& ctx, const Bucket& b
     auto acl = acl_from_headers(ctx.engine, req, {bucket_owner, owner});
     if (auto* e = std::get_if<S3Error>(&acl)) return *e;
     if (auto& stored = std::get<std::optional<std::string>>(acl)) {
-        if (auto refused = RequestContext::check_new_acl(bucket, *stored, owner)) return *refused;
+        if (auto refused = ctx.check_new_acl(bucket, req.header("x-amz-acl"), *stored, owner)) return *refused;
         meta.acl = *stored;
     }
     if (writer_owns) meta.acl = acl_with_object_owner(meta.acl, principal.user_id);

@@ -37,9 +37,9 @@ namespace {
 
 // The grants of an ACL that count: without those to AllUsers and
 // AuthenticatedUsers when the public access block ignores public ACLs.
-std::vector<Grant> counted_grants(const Bucket& b, std::string_view stored) {
+std::vector<Grant> counted_grants(const RequestContext::BucketSettings& s, std::string_view stored) {
     auto grants = decode_acl(stored);
-    if (RequestContext::public_access_block(b).ignore_public_acls) return without_public_grants(std::move(grants));
+    if (s.block.ignore_public_acls) return without_public_grants(std::move(grants));
     return grants;
 }
 
@@ -48,26 +48,28 @@ std::vector<Grant> counted_grants(const Bucket& b, std::string_view stored) {
 // With ACLs off (BucketOwnerEnforced) the bucket's owner has every right
 // and the ACLs grant nobody else anything: only the policy can.
 bool RequestContext::acl_bucket_allows(const Bucket& b, Permission p) const {
-    bool acls_off = object_ownership(b) == ObjectOwnership::BucketOwnerEnforced;
+    auto s = settings(b);
+    bool acls_off = s.ownership == ObjectOwnership::BucketOwnerEnforced;
     if (is_owner(b)) return acls_off || acl_owner_allows(b.acl, b.owner_id, p);
     if (acls_off) return false;
-    return acl_allows(counted_grants(b, b.acl), who(), p);
+    return acl_allows(counted_grants(s, b.acl), who(), p);
 }
 
 bool RequestContext::acl_object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const {
-    if (object_ownership(b) == ObjectOwnership::BucketOwnerEnforced) return is_owner(b);
+    auto s = settings(b);
+    if (s.ownership == ObjectOwnership::BucketOwnerEnforced) return is_owner(b);
     auto writer = acl_object_owner(o.meta.acl);
     bool owns = writer.empty() ? is_owner(b) : !principal.anonymous && writer == principal.user_id;
     if (owns) return acl_owner_allows(o.meta.acl, principal.user_id, p);
     // The bucket's owner too has only what the ACL gives it (as S3 and
     // Ceph RGW): it deletes, overwrites and lists through the bucket's.
-    return acl_allows(counted_grants(b, o.meta.acl), who(), p);
+    return acl_allows(counted_grants(s, o.meta.acl), who(), p);
 }
 
-std::string RequestContext::object_owner(const Bucket& b, const ObjectInfo& o) {
+std::string RequestContext::object_owner(const Bucket& b, const ObjectInfo& o) const {
     // With ACLs off every object is the bucket owner's, whoever wrote it
     // (and its writer's again if they are turned back on, as in S3).
-    if (object_ownership(b) == ObjectOwnership::BucketOwnerEnforced) return b.owner_id;
+    if (settings(b).ownership == ObjectOwnership::BucketOwnerEnforced) return b.owner_id;
     auto writer = acl_object_owner(o.meta.acl);
     return writer.empty() ? b.owner_id : writer;
 }

@@ -192,6 +192,7 @@ private:
         if (!b) return S3Error(b.error());
         if (ctx_.route->operation != Operation::Preflight) cors_ = cors_headers(ctx_, *b);
         bucket_epoch_ = b->epoch;
+        ctx_.remember_settings(*b);
         if (auto refused = ctx_.check_expected_owner(*b, "x-amz-expected-bucket-owner")) return refused;
         if (auto refused = decide(*b, access)) return refused;
         // ostor keeps no versions yet: an object's one version is "null",

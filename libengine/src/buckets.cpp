@@ -6,11 +6,32 @@ namespace ostor {
 
 using namespace detail;
 
+namespace {
+
+Result<void> validate_bucket_config(std::string_view kind, const std::string& document) {
+    if (kind.empty()) return Error(Errc::InvalidArgument, "no bucket configuration kind given");
+    if (document.size() > kMaxBucketConfigBytes)
+        return Error(Errc::InvalidArgument, "a bucket's " + std::string(kind) + " configuration is " +
+                                                std::to_string(document.size()) + " bytes, more than the " +
+                                                std::to_string(kMaxBucketConfigBytes) + " allowed");
+    return {};
+}
+
+}  // namespace
+
 Result<Bucket> Engine::create_bucket(std::string_view name, std::string_view owner_id, std::string_view account,
                                      std::string_view acl) {
+    BucketCreateOptions options;
+    options.acl = acl;
+    return create_bucket(name, owner_id, account, options);
+}
+
+Result<Bucket> Engine::create_bucket(std::string_view name, std::string_view owner_id, std::string_view account,
+                                     const BucketCreateOptions& options) {
     OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate_bucket_name(name));
-    return impl_->objects->create_bucket(name, owner_id, account, acl);
+    for (const auto& [kind, document] : options.configs) OSTOR_TRY(validate_bucket_config(kind, document));
+    return impl_->objects->create_bucket(name, owner_id, account, options);
 }
 
 Result<Bucket> Engine::get_bucket(std::string_view name) { return impl_->objects->get_bucket(name); }
@@ -46,10 +67,7 @@ Result<Bucket> Engine::set_bucket_config(std::string_view name, std::string_view
                                          std::optional<std::string> document) {
     OSTOR_TRY(check_may_commit(*impl_));
     if (kind.empty()) return Error(Errc::InvalidArgument, "no bucket configuration kind given");
-    if (document && document->size() > kMaxBucketConfigBytes)
-        return Error(Errc::InvalidArgument, "a bucket's " + std::string(kind) + " configuration is " +
-                                                std::to_string(document->size()) + " bytes, more than the " +
-                                                std::to_string(kMaxBucketConfigBytes) + " allowed");
+    if (document) OSTOR_TRY(validate_bucket_config(kind, *document));
     auto b = impl_->objects->set_bucket_config(name, kind, document);
     impl_->notifier->changed(ChangeKind::Bucket, bucket_subject(name));  // whatever it returned: it may have landed
     return b;

@@ -105,11 +105,11 @@ Result<PartInfo> Engine::upload_part_copy(std::string_view upload_id, std::uint3
 
 Result<ObjectInfo> Engine::complete_upload(std::string_view upload_id, const std::vector<CompletedPart>& parts,
                                            std::optional<std::vector<std::pair<std::string, std::string>>> checksums,
-                                           const WriteConditions& conditions) {
+                                           const WriteConditions& conditions, const std::optional<std::string>& acl) {
     OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(check_part_list(parts));
     FreedExtents freed;
-    auto r = impl_->objects->complete_upload(upload_id, parts, checksums, conditions, freed);
+    auto r = impl_->objects->complete_upload(upload_id, parts, checksums, acl, conditions, freed);
     if (r) impl_->blobs->release(freed);
     return r;
 }

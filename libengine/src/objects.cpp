@@ -192,6 +192,7 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
         PutOptions put;
         put.meta = options.replace_meta ? *options.replace_meta : (*reader)->info().meta;
         if (!options.replace_meta && options.replace_tags) put.meta.tags = *options.replace_tags;
+        if (options.replace_acl) put.meta.acl = *options.replace_acl;
         put.size_hint = (*reader)->remaining();
         put.conditions = options.conditions;
         auto writer = begin_put(dst_bucket, dst_key, std::move(put));
@@ -201,7 +202,7 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
     }
     FreedExtents freed;
     auto r = impl_->objects->copy_object(src_bucket, src_key, dst_bucket, dst_key, options.replace_meta,
-                                         options.replace_tags, options.conditions, freed);
+                                         options.replace_tags, options.replace_acl, options.conditions, freed);
     if (r) impl_->blobs->release(freed);
     return r;
 }

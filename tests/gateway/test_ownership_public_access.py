@@ -104,6 +104,41 @@ class OwnershipAndPublicAccessTests(GatewayTestCase):
         self.assertError(self.anon('GET', f'/{b}', 'ownershipControls'), 403, 'AccessDenied')
         self.assertEqual(self.ownership(b), 'BucketOwnerPreferred')
 
+    def test_a_policy_lets_no_one_else_manage_the_settings(self):
+        b = self.new_bucket()
+        self.s3.put_public_access_block(Bucket=b, PublicAccessBlockConfiguration=block(IgnorePublicAcls=True))
+        self.s3.put_bucket_ownership_controls(Bucket=b, OwnershipControls=controls('BucketOwnerPreferred'))
+        actions = ['s3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock', 's3:GetBucketOwnershipControls',
+                   's3:PutBucketOwnershipControls']
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(allow('*', actions, f'arn:aws:s3:::{b}')))
+        for query in ('publicAccessBlock', 'ownershipControls'):
+            self.assertError(self.anon('DELETE', f'/{b}', query), 403, 'AccessDenied')
+            self.assertError(self.anon('GET', f'/{b}', query), 403, 'AccessDenied')
+        self.assertClientError(self.other.delete_public_access_block, 403, 'AccessDenied', Bucket=b)
+        self.assertClientError(self.other.put_public_access_block, 403, 'AccessDenied', Bucket=b,
+                               PublicAccessBlockConfiguration=block())
+        self.assertClientError(self.other.put_bucket_ownership_controls, 403, 'AccessDenied', Bucket=b,
+                               OwnershipControls=controls('ObjectWriter'))
+        self.assertClientError(self.other.get_bucket_ownership_controls, 403, 'AccessDenied', Bucket=b)
+        self.assertEqual(self.s3.get_public_access_block(Bucket=b)['PublicAccessBlockConfiguration'],
+                         block(IgnorePublicAcls=True))
+        self.assertEqual(self.ownership(b), 'BucketOwnerPreferred')
+
+    def test_create_bucket_again_with_other_ownership_is_refused(self):
+        b = f'own-{self.id().rsplit(".", 1)[-1][:20].replace("_", "-")}'
+        self.s3.create_bucket(Bucket=b)
+        # us-east-1 answers 200 to the owner re-creating its bucket as it is,
+        # but not to one asking for other controls than it has.
+        self.assertClientError(self.s3.create_bucket, 409, 'BucketAlreadyExists', Bucket=b,
+                               ObjectOwnership='BucketOwnerEnforced')
+        self.assertClientError(self.s3.get_bucket_ownership_controls, 404, OWNERSHIP_NOT_FOUND, Bucket=b)
+        self.s3.create_bucket(Bucket=b, ObjectOwnership='ObjectWriter')
+        self.s3.put_bucket_ownership_controls(Bucket=b, OwnershipControls=controls('BucketOwnerEnforced'))
+        self.s3.create_bucket(Bucket=b, ObjectOwnership='BucketOwnerEnforced')
+        self.assertClientError(self.s3.create_bucket, 409, 'BucketAlreadyExists', Bucket=b,
+                               ObjectOwnership='BucketOwnerPreferred')
+        self.assertEqual(self.ownership(b), 'BucketOwnerEnforced')
+
     def test_create_bucket_with_object_ownership(self):
         b = f'own-{self.id().rsplit(".", 1)[-1][:20].replace("_", "-")}'
         self.s3.create_bucket(Bucket=b, ObjectOwnership='BucketOwnerEnforced')
@@ -124,8 +159,10 @@ class OwnershipAndPublicAccessTests(GatewayTestCase):
     # ---- BucketOwnerEnforced ------------------------------------------------
 
     def test_enforced_refuses_acls_other_than_the_owners(self):
-        b = self.enforced_bucket()
-        self.put(b, 'kept', b'kept')
+        b = self.new_bucket()
+        self.put(b, 'kept', b'kept', ACL='public-read')
+        self.assertAnonGets(b, 'kept', b'kept')
+        self.s3.put_bucket_ownership_controls(Bucket=b, OwnershipControls=controls('BucketOwnerEnforced'))
         acl_error = 'AccessControlListNotSupported'
         self.assertClientError(self.s3.put_object, 400, acl_error, Bucket=b, Key='pub', Body=b'x', ACL='public-read')
         self.assertClientError(self.s3.put_object, 400, acl_error, Bucket=b, Key='pub', Body=b'x',
@@ -139,6 +176,7 @@ class OwnershipAndPublicAccessTests(GatewayTestCase):
         self.assertEqual(self.s3.list_multipart_uploads(Bucket=b).get('Uploads', []), [])
         self.assertClientError(self.s3.put_object_acl, 400, acl_error, Bucket=b, Key='kept', ACL='public-read')
         self.assertClientError(self.s3.put_bucket_acl, 400, acl_error, Bucket=b, ACL='public-read')
+        # Its public-read, set before, gives nothing now.
         self.assertError(self.anon('GET', f'/{b}/kept'), 403, 'AccessDenied')
         # The owner's full control is accepted, as S3 accepts it.
         self.put(b, 'bofc', b'y', ACL='bucket-owner-full-control')
@@ -147,6 +185,81 @@ class OwnershipAndPublicAccessTests(GatewayTestCase):
         self.s3.put_bucket_acl(Bucket=b, ACL='private')
         grants = self.s3.get_bucket_acl(Bucket=b)['Grants']
         self.assertEqual([(g['Grantee']['ID'], g['Permission']) for g in grants], [(self.owner_id, 'FULL_CONTROL')])
+
+    def test_enforced_refuses_canned_acls_by_name(self):
+        # These encode to the owner's full control here, yet S3 refuses them.
+        b = self.enforced_bucket()
+        self.put(b, 'kept', b'kept')
+        acl_error = 'AccessControlListNotSupported'
+        for acl in ('bucket-owner-read', 'log-delivery-write', 'aws-exec-read'):
+            with self.subTest(acl):
+                self.assertClientError(self.s3.put_object, 400, acl_error, Bucket=b, Key='new', Body=b'x', ACL=acl)
+                self.assertClientError(self.s3.put_object_acl, 400, acl_error, Bucket=b, Key='kept', ACL=acl)
+                self.assertClientError(self.s3.put_bucket_acl, 400, acl_error, Bucket=b, ACL=acl)
+                self.assertClientError(self.s3.create_bucket, 400, 'InvalidBucketAclWithObjectOwnership',
+                                       Bucket='own-canned', ACL=acl, ObjectOwnership='BucketOwnerEnforced')
+        self.assertNoObject(b, 'new')
+        self.assertClientError(self.s3.head_bucket, 404, None, Bucket='own-canned')
+
+    def test_enforced_covers_form_uploads_and_listings(self):
+        b = self.new_bucket()
+        self.s3.put_bucket_acl(Bucket=b, GrantWrite=f'id={self.other_id}', GrantFullControl=f'id={self.owner_id}')
+        self.put(b, 'theirs', b'by other', client=self.other)
+        self.s3.put_bucket_acl(Bucket=b, ACL='private')
+        self.s3.put_bucket_ownership_controls(Bucket=b, OwnershipControls=controls('BucketOwnerEnforced'))
+        listed = self.s3.list_objects_v2(Bucket=b, FetchOwner=True)['Contents']
+        self.assertEqual([(o['Key'], o['Owner']['ID']) for o in listed], [('theirs', self.owner_id)])
+        self.assertEqual(self.s3.list_objects(Bucket=b)['Contents'][0]['Owner']['ID'], self.owner_id)
+        self.assertEqual(self.get_body(b, 'theirs'), b'by other')
+        # A browser upload's acl field is an ACL like any other.
+        post = self.s3.generate_presigned_post(b, 'form', Fields={'acl': 'public-read'},
+                                               Conditions=[{'acl': 'public-read'}], ExpiresIn=600)
+        self.assertError(self.post_form(b, post), 400, 'AccessControlListNotSupported')
+        self.assertNoObject(b, 'form')
+
+    def post_form(self, bucket, post, data=b'form data'):
+        from test_post_object import BOUNDARY, form_body
+        body = form_body(list(post['fields'].items()), data)
+        headers = [('Host', self.gw.hostport), ('Content-Type', f'multipart/form-data; boundary={BOUNDARY}'),
+                   ('Content-Length', str(len(body)))]
+        return self.gw.send('POST', '/' + bucket, headers, body, timeout=120)
+
+    def test_settings_apply_at_multipart_completion(self):
+        b = self.new_bucket()
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+            allow({'AWS': self.other_id}, 's3:PutObject', f'arn:aws:s3:::{b}/*')))
+        public = self.other.create_multipart_upload(Bucket=b, Key='public', ACL='public-read')['UploadId']
+        private = self.other.create_multipart_upload(Bucket=b, Key='private')['UploadId']
+        parts = {}
+        for key, upload in (('public', public), ('private', private)):
+            etag = self.other.upload_part(Bucket=b, Key=key, UploadId=upload, PartNumber=1, Body=key.encode())['ETag']
+            parts[key] = {'Parts': [{'PartNumber': 1, 'ETag': etag}]}
+        self.s3.put_public_access_block(Bucket=b, PublicAccessBlockConfiguration=block(BlockPublicAcls=True))
+        self.assertClientError(self.other.complete_multipart_upload, 403, 'AccessDenied', Bucket=b, Key='public',
+                               UploadId=public, MultipartUpload=parts['public'])
+        self.s3.delete_public_access_block(Bucket=b)
+        self.s3.put_bucket_ownership_controls(Bucket=b, OwnershipControls=controls('BucketOwnerEnforced'))
+        self.assertClientError(self.other.complete_multipart_upload, 400, 'AccessControlListNotSupported', Bucket=b,
+                               Key='public', UploadId=public, MultipartUpload=parts['public'])
+        self.assertNoObject(b, 'public')
+        self.other.complete_multipart_upload(Bucket=b, Key='private', UploadId=private,
+                                             MultipartUpload=parts['private'])
+        # The bucket's owner owns it, and keeps it once ACLs are back on.
+        self.s3.delete_bucket_ownership_controls(Bucket=b)
+        self.assertEqual(self.object_owner(b, 'private'), self.owner_id)
+        self.assertEqual(self.get_body(b, 'private'), b'private')
+
+    def test_enforced_asks_the_same_bucket_acl_as_create_bucket(self):
+        # An ACL listing the owner's READ alone (no FULL_CONTROL): refused by
+        # CreateBucket with BucketOwnerEnforced, and so by the controls' PUT.
+        self.assertClientError(self.s3.create_bucket, 400, 'InvalidBucketAclWithObjectOwnership',
+                               Bucket='own-read-only', GrantRead=f'id={self.owner_id}',
+                               ObjectOwnership='BucketOwnerEnforced')
+        b = self.new_bucket()
+        self.s3.put_bucket_acl(Bucket=b, GrantRead=f'id={self.owner_id}')
+        self.assertClientError(self.s3.put_bucket_ownership_controls, 400, 'InvalidBucketAclWithObjectOwnership',
+                               Bucket=b, OwnershipControls=controls('BucketOwnerEnforced'))
+        self.assertClientError(self.s3.get_bucket_ownership_controls, 404, OWNERSHIP_NOT_FOUND, Bucket=b)
 
     def test_enforced_gives_every_object_to_the_bucket_owner(self):
         b = self.new_bucket()
@@ -329,7 +442,8 @@ class OwnershipAndPublicAccessTests(GatewayTestCase):
         # Even the statement naming the other user: the policy is public.
         self.assertClientError(self.other.list_objects_v2, 403, 'AccessDenied', Bucket=b)
         self.assertEqual(self.get_body(b, 'page'), b'public page')
-        self.assertFalse(self.s3.get_bucket_policy_status(Bucket=b)['PolicyStatus']['IsPublic'])
+        # The policy's own status, as AWS documents IsPublic: still public.
+        self.assertTrue(self.s3.get_bucket_policy_status(Bucket=b)['PolicyStatus']['IsPublic'])
         # A policy that is not public is not restricted.
         self.s3.put_bucket_policy(Bucket=b, Policy=policy(
             allow({'AWS': self.other_id}, 's3:GetObject', f'arn:aws:s3:::{b}/*')))
@@ -353,6 +467,11 @@ class OwnershipAndPublicAccessTests(GatewayTestCase):
         self.assertEqual(self.s3.get_public_access_block(Bucket=b)['PublicAccessBlockConfiguration'],
                          block(IgnorePublicAcls=True))
         self.assertError(self.anon('GET', f'/{b}/page'), 403, 'AccessDenied')
+        # Preferred still takes effect: what is given bucket-owner-full-control is the owner's.
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+            allow({'AWS': self.other_id}, 's3:PutObject', f'arn:aws:s3:::{b}/*')))
+        self.put(b, 'given', b'given', client=self.other, ACL='bucket-owner-full-control')
+        self.assertEqual(self.object_owner(b, 'given'), self.owner_id)
 
     @unittest.skipUnless(on_rados(), 'two gateways share a volume only on RADOS')
     def test_a_second_gateway_follows_the_settings_at_once(self):

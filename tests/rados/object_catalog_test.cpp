@@ -80,7 +80,7 @@ protected:
         auto u = gw1_->ids->create_user(unique("u") + "@example.com", false, false);
         ASSERT_OK(u);
         user_ = u->user.id;
-        auto b = gw1_->objects->create_bucket(bucket_, user_, "", "acl");
+        auto b = gw1_->objects->create_bucket(bucket_, user_, "", {.acl = "acl", .configs = {}});
         ASSERT_OK(b);
     }
     static RadosObjectCatalog& cat1() { return *gw1_->objects; }
@@ -117,18 +117,18 @@ protected:
 };
 
 TEST_F(RadosObjectCatalogTest, BucketsCreateGetListDelete) {
-    auto again = cat2().create_bucket(bucket_, user_, "", "");
+    auto again = cat2().create_bucket(bucket_, user_, "", {});
     ASSERT_FALSE(again);
     EXPECT_EQ(again.error().code(), Errc::BucketAlreadyOwnedByYou);
     auto other = gw1_->ids->create_user(unique("o") + "@example.com", false, false);
     ASSERT_OK(other);
-    auto taken = cat2().create_bucket(bucket_, other->user.id, "", "");
+    auto taken = cat2().create_bucket(bucket_, other->user.id, "", {});
     ASSERT_FALSE(taken);
     EXPECT_EQ(taken.error().code(), Errc::BucketAlreadyExists);
-    auto nouser = cat1().create_bucket(unique("b"), "nosuchuser0000", "", "");
+    auto nouser = cat1().create_bucket(unique("b"), "nosuchuser0000", "", {});
     ASSERT_FALSE(nouser);
     EXPECT_EQ(nouser.error().code(), Errc::NoSuchUser);
-    auto noacct = cat1().create_bucket(unique("b"), user_, "nosuchaccount", "");
+    auto noacct = cat1().create_bucket(unique("b"), user_, "nosuchaccount", {});
     ASSERT_FALSE(noacct);
     EXPECT_EQ(noacct.error().code(), Errc::NoSuchAccount);
 
@@ -162,7 +162,7 @@ TEST_F(RadosObjectCatalogTest, BucketsCreateGetListDelete) {
     EXPECT_TRUE(cat1().list_buckets(BucketFilter{user_, std::nullopt})->empty());
     ASSERT_OK(gw1_->ids->delete_user(user_));
     // The name is free again, for a new incarnation.
-    ASSERT_OK(cat1().create_bucket(bucket_, other->user.id, "", ""));
+    ASSERT_OK(cat1().create_bucket(bucket_, other->user.id, "", {}));
     auto recreated = cat1().get_bucket(bucket_);
     ASSERT_OK(recreated);
     EXPECT_EQ(recreated->epoch, b->epoch + 1);
@@ -253,7 +253,7 @@ TEST_F(RadosObjectCatalogTest, CopySharesTheSourceExtents) {
     FreedExtents freed;
     ASSERT_OK(cat1().put_object(std::move(b), {}, freed));
     w->committed();
-    auto copy = cat2().copy_object(bucket_, "src", bucket_, "dst", std::nullopt, std::nullopt, {}, freed);
+    auto copy = cat2().copy_object(bucket_, "src", bucket_, "dst", std::nullopt, std::nullopt, std::nullopt, {}, freed);
     ASSERT_OK(copy);
     EXPECT_EQ(copy->key, "dst");
     auto refs = gw1_->client->get_xattr(Pool::Data, blob_oid(staged->extents[0].segment), std::string(kRefsXattr));
@@ -368,10 +368,10 @@ TEST_F(RadosObjectCatalogTest, ListBucketsOfAnOwnerFollowsTheRecords) {
     std::vector<std::string> mine{bucket_};
     for (int i = 0; i < 5; ++i) {
         mine.push_back(unique("m" + std::to_string(i)));
-        ASSERT_OK(cat2().create_bucket(mine.back(), user_, "", "acl" + std::to_string(i)));
+        ASSERT_OK(cat2().create_bucket(mine.back(), user_, "", {.acl = "acl" + std::to_string(i), .configs = {}}));
     }
     const std::string theirs = unique("t");
-    ASSERT_OK(cat1().create_bucket(theirs, other->user.id, "", ""));
+    ASSERT_OK(cat1().create_bucket(theirs, other->user.id, "", {}));
     std::sort(mine.begin(), mine.end());
     FreedExtents freed;
     ASSERT_OK(put(cat1(), "k1", 10, freed));
@@ -551,7 +551,7 @@ TEST_F(RadosObjectCatalogTest, ADelimiterPageOfManyPrefixesTakesFewRoundTrips) {
 TEST_F(RadosObjectCatalogTest, DeleteRacingPutsNeverLeavesAnObjectInADeletedBucket) {
     for (int round = 0; round < 8; ++round) {
         const std::string name = unique("race");
-        ASSERT_OK(cat1().create_bucket(name, user_, "", ""));
+        ASSERT_OK(cat1().create_bucket(name, user_, "", {}));
         std::atomic<bool> put_ok{false};
         std::atomic<bool> delete_ok{false};
         std::thread putter([&] {
@@ -596,7 +596,7 @@ TEST_F(RadosObjectCatalogTest, PutsRacingADeleteThatFailsAreNeverNoSuchBucket) {
     int refused = 0;
     for (int round = 0; round < 16; ++round) {
         const std::string name = unique("race2");
-        ASSERT_OK(cat1().create_bucket(name, user_, "", ""));
+        ASSERT_OK(cat1().create_bucket(name, user_, "", {}));
         std::optional<Result<ObjectInfo>> put1, put2;
         std::optional<Result<void>> deleted;
         // The putters start a little later each round, so that the delete
@@ -654,7 +654,7 @@ TEST_F(RadosObjectCatalogTest, PutsRacingADeleteThatFailsAreNeverNoSuchBucket) {
 // for writes.
 TEST_F(RadosObjectCatalogTest, DeleteBucketGoesByTheIndexNotTheLedger) {
     const std::string other = unique("b");
-    ASSERT_OK(cat1().create_bucket(other, user_, "", ""));
+    ASSERT_OK(cat1().create_bucket(other, user_, "", {}));
     FreedExtents freed;
     BodyCommit kept = body("kept", 7);
     kept.record.info.bucket = other;
@@ -742,7 +742,7 @@ TEST_F(RadosObjectCatalogTest, ConcurrentCreatesOfOneNameMakeOneBucketAndCountIt
     std::vector<std::thread> threads;
     for (int t = 0; t < kCreators; ++t)
         threads.emplace_back([&, t] {
-            auto r = (t % 2 ? cat1() : cat2()).create_bucket(name, user_, "", "");
+            auto r = (t % 2 ? cat1() : cat2()).create_bucket(name, user_, "", {});
             if (r)
                 ++won;
             else
@@ -937,7 +937,7 @@ TEST_F(RadosReconcileTest, ACopyCutOffAfterItsCommitPointIsCountedByTheAdopter) 
     ASSERT_OK(put(cat1(), "src", 700, freed));
     auto g = doomed(Pool::Index);
     const std::string dead = g->leases->instance_id();
-    (void)g->objects->copy_object(bucket_, "src", bucket_, "copy", std::nullopt, std::nullopt, {}, freed);
+    (void)g->objects->copy_object(bucket_, "src", bucket_, "copy", std::nullopt, std::nullopt, std::nullopt, {}, freed);
     ASSERT_TRUE(g->doom->killed);
     ASSERT_OK(cat1().get_object(bucket_, "copy"));
     expect_dead_write_uncounted(1);

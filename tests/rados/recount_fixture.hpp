@@ -117,7 +117,7 @@ protected:
         auto u = gw1_->ids->create_user(unique("u") + "@example.com", false, false);
         ASSERT_OK(u);
         user_ = u->user.id;
-        auto b = gw1_->objects->create_bucket(bucket_, user_, "", "acl");
+        auto b = gw1_->objects->create_bucket(bucket_, user_, "", {.acl = "acl", .configs = {}});
         ASSERT_OK(b);
         epoch_ = b->epoch;
     }

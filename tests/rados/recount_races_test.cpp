@@ -177,7 +177,7 @@ TEST_F(RadosRecountTest, ASealTakenFromACompleteOwesNoGiveBackWhoeverTakesItOver
 // lower than its buckets hold.
 TEST_F(RadosRecountTest, ABucketRecountThatChangesNothingStillRecountsTheOwner) {
     const std::string other = unique("b");
-    ASSERT_OK(gw1_->objects->create_bucket(other, user_, "", ""));
+    ASSERT_OK(gw1_->objects->create_bucket(other, user_, "", {}));
     FreedExtents freed;
     BodyCommit kept = body("kept", 1000);
     kept.record.info.bucket = other;
@@ -228,7 +228,7 @@ TEST_F(RadosRecountTest, AStaleFinisherOfAnOlderRecountCountsNothing) {
 // applies it to the owner before the ledger goes.
 TEST_F(RadosRecountTest, ADeletedBucketsPendingOwnerDeltaIsApplied) {
     const std::string other = unique("b");
-    ASSERT_OK(gw1_->objects->create_bucket(other, user_, "", ""));
+    ASSERT_OK(gw1_->objects->create_bucket(other, user_, "", {}));
     FreedExtents freed;
     BodyCommit kept = body("kept", 1000);
     kept.record.info.bucket = other;

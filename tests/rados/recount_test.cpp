@@ -58,7 +58,7 @@ TEST_F(RadosRecountTest, TouchedBucketsAreNamedOnceAndGoWithACleanClose) {
 TEST_F(RadosRecountTest, ABucketDeletedLeavesItsDeletersTouched) {
     Gateway g;
     const std::string other = unique("b");
-    auto made = g.objects->create_bucket(other, user_, "", "");
+    auto made = g.objects->create_bucket(other, user_, "", {});
     ASSERT_OK(made);
     FreedExtents freed;
     BodyCommit gone = body("x", 10);
@@ -210,7 +210,7 @@ TEST_F(RadosRecountTest, AGoneIncarnationsEntryIsDropped) {
     ASSERT_OK(gw1_->ledger->queue_recount(lb()));
     FreedExtents freed;
     ASSERT_OK(gw1_->objects->delete_bucket(bucket_, freed));
-    auto again = gw1_->objects->create_bucket(bucket_, user_, "", "");
+    auto again = gw1_->objects->create_bucket(bucket_, user_, "", {});
     ASSERT_OK(again);
     ASSERT_NE(again->epoch, epoch_);
     const LedgerBucket fresh{bucket_, again->epoch};
@@ -252,7 +252,7 @@ TEST_F(RadosRecountTest, OpenUploadsPartsAreCounted) {
 // sum of its other buckets' ledgers.
 TEST_F(RadosRecountTest, AnOwnerCountedHighAfterABucketDeletionIsRecounted) {
     const std::string other = unique("b");
-    ASSERT_OK(gw1_->objects->create_bucket(other, user_, "", ""));
+    ASSERT_OK(gw1_->objects->create_bucket(other, user_, "", {}));
     FreedExtents freed;
     BodyCommit kept = body("kept", 300);
     kept.record.info.bucket = other;

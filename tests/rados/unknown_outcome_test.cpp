@@ -84,7 +84,7 @@ protected:
         auto u = a_.identity->create_user("unknown-" + random_hex16() + "@example.com", false, false);
         ASSERT_OK(u);
         user_ = u->user.id;
-        ASSERT_OK(a_.objects->create_bucket(bucket_, user_, "", ""));
+        ASSERT_OK(a_.objects->create_bucket(bucket_, user_, "", {}));
     }
 
     BodyCommit body(const std::string& key, const StagedBlobs& staged, std::uint64_t size) {
@@ -179,7 +179,8 @@ TEST_F(RadosUnknownOutcomeTest, CopyWhoseOutcomeStaysUnknownKeepsItsReferences) 
     ASSERT_OK(a_.objects->put_object(body("src", s, kBytes), {}, freed));
     w->committed();
     a_.fail_next_write(Pool::Index, "", [&] { put_inline_through_b("dst"); });
-    auto r = a_.objects->copy_object(bucket_, "src", bucket_, "dst", std::nullopt, std::nullopt, {}, freed);
+    auto r =
+        a_.objects->copy_object(bucket_, "src", bucket_, "dst", std::nullopt, std::nullopt, std::nullopt, {}, freed);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code(), Errc::IoError);
     // The copy landed, and b's overwrite released its references: the copy
@@ -187,7 +188,8 @@ TEST_F(RadosUnknownOutcomeTest, CopyWhoseOutcomeStaysUnknownKeepsItsReferences) 
     EXPECT_EQ(refs_of(s.extents.front()), 1);
     // A copy that landed before its timeout is committed.
     a_.fail_next_write(Pool::Index, "");
-    ASSERT_OK(a_.objects->copy_object(bucket_, "src", bucket_, "dst2", std::nullopt, std::nullopt, {}, freed));
+    ASSERT_OK(
+        a_.objects->copy_object(bucket_, "src", bucket_, "dst2", std::nullopt, std::nullopt, std::nullopt, {}, freed));
     EXPECT_EQ(refs_of(s.extents.front()), 2);
     auto got = a_.objects->get_object(bucket_, "dst2");
     ASSERT_OK(got);
@@ -231,7 +233,7 @@ TEST_F(RadosUnknownOutcomeTest, PartAndCompleteWhoseOutcomeStaysUnknownKeepTheir
     ASSERT_EQ(parts->parts.size(), 1u);
     std::vector<CompletedPart> list{{1, parts->parts[0].etag}};
     a_.fail_next_write(Pool::Index, "", [&] { put_inline_through_b("mp"); });
-    auto c = a_.objects->complete_upload(up->id, list, std::nullopt, {}, freed);
+    auto c = a_.objects->complete_upload(up->id, list, std::nullopt, std::nullopt, {}, freed);
     ASSERT_FALSE(c);
     EXPECT_EQ(c.error().code(), Errc::IoError);
     // The object landed, and b's overwrite released its references: the
@@ -259,7 +261,8 @@ TEST_P(RadosIdenticalCommitsTest, AFailedWriteOfAnIdenticalRecordNeverFreesTheRe
     ws->committed();
     ASSERT_OK(a_.objects->put_object(body("dst", sx, kBytes), {}, freed));
     wx->committed();
-    ASSERT_OK(a_.objects->copy_object(bucket_, "dst", bucket_, "y", std::nullopt, std::nullopt, {}, freed));
+    ASSERT_OK(
+        a_.objects->copy_object(bucket_, "dst", bucket_, "y", std::nullopt, std::nullopt, std::nullopt, {}, freed));
     const Extent e = ss.extents.front(), x = sx.extents.front();
     ASSERT_EQ(refs_of(x), 2);  // dst and y
 
@@ -402,7 +405,7 @@ TEST_F(RadosUnknownOutcomeTest, ADeleteWhoseRecordRemovalLandedBeforeItsTimeoutF
 // recount, never lowered below what the owner stores.
 TEST_F(RadosUnknownOutcomeTest, ABucketWhoseLedgerCountsAnObjectItsIndexLacksCanBeDeleted) {
     const std::string kept_in = "unk-" + random_hex16();
-    ASSERT_OK(a_.objects->create_bucket(kept_in, user_, "", ""));
+    ASSERT_OK(a_.objects->create_bucket(kept_in, user_, "", {}));
     FreedExtents freed;
     BodyCommit kept;
     kept.record.info.bucket = kept_in;
@@ -455,7 +458,7 @@ TEST_F(RadosUnknownOutcomeTest, ABucketMadeAgainUnderItsNameKeepsItsOwnCounts) {
     auto late_put = a_.objects->reserve(bucket_, "reserved-before", 4096);
     ASSERT_OK(late_put);
     a_.fail_next_write(Pool::Meta, bucket_oid(bucket_), [&] {
-        ASSERT_OK(b_.objects->create_bucket(bucket_, user_, "", ""));
+        ASSERT_OK(b_.objects->create_bucket(bucket_, user_, "", {}));
         put_inline_through_b("new");  // 3 bytes, 1 object
     });
     FreedExtents freed;

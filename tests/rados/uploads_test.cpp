@@ -144,7 +144,7 @@ protected:
         ASSERT_TRUE(u) << u.error().message();
         user_ = u->user.id;
         bucket_ = "up-" + random_hex16();
-        auto bk = a_->objects->create_bucket(bucket_, user_, "", "");
+        auto bk = a_->objects->create_bucket(bucket_, user_, "", {});
         ASSERT_TRUE(bk) << bk.error().message();
         epoch_ = bk->epoch;
     }
@@ -253,7 +253,7 @@ TEST_F(RadosUploadsTest, CompletedThroughOneGatewayReadsBackThroughTheOther) {
     EXPECT_EQ(bucket_bytes(), p1.size() + p2.size() + p3.size() + p4.size());
     std::vector<CompletedPart> list{{1, md5_hex(p1)}, {2, md5_hex(p2)}, {3, md5_hex(p3)}};
     FreedExtents freed;
-    auto info = a_->objects->complete_upload(up->id, list, std::nullopt, {}, freed);
+    auto info = a_->objects->complete_upload(up->id, list, std::nullopt, std::nullopt, {}, freed);
     ASSERT_TRUE(info) << info.error().message();
     a_->blobs->release(freed);
     EXPECT_EQ(info->size, p1.size() + p2.size() + p3.size());
@@ -282,7 +282,8 @@ TEST_F(RadosUploadsTest, CompletedThroughOneGatewayReadsBackThroughTheOther) {
     // The upload is gone for both gateways; a complete sent again is NoSuchUpload.
     EXPECT_EQ(b_->objects->get_upload(up->id).error().code(), Errc::NoSuchUpload);
     FreedExtents again;
-    EXPECT_EQ(b_->objects->complete_upload(up->id, list, std::nullopt, {}, again).error().code(), Errc::NoSuchUpload);
+    EXPECT_EQ(b_->objects->complete_upload(up->id, list, std::nullopt, std::nullopt, {}, again).error().code(),
+              Errc::NoSuchUpload);
     auto listed = b_->objects->list_uploads(bucket_, {});
     ASSERT_TRUE(listed) << listed.error().message();
     EXPECT_TRUE(listed->uploads.empty());
@@ -307,7 +308,7 @@ TEST_F(RadosUploadsTest, CompleteRacingAbortExactlyOneWins) {
         FreedExtents completed_freed;
         std::thread t([&] {
             while (!go) std::this_thread::yield();
-            completed = a_->objects->complete_upload(up->id, list, std::nullopt, {}, completed_freed);
+            completed = a_->objects->complete_upload(up->id, list, std::nullopt, std::nullopt, {}, completed_freed);
         });
         FreedExtents aborted_freed;
         go = true;
@@ -427,7 +428,8 @@ TEST_F(RadosUploadsTest, CopiedPartSurvivesItsSourceAfterComplete) {
     auto tail = make_body(100, 8);
     ASSERT_TRUE(b_->upload_part(up->id, 2, tail));
     EXPECT_EQ(bucket_bytes(), 2 * src.size() + tail.size());
-    auto info = a_->objects->complete_upload(up->id, {{1, md5_hex(src)}, {2, md5_hex(tail)}}, std::nullopt, {}, freed);
+    auto info = a_->objects->complete_upload(up->id, {{1, md5_hex(src)}, {2, md5_hex(tail)}}, std::nullopt,
+                                             std::nullopt, {}, freed);
     ASSERT_TRUE(info) << info.error().message();
     a_->blobs->release(freed);
     FreedExtents deleted;
@@ -536,7 +538,7 @@ TEST_F(RadosUploadsTest, AbortTakesOverTheSealOfACompleteWhoseInstanceDied) {
         return true;
     });
     FreedExtents freed;
-    auto done = c->objects->complete_upload(up->id, {{1, part->etag}}, std::nullopt, {}, freed);
+    auto done = c->objects->complete_upload(up->id, {{1, part->etag}}, std::nullopt, std::nullopt, {}, freed);
     ASSERT_FALSE(done);
     EXPECT_EQ(done.error().code(), Errc::IoError);
     auto sealed = a_->client->omap_get(Pool::Meta, upload_oid(up->id), {std::string(kUploadClosingKey)});
@@ -597,7 +599,7 @@ TEST_F(RadosUploadsTest, ACompleteCutOffAfterItsCommitPointIsCountedByTheAdopter
         return false;
     });
     FreedExtents freed;
-    (void)c->objects->complete_upload(up->id, {{1, part->etag}}, std::nullopt, {}, freed);
+    (void)c->objects->complete_upload(up->id, {{1, part->etag}}, std::nullopt, std::nullopt, {}, freed);
     ASSERT_TRUE(killed);
     auto got = b_->read_object(bucket_, "done");
     ASSERT_TRUE(got) << got.error().message();
@@ -654,7 +656,7 @@ TEST_F(RadosUploadsTest, ScrubSeesPartsAndDeleteBucketDropsUploads) {
     EXPECT_EQ(a_->objects->get_upload(up2->id).error().code(), Errc::NoSuchUpload);
     EXPECT_EQ(a_->objects->create_upload(bucket_, "three", {}).error().code(), Errc::NoSuchBucket);
     // A bucket of the same name is a new incarnation: no uploads.
-    ASSERT_TRUE(a_->objects->create_bucket(bucket_, user_, "", ""));
+    ASSERT_TRUE(a_->objects->create_bucket(bucket_, user_, "", {}));
     auto listed = a_->objects->list_uploads(bucket_, {});
     ASSERT_TRUE(listed) << listed.error().message();
     EXPECT_TRUE(listed->uploads.empty());

@@ -224,6 +224,25 @@ TEST_F(Buckets, ConfigDocumentsAreKeptPerKindThroughOtherChanges) {
               (std::map<std::string, std::string>{{"tagging", tags}}));
 }
 
+// CreateBucket with x-amz-object-ownership: the bucket never exists
+// without the controls asked for, not even between two writes.
+TEST_F(Buckets, CreatedWithConfigDocumentsHasThemFromTheStart) {
+    BucketCreateOptions options{.acl = "acl", .configs = {{"ownership", "controls"}}};
+    auto made = engine().create_bucket("born", alice_, "", options);
+    ASSERT_TRUE(made) << made.error().message();
+    EXPECT_EQ(made->configs, options.configs);
+    auto record = engine().get_bucket_record("born");
+    ASSERT_TRUE(record) << record.error().message();
+    EXPECT_EQ(record->configs, options.configs);
+    EXPECT_EQ(record->acl, "acl");
+    reopen();
+    EXPECT_EQ(engine().get_bucket("born")->configs, options.configs);
+    // One too large creates nothing.
+    options.configs["ownership"] = std::string(kMaxBucketConfigBytes + 1, 'c');
+    EXPECT_TRUE(FailsWith(engine().create_bucket("stillborn", alice_, "", options), Errc::InvalidArgument));
+    EXPECT_TRUE(FailsWith(engine().get_bucket("stillborn"), Errc::NoSuchBucket));
+}
+
 TEST_F(Buckets, ConfigDocumentsGoWithTheBucket) {
     make_bucket("reborn", alice_);
     ASSERT_TRUE(IsOk(engine().set_bucket_config("reborn", "cors", "rules")));

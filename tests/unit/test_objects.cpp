@@ -278,6 +278,34 @@ TEST_F(Objects, CopiesAndCompletedUploadsTakeTheSameConditions) {
     EXPECT_EQ(body_of(engine(), "bkt", "dst"), "part");
 }
 
+// The gateway gives a copy, and a completed upload, the ACL the request
+// asks for in their own commit: never the source's or the upload's first.
+TEST_F(Objects, CopiesAndCompletedUploadsTakeTheAclGivenInTheirCommit) {
+    PutOptions opts;
+    opts.meta.acl = "source acl";
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "src", "source", opts)));
+    CopyOptions copy;
+    copy.replace_acl = "copy acl";
+    auto copied = engine().copy_object("bkt", "src", "bkt", "dst", copy);
+    ASSERT_TRUE(copied) << copied.error().message();
+    EXPECT_EQ(copied->meta.acl, "copy acl");
+    EXPECT_EQ(engine().head_object("bkt", "dst")->meta.acl, "copy acl");
+    EXPECT_EQ(engine().head_object("bkt", "src")->meta.acl, "source acl");
+    copy.range = ByteRange{0, 2};
+    ASSERT_TRUE(IsOk(engine().copy_object("bkt", "src", "bkt", "ranged", copy)));
+    EXPECT_EQ(engine().head_object("bkt", "ranged")->meta.acl, "copy acl");
+
+    ObjectMeta upload_meta;
+    upload_meta.acl = "upload acl";
+    auto up = engine().create_upload("bkt", "done", upload_meta);
+    ASSERT_TRUE(up) << up.error().message();
+    auto part = engine().upload_part(up->id, 1, as_bytes(std::string_view("part")));
+    ASSERT_TRUE(part) << part.error().message();
+    auto done = engine().complete_upload(up->id, {{1, part->etag}}, std::nullopt, {}, std::string("final acl"));
+    ASSERT_TRUE(done) << done.error().message();
+    EXPECT_EQ(engine().head_object("bkt", "done")->meta.acl, "final acl");
+}
+
 TEST_F(Objects, OfConcurrentCreateOnlyWritersExactlyOneWins) {
     constexpr int kWriters = 8;
     std::vector<std::thread> threads;

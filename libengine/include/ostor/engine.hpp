@@ -39,6 +39,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -200,6 +201,15 @@ struct BillingDelta {
     BillingCounters counters;
 };
 
+// What a bucket starts with besides its owner (create_bucket).
+struct BucketCreateOptions {
+    std::string acl;  // the stored ACL; "" is the owner's FULL_CONTROL alone
+    // Configuration documents (kind -> document, as set_bucket_config takes
+    // them) the bucket has from its first moment: written with its record,
+    // so that no one ever sees the bucket without them.
+    std::map<std::string, std::string> configs;
+};
+
 struct CopyOptions {
     // Replace the metadata (x-amz-metadata-directive: REPLACE); keep the
     // source's when empty.
@@ -208,6 +218,9 @@ struct CopyOptions {
     // metadata kept): the source's metadata as the copy reads it, with
     // these. Ignored with replace_meta, which carries its own tags.
     std::optional<ObjectTags> replace_tags;
+    // The copy's ACL (ObjectMeta::acl), in the same commit as the copy;
+    // the source's (or replace_meta's) when empty.
+    std::optional<std::string> replace_acl;
     // Copy only this range of the source (UploadPartCopy).
     std::optional<ByteRange> range;
     // Conditions on the destination object the copy replaces.
@@ -345,6 +358,11 @@ public:
     // BucketAlreadyOwnedByYou, BucketAlreadyExists (another owner).
     Result<Bucket> create_bucket(std::string_view name, std::string_view owner_id, std::string_view account = {},
                                  std::string_view acl = {});
+    // With its ACL and configurations set in the same write as the bucket
+    // itself. Fails as above, and InvalidArgument for a configuration
+    // set_bucket_config refuses.
+    Result<Bucket> create_bucket(std::string_view name, std::string_view owner_id, std::string_view account,
+                                 const BucketCreateOptions& options);
     // Fails: NoSuchBucket.
     Result<Bucket> get_bucket(std::string_view name);
     // The bucket's record (owner, account, ACL, epoch, creation) without its
@@ -468,10 +486,12 @@ public:
     // e.g. the composite checksum of its parts), else the upload's are kept.
     // `conditions` are checked against the object the upload replaces
     // (PreconditionFailed, NoSuchKey; the upload then stays).
+    // `acl`, when given, becomes the object's ACL (ObjectMeta::acl) in the
+    // same commit, else the upload's is kept.
     Result<ObjectInfo> complete_upload(
         std::string_view upload_id, const std::vector<CompletedPart>& parts,
         std::optional<std::vector<std::pair<std::string, std::string>>> checksums = std::nullopt,
-        const WriteConditions& conditions = {});
+        const WriteConditions& conditions = {}, const std::optional<std::string>& acl = std::nullopt);
     // Frees the parts. Fails: NoSuchUpload.
     Result<void> abort_upload(std::string_view upload_id);
     // Parts with number > marker. Fails: NoSuchUpload.

@@ -58,7 +58,7 @@ Result<CommitQueue::DataFiles> LocalObjectCatalog::staged_segments(const BodyCom
 }
 
 Result<Bucket> LocalObjectCatalog::create_bucket(std::string_view name, std::string_view owner_id,
-                                                 std::string_view account, std::string_view acl) {
+                                                 std::string_view account, const BucketCreateOptions& options) {
     return commits_.run_value<Bucket>([&](Txn& txn) -> Result<Bucket> {
         auto owner = load_user(txn, owner_id);
         if (!owner) return std::move(owner).error();
@@ -77,13 +77,17 @@ Result<Bucket> LocalObjectCatalog::create_bucket(std::string_view name, std::str
         b.owner_id = owner_id;
         b.account = account;
         b.created_ms = now_ms();
-        b.acl = acl;
+        b.acl = options.acl;
         if (auto last = txn.get(Table::BucketEpochs, name)) b.epoch = Decoder(*last).u64() + 1;
         b.size.last_ts = size_history_hour(b.created_ms);
         txn.put(Table::BucketEpochs, name, Encoder().u64(b.epoch).take());
         txn.put(Table::Buckets, name, encode(b));
         // (delete_bucket removed them: this only guards a new name's start.)
         drop_bucket_configs(txn, name);
+        // Its first configurations, in the transaction that makes it.
+        for (const auto& [kind, document] : options.configs)
+            txn.put(Table::BucketConfigs, config_key(name, kind), document);
+        b.configs = options.configs;
         return b;
     });
 }

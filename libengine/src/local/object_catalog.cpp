@@ -43,6 +43,7 @@ Result<ObjectInfo> LocalObjectCatalog::copy_object(std::string_view src_bucket, 
                                                    std::string_view dst_bucket, std::string_view dst_key,
                                                    const std::optional<ObjectMeta>& replace_meta,
                                                    const std::optional<ObjectTags>& replace_tags,
+                                                   const std::optional<std::string>& replace_acl,
                                                    const WriteConditions& conditions, FreedExtents& freed) {
     return commits_.run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
         freed.clear();
@@ -62,6 +63,7 @@ Result<ObjectInfo> LocalObjectCatalog::copy_object(std::string_view src_bucket, 
             dst.info.meta = *replace_meta;
         else if (replace_tags)
             dst.info.meta.tags = *replace_tags;
+        if (replace_acl) dst.info.meta.acl = *replace_acl;
         dst.info.upload_id.clear();  // a copy is not what the upload made
         return commit_object(txn, *db, std::move(dst), conditions, 0, freed);
     });

@@ -164,8 +164,8 @@ Result<PartInfo> LocalObjectCatalog::copy_part(std::string_view upload_id, std::
 
 Result<ObjectInfo> LocalObjectCatalog::complete_upload(
     std::string_view upload_id, const std::vector<CompletedPart>& parts,
-    const std::optional<std::vector<std::pair<std::string, std::string>>>& checksums, const WriteConditions& conditions,
-    FreedExtents& freed) {
+    const std::optional<std::vector<std::pair<std::string, std::string>>>& checksums,
+    const std::optional<std::string>& acl, const WriteConditions& conditions, FreedExtents& freed) {
     // The list's form (not empty, ascending) was checked by the engine.
     return commits_.run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
         freed.clear();
@@ -189,6 +189,7 @@ Result<ObjectInfo> LocalObjectCatalog::complete_upload(
         obj.info.meta = upload->meta;
         obj.info.upload_id = upload->id;
         if (checksums) obj.info.meta.checksums = *checksums;
+        if (acl) obj.info.meta.acl = *acl;
         txn.del(Table::UploadsByBucket, upload_index_key(*upload));
         txn.del(Table::Uploads, upload->id);
         // The parts' bytes are counted already: the object adds the rest.

@@ -220,7 +220,7 @@ void RadosObjectCatalog::remove_index_shards(const Bucket& bucket, std::uint32_t
 }
 
 Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::string_view owner_id,
-                                                 std::string_view account, std::string_view acl) {
+                                                 std::string_view account, const BucketCreateOptions& options) {
     // The local backend's order of refusals: owner, account, then the name.
     std::set<std::string> keys;
     if (!account.empty()) keys.insert(account_omap_key(account));
@@ -236,7 +236,10 @@ Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::str
     b.name = name;
     b.owner_id = owner_id;
     b.account = account;
-    b.acl = acl;
+    b.acl = options.acl;
+    // Its first configurations go in the record itself (step 5): the
+    // bucket never exists without them.
+    b.configs = options.configs;
     // 1. The epoch (a crash after it leaves an unused one). 2. The owner's
     //    counts with the bucket's claim: a crash after this leaves them too
     //    high (delete_user refused until a recount drops the claim), never a

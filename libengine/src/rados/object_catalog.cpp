@@ -339,6 +339,7 @@ Result<ObjectInfo> RadosObjectCatalog::copy_object(std::string_view src_bucket, 
                                                    std::string_view dst_bucket, std::string_view dst_key,
                                                    const std::optional<ObjectMeta>& replace_meta,
                                                    const std::optional<ObjectTags>& replace_tags,
+                                                   const std::optional<std::string>& replace_acl,
                                                    const WriteConditions& conditions, FreedExtents& freed) {
     freed.clear();
     auto src = get_object(src_bucket, src_key);
@@ -366,6 +367,7 @@ Result<ObjectInfo> RadosObjectCatalog::copy_object(std::string_view src_bucket, 
         dst.info.meta = *replace_meta;
     else if (replace_tags)
         dst.info.meta.tags = *replace_tags;
+    if (replace_acl) dst.info.meta.acl = *replace_acl;
     dst.info.upload_id.clear();  // a copy is not what the upload made
     bool unknown = false;
     auto r = commit_object(*db, std::move(dst), conditions, std::nullopt, 0, freed, &unknown);

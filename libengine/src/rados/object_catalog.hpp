@@ -57,7 +57,7 @@ public:
                        RadosLeases* lease = nullptr, Notifier* notifier = nullptr);
 
     Result<Bucket> create_bucket(std::string_view name, std::string_view owner_id, std::string_view account,
-                                 std::string_view acl) override;
+                                 const BucketCreateOptions& options) override;
     Result<Bucket> get_bucket(std::string_view name) override;
     Result<Bucket> get_bucket_record(std::string_view name) override;
     Result<std::vector<Bucket>> list_buckets(const BucketFilter& filter) override;
@@ -82,7 +82,8 @@ public:
     Result<ObjectInfo> put_object(BodyCommit body, const WriteConditions& conditions, FreedExtents& freed) override;
     Result<ObjectInfo> copy_object(std::string_view src_bucket, std::string_view src_key, std::string_view dst_bucket,
                                    std::string_view dst_key, const std::optional<ObjectMeta>& replace_meta,
-                                   const std::optional<ObjectTags>& replace_tags, const WriteConditions& conditions,
+                                   const std::optional<ObjectTags>& replace_tags,
+                                   const std::optional<std::string>& replace_acl, const WriteConditions& conditions,
                                    FreedExtents& freed) override;
     using ObjectCatalog::delete_object;
     Result<void> delete_object(std::string_view bucket, std::string_view key, const DeleteOptions& options,
@@ -101,7 +102,8 @@ public:
                                FreedExtents& freed) override;
     Result<ObjectInfo> complete_upload(std::string_view upload_id, const std::vector<CompletedPart>& parts,
                                        const std::optional<std::vector<std::pair<std::string, std::string>>>& checksums,
-                                       const WriteConditions& conditions, FreedExtents& freed) override;
+                                       const std::optional<std::string>& acl, const WriteConditions& conditions,
+                                       FreedExtents& freed) override;
     Result<void> abort_upload(std::string_view upload_id, FreedExtents& freed) override;
     Result<ListPartsResult> list_parts(std::string_view upload_id, std::uint32_t marker,
                                        std::uint32_t max_parts) override;

@@ -85,8 +85,8 @@ void remove_index_entry(Client& client, const Upload& u, std::uint64_t epoch) {
 
 Result<ObjectInfo> RadosObjectCatalog::complete_upload(
     std::string_view upload_id, const std::vector<CompletedPart>& parts,
-    const std::optional<std::vector<std::pair<std::string, std::string>>>& checksums, const WriteConditions& conditions,
-    FreedExtents& freed) {
+    const std::optional<std::vector<std::pair<std::string, std::string>>>& checksums,
+    const std::optional<std::string>& acl, const WriteConditions& conditions, FreedExtents& freed) {
     // The list's form (not empty, ascending) was checked by the engine.
     freed.clear();
     if (!well_formed_upload_id(upload_id)) return no_such_upload(upload_id);
@@ -156,6 +156,7 @@ Result<ObjectInfo> RadosObjectCatalog::complete_upload(
     obj.info.meta = s.up.upload.meta;
     obj.info.upload_id = std::string(upload_id);
     if (checksums) obj.info.meta.checksums = *checksums;
+    if (acl) obj.info.meta.acl = *acl;
     const std::vector<Extent> object_extents = obj.extents;
 
     if (auto r = blobs_.add_refs(object_extents); !r) {

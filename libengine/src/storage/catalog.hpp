@@ -144,7 +144,7 @@ public:
     // Fails: NoSuchUser, NoSuchAccount, BucketAlreadyOwnedByYou,
     // BucketAlreadyExists.
     virtual Result<Bucket> create_bucket(std::string_view name, std::string_view owner_id, std::string_view account,
-                                         std::string_view acl) = 0;
+                                         const BucketCreateOptions& options) = 0;
     virtual Result<Bucket> get_bucket(std::string_view name) = 0;  // NoSuchBucket
     // The bucket without its counts (objects, bytes and size may be zero):
     // what a request on its objects needs (owner, ACL, epoch). A backend may
@@ -198,6 +198,7 @@ public:
                                            std::string_view dst_bucket, std::string_view dst_key,
                                            const std::optional<ObjectMeta>& replace_meta,
                                            const std::optional<ObjectTags>& replace_tags,
+                                           const std::optional<std::string>& replace_acl,
                                            const WriteConditions& conditions, FreedExtents& freed) = 0;
     // Also an object whose body cannot be read; with options.if_current only
     // while the current record is that write (checked in the commit). Fails:
@@ -255,7 +256,7 @@ public:
     virtual Result<ObjectInfo> complete_upload(
         std::string_view upload_id, const std::vector<CompletedPart>& parts,
         const std::optional<std::vector<std::pair<std::string, std::string>>>& checksums,
-        const WriteConditions& conditions, FreedExtents& freed) = 0;
+        const std::optional<std::string>& acl, const WriteConditions& conditions, FreedExtents& freed) = 0;
     virtual Result<void> abort_upload(std::string_view upload_id, FreedExtents& freed) = 0;  // NoSuchUpload
     virtual Result<ListPartsResult> list_parts(std::string_view upload_id, std::uint32_t marker,
                                                std::uint32_t max_parts) = 0;
