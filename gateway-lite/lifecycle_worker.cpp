@@ -111,18 +111,11 @@ public:
         auto buckets = engine_.list_buckets();
         if (!buckets) return failed("listing the buckets", buckets.error());
         for (const auto& b : *buckets) {
-            auto it = b.configs.find(std::string(kLifecycleConfigKind));
-            if (it == b.configs.end()) continue;
+            if (!b.configs.contains(std::string(kLifecycleConfigKind))) continue;
             if (!state_.bucket.empty() && b.name < state_.bucket) continue;  // done before a restart
             if (b.name != state_.bucket) state_ = next_bucket(b.name);
             if (state_.phase == Phase::Done) continue;
-            auto config = detail::decode_lifecycle_config(it->second);
-            if (!config) {
-                std::fprintf(stderr, "ostor-gateway: lifecycle: bucket %s: an unreadable configuration, skipped\n",
-                             b.name.c_str());
-                continue;
-            }
-            if (auto s = bucket(b.name, *config); s != Stop::No) return s;
+            if (auto s = bucket(b.name); s != Stop::No) return s;
         }
         // The pass ends: its day is recorded, and no pass runs again that day.
         PassState done;
@@ -145,12 +138,44 @@ private:
 
     detail::LifecycleClock clock() const { return {state_.pass_ms, options_.day.count()}; }
 
-    Stop bucket(const std::string& name, const detail::LifecycleConfig& config) {
-        while (state_.phase == Phase::Objects) {
-            if (auto s = objects_page(name, config); s != Stop::No) return s;
+    // The bucket's rules as they are now, read again before each page (from
+    // the engine's bucket cache, kept true across processes): a configuration
+    // removed or changed while a pass is under way applies from the next page
+    // on, not at the pass's end. nullopt: no rules any more (Done), or a
+    // failure (`stop` says which).
+    std::optional<detail::LifecycleConfig> current_config(const std::string& name, Stop& stop) {
+        stop = Stop::No;
+        auto b = engine_.get_bucket_record(name);
+        if (!b && b.error().code() != Errc::NoSuchBucket) {
+            stop = failed("reading bucket " + name, b.error());
+            return std::nullopt;
         }
-        while (state_.phase == Phase::Uploads) {
-            if (auto s = uploads_page(name, config); s != Stop::No) return s;
+        const std::string* document = nullptr;
+        if (b) {
+            auto it = b->configs.find(std::string(kLifecycleConfigKind));
+            if (it != b->configs.end()) document = &it->second;
+        }
+        if (!document) {  // the bucket or its rules are gone
+            stop = finish_phase(Phase::Done);
+            return std::nullopt;
+        }
+        auto config = detail::decode_lifecycle_config(*document);
+        if (!config) {
+            std::fprintf(stderr, "ostor-gateway: lifecycle: bucket %s: an unreadable configuration, skipped\n",
+                         name.c_str());
+            stop = finish_phase(Phase::Done);
+        }
+        return config;
+    }
+
+    Stop bucket(const std::string& name) {
+        while (state_.phase != Phase::Done) {
+            Stop stop = Stop::No;
+            auto config = current_config(name, stop);
+            if (stop != Stop::No) return stop;
+            if (!config) continue;  // Done
+            stop = state_.phase == Phase::Objects ? objects_page(name, *config) : uploads_page(name, *config);
+            if (stop != Stop::No) return stop;
         }
         // TODO(versioning): noncurrent versions (evaluate_noncurrent ->
         // DeleteNoncurrent) and lone delete markers (evaluate_lone_marker ->

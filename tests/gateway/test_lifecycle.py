@@ -280,6 +280,36 @@ class LifecycleCrashTests(GatewayTestCase):
         self.assertLessEqual(expired, len(before_kill) - 3)
 
 
+class LifecycleRulesRemovedTests(GatewayTestCase):
+    """Rules removed while a pass is under way."""
+
+    gateway_args = LifecycleCrashTests.gateway_args
+
+    def test_rules_removed_during_a_pass_stop_applying_at_once(self):
+        b = self.new_bucket()
+        keys = [f'old/{i:03d}' for i in range(40)]
+        for key in keys:
+            self.put(b, key, b'old')
+        self.s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': [
+            rule('date', date=PAST_DATE, prefix='old/')]})
+        first_day = wait_for('the first pass', lambda: passes_done(self.gw))[0][0]
+        self.gw.stop(keep_dir=True)
+        self.gw.extra_args = ['--lifecycle-day-seconds', '3600', '--lifecycle-interval-seconds', '1',
+                              '--lifecycle-page-size', '2', '--lifecycle-page-pause-ms', '400']
+        self.gw.start()
+        self.s3 = self.gw.client()
+        wait_for('the pass to be under way', lambda: 0 < 40 - len(keys_of(self.s3, b)) <= 20)
+        # A provider's customer sees the wrong rule at work and removes it:
+        # the pass under way stops deleting at its next page.
+        self.s3.delete_bucket_lifecycle(Bucket=b)
+        left = keys_of(self.s3, b)
+        wait_for('the pass ends', lambda: [p for p in passes_done(self.gw) if p[0] != first_day], timeout=60,
+                 explain=lambda: self.gw.stderr_text()[-2000:])
+        # At most the page in hand when the rules went (2 objects) goes after.
+        self.assertGreaterEqual(len(keys_of(self.s3, b)), len(left) - 2)
+        self.assertGreater(len(left), 10)
+
+
 class TwoGatewaysTests(GatewayTestCase):
     """One volume, two gateways: one works, the other takes over when it stops."""
 
