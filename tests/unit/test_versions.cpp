@@ -5,10 +5,18 @@
 #include <string>
 #include <vector>
 
+#include "codec.hpp"
+#include "local/lmdb_env.hpp"
+#include "local/object_index.hpp"
+#include "local/version_index.hpp"
+#include "records.hpp"
 #include "test_dir.hpp"
 
 namespace ostor::test {
 namespace {
+
+using detail::Table;
+using detail::Txn;
 
 constexpr std::string_view kNotOnRados = "versioning is not built for RADOS volumes yet";
 constexpr std::size_t kInstanceChars = 24;
@@ -39,6 +47,12 @@ protected:
         ASSERT_TRUE(u) << u.error().message();
         EXPECT_EQ(u->bytes, bytes);
         EXPECT_EQ(u->objects, objects);
+    }
+    // The metadata store itself, with the Engine closed (white-box).
+    std::unique_ptr<detail::Env> store() {
+        auto env = detail::Env::open(dir_.path() / "meta", EngineOptions{}.meta_map_size_bytes);
+        EXPECT_TRUE(env) << env.error().message();
+        return env ? std::move(*env) : nullptr;
     }
     std::string owner_;
 };
@@ -321,7 +335,9 @@ TEST_F(Versions, KeysWithNulsAndLongKeysSharingAHeadKeepTheirOwnVersions) {
         by_id.version_id = current->version_id;
         ASSERT_TRUE(IsOk(engine().delete_object("bkt", keys[i], by_id)));
         EXPECT_EQ(body_of(engine(), "bkt", keys[i]), "old " + keys[i]);
-        EXPECT_EQ(engine().head_object("bkt", keys[i])->version_id, first_ids[i]);
+        auto promoted = engine().head_object("bkt", keys[i]);
+        ASSERT_TRUE(promoted) << promoted.error().message();
+        EXPECT_EQ(promoted->version_id, first_ids[i]);
         // Another key's id names nothing here.
         const std::string& other = first_ids[(i + 1) % keys.size()];
         EXPECT_TRUE(FailsWith(engine().head_object("bkt", keys[i], other), Errc::NoSuchVersion));
@@ -344,6 +360,93 @@ TEST_F(Versions, UnversionedBucketsKnowOnlyTheNullVersion) {
     EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", by_id), Errc::NoSuchVersion));
     EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k"), Errc::NoSuchKey));
     expect_counts(0, 0);
+}
+
+// An object record as version 1 of the encoding stored it (before the
+// Bodies table): key "old", body kOldBody inside the record, kept as written.
+constexpr std::string_view kOldBody = "kept from before";
+const std::string kOldRecord = from_hex(
+    "01030000006f6c641000000000000000200000003262323130386532396531646334633439353736"
+    "3737333130646131396235367b98a8e69a0100000a000000746578742f706c61696e000000000000"
+    "000000000000000000000000000000000000d2868b3b100000006b6570742066726f6d206265666f"
+    "7265");
+
+class OldRecordVersions : public Versions {
+protected:
+    // "old" as a release before the Bodies table left it: written through
+    // the engine (so that the counts hold it), then its row replaced by the
+    // fixture and its body row dropped.
+    void plant_old_record() {
+        ASSERT_TRUE(IsOk(put(engine(), "bkt", "old", std::string(kOldBody))));
+        engine_.reset();
+        {
+            auto env = store();
+            ASSERT_TRUE(env);
+            Txn txn = Txn::write(*env);
+            auto cur = txn.cursor(Table::Bodies);
+            std::vector<std::string> rows;
+            for (auto e = cur.first(); e; e = cur.next()) rows.emplace_back(e->first);
+            ASSERT_EQ(rows.size(), 1u);
+            txn.del(Table::Bodies, rows[0]);
+            txn.put(Table::Objects, detail::object_index_key("bkt", "old"), kOldRecord);
+            txn.commit();
+        }
+        ASSERT_NO_FATAL_FAILURE(open());
+        ASSERT_EQ(body_of(engine(), "bkt", "old"), kOldBody);
+    }
+    void expect_clean_scrub() {
+        auto report = engine().scrub();
+        ASSERT_TRUE(report) << report.error().message();
+        EXPECT_TRUE(report->damaged.empty());
+    }
+};
+
+// A record of before, with its body inside, becomes the null version with
+// its body, and is current again with it when the newer one goes.
+TEST_F(OldRecordVersions, KeepTheirBodyAsVersions) {
+    SKIP_ON_RADOS("plants a local version 1 record");
+    ASSERT_NO_FATAL_FAILURE(plant_old_record());
+    enable();
+    auto newer = put(engine(), "bkt", "old", "new");
+    ASSERT_TRUE(newer) << newer.error().message();
+    EXPECT_EQ(body_of_version("old", "null"), kOldBody);
+    expect_counts(kOldBody.size() + 3, 2);
+    reopen();
+    EXPECT_EQ(body_of_version("old", "null"), kOldBody);
+    expect_clean_scrub();
+    DeleteOptions by_id;
+    by_id.version_id = newer->version_id;
+    ASSERT_TRUE(IsOk(engine().delete_object("bkt", "old", by_id)));
+    EXPECT_EQ(body_of(engine(), "bkt", "old"), kOldBody);
+    expect_counts(kOldBody.size(), 1);
+}
+
+TEST_F(OldRecordVersions, KeepTheirBodyWhenMarkedDeleted) {
+    SKIP_ON_RADOS("plants a local version 1 record");
+    ASSERT_NO_FATAL_FAILURE(plant_old_record());
+    enable();
+    auto marker = engine().delete_object("bkt", "old", DeleteOptions{});
+    ASSERT_TRUE(marker) << marker.error().message();
+    EXPECT_EQ(body_of_version("old", "null"), kOldBody);
+    DeleteOptions by_id;
+    by_id.version_id = marker->version_id;
+    ASSERT_TRUE(IsOk(engine().delete_object("bkt", "old", by_id)));  // the null version is current again
+    EXPECT_EQ(body_of(engine(), "bkt", "old"), kOldBody);
+    expect_clean_scrub();
+}
+
+TEST_F(OldRecordVersions, KeepTheirBodyWhenTheirAclIsSetById) {
+    SKIP_ON_RADOS("plants a local version 1 record");
+    ASSERT_NO_FATAL_FAILURE(plant_old_record());
+    auto changed = engine().set_object_acl("bkt", "old", "acl-by-id", "null");
+    ASSERT_TRUE(changed) << changed.error().message();
+    EXPECT_EQ(body_of(engine(), "bkt", "old"), kOldBody);
+    auto head = engine().head_object("bkt", "old");
+    ASSERT_TRUE(head) << head.error().message();
+    EXPECT_EQ(head->meta.acl, "acl-by-id");
+    reopen();
+    EXPECT_EQ(body_of(engine(), "bkt", "old"), kOldBody);
+    expect_clean_scrub();
 }
 
 }  // namespace

@@ -65,7 +65,9 @@ Result<ObjectInfo> LocalObjectCatalog::set_version_acl(std::string_view bucket, 
         if (rec.info.delete_marker)
             return Error(Errc::MethodNotAllowed, "version " + std::string(version_id) + " is a delete marker");
         rec.info.meta.acl = acl;
-        // The record moves nowhere: its body stays in its Bodies row.
+        // The record moves nowhere: its body stays in its Bodies row (a
+        // version 1 record's, inside it, gets one: encode() writes version 2).
+        OSTOR_TRY(move_body_to_row(txn, rec));
         const auto index = found->in_versions ? versions_key(bucket, key, rec.instance) : object_index_key(bucket, key);
         txn.put(found->in_versions ? Table::Versions : Table::Objects, index, encode(rec));
         return rec.info;

@@ -107,7 +107,8 @@ ObjectRecord record_of(const VersionEntry& e, const KeyState& state, const Objec
 
 // Writes the plan's change: removals first, so that a promoted version's
 // row goes before it becomes the current. Bodies stay in their Bodies rows
-// while their records move; only freed records lose theirs.
+// while their records move (a version 1 record's body, inside it, gets its
+// row as it moves); only freed records lose theirs.
 Result<void> apply_change(Txn& txn, std::string_view bucket, std::string_view key, const VersionChange& change,
                           const KeyState& state, const ObjectRecord& created, FreedExtents& freed) {
     for (const VersionEntry& e : change.freed) {
@@ -117,14 +118,19 @@ Result<void> apply_change(Txn& txn, std::string_view bucket, std::string_view ke
     }
     if (change.remove_current) txn.del(Table::Objects, object_index_key(bucket, key));
     for (const auto& instance : change.remove_versions) txn.del(Table::Versions, versions_key(bucket, key, instance));
-    for (const VersionEntry& e : change.put_versions)
-        txn.put(Table::Versions, versions_key(bucket, key, e.instance), encode(record_of(e, state, created)));
+    for (const VersionEntry& e : change.put_versions) {
+        ObjectRecord rec = record_of(e, state, created);
+        OSTOR_TRY(move_body_to_row(txn, rec));  // a version 1 current's
+        txn.put(Table::Versions, versions_key(bucket, key, e.instance), encode(rec));
+    }
     if (change.put_current) {
         ObjectRecord rec = record_of(*change.put_current, state, created);
-        if (change.put_current->handle == kNewEntry)
+        if (change.put_current->handle == kNewEntry) {
             OSTOR_TRY(store_object(txn, bucket, key, std::move(rec), nullptr));
-        else
+        } else {
+            OSTOR_TRY(move_body_to_row(txn, rec));
             txn.put(Table::Objects, object_index_key(bucket, key), encode(rec));
+        }
     }
     if (change.head) store_version_head(txn, bucket, key, *change.head);
     if (change.remove_head) erase_version_head(txn, bucket, key);
