@@ -318,8 +318,17 @@ TEST_F(Versions, KeysWithNulsAndLongKeysSharingAHeadKeepTheirOwnVersions) {
     SKIP_ON_RADOS(kNotOnRados);
     enable();
     const std::string shared_head(900, 'h');
-    const std::vector<std::string> keys = {"a", std::string("a\0b", 3), std::string("a\0", 2), shared_head + "1",
-                                           shared_head + "2"};
+    // The cut falls right after the "\0" of the last key's escaped NUL: the
+    // cut keeps the escape whole, so its versions do not sort among those
+    // of the key before it.
+    const std::string cut_at_nul(detail::kVersionKeyHeadBytes - 1, 'p');
+    const std::vector<std::string> keys = {"a",
+                                           std::string("a\0b", 3),
+                                           std::string("a\0", 2),
+                                           shared_head + "1",
+                                           shared_head + "2",
+                                           cut_at_nul,
+                                           cut_at_nul + std::string("\0x", 2)};
     std::vector<std::string> first_ids;
     for (const auto& key : keys) {
         auto v1 = put(engine(), "bkt", key, "old " + key);
