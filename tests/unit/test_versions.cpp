@@ -458,5 +458,25 @@ TEST_F(OldRecordVersions, KeepTheirBodyWhenTheirAclIsSetById) {
     expect_clean_scrub();
 }
 
+// A bucket never versioned has no heads: its deletes read none (a damaged
+// head planted under its key would otherwise fail them).
+TEST_F(Versions, UnversionedDeletesReadNoHeads) {
+    SKIP_ON_RADOS("plants a local version head");
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "plain")));
+    engine_.reset();
+    {
+        auto env = store();
+        ASSERT_TRUE(env);
+        Txn txn = Txn::write(*env);
+        txn.put(Table::VersionHeads, detail::object_index_key("bkt", "k"), "not a head");
+        txn.commit();
+    }
+    ASSERT_NO_FATAL_FAILURE(open());
+    auto removed = engine().delete_object("bkt", "k", DeleteOptions{});
+    ASSERT_TRUE(removed) << removed.error().message();
+    EXPECT_TRUE(FailsWith(engine().head_object("bkt", "k"), Errc::NoSuchKey));
+    expect_counts(0, 0);
+}
+
 }  // namespace
 }  // namespace ostor::test

@@ -61,21 +61,24 @@ Result<void> add_version(const Txn& txn, std::string_view bucket, std::string_vi
     return {};
 }
 
-// `named`: the instance a DELETE by id names, if any.
-Result<KeyState> load_key_state(const Txn& txn, std::string_view bucket, std::string_view key, std::string_view named) {
+// `named`: the instance a DELETE by id names, if any. A bucket never
+// versioned (Off, which never comes back) has no heads nor versions: only
+// its current is read, as before versioning.
+Result<KeyState> load_key_state(const Txn& txn, const Bucket& bucket, std::string_view key, std::string_view named) {
     KeyState state;
-    auto current = load_replaced_object(txn, bucket, key);
+    auto current = load_replaced_object(txn, bucket.name, key);
     if (!current) return std::move(current).error();
     state.current = std::move(*current);
-    auto head = load_version_head(txn, bucket, key);
+    if (bucket.versioning == VersioningState::Off) return state;
+    auto head = load_version_head(txn, bucket.name, key);
     if (!head) return std::move(head).error();
     state.head = std::move(*head);
     if (!state.head) return state;  // no head: no versions
-    auto newest = newest_versions(txn, bucket, key, kPlanNewestVersions);
+    auto newest = newest_versions(txn, bucket.name, key, kPlanNewestVersions);
     if (!newest) return std::move(newest).error();
     state.versions = std::move(*newest);
-    OSTOR_TRY(add_version(txn, bucket, key, named, state));
-    OSTOR_TRY(add_version(txn, bucket, key, state.head->null_instance, state));
+    OSTOR_TRY(add_version(txn, bucket.name, key, named, state));
+    OSTOR_TRY(add_version(txn, bucket.name, key, state.head->null_instance, state));
     return state;
 }
 
@@ -171,7 +174,7 @@ Result<ObjectInfo> commit_object(Txn& txn, Bucket& bucket, ObjectRecord rec, con
         account_change(txn, bucket, delta_bytes, delta_objects);
         return rec.info;
     }
-    auto state = load_key_state(txn, bucket.name, key, {});
+    auto state = load_key_state(txn, bucket, key, {});
     if (!state) return std::move(state).error();
     OSTOR_TRY(check_write_conditions(conditions, state->current));
     PlanInput in = plan_input(bucket, VersionOp::Write, *state);
@@ -189,7 +192,7 @@ Result<DeleteResult> delete_version(Txn& txn, Bucket& bucket, std::string_view k
                                     FreedExtents& freed) {
     const bool by_id = !options.version_id.empty();
     const std::string named = by_id && is_instance(options.version_id) ? options.version_id : std::string();
-    auto state = load_key_state(txn, bucket.name, key, named);
+    auto state = load_key_state(txn, bucket, key, named);
     if (!state) return std::move(state).error();
     if (!by_id && bucket.versioning == VersioningState::Off && !state->current)
         return Error(Errc::NoSuchKey, "no object " + std::string(key) + " in bucket " + bucket.name);
