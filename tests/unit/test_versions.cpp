@@ -478,5 +478,44 @@ TEST_F(Versions, UnversionedDeletesReadNoHeads) {
     expect_counts(0, 0);
 }
 
+// The lifecycle worker's guarded delete names the version it evaluated: a
+// write since with the same body and last-modified (the same millisecond)
+// is another version, and stays.
+TEST_F(Versions, GuardedDeletesCompareTheVersion) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    auto first = put(engine(), "bkt", "k", "same body");
+    ASSERT_TRUE(first) << first.error().message();
+    auto second = put(engine(), "bkt", "k", "same body");
+    ASSERT_TRUE(second) << second.error().message();
+    ObjectInfo evaluated = *first;
+    evaluated.last_modified_ms = second->last_modified_ms;  // as if written in the same millisecond
+    auto r = engine().delete_object("bkt", "k", DeleteOptions::current_if_still(evaluated));
+    EXPECT_TRUE(FailsWith(r, Errc::PreconditionFailed));
+    auto kept = engine().head_object("bkt", "k");
+    ASSERT_TRUE(kept) << kept.error().message();
+    EXPECT_EQ(kept->version_id, second->version_id);
+    auto marked = engine().delete_object("bkt", "k", DeleteOptions::current_if_still(*second));
+    ASSERT_TRUE(marked) << marked.error().message();
+    EXPECT_TRUE(marked->delete_marker);
+    EXPECT_TRUE(FailsWith(engine().head_object("bkt", "k"), Errc::NoSuchKey));
+}
+
+// A version named by id is removed whatever is current: a guard on the
+// current with it is refused, and nothing changes.
+TEST_F(Versions, AGuardWithAVersionIdIsRefused) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    auto first = put(engine(), "bkt", "k", "one");
+    ASSERT_TRUE(first) << first.error().message();
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "two")));
+    DeleteOptions both = DeleteOptions::current_if_still(*first);
+    both.version_id = first->version_id;
+    EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", both), Errc::InvalidArgument));
+    EXPECT_EQ(body_of_version("k", first->version_id), "one");
+    EXPECT_EQ(body_of(engine(), "bkt", "k"), "two");
+    expect_counts(6, 2);
+}
+
 }  // namespace
 }  // namespace ostor::test
