@@ -158,9 +158,7 @@ Result<ObjectInfo> Engine::head_object(std::string_view bucket, std::string_view
 
 Result<ObjectInfo> Engine::stat_version(std::string_view bucket, std::string_view key, std::string_view version_id) {
     OSTOR_TRY(check_version_id(version_id));
-    auto rec = impl_->objects->get_version(bucket, key, version_id);
-    if (!rec) return std::move(rec).error();
-    return std::move(rec->info);
+    return impl_->objects->stat_version(bucket, key, version_id);
 }
 
 Result<void> Engine::delete_object(std::string_view bucket, std::string_view key) {

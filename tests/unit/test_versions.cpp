@@ -517,5 +517,34 @@ TEST_F(Versions, AGuardWithAVersionIdIsRefused) {
     expect_counts(6, 2);
 }
 
+// The headers of a version (a 404's or 405's) need its record only: a
+// version whose body row is missing is still described, and only a read of
+// its body fails.
+TEST_F(Versions, StatReadsNoBody) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    auto v1 = put(engine(), "bkt", "k", "first");
+    ASSERT_TRUE(v1) << v1.error().message();
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "second")));
+    engine_.reset();
+    {
+        auto env = store();
+        ASSERT_TRUE(env);
+        Txn txn = Txn::write(*env);
+        auto cur = txn.cursor(Table::Bodies);
+        auto first = cur.first();  // ids rise: v1's body
+        ASSERT_TRUE(first);
+        ASSERT_EQ(first->second, "first");
+        txn.del(Table::Bodies, std::string(first->first));
+        txn.commit();
+    }
+    ASSERT_NO_FATAL_FAILURE(open());
+    auto stat = engine().stat_version("bkt", "k", v1->version_id);
+    ASSERT_TRUE(stat) << stat.error().message();
+    EXPECT_EQ(stat->size, 5u);
+    EXPECT_EQ(stat->version_id, v1->version_id);
+    EXPECT_TRUE(FailsWith(engine().open_object("bkt", "k", std::nullopt, v1->version_id), Errc::Internal));
+}
+
 }  // namespace
 }  // namespace ostor::test

@@ -43,6 +43,17 @@ Result<ObjectRecord> LocalObjectCatalog::get_version(std::string_view bucket, st
     });
 }
 
+Result<ObjectInfo> LocalObjectCatalog::stat_version(std::string_view bucket, std::string_view key,
+                                                    std::string_view version_id) {
+    return read([&](const Txn& txn) -> Result<ObjectInfo> {
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        auto found = find_version(txn, bucket, key, version_id);
+        if (!found) return std::move(found).error();
+        return std::move(found->record.info);
+    });
+}
+
 Result<DeleteResult> LocalObjectCatalog::delete_version(std::string_view bucket, std::string_view key,
                                                         const DeleteOptions& options, FreedExtents& freed) {
     return commits_.run_value<DeleteResult>([&](Txn& txn) -> Result<DeleteResult> {
