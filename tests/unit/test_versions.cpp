@@ -546,5 +546,20 @@ TEST_F(Versions, StatReadsNoBody) {
     EXPECT_TRUE(FailsWith(engine().open_object("bkt", "k", std::nullopt, v1->version_id), Errc::Internal));
 }
 
+// A complete's conditions are checked before its list of parts (on local
+// volumes, as before versioning; RADOS checks them at the index commit).
+TEST_F(Versions, CompleteChecksConditionsBeforeParts) {
+    SKIP_ON_RADOS("RADOS assembles the parts before its index commit checks the conditions");
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "taken")));
+    auto up = engine().create_upload("bkt", "k");
+    ASSERT_TRUE(up) << up.error().message();
+    ASSERT_TRUE(IsOk(engine().upload_part(up->id, 1, as_bytes(std::string_view("part")))));
+    const std::vector<CompletedPart> not_uploaded = {{2, md5_hex("part")}};
+    WriteConditions create_only{.if_none_match = true, .if_match_etag = std::nullopt};
+    EXPECT_TRUE(
+        FailsWith(engine().complete_upload(up->id, not_uploaded, std::nullopt, create_only), Errc::PreconditionFailed));
+    EXPECT_EQ(body_of(engine(), "bkt", "k"), "taken");
+}
+
 }  // namespace
 }  // namespace ostor::test
