@@ -158,9 +158,7 @@ Result<ObjectInfo> Engine::head_object(std::string_view bucket, std::string_view
 
 Result<ObjectInfo> Engine::stat_version(std::string_view bucket, std::string_view key, std::string_view version_id) {
     OSTOR_TRY(check_version_id(version_id));
-    auto rec = impl_->objects->get_version(bucket, key, version_id);
-    if (!rec) return std::move(rec).error();
-    return std::move(rec->info);
+    return impl_->objects->stat_version(bucket, key, version_id);
 }
 
 Result<void> Engine::delete_object(std::string_view bucket, std::string_view key) {
@@ -172,6 +170,10 @@ Result<void> Engine::delete_object(std::string_view bucket, std::string_view key
 Result<DeleteResult> Engine::delete_object(std::string_view bucket, std::string_view key,
                                            const DeleteOptions& options) {
     OSTOR_TRY(check_may_commit(*impl_));
+    // if_current guards the removal of the current: a version named by id is
+    // removed whatever is current, so the two together are a caller's mistake.
+    if (!options.version_id.empty() && options.if_current)
+        return Error(Errc::InvalidArgument, "a delete names a version or guards the current write, not both");
     FreedExtents freed;
     auto r = impl_->objects->delete_version(bucket, key, options, freed);
     if (r) impl_->blobs->release(freed);

@@ -1,5 +1,7 @@
 #include "write_conditions.hpp"
 
+#include "versions/version_ids.hpp"
+
 namespace ostor::detail {
 
 Result<void> check_write_conditions(const WriteConditions& conditions, const std::optional<ObjectRecord>& current) {
@@ -13,9 +15,20 @@ Result<void> check_write_conditions(const WriteConditions& conditions, const std
     return {};
 }
 
+namespace {
+
+// An object written before versioning carries no version id: it is the null version.
+std::string_view version_of(const ObjectInfo& info) {
+    return info.version_id.empty() ? kNullVersionId : std::string_view(info.version_id);
+}
+
+}  // namespace
+
 bool is_current_write(const ObjectInfo& current, const DeleteOptions& options) {
     if (!options.if_current) return true;
-    return current.etag == options.if_current->etag && current.last_modified_ms == options.if_current->last_modified_ms;
+    const ObjectInfo& write = *options.if_current;
+    if (!write.version_id.empty() && version_of(current) != version_of(write)) return false;
+    return current.etag == write.etag && current.last_modified_ms == write.last_modified_ms;
 }
 
 Error not_that_write(std::string_view bucket, std::string_view key) {

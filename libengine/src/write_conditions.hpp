@@ -16,7 +16,9 @@ Result<void> check_write_conditions(const WriteConditions& conditions, const std
 
 // Whether a delete under `options` may remove `current`: with if_current,
 // only the same write (ETag and last-modified; a rewrite with the same
-// body has another last-modified).
+// body has another last-modified, unless made in the same millisecond or
+// after the clock stepped back: when if_current names its version, the
+// version too, a record without one being the null version).
 bool is_current_write(const ObjectInfo& current, const DeleteOptions& options);
 // The PreconditionFailed of a delete whose if_current is no longer current.
 Error not_that_write(std::string_view bucket, std::string_view key);

@@ -5,10 +5,18 @@
 #include <string>
 #include <vector>
 
+#include "codec.hpp"
+#include "local/lmdb_env.hpp"
+#include "local/object_index.hpp"
+#include "local/version_index.hpp"
+#include "records.hpp"
 #include "test_dir.hpp"
 
 namespace ostor::test {
 namespace {
+
+using detail::Table;
+using detail::Txn;
 
 constexpr std::string_view kNotOnRados = "versioning is not built for RADOS volumes yet";
 constexpr std::size_t kInstanceChars = 24;
@@ -39,6 +47,12 @@ protected:
         ASSERT_TRUE(u) << u.error().message();
         EXPECT_EQ(u->bytes, bytes);
         EXPECT_EQ(u->objects, objects);
+    }
+    // The metadata store itself, with the Engine closed (white-box).
+    std::unique_ptr<detail::Env> store() {
+        auto env = detail::Env::open(dir_.path() / "meta", EngineOptions{}.meta_map_size_bytes);
+        EXPECT_TRUE(env) << env.error().message();
+        return env ? std::move(*env) : nullptr;
     }
     std::string owner_;
 };
@@ -304,8 +318,17 @@ TEST_F(Versions, KeysWithNulsAndLongKeysSharingAHeadKeepTheirOwnVersions) {
     SKIP_ON_RADOS(kNotOnRados);
     enable();
     const std::string shared_head(900, 'h');
-    const std::vector<std::string> keys = {"a", std::string("a\0b", 3), std::string("a\0", 2), shared_head + "1",
-                                           shared_head + "2"};
+    // The cut falls right after the "\0" of the last key's escaped NUL: the
+    // cut keeps the escape whole, so its versions do not sort among those
+    // of the key before it.
+    const std::string cut_at_nul(detail::kVersionKeyHeadBytes - 1, 'p');
+    const std::vector<std::string> keys = {"a",
+                                           std::string("a\0b", 3),
+                                           std::string("a\0", 2),
+                                           shared_head + "1",
+                                           shared_head + "2",
+                                           cut_at_nul,
+                                           cut_at_nul + std::string("\0x", 2)};
     std::vector<std::string> first_ids;
     for (const auto& key : keys) {
         auto v1 = put(engine(), "bkt", key, "old " + key);
@@ -321,7 +344,9 @@ TEST_F(Versions, KeysWithNulsAndLongKeysSharingAHeadKeepTheirOwnVersions) {
         by_id.version_id = current->version_id;
         ASSERT_TRUE(IsOk(engine().delete_object("bkt", keys[i], by_id)));
         EXPECT_EQ(body_of(engine(), "bkt", keys[i]), "old " + keys[i]);
-        EXPECT_EQ(engine().head_object("bkt", keys[i])->version_id, first_ids[i]);
+        auto promoted = engine().head_object("bkt", keys[i]);
+        ASSERT_TRUE(promoted) << promoted.error().message();
+        EXPECT_EQ(promoted->version_id, first_ids[i]);
         // Another key's id names nothing here.
         const std::string& other = first_ids[(i + 1) % keys.size()];
         EXPECT_TRUE(FailsWith(engine().head_object("bkt", keys[i], other), Errc::NoSuchVersion));
@@ -344,6 +369,196 @@ TEST_F(Versions, UnversionedBucketsKnowOnlyTheNullVersion) {
     EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", by_id), Errc::NoSuchVersion));
     EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k"), Errc::NoSuchKey));
     expect_counts(0, 0);
+}
+
+// An object record as version 1 of the encoding stored it (before the
+// Bodies table): key "old", body kOldBody inside the record, kept as written.
+constexpr std::string_view kOldBody = "kept from before";
+const std::string kOldRecord = from_hex(
+    "01030000006f6c641000000000000000200000003262323130386532396531646334633439353736"
+    "3737333130646131396235367b98a8e69a0100000a000000746578742f706c61696e000000000000"
+    "000000000000000000000000000000000000d2868b3b100000006b6570742066726f6d206265666f"
+    "7265");
+
+class OldRecordVersions : public Versions {
+protected:
+    // "old" as a release before the Bodies table left it: written through
+    // the engine (so that the counts hold it), then its row replaced by the
+    // fixture and its body row dropped.
+    void plant_old_record() {
+        ASSERT_TRUE(IsOk(put(engine(), "bkt", "old", std::string(kOldBody))));
+        engine_.reset();
+        {
+            auto env = store();
+            ASSERT_TRUE(env);
+            Txn txn = Txn::write(*env);
+            auto cur = txn.cursor(Table::Bodies);
+            std::vector<std::string> rows;
+            for (auto e = cur.first(); e; e = cur.next()) rows.emplace_back(e->first);
+            ASSERT_EQ(rows.size(), 1u);
+            txn.del(Table::Bodies, rows[0]);
+            txn.put(Table::Objects, detail::object_index_key("bkt", "old"), kOldRecord);
+            txn.commit();
+        }
+        ASSERT_NO_FATAL_FAILURE(open());
+        ASSERT_EQ(body_of(engine(), "bkt", "old"), kOldBody);
+    }
+    void expect_clean_scrub() {
+        auto report = engine().scrub();
+        ASSERT_TRUE(report) << report.error().message();
+        EXPECT_TRUE(report->damaged.empty());
+    }
+};
+
+// A record of before, with its body inside, becomes the null version with
+// its body, and is current again with it when the newer one goes.
+TEST_F(OldRecordVersions, KeepTheirBodyAsVersions) {
+    SKIP_ON_RADOS("plants a local version 1 record");
+    ASSERT_NO_FATAL_FAILURE(plant_old_record());
+    enable();
+    auto newer = put(engine(), "bkt", "old", "new");
+    ASSERT_TRUE(newer) << newer.error().message();
+    EXPECT_EQ(body_of_version("old", "null"), kOldBody);
+    expect_counts(kOldBody.size() + 3, 2);
+    reopen();
+    EXPECT_EQ(body_of_version("old", "null"), kOldBody);
+    expect_clean_scrub();
+    DeleteOptions by_id;
+    by_id.version_id = newer->version_id;
+    ASSERT_TRUE(IsOk(engine().delete_object("bkt", "old", by_id)));
+    EXPECT_EQ(body_of(engine(), "bkt", "old"), kOldBody);
+    expect_counts(kOldBody.size(), 1);
+}
+
+TEST_F(OldRecordVersions, KeepTheirBodyWhenMarkedDeleted) {
+    SKIP_ON_RADOS("plants a local version 1 record");
+    ASSERT_NO_FATAL_FAILURE(plant_old_record());
+    enable();
+    auto marker = engine().delete_object("bkt", "old", DeleteOptions{});
+    ASSERT_TRUE(marker) << marker.error().message();
+    EXPECT_EQ(body_of_version("old", "null"), kOldBody);
+    DeleteOptions by_id;
+    by_id.version_id = marker->version_id;
+    ASSERT_TRUE(IsOk(engine().delete_object("bkt", "old", by_id)));  // the null version is current again
+    EXPECT_EQ(body_of(engine(), "bkt", "old"), kOldBody);
+    expect_clean_scrub();
+}
+
+TEST_F(OldRecordVersions, KeepTheirBodyWhenTheirAclIsSetById) {
+    SKIP_ON_RADOS("plants a local version 1 record");
+    ASSERT_NO_FATAL_FAILURE(plant_old_record());
+    auto changed = engine().set_object_acl("bkt", "old", "acl-by-id", "null");
+    ASSERT_TRUE(changed) << changed.error().message();
+    EXPECT_EQ(body_of(engine(), "bkt", "old"), kOldBody);
+    auto head = engine().head_object("bkt", "old");
+    ASSERT_TRUE(head) << head.error().message();
+    EXPECT_EQ(head->meta.acl, "acl-by-id");
+    reopen();
+    EXPECT_EQ(body_of(engine(), "bkt", "old"), kOldBody);
+    expect_clean_scrub();
+}
+
+// A bucket never versioned has no heads: its deletes read none (a damaged
+// head planted under its key would otherwise fail them).
+TEST_F(Versions, UnversionedDeletesReadNoHeads) {
+    SKIP_ON_RADOS("plants a local version head");
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "plain")));
+    engine_.reset();
+    {
+        auto env = store();
+        ASSERT_TRUE(env);
+        Txn txn = Txn::write(*env);
+        txn.put(Table::VersionHeads, detail::object_index_key("bkt", "k"), "not a head");
+        txn.commit();
+    }
+    ASSERT_NO_FATAL_FAILURE(open());
+    auto removed = engine().delete_object("bkt", "k", DeleteOptions{});
+    ASSERT_TRUE(removed) << removed.error().message();
+    EXPECT_TRUE(FailsWith(engine().head_object("bkt", "k"), Errc::NoSuchKey));
+    expect_counts(0, 0);
+}
+
+// The lifecycle worker's guarded delete names the version it evaluated: a
+// write since with the same body and last-modified (the same millisecond)
+// is another version, and stays.
+TEST_F(Versions, GuardedDeletesCompareTheVersion) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    auto first = put(engine(), "bkt", "k", "same body");
+    ASSERT_TRUE(first) << first.error().message();
+    auto second = put(engine(), "bkt", "k", "same body");
+    ASSERT_TRUE(second) << second.error().message();
+    ObjectInfo evaluated = *first;
+    evaluated.last_modified_ms = second->last_modified_ms;  // as if written in the same millisecond
+    auto r = engine().delete_object("bkt", "k", DeleteOptions::current_if_still(evaluated));
+    EXPECT_TRUE(FailsWith(r, Errc::PreconditionFailed));
+    auto kept = engine().head_object("bkt", "k");
+    ASSERT_TRUE(kept) << kept.error().message();
+    EXPECT_EQ(kept->version_id, second->version_id);
+    auto marked = engine().delete_object("bkt", "k", DeleteOptions::current_if_still(*second));
+    ASSERT_TRUE(marked) << marked.error().message();
+    EXPECT_TRUE(marked->delete_marker);
+    EXPECT_TRUE(FailsWith(engine().head_object("bkt", "k"), Errc::NoSuchKey));
+}
+
+// A version named by id is removed whatever is current: a guard on the
+// current with it is refused, and nothing changes.
+TEST_F(Versions, AGuardWithAVersionIdIsRefused) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    auto first = put(engine(), "bkt", "k", "one");
+    ASSERT_TRUE(first) << first.error().message();
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "two")));
+    DeleteOptions both = DeleteOptions::current_if_still(*first);
+    both.version_id = first->version_id;
+    EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", both), Errc::InvalidArgument));
+    EXPECT_EQ(body_of_version("k", first->version_id), "one");
+    EXPECT_EQ(body_of(engine(), "bkt", "k"), "two");
+    expect_counts(6, 2);
+}
+
+// The headers of a version (a 404's or 405's) need its record only: a
+// version whose body row is missing is still described, and only a read of
+// its body fails.
+TEST_F(Versions, StatReadsNoBody) {
+    SKIP_ON_RADOS(kNotOnRados);
+    enable();
+    auto v1 = put(engine(), "bkt", "k", "first");
+    ASSERT_TRUE(v1) << v1.error().message();
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "second")));
+    engine_.reset();
+    {
+        auto env = store();
+        ASSERT_TRUE(env);
+        Txn txn = Txn::write(*env);
+        auto cur = txn.cursor(Table::Bodies);
+        auto first = cur.first();  // ids rise: v1's body
+        ASSERT_TRUE(first);
+        ASSERT_EQ(first->second, "first");
+        txn.del(Table::Bodies, std::string(first->first));
+        txn.commit();
+    }
+    ASSERT_NO_FATAL_FAILURE(open());
+    auto stat = engine().stat_version("bkt", "k", v1->version_id);
+    ASSERT_TRUE(stat) << stat.error().message();
+    EXPECT_EQ(stat->size, 5u);
+    EXPECT_EQ(stat->version_id, v1->version_id);
+    EXPECT_TRUE(FailsWith(engine().open_object("bkt", "k", std::nullopt, v1->version_id), Errc::Internal));
+}
+
+// A complete's conditions are checked before its list of parts (on local
+// volumes, as before versioning; RADOS checks them at the index commit).
+TEST_F(Versions, CompleteChecksConditionsBeforeParts) {
+    SKIP_ON_RADOS("RADOS assembles the parts before its index commit checks the conditions");
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "taken")));
+    auto up = engine().create_upload("bkt", "k");
+    ASSERT_TRUE(up) << up.error().message();
+    ASSERT_TRUE(IsOk(engine().upload_part(up->id, 1, as_bytes(std::string_view("part")))));
+    const std::vector<CompletedPart> not_uploaded = {{2, md5_hex("part")}};
+    WriteConditions create_only{.if_none_match = true, .if_match_etag = std::nullopt};
+    EXPECT_TRUE(
+        FailsWith(engine().complete_upload(up->id, not_uploaded, std::nullopt, create_only), Errc::PreconditionFailed));
+    EXPECT_EQ(body_of(engine(), "bkt", "k"), "taken");
 }
 
 }  // namespace

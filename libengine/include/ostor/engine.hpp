@@ -236,7 +236,8 @@ struct DeleteOptions {
     // x-amz-bypass-governance-retention).
     bool bypass_governance = false;
     // Only while the key's current object is still this write (same ETag
-    // and last-modified), checked in the commit: what the lifecycle worker
+    // and last-modified, and version when it carries one), checked in the
+    // commit; never with a version_id. What the lifecycle worker
     // evaluated is what goes, never a write made since (else
     // PreconditionFailed, nothing changed).
     std::optional<ObjectInfo> if_current;
@@ -433,7 +434,8 @@ public:
     // LMDB transaction; a guarded index write on RADOS), so that a write
     // racing the delete is never the one deleted. Fails: NoSuchBucket,
     // NoSuchKey (unversioned), NoSuchVersion, ObjectLocked,
-    // PreconditionFailed (the current object is another write).
+    // PreconditionFailed (the current object is another write),
+    // InvalidArgument (a version id together with if_current).
     Result<DeleteResult> delete_object(std::string_view bucket, std::string_view key, const DeleteOptions& options);
     // Copies without moving data (the extents are shared). The source may be
     // the destination (metadata replacement). Fails: NoSuchBucket, NoSuchKey,

@@ -61,6 +61,8 @@ public:
     Result<ListObjectsResult> list_objects(std::string_view bucket, const ListObjectsParams& params) override;
     Result<ObjectRecord> get_version(std::string_view bucket, std::string_view key,
                                      std::string_view version_id) override;
+    Result<ObjectInfo> stat_version(std::string_view bucket, std::string_view key,
+                                    std::string_view version_id) override;
     Result<DeleteResult> delete_version(std::string_view bucket, std::string_view key, const DeleteOptions& options,
                                         FreedExtents& freed) override;
     Result<ObjectInfo> set_version_acl(std::string_view bucket, std::string_view key, std::string_view acl,

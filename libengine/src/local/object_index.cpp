@@ -121,13 +121,17 @@ Result<void> store_object(Txn& txn, std::string_view bucket, std::string_view ke
                           const ObjectRecord* old) {
     if (old && old->body_id != 0) txn.del(Table::Bodies, body_key(old->body_id));
     rec.body_id = 0;
-    if (!rec.inline_data.empty()) {
-        auto id = next_body_id(txn);
-        if (!id) return std::move(id).error();
-        rec.body_id = *id;
-        txn.append(Table::Bodies, body_key(rec.body_id), rec.inline_data);
-    }
+    OSTOR_TRY(move_body_to_row(txn, rec));
     txn.put(Table::Objects, object_index_key(bucket, key), encode(rec));
+    return {};
+}
+
+Result<void> move_body_to_row(Txn& txn, ObjectRecord& rec) {
+    if (rec.body_id != 0 || rec.inline_data.empty()) return {};
+    auto id = next_body_id(txn);
+    if (!id) return std::move(id).error();
+    rec.body_id = *id;
+    txn.append(Table::Bodies, body_key(rec.body_id), rec.inline_data);
     return {};
 }
 

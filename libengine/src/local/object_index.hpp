@@ -32,7 +32,8 @@ std::string object_index_key(std::string_view bucket, std::string_view key);
 std::string bucket_index_prefix(std::string_view bucket);
 // The object or NoSuchKey. Fails: Internal (a damaged record, a missing body).
 Result<ObjectRecord> load_object(const Txn& txn, std::string_view bucket, std::string_view key);
-// The object's record without its body (inline_data empty, body_id kept): all
+// The object's record without its body row (body_id kept; inline_data empty,
+// except in a version 1 record, which holds its body itself): all
 // that deleting or replacing it needs, so an object whose body row is missing
 // can still be deleted. Fails: NoSuchKey, Internal (a damaged record).
 Result<ObjectRecord> load_object_record(const Txn& txn, std::string_view bucket, std::string_view key);
@@ -48,6 +49,11 @@ Result<std::optional<ObjectRecord>> load_replaced_object(const Txn& txn, std::st
 // table holds a key that is no body id; nothing is written).
 [[nodiscard]] Result<void> store_object(Txn& txn, std::string_view bucket, std::string_view key, ObjectRecord rec,
                                         const ObjectRecord* old);
+// Gives a record read with its body inside (version 1, body_id 0) a Bodies
+// row of that body, before it is encoded again: encode() writes version 2,
+// which keeps only the body's id. Does nothing to any other record. Fails:
+// Internal (as store_object).
+[[nodiscard]] Result<void> move_body_to_row(Txn& txn, ObjectRecord& rec);
 // Deletes the Bodies row of a record that is gone (a freed version).
 void erase_body(Txn& txn, std::uint64_t body_id);
 // Deletes the object `old` (as load_object_record found it) and its body.

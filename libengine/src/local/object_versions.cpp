@@ -43,6 +43,17 @@ Result<ObjectRecord> LocalObjectCatalog::get_version(std::string_view bucket, st
     });
 }
 
+Result<ObjectInfo> LocalObjectCatalog::stat_version(std::string_view bucket, std::string_view key,
+                                                    std::string_view version_id) {
+    return read([&](const Txn& txn) -> Result<ObjectInfo> {
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        auto found = find_version(txn, bucket, key, version_id);
+        if (!found) return std::move(found).error();
+        return std::move(found->record.info);
+    });
+}
+
 Result<DeleteResult> LocalObjectCatalog::delete_version(std::string_view bucket, std::string_view key,
                                                         const DeleteOptions& options, FreedExtents& freed) {
     return commits_.run_value<DeleteResult>([&](Txn& txn) -> Result<DeleteResult> {
@@ -65,7 +76,9 @@ Result<ObjectInfo> LocalObjectCatalog::set_version_acl(std::string_view bucket, 
         if (rec.info.delete_marker)
             return Error(Errc::MethodNotAllowed, "version " + std::string(version_id) + " is a delete marker");
         rec.info.meta.acl = acl;
-        // The record moves nowhere: its body stays in its Bodies row.
+        // The record moves nowhere: its body stays in its Bodies row (a
+        // version 1 record's, inside it, gets one: encode() writes version 2).
+        OSTOR_TRY(move_body_to_row(txn, rec));
         const auto index = found->in_versions ? versions_key(bucket, key, rec.instance) : object_index_key(bucket, key);
         txn.put(found->in_versions ? Table::Versions : Table::Objects, index, encode(rec));
         return rec.info;

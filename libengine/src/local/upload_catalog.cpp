@@ -173,6 +173,14 @@ Result<ObjectInfo> LocalObjectCatalog::complete_upload(
         if (!upload) return std::move(upload).error();
         auto b = load_bucket(txn, upload->bucket);
         if (!b) return std::move(b).error();
+        // The conditions before the parts, as before versioning: a create-only
+        // complete over an object is PreconditionFailed whatever its list
+        // (commit_object checks them again, in this same transaction).
+        if (conditions.if_none_match || conditions.if_match_etag) {
+            auto current = load_replaced_object(txn, upload->bucket, upload->key);
+            if (!current) return std::move(current).error();
+            OSTOR_TRY(check_write_conditions(conditions, *current));
+        }
         std::vector<PartRecord> stored = parts_of(txn, upload_id);
         auto assembled = assemble_parts(parts, stored);
         if (!assembled) return std::move(assembled).error();

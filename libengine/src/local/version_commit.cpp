@@ -61,21 +61,24 @@ Result<void> add_version(const Txn& txn, std::string_view bucket, std::string_vi
     return {};
 }
 
-// `named`: the instance a DELETE by id names, if any.
-Result<KeyState> load_key_state(const Txn& txn, std::string_view bucket, std::string_view key, std::string_view named) {
+// `named`: the instance a DELETE by id names, if any. A bucket never
+// versioned (Off, which never comes back) has no heads nor versions: only
+// its current is read, as before versioning.
+Result<KeyState> load_key_state(const Txn& txn, const Bucket& bucket, std::string_view key, std::string_view named) {
     KeyState state;
-    auto current = load_replaced_object(txn, bucket, key);
+    auto current = load_replaced_object(txn, bucket.name, key);
     if (!current) return std::move(current).error();
     state.current = std::move(*current);
-    auto head = load_version_head(txn, bucket, key);
+    if (bucket.versioning == VersioningState::Off) return state;
+    auto head = load_version_head(txn, bucket.name, key);
     if (!head) return std::move(head).error();
     state.head = std::move(*head);
     if (!state.head) return state;  // no head: no versions
-    auto newest = newest_versions(txn, bucket, key, kPlanNewestVersions);
+    auto newest = newest_versions(txn, bucket.name, key, kPlanNewestVersions);
     if (!newest) return std::move(newest).error();
     state.versions = std::move(*newest);
-    OSTOR_TRY(add_version(txn, bucket, key, named, state));
-    OSTOR_TRY(add_version(txn, bucket, key, state.head->null_instance, state));
+    OSTOR_TRY(add_version(txn, bucket.name, key, named, state));
+    OSTOR_TRY(add_version(txn, bucket.name, key, state.head->null_instance, state));
     return state;
 }
 
@@ -107,7 +110,8 @@ ObjectRecord record_of(const VersionEntry& e, const KeyState& state, const Objec
 
 // Writes the plan's change: removals first, so that a promoted version's
 // row goes before it becomes the current. Bodies stay in their Bodies rows
-// while their records move; only freed records lose theirs.
+// while their records move (a version 1 record's body, inside it, gets its
+// row as it moves); only freed records lose theirs.
 Result<void> apply_change(Txn& txn, std::string_view bucket, std::string_view key, const VersionChange& change,
                           const KeyState& state, const ObjectRecord& created, FreedExtents& freed) {
     for (const VersionEntry& e : change.freed) {
@@ -117,14 +121,19 @@ Result<void> apply_change(Txn& txn, std::string_view bucket, std::string_view ke
     }
     if (change.remove_current) txn.del(Table::Objects, object_index_key(bucket, key));
     for (const auto& instance : change.remove_versions) txn.del(Table::Versions, versions_key(bucket, key, instance));
-    for (const VersionEntry& e : change.put_versions)
-        txn.put(Table::Versions, versions_key(bucket, key, e.instance), encode(record_of(e, state, created)));
+    for (const VersionEntry& e : change.put_versions) {
+        ObjectRecord rec = record_of(e, state, created);
+        OSTOR_TRY(move_body_to_row(txn, rec));  // a version 1 current's
+        txn.put(Table::Versions, versions_key(bucket, key, e.instance), encode(rec));
+    }
     if (change.put_current) {
         ObjectRecord rec = record_of(*change.put_current, state, created);
-        if (change.put_current->handle == kNewEntry)
+        if (change.put_current->handle == kNewEntry) {
             OSTOR_TRY(store_object(txn, bucket, key, std::move(rec), nullptr));
-        else
+        } else {
+            OSTOR_TRY(move_body_to_row(txn, rec));
             txn.put(Table::Objects, object_index_key(bucket, key), encode(rec));
+        }
     }
     if (change.head) store_version_head(txn, bucket, key, *change.head);
     if (change.remove_head) erase_version_head(txn, bucket, key);
@@ -165,7 +174,7 @@ Result<ObjectInfo> commit_object(Txn& txn, Bucket& bucket, ObjectRecord rec, con
         account_change(txn, bucket, delta_bytes, delta_objects);
         return rec.info;
     }
-    auto state = load_key_state(txn, bucket.name, key, {});
+    auto state = load_key_state(txn, bucket, key, {});
     if (!state) return std::move(state).error();
     OSTOR_TRY(check_write_conditions(conditions, state->current));
     PlanInput in = plan_input(bucket, VersionOp::Write, *state);
@@ -183,7 +192,7 @@ Result<DeleteResult> delete_version(Txn& txn, Bucket& bucket, std::string_view k
                                     FreedExtents& freed) {
     const bool by_id = !options.version_id.empty();
     const std::string named = by_id && is_instance(options.version_id) ? options.version_id : std::string();
-    auto state = load_key_state(txn, bucket.name, key, named);
+    auto state = load_key_state(txn, bucket, key, named);
     if (!state) return std::move(state).error();
     if (!by_id && bucket.versioning == VersioningState::Off && !state->current)
         return Error(Errc::NoSuchKey, "no object " + std::string(key) + " in bucket " + bucket.name);

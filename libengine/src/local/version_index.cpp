@@ -23,7 +23,11 @@ std::string version_key_head(std::string_view key) {
     std::string head;
     append_escaped(head, key);
     if (head.size() < kVersionKeyHeadBytes) return head;
-    head.resize(kVersionKeyHeadBytes);
+    // Never between "\0" and its "\xff": a head ending in a bare "\0" is
+    // what a shorter key's prefix ends with, so this key's versions would sort
+    // among that key's and end its scans (newest_versions) before its own.
+    const std::size_t cut = head[kVersionKeyHeadBytes - 1] == '\0' ? kVersionKeyHeadBytes + 1 : kVersionKeyHeadBytes;
+    head.resize(cut);
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_Digest(key.data(), key.size(), digest, &len, EVP_sha256(), nullptr);

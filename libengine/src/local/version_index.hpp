@@ -17,7 +17,8 @@
 
 namespace ostor::detail {
 
-// Where a key's escaped head is cut, so that with a 63-byte bucket name, the
+// Where a key's escaped head is cut (one byte further when an escape
+// "\0\xff" would be split), so that with a 63-byte bucket name, the escaped
 // hash and the "\0" + instance tail a Versions key stays within LMDB's 511
 // bytes.
 constexpr std::size_t kVersionKeyHeadBytes = 380;

@@ -227,6 +227,9 @@ public:
     // NoSuchBucket, NoSuchKey, NoSuchVersion, Internal.
     virtual Result<ObjectRecord> get_version(std::string_view bucket, std::string_view key,
                                              std::string_view version_id);
+    // The same entry's metadata alone, its body not read (a missing body row
+    // fails only reads of the body). Fails: as get_version.
+    virtual Result<ObjectInfo> stat_version(std::string_view bucket, std::string_view key, std::string_view version_id);
     // DELETE with options (version id, bypass). Fails: NoSuchBucket,
     // NoSuchKey (unversioned, no id), NoSuchVersion, ObjectLocked.
     virtual Result<DeleteResult> delete_version(std::string_view bucket, std::string_view key,

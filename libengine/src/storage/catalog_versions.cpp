@@ -31,6 +31,14 @@ Result<ObjectRecord> ObjectCatalog::get_version(std::string_view bucket, std::st
     return as_version(get_object(bucket, key), key, version_id);
 }
 
+// Without versions the null version is the current, read as a backend reads it.
+Result<ObjectInfo> ObjectCatalog::stat_version(std::string_view bucket, std::string_view key,
+                                               std::string_view version_id) {
+    auto rec = get_version(bucket, key, version_id);
+    if (!rec) return std::move(rec).error();
+    return std::move(rec->info);
+}
+
 Result<DeleteResult> ObjectCatalog::delete_version(std::string_view bucket, std::string_view key,
                                                    const DeleteOptions& options, FreedExtents& freed) {
     if (!options.version_id.empty() && options.version_id != kNullVersionId) {
