@@ -239,6 +239,10 @@ class LifecycleCrashTests(GatewayTestCase):
 
     # A year's day at first: the first pass runs at start, with nothing to do.
     gateway_args = ('--lifecycle-day-seconds', str(365 * 86400), '--lifecycle-interval-seconds', '1')
+    # Then a second's day: the next second is a new day, so a pass begins at
+    # once, two objects a page and slowly enough to be killed half-way.
+    slow_pass_args = ['--lifecycle-day-seconds', '1', '--lifecycle-interval-seconds', '1', '--lifecycle-page-size',
+                      '2', '--lifecycle-page-pause-ms', '400']
 
     def test_a_killed_pass_resumes_where_it_was(self):
         b = self.new_bucket()
@@ -247,13 +251,10 @@ class LifecycleCrashTests(GatewayTestCase):
             self.put(b, key, b'old')
         self.s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': [
             rule('date', date=PAST_DATE, prefix='old/')]})
-        first_day = wait_for('the first pass', lambda: passes_done(self.gw))[0][0]
+        wait_for('the first pass', lambda: passes_done(self.gw))
         self.assertEqual(len(keys_of(self.s3, b)), 40, 'the first pass ran before the configuration was set')
-        # Again with an hour's day: a new day, so a pass begins at once, two
-        # objects a page and slowly enough to be killed half-way.
         self.gw.stop(keep_dir=True)
-        self.gw.extra_args = ['--lifecycle-day-seconds', '3600', '--lifecycle-interval-seconds', '1',
-                              '--lifecycle-page-size', '2', '--lifecycle-page-pause-ms', '400']
+        self.gw.extra_args = self.slow_pass_args
         self.gw.start()
         self.s3 = self.gw.client()  # a new port
         wait_for('the pass to be under way', lambda: 0 < 40 - len(keys_of(self.s3, b)) <= 20)
@@ -267,17 +268,22 @@ class LifecycleCrashTests(GatewayTestCase):
         before_kill = keys_of(self.s3, b)
         kill(self.gw)
         self.assertTrue(3 < len(before_kill) < 43, before_kill)
+        self.assertEqual(len(passes_done(self.gw)), 1, 'the second pass ended before the kill')
+        # Started again with a year's day: the pass under way is resumed
+        # (whatever the day), and no other begins after it.
+        self.gw.extra_args = list(self.gateway_args)
         self.gw.start()
         self.s3 = self.gw.client()
-        wait_for('the resumed pass ends', lambda: [p for p in passes_done(self.gw) if p[0] != first_day],
-                 timeout=60, explain=lambda: self.gw.stderr_text()[-2000:])
+        wait_for('the resumed pass ends', lambda: passes_done(self.gw)[1:], timeout=60,
+                 explain=lambda: self.gw.stderr_text()[-2000:])
         # Nothing skipped, nothing written since deleted.
         self.assertEqual(keys_of(self.s3, b), sorted(rewritten + ['old/zzz-new']))
         for key in rewritten + ['old/zzz-new']:
             self.assertEqual(self.get_body(b, key), b'new')
         # The restarted gateway deleted only what the killed one had left.
-        _, expired, _ = [p for p in passes_done(self.gw) if p[0] != first_day][-1]
+        _, expired, _ = passes_done(self.gw)[1]
         self.assertLessEqual(expired, len(before_kill) - 3)
+        self.assertEqual(len(passes_done(self.gw)), 2)
 
 
 class LifecycleRulesRemovedTests(GatewayTestCase):
@@ -292,10 +298,9 @@ class LifecycleRulesRemovedTests(GatewayTestCase):
             self.put(b, key, b'old')
         self.s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': [
             rule('date', date=PAST_DATE, prefix='old/')]})
-        first_day = wait_for('the first pass', lambda: passes_done(self.gw))[0][0]
+        wait_for('the first pass', lambda: passes_done(self.gw))
         self.gw.stop(keep_dir=True)
-        self.gw.extra_args = ['--lifecycle-day-seconds', '3600', '--lifecycle-interval-seconds', '1',
-                              '--lifecycle-page-size', '2', '--lifecycle-page-pause-ms', '400']
+        self.gw.extra_args = LifecycleCrashTests.slow_pass_args
         self.gw.start()
         self.s3 = self.gw.client()
         wait_for('the pass to be under way', lambda: 0 < 40 - len(keys_of(self.s3, b)) <= 20)
@@ -303,11 +308,40 @@ class LifecycleRulesRemovedTests(GatewayTestCase):
         # the pass under way stops deleting at its next page.
         self.s3.delete_bucket_lifecycle(Bucket=b)
         left = keys_of(self.s3, b)
-        wait_for('the pass ends', lambda: [p for p in passes_done(self.gw) if p[0] != first_day], timeout=60,
+        wait_for('the pass ends', lambda: passes_done(self.gw)[1:], timeout=60,
                  explain=lambda: self.gw.stderr_text()[-2000:])
         # At most the page in hand when the rules went (2 objects) goes after.
         self.assertGreaterEqual(len(keys_of(self.s3, b)), len(left) - 2)
         self.assertGreater(len(left), 10)
+
+
+class LifecycleDayLengthTests(GatewayTestCase):
+    """The last pass is recorded as a time, not as a day of the day length in
+    force: a record written with a short day does not hold back a gateway
+    started with a longer one (with the day number stored, a 2 s day's
+    number is twice a 5 s day's: no pass for decades)."""
+
+    gateway_args = WORKER_ARGS
+    longer_day_seconds = 5
+
+    def test_a_longer_day_does_not_stop_the_passes(self):
+        wait_for('a pass of the short day', lambda: passes_done(self.gw))
+        self.gw.stop(keep_dir=True)
+        self.gw.extra_args = ['--lifecycle-day-seconds', str(self.longer_day_seconds),
+                              '--lifecycle-interval-seconds', '1']
+        self.gw.start()
+        self.s3 = self.gw.client()
+        passes_before = len(passes_done(self.gw))
+        b = self.new_bucket()
+        self.put(b, 'old/k', b'x')
+        self.s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': [
+            rule('date', date=PAST_DATE, prefix='old/')]})
+        # The next day of the longer length begins within one such day.
+        wait_for('a pass of the longer day expires the object', lambda: keys_of(self.s3, b) == [],
+                 timeout=3 * self.longer_day_seconds, explain=lambda: self.gw.stderr_text()[-2000:])
+        # The deleting pass ends (its line comes after its last page).
+        wait_for('the pass ends', lambda: len(passes_done(self.gw)) > passes_before,
+                 timeout=3 * self.longer_day_seconds)
 
 
 class TwoGatewaysTests(GatewayTestCase):
