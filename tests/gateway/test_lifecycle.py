@@ -14,9 +14,13 @@ import calendar
 import email.utils
 import hashlib
 import re
+import shutil
+import subprocess
+import tempfile
 import time
 
-from harness import Gateway, GatewayTestCase, main, unique_bucket
+from harness import (Gateway, GatewayTestCase, fresh_volume, gateway_path, main, on_rados, remove_rados_volume,
+                     unique_bucket)
 
 # A day of a few seconds: a rule of 1 day is due 1 to 2 days after a write.
 DAY_SECONDS = 2
@@ -342,6 +346,29 @@ class LifecycleDayLengthTests(GatewayTestCase):
         # The deleting pass ends (its line comes after its last page).
         wait_for('the pass ends', lambda: len(passes_done(self.gw)) > passes_before,
                  timeout=3 * self.longer_day_seconds)
+
+
+class LifecyclePagePauseTests(GatewayTestCase):
+    """A pause between pages the role's lease would not survive is refused at
+    the start, with the reason."""
+
+    def test_a_pause_of_a_quarter_lease_is_refused(self):
+        data = tempfile.mkdtemp(prefix='ostor-lifecycle-pause-')
+        spec, data_args = fresh_volume(data)
+        try:
+            # 7500 ms is a quarter of the 30 s lease; 60000 was accepted before.
+            for pause in ('7500', '60000'):
+                with self.subTest(pause=pause):
+                    run = subprocess.run([gateway_path()] + data_args + ['--listen', '127.0.0.1:0',
+                                         '--lifecycle-page-pause-ms', pause],
+                                         capture_output=True, text=True, timeout=30)
+                    self.assertNotEqual(run.returncode, 0)
+                    self.assertIn('--lifecycle-page-pause-ms wants a number from 0 to 7499', run.stderr)
+                    self.assertIn("lifecycle role's lease", run.stderr)
+        finally:
+            shutil.rmtree(data, ignore_errors=True)
+            if on_rados():
+                remove_rados_volume(spec)
 
 
 class TwoGatewaysTests(GatewayTestCase):
