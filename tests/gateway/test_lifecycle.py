@@ -124,6 +124,43 @@ class LifecycleConfigurationTests(GatewayTestCase):
         self.assertNotIn('x-amz-expiration', self.s3.head_object(Bucket=b, Key='other')['ResponseMetadata']
                          ['HTTPHeaders'])
 
+    def test_copies_and_completed_uploads_say_when_they_expire(self):
+        # AWS answers x-amz-expiration on CopyObject and
+        # CompleteMultipartUpload as on PutObject: each writes an object.
+        b = self.new_bucket()
+        self.s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': [
+            rule('month', days=30, prefix='logs/')]})
+        self.put(b, 'src', b'x')
+
+        def expected(key):
+            head = self.s3.head_object(Bucket=b, Key=key)
+            due = (calendar.timegm(head['LastModified'].utctimetuple()) // 86400 + 1 + 30) * 86400
+            return f'expiry-date="{email.utils.formatdate(due, usegmt=True)}", rule-id="month"'
+
+        copied = self.s3.copy_object(Bucket=b, Key='logs/copy', CopySource={'Bucket': b, 'Key': 'src'})
+        self.assertEqual(copied['ResponseMetadata']['HTTPHeaders'].get('x-amz-expiration'), expected('logs/copy'))
+        upload = self.s3.create_multipart_upload(Bucket=b, Key='logs/big')['UploadId']
+        part = self.s3.upload_part(Bucket=b, Key='logs/big', UploadId=upload, PartNumber=1, Body=b'p')
+        done = self.s3.complete_multipart_upload(Bucket=b, Key='logs/big', UploadId=upload, MultipartUpload={
+            'Parts': [{'PartNumber': 1, 'ETag': part['ETag']}]})
+        self.assertEqual(done['ResponseMetadata']['HTTPHeaders'].get('x-amz-expiration'), expected('logs/big'))
+        # Outside the rule's prefix: none.
+        other = self.s3.copy_object(Bucket=b, Key='copy', CopySource={'Bucket': b, 'Key': 'src'})
+        self.assertNotIn('x-amz-expiration', other['ResponseMetadata']['HTTPHeaders'])
+
+    def test_a_rule_id_that_would_break_the_expiration_header_is_refused(self):
+        b = self.new_bucket()
+        for rule_id in (b'a"b', b'a&#13;b', b'a&#10;b'):
+            with self.subTest(rule_id=rule_id):
+                body = (b'<LifecycleConfiguration><Rule><ID>' + rule_id + b'</ID><Filter><Prefix>a/</Prefix></Filter>'
+                        b'<Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>'
+                        b'</LifecycleConfiguration>')
+                r = self.gw.request('PUT', f'/{b}', 'lifecycle', body=body, headers=md5_header(body))
+                self.assertError(r, 400, 'InvalidArgument')
+                self.assertIn('double quote', r.xml().findtext('Message'))
+        self.assertClientError(self.s3.get_bucket_lifecycle_configuration, 404, 'NoSuchLifecycleConfiguration',
+                               Bucket=b)
+
     def test_the_deprecated_put_bucket_lifecycle_shape(self):
         b = self.new_bucket()
         self.s3.put_bucket_lifecycle(Bucket=b, LifecycleConfiguration={'Rules': [
