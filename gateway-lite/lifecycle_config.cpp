@@ -337,6 +337,11 @@ Refusal parse_rule(const pugi::xml_node& node, LifecycleRule& r) {
         if (!text) return malformed_xml();
         if (text->size() > detail::kMaxLifecycleRuleIdBytes)
             return invalid_argument("ID length should not exceed allowed limit of 255");
+        // AWS limits only the length; the ID is sent quoted in the
+        // x-amz-expiration header, where these would end the value or the
+        // header.
+        if (text->find_first_of("\"\r\n") != std::string::npos)
+            return invalid_argument("ID must not contain a double quote, a carriage return or a line feed");
         r.id = std::move(*text);
     }
     if (prefix) {

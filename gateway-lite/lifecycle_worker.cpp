@@ -15,19 +15,29 @@ namespace ostor::gw {
 namespace {
 
 constexpr std::string_view kRole = "lifecycle";
-constexpr std::string_view kStateVersion = "lifecycle-1";
+// 2: the last pass's start in ms instead of its day, and the current
+// bucket's failures; a record of version 1 starts a pass over.
+constexpr std::string_view kStateVersion = "lifecycle-2";
+// A bucket whose page fails this many times in a row (at one attempt per
+// interval) is skipped for the rest of the pass, so that one bucket that
+// cannot be read never stops the others' lifecycle.
+constexpr std::int64_t kMaxBucketFailures = 3;
 
 enum class Phase : std::uint8_t { Objects = 0, Uploads = 1, Done = 2 };
 
 // The role's state record: the pass under way (its `now`, 0: none) and where
-// it got to, and the day of the last pass that ended.
+// it got to, and the start of the last pass that ended. The start is kept in
+// ms, not as a day number, so that the day is computed with the day length
+// in force when it is read: a record written with another day length (a
+// test's, another gateway's) does not hold back the next pass.
 struct PassState {
     std::int64_t pass_ms = 0;
-    std::int64_t done_day = -1;
-    std::string bucket{};  // the bucket being worked on ("" before the first)
+    std::int64_t last_pass_ms = -1;  // -1: none yet
+    std::string bucket{};            // the bucket being worked on ("" before the first)
     Phase phase = Phase::Objects;
     std::string key_marker{};
     std::string upload_id_marker{};
+    std::int64_t failures = 0;  // the bucket's failed attempts in a row at this position
 };
 
 // Fields as "<length>:<bytes>" (keys may hold any byte).
@@ -59,11 +69,12 @@ std::string encode_state(const PassState& s) {
     std::string out;
     put_field(out, kStateVersion);
     put_field(out, std::to_string(s.pass_ms));
-    put_field(out, std::to_string(s.done_day));
+    put_field(out, std::to_string(s.last_pass_ms));
     put_field(out, s.bucket);
     put_field(out, std::to_string(static_cast<int>(s.phase)));
     put_field(out, s.key_marker);
     put_field(out, s.upload_id_marker);
+    put_field(out, std::to_string(s.failures));
     return out;
 }
 
@@ -75,10 +86,12 @@ std::optional<PassState> decode_state(std::string_view in) {
         if (!v) return std::nullopt;
         f.push_back(*v);
     }
-    if (f.size() != 7 || f[0] != kStateVersion) return std::nullopt;
-    auto pass = to_i64(f[1]), day = to_i64(f[2]), phase = to_i64(f[4]);
-    if (!pass || !day || !phase || *phase < 0 || *phase > static_cast<int>(Phase::Done)) return std::nullopt;
-    return PassState{*pass, *day, std::string(f[3]), static_cast<Phase>(*phase), std::string(f[5]), std::string(f[6])};
+    if (f.size() != 8 || f[0] != kStateVersion) return std::nullopt;
+    auto pass = to_i64(f[1]), last = to_i64(f[2]), phase = to_i64(f[4]), failures = to_i64(f[7]);
+    if (!pass || !last || !phase || !failures || *phase < 0 || *phase > static_cast<int>(Phase::Done))
+        return std::nullopt;
+    return PassState{
+        *pass, *last, std::string(f[3]), static_cast<Phase>(*phase), std::string(f[5]), std::string(f[6]), *failures};
 }
 
 void log_error(std::string_view doing, const Error& e) {
@@ -115,15 +128,17 @@ public:
             if (!state_.bucket.empty() && b.name < state_.bucket) continue;  // done before a restart
             if (b.name != state_.bucket) state_ = next_bucket(b.name);
             if (state_.phase == Phase::Done) continue;
-            if (auto s = bucket(b.name); s != Stop::No) return s;
+            auto s = bucket(b.name);
+            if (s == Stop::Failed) s = bucket_failed(b.name);
+            if (s != Stop::No) return s;
         }
-        // The pass ends: its day is recorded, and no pass runs again that day.
+        // The pass ends: its start is recorded, and no pass runs again that day.
         PassState done;
-        done.done_day = state_.pass_ms / options_.day.count();
+        done.last_pass_ms = state_.pass_ms;
         if (auto s = save(done); s != Stop::No) return s;
         std::fprintf(stderr, "ostor-gateway: lifecycle: pass of day %lld done: %llu expired, %llu aborted\n",
-                     static_cast<long long>(done.done_day), static_cast<unsigned long long>(expired_),
-                     static_cast<unsigned long long>(aborted_));
+                     static_cast<long long>(state_.pass_ms / options_.day.count()),
+                     static_cast<unsigned long long>(expired_), static_cast<unsigned long long>(aborted_));
         return Stop::No;
     }
 
@@ -131,9 +146,25 @@ private:
     PassState next_bucket(const std::string& name) const {
         PassState s;
         s.pass_ms = state_.pass_ms;
-        s.done_day = state_.done_day;
+        s.last_pass_ms = state_.last_pass_ms;
         s.bucket = name;
         return s;
+    }
+
+    // A page of `name` failed (and was not recorded: it is done again). The
+    // failure is counted in the record; at kMaxBucketFailures in a row the
+    // bucket is skipped for this pass and the pass goes on.
+    Stop bucket_failed(const std::string& name) {
+        ++state_.failures;
+        if (state_.failures < kMaxBucketFailures) {
+            if (auto s = save(state_); s != Stop::No) return s;
+            return Stop::Failed;
+        }
+        std::fprintf(stderr,
+                     "ostor-gateway: lifecycle: bucket %s: failed %lld times in a row, skipped until the next pass\n",
+                     name.c_str(), static_cast<long long>(state_.failures));
+        state_.failures = 0;
+        return finish_phase(Phase::Done);
     }
 
     detail::LifecycleClock clock() const { return {state_.pass_ms, options_.day.count()}; }
@@ -209,7 +240,10 @@ private:
             ObjectInfo info = std::move(listed);
             if (tags) {
                 auto head = engine_.head_object(bucket, info.key);
-                if (!head) continue;  // gone meanwhile
+                if (!head && gone(head.error())) continue;  // deleted meanwhile
+                // Any other failure: the page is done again (the actions
+                // are conditional), rather than the object passed over.
+                if (!head) return failed("reading " + bucket + "/" + info.key, head.error());
                 info = std::move(*head);
             }
             // Written after the pass's `now`: the next pass's.
@@ -224,8 +258,8 @@ private:
             auto deleted = engine_.delete_object(bucket, info.key, DeleteOptions::current_if_still(info));
             if (deleted)
                 ++expired_;
-            else if (deleted.error().code() != Errc::PreconditionFailed && deleted.error().code() != Errc::NoSuchKey)
-                log_error("expiring " + bucket + "/" + info.key, deleted.error());
+            else if (deleted.error().code() != Errc::PreconditionFailed && !gone(deleted.error()))
+                return failed("expiring " + bucket + "/" + info.key, deleted.error());
         }
         if (!page->truncated || page->objects.empty()) return finish_phase(Phase::Uploads);
         state_.key_marker = next_marker;
@@ -249,7 +283,7 @@ private:
             if (aborted)
                 ++aborted_;
             else if (aborted.error().code() != Errc::NoSuchUpload)
-                log_error("aborting upload " + u.id + " of " + bucket + "/" + u.key, aborted.error());
+                return failed("aborting upload " + u.id + " of " + bucket + "/" + u.key, aborted.error());
         }
         if (!page->truncated || page->uploads.empty()) return finish_phase(Phase::Done);
         state_.key_marker = page->next_key_marker;
@@ -266,6 +300,7 @@ private:
 
     // The position is recorded, then the pass pauses before the next page.
     Stop page_done() {
+        state_.failures = 0;  // a page went through: the failures were not in a row
         if (auto s = save(state_); s != Stop::No) return s;
         if (!pause_(options_.page_pause)) return Stop::Asked;
         return Stop::No;
@@ -284,6 +319,9 @@ private:
         record_ = std::move(text);
         return Stop::No;
     }
+
+    // The object (or its bucket) is no longer there: nothing to do for it.
+    static bool gone(const Error& e) { return e.code() == Errc::NoSuchKey || e.code() == Errc::NoSuchBucket; }
 
     Stop failed(const std::string& doing, const Error& e) {
         log_error(doing, e);
@@ -345,11 +383,16 @@ void LifecycleWorker::run() {
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
                 .count());
         if (state.pass_ms == 0) {
-            if (now / options_.day.count() <= state.done_day) continue;  // today's pass is done
-            const auto done_day = state.done_day;
+            // Today's pass is done, unless the last one is dated after now
+            // (a clock that ran ahead): a stale record then starts a pass
+            // rather than holding lifecycle back until that day.
+            const auto day = options_.day.count();
+            const bool stale = state.last_pass_ms > now;
+            if (state.last_pass_ms >= 0 && !stale && now / day <= state.last_pass_ms / day) continue;
+            const auto last = state.last_pass_ms;
             state = PassState{};
             state.pass_ms = now;
-            state.done_day = done_day;
+            state.last_pass_ms = last;
         }
         Pass pass(
             engine_, *lease, options_, stopping, [this](auto d) { return pause(d); }, *record, state);

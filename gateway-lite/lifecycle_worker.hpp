@@ -13,8 +13,10 @@
 // again does nothing twice: an object is deleted only if it is still the
 // write evaluated (DeleteOptions::if_current), an upload already aborted is
 // NoSuchUpload. An object written after the pass's `now` is left to the next
-// pass. A pass that ends records its day; one pass runs per day (a day is
-// LifecycleWorkerOptions::day, shorter in tests).
+// pass. A pass that ends records its start; one pass runs per day (a day is
+// LifecycleWorkerOptions::day, shorter in tests). A page that fails is done
+// again at the next interval; a bucket that fails kMaxBucketFailures times
+// in a row is skipped for the pass.
 //
 // Not yet: noncurrent versions and lone delete markers (NoncurrentVersion-
 // Expiration, ExpiredObjectDeleteMarker) need the versioned listing

@@ -102,7 +102,7 @@ constexpr const char* kUsage =
     "  --lifecycle-interval-seconds S  how often this gateway looks for a lifecycle pass to run (default 60;\n"
     "                         one gateway of the volume runs the passes, another takes over when it died)\n"
     "  --lifecycle-page-size N  objects or uploads a lifecycle pass lists at a time (1 to 1000, default 1000)\n"
-    "  --lifecycle-page-pause-ms MS  a lifecycle pass's pause between pages (default 100)\n"
+    "  --lifecycle-page-pause-ms MS  a lifecycle pass's pause between pages (0 to 7499, default 100)\n"
     "  --access-log FILE|-    a line a request (time, client, user, method, bucket, key, status,\n"
     "                         bytes in and out, duration, request id) appended to FILE, or - for stderr\n"
     "Settings in <data>/local/gw.conf (or <data>/gw.conf; the first wins when both exist; <state-dir> for RADOS):\n"
@@ -118,7 +118,10 @@ constexpr long kMinLeaseSeconds = 48;
 constexpr long kMillisecondsPerSecond = 1000;
 
 // The --lifecycle-* options' ranges: a day of a second (tests) to a year; a
-// page is at most what one listing answers.
+// page is at most what one listing answers; a pause between pages shorter
+// than a quarter of the role's lease, since the worker renews its hold on
+// the role only between steps (Engine::take_role): a longer pause would lose
+// the role at every page.
 struct OptionBounds {
     std::string_view name;
     long min, max;
@@ -127,7 +130,7 @@ constexpr OptionBounds kLifecycleBounds[] = {
     {"--lifecycle-day-seconds", 1, 365L * 86400},
     {"--lifecycle-interval-seconds", 1, 86400},
     {"--lifecycle-page-size", 1, 1000},
-    {"--lifecycle-page-pause-ms", 0, 60000},
+    {"--lifecycle-page-pause-ms", 0, ostor::kRoleLeaseMs / 4 - 1},
 };
 const OptionBounds* lifecycle_bounds(std::string_view name) {
     for (const auto& b : kLifecycleBounds)
@@ -234,7 +237,10 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
             if (!bounds) return usage_error("unknown option " + arg);
             if (*end != '\0' || n < bounds->min || n > bounds->max)
                 return usage_error(arg + " wants a number from " + std::to_string(bounds->min) + " to " +
-                                   std::to_string(bounds->max));
+                                   std::to_string(bounds->max) +
+                                   (arg == "--lifecycle-page-pause-ms"
+                                        ? " (under a quarter of the lifecycle role's lease, renewed between pages)"
+                                        : ""));
             if (arg == "--lifecycle-day-seconds")
                 lifecycle_options.day = std::chrono::seconds(n);
             else if (arg == "--lifecycle-interval-seconds")

@@ -105,10 +105,14 @@ Reply copy_object(const RequestContext& ctx) {
     options.replace_acl = new_meta.acl;
     auto copied = ctx.engine.copy_object(src->bucket, src->key, ctx.bucket, ctx.key, options);
     if (!copied) return copied.error();
+    // The copy is a new write: the rules say when it expires, as on a PUT.
+    HeaderList h;
+    add_expiration_header(h, ctx, *b, *copied);
     return xml_answer(XmlWriter("CopyObjectResult")
                           .el("LastModified", iso8601_ms(copied->last_modified_ms))
                           .el("ETag", etag_quoted(copied->etag))
-                          .finish());
+                          .finish(),
+                      std::move(h));
 }
 
 }  // namespace ostor::gw::s3

@@ -69,15 +69,18 @@ std::optional<ObjectInfo> completed_before(const RequestContext& ctx, const Buck
 }
 
 // The answer to CompleteMultipartUpload for the object it made (whose
-// checksums are the ones computed at completion).
-Answer completed_upload(const RequestContext& ctx, const ObjectInfo& info) {
+// checksums are the ones computed at completion), with when the bucket's
+// rules expire it, as on a PUT.
+Answer completed_upload(const RequestContext& ctx, const Bucket& b, const ObjectInfo& info) {
     std::string location = "/" + ctx.bucket + "/" + aws_uri_encode(ctx.key, true);
     if (const auto* host = ctx.request.header("host")) location = "http://" + *host + location;
     XmlWriter result("CompleteMultipartUploadResult");
     result.el("Location", location).el("Bucket", ctx.bucket).key(ctx.key).el("ETag", etag_quoted(info.etag));
     for (const auto& [name, value] : info.meta.checksums)
         result.el("Checksum" + name, value).el("ChecksumType", std::string(checksum_type(value)));
-    return xml_answer(result.finish());
+    HeaderList h;
+    add_expiration_header(h, ctx, b, info);
+    return xml_answer(result.finish(), std::move(h));
 }
 
 // A whole-object checksum sent on CompleteMultipartUpload can only be
@@ -276,7 +279,7 @@ Reply complete_upload(const RequestContext& ctx, RequestBody& body) {
         if (auto done = completed_before(ctx, *b, /*wait=*/false)) {
             // The body is read and checked as a first complete's is.
             if (auto listed = listed_parts(body); !listed) return listed.error();
-            return completed_upload(ctx, *done);
+            return completed_upload(ctx, *b, *done);
         }
     if (auto refused = ctx.check_space_for(0)) return *refused;
     auto upload = load_upload(ctx, std::move(found));
@@ -309,10 +312,10 @@ Reply complete_upload(const RequestContext& ctx, RequestBody& body) {
     // its outcome while it holds the upload sealed (RADOS).
     if (!info && info.error().code() == Errc::NoSuchUpload) {
         (void)find_upload(ctx);
-        if (auto done = completed_before(ctx, *b, /*wait=*/true)) return completed_upload(ctx, *done);
+        if (auto done = completed_before(ctx, *b, /*wait=*/true)) return completed_upload(ctx, *b, *done);
     }
     if (!info) return ctx.object_error(info.error(), *b);
-    return completed_upload(ctx, *info);
+    return completed_upload(ctx, *b, *info);
 }
 
 Reply abort_upload(const RequestContext& ctx) {

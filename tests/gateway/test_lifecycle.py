@@ -14,9 +14,13 @@ import calendar
 import email.utils
 import hashlib
 import re
+import shutil
+import subprocess
+import tempfile
 import time
 
-from harness import Gateway, GatewayTestCase, main, unique_bucket
+from harness import (Gateway, GatewayTestCase, fresh_volume, gateway_path, main, on_rados, remove_rados_volume,
+                     unique_bucket)
 
 # A day of a few seconds: a rule of 1 day is due 1 to 2 days after a write.
 DAY_SECONDS = 2
@@ -119,6 +123,43 @@ class LifecycleConfigurationTests(GatewayTestCase):
         self.put(b, 'other', b'x')
         self.assertNotIn('x-amz-expiration', self.s3.head_object(Bucket=b, Key='other')['ResponseMetadata']
                          ['HTTPHeaders'])
+
+    def test_copies_and_completed_uploads_say_when_they_expire(self):
+        # AWS answers x-amz-expiration on CopyObject and
+        # CompleteMultipartUpload as on PutObject: each writes an object.
+        b = self.new_bucket()
+        self.s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': [
+            rule('month', days=30, prefix='logs/')]})
+        self.put(b, 'src', b'x')
+
+        def expected(key):
+            head = self.s3.head_object(Bucket=b, Key=key)
+            due = (calendar.timegm(head['LastModified'].utctimetuple()) // 86400 + 1 + 30) * 86400
+            return f'expiry-date="{email.utils.formatdate(due, usegmt=True)}", rule-id="month"'
+
+        copied = self.s3.copy_object(Bucket=b, Key='logs/copy', CopySource={'Bucket': b, 'Key': 'src'})
+        self.assertEqual(copied['ResponseMetadata']['HTTPHeaders'].get('x-amz-expiration'), expected('logs/copy'))
+        upload = self.s3.create_multipart_upload(Bucket=b, Key='logs/big')['UploadId']
+        part = self.s3.upload_part(Bucket=b, Key='logs/big', UploadId=upload, PartNumber=1, Body=b'p')
+        done = self.s3.complete_multipart_upload(Bucket=b, Key='logs/big', UploadId=upload, MultipartUpload={
+            'Parts': [{'PartNumber': 1, 'ETag': part['ETag']}]})
+        self.assertEqual(done['ResponseMetadata']['HTTPHeaders'].get('x-amz-expiration'), expected('logs/big'))
+        # Outside the rule's prefix: none.
+        other = self.s3.copy_object(Bucket=b, Key='copy', CopySource={'Bucket': b, 'Key': 'src'})
+        self.assertNotIn('x-amz-expiration', other['ResponseMetadata']['HTTPHeaders'])
+
+    def test_a_rule_id_that_would_break_the_expiration_header_is_refused(self):
+        b = self.new_bucket()
+        for rule_id in (b'a"b', b'a&#13;b', b'a&#10;b'):
+            with self.subTest(rule_id=rule_id):
+                body = (b'<LifecycleConfiguration><Rule><ID>' + rule_id + b'</ID><Filter><Prefix>a/</Prefix></Filter>'
+                        b'<Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>'
+                        b'</LifecycleConfiguration>')
+                r = self.gw.request('PUT', f'/{b}', 'lifecycle', body=body, headers=md5_header(body))
+                self.assertError(r, 400, 'InvalidArgument')
+                self.assertIn('double quote', r.xml().findtext('Message'))
+        self.assertClientError(self.s3.get_bucket_lifecycle_configuration, 404, 'NoSuchLifecycleConfiguration',
+                               Bucket=b)
 
     def test_the_deprecated_put_bucket_lifecycle_shape(self):
         b = self.new_bucket()
@@ -239,6 +280,10 @@ class LifecycleCrashTests(GatewayTestCase):
 
     # A year's day at first: the first pass runs at start, with nothing to do.
     gateway_args = ('--lifecycle-day-seconds', str(365 * 86400), '--lifecycle-interval-seconds', '1')
+    # Then a second's day: the next second is a new day, so a pass begins at
+    # once, two objects a page and slowly enough to be killed half-way.
+    slow_pass_args = ['--lifecycle-day-seconds', '1', '--lifecycle-interval-seconds', '1', '--lifecycle-page-size',
+                      '2', '--lifecycle-page-pause-ms', '400']
 
     def test_a_killed_pass_resumes_where_it_was(self):
         b = self.new_bucket()
@@ -247,13 +292,10 @@ class LifecycleCrashTests(GatewayTestCase):
             self.put(b, key, b'old')
         self.s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': [
             rule('date', date=PAST_DATE, prefix='old/')]})
-        first_day = wait_for('the first pass', lambda: passes_done(self.gw))[0][0]
+        wait_for('the first pass', lambda: passes_done(self.gw))
         self.assertEqual(len(keys_of(self.s3, b)), 40, 'the first pass ran before the configuration was set')
-        # Again with an hour's day: a new day, so a pass begins at once, two
-        # objects a page and slowly enough to be killed half-way.
         self.gw.stop(keep_dir=True)
-        self.gw.extra_args = ['--lifecycle-day-seconds', '3600', '--lifecycle-interval-seconds', '1',
-                              '--lifecycle-page-size', '2', '--lifecycle-page-pause-ms', '400']
+        self.gw.extra_args = self.slow_pass_args
         self.gw.start()
         self.s3 = self.gw.client()  # a new port
         wait_for('the pass to be under way', lambda: 0 < 40 - len(keys_of(self.s3, b)) <= 20)
@@ -267,17 +309,22 @@ class LifecycleCrashTests(GatewayTestCase):
         before_kill = keys_of(self.s3, b)
         kill(self.gw)
         self.assertTrue(3 < len(before_kill) < 43, before_kill)
+        self.assertEqual(len(passes_done(self.gw)), 1, 'the second pass ended before the kill')
+        # Started again with a year's day: the pass under way is resumed
+        # (whatever the day), and no other begins after it.
+        self.gw.extra_args = list(self.gateway_args)
         self.gw.start()
         self.s3 = self.gw.client()
-        wait_for('the resumed pass ends', lambda: [p for p in passes_done(self.gw) if p[0] != first_day],
-                 timeout=60, explain=lambda: self.gw.stderr_text()[-2000:])
+        wait_for('the resumed pass ends', lambda: passes_done(self.gw)[1:], timeout=60,
+                 explain=lambda: self.gw.stderr_text()[-2000:])
         # Nothing skipped, nothing written since deleted.
         self.assertEqual(keys_of(self.s3, b), sorted(rewritten + ['old/zzz-new']))
         for key in rewritten + ['old/zzz-new']:
             self.assertEqual(self.get_body(b, key), b'new')
         # The restarted gateway deleted only what the killed one had left.
-        _, expired, _ = [p for p in passes_done(self.gw) if p[0] != first_day][-1]
+        _, expired, _ = passes_done(self.gw)[1]
         self.assertLessEqual(expired, len(before_kill) - 3)
+        self.assertEqual(len(passes_done(self.gw)), 2)
 
 
 class LifecycleRulesRemovedTests(GatewayTestCase):
@@ -292,10 +339,9 @@ class LifecycleRulesRemovedTests(GatewayTestCase):
             self.put(b, key, b'old')
         self.s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': [
             rule('date', date=PAST_DATE, prefix='old/')]})
-        first_day = wait_for('the first pass', lambda: passes_done(self.gw))[0][0]
+        wait_for('the first pass', lambda: passes_done(self.gw))
         self.gw.stop(keep_dir=True)
-        self.gw.extra_args = ['--lifecycle-day-seconds', '3600', '--lifecycle-interval-seconds', '1',
-                              '--lifecycle-page-size', '2', '--lifecycle-page-pause-ms', '400']
+        self.gw.extra_args = LifecycleCrashTests.slow_pass_args
         self.gw.start()
         self.s3 = self.gw.client()
         wait_for('the pass to be under way', lambda: 0 < 40 - len(keys_of(self.s3, b)) <= 20)
@@ -303,11 +349,63 @@ class LifecycleRulesRemovedTests(GatewayTestCase):
         # the pass under way stops deleting at its next page.
         self.s3.delete_bucket_lifecycle(Bucket=b)
         left = keys_of(self.s3, b)
-        wait_for('the pass ends', lambda: [p for p in passes_done(self.gw) if p[0] != first_day], timeout=60,
+        wait_for('the pass ends', lambda: passes_done(self.gw)[1:], timeout=60,
                  explain=lambda: self.gw.stderr_text()[-2000:])
         # At most the page in hand when the rules went (2 objects) goes after.
         self.assertGreaterEqual(len(keys_of(self.s3, b)), len(left) - 2)
         self.assertGreater(len(left), 10)
+
+
+class LifecycleDayLengthTests(GatewayTestCase):
+    """The last pass is recorded as a time, not as a day of the day length in
+    force: a record written with a short day does not hold back a gateway
+    started with a longer one (with the day number stored, a 2 s day's
+    number is twice a 5 s day's: no pass for decades)."""
+
+    gateway_args = WORKER_ARGS
+    longer_day_seconds = 5
+
+    def test_a_longer_day_does_not_stop_the_passes(self):
+        wait_for('a pass of the short day', lambda: passes_done(self.gw))
+        self.gw.stop(keep_dir=True)
+        self.gw.extra_args = ['--lifecycle-day-seconds', str(self.longer_day_seconds),
+                              '--lifecycle-interval-seconds', '1']
+        self.gw.start()
+        self.s3 = self.gw.client()
+        passes_before = len(passes_done(self.gw))
+        b = self.new_bucket()
+        self.put(b, 'old/k', b'x')
+        self.s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': [
+            rule('date', date=PAST_DATE, prefix='old/')]})
+        # The next day of the longer length begins within one such day.
+        wait_for('a pass of the longer day expires the object', lambda: keys_of(self.s3, b) == [],
+                 timeout=3 * self.longer_day_seconds, explain=lambda: self.gw.stderr_text()[-2000:])
+        # The deleting pass ends (its line comes after its last page).
+        wait_for('the pass ends', lambda: len(passes_done(self.gw)) > passes_before,
+                 timeout=3 * self.longer_day_seconds)
+
+
+class LifecyclePagePauseTests(GatewayTestCase):
+    """A pause between pages the role's lease would not survive is refused at
+    the start, with the reason."""
+
+    def test_a_pause_of_a_quarter_lease_is_refused(self):
+        data = tempfile.mkdtemp(prefix='ostor-lifecycle-pause-')
+        spec, data_args = fresh_volume(data)
+        try:
+            # 7500 ms is a quarter of the 30 s lease; 60000 was accepted before.
+            for pause in ('7500', '60000'):
+                with self.subTest(pause=pause):
+                    run = subprocess.run([gateway_path()] + data_args + ['--listen', '127.0.0.1:0',
+                                         '--lifecycle-page-pause-ms', pause],
+                                         capture_output=True, text=True, timeout=30)
+                    self.assertNotEqual(run.returncode, 0)
+                    self.assertIn('--lifecycle-page-pause-ms wants a number from 0 to 7499', run.stderr)
+                    self.assertIn("lifecycle role's lease", run.stderr)
+        finally:
+            shutil.rmtree(data, ignore_errors=True)
+            if on_rados():
+                remove_rados_volume(spec)
 
 
 class TwoGatewaysTests(GatewayTestCase):

@@ -194,6 +194,13 @@ std::vector<Refusal> refusals() {
         {"1001 rules", doc(too_many), a, "Lifecycle configuration allows a maximum of 1000 rules"},
         {"an ID of 256 bytes", rule("<ID>" + std::string(256, 'i') + "</ID><Filter/>" + std::string(kOk)), a,
          "ID length should not exceed allowed limit of 255"},
+        // Each would break the x-amz-expiration header the ID is sent in.
+        {"an ID with a double quote", rule("<ID>a\"b</ID><Filter/>" + std::string(kOk)), a,
+         "ID must not contain a double quote, a carriage return or a line feed"},
+        {"an ID with a carriage return", rule("<ID>a&#13;b</ID><Filter/>" + std::string(kOk)), a,
+         "ID must not contain a double quote, a carriage return or a line feed"},
+        {"an ID with a line feed", rule("<ID>a\nb</ID><Filter/>" + std::string(kOk)), a,
+         "ID must not contain a double quote, a carriage return or a line feed"},
         {"Days 0", rule("<Filter/><Status>Enabled</Status><Expiration><Days>0</Days></Expiration>"), a,
          "'Days' for Expiration action must be a positive integer"},
         {"Days -1", rule("<Filter/><Status>Enabled</Status><Expiration><Days>-1</Days></Expiration>"), a,
