@@ -235,11 +235,10 @@ struct DeleteOptions {
     // Removes a version under a GOVERNANCE retention (the bucket owner's
     // x-amz-bypass-governance-retention).
     bool bypass_governance = false;
-    // Only while the key's current object is still this write (same ETag
-    // and last-modified, and version when it carries one), checked in the
-    // commit; never with a version_id. What the lifecycle worker
-    // evaluated is what goes, never a write made since (else
-    // PreconditionFailed, nothing changed).
+    // Only while the key's current is still this write (same ETag, last-
+    // modified and version id), checked in the commit; never with version_id.
+    // What the lifecycle worker evaluated is what goes, never a write made
+    // since (else PreconditionFailed, nothing changed).
     std::optional<ObjectInfo> if_current;
 
     // The current only while it is still `write` (the lifecycle worker's).
@@ -433,9 +432,8 @@ public:
     // changes nothing. `if_current` is checked in the commit itself (one
     // LMDB transaction; a guarded index write on RADOS), so that a write
     // racing the delete is never the one deleted. Fails: NoSuchBucket,
-    // NoSuchKey (unversioned), NoSuchVersion, ObjectLocked,
-    // PreconditionFailed (the current object is another write),
-    // InvalidArgument (a version id together with if_current).
+    // NoSuchKey (unversioned), NoSuchVersion, ObjectLocked, InvalidArgument
+    // (version_id with if_current), PreconditionFailed (another write).
     Result<DeleteResult> delete_object(std::string_view bucket, std::string_view key, const DeleteOptions& options);
     // Copies without moving data (the extents are shared). The source may be
     // the destination (metadata replacement). Fails: NoSuchBucket, NoSuchKey,
