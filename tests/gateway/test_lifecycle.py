@@ -285,7 +285,9 @@ class LifecycleCrashTests(GatewayTestCase):
     slow_pass_args = ['--lifecycle-day-seconds', '1', '--lifecycle-interval-seconds', '1', '--lifecycle-page-size',
                       '2', '--lifecycle-page-pause-ms', '400']
 
-    def test_a_killed_pass_resumes_where_it_was(self):
+    def start_a_slow_pass(self):
+        """40 objects a Date rule expires, and a pass over them under way
+        (restarted with slow_pass_args); returns the bucket and the keys."""
         b = self.new_bucket()
         keys = [f'old/{i:03d}' for i in range(40)]
         for key in keys:
@@ -299,6 +301,10 @@ class LifecycleCrashTests(GatewayTestCase):
         self.gw.start()
         self.s3 = self.gw.client()  # a new port
         wait_for('the pass to be under way', lambda: 0 < 40 - len(keys_of(self.s3, b)) <= 20)
+        return b, keys
+
+    def test_a_killed_pass_resumes_where_it_was(self):
+        b, keys = self.start_a_slow_pass()
         # Written after the pass began, behind where it is: a pass begun
         # before them must leave them, resumed or not; one begun again after
         # the restart (a new `now`) would not.
@@ -328,23 +334,14 @@ class LifecycleCrashTests(GatewayTestCase):
 
 
 class LifecycleRulesRemovedTests(GatewayTestCase):
-    """Rules removed while a pass is under way."""
+    """Rules removed while a pass is under way (a gateway of its own)."""
 
     gateway_args = LifecycleCrashTests.gateway_args
+    slow_pass_args = LifecycleCrashTests.slow_pass_args
+    start_a_slow_pass = LifecycleCrashTests.start_a_slow_pass
 
     def test_rules_removed_during_a_pass_stop_applying_at_once(self):
-        b = self.new_bucket()
-        keys = [f'old/{i:03d}' for i in range(40)]
-        for key in keys:
-            self.put(b, key, b'old')
-        self.s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': [
-            rule('date', date=PAST_DATE, prefix='old/')]})
-        wait_for('the first pass', lambda: passes_done(self.gw))
-        self.gw.stop(keep_dir=True)
-        self.gw.extra_args = LifecycleCrashTests.slow_pass_args
-        self.gw.start()
-        self.s3 = self.gw.client()
-        wait_for('the pass to be under way', lambda: 0 < 40 - len(keys_of(self.s3, b)) <= 20)
+        b, _ = self.start_a_slow_pass()
         # A provider's customer sees the wrong rule at work and removes it:
         # the pass under way stops deleting at its next page.
         self.s3.delete_bucket_lifecycle(Bucket=b)
