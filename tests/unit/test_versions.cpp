@@ -392,9 +392,11 @@ protected:
             auto env = store();
             ASSERT_TRUE(env);
             Txn txn = Txn::write(*env);
-            auto cur = txn.cursor(Table::Bodies);
             std::vector<std::string> rows;
-            for (auto e = cur.first(); e; e = cur.next()) rows.emplace_back(e->first);
+            {  // the cursor closes before the commit (LMDB frees a write txn's cursors with it)
+                auto cur = txn.cursor(Table::Bodies);
+                for (auto e = cur.first(); e; e = cur.next()) rows.emplace_back(e->first);
+            }
             ASSERT_EQ(rows.size(), 1u);
             txn.del(Table::Bodies, rows[0]);
             txn.put(Table::Objects, detail::object_index_key("bkt", "old"), kOldRecord);
@@ -531,11 +533,15 @@ TEST_F(Versions, StatReadsNoBody) {
         auto env = store();
         ASSERT_TRUE(env);
         Txn txn = Txn::write(*env);
-        auto cur = txn.cursor(Table::Bodies);
-        auto first = cur.first();  // ids rise: v1's body
-        ASSERT_TRUE(first);
-        ASSERT_EQ(first->second, "first");
-        txn.del(Table::Bodies, std::string(first->first));
+        std::string first_id;
+        {  // the cursor closes before the commit (LMDB frees a write txn's cursors with it)
+            auto cur = txn.cursor(Table::Bodies);
+            auto first = cur.first();  // ids rise: v1's body
+            ASSERT_TRUE(first);
+            ASSERT_EQ(first->second, "first");
+            first_id = std::string(first->first);
+        }
+        txn.del(Table::Bodies, first_id);
         txn.commit();
     }
     ASSERT_NO_FATAL_FAILURE(open());
