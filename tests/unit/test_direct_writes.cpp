@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "local/direct_io.hpp"
+#include "local/segment_store.hpp"
 #include "local/uring.hpp"
 #include "storage/extent.hpp"
 #include "test_dir.hpp"
@@ -221,6 +223,37 @@ TEST_F(DirectWrites, ShortDirectWritesAreFinished) {
     EXPECT_TRUE(SameBytes(body_of(engine(), "bkt", "large"), body));
     ASSERT_NO_FATAL_FAILURE(reopen());
     EXPECT_TRUE(SameBytes(body_of(engine(), "bkt", "large"), body));
+}
+
+// Disk space held by the segment files under `data` (their allocated blocks).
+std::uint64_t allocated_bytes(const fs::path& data) {
+    std::uint64_t out = 0;
+    for (const auto& file : regular_files(data / "blobs")) {
+        struct stat st {};
+        if (::stat(file.c_str(), &st) == 0) out += static_cast<std::uint64_t>(st.st_blocks) * 512;
+    }
+    return out;
+}
+
+// What a body of unknown length left unused of its last region holds no
+// disk space, and a write never committed gives back all it wrote.
+TEST_F(DirectWrites, SegmentsHoldOnlyTheBlocksOfCommittedBodies) {
+    const std::string body = random_bytes(2 * kMiB + 300 * kKiB, 7);
+    ASSERT_NO_FATAL_FAILURE(put_streamed("unknown-length", body, false));
+    {
+        PutOptions options;
+        options.size_hint = 8 * kMiB;
+        auto w = engine().begin_put("bkt", "abandoned", std::move(options));
+        ASSERT_TRUE(IsOk(w));
+        const std::string part = random_bytes(256 * kKiB, 8);
+        for (int i = 0; i < 12; ++i) ASSERT_TRUE(IsOk((*w)->write(as_bytes(std::string_view(part)))));
+    }  // dropped without a commit
+    const std::uint64_t held = allocated_bytes(dir_.path());
+    // A file system may round an allocation up to a few blocks more.
+    EXPECT_LE(held, detail::round_up_block(body.size()) + 64 * kKiB) << held << " bytes on disk";
+    EXPECT_GE(held, body.size());
+    EXPECT_TRUE(SameBytes(body_of(engine(), "bkt", "unknown-length"), body));
+    EXPECT_EQ(engine().head_object("bkt", "abandoned").error().code(), Errc::NoSuchKey);
 }
 
 // A tmpfs (in RAM: the tests can use /dev/shm) refuses O_DIRECT before Linux

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 
 namespace ostor::detail {
 
@@ -32,7 +33,10 @@ DirectIo probe_direct_io(const std::filesystem::path& dir) {
 }
 
 int open_direct(const std::filesystem::path& path) {
-    if (direct_io_refused) return -1;
+    if (direct_io_refused) {
+        errno = EINVAL;  // as a file system without O_DIRECT answers
+        return -1;
+    }
     return ::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
 }
 

@@ -178,7 +178,10 @@ Result<std::shared_ptr<Segment>> SegmentStore::create_segment(bool direct) {
         seg->fd = fd;
         if (direct) {
             seg->direct_fd = open_direct(path);
-            if (seg->direct_fd < 0) direct_enabled_ = false;  // refused at open: the file system takes none
+            // Refused at open (EINVAL): the file system takes no direct
+            // writes. Any other failure (no descriptor left, ...) leaves
+            // only this segment buffered.
+            if (seg->direct_fd < 0 && errno == EINVAL) direct_enabled_ = false;
         }
         return std::shared_ptr<Segment>(seg.release(), [this](Segment* s) { retire(s); });
     }

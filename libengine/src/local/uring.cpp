@@ -90,6 +90,9 @@ void Ring::queue(const Op& op) {
     else
         io_uring_prep_read(sqe, op.fd, op.buf, static_cast<unsigned>(op.len), op.offset);
     io_uring_sqe_set_data64(sqe, slot);
+    // Started now, not at the next wait(): a writer goes back to reading the
+    // network meanwhile, and the disk should be busy while it does.
+    io_uring_submit(&ring_);
 }
 
 Result<IoCompletion> Ring::finish_sync(const Op& op, std::size_t done, int fd) {
