@@ -5,10 +5,12 @@
 #   large-object GET and PUT MiB/s on one connection (curl; 1 GiB by default),
 #   the gateway's peak RSS (VmHWM) at the end,
 #   and one core's MD5 rate (openssl speed -evp md5, 1 MiB blocks), the bound
-#   of a single-stream PUT (its ETag is the body's MD5, which cannot be split).
+#   of a single-stream PUT (its ETag is the body's MD5, which cannot be split),
+#   and the disk's durable sequential write rate (dd conv=fdatasync of the
+#   large file), its other bound (a PUT is answered once on disk).
 # With OLD_GATEWAY, an older ostor-gateway runs beside the new one, on its own
 # data directory; every measured figure is taken for each server in turn
-# (old, new, nginx, and the MD5 reference before each large PUT round), so
+# (old, new, nginx, and the MD5 and disk references before each large PUT round), so
 # that noise from other work on the machine hits them alike. The summary
 # gives the ratios the project's speed targets name: 4 KiB GET against nginx,
 # the large PUT against MD5, the 4 KiB PUT absolute and new against old.
@@ -291,6 +293,24 @@ run_wrk() {  # run_wrk RESULT_NAME URL [SCRIPT_ARGS...]  (with args: requests.lu
   result[$name]="$(median_of "$name")"
 }
 
+# The disk's durable sequential write rate in MiB/s: the large body written in
+# 1 MiB blocks through the page cache and synced (dd conv=fdatasync) into the
+# directory the gateways' data is in. A gateway answers a PUT once its body
+# is on disk, so this bounds the large PUT as MD5 does.
+run_disk() {
+  local out bytes secs mibs
+  log "dd $large_label to $tmp, conv=fdatasync"
+  out="$(dd if="$tmp/large" of="$tmp/disk-reference" bs=1M conv=fdatasync 2>&1 | tail -n 1)"
+  rm -f "$tmp/disk-reference"
+  bytes="$(awk '{ print $1 }' <<<"$out")"
+  secs="$(sed -E 's/.*copied, ([0-9.]+) s.*/\1/' <<<"$out")"
+  [[ "$bytes" == "$large_bytes" && "$secs" =~ ^[0-9.]+$ ]] || die "no figure in dd's output: $out"
+  mibs="$(awk -v b="$bytes" -v s="$secs" 'BEGIN { printf "%.1f", b / 1048576 / s }')"
+  samples[disk]="${samples[disk]:-} $mibs"
+  result[disk]="$(median_of disk)"
+  echo "   $mibs MiB/s (median so far ${result[disk]})"
+}
+
 # One core's MD5 rate over 1 MiB blocks, in MiB/s (openssl reports 1000s of bytes per second).
 run_md5() {
   local k mibs
@@ -331,6 +351,7 @@ done
 
 for ((i = 0; i < REPEAT; i++)); do
   run_md5
+  run_disk
   for g in "${gateways[@]}"; do run_curl "${g}_put_large" put "${gw_put_large[$g]}" "$tmp/large"; done
   rm -f "$tmp/www/$bucket/large-put"
   run_curl nginx_put_large put "$nginx_url/$bucket/large-put" "$tmp/large"
@@ -376,6 +397,8 @@ printf '%-24s %10s %10s %10s %10s  %s\n' "$large_label PUT MiB/s" "${result[new_
   "${result[old_put_large]:--}" "${result[nginx_put_large]}" "$(ratio "${result[new_put_large]}" "${result[old_put_large]:-}")" \
   "new/MD5 $(ratio "${result[new_put_large]}" "${result[md5]}") (0.85 or better)$(old_col ", old/MD5 $(ratio "${result[old_put_large]:-}" "${result[md5]}")")"
 printf '%-24s %10s %10s %10s %10s  %s\n' "MD5 MiB/s (one core)" "${result[md5]}" "" "" "" "samples:${samples[md5]}"
+printf '%-24s %10s %10s %10s %10s  %s\n' "disk write MiB/s (dd)" "${result[disk]}" "" "" "" \
+  "samples:${samples[disk]}; new PUT/disk $(ratio "${result[new_put_large]}" "${result[disk]}")$(old_col ", old PUT/disk $(ratio "${result[old_put_large]:-}" "${result[disk]}")")"
 printf '%-24s %10s %10s %10s %10s\n' "gateway VmHWM MiB" "${vmhwm_mib[new]}" "${vmhwm_mib[old]:--}" "-" "-"
 echo
 echo "(samples: $(for n in "${!samples[@]}"; do printf '%s:%s; ' "$n" "${samples[$n]}"; done))"
