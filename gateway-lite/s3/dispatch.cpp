@@ -101,7 +101,7 @@ Reply dispatch(const RequestContext& ctx, RequestBody& body) {
         case ListObjectsV2:
             return list_objects(ctx, ListKind::V2);
         case ListObjectVersions:
-            return list_objects(ctx, ListKind::Versions);
+            return list_object_versions(ctx);
         case ListMultipartUploads:
             return list_uploads(ctx);
         case DeleteObjects:

@@ -115,8 +115,9 @@ Reply delete_object_tagging(const RequestContext& ctx);
 
 // ---- listing (listing.cpp) ---------------------------------------------------
 
-enum class ListKind { V1, V2, Versions };
+enum class ListKind { V1, V2 };
 Reply list_objects(const RequestContext& ctx, ListKind kind);
+Reply list_object_versions(const RequestContext& ctx);
 Reply list_uploads(const RequestContext& ctx);
 
 // ---- objects (objects.cpp) ---------------------------------------------------

@@ -1,5 +1,5 @@
-// Listings of a bucket: its objects (v1, v2, versions) and its multipart
-// uploads.
+// Listings of a bucket: its objects (v1, v2), their versions and its
+// multipart uploads.
 #include <algorithm>
 
 #include "s3/handlers.hpp"
@@ -58,8 +58,6 @@ Reply list_objects(const RequestContext& ctx, ListKind kind) {
         } else {
             params.marker = start_after;
         }
-    } else {
-        if (const auto* km = ctx.param("key-marker")) params.marker = *km;
     }
     auto listed = ctx.engine.list_objects(ctx.bucket, params);
     if (!listed) return listed.error();
@@ -71,7 +69,7 @@ Reply list_objects(const RequestContext& ctx, ListKind kind) {
         url = !all_xml_carriable(texts);
     }
 
-    XmlWriter x(kind == ListKind::Versions ? "ListVersionsResult" : "ListBucketResult");
+    XmlWriter x("ListBucketResult");
     x.el("Name", ctx.bucket);
     // ListObjects (v1) returns Prefix as sent even with encoding-type=url
     // (SDKs do not decode it there), unless XML cannot carry it.
@@ -79,14 +77,10 @@ Reply list_objects(const RequestContext& ctx, ListKind kind) {
     x.el("Prefix", raw_prefix ? params.prefix : encode(params.prefix));
     if (kind == ListKind::V1) {
         x.el("Marker", encode(params.marker));
-    } else if (kind == ListKind::V2) {
+    } else {
         if (ctx.param("start-after")) x.el("StartAfter", encode(start_after));
         if (!token.empty()) x.el("ContinuationToken", token);
         x.el("KeyCount", std::uint64_t{listed->objects.size() + listed->common_prefixes.size()});
-    } else {
-        x.el("KeyMarker", encode(params.marker));
-        const auto* version_marker = ctx.param("version-id-marker");
-        x.el("VersionIdMarker", version_marker ? std::string_view(*version_marker) : std::string_view());
     }
     x.el("MaxKeys", std::uint64_t{max_keys});
     if (!params.delimiter.empty()) x.el("Delimiter", encode(params.delimiter));
@@ -95,22 +89,77 @@ Reply list_objects(const RequestContext& ctx, ListKind kind) {
     if (listed->truncated) {
         if (kind == ListKind::V1 && !params.delimiter.empty()) x.el("NextMarker", encode(listed->next_marker));
         if (kind == ListKind::V2) x.el("NextContinuationToken", base64_encode("k" + listed->next_marker));
-        if (kind == ListKind::Versions)
-            x.el("NextKeyMarker", encode(listed->next_marker)).el("NextVersionIdMarker", "null");
     }
     const auto* fetch_owner_param = ctx.param("fetch-owner");
     bool fetch_owner = kind != ListKind::V2 || (fetch_owner_param && *fetch_owner_param == "true");
     DisplayNames names(ctx.engine);
-    const char* entry = kind == ListKind::Versions ? "Version" : "Contents";
     for (const auto& o : listed->objects) {
-        x.open(entry).el("Key", encode(o.key));
-        if (kind == ListKind::Versions) x.el("VersionId", "null").el("IsLatest", "true");
+        x.open("Contents").el("Key", encode(o.key));
         x.el("LastModified", iso8601_ms(o.last_modified_ms)).el("ETag", etag_quoted(o.etag)).el("Size", o.size);
         if (fetch_owner) {
             auto owner = ctx.object_owner(*b, o);
             x.person("Owner", owner, names(owner));
         }
-        x.el("StorageClass", "STANDARD").close(entry);
+        x.el("StorageClass", "STANDARD").close("Contents");
+    }
+    for (const auto& p : listed->common_prefixes)
+        x.open("CommonPrefixes").el("Prefix", encode(p)).close("CommonPrefixes");
+    return xml_answer(x.finish());
+}
+
+Reply list_object_versions(const RequestContext& ctx) {
+    const auto& b = ctx.bucket_record;
+    ListVersionsParams params;
+    if (const auto* v = ctx.param("prefix")) params.prefix = *v;
+    if (const auto* v = ctx.param("delimiter")) params.delimiter = *v;
+    if (const auto* v = ctx.param("key-marker")) params.key_marker = *v;
+    if (const auto* v = ctx.param("version-id-marker")) params.version_id_marker = *v;
+    params.max_keys = kMaxKeysPerPage;
+    if (const auto* mk = ctx.param("max-keys")) {
+        auto v = parse_u64(*mk);
+        if (!v) return invalid_argument("Provided max-keys not an integer or within integer range");
+        params.max_keys = static_cast<std::uint32_t>(std::min<std::uint64_t>(*v, kMaxKeysPerPage));
+    }
+    bool url = false;
+    if (const auto* enc = ctx.param("encoding-type")) {
+        if (*enc != "url") return invalid_argument("Invalid Encoding Method specified in Request");
+        url = true;
+    }
+    auto encode = [&url](std::string_view s) { return url ? aws_uri_encode(s, true) : std::string(s); };
+    // Refuses a version-id-marker without a key-marker, or one naming no
+    // version (400 InvalidArgument), before any read.
+    auto listed = ctx.engine.list_object_versions(ctx.bucket, params);
+    if (!listed) return listed.error();
+    if (!url) {
+        std::vector<std::string_view> texts = {params.prefix, params.key_marker, params.delimiter,
+                                               listed->next_key_marker};
+        for (const auto& o : listed->versions) texts.push_back(o.key);
+        for (const auto& p : listed->common_prefixes) texts.push_back(p);
+        url = !all_xml_carriable(texts);
+    }
+
+    XmlWriter x("ListVersionsResult");
+    x.el("Name", ctx.bucket).el("Prefix", encode(params.prefix));
+    x.el("KeyMarker", encode(params.key_marker)).el("VersionIdMarker", params.version_id_marker);
+    if (listed->truncated) {
+        x.el("NextKeyMarker", encode(listed->next_key_marker));
+        // None after a common prefix: the next page starts after the group.
+        if (!listed->next_version_id_marker.empty()) x.el("NextVersionIdMarker", listed->next_version_id_marker);
+    }
+    x.el("MaxKeys", std::uint64_t{params.max_keys});
+    if (!params.delimiter.empty()) x.el("Delimiter", encode(params.delimiter));
+    if (url) x.el("EncodingType", "url");
+    x.el("IsTruncated", listed->truncated);
+    DisplayNames names(ctx.engine);
+    // Versions and delete markers interleaved, in the listing's order.
+    for (const auto& o : listed->versions) {
+        const char* entry = o.delete_marker ? "DeleteMarker" : "Version";
+        x.open(entry).el("Key", encode(o.key)).el("VersionId", o.version_id).el("IsLatest", o.is_latest);
+        x.el("LastModified", iso8601_ms(o.last_modified_ms));
+        if (!o.delete_marker) x.el("ETag", etag_quoted(o.etag)).el("Size", o.size).el("StorageClass", "STANDARD");
+        auto owner = ctx.object_owner(*b, o);
+        x.person("Owner", owner, names(owner));
+        x.close(entry);
     }
     for (const auto& p : listed->common_prefixes)
         x.open("CommonPrefixes").el("Prefix", encode(p)).close("CommonPrefixes");

@@ -59,6 +59,136 @@ ListObjectsResult list_objects_page(ObjectWalk& scan, std::string_view bucket, c
     return out;
 }
 
+void VersionWalk::seek(std::string_view start) {
+    currents_.seek(start);
+    versions_.seek(start, {});
+    current_.reset();
+    version_.reset();
+    last_key_.reset();
+    resumed_key_.reset();
+}
+
+void VersionWalk::seek_versions_after(std::string_view key, std::string_view after_instance, std::string_view newest) {
+    currents_.seek(key);
+    versions_.seek(key, after_instance);
+    current_.reset();
+    version_.reset();
+    last_key_.reset();
+    resumed_key_ = std::string(key);
+    resumed_after_ = after_instance;
+    resumed_newest_ = newest;
+}
+
+bool VersionWalk::resumes_with(const ListedVersion& current) const {
+    // After "null" that is not among the versions: the null current was
+    // listed; any other current is newer than the null version was, and may
+    // have been listed too, but it is listed again rather than skipped.
+    if (resumed_after_.empty()) return current.info.version_id != "null" && !current.info.version_id.empty();
+    return !current.instance.empty() && current.instance > resumed_after_;
+}
+
+std::optional<ObjectInfo> VersionWalk::next() {
+    for (;;) {
+        if (!current_) current_ = currents_.next_entry();
+        if (!version_) version_ = versions_.next();
+        auto& cur = *current_;
+        auto& ver = *version_;
+        if (!cur && !ver) return std::nullopt;
+        if (cur && (!ver || cur->info.key <= ver->info.key)) {
+            ListedVersion e = std::move(*cur);
+            current_.reset();
+            if (resumed_key_ == e.info.key && last_key_ != e.info.key && !resumes_with(e)) {
+                last_key_ = e.info.key;  // passed, but the key's versions are not its latest
+                continue;
+            }
+            // A current without a version block is the null version.
+            if (e.info.version_id.empty()) e.info.version_id = "null";
+            e.info.is_latest = true;
+            last_key_ = e.info.key;
+            return std::move(e.info);
+        }
+        ListedVersion e = std::move(*ver);
+        version_.reset();
+        // The latest when it is its key's first (no current came before it),
+        // except in a resumed key, whose newer versions the walk passed.
+        const bool first_of_key = last_key_ != e.info.key;
+        e.info.is_latest = first_of_key && (resumed_key_ != e.info.key || e.instance == resumed_newest_);
+        last_key_ = e.info.key;
+        return std::move(e.info);
+    }
+}
+
+VersionMarker version_marker(std::string_view version_id_marker, std::string_view head_newest,
+                             std::string_view head_null_instance) {
+    VersionMarker m;
+    m.newest = head_newest;
+    if (version_id_marker != "null")
+        m.after_instance = version_id_marker;
+    else
+        m.after_instance = head_null_instance;  // empty: the current is null, or the null version is gone
+    return m;
+}
+
+ListVersionsResult list_versions_page(VersionWalk& walk, std::string_view bucket, const ListVersionsParams& params,
+                                      const VersionMarker& marker) {
+    ListVersionsResult out;
+    if (params.max_keys == 0) return out;
+    const std::string& prefix = params.prefix;
+    const std::string& delimiter = params.delimiter;
+    const std::string& key_marker = params.key_marker;
+    // S3's markers: a key marker alone lists the keys after it; with a
+    // version id marker, the marker key's versions after that one first. A
+    // marker below the prefix is passed by the prefix anyway.
+    const bool resume_in_key = !params.version_id_marker.empty() && key_marker >= prefix;
+    if (resume_in_key)
+        walk.seek_versions_after(key_marker, marker.after_instance, marker.newest);
+    else if (!key_marker.empty() && key_marker >= prefix)
+        walk.seek(key_marker + '\0');
+    else
+        walk.seek(prefix);
+    std::uint32_t count = 0;
+    while (auto info = walk.next()) {
+        const std::string& key = info->key;
+        if (key.compare(0, prefix.size(), prefix) != 0) break;  // past the prefix range
+        if (!key_marker.empty() && (key < key_marker || (key == key_marker && !resume_in_key))) continue;
+        std::string common;
+        if (!delimiter.empty()) {
+            auto pos = key.find(delimiter, prefix.size());
+            if (pos != std::string::npos) common = key.substr(0, pos + delimiter.size());
+        }
+        if (!common.empty() && !key_marker.empty() && common <= key_marker) {
+            // The marker lies inside this group: it was listed already.
+            auto next = successor_of_prefix(common);
+            if (next.empty()) break;
+            walk.seek(next);
+            continue;
+        }
+        if (count == params.max_keys) {
+            out.truncated = true;
+            break;
+        }
+        ++count;
+        if (!common.empty()) {
+            out.common_prefixes.push_back(common);
+            out.next_key_marker = common;
+            out.next_version_id_marker.clear();
+            auto next = successor_of_prefix(common);
+            if (next.empty()) break;
+            walk.seek(next);
+        } else {
+            info->bucket = bucket;
+            out.next_key_marker = key;
+            out.next_version_id_marker = info->version_id;
+            out.versions.push_back(std::move(*info));
+        }
+    }
+    if (!out.truncated) {
+        out.next_key_marker.clear();
+        out.next_version_id_marker.clear();
+    }
+    return out;
+}
+
 ListUploadsResult list_uploads_page(UploadWalk& scan, std::string_view bucket, const ListUploadsParams& params,
                                     const std::optional<Upload>& marker_upload) {
     ListUploadsResult out;

@@ -16,6 +16,14 @@ namespace ostor::detail {
 // empty when there is none (all 0xFF).
 std::string successor_of_prefix(std::string prefix);
 
+// A version of a key: its info (version_id "null" or the instance; empty for
+// a current written unversioned) and its instance, which orders a key's
+// versions newest first (empty for a current without one).
+struct ListedVersion {
+    ObjectInfo info;
+    std::string instance;
+};
+
 // A bucket's objects in key order.
 class ObjectWalk {
 public:
@@ -24,10 +32,82 @@ public:
     virtual void seek(std::string_view start) = 0;
     // The next object (info.bucket need not be set), none at the end.
     virtual std::optional<ObjectInfo> next() = 0;
+    // As next(), with the object's instance. This default, for walks that
+    // never meet a versioned bucket, gives none.
+    virtual std::optional<ListedVersion> next_entry() {
+        auto info = next();
+        if (!info) return std::nullopt;
+        return ListedVersion{std::move(*info), {}};
+    }
 };
 
 // One page of ListObjects over `walk` (a walk of `bucket`'s objects).
 ListObjectsResult list_objects_page(ObjectWalk& walk, std::string_view bucket, const ListObjectsParams& params);
+
+// The versions other than the currents of a bucket's keys (noncurrent
+// objects and delete markers), by key, each key's in instance order (newest
+// first).
+class ListedVersionWalk {
+public:
+    virtual ~ListedVersionWalk() = default;
+    // Repositions at the first entry after (key, after_instance): the
+    // entries of `key` with a greater instance (all of them when
+    // `after_instance` is empty), then those of the keys after it.
+    virtual void seek(std::string_view key, std::string_view after_instance) = 0;
+    // The next entry (info.bucket need not be set), none at the end.
+    virtual std::optional<ListedVersion> next() = 0;
+};
+
+// Every version of a bucket's keys in ListObjectVersions' order: by key,
+// each key's current (the latest) and then its other versions newest first
+// (the first of them the latest when there is no current). The currents
+// and the other versions come from two walks merged by key.
+class VersionWalk {
+public:
+    VersionWalk(ObjectWalk& currents, ListedVersionWalk& versions) : currents_(currents), versions_(versions) {}
+    // Repositions at the first version of the first key >= `start`.
+    void seek(std::string_view start);
+    // Repositions at the versions of `key` older than `after_instance`, its
+    // current among them when it is (a version listed as the latest is
+    // promoted when the newer ones are removed), then the keys after it.
+    // With `after_instance` empty, after the null version: all of the
+    // key's versions but the current when that is the null version.
+    // `newest`: the key's newest instance as its head says (empty: none),
+    // listed as the latest when it is not the current.
+    void seek_versions_after(std::string_view key, std::string_view after_instance, std::string_view newest);
+    // The next version: version_id "null" or the instance, is_latest set.
+    std::optional<ObjectInfo> next();
+
+private:
+    // Whether the resumed key's current is one of the versions to list.
+    bool resumes_with(const ListedVersion& current) const;
+
+    ObjectWalk& currents_;
+    ListedVersionWalk& versions_;
+    std::optional<std::optional<ListedVersion>> current_;  // peeked; inner none: the walk's end
+    std::optional<std::optional<ListedVersion>> version_;  // likewise
+    std::optional<std::string> last_key_;                  // of the last version returned since the seek
+    std::optional<std::string> resumed_key_;               // seek_versions_after's arguments
+    std::string resumed_after_;
+    std::string resumed_newest_;
+};
+
+// Where a version-id-marker resumes its key's versions, from its key's head
+// (empty fields without one): after the instance it names (empty: "null"
+// when the null version is the current or gone), with the key's newest
+// instance.
+struct VersionMarker {
+    std::string after_instance;
+    std::string newest;
+};
+VersionMarker version_marker(std::string_view version_id_marker, std::string_view head_newest,
+                             std::string_view head_null_instance);
+
+// One page of ListObjectVersions over `walk` (a walk of `bucket`'s
+// versions). `marker`: where params.version_id_marker resumes (unused without
+// one).
+ListVersionsResult list_versions_page(VersionWalk& walk, std::string_view bucket, const ListVersionsParams& params,
+                                      const VersionMarker& marker);
 
 // A bucket's multipart uploads in S3's order: by key, then in the order they
 // were begun.

@@ -232,6 +232,13 @@ Result<ListObjectsResult> Engine::list_objects(std::string_view bucket, const Li
     return impl_->objects->list_objects(bucket, params);
 }
 
+Result<ListVersionsResult> Engine::list_object_versions(std::string_view bucket, const ListVersionsParams& params) {
+    if (!params.version_id_marker.empty() && params.key_marker.empty())
+        return Error(Errc::InvalidArgument, "A version-id marker cannot be specified without a key marker.");
+    OSTOR_TRY(check_version_id(params.version_id_marker));
+    return impl_->objects->list_versions(bucket, params);
+}
+
 Result<ScrubReport> Engine::scrub() {
     ScrubReport report;
     std::vector<std::byte> buf(kExtentMaxBytes);

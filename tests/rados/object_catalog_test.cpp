@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "cluster_clients.hpp"
@@ -28,6 +29,7 @@
 #include "rados/space_ledger.hpp"
 #include "rados/user_buckets.hpp"
 #include "rados/user_object.hpp"
+#include "versions/version_ids.hpp"
 
 namespace ostor::detail::rados {
 namespace {
@@ -354,6 +356,113 @@ TEST_F(RadosObjectCatalogTest, ListingMergesShardsInKeyOrder) {
     }));
     EXPECT_EQ(bodies, keys.size());
     for (auto& k : keys) ASSERT_OK(cat1().delete_object(bucket_, k, freed));
+    ASSERT_OK(cat1().delete_bucket(bucket_, freed));
+}
+
+// ListObjectVersions merges the o entries of every shard with their v
+// entries, by key and each key's newest first: the v entries and heads are
+// planted as RADOS versioning (docs/versioning.md, step 4) will write them.
+TEST_F(RadosObjectCatalogTest, VersionListingMergesTheVersionsOfEveryShard) {
+    const Bucket b = bucket_now();
+    auto got = gw1_->client->omap_get(Pool::Meta, bucket_oid(bucket_), {std::string(kBucketShardsKey)});
+    ASSERT_OK(got);
+    const auto shards = static_cast<std::uint32_t>(std::stoul(got->at(std::string(kBucketShardsKey))));
+    auto shard_of = [&](const std::string& key) { return index_oid(bucket_, b.epoch, index_shard_of(key, shards)); };
+    auto instance = [](std::int64_t t) { return make_instance(1'000'000 + t, 7); };
+    auto record = [&](const std::string& key, const std::string& inst, bool marker, bool null_version) {
+        ObjectRecord r;
+        r.info.key = key;
+        r.info.size = marker ? 0 : 1;
+        r.info.etag = marker ? "" : "e";
+        r.info.last_modified_ms = now_ms();
+        r.info.delete_marker = marker;
+        r.instance = inst;
+        r.null_version = null_version;
+        return encode(r);
+    };
+    const std::string nul_key("a\0b", 3);
+    struct Planted {
+        std::string key, omap_key, value;
+    };
+    std::vector<Planted> planted;
+    auto plant_version = [&](const std::string& key, std::int64_t t, bool marker, bool null_version = false) {
+        const std::string inst = instance(t);
+        planted.push_back({key, versions_key_prefix(key) + inst, record(key, inst, marker, null_version)});
+        return null_version ? std::string("null") : inst;
+    };
+    auto plant_current = [&](const std::string& key, std::int64_t t) {
+        const std::string inst = instance(t);
+        planted.push_back({key, record_key(key), record(key, inst, false, false)});
+        return inst;
+    };
+    auto plant_head = [&](const std::string& key, std::int64_t newest, bool marker, std::string null_instance = {}) {
+        planted.push_back({key, version_head_key(key), encode(VersionHead{instance(newest), marker, null_instance})});
+    };
+    // a: a current above a marker and an object; a\0b: a marker as its latest
+    // (no current); b: an unversioned current; c: a current above its null
+    // version.
+    const std::string a3 = plant_current("a", 3), a2 = plant_version("a", 2, true), a1 = plant_version("a", 1, false);
+    plant_head("a", 3, false);
+    const std::string n2 = plant_version(nul_key, 2, true), n1 = plant_version(nul_key, 1, false);
+    plant_head(nul_key, 2, true);
+    FreedExtents freed;
+    ASSERT_OK(put(cat1(), "b", 1, freed));
+    const std::string c2 = plant_current("c", 2);
+    plant_version("c", 1, false, true);
+    plant_head("c", 2, false, instance(1));
+    for (const auto& e : planted)
+        ASSERT_OK(gw1_->client->apply(Pool::Index, shard_of(e.key), WriteOp().omap_set(e.omap_key, e.value)));
+
+    using Listed = std::tuple<std::string, std::string, bool, bool>;  // key, version id, marker, latest
+    const std::vector<Listed> all = {{"a", a3, false, true},    {"a", a2, true, false},      {"a", a1, false, false},
+                                     {nul_key, n2, true, true}, {nul_key, n1, false, false}, {"b", "null", false, true},
+                                     {"c", c2, false, true},    {"c", "null", false, false}};
+    auto list = [&](ListVersionsParams p) {
+        std::vector<Listed> out;
+        auto page = cat2().list_versions(bucket_, p);
+        EXPECT_TRUE(page) << page.error().message();
+        if (page)
+            for (const auto& v : page->versions) out.emplace_back(v.key, v.version_id, v.delete_marker, v.is_latest);
+        return out;
+    };
+    EXPECT_EQ(list({}), all);
+    for (std::uint32_t max = 1; max <= all.size() + 1; ++max) {
+        std::vector<Listed> seen;
+        ListVersionsParams p;
+        p.max_keys = max;
+        for (std::size_t pages = 0; pages <= all.size(); ++pages) {
+            auto page = cat2().list_versions(bucket_, p);
+            ASSERT_OK(page);
+            for (const auto& v : page->versions) seen.emplace_back(v.key, v.version_id, v.delete_marker, v.is_latest);
+            if (!page->truncated) break;
+            p.key_marker = page->next_key_marker;
+            p.version_id_marker = page->next_version_id_marker;
+        }
+        EXPECT_EQ(seen, all) << "max-keys " << max;
+    }
+    // Markers: after a version (its key's older ones, none the latest); after
+    // "null" through the head; after a whole key.
+    ListVersionsParams p;
+    p.key_marker = nul_key;
+    p.version_id_marker = n2;
+    EXPECT_EQ(list(p), std::vector<Listed>(all.begin() + 4, all.end()));
+    p.key_marker = "c";
+    p.version_id_marker = "null";
+    EXPECT_EQ(list(p), std::vector<Listed>{});
+    p.key_marker = "a";
+    p.version_id_marker.clear();
+    EXPECT_EQ(list(p), std::vector<Listed>(all.begin() + 3, all.end()));
+    ListVersionsParams d;
+    d.prefix = "a";
+    d.delimiter = std::string(1, '\0');
+    auto grouped = cat2().list_versions(bucket_, d);
+    ASSERT_OK(grouped);
+    EXPECT_EQ(grouped->versions.size(), 3u);  // a's
+    EXPECT_EQ(grouped->common_prefixes, (std::vector<std::string>{std::string("a\0", 2)}));
+
+    for (const auto& e : planted)
+        ASSERT_OK(gw1_->client->apply(Pool::Index, shard_of(e.key), WriteOp().omap_remove_keys({e.omap_key})));
+    ASSERT_OK(cat1().delete_object(bucket_, "b", freed));
     ASSERT_OK(cat1().delete_bucket(bucket_, freed));
 }
 

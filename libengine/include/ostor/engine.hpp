@@ -457,6 +457,10 @@ public:
     // Keys in byte order. Fails: NoSuchBucket, InvalidArgument (max_keys 0 is
     // allowed and returns nothing).
     Result<ListObjectsResult> list_objects(std::string_view bucket, const ListObjectsParams& params);
+    // Every version of the keys, delete markers too (ListObjectVersions).
+    // Fails: NoSuchBucket, InvalidArgument (a version_id_marker without a
+    // key_marker, or one that is neither "null" nor an instance).
+    Result<ListVersionsResult> list_object_versions(std::string_view bucket, const ListVersionsParams& params);
 
     // ---- Multipart uploads ---------------------------------------------
     // The upload's meta (its tags included) becomes the object's on

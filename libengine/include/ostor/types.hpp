@@ -165,6 +165,29 @@ struct ListObjectsResult {
     std::string next_marker;
 };
 
+// ListObjectVersions (docs/versioning.md, "Reads and listings").
+struct ListVersionsParams {
+    std::string prefix;
+    std::string delimiter;  // empty: no grouping
+    // Lists the versions after every version of this key, or, with
+    // version_id_marker ("null" or an instance), after that version of it.
+    std::string key_marker;
+    std::string version_id_marker;
+    std::uint32_t max_keys = 1000;  // counts versions, markers and common prefixes
+};
+
+struct ListVersionsResult {
+    // Keys in byte order, each key's versions newest first: objects and
+    // delete markers, version_id "null" or the instance, is_latest set.
+    std::vector<ObjectInfo> versions;
+    std::vector<std::string> common_prefixes;  // in order, each once
+    bool truncated = false;
+    // When truncated: the last key and version id returned (a common
+    // prefix's version id marker is empty); pass them as the next markers.
+    std::string next_key_marker;
+    std::string next_version_id_marker;
+};
+
 struct Upload {
     std::string id;
     std::string bucket;

@@ -59,6 +59,7 @@ public:
     Result<ObjectInfo> set_object_tags(std::string_view bucket, std::string_view key,
                                        std::vector<std::pair<std::string, std::string>> tags) override;
     Result<ListObjectsResult> list_objects(std::string_view bucket, const ListObjectsParams& params) override;
+    Result<ListVersionsResult> list_versions(std::string_view bucket, const ListVersionsParams& params) override;
     Result<ObjectRecord> get_version(std::string_view bucket, std::string_view key,
                                      std::string_view version_id) override;
     Result<ObjectInfo> stat_version(std::string_view bucket, std::string_view key,

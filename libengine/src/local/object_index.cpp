@@ -180,11 +180,17 @@ void ObjectScan::fill() {
 }
 
 std::optional<ObjectInfo> ObjectScan::next() {
+    auto e = next_entry();
+    if (!e) return std::nullopt;
+    return std::move(e->info);
+}
+
+std::optional<ListedVersion> ObjectScan::next_entry() {
     fill();
     if (ready_.empty()) return std::nullopt;
-    ObjectInfo info = std::move(ready_.front().info);
+    ListedVersion e{std::move(ready_.front().info), std::move(ready_.front().instance)};
     ready_.pop_front();
-    return info;
+    return e;
 }
 
 std::string upload_index_key(const Upload& u) {

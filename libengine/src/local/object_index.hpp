@@ -69,6 +69,7 @@ public:
     // Repositions at the first key >= `start`.
     void seek(std::string_view start) override;
     std::optional<ObjectInfo> next() override;
+    std::optional<ListedVersion> next_entry() override;
 
 private:
     void fill();

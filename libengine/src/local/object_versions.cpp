@@ -1,8 +1,10 @@
 // The local ObjectCatalog's versions (docs/versioning.md): the bucket's
 // versioning state, reads of a version by id, DELETE with a version id or a
-// marker, a version's ACL. Each write is one LMDB transaction of the commit
-// queue (local/version_commit.hpp says why that is all crash safety needs).
+// marker, a version's ACL, ListObjectVersions. Each write is one LMDB
+// transaction of the commit queue (local/version_commit.hpp says why that is
+// all crash safety needs).
 #include "engine_impl.hpp"
+#include "listing.hpp"
 #include "local/object_catalog.hpp"
 #include "local/object_index.hpp"
 #include "local/tables.hpp"
@@ -82,6 +84,25 @@ Result<ObjectInfo> LocalObjectCatalog::set_version_acl(std::string_view bucket, 
         const auto index = found->in_versions ? versions_key(bucket, key, rec.instance) : object_index_key(bucket, key);
         txn.put(found->in_versions ? Table::Versions : Table::Objects, index, encode(rec));
         return rec.info;
+    });
+}
+
+Result<ListVersionsResult> LocalObjectCatalog::list_versions(std::string_view bucket,
+                                                             const ListVersionsParams& params) {
+    return read([&](const Txn& txn) -> Result<ListVersionsResult> {
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        VersionMarker marker;
+        if (!params.version_id_marker.empty()) {
+            auto head = load_version_head(txn, bucket, params.key_marker);
+            if (!head) return std::move(head).error();
+            marker = *head ? version_marker(params.version_id_marker, (*head)->newest, (*head)->null_instance)
+                           : version_marker(params.version_id_marker, {}, {});
+        }
+        ObjectScan currents(txn, bucket);
+        VersionScan versions(txn, bucket);
+        VersionWalk walk(currents, versions);
+        return list_versions_page(walk, bucket, params, marker);
     });
 }
 

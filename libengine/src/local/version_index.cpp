@@ -2,6 +2,9 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <tuple>
+
 #include "local/object_index.hpp"
 #include "versions/version_ids.hpp"
 
@@ -110,6 +113,85 @@ bool bucket_has_versions(const Txn& txn, std::string_view bucket) {
         if (e && e->first.starts_with(prefix)) return true;
     }
     return false;
+}
+
+VersionScan::VersionScan(const Txn& txn, std::string_view bucket)
+    : cursor_(txn.cursor(Table::Versions)), prefix_(bucket_index_prefix(bucket)) {}
+
+namespace {
+
+// The length of a cut head's shared part (as version_key_head cuts).
+std::size_t cut_head_bytes(std::string_view head) {
+    return head[kVersionKeyHeadBytes - 1] == '\0' ? kVersionKeyHeadBytes + 1 : kVersionKeyHeadBytes;
+}
+
+}  // namespace
+
+void VersionScan::seek(std::string_view key, std::string_view after_instance) {
+    key_ = key;
+    after_ = after_instance;
+    ready_.clear();
+    std::string start = prefix_;
+    const std::string head = version_key_head(key);
+    if (head.size() >= kVersionKeyHeadBytes) {
+        // A cut head's key may sit anywhere in its group: begin at the group.
+        start.append(head, 0, cut_head_bytes(head));
+    } else {
+        start += head;
+        if (!after_instance.empty()) {
+            start.push_back('\0');
+            start += after_instance;
+        }
+    }
+    pending_ = cursor_.seek(start);
+    positioned_ = true;
+}
+
+void VersionScan::take(std::string_view k, std::string_view value, std::vector<ListedVersion>& into) const {
+    auto rec = decode_object(value, false);
+    if (!rec) return;  // as ObjectScan: a damaged record is not listed
+    std::string instance(k.substr(k.size() - kInstanceChars));
+    if (std::tie(rec->info.key, instance) <= std::tie(key_, after_)) return;
+    into.push_back(ListedVersion{std::move(rec->info), std::move(instance)});
+}
+
+void VersionScan::fill() {
+    if (!positioned_) seek({}, {});
+    std::vector<ListedVersion> group;
+    while (ready_.empty()) {
+        if (!pending_ || !pending_->first.starts_with(prefix_)) return;
+        const std::string_view k = pending_->first;
+        // "bucket/" + head + "\0" + instance
+        if (k.size() < prefix_.size() + 1 + kInstanceChars) {
+            pending_ = cursor_.next();
+            continue;
+        }
+        const std::string_view head = k.substr(prefix_.size(), k.size() - prefix_.size() - 1 - kInstanceChars);
+        group.clear();
+        if (head.size() < kVersionKeyHeadBytes) {
+            take(k, pending_->second, group);
+            pending_ = cursor_.next();
+        } else {
+            // Keys sharing a cut head: their entries interleave by hash.
+            const std::string shared(k.substr(0, prefix_.size() + cut_head_bytes(head)));
+            while (pending_ && pending_->first.starts_with(shared)) {
+                take(pending_->first, pending_->second, group);
+                pending_ = cursor_.next();
+            }
+            std::sort(group.begin(), group.end(), [](const ListedVersion& a, const ListedVersion& b) {
+                return std::tie(a.info.key, a.instance) < std::tie(b.info.key, b.instance);
+            });
+        }
+        for (auto& e : group) ready_.push_back(std::move(e));
+    }
+}
+
+std::optional<ListedVersion> VersionScan::next() {
+    fill();
+    if (ready_.empty()) return std::nullopt;
+    ListedVersion e = std::move(ready_.front());
+    ready_.pop_front();
+    return e;
 }
 
 }  // namespace ostor::detail

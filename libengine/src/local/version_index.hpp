@@ -7,11 +7,13 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "listing.hpp"
 #include "local/lmdb_env.hpp"
 #include "records.hpp"
 
@@ -42,5 +44,29 @@ Result<std::vector<ObjectRecord>> newest_versions(const Txn& txn, std::string_vi
                                                   std::size_t max);
 // Whether the bucket holds any version or head (emptiness counts markers).
 bool bucket_has_versions(const Txn& txn, std::string_view bucket);
+
+// Walks a bucket's Versions entries by key, each key's newest first
+// (ListObjectVersions merges it with an ObjectScan). Escaped heads sort as
+// their keys do, so the table is in that order except among keys sharing a
+// cut head, whose entries the scan gathers and sorts by the full key kept in
+// the record (as ObjectScan does a long group's).
+class VersionScan final : public ListedVersionWalk {
+public:
+    VersionScan(const Txn& txn, std::string_view bucket);
+    void seek(std::string_view key, std::string_view after_instance) override;
+    std::optional<ListedVersion> next() override;
+
+private:
+    void fill();
+    // The entry under index key `k` when it is after the seek's bound.
+    void take(std::string_view k, std::string_view value, std::vector<ListedVersion>& into) const;
+    Cursor cursor_;
+    std::string prefix_;
+    std::string key_;
+    std::string after_;
+    Cursor::Entry pending_;
+    bool positioned_ = false;
+    std::deque<ListedVersion> ready_;
+};
 
 }  // namespace ostor::detail

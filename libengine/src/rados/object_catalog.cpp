@@ -468,4 +468,25 @@ Result<ListObjectsResult> RadosObjectCatalog::list_objects(std::string_view buck
     return page;
 }
 
+Result<ListVersionsResult> RadosObjectCatalog::list_versions(std::string_view bucket,
+                                                             const ListVersionsParams& params) {
+    auto b = load_bucket_cached(bucket);
+    if (!b) return std::move(b).error();
+    VersionMarker marker;
+    if (!params.version_id_marker.empty()) {
+        auto head = read_version_head(client_, shard_oid(*b, params.key_marker), params.key_marker);
+        if (!head && head.error().code() != kNotFound) return std::move(head).error();
+        marker = head && *head ? version_marker(params.version_id_marker, (*head)->newest, (*head)->null_instance)
+                               : version_marker(params.version_id_marker, {}, {});
+    }
+    const auto page_entries = std::min<std::uint32_t>(kListShardPageEntries, params.max_keys + 1);
+    ShardMergeWalk currents(client_, b->bucket.name, b->bucket.epoch, b->shards, page_entries);
+    ShardVersionWalk versions(client_, b->bucket.name, b->bucket.epoch, b->shards, page_entries);
+    VersionWalk walk(currents, versions);
+    auto page = list_versions_page(walk, bucket, params, marker);
+    if (currents.error()) return *currents.error();
+    if (versions.error()) return *versions.error();
+    return page;
+}
+
 }  // namespace ostor::detail::rados

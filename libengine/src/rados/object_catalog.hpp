@@ -92,6 +92,7 @@ public:
     Result<ObjectInfo> set_object_tags(std::string_view bucket, std::string_view key,
                                        std::vector<std::pair<std::string, std::string>> tags) override;
     Result<ListObjectsResult> list_objects(std::string_view bucket, const ListObjectsParams& params) override;
+    Result<ListVersionsResult> list_versions(std::string_view bucket, const ListVersionsParams& params) override;
 
     Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) override;
     Result<Upload> get_upload(std::string_view upload_id) override;

@@ -4,6 +4,7 @@
 
 #include "rados/catalog_support.hpp"
 #include "rados/object_layout.hpp"
+#include "versions/version_ids.hpp"
 
 namespace ostor::detail::rados {
 
@@ -106,13 +107,21 @@ Result<std::optional<FoundCommit>> find_commit_charge(Client& client, std::strin
 }
 
 ShardMergeWalk::ShardMergeWalk(Client& client, std::string bucket, std::uint64_t epoch, std::uint32_t shards,
-                               std::uint32_t page_entries)
-    : client_(client), bucket_(std::move(bucket)), page_entries_(std::max<std::uint32_t>(page_entries, 1)) {
+                               std::uint32_t page_entries, char prefix)
+    : client_(client),
+      bucket_(std::move(bucket)),
+      page_entries_(std::max<std::uint32_t>(page_entries, 1)),
+      prefix_(prefix) {
     for (std::uint32_t i = 0; i < shards; ++i) shards_.push_back(Shard{index_oid(bucket_, epoch, i), {}, {}, false});
 }
 
 void ShardMergeWalk::seek(std::string_view start) {
-    std::string from = start.empty() ? std::string() : record_key(start);
+    position(start.empty() ? std::string() : record_key(start), start);
+}
+
+void ShardMergeWalk::seek_omap(std::string from) { position(std::move(from), std::nullopt); }
+
+void ShardMergeWalk::position(std::string from, std::optional<std::string_view> start) {
     const bool forward = positioned_ && !error_ && from > floor_ && (!last_ || from > *last_);
     positioned_ = true;
     floor_ = from;
@@ -128,13 +137,14 @@ void ShardMergeWalk::seek(std::string_view start) {
             s.after = from;
             s.done = false;
         }
-        if (!from.empty() && !shards_.empty()) exact_pending_ = from;
+        if (start && !from.empty() && !shards_.empty()) exact_pending_ = from;
         return;
     }
     // Forward: each shard's buffer holds every key of the shard between its
     // previous page's start and `after`, and that start is below `from`
     // (a key already passed, or the earlier seek's start).
-    const std::size_t owner = index_shard_of(start, static_cast<std::uint32_t>(shards_.size()));
+    const std::size_t owner =
+        start ? index_shard_of(*start, static_cast<std::uint32_t>(shards_.size())) : shards_.size();
     for (std::size_t i = 0; i < shards_.size(); ++i) {
         auto& s = shards_[i];
         while (!s.ready.empty() && s.ready.front().first < from) s.ready.pop_front();
@@ -168,8 +178,8 @@ void ShardMergeWalk::fill_empty() {
     AioLatch latch;  // after `reads` and `exact`, which its calls write into
     for (auto& r : reads)
         latch.send([&] {
-            client_.aio_omap_list(Pool::Index, r.shard->oid, r.shard->after, std::string(1, kRecordPrefix),
-                                  page_entries_, [&latch, slot = &r](Result<OmapPage> page) {
+            client_.aio_omap_list(Pool::Index, r.shard->oid, r.shard->after, std::string(1, prefix_), page_entries_,
+                                  [&latch, slot = &r](Result<OmapPage> page) {
                                       slot->page = std::move(page);
                                       latch.done();
                                   });
@@ -229,13 +239,55 @@ std::optional<std::pair<std::string, std::string>> ShardMergeWalk::next_raw() {
 }
 
 std::optional<ObjectInfo> ShardMergeWalk::next() {
+    auto e = next_entry();
+    if (!e) return std::nullopt;
+    return std::move(e->info);
+}
+
+std::optional<ListedVersion> ShardMergeWalk::next_entry() {
     while (auto raw = next_raw()) {
         auto rec = decode_object(raw->second, false);
         if (!rec) continue;  // as the local walk: a damaged record is not listed
         rec->info.bucket = bucket_;
-        return std::move(rec->info);
+        return ListedVersion{std::move(rec->info), std::move(rec->instance)};
     }
     return std::nullopt;
+}
+
+void ShardVersionWalk::seek(std::string_view key, std::string_view after_instance) {
+    // No entry's key is either start: each ends with "\0" + instance.
+    std::string from = versions_key_prefix(key);
+    if (after_instance.empty())
+        from.pop_back();  // v<head>: before the key's first entry
+    else
+        from += std::string(after_instance) + '\0';  // just after v<head>\0<after_instance>
+    walk_.seek_omap(std::move(from));
+}
+
+std::optional<ListedVersion> ShardVersionWalk::next() {
+    while (auto raw = walk_.next_raw()) {
+        // <head>\0<instance>
+        const std::string& k = raw->first;
+        if (k.size() < 1 + kInstanceChars || k[k.size() - 1 - kInstanceChars] != '\0') continue;
+        std::string instance = k.substr(k.size() - kInstanceChars);
+        if (!is_instance(instance)) continue;
+        auto rec = decode_object(raw->second, false);
+        if (!rec) continue;  // as the o walk: a damaged record is not listed
+        rec->info.bucket = bucket_;
+        return ListedVersion{std::move(rec->info), std::move(instance)};
+    }
+    return std::nullopt;
+}
+
+Result<std::optional<VersionHead>> read_version_head(Client& client, const std::string& oid, std::string_view key) {
+    const std::string hk = version_head_key(key);
+    auto got = client.omap_get(Pool::Index, oid, {hk});
+    if (!got) return std::move(got).error();
+    auto it = got->find(hk);
+    if (it == got->end()) return std::optional<VersionHead>();
+    auto head = decode_version_head(it->second);
+    if (!head) return Error(Errc::Internal, "the version head of object " + std::string(key) + " is damaged");
+    return std::optional<VersionHead>(std::move(*head));
 }
 
 }  // namespace ostor::detail::rados

@@ -22,6 +22,7 @@
 #include "listing.hpp"
 #include "ostor/error.hpp"
 #include "rados/client.hpp"
+#include "rados/object_layout.hpp"
 #include "records.hpp"
 
 namespace ostor::detail::rados {
@@ -99,8 +100,8 @@ Result<std::optional<FoundCommit>> find_commit_charge(Client& client, std::strin
 // "no object K in bucket B", as the local backend says it.
 Error no_such_key(std::string_view bucket, std::string_view key);
 
-// The o entries of every shard of one bucket incarnation, merged in key
-// order. Each shard is read in pages of `page_entries`; the shards whose
+// The o entries (or, given kVersionPrefix, the v entries) of every shard of
+// one bucket incarnation, merged in key order. Each shard is read in pages of `page_entries`; the shards whose
 // buffered entries ran out are read again all at once (aio: one round trip
 // for all of them). A seek forward (as a listing's past a common prefix)
 // keeps each shard's buffered entries at or after the new start and reads
@@ -112,11 +113,19 @@ Error no_such_key(std::string_view bucket, std::string_view key);
 class ShardMergeWalk final : public ObjectWalk {
 public:
     ShardMergeWalk(Client& client, std::string bucket, std::uint64_t epoch, std::uint32_t shards,
-                   std::uint32_t page_entries);
+                   std::uint32_t page_entries, char prefix = kRecordPrefix);
+    // o entries: repositions at the first object key >= `start`.
     void seek(std::string_view start) override;
     std::optional<ObjectInfo> next() override;
-    // As next(), undecoded: the object key and the stored o value (scrub
-    // reports records that do not decode); none at the end or on failure.
+    std::optional<ListedVersion> next_entry() override;
+    // Repositions at the first entry whose omap key is >= `from` (a key of
+    // the walk's prefix), when no entry's key is `from` itself (a v walk's
+    // seeks: entries end with "\0" + instance): each shard's page starts
+    // after it, with no read of `from` itself.
+    void seek_omap(std::string from);
+    // As next(), undecoded: the omap key without its prefix (an o entry's:
+    // the object key) and the stored value (scrub reports records that do
+    // not decode); none at the end or on failure.
     std::optional<std::pair<std::string, std::string>> next_raw();
     const std::optional<Error>& error() const { return error_; }
     // Read round trips so far (each batch of reads sent at once counts one).
@@ -132,10 +141,14 @@ private:
     // Reads, all at once, a page of every shard without buffered entries
     // (and not done), and the pending exact key.
     void fill_empty();
+    // Repositions at omap key `from`; `start`: the object key whose own
+    // entry is read apart (o walks), none when `from` is no entry's key.
+    void position(std::string from, std::optional<std::string_view> start);
 
     Client& client_;
     std::string bucket_;
     std::uint32_t page_entries_;
+    char prefix_;
     std::vector<Shard> shards_;
     std::optional<std::pair<std::string, std::string>> exact_;  // the seek key's own entry
     std::optional<std::string> exact_pending_;                  // o<start>, to be read from its shard
@@ -147,5 +160,26 @@ private:
     std::uint64_t round_trips_ = 0;
     std::optional<Error> error_;
 };
+
+// The v entries of every shard of one bucket incarnation by key, each key's
+// newest first (ListObjectVersions merges them with a ShardMergeWalk of the
+// o entries). Read failures end the walk early; error() then says why.
+class ShardVersionWalk final : public ListedVersionWalk {
+public:
+    ShardVersionWalk(Client& client, std::string bucket, std::uint64_t epoch, std::uint32_t shards,
+                     std::uint32_t page_entries)
+        : walk_(client, bucket, epoch, shards, page_entries, kVersionPrefix), bucket_(std::move(bucket)) {}
+    void seek(std::string_view key, std::string_view after_instance) override;
+    std::optional<ListedVersion> next() override;
+    const std::optional<Error>& error() const { return walk_.error(); }
+
+private:
+    ShardMergeWalk walk_;
+    std::string bucket_;
+};
+
+// The VersionHead of `key` in shard `oid`, none when absent. Fails:
+// kNotFound (the shard is gone), Internal (a damaged head), IoError.
+Result<std::optional<VersionHead>> read_version_head(Client& client, const std::string& oid, std::string_view key);
 
 }  // namespace ostor::detail::rados

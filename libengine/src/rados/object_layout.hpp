@@ -26,6 +26,7 @@
 //     o<key>   the encoded ObjectRecord (inline_data empty)
 //     b<key>   the body of a small object (inline): written and removed with
 //              o<key> in one guarded write, read with it in one read
+//     h<key>, v<head>\0<instance>   a key's versions (below; docs/versioning.md)
 //     closed   a delete_bucket's token (16 hex) while it checks the bucket is
 //              empty and removes it: every
 //              write of an o entry is guarded on its absence. The shard
@@ -126,6 +127,13 @@ inline constexpr char kRecordPrefix = 'o';
 inline constexpr char kBodyPrefix = 'b';
 inline std::string record_key(std::string_view key) { return kRecordPrefix + std::string(key); }
 inline std::string body_key(std::string_view key) { return kBodyPrefix + std::string(key); }
+// Versions (docs/versioning.md, "RADOS backend"), in the key's shard:
+// h<key> = the key's VersionHead, v<head>\0<instance> = a version's record,
+// <head> the key escaped as in the uploads index (upload_index_key_head), so
+// that v entries sort by key, each key's by instance (newest first).
+inline constexpr char kVersionHeadPrefix = 'h';
+inline constexpr char kVersionPrefix = 'v';
+inline std::string version_head_key(std::string_view key) { return kVersionHeadPrefix + std::string(key); }
 inline std::string bucket_list_value(std::string_view owner_id, std::uint64_t epoch) {
     return std::string(owner_id) + " " + std::to_string(epoch);
 }
@@ -183,6 +191,11 @@ inline std::string upload_index_key(std::string_view key, std::string_view uploa
 // Just after every index key of `key`'s uploads, before any greater key's.
 inline std::string upload_index_after_key(std::string_view key) {
     return upload_index_key_head(key) + std::string("\0\xfe", 2);
+}
+
+// v<head>\0: what every v entry of `key` starts with.
+inline std::string versions_key_prefix(std::string_view key) {
+    return kVersionPrefix + upload_index_key_head(key) + '\0';
 }
 
 }  // namespace ostor::detail::rados

@@ -215,6 +215,10 @@ public:
     virtual Result<ObjectInfo> set_object_tags(std::string_view bucket, std::string_view key,
                                                std::vector<std::pair<std::string, std::string>> tags) = 0;
     virtual Result<ListObjectsResult> list_objects(std::string_view bucket, const ListObjectsParams& params) = 0;
+    // ListObjectVersions; params.version_id_marker is empty, "null" or an
+    // instance, and only with a key marker (the engine refuses the rest).
+    // Fails: NoSuchBucket.
+    virtual Result<ListVersionsResult> list_versions(std::string_view bucket, const ListVersionsParams& params) = 0;
 
     // ---- Versions (docs/versioning.md). The defaults serve a backend whose
     // buckets are never versioned (RADOS until its step): the current, when
