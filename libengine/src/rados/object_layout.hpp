@@ -26,6 +26,13 @@
 //     o<key>   the encoded ObjectRecord (inline_data empty)
 //     b<key>   the body of a small object (inline): written and removed with
 //              o<key> in one guarded write, read with it in one read
+//     h<key>   the key's VersionHead (records.hpp) once it has had a
+//              versioned write and while it has any version
+//     v<head>\0<instance>   a version's ObjectRecord: a noncurrent object or
+//              a delete marker (<head>: the key, NULs escaped as for uploads)
+//     w<head>\0<instance>   a noncurrent version's inline body
+//              (docs/versioning.md, "RADOS backend"): all of a key's entries
+//              live in its shard, so one guarded write changes them together
 //     closed   a delete_bucket's token (16 hex) while it checks the bucket is
 //              empty and removes it: every
 //              write of an o entry is guarded on its absence. The shard
@@ -183,6 +190,24 @@ inline std::string upload_index_key(std::string_view key, std::string_view uploa
 // Just after every index key of `key`'s uploads, before any greater key's.
 inline std::string upload_index_after_key(std::string_view key) {
     return upload_index_key_head(key) + std::string("\0\xfe", 2);
+}
+
+// ---- a key's versions (docs/versioning.md, "RADOS backend (index shards)")
+inline constexpr char kHeadPrefix = 'h';
+inline constexpr char kVersionPrefix = 'v';
+inline constexpr char kVersionBodyPrefix = 'w';
+inline std::string head_key(std::string_view key) { return kHeadPrefix + std::string(key); }
+// v<head>\0: what every version entry of `key` starts with. A listing of it
+// runs on into longer keys' entries (<head>\0\xff...) after the key's own,
+// whose tails are instances (24 hex digits, all below 0xff).
+inline std::string versions_prefix(std::string_view key) { return kVersionPrefix + upload_index_key_head(key) + '\0'; }
+inline std::string version_key(std::string_view key, std::string_view instance) {
+    return versions_prefix(key) + std::string(instance);
+}
+inline std::string version_body_key(std::string_view key, std::string_view instance) {
+    std::string k = version_key(key, instance);
+    k[0] = kVersionBodyPrefix;
+    return k;
 }
 
 }  // namespace ostor::detail::rados
