@@ -145,10 +145,16 @@ TEST_F(RadosVersionsTest, PutsAndDeletesRacingOnOneKeyLeaveAHeadThatAgreesWithTh
     for (auto& r : all) ids.push_back(r.instance);
     std::sort(ids.begin(), ids.end());
     std::thread first([&] {
-        for (std::size_t i = 0; i < ids.size(); i += 2) EXPECT_TRUE(delete_as(*gw1_->objects, key, ids[i]));
+        for (std::size_t i = 0; i < ids.size(); i += 2) {
+            auto r = delete_as(*gw1_->objects, key, ids[i]);
+            EXPECT_TRUE(r) << r.error().message();
+        }
     });
     std::thread second([&] {
-        for (std::size_t i = 1; i < ids.size(); i += 2) EXPECT_TRUE(delete_as(*gw2.objects, key, ids[i]));
+        for (std::size_t i = 1; i < ids.size(); i += 2) {
+            auto r = delete_as(*gw2.objects, key, ids[i]);
+            EXPECT_TRUE(r) << r.error().message();
+        }
     });
     first.join();
     second.join();

@@ -333,6 +333,7 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& given, 
             KeyStateWants wants;
             wants.null_version = true;  // a Suspended write replaces it
             auto state = read_key_state(client_, oid, bucket.name, key, wants);
+            if (!state && state.error().code() == kCompareFailed) return std::nullopt;  // changed between its reads
             if (!state) return gone(std::move(state).error());
             return attempt_versioned(*state);
         }

@@ -109,8 +109,7 @@ Result<DeleteResult> RadosObjectCatalog::delete_version(std::string_view bucket,
         auto removed = delete_unversioned(sb, key, options, freed, versioned);
         if (!versioned) {
             if (!removed) {
-                if (by_id && removed.error().code() == Errc::NoSuchKey)
-                    return no_such_version(key, options.version_id);
+                if (by_id && removed.error().code() == Errc::NoSuchKey) return no_such_version(key, options.version_id);
                 return std::move(removed).error();
             }
             return DeleteResult{options.version_id, false};
@@ -143,10 +142,12 @@ Result<DeleteResult> RadosObjectCatalog::delete_versioned(const StoredBucket& gi
     std::vector<Extent> to_free;
     auto done = retry_on_conflict<DeleteResult>(oid, [&]() -> std::optional<Result<DeleteResult>> {
         auto state = read_key_state(client_, oid, bucket.name, key, wants);
+        if (!state && state.error().code() == kCompareFailed) return std::nullopt;  // changed between its reads
         if (!state) {
             if (state.error().code() != kNotFound) return Result<DeleteResult>(std::move(state).error());
             forget_cached_bucket(bucket.name);  // the shard is gone with its bucket
-            return Result<DeleteResult>(by_id ? no_such_version(key, options.version_id) : no_such_key(bucket.name, key));
+            return Result<DeleteResult>(by_id ? no_such_version(key, options.version_id)
+                                              : no_such_key(bucket.name, key));
         }
         // The lifecycle worker's delete of a current: only the write it
         // evaluated (a marker only while that version is current).

@@ -64,8 +64,8 @@ std::int64_t now_us() {
 
 }  // namespace
 
-Result<KeyState> read_key_state(Client& client, const std::string& oid, std::string_view bucket,
-                                std::string_view key, const KeyStateWants& wants) {
+Result<KeyState> read_key_state(Client& client, const std::string& oid, std::string_view bucket, std::string_view key,
+                                const KeyStateWants& wants) {
     std::vector<OmapListing> listings;
     if (wants.newest > 0)
         listings.push_back(OmapListing{"", versions_prefix(key), static_cast<std::uint32_t>(wants.newest)});
@@ -124,8 +124,20 @@ Result<KeyState> read_key_state(Client& client, const std::string& oid, std::str
         }
     }
     if (more.empty()) return state;
+    // Not one state with the first read: the head and the entries whose
+    // bodies are read again, so that a change in between (a promotion
+    // taking a body along, a null version replaced) is read as such.
+    more.insert(head_key(key));
+    for (const auto& v : state.versions)
+        if (has_inline_body(v.record) && v.record.inline_data.empty()) more.insert(version_key(key, v.record.instance));
     auto second = client.omap_get(Pool::Index, oid, more);
     if (!second) return std::move(second).error();
+    auto changed = [&] { return Error(kCompareFailed, "the versions of " + std::string(key) + " changed meanwhile"); };
+    if (value_of(*second, head_key(key)) != state.stored_head) return changed();
+    for (const auto& v : state.versions)
+        if (has_inline_body(v.record) && v.record.inline_data.empty() &&
+            value_of(*second, version_key(key, v.record.instance)) != v.stored)
+            return changed();
     if (null_unread) {
         if (auto it = second->find(version_key(key, null_instance)); it != second->end()) {
             auto e = decode_entry(std::move(it->second), bucket, key);
@@ -183,8 +195,8 @@ Result<ChangeWrite> change_write(std::string_view key, const KeyState& state, co
         rec.info.lock = e.lock;
         rec.info.version_id = version_id_of(rec);
         if (has_inline_body(rec) && rec.inline_data.empty() && rec.info.size > 0)
-            return Error(Errc::Internal, "the body of version " + rec.info.version_id + " of " + std::string(key) +
-                                             " is missing");
+            return Error(Errc::Internal,
+                         "the body of version " + rec.info.version_id + " of " + std::string(key) + " is missing");
         return rec;
     };
     auto stored_of = [&](const std::string& instance) -> const IndexEntry* {
@@ -238,13 +250,21 @@ Result<ChangeWrite> change_write(std::string_view key, const KeyState& state, co
             out.info = rec->info;
         }
     }
-    if (change.head) op.omap_set(head_key(key), encode(*change.head));
+    if (change.head) {
+        // A head naming a version entry it keeps (a marker left newest by a
+        // removal) is only true while that entry is: a concurrent removal of
+        // it by id, which changes no head, must make one of the two read
+        // again.
+        if (const IndexEntry* named = stored_of(change.head->newest))
+            guard(version_key(key, change.head->newest), named->stored);
+        op.omap_set(head_key(key), encode(*change.head));
+    }
     if (change.remove_head) op.omap_remove(head_key(key));
     return out;
 }
 
-Result<FoundVersion> find_version(Client& client, const std::string& oid, std::string_view bucket,
-                                  std::string_view key, std::string_view version_id, bool with_body) {
+Result<FoundVersion> find_version(Client& client, const std::string& oid, std::string_view bucket, std::string_view key,
+                                  std::string_view version_id, bool with_body) {
     auto no_such_version = [&] {
         return Error(Errc::NoSuchVersion, "no version " + std::string(version_id) + " of " + std::string(key));
     };
@@ -257,6 +277,8 @@ Result<FoundVersion> find_version(Client& client, const std::string& oid, std::s
     else
         wants.named = std::string(version_id);
     auto state = read_key_state(client, oid, bucket, key, wants);
+    for (int again = 0; !state && state.error().code() == kCompareFailed && again < kMaxGuardedAttempts; ++again)
+        state = read_key_state(client, oid, bucket, key, wants);
     if (!state) {
         if (state.error().code() != kNotFound) return std::move(state).error();
         if (version_id.empty()) return no_such_key(bucket, key);

@@ -43,10 +43,11 @@ struct KeyStateWants {
 
 // One read of the key's shard `oid`, and a second only when the head names a
 // null version not read yet, or a version entry's inline body is wanted.
-// Fails: kNotFound (the shard is gone: its bucket was deleted), Internal (a
-// damaged record or head), IoError.
-Result<KeyState> read_key_state(Client& client, const std::string& oid, std::string_view bucket,
-                                std::string_view key, const KeyStateWants& wants);
+// Fails: kNotFound (the shard is gone: its bucket was deleted),
+// kCompareFailed (the key changed between the two reads: read again),
+// Internal (a damaged record or head), IoError.
+Result<KeyState> read_key_state(Client& client, const std::string& oid, std::string_view bucket, std::string_view key,
+                                const KeyStateWants& wants);
 
 // The plan's handle of the current (a version entry's is its index + 1).
 inline constexpr std::uint64_t kCurrentHandle = ~std::uint64_t{0};
@@ -81,8 +82,8 @@ struct FoundVersion {
     IndexEntry entry;
     bool in_versions = false;
 };
-Result<FoundVersion> find_version(Client& client, const std::string& oid, std::string_view bucket,
-                                  std::string_view key, std::string_view version_id, bool with_body);
+Result<FoundVersion> find_version(Client& client, const std::string& oid, std::string_view bucket, std::string_view key,
+                                  std::string_view version_id, bool with_body);
 
 // Every version entry (v) of shard `oid` to fn(omap key, stored record), a
 // page of `page_entries` at a time, in no key order across shards (the
