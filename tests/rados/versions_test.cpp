@@ -186,13 +186,19 @@ TEST_F(RadosVersionsTest, AStaleOffCacheMeetsAVersionedKey) {
     EXPECT_EQ(v2->version_id.size(), kInstanceChars);
     EXPECT_NE(v2->version_id, v1->version_id);
     EXPECT_TRUE(gw1_->objects->stat_version(bucket_, "k", v1->version_id));
-    EXPECT_EQ(gw1_->objects->stat_version(bucket_, "k", "null")->size, 10u);
+    auto null_k = gw1_->objects->stat_version(bucket_, "k", "null");
+    ASSERT_OK(null_k);
+    EXPECT_EQ(null_k->size, 10u);
     // The same for a delete: a marker, not a removal.
     auto marker = delete_as(stale_deleter, "d");
     ASSERT_OK(marker);
     EXPECT_TRUE(marker->delete_marker);
-    EXPECT_EQ(gw1_->objects->stat_version(bucket_, "d", d1->version_id)->size, 40u);
-    EXPECT_EQ(gw1_->objects->stat_version(bucket_, "d", "null")->size, 20u);
+    auto kept = gw1_->objects->stat_version(bucket_, "d", d1->version_id);
+    ASSERT_OK(kept);
+    EXPECT_EQ(kept->size, 40u);
+    auto null_d = gw1_->objects->stat_version(bucket_, "d", "null");
+    ASSERT_OK(null_d);
+    EXPECT_EQ(null_d->size, 20u);
     expect_head_agrees(*gw1_->client, shard_of("k"), "k");
     expect_head_agrees(*gw1_->client, shard_of("d"), "d");
     expect_ledgers(10 + 20 + 30 + 40 + 50, 5);
@@ -296,16 +302,22 @@ TEST(RadosVersionsEngines, ASecondEngineSeesAStateChangeAtOnce) {
     auto before = (*b)->put_object("bkt", "k", body);
     ASSERT_OK(before);
     EXPECT_TRUE(before->version_id.empty());
-    ASSERT_EQ((*b)->get_bucket_record("bkt")->versioning, VersioningState::Off);  // cached by b
+    auto cached = (*b)->get_bucket_record("bkt");  // cached by b
+    ASSERT_OK(cached);
+    ASSERT_EQ(cached->versioning, VersioningState::Off);
     ASSERT_OK((*a)->set_bucket_versioning("bkt", VersioningState::Enabled));
-    EXPECT_EQ((*b)->get_bucket_record("bkt")->versioning, VersioningState::Enabled);
+    auto seen = (*b)->get_bucket_record("bkt");
+    ASSERT_OK(seen);
+    EXPECT_EQ(seen->versioning, VersioningState::Enabled);
     auto after = (*b)->put_object("bkt", "k", body);
     ASSERT_OK(after);
     EXPECT_EQ(after->version_id.size(), kInstanceChars);
     auto marker = (*b)->delete_object("bkt", "k", DeleteOptions{});
     ASSERT_OK(marker);
     EXPECT_TRUE(marker->delete_marker);
-    EXPECT_EQ((*a)->head_object("bkt", "k", "null")->size, 4u);
+    auto null_version = (*a)->head_object("bkt", "k", "null");
+    ASSERT_OK(null_version);
+    EXPECT_EQ(null_version->size, 4u);
 }
 
 }  // namespace
