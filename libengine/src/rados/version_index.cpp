@@ -277,8 +277,10 @@ Result<FoundVersion> find_version(Client& client, const std::string& oid, std::s
     else
         wants.named = std::string(version_id);
     auto state = read_key_state(client, oid, bucket, key, wants);
-    for (int again = 0; !state && state.error().code() == kCompareFailed && again < kMaxGuardedAttempts; ++again)
+    for (int again = 1; !state && state.error().code() == kCompareFailed && again < kMaxGuardedAttempts; ++again) {
+        conflict_backoff(again);  // changed between its two reads: read again
         state = read_key_state(client, oid, bucket, key, wants);
+    }
     if (!state) {
         if (state.error().code() != kNotFound) return std::move(state).error();
         if (version_id.empty()) return no_such_key(bucket, key);
