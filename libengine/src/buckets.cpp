@@ -78,7 +78,7 @@ Result<Bucket> Engine::set_bucket_versioning(std::string_view name, VersioningSt
     if (state != VersioningState::Enabled && state != VersioningState::Suspended)
         return Error(Errc::InvalidArgument, "a bucket's versioning can only be enabled or suspended");
     auto b = impl_->objects->set_bucket_versioning(name, state);
-    if (b) impl_->notifier->changed(ChangeKind::Bucket, bucket_subject(name));
+    impl_->notifier->changed(ChangeKind::Bucket, bucket_subject(name));  // whatever it returned: it may have landed
     return b;
 }
 

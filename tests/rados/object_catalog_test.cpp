@@ -387,7 +387,7 @@ TEST_F(RadosObjectCatalogTest, VersionListingMergesTheVersionsOfEveryShard) {
     std::vector<Planted> planted;
     auto plant_version = [&](const std::string& key, std::int64_t t, bool marker, bool null_version = false) {
         const std::string inst = instance(t);
-        planted.push_back({key, versions_key_prefix(key) + inst, record(key, inst, marker, null_version)});
+        planted.push_back({key, versions_prefix(key) + inst, record(key, inst, marker, null_version)});
         return null_version ? std::string("null") : inst;
     };
     auto plant_current = [&](const std::string& key, std::int64_t t) {
@@ -396,7 +396,7 @@ TEST_F(RadosObjectCatalogTest, VersionListingMergesTheVersionsOfEveryShard) {
         return inst;
     };
     auto plant_head = [&](const std::string& key, std::int64_t newest, bool marker, std::string null_instance = {}) {
-        planted.push_back({key, version_head_key(key), encode(VersionHead{instance(newest), marker, null_instance})});
+        planted.push_back({key, head_key(key), encode(VersionHead{instance(newest), marker, null_instance})});
     };
     // a: a current above a marker and an object; a\0b: a marker as its latest
     // (no current); b: an unversioned current; c: a current above its null

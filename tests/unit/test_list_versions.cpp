@@ -17,8 +17,6 @@
 namespace ostor::test {
 namespace {
 
-constexpr std::string_view kNotOnRados = "versioning is not built for RADOS volumes yet";
-
 // What a listing says of one version, comparable as a whole.
 struct Listed {
     std::string key;
@@ -235,7 +233,6 @@ TEST_F(ListVersions, RefusesAVersionIdMarkerWithoutKeyMarkerOrMalformed) {
 // Versions, markers and null versions of awkward keys, in order at every
 // page size.
 TEST_F(ListVersions, PagesAtEveryMaxKeysThroughVersionsOfAwkwardKeys) {
-    SKIP_ON_RADOS(kNotOnRados);
     const auto keys = awkward_keys();
     // Some keys start with a null version written unversioned.
     for (std::size_t i = 0; i < keys.size(); i += 2) put_version(keys[i]);
@@ -273,7 +270,6 @@ TEST_F(ListVersions, PagesAtEveryMaxKeysThroughVersionsOfAwkwardKeys) {
 }
 
 TEST_F(ListVersions, DelimiterCountsAGroupOnceWhateverItsVersions) {
-    SKIP_ON_RADOS(kNotOnRados);
     enable();
     for (int i = 0; i < 3; ++i) put_version("d/a");
     put_version("d/b");
@@ -290,7 +286,6 @@ TEST_F(ListVersions, DelimiterCountsAGroupOnceWhateverItsVersions) {
 // A version-id-marker resumes after the version it names, by its place in
 // the key's history, also once that version is gone.
 TEST_F(ListVersions, VersionIdMarkerOfARemovedVersionResumesAfterIt) {
-    SKIP_ON_RADOS(kNotOnRados);
     enable();
     for (int i = 0; i < 4; ++i) put_version("k");
     put_version("l");
@@ -312,7 +307,6 @@ TEST_F(ListVersions, VersionIdMarkerOfARemovedVersionResumesAfterIt) {
 // The newest version removed after a page ended on it: the next newer one is
 // now the latest (a current again) and lists so, not skipped.
 TEST_F(ListVersions, VersionIdMarkerOfARemovedLatestListsThePromotedOne) {
-    SKIP_ON_RADOS(kNotOnRados);
     enable();
     put_version("k");
     mark_deleted("k");
@@ -341,7 +335,6 @@ TEST_F(ListVersions, VersionIdMarkerOfARemovedLatestListsThePromotedOne) {
 // "null" as a version-id-marker names the null version wherever it is: the
 // current, a noncurrent version, or gone.
 TEST_F(ListVersions, NullVersionIdMarkerResumesWhereTheNullVersionIs) {
-    SKIP_ON_RADOS(kNotOnRados);
     put_version("k");  // null, then two versions above it
     enable();
     put_version("k");

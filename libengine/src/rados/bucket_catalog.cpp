@@ -386,14 +386,18 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     // Closed with the shards (step 1), so that no upload is made, nor a
     // part written, after the walk over the uploads (step 2) began.
     const std::string uploads_index = uploads_oid(name, b.epoch);
-    // Any `o` entry in a shard (listed before the first of them).
+    // Any entry in a shard but `closed`: an object (o, b), or a key's head
+    // and versions (h, v, w: a bucket holding only delete markers is not
+    // empty, as in S3).
     auto first_entry_in = [&](const std::string& oid) -> Result<bool> {
-        auto page = client_.omap_list(Pool::Index, oid, "", std::string(1, kRecordPrefix), 1);
+        auto page = client_.omap_list(Pool::Index, oid, "", "", 2);
         if (!page) {
             if (page.error().code() == kNotFound) return false;
             return std::move(page).error();
         }
-        return !page->entries.empty();
+        for (const auto& [k, v] : page->entries)
+            if (k != kShardClosedKey) return true;
+        return false;
     };
     // 0. Refused without closing anything when the index holds an entry
     //    (whatever the ledger says: its counts may be short of the index or
@@ -530,12 +534,6 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
 
 Result<Bucket> RadosObjectCatalog::set_bucket_acl(std::string_view name, std::string_view acl) {
     return change_bucket_record(name, [&](Bucket& b) { b.acl = acl; });
-}
-
-Result<Bucket> RadosObjectCatalog::set_bucket_versioning(std::string_view name, VersioningState /*state*/) {
-    auto b = get_bucket_record(name);
-    if (!b) return b;
-    return Error(Errc::InvalidArgument, "versioning is not built for RADOS volumes yet");
 }
 
 Result<Bucket> RadosObjectCatalog::set_bucket_config(std::string_view name, std::string_view kind,

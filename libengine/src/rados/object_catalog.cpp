@@ -18,6 +18,8 @@
 #include "rados/leases.hpp"
 #include "rados/object_catalog.hpp"
 #include "rados/object_index.hpp"
+#include "rados/version_index.hpp"
+#include "versions/version_plan.hpp"
 #include "write_conditions.hpp"
 
 namespace ostor::detail::rados {
@@ -98,17 +100,55 @@ Result<std::pair<std::uint64_t, std::uint64_t>> RadosObjectCatalog::quota_bytes(
     return std::make_pair(*user * kGiB, *own * kGiB);
 }
 
-Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, ObjectRecord record,
+Result<void> RadosObjectCatalog::after_lost_guard(StoredBucket& sb, const std::string& oid, bool adds_entries) {
+    // Another write of the key, or a delete_bucket closing (or removing)
+    // the shard: read again, unless the bucket is gone.
+    auto again = load_bucket(sb.bucket.name);
+    if (!again || again->bucket.epoch != sb.bucket.epoch) {
+        // A cached record of a bucket deleted (and maybe made again)
+        // meanwhile: not to be used again.
+        forget_cached_bucket(sb.bucket.name);
+        if (!again) return std::move(again).error();
+        return no_such_bucket(sb.bucket.name);
+    }
+    if (again->bucket.versioning != sb.bucket.versioning) {
+        // A cached Off record met a versioned key (h<key>): the record in
+        // force plans the next attempt, and this process's cache drops it.
+        forget_cached_bucket(sb.bucket.name);
+        sb = std::move(*again);
+    }
+    if (!adds_entries) return {};
+    // Closed by a delete under way: waited out (briefly) until the delete
+    // reopens the shard or removes the record; NoSuchBucket only for the
+    // latter, a retryable error when it lasts.
+    if (auto open = wait_while_closed(sb.bucket, oid); !open) {
+        if (open.error().code() == Errc::NoSuchBucket) forget_cached_bucket(sb.bucket.name);
+        return open;
+    }
+    return {};
+}
+
+Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& given, ObjectRecord record,
                                                      const WriteConditions& conditions,
                                                      const std::optional<ReservationId>& reservation,
                                                      std::int64_t delta_parts_bytes, FreedExtents& freed,
                                                      bool* outcome_unknown) {
     freed.clear();
     if (outcome_unknown) *outcome_unknown = false;
+    // Read again past the cache when a key turns out versioned (same
+    // incarnation: its name and epoch never change here).
+    StoredBucket sb = given;
     const Bucket& bucket = sb.bucket;
     const std::string key = record.info.key;
     const std::string oid = shard_oid(sb, key);
     record.info.bucket = bucket.name;
+    // A new object carries no version of the record it was made from (a
+    // copy's source): a versioned bucket's plan gives it its own.
+    record.instance.clear();
+    record.null_version = false;
+    record.info.delete_marker = false;
+    record.info.lock = {};
+    record.info.version_id.clear();
 
     std::optional<LedgerReservation> own;  // the write's
     if (reservation) {
@@ -147,64 +187,37 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
     record.body_id = token | (inline_body.empty() ? 0 : kInlineBodyMark);
     std::string stored;  // the record as written by the last attempt (its charges depend on the entry replaced)
 
-    std::optional<ObjectRecord> old;
+    std::optional<ObjectRecord> old;  // the current the commit replaced, or moved into the versions
+    std::vector<Extent> to_free;      // the extents of the records the commit replaced
+    ObjectInfo answer;
     std::int64_t delta_bytes = 0, delta_objects = 0;
     bool unknown = false;  // the index write failed, and may have been applied
     // The latest the counts may follow the index write (kLedgerChangeDeadline).
     BootClock::time_point deadline{};
-    // One attempt of the commit, on the entry as read, or as guessed: a
-    // guessed attempt returns nullopt for anything but a commit or an
-    // unknown outcome (a wrong guess fails the guard, or may make a quota
-    // decision the real entry would not: the next attempt reads).
-    auto attempt = [&](std::optional<IndexEntry> cur, bool guessed) -> std::optional<Result<void>> {
-        old.reset();
-        std::string old_stored;
-        if (cur) {
-            old = std::move(cur->record);
-            old_stored = std::move(cur->stored);
+    // Growth the reservations do not cover is reserved before the commit
+    // point, under the quotas: a refusal writes nothing.
+    auto cover_growth = [&]() -> Result<void> {
+        if (delta_bytes <= static_cast<std::int64_t>(covered)) return {};
+        if (!quotas) {
+            auto q = quota_bytes(bucket);
+            if (!q) return std::move(q).error();
+            quotas = *q;
         }
-        if (auto ok = check_write_conditions(conditions, old); !ok) return Result<void>(std::move(ok).error());
-        delta_bytes = static_cast<std::int64_t>(record.info.size) -
-                      (old ? static_cast<std::int64_t>(old->info.size) : 0) + delta_parts_bytes;
-        delta_objects = old ? 0 : 1;
-        // Growth the reservations do not cover is reserved before the
-        // commit point, under the quotas: a refusal writes nothing.
-        if (delta_bytes > static_cast<std::int64_t>(covered)) {
-            if (!quotas) {
-                auto q = quota_bytes(bucket);
-                if (!q) return Result<void>(std::move(q).error());
-                quotas = *q;
-            }
-            if (quotas->first > 0 || quotas->second > 0) {
-                // The reservation this commit will settle (none of the write's)
-                // carries its mark; any other is released after the commit.
-                std::optional<CommitMark> mark;
-                if (!own && excess.empty()) mark = CommitMark{token, key};
-                auto r = ledger_.reserve(bucket.owner_id, ledger_bucket_of(bucket),
-                                         static_cast<std::uint64_t>(delta_bytes) - covered, quotas->first,
-                                         quotas->second, mark);
-                if (!r) {
-                    if (guessed) return std::nullopt;
-                    return Result<void>(std::move(r).error());
-                }
-                covered += r->bytes;
-                excess.push_back(std::move(*r));
-            }
-        }
-        if (lease_ && !lease_->may_commit()) return Result<void>(lease_expired());
-        // What this commit settles, and what the record it replaces did (for
-        // an adopter of that record's writer: object_index.hpp).
-        record.charge = CommitCharge{token, delta_bytes, delta_objects};
-        record.replaced_charge = old ? old->charge : std::nullopt;
-        stored = encode(record);
-        WriteOp op;
-        op.compare_omap(record_key(key), Compare::Eq, old_stored);
-        op.compare_omap(std::string(kShardClosedKey), Compare::Eq, "");
-        op.omap_set(record_key(key), stored);
-        if (!inline_body.empty())
-            op.omap_set(body_key(key), inline_body);
-        else if (old && has_inline_body(*old))
-            op.omap_remove(body_key(key));
+        if (quotas->first == 0 && quotas->second == 0) return {};
+        // The reservation this commit will settle (none of the write's)
+        // carries its mark; any other is released after the commit.
+        std::optional<CommitMark> mark;
+        if (!own && excess.empty()) mark = CommitMark{token, key};
+        auto r =
+            ledger_.reserve(bucket.owner_id, ledger_bucket_of(bucket),
+                            static_cast<std::uint64_t>(delta_bytes) - covered, quotas->first, quotas->second, mark);
+        if (!r) return std::move(r).error();
+        covered += r->bytes;
+        excess.push_back(std::move(*r));
+        return {};
+    };
+    // The index write of an attempt, and what its failure means.
+    auto land = [&](const WriteOp& op, bool guessed) -> std::optional<Result<void>> {
         deadline = ledger_change_deadline();
         auto written = client_.apply(Pool::Index, oid, op);
         if (written) return written;
@@ -216,31 +229,84 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
             return Result<void>(outcome_unknown_error(oid, written.error()));
         }
         if (guessed) return std::nullopt;  // the entry was another: read it
-        // Another write of the key, or a delete_bucket closing (or removing)
-        // the shard: read again, unless the bucket is gone.
-        auto again = load_bucket(bucket.name);
-        if (!again || again->bucket.epoch != bucket.epoch) {
-            // A cached record of a bucket deleted (and maybe made again)
-            // meanwhile: not to be used again.
-            forget_cached_bucket(bucket.name);
-            if (!again) return Result<void>(std::move(again).error());
-            return Result<void>(no_such_bucket(bucket.name));
-        }
-        // Closed by a delete under way: waited out (briefly) until the
-        // delete reopens the shard or removes the record; NoSuchBucket only
-        // for the latter, a retryable error when it lasts.
-        if (auto open = wait_while_closed(bucket, oid); !open) {
-            if (open.error().code() == Errc::NoSuchBucket) forget_cached_bucket(bucket.name);
-            return Result<void>(std::move(open).error());
-        }
+        if (auto again = after_lost_guard(sb, oid, true); !again) return again;
         return std::nullopt;
+    };
+    // One attempt of the commit in a bucket that is Off, on the entry as
+    // read, or as guessed: a guessed attempt returns nullopt for anything
+    // but a commit or an unknown outcome (a wrong guess fails the guard, or
+    // may make a quota decision the real entry would not: the next attempt
+    // reads).
+    auto attempt = [&](std::optional<IndexEntry> cur, bool guessed) -> std::optional<Result<void>> {
+        old.reset();
+        std::string old_stored;
+        if (cur) {
+            old = std::move(cur->record);
+            old_stored = std::move(cur->stored);
+        }
+        if (auto ok = check_write_conditions(conditions, old); !ok) return Result<void>(std::move(ok).error());
+        delta_bytes = static_cast<std::int64_t>(record.info.size) -
+                      (old ? static_cast<std::int64_t>(old->info.size) : 0) + delta_parts_bytes;
+        delta_objects = old ? 0 : 1;
+        if (auto c = cover_growth(); !c) {
+            if (guessed) return std::nullopt;
+            return Result<void>(std::move(c).error());
+        }
+        if (lease_ && !lease_->may_commit()) return Result<void>(lease_expired());
+        // What this commit settles, and what the record it replaces did (for
+        // an adopter of that record's writer: object_index.hpp).
+        record.charge = CommitCharge{token, delta_bytes, delta_objects};
+        record.replaced_charge = old ? old->charge : std::nullopt;
+        stored = encode(record);
+        answer = record.info;
+        to_free = old ? old->extents : std::vector<Extent>();
+        WriteOp op;
+        op.compare_omap(record_key(key), Compare::Eq, old_stored);
+        op.compare_omap(std::string(kShardClosedKey), Compare::Eq, "");
+        // A key of a versioned bucket met with a stale Off record: the lost
+        // guard reads the record again (after_lost_guard) and plans anew.
+        op.compare_omap(head_key(key), Compare::Eq, "");
+        op.omap_set(record_key(key), stored);
+        if (!inline_body.empty())
+            op.omap_set(body_key(key), inline_body);
+        else if (old && has_inline_body(*old))
+            op.omap_remove(body_key(key));
+        return land(op, guessed);
+    };
+    // One attempt in a versioned bucket: the key's current, head and null
+    // version read at once, the plan, one guarded write (version_index.hpp).
+    // The current moved into the versions is this record's replaced charge,
+    // as a replaced one would be (docs/versioning.md, "Reconciliation").
+    auto attempt_versioned = [&](const KeyState& state) -> std::optional<Result<void>> {
+        old.reset();
+        if (state.current) old = state.current->record;
+        if (auto ok = check_write_conditions(conditions, old); !ok) return Result<void>(std::move(ok).error());
+        PlanInput in = plan_input_of(bucket, VersionOp::Write, state);
+        in.size = record.info.size;
+        auto change = plan_version_change(in);
+        if (!change) return Result<void>(std::move(change).error());
+        delta_bytes = change->delta.bytes + delta_parts_bytes;
+        delta_objects = change->delta.objects;
+        if (auto c = cover_growth(); !c) return Result<void>(std::move(c).error());
+        if (lease_ && !lease_->may_commit()) return Result<void>(lease_expired());
+        record.charge = CommitCharge{token, delta_bytes, delta_objects};
+        record.replaced_charge = old ? old->charge : std::nullopt;
+        ObjectRecord created = record;
+        created.inline_data = inline_body;
+        auto write = change_write(key, state, *change, created);
+        if (!write) return Result<void>(std::move(write).error());
+        stored = std::move(write->written_value);
+        answer = std::move(write->info);
+        to_free = std::move(write->freed);
+        return land(write->op, false);
     };
     // Without conditions to check, the first attempt skips the read of the
     // entry: it takes what this process last wrote there, or none (a new
     // key), and its guarded write checks the guess. A PUT of a new key, or an
-    // overwrite of one this gateway wrote, is then one round trip.
+    // overwrite of one this gateway wrote, is then one round trip. Versioned
+    // writes always read.
     std::optional<Result<void>> first;
-    if (!conditions.if_none_match && !conditions.if_match_etag) {
+    if (!conditions.if_none_match && !conditions.if_match_etag && bucket.versioning == VersioningState::Off) {
         std::optional<IndexEntry> guess;
         bool usable = true;
         if (auto known = index_guesses_.guess(oid, key)) {
@@ -255,18 +321,27 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
         if (usable) first = attempt(std::move(guess), true);
     }
     auto committed = first ? std::move(*first) : retry_on_conflict<void>(oid, [&]() -> std::optional<Result<void>> {
-        auto cur = read_index_entry(client_, oid, bucket.name, key, false);
-        if (!cur) {
-            if (cur.error().code() == kNotFound) {
+        auto gone = [&](Error e) -> std::optional<Result<void>> {
+            if (e.code() == kNotFound) {
                 // The shard is gone: the bucket was deleted, maybe made again.
                 forget_cached_bucket(bucket.name);
                 return Result<void>(no_such_bucket(bucket.name));
             }
-            return Result<void>(std::move(cur).error());
+            return Result<void>(std::move(e));
+        };
+        if (bucket.versioning != VersioningState::Off) {
+            KeyStateWants wants;
+            wants.null_version = true;  // a Suspended write replaces it
+            auto state = read_key_state(client_, oid, bucket.name, key, wants);
+            if (!state && state.error().code() == kCompareFailed) return std::nullopt;  // changed between its reads
+            if (!state) return gone(std::move(state).error());
+            return attempt_versioned(*state);
         }
+        auto cur = read_index_entry(client_, oid, bucket.name, key, false);
+        if (!cur) return gone(std::move(cur).error());
         return attempt(std::move(*cur), false);
     });
-    if (committed)
+    if (committed && bucket.versioning == VersioningState::Off)
         index_guesses_.remember(oid, key, stored);
     else
         index_guesses_.forget(oid, key);
@@ -275,9 +350,9 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
         return std::move(committed).error();
     }
     // Unknown: counted as committed (too high if it was not: the recount's
-    // to repair), and the replaced record's extents are kept (a leak if it
+    // to repair), and the replaced records' extents are kept (a leak if it
     // was applied; freeing them if it was not would lose the object).
-    if (old && !unknown) freed = std::move(old->extents);
+    if (!unknown) freed = std::move(to_free);
     // After the commit point: the counts. A crash here leaves the marked
     // reservation to the adopter, which settles it from the record, and the
     // bucket in touched.<instance>, which the adopter queues for a recount
@@ -306,7 +381,7 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& sb, Obj
         if (outcome_unknown) *outcome_unknown = true;
         return std::move(committed).error();
     }
-    return std::move(record.info);
+    return answer;
 }
 
 Result<ObjectRecord> RadosObjectCatalog::get_object(std::string_view bucket, std::string_view key) {
@@ -379,12 +454,23 @@ Result<ObjectInfo> RadosObjectCatalog::copy_object(std::string_view src_bucket, 
 
 Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::string_view key,
                                                const DeleteOptions& options, FreedExtents& freed) {
+    // The current: removed, or (versioned) hidden by a marker.
+    DeleteOptions current = options;
+    current.version_id.clear();
+    auto r = delete_version(bucket, key, current, freed);
+    if (!r) return std::move(r).error();
+    return {};
+}
+
+Result<void> RadosObjectCatalog::delete_unversioned(StoredBucket& sb, std::string_view key,
+                                                    const DeleteOptions& options, FreedExtents& freed,
+                                                    bool& versioned) {
     freed.clear();
-    auto b = load_bucket_cached(bucket);
-    if (!b) return std::move(b).error();
-    const std::string oid = shard_oid(*b, key);
+    versioned = false;
+    const std::string bucket = sb.bucket.name;
+    const std::string oid = shard_oid(sb, key);
     // Before the removal, as a commit's (commit_object).
-    OSTOR_TRY(ledger_.note_touched(ledger_bucket_of(b->bucket)));
+    OSTOR_TRY(ledger_.note_touched(ledger_bucket_of(sb.bucket)));
     BootClock::time_point deadline{};  // the latest its counts may follow (kLedgerChangeDeadline)
     // The record alone: an object whose body is missing can still go.
     auto removed = retry_on_conflict<ObjectRecord>(oid, [&]() -> std::optional<Result<ObjectRecord>> {
@@ -399,14 +485,22 @@ Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::str
         if (lease_ && !lease_->may_commit()) return Result<ObjectRecord>(lease_expired());
         WriteOp op;
         op.compare_omap(record_key(key), Compare::Eq, (*cur)->stored);
+        // A versioned key met with a stale Off record: its head says so.
+        op.compare_omap(head_key(key), Compare::Eq, "");
         op.omap_remove_keys({record_key(key), body_key(key)});
         deadline = ledger_change_deadline();
         auto written = client_.apply(Pool::Index, oid, op);
-        if (!written && changed_meanwhile(written.error())) return std::nullopt;
+        if (!written && changed_meanwhile(written.error())) {
+            if (auto again = after_lost_guard(sb, oid, false); !again)
+                return Result<ObjectRecord>(std::move(again).error());
+            if (sb.bucket.versioning == VersioningState::Off) return std::nullopt;
+            versioned = true;
+            return Result<ObjectRecord>(Error(Errc::Internal, "bucket " + bucket + " is versioned"));
+        }
         if (!written) {
             // May have landed, its counts never changed: the recount's
             // (best effort).
-            (void)ledger_.queue_recount(ledger_bucket_of(b->bucket));
+            (void)ledger_.queue_recount(ledger_bucket_of(sb.bucket));
             return Result<ObjectRecord>(std::move(written).error());
         }
         // Built in place: GCC 12 warns (maybe-uninitialized) on a temporary.
@@ -417,7 +511,7 @@ Result<void> RadosObjectCatalog::delete_object(std::string_view bucket, std::str
     freed = removed->extents;
     // The removed record's commit first, when its writer's reservation is
     // still open (it died after its commit point): counted, then taken off.
-    (void)ledger_.apply(b->bucket.owner_id, ledger_bucket_of(b->bucket), -static_cast<std::int64_t>(removed->info.size),
+    (void)ledger_.apply(sb.bucket.owner_id, ledger_bucket_of(sb.bucket), -static_cast<std::int64_t>(removed->info.size),
                         -1, ledger_.new_token(), removed->charge, deadline);
     return {};
 }

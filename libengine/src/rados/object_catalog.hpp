@@ -65,9 +65,9 @@ public:
     Result<Bucket> set_bucket_acl(std::string_view name, std::string_view acl) override;
     Result<Bucket> set_bucket_config(std::string_view name, std::string_view kind,
                                      const std::optional<std::string>& document) override;
-    // Refused (InvalidArgument) until RADOS versioning is built
-    // (docs/versioning.md, step 4): no bucket is ever marked versioned where
-    // its writes are not.
+    // The record rewritten guarded on the one read; the engine announces it
+    // (ChangeKind::Bucket), and every commit meeting a versioned key with a
+    // stale Off record fails its h<key> guard and reads the record again.
     Result<Bucket> set_bucket_versioning(std::string_view name, VersioningState state) override;
 
     Result<void> drop_dead_reservations(Leases& leases) override;
@@ -93,6 +93,17 @@ public:
                                        std::vector<std::pair<std::string, std::string>> tags) override;
     Result<ListObjectsResult> list_objects(std::string_view bucket, const ListObjectsParams& params) override;
     Result<ListVersionsResult> list_versions(std::string_view bucket, const ListVersionsParams& params) override;
+
+    // Versions (object_versions.cpp; docs/versioning.md, "RADOS: one read,
+    // one guarded write").
+    Result<ObjectRecord> get_version(std::string_view bucket, std::string_view key,
+                                     std::string_view version_id) override;
+    Result<ObjectInfo> stat_version(std::string_view bucket, std::string_view key,
+                                    std::string_view version_id) override;
+    Result<DeleteResult> delete_version(std::string_view bucket, std::string_view key, const DeleteOptions& options,
+                                        FreedExtents& freed) override;
+    Result<ObjectInfo> set_version_acl(std::string_view bucket, std::string_view key, std::string_view acl,
+                                       std::string_view version_id) override;
 
     Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) override;
     Result<Upload> get_upload(std::string_view upload_id) override;
@@ -204,6 +215,21 @@ private:
     // changed it meanwhile), its data untouched (ACL, tags).
     Result<ObjectInfo> change_meta(std::string_view bucket, std::string_view key,
                                    const std::function<void(ObjectMeta&)>& change);
+    // After a guarded write of a key in `bucket` lost: the record read again
+    // past the cache (a stale one forgotten), so that a commit that took the
+    // bucket for Off while the key is versioned (its h<key> guard failed)
+    // plans again as versioned; then, for a write adding entries
+    // (`adds_entries`), waits while a delete_bucket holds `oid` closed. {}:
+    // read the key again. Fails: NoSuchBucket (gone, or made again), IoError.
+    Result<void> after_lost_guard(StoredBucket& bucket, const std::string& oid, bool adds_entries);
+    // DELETE of the current in a bucket the cached record says is Off (the
+    // object removed, no marker). Sets `versioned` (and fails) when the key
+    // turned out versioned: `bucket` is then the record read again.
+    Result<void> delete_unversioned(StoredBucket& bucket, std::string_view key, const DeleteOptions& options,
+                                    FreedExtents& freed, bool& versioned);
+    // DELETE in a versioned bucket: a marker, or the version named by id.
+    Result<DeleteResult> delete_versioned(const StoredBucket& bucket, std::string_view key,
+                                          const DeleteOptions& options, FreedExtents& freed);
     Result<void> change_bucket_count(const Bucket& bucket, int delta, std::int64_t claimed_ms);
     Result<std::uint64_t> next_epoch(std::string_view name);
     Result<void> create_index_shards(const Bucket& bucket, std::uint32_t shards);

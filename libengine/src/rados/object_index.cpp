@@ -91,19 +91,41 @@ Result<std::optional<FoundCommit>> find_commit_charge(Client& client, std::strin
     if (!record || !shards || *shards == 0 || *shards > 1024)
         return Error(Errc::Internal, "bucket " + std::string(bucket) + ": its record does not decode");
     if (record->epoch != epoch) return None();  // made again: the index of `epoch` went with the old one
-    auto entry = read_index_entry(
-        client, index_oid(bucket, epoch, index_shard_of(key, static_cast<std::uint32_t>(*shards))), bucket, key, false);
-    if (!entry) {
-        // The shard gone (the bucket deleted meanwhile). A record that does
-        // not decode stays an error, as above.
-        if (entry.error().code() == kNotFound) return None();
-        return std::move(entry).error();
+    // The entry, its head and the key's newest version entry, in one read:
+    // a marker hiding the current carries that current's charge one step
+    // back, as a replacing record does (docs/versioning.md, "Reconciliation").
+    const std::string oid = index_oid(bucket, epoch, index_shard_of(key, static_cast<std::uint32_t>(*shards)));
+    auto read = client.omap_read(Pool::Index, oid, {OmapListing{"", versions_prefix(key), 1}},
+                                 {record_key(key), head_key(key)});
+    if (!read) {
+        // The shard gone (the bucket deleted meanwhile).
+        if (read.error().code() == kNotFound) return None();
+        return std::move(read).error();
     }
-    if (!*entry) return None();
-    const ObjectRecord& rec = (*entry)->record;
-    if (rec.charge && rec.charge->token == token) return None(FoundCommit{*rec.charge, rec.replaced_charge});
-    if (rec.replaced_charge && rec.replaced_charge->token == token) return None(FoundCommit{*rec.replaced_charge, {}});
-    return None();
+    auto found_in = [&](const ObjectRecord& rec) -> std::optional<FoundCommit> {
+        if (rec.charge && rec.charge->token == token) return FoundCommit{*rec.charge, rec.replaced_charge};
+        if (rec.replaced_charge && rec.replaced_charge->token == token) return FoundCommit{*rec.replaced_charge, {}};
+        return std::nullopt;
+    };
+    auto damaged = [&] {
+        return Error(Errc::Internal, "the record of object " + std::string(key) + " in bucket " + std::string(bucket) +
+                                         " is damaged or of a version this engine cannot read");
+    };
+    if (auto it = read->values.find(record_key(key)); it != read->values.end()) {
+        auto rec = decode_object(it->second, false);
+        if (!rec) return damaged();  // a record that does not decode stays an error, as above
+        return None(found_in(*rec));
+    }
+    auto head_at = read->values.find(head_key(key));
+    if (head_at == read->values.end()) return None();
+    auto head = decode_version_head(head_at->second);
+    if (!head) return damaged();
+    if (!head->newest_is_marker || read->pages.empty() || read->pages[0].entries.empty()) return None();
+    const auto& [newest_key, newest] = read->pages[0].entries.front();
+    if (newest_key != version_key(key, head->newest)) return None();
+    auto marker = decode_object(newest, false);
+    if (!marker) return damaged();
+    return None(found_in(*marker));
 }
 
 ShardMergeWalk::ShardMergeWalk(Client& client, std::string bucket, std::uint64_t epoch, std::uint32_t shards,
@@ -256,7 +278,7 @@ std::optional<ListedVersion> ShardMergeWalk::next_entry() {
 
 void ShardVersionWalk::seek(std::string_view key, std::string_view after_instance) {
     // No entry's key is either start: each ends with "\0" + instance.
-    std::string from = versions_key_prefix(key);
+    std::string from = versions_prefix(key);
     if (after_instance.empty())
         from.pop_back();  // v<head>: before the key's first entry
     else
@@ -280,7 +302,7 @@ std::optional<ListedVersion> ShardVersionWalk::next() {
 }
 
 Result<std::optional<VersionHead>> read_version_head(Client& client, const std::string& oid, std::string_view key) {
-    const std::string hk = version_head_key(key);
+    const std::string hk = head_key(key);
     auto got = client.omap_get(Pool::Index, oid, {hk});
     if (!got) return std::move(got).error();
     auto it = got->find(hk);

@@ -85,7 +85,9 @@ Result<std::optional<IndexEntry>> read_index_entry(Client& client, const std::st
 // What the commit with `token` (a CommitMark's) of object `key` in the bucket
 // incarnation (bucket, epoch) added to the ledgers, as the index says now:
 // the charge of the record there when it is that commit's (with the charge
-// it replaced), or the charge that record replaced when that one was. None when neither (the write never
+// it replaced), or the charge that record replaced when that one was; with
+// no current, the charge the delete marker that is the key's newest version
+// hid one step back (a marker is a 0-byte commit). None when neither (the write never
 // reached its commit point, or its record was replaced twice or deleted
 // since: the caller cannot tell those apart), or when the bucket record is
 // gone or of another epoch (its index went with it). One read of the bucket

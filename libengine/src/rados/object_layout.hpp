@@ -26,7 +26,13 @@
 //     o<key>   the encoded ObjectRecord (inline_data empty)
 //     b<key>   the body of a small object (inline): written and removed with
 //              o<key> in one guarded write, read with it in one read
-//     h<key>, v<head>\0<instance>   a key's versions (below; docs/versioning.md)
+//     h<key>   the key's VersionHead (records.hpp) once it has had a
+//              versioned write and while it has any version
+//     v<head>\0<instance>   a version's ObjectRecord: a noncurrent object or
+//              a delete marker (<head>: the key, NULs escaped as for uploads)
+//     w<head>\0<instance>   a noncurrent version's inline body
+//              (docs/versioning.md, "RADOS backend"): all of a key's entries
+//              live in its shard, so one guarded write changes them together
 //     closed   a delete_bucket's token (16 hex) while it checks the bucket is
 //              empty and removes it: every
 //              write of an o entry is guarded on its absence. The shard
@@ -127,13 +133,6 @@ inline constexpr char kRecordPrefix = 'o';
 inline constexpr char kBodyPrefix = 'b';
 inline std::string record_key(std::string_view key) { return kRecordPrefix + std::string(key); }
 inline std::string body_key(std::string_view key) { return kBodyPrefix + std::string(key); }
-// Versions (docs/versioning.md, "RADOS backend"), in the key's shard:
-// h<key> = the key's VersionHead, v<head>\0<instance> = a version's record,
-// <head> the key escaped as in the uploads index (upload_index_key_head), so
-// that v entries sort by key, each key's by instance (newest first).
-inline constexpr char kVersionHeadPrefix = 'h';
-inline constexpr char kVersionPrefix = 'v';
-inline std::string version_head_key(std::string_view key) { return kVersionHeadPrefix + std::string(key); }
 inline std::string bucket_list_value(std::string_view owner_id, std::uint64_t epoch) {
     return std::string(owner_id) + " " + std::to_string(epoch);
 }
@@ -193,9 +192,22 @@ inline std::string upload_index_after_key(std::string_view key) {
     return upload_index_key_head(key) + std::string("\0\xfe", 2);
 }
 
-// v<head>\0: what every v entry of `key` starts with.
-inline std::string versions_key_prefix(std::string_view key) {
-    return kVersionPrefix + upload_index_key_head(key) + '\0';
+// ---- a key's versions (docs/versioning.md, "RADOS backend (index shards)")
+inline constexpr char kHeadPrefix = 'h';
+inline constexpr char kVersionPrefix = 'v';
+inline constexpr char kVersionBodyPrefix = 'w';
+inline std::string head_key(std::string_view key) { return kHeadPrefix + std::string(key); }
+// v<head>\0: what every version entry of `key` starts with. A listing of it
+// runs on into longer keys' entries (<head>\0\xff...) after the key's own,
+// whose tails are instances (24 hex digits, all below 0xff).
+inline std::string versions_prefix(std::string_view key) { return kVersionPrefix + upload_index_key_head(key) + '\0'; }
+inline std::string version_key(std::string_view key, std::string_view instance) {
+    return versions_prefix(key) + std::string(instance);
+}
+inline std::string version_body_key(std::string_view key, std::string_view instance) {
+    std::string k = version_key(key, instance);
+    k[0] = kVersionBodyPrefix;
+    return k;
 }
 
 }  // namespace ostor::detail::rados

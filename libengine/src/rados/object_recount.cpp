@@ -44,6 +44,7 @@
 #include "rados/object_catalog.hpp"
 #include "rados/object_index.hpp"
 #include "rados/upload_support.hpp"
+#include "rados/version_index.hpp"
 
 namespace ostor::detail::rados {
 
@@ -240,6 +241,22 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
         bytes += rec->info.size;
     }
     if (walk.error()) return *walk.error();
+    // Noncurrent versions count as the current ones; delete markers count
+    // nothing (docs/versioning.md, "Space accounting").
+    for (std::uint32_t shard = 0; shard < sb->shards; ++shard) {
+        OSTOR_TRY(for_each_version_entry(client_, index_oid(lb.name, lb.epoch, shard), kRecountShardPageEntries,
+                                         [&](const std::string& omap_key, const std::string& stored) -> Result<void> {
+                                             auto rec = decode_object(stored, false);
+                                             if (!rec)
+                                                 return Error(Errc::Internal, "the version record " + lb.name + "/" +
+                                                                                  omap_key.substr(1) +
+                                                                                  " does not decode: not recounted");
+                                             if (rec->info.delete_marker) return {};
+                                             ++objects;
+                                             bytes += rec->info.size;
+                                             return {};
+                                         }));
+    }
     for (auto& id : upload_ids) {
         auto omap = read_whole_omap(client_, Pool::Meta, upload_oid(id));
         if (!omap) {

@@ -5,6 +5,7 @@
 #include "rados/object_catalog.hpp"
 #include "rados/object_index.hpp"
 #include "rados/user_object.hpp"
+#include "rados/version_index.hpp"
 
 namespace ostor::detail::rados {
 
@@ -137,6 +138,45 @@ Result<void> RadosObjectCatalog::scan_bodies(const std::function<Result<void>(st
             }
             if (walk.error()) return *walk.error();
             OSTOR_TRY(read_inline());
+            OSTOR_TRY(flush());
+            // The noncurrent versions (v records, w inline bodies): each
+            // shard's in turn, an inline body read with its record's page.
+            for (std::uint32_t shard = 0; shard < b->shards; ++shard) {
+                const std::string oid = index_oid(name, b->bucket.epoch, shard);
+                OSTOR_TRY(
+                    for_each_version_entry(client_, oid, kScrubShardPageEntries,
+                                           [&](const std::string& omap_key, const std::string& stored) -> Result<void> {
+                                               StoredBody body;
+                                               auto rec = decode_object(stored, false);
+                                               body.name = name + "/" + (rec ? rec->info.key : omap_key.substr(1)) +
+                                                           " version " + (rec ? rec->instance : std::string("?"));
+                                               if (!rec) {
+                                                   body.damaged_record = true;
+                                               } else if (rec->info.delete_marker) {
+                                                   return {};  // no body
+                                               } else {
+                                                   body.extents = std::move(rec->extents);
+                                                   body.inline_crc = rec->inline_crc;
+                                                   if (has_inline_body(*rec)) {
+                                                       std::string w = omap_key;
+                                                       w[0] = kVersionBodyPrefix;
+                                                       auto got = client_.omap_get(Pool::Index, oid, {w});
+                                                       if (!got && got.error().code() != kNotFound)
+                                                           return std::move(got).error();
+                                                       // Gone: damaged (or removed since: its record is then gone too).
+                                                       if (!got || !got->contains(w))
+                                                           body.damaged_record = true;
+                                                       else
+                                                           body.inline_data = std::move(got->at(w));
+                                                   } else if (body.extents.empty() && rec->info.size > 0) {
+                                                       body.damaged_record = true;
+                                                   }
+                                               }
+                                               batch.push_back(std::move(body));
+                                               if (batch.size() >= kScrubBatchBodies) return flush();
+                                               return {};
+                                           }));
+            }
             OSTOR_TRY(flush());
             OSTOR_TRY(flush());
         }

@@ -161,7 +161,7 @@ public:
                                              const std::optional<std::string>& document) = 0;
 
     // Fails: NoSuchBucket, InvalidBucketState (Suspended under object lock),
-    // InvalidArgument (a backend without versioning yet).
+    // InvalidArgument (Off).
     virtual Result<Bucket> set_bucket_versioning(std::string_view name, VersioningState state) = 0;
 
     // ---- Space ledger
@@ -221,8 +221,9 @@ public:
     virtual Result<ListVersionsResult> list_versions(std::string_view bucket, const ListVersionsParams& params) = 0;
 
     // ---- Versions (docs/versioning.md). The defaults serve a backend whose
-    // buckets are never versioned (RADOS until its step): the current, when
-    // there is one, is the null version, and no other id names anything.
+    // buckets are never versioned (both backends override them): the
+    // current, when there is one, is the null version, and no other id
+    // names anything.
     // `version_id` is empty (the current), "null" or an instance: the
     // engine refuses any other before it calls.
     //

@@ -1,0 +1,207 @@
+// The RADOS ObjectCatalog's versions (docs/versioning.md, "RADOS: one read,
+// one guarded write"): the bucket's versioning state, reads of a version by
+// id, DELETE with a version id or a marker, a version's ACL. Each change is
+// one read of the key's shard (version_index.hpp) and one write of it
+// guarded on what was read; a lost guard reads and plans again.
+#include "engine_impl.hpp"
+#include "rados/catalog_support.hpp"
+#include "rados/leases.hpp"
+#include "rados/object_catalog.hpp"
+#include "rados/object_index.hpp"
+#include "rados/version_index.hpp"
+#include "versions/version_ids.hpp"
+#include "versions/version_plan.hpp"
+#include "write_conditions.hpp"
+
+namespace ostor::detail::rados {
+
+namespace {
+
+std::string shard_oid(const RadosObjectCatalog::StoredBucket& b, std::string_view key) {
+    return index_oid(b.bucket.name, b.bucket.epoch, index_shard_of(key, b.shards));
+}
+
+Error no_such_version(std::string_view key, std::string_view version_id) {
+    return Error(Errc::NoSuchVersion, "no version " + std::string(version_id) + " of " + std::string(key));
+}
+
+// A removal's ledger change carries the charge of the record it removed or
+// moved (the current, or the version named), so that a dead writer's open
+// reservation of that record is settled first (space_ledger.hpp).
+std::optional<CommitCharge> charge_of(const KeyState& state, std::uint64_t handle) {
+    if (handle == kCurrentHandle) return state.current ? state.current->record.charge : std::nullopt;
+    if (handle >= 1 && handle <= state.versions.size()) return state.versions[handle - 1].record.charge;
+    return std::nullopt;
+}
+
+}  // namespace
+
+Result<Bucket> RadosObjectCatalog::set_bucket_versioning(std::string_view name, VersioningState state) {
+    if (state == VersioningState::Off)
+        return Error(Errc::InvalidArgument, "a bucket's versioning can only be enabled or suspended");
+    auto stored = load_bucket(name);
+    if (!stored) return std::move(stored).error();
+    // Object lock is set at creation only: the record read says for good.
+    if (state == VersioningState::Suspended && stored->bucket.object_lock.enabled)
+        return Error(Errc::InvalidBucketState, "versioning of an object lock bucket cannot be suspended");
+    auto b = change_bucket_record(name, [&](Bucket& bucket) { bucket.versioning = state; });
+    forget_cached_bucket(name);  // the other processes' go with the engine's announcement
+    return b;
+}
+
+Result<ObjectRecord> RadosObjectCatalog::get_version(std::string_view bucket, std::string_view key,
+                                                     std::string_view version_id) {
+    auto b = load_bucket_cached(bucket);
+    if (!b) return std::move(b).error();
+    auto found = find_version(client_, shard_oid(*b, key), bucket, key, version_id, true);
+    if (!found) return std::move(found).error();
+    return std::move(found->entry.record);
+}
+
+Result<ObjectInfo> RadosObjectCatalog::stat_version(std::string_view bucket, std::string_view key,
+                                                    std::string_view version_id) {
+    auto b = load_bucket_cached(bucket);
+    if (!b) return std::move(b).error();
+    auto found = find_version(client_, shard_oid(*b, key), bucket, key, version_id, false);
+    if (!found) return std::move(found).error();
+    return std::move(found->entry.record.info);
+}
+
+Result<ObjectInfo> RadosObjectCatalog::set_version_acl(std::string_view bucket, std::string_view key,
+                                                       std::string_view acl, std::string_view version_id) {
+    if (version_id.empty()) return set_object_acl(bucket, key, acl);
+    auto b = load_bucket_cached(bucket);
+    if (!b) return std::move(b).error();
+    const std::string oid = shard_oid(*b, key);
+    return retry_on_conflict<ObjectInfo>(oid, [&]() -> std::optional<Result<ObjectInfo>> {
+        auto found = find_version(client_, oid, bucket, key, version_id, false);
+        if (!found) return Result<ObjectInfo>(std::move(found).error());
+        ObjectRecord& rec = found->entry.record;
+        if (rec.info.delete_marker)
+            return Result<ObjectInfo>(
+                Error(Errc::MethodNotAllowed, "version " + std::string(version_id) + " is a delete marker"));
+        rec.info.meta.acl = acl;
+        if (lease_ && !lease_->may_commit())
+            return Result<ObjectInfo>(Error(Errc::IoError, "this gateway's lease expired: reopen the volume"));
+        // The entry where it lies, its body (b or w) untouched.
+        const std::string entry = found->in_versions ? version_key(key, rec.instance) : record_key(key);
+        WriteOp op;
+        op.compare_omap(entry, Compare::Eq, found->entry.stored);
+        op.omap_set(entry, encode(rec));
+        auto written = client_.apply(Pool::Index, oid, op);
+        if (!written && changed_meanwhile(written.error())) return std::nullopt;
+        if (!written) return Result<ObjectInfo>(std::move(written).error());
+        return Result<ObjectInfo>(std::move(rec.info));
+    });
+}
+
+Result<DeleteResult> RadosObjectCatalog::delete_version(std::string_view bucket, std::string_view key,
+                                                        const DeleteOptions& options, FreedExtents& freed) {
+    freed.clear();
+    auto b = load_bucket_cached(bucket);
+    if (!b) return std::move(b).error();
+    StoredBucket sb = std::move(*b);
+    if (sb.bucket.versioning == VersioningState::Off) {
+        // An unversioned bucket's only version is its current, the null one.
+        const bool by_id = !options.version_id.empty();
+        if (by_id && options.version_id != kNullVersionId) return no_such_version(key, options.version_id);
+        bool versioned = false;
+        auto removed = delete_unversioned(sb, key, options, freed, versioned);
+        if (!versioned) {
+            if (!removed) {
+                if (by_id && removed.error().code() == Errc::NoSuchKey) return no_such_version(key, options.version_id);
+                return std::move(removed).error();
+            }
+            return DeleteResult{options.version_id, false};
+        }
+        // The key was versioned: sb is the record read again.
+    }
+    return delete_versioned(sb, key, options, freed);
+}
+
+Result<DeleteResult> RadosObjectCatalog::delete_versioned(const StoredBucket& given, std::string_view key,
+                                                          const DeleteOptions& options, FreedExtents& freed) {
+    freed.clear();
+    StoredBucket sb = given;
+    const Bucket& bucket = sb.bucket;
+    const std::string oid = shard_oid(sb, key);
+    const LedgerBucket lb = ledger_bucket_of(bucket);
+    // Before the index write, as a commit's (commit_object).
+    OSTOR_TRY(ledger_.note_touched(lb));
+    const bool by_id = !options.version_id.empty();
+    KeyStateWants wants;
+    wants.null_version = true;  // a Suspended marker replaces it; "null" names it
+    if (by_id) {
+        wants.newest = 2;  // a removal of the newest promotes the next
+        wants.bodies = true;
+        if (is_instance(options.version_id)) wants.named = options.version_id;
+    }
+    BootClock::time_point deadline{};
+    LedgerDelta delta;
+    std::optional<CommitCharge> replaced;
+    std::vector<Extent> to_free;
+    auto done = retry_on_conflict<DeleteResult>(oid, [&]() -> std::optional<Result<DeleteResult>> {
+        auto state = read_key_state(client_, oid, bucket.name, key, wants);
+        if (!state && state.error().code() == kCompareFailed) return std::nullopt;  // changed between its reads
+        if (!state) {
+            if (state.error().code() != kNotFound) return Result<DeleteResult>(std::move(state).error());
+            forget_cached_bucket(bucket.name);  // the shard is gone with its bucket
+            return Result<DeleteResult>(by_id ? no_such_version(key, options.version_id)
+                                              : no_such_key(bucket.name, key));
+        }
+        // The lifecycle worker's delete of a current: only the write it
+        // evaluated (a marker only while that version is current).
+        if (!by_id && options.if_current &&
+            (!state->current || !is_current_write(state->current->record.info, options)))
+            return Result<DeleteResult>(not_that_write(bucket.name, key));
+        PlanInput in = plan_input_of(bucket, by_id ? VersionOp::DeleteVersion : VersionOp::DeleteCurrent, *state);
+        in.version_id = options.version_id;
+        in.bypass_governance = options.bypass_governance;
+        auto change = plan_version_change(in);
+        if (!change) return Result<DeleteResult>(std::move(change).error());
+        if (lease_ && !lease_->may_commit())
+            return Result<DeleteResult>(Error(Errc::IoError, "this gateway's lease expired: reopen the volume"));
+        // A marker: a commit of a 0-byte entry, carrying the charge of the
+        // current it hides one step back (find_commit_charge looks there).
+        ObjectRecord marker;
+        marker.info.bucket = bucket.name;
+        marker.info.key = std::string(key);
+        marker.info.last_modified_ms = in.now_us / kMicrosPerMilli;
+        const std::uint64_t token = new_commit_token();
+        marker.body_id = token;
+        marker.charge = CommitCharge{token, change->delta.bytes, change->delta.objects};
+        marker.replaced_charge = state->current ? state->current->record.charge : std::nullopt;
+        auto write = change_write(key, *state, *change, marker);
+        if (!write) return Result<DeleteResult>(std::move(write).error());
+        deadline = ledger_change_deadline();
+        auto written = client_.apply(Pool::Index, oid, write->op);
+        if (!written && changed_meanwhile(written.error())) {
+            if (auto again = after_lost_guard(sb, oid, change->delete_marker && !by_id); !again)
+                return Result<DeleteResult>(std::move(again).error());
+            return std::nullopt;
+        }
+        // Unknown: a marker is proven by its entry (its instance is this
+        // call's); a removal by id has no such proof, and is handled as an
+        // unversioned delete's unknown outcome (extents kept, the counts
+        // left to a recount).
+        if (!written && (write->written_key.empty() ||
+                         !written_value_landed(client_, Pool::Index, oid, write->written_key, write->written_value))) {
+            (void)ledger_.queue_recount(lb);
+            return Result<DeleteResult>(outcome_unknown_error(oid, written.error()));
+        }
+        delta = change->delta;
+        replaced = by_id ? (change->freed.empty() ? std::nullopt : charge_of(*state, change->freed.front().handle))
+                         : marker.replaced_charge;
+        to_free = std::move(write->freed);
+        return Result<DeleteResult>(DeleteResult{change->version_id, change->delete_marker});
+    });
+    if (!done) return done;
+    freed = std::move(to_free);
+    // (A marker over an object changes no count: a commit it hides left
+    // open is then the adopter's, one step back.)
+    if (delta.bytes != 0 || delta.objects != 0)
+        (void)ledger_.apply(bucket.owner_id, lb, delta.bytes, delta.objects, ledger_.new_token(), replaced, deadline);
+    return done;
+}
+
+}  // namespace ostor::detail::rados
