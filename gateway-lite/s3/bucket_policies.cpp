@@ -149,7 +149,8 @@ PolicyDecision RequestContext::request_policy_decision(const Bucket& b) const {
     const std::string* target = row->kind == PolicyResourceKind::Object ? &key : nullptr;
     if (row->version_action.empty() || !param("versionId")) return policy_decision(b, row->action, target);
     // A request naming a version needs the version's action (s3:GetObjectVersion), as S3 asks; a Deny of
-    // the plain action refuses it too (the version named is the object itself: ostor keeps no others yet).
+    // the plain action refuses it too, so that a policy denying reads or deletes of objects leaves no way
+    // around it by naming a version.
     if (policy_decision(b, row->action, target) == PolicyDecision::Deny) return PolicyDecision::Deny;
     return policy_decision(b, row->version_action, target);
 }
