@@ -60,21 +60,24 @@ Outcome<CopySource> copy_source(const RequestContext& ctx) {
     auto sb = ctx.engine.get_bucket_record(src.bucket);
     if (!sb) return sb.error();
     if (auto refused = ctx.check_expected_owner(*sb, "x-amz-source-expected-bucket-owner")) return *refused;
+    // s3:GetObject (of a version: s3:GetObjectVersion) of the source, by the
+    // source bucket's policy and then its ACLs.
+    auto by_policy = ctx.object_policy_decision(*sb, "s3:GetObject", "s3:GetObjectVersion", src.key, src.version_id);
+    if (by_policy == PolicyDecision::Deny) return access_denied();
     auto info = ctx.engine.head_object(src.bucket, src.key, src.version_id);
-    // A delete marker is no source: named by its id, 400 (as S3); as the
-    // current, the key reads as missing.
-    if (!info && info.error().code() == Errc::MethodNotAllowed)
+    if (!info && info.error().code() == Errc::MethodNotAllowed) {
+        // Only a caller who may tell a missing key from a forbidden one
+        // learns that a marker is there.
+        S3Error hidden = ctx.object_error(Error(Errc::NoSuchKey, "no such key"), *sb);
+        if (hidden.status == 403) return hidden;
+        // A delete marker is no source: named by its id, 400 (as S3); as
+        // the current, the key reads as missing.
         return invalid_request(
             "The source of a copy request may not specifically refer to a delete marker by version id.");
+    }
     // A missing source is told from a forbidden one only to callers who
     // may list the source bucket, as for a GET.
     if (!info) return ctx.object_error(info.error(), *sb);
-    // s3:GetObject (of a version: s3:GetObjectVersion, a Deny of either
-    // refusing) of the source, by the source bucket's policy and ACLs.
-    auto by_policy = ctx.policy_decision(*sb, "s3:GetObject", &src.key);
-    if (!src.version_id.empty() && by_policy != PolicyDecision::Deny)
-        by_policy = ctx.policy_decision(*sb, "s3:GetObjectVersion", &src.key);
-    if (by_policy == PolicyDecision::Deny) return access_denied();
     if (by_policy != PolicyDecision::Allow && !ctx.acl_object_allows(*sb, *info, Permission::Read))
         return access_denied();
     if (!copy_source_conditions_hold(ctx.request, *info)) return precondition_failed();
@@ -110,7 +113,7 @@ Reply copy_object(const RequestContext& ctx) {
             "This copy request is illegal because it is trying to copy an object to itself without changing the "
             "object's metadata, storage class, website redirect location or encryption attributes.");
     CopyOptions options;
-    options.src_version_id = src->version_id;
+    options.src_version_id = src->version_to_copy();
     if (auto refused = write_conditions(ctx, *b, options.conditions)) return *refused;
     if (directive == "REPLACE") {
         new_meta.checksums = src->info.meta.checksums;

@@ -145,10 +145,11 @@ void add_version_header(HeaderList& h, const Bucket& b, const ObjectInfo& info);
 // x-amz-version-id; a marker named by its id, 405 MethodNotAllowed with
 // those and its Last-Modified.
 S3Error read_error(const RequestContext& ctx, const Error& e, const Bucket& b, std::string_view version_id);
-// s3:DeleteObjectVersion of `key` in `b` by this caller: the policy's (a
-// Deny of s3:DeleteObject refuses too), else the ACLs', which give it to
-// the bucket's owner alone.
-bool may_delete_version(const RequestContext& ctx, const Bucket& b, const std::string& key);
+// s3:DeleteObjectVersion of version `version_id` of `key` in `b` by this
+// caller: the policy's (a Deny of s3:DeleteObject refuses too), else the
+// ACLs', which give it to the bucket's owner alone.
+bool may_delete_version(const RequestContext& ctx, const Bucket& b, const std::string& key,
+                        const std::string& version_id);
 
 // ---- browser uploads (post_object.cpp) ---------------------------------------
 
@@ -181,6 +182,10 @@ struct CopySource {
     std::string bucket, key, version_id;
     std::string shown_version_id;
     ObjectInfo info;
+    // The version the engine is to copy: the one checked and shown, not
+    // whatever is current at the commit ("" in a bucket never versioned,
+    // whose key holds one object).
+    const std::string& version_to_copy() const { return version_id.empty() ? shown_version_id : version_id; }
 };
 Outcome<CopySource> copy_source(const RequestContext& ctx);
 

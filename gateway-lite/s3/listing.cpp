@@ -86,7 +86,7 @@ Reply list_objects(const RequestContext& ctx, ListKind kind) {
     } else {
         x.el("KeyMarker", encode(params.marker));
         const auto* version_marker = ctx.param("version-id-marker");
-        x.el("VersionIdMarker", version_marker ? std::string_view(*version_marker) : std::string_view());
+        x.text_el("VersionIdMarker", version_marker ? std::string_view(*version_marker) : std::string_view());
     }
     x.el("MaxKeys", std::uint64_t{max_keys});
     if (!params.delimiter.empty()) x.el("Delimiter", encode(params.delimiter));

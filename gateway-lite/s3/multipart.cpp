@@ -265,7 +265,7 @@ Reply upload_part_copy(const RequestContext& ctx) {
         if (*rr.last >= src->info.size) return invalid_copy_range(src->info.size);
         range = ByteRange{rr.first, *rr.last};
     }
-    auto part = ctx.engine.upload_part_copy(upload->id, *n, src->bucket, src->key, range, src->version_id);
+    auto part = ctx.engine.upload_part_copy(upload->id, *n, src->bucket, src->key, range, src->version_to_copy());
     if (!part) return part.error();
     HeaderList h;
     if (!src->shown_version_id.empty()) h.emplace_back("x-amz-copy-source-version-id", src->shown_version_id);

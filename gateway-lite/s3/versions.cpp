@@ -1,6 +1,8 @@
 // Versions (docs/versioning.md): a bucket's versioning state, the version
 // headers of answers, the errors of reads that meet a delete marker, and
 // deletes (one or many), which add markers or remove versions.
+#include <algorithm>
+
 #include "s3/handlers.hpp"
 #include "s3/xml_bodies.hpp"
 #include "s3/xml_writer.hpp"
@@ -22,10 +24,23 @@ HeaderList delete_headers(const DeleteResult& r) {
     return h;
 }
 
-// DELETE of one key (or one version of it). An id that names nothing is
-// answered as removed (AWS: 204 with the id), and so is, in an unversioned
-// bucket, a key holding nothing.
-Outcome<DeleteResult> delete_one(const RequestContext& ctx, const std::string& key, const std::string& version_id) {
+// What the engine takes for a version id: "null" or 24 lowercase hex
+// digits (libengine/src/versions/version_ids.hpp, which the gateway does
+// not see).
+bool is_version_id(std::string_view s) {
+    constexpr std::size_t kInstanceChars = 24;
+    auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+    return s == kNullVersion || (s.size() == kInstanceChars && std::ranges::all_of(s, hex));
+}
+
+// DELETE of one key (or one version of it). A well-formed id that names
+// nothing is answered as removed (AWS: 204 with the id), and so is, in an
+// unversioned bucket, a key holding nothing; a malformed one is refused
+// (AWS: 400 InvalidArgument for DeleteObject; NoSuchVersion for an entry of
+// DeleteObjects).
+Outcome<DeleteResult> delete_one(const RequestContext& ctx, const std::string& key, const std::string& version_id,
+                                 const S3Error& malformed_id) {
+    if (!version_id.empty() && !is_version_id(version_id)) return malformed_id;
     DeleteOptions options;
     options.version_id = version_id;
     auto r = ctx.engine.delete_object(ctx.bucket, key, options);
@@ -77,10 +92,9 @@ S3Error read_error(const RequestContext& ctx, const Error& e, const Bucket& b, s
     return answer;
 }
 
-bool may_delete_version(const RequestContext& ctx, const Bucket& b, const std::string& key) {
-    // A Deny of the plain action refuses a version's removal too.
-    if (ctx.policy_decision(b, "s3:DeleteObject", &key) == PolicyDecision::Deny) return false;
-    auto decision = ctx.policy_decision(b, "s3:DeleteObjectVersion", &key);
+bool may_delete_version(const RequestContext& ctx, const Bucket& b, const std::string& key,
+                        const std::string& version_id) {
+    auto decision = ctx.object_policy_decision(b, "s3:DeleteObject", "s3:DeleteObjectVersion", key, version_id);
     if (decision != PolicyDecision::NoMatch) return decision == PolicyDecision::Allow;
     // By the ACLs, WRITE lets the bucket's owner alone remove versions (AWS).
     return ctx.is_owner(b) && ctx.acl_bucket_allows(b, Permission::Write);
@@ -128,7 +142,7 @@ Reply delete_object(const RequestContext& ctx) {
     // The pipeline decided the policy on s3:DeleteObjectVersion then; by the
     // ACLs only the bucket's owner removes a version.
     if (ctx.param("versionId") && ctx.policy != PolicyDecision::Allow && !ctx.is_owner(b)) return access_denied();
-    auto r = delete_one(ctx, ctx.key, version_id);
+    auto r = delete_one(ctx, ctx.key, version_id, invalid_argument("Invalid version id specified"));
     if (!r) return r.error();
     return empty_answer(204, delete_headers(*r));
 }
@@ -147,17 +161,17 @@ Reply delete_objects(const RequestContext& ctx, RequestBody& body) {
     const bool per_key = RequestContext::bucket_policy(b) != nullptr;
     auto error = [&](const std::string& key, const std::string& version_id, const S3Error& e) {
         x.open("Error").key(key);
-        if (!version_id.empty()) x.el("VersionId", version_id);
+        if (!version_id.empty()) x.text_el("VersionId", version_id);
         x.el("Code", e.code).text_el("Message", e.message).close("Error");
     };
     for (const auto& [key, version_id] : objects) {
-        bool allowed = !version_id.empty() ? may_delete_version(ctx, b, key)
+        bool allowed = !version_id.empty() ? may_delete_version(ctx, b, key, version_id)
                                            : !per_key || ctx.may_write_key(b, "s3:DeleteObject", key);
         if (!allowed) {
             error(key, version_id, access_denied());
             continue;
         }
-        auto r = delete_one(ctx, key, version_id);
+        auto r = delete_one(ctx, key, version_id, no_such_version());
         if (!r) {
             error(key, version_id, r.error());
             continue;
@@ -166,7 +180,7 @@ Reply delete_objects(const RequestContext& ctx, RequestBody& body) {
         // As AWS: the version asked for; a marker added or removed, with its
         // id (the removed version's when one was named).
         x.open("Deleted").key(key);
-        if (!version_id.empty()) x.el("VersionId", version_id);
+        if (!version_id.empty()) x.text_el("VersionId", version_id);
         if (r->delete_marker) {
             x.el("DeleteMarker", "true");
             if (!r->version_id.empty()) x.el("DeleteMarkerVersionId", r->version_id);

@@ -9,11 +9,12 @@ the clear refusal and the null version every object is."""
 
 import json
 import re
+import threading
 import unittest
 
 from botocore.exceptions import ClientError
 
-from harness import GatewayTestCase, main, on_rados, skip_on_rados, unique_bucket
+from harness import GatewayTestCase, main, md5_b64, on_rados, skip_on_rados, unique_bucket
 
 XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/'
 INSTANCE = re.compile(r'[0-9a-f]{24}')
@@ -142,14 +143,21 @@ class VersioningTests(GatewayTestCase):
         for method in ['GET', 'DELETE']:
             self.assertError(self.gw.request(method, f'/{b}/k', 'versionId='), 400, 'InvalidArgument')
         self.assertError(self.gw.request('GET', f'/{b}/k', f'tagging&versionId={UNKNOWN_ID}'), 404, 'NoSuchVersion')
-        # A DELETE of an id naming nothing is answered 204 with the id, and
-        # changes nothing.
-        for vid in [UNKNOWN_ID, 'not-a-version', 'null']:
+        # A DELETE of a well-formed id naming nothing is answered 204 with
+        # the id, and changes nothing; a malformed id is refused (as S3).
+        for vid in [UNKNOWN_ID, 'null']:
             r = self.gw.request('DELETE', f'/{b}/k', f'versionId={vid}')
             self.assertEqual(r.status, 204, repr(r))
             self.assertEqual(r.header('x-amz-version-id'), vid)
             self.assertIsNone(r.header('x-amz-delete-marker'))
+        for vid in ['not-a-version', 'A' * 24, '0' * 23]:
+            r = self.gw.request('DELETE', f'/{b}/k', f'versionId={vid}')
+            self.assertError(r, 400, 'InvalidArgument')
+            self.assertIn(b'Invalid version id specified', r.body)
+            self.assertIsNone(r.header('x-amz-version-id'))
         self.assertEqual(self.get_body(b, 'k'), b'data')
+        self.assertEqual(len(self.s3.list_object_versions(Bucket=b)['Versions']), 1)
+        self.assertNotIn('DeleteMarkers', self.s3.list_object_versions(Bucket=b))
 
     def test_delete_marker_hides_the_key_and_its_removal_restores_it(self):
         b = self.versioned_bucket()
@@ -287,6 +295,40 @@ class VersioningTests(GatewayTestCase):
         self.assertEqual(r['CopySourceVersionId'], v2)
         self.assertEqual(self.get_body(plain, 'c'), b'version two')
 
+    def test_a_copy_of_the_current_copies_the_version_it_names(self):
+        """Racing overwrites of the source: each copy (CopyObject and
+        UploadPartCopy) holds the very version its
+        x-amz-copy-source-version-id names, the one its checks were made on."""
+        b = self.versioned_bucket()
+        self.put_versions(b, 'src', b'body 0')
+        stop = threading.Event()
+        writer = self.gw.client()
+
+        def overwrite():
+            n = 0
+            while not stop.is_set():
+                n += 1
+                writer.put_object(Bucket=b, Key='src', Body=f'body {n}'.encode())
+
+        t = threading.Thread(target=overwrite)
+        t.start()
+        try:
+            for i in range(60):
+                r = self.s3.copy_object(Bucket=b, Key=f'c{i}', CopySource={'Bucket': b, 'Key': 'src'})
+                shown = r['CopySourceVersionId']
+                self.assertEqual(self.get_body(b, f'c{i}'), self.get_body(b, 'src', VersionId=shown), i)
+                up = self.s3.create_multipart_upload(Bucket=b, Key='mp')['UploadId']
+                r = self.s3.upload_part_copy(Bucket=b, Key='mp', UploadId=up, PartNumber=1,
+                                             CopySource={'Bucket': b, 'Key': 'src'})
+                shown = r['CopySourceVersionId']
+                done = self.s3.complete_multipart_upload(Bucket=b, Key='mp', UploadId=up, MultipartUpload={
+                    'Parts': [{'PartNumber': 1, 'ETag': r['CopyPartResult']['ETag']}]})
+                self.assertEqual(self.get_body(b, 'mp', VersionId=done['VersionId']),
+                                 self.get_body(b, 'src', VersionId=shown), i)
+        finally:
+            stop.set()
+            t.join()
+
     def test_copy_source_refusals(self):
         b = self.versioned_bucket()
         (v1,) = self.put_versions(b, 'src', b'data')
@@ -375,9 +417,12 @@ class VersioningTests(GatewayTestCase):
         r = self.s3.delete_objects(Bucket=b, Delete={'Objects': [
             {'Key': 'k', 'VersionId': v1}, {'Key': 'plain'}, {'Key': 'k', 'VersionId': UNKNOWN_ID},
             {'Key': 'never', 'VersionId': 'not-a-version'}]})
-        self.assertEqual(r.get('Errors', []), [])
+        # A malformed id is that entry's error (S3: NoSuchVersion); a
+        # well-formed one naming nothing is deleted.
+        self.assertEqual([(e['Key'], e['VersionId'], e['Code']) for e in r['Errors']],
+                         [('never', 'not-a-version', 'NoSuchVersion')])
         deleted = {(d['Key'], d.get('VersionId')): d for d in r['Deleted']}
-        self.assertEqual(set(deleted), {('k', v1), ('plain', None), ('k', UNKNOWN_ID), ('never', 'not-a-version')})
+        self.assertEqual(set(deleted), {('k', v1), ('plain', None), ('k', UNKNOWN_ID)})
         self.assertNotIn('DeleteMarker', deleted[('k', v1)])
         marker = deleted[('plain', None)]
         self.assertTrue(marker['DeleteMarker'])
@@ -393,6 +438,22 @@ class VersioningTests(GatewayTestCase):
         self.assertEqual(self.get_body(b, 'plain'), b'p')
         self.assertClientError(self.s3.head_object, 404, None, Bucket=b, Key='k')
 
+    def test_a_version_id_as_sent_cannot_break_the_answer(self):
+        """A control character in a version id the client sent comes back
+        in XML that parses (percent-encoded, as other text as sent)."""
+        b = self.versioned_bucket()
+        self.put_versions(b, 'k', b'kept')
+        body = (f'<Delete xmlns="{XMLNS}"><Object><Key>k</Key><VersionId>a&#x1;b</VersionId></Object>'
+                '</Delete>').encode()
+        r = self.gw.request('POST', f'/{b}', 'delete', headers={'Content-MD5': md5_b64(body)}, body=body)
+        self.assertEqual(r.status, 200, repr(r))
+        error = r.xml().find('Error')
+        self.assertEqual((error.findtext('Code'), error.findtext('VersionId')), ('NoSuchVersion', 'a%01b'))
+        r = self.gw.request('GET', f'/{b}', 'versions&key-marker=k&version-id-marker=a%01b')
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(r.xml().findtext('VersionIdMarker'), 'a%01b')
+        self.assertEqual(self.get_body(b, 'k'), b'kept')
+
     # ---- who may -----------------------------------------------------------
     def test_only_the_bucket_owner_removes_versions_by_acl(self):
         b = self.versioned_bucket()
@@ -405,6 +466,69 @@ class VersioningTests(GatewayTestCase):
         # WRITE still lets it add a marker.
         self.assertTrue(self.other.delete_object(Bucket=b, Key='k')['DeleteMarker'])
         self.assertEqual(self.get_body(b, 'k', VersionId=v1), b'kept')
+
+    def test_a_missing_version_is_hidden_from_who_may_not_list(self):
+        """A caller who may not list the bucket learns nothing of its keys
+        from a versionId: a version that is not there is 403, as a key that
+        is not there is, whether or not the key holds other versions."""
+        b = self.versioned_bucket()
+        self.put_versions(b, 'k', b'private')
+        marker = self.s3.delete_object(Bucket=b, Key='gone')['VersionId']  # a key holding a marker alone
+        anon = dict(auth=None)
+        for key in ['k', 'missing', 'gone']:
+            for vid in ['null', UNKNOWN_ID, marker]:
+                for query in ['', 'acl&', 'tagging&', 'attributes&']:
+                    headers = {'x-amz-object-attributes': 'ETag'} if query == 'attributes&' else None
+                    q = f'{query}versionId={vid}'
+                    self.assertError(self.gw.request('GET', f'/{b}/{key}', q, headers=headers, **anon),
+                                     403, 'AccessDenied')
+                self.assertEqual(self.gw.request('HEAD', f'/{b}/{key}', f'versionId={vid}', **anon).status, 403)
+        # Who may list learns it.
+        self.assertError(self.gw.request('GET', f'/{b}/k', 'versionId=null'), 404, 'NoSuchVersion')
+        self.s3.put_bucket_acl(Bucket=b, ACL='public-read')
+        self.assertError(self.gw.request('GET', f'/{b}/k', 'versionId=null', **anon), 404, 'NoSuchVersion')
+
+    def test_a_copy_source_missing_or_a_marker_is_hidden_from_who_may_not_list(self):
+        b = self.versioned_bucket()
+        (v1,) = self.put_versions(b, 'k', b'private')
+        marker = self.s3.delete_object(Bucket=b, Key='k')['VersionId']
+        dst = self.new_bucket(client=self.other, prefix='ver')
+        for vid in [UNKNOWN_ID, 'null', marker, v1]:
+            for copy in [self.other.copy_object, self.other.upload_part_copy]:
+                kw = dict(Bucket=dst, Key='c', CopySource={'Bucket': b, 'Key': 'k', 'VersionId': vid})
+                if copy == self.other.upload_part_copy:
+                    kw.update(UploadId=self.other.create_multipart_upload(Bucket=dst, Key='c')['UploadId'],
+                              PartNumber=1)
+                self.assertClientError(copy, 403, 'AccessDenied', **kw)
+        self.assertClientError(self.other.copy_object, 403, 'AccessDenied', Bucket=dst, Key='c',
+                               CopySource={'Bucket': b, 'Key': 'k'})
+        self.assertClientError(self.other.head_object, 404, None, Bucket=dst, Key='c')
+        # The owner, who may list, is told.
+        self.assertClientError(self.s3.copy_object, 400, 'InvalidRequest', Bucket=b, Key='c',
+                               CopySource={'Bucket': b, 'Key': 'k', 'VersionId': marker})
+
+    def test_policy_version_id_condition_of_per_key_checks(self):
+        """s3:versionid is the version each DeleteObjects entry or copy
+        source names, not only the query's."""
+        b = self.versioned_bucket()
+        v1, v2, v3 = self.put_versions(b, 'k', b'one', b'two', b'three')
+        other = {'AWS': self.other_id}
+        self.s3.put_bucket_policy(Bucket=b, Policy=json.dumps({'Version': '2012-10-17', 'Statement': [
+            {'Effect': 'Deny', 'Principal': '*', 'Action': 's3:DeleteObjectVersion',
+             'Resource': f'arn:aws:s3:::{b}/*', 'Condition': {'StringEquals': {'s3:versionid': v1}}},
+            {'Effect': 'Allow', 'Principal': other, 'Action': 's3:GetObjectVersion',
+             'Resource': f'arn:aws:s3:::{b}/*', 'Condition': {'StringEquals': {'s3:versionid': v2}}}]}))
+        r = self.s3.delete_objects(Bucket=b, Delete={'Objects': [{'Key': 'k', 'VersionId': v1},
+                                                                 {'Key': 'k', 'VersionId': v3}]})
+        self.assertEqual([(e['VersionId'], e['Code']) for e in r.get('Errors', [])], [(v1, 'AccessDenied')])
+        self.assertEqual([d['VersionId'] for d in r['Deleted']], [v3])
+        self.assertEqual(self.get_body(b, 'k', VersionId=v1), b'one')
+        dst = self.new_bucket(client=self.other, prefix='ver')
+        r = self.other.copy_object(Bucket=dst, Key='c', CopySource={'Bucket': b, 'Key': 'k', 'VersionId': v2})
+        self.assertEqual(r['CopySourceVersionId'], v2)
+        self.assertEqual(self.get_body(dst, 'c', client=self.other), b'two')
+        self.assertClientError(self.other.copy_object, 403, 'AccessDenied', Bucket=dst, Key='c',
+                               CopySource={'Bucket': b, 'Key': 'k', 'VersionId': v1})
 
     def test_policy_version_actions(self):
         b = self.versioned_bucket()
