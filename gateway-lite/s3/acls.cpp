@@ -51,8 +51,9 @@ Reply put_bucket_acl(const RequestContext& ctx, RequestBody& body) {
 
 Reply get_object_acl(const RequestContext& ctx) {
     const auto& b = ctx.bucket_record;
-    auto info = ctx.engine.head_object(ctx.bucket, ctx.key);
-    if (!info) return ctx.object_error(info.error(), *b);
+    const auto version_id = requested_version(ctx);
+    auto info = ctx.engine.head_object(ctx.bucket, ctx.key, version_id);
+    if (!info) return read_error(ctx, info.error(), *b, version_id);
     if (!ctx.object_allows(*b, *info, Permission::ReadAcp)) return access_denied();
     if (ctx.request.method == "HEAD") return empty_answer();
     auto owner = ctx.object_owner(*b, *info);
@@ -62,16 +63,17 @@ Reply get_object_acl(const RequestContext& ctx) {
 
 Reply put_object_acl(const RequestContext& ctx, RequestBody& body) {
     const auto& b = ctx.bucket_record;
-    auto info = ctx.engine.head_object(ctx.bucket, ctx.key);
-    if (!info) return ctx.object_error(info.error(), *b);
+    const auto version_id = requested_version(ctx);
+    auto info = ctx.engine.head_object(ctx.bucket, ctx.key, version_id);
+    if (!info) return read_error(ctx, info.error(), *b, version_id);
     if (!ctx.object_allows(*b, *info, Permission::WriteAcp)) return access_denied();
     auto owner = ctx.object_owner(*b, *info);
     auto acl = requested_acl(ctx, body, {b->owner_id, owner});
     if (!acl) return acl.error();
     if (auto refused = ctx.check_new_acl(*b, ctx.request.header("x-amz-acl"), *acl, owner)) return *refused;
-    auto r =
-        ctx.engine.set_object_acl(ctx.bucket, ctx.key, acl_with_object_owner(*acl, acl_object_owner(info->meta.acl)));
-    if (!r) return r.error();
+    auto r = ctx.engine.set_object_acl(ctx.bucket, ctx.key,
+                                       acl_with_object_owner(*acl, acl_object_owner(info->meta.acl)), version_id);
+    if (!r) return read_error(ctx, r.error(), *b, version_id);
     return empty_answer();
 }
 

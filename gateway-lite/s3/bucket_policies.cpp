@@ -102,7 +102,8 @@ std::shared_ptr<const BucketPolicy> RequestContext::bucket_policy(const Bucket& 
     return policy_cache().get(b, it->second);
 }
 
-PolicyDecision RequestContext::policy_decision(const Bucket& b, std::string_view action, const std::string* key) const {
+PolicyDecision RequestContext::policy_decision(const Bucket& b, std::string_view action, const std::string* key,
+                                               const std::string* version_id) const {
     auto policy = bucket_policy(b);
     if (!policy) return PolicyDecision::NoMatch;
     PolicyRequest r;
@@ -122,7 +123,9 @@ PolicyDecision RequestContext::policy_decision(const Bucket& b, std::string_view
     header_key("x-amz-content-sha256", policy_key::kContentSha256);
     header_key("x-amz-metadata-directive", policy_key::kMetadataDirective);
     header_key("x-amz-copy-source", policy_key::kCopySource);
-    if (const auto* v = param("versionId")) r.keys.emplace(std::string(policy_key::kVersionId), *v);
+    // "" names no version (the pipeline refuses an empty versionId).
+    if (const auto* v = version_id ? version_id : param("versionId"); v && !v->empty())
+        r.keys.emplace(std::string(policy_key::kVersionId), *v);
     if (route && listing(route->operation)) {
         for (auto [param_name, name] :
              {std::pair{"prefix", policy_key::kPrefix}, std::pair{"delimiter", policy_key::kDelimiter},
@@ -147,11 +150,18 @@ PolicyDecision RequestContext::request_policy_decision(const Bucket& b) const {
     const auto* row = policy_action_for(route->name);
     if (!row) return PolicyDecision::NoMatch;
     const std::string* target = row->kind == PolicyResourceKind::Object ? &key : nullptr;
-    if (row->version_action.empty() || !param("versionId")) return policy_decision(b, row->action, target);
-    // A request naming a version needs the version's action (s3:GetObjectVersion), as S3 asks; a Deny of
-    // the plain action refuses it too (the version named is the object itself: ostor keeps no others yet).
-    if (policy_decision(b, row->action, target) == PolicyDecision::Deny) return PolicyDecision::Deny;
-    return policy_decision(b, row->version_action, target);
+    const auto* version_id = param("versionId");
+    if (row->version_action.empty() || !version_id) return policy_decision(b, row->action, target);
+    return object_policy_decision(b, row->action, row->version_action, key, *version_id);
+}
+
+PolicyDecision RequestContext::object_policy_decision(const Bucket& b, std::string_view action,
+                                                      std::string_view version_action, const std::string& object_key,
+                                                      const std::string& version_id) const {
+    if (version_id.empty()) return policy_decision(b, action, &object_key, &version_id);
+    auto plain = policy_decision(b, action, &object_key, &version_id);
+    if (plain == PolicyDecision::Deny) return plain;
+    return policy_decision(b, version_action, &object_key, &version_id);
 }
 
 bool RequestContext::may_write_key(const Bucket& b, std::string_view action, const std::string& object_key) const {

@@ -132,21 +132,4 @@ Reply get_bucket_location(const RequestContext& ctx) {
     return xml_answer(XmlWriter("LocationConstraint").text(region).finish());
 }
 
-Reply get_bucket_versioning(const RequestContext& ctx) {
-    if (!ctx.is_owner(*ctx.bucket_record)) return access_denied();
-    // Versioning is not offered: every bucket is (and stays) unversioned.
-    return xml_answer(XmlWriter("VersioningConfiguration").finish());
-}
-
-Reply put_bucket_versioning(const RequestContext& ctx, RequestBody& body) {
-    if (!ctx.is_owner(*ctx.bucket_record)) return access_denied();
-    pugi::xml_document doc;
-    auto root = body.xml(doc, "VersioningConfiguration");
-    if (!root) return root.error();
-    std::string status = root->child_value("Status");
-    if (status == "Enabled") return not_implemented("Bucket versioning is not offered by this service.");
-    if (!status.empty() && status != "Suspended") return malformed_xml();
-    return empty_answer();
-}
-
 }  // namespace ostor::gw::s3

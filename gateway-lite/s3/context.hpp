@@ -144,8 +144,17 @@ struct RequestContext {
     static std::shared_ptr<const BucketPolicy> bucket_policy(const Bucket& b);
     // What the policy of `b` says of `action` by this caller on the object
     // `key` (nullptr: on the bucket), with this request's condition values.
-    // NoMatch when the bucket has no policy.
-    PolicyDecision policy_decision(const Bucket& b, std::string_view action, const std::string* key) const;
+    // NoMatch when the bucket has no policy. `version_id` is the
+    // s3:versionid the conditions see (nullptr: the request's versionId;
+    // "": none).
+    PolicyDecision policy_decision(const Bucket& b, std::string_view action, const std::string* key,
+                                   const std::string* version_id = nullptr) const;
+    // policy_decision of `action` on the object `key`, or, naming the version
+    // `version_id` ("": none), of `version_action` (s3:GetObjectVersion), as
+    // S3 asks; a Deny of the plain action refuses it too, so that naming a
+    // version is no way around a policy denying reads or deletes.
+    PolicyDecision object_policy_decision(const Bucket& b, std::string_view action, std::string_view version_action,
+                                          const std::string& key, const std::string& version_id) const;
     // policy_decision for the request's route (policy_action_for) on its
     // bucket or object; NoMatch for routes no policy governs.
     PolicyDecision request_policy_decision(const Bucket& b) const;

@@ -36,10 +36,17 @@ bool copy_source_conditions_hold(const HttpRequest& req, const ObjectInfo& info)
 // x-amz-copy-source: "[/]bucket/key[?versionId=...]", percent-encoded.
 Outcome<CopySource> copy_source(const RequestContext& ctx) {
     std::string_view raw = trim(ctx.request.header_or("x-amz-copy-source"));
+    std::string version_id;
     if (auto q = raw.find('?'); q != std::string_view::npos) {
+        constexpr std::string_view kVersionParam = "versionId=";
         auto params = raw.substr(q + 1);
         raw = raw.substr(0, q);
-        if (params.starts_with("versionId=") && params != "versionId=null") return no_such_version();
+        if (params.starts_with(kVersionParam)) {
+            auto id = url_decode(params.substr(kVersionParam.size()));
+            // Empty, it would read as none (the current).
+            if (!id || id->empty()) return invalid_argument("Invalid version id specified");
+            version_id = std::move(*id);
+        }
     }
     auto decoded = url_decode(raw);
     if (!decoded) return invalid_argument("Invalid copy source encoding");
@@ -48,21 +55,33 @@ Outcome<CopySource> copy_source(const RequestContext& ctx) {
     auto slash = s.find('/');
     if (slash == std::string_view::npos || slash == 0 || slash + 1 >= s.size())
         return invalid_argument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
-    CopySource src{std::string(s.substr(0, slash)), std::string(s.substr(slash + 1)), {}};
+    CopySource src{std::string(s.substr(0, slash)), std::string(s.substr(slash + 1)), std::move(version_id), {}, {}};
 
     auto sb = ctx.engine.get_bucket_record(src.bucket);
     if (!sb) return sb.error();
     if (auto refused = ctx.check_expected_owner(*sb, "x-amz-source-expected-bucket-owner")) return *refused;
-    auto info = ctx.engine.head_object(src.bucket, src.key);
+    // s3:GetObject (of a version: s3:GetObjectVersion) of the source, by the
+    // source bucket's policy and then its ACLs.
+    auto by_policy = ctx.object_policy_decision(*sb, "s3:GetObject", "s3:GetObjectVersion", src.key, src.version_id);
+    if (by_policy == PolicyDecision::Deny) return access_denied();
+    auto info = ctx.engine.head_object(src.bucket, src.key, src.version_id);
+    if (!info && info.error().code() == Errc::MethodNotAllowed) {
+        // Only a caller who may tell a missing key from a forbidden one
+        // learns that a marker is there.
+        S3Error hidden = ctx.object_error(Error(Errc::NoSuchKey, "no such key"), *sb);
+        if (hidden.status == 403) return hidden;
+        // A delete marker is no source: named by its id, 400 (as S3); as
+        // the current, the key reads as missing.
+        return invalid_request(
+            "The source of a copy request may not specifically refer to a delete marker by version id.");
+    }
     // A missing source is told from a forbidden one only to callers who
     // may list the source bucket, as for a GET.
     if (!info) return ctx.object_error(info.error(), *sb);
-    // s3:GetObject of the source, by the source bucket's policy and ACLs.
-    auto by_policy = ctx.policy_decision(*sb, "s3:GetObject", &src.key);
-    if (by_policy == PolicyDecision::Deny) return access_denied();
     if (by_policy != PolicyDecision::Allow && !ctx.acl_object_allows(*sb, *info, Permission::Read))
         return access_denied();
     if (!copy_source_conditions_hold(ctx.request, *info)) return precondition_failed();
+    src.shown_version_id = shown_version_id(*sb, *info);
     src.info = std::move(*info);
     return src;
 }
@@ -85,12 +104,16 @@ Reply copy_object(const RequestContext& ctx) {
     // The tags follow their own directive: the source's unless REPLACE
     // (x-amz-tagging, none when absent).
     if (tagging == "COPY") new_meta.tags = src->info.meta.tags;
-    bool same = src->bucket == ctx.bucket && src->key == ctx.key;
+    // A version other than the current copied onto its own key restores
+    // it, which is a change.
+    bool same = src->bucket == ctx.bucket && src->key == ctx.key &&
+                (src->version_id.empty() || src->info.is_latest || b->versioning == VersioningState::Off);
     if (same && directive != "REPLACE")
         return invalid_request(
             "This copy request is illegal because it is trying to copy an object to itself without changing the "
             "object's metadata, storage class, website redirect location or encryption attributes.");
     CopyOptions options;
+    options.src_version_id = src->version_to_copy();
     if (auto refused = write_conditions(ctx, *b, options.conditions)) return *refused;
     if (directive == "REPLACE") {
         new_meta.checksums = src->info.meta.checksums;
@@ -107,6 +130,8 @@ Reply copy_object(const RequestContext& ctx) {
     if (!copied) return copied.error();
     // The copy is a new write: the rules say when it expires, as on a PUT.
     HeaderList h;
+    add_version_header(h, *b, *copied);
+    if (!src->shown_version_id.empty()) h.emplace_back("x-amz-copy-source-version-id", src->shown_version_id);
     add_expiration_header(h, ctx, *b, *copied);
     return xml_answer(XmlWriter("CopyObjectResult")
                           .el("LastModified", iso8601_ms(copied->last_modified_ms))

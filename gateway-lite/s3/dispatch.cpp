@@ -28,6 +28,7 @@ BucketAccess bucket_access(Operation op) {
         case DeletePublicAccessBlock:
         case PutBucketLifecycle:
         case DeleteBucketLifecycle:
+        case PutBucketVersioning:
             return {.read = true, .permission = std::nullopt, .fresh = true};
         case HeadBucket:
         case ListObjects:
@@ -50,7 +51,6 @@ BucketAccess bucket_access(Operation op) {
         case GetBucketAcl:
         case GetBucketLocation:
         case GetBucketVersioning:
-        case PutBucketVersioning:
         case GetBucketConfig:
         case DeleteBucketConfig:
         case GetBucketCors:

@@ -42,8 +42,6 @@ Reply create_bucket(const RequestContext& ctx, RequestBody& body);
 Reply head_bucket(const RequestContext& ctx);
 Reply delete_bucket(const RequestContext& ctx);
 Reply get_bucket_location(const RequestContext& ctx);
-Reply get_bucket_versioning(const RequestContext& ctx);
-Reply put_bucket_versioning(const RequestContext& ctx, RequestBody& body);
 // A bucket configuration ostor does not offer (`name`, the route's query):
 // none is set.
 Reply get_bucket_config(const RequestContext& ctx, std::string_view name);
@@ -124,9 +122,35 @@ Reply list_uploads(const RequestContext& ctx);
 
 Reply put_object(const RequestContext& ctx, RequestBody& body);
 Reply get_object(const RequestContext& ctx);
+Reply get_object_attributes(const RequestContext& ctx);
+
+// ---- versions (versions.cpp) -------------------------------------------------
+
+Reply get_bucket_versioning(const RequestContext& ctx);
+Reply put_bucket_versioning(const RequestContext& ctx, RequestBody& body);
+// DeleteObject adds a delete marker (versioned bucket) or removes the
+// version its versionId names; DeleteObjects does so per <Object>.
 Reply delete_object(const RequestContext& ctx);
 Reply delete_objects(const RequestContext& ctx, RequestBody& body);
-Reply get_object_attributes(const RequestContext& ctx);
+// The request's versionId ("" when none: the current).
+std::string requested_version(const RequestContext& ctx);
+// The version id an answer shows for `info` of bucket `b`: its own; "null"
+// for one written before `b` was versioned; "" (no header) in a bucket
+// never versioned.
+std::string shown_version_id(const Bucket& b, const ObjectInfo& info);
+// x-amz-version-id: shown_version_id, when there is one.
+void add_version_header(HeaderList& h, const Bucket& b, const ObjectInfo& info);
+// The answer to a failed read of (ctx.bucket, ctx.key) at `version_id`
+// (GET, HEAD, ACL, tags), as object_error gives it, and: the key's newest a
+// delete marker, 404 NoSuchKey with x-amz-delete-marker and the marker's
+// x-amz-version-id; a marker named by its id, 405 MethodNotAllowed with
+// those and its Last-Modified.
+S3Error read_error(const RequestContext& ctx, const Error& e, const Bucket& b, std::string_view version_id);
+// s3:DeleteObjectVersion of version `version_id` of `key` in `b` by this
+// caller: the policy's (a Deny of s3:DeleteObject refuses too), else the
+// ACLs', which give it to the bucket's owner alone.
+bool may_delete_version(const RequestContext& ctx, const Bucket& b, const std::string& key,
+                        const std::string& version_id);
 
 // ---- browser uploads (post_object.cpp) ---------------------------------------
 
@@ -151,11 +175,18 @@ std::optional<S3Error> read_preconditions(const RequestContext& ctx, const Objec
 
 Reply copy_object(const RequestContext& ctx);
 
-// A copy's source: x-amz-copy-source's bucket and key, and the object,
-// readable by the caller and meeting the x-amz-copy-source-if-* conditions.
+// A copy's source: x-amz-copy-source's bucket, key and version id ("": the
+// current), and the object, readable by the caller and meeting the
+// x-amz-copy-source-if-* conditions, with the id its answer shows
+// (x-amz-copy-source-version-id; "" none).
 struct CopySource {
-    std::string bucket, key;
+    std::string bucket, key, version_id;
+    std::string shown_version_id;
     ObjectInfo info;
+    // The version the engine is to copy: the one checked and shown, not
+    // whatever is current at the commit ("" in a bucket never versioned,
+    // whose key holds one object).
+    const std::string& version_to_copy() const { return version_id.empty() ? shown_version_id : version_id; }
 };
 Outcome<CopySource> copy_source(const RequestContext& ctx);
 

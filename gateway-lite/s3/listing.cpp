@@ -140,7 +140,7 @@ Reply list_object_versions(const RequestContext& ctx) {
 
     XmlWriter x("ListVersionsResult");
     x.el("Name", ctx.bucket).el("Prefix", encode(params.prefix));
-    x.el("KeyMarker", encode(params.key_marker)).el("VersionIdMarker", params.version_id_marker);
+    x.el("KeyMarker", encode(params.key_marker)).text_el("VersionIdMarker", params.version_id_marker);
     if (listed->truncated) {
         x.el("NextKeyMarker", encode(listed->next_key_marker));
         // None after a common prefix: the next page starts after the group.

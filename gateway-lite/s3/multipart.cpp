@@ -79,6 +79,7 @@ Answer completed_upload(const RequestContext& ctx, const Bucket& b, const Object
     for (const auto& [name, value] : info.meta.checksums)
         result.el("Checksum" + name, value).el("ChecksumType", std::string(checksum_type(value)));
     HeaderList h;
+    add_version_header(h, b, info);
     add_expiration_header(h, ctx, b, info);
     return xml_answer(result.finish(), std::move(h));
 }
@@ -264,12 +265,15 @@ Reply upload_part_copy(const RequestContext& ctx) {
         if (*rr.last >= src->info.size) return invalid_copy_range(src->info.size);
         range = ByteRange{rr.first, *rr.last};
     }
-    auto part = ctx.engine.upload_part_copy(upload->id, *n, src->bucket, src->key, range);
+    auto part = ctx.engine.upload_part_copy(upload->id, *n, src->bucket, src->key, range, src->version_to_copy());
     if (!part) return part.error();
+    HeaderList h;
+    if (!src->shown_version_id.empty()) h.emplace_back("x-amz-copy-source-version-id", src->shown_version_id);
     return xml_answer(XmlWriter("CopyPartResult")
                           .el("LastModified", iso8601_ms(part->last_modified_ms))
                           .el("ETag", etag_quoted(part->etag))
-                          .finish());
+                          .finish(),
+                      std::move(h));
 }
 
 Reply complete_upload(const RequestContext& ctx, RequestBody& body) {

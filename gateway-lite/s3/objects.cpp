@@ -1,5 +1,5 @@
-// Objects: write, read, delete (one or many), and what can be asked of one
-// (attributes).
+// Objects: write, read, and what can be asked of one (attributes); deletes
+// are versions.cpp's.
 #include <set>
 
 #include "s3/conditions.hpp"
@@ -173,6 +173,7 @@ Reply put_object(const RequestContext& ctx, RequestBody& body) {
                              std::move(options));
     if (!info) return info.error();
     HeaderList h = {{"ETag", etag_quoted(info->etag)}};
+    add_version_header(h, *b, *info);
     add_expiration_header(h, ctx, *b, *info);
     for (auto& c : checksum_headers(info->meta.checksums)) h.push_back(std::move(c));
     if (!info->meta.checksums.empty())
@@ -185,6 +186,7 @@ Reply get_object(const RequestContext& ctx) {
     const auto& b = ctx.bucket_record;
     auto v = validate_object_key(ctx.key);
     if (!v) return v.error();
+    const auto version_id = requested_version(ctx);
 
     std::optional<ByteRange> range;
     std::optional<std::uint32_t> part_number;
@@ -196,8 +198,8 @@ Reply get_object(const RequestContext& ctx) {
     }
     auto range_request = part_number ? RangeRequest{} : parse_range(ctx.request.header_or("range"));
     if (range_request.kind == RangeRequest::Kind::Suffix || part_number) {
-        auto info = ctx.engine.head_object(ctx.bucket, ctx.key);
-        if (!info) return ctx.object_error(info.error(), *b);
+        auto info = ctx.engine.head_object(ctx.bucket, ctx.key, version_id);
+        if (!info) return read_error(ctx, info.error(), *b, version_id);
         if (!ctx.object_allows(*b, *info, Permission::Read)) return access_denied();
         if (part_number) {
             auto sizes = info->part_sizes.empty() ? std::vector<std::uint64_t>{info->size} : info->part_sizes;
@@ -217,16 +219,16 @@ Reply get_object(const RequestContext& ctx) {
     } else if (range_request.kind == RangeRequest::Kind::Absolute) {
         range = ByteRange{range_request.first, range_request.last.value_or(UINT64_MAX)};
     }
-    auto reader = ctx.engine.open_object(ctx.bucket, ctx.key, range);
+    auto reader = ctx.engine.open_object(ctx.bucket, ctx.key, range, version_id);
     if (!reader) {
         if (reader.error().code() == Errc::InvalidRange) {
-            auto info = ctx.engine.head_object(ctx.bucket, ctx.key);
+            auto info = ctx.engine.head_object(ctx.bucket, ctx.key, version_id);
             if (info && !ctx.object_allows(*b, *info, Permission::Read)) return access_denied();
             return invalid_range(info ? info->size : 0);
         }
         // Without permission to list, a missing key must not be told
         // from a forbidden one.
-        return ctx.object_error(reader.error(), *b);
+        return read_error(ctx, reader.error(), *b, version_id);
     }
     const auto& info = (*reader)->info();
     if (!ctx.object_allows(*b, info, Permission::Read)) return access_denied();
@@ -240,6 +242,7 @@ Reply get_object(const RequestContext& ctx) {
     Answer a;
     HeaderList& h = a.headers;
     h = object_headers(info);
+    add_version_header(h, *b, info);
     add_expiration_header(h, ctx, *b, info);
     std::uint64_t length = (*reader)->remaining();
     if (range) {
@@ -275,41 +278,6 @@ Reply get_object(const RequestContext& ctx) {
     return a;
 }
 
-Reply delete_object(const RequestContext& ctx) {
-    auto v = validate_object_key(ctx.key);
-    if (!v) return v.error();
-    auto r = ctx.engine.delete_object(ctx.bucket, ctx.key);
-    if (!r && r.error().code() != Errc::NoSuchKey) return r.error();
-    return empty_answer(204);
-}
-
-Reply delete_objects(const RequestContext& ctx, RequestBody& body) {
-    auto text = body.small();
-    if (!text) return text.error();
-    auto parsed = parse_delete_objects(*text);
-    if (auto* e = std::get_if<S3Error>(&parsed)) return *e;
-    const auto& [quiet, keys] = std::get<DeleteObjectsRequest>(parsed);
-    XmlWriter x("DeleteResult");
-    // With a bucket policy, each key is s3:DeleteObject of its own
-    // (pipeline.cpp, decide); without, the bucket's ACL was checked.
-    const bool per_key = RequestContext::bucket_policy(*ctx.bucket_record) != nullptr;
-    for (const auto& k : keys) {
-        if (per_key && !ctx.may_write_key(*ctx.bucket_record, "s3:DeleteObject", k)) {
-            S3Error e = access_denied();
-            x.open("Error").key(k).el("Code", e.code).text_el("Message", e.message).close("Error");
-            continue;
-        }
-        auto r = ctx.engine.delete_object(ctx.bucket, k);
-        if (r || r.error().code() == Errc::NoSuchKey) {
-            if (!quiet) x.open("Deleted").key(k).close("Deleted");
-        } else {
-            S3Error e(r.error());
-            x.open("Error").key(k).el("Code", e.code).text_el("Message", e.message).close("Error");
-        }
-    }
-    return xml_answer(x.finish());
-}
-
 // GetObjectAttributes: the attributes x-amz-object-attributes names, in
 // the order of the S3 reference; parts of a multipart object paged by
 // x-amz-max-parts / x-amz-part-number-marker.
@@ -338,8 +306,9 @@ Reply get_object_attributes(const RequestContext& ctx) {
                 return invalid_argument(std::string("Invalid ") + header);
             *into = static_cast<std::uint32_t>(*n);
         }
-    auto info = ctx.engine.head_object(ctx.bucket, ctx.key);
-    if (!info) return ctx.object_error(info.error(), *b);
+    const auto version_id = requested_version(ctx);
+    auto info = ctx.engine.head_object(ctx.bucket, ctx.key, version_id);
+    if (!info) return read_error(ctx, info.error(), *b, version_id);
     if (!ctx.object_allows(*b, *info, Permission::Read)) return access_denied();
     if (auto failed = read_preconditions(ctx, *info)) return failed->status == 304 ? not_modified("") : *failed;
 
@@ -366,7 +335,9 @@ Reply get_object_attributes(const RequestContext& ctx) {
     }
     if (wanted.contains("StorageClass")) x.el("StorageClass", "STANDARD");
     if (wanted.contains("ObjectSize")) x.el("ObjectSize", std::to_string(info->size));
-    return xml_answer(x.finish(), {{"Last-Modified", http_date(info->last_modified_ms)}});
+    HeaderList h = {{"Last-Modified", http_date(info->last_modified_ms)}};
+    add_version_header(h, *b, *info);
+    return xml_answer(x.finish(), std::move(h));
 }
 
 }  // namespace ostor::gw::s3

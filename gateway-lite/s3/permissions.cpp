@@ -11,7 +11,8 @@ bool RequestContext::is_owner(const Bucket& b) const {
 }
 
 S3Error RequestContext::object_error(const Error& e, const Bucket& b) const {
-    if (e.code() != Errc::NoSuchKey) return e;
+    // A version that is not there says as much as a key that is not.
+    if (e.code() != Errc::NoSuchKey && e.code() != Errc::NoSuchVersion) return e;
     // Whether the caller may list the bucket: s3:ListBucket by its policy.
     auto listing = policy_decision(b, "s3:ListBucket", nullptr);
     if (listing == PolicyDecision::Allow) return e;

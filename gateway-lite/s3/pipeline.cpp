@@ -195,11 +195,10 @@ private:
         ctx_.remember_settings(*b);
         if (auto refused = ctx_.check_expected_owner(*b, "x-amz-expected-bucket-owner")) return refused;
         if (auto refused = decide(*b, access)) return refused;
-        // ostor keeps no versions yet: an object's one version is "null",
-        // and naming another must not reach the object (whose handlers would
-        // act on the current one, as the decision above did not).
-        if (ctx_.route->scope == Scope::Object)
-            if (const auto* version = ctx_.param("versionId"); version && *version != "null") return no_such_version();
+        // An empty versionId would read as none (the current): S3 refuses it.
+        if (const auto* version = ctx_.param("versionId");
+            version && version->empty() && ctx_.route->scope == Scope::Object)
+            return invalid_argument("Version id cannot be the empty string");
         ctx_.bucket_record = std::move(*b);
         return std::nullopt;
     }

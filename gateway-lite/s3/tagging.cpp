@@ -15,13 +15,26 @@ namespace ostor::gw::s3 {
 
 namespace {
 
-// The object, when the caller holds `permission` on it.
+// The object (the version the request names), when the caller holds
+// `permission` on it.
 Outcome<ObjectInfo> tagged_object(const RequestContext& ctx, Permission permission) {
     const auto& b = ctx.bucket_record;
-    auto info = ctx.engine.head_object(ctx.bucket, ctx.key);
-    if (!info) return ctx.object_error(info.error(), *b);
+    const auto version_id = requested_version(ctx);
+    auto info = ctx.engine.head_object(ctx.bucket, ctx.key, version_id);
+    if (!info) return read_error(ctx, info.error(), *b, version_id);
     if (!ctx.object_allows(*b, *info, permission)) return access_denied();
     return std::move(*info);
+}
+
+// Sets the tags of the version tagged_object read, answered with its id.
+Reply set_tags(const RequestContext& ctx, TagSet tags, int status) {
+    const auto& b = *ctx.bucket_record;
+    const auto version_id = requested_version(ctx);
+    auto r = ctx.engine.set_object_tags(ctx.bucket, ctx.key, std::move(tags), version_id);
+    if (!r) return read_error(ctx, r.error(), b, version_id);
+    HeaderList h;
+    add_version_header(h, b, *r);
+    return empty_answer(status, std::move(h));
 }
 
 }  // namespace
@@ -32,7 +45,9 @@ Reply get_object_tagging(const RequestContext& ctx) {
     XmlWriter x("Tagging");
     x.open("TagSet");
     for (const auto& [key, value] : info->meta.tags) x.open("Tag").el("Key", key).el("Value", value).close("Tag");
-    return xml_answer(x.close("TagSet").finish());
+    HeaderList h;
+    add_version_header(h, *ctx.bucket_record, *info);
+    return xml_answer(x.close("TagSet").finish(), std::move(h));
 }
 
 Reply put_object_tagging(const RequestContext& ctx, RequestBody& body) {
@@ -42,17 +57,13 @@ Reply put_object_tagging(const RequestContext& ctx, RequestBody& body) {
     if (!text) return text.error();
     auto tags = parse_tagging(*text);
     if (auto* e = std::get_if<S3Error>(&tags)) return *e;
-    auto r = ctx.engine.set_object_tags(ctx.bucket, ctx.key, std::move(std::get<TagSet>(tags)));
-    if (!r) return ctx.object_error(r.error(), *ctx.bucket_record);
-    return empty_answer();
+    return set_tags(ctx, std::move(std::get<TagSet>(tags)), 200);
 }
 
 Reply delete_object_tagging(const RequestContext& ctx) {
     auto info = tagged_object(ctx, Permission::WriteAcp);
     if (!info) return info.error();
-    auto r = ctx.engine.set_object_tags(ctx.bucket, ctx.key, {});
-    if (!r) return ctx.object_error(r.error(), *ctx.bucket_record);
-    return empty_answer(204);
+    return set_tags(ctx, {}, 204);
 }
 
 }  // namespace ostor::gw::s3

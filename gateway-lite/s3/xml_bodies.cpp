@@ -23,9 +23,9 @@ std::variant<DeleteObjectsRequest, S3Error> parse_delete_objects(std::string_vie
     for (auto o : root.children("Object")) {
         auto k = o.child("Key");
         if (!k) return malformed_xml();
-        request.keys.emplace_back(k.child_value());
+        request.objects.push_back({k.child_value(), std::string(trim(o.child_value("VersionId")))});
     }
-    if (request.keys.empty() || request.keys.size() > kMaxDeleteKeys) return malformed_xml();
+    if (request.objects.empty() || request.objects.size() > kMaxDeleteKeys) return malformed_xml();
     return request;
 }
 

@@ -14,10 +14,15 @@
 
 namespace ostor::gw::s3 {
 
-// DeleteObjects: <Delete><Quiet>..</Quiet><Object><Key>..</Key></Object>...
+// DeleteObjects: <Delete><Quiet>..</Quiet><Object><Key>..</Key>
+// <VersionId>..</VersionId></Object>...
+struct DeleteObjectsEntry {
+    std::string key;         // byte for byte, whitespace included
+    std::string version_id;  // trimmed; "" when none is named
+};
 struct DeleteObjectsRequest {
     bool quiet = false;
-    std::vector<std::string> keys;  // byte for byte, whitespace included
+    std::vector<DeleteObjectsEntry> objects;
 };
 // Fails: MalformedXML (not XML, another root, an <Object> without <Key>,
 // no key or more than 1000).

@@ -65,15 +65,17 @@ Result<PartInfo> Engine::upload_part(std::string_view upload_id, std::uint32_t n
 }
 
 Result<PartInfo> Engine::upload_part_copy(std::string_view upload_id, std::uint32_t number, std::string_view src_bucket,
-                                          std::string_view src_key, std::optional<ByteRange> range) {
+                                          std::string_view src_key, std::optional<ByteRange> range,
+                                          std::string_view src_version_id) {
     OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(check_part_number(number));
-    auto source = head_object(src_bucket, src_key);
+    // head_object refuses a malformed id (InvalidArgument) before any read.
+    auto source = head_object(src_bucket, src_key, src_version_id);
     if (!source) return std::move(source).error();
     // A sub-range cannot share whole extents, and a small source has none
     // (its bytes are inline): stream those.
     if (range || source->size <= kInlineMaxBytes) {
-        auto reader = open_object(src_bucket, src_key, range);
+        auto reader = open_object(src_bucket, src_key, range, src_version_id);
         if (!reader) return std::move(reader).error();
         PutOptions put;
         put.size_hint = (*reader)->remaining();
@@ -88,7 +90,7 @@ Result<PartInfo> Engine::upload_part_copy(std::string_view upload_id, std::uint3
     // must be: compute it from the data, outside the commit.
     std::string part_etag = source->etag;
     if (!source->part_sizes.empty()) {
-        auto reader = open_object(src_bucket, src_key);
+        auto reader = open_object(src_bucket, src_key, std::nullopt, src_version_id);
         if (!reader) return std::move(reader).error();
         Md5 md5;
         OSTOR_TRY(for_each_chunk(**reader, [&](std::span<const std::byte> chunk) -> Result<void> {
@@ -98,7 +100,8 @@ Result<PartInfo> Engine::upload_part_copy(std::string_view upload_id, std::uint3
         part_etag = to_hex(md5.finish());
     }
     FreedExtents freed;
-    auto r = impl_->objects->copy_part(upload_id, number, src_bucket, src_key, *source, std::move(part_etag), freed);
+    auto r = impl_->objects->copy_part(upload_id, number, src_bucket, src_key, src_version_id, *source,
+                                       std::move(part_etag), freed);
     if (r) impl_->blobs->release(freed);
     return r;
 }

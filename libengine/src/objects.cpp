@@ -187,9 +187,10 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
     OSTOR_TRY(validate_object_key(dst_key));
     if (options.replace_meta) OSTOR_TRY(validate_object_tags(options.replace_meta->tags));
     if (options.replace_tags) OSTOR_TRY(validate_object_tags(*options.replace_tags));
+    OSTOR_TRY(check_version_id(options.src_version_id));
     if (options.range) {
         // A sub-range cannot share whole extents: stream it into a new object.
-        auto reader = open_object(src_bucket, src_key, options.range);
+        auto reader = open_object(src_bucket, src_key, options.range, options.src_version_id);
         if (!reader) return std::move(reader).error();
         PutOptions put;
         put.meta = options.replace_meta ? *options.replace_meta : (*reader)->info().meta;
@@ -203,8 +204,9 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
         return (*writer)->commit();
     }
     FreedExtents freed;
-    auto r = impl_->objects->copy_object(src_bucket, src_key, dst_bucket, dst_key, options.replace_meta,
-                                         options.replace_tags, options.replace_acl, options.conditions, freed);
+    auto r = impl_->objects->copy_object(src_bucket, src_key, options.src_version_id, dst_bucket, dst_key,
+                                         options.replace_meta, options.replace_tags, options.replace_acl,
+                                         options.conditions, freed);
     if (r) impl_->blobs->release(freed);
     return r;
 }
@@ -223,9 +225,17 @@ Result<ObjectInfo> Engine::set_object_acl(std::string_view bucket, std::string_v
 
 Result<ObjectInfo> Engine::set_object_tags(std::string_view bucket, std::string_view key,
                                            std::vector<std::pair<std::string, std::string>> tags) {
+    return set_object_tags(bucket, key, std::move(tags), {});
+}
+
+Result<ObjectInfo> Engine::set_object_tags(std::string_view bucket, std::string_view key,
+                                           std::vector<std::pair<std::string, std::string>> tags,
+                                           std::string_view version_id) {
     OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate_object_tags(tags));
-    return impl_->objects->set_object_tags(bucket, key, std::move(tags));
+    OSTOR_TRY(check_version_id(version_id));
+    if (version_id.empty()) return impl_->objects->set_object_tags(bucket, key, std::move(tags));
+    return impl_->objects->set_version_tags(bucket, key, std::move(tags), version_id);
 }
 
 Result<ListObjectsResult> Engine::list_objects(std::string_view bucket, const ListObjectsParams& params) {

@@ -6,7 +6,8 @@
 # get-object, s3 presign + curl; negative cases: wrong secret, unknown key,
 # expired presigned URL, missing key, removing a non-empty bucket; s3api
 # put/get/delete-bucket-cors with curl preflights (allowed and refused);
-# put/get/delete-bucket-lifecycle(-configuration), a refused transition.
+# put/get/delete-bucket-lifecycle(-configuration), a refused transition;
+# put/get-bucket-versioning, get-object and delete-object by version id.
 #
 # AWS_CLI selects the binary (default: Debian's /usr/bin/aws, else `aws` on PATH).
 . "$(dirname "$0")/lib.sh"
@@ -204,6 +205,26 @@ aws s3api delete-bucket-lifecycle --bucket "$B"
 expect_fail "get-bucket-lifecycle-configuration after delete" aws s3api get-bucket-lifecycle-configuration --bucket "$B"
 grep -q NoSuchLifecycleConfiguration "$WORK/expect_fail.out" ||
     fail "get-bucket-lifecycle-configuration after delete: $(cat "$WORK/expect_fail.out")"
+
+step "s3api put/get-bucket-versioning, versions by id, a delete marker"
+V=$B-versions
+aws s3 mb "s3://$V" >/dev/null
+aws s3api put-bucket-versioning --bucket "$V" --versioning-configuration Status=Enabled
+expect_eq "versioning once enabled" Enabled \
+    "$(aws s3api get-bucket-versioning --bucket "$V" --query Status --output text)"
+v1=$(aws s3api put-object --bucket "$V" --key k --body "$D/small.bin" --query VersionId --output text)
+v2=$(aws s3api put-object --bucket "$V" --key k --body "$D/tree/hello.txt" --query VersionId --output text)
+expect_match "a version id" '^[0-9a-f]{24}$' "$v1"
+[ "$v1" != "$v2" ] || fail "two PUTs made one version: $v1"
+aws s3api get-object --bucket "$V" --key k --version-id "$v1" "$D/v1.down" >/dev/null
+same_file "$D/small.bin" "$D/v1.down"
+marker=$(aws s3api delete-object --bucket "$V" --key k --query VersionId --output text)
+expect_fail "get-object under a delete marker" aws s3api get-object --bucket "$V" --key k "$D/none.down"
+grep -q NoSuchKey "$WORK/expect_fail.out" || fail "get under a marker: $(cat "$WORK/expect_fail.out")"
+expect_fail "rb of a bucket holding versions" aws s3 rb "s3://$V"
+grep -q BucketNotEmpty "$WORK/expect_fail.out" || fail "rb with versions: $(cat "$WORK/expect_fail.out")"
+for id in "$marker" "$v2" "$v1"; do aws s3api delete-object --bucket "$V" --key k --version-id "$id" >/dev/null; done
+aws s3 rb "s3://$V" >/dev/null
 
 step "negative: wrong secret, unknown access key"
 AWS_SECRET_ACCESS_KEY=wrong-secret-wrong-secret-wrong-secret12 expect_fail "wrong secret" aws s3 ls "s3://$B/"

@@ -64,7 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string_view body(reinterpret_cast<const char*>(data), size);
     auto parsed = s3::parse_delete_objects(body);
     if (auto* request = std::get_if<s3::DeleteObjectsRequest>(&parsed)) {
-        if (request->keys.empty() || request->keys.size() > 1000) std::abort();
+        if (request->objects.empty() || request->objects.size() > 1000) std::abort();
     } else if (std::get<S3Error>(parsed).code != "MalformedXML") {
         std::abort();
     }

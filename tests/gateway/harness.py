@@ -161,11 +161,6 @@ def create_user_path():
     return os.environ.get('OSTOR_CREATE_USER') or os.path.join(REPO, 'build', 'examples', 'create_user')
 
 
-def set_versioning_path():
-    return os.environ.get('OSTOR_SET_VERSIONING') or os.path.join(REPO, 'build', 'tests', 'gateway',
-                                                                  'set-versioning-for-tests')
-
-
 def md5_hex(data):
     return hashlib.md5(data).hexdigest()
 
@@ -505,15 +500,6 @@ class Gateway:
         if not key or not secret:
             raise RuntimeError(f'unexpected create_user output: {out.stdout!r}')
         return Credentials(key.group(1), secret.group(1))
-
-    def set_versioning(self, bucket, state):
-        """Sets a bucket's versioning ('Enabled' or 'Suspended') through the
-        engine beside the gateway, as create_user makes users (local volumes:
-        RADOS refuses versioning until it is built)."""
-        out = subprocess.run([set_versioning_path(), self.data_dir, bucket, state], capture_output=True, text=True,
-                             timeout=60)
-        if out.returncode != 0:
-            raise RuntimeError(f'set_versioning failed ({out.returncode}): {out.stderr}')
 
     # ---- boto3 ---------------------------------------------------------
     def client(self, credentials=None, signature_version='s3v4', addressing_style='path', **config):

@@ -153,10 +153,15 @@ class BucketPolicyTests(GatewayTestCase):
             self.assertError(self.gw.request('GET', f'/{b}/keep', f'versionId={version}'), 403, 'AccessDenied')
             self.assertError(self.gw.request('DELETE', f'/{b}/keep', f'versionId={version}'), 403, 'AccessDenied')
         self.s3.delete_bucket_policy(Bucket=b)
-        # ostor keeps one version of an object ("null"): another id names
-        # nothing, and never reaches the object.
-        self.assertError(self.gw.request('GET', f'/{b}/keep', 'versionId=whatever'), 404, 'NoSuchVersion')
-        self.assertError(self.gw.request('DELETE', f'/{b}/keep', 'versionId=whatever'), 404, 'NoSuchVersion')
+        # In an unversioned bucket the object is the version "null": another
+        # id names nothing (a malformed one is refused), and never reaches
+        # the object; a DELETE of a well-formed one is answered 204, as S3
+        # does, of a malformed one 400.
+        self.assertError(self.gw.request('GET', f'/{b}/keep', 'versionId=whatever'), 400, 'InvalidArgument')
+        self.assertError(self.gw.request('GET', f'/{b}/keep', 'versionId=' + '0' * 24), 404, 'NoSuchVersion')
+        r = self.gw.request('DELETE', f'/{b}/keep', 'versionId=' + '0' * 24)
+        self.assertEqual((r.status, r.header('x-amz-version-id')), (204, '0' * 24), repr(r))
+        self.assertError(self.gw.request('DELETE', f'/{b}/keep', 'versionId=whatever'), 400, 'InvalidArgument')
         self.assertEqual(self.get_body(b, 'keep'), b'precious')
         r = self.gw.request('GET', f'/{b}/keep', 'versionId=null')
         self.assertEqual((r.status, r.body), (200, b'precious'))

@@ -2,11 +2,10 @@
 """ListObjectVersions (GET /bucket?versions): the ListVersionsResult document
 as AWS shapes it, null versions of an unversioned bucket, paging by
 key-marker and version-id-marker at every max-keys, delimiter and prefix,
-encoding-type=url, the refusals; and, on a bucket versioned through the
-engine (local volumes), versions and delete markers interleaved newest first
-with IsLatest."""
+encoding-type=url, the refusals; and, on a versioned bucket, versions and
+delete markers interleaved newest first with IsLatest."""
 
-from harness import GatewayTestCase, main, parse_xml, query, skip_on_rados, unique_bucket
+from harness import GatewayTestCase, main, parse_xml, query, unique_bucket
 
 KEYS = sorted(['a', 'b/1', 'b/2', 'b/c/3', 'c d', 'plus+key', 'pct%41', 'uni/ключ', 'z'])
 
@@ -148,16 +147,13 @@ class ListVersionsTests(GatewayTestCase):
         self.assertClientError(self.s3.list_object_versions, 404, 'NoSuchBucket', Bucket='lv-no-such-bucket')
 
 
-@skip_on_rados('versioned through the engine beside the gateway; RADOS versioning is not built yet')
 class VersionedBucketTests(GatewayTestCase):
-    """A bucket versioned through the engine (PutBucketVersioning does not
-    answer yet); PUT and DELETE through the gateway make versions and
-    markers."""
+    """PUT and DELETE in a versioned bucket make versions and markers."""
 
     def test_versions_and_markers_newest_first(self):
         bucket = self.new_bucket(prefix='lvv')
         self.put(bucket, 'k', b'null one')  # before versioning: the null version
-        self.gw.set_versioning(bucket, 'Enabled')
+        self.s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={'Status': 'Enabled'})
         self.put(bucket, 'k', b'second')
         self.put(bucket, 'k', b'third!')
         self.s3.delete_object(Bucket=bucket, Key='k')  # a marker, the latest

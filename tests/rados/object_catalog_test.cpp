@@ -255,7 +255,8 @@ TEST_F(RadosObjectCatalogTest, CopySharesTheSourceExtents) {
     FreedExtents freed;
     ASSERT_OK(cat1().put_object(std::move(b), {}, freed));
     w->committed();
-    auto copy = cat2().copy_object(bucket_, "src", bucket_, "dst", std::nullopt, std::nullopt, std::nullopt, {}, freed);
+    auto copy =
+        cat2().copy_object(bucket_, "src", {}, bucket_, "dst", std::nullopt, std::nullopt, std::nullopt, {}, freed);
     ASSERT_OK(copy);
     EXPECT_EQ(copy->key, "dst");
     auto refs = gw1_->client->get_xattr(Pool::Data, blob_oid(staged->extents[0].segment), std::string(kRefsXattr));
@@ -1046,7 +1047,8 @@ TEST_F(RadosReconcileTest, ACopyCutOffAfterItsCommitPointIsCountedByTheAdopter) 
     ASSERT_OK(put(cat1(), "src", 700, freed));
     auto g = doomed(Pool::Index);
     const std::string dead = g->leases->instance_id();
-    (void)g->objects->copy_object(bucket_, "src", bucket_, "copy", std::nullopt, std::nullopt, std::nullopt, {}, freed);
+    (void)g->objects->copy_object(bucket_, "src", {}, bucket_, "copy", std::nullopt, std::nullopt, std::nullopt, {},
+                                  freed);
     ASSERT_TRUE(g->doom->killed);
     ASSERT_OK(cat1().get_object(bucket_, "copy"));
     expect_dead_write_uncounted(1);

@@ -179,8 +179,8 @@ TEST_F(RadosUnknownOutcomeTest, CopyWhoseOutcomeStaysUnknownKeepsItsReferences) 
     ASSERT_OK(a_.objects->put_object(body("src", s, kBytes), {}, freed));
     w->committed();
     a_.fail_next_write(Pool::Index, "", [&] { put_inline_through_b("dst"); });
-    auto r =
-        a_.objects->copy_object(bucket_, "src", bucket_, "dst", std::nullopt, std::nullopt, std::nullopt, {}, freed);
+    auto r = a_.objects->copy_object(bucket_, "src", {}, bucket_, "dst", std::nullopt, std::nullopt, std::nullopt, {},
+                                     freed);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code(), Errc::IoError);
     // The copy landed, and b's overwrite released its references: the copy
@@ -188,8 +188,8 @@ TEST_F(RadosUnknownOutcomeTest, CopyWhoseOutcomeStaysUnknownKeepsItsReferences) 
     EXPECT_EQ(refs_of(s.extents.front()), 1);
     // A copy that landed before its timeout is committed.
     a_.fail_next_write(Pool::Index, "");
-    ASSERT_OK(
-        a_.objects->copy_object(bucket_, "src", bucket_, "dst2", std::nullopt, std::nullopt, std::nullopt, {}, freed));
+    ASSERT_OK(a_.objects->copy_object(bucket_, "src", {}, bucket_, "dst2", std::nullopt, std::nullopt, std::nullopt, {},
+                                      freed));
     EXPECT_EQ(refs_of(s.extents.front()), 2);
     auto got = a_.objects->get_object(bucket_, "dst2");
     ASSERT_OK(got);
@@ -262,7 +262,7 @@ TEST_P(RadosIdenticalCommitsTest, AFailedWriteOfAnIdenticalRecordNeverFreesTheRe
     ASSERT_OK(a_.objects->put_object(body("dst", sx, kBytes), {}, freed));
     wx->committed();
     ASSERT_OK(
-        a_.objects->copy_object(bucket_, "dst", bucket_, "y", std::nullopt, std::nullopt, std::nullopt, {}, freed));
+        a_.objects->copy_object(bucket_, "dst", {}, bucket_, "y", std::nullopt, std::nullopt, std::nullopt, {}, freed));
     const Extent e = ss.extents.front(), x = sx.extents.front();
     ASSERT_EQ(refs_of(x), 2);  // dst and y
 
@@ -353,7 +353,7 @@ TEST_F(RadosUnknownOutcomeTest, AFailedPartCopyFindingAnIdenticalPartKeepsTheRep
         ASSERT_OK(b_.client->apply(Pool::Meta, oid, WriteOp().omap_set(part_key(1), value_of(*mine, part_key(1)))));
         b_.blobs->release(sp.extents);
     });
-    auto r = a_.objects->copy_part(up->id, 1, bucket_, "src", src->info, "copied", freed);
+    auto r = a_.objects->copy_part(up->id, 1, bucket_, "src", {}, src->info, "copied", freed);
     ASSERT_OK(r);
     EXPECT_TRUE(freed.empty());
     a_.blobs->release(freed);

@@ -421,9 +421,9 @@ TEST_F(RadosUploadsTest, CopiedPartSurvivesItsSourceAfterComplete) {
     // A source that changed since the caller read it is refused.
     ObjectInfo stale = *put;
     stale.etag = "0123";
-    EXPECT_EQ(b_->objects->copy_part(up->id, 1, bucket_, "src", stale, md5_hex(src), freed).error().code(),
+    EXPECT_EQ(b_->objects->copy_part(up->id, 1, bucket_, "src", {}, stale, md5_hex(src), freed).error().code(),
               Errc::InvalidArgument);
-    auto part = b_->objects->copy_part(up->id, 1, bucket_, "src", *put, md5_hex(src), freed);
+    auto part = b_->objects->copy_part(up->id, 1, bucket_, "src", {}, *put, md5_hex(src), freed);
     ASSERT_TRUE(part) << part.error().message();
     auto tail = make_body(100, 8);
     ASSERT_TRUE(b_->upload_part(up->id, 2, tail));

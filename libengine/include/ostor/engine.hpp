@@ -223,6 +223,9 @@ struct CopyOptions {
     std::optional<std::string> replace_acl;
     // Copy only this range of the source (UploadPartCopy).
     std::optional<ByteRange> range;
+    // The source's version ("null" or 24 hex digits; empty: its current),
+    // read as open_object reads it (MethodNotAllowed for a delete marker).
+    std::string src_version_id;
     // Conditions on the destination object the copy replaces.
     WriteConditions conditions;
 };
@@ -437,7 +440,9 @@ public:
     Result<DeleteResult> delete_object(std::string_view bucket, std::string_view key, const DeleteOptions& options);
     // Copies without moving data (the extents are shared). The source may be
     // the destination (metadata replacement). Fails: NoSuchBucket, NoSuchKey,
-    // InvalidRange, QuotaExceeded, InvalidArgument (replace_meta's tags).
+    // InvalidRange, QuotaExceeded, InvalidArgument (replace_meta's tags; a
+    // malformed src_version_id), NoSuchVersion, MethodNotAllowed (the source
+    // version is a delete marker).
     Result<ObjectInfo> copy_object(std::string_view src_bucket, std::string_view src_key, std::string_view dst_bucket,
                                    std::string_view dst_key, const CopyOptions& options = {});
     // Fails: NoSuchBucket, NoSuchKey.
@@ -449,11 +454,16 @@ public:
                                       std::string_view version_id);
     // Replaces the object's tags (empty: removes them) in its record, in one
     // commit, without touching its data; safe from several processes (the
-    // last commit wins). Takes the object by key: when versions come, a
-    // version id joins the arguments. Fails: InvalidArgument
-    // (validate_object_tags), NoSuchBucket, NoSuchKey.
+    // last commit wins). Fails: InvalidArgument (validate_object_tags),
+    // NoSuchBucket, NoSuchKey.
     Result<ObjectInfo> set_object_tags(std::string_view bucket, std::string_view key,
                                        std::vector<std::pair<std::string, std::string>> tags);
+    // Of the version `version_id` (empty: the current). Fails as above, and:
+    // NoSuchVersion, MethodNotAllowed (a delete marker), InvalidArgument (a
+    // malformed id).
+    Result<ObjectInfo> set_object_tags(std::string_view bucket, std::string_view key,
+                                       std::vector<std::pair<std::string, std::string>> tags,
+                                       std::string_view version_id);
     // Keys in byte order. Fails: NoSuchBucket, InvalidArgument (max_keys 0 is
     // allowed and returns nothing).
     Result<ListObjectsResult> list_objects(std::string_view bucket, const ListObjectsParams& params);
@@ -477,10 +487,14 @@ public:
                                                             PutOptions options = {});
     Result<PartInfo> upload_part(std::string_view upload_id, std::uint32_t number, std::span<const std::byte> body,
                                  PutOptions options = {});
-    // A part made of (a range of) an existing object, sharing its extents.
-    // Fails: NoSuchUpload, NoSuchBucket, NoSuchKey, InvalidRange, QuotaExceeded.
+    // A part made of (a range of) an existing object, sharing its extents;
+    // of its version `src_version_id` (empty: the current). Fails:
+    // NoSuchUpload, NoSuchBucket, NoSuchKey, InvalidRange, QuotaExceeded,
+    // NoSuchVersion, MethodNotAllowed (a delete marker), InvalidArgument (a
+    // malformed id).
     Result<PartInfo> upload_part_copy(std::string_view upload_id, std::uint32_t number, std::string_view src_bucket,
-                                      std::string_view src_key, std::optional<ByteRange> range = std::nullopt);
+                                      std::string_view src_key, std::optional<ByteRange> range = std::nullopt,
+                                      std::string_view src_version_id = {});
     // Makes the object from the listed parts (ascending numbers, etags as
     // returned); no data is copied. Parts not listed are freed. Fails:
     // NoSuchUpload, InvalidPart (missing, or etag differs), InvalidPartOrder,

@@ -40,7 +40,8 @@ Result<ObjectInfo> LocalObjectCatalog::put_object(BodyCommit body, const WriteCo
 }
 
 Result<ObjectInfo> LocalObjectCatalog::copy_object(std::string_view src_bucket, std::string_view src_key,
-                                                   std::string_view dst_bucket, std::string_view dst_key,
+                                                   std::string_view src_version_id, std::string_view dst_bucket,
+                                                   std::string_view dst_key,
                                                    const std::optional<ObjectMeta>& replace_meta,
                                                    const std::optional<ObjectTags>& replace_tags,
                                                    const std::optional<std::string>& replace_acl,
@@ -49,7 +50,7 @@ Result<ObjectInfo> LocalObjectCatalog::copy_object(std::string_view src_bucket, 
         freed.clear();
         auto sb = load_bucket(txn, src_bucket);
         if (!sb) return std::move(sb).error();
-        auto src = load_object(txn, src_bucket, src_key);
+        auto src = load_copy_source(txn, src_bucket, src_key, src_version_id);
         if (!src) return std::move(src).error();
         auto db = load_bucket(txn, dst_bucket);
         if (!db) return std::move(db).error();

@@ -47,7 +47,8 @@ public:
 
     Result<ObjectRecord> get_object(std::string_view bucket, std::string_view key) override;
     Result<ObjectInfo> put_object(BodyCommit body, const WriteConditions& conditions, FreedExtents& freed) override;
-    Result<ObjectInfo> copy_object(std::string_view src_bucket, std::string_view src_key, std::string_view dst_bucket,
+    Result<ObjectInfo> copy_object(std::string_view src_bucket, std::string_view src_key,
+                                   std::string_view src_version_id, std::string_view dst_bucket,
                                    std::string_view dst_key, const std::optional<ObjectMeta>& replace_meta,
                                    const std::optional<ObjectTags>& replace_tags,
                                    const std::optional<std::string>& replace_acl, const WriteConditions& conditions,
@@ -68,14 +69,17 @@ public:
                                         FreedExtents& freed) override;
     Result<ObjectInfo> set_version_acl(std::string_view bucket, std::string_view key, std::string_view acl,
                                        std::string_view version_id) override;
+    Result<ObjectInfo> set_version_tags(std::string_view bucket, std::string_view key,
+                                        std::vector<std::pair<std::string, std::string>> tags,
+                                        std::string_view version_id) override;
 
     Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) override;
     Result<Upload> get_upload(std::string_view upload_id) override;
     Result<PartInfo> put_part(std::string_view upload_id, std::uint32_t number, BodyCommit body,
                               FreedExtents& freed) override;
     Result<PartInfo> copy_part(std::string_view upload_id, std::uint32_t number, std::string_view src_bucket,
-                               std::string_view src_key, const ObjectInfo& source, std::string part_etag,
-                               FreedExtents& freed) override;
+                               std::string_view src_key, std::string_view src_version_id, const ObjectInfo& source,
+                               std::string part_etag, FreedExtents& freed) override;
     Result<ObjectInfo> complete_upload(std::string_view upload_id, const std::vector<CompletedPart>& parts,
                                        const std::optional<std::vector<std::pair<std::string, std::string>>>& checksums,
                                        const std::optional<std::string>& acl, const WriteConditions& conditions,
@@ -99,6 +103,10 @@ private:
     // metadata, in one commit, its data untouched (ACL, tags).
     Result<ObjectInfo> change_meta(std::string_view bucket, std::string_view key,
                                    const std::function<void(ObjectMeta&)>& change);
+    // The same of the version `version_id` ("null" or an instance), where
+    // it lies (Objects or Versions). MethodNotAllowed for a delete marker.
+    Result<ObjectInfo> change_version_meta(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                           const std::function<void(ObjectMeta&)>& change);
 
     const Env& env_;
     CommitQueue& commits_;

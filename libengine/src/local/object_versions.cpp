@@ -69,6 +69,20 @@ Result<DeleteResult> LocalObjectCatalog::delete_version(std::string_view bucket,
 Result<ObjectInfo> LocalObjectCatalog::set_version_acl(std::string_view bucket, std::string_view key,
                                                        std::string_view acl, std::string_view version_id) {
     if (version_id.empty()) return set_object_acl(bucket, key, acl);
+    return change_version_meta(bucket, key, version_id, [&](ObjectMeta& meta) { meta.acl = acl; });
+}
+
+Result<ObjectInfo> LocalObjectCatalog::set_version_tags(std::string_view bucket, std::string_view key,
+                                                        std::vector<std::pair<std::string, std::string>> tags,
+                                                        std::string_view version_id) {
+    if (version_id.empty()) return set_object_tags(bucket, key, std::move(tags));
+    // Copied: a commit may run it again.
+    return change_version_meta(bucket, key, version_id, [&](ObjectMeta& meta) { meta.tags = tags; });
+}
+
+Result<ObjectInfo> LocalObjectCatalog::change_version_meta(std::string_view bucket, std::string_view key,
+                                                           std::string_view version_id,
+                                                           const std::function<void(ObjectMeta&)>& change) {
     return commits_.run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
         auto b = load_bucket(txn, bucket);
         if (!b) return std::move(b).error();
@@ -77,7 +91,7 @@ Result<ObjectInfo> LocalObjectCatalog::set_version_acl(std::string_view bucket, 
         ObjectRecord& rec = found->record;
         if (rec.info.delete_marker)
             return Error(Errc::MethodNotAllowed, "version " + std::string(version_id) + " is a delete marker");
-        rec.info.meta.acl = acl;
+        change(rec.info.meta);
         // The record moves nowhere: its body stays in its Bodies row (a
         // version 1 record's, inside it, gets one: encode() writes version 2).
         OSTOR_TRY(move_body_to_row(txn, rec));

@@ -126,14 +126,15 @@ Result<PartInfo> LocalObjectCatalog::put_part(std::string_view upload_id, std::u
 
 Result<PartInfo> LocalObjectCatalog::copy_part(std::string_view upload_id, std::uint32_t number,
                                                std::string_view src_bucket, std::string_view src_key,
-                                               const ObjectInfo& source, std::string part_etag, FreedExtents& freed) {
+                                               std::string_view src_version_id, const ObjectInfo& source,
+                                               std::string part_etag, FreedExtents& freed) {
     return commits_.run_value<PartInfo>([&](Txn& txn) -> Result<PartInfo> {
         freed.clear();
         auto upload = load_upload(txn, upload_id);
         if (!upload) return std::move(upload).error();
         auto sb = load_bucket(txn, src_bucket);
         if (!sb) return std::move(sb).error();
-        auto src = load_object(txn, src_bucket, src_key);
+        auto src = load_copy_source(txn, src_bucket, src_key, src_version_id);
         if (!src) return std::move(src).error();
         auto b = load_bucket(txn, upload->bucket);
         if (!b) return std::move(b).error();

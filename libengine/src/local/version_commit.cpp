@@ -247,4 +247,21 @@ Result<FoundVersion> find_version(const Txn& txn, std::string_view bucket, std::
     return from_versions(version_id);
 }
 
+Result<ObjectRecord> load_copy_source(const Txn& txn, std::string_view bucket, std::string_view key,
+                                      std::string_view version_id) {
+    if (version_id.empty()) return load_object(txn, bucket, key);
+    auto found = find_version(txn, bucket, key, version_id);
+    if (!found) return std::move(found).error();
+    ObjectRecord& rec = found->record;
+    if (rec.info.delete_marker)
+        return Error(Errc::MethodNotAllowed,
+                     "version " + std::string(version_id) + " of " + std::string(key) + " is a delete marker");
+    if (rec.body_id != 0) {
+        rec.inline_data = load_body(txn, rec.body_id);
+        if (rec.inline_data.empty())
+            return Error(Errc::Internal, "the body of object " + std::string(key) + " is missing");
+    }
+    return std::move(rec);
+}
+
 }  // namespace ostor::detail

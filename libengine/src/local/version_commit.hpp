@@ -47,4 +47,10 @@ struct FoundVersion {
 Result<FoundVersion> find_version(const Txn& txn, std::string_view bucket, std::string_view key,
                                   std::string_view version_id);
 
+// What a copy reads, with its body: the current ("") or the version named
+// (ObjectCatalog::get_copy_source). Fails: NoSuchKey, NoSuchVersion,
+// MethodNotAllowed (a delete marker named by its id), Internal.
+Result<ObjectRecord> load_copy_source(const Txn& txn, std::string_view bucket, std::string_view key,
+                                      std::string_view version_id);
+
 }  // namespace ostor::detail

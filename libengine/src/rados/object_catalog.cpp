@@ -411,13 +411,14 @@ Result<ObjectInfo> RadosObjectCatalog::put_object(BodyCommit body, const WriteCo
 }
 
 Result<ObjectInfo> RadosObjectCatalog::copy_object(std::string_view src_bucket, std::string_view src_key,
-                                                   std::string_view dst_bucket, std::string_view dst_key,
+                                                   std::string_view src_version_id, std::string_view dst_bucket,
+                                                   std::string_view dst_key,
                                                    const std::optional<ObjectMeta>& replace_meta,
                                                    const std::optional<ObjectTags>& replace_tags,
                                                    const std::optional<std::string>& replace_acl,
                                                    const WriteConditions& conditions, FreedExtents& freed) {
     freed.clear();
-    auto src = get_object(src_bucket, src_key);
+    auto src = get_copy_source(src_bucket, src_key, src_version_id);
     if (!src) return std::move(src).error();
     auto db = load_bucket_cached(dst_bucket);
     if (!db) return std::move(db).error();

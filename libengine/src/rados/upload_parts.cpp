@@ -246,10 +246,11 @@ Result<PartInfo> RadosObjectCatalog::put_part(std::string_view upload_id, std::u
 
 Result<PartInfo> RadosObjectCatalog::copy_part(std::string_view upload_id, std::uint32_t number,
                                                std::string_view src_bucket, std::string_view src_key,
-                                               const ObjectInfo& source, std::string part_etag, FreedExtents& freed) {
+                                               std::string_view src_version_id, const ObjectInfo& source,
+                                               std::string part_etag, FreedExtents& freed) {
     freed.clear();
     OSTOR_TRY(read_open_upload(client_, upload_id));
-    auto src = get_object(src_bucket, src_key);
+    auto src = get_copy_source(src_bucket, src_key, src_version_id);
     if (!src) return std::move(src).error();
     if (src->info.etag != source.etag || src->info.last_modified_ms != source.last_modified_ms ||
         !src->inline_data.empty())

@@ -192,11 +192,13 @@ public:
     // quotas allow. Fails: NoSuchBucket, PreconditionFailed, NoSuchKey
     // (If-Match), QuotaExceeded, Internal (the replaced record is damaged).
     virtual Result<ObjectInfo> put_object(BodyCommit body, const WriteConditions& conditions, FreedExtents& freed) = 0;
-    // A new object sharing the source's extents. Fails: NoSuchBucket,
-    // NoSuchKey, PreconditionFailed, QuotaExceeded.
+    // A new object sharing the extents of the source's version
+    // `src_version_id` (empty: its current; get_copy_source). Fails:
+    // NoSuchBucket, NoSuchKey, NoSuchVersion, MethodNotAllowed,
+    // PreconditionFailed, QuotaExceeded.
     virtual Result<ObjectInfo> copy_object(std::string_view src_bucket, std::string_view src_key,
-                                           std::string_view dst_bucket, std::string_view dst_key,
-                                           const std::optional<ObjectMeta>& replace_meta,
+                                           std::string_view src_version_id, std::string_view dst_bucket,
+                                           std::string_view dst_key, const std::optional<ObjectMeta>& replace_meta,
                                            const std::optional<ObjectTags>& replace_tags,
                                            const std::optional<std::string>& replace_acl,
                                            const WriteConditions& conditions, FreedExtents& freed) = 0;
@@ -242,6 +244,14 @@ public:
     // Fails: NoSuchBucket, NoSuchKey, NoSuchVersion, MethodNotAllowed (a marker).
     virtual Result<ObjectInfo> set_version_acl(std::string_view bucket, std::string_view key, std::string_view acl,
                                                std::string_view version_id);
+    virtual Result<ObjectInfo> set_version_tags(std::string_view bucket, std::string_view key,
+                                                std::vector<std::pair<std::string, std::string>> tags,
+                                                std::string_view version_id);
+    // What a copy reads (with its body): the current (empty id) or the
+    // version named, as open_object serves them. Fails: NoSuchBucket,
+    // NoSuchKey, NoSuchVersion, MethodNotAllowed (a marker named by its id),
+    // Internal.
+    Result<ObjectRecord> get_copy_source(std::string_view bucket, std::string_view key, std::string_view version_id);
 
     // ---- Multipart uploads
     virtual Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) = 0;
@@ -252,13 +262,14 @@ public:
     virtual Result<PartInfo> put_part(std::string_view upload_id, std::uint32_t number, BodyCommit body,
                                       FreedExtents& freed) = 0;
     // Part `number` sharing the extents of the whole object (src_bucket,
-    // src_key), which must still be the one whose ETag and last-modified time
-    // the caller read (`source`), with `part_etag` (the MD5 of its bytes).
-    // Fails: NoSuchUpload, NoSuchBucket, NoSuchKey, QuotaExceeded,
-    // InvalidArgument (the source changed meanwhile).
+    // src_key, its version src_version_id: get_copy_source), which must still
+    // be the one whose ETag and last-modified time the caller read
+    // (`source`), with `part_etag` (the MD5 of its bytes). Fails:
+    // NoSuchUpload, NoSuchBucket, NoSuchKey, NoSuchVersion, MethodNotAllowed,
+    // QuotaExceeded, InvalidArgument (the source changed meanwhile).
     virtual Result<PartInfo> copy_part(std::string_view upload_id, std::uint32_t number, std::string_view src_bucket,
-                                       std::string_view src_key, const ObjectInfo& source, std::string part_etag,
-                                       FreedExtents& freed) = 0;
+                                       std::string_view src_key, std::string_view src_version_id,
+                                       const ObjectInfo& source, std::string part_etag, FreedExtents& freed) = 0;
     // Fails: NoSuchUpload, InvalidPart, InvalidPartOrder, EntityTooSmall,
     // PreconditionFailed, NoSuchKey, QuotaExceeded.
     virtual Result<ObjectInfo> complete_upload(

@@ -61,4 +61,26 @@ Result<ObjectInfo> ObjectCatalog::set_version_acl(std::string_view bucket, std::
     return as_version(set_object_acl(bucket, key, acl), key, version_id);
 }
 
+Result<ObjectInfo> ObjectCatalog::set_version_tags(std::string_view bucket, std::string_view key,
+                                                   std::vector<std::pair<std::string, std::string>> tags,
+                                                   std::string_view version_id) {
+    if (!version_id.empty() && version_id != kNullVersionId) {
+        auto b = get_bucket_record(bucket);
+        if (!b) return std::move(b).error();
+        return no_such_version(key, version_id);
+    }
+    return as_version(set_object_tags(bucket, key, std::move(tags)), key, version_id);
+}
+
+Result<ObjectRecord> ObjectCatalog::get_copy_source(std::string_view bucket, std::string_view key,
+                                                    std::string_view version_id) {
+    // The current: a key whose newest is a delete marker has none (NoSuchKey).
+    if (version_id.empty()) return get_object(bucket, key);
+    auto rec = get_version(bucket, key, version_id);
+    if (rec && rec->info.delete_marker)
+        return Error(Errc::MethodNotAllowed,
+                     "version " + std::string(version_id) + " of " + std::string(key) + " is a delete marker");
+    return rec;
+}
+
 }  // namespace ostor::detail

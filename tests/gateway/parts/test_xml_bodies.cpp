@@ -50,6 +50,22 @@ TEST(CompleteMultipartUpload, MalformedBodiesAreMalformedXml) {
         EXPECT_EQ(error_code(s3::parse_complete_multipart_upload(body)), "MalformedXML") << body;
 }
 
+TEST(DeleteObjects, KeysByteForByteWithTheirVersionIds) {
+    auto parsed = s3::parse_delete_objects(
+        "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>"
+        "<Object><Key> spaced </Key><VersionId> 0123456789abcdef01234567 </VersionId></Object>"
+        "<Object><Key>plain</Key></Object><Object><Key>nul</Key><VersionId>null</VersionId></Object></Delete>");
+    auto* request = std::get_if<s3::DeleteObjectsRequest>(&parsed);
+    ASSERT_NE(request, nullptr);
+    EXPECT_TRUE(request->quiet);
+    ASSERT_EQ(request->objects.size(), 3u);
+    EXPECT_EQ(request->objects[0].key, " spaced ");
+    EXPECT_EQ(request->objects[0].version_id, "0123456789abcdef01234567");
+    EXPECT_EQ(request->objects[1].key, "plain");
+    EXPECT_EQ(request->objects[1].version_id, "");
+    EXPECT_EQ(request->objects[2].version_id, "null");
+}
+
 constexpr const char* kGrantee = "<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=";
 
 TEST(AccessControlPolicyBody, OwnerAndGrantsAsWritten) {
