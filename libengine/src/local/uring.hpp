@@ -39,8 +39,9 @@ public:
     // Queue a write / read of the whole buffer; `tag` comes back with the
     // completion. It is submitted to the kernel at once. At most kDepth
     // operations may be outstanding. A write with a `fallback_fd` (the
-    // buffered descriptor of the file an O_DIRECT `fd` names) goes there when `fd` refuses it (EINVAL: the file system wants
-    // another alignment) and for what a short write left unaligned.
+    // buffered descriptor of the file an O_DIRECT `fd` names) goes there
+    // when `fd` refuses it (EINVAL: the file system wants another
+    // alignment) and for what a short write left unaligned.
     void write(int fd, const void* buf, std::size_t len, std::uint64_t offset, std::uint64_t tag, int fallback_fd = -1);
     void read(int fd, void* buf, std::size_t len, std::uint64_t offset, std::uint64_t tag);
     // Waits for the next completion (in any order). Short transfers are

@@ -105,6 +105,9 @@ public:
                                         FreedExtents& freed) override;
     Result<ObjectInfo> set_version_acl(std::string_view bucket, std::string_view key, std::string_view acl,
                                        std::string_view version_id) override;
+    Result<ObjectInfo> set_version_tags(std::string_view bucket, std::string_view key,
+                                        std::vector<std::pair<std::string, std::string>> tags,
+                                        std::string_view version_id) override;
 
     Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) override;
     Result<Upload> get_upload(std::string_view upload_id) override;
@@ -210,6 +213,10 @@ public:
     Result<void> scan_parts(const std::function<Result<void>(std::vector<StoredBody>&)>& fn);
 
 private:
+    // A version's ACL or tags, rewritten where the entry lies (o or v),
+    // guarded on the value read.
+    Result<ObjectInfo> change_version_meta(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                           const std::function<void(ObjectMeta&)>& change);
     // The object catalog's own helpers (bucket_catalog.cpp, object_catalog.cpp).
     // Rewrites the record of (bucket, key) with `change` applied to its
     // metadata, guarded on the record read (retried when another write

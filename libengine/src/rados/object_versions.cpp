@@ -1,6 +1,6 @@
 // The RADOS ObjectCatalog's versions (docs/versioning.md, "RADOS: one read,
 // one guarded write"): the bucket's versioning state, reads of a version by
-// id, DELETE with a version id or a marker, a version's ACL. Each change is
+// id, DELETE with a version id or a marker, a version's ACL and tags. Each change is
 // one read of the key's shard (version_index.hpp) and one write of it
 // guarded on what was read; a lost guard reads and plans again.
 #include "engine_impl.hpp"
@@ -70,6 +70,20 @@ Result<ObjectInfo> RadosObjectCatalog::stat_version(std::string_view bucket, std
 Result<ObjectInfo> RadosObjectCatalog::set_version_acl(std::string_view bucket, std::string_view key,
                                                        std::string_view acl, std::string_view version_id) {
     if (version_id.empty()) return set_object_acl(bucket, key, acl);
+    return change_version_meta(bucket, key, version_id, [&](ObjectMeta& meta) { meta.acl = acl; });
+}
+
+Result<ObjectInfo> RadosObjectCatalog::set_version_tags(std::string_view bucket, std::string_view key,
+                                                        std::vector<std::pair<std::string, std::string>> tags,
+                                                        std::string_view version_id) {
+    if (version_id.empty()) return set_object_tags(bucket, key, std::move(tags));
+    // Copied: a lost guard runs the change again.
+    return change_version_meta(bucket, key, version_id, [&](ObjectMeta& meta) { meta.tags = tags; });
+}
+
+Result<ObjectInfo> RadosObjectCatalog::change_version_meta(std::string_view bucket, std::string_view key,
+                                                           std::string_view version_id,
+                                                           const std::function<void(ObjectMeta&)>& change) {
     auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     const std::string oid = shard_oid(*b, key);
@@ -80,7 +94,7 @@ Result<ObjectInfo> RadosObjectCatalog::set_version_acl(std::string_view bucket, 
         if (rec.info.delete_marker)
             return Result<ObjectInfo>(
                 Error(Errc::MethodNotAllowed, "version " + std::string(version_id) + " is a delete marker"));
-        rec.info.meta.acl = acl;
+        change(rec.info.meta);
         if (lease_ && !lease_->may_commit())
             return Result<ObjectInfo>(Error(Errc::IoError, "this gateway's lease expired: reopen the volume"));
         // The entry where it lies, its body (b or w) untouched.
