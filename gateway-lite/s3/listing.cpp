@@ -126,8 +126,9 @@ Reply list_object_versions(const RequestContext& ctx) {
         url = true;
     }
     auto encode = [&url](std::string_view s) { return url ? aws_uri_encode(s, true) : std::string(s); };
-    // Refuses a version-id-marker without a key-marker, or one naming no
-    // version (400 InvalidArgument), before any read.
+    // Refuses a version-id-marker without a key-marker, or a malformed one
+    // (400 InvalidArgument), before any read; a well-formed id naming no
+    // version resumes after where it would sort.
     auto listed = ctx.engine.list_object_versions(ctx.bucket, params);
     if (!listed) return listed.error();
     if (!url) {

@@ -408,6 +408,8 @@ TEST_F(RadosObjectCatalogTest, VersionListingMergesTheVersionsOfEveryShard) {
     plant_head(nul_key, 2, true);
     FreedExtents freed;
     ASSERT_OK(put(cat1(), "b", 1, freed));
+    // Only a versioned bucket can hold v entries: an Off one's listing reads none.
+    ASSERT_OK(cat1().set_bucket_versioning(bucket_, VersioningState::Enabled));
     const std::string c2 = plant_current("c", 2);
     plant_version("c", 1, false, true);
     plant_head("c", 2, false, instance(1));
@@ -460,10 +462,20 @@ TEST_F(RadosObjectCatalogTest, VersionListingMergesTheVersionsOfEveryShard) {
     ASSERT_OK(grouped);
     EXPECT_EQ(grouped->versions.size(), 3u);  // a's
     EXPECT_EQ(grouped->common_prefixes, (std::vector<std::string>{std::string("a\0", 2)}));
+    // ListObjects lists the currents alone: no h or v entry, no key whose
+    // latest is a marker.
+    auto objects = cat2().list_objects(bucket_, {});
+    ASSERT_OK(objects);
+    std::vector<std::string> keys;
+    for (const auto& o : objects->objects) keys.push_back(o.key);
+    EXPECT_EQ(keys, (std::vector<std::string>{"a", "b", "c"}));
+    EXPECT_TRUE(objects->common_prefixes.empty());
 
     for (const auto& e : planted)
         ASSERT_OK(gw1_->client->apply(Pool::Index, shard_of(e.key), WriteOp().omap_remove_keys({e.omap_key})));
-    ASSERT_OK(cat1().delete_object(bucket_, "b", freed));
+    DeleteOptions null_version;
+    null_version.version_id = "null";
+    ASSERT_OK(cat1().delete_version(bucket_, "b", null_version, freed));
     ASSERT_OK(cat1().delete_bucket(bucket_, freed));
 }
 

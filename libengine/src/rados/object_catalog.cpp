@@ -43,6 +43,14 @@ std::string shard_oid(const RadosObjectCatalog::StoredBucket& b, std::string_vie
     return index_oid(b.bucket.name, b.bucket.epoch, index_shard_of(key, b.shards));
 }
 
+// The versions of a bucket whose versioning is Off: none (it holds no v
+// entries), so its listing reads no shard for them.
+class NoVersionsWalk final : public ListedVersionWalk {
+public:
+    void seek(std::string_view, std::string_view) override {}
+    std::optional<ListedVersion> next() override { return std::nullopt; }
+};
+
 }  // namespace
 
 Result<bool> RadosObjectCatalog::closed_by_delete(const Bucket& bucket, const std::string& index_oid) {
@@ -577,7 +585,9 @@ Result<ListVersionsResult> RadosObjectCatalog::list_versions(std::string_view bu
     const auto page_entries = std::min<std::uint32_t>(kListShardPageEntries, params.max_keys + 1);
     ShardMergeWalk currents(client_, b->bucket.name, b->bucket.epoch, b->shards, page_entries);
     ShardVersionWalk versions(client_, b->bucket.name, b->bucket.epoch, b->shards, page_entries);
-    VersionWalk walk(currents, versions);
+    NoVersionsWalk no_versions;
+    const bool unversioned = b->bucket.versioning == VersioningState::Off;
+    VersionWalk walk(currents, unversioned ? static_cast<ListedVersionWalk&>(no_versions) : versions);
     auto page = list_versions_page(walk, bucket, params, marker);
     if (currents.error()) return *currents.error();
     if (versions.error()) return *versions.error();
