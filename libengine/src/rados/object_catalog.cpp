@@ -39,10 +39,6 @@ Error lease_expired() {
                  "this gateway's lease expired (or is about to): it may commit no more writes; reopen the volume");
 }
 
-std::string shard_oid(const RadosObjectCatalog::StoredBucket& b, std::string_view key) {
-    return index_oid(b.bucket.name, b.bucket.epoch, index_shard_of(key, b.shards));
-}
-
 }  // namespace
 
 Result<bool> RadosObjectCatalog::closed_by_delete(const Bucket& bucket, const std::string& index_oid) {

@@ -265,9 +265,6 @@ Result<ChangeWrite> change_write(std::string_view key, const KeyState& state, co
 
 Result<FoundVersion> find_version(Client& client, const std::string& oid, std::string_view bucket, std::string_view key,
                                   std::string_view version_id, bool with_body) {
-    auto no_such_version = [&] {
-        return Error(Errc::NoSuchVersion, "no version " + std::string(version_id) + " of " + std::string(key));
-    };
     KeyStateWants wants;
     wants.bodies = with_body;
     if (version_id.empty())
@@ -282,9 +279,13 @@ Result<FoundVersion> find_version(Client& client, const std::string& oid, std::s
         state = read_key_state(client, oid, bucket, key, wants);
     }
     if (!state) {
+        // Still changing after every attempt: a read that may be tried
+        // again, not a precondition of the caller's that failed (412).
+        if (state.error().code() == kCompareFailed)
+            return Error(Errc::IoError, "the versions of " + std::string(key) + " kept changing: try again");
         if (state.error().code() != kNotFound) return std::move(state).error();
         if (version_id.empty()) return no_such_key(bucket, key);
-        return no_such_version();
+        return no_such_version(key, version_id);
     }
     auto the_current = [&]() -> Result<FoundVersion> {
         state->current->record.info.is_latest = true;
@@ -299,7 +300,7 @@ Result<FoundVersion> find_version(Client& client, const std::string& oid, std::s
                 v.record.info.is_latest = !state->current && state->head && state->head->newest == instance;
                 return FoundVersion{std::move(v), true};
             }
-        return no_such_version();
+        return no_such_version(key, version_id);
     };
     const auto& current = state->current;
     const auto& head = state->head;
@@ -311,7 +312,7 @@ Result<FoundVersion> find_version(Client& client, const std::string& oid, std::s
     if (version_id == kNullVersionId) {
         if (current && (current->record.instance.empty() || current->record.null_version)) return the_current();
         if (head && !head->null_instance.empty()) return from_versions(head->null_instance);
-        return no_such_version();
+        return no_such_version(key, version_id);
     }
     if (current && current->record.instance == version_id) return the_current();
     return from_versions(version_id);
