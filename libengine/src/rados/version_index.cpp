@@ -179,7 +179,8 @@ Result<ChangeWrite> change_write(std::string_view key, const KeyState& state, co
     guard(head_key(key), state.stored_head);
     // The record an entry of the change stands for, carrying the entry's
     // version; its body apart (inline_data cleared for the index).
-    auto record_of = [&](const VersionEntry& e) -> Result<ObjectRecord> {
+    // A record freed needs only its extents: its body may not have been read.
+    auto record_of = [&](const VersionEntry& e, bool needs_body = true) -> Result<ObjectRecord> {
         const ObjectRecord* from = nullptr;
         if (e.handle == kNewEntry)
             from = &created;
@@ -194,7 +195,7 @@ Result<ChangeWrite> change_write(std::string_view key, const KeyState& state, co
         rec.info.delete_marker = e.marker;
         rec.info.lock = e.lock;
         rec.info.version_id = version_id_of(rec);
-        if (has_inline_body(rec) && rec.inline_data.empty() && rec.info.size > 0)
+        if (needs_body && has_inline_body(rec) && rec.inline_data.empty() && rec.info.size > 0)
             return Error(Errc::Internal,
                          "the body of version " + rec.info.version_id + " of " + std::string(key) + " is missing");
         return rec;
@@ -205,7 +206,7 @@ Result<ChangeWrite> change_write(std::string_view key, const KeyState& state, co
         return nullptr;
     };
     for (const VersionEntry& e : change.freed) {
-        auto rec = record_of(e);
+        auto rec = record_of(e, false);
         if (!rec) return std::move(rec).error();
         out.freed.insert(out.freed.end(), rec->extents.begin(), rec->extents.end());
     }
