@@ -39,10 +39,6 @@ Error lease_expired() {
                  "this gateway's lease expired (or is about to): it may commit no more writes; reopen the volume");
 }
 
-std::string shard_oid(const RadosObjectCatalog::StoredBucket& b, std::string_view key) {
-    return index_oid(b.bucket.name, b.bucket.epoch, index_shard_of(key, b.shards));
-}
-
 // The versions of a bucket whose versioning is Off: none (it holds no v
 // entries), so its listing reads no shard for them.
 class NoVersionsWalk final : public ListedVersionWalk {

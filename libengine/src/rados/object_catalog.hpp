@@ -137,6 +137,10 @@ public:
         std::uint32_t shards = kDefaultIndexShards;
         std::string stored_info;  // the info value as read (for guarded writes)
     };
+    // The index shard that holds `key`'s entries.
+    static std::string shard_oid(const StoredBucket& b, std::string_view key) {
+        return index_oid(b.bucket.name, b.bucket.epoch, index_shard_of(key, b.shards));
+    }
     Result<StoredBucket> load_bucket(std::string_view name);
     // The same, from this process's cache when it holds the record: for the
     // requests on a bucket's objects, which address its index shards and

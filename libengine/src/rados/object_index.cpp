@@ -12,6 +12,10 @@ Error no_such_key(std::string_view bucket, std::string_view key) {
     return Error(Errc::NoSuchKey, "no object " + std::string(key) + " in bucket " + std::string(bucket));
 }
 
+Error no_such_version(std::string_view key, std::string_view version_id) {
+    return Error(Errc::NoSuchVersion, "no version " + std::string(version_id) + " of " + std::string(key));
+}
+
 std::uint64_t new_commit_token() {
     // Seeded with 256 bits: one random_device word (32 bits) would let two
     // threads draw the same stream far more often than 63-bit tokens imply.

@@ -101,6 +101,8 @@ Result<std::optional<FoundCommit>> find_commit_charge(Client& client, std::strin
 
 // "no object K in bucket B", as the local backend says it.
 Error no_such_key(std::string_view bucket, std::string_view key);
+// "no version V of K".
+Error no_such_version(std::string_view key, std::string_view version_id);
 
 // The o entries (or, given kVersionPrefix, the v entries) of every shard of
 // one bucket incarnation, merged in key order. Each shard is read in pages of `page_entries`; the shards whose

@@ -17,14 +17,6 @@ namespace ostor::detail::rados {
 
 namespace {
 
-std::string shard_oid(const RadosObjectCatalog::StoredBucket& b, std::string_view key) {
-    return index_oid(b.bucket.name, b.bucket.epoch, index_shard_of(key, b.shards));
-}
-
-Error no_such_version(std::string_view key, std::string_view version_id) {
-    return Error(Errc::NoSuchVersion, "no version " + std::string(version_id) + " of " + std::string(key));
-}
-
 // A removal's ledger change carries the charge of the record it removed or
 // moved (the current, or the version named), so that a dead writer's open
 // reservation of that record is settled first (space_ledger.hpp).
@@ -115,20 +107,35 @@ Result<DeleteResult> RadosObjectCatalog::delete_version(std::string_view bucket,
     auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     StoredBucket sb = std::move(*b);
-    if (sb.bucket.versioning == VersioningState::Off) {
+    for (bool past_cache = false; sb.bucket.versioning == VersioningState::Off;) {
         // An unversioned bucket's only version is its current, the null one.
         const bool by_id = !options.version_id.empty();
-        if (by_id && options.version_id != kNullVersionId) return no_such_version(key, options.version_id);
-        bool versioned = false;
-        auto removed = delete_unversioned(sb, key, options, freed, versioned);
-        if (!versioned) {
-            if (!removed) {
-                if (by_id && removed.error().code() == Errc::NoSuchKey) return no_such_version(key, options.version_id);
-                return std::move(removed).error();
-            }
-            return DeleteResult{options.version_id, false};
+        std::optional<Error> nothing;
+        if (by_id && options.version_id != kNullVersionId) {
+            nothing = no_such_version(key, options.version_id);
+        } else {
+            bool versioned = false;
+            auto removed = delete_unversioned(sb, key, options, freed, versioned);
+            if (versioned) break;  // sb is the record read again
+            if (removed) return DeleteResult{options.version_id, false};
+            if (removed.error().code() != Errc::NoSuchKey) return std::move(removed).error();
+            nothing = by_id ? no_such_version(key, options.version_id) : std::move(removed).error();
         }
-        // The key was versioned: sb is the record read again.
+        // "Nothing there" from a cached Off record may be stale: a bucket
+        // versioned meanwhile (by another gateway) holds a version in a v
+        // entry, or a marker as the key's newest, with no o<key> to meet.
+        // Asked again past the cache before answering.
+        if (past_cache) return std::move(*nothing);
+        auto now = load_bucket(bucket);
+        if (!now) {
+            forget_cached_bucket(bucket);
+            return std::move(now).error();
+        }
+        if (now->bucket.epoch == sb.bucket.epoch && now->bucket.versioning == VersioningState::Off)
+            return std::move(*nothing);
+        forget_cached_bucket(bucket);
+        sb = std::move(*now);
+        past_cache = true;
     }
     return delete_versioned(sb, key, options, freed);
 }
@@ -190,7 +197,10 @@ Result<DeleteResult> RadosObjectCatalog::delete_versioned(const StoredBucket& gi
         deadline = ledger_change_deadline();
         auto written = client_.apply(Pool::Index, oid, write->op);
         if (!written && changed_meanwhile(written.error())) {
-            if (auto again = after_lost_guard(sb, oid, change->delete_marker && !by_id); !again)
+            // Every change is guarded on `closed` absent (change_write), a
+            // removal's too: a crashed delete_bucket's mark is cleared, a
+            // live one's outcome waited for, rather than met again and again.
+            if (auto again = after_lost_guard(sb, oid, true); !again)
                 return Result<DeleteResult>(std::move(again).error());
             return std::nullopt;
         }

@@ -178,9 +178,8 @@ Result<ChangeWrite> change_write(std::string_view key, const KeyState& state, co
     guard(record_key(key), state.current ? state.current->stored : std::string());
     guard(head_key(key), state.stored_head);
     // The record an entry of the change stands for, carrying the entry's
-    // version; its body apart (inline_data cleared for the index). A freed
-    // entry needs none: only its extents are used, and its body entry goes
-    // with its index entry.
+    // version; its body apart (inline_data cleared for the index).
+    // A record freed needs only its extents: its body may not have been read.
     auto record_of = [&](const VersionEntry& e, bool needs_body = true) -> Result<ObjectRecord> {
         const ObjectRecord* from = nullptr;
         if (e.handle == kNewEntry)
@@ -267,9 +266,6 @@ Result<ChangeWrite> change_write(std::string_view key, const KeyState& state, co
 
 Result<FoundVersion> find_version(Client& client, const std::string& oid, std::string_view bucket, std::string_view key,
                                   std::string_view version_id, bool with_body) {
-    auto no_such_version = [&] {
-        return Error(Errc::NoSuchVersion, "no version " + std::string(version_id) + " of " + std::string(key));
-    };
     KeyStateWants wants;
     wants.bodies = with_body;
     if (version_id.empty())
@@ -284,9 +280,13 @@ Result<FoundVersion> find_version(Client& client, const std::string& oid, std::s
         state = read_key_state(client, oid, bucket, key, wants);
     }
     if (!state) {
+        // Still changing after every attempt: a read that may be tried
+        // again, not a precondition of the caller's that failed (412).
+        if (state.error().code() == kCompareFailed)
+            return Error(Errc::IoError, "the versions of " + std::string(key) + " kept changing: try again");
         if (state.error().code() != kNotFound) return std::move(state).error();
         if (version_id.empty()) return no_such_key(bucket, key);
-        return no_such_version();
+        return no_such_version(key, version_id);
     }
     auto the_current = [&]() -> Result<FoundVersion> {
         state->current->record.info.is_latest = true;
@@ -301,7 +301,7 @@ Result<FoundVersion> find_version(Client& client, const std::string& oid, std::s
                 v.record.info.is_latest = !state->current && state->head && state->head->newest == instance;
                 return FoundVersion{std::move(v), true};
             }
-        return no_such_version();
+        return no_such_version(key, version_id);
     };
     const auto& current = state->current;
     const auto& head = state->head;
@@ -313,7 +313,7 @@ Result<FoundVersion> find_version(Client& client, const std::string& oid, std::s
     if (version_id == kNullVersionId) {
         if (current && (current->record.instance.empty() || current->record.null_version)) return the_current();
         if (head && !head->null_instance.empty()) return from_versions(head->null_instance);
-        return no_such_version();
+        return no_such_version(key, version_id);
     }
     if (current && current->record.instance == version_id) return the_current();
     return from_versions(version_id);
