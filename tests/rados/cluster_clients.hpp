@@ -2,10 +2,13 @@
 // OSTOR_TEST_VOLUME: each Client stands for one gateway.
 #pragma once
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "rados/client.hpp"
 #include "storage/volume_spec.hpp"
@@ -29,6 +32,18 @@ inline std::unique_ptr<Client> connect_gateway() {
         std::abort();
     }
     return std::move(*c);
+}
+
+// Fences `victim`'s connection as an adopter does, and makes the OSD apply
+// the blocklist before it returns. blocklist() returns once the fencer's
+// client has the OSD map holding the entry; the OSD learns it on its own
+// later, and until then it still serves the victim (a dying gateway's next
+// write would land). A request of the fencer's, carrying the newer map
+// epoch, makes the OSD take that map before serving it. One OSD: one stat.
+inline void fence_now(Client& fencer, Client& victim) {
+    auto fenced = fencer.blocklist(victim.address(), std::chrono::seconds(3600));
+    ASSERT_OK(fenced);
+    (void)fencer.stat(Pool::Meta, "fence-barrier");  // absent: its ENOENT comes from the OSD all the same
 }
 
 }  // namespace ostor::detail::rados::cluster_test

@@ -35,6 +35,7 @@ namespace ostor::detail::rados {
 namespace {
 
 using cluster_test::connect_gateway;
+using cluster_test::fence_now;
 
 constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
 
@@ -959,8 +960,7 @@ protected:
         if (doom.killed.exchange(true)) return;
         Gateway& g = *doom.gateway.load();
         g.leases->abandon_for_test();
-        auto fenced = gw2_->client->blocklist(g.client->address(), std::chrono::seconds(3600));
-        EXPECT_TRUE(fenced) << fenced.error().message();
+        fence_now(*gw2_->client, *g.client);
     }
     // gw2's sweep, run until it adopted `dead` (its lock expires within its
     // lease of 3 s).

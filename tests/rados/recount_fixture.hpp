@@ -25,6 +25,7 @@
 namespace ostor::detail::rados::recount_test {
 
 using cluster_test::connect_gateway;
+using cluster_test::fence_now;
 using namespace std::chrono_literals;
 
 constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
@@ -147,9 +148,7 @@ protected:
                                                if (p == Pool::Index && !doom->killed.exchange(true)) {
                                                    Gateway& dying = *doom->gateway.load();
                                                    dying.leases->abandon_for_test();
-                                                   auto fenced = gw1_->client->blocklist(dying.client->address(),
-                                                                                         std::chrono::seconds(3600));
-                                                   EXPECT_TRUE(fenced) << fenced.error().message();
+                                                   fence_now(*gw1_->client, *dying.client);
                                                }
                                                return false;
                                            });

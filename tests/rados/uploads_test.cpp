@@ -28,6 +28,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using cluster_test::connect_gateway;
+using cluster_test::fence_now;
 
 constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
 constexpr std::size_t kChunkBytes = 256 * 1024;
@@ -593,8 +594,7 @@ TEST_F(RadosUploadsTest, ACompleteCutOffAfterItsCommitPointIsCountedByTheAdopter
         if (p == Pool::Index && !killed) {
             killed = true;
             c->lease->abandon_for_test();
-            auto fenced = b_->client->blocklist(c->client->address(), std::chrono::seconds(3600));
-            EXPECT_TRUE(fenced) << fenced.error().message();
+            fence_now(*b_->client, *c->client);
         }
         return false;
     });
