@@ -14,18 +14,22 @@ std::string successor_of_prefix(std::string prefix) {
     return prefix;
 }
 
-ListObjectsResult list_objects_page(ObjectWalk& scan, std::string_view bucket, const ListObjectsParams& params) {
-    ListObjectsResult out;
-    if (params.max_keys == 0) return out;
-    const std::string& prefix = params.prefix;
-    const std::string& delimiter = params.delimiter;
-    const std::string& marker = params.marker;
-    scan.seek(marker > prefix ? marker : prefix);
+namespace {
+
+// The loop both listings share: from where `walk` was sought, the entries
+// under `prefix`, entries sharing a group (the prefix, then up to the
+// delimiter) rolled up into one common prefix, until `max_keys` were taken.
+// `listed_already(key)` says whether a page before this one held the entry;
+// a group holding the marker was listed whole already. `take_prefix` and
+// `take_entry` receive what the page holds. Returns whether it was cut.
+template <class Walk, class ListedAlready, class TakePrefix, class TakeEntry>
+bool walk_page(Walk& walk, const std::string& prefix, const std::string& delimiter, const std::string& marker,
+               std::uint32_t max_keys, ListedAlready listed_already, TakePrefix take_prefix, TakeEntry take_entry) {
     std::uint32_t count = 0;
-    while (auto info = scan.next()) {
+    while (auto info = walk.next()) {
         const std::string& key = info->key;
         if (key.compare(0, prefix.size(), prefix) != 0) break;  // past the prefix range
-        if (!marker.empty() && key <= marker) continue;
+        if (listed_already(key)) continue;
         std::string common;
         if (!delimiter.empty()) {
             auto pos = key.find(delimiter, prefix.size());
@@ -35,26 +39,42 @@ ListObjectsResult list_objects_page(ObjectWalk& scan, std::string_view bucket, c
             // The marker lies inside this group: it was listed already.
             auto next = successor_of_prefix(common);
             if (next.empty()) break;
-            scan.seek(next);
+            walk.seek(next);
             continue;
         }
-        if (count == params.max_keys) {
-            out.truncated = true;
-            break;
-        }
+        if (count == max_keys) return true;
         ++count;
         if (!common.empty()) {
-            out.common_prefixes.push_back(common);
-            out.next_marker = common;
+            take_prefix(common);
             auto next = successor_of_prefix(common);
             if (next.empty()) break;
-            scan.seek(next);
+            walk.seek(next);
         } else {
-            info->bucket = bucket;
-            out.next_marker = key;
-            out.objects.push_back(std::move(*info));
+            take_entry(std::move(*info));
         }
     }
+    return false;
+}
+
+}  // namespace
+
+ListObjectsResult list_objects_page(ObjectWalk& scan, std::string_view bucket, const ListObjectsParams& params) {
+    ListObjectsResult out;
+    if (params.max_keys == 0) return out;
+    const std::string& marker = params.marker;
+    scan.seek(marker > params.prefix ? marker : params.prefix);
+    out.truncated = walk_page(
+        scan, params.prefix, params.delimiter, marker, params.max_keys,
+        [&](const std::string& key) { return !marker.empty() && key <= marker; },
+        [&](const std::string& common) {
+            out.common_prefixes.push_back(common);
+            out.next_marker = common;
+        },
+        [&](ObjectInfo&& info) {
+            info.bucket = bucket;
+            out.next_marker = info.key;
+            out.objects.push_back(std::move(info));
+        });
     if (!out.truncated) out.next_marker.clear();
     return out;
 }
@@ -134,7 +154,6 @@ ListVersionsResult list_versions_page(VersionWalk& walk, std::string_view bucket
     ListVersionsResult out;
     if (params.max_keys == 0) return out;
     const std::string& prefix = params.prefix;
-    const std::string& delimiter = params.delimiter;
     const std::string& key_marker = params.key_marker;
     // S3's markers: a key marker alone lists the keys after it; with a
     // version id marker, the marker key's versions after that one first. A
@@ -146,42 +165,22 @@ ListVersionsResult list_versions_page(VersionWalk& walk, std::string_view bucket
         walk.seek(key_marker + '\0');
     else
         walk.seek(prefix);
-    std::uint32_t count = 0;
-    while (auto info = walk.next()) {
-        const std::string& key = info->key;
-        if (key.compare(0, prefix.size(), prefix) != 0) break;  // past the prefix range
-        if (!key_marker.empty() && (key < key_marker || (key == key_marker && !resume_in_key))) continue;
-        std::string common;
-        if (!delimiter.empty()) {
-            auto pos = key.find(delimiter, prefix.size());
-            if (pos != std::string::npos) common = key.substr(0, pos + delimiter.size());
-        }
-        if (!common.empty() && !key_marker.empty() && common <= key_marker) {
-            // The marker lies inside this group: it was listed already.
-            auto next = successor_of_prefix(common);
-            if (next.empty()) break;
-            walk.seek(next);
-            continue;
-        }
-        if (count == params.max_keys) {
-            out.truncated = true;
-            break;
-        }
-        ++count;
-        if (!common.empty()) {
+    out.truncated = walk_page(
+        walk, prefix, params.delimiter, key_marker, params.max_keys,
+        [&](const std::string& key) {
+            return !key_marker.empty() && (key < key_marker || (key == key_marker && !resume_in_key));
+        },
+        [&](const std::string& common) {
             out.common_prefixes.push_back(common);
             out.next_key_marker = common;
             out.next_version_id_marker.clear();
-            auto next = successor_of_prefix(common);
-            if (next.empty()) break;
-            walk.seek(next);
-        } else {
-            info->bucket = bucket;
-            out.next_key_marker = key;
-            out.next_version_id_marker = info->version_id;
-            out.versions.push_back(std::move(*info));
-        }
-    }
+        },
+        [&](ObjectInfo&& info) {
+            info.bucket = bucket;
+            out.next_key_marker = info.key;
+            out.next_version_id_marker = info.version_id;
+            out.versions.push_back(std::move(info));
+        });
     if (!out.truncated) {
         out.next_key_marker.clear();
         out.next_version_id_marker.clear();
