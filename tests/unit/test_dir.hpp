@@ -280,4 +280,27 @@ protected:
     std::unique_ptr<Engine> engine_;
 };
 
+// An EngineTest whose user `owner_` owns bucket "bkt", which the versioning
+// tests version (or suspend) first.
+class VersionedBucketTest : public EngineTest {
+protected:
+    void SetUp() override {
+        EngineTest::SetUp();
+        if (HasFatalFailure()) return;
+        owner_ = user_with_bucket("bkt");
+        ASSERT_FALSE(owner_.empty());
+    }
+    void enable() { ASSERT_TRUE(IsOk(engine().set_bucket_versioning("bkt", VersioningState::Enabled))); }
+    void suspend() { ASSERT_TRUE(IsOk(engine().set_bucket_versioning("bkt", VersioningState::Suspended))); }
+    // The bytes of `key`'s version `version_id`, or "<error NAME>".
+    std::string body_of_version(std::string_view key, std::string_view version_id) {
+        auto reader = engine().open_object("bkt", key, std::nullopt, version_id);
+        if (!reader) return "<error " + std::string(reader.error().info().name) + ">";
+        auto got = drain(**reader);
+        return got ? *got : "<read error>";
+    }
+
+    std::string owner_;
+};
+
 }  // namespace ostor::test

@@ -41,16 +41,8 @@ struct Paged {
     std::size_t pages = 0;
 };
 
-class ListVersions : public EngineTest {
+class ListVersions : public VersionedBucketTest {
 protected:
-    void SetUp() override {
-        EngineTest::SetUp();
-        if (HasFatalFailure()) return;
-        ASSERT_FALSE(user_with_bucket("bkt").empty());
-    }
-    void enable() { ASSERT_TRUE(IsOk(engine().set_bucket_versioning("bkt", VersioningState::Enabled))); }
-    void suspend() { ASSERT_TRUE(IsOk(engine().set_bucket_versioning("bkt", VersioningState::Suspended))); }
-
     // The model: each key's versions, newest first.
     void put_version(const std::string& key) {
         auto r = put(engine(), "bkt", key, "v" + std::to_string(model_[key].size()));

@@ -11,23 +11,10 @@
 namespace ostor::test {
 namespace {
 
-constexpr std::string_view kNotOnRados = "versioning is not built for RADOS volumes yet";
 constexpr std::string_view kUnknownId = "ffffffffffffffff00000000";
 
-class VersionSources : public EngineTest {
+class VersionSources : public VersionedBucketTest {
 protected:
-    void SetUp() override {
-        EngineTest::SetUp();
-        if (HasFatalFailure()) return;
-        ASSERT_FALSE(user_with_bucket("bkt").empty());
-    }
-    void enable() { ASSERT_TRUE(IsOk(engine().set_bucket_versioning("bkt", VersioningState::Enabled))); }
-    std::string body_of_version(std::string_view key, std::string_view version_id) {
-        auto reader = engine().open_object("bkt", key, std::nullopt, version_id);
-        if (!reader) return "<error " + std::string(reader.error().info().name) + ">";
-        auto got = drain(**reader);
-        return got ? *got : "<read error>";
-    }
     CopyOptions from_version(std::string_view version_id) {
         CopyOptions o;
         o.src_version_id = version_id;
@@ -36,7 +23,6 @@ protected:
 };
 
 TEST_F(VersionSources, CopyReadsTheVersionNamed) {
-    SKIP_ON_RADOS(kNotOnRados);
     enable();
     // One inline version and one past the inline size (shared extents).
     const std::string big(20000, 'b');
@@ -64,7 +50,6 @@ TEST_F(VersionSources, CopyReadsTheVersionNamed) {
 }
 
 TEST_F(VersionSources, AMarkerIsNoSource) {
-    SKIP_ON_RADOS(kNotOnRados);
     enable();
     auto v1 = put(engine(), "bkt", "src", "under the marker");
     ASSERT_TRUE(v1);
@@ -84,7 +69,6 @@ TEST_F(VersionSources, AMarkerIsNoSource) {
 }
 
 TEST_F(VersionSources, PartCopyReadsTheVersionNamed) {
-    SKIP_ON_RADOS(kNotOnRados);
     enable();
     const std::string big(20000, 'p');
     auto v1 = put(engine(), "bkt", "src", big);
@@ -110,7 +94,6 @@ TEST_F(VersionSources, PartCopyReadsTheVersionNamed) {
 }
 
 TEST_F(VersionSources, TagsOfAVersionById) {
-    SKIP_ON_RADOS(kNotOnRados);
     enable();
     auto v1 = put(engine(), "bkt", "k", "one");
     ASSERT_TRUE(v1 && put(engine(), "bkt", "k", "two"));

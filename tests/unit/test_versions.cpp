@@ -20,22 +20,8 @@ using detail::Txn;
 
 constexpr std::size_t kInstanceChars = 24;
 
-class Versions : public EngineTest {
+class Versions : public VersionedBucketTest {
 protected:
-    void SetUp() override {
-        EngineTest::SetUp();
-        if (HasFatalFailure()) return;
-        owner_ = user_with_bucket("bkt");
-        ASSERT_FALSE(owner_.empty());
-    }
-    void enable() { ASSERT_TRUE(IsOk(engine().set_bucket_versioning("bkt", VersioningState::Enabled))); }
-    void suspend() { ASSERT_TRUE(IsOk(engine().set_bucket_versioning("bkt", VersioningState::Suspended))); }
-    std::string body_of_version(std::string_view key, std::string_view version_id) {
-        auto reader = engine().open_object("bkt", key, std::nullopt, version_id);
-        if (!reader) return "<error " + std::string(reader.error().info().name) + ">";
-        auto got = drain(**reader);
-        return got ? *got : "<read error>";
-    }
     // The bucket's and its owner's bytes and objects, which quotas check.
     void expect_counts(std::uint64_t bytes, std::uint64_t objects) {
         auto b = engine().get_bucket("bkt");
@@ -53,7 +39,6 @@ protected:
         EXPECT_TRUE(env) << env.error().message();
         return env ? std::move(*env) : nullptr;
     }
-    std::string owner_;
 };
 
 TEST_F(Versions, OffNeverComesBack) {
