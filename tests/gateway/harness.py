@@ -169,6 +169,11 @@ def md5_b64(data):
     return base64.b64encode(hashlib.md5(data).digest()).decode()
 
 
+def md5_header(body):
+    """The Content-MD5 header of `body`, which configuration PUTs require."""
+    return {'Content-MD5': md5_b64(body)}
+
+
 def quote_key(key):
     """A key as it goes into a request path (AWS URI encoding, '/' kept)."""
     return urllib.parse.quote(key, safe='/~')

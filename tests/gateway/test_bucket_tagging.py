@@ -5,10 +5,8 @@ to 256 characters, no key twice, none starting "aws:"), every refusal
 changing nothing, and tags surviving a restart apart from the bucket's CORS
 rules and its objects' tags."""
 
-import base64
-import hashlib
 
-from harness import GatewayTestCase, main, unique_bucket
+from harness import GatewayTestCase, main, md5_header, unique_bucket
 
 NS = 'http://s3.amazonaws.com/doc/2006-03-01/'
 TAGS = [{'Key': 'team', 'Value': 'storage'}, {'Key': 'cost centre', 'Value': ''}, {'Key': 'ünï', 'Value': 'çødé'}]
@@ -17,10 +15,6 @@ TAGS = [{'Key': 'team', 'Value': 'storage'}, {'Key': 'cost centre', 'Value': ''}
 def tagging_xml(pairs):
     tags = ''.join(f'<Tag><Key>{k}</Key><Value>{v}</Value></Tag>' for k, v in pairs)
     return f'<Tagging xmlns="{NS}"><TagSet>{tags}</TagSet></Tagging>'.encode()
-
-
-def md5_header(body):
-    return {'Content-MD5': base64.b64encode(hashlib.md5(body).digest()).decode()}
 
 
 class BucketTaggingTests(GatewayTestCase):

@@ -6,12 +6,10 @@ Access-Control-* headers on the answers (errors included) to cross-origin
 requests a rule allows, browser form uploads (POST Object) among them; the
 rules surviving a restart."""
 
-import base64
-import hashlib
 
 import requests
 
-from harness import Credentials, GatewayTestCase, main, unique_bucket
+from harness import Credentials, GatewayTestCase, main, md5_header, unique_bucket
 
 NS = 'http://s3.amazonaws.com/doc/2006-03-01/'
 VARY = 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method'
@@ -29,10 +27,6 @@ RULES = [
 
 def cors_xml(rules_xml):
     return f'<CORSConfiguration xmlns="{NS}">{rules_xml}</CORSConfiguration>'.encode()
-
-
-def md5_header(body):
-    return {'Content-MD5': base64.b64encode(hashlib.md5(body).digest()).decode()}
 
 
 def cors_headers(resp):

@@ -10,11 +10,9 @@ count for nothing, BlockPublicPolicy refuses a public policy and
 RestrictPublicBuckets keeps a public policy's grants to the owner. A bucket
 without controls keeps ACLs on (ObjectWriter)."""
 
-import base64
-import hashlib
 import unittest
 
-from harness import GatewayTestCase, main, on_rados
+from harness import GatewayTestCase, main, md5_header, on_rados
 from test_bucket_policy import allow, policy, public_read
 
 OWNERSHIP_NOT_FOUND = 'OwnershipControlsNotFoundError'
@@ -28,10 +26,6 @@ def controls(ownership):
 def block(**settings):
     return {name: settings.get(name, False)
             for name in ('BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets')}
-
-
-def md5_header(body):
-    return {'Content-MD5': base64.b64encode(hashlib.md5(body).digest()).decode()}
 
 
 class OwnershipAndPublicAccessTests(GatewayTestCase):
