@@ -755,5 +755,18 @@ class GatewayTestCase(unittest.TestCase):
         self.assertEqual(r.xml().tag, 'ListAllMyBucketsResult')
 
 
+class TwoUserTestCase(GatewayTestCase):
+    """A gateway with a second user: `other` (its client, `other_creds`) next
+    to the first, and both users' canonical ids (`owner_id`, `other_id`)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.owner_id = cls.s3.list_buckets()['Owner']['ID']
+        cls.other_creds = cls.gw.create_user()
+        cls.other = cls.gw.client(cls.other_creds)
+        cls.other_id = cls.other.list_buckets()['Owner']['ID']
+
+
 def main():
     unittest.main(verbosity=2)

@@ -7,7 +7,7 @@ policies refused (malformed, another owner, a mistyped grantee), the bucket
 owner's rights on an object another user wrote, the bucket-owner-* canned
 ACLs, and the order grants are listed in."""
 
-from harness import ClientError, GatewayTestCase, error_code, http_status, main, unique_bucket
+from harness import ClientError, GatewayTestCase, TwoUserTestCase, error_code, http_status, main, unique_bucket
 
 ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers'
 
@@ -22,16 +22,7 @@ def grants(acl):
     return out
 
 
-class AclTests(GatewayTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.owner_id = cls.s3.list_buckets()['Owner']['ID']
-        cls.other_creds = cls.gw.create_user()
-        cls.other = cls.gw.client(cls.other_creds)
-        cls.other_id = cls.other.list_buckets()['Owner']['ID']
-
+class AclTests(TwoUserTestCase):
     def anon(self, method, path):
         return self.gw.request(method, path, auth=None)
 

@@ -12,7 +12,7 @@ without controls keeps ACLs on (ObjectWriter)."""
 
 import unittest
 
-from harness import GatewayTestCase, main, md5_header, on_rados
+from harness import TwoUserTestCase, main, md5_header, on_rados
 from test_bucket_policy import allow, policy, public_read
 
 OWNERSHIP_NOT_FOUND = 'OwnershipControlsNotFoundError'
@@ -28,16 +28,7 @@ def block(**settings):
             for name in ('BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets')}
 
 
-class OwnershipAndPublicAccessTests(GatewayTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.owner_id = cls.s3.list_buckets()['Owner']['ID']
-        cls.other_creds = cls.gw.create_user()
-        cls.other = cls.gw.client(cls.other_creds)
-        cls.other_id = cls.other.list_buckets()['Owner']['ID']
-
+class OwnershipAndPublicAccessTests(TwoUserTestCase):
     def anon(self, method, path, query='', body=b''):
         return self.gw.request(method, path, query, body=body, auth=None)
 

@@ -9,7 +9,7 @@ policy's own status, whatever the block restricts)."""
 
 import json
 
-from harness import GatewayTestCase, main
+from harness import TwoUserTestCase, main
 from test_bucket_policy import allow, policy
 from test_ownership_public_access import block
 
@@ -20,16 +20,7 @@ def read_for_all_but(bucket, principal):
     return json.dumps({'Version': '2012-10-17', 'Statement': [statement]})
 
 
-class PublicPolicyTests(GatewayTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.owner_id = cls.s3.list_buckets()['Owner']['ID']
-        cls.other_creds = cls.gw.create_user()
-        cls.other = cls.gw.client(cls.other_creds)
-        cls.other_id = cls.other.list_buckets()['Owner']['ID']
-
+class PublicPolicyTests(TwoUserTestCase):
     def open_policies(self, b):
         """Policies that let anyone read (over this plain-HTTP gateway, from
         127.0.0.1, with a User-Agent; 'userid like *' any signed request), none
