@@ -53,7 +53,8 @@ Outcome<std::string> configuration_body(const RequestContext& ctx, RequestBody& 
 
 ObjectOwnership RequestContext::object_ownership(const Bucket& b) {
     static const std::string kind(kOwnership);
-    static ParsedConfigCache<ObjectOwnership> cache(parse_stored_ownership);
+    static ParsedConfigCache<ObjectOwnership> cache(
+        [](const Bucket&, std::string_view document) { return parse_stored_ownership(document); });
     auto it = b.configs.find(kind);
     if (it == b.configs.end()) return ObjectOwnership::ObjectWriter;
     return cache.get(b, it->second);
@@ -61,7 +62,8 @@ ObjectOwnership RequestContext::object_ownership(const Bucket& b) {
 
 PublicAccessBlock RequestContext::public_access_block(const Bucket& b) {
     static const std::string kind(kPublicAccessBlock);
-    static ParsedConfigCache<PublicAccessBlock> cache(parse_stored_block);
+    static ParsedConfigCache<PublicAccessBlock> cache(
+        [](const Bucket&, std::string_view document) { return parse_stored_block(document); });
     auto it = b.configs.find(kind);
     if (it == b.configs.end()) return {};
     return cache.get(b, it->second);

@@ -5,11 +5,11 @@
 // configuration; its parsed form is cached by the document, so a request
 // parses nothing, and a bucket without a policy costs one map lookup.
 #include <memory>
-#include <mutex>
-#include <unordered_map>
+#include <string_view>
 
 #include "bucket_policy.hpp"
 #include "bucket_policy_actions.hpp"
+#include "s3/config_cache.hpp"
 #include "s3/handlers.hpp"
 #include "s3/xml_writer.hpp"
 
@@ -18,40 +18,12 @@ namespace ostor::gw::s3 {
 namespace {
 
 constexpr std::string_view kPolicy = "policy";
-// Parsed policies kept; past it the cache starts over (the names come from
-// requests, and a parse is cheap next to a request).
-constexpr std::size_t kMaxCachedPolicies = 1024;
-
-struct CachedPolicy {
-    std::string document;
-    std::shared_ptr<const BucketPolicy> parsed;  // null: the document does not parse
-};
-
-// Keyed by bucket name and epoch: a recreated bucket never sees its
-// predecessor's policy, and a changed document is parsed anew.
-class PolicyCache {
-public:
-    std::shared_ptr<const BucketPolicy> get(const Bucket& b, const std::string& document) {
-        auto name = b.name + '\n' + std::to_string(b.epoch);
-        std::lock_guard lock(mutex_);
-        auto it = cache_.find(name);
-        if (it != cache_.end() && it->second.document == document) return it->second.parsed;
-        auto parsed = parse_bucket_policy(document, b.name);
-        std::shared_ptr<const BucketPolicy> policy;
-        if (auto* p = std::get_if<BucketPolicy>(&parsed)) policy = std::make_shared<const BucketPolicy>(std::move(*p));
-        if (cache_.size() >= kMaxCachedPolicies) cache_.clear();
-        cache_[name] = CachedPolicy{document, policy};
-        return policy;
-    }
-
-private:
-    std::mutex mutex_;
-    std::unordered_map<std::string, CachedPolicy> cache_;
-};
-
-PolicyCache& policy_cache() {
-    static PolicyCache cache;
-    return cache;
+// A stored document that no longer parses (a policy language narrowed
+// since) is null: no policy.
+std::shared_ptr<const BucketPolicy> parse_stored_policy(const Bucket& b, std::string_view document) {
+    auto parsed = parse_bucket_policy(document, b.name);
+    if (auto* p = std::get_if<BucketPolicy>(&parsed)) return std::make_shared<const BucketPolicy>(std::move(*p));
+    return nullptr;
 }
 
 bool listing(Operation op) {
@@ -99,7 +71,8 @@ bool public_statement(const PolicyStatement& s) {
 std::shared_ptr<const BucketPolicy> RequestContext::bucket_policy(const Bucket& b) {
     auto it = b.configs.find(std::string(kPolicy));
     if (it == b.configs.end()) return nullptr;
-    return policy_cache().get(b, it->second);
+    static ParsedConfigCache<std::shared_ptr<const BucketPolicy>> cache(parse_stored_policy);
+    return cache.get(b, it->second);
 }
 
 PolicyDecision RequestContext::policy_decision(const Bucket& b, std::string_view action, const std::string* key,

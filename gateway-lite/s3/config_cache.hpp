@@ -19,7 +19,8 @@ template <class T>
 class ParsedConfigCache {
 public:
     static constexpr std::size_t kMaxEntries = 1024;
-    using Parse = T (*)(std::string_view document);
+    // The bucket is there for documents that name it (a policy's resources).
+    using Parse = T (*)(const Bucket& bucket, std::string_view document);
 
     explicit ParsedConfigCache(Parse parse) : parse_(parse) {}
 
@@ -28,7 +29,7 @@ public:
         std::lock_guard lock(mutex_);
         auto it = cache_.find(name);
         if (it != cache_.end() && it->second.document == document) return it->second.parsed;
-        T parsed = parse_(document);
+        T parsed = parse_(b, document);
         if (cache_.size() >= kMaxEntries) cache_.clear();
         cache_[name] = Entry{document, parsed};
         return parsed;
