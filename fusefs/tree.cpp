@@ -245,6 +245,9 @@ constexpr std::string_view kReadme =
     "users/<email>/accounts/      mkdir/rmdir <name> creates/deletes an account; keys and info inside\n"
     "buckets/<name>/owner         the owner's user id\n"
     "buckets/<name>/size          the size history (JSON: current, h_integral, hmax, last_ts)\n"
+    "buckets/<name>/versioning    Off, Enabled or Suspended\n"
+    "buckets/<name>/object-lock   the object lock (JSON: mode, days|years, locked_until, legal_holds;\n"
+    "                             {} without lock)\n"
     "buckets/<name>/limits, quota as for users\n"
     "quotas/default-user          the quota of users without their own; default-bucket likewise\n"
     "usage/<object>               a usage statistics object (JSON); rm deletes it\n"
@@ -427,6 +430,16 @@ Result<std::string> bucket_size(const Ctx& c) {
     auto b = c.e.get_bucket(c.cap.at(0));
     if (!b) return std::move(b).error();
     return admin::size_history_json(b->size).pretty();
+}
+Result<std::string> bucket_versioning(const Ctx& c) {
+    auto b = c.e.get_bucket(c.cap.at(0));
+    if (!b) return std::move(b).error();
+    return std::string(admin::versioning_name(b->versioning)) + "\n";
+}
+Result<std::string> bucket_object_lock(const Ctx& c) {
+    auto b = c.e.get_bucket(c.cap.at(0));
+    if (!b) return std::move(b).error();
+    return admin::object_lock_json(*b).pretty();
 }
 Result<LimitTarget> bucket_limit_target(const Ctx& c) {
     return admin::resolve_limit_target(c.e, bucket_named(c), kTreeSpelling);
@@ -620,6 +633,8 @@ const Node kNodes[] = {
     {.pattern = "/buckets/*", .dir = true, .perm = 0755, .exists = bucket_exists},
     {.pattern = "/buckets/*/owner", .read = bucket_owner},
     {.pattern = "/buckets/*/size", .read = bucket_size},
+    {.pattern = "/buckets/*/versioning", .read = bucket_versioning},
+    {.pattern = "/buckets/*/object-lock", .read = bucket_object_lock},
     {.pattern = "/buckets/*/limits",
      .perm = 0644,
      .read = bucket_limits,

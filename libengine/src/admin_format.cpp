@@ -315,6 +315,38 @@ Json bucket_json(const Bucket& bucket) {
         .set("owner_id", bucket.owner_id)
         .set("name", bucket.name)
         .set("creation_date", iso8601_ms(bucket.created_ms / 1000 * 1000));  // whole seconds, as the guide shows
+    if (bucket.versioning != VersioningState::Off) j.set("versioning", versioning_name(bucket.versioning));
+    if (bucket.object_lock.enabled) j.set("object_lock", object_lock_json(bucket));
+    return j;
+}
+
+std::string_view versioning_name(VersioningState state) {
+    switch (state) {
+        case VersioningState::Enabled:
+            return "Enabled";
+        case VersioningState::Suspended:
+            return "Suspended";
+        case VersioningState::Off:
+            break;
+    }
+    return "Off";
+}
+
+Json object_lock_json(const Bucket& bucket) {
+    Json j = Json::object();
+    if (!bucket.object_lock.enabled) return j;
+    const auto& lock = bucket.object_lock;
+    // S3's spelling of the default retention (DefaultRetention: Mode, Days|Years).
+    if (lock.default_mode != RetentionMode::None) {
+        j.set("mode", lock.default_mode == RetentionMode::Compliance ? "COMPLIANCE" : "GOVERNANCE");
+        if (lock.default_years != 0)
+            j.set("years", static_cast<std::uint64_t>(lock.default_years));
+        else
+            j.set("days", static_cast<std::uint64_t>(lock.default_days));
+    }
+    // 0: no version was ever retained, there is no date to show.
+    if (bucket.locked_until_ms != 0) j.set("locked_until", iso8601_ms(bucket.locked_until_ms));
+    j.set("legal_holds", bucket.legal_holds);
     return j;
 }
 

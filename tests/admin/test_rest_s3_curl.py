@@ -571,6 +571,31 @@ class RestBucketTests(RestCase):
         doc = self.call_json('GET', 'http://s3.example.com/?ostor-buckets&emailAddress=epoch@example.com')
         self.assertEqual(doc['Buckets'][0]['epoch'], 1)
 
+    def test_a_versioned_bucket_adds_its_versioning_state_after_the_seeds_fields(self):
+        # docs/versioning.md, "Admin views": only a versioned bucket gains a
+        # field; the unversioned one beside it keeps the seed's shape.
+        _, _, s3 = self.make_owner('versions@example.com', {'plain-bucket': [100], 'versioned-bucket': [100]})
+        query = 'http://s3.example.com/?ostor-buckets&emailAddress=versions@example.com'
+        before = self.call_json('GET', query)
+        seed_fields = list(parse_json(GUIDE_USER_BUCKETS)['Buckets'][0])
+        for state in ('Enabled', 'Suspended'):
+            with self.subTest(state=state):
+                s3.put_bucket_versioning(Bucket='versioned-bucket', VersioningConfiguration={'Status': state})
+                doc = self.call_json('GET', query)  # printed byte for byte as the guide prints JSON
+                by_name = {b['name']: b for b in doc['Buckets']}
+                self.assertEqual(list(by_name['versioned-bucket']), seed_fields + ['versioning'])
+                self.assertEqual(by_name['versioned-bucket']['versioning'], state)
+                self.assertEqual(by_name['plain-bucket'], before['Buckets'][0])
+                self.assertEqual(list(by_name['plain-bucket']), seed_fields)
+                self.assertLikeGuide({'Buckets': [by_name['plain-bucket']]}, GUIDE_USER_BUCKETS,
+                                     'an unversioned bucket beside a versioned one')
+                # No lock was asked for: no object_lock field.
+                self.assertNotIn('object_lock', by_name['versioned-bucket'])
+        # The listing of every bucket prints the same entries.
+        everything = {b['name']: b for b in self.call_json('GET', 'http://s3.example.com/?ostor-buckets')['Buckets']}
+        self.assertEqual(everything['versioned-bucket']['versioning'], 'Suspended')
+        self.assertEqual(list(everything['plain-bucket']), seed_fields)
+
     def test_user_owning_buckets_is_deleted_after_the_system_user_deletes_its_buckets_by_name(self):
         # The guide's flow: DELETE of a user owning buckets is refused; list
         # its buckets; delete them by name with s3_curl; then delete the user.

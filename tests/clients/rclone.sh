@@ -7,8 +7,10 @@
 # uploaded in one PUT (rclone's default cutoff is 200 MiB) and as multipart
 # (upload cutoff and chunk size 5 MiB; and rcat from stdin, which always goes
 # multipart), server-side copyto/moveto, link (presigned URL) + curl, sync
-# with a deletion, delete, rmdir, purge; negative: wrong secret, unknown key,
-# expired link.
+# with a deletion, delete, rmdir, purge; versions (rclone's S3 `versions`
+# option): `backend versioning`, ls --s3-versions, an old version read and
+# restored by its -v<time> name, --s3-version-at, purge of a versioned bucket;
+# negative: wrong secret, unknown key, expired link.
 . "$(dirname "$0")/lib.sh"
 
 need rclone
@@ -124,6 +126,43 @@ rc mkdir "$B-empty"
 rc rmdir "$B-empty"
 out=$(rc lsd ostor:)
 [[ $out != *clients-rclone-empty* ]] || fail "rmdir left the bucket: $out"
+
+step "versions: backend versioning, ls --s3-versions, copyto of an old version, --s3-version-at"
+V=$B-versions
+rc mkdir "$V"
+expect_eq "versioning of a new bucket" Unversioned "$(rc backend versioning "$V")"
+expect_eq "backend versioning Enabled" Enabled "$(rc backend versioning "$V" Enabled)"
+make_file "$D/v1.bin" 1000
+make_file "$D/v2.bin" 2000
+rc copyto "$D/v1.bin" "$V/doc.bin"
+# A moment strictly between the two writes, in whole seconds, for --s3-version-at.
+sleep 1.2
+between=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+sleep 1.2
+rc copyto "$D/v2.bin" "$V/doc.bin"
+expect_eq "ls without versions" "2000 doc.bin" "$(rc ls "$V" | sed 's/^ *//')"
+rc ls --s3-versions "$V" | sed 's/^ *//' | LC_ALL=C sort | tee "$D/versions.out"
+expect_eq "versions listed" 2 "$(wc -l <"$D/versions.out")"
+grep -qx "2000 doc.bin" "$D/versions.out" || fail "ls --s3-versions: the current doc.bin"
+# rclone names an old version name-v<its LastModified, UTC>.ext.
+old=$(sed -n 's/^1000 \(doc-v[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]-[0-9]\{6\}-[0-9]\{3\}\.bin\)$/\1/p' "$D/versions.out")
+[ -n "$old" ] || fail "ls --s3-versions: no old version doc-v<time>.bin of 1000 bytes"
+rc copyto --s3-versions "$V/$old" "$D/old.down"
+same_file "$D/v1.bin" "$D/old.down"
+rc copyto --s3-version-at "$between" "$V/doc.bin" "$D/at.down"
+same_file "$D/v1.bin" "$D/at.down"
+expect_eq "ls --s3-version-at" "1000 doc.bin" "$(rc ls --s3-version-at "$between" "$V" | sed 's/^ *//')"
+# Restore: a server-side copy of the old version (CopySource with its
+# versionId) becomes the current one; the replaced one stays as a version.
+rc copyto --s3-versions "$V/$old" "$V/doc.bin"
+rc cat "$V/doc.bin" >"$D/restored.down"
+same_file "$D/v1.bin" "$D/restored.down"
+expect_eq "versions after the restore" 3 "$(rc ls --s3-versions "$V" | wc -l)"
+expect_eq "backend versioning Suspended" Suspended "$(rc backend versioning "$V" Suspended)"
+# purge deletes every version by id, then the bucket.
+rc purge --s3-versions "$V"
+out=$(rc lsd ostor:)
+[[ $out != *clients-rclone-versions* ]] || fail "purge --s3-versions left the versioned bucket: $out"
 
 step "negative: wrong secret, unknown key"
 RCLONE_CONFIG_OSTOR_SECRET_ACCESS_KEY=wrongwrongwrongwrongwrongwrongwrongwrong \

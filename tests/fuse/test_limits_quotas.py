@@ -1,5 +1,5 @@
 """limits and quota files of users/<email>/ and buckets/<name>/, the
-buckets/<name>/{owner,size} files, and quotas/default-user|default-bucket.
+buckets/<name>/{owner,size,versioning,object-lock} files, and quotas/default-user|default-bucket.
 Reads must print what `ostor-s3-admin query-limits` / `query-quotas` print
 (the vendor guide's); bad input is "Invalid argument" and changes
 nothing."""
@@ -251,9 +251,10 @@ class BucketFilesTest(LimitsMixin, QuotaMixin, FuseTestCase):
         self.assertLessEqual(names, listed)
         self.assertEqual(listed, set(self.rest_buckets()))
 
-    def test_ls_of_a_bucket_shows_owner_size_limits_quota(self):
+    def test_ls_of_a_bucket_shows_its_files(self):
         bucket = self.new_bucket_of(self.new_user('bls'))
-        self.assertEqual(sorted(self.ok(f'ls buckets/{bucket}').split()), ['limits', 'owner', 'quota', 'size'])
+        self.assertEqual(sorted(self.ok(f'ls buckets/{bucket}').split()),
+                         ['limits', 'object-lock', 'owner', 'quota', 'size', 'versioning'])
 
     def test_owner_is_the_owners_user_id(self):
         email = self.new_user('own')
@@ -270,8 +271,29 @@ class BucketFilesTest(LimitsMixin, QuotaMixin, FuseTestCase):
         self.assertEqual(doc['current'], 1000)
         self.assertEqual(doc, self.rest_buckets()[bucket]['size'])
 
+    def test_versioning_follows_put_bucket_versioning_as_the_rest_api_shows_it(self):
+        email = self.new_user('ver')
+        bucket = self.new_bucket_of(email)
+        self.assertEqual(self.cat(f'buckets/{bucket}/versioning'), 'Off\n')
+        self.assertNotIn('versioning', self.rest_buckets()[bucket])
+        s3 = self.client_of(email)
+        for state in ('Enabled', 'Suspended'):
+            with self.subTest(state=state):
+                s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={'Status': state})
+                self.assertEqual(self.cat(f'buckets/{bucket}/versioning'), state + '\n')
+                self.assertEqual(self.rest_buckets()[bucket]['versioning'], state)
+
+    def test_object_lock_of_a_bucket_without_lock_is_an_empty_json_object(self):
+        email = self.new_user('lock')
+        plain, versioned = self.new_bucket_of(email), self.new_bucket_of(email)
+        self.client_of(email).put_bucket_versioning(Bucket=versioned, VersioningConfiguration={'Status': 'Enabled'})
+        for bucket in (plain, versioned):
+            with self.subTest(bucket=bucket):
+                self.assertEqual(self.cat(f'buckets/{bucket}/object-lock'), '{}\n')
+                self.assertNotIn('object_lock', self.rest_buckets()[bucket])
+
     def test_files_of_an_unknown_bucket_are_no_such_file(self):
-        for name in ('owner', 'size', 'limits', 'quota'):
+        for name in ('owner', 'size', 'limits', 'quota', 'versioning', 'object-lock'):
             with self.subTest(name=name):
                 self.fails(f'cat buckets/no-such-bucket/{name}', 'No such file or directory')
         self.fails('echo "ops:get=1" > buckets/no-such-bucket/limits', 'No such file or directory')

@@ -44,8 +44,10 @@ class ModesTest(FuseTestCase):
 
     def test_bucket_files_modes(self):
         bucket = self.new_bucket_of(self.email)
-        got = {name: self.mode(f'buckets/{bucket}/{name}') for name in ('owner', 'size', 'limits', 'quota')}
-        self.assertEqual(got, {'owner': '444', 'size': '444', 'limits': '644', 'quota': '644'})
+        names = ('owner', 'size', 'versioning', 'object-lock', 'limits', 'quota')
+        got = {name: self.mode(f'buckets/{bucket}/{name}') for name in names}
+        self.assertEqual(got, {'owner': '444', 'size': '444', 'versioning': '444', 'object-lock': '444',
+                               'limits': '644', 'quota': '644'})
 
     def test_default_quota_files_are_mode_0644(self):
         self.assertEqual(self.mode('quotas/default-user'), '644')
@@ -74,7 +76,8 @@ class ReadOnlyFilesTest(FuseTestCase):
         email = self.new_user('ro')
         bucket = self.new_bucket_of(email)
         return [f'users/{email}/id', f'users/{email}/info', f'users/{email}/buckets',
-                f'buckets/{bucket}/owner', f'buckets/{bucket}/size', 'README']
+                f'buckets/{bucket}/owner', f'buckets/{bucket}/size', f'buckets/{bucket}/versioning',
+                f'buckets/{bucket}/object-lock', 'README']
 
     def check_refused(self, command_of, message='Permission denied'):
         for path in self.read_only_files():

@@ -1,4 +1,5 @@
-// The limit syntax the CLI, the REST API and the FUSE tree share.
+// The limit syntax the CLI, the REST API and the FUSE tree share, and the
+// JSON they print (a bucket as ?ostor-buckets lists it).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -125,6 +126,93 @@ TEST(Json, AMovedFromDocumentIsNullAndStaysUsable) {
     Json again = Json::object();
     again.set("k", 1).set("k", 2);
     EXPECT_EQ(again.pretty(), "{\n  \"k\": 2\n}\n");
+}
+
+// The guide's bucket (GUIDE_USER_BUCKETS of tests/admin), as the engine gives it.
+ostor::Bucket guide_bucket() {
+    ostor::Bucket b;
+    b.name = "bucketname";
+    b.owner_id = "ba7eba06129464c5";
+    b.created_ms = 1527268320123;  // 2018-05-25T17:12:00.123Z: printed in whole seconds
+    b.size = {.current = 12288, .hmax = 12288, .h_integral = 7360512, .last_ts = 424241};
+    return b;
+}
+
+constexpr const char* kGuideBucketFields =
+    "{\n"
+    "  \"size\": {\n"
+    "    \"current\": 12288,\n"
+    "    \"h_integral\": 7360512,\n"
+    "    \"hmax\": 12288,\n"
+    "    \"last_ts\": 424241\n"
+    "  },\n"
+    "  \"epoch\": 0,\n"
+    "  \"owner_id\": \"ba7eba06129464c5\",\n"
+    "  \"name\": \"bucketname\",\n"
+    "  \"creation_date\": \"2018-05-25T17:12:00.000Z\"";
+
+TEST(BucketJson, AnUnversionedBucketHasExactlyTheSeedsShape) {
+    EXPECT_EQ(ostor::admin::bucket_json(guide_bucket()).pretty(), std::string(kGuideBucketFields) + "\n}\n");
+}
+
+TEST(BucketJson, AVersionedBucketAddsItsStateAfterTheSeedsFields) {
+    auto b = guide_bucket();
+    b.versioning = ostor::VersioningState::Enabled;
+    EXPECT_EQ(ostor::admin::bucket_json(b).pretty(),
+              std::string(kGuideBucketFields) + ",\n  \"versioning\": \"Enabled\"\n}\n");
+    b.versioning = ostor::VersioningState::Suspended;
+    EXPECT_EQ(ostor::admin::bucket_json(b).pretty(),
+              std::string(kGuideBucketFields) + ",\n  \"versioning\": \"Suspended\"\n}\n");
+}
+
+TEST(BucketJson, ALockBucketAddsItsDefaultRetentionLockedUntilAndLegalHolds) {
+    auto b = guide_bucket();
+    b.versioning = ostor::VersioningState::Enabled;  // a lock bucket always is
+    b.object_lock = {.enabled = true, .default_mode = ostor::RetentionMode::Governance, .default_days = 30};
+    b.locked_until_ms = 1798761600000;  // 2027-01-01T00:00:00Z
+    b.legal_holds = 2;
+    EXPECT_EQ(ostor::admin::bucket_json(b).pretty(), std::string(kGuideBucketFields) +
+                                                         ",\n"
+                                                         "  \"versioning\": \"Enabled\",\n"
+                                                         "  \"object_lock\": {\n"
+                                                         "    \"mode\": \"GOVERNANCE\",\n"
+                                                         "    \"days\": 30,\n"
+                                                         "    \"locked_until\": \"2027-01-01T00:00:00.000Z\",\n"
+                                                         "    \"legal_holds\": 2\n"
+                                                         "  }\n"
+                                                         "}\n");
+}
+
+TEST(ObjectLockJson, YearsAndComplianceAreSpelledAsS3DoesAndAbsentPartsAreLeftOut) {
+    auto b = guide_bucket();
+    b.versioning = ostor::VersioningState::Enabled;
+    b.object_lock = {.enabled = true, .default_mode = ostor::RetentionMode::Compliance, .default_years = 2};
+    b.locked_until_ms = 1798761600042;
+    EXPECT_EQ(ostor::admin::object_lock_json(b).pretty(),
+              "{\n"
+              "  \"mode\": \"COMPLIANCE\",\n"
+              "  \"years\": 2,\n"
+              "  \"locked_until\": \"2027-01-01T00:00:00.042Z\",\n"
+              "  \"legal_holds\": 0\n"
+              "}\n");
+    // Lock without a default retention, no version ever retained: the count alone.
+    b.object_lock = {.enabled = true};
+    b.locked_until_ms = 0;
+    EXPECT_EQ(ostor::admin::object_lock_json(b).pretty(), "{\n  \"legal_holds\": 0\n}\n");
+}
+
+TEST(ObjectLockJson, ABucketWithoutLockIsAnEmptyObject) {
+    auto b = guide_bucket();
+    b.versioning = ostor::VersioningState::Enabled;
+    b.legal_holds = 0;
+    EXPECT_EQ(ostor::admin::object_lock_json(b).pretty(), "{}\n");
+    EXPECT_EQ(ostor::admin::object_lock_json(guide_bucket()).pretty(), "{}\n");
+}
+
+TEST(VersioningName, NamesEachStateAsS3AndTheTreeSpellIt) {
+    EXPECT_EQ(ostor::admin::versioning_name(ostor::VersioningState::Off), "Off");
+    EXPECT_EQ(ostor::admin::versioning_name(ostor::VersioningState::Enabled), "Enabled");
+    EXPECT_EQ(ostor::admin::versioning_name(ostor::VersioningState::Suspended), "Suspended");
 }
 
 }  // namespace

@@ -110,8 +110,15 @@ Json user_row_json(const User& user);
 Result<Json> user_info_json(Engine& engine, const User& user);
 // {"Name", "AWSAccessKeys"}.
 Json account_json(const Account& account, const std::vector<KeyPair>& keys);
-// {"size": {...}, "epoch", "owner_id", "name", "creation_date"}.
+// {"size": {...}, "epoch", "owner_id", "name", "creation_date"}, then
+// "versioning" of a versioned bucket and "object_lock" of a lock bucket:
+// an unversioned bucket keeps exactly the seed's shape.
 Json bucket_json(const Bucket& bucket);
+// "Off", "Enabled", "Suspended".
+std::string_view versioning_name(VersioningState state);
+// {"mode", "days"|"years" (with a default retention), "locked_until" (once a
+// version was retained), "legal_holds"}; {} for a bucket without lock.
+Json object_lock_json(const Bucket& bucket);
 // {"current", "h_integral", "hmax", "last_ts"}.
 Json size_history_json(const SizeHistory& size);
 
