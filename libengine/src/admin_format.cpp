@@ -315,7 +315,9 @@ Json bucket_json(const Bucket& bucket) {
         .set("owner_id", bucket.owner_id)
         .set("name", bucket.name)
         .set("creation_date", iso8601_ms(bucket.created_ms / 1000 * 1000));  // whole seconds, as the guide shows
-    if (bucket.versioning != VersioningState::Off) j.set("versioning", versioning_name(bucket.versioning));
+    // Only the states S3 names: a byte this version does not know shows nothing.
+    if (bucket.versioning == VersioningState::Enabled || bucket.versioning == VersioningState::Suspended)
+        j.set("versioning", versioning_name(bucket.versioning));
     if (bucket.object_lock.enabled) j.set("object_lock", object_lock_json(bucket));
     return j;
 }

@@ -204,9 +204,20 @@ TEST(ObjectLockJson, YearsAndComplianceAreSpelledAsS3DoesAndAbsentPartsAreLeftOu
 TEST(ObjectLockJson, ABucketWithoutLockIsAnEmptyObject) {
     auto b = guide_bucket();
     b.versioning = ostor::VersioningState::Enabled;
-    b.legal_holds = 0;
+    // Whatever else the record holds, lock off shows nothing of it.
+    b.object_lock.default_mode = ostor::RetentionMode::Governance;
+    b.object_lock.default_days = 5;
+    b.locked_until_ms = 1'800'000'000'000;
+    b.legal_holds = 3;
     EXPECT_EQ(ostor::admin::object_lock_json(b).pretty(), "{}\n");
+    EXPECT_FALSE(ostor::admin::bucket_json(b).pretty().contains("object_lock"));
     EXPECT_EQ(ostor::admin::object_lock_json(guide_bucket()).pretty(), "{}\n");
+}
+
+TEST(BucketJson, AnUnknownVersioningStateAddsNoField) {
+    auto b = guide_bucket();
+    b.versioning = static_cast<ostor::VersioningState>(7);  // a record of a newer version, or damaged
+    EXPECT_FALSE(ostor::admin::bucket_json(b).pretty().contains("versioning"));
 }
 
 TEST(VersioningName, NamesEachStateAsS3AndTheTreeSpellIt) {
