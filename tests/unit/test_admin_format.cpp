@@ -210,14 +210,14 @@ TEST(ObjectLockJson, ABucketWithoutLockIsAnEmptyObject) {
     b.locked_until_ms = 1'800'000'000'000;
     b.legal_holds = 3;
     EXPECT_EQ(ostor::admin::object_lock_json(b).pretty(), "{}\n");
-    EXPECT_FALSE(ostor::admin::bucket_json(b).pretty().contains("object_lock"));
+    EXPECT_EQ(ostor::admin::bucket_json(b).pretty().find("object_lock"), std::string::npos);
     EXPECT_EQ(ostor::admin::object_lock_json(guide_bucket()).pretty(), "{}\n");
 }
 
 TEST(BucketJson, AnUnknownVersioningStateAddsNoField) {
     auto b = guide_bucket();
     b.versioning = static_cast<ostor::VersioningState>(7);  // a record of a newer version, or damaged
-    EXPECT_FALSE(ostor::admin::bucket_json(b).pretty().contains("versioning"));
+    EXPECT_EQ(ostor::admin::bucket_json(b).pretty().find("versioning"), std::string::npos);
 }
 
 TEST(VersioningName, NamesEachStateAsS3AndTheTreeSpellIt) {
