@@ -21,6 +21,16 @@
 //
 // <md5> and the expected multipart <etag> are computed by the writer from the
 // body it sent; the acknowledged <etag> is what the engine returned.
+//
+// The versioned writer's log (<id>: the version id the engine returned,
+// "null" or 24 hex digits):
+//
+//   BEGIN VPUT <key> <gen> <size> <md5>
+//   VPUT <key> <gen> <size> <md5> <etag> <id>
+//   BEGIN MARK <key>                            a delete without an id
+//   MARK <key> <id> [nomarker]                  "nomarker": the engine added none
+//   BEGIN VDEL <key> <id>                       a delete by id
+//   VDEL <key> <id> marker|object|nosuch        what the engine said it removed
 #pragma once
 
 #include <openssl/evp.h>
@@ -63,6 +73,15 @@ inline std::string content(std::uint64_t gen, std::uint64_t size) {
         std::memcpy(out.data() + i, &v, size - i);
     }
     return out;
+}
+
+// The versioned writer's keys: few, so that each gathers many versions.
+constexpr unsigned kVersionKeys = 8;
+
+inline std::string version_key_name(unsigned i) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "ver-%02u", i);
+    return buf;
 }
 
 inline std::string key_name(unsigned i) {
