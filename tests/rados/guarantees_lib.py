@@ -125,6 +125,20 @@ class Volume:
             except rados.ObjectNotFound:
                 return False
 
+    def xattrs(self, pool, prefix, name):
+        """{object: its xattr `name` (None when it has none)} of the objects
+        whose name starts with prefix (one removed meanwhile left out)."""
+        out = {}
+        with self.ioctx(pool) as io:
+            for oid in sorted(o.key for o in io.list_objects() if o.key.startswith(prefix)):
+                try:
+                    out[oid] = io.get_xattr(oid, name)
+                except rados.NoData:
+                    out[oid] = None
+                except rados.ObjectNotFound:
+                    pass
+        return out
+
     def objects(self, pool, prefix=""):
         with self.ioctx(pool) as io:
             return sorted(o.key for o in io.list_objects() if o.key.startswith(prefix))
