@@ -27,6 +27,8 @@
 //
 //   BEGIN VPUT <key> <gen> <size> <md5>
 //   VPUT <key> <gen> <size> <md5> <etag> <id>
+//   BEGIN VCOPY <src> <src id> <dst> <gen> <size> <etag>   the source version as listed
+//   VCOPY <src> <src id> <dst> <etag> <id>
 //   BEGIN MARK <key>                            a delete without an id
 //   MARK <key> <id> [nomarker]                  "nomarker": the engine added none
 //   BEGIN VDEL <key> <id>                       a delete by id

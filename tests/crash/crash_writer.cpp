@@ -4,9 +4,10 @@
 // the checker finds that tag on it whatever the kill cut.
 //
 // crash-writer DIR LOGFILE SEED versions: the same on a versioned bucket, a
-// few keys: puts and streams of new versions, deletes without an id (delete
-// markers), deletes of any version or marker by id, and now and then a
-// switch between Enabled and Suspended (writes then make the null version).
+// few keys: puts and streams of new versions, copies of any version of a
+// key as a new version of another, deletes without an id (delete markers),
+// deletes of any version or marker by id, and now and then a switch between
+// Enabled and Suspended (writes then make the null version).
 //
 // Before each operation it logs "BEGIN ..." and after the engine acknowledged
 // it the completed operation, each line made durable (write + fdatasync)
@@ -225,9 +226,11 @@ public:
         for (;;) {
             std::string key = version_key_name(static_cast<unsigned>(rng_() % kVersionKeys));
             unsigned dice = static_cast<unsigned>(rng_() % 1000);
-            if (dice < 480)
+            if (dice < 430)
                 put(key);
-            else if (dice < 640)
+            else if (dice < 530)
+                copy(version_key_name(static_cast<unsigned>(rng_() % kVersionKeys)), key);
+            else if (dice < 670)
                 mark(key);
             else if (dice < 990)
                 delete_version(key);
@@ -257,6 +260,30 @@ private:
         log_line("BEGIN VPUT " + desc);
         ObjectInfo info = store(e_, rng_, key, body, gen);
         log_line("VPUT " + desc + " " + info.etag + " " + info.version_id);
+    }
+
+    // A version of `src` (not necessarily its current) copied as a new
+    // version of `dst`: the copy shares its extents.
+    void copy(const std::string& src, const std::string& dst) {
+        ListVersionsParams p;
+        p.prefix = src;
+        auto listed = e_.list_object_versions(kBucket, p);
+        if (!listed) die("list_object_versions " + src, listed.error());
+        std::vector<const ObjectInfo*> objects;
+        for (auto& v : listed->versions)
+            if (!v.delete_marker) objects.push_back(&v);
+        if (objects.empty()) return;
+        const ObjectInfo& v = *objects[rng_() % objects.size()];
+        std::string gen;
+        for (auto& [name, value] : v.meta.user)
+            if (name == kGenMetaName) gen = value;
+        std::string desc = src + " " + v.version_id + " " + dst;
+        log_line("BEGIN VCOPY " + desc + " " + gen + " " + std::to_string(v.size) + " " + v.etag);
+        CopyOptions o;
+        o.src_version_id = v.version_id;
+        auto r = e_.copy_object(kBucket, src, kBucket, dst, o);
+        if (!r) die("copy " + desc, r.error());
+        log_line("VCOPY " + desc + " " + r->etag + " " + r->version_id);
     }
 
     void mark(const std::string& key) {
