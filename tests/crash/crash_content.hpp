@@ -33,6 +33,8 @@
 //   MARK <key> <id> [nomarker]                  "nomarker": the engine added none
 //   BEGIN VDEL <key> <id>                       a delete by id
 //   VDEL <key> <id> marker|object|nosuch        what the engine said it removed
+//   BEGIN STATE Enabled|Suspended               set_bucket_versioning
+//   STATE Enabled|Suspended
 #pragma once
 
 #include <openssl/evp.h>

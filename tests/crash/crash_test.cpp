@@ -451,11 +451,23 @@ History with_newest(const History& h, const Version& added) {
 
 // An operation begun on a key and not (yet) acknowledged.
 struct VersionPending {
-    std::string op;  // VPUT, VCOPY, MARK, VDEL
+    std::string op;  // VPUT, VCOPY, MARK, VDEL, STATE
     std::string key;
-    Version added;   // VPUT, VCOPY, MARK: what it adds (its id unknown until acknowledged)
-    std::string id;  // VDEL: the version it removes
+    Version added;      // VPUT, VCOPY, MARK: what it adds (its id unknown until acknowledged)
+    std::string id;     // VDEL: the version it removes
+    std::string state;  // STATE: the bucket's versioning it sets
 };
+
+std::string state_name(VersioningState s) {
+    switch (s) {
+        case VersioningState::Enabled:
+            return "Enabled";
+        case VersioningState::Suspended:
+            return "Suspended";
+        default:
+            return "Off";
+    }
+}
 
 // The versioned writer's log replayed into every key's versions. As Model:
 // after each check the cut operation is resolved to what was found.
@@ -473,6 +485,8 @@ public:
         return it == keys_.end() ? none : it->second;
     }
     const std::optional<VersionPending>& pending() const { return pending_; }
+    // The bucket's versioning as acknowledged: Off until the first STATE.
+    const std::string& state() const { return state_; }
 
     // Whether `found` is what the key may hold: its acknowledged history, or,
     // for the key of the cut operation, that history with the operation done
@@ -484,14 +498,17 @@ public:
         if (pending_->op == "VDEL") return found == without(acked, pending_->id);
         if (found.empty()) return false;
         Version added = pending_->added;
-        added.id = found.front().id;  // any new id: none of the key's others but the null version it replaces
-        bool fresh = added.id == "null" ||
-                     std::none_of(acked.begin(), acked.end(), [&](const Version& v) { return v.id == added.id; });
-        return fresh && found == with_newest(acked, added);
+        added.id = found.front().id;
+        return id_allowed(added.id, acked) && found == with_newest(acked, added);
     }
     // The cut operation's key was found holding `found` (allowed()).
     void resolve(const History& found) {
         if (pending_) keys_[pending_->key] = found;
+        pending_.reset();
+    }
+    // The cut STATE left the bucket's versioning `found` (the old or the new).
+    void resolve_state(const std::string& found) {
+        state_ = found;
         pending_.reset();
     }
     std::uint64_t acknowledged_ops() const { return acknowledged_; }
@@ -509,7 +526,7 @@ private:
         if (begin) {
             EXPECT_FALSE(pending_) << where << ": begins while " << pending_->op << " " << pending_->key
                                    << " is still pending";
-            VersionPending p{op, {}, {}, {}};
+            VersionPending p{op, {}, {}, {}, {}};
             if (op == "VPUT") {
                 std::string md5;
                 ls >> p.key >> p.added.gen >> p.added.size >> md5;
@@ -526,6 +543,8 @@ private:
                 p.added.marker = true;
             } else if (op == "VDEL") {
                 ls >> p.key >> p.id;
+            } else if (op == "STATE") {
+                ls >> p.state;
             } else {
                 ADD_FAILURE() << where << ": unknown operation";
                 return;
@@ -542,6 +561,13 @@ private:
         VersionPending p = *pending_;
         pending_.reset();
         ++acknowledged_;
+        if (op == "STATE") {
+            std::string state;
+            ls >> state;
+            EXPECT_EQ(state, p.state) << where << ": not what began";
+            state_ = state;
+            return;
+        }
         History& h = keys_[p.key];
         std::string src, src_id, key;
         if (op == "VCOPY") ls >> src >> src_id;
@@ -559,10 +585,10 @@ private:
                 EXPECT_EQ(etag, added.etag) << where << ": the engine acknowledged the wrong ETag";
             }
             EXPECT_TRUE(nomarker.empty()) << where << ": a delete without an id in a versioned bucket added no marker";
-            EXPECT_TRUE(added.id == "null" || is_instance(added.id)) << where << ": not a version id";
-            EXPECT_TRUE(added.id == "null" ||
-                        std::none_of(h.begin(), h.end(), [&](const Version& v) { return v.id == added.id; }))
-                << where << ": the id of a version the key holds";
+            EXPECT_TRUE(id_allowed(added.id, h))
+                << where << ": under " << state_ << " a write must make "
+                << (state_ == "Suspended" ? "the null version"
+                                          : "a new version id (24 hex digits, none the key holds)");
             h = with_newest(h, added);
         } else {
             std::string id, what;
@@ -584,10 +610,19 @@ private:
                                               [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
     }
 
+    // The id a write adding a version to `h` may get: under Suspended the
+    // null version (replacing the old one), under Enabled a new instance.
+    bool id_allowed(const std::string& id, const History& h) const {
+        if (state_ == "Suspended") return id == "null";
+        return state_ == "Enabled" && is_instance(id) &&
+               std::none_of(h.begin(), h.end(), [&](const Version& v) { return v.id == id; });
+    }
+
     fs::path log_;
     std::uint64_t offset_ = 0;
     std::map<std::string, History> keys_;
     std::optional<VersionPending> pending_;
+    std::string state_ = "Off";
     std::uint64_t acknowledged_ = 0;
 };
 
@@ -612,12 +647,14 @@ Result<std::string> read_version(Engine& e, const std::string& key, const std::s
 }
 
 // Checks the versioned writer's directory against the model and resolves the
-// cut operation: each key's versions as listed (paged small, so that the
-// version-id markers resume within keys) are what was acknowledged, with the
-// cut operation done whole or not at all; every version reads back by its id
-// byte-exact, every marker answers as one; the current (head_object, the
-// listing of objects) is the newest version unless that is a marker; the
-// ledgers count exactly the object versions listed.
+// cut operation: the bucket's versioning is the acknowledged state (a write
+// under Suspended made the null version, under Enabled a new id); each key's
+// versions as listed (paged small, so that the version-id markers resume
+// within keys) are what was acknowledged, with the cut operation done whole
+// or not at all; every version reads back by its id byte-exact, every marker
+// answers as one; the current (head_object, the listing of objects) is the
+// newest version unless that is a marker; the ledgers count exactly the
+// object versions listed.
 void check_version_round(int round, const fs::path& dir, VersionModel& model) {
     std::string at = "round " + std::to_string(round);
     auto opened = Engine::open(dir);
@@ -630,6 +667,21 @@ void check_version_round(int round, const fs::path& dir, VersionModel& model) {
         ASSERT_EQ(model.acknowledged_ops(), 0u) << at << ": the bucket is gone";
         std::printf("%s: killed before the bucket existed\n", at.c_str());
         return;
+    }
+
+    // The bucket's versioning: as acknowledged, or as the cut STATE set it.
+    std::string state = state_name(bucket->versioning);
+    const auto& cut = model.pending();
+    bool state_cut = cut && cut->op == "STATE";
+    if (state == model.state() || (state_cut && state == cut->state)) {
+        if (state_cut) {
+            std::printf("%s: cut STATE %s left it %s\n", at.c_str(), cut->state.c_str(),
+                        state == model.state() ? "as before" : "done");
+            model.resolve_state(state);
+        }
+    } else {
+        ADD_FAILURE() << at << ": the bucket's versioning is " << state << "; acknowledged " << model.state()
+                      << (state_cut ? "; the cut STATE " + cut->state : std::string());
     }
 
     std::map<std::string, History> found;

@@ -234,7 +234,7 @@ public:
                 mark(key);
             else if (dice < 990)
                 delete_version(key);
-            else  // not logged: it changes no version, and the ids acknowledged tell what it did
+            else
                 set_state(rng_() % 2 ? VersioningState::Suspended : VersioningState::Enabled);
         }
     }
@@ -250,7 +250,10 @@ private:
     }
 
     void set_state(VersioningState state) {
+        const char* name = state == VersioningState::Suspended ? "Suspended" : "Enabled";
+        log_line(std::string("BEGIN STATE ") + name);
         if (auto r = e_.set_bucket_versioning(kBucket, state); !r) die("set_bucket_versioning", r.error());
+        log_line(std::string("STATE ") + name);
     }
 
     void put(const std::string& key) {
