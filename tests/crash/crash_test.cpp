@@ -793,11 +793,19 @@ void check_version_round(int round, const fs::path& dir, VersionModel& model) {
                 << at << ", " << key << ": head_object is not the newest, " << describe(h.front());
         }
     }
-    // The listing of objects: the keys with a current object, nothing else.
+    // The listing of objects: the keys with a current object, each as its
+    // newest version, nothing else.
     std::set<std::string> listed;
     auto page = e.list_objects(kBucket, {});
     ASSERT_TRUE(page) << at << ": list_objects: " << page.error().message();
-    for (auto& o : page->objects) listed.insert(o.key);
+    for (auto& o : page->objects) {
+        listed.insert(o.key);
+        if (!current.contains(o.key)) continue;
+        const Version& newest = found[o.key].front();
+        EXPECT_TRUE(o.size == newest.size && o.etag == newest.etag && gen_of(o) == newest.gen)
+            << at << ": list_objects shows " << o.key << " with " << o.size << " bytes, etag " << o.etag << ", gen "
+            << gen_of(o) << "; its newest is " << describe(newest);
+    }
     EXPECT_EQ(listed, current) << at << ": list_objects and the versions' newest disagree";
 
     // Accounting: every object version counts, markers none.
