@@ -10,6 +10,7 @@
 // The log the writer keeps (one line per record, each made durable with
 // fdatasync before the writer goes on):
 //
+//   READY                                       the engine opened, the bucket made: the kill's clock starts
 //   BEGIN PUT <key> <gen> <size> <md5>          before a put starts
 //   PUT <key> <gen> <size> <md5> <etag>         after the engine acknowledged it
 //   BEGIN MPU <key> <gen> <size> <md5> <etag>   a 3-part multipart upload
@@ -81,6 +82,8 @@ inline std::string content(std::uint64_t gen, std::uint64_t size) {
 
 // The versioned writer's keys: few, so that each gathers many versions.
 constexpr unsigned kVersionKeys = 8;
+
+inline constexpr std::string_view kReadyLine = "READY";
 
 inline std::string version_key_name(unsigned i) {
     char buf[16];

@@ -105,8 +105,23 @@ std::vector<std::string> new_log_lines(const fs::path& log, std::uint64_t& offse
     std::istringstream lines(text.substr(0, complete));
     offset += complete;
     std::vector<std::string> out;
-    for (std::string line; std::getline(lines, line);) out.push_back(line);
+    for (std::string line; std::getline(lines, line);)
+        if (line != kReadyLine) out.push_back(line);
     return out;
+}
+
+// Waits until the writer started after the log's `offset` logged READY, up to
+// 30 s (a writer that dies first fails its round at the kill).
+void wait_ready(const fs::path& log, std::uint64_t offset) {
+    auto until = Clock::now() + std::chrono::seconds(30);
+    while (Clock::now() < until) {
+        std::ifstream in(log, std::ios::binary);
+        in.seekg(static_cast<std::streamoff>(offset));
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (text.starts_with(std::string(kReadyLine) + "\n")) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ADD_FAILURE() << "the writer logged no READY in 30 s";
 }
 
 // The writer's log, replayed into the state every key must have. Survives
@@ -267,14 +282,8 @@ void check_round(int round, const fs::path& dir, Model& model) {
     Engine& e = **opened;
 
     auto bucket = e.get_bucket(kBucket);
-    if (!bucket) {
-        // Only before the first writer got as far as creating the bucket.
-        ASSERT_EQ(bucket.error().code(), Errc::NoSuchBucket) << at << ": " << bucket.error().message();
-        ASSERT_EQ(model.acknowledged_ops(), 0u) << at << ": the bucket is gone";
-        model.resolve(State{});
-        std::printf("%s: killed before the bucket existed\n", at.c_str());
-        return;
-    }
+    // The writer made it before READY, and the kill comes after.
+    ASSERT_TRUE(bucket) << at << ": the bucket is gone: " << bucket.error().message();
 
     // Key by key: what head_object shows must be an allowed state, and the body
     // must be that state's, byte for byte.
@@ -662,12 +671,8 @@ void check_version_round(int round, const fs::path& dir, VersionModel& model) {
     Engine& e = **opened;
 
     auto bucket = e.get_bucket(kBucket);
-    if (!bucket) {
-        ASSERT_EQ(bucket.error().code(), Errc::NoSuchBucket) << at << ": " << bucket.error().message();
-        ASSERT_EQ(model.acknowledged_ops(), 0u) << at << ": the bucket is gone";
-        std::printf("%s: killed before the bucket existed\n", at.c_str());
-        return;
-    }
+    // The writer made it before READY, and the kill comes after.
+    ASSERT_TRUE(bucket) << at << ": the bucket is gone: " << bucket.error().message();
 
     // The bucket's versioning: as acknowledged, or as the cut STATE set it.
     std::string state = state_name(bucket->versioning);
@@ -865,8 +870,14 @@ void run_rounds(const char* mode, int rounds, CheckRound check) {
     auto started = Clock::now();
     for (int round = 1; round <= rounds && !::testing::Test::HasFailure(); ++round) {
         std::uint64_t before = model.acknowledged_ops();
+        // The log holds whole lines only (new_log_lines), all replayed.
+        std::error_code ec;
+        std::uint64_t offset = fs::exists(log) ? fs::file_size(log, ec) : 0;
         pid_t pid = start_writer(writer, dir, log, seed * 100 + static_cast<std::uint64_t>(round), mode);
         ASSERT_GT(pid, 0);
+        // The kill's clock starts once the engine is open and the bucket made:
+        // a kill before that would test nothing of the writes.
+        wait_ready(log, offset);
         auto sleep_ms = kMinSleepMs + static_cast<int>(rng() % (kMaxSleepMs - kMinSleepMs + 1));
         std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
         ::kill(pid, SIGKILL);
@@ -876,7 +887,7 @@ void run_rounds(const char* mode, int rounds, CheckRound check) {
             << "round " << round << ": the writer ended by itself with status "
             << (WIFEXITED(status) ? WEXITSTATUS(status) : -1) << " (3: an engine call failed, see its stderr)";
         model.replay(round);
-        std::printf("round %2d: killed after %d ms, %llu operations acknowledged\n", round, sleep_ms,
+        std::printf("round %2d: killed %d ms after READY, %llu operations acknowledged\n", round, sleep_ms,
                     static_cast<unsigned long long>(model.acknowledged_ops() - before));
         auto check_started = Clock::now();
         check(round, dir, model);

@@ -352,6 +352,7 @@ int main(int argc, char** argv) {
     for (auto& u : uploads->uploads)
         if (auto r = e.abort_upload(u.id); !r && r.error().code() != Errc::NoSuchUpload) die("abort_upload", r.error());
 
+    log_line(std::string(kReadyLine));
     if (versions)
         VersionWriter(e, seed).run();
     else
