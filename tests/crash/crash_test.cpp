@@ -238,9 +238,17 @@ std::uint64_t allocated_bytes(const fs::path& dir) {
     return total;
 }
 
-// The whole body, or the error that stopped reading it.
-Result<std::string> read_all(Engine& e, const std::string& key, const ObjectInfo& head) {
-    auto r = e.open_object(kBucket, key);
+std::uint64_t gen_of(const ObjectInfo& info) {
+    for (auto& [name, value] : info.meta.user)
+        if (name == kGenMetaName) return std::stoull(value);
+    return 0;
+}
+
+// The whole body of the current or of `version_id`, or the error that
+// stopped reading it.
+Result<std::string> read_all(Engine& e, const std::string& key, const ObjectInfo& head,
+                             const std::string& version_id = {}) {
+    auto r = e.open_object(kBucket, key, std::nullopt, version_id);
     if (!r) return r.error();
     if ((*r)->info().size != head.size || (*r)->info().etag != head.etag)
         return Error(Errc::Internal, "open_object's info differs from head_object's");
@@ -301,8 +309,7 @@ void check_round(int round, const fs::path& dir, Model& model) {
             got.present = true;
             got.size = head->size;
             got.etag = head->etag;
-            for (auto& [name, value] : head->meta.user)
-                if (name == kGenMetaName) got.gen = std::stoull(value);
+            got.gen = gen_of(*head);
             visible.emplace(key, *head);
         } else {
             EXPECT_EQ(head.error().code(), Errc::NoSuchKey) << at << ", " << key << ": " << head.error().message();
@@ -380,10 +387,7 @@ void check_round(int round, const fs::path& dir, Model& model) {
     std::set<std::uint64_t> gens;
     for (auto& [key, info] : visible) {
         object_bytes += info.size;
-        std::uint64_t gen = 0;
-        for (auto& [name, value] : info.meta.user)
-            if (name == kGenMetaName) gen = std::stoull(value);
-        if (gens.insert(gen).second) unique_bytes += info.size;  // copies share the extents
+        if (gens.insert(gen_of(info)).second) unique_bytes += info.size;  // copies share the extents
     }
     auto uploads = e.list_uploads(kBucket);
     ASSERT_TRUE(uploads) << uploads.error().message();
@@ -635,26 +639,6 @@ private:
     std::uint64_t acknowledged_ = 0;
 };
 
-std::uint64_t gen_of(const ObjectInfo& info) {
-    for (auto& [name, value] : info.meta.user)
-        if (name == kGenMetaName) return std::stoull(value);
-    return 0;
-}
-
-// The whole body of one version, or the error that stopped reading it.
-Result<std::string> read_version(Engine& e, const std::string& key, const std::string& id) {
-    auto r = e.open_object(kBucket, key, std::nullopt, id);
-    if (!r) return r.error();
-    std::string out;
-    std::vector<std::byte> buf(std::size_t{1} << 20);
-    for (;;) {
-        auto n = (*r)->read(buf);
-        if (!n) return n.error();
-        if (*n == 0) return out;
-        out.append(reinterpret_cast<const char*>(buf.data()), *n);
-    }
-}
-
 // Checks the versioned writer's directory against the model and resolves the
 // cut operation: the bucket's versioning is the acknowledged state (a write
 // under Suspended made the null version, under Enabled a new id); each key's
@@ -765,9 +749,10 @@ void check_version_round(int round, const fs::path& dir, VersionModel& model) {
             EXPECT_TRUE(head->version_id == v.id && head->size == v.size && head->etag == v.etag &&
                         gen_of(*head) == v.gen)
                 << what << ": head_object by id shows " << head->version_id << ", gen " << gen_of(*head);
-            EXPECT_TRUE(!head->meta.tags.empty() && head->meta.tags.front().second == std::to_string(v.gen))
+            EXPECT_TRUE(!head->meta.tags.empty() && head->meta.tags.front().first == kGenMetaName &&
+                        head->meta.tags.front().second == std::to_string(v.gen))
                 << what << ": tags lost or not its own";
-            auto body = read_version(e, key, v.id);
+            auto body = read_all(e, key, *head, v.id);
             if (!body) {
                 ADD_FAILURE() << what << ": reading failed: " << body.error().info().name << ": "
                               << body.error().message();
