@@ -294,6 +294,10 @@ def sigkill_versions_case(gateway_bin, cli):
                             history.insert(0, entry)
                         del in_flight[key]
                         counts[op] += 1
+                except Failure as e:  # a wrong answer, from C too: it answered before its kill
+                    with lock:
+                        unexpected.append(f"{gw.name} {key}: {e}")
+                    return
                 except Exception as e:  # noqa: BLE001: the killed gateway's requests fail in many ways
                     if gw is c and victim_dead.is_set():
                         return  # the operation in flight at the kill: may or may not have taken effect
