@@ -325,6 +325,9 @@ def sigkill_versions_case(gateway_bin, cli):
             victim_dead.set()
             c.kill()
             at_kill = acknowledged()
+        # Read at once: the lease (10 s) must not run out before, on a slow machine.
+        held = [k for k in volume.omap("meta", f"ledger.user.{user_id}") if k.startswith(f"r.{victim}.")]
+        check(held, "the killed gateway held no reservation: the sweep would have nothing to drop")
         wait_until("80 more acknowledged operations", lambda: acknowledged() >= at_kill + 80 or unexpected, 120, 0.05)
         stop.set()
         for t in threads:
@@ -421,8 +424,6 @@ def sigkill_versions_case(gateway_bin, cli):
         in_flight.clear()
 
         stalled.close()
-        held = [k for k in volume.omap("meta", f"ledger.user.{user_id}") if k.startswith(f"r.{victim}.")]
-        check(held, "the killed gateway held no reservation: the sweep would have nothing to drop")
         wait_until("the killed gateway's lease swept",
                    lambda: victim not in volume.omap("meta", "leases") and not volume.exists("meta", f"lease.{victim}"),
                    RECLAIM_TIMEOUT_S, 0.5)
