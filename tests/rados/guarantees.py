@@ -396,6 +396,12 @@ def sigkill_versions_case(gateway_bin, cli):
                         check(headers.get("x-amz-delete-marker") == "true" and
                               headers.get("x-amz-version-id") == found[0]["id"],
                               f"{when}, {key}: the 404 under the marker {found[0]['id']} names {headers}")
+            # ListObjects: the keys whose newest is an object, each as that version.
+            newest = {key: (found[0]["size"], found[0]["etag"]) for key, found in listed.items()
+                      if found and not found[0]["marker"]}
+            objects = all_objects(s3, bucket, etags=True)
+            check(objects == newest, f"{when}: ListObjectsV2 shows {sorted(objects.items())}, the newest versions are "
+                  f"{sorted(newest.items())}")
             return listed, done
 
         s3b = b.client(keys)

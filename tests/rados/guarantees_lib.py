@@ -294,12 +294,13 @@ def create_user(gateway, system_keys, tag):
     return email, doc["UserId"], (key["AWSAccessKeyId"], key["AWSSecretAccessKey"])
 
 
-def all_objects(s3, bucket):
-    """{key: size} by ListObjectsV2, every page."""
+def all_objects(s3, bucket, etags=False):
+    """{key: size} by ListObjectsV2, every page; with etags, {key: (size,
+    ETag unquoted)}."""
     out = {}
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         for o in page.get("Contents", []):
-            out[o["Key"]] = o["Size"]
+            out[o["Key"]] = (o["Size"], o["ETag"].strip('"')) if etags else o["Size"]
     return out
 
 
