@@ -130,7 +130,7 @@ class Volume:
         whose name starts with prefix (one removed meanwhile left out)."""
         out = {}
         with self.ioctx(pool) as io:
-            for oid in sorted(o.key for o in io.list_objects() if o.key.startswith(prefix)):
+            for oid in self.objects(pool, prefix):
                 try:
                     out[oid] = io.get_xattr(oid, name)
                 except rados.NoData:
