@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from xml.etree import ElementTree
 
 from botocore.exceptions import ClientError
 
@@ -200,20 +201,35 @@ def sigkill_case(gateway_bin, cli):
 
 
 def all_versions(s3, bucket):
-    """{key: [entry, ...] newest first} by ListObjectVersions, every page; an
-    entry is {"id", "marker", "etag", "size", "latest"}. boto3 parses versions
-    and markers apart; a key's instances sort newest first (docs/versioning.md,
-    "Version ids"), which puts them back in order."""
+    """{key: [entry, ...] as listed} by ListObjectVersions, every page (37
+    entries a page); an entry is {"id", "marker", "etag", "size", "latest"}.
+    boto3 parses versions and markers apart, so the entries are read from
+    each page's XML in document order, the order a key's versions and markers
+    must interleave in (newest first)."""
     out = {}
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, MaxKeys=37):
-        for v in page.get("Versions", []):
-            out.setdefault(v["Key"], []).append({"id": v["VersionId"], "marker": False, "etag": v["ETag"].strip('"'),
-                                                 "size": v["Size"], "latest": v["IsLatest"]})
-        for m in page.get("DeleteMarkers", []):
-            out.setdefault(m["Key"], []).append({"id": m["VersionId"], "marker": True, "etag": None, "size": 0,
-                                                 "latest": m["IsLatest"]})
-    for entries in out.values():
-        entries.sort(key=lambda e: e["id"])
+
+    def parse(response_dict, **_):
+        if response_dict["status_code"] != 200:
+            return
+        for entry in ElementTree.fromstring(response_dict["body"]):
+            kind = entry.tag.rsplit("}", 1)[-1]
+            if kind not in ("Version", "DeleteMarker"):
+                continue
+            field = {child.tag.rsplit("}", 1)[-1]: child.text or "" for child in entry}
+            marker = kind == "DeleteMarker"
+            out.setdefault(field["Key"], []).append({
+                "id": field["VersionId"], "marker": marker, "etag": None if marker else field["ETag"].strip('"'),
+                "size": 0 if marker else int(field["Size"]), "latest": field["IsLatest"] == "true"})
+
+    event = "before-parse.s3.ListObjectVersions"
+    s3.meta.events.register(event, parse, unique_id="all_versions")
+    try:
+        parsed = sum(len(page.get("Versions", [])) + len(page.get("DeleteMarkers", []))
+                     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, MaxKeys=37))
+    finally:
+        s3.meta.events.unregister(event, unique_id="all_versions")
+    check(parsed == sum(len(entries) for entries in out.values()),
+          f"ListObjectVersions: boto3 parsed {parsed} entries, the XML read in order has {out}")
     return out
 
 
