@@ -208,10 +208,10 @@ def all_versions(s3, bucket):
     must interleave in (newest first)."""
     out = {}
 
-    def parse(response_dict, **_):
-        if response_dict["status_code"] != 200:
+    def parse(http_response, **_):
+        if http_response.status_code != 200:
             return
-        for entry in ElementTree.fromstring(response_dict["body"]):
+        for entry in ElementTree.fromstring(http_response.content):
             kind = entry.tag.rsplit("}", 1)[-1]
             if kind not in ("Version", "DeleteMarker"):
                 continue
@@ -221,7 +221,7 @@ def all_versions(s3, bucket):
                 "id": field["VersionId"], "marker": marker, "etag": None if marker else field["ETag"].strip('"'),
                 "size": 0 if marker else int(field["Size"]), "latest": field["IsLatest"] == "true"})
 
-    event = "before-parse.s3.ListObjectVersions"
+    event = "after-call.s3.ListObjectVersions"  # the final response of each page
     s3.meta.events.register(event, parse, unique_id="all_versions")
     try:
         parsed = sum(len(page.get("Versions", [])) + len(page.get("DeleteMarkers", []))
