@@ -10,6 +10,7 @@
 // The log the writer keeps (one line per record, each made durable with
 // fdatasync before the writer goes on):
 //
+//   READY                                       the engine opened, the bucket made: the kill's clock starts
 //   BEGIN PUT <key> <gen> <size> <md5>          before a put starts
 //   PUT <key> <gen> <size> <md5> <etag>         after the engine acknowledged it
 //   BEGIN MPU <key> <gen> <size> <md5> <etag>   a 3-part multipart upload
@@ -21,6 +22,20 @@
 //
 // <md5> and the expected multipart <etag> are computed by the writer from the
 // body it sent; the acknowledged <etag> is what the engine returned.
+//
+// The versioned writer's log (<id>: the version id the engine returned,
+// "null" or 24 hex digits):
+//
+//   BEGIN VPUT <key> <gen> <size> <md5>
+//   VPUT <key> <gen> <size> <md5> <etag> <id>
+//   BEGIN VCOPY <src> <src id> <dst> <gen> <size> <etag>   the source version as listed
+//   VCOPY <src> <src id> <dst> <etag> <id>
+//   BEGIN MARK <key>                            a delete without an id
+//   MARK <key> <id> [nomarker]                  "nomarker": the engine added none
+//   BEGIN VDEL <key> <id>                       a delete by id
+//   VDEL <key> <id> marker|object|nosuch        what the engine said it removed
+//   BEGIN STATE Enabled|Suspended               set_bucket_versioning
+//   STATE Enabled|Suspended
 #pragma once
 
 #include <openssl/evp.h>
@@ -63,6 +78,17 @@ inline std::string content(std::uint64_t gen, std::uint64_t size) {
         std::memcpy(out.data() + i, &v, size - i);
     }
     return out;
+}
+
+// The versioned writer's keys: few, so that each gathers many versions.
+constexpr unsigned kVersionKeys = 8;
+
+inline constexpr std::string_view kReadyLine = "READY";
+
+inline std::string version_key_name(unsigned i) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "ver-%02u", i);
+    return buf;
 }
 
 inline std::string key_name(unsigned i) {

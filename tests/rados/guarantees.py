@@ -4,18 +4,20 @@ volume of the throwaway cluster (docs/rados.md, "Guarantees, as tested").
 
     guarantees.py GATEWAY OSTOR_S3_ADMIN [CASE...]
 
-CASEs (default: all but osd-restart): sigkill, read-after-write, quota,
-admin-changes, osd-restart. Run through run_with_cluster.sh with
+CASEs (default: all but osd-restart): sigkill, sigkill-versions,
+read-after-write, quota, admin-changes, osd-restart. Run through run_with_cluster.sh with
 OSTOR_CEPH_OSD_STORE=bluestore (the quota case stores 1 GiB, more than the
 memstore's cap; osd-restart needs a store that survives a restart). Each case
 has a volume (namespace) and gateways of its own.
 """
+import itertools
 import os
 import random
 import subprocess
 import sys
 import threading
 import time
+from xml.etree import ElementTree
 
 from botocore.exceptions import ClientError
 
@@ -189,6 +191,303 @@ def sigkill_case(gateway_bin, cli):
               f"{len(blobs)} blob objects for {in_blobs} large objects ({len(in_flight_on_victim)} PUTs were in flight)")
         log(f"sigkill: reservations dropped (reserved 0), ledger drift {drift} bytes; {len(blobs)} blob objects for "
             f"{in_blobs} large objects: {leaked} left by PUTs in flight at the kill")
+    finally:
+        for g in gws:
+            g.close()
+        volume.close()
+
+
+# ---- 1b. SIGKILL on a versioned bucket ---------------------------------------------
+
+
+def all_versions(s3, bucket):
+    """{key: [entry, ...] as listed} by ListObjectVersions, every page (37
+    entries a page); an entry is {"id", "marker", "etag", "size", "latest"}.
+    boto3 parses versions and markers apart, so the entries are read from
+    each page's XML in document order, the order a key's versions and markers
+    must interleave in (newest first)."""
+    out = {}
+
+    def parse(http_response, **_):
+        if http_response.status_code != 200:
+            return
+        for entry in ElementTree.fromstring(http_response.content):
+            kind = entry.tag.rsplit("}", 1)[-1]
+            if kind not in ("Version", "DeleteMarker"):
+                continue
+            field = {child.tag.rsplit("}", 1)[-1]: child.text or "" for child in entry}
+            marker = kind == "DeleteMarker"
+            out.setdefault(field["Key"], []).append({
+                "id": field["VersionId"], "marker": marker, "etag": None if marker else field["ETag"].strip('"'),
+                "size": 0 if marker else int(field["Size"]), "latest": field["IsLatest"] == "true"})
+
+    event = "after-call.s3.ListObjectVersions"  # the final response of each page
+    s3.meta.events.register(event, parse, unique_id="all_versions")
+    try:
+        parsed = sum(len(page.get("Versions", [])) + len(page.get("DeleteMarkers", []))
+                     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, MaxKeys=37))
+    finally:
+        s3.meta.events.unregister(event, unique_id="all_versions")
+    check(parsed == sum(len(entries) for entries in out.values()),
+          f"ListObjectVersions: boto3 parsed {parsed} entries, the XML read in order has {out}")
+    return out
+
+
+def sigkill_versions_case(gateway_bin, cli):
+    """The SIGKILL case on a versioned bucket: writers through three gateways
+    put new versions of their own few keys, add delete markers and delete
+    versions by id; one gateway is SIGKILLed. Every acknowledged version
+    lists and reads back by its id, a version whose deletion was acknowledged
+    is gone, an operation in flight on the killed gateway shows whole or not
+    at all, each key's current is its newest version (404 under a marker), and
+    after the sweep the ledgers count exactly the object versions listed."""
+    volume = Volume()
+    gws = start_gateways(gateway_bin, volume, 3, ["--test-lease-seconds", str(KILL_LEASE_S),
+                                                  "--collect-seconds", str(KILL_COLLECT_S)])
+    a, b, c = gws
+    bucket = "kill-versions"
+    try:
+        system = a.keys
+        email, user_id, keys = create_user(a, system, "killv")
+        a.admin_ok("PUT", f"ostor-quotas&emailAddress={quote(email)}&quota-size=100", system)
+        s3a = a.client(keys)
+        s3a.create_bucket(Bucket=bucket)
+        s3a.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        victim = lease_instance(volume, c)
+        small, large = os.urandom(4 * KiB), os.urandom(3 * MiB)
+        # key -> its acknowledged versions, newest first: {"id", "marker", "md5", "size"}
+        acked = {}
+        # key -> the operation begun and not acknowledged on it: ("put", md5,
+        # size) | ("marker",) | ("delete", id); what stays of a writer on the
+        # killed gateway may or may not have taken effect.
+        in_flight = {}
+        counts = {"put": 0, "marker": 0, "delete": 0}
+        unexpected = []
+        lock = threading.Lock()
+        stop = threading.Event()
+        victim_dead = threading.Event()
+
+        def writer(i):
+            gw = gws[i % 3]
+            s3 = gw.client(keys, read_timeout=60)
+            own = [f"w{i:02d}/k{k}" for k in range(3)]  # each key has one writer: its history is sequential
+            for key in own:
+                acked[key] = []
+            while not stop.is_set():
+                key = random.choice(own)
+                history = acked[key]
+                dice = random.random()
+                try:
+                    if dice < 0.5 or (dice >= 0.7 and not history):
+                        base = large if random.random() < 0.3 else small
+                        body = base[:-8] + os.urandom(8)
+                        with lock:
+                            in_flight[key] = ("put", md5(body), len(body))
+                        r = s3.put_object(Bucket=bucket, Key=key, Body=body)
+                        entry = {"id": r["VersionId"], "marker": False, "md5": md5(body), "size": len(body)}
+                        op = "put"
+                    elif dice < 0.7:
+                        with lock:
+                            in_flight[key] = ("marker",)
+                        r = s3.delete_object(Bucket=bucket, Key=key)
+                        if r.get("DeleteMarker") is not True:
+                            raise Failure(f"{key}: a DELETE without an id added no marker: {r}")
+                        entry = {"id": r["VersionId"], "marker": True, "md5": None, "size": 0}
+                        op = "marker"
+                    else:
+                        gone = random.choice(history)
+                        with lock:
+                            in_flight[key] = ("delete", gone["id"])
+                        r = s3.delete_object(Bucket=bucket, Key=key, VersionId=gone["id"])
+                        if r.get("VersionId") != gone["id"] or bool(r.get("DeleteMarker")) != gone["marker"]:
+                            raise Failure(f"{key}: DELETE of {gone} answered {r}")
+                        entry = None
+                        op = "delete"
+                    with lock:
+                        if entry is None:
+                            history.remove(gone)
+                        else:
+                            history.insert(0, entry)
+                        del in_flight[key]
+                        counts[op] += 1
+                except Failure as e:  # a wrong answer, from C too: it answered before its kill
+                    with lock:
+                        unexpected.append(f"{gw.name} {key}: {e}")
+                    return
+                except Exception as e:  # noqa: BLE001: the killed gateway's requests fail in many ways
+                    if gw is c and victim_dead.is_set():
+                        return  # the operation in flight at the kill: may or may not have taken effect
+                    with lock:
+                        unexpected.append(f"{gw.name} {key}: {e!r}")
+                    return
+
+        def acknowledged():
+            return sum(counts.values())
+
+        threads = [threading.Thread(target=writer, args=(i,)) for i in range(12)]
+        for t in threads:
+            t.start()
+        wait_until("80 acknowledged operations", lambda: acknowledged() >= 80 or unexpected, 120, 0.05)
+        # A PUT of a new version through C whose body stops half way: C holds
+        # its reservation when it dies.
+        stalled_key = "stalled/3MiB"
+        acked[stalled_key] = []
+        in_flight[stalled_key] = ("put", md5(large), len(large))
+        stalled = c.partial_put(keys, bucket, stalled_key, large, len(large) // 2)
+        wait_until("the stalled PUT's reservation on the user's ledger",
+                   lambda: any(k.startswith(f"r.{victim}.") for k in volume.omap("meta", f"ledger.user.{user_id}")),
+                   60, 0.1)
+        with lock:
+            victim_dead.set()
+            c.kill()
+            at_kill = acknowledged()
+        # Read at once: the lease (10 s) must not run out before, on a slow machine.
+        held = [k for k in volume.omap("meta", f"ledger.user.{user_id}") if k.startswith(f"r.{victim}.")]
+        check(held, "the killed gateway held no reservation: the sweep would have nothing to drop")
+        wait_until("80 more acknowledged operations", lambda: acknowledged() >= at_kill + 80 or unexpected, 120, 0.05)
+        stop.set()
+        for t in threads:
+            t.join()
+        check(not unexpected, "operations through the survivors failed: " + "; ".join(unexpected[:5]))
+        log(f"sigkill-versions: {counts['put']} versions put, {counts['marker']} markers, {counts['delete']} versions "
+            f"deleted by id acknowledged ({at_kill} operations before the kill); {len(in_flight)} in flight on the "
+            f"killed gateway")
+
+        def check_versions(s3, when):
+            """Every key's versions against what was acknowledged; returns the listing."""
+            listed = all_versions(s3, bucket)
+            unknown = sorted(set(listed) - set(acked))
+            check(not unknown, f"{when}: versions of keys never written: {unknown[:5]}")
+            done = 0
+            for key, history in acked.items():
+                found = listed.get(key, [])
+                check([e["latest"] for e in found] == [i == 0 for i in range(len(found))],
+                      f"{when}, {key}: IsLatest not on the newest alone: {found}")
+                want = [(e["id"], e["marker"]) for e in history]
+                got = [(e["id"], e["marker"]) for e in found]
+                if got != want:
+                    pending = in_flight.get(key)
+                    fresh = bool(got) and got[0][0] not in [w[0] for w in want]
+                    if pending and pending[0] == "delete":
+                        ok = got == [w for w in want if w[0] != pending[1]]
+                    elif pending and pending[0] == "marker":
+                        ok = fresh and got[0][1] and got[1:] == want
+                    elif pending:
+                        ok = fresh and not got[0][1] and got[1:] == want and found[0]["etag"] == pending[1]
+                    else:
+                        ok = False
+                    check(ok, f"{when}, {key}: lists {got}; acknowledged {want}; in flight {pending}")
+                    done += 1
+                # By id: each version whole, each marker one (405).
+                md5s = {e["id"]: e["md5"] for e in history}
+                if pending_put := in_flight.get(key):
+                    if pending_put[0] == "put" and found and found[0]["id"] not in md5s:
+                        md5s[found[0]["id"]] = pending_put[1]
+                for e in found:
+                    if e["marker"]:
+                        try:
+                            s3.head_object(Bucket=bucket, Key=key, VersionId=e["id"])
+                            raise Failure(f"{when}, {key}: HEAD of the marker {e['id']} by id found an object")
+                        except ClientError as err:
+                            check(http_status(err) == 405,
+                                  f"{when}, {key}: HEAD of the marker {e['id']}: {err.response}")
+                        continue
+                    r = s3.get_object(Bucket=bucket, Key=key, VersionId=e["id"])
+                    got_body = r["Body"].read()
+                    check(r.get("VersionId") == e["id"] and md5(got_body) == md5s[e["id"]] == e["etag"],
+                          f"{when}, {key}: version {e['id']} reads back {len(got_body)} other bytes")
+                # The current: the newest, or 404 under a marker (or with nothing).
+                try:
+                    r = s3.get_object(Bucket=bucket, Key=key)
+                    body = r["Body"].read()
+                    check(found and not found[0]["marker"] and r.get("VersionId") == found[0]["id"] and
+                          md5(body) == found[0]["etag"], f"{when}, {key}: GET reads {r.get('VersionId')}, not the "
+                          f"newest of {[(e['id'], e['marker']) for e in found]}")
+                except ClientError as err:
+                    check(http_status(err) == 404 and (not found or found[0]["marker"]),
+                          f"{when}, {key}: GET: {err.response['Error']} with the newest "
+                          f"{found[0] if found else None}")
+                    if found:
+                        headers = err.response["ResponseMetadata"]["HTTPHeaders"]
+                        check(headers.get("x-amz-delete-marker") == "true" and
+                              headers.get("x-amz-version-id") == found[0]["id"],
+                              f"{when}, {key}: the 404 under the marker {found[0]['id']} names {headers}")
+            # ListObjects: the keys whose newest is an object, each as that version.
+            newest = {key: (found[0]["size"], found[0]["etag"]) for key, found in listed.items()
+                      if found and not found[0]["marker"]}
+            objects = all_objects(s3, bucket, etags=True)
+            check(objects == newest, f"{when}: ListObjectsV2 shows {sorted(objects.items())}, the newest versions are "
+                  f"{sorted(newest.items())}")
+            return listed, done
+
+        s3b = b.client(keys)
+        listed, done = check_versions(s3b, "after the kill")
+        versions = [e for entries in listed.values() for e in entries if not e["marker"]]
+        markers = sum(len(entries) for entries in listed.values()) - len(versions)
+        log(f"sigkill-versions: {len(versions)} versions and {markers} markers of {len(listed)} keys list and read "
+            f"back by id through B ({done} of the in-flight operations took effect)")
+        # What the operations in flight left is the truth from here on: the
+        # sweep must neither finish nor undo any of them.
+        cut = len(in_flight)
+        # A delete by id has no reservation for the adopter to reconcile: cut
+        # between its index write and its ledger change (or between the
+        # user's ledger and the bucket's) it leaves a ledger high by the
+        # version it removed until the bucket's recount (docs/rados.md,
+        # "Recount from the index": once quiet for 10 minutes).
+        uncounted = []  # (bytes, objects) of each removal by id the kill cut after its index write
+        for key, op in in_flight.items():
+            if op[0] == "delete" and op[1] not in [e["id"] for e in listed.get(key, [])]:
+                gone = next(e for e in acked[key] if e["id"] == op[1])
+                if not gone["marker"]:
+                    uncounted.append((gone["size"], 1))
+        for key in in_flight:
+            acked[key] = [{"id": e["id"], "marker": e["marker"], "md5": e["etag"], "size": e["size"]}
+                          for e in listed.get(key, [])]
+        in_flight.clear()
+
+        stalled.close()
+        wait_until("the killed gateway's lease swept",
+                   lambda: victim not in volume.omap("meta", "leases") and not volume.exists("meta", f"lease.{victim}"),
+                   RECLAIM_TIMEOUT_S, 0.5)
+        check(not volume.exists("meta", f"pending.{victim}"), "the dead instance's pending ledgers are still listed")
+        ledger = volume.omap("meta", f"ledger.user.{user_id}")
+        check(not [k for k in ledger if k.startswith("r.")] and int(ledger.get("reserved", "0")) == 0,
+              f"reservations left on the user's ledger: {ledger}")
+        # Every object version counts, current or not; markers count nothing.
+        listed, _ = check_versions(s3a, "after the sweep")
+        versions = [e for entries in listed.values() for e in entries if not e["marker"]]
+        listed_bytes = sum(e["size"] for e in versions)
+        bucket_ledgers = volume.objects("meta", f"ledger.bucket/{bucket}/")
+        check(len(bucket_ledgers) == 1, f"bucket ledgers: {bucket_ledgers}")
+        bucket_ledger = volume.omap("meta", bucket_ledgers[0])
+        # The adopter queues every bucket the dead instance wrote to for its
+        # recount, which is what repairs a ledger a cut delete by id left high
+        # (no gateway option shortens its 10-minute quiet window: the recount
+        # itself is not awaited here).
+        queued = volume.omap("meta", "recount.queue")
+        check(bucket_ledgers[0][len("ledger.bucket/"):] in queued,
+              f"the killed gateway wrote to {bucket}, and the bucket is not queued for a recount: {queued}")
+        for name, counts_ in (("user", ledger), ("bucket", bucket_ledger)):
+            high = (int(counts_["bytes"]) - listed_bytes, int(counts_["objects"]) - len(versions))
+            allowed = {(sum(b for b, _ in cut_), sum(o for _, o in cut_))
+                       for n in range(len(uncounted) + 1) for cut_ in itertools.combinations(uncounted, n)}
+            check(high in allowed,
+                  f"{name} ledger bytes {counts_['bytes']} objects {counts_['objects']}, listed {listed_bytes} in "
+                  f"{len(versions)} versions (deletes by id cut after their index write: {uncounted})")
+            if high != (0, 0):
+                log(f"sigkill-versions: the {name} ledger counts {high} (bytes, objects) of a delete by id cut after "
+                    f"its index write, until the bucket's recount (queued)")
+        # A 3 MiB version is one blob object, a 4 KiB one is kept in its
+        # record; beyond those, at most one body per operation in flight.
+        # Bodies of deleted versions wait (refs 0) for their collection,
+        # a grace period after their release.
+        blobs = [o for o, refs in volume.xattrs("data", "blob.", "refs").items() if refs != b"0"]
+        in_blobs = sum(1 for e in versions if e["size"] > len(small))
+        leaked = len(blobs) - in_blobs
+        check(0 <= leaked <= cut,
+              f"{len(blobs)} blob objects for {in_blobs} large versions ({cut} operations were in flight)")
+        log(f"sigkill-versions: after the sweep {len(versions)} versions ({listed_bytes} bytes), the ledgers checked; "
+            f"{len(blobs)} blob objects for {in_blobs} large versions")
     finally:
         for g in gws:
             g.close()
@@ -385,12 +684,13 @@ def admin_changes_case(gateway_bin, cli):
 
 CASES = {
     "sigkill": sigkill_case,
+    "sigkill-versions": sigkill_versions_case,
     "read-after-write": read_after_write_case,
     "quota": quota_case,
     "admin-changes": admin_changes_case,
     "osd-restart": osd_restart_case,
 }
-DEFAULT_CASES = ["read-after-write", "admin-changes", "sigkill", "quota"]
+DEFAULT_CASES = ["read-after-write", "admin-changes", "sigkill", "sigkill-versions", "quota"]
 
 
 def main():

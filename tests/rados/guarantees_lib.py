@@ -125,6 +125,20 @@ class Volume:
             except rados.ObjectNotFound:
                 return False
 
+    def xattrs(self, pool, prefix, name):
+        """{object: its xattr `name` (None when it has none)} of the objects
+        whose name starts with prefix (one removed meanwhile left out)."""
+        out = {}
+        with self.ioctx(pool) as io:
+            for oid in self.objects(pool, prefix):
+                try:
+                    out[oid] = io.get_xattr(oid, name)
+                except rados.NoData:
+                    out[oid] = None
+                except rados.ObjectNotFound:
+                    pass
+        return out
+
     def objects(self, pool, prefix=""):
         with self.ioctx(pool) as io:
             return sorted(o.key for o in io.list_objects() if o.key.startswith(prefix))
@@ -280,12 +294,13 @@ def create_user(gateway, system_keys, tag):
     return email, doc["UserId"], (key["AWSAccessKeyId"], key["AWSSecretAccessKey"])
 
 
-def all_objects(s3, bucket):
-    """{key: size} by ListObjectsV2, every page."""
+def all_objects(s3, bucket, etags=False):
+    """{key: size} by ListObjectsV2, every page; with etags, {key: (size,
+    ETag unquoted)}."""
     out = {}
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         for o in page.get("Contents", []):
-            out[o["Key"]] = o["Size"]
+            out[o["Key"]] = (o["Size"], o["ETag"].strip('"')) if etags else o["Size"]
     return out
 
 
