@@ -10,6 +10,7 @@
 #include "local/segment_store.hpp"
 #include "local/space_ledger.hpp"
 #include "local/version_index.hpp"
+#include "versions/object_lock.hpp"
 #include "versions/version_ids.hpp"
 #include "versions/version_plan.hpp"
 #include "write_conditions.hpp"
@@ -127,6 +128,9 @@ void clear_version(ObjectRecord& rec) {
 Result<ObjectInfo> commit_object(Txn& txn, Bucket& bucket, ObjectRecord rec, const WriteConditions& conditions,
                                  std::int64_t counted_bytes, FreedExtents& freed) {
     const std::string key = rec.info.key;
+    // The new record's lock is the request's (none: the bucket's default).
+    const std::optional<ObjectLock> requested =
+        rec.info.lock == ObjectLock{} ? std::nullopt : std::optional<ObjectLock>(rec.info.lock);
     clear_version(rec);
     if (bucket.versioning == VersioningState::Off) {
         // As before versioning: the current is replaced in place.
@@ -151,11 +155,13 @@ Result<ObjectInfo> commit_object(Txn& txn, Bucket& bucket, ObjectRecord rec, con
     OSTOR_TRY(check_write_conditions(conditions, state->current));
     PlanInput in = plan_input(bucket, VersionOp::Write, *state);
     in.size = rec.info.size;
+    in.requested_lock = requested;
     auto change = plan_version_change(in);
     if (!change) return std::move(change).error();
     const std::int64_t delta_bytes = change->delta.bytes - counted_bytes;
     OSTOR_TRY(check_quota(txn, bucket, delta_bytes));
     OSTOR_TRY(apply_change(txn, bucket.name, key, *change, *state, rec, freed));
+    note_lock_change(bucket, {}, change->new_lock);  // the lock summary, in the row account_change writes
     account_change(txn, bucket, delta_bytes, change->delta.objects);
     return record_of(*change->put_current, *state, rec).info;
 }
