@@ -1,6 +1,7 @@
 // Buckets: creation, lookup, listing, deletion.
 #include "engine_impl.hpp"
 #include "ostor/names.hpp"
+#include "versions/object_lock.hpp"
 
 namespace ostor {
 
@@ -78,6 +79,14 @@ Result<Bucket> Engine::set_bucket_versioning(std::string_view name, VersioningSt
     if (state != VersioningState::Enabled && state != VersioningState::Suspended)
         return Error(Errc::InvalidArgument, "a bucket's versioning can only be enabled or suspended");
     auto b = impl_->objects->set_bucket_versioning(name, state);
+    impl_->notifier->changed(ChangeKind::Bucket, bucket_subject(name));  // whatever it returned: it may have landed
+    return b;
+}
+
+Result<Bucket> Engine::set_object_lock_config(std::string_view name, const ObjectLockConfig& config) {
+    OSTOR_TRY(check_may_commit(*impl_));
+    OSTOR_TRY(check_lock_config(config));
+    auto b = impl_->objects->set_object_lock_config(name, config);
     impl_->notifier->changed(ChangeKind::Bucket, bucket_subject(name));  // whatever it returned: it may have landed
     return b;
 }

@@ -36,6 +36,16 @@ Result<void> check_may_commit(const EngineImpl& e) {
                                     "restart the gateway (or reopen the volume)");
 }
 
+Result<void> check_lock_request(EngineImpl& e, std::string_view bucket, const std::optional<ObjectLock>& lock) {
+    if (!lock) return {};
+    auto b = e.objects->get_bucket_record(bucket);
+    if (!b) return std::move(b).error();
+    if (!b->object_lock.enabled) return Error(Errc::InvalidArgument, "Bucket is missing Object Lock Configuration");
+    if (lock->retention.mode != RetentionMode::None && lock->retention.until_ms <= 0)
+        return Error(Errc::InvalidArgument, "a retention needs a retain-until date");
+    return {};
+}
+
 EngineImpl::~EngineImpl() {
     async.reset();                  // finish asynchronous calls first
     if (backend) backend->close();  // background work, open reservations: before the seams and the lease go

@@ -70,6 +70,11 @@ struct EngineImpl {
 // (the RADOS object catalog and space ledger check the lease there).
 Result<void> check_may_commit(const EngineImpl& e);
 
+// A write's object lock settings (PutOptions::lock, ...) are only for a bucket
+// with object lock: refused before any data is written. Fails: NoSuchBucket,
+// InvalidArgument.
+Result<void> check_lock_request(EngineImpl& e, std::string_view bucket, const std::optional<ObjectLock>& lock);
+
 // ---- Data movement ---------------------------------------------------------
 enum class WriteTargetKind { Object, Part };
 struct WriteTarget {

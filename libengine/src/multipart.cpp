@@ -10,10 +10,16 @@ namespace ostor {
 using namespace detail;
 
 Result<Upload> Engine::create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) {
+    return create_upload(bucket, key, std::move(meta), std::nullopt);
+}
+
+Result<Upload> Engine::create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta,
+                                     std::optional<ObjectLock> lock) {
     OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate_object_key(key));
     OSTOR_TRY(validate_object_tags(meta.tags));
-    return impl_->objects->create_upload(bucket, key, std::move(meta));
+    OSTOR_TRY(check_lock_request(*impl_, bucket, lock));
+    return impl_->objects->create_upload(bucket, key, std::move(meta), std::move(lock));
 }
 
 Result<Upload> Engine::get_upload(std::string_view upload_id) { return impl_->objects->get_upload(upload_id); }

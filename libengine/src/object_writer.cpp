@@ -293,6 +293,9 @@ private:
         rec.info.etag = to_hex(digest_);
         rec.info.last_modified_ms = now_ms();
         rec.info.meta = options_.meta;
+        // The lock the request asks of the new version (the commit applies the
+        // bucket's default to it).
+        if (target_.kind == WriteTargetKind::Object && options_.lock) rec.info.lock = *options_.lock;
         rec.inline_data = std::move(inline_data_);
         rec.inline_crc = crc32c(std::as_bytes(std::span(rec.inline_data)));
         StagedBlobs staged = std::move(staged_);

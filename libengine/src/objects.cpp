@@ -19,6 +19,7 @@ Result<std::unique_ptr<ObjectWriter>> Engine::begin_put(std::string_view bucket,
     OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate_object_key(key));
     OSTOR_TRY(validate_object_tags(options.meta.tags));
+    OSTOR_TRY(check_lock_request(*impl_, bucket, options.lock));
     if (options.size_hint && *options.size_hint > kMaxObjectBytes)
         return Error(Errc::EntityTooLarge, "objects are at most 5 TiB");
     auto applies = impl_->objects->quota_applies(bucket);  // also: NoSuchBucket
@@ -188,6 +189,7 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
     if (options.replace_meta) OSTOR_TRY(validate_object_tags(options.replace_meta->tags));
     if (options.replace_tags) OSTOR_TRY(validate_object_tags(*options.replace_tags));
     OSTOR_TRY(check_version_id(options.src_version_id));
+    OSTOR_TRY(check_lock_request(*impl_, dst_bucket, options.lock));
     if (options.range) {
         // A sub-range cannot share whole extents: stream it into a new object.
         auto reader = open_object(src_bucket, src_key, options.range, options.src_version_id);
@@ -198,6 +200,7 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
         if (options.replace_acl) put.meta.acl = *options.replace_acl;
         put.size_hint = (*reader)->remaining();
         put.conditions = options.conditions;
+        put.lock = options.lock;
         auto writer = begin_put(dst_bucket, dst_key, std::move(put));
         if (!writer) return std::move(writer).error();
         OSTOR_TRY(for_each_chunk(**reader, [&](std::span<const std::byte> chunk) { return (*writer)->write(chunk); }));
@@ -206,7 +209,7 @@ Result<ObjectInfo> Engine::copy_object(std::string_view src_bucket, std::string_
     FreedExtents freed;
     auto r = impl_->objects->copy_object(src_bucket, src_key, options.src_version_id, dst_bucket, dst_key,
                                          options.replace_meta, options.replace_tags, options.replace_acl,
-                                         options.conditions, freed);
+                                         options.conditions, freed, options.lock);
     if (r) impl_->blobs->release(freed);
     return r;
 }
@@ -236,6 +239,26 @@ Result<ObjectInfo> Engine::set_object_tags(std::string_view bucket, std::string_
     OSTOR_TRY(check_version_id(version_id));
     if (version_id.empty()) return impl_->objects->set_object_tags(bucket, key, std::move(tags));
     return impl_->objects->set_version_tags(bucket, key, std::move(tags), version_id);
+}
+
+Result<ObjectInfo> Engine::set_object_retention(std::string_view bucket, std::string_view key,
+                                                std::string_view version_id, std::optional<Retention> retention,
+                                                bool bypass_governance) {
+    OSTOR_TRY(check_may_commit(*impl_));
+    OSTOR_TRY(check_version_id(version_id));
+    LockChange change;
+    change.retention = retention.value_or(Retention{});
+    change.bypass_governance = bypass_governance;
+    return impl_->objects->change_version_lock(bucket, key, version_id, change);
+}
+
+Result<ObjectInfo> Engine::set_object_legal_hold(std::string_view bucket, std::string_view key,
+                                                 std::string_view version_id, bool on) {
+    OSTOR_TRY(check_may_commit(*impl_));
+    OSTOR_TRY(check_version_id(version_id));
+    LockChange change;
+    change.legal_hold = on;
+    return impl_->objects->change_version_lock(bucket, key, version_id, change);
 }
 
 Result<ListObjectsResult> Engine::list_objects(std::string_view bucket, const ListObjectsParams& params) {

@@ -116,6 +116,10 @@ struct PutOptions {
     std::optional<std::string> expected_md5;
     // Conditions on the object the write replaces (objects only, not parts).
     WriteConditions conditions;
+    // The new version's object lock (x-amz-object-lock-*); a request naming
+    // no retention gets the bucket's default one. Only in a bucket with
+    // object lock (InvalidArgument otherwise); not for parts.
+    std::optional<ObjectLock> lock;
 };
 
 // Streams one object (or one part of a multipart upload) into the store.
@@ -208,6 +212,9 @@ struct BucketCreateOptions {
     // them) the bucket has from its first moment: written with its record,
     // so that no one ever sees the bucket without them.
     std::map<std::string, std::string> configs;
+    // Object lock (x-amz-bucket-object-lock-enabled): the bucket is versioned
+    // (Enabled) for good from its first moment; lock is never turned on later.
+    bool object_lock = false;
 };
 
 struct CopyOptions {
@@ -228,6 +235,8 @@ struct CopyOptions {
     std::string src_version_id;
     // Conditions on the destination object the copy replaces.
     WriteConditions conditions;
+    // The copy's object lock, as PutOptions::lock (never the source's).
+    std::optional<ObjectLock> lock;
 };
 
 // DELETE of an object (docs/versioning.md, "Writes").
@@ -375,7 +384,8 @@ public:
     Result<Bucket> get_bucket_record(std::string_view name);
     // By name.
     Result<std::vector<Bucket>> list_buckets(const BucketFilter& filter = {});
-    // Aborts its multipart uploads. Fails: NoSuchBucket, BucketNotEmpty.
+    // Aborts its multipart uploads. Fails: NoSuchBucket, BucketNotEmpty
+    // (naming the bucket's lock summary when it holds locked versions).
     Result<void> delete_bucket(std::string_view name);
     // Fails: NoSuchBucket.
     Result<Bucket> set_bucket_acl(std::string_view name, std::string_view acl);
@@ -394,6 +404,13 @@ public:
     // volume, where versioning is not built yet), InvalidBucketState
     // (Suspended under object lock).
     Result<Bucket> set_bucket_versioning(std::string_view name, VersioningState state);
+    // Replaces the default retention of an object lock bucket (mode None:
+    // removes it); it applies to versions written after. `config.enabled`
+    // is ignored: lock is set at creation only. Fails: NoSuchBucket,
+    // InvalidBucketState (a bucket without object lock), InvalidArgument (a
+    // mode without exactly one of days and years, positive; days or years
+    // without a mode).
+    Result<Bucket> set_object_lock_config(std::string_view name, const ObjectLockConfig& config);
 
     // ---- Objects -------------------------------------------------------
     // A write that would replace an object whose stored record cannot be
@@ -464,6 +481,21 @@ public:
     Result<ObjectInfo> set_object_tags(std::string_view bucket, std::string_view key,
                                        std::vector<std::pair<std::string, std::string>> tags,
                                        std::string_view version_id);
+    // Object lock of the version `version_id` (empty: the current), by the
+    // rules of docs/versioning.md ("Object lock"): a retention is replaced
+    // (nullopt or mode None: removed) only when none is active, or extended
+    // in the same mode, or a GOVERNANCE one with `bypass_governance`. Fails:
+    // NoSuchBucket, NoSuchKey, NoSuchVersion, MethodNotAllowed (a delete
+    // marker by id), ObjectLocked, InvalidArgument (a bucket without object
+    // lock: the gateway answers InvalidRequest; a malformed id; a mode
+    // without a date).
+    Result<ObjectInfo> set_object_retention(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                            std::optional<Retention> retention, bool bypass_governance = false);
+    // Puts a legal hold on the version (on) or releases it: always allowed
+    // (permission is the caller's). Fails as set_object_retention but
+    // ObjectLocked.
+    Result<ObjectInfo> set_object_legal_hold(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                             bool on);
     // Keys in byte order. Fails: NoSuchBucket, InvalidArgument (max_keys 0 is
     // allowed and returns nothing).
     Result<ListObjectsResult> list_objects(std::string_view bucket, const ListObjectsParams& params);
@@ -477,6 +509,11 @@ public:
     // completion. Fails: NoSuchBucket, InvalidObjectName, InvalidArgument
     // (meta.tags: validate_object_tags).
     Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta = {});
+    // With the object's lock (PutOptions::lock), kept in the upload to its
+    // completion. Fails as above, and InvalidArgument (a lock in a bucket
+    // without object lock).
+    Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta,
+                                 std::optional<ObjectLock> lock);
     // Fails: NoSuchUpload.
     Result<Upload> get_upload(std::string_view upload_id);
     // Streams part `number` (1..10000), replacing an earlier part of that

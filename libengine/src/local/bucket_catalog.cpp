@@ -6,6 +6,7 @@
 #include "local/tables.hpp"
 #include "local/version_index.hpp"
 #include "size_history.hpp"
+#include "versions/object_lock.hpp"
 
 namespace ostor::detail {
 
@@ -78,6 +79,11 @@ Result<Bucket> LocalObjectCatalog::create_bucket(std::string_view name, std::str
         b.account = account;
         b.created_ms = now_ms();
         b.acl = options.acl;
+        // Object lock only at creation, versioned for good in the same write.
+        if (options.object_lock) {
+            b.object_lock.enabled = true;
+            b.versioning = VersioningState::Enabled;
+        }
         if (auto last = txn.get(Table::BucketEpochs, name)) b.epoch = Decoder(*last).u64() + 1;
         b.size.last_ts = size_history_hour(b.created_ms);
         txn.put(Table::BucketEpochs, name, Encoder().u64(b.epoch).take());
@@ -127,8 +133,11 @@ Result<void> LocalObjectCatalog::delete_bucket(std::string_view name, FreedExten
             auto e = cur.seek(prefix);
             // Versions and delete markers keep a bucket, as in S3.
             if (bucket->objects > 0 || (e && e->first.substr(0, prefix.size()) == prefix) ||
-                bucket_has_versions(txn, name))
-                return Error(Errc::BucketNotEmpty, "bucket " + std::string(name) + " is not empty");
+                bucket_has_versions(txn, name)) {
+                const std::string locked = lock_summary_reason(*bucket, now_ms());
+                return Error(Errc::BucketNotEmpty, locked.empty() ? "bucket " + std::string(name) + " is not empty"
+                                                                  : locked + ": it is not empty");
+            }
         }
         // Uploads in progress go with the bucket.
         std::vector<std::string> upload_ids;

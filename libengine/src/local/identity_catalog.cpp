@@ -7,6 +7,7 @@
 #include "hashing.hpp"
 #include "local/read_snapshot.hpp"
 #include "local/tables.hpp"
+#include "versions/object_lock.hpp"
 
 namespace ostor::detail {
 
@@ -40,6 +41,18 @@ bool owns_buckets(const Txn& txn, std::string_view user_id, std::optional<std::s
         if (b && b->owner_id == user_id && (!account || b->account == *account)) return true;
     }
     return false;
+}
+
+// The first of the user's buckets whose lock summary keeps it (and so the
+// user), as the refusal names it; empty when none does.
+std::string locked_bucket_reason(const Txn& txn, std::string_view user_id) {
+    auto cur = txn.cursor(Table::Buckets);
+    for (auto e = cur.first(); e; e = cur.next()) {
+        auto b = decode_bucket(e->second);
+        if (!b || b->owner_id != user_id) continue;
+        if (auto reason = lock_summary_reason(*b, now_ms()); !reason.empty()) return reason;
+    }
+    return {};
 }
 
 }  // namespace
@@ -128,8 +141,11 @@ Result<void> LocalIdentityCatalog::delete_user(std::string_view user_id) {
     return commits_.run([&](Txn& txn) -> Result<void> {
         auto user = load_user(txn, user_id);
         if (!user) return std::move(user).error();
-        if (owns_buckets(txn, user->id, std::nullopt))
-            return Error(Errc::UserHasBuckets, "user " + user->id + " owns buckets; delete them first");
+        if (owns_buckets(txn, user->id, std::nullopt)) {
+            const std::string locked = locked_bucket_reason(txn, user->id);
+            return Error(Errc::UserHasBuckets, "user " + user->id + " owns buckets; delete them first" +
+                                                   (locked.empty() ? std::string() : " (" + locked + ")"));
+        }
         // Keys of the user and of all its accounts share the id prefix.
         std::vector<std::string> doomed;
         auto keys = txn.cursor(Table::Keys);

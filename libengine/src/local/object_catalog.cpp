@@ -39,13 +39,11 @@ Result<ObjectInfo> LocalObjectCatalog::put_object(BodyCommit body, const WriteCo
         std::move(*segments));
 }
 
-Result<ObjectInfo> LocalObjectCatalog::copy_object(std::string_view src_bucket, std::string_view src_key,
-                                                   std::string_view src_version_id, std::string_view dst_bucket,
-                                                   std::string_view dst_key,
-                                                   const std::optional<ObjectMeta>& replace_meta,
-                                                   const std::optional<ObjectTags>& replace_tags,
-                                                   const std::optional<std::string>& replace_acl,
-                                                   const WriteConditions& conditions, FreedExtents& freed) {
+Result<ObjectInfo> LocalObjectCatalog::copy_object(
+    std::string_view src_bucket, std::string_view src_key, std::string_view src_version_id, std::string_view dst_bucket,
+    std::string_view dst_key, const std::optional<ObjectMeta>& replace_meta,
+    const std::optional<ObjectTags>& replace_tags, const std::optional<std::string>& replace_acl,
+    const WriteConditions& conditions, FreedExtents& freed, const std::optional<ObjectLock>& lock) {
     return commits_.run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
         freed.clear();
         auto sb = load_bucket(txn, src_bucket);
@@ -65,7 +63,8 @@ Result<ObjectInfo> LocalObjectCatalog::copy_object(std::string_view src_bucket, 
         else if (replace_tags)
             dst.info.meta.tags = *replace_tags;
         if (replace_acl) dst.info.meta.acl = *replace_acl;
-        dst.info.upload_id.clear();  // a copy is not what the upload made
+        dst.info.upload_id.clear();                   // a copy is not what the upload made
+        dst.info.lock = lock.value_or(ObjectLock{});  // the request's, never the source's
         return commit_object(txn, *db, std::move(dst), conditions, 0, freed);
     });
 }

@@ -10,6 +10,7 @@
 #include "local/tables.hpp"
 #include "local/version_commit.hpp"
 #include "local/version_index.hpp"
+#include "versions/object_lock.hpp"
 
 namespace ostor::detail {
 
@@ -22,6 +23,21 @@ Result<Bucket> LocalObjectCatalog::set_bucket_versioning(std::string_view name, 
         if (state == VersioningState::Suspended && bucket->object_lock.enabled)
             return Error(Errc::InvalidBucketState, "versioning of an object lock bucket cannot be suspended");
         bucket->versioning = state;
+        txn.put(Table::Buckets, bucket->name, encode(*bucket));
+        load_bucket_configs(txn, *bucket);
+        return bucket;
+    });
+}
+
+Result<Bucket> LocalObjectCatalog::set_object_lock_config(std::string_view name, const ObjectLockConfig& config) {
+    return commits_.run_value<Bucket>([&](Txn& txn) -> Result<Bucket> {
+        auto bucket = load_bucket(txn, name);
+        if (!bucket) return bucket;
+        if (!bucket->object_lock.enabled)
+            return Error(Errc::InvalidBucketState, "bucket " + std::string(name) + " has no object lock");
+        bucket->object_lock.default_mode = config.default_mode;
+        bucket->object_lock.default_days = config.default_days;
+        bucket->object_lock.default_years = config.default_years;
         txn.put(Table::Buckets, bucket->name, encode(*bucket));
         load_bucket_configs(txn, *bucket);
         return bucket;
@@ -97,6 +113,34 @@ Result<ObjectInfo> LocalObjectCatalog::change_version_meta(std::string_view buck
         OSTOR_TRY(move_body_to_row(txn, rec));
         const auto index = found->in_versions ? versions_key(bucket, key, rec.instance) : object_index_key(bucket, key);
         txn.put(found->in_versions ? Table::Versions : Table::Objects, index, encode(rec));
+        return rec.info;
+    });
+}
+
+Result<ObjectInfo> LocalObjectCatalog::change_version_lock(std::string_view bucket, std::string_view key,
+                                                           std::string_view version_id, const LockChange& change) {
+    return commits_.run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
+        auto b = load_bucket(txn, bucket);
+        if (!b) return std::move(b).error();
+        if (!b->object_lock.enabled) return Error(Errc::InvalidArgument, "Bucket is missing Object Lock Configuration");
+        auto found = find_version(txn, bucket, key, version_id);
+        if (!found) return std::move(found).error();
+        ObjectRecord& rec = found->record;
+        if (rec.info.delete_marker) {
+            if (version_id.empty())
+                return Error(Errc::NoSuchKey, "no object " + std::string(key) + " in bucket " + std::string(bucket));
+            return Error(Errc::MethodNotAllowed, "version " + std::string(version_id) + " is a delete marker");
+        }
+        const ObjectLock before = rec.info.lock;
+        auto after = changed_lock(before, change, now_ms(), 0);  // one clock decides locally
+        if (!after) return std::move(after).error();
+        rec.info.lock = *after;
+        OSTOR_TRY(move_body_to_row(txn, rec));  // as change_version_meta: the record moves nowhere
+        const auto index = found->in_versions ? versions_key(bucket, key, rec.instance) : object_index_key(bucket, key);
+        txn.put(found->in_versions ? Table::Versions : Table::Objects, index, encode(rec));
+        // The lock summary, in the same transaction.
+        note_lock_change(*b, before, *after);
+        txn.put(Table::Buckets, b->name, encode(*b));
         return rec.info;
     });
 }

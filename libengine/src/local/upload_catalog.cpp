@@ -55,7 +55,8 @@ void drop_upload(Txn& txn, const Upload& upload, std::vector<Extent>& freed) {
     txn.del(Table::Uploads, upload.id);
 }
 
-Result<Upload> LocalObjectCatalog::create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) {
+Result<Upload> LocalObjectCatalog::create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta,
+                                                 std::optional<ObjectLock> lock) {
     return commits_.run_value<Upload>([&](Txn& txn) -> Result<Upload> {
         auto b = load_bucket(txn, bucket);
         if (!b) return std::move(b).error();
@@ -78,6 +79,7 @@ Result<Upload> LocalObjectCatalog::create_upload(std::string_view bucket, std::s
         u.account = b->account;
         u.initiated_ms = now_ms();
         u.meta = std::move(meta);
+        u.lock = std::move(lock);
         txn.put(Table::Uploads, u.id, encode(u));
         txn.put(Table::UploadsByBucket, upload_index_key(u), "");
         return u;
@@ -197,6 +199,7 @@ Result<ObjectInfo> LocalObjectCatalog::complete_upload(
         obj.info.last_modified_ms = now_ms();
         obj.info.meta = upload->meta;
         obj.info.upload_id = upload->id;
+        obj.info.lock = upload->lock.value_or(ObjectLock{});  // CreateMultipartUpload's, asked of the object
         if (checksums) obj.info.meta.checksums = *checksums;
         if (acl) obj.info.meta.acl = *acl;
         txn.del(Table::UploadsByBucket, upload_index_key(*upload));

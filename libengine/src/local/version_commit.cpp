@@ -1,8 +1,6 @@
 #include "local/version_commit.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <limits>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -12,6 +10,7 @@
 #include "local/segment_store.hpp"
 #include "local/space_ledger.hpp"
 #include "local/version_index.hpp"
+#include "versions/object_lock.hpp"
 #include "versions/version_ids.hpp"
 #include "versions/version_plan.hpp"
 #include "write_conditions.hpp"
@@ -20,28 +19,8 @@ namespace ostor::detail {
 
 namespace {
 
-// The plan's handles of the records it is given: the new record is
-// kNewEntry, the current this, a version entry its index + 1.
-constexpr std::uint64_t kCurrentHandle = std::numeric_limits<std::uint64_t>::max();
 // Two newest versions: what a removal needs to promote the next one.
 constexpr std::size_t kPlanNewestVersions = 2;
-
-std::int64_t now_us() {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-VersionEntry entry_of(const ObjectRecord& rec, std::uint64_t handle) {
-    VersionEntry e;
-    e.instance = rec.instance;
-    e.marker = rec.info.delete_marker;
-    e.null_version = rec.null_version;
-    e.size = rec.info.size;
-    e.last_modified_ms = rec.info.last_modified_ms;
-    e.lock = rec.info.lock;
-    e.handle = handle;
-    return e;
-}
 
 // What one key holds, as read inside the write transaction.
 struct KeyState {
@@ -83,16 +62,10 @@ Result<KeyState> load_key_state(const Txn& txn, const Bucket& bucket, std::strin
 }
 
 PlanInput plan_input(const Bucket& bucket, VersionOp op, const KeyState& state) {
-    PlanInput in;
-    in.versioning = bucket.versioning;
-    in.lock_config = bucket.object_lock;
-    in.op = op;
-    if (state.current) in.current = entry_of(*state.current, kCurrentHandle);
-    in.head = state.head;
-    for (std::size_t i = 0; i < state.versions.size(); ++i) in.versions.push_back(entry_of(state.versions[i], i + 1));
-    in.now_us = now_us();
-    in.random = random_instance_part();
-    return in;
+    std::vector<const ObjectRecord*> versions;
+    for (const auto& v : state.versions) versions.push_back(&v);
+    // One process's clock decides locally: no margin.
+    return plan_input_of(bucket, op, state.current ? &*state.current : nullptr, state.head, versions, 0);
 }
 
 // The record an entry of the change stands for, carrying the entry's version.
@@ -155,6 +128,9 @@ void clear_version(ObjectRecord& rec) {
 Result<ObjectInfo> commit_object(Txn& txn, Bucket& bucket, ObjectRecord rec, const WriteConditions& conditions,
                                  std::int64_t counted_bytes, FreedExtents& freed) {
     const std::string key = rec.info.key;
+    // The new record's lock is the request's (none: the bucket's default).
+    const std::optional<ObjectLock> requested =
+        rec.info.lock == ObjectLock{} ? std::nullopt : std::optional<ObjectLock>(rec.info.lock);
     clear_version(rec);
     if (bucket.versioning == VersioningState::Off) {
         // As before versioning: the current is replaced in place.
@@ -179,11 +155,13 @@ Result<ObjectInfo> commit_object(Txn& txn, Bucket& bucket, ObjectRecord rec, con
     OSTOR_TRY(check_write_conditions(conditions, state->current));
     PlanInput in = plan_input(bucket, VersionOp::Write, *state);
     in.size = rec.info.size;
+    in.requested_lock = requested;
     auto change = plan_version_change(in);
     if (!change) return std::move(change).error();
     const std::int64_t delta_bytes = change->delta.bytes - counted_bytes;
     OSTOR_TRY(check_quota(txn, bucket, delta_bytes));
     OSTOR_TRY(apply_change(txn, bucket.name, key, *change, *state, rec, freed));
+    note_lock_change(bucket, {}, change->new_lock);  // the lock summary, in the row account_change writes
     account_change(txn, bucket, delta_bytes, change->delta.objects);
     return record_of(*change->put_current, *state, rec).info;
 }

@@ -237,6 +237,11 @@ Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::str
     b.owner_id = owner_id;
     b.account = account;
     b.acl = options.acl;
+    // Object lock only at creation, versioned for good in the same record.
+    if (options.object_lock) {
+        b.object_lock.enabled = true;
+        b.versioning = VersioningState::Enabled;
+    }
     // Its first configurations go in the record itself (step 5): the
     // bucket never exists without them.
     b.configs = options.configs;

@@ -146,6 +146,9 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& given, 
     const std::string key = record.info.key;
     const std::string oid = shard_oid(sb, key);
     record.info.bucket = bucket.name;
+    // The new record's lock is the request's (none: the bucket's default).
+    const std::optional<ObjectLock> requested_lock =
+        record.info.lock == ObjectLock{} ? std::nullopt : std::optional<ObjectLock>(record.info.lock);
     // A new object carries no version of the record it was made from (a
     // copy's source): a versioned bucket's plan gives it its own.
     record.instance.clear();
@@ -287,6 +290,7 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& given, 
         if (auto ok = check_write_conditions(conditions, old); !ok) return Result<void>(std::move(ok).error());
         PlanInput in = plan_input_of(bucket, VersionOp::Write, state);
         in.size = record.info.size;
+        in.requested_lock = requested_lock;
         auto change = plan_version_change(in);
         if (!change) return Result<void>(std::move(change).error());
         delta_bytes = change->delta.bytes + delta_parts_bytes;
@@ -414,13 +418,11 @@ Result<ObjectInfo> RadosObjectCatalog::put_object(BodyCommit body, const WriteCo
     return commit_object(*b, std::move(body.record), conditions, body.reservation, 0, freed, body.outcome_unknown);
 }
 
-Result<ObjectInfo> RadosObjectCatalog::copy_object(std::string_view src_bucket, std::string_view src_key,
-                                                   std::string_view src_version_id, std::string_view dst_bucket,
-                                                   std::string_view dst_key,
-                                                   const std::optional<ObjectMeta>& replace_meta,
-                                                   const std::optional<ObjectTags>& replace_tags,
-                                                   const std::optional<std::string>& replace_acl,
-                                                   const WriteConditions& conditions, FreedExtents& freed) {
+Result<ObjectInfo> RadosObjectCatalog::copy_object(
+    std::string_view src_bucket, std::string_view src_key, std::string_view src_version_id, std::string_view dst_bucket,
+    std::string_view dst_key, const std::optional<ObjectMeta>& replace_meta,
+    const std::optional<ObjectTags>& replace_tags, const std::optional<std::string>& replace_acl,
+    const WriteConditions& conditions, FreedExtents& freed, const std::optional<ObjectLock>& lock) {
     freed.clear();
     auto src = get_copy_source(src_bucket, src_key, src_version_id);
     if (!src) return std::move(src).error();
@@ -448,7 +450,8 @@ Result<ObjectInfo> RadosObjectCatalog::copy_object(std::string_view src_bucket, 
     else if (replace_tags)
         dst.info.meta.tags = *replace_tags;
     if (replace_acl) dst.info.meta.acl = *replace_acl;
-    dst.info.upload_id.clear();  // a copy is not what the upload made
+    dst.info.upload_id.clear();                   // a copy is not what the upload made
+    dst.info.lock = lock.value_or(ObjectLock{});  // the request's, never the source's
     bool unknown = false;
     auto r = commit_object(*db, std::move(dst), conditions, std::nullopt, 0, freed, &unknown);
     // The references added above go when nothing was written; when the

@@ -69,6 +69,7 @@ public:
     // (ChangeKind::Bucket), and every commit meeting a versioned key with a
     // stale Off record fails its h<key> guard and reads the record again.
     Result<Bucket> set_bucket_versioning(std::string_view name, VersioningState state) override;
+    Result<Bucket> set_object_lock_config(std::string_view name, const ObjectLockConfig& config) override;
 
     Result<void> drop_dead_reservations(Leases& leases) override;
     Result<bool> quota_applies(std::string_view bucket) override;
@@ -85,7 +86,7 @@ public:
                                    std::string_view dst_key, const std::optional<ObjectMeta>& replace_meta,
                                    const std::optional<ObjectTags>& replace_tags,
                                    const std::optional<std::string>& replace_acl, const WriteConditions& conditions,
-                                   FreedExtents& freed) override;
+                                   FreedExtents& freed, const std::optional<ObjectLock>& lock = std::nullopt) override;
     using ObjectCatalog::delete_object;
     Result<void> delete_object(std::string_view bucket, std::string_view key, const DeleteOptions& options,
                                FreedExtents& freed) override;
@@ -108,8 +109,11 @@ public:
     Result<ObjectInfo> set_version_tags(std::string_view bucket, std::string_view key,
                                         std::vector<std::pair<std::string, std::string>> tags,
                                         std::string_view version_id) override;
+    Result<ObjectInfo> change_version_lock(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                           const LockChange& change) override;
 
-    Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) override;
+    Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta,
+                                 std::optional<ObjectLock> lock = std::nullopt) override;
     Result<Upload> get_upload(std::string_view upload_id) override;
     Result<PartInfo> put_part(std::string_view upload_id, std::uint32_t number, BodyCommit body,
                               FreedExtents& freed) override;

@@ -126,7 +126,8 @@ private:
 
 }  // namespace
 
-Result<Upload> RadosObjectCatalog::create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) {
+Result<Upload> RadosObjectCatalog::create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta,
+                                                 std::optional<ObjectLock> lock) {
     auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     Upload u;
@@ -137,6 +138,7 @@ Result<Upload> RadosObjectCatalog::create_upload(std::string_view bucket, std::s
     u.account = b->bucket.account;
     u.initiated_ms = upload_id_time_ms(u.id);  // not a later now_ms(): the index orders by id
     u.meta = std::move(meta);
+    u.lock = std::move(lock);
     // The object first, then the index entry (see the top of this file).
     WriteOp op;
     op.create_exclusive()

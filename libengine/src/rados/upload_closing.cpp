@@ -155,6 +155,7 @@ Result<ObjectInfo> RadosObjectCatalog::complete_upload(
     obj.info.last_modified_ms = now_ms();
     obj.info.meta = s.up.upload.meta;
     obj.info.upload_id = std::string(upload_id);
+    obj.info.lock = s.up.upload.lock.value_or(ObjectLock{});  // CreateMultipartUpload's, asked of the object
     if (checksums) obj.info.meta.checksums = *checksums;
     if (acl) obj.info.meta.acl = *acl;
     const std::vector<Extent> object_extents = obj.extents;

@@ -1,7 +1,6 @@
 #include "rados/version_index.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <set>
 #include <utility>
 
@@ -43,23 +42,6 @@ Result<void> add_listed(const OmapPage& page, std::string_view bucket, std::stri
         if (!has_version(state, e->record.instance)) state.versions.push_back(std::move(*e));
     }
     return {};
-}
-
-VersionEntry entry_of(const ObjectRecord& rec, std::uint64_t handle) {
-    VersionEntry e;
-    e.instance = rec.instance;
-    e.marker = rec.info.delete_marker;
-    e.null_version = rec.null_version;
-    e.size = rec.info.size;
-    e.last_modified_ms = rec.info.last_modified_ms;
-    e.lock = rec.info.lock;
-    e.handle = handle;
-    return e;
-}
-
-std::int64_t now_us() {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -152,18 +134,11 @@ Result<KeyState> read_key_state(Client& client, const std::string& oid, std::str
 }
 
 PlanInput plan_input_of(const Bucket& bucket, VersionOp op, const KeyState& state) {
-    PlanInput in;
-    in.versioning = bucket.versioning;
-    in.lock_config = bucket.object_lock;
-    in.op = op;
-    if (state.current) in.current = entry_of(state.current->record, kCurrentHandle);
-    in.head = state.head;
-    for (std::size_t i = 0; i < state.versions.size(); ++i)
-        in.versions.push_back(entry_of(state.versions[i].record, i + 1));
-    in.now_us = now_us();
-    in.random = random_instance_part();
-    in.clock_margin_ms = kMaxClockSkew.count();  // no gateway with a fast clock frees a version early
-    return in;
+    std::vector<const ObjectRecord*> versions;
+    for (const auto& v : state.versions) versions.push_back(&v.record);
+    // No gateway with a fast clock frees a version early.
+    return ::ostor::detail::plan_input_of(bucket, op, state.current ? &state.current->record : nullptr, state.head,
+                                          versions, kMaxClockSkew.count());
 }
 
 Result<ChangeWrite> change_write(std::string_view key, const KeyState& state, const VersionChange& change,

@@ -49,10 +49,8 @@ struct KeyStateWants {
 Result<KeyState> read_key_state(Client& client, const std::string& oid, std::string_view bucket, std::string_view key,
                                 const KeyStateWants& wants);
 
-// The plan's handle of the current (a version entry's is its index + 1).
-inline constexpr std::uint64_t kCurrentHandle = ~std::uint64_t{0};
-
-// The plan's input entries of `state`, under the handles above.
+// The plan's input entries of `state`, under kCurrentHandle and index + 1, with
+// the clock margin of RADOS (kMaxClockSkew).
 PlanInput plan_input_of(const Bucket& bucket, VersionOp op, const KeyState& state);
 
 // The write of a plan's change on the key's shard: guarded on `closed`

@@ -40,6 +40,7 @@
 #include "storage/blob_store.hpp"
 #include "storage/extent.hpp"
 #include "storage/leases.hpp"
+#include "versions/object_lock.hpp"
 
 namespace ostor::detail {
 
@@ -163,6 +164,9 @@ public:
     // Fails: NoSuchBucket, InvalidBucketState (Suspended under object lock),
     // InvalidArgument (Off).
     virtual Result<Bucket> set_bucket_versioning(std::string_view name, VersioningState state) = 0;
+    // The default retention of an object lock bucket (checked by the engine:
+    // check_lock_config). Fails: NoSuchBucket, InvalidBucketState (no lock).
+    virtual Result<Bucket> set_object_lock_config(std::string_view name, const ObjectLockConfig& config) = 0;
 
     // ---- Space ledger
     // Drops the reservations of Engines that are gone (those whose lease
@@ -201,7 +205,8 @@ public:
                                            std::string_view dst_key, const std::optional<ObjectMeta>& replace_meta,
                                            const std::optional<ObjectTags>& replace_tags,
                                            const std::optional<std::string>& replace_acl,
-                                           const WriteConditions& conditions, FreedExtents& freed) = 0;
+                                           const WriteConditions& conditions, FreedExtents& freed,
+                                           const std::optional<ObjectLock>& lock = std::nullopt) = 0;
     // Also an object whose body cannot be read; with options.if_current only
     // while the current record is that write (checked in the commit). Fails:
     // NoSuchBucket, NoSuchKey, PreconditionFailed.
@@ -247,6 +252,12 @@ public:
     virtual Result<ObjectInfo> set_version_tags(std::string_view bucket, std::string_view key,
                                                 std::vector<std::pair<std::string, std::string>> tags,
                                                 std::string_view version_id);
+    // Changes the lock of the version (empty id: the current) by the rules
+    // of object_lock.hpp (changed_lock), and the bucket's lock summary.
+    // Fails: NoSuchBucket, NoSuchKey, NoSuchVersion, MethodNotAllowed (a
+    // marker), ObjectLocked, InvalidArgument (a bucket without object lock).
+    virtual Result<ObjectInfo> change_version_lock(std::string_view bucket, std::string_view key,
+                                                   std::string_view version_id, const LockChange& change) = 0;
     // What a copy reads (with its body): the current (empty id) or the
     // version named, as open_object serves them. Fails: NoSuchBucket,
     // NoSuchKey, NoSuchVersion, MethodNotAllowed (a marker named by its id),
@@ -254,7 +265,9 @@ public:
     Result<ObjectRecord> get_copy_source(std::string_view bucket, std::string_view key, std::string_view version_id);
 
     // ---- Multipart uploads
-    virtual Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta) = 0;
+    // `lock`: the object's, kept in the upload to its completion.
+    virtual Result<Upload> create_upload(std::string_view bucket, std::string_view key, ObjectMeta meta,
+                                         std::optional<ObjectLock> lock = std::nullopt) = 0;
     virtual Result<Upload> get_upload(std::string_view upload_id) = 0;  // NoSuchUpload
     // Stores part `number` of the upload from `body` (record.info: size,
     // etag, last_modified_ms, meta.checksums), replacing an earlier part of

@@ -1,5 +1,8 @@
 #include "versions/object_lock.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
 #include <string>
 
 namespace ostor::detail {
@@ -7,6 +10,17 @@ namespace ostor::detail {
 namespace {
 
 Error locked(std::string why) { return Error(Errc::ObjectLocked, "Access Denied because object protected by " + why); }
+
+// In whole seconds, as S3 dates a retention: 2027-01-01T00:00:00Z.
+std::string iso8601_seconds(TimestampMs ms) {
+    std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return buf;
+}
 
 std::string mode_name(RetentionMode mode) { return mode == RetentionMode::Compliance ? "COMPLIANCE" : "GOVERNANCE"; }
 
@@ -25,8 +39,8 @@ Result<void> may_remove(const ObjectLock& lock, TimestampMs now_ms, bool bypass_
 }
 
 Result<void> may_set_retention(const Retention& old_retention, const Retention& new_retention, TimestampMs now_ms,
-                               bool bypass_governance) {
-    if (!retention_active(old_retention, now_ms)) return {};
+                               bool bypass_governance, TimestampMs clock_margin_ms) {
+    if (!retention_active(old_retention, now_ms, clock_margin_ms)) return {};
     if (new_retention.mode == old_retention.mode && new_retention.until_ms >= old_retention.until_ms) return {};
     if (old_retention.mode == RetentionMode::Governance && bypass_governance) return {};
     return locked(mode_name(old_retention.mode) + " retention: it may only be extended");
@@ -48,6 +62,51 @@ Result<ObjectLock> lock_of_new_version(const ObjectLockConfig& config, const std
         if (auto retention = default_retention(config, commit_ms)) lock.retention = *retention;
     }
     return lock;
+}
+
+Result<ObjectLock> changed_lock(const ObjectLock& old, const LockChange& change, TimestampMs now_ms,
+                                TimestampMs clock_margin_ms) {
+    ObjectLock lock = old;
+    if (change.retention) {
+        Retention wanted = *change.retention;
+        if (wanted.mode == RetentionMode::None) wanted.until_ms = 0;
+        if (wanted.mode != RetentionMode::None && wanted.until_ms <= 0)
+            return Error(Errc::InvalidArgument, "a retention needs a retain-until date");
+        OSTOR_TRY(may_set_retention(old.retention, wanted, now_ms, change.bypass_governance, clock_margin_ms));
+        lock.retention = wanted;
+    }
+    if (change.legal_hold) lock.legal_hold = *change.legal_hold;
+    return lock;
+}
+
+Result<void> check_lock_config(const ObjectLockConfig& config) {
+    const bool days = config.default_days > 0, years = config.default_years > 0;
+    if (config.default_mode == RetentionMode::None) {
+        if (days || years) return Error(Errc::InvalidArgument, "a default retention period needs a mode");
+        return {};
+    }
+    if (config.default_mode != RetentionMode::Governance && config.default_mode != RetentionMode::Compliance)
+        return Error(Errc::InvalidArgument, "unknown retention mode");
+    if (days == years)
+        return Error(Errc::InvalidArgument, "a default retention takes exactly one of days and years, positive");
+    return {};
+}
+
+void note_lock_change(Bucket& bucket, const ObjectLock& before, const ObjectLock& after) {
+    if (after.retention.mode != RetentionMode::None)
+        bucket.locked_until_ms = std::max(bucket.locked_until_ms, after.retention.until_ms);
+    if (after.legal_hold && !before.legal_hold) ++bucket.legal_holds;
+    if (before.legal_hold && !after.legal_hold && bucket.legal_holds > 0) --bucket.legal_holds;
+}
+
+std::string lock_summary_reason(const Bucket& bucket, TimestampMs now_ms) {
+    if (bucket.locked_until_ms > now_ms)
+        return "bucket " + bucket.name + " holds versions under object lock until " +
+               iso8601_seconds(bucket.locked_until_ms);
+    if (bucket.legal_holds > 0)
+        return "bucket " + bucket.name + " holds " + std::to_string(bucket.legal_holds) +
+               (bucket.legal_holds == 1 ? " version" : " versions") + " under legal hold";
+    return {};
 }
 
 }  // namespace ostor::detail

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "ostor/error.hpp"
 #include "versions/version_types.hpp"
@@ -30,9 +31,11 @@ Result<void> may_remove(const ObjectLock& lock, TimestampMs now_ms, bool bypass_
 // Replacing a version's retention `old_retention` by `new_retention` (mode
 // None: removing it): allowed with no active retention; or the same mode and a
 // date not earlier; or an active GOVERNANCE one with bypass (shorten, remove,
-// change mode). COMPLIANCE has no bypass. Fails: ObjectLocked.
+// change mode). COMPLIANCE has no bypass. `clock_margin_ms` as
+// retention_active's: a retention that still counts for removal cannot be
+// taken away either. Fails: ObjectLocked.
 Result<void> may_set_retention(const Retention& old_retention, const Retention& new_retention, TimestampMs now_ms,
-                               bool bypass_governance);
+                               bool bypass_governance, TimestampMs clock_margin_ms = 0);
 
 // The bucket's default retention of a version committed at `commit_ms`;
 // nullopt when the bucket has no lock or no default.
@@ -43,5 +46,33 @@ std::optional<Retention> default_retention(const ObjectLockConfig& config, Times
 // Fails: InvalidArgument (lock settings asked of a bucket without object lock).
 Result<ObjectLock> lock_of_new_version(const ObjectLockConfig& config, const std::optional<ObjectLock>& requested,
                                        TimestampMs commit_ms);
+
+// A change of one version's lock (set_object_retention, set_object_legal_hold):
+// its retention replaced (mode None: removed), or its legal hold set.
+struct LockChange {
+    std::optional<Retention> retention;
+    std::optional<bool> legal_hold;
+    bool bypass_governance = false;
+};
+
+// The version's lock after `change`, by may_set_retention (a hold always
+// changes), `clock_margin_ms` as may_remove's. Fails: ObjectLocked,
+// InvalidArgument (a mode without a date).
+Result<ObjectLock> changed_lock(const ObjectLock& old, const LockChange& change, TimestampMs now_ms,
+                                TimestampMs clock_margin_ms);
+
+// A bucket's default retention as set_object_lock_config takes it: none, or a
+// mode with exactly one of days and years, positive. Fails: InvalidArgument.
+Result<void> check_lock_config(const ObjectLockConfig& config);
+
+// The bucket's lock summary (Bucket::locked_until_ms, legal_holds) after a
+// version's lock went from `before` to `after` (a new version: from none).
+// The date is kept as a maximum: made again, it changes nothing.
+void note_lock_change(Bucket& bucket, const ObjectLock& before, const ObjectLock& after);
+
+// Why the bucket cannot go, from its lock summary at `now_ms`: "bucket B
+// holds versions under object lock until 2027-01-01T00:00:00Z" (or under N
+// legal holds); empty when its summary names nothing in force.
+std::string lock_summary_reason(const Bucket& bucket, TimestampMs now_ms);
 
 }  // namespace ostor::detail

@@ -1,6 +1,7 @@
 #include "versions/version_plan.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "versions/object_lock.hpp"
@@ -242,6 +243,39 @@ Result<VersionChange> plan_delete_version(const PlanInput& in) {
 }
 
 }  // namespace
+
+VersionEntry entry_of(const ObjectRecord& rec, std::uint64_t handle) {
+    VersionEntry e;
+    e.instance = rec.instance;
+    e.marker = rec.info.delete_marker;
+    e.null_version = rec.null_version;
+    e.size = rec.info.size;
+    e.last_modified_ms = rec.info.last_modified_ms;
+    e.lock = rec.info.lock;
+    e.handle = handle;
+    return e;
+}
+
+std::int64_t now_us() {
+    using namespace std::chrono;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+PlanInput plan_input_of(const Bucket& bucket, VersionOp op, const ObjectRecord* current,
+                        const std::optional<VersionHead>& head, const std::vector<const ObjectRecord*>& versions,
+                        TimestampMs clock_margin_ms) {
+    PlanInput in;
+    in.versioning = bucket.versioning;
+    in.lock_config = bucket.object_lock;
+    in.op = op;
+    if (current) in.current = entry_of(*current, kCurrentHandle);
+    in.head = head;
+    for (std::size_t i = 0; i < versions.size(); ++i) in.versions.push_back(entry_of(*versions[i], i + 1));
+    in.now_us = now_us();
+    in.random = random_instance_part();
+    in.clock_margin_ms = clock_margin_ms;
+    return in;
+}
 
 Result<VersionChange> plan_version_change(const PlanInput& in) {
     if (in.versioning == VersioningState::Off && in.head)

@@ -75,4 +75,22 @@ struct VersionChange {
 // lacks an entry the plan needs, or contradicts itself).
 Result<VersionChange> plan_version_change(const PlanInput& in);
 
+// The plan's handle of a key's current (a version entry's is its index + 1
+// among the versions given, kNewEntry the operation's own record).
+inline constexpr std::uint64_t kCurrentHandle = ~std::uint64_t{0};
+
+// What the plan reads of a stored record, under `handle`.
+VersionEntry entry_of(const ObjectRecord& rec, std::uint64_t handle);
+
+// This process's clock in microseconds since the epoch: a new instance's time
+// and the lock checks'.
+std::int64_t now_us();
+
+// A plan's input from what a backend read of a key (its current, head and
+// version records, under the handles above), with the clock, a new random
+// part and `clock_margin_ms` (kMaxClockSkew on RADOS) for the lock checks.
+PlanInput plan_input_of(const Bucket& bucket, VersionOp op, const ObjectRecord* current,
+                        const std::optional<VersionHead>& head, const std::vector<const ObjectRecord*>& versions,
+                        TimestampMs clock_margin_ms);
+
 }  // namespace ostor::detail

@@ -1,0 +1,305 @@
+// Object lock in the engine (docs/versioning.md, "Object lock", build step
+// 6), on both backends: lock at creation, the bucket's default retention,
+// retention and legal hold of a version, the rules on every removal path,
+// the lock summary and the admin refusals that name it.
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "test_dir.hpp"
+
+namespace ostor::test {
+namespace {
+
+constexpr TimestampMs kDayMs = 86'400'000;
+
+class ObjectLockEngine : public EngineTest {
+protected:
+    void SetUp() override {
+        EngineTest::SetUp();
+        if (HasFatalFailure()) return;
+        owner_ = make_user("owner@example.com");
+        ASSERT_FALSE(owner_.empty());
+        BucketCreateOptions options;
+        options.object_lock = true;
+        auto b = engine().create_bucket("locked", owner_, {}, options);
+        ASSERT_TRUE(b) << b.error().message();
+    }
+    static ObjectLock retention(RetentionMode mode, TimestampMs until_ms) {
+        return ObjectLock{{mode, until_ms}, false};
+    }
+    Result<ObjectInfo> put_locked(std::string_view key, std::string_view body, std::optional<ObjectLock> lock) {
+        PutOptions options;
+        options.lock = std::move(lock);
+        return put(engine(), "locked", key, body, std::move(options));
+    }
+    Result<DeleteResult> remove(std::string_view key, std::string_view version_id, bool bypass = false) {
+        DeleteOptions options;
+        options.version_id = version_id;
+        options.bypass_governance = bypass;
+        return engine().delete_object("locked", key, options);
+    }
+    std::string body_of_version(std::string_view key, std::string_view version_id) {
+        auto reader = engine().open_object("locked", key, std::nullopt, version_id);
+        if (!reader) return "<error " + std::string(reader.error().info().name) + ">";
+        auto got = drain(**reader);
+        return got ? *got : "<read error>";
+    }
+    std::string owner_;
+};
+
+TEST_F(ObjectLockEngine, ALockBucketIsVersionedForGood) {
+    auto b = engine().get_bucket("locked");
+    ASSERT_TRUE(b) << b.error().message();
+    EXPECT_TRUE(b->object_lock.enabled);
+    EXPECT_EQ(b->versioning, VersioningState::Enabled);
+    EXPECT_TRUE(
+        FailsWith(engine().set_bucket_versioning("locked", VersioningState::Suspended), Errc::InvalidBucketState));
+    EXPECT_EQ(engine().get_bucket_record("locked")->versioning, VersioningState::Enabled);
+    reopen();
+    EXPECT_TRUE(engine().get_bucket_record("locked")->object_lock.enabled);
+}
+
+TEST_F(ObjectLockEngine, LockConfigOnlyWithLockAndWellFormed) {
+    ASSERT_TRUE(IsOk(engine().create_bucket("plain", owner_)));
+    ObjectLockConfig days{true, RetentionMode::Governance, 3, 0};
+    EXPECT_TRUE(FailsWith(engine().set_object_lock_config("plain", days), Errc::InvalidBucketState));
+    EXPECT_FALSE(engine().get_bucket("plain")->object_lock.enabled);
+    EXPECT_TRUE(FailsWith(engine().set_object_lock_config("nobucket", days), Errc::NoSuchBucket));
+    // Exactly one of days and years, positive; a period needs a mode.
+    EXPECT_TRUE(FailsWith(engine().set_object_lock_config("locked", {true, RetentionMode::Compliance, 1, 1}),
+                          Errc::InvalidArgument));
+    EXPECT_TRUE(FailsWith(engine().set_object_lock_config("locked", {true, RetentionMode::Compliance, 0, 0}),
+                          Errc::InvalidArgument));
+    EXPECT_TRUE(
+        FailsWith(engine().set_object_lock_config("locked", {true, RetentionMode::None, 2, 0}), Errc::InvalidArgument));
+    EXPECT_EQ(engine().get_bucket("locked")->object_lock, (ObjectLockConfig{true, RetentionMode::None, 0, 0}));
+    ASSERT_TRUE(IsOk(engine().set_object_lock_config("locked", days)));
+    EXPECT_EQ(engine().get_bucket_record("locked")->object_lock, days);
+    // Replaced, then removed; lock itself stays.
+    ObjectLockConfig years{true, RetentionMode::Compliance, 0, 2};
+    ASSERT_TRUE(IsOk(engine().set_object_lock_config("locked", years)));
+    EXPECT_EQ(engine().get_bucket("locked")->object_lock, years);
+    ASSERT_TRUE(IsOk(engine().set_object_lock_config("locked", {false, RetentionMode::None, 0, 0})));
+    EXPECT_EQ(engine().get_bucket("locked")->object_lock, (ObjectLockConfig{true, RetentionMode::None, 0, 0}));
+}
+
+TEST_F(ObjectLockEngine, ComplianceIsNeverRemovedNorShortened) {
+    const TimestampMs until = now_ms() + 10 * kDayMs;
+    auto v = put_locked("k", "kept", retention(RetentionMode::Compliance, until));
+    ASSERT_TRUE(v) << v.error().message();
+    EXPECT_EQ(v->lock.retention, (Retention{RetentionMode::Compliance, until}));
+    EXPECT_TRUE(FailsWith(remove("k", v->version_id), Errc::ObjectLocked));
+    EXPECT_TRUE(FailsWith(remove("k", v->version_id, true), Errc::ObjectLocked));
+    EXPECT_TRUE(FailsWith(engine().set_object_retention("locked", "k", v->version_id,
+                                                        Retention{RetentionMode::Compliance, until - kDayMs}, true),
+                          Errc::ObjectLocked));
+    EXPECT_TRUE(
+        FailsWith(engine().set_object_retention("locked", "k", v->version_id, std::nullopt, true), Errc::ObjectLocked));
+    EXPECT_TRUE(FailsWith(engine().set_object_retention("locked", "k", v->version_id,
+                                                        Retention{RetentionMode::Governance, until + kDayMs}, true),
+                          Errc::ObjectLocked));
+    // Extended in the same mode: allowed.
+    auto longer = engine().set_object_retention("locked", "k", v->version_id,
+                                                Retention{RetentionMode::Compliance, until + kDayMs}, false);
+    ASSERT_TRUE(longer) << longer.error().message();
+    auto read = engine().head_object("locked", "k", v->version_id);
+    ASSERT_TRUE(read) << read.error().message();
+    EXPECT_EQ(read->lock.retention, (Retention{RetentionMode::Compliance, until + kDayMs}));
+    // A delete without id adds a marker: the version stays, readable by id.
+    auto marker = remove("k", "");
+    ASSERT_TRUE(marker) << marker.error().message();
+    EXPECT_TRUE(marker->delete_marker);
+    EXPECT_EQ(body_of_version("k", v->version_id), "kept");
+    EXPECT_TRUE(FailsWith(remove("k", v->version_id, true), Errc::ObjectLocked));
+}
+
+TEST_F(ObjectLockEngine, GovernanceGivesWayOnlyToBypass) {
+    const TimestampMs until = now_ms() + 10 * kDayMs;
+    auto v = put_locked("k", "governed", retention(RetentionMode::Governance, until));
+    ASSERT_TRUE(v) << v.error().message();
+    EXPECT_TRUE(FailsWith(remove("k", v->version_id), Errc::ObjectLocked));
+    EXPECT_TRUE(FailsWith(engine().set_object_retention("locked", "k", v->version_id,
+                                                        Retention{RetentionMode::Governance, until - kDayMs}, false),
+                          Errc::ObjectLocked));
+    EXPECT_EQ(engine().head_object("locked", "k", v->version_id)->lock.retention.until_ms, until);
+    // Shortened with bypass, then removed with bypass.
+    ASSERT_TRUE(IsOk(engine().set_object_retention("locked", "k", v->version_id,
+                                                   Retention{RetentionMode::Governance, until - kDayMs}, true)));
+    EXPECT_EQ(engine().head_object("locked", "k", v->version_id)->lock.retention.until_ms, until - kDayMs);
+    auto gone = remove("k", v->version_id, true);
+    ASSERT_TRUE(gone) << gone.error().message();
+    EXPECT_TRUE(FailsWith(engine().head_object("locked", "k"), Errc::NoSuchKey));
+}
+
+TEST_F(ObjectLockEngine, LegalHoldBlocksRemovalUntilReleased) {
+    auto v = put_locked("k", "held", ObjectLock{{}, true});
+    ASSERT_TRUE(v) << v.error().message();
+    EXPECT_TRUE(v->lock.legal_hold);
+    EXPECT_TRUE(FailsWith(remove("k", v->version_id, true), Errc::ObjectLocked));
+    ASSERT_TRUE(IsOk(engine().set_object_legal_hold("locked", "k", v->version_id, false)));
+    EXPECT_FALSE(engine().head_object("locked", "k")->lock.legal_hold);
+    // On again by the current (empty id), off, then removed.
+    ASSERT_TRUE(IsOk(engine().set_object_legal_hold("locked", "k", "", true)));
+    EXPECT_TRUE(FailsWith(remove("k", v->version_id), Errc::ObjectLocked));
+    ASSERT_TRUE(IsOk(engine().set_object_legal_hold("locked", "k", "", false)));
+    ASSERT_TRUE(IsOk(remove("k", v->version_id)));
+}
+
+TEST_F(ObjectLockEngine, RetentionCallsNameVersionsOnly) {
+    auto v = put_locked("k", "x", std::nullopt);
+    ASSERT_TRUE(v) << v.error().message();
+    auto marker = remove("k", "");
+    ASSERT_TRUE(marker) << marker.error().message();
+    const Retention r{RetentionMode::Governance, now_ms() + kDayMs};
+    EXPECT_TRUE(
+        FailsWith(engine().set_object_retention("locked", "k", marker->version_id, r, false), Errc::MethodNotAllowed));
+    EXPECT_TRUE(
+        FailsWith(engine().set_object_legal_hold("locked", "k", marker->version_id, true), Errc::MethodNotAllowed));
+    EXPECT_TRUE(FailsWith(engine().set_object_retention("locked", "k", "", r, false), Errc::NoSuchKey));
+    EXPECT_TRUE(FailsWith(engine().set_object_retention("locked", "k", "0123456789abcdef01234567", r, false),
+                          Errc::NoSuchVersion));
+    EXPECT_TRUE(FailsWith(engine().set_object_retention("locked", "k", "bad", r, false), Errc::InvalidArgument));
+    EXPECT_TRUE(FailsWith(engine().set_object_retention("locked", "nokey", "", r, false), Errc::NoSuchKey));
+}
+
+TEST_F(ObjectLockEngine, WithoutLockRetentionRequestsChangeNothing) {
+    ASSERT_TRUE(IsOk(engine().create_bucket("plain", owner_)));
+    auto v = put(engine(), "plain", "k", "plain body");
+    ASSERT_TRUE(v) << v.error().message();
+    const Retention r{RetentionMode::Governance, now_ms() + kDayMs};
+    EXPECT_TRUE(FailsWith(engine().set_object_retention("plain", "k", "", r, false), Errc::InvalidArgument));
+    EXPECT_TRUE(FailsWith(engine().set_object_legal_hold("plain", "k", "", true), Errc::InvalidArgument));
+    PutOptions locked_put;
+    locked_put.lock = ObjectLock{r, false};
+    EXPECT_TRUE(FailsWith(put(engine(), "plain", "k", "other", locked_put), Errc::InvalidArgument));
+    CopyOptions locked_copy;
+    locked_copy.lock = ObjectLock{{}, true};
+    EXPECT_TRUE(FailsWith(engine().copy_object("plain", "k", "plain", "k2", locked_copy), Errc::InvalidArgument));
+    EXPECT_TRUE(FailsWith(engine().create_upload("plain", "mp", {}, ObjectLock{{}, true}), Errc::InvalidArgument));
+    auto read = engine().head_object("plain", "k");
+    ASSERT_TRUE(read) << read.error().message();
+    EXPECT_EQ(read->etag, v->etag);
+    EXPECT_EQ(read->lock, ObjectLock{});
+    EXPECT_TRUE(FailsWith(engine().head_object("plain", "k2"), Errc::NoSuchKey));
+    EXPECT_EQ(engine().list_uploads("plain")->uploads.size(), 0u);
+    // Deletable: nothing locked it.
+    ASSERT_TRUE(IsOk(engine().delete_object("plain", "k")));
+    EXPECT_TRUE(IsOk(engine().delete_bucket("plain")));
+}
+
+TEST_F(ObjectLockEngine, DefaultsApplyOnPutCopyAndComplete) {
+    ASSERT_TRUE(IsOk(engine().set_object_lock_config("locked", {true, RetentionMode::Governance, 2, 0})));
+    const TimestampMs before = now_ms();
+    auto put_default = put_locked("p", "put", std::nullopt);
+    ASSERT_TRUE(put_default) << put_default.error().message();
+    const TimestampMs after = now_ms();
+    EXPECT_EQ(put_default->lock.retention.mode, RetentionMode::Governance);
+    EXPECT_GE(put_default->lock.retention.until_ms, before + 2 * kDayMs);
+    EXPECT_LE(put_default->lock.retention.until_ms, after + 2 * kDayMs);
+    // A request's own retention wins; one naming only a legal hold gets the default.
+    const TimestampMs own_until = now_ms() + 30 * kDayMs;
+    auto own = put_locked("own", "own", retention(RetentionMode::Compliance, own_until));
+    ASSERT_TRUE(own) << own.error().message();
+    EXPECT_EQ(own->lock.retention, (Retention{RetentionMode::Compliance, own_until}));
+    auto hold_only = put_locked("hold", "hold", ObjectLock{{}, true});
+    ASSERT_TRUE(hold_only) << hold_only.error().message();
+    EXPECT_TRUE(hold_only->lock.legal_hold);
+    EXPECT_EQ(hold_only->lock.retention.mode, RetentionMode::Governance);
+    // A copy takes the default, never its source's lock.
+    auto copied = engine().copy_object("locked", "own", "locked", "copy");
+    ASSERT_TRUE(copied) << copied.error().message();
+    EXPECT_EQ(copied->lock.retention.mode, RetentionMode::Governance);
+    EXPECT_LT(copied->lock.retention.until_ms, own_until);
+    CopyOptions with_lock;
+    with_lock.lock = retention(RetentionMode::Compliance, own_until + kDayMs);
+    auto copied_own = engine().copy_object("locked", "p", "locked", "copy2", with_lock);
+    ASSERT_TRUE(copied_own) << copied_own.error().message();
+    EXPECT_EQ(copied_own->lock, *with_lock.lock);
+    EXPECT_EQ(engine().head_object("locked", "copy2")->lock, *with_lock.lock);
+    // A completed upload: the default, or the lock given at its creation.
+    auto plain_up = engine().create_upload("locked", "mp");
+    ASSERT_TRUE(plain_up) << plain_up.error().message();
+    auto part = engine().upload_part(plain_up->id, 1, as_bytes(std::string_view("part")));
+    ASSERT_TRUE(part) << part.error().message();
+    auto done = engine().complete_upload(plain_up->id, {{1, part->etag}});
+    ASSERT_TRUE(done) << done.error().message();
+    EXPECT_EQ(done->lock.retention.mode, RetentionMode::Governance);
+    EXPECT_GE(done->lock.retention.until_ms, before + 2 * kDayMs);
+    const ObjectLock asked = retention(RetentionMode::Compliance, own_until);
+    auto locked_up = engine().create_upload("locked", "mp2", {}, asked);
+    ASSERT_TRUE(locked_up) << locked_up.error().message();
+    EXPECT_EQ(engine().get_upload(locked_up->id)->lock, asked);
+    auto part2 = engine().upload_part(locked_up->id, 1, as_bytes(std::string_view("part")));
+    ASSERT_TRUE(part2) << part2.error().message();
+    auto done2 = engine().complete_upload(locked_up->id, {{1, part2->etag}});
+    ASSERT_TRUE(done2) << done2.error().message();
+    EXPECT_EQ(done2->lock, asked);
+    EXPECT_EQ(engine().head_object("locked", "mp2")->lock, asked);
+    EXPECT_TRUE(FailsWith(remove("mp2", done2->version_id, true), Errc::ObjectLocked));
+}
+
+TEST_F(ObjectLockEngine, SummaryNamesTheLockInAdminRefusals) {
+    if (on_rados()) GTEST_SKIP() << "the RADOS lock summary (bucket ledger) is not built yet";
+    const TimestampMs until = 1'798'761'600'000;  // 2027-01-01T00:00:00Z
+    ASSERT_GT(until, now_ms());
+    auto v = put_locked("k", "x", retention(RetentionMode::Compliance, until));
+    ASSERT_TRUE(v) << v.error().message();
+    auto held = put_locked("h", "x", ObjectLock{{}, true});
+    ASSERT_TRUE(held) << held.error().message();
+    auto b = engine().get_bucket("locked");
+    ASSERT_TRUE(b) << b.error().message();
+    EXPECT_EQ(b->locked_until_ms, until);
+    EXPECT_EQ(b->legal_holds, 1u);
+    // A shorter lock leaves the maximum; a hold released counts down.
+    ASSERT_TRUE(IsOk(put_locked("short", "x", retention(RetentionMode::Governance, now_ms() + kDayMs))));
+    ASSERT_TRUE(IsOk(engine().set_object_legal_hold("locked", "h", "", false)));
+    b = engine().get_bucket("locked");
+    EXPECT_EQ(b->locked_until_ms, until);
+    EXPECT_EQ(b->legal_holds, 0u);
+    auto refused = engine().delete_bucket("locked");
+    ASSERT_TRUE(FailsWith(refused, Errc::BucketNotEmpty));
+    EXPECT_NE(
+        refused.error().message().find("bucket locked holds versions under object lock until 2027-01-01T00:00:00Z"),
+        std::string::npos)
+        << refused.error().message();
+    auto user_refused = engine().delete_user(owner_);
+    ASSERT_TRUE(FailsWith(user_refused, Errc::UserHasBuckets));
+    EXPECT_NE(user_refused.error().message().find("bucket locked holds versions under object lock until "
+                                                  "2027-01-01T00:00:00Z"),
+              std::string::npos)
+        << user_refused.error().message();
+    reopen();
+    EXPECT_EQ(engine().get_bucket("locked")->locked_until_ms, until);
+    EXPECT_TRUE(IsOk(engine().head_object("locked", "k", v->version_id)));
+}
+
+TEST_F(ObjectLockEngine, AdminRefusalsKeepALockBucket) {
+    auto v = put_locked("k", "x", retention(RetentionMode::Compliance, now_ms() + kDayMs));
+    ASSERT_TRUE(v) << v.error().message();
+    ASSERT_TRUE(IsOk(remove("k", "")));  // a marker: the locked version stays
+    EXPECT_TRUE(FailsWith(engine().delete_bucket("locked"), Errc::BucketNotEmpty));
+    EXPECT_TRUE(FailsWith(engine().delete_user(owner_), Errc::UserHasBuckets));
+    EXPECT_TRUE(IsOk(engine().head_object("locked", "k", v->version_id)));
+}
+
+TEST_F(ObjectLockEngine, RadosClockMarginHoldsAJustPastRetention) {
+    // A retention one second past: locally free at once; on RADOS still held
+    // for kMaxClockSkew (5 minutes), so no gateway with a fast clock frees it.
+    ASSERT_TRUE(IsOk(engine().set_object_lock_config("locked", {true, RetentionMode::None, 0, 0})));
+    auto v = put_locked("k", "x", retention(RetentionMode::Compliance, now_ms() + 1000));
+    ASSERT_TRUE(v) << v.error().message();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    if (on_rados()) {
+        EXPECT_TRUE(FailsWith(remove("k", v->version_id, true), Errc::ObjectLocked));
+        // Nor can it be taken away meanwhile.
+        EXPECT_TRUE(FailsWith(engine().set_object_retention("locked", "k", v->version_id, std::nullopt, true),
+                              Errc::ObjectLocked));
+        EXPECT_TRUE(IsOk(engine().head_object("locked", "k", v->version_id)));
+    } else {
+        EXPECT_TRUE(IsOk(remove("k", v->version_id)));
+    }
+}
+
+}  // namespace
+}  // namespace ostor::test
