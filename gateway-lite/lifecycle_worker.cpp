@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,8 +17,10 @@ namespace {
 
 constexpr std::string_view kRole = "lifecycle";
 // 2: the last pass's start in ms instead of its day, and the current
-// bucket's failures; a record of version 1 starts a pass over.
-constexpr std::string_view kStateVersion = "lifecycle-2";
+// bucket's failures; 3: the versioned listing's position (version id marker,
+// and what the pass knows of the key it stopped in). A record of an earlier
+// version starts a pass over.
+constexpr std::string_view kStateVersion = "lifecycle-3";
 // A bucket whose page fails this many times in a row (at one attempt per
 // interval) is skipped for the rest of the pass, so that one bucket that
 // cannot be read never stops the others' lifecycle.
@@ -38,6 +41,14 @@ struct PassState {
     std::string key_marker{};
     std::string upload_id_marker{};
     std::int64_t failures = 0;  // the bucket's failed attempts in a row at this position
+    // Versioned buckets: the listing resumes after this version of key_marker
+    // ("" : after every version of it). Then the last version listed of that
+    // key (its last-modified: when the next one became noncurrent) and how
+    // many noncurrent versions of the key were listed, which the next page's
+    // first versions, when of the same key, are evaluated with.
+    std::string version_id_marker{};
+    std::int64_t newer_ms = -1;
+    std::int64_t noncurrent_seen = 0;
 };
 
 // Fields as "<length>:<bytes>" (keys may hold any byte).
@@ -75,6 +86,9 @@ std::string encode_state(const PassState& s) {
     put_field(out, s.key_marker);
     put_field(out, s.upload_id_marker);
     put_field(out, std::to_string(s.failures));
+    put_field(out, s.version_id_marker);
+    put_field(out, std::to_string(s.newer_ms));
+    put_field(out, std::to_string(s.noncurrent_seen));
     return out;
 }
 
@@ -86,12 +100,22 @@ std::optional<PassState> decode_state(std::string_view in) {
         if (!v) return std::nullopt;
         f.push_back(*v);
     }
-    if (f.size() != 8 || f[0] != kStateVersion) return std::nullopt;
+    if (f.size() != 11 || f[0] != kStateVersion) return std::nullopt;
     auto pass = to_i64(f[1]), last = to_i64(f[2]), phase = to_i64(f[4]), failures = to_i64(f[7]);
-    if (!pass || !last || !phase || !failures || *phase < 0 || *phase > static_cast<int>(Phase::Done))
+    auto newer = to_i64(f[9]), seen = to_i64(f[10]);
+    if (!pass || !last || !phase || !failures || !newer || !seen || *phase < 0 ||
+        *phase > static_cast<int>(Phase::Done) || *seen < 0)
         return std::nullopt;
-    return PassState{
-        *pass, *last, std::string(f[3]), static_cast<Phase>(*phase), std::string(f[5]), std::string(f[6]), *failures};
+    return PassState{*pass,
+                     *last,
+                     std::string(f[3]),
+                     static_cast<Phase>(*phase),
+                     std::string(f[5]),
+                     std::string(f[6]),
+                     *failures,
+                     std::string(f[8]),
+                     *newer,
+                     *seen};
 }
 
 void log_error(std::string_view doing, const Error& e) {
@@ -100,8 +124,9 @@ void log_error(std::string_view doing, const Error& e) {
 }
 
 bool has_tag_rule(const detail::LifecycleConfig& config) {
-    return std::ranges::any_of(config.rules,
-                               [](const auto& r) { return r.enabled && !r.filter.tags.empty() && r.expiration; });
+    return std::ranges::any_of(config.rules, [](const auto& r) {
+        return r.enabled && !r.filter.tags.empty() && (r.expiration || r.noncurrent_expiration);
+    });
 }
 
 // Why a pass stopped before its end.
@@ -136,9 +161,13 @@ public:
         PassState done;
         done.last_pass_ms = state_.pass_ms;
         if (auto s = save(done); s != Stop::No) return s;
-        std::fprintf(stderr, "ostor-gateway: lifecycle: pass of day %lld done: %llu expired, %llu aborted\n",
+        std::fprintf(stderr,
+                     "ostor-gateway: lifecycle: pass of day %lld done: %llu expired, %llu aborted, %llu noncurrent "
+                     "deleted, %llu markers removed, %llu kept by object lock\n",
                      static_cast<long long>(state_.pass_ms / options_.day.count()),
-                     static_cast<unsigned long long>(expired_), static_cast<unsigned long long>(aborted_));
+                     static_cast<unsigned long long>(expired_), static_cast<unsigned long long>(aborted_),
+                     static_cast<unsigned long long>(noncurrent_deleted_),
+                     static_cast<unsigned long long>(markers_removed_), static_cast<unsigned long long>(locked_));
         return Stop::No;
     }
 
@@ -183,6 +212,7 @@ private:
         }
         const std::string* document = nullptr;
         if (b) {
+            versioned_ = b->versioning != VersioningState::Off;
             auto it = b->configs.find(std::string(kLifecycleConfigKind));
             if (it != b->configs.end()) document = &it->second;
         }
@@ -205,14 +235,12 @@ private:
             auto config = current_config(name, stop);
             if (stop != Stop::No) return stop;
             if (!config) continue;  // Done
-            stop = state_.phase == Phase::Objects ? objects_page(name, *config) : uploads_page(name, *config);
+            if (state_.phase == Phase::Uploads)
+                stop = uploads_page(name, *config);
+            else
+                stop = versioned_ ? versions_page(name, *config) : objects_page(name, *config);
             if (stop != Stop::No) return stop;
         }
-        // TODO(versioning): noncurrent versions (evaluate_noncurrent ->
-        // DeleteNoncurrent) and lone delete markers (evaluate_lone_marker ->
-        // RemoveMarker) need list_object_versions and
-        // DeleteOptions::version_id from the versioning step; until then a
-        // bucket has no noncurrent versions or markers to apply them to.
         return Stop::No;
     }
 
@@ -253,8 +281,6 @@ private:
                 detail::evaluate_current(config, {info.key, info.size, object_tags, info.last_modified_ms}, clock());
             if (verdict.action != detail::LifecycleAction::ExpireCurrent) continue;
             // Unversioned: deletes that write only, never one made since.
-            // TODO(versioning): in a versioned bucket this adds a delete
-            // marker (DeleteOptions::if_current with the version's instance).
             auto deleted = engine_.delete_object(bucket, info.key, DeleteOptions::current_if_still(info));
             if (deleted)
                 ++expired_;
@@ -264,6 +290,147 @@ private:
         if (!page->truncated || page->objects.empty()) return finish_phase(Phase::Uploads);
         state_.key_marker = next_marker;
         return page_done();
+    }
+
+    // A page of a versioned (Enabled or Suspended) bucket's versions, each
+    // key's newest first. The pass sees the bucket as it was at its `now`:
+    // a version written since (a client's, or a marker the pass added before
+    // a page was done again) is passed over, and the first version of a key
+    // written before is its current. A version's "noncurrent since" is the
+    // last-modified of the one seen before it (its next newer), and its rank
+    // the noncurrent versions of its key seen before it; when a key runs
+    // over a page's end, the record carries both to the next page.
+    Stop versions_page(const std::string& bucket, const detail::LifecycleConfig& config) {
+        ListVersionsParams params;
+        params.key_marker = state_.key_marker;
+        params.version_id_marker = state_.version_id_marker;
+        params.max_keys = options_.page_size;
+        auto page = engine_.list_object_versions(bucket, params);
+        if (!page && page.error().code() == Errc::NoSuchBucket) return finish_phase(Phase::Done);
+        if (!page) return failed("listing the versions of " + bucket, page.error());
+        const bool tags = has_tag_rule(config);
+        // The key the page resumes in (after a version of it): its versions
+        // newer than the marker were evaluated on an earlier page.
+        const std::string resumed = state_.version_id_marker.empty() ? std::string() : state_.key_marker;
+        std::string key = resumed;
+        std::int64_t newer_ms = state_.newer_ms;
+        std::int64_t noncurrent_seen = state_.noncurrent_seen;
+        for (auto& v : page->versions) {
+            if (auto s = may_act(); s != Stop::No) return s;
+            if (v.key != key) {
+                key = v.key;
+                newer_ms = -1;
+                noncurrent_seen = 0;
+            } else if (!resumed.empty() && key == resumed && listed_again(v)) {
+                continue;
+            }
+            if (v.last_modified_ms > state_.pass_ms) continue;  // the next pass's
+            const bool current = newer_ms < 0;
+            if (auto s = version(bucket, config, tags, v, current, newer_ms, noncurrent_seen); s != Stop::No) return s;
+            if (!current) ++noncurrent_seen;
+            newer_ms = v.last_modified_ms;
+        }
+        if (!page->truncated || page->versions.empty()) return finish_phase(Phase::Uploads);
+        state_.key_marker = page->next_key_marker;
+        state_.version_id_marker = page->next_version_id_marker;
+        state_.newer_ms = page->next_key_marker == key ? newer_ms : -1;
+        state_.noncurrent_seen = page->next_key_marker == key ? noncurrent_seen : 0;
+        return page_done();
+    }
+
+    // In the key a page resumes in after its "null" version: when that
+    // version is gone (the pass removed it), the listing gives the key's
+    // versions from its newest again; those at least as new as the marker's
+    // were seen on the earlier page.
+    bool listed_again(const ObjectInfo& v) const {
+        return state_.version_id_marker == "null" && state_.newer_ms >= 0 && v.last_modified_ms >= state_.newer_ms;
+    }
+
+    // One version: the current (`current`; a delete marker too), or a
+    // noncurrent version (delete markers too) with the last-modified of its
+    // next newer version and its noncurrent rank.
+    Stop version(const std::string& bucket, const detail::LifecycleConfig& config, bool tags, const ObjectInfo& listed,
+                 bool current, std::int64_t newer_ms, std::int64_t noncurrent_seen) {
+        const std::string where = bucket + "/" + listed.key + " version " + listed.version_id;
+        if (current && listed.delete_marker) return latest_marker(bucket, config, listed, where);
+        // The listing carries no tags: read them when a rule asks for them
+        // (a marker has none).
+        ObjectInfo info = listed;
+        if (tags && !listed.delete_marker) {
+            auto head = engine_.head_object(bucket, listed.key, listed.version_id);
+            if (!head && gone(head.error())) return Stop::No;
+            if (!head) return failed("reading " + where, head.error());
+            info = std::move(*head);
+        }
+        const auto* object_tags = info.meta.tags.empty() ? nullptr : &info.meta.tags;
+        if (current) {
+            auto verdict =
+                detail::evaluate_current(config, {info.key, info.size, object_tags, info.last_modified_ms}, clock());
+            if (verdict.action != detail::LifecycleAction::ExpireCurrent) return Stop::No;
+            // Adds a marker only while this version is still the current: a
+            // page done again finds the marker (or a newer write) current.
+            auto deleted = engine_.delete_object(bucket, info.key, DeleteOptions::current_if_still(info));
+            if (deleted) {
+                ++expired_;
+                return Stop::No;
+            }
+            if (deleted.error().code() == Errc::PreconditionFailed || gone(deleted.error())) return Stop::No;
+            return refused("expiring " + where, deleted.error());
+        }
+        auto verdict = detail::evaluate_noncurrent(config,
+                                                   {info.key, info.size, object_tags, newer_ms,
+                                                    static_cast<std::uint32_t>(std::min<std::int64_t>(
+                                                        noncurrent_seen, std::numeric_limits<std::uint32_t>::max()))},
+                                                   clock());
+        if (verdict.action != detail::LifecycleAction::DeleteNoncurrent) return Stop::No;
+        return remove_version(bucket, listed, where, noncurrent_deleted_);
+    }
+
+    // A delete marker that is its key's current: removed only while it is
+    // the key's only version, which a listing of the key checks just before
+    // (a version the page showed under it, or one written since, keeps it).
+    // A write landing between that check and the removal finds the marker
+    // noncurrent by then: only that marker goes, no data.
+    Stop latest_marker(const std::string& bucket, const detail::LifecycleConfig& config, const ObjectInfo& marker,
+                       const std::string& where) {
+        auto verdict = detail::evaluate_lone_marker(config, {marker.key, marker.last_modified_ms}, clock());
+        if (verdict.action != detail::LifecycleAction::RemoveMarker) return Stop::No;
+        ListVersionsParams params;
+        params.prefix = marker.key;
+        params.max_keys = 2;
+        auto now = engine_.list_object_versions(bucket, params);
+        if (!now && now.error().code() == Errc::NoSuchBucket) return Stop::No;
+        if (!now) return failed("listing the versions of " + where, now.error());
+        const auto& vs = now->versions;
+        const bool lone = !vs.empty() && vs[0].key == marker.key && vs[0].version_id == marker.version_id &&
+                          vs[0].delete_marker && (vs.size() < 2 || vs[1].key != marker.key);
+        if (!lone) return Stop::No;
+        return remove_version(bucket, marker, where, markers_removed_);
+    }
+
+    // Removes the version by id. Already gone is success (a page done again);
+    // one object lock keeps is counted and logged, and the pass goes on.
+    Stop remove_version(const std::string& bucket, const ObjectInfo& v, const std::string& where,
+                        std::uint64_t& counter) {
+        DeleteOptions options;
+        options.version_id = v.version_id;
+        auto deleted = engine_.delete_object(bucket, v.key, options);
+        if (deleted) {
+            ++counter;
+            return Stop::No;
+        }
+        if (gone(deleted.error())) return Stop::No;
+        return refused("deleting " + where, deleted.error());
+    }
+
+    // A failed action: one object lock forbids is kept (counted and logged:
+    // the next pass tries again, this one goes on); any other failure stops
+    // the page.
+    Stop refused(const std::string& doing, const Error& e) {
+        if (e.code() != Errc::ObjectLocked) return failed(doing, e);
+        ++locked_;
+        log_error(doing + " (kept: object lock)", e);
+        return Stop::No;
     }
 
     Stop uploads_page(const std::string& bucket, const detail::LifecycleConfig& config) {
@@ -295,6 +462,9 @@ private:
         state_.phase = next;
         state_.key_marker.clear();
         state_.upload_id_marker.clear();
+        state_.version_id_marker.clear();
+        state_.newer_ms = -1;
+        state_.noncurrent_seen = 0;
         return page_done();
     }
 
@@ -321,7 +491,9 @@ private:
     }
 
     // The object (or its bucket) is no longer there: nothing to do for it.
-    static bool gone(const Error& e) { return e.code() == Errc::NoSuchKey || e.code() == Errc::NoSuchBucket; }
+    static bool gone(const Error& e) {
+        return e.code() == Errc::NoSuchKey || e.code() == Errc::NoSuchVersion || e.code() == Errc::NoSuchBucket;
+    }
 
     Stop failed(const std::string& doing, const Error& e) {
         log_error(doing, e);
@@ -335,8 +507,12 @@ private:
     std::function<bool(std::chrono::milliseconds)> pause_;
     std::optional<std::string> record_;  // the record as stored (the compare's)
     PassState state_;
+    bool versioned_ = false;  // the bucket worked on: Enabled or Suspended, read with its rules
     std::uint64_t expired_ = 0;
     std::uint64_t aborted_ = 0;
+    std::uint64_t noncurrent_deleted_ = 0;
+    std::uint64_t markers_removed_ = 0;
+    std::uint64_t locked_ = 0;
 };
 
 }  // namespace

@@ -6,22 +6,20 @@
 //
 // A pass evaluates everything at one `now` (its start) and goes through the
 // buckets that have a configuration, by name: their objects (list_objects,
-// a page at a time), then their multipart uploads. After each page the
-// position reached is written to the role's state record (compare-and-set),
-// so a worker that died mid-pass is resumed by the next holder at that
-// page, with the same `now`. The actions are conditional, so a page done
-// again does nothing twice: an object is deleted only if it is still the
-// write evaluated (DeleteOptions::if_current), an upload already aborted is
-// NoSuchUpload. An object written after the pass's `now` is left to the next
-// pass. A pass that ends records its start; one pass runs per day (a day is
-// LifecycleWorkerOptions::day, shorter in tests). A page that fails is done
-// again at the next interval; a bucket that fails kMaxBucketFailures times
-// in a row is skipped for the pass.
-//
-// Not yet: noncurrent versions and lone delete markers (NoncurrentVersion-
-// Expiration, ExpiredObjectDeleteMarker) need the versioned listing
-// (list_object_versions) and DeleteOptions::version_id that the versioning
-// step adds: see TODO(versioning) in lifecycle_worker.cpp.
+// a page at a time; list_object_versions in a versioned bucket), then their
+// multipart uploads. After each page the position reached is written to the
+// role's state record (compare-and-set), so a worker that died mid-pass is
+// resumed by the next holder at that page, with the same `now`. The actions
+// are conditional, so a page done again does nothing twice: a current is
+// deleted (or, versioned, hidden by a marker) only if it is still the write
+// evaluated (DeleteOptions::if_current), a noncurrent version or a lone
+// marker is removed by its id (already gone: NoSuchVersion), an upload
+// already aborted is NoSuchUpload. What object lock keeps is counted and
+// logged, and the pass goes on. An object written after the pass's `now` is
+// left to the next pass. A pass that ends records its start; one pass runs
+// per day (a day is LifecycleWorkerOptions::day, shorter in tests). A page
+// that fails is done again at the next interval; a bucket that fails
+// kMaxBucketFailures times in a row is skipped for the pass.
 #pragma once
 
 #include <chrono>

@@ -6,7 +6,8 @@
 # get-object, s3 presign + curl; negative cases: wrong secret, unknown key,
 # expired presigned URL, missing key, removing a non-empty bucket; s3api
 # put/get/delete-bucket-cors with curl preflights (allowed and refused);
-# put/get/delete-bucket-lifecycle(-configuration), a refused transition;
+# put/get/delete-bucket-lifecycle(-configuration), a refused transition, a
+# rule that expires objects (the gateway runs with a 2 s lifecycle "day");
 # put/get-bucket-versioning, get-object and delete-object by version id.
 #
 # AWS_CLI selects the binary (default: Debian's /usr/bin/aws, else `aws` on PATH).
@@ -18,7 +19,10 @@ fi
 need curl
 log "using $AWS_CLI: $("$AWS_CLI" --version 2>&1)"
 
-gateway_start
+# A lifecycle "day" of 2 s, a pass looked for every second: a rule of 3 days
+# takes effect within 6 to 8 s.
+LIFECYCLE_DAY_SECONDS=2
+gateway_start --lifecycle-day-seconds "$LIFECYCLE_DAY_SECONDS" --lifecycle-interval-seconds 1
 
 # Nothing from the user's own ~/.aws: keys and region from the environment only.
 export AWS_CONFIG_FILE=$WORK/aws-config AWS_SHARED_CREDENTIALS_FILE=$WORK/aws-credentials
@@ -205,6 +209,28 @@ aws s3api delete-bucket-lifecycle --bucket "$B"
 expect_fail "get-bucket-lifecycle-configuration after delete" aws s3api get-bucket-lifecycle-configuration --bucket "$B"
 grep -q NoSuchLifecycleConfiguration "$WORK/expect_fail.out" ||
     fail "get-bucket-lifecycle-configuration after delete: $(cat "$WORK/expect_fail.out")"
+
+step "a lifecycle rule set with put-bucket-lifecycle-configuration takes effect"
+L=$B-lifecycle
+aws s3 mb "s3://$L" >/dev/null
+cat >"$D/expire.json" <<'EOF'
+{"Rules": [{"ID": "expire-tmp", "Status": "Enabled", "Filter": {"Prefix": "tmp/"}, "Expiration": {"Days": 3}}]}
+EOF
+aws s3api put-bucket-lifecycle-configuration --bucket "$L" --lifecycle-configuration "file://$D/expire.json"
+aws s3 cp --no-progress "$D/small.bin" "s3://$L/tmp/scratch.bin"
+aws s3 cp --no-progress "$D/small.bin" "s3://$L/keep/kept.bin"
+# head-object says when and by which rule the object expires (6 s at least after its write).
+expect_match "head-object's Expiration" 'rule-id="expire-tmp"' \
+    "$(aws s3api head-object --bucket "$L" --key tmp/scratch.bin --query Expiration --output text)"
+keys_left() { aws s3api list-objects-v2 --bucket "$L" --query 'Contents[].Key' --output text; }
+for ((i = 0; i < 15 * LIFECYCLE_DAY_SECONDS; i++)); do
+    [ "$(keys_left)" = keep/kept.bin ] && break
+    sleep 1
+done
+expect_eq "the objects left once the rule took effect" keep/kept.bin "$(keys_left)"
+aws s3 rm --quiet "s3://$L/keep/kept.bin"
+aws s3api delete-bucket-lifecycle --bucket "$L"
+aws s3 rb "s3://$L" >/dev/null
 
 step "s3api put/get-bucket-versioning, versions by id, a delete marker"
 V=$B-versions

@@ -4,10 +4,13 @@ checksum required, a refused document stores nothing, one too large for a
 bucket refused with MaxMessageLengthExceeded), and the lifecycle worker
 with a short "day" (--lifecycle-day-seconds): rules by prefix and by tag
 expire what they cover and leave the rest, a Date rule, incomplete
-multipart uploads aborted; a gateway killed mid-pass resumes the pass where
-it was, skipping nothing and deleting no object written after the pass
-began; of two gateways on one volume one works, and the other takes over
-when it stops."""
+multipart uploads aborted; in versioned buckets, noncurrent versions expire
+(keeping the newest NewerNoncurrentVersions), lone delete markers are
+removed and a marker with versions under it is not, an expired current is
+hidden by a marker; a gateway killed mid-pass resumes the pass where it
+was, skipping nothing and deleting no object written after the pass began
+(nor, versioned, a version twice or a marker added twice); of two gateways
+on one volume one works, and the other takes over when it stops."""
 
 import base64
 import calendar
@@ -28,6 +31,11 @@ WORKER_ARGS = ('--lifecycle-day-seconds', str(DAY_SECONDS), '--lifecycle-interva
 # How long a test waits for what the worker should have done by then.
 WORKER_WAIT_SECONDS = 12 * DAY_SECONDS
 PASS_DONE = re.compile(r'lifecycle: pass of day (\d+) done: (\d+) expired, (\d+) aborted')
+PASS_COUNTS = re.compile(r'lifecycle: pass of day \d+ done: (\d+) expired, (\d+) aborted, (\d+) noncurrent deleted, '
+                         r'(\d+) markers removed, (\d+) kept by object lock')
+# The role's lease (kRoleLeaseMs): on RADOS a killed holder's role is free
+# only once it has run out (a local volume's flock goes with the process).
+ROLE_LEASE_SECONDS = 30
 # Midnight UTC in the past: a Date rule expires every object it covers.
 PAST_DATE = '2020-01-01T00:00:00Z'
 
@@ -36,7 +44,8 @@ def md5_header(body):
     return {'Content-MD5': base64.b64encode(hashlib.md5(body).digest()).decode()}
 
 
-def rule(rule_id, days=None, date=None, prefix=None, tags=None, abort_days=None):
+def rule(rule_id, days=None, date=None, prefix=None, tags=None, abort_days=None, noncurrent_days=None,
+         newer_noncurrent=None, expired_marker=None):
     r = {'ID': rule_id, 'Status': 'Enabled'}
     conditions = []
     if prefix is not None:
@@ -55,12 +64,40 @@ def rule(rule_id, days=None, date=None, prefix=None, tags=None, abort_days=None)
         r['Expiration'] = {'Date': date}
     if abort_days is not None:
         r['AbortIncompleteMultipartUpload'] = {'DaysAfterInitiation': abort_days}
+    if expired_marker is not None:
+        r['Expiration'] = {'ExpiredObjectDeleteMarker': expired_marker}
+    if noncurrent_days is not None:
+        r['NoncurrentVersionExpiration'] = {'NoncurrentDays': noncurrent_days}
+        if newer_noncurrent is not None:
+            r['NoncurrentVersionExpiration']['NewerNoncurrentVersions'] = newer_noncurrent
     return r
 
 
 def keys_of(s3, bucket):
     return sorted(o['Key'] for page in s3.get_paginator('list_objects_v2').paginate(Bucket=bucket)
                   for o in page.get('Contents', []))
+
+
+def versions_of(s3, bucket):
+    """Each key's versions: {key: (latest version id, {object version ids}, {marker version ids})}."""
+    out = {}
+    for page in s3.get_paginator('list_object_versions').paginate(Bucket=bucket):
+        for kind, entries in ((1, page.get('Versions', [])), (2, page.get('DeleteMarkers', []))):
+            for v in entries:
+                latest, objects, markers = out.setdefault(v['Key'], [None, set(), set()])
+                (objects if kind == 1 else markers).add(v['VersionId'])
+                if v['IsLatest']:
+                    out[v['Key']][0] = v['VersionId']
+    return {k: (v[0], v[1], v[2]) for k, v in out.items()}
+
+
+def enable_versioning(s3, bucket):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={'Status': 'Enabled'})
+
+
+def pass_counts(gw):
+    """(expired, aborted, noncurrent deleted, markers removed, kept by lock) of each pass that ended."""
+    return [tuple(int(g) for g in m.groups()) for m in PASS_COUNTS.finditer(gw.stderr_text())]
 
 
 def passes_done(gw):
@@ -265,6 +302,121 @@ class LifecycleWorkerTests(GatewayTestCase):
         self.assertEqual(keys_of(self.s3, b), ['k'])
 
 
+class VersionedLifecycleTests(GatewayTestCase):
+    """The worker on versioned buckets: noncurrent versions, delete markers,
+    and an expired current hidden by a marker."""
+
+    gateway_args = WORKER_ARGS
+
+    def configure(self, bucket, *rules):
+        self.s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={'Rules': list(rules)})
+
+    def setUp(self):
+        super().setUp()
+        # The class's tests share a gateway: each counts the passes that end after it began.
+        self.passes_before = len(pass_counts(self.gw))
+
+    def counts(self):
+        """What the passes ended since the test began did, summed as pass_counts gives it."""
+        return tuple(map(sum, zip(*pass_counts(self.gw)[self.passes_before:])))
+
+    def versioned_bucket(self):
+        b = self.new_bucket()
+        enable_versioning(self.s3, b)
+        return b
+
+    def put_versions(self, bucket, key, n, **kw):
+        return [self.put(bucket, key, f'v{i}'.encode(), **kw)['VersionId'] for i in range(n)]
+
+    def wait_for_versions(self, what, bucket, expected):
+        wait_for(what, lambda: versions_of(self.s3, bucket) == expected,
+                 explain=lambda: f'{versions_of(self.s3, bucket)} != {expected}')
+
+    def wait_passes(self, n):
+        start = len(passes_done(self.gw))
+        wait_for(f'{n} more passes', lambda: len(passes_done(self.gw)) >= start + n)
+
+    def test_noncurrent_versions_expire_keeping_the_newest(self):
+        b = self.versioned_bucket()
+        keep = self.put_versions(b, 'keep/k', 4)
+        gone = self.put_versions(b, 'gone/k', 3)
+        other = self.put_versions(b, 'other/k', 2)
+        self.configure(b, rule('keep-two', prefix='keep/', noncurrent_days=1, newer_noncurrent=2),
+                       rule('all', prefix='gone/', noncurrent_days=1))
+        expected = {'keep/k': (keep[3], set(keep[1:]), set()), 'gone/k': (gone[2], {gone[2]}, set()),
+                    'other/k': (other[1], set(other), set())}
+        self.wait_for_versions('the noncurrent versions expire', b, expected)
+        # The two newest noncurrent versions stay, however old, pass after pass.
+        self.wait_passes(2)
+        self.assertEqual(versions_of(self.s3, b), expected)
+        self.assertEqual(self.get_body(b, 'keep/k', VersionId=keep[1]), b'v1')
+        self.assertEqual(self.get_body(b, 'gone/k'), b'v2')
+        # keep/k's oldest and gone/k's two; no current expired.
+        self.assertEqual(self.counts(), (0, 0, 3, 0, 0))
+
+    def test_lone_delete_markers_go_and_a_marker_over_versions_stays(self):
+        b = self.versioned_bucket()
+        self.configure(b, rule('markers', expired_marker=True))
+        # A marker over nothing: the delete of a key never written.
+        self.s3.delete_object(Bucket=b, Key='ghost')
+        # A marker whose versions were all removed.
+        emptied = self.put(b, 'emptied', b'x')['VersionId']
+        self.s3.delete_object(Bucket=b, Key='emptied')
+        self.s3.delete_object(Bucket=b, Key='emptied', VersionId=emptied)
+        # A marker with a version under it.
+        covered = self.put(b, 'covered', b'x')['VersionId']
+        marker = self.s3.delete_object(Bucket=b, Key='covered')['VersionId']
+        expected = {'covered': (marker, {covered}, {marker})}
+        self.wait_for_versions('the lone markers go', b, expected)
+        self.wait_passes(2)
+        self.assertEqual(versions_of(self.s3, b), expected)
+        self.assertEqual(self.get_body(b, 'covered', VersionId=covered), b'x')
+        self.assertEqual(self.counts(), (0, 0, 0, 2, 0))
+
+    def test_an_expired_current_is_hidden_by_a_marker(self):
+        b = self.versioned_bucket()
+        self.configure(b, rule('old', days=1, prefix='old/'))
+        old = self.put(b, 'old/a', b'x')['VersionId']
+        new = self.put(b, 'new/b', b'y')['VersionId']
+        wait_for('old/a expires', lambda: keys_of(self.s3, b) == ['new/b'])
+        latest, objects, markers = versions_of(self.s3, b)['old/a']
+        # A marker is the current; the version stays, noncurrent, readable by its id.
+        self.assertEqual(objects, {old})
+        self.assertEqual(markers, {latest})
+        self.assertEqual(self.get_body(b, 'old/a', VersionId=old), b'x')
+        # A marker over a version is not expired: later passes add none and
+        # remove none.
+        self.wait_passes(2)
+        self.assertEqual(versions_of(self.s3, b), {'old/a': (latest, {old}, {latest}), 'new/b': (new, {new}, set())})
+        self.assertEqual(self.counts(), (1, 0, 0, 0, 0))
+
+    def test_a_suspended_bucket_expires_its_null_version(self):
+        b = self.new_bucket()
+        self.s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={'Status': 'Suspended'})
+        kept = self.put_versions(b, 'old/k', 1)[0]
+        self.assertEqual(kept, 'null')
+        self.configure(b, rule('old', days=1, prefix='old/'))
+        # The null marker replaces the null version; then, alone, it goes
+        # too (Days removes a lone marker as S3 does): nothing is left.
+        wait_for('old/k and its marker go', lambda: versions_of(self.s3, b) == {},
+                 explain=lambda: str(versions_of(self.s3, b)))
+        # The pass that removed the marker may not have ended yet.
+        wait_for('the pass ends', lambda: self.counts() == (1, 0, 0, 1, 0), explain=lambda: str(self.counts()))
+
+    def test_noncurrent_rules_by_tag_and_prefix(self):
+        b = self.versioned_bucket()
+        self.configure(b, rule('tmp', prefix='t/', tags={'class': 'tmp'}, noncurrent_days=1))
+        self.put(b, 't/k', b'1', Tagging='class=tmp')
+        keep = self.put(b, 't/k', b'2', Tagging='class=keep')['VersionId']
+        current = self.put(b, 't/k', b'3', Tagging='class=tmp')['VersionId']
+        other = [self.put(b, 'u/k', b'1', Tagging='class=tmp')['VersionId'], self.put(b, 'u/k', b'2')['VersionId']]
+        expected = {'t/k': (current, {keep, current}, set()), 'u/k': (other[1], set(other), set())}
+        self.wait_for_versions("the tagged noncurrent version under t/ expires", b, expected)
+        self.wait_passes(2)
+        self.assertEqual(versions_of(self.s3, b), expected)
+        self.assertEqual(self.counts(), (0, 0, 1, 0, 0))
+
+
 def kill(gw):
     """SIGKILL, as a crash: no clean stop, nothing checked."""
     proc, gw.proc = gw.proc, None
@@ -330,6 +482,71 @@ class LifecycleCrashTests(GatewayTestCase):
         # The restarted gateway deleted only what the killed one had left.
         _, expired, _ = passes_done(self.gw)[1]
         self.assertLessEqual(expired, len(before_kill) - 3)
+        self.assertEqual(len(passes_done(self.gw)), 2)
+
+
+class LifecycleVersionedCrashTests(GatewayTestCase):
+    """A pass over a versioned bucket killed half-way and resumed: every
+    version is evaluated once as the bucket was at the pass's start, so none
+    is skipped, none removed that the uninterrupted pass would keep, and no
+    current gets two markers."""
+
+    gateway_args = LifecycleCrashTests.gateway_args
+    slow_pass_args = LifecycleCrashTests.slow_pass_args
+
+    def test_a_killed_pass_over_versions_resumes_where_it_was(self):
+        b = self.new_bucket()
+        enable_versioning(self.s3, b)
+        # 20 keys of three versions each: the pass hides each current behind
+        # a marker (Date) and removes the noncurrent versions but the newest
+        # (a day after they became noncurrent). Two entries a page: a key's
+        # versions run over a page's end every other key, its oldest then
+        # evaluated with what the record carried over.
+        keys = [f'old/{i:03d}' for i in range(20)]
+        written = {key: [self.put(b, key, body)['VersionId'] for body in (b'1', b'2', b'3')] for key in keys}
+        self.s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': [
+            dict(rule('old', date=PAST_DATE, prefix='old/'),
+                 NoncurrentVersionExpiration={'NoncurrentDays': 1, 'NewerNoncurrentVersions': 1})]})
+        wait_for('the first pass', lambda: passes_done(self.gw))
+        self.assertEqual(len(keys_of(self.s3, b)), 20, 'the first pass ran before the configuration was set')
+        # The older versions became noncurrent over two of the short days
+        # before the pass begins.
+        time.sleep(2.5)
+        self.gw.stop(keep_dir=True)
+        self.gw.extra_args = self.slow_pass_args
+        self.gw.start()
+        self.s3 = self.gw.client()
+        wait_for('the pass to be under way', lambda: 0 < 20 - len(keys_of(self.s3, b)) <= 10)
+        # Written after the pass began, where it has not been yet: the pass
+        # sees the keys as they were, so it hides neither the new version
+        # nor the one that was current, and keeps the newest noncurrent.
+        rewritten = keys[-2:]
+        fourth = {key: self.put(b, key, b'4')['VersionId'] for key in rewritten}
+        kill(self.gw)
+        self.assertEqual(len(passes_done(self.gw)), 1, 'the second pass ended before the kill')
+        # Started again with the same day (the noncurrent days count in it)
+        # but an hour between passes: the pass under way is resumed at once,
+        # and no other begins after it. At once means with the role free:
+        # on RADOS the killed holder's lease runs out first.
+        if on_rados():
+            time.sleep(ROLE_LEASE_SECONDS + 2)
+        self.gw.extra_args = ['--lifecycle-day-seconds', '1', '--lifecycle-interval-seconds', '3600']
+        self.gw.start()
+        self.s3 = self.gw.client()
+        wait_for('the resumed pass ends', lambda: passes_done(self.gw)[1:], timeout=60,
+                 explain=lambda: self.gw.stderr_text()[-2000:])
+        versions = versions_of(self.s3, b)
+        self.assertEqual(sorted(versions), keys)
+        for key in keys:
+            first, second, third = written[key]
+            latest, objects, markers = versions[key]
+            if key in rewritten:
+                self.assertEqual((latest, objects, markers), (fourth[key], {second, third, fourth[key]}, set()), key)
+            else:
+                # One marker, over the two newest versions; the oldest removed.
+                self.assertEqual(objects, {second, third}, key)
+                self.assertEqual(markers, {latest}, key)
+        self.assertEqual(keys_of(self.s3, b), sorted(rewritten))
         self.assertEqual(len(passes_done(self.gw)), 2)
 
 
