@@ -314,6 +314,7 @@ private:
         if (!page && page.error().code() == Errc::NoSuchBucket) return finish_phase(Phase::Done);
         if (!page) return failed("listing the versions of " + bucket, page.error());
         const bool tags = has_tag_rule(config);
+        marker_rules_for_ = nullptr;  // the rules are read again before each page
         // The key the page resumes in (after a version of it): its versions
         // newer than the marker were evaluated on an earlier page.
         const std::string resumed = state_.version_id_marker.empty() ? std::string() : state_.key_marker;
@@ -414,7 +415,9 @@ private:
             if (deleted.error().code() == Errc::PreconditionFailed || gone(deleted.error())) return Stop::No;
             return refused("expiring " + where, deleted.error());
         }
-        auto verdict = detail::evaluate_noncurrent(config,
+        // A marker has no size or tags: only the rules without such a
+        // condition apply to it (the evaluation's contract).
+        auto verdict = detail::evaluate_noncurrent(listed.delete_marker ? marker_rules(config) : config,
                                                    {info.key, info.size, object_tags, newer_ms,
                                                     static_cast<std::uint32_t>(std::min<std::int64_t>(
                                                         noncurrent_seen, std::numeric_limits<std::uint32_t>::max()))},
@@ -424,6 +427,19 @@ private:
         if (auto s = still_noncurrent(bucket, listed, current_id, current_gone, where, keep); s != Stop::No) return s;
         if (keep) return Stop::No;
         return remove_version(bucket, listed, where, noncurrent_deleted_);
+    }
+
+    // `config`'s rules that can match a delete marker: those without a tag
+    // or size condition (made once per page).
+    const detail::LifecycleConfig& marker_rules(const detail::LifecycleConfig& config) {
+        if (marker_rules_for_ != &config) {
+            marker_rules_ = config;
+            std::erase_if(marker_rules_.rules, [](const auto& r) {
+                return !r.filter.tags.empty() || r.filter.size_greater_than || r.filter.size_less_than;
+            });
+            marker_rules_for_ = &config;
+        }
+        return marker_rules_;
     }
 
     // Before a noncurrent version is removed by its id (the engine removes a
@@ -580,6 +596,8 @@ private:
     std::optional<std::string> record_;  // the record as stored (the compare's)
     PassState state_;
     bool versioned_ = false;  // the bucket worked on: Enabled or Suspended, read with its rules
+    detail::LifecycleConfig marker_rules_{};
+    const detail::LifecycleConfig* marker_rules_for_ = nullptr;
     std::uint64_t expired_ = 0;
     std::uint64_t aborted_ = 0;
     std::uint64_t noncurrent_deleted_ = 0;

@@ -7,7 +7,9 @@ expire what they cover and leave the rest, a Date rule, incomplete
 multipart uploads aborted; in versioned buckets, noncurrent versions expire
 (keeping the newest NewerNoncurrentVersions), lone delete markers are
 removed and a marker with versions under it is not, an expired current is
-hidden by a marker; a gateway killed mid-pass resumes the pass where it
+hidden by a marker, a size filter never matches a marker, a "null" version
+removed at a page's end and a rollback between two pages remove nothing S3
+keeps; a gateway killed mid-pass resumes the pass where it
 was, skipping nothing and deleting no object written after the pass began
 (nor, versioned, a version twice or a marker added twice); of two gateways
 on one volume one works, and the other takes over when it stops."""
@@ -414,6 +416,20 @@ class VersionedLifecycleTests(GatewayTestCase):
         self.wait_for_versions("the tagged noncurrent version under t/ expires", b, expected)
         self.wait_passes(2)
         self.assertEqual(versions_of(self.s3, b), expected)
+        self.assertEqual(self.counts(), (0, 0, 1, 0, 0))
+
+    def test_a_size_filter_never_matches_a_noncurrent_marker(self):
+        b = self.versioned_bucket()
+        small = self.put(b, 'k', b'x')['VersionId']
+        marker = self.s3.delete_object(Bucket=b, Key='k')['VersionId']
+        current = self.put(b, 'k', b'y')['VersionId']
+        self.configure(b, dict(rule('small', noncurrent_days=1), Filter={'ObjectSizeLessThan': 100}))
+        # The small noncurrent version goes; the marker (no size) stays.
+        expected = {'k': (current, {current}, {marker})}
+        self.wait_for_versions('the small noncurrent version expires', b, expected)
+        self.wait_passes(2)
+        self.assertEqual(versions_of(self.s3, b), expected)
+        self.assertNotEqual(small, marker)
         self.assertEqual(self.counts(), (0, 0, 1, 0, 0))
 
 
