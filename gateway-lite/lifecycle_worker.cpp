@@ -18,9 +18,9 @@ namespace {
 constexpr std::string_view kRole = "lifecycle";
 // 2: the last pass's start in ms instead of its day, and the current
 // bucket's failures; 3: the versioned listing's position (version id marker,
-// and what the pass knows of the key it stopped in). A record of an earlier
-// version starts a pass over.
-constexpr std::string_view kStateVersion = "lifecycle-3";
+// and what the pass knows of the key it stopped in); 4: that key's current
+// as the pass saw it. A record of an earlier version starts a pass over.
+constexpr std::string_view kStateVersion = "lifecycle-4";
 // A bucket whose page fails this many times in a row (at one attempt per
 // interval) is skipped for the rest of the pass, so that one bucket that
 // cannot be read never stops the others' lifecycle.
@@ -45,10 +45,12 @@ struct PassState {
     // ("" : after every version of it). Then the last version listed of that
     // key (its last-modified: when the next one became noncurrent) and how
     // many noncurrent versions of the key were listed, which the next page's
-    // first versions, when of the same key, are evaluated with.
+    // first versions, when of the same key, are evaluated with, and the
+    // version id of its current as the pass saw it.
     std::string version_id_marker{};
     std::int64_t newer_ms = -1;
     std::int64_t noncurrent_seen = 0;
+    std::string current_id{};
 };
 
 // Fields as "<length>:<bytes>" (keys may hold any byte).
@@ -89,6 +91,7 @@ std::string encode_state(const PassState& s) {
     put_field(out, s.version_id_marker);
     put_field(out, std::to_string(s.newer_ms));
     put_field(out, std::to_string(s.noncurrent_seen));
+    put_field(out, s.current_id);
     return out;
 }
 
@@ -100,7 +103,7 @@ std::optional<PassState> decode_state(std::string_view in) {
         if (!v) return std::nullopt;
         f.push_back(*v);
     }
-    if (f.size() != 11 || f[0] != kStateVersion) return std::nullopt;
+    if (f.size() != 12 || f[0] != kStateVersion) return std::nullopt;
     auto pass = to_i64(f[1]), last = to_i64(f[2]), phase = to_i64(f[4]), failures = to_i64(f[7]);
     auto newer = to_i64(f[9]), seen = to_i64(f[10]);
     if (!pass || !last || !phase || !failures || !newer || !seen || *phase < 0 ||
@@ -115,7 +118,8 @@ std::optional<PassState> decode_state(std::string_view in) {
                      *failures,
                      std::string(f[8]),
                      *newer,
-                     *seen};
+                     *seen,
+                     std::string(f[11])};
 }
 
 void log_error(std::string_view doing, const Error& e) {
@@ -299,7 +303,8 @@ private:
     // written before is its current. A version's "noncurrent since" is the
     // last-modified of the one seen before it (its next newer), and its rank
     // the noncurrent versions of its key seen before it; when a key runs
-    // over a page's end, the record carries both to the next page.
+    // over a page's end, the record carries both to the next page, with the
+    // key's current as seen (checked again before a noncurrent removal).
     Stop versions_page(const std::string& bucket, const detail::LifecycleConfig& config) {
         ListVersionsParams params;
         params.key_marker = state_.key_marker;
@@ -309,48 +314,78 @@ private:
         if (!page && page.error().code() == Errc::NoSuchBucket) return finish_phase(Phase::Done);
         if (!page) return failed("listing the versions of " + bucket, page.error());
         const bool tags = has_tag_rule(config);
+        marker_rules_for_ = nullptr;  // the rules are read again before each page
         // The key the page resumes in (after a version of it): its versions
         // newer than the marker were evaluated on an earlier page.
         const std::string resumed = state_.version_id_marker.empty() ? std::string() : state_.key_marker;
+        // Resumed after a "null" version that is gone since (the pass removed
+        // it at the last page's end, or a client did): the listing starts
+        // the key again at its newest, and where the null was is lost. The
+        // key's remaining versions are left to the next pass (passed over,
+        // and the position recorded past the key): evaluated with the
+        // null's rank and "noncurrent since", they would look older than
+        // they are, and be removed where S3 keeps them.
+        const bool restarted = !resumed.empty() && state_.version_id_marker == "null" && !page->versions.empty() &&
+                               page->versions.front().key == resumed && listed_again(page->versions.front());
         std::string key = resumed;
         std::int64_t newer_ms = state_.newer_ms;
         std::int64_t noncurrent_seen = state_.noncurrent_seen;
+        std::string current_id = state_.current_id;
+        bool current_gone = false;  // the key's current as seen is gone: no noncurrent action on it
         for (auto& v : page->versions) {
             if (auto s = may_act(); s != Stop::No) return s;
+            if (restarted && v.key == resumed) continue;
             if (v.key != key) {
                 key = v.key;
                 newer_ms = -1;
                 noncurrent_seen = 0;
-            } else if (!resumed.empty() && key == resumed && listed_again(v)) {
-                continue;
+                current_id.clear();
+                current_gone = false;
             }
             if (v.last_modified_ms > state_.pass_ms) continue;  // the next pass's
             const bool current = newer_ms < 0;
-            if (auto s = version(bucket, config, tags, v, current, newer_ms, noncurrent_seen); s != Stop::No) return s;
+            if (current) current_id = v.version_id;
+            if (auto s = version(bucket, config, tags, v, current, newer_ms, noncurrent_seen, current_id, current_gone);
+                s != Stop::No)
+                return s;
             if (!current) ++noncurrent_seen;
             newer_ms = v.last_modified_ms;
         }
         if (!page->truncated || page->versions.empty()) return finish_phase(Phase::Uploads);
+        if (restarted && page->next_key_marker == resumed) {
+            // Still in the restarted key: past it (a key marker alone).
+            state_.key_marker = resumed;
+            state_.version_id_marker.clear();
+            state_.newer_ms = -1;
+            state_.noncurrent_seen = 0;
+            state_.current_id.clear();
+            return page_done();
+        }
+        const bool in_key = page->next_key_marker == key;
         state_.key_marker = page->next_key_marker;
         state_.version_id_marker = page->next_version_id_marker;
-        state_.newer_ms = page->next_key_marker == key ? newer_ms : -1;
-        state_.noncurrent_seen = page->next_key_marker == key ? noncurrent_seen : 0;
+        state_.newer_ms = in_key ? newer_ms : -1;
+        state_.noncurrent_seen = in_key ? noncurrent_seen : 0;
+        state_.current_id = in_key ? current_id : std::string();
         return page_done();
     }
 
-    // In the key a page resumes in after its "null" version: when that
-    // version is gone (the pass removed it), the listing gives the key's
-    // versions from its newest again; those at least as new as the marker's
-    // were seen on the earlier page.
+    // The first version of the key a page resumes in after its "null"
+    // version: listed again (the key restarted at its newest, the null gone)
+    // when at least as new as the null. One as old (the null still there) is
+    // taken for listed again too: the key is then left to the next pass.
     bool listed_again(const ObjectInfo& v) const {
-        return state_.version_id_marker == "null" && state_.newer_ms >= 0 && v.last_modified_ms >= state_.newer_ms;
+        return state_.newer_ms >= 0 && v.last_modified_ms >= state_.newer_ms;
     }
 
     // One version: the current (`current`; a delete marker too), or a
     // noncurrent version (delete markers too) with the last-modified of its
     // next newer version and its noncurrent rank.
+    // `current_id`: the key's current as the pass saw it; `current_gone`
+    // is set when that is found gone.
     Stop version(const std::string& bucket, const detail::LifecycleConfig& config, bool tags, const ObjectInfo& listed,
-                 bool current, std::int64_t newer_ms, std::int64_t noncurrent_seen) {
+                 bool current, std::int64_t newer_ms, std::int64_t noncurrent_seen, const std::string& current_id,
+                 bool& current_gone) {
         const std::string where = bucket + "/" + listed.key + " version " + listed.version_id;
         if (current && listed.delete_marker) return latest_marker(bucket, config, listed, where);
         // The listing carries no tags: read them when a rule asks for them
@@ -358,7 +393,10 @@ private:
         ObjectInfo info = listed;
         if (tags && !listed.delete_marker) {
             auto head = engine_.head_object(bucket, listed.key, listed.version_id);
-            if (!head && gone(head.error())) return Stop::No;
+            if (!head && gone(head.error())) {
+                if (current) current_gone = true;  // the key's versions as seen are not the key's
+                return Stop::No;
+            }
             if (!head) return failed("reading " + where, head.error());
             info = std::move(*head);
         }
@@ -377,13 +415,62 @@ private:
             if (deleted.error().code() == Errc::PreconditionFailed || gone(deleted.error())) return Stop::No;
             return refused("expiring " + where, deleted.error());
         }
-        auto verdict = detail::evaluate_noncurrent(config,
+        // A marker has no size or tags: only the rules without such a
+        // condition apply to it (the evaluation's contract).
+        auto verdict = detail::evaluate_noncurrent(listed.delete_marker ? marker_rules(config) : config,
                                                    {info.key, info.size, object_tags, newer_ms,
                                                     static_cast<std::uint32_t>(std::min<std::int64_t>(
                                                         noncurrent_seen, std::numeric_limits<std::uint32_t>::max()))},
                                                    clock());
         if (verdict.action != detail::LifecycleAction::DeleteNoncurrent) return Stop::No;
+        bool keep = true;
+        if (auto s = still_noncurrent(bucket, listed, current_id, current_gone, where, keep); s != Stop::No) return s;
+        if (keep) return Stop::No;
         return remove_version(bucket, listed, where, noncurrent_deleted_);
+    }
+
+    // `config`'s rules that can match a delete marker: those without a tag
+    // or size condition (made once per page).
+    const detail::LifecycleConfig& marker_rules(const detail::LifecycleConfig& config) {
+        if (marker_rules_for_ != &config) {
+            marker_rules_ = config;
+            std::erase_if(marker_rules_.rules, [](const auto& r) {
+                return !r.filter.tags.empty() || r.filter.size_greater_than || r.filter.size_less_than;
+            });
+            marker_rules_for_ = &config;
+        }
+        return marker_rules_;
+    }
+
+    // Before a noncurrent version is removed by its id (the engine removes a
+    // version by id whatever is current): the key's current now must not be
+    // that version, and the current the pass saw must still be there. A
+    // client that deleted that current by id (a rollback) made the next
+    // version the current, and the ranks and "noncurrent since" the pass
+    // holds are no longer the key's: its noncurrent actions are left to the
+    // next pass (`current_gone`). A newer write over the pass's current
+    // changes neither. `keep`: the version stays for this pass. A rollback
+    // landing between this check and the removal is not caught
+    // (docs/lifecycle.md).
+    Stop still_noncurrent(const std::string& bucket, const ObjectInfo& v, const std::string& current_id,
+                          bool& current_gone, const std::string& where, bool& keep) {
+        keep = true;
+        if (current_gone || current_id.empty()) return Stop::No;
+        auto now = engine_.stat_version(bucket, v.key, "");
+        if (!now && gone(now.error())) return Stop::No;  // no version left
+        if (!now) return failed("reading the current of " + where, now.error());
+        const std::string now_id = now->version_id.empty() ? "null" : now->version_id;
+        if (now_id == v.version_id) return Stop::No;  // the current now
+        if (now_id != current_id) {
+            auto seen = engine_.stat_version(bucket, v.key, current_id);
+            if (!seen && gone(seen.error())) {
+                current_gone = true;
+                return Stop::No;
+            }
+            if (!seen) return failed("reading " + bucket + "/" + v.key + " version " + current_id, seen.error());
+        }
+        keep = false;
+        return Stop::No;
     }
 
     // A delete marker that is its key's current: removed only while it is
@@ -465,6 +552,7 @@ private:
         state_.version_id_marker.clear();
         state_.newer_ms = -1;
         state_.noncurrent_seen = 0;
+        state_.current_id.clear();
         return page_done();
     }
 
@@ -508,6 +596,8 @@ private:
     std::optional<std::string> record_;  // the record as stored (the compare's)
     PassState state_;
     bool versioned_ = false;  // the bucket worked on: Enabled or Suspended, read with its rules
+    detail::LifecycleConfig marker_rules_{};
+    const detail::LifecycleConfig* marker_rules_for_ = nullptr;
     std::uint64_t expired_ = 0;
     std::uint64_t aborted_ = 0;
     std::uint64_t noncurrent_deleted_ = 0;

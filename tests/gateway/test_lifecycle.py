@@ -7,7 +7,9 @@ expire what they cover and leave the rest, a Date rule, incomplete
 multipart uploads aborted; in versioned buckets, noncurrent versions expire
 (keeping the newest NewerNoncurrentVersions), lone delete markers are
 removed and a marker with versions under it is not, an expired current is
-hidden by a marker; a gateway killed mid-pass resumes the pass where it
+hidden by a marker, a size filter never matches a marker, a "null" version
+removed at a page's end and a rollback between two pages remove nothing S3
+keeps; a gateway killed mid-pass resumes the pass where it
 was, skipping nothing and deleting no object written after the pass began
 (nor, versioned, a version twice or a marker added twice); of two gateways
 on one volume one works, and the other takes over when it stops."""
@@ -415,6 +417,90 @@ class VersionedLifecycleTests(GatewayTestCase):
         self.wait_passes(2)
         self.assertEqual(versions_of(self.s3, b), expected)
         self.assertEqual(self.counts(), (0, 0, 1, 0, 0))
+
+    def test_a_size_filter_never_matches_a_noncurrent_marker(self):
+        b = self.versioned_bucket()
+        small = self.put(b, 'k', b'x')['VersionId']
+        marker = self.s3.delete_object(Bucket=b, Key='k')['VersionId']
+        current = self.put(b, 'k', b'y')['VersionId']
+        self.configure(b, dict(rule('small', noncurrent_days=1), Filter={'ObjectSizeLessThan': 100}))
+        # The small noncurrent version goes; the marker (no size) stays.
+        expected = {'k': (current, {current}, {marker})}
+        self.wait_for_versions('the small noncurrent version expires', b, expected)
+        self.wait_passes(2)
+        self.assertEqual(versions_of(self.s3, b), expected)
+        self.assertNotEqual(small, marker)
+        self.assertEqual(self.counts(), (0, 0, 1, 0, 0))
+
+
+class VersionedPagesLifecycleTests(GatewayTestCase):
+    """Noncurrent expiration when a key's versions run over pages: a "null"
+    version the pass removes at a page's end, and a current a client deletes
+    by id (a rollback) between two pages of its key."""
+
+    # Its own gateway: pages of two versions.
+    gateway_args = WORKER_ARGS + ('--lifecycle-page-size', '2')
+
+    configure = VersionedLifecycleTests.configure
+    wait_for_versions = VersionedLifecycleTests.wait_for_versions
+    wait_passes = VersionedLifecycleTests.wait_passes
+
+    def test_a_removed_null_version_leaves_the_newer_noncurrent_kept(self):
+        b = self.new_bucket()
+        # k's oldest is the null version written before versioning, with
+        # three newer noncurrent versions over it and a current on top.
+        null = self.put(b, 'k', b'null').get('VersionId', 'null')
+        enable_versioning(self.s3, b)
+        a = self.put(b, 'a', b'a')['VersionId']
+        older = [self.put(b, 'k', f'v{i}'.encode())['VersionId'] for i in (3, 2, 1)]
+        current = self.put(b, 'k', b'c')['VersionId']
+        z = self.put(b, 'z', b'z')['VersionId']
+        self.assertEqual(null, 'null')
+        self.assertEqual(versions_of(self.s3, b)['k'], (current, {current, null, *older}, set()))
+        # All due at the first pass that sees the rule: pages [a, c] [v1, v2]
+        # [v3, null], the null (the fourth noncurrent) removed at a page's
+        # end, then k listed again from its newest.
+        time.sleep(2.5 * DAY_SECONDS)
+        self.configure(b, rule('keep-three', noncurrent_days=1, newer_noncurrent=3))
+        expected = {'a': (a, {a}, set()), 'k': (current, {current, *older}, set()), 'z': (z, {z}, set())}
+        self.wait_for_versions('the null version expires', b, expected)
+        # The three newest noncurrent versions stay, pass after pass.
+        self.wait_passes(2)
+        self.assertEqual(versions_of(self.s3, b), expected)
+        for version_id, body in zip(older, (b'v3', b'v2', b'v1')):
+            self.assertEqual(self.get_body(b, 'k', VersionId=version_id), body)
+
+
+class VersionedRollbackLifecycleTests(GatewayTestCase):
+    """A client deletes a key's current by id while a pass is between that
+    current's page and the next: the version it promoted is the current
+    now, and the pass must not remove it as the noncurrent version it was."""
+
+    # Pages of three entries, three seconds apart: time to act between two.
+    gateway_args = WORKER_ARGS + ('--lifecycle-page-size', '3', '--lifecycle-page-pause-ms', '3000')
+
+    configure = VersionedLifecycleTests.configure
+
+    def test_a_version_promoted_by_a_rollback_between_pages_stays(self):
+        b = self.new_bucket()
+        enable_versioning(self.s3, b)
+        previous = self.put(b, 'k', b'previous')['VersionId']
+        bad = self.put(b, 'k', b'bad')['VersionId']
+        # 'a' sorts first: its noncurrent version goes on the page of k's
+        # current, which shows when that page is done.
+        a_old = self.put(b, 'a', b'old')['VersionId']
+        a = self.put(b, 'a', b'new')['VersionId']
+        time.sleep(2.5 * DAY_SECONDS)
+        self.configure(b, rule('noncurrent', noncurrent_days=1))
+        # Page [a, a_old, bad]: a_old removed; then, before the page
+        # [previous], the client rolls k back to its previous version.
+        wait_for('the first page is done', lambda: versions_of(self.s3, b)['a'] == (a, {a}, set()),
+                 explain=lambda: str(versions_of(self.s3, b)))
+        self.s3.delete_object(Bucket=b, Key='k', VersionId=bad)
+        start = len(passes_done(self.gw))
+        wait_for('two more passes', lambda: len(passes_done(self.gw)) >= start + 2, timeout=60)
+        self.assertEqual(versions_of(self.s3, b), {'a': (a, {a}, set()), 'k': (previous, {previous}, set())})
+        self.assertEqual(self.get_body(b, 'k'), b'previous')
 
 
 def kill(gw):

@@ -177,11 +177,11 @@ TEST_F(LifecycleWorkerTest, ALastPassDatedInTheFutureDoesNotHoldBackTheNext) {
     // The record a finished pass leaves ("<length>:<field>" each: version,
     // no pass under way, the last pass's start, bucket, phase, markers,
     // failures, the versioned listing's marker and what it knows of its
-    // key), its start ten days ahead.
+    // key, that key's current), its start ten days ahead.
     auto field = [](const std::string& v) { return std::to_string(v.size()) + ":" + v; };
-    const std::string record = field("lifecycle-3") + field("0") + field(std::to_string(now_ms() + kTenDaysMs)) +
+    const std::string record = field("lifecycle-4") + field("0") + field(std::to_string(now_ms() + kTenDaysMs)) +
                                field("") + field("0") + field("") + field("") + field("0") + field("") + field("-1") +
-                               field("0");
+                               field("0") + field("");
     ASSERT_TRUE(IsOk(engine().swap_role_state("lifecycle", std::nullopt, record)));
     auto worker = start_worker(kHour);
     EXPECT_TRUE(wait_until([&] { return gone("bkt", "o"); })) << "the stale record held the pass back";
