@@ -3,6 +3,7 @@
 // retention and legal hold of a version, the rules on every removal path,
 // the lock summary and the admin refusals that name it.
 #include <chrono>
+#include <ctime>
 #include <string>
 #include <thread>
 
@@ -12,6 +13,16 @@ namespace ostor::test {
 namespace {
 
 constexpr TimestampMs kDayMs = 86'400'000;
+
+// A retain-until date as S3 shows it, in whole seconds: 2027-01-01T00:00:00Z.
+std::string iso8601_seconds(TimestampMs ms) {
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
 
 class ObjectLockEngine : public EngineTest {
 protected:
@@ -241,8 +252,9 @@ TEST_F(ObjectLockEngine, DefaultsApplyOnPutCopyAndComplete) {
 
 TEST_F(ObjectLockEngine, SummaryNamesTheLockInAdminRefusals) {
     if (on_rados()) GTEST_SKIP() << "the RADOS lock summary (bucket ledger) is not built yet";
-    const TimestampMs until = 1'798'761'600'000;  // 2027-01-01T00:00:00Z
-    ASSERT_GT(until, now_ms());
+    // Over a year ahead whenever the test runs, in whole seconds as the summary shows it.
+    const TimestampMs until = (now_ms() + 400 * kDayMs) / 1000 * 1000;
+    const std::string reason = "bucket locked holds versions under object lock until " + iso8601_seconds(until);
     auto v = put_locked("k", "x", retention(RetentionMode::Compliance, until));
     ASSERT_TRUE(v) << v.error().message();
     auto held = put_locked("h", "x", ObjectLock{{}, true});
@@ -259,16 +271,10 @@ TEST_F(ObjectLockEngine, SummaryNamesTheLockInAdminRefusals) {
     EXPECT_EQ(b->legal_holds, 0u);
     auto refused = engine().delete_bucket("locked");
     ASSERT_TRUE(FailsWith(refused, Errc::BucketNotEmpty));
-    EXPECT_NE(
-        refused.error().message().find("bucket locked holds versions under object lock until 2027-01-01T00:00:00Z"),
-        std::string::npos)
-        << refused.error().message();
+    EXPECT_NE(refused.error().message().find(reason), std::string::npos) << refused.error().message();
     auto user_refused = engine().delete_user(owner_);
     ASSERT_TRUE(FailsWith(user_refused, Errc::UserHasBuckets));
-    EXPECT_NE(user_refused.error().message().find("bucket locked holds versions under object lock until "
-                                                  "2027-01-01T00:00:00Z"),
-              std::string::npos)
-        << user_refused.error().message();
+    EXPECT_NE(user_refused.error().message().find(reason), std::string::npos) << user_refused.error().message();
     reopen();
     EXPECT_EQ(engine().get_bucket("locked")->locked_until_ms, until);
     EXPECT_TRUE(IsOk(engine().head_object("locked", "k", v->version_id)));
