@@ -4,8 +4,10 @@
 // the lock summary and the admin refusals that name it.
 #include <chrono>
 #include <ctime>
+#include <limits>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "test_dir.hpp"
 
@@ -84,7 +86,17 @@ TEST_F(ObjectLockEngine, LockConfigOnlyWithLockAndWellFormed) {
                           Errc::InvalidArgument));
     EXPECT_TRUE(
         FailsWith(engine().set_object_lock_config("locked", {true, RetentionMode::None, 2, 0}), Errc::InvalidArgument));
+    // At most 36500 days or 100 years: a longer period would overflow the date.
+    EXPECT_TRUE(FailsWith(engine().set_object_lock_config("locked", {true, RetentionMode::Compliance, 36'501, 0}),
+                          Errc::InvalidArgument));
+    EXPECT_TRUE(FailsWith(engine().set_object_lock_config("locked", {true, RetentionMode::Compliance, 0, 101}),
+                          Errc::InvalidArgument));
+    EXPECT_TRUE(
+        FailsWith(engine().set_object_lock_config("locked", {true, RetentionMode::Compliance, 0, 4'000'000'000}),
+                  Errc::InvalidArgument));
     EXPECT_EQ(engine().get_bucket("locked")->object_lock, (ObjectLockConfig{true, RetentionMode::None, 0, 0}));
+    ASSERT_TRUE(IsOk(engine().set_object_lock_config("locked", {true, RetentionMode::Governance, 36'500, 0})));
+    ASSERT_TRUE(IsOk(engine().set_object_lock_config("locked", {true, RetentionMode::Governance, 0, 100})));
     ASSERT_TRUE(IsOk(engine().set_object_lock_config("locked", days)));
     EXPECT_EQ(engine().get_bucket_record("locked")->object_lock, days);
     // Replaced, then removed; lock itself stays.
@@ -172,6 +184,40 @@ TEST_F(ObjectLockEngine, RetentionCallsNameVersionsOnly) {
                           Errc::NoSuchVersion));
     EXPECT_TRUE(FailsWith(engine().set_object_retention("locked", "k", "bad", r, false), Errc::InvalidArgument));
     EXPECT_TRUE(FailsWith(engine().set_object_retention("locked", "nokey", "", r, false), Errc::NoSuchKey));
+}
+
+TEST_F(ObjectLockEngine, RequestsWithAPastFarOrModelessDateAreRefused) {
+    // As S3: the date must be in the future; a date needs a mode; and no date
+    // past 9999-12-31, which would overflow with the RADOS clock margin.
+    ASSERT_TRUE(IsOk(engine().set_object_lock_config("locked", {true, RetentionMode::Governance, 1, 0})));
+    const TimestampMs after_9999 = 253'402'300'800'000;  // 10000-01-01T00:00:00Z
+    const std::vector<Retention> bad{{RetentionMode::Compliance, now_ms() - kDayMs},
+                                     {RetentionMode::Governance, after_9999},
+                                     {RetentionMode::Compliance, std::numeric_limits<TimestampMs>::max()},
+                                     {RetentionMode::None, now_ms() + kDayMs}};
+    auto v = put_locked("k", "kept", retention(RetentionMode::Governance, now_ms() + 10 * kDayMs));
+    ASSERT_TRUE(v) << v.error().message();
+    for (const Retention& r : bad) {
+        SCOPED_TRACE(r.until_ms);
+        EXPECT_TRUE(FailsWith(put_locked("new", "x", ObjectLock{r, false}), Errc::InvalidArgument));
+        CopyOptions copy;
+        copy.lock = ObjectLock{r, false};
+        EXPECT_TRUE(FailsWith(engine().copy_object("locked", "k", "locked", "copy", copy), Errc::InvalidArgument));
+        EXPECT_TRUE(FailsWith(engine().create_upload("locked", "mp", {}, ObjectLock{r, false}), Errc::InvalidArgument));
+        EXPECT_TRUE(
+            FailsWith(engine().set_object_retention("locked", "k", v->version_id, r, true), Errc::InvalidArgument));
+    }
+    EXPECT_TRUE(FailsWith(engine().head_object("locked", "new"), Errc::NoSuchKey));
+    EXPECT_TRUE(FailsWith(engine().head_object("locked", "copy"), Errc::NoSuchKey));
+    EXPECT_EQ(engine().list_uploads("locked")->uploads.size(), 0u);
+    EXPECT_EQ(engine().head_object("locked", "k", v->version_id)->lock, v->lock);
+    // The last date S3 can name is taken; removal (no retention) still works.
+    const Retention last{RetentionMode::Governance, 253'402'300'799'000};  // 9999-12-31T23:59:59Z
+    auto far = engine().set_object_retention("locked", "k", v->version_id, last, true);
+    ASSERT_TRUE(far) << far.error().message();
+    EXPECT_EQ(far->lock.retention, last);
+    ASSERT_TRUE(IsOk(engine().set_object_retention("locked", "k", v->version_id, std::nullopt, true)));
+    EXPECT_EQ(engine().head_object("locked", "k", v->version_id)->lock, ObjectLock{});
 }
 
 TEST_F(ObjectLockEngine, WithoutLockRetentionRequestsChangeNothing) {
