@@ -41,9 +41,7 @@ Result<void> check_lock_request(EngineImpl& e, std::string_view bucket, const st
     auto b = e.objects->get_bucket_record(bucket);
     if (!b) return std::move(b).error();
     if (!b->object_lock.enabled) return Error(Errc::InvalidArgument, "Bucket is missing Object Lock Configuration");
-    if (lock->retention.mode != RetentionMode::None && lock->retention.until_ms <= 0)
-        return Error(Errc::InvalidArgument, "a retention needs a retain-until date");
-    return {};
+    return check_requested_retention(lock->retention, now_ms());
 }
 
 EngineImpl::~EngineImpl() {

@@ -246,6 +246,7 @@ Result<ObjectInfo> Engine::set_object_retention(std::string_view bucket, std::st
                                                 bool bypass_governance) {
     OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(check_version_id(version_id));
+    if (retention) OSTOR_TRY(check_requested_retention(*retention, now_ms()));
     LockChange change;
     change.retention = retention.value_or(Retention{});
     change.bypass_governance = bypass_governance;

@@ -89,6 +89,25 @@ Result<void> check_lock_config(const ObjectLockConfig& config) {
         return Error(Errc::InvalidArgument, "unknown retention mode");
     if (days == years)
         return Error(Errc::InvalidArgument, "a default retention takes exactly one of days and years, positive");
+    if (config.default_days > kMaxDefaultDays)
+        return Error(Errc::InvalidArgument,
+                     "a default retention is at most " + std::to_string(kMaxDefaultDays) + " days");
+    if (config.default_years > kMaxDefaultYears)
+        return Error(Errc::InvalidArgument,
+                     "a default retention is at most " + std::to_string(kMaxDefaultYears) + " years");
+    return {};
+}
+
+Result<void> check_requested_retention(const Retention& retention, TimestampMs now_ms) {
+    if (retention.mode == RetentionMode::None) {
+        if (retention.until_ms != 0) return Error(Errc::InvalidArgument, "a retain-until date needs a retention mode");
+        return {};
+    }
+    if (retention.until_ms <= 0) return Error(Errc::InvalidArgument, "a retention needs a retain-until date");
+    if (retention.until_ms <= now_ms)
+        return Error(Errc::InvalidArgument, "the retain-until date must be in the future");
+    if (retention.until_ms > kMaxRetainUntilMs)
+        return Error(Errc::InvalidArgument, "the retain-until date must be at most 9999-12-31T23:59:59Z");
     return {};
 }
 

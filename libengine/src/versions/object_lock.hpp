@@ -5,6 +5,7 @@
 // the gateway's), so no rule is needed for them.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -15,6 +16,10 @@ namespace ostor::detail {
 
 constexpr TimestampMs kMsPerDay = 86'400'000;
 constexpr TimestampMs kDaysPerYear = 365;  // as RGW counts a default retention's years
+// Bounds of what a request may ask, so no date or period overflows (nor wraps
+// with the RADOS clock margin) and a COMPLIANCE lock always protects.
+constexpr std::uint32_t kMaxDefaultDays = 36'500, kMaxDefaultYears = 100;
+constexpr TimestampMs kMaxRetainUntilMs = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
 
 // Whether a retention still holds at `now`. `clock_margin_ms` extends it: on
 // RADOS a version counts as retained until retain_until + kMaxClockSkew, so no
@@ -62,8 +67,15 @@ Result<ObjectLock> changed_lock(const ObjectLock& old, const LockChange& change,
                                 TimestampMs clock_margin_ms);
 
 // A bucket's default retention as set_object_lock_config takes it: none, or a
-// mode with exactly one of days and years, positive. Fails: InvalidArgument.
+// mode with exactly one of days (at most kMaxDefaultDays) and years (at most
+// kMaxDefaultYears), positive. Fails: InvalidArgument.
 Result<void> check_lock_config(const ObjectLockConfig& config);
+
+// A retention a request asks for (PUT, copy, create_upload,
+// set_object_retention): none (mode None, no date), or a mode with a date
+// after `now_ms` and at most kMaxRetainUntilMs. Stored and default retentions
+// are not asked this. Fails: InvalidArgument.
+Result<void> check_requested_retention(const Retention& retention, TimestampMs now_ms);
 
 // The bucket's lock summary (Bucket::locked_until_ms, legal_holds) after a
 // version's lock went from `before` to `after` (a new version: from none).
