@@ -488,7 +488,8 @@ public:
     // NoSuchBucket, NoSuchKey, NoSuchVersion, MethodNotAllowed (a delete
     // marker by id), ObjectLocked, InvalidArgument (a bucket without object
     // lock: the gateway answers InvalidRequest; a malformed id; a mode
-    // without a date).
+    // without a date or a date without a mode; a date not in the future or
+    // after 9999-12-31T23:59:59Z).
     Result<ObjectInfo> set_object_retention(std::string_view bucket, std::string_view key, std::string_view version_id,
                                             std::optional<Retention> retention, bool bypass_governance = false);
     // Puts a legal hold on the version (on) or releases it: always allowed
