@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lifecycle_config.hpp"
@@ -19,8 +20,9 @@ constexpr std::string_view kRole = "lifecycle";
 // 2: the last pass's start in ms instead of its day, and the current
 // bucket's failures; 3: the versioned listing's position (version id marker,
 // and what the pass knows of the key it stopped in); 4: that key's current
-// as the pass saw it. A record of an earlier version starts a pass over.
-constexpr std::string_view kStateVersion = "lifecycle-4";
+// as the pass saw it; 5: the version listed before a "null" marker. A
+// record of 3 or 4 is read with those empty; one older starts a pass over.
+constexpr std::string_view kStateVersion = "lifecycle-5";
 // A bucket whose page fails this many times in a row (at one attempt per
 // interval) is skipped for the rest of the pass, so that one bucket that
 // cannot be read never stops the others' lifecycle.
@@ -46,11 +48,14 @@ struct PassState {
     // key (its last-modified: when the next one became noncurrent) and how
     // many noncurrent versions of the key were listed, which the next page's
     // first versions, when of the same key, are evaluated with, and the
-    // version id of its current as the pass saw it.
+    // version id of its current as the pass saw it. When the marker is
+    // "null": the version listed just before it ("" when the null was the
+    // key's first), which tells a page that starts the key again.
     std::string version_id_marker{};
     std::int64_t newer_ms = -1;
     std::int64_t noncurrent_seen = 0;
     std::string current_id{};
+    std::string before_null_id{};
 };
 
 // Fields as "<length>:<bytes>" (keys may hold any byte).
@@ -92,10 +97,12 @@ std::string encode_state(const PassState& s) {
     put_field(out, std::to_string(s.newer_ms));
     put_field(out, std::to_string(s.noncurrent_seen));
     put_field(out, s.current_id);
+    put_field(out, s.before_null_id);
     return out;
 }
 
-// nullopt for a record this version did not write (a pass then starts over).
+// nullopt for a record of a version before 3 (a pass then starts over): a
+// rolling upgrade's handover goes on with the pass.
 std::optional<PassState> decode_state(std::string_view in) {
     std::vector<std::string_view> f;
     while (!in.empty()) {
@@ -103,23 +110,37 @@ std::optional<PassState> decode_state(std::string_view in) {
         if (!v) return std::nullopt;
         f.push_back(*v);
     }
-    if (f.size() != 12 || f[0] != kStateVersion) return std::nullopt;
+    const bool v3 = f.size() == 11 && f[0] == "lifecycle-3";
+    const bool v4 = f.size() == 12 && f[0] == "lifecycle-4";
+    if (!v3 && !v4 && (f.size() != 13 || f[0] != kStateVersion)) return std::nullopt;
     auto pass = to_i64(f[1]), last = to_i64(f[2]), phase = to_i64(f[4]), failures = to_i64(f[7]);
     auto newer = to_i64(f[9]), seen = to_i64(f[10]);
     if (!pass || !last || !phase || !failures || !newer || !seen || *phase < 0 ||
         *phase > static_cast<int>(Phase::Done) || *seen < 0)
         return std::nullopt;
-    return PassState{*pass,
-                     *last,
-                     std::string(f[3]),
-                     static_cast<Phase>(*phase),
-                     std::string(f[5]),
-                     std::string(f[6]),
-                     *failures,
-                     std::string(f[8]),
-                     *newer,
-                     *seen,
-                     std::string(f[11])};
+    PassState s{*pass,
+                *last,
+                std::string(f[3]),
+                static_cast<Phase>(*phase),
+                std::string(f[5]),
+                std::string(f[6]),
+                *failures,
+                std::string(f[8]),
+                *newer,
+                *seen,
+                v3 ? std::string() : std::string(f[11]),
+                v3 || v4 ? std::string() : std::string(f[12])};
+    // An older record's "null" marker lacks the version listed before it,
+    // which tells a restarted key: past the key (its rest waits for the
+    // next pass). A 3 record has no current as seen: the current check then
+    // keeps the key's noncurrent versions for the next pass.
+    if ((v3 || v4) && s.version_id_marker == "null") {
+        s.version_id_marker.clear();
+        s.newer_ms = -1;
+        s.noncurrent_seen = 0;
+        s.current_id.clear();
+    }
+    return s;
 }
 
 void log_error(std::string_view doing, const Error& e) {
@@ -320,18 +341,24 @@ private:
         const std::string resumed = state_.version_id_marker.empty() ? std::string() : state_.key_marker;
         // Resumed after a "null" version that is gone since (the pass removed
         // it at the last page's end, or a client did): the listing starts
-        // the key again at its newest, and where the null was is lost. The
+        // the key again at its newest, and where the null was is lost (told
+        // by the first version's id, relisted_after_null). The
         // key's remaining versions are left to the next pass (passed over,
         // and the position recorded past the key): evaluated with the
         // null's rank and "noncurrent since", they would look older than
         // they are, and be removed where S3 keeps them.
         const bool restarted = !resumed.empty() && state_.version_id_marker == "null" && !page->versions.empty() &&
-                               page->versions.front().key == resumed && listed_again(page->versions.front());
+                               page->versions.front().key == resumed &&
+                               relisted_after_null(page->versions.front().version_id, state_.before_null_id);
         std::string key = resumed;
         std::int64_t newer_ms = state_.newer_ms;
         std::int64_t noncurrent_seen = state_.noncurrent_seen;
         std::string current_id = state_.current_id;
         bool current_gone = false;  // the key's current as seen is gone: no noncurrent action on it
+        // The key's last two versions listed (a "null" marker needs the one
+        // before it).
+        std::string last_id = resumed.empty() ? std::string() : state_.version_id_marker;
+        std::string before_last_id;
         for (auto& v : page->versions) {
             if (auto s = may_act(); s != Stop::No) return s;
             if (restarted && v.key == resumed) continue;
@@ -341,7 +368,9 @@ private:
                 noncurrent_seen = 0;
                 current_id.clear();
                 current_gone = false;
+                last_id.clear();
             }
+            before_last_id = std::exchange(last_id, v.version_id);
             if (v.last_modified_ms > state_.pass_ms) continue;  // the next pass's
             const bool current = newer_ms < 0;
             if (current) current_id = v.version_id;
@@ -359,6 +388,7 @@ private:
             state_.newer_ms = -1;
             state_.noncurrent_seen = 0;
             state_.current_id.clear();
+            state_.before_null_id.clear();
             return page_done();
         }
         const bool in_key = page->next_key_marker == key;
@@ -367,15 +397,8 @@ private:
         state_.newer_ms = in_key ? newer_ms : -1;
         state_.noncurrent_seen = in_key ? noncurrent_seen : 0;
         state_.current_id = in_key ? current_id : std::string();
+        state_.before_null_id = in_key && state_.version_id_marker == "null" ? before_last_id : std::string();
         return page_done();
-    }
-
-    // The first version of the key a page resumes in after its "null"
-    // version: listed again (the key restarted at its newest, the null gone)
-    // when at least as new as the null. One as old (the null still there) is
-    // taken for listed again too: the key is then left to the next pass.
-    bool listed_again(const ObjectInfo& v) const {
-        return state_.newer_ms >= 0 && v.last_modified_ms >= state_.newer_ms;
     }
 
     // One version: the current (`current`; a delete marker too), or a
@@ -553,6 +576,7 @@ private:
         state_.newer_ms = -1;
         state_.noncurrent_seen = 0;
         state_.current_id.clear();
+        state_.before_null_id.clear();
         return page_done();
     }
 
@@ -664,6 +688,19 @@ void LifecycleWorker::run() {
             engine_, *lease, options_, stopping, [this](auto d) { return pause(d); }, *record, state);
         if (pass.run() == Stop::RoleLost) lease.reset();
     } while (pause(options_.interval));
+}
+
+// Instances are fixed-width lowercase hex (version_ids.hpp), so the string
+// order is the instance order: a key's newest first. Anything else is not
+// ordered, and is taken for relisted (a delay, never an early removal).
+bool relisted_after_null(std::string_view first_id, std::string_view before_null_id) {
+    auto instance = [](std::string_view id) {
+        return id.size() == 24 &&
+               std::ranges::all_of(id, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+    };
+    if (before_null_id.empty()) return first_id == "null";
+    if (!instance(first_id) || !instance(before_null_id)) return true;
+    return first_id <= before_null_id;
 }
 
 }  // namespace ostor::gw

@@ -26,6 +26,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "ostor/engine.hpp"
@@ -40,6 +41,19 @@ struct LifecycleWorkerOptions {
     // A pass pauses this long between pages, so as not to starve clients.
     std::chrono::milliseconds page_pause{std::chrono::milliseconds(100)};
 };
+
+// A page resuming in a key after its "null" version, whose first version is
+// of that key and has id `first_id`: true when the listing started the key
+// again at its newest (the null is gone). `before_null_id` is the version
+// listed just before the null ("" when the null was the key's first). Only
+// the ids tell: a key's instances sort newest first, and rise even when a
+// gateway's clock steps back (last-modified is the writer's wall clock). So
+// relisted is: the id is that version's or sorts before it (as new or
+// newer); with no version before the null, a "null" again (a null written
+// over the gone one). Otherwise the null was the current, and a first
+// version under it with the null gone is a rollback, which the current
+// check before a removal catches.
+bool relisted_after_null(std::string_view first_id, std::string_view before_null_id);
 
 class LifecycleWorker {
 public:

@@ -3,7 +3,9 @@
 // worker do the page again (in the same pass) rather than pass the object
 // over, and a bucket that keeps failing is skipped after a few attempts so
 // that the buckets after it still get their pass. And a record of a last pass
-// dated after now (a clock that ran ahead) does not hold the next one back.
+// dated after now (a clock that ran ahead) does not hold the next one back,
+// a record of an earlier version under way goes on where it was, and the
+// decision on a key listed again after its "null" version is by version id.
 //
 // White-box: the damage is made in the metadata with the Engine closed, as
 // in test_unreadable_objects.cpp.
@@ -177,14 +179,59 @@ TEST_F(LifecycleWorkerTest, ALastPassDatedInTheFutureDoesNotHoldBackTheNext) {
     // The record a finished pass leaves ("<length>:<field>" each: version,
     // no pass under way, the last pass's start, bucket, phase, markers,
     // failures, the versioned listing's marker and what it knows of its
-    // key, that key's current), its start ten days ahead.
+    // key, that key's current, the version before a "null" marker), its
+    // start ten days ahead.
     auto field = [](const std::string& v) { return std::to_string(v.size()) + ":" + v; };
-    const std::string record = field("lifecycle-4") + field("0") + field(std::to_string(now_ms() + kTenDaysMs)) +
+    const std::string record = field("lifecycle-5") + field("0") + field(std::to_string(now_ms() + kTenDaysMs)) +
                                field("") + field("0") + field("") + field("") + field("0") + field("") + field("-1") +
-                               field("0") + field("");
+                               field("0") + field("") + field("");
     ASSERT_TRUE(IsOk(engine().swap_role_state("lifecycle", std::nullopt, record)));
     auto worker = start_worker(kHour);
     EXPECT_TRUE(wait_until([&] { return gone("bkt", "o"); })) << "the stale record held the pass back";
+}
+
+// A pass under way recorded by a gateway of the version before (lifecycle-3,
+// without the key's current) goes on from its position after an upgrade's
+// handover: it does not start over.
+TEST_F(LifecycleWorkerTest, APassUnderWayRecordedByTheVersionBeforeGoesOn) {
+    ASSERT_FALSE(user_with_bucket("bkt").empty());
+    ASSERT_NO_FATAL_FAILURE(configure("bkt", kAllRule));
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "a", "body")));
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "z", "body")));
+    // A pass begun now, in bkt's objects, past "m": "a" was done before.
+    auto field = [](const std::string& v) { return std::to_string(v.size()) + ":" + v; };
+    const std::string record = field("lifecycle-3") + field(std::to_string(now_ms() + 1)) + field("-1") + field("bkt") +
+                               field("0") + field("m") + field("") + field("0") + field("") + field("-1") + field("0");
+    ASSERT_TRUE(IsOk(engine().swap_role_state("lifecycle", std::nullopt, record)));
+    auto worker = start_worker(kHour);
+    EXPECT_TRUE(wait_until([&] { return gone("bkt", "z"); })) << "the pass did not go on";
+    // Keys are done in order: "a" would have gone first had the pass started over.
+    EXPECT_FALSE(gone("bkt", "a")) << "the pass started over";
+}
+
+// A page resuming in a key after its "null" version: the key was listed
+// again from its newest (the null gone) when the first version is the one
+// listed before the null or newer, which only the ids tell (instances sort
+// newest first; last-modified is a writer's wall clock).
+TEST(LifecycleRelistedAfterNull, DecidedByVersionIdOrder) {
+    const std::string newer =
+        "fffffe0000000000"
+        "00000001";
+    const std::string before =
+        "fffffe0000000001"
+        "00000002";  // listed just before the null
+    const std::string older =
+        "fffffe0000000002"
+        "00000003";  // under the null
+    EXPECT_TRUE(gw::relisted_after_null(before, before));
+    EXPECT_TRUE(gw::relisted_after_null(newer, before));
+    EXPECT_FALSE(gw::relisted_after_null(older, before));
+    // The null was the key's first: only a "null" again is a restart.
+    EXPECT_TRUE(gw::relisted_after_null("null", ""));
+    EXPECT_FALSE(gw::relisted_after_null(older, ""));
+    // Not an instance: not ordered, taken for a restart (a delay).
+    EXPECT_TRUE(gw::relisted_after_null("null", before));
+    EXPECT_TRUE(gw::relisted_after_null("FFFFFE000000000200000003", before));
 }
 
 }  // namespace
