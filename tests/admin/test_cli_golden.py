@@ -753,7 +753,8 @@ class CliRefusalTests(unittest.TestCase, AdminAssertions):
             queries += [f'ostor-limits&bucket={bucket}', f'ostor-quotas&bucket={bucket}']
         state = []
         for q in queries:
-            r = self.gw.request('GET', '/', query=q)
+            r = self.gw.request('GET', '/', query=query([tuple(p.split('=', 1)) if '=' in p else (p, None)
+                                                         for p in q.split('&')]))
             state.append((q, r.status, r.body))
         return state
 
