@@ -4,8 +4,8 @@
 # run for SECONDS (default 60) from its seeds in tests/fuzz/corpus/<name>/
 # (copied: the seeds stay as committed). A crash, a sanitizer report or a
 # broken invariant stops the run with a non-zero exit; the input that did it
-# is left in build-fuzz/artifacts/.
-#   scripts/fuzz.sh [SECONDS]
+# is left in build-fuzz/artifacts/. --build-only builds the targets only.
+#   scripts/fuzz.sh [SECONDS | --build-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -17,6 +17,7 @@ fi
 targets=(aws_chunked request_head xml_bodies complete_multipart acl_policy bucket_policy post_form lifecycle_config
   bucket_access_controls)
 ninja -C build-fuzz "${targets[@]/#/tests/fuzz/fuzz-}" 2>&1 | tail -n 3
+[ "$seconds" = --build-only ] && exit 0
 mkdir -p build-fuzz/artifacts
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
