@@ -221,10 +221,12 @@ public:
     Result<void> scan_parts(const std::function<Result<void>(std::vector<StoredBody>&)>& fn);
 
 private:
-    // A version's ACL or tags, rewritten where the entry lies (o or v),
-    // guarded on the value read.
-    Result<ObjectInfo> change_version_meta(std::string_view bucket, std::string_view key, std::string_view version_id,
-                                           const std::function<void(ObjectMeta&)>& change);
+    // A version's ACL, tags or lock, rewritten where the entry lies (o or v),
+    // its body untouched, guarded on the value `change` saw (retried when
+    // another write changed it meanwhile). `change` may refuse; a marker is
+    // refused before it runs.
+    Result<ObjectInfo> change_version_entry(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                            const std::function<std::optional<Error>(ObjectInfo&)>& change);
     // The object catalog's own helpers (bucket_catalog.cpp, object_catalog.cpp).
     // Rewrites the record of (bucket, key) with `change` applied to its
     // metadata, guarded on the record read (retried when another write

@@ -79,7 +79,10 @@ Result<ObjectInfo> RadosObjectCatalog::stat_version(std::string_view bucket, std
 Result<ObjectInfo> RadosObjectCatalog::set_version_acl(std::string_view bucket, std::string_view key,
                                                        std::string_view acl, std::string_view version_id) {
     if (version_id.empty()) return set_object_acl(bucket, key, acl);
-    return change_version_meta(bucket, key, version_id, [&](ObjectMeta& meta) { meta.acl = acl; });
+    return change_version_entry(bucket, key, version_id, [&](ObjectInfo& info) -> std::optional<Error> {
+        info.meta.acl = acl;
+        return std::nullopt;
+    });
 }
 
 Result<ObjectInfo> RadosObjectCatalog::set_version_tags(std::string_view bucket, std::string_view key,
@@ -87,12 +90,15 @@ Result<ObjectInfo> RadosObjectCatalog::set_version_tags(std::string_view bucket,
                                                         std::string_view version_id) {
     if (version_id.empty()) return set_object_tags(bucket, key, std::move(tags));
     // Copied: a lost guard runs the change again.
-    return change_version_meta(bucket, key, version_id, [&](ObjectMeta& meta) { meta.tags = tags; });
+    return change_version_entry(bucket, key, version_id, [&](ObjectInfo& info) -> std::optional<Error> {
+        info.meta.tags = tags;
+        return std::nullopt;
+    });
 }
 
-Result<ObjectInfo> RadosObjectCatalog::change_version_meta(std::string_view bucket, std::string_view key,
-                                                           std::string_view version_id,
-                                                           const std::function<void(ObjectMeta&)>& change) {
+Result<ObjectInfo> RadosObjectCatalog::change_version_entry(
+    std::string_view bucket, std::string_view key, std::string_view version_id,
+    const std::function<std::optional<Error>(ObjectInfo&)>& change) {
     auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     const std::string oid = shard_oid(*b, key);
@@ -100,13 +106,14 @@ Result<ObjectInfo> RadosObjectCatalog::change_version_meta(std::string_view buck
         auto found = find_version(client_, oid, bucket, key, version_id, false);
         if (!found) return Result<ObjectInfo>(std::move(found).error());
         ObjectRecord& rec = found->entry.record;
-        if (rec.info.delete_marker)
+        if (rec.info.delete_marker) {
+            if (version_id.empty()) return Result<ObjectInfo>(no_such_key(bucket, key));
             return Result<ObjectInfo>(
                 Error(Errc::MethodNotAllowed, "version " + std::string(version_id) + " is a delete marker"));
-        change(rec.info.meta);
+        }
+        if (auto refused = change(rec.info)) return Result<ObjectInfo>(std::move(*refused));
         if (lease_ && !lease_->may_commit())
             return Result<ObjectInfo>(Error(Errc::IoError, "this gateway's lease expired: reopen the volume"));
-        // The entry where it lies, its body (b or w) untouched.
         const std::string entry = found->in_versions ? version_key(key, rec.instance) : record_key(key);
         WriteOp op;
         op.compare_omap(entry, Compare::Eq, found->entry.stored);
@@ -124,32 +131,12 @@ Result<ObjectInfo> RadosObjectCatalog::change_version_lock(std::string_view buck
     if (!b) return std::move(b).error();
     if (!b->bucket.object_lock.enabled)
         return Error(Errc::InvalidArgument, "Bucket is missing Object Lock Configuration");
-    const std::string oid = shard_oid(*b, key);
-    return retry_on_conflict<ObjectInfo>(oid, [&]() -> std::optional<Result<ObjectInfo>> {
-        auto found = find_version(client_, oid, bucket, key, version_id, false);
-        if (!found) return Result<ObjectInfo>(std::move(found).error());
-        ObjectRecord& rec = found->entry.record;
-        if (rec.info.delete_marker) {
-            if (version_id.empty()) return Result<ObjectInfo>(no_such_key(bucket, key));
-            return Result<ObjectInfo>(
-                Error(Errc::MethodNotAllowed, "version " + std::string(version_id) + " is a delete marker"));
-        }
+    return change_version_entry(bucket, key, version_id, [&](ObjectInfo& info) -> std::optional<Error> {
         // Within the clock margin a retention still counts, as for removal.
-        auto after = changed_lock(rec.info.lock, change, now_ms(), kMaxClockSkew.count());
-        if (!after) return Result<ObjectInfo>(std::move(after).error());
-        rec.info.lock = *after;
-        if (lease_ && !lease_->may_commit())
-            return Result<ObjectInfo>(Error(Errc::IoError, "this gateway's lease expired: reopen the volume"));
-        // The entry where it lies, guarded on the value the rules were
-        // checked against; its body (b or w) untouched.
-        const std::string entry = found->in_versions ? version_key(key, rec.instance) : record_key(key);
-        WriteOp op;
-        op.compare_omap(entry, Compare::Eq, found->entry.stored);
-        op.omap_set(entry, encode(rec));
-        auto written = client_.apply(Pool::Index, oid, op);
-        if (!written && changed_meanwhile(written.error())) return std::nullopt;
-        if (!written) return Result<ObjectInfo>(std::move(written).error());
-        return Result<ObjectInfo>(std::move(rec.info));
+        auto after = changed_lock(info.lock, change, now_ms(), kMaxClockSkew.count());
+        if (!after) return std::move(after).error();
+        info.lock = *after;
+        return std::nullopt;
     });
 }
 
