@@ -538,30 +538,34 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
 }
 
 Result<Bucket> RadosObjectCatalog::set_bucket_acl(std::string_view name, std::string_view acl) {
-    return change_bucket_record(name, [&](Bucket& b) { b.acl = acl; });
+    return change_bucket_record(name, [&](Bucket& b) -> std::optional<Error> {
+        b.acl = acl;
+        return std::nullopt;
+    });
 }
 
 Result<Bucket> RadosObjectCatalog::set_bucket_config(std::string_view name, std::string_view kind,
                                                      const std::optional<std::string>& document) {
-    return change_bucket_record(name, [&](Bucket& b) {
+    return change_bucket_record(name, [&](Bucket& b) -> std::optional<Error> {
         if (document)
             b.configs[std::string(kind)] = *document;
         else
             b.configs.erase(std::string(kind));
+        return std::nullopt;
     });
 }
 
 // Rewrites the record of bucket.<name> guarded on what was read (a
-// concurrent change, or a delete and recreate, makes it read again): the
-// caller announces the change (ChangeKind::Bucket) so that every cache
-// drops its copy.
+// concurrent change, or a delete and recreate, makes it read again, and
+// `change` decides again, refusals included): the caller announces the
+// change (ChangeKind::Bucket) so that every cache drops its copy.
 Result<Bucket> RadosObjectCatalog::change_bucket_record(std::string_view name,
-                                                        const std::function<void(Bucket&)>& change) {
+                                                        const std::function<std::optional<Error>(Bucket&)>& change) {
     return retry_on_conflict<Bucket>(bucket_oid(name), [&]() -> std::optional<Result<Bucket>> {
         auto stored = load_bucket(name);
         if (!stored) return Result<Bucket>(std::move(stored).error());
         Bucket b = std::move(stored->bucket);
-        change(b);
+        if (auto refused = change(b)) return Result<Bucket>(std::move(*refused));
         auto written = client_.apply(Pool::Meta, bucket_oid(name),
                                      WriteOp()
                                          .compare_omap(std::string(kBucketInfoKey), Compare::Eq, stored->stored_info)

@@ -157,7 +157,8 @@ public:
     void forget_cached_bucket(std::string_view name);
     // Applies `change` to the bucket's record, rewritten guarded on the one
     // read (set_bucket_acl, set_bucket_config). Fails: NoSuchBucket.
-    Result<Bucket> change_bucket_record(std::string_view name, const std::function<void(Bucket&)>& change);
+    Result<Bucket> change_bucket_record(std::string_view name,
+                                        const std::function<std::optional<Error>(Bucket&)>& change);
 
     // Commits `record` as the object (bucket, key) of `bucket`: steps 2 to 5
     // above, with the write conditions checked against the entry replaced.

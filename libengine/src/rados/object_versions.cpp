@@ -33,26 +33,27 @@ std::optional<CommitCharge> charge_of(const KeyState& state, std::uint64_t handl
 Result<Bucket> RadosObjectCatalog::set_bucket_versioning(std::string_view name, VersioningState state) {
     if (state == VersioningState::Off)
         return Error(Errc::InvalidArgument, "a bucket's versioning can only be enabled or suspended");
-    auto stored = load_bucket(name);
-    if (!stored) return std::move(stored).error();
-    // Object lock is set at creation only: the record read says for good.
-    if (state == VersioningState::Suspended && stored->bucket.object_lock.enabled)
-        return Error(Errc::InvalidBucketState, "versioning of an object lock bucket cannot be suspended");
-    auto b = change_bucket_record(name, [&](Bucket& bucket) { bucket.versioning = state; });
+    // Checked on the record the guarded rewrite reads: a bucket deleted and
+    // made again with object lock in between is refused too.
+    auto b = change_bucket_record(name, [&](Bucket& bucket) -> std::optional<Error> {
+        if (state == VersioningState::Suspended && bucket.object_lock.enabled)
+            return Error(Errc::InvalidBucketState, "versioning of an object lock bucket cannot be suspended");
+        bucket.versioning = state;
+        return std::nullopt;
+    });
     forget_cached_bucket(name);  // the other processes' go with the engine's announcement
     return b;
 }
 
 Result<Bucket> RadosObjectCatalog::set_object_lock_config(std::string_view name, const ObjectLockConfig& config) {
-    auto stored = load_bucket(name);
-    if (!stored) return std::move(stored).error();
-    // Object lock is set at creation only: the record read says for good.
-    if (!stored->bucket.object_lock.enabled)
-        return Error(Errc::InvalidBucketState, "bucket " + std::string(name) + " has no object lock");
-    auto b = change_bucket_record(name, [&](Bucket& bucket) {
+    auto b = change_bucket_record(name, [&](Bucket& bucket) -> std::optional<Error> {
+        // Object lock is set at creation only; checked on the record rewritten.
+        if (!bucket.object_lock.enabled)
+            return Error(Errc::InvalidBucketState, "bucket " + std::string(name) + " has no object lock");
         bucket.object_lock.default_mode = config.default_mode;
         bucket.object_lock.default_days = config.default_days;
         bucket.object_lock.default_years = config.default_years;
+        return std::nullopt;
     });
     forget_cached_bucket(name);  // the other processes' go with the engine's announcement
     return b;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <string>
 
 namespace ostor::detail {
@@ -22,6 +23,12 @@ std::string iso8601_seconds(TimestampMs ms) {
     return buf;
 }
 
+TimestampMs saturating_add(TimestampMs a, TimestampMs b) {
+    TimestampMs sum = 0;
+    if (!__builtin_add_overflow(a, b, &sum)) return sum;
+    return b > 0 ? std::numeric_limits<TimestampMs>::max() : std::numeric_limits<TimestampMs>::min();
+}
+
 }  // namespace
 
 std::string retention_mode_name(RetentionMode mode) {
@@ -29,7 +36,7 @@ std::string retention_mode_name(RetentionMode mode) {
 }
 
 bool retention_active(const Retention& retention, TimestampMs now_ms, TimestampMs clock_margin_ms) {
-    return retention.mode != RetentionMode::None && now_ms < retention.until_ms + clock_margin_ms;
+    return retention.mode != RetentionMode::None && now_ms < saturating_add(retention.until_ms, clock_margin_ms);
 }
 
 Result<void> may_remove(const ObjectLock& lock, TimestampMs now_ms, bool bypass_governance,
@@ -51,7 +58,11 @@ Result<void> may_set_retention(const Retention& old_retention, const Retention& 
 std::optional<Retention> default_retention(const ObjectLockConfig& config, TimestampMs commit_ms) {
     if (!config.enabled || config.default_mode == RetentionMode::None) return std::nullopt;
     TimestampMs days = config.default_years ? kDaysPerYear * config.default_years : TimestampMs{config.default_days};
-    return Retention{config.default_mode, commit_ms + days * kMsPerDay};
+    // Saturated: a period stored out of the range set_object_lock_config
+    // takes still retains, as long as it can be written down.
+    TimestampMs period_ms = 0;
+    if (__builtin_mul_overflow(days, kMsPerDay, &period_ms)) period_ms = std::numeric_limits<TimestampMs>::max();
+    return Retention{config.default_mode, saturating_add(commit_ms, period_ms)};
 }
 
 Result<ObjectLock> lock_of_new_version(const ObjectLockConfig& config, const std::optional<ObjectLock>& requested,
