@@ -330,6 +330,28 @@ class ObjectLockTests(TwoUserTestCase):
         self.s3.put_object_legal_hold(Bucket=b, Key='k', VersionId=v, LegalHold={'Status': 'OFF'})
         self.s3.delete_object(Bucket=b, Key='k', VersionId=v, BypassGovernanceRetention=True)
 
+    def test_lock_headers_on_writes_need_the_permission(self):
+        b = self.lock_bucket()
+        other = {'AWS': self.other_id}
+        self.set_policy(b, ('Allow', other, 's3:PutObject'))
+        # Writing is granted; locking what one writes is not.
+        self.put(b, 'plain', b'x', client=self.other)
+        self.assertClientError(self.put, 403, 'AccessDenied', b, 'k', b'x', client=self.other,
+                               ObjectLockMode='GOVERNANCE', ObjectLockRetainUntilDate=days_ahead(2))
+        self.assertClientError(self.put, 403, 'AccessDenied', b, 'k', b'x', client=self.other,
+                               ObjectLockLegalHoldStatus='ON')
+        self.assertEqual(self.versions_of(b, 'k'), [])
+        self.set_policy(b, ('Allow', other, ['s3:PutObject', 's3:PutObjectRetention']))
+        v = self.put(b, 'k', b'x', client=self.other, ObjectLockMode='GOVERNANCE',
+                     ObjectLockRetainUntilDate=days_ahead(2))['VersionId']
+        self.assertClientError(self.put, 403, 'AccessDenied', b, 'held', b'x', client=self.other,
+                               ObjectLockLegalHoldStatus='ON')
+        self.assertEqual(self.versions_of(b, 'held'), [])
+        self.s3.delete_bucket_policy(Bucket=b)
+        self.assertEqual(self.retention(b, 'k', v)['Mode'], 'GOVERNANCE')
+        self.s3.delete_object(Bucket=b, Key='k', VersionId=v, BypassGovernanceRetention=True)
+        self.assertEqual(self.versions_of(b, 'k'), [])
+
     # ---- retention and legal hold of a version -------------------------------------
     def test_retention_calls(self):
         b = self.lock_bucket()
