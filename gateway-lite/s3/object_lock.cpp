@@ -32,6 +32,12 @@ S3Error no_object_lock_configuration() {
 S3Error bucket_without_lock() { return invalid_request("Bucket is missing Object Lock Configuration"); }
 S3Error write_to_bucket_without_lock() { return invalid_request("Bucket is missing ObjectLockConfiguration"); }
 S3Error retain_date_not_in_future() { return invalid_argument("The retain until date must be in the future!"); }
+// The lock calls' bodies need a digest as the configuration PUTs' do; S3
+// names both kinds here.
+std::optional<S3Error> missing_lock_call_digest(const RequestContext& ctx) {
+    if (!missing_body_digest(ctx)) return std::nullopt;
+    return invalid_request("Missing required header for this request: Content-MD5 OR x-amz-checksum-*");
+}
 
 // What the policy says of `action` on the key, else whether the caller is
 // the bucket's owner.
@@ -84,7 +90,7 @@ Reply get_object_lock_configuration(const RequestContext& ctx) {
 Reply put_object_lock_configuration(const RequestContext& ctx, RequestBody& body) {
     const auto& b = *ctx.bucket_record;
     if (!may_call(ctx, b)) return access_denied();
-    if (auto missing = missing_body_digest(ctx)) return *missing;
+    if (auto missing = missing_lock_call_digest(ctx)) return *missing;
     auto text = body.small();
     if (!text) return text.error();
     auto parsed = parse_object_lock_configuration(*text);
@@ -115,7 +121,7 @@ Reply put_object_retention(const RequestContext& ctx, RequestBody& body) {
     const auto& b = *ctx.bucket_record;
     if (!may_call(ctx, b)) return access_denied();
     if (!b.object_lock.enabled) return bucket_without_lock();
-    if (auto missing = missing_body_digest(ctx)) return *missing;
+    if (auto missing = missing_lock_call_digest(ctx)) return *missing;
     auto text = body.small();
     if (!text) return text.error();
     auto parsed = parse_retention(*text);
@@ -143,7 +149,7 @@ Reply put_object_legal_hold(const RequestContext& ctx, RequestBody& body) {
     const auto& b = *ctx.bucket_record;
     if (!may_call(ctx, b)) return access_denied();
     if (!b.object_lock.enabled) return bucket_without_lock();
-    if (auto missing = missing_body_digest(ctx)) return *missing;
+    if (auto missing = missing_lock_call_digest(ctx)) return *missing;
     auto text = body.small();
     if (!text) return text.error();
     auto parsed = parse_legal_hold(*text);

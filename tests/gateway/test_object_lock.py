@@ -16,6 +16,7 @@ from harness import TwoUserTestCase, main, md5_header, unique_bucket
 XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/'
 MISSING_DIGEST = 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with ' \
                  'Object Lock parameters'
+LOCK_CALL_DIGEST = 'Missing required header for this request: Content-MD5 OR x-amz-checksum-*'
 
 
 def days_ahead(days):
@@ -177,6 +178,7 @@ class ObjectLockTests(TwoUserTestCase):
         body = default_retention_xml(period='<Days>9</Days>')
         r = self.gw.request('PUT', f'/{b}', 'object-lock', body=body)
         self.assertError(r, 400, 'InvalidRequest')
+        self.assertIn(LOCK_CALL_DIGEST, r.body.decode())
         # Only the owner (no policy here).
         self.assertClientError(self.other.put_object_lock_configuration, 403, 'AccessDenied', Bucket=b,
                                ObjectLockConfiguration={'ObjectLockEnabled': 'Enabled'})
@@ -390,8 +392,9 @@ class ObjectLockTests(TwoUserTestCase):
             r = self.gw.request('PUT', f'/{b}/k', f'retention&versionId={v1}', headers=md5_header(body), body=body)
             self.assertError(r, 400, 'MalformedXML')
         body = retention_xml('GOVERNANCE', iso(d3))
-        self.assertError(self.gw.request('PUT', f'/{b}/k', f'retention&versionId={v1}', body=body), 400,
-                         'InvalidRequest')
+        r = self.gw.request('PUT', f'/{b}/k', f'retention&versionId={v1}', body=body)
+        self.assertError(r, 400, 'InvalidRequest')
+        self.assertIn(LOCK_CALL_DIGEST, r.body.decode())
         self.assertClientError(self.s3.put_object_retention, 404, 'NoSuchVersion', Bucket=b, Key='k',
                                VersionId='0' * 24, Retention={'Mode': 'GOVERNANCE', 'RetainUntilDate': d3})
         self.assertClientError(self.s3.put_object_retention, 404, 'NoSuchKey', Bucket=b, Key='missing',
@@ -428,8 +431,9 @@ class ObjectLockTests(TwoUserTestCase):
             r = self.gw.request('PUT', f'/{b}/k', f'legal-hold&versionId={v}', headers=md5_header(body), body=body)
             self.assertError(r, 400, 'MalformedXML')
         body = b'<LegalHold><Status>OFF</Status></LegalHold>'
-        self.assertError(self.gw.request('PUT', f'/{b}/k', f'legal-hold&versionId={v}', body=body), 400,
-                         'InvalidRequest')
+        r = self.gw.request('PUT', f'/{b}/k', f'legal-hold&versionId={v}', body=body)
+        self.assertError(r, 400, 'InvalidRequest')
+        self.assertIn(LOCK_CALL_DIGEST, r.body.decode())
         self.assertClientError(self.other.put_object_legal_hold, 403, 'AccessDenied', Bucket=b, Key='k',
                                VersionId=v, LegalHold={'Status': 'OFF'})
         self.assertEqual(self.s3.get_object_legal_hold(Bucket=b, Key='k', VersionId=v)['LegalHold'],
