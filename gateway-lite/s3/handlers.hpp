@@ -177,8 +177,9 @@ std::optional<S3Error> missing_part_digest(const RequestContext& ctx, const Buck
 // s3:GetObjectLegalHold), as S3 shows them.
 void add_lock_headers(HeaderList& h, const RequestContext& ctx, const Bucket& b, const ObjectInfo& info);
 // Whether a removal or retention change of `key` in `b` may bypass a
-// GOVERNANCE retention: x-amz-bypass-governance-retention: true from the
-// bucket's owner, unless its policy denies s3:BypassGovernanceRetention.
+// GOVERNANCE retention: x-amz-bypass-governance-retention: true from a
+// caller the policy allows s3:BypassGovernanceRetention, or, without a
+// statement about it, from the bucket's owner.
 bool bypass_governance(const RequestContext& ctx, const Bucket& b, const std::string& key);
 
 // ---- browser uploads (post_object.cpp) ---------------------------------------

@@ -8,10 +8,10 @@
 // bucket's policy decides (s3:GetObjectRetention, s3:PutObjectRetention,
 // s3:GetObjectLegalHold, s3:PutObjectLegalHold, by their names; a lock asked
 // for on a write is s3:PutObjectRetention or s3:PutObjectLegalHold too);
-// without a statement about it, the bucket's owner alone. The bypass is the
-// owner's alone, whatever a policy allows others: its own keys or its
-// accounts', the root principal in AWS terms, unless the policy denies it
-// s3:BypassGovernanceRetention.
+// without a statement about it, the bucket's owner alone. The bypass of a
+// GOVERNANCE retention is s3:BypassGovernanceRetention's, decided the same
+// way: the owner has it (AWS's root principal) unless the policy denies it,
+// another user when the policy allows it.
 #include "s3/handlers.hpp"
 #include "s3/xml_bodies.hpp"
 #include "s3/xml_writer.hpp"
@@ -219,8 +219,8 @@ void add_lock_headers(HeaderList& h, const RequestContext& ctx, const Bucket& b,
 
 bool bypass_governance(const RequestContext& ctx, const Bucket& b, const std::string& key) {
     const auto* header = ctx.request.header("x-amz-bypass-governance-retention");
-    if (!header || !iequals(trim(*header), "true") || !ctx.is_owner(b)) return false;
-    return ctx.policy_decision(b, "s3:BypassGovernanceRetention", &key) != PolicyDecision::Deny;
+    if (!header || !iequals(trim(*header), "true")) return false;
+    return lock_action_allowed(ctx, b, "s3:BypassGovernanceRetention", key);
 }
 
 }  // namespace ostor::gw::s3

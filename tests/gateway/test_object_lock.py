@@ -3,7 +3,7 @@
 CreateBucket with x-amz-bucket-object-lock-enabled, Put/GetObjectLockConfiguration,
 Put/GetObjectRetention, Put/GetObjectLegalHold, the x-amz-object-lock-* headers
 of PUT, copy, CreateMultipartUpload, GET and HEAD, deletes of locked versions
-(one or many) and the owner's x-amz-bypass-governance-retention; every refusal
+(one or many) and x-amz-bypass-governance-retention (s3:BypassGovernanceRetention); every refusal
 changes nothing. Dates are a few days from now. COMPLIANCE versions, which
 nothing removes, are written only into buckets left to the volume's removal
 (the harness drops the whole volume)."""
@@ -464,35 +464,51 @@ class ObjectLockTests(TwoUserTestCase):
         self.assertEqual(sorted(d['Key'] for d in r['Deleted']), ['a', 'b'])
         self.assertEqual(self.versions_of(b, 'a') + self.versions_of(b, 'b'), [])
 
-    def test_bypass_is_the_owners_alone(self):
+    def test_bypass_needs_the_permission(self):
         b = self.lock_bucket()
-        v = self.put_governed(b, 'k', b'governed', days=3)
+        v1 = self.put_governed(b, 'k', b'one', days=3)
+        v2 = self.put_governed(b, 'k', b'two', days=3)
+        v3 = self.put_governed(b, 'k', b'three', days=3)
         other = {'AWS': self.other_id}
-        # The other user may change retention and remove versions, and is
-        # even allowed the bypass by the policy: the owner's alone still.
-        self.set_policy(b, ('Allow', other, ['s3:PutObjectRetention', 's3:GetObjectRetention',
-                                             's3:DeleteObject', 's3:DeleteObjectVersion',
-                                             's3:BypassGovernanceRetention']))
-        self.assertClientError(self.other.delete_object, 403, 'AccessDenied', Bucket=b, Key='k', VersionId=v,
+        may_remove = ['s3:PutObjectRetention', 's3:GetObjectRetention', 's3:DeleteObject', 's3:DeleteObjectVersion']
+        # The other user may change retention and remove versions, but the
+        # policy does not allow it the bypass: refused.
+        self.set_policy(b, ('Allow', other, may_remove))
+        self.assertClientError(self.other.delete_object, 403, 'AccessDenied', Bucket=b, Key='k', VersionId=v1,
                                BypassGovernanceRetention=True)
         r = self.other.delete_objects(Bucket=b, BypassGovernanceRetention=True,
-                                      Delete={'Objects': [{'Key': 'k', 'VersionId': v}]})
+                                      Delete={'Objects': [{'Key': 'k', 'VersionId': v1}]})
         self.assertEqual([e['Code'] for e in r['Errors']], ['AccessDenied'])
         self.assertClientError(self.other.put_object_retention, 403, 'AccessDenied', Bucket=b, Key='k',
-                               VersionId=v, BypassGovernanceRetention=True,
+                               VersionId=v1, BypassGovernanceRetention=True,
                                Retention={'Mode': 'GOVERNANCE', 'RetainUntilDate': days_ahead(1)})
         # Extending needs no bypass: the policy allows it.
         d4 = days_ahead(4)
-        self.other.put_object_retention(Bucket=b, Key='k', VersionId=v,
+        self.other.put_object_retention(Bucket=b, Key='k', VersionId=v1,
                                         Retention={'Mode': 'GOVERNANCE', 'RetainUntilDate': d4})
-        self.assertEqual(self.retention(b, 'k', v)['RetainUntilDate'], d4)
+        self.assertEqual(self.retention(b, 'k', v1)['RetainUntilDate'], d4)
+        self.assertEqual(len(self.versions_of(b, 'k')), 3)
+        # Allowed s3:BypassGovernanceRetention too, it bypasses, as in S3
+        # (the permission decides, not who owns the bucket).
+        self.set_policy(b, ('Allow', other, may_remove + ['s3:BypassGovernanceRetention']))
+        d1 = days_ahead(1)
+        self.other.put_object_retention(Bucket=b, Key='k', VersionId=v1, BypassGovernanceRetention=True,
+                                        Retention={'Mode': 'GOVERNANCE', 'RetainUntilDate': d1})
+        self.assertEqual(self.retention(b, 'k', v1)['RetainUntilDate'], d1)
+        self.other.delete_object(Bucket=b, Key='k', VersionId=v1, BypassGovernanceRetention=True)
+        r = self.other.delete_objects(Bucket=b, BypassGovernanceRetention=True,
+                                      Delete={'Objects': [{'Key': 'k', 'VersionId': v2}]})
+        self.assertEqual((r.get('Errors', []), [d['VersionId'] for d in r['Deleted']]), ([], [v2]))
+        # Still not without the header.
+        self.assertClientError(self.other.delete_object, 403, 'AccessDenied', Bucket=b, Key='k', VersionId=v3)
+        self.assertEqual(self.versions_of(b, 'k'), [(v3, False)])
         # A policy denying the bypass holds the owner too.
         self.set_policy(b, ('Deny', '*', 's3:BypassGovernanceRetention'))
-        self.assertClientError(self.s3.delete_object, 403, 'AccessDenied', Bucket=b, Key='k', VersionId=v,
+        self.assertClientError(self.s3.delete_object, 403, 'AccessDenied', Bucket=b, Key='k', VersionId=v3,
                                BypassGovernanceRetention=True)
-        self.assertEqual(self.versions_of(b, 'k'), [(v, False)])
+        self.assertEqual(self.versions_of(b, 'k'), [(v3, False)])
         self.s3.delete_bucket_policy(Bucket=b)
-        self.s3.delete_object(Bucket=b, Key='k', VersionId=v, BypassGovernanceRetention=True)
+        self.s3.delete_object(Bucket=b, Key='k', VersionId=v3, BypassGovernanceRetention=True)
         self.assertEqual(self.versions_of(b, 'k'), [])
 
     def test_compliance_holds_against_everyone(self):
