@@ -179,8 +179,10 @@ void add_lock_headers(HeaderList& h, const RequestContext& ctx, const Bucket& b,
 // Whether a removal or retention change of `key` in `b` may bypass a
 // GOVERNANCE retention: x-amz-bypass-governance-retention: true from a
 // caller the policy allows s3:BypassGovernanceRetention, or, without a
-// statement about it, from the bucket's owner.
-bool bypass_governance(const RequestContext& ctx, const Bucket& b, const std::string& key);
+// statement about it, from the bucket's owner. `version_id` is the version
+// the removal or change names ("": none), the policy's s3:versionid.
+bool bypass_governance(const RequestContext& ctx, const Bucket& b, const std::string& key,
+                       const std::string& version_id);
 
 // ---- browser uploads (post_object.cpp) ---------------------------------------
 

@@ -128,8 +128,9 @@ Reply put_object_retention(const RequestContext& ctx, RequestBody& body) {
     if (auto* e = std::get_if<S3Error>(&parsed)) return *e;
     const auto& retention = std::get<std::optional<Retention>>(parsed);
     if (retention && retention->until_ms <= now_ms()) return retain_date_not_in_future();
-    auto r = ctx.engine.set_object_retention(ctx.bucket, ctx.key, requested_version(ctx), retention,
-                                             bypass_governance(ctx, b, ctx.key));
+    const auto version_id = requested_version(ctx);
+    auto r = ctx.engine.set_object_retention(ctx.bucket, ctx.key, version_id, retention,
+                                             bypass_governance(ctx, b, ctx.key, version_id));
     return lock_changed(ctx, b, r);
 }
 
@@ -217,10 +218,13 @@ void add_lock_headers(HeaderList& h, const RequestContext& ctx, const Bucket& b,
         h.emplace_back(kHoldHeader, "ON");
 }
 
-bool bypass_governance(const RequestContext& ctx, const Bucket& b, const std::string& key) {
+bool bypass_governance(const RequestContext& ctx, const Bucket& b, const std::string& key,
+                       const std::string& version_id) {
     const auto* header = ctx.request.header("x-amz-bypass-governance-retention");
     if (!header || !iequals(trim(*header), "true")) return false;
-    return lock_action_allowed(ctx, b, "s3:BypassGovernanceRetention", key);
+    auto decision = ctx.policy_decision(b, "s3:BypassGovernanceRetention", &key, &version_id);
+    if (decision != PolicyDecision::NoMatch) return decision == PolicyDecision::Allow;
+    return ctx.is_owner(b);
 }
 
 }  // namespace ostor::gw::s3

@@ -43,7 +43,7 @@ Outcome<DeleteResult> delete_one(const RequestContext& ctx, const std::string& k
     if (!version_id.empty() && !is_version_id(version_id)) return malformed_id;
     DeleteOptions options;
     options.version_id = version_id;
-    options.bypass_governance = !version_id.empty() && bypass_governance(ctx, *ctx.bucket_record, key);
+    options.bypass_governance = !version_id.empty() && bypass_governance(ctx, *ctx.bucket_record, key, version_id);
     auto r = ctx.engine.delete_object(ctx.bucket, key, options);
     if (r) return std::move(*r);
     if (r.error().code() == Errc::NoSuchVersion) return DeleteResult{version_id, false};

@@ -511,6 +511,28 @@ class ObjectLockTests(TwoUserTestCase):
         self.s3.delete_object(Bucket=b, Key='k', VersionId=v3, BypassGovernanceRetention=True)
         self.assertEqual(self.versions_of(b, 'k'), [])
 
+    def test_bypass_policy_sees_each_version_id(self):
+        b = self.lock_bucket()
+        v1 = self.put_governed(b, 'k', b'one')
+        v2 = self.put_governed(b, 'k', b'two')
+        # The bypass denied for v1 alone: s3:versionid is the version each
+        # delete (and each DeleteObjects entry) names.
+        self.s3.put_bucket_policy(Bucket=b, Policy=json.dumps({'Version': '2012-10-17', 'Statement': [{
+            'Effect': 'Deny', 'Principal': '*', 'Action': 's3:BypassGovernance*',
+            'Resource': f'arn:aws:s3:::{b}/*', 'Condition': {'StringEquals': {'s3:versionid': v1}}}]}))
+        r = self.s3.delete_objects(Bucket=b, BypassGovernanceRetention=True,
+                                   Delete={'Objects': [{'Key': 'k', 'VersionId': v1}, {'Key': 'k', 'VersionId': v2}]})
+        self.assertEqual([(e['VersionId'], e['Code']) for e in r.get('Errors', [])], [(v1, 'AccessDenied')])
+        self.assertEqual([d['VersionId'] for d in r['Deleted']], [v2])
+        self.assertClientError(self.s3.delete_object, 403, 'AccessDenied', Bucket=b, Key='k', VersionId=v1,
+                               BypassGovernanceRetention=True)
+        self.assertClientError(self.s3.put_object_retention, 403, 'AccessDenied', Bucket=b, Key='k', VersionId=v1,
+                               BypassGovernanceRetention=True, Retention={})
+        self.assertEqual(self.versions_of(b, 'k'), [(v1, False)])
+        self.s3.delete_bucket_policy(Bucket=b)
+        self.s3.delete_object(Bucket=b, Key='k', VersionId=v1, BypassGovernanceRetention=True)
+        self.assertEqual(self.versions_of(b, 'k'), [])
+
     def test_compliance_holds_against_everyone(self):
         # A bucket left to the volume's removal: nothing removes these.
         b = self.lock_bucket()
