@@ -2,14 +2,17 @@
 """Object lock (docs/versioning.md, "Object lock") through the gateway:
 CreateBucket with x-amz-bucket-object-lock-enabled, Put/GetObjectLockConfiguration,
 Put/GetObjectRetention, Put/GetObjectLegalHold, the x-amz-object-lock-* headers
-of PUT, copy, CreateMultipartUpload, GET and HEAD, deletes of locked versions
-(one or many) and x-amz-bypass-governance-retention (s3:BypassGovernanceRetention); every refusal
-changes nothing. Dates are a few days from now. COMPLIANCE versions, which
-nothing removes, are written only into buckets left to the volume's removal
-(the harness drops the whole volume)."""
+of PUT, copy, CreateMultipartUpload, GET and HEAD and POST Object's lock
+fields, deletes of locked versions (one or many) and
+x-amz-bypass-governance-retention (s3:BypassGovernanceRetention); every
+refusal changes nothing. Dates are a few days from now. COMPLIANCE versions,
+which nothing removes, are written only into buckets left to the volume's
+removal (the harness drops the whole volume)."""
 
 import json
 from datetime import datetime, timedelta, timezone
+
+import requests
 
 from harness import TwoUserTestCase, main, md5_header, unique_bucket
 
@@ -353,6 +356,46 @@ class ObjectLockTests(TwoUserTestCase):
         self.assertEqual(self.retention(b, 'k', v)['Mode'], 'GOVERNANCE')
         self.s3.delete_object(Bucket=b, Key='k', VersionId=v, BypassGovernanceRetention=True)
         self.assertEqual(self.versions_of(b, 'k'), [])
+
+    def post_form(self, bucket, key, fields, conditions=None, data=b'posted'):
+        """A browser upload (POST Object) of `data`, its policy signed by the
+        owner with `conditions` (by default, one per field)."""
+        if conditions is None:
+            conditions = [{name: value} for name, value in fields.items()]
+        post = self.s3.generate_presigned_post(bucket, key, Fields=fields, Conditions=conditions, ExpiresIn=600)
+        return requests.post(post['url'], data=post['fields'], files={'file': ('f.txt', data)}, timeout=30,
+                             allow_redirects=False)
+
+    def test_post_object_lock_fields(self):
+        b = self.lock_bucket()
+        until = days_ahead(2)
+        lock = {'x-amz-object-lock-mode': 'GOVERNANCE', 'x-amz-object-lock-retain-until-date': iso(until)}
+        r = self.post_form(b, 'form', dict(lock, **{'x-amz-object-lock-legal-hold': 'ON'}))
+        self.assertEqual(r.status_code, 204, r.text)
+        v = r.headers['x-amz-version-id']
+        head = self.s3.head_object(Bucket=b, Key='form', VersionId=v)
+        self.assertEqual((head['ObjectLockMode'], head['ObjectLockRetainUntilDate'],
+                          head['ObjectLockLegalHoldStatus']), ('GOVERNANCE', until, 'ON'))
+        self.assertEqual(self.retention(b, 'form', v), {'Mode': 'GOVERNANCE', 'RetainUntilDate': until})
+        # Refusals store nothing: a malformed mode or hold, a mode without
+        # its date, lock fields the policy does not name (as every field).
+        for fields, conditions, code in [
+                (dict(lock, **{'x-amz-object-lock-mode': 'governance'}), None, 'InvalidArgument'),
+                (dict(lock, **{'x-amz-object-lock-legal-hold': 'yes'}), None, 'InvalidArgument'),
+                ({'x-amz-object-lock-mode': 'GOVERNANCE'}, None, 'InvalidArgument'),
+                (lock, [], 'AccessDenied')]:
+            r = self.post_form(b, 'refused', fields, conditions)
+            self.assertEqual(r.status_code, 403 if code == 'AccessDenied' else 400, r.text)
+            self.assertIn(f'<Code>{code}</Code>', r.text)
+        self.assertEqual(self.versions_of(b, 'refused'), [])
+        # Into a bucket without lock: refused as PutObject's headers are.
+        plain = self.new_bucket(prefix='plain')
+        r = self.post_form(plain, 'k', lock)
+        self.assertEqual(r.status_code, 400, r.text)
+        self.assertIn('Bucket is missing ObjectLockConfiguration', r.text)
+        self.assertNoObject(plain, 'k')
+        self.s3.put_object_legal_hold(Bucket=b, Key='form', VersionId=v, LegalHold={'Status': 'OFF'})
+        self.s3.delete_object(Bucket=b, Key='form', VersionId=v, BypassGovernanceRetention=True)
 
     # ---- retention and legal hold of a version -------------------------------------
     def test_retention_calls(self):
