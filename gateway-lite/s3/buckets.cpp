@@ -110,8 +110,9 @@ Reply create_bucket(const RequestContext& ctx, RequestBody& body) {
         // ACL is: a retry must not pass for a bucket made as asked.
         if (wanted_ownership && *wanted_ownership != RequestContext::object_ownership(*existing))
             return bucket_already_exists();
-        // So is object lock asked of a bucket made without it.
-        if (options.object_lock && !existing->object_lock.enabled) return bucket_already_exists();
+        // Object lock asked of one's bucket made without it is no quiet
+        // 200 either, but told as AWS tells its owner: the bucket is theirs.
+        if (options.object_lock && !existing->object_lock.enabled) return b.error();
         return empty_answer(200, {{"Location", "/" + ctx.bucket}});
     }
     if (!b) return b.error();
