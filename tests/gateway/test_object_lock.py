@@ -103,12 +103,18 @@ class ObjectLockTests(TwoUserTestCase):
         b = self.new_bucket(prefix='plain')
         self.assertClientError(self.s3.get_object_lock_configuration, 404, 'ObjectLockConfigurationNotFoundError',
                                Bucket=b)
+        # Lock is turned on at creation only here, versioned or not (AWS
+        # turns it on for a versioned bucket since 2023): the refusal says so.
         body = default_retention_xml()
-        self.assertError(self.gw.request('PUT', f'/{b}', 'object-lock', headers=md5_header(body), body=body), 409,
-                         'InvalidBucketState')
-        self.assertClientError(self.s3.get_object_lock_configuration, 404, 'ObjectLockConfigurationNotFoundError',
-                               Bucket=b)
-        self.assertIsNone(self.s3.get_bucket_versioning(Bucket=b).get('Status'))
+        versioned = self.new_bucket(prefix='versioned')
+        self.s3.put_bucket_versioning(Bucket=versioned, VersioningConfiguration={'Status': 'Enabled'})
+        for bucket, versioning in [(b, None), (versioned, 'Enabled')]:
+            r = self.gw.request('PUT', f'/{bucket}', 'object-lock', headers=md5_header(body), body=body)
+            self.assertError(r, 409, 'InvalidBucketState')
+            self.assertIn('Object Lock can only be enabled when the bucket is created', r.xml().findtext('Message'))
+            self.assertClientError(self.s3.get_object_lock_configuration, 404,
+                                   'ObjectLockConfigurationNotFoundError', Bucket=bucket)
+            self.assertEqual(self.s3.get_bucket_versioning(Bucket=bucket).get('Status'), versioning)
         # Asking for lock again on one's own bucket made without it is no
         # quiet success: AWS's answer to the owner. A plain re-create stays
         # us-east-1's 200.
