@@ -144,7 +144,6 @@ constexpr OperationAction kOperations[] = {
     {"DeletePublicAccessBlock", "s3:PutBucketPublicAccessBlock", "", kBucket},
     {"GetObjectLockConfiguration", "s3:GetBucketObjectLockConfiguration", "", kBucket},
     {"PutObjectLockConfiguration", "s3:PutBucketObjectLockConfiguration", "", kBucket},
-    {"DeleteObjectLockConfiguration", "s3:PutBucketObjectLockConfiguration", "", kBucket},
     {"GetBucketReplication", "s3:GetReplicationConfiguration", "", kBucket},
     {"PutBucketReplication", "s3:PutReplicationConfiguration", "", kBucket},
     {"DeleteBucketReplication", "s3:PutReplicationConfiguration", "", kBucket},
@@ -175,6 +174,11 @@ constexpr OperationAction kOperations[] = {
     {"PutObjectTagging", "s3:PutObjectTagging", "s3:PutObjectVersionTagging", kObject},
     {"DeleteObjectTagging", "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging", kObject},
     {"GetObjectAttributes", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes", kObject},
+    // A version's lock has no version action of its own (s3:versionid says which).
+    {"GetObjectRetention", "s3:GetObjectRetention", "", kObject},
+    {"PutObjectRetention", "s3:PutObjectRetention", "", kObject},
+    {"GetObjectLegalHold", "s3:GetObjectLegalHold", "", kObject},
+    {"PutObjectLegalHold", "s3:PutObjectLegalHold", "", kObject},
     // Multipart uploads.
     {"CreateMultipartUpload", "s3:PutObject", "", kObject},
     {"UploadPart", "s3:PutObject", "", kObject},

@@ -11,6 +11,7 @@
 #include <boost/url/pct_string_view.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -302,6 +303,74 @@ bool is_loopback_address(std::string_view address) {
     if (inet_pton(AF_INET6, a.c_str(), &v6) != 1) return false;
     if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
     return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+}
+
+namespace {
+
+constexpr std::int64_t kIsoMsPerSecond = 1000;
+constexpr std::int64_t kIsoSecondsPerDay = 86400;
+
+// Howard Hinnant's days_from_civil: days since 1970-01-01 of a proleptic
+// Gregorian date.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const auto yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_iso8601(std::string_view s, bool* whole_second_out) {
+    s = trim(s);
+    auto num = [&](std::size_t at, std::size_t len) -> std::optional<unsigned> {
+        if (at + len > s.size()) return std::nullopt;
+        unsigned v = 0;
+        for (std::size_t i = at; i < at + len; ++i) {
+            if (s[i] < '0' || s[i] > '9') return std::nullopt;
+            v = v * 10 + static_cast<unsigned>(s[i] - '0');
+        }
+        return v;
+    };
+    constexpr std::size_t kDateTimeChars = 19;  // YYYY-MM-DDThh:mm:ss
+    if (s.size() < kDateTimeChars || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+        return std::nullopt;
+    auto year = num(0, 4), month = num(5, 2), day = num(8, 2), hour = num(11, 2), minute = num(14, 2),
+         second = num(17, 2);
+    if (!year || !month || !day || !hour || !minute || !second) return std::nullopt;
+    static constexpr std::array<unsigned, 12> kMonthDays = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (*year % 4 == 0 && *year % 100 != 0) || *year % 400 == 0;
+    if (*month < 1 || *month > 12 || *day < 1 || *day > kMonthDays[*month - 1] ||
+        (*month == 2 && *day == 29 && !leap) || *hour > 23 || *minute > 59 || *second > 59)
+        return std::nullopt;
+    std::size_t at = kDateTimeChars;
+    bool whole_second = true;
+    std::int64_t fraction_ms = 0;
+    if (at < s.size() && s[at] == '.') {
+        std::size_t digits = 0;
+        for (++at; at < s.size() && s[at] >= '0' && s[at] <= '9'; ++at, ++digits) {
+            if (s[at] != '0') whole_second = false;
+            if (digits < 3) fraction_ms = fraction_ms * 10 + (s[at] - '0');
+        }
+        if (digits == 0) return std::nullopt;
+        for (; digits < 3; ++digits) fraction_ms *= 10;
+    }
+    std::int64_t offset_s = 0;
+    if (at < s.size() && s[at] == 'Z') {
+        ++at;
+    } else if (at < s.size() && (s[at] == '+' || s[at] == '-')) {
+        auto oh = num(at + 1, 2), om = num(at + 4, 2);
+        if (!oh || !om || at + 3 >= s.size() || s[at + 3] != ':' || *oh > 23 || *om > 59) return std::nullopt;
+        offset_s = (s[at] == '+' ? 1 : -1) * static_cast<std::int64_t>(*oh * 3600 + *om * 60);
+        at += 6;
+    }
+    if (at != s.size()) return std::nullopt;
+    std::int64_t seconds =
+        days_from_civil(*year, *month, *day) * kIsoSecondsPerDay + *hour * 3600 + *minute * 60 + *second - offset_s;
+    if (whole_second_out) *whole_second_out = whole_second;
+    return seconds * kIsoMsPerSecond + fraction_ms;
 }
 
 }  // namespace ostor::gw

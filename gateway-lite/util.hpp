@@ -75,6 +75,10 @@ std::string amz_basic_date(std::int64_t ms);
 // "20091012T175000Z"; nullopt otherwise.
 std::optional<std::int64_t> parse_http_date(std::string_view s);
 std::optional<std::int64_t> parse_amz_date(std::string_view s);
+// ISO 8601 as AWS takes it: YYYY-MM-DDThh:mm:ss, a fraction, then Z, an
+// offset or nothing (UTC); `whole_second` (when given) says whether the
+// fraction, if any, was all zeros. nullopt for anything else.
+std::optional<std::int64_t> parse_iso8601(std::string_view s, bool* whole_second = nullptr);
 
 // xml_escape: ostor/admin_format.hpp (the CLI's XML output uses it too).
 // TAB, LF and CR come out as character references, so that parsers keep them.

@@ -77,6 +77,9 @@ Reply create_bucket(const RequestContext& ctx, RequestBody& body) {
     // even after a crash, with ACLs on when they were asked off.
     BucketCreateOptions options;
     options.acl = stored_acl;
+    // Object lock only at creation; the bucket is versioned with it.
+    const auto* lock = ctx.request.header("x-amz-bucket-object-lock-enabled");
+    options.object_lock = lock && iequals(trim(*lock), "true");
     if (wanted_ownership) options.configs.emplace(kOwnershipKind, ownership_controls_xml(*wanted_ownership));
     auto b = ctx.engine.create_bucket(ctx.bucket, ctx.principal.user_id, ctx.principal.account, options);
     if (!b && b.error().code() == Errc::BucketAlreadyOwnedByYou && ctx.options.region == kDefaultRegion &&
@@ -107,6 +110,9 @@ Reply create_bucket(const RequestContext& ctx, RequestBody& body) {
         // ACL is: a retry must not pass for a bucket made as asked.
         if (wanted_ownership && *wanted_ownership != RequestContext::object_ownership(*existing))
             return bucket_already_exists();
+        // Object lock asked of one's bucket made without it is no quiet
+        // 200 either, but told as AWS tells its owner: the bucket is theirs.
+        if (options.object_lock && !existing->object_lock.enabled) return b.error();
         return empty_answer(200, {{"Location", "/" + ctx.bucket}});
     }
     if (!b) return b.error();

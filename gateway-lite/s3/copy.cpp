@@ -114,6 +114,10 @@ Reply copy_object(const RequestContext& ctx) {
             "object's metadata, storage class, website redirect location or encryption attributes.");
     CopyOptions options;
     options.src_version_id = src->version_to_copy();
+    // The copy's own lock, never the source's (as S3).
+    auto lock = requested_lock(ctx, *b, /*with_body=*/false);
+    if (!lock) return lock.error();
+    options.lock = std::move(*lock);
     if (auto refused = write_conditions(ctx, *b, options.conditions)) return *refused;
     if (directive == "REPLACE") {
         new_meta.checksums = src->info.meta.checksums;

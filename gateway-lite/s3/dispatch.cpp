@@ -29,6 +29,7 @@ BucketAccess bucket_access(Operation op) {
         case PutBucketLifecycle:
         case DeleteBucketLifecycle:
         case PutBucketVersioning:
+        case PutObjectLockConfiguration:
             return {.read = true, .permission = std::nullopt, .fresh = true};
         case HeadBucket:
         case ListObjects:
@@ -68,6 +69,11 @@ BucketAccess bucket_access(Operation op) {
         case PutObjectTagging:
         case DeleteObjectTagging:
         case GetObjectAttributes:
+        case GetObjectLockConfiguration:
+        case GetObjectRetention:
+        case PutObjectRetention:
+        case GetObjectLegalHold:
+        case PutObjectLegalHold:
             return {.read = true, .permission = std::nullopt, .fresh = false};
     }
     return {};
@@ -152,6 +158,10 @@ Reply dispatch(const RequestContext& ctx, RequestBody& body) {
             return put_bucket_lifecycle(ctx, body);
         case DeleteBucketLifecycle:
             return delete_bucket_lifecycle(ctx);
+        case GetObjectLockConfiguration:
+            return get_object_lock_configuration(ctx);
+        case PutObjectLockConfiguration:
+            return put_object_lock_configuration(ctx, body);
         case Preflight:
             return preflight(ctx);
         case GetObject:
@@ -175,6 +185,14 @@ Reply dispatch(const RequestContext& ctx, RequestBody& body) {
             return delete_object_tagging(ctx);
         case GetObjectAttributes:
             return get_object_attributes(ctx);
+        case GetObjectRetention:
+            return get_object_retention(ctx);
+        case PutObjectRetention:
+            return put_object_retention(ctx, body);
+        case GetObjectLegalHold:
+            return get_object_legal_hold(ctx);
+        case PutObjectLegalHold:
+            return put_object_legal_hold(ctx, body);
         case CreateMultipartUpload:
             return create_upload(ctx);
         case UploadPart:

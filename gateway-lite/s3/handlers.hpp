@@ -152,6 +152,38 @@ S3Error read_error(const RequestContext& ctx, const Error& e, const Bucket& b, s
 bool may_delete_version(const RequestContext& ctx, const Bucket& b, const std::string& key,
                         const std::string& version_id);
 
+// ---- object lock (object_lock.cpp) ------------------------------------------
+
+Reply get_object_lock_configuration(const RequestContext& ctx);
+Reply put_object_lock_configuration(const RequestContext& ctx, RequestBody& body);
+Reply get_object_retention(const RequestContext& ctx);
+Reply put_object_retention(const RequestContext& ctx, RequestBody& body);
+Reply get_object_legal_hold(const RequestContext& ctx);
+Reply put_object_legal_hold(const RequestContext& ctx, RequestBody& body);
+// The lock a write of ctx.key into `b` asks for (x-amz-object-lock-mode
+// with -retain-until-date, -legal-hold; nullopt: none): 400 InvalidArgument
+// for a mode without a date or the reverse, an unknown mode or hold, a date
+// not ISO 8601 or not in the future; 400 InvalidRequest in a bucket without
+// object lock; 403 for a caller without s3:PutObjectRetention (or
+// s3:PutObjectLegalHold). `with_body` (PutObject): such a write, or any into
+// a bucket with a default retention, needs Content-MD5 or an
+// x-amz-checksum-* (400 InvalidRequest), as S3 asks.
+Outcome<std::optional<ObjectLock>> requested_lock(const RequestContext& ctx, const Bucket& b, bool with_body);
+// UploadPart's digest, needed as requested_lock's for a part of an upload
+// with a lock or into a bucket with a default retention.
+std::optional<S3Error> missing_part_digest(const RequestContext& ctx, const Bucket& b, const Upload& upload);
+// x-amz-object-lock-mode, -retain-until-date and -legal-hold of a GET or
+// HEAD answer, each to a caller who may read it (s3:GetObjectRetention,
+// s3:GetObjectLegalHold), as S3 shows them.
+void add_lock_headers(HeaderList& h, const RequestContext& ctx, const Bucket& b, const ObjectInfo& info);
+// Whether a removal or retention change of `key` in `b` may bypass a
+// GOVERNANCE retention: x-amz-bypass-governance-retention: true from a
+// caller the policy allows s3:BypassGovernanceRetention, or, without a
+// statement about it, from the bucket's owner. `version_id` is the version
+// the removal or change names ("": none), the policy's s3:versionid.
+bool bypass_governance(const RequestContext& ctx, const Bucket& b, const std::string& key,
+                       const std::string& version_id);
+
 // ---- browser uploads (post_object.cpp) ---------------------------------------
 
 // POST Object: the form the pipeline read (ctx.post_form), its policy

@@ -194,6 +194,9 @@ Reply create_upload(const RequestContext& ctx) {
     auto meta = meta_from_headers(ctx, *ctx.bucket_record);
     if (!meta) return meta.error();
     auto& m = *meta;
+    // Kept with the upload, the object's at completion.
+    auto lock = requested_lock(ctx, *ctx.bucket_record, /*with_body=*/false);
+    if (!lock) return lock.error();
     HeaderList h;
     const auto* type = ctx.request.header("x-amz-checksum-type");
     if (const auto* alg = ctx.request.header("x-amz-checksum-algorithm")) {
@@ -220,7 +223,7 @@ Reply create_upload(const RequestContext& ctx) {
     } else if (type) {
         return invalid_request("x-amz-checksum-type needs x-amz-checksum-algorithm.");
     }
-    auto upload = ctx.engine.create_upload(ctx.bucket, ctx.key, std::move(m));
+    auto upload = ctx.engine.create_upload(ctx.bucket, ctx.key, std::move(m), std::move(*lock));
     if (!upload) return upload.error();
     return xml_answer(XmlWriter("InitiateMultipartUploadResult")
                           .el("Bucket", ctx.bucket)
@@ -235,6 +238,7 @@ Reply upload_part(const RequestContext& ctx, RequestBody& body) {
     if (!n) return n.error();
     auto upload = load_upload(ctx);
     if (!upload) return upload.error();
+    if (auto missing = missing_part_digest(ctx, *ctx.bucket_record, *upload)) return *missing;
     auto info = body.receive([&](PutOptions o) { return ctx.engine.begin_upload_part(upload->id, *n, std::move(o)); },
                              PutOptions{}, upload_checksum(*upload));
     if (!info) return info.error();

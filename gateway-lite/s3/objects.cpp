@@ -168,6 +168,9 @@ Reply put_object(const RequestContext& ctx, RequestBody& body) {
     if (!meta) return meta.error();
     PutOptions options;
     options.meta = std::move(*meta);
+    auto lock = requested_lock(ctx, *b, /*with_body=*/true);
+    if (!lock) return lock.error();
+    options.lock = std::move(*lock);
     if (auto refused = write_conditions(ctx, *b, options.conditions)) return *refused;
     auto info = body.receive([&](PutOptions o) { return ctx.engine.begin_put(ctx.bucket, ctx.key, std::move(o)); },
                              std::move(options));
@@ -244,6 +247,7 @@ Reply get_object(const RequestContext& ctx) {
     h = object_headers(info);
     add_version_header(h, *b, info);
     add_expiration_header(h, ctx, *b, info);
+    add_lock_headers(h, ctx, *b, info);
     std::uint64_t length = (*reader)->remaining();
     if (range) {
         a.status = part_number && info.part_sizes.empty() ? 200 : 206;

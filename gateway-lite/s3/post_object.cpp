@@ -37,6 +37,10 @@ constexpr std::string_view kHeaderFields[] = {"content-type",
                                               "content-language",
                                               "expires",
                                               "x-amz-website-redirect-location"};
+// Form fields taken as PutObject's headers of the same names, and parsed
+// and checked as those (requested_lock).
+constexpr std::string_view kLockFields[] = {"x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date",
+                                            "x-amz-object-lock-legal-hold"};
 
 // An x-amz-checksum-<algorithm> field: the file's checksum, verified and stored.
 struct FileChecksum {
@@ -59,8 +63,8 @@ const std::string* field(const QueryList& fields, std::string_view name) {
     return nullptr;
 }
 
-// The request as the object's metadata sees it: the form's fields as the
-// headers PutObject takes (the canned ACL field `acl` as x-amz-acl).
+// The request as the object's metadata and lock see it: the form's fields
+// as the headers PutObject takes (the canned ACL field `acl` as x-amz-acl).
 HttpRequest fields_as_request(const HttpRequest& request, const QueryList& fields) {
     HttpRequest r;
     r.method = "PUT";
@@ -73,6 +77,7 @@ HttpRequest fields_as_request(const HttpRequest& request, const QueryList& field
     for (const auto& [name, value] : fields) {
         bool stored = name.starts_with("x-amz-meta-");
         for (auto h : kHeaderFields) stored = stored || name == h;
+        for (auto h : kLockFields) stored = stored || name == h;
         if (stored) r.headers.emplace_back(name, value);
         if (name == "acl") r.headers.emplace_back("x-amz-acl", value);
     }
@@ -245,6 +250,10 @@ Reply post_object(const RequestContext& ctx) {
     if (!meta_ctx.may_write_key(bucket, "s3:PutObject", key)) return access_denied();
     auto meta = meta_from_headers(meta_ctx, bucket);
     if (!meta) return meta.error();
+    // The lock fields as PutObject's headers, but no digest asked: a form
+    // has no Content-MD5 header, and AWS's POST Object asks none of it.
+    auto lock = requested_lock(meta_ctx, bucket, /*with_body=*/false);
+    if (!lock) return lock.error();
     // What the request declares is a bound on the file: a large upload to a
     // nearly full disk is refused before it is written.
     const auto& declared = ctx.request.content_length;
@@ -254,6 +263,7 @@ Reply post_object(const RequestContext& ctx) {
     PutOptions options;
     options.meta = std::move(*meta);
     options.expected_md5 = *md5;
+    options.lock = std::move(*lock);
     auto writer = ctx.engine.begin_put(ctx.bucket, key, std::move(options));
     if (!writer) return writer.error();
 

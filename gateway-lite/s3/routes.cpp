@@ -20,7 +20,6 @@ struct UnofferedConfig {
 constexpr UnofferedConfig kUnofferedConfigs[] = {
     {"website", "GetBucketWebsite", "PutBucketWebsite", "DeleteBucketWebsite"},
     {"encryption", "GetBucketEncryption", "PutBucketEncryption", "DeleteBucketEncryption"},
-    {"object-lock", "GetObjectLockConfiguration", "PutObjectLockConfiguration", "DeleteObjectLockConfiguration"},
     {"replication", "GetBucketReplication", "PutBucketReplication", "DeleteBucketReplication"},
     {"notification", "GetBucketNotificationConfiguration", "PutBucketNotificationConfiguration",
      "DeleteBucketNotificationConfiguration"},
@@ -61,6 +60,7 @@ constexpr Route kBucketGetRows[] = {
         "GetBucketOwnershipControls"),
     row("GET", kBucket, "publicAccessBlock", GetPublicAccessBlock, OpClass::Default, "GetPublicAccessBlock"),
     row("GET", kBucket, "lifecycle", GetBucketLifecycle, OpClass::Default, "GetBucketLifecycleConfiguration"),
+    row("GET", kBucket, "object-lock", GetObjectLockConfiguration, OpClass::Default, "GetObjectLockConfiguration"),
 };
 
 constexpr Route kBucketListRows[] = {
@@ -84,6 +84,10 @@ constexpr Route kBucketListRows[] = {
     // PutBucketLifecycle (deprecated) is the same request: its body differs.
     row("PUT", kBucket, "lifecycle", PutBucketLifecycle, OpClass::Default, "PutBucketLifecycleConfiguration"),
     row("DELETE", kBucket, "lifecycle", DeleteBucketLifecycle, OpClass::Delete, "DeleteBucketLifecycle"),
+    row("PUT", kBucket, "object-lock", PutObjectLockConfiguration, OpClass::Default, "PutObjectLockConfiguration"),
+    // Object lock is never turned off, and S3 has no call removing it: not
+    // the bucket's DELETE either.
+    row("DELETE", kBucket, "object-lock", MethodNotAllowed, OpClass::Delete, "MethodNotAllowed"),
 };
 
 constexpr Route kBucketRestRows[] = {
@@ -104,6 +108,8 @@ constexpr Route kObjectRows[] = {
     row("GET", kObject, "tagging", GetObjectTagging, OpClass::Default, "GetObjectTagging"),
     row("HEAD", kObject, "tagging", GetObjectTagging, OpClass::Default, "GetObjectTagging"),
     row("GET", kObject, "attributes", GetObjectAttributes, OpClass::Get, "GetObjectAttributes"),
+    row("GET", kObject, "retention", GetObjectRetention, OpClass::Default, "GetObjectRetention"),
+    row("GET", kObject, "legal-hold", GetObjectLegalHold, OpClass::Default, "GetObjectLegalHold"),
     row("GET", kObject, "", GetObject, OpClass::Get, "GetObject"),
     row("HEAD", kObject, "", HeadObject, OpClass::Get, "HeadObject"),
     // A part is named by uploadId; partNumber alone still means a part (the
@@ -114,6 +120,8 @@ constexpr Route kObjectRows[] = {
     row("PUT", kObject, "partNumber", UploadPart, OpClass::Put, "UploadPart"),
     row("PUT", kObject, "acl", PutObjectAcl, OpClass::Default, "PutObjectAcl"),
     row("PUT", kObject, "tagging", PutObjectTagging, OpClass::Default, "PutObjectTagging"),
+    row("PUT", kObject, "retention", PutObjectRetention, OpClass::Default, "PutObjectRetention"),
+    row("PUT", kObject, "legal-hold", PutObjectLegalHold, OpClass::Default, "PutObjectLegalHold"),
     Route{"PUT", kObject, "", "", kCopySource, CopyObject, OpClass::Put, "CopyObject"},
     row("PUT", kObject, "", PutObject, OpClass::Put, "PutObject"),
     row("DELETE", kObject, "uploadId", AbortMultipartUpload, OpClass::Put, "AbortMultipartUpload"),

@@ -71,6 +71,10 @@ enum class Operation : std::uint8_t {
     GetBucketLifecycle,
     PutBucketLifecycle,
     DeleteBucketLifecycle,
+    // Object lock (object_lock.cpp): the bucket's default retention, and a
+    // version's retention and legal hold.
+    GetObjectLockConfiguration,
+    PutObjectLockConfiguration,
     // A browser's CORS preflight (OPTIONS) on a bucket or an object:
     // answered from the bucket's CORS rules, unauthenticated.
     Preflight,
@@ -86,6 +90,10 @@ enum class Operation : std::uint8_t {
     PutObjectTagging,
     DeleteObjectTagging,
     GetObjectAttributes,
+    GetObjectRetention,
+    PutObjectRetention,
+    GetObjectLegalHold,
+    PutObjectLegalHold,
     // Multipart uploads.
     CreateMultipartUpload,
     UploadPart,

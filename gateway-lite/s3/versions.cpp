@@ -43,6 +43,7 @@ Outcome<DeleteResult> delete_one(const RequestContext& ctx, const std::string& k
     if (!version_id.empty() && !is_version_id(version_id)) return malformed_id;
     DeleteOptions options;
     options.version_id = version_id;
+    options.bypass_governance = !version_id.empty() && bypass_governance(ctx, *ctx.bucket_record, key, version_id);
     auto r = ctx.engine.delete_object(ctx.bucket, key, options);
     if (r) return std::move(*r);
     if (r.error().code() == Errc::NoSuchVersion) return DeleteResult{version_id, false};
@@ -124,6 +125,10 @@ Reply put_bucket_versioning(const RequestContext& ctx, RequestBody& body) {
     if (mfa_delete == "Enabled") return access_denied("Mfa Authentication must be used for this request");
     if (status.empty()) return empty_answer();  // nothing asked of the state
     auto state = status == "Enabled" ? VersioningState::Enabled : VersioningState::Suspended;
+    if (state == VersioningState::Suspended && ctx.bucket_record->object_lock.enabled)
+        return S3Error{409, "InvalidBucketState",
+                       "An Object Lock configuration is present on this bucket, so the versioning state cannot be "
+                       "changed."};
     auto r = ctx.engine.set_bucket_versioning(ctx.bucket, state);
     if (!r) return r.error();
     return empty_answer();

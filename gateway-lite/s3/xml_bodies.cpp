@@ -1,5 +1,7 @@
 #include "s3/xml_bodies.hpp"
 
+#include <cstdint>
+
 #include "s3/conditions.hpp"
 #include "util.hpp"
 #include "xml_input.hpp"
@@ -10,6 +12,21 @@ namespace {
 
 // The most keys one DeleteObjects names (S3's limit).
 constexpr std::size_t kMaxDeleteKeys = 1000;
+
+constexpr std::string_view kGovernance = "GOVERNANCE";
+constexpr std::string_view kCompliance = "COMPLIANCE";
+
+// A default retention period: a positive count; an integer that is not
+// (0, a sign) is InvalidArgument, anything else MalformedXML.
+std::variant<std::uint32_t, S3Error> retention_period(std::string_view text) {
+    text = trim(text);
+    bool negative = text.starts_with('-');
+    auto n = parse_u64(negative ? text.substr(1) : text);
+    if (!n) return malformed_xml();
+    if (negative || *n == 0 || *n > UINT32_MAX)
+        return invalid_argument("Default retention period must be a positive integer value");
+    return static_cast<std::uint32_t>(*n);
+}
 
 }  // namespace
 
@@ -48,6 +65,58 @@ std::variant<CompleteMultipartUploadRequest, S3Error> parse_complete_multipart_u
     }
     if (request.parts.empty()) return malformed_xml();
     return request;
+}
+
+std::optional<RetentionMode> parse_retention_mode(std::string_view s) {
+    if (s == kGovernance) return RetentionMode::Governance;
+    if (s == kCompliance) return RetentionMode::Compliance;
+    return std::nullopt;
+}
+
+std::string_view retention_mode_name(RetentionMode mode) {
+    return mode == RetentionMode::Compliance ? kCompliance : kGovernance;
+}
+
+std::variant<ObjectLockConfig, S3Error> parse_object_lock_configuration(std::string_view body) {
+    pugi::xml_document doc;
+    if (!load_xml(doc, body) || !doc.child("ObjectLockConfiguration")) return malformed_xml();
+    auto root = doc.child("ObjectLockConfiguration");
+    if (trim(root.child_value("ObjectLockEnabled")) != "Enabled") return malformed_xml();
+    ObjectLockConfig config;
+    config.enabled = true;
+    auto rule = root.child("Rule");
+    if (!rule) return config;
+    auto retention = rule.child("DefaultRetention");
+    if (!retention) return malformed_xml();
+    auto mode = parse_retention_mode(trim(retention.child_value("Mode")));
+    auto days = retention.child("Days"), years = retention.child("Years");
+    if (!mode || static_cast<bool>(days) == static_cast<bool>(years)) return malformed_xml();
+    auto period = retention_period(days ? days.child_value() : years.child_value());
+    if (auto* e = std::get_if<S3Error>(&period)) return *e;
+    config.default_mode = *mode;
+    (days ? config.default_days : config.default_years) = std::get<std::uint32_t>(period);
+    return config;
+}
+
+std::variant<std::optional<Retention>, S3Error> parse_retention(std::string_view body) {
+    pugi::xml_document doc;
+    if (!load_xml(doc, body) || !doc.child("Retention")) return malformed_xml();
+    auto root = doc.child("Retention");
+    auto mode_node = root.child("Mode"), date_node = root.child("RetainUntilDate");
+    if (!mode_node && !date_node) return std::optional<Retention>();
+    if (!mode_node || !date_node) return malformed_xml();
+    auto mode = parse_retention_mode(trim(mode_node.child_value()));
+    auto until = parse_iso8601(date_node.child_value());
+    if (!mode || !until) return malformed_xml();
+    return std::optional<Retention>(Retention{*mode, *until});
+}
+
+std::variant<bool, S3Error> parse_legal_hold(std::string_view body) {
+    pugi::xml_document doc;
+    if (!load_xml(doc, body) || !doc.child("LegalHold")) return malformed_xml();
+    std::string_view status = trim(doc.child("LegalHold").child_value("Status"));
+    if (status != "ON" && status != "OFF") return malformed_xml();
+    return status == "ON";
 }
 
 }  // namespace ostor::gw::s3

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -45,5 +46,28 @@ struct CompleteMultipartUploadRequest {
 // Fails: MalformedXML (not XML, another root, a <Part> without <ETag> or
 // with a part number that is not 1 to kMaxPartNumber, no part at all).
 std::variant<CompleteMultipartUploadRequest, S3Error> parse_complete_multipart_upload(std::string_view body);
+
+// Object lock (docs/versioning.md). PutObjectLockConfiguration:
+// <ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled>
+// <Rule><DefaultRetention><Mode>GOVERNANCE|COMPLIANCE</Mode><Days>N</Days>
+// (or <Years>N</Years>)</DefaultRetention></Rule>; no Rule: no default
+// retention (enabled is set, as the body says). Fails: MalformedXML (not
+// XML, another root, ObjectLockEnabled missing or other than Enabled, a Rule
+// without DefaultRetention, another mode, both or neither of Days and Years,
+// a period that is no integer), InvalidArgument (a period not positive).
+std::variant<ObjectLockConfig, S3Error> parse_object_lock_configuration(std::string_view body);
+// PutObjectRetention: <Retention><Mode>..</Mode><RetainUntilDate>ISO 8601
+// </RetainUntilDate></Retention>; neither given: nullopt (no retention).
+// Fails: MalformedXML (not XML, another root, another mode, a date that is
+// not ISO 8601, one of the two without the other). Whether the date is in
+// the future is the caller's to check.
+std::variant<std::optional<Retention>, S3Error> parse_retention(std::string_view body);
+// PutObjectLegalHold: <LegalHold><Status>ON|OFF</Status></LegalHold>, true
+// for ON. Fails: MalformedXML (not XML, another root, another status).
+std::variant<bool, S3Error> parse_legal_hold(std::string_view body);
+// GOVERNANCE / COMPLIANCE as S3 spells them (x-amz-object-lock-mode, the
+// bodies above); nullopt for anything else, None included.
+std::optional<RetentionMode> parse_retention_mode(std::string_view s);
+std::string_view retention_mode_name(RetentionMode mode);
 
 }  // namespace ostor::gw::s3

@@ -68,6 +68,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else if (std::get<S3Error>(parsed).code != "MalformedXML") {
         std::abort();
     }
+    // Object lock bodies: parsed, or S3's errors for them.
+    auto lock_config = s3::parse_object_lock_configuration(body);
+    if (const auto* e = std::get_if<S3Error>(&lock_config);
+        e && e->code != "MalformedXML" && e->code != "InvalidArgument")
+        std::abort();
+    auto retention = s3::parse_retention(body);
+    if (const auto* e = std::get_if<S3Error>(&retention); e && e->code != "MalformedXML") std::abort();
+    auto hold = s3::parse_legal_hold(body);
+    if (const auto* e = std::get_if<S3Error>(&hold); e && e->code != "MalformedXML") std::abort();
     check_tags(s3::parse_tagging(body), "MalformedXML");
     check_tags(s3::parse_tagging_header(body), "InvalidArgument");
     check_cors(body);

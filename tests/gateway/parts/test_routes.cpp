@@ -75,8 +75,8 @@ TEST(Routes, CopiesAreToldByTheirSourceHeader) {
 }
 
 TEST(Routes, UnofferedBucketConfigurations) {
-    for (const char* config : {"website", "encryption", "object-lock", "replication", "notification", "logging",
-                               "accelerate", "requestPayment"}) {
+    for (const char* config :
+         {"website", "encryption", "replication", "notification", "logging", "accelerate", "requestPayment"}) {
         const auto& get = route(req("GET", Scope::Bucket, {{config, ""}}));
         EXPECT_EQ(get.operation, Operation::GetBucketConfig) << config;
         EXPECT_EQ(get.query, config);
@@ -84,6 +84,22 @@ TEST(Routes, UnofferedBucketConfigurations) {
         EXPECT_EQ(route(req("DELETE", Scope::Bucket, {{config, ""}})).operation, Operation::DeleteBucketConfig)
             << config;
     }
+}
+
+// Object lock: the bucket's configuration (never removed: a DELETE of it is
+// refused, not taken for the bucket's), a version's retention and legal hold.
+TEST(Routes, ObjectLock) {
+    EXPECT_EQ(route(req("GET", Scope::Bucket, {{"object-lock", ""}})).operation, Operation::GetObjectLockConfiguration);
+    EXPECT_EQ(route(req("PUT", Scope::Bucket, {{"object-lock", ""}})).name, "PutObjectLockConfiguration");
+    EXPECT_EQ(route(req("DELETE", Scope::Bucket, {{"object-lock", ""}})).operation, Operation::MethodNotAllowed);
+    EXPECT_EQ(route(req("GET", Scope::Object, {{"retention", ""}, {"versionId", "v"}})).operation,
+              Operation::GetObjectRetention);
+    EXPECT_EQ(route(req("PUT", Scope::Object, {{"retention", ""}})).operation, Operation::PutObjectRetention);
+    EXPECT_EQ(route(req("GET", Scope::Object, {{"legal-hold", ""}})).operation, Operation::GetObjectLegalHold);
+    EXPECT_EQ(route(req("PUT", Scope::Object, {{"legal-hold", ""}})).name, "PutObjectLegalHold");
+    // Not a copy, whatever its headers.
+    EXPECT_EQ(route(req("PUT", Scope::Object, {{"retention", ""}}, {{"x-amz-copy-source", "/b/k"}})).operation,
+              Operation::PutObjectRetention);
 }
 
 // The lifecycle configuration is offered, under AWS's operation names.

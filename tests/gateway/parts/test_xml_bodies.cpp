@@ -127,5 +127,74 @@ TEST(AccessControlPolicyBody, GetAclDocumentByteForByte) {
                   "<Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>");
 }
 
+template <class T>
+std::string code_of(const std::variant<T, S3Error>& parsed) {
+    auto* e = std::get_if<S3Error>(&parsed);
+    return e ? e->code : "";
+}
+
+std::string lock_config(std::string_view rule) {
+    return "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled>" + std::string(rule) +
+           "</ObjectLockConfiguration>";
+}
+
+TEST(ObjectLockConfigurationBody, DefaultRetentionOfDaysOrYears) {
+    auto days = s3::parse_object_lock_configuration(
+        lock_config("<Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days> 3 </Days></DefaultRetention></Rule>"));
+    ASSERT_EQ(code_of(days), "");
+    EXPECT_EQ(std::get<ObjectLockConfig>(days), (ObjectLockConfig{true, RetentionMode::Governance, 3, 0}));
+    auto years = s3::parse_object_lock_configuration(
+        lock_config("<Rule><DefaultRetention><Years>2</Years><Mode>COMPLIANCE</Mode></DefaultRetention></Rule>"));
+    ASSERT_EQ(code_of(years), "");
+    EXPECT_EQ(std::get<ObjectLockConfig>(years), (ObjectLockConfig{true, RetentionMode::Compliance, 0, 2}));
+    auto none = s3::parse_object_lock_configuration(lock_config(""));
+    ASSERT_EQ(code_of(none), "");
+    EXPECT_EQ(std::get<ObjectLockConfig>(none), (ObjectLockConfig{true, RetentionMode::None, 0, 0}));
+}
+
+TEST(ObjectLockConfigurationBody, Refusals) {
+    auto rule = [](std::string_view inner) {
+        return lock_config("<Rule><DefaultRetention>" + std::string(inner) + "</DefaultRetention></Rule>");
+    };
+    for (const std::string& body :
+         {std::string("nope"), std::string("<ObjectLockConfiguration/>"),
+          std::string("<ObjectLockConfiguration><ObjectLockEnabled>Disabled</ObjectLockEnabled>"
+                      "</ObjectLockConfiguration>"),
+          lock_config("<Rule/>"), rule("<Mode>GOVERNANCE</Mode>"), rule("<Days>1</Days>"),
+          rule("<Mode>GOVERNANCE</Mode><Days>1</Days><Years>1</Years>"), rule("<Mode>None</Mode><Days>1</Days>"),
+          rule("<Mode>GOVERNANCE</Mode><Days>1.5</Days>"), rule("<Mode>GOVERNANCE</Mode><Days></Days>")})
+        EXPECT_EQ(code_of(s3::parse_object_lock_configuration(body)), "MalformedXML") << body;
+    for (const char* period : {"<Days>0</Days>", "<Days>-1</Days>", "<Years>0</Years>", "<Days>4294967296</Days>"})
+        EXPECT_EQ(code_of(s3::parse_object_lock_configuration(rule(std::string("<Mode>GOVERNANCE</Mode>") + period))),
+                  "InvalidArgument")
+            << period;
+}
+
+TEST(RetentionBody, ModeAndDateOrNeither) {
+    auto parsed = s3::parse_retention(
+        "<Retention><Mode>COMPLIANCE</Mode><RetainUntilDate>2030-01-02T03:04:05.678Z</RetainUntilDate></Retention>");
+    ASSERT_EQ(code_of(parsed), "");
+    const auto& r = std::get<std::optional<Retention>>(parsed);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->mode, RetentionMode::Compliance);
+    EXPECT_EQ(r->until_ms, 1893553445678);
+    auto none = s3::parse_retention("<Retention/>");
+    ASSERT_EQ(code_of(none), "");
+    EXPECT_FALSE(std::get<std::optional<Retention>>(none));
+    for (const char* body :
+         {"x", "<Other/>", "<Retention><Mode>GOVERNANCE</Mode></Retention>",
+          "<Retention><RetainUntilDate>2030-01-01T00:00:00Z</RetainUntilDate></Retention>",
+          "<Retention><Mode>governance</Mode><RetainUntilDate>2030-01-01T00:00:00Z</RetainUntilDate></Retention>",
+          "<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>2030-13-01T00:00:00Z</RetainUntilDate></Retention>"})
+        EXPECT_EQ(code_of(s3::parse_retention(body)), "MalformedXML") << body;
+}
+
+TEST(LegalHoldBody, OnOrOff) {
+    EXPECT_EQ(std::get<bool>(s3::parse_legal_hold("<LegalHold><Status>ON</Status></LegalHold>")), true);
+    EXPECT_EQ(std::get<bool>(s3::parse_legal_hold("<LegalHold><Status> OFF </Status></LegalHold>")), false);
+    for (const char* body : {"x", "<LegalHold/>", "<LegalHold><Status>on</Status></LegalHold>", "<Hold/>"})
+        EXPECT_EQ(code_of(s3::parse_legal_hold(body)), "MalformedXML") << body;
+}
+
 }  // namespace
 }  // namespace ostor::gw
