@@ -16,7 +16,15 @@ if [ ! -f build-fuzz/build.ninja ]; then
 fi
 targets=(aws_chunked request_head xml_bodies complete_multipart acl_policy bucket_policy post_form lifecycle_config
   bucket_access_controls)
-ninja -C build-fuzz "${targets[@]/#/tests/fuzz/fuzz-}" 2>&1 | tail -n 3
+# The whole output when the build fails (its errors), else its last lines.
+ninja_log=$(mktemp)
+if ! ninja -C build-fuzz "${targets[@]/#/tests/fuzz/fuzz-}" >"$ninja_log" 2>&1; then
+  cat "$ninja_log"
+  rm -f "$ninja_log"
+  exit 1
+fi
+tail -n 3 "$ninja_log"
+rm -f "$ninja_log"
 [ "$seconds" = --build-only ] && exit 0
 mkdir -p build-fuzz/artifacts
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"

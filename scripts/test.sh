@@ -33,12 +33,14 @@ if $sanitize; then
   $build_only && exit 0
   # The suites that drive the engine and the gateway: `unit` (also on RADOS
   # volumes, in `rados`), `rados` but its system tests, `crash`, `gateway`,
-  # and the FUSE daemon's file paths (`fuse-files`). Left to the plain run:
-  # - `admin` and the rest of `fuse`: a few thousand CLI starts, each
-  #   loading librados and Ceph's common library, which under the
-  #   sanitizers costs about a second (the leak checker scans Ceph's 130 MB
-  #   of globals); the admin plane's formatting is in `unit`, its requests
-  #   in the gateway process of `gateway`;
+  # the admin plane's requests (`admin-requests`: REST API, enforcement,
+  # usage, billing, ostor-ctl) and the FUSE daemon's file paths
+  # (`fuse-files`). Left to the plain run:
+  # - the CLI's golden and startup tests and the rest of `fuse`: a few
+  #   thousand CLI and tree starts, each loading librados and Ceph's common
+  #   library, which under the sanitizers costs about a second (the leak
+  #   checker scans Ceph's 130 MB of globals); what they print is formatted
+  #   by code the `unit` suite runs;
   # - `rados-system` (several gateways, or the whole gateway and client
   #   suites, on a cluster: some 20 minutes more), whose code is driven here
   #   by `unit-on-rados` and the rest of `rados`;
@@ -48,7 +50,8 @@ if $sanitize; then
   # Every process of this build starts about ten times slower than a plain
   # one: time limits are tripled.
   meson test -C build-asan --print-errorlogs --num-processes 1 --timeout-multiplier 3 \
-    --suite unit --suite rados --suite crash --suite gateway --suite fuse-files --no-suite rados-system
+    --suite unit --suite rados --suite crash --suite gateway --suite admin-requests --suite fuse-files \
+    --no-suite rados-system
 else
   scripts/build.sh build
   echo "test.sh: build built in $((SECONDS - build_started)) s"

@@ -745,18 +745,21 @@ class CliRefusalTests(unittest.TestCase, AdminAssertions):
         (REST, not the CLI: a snapshot follows every refusal, and under the
         sanitizers each CLI start costs about a second; the CLI's own views
         of the same records are compared with the guide above.)"""
-        queries = ['ostor-users', 'ostor-buckets', 'ostor-quotas&default=user', 'ostor-quotas&default=bucket']
-        for email in ('user@email.com', 'owner@example.com'):
-            queries += [f'ostor-users&emailAddress={email}', f'ostor-limits&emailAddress={email}',
-                        f'ostor-quotas&emailAddress={email}']
-        for bucket in ('owned-bucket', 'acct-bucket'):
-            queries += [f'ostor-limits&bucket={bucket}', f'ostor-quotas&bucket={bucket}']
-        state = []
-        for q in queries:
+        def get(q):
             r = self.gw.request('GET', '/', query=query([tuple(p.split('=', 1)) if '=' in p else (p, None)
                                                          for p in q.split('&')]))
-            state.append((q, r.status, r.body))
-        return state
+            return (q, r.status, r.body)
+        state = [get('ostor-users')]
+        # Every user's details (key pairs, accounts, state), the system
+        # user's and any new one's too.
+        emails = [u['UserEmail'] for u in parse_json(state[0][2])] if state[0][1] == 200 else []
+        queries = [f'ostor-users&emailAddress={email}' for email in sorted(emails)]
+        queries += ['ostor-buckets', 'ostor-quotas&default=user', 'ostor-quotas&default=bucket']
+        for email in ('user@email.com', 'owner@example.com'):
+            queries += [f'ostor-limits&emailAddress={email}', f'ostor-quotas&emailAddress={email}']
+        for bucket in ('owned-bucket', 'acct-bucket'):
+            queries += [f'ostor-limits&bucket={bucket}', f'ostor-quotas&bucket={bucket}']
+        return state + [get(q) for q in queries]
 
     def assertRefused(self, *args, data=None):
         """ostor-s3-admin ARGS must be refused and change nothing."""

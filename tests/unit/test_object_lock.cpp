@@ -110,14 +110,14 @@ TEST(ObjectLockDefaults, DaysAndYearsOfAYearOf365Days) {
     EXPECT_EQ(r->until_ms, kNow + 2 * 365 * kMsPerDay);
 }
 
-TEST(ObjectLockDefaults, APeriodStoredBeyondTheAcceptedRangeSaturatesAndStillRetains) {
+TEST(ObjectLockDefaults, APeriodStoredBeyondTheAcceptedRangeStopsAtTheLatestDateAndStillRetains) {
     // set_object_lock_config refuses such periods; a record holding one
     // (written before the range checks, or by hand) must not wrap around.
     constexpr TimestampMs kMax = std::numeric_limits<TimestampMs>::max();
     ObjectLockConfig years{true, RetentionMode::Compliance, 0, std::numeric_limits<std::uint32_t>::max()};
     auto r = default_retention(years, kNow);
     ASSERT_TRUE(r);
-    EXPECT_EQ(r->until_ms, kMax);
+    EXPECT_EQ(r->until_ms, kMaxRetainUntilMs);  // the latest date S3 clients read
     EXPECT_TRUE(locked(may_remove(retained(RetentionMode::Compliance, r->until_ms), kNow, true, kMargin)));
     // The clock margin added to the latest date does not wrap either.
     EXPECT_TRUE(retention_active(Retention{RetentionMode::Governance, kMax - 1}, kNow, kMargin));

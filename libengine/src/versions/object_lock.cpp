@@ -58,11 +58,11 @@ Result<void> may_set_retention(const Retention& old_retention, const Retention& 
 std::optional<Retention> default_retention(const ObjectLockConfig& config, TimestampMs commit_ms) {
     if (!config.enabled || config.default_mode == RetentionMode::None) return std::nullopt;
     TimestampMs days = config.default_years ? kDaysPerYear * config.default_years : TimestampMs{config.default_days};
-    // Saturated: a period stored out of the range set_object_lock_config
-    // takes still retains, as long as it can be written down.
+    // A period stored out of the range set_object_lock_config takes still
+    // retains, up to the latest date S3 clients can read (9999-12-31).
     TimestampMs period_ms = 0;
     if (__builtin_mul_overflow(days, kMsPerDay, &period_ms)) period_ms = std::numeric_limits<TimestampMs>::max();
-    return Retention{config.default_mode, saturating_add(commit_ms, period_ms)};
+    return Retention{config.default_mode, std::min(saturating_add(commit_ms, period_ms), kMaxRetainUntilMs)};
 }
 
 Result<ObjectLock> lock_of_new_version(const ObjectLockConfig& config, const std::optional<ObjectLock>& requested,
