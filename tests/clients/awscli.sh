@@ -307,8 +307,10 @@ aws s3api delete-object --bucket "$L" --key held.bin --version-id "$held" >/dev/
 aws s3api delete-object --bucket "$L" --key locked.bin --version-id "$locked" --bypass-governance-retention >/dev/null
 expect_eq "versions left" 0 "$(aws s3api list-object-versions --bucket "$L" --query 'length(Versions || `[]`)')"
 
-# COMPLIANCE has no bypass, not even for the owner; it ends at its date.
-soon=$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%SZ)
+# COMPLIANCE has no bypass, not even for the owner; it ends at its date
+# (15 s ahead: the refusal must come before it, on a loaded machine too).
+soon_s=$(($(date +%s) + 15))
+soon=$(date -u -d "@$soon_s" +%Y-%m-%dT%H:%M:%SZ)
 c=$(aws s3api put-object --bucket "$L" --key compliance.bin --body "$D/small.bin" \
     --object-lock-mode COMPLIANCE --object-lock-retain-until-date "$soon" --query VersionId --output text)
 expect_fail "delete-object of a version under COMPLIANCE, with bypass" aws s3api delete-object --bucket "$L" \
@@ -319,7 +321,7 @@ if on_rados; then
     # the version and its bucket stay, removed with the namespace.
     log "on RADOS: $L/compliance.bin stays locked past the test"
 else
-    sleep 4
+    sleep $((soon_s + 1 - $(date +%s) > 0 ? soon_s + 1 - $(date +%s) : 0))
     aws s3api delete-object --bucket "$L" --key compliance.bin --version-id "$c" >/dev/null
     aws s3api delete-bucket --bucket "$L"
 fi
