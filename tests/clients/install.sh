@@ -1,6 +1,6 @@
 #!/bin/bash
 # Installs the real S3 clients that tests/clients/*.sh drive (Debian 12).
-#   apt: awscli s3cmd rclone s3fs fuse3 curl (+ nodejs npm when node is missing)
+#   apt: awscli s3cmd rclone s3fs fuse3 curl restic (+ nodejs npm when node is missing)
 #   npm: @aws-sdk/client-s3 and @aws-sdk/lib-storage from tests/clients/node/package-lock.json
 # Must run as root (or with sudo available). Safe to run again.
 set -euo pipefail
@@ -9,7 +9,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 APT=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y)
 if [ "$(id -u)" != 0 ]; then APT=(sudo "${APT[@]}"); fi
 
-pkgs=(awscli s3cmd rclone s3fs fuse3 curl ca-certificates)
+pkgs=(awscli s3cmd rclone s3fs fuse3 curl restic ca-certificates)
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     pkgs+=(nodejs npm)
 fi
