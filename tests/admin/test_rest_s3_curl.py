@@ -22,9 +22,10 @@ import re
 import subprocess
 import time
 import unittest
+from datetime import datetime, timedelta, timezone
 
-from admin_common import (ISO8601_MS_000_RE, AdminAssertions, Credentials, Gateway, S3Curl, guide_json_text, main,
-                          parse_json, query, shape_differences)
+from admin_common import (ISO8601_MS_000_RE, AdminAssertions, Credentials, Gateway, S3Curl, cli_path, guide_json_text,
+                          main, parse_json, query, shape_differences)
 
 import harness
 
@@ -613,6 +614,121 @@ class RestBucketTests(RestCase):
         self.call_empty('DELETE', 'http://s3.example.com/?ostor-users&emailAddress=owner@example.com')
         self.call_refused('GET', 'http://s3.example.com/?ostor-users&emailAddress=owner@example.com', 404,
                           'NoSuchUser')
+
+
+# ---- object lock -----------------------------------------------------------
+
+def days_ahead(days):
+    """A whole second `days` from now, in UTC (never a fixed date: the test must not expire)."""
+    return (datetime.now(timezone.utc) + timedelta(days=days)).replace(microsecond=0)
+
+
+class RestObjectLockTests(RestCase):
+    """docs/versioning.md, "Object lock": "Admin views" (the object_lock field
+    of ?ostor-buckets) and "Admin refusals": a user or bucket holding locked
+    versions is refused by the REST API, the CLI and the system user's S3
+    DeleteBucket alike, the refusal naming the lock, and nothing changes."""
+
+    def lock_owner(self, email, bucket):
+        """A user owning a bucket made with object lock, through boto3."""
+        uid, creds = self.create_user(email)
+        s3 = self.gw.client(creds)
+        s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+        return uid, s3
+
+    def object_lock_field(self, email, bucket):
+        doc = self.call_json('GET', f'http://s3.example.com/?ostor-buckets&emailAddress={email}')
+        by_name = {b['name']: b for b in doc['Buckets']}
+        seed_fields = list(parse_json(GUIDE_USER_BUCKETS)['Buckets'][0])
+        self.assertEqual(list(by_name[bucket]), seed_fields + ['versioning', 'object_lock'])
+        self.assertEqual(by_name[bucket]['versioning'], 'Enabled')
+        return by_name[bucket]['object_lock']
+
+    def versions(self, s3, bucket):
+        """{(key, version id): body} of every version, read back by id."""
+        listed = s3.list_object_versions(Bucket=bucket)
+        self.assertNotIn('DeleteMarkers', listed)
+        return {(v['Key'], v['VersionId']): s3.get_object(Bucket=bucket, Key=v['Key'],
+                                                          VersionId=v['VersionId'])['Body'].read()
+                for v in listed.get('Versions', [])}
+
+    def assertOwnerDeletionRefused(self, email, bucket, reason):
+        """Every admin face refuses to delete the user `email` or its bucket,
+        naming `reason`; the user, the bucket and its versions stay."""
+        uid = self.user_info(email)['UserId']
+        doc = self.call_refused('DELETE', f'http://s3.example.com/?ostor-users&emailAddress={email}', 409,
+                                'UserHasBuckets')
+        self.assertIn(reason, doc['Message'])
+        cli = subprocess.run([cli_path(), 'delete-user', '-e', email], capture_output=True, text=True, timeout=60,
+                             env=dict(os.environ, OSTOR_DATA=self.gw.data_dir))
+        self.assertEqual(cli.returncode, 1, cli.stderr)
+        self.assertEqual(cli.stdout, '')
+        self.assertIn(reason, cli.stderr)
+        # The guide lets the system user delete any bucket by name: not one under lock.
+        status, body, _ = self.s3_curl('DELETE', f'http://s3.example.com/{bucket}')
+        self.assertEqual(status, 409, body)
+        self.assertEqual(harness.parse_xml(body).findtext('Code'), 'BucketNotEmpty', body)
+        self.assertEqual(self.user_info(email)['UserId'], uid)
+        doc = self.call_json('GET', f'http://s3.example.com/?ostor-buckets&emailAddress={email}')
+        self.assertEqual([b['name'] for b in doc['Buckets']], [bucket])
+
+    def test_a_lock_bucket_shows_its_default_retention_latest_retention_and_legal_holds_exactly(self):
+        _, s3 = self.lock_owner('lock@example.com', 'lock-bucket')
+        self.assertEqual(self.object_lock_field('lock@example.com', 'lock-bucket'), {'legal_holds': 0})
+        s3.put_object_lock_configuration(Bucket='lock-bucket', ObjectLockConfiguration={
+            'ObjectLockEnabled': 'Enabled', 'Rule': {'DefaultRetention': {'Mode': 'GOVERNANCE', 'Days': 3}}})
+        field = self.object_lock_field('lock@example.com', 'lock-bucket')
+        self.assertEqual(list(field.items()), [('mode', 'GOVERNANCE'), ('days', 3), ('legal_holds', 0)])
+        until = days_ahead(5)
+        s3.put_object(Bucket='lock-bucket', Key='retained', Body=b'kept', ObjectLockMode='GOVERNANCE',
+                      ObjectLockRetainUntilDate=until)
+        # A hold alone still gets the default retention (3 days: the later 5 stays the latest).
+        held = s3.put_object(Bucket='lock-bucket', Key='held', Body=b'held', ObjectLockLegalHoldStatus='ON')
+        locked_until = until.strftime('%Y-%m-%dT%H:%M:%S.000Z')
+        field = self.object_lock_field('lock@example.com', 'lock-bucket')
+        self.assertEqual(list(field.items()), [('mode', 'GOVERNANCE'), ('days', 3), ('locked_until', locked_until),
+                                               ('legal_holds', 1)])
+        s3.put_object_lock_configuration(Bucket='lock-bucket', ObjectLockConfiguration={
+            'ObjectLockEnabled': 'Enabled', 'Rule': {'DefaultRetention': {'Mode': 'COMPLIANCE', 'Years': 1}}})
+        field = self.object_lock_field('lock@example.com', 'lock-bucket')
+        self.assertEqual(list(field.items()), [('mode', 'COMPLIANCE'), ('years', 1), ('locked_until', locked_until),
+                                               ('legal_holds', 1)])
+        # No default any more, the hold released: the date of the retained version stays.
+        s3.put_object_lock_configuration(Bucket='lock-bucket',
+                                         ObjectLockConfiguration={'ObjectLockEnabled': 'Enabled'})
+        s3.put_object_legal_hold(Bucket='lock-bucket', Key='held', VersionId=held['VersionId'],
+                                 LegalHold={'Status': 'OFF'})
+        self.assertEqual(list(self.object_lock_field('lock@example.com', 'lock-bucket').items()),
+                         [('locked_until', locked_until), ('legal_holds', 0)])
+        # The listing of every bucket prints the same.
+        everything = self.call_json('GET', 'http://s3.example.com/?ostor-buckets')['Buckets']
+        self.assertEqual([b['object_lock'] for b in everything if b['name'] == 'lock-bucket'],
+                         [{'locked_until': locked_until, 'legal_holds': 0}])
+
+    def test_the_owner_of_a_governance_retained_version_is_not_deleted_by_any_admin_face(self):
+        _, s3 = self.lock_owner('retains@example.com', 'retained-bucket')
+        until = days_ahead(3)
+        s3.put_object(Bucket='retained-bucket', Key='k', Body=b'first', ObjectLockMode='GOVERNANCE',
+                      ObjectLockRetainUntilDate=until)
+        s3.put_object(Bucket='retained-bucket', Key='k', Body=b'second', ObjectLockMode='GOVERNANCE',
+                      ObjectLockRetainUntilDate=until - timedelta(days=1))
+        before = self.versions(s3, 'retained-bucket')
+        self.assertEqual(sorted(before.values()), [b'first', b'second'])
+        self.assertOwnerDeletionRefused(
+            'retains@example.com', 'retained-bucket',
+            'bucket retained-bucket holds versions under object lock until ' + until.strftime('%Y-%m-%dT%H:%M:%SZ'))
+        self.assertEqual(self.versions(s3, 'retained-bucket'), before)
+        self.assertEqual(self.object_lock_field('retains@example.com', 'retained-bucket'),
+                         {'locked_until': until.strftime('%Y-%m-%dT%H:%M:%S.000Z'), 'legal_holds': 0})
+
+    def test_the_owner_of_a_version_under_legal_hold_is_not_deleted_by_any_admin_face(self):
+        _, s3 = self.lock_owner('holds@example.com', 'held-bucket')
+        s3.put_object(Bucket='held-bucket', Key='k', Body=b'held', ObjectLockLegalHoldStatus='ON')
+        before = self.versions(s3, 'held-bucket')
+        self.assertOwnerDeletionRefused('holds@example.com', 'held-bucket',
+                                        'bucket held-bucket holds 1 version under legal hold')
+        self.assertEqual(self.versions(s3, 'held-bucket'), before)
+        self.assertEqual(self.object_lock_field('holds@example.com', 'held-bucket'), {'legal_holds': 1})
 
 
 # ---- limits and quotas -----------------------------------------------------

@@ -1,14 +1,16 @@
 """limits and quota files of users/<email>/ and buckets/<name>/, the
-buckets/<name>/{owner,size,versioning,object-lock} files, and quotas/default-user|default-bucket.
+buckets/<name>/{owner,size,versioning,object-lock} files (and rmdir of the owner of
+locked versions), and quotas/default-user|default-bucket.
 Reads must print what `ostor-s3-admin query-limits` / `query-quotas` print
 (the vendor guide's); bad input is "Invalid argument" and changes
 nothing."""
 
 import os
 import tempfile
+from datetime import datetime, timedelta, timezone
 
 import fuse_common
-from fuse_common import NO_LIMITS, FuseTestCase, USER_ID_RE, json_ordered
+from fuse_common import NO_LIMITS, FuseTestCase, USER_ID_RE, harness, json_ordered
 
 # The guide's outputs (000_*.txt, "Managing S3 user and bucket limits via CLI").
 GET_3600 = ('ops:default=0.00ops/s\nops:get=3600.00ops/s\nops:put=0.00ops/s\nops:list=0.00ops/s\n'
@@ -23,6 +25,12 @@ MALFORMED_LIMIT_LINES = ('bogus', 'ops:get', 'ops:get=', 'ops=get:5', 'ops:get=a
 UNKNOWN_LIMIT_LINES = ('ops:foo=1', 'ops:GET=1', 'bandwidth:in=100', 'iops:get=1', 'quota:size=5')
 RACE_ROUNDS = 500
 BAD_QUOTA_SIZES = ('abc', '-1', '1.5', '10 20', '1e3', '0x10', '99999999999999999999')
+
+
+
+def days_ahead(days):
+    """A whole second `days` from now, in UTC (never a fixed date)."""
+    return (datetime.now(timezone.utc) + timedelta(days=days)).replace(microsecond=0)
 
 
 class LimitsMixin:
@@ -305,6 +313,64 @@ class BucketFilesTest(LimitsMixin, QuotaMixin, FuseTestCase):
         self.assertNotIn('new-bucket-by-mkdir', self.ok('ls buckets').split())
         self.fails(f'rmdir buckets/{bucket}', 'Operation not permitted')
         self.assertIn(bucket, self.ok('ls buckets').split())
+
+
+class ObjectLockNodesTest(FuseTestCase):
+    """docs/versioning.md, "Object lock": buckets/<name>/object-lock shows the
+    REST API's object_lock field, and rmdir users/<email> of the owner of
+    locked versions is refused as for any owner of buckets (UserHasBuckets:
+    ENOTEMPTY), changing nothing."""
+
+    def lock_bucket_of(self, email):
+        name = harness.unique_bucket('fuse-lock')
+        self.client_of(email).create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
+        return name
+
+    def rest_object_lock(self, bucket):
+        return [b['object_lock'] for b in self.rest_json('ostor-buckets')['Buckets'] if b['name'] == bucket][0]
+
+    def versions(self, email, bucket):
+        """{(key, version id): body} of every version, read back by id."""
+        s3 = self.client_of(email)
+        listed = s3.list_object_versions(Bucket=bucket)
+        self.assertNotIn('DeleteMarkers', listed)
+        return {(v['Key'], v['VersionId']): s3.get_object(Bucket=bucket, Key=v['Key'],
+                                                          VersionId=v['VersionId'])['Body'].read()
+                for v in listed.get('Versions', [])}
+
+    def test_object_lock_file_is_the_rest_apis_object_lock_field(self):
+        email = self.new_user('lockfile')
+        bucket = self.lock_bucket_of(email)
+        self.assertEqual(self.cat(f'buckets/{bucket}/versioning'), 'Enabled\n')
+        self.assertEqual(json_ordered(self.cat(f'buckets/{bucket}/object-lock')), {'legal_holds': 0})
+        s3 = self.client_of(email)
+        s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
+            'ObjectLockEnabled': 'Enabled', 'Rule': {'DefaultRetention': {'Mode': 'GOVERNANCE', 'Days': 2}}})
+        until = days_ahead(4)
+        s3.put_object(Bucket=bucket, Key='retained', Body=b'kept', ObjectLockMode='GOVERNANCE',
+                      ObjectLockRetainUntilDate=until)
+        s3.put_object(Bucket=bucket, Key='held', Body=b'held', ObjectLockLegalHoldStatus='ON')
+        doc = json_ordered(self.cat(f'buckets/{bucket}/object-lock'))
+        self.assertEqual(list(doc.items()), [('mode', 'GOVERNANCE'), ('days', 2),
+                                             ('locked_until', until.strftime('%Y-%m-%dT%H:%M:%S.000Z')),
+                                             ('legal_holds', 1)])
+        self.assertEqual(list(doc.items()), list(self.rest_object_lock(bucket).items()))
+
+    def test_rmdir_of_the_owner_of_locked_versions_is_directory_not_empty_and_changes_nothing(self):
+        for lock in ({'ObjectLockMode': 'GOVERNANCE', 'ObjectLockRetainUntilDate': days_ahead(3)},
+                     {'ObjectLockLegalHoldStatus': 'ON'}):
+            with self.subTest(lock=list(lock)):
+                email = self.new_user('lockowner')
+                bucket = self.lock_bucket_of(email)
+                self.client_of(email).put_object(Bucket=bucket, Key='k', Body=b'locked', **lock)
+                before = self.versions(email, bucket)
+                lock_file = self.cat(f'buckets/{bucket}/object-lock')
+                self.fails(f'rmdir users/{email}', 'Directory not empty')
+                self.fails(f'rmdir buckets/{bucket}', 'Operation not permitted')
+                self.assertIn(email, self.ok('ls users').split())
+                self.assertEqual(self.cat(f'users/{email}/buckets'), bucket + '\n')
+                self.assertEqual(self.versions(email, bucket), before)
+                self.assertEqual(self.cat(f'buckets/{bucket}/object-lock'), lock_file)
 
 
 class DefaultQuotasTest(FuseTestCase):
