@@ -40,6 +40,13 @@ def cli_path():
     return os.environ.get('OSTOR_CLI') or os.path.join(REPO, 'build', 'cli', 'ostor-s3-admin')
 
 
+def encoded_query(guide_query):
+    """A guide query ("ostor-users&emailAddress=a@b.c") encoded for a SigV4-signed
+    request: botocore signs the query as sent, the gateway as SigV4
+    canonicalises it (an '@' as %40), so a raw '@' fails the signature."""
+    return query([tuple(p.split('=', 1)) if '=' in p else (p, None) for p in guide_query.split('&')])
+
+
 def prometheus_values(text):
     """Prometheus text exposition as {'name{labels}': value}."""
     values = {}

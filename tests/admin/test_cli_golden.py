@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 import unittest
 
-from admin_common import (SECRET_RE, AdminAssertions, Credentials, Gateway, cli_path, main, parse_json, query,
+from admin_common import (SECRET_RE, AdminAssertions, Credentials, Gateway, cli_path, encoded_query, main, parse_json,
                           volume_id)
 
 GUIDE_VOLUME = re.compile(r'^0?10{12,13}2$')  # the guide spells it 010000000000002 and 0100000000000002
@@ -172,13 +172,6 @@ ALL_COMMANDS = ['create-user', 'query-users', 'query-user-info', 'disable-user',
 
 
 # ---- golden matching --------------------------------------------------------
-
-
-def encoded_query(guide_query):
-    """A guide query ("ostor-users&emailAddress=a@b.c") encoded for a SigV4-signed
-    request: botocore signs the query as sent, the gateway as SigV4
-    canonicalises it (an '@' as %40), so a raw '@' fails the signature."""
-    return query([tuple(p.split('=', 1)) if '=' in p else (p, None) for p in guide_query.split('&')])
 
 
 class Golden:

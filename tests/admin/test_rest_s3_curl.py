@@ -22,10 +22,10 @@ import re
 import subprocess
 import time
 import unittest
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
-from admin_common import (ISO8601_MS_000_RE, AdminAssertions, Credentials, Gateway, S3Curl, cli_path, guide_json_text,
-                          main, parse_json, query, shape_differences)
+from admin_common import (ISO8601_MS_000_RE, AdminAssertions, Credentials, Gateway, S3Curl, cli_path, encoded_query,
+                          guide_json_text, main, parse_json, shape_differences)
 
 import harness
 
@@ -235,12 +235,6 @@ GUIDE_USAGE_LIST = '''{
 
 LIMITS_NONE = {'ops:default': '0.00', 'ops:get': '0.00', 'ops:put': '0.00', 'ops:list': '0.00',
                'ops:delete': '0.00', 'bandwidth:out': '0'}
-
-
-def encoded_query(guide_query):
-    """A guide query ("ostor-users&emailAddress=a@b.c&disable") encoded for a
-    SigV4-signed request."""
-    return query([tuple(p.split('=', 1)) if '=' in p else (p, None) for p in guide_query.split('&')])
 
 
 class RestCase(unittest.TestCase, AdminAssertions):
@@ -618,11 +612,6 @@ class RestBucketTests(RestCase):
 
 # ---- object lock -----------------------------------------------------------
 
-def days_ahead(days):
-    """A whole second `days` from now, in UTC (never a fixed date: the test must not expire)."""
-    return (datetime.now(timezone.utc) + timedelta(days=days)).replace(microsecond=0)
-
-
 class RestObjectLockTests(RestCase):
     """docs/versioning.md, "Object lock": "Admin views" (the object_lock field
     of ?ostor-buckets) and "Admin refusals": a user or bucket holding locked
@@ -679,7 +668,7 @@ class RestObjectLockTests(RestCase):
             'ObjectLockEnabled': 'Enabled', 'Rule': {'DefaultRetention': {'Mode': 'GOVERNANCE', 'Days': 3}}})
         field = self.object_lock_field('lock@example.com', 'lock-bucket')
         self.assertEqual(list(field.items()), [('mode', 'GOVERNANCE'), ('days', 3), ('legal_holds', 0)])
-        until = days_ahead(5)
+        until = harness.days_ahead(5)
         s3.put_object(Bucket='lock-bucket', Key='retained', Body=b'kept', ObjectLockMode='GOVERNANCE',
                       ObjectLockRetainUntilDate=until)
         # A hold alone still gets the default retention (3 days: the later 5 stays the latest).
@@ -707,7 +696,7 @@ class RestObjectLockTests(RestCase):
 
     def test_the_owner_of_a_governance_retained_version_is_not_deleted_by_any_admin_face(self):
         _, s3 = self.lock_owner('retains@example.com', 'retained-bucket')
-        until = days_ahead(3)
+        until = harness.days_ahead(3)
         s3.put_object(Bucket='retained-bucket', Key='k', Body=b'first', ObjectLockMode='GOVERNANCE',
                       ObjectLockRetainUntilDate=until)
         s3.put_object(Bucket='retained-bucket', Key='k', Body=b'second', ObjectLockMode='GOVERNANCE',

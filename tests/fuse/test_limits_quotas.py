@@ -7,7 +7,6 @@ nothing."""
 
 import os
 import tempfile
-from datetime import datetime, timedelta, timezone
 
 import fuse_common
 from fuse_common import NO_LIMITS, FuseTestCase, USER_ID_RE, harness, json_ordered
@@ -26,11 +25,6 @@ UNKNOWN_LIMIT_LINES = ('ops:foo=1', 'ops:GET=1', 'bandwidth:in=100', 'iops:get=1
 RACE_ROUNDS = 500
 BAD_QUOTA_SIZES = ('abc', '-1', '1.5', '10 20', '1e3', '0x10', '99999999999999999999')
 
-
-
-def days_ahead(days):
-    """A whole second `days` from now, in UTC (never a fixed date)."""
-    return (datetime.now(timezone.utc) + timedelta(days=days)).replace(microsecond=0)
 
 
 class LimitsMixin:
@@ -346,7 +340,7 @@ class ObjectLockNodesTest(FuseTestCase):
         s3 = self.client_of(email)
         s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
             'ObjectLockEnabled': 'Enabled', 'Rule': {'DefaultRetention': {'Mode': 'GOVERNANCE', 'Days': 2}}})
-        until = days_ahead(4)
+        until = harness.days_ahead(4)
         s3.put_object(Bucket=bucket, Key='retained', Body=b'kept', ObjectLockMode='GOVERNANCE',
                       ObjectLockRetainUntilDate=until)
         s3.put_object(Bucket=bucket, Key='held', Body=b'held', ObjectLockLegalHoldStatus='ON')
@@ -357,7 +351,7 @@ class ObjectLockNodesTest(FuseTestCase):
         self.assertEqual(list(doc.items()), list(self.rest_object_lock(bucket).items()))
 
     def test_rmdir_of_the_owner_of_locked_versions_is_directory_not_empty_and_changes_nothing(self):
-        for lock in ({'ObjectLockMode': 'GOVERNANCE', 'ObjectLockRetainUntilDate': days_ahead(3)},
+        for lock in ({'ObjectLockMode': 'GOVERNANCE', 'ObjectLockRetainUntilDate': harness.days_ahead(3)},
                      {'ObjectLockLegalHoldStatus': 'ON'}):
             with self.subTest(lock=list(lock)):
                 email = self.new_user('lockowner')

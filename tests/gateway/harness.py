@@ -188,6 +188,13 @@ def query(params):
     return '&'.join(parts)
 
 
+def days_ahead(days):
+    """A whole second `days` from now, in UTC: retention dates are relative,
+    never fixed (a fixed one would expire and fail the test on its day)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return (now + datetime.timedelta(days=days)).replace(microsecond=0)
+
+
 def http_date(when):
     return email.utils.formatdate(when.timestamp(), usegmt=True)
 

@@ -14,17 +14,12 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 
-from harness import TwoUserTestCase, main, md5_header, unique_bucket
+from harness import TwoUserTestCase, days_ahead, main, md5_header, unique_bucket
 
 XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/'
 MISSING_DIGEST = 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with ' \
                  'Object Lock parameters'
 LOCK_CALL_DIGEST = 'Missing required header for this request: Content-MD5 OR x-amz-checksum-*'
-
-
-def days_ahead(days):
-    """A whole second `days` from now, in UTC."""
-    return (datetime.now(timezone.utc) + timedelta(days=days)).replace(microsecond=0)
 
 
 def iso(when):
