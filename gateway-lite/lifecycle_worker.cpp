@@ -1,147 +1,30 @@
 #include "lifecycle_worker.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <limits>
 #include <optional>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "lifecycle_config.hpp"
 #include "lifecycle_rules.hpp"
+#include "lifecycle_state.hpp"
 
 namespace ostor::gw {
 
 namespace {
 
+using lifecycle::decode_state;
+using lifecycle::encode_state;
+using lifecycle::PassState;
+using lifecycle::Phase;
+
 constexpr std::string_view kRole = "lifecycle";
-// 2: the last pass's start in ms instead of its day, and the current
-// bucket's failures; 3: the versioned listing's position (version id marker,
-// and what the pass knows of the key it stopped in); 4: that key's current
-// as the pass saw it; 5: the version listed before a "null" marker. A
-// record of 3 or 4 is read with those empty; one older starts a pass over.
-constexpr std::string_view kStateVersion = "lifecycle-5";
 // A bucket whose page fails this many times in a row (at one attempt per
 // interval) is skipped for the rest of the pass, so that one bucket that
 // cannot be read never stops the others' lifecycle.
 constexpr std::int64_t kMaxBucketFailures = 3;
-
-enum class Phase : std::uint8_t { Objects = 0, Uploads = 1, Done = 2 };
-
-// The role's state record: the pass under way (its `now`, 0: none) and where
-// it got to, and the start of the last pass that ended. The start is kept in
-// ms, not as a day number, so that the day is computed with the day length
-// in force when it is read: a record written with another day length (a
-// test's, another gateway's) does not hold back the next pass.
-struct PassState {
-    std::int64_t pass_ms = 0;
-    std::int64_t last_pass_ms = -1;  // -1: none yet
-    std::string bucket{};            // the bucket being worked on ("" before the first)
-    Phase phase = Phase::Objects;
-    std::string key_marker{};
-    std::string upload_id_marker{};
-    std::int64_t failures = 0;  // the bucket's failed attempts in a row at this position
-    // Versioned buckets: the listing resumes after this version of key_marker
-    // ("" : after every version of it). Then the last version listed of that
-    // key (its last-modified: when the next one became noncurrent) and how
-    // many noncurrent versions of the key were listed, which the next page's
-    // first versions, when of the same key, are evaluated with, and the
-    // version id of its current as the pass saw it. When the marker is
-    // "null": the version listed just before it ("" when the null was the
-    // key's first), which tells a page that starts the key again.
-    std::string version_id_marker{};
-    std::int64_t newer_ms = -1;
-    std::int64_t noncurrent_seen = 0;
-    std::string current_id{};
-    std::string before_null_id{};
-};
-
-// Fields as "<length>:<bytes>" (keys may hold any byte).
-void put_field(std::string& out, std::string_view v) {
-    out += std::to_string(v.size());
-    out += ':';
-    out += v;
-}
-
-std::optional<std::string_view> take_field(std::string_view& in) {
-    auto colon = in.find(':');
-    if (colon == std::string_view::npos) return std::nullopt;
-    std::size_t n = 0;
-    auto [end, ec] = std::from_chars(in.data(), in.data() + colon, n);
-    if (ec != std::errc() || end != in.data() + colon || in.size() - colon - 1 < n) return std::nullopt;
-    auto v = in.substr(colon + 1, n);
-    in.remove_prefix(colon + 1 + n);
-    return v;
-}
-
-std::optional<std::int64_t> to_i64(std::string_view v) {
-    std::int64_t n = 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
-    return n;
-}
-
-std::string encode_state(const PassState& s) {
-    std::string out;
-    put_field(out, kStateVersion);
-    put_field(out, std::to_string(s.pass_ms));
-    put_field(out, std::to_string(s.last_pass_ms));
-    put_field(out, s.bucket);
-    put_field(out, std::to_string(static_cast<int>(s.phase)));
-    put_field(out, s.key_marker);
-    put_field(out, s.upload_id_marker);
-    put_field(out, std::to_string(s.failures));
-    put_field(out, s.version_id_marker);
-    put_field(out, std::to_string(s.newer_ms));
-    put_field(out, std::to_string(s.noncurrent_seen));
-    put_field(out, s.current_id);
-    put_field(out, s.before_null_id);
-    return out;
-}
-
-// nullopt for a record of a version before 3 (a pass then starts over): a
-// rolling upgrade's handover goes on with the pass.
-std::optional<PassState> decode_state(std::string_view in) {
-    std::vector<std::string_view> f;
-    while (!in.empty()) {
-        auto v = take_field(in);
-        if (!v) return std::nullopt;
-        f.push_back(*v);
-    }
-    const bool v3 = f.size() == 11 && f[0] == "lifecycle-3";
-    const bool v4 = f.size() == 12 && f[0] == "lifecycle-4";
-    if (!v3 && !v4 && (f.size() != 13 || f[0] != kStateVersion)) return std::nullopt;
-    auto pass = to_i64(f[1]), last = to_i64(f[2]), phase = to_i64(f[4]), failures = to_i64(f[7]);
-    auto newer = to_i64(f[9]), seen = to_i64(f[10]);
-    if (!pass || !last || !phase || !failures || !newer || !seen || *phase < 0 ||
-        *phase > static_cast<int>(Phase::Done) || *seen < 0)
-        return std::nullopt;
-    PassState s{*pass,
-                *last,
-                std::string(f[3]),
-                static_cast<Phase>(*phase),
-                std::string(f[5]),
-                std::string(f[6]),
-                *failures,
-                std::string(f[8]),
-                *newer,
-                *seen,
-                v3 ? std::string() : std::string(f[11]),
-                v3 || v4 ? std::string() : std::string(f[12])};
-    // An older record's "null" marker lacks the version listed before it,
-    // which tells a restarted key: past the key (its rest waits for the
-    // next pass). A 3 record has no current as seen: the current check then
-    // keeps the key's noncurrent versions for the next pass.
-    if ((v3 || v4) && s.version_id_marker == "null") {
-        s.version_id_marker.clear();
-        s.newer_ms = -1;
-        s.noncurrent_seen = 0;
-        s.current_id.clear();
-    }
-    return s;
-}
 
 void log_error(std::string_view doing, const Error& e) {
     std::fprintf(stderr, "ostor-gateway: lifecycle: %.*s: %.*s\n", static_cast<int>(doing.size()), doing.data(),

@@ -52,13 +52,25 @@ bool may_call(const RequestContext& ctx, const Bucket& b) {
     return ctx.policy == PolicyDecision::Allow || (ctx.policy == PolicyDecision::NoMatch && ctx.is_owner(b));
 }
 
-// The version the request names (versionId; the current without), read
-// for a lock call on it: its errors as a read's.
+// The version a Get of its retention or legal hold names (versionId; the
+// current without), once the call is allowed in a lock bucket: its errors as
+// a read's.
 Outcome<ObjectInfo> locked_version(const RequestContext& ctx, const Bucket& b) {
+    if (!may_call(ctx, b)) return access_denied();
+    if (!b.object_lock.enabled) return bucket_without_lock();
     const auto version_id = requested_version(ctx);
     auto info = ctx.engine.head_object(ctx.bucket, ctx.key, version_id);
     if (!info) return read_error(ctx, info.error(), b, version_id);
     return std::move(*info);
+}
+
+// The body of a Put of a version's retention or legal hold, once the call is
+// allowed in a lock bucket and the body has its digest.
+Outcome<std::string> version_lock_body(const RequestContext& ctx, const Bucket& b, RequestBody& body) {
+    if (!may_call(ctx, b)) return access_denied();
+    if (!b.object_lock.enabled) return bucket_without_lock();
+    if (auto missing = missing_lock_call_digest(ctx)) return *missing;
+    return body.small();
 }
 
 // A lock call's answer: empty, with the version's id.
@@ -109,8 +121,6 @@ Reply put_object_lock_configuration(const RequestContext& ctx, RequestBody& body
 
 Reply get_object_retention(const RequestContext& ctx) {
     const auto& b = *ctx.bucket_record;
-    if (!may_call(ctx, b)) return access_denied();
-    if (!b.object_lock.enabled) return bucket_without_lock();
     auto info = locked_version(ctx, b);
     if (!info) return info.error();
     const auto& retention = info->lock.retention;
@@ -123,10 +133,7 @@ Reply get_object_retention(const RequestContext& ctx) {
 
 Reply put_object_retention(const RequestContext& ctx, RequestBody& body) {
     const auto& b = *ctx.bucket_record;
-    if (!may_call(ctx, b)) return access_denied();
-    if (!b.object_lock.enabled) return bucket_without_lock();
-    if (auto missing = missing_lock_call_digest(ctx)) return *missing;
-    auto text = body.small();
+    auto text = version_lock_body(ctx, b, body);
     if (!text) return text.error();
     auto parsed = parse_retention(*text);
     if (auto* e = std::get_if<S3Error>(&parsed)) return *e;
@@ -140,8 +147,6 @@ Reply put_object_retention(const RequestContext& ctx, RequestBody& body) {
 
 Reply get_object_legal_hold(const RequestContext& ctx) {
     const auto& b = *ctx.bucket_record;
-    if (!may_call(ctx, b)) return access_denied();
-    if (!b.object_lock.enabled) return bucket_without_lock();
     auto info = locked_version(ctx, b);
     if (!info) return info.error();
     // A hold released reads as never set: the version keeps only whether
@@ -152,10 +157,7 @@ Reply get_object_legal_hold(const RequestContext& ctx) {
 
 Reply put_object_legal_hold(const RequestContext& ctx, RequestBody& body) {
     const auto& b = *ctx.bucket_record;
-    if (!may_call(ctx, b)) return access_denied();
-    if (!b.object_lock.enabled) return bucket_without_lock();
-    if (auto missing = missing_lock_call_digest(ctx)) return *missing;
-    auto text = body.small();
+    auto text = version_lock_body(ctx, b, body);
     if (!text) return text.error();
     auto parsed = parse_legal_hold(*text);
     if (auto* e = std::get_if<S3Error>(&parsed)) return *e;

@@ -13,9 +13,6 @@ namespace {
 // The most keys one DeleteObjects names (S3's limit).
 constexpr std::size_t kMaxDeleteKeys = 1000;
 
-constexpr std::string_view kGovernance = "GOVERNANCE";
-constexpr std::string_view kCompliance = "COMPLIANCE";
-
 // A default retention period: a positive count; an integer that is not
 // (0, a sign) is InvalidArgument, anything else MalformedXML.
 std::variant<std::uint32_t, S3Error> retention_period(std::string_view text) {
@@ -65,16 +62,6 @@ std::variant<CompleteMultipartUploadRequest, S3Error> parse_complete_multipart_u
     }
     if (request.parts.empty()) return malformed_xml();
     return request;
-}
-
-std::optional<RetentionMode> parse_retention_mode(std::string_view s) {
-    if (s == kGovernance) return RetentionMode::Governance;
-    if (s == kCompliance) return RetentionMode::Compliance;
-    return std::nullopt;
-}
-
-std::string_view retention_mode_name(RetentionMode mode) {
-    return mode == RetentionMode::Compliance ? kCompliance : kGovernance;
 }
 
 std::variant<ObjectLockConfig, S3Error> parse_object_lock_configuration(std::string_view body) {

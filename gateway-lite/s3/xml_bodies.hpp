@@ -65,9 +65,5 @@ std::variant<std::optional<Retention>, S3Error> parse_retention(std::string_view
 // PutObjectLegalHold: <LegalHold><Status>ON|OFF</Status></LegalHold>, true
 // for ON. Fails: MalformedXML (not XML, another root, another status).
 std::variant<bool, S3Error> parse_legal_hold(std::string_view body);
-// GOVERNANCE / COMPLIANCE as S3 spells them (x-amz-object-lock-mode, the
-// bodies above); nullopt for anything else, None included.
-std::optional<RetentionMode> parse_retention_mode(std::string_view s);
-std::string_view retention_mode_name(RetentionMode mode);
 
 }  // namespace ostor::gw::s3

@@ -342,7 +342,7 @@ Json object_lock_json(const Bucket& bucket) {
     const auto& lock = bucket.object_lock;
     // S3's spelling of the default retention (DefaultRetention: Mode, Days|Years).
     if (lock.default_mode != RetentionMode::None) {
-        j.set("mode", detail::retention_mode_name(lock.default_mode));
+        j.set("mode", std::string(retention_mode_name(lock.default_mode)));
         if (lock.default_years != 0)
             j.set("years", static_cast<std::uint64_t>(lock.default_years));
         else

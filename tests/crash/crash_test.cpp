@@ -87,6 +87,33 @@ struct Pending {
     State candidate;  // what the key holds if the operation took effect
 };
 
+// A writer's log line: "BEGIN OP fields..." (an operation begins, none may
+// be pending then) or "OP fields..." (it was acknowledged). `where` names
+// the line in failures.
+struct LogLine {
+    bool begin = false;
+    std::string op;
+    std::istringstream fields;
+    std::string where;
+};
+
+template <class P>
+LogLine read_log_line(int round, const std::string& line, const std::optional<P>& pending) {
+    LogLine l;
+    l.fields.str(line);
+    std::string first;
+    l.fields >> first;
+    l.begin = first == "BEGIN";
+    l.op = first;
+    if (l.begin) l.fields >> l.op;
+    l.where = "round " + std::to_string(round) + ", log line \"" + line + "\"";
+    if (l.begin) {
+        EXPECT_FALSE(pending) << l.where << ": begins while " << pending->op << " " << pending->key
+                              << " is still pending";
+    }
+    return l;
+}
+
 // The complete lines a writer appended to `log` past `offset` (moved past
 // them). A line the kill cut in the middle is dropped from the file, so the
 // next writer starts a new line; it counts as not logged (for an
@@ -151,17 +178,8 @@ public:
 
 private:
     void apply(int round, const std::string& line) {
-        std::istringstream ls(line);
-        std::string first;
-        ls >> first;
-        bool begin = first == "BEGIN";
-        std::string op = first;
-        if (begin) ls >> op;
-        std::string where = "round " + std::to_string(round) + ", log line \"" + line + "\"";
-
+        auto [begin, op, ls, where] = read_log_line(round, line, pending_);
         if (begin) {
-            EXPECT_FALSE(pending_) << where << ": begins while " << pending_->op << " " << pending_->key
-                                   << " is still pending";
             Pending p{op, {}, {}};
             if (op == "PUT" || op == "MPU") {
                 p.candidate.present = true;
@@ -528,17 +546,8 @@ public:
 
 private:
     void apply(int round, const std::string& line) {
-        std::istringstream ls(line);
-        std::string first;
-        ls >> first;
-        bool begin = first == "BEGIN";
-        std::string op = first;
-        if (begin) ls >> op;
-        std::string where = "round " + std::to_string(round) + ", log line \"" + line + "\"";
-
+        auto [begin, op, ls, where] = read_log_line(round, line, pending_);
         if (begin) {
-            EXPECT_FALSE(pending_) << where << ": begins while " << pending_->op << " " << pending_->key
-                                   << " is still pending";
             VersionPending p{op, {}, {}, {}, {}};
             if (op == "VPUT") {
                 std::string md5;

@@ -60,6 +60,11 @@ enum class VersioningState : std::uint8_t { Off = 0, Enabled = 1, Suspended = 2 
 
 // Object lock (WORM) of one object version.
 enum class RetentionMode : std::uint8_t { None = 0, Governance = 1, Compliance = 2 };
+// "GOVERNANCE", "COMPLIANCE": S3's spelling (x-amz-object-lock-mode, the
+// lock bodies, the admin views), of a mode that is not None.
+std::string_view retention_mode_name(RetentionMode mode);
+// The mode of that name; nullopt for any other text, None's included.
+std::optional<RetentionMode> parse_retention_mode(std::string_view name);
 
 struct Retention {
     RetentionMode mode = RetentionMode::None;

@@ -14,6 +14,34 @@
 
 namespace ostor::detail {
 
+namespace {
+
+// Within `txn`: the version `version_id` ("null", an instance; "": the
+// current) rewritten where it lies (Objects or Versions) with `change`
+// applied, its body untouched (ACL, tags, lock). `change` may refuse, and
+// nothing is written; a delete marker is refused before it runs.
+Result<ObjectInfo> change_version_entry(Txn& txn, std::string_view bucket, std::string_view key,
+                                        std::string_view version_id,
+                                        const std::function<Result<void>(ObjectInfo&)>& change) {
+    auto found = find_version(txn, bucket, key, version_id);
+    if (!found) return std::move(found).error();
+    ObjectRecord& rec = found->record;
+    if (rec.info.delete_marker) {
+        if (version_id.empty())
+            return Error(Errc::NoSuchKey, "no object " + std::string(key) + " in bucket " + std::string(bucket));
+        return Error(Errc::MethodNotAllowed, "version " + std::string(version_id) + " is a delete marker");
+    }
+    OSTOR_TRY(change(rec.info));
+    // The record moves nowhere: its body stays in its Bodies row (a version 1
+    // record's, inside it, gets one: encode() writes version 2).
+    OSTOR_TRY(move_body_to_row(txn, rec));
+    const auto index = found->in_versions ? versions_key(bucket, key, rec.instance) : object_index_key(bucket, key);
+    txn.put(found->in_versions ? Table::Versions : Table::Objects, index, encode(rec));
+    return rec.info;
+}
+
+}  // namespace
+
 Result<Bucket> LocalObjectCatalog::set_bucket_versioning(std::string_view name, VersioningState state) {
     return commits_.run_value<Bucket>([&](Txn& txn) -> Result<Bucket> {
         auto bucket = load_bucket(txn, name);
@@ -102,18 +130,10 @@ Result<ObjectInfo> LocalObjectCatalog::change_version_meta(std::string_view buck
     return commits_.run_value<ObjectInfo>([&](Txn& txn) -> Result<ObjectInfo> {
         auto b = load_bucket(txn, bucket);
         if (!b) return std::move(b).error();
-        auto found = find_version(txn, bucket, key, version_id);
-        if (!found) return std::move(found).error();
-        ObjectRecord& rec = found->record;
-        if (rec.info.delete_marker)
-            return Error(Errc::MethodNotAllowed, "version " + std::string(version_id) + " is a delete marker");
-        change(rec.info.meta);
-        // The record moves nowhere: its body stays in its Bodies row (a
-        // version 1 record's, inside it, gets one: encode() writes version 2).
-        OSTOR_TRY(move_body_to_row(txn, rec));
-        const auto index = found->in_versions ? versions_key(bucket, key, rec.instance) : object_index_key(bucket, key);
-        txn.put(found->in_versions ? Table::Versions : Table::Objects, index, encode(rec));
-        return rec.info;
+        return change_version_entry(txn, bucket, key, version_id, [&](ObjectInfo& info) -> Result<void> {
+            change(info.meta);
+            return {};
+        });
     });
 }
 
@@ -123,25 +143,19 @@ Result<ObjectInfo> LocalObjectCatalog::change_version_lock(std::string_view buck
         auto b = load_bucket(txn, bucket);
         if (!b) return std::move(b).error();
         if (!b->object_lock.enabled) return Error(Errc::InvalidArgument, "Bucket is missing Object Lock Configuration");
-        auto found = find_version(txn, bucket, key, version_id);
-        if (!found) return std::move(found).error();
-        ObjectRecord& rec = found->record;
-        if (rec.info.delete_marker) {
-            if (version_id.empty())
-                return Error(Errc::NoSuchKey, "no object " + std::string(key) + " in bucket " + std::string(bucket));
-            return Error(Errc::MethodNotAllowed, "version " + std::string(version_id) + " is a delete marker");
-        }
-        const ObjectLock before = rec.info.lock;
-        auto after = changed_lock(before, change, now_ms(), 0);  // one clock decides locally
-        if (!after) return std::move(after).error();
-        rec.info.lock = *after;
-        OSTOR_TRY(move_body_to_row(txn, rec));  // as change_version_meta: the record moves nowhere
-        const auto index = found->in_versions ? versions_key(bucket, key, rec.instance) : object_index_key(bucket, key);
-        txn.put(found->in_versions ? Table::Versions : Table::Objects, index, encode(rec));
+        ObjectLock before;
+        auto changed = change_version_entry(txn, bucket, key, version_id, [&](ObjectInfo& info) -> Result<void> {
+            before = info.lock;
+            auto after = changed_lock(before, change, now_ms(), 0);  // one clock decides locally
+            if (!after) return std::move(after).error();
+            info.lock = *after;
+            return {};
+        });
+        if (!changed) return changed;
         // The lock summary, in the same transaction.
-        note_lock_change(*b, before, *after);
+        note_lock_change(*b, before, changed->lock);
         txn.put(Table::Buckets, b->name, encode(*b));
-        return rec.info;
+        return changed;
     });
 }
 

@@ -6,6 +6,20 @@
 #include <limits>
 #include <string>
 
+namespace ostor {
+
+std::string_view retention_mode_name(RetentionMode mode) {
+    return mode == RetentionMode::Compliance ? "COMPLIANCE" : "GOVERNANCE";
+}
+
+std::optional<RetentionMode> parse_retention_mode(std::string_view name) {
+    for (auto mode : {RetentionMode::Governance, RetentionMode::Compliance})
+        if (retention_mode_name(mode) == name) return mode;
+    return std::nullopt;
+}
+
+}  // namespace ostor
+
 namespace ostor::detail {
 
 namespace {
@@ -31,10 +45,6 @@ TimestampMs saturating_add(TimestampMs a, TimestampMs b) {
 
 }  // namespace
 
-std::string retention_mode_name(RetentionMode mode) {
-    return mode == RetentionMode::Compliance ? "COMPLIANCE" : "GOVERNANCE";
-}
-
 bool retention_active(const Retention& retention, TimestampMs now_ms, TimestampMs clock_margin_ms) {
     return retention.mode != RetentionMode::None && now_ms < saturating_add(retention.until_ms, clock_margin_ms);
 }
@@ -44,7 +54,7 @@ Result<void> may_remove(const ObjectLock& lock, TimestampMs now_ms, bool bypass_
     if (lock.legal_hold) return locked("a legal hold");
     if (!retention_active(lock.retention, now_ms, clock_margin_ms)) return {};
     if (lock.retention.mode == RetentionMode::Governance && bypass_governance) return {};
-    return locked(retention_mode_name(lock.retention.mode) + " retention");
+    return locked(std::string(retention_mode_name(lock.retention.mode)) + " retention");
 }
 
 Result<void> may_set_retention(const Retention& old_retention, const Retention& new_retention, TimestampMs now_ms,
@@ -52,7 +62,7 @@ Result<void> may_set_retention(const Retention& old_retention, const Retention& 
     if (!retention_active(old_retention, now_ms, clock_margin_ms)) return {};
     if (new_retention.mode == old_retention.mode && new_retention.until_ms >= old_retention.until_ms) return {};
     if (old_retention.mode == RetentionMode::Governance && bypass_governance) return {};
-    return locked(retention_mode_name(old_retention.mode) + " retention: it may only be extended");
+    return locked(std::string(retention_mode_name(old_retention.mode)) + " retention: it may only be extended");
 }
 
 std::optional<Retention> default_retention(const ObjectLockConfig& config, TimestampMs commit_ms) {

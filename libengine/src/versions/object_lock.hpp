@@ -77,9 +77,6 @@ Result<void> check_lock_config(const ObjectLockConfig& config);
 // are not asked this. Fails: InvalidArgument.
 Result<void> check_requested_retention(const Retention& retention, TimestampMs now_ms);
 
-// S3's spelling of a retention mode (of one that is not None).
-std::string retention_mode_name(RetentionMode mode);
-
 // The bucket's lock summary (Bucket::locked_until_ms, legal_holds) after a
 // version's lock went from `before` to `after` (a new version: from none).
 // The date is kept as a maximum: made again, it changes nothing.
