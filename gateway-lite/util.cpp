@@ -15,6 +15,8 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <initializer_list>
+#include <memory>
 
 namespace ostor::gw {
 
@@ -101,12 +103,54 @@ std::string hex_encode(std::span<const unsigned char> bytes) {
     return out;
 }
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-    unsigned char out[EVP_MAX_MD_SIZE];
+namespace {
+
+// SHA-256 fetched once: OpenSSL 3 looks an algorithm up by name at every
+// one-shot call (SHA256(), HMAC()), which cost more than hashing a request's
+// few hundred bytes (a SigV4 check makes a digest and two HMACs).
+const EVP_MD* sha256_md() {
+    static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return md;
+}
+
+constexpr std::size_t kSha256BlockBytes = 64;
+
+// A digest context per thread, reused from call to call.
+EVP_MD_CTX* thread_md_ctx() {
+    thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    return ctx.get();
+}
+
+// SHA-256 of the pieces one after another, into `out` (32 bytes).
+void sha256_of(std::initializer_list<std::string_view> pieces, unsigned char* out) {
+    EVP_MD_CTX* ctx = thread_md_ctx();
+    EVP_DigestInit_ex2(ctx, sha256_md(), nullptr);
+    for (auto piece : pieces) EVP_DigestUpdate(ctx, piece.data(), piece.size());
     unsigned len = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-         data.size(), out, &len);
-    return std::string(reinterpret_cast<char*>(out), len);
+    EVP_DigestFinal_ex(ctx, out, &len);
+}
+
+}  // namespace
+
+// HMAC (RFC 2104) over the fetched SHA-256.
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+    unsigned char key_block[kSha256BlockBytes] = {};
+    if (key.size() > kSha256BlockBytes)
+        sha256_of({key}, key_block);
+    else
+        std::memcpy(key_block, key.data(), key.size());
+    unsigned char pad[kSha256BlockBytes];
+    for (std::size_t i = 0; i < kSha256BlockBytes; ++i) pad[i] = key_block[i] ^ 0x36;
+    unsigned char inner[SHA256_DIGEST_LENGTH];
+    sha256_of({std::string_view(reinterpret_cast<const char*>(pad), sizeof pad), data}, inner);
+    for (std::size_t i = 0; i < kSha256BlockBytes; ++i) pad[i] = key_block[i] ^ 0x5c;
+    std::string out(SHA256_DIGEST_LENGTH, '\0');
+    sha256_of({std::string_view(reinterpret_cast<const char*>(pad), sizeof pad),
+               std::string_view(reinterpret_cast<const char*>(inner), sizeof inner)},
+              reinterpret_cast<unsigned char*>(out.data()));
+    OPENSSL_cleanse(key_block, sizeof key_block);
+    OPENSSL_cleanse(pad, sizeof pad);
+    return out;
 }
 
 std::string hmac_sha1(std::string_view key, std::string_view data) {
@@ -118,9 +162,9 @@ std::string hmac_sha1(std::string_view key, std::string_view data) {
 }
 
 std::string sha256(std::string_view data) {
-    unsigned char out[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
-    return std::string(reinterpret_cast<char*>(out), sizeof out);
+    std::string out(SHA256_DIGEST_LENGTH, '\0');
+    sha256_of({data}, reinterpret_cast<unsigned char*>(out.data()));
+    return out;
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
@@ -129,7 +173,7 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 }
 
 Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
-    EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+    EVP_DigestInit_ex2(static_cast<EVP_MD_CTX*>(ctx_), sha256_md(), nullptr);
 }
 Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
 void Sha256Stream::update(std::span<const std::byte> data) {
@@ -139,7 +183,7 @@ std::string Sha256Stream::finish() {
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned len = 0;
     EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out, &len);
-    EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+    EVP_DigestInit_ex2(static_cast<EVP_MD_CTX*>(ctx_), sha256_md(), nullptr);
     return std::string(reinterpret_cast<char*>(out), len);
 }
 
