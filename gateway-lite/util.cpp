@@ -7,10 +7,6 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
-#include <boost/url/encode.hpp>
-#include <boost/url/pct_string_view.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
-
 #include <array>
 #include <chrono>
 #include <cstring>
@@ -22,17 +18,38 @@ namespace ostor::gw {
 
 namespace {
 
+int hex_digit_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
 // The characters a query string's parts may carry unescaped are not checked:
 // clients send some outside RFC 3986's query grammar (a raw '|', '[' or
-// '"'), which Beast accepts and S3 answers, so only the escapes are.
+// '"'), which Beast accepts and S3 answers, so only the escapes are: each
+// '%' takes two hex digits. '+' stays '+': S3 reads a query's '+' as itself.
+// (By hand rather than Boost.URL's: every request's query and path go
+// through here, and a presigned URL's query has seven parameters.)
 std::optional<std::string> decode_part(std::string_view part) {
-    auto encoded = boost::urls::make_pct_string_view(part);
-    if (!encoded) return std::nullopt;
-    // '+' stays '+' (encoding_opts' default): S3 reads a query's '+' as itself.
     std::string out;
-    out.reserve(encoded->decoded_size());
-    encoded->decode({}, boost::urls::string_token::assign_to(out));
-    return out;
+    out.reserve(part.size());
+    for (std::size_t at = 0;;) {
+        auto escape = part.find('%', at);
+        out.append(part.substr(at, escape - at));  // the run up to the escape
+        if (escape == std::string_view::npos) return out;
+        if (escape + 2 >= part.size()) return std::nullopt;
+        int high = hex_digit_value(part[escape + 1]), low = hex_digit_value(part[escape + 2]);
+        if (high < 0 || low < 0) return std::nullopt;
+        out += static_cast<char>(high * 16 + low);
+        at = escape + 3;
+    }
+}
+
+// RFC 3986's unreserved characters.
+bool unreserved(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~';
 }
 
 }  // namespace
@@ -41,12 +58,20 @@ std::optional<std::string> url_decode(std::string_view in) { return decode_part(
 
 std::string aws_uri_encode(std::string_view in, bool keep_slash) {
     // AWS's set is RFC 3986's unreserved characters, escapes in uppercase hex.
-    static constexpr auto kKeepWithSlash = boost::urls::unreserved_chars + '/';
+    static constexpr char kHex[] = "0123456789ABCDEF";
     std::string out;
-    if (keep_slash)
-        boost::urls::encode(in, kKeepWithSlash, {}, boost::urls::string_token::assign_to(out));
-    else
-        boost::urls::encode(in, boost::urls::unreserved_chars, {}, boost::urls::string_token::assign_to(out));
+    out.reserve(in.size());
+    auto kept = [&](char c) { return unreserved(c) || (keep_slash && c == '/'); };
+    for (std::size_t at = 0; at < in.size();) {
+        auto run = at;
+        while (run < in.size() && kept(in[run])) ++run;
+        out.append(in.substr(at, run - at));
+        if (run == in.size()) break;
+        auto byte = static_cast<unsigned char>(in[run]);
+        char escape[3] = {'%', kHex[byte >> 4], kHex[byte & 15]};
+        out.append(escape, 3);
+        at = run + 1;
+    }
     return out;
 }
 
@@ -209,6 +234,36 @@ std::optional<std::int64_t> from_tm(std::tm tm) {
 }  // namespace
 
 std::string http_date(std::int64_t ms) {
+    // Formatted here for years 1970-9999 (every answer has a Date, a GET a
+    // Last-Modified): gmtime_r takes glibc's time zone lock and strftime
+    // reads the locale; both cost more than the rest of the head.
+    using namespace std::chrono;
+    constexpr std::int64_t kYear10000Ms = 253402300800000;
+    if (ms >= 0 && ms < kYear10000Ms) {
+        static constexpr char kDays[] = "SunMonTueWedThuFriSat";
+        static constexpr char kMonths[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+        sys_seconds t{seconds(ms / 1000)};
+        auto day = floor<days>(t);
+        year_month_day ymd{day};
+        hh_mm_ss hms{t - day};
+        unsigned wd = weekday(day).c_encoding();
+        unsigned mon = static_cast<unsigned>(ymd.month()) - 1;
+        auto two = [](char* at, unsigned v) {
+            at[0] = static_cast<char>('0' + v / 10);
+            at[1] = static_cast<char>('0' + v % 10);
+        };
+        std::string out = "Ddd, 00 Mmm 0000 00:00:00 GMT";
+        out.replace(0, 3, kDays + 3 * wd, 3);
+        two(&out[5], static_cast<unsigned>(ymd.day()));
+        out.replace(8, 3, kMonths + 3 * mon, 3);
+        auto y = static_cast<unsigned>(static_cast<int>(ymd.year()));
+        two(&out[12], y / 100);
+        two(&out[14], y % 100);
+        two(&out[17], static_cast<unsigned>(hms.hours().count()));
+        two(&out[20], static_cast<unsigned>(hms.minutes().count()));
+        two(&out[23], static_cast<unsigned>(hms.seconds().count()));
+        return out;
+    }
     auto tm = utc(ms);
     char buf[64];
     std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
