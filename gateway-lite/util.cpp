@@ -7,6 +7,11 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include <boost/url/encode.hpp>
+#include <boost/url/grammar/charset.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
 #include <array>
 #include <chrono>
 #include <cstring>
@@ -18,38 +23,20 @@ namespace ostor::gw {
 
 namespace {
 
-int hex_digit_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // The characters a query string's parts may carry unescaped are not checked:
 // clients send some outside RFC 3986's query grammar (a raw '|', '[' or
-// '"'), which Beast accepts and S3 answers, so only the escapes are: each
-// '%' takes two hex digits. '+' stays '+': S3 reads a query's '+' as itself.
-// (By hand rather than Boost.URL's: every request's query and path go
-// through here, and a presigned URL's query has seven parameters.)
+// '"'), which Beast accepts and S3 answers, so only the escapes are.
 std::optional<std::string> decode_part(std::string_view part) {
+    // Most parts carry no escape: taken as they are, without Boost.URL's
+    // per-character walk (every request's path and query come here).
+    if (part.find('%') == std::string_view::npos) return std::string(part);
+    auto encoded = boost::urls::make_pct_string_view(part);
+    if (!encoded) return std::nullopt;
+    // '+' stays '+' (encoding_opts' default): S3 reads a query's '+' as itself.
     std::string out;
-    out.reserve(part.size());
-    for (std::size_t at = 0;;) {
-        auto escape = part.find('%', at);
-        out.append(part.substr(at, escape - at));  // the run up to the escape
-        if (escape == std::string_view::npos) return out;
-        if (escape + 2 >= part.size()) return std::nullopt;
-        int high = hex_digit_value(part[escape + 1]), low = hex_digit_value(part[escape + 2]);
-        if (high < 0 || low < 0) return std::nullopt;
-        out += static_cast<char>(high * 16 + low);
-        at = escape + 3;
-    }
-}
-
-// RFC 3986's unreserved characters.
-bool unreserved(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-           c == '_' || c == '~';
+    out.reserve(encoded->decoded_size());
+    encoded->decode({}, boost::urls::string_token::assign_to(out));
+    return out;
 }
 
 }  // namespace
@@ -58,20 +45,18 @@ std::optional<std::string> url_decode(std::string_view in) { return decode_part(
 
 std::string aws_uri_encode(std::string_view in, bool keep_slash) {
     // AWS's set is RFC 3986's unreserved characters, escapes in uppercase hex.
-    static constexpr char kHex[] = "0123456789ABCDEF";
+    static constexpr auto kKeepWithSlash = boost::urls::unreserved_chars + '/';
+    // Most names need no escape: copied as they are (Boost.URL's encode
+    // walks and sizes them first).
+    const char* end = in.data() + in.size();
+    bool plain = keep_slash ? boost::urls::grammar::find_if_not(in.data(), end, kKeepWithSlash) == end
+                            : boost::urls::grammar::find_if_not(in.data(), end, boost::urls::unreserved_chars) == end;
+    if (plain) return std::string(in);
     std::string out;
-    out.reserve(in.size());
-    auto kept = [&](char c) { return unreserved(c) || (keep_slash && c == '/'); };
-    for (std::size_t at = 0; at < in.size();) {
-        auto run = at;
-        while (run < in.size() && kept(in[run])) ++run;
-        out.append(in.substr(at, run - at));
-        if (run == in.size()) break;
-        auto byte = static_cast<unsigned char>(in[run]);
-        char escape[3] = {'%', kHex[byte >> 4], kHex[byte & 15]};
-        out.append(escape, 3);
-        at = run + 1;
-    }
+    if (keep_slash)
+        boost::urls::encode(in, kKeepWithSlash, {}, boost::urls::string_token::assign_to(out));
+    else
+        boost::urls::encode(in, boost::urls::unreserved_chars, {}, boost::urls::string_token::assign_to(out));
     return out;
 }
 
