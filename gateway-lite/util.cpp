@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -18,6 +19,7 @@
 #include <ctime>
 #include <initializer_list>
 #include <memory>
+#include <stdexcept>
 
 namespace ostor::gw {
 
@@ -123,8 +125,6 @@ const EVP_MD* sha256_md() {
     return md;
 }
 
-constexpr std::size_t kSha256BlockBytes = 64;
-
 // A digest context per thread, reused from call to call.
 EVP_MD_CTX* thread_md_ctx() {
     thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
@@ -142,24 +142,25 @@ void sha256_of(std::initializer_list<std::string_view> pieces, unsigned char* ou
 
 }  // namespace
 
-// HMAC (RFC 2104) over the fetched SHA-256.
+// HMAC-SHA256 through a MAC context per thread, its digest set once: a
+// context keeps its digest across EVP_MAC_init calls given only a new key.
 std::string hmac_sha256(std::string_view key, std::string_view data) {
-    unsigned char key_block[kSha256BlockBytes] = {};
-    if (key.size() > kSha256BlockBytes)
-        sha256_of({key}, key_block);
-    else
-        std::memcpy(key_block, key.data(), key.size());
-    unsigned char pad[kSha256BlockBytes];
-    for (std::size_t i = 0; i < kSha256BlockBytes; ++i) pad[i] = key_block[i] ^ 0x36;
-    unsigned char inner[SHA256_DIGEST_LENGTH];
-    sha256_of({std::string_view(reinterpret_cast<const char*>(pad), sizeof pad), data}, inner);
-    for (std::size_t i = 0; i < kSha256BlockBytes; ++i) pad[i] = key_block[i] ^ 0x5c;
+    using MacCtx = std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)>;
+    thread_local MacCtx ctx = [] {
+        static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+        MacCtx made(EVP_MAC_CTX_new(mac), &EVP_MAC_CTX_free);
+        char digest[] = "SHA256";
+        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
+        EVP_MAC_CTX_set_params(made.get(), params);
+        return made;
+    }();
     std::string out(SHA256_DIGEST_LENGTH, '\0');
-    sha256_of({std::string_view(reinterpret_cast<const char*>(pad), sizeof pad),
-               std::string_view(reinterpret_cast<const char*>(inner), sizeof inner)},
-              reinterpret_cast<unsigned char*>(out.data()));
-    OPENSSL_cleanse(key_block, sizeof key_block);
-    OPENSSL_cleanse(pad, sizeof pad);
+    std::size_t len = 0;
+    if (!EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(), nullptr) ||
+        !EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) ||
+        !EVP_MAC_final(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, out.size()))
+        throw std::runtime_error("HMAC-SHA256 failed");
     return out;
 }
 

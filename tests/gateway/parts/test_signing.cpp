@@ -33,7 +33,7 @@ std::string v4_signature(std::string_view method, std::string_view path, const Q
                            sigv4_string_to_sign(kAmzDate, scope, canonical));
 }
 
-// HMAC-SHA256 (util.cpp's own, over a digest fetched once) on RFC 4231's
+// HMAC-SHA256 (util.cpp's, a MAC context per thread with its digest set once) on RFC 4231's
 // test cases: a short key, a key of a whole block, and one longer than a
 // block (hashed first).
 TEST(HmacSha256, Rfc4231TestCases) {
