@@ -17,7 +17,6 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
-#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 
@@ -120,24 +119,22 @@ namespace {
 // SHA-256 fetched once: OpenSSL 3 looks an algorithm up by name at every
 // one-shot call (SHA256(), HMAC()), which cost more than hashing a request's
 // few hundred bytes (a SigV4 check makes a digest and two HMACs).
+// An OpenSSL failure (no provider with the algorithm, no memory) throws: a
+// digest left unwritten would make every signature check compare against the
+// same bytes.
+[[noreturn]] void openssl_failed(const char* what) { throw std::runtime_error(std::string(what) + " failed"); }
+
 const EVP_MD* sha256_md() {
     static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (!md) openssl_failed("fetching SHA-256");
     return md;
 }
 
 // A digest context per thread, reused from call to call.
 EVP_MD_CTX* thread_md_ctx() {
     thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    if (!ctx) openssl_failed("a SHA-256 context");
     return ctx.get();
-}
-
-// SHA-256 of the pieces one after another, into `out` (32 bytes).
-void sha256_of(std::initializer_list<std::string_view> pieces, unsigned char* out) {
-    EVP_MD_CTX* ctx = thread_md_ctx();
-    EVP_DigestInit_ex2(ctx, sha256_md(), nullptr);
-    for (auto piece : pieces) EVP_DigestUpdate(ctx, piece.data(), piece.size());
-    unsigned len = 0;
-    EVP_DigestFinal_ex(ctx, out, &len);
 }
 
 }  // namespace
@@ -148,19 +145,23 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
     using MacCtx = std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)>;
     thread_local MacCtx ctx = [] {
         static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+        if (!mac) openssl_failed("fetching HMAC");
         MacCtx made(EVP_MAC_CTX_new(mac), &EVP_MAC_CTX_free);
         char digest[] = "SHA256";
         OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
                                OSSL_PARAM_construct_end()};
-        EVP_MAC_CTX_set_params(made.get(), params);
+        if (!made || !EVP_MAC_CTX_set_params(made.get(), params)) openssl_failed("an HMAC-SHA256 context");
         return made;
     }();
+    // A null key would make EVP_MAC_init keep the previous call's key.
+    static constexpr unsigned char kEmpty[1] = {};
+    auto key_bytes = key.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(key.data());
     std::string out(SHA256_DIGEST_LENGTH, '\0');
     std::size_t len = 0;
-    if (!EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(), nullptr) ||
+    if (!EVP_MAC_init(ctx.get(), key_bytes, key.size(), nullptr) ||
         !EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) ||
-        !EVP_MAC_final(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, out.size()))
-        throw std::runtime_error("HMAC-SHA256 failed");
+        !EVP_MAC_final(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, out.size()) || len != out.size())
+        openssl_failed("HMAC-SHA256");
     return out;
 }
 
@@ -173,8 +174,12 @@ std::string hmac_sha1(std::string_view key, std::string_view data) {
 }
 
 std::string sha256(std::string_view data) {
+    EVP_MD_CTX* ctx = thread_md_ctx();
     std::string out(SHA256_DIGEST_LENGTH, '\0');
-    sha256_of({data}, reinterpret_cast<unsigned char*>(out.data()));
+    unsigned len = 0;
+    if (!EVP_DigestInit_ex2(ctx, sha256_md(), nullptr) || !EVP_DigestUpdate(ctx, data.data(), data.size()) ||
+        !EVP_DigestFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()), &len) || len != out.size())
+        openssl_failed("SHA-256");
     return out;
 }
 

@@ -104,7 +104,8 @@ Result<std::unique_ptr<Env>> Env::open(const std::filesystem::path& dir, std::ui
     rc = mdb_env_open(env->env_, dir.c_str(), MDB_NOTLS | MDB_NORDAHEAD, 0640);
     if (rc) return fail(rc, "open");
     int dead = 0;
-    mdb_reader_check(env->env_, &dead);  // free slots of crashed processes
+    mdb_reader_check(env->env_, &dead);       // free slots of crashed processes
+    env->idle_reads_.reserve(kMaxIdleReads);  // keep_idle_read, called from noexcept code, never allocates
 
     MDB_txn* txn = nullptr;
     rc = mdb_txn_begin(env->env_, nullptr, 0, &txn);
@@ -156,8 +157,13 @@ void prefetch_value(std::string_view value) noexcept {
 Txn Txn::read(const Env& env) {
     // A renewed transaction reads the newest snapshot, as a new one would.
     if (MDB_txn* txn = env.take_idle_read()) {
-        if (mdb_txn_renew(txn) == 0) return Txn(&env, txn, true);
-        mdb_txn_abort(txn);
+        int rc = mdb_txn_renew(txn);
+        if (rc == 0) return Txn(&env, txn, true);
+        // MDB_BAD_RSLOT: the slot is no longer this transaction's (another
+        // Env of the same directory in this process was closed and cleared
+        // it, and someone may have taken it since); an abort would clear it
+        // under its new owner, so the handle is dropped instead.
+        if (rc != MDB_BAD_RSLOT) mdb_txn_abort(txn);
     }
     MDB_txn* txn = nullptr;
     int rc = mdb_txn_begin(env.get(), nullptr, MDB_RDONLY, &txn);

@@ -113,9 +113,15 @@ TEST(HttpDate, FormatsAsStrftimeDoes) {
     EXPECT_EQ(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
     EXPECT_EQ(http_date(951782400123), "Tue, 29 Feb 2000 00:00:00 GMT");
     EXPECT_EQ(http_date(253402300799999), "Fri, 31 Dec 9999 23:59:59 GMT");
-    EXPECT_EQ(http_date(253402300800000), reference(253402300800000));  // year 10000: strftime's
+    EXPECT_EQ(http_date(253402300800000), "Sat, 01 Jan 10000 00:00:00 GMT");  // past the range: strftime's
     for (std::int64_t ms = 0; ms < 4102444800000; ms += 86399999 / 7 * 13)
         EXPECT_EQ(http_date(ms), reference(ms)) << ms;
+    // Coarser up to 9999, and the days after February in 2100, 2200 and 2300
+    // (not leap years) and 29 February 2400 (one).
+    for (std::int64_t ms = 4102444800000; ms < 253402300800000; ms += 37 * 86400000LL + 3723001)
+        EXPECT_EQ(http_date(ms), reference(ms)) << ms;
+    for (std::int64_t year_start_ms : {4107542400000LL, 7263216000000LL, 10418889600000LL, 13574563200000LL})
+        EXPECT_EQ(http_date(year_start_ms), reference(year_start_ms)) << year_start_ms;
 }
 
 }  // namespace
