@@ -2,12 +2,14 @@
 
 #include <arpa/inet.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include <boost/url/encode.hpp>
+#include <boost/url/grammar/charset.hpp>
 #include <boost/url/pct_string_view.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
@@ -15,6 +17,8 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <memory>
+#include <stdexcept>
 
 namespace ostor::gw {
 
@@ -24,6 +28,9 @@ namespace {
 // clients send some outside RFC 3986's query grammar (a raw '|', '[' or
 // '"'), which Beast accepts and S3 answers, so only the escapes are.
 std::optional<std::string> decode_part(std::string_view part) {
+    // Most parts carry no escape: taken as they are, without Boost.URL's
+    // per-character walk (every request's path and query come here).
+    if (part.find('%') == std::string_view::npos) return std::string(part);
     auto encoded = boost::urls::make_pct_string_view(part);
     if (!encoded) return std::nullopt;
     // '+' stays '+' (encoding_opts' default): S3 reads a query's '+' as itself.
@@ -40,6 +47,12 @@ std::optional<std::string> url_decode(std::string_view in) { return decode_part(
 std::string aws_uri_encode(std::string_view in, bool keep_slash) {
     // AWS's set is RFC 3986's unreserved characters, escapes in uppercase hex.
     static constexpr auto kKeepWithSlash = boost::urls::unreserved_chars + '/';
+    // Most names need no escape: copied as they are (Boost.URL's encode
+    // walks and sizes them first).
+    const char* end = in.data() + in.size();
+    bool plain = keep_slash ? boost::urls::grammar::find_if_not(in.data(), end, kKeepWithSlash) == end
+                            : boost::urls::grammar::find_if_not(in.data(), end, boost::urls::unreserved_chars) == end;
+    if (plain) return std::string(in);
     std::string out;
     if (keep_slash)
         boost::urls::encode(in, kKeepWithSlash, {}, boost::urls::string_token::assign_to(out));
@@ -101,12 +114,55 @@ std::string hex_encode(std::span<const unsigned char> bytes) {
     return out;
 }
 
+namespace {
+
+// SHA-256 fetched once: OpenSSL 3 looks an algorithm up by name at every
+// one-shot call (SHA256(), HMAC()), which cost more than hashing a request's
+// few hundred bytes (a SigV4 check makes a digest and two HMACs).
+// An OpenSSL failure (no provider with the algorithm, no memory) throws: a
+// digest left unwritten would make every signature check compare against the
+// same bytes.
+[[noreturn]] void openssl_failed(const char* what) { throw std::runtime_error(std::string(what) + " failed"); }
+
+const EVP_MD* sha256_md() {
+    static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (!md) openssl_failed("fetching SHA-256");
+    return md;
+}
+
+// A digest context per thread, reused from call to call.
+EVP_MD_CTX* thread_md_ctx() {
+    thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    if (!ctx) openssl_failed("a SHA-256 context");
+    return ctx.get();
+}
+
+}  // namespace
+
+// HMAC-SHA256 through a MAC context per thread, its digest set once: a
+// context keeps its digest across EVP_MAC_init calls given only a new key.
 std::string hmac_sha256(std::string_view key, std::string_view data) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-         data.size(), out, &len);
-    return std::string(reinterpret_cast<char*>(out), len);
+    using MacCtx = std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)>;
+    thread_local MacCtx ctx = [] {
+        static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+        if (!mac) openssl_failed("fetching HMAC");
+        MacCtx made(EVP_MAC_CTX_new(mac), &EVP_MAC_CTX_free);
+        char digest[] = "SHA256";
+        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
+        if (!made || !EVP_MAC_CTX_set_params(made.get(), params)) openssl_failed("an HMAC-SHA256 context");
+        return made;
+    }();
+    // A null key would make EVP_MAC_init keep the previous call's key.
+    static constexpr unsigned char kEmpty[1] = {};
+    auto key_bytes = key.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+    std::string out(SHA256_DIGEST_LENGTH, '\0');
+    std::size_t len = 0;
+    if (!EVP_MAC_init(ctx.get(), key_bytes, key.size(), nullptr) ||
+        !EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) ||
+        !EVP_MAC_final(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, out.size()) || len != out.size())
+        openssl_failed("HMAC-SHA256");
+    return out;
 }
 
 std::string hmac_sha1(std::string_view key, std::string_view data) {
@@ -118,9 +174,13 @@ std::string hmac_sha1(std::string_view key, std::string_view data) {
 }
 
 std::string sha256(std::string_view data) {
-    unsigned char out[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
-    return std::string(reinterpret_cast<char*>(out), sizeof out);
+    EVP_MD_CTX* ctx = thread_md_ctx();
+    std::string out(SHA256_DIGEST_LENGTH, '\0');
+    unsigned len = 0;
+    if (!EVP_DigestInit_ex2(ctx, sha256_md(), nullptr) || !EVP_DigestUpdate(ctx, data.data(), data.size()) ||
+        !EVP_DigestFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()), &len) || len != out.size())
+        openssl_failed("SHA-256");
+    return out;
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
@@ -129,7 +189,7 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 }
 
 Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
-    EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+    EVP_DigestInit_ex2(static_cast<EVP_MD_CTX*>(ctx_), sha256_md(), nullptr);
 }
 Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
 void Sha256Stream::update(std::span<const std::byte> data) {
@@ -139,7 +199,7 @@ std::string Sha256Stream::finish() {
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned len = 0;
     EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out, &len);
-    EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+    EVP_DigestInit_ex2(static_cast<EVP_MD_CTX*>(ctx_), sha256_md(), nullptr);
     return std::string(reinterpret_cast<char*>(out), len);
 }
 
@@ -165,6 +225,36 @@ std::optional<std::int64_t> from_tm(std::tm tm) {
 }  // namespace
 
 std::string http_date(std::int64_t ms) {
+    // Formatted here for years 1970-9999 (every answer has a Date, a GET a
+    // Last-Modified): gmtime_r takes glibc's time zone lock and strftime
+    // reads the locale; both cost more than the rest of the head.
+    using namespace std::chrono;
+    constexpr std::int64_t kYear10000Ms = 253402300800000;
+    if (ms >= 0 && ms < kYear10000Ms) {
+        static constexpr char kDays[] = "SunMonTueWedThuFriSat";
+        static constexpr char kMonths[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+        sys_seconds t{seconds(ms / 1000)};
+        auto day = floor<days>(t);
+        year_month_day ymd{day};
+        hh_mm_ss hms{t - day};
+        unsigned wd = weekday(day).c_encoding();
+        unsigned mon = static_cast<unsigned>(ymd.month()) - 1;
+        auto two = [](char* at, unsigned v) {
+            at[0] = static_cast<char>('0' + v / 10);
+            at[1] = static_cast<char>('0' + v % 10);
+        };
+        std::string out = "Ddd, 00 Mmm 0000 00:00:00 GMT";
+        out.replace(0, 3, kDays + 3 * wd, 3);
+        two(&out[5], static_cast<unsigned>(ymd.day()));
+        out.replace(8, 3, kMonths + 3 * mon, 3);
+        auto y = static_cast<unsigned>(static_cast<int>(ymd.year()));
+        two(&out[12], y / 100);
+        two(&out[14], y % 100);
+        two(&out[17], static_cast<unsigned>(hms.hours().count()));
+        two(&out[20], static_cast<unsigned>(hms.minutes().count()));
+        two(&out[23], static_cast<unsigned>(hms.seconds().count()));
+        return out;
+    }
     auto tm = utc(ms);
     char buf[64];
     std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);

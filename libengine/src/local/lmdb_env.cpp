@@ -14,6 +14,10 @@ namespace {
 
 // Readers of all processes together (gateway threads, FUSE, CLI).
 constexpr unsigned kMaxReaders = 1024;
+// Ended read transactions an environment keeps to renew (Env::idle_reads_):
+// about the reads in flight at once in a busy gateway; each holds a reader
+// slot.
+constexpr std::size_t kMaxIdleReads = 32;
 
 // Free space under which a file system counts as full when a write there
 // failed (file_system_nearly_full).
@@ -100,7 +104,8 @@ Result<std::unique_ptr<Env>> Env::open(const std::filesystem::path& dir, std::ui
     rc = mdb_env_open(env->env_, dir.c_str(), MDB_NOTLS | MDB_NORDAHEAD, 0640);
     if (rc) return fail(rc, "open");
     int dead = 0;
-    mdb_reader_check(env->env_, &dead);  // free slots of crashed processes
+    mdb_reader_check(env->env_, &dead);       // free slots of crashed processes
+    env->idle_reads_.reserve(kMaxIdleReads);  // keep_idle_read, called from noexcept code, never allocates
 
     MDB_txn* txn = nullptr;
     rc = mdb_txn_begin(env->env_, nullptr, 0, &txn);
@@ -118,7 +123,27 @@ Result<std::unique_ptr<Env>> Env::open(const std::filesystem::path& dir, std::ui
 }
 
 Env::~Env() {
+    for (MDB_txn* txn : idle_reads_) mdb_txn_abort(txn);
     if (env_) mdb_env_close(env_);
+}
+
+MDB_txn* Env::take_idle_read() const {
+    std::lock_guard lock(idle_reads_mutex_);
+    if (idle_reads_.empty()) return nullptr;
+    MDB_txn* txn = idle_reads_.back();
+    idle_reads_.pop_back();
+    return txn;
+}
+
+void Env::keep_idle_read(MDB_txn* txn) const {
+    {
+        std::lock_guard lock(idle_reads_mutex_);
+        if (idle_reads_.size() < kMaxIdleReads) {
+            idle_reads_.push_back(txn);
+            return;
+        }
+    }
+    mdb_txn_abort(txn);
 }
 
 void prefetch_value(std::string_view value) noexcept {
@@ -130,17 +155,27 @@ void prefetch_value(std::string_view value) noexcept {
 }
 
 Txn Txn::read(const Env& env) {
+    // A renewed transaction reads the newest snapshot, as a new one would.
+    if (MDB_txn* txn = env.take_idle_read()) {
+        int rc = mdb_txn_renew(txn);
+        if (rc == 0) return Txn(&env, txn, true);
+        // MDB_BAD_RSLOT: the slot is no longer this transaction's (another
+        // Env of the same directory in this process was closed and cleared
+        // it, and someone may have taken it since); an abort would clear it
+        // under its new owner, so the handle is dropped instead.
+        if (rc != MDB_BAD_RSLOT) mdb_txn_abort(txn);
+    }
     MDB_txn* txn = nullptr;
     int rc = mdb_txn_begin(env.get(), nullptr, MDB_RDONLY, &txn);
     if (rc) throw_lmdb(rc, "begin read");
-    return Txn(&env, txn);
+    return Txn(&env, txn, true);
 }
 
 Txn Txn::write(const Env& env, Txn* parent) {
     MDB_txn* txn = nullptr;
     int rc = mdb_txn_begin(env.get(), parent ? parent->txn_ : nullptr, 0, &txn);
     if (rc) throw_lmdb(rc, "begin write", env.get());
-    return Txn(&env, txn);
+    return Txn(&env, txn, false);
 }
 
 std::optional<std::string_view> Txn::get(Table t, std::string_view key) const {
@@ -178,7 +213,14 @@ void Txn::commit() {
 }
 
 void Txn::abort() noexcept {
-    if (txn_) mdb_txn_abort(std::exchange(txn_, nullptr));
+    if (!txn_) return;
+    MDB_txn* txn = std::exchange(txn_, nullptr);
+    if (read_only_) {
+        mdb_txn_reset(txn);  // the snapshot ends here, as an abort would end it
+        env_->keep_idle_read(txn);
+    } else {
+        mdb_txn_abort(txn);
+    }
 }
 
 Cursor Txn::cursor(Table t) const { return Cursor(txn_, env_->dbi(t)); }

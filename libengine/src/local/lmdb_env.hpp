@@ -11,11 +11,13 @@
 #include <array>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "ostor/error.hpp"
 
@@ -83,9 +85,23 @@ public:
     MDB_dbi dbi(Table t) const { return dbis_[static_cast<unsigned>(t)]; }
 
 private:
+    friend class Txn;
     Env() = default;
+    // A read transaction ended (reset) for the next Txn::read to renew, or
+    // nullptr when none is kept.
+    MDB_txn* take_idle_read() const;
+    // Keeps `txn`, reset, for a later read; aborts it when enough are kept.
+    void keep_idle_read(MDB_txn* txn) const;
+
     MDB_env* env_ = nullptr;
     std::array<MDB_dbi, static_cast<unsigned>(Table::Count)> dbis_{};
+    // Renewing a reset read transaction skips what beginning one costs (the
+    // shared reader table's lock, an allocation): a GET reads several
+    // records, each in a snapshot of its own. A reset transaction keeps its
+    // reader slot (of kMaxReaders, shared with other processes) but no
+    // snapshot, so it holds no pages from reuse; few are kept.
+    mutable std::mutex idle_reads_mutex_;
+    mutable std::vector<MDB_txn*> idle_reads_;
 };
 
 class Cursor;
@@ -98,7 +114,7 @@ public:
     // another process or thread writes.
     static Txn write(const Env& env, Txn* parent = nullptr);
 
-    Txn(Txn&& o) noexcept : env_(o.env_), txn_(std::exchange(o.txn_, nullptr)) {}
+    Txn(Txn&& o) noexcept : env_(o.env_), txn_(std::exchange(o.txn_, nullptr)), read_only_(o.read_only_) {}
     Txn& operator=(Txn&&) = delete;
     ~Txn() { abort(); }
 
@@ -118,9 +134,10 @@ public:
     MDB_txn* get() const { return txn_; }
 
 private:
-    Txn(const Env* env, MDB_txn* txn) : env_(env), txn_(txn) {}
+    Txn(const Env* env, MDB_txn* txn, bool read_only) : env_(env), txn_(txn), read_only_(read_only) {}
     const Env* env_;
     MDB_txn* txn_;
+    bool read_only_;  // ended by a reset, for Env to renew
 };
 
 // Iterates one table in key order. Positions return the entry they land on.

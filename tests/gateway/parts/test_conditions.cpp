@@ -2,9 +2,11 @@
 // applies RFC 9110: the forms clients send, and which condition decides.
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <string>
 
 #include "s3/conditions.hpp"
+#include "util.hpp"
 
 namespace ostor::gw::s3 {
 namespace {
@@ -94,6 +96,32 @@ TEST(Preconditions, DatesThatDoNotApplyAreIgnored) {
     EXPECT_EQ(read({.if_modified_since = &kFuture}), Precondition::Met);
     // If-Modified-Since is for reads only.
     EXPECT_EQ(write({.if_modified_since = &kAfter}), Precondition::Met);
+}
+
+// http_date formats 1970-9999 itself: the same text as strftime's over
+// gmtime_r, on a sweep of instants (leap days, month and year ends) and at
+// the ends of its range.
+TEST(HttpDate, FormatsAsStrftimeDoes) {
+    auto reference = [](std::int64_t ms) {
+        std::time_t t = static_cast<std::time_t>(ms / 1000);
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        char buf[64];
+        std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        return std::string(buf);
+    };
+    EXPECT_EQ(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+    EXPECT_EQ(http_date(951782400123), "Tue, 29 Feb 2000 00:00:00 GMT");
+    EXPECT_EQ(http_date(253402300799999), "Fri, 31 Dec 9999 23:59:59 GMT");
+    EXPECT_EQ(http_date(253402300800000), "Sat, 01 Jan 10000 00:00:00 GMT");  // past the range: strftime's
+    for (std::int64_t ms = 0; ms < 4102444800000; ms += 86399999 / 7 * 13)
+        EXPECT_EQ(http_date(ms), reference(ms)) << ms;
+    // Coarser up to 9999, and the days after February in 2100, 2200 and 2300
+    // (not leap years) and 29 February 2400 (one).
+    for (std::int64_t ms = 4102444800000; ms < 253402300800000; ms += 37 * 86400000LL + 3723001)
+        EXPECT_EQ(http_date(ms), reference(ms)) << ms;
+    for (std::int64_t year_start_ms : {4107542400000LL, 7263216000000LL, 10418889600000LL, 13574563200000LL})
+        EXPECT_EQ(http_date(year_start_ms), reference(year_start_ms)) << year_start_ms;
 }
 
 }  // namespace

@@ -33,6 +33,22 @@ std::string v4_signature(std::string_view method, std::string_view path, const Q
                            sigv4_string_to_sign(kAmzDate, scope, canonical));
 }
 
+// HMAC-SHA256 (util.cpp's, a MAC context per thread with its digest set once) on RFC 4231's
+// test cases: a short key, a key of a whole block, and one longer than a
+// block (hashed first).
+TEST(HmacSha256, Rfc4231TestCases) {
+    EXPECT_EQ(hex_encode(hmac_sha256("Jefe", "what do ya want for nothing?")),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    EXPECT_EQ(hex_encode(hmac_sha256(std::string(20, '\x0b'), "Hi There")),
+              "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    EXPECT_EQ(
+        hex_encode(hmac_sha256(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First")),
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    EXPECT_EQ(hex_encode(hmac_sha256(std::string(64, 'k'), "a block-sized key")),
+              "cbce58acdd790146ef8ba976f32c22ee528b6b83c53d8f7dbfd7ce13dd1d7ee7");
+    EXPECT_EQ(hex_encode(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 TEST(SigV4, GetObjectWithRange) {
     HeaderList headers = {{"host", "examplebucket.s3.amazonaws.com"},
                           {"range", "bytes=0-9"},
