@@ -84,7 +84,8 @@ Reply users(Engine& engine, std::string_view method, const QueryList& q) {
     if (method == "PUT") {
         const auto* email = param(q, "emailAddress");
         if (!email || email->empty()) return bad_request("emailAddress is required");
-        auto created = engine.create_user(*email);
+        // &system: a user of the admin API itself (the CLI's -S).
+        auto created = engine.create_user(*email, has(q, "system"));
         if (!created) return std::move(created).error();
         std::vector<KeyPair> keys;
         if (created->key) keys.push_back(*created->key);
