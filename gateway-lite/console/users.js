@@ -4,7 +4,7 @@
 (function (ostor) {
   const PAGE_SIZE = 20;
   const $ = (id) => document.getElementById(id);
-  const state = { users: [], page: 0 };
+  const state = { users: [], page: 0, generation: 0 };
 
   const refusalText = (r) => `${r.message} (${r.code})`;
 
@@ -40,7 +40,10 @@
     const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
     state.page = Math.min(state.page, pages - 1);
     const shown = rows.slice(state.page * PAGE_SIZE, (state.page + 1) * PAGE_SIZE);
+    // Renders overlap while one types in the search box: only the last shows.
+    const generation = ++state.generation;
     const flags = await systemFlags(shown);
+    if (generation !== state.generation) return;
     const body = $('users-table').tBodies[0];
     body.replaceChildren();
     shown.forEach((u, i) => {
@@ -188,6 +191,7 @@
   function reset() {
     state.users = [];
     state.page = 0;
+    state.generation++;
     hideKeys();
     closeCreate();
     showMessage('');
