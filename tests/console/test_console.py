@@ -103,8 +103,12 @@ class ConsoleTest(unittest.TestCase):
         self.assertTrue(self.element('sign-in-view').is_displayed())
 
     def wait_for(self, condition, message=''):
+        # The table is drawn again after each change: an element read while
+        # that happens is stale, and read again at the next poll.
+        from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.support.ui import WebDriverWait
-        return WebDriverWait(self.driver, WAIT_S).until(condition, message)
+        return WebDriverWait(self.driver, WAIT_S, ignored_exceptions=[StaleElementReferenceException]).until(
+            condition, message)
 
     def element(self, element_id):
         from selenium.webdriver.common.by import By
@@ -128,21 +132,33 @@ class ConsoleTest(unittest.TestCase):
         return self.element('sign-in-error').text
 
     def rows(self):
-        from selenium.webdriver.common.by import By
-        return {tr.get_attribute('data-email'): tr
-                for tr in self.driver.find_elements(By.CSS_SELECTOR, '#users-table tbody tr')}
+        """The emails of the rows shown, in order (read at once: no stale rows)."""
+        return self.driver.execute_script(
+            'return Array.from(document.querySelectorAll("#users-table tbody tr"), (tr) => tr.dataset.email)')
 
     def row_cell(self, email, name):
-        from selenium.webdriver.common.by import By
-        return self.rows()[email].find_element(By.CSS_SELECTOR, f'td.{name}').text
+        return self.driver.execute_script(
+            'const tr = Array.from(document.querySelectorAll("#users-table tbody tr"))'
+            '.find((tr) => tr.dataset.email === arguments[0]);'
+            'return tr ? tr.querySelector("td." + arguments[1]).textContent : null;', email, name)
 
     def wait_row(self, email, present=True):
         self.wait_for(lambda d: (email in self.rows()) == present,
                       f'{email} {"not listed" if present else "still listed"}')
 
     def press(self, email, action):
+        """Clicks the row's button as a user does (found again if the table was redrawn)."""
+        from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.common.by import By
-        self.rows()[email].find_element(By.CSS_SELECTOR, f'button[data-action="{action}"]').click()
+
+        def click(driver):
+            try:
+                driver.find_element(By.CSS_SELECTOR,
+                                    f'#users-table tr[data-email="{email}"] button[data-action="{action}"]').click()
+                return True
+            except StaleElementReferenceException:
+                return False
+        self.wait_for(click, f'no {action} button for {email}')
 
     def s3_status(self, creds):
         try:
@@ -247,7 +263,8 @@ class ConsoleTest(unittest.TestCase):
         bucket = harness.unique_bucket('console')
         self.gw.client(creds).create_bucket(Bucket=bucket)
         self.press(email, 'delete')
-        self.assertIn(email, self.rows()[email].text, 'the first press asks to confirm')
+        self.assertEqual(self.row_cell(email, 'actions').split('Enable')[-1].split('Disable')[-1],
+                         f'Delete {email}?', 'the first press asks to confirm')
         self.press(email, 'delete')
         self.wait_for(lambda d: 'UserHasBuckets' in self.element('users-message').text, 'no refusal shown')
         self.assertIn(email, self.rows())
