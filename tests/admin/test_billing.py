@@ -1,5 +1,6 @@
 """The billing listener (--admin-listen): the billing API document
-with storage and bandwidth filled in, and Prometheus /metrics."""
+with storage and bandwidth filled in, and Prometheus /metrics; the admin
+REST API served there too (where the web console calls it)."""
 
 import json
 import os
@@ -392,6 +393,74 @@ class BillingTotalsTest(unittest.TestCase):
         first.stop(keep_dir=True)
         self.addCleanup(shutil.rmtree, first.root, True)
         self.assertEqual([n for n in os.listdir(os.path.join(first.data_dir, 'gw-stats')) if n.endswith('.lock')], [])
+
+
+class AdminApiOnTheListenerTest(unittest.TestCase):
+    """The admin REST API (?ostor-*) on the admin listener, where the web
+    console calls it: the S3 listener's checks and handlers, a system user's
+    signature required also from loopback (whose exemption covers billing and
+    /metrics only), and nothing else of S3 reachable there."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.gw = Gateway(['--admin-listen', '127.0.0.1:0']).start()
+        cls.addClassCleanup(cls.gw.stop)
+        cls.base = admin_base(cls.gw)
+        cls.user_id, cls.user_creds = new_user(cls.gw)
+
+    def signed(self, method, target, creds=None):
+        from botocore.awsrequest import AWSRequest
+        url = self.base + target
+        request = AWSRequest(method=method, url=url, headers={'Host': self.base.split('://', 1)[1]})
+        harness.SigV4(creds or self.gw.credentials).add_auth(request)
+        return fetch(url, method, dict(request.headers.items()))
+
+    def test_a_system_users_signature_reaches_the_handlers(self):
+        status, ctype, body = self.signed('GET', '/?' + harness.query([('ostor-users', None)]))
+        self.assertEqual((status, ctype), (200, 'application/json'), body)
+        self.assertIn('admin@localhost', [u['UserEmail'] for u in json.loads(body)])
+
+    def test_system_users_are_made_with_the_system_parameter(self):
+        for system in (True, False):
+            with self.subTest(system=system):
+                email = f'al-{os.urandom(4).hex()}@example.com'
+                params = [('ostor-users', None), ('emailAddress', email)] + ([('system', None)] if system else [])
+                status, _, body = self.signed('PUT', '/?' + harness.query(params))
+                self.assertEqual(status, 200, body)
+                key = json.loads(body)['AWSAccessKeys'][0]
+                status, _, body = self.signed(
+                    'GET', '/?' + harness.query([('ostor-users', None), ('emailAddress', email)]))
+                self.assertEqual(json.loads(body)['Flags'], ['system'] if system else [])
+                # Only the system user may call the API with its new key.
+                creds = harness.Credentials(key['AWSAccessKeyId'], key['AWSSecretAccessKey'])
+                status, _, body = self.signed('GET', '/?' + harness.query([('ostor-users', None)]), creds)
+                self.assertEqual(status, 200 if system else 403, body)
+
+    def test_loopback_peers_need_a_system_users_signature(self):
+        status, ctype, body = fetch(self.base + '/?ostor-users')
+        self.assertEqual((status, ctype), (403, 'application/json'), body)
+        self.assertEqual(json.loads(body)['Code'], 'AccessDenied')
+        status, _, body = self.signed('GET', '/?' + harness.query([('ostor-users', None)]), self.user_creds)
+        self.assertEqual((status, json.loads(body)['Code']), (403, 'AccessDenied'), body)
+        wrong = harness.Credentials(self.gw.access_key, 'x' * 40)
+        status, _, body = self.signed('GET', '/?' + harness.query([('ostor-users', None)]), wrong)
+        self.assertEqual(status, 403, body)
+        self.assertIn('<Code>SignatureDoesNotMatch</Code>', body)
+        # Billing keeps its loopback exemption.
+        self.assertEqual(fetch(self.base + f'/v1/bill/fetch?user={self.user_id}')[0], 200)
+
+    def test_no_s3_operation_is_served_there(self):
+        bucket = harness.unique_bucket('al')
+        self.gw.client().create_bucket(Bucket=bucket)
+        for target in ('/', f'/{bucket}', f'/{bucket}?ostor-users', f'/{bucket}/key'):
+            with self.subTest(target=target):
+                status, ctype, body = self.signed('GET', target)
+                self.assertEqual(ctype, 'application/json', body)
+                self.assertNotIn('ListAllMyBucketsResult', body)
+                self.assertNotIn('ListBucketResult', body)
+                self.assertIn(status, (200, 404), body)
+                if target != '/':
+                    self.assertEqual(json.loads(body)['Code'], 'NotFound', body)
 
 
 def non_loopback_ipv4():
