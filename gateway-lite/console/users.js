@@ -32,7 +32,7 @@
   async function systemFlags(rows) {
     const details = await Promise.all(
       rows.map((u) => ostor.api.call('GET', [['ostor-users', null], ['userId', u.UserId]])));
-    return details.map((d) => (d.ok ? (d.data.Flags || []).includes('system') : null));
+    return details.map((d) => (d.ok ? (d.data.Flags || []).includes('system') : refusalText(d)));
   }
 
   async function render() {
@@ -60,7 +60,9 @@
       cell(u.UserEmail, 'email');
       cell(u.UserId, 'user-id').classList.add('muted');
       cell(u.State, `state state-${u.State}`);
-      cell(flags[i] === null ? '?' : flags[i] ? 'system' : '—', 'system');
+      // A detail that could not be read: '?', the refusal on hover.
+      const system = cell(typeof flags[i] === 'string' ? '?' : flags[i] ? 'system' : '—', 'system');
+      if (typeof flags[i] === 'string') system.title = flags[i];
       const actions = cell('', 'actions');
       actions.append(
         u.State === 'disabled' ? button('Enable', 'enable') : button('Disable', 'disable'),
@@ -81,7 +83,7 @@
       showMessage(refusalText(r));
       return;
     }
-    state.users = r.data;
+    state.users = r.data.sort((a, b) => a.UserEmail.localeCompare(b.UserEmail));
     await render();
   }
 
@@ -181,6 +183,11 @@
       $('new-user-button').focus();
     });
     $('create-user-form').addEventListener('submit', create);
+    $('create-user-form').addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape') return;
+      closeCreate();
+      $('new-user-button').focus();
+    });
     $('new-keys-done').addEventListener('click', () => {
       hideKeys();
       $('new-user-button').focus();

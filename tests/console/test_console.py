@@ -47,7 +47,11 @@ def browser_missing():
 
 
 def fetch(url, method='GET'):
-    request = urllib.request.Request(url, method=method)
+    return fetch_with(url, method, {})
+
+
+def fetch_with(url, method, headers):
+    request = urllib.request.Request(url, method=method, headers=headers)
     opener = urllib.request.build_opener(NoRedirect)
     try:
         with opener.open(request, timeout=10) as r:
@@ -212,12 +216,41 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("not a system user's", self.sign_in_refused(creds.access_key, creds.secret_key))
 
     # ---- the users page ------------------------------------------------------
+    def test_paging_and_escape(self):
+        from botocore.awsrequest import AWSRequest
+        from selenium.webdriver.common.keys import Keys
+        prefix = f'page-{os.urandom(3).hex()}-'
+        for n in range(21):
+            url = f'{self.base}/?' + harness.query([('ostor-users', None), ('emailAddress', f'{prefix}{n:02}@example.com')])
+            request = AWSRequest(method='PUT', url=url, headers={'Host': self.base.split('://', 1)[1]})
+            harness.SigV4(self.gw.credentials).add_auth(request)
+            status, _, body = fetch_with(url, 'PUT', dict(request.headers.items()))
+            self.assertEqual(status, 200, body)
+        self.sign_in(self.gw.access_key, self.gw.secret_key)
+        self.wait_for(lambda d: self.element('users-view').is_displayed(), 'not signed in')
+        self.type_into('user-search', prefix)
+        self.wait_for(lambda d: self.element('page-info').text == '1–20 of 21', 'no page of 20 users of 21')
+        self.assertEqual(len(self.rows()), 20)
+        self.assertFalse(self.element('prev-page').is_enabled())
+        self.element('next-page').click()
+        self.wait_for(lambda d: self.rows() == [f'{prefix}20@example.com'], 'the second page shows the last user')
+        self.assertEqual(self.element('page-info').text, '21–21 of 21')
+        self.assertFalse(self.element('next-page').is_enabled())
+        self.element('prev-page').click()
+        self.wait_for(lambda d: len(self.rows()) == 20)
+        # Escape closes the new user form, the focus back on its button.
+        self.element('new-user-button').click()
+        self.element('new-user-email').send_keys('half-typed', Keys.ESCAPE)
+        self.wait_for(lambda d: not self.element('create-user-form').is_displayed(), 'Escape did not close the form')
+        self.assertEqual(self.driver.switch_to.active_element, self.element('new-user-button'))
+
     def test_users_created_searched_disabled_enabled_deleted_then_sign_out(self):
         from selenium.webdriver.common.keys import Keys
         self.sign_in(self.gw.access_key, self.gw.secret_key)
         self.wait_for(lambda d: self.element('users-view').is_displayed(), 'not signed in')
         self.wait_row('admin@localhost')
-        self.assertEqual(self.row_cell('admin@localhost', 'system'), 'system')
+        self.assertEqual(self.row_cell('admin@localhost', 'system'), 'system', self.driver.execute_script(
+            'return document.querySelector("#users-table td.system").title'))
         self.assertEqual(self.element('who').text, self.gw.access_key)
         # The secret is kept in this tab only, never in a cookie or localStorage.
         self.assertEqual(self.driver.get_cookies(), [])
@@ -236,7 +269,9 @@ class ConsoleTest(unittest.TestCase):
         self.assertRegex(secret, r'^[A-Za-z0-9]{40}$')
         self.assertIn('not shown again', self.element('new-keys').text)
         self.wait_row(email)
-        self.assertEqual((self.row_cell(email, 'state'), self.row_cell(email, 'system')), ('enabled', '—'))
+        self.assertEqual((self.row_cell(email, 'state'), self.row_cell(email, 'system')), ('enabled', '—'),
+                         self.driver.execute_script('return Array.from(document.querySelectorAll('
+                                                    '"#users-table td.system"), (td) => td.title).join("|")'))
         creds = harness.Credentials(access_key, secret)
         self.assertEqual(self.s3_status(creds), 200, 'the key pair shown works')
         self.element('new-keys-done').click()
