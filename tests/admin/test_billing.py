@@ -87,7 +87,7 @@ class BillingTest(unittest.TestCase):
         status, ctype, body = self.fetch('/')
         self.assertEqual((status, ctype), (200, 'application/json'))
         endpoints = json.loads(body)['endpoints']
-        for path in ('/v1/info', '/v1/status', '/v1/bill/fetch?user=&account=', '/metrics'):
+        for path in ('/v1/info', '/v1/status', '/v1/bill/fetch?user=&account=', '/metrics', '/console/', '/?ostor-*'):
             self.assertIn(path, endpoints)
 
     def test_bill_reports_storage_and_the_bandwidth_the_usage_counters_saw(self):
