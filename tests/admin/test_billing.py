@@ -2,6 +2,8 @@
 with storage and bandwidth filled in, and Prometheus /metrics; the admin
 REST API served there too (where the web console calls it)."""
 
+import base64
+import hashlib
 import json
 import os
 import re
@@ -461,6 +463,76 @@ class AdminApiOnTheListenerTest(unittest.TestCase):
                 self.assertIn(status, (200, 404), body)
                 if target != '/':
                     self.assertEqual(json.loads(body)['Code'], 'NotFound', body)
+
+
+class AdminListenerWithDomainTest(unittest.TestCase):
+    """With --domain a Host "<bucket>.<domain>" names a bucket: on the admin
+    listener an ostor-* query under such a Host is no admin call, and no
+    bucket operation either (each would be one on the S3 listener)."""
+
+    DOMAIN = 'ost.test'
+
+    @classmethod
+    def setUpClass(cls):
+        cls.gw = Gateway(['--admin-listen', '127.0.0.1:0', '--domain', cls.DOMAIN]).start()
+        cls.addClassCleanup(cls.gw.stop)
+        cls.base = admin_base(cls.gw)
+        cls.port = cls.base.rsplit(':', 1)[1]
+
+    def signed(self, method, target, host, body=b'', headers=None):
+        from botocore.awsrequest import AWSRequest
+        url = self.base + target
+        request = AWSRequest(method=method, url=url, data=body, headers={'Host': host, **(headers or {})})
+        harness.SigV4(self.gw.credentials).add_auth(request)
+        try:
+            with urllib.request.urlopen(
+                    urllib.request.Request(url, data=body or None, method=method,
+                                           headers=dict(request.headers.items())), timeout=10) as r:
+                return r.status, r.headers.get('Content-Type'), r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get('Content-Type'), e.read().decode()
+
+    def vhost(self, bucket):
+        return f'{bucket}.{self.DOMAIN}:{self.port}'
+
+    def assert_refused(self, answer):
+        status, ctype, body = answer
+        self.assertEqual((status, ctype), (404, 'application/json'), body)
+        self.assertEqual(json.loads(body)['Code'], 'NotFound', body)
+
+    def test_bucket_operations_under_a_bucket_host_are_refused_and_change_nothing(self):
+        s3 = self.gw.client()
+        full, empty, absent = (harness.unique_bucket(p) for p in ('vf', 've', 'va'))
+        s3.create_bucket(Bucket=full)
+        s3.create_bucket(Bucket=empty)
+        s3.put_object(Bucket=full, Key='k', Body=b'kept')
+        with self.subTest('GET: ListObjects'):
+            self.assert_refused(self.signed('GET', '/?ostor-users', self.vhost(full)))
+        with self.subTest('PUT: CreateBucket'):
+            self.assert_refused(self.signed('PUT', '/?ostor-users', self.vhost(absent)))
+        with self.subTest('DELETE: DeleteBucket'):
+            self.assert_refused(self.signed('DELETE', '/?ostor-users', self.vhost(empty)))
+        with self.subTest('POST ?delete: DeleteObjects'):
+            body = b'<Delete><Object><Key>k</Key></Object></Delete>'
+            md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+            self.assert_refused(self.signed('POST', '/?ostor-users&delete', self.vhost(full), body,
+                                            {'Content-MD5': md5, 'Content-Type': 'application/xml'}))
+        with self.subTest('POST multipart: PostObject'):
+            form = (b'--XX\r\nContent-Disposition: form-data; name="key"\r\n\r\nposted\r\n'
+                    b'--XX\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\nbody\r\n--XX--\r\n')
+            self.assert_refused(self.signed('POST', '/?ostor-users', self.vhost(full), form,
+                                            {'Content-Type': 'multipart/form-data; boundary=XX'}))
+        names = [b['Name'] for b in s3.list_buckets()['Buckets']]
+        self.assertIn(full, names)
+        self.assertIn(empty, names)
+        self.assertNotIn(absent, names)
+        self.assertEqual([o['Key'] for o in s3.list_objects_v2(Bucket=full)['Contents']], ['k'])
+        self.assertEqual(s3.get_object(Bucket=full, Key='k')['Body'].read(), b'kept')
+
+    def test_the_admin_api_is_served_under_the_listeners_own_host(self):
+        status, ctype, body = self.signed('GET', '/?ostor-users', f'127.0.0.1:{self.port}')
+        self.assertEqual((status, ctype), (200, 'application/json'), body)
+        self.assertIn('admin@localhost', [u['UserEmail'] for u in json.loads(body)])
 
 
 def non_loopback_ipv4():
