@@ -438,6 +438,23 @@ class AdminApiOnTheListenerTest(unittest.TestCase):
                 status, _, body = self.signed('GET', '/?' + harness.query([('ostor-users', None)]), creds)
                 self.assertEqual(status, 200 if system else 403, body)
 
+    def test_the_system_parameter_takes_no_value_or_true(self):
+        email = f'al-{os.urandom(4).hex()}@example.com'
+        for value in ('false', '0', 'no', 'TRUE', '1'):
+            with self.subTest(system=value):
+                status, ctype, body = self.signed(
+                    'PUT', '/?' + harness.query([('ostor-users', None), ('emailAddress', email), ('system', value)]))
+                self.assertEqual((status, ctype), (400, 'application/json'), body)
+                self.assertEqual(json.loads(body)['Code'], 'InvalidArgument', body)
+                status, _, body = self.signed(
+                    'GET', '/?' + harness.query([('ostor-users', None), ('emailAddress', email)]))
+                self.assertEqual(status, 404, body)
+        status, _, body = self.signed(
+            'PUT', '/?' + harness.query([('ostor-users', None), ('emailAddress', email), ('system', 'true')]))
+        self.assertEqual(status, 200, body)
+        status, _, body = self.signed('GET', '/?' + harness.query([('ostor-users', None), ('emailAddress', email)]))
+        self.assertEqual(json.loads(body)['Flags'], ['system'], body)
+
     def test_loopback_peers_need_a_system_users_signature(self):
         status, ctype, body = fetch(self.base + '/?ostor-users')
         self.assertEqual((status, ctype), (403, 'application/json'), body)
