@@ -455,6 +455,27 @@ class AdminApiOnTheListenerTest(unittest.TestCase):
         status, _, body = self.signed('GET', '/?' + harness.query([('ostor-users', None), ('emailAddress', email)]))
         self.assertEqual(json.loads(body)['Flags'], ['system'], body)
 
+    def test_loopback_is_exempt_only_under_an_address_or_localhost(self):
+        # A page of evil.example rebound to 127.0.0.1 sends its own Host.
+        port = self.base.rsplit(':', 1)[1]
+        for path in (f'/v1/bill/fetch?user={self.user_id}', '/metrics'):
+            for host in ('evil.example', f'evil.example:{port}', f'127.0.0.1.evil.example:{port}',
+                         f'localhost.evil.example:{port}'):
+                with self.subTest(path=path, host=host):
+                    status, ctype, body = fetch(self.base + path, headers={'Host': host})
+                    self.assertEqual((status, ctype), (403, 'application/json'), body)
+                    self.assertEqual(json.loads(body)['Code'], 'AccessDenied', body)
+            for host in (f'127.0.0.1:{port}', '127.0.0.1', f'localhost:{port}', 'LocalHost', f'[::1]:{port}',
+                         '[::1]'):
+                with self.subTest(path=path, host=host):
+                    self.assertEqual(fetch(self.base + path, headers={'Host': host})[0], 200)
+        # A system user's signature still opens it under any Host, as for a remote peer.
+        from botocore.awsrequest import AWSRequest
+        url = self.base + '/metrics'
+        request = AWSRequest(method='GET', url=url, headers={'Host': 'evil.example'})
+        harness.SigV4(self.gw.credentials).add_auth(request)
+        self.assertEqual(fetch(url, 'GET', dict(request.headers.items()))[0], 200)
+
     def test_loopback_peers_need_a_system_users_signature(self):
         status, ctype, body = fetch(self.base + '/?ostor-users')
         self.assertEqual((status, ctype), (403, 'application/json'), body)
