@@ -1,19 +1,38 @@
 // The admin REST API (?ostor-*) as the console calls it: every request
-// signed in the page (sigv4.js) with the key pair of the session. The
-// session lives in sessionStorage: this tab only, gone when it closes or at
-// sign-out; the secret is used to sign and never sent.
+// signed in the page (sigv4.js). The session lives in sessionStorage (this
+// tab, and what a browser restores of it) and holds no secret: only the
+// SigV4 signing key of the UTC day of sign-in, which opens nothing the next
+// day. The session ends at sign-out, when that day ends, and after
+// IDLE_MS without activity.
 'use strict';
 (function (ostor) {
   const SESSION = 'ostor-console-session';
   // The gateway accepts a signature of any region; us-east-1 is what S3
   // clients default to.
   const REGION = 'us-east-1';
+  const SERVICE = 's3';
   const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+  const IDLE_MS = 30 * 60 * 1000;
 
+  const fromHex = (h) => Uint8Array.from(h.match(/../g) || [], (b) => parseInt(b, 16));
+  const today = () => ostor.amzDate(new Date()).slice(0, 8);
+
+  // The session for `accessKey` and `secret`, the secret reduced to today's
+  // signing key; saved by saveSession once the gateway accepted it.
+  function newSession(accessKey, secret) {
+    const day = today();
+    return {
+      accessKey,
+      region: REGION,
+      day,
+      key: ostor.hex(ostor.signingKey(secret, day, REGION, SERVICE)),
+      active: Date.now(),
+    };
+  }
   function session() {
     try {
       const s = JSON.parse(sessionStorage.getItem(SESSION));
-      return s && s.accessKey && s.secret ? s : null;
+      return s && s.accessKey && /^[0-9a-f]{64}$/.test(s.key) && s.day && s.region ? s : null;
     } catch {
       return null;
     }
@@ -23,6 +42,35 @@
   }
   function clearSession() {
     sessionStorage.removeItem(SESSION);
+  }
+  // Why the session `s` can sign no more, or null while it can.
+  function expired(s) {
+    if (s.day !== today()) return 'The sign-in was for a day that has ended (UTC): sign in again.';
+    if (!(Date.now() - s.active <= IDLE_MS)) return 'Signed out after 30 minutes without activity: sign in again.';
+    return null;
+  }
+  // Called (with the reason) when the stored session ends other than by
+  // sign-out; the shell sets it.
+  let onExpired = () => {};
+  function setOnExpired(f) {
+    onExpired = f;
+  }
+  // The stored session, ended (and onExpired told) if it has expired.
+  function liveSession() {
+    const s = session();
+    if (!s) return null;
+    const why = expired(s);
+    if (!why) return s;
+    clearSession();
+    onExpired(why);
+    return null;
+  }
+  // Activity of the user: keeps the session alive (an expired one ends).
+  function touch() {
+    const s = liveSession();
+    if (!s) return;
+    s.active = Date.now();
+    saveSession(s);
   }
 
   // The refusal of an answer: S3's XML <Error> (signature checks) or the
@@ -41,16 +89,21 @@
     return { code: `HTTP${status}`, message: `The gateway answered ${status}.` };
   }
 
-  // One call: `params` is [[name, value], ...] (value null: a bare name).
-  // Resolves to {ok, status, data} or {ok: false, status, code, message}.
+  // One call: `params` is [[name, value], ...] (value null: a bare name);
+  // `keys`, a session not yet saved (the sign-in's check), else the stored
+  // one. Resolves to {ok, status, data} or {ok: false, status, code, message}.
   async function call(method, params, keys) {
-    const s = keys || session();
+    const s = keys || liveSession();
     if (!s) return { ok: false, status: 0, code: 'NotSignedIn', message: 'Not signed in.' };
+    const date = ostor.amzDate(new Date());
+    // The signing key is the day's: past midnight UTC it signs nothing.
+    if (date.slice(0, 8) !== s.day)
+      return { ok: false, status: 0, code: 'NotSignedIn', message: 'The sign-in was for a day that has ended.' };
     const query = ostor.canonicalQuery(params);
     const headers = {
       host: location.host,
       'x-amz-content-sha256': EMPTY_SHA256,
-      'x-amz-date': ostor.amzDate(new Date()),
+      'x-amz-date': date,
     };
     const signed = ostor.sign({
       method,
@@ -59,9 +112,9 @@
       headers,
       payloadHash: EMPTY_SHA256,
       accessKey: s.accessKey,
-      secret: s.secret,
-      region: s.region || REGION,
-      service: 's3',
+      key: fromHex(s.key),
+      region: s.region,
+      service: SERVICE,
     });
     let response;
     try {
@@ -91,5 +144,5 @@
     return { ok: true, status: response.status, data };
   }
 
-  ostor.api = { call, session, saveSession, clearSession, REGION };
+  ostor.api = { call, newSession, session, liveSession, saveSession, clearSession, touch, setOnExpired };
 })((globalThis.ostor = globalThis.ostor || {}));

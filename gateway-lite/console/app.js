@@ -33,20 +33,25 @@
 
   async function signIn(event) {
     event.preventDefault();
-    const keys = { accessKey: $('access-key').value.trim(), secret: $('secret-key').value, region: ostor.api.REGION };
+    const accessKey = $('access-key').value.trim();
+    const secret = $('secret-key').value;
     const error = $('sign-in-error');
-    if (!keys.accessKey || !keys.secret) {
+    if (!accessKey || !secret) {
       error.textContent = 'Type the access key id and its secret.';
       return;
     }
     error.textContent = '';
+    // The secret goes no further than this: the session keeps the day's
+    // signing key, and the field is emptied at once.
+    const keys = ostor.api.newSession(accessKey, secret);
+    $('secret-key').value = '';
     $('sign-in-button').disabled = true;
     // Only a system user may list the users: the check of the key pair.
     const r = await ostor.api.call('GET', [['ostor-users', null]], keys);
     $('sign-in-button').disabled = false;
     if (!r.ok) {
       error.textContent = signInRefusal(r);
-      $('secret-key').select();
+      $('secret-key').focus();
       return;
     }
     ostor.api.saveSession(keys);
@@ -56,21 +61,32 @@
     $('user-search').focus();
   }
 
-  function signOut() {
+  function signOut(message) {
     ostor.api.clearSession();
     ostor.users.reset();
     show(false);
+    $('sign-in-error').textContent = typeof message === 'string' ? message : '';
     $('access-key').focus();
   }
 
   function start() {
     ostor.users.init();
     $('sign-in-form').addEventListener('submit', signIn);
-    $('sign-out').addEventListener('click', signOut);
-    const signedIn = ostor.api.session() !== null;
-    show(signedIn);
-    if (signedIn) ostor.users.load();
-    else $('access-key').focus();
+    $('sign-out').addEventListener('click', () => signOut());
+    // A session that ends by itself (the day is over, or idle) shows the
+    // sign-in with why.
+    ostor.api.setOnExpired(signOut);
+    for (const type of ['pointerdown', 'keydown'])
+      document.addEventListener(type, () => ostor.api.touch(), { capture: true });
+    setInterval(() => ostor.api.liveSession(), 30 * 1000);
+    const signedIn = ostor.api.liveSession() !== null;
+    if (signedIn) {
+      show(true);
+      ostor.users.load();
+    } else if (!$('sign-in-error').textContent) {
+      show(false);
+      $('access-key').focus();
+    }
     document.body.dataset.ready = 'true';
   }
 

@@ -33,9 +33,19 @@
     return when.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   }
 
+  // The key SigV4 signs with on `day` ("20130524") for region and service:
+  // what a session keeps instead of the secret (good for that UTC day only).
+  function signingKey(secret, day, region, service) {
+    let key = hmacSha256(utf8('AWS4' + secret), utf8(day));
+    key = hmacSha256(key, utf8(region));
+    key = hmacSha256(key, utf8(service));
+    return hmacSha256(key, utf8('aws4_request'));
+  }
+
   // Signs one request. `headers` maps lowercase names to values and holds
   // every header to sign (host, x-amz-date and, for S3, x-amz-content-sha256).
-  function sign({ method, path, query, headers, payloadHash, accessKey, secret, region, service }) {
+  // Signed with `secret`, or with `key`, signingKey() of the request's day.
+  function sign({ method, path, query, headers, payloadHash, accessKey, secret, key, region, service }) {
     const date = headers['x-amz-date'];
     const day = date.slice(0, 8);
     const names = Object.keys(headers).map((n) => n.toLowerCase()).sort();
@@ -52,11 +62,7 @@
     ].join('\n');
     const scope = `${day}/${region}/${service}/aws4_request`;
     const stringToSign = ['AWS4-HMAC-SHA256', date, scope, hex(sha256(utf8(canonicalRequest)))].join('\n');
-    let key = hmacSha256(utf8('AWS4' + secret), utf8(day));
-    key = hmacSha256(key, utf8(region));
-    key = hmacSha256(key, utf8(service));
-    key = hmacSha256(key, utf8('aws4_request'));
-    const signature = hex(hmacSha256(key, utf8(stringToSign)));
+    const signature = hex(hmacSha256(key || signingKey(secret, day, region, service), utf8(stringToSign)));
     return {
       canonicalRequest,
       stringToSign,
@@ -69,5 +75,6 @@
   ostor.uriEncode = uriEncode;
   ostor.canonicalQuery = canonicalQuery;
   ostor.amzDate = amzDate;
+  ostor.signingKey = signingKey;
   ostor.sign = sign;
 })((globalThis.ostor = globalThis.ostor || {}));

@@ -252,9 +252,17 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.row_cell('admin@localhost', 'system'), 'system', self.driver.execute_script(
             'return document.querySelector("#users-table td.system").title'))
         self.assertEqual(self.element('who').text, self.gw.access_key)
-        # The secret is kept in this tab only, never in a cookie or localStorage.
+        # The secret is kept nowhere: no cookie, no stored value holds it
+        # (a browser restores sessionStorage with a closed tab); the field is empty.
         self.assertEqual(self.driver.get_cookies(), [])
         self.assertEqual(self.driver.execute_script('return localStorage.length'), 0)
+        stored = self.driver.execute_script(
+            'return [sessionStorage, localStorage].flatMap((s) => Object.keys(s).map((k) => k + "=" + s.getItem(k)))')
+        self.assertTrue(stored, 'no session stored')
+        for value in stored:
+            self.assertNotIn(self.gw.secret_key, value)
+        self.assertEqual(self.element('secret-key').get_attribute('value'), '')
+        self.assertEqual(self.element('secret-key').get_attribute('autocomplete'), 'off')
 
         # Create, from the keyboard: the form, the email, Enter.
         email = f'console-{os.urandom(3).hex()}@example.com'
@@ -340,6 +348,38 @@ class ConsoleTest(unittest.TestCase):
         self.sign_in(*system_creds)
         self.wait_for(lambda d: self.element('users-view').is_displayed(), 'the new system user cannot sign in')
         self.wait_row(system_email)
+
+    def session_ends_with(self, change, message):
+        """Signs in, changes the stored session by `change` (JS on `s`), acts: back at sign-in with `message`."""
+        self.sign_in(self.gw.access_key, self.gw.secret_key)
+        self.wait_for(lambda d: self.element('users-view').is_displayed(), 'not signed in')
+        self.wait_row('admin@localhost')
+        self.driver.execute_script(
+            'const s = JSON.parse(sessionStorage.getItem("ostor-console-session"));' + change +
+            'sessionStorage.setItem("ostor-console-session", JSON.stringify(s));')
+        self.element('user-search').send_keys('a')
+        self.wait_for(lambda d: self.element('sign-in-view').is_displayed(), 'still signed in')
+        self.assertIn(message, self.element('sign-in-error').text)
+        self.assertFalse(self.element('users-view').is_displayed())
+        self.assertFalse(self.rows())
+        self.assertIsNone(self.driver.execute_script('return sessionStorage.getItem("ostor-console-session")'))
+
+    def test_a_session_ends_with_its_utc_day(self):
+        # The key kept is the day's: the next day it signs nothing.
+        self.session_ends_with('s.day = "20000101";', 'day that has ended')
+        # So does a restored tab's session of another day.
+        self.sign_in(self.gw.access_key, self.gw.secret_key)
+        self.wait_for(lambda d: self.element('users-view').is_displayed(), 'not signed in')
+        self.driver.execute_script(
+            'const s = JSON.parse(sessionStorage.getItem("ostor-console-session")); s.day = "20000101";'
+            'sessionStorage.setItem("ostor-console-session", JSON.stringify(s));')
+        self.driver.refresh()
+        self.wait_for(lambda d: d.execute_script('return document.body.dataset.ready') == 'true')
+        self.assertTrue(self.element('sign-in-view').is_displayed())
+        self.assertIn('day that has ended', self.element('sign-in-error').text)
+
+    def test_a_session_ends_after_30_minutes_idle(self):
+        self.session_ends_with('s.active = Date.now() - 31 * 60 * 1000;', '30 minutes without activity')
 
 
 if __name__ == '__main__':

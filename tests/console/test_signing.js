@@ -82,6 +82,14 @@ check('GET Bucket lifecycle', example('GET', '/', [['lifecycle', null]], {}, EMP
 check('GET Bucket (parameters sorted)', example('GET', '/', [['prefix', 'J'], ['max-keys', '2']], {}, EMPTY).signature,
   '34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7');
 
+// Signed with the day's signing key (what the console keeps) instead of the secret: the same signature.
+const dayKey = ostor.signingKey('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', '20130524', 'us-east-1', 's3');
+check('GET Object with the signing key', ostor.sign({
+  method: 'GET', path: '/test.txt', query: [], payloadHash: EMPTY, region: 'us-east-1', service: 's3',
+  accessKey: 'AKIAIOSFODNN7EXAMPLE', key: dayKey,
+  headers: { host: 'examplebucket.s3.amazonaws.com', 'x-amz-date': '20130524T000000Z', 'x-amz-content-sha256': EMPTY, range: 'bytes=0-9' },
+}).signature, 'f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41');
+
 // The admin API's queries: '@' and the bare service name as SigV4 encodes them.
 check('canonical query', ostor.canonicalQuery([['ostor-users', null], ['emailAddress', 'a+b@example.com']]),
   'emailAddress=a%2Bb%40example.com&ostor-users=');
