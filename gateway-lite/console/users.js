@@ -4,7 +4,8 @@
 (function (ostor) {
   const PAGE_SIZE = 20;
   const $ = (id) => document.getElementById(id);
-  const state = { users: [], page: 0, generation: 0 };
+  // ownId: the signed-in user's id, once a row's details showed its key.
+  const state = { users: [], page: 0, generation: 0, ownId: null };
 
   const refusalText = (r) => `${r.message} (${r.code})`;
 
@@ -28,11 +29,23 @@
     return b;
   }
 
+  // Whether a user's details list the access key the console signs with.
+  function holdsSessionKey(detail) {
+    const s = ostor.api.session();
+    if (!s) return false;
+    const keys = [...(detail.AWSAccessKeys || []), ...(detail.Accounts || []).flatMap((a) => a.AWSAccessKeys || [])];
+    return keys.some((k) => k.AWSAccessKeyId === s.accessKey);
+  }
+
   // The system flag is in a user's details only: read for the rows shown.
   async function systemFlags(rows) {
     const details = await Promise.all(
       rows.map((u) => ostor.api.call('GET', [['ostor-users', null], ['userId', u.UserId]])));
-    return details.map((d) => (d.ok ? (d.data.Flags || []).includes('system') : refusalText(d)));
+    return details.map((d, i) => {
+      if (!d.ok) return refusalText(d);
+      if (holdsSessionKey(d.data)) state.ownId = rows[i].UserId;
+      return (d.data.Flags || []).includes('system');
+    });
   }
 
   async function render() {
@@ -64,9 +77,17 @@
       const system = cell(typeof flags[i] === 'string' ? '?' : flags[i] ? 'system' : '—', 'system');
       if (typeof flags[i] === 'string') system.title = flags[i];
       const actions = cell('', 'actions');
-      actions.append(
-        u.State === 'disabled' ? button('Enable', 'enable') : button('Disable', 'disable'),
-        button('Delete', 'delete', 'danger'));
+      // One's own user is neither disabled nor deleted here: that would
+      // lock this console out.
+      if (u.UserId === state.ownId) {
+        tr.dataset.own = 'true';
+        actions.textContent = 'you';
+        actions.classList.add('muted');
+      } else {
+        actions.append(
+          u.State === 'disabled' ? button('Enable', 'enable') : button('Disable', 'disable'),
+          button('Delete', 'delete', 'danger'));
+      }
       body.append(tr);
     });
     $('users-empty').hidden = rows.length > 0;
@@ -107,14 +128,15 @@
     const b = event.target.closest('button[data-action]');
     if (!b) return;
     const tr = b.closest('tr');
-    if (b.dataset.action === 'delete' && !b.classList.contains('confirm')) {
-      // A second press deletes: one stray click or key press does not.
+    const label = { delete: 'Delete', disable: 'Disable' }[b.dataset.action];
+    if (label && !b.classList.contains('confirm')) {
+      // A second press deletes or disables: one stray click or key press
+      // does not.
       b.classList.add('confirm');
-      b.textContent = `Delete ${tr.dataset.email}?`;
-      b.dataset.action = 'delete';
+      b.textContent = `${label} ${tr.dataset.email}?`;
       b.addEventListener('blur', () => {
         b.classList.remove('confirm');
-        b.textContent = 'Delete';
+        b.textContent = label;
       }, { once: true });
       return;
     }
@@ -199,6 +221,7 @@
     state.users = [];
     state.page = 0;
     state.generation++;
+    state.ownId = null;
     hideKeys();
     closeCreate();
     showMessage('');

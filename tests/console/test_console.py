@@ -263,6 +263,10 @@ class ConsoleTest(unittest.TestCase):
             self.assertNotIn(self.gw.secret_key, value)
         self.assertEqual(self.element('secret-key').get_attribute('value'), '')
         self.assertEqual(self.element('secret-key').get_attribute('autocomplete'), 'off')
+        # One's own row can be neither disabled nor deleted (it would lock the console out).
+        self.wait_for(lambda d: self.row_cell('admin@localhost', 'actions') == 'you', 'own row has buttons')
+        self.assertFalse(self.driver.execute_script(
+            'return document.querySelectorAll(\'#users-table tr[data-email="admin@localhost"] button\').length'))
 
         # Create, from the keyboard: the form, the email, Enter.
         email = f'console-{os.urandom(3).hex()}@example.com'
@@ -294,7 +298,12 @@ class ConsoleTest(unittest.TestCase):
         self.type_into('user-search', email.upper())
         self.wait_for(lambda d: list(self.rows()) == [email], 'search is not case-insensitive')
 
-        # Disable: its S3 requests are refused; enable: served again.
+        # Disable (a second press confirms): its S3 requests are refused; enable: served again.
+        self.press(email, 'disable')
+        self.assertEqual(self.row_cell(email, 'actions').split('Delete')[0], f'Disable {email}?',
+                         'the first press asks to confirm')
+        self.assertEqual(self.row_cell(email, 'state'), 'enabled')
+        self.assertEqual(self.s3_status(creds), 200)
         self.press(email, 'disable')
         self.wait_for(lambda d: self.row_cell(email, 'state') == 'disabled', 'not shown disabled')
         self.assertEqual(self.s3_status(creds), 403)
@@ -348,6 +357,8 @@ class ConsoleTest(unittest.TestCase):
         self.sign_in(*system_creds)
         self.wait_for(lambda d: self.element('users-view').is_displayed(), 'the new system user cannot sign in')
         self.wait_row(system_email)
+        self.type_into('user-search', system_email)
+        self.wait_for(lambda d: self.row_cell(system_email, 'actions') == 'you', 'own row has buttons')
 
     def session_ends_with(self, change, message):
         """Signs in, changes the stored session by `change` (JS on `s`), acts: back at sign-in with `message`."""
