@@ -323,8 +323,7 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
         // Small, and with room kept for local scripts: remote peers reach
         // it before they authenticate.
         admin_options.max_connections = 64;
-        // A browser on the console keeps up to 6 connections to it open.
-        admin_options.max_connections_per_client = 16;
+        admin_options.max_connections_per_client = 8;
         admin_options.reserved_for_loopback = 16;
         admin_options.max_active = 16;
         admin_options.idle_timeout_s = 15;

@@ -13,6 +13,9 @@
   const SERVICE = 's3';
   const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
   const IDLE_MS = 30 * 60 * 1000;
+  // Requests in flight at once: the admin listener lets one client keep 8
+  // connections, and other tabs or scripts may need some.
+  const MAX_IN_FLIGHT = 4;
 
   const fromHex = (h) => Uint8Array.from(h.match(/../g) || [], (b) => parseInt(b, 16));
   const today = () => ostor.amzDate(new Date()).slice(0, 8);
@@ -73,6 +76,21 @@
     saveSession(s);
   }
 
+  let inFlight = 0;
+  const waiting = [];
+  function takeSlot() {
+    if (inFlight < MAX_IN_FLIGHT) {
+      inFlight++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => waiting.push(resolve));
+  }
+  function releaseSlot() {
+    const next = waiting.shift();
+    if (next) next();  // the slot passes on
+    else inFlight--;
+  }
+
   // The refusal of an answer: S3's XML <Error> (signature checks) or the
   // admin API's JSON {Code, Message}.
   function refusal(status, text) {
@@ -91,9 +109,20 @@
 
   // One call: `params` is [[name, value], ...] (value null: a bare name);
   // `keys`, a session not yet saved (the sign-in's check), else the stored
-  // one. Resolves to {ok, status, data} or {ok: false, status, code, message}.
-  async function call(method, params, keys) {
-    const s = keys || liveSession();
+  // one. Waits for one of MAX_IN_FLIGHT slots; `stale`, when given and true
+  // by then, drops the call unsent. Resolves to {ok, status, data} or
+  // {ok: false, status, code, message}.
+  async function call(method, params, keys, stale) {
+    await takeSlot();
+    try {
+      if (stale && stale()) return { ok: false, status: 0, code: 'Dropped', message: 'Not sent: no longer needed.' };
+      return await send(method, params, keys || liveSession());
+    } finally {
+      releaseSlot();
+    }
+  }
+
+  async function send(method, params, s) {
     if (!s) return { ok: false, status: 0, code: 'NotSignedIn', message: 'Not signed in.' };
     const date = ostor.amzDate(new Date());
     // The signing key is the day's: past midnight UTC it signs nothing.
@@ -126,7 +155,10 @@
           Authorization: signed.authorization,
         },
         cache: 'no-store',
-        credentials: 'omit',
+        // Not 'omit': a browser keeps credential-less requests on
+        // connections of their own, beside the page's (6 more); the
+        // listener keeps no cookies anyway.
+        credentials: 'same-origin',
       });
     } catch (e) {
       return { ok: false, status: 0, code: 'NetworkError', message: `The gateway cannot be reached (${e.message}).` };

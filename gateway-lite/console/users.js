@@ -4,8 +4,9 @@
 (function (ostor) {
   const PAGE_SIZE = 20;
   const $ = (id) => document.getElementById(id);
+  const SEARCH_DELAY_MS = 250;
   // ownId: the signed-in user's id, once a row's details showed its key.
-  const state = { users: [], page: 0, generation: 0, ownId: null };
+  const state = { users: [], page: 0, generation: 0, ownId: null, searchTimer: 0 };
 
   const refusalText = (r) => `${r.message} (${r.code})`;
 
@@ -37,10 +38,11 @@
     return keys.some((k) => k.AWSAccessKeyId === s.accessKey);
   }
 
-  // The system flag is in a user's details only: read for the rows shown.
-  async function systemFlags(rows) {
+  // The system flag is in a user's details only: read for the rows shown,
+  // unsent once `stale` (a newer render started).
+  async function systemFlags(rows, stale) {
     const details = await Promise.all(
-      rows.map((u) => ostor.api.call('GET', [['ostor-users', null], ['userId', u.UserId]])));
+      rows.map((u) => ostor.api.call('GET', [['ostor-users', null], ['userId', u.UserId]], null, stale)));
     return details.map((d, i) => {
       if (!d.ok) return refusalText(d);
       if (holdsSessionKey(d.data)) state.ownId = rows[i].UserId;
@@ -55,7 +57,7 @@
     const shown = rows.slice(state.page * PAGE_SIZE, (state.page + 1) * PAGE_SIZE);
     // Renders overlap while one types in the search box: only the last shows.
     const generation = ++state.generation;
-    const flags = await systemFlags(shown);
+    const flags = await systemFlags(shown, () => generation !== state.generation);
     if (generation !== state.generation) return;
     const body = $('users-table').tBodies[0];
     body.replaceChildren();
@@ -187,9 +189,13 @@
 
   function init() {
     $('users-table').addEventListener('click', onTableClick);
+    // Rendered once typing pauses, not at every key.
     $('user-search').addEventListener('input', () => {
-      state.page = 0;
-      render();
+      clearTimeout(state.searchTimer);
+      state.searchTimer = setTimeout(() => {
+        state.page = 0;
+        render();
+      }, SEARCH_DELAY_MS);
     });
     $('prev-page').addEventListener('click', () => {
       state.page -= 1;
@@ -222,6 +228,7 @@
     state.page = 0;
     state.generation++;
     state.ownId = null;
+    clearTimeout(state.searchTimer);
     hideKeys();
     closeCreate();
     showMessage('');

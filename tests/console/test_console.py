@@ -228,8 +228,16 @@ class ConsoleTest(unittest.TestCase):
             self.assertEqual(status, 200, body)
         self.sign_in(self.gw.access_key, self.gw.secret_key)
         self.wait_for(lambda d: self.element('users-view').is_displayed(), 'not signed in')
+        # The page is gentle with the listener (8 connections per client):
+        # at most 4 requests in flight, for the 20 rows' details too.
+        self.driver.execute_script(
+            'const real = window.fetch; window.inFlight = 0; window.mostInFlight = 0;'
+            'window.fetch = async (...a) => { window.mostInFlight = Math.max(window.mostInFlight, ++window.inFlight);'
+            ' try { return await real(...a); } finally { window.inFlight--; } };')
         self.type_into('user-search', prefix)
         self.wait_for(lambda d: self.element('page-info').text == '1–20 of 21', 'no page of 20 users of 21')
+        self.wait_for(lambda d: d.execute_script('return window.inFlight') == 0)
+        self.assertEqual(self.driver.execute_script('return window.mostInFlight'), 4)
         self.assertEqual(len(self.rows()), 20)
         self.assertFalse(self.element('prev-page').is_enabled())
         self.element('next-page').click()
