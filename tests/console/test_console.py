@@ -400,6 +400,34 @@ class ConsoleTest(unittest.TestCase):
     def test_a_session_ends_after_30_minutes_idle(self):
         self.session_ends_with('s.active = Date.now() - 31 * 60 * 1000;', '30 minutes without activity')
 
+    def test_a_user_whose_email_has_quotes_percent_and_non_ascii(self):
+        # The widest the engine takes: no space, '/', '\\', '"', '<', '>', ',' or ';'.
+        email = f"a+b'c&d%e=f?g#h!é-{os.urandom(3).hex()}@exämple.com"
+        self.sign_in(self.gw.access_key, self.gw.secret_key)
+        self.wait_for(lambda d: self.element('users-view').is_displayed(), 'not signed in')
+        self.element('new-user-button').click()
+        self.type_into('new-user-email', email)
+        self.element('create-user-submit').click()
+        self.wait_for(lambda d: self.element('new-keys').is_displayed(), 'no key pair shown: ' +
+                      self.element('users-message').text)
+        self.assertEqual(self.element('new-keys-email').text, email)
+        self.element('new-keys-done').click()
+        self.type_into('user-search', "b'c&d%e=f?g#h!é")
+        self.wait_for(lambda d: list(self.rows()) == [email], 'search did not find the user')
+        self.press(email, 'disable')
+        self.press(email, 'disable')
+        self.wait_for(lambda d: self.row_cell(email, 'state') == 'disabled', 'not shown disabled')
+        self.press(email, 'delete')
+        self.press(email, 'delete')
+        self.wait_row(email, present=False)
+        self.assertEqual(self.element('users-message').text, '')
+        from botocore.awsrequest import AWSRequest
+        url = f'{self.base}/?' + harness.query([('ostor-users', None), ('emailAddress', email)])
+        request = AWSRequest(method='GET', url=url, headers={'Host': self.base.split('://', 1)[1]})
+        harness.SigV4(self.gw.credentials).add_auth(request)
+        status, _, body = fetch_with(url, 'GET', dict(request.headers.items()))
+        self.assertEqual(status, 404, body)
+
 
 if __name__ == '__main__':
     harness.main()
