@@ -13,6 +13,25 @@ namespace {
 
 constexpr const char* kEmptyBodySha256Hex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
+// A Host naming this machine by address or as localhost, not by a name whose
+// DNS answer another site controls. No Host: no browser (they always send one).
+bool host_names_no_site(std::string_view host) {
+    if (host.empty()) return true;
+    std::string h;
+    if (host.front() == '[') {
+        auto close = host.find(']');
+        if (close == std::string_view::npos) return false;
+        auto rest = host.substr(close + 1);
+        if (!rest.empty() && rest.front() != ':') return false;
+        h = std::string(host.substr(1, close - 1));
+        in6_addr v6{};
+        return inet_pton(AF_INET6, h.c_str(), &v6) == 1;
+    }
+    h = to_lower(host.substr(0, host.find(':')));
+    in_addr v4{};
+    return h == "localhost" || inet_pton(AF_INET, h.c_str(), &v4) == 1;
+}
+
 }  // namespace
 
 Result<std::string> read_admin_token_file(const std::filesystem::path& file) {
@@ -37,7 +56,7 @@ bool listen_is_loopback(std::string_view listen) {
 
 std::optional<std::string> admin_refusal(Engine& engine, const AdminAccess& access, const HttpRequest& request,
                                          std::string_view path, const QueryList& query) {
-    if (is_loopback_address(request.remote)) return std::nullopt;
+    if (is_loopback_address(request.remote) && host_names_no_site(request.header_or("host"))) return std::nullopt;
     std::string_view authorization = request.header_or("authorization");
     constexpr std::string_view kBearer = "Bearer ";
     if (authorization.starts_with(kBearer)) {

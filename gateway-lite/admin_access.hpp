@@ -4,7 +4,10 @@
 // connection from 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104 comes from this
 // machine and is served without credentials, also when the listener is bound
 // wide (0.0.0.0, [::]), as anyone who can connect through loopback can read
-// the data directory's files anyway. Any other peer must present either
+// the data directory's files anyway — when its Host is an IP literal or
+// localhost (any port; or no Host at all): a page of another site in a
+// browser on this machine reaches loopback by DNS rebinding, under its own
+// name. Any other request must present either
 //   Authorization: Bearer <token>   the token of --admin-token-file, or
 //   an S3 signature (SigV4 or SigV2, as s3_auth.hpp checks it) made with a
 //   key of a user with the `system` flag (curl --aws-sigv4 works);

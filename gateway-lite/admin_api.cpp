@@ -84,7 +84,12 @@ Reply users(Engine& engine, std::string_view method, const QueryList& q) {
     if (method == "PUT") {
         const auto* email = param(q, "emailAddress");
         if (!email || email->empty()) return bad_request("emailAddress is required");
-        auto created = engine.create_user(*email);
+        // &system (or system=true): a user of the admin API itself (the
+        // CLI's -S). Any other value is refused rather than read as yes.
+        const auto* system = param(q, "system");
+        if (system && !system->empty() && *system != "true")
+            return bad_request("system takes no value or true, not '" + *system + "'");
+        auto created = engine.create_user(*email, system != nullptr);
         if (!created) return std::move(created).error();
         std::vector<KeyPair> keys;
         if (created->key) keys.push_back(*created->key);

@@ -7,6 +7,9 @@
 //   {"Code": "NoSuchUser", "Message": "...", "RequestId": "..."}
 // with the HTTP status of the engine's error table.
 //
+// PUT ?ostor-users&emailAddress=E&system creates a system user (the CLI's
+// create-user -S): one that may call this API.
+//
 // Paging the usage list (the guide lists everything at once): `&marker=NAME`
 // lists the names after NAME and `&max-items=N` (1..1000, default 1000)
 // bounds one page; "truncated": true says there is more, and the last item

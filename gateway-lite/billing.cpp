@@ -78,7 +78,9 @@ void BillingEndpoint::handle(const HttpRequest& request, BodyReader&, ResponseWr
         endpoints.set("/v1/info", "the billing service's configuration")
             .set("/v1/status", "uptime, requests answered, errors, volume space")
             .set("/v1/bill/fetch?user=&account=", "storage, bandwidth and buckets of a user or account")
-            .set("/metrics", "Prometheus metrics");
+            .set("/metrics", "Prometheus metrics")
+            .set("/console/", "the web console (sign in with a system user's keys)")
+            .set("/?ostor-*", "the admin REST API (a system user's signature)");
         Json j = Json::object();
         j.set("service", "ostor-gateway admin listener").set("endpoints", std::move(endpoints));
         return answer(out, 200, j.pretty());

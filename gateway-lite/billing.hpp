@@ -7,6 +7,8 @@
 //                                       among them), the volume's id and space
 //   GET /v1/bill/fetch?user=&account=   storage, bandwidth and buckets
 //   GET /metrics                        Prometheus text format
+// (The same listener serves the web console and the admin REST API:
+// admin_listener.hpp.)
 //
 // Who may call: admin_access.hpp (loopback peers freely; others with the
 // admin bearer token or a system user's S3 signature; 403 JSON otherwise).

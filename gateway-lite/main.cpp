@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "admin_access.hpp"
+#include "admin_listener.hpp"
 #include "billing.hpp"
 #include "gw_conf.hpp"
 #include "lifecycle_worker.hpp"
@@ -96,6 +97,8 @@ constexpr const char* kUsage =
     "  --admin-listen [ADDR:]PORT  serve the billing API (/v1/info, /v1/status, /v1/bill/fetch) and\n"
     "                         Prometheus /metrics there; ADDR defaults to 127.0.0.1 (loopback).\n"
     "                         peers other than loopback need a system user's S3 signature or the token:\n"
+    "                         also the web console (/console/, sign in with a system user's keys) and\n"
+    "                         the admin REST API (/?ostor-*, a system user's signature from anyone)\n"
     "  --admin-token-file FILE  accept 'Authorization: Bearer <first line of FILE>' on the admin listener\n"
     "  --lifecycle-day-seconds S  the length of a lifecycle \"day\" (default 86400; tests use a few seconds):\n"
     "                         rules' Days count these, and the buckets' lifecycle rules are applied once a day\n"
@@ -440,7 +443,10 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
                     stats->service_id().c_str(), static_cast<long long>(config->config.stat_period.count()));
     std::printf("ostor-gateway: listening on %s (data %s, volume %s)\n", (*server)->url().c_str(), data.c_str(),
                 e.volume_id().c_str());
-    if (admin_server) std::printf("ostor-gateway: billing and metrics on %s\n", admin_server->url().c_str());
+    if (admin_server) {
+        std::printf("ostor-gateway: billing and metrics on %s\n", admin_server->url().c_str());
+        std::printf("ostor-gateway: web console on %s/console/\n", admin_server->url().c_str());
+    }
     std::fflush(stdout);
 
     ostor::gw::Metrics metrics;
@@ -488,8 +494,10 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
     std::thread admin_thread;
     if (admin_server)
         admin_thread = std::thread([&] {
-            admin_server->run([&](const ostor::gw::HttpRequest& req, ostor::gw::BodyReader& body,
-                                  ostor::gw::ResponseWriter& out) { billing.handle(req, body, out); });
+            admin_server->run(
+                [&](const ostor::gw::HttpRequest& req, ostor::gw::BodyReader& body, ostor::gw::ResponseWriter& out) {
+                    ostor::gw::serve_admin_listener(req, body, out, handler, billing);
+                });
         });
     (*server)->run([&](const ostor::gw::HttpRequest& req, ostor::gw::BodyReader& body, ostor::gw::ResponseWriter& out) {
         handler.handle(req, body, out);

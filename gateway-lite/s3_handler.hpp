@@ -39,10 +39,16 @@ public:
         });
     }
     void handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
+    // The admin listener's entry: serves only what routes to the admin API
+    // (ostor-* on the service); anything else it leaves unanswered and
+    // returns false.
+    bool handle_admin(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
     // Cuts short the pauses of paced downloads (called when the gateway stops).
     void stop() { limiter_.stop(); }
 
 private:
+    bool serve(const HttpRequest& request, BodyReader& body, ResponseWriter& response, bool admin_only);
+
     Engine& engine_;
     S3Options options_;
     UsageStats* stats_;

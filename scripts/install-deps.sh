@@ -14,6 +14,9 @@ packages=(
   # scripts/check-format.sh: the C++ files are formatted with .clang-format.
   clang-format
   python3 python3-boto3 curl openssl php-cli php-curl
+  # The console suite (tests/console): a headless browser driven by Selenium,
+  # and node for the console's signing code.
+  chromium chromium-driver python3-selenium nodejs
   # The RADOS backend's client library, and the daemons of the rados suite's
   # throwaway cluster (tests/rados/ceph_cluster.sh, docs/rados.md).
   librados-dev libradospp-dev ceph-mon ceph-osd ceph-common python3-rados

@@ -70,8 +70,12 @@ private:
 class Pipeline {
 public:
     Pipeline(Engine& engine, const S3Options& options, RateLimiter& limiter, const HttpRequest& request,
-             ClientBody& body, ResponseWriter& out)
-        : ctx_(engine, options, request, random_request_id()), limiter_(limiter), raw_body_(body), out_(out) {}
+             ClientBody& body, ResponseWriter& out, bool admin_only = false)
+        : ctx_(engine, options, request, random_request_id()),
+          limiter_(limiter),
+          raw_body_(body),
+          out_(out),
+          admin_only_(admin_only) {}
 
     void run() {
         const auto& req = ctx_.request;
@@ -89,6 +93,12 @@ public:
                                 : ctx_.key_given    ? Scope::Object
                                                     : Scope::Bucket,
                                 ctx_.query, req);
+        // Decided on the route, not on the target's looks: a Host naming a
+        // bucket (--domain) makes "/?ostor-x" a bucket operation.
+        if (admin_only_ && ctx_.route->operation != Operation::AdminApi) {
+            declined_ = true;
+            return;
+        }
         if (ctx_.route->operation == Operation::Preflight) {
             // Browsers send preflights without credentials (and s3-tests
             // send them to presigned URLs): answered before authentication.
@@ -125,6 +135,8 @@ public:
     OpClass op_class() const { return ctx_.route ? ctx_.route->op_class : OpClass::Default; }
     // The S3 error code answered, if any.
     const std::string& error_code() const { return error_code_; }
+    // Not an admin API call where only those are served: nothing answered.
+    bool declined() const { return declined_; }
 
     // What the access log shows of the request.
     AccessLogEntry access_entry() const {
@@ -343,6 +355,8 @@ private:
     RateLimiter& limiter_;
     ClientBody& raw_body_;
     ResponseWriter& out_;
+    bool admin_only_;
+    bool declined_ = false;
     bool admitted_ = false;
     std::optional<std::uint64_t> bucket_epoch_;
     std::string error_code_;
@@ -358,12 +372,21 @@ private:
 namespace ostor::gw {
 
 void S3Handler::handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response) {
+    serve(request, body, response, false);
+}
+
+bool S3Handler::handle_admin(const HttpRequest& request, BodyReader& body, ResponseWriter& response) {
+    return serve(request, body, response, true);
+}
+
+bool S3Handler::serve(const HttpRequest& request, BodyReader& body, ResponseWriter& response, bool admin_only) {
     auto arrived = std::chrono::system_clock::now();
     auto started = std::chrono::steady_clock::now();
     s3::ClientBody counted_body(body);
     s3::CountingWriter counted_response(response);
-    s3::Pipeline pipeline(engine_, options_, limiter_, request, counted_body, counted_response);
+    s3::Pipeline pipeline(engine_, options_, limiter_, request, counted_body, counted_response, admin_only);
     pipeline.run();
+    if (pipeline.declined()) return false;
     auto op = pipeline.op_class();
     if (stats_)
         if (auto key = pipeline.usage_key()) stats_->record(*key, op, counted_body.bytes, counted_response.bytes);
@@ -384,6 +407,7 @@ void S3Handler::handle(const HttpRequest& request, BodyReader& body, ResponseWri
         entry.duration = std::chrono::steady_clock::now() - started;
         access_log_->write(entry);
     }
+    return true;
 }
 
 }  // namespace ostor::gw

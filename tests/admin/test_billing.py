@@ -1,6 +1,9 @@
 """The billing listener (--admin-listen): the billing API document
-with storage and bandwidth filled in, and Prometheus /metrics."""
+with storage and bandwidth filled in, and Prometheus /metrics; the admin
+REST API served there too (where the web console calls it)."""
 
+import base64
+import hashlib
 import json
 import os
 import re
@@ -86,7 +89,7 @@ class BillingTest(unittest.TestCase):
         status, ctype, body = self.fetch('/')
         self.assertEqual((status, ctype), (200, 'application/json'))
         endpoints = json.loads(body)['endpoints']
-        for path in ('/v1/info', '/v1/status', '/v1/bill/fetch?user=&account=', '/metrics'):
+        for path in ('/v1/info', '/v1/status', '/v1/bill/fetch?user=&account=', '/metrics', '/console/', '/?ostor-*'):
             self.assertIn(path, endpoints)
 
     def test_bill_reports_storage_and_the_bandwidth_the_usage_counters_saw(self):
@@ -392,6 +395,182 @@ class BillingTotalsTest(unittest.TestCase):
         first.stop(keep_dir=True)
         self.addCleanup(shutil.rmtree, first.root, True)
         self.assertEqual([n for n in os.listdir(os.path.join(first.data_dir, 'gw-stats')) if n.endswith('.lock')], [])
+
+
+class AdminApiOnTheListenerTest(unittest.TestCase):
+    """The admin REST API (?ostor-*) on the admin listener, where the web
+    console calls it: the S3 listener's checks and handlers, a system user's
+    signature required also from loopback (whose exemption covers billing and
+    /metrics only), and nothing else of S3 reachable there."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.gw = Gateway(['--admin-listen', '127.0.0.1:0']).start()
+        cls.addClassCleanup(cls.gw.stop)
+        cls.base = admin_base(cls.gw)
+        cls.user_id, cls.user_creds = new_user(cls.gw)
+
+    def signed(self, method, target, creds=None):
+        from botocore.awsrequest import AWSRequest
+        url = self.base + target
+        request = AWSRequest(method=method, url=url, headers={'Host': self.base.split('://', 1)[1]})
+        harness.SigV4(creds or self.gw.credentials).add_auth(request)
+        return fetch(url, method, dict(request.headers.items()))
+
+    def test_a_system_users_signature_reaches_the_handlers(self):
+        status, ctype, body = self.signed('GET', '/?' + harness.query([('ostor-users', None)]))
+        self.assertEqual((status, ctype), (200, 'application/json'), body)
+        self.assertIn('admin@localhost', [u['UserEmail'] for u in json.loads(body)])
+
+    def test_system_users_are_made_with_the_system_parameter(self):
+        for system in (True, False):
+            with self.subTest(system=system):
+                email = f'al-{os.urandom(4).hex()}@example.com'
+                params = [('ostor-users', None), ('emailAddress', email)] + ([('system', None)] if system else [])
+                status, _, body = self.signed('PUT', '/?' + harness.query(params))
+                self.assertEqual(status, 200, body)
+                key = json.loads(body)['AWSAccessKeys'][0]
+                status, _, body = self.signed(
+                    'GET', '/?' + harness.query([('ostor-users', None), ('emailAddress', email)]))
+                self.assertEqual(json.loads(body)['Flags'], ['system'] if system else [])
+                # Only the system user may call the API with its new key.
+                creds = harness.Credentials(key['AWSAccessKeyId'], key['AWSSecretAccessKey'])
+                status, _, body = self.signed('GET', '/?' + harness.query([('ostor-users', None)]), creds)
+                self.assertEqual(status, 200 if system else 403, body)
+
+    def test_the_system_parameter_takes_no_value_or_true(self):
+        email = f'al-{os.urandom(4).hex()}@example.com'
+        for value in ('false', '0', 'no', 'TRUE', '1'):
+            with self.subTest(system=value):
+                status, ctype, body = self.signed(
+                    'PUT', '/?' + harness.query([('ostor-users', None), ('emailAddress', email), ('system', value)]))
+                self.assertEqual((status, ctype), (400, 'application/json'), body)
+                self.assertEqual(json.loads(body)['Code'], 'InvalidArgument', body)
+                status, _, body = self.signed(
+                    'GET', '/?' + harness.query([('ostor-users', None), ('emailAddress', email)]))
+                self.assertEqual(status, 404, body)
+        status, _, body = self.signed(
+            'PUT', '/?' + harness.query([('ostor-users', None), ('emailAddress', email), ('system', 'true')]))
+        self.assertEqual(status, 200, body)
+        status, _, body = self.signed('GET', '/?' + harness.query([('ostor-users', None), ('emailAddress', email)]))
+        self.assertEqual(json.loads(body)['Flags'], ['system'], body)
+
+    def test_loopback_is_exempt_only_under_an_address_or_localhost(self):
+        # A page of evil.example rebound to 127.0.0.1 sends its own Host.
+        port = self.base.rsplit(':', 1)[1]
+        for path in (f'/v1/bill/fetch?user={self.user_id}', '/metrics'):
+            for host in ('evil.example', f'evil.example:{port}', f'127.0.0.1.evil.example:{port}',
+                         f'localhost.evil.example:{port}'):
+                with self.subTest(path=path, host=host):
+                    status, ctype, body = fetch(self.base + path, headers={'Host': host})
+                    self.assertEqual((status, ctype), (403, 'application/json'), body)
+                    self.assertEqual(json.loads(body)['Code'], 'AccessDenied', body)
+            for host in (f'127.0.0.1:{port}', '127.0.0.1', f'localhost:{port}', 'LocalHost', f'[::1]:{port}',
+                         '[::1]'):
+                with self.subTest(path=path, host=host):
+                    self.assertEqual(fetch(self.base + path, headers={'Host': host})[0], 200)
+        # A system user's signature still opens it under any Host, as for a remote peer.
+        from botocore.awsrequest import AWSRequest
+        url = self.base + '/metrics'
+        request = AWSRequest(method='GET', url=url, headers={'Host': 'evil.example'})
+        harness.SigV4(self.gw.credentials).add_auth(request)
+        self.assertEqual(fetch(url, 'GET', dict(request.headers.items()))[0], 200)
+
+    def test_loopback_peers_need_a_system_users_signature(self):
+        status, ctype, body = fetch(self.base + '/?ostor-users')
+        self.assertEqual((status, ctype), (403, 'application/json'), body)
+        self.assertEqual(json.loads(body)['Code'], 'AccessDenied')
+        status, _, body = self.signed('GET', '/?' + harness.query([('ostor-users', None)]), self.user_creds)
+        self.assertEqual((status, json.loads(body)['Code']), (403, 'AccessDenied'), body)
+        wrong = harness.Credentials(self.gw.access_key, 'x' * 40)
+        status, _, body = self.signed('GET', '/?' + harness.query([('ostor-users', None)]), wrong)
+        self.assertEqual(status, 403, body)
+        self.assertIn('<Code>SignatureDoesNotMatch</Code>', body)
+        # Billing keeps its loopback exemption.
+        self.assertEqual(fetch(self.base + f'/v1/bill/fetch?user={self.user_id}')[0], 200)
+
+    def test_no_s3_operation_is_served_there(self):
+        bucket = harness.unique_bucket('al')
+        self.gw.client().create_bucket(Bucket=bucket)
+        for target in ('/', f'/{bucket}', f'/{bucket}?ostor-users', f'/{bucket}/key'):
+            with self.subTest(target=target):
+                status, ctype, body = self.signed('GET', target)
+                self.assertEqual(ctype, 'application/json', body)
+                self.assertNotIn('ListAllMyBucketsResult', body)
+                self.assertNotIn('ListBucketResult', body)
+                self.assertIn(status, (200, 404), body)
+                if target != '/':
+                    self.assertEqual(json.loads(body)['Code'], 'NotFound', body)
+
+
+class AdminListenerWithDomainTest(unittest.TestCase):
+    """With --domain a Host "<bucket>.<domain>" names a bucket: on the admin
+    listener an ostor-* query under such a Host is no admin call, and no
+    bucket operation either (each would be one on the S3 listener)."""
+
+    DOMAIN = 'ost.test'
+
+    @classmethod
+    def setUpClass(cls):
+        cls.gw = Gateway(['--admin-listen', '127.0.0.1:0', '--domain', cls.DOMAIN]).start()
+        cls.addClassCleanup(cls.gw.stop)
+        cls.base = admin_base(cls.gw)
+        cls.port = cls.base.rsplit(':', 1)[1]
+
+    def signed(self, method, target, host, body=b'', headers=None):
+        from botocore.awsrequest import AWSRequest
+        url = self.base + target
+        request = AWSRequest(method=method, url=url, data=body, headers={'Host': host, **(headers or {})})
+        harness.SigV4(self.gw.credentials).add_auth(request)
+        try:
+            with urllib.request.urlopen(
+                    urllib.request.Request(url, data=body or None, method=method,
+                                           headers=dict(request.headers.items())), timeout=10) as r:
+                return r.status, r.headers.get('Content-Type'), r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get('Content-Type'), e.read().decode()
+
+    def vhost(self, bucket):
+        return f'{bucket}.{self.DOMAIN}:{self.port}'
+
+    def assert_refused(self, answer):
+        status, ctype, body = answer
+        self.assertEqual((status, ctype), (404, 'application/json'), body)
+        self.assertEqual(json.loads(body)['Code'], 'NotFound', body)
+
+    def test_bucket_operations_under_a_bucket_host_are_refused_and_change_nothing(self):
+        s3 = self.gw.client()
+        full, empty, absent = (harness.unique_bucket(p) for p in ('vf', 've', 'va'))
+        s3.create_bucket(Bucket=full)
+        s3.create_bucket(Bucket=empty)
+        s3.put_object(Bucket=full, Key='k', Body=b'kept')
+        with self.subTest('GET: ListObjects'):
+            self.assert_refused(self.signed('GET', '/?ostor-users', self.vhost(full)))
+        with self.subTest('PUT: CreateBucket'):
+            self.assert_refused(self.signed('PUT', '/?ostor-users', self.vhost(absent)))
+        with self.subTest('DELETE: DeleteBucket'):
+            self.assert_refused(self.signed('DELETE', '/?ostor-users', self.vhost(empty)))
+        with self.subTest('POST ?delete: DeleteObjects'):
+            body = b'<Delete><Object><Key>k</Key></Object></Delete>'
+            md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+            self.assert_refused(self.signed('POST', '/?ostor-users&delete', self.vhost(full), body,
+                                            {'Content-MD5': md5, 'Content-Type': 'application/xml'}))
+        with self.subTest('POST multipart: PostObject'):
+            form = (b'--XX\r\nContent-Disposition: form-data; name="key"\r\n\r\nposted\r\n'
+                    b'--XX\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\nbody\r\n--XX--\r\n')
+            self.assert_refused(self.signed('POST', '/?ostor-users', self.vhost(full), form,
+                                            {'Content-Type': 'multipart/form-data; boundary=XX'}))
+        names = [b['Name'] for b in s3.list_buckets()['Buckets']]
+        self.assertIn(full, names)
+        self.assertIn(empty, names)
+        self.assertNotIn(absent, names)
+        self.assertEqual([o['Key'] for o in s3.list_objects_v2(Bucket=full)['Contents']], ['k'])
+        self.assertEqual(s3.get_object(Bucket=full, Key='k')['Body'].read(), b'kept')
+
+    def test_the_admin_api_is_served_under_the_listeners_own_host(self):
+        status, ctype, body = self.signed('GET', '/?ostor-users', f'127.0.0.1:{self.port}')
+        self.assertEqual((status, ctype), (200, 'application/json'), body)
+        self.assertIn('admin@localhost', [u['UserEmail'] for u in json.loads(body)])
 
 
 def non_loopback_ipv4():

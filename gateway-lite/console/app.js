@@ -1,0 +1,94 @@
+// The console's shell: sign-in, sign-out, and the page shown.
+'use strict';
+(function (ostor) {
+  const $ = (id) => document.getElementById(id);
+
+  // What a refused sign-in says, by the API's error code.
+  function signInRefusal(r) {
+    switch (r.code) {
+      case 'SignatureDoesNotMatch':
+        return 'The secret does not match the access key.';
+      case 'InvalidAccessKeyId':
+        return 'No user has this access key id.';
+      case 'AccessDenied':
+        return r.status === 403 && /system users only/.test(r.message)
+          ? 'This key is not a system user\'s: the console is open to system users only.'
+          : r.message;
+      case 'RequestTimeTooSkewed':
+        return 'This computer\'s clock is too far from the gateway\'s: correct it and sign in again.';
+      default:
+        return `${r.message} (${r.code})`;
+    }
+  }
+
+  function show(signedIn) {
+    const s = ostor.api.session();
+    $('sign-in-view').hidden = signedIn;
+    $('users-view').hidden = !signedIn;
+    $('nav').hidden = !signedIn;
+    $('sign-out').hidden = !signedIn;
+    $('who').hidden = !signedIn;
+    $('who').textContent = signedIn && s ? s.accessKey : '';
+  }
+
+  async function signIn(event) {
+    event.preventDefault();
+    const accessKey = $('access-key').value.trim();
+    const secret = $('secret-key').value;
+    const error = $('sign-in-error');
+    if (!accessKey || !secret) {
+      error.textContent = 'Type the access key id and its secret.';
+      return;
+    }
+    error.textContent = '';
+    // The secret goes no further than this: the session keeps the day's
+    // signing key, and the field is emptied at once.
+    const keys = ostor.api.newSession(accessKey, secret);
+    $('secret-key').value = '';
+    $('sign-in-button').disabled = true;
+    // Only a system user may list the users: the check of the key pair.
+    const r = await ostor.api.call('GET', [['ostor-users', null]], keys);
+    $('sign-in-button').disabled = false;
+    if (!r.ok) {
+      error.textContent = signInRefusal(r);
+      $('secret-key').focus();
+      return;
+    }
+    ostor.api.saveSession(keys);
+    $('sign-in-form').reset();
+    show(true);
+    await ostor.users.load();
+    $('user-search').focus();
+  }
+
+  function signOut(message) {
+    ostor.api.clearSession();
+    ostor.users.reset();
+    show(false);
+    $('sign-in-error').textContent = typeof message === 'string' ? message : '';
+    $('access-key').focus();
+  }
+
+  function start() {
+    ostor.users.init();
+    $('sign-in-form').addEventListener('submit', signIn);
+    $('sign-out').addEventListener('click', () => signOut());
+    // A session that ends by itself (the day is over, or idle) shows the
+    // sign-in with why.
+    ostor.api.setOnExpired(signOut);
+    for (const type of ['pointerdown', 'keydown'])
+      document.addEventListener(type, () => ostor.api.touch(), { capture: true });
+    setInterval(() => ostor.api.liveSession(), 30 * 1000);
+    const signedIn = ostor.api.liveSession() !== null;
+    if (signedIn) {
+      show(true);
+      ostor.users.load();
+    } else if (!$('sign-in-error').textContent) {
+      show(false);
+      $('access-key').focus();
+    }
+    document.body.dataset.ready = 'true';
+  }
+
+  document.addEventListener('DOMContentLoaded', start);
+})((globalThis.ostor = globalThis.ostor || {}));
