@@ -123,6 +123,11 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
         size.size.last_ts = omap.contains(std::string(kLedgerSizeHourKey)) && hour ? *hour : size_history_hour(now);
     }
 
+    // The lock summary, written only when a change moves it.
+    std::uint64_t lock_until = count_of(omap, kLedgerLockUntilKey);
+    std::uint64_t lock_holds = count_of(omap, kLedgerLockHoldsKey);
+    bool lock_changed = false;
+
     LedgerBatchPlan plan;
     plan.results.reserve(batch.size());
     bool changes_anything = false;
@@ -193,10 +198,25 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
             if (settled.contains(marker)) unsettled = std::move(marker);
         }
         plan.results.emplace_back();
+        const auto raised_until = [&](std::int64_t until) {
+            return until > 0 ? std::max(lock_until, static_cast<std::uint64_t>(until)) : lock_until;
+        };
+        std::uint64_t new_until = raised_until(c->lock_until_ms);
+        std::uint64_t new_holds = add_clamped(lock_holds, c->lock_holds_delta);
+        if (c->set_lock) {
+            new_until = raised_until(c->set_lock->first);
+            new_holds = c->set_lock->second;
+        }
+        const bool moves_lock = new_until != lock_until || new_holds != lock_holds;
         if (!c->add && ends.empty() && !unsettled && c->delta_bytes == 0 && c->delta_objects == 0 && !c->set_counts &&
-            c->set_keys.empty() && c->once_key.empty())
+            c->set_keys.empty() && c->once_key.empty() && !moves_lock)
             continue;  // nothing to change (a release of a reservation already gone)
         changes_anything = true;
+        if (moves_lock) {
+            lock_until = new_until;
+            lock_holds = new_holds;
+            lock_changed = true;
+        }
         for (auto& [k, v] : c->set_keys) keys_set.insert_or_assign(k, v);
         if (!c->once_key.empty()) keys_set.insert_or_assign(c->once_key, c->once_value);
         for (auto it : ends) {
@@ -295,6 +315,11 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
         {std::string(kLedgerReservedKey), encode_count(reserved)},
         {std::string(kLedgerVersionKey), encode_count(count_of(omap, kLedgerVersionKey) + 1)},
     });
+    if (lock_changed)
+        op.omap_set({
+            {std::string(kLedgerLockUntilKey), encode_count(lock_until)},
+            {std::string(kLedgerLockHoldsKey), encode_count(lock_holds)},
+        });
     if (size_changed)
         op.omap_set({
             {std::string(kLedgerSizeMaxKey), encode_count(size.size.hmax)},

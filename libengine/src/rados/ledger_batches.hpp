@@ -91,6 +91,13 @@ struct LedgerChange {
     // Sets the counts (bytes, objects) instead of adding deltas: the
     // difference is the change's delta (the size history changes with it).
     std::optional<std::pair<std::uint64_t, std::uint64_t>> set_counts;
+    // A bucket's lock summary: lock.until raised to lock_until_ms (never
+    // lowered), lock.holds moved by lock_holds_delta (clamped at zero);
+    // set_lock (a recount's) raises lock.until to its first and sets
+    // lock.holds to its second.
+    std::int64_t lock_until_ms = 0;
+    std::int64_t lock_holds_delta = 0;
+    std::optional<std::pair<std::int64_t, std::uint64_t>> set_lock;
     // Keys written ("" value: removed) with the change.
     std::map<std::string, std::string> set_keys;
     // "" none; else the change is skipped (succeeding) when the ledger holds

@@ -16,6 +16,10 @@
 //     r.<instance>.<seq>    an open reservation (encode_reservation), with
 //                           the commit mark of the object write it is for
 //     size.hmax, size.hint, size.hts   a bucket's size history (below)
+//     lock.until            a bucket's lock summary (object lock): the latest
+//                           retain-until date (ms) any version was given, a
+//                           maximum that only grows; absent: none
+//     lock.holds            the versions under legal hold now (absent: 0)
 //     !s.<token>            a settled marker: the ms it was written. Written
 //                           in the same guarded write as a settle (token: the
 //                           reservation's key) or an apply given a token, so
@@ -102,6 +106,9 @@ inline std::string recount_mark_key(std::string_view bucket, std::uint64_t epoch
 inline constexpr std::string_view kLedgerBytesKey = "bytes";
 inline constexpr std::string_view kLedgerObjectsKey = "objects";
 inline constexpr std::string_view kLedgerReservedKey = "reserved";
+// A bucket's lock summary (Bucket::locked_until_ms, legal_holds).
+inline constexpr std::string_view kLedgerLockUntilKey = "lock.until";
+inline constexpr std::string_view kLedgerLockHoldsKey = "lock.holds";
 inline constexpr std::string_view kLedgerVersionKey = "ver";
 inline constexpr std::string_view kReservationPrefix = "r.";
 // Settled markers and their age keys (above): before every other key of a

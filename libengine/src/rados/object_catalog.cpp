@@ -198,6 +198,7 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& given, 
     std::vector<Extent> to_free;      // the extents of the records the commit replaced
     ObjectInfo answer;
     std::int64_t delta_bytes = 0, delta_objects = 0;
+    ObjectLock new_lock;   // the lock the committed version carries (the bucket's lock summary follows it)
     bool unknown = false;  // the index write failed, and may have been applied
     // The latest the counts may follow the index write (kLedgerChangeDeadline).
     BootClock::time_point deadline{};
@@ -246,6 +247,7 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& given, 
     // reads).
     auto attempt = [&](std::optional<IndexEntry> cur, bool guessed) -> std::optional<Result<void>> {
         old.reset();
+        new_lock = {};
         std::string old_stored;
         if (cur) {
             old = std::move(cur->record);
@@ -295,6 +297,7 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& given, 
         if (!change) return Result<void>(std::move(change).error());
         delta_bytes = change->delta.bytes + delta_parts_bytes;
         delta_objects = change->delta.objects;
+        new_lock = change->new_lock;
         if (auto c = cover_growth(); !c) return Result<void>(std::move(c).error());
         if (lease_ && !lease_->may_commit()) return Result<void>(lease_expired());
         record.charge = CommitCharge{token, delta_bytes, delta_objects};
@@ -382,6 +385,14 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& given, 
         (void)ledger_.apply(bucket.owner_id, ledger_bucket_of(bucket), delta_bytes, delta_objects, ledger_.new_token(),
                             replaced, deadline);
     }
+    // The lock summary after the counts, as its own change of the bucket's
+    // ledger (only for a version under lock). A crash before it leaves the
+    // bucket to the adopter's recount, as the counts; an unknown outcome to
+    // the recount queued below.
+    if (!unknown)
+        (void)ledger_.note_lock_change(ledger_bucket_of(bucket),
+                                       new_lock.retention.mode != RetentionMode::None ? new_lock.retention.until_ms : 0,
+                                       new_lock.legal_hold ? 1 : 0);
     if (unknown) {
         // Counted as committed: too high when it was not, which only a
         // recount repairs (best effort).

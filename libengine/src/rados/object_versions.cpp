@@ -132,13 +132,29 @@ Result<ObjectInfo> RadosObjectCatalog::change_version_lock(std::string_view buck
     if (!b) return std::move(b).error();
     if (!b->bucket.object_lock.enabled)
         return Error(Errc::InvalidArgument, "Bucket is missing Object Lock Configuration");
-    return change_version_entry(bucket, key, version_id, [&](ObjectInfo& info) -> std::optional<Error> {
+    // The bucket's lock summary follows the entry's change on its ledger: a
+    // crash in between leaves the bucket to its adopter's recount.
+    const LedgerBucket lb = ledger_bucket_of(b->bucket);
+    OSTOR_TRY(ledger_.note_touched(lb));
+    ObjectLock before, after;  // of the attempt that wrote
+    auto changed = change_version_entry(bucket, key, version_id, [&](ObjectInfo& info) -> std::optional<Error> {
         // Within the clock margin a retention still counts, as for removal.
-        auto after = changed_lock(info.lock, change, now_ms(), kMaxClockSkew.count());
-        if (!after) return std::move(after).error();
-        info.lock = *after;
+        auto lock = changed_lock(info.lock, change, now_ms(), kMaxClockSkew.count());
+        if (!lock) return std::move(lock).error();
+        before = info.lock;
+        after = *lock;
+        info.lock = *lock;
         return std::nullopt;
     });
+    if (!changed) {
+        // The entry's write may have landed: its summary is the recount's.
+        if (changed.error().code() == Errc::IoError) (void)ledger_.queue_recount(lb);
+        return changed;
+    }
+    (void)ledger_.note_lock_change(
+        lb, after.retention.mode != RetentionMode::None ? after.retention.until_ms : 0,
+        static_cast<std::int64_t>(after.legal_hold) - static_cast<std::int64_t>(before.legal_hold));
+    return changed;
 }
 
 Result<DeleteResult> RadosObjectCatalog::delete_version(std::string_view bucket, std::string_view key,

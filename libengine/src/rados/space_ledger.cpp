@@ -321,6 +321,19 @@ Result<void> SpaceLedger::apply(std::string_view user_id, const LedgerBucket& bu
 
 std::string SpaceLedger::new_token() { return "a." + instance_id_ + "." + seq_hex(next_seq_++); }
 
+Result<void> SpaceLedger::note_lock_change(const LedgerBucket& bucket, std::int64_t until_ms,
+                                           std::int64_t holds_delta) {
+    if (until_ms <= 0 && holds_delta == 0) return {};
+    Change c;
+    c.lock_until_ms = until_ms;
+    c.lock_holds_delta = holds_delta;
+    // A raised date is the same made again; a count is not.
+    if (holds_delta != 0) c.token = new_token();
+    auto r = change_retried(bucket_ledger_oid(bucket.name, bucket.epoch), c);
+    if (!r) (void)queue_recount(bucket);
+    return r;
+}
+
 Result<UserUsage> SpaceLedger::read_usage(const std::string& oid) {
     auto got = client_.omap_get(
         Pool::Meta, oid,
@@ -342,9 +355,10 @@ Result<UserUsage> SpaceLedger::bucket_usage(const LedgerBucket& bucket) {
 namespace {
 
 const std::set<std::string>& bucket_count_keys() {
-    static const std::set<std::string> keys{std::string(kLedgerBytesKey), std::string(kLedgerObjectsKey),
-                                            std::string(kLedgerSizeMaxKey), std::string(kLedgerSizeIntegralKey),
-                                            std::string(kLedgerSizeHourKey)};
+    static const std::set<std::string> keys{std::string(kLedgerBytesKey),    std::string(kLedgerObjectsKey),
+                                            std::string(kLedgerSizeMaxKey),  std::string(kLedgerSizeIntegralKey),
+                                            std::string(kLedgerSizeHourKey), std::string(kLedgerLockUntilKey),
+                                            std::string(kLedgerLockHoldsKey)};
     return keys;
 }
 
@@ -357,6 +371,9 @@ void fill_counts_from(Bucket& bucket, const std::map<std::string, std::string>& 
     bucket.size.h_integral = count_of(omap, kLedgerSizeIntegralKey);
     bucket.size.last_ts = omap.contains(std::string(kLedgerSizeHourKey)) ? count_of(omap, kLedgerSizeHourKey)
                                                                          : size_history_hour(bucket.created_ms);
+    // Absent in ledgers written before object lock on RADOS: no lock.
+    bucket.locked_until_ms = static_cast<TimestampMs>(count_of(omap, kLedgerLockUntilKey));
+    bucket.legal_holds = count_of(omap, kLedgerLockHoldsKey);
 }
 
 }  // namespace

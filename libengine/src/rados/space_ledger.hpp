@@ -343,13 +343,21 @@ public:
                        std::optional<BootClock::time_point> deadline = std::nullopt);
     // A token for apply, unique to this instance: "a.<instance>.<seq>".
     std::string new_token();
+    // A version's lock changed in `bucket` (object lock): its ledger's lock
+    // summary raised to `until_ms` (a retain-until date; 0 none) and its
+    // legal holds moved by `holds_delta`, under a token of its own (counted
+    // once when made again). To be called after the index write (the caller
+    // named the bucket in note_touched before it); a failure leaves the
+    // summary to a recount of the bucket, queued here (best effort).
+    Result<void> note_lock_change(const LedgerBucket& bucket, std::int64_t until_ms, std::int64_t holds_delta);
 
     // bytes, objects, reserved (which may still count expired reservations
     // until the next change of the ledger). Zeros for a ledger never changed.
     Result<UserUsage> usage(std::string_view user_id);
     Result<UserUsage> bucket_usage(const LedgerBucket& bucket);
-    // A bucket's counts and size history as its ledger (bucket.name,
-    // bucket.epoch) holds them, into `bucket` (objects, bytes, size). A ledger
+    // A bucket's counts, size history and lock summary as its ledger
+    // (bucket.name, bucket.epoch) holds them, into `bucket` (objects, bytes,
+    // size, locked_until_ms, legal_holds). A ledger
     // never changed leaves zeros and size.last_ts at the hour of
     // bucket.created_ms (as the local backend).
     Result<void> fill_bucket_counts(Bucket& bucket);
@@ -425,6 +433,8 @@ public:
         bool reservations_open = false;  // one unexpired (within max_clock_skew)
         std::string pending_owner;       // recount.owner, "" none
         std::uint64_t recount_seq = 0;   // recount.seq: the last recount's sequence (0 none)
+        std::int64_t lock_until_ms = 0;  // lock.until (0 none)
+        std::uint64_t legal_holds = 0;   // lock.holds
     };
     Result<RecountState> read_recount_state(const LedgerBucket& bucket);
     Result<RecountState> read_owner_recount_state(std::string_view user_id);
@@ -435,8 +445,12 @@ public:
     // must be recount_seq_value(state.recount_seq + 1) of the state `ver`
     // was read with: each recount of an incarnation has a higher one. Fails: PreconditionFailed (changed since `ver`),
     // IoError (may have landed).
+    // `lock`: the lock summary found in the index (the latest retain-until
+    // date, the versions under legal hold): lock.until is raised to it,
+    // lock.holds set to it.
     Result<void> write_recount(const LedgerBucket& bucket, const std::string& ver, std::uint64_t bytes,
-                               std::uint64_t objects, const std::string& pending_owner);
+                               std::uint64_t objects, const std::string& pending_owner,
+                               std::optional<std::pair<std::int64_t, std::uint64_t>> lock = std::nullopt);
     // Sets the owner's counts, guarded on `ver`. Fails as write_recount.
     Result<void> write_owner_recount(std::string_view user_id, const std::string& ver, std::uint64_t bytes,
                                      std::uint64_t objects);
