@@ -19,6 +19,7 @@
 #include "cluster_clients.hpp"
 #include "engine_impl.hpp"
 #include "hashing.hpp"
+#include "rados/catalog_support.hpp"
 #include "rados/leases.hpp"
 #include "rados/ledger_batches.hpp"
 #include "rados/space_ledger.hpp"
@@ -636,6 +637,70 @@ TEST_F(SpaceLedgerTest, ABatchChangesTheSizeHistoryChangeByChange) {
     EXPECT_EQ(b.objects, 1u);
     EXPECT_EQ(b.size.current, 40u);
     EXPECT_EQ(b.size.hmax, 100u);
+}
+
+// A bucket's lock summary: a ledger written before it (no lock keys) reads
+// as no lock; the date is raised, never lowered; the holds move by their
+// deltas, clamped at zero; a change that moves nothing writes nothing; a
+// recount's set_lock raises the date and sets the holds.
+TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
+    SpaceLedger l(gw(0), random_hex16());
+    const std::string oid = bucket_ledger_oid(bucket_.name, bucket_.epoch);
+    Bucket b;
+    b.name = bucket_.name;
+    b.epoch = bucket_.epoch;
+    auto summary = [&] {
+        EXPECT_TRUE(l.fill_bucket_counts(b));
+        return std::make_pair(b.locked_until_ms, b.legal_holds);
+    };
+    using Summary = std::pair<TimestampMs, std::uint64_t>;
+    const LedgerExpiry expiry{now_ms(), "r.x.", 0};
+    // An older engine's ledger: counts, no lock keys.
+    ASSERT_OK(gw(0).apply(Pool::Meta, oid, WriteOp().omap_set({{"bytes", "5"}, {"objects", "1"}, {"ver", "1"}})));
+    EXPECT_EQ(summary(), (Summary{0, 0}));
+    auto state = [&] {
+        auto omap = read_whole_omap(gw(0), Pool::Meta, oid);
+        EXPECT_TRUE(omap);
+        LedgerState st{true, omap ? *omap : std::map<std::string, std::string>{}, ""};
+        st.ver = value_of(st.omap, kLedgerVersionKey);
+        return st;
+    };
+    LedgerChange later, earlier, hold, hold2, release;
+    later.lock_until_ms = 5000;
+    earlier.lock_until_ms = 3000;
+    hold.lock_holds_delta = 1;
+    hold2.lock_holds_delta = 1;
+    release.lock_holds_delta = -1;
+    std::vector<const LedgerChange*> batch{&later, &earlier, &hold, &hold2, &release};
+    LedgerBatchPlan plan = plan_ledger_batch(oid, state(), batch, expiry);
+    ASSERT_TRUE(plan.write);
+    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
+    EXPECT_EQ(summary(), (Summary{5000, 1}));
+    EXPECT_EQ(b.bytes, 5u);  // the counts untouched
+
+    // Nothing moves: no write.
+    std::vector<const LedgerChange*> idle{&earlier};
+    EXPECT_FALSE(plan_ledger_batch(oid, state(), idle, expiry).write);
+    LedgerChange too_many;
+    too_many.lock_holds_delta = -3;  // past zero: clamped (a recount repairs a drift)
+    std::vector<const LedgerChange*> down{&too_many};
+    plan = plan_ledger_batch(oid, state(), down, expiry);
+    ASSERT_TRUE(plan.write);
+    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
+    EXPECT_EQ(summary(), (Summary{5000, 0}));
+
+    LedgerChange recounted;
+    recounted.set_lock = std::make_pair(TimestampMs{4000}, std::uint64_t{2});
+    std::vector<const LedgerChange*> set{&recounted};
+    plan = plan_ledger_batch(oid, state(), set, expiry);
+    ASSERT_TRUE(plan.write);
+    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
+    EXPECT_EQ(summary(), (Summary{5000, 2}));
+
+    // Through the ledger: a date and a hold, then the hold released.
+    ASSERT_OK(l.note_lock_change(bucket_, 9000, 1));
+    ASSERT_OK(l.note_lock_change(bucket_, 0, -1));
+    EXPECT_EQ(summary(), (Summary{9000, 2}));
 }
 
 // A connection of its own that counts the writes applied to `oids` (the
