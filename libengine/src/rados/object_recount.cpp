@@ -25,10 +25,11 @@
 //      off, or by an abort that took a complete's seal over: neither gives
 //      them back);
 //   5. the same objects stat'ed again: any mtime changed -> not quiet;
-//   6. the ledger's counts (and lock summary: the versions' latest
-//      retain-until date, raised to, and their legal holds) set, guarded on the `ver` read before the scan,
-//      with the owner's delta pending in the same write under the
-//      incarnation's next recount sequence; then 2, and an owner recount
+//   6. the ledger's counts set (with its lock summary: the date raised to
+//      the versions' latest retain-until, the holds set to their count),
+//      guarded on the `ver` read before the scan, with the owner's delta
+//      pending in the same write under the incarnation's next recount
+//      sequence; then 2, and an owner recount
 //      queued (also when the bucket's counts were right: a change clamped
 //      on the bucket's ledger may have moved the owner's).
 // An owner entry (!user/<id>, queued by a delete_bucket whose ledger still
