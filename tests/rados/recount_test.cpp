@@ -184,7 +184,7 @@ TEST_F(RadosRecountTest, TheLockSummaryCutOffAfterItsIndexWriteIsRecounted) {
 
     // A recount finding a summary past the versions' date keeps it (the
     // date only grows: a version deleted since keeps it, as locally).
-    ASSERT_OK(gw1_->ledger->note_lock_change(llb, late + 1000, 0));
+    ASSERT_OK(gw1_->ledger->change_lock_summary(llb, {late + 1000, 0}, ledger_change_deadline()));
     ASSERT_OK(gw1_->ledger->queue_recount(llb));
     while (in_queue()) {
         std::this_thread::sleep_for(kQuiet / 2);

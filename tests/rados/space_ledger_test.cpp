@@ -698,9 +698,30 @@ TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     EXPECT_EQ(summary(), (Summary{5000, 2}));
 
     // Through the ledger: a date and a hold, then the hold released.
-    ASSERT_OK(l.note_lock_change(bucket_, 9000, 1));
-    ASSERT_OK(l.note_lock_change(bucket_, 0, -1));
+    ASSERT_OK(l.change_lock_summary(bucket_, {9000, 1}, ledger_change_deadline()));
+    ASSERT_OK(l.change_lock_summary(bucket_, {0, -1}, ledger_change_deadline()));
     EXPECT_EQ(summary(), (Summary{9000, 2}));
+    // Past its deadline (its index write too long ago for the recount to
+    // wait for it) a change is not made: the recount counts that version.
+    auto late = l.change_lock_summary(bucket_, {9500, 1}, BootClock::now() - std::chrono::seconds(1));
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().code(), Errc::PreconditionFailed);
+    EXPECT_EQ(summary(), (Summary{9000, 2}));
+
+    // A commit's change carries the lock with its counts, in one write of
+    // each ledger: the bucket's summary moves, the user's ledger gets none.
+    auto r = l.reserve(user_, bucket_, 10, 0, 0);
+    ASSERT_OK(r);
+    ASSERT_OK(l.settle(*r, 10, 1, std::nullopt, ledger_change_deadline(), {9800, 1}));
+    EXPECT_EQ(summary(), (Summary{9800, 3}));
+    EXPECT_EQ(b.bytes, 15u);
+    auto user_omap = read_whole_omap(gw(0), Pool::Meta, user_ledger_oid(user_));
+    ASSERT_OK(user_omap);
+    EXPECT_FALSE(user_omap->contains(std::string(kLedgerLockUntilKey)));
+    EXPECT_FALSE(user_omap->contains(std::string(kLedgerLockHoldsKey)));
+    // Made again (an unknown outcome): its marker counts it once.
+    ASSERT_OK(l.settle(*r, 10, 1, std::nullopt, ledger_change_deadline(), {9800, 1}));
+    EXPECT_EQ(summary(), (Summary{9800, 3}));
 }
 
 // A connection of its own that counts the writes applied to `oids` (the

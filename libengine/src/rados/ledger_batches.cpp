@@ -201,9 +201,11 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
         const auto raised_until = [&](std::int64_t until) {
             return until > 0 ? std::max(lock_until, static_cast<std::uint64_t>(until)) : lock_until;
         };
-        std::uint64_t new_until = raised_until(c->lock_until_ms);
-        std::uint64_t new_holds = add_clamped(lock_holds, c->lock_holds_delta);
-        if (c->set_lock) {
+        // Only the bucket's ledger has a lock summary (a commit's change goes
+        // to its user's too).
+        std::uint64_t new_until = bucket_ledger ? raised_until(c->lock_until_ms) : lock_until;
+        std::uint64_t new_holds = bucket_ledger ? add_clamped(lock_holds, c->lock_holds_delta) : lock_holds;
+        if (c->set_lock && bucket_ledger) {
             new_until = raised_until(c->set_lock->first);
             new_holds = c->set_lock->second;
         }

@@ -373,26 +373,22 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& given, 
     // ours when its writer's reservation is still open (a writer that died
     // after its commit point, whose client retried through us).
     const std::optional<CommitCharge>& replaced = record.replaced_charge;
+    // The new version's move of the bucket's lock summary goes with the
+    // counts, in the same change (its marker, its deadline): a crash or a
+    // late change leaves both to the recount, which sees no half of it.
+    const LockSummaryChange lock = lock_summary_change({}, new_lock);
     if (own) {
-        (void)ledger_.settle(*own, delta_bytes, delta_objects, replaced, deadline);
+        (void)ledger_.settle(*own, delta_bytes, delta_objects, replaced, deadline, lock);
         for (auto& r : excess) (void)ledger_.release(r);
     } else if (!excess.empty()) {
-        (void)ledger_.settle(excess.front(), delta_bytes, delta_objects, replaced, deadline);
+        (void)ledger_.settle(excess.front(), delta_bytes, delta_objects, replaced, deadline, lock);
         for (std::size_t i = 1; i < excess.size(); ++i) (void)ledger_.release(excess[i]);
-    } else if (delta_bytes != 0 || delta_objects != 0) {
-        // (An overwrite that changes no count writes nothing: a replaced
-        // commit left open is then the adopter's, one step back.)
+    } else if (delta_bytes != 0 || delta_objects != 0 || !lock.empty()) {
+        // (An overwrite that changes no count nor lock writes nothing: a
+        // replaced commit left open is then the adopter's, one step back.)
         (void)ledger_.apply(bucket.owner_id, ledger_bucket_of(bucket), delta_bytes, delta_objects, ledger_.new_token(),
-                            replaced, deadline);
+                            replaced, deadline, lock);
     }
-    // The lock summary after the counts, as its own change of the bucket's
-    // ledger (only for a version under lock). A crash before it leaves the
-    // bucket to the adopter's recount, as the counts; an unknown outcome to
-    // the recount queued below.
-    if (!unknown)
-        (void)ledger_.note_lock_change(ledger_bucket_of(bucket),
-                                       new_lock.retention.mode != RetentionMode::None ? new_lock.retention.until_ms : 0,
-                                       new_lock.legal_hold ? 1 : 0);
     if (unknown) {
         // Counted as committed: too high when it was not, which only a
         // recount repairs (best effort).

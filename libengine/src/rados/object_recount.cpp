@@ -239,8 +239,9 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
     std::int64_t lock_until = 0;
     std::uint64_t legal_holds = 0;
     auto note_lock = [&](const ObjectLock& lock) {
-        if (lock.retention.mode != RetentionMode::None) lock_until = std::max(lock_until, lock.retention.until_ms);
-        if (lock.legal_hold) ++legal_holds;
+        const LockSummaryChange c = lock_summary_change({}, lock);
+        lock_until = std::max(lock_until, c.until_ms);
+        legal_holds += static_cast<std::uint64_t>(c.holds_delta);
     };
     ShardMergeWalk walk(client_, lb.name, lb.epoch, sb->shards, kRecountShardPageEntries);
     while (auto raw = walk.next_raw()) {

@@ -254,10 +254,12 @@ Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, const L
 
 Result<void> SpaceLedger::settle(const LedgerReservation& reservation, std::int64_t delta_bytes,
                                  std::int64_t delta_objects, const std::optional<CommitCharge>& replaced,
-                                 std::optional<BootClock::time_point> deadline) {
+                                 std::optional<BootClock::time_point> deadline, const LockSummaryChange& lock) {
     Change c;
     c.deadline = deadline;
     c.replaced = replaced;
+    c.lock_until_ms = lock.until_ms;
+    c.lock_holds_delta = lock.holds_delta;
     c.remove_key = reservation.key;
     c.delta_bytes = delta_bytes;
     c.delta_objects = delta_objects;
@@ -276,7 +278,8 @@ Result<void> SpaceLedger::end_reservation(const LedgerReservation& reservation, 
     const std::string bucket_ledger = bucket_ledger_oid(reservation.bucket, reservation.bucket_epoch);
     const LedgerBucket bucket{reservation.bucket, reservation.bucket_epoch};
     // A settle that failed leaves its counts to a recount (best effort).
-    const bool counts = c.delta_bytes != 0 || c.delta_objects != 0 || c.replaced;
+    const bool counts =
+        c.delta_bytes != 0 || c.delta_objects != 0 || c.replaced || c.lock_until_ms > 0 || c.lock_holds_delta != 0;
     // Past its deadline: the reservation still ends (its deltas are the
     // recount's), so that it does not keep the bucket from being recounted.
     auto too_late = [&](const Result<void>& r, const std::string& ledger) {
@@ -304,10 +307,12 @@ Result<void> SpaceLedger::end_reservation(const LedgerReservation& reservation, 
 Result<void> SpaceLedger::apply(std::string_view user_id, const LedgerBucket& bucket, std::int64_t delta_bytes,
                                 std::int64_t delta_objects, std::string_view token,
                                 const std::optional<CommitCharge>& replaced,
-                                std::optional<BootClock::time_point> deadline) {
+                                std::optional<BootClock::time_point> deadline, const LockSummaryChange& lock) {
     Change c;
     c.deadline = deadline;
     c.replaced = replaced;
+    c.lock_until_ms = lock.until_ms;
+    c.lock_holds_delta = lock.holds_delta;
     c.delta_bytes = delta_bytes;
     c.delta_objects = delta_objects;
     c.token = std::string(token);
@@ -321,14 +326,15 @@ Result<void> SpaceLedger::apply(std::string_view user_id, const LedgerBucket& bu
 
 std::string SpaceLedger::new_token() { return "a." + instance_id_ + "." + seq_hex(next_seq_++); }
 
-Result<void> SpaceLedger::note_lock_change(const LedgerBucket& bucket, std::int64_t until_ms,
-                                           std::int64_t holds_delta) {
-    if (until_ms <= 0 && holds_delta == 0) return {};
+Result<void> SpaceLedger::change_lock_summary(const LedgerBucket& bucket, const LockSummaryChange& lock,
+                                              BootClock::time_point deadline) {
+    if (lock.empty()) return {};
     Change c;
-    c.lock_until_ms = until_ms;
-    c.lock_holds_delta = holds_delta;
+    c.deadline = deadline;
+    c.lock_until_ms = lock.until_ms;
+    c.lock_holds_delta = lock.holds_delta;
     // A raised date is the same made again; a count is not.
-    if (holds_delta != 0) c.token = new_token();
+    if (lock.holds_delta != 0) c.token = new_token();
     auto r = change_retried(bucket_ledger_oid(bucket.name, bucket.epoch), c);
     if (!r) (void)queue_recount(bucket);
     return r;

@@ -182,6 +182,7 @@
 #include "rados/ledger_layout.hpp"
 #include "rados/object_index.hpp"
 #include "storage/leases.hpp"
+#include "versions/object_lock.hpp"
 
 namespace ostor::detail::rados {
 
@@ -324,9 +325,13 @@ public:
     // `deadline` (ledger_change_deadline() before the index write): past
     // it no attempt is made (PreconditionFailed; the reservation is released
     // and the bucket queued for a recount).
+    // `lock`: the committed version's move of the bucket's lock summary,
+    // made on the bucket's ledger in the same change (same marker, same
+    // deadline; the user's ledger has none).
     Result<void> settle(const LedgerReservation& reservation, std::int64_t delta_bytes, std::int64_t delta_objects,
                         const std::optional<CommitCharge>& replaced = std::nullopt,
-                        std::optional<BootClock::time_point> deadline = std::nullopt);
+                        std::optional<BootClock::time_point> deadline = std::nullopt,
+                        const LockSummaryChange& lock = {});
     // The write did not happen.
     Result<void> release(const LedgerReservation& reservation);
     // A change without a reservation (deletes; writes under no quota).
@@ -334,22 +339,25 @@ public:
     // unique to the change; "" none) makes it count once however often it is
     // made within kSettledLifetime, as settle; without one it is made once
     // and must not be repeated after an IoError.
-    // `replaced` and `deadline` as settle's (a commit under no reservation,
-    // a delete). A failure (the deadline passed included) queues the bucket
+    // `replaced`, `deadline` and `lock` as settle's (a commit under no
+    // reservation, a delete). A failure (the deadline passed included) queues the bucket
     // for a recount (best effort).
     Result<void> apply(std::string_view user_id, const LedgerBucket& bucket, std::int64_t delta_bytes,
                        std::int64_t delta_objects, std::string_view token,
                        const std::optional<CommitCharge>& replaced = std::nullopt,
-                       std::optional<BootClock::time_point> deadline = std::nullopt);
+                       std::optional<BootClock::time_point> deadline = std::nullopt,
+                       const LockSummaryChange& lock = {});
     // A token for apply, unique to this instance: "a.<instance>.<seq>".
     std::string new_token();
-    // A version's lock changed in `bucket` (object lock): its ledger's lock
-    // summary raised to `until_ms` (a retain-until date; 0 none) and its
-    // legal holds moved by `holds_delta`, under a token of its own (counted
-    // once when made again). To be called after the index write (the caller
-    // named the bucket in note_touched before it); a failure leaves the
-    // summary to a recount of the bucket, queued here (best effort).
-    Result<void> note_lock_change(const LedgerBucket& bucket, std::int64_t until_ms, std::int64_t holds_delta);
+    // A version's lock changed in `bucket` with no count changing (object
+    // lock's retention and legal hold calls): its ledger's lock summary moved
+    // by `lock`, under a token of its own (counted once when made again).
+    // `deadline` as apply's (ledger_change_deadline() taken before the index
+    // write; the caller named the bucket in note_touched before it): past
+    // it, or on any failure, the summary is left to a recount of the bucket,
+    // queued here (best effort).
+    Result<void> change_lock_summary(const LedgerBucket& bucket, const LockSummaryChange& lock,
+                                     BootClock::time_point deadline);
 
     // bytes, objects, reserved (which may still count expired reservations
     // until the next change of the ledger). Zeros for a ledger never changed.
