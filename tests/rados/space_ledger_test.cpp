@@ -641,7 +641,7 @@ TEST_F(SpaceLedgerTest, ABatchChangesTheSizeHistoryChangeByChange) {
 
 // A bucket's lock summary: a ledger written before it (no lock keys) reads
 // as no lock; the date is raised, never lowered; the holds move by their
-// deltas, clamped at zero; a change that moves nothing writes nothing; a
+// deltas in any order, read clamped at zero; a change that moves nothing writes nothing; a
 // recount's set_lock raises the date and sets the holds.
 TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     SpaceLedger l(gw(0), random_hex16());
@@ -681,13 +681,23 @@ TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     // Nothing moves: no write.
     std::vector<const LedgerChange*> idle{&earlier};
     EXPECT_FALSE(plan_ledger_batch(oid, state(), idle, expiry).write);
-    LedgerChange too_many;
-    too_many.lock_holds_delta = -3;  // past zero: clamped (a recount repairs a drift)
-    std::vector<const LedgerChange*> down{&too_many};
+    // Out of order (two gateways: a hold's release lands before the hold):
+    // stored below zero, read as none, and the hold landing after cancels
+    // it, as in order.
+    LedgerChange released_first, release2;
+    released_first.lock_holds_delta = -1;
+    release2.lock_holds_delta = -1;
+    std::vector<const LedgerChange*> down{&release2, &released_first};
     plan = plan_ledger_batch(oid, state(), down, expiry);
     ASSERT_TRUE(plan.write);
     ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
     EXPECT_EQ(summary(), (Summary{5000, 0}));
+    EXPECT_EQ(value_of(state().omap, kLedgerLockHoldsKey), "-1");
+    std::vector<const LedgerChange*> late_hold{&hold};
+    plan = plan_ledger_batch(oid, state(), late_hold, expiry);
+    ASSERT_TRUE(plan.write);
+    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
+    EXPECT_EQ(summary(), (Summary{5000, 0}));  // nothing held (clamped at zero it would read 1, for good)
 
     LedgerChange recounted;
     recounted.set_lock = std::make_pair(TimestampMs{4000}, std::uint64_t{2});

@@ -125,7 +125,7 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
 
     // The lock summary, written only when a change moves it.
     std::uint64_t lock_until = count_of(omap, kLedgerLockUntilKey);
-    std::uint64_t lock_holds = count_of(omap, kLedgerLockHoldsKey);
+    std::int64_t lock_holds = decode_lock_holds(value_of(omap, kLedgerLockHoldsKey));
     bool lock_changed = false;
 
     LedgerBatchPlan plan;
@@ -204,10 +204,11 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
         // Only the bucket's ledger has a lock summary (a commit's change goes
         // to its user's too).
         std::uint64_t new_until = bucket_ledger ? raised_until(c->lock_until_ms) : lock_until;
-        std::uint64_t new_holds = bucket_ledger ? add_clamped(lock_holds, c->lock_holds_delta) : lock_holds;
+        // Not clamped (deltas landing out of order commute).
+        std::int64_t new_holds = bucket_ledger ? lock_holds + c->lock_holds_delta : lock_holds;
         if (c->set_lock && bucket_ledger) {
             new_until = raised_until(c->set_lock->first);
-            new_holds = c->set_lock->second;
+            new_holds = static_cast<std::int64_t>(c->set_lock->second);
         }
         const bool moves_lock = new_until != lock_until || new_holds != lock_holds;
         if (!c->add && ends.empty() && !unsettled && c->delta_bytes == 0 && c->delta_objects == 0 && !c->set_counts &&
@@ -320,7 +321,7 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
     if (lock_changed)
         op.omap_set({
             {std::string(kLedgerLockUntilKey), encode_count(lock_until)},
-            {std::string(kLedgerLockHoldsKey), encode_count(lock_holds)},
+            {std::string(kLedgerLockHoldsKey), encode_lock_holds(lock_holds)},
         });
     if (size_changed)
         op.omap_set({

@@ -92,7 +92,8 @@ struct LedgerChange {
     // difference is the change's delta (the size history changes with it).
     std::optional<std::pair<std::uint64_t, std::uint64_t>> set_counts;
     // A bucket's lock summary: lock.until raised to lock_until_ms (never
-    // lowered), lock.holds moved by lock_holds_delta (clamped at zero);
+    // lowered), lock.holds moved by lock_holds_delta (signed: clamped only
+    // when read, so that a release landing before its hold cancels it);
     // set_lock (a recount's) raises lock.until to its first and sets
     // lock.holds to its second.
     std::int64_t lock_until_ms = 0;

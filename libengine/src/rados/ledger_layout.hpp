@@ -58,6 +58,7 @@
 // it is never stored empty ("absent" compares as "").
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -109,6 +110,16 @@ inline constexpr std::string_view kLedgerReservedKey = "reserved";
 // A bucket's lock summary (Bucket::locked_until_ms, legal_holds).
 inline constexpr std::string_view kLedgerLockUntilKey = "lock.until";
 inline constexpr std::string_view kLedgerLockHoldsKey = "lock.holds";
+// lock.holds is stored signed: a release landing before its hold (two
+// gateways) leaves -1 until the hold lands, so that deltas commute; readers
+// clamp at zero (lock_holds_shown). Absent or unreadable: 0.
+inline std::int64_t decode_lock_holds(std::string_view v) {
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    return ec == std::errc() && end == v.data() + v.size() ? n : 0;
+}
+inline std::string encode_lock_holds(std::int64_t n) { return std::to_string(n); }
+inline std::uint64_t lock_holds_shown(std::int64_t n) { return n > 0 ? static_cast<std::uint64_t>(n) : 0; }
 inline constexpr std::string_view kLedgerVersionKey = "ver";
 inline constexpr std::string_view kReservationPrefix = "r.";
 // Settled markers and their age keys (above): before every other key of a

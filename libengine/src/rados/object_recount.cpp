@@ -305,7 +305,8 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
     // The date only grows (a version deleted since keeps it, as locally): a
     // summary short of the versions' is raised; the holds are set exactly.
     const auto lock = std::make_pair(lock_until, legal_holds);
-    const bool lock_short = lock_until > state->lock_until_ms || legal_holds != state->legal_holds;
+    const bool lock_short =
+        lock_until > state->lock_until_ms || static_cast<std::int64_t>(legal_holds) != state->legal_holds;
     if (delta_bytes == 0 && delta_objects == 0 && lock_short) {
         // Only the lock summary (a crash between a lock's index write and
         // its ledger change): no owner delta.

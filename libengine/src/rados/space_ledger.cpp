@@ -379,7 +379,7 @@ void fill_counts_from(Bucket& bucket, const std::map<std::string, std::string>& 
                                                                          : size_history_hour(bucket.created_ms);
     // Absent in ledgers written before object lock on RADOS: no lock.
     bucket.locked_until_ms = static_cast<TimestampMs>(count_of(omap, kLedgerLockUntilKey));
-    bucket.legal_holds = count_of(omap, kLedgerLockHoldsKey);
+    bucket.legal_holds = lock_holds_shown(decode_lock_holds(value_of(omap, kLedgerLockHoldsKey)));
 }
 
 }  // namespace

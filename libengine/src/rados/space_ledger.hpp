@@ -442,7 +442,7 @@ public:
         std::string pending_owner;       // recount.owner, "" none
         std::uint64_t recount_seq = 0;   // recount.seq: the last recount's sequence (0 none)
         std::int64_t lock_until_ms = 0;  // lock.until (0 none)
-        std::uint64_t legal_holds = 0;   // lock.holds
+        std::int64_t legal_holds = 0;    // lock.holds as stored (signed)
     };
     Result<RecountState> read_recount_state(const LedgerBucket& bucket);
     Result<RecountState> read_owner_recount_state(std::string_view user_id);

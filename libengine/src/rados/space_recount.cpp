@@ -185,7 +185,7 @@ Result<SpaceLedger::RecountState> SpaceLedger::read_recount_state_of(const std::
         out.pending_owner = value_of(read->omap, kRecountOwnerKey);
         out.lock_until_ms =
             static_cast<std::int64_t>(decode_count(value_of(read->omap, kLedgerLockUntilKey)).value_or(0));
-        out.legal_holds = decode_count(value_of(read->omap, kLedgerLockHoldsKey)).value_or(0);
+        out.legal_holds = decode_lock_holds(value_of(read->omap, kLedgerLockHoldsKey));
         {
             const std::string seq = value_of(read->omap, kRecountSeqKey);
             std::uint64_t n = 0;
