@@ -649,6 +649,7 @@ TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     Bucket b;
     b.name = bucket_.name;
     b.epoch = bucket_.epoch;
+    b.object_lock.enabled = true;
     auto summary = [&] {
         EXPECT_TRUE(l.fill_bucket_counts(b));
         return std::make_pair(b.locked_until_ms, b.legal_holds);
@@ -658,6 +659,10 @@ TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     // An older engine's ledger: counts, no lock keys.
     ASSERT_OK(gw(0).apply(Pool::Meta, oid, WriteOp().omap_set({{"bytes", "5"}, {"objects", "1"}, {"ver", "1"}})));
     EXPECT_EQ(summary(), (Summary{0, 0}));
+    // Read by a lock bucket, it is queued for the recount that writes it.
+    auto queued = gw(0).omap_get(Pool::Meta, std::string(kRecountQueueOid), {recount_key(b.name, b.epoch)});
+    ASSERT_OK(queued);
+    EXPECT_EQ(queued->size(), 1u);
     auto state = [&] {
         auto omap = read_whole_omap(gw(0), Pool::Meta, oid);
         EXPECT_TRUE(omap);
@@ -706,6 +711,34 @@ TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     ASSERT_TRUE(plan.write);
     ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
     EXPECT_EQ(summary(), (Summary{5000, 2}));
+
+    // A recount's set_lock writes the summary where there is none, even
+    // 0/0 (else the ledger would be queued again for its lack).
+    const LedgerBucket old_one{unique("old"), 1};
+    const std::string old_oid = bucket_ledger_oid(old_one.name, old_one.epoch);
+    ASSERT_OK(gw(0).apply(Pool::Meta, old_oid, WriteOp().omap_set({{"bytes", "0"}, {"objects", "0"}, {"ver", "1"}})));
+    auto old_state = [&] {
+        auto omap = read_whole_omap(gw(0), Pool::Meta, old_oid);
+        EXPECT_TRUE(omap);
+        LedgerState st{true, omap ? *omap : std::map<std::string, std::string>{}, ""};
+        st.ver = value_of(st.omap, kLedgerVersionKey);
+        return st;
+    };
+    LedgerChange nothing_held;
+    nothing_held.set_lock = std::make_pair(TimestampMs{0}, std::uint64_t{0});
+    std::vector<const LedgerChange*> fill{&nothing_held};
+    plan = plan_ledger_batch(old_oid, old_state(), fill, expiry);
+    ASSERT_TRUE(plan.write);
+    ASSERT_OK(gw(0).apply(Pool::Meta, old_oid, *plan.write));
+    EXPECT_EQ(value_of(old_state().omap, kLedgerLockHoldsKey), "0");
+    EXPECT_EQ(value_of(old_state().omap, kLedgerLockUntilKey), "0");
+    EXPECT_FALSE(plan_ledger_batch(old_oid, old_state(), fill, expiry).write);  // then: nothing to write
+    // A ledger made now has it from its first write.
+    const LedgerBucket fresh{unique("new"), 1};
+    ASSERT_OK(l.apply(user_, fresh, 3, 1, l.new_token()));
+    auto fresh_omap = read_whole_omap(gw(0), Pool::Meta, bucket_ledger_oid(fresh.name, fresh.epoch));
+    ASSERT_OK(fresh_omap);
+    EXPECT_EQ(value_of(*fresh_omap, kLedgerLockHoldsKey), "0");
 
     // Through the ledger: a date and a hold, then the hold released.
     ASSERT_OK(l.change_lock_summary(bucket_, {9000, 1}, ledger_change_deadline()));

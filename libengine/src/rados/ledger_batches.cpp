@@ -126,7 +126,11 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
     // The lock summary, written only when a change moves it.
     std::uint64_t lock_until = count_of(omap, kLedgerLockUntilKey);
     std::int64_t lock_holds = decode_lock_holds(value_of(omap, kLedgerLockHoldsKey));
-    bool lock_changed = false;
+    // A bucket ledger made now gets the summary (0/0): one with none is
+    // older than it (SpaceLedger::fill_bucket_counts queues its recount),
+    // and a recount's set_lock writes it however little it moves.
+    bool lock_changed = bucket_ledger && !state.exists;
+    bool lock_absent = bucket_ledger && !omap.contains(std::string(kLedgerLockHoldsKey));
 
     LedgerBatchPlan plan;
     plan.results.reserve(batch.size());
@@ -210,7 +214,8 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
             new_until = raised_until(c->set_lock->first);
             new_holds = static_cast<std::int64_t>(c->set_lock->second);
         }
-        const bool moves_lock = new_until != lock_until || new_holds != lock_holds;
+        const bool moves_lock =
+            new_until != lock_until || new_holds != lock_holds || (c->set_lock && lock_absent && !lock_changed);
         if (!c->add && ends.empty() && !unsettled && c->delta_bytes == 0 && c->delta_objects == 0 && !c->set_counts &&
             c->set_keys.empty() && c->once_key.empty() && !moves_lock)
             continue;  // nothing to change (a release of a reservation already gone)
@@ -219,6 +224,7 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
             lock_until = new_until;
             lock_holds = new_holds;
             lock_changed = true;
+            lock_absent = false;
         }
         for (auto& [k, v] : c->set_keys) keys_set.insert_or_assign(k, v);
         if (!c->once_key.empty()) keys_set.insert_or_assign(c->once_key, c->once_value);

@@ -304,9 +304,11 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
     const std::int64_t delta_objects = static_cast<std::int64_t>(objects) - static_cast<std::int64_t>(state->objects);
     // The date only grows (a version deleted since keeps it, as locally): a
     // summary short of the versions' is raised; the holds are set exactly.
+    // A ledger with no summary (older than it) gets one, 0/0 included, so
+    // that it is not queued again for its lack.
     const auto lock = std::make_pair(lock_until, legal_holds);
-    const bool lock_short =
-        lock_until > state->lock_until_ms || static_cast<std::int64_t>(legal_holds) != state->legal_holds;
+    const bool lock_short = !state->lock_known || lock_until > state->lock_until_ms ||
+                            static_cast<std::int64_t>(legal_holds) != state->legal_holds;
     if (delta_bytes == 0 && delta_objects == 0 && lock_short) {
         // Only the lock summary (a crash between a lock's index write and
         // its ledger change): no owner delta.

@@ -392,7 +392,18 @@ Result<void> SpaceLedger::fill_bucket_counts(Bucket& bucket) {
     else if (got.error().code() != kNotFound)
         return std::move(got).error();
     fill_counts_from(bucket, omap);
+    queue_missing_summary(bucket, omap);
     return {};
+}
+
+void SpaceLedger::queue_missing_summary(const Bucket& bucket, const std::map<std::string, std::string>& omap) {
+    if (!bucket.object_lock.enabled || omap.empty() || omap.contains(std::string(kLedgerLockHoldsKey))) return;
+    const std::string oid = bucket_ledger_oid(bucket.name, bucket.epoch);
+    {
+        std::lock_guard lock(summary_queued_mutex_);
+        if (!summary_queued_.insert(oid).second) return;
+    }
+    (void)queue_recount(LedgerBucket{bucket.name, bucket.epoch});
 }
 
 Result<void> SpaceLedger::fill_bucket_counts(std::vector<Bucket>& buckets) {
@@ -402,7 +413,9 @@ Result<void> SpaceLedger::fill_bucket_counts(std::vector<Bucket>& buckets) {
     auto got = omap_get_at_once(client_, Pool::Meta, oids, bucket_count_keys());
     for (std::size_t i = 0; i < buckets.size(); ++i) {
         if (!got[i] && got[i].error().code() != kNotFound) return std::move(got[i]).error();
-        fill_counts_from(buckets[i], got[i] ? *got[i] : std::map<std::string, std::string>());
+        const std::map<std::string, std::string> none;
+        fill_counts_from(buckets[i], got[i] ? *got[i] : none);
+        queue_missing_summary(buckets[i], got[i] ? *got[i] : none);
     }
     return {};
 }

@@ -365,7 +365,9 @@ public:
     Result<UserUsage> bucket_usage(const LedgerBucket& bucket);
     // A bucket's counts, size history and lock summary as its ledger
     // (bucket.name, bucket.epoch) holds them, into `bucket` (objects, bytes,
-    // size, locked_until_ms, legal_holds). A ledger
+    // size, locked_until_ms, legal_holds). An object lock bucket's ledger
+    // that exists with no lock summary (written before it) is queued for a
+    // recount, which writes it (once per process; best effort). A ledger
     // never changed leaves zeros and size.last_ts at the hour of
     // bucket.created_ms (as the local backend).
     Result<void> fill_bucket_counts(Bucket& bucket);
@@ -443,6 +445,7 @@ public:
         std::uint64_t recount_seq = 0;   // recount.seq: the last recount's sequence (0 none)
         std::int64_t lock_until_ms = 0;  // lock.until (0 none)
         std::int64_t legal_holds = 0;    // lock.holds as stored (signed)
+        bool lock_known = false;         // lock.holds is there (a ledger older than the summary has none)
     };
     Result<RecountState> read_recount_state(const LedgerBucket& bucket);
     Result<RecountState> read_owner_recount_state(std::string_view user_id);
@@ -569,6 +572,11 @@ private:
     // recount.queue keys (recount_key, owner_recount_key) whose queueing
     // failed: made again at close.
     std::set<std::string> unqueued_;
+    // Object lock buckets' ledgers found with no lock summary (older than
+    // it), queued for a recount once per process (fill_bucket_counts).
+    std::mutex summary_queued_mutex_;
+    std::set<std::string> summary_queued_;
+    void queue_missing_summary(const Bucket& bucket, const std::map<std::string, std::string>& omap);
 };
 
 }  // namespace ostor::detail::rados

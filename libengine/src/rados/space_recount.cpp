@@ -186,6 +186,7 @@ Result<SpaceLedger::RecountState> SpaceLedger::read_recount_state_of(const std::
         out.lock_until_ms =
             static_cast<std::int64_t>(decode_count(value_of(read->omap, kLedgerLockUntilKey)).value_or(0));
         out.legal_holds = decode_lock_holds(value_of(read->omap, kLedgerLockHoldsKey));
+        out.lock_known = read->omap.contains(std::string(kLedgerLockHoldsKey));
         {
             const std::string seq = value_of(read->omap, kRecountSeqKey);
             std::uint64_t n = 0;
