@@ -740,6 +740,12 @@ TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     ASSERT_OK(fresh_omap);
     EXPECT_EQ(value_of(*fresh_omap, kLedgerLockHoldsKey), "0");
 
+    // A late lock change of a bucket deleted meanwhile (its ledger gone)
+    // makes nothing again.
+    const LedgerBucket gone{unique("gone"), 1};
+    ASSERT_OK(l.change_lock_summary(gone, {9000, 1}, ledger_change_deadline()));
+    EXPECT_FALSE(gw(0).stat(Pool::Meta, bucket_ledger_oid(gone.name, gone.epoch)));
+
     // Through the ledger: a date and a hold, then the hold released.
     ASSERT_OK(l.change_lock_summary(bucket_, {9000, 1}, ledger_change_deadline()));
     ASSERT_OK(l.change_lock_summary(bucket_, {0, -1}, ledger_change_deadline()));

@@ -156,6 +156,11 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
             plan.results.emplace_back(Error(Errc::PreconditionFailed, std::string(oid) + " changed since it was read"));
             continue;
         }
+        if (c->only_if_exists && !state.exists) {
+            plan.results
+                .emplace_back();  // its bucket is gone (a ledger deleted between read and write fails its guard)
+            continue;
+        }
         if (!c->token.empty() && settled.contains(settled_key(c->token))) {
             plan.results.emplace_back();  // made already (an unknown outcome that landed)
             continue;

@@ -99,6 +99,10 @@ struct LedgerChange {
     std::int64_t lock_until_ms = 0;
     std::int64_t lock_holds_delta = 0;
     std::optional<std::pair<std::int64_t, std::uint64_t>> set_lock;
+    // The change is skipped (succeeding, changing nothing) when the ledger
+    // does not exist: a late lock change of a bucket deleted meanwhile must
+    // not make its ledger again.
+    bool only_if_exists = false;
     // Keys written ("" value: removed) with the change.
     std::map<std::string, std::string> set_keys;
     // "" none; else the change is skipped (succeeding) when the ledger holds
