@@ -4,8 +4,8 @@
 // and recounted; a bucket written within the quiet window, or holding an
 // open reservation, is left queued; the owner's delta counts once however
 // often it is made again; a gone incarnation's entry is dropped; open
-// uploads' parts are counted. Every case has a user and bucket of its own;
-// bodies are inline or fake extents (the catalog never reads them).
+// uploads' parts are counted; the lock summary is rebuilt from the versions. Every case has a user and bucket of its
+// own; bodies are inline or fake extents (the catalog never reads them).
 #include "recount_fixture.hpp"
 
 namespace ostor::detail::rados::recount_test {
@@ -111,6 +111,161 @@ TEST_F(RadosRecountTest, WritesCutOffAfterTheirIndexWriteUnderNoQuotaAreRecounte
     ASSERT_NO_FATAL_FAILURE(recount_until_done());
     expect_ledgers_match_the_index();
     EXPECT_EQ(bucket_usage().reserved, 0u);
+}
+
+// The lock summary (lock.until, lock.holds on the bucket's ledger) is
+// changed after the version's index write: gateways that die in between (a
+// PUT with a retention and a hold, a hold released) leave it short or too
+// high; the adopter queues the bucket and the recount rebuilds it from the
+// versions (the date raised, never lowered; the holds counted exactly).
+TEST_F(RadosRecountTest, TheLockSummaryCutOffAfterItsIndexWriteIsRecounted) {
+    const std::string locked = unique("lock");
+    auto made = gw1_->objects->create_bucket(locked, user_, "", {.acl = "acl", .configs = {}, .object_lock = true});
+    ASSERT_OK(made);
+    const LedgerBucket llb{locked, made->epoch};
+    auto summary = [&] {
+        auto b = gw1_->objects->get_bucket(locked);
+        EXPECT_TRUE(b);
+        return b ? std::make_pair(b->locked_until_ms, b->legal_holds)
+                 : std::make_pair(TimestampMs{-1}, std::uint64_t{0} - 1);
+    };
+    auto put_locked = [&](Gateway& g, const std::string& key, ObjectLock lock) -> Result<ObjectInfo> {
+        BodyCommit b = body(key, 10);
+        b.record.info.bucket = locked;
+        b.record.info.lock = lock;
+        FreedExtents freed;
+        return g.objects->put_object(std::move(b), {}, freed);
+    };
+    const TimestampMs early = now_ms() + 86'400'000;
+    const TimestampMs late = early + 86'400'000;
+    auto held = put_locked(*gw1_, "held", ObjectLock{{RetentionMode::Governance, early}, true});
+    ASSERT_OK(held);
+    EXPECT_EQ(summary(), std::make_pair(early, std::uint64_t{1}));
+
+    std::vector<std::string> dead;
+    {  // a PUT with a later date and a hold: neither reaches the ledger
+        auto doom = std::make_shared<Doom>();
+        auto g = doomed(doom);
+        dead.push_back(g->leases->instance_id());
+        (void)put_locked(*g, "cut", ObjectLock{{RetentionMode::Compliance, late}, true});
+        ASSERT_TRUE(doom->killed);
+    }
+    {  // the first version's hold released: the ledger still counts it
+        auto doom = std::make_shared<Doom>();
+        auto g = doomed(doom);
+        dead.push_back(g->leases->instance_id());
+        LockChange off;
+        off.legal_hold = false;
+        (void)g->objects->change_version_lock(locked, "held", held->version_id, off);
+        ASSERT_TRUE(doom->killed);
+    }
+    auto cut = gw1_->objects->stat_version(locked, "cut", "");
+    ASSERT_OK(cut);
+    EXPECT_EQ(cut->lock, (ObjectLock{{RetentionMode::Compliance, late}, true}));
+    EXPECT_FALSE(gw1_->objects->stat_version(locked, "held", held->version_id)->lock.legal_hold);
+    EXPECT_EQ(summary(), std::make_pair(early, std::uint64_t{1}));  // short of the later date, one hold off
+
+    for (auto& d : dead) adopt(d);
+    auto in_queue = [&] {
+        auto q = gw1_->client->omap_get(Pool::Meta, std::string(kRecountQueueOid), {recount_key(locked, made->epoch)});
+        return q && !q->empty();
+    };
+    EXPECT_TRUE(in_queue());
+    const auto start = std::chrono::steady_clock::now();
+    while (in_queue()) {
+        std::this_thread::sleep_for(kQuiet / 2);
+        ASSERT_OK(recounter_->objects->recount_queued(1000));
+        ASSERT_LT(std::chrono::steady_clock::now() - start, 20s) << "never recounted";
+    }
+    EXPECT_EQ(summary(), std::make_pair(late, std::uint64_t{1}));  // cut's hold, held's released
+    auto counts = gw1_->ledger->bucket_usage(llb);
+    ASSERT_OK(counts);
+    EXPECT_EQ(counts->objects, 2u);
+
+    // A recount finding a summary past the versions' date keeps it (the
+    // date only grows: a version deleted since keeps it, as locally).
+    ASSERT_OK(gw1_->ledger->change_lock_summary(llb, {late + 1000, 0}, ledger_change_deadline()));
+    ASSERT_OK(gw1_->ledger->queue_recount(llb));
+    while (in_queue()) {
+        std::this_thread::sleep_for(kQuiet / 2);
+        ASSERT_OK(recounter_->objects->recount_queued(1000));
+        ASSERT_LT(std::chrono::steady_clock::now() - start, 40s) << "never recounted";
+    }
+    EXPECT_EQ(summary(), std::make_pair(late + 1000, std::uint64_t{1}));
+}
+
+// The recount counts the holds the versions have, noncurrent ones included:
+// a hold's release cut off before its ledger change (1 -> 0, the counts
+// right: the lock-only write), then a held version made noncurrent by a
+// second version of its key under a summary with more holds and an earlier
+// date, which the recount lowers and raises.
+TEST_F(RadosRecountTest, TheRecountSetsTheHoldsOfTheVersions) {
+    const std::string locked = unique("holds");
+    auto made = gw1_->objects->create_bucket(locked, user_, "", {.acl = "acl", .configs = {}, .object_lock = true});
+    ASSERT_OK(made);
+    const LedgerBucket llb{locked, made->epoch};
+    auto summary = [&] {
+        auto b = gw1_->objects->get_bucket(locked);
+        EXPECT_TRUE(b);
+        return b ? std::make_pair(b->locked_until_ms, b->legal_holds)
+                 : std::make_pair(TimestampMs{-1}, std::uint64_t{0} - 1);
+    };
+    auto put_locked = [&](Gateway& g, const std::string& key, ObjectLock lock) -> Result<ObjectInfo> {
+        BodyCommit b = body(key, 10);
+        b.record.info.bucket = locked;
+        b.record.info.lock = lock;
+        FreedExtents freed;
+        return g.objects->put_object(std::move(b), {}, freed);
+    };
+    auto recount = [&] {
+        auto in_queue = [&] {
+            auto q =
+                gw1_->client->omap_get(Pool::Meta, std::string(kRecountQueueOid), {recount_key(locked, made->epoch)});
+            return q && !q->empty();
+        };
+        EXPECT_TRUE(in_queue());
+        const auto start = std::chrono::steady_clock::now();
+        while (in_queue()) {
+            std::this_thread::sleep_for(kQuiet / 2);
+            ASSERT_OK(recounter_->objects->recount_queued(1000));
+            ASSERT_LT(std::chrono::steady_clock::now() - start, 20s) << "never recounted";
+        }
+    };
+    auto held = put_locked(*gw1_, "held", ObjectLock{{}, true});
+    ASSERT_OK(held);
+    EXPECT_EQ(summary(), std::make_pair(TimestampMs{0}, std::uint64_t{1}));
+    {  // its hold released: the ledger still counts it
+        auto doom = std::make_shared<Doom>();
+        auto g = doomed(doom);
+        const std::string dead = g->leases->instance_id();
+        LockChange off;
+        off.legal_hold = false;
+        (void)g->objects->change_version_lock(locked, "held", held->version_id, off);
+        ASSERT_TRUE(doom->killed);
+        g.reset();
+        adopt(dead);
+    }
+    EXPECT_FALSE(gw1_->objects->stat_version(locked, "held", held->version_id)->lock.legal_hold);
+    EXPECT_EQ(summary(), std::make_pair(TimestampMs{0}, std::uint64_t{1}));
+    ASSERT_NO_FATAL_FAILURE(recount());
+    EXPECT_EQ(summary(), std::make_pair(TimestampMs{0}, std::uint64_t{0}));
+
+    const TimestampMs until = now_ms() + 86'400'000;
+    auto kept = put_locked(*gw1_, "kept", ObjectLock{{RetentionMode::Governance, until}, true});
+    ASSERT_OK(kept);
+    ASSERT_OK(put_locked(*gw1_, "kept", ObjectLock{}));  // the held version now noncurrent
+    EXPECT_EQ(summary(), std::make_pair(until, std::uint64_t{1}));
+    // A summary with more holds and an earlier date than the versions'.
+    ASSERT_OK(gw1_->client->apply(Pool::Meta, bucket_ledger_oid(locked, made->epoch),
+                                  WriteOp().omap_set({{std::string(kLedgerLockUntilKey), encode_count(until - 1000)},
+                                                      {std::string(kLedgerLockHoldsKey), "3"}})));
+    EXPECT_EQ(summary(), std::make_pair(until - 1000, std::uint64_t{3}));
+    ASSERT_OK(gw1_->ledger->queue_recount(llb));
+    ASSERT_NO_FATAL_FAILURE(recount());
+    EXPECT_EQ(summary(), std::make_pair(until, std::uint64_t{1}));
+    auto counts = gw1_->ledger->bucket_usage(llb);
+    ASSERT_OK(counts);
+    EXPECT_EQ(counts->objects, 3u);
 }
 
 // A bucket written within the quiet window, or holding an open reservation,

@@ -19,6 +19,7 @@
 #include "cluster_clients.hpp"
 #include "engine_impl.hpp"
 #include "hashing.hpp"
+#include "rados/catalog_support.hpp"
 #include "rados/leases.hpp"
 #include "rados/ledger_batches.hpp"
 #include "rados/space_ledger.hpp"
@@ -636,6 +637,140 @@ TEST_F(SpaceLedgerTest, ABatchChangesTheSizeHistoryChangeByChange) {
     EXPECT_EQ(b.objects, 1u);
     EXPECT_EQ(b.size.current, 40u);
     EXPECT_EQ(b.size.hmax, 100u);
+}
+
+// A bucket's lock summary: a ledger written before it (no lock keys) reads
+// as no lock; the date is raised, never lowered; the holds move by their
+// deltas in any order, read clamped at zero; a change that moves nothing writes nothing; a
+// recount's set_lock raises the date and sets the holds.
+TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
+    SpaceLedger l(gw(0), random_hex16());
+    const std::string oid = bucket_ledger_oid(bucket_.name, bucket_.epoch);
+    Bucket b;
+    b.name = bucket_.name;
+    b.epoch = bucket_.epoch;
+    b.object_lock.enabled = true;
+    auto summary = [&] {
+        EXPECT_TRUE(l.fill_bucket_counts(b));
+        return std::make_pair(b.locked_until_ms, b.legal_holds);
+    };
+    using Summary = std::pair<TimestampMs, std::uint64_t>;
+    const LedgerExpiry expiry{now_ms(), "r.x.", 0};
+    // An older engine's ledger: counts, no lock keys.
+    ASSERT_OK(gw(0).apply(Pool::Meta, oid, WriteOp().omap_set({{"bytes", "5"}, {"objects", "1"}, {"ver", "1"}})));
+    EXPECT_EQ(summary(), (Summary{0, 0}));
+    // Read by a lock bucket, it is queued for the recount that writes it.
+    auto queued = gw(0).omap_get(Pool::Meta, std::string(kRecountQueueOid), {recount_key(b.name, b.epoch)});
+    ASSERT_OK(queued);
+    EXPECT_EQ(queued->size(), 1u);
+    auto state = [&] {
+        auto omap = read_whole_omap(gw(0), Pool::Meta, oid);
+        EXPECT_TRUE(omap);
+        LedgerState st{true, omap ? *omap : std::map<std::string, std::string>{}, ""};
+        st.ver = value_of(st.omap, kLedgerVersionKey);
+        return st;
+    };
+    LedgerChange later, earlier, hold, hold2, release;
+    later.lock_until_ms = 5000;
+    earlier.lock_until_ms = 3000;
+    hold.lock_holds_delta = 1;
+    hold2.lock_holds_delta = 1;
+    release.lock_holds_delta = -1;
+    std::vector<const LedgerChange*> batch{&later, &earlier, &hold, &hold2, &release};
+    LedgerBatchPlan plan = plan_ledger_batch(oid, state(), batch, expiry);
+    ASSERT_TRUE(plan.write);
+    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
+    EXPECT_EQ(summary(), (Summary{5000, 1}));
+    EXPECT_EQ(b.bytes, 5u);  // the counts untouched
+
+    // Nothing moves: no write.
+    std::vector<const LedgerChange*> idle{&earlier};
+    EXPECT_FALSE(plan_ledger_batch(oid, state(), idle, expiry).write);
+    // Out of order (two gateways: a hold's release lands before the hold):
+    // stored below zero, read as none, and the hold landing after cancels
+    // it, as in order.
+    LedgerChange released_first, release2;
+    released_first.lock_holds_delta = -1;
+    release2.lock_holds_delta = -1;
+    std::vector<const LedgerChange*> down{&release2, &released_first};
+    plan = plan_ledger_batch(oid, state(), down, expiry);
+    ASSERT_TRUE(plan.write);
+    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
+    EXPECT_EQ(summary(), (Summary{5000, 0}));
+    EXPECT_EQ(value_of(state().omap, kLedgerLockHoldsKey), "-1");
+    std::vector<const LedgerChange*> late_hold{&hold};
+    plan = plan_ledger_batch(oid, state(), late_hold, expiry);
+    ASSERT_TRUE(plan.write);
+    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
+    EXPECT_EQ(summary(), (Summary{5000, 0}));  // nothing held (clamped at zero it would read 1, for good)
+
+    LedgerChange recounted;
+    recounted.set_lock = std::make_pair(TimestampMs{4000}, std::uint64_t{2});
+    std::vector<const LedgerChange*> set{&recounted};
+    plan = plan_ledger_batch(oid, state(), set, expiry);
+    ASSERT_TRUE(plan.write);
+    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
+    EXPECT_EQ(summary(), (Summary{5000, 2}));
+
+    // A recount's set_lock writes the summary where there is none, even
+    // 0/0 (else the ledger would be queued again for its lack).
+    const LedgerBucket old_one{unique("old"), 1};
+    const std::string old_oid = bucket_ledger_oid(old_one.name, old_one.epoch);
+    ASSERT_OK(gw(0).apply(Pool::Meta, old_oid, WriteOp().omap_set({{"bytes", "0"}, {"objects", "0"}, {"ver", "1"}})));
+    auto old_state = [&] {
+        auto omap = read_whole_omap(gw(0), Pool::Meta, old_oid);
+        EXPECT_TRUE(omap);
+        LedgerState st{true, omap ? *omap : std::map<std::string, std::string>{}, ""};
+        st.ver = value_of(st.omap, kLedgerVersionKey);
+        return st;
+    };
+    LedgerChange nothing_held;
+    nothing_held.set_lock = std::make_pair(TimestampMs{0}, std::uint64_t{0});
+    std::vector<const LedgerChange*> fill{&nothing_held};
+    plan = plan_ledger_batch(old_oid, old_state(), fill, expiry);
+    ASSERT_TRUE(plan.write);
+    ASSERT_OK(gw(0).apply(Pool::Meta, old_oid, *plan.write));
+    EXPECT_EQ(value_of(old_state().omap, kLedgerLockHoldsKey), "0");
+    EXPECT_EQ(value_of(old_state().omap, kLedgerLockUntilKey), "0");
+    EXPECT_FALSE(plan_ledger_batch(old_oid, old_state(), fill, expiry).write);  // then: nothing to write
+    // A ledger made now has it from its first write.
+    const LedgerBucket fresh{unique("new"), 1};
+    ASSERT_OK(l.apply(user_, fresh, 3, 1, l.new_token()));
+    auto fresh_omap = read_whole_omap(gw(0), Pool::Meta, bucket_ledger_oid(fresh.name, fresh.epoch));
+    ASSERT_OK(fresh_omap);
+    EXPECT_EQ(value_of(*fresh_omap, kLedgerLockHoldsKey), "0");
+
+    // A late lock change of a bucket deleted meanwhile (its ledger gone)
+    // makes nothing again.
+    const LedgerBucket gone{unique("gone"), 1};
+    ASSERT_OK(l.change_lock_summary(gone, {9000, 1}, ledger_change_deadline()));
+    EXPECT_FALSE(gw(0).stat(Pool::Meta, bucket_ledger_oid(gone.name, gone.epoch)));
+
+    // Through the ledger: a date and a hold, then the hold released.
+    ASSERT_OK(l.change_lock_summary(bucket_, {9000, 1}, ledger_change_deadline()));
+    ASSERT_OK(l.change_lock_summary(bucket_, {0, -1}, ledger_change_deadline()));
+    EXPECT_EQ(summary(), (Summary{9000, 2}));
+    // Past its deadline (its index write too long ago for the recount to
+    // wait for it) a change is not made: the recount counts that version.
+    auto late = l.change_lock_summary(bucket_, {9500, 1}, BootClock::now() - std::chrono::seconds(1));
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().code(), Errc::PreconditionFailed);
+    EXPECT_EQ(summary(), (Summary{9000, 2}));
+
+    // A commit's change carries the lock with its counts, in one write of
+    // each ledger: the bucket's summary moves, the user's ledger gets none.
+    auto r = l.reserve(user_, bucket_, 10, 0, 0);
+    ASSERT_OK(r);
+    ASSERT_OK(l.settle(*r, 10, 1, std::nullopt, ledger_change_deadline(), {9800, 1}));
+    EXPECT_EQ(summary(), (Summary{9800, 3}));
+    EXPECT_EQ(b.bytes, 15u);
+    auto user_omap = read_whole_omap(gw(0), Pool::Meta, user_ledger_oid(user_));
+    ASSERT_OK(user_omap);
+    EXPECT_FALSE(user_omap->contains(std::string(kLedgerLockUntilKey)));
+    EXPECT_FALSE(user_omap->contains(std::string(kLedgerLockHoldsKey)));
+    // Made again (an unknown outcome): its marker counts it once.
+    ASSERT_OK(l.settle(*r, 10, 1, std::nullopt, ledger_change_deadline(), {9800, 1}));
+    EXPECT_EQ(summary(), (Summary{9800, 3}));
 }
 
 // A connection of its own that counts the writes applied to `oids` (the

@@ -297,7 +297,6 @@ TEST_F(ObjectLockEngine, DefaultsApplyOnPutCopyAndComplete) {
 }
 
 TEST_F(ObjectLockEngine, SummaryNamesTheLockInAdminRefusals) {
-    if (on_rados()) GTEST_SKIP() << "the RADOS lock summary (bucket ledger) is not built yet";
     // Over a year ahead whenever the test runs, in whole seconds as the summary shows it.
     const TimestampMs until = (now_ms() + 400 * kDayMs) / 1000 * 1000;
     const std::string reason = "bucket locked holds versions under object lock until " + iso8601_seconds(until);
@@ -326,6 +325,69 @@ TEST_F(ObjectLockEngine, SummaryNamesTheLockInAdminRefusals) {
     EXPECT_TRUE(IsOk(engine().head_object("locked", "k", v->version_id)));
 }
 
+// The summary follows PutObjectRetention and PutObjectLegalHold on a version
+// written without a lock: the date only grows, a hold counts once however
+// often it is set, and a bucket whose only lock is a hold names it.
+TEST_F(ObjectLockEngine, SummaryFollowsRetentionAndLegalHoldCalls) {
+    auto v = put_locked("k", "x", std::nullopt);
+    ASSERT_TRUE(v) << v.error().message();
+    auto b = engine().get_bucket("locked");
+    ASSERT_TRUE(b) << b.error().message();
+    EXPECT_EQ(b->locked_until_ms, 0);
+    EXPECT_EQ(b->legal_holds, 0u);
+    const TimestampMs until = (now_ms() + 30 * kDayMs) / 1000 * 1000;
+    ASSERT_TRUE(IsOk(engine().set_object_retention("locked", "k", v->version_id,
+                                                   Retention{RetentionMode::Governance, until}, false)));
+    EXPECT_EQ(engine().get_bucket("locked")->locked_until_ms, until);
+    // Shortened under the bypass: the summary keeps the latest date given.
+    ASSERT_TRUE(IsOk(engine().set_object_retention("locked", "k", v->version_id,
+                                                   Retention{RetentionMode::Governance, until - kDayMs}, true)));
+    EXPECT_EQ(engine().get_bucket("locked")->locked_until_ms, until);
+    ASSERT_TRUE(IsOk(engine().set_object_retention("locked", "k", v->version_id, std::nullopt, true)));
+    EXPECT_EQ(engine().get_bucket("locked")->locked_until_ms, until);
+
+    auto h = put_locked("h", "x", std::nullopt);
+    ASSERT_TRUE(h) << h.error().message();
+    ASSERT_TRUE(IsOk(engine().set_object_legal_hold("locked", "h", h->version_id, true)));
+    ASSERT_TRUE(IsOk(engine().set_object_legal_hold("locked", "h", h->version_id, true)));  // already on
+    EXPECT_EQ(engine().get_bucket("locked")->legal_holds, 1u);
+    ASSERT_TRUE(IsOk(engine().set_object_legal_hold("locked", "k", v->version_id, true)));
+    EXPECT_EQ(engine().get_bucket("locked")->legal_holds, 2u);
+    ASSERT_TRUE(IsOk(engine().set_object_legal_hold("locked", "k", v->version_id, false)));
+    ASSERT_TRUE(IsOk(engine().set_object_legal_hold("locked", "k", v->version_id, false)));  // already off
+    EXPECT_EQ(engine().get_bucket("locked")->legal_holds, 1u);
+    // The listing reads the same summary.
+    auto listed = engine().list_buckets();
+    ASSERT_TRUE(listed) << listed.error().message();
+    ASSERT_EQ(listed->size(), 1u);
+    EXPECT_EQ((*listed)[0].locked_until_ms, until);
+    EXPECT_EQ((*listed)[0].legal_holds, 1u);
+
+    // The date past (retention removed, the summary's until still ahead: set
+    // a bucket whose only lock is the hold), the refusals name the hold.
+    BucketCreateOptions with_lock;
+    with_lock.object_lock = true;
+    auto other = engine().create_bucket("held", owner_, {}, with_lock);
+    ASSERT_TRUE(other) << other.error().message();
+    auto hv = put(engine(), "held", "k", "x", {});
+    ASSERT_TRUE(hv) << hv.error().message();
+    ASSERT_TRUE(IsOk(engine().set_object_legal_hold("held", "k", hv->version_id, true)));
+    const std::string reason = "bucket held holds 1 version under legal hold";
+    auto refused = engine().delete_bucket("held");
+    ASSERT_TRUE(FailsWith(refused, Errc::BucketNotEmpty));
+    EXPECT_EQ(refused.error().message(), reason + ": it is not empty");
+    ASSERT_TRUE(IsOk(engine().set_object_legal_hold("held", "k", hv->version_id, false)));
+    EXPECT_EQ(engine().get_bucket("held")->legal_holds, 0u);
+    refused = engine().delete_bucket("held");
+    ASSERT_TRUE(FailsWith(refused, Errc::BucketNotEmpty));
+    EXPECT_EQ(refused.error().message(), "bucket held is not empty");
+    // Released, the version goes, and so does the bucket.
+    DeleteOptions by_id;
+    by_id.version_id = hv->version_id;
+    ASSERT_TRUE(IsOk(engine().delete_object("held", "k", by_id)));
+    EXPECT_TRUE(IsOk(engine().delete_bucket("held")));
+}
+
 TEST_F(ObjectLockEngine, AdminRefusalsKeepALockBucket) {
     auto v = put_locked("k", "x", retention(RetentionMode::Compliance, now_ms() + kDayMs));
     ASSERT_TRUE(v) << v.error().message();
@@ -334,11 +396,9 @@ TEST_F(ObjectLockEngine, AdminRefusalsKeepALockBucket) {
     ASSERT_TRUE(FailsWith(refused, Errc::BucketNotEmpty));
     auto user_refused = engine().delete_user(owner_);
     ASSERT_TRUE(FailsWith(user_refused, Errc::UserHasBuckets));
-    if (!on_rados()) {  // the RADOS lock summary (bucket ledger) is not built yet
-        const std::string reason = "bucket locked holds versions under object lock until ";
-        EXPECT_NE(refused.error().message().find(reason), std::string::npos) << refused.error().message();
-        EXPECT_NE(user_refused.error().message().find(reason), std::string::npos) << user_refused.error().message();
-    }
+    const std::string reason = "bucket locked holds versions under object lock until ";
+    EXPECT_NE(refused.error().message().find(reason), std::string::npos) << refused.error().message();
+    EXPECT_NE(user_refused.error().message().find(reason), std::string::npos) << user_refused.error().message();
     EXPECT_TRUE(IsOk(engine().head_object("locked", "k", v->version_id)));
 }
 

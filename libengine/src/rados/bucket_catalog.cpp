@@ -21,6 +21,7 @@
 #include "rados/user_object.hpp"
 #include "size_history.hpp"
 #include "storage/read_cache.hpp"
+#include "versions/object_lock.hpp"
 
 namespace ostor::detail::rados {
 
@@ -385,7 +386,14 @@ Result<void> RadosObjectCatalog::delete_bucket(std::string_view name, FreedExten
     if (!stored) return std::move(stored).error();
     const Bucket& b = stored->bucket;
     const std::uint32_t shards = stored->shards;
-    auto not_empty = [&] { return Error(Errc::BucketNotEmpty, "bucket " + std::string(name) + " is not empty"); };
+    // Naming the lock that keeps its versions, as locally (its summary is
+    // the ledger's: without it, read or not, the plain refusal).
+    auto not_empty = [&] {
+        Bucket summary = b;
+        const std::string locked = ledger_.fill_bucket_counts(summary) ? lock_summary_reason(summary, now_ms()) : "";
+        return Error(Errc::BucketNotEmpty,
+                     locked.empty() ? "bucket " + std::string(name) + " is not empty" : locked + ": it is not empty");
+    };
     std::vector<std::string> oids;
     for (std::uint32_t i = 0; i < shards; ++i) oids.push_back(index_oid(name, b.epoch, i));
     // Closed with the shards (step 1), so that no upload is made, nor a

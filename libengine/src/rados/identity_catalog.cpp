@@ -307,7 +307,10 @@ Result<void> RadosIdentityCatalog::delete_user(std::string_view user_id) {
                 auto dropped = recount_user_buckets(client_, user_id);
                 if (dropped && *dropped > 0) return std::nullopt;
             }
-            return Result<User>(Error(Errc::UserHasBuckets, "user " + u->user.id + " owns buckets; delete them first"));
+            const std::string locked = locked_bucket_reason_ ? locked_bucket_reason_(u->user.id) : std::string();
+            return Result<User>(
+                Error(Errc::UserHasBuckets, "user " + u->user.id + " owns buckets; delete them first" +
+                                                (locked.empty() ? std::string() : " (" + locked + ")")));
         }
         WriteOp op;
         guard_live_user(op).compare_omap(std::string(kBucketsKey), Compare::Eq, count_value).remove();

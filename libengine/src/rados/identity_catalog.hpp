@@ -10,6 +10,10 @@
 // Thread-safe: it holds no state but the Client, which is.
 #pragma once
 
+#include <functional>
+#include <string>
+#include <string_view>
+
 #include "rados/client.hpp"
 #include "storage/catalog.hpp"
 
@@ -17,8 +21,13 @@ namespace ostor::detail::rados {
 
 class RadosIdentityCatalog final : public IdentityCatalog {
 public:
-    // `client` must outlive the catalog.
-    explicit RadosIdentityCatalog(Client& client) : client_(client) {}
+    // Why a user's buckets keep it, naming the first bucket whose lock
+    // summary does (lock_summary_reason), empty when none does.
+    using LockedBucketReason = std::function<std::string(std::string_view user_id)>;
+    // `client` must outlive the catalog. `locked_bucket_reason` (none: the
+    // refusal names no lock) adds to delete_user's refusal, as locally.
+    explicit RadosIdentityCatalog(Client& client, LockedBucketReason locked_bucket_reason = {})
+        : client_(client), locked_bucket_reason_(std::move(locked_bucket_reason)) {}
 
     Result<UserCreated> create_user(std::string_view email, bool system, bool with_key) override;
     Result<User> get_user(std::string_view user_id) override;
@@ -44,6 +53,7 @@ private:
     Result<void> claim_email(const std::string& lowercase_email, const std::string& user_id);
 
     Client& client_;
+    LockedBucketReason locked_bucket_reason_;
 };
 
 }  // namespace ostor::detail::rados

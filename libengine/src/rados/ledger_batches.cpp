@@ -123,6 +123,15 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
         size.size.last_ts = omap.contains(std::string(kLedgerSizeHourKey)) && hour ? *hour : size_history_hour(now);
     }
 
+    // The lock summary, written only when a change moves it.
+    std::uint64_t lock_until = count_of(omap, kLedgerLockUntilKey);
+    std::int64_t lock_holds = decode_lock_holds(value_of(omap, kLedgerLockHoldsKey));
+    // A bucket ledger made now gets the summary (0/0): one with none is
+    // older than it (SpaceLedger::fill_bucket_counts queues its recount),
+    // and a recount's set_lock writes it however little it moves.
+    bool lock_changed = bucket_ledger && !state.exists;
+    bool lock_absent = bucket_ledger && !omap.contains(std::string(kLedgerLockHoldsKey));
+
     LedgerBatchPlan plan;
     plan.results.reserve(batch.size());
     bool changes_anything = false;
@@ -145,6 +154,11 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
         });
         if (!expected) {
             plan.results.emplace_back(Error(Errc::PreconditionFailed, std::string(oid) + " changed since it was read"));
+            continue;
+        }
+        if (c->only_if_exists && !state.exists) {
+            plan.results
+                .emplace_back();  // its bucket is gone (a ledger deleted between read and write fails its guard)
             continue;
         }
         if (!c->token.empty() && settled.contains(settled_key(c->token))) {
@@ -193,10 +207,30 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
             if (settled.contains(marker)) unsettled = std::move(marker);
         }
         plan.results.emplace_back();
+        const auto raised_until = [&](std::int64_t until) {
+            return until > 0 ? std::max(lock_until, static_cast<std::uint64_t>(until)) : lock_until;
+        };
+        // Only the bucket's ledger has a lock summary (a commit's change goes
+        // to its user's too).
+        std::uint64_t new_until = bucket_ledger ? raised_until(c->lock_until_ms) : lock_until;
+        // Not clamped (deltas landing out of order commute).
+        std::int64_t new_holds = bucket_ledger ? lock_holds + c->lock_holds_delta : lock_holds;
+        if (c->set_lock && bucket_ledger) {
+            new_until = raised_until(c->set_lock->first);
+            new_holds = static_cast<std::int64_t>(c->set_lock->second);
+        }
+        const bool moves_lock =
+            new_until != lock_until || new_holds != lock_holds || (c->set_lock && lock_absent && !lock_changed);
         if (!c->add && ends.empty() && !unsettled && c->delta_bytes == 0 && c->delta_objects == 0 && !c->set_counts &&
-            c->set_keys.empty() && c->once_key.empty())
+            c->set_keys.empty() && c->once_key.empty() && !moves_lock)
             continue;  // nothing to change (a release of a reservation already gone)
         changes_anything = true;
+        if (moves_lock) {
+            lock_until = new_until;
+            lock_holds = new_holds;
+            lock_changed = true;
+            lock_absent = false;
+        }
         for (auto& [k, v] : c->set_keys) keys_set.insert_or_assign(k, v);
         if (!c->once_key.empty()) keys_set.insert_or_assign(c->once_key, c->once_value);
         for (auto it : ends) {
@@ -295,6 +329,11 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
         {std::string(kLedgerReservedKey), encode_count(reserved)},
         {std::string(kLedgerVersionKey), encode_count(count_of(omap, kLedgerVersionKey) + 1)},
     });
+    if (lock_changed)
+        op.omap_set({
+            {std::string(kLedgerLockUntilKey), encode_count(lock_until)},
+            {std::string(kLedgerLockHoldsKey), encode_lock_holds(lock_holds)},
+        });
     if (size_changed)
         op.omap_set({
             {std::string(kLedgerSizeMaxKey), encode_count(size.size.hmax)},

@@ -91,6 +91,18 @@ struct LedgerChange {
     // Sets the counts (bytes, objects) instead of adding deltas: the
     // difference is the change's delta (the size history changes with it).
     std::optional<std::pair<std::uint64_t, std::uint64_t>> set_counts;
+    // A bucket's lock summary: lock.until raised to lock_until_ms (never
+    // lowered), lock.holds moved by lock_holds_delta (signed: clamped only
+    // when read, so that a release landing before its hold cancels it);
+    // set_lock (a recount's) raises lock.until to its first and sets
+    // lock.holds to its second.
+    std::int64_t lock_until_ms = 0;
+    std::int64_t lock_holds_delta = 0;
+    std::optional<std::pair<std::int64_t, std::uint64_t>> set_lock;
+    // The change is skipped (succeeding, changing nothing) when the ledger
+    // does not exist: a late lock change of a bucket deleted meanwhile must
+    // not make its ledger again.
+    bool only_if_exists = false;
     // Keys written ("" value: removed) with the change.
     std::map<std::string, std::string> set_keys;
     // "" none; else the change is skipped (succeeding) when the ledger holds

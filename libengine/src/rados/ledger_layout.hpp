@@ -16,6 +16,10 @@
 //     r.<instance>.<seq>    an open reservation (encode_reservation), with
 //                           the commit mark of the object write it is for
 //     size.hmax, size.hint, size.hts   a bucket's size history (below)
+//     lock.until            a bucket's lock summary (object lock): the latest
+//                           retain-until date (ms) any version was given, a
+//                           maximum that only grows; absent: none
+//     lock.holds            the versions under legal hold now (absent: 0)
 //     !s.<token>            a settled marker: the ms it was written. Written
 //                           in the same guarded write as a settle (token: the
 //                           reservation's key) or an apply given a token, so
@@ -54,6 +58,7 @@
 // it is never stored empty ("absent" compares as "").
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -102,6 +107,19 @@ inline std::string recount_mark_key(std::string_view bucket, std::uint64_t epoch
 inline constexpr std::string_view kLedgerBytesKey = "bytes";
 inline constexpr std::string_view kLedgerObjectsKey = "objects";
 inline constexpr std::string_view kLedgerReservedKey = "reserved";
+// A bucket's lock summary (Bucket::locked_until_ms, legal_holds).
+inline constexpr std::string_view kLedgerLockUntilKey = "lock.until";
+inline constexpr std::string_view kLedgerLockHoldsKey = "lock.holds";
+// lock.holds is stored signed: a release landing before its hold (two
+// gateways) leaves -1 until the hold lands, so that deltas commute; readers
+// clamp at zero (lock_holds_shown). Absent or unreadable: 0.
+inline std::int64_t decode_lock_holds(std::string_view v) {
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    return ec == std::errc() && end == v.data() + v.size() ? n : 0;
+}
+inline std::string encode_lock_holds(std::int64_t n) { return std::to_string(n); }
+inline std::uint64_t lock_holds_shown(std::int64_t n) { return n > 0 ? static_cast<std::uint64_t>(n) : 0; }
 inline constexpr std::string_view kLedgerVersionKey = "ver";
 inline constexpr std::string_view kReservationPrefix = "r.";
 // Settled markers and their age keys (above): before every other key of a

@@ -225,9 +225,12 @@ private:
     // A version's ACL, tags or lock, rewritten where the entry lies (o or v),
     // its body untouched, guarded on the value `change` saw (retried when
     // another write changed it meanwhile). `change` may refuse; a marker is
-    // refused before it runs.
+    // refused before it runs. `written_by` (none: not asked): set to the
+    // deadline of a ledger change following the write (ledger_change_deadline
+    // taken before it was sent).
     Result<ObjectInfo> change_version_entry(std::string_view bucket, std::string_view key, std::string_view version_id,
-                                            const std::function<std::optional<Error>(ObjectInfo&)>& change);
+                                            const std::function<std::optional<Error>(ObjectInfo&)>& change,
+                                            BootClock::time_point* written_by = nullptr);
     // The object catalog's own helpers (bucket_catalog.cpp, object_catalog.cpp).
     // Rewrites the record of (bucket, key) with `change` applied to its
     // metadata, guarded on the record read (retried when another write

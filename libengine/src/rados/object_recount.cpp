@@ -25,9 +25,11 @@
 //      off, or by an abort that took a complete's seal over: neither gives
 //      them back);
 //   5. the same objects stat'ed again: any mtime changed -> not quiet;
-//   6. the ledger's counts set, guarded on the `ver` read before the scan,
-//      with the owner's delta pending in the same write under the
-//      incarnation's next recount sequence; then 2, and an owner recount
+//   6. the ledger's counts set (with its lock summary: the date raised to
+//      the versions' latest retain-until, the holds set to their count),
+//      guarded on the `ver` read before the scan, with the owner's delta
+//      pending in the same write under the incarnation's next recount
+//      sequence; then 2, and an owner recount
 //      queued (also when the bucket's counts were right: a change clamped
 //      on the bucket's ledger may have moved the owner's).
 // An owner entry (!user/<id>, queued by a delete_bucket whose ledger still
@@ -37,6 +39,7 @@
 // reservation nor a pending delta.
 // A crash anywhere leaves the entry queued and at most a pending delta,
 // which the next pass finishes exactly.
+#include <algorithm>
 #include <set>
 
 #include "engine_impl.hpp"
@@ -231,6 +234,15 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
     }
 
     std::uint64_t bytes = 0, objects = 0;
+    // The lock summary as the versions hold it: their latest retain-until
+    // date and how many are under legal hold.
+    std::int64_t lock_until = 0;
+    std::uint64_t legal_holds = 0;
+    auto note_lock = [&](const ObjectLock& lock) {
+        const LockSummaryChange c = lock_summary_change({}, lock);
+        lock_until = std::max(lock_until, c.until_ms);
+        legal_holds += static_cast<std::uint64_t>(c.holds_delta);
+    };
     ShardMergeWalk walk(client_, lb.name, lb.epoch, sb->shards, kRecountShardPageEntries);
     while (auto raw = walk.next_raw()) {
         auto rec = decode_object(raw->second, false);
@@ -239,6 +251,7 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
                          "the index record of " + lb.name + "/" + raw->first + " does not decode: not recounted");
         ++objects;
         bytes += rec->info.size;
+        note_lock(rec->info.lock);
     }
     if (walk.error()) return *walk.error();
     // Noncurrent versions count as the current ones; delete markers count
@@ -254,6 +267,7 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
                                              if (rec->info.delete_marker) return {};
                                              ++objects;
                                              bytes += rec->info.size;
+                                             note_lock(rec->info.lock);
                                              return {};
                                          }));
     }
@@ -288,6 +302,22 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
     if (recount_write_hook_) recount_write_hook_(lb);
     const std::int64_t delta_bytes = static_cast<std::int64_t>(bytes) - static_cast<std::int64_t>(state->bytes);
     const std::int64_t delta_objects = static_cast<std::int64_t>(objects) - static_cast<std::int64_t>(state->objects);
+    // The date only grows (a version deleted since keeps it, as locally): a
+    // summary short of the versions' is raised; the holds are set exactly.
+    // A ledger with no summary (older than it) gets one, 0/0 included, so
+    // that it is not queued again for its lack.
+    const auto lock = std::make_pair(lock_until, legal_holds);
+    const bool lock_short = !state->lock_known || lock_until > state->lock_until_ms ||
+                            static_cast<std::int64_t>(legal_holds) != state->legal_holds;
+    if (delta_bytes == 0 && delta_objects == 0 && lock_short) {
+        // Only the lock summary (a crash between a lock's index write and
+        // its ledger change): no owner delta.
+        auto written = ledger_.write_recount(lb, state->ver, bytes, objects, "", lock);
+        if (!written) {
+            if (written.error().code() == Errc::PreconditionFailed) return RecountOutcome::NotQuiet;
+            return std::move(written).error();
+        }
+    }
     if (delta_bytes == 0 && delta_objects == 0) {
         // The bucket's counts are right, but a change clamped at zero on it
         // may have reached the owner unclamped (or not at all): its entry
@@ -303,7 +333,7 @@ Result<RadosObjectCatalog::RecountOutcome> RadosObjectCatalog::recount_one(const
     const std::string pending = SpaceLedger::encode_owner_delta(delta_bytes, delta_objects,
                                                                 recount_seq_value(state->recount_seq + 1), entry.value);
     const auto written_by = ledger_change_deadline();  // as finish_by, for the delta written now
-    auto written = ledger_.write_recount(lb, state->ver, bytes, objects, pending);
+    auto written = ledger_.write_recount(lb, state->ver, bytes, objects, pending, lock);
     if (!written) {
         if (written.error().code() == Errc::PreconditionFailed) return RecountOutcome::NotQuiet;
         return std::move(written).error();  // may have landed: the next pass finds the pending delta

@@ -99,7 +99,7 @@ Result<ObjectInfo> RadosObjectCatalog::set_version_tags(std::string_view bucket,
 
 Result<ObjectInfo> RadosObjectCatalog::change_version_entry(
     std::string_view bucket, std::string_view key, std::string_view version_id,
-    const std::function<std::optional<Error>(ObjectInfo&)>& change) {
+    const std::function<std::optional<Error>(ObjectInfo&)>& change, BootClock::time_point* written_by) {
     auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
     const std::string oid = shard_oid(*b, key);
@@ -119,6 +119,7 @@ Result<ObjectInfo> RadosObjectCatalog::change_version_entry(
         WriteOp op;
         op.compare_omap(entry, Compare::Eq, found->entry.stored);
         op.omap_set(entry, encode(rec));
+        if (written_by) *written_by = ledger_change_deadline();
         auto written = client_.apply(Pool::Index, oid, op);
         if (!written && changed_meanwhile(written.error())) return std::nullopt;
         if (!written) return Result<ObjectInfo>(std::move(written).error());
@@ -132,13 +133,32 @@ Result<ObjectInfo> RadosObjectCatalog::change_version_lock(std::string_view buck
     if (!b) return std::move(b).error();
     if (!b->bucket.object_lock.enabled)
         return Error(Errc::InvalidArgument, "Bucket is missing Object Lock Configuration");
-    return change_version_entry(bucket, key, version_id, [&](ObjectInfo& info) -> std::optional<Error> {
-        // Within the clock margin a retention still counts, as for removal.
-        auto after = changed_lock(info.lock, change, now_ms(), kMaxClockSkew.count());
-        if (!after) return std::move(after).error();
-        info.lock = *after;
-        return std::nullopt;
-    });
+    // The bucket's lock summary follows the entry's change on its ledger: a
+    // crash in between leaves the bucket to its adopter's recount.
+    const LedgerBucket lb = ledger_bucket_of(b->bucket);
+    OSTOR_TRY(ledger_.note_touched(lb));
+    ObjectLock before, after;          // of the attempt that wrote
+    BootClock::time_point deadline{};  // of its write (kLedgerChangeDeadline)
+    auto changed = change_version_entry(
+        bucket, key, version_id,
+        [&](ObjectInfo& info) -> std::optional<Error> {
+            // Within the clock margin a retention still counts, as for removal.
+            auto lock = changed_lock(info.lock, change, now_ms(), kMaxClockSkew.count());
+            if (!lock) return std::move(lock).error();
+            before = info.lock;
+            after = *lock;
+            info.lock = *lock;
+            return std::nullopt;
+        },
+        &deadline);
+    if (!changed) {
+        // The entry's write may have landed: its summary is the recount's.
+        if (changed.error().code() == Errc::IoError) (void)ledger_.queue_recount(lb);
+        return changed;
+    }
+    // Past its deadline it is not made: the recount queued then counts it.
+    (void)ledger_.change_lock_summary(lb, lock_summary_change(before, after), deadline);
+    return changed;
 }
 
 Result<DeleteResult> RadosObjectCatalog::delete_version(std::string_view bucket, std::string_view key,

@@ -254,10 +254,12 @@ Result<LedgerReservation> SpaceLedger::reserve(std::string_view user_id, const L
 
 Result<void> SpaceLedger::settle(const LedgerReservation& reservation, std::int64_t delta_bytes,
                                  std::int64_t delta_objects, const std::optional<CommitCharge>& replaced,
-                                 std::optional<BootClock::time_point> deadline) {
+                                 std::optional<BootClock::time_point> deadline, const LockSummaryChange& lock) {
     Change c;
     c.deadline = deadline;
     c.replaced = replaced;
+    c.lock_until_ms = lock.until_ms;
+    c.lock_holds_delta = lock.holds_delta;
     c.remove_key = reservation.key;
     c.delta_bytes = delta_bytes;
     c.delta_objects = delta_objects;
@@ -276,7 +278,8 @@ Result<void> SpaceLedger::end_reservation(const LedgerReservation& reservation, 
     const std::string bucket_ledger = bucket_ledger_oid(reservation.bucket, reservation.bucket_epoch);
     const LedgerBucket bucket{reservation.bucket, reservation.bucket_epoch};
     // A settle that failed leaves its counts to a recount (best effort).
-    const bool counts = c.delta_bytes != 0 || c.delta_objects != 0 || c.replaced;
+    const bool counts =
+        c.delta_bytes != 0 || c.delta_objects != 0 || c.replaced || c.lock_until_ms > 0 || c.lock_holds_delta != 0;
     // Past its deadline: the reservation still ends (its deltas are the
     // recount's), so that it does not keep the bucket from being recounted.
     auto too_late = [&](const Result<void>& r, const std::string& ledger) {
@@ -304,10 +307,12 @@ Result<void> SpaceLedger::end_reservation(const LedgerReservation& reservation, 
 Result<void> SpaceLedger::apply(std::string_view user_id, const LedgerBucket& bucket, std::int64_t delta_bytes,
                                 std::int64_t delta_objects, std::string_view token,
                                 const std::optional<CommitCharge>& replaced,
-                                std::optional<BootClock::time_point> deadline) {
+                                std::optional<BootClock::time_point> deadline, const LockSummaryChange& lock) {
     Change c;
     c.deadline = deadline;
     c.replaced = replaced;
+    c.lock_until_ms = lock.until_ms;
+    c.lock_holds_delta = lock.holds_delta;
     c.delta_bytes = delta_bytes;
     c.delta_objects = delta_objects;
     c.token = std::string(token);
@@ -320,6 +325,21 @@ Result<void> SpaceLedger::apply(std::string_view user_id, const LedgerBucket& bu
 }
 
 std::string SpaceLedger::new_token() { return "a." + instance_id_ + "." + seq_hex(next_seq_++); }
+
+Result<void> SpaceLedger::change_lock_summary(const LedgerBucket& bucket, const LockSummaryChange& lock,
+                                              BootClock::time_point deadline) {
+    if (lock.empty()) return {};
+    Change c;
+    c.deadline = deadline;
+    c.lock_until_ms = lock.until_ms;
+    c.lock_holds_delta = lock.holds_delta;
+    c.only_if_exists = true;  // the bucket deleted meanwhile: nothing to keep
+    // A raised date is the same made again; a count is not.
+    if (lock.holds_delta != 0) c.token = new_token();
+    auto r = change_retried(bucket_ledger_oid(bucket.name, bucket.epoch), c);
+    if (!r) (void)queue_recount(bucket);
+    return r;
+}
 
 Result<UserUsage> SpaceLedger::read_usage(const std::string& oid) {
     auto got = client_.omap_get(
@@ -342,9 +362,10 @@ Result<UserUsage> SpaceLedger::bucket_usage(const LedgerBucket& bucket) {
 namespace {
 
 const std::set<std::string>& bucket_count_keys() {
-    static const std::set<std::string> keys{std::string(kLedgerBytesKey), std::string(kLedgerObjectsKey),
-                                            std::string(kLedgerSizeMaxKey), std::string(kLedgerSizeIntegralKey),
-                                            std::string(kLedgerSizeHourKey)};
+    static const std::set<std::string> keys{std::string(kLedgerBytesKey),    std::string(kLedgerObjectsKey),
+                                            std::string(kLedgerSizeMaxKey),  std::string(kLedgerSizeIntegralKey),
+                                            std::string(kLedgerSizeHourKey), std::string(kLedgerLockUntilKey),
+                                            std::string(kLedgerLockHoldsKey)};
     return keys;
 }
 
@@ -357,6 +378,9 @@ void fill_counts_from(Bucket& bucket, const std::map<std::string, std::string>& 
     bucket.size.h_integral = count_of(omap, kLedgerSizeIntegralKey);
     bucket.size.last_ts = omap.contains(std::string(kLedgerSizeHourKey)) ? count_of(omap, kLedgerSizeHourKey)
                                                                          : size_history_hour(bucket.created_ms);
+    // Absent in ledgers written before object lock on RADOS: no lock.
+    bucket.locked_until_ms = static_cast<TimestampMs>(count_of(omap, kLedgerLockUntilKey));
+    bucket.legal_holds = lock_holds_shown(decode_lock_holds(value_of(omap, kLedgerLockHoldsKey)));
 }
 
 }  // namespace
@@ -369,7 +393,18 @@ Result<void> SpaceLedger::fill_bucket_counts(Bucket& bucket) {
     else if (got.error().code() != kNotFound)
         return std::move(got).error();
     fill_counts_from(bucket, omap);
+    queue_missing_summary(bucket, omap);
     return {};
+}
+
+void SpaceLedger::queue_missing_summary(const Bucket& bucket, const std::map<std::string, std::string>& omap) {
+    if (!bucket.object_lock.enabled || omap.empty() || omap.contains(std::string(kLedgerLockHoldsKey))) return;
+    const std::string oid = bucket_ledger_oid(bucket.name, bucket.epoch);
+    {
+        std::lock_guard lock(summary_queued_mutex_);
+        if (!summary_queued_.insert(oid).second) return;
+    }
+    (void)queue_recount(LedgerBucket{bucket.name, bucket.epoch});
 }
 
 Result<void> SpaceLedger::fill_bucket_counts(std::vector<Bucket>& buckets) {
@@ -379,7 +414,9 @@ Result<void> SpaceLedger::fill_bucket_counts(std::vector<Bucket>& buckets) {
     auto got = omap_get_at_once(client_, Pool::Meta, oids, bucket_count_keys());
     for (std::size_t i = 0; i < buckets.size(); ++i) {
         if (!got[i] && got[i].error().code() != kNotFound) return std::move(got[i]).error();
-        fill_counts_from(buckets[i], got[i] ? *got[i] : std::map<std::string, std::string>());
+        const std::map<std::string, std::string> none;
+        fill_counts_from(buckets[i], got[i] ? *got[i] : none);
+        queue_missing_summary(buckets[i], got[i] ? *got[i] : none);
     }
     return {};
 }

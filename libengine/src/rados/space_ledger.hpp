@@ -182,6 +182,7 @@
 #include "rados/ledger_layout.hpp"
 #include "rados/object_index.hpp"
 #include "storage/leases.hpp"
+#include "versions/object_lock.hpp"
 
 namespace ostor::detail::rados {
 
@@ -324,9 +325,13 @@ public:
     // `deadline` (ledger_change_deadline() before the index write): past
     // it no attempt is made (PreconditionFailed; the reservation is released
     // and the bucket queued for a recount).
+    // `lock`: the committed version's move of the bucket's lock summary,
+    // made on the bucket's ledger in the same change (same marker, same
+    // deadline; the user's ledger has none).
     Result<void> settle(const LedgerReservation& reservation, std::int64_t delta_bytes, std::int64_t delta_objects,
                         const std::optional<CommitCharge>& replaced = std::nullopt,
-                        std::optional<BootClock::time_point> deadline = std::nullopt);
+                        std::optional<BootClock::time_point> deadline = std::nullopt,
+                        const LockSummaryChange& lock = {});
     // The write did not happen.
     Result<void> release(const LedgerReservation& reservation);
     // A change without a reservation (deletes; writes under no quota).
@@ -334,22 +339,35 @@ public:
     // unique to the change; "" none) makes it count once however often it is
     // made within kSettledLifetime, as settle; without one it is made once
     // and must not be repeated after an IoError.
-    // `replaced` and `deadline` as settle's (a commit under no reservation,
-    // a delete). A failure (the deadline passed included) queues the bucket
+    // `replaced`, `deadline` and `lock` as settle's (a commit under no
+    // reservation, a delete). A failure (the deadline passed included) queues the bucket
     // for a recount (best effort).
     Result<void> apply(std::string_view user_id, const LedgerBucket& bucket, std::int64_t delta_bytes,
                        std::int64_t delta_objects, std::string_view token,
                        const std::optional<CommitCharge>& replaced = std::nullopt,
-                       std::optional<BootClock::time_point> deadline = std::nullopt);
+                       std::optional<BootClock::time_point> deadline = std::nullopt,
+                       const LockSummaryChange& lock = {});
     // A token for apply, unique to this instance: "a.<instance>.<seq>".
     std::string new_token();
+    // A version's lock changed in `bucket` with no count changing (object
+    // lock's retention and legal hold calls): its ledger's lock summary moved
+    // by `lock`, under a token of its own (counted once when made again).
+    // `deadline` as apply's (ledger_change_deadline() taken before the index
+    // write; the caller named the bucket in note_touched before it): past
+    // it, or on any failure, the summary is left to a recount of the bucket,
+    // queued here (best effort).
+    Result<void> change_lock_summary(const LedgerBucket& bucket, const LockSummaryChange& lock,
+                                     BootClock::time_point deadline);
 
     // bytes, objects, reserved (which may still count expired reservations
     // until the next change of the ledger). Zeros for a ledger never changed.
     Result<UserUsage> usage(std::string_view user_id);
     Result<UserUsage> bucket_usage(const LedgerBucket& bucket);
-    // A bucket's counts and size history as its ledger (bucket.name,
-    // bucket.epoch) holds them, into `bucket` (objects, bytes, size). A ledger
+    // A bucket's counts, size history and lock summary as its ledger
+    // (bucket.name, bucket.epoch) holds them, into `bucket` (objects, bytes,
+    // size, locked_until_ms, legal_holds). An object lock bucket's ledger
+    // that exists with no lock summary (written before it) is queued for a
+    // recount, which writes it (once per process; best effort). A ledger
     // never changed leaves zeros and size.last_ts at the hour of
     // bucket.created_ms (as the local backend).
     Result<void> fill_bucket_counts(Bucket& bucket);
@@ -425,6 +443,9 @@ public:
         bool reservations_open = false;  // one unexpired (within max_clock_skew)
         std::string pending_owner;       // recount.owner, "" none
         std::uint64_t recount_seq = 0;   // recount.seq: the last recount's sequence (0 none)
+        std::int64_t lock_until_ms = 0;  // lock.until (0 none)
+        std::int64_t legal_holds = 0;    // lock.holds as stored (signed)
+        bool lock_known = false;         // lock.holds is there (a ledger older than the summary has none)
     };
     Result<RecountState> read_recount_state(const LedgerBucket& bucket);
     Result<RecountState> read_owner_recount_state(std::string_view user_id);
@@ -435,8 +456,12 @@ public:
     // must be recount_seq_value(state.recount_seq + 1) of the state `ver`
     // was read with: each recount of an incarnation has a higher one. Fails: PreconditionFailed (changed since `ver`),
     // IoError (may have landed).
+    // `lock`: the lock summary found in the index (the latest retain-until
+    // date, the versions under legal hold): lock.until is raised to it,
+    // lock.holds set to it.
     Result<void> write_recount(const LedgerBucket& bucket, const std::string& ver, std::uint64_t bytes,
-                               std::uint64_t objects, const std::string& pending_owner);
+                               std::uint64_t objects, const std::string& pending_owner,
+                               std::optional<std::pair<std::int64_t, std::uint64_t>> lock = std::nullopt);
     // Sets the owner's counts, guarded on `ver`. Fails as write_recount.
     Result<void> write_owner_recount(std::string_view user_id, const std::string& ver, std::uint64_t bytes,
                                      std::uint64_t objects);
@@ -547,6 +572,11 @@ private:
     // recount.queue keys (recount_key, owner_recount_key) whose queueing
     // failed: made again at close.
     std::set<std::string> unqueued_;
+    // Object lock buckets' ledgers found with no lock summary (older than
+    // it), queued for a recount once per process (fill_bucket_counts).
+    std::mutex summary_queued_mutex_;
+    std::set<std::string> summary_queued_;
+    void queue_missing_summary(const Bucket& bucket, const std::map<std::string, std::string>& omap);
 };
 
 }  // namespace ostor::detail::rados

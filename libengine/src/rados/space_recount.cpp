@@ -183,6 +183,10 @@ Result<SpaceLedger::RecountState> SpaceLedger::read_recount_state_of(const std::
         out.bytes = decode_count(value_of(read->omap, kLedgerBytesKey)).value_or(0);
         out.objects = decode_count(value_of(read->omap, kLedgerObjectsKey)).value_or(0);
         out.pending_owner = value_of(read->omap, kRecountOwnerKey);
+        out.lock_until_ms =
+            static_cast<std::int64_t>(decode_count(value_of(read->omap, kLedgerLockUntilKey)).value_or(0));
+        out.legal_holds = decode_lock_holds(value_of(read->omap, kLedgerLockHoldsKey));
+        out.lock_known = read->omap.contains(std::string(kLedgerLockHoldsKey));
         {
             const std::string seq = value_of(read->omap, kRecountSeqKey);
             std::uint64_t n = 0;
@@ -201,10 +205,12 @@ Result<SpaceLedger::RecountState> SpaceLedger::read_recount_state_of(const std::
 }
 
 Result<void> SpaceLedger::write_recount(const LedgerBucket& bucket, const std::string& ver, std::uint64_t bytes,
-                                        std::uint64_t objects, const std::string& pending_owner) {
+                                        std::uint64_t objects, const std::string& pending_owner,
+                                        std::optional<std::pair<std::int64_t, std::uint64_t>> lock) {
     Change c;
     c.expect = {{std::string(kLedgerVersionKey), ver}, {std::string(kRecountOwnerKey), ""}};
     c.set_counts = std::make_pair(bytes, objects);
+    c.set_lock = lock;
     if (!pending_owner.empty()) {
         c.set_keys.emplace(std::string(kRecountOwnerKey), pending_owner);
         // Its sequence (the delta's token), so that the next recount draws a higher one.

@@ -20,6 +20,7 @@
 #include "rados/settings_catalog.hpp"
 #include "rados/space_ledger.hpp"
 #include "storage/caching_catalogs.hpp"
+#include "versions/object_lock.hpp"
 
 namespace ostor::detail {
 
@@ -322,8 +323,19 @@ Result<void> open_rados_volume(EngineImpl& impl, const VolumeSpec& spec, const E
     RadosObjectCatalog& object_catalog = *objects;
     impl.objects = std::move(objects);
     RadosBlobStore& blob_store = *blobs;
-    impl.identities =
-        std::make_unique<CachingIdentityCatalog>(std::make_unique<RadosIdentityCatalog>(client), announcements);
+    impl.identities = std::make_unique<CachingIdentityCatalog>(
+        std::make_unique<RadosIdentityCatalog>(
+            client,
+            [&object_catalog](std::string_view user_id) {
+                // The user's buckets with their ledgers' lock summaries (best
+                // effort: unread, the refusal names no lock).
+                auto buckets = object_catalog.list_buckets(BucketFilter{std::string(user_id), std::nullopt});
+                if (!buckets) return std::string();
+                for (auto& b : *buckets)
+                    if (auto reason = lock_summary_reason(b, now_ms()); !reason.empty()) return reason;
+                return std::string();
+            }),
+        announcements);
     impl.settings = std::move(settings);
     impl.blobs = std::move(blobs);
 

@@ -134,11 +134,18 @@ Result<void> check_requested_retention(const Retention& retention, TimestampMs n
     return {};
 }
 
+LockSummaryChange lock_summary_change(const ObjectLock& before, const ObjectLock& after) {
+    LockSummaryChange c;
+    if (after.retention.mode != RetentionMode::None) c.until_ms = after.retention.until_ms;
+    c.holds_delta = static_cast<std::int64_t>(after.legal_hold) - static_cast<std::int64_t>(before.legal_hold);
+    return c;
+}
+
 void note_lock_change(Bucket& bucket, const ObjectLock& before, const ObjectLock& after) {
-    if (after.retention.mode != RetentionMode::None)
-        bucket.locked_until_ms = std::max(bucket.locked_until_ms, after.retention.until_ms);
-    if (after.legal_hold && !before.legal_hold) ++bucket.legal_holds;
-    if (before.legal_hold && !after.legal_hold && bucket.legal_holds > 0) --bucket.legal_holds;
+    const LockSummaryChange c = lock_summary_change(before, after);
+    bucket.locked_until_ms = std::max(bucket.locked_until_ms, c.until_ms);
+    if (c.holds_delta > 0) ++bucket.legal_holds;
+    if (c.holds_delta < 0 && bucket.legal_holds > 0) --bucket.legal_holds;
 }
 
 std::string lock_summary_reason(const Bucket& bucket, TimestampMs now_ms) {

@@ -77,8 +77,18 @@ Result<void> check_lock_config(const ObjectLockConfig& config);
 // are not asked this. Fails: InvalidArgument.
 Result<void> check_requested_retention(const Retention& retention, TimestampMs now_ms);
 
+// How a version's lock going from `before` to `after` (a new version: from
+// none) moves its bucket's lock summary: the date raised to until_ms (0
+// none), the legal holds moved by holds_delta.
+struct LockSummaryChange {
+    TimestampMs until_ms = 0;
+    std::int64_t holds_delta = 0;
+    bool empty() const { return until_ms <= 0 && holds_delta == 0; }
+};
+LockSummaryChange lock_summary_change(const ObjectLock& before, const ObjectLock& after);
+
 // The bucket's lock summary (Bucket::locked_until_ms, legal_holds) after a
-// version's lock went from `before` to `after` (a new version: from none).
+// version's lock went from `before` to `after` (lock_summary_change).
 // The date is kept as a maximum: made again, it changes nothing.
 void note_lock_change(Bucket& bucket, const ObjectLock& before, const ObjectLock& after);
 
