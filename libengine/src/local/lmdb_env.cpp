@@ -154,6 +154,18 @@ void prefetch_value(std::string_view value) noexcept {
     (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_WILLNEED);
 }
 
+namespace {
+
+// Read transactions that cannot be freed (Txn::read): kept reachable here.
+void set_aside(MDB_txn* txn) {
+    static std::mutex mutex;
+    static std::vector<MDB_txn*> set_aside;
+    std::lock_guard lock(mutex);
+    set_aside.push_back(txn);
+}
+
+}  // namespace
+
 Txn Txn::read(const Env& env) {
     // A renewed transaction reads the newest snapshot, as a new one would.
     if (MDB_txn* txn = env.take_idle_read()) {
@@ -162,8 +174,12 @@ Txn Txn::read(const Env& env) {
         // MDB_BAD_RSLOT: the slot is no longer this transaction's (another
         // Env of the same directory in this process was closed and cleared
         // it, and someone may have taken it since); an abort would clear it
-        // under its new owner, so the handle is dropped instead.
-        if (rc != MDB_BAD_RSLOT) mdb_txn_abort(txn);
+        // under its new owner, and LMDB has no other way to free the handle,
+        // so it is set aside for good (a few KiB per such close).
+        if (rc == MDB_BAD_RSLOT)
+            set_aside(txn);
+        else
+            mdb_txn_abort(txn);
     }
     MDB_txn* txn = nullptr;
     int rc = mdb_txn_begin(env.get(), nullptr, MDB_RDONLY, &txn);
