@@ -157,11 +157,12 @@ void prefetch_value(std::string_view value) noexcept {
 namespace {
 
 // Read transactions that cannot be freed (Txn::read): kept reachable here.
+// Never destroyed, so that they stay reachable through exit.
 void set_aside(MDB_txn* txn) {
     static std::mutex mutex;
-    static std::vector<MDB_txn*> set_aside;
+    static auto* set_aside = new std::vector<MDB_txn*>;
     std::lock_guard lock(mutex);
-    set_aside.push_back(txn);
+    set_aside->push_back(txn);
 }
 
 }  // namespace
