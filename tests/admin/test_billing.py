@@ -112,9 +112,16 @@ class BillingTest(unittest.TestCase):
         r = self.gw.request('GET', f'/{bucket}/o2', credentials=creds)
         downloaded += len(r.body)
 
-        status, _, body = self.fetch(f'/v1/bill/fetch?user={user_id}')
-        self.assertEqual(status, 200, body)
-        doc = json.loads(body, object_pairs_hook=OrderedDict)
+        # A response's bytes are counted once its last write is done, which
+        # the client may see a moment before: the bill is read until they are in.
+        deadline = time.monotonic() + 10
+        while True:
+            status, _, body = self.fetch(f'/v1/bill/fetch?user={user_id}')
+            self.assertEqual(status, 200, body)
+            doc = json.loads(body, object_pairs_hook=OrderedDict)
+            if doc['bandwidth']['out'] >= downloaded or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         self.assertEqual(list(doc), ['items', 'bandwidth', 'storage', 'reference'])
         self.assertEqual(doc['storage'], {'objects': 3, 'bytes': 32010})
         self.assertEqual(list(doc['storage']), ['objects', 'bytes'])
