@@ -1219,6 +1219,93 @@ TEST(LedgerBatchPlan, AReplacedChangeAfterTheAdoptersReleaseCountsTheDeadCommit)
     EXPECT_EQ(alone["bytes"], "100");
 }
 
+// Applies each batch in turn to `omap` in memory (the plan, then what its
+// write does, guards not checked), every change succeeding: the omap after.
+std::map<std::string, std::string> planned(const std::string& oid, std::map<std::string, std::string> omap,
+                                           const std::vector<std::vector<const LedgerChange*>>& batches,
+                                           const LedgerExpiry& expiry) {
+    for (const auto& batch : batches) {
+        LedgerState state{!omap.empty(), omap, value_of(omap, kLedgerVersionKey)};
+        LedgerBatchPlan plan = plan_ledger_batch(oid, state, batch, expiry);
+        for (auto& r : plan.results) EXPECT_TRUE(r) << r.error().message();
+        if (plan.write) omap = plan.write->omap_after(std::move(omap));
+    }
+    return omap;
+}
+
+// Two writers of one key in a bucket under a quota (marked reservations):
+// A's version is under legal hold, its index write landed, its settle not
+// yet; B's commit replaces it and settles A's charge first (A's reservation
+// open), marking A's reservation settled. A's settle is then skipped whole,
+// so A's move of the lock summary must come with its charge in B's change,
+// counted once whatever the order; the same through the unsettled marker an
+// adopter's release of A leaves.
+TEST(LedgerBatchPlan, AReplacedCommitsLockMoveComesWithItsCharge) {
+    const std::int64_t now = 10'000'000;
+    const std::uint64_t a_token = 0xa1;
+    const TimestampMs until = 1'893'456'000'000;
+    const LedgerExpiry expiry{now, "r.b.", 0, 600'000};
+    const std::string oid = bucket_ledger_oid("locked", 1);
+    const std::map<std::string, std::string> seed = {
+        {"bytes", "0"},
+        {"objects", "0"},
+        {"ver", "1"},
+        {std::string(kLedgerLockUntilKey), "0"},
+        {std::string(kLedgerLockHoldsKey), "0"},
+        {"r.a.1", encode_reservation(ReservationEntry{10, now + 60'000, "ledger.user.u", CommitMark{a_token, "k"}})},
+        {"r.b.1", encode_reservation(ReservationEntry{20, now + 60'000, "ledger.user.u", CommitMark{0xb1, "k"}})}};
+    const CommitCharge a_charge{a_token, 10, 1, until, 1};
+    LedgerChange a_settle;  // A's own: its counts and its move
+    a_settle.remove_key = "r.a.1";
+    a_settle.token = "r.a.1";
+    a_settle.delta_bytes = 10;
+    a_settle.delta_objects = 1;
+    a_settle.lock_until_ms = until;
+    a_settle.lock_holds_delta = 1;
+    LedgerChange b_settle;  // B's: a version without a lock over A's (made noncurrent)
+    b_settle.remove_key = "r.b.1";
+    b_settle.token = "r.b.1";
+    b_settle.delta_bytes = 20;
+    b_settle.delta_objects = 1;
+    b_settle.replaced = a_charge;
+    for (const auto& omap :
+         {planned(oid, seed, {{&b_settle}, {&a_settle}}, expiry),
+          planned(oid, seed, {{&a_settle}, {&b_settle}}, expiry), planned(oid, seed, {{&b_settle, &a_settle}}, expiry),
+          planned(oid, seed, {{&a_settle, &b_settle}}, expiry)}) {
+        EXPECT_EQ(value_of(omap, kLedgerLockHoldsKey), "1");
+        EXPECT_EQ(value_of(omap, kLedgerLockUntilKey), std::to_string(until));
+        EXPECT_EQ(value_of(omap, kLedgerBytesKey), "30");
+        EXPECT_EQ(value_of(omap, kLedgerObjectsKey), "2");
+        EXPECT_FALSE(omap.contains("r.a.1"));
+        EXPECT_FALSE(omap.contains("r.b.1"));
+    }
+    // A's writer died: its adopter released A's reservation (not finding
+    // its record, B's commit took it off first), leaving the unsettled
+    // marker B's change counts A's charge by, its move with it.
+    LedgerChange release;
+    release.remove_prefix = "r.a.";
+    release.note_unsettled = true;
+    for (const auto& omap :
+         {planned(oid, seed, {{&release}, {&b_settle}}, expiry), planned(oid, seed, {{&release, &b_settle}}, expiry)}) {
+        EXPECT_EQ(value_of(omap, kLedgerLockHoldsKey), "1");
+        EXPECT_EQ(value_of(omap, kLedgerLockUntilKey), std::to_string(until));
+        EXPECT_EQ(value_of(omap, kLedgerBytesKey), "30");
+    }
+    // A's hold released before B's change (PutObjectLegalHold OFF, its own
+    // change): the two cancel, in either order.
+    LedgerChange off;
+    off.lock_holds_delta = -1;
+    off.token = "a.x.1";
+    for (const auto& omap : {planned(oid, seed, {{&off}, {&b_settle}}, expiry),
+                             planned(oid, seed, {{&b_settle}, {&off}, {&a_settle}}, expiry)})
+        EXPECT_EQ(value_of(omap, kLedgerLockHoldsKey), "0");
+    // The user's ledger has no summary: the replaced charge's move stays off it.
+    auto user = planned("ledger.user.u", {{"bytes", "0"}, {"objects", "0"}, {"ver", "1"}, {"r.a.1", seed.at("r.a.1")}},
+                        {{&b_settle}}, expiry);
+    EXPECT_FALSE(user.contains(std::string(kLedgerLockHoldsKey)));
+    EXPECT_EQ(value_of(user, kLedgerBytesKey), "30");
+}
+
 // The marker keys sort before every other key of a ledger, age keys in age
 // order; a bucket's ledger name is one the old layout (ledger.bucket.<name>)
 // cannot produce, whatever dots and digits the name holds.

@@ -207,16 +207,26 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
             if (settled.contains(marker)) unsettled = std::move(marker);
         }
         plan.results.emplace_back();
-        const auto raised_until = [&](std::int64_t until) {
-            return until > 0 ? std::max(lock_until, static_cast<std::uint64_t>(until)) : lock_until;
+        const auto raised = [](std::uint64_t until, std::int64_t to) {
+            return to > 0 ? std::max(until, static_cast<std::uint64_t>(to)) : until;
         };
         // Only the bucket's ledger has a lock summary (a commit's change goes
         // to its user's too).
-        std::uint64_t new_until = bucket_ledger ? raised_until(c->lock_until_ms) : lock_until;
-        // Not clamped (deltas landing out of order commute).
-        std::int64_t new_holds = bucket_ledger ? lock_holds + c->lock_holds_delta : lock_holds;
+        const bool moves_summary = bucket_ledger;
+        std::uint64_t new_until = lock_until;
+        std::int64_t new_holds = lock_holds;  // not clamped (deltas landing out of order commute)
+        if (moves_summary) {
+            // The replaced commit settled here first: its own move with its
+            // counts (its writer's settle, finding its marker, is skipped).
+            if (replaced_key || unsettled) {
+                new_until = raised(new_until, c->replaced->lock_until_ms);
+                new_holds += c->replaced->lock_holds_delta;
+            }
+            new_until = raised(new_until, c->lock_until_ms);
+            new_holds += c->lock_holds_delta;
+        }
         if (c->set_lock && bucket_ledger) {
-            new_until = raised_until(c->set_lock->first);
+            new_until = raised(lock_until, c->set_lock->first);
             new_holds = static_cast<std::int64_t>(c->set_lock->second);
         }
         const bool moves_lock =

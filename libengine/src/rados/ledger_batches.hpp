@@ -159,10 +159,10 @@ struct LedgerBatchPlan {
 //    unexpired reservations left + its bytes pass its quota; a reservation of
 //    0 bytes never is;
 //  - a change with a `replaced` charge whose token an open reservation's
-//    mark names ends that reservation and adds the charge's deltas first
-//    (with the reservation's settled marker); when none does but the
-//    charge's unsettled marker is there, it adds the deltas first and
-//    removes that marker (with its age key);
+//    mark names ends that reservation and adds the charge's deltas (and on
+//    a bucket's ledger its lock move) first (with the reservation's settled
+//    marker); when none does but the charge's unsettled marker is there, it
+//    adds them first and removes that marker (with its age key);
 //  - an only_if_held change whose remove_key is not held changes nothing;
 //  - a change past its deadline is refused (PreconditionFailed) and
 //    changes nothing, unless its token's marker shows it made already

@@ -508,6 +508,8 @@ Result<void> SpaceLedger::settle_committed_of(const std::string& instance, const
         settle.remove_key = it->first;
         settle.delta_bytes = found->second->charge.delta_bytes;
         settle.delta_objects = found->second->charge.delta_objects;
+        settle.lock_until_ms = found->second->charge.lock_until_ms;
+        settle.lock_holds_delta = found->second->charge.lock_holds_delta;
         settle.replaced = found->second->replaced;
         settle.token = it->first;
         settle.only_if_held = true;
