@@ -677,7 +677,19 @@ TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     hold2.lock_holds_delta = 1;
     release.lock_holds_delta = -1;
     std::vector<const LedgerChange*> batch{&later, &earlier, &hold, &hold2, &release};
+    // Moves of an older ledger are not made: written from nothing, its
+    // summary would read short of the versions, and no read would queue the
+    // recount again. Its recount writes it first.
     LedgerBatchPlan plan = plan_ledger_batch(oid, state(), batch, expiry);
+    EXPECT_FALSE(plan.write);
+    EXPECT_FALSE(state().omap.contains(std::string(kLedgerLockHoldsKey)));
+    LedgerChange first_recount;
+    first_recount.set_lock = std::make_pair(TimestampMs{0}, std::uint64_t{0});
+    std::vector<const LedgerChange*> first_fill{&first_recount};
+    plan = plan_ledger_batch(oid, state(), first_fill, expiry);
+    ASSERT_TRUE(plan.write);
+    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
+    plan = plan_ledger_batch(oid, state(), batch, expiry);
     ASSERT_TRUE(plan.write);
     ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
     EXPECT_EQ(summary(), (Summary{5000, 1}));
@@ -1304,6 +1316,55 @@ TEST(LedgerBatchPlan, AReplacedCommitsLockMoveComesWithItsCharge) {
                         {{&b_settle}}, expiry);
     EXPECT_FALSE(user.contains(std::string(kLedgerLockHoldsKey)));
     EXPECT_EQ(value_of(user, kLedgerBytesKey), "30");
+}
+
+// A bucket ledger written before the lock summary (no lock keys) gets it
+// from a recount alone: a commit's or a lock change's move there writes
+// neither key (the commit's counts still land), so the ledger keeps reading
+// as one to recount; once a recount's set_lock wrote it, even in the same
+// batch, the moves after it are made.
+TEST(LedgerBatchPlan, AnOlderLedgersSummaryComesFromItsRecountAlone) {
+    const std::int64_t now = 10'000'000;
+    const TimestampMs until = 1'893'456'000'000;
+    const LedgerExpiry expiry{now, "r.x.", 0, 600'000};
+    const std::string oid = bucket_ledger_oid("older", 1);
+    const std::map<std::string, std::string> older = {{"bytes", "5"}, {"objects", "1"}, {"ver", "4"}};
+    LedgerChange commit;  // a commit with a legal hold: counts and a move
+    commit.token = "a.x.1";
+    commit.delta_bytes = 10;
+    commit.delta_objects = 1;
+    commit.lock_until_ms = until;
+    commit.lock_holds_delta = 1;
+    LedgerChange hold;  // PutObjectLegalHold ON
+    hold.token = "a.x.2";
+    hold.lock_holds_delta = 1;
+    hold.only_if_exists = true;
+    auto omap = planned(oid, older, {{&commit}, {&hold}}, expiry);
+    EXPECT_FALSE(omap.contains(std::string(kLedgerLockHoldsKey)));
+    EXPECT_FALSE(omap.contains(std::string(kLedgerLockUntilKey)));
+    EXPECT_EQ(value_of(omap, kLedgerBytesKey), "15");
+    EXPECT_EQ(value_of(omap, kLedgerObjectsKey), "2");
+    // A lock-only change there writes nothing at all.
+    LedgerState state{true, older, "4"};
+    std::vector<const LedgerChange*> alone{&hold};
+    EXPECT_FALSE(plan_ledger_batch(oid, state, alone, expiry).write);
+
+    // The recount's set_lock (from the versions: the two holds), then the
+    // moves that follow it in its batch (the ones before it still move nothing).
+    LedgerChange recount;
+    recount.set_lock = std::make_pair(TimestampMs{until - 1000}, std::uint64_t{2});
+    LedgerChange later_hold;
+    later_hold.token = "a.x.3";
+    later_hold.lock_holds_delta = 1;
+    omap = planned(oid, omap, {{&hold, &recount, &later_hold, &commit}}, expiry);
+    EXPECT_EQ(value_of(omap, kLedgerLockHoldsKey), "3");
+    EXPECT_EQ(value_of(omap, kLedgerLockUntilKey), std::to_string(until - 1000));
+    EXPECT_EQ(value_of(omap, kLedgerBytesKey), "15");
+
+    // A ledger made now gets the summary from its first change, moves included.
+    omap = planned(oid, {}, {{&commit}}, expiry);
+    EXPECT_EQ(value_of(omap, kLedgerLockHoldsKey), "1");
+    EXPECT_EQ(value_of(omap, kLedgerLockUntilKey), std::to_string(until));
 }
 
 // The marker keys sort before every other key of a ledger, age keys in age

@@ -211,8 +211,11 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
             return to > 0 ? std::max(until, static_cast<std::uint64_t>(to)) : until;
         };
         // Only the bucket's ledger has a lock summary (a commit's change goes
-        // to its user's too).
-        const bool moves_summary = bucket_ledger;
+        // to its user's too). One that exists without it (older than it)
+        // gets it from a recount's set_lock alone: moved, it would be written
+        // from nothing, short of the versions, and no read would queue the
+        // recount again (SpaceLedger::queue_missing_summary).
+        const bool moves_summary = bucket_ledger && !(state.exists && lock_absent);
         std::uint64_t new_until = lock_until;
         std::int64_t new_holds = lock_holds;  // not clamped (deltas landing out of order commute)
         if (moves_summary) {

@@ -95,7 +95,9 @@ struct LedgerChange {
     // lowered), lock.holds moved by lock_holds_delta (signed: clamped only
     // when read, so that a release landing before its hold cancels it);
     // set_lock (a recount's) raises lock.until to its first and sets
-    // lock.holds to its second.
+    // lock.holds to its second. On a bucket ledger that exists without the
+    // summary (older than it) only set_lock writes it: the moves are dropped
+    // (docs/rados.md, "Older ledgers").
     std::int64_t lock_until_ms = 0;
     std::int64_t lock_holds_delta = 0;
     std::optional<std::pair<std::int64_t, std::uint64_t>> set_lock;
