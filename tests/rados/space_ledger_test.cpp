@@ -752,11 +752,16 @@ TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     ASSERT_OK(fresh_omap);
     EXPECT_EQ(value_of(*fresh_omap, kLedgerLockHoldsKey), "0");
 
-    // A late lock change of a bucket deleted meanwhile (its ledger gone)
-    // makes nothing again.
+    // A lock change finding no ledger (a bucket deleted meanwhile, or one no
+    // commit has settled on yet, from another gateway) makes none: it queues
+    // the bucket's recount, which makes it for a live bucket (with that
+    // hold counted from the versions) and drops a gone one's entry.
     const LedgerBucket gone{unique("gone"), 1};
     ASSERT_OK(l.change_lock_summary(gone, {9000, 1}, ledger_change_deadline()));
     EXPECT_FALSE(gw(0).stat(Pool::Meta, bucket_ledger_oid(gone.name, gone.epoch)));
+    auto gone_queued = gw(0).omap_get(Pool::Meta, std::string(kRecountQueueOid), {recount_key(gone.name, gone.epoch)});
+    ASSERT_OK(gone_queued);
+    EXPECT_EQ(gone_queued->size(), 1u);
 
     // Through the ledger: a date and a hold, then the hold released.
     ASSERT_OK(l.change_lock_summary(bucket_, {9000, 1}, ledger_change_deadline()));
@@ -1365,6 +1370,43 @@ TEST(LedgerBatchPlan, AnOlderLedgersSummaryComesFromItsRecountAlone) {
     omap = planned(oid, {}, {{&commit}}, expiry);
     EXPECT_EQ(value_of(omap, kLedgerLockHoldsKey), "1");
     EXPECT_EQ(value_of(omap, kLedgerLockUntilKey), std::to_string(until));
+}
+
+// A lock change under only_if_exists finding no ledger is refused
+// (NoSuchBucket, changing nothing) for its caller to queue a recount, not
+// dropped as made: the bucket may be live, its first commit's settle still
+// to come. A commit in the same batch still makes the ledger.
+TEST(LedgerBatchPlan, ALockChangeFindingNoLedgerIsRefusedNotDropped) {
+    const LedgerExpiry expiry{10'000'000, "r.x.", 0, 600'000};
+    const std::string oid = bucket_ledger_oid("first", 1);
+    LedgerChange hold;
+    hold.token = "a.x.1";
+    hold.lock_holds_delta = 1;
+    hold.only_if_exists = true;
+    std::vector<const LedgerChange*> alone{&hold};
+    LedgerBatchPlan plan = plan_ledger_batch(oid, LedgerState{}, alone, expiry);
+    ASSERT_EQ(plan.results.size(), 1u);
+    ASSERT_FALSE(plan.results[0]);
+    EXPECT_EQ(plan.results[0].error().code(), Errc::NoSuchBucket);
+    EXPECT_FALSE(plan.write);
+
+    LedgerChange commit;
+    commit.token = "a.x.2";
+    commit.delta_bytes = 4;
+    commit.delta_objects = 1;
+    std::vector<const LedgerChange*> batch{&hold, &commit};
+    plan = plan_ledger_batch(oid, LedgerState{}, batch, expiry);
+    ASSERT_EQ(plan.results.size(), 2u);
+    EXPECT_FALSE(plan.results[0]);
+    EXPECT_TRUE(plan.results[1]);
+    ASSERT_TRUE(plan.write);
+    auto omap = plan.write->omap_after({});
+    EXPECT_EQ(value_of(omap, kLedgerLockHoldsKey), "0");  // the hold left to the recount
+    EXPECT_EQ(value_of(omap, kLedgerBytesKey), "4");
+    EXPECT_FALSE(omap.contains(settled_key("a.x.1")));
+    // Once the ledger exists, the same change is made.
+    omap = planned(oid, omap, {{&hold}}, expiry);
+    EXPECT_EQ(value_of(omap, kLedgerLockHoldsKey), "1");
 }
 
 // The marker keys sort before every other key of a ledger, age keys in age

@@ -157,8 +157,8 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
             continue;
         }
         if (c->only_if_exists && !state.exists) {
-            plan.results
-                .emplace_back();  // its bucket is gone (a ledger deleted between read and write fails its guard)
+            // Gone, or not made yet (a ledger deleted between read and write fails its guard).
+            plan.results.emplace_back(Error(Errc::NoSuchBucket, std::string(oid) + " does not exist"));
             continue;
         }
         if (!c->token.empty() && settled.contains(settled_key(c->token))) {

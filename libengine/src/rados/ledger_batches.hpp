@@ -101,9 +101,10 @@ struct LedgerChange {
     std::int64_t lock_until_ms = 0;
     std::int64_t lock_holds_delta = 0;
     std::optional<std::pair<std::int64_t, std::uint64_t>> set_lock;
-    // The change is skipped (succeeding, changing nothing) when the ledger
+    // The change is refused (NoSuchBucket, changing nothing) when the ledger
     // does not exist: a late lock change of a bucket deleted meanwhile must
-    // not make its ledger again.
+    // not make its ledger again, and one of a live bucket no commit has
+    // settled on yet is then its caller's to leave to a recount.
     bool only_if_exists = false;
     // Keys written ("" value: removed) with the change.
     std::map<std::string, std::string> set_keys;

@@ -333,10 +333,11 @@ Result<void> SpaceLedger::change_lock_summary(const LedgerBucket& bucket, const 
     c.deadline = deadline;
     c.lock_until_ms = lock.until_ms;
     c.lock_holds_delta = lock.holds_delta;
-    c.only_if_exists = true;  // the bucket deleted meanwhile: nothing to keep
+    c.only_if_exists = true;  // maybe deleted meanwhile: never made again here
     // A raised date is the same made again; a count is not.
     if (lock.holds_delta != 0) c.token = new_token();
     auto r = change_retried(bucket_ledger_oid(bucket.name, bucket.epoch), c);
+    if (!r && r.error().code() == Errc::NoSuchBucket) return queue_recount(bucket);  // no ledger yet
     if (!r) (void)queue_recount(bucket);
     return r;
 }
