@@ -268,6 +268,58 @@ TEST_F(RadosRecountTest, TheRecountSetsTheHoldsOfTheVersions) {
     EXPECT_EQ(counts->objects, 3u);
 }
 
+// A writer dies after its index write under a marked reservation: its
+// version is under legal hold, its settle never lands. The next PUT of the
+// key, through another gateway, settles the dead commit's charge through
+// `replaced` (its reservation still open), and with its counts the commit's
+// move of the lock summary: the hold is counted at once, not left to a
+// recount (the dead writer's own settle, or its adopter's, then finds the
+// commit settled and changes nothing).
+TEST_F(RadosRecountTest, ALaterCommitSettlingADeadWritersHeldVersionCountsItsHold) {
+    const std::string locked = unique("lockr");
+    auto made = gw1_->objects->create_bucket(locked, user_, "", {.acl = "acl", .configs = {}, .object_lock = true});
+    ASSERT_OK(made);
+    const LedgerBucket llb{locked, made->epoch};
+    auto summary = [&] {
+        auto b = gw1_->objects->get_bucket(locked);
+        EXPECT_TRUE(b);
+        return b ? std::make_pair(b->locked_until_ms, b->legal_holds)
+                 : std::make_pair(TimestampMs{-1}, std::uint64_t{0} - 1);
+    };
+    const TimestampMs until = now_ms() + 86'400'000;
+    auto doom = std::make_shared<Doom>();
+    auto g = doomed(doom);
+    const std::string dead = g->leases->instance_id();
+    auto reservation = g->objects->reserve(locked, "k", 10);
+    ASSERT_OK(reservation);
+    BodyCommit held = body("k", 10);
+    held.record.info.bucket = locked;
+    held.record.info.lock = ObjectLock{{RetentionMode::Governance, until}, true};
+    held.reservation = *reservation;
+    FreedExtents freed;
+    (void)g->objects->put_object(std::move(held), {}, freed);  // its ledger change never lands
+    ASSERT_TRUE(doom->killed);
+    g.reset();
+    EXPECT_EQ(summary(), std::make_pair(TimestampMs{0}, std::uint64_t{0}));
+
+    BodyCommit over = body("k", 20);  // no lock: the held version becomes noncurrent
+    over.record.info.bucket = locked;
+    ASSERT_OK(gw1_->objects->put_object(std::move(over), {}, freed));
+    EXPECT_EQ(summary(), std::make_pair(until, std::uint64_t{1}));
+    auto counts = gw1_->ledger->bucket_usage(llb);
+    ASSERT_OK(counts);
+    EXPECT_EQ(counts->bytes, 30u);
+    EXPECT_EQ(counts->objects, 2u);
+    EXPECT_EQ(counts->reserved, 0u);
+
+    ASSERT_NO_FATAL_FAILURE(adopt(dead));  // settled already: changes nothing
+    EXPECT_EQ(summary(), std::make_pair(until, std::uint64_t{1}));
+    counts = gw1_->ledger->bucket_usage(llb);
+    ASSERT_OK(counts);
+    EXPECT_EQ(counts->bytes, 30u);
+    EXPECT_EQ(counts->objects, 2u);
+}
+
 // A bucket written within the quiet window, or holding an open reservation,
 // is left queued with its ledger as it is; once quiet it is recounted.
 TEST_F(RadosRecountTest, ABucketNotQuietIsLeftQueued) {
