@@ -234,8 +234,13 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
         }
         const bool moves_lock =
             new_until != lock_until || new_holds != lock_holds || (c->set_lock && lock_absent && !lock_changed);
+        // A move an older ledger does not take still changes its version: a
+        // recount that read the ledger before the move's version entry was
+        // written then fails its guarded write and scans again, seeing it.
+        const bool move_left_to_recount =
+            bucket_ledger && !moves_summary && (c->lock_until_ms > 0 || c->lock_holds_delta != 0);
         if (!c->add && ends.empty() && !unsettled && c->delta_bytes == 0 && c->delta_objects == 0 && !c->set_counts &&
-            c->set_keys.empty() && c->once_key.empty() && !moves_lock)
+            c->set_keys.empty() && c->once_key.empty() && !moves_lock && !move_left_to_recount)
             continue;  // nothing to change (a release of a reservation already gone)
         changes_anything = true;
         if (moves_lock) {
