@@ -673,10 +673,15 @@ TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     std::vector<const LedgerChange*> batch{&later, &earlier, &hold, &hold2, &release};
     // Moves of an older ledger are not made: written from nothing, its
     // summary would read short of the versions, and no read would queue the
-    // recount again. Its recount writes it first.
+    // recount again. Its recount writes it first. They change the version
+    // only (a recount that read the ledger before them scans again).
+    const std::string version_before = state().ver;
     LedgerBatchPlan plan = plan_ledger_batch(oid, state(), batch, expiry);
-    EXPECT_FALSE(plan.write);
+    ASSERT_TRUE(plan.write);
+    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
     EXPECT_FALSE(state().omap.contains(std::string(kLedgerLockHoldsKey)));
+    EXPECT_FALSE(state().omap.contains(std::string(kLedgerLockUntilKey)));
+    EXPECT_NE(state().ver, version_before);
     LedgerChange first_recount;
     first_recount.set_lock = std::make_pair(TimestampMs{0}, std::uint64_t{0});
     std::vector<const LedgerChange*> first_fill{&first_recount};
