@@ -22,6 +22,7 @@ constexpr std::uint8_t kObjectUploadIdFlag = 4;
 constexpr std::uint8_t kObjectTagsFlag = 8;
 constexpr std::uint8_t kObjectVersionFlag = 16;
 constexpr std::uint8_t kObjectLockFlag = 32;
+constexpr std::uint8_t kObjectChargeLockFlag = 64;
 // The version block's flags.
 constexpr std::uint8_t kVersionMarkerFlag = 1;
 constexpr std::uint8_t kVersionNullFlag = 2;
@@ -233,16 +234,23 @@ std::string encode(const ObjectRecord& o) {
     e.u32(o.inline_crc).u64(o.body_id);
     // The commit charges (RADOS), the upload id, the tags, the version and
     // the lock: a flags byte (1: own charge, 2: replaced charge, 4: upload
-    // id, 8: tags, 16: version block, 32: lock block), then each set one.
-    // Absent from records written without any, so that records written
-    // before a field existed read as without it.
+    // id, 8: tags, 16: version block, 32: lock block, 64: the charges' lock
+    // moves, after the rest), then each set one. Absent from records
+    // written without any, so that records written before a field existed
+    // read as without it (and older readers, which stop before the charges'
+    // lock moves, read the rest).
     const bool tagged = !o.info.meta.tags.empty();
     const bool versioned = has_version_block(o);
     const bool locked = o.info.lock != ObjectLock{};
+    const auto moves_lock = [](const std::optional<CommitCharge>& c) {
+        return c && (c->lock_until_ms != 0 || c->lock_holds_delta != 0);
+    };
+    const bool charges_lock = moves_lock(o.charge) || moves_lock(o.replaced_charge);
     const std::uint8_t flags = (o.charge ? kObjectChargeFlag : 0) |
                                (o.replaced_charge ? kObjectReplacedChargeFlag : 0) |
                                (o.info.upload_id.empty() ? 0 : kObjectUploadIdFlag) | (tagged ? kObjectTagsFlag : 0) |
-                               (versioned ? kObjectVersionFlag : 0) | (locked ? kObjectLockFlag : 0);
+                               (versioned ? kObjectVersionFlag : 0) | (locked ? kObjectLockFlag : 0) |
+                               (charges_lock ? kObjectChargeLockFlag : 0);
     if (flags == 0) return e.take();
     e.u8(flags);
     for (const auto* c : {&o.charge, &o.replaced_charge})
@@ -252,6 +260,9 @@ std::string encode(const ObjectRecord& o) {
     if (versioned)
         e.str(o.instance).u8((o.info.delete_marker ? kVersionMarkerFlag : 0) | (o.null_version ? kVersionNullFlag : 0));
     if (locked) encode_lock(e, o.info.lock);
+    if (charges_lock)
+        for (const auto* c : {&o.charge, &o.replaced_charge})
+            if (*c) e.i64((*c)->lock_until_ms).i64((*c)->lock_holds_delta);
     return e.take();
 }
 std::optional<ObjectRecord> decode_object(std::string_view v, bool with_data) {
@@ -293,6 +304,12 @@ std::optional<ObjectRecord> decode_object(std::string_view v, bool with_data) {
             o.info.version_id = version_id_of(o);
         }
         if (flags & kObjectLockFlag) o.info.lock = decode_lock(d);
+        if (flags & kObjectChargeLockFlag)
+            for (auto* c : {&o.charge, &o.replaced_charge})
+                if (*c) {
+                    (*c)->lock_until_ms = d.i64();
+                    (*c)->lock_holds_delta = d.i64();
+                }
     }
     return finish(d, std::move(o));
 }

@@ -19,6 +19,12 @@ struct CommitCharge {
     std::uint64_t token = 0;
     std::int64_t delta_bytes = 0;
     std::int64_t delta_objects = 0;
+    // Its move of the bucket's lock summary (LockSummaryChange), made with
+    // the counts by whichever change settles the commit: its writer's, or a
+    // later commit's carrying it as `replaced` (whose marker then skips the
+    // writer's settle whole).
+    std::int64_t lock_until_ms = 0;
+    std::int64_t lock_holds_delta = 0;
     bool operator==(const CommitCharge&) const = default;
 };
 

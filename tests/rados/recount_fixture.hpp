@@ -142,6 +142,27 @@ protected:
         FreedExtents freed;
         ASSERT_OK(g.objects->put_object(body(key, size), {}, freed));
     }
+    // A bucket of its own with object lock on (the lock summary cases).
+    LedgerBucket lock_bucket(const std::string& what) {
+        const std::string name = unique(what);
+        auto made = gw1_->objects->create_bucket(name, user_, "", {.acl = "acl", .configs = {}, .object_lock = true});
+        EXPECT_TRUE(made);
+        return LedgerBucket{name, made ? made->epoch : 0};
+    }
+    // The bucket's lock summary as the admin view reads it: (locked until, legal holds).
+    static std::pair<TimestampMs, std::uint64_t> lock_summary(const std::string& bucket) {
+        auto b = gw1_->objects->get_bucket(bucket);
+        EXPECT_TRUE(b);
+        return b ? std::make_pair(b->locked_until_ms, b->legal_holds)
+                 : std::make_pair(TimestampMs{-1}, std::uint64_t{0} - 1);
+    }
+    Result<ObjectInfo> put_locked(Gateway& g, const std::string& bucket, const std::string& key, ObjectLock lock) {
+        BodyCommit b = body(key, 10);
+        b.record.info.bucket = bucket;
+        b.record.info.lock = lock;
+        FreedExtents freed;
+        return g.objects->put_object(std::move(b), {}, freed);
+    }
     static std::unique_ptr<Gateway> doomed(std::shared_ptr<Doom> doom) {
         auto g = std::make_unique<Gateway>(quiet_after(kQuiet), RadosLeases::Options{3000ms, "", 750ms},
                                            [doom](Pool p, const std::string&, const WriteOp&) {

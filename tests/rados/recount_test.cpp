@@ -119,35 +119,21 @@ TEST_F(RadosRecountTest, WritesCutOffAfterTheirIndexWriteUnderNoQuotaAreRecounte
 // high; the adopter queues the bucket and the recount rebuilds it from the
 // versions (the date raised, never lowered; the holds counted exactly).
 TEST_F(RadosRecountTest, TheLockSummaryCutOffAfterItsIndexWriteIsRecounted) {
-    const std::string locked = unique("lock");
-    auto made = gw1_->objects->create_bucket(locked, user_, "", {.acl = "acl", .configs = {}, .object_lock = true});
-    ASSERT_OK(made);
-    const LedgerBucket llb{locked, made->epoch};
-    auto summary = [&] {
-        auto b = gw1_->objects->get_bucket(locked);
-        EXPECT_TRUE(b);
-        return b ? std::make_pair(b->locked_until_ms, b->legal_holds)
-                 : std::make_pair(TimestampMs{-1}, std::uint64_t{0} - 1);
-    };
-    auto put_locked = [&](Gateway& g, const std::string& key, ObjectLock lock) -> Result<ObjectInfo> {
-        BodyCommit b = body(key, 10);
-        b.record.info.bucket = locked;
-        b.record.info.lock = lock;
-        FreedExtents freed;
-        return g.objects->put_object(std::move(b), {}, freed);
-    };
+    const LedgerBucket llb = lock_bucket("lock");
+    ASSERT_FALSE(HasFailure());
+    const std::string& locked = llb.name;
     const TimestampMs early = now_ms() + 86'400'000;
     const TimestampMs late = early + 86'400'000;
-    auto held = put_locked(*gw1_, "held", ObjectLock{{RetentionMode::Governance, early}, true});
+    auto held = put_locked(*gw1_, locked, "held", ObjectLock{{RetentionMode::Governance, early}, true});
     ASSERT_OK(held);
-    EXPECT_EQ(summary(), std::make_pair(early, std::uint64_t{1}));
+    EXPECT_EQ(lock_summary(locked), std::make_pair(early, std::uint64_t{1}));
 
     std::vector<std::string> dead;
     {  // a PUT with a later date and a hold: neither reaches the ledger
         auto doom = std::make_shared<Doom>();
         auto g = doomed(doom);
         dead.push_back(g->leases->instance_id());
-        (void)put_locked(*g, "cut", ObjectLock{{RetentionMode::Compliance, late}, true});
+        (void)put_locked(*g, locked, "cut", ObjectLock{{RetentionMode::Compliance, late}, true});
         ASSERT_TRUE(doom->killed);
     }
     {  // the first version's hold released: the ledger still counts it
@@ -163,11 +149,11 @@ TEST_F(RadosRecountTest, TheLockSummaryCutOffAfterItsIndexWriteIsRecounted) {
     ASSERT_OK(cut);
     EXPECT_EQ(cut->lock, (ObjectLock{{RetentionMode::Compliance, late}, true}));
     EXPECT_FALSE(gw1_->objects->stat_version(locked, "held", held->version_id)->lock.legal_hold);
-    EXPECT_EQ(summary(), std::make_pair(early, std::uint64_t{1}));  // short of the later date, one hold off
+    EXPECT_EQ(lock_summary(locked), std::make_pair(early, std::uint64_t{1}));  // short of the later date, one hold off
 
     for (auto& d : dead) adopt(d);
     auto in_queue = [&] {
-        auto q = gw1_->client->omap_get(Pool::Meta, std::string(kRecountQueueOid), {recount_key(locked, made->epoch)});
+        auto q = gw1_->client->omap_get(Pool::Meta, std::string(kRecountQueueOid), {recount_key(locked, llb.epoch)});
         return q && !q->empty();
     };
     EXPECT_TRUE(in_queue());
@@ -177,7 +163,7 @@ TEST_F(RadosRecountTest, TheLockSummaryCutOffAfterItsIndexWriteIsRecounted) {
         ASSERT_OK(recounter_->objects->recount_queued(1000));
         ASSERT_LT(std::chrono::steady_clock::now() - start, 20s) << "never recounted";
     }
-    EXPECT_EQ(summary(), std::make_pair(late, std::uint64_t{1}));  // cut's hold, held's released
+    EXPECT_EQ(lock_summary(locked), std::make_pair(late, std::uint64_t{1}));  // cut's hold, held's released
     auto counts = gw1_->ledger->bucket_usage(llb);
     ASSERT_OK(counts);
     EXPECT_EQ(counts->objects, 2u);
@@ -191,7 +177,7 @@ TEST_F(RadosRecountTest, TheLockSummaryCutOffAfterItsIndexWriteIsRecounted) {
         ASSERT_OK(recounter_->objects->recount_queued(1000));
         ASSERT_LT(std::chrono::steady_clock::now() - start, 40s) << "never recounted";
     }
-    EXPECT_EQ(summary(), std::make_pair(late + 1000, std::uint64_t{1}));
+    EXPECT_EQ(lock_summary(locked), std::make_pair(late + 1000, std::uint64_t{1}));
 }
 
 // The recount counts the holds the versions have, noncurrent ones included:
@@ -200,27 +186,13 @@ TEST_F(RadosRecountTest, TheLockSummaryCutOffAfterItsIndexWriteIsRecounted) {
 // second version of its key under a summary with more holds and an earlier
 // date, which the recount lowers and raises.
 TEST_F(RadosRecountTest, TheRecountSetsTheHoldsOfTheVersions) {
-    const std::string locked = unique("holds");
-    auto made = gw1_->objects->create_bucket(locked, user_, "", {.acl = "acl", .configs = {}, .object_lock = true});
-    ASSERT_OK(made);
-    const LedgerBucket llb{locked, made->epoch};
-    auto summary = [&] {
-        auto b = gw1_->objects->get_bucket(locked);
-        EXPECT_TRUE(b);
-        return b ? std::make_pair(b->locked_until_ms, b->legal_holds)
-                 : std::make_pair(TimestampMs{-1}, std::uint64_t{0} - 1);
-    };
-    auto put_locked = [&](Gateway& g, const std::string& key, ObjectLock lock) -> Result<ObjectInfo> {
-        BodyCommit b = body(key, 10);
-        b.record.info.bucket = locked;
-        b.record.info.lock = lock;
-        FreedExtents freed;
-        return g.objects->put_object(std::move(b), {}, freed);
-    };
+    const LedgerBucket llb = lock_bucket("holds");
+    ASSERT_FALSE(HasFailure());
+    const std::string& locked = llb.name;
     auto recount = [&] {
         auto in_queue = [&] {
             auto q =
-                gw1_->client->omap_get(Pool::Meta, std::string(kRecountQueueOid), {recount_key(locked, made->epoch)});
+                gw1_->client->omap_get(Pool::Meta, std::string(kRecountQueueOid), {recount_key(locked, llb.epoch)});
             return q && !q->empty();
         };
         EXPECT_TRUE(in_queue());
@@ -231,9 +203,9 @@ TEST_F(RadosRecountTest, TheRecountSetsTheHoldsOfTheVersions) {
             ASSERT_LT(std::chrono::steady_clock::now() - start, 20s) << "never recounted";
         }
     };
-    auto held = put_locked(*gw1_, "held", ObjectLock{{}, true});
+    auto held = put_locked(*gw1_, locked, "held", ObjectLock{{}, true});
     ASSERT_OK(held);
-    EXPECT_EQ(summary(), std::make_pair(TimestampMs{0}, std::uint64_t{1}));
+    EXPECT_EQ(lock_summary(locked), std::make_pair(TimestampMs{0}, std::uint64_t{1}));
     {  // its hold released: the ledger still counts it
         auto doom = std::make_shared<Doom>();
         auto g = doomed(doom);
@@ -246,26 +218,71 @@ TEST_F(RadosRecountTest, TheRecountSetsTheHoldsOfTheVersions) {
         adopt(dead);
     }
     EXPECT_FALSE(gw1_->objects->stat_version(locked, "held", held->version_id)->lock.legal_hold);
-    EXPECT_EQ(summary(), std::make_pair(TimestampMs{0}, std::uint64_t{1}));
+    EXPECT_EQ(lock_summary(locked), std::make_pair(TimestampMs{0}, std::uint64_t{1}));
     ASSERT_NO_FATAL_FAILURE(recount());
-    EXPECT_EQ(summary(), std::make_pair(TimestampMs{0}, std::uint64_t{0}));
+    EXPECT_EQ(lock_summary(locked), std::make_pair(TimestampMs{0}, std::uint64_t{0}));
 
     const TimestampMs until = now_ms() + 86'400'000;
-    auto kept = put_locked(*gw1_, "kept", ObjectLock{{RetentionMode::Governance, until}, true});
+    auto kept = put_locked(*gw1_, locked, "kept", ObjectLock{{RetentionMode::Governance, until}, true});
     ASSERT_OK(kept);
-    ASSERT_OK(put_locked(*gw1_, "kept", ObjectLock{}));  // the held version now noncurrent
-    EXPECT_EQ(summary(), std::make_pair(until, std::uint64_t{1}));
+    ASSERT_OK(put_locked(*gw1_, locked, "kept", ObjectLock{}));  // the held version now noncurrent
+    EXPECT_EQ(lock_summary(locked), std::make_pair(until, std::uint64_t{1}));
     // A summary with more holds and an earlier date than the versions'.
-    ASSERT_OK(gw1_->client->apply(Pool::Meta, bucket_ledger_oid(locked, made->epoch),
+    ASSERT_OK(gw1_->client->apply(Pool::Meta, bucket_ledger_oid(locked, llb.epoch),
                                   WriteOp().omap_set({{std::string(kLedgerLockUntilKey), encode_count(until - 1000)},
                                                       {std::string(kLedgerLockHoldsKey), "3"}})));
-    EXPECT_EQ(summary(), std::make_pair(until - 1000, std::uint64_t{3}));
+    EXPECT_EQ(lock_summary(locked), std::make_pair(until - 1000, std::uint64_t{3}));
     ASSERT_OK(gw1_->ledger->queue_recount(llb));
     ASSERT_NO_FATAL_FAILURE(recount());
-    EXPECT_EQ(summary(), std::make_pair(until, std::uint64_t{1}));
+    EXPECT_EQ(lock_summary(locked), std::make_pair(until, std::uint64_t{1}));
     auto counts = gw1_->ledger->bucket_usage(llb);
     ASSERT_OK(counts);
     EXPECT_EQ(counts->objects, 3u);
+}
+
+// A writer dies after its index write under a marked reservation: its
+// version is under legal hold, its settle never lands. The next PUT of the
+// key, through another gateway, settles the dead commit's charge through
+// `replaced` (its reservation still open), and with its counts the commit's
+// move of the lock summary: the hold is counted at once, not left to a
+// recount (the dead writer's own settle, or its adopter's, then finds the
+// commit settled and changes nothing).
+TEST_F(RadosRecountTest, ALaterCommitSettlingADeadWritersHeldVersionCountsItsHold) {
+    const LedgerBucket llb = lock_bucket("lockr");
+    ASSERT_FALSE(HasFailure());
+    const std::string& locked = llb.name;
+    const TimestampMs until = now_ms() + 86'400'000;
+    auto doom = std::make_shared<Doom>();
+    auto g = doomed(doom);
+    const std::string dead = g->leases->instance_id();
+    auto reservation = g->objects->reserve(locked, "k", 10);
+    ASSERT_OK(reservation);
+    BodyCommit held = body("k", 10);
+    held.record.info.bucket = locked;
+    held.record.info.lock = ObjectLock{{RetentionMode::Governance, until}, true};
+    held.reservation = *reservation;
+    FreedExtents freed;
+    (void)g->objects->put_object(std::move(held), {}, freed);  // its ledger change never lands
+    ASSERT_TRUE(doom->killed);
+    g.reset();
+    EXPECT_EQ(lock_summary(locked), std::make_pair(TimestampMs{0}, std::uint64_t{0}));
+
+    BodyCommit over = body("k", 20);  // no lock: the held version becomes noncurrent
+    over.record.info.bucket = locked;
+    ASSERT_OK(gw1_->objects->put_object(std::move(over), {}, freed));
+    EXPECT_EQ(lock_summary(locked), std::make_pair(until, std::uint64_t{1}));
+    auto counts = gw1_->ledger->bucket_usage(llb);
+    ASSERT_OK(counts);
+    EXPECT_EQ(counts->bytes, 30u);
+    EXPECT_EQ(counts->objects, 2u);
+    EXPECT_EQ(counts->reserved, 0u);
+
+    ASSERT_NO_FATAL_FAILURE(adopt(dead));  // settled already: changes nothing
+    EXPECT_EQ(lock_summary(locked), std::make_pair(until, std::uint64_t{1}));
+    counts = gw1_->ledger->bucket_usage(llb);
+    ASSERT_OK(counts);
+    EXPECT_EQ(counts->bytes, 30u);
+    EXPECT_EQ(counts->objects, 2u);
 }
 
 // A bucket written within the quiet window, or holding an open reservation,

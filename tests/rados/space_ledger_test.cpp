@@ -663,13 +663,7 @@ TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     auto queued = gw(0).omap_get(Pool::Meta, std::string(kRecountQueueOid), {recount_key(b.name, b.epoch)});
     ASSERT_OK(queued);
     EXPECT_EQ(queued->size(), 1u);
-    auto state = [&] {
-        auto omap = read_whole_omap(gw(0), Pool::Meta, oid);
-        EXPECT_TRUE(omap);
-        LedgerState st{true, omap ? *omap : std::map<std::string, std::string>{}, ""};
-        st.ver = value_of(st.omap, kLedgerVersionKey);
-        return st;
-    };
+    auto state = [&] { return read_state(gw(0), oid); };
     LedgerChange later, earlier, hold, hold2, release;
     later.lock_until_ms = 5000;
     earlier.lock_until_ms = 3000;
@@ -677,7 +671,24 @@ TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     hold2.lock_holds_delta = 1;
     release.lock_holds_delta = -1;
     std::vector<const LedgerChange*> batch{&later, &earlier, &hold, &hold2, &release};
+    // Moves of an older ledger are not made: written from nothing, its
+    // summary would read short of the versions, and no read would queue the
+    // recount again. Its recount writes it first. They change the version
+    // only (a recount that read the ledger before them scans again).
+    const std::string version_before = state().ver;
     LedgerBatchPlan plan = plan_ledger_batch(oid, state(), batch, expiry);
+    ASSERT_TRUE(plan.write);
+    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
+    EXPECT_FALSE(state().omap.contains(std::string(kLedgerLockHoldsKey)));
+    EXPECT_FALSE(state().omap.contains(std::string(kLedgerLockUntilKey)));
+    EXPECT_NE(state().ver, version_before);
+    LedgerChange first_recount;
+    first_recount.set_lock = std::make_pair(TimestampMs{0}, std::uint64_t{0});
+    std::vector<const LedgerChange*> first_fill{&first_recount};
+    plan = plan_ledger_batch(oid, state(), first_fill, expiry);
+    ASSERT_TRUE(plan.write);
+    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
+    plan = plan_ledger_batch(oid, state(), batch, expiry);
     ASSERT_TRUE(plan.write);
     ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
     EXPECT_EQ(summary(), (Summary{5000, 1}));
@@ -717,13 +728,7 @@ TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     const LedgerBucket old_one{unique("old"), 1};
     const std::string old_oid = bucket_ledger_oid(old_one.name, old_one.epoch);
     ASSERT_OK(gw(0).apply(Pool::Meta, old_oid, WriteOp().omap_set({{"bytes", "0"}, {"objects", "0"}, {"ver", "1"}})));
-    auto old_state = [&] {
-        auto omap = read_whole_omap(gw(0), Pool::Meta, old_oid);
-        EXPECT_TRUE(omap);
-        LedgerState st{true, omap ? *omap : std::map<std::string, std::string>{}, ""};
-        st.ver = value_of(st.omap, kLedgerVersionKey);
-        return st;
-    };
+    auto old_state = [&] { return read_state(gw(0), old_oid); };
     LedgerChange nothing_held;
     nothing_held.set_lock = std::make_pair(TimestampMs{0}, std::uint64_t{0});
     std::vector<const LedgerChange*> fill{&nothing_held};
@@ -740,11 +745,16 @@ TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     ASSERT_OK(fresh_omap);
     EXPECT_EQ(value_of(*fresh_omap, kLedgerLockHoldsKey), "0");
 
-    // A late lock change of a bucket deleted meanwhile (its ledger gone)
-    // makes nothing again.
+    // A lock change finding no ledger (a bucket deleted meanwhile, or one no
+    // commit has settled on yet, from another gateway) makes none: it queues
+    // the bucket's recount, which makes it for a live bucket (with that
+    // hold counted from the versions) and drops a gone one's entry.
     const LedgerBucket gone{unique("gone"), 1};
     ASSERT_OK(l.change_lock_summary(gone, {9000, 1}, ledger_change_deadline()));
     EXPECT_FALSE(gw(0).stat(Pool::Meta, bucket_ledger_oid(gone.name, gone.epoch)));
+    auto gone_queued = gw(0).omap_get(Pool::Meta, std::string(kRecountQueueOid), {recount_key(gone.name, gone.epoch)});
+    ASSERT_OK(gone_queued);
+    EXPECT_EQ(gone_queued->size(), 1u);
 
     // Through the ledger: a date and a hold, then the hold released.
     ASSERT_OK(l.change_lock_summary(bucket_, {9000, 1}, ledger_change_deadline()));
@@ -1217,6 +1227,182 @@ TEST(LedgerBatchPlan, AReplacedChangeAfterTheAdoptersReleaseCountsTheDeadCommit)
     EXPECT_EQ(alone[unsettled], std::to_string(now));
     EXPECT_TRUE(alone.contains(settled_age_key(now, unsettled_token(token))));
     EXPECT_EQ(alone["bytes"], "100");
+}
+
+// Applies each batch in turn to `omap` in memory (the plan, then what its
+// write does, guards not checked), every change succeeding: the omap after.
+std::map<std::string, std::string> planned(const std::string& oid, std::map<std::string, std::string> omap,
+                                           const std::vector<std::vector<const LedgerChange*>>& batches,
+                                           const LedgerExpiry& expiry) {
+    for (const auto& batch : batches) {
+        LedgerState state{!omap.empty(), omap, value_of(omap, kLedgerVersionKey)};
+        LedgerBatchPlan plan = plan_ledger_batch(oid, state, batch, expiry);
+        for (auto& r : plan.results) EXPECT_TRUE(r) << r.error().message();
+        if (plan.write) omap = plan.write->omap_after(std::move(omap));
+    }
+    return omap;
+}
+
+// Two writers of one key in a bucket under a quota (marked reservations):
+// A's version is under legal hold, its index write landed, its settle not
+// yet; B's commit replaces it and settles A's charge first (A's reservation
+// open), marking A's reservation settled. A's settle is then skipped whole,
+// so A's move of the lock summary must come with its charge in B's change,
+// counted once whatever the order; the same through the unsettled marker an
+// adopter's release of A leaves.
+TEST(LedgerBatchPlan, AReplacedCommitsLockMoveComesWithItsCharge) {
+    const std::int64_t now = 10'000'000;
+    const std::uint64_t a_token = 0xa1;
+    const TimestampMs until = 1'893'456'000'000;
+    const LedgerExpiry expiry{now, "r.b.", 0, 600'000};
+    const std::string oid = bucket_ledger_oid("locked", 1);
+    const std::map<std::string, std::string> seed = {
+        {"bytes", "0"},
+        {"objects", "0"},
+        {"ver", "1"},
+        {std::string(kLedgerLockUntilKey), "0"},
+        {std::string(kLedgerLockHoldsKey), "0"},
+        {"r.a.1", encode_reservation(ReservationEntry{10, now + 60'000, "ledger.user.u", CommitMark{a_token, "k"}})},
+        {"r.b.1", encode_reservation(ReservationEntry{20, now + 60'000, "ledger.user.u", CommitMark{0xb1, "k"}})}};
+    const CommitCharge a_charge{a_token, 10, 1, until, 1};
+    LedgerChange a_settle;  // A's own: its counts and its move
+    a_settle.remove_key = "r.a.1";
+    a_settle.token = "r.a.1";
+    a_settle.delta_bytes = 10;
+    a_settle.delta_objects = 1;
+    a_settle.lock_until_ms = until;
+    a_settle.lock_holds_delta = 1;
+    LedgerChange b_settle;  // B's: a version without a lock over A's (made noncurrent)
+    b_settle.remove_key = "r.b.1";
+    b_settle.token = "r.b.1";
+    b_settle.delta_bytes = 20;
+    b_settle.delta_objects = 1;
+    b_settle.replaced = a_charge;
+    for (const auto& omap :
+         {planned(oid, seed, {{&b_settle}, {&a_settle}}, expiry),
+          planned(oid, seed, {{&a_settle}, {&b_settle}}, expiry), planned(oid, seed, {{&b_settle, &a_settle}}, expiry),
+          planned(oid, seed, {{&a_settle, &b_settle}}, expiry)}) {
+        EXPECT_EQ(value_of(omap, kLedgerLockHoldsKey), "1");
+        EXPECT_EQ(value_of(omap, kLedgerLockUntilKey), std::to_string(until));
+        EXPECT_EQ(value_of(omap, kLedgerBytesKey), "30");
+        EXPECT_EQ(value_of(omap, kLedgerObjectsKey), "2");
+        EXPECT_FALSE(omap.contains("r.a.1"));
+        EXPECT_FALSE(omap.contains("r.b.1"));
+    }
+    // A's writer died: its adopter released A's reservation (not finding
+    // its record, B's commit took it off first), leaving the unsettled
+    // marker B's change counts A's charge by, its move with it.
+    LedgerChange release;
+    release.remove_prefix = "r.a.";
+    release.note_unsettled = true;
+    for (const auto& omap :
+         {planned(oid, seed, {{&release}, {&b_settle}}, expiry), planned(oid, seed, {{&release, &b_settle}}, expiry)}) {
+        EXPECT_EQ(value_of(omap, kLedgerLockHoldsKey), "1");
+        EXPECT_EQ(value_of(omap, kLedgerLockUntilKey), std::to_string(until));
+        EXPECT_EQ(value_of(omap, kLedgerBytesKey), "30");
+    }
+    // A's hold released before B's change (PutObjectLegalHold OFF, its own
+    // change): the two cancel, in either order.
+    LedgerChange off;
+    off.lock_holds_delta = -1;
+    off.token = "a.x.1";
+    for (const auto& omap : {planned(oid, seed, {{&off}, {&b_settle}}, expiry),
+                             planned(oid, seed, {{&b_settle}, {&off}, {&a_settle}}, expiry)})
+        EXPECT_EQ(value_of(omap, kLedgerLockHoldsKey), "0");
+    // The user's ledger has no summary: the replaced charge's move stays off it.
+    auto user = planned("ledger.user.u", {{"bytes", "0"}, {"objects", "0"}, {"ver", "1"}, {"r.a.1", seed.at("r.a.1")}},
+                        {{&b_settle}}, expiry);
+    EXPECT_FALSE(user.contains(std::string(kLedgerLockHoldsKey)));
+    EXPECT_EQ(value_of(user, kLedgerBytesKey), "30");
+}
+
+// A bucket ledger written before the lock summary (no lock keys) gets it
+// from a recount alone: a commit's or a lock change's move there writes
+// neither key (the commit's counts still land), so the ledger keeps reading
+// as one to recount; once a recount's set_lock wrote it, even in the same
+// batch, the moves after it are made.
+TEST(LedgerBatchPlan, AnOlderLedgersSummaryComesFromItsRecountAlone) {
+    const std::int64_t now = 10'000'000;
+    const TimestampMs until = 1'893'456'000'000;
+    const LedgerExpiry expiry{now, "r.x.", 0, 600'000};
+    const std::string oid = bucket_ledger_oid("older", 1);
+    const std::map<std::string, std::string> older = {{"bytes", "5"}, {"objects", "1"}, {"ver", "4"}};
+    LedgerChange commit;  // a commit with a legal hold: counts and a move
+    commit.token = "a.x.1";
+    commit.delta_bytes = 10;
+    commit.delta_objects = 1;
+    commit.lock_until_ms = until;
+    commit.lock_holds_delta = 1;
+    LedgerChange hold;  // PutObjectLegalHold ON
+    hold.token = "a.x.2";
+    hold.lock_holds_delta = 1;
+    hold.only_if_exists = true;
+    auto omap = planned(oid, older, {{&commit}, {&hold}}, expiry);
+    EXPECT_FALSE(omap.contains(std::string(kLedgerLockHoldsKey)));
+    EXPECT_FALSE(omap.contains(std::string(kLedgerLockUntilKey)));
+    EXPECT_EQ(value_of(omap, kLedgerBytesKey), "15");
+    EXPECT_EQ(value_of(omap, kLedgerObjectsKey), "2");
+    // A lock-only change there writes no summary, but changes the version:
+    // a recount that read the ledger before it (and may have scanned the
+    // versions before its entry was written) fails its guard and scans again.
+    const auto held_only = planned(oid, older, {{&hold}}, expiry);
+    EXPECT_FALSE(held_only.contains(std::string(kLedgerLockHoldsKey)));
+    EXPECT_NE(value_of(held_only, kLedgerVersionKey), "4");
+    EXPECT_EQ(value_of(held_only, kLedgerBytesKey), "5");
+
+    // The recount's set_lock (from the versions: the two holds), then the
+    // moves that follow it in its batch (the ones before it still move nothing).
+    LedgerChange recount;
+    recount.set_lock = std::make_pair(TimestampMs{until - 1000}, std::uint64_t{2});
+    LedgerChange later_hold;
+    later_hold.token = "a.x.3";
+    later_hold.lock_holds_delta = 1;
+    omap = planned(oid, omap, {{&hold, &recount, &later_hold, &commit}}, expiry);
+    EXPECT_EQ(value_of(omap, kLedgerLockHoldsKey), "3");
+    EXPECT_EQ(value_of(omap, kLedgerLockUntilKey), std::to_string(until - 1000));
+    EXPECT_EQ(value_of(omap, kLedgerBytesKey), "15");
+
+    // A ledger made now gets the summary from its first change, moves included.
+    omap = planned(oid, {}, {{&commit}}, expiry);
+    EXPECT_EQ(value_of(omap, kLedgerLockHoldsKey), "1");
+    EXPECT_EQ(value_of(omap, kLedgerLockUntilKey), std::to_string(until));
+}
+
+// A lock change under only_if_exists finding no ledger is refused
+// (NoSuchBucket, changing nothing) for its caller to queue a recount, not
+// dropped as made: the bucket may be live, its first commit's settle still
+// to come. A commit in the same batch still makes the ledger.
+TEST(LedgerBatchPlan, ALockChangeFindingNoLedgerIsRefusedNotDropped) {
+    const LedgerExpiry expiry{10'000'000, "r.x.", 0, 600'000};
+    const std::string oid = bucket_ledger_oid("first", 1);
+    LedgerChange hold;
+    hold.token = "a.x.1";
+    hold.lock_holds_delta = 1;
+    hold.only_if_exists = true;
+    std::vector<const LedgerChange*> alone{&hold};
+    LedgerBatchPlan plan = plan_ledger_batch(oid, LedgerState{}, alone, expiry);
+    ASSERT_EQ(plan.results.size(), 1u);
+    ASSERT_FALSE(plan.results[0]);
+    EXPECT_EQ(plan.results[0].error().code(), Errc::NoSuchBucket);
+    EXPECT_FALSE(plan.write);
+
+    LedgerChange commit;
+    commit.token = "a.x.2";
+    commit.delta_bytes = 4;
+    commit.delta_objects = 1;
+    std::vector<const LedgerChange*> batch{&hold, &commit};
+    plan = plan_ledger_batch(oid, LedgerState{}, batch, expiry);
+    ASSERT_EQ(plan.results.size(), 2u);
+    EXPECT_FALSE(plan.results[0]);
+    EXPECT_TRUE(plan.results[1]);
+    ASSERT_TRUE(plan.write);
+    auto omap = plan.write->omap_after({});
+    EXPECT_EQ(value_of(omap, kLedgerLockHoldsKey), "0");  // the hold left to the recount
+    EXPECT_EQ(value_of(omap, kLedgerBytesKey), "4");
+    EXPECT_FALSE(omap.contains(settled_key("a.x.1")));
+    // Once the ledger exists, the same change is made.
+    omap = planned(oid, omap, {{&hold}}, expiry);
+    EXPECT_EQ(value_of(omap, kLedgerLockHoldsKey), "1");
 }
 
 // The marker keys sort before every other key of a ledger, age keys in age

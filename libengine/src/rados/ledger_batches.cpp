@@ -157,8 +157,8 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
             continue;
         }
         if (c->only_if_exists && !state.exists) {
-            plan.results
-                .emplace_back();  // its bucket is gone (a ledger deleted between read and write fails its guard)
+            // Gone, or not made yet (a ledger deleted between read and write fails its guard).
+            plan.results.emplace_back(Error(Errc::NoSuchBucket, std::string(oid) + " does not exist"));
             continue;
         }
         if (!c->token.empty() && settled.contains(settled_key(c->token))) {
@@ -207,22 +207,40 @@ LedgerBatchPlan plan_ledger_batch(std::string_view oid, const LedgerState& state
             if (settled.contains(marker)) unsettled = std::move(marker);
         }
         plan.results.emplace_back();
-        const auto raised_until = [&](std::int64_t until) {
-            return until > 0 ? std::max(lock_until, static_cast<std::uint64_t>(until)) : lock_until;
+        const auto raised = [](std::uint64_t until, std::int64_t to) {
+            return to > 0 ? std::max(until, static_cast<std::uint64_t>(to)) : until;
         };
         // Only the bucket's ledger has a lock summary (a commit's change goes
-        // to its user's too).
-        std::uint64_t new_until = bucket_ledger ? raised_until(c->lock_until_ms) : lock_until;
-        // Not clamped (deltas landing out of order commute).
-        std::int64_t new_holds = bucket_ledger ? lock_holds + c->lock_holds_delta : lock_holds;
+        // to its user's too). One that exists without it (older than it)
+        // gets it from a recount's set_lock alone: moved, it would be written
+        // from nothing, short of the versions, and no read would queue the
+        // recount again (SpaceLedger::queue_missing_summary).
+        const bool moves_summary = bucket_ledger && !(state.exists && lock_absent);
+        std::uint64_t new_until = lock_until;
+        std::int64_t new_holds = lock_holds;  // not clamped (deltas landing out of order commute)
+        if (moves_summary) {
+            // The replaced commit settled here first: its own move with its
+            // counts (its writer's settle, finding its marker, is skipped).
+            if (replaced_key || unsettled) {
+                new_until = raised(new_until, c->replaced->lock_until_ms);
+                new_holds += c->replaced->lock_holds_delta;
+            }
+            new_until = raised(new_until, c->lock_until_ms);
+            new_holds += c->lock_holds_delta;
+        }
         if (c->set_lock && bucket_ledger) {
-            new_until = raised_until(c->set_lock->first);
+            new_until = raised(lock_until, c->set_lock->first);
             new_holds = static_cast<std::int64_t>(c->set_lock->second);
         }
         const bool moves_lock =
             new_until != lock_until || new_holds != lock_holds || (c->set_lock && lock_absent && !lock_changed);
+        // A move an older ledger does not take still changes its version: a
+        // recount that read the ledger before the move's version entry was
+        // written then fails its guarded write and scans again, seeing it.
+        const bool move_left_to_recount =
+            bucket_ledger && !moves_summary && (c->lock_until_ms > 0 || c->lock_holds_delta != 0);
         if (!c->add && ends.empty() && !unsettled && c->delta_bytes == 0 && c->delta_objects == 0 && !c->set_counts &&
-            c->set_keys.empty() && c->once_key.empty() && !moves_lock)
+            c->set_keys.empty() && c->once_key.empty() && !moves_lock && !move_left_to_recount)
             continue;  // nothing to change (a release of a reservation already gone)
         changes_anything = true;
         if (moves_lock) {

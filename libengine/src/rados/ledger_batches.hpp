@@ -95,13 +95,16 @@ struct LedgerChange {
     // lowered), lock.holds moved by lock_holds_delta (signed: clamped only
     // when read, so that a release landing before its hold cancels it);
     // set_lock (a recount's) raises lock.until to its first and sets
-    // lock.holds to its second.
+    // lock.holds to its second. On a bucket ledger that exists without the
+    // summary (older than it) only set_lock writes it: the moves are dropped
+    // (docs/rados.md, "Older ledgers").
     std::int64_t lock_until_ms = 0;
     std::int64_t lock_holds_delta = 0;
     std::optional<std::pair<std::int64_t, std::uint64_t>> set_lock;
-    // The change is skipped (succeeding, changing nothing) when the ledger
+    // The change is refused (NoSuchBucket, changing nothing) when the ledger
     // does not exist: a late lock change of a bucket deleted meanwhile must
-    // not make its ledger again.
+    // not make its ledger again, and one of a live bucket no commit has
+    // settled on yet is then its caller's to leave to a recount.
     bool only_if_exists = false;
     // Keys written ("" value: removed) with the change.
     std::map<std::string, std::string> set_keys;
@@ -159,10 +162,10 @@ struct LedgerBatchPlan {
 //    unexpired reservations left + its bytes pass its quota; a reservation of
 //    0 bytes never is;
 //  - a change with a `replaced` charge whose token an open reservation's
-//    mark names ends that reservation and adds the charge's deltas first
-//    (with the reservation's settled marker); when none does but the
-//    charge's unsettled marker is there, it adds the deltas first and
-//    removes that marker (with its age key);
+//    mark names ends that reservation and adds the charge's deltas (and on
+//    a bucket's ledger its lock move) first (with the reservation's settled
+//    marker); when none does but the charge's unsettled marker is there, it
+//    adds them first and removes that marker (with its age key);
 //  - an only_if_held change whose remove_key is not held changes nothing;
 //  - a change past its deadline is refused (PreconditionFailed) and
 //    changes nothing, unless its token's marker shows it made already

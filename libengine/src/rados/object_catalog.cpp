@@ -300,7 +300,10 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& given, 
         new_lock = change->new_lock;
         if (auto c = cover_growth(); !c) return Result<void>(std::move(c).error());
         if (lease_ && !lease_->may_commit()) return Result<void>(lease_expired());
-        record.charge = CommitCharge{token, delta_bytes, delta_objects};
+        // With its lock move: a later commit settling this one as `replaced`
+        // makes it (this one's own settle is then skipped whole).
+        const LockSummaryChange moved = lock_summary_change({}, new_lock);
+        record.charge = CommitCharge{token, delta_bytes, delta_objects, moved.until_ms, moved.holds_delta};
         record.replaced_charge = old ? old->charge : std::nullopt;
         ObjectRecord created = record;
         created.inline_data = inline_body;

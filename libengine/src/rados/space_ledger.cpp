@@ -333,10 +333,11 @@ Result<void> SpaceLedger::change_lock_summary(const LedgerBucket& bucket, const 
     c.deadline = deadline;
     c.lock_until_ms = lock.until_ms;
     c.lock_holds_delta = lock.holds_delta;
-    c.only_if_exists = true;  // the bucket deleted meanwhile: nothing to keep
+    c.only_if_exists = true;  // maybe deleted meanwhile: never made again here
     // A raised date is the same made again; a count is not.
     if (lock.holds_delta != 0) c.token = new_token();
     auto r = change_retried(bucket_ledger_oid(bucket.name, bucket.epoch), c);
+    if (!r && r.error().code() == Errc::NoSuchBucket) return queue_recount(bucket);  // no ledger yet
     if (!r) (void)queue_recount(bucket);
     return r;
 }
@@ -508,6 +509,8 @@ Result<void> SpaceLedger::settle_committed_of(const std::string& instance, const
         settle.remove_key = it->first;
         settle.delta_bytes = found->second->charge.delta_bytes;
         settle.delta_objects = found->second->charge.delta_objects;
+        settle.lock_until_ms = found->second->charge.lock_until_ms;
+        settle.lock_holds_delta = found->second->charge.lock_holds_delta;
         settle.replaced = found->second->replaced;
         settle.token = it->first;
         settle.only_if_held = true;

@@ -355,7 +355,10 @@ public:
     // `deadline` as apply's (ledger_change_deadline() taken before the index
     // write; the caller named the bucket in note_touched before it): past
     // it, or on any failure, the summary is left to a recount of the bucket,
-    // queued here (best effort).
+    // queued here (best effort). So is it when the ledger does not exist
+    // yet (a bucket no commit has settled on: this change must not make it,
+    // in case the bucket is gone; the recount makes it for a live bucket
+    // and drops the entry of a gone one): that succeeds.
     Result<void> change_lock_summary(const LedgerBucket& bucket, const LockSummaryChange& lock,
                                      BootClock::time_point deadline);
 

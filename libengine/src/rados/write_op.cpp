@@ -85,6 +85,15 @@ WriteOp& WriteOp::remove() {
     return *this;
 }
 
+std::map<std::string, std::string> WriteOp::omap_after(std::map<std::string, std::string> omap) const {
+    for (const Change& c : changes_) {
+        if (c.kind == Kind::OmapSet) omap.insert_or_assign(c.name, c.value);
+        if (c.kind == Kind::OmapRemove) omap.erase(c.name);
+        if (c.kind == Kind::Remove) omap.clear();
+    }
+    return omap;
+}
+
 Result<void> WriteOp::check() const {
     if (!refused_.empty()) return Error(Errc::Internal, "refused write operation: " + refused_);
     return {};

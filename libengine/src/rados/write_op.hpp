@@ -70,6 +70,10 @@ public:
     // written (see above); build() must not be called then.
     Result<void> check() const;
 
+    // `omap` as the changes leave it, guards not checked (tests of what a
+    // planned write does, without a cluster).
+    std::map<std::string, std::string> omap_after(std::map<std::string, std::string> omap) const;
+
     // The librados operation (for Client): guards first, then the changes.
     // The operation refers to nothing of this WriteOp after it returns.
     void build(librados::ObjectWriteOperation& op) const;
