@@ -77,7 +77,7 @@ Reply create_bucket(const RequestContext& ctx, RequestBody& body) {
     // even after a crash, with ACLs on when they were asked off.
     BucketCreateOptions options;
     options.acl = stored_acl;
-    // Object lock only at creation; the bucket is versioned with it.
+    // Object lock asked at creation: the bucket is versioned with it.
     const auto* lock = ctx.request.header("x-amz-bucket-object-lock-enabled");
     options.object_lock = lock && iequals(trim(*lock), "true");
     if (wanted_ownership) options.configs.emplace(kOwnershipKind, ownership_controls_xml(*wanted_ownership));

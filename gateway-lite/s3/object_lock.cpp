@@ -107,13 +107,9 @@ Reply put_object_lock_configuration(const RequestContext& ctx, RequestBody& body
     if (!text) return text.error();
     auto parsed = parse_object_lock_configuration(*text);
     if (auto* e = std::get_if<S3Error>(&parsed)) return *e;
-    // Lock is turned on at creation only (docs/versioning.md, "Choices to
-    // revisit"); AWS, since 2023, turns it on for a bucket whose versioning
-    // is Enabled. The text says why here, whatever the versioning.
-    if (!b.object_lock.enabled)
-        return S3Error{409, "InvalidBucketState",
-                       "Object Lock can only be enabled when the bucket is created "
-                       "(x-amz-bucket-object-lock-enabled: true), not on an existing bucket"};
+    // A bucket made without lock gets it here once its versioning is
+    // Enabled (the engine checks, on the record it rewrites; 409
+    // InvalidBucketState otherwise).
     auto r = ctx.engine.set_object_lock_config(ctx.bucket, std::get<ObjectLockConfig>(parsed));
     if (!r) return r.error();
     return empty_answer();

@@ -98,15 +98,17 @@ class ObjectLockTests(TwoUserTestCase):
         b = self.new_bucket(prefix='plain')
         self.assertClientError(self.s3.get_object_lock_configuration, 404, 'ObjectLockConfigurationNotFoundError',
                                Bucket=b)
-        # Lock is turned on at creation only here, versioned or not (AWS
-        # turns it on for a versioned bucket since 2023): the refusal says so.
+        # Lock is turned on for a bucket made without it only once its
+        # versioning is Enabled (as AWS does since 2023): before, refused
+        # with S3's words, and nothing changes.
         body = default_retention_xml()
-        versioned = self.new_bucket(prefix='versioned')
-        self.s3.put_bucket_versioning(Bucket=versioned, VersioningConfiguration={'Status': 'Enabled'})
-        for bucket, versioning in [(b, None), (versioned, 'Enabled')]:
+        suspended = self.new_bucket(prefix='suspended')
+        self.s3.put_bucket_versioning(Bucket=suspended, VersioningConfiguration={'Status': 'Suspended'})
+        for bucket, versioning in [(b, None), (suspended, 'Suspended')]:
             r = self.gw.request('PUT', f'/{bucket}', 'object-lock', headers=md5_header(body), body=body)
             self.assertError(r, 409, 'InvalidBucketState')
-            self.assertIn('Object Lock can only be enabled when the bucket is created', r.xml().findtext('Message'))
+            self.assertEqual(r.xml().findtext('Message'),
+                             "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
             self.assertClientError(self.s3.get_object_lock_configuration, 404,
                                    'ObjectLockConfigurationNotFoundError', Bucket=bucket)
             self.assertEqual(self.s3.get_bucket_versioning(Bucket=bucket).get('Status'), versioning)
@@ -138,6 +140,29 @@ class ObjectLockTests(TwoUserTestCase):
         listed = self.s3.list_objects_v2(Bucket=b)
         self.assertEqual([o['Key'] for o in listed['Contents']], ['k'])
         self.assertEqual(self.s3.list_multipart_uploads(Bucket=b).get('Uploads', []), [])
+
+    def test_a_versioned_bucket_made_without_lock_takes_it(self):
+        b = self.new_bucket(prefix='later')
+        self.s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={'Status': 'Enabled'})
+        before = self.put(b, 'k', b'old')['VersionId']
+        body = default_retention_xml()
+        r = self.gw.request('PUT', f'/{b}', 'object-lock', headers=md5_header(body), body=body)
+        self.assertEqual(r.status, 200, r.body)
+        got = self.s3.get_object_lock_configuration(Bucket=b)['ObjectLockConfiguration']
+        self.assertEqual(got, {'ObjectLockEnabled': 'Enabled',
+                               'Rule': {'DefaultRetention': {'Mode': 'GOVERNANCE', 'Days': 2}}})
+        # For good: versioning stays Enabled.
+        self.assertClientError(self.s3.put_bucket_versioning, 409, 'InvalidBucketState', Bucket=b,
+                               VersioningConfiguration={'Status': 'Suspended'})
+        # The version written before has no lock and goes; a new one takes the default.
+        self.assertClientError(self.s3.get_object_retention, 404, 'NoSuchObjectLockConfiguration', Bucket=b,
+                               Key='k', VersionId=before)
+        after = self.put(b, 'k', b'new')['VersionId']
+        self.assertEqual(self.s3.get_object_retention(Bucket=b, Key='k', VersionId=after)['Retention']['Mode'],
+                         'GOVERNANCE')
+        self.s3.delete_object(Bucket=b, Key='k', VersionId=before)
+        self.assertClientError(self.s3.delete_object, 403, 'AccessDenied', Bucket=b, Key='k', VersionId=after)
+        self.s3.delete_object(Bucket=b, Key='k', VersionId=after, BypassGovernanceRetention=True)
 
     # ---- the default retention ------------------------------------------------
     def test_lock_configuration_round_trips(self):
@@ -434,7 +459,7 @@ class ObjectLockTests(TwoUserTestCase):
                                VersionId=v1, Retention={'Mode': 'GOVERNANCE', 'RetainUntilDate': days_ahead(-1)},
                                BypassGovernanceRetention=True)
         for body in [b'not xml', retention_xml('governance', iso(d3)), retention_xml('GOVERNANCE', 'soon'),
-                     f'<Retention><Mode>GOVERNANCE</Mode></Retention>'.encode()]:
+                     b'<Retention><Mode>GOVERNANCE</Mode></Retention>']:
             r = self.gw.request('PUT', f'/{b}/k', f'retention&versionId={v1}', headers=md5_header(body), body=body)
             self.assertError(r, 400, 'MalformedXML')
         body = retention_xml('GOVERNANCE', iso(d3))
@@ -473,7 +498,7 @@ class ObjectLockTests(TwoUserTestCase):
         self.assertTrue(marker['DeleteMarker'])
         self.assertEqual(self.get_body(b, 'k', VersionId=v), b'held')
         # Refusals change nothing.
-        for body in [b'not xml', f'<LegalHold><Status>on</Status></LegalHold>'.encode(), b'<LegalHold/>']:
+        for body in [b'not xml', b'<LegalHold><Status>on</Status></LegalHold>', b'<LegalHold/>']:
             r = self.gw.request('PUT', f'/{b}/k', f'legal-hold&versionId={v}', headers=md5_header(body), body=body)
             self.assertError(r, 400, 'MalformedXML')
         body = b'<LegalHold><Status>OFF</Status></LegalHold>'

@@ -107,6 +107,49 @@ TEST_F(ObjectLockEngine, LockConfigOnlyWithLockAndWellFormed) {
     EXPECT_EQ(engine().get_bucket("locked")->object_lock, (ObjectLockConfig{true, RetentionMode::None, 0, 0}));
 }
 
+// A bucket made without lock takes it once its versioning is Enabled (as S3
+// does since 2023), for good; before, refused and unchanged. Versions
+// written before stay unlocked; the default applies to new ones.
+TEST_F(ObjectLockEngine, AVersionedBucketMadeWithoutLockTakesIt) {
+    ASSERT_TRUE(IsOk(engine().create_bucket("later", owner_)));
+    const ObjectLockConfig days{true, RetentionMode::Governance, 3, 0};
+    for (auto state : {VersioningState::Off, VersioningState::Suspended}) {
+        if (state != VersioningState::Off) {
+            ASSERT_TRUE(IsOk(engine().set_bucket_versioning("later", state)));
+        }
+        auto refused = engine().set_object_lock_config("later", days);
+        ASSERT_TRUE(FailsWith(refused, Errc::InvalidBucketState));
+        EXPECT_NE(refused.error().message().find("Versioning must be 'Enabled'"), std::string::npos);
+        auto b = engine().get_bucket_record("later");
+        EXPECT_FALSE(b->object_lock.enabled);
+        EXPECT_EQ(b->object_lock.default_mode, RetentionMode::None);
+    }
+    ASSERT_TRUE(IsOk(engine().set_bucket_versioning("later", VersioningState::Enabled)));
+    auto before = put(engine(), "later", "k", "old");
+    ASSERT_TRUE(before) << before.error().message();
+    ASSERT_TRUE(IsOk(engine().set_object_lock_config("later", days)));
+    EXPECT_EQ(engine().get_bucket_record("later")->object_lock, days);
+    // For good: versioned for good too.
+    EXPECT_TRUE(
+        FailsWith(engine().set_bucket_versioning("later", VersioningState::Suspended), Errc::InvalidBucketState));
+    ASSERT_TRUE(IsOk(engine().set_object_lock_config("later", {false, RetentionMode::None, 0, 0})));
+    reopen();
+    EXPECT_EQ(engine().get_bucket_record("later")->object_lock, (ObjectLockConfig{true, RetentionMode::None, 0, 0}));
+    ASSERT_TRUE(IsOk(engine().set_object_lock_config("later", days)));
+    // The version written before has no lock; a new one takes the default.
+    auto old_version = engine().stat_version("later", "k", before->version_id);
+    ASSERT_TRUE(old_version) << old_version.error().message();
+    EXPECT_EQ(old_version->lock.retention.mode, RetentionMode::None);
+    DeleteOptions by_id;
+    by_id.version_id = before->version_id;
+    auto after = put(engine(), "later", "k", "new");
+    ASSERT_TRUE(after) << after.error().message();
+    EXPECT_EQ(after->lock.retention.mode, RetentionMode::Governance);
+    EXPECT_TRUE(IsOk(engine().delete_object("later", "k", by_id)));
+    by_id.version_id = after->version_id;
+    EXPECT_TRUE(FailsWith(engine().delete_object("later", "k", by_id), Errc::ObjectLocked));
+}
+
 TEST_F(ObjectLockEngine, ComplianceIsNeverRemovedNorShortened) {
     const TimestampMs until = now_ms() + 10 * kDayMs;
     auto v = put_locked("k", "kept", retention(RetentionMode::Compliance, until));

@@ -405,11 +405,13 @@ public:
     // (Suspended under object lock).
     Result<Bucket> set_bucket_versioning(std::string_view name, VersioningState state);
     // Replaces the default retention of an object lock bucket (mode None:
-    // removes it); it applies to versions written after. `config.enabled`
-    // is ignored: lock is set at creation only. Fails: NoSuchBucket,
-    // InvalidBucketState (a bucket without object lock), InvalidArgument (a
-    // mode without exactly one of days and years, positive; days or years
-    // without a mode).
+    // removes it); it applies to versions written after. A bucket made
+    // without lock whose versioning is Enabled gets it here, for good (as S3
+    // does since 2023: its versions written before stay unlocked).
+    // `config.enabled` is ignored. Fails: NoSuchBucket, InvalidBucketState (a
+    // bucket without object lock whose versioning is not Enabled),
+    // InvalidArgument (a mode without exactly one of days and years,
+    // positive; days or years without a mode).
     Result<Bucket> set_object_lock_config(std::string_view name, const ObjectLockConfig& config);
 
     // ---- Objects -------------------------------------------------------

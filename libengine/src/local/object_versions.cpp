@@ -61,11 +61,7 @@ Result<Bucket> LocalObjectCatalog::set_object_lock_config(std::string_view name,
     return commits_.run_value<Bucket>([&](Txn& txn) -> Result<Bucket> {
         auto bucket = load_bucket(txn, name);
         if (!bucket) return bucket;
-        if (!bucket->object_lock.enabled)
-            return Error(Errc::InvalidBucketState, "bucket " + std::string(name) + " has no object lock");
-        bucket->object_lock.default_mode = config.default_mode;
-        bucket->object_lock.default_days = config.default_days;
-        bucket->object_lock.default_years = config.default_years;
+        if (auto applied = apply_lock_config(*bucket, config); !applied) return std::move(applied).error();
         txn.put(Table::Buckets, bucket->name, encode(*bucket));
         load_bucket_configs(txn, *bucket);
         return bucket;

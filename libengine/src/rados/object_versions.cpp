@@ -47,12 +47,9 @@ Result<Bucket> RadosObjectCatalog::set_bucket_versioning(std::string_view name, 
 
 Result<Bucket> RadosObjectCatalog::set_object_lock_config(std::string_view name, const ObjectLockConfig& config) {
     auto b = change_bucket_record(name, [&](Bucket& bucket) -> std::optional<Error> {
-        // Object lock is set at creation only; checked on the record rewritten.
-        if (!bucket.object_lock.enabled)
-            return Error(Errc::InvalidBucketState, "bucket " + std::string(name) + " has no object lock");
-        bucket.object_lock.default_mode = config.default_mode;
-        bucket.object_lock.default_days = config.default_days;
-        bucket.object_lock.default_years = config.default_years;
+        // Checked on the record rewritten: a versioning change in between
+        // (Suspended, which a lock bucket refuses) is not missed.
+        if (auto applied = apply_lock_config(bucket, config); !applied) return std::move(applied).error();
         return std::nullopt;
     });
     forget_cached_bucket(name);  // the other processes' go with the engine's announcement

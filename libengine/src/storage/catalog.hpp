@@ -165,7 +165,9 @@ public:
     // InvalidArgument (Off).
     virtual Result<Bucket> set_bucket_versioning(std::string_view name, VersioningState state) = 0;
     // The default retention of an object lock bucket (checked by the engine:
-    // check_lock_config). Fails: NoSuchBucket, InvalidBucketState (no lock).
+    // check_lock_config), lock turned on for a versioned one made without
+    // (apply_lock_config). Fails: NoSuchBucket, InvalidBucketState (no lock,
+    // versioning not Enabled).
     virtual Result<Bucket> set_object_lock_config(std::string_view name, const ObjectLockConfig& config) = 0;
 
     // ---- Space ledger

@@ -121,6 +121,20 @@ Result<void> check_lock_config(const ObjectLockConfig& config) {
     return {};
 }
 
+Result<void> apply_lock_config(Bucket& bucket, const ObjectLockConfig& config) {
+    if (!bucket.object_lock.enabled) {
+        // S3's words: a bucket made without lock takes it once versioned.
+        if (bucket.versioning != VersioningState::Enabled)
+            return Error(Errc::InvalidBucketState,
+                         "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration");
+        bucket.object_lock.enabled = true;
+    }
+    bucket.object_lock.default_mode = config.default_mode;
+    bucket.object_lock.default_days = config.default_days;
+    bucket.object_lock.default_years = config.default_years;
+    return {};
+}
+
 Result<void> check_requested_retention(const Retention& retention, TimestampMs now_ms) {
     if (retention.mode == RetentionMode::None) {
         if (retention.until_ms != 0) return Error(Errc::InvalidArgument, "a retain-until date needs a retention mode");

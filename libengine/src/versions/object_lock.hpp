@@ -71,6 +71,13 @@ Result<ObjectLock> changed_lock(const ObjectLock& old, const LockChange& change,
 // kMaxDefaultYears), positive. Fails: InvalidArgument.
 Result<void> check_lock_config(const ObjectLockConfig& config);
 
+// set_object_lock_config on the bucket's record, in the backend's guarded
+// rewrite of it: the default retention set and, for a bucket made without
+// lock whose versioning is Enabled, lock turned on for good (as S3 does
+// since 2023; its versions written before stay unlocked). Fails:
+// InvalidBucketState (no lock and versioning not Enabled: nothing changed).
+Result<void> apply_lock_config(Bucket& bucket, const ObjectLockConfig& config);
+
 // A retention a request asks for (PUT, copy, create_upload,
 // set_object_retention): none (mode None, no date), or a mode with a date
 // after `now_ms` and at most kMaxRetainUntilMs. Stored and default retentions
