@@ -1,0 +1,318 @@
+// A user's page (#user/<id>): its state, id and system flag; its key pairs
+// (generate, the secret shown once; revoke, confirmed); its rate limits and
+// quota, read back from the REST API after every change. What the API
+// refuses is sent and its refusal shown as the API gives it; the page
+// refuses only what is not a number at all.
+'use strict';
+(function (ostor) {
+  const $ = (id) => document.getElementById(id);
+  // generation: bumped at each open and reset, so that an answer for a user
+  // no longer shown is dropped.
+  const state = { id: null, email: '', generation: 0, limits: {}, quota: null };
+
+  const refusalText = (r) => `${r.message} (${r.code})`;
+  const LIMIT_FIELDS = () => Array.from(document.querySelectorAll('#limits-form input[data-type]'));
+  const limitName = (input) => `${input.dataset.type}:${input.dataset.resource}`;
+  // What the page refuses itself: an empty field or one no number can be read from.
+  const notANumber = (text) => text === '' || Number.isNaN(Number(text));
+
+  function target() {
+    return [['userId', state.id]];
+  }
+
+  function say(id, text) {
+    $(id).textContent = text || '';
+  }
+
+  function button(label, action, className) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = label;
+    b.dataset.action = action;
+    b.className = className || 'secondary';
+    return b;
+  }
+
+  // Calls the API for the user shown now; null when the page moved on to
+  // another user (or signed out) meanwhile.
+  async function call(method, params) {
+    const generation = state.generation;
+    const r = await ostor.api.call(method, params, null, () => generation !== state.generation);
+    return generation === state.generation ? r : null;
+  }
+
+  function clearNewKey() {
+    say('user-new-key-access-key', '');
+    say('user-new-key-secret', '');
+    $('user-new-key').hidden = true;
+  }
+
+  function clear() {
+    for (const id of ['user-title', 'user-id', 'user-state', 'user-system', 'user-message', 'keys-message',
+      'limits-message', 'limits-status', 'quota-message', 'quota-status'])
+      say(id, '');
+    $('user-state').className = '';
+    $('keys-table').tBodies[0].replaceChildren();
+    $('keys-empty').hidden = true;
+    clearNewKey();
+    $('limits-form').reset();
+    $('quota-form').reset();
+    state.limits = {};
+    state.quota = null;
+  }
+
+  // ---- the user and its key pairs ---------------------------------------------
+
+  function renderKeys(keys) {
+    const body = $('keys-table').tBodies[0];
+    body.replaceChildren();
+    const own = ostor.api.session();
+    for (const k of keys) {
+      const tr = document.createElement('tr');
+      tr.dataset.accessKey = k.AWSAccessKeyId;
+      const id = document.createElement('td');
+      id.className = 'access-key';
+      const code = document.createElement('code');
+      code.textContent = k.AWSAccessKeyId;
+      id.append(code);
+      const actions = document.createElement('td');
+      actions.className = 'actions';
+      // The API revokes the key this console signs with too: the page says
+      // so, and signs out once it is gone.
+      if (own && k.AWSAccessKeyId === own.accessKey) {
+        tr.dataset.own = 'true';
+        const note = document.createElement('span');
+        note.className = 'muted';
+        note.textContent = 'signed in with this key';
+        actions.append(note);
+      }
+      actions.append(button('Revoke', 'revoke', 'danger'));
+      tr.append(id, actions);
+      body.append(tr);
+    }
+    $('keys-empty').hidden = keys.length > 0;
+  }
+
+  async function loadUser() {
+    const r = await call('GET', [['ostor-users', null], ...target()]);
+    if (!r) return false;
+    if (!r.ok) {
+      say('user-message', refusalText(r));
+      return false;
+    }
+    const u = r.data;
+    state.email = u.UserEmail;
+    say('user-title', u.UserEmail);
+    say('user-id', u.UserId);
+    say('user-state', u.State);
+    $('user-state').className = `state state-${u.State}`;
+    say('user-system', (u.Flags || []).includes('system') ? 'yes' : 'no');
+    renderKeys(u.AWSAccessKeys || []);
+    return true;
+  }
+
+  async function generateKey() {
+    say('keys-message', '');
+    clearNewKey();
+    const r = await call('POST', [['ostor-users', null], ...target(), ['genKey', null]]);
+    if (!r) return;
+    if (!r.ok) {
+      say('keys-message', refusalText(r));
+      return;
+    }
+    const key = (r.data.AWSAccessKeys || [])[0] || {};
+    say('user-new-key-access-key', key.AWSAccessKeyId || '');
+    say('user-new-key-secret', key.AWSSecretAccessKey || '');
+    $('user-new-key').hidden = false;
+    $('user-new-key').focus();
+    await loadUser();
+  }
+
+  async function revoke(accessKey) {
+    say('keys-message', '');
+    const own = ostor.api.session();
+    const r = await call('POST', [['ostor-users', null], ...target(), ['revokeKey', accessKey]]);
+    if (!r) return;
+    if (!r.ok) {
+      say('keys-message', refusalText(r));
+    } else if (own && own.accessKey === accessKey) {
+      ostor.shell.signOut('The key this console signed with was revoked: sign in with another key pair.');
+      return;
+    }
+    await loadUser();
+    const first = document.querySelector('#keys-table button') || $('generate-key');
+    first.focus();
+  }
+
+  function onKeysClick(event) {
+    const b = event.target.closest('button[data-action="revoke"]');
+    if (!b) return;
+    const tr = b.closest('tr');
+    if (!b.classList.contains('confirm')) {
+      // A second press revokes: one stray click or key press does not.
+      b.classList.add('confirm');
+      b.textContent = tr.dataset.own
+        ? `Revoke ${tr.dataset.accessKey}, the key you are signed in with?`
+        : `Revoke ${tr.dataset.accessKey}?`;
+      b.addEventListener('blur', () => {
+        b.classList.remove('confirm');
+        b.textContent = 'Revoke';
+      }, { once: true });
+      return;
+    }
+    revoke(tr.dataset.accessKey);
+  }
+
+  // ---- limits -----------------------------------------------------------------------
+
+  async function loadLimits() {
+    const r = await call('GET', [['ostor-limits', null], ...target()]);
+    if (!r) return;
+    if (!r.ok) {
+      say('limits-message', refusalText(r));
+      return;
+    }
+    state.limits = r.data;
+    for (const input of LIMIT_FIELDS()) input.value = r.data[limitName(input)] ?? '';
+  }
+
+  const setLimit = (name, value) => {
+    const [type, resource] = name.split(':');
+    return call('PUT', [['ostor-limits', null], ...target(), ['limit-type', type], ['limit-resource', resource],
+      ['limit-value', value]]);
+  };
+
+  // Sets the fields that changed, one call each; at the first refusal the
+  // ones already set go back to what they were, so a refused form changes
+  // nothing.
+  async function submitLimits(event) {
+    event.preventDefault();
+    say('limits-message', '');
+    say('limits-status', '');
+    const changed = [];
+    for (const input of LIMIT_FIELDS()) {
+      const value = input.value.trim();
+      const name = limitName(input);
+      if (notANumber(value)) {
+        say('limits-message', `${name}: '${value}' is not a number.`);
+        input.focus();
+        return;
+      }
+      if (value !== state.limits[name]) changed.push([name, value]);
+    }
+    if (!changed.length) {
+      say('limits-status', 'Nothing changed.');
+      return;
+    }
+    $('limits-set').disabled = true;
+    const done = [];
+    let refused = null;
+    for (const [name, value] of changed) {
+      const r = await setLimit(name, value);
+      if (!r) return;
+      if (!r.ok) {
+        refused = `${name}: ${refusalText(r)}`;
+        break;
+      }
+      done.push(name);
+    }
+    if (refused) {
+      const undone = [];
+      for (const name of done) {
+        const r = await setLimit(name, state.limits[name]);
+        if (!r) return;
+        if (!r.ok) undone.push(`${name} (${refusalText(r)})`);
+      }
+      say('limits-message', undone.length ? `${refused} Could not set back: ${undone.join(', ')}.` : refused);
+    } else {
+      say('limits-status', 'Limits set.');
+    }
+    $('limits-set').disabled = false;
+    await loadLimits();
+  }
+
+  async function removeLimits() {
+    say('limits-message', '');
+    say('limits-status', '');
+    const r = await call('DELETE', [['ostor-limits', null], ...target()]);
+    if (!r) return;
+    if (!r.ok) say('limits-message', refusalText(r));
+    else say('limits-status', 'Limits removed.');
+    await loadLimits();
+  }
+
+  // ---- quota --------------------------------------------------------------------------
+
+  async function loadQuota() {
+    const r = await call('GET', [['ostor-quotas', null], ...target()]);
+    if (!r) return;
+    if (!r.ok) {
+      say('quota-message', refusalText(r));
+      return;
+    }
+    state.quota = r.data.size;
+    $('quota-size').value = r.data.size ?? '';
+  }
+
+  async function submitQuota(event) {
+    event.preventDefault();
+    say('quota-message', '');
+    say('quota-status', '');
+    const value = $('quota-size').value.trim();
+    if (notANumber(value)) {
+      say('quota-message', `'${value}' is not a number.`);
+      $('quota-size').focus();
+      return;
+    }
+    const r = await call('PUT', [['ostor-quotas', null], ...target(), ['quota-size', value]]);
+    if (!r) return;
+    if (!r.ok) say('quota-message', refusalText(r));
+    else say('quota-status', 'Quota set.');
+    await loadQuota();
+  }
+
+  async function removeQuota() {
+    say('quota-message', '');
+    say('quota-status', '');
+    const r = await call('DELETE', [['ostor-quotas', null], ...target()]);
+    if (!r) return;
+    if (!r.ok) say('quota-message', refusalText(r));
+    else say('quota-status', 'Quota removed.');
+    await loadQuota();
+  }
+
+  // ---- the page -------------------------------------------------------------------------
+
+  async function open(id) {
+    state.generation++;
+    clear();
+    state.id = id;
+    say('user-title', id);
+    $('user-title').focus();
+    if (await loadUser()) await Promise.all([loadLimits(), loadQuota()]);
+  }
+
+  function init() {
+    $('generate-key').addEventListener('click', generateKey);
+    $('user-new-key-done').addEventListener('click', () => {
+      clearNewKey();
+      $('generate-key').focus();
+    });
+    $('keys-table').addEventListener('click', onKeysClick);
+    $('limits-form').addEventListener('submit', submitLimits);
+    $('limits-remove').addEventListener('click', removeLimits);
+    $('quota-form').addEventListener('submit', submitQuota);
+    $('quota-remove').addEventListener('click', removeQuota);
+  }
+
+  // Forgets what was shown (at sign-out, and on leaving the page).
+  function reset() {
+    state.generation++;
+    state.id = null;
+    state.email = '';
+    $('limits-set').disabled = false;
+    clear();
+  }
+
+  ostor.user = { init, open, reset };
+})((globalThis.ostor = globalThis.ostor || {}));
