@@ -21,12 +21,14 @@
     }
   }
 
-  // The user id of a user's page (#user/<id>), or null for the users list.
-  function userOfHash() {
-    const m = /^#user\/(.+)$/.exec(location.hash);
+  // The page the address names: {kind, name} of a user's (#user/<id>), a
+  // bucket's (#bucket/<name>) or a default's (#default/user|bucket), or null
+  // for the users list.
+  function pageOfHash() {
+    const m = /^#(user|bucket|default)\/(.+)$/.exec(location.hash);
     if (!m) return null;
     try {
-      return decodeURIComponent(m[1]);
+      return { kind: m[1], name: decodeURIComponent(m[2]) };
     } catch {
       return null;
     }
@@ -35,15 +37,20 @@
   // The user whose page was shown last: back at the list, its link has the focus.
   let lastUser = '';
 
-  // Shows the page the address names: a user's, else the users list.
+  // Shows the page the address names, else the users list.
   function route() {
     if (!ostor.api.session()) return;
-    const id = userOfHash();
-    $('users-view').hidden = id !== null;
-    $('user-view').hidden = id === null;
-    if (id !== null) {
-      lastUser = id;
-      ostor.user.open(id);
+    const page = pageOfHash();
+    $('users-view').hidden = page !== null;
+    $('user-view').hidden = page === null;
+    const defaults = page !== null && page.kind === 'default';
+    for (const [id, current] of [['nav-users', !defaults], ['nav-defaults', defaults]]) {
+      if (current) $(id).setAttribute('aria-current', 'page');
+      else $(id).removeAttribute('aria-current');
+    }
+    if (page !== null) {
+      if (page.kind === 'user') lastUser = page.name;
+      ostor.user.open(page.kind, page.name);
       return;
     }
     ostor.user.reset();
@@ -93,7 +100,7 @@
     ostor.api.saveSession(keys);
     $('sign-in-form').reset();
     show(true);
-    if (userOfHash() !== null) {
+    if (pageOfHash() !== null) {
       route();
       return;
     }

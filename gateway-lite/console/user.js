@@ -1,14 +1,18 @@
-// A user's page (#user/<id>): its state, id and system flag; its key pairs
-// (generate, the secret shown once; revoke, confirmed); its rate limits and
-// quota, read back from the REST API after every change. What the API
-// refuses is sent and its refusal shown as the API gives it; the page
-// refuses only what is not a number at all.
+// The page of what limits and quotas apply to: a user (#user/<id>: its
+// state, id and system flag, its key pairs (generate, the secret shown once;
+// revoke, confirmed) and its buckets), a bucket (#bucket/<name>) or a
+// default (#default/user|bucket: a quota only, the API has no default
+// limits). Rate limits and quota are read back from the REST API after every
+// change. What the API refuses is sent and its refusal shown as the API
+// gives it; the page refuses only what is not a number at all.
 'use strict';
 (function (ostor) {
   const $ = (id) => document.getElementById(id);
-  // generation: bumped at each open and reset, so that an answer for a user
-  // no longer shown is dropped.
-  const state = { id: null, email: '', generation: 0, limits: {}, quota: null };
+  // kind: user, bucket or default; name: the user's id, the bucket's name
+  // or the default's. generation: bumped at each open and reset, so that an
+  // answer for a page no longer shown is dropped.
+  const state = { kind: null, name: null, generation: 0, limits: {}, quota: null };
+  const TARGET_PARAM = { user: 'userId', bucket: 'bucket', default: 'default' };
 
   const refusalText = (r) => `${r.message} (${r.code})`;
   const LIMIT_FIELDS = () => Array.from(document.querySelectorAll('#limits-form input[data-type]'));
@@ -17,7 +21,7 @@
   const notANumber = (text) => text === '' || Number.isNaN(Number(text));
 
   function target() {
-    return [['userId', state.id]];
+    return [[TARGET_PARAM[state.kind], state.name]];
   }
 
   function say(id, text) {
@@ -33,8 +37,8 @@
     return b;
   }
 
-  // Calls the API for the user shown now; null when the page moved on to
-  // another user (or signed out) meanwhile.
+  // Calls the API for the page shown now; null when the page moved on (or
+  // signed out) meanwhile.
   async function call(method, params) {
     const generation = state.generation;
     const r = await ostor.api.call(method, params, null, () => generation !== state.generation);
@@ -49,11 +53,14 @@
 
   function clear() {
     for (const id of ['user-title', 'user-id', 'user-state', 'user-system', 'user-message', 'keys-message',
-      'limits-message', 'limits-status', 'quota-message', 'quota-status'])
+      'buckets-message', 'bucket-owner', 'bucket-created', 'bucket-size', 'limits-message', 'limits-status',
+      'quota-message', 'quota-status'])
       say(id, '');
     $('user-state').className = '';
-    $('keys-table').tBodies[0].replaceChildren();
+    $('bucket-owner').href = '#users';
+    for (const table of ['keys-table', 'buckets-table']) $(table).tBodies[0].replaceChildren();
     $('keys-empty').hidden = true;
+    $('buckets-empty').hidden = true;
     clearNewKey();
     $('limits-form').reset();
     $('quota-form').reset();
@@ -101,7 +108,6 @@
       return false;
     }
     const u = r.data;
-    state.email = u.UserEmail;
     say('user-title', u.UserEmail);
     say('user-id', u.UserId);
     say('user-state', u.State);
@@ -161,6 +167,57 @@
       return;
     }
     revoke(tr.dataset.accessKey);
+  }
+
+  async function loadBuckets() {
+    const r = await call('GET', [['ostor-buckets', null], ...target()]);
+    if (!r) return;
+    if (!r.ok) {
+      say('buckets-message', refusalText(r));
+      return;
+    }
+    const buckets = (r.data.Buckets || []).sort((a, b) => a.name.localeCompare(b.name));
+    const body = $('buckets-table').tBodies[0];
+    body.replaceChildren();
+    for (const b of buckets) {
+      const tr = document.createElement('tr');
+      tr.dataset.bucket = b.name;
+      const name = document.createElement('td');
+      name.className = 'bucket';
+      const link = document.createElement('a');
+      link.href = `#bucket/${encodeURIComponent(b.name)}`;
+      link.textContent = b.name;
+      name.append(link);
+      const created = document.createElement('td');
+      created.textContent = b.creation_date;
+      const size = document.createElement('td');
+      size.textContent = String(b.size ? b.size.current : '');
+      tr.append(name, created, size);
+      body.append(tr);
+    }
+    $('buckets-empty').hidden = buckets.length > 0;
+  }
+
+  // ---- a bucket ----------------------------------------------------------------------
+
+  // The bucket's owner, date and size, from the list of buckets (the API
+  // has no call for one bucket); the limits and quota calls say when it
+  // does not exist.
+  async function loadBucket() {
+    const r = await call('GET', [['ostor-buckets', null]]);
+    if (!r) return;
+    if (!r.ok) {
+      say('user-message', refusalText(r));
+      return;
+    }
+    const b = (r.data.Buckets || []).find((x) => x.name === state.name);
+    if (!b) return;
+    $('bucket-owner').href = `#user/${encodeURIComponent(b.owner_id)}`;
+    $('bucket-owner').textContent = b.owner_id;
+    $('back-link').href = $('bucket-owner').href;
+    $('back-link').textContent = '\u2190 Owner';
+    say('bucket-created', b.creation_date);
+    say('bucket-size', `${b.size ? b.size.current : ''} bytes`);
   }
 
   // ---- limits -----------------------------------------------------------------------
@@ -283,13 +340,34 @@
 
   // ---- the page -------------------------------------------------------------------------
 
-  async function open(id) {
+  // Shows the page of `kind` (user, bucket or default) named `name`.
+  async function open(kind, name) {
     state.generation++;
     clear();
-    state.id = id;
-    say('user-title', id);
+    state.kind = kind;
+    state.name = name;
+    const user = kind === 'user';
+    $('user-details').hidden = !user;
+    $('keys-card').hidden = !user;
+    $('buckets-card').hidden = !user;
+    $('bucket-details').hidden = kind !== 'bucket';
+    $('default-switch').hidden = kind !== 'default';
+    $('limits-form').hidden = kind === 'default';
+    $('back-link').href = '#users';
+    $('back-link').textContent = '\u2190 Users';
+    say('user-title', {
+      user: name,
+      bucket: `Bucket ${name}`,
+      default: `Default quota of ${{ user: 'users', bucket: 'buckets' }[name] || name}`,
+    }[kind]);
     $('user-title').focus();
-    if (await loadUser()) await Promise.all([loadLimits(), loadQuota()]);
+    if (kind === 'user') {
+      if (await loadUser()) await Promise.all([loadBuckets(), loadLimits(), loadQuota()]);
+    } else if (kind === 'bucket') {
+      await Promise.all([loadBucket(), loadLimits(), loadQuota()]);
+    } else {
+      await loadQuota();
+    }
   }
 
   function init() {
@@ -308,8 +386,8 @@
   // Forgets what was shown (at sign-out, and on leaving the page).
   function reset() {
     state.generation++;
-    state.id = null;
-    state.email = '';
+    state.kind = null;
+    state.name = null;
     $('limits-set').disabled = false;
     clear();
   }

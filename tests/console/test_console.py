@@ -111,8 +111,9 @@ class ConsoleTest(unittest.TestCase):
         # that happens is stale, and read again at the next poll.
         from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.support.ui import WebDriverWait
-        return WebDriverWait(self.driver, WAIT_S, ignored_exceptions=[StaleElementReferenceException]).until(
-            condition, message)
+        # Polled every 0.1 s, not WebDriverWait's 0.5: the page answers in milliseconds.
+        return WebDriverWait(self.driver, WAIT_S, poll_frequency=0.1,
+                             ignored_exceptions=[StaleElementReferenceException]).until(condition, message)
 
     def element(self, element_id):
         from selenium.webdriver.common.by import By
@@ -628,6 +629,69 @@ class ConsoleTest(unittest.TestCase):
         self.wait_for(lambda d: self.element('quota-status').text == 'Quota removed.')
         self.assertEqual(quota(), '0')
         self.assertEqual(self.element('quota-size').get_attribute('value'), '0')
+    def test_a_buckets_and_the_defaults_limits_and_quota(self):
+        from selenium.webdriver.common.by import By
+        email = f'console-bucket-{os.urandom(3).hex()}@example.com'
+        creds = self.gw.create_user(email)
+        user_id = self.user_id(email)
+        bucket = harness.unique_bucket('console-limits')
+        self.gw.client(creds).create_bucket(Bucket=bucket)
+        self.addCleanup(self.gw.client(creds).delete_bucket, Bucket=bucket)
+        on_bucket = [('bucket', bucket)]
+        limits = lambda: self.admin('GET', [('ostor-limits', None)] + on_bucket)[1]  # noqa: E731
+        quota = lambda target: self.admin('GET', [('ostor-quotas', None)] + target)[1]['size']  # noqa: E731
+
+        # The user's page lists its buckets; one opens the bucket's page.
+        self.open_user_page(email)
+        self.wait_for(lambda d: d.execute_script(
+            'return Array.from(document.querySelectorAll("#buckets-table tbody tr"), (tr) => tr.dataset.bucket)')
+            == [bucket], 'the bucket is not listed')
+        self.driver.find_element(By.CSS_SELECTOR, f'#buckets-table tr[data-bucket="{bucket}"] a').click()
+        self.wait_for(lambda d: self.element('user-title').text == f'Bucket {bucket}', 'the bucket page did not open')
+        self.wait_for(lambda d: self.element('bucket-owner').text == user_id, 'no owner shown')
+        self.assertFalse(self.element('keys-card').is_displayed())
+        self.wait_for(lambda d: self.limit_values()['ops:put'] == '0.00', 'the limits are not read')
+        self.type_into('limit-ops-put', '3')
+        self.element('limits-set').click()
+        self.wait_for(lambda d: self.element('limits-status').text == 'Limits set.',
+                      'not set: ' + self.element('limits-message').text)
+        self.assertEqual(limits()['ops:put'], '3.00')
+        self.type_into('quota-size', '2')
+        self.element('quota-set').click()
+        self.wait_for(lambda d: self.element('quota-status').text == 'Quota set.',
+                      'not set: ' + self.element('quota-message').text)
+        self.assertEqual(quota(on_bucket), '2')
+        self.type_into('quota-size', '-1')
+        self.element('quota-set').click()
+        self.wait_for(lambda d: self.element('quota-message').text, 'no refusal shown')
+        self.assertEqual(self.element('quota-message').text,
+                         "invalid quota size '-1' (expected a whole number of GiB) (InvalidArgument)")
+        self.assertEqual(quota(on_bucket), '2')
+        # Back to the owner's page.
+        self.element('back-link').click()
+        self.wait_for(lambda d: self.element('user-title').text == email, 'not back at the owner')
+
+        # The defaults: a quota each for users and buckets, no limits (the API has none).
+        for kind, size in (('user', '500'), ('bucket', '40')):
+            self.addCleanup(self.admin, 'DELETE', [('ostor-quotas', None), ('default', kind)])
+            self.element('nav-defaults' if kind == 'user' else 'default-bucket-link').click()
+            title = f'Default quota of {kind}s'
+            self.wait_for(lambda d: self.element('user-title').text == title, f'no page {title}')
+            self.assertFalse(self.element('limits-form').is_displayed())
+            self.assertFalse(self.element('user-details').is_displayed())
+            self.wait_for(lambda d: self.element('quota-size').get_attribute('value') == '0', 'the quota is not read')
+            self.type_into('quota-size', size)
+            self.element('quota-set').click()
+            self.wait_for(lambda d: self.element('quota-status').text == 'Quota set.',
+                          'not set: ' + self.element('quota-message').text)
+            self.assertEqual(quota([('default', kind)]), size)
+        self.assertEqual(self.element('nav-defaults').get_attribute('aria-current'), 'page')
+        self.element('quota-remove').click()
+        self.wait_for(lambda d: self.element('quota-status').text == 'Quota removed.')
+        self.assertEqual((quota([('default', 'bucket')]), quota([('default', 'user')])), ('0', '500'))
+        self.element('nav-users').click()
+        self.wait_for(lambda d: self.element('users-view').is_displayed(), 'the users list is not shown')
+        self.assertIsNone(self.element('nav-defaults').get_attribute('aria-current'))
 
 if __name__ == '__main__':
     harness.main()
