@@ -64,6 +64,8 @@
     clearNewKey();
     $('limits-form').reset();
     $('quota-form').reset();
+    // A submit left for another page does not keep the button disabled.
+    $('limits-set').disabled = false;
     state.limits = {};
     state.quota = null;
   }
@@ -388,7 +390,6 @@
     state.generation++;
     state.kind = null;
     state.name = null;
-    $('limits-set').disabled = false;
     clear();
   }
 
