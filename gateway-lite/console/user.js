@@ -11,7 +11,9 @@
   // kind: user, bucket or default; name: the user's id, the bucket's name
   // or the default's. generation: bumped at each open and reset, so that an
   // answer for a page no longer shown is dropped.
-  const state = { kind: null, name: null, generation: 0, limits: {}, quota: null };
+  // limits: as last read, null when the read failed (a form is then not
+  // sent: what it would set back after a refusal is not known).
+  const state = { kind: null, name: null, generation: 0, limits: null, quota: null };
   const TARGET_PARAM = { user: 'userId', bucket: 'bucket', default: 'default' };
 
   const refusalText = (r) => `${r.message} (${r.code})`;
@@ -22,6 +24,12 @@
 
   function target() {
     return [[TARGET_PARAM[state.kind], state.name]];
+  }
+
+  // While a limits form is being set, neither it nor Remove all limits can be pressed.
+  function limitsBusy(busy) {
+    $('limits-set').disabled = busy;
+    $('limits-remove').disabled = busy;
   }
 
   function say(id, text) {
@@ -64,9 +72,10 @@
     clearNewKey();
     $('limits-form').reset();
     $('quota-form').reset();
-    // A submit left for another page does not keep the button disabled.
-    $('limits-set').disabled = false;
-    state.limits = {};
+    // A submit left for another page does not keep the buttons disabled.
+    limitsBusy(false);
+    say('quota-default', '');
+    state.limits = null;
     state.quota = null;
   }
 
@@ -228,26 +237,37 @@
     const r = await call('GET', [['ostor-limits', null], ...target()]);
     if (!r) return;
     if (!r.ok) {
-      say('limits-message', refusalText(r));
+      state.limits = null;
+      say('limits-message', `${refusalText(r)} The limits were not read: reload the page before setting them.`);
       return;
     }
     state.limits = r.data;
     for (const input of LIMIT_FIELDS()) input.value = r.data[limitName(input)] ?? '';
   }
 
-  const setLimit = (name, value) => {
+  // Not tied to the page shown: a form left mid-way still sets back what it set.
+  const setLimit = (on, name, value) => {
     const [type, resource] = name.split(':');
-    return call('PUT', [['ostor-limits', null], ...target(), ['limit-type', type], ['limit-resource', resource],
+    return ostor.api.call('PUT', [['ostor-limits', null], ...on, ['limit-type', type], ['limit-resource', resource],
       ['limit-value', value]]);
   };
 
   // Sets the fields that changed, one call each; at the first refusal the
   // ones already set go back to what they were, so a refused form changes
-  // nothing.
+  // nothing. A field whose answer did not come (status 0) or was a server
+  // error may have been set: it is set back too.
   async function submitLimits(event) {
     event.preventDefault();
     say('limits-message', '');
     say('limits-status', '');
+    if (!state.limits) {
+      say('limits-message', 'The limits were not read: reload the page before setting them.');
+      return;
+    }
+    const before = state.limits;
+    const on = target();
+    const generation = state.generation;
+    const shown = () => generation === state.generation;
     const changed = [];
     for (const input of LIMIT_FIELDS()) {
       const value = input.value.trim();
@@ -257,20 +277,20 @@
         input.focus();
         return;
       }
-      if (value !== state.limits[name]) changed.push([name, value]);
+      if (value !== before[name]) changed.push([name, value]);
     }
     if (!changed.length) {
       say('limits-status', 'Nothing changed.');
       return;
     }
-    $('limits-set').disabled = true;
+    limitsBusy(true);
     const done = [];
     let refused = null;
     for (const [name, value] of changed) {
-      const r = await setLimit(name, value);
-      if (!r) return;
+      const r = await setLimit(on, name, value);
       if (!r.ok) {
         refused = `${name}: ${refusalText(r)}`;
+        if (r.status === 0 || r.status >= 500) done.push(name);
         break;
       }
       done.push(name);
@@ -278,15 +298,16 @@
     if (refused) {
       const undone = [];
       for (const name of done) {
-        const r = await setLimit(name, state.limits[name]);
-        if (!r) return;
+        const r = await setLimit(on, name, before[name]);
         if (!r.ok) undone.push(`${name} (${refusalText(r)})`);
       }
+      if (!shown()) return;
       say('limits-message', undone.length ? `${refused} Could not set back: ${undone.join(', ')}.` : refused);
     } else {
+      if (!shown()) return;
       say('limits-status', 'Limits set.');
     }
-    $('limits-set').disabled = false;
+    limitsBusy(false);
     await loadLimits();
   }
 
@@ -311,6 +332,23 @@
     }
     state.quota = r.data.size;
     $('quota-size').value = r.data.size ?? '';
+    await loadDefaultQuota();
+  }
+
+  // The API reads 0 both for a quota of 0 and for none set (then the default
+  // applies): on a user's or a bucket's page, the default is shown beside it.
+  async function loadDefaultQuota() {
+    say('quota-default', '');
+    if (state.kind === 'default' || state.quota !== '0') return;
+    const r = await call('GET', [['ostor-quotas', null], ['default', state.kind]]);
+    if (!r) return;
+    if (!r.ok) {
+      say('quota-default', `The default quota was not read: ${refusalText(r)}`);
+      return;
+    }
+    say('quota-default', r.data.size === '0'
+      ? `No default quota of ${state.kind}s is set either.`
+      : `The default ${r.data.size} GiB of ${state.kind}s applies, unless a quota of 0 was set here.`);
   }
 
   async function submitQuota(event) {
@@ -321,6 +359,11 @@
     if (notANumber(value)) {
       say('quota-message', `'${value}' is not a number.`);
       $('quota-size').focus();
+      return;
+    }
+    // Unchanged, it is not sent: a 0 read for none set would, set, switch the default off.
+    if (value === state.quota) {
+      say('quota-status', 'Nothing changed.');
       return;
     }
     const r = await call('PUT', [['ostor-quotas', null], ...target(), ['quota-size', value]]);

@@ -489,7 +489,7 @@ class ConsoleTest(unittest.TestCase):
         self.wait_for(lambda d: self.key_rows() == [creds.access_key], 'the key pair is not listed')
         self.assertEqual((self.element('user-id').text, self.element('user-state').text,
                           self.element('user-system').text), (user_id, 'enabled', 'no'))
-        self.assertNotIn(creds.secret_key, self.element('user-view').text, 'a secret is shown only when made')
+        self.assertNotIn(creds.secret_key, self.driver.page_source, 'a secret is in the page only when made')
 
         # Generate: the new pair shown once, listed, and it works.
         self.element('generate-key').click()
@@ -504,9 +504,12 @@ class ConsoleTest(unittest.TestCase):
         self.wait_for(lambda d: sorted(self.key_rows()) == sorted([creds.access_key, new.access_key]),
                       'the new key is not listed')
         self.assertEqual(self.s3_status(new), 200, 'the new key pair works')
+        self.assertNotIn(creds.secret_key, self.driver.page_source)
         self.element('user-new-key-done').click()
         self.assertEqual(self.element('user-new-key-secret').text, '')
         self.assertFalse(self.element('user-new-key').is_displayed())
+        for secret in (creds.secret_key, new.secret_key):
+            self.assertNotIn(secret, self.driver.page_source, 'Done leaves no secret in the page')
 
         # Revoke: a first press asks, a second revokes; the key is refused after.
         self.press_revoke(new.access_key)
@@ -620,6 +623,33 @@ class ConsoleTest(unittest.TestCase):
         self.wait_for(lambda d: self.element('limits-message').text == "ops:default: 'fast' is not a number.")
         self.assertEqual((limits(), quota()), (want, '3'))
 
+        # Leaving the page once the first of two fields is set: the second is
+        # refused and the first still set back. Set limits and Remove all
+        # limits cannot be pressed meanwhile.
+        self.driver.execute_script('''
+            const fetched = window.fetch;
+            window.fetch = async (url, init) => {
+              const r = await fetched(url, init);
+              if (init.method === 'PUT' && url.includes('ostor-limits') && !window.leftAt) {
+                window.leftAt = [document.getElementById('limits-set').disabled,
+                                 document.getElementById('limits-remove').disabled];
+                location.hash = '#users';
+              }
+              return r;
+            };''')
+        self.type_into('limit-ops-default', '0.00')
+        self.type_into('limit-ops-get', '20')
+        self.type_into('limit-bandwidth-out', '1.5')
+        self.element('limits-set').click()
+        self.wait_for(lambda d: d.execute_script('return window.leftAt'), 'no limit set')
+        self.assertEqual(self.driver.execute_script('return window.leftAt'), [True, True])
+        self.wait_for(lambda d: limits() == want, 'ops:get, set before the refusal, was not set back')
+        self.wait_for(lambda d: self.element('users-view').is_displayed(), 'the page was not left')
+        self.driver.back()
+        self.wait_for(lambda d: self.limit_values() == want, 'the form does not show what is in force')
+        self.assertFalse(self.element('limits-set').get_property('disabled'))
+        self.assertFalse(self.element('limits-remove').get_property('disabled'))
+
         # Remove: the API has none left, the form shows it.
         self.element('limits-remove').click()
         self.wait_for(lambda d: self.element('limits-status').text == 'Limits removed.')
@@ -629,6 +659,47 @@ class ConsoleTest(unittest.TestCase):
         self.wait_for(lambda d: self.element('quota-status').text == 'Quota removed.')
         self.assertEqual(quota(), '0')
         self.assertEqual(self.element('quota-size').get_attribute('value'), '0')
+
+    def test_a_quota_read_as_0_is_not_set_unchanged_and_limits_not_read_are_not_set(self):
+        email = f'console-unset-{os.urandom(3).hex()}@example.com'
+        status, made = self.admin('PUT', [('ostor-users', None), ('emailAddress', email)])
+        self.assertEqual(status, 200, made)
+        user = [('userId', made['UserId'])]
+        self.assertEqual(self.admin('PUT', [('ostor-quotas', None), ('default', 'user'), ('quota-size', '5')])[0], 200)
+        self.addCleanup(self.admin, 'DELETE', [('ostor-quotas', None), ('default', 'user')])
+        self.open_user_page(email)
+        self.wait_for(lambda d: self.element('quota-default').text, 'the default quota is not shown')
+        self.assertEqual(self.element('quota-default').text,
+                         'The default 5 GiB of users applies, unless a quota of 0 was set here.')
+        self.assertEqual(self.element('quota-size').get_attribute('value'), '0')
+        # Set, unchanged, sends nothing: a 0 set would switch the default off
+        # (the API reads 0 for both, so the page's requests are what shows it).
+        self.driver.execute_script('''
+            window.sent = [];
+            const fetched = window.fetch;
+            window.fetch = (url, init) => {
+              window.sent.push(init.method + ' ' + url);
+              return fetched(url, init);
+            };''')
+        self.element('quota-set').click()
+        self.wait_for(lambda d: self.element('quota-status').text == 'Nothing changed.')
+        self.assertEqual(self.driver.execute_script('return window.sent'), [])
+
+        # The limits not read (the user deleted meanwhile): Set limits sends nothing.
+        self.wait_for(lambda d: self.limit_values()['ops:get'] == '0.00', 'the limits are not read')
+        self.assertEqual(self.admin('DELETE', [('ostor-users', None)] + user)[0], 200)
+        self.element('limits-remove').click()
+        self.wait_for(lambda d: 'reload the page' in self.element('limits-message').text, 'no read failure shown')
+        self.assertIn('(NoSuchUser)', self.element('limits-message').text)
+        self.assertEqual(self.driver.execute_script('return window.sent.map((s) => s.split(" ")[0])'),
+                         ['DELETE', 'GET'], 'the requests the page sends are seen')
+        self.driver.execute_script('window.sent = []')
+        self.type_into('limit-ops-get', '4')
+        self.element('limits-set').click()
+        self.wait_for(lambda d: self.element('limits-message').text ==
+                      'The limits were not read: reload the page before setting them.')
+        self.assertEqual(self.driver.execute_script('return window.sent'), [])
+
     def test_a_buckets_and_the_defaults_limits_and_quota(self):
         from selenium.webdriver.common.by import By
         email = f'console-bucket-{os.urandom(3).hex()}@example.com'
