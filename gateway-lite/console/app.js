@@ -21,10 +21,53 @@
     }
   }
 
+  // The page the address names: {kind, name} of a user's (#user/<id>), a
+  // bucket's (#bucket/<name>) or a default's (#default/user|bucket), or null
+  // for the users list.
+  function pageOfHash() {
+    const m = /^#(user|bucket|default)\/(.+)$/.exec(location.hash);
+    if (!m) return null;
+    try {
+      return { kind: m[1], name: decodeURIComponent(m[2]) };
+    } catch {
+      return null;
+    }
+  }
+
+  // The user whose page was shown last: back at the list, its link has the focus.
+  let lastUser = '';
+
+  // Shows the page the address names, else the users list.
+  function route() {
+    if (!ostor.api.session()) return;
+    const page = pageOfHash();
+    $('users-view').hidden = page !== null;
+    $('user-view').hidden = page === null;
+    const defaults = page !== null && page.kind === 'default';
+    for (const [id, current] of [['nav-users', !defaults], ['nav-defaults', defaults]]) {
+      if (current) $(id).setAttribute('aria-current', 'page');
+      else $(id).removeAttribute('aria-current');
+    }
+    if (page !== null) {
+      if (page.kind === 'user') lastUser = page.name;
+      ostor.user.open(page.kind, page.name);
+      return;
+    }
+    ostor.user.reset();
+    ostor.users.load().then(() => {
+      // Back from a user's page: the keyboard on that user's link.
+      const link = document.querySelector(`#users-table tr[data-user-id="${CSS.escape(lastUser)}"] a`);
+      if (link) link.focus();
+    });
+  }
+
+  window.addEventListener('hashchange', route);
+
   function show(signedIn) {
     const s = ostor.api.session();
     $('sign-in-view').hidden = signedIn;
     $('users-view').hidden = !signedIn;
+    $('user-view').hidden = true;
     $('nav').hidden = !signedIn;
     $('sign-out').hidden = !signedIn;
     $('who').hidden = !signedIn;
@@ -57,6 +100,10 @@
     ostor.api.saveSession(keys);
     $('sign-in-form').reset();
     show(true);
+    if (pageOfHash() !== null) {
+      route();
+      return;
+    }
     await ostor.users.load();
     $('user-search').focus();
   }
@@ -64,6 +111,9 @@
   function signOut(message) {
     ostor.api.clearSession();
     ostor.users.reset();
+    ostor.user.reset();
+    // The next sign-in starts at the users list.
+    history.replaceState(null, '', location.pathname + location.search);
     show(false);
     $('sign-in-error').textContent = typeof message === 'string' ? message : '';
     $('access-key').focus();
@@ -71,6 +121,7 @@
 
   function start() {
     ostor.users.init();
+    ostor.user.init();
     $('sign-in-form').addEventListener('submit', signIn);
     $('sign-out').addEventListener('click', () => signOut());
     // A session that ends by itself (the day is over, or idle) shows the
@@ -82,7 +133,7 @@
     const signedIn = ostor.api.liveSession() !== null;
     if (signedIn) {
       show(true);
-      ostor.users.load();
+      route();
     } else if (!$('sign-in-error').textContent) {
       show(false);
       $('access-key').focus();
@@ -90,5 +141,6 @@
     document.body.dataset.ready = 'true';
   }
 
+  ostor.shell = { signOut };
   document.addEventListener('DOMContentLoaded', start);
 })((globalThis.ostor = globalThis.ostor || {}));

@@ -1,5 +1,5 @@
 // The users page: the list (searched and paged in the page), create,
-// disable / enable, delete. Every refusal is shown as the API gives it.
+// disable / enable, delete; a user's email opens its page (user.js). Every refusal is shown as the API gives it.
 'use strict';
 (function (ostor) {
   const PAGE_SIZE = 20;
@@ -72,7 +72,11 @@
         tr.append(td);
         return td;
       };
-      cell(u.UserEmail, 'email');
+      // The email opens the user's page: a link, so the keyboard reaches it.
+      const open = document.createElement('a');
+      open.href = `#user/${encodeURIComponent(u.UserId)}`;
+      open.textContent = u.UserEmail;
+      cell('', 'email').append(open);
       cell(u.UserId, 'user-id').classList.add('muted');
       cell(u.State, `state state-${u.State}`);
       // A detail that could not be read: '?', the refusal on hover.

@@ -10,9 +10,9 @@ Needs Debian's chromium, chromium-driver and python3-selenium
 (scripts/install-deps.sh): without them the suite FAILS, it does not skip.
 """
 
+import importlib.util
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -30,14 +30,14 @@ from harness import Gateway  # noqa: E402
 CHROMIUM = os.environ.get('OSTOR_CHROMIUM', '/usr/bin/chromium')
 CHROMEDRIVER = os.environ.get('OSTOR_CHROMEDRIVER', '/usr/bin/chromedriver')
 WAIT_S = 20
+# The limits ?ostor-limits gives for a user, as it names them.
+LIMITS = ('ops:default', 'ops:get', 'ops:put', 'ops:list', 'ops:delete', 'bandwidth:out')
 
 
 def browser_missing():
     """What is missing to drive the browser, or None."""
     missing = []
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec('selenium') is None:
         missing.append(f'python3-selenium (no module selenium in {sys.executable})')
     if not os.access(CHROMIUM, os.X_OK):
         missing.append(f'chromium ({CHROMIUM})')
@@ -111,8 +111,9 @@ class ConsoleTest(unittest.TestCase):
         # that happens is stale, and read again at the next poll.
         from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.support.ui import WebDriverWait
-        return WebDriverWait(self.driver, WAIT_S, ignored_exceptions=[StaleElementReferenceException]).until(
-            condition, message)
+        # Polled every 0.1 s, not WebDriverWait's 0.5: the page answers in milliseconds.
+        return WebDriverWait(self.driver, WAIT_S, poll_frequency=0.1,
+                             ignored_exceptions=[StaleElementReferenceException]).until(condition, message)
 
     def element(self, element_id):
         from selenium.webdriver.common.by import By
@@ -163,6 +164,55 @@ class ConsoleTest(unittest.TestCase):
             except StaleElementReferenceException:
                 return False
         self.wait_for(click, f'no {action} button for {email}')
+
+    def admin(self, method, params):
+        """A REST admin API call signed by the gateway's system user, as any client makes it: (status, JSON)."""
+        from botocore.awsrequest import AWSRequest
+        url = f'{self.base}/?' + harness.query(params)
+        request = AWSRequest(method=method, url=url, headers={'Host': self.base.split('://', 1)[1]})
+        harness.SigV4(self.gw.credentials).add_auth(request)
+        status, _, body = fetch_with(url, method, dict(request.headers.items()))
+        return status, json.loads(body) if body.strip() else None
+
+    def user_id(self, email):
+        status, info = self.admin('GET', [('ostor-users', None), ('emailAddress', email)])
+        self.assertEqual(status, 200, info)
+        return info['UserId']
+
+    def open_user_page(self, email):
+        """Signs in, finds `email` and opens its page from the keyboard (its link, Enter)."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.keys import Keys
+        self.sign_in(self.gw.access_key, self.gw.secret_key)
+        self.wait_for(lambda d: self.element('users-view').is_displayed(), 'not signed in')
+        self.type_into('user-search', email)
+        self.wait_for(lambda d: list(self.rows()) == [email], 'the user is not listed')
+        self.driver.find_element(By.CSS_SELECTOR, f'#users-table tr[data-email="{email}"] td.email a').send_keys(
+            Keys.ENTER)
+        self.wait_for(lambda d: self.element('user-view').is_displayed() and self.element('user-title').text == email,
+                      'the user page did not open')
+        self.assertFalse(self.element('users-view').is_displayed())
+
+    def key_rows(self):
+        return self.driver.execute_script(
+            'return Array.from(document.querySelectorAll("#keys-table tbody tr"), (tr) => tr.dataset.accessKey)')
+
+    def press_revoke(self, access_key):
+        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.webdriver.common.by import By
+
+        def click(driver):
+            try:
+                driver.find_element(By.CSS_SELECTOR,
+                                    f'#keys-table tr[data-access-key="{access_key}"] button[data-action="revoke"]'
+                                    ).click()
+                return True
+            except StaleElementReferenceException:
+                return False
+        self.wait_for(click, f'no revoke button for {access_key}')
+
+    def limit_values(self):
+        return {name: self.element(f'limit-{name.replace(":", "-")}').get_attribute('value') for name in LIMITS}
 
     def s3_status(self, creds):
         try:
@@ -428,6 +478,291 @@ class ConsoleTest(unittest.TestCase):
         status, _, body = fetch_with(url, 'GET', dict(request.headers.items()))
         self.assertEqual(status, 404, body)
 
+    # ---- a user's page -------------------------------------------------------
+    def test_a_users_page_generates_and_revokes_key_pairs(self):
+        email = f'console-keys-{os.urandom(3).hex()}@example.com'
+        creds = self.gw.create_user(email)
+        user_id = self.user_id(email)
+        self.open_user_page(email)
+        self.assertEqual(self.driver.switch_to.active_element, self.element('user-title'))
+        self.assertTrue(self.driver.current_url.endswith(f'#user/{user_id}'))
+        self.wait_for(lambda d: self.key_rows() == [creds.access_key], 'the key pair is not listed')
+        self.assertEqual((self.element('user-id').text, self.element('user-state').text,
+                          self.element('user-system').text), (user_id, 'enabled', 'no'))
+        self.assertNotIn(creds.secret_key, self.driver.page_source, 'a secret is in the page only when made')
+
+        # Generate: the new pair shown once, listed, and it works.
+        self.element('generate-key').click()
+        self.wait_for(lambda d: self.element('user-new-key').is_displayed(), 'no new key pair shown: ' +
+                      self.element('keys-message').text)
+        self.assertEqual(self.driver.switch_to.active_element, self.element('user-new-key'))
+        new = harness.Credentials(self.element('user-new-key-access-key').text,
+                                  self.element('user-new-key-secret').text)
+        self.assertRegex(new.access_key, r'^[0-9a-f]{16}[A-Z0-9]{4}$')
+        self.assertRegex(new.secret_key, r'^[A-Za-z0-9]{40}$')
+        self.assertIn('Copy the secret now: it is not shown again.', self.element('user-new-key').text)
+        self.wait_for(lambda d: sorted(self.key_rows()) == sorted([creds.access_key, new.access_key]),
+                      'the new key is not listed')
+        self.assertEqual(self.s3_status(new), 200, 'the new key pair works')
+        self.assertNotIn(creds.secret_key, self.driver.page_source)
+        self.element('user-new-key-done').click()
+        self.assertEqual(self.element('user-new-key-secret').text, '')
+        self.assertFalse(self.element('user-new-key').is_displayed())
+        for secret in (creds.secret_key, new.secret_key):
+            self.assertNotIn(secret, self.driver.page_source, 'Done leaves no secret in the page')
+
+        # Revoke: a first press asks, a second revokes; the key is refused after.
+        self.press_revoke(new.access_key)
+        self.assertEqual(self.driver.execute_script(
+            'return document.querySelector(\'#keys-table tr[data-access-key="\' + arguments[0] + \'"] button\')'
+            '.textContent', new.access_key), f'Revoke {new.access_key}?')
+        self.assertEqual(self.s3_status(new), 200)
+        self.press_revoke(new.access_key)
+        self.wait_for(lambda d: self.key_rows() == [creds.access_key], 'the revoked key is still listed')
+        self.assertEqual(self.element('keys-message').text, '')
+        try:
+            self.gw.client(new).list_buckets()
+            self.fail('a revoked key was served')
+        except harness.ClientError as e:
+            self.assertEqual((harness.http_status(e), harness.error_code(e)), (403, 'InvalidAccessKeyId'))
+        self.assertEqual(self.s3_status(creds), 200, 'the other key still works')
+        # A refusal is shown as the API gives it: the key was revoked meanwhile.
+        self.assertEqual(self.admin('POST', [('ostor-users', None), ('userId', user_id),
+                                             ('revokeKey', creds.access_key)])[0], 200)
+        self.press_revoke(creds.access_key)
+        self.press_revoke(creds.access_key)
+        self.wait_for(lambda d: self.element('keys-message').text, 'no refusal shown')
+        self.assertEqual(self.element('keys-message').text,
+                         f'user {user_id} has no access key {creds.access_key} (NoSuchAccessKey)')
+        self.wait_for(lambda d: not self.key_rows() and self.element('keys-empty').is_displayed())
+
+        # Back to the list (the browser's Back too): the keyboard on the user's link.
+        self.driver.back()
+        self.wait_for(lambda d: self.element('users-view').is_displayed(), 'Back did not show the list')
+        self.assertFalse(self.element('user-view').is_displayed())
+        self.wait_for(lambda d: d.switch_to.active_element.text == email, 'the focus is not on the user')
+
+    def test_revoking_the_key_one_signed_in_with_signs_out(self):
+        email = f'console-self-{os.urandom(3).hex()}@example.com'
+        status, made = self.admin('PUT', [('ostor-users', None), ('emailAddress', email), ('system', None)])
+        self.assertEqual(status, 200, made)
+        key = made['AWSAccessKeys'][0]
+        self.sign_in(key['AWSAccessKeyId'], key['AWSSecretAccessKey'])
+        self.wait_for(lambda d: self.element('users-view').is_displayed(), 'not signed in')
+        self.driver.get(f'{self.console}#user/{made["UserId"]}')
+        self.wait_for(lambda d: self.key_rows() == [key['AWSAccessKeyId']], 'the key is not listed')
+        self.assertEqual(self.element('user-system').text, 'yes')
+        self.press_revoke(key['AWSAccessKeyId'])
+        self.assertIn('the key you are signed in with?', self.element('keys-table').text)
+        self.press_revoke(key['AWSAccessKeyId'])
+        self.wait_for(lambda d: self.element('sign-in-view').is_displayed(), 'still signed in')
+        self.assertIn('was revoked', self.element('sign-in-error').text)
+        self.assertFalse(self.element('user-view').is_displayed())
+        self.assertEqual(self.admin('GET', [('ostor-users', None), ('userId', made['UserId'])])[1]['AWSAccessKeys'],
+                         [])
+
+    def test_a_users_limits_and_quota_set_read_back_and_refused(self):
+        email = f'console-limits-{os.urandom(3).hex()}@example.com'
+        status, made = self.admin('PUT', [('ostor-users', None), ('emailAddress', email)])
+        self.assertEqual(status, 200, made)
+        user = [('userId', made['UserId'])]
+        limits = lambda: self.admin('GET', [('ostor-limits', None)] + user)[1]  # noqa: E731
+        quota = lambda: self.admin('GET', [('ostor-quotas', None)] + user)[1]['size']  # noqa: E731
+        # What the API has is what the form shows.
+        self.assertEqual(self.admin('PUT', [('ostor-limits', None)] + user + [
+            ('limit-type', 'ops'), ('limit-resource', 'list'), ('limit-value', '7')])[0], 200)
+        self.open_user_page(email)
+        self.wait_for(lambda d: self.limit_values()['ops:list'] == '7.00', 'the limits are not read')
+        self.assertEqual(self.limit_values(), limits())
+        self.assertEqual(self.element('quota-size').get_attribute('value'), '0')
+
+        # Set two limits and a quota: read back through the API.
+        self.type_into('limit-ops-get', '12.5')
+        self.type_into('limit-bandwidth-out', '2048')
+        self.element('limits-set').click()
+        self.wait_for(lambda d: self.element('limits-status').text == 'Limits set.',
+                      'not set: ' + self.element('limits-message').text)
+        want = {**{name: '0.00' for name in LIMITS}, 'ops:list': '7.00', 'ops:get': '12.50', 'bandwidth:out': '2048'}
+        self.assertEqual(limits(), want)
+        self.wait_for(lambda d: self.limit_values() == want, 'the form does not show what is set')
+        self.type_into('quota-size', '3')
+        self.element('quota-set').click()
+        self.wait_for(lambda d: self.element('quota-status').text == 'Quota set.',
+                      'not set: ' + self.element('quota-message').text)
+        self.assertEqual(quota(), '3')
+
+        # Refused by the API: its message shown, nothing changed (ops:get,
+        # set before the refused bandwidth, is set back).
+        self.type_into('limit-ops-get', '20')
+        self.type_into('limit-bandwidth-out', '1.5')
+        self.element('limits-set').click()
+        self.wait_for(lambda d: self.element('limits-message').text, 'no refusal shown')
+        self.assertEqual(self.element('limits-message').text,
+                         "bandwidth:out: invalid limit value '1.5' (expected a non-negative integer) (InvalidArgument)")
+        self.assertEqual(limits(), want)
+        self.wait_for(lambda d: self.limit_values() == want, 'the form does not show what is in force')
+        self.type_into('limit-ops-put', '0.001')
+        self.element('limits-set').click()
+        self.wait_for(lambda d: 'smallest rate' in self.element('limits-message').text, 'no refusal shown')
+        self.assertEqual(self.element('limits-message').text,
+                         "ops:put: ops limit '0.001' is below the smallest rate, 0.01 ops/s (InvalidArgument)")
+        self.assertEqual(limits(), want)
+        self.type_into('quota-size', '1.5')
+        self.element('quota-set').click()
+        self.wait_for(lambda d: self.element('quota-message').text, 'no refusal shown')
+        self.assertEqual(self.element('quota-message').text,
+                         "invalid quota size '1.5' (expected a whole number of GiB) (InvalidArgument)")
+        self.assertEqual(quota(), '3')
+        self.wait_for(lambda d: self.element('quota-size').get_attribute('value') == '3')
+        # Not a number at all: refused in the page, nothing sent.
+        self.type_into('quota-size', 'ten')
+        self.element('quota-set').click()
+        self.wait_for(lambda d: self.element('quota-message').text == "'ten' is not a number.")
+        self.type_into('limit-ops-default', 'fast')
+        self.element('limits-set').click()
+        self.wait_for(lambda d: self.element('limits-message').text == "ops:default: 'fast' is not a number.")
+        self.assertEqual((limits(), quota()), (want, '3'))
+
+        # Leaving the page once the first of two fields is set: the second is
+        # refused and the first still set back. Set limits and Remove all
+        # limits cannot be pressed meanwhile.
+        self.driver.execute_script('''
+            const fetched = window.fetch;
+            window.fetch = async (url, init) => {
+              const r = await fetched(url, init);
+              if (init.method === 'PUT' && url.includes('ostor-limits') && !window.leftAt) {
+                window.leftAt = [document.getElementById('limits-set').disabled,
+                                 document.getElementById('limits-remove').disabled];
+                location.hash = '#users';
+              }
+              return r;
+            };''')
+        self.type_into('limit-ops-default', '0.00')
+        self.type_into('limit-ops-get', '20')
+        self.type_into('limit-bandwidth-out', '1.5')
+        self.element('limits-set').click()
+        self.wait_for(lambda d: d.execute_script('return window.leftAt'), 'no limit set')
+        self.assertEqual(self.driver.execute_script('return window.leftAt'), [True, True])
+        self.wait_for(lambda d: limits() == want, 'ops:get, set before the refusal, was not set back')
+        self.wait_for(lambda d: self.element('users-view').is_displayed(), 'the page was not left')
+        self.driver.back()
+        self.wait_for(lambda d: self.limit_values() == want, 'the form does not show what is in force')
+        self.assertFalse(self.element('limits-set').get_property('disabled'))
+        self.assertFalse(self.element('limits-remove').get_property('disabled'))
+
+        # Remove: the API has none left, the form shows it.
+        self.element('limits-remove').click()
+        self.wait_for(lambda d: self.element('limits-status').text == 'Limits removed.')
+        self.assertEqual(limits(), {name: '0.00' if name.startswith('ops') else '0' for name in LIMITS})
+        self.wait_for(lambda d: self.limit_values() == limits(), 'the form does not show the limits removed')
+        self.element('quota-remove').click()
+        self.wait_for(lambda d: self.element('quota-status').text == 'Quota removed.')
+        self.assertEqual(quota(), '0')
+        self.assertEqual(self.element('quota-size').get_attribute('value'), '0')
+
+    def test_a_quota_read_as_0_is_not_set_unchanged_and_limits_not_read_are_not_set(self):
+        email = f'console-unset-{os.urandom(3).hex()}@example.com'
+        status, made = self.admin('PUT', [('ostor-users', None), ('emailAddress', email)])
+        self.assertEqual(status, 200, made)
+        user = [('userId', made['UserId'])]
+        self.assertEqual(self.admin('PUT', [('ostor-quotas', None), ('default', 'user'), ('quota-size', '5')])[0], 200)
+        self.addCleanup(self.admin, 'DELETE', [('ostor-quotas', None), ('default', 'user')])
+        self.open_user_page(email)
+        self.wait_for(lambda d: self.element('quota-default').text, 'the default quota is not shown')
+        self.assertEqual(self.element('quota-default').text,
+                         'The default 5 GiB of users applies, unless a quota of 0 was set here.')
+        self.assertEqual(self.element('quota-size').get_attribute('value'), '0')
+        # Set, unchanged, sends nothing: a 0 set would switch the default off
+        # (the API reads 0 for both, so the page's requests are what shows it).
+        self.driver.execute_script('''
+            window.sent = [];
+            const fetched = window.fetch;
+            window.fetch = (url, init) => {
+              window.sent.push(init.method + ' ' + url);
+              return fetched(url, init);
+            };''')
+        self.element('quota-set').click()
+        self.wait_for(lambda d: self.element('quota-status').text == 'Nothing changed.')
+        self.assertEqual(self.driver.execute_script('return window.sent'), [])
+
+        # The limits not read (the user deleted meanwhile): Set limits sends nothing.
+        self.wait_for(lambda d: self.limit_values()['ops:get'] == '0.00', 'the limits are not read')
+        self.assertEqual(self.admin('DELETE', [('ostor-users', None)] + user)[0], 200)
+        self.element('limits-remove').click()
+        self.wait_for(lambda d: 'reload the page' in self.element('limits-message').text, 'no read failure shown')
+        self.assertIn('(NoSuchUser)', self.element('limits-message').text)
+        self.assertEqual(self.driver.execute_script('return window.sent.map((s) => s.split(" ")[0])'),
+                         ['DELETE', 'GET'], 'the requests the page sends are seen')
+        self.driver.execute_script('window.sent = []')
+        self.type_into('limit-ops-get', '4')
+        self.element('limits-set').click()
+        self.wait_for(lambda d: self.element('limits-message').text ==
+                      'The limits were not read: reload the page before setting them.')
+        self.assertEqual(self.driver.execute_script('return window.sent'), [])
+
+    def test_a_buckets_and_the_defaults_limits_and_quota(self):
+        from selenium.webdriver.common.by import By
+        email = f'console-bucket-{os.urandom(3).hex()}@example.com'
+        creds = self.gw.create_user(email)
+        user_id = self.user_id(email)
+        bucket = harness.unique_bucket('console-limits')
+        self.gw.client(creds).create_bucket(Bucket=bucket)
+        self.addCleanup(self.gw.client(creds).delete_bucket, Bucket=bucket)
+        on_bucket = [('bucket', bucket)]
+        limits = lambda: self.admin('GET', [('ostor-limits', None)] + on_bucket)[1]  # noqa: E731
+        quota = lambda target: self.admin('GET', [('ostor-quotas', None)] + target)[1]['size']  # noqa: E731
+
+        # The user's page lists its buckets; one opens the bucket's page.
+        self.open_user_page(email)
+        self.wait_for(lambda d: d.execute_script(
+            'return Array.from(document.querySelectorAll("#buckets-table tbody tr"), (tr) => tr.dataset.bucket)')
+            == [bucket], 'the bucket is not listed')
+        self.driver.find_element(By.CSS_SELECTOR, f'#buckets-table tr[data-bucket="{bucket}"] a').click()
+        self.wait_for(lambda d: self.element('user-title').text == f'Bucket {bucket}', 'the bucket page did not open')
+        self.wait_for(lambda d: self.element('bucket-owner').text == user_id, 'no owner shown')
+        self.assertFalse(self.element('keys-card').is_displayed())
+        self.wait_for(lambda d: self.limit_values()['ops:put'] == '0.00', 'the limits are not read')
+        self.type_into('limit-ops-put', '3')
+        self.element('limits-set').click()
+        self.wait_for(lambda d: self.element('limits-status').text == 'Limits set.',
+                      'not set: ' + self.element('limits-message').text)
+        self.assertEqual(limits()['ops:put'], '3.00')
+        self.type_into('quota-size', '2')
+        self.element('quota-set').click()
+        self.wait_for(lambda d: self.element('quota-status').text == 'Quota set.',
+                      'not set: ' + self.element('quota-message').text)
+        self.assertEqual(quota(on_bucket), '2')
+        self.type_into('quota-size', '-1')
+        self.element('quota-set').click()
+        self.wait_for(lambda d: self.element('quota-message').text, 'no refusal shown')
+        self.assertEqual(self.element('quota-message').text,
+                         "invalid quota size '-1' (expected a whole number of GiB) (InvalidArgument)")
+        self.assertEqual(quota(on_bucket), '2')
+        # Back to the owner's page.
+        self.element('back-link').click()
+        self.wait_for(lambda d: self.element('user-title').text == email, 'not back at the owner')
+
+        # The defaults: a quota each for users and buckets, no limits (the API has none).
+        for kind, size in (('user', '500'), ('bucket', '40')):
+            self.addCleanup(self.admin, 'DELETE', [('ostor-quotas', None), ('default', kind)])
+            self.element('nav-defaults' if kind == 'user' else 'default-bucket-link').click()
+            title = f'Default quota of {kind}s'
+            self.wait_for(lambda d: self.element('user-title').text == title, f'no page {title}')
+            self.assertFalse(self.element('limits-form').is_displayed())
+            self.assertFalse(self.element('user-details').is_displayed())
+            self.wait_for(lambda d: self.element('quota-size').get_attribute('value') == '0', 'the quota is not read')
+            self.type_into('quota-size', size)
+            self.element('quota-set').click()
+            self.wait_for(lambda d: self.element('quota-status').text == 'Quota set.',
+                          'not set: ' + self.element('quota-message').text)
+            self.assertEqual(quota([('default', kind)]), size)
+        self.assertEqual(self.element('nav-defaults').get_attribute('aria-current'), 'page')
+        self.element('quota-remove').click()
+        self.wait_for(lambda d: self.element('quota-status').text == 'Quota removed.')
+        self.assertEqual((quota([('default', 'bucket')]), quota([('default', 'user')])), ('0', '500'))
+        self.element('nav-users').click()
+        self.wait_for(lambda d: self.element('users-view').is_displayed(), 'the users list is not shown')
+        self.assertIsNone(self.element('nav-defaults').get_attribute('aria-current'))
 
 if __name__ == '__main__':
     harness.main()
