@@ -368,6 +368,28 @@ TEST_F(ObjectLockEngine, SummaryNamesTheLockInAdminRefusals) {
     EXPECT_TRUE(IsOk(engine().head_object("locked", "k", v->version_id)));
 }
 
+// An account's refusal names the lock of one of its own buckets, never of
+// another of the user's.
+TEST_F(ObjectLockEngine, AnAccountsRefusalNamesItsOwnLockedBucket) {
+    const TimestampMs until = (now_ms() + 400 * kDayMs) / 1000 * 1000;
+    ASSERT_TRUE(IsOk(put_locked("k", "x", retention(RetentionMode::Compliance, until))));  // the user's own bucket
+    for (const char* name : {"team", "plain"}) ASSERT_TRUE(IsOk(engine().create_account(owner_, name, false)));
+    BucketCreateOptions lock;
+    lock.object_lock = true;
+    ASSERT_TRUE(IsOk(engine().create_bucket("team-locked", owner_, "team", lock)));
+    ASSERT_TRUE(IsOk(engine().create_bucket("plain-bucket", owner_, "plain")));
+    PutOptions held;
+    held.lock = ObjectLock{{}, true};
+    ASSERT_TRUE(IsOk(put(engine(), "team-locked", "h", "x", std::move(held))));
+    auto refused = engine().delete_account(owner_, "team");
+    ASSERT_TRUE(FailsWith(refused, Errc::AccountHasBuckets));
+    EXPECT_EQ(refused.error().message(),
+              "account team owns buckets; delete them first (bucket team-locked holds 1 version under legal hold)");
+    auto plain = engine().delete_account(owner_, "plain");
+    ASSERT_TRUE(FailsWith(plain, Errc::AccountHasBuckets));
+    EXPECT_EQ(plain.error().message(), "account plain owns buckets; delete them first");
+}
+
 // The summary follows PutObjectRetention and PutObjectLegalHold on a version
 // written without a lock: the date only grows, a hold counts once however
 // often it is set, and a bucket whose only lock is a hold names it.

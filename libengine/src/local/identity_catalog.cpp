@@ -43,13 +43,14 @@ bool owns_buckets(const Txn& txn, std::string_view user_id, std::optional<std::s
     return false;
 }
 
-// The first of the user's buckets whose lock summary keeps it (and so the
-// user), as the refusal names it; empty when none does.
-std::string locked_bucket_reason(const Txn& txn, std::string_view user_id) {
+// The first of the user's buckets (of `account` only, when given) whose lock
+// summary keeps it (and so the user or account), as the refusal names it;
+// empty when none does.
+std::string locked_bucket_reason(const Txn& txn, std::string_view user_id, std::optional<std::string_view> account) {
     auto cur = txn.cursor(Table::Buckets);
     for (auto e = cur.first(); e; e = cur.next()) {
         auto b = decode_bucket(e->second);
-        if (!b || b->owner_id != user_id) continue;
+        if (!b || b->owner_id != user_id || (account && b->account != *account)) continue;
         if (auto reason = lock_summary_reason(*b, now_ms()); !reason.empty()) return reason;
     }
     return {};
@@ -142,7 +143,7 @@ Result<void> LocalIdentityCatalog::delete_user(std::string_view user_id) {
         auto user = load_user(txn, user_id);
         if (!user) return std::move(user).error();
         if (owns_buckets(txn, user->id, std::nullopt)) {
-            const std::string locked = locked_bucket_reason(txn, user->id);
+            const std::string locked = locked_bucket_reason(txn, user->id, std::nullopt);
             return Error(Errc::UserHasBuckets, "user " + user->id + " owns buckets; delete them first" +
                                                    (locked.empty() ? std::string() : " (" + locked + ")"));
         }
@@ -276,8 +277,11 @@ Result<void> LocalIdentityCatalog::delete_account(std::string_view user_id, std:
         if (!user) return std::move(user).error();
         auto acc = load_account(txn, user_id, name);
         if (!acc) return std::move(acc).error();
-        if (owns_buckets(txn, user_id, name))
-            return Error(Errc::AccountHasBuckets, "account " + std::string(name) + " owns buckets; delete them first");
+        if (owns_buckets(txn, user_id, name)) {
+            const std::string locked = locked_bucket_reason(txn, user_id, name);
+            return Error(Errc::AccountHasBuckets, "account " + std::string(name) + " owns buckets; delete them first" +
+                                                      (locked.empty() ? std::string() : " (" + locked + ")"));
+        }
         for (auto& key : keys_of(txn, user_id, name)) txn.del(Table::Keys, key.access_key_id);
         txn.del(Table::Accounts, account_key(user_id, name));
         return {};

@@ -307,7 +307,8 @@ Result<void> RadosIdentityCatalog::delete_user(std::string_view user_id) {
                 auto dropped = recount_user_buckets(client_, user_id);
                 if (dropped && *dropped > 0) return std::nullopt;
             }
-            const std::string locked = locked_bucket_reason_ ? locked_bucket_reason_(u->user.id) : std::string();
+            const std::string locked =
+                locked_bucket_reason_ ? locked_bucket_reason_(u->user.id, std::nullopt) : std::string();
             return Result<User>(
                 Error(Errc::UserHasBuckets, "user " + u->user.id + " owns buckets; delete them first" +
                                                 (locked.empty() ? std::string() : " (" + locked + ")")));
@@ -454,8 +455,10 @@ Result<void> RadosIdentityCatalog::delete_account(std::string_view user_id, std:
                 auto dropped = recount_user_buckets(client_, user_id);
                 if (dropped && *dropped > 0) return std::nullopt;
             }
+            const std::string locked = locked_bucket_reason_ ? locked_bucket_reason_(user_id, name) : std::string();
             return Result<void>(
-                Error(Errc::AccountHasBuckets, "account " + std::string(name) + " owns buckets; delete them first"));
+                Error(Errc::AccountHasBuckets, "account " + std::string(name) + " owns buckets; delete them first" +
+                                                   (locked.empty() ? std::string() : " (" + locked + ")")));
         }
         // With its keys: the keyseq compare fails the write when a key was
         // generated after the read (keyseq is kept, so it never goes back).

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,11 +22,14 @@ namespace ostor::detail::rados {
 
 class RadosIdentityCatalog final : public IdentityCatalog {
 public:
-    // Why a user's buckets keep it, naming the first bucket whose lock
-    // summary does (lock_summary_reason), empty when none does.
-    using LockedBucketReason = std::function<std::string(std::string_view user_id)>;
+    // Why a user's buckets (of one account, when given) keep it, naming the
+    // first bucket whose lock summary does (lock_summary_reason), empty when
+    // none does.
+    using LockedBucketReason =
+        std::function<std::string(std::string_view user_id, std::optional<std::string_view> account)>;
     // `client` must outlive the catalog. `locked_bucket_reason` (none: the
-    // refusal names no lock) adds to delete_user's refusal, as locally.
+    // refusal names no lock) adds to delete_user's and delete_account's
+    // refusals, as locally.
     explicit RadosIdentityCatalog(Client& client, LockedBucketReason locked_bucket_reason = {})
         : client_(client), locked_bucket_reason_(std::move(locked_bucket_reason)) {}
 

@@ -326,10 +326,12 @@ Result<void> open_rados_volume(EngineImpl& impl, const VolumeSpec& spec, const E
     impl.identities = std::make_unique<CachingIdentityCatalog>(
         std::make_unique<RadosIdentityCatalog>(
             client,
-            [&object_catalog](std::string_view user_id) {
-                // The user's buckets with their ledgers' lock summaries (best
-                // effort: unread, the refusal names no lock).
-                auto buckets = object_catalog.list_buckets(BucketFilter{std::string(user_id), std::nullopt});
+            [&object_catalog](std::string_view user_id, std::optional<std::string_view> account) {
+                // The user's (or account's) buckets with their ledgers' lock
+                // summaries (best effort: unread, the refusal names no lock).
+                std::optional<std::string> account_name;
+                if (account) account_name = std::string(*account);
+                auto buckets = object_catalog.list_buckets(BucketFilter{std::string(user_id), account_name});
                 if (!buckets) return std::string();
                 for (auto& b : *buckets)
                     if (auto reason = lock_summary_reason(b, now_ms()); !reason.empty()) return reason;
