@@ -48,6 +48,23 @@ def lease_instance(volume, gateway):
     return wait_until(f"gateway {gateway.name} in the leases index", find, 30)
 
 
+def wait_for_stalled_reservation(volume, user_id, victim):
+    """Until a reservation of the victim gateway lasts: the stalled PUT's,
+    which never ends, not one of the other PUTs it serves, which end within
+    the second (taken for the stalled one, the kill could find none)."""
+    def held():
+        return {k for k in volume.omap("meta", f"ledger.user.{user_id}") if k.startswith(f"r.{victim}.")}
+
+    def lasting():
+        before = held()
+        if not before:
+            return set()
+        time.sleep(1)
+        return before & held()
+
+    wait_until("the stalled PUT's reservation on the user's ledger", lasting, 60, 0.1)
+
+
 # ---- 1. SIGKILL --------------------------------------------------------------------
 
 
@@ -110,9 +127,7 @@ def sigkill_case(gateway_bin, cli):
         sent[stalled_key] = md5(large)
         in_flight_on_victim.add(stalled_key)
         stalled = c.partial_put(keys, "kill", stalled_key, large, len(large) // 2)
-        wait_until("the stalled PUT's reservation on the user's ledger",
-                   lambda: any(k.startswith(f"r.{victim}.") for k in volume.omap("meta", f"ledger.user.{user_id}")),
-                   60, 0.1)
+        wait_for_stalled_reservation(volume, user_id, victim)
         with lock:
             victim_dead.set()
             c.kill()
@@ -334,9 +349,7 @@ def sigkill_versions_case(gateway_bin, cli):
         acked[stalled_key] = []
         in_flight[stalled_key] = ("put", md5(large), len(large))
         stalled = c.partial_put(keys, bucket, stalled_key, large, len(large) // 2)
-        wait_until("the stalled PUT's reservation on the user's ledger",
-                   lambda: any(k.startswith(f"r.{victim}.") for k in volume.omap("meta", f"ledger.user.{user_id}")),
-                   60, 0.1)
+        wait_for_stalled_reservation(volume, user_id, victim)
         with lock:
             victim_dead.set()
             c.kill()
