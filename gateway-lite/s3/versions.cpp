@@ -125,10 +125,8 @@ Reply put_bucket_versioning(const RequestContext& ctx, RequestBody& body) {
     if (mfa_delete == "Enabled") return access_denied("Mfa Authentication must be used for this request");
     if (status.empty()) return empty_answer();  // nothing asked of the state
     auto state = status == "Enabled" ? VersioningState::Enabled : VersioningState::Suspended;
-    if (state == VersioningState::Suspended && ctx.bucket_record->object_lock.enabled)
-        return S3Error{409, "InvalidBucketState",
-                       "An Object Lock configuration is present on this bucket, so the versioning state cannot be "
-                       "changed."};
+    // Suspended on an object lock bucket: 409 InvalidBucketState from the
+    // engine, checked on the record it rewrites (lock may come meanwhile).
     auto r = ctx.engine.set_bucket_versioning(ctx.bucket, state);
     if (!r) return r.error();
     return empty_answer();

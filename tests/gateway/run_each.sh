@@ -29,12 +29,12 @@ running=0 count=0
 # far is shown, not lost with the kept-aside files.
 on_signal() {
   local pid
-  for pid in $(jobs -p); do
-    [ -n "${command_of[$pid]:-}" ] || continue
+  for pid in "${!command_of[@]}"; do
+    kill "$pid" 2>/dev/null
     printf '\n=== run_each: %s (still running, ended)\n' "${command_of[$pid]}"
     cat "${output_of[$pid]}"
-    kill "$pid" 2>/dev/null
   done
+  wait  # before the caller (run_with_cluster.sh) stops the cluster under them
   exit 1
 }
 trap on_signal TERM INT
@@ -55,6 +55,7 @@ reap_one() {
     77) skipped=$((skipped + 1)) ;;
     *) failed+=("${command_of[$pid]}") ;;
   esac
+  unset "command_of[$pid]"  # the running ones stay: what a signal ends
 }
 
 start_one() {

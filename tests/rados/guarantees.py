@@ -48,19 +48,24 @@ def lease_instance(volume, gateway):
     return wait_until(f"gateway {gateway.name} in the leases index", find, 30)
 
 
-def wait_for_stalled_reservation(volume, user_id, victim):
-    """Until a reservation of the victim gateway lasts: the stalled PUT's,
-    which never ends, not one of the other PUTs it serves, which end within
-    the second (taken for the stalled one, the kill could find none)."""
-    def held():
-        return {k for k in volume.omap("meta", f"ledger.user.{user_id}") if k.startswith(f"r.{victim}.")}
+def victim_reservations(volume, user_id, victim, size=None):
+    """The victim gateway's reservations on the user's ledger (of `size` bytes
+    only, when given: a reservation's value starts with its bytes)."""
+    return {k for k, v in volume.omap("meta", f"ledger.user.{user_id}").items()
+            if k.startswith(f"r.{victim}.") and (size is None or v.split(" ", 1)[0] == str(size))}
 
+
+def wait_for_stalled_reservation(volume, user_id, victim, size, before):
+    """Until the stalled PUT's reservation is there: one of `size` bytes, not
+    among `before` (taken before that PUT began), lasting a second (the
+    stalled PUT's never ends; one of the other PUTs the victim serves ends
+    within it: taken for the stalled one, the kill could find none)."""
     def lasting():
-        before = held()
-        if not before:
+        seen = victim_reservations(volume, user_id, victim, size) - before
+        if not seen:
             return set()
         time.sleep(1)
-        return before & held()
+        return seen & victim_reservations(volume, user_id, victim, size)
 
     wait_until("the stalled PUT's reservation on the user's ledger", lasting, 60, 0.1)
 
@@ -126,8 +131,9 @@ def sigkill_case(gateway_bin, cli):
         stalled_key = "stalled/3MiB"
         sent[stalled_key] = md5(large)
         in_flight_on_victim.add(stalled_key)
+        before = victim_reservations(volume, user_id, victim)
         stalled = c.partial_put(keys, "kill", stalled_key, large, len(large) // 2)
-        wait_for_stalled_reservation(volume, user_id, victim)
+        wait_for_stalled_reservation(volume, user_id, victim, len(large), before)
         with lock:
             victim_dead.set()
             c.kill()
@@ -348,8 +354,9 @@ def sigkill_versions_case(gateway_bin, cli):
         stalled_key = "stalled/3MiB"
         acked[stalled_key] = []
         in_flight[stalled_key] = ("put", md5(large), len(large))
+        before = victim_reservations(volume, user_id, victim)
         stalled = c.partial_put(keys, bucket, stalled_key, large, len(large) // 2)
-        wait_for_stalled_reservation(volume, user_id, victim)
+        wait_for_stalled_reservation(volume, user_id, victim, len(large), before)
         with lock:
             victim_dead.set()
             c.kill()

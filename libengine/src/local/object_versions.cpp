@@ -49,7 +49,7 @@ Result<Bucket> LocalObjectCatalog::set_bucket_versioning(std::string_view name, 
         if (state == VersioningState::Off)
             return Error(Errc::InvalidArgument, "a bucket's versioning can only be enabled or suspended");
         if (state == VersioningState::Suspended && bucket->object_lock.enabled)
-            return Error(Errc::InvalidBucketState, "versioning of an object lock bucket cannot be suspended");
+            return Error(Errc::InvalidBucketState, std::string(kLockedVersioningMessage));
         bucket->versioning = state;
         txn.put(Table::Buckets, bucket->name, encode(*bucket));
         load_bucket_configs(txn, *bucket);

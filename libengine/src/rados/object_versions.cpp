@@ -37,7 +37,7 @@ Result<Bucket> RadosObjectCatalog::set_bucket_versioning(std::string_view name, 
     // made again with object lock in between is refused too.
     auto b = change_bucket_record(name, [&](Bucket& bucket) -> std::optional<Error> {
         if (state == VersioningState::Suspended && bucket.object_lock.enabled)
-            return Error(Errc::InvalidBucketState, "versioning of an object lock bucket cannot be suspended");
+            return Error(Errc::InvalidBucketState, std::string(kLockedVersioningMessage));
         bucket.versioning = state;
         return std::nullopt;
     });

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "ostor/error.hpp"
 #include "versions/version_types.hpp"
@@ -70,6 +71,10 @@ Result<ObjectLock> changed_lock(const ObjectLock& old, const LockChange& change,
 // mode with exactly one of days (at most kMaxDefaultDays) and years (at most
 // kMaxDefaultYears), positive. Fails: InvalidArgument.
 Result<void> check_lock_config(const ObjectLockConfig& config);
+
+// set_bucket_versioning(Suspended) on an object lock bucket: S3's words.
+inline constexpr std::string_view kLockedVersioningMessage =
+    "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.";
 
 // set_object_lock_config on the bucket's record, in the backend's guarded
 // rewrite of it: the default retention set and, for a bucket made without
