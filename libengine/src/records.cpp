@@ -69,14 +69,21 @@ std::vector<Extent> decode_extents(Decoder& d) {
     return out;
 }
 
+// The legal hold byte: 0 none given, 1 ON, 2 OFF given. (Readers older than
+// the 2 read any non-zero byte as ON: in a rolling upgrade they keep a
+// released version as if held until they are upgraded, never the reverse.)
 void encode_lock(Encoder& e, const ObjectLock& l) {
-    e.u8(static_cast<std::uint8_t>(l.retention.mode)).i64(l.retention.until_ms).u8(l.legal_hold ? 1 : 0);
+    e.u8(static_cast<std::uint8_t>(l.retention.mode))
+        .i64(l.retention.until_ms)
+        .u8(l.legal_hold ? 1 : l.legal_hold_off ? 2 : 0);
 }
 ObjectLock decode_lock(Decoder& d) {
     ObjectLock l;
     l.retention.mode = static_cast<RetentionMode>(d.u8());
     l.retention.until_ms = d.i64();
-    l.legal_hold = d.u8() != 0;
+    const std::uint8_t hold = d.u8();
+    l.legal_hold = hold != 0 && hold != 2;  // a byte not known here: held, the safe side
+    l.legal_hold_off = hold == 2;
     return l;
 }
 

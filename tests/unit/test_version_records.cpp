@@ -117,6 +117,16 @@ TEST(VersionRecords, ObjectVersionAndLockRoundTrip) {
     EXPECT_EQ(again->charge, o->charge);
     EXPECT_EQ(again->extents.size(), 1u);
 
+    // A legal hold released (OFF given) keeps saying so; alone, it still
+    // writes the lock block. Its byte is 2 (older readers: any non-zero is ON).
+    o->info.lock = {{}, false, true};
+    again = decode_object(encode(*o));
+    ASSERT_TRUE(again);
+    EXPECT_TRUE(again->info.lock.legal_hold_off);
+    EXPECT_FALSE(again->info.lock.legal_hold);
+    EXPECT_EQ(again->info.lock, o->info.lock);
+    EXPECT_NE(again->info.lock, ObjectLock{});
+
     // The null version with its instance: clients see "null".
     o->null_version = true;
     again = decode_object(encode(*o));
@@ -186,7 +196,7 @@ TEST(VersionRecords, UploadsOfBeforeDecodeWithoutLockAndKeepTheirBytes) {
     EXPECT_FALSE(u->lock);
     EXPECT_EQ(encode(*u), kUploadBefore);
 
-    u->lock = ObjectLock{{RetentionMode::Compliance, kRetainUntilMs}, false};
+    u->lock = ObjectLock{{RetentionMode::Compliance, kRetainUntilMs}, false, true};
     auto again = decode_upload(encode(*u));
     ASSERT_TRUE(again);
     EXPECT_EQ(again->lock, u->lock);
