@@ -523,7 +523,21 @@ class ObjectLockTests(TwoUserTestCase):
         off = self.put(b, 'off', b'x', ObjectLockLegalHoldStatus='OFF')['VersionId']
         self.assertEqual(self.s3.get_object_legal_hold(Bucket=b, Key='off', VersionId=off)['LegalHold'],
                          {'Status': 'OFF'})
-        self.s3.delete_object(Bucket=b, Key='off', VersionId=off)
+        self.assertEqual(self.s3.head_object(Bucket=b, Key='off', VersionId=off)['ObjectLockLegalHoldStatus'], 'OFF')
+        # A copy takes the request's lock, never the source's: none given.
+        copied = self.s3.copy_object(Bucket=b, Key='copied', CopySource={'Bucket': b, 'Key': 'off'})['VersionId']
+        self.assertNotIn('ObjectLockLegalHoldStatus', self.s3.head_object(Bucket=b, Key='copied', VersionId=copied))
+        # OFF given at CreateMultipartUpload: the completed version says so.
+        up = self.s3.create_multipart_upload(Bucket=b, Key='multi', ObjectLockLegalHoldStatus='OFF')['UploadId']
+        part = self.s3.upload_part(Bucket=b, Key='multi', UploadId=up, PartNumber=1, Body=b'part',
+                                   ContentMD5=md5_header(b'part')['Content-MD5'])
+        multi = self.s3.complete_multipart_upload(
+            Bucket=b, Key='multi', UploadId=up,
+            MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': part['ETag']}]})['VersionId']
+        self.assertEqual(self.s3.get_object_legal_hold(Bucket=b, Key='multi', VersionId=multi)['LegalHold'],
+                         {'Status': 'OFF'})
+        for key, version in [('off', off), ('copied', copied), ('multi', multi)]:
+            self.s3.delete_object(Bucket=b, Key=key, VersionId=version)
         self.s3.delete_object(Bucket=b, Key='k', VersionId=v)
         self.s3.delete_object(Bucket=b, Key='k', VersionId=marker['VersionId'])
         self.assertEqual(self.versions_of(b, 'k'), [])
