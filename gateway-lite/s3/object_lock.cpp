@@ -145,10 +145,10 @@ Reply get_object_legal_hold(const RequestContext& ctx) {
     const auto& b = *ctx.bucket_record;
     auto info = locked_version(ctx, b);
     if (!info) return info.error();
-    // A hold released reads as never set: the version keeps only whether
-    // one is on.
-    if (!info->lock.legal_hold) return no_object_lock_configuration();
-    return xml_answer(XmlWriter("LegalHold").el("Status", "ON").finish());
+    // A version never given a status has no legal hold configuration; one
+    // released (or written with OFF) reads Status OFF, as S3 answers.
+    if (!info->lock.legal_hold && !info->lock.legal_hold_off) return no_object_lock_configuration();
+    return xml_answer(XmlWriter("LegalHold").el("Status", info->lock.legal_hold ? "ON" : "OFF").finish());
 }
 
 Reply put_object_legal_hold(const RequestContext& ctx, RequestBody& body) {
@@ -193,6 +193,7 @@ Outcome<std::optional<ObjectLock>> requested_lock(const RequestContext& ctx, con
         auto hold = trim(*hold_header);
         if (hold != "ON" && hold != "OFF") return invalid_argument("Legal Hold must be either of 'ON' or 'OFF'");
         lock.legal_hold = hold == "ON";
+        lock.legal_hold_off = hold == "OFF";
     }
     if (!b.object_lock.enabled) return write_to_bucket_without_lock();
     if ((mode_header && !lock_action_allowed(ctx, b, "s3:PutObjectRetention", ctx.key)) ||
@@ -216,8 +217,11 @@ void add_lock_headers(HeaderList& h, const RequestContext& ctx, const Bucket& b,
         h.emplace_back(kModeHeader, std::string(retention_mode_name(retention.mode)));
         h.emplace_back(kUntilHeader, iso8601_ms(retention.until_ms));
     }
-    if (info.lock.legal_hold && lock_action_allowed(ctx, b, "s3:GetObjectLegalHold", ctx.key))
-        h.emplace_back(kHoldHeader, "ON");
+    // Shown once a status was given, ON or OFF (S3: "not returned if the
+    // version has never had a legal hold applied").
+    if ((info.lock.legal_hold || info.lock.legal_hold_off) &&
+        lock_action_allowed(ctx, b, "s3:GetObjectLegalHold", ctx.key))
+        h.emplace_back(kHoldHeader, info.lock.legal_hold ? "ON" : "OFF");
 }
 
 bool bypass_governance(const RequestContext& ctx, const Bucket& b, const std::string& key,

@@ -23,12 +23,16 @@ constexpr std::uint8_t kObjectTagsFlag = 8;
 constexpr std::uint8_t kObjectVersionFlag = 16;
 constexpr std::uint8_t kObjectLockFlag = 32;
 constexpr std::uint8_t kObjectChargeLockFlag = 64;
+constexpr std::uint8_t kObjectMoreFlagsFlag = 128;  // a second flags byte, last
+// The second flags byte's.
+constexpr std::uint8_t kObjectLegalHoldOffFlag = 1;
 // The version block's flags.
 constexpr std::uint8_t kVersionMarkerFlag = 1;
 constexpr std::uint8_t kVersionNullFlag = 2;
 // The upload record's tail flags.
 constexpr std::uint8_t kUploadTagsFlag = 1;
 constexpr std::uint8_t kUploadLockFlag = 2;
+constexpr std::uint8_t kUploadLegalHoldOffFlag = 4;
 // The version head's flags.
 constexpr std::uint8_t kHeadNewestMarkerFlag = 1;
 
@@ -69,6 +73,9 @@ std::vector<Extent> decode_extents(Decoder& d) {
     return out;
 }
 
+// The legal hold byte is 0 or 1 (ON); "OFF given" is a flag of the record
+// holding the lock, which older readers skip and, rewriting the record, drop
+// (the version then reads as never given one: never as held).
 void encode_lock(Encoder& e, const ObjectLock& l) {
     e.u8(static_cast<std::uint8_t>(l.retention.mode)).i64(l.retention.until_ms).u8(l.legal_hold ? 1 : 0);
 }
@@ -235,10 +242,11 @@ std::string encode(const ObjectRecord& o) {
     // The commit charges (RADOS), the upload id, the tags, the version and
     // the lock: a flags byte (1: own charge, 2: replaced charge, 4: upload
     // id, 8: tags, 16: version block, 32: lock block, 64: the charges' lock
-    // moves, after the rest), then each set one. Absent from records
-    // written without any, so that records written before a field existed
-    // read as without it (and older readers, which stop before the charges'
-    // lock moves, read the rest).
+    // moves, 128: a second flags byte (1: the lock's legal hold was given
+    // OFF), after the rest), then each set one. Absent from records written
+    // without any, so that records written before a field existed read as
+    // without it (and older readers, which stop before the charges' lock
+    // moves, read the rest).
     const bool tagged = !o.info.meta.tags.empty();
     const bool versioned = has_version_block(o);
     const bool locked = o.info.lock != ObjectLock{};
@@ -246,7 +254,8 @@ std::string encode(const ObjectRecord& o) {
         return c && (c->lock_until_ms != 0 || c->lock_holds_delta != 0);
     };
     const bool charges_lock = moves_lock(o.charge) || moves_lock(o.replaced_charge);
-    const std::uint8_t flags = (o.charge ? kObjectChargeFlag : 0) |
+    const std::uint8_t more_flags = o.info.lock.legal_hold_off ? kObjectLegalHoldOffFlag : 0;
+    const std::uint8_t flags = (more_flags ? kObjectMoreFlagsFlag : 0) | (o.charge ? kObjectChargeFlag : 0) |
                                (o.replaced_charge ? kObjectReplacedChargeFlag : 0) |
                                (o.info.upload_id.empty() ? 0 : kObjectUploadIdFlag) | (tagged ? kObjectTagsFlag : 0) |
                                (versioned ? kObjectVersionFlag : 0) | (locked ? kObjectLockFlag : 0) |
@@ -263,6 +272,7 @@ std::string encode(const ObjectRecord& o) {
     if (charges_lock)
         for (const auto* c : {&o.charge, &o.replaced_charge})
             if (*c) e.i64((*c)->lock_until_ms).i64((*c)->lock_holds_delta);
+    if (more_flags) e.u8(more_flags);
     return e.take();
 }
 std::optional<ObjectRecord> decode_object(std::string_view v, bool with_data) {
@@ -310,6 +320,7 @@ std::optional<ObjectRecord> decode_object(std::string_view v, bool with_data) {
                     (*c)->lock_until_ms = d.i64();
                     (*c)->lock_holds_delta = d.i64();
                 }
+        if (flags & kObjectMoreFlagsFlag) o.info.lock.legal_hold_off = (d.u8() & kObjectLegalHoldOffFlag) != 0;
     }
     return finish(d, std::move(o));
 }
@@ -319,9 +330,10 @@ std::string encode(const Upload& u) {
     e.u8(kVersion).str(u.id).str(u.bucket).str(u.key).str(u.owner_id).str(u.account).i64(u.initiated_ms);
     encode_meta(e, u.meta);
     // After what records written before tags ended with: a flags byte (1:
-    // the object's tags, 2: its lock settings), then each set one; absent
-    // when none is.
-    const std::uint8_t flags = (u.meta.tags.empty() ? 0 : kUploadTagsFlag) | (u.lock ? kUploadLockFlag : 0);
+    // the object's tags, 2: its lock settings, 4: their legal hold given
+    // OFF), then each set one; absent when none is.
+    const std::uint8_t flags = (u.meta.tags.empty() ? 0 : kUploadTagsFlag) | (u.lock ? kUploadLockFlag : 0) |
+                               (u.lock && u.lock->legal_hold_off ? kUploadLegalHoldOffFlag : 0);
     if (flags == 0) return e.take();
     e.u8(flags);
     if (!u.meta.tags.empty()) e.pairs(u.meta.tags);
@@ -342,7 +354,10 @@ std::optional<Upload> decode_upload(std::string_view v) {
     if (d.ok() && !d.at_end()) {
         const std::uint8_t flags = d.u8();
         if (flags & kUploadTagsFlag) u.meta.tags = d.pairs();
-        if (flags & kUploadLockFlag) u.lock = decode_lock(d);
+        if (flags & kUploadLockFlag) {
+            u.lock = decode_lock(d);
+            u.lock->legal_hold_off = (flags & kUploadLegalHoldOffFlag) != 0;
+        }
     }
     return finish(d, std::move(u));
 }

@@ -509,13 +509,35 @@ class ObjectLockTests(TwoUserTestCase):
                                VersionId=v, LegalHold={'Status': 'OFF'})
         self.assertEqual(self.s3.get_object_legal_hold(Bucket=b, Key='k', VersionId=v)['LegalHold'],
                          {'Status': 'ON'})
-        # Released, the version goes (it has no retention). Known divergence
-        # (docs/versioning.md, step 7's "left"): the released hold reads 404
-        # NoSuchObjectLockConfiguration, where AWS answers Status OFF; the
-        # engine keeps only whether a hold is on.
+        # Released, it reads Status OFF, as S3 answers (a version never given
+        # one has none: test_retention_calls), HEAD says OFF too, and the
+        # version goes (it has no retention).
         self.s3.put_object_legal_hold(Bucket=b, Key='k', VersionId=v, LegalHold={'Status': 'OFF'})
-        self.assertClientError(self.s3.get_object_legal_hold, 404, 'NoSuchObjectLockConfiguration', Bucket=b,
-                               Key='k', VersionId=v)
+        self.assertEqual(self.s3.get_object_legal_hold(Bucket=b, Key='k', VersionId=v)['LegalHold'],
+                         {'Status': 'OFF'})
+        self.assertEqual(self.s3.head_object(Bucket=b, Key='k', VersionId=v)['ObjectLockLegalHoldStatus'], 'OFF')
+        # ON again, then OFF given at a write: the same answers.
+        self.s3.put_object_legal_hold(Bucket=b, Key='k', VersionId=v, LegalHold={'Status': 'ON'})
+        self.assertEqual(self.s3.head_object(Bucket=b, Key='k', VersionId=v)['ObjectLockLegalHoldStatus'], 'ON')
+        self.s3.put_object_legal_hold(Bucket=b, Key='k', VersionId=v, LegalHold={'Status': 'OFF'})
+        off = self.put(b, 'off', b'x', ObjectLockLegalHoldStatus='OFF')['VersionId']
+        self.assertEqual(self.s3.get_object_legal_hold(Bucket=b, Key='off', VersionId=off)['LegalHold'],
+                         {'Status': 'OFF'})
+        self.assertEqual(self.s3.head_object(Bucket=b, Key='off', VersionId=off)['ObjectLockLegalHoldStatus'], 'OFF')
+        # A copy takes the request's lock, never the source's: none given.
+        copied = self.s3.copy_object(Bucket=b, Key='copied', CopySource={'Bucket': b, 'Key': 'off'})['VersionId']
+        self.assertNotIn('ObjectLockLegalHoldStatus', self.s3.head_object(Bucket=b, Key='copied', VersionId=copied))
+        # OFF given at CreateMultipartUpload: the completed version says so.
+        up = self.s3.create_multipart_upload(Bucket=b, Key='multi', ObjectLockLegalHoldStatus='OFF')['UploadId']
+        part = self.s3.upload_part(Bucket=b, Key='multi', UploadId=up, PartNumber=1, Body=b'part',
+                                   ContentMD5=md5_header(b'part')['Content-MD5'])
+        multi = self.s3.complete_multipart_upload(
+            Bucket=b, Key='multi', UploadId=up,
+            MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': part['ETag']}]})['VersionId']
+        self.assertEqual(self.s3.get_object_legal_hold(Bucket=b, Key='multi', VersionId=multi)['LegalHold'],
+                         {'Status': 'OFF'})
+        for key, version in [('off', off), ('copied', copied), ('multi', multi)]:
+            self.s3.delete_object(Bucket=b, Key=key, VersionId=version)
         self.s3.delete_object(Bucket=b, Key='k', VersionId=v)
         self.s3.delete_object(Bucket=b, Key='k', VersionId=marker['VersionId'])
         self.assertEqual(self.versions_of(b, 'k'), [])

@@ -203,10 +203,17 @@ TEST_F(ObjectLockEngine, LegalHoldBlocksRemovalUntilReleased) {
     ASSERT_TRUE(v) << v.error().message();
     EXPECT_TRUE(v->lock.legal_hold);
     EXPECT_TRUE(FailsWith(remove("k", v->version_id, true), Errc::ObjectLocked));
+    EXPECT_FALSE(v->lock.legal_hold_off);
     ASSERT_TRUE(IsOk(engine().set_object_legal_hold("locked", "k", v->version_id, false)));
-    EXPECT_FALSE(engine().head_object("locked", "k")->lock.legal_hold);
+    // Released: said so (S3's Status OFF), kept across a reopen.
+    reopen();
+    auto released = engine().head_object("locked", "k");
+    ASSERT_TRUE(released) << released.error().message();
+    EXPECT_FALSE(released->lock.legal_hold);
+    EXPECT_TRUE(released->lock.legal_hold_off);
     // On again by the current (empty id), off, then removed.
     ASSERT_TRUE(IsOk(engine().set_object_legal_hold("locked", "k", "", true)));
+    EXPECT_EQ(engine().head_object("locked", "k")->lock, (ObjectLock{{}, true, false}));
     EXPECT_TRUE(FailsWith(remove("k", v->version_id), Errc::ObjectLocked));
     ASSERT_TRUE(IsOk(engine().set_object_legal_hold("locked", "k", "", false)));
     ASSERT_TRUE(IsOk(remove("k", v->version_id)));

@@ -117,6 +117,28 @@ TEST(VersionRecords, ObjectVersionAndLockRoundTrip) {
     EXPECT_EQ(again->charge, o->charge);
     EXPECT_EQ(again->extents.size(), 1u);
 
+    // A legal hold released (OFF given) keeps saying so, in a last flags
+    // byte: the lock block's hold byte stays 0, as older readers know it
+    // (they skip that byte, and dropping it on a rewrite makes the version
+    // read as never given one, never as held). Alone, it still writes the
+    // lock block.
+    o->info.lock = {{RetentionMode::Governance, kRetainUntilMs}, false, false};
+    const std::string without = encode(*o);
+    o->info.lock.legal_hold_off = true;
+    const std::string with_off = encode(*o);
+    ASSERT_EQ(with_off.size(), without.size() + 1);
+    EXPECT_EQ(with_off.back(), '\x01');
+    again = decode_object(with_off);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->info.lock, o->info.lock);
+    EXPECT_FALSE(decode_object(without)->info.lock.legal_hold_off);
+    o->info.lock = {{}, false, true};
+    again = decode_object(encode(*o));
+    ASSERT_TRUE(again);
+    EXPECT_TRUE(again->info.lock.legal_hold_off);
+    EXPECT_FALSE(again->info.lock.legal_hold);
+    EXPECT_NE(again->info.lock, ObjectLock{});
+
     // The null version with its instance: clients see "null".
     o->null_version = true;
     again = decode_object(encode(*o));
@@ -188,6 +210,14 @@ TEST(VersionRecords, UploadsOfBeforeDecodeWithoutLockAndKeepTheirBytes) {
 
     u->lock = ObjectLock{{RetentionMode::Compliance, kRetainUntilMs}, false};
     auto again = decode_upload(encode(*u));
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->lock, u->lock);
+    const std::string without_off = encode(*u);
+    u->lock->legal_hold_off = true;  // a flag only: the lock block as before
+    EXPECT_EQ(encode(*u).size(), without_off.size());
+    EXPECT_NE(encode(*u), without_off);
+    EXPECT_FALSE(decode_upload(without_off)->lock->legal_hold_off);
+    again = decode_upload(encode(*u));
     ASSERT_TRUE(again);
     EXPECT_EQ(again->lock, u->lock);
     EXPECT_EQ(again->meta.tags, u->meta.tags);

@@ -75,6 +75,10 @@ struct Retention {
 struct ObjectLock {
     Retention retention;
     bool legal_hold = false;
+    // A legal hold status of OFF was given (a hold released, or OFF asked at
+    // the write): S3 then answers Status OFF, where a version never given
+    // one has no legal hold configuration at all. Never with legal_hold.
+    bool legal_hold_off = false;
     bool operator==(const ObjectLock&) const = default;
 };
 

@@ -98,7 +98,10 @@ Result<ObjectLock> changed_lock(const ObjectLock& old, const LockChange& change,
         OSTOR_TRY(may_set_retention(old.retention, wanted, now_ms, change.bypass_governance, clock_margin_ms));
         lock.retention = wanted;
     }
-    if (change.legal_hold) lock.legal_hold = *change.legal_hold;
+    if (change.legal_hold) {
+        lock.legal_hold = *change.legal_hold;
+        lock.legal_hold_off = !*change.legal_hold;
+    }
     return lock;
 }
 
