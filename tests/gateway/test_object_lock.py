@@ -524,6 +524,10 @@ class ObjectLockTests(TwoUserTestCase):
         self.assertEqual(self.s3.get_object_legal_hold(Bucket=b, Key='off', VersionId=off)['LegalHold'],
                          {'Status': 'OFF'})
         self.assertEqual(self.s3.head_object(Bucket=b, Key='off', VersionId=off)['ObjectLockLegalHoldStatus'], 'OFF')
+        # Still so once a newer version makes it noncurrent.
+        newer = self.put(b, 'off', b'y')['VersionId']
+        self.assertEqual(self.s3.get_object_legal_hold(Bucket=b, Key='off', VersionId=off)['LegalHold'],
+                         {'Status': 'OFF'})
         # A copy takes the request's lock, never the source's: none given.
         copied = self.s3.copy_object(Bucket=b, Key='copied', CopySource={'Bucket': b, 'Key': 'off'})['VersionId']
         self.assertNotIn('ObjectLockLegalHoldStatus', self.s3.head_object(Bucket=b, Key='copied', VersionId=copied))
@@ -536,7 +540,7 @@ class ObjectLockTests(TwoUserTestCase):
             MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': part['ETag']}]})['VersionId']
         self.assertEqual(self.s3.get_object_legal_hold(Bucket=b, Key='multi', VersionId=multi)['LegalHold'],
                          {'Status': 'OFF'})
-        for key, version in [('off', off), ('copied', copied), ('multi', multi)]:
+        for key, version in [('off', off), ('off', newer), ('copied', copied), ('multi', multi)]:
             self.s3.delete_object(Bucket=b, Key=key, VersionId=version)
         self.s3.delete_object(Bucket=b, Key='k', VersionId=v)
         self.s3.delete_object(Bucket=b, Key='k', VersionId=marker['VersionId'])

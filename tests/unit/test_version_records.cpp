@@ -122,19 +122,40 @@ TEST(VersionRecords, ObjectVersionAndLockRoundTrip) {
     // (they skip that byte, and dropping it on a rewrite makes the version
     // read as never given one, never as held). Alone, it still writes the
     // lock block.
+    // With the charges' lock moves (flag 64) too: the second flags byte
+    // comes after them, so an older reader reads exactly the record without
+    // it (the last byte dropped and flag 128 cleared).
+    o->replaced_charge->lock_until_ms = kRetainUntilMs;
+    o->replaced_charge->lock_holds_delta = 1;
     o->info.lock = {{RetentionMode::Governance, kRetainUntilMs}, false, false};
     const std::string without = encode(*o);
     o->info.lock.legal_hold_off = true;
     const std::string with_off = encode(*o);
     ASSERT_EQ(with_off.size(), without.size() + 1);
     EXPECT_EQ(with_off.back(), '\x01');
+    std::string as_older_read = with_off.substr(0, with_off.size() - 1);
+    std::size_t flags_at = 0;
+    for (std::size_t i = 0; i < without.size(); ++i)
+        if (as_older_read[i] != without[i]) {
+            flags_at = i;
+            break;
+        }
+    ASSERT_EQ(static_cast<std::uint8_t>(as_older_read[flags_at]) ^ static_cast<std::uint8_t>(without[flags_at]), 128u);
+    as_older_read[flags_at] = without[flags_at];
+    EXPECT_EQ(as_older_read, without);
     again = decode_object(with_off);
     ASSERT_TRUE(again);
     EXPECT_EQ(again->info.lock, o->info.lock);
-    EXPECT_FALSE(decode_object(without)->info.lock.legal_hold_off);
+    EXPECT_EQ(again->replaced_charge, o->replaced_charge);
+    auto older = decode_object(without);
+    ASSERT_TRUE(older);
+    EXPECT_FALSE(older->info.lock.legal_hold_off);
+    o->replaced_charge->lock_until_ms = 0;
+    o->replaced_charge->lock_holds_delta = 0;
     o->info.lock = {{}, false, true};
     again = decode_object(encode(*o));
     ASSERT_TRUE(again);
+    EXPECT_EQ(again->info.lock, o->info.lock);
     EXPECT_TRUE(again->info.lock.legal_hold_off);
     EXPECT_FALSE(again->info.lock.legal_hold);
     EXPECT_NE(again->info.lock, ObjectLock{});
@@ -216,7 +237,9 @@ TEST(VersionRecords, UploadsOfBeforeDecodeWithoutLockAndKeepTheirBytes) {
     u->lock->legal_hold_off = true;  // a flag only: the lock block as before
     EXPECT_EQ(encode(*u).size(), without_off.size());
     EXPECT_NE(encode(*u), without_off);
-    EXPECT_FALSE(decode_upload(without_off)->lock->legal_hold_off);
+    auto older_upload = decode_upload(without_off);
+    ASSERT_TRUE(older_upload && older_upload->lock);
+    EXPECT_FALSE(older_upload->lock->legal_hold_off);
     again = decode_upload(encode(*u));
     ASSERT_TRUE(again);
     EXPECT_EQ(again->lock, u->lock);
