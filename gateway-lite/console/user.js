@@ -36,14 +36,7 @@
     $(id).textContent = text || '';
   }
 
-  function button(label, action, className) {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.textContent = label;
-    b.dataset.action = action;
-    b.className = className || 'secondary';
-    return b;
-  }
+  const button = ostor.button;  // users.js's, loaded before
 
   // Calls the API for the page shown now; null when the page moved on (or
   // signed out) meanwhile.

@@ -21,6 +21,7 @@
       (u) => u.UserEmail.toLowerCase().includes(needle) || u.UserId.toLowerCase().includes(needle));
   }
 
+  // A button of a table row, its action named in data-action (user.js too).
   function button(label, action, className) {
     const b = document.createElement('button');
     b.type = 'button';
@@ -241,4 +242,5 @@
   }
 
   ostor.users = { init, load, reset };
+  ostor.button = button;
 })((globalThis.ostor = globalThis.ostor || {}));
