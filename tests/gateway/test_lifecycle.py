@@ -9,7 +9,8 @@ multipart uploads aborted; in versioned buckets, noncurrent versions expire
 removed and a marker with versions under it is not, an expired current is
 hidden by a marker, a size filter never matches a marker, versions under
 object lock stay (counted as kept) until their lock ends, a "null" version
-removed at a page's end and a rollback between two pages remove nothing S3
+removed at a page's end, a rollback between two pages and a noncurrent
+version deleted between two pages (shifting the ranks) remove nothing S3
 keeps; a gateway killed mid-pass resumes the pass where it
 was, skipping nothing and deleting no object written after the pass began
 (nor, versioned, a version twice or a marker added twice); of two gateways
@@ -538,6 +539,28 @@ class VersionedRollbackLifecycleTests(GatewayTestCase):
         wait_for('two more passes', lambda: len(passes_done(self.gw)) >= start + 2, timeout=60)
         self.assertEqual(versions_of(self.s3, b), {'a': (a, {a}, set()), 'k': (previous, {previous}, set())})
         self.assertEqual(self.get_body(b, 'k'), b'previous')
+
+    def test_a_noncurrent_version_deleted_between_pages_shifts_the_ranks(self):
+        b = self.new_bucket()
+        enable_versioning(self.s3, b)
+        # A lone marker on 'a' (it sorts first), which the page removes.
+        self.s3.delete_object(Bucket=b, Key='a')
+        v1, v2, v3, v4 = (self.put(b, 'k', body)['VersionId'] for body in (b'v1', b'v2', b'v3', b'v4'))
+        time.sleep(2.5 * DAY_SECONDS)
+        self.configure(b, rule('newest-noncurrent', noncurrent_days=1, newer_noncurrent=1, expired_marker=True))
+        # Page [a, v4, v3]: the marker goes, v3 is kept (the newest
+        # noncurrent). Before the page [v2, v1] the client deletes v3: v2 is
+        # the newest noncurrent now, which S3 keeps; v1 goes.
+        wait_for('the first page is done', lambda: 'a' not in versions_of(self.s3, b),
+                 explain=lambda: str(versions_of(self.s3, b)))
+        self.s3.delete_object(Bucket=b, Key='k', VersionId=v3)
+        expected = {'k': (v4, {v4, v2}, set())}
+        wait_for('the oldest version expires', lambda: versions_of(self.s3, b) == expected,
+                 explain=lambda: f'{versions_of(self.s3, b)} != {expected}')
+        start = len(passes_done(self.gw))
+        wait_for('two more passes', lambda: len(passes_done(self.gw)) >= start + 2, timeout=60)
+        self.assertEqual(versions_of(self.s3, b), expected)
+        self.assertEqual(self.get_body(b, 'k', VersionId=v2), b'v2')
 
 
 def kill(gw):
