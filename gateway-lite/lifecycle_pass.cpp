@@ -288,44 +288,48 @@ private:
         return page_done();
     }
 
-    // Where a page resuming inside `key` is in it: the key's current, the
-    // last-modified of the version just before `first_id` (the page's first)
-    // and the noncurrent versions before it, as they are now, from a listing
-    // of the key from its newest. What the record carries was true when the
-    // last page ended; a client deleting one of the key's versions since
-    // shifts them (with NewerNoncurrentVersions 1, v3 current and v2 seen,
-    // v2 deleted: v1 is the newest noncurrent now, which S3 keeps). `out` is
-    // empty when `first_id` is no longer among the key's versions (removed
-    // since): the key is then left to the next pass.
+    // A page resuming inside `key`: the key's current and its noncurrent
+    // versions before `first_id` (the page's first) as they are now, from
+    // one listing of the key from its newest. The record's rank was true
+    // when the last page ended; a client deleting one of the key's versions
+    // since lowers it (NewerNoncurrentVersions 1, v3 current and v2 seen,
+    // v2 deleted: v1 is the newest noncurrent now, which S3 keeps). Not so
+    // "noncurrent since": when v1 became noncurrent does not change with
+    // v2's deletion, so the record's stays. `out` is the record's position
+    // when `first_id` is further down than one listing (a key of more
+    // versions than a page: the rank only decides up to
+    // NewerNoncurrentVersions, at most 100, which a page's worth is past
+    // unless many were written after `now`), and empty when `first_id` is no
+    // longer among the key's versions (removed since): the key is then left
+    // to the next pass.
     Stop position_in_key(const std::string& bucket, const std::string& key, const std::string& first_id,
                          std::optional<KeyPosition>& out) {
         out.reset();
         ListVersionsParams params;
         params.prefix = key;
         params.max_keys = options_.page_size;
+        auto listed = engine_.list_object_versions(bucket, params);
+        if (!listed && listed.error().code() == Errc::NoSuchBucket) return Stop::No;
+        if (!listed) return failed("listing the versions of " + bucket + "/" + key, listed.error());
         KeyPosition at;
-        for (;;) {
-            auto listed = engine_.list_object_versions(bucket, params);
-            if (!listed && listed.error().code() == Errc::NoSuchBucket) return Stop::No;
-            if (!listed) return failed("listing the versions of " + bucket + "/" + key, listed.error());
-            for (const auto& v : listed->versions) {
-                if (v.key != key) return Stop::No;  // past the key: first_id is gone
-                if (v.version_id == first_id) {
-                    out = std::move(at);
-                    return Stop::No;
-                }
-                if (v.last_modified_ms > state_.pass_ms) continue;  // as the page does
-                if (at.newer_ms < 0)
-                    at.current_id = v.version_id;
-                else
-                    ++at.noncurrent_seen;
-                at.newer_ms = v.last_modified_ms;
+        for (const auto& v : listed->versions) {
+            if (v.key != key) return Stop::No;  // past the key: first_id is gone
+            if (v.version_id == first_id) {
+                // Nothing counted before it: it is the key's current now (a
+                // rollback promoted it), whatever the record says.
+                if (at.newer_ms >= 0 && state_.newer_ms >= 0) at.newer_ms = state_.newer_ms;
+                out = std::move(at);
+                return Stop::No;
             }
-            if (!listed->truncated || listed->versions.empty()) return Stop::No;
-            if (auto s = may_act(); s != Stop::No) return s;
-            params.key_marker = listed->next_key_marker;
-            params.version_id_marker = listed->next_version_id_marker;
+            if (v.last_modified_ms > state_.pass_ms) continue;  // as the page does
+            if (at.newer_ms < 0)
+                at.current_id = v.version_id;
+            else
+                ++at.noncurrent_seen;
+            at.newer_ms = v.last_modified_ms;
         }
+        if (listed->truncated) out = KeyPosition{state_.newer_ms, state_.noncurrent_seen, state_.current_id};
+        return Stop::No;
     }
 
     // One version: the current (`current`; a delete marker too), or a

@@ -28,9 +28,11 @@ struct PassState {
     // Versioned buckets: the listing resumes after this version of key_marker
     // ("" : after every version of it). Then the last version listed of that
     // key (its last-modified: when the next one became noncurrent) and how
-    // many noncurrent versions of the key were listed, which the next page's
-    // first versions, when of the same key, are evaluated with, and the
-    // version id of its current as the pass saw it. When the marker is
+    // many noncurrent versions of the key were listed, and the version id of
+    // its current as the pass saw it: the next page's first versions, when
+    // of the same key, take the last-modified from here, and the rank and
+    // current from a listing of the key (lifecycle_pass.cpp, position_in_key)
+    // or, past one page of it, from here too. When the marker is
     // "null": the version listed just before it ("" when the null was the
     // key's first), which tells a page that starts the key again.
     std::string version_id_marker{};

@@ -1,4 +1,4 @@
-// The lifecycle worker (gateway-lite/lifecycle_worker.cpp) on a local volume,
+// The lifecycle worker (gateway-lite/lifecycle_worker.cpp, lifecycle_pass.cpp) on a local volume,
 // with an object that cannot be read: a failure other than "gone" makes the
 // worker do the page again (in the same pass) rather than pass the object
 // over, and a bucket that keeps failing is skipped after a few attempts so
