@@ -36,6 +36,22 @@
     $(id).textContent = text || '';
   }
 
+  // The message and status lines of a form (`form`: limits or quota),
+  // cleared as it is sent.
+  function clearForm(form) {
+    say(`${form}-message`, '');
+    say(`${form}-status`, '');
+  }
+
+  // A form's answer shown (its refusal, or `done`), then what it changed
+  // read back with `reload`; nothing when the page moved on (no answer).
+  async function showAnswer(form, r, done, reload) {
+    if (!r) return;
+    if (!r.ok) say(`${form}-message`, refusalText(r));
+    else say(`${form}-status`, done);
+    await reload();
+  }
+
   const button = ostor.button;  // users.js's, loaded before
 
   // Calls the API for the page shown now; null when the page moved on (or
@@ -251,8 +267,7 @@
   // error may have been set: it is set back too.
   async function submitLimits(event) {
     event.preventDefault();
-    say('limits-message', '');
-    say('limits-status', '');
+    clearForm('limits');
     if (!state.limits) {
       say('limits-message', 'The limits were not read: reload the page before setting them.');
       return;
@@ -305,13 +320,9 @@
   }
 
   async function removeLimits() {
-    say('limits-message', '');
-    say('limits-status', '');
+    clearForm('limits');
     const r = await call('DELETE', [['ostor-limits', null], ...target()]);
-    if (!r) return;
-    if (!r.ok) say('limits-message', refusalText(r));
-    else say('limits-status', 'Limits removed.');
-    await loadLimits();
+    await showAnswer('limits', r, 'Limits removed.', loadLimits);
   }
 
   // ---- quota --------------------------------------------------------------------------
@@ -346,8 +357,7 @@
 
   async function submitQuota(event) {
     event.preventDefault();
-    say('quota-message', '');
-    say('quota-status', '');
+    clearForm('quota');
     const value = $('quota-size').value.trim();
     if (notANumber(value)) {
       say('quota-message', `'${value}' is not a number.`);
@@ -360,20 +370,13 @@
       return;
     }
     const r = await call('PUT', [['ostor-quotas', null], ...target(), ['quota-size', value]]);
-    if (!r) return;
-    if (!r.ok) say('quota-message', refusalText(r));
-    else say('quota-status', 'Quota set.');
-    await loadQuota();
+    await showAnswer('quota', r, 'Quota set.', loadQuota);
   }
 
   async function removeQuota() {
-    say('quota-message', '');
-    say('quota-status', '');
+    clearForm('quota');
     const r = await call('DELETE', [['ostor-quotas', null], ...target()]);
-    if (!r) return;
-    if (!r.ok) say('quota-message', refusalText(r));
-    else say('quota-status', 'Quota removed.');
-    await loadQuota();
+    await showAnswer('quota', r, 'Quota removed.', loadQuota);
   }
 
   // ---- the page -------------------------------------------------------------------------

@@ -177,6 +177,27 @@ protected:
         g->dead = true;  // its close would be refused anyway (fenced)
         return g;
     }
+    // What a gateway that died after a commit's index write left: its
+    // instance (to adopt) and the reservation the commit was under.
+    struct DeadPut {
+        std::string instance;
+        ReservationId reservation;
+    };
+    // `commit` PUT under a reservation of its size by a gateway that dies
+    // after its index write: its ledger change never lands.
+    void put_dying(BodyCommit commit, DeadPut& dead) {
+        auto doom = std::make_shared<Doom>();
+        auto g = doomed(doom);
+        dead.instance = g->leases->instance_id();
+        const ObjectInfo& info = commit.record.info;
+        auto reservation = g->objects->reserve(info.bucket, info.key, info.size);
+        ASSERT_OK(reservation);
+        dead.reservation = *reservation;
+        commit.reservation = *reservation;
+        FreedExtents freed;
+        (void)g->objects->put_object(std::move(commit), {}, freed);
+        ASSERT_TRUE(doom->killed);
+    }
     // gw1's sweep, run until it adopted `dead`.
     static void adopt(const std::string& dead) {
         const auto start = std::chrono::steady_clock::now();

@@ -252,23 +252,16 @@ TEST_F(RadosRecountTest, ALaterCommitSettlingADeadWritersHeldVersionCountsItsHol
     ASSERT_FALSE(HasFailure());
     const std::string& locked = llb.name;
     const TimestampMs until = now_ms() + 86'400'000;
-    auto doom = std::make_shared<Doom>();
-    auto g = doomed(doom);
-    const std::string dead = g->leases->instance_id();
-    auto reservation = g->objects->reserve(locked, "k", 10);
-    ASSERT_OK(reservation);
     BodyCommit held = body("k", 10);
     held.record.info.bucket = locked;
     held.record.info.lock = ObjectLock{{RetentionMode::Governance, until}, true};
-    held.reservation = *reservation;
-    FreedExtents freed;
-    (void)g->objects->put_object(std::move(held), {}, freed);  // its ledger change never lands
-    ASSERT_TRUE(doom->killed);
-    g.reset();
+    DeadPut dead;
+    ASSERT_NO_FATAL_FAILURE(put_dying(std::move(held), dead));
     EXPECT_EQ(lock_summary(locked), std::make_pair(TimestampMs{0}, std::uint64_t{0}));
 
     BodyCommit over = body("k", 20);  // no lock: the held version becomes noncurrent
     over.record.info.bucket = locked;
+    FreedExtents freed;
     ASSERT_OK(gw1_->objects->put_object(std::move(over), {}, freed));
     EXPECT_EQ(lock_summary(locked), std::make_pair(until, std::uint64_t{1}));
     auto counts = gw1_->ledger->bucket_usage(llb);
@@ -277,7 +270,7 @@ TEST_F(RadosRecountTest, ALaterCommitSettlingADeadWritersHeldVersionCountsItsHol
     EXPECT_EQ(counts->objects, 2u);
     EXPECT_EQ(counts->reserved, 0u);
 
-    ASSERT_NO_FATAL_FAILURE(adopt(dead));  // settled already: changes nothing
+    ASSERT_NO_FATAL_FAILURE(adopt(dead.instance));  // settled already: changes nothing
     EXPECT_EQ(lock_summary(locked), std::make_pair(until, std::uint64_t{1}));
     counts = gw1_->ledger->bucket_usage(llb);
     ASSERT_OK(counts);

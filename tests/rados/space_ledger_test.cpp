@@ -664,6 +664,13 @@ TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     ASSERT_OK(queued);
     EXPECT_EQ(queued->size(), 1u);
     auto state = [&] { return read_state(gw(0), oid); };
+    // The batch planned on the ledger as it reads now, and its write (which
+    // it must have) applied.
+    auto apply_batch = [&](const std::string& ledger_oid, const std::vector<const LedgerChange*>& changes) {
+        const LedgerBatchPlan plan = plan_ledger_batch(ledger_oid, read_state(gw(0), ledger_oid), changes, expiry);
+        ASSERT_TRUE(plan.write);
+        ASSERT_OK(gw(0).apply(Pool::Meta, ledger_oid, *plan.write));
+    };
     LedgerChange later, earlier, hold, hold2, release;
     later.lock_until_ms = 5000;
     earlier.lock_until_ms = 3000;
@@ -676,21 +683,15 @@ TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     // recount again. Its recount writes it first. They change the version
     // only (a recount that read the ledger before them scans again).
     const std::string version_before = state().ver;
-    LedgerBatchPlan plan = plan_ledger_batch(oid, state(), batch, expiry);
-    ASSERT_TRUE(plan.write);
-    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
+    ASSERT_NO_FATAL_FAILURE(apply_batch(oid, batch));
     EXPECT_FALSE(state().omap.contains(std::string(kLedgerLockHoldsKey)));
     EXPECT_FALSE(state().omap.contains(std::string(kLedgerLockUntilKey)));
     EXPECT_NE(state().ver, version_before);
     LedgerChange first_recount;
     first_recount.set_lock = std::make_pair(TimestampMs{0}, std::uint64_t{0});
     std::vector<const LedgerChange*> first_fill{&first_recount};
-    plan = plan_ledger_batch(oid, state(), first_fill, expiry);
-    ASSERT_TRUE(plan.write);
-    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
-    plan = plan_ledger_batch(oid, state(), batch, expiry);
-    ASSERT_TRUE(plan.write);
-    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
+    ASSERT_NO_FATAL_FAILURE(apply_batch(oid, first_fill));
+    ASSERT_NO_FATAL_FAILURE(apply_batch(oid, batch));
     EXPECT_EQ(summary(), (Summary{5000, 1}));
     EXPECT_EQ(b.bytes, 5u);  // the counts untouched
 
@@ -704,23 +705,17 @@ TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     released_first.lock_holds_delta = -1;
     release2.lock_holds_delta = -1;
     std::vector<const LedgerChange*> down{&release2, &released_first};
-    plan = plan_ledger_batch(oid, state(), down, expiry);
-    ASSERT_TRUE(plan.write);
-    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
+    ASSERT_NO_FATAL_FAILURE(apply_batch(oid, down));
     EXPECT_EQ(summary(), (Summary{5000, 0}));
     EXPECT_EQ(value_of(state().omap, kLedgerLockHoldsKey), "-1");
     std::vector<const LedgerChange*> late_hold{&hold};
-    plan = plan_ledger_batch(oid, state(), late_hold, expiry);
-    ASSERT_TRUE(plan.write);
-    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
+    ASSERT_NO_FATAL_FAILURE(apply_batch(oid, late_hold));
     EXPECT_EQ(summary(), (Summary{5000, 0}));  // nothing held (clamped at zero it would read 1, for good)
 
     LedgerChange recounted;
     recounted.set_lock = std::make_pair(TimestampMs{4000}, std::uint64_t{2});
     std::vector<const LedgerChange*> set{&recounted};
-    plan = plan_ledger_batch(oid, state(), set, expiry);
-    ASSERT_TRUE(plan.write);
-    ASSERT_OK(gw(0).apply(Pool::Meta, oid, *plan.write));
+    ASSERT_NO_FATAL_FAILURE(apply_batch(oid, set));
     EXPECT_EQ(summary(), (Summary{5000, 2}));
 
     // A recount's set_lock writes the summary where there is none, even
@@ -732,9 +727,7 @@ TEST_F(SpaceLedgerTest, TheLockSummaryRaisesItsDateAndCountsItsHolds) {
     LedgerChange nothing_held;
     nothing_held.set_lock = std::make_pair(TimestampMs{0}, std::uint64_t{0});
     std::vector<const LedgerChange*> fill{&nothing_held};
-    plan = plan_ledger_batch(old_oid, old_state(), fill, expiry);
-    ASSERT_TRUE(plan.write);
-    ASSERT_OK(gw(0).apply(Pool::Meta, old_oid, *plan.write));
+    ASSERT_NO_FATAL_FAILURE(apply_batch(old_oid, fill));
     EXPECT_EQ(value_of(old_state().omap, kLedgerLockHoldsKey), "0");
     EXPECT_EQ(value_of(old_state().omap, kLedgerLockUntilKey), "0");
     EXPECT_FALSE(plan_ledger_batch(old_oid, old_state(), fill, expiry).write);  // then: nothing to write

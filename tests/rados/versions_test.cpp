@@ -385,29 +385,20 @@ TEST_F(RadosVersionsTest, AMarkerWhoseReplyIsLostIsProvenByItsEntry) {
 TEST_F(RadosVersionsTest, ADeadWritersVersionedPutHiddenByAMarkerIsSettledFromTheIndex) {
     ASSERT_NO_FATAL_FAILURE(enable());
     ASSERT_NO_FATAL_FAILURE(put(*gw1_, "k", 1000));
-    auto doom = std::make_shared<Doom>();
-    auto g = doomed(doom);
-    const std::string dead = g->leases->instance_id();
-    auto reservation = g->objects->reserve(bucket_, "k", 300);
-    ASSERT_OK(reservation);
-    BodyCommit b = body("k", 300);
-    b.reservation = *reservation;
-    FreedExtents freed;
-    (void)g->objects->put_object(std::move(b), {}, freed);  // its ledger change never lands
-    ASSERT_TRUE(doom->killed);
-    g.reset();
+    DeadPut dead;
+    ASSERT_NO_FATAL_FAILURE(put_dying(body("k", 300), dead));
     auto marker = delete_as(*gw1_->objects, "k");
     ASSERT_OK(marker);
     EXPECT_TRUE(marker->delete_marker);
     // The adopter finds the dead commit one step back, under the marker.
-    auto token = decode_reservation_id(*reservation);
+    auto token = decode_reservation_id(dead.reservation);
     ASSERT_TRUE(token);
     auto found = find_commit_charge(*gw1_->client, bucket_, epoch_, "k", token->commit_token);
     ASSERT_OK(found);
     ASSERT_TRUE(*found);
     EXPECT_EQ((*found)->charge.delta_bytes, 300);
     EXPECT_EQ((*found)->charge.delta_objects, 1);
-    ASSERT_NO_FATAL_FAILURE(adopt(dead));
+    ASSERT_NO_FATAL_FAILURE(adopt(dead.instance));
     expect_ledgers(1300, 2);
     ASSERT_NO_FATAL_FAILURE(recount_until_done());  // queued by the adoption (touched): changes nothing
     expect_ledgers(1300, 2);

@@ -144,8 +144,8 @@ Result<void> LocalIdentityCatalog::delete_user(std::string_view user_id) {
         if (!user) return std::move(user).error();
         if (owns_buckets(txn, user->id, std::nullopt)) {
             const std::string locked = locked_bucket_reason(txn, user->id, std::nullopt);
-            return Error(Errc::UserHasBuckets, "user " + user->id + " owns buckets; delete them first" +
-                                                   (locked.empty() ? std::string() : " (" + locked + ")"));
+            return Error(Errc::UserHasBuckets,
+                         "user " + user->id + " owns buckets; delete them first" + lock_reason_suffix(locked));
         }
         // Keys of the user and of all its accounts share the id prefix.
         std::vector<std::string> doomed;
@@ -280,7 +280,7 @@ Result<void> LocalIdentityCatalog::delete_account(std::string_view user_id, std:
         if (owns_buckets(txn, user_id, name)) {
             const std::string locked = locked_bucket_reason(txn, user_id, name);
             return Error(Errc::AccountHasBuckets, "account " + std::string(name) + " owns buckets; delete them first" +
-                                                      (locked.empty() ? std::string() : " (" + locked + ")"));
+                                                      lock_reason_suffix(locked));
         }
         for (auto& key : keys_of(txn, user_id, name)) txn.del(Table::Keys, key.access_key_id);
         txn.del(Table::Accounts, account_key(user_id, name));

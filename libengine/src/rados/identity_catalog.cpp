@@ -37,6 +37,7 @@
 #include "rados/records_layout.hpp"
 #include "rados/user_buckets.hpp"
 #include "rados/user_object.hpp"
+#include "versions/object_lock.hpp"
 
 namespace ostor::detail::rados {
 
@@ -309,9 +310,8 @@ Result<void> RadosIdentityCatalog::delete_user(std::string_view user_id) {
             }
             const std::string locked =
                 locked_bucket_reason_ ? locked_bucket_reason_(u->user.id, std::nullopt) : std::string();
-            return Result<User>(
-                Error(Errc::UserHasBuckets, "user " + u->user.id + " owns buckets; delete them first" +
-                                                (locked.empty() ? std::string() : " (" + locked + ")")));
+            return Result<User>(Error(Errc::UserHasBuckets, "user " + u->user.id + " owns buckets; delete them first" +
+                                                                lock_reason_suffix(locked)));
         }
         WriteOp op;
         guard_live_user(op).compare_omap(std::string(kBucketsKey), Compare::Eq, count_value).remove();
@@ -456,9 +456,9 @@ Result<void> RadosIdentityCatalog::delete_account(std::string_view user_id, std:
                 if (dropped && *dropped > 0) return std::nullopt;
             }
             const std::string locked = locked_bucket_reason_ ? locked_bucket_reason_(user_id, name) : std::string();
-            return Result<void>(
-                Error(Errc::AccountHasBuckets, "account " + std::string(name) + " owns buckets; delete them first" +
-                                                   (locked.empty() ? std::string() : " (" + locked + ")")));
+            return Result<void>(Error(
+                Errc::AccountHasBuckets,
+                "account " + std::string(name) + " owns buckets; delete them first" + lock_reason_suffix(locked)));
         }
         // With its keys: the keyseq compare fails the write when a key was
         // generated after the read (keyseq is kept, so it never goes back).

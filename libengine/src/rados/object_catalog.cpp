@@ -198,7 +198,9 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& given, 
     std::vector<Extent> to_free;      // the extents of the records the commit replaced
     ObjectInfo answer;
     std::int64_t delta_bytes = 0, delta_objects = 0;
-    ObjectLock new_lock;   // the lock the committed version carries (the bucket's lock summary follows it)
+    // The committed version's lock as a move of the bucket's lock summary
+    // (from none: a new version).
+    LockSummaryChange lock_move;
     bool unknown = false;  // the index write failed, and may have been applied
     // The latest the counts may follow the index write (kLedgerChangeDeadline).
     BootClock::time_point deadline{};
@@ -247,7 +249,7 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& given, 
     // reads).
     auto attempt = [&](std::optional<IndexEntry> cur, bool guessed) -> std::optional<Result<void>> {
         old.reset();
-        new_lock = {};
+        lock_move = {};
         std::string old_stored;
         if (cur) {
             old = std::move(cur->record);
@@ -297,13 +299,12 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& given, 
         if (!change) return Result<void>(std::move(change).error());
         delta_bytes = change->delta.bytes + delta_parts_bytes;
         delta_objects = change->delta.objects;
-        new_lock = change->new_lock;
+        lock_move = lock_summary_change({}, change->new_lock);
         if (auto c = cover_growth(); !c) return Result<void>(std::move(c).error());
         if (lease_ && !lease_->may_commit()) return Result<void>(lease_expired());
         // With its lock move: a later commit settling this one as `replaced`
         // makes it (this one's own settle is then skipped whole).
-        const LockSummaryChange moved = lock_summary_change({}, new_lock);
-        record.charge = CommitCharge{token, delta_bytes, delta_objects, moved.until_ms, moved.holds_delta};
+        record.charge = CommitCharge{token, delta_bytes, delta_objects, lock_move.until_ms, lock_move.holds_delta};
         record.replaced_charge = old ? old->charge : std::nullopt;
         ObjectRecord created = record;
         created.inline_data = inline_body;
@@ -379,18 +380,17 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& given, 
     // The new version's move of the bucket's lock summary goes with the
     // counts, in the same change (its marker, its deadline): a crash or a
     // late change leaves both to the recount, which sees no half of it.
-    const LockSummaryChange lock = lock_summary_change({}, new_lock);
     if (own) {
-        (void)ledger_.settle(*own, delta_bytes, delta_objects, replaced, deadline, lock);
+        (void)ledger_.settle(*own, delta_bytes, delta_objects, replaced, deadline, lock_move);
         for (auto& r : excess) (void)ledger_.release(r);
     } else if (!excess.empty()) {
-        (void)ledger_.settle(excess.front(), delta_bytes, delta_objects, replaced, deadline, lock);
+        (void)ledger_.settle(excess.front(), delta_bytes, delta_objects, replaced, deadline, lock_move);
         for (std::size_t i = 1; i < excess.size(); ++i) (void)ledger_.release(excess[i]);
-    } else if (delta_bytes != 0 || delta_objects != 0 || !lock.empty()) {
+    } else if (delta_bytes != 0 || delta_objects != 0 || !lock_move.empty()) {
         // (An overwrite that changes no count nor lock writes nothing: a
         // replaced commit left open is then the adopter's, one step back.)
         (void)ledger_.apply(bucket.owner_id, ledger_bucket_of(bucket), delta_bytes, delta_objects, ledger_.new_token(),
-                            replaced, deadline, lock);
+                            replaced, deadline, lock_move);
     }
     if (unknown) {
         // Counted as committed: too high when it was not, which only a

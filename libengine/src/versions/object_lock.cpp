@@ -175,4 +175,8 @@ std::string lock_summary_reason(const Bucket& bucket, TimestampMs now_ms) {
     return {};
 }
 
+std::string lock_reason_suffix(std::string_view reason) {
+    return reason.empty() ? std::string() : " (" + std::string(reason) + ")";
+}
+
 }  // namespace ostor::detail

@@ -109,4 +109,7 @@ void note_lock_change(Bucket& bucket, const ObjectLock& before, const ObjectLock
 // legal holds); empty when its summary names nothing in force.
 std::string lock_summary_reason(const Bucket& bucket, TimestampMs now_ms);
 
+// A lock reason as a refusal's suffix: " (reason)", empty when `reason` is.
+std::string lock_reason_suffix(std::string_view reason);
+
 }  // namespace ostor::detail
