@@ -1,11 +1,18 @@
-"""The console's plots: Chart.js vendored in console/vendor/, served by the
-gateway with its licence, in headless Chromium against a live gateway.
+"""The console's buckets, size history and billing figures
+(gateway-lite/console/buckets.js, charts.js; Chart.js vendored in
+console/vendor/) in headless Chromium against a live gateway. The S3 traffic
+is boto3's; what the page shows is checked against the admin API's and the
+billing API's own answers, and the plot against the Chart instance's data in
+the page.
 
 Needs Debian's chromium, chromium-driver and python3-selenium
 (scripts/install-deps.sh): without them the suite FAILS, it does not skip.
 """
 
 import hashlib
+import json
+import os
+import time
 
 from console_common import ConsoleCase, fetch
 import harness  # noqa: E402  (console_common puts it on the path)
@@ -15,6 +22,58 @@ CHART_JS_SHA256 = 'fbc45926e6b46845a0f905552a0e0b1331049bff1115ecf94dbe0904d895e
 
 
 class ConsoleUsageTest(ConsoleCase):
+    def traffic(self, sizes):
+        """A new user's bucket with objects of `sizes` put, read back and
+        listed, and its buckets listed: (email, user id, client, bucket)."""
+        email = f'console-usage-{os.urandom(3).hex()}@example.com'
+        s3 = self.gw.client(self.gw.create_user(email))
+        bucket = harness.unique_bucket('console-usage')
+        s3.create_bucket(Bucket=bucket)
+        for i, size in enumerate(sizes):
+            s3.put_object(Bucket=bucket, Key=f'k{i}', Body=os.urandom(size))
+            self.assertEqual(len(s3.get_object(Bucket=bucket, Key=f'k{i}')['Body'].read()), size)
+        s3.list_objects_v2(Bucket=bucket)
+        s3.list_buckets()
+        self.addCleanup(self.empty_and_delete, s3, bucket)
+        return email, self.user_id(email), s3, bucket
+
+    def empty_and_delete(self, s3, bucket):
+        for o in s3.list_objects_v2(Bucket=bucket).get('Contents', []):
+            s3.delete_object(Bucket=bucket, Key=o['Key'])
+        s3.delete_bucket(Bucket=bucket)
+
+    def settled_bill(self, user_id):
+        """The user's bill once its bandwidth stopped growing (the gateway adds to it every second)."""
+        deadline = time.monotonic() + 20
+        last = None
+        while True:
+            status, _, body = fetch(f'{self.base}/v1/bill/fetch?user={user_id}')  # loopback: unsigned
+            self.assertEqual(status, 200, body)
+            bill = json.loads(body)
+            if bill == last:
+                return bill
+            self.assertLess(time.monotonic(), deadline, 'the bill does not settle')
+            last = bill
+            time.sleep(1.2)
+
+    def chart(self, canvas_id):
+        """What the Chart drawn on the canvas holds: {label: [[x, y], ...]}, in its order."""
+        datasets = self.driver.execute_script(
+            'const chart = Chart.getChart(document.getElementById(arguments[0]));'
+            'return chart ? chart.data.datasets.map((d) => [d.label, d.data.map((p) => [p.x, p.y])]) : null;',
+            canvas_id)
+        return None if datasets is None else dict(datasets)
+
+    def bucket_cell(self, bucket, name, attribute=None):
+        return self.driver.execute_script(
+            'const td = document.querySelector(`#buckets-table tr[data-bucket="${arguments[0]}"] td.${arguments[1]}`);'
+            'return td ? (arguments[2] ? td.dataset[arguments[2]] : td.textContent) : null;', bucket, name, attribute)
+
+    def focused_press(self, element_id):
+        """Presses Enter on the element, as the keyboard does."""
+        from selenium.webdriver.common.keys import Keys
+        self.element(element_id).send_keys(Keys.ENTER)
+
     # ---- the vendored library ---------------------------------------------------
     def test_chart_js_is_served_from_the_gateway_with_its_licence(self):
         status, headers, body = fetch(self.base + '/console/vendor/chart.min.js')
@@ -33,6 +92,73 @@ class ConsoleUsageTest(ConsoleCase):
         for source in sources:
             self.assertTrue(source.startswith(self.console), source)
 
+    # ---- buckets, size history, billing ---------------------------------------
+    def test_a_users_buckets_with_size_objects_quota_and_size_history(self):
+        from selenium.webdriver.common.by import By
+        sizes = [1000, 2500, 40000]
+        email, user_id, s3, bucket = self.traffic(sizes)
+        self.assertEqual(self.admin('PUT', [('ostor-quotas', None), ('bucket', bucket), ('quota-size', '1')])[0], 200)
+        listed = self.admin('GET', [('ostor-buckets', None), ('userId', user_id)])[1]['Buckets']
+        self.assertEqual([b['name'] for b in listed], [bucket])
+        self.assertEqual(listed[0]['size']['current'], sum(sizes))
+        bill = self.settled_bill(user_id)
+        self.assertEqual((bill['storage']['bytes'], bill['storage']['objects']), (sum(sizes), 3))
+        self.assertGreaterEqual(bill['bandwidth']['in'], sum(sizes))
+        self.assertGreaterEqual(bill['bandwidth']['out'], sum(sizes))
+
+        self.open_user_page(email)
+        self.wait_for(lambda d: self.bucket_cell(bucket, 'size', 'bytes') == str(sum(sizes)), 'no size shown')
+        self.wait_for(lambda d: self.bucket_cell(bucket, 'objects', 'objects') == '3', 'no object count shown')
+        self.assertEqual(self.bucket_cell(bucket, 'size'), '42.5 KiB')
+        self.assertEqual(self.bucket_cell(bucket, 'owner'), user_id)
+        self.assertEqual(self.bucket_cell(bucket, 'created'), listed[0]['creation_date'])
+        self.wait_for(lambda d: 'of 1 GiB' in (self.bucket_cell(bucket, 'quota') or ''), 'no quota use shown')
+        meter = self.driver.find_element(By.CSS_SELECTOR, f'#buckets-table tr[data-bucket="{bucket}"] meter')
+        self.assertEqual((meter.get_attribute('max'), meter.get_attribute('value')), (str(1024 ** 3), str(sum(sizes))))
+
+        # The billing figures are the billing API's.
+        self.wait_for(lambda d: self.element('bill-bytes').get_attribute('data-bytes') == str(sum(sizes)),
+                      'no billing figures shown: ' + self.element('billing-message').text)
+        self.assertEqual(self.element('bill-objects').text, '3')
+        self.assertEqual((self.element('bill-in').get_attribute('data-bytes'),
+                          self.element('bill-out').get_attribute('data-bytes')),
+                         (str(bill['bandwidth']['in']), str(bill['bandwidth']['out'])))
+
+        # Size history, from the keyboard: created empty, its size now, its peak.
+        history = f'#buckets-table tr[data-bucket="{bucket}"] button[data-action="history"]'
+        self.driver.find_element(By.CSS_SELECTOR, history).send_keys('\n')
+        self.wait_for(lambda d: self.element('size-history-card').is_displayed(), 'no size history shown')
+        self.assertEqual(self.driver.switch_to.active_element, self.element('size-history-title'))
+        self.assertEqual(self.driver.find_element(By.CSS_SELECTOR, history).get_attribute('aria-expanded'), 'true')
+        plot = self.chart('size-history-chart')
+        self.assertEqual(set(plot), {'Size', 'Peak (hmax)'} | ({'Mean since creation'} & set(plot)))
+        self.assertEqual(plot['Size'][0][1], 0, 'a bucket is created empty')
+        self.assertEqual(plot['Size'][-1][1], sum(sizes))
+        self.assertEqual({y for _, y in plot['Peak (hmax)']}, {sum(sizes)})
+        created_ms = self.driver.execute_script('return Date.parse(arguments[0])', listed[0]['creation_date'])
+        self.assertEqual(plot['Size'][0][0], created_ms)
+
+        # Smaller: read again, the new size is a new point; the peak stays.
+        s3.delete_object(Bucket=bucket, Key='k2')
+        self.focused_press('size-history-refresh')
+        self.wait_for(lambda d: self.chart('size-history-chart')['Size'][-1][1] == sum(sizes[:2]), 'no new reading')
+        plot = self.chart('size-history-chart')
+        sizes_read = [y for i, (_, y) in enumerate(plot['Size']) if i == 0 or y != plot['Size'][i - 1][1]]
+        self.assertEqual(sizes_read, [0, sum(sizes), sum(sizes[:2])])
+        self.assertEqual({y for _, y in plot['Peak (hmax)']}, {sum(sizes)})
+        self.wait_for(lambda d: self.bucket_cell(bucket, 'objects', 'objects') == '2', 'the count is not read again')
+        self.assertEqual(self.element('history-peak').text, '42.5 KiB')
+
+        # The bucket's page: its details and its size history.
+        self.driver.find_element(By.CSS_SELECTOR, f'#buckets-table tr[data-bucket="{bucket}"] a').send_keys('\n')
+        self.wait_for(lambda d: self.element('bucket-objects').text == '2', 'no object count on the bucket page')
+        now = sum(sizes[:2])
+        self.assertEqual(self.element('bucket-size').text, f'{now / 1024:.2f} KiB ({now:,} bytes)')
+        self.assertIn('of 1 GiB', self.element('bucket-quota-use').text)
+        self.assertTrue(self.element('size-history-card').is_displayed())
+        self.assertFalse(self.element('billing-card').is_displayed())
+        self.wait_for(lambda d: (self.chart('size-history-chart') or {}).get('Size', [[0, 0]])[-1][1]
+                      == sum(sizes[:2]), 'no size history on the bucket page')
 
 if __name__ == '__main__':
     harness.main()
