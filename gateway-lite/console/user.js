@@ -1,9 +1,9 @@
 // The page of what limits and quotas apply to: a user (#user/<id>: its
 // state, id and system flag, its key pairs (generate, the secret shown once;
-// revoke, confirmed), its billing figures and buckets), a bucket
-// (#bucket/<name>: its details and size history) or a default
+// revoke, confirmed), its billing figures, buckets and usage), a bucket
+// (#bucket/<name>: its details, size history and usage) or a default
 // (#default/user|bucket: a quota only, the API has no default limits); the
-// buckets are buckets.js's. Rate limits and
+// buckets and the usage are buckets.js's and usage.js's. Rate limits and
 // quota are read back from the REST API after every change. What the API
 // refuses is sent and its refusal shown as the API gives it; the page
 // refuses only what is not a number at all.
@@ -63,6 +63,7 @@
     $('keys-empty').hidden = true;
     clearNewKey();
     ostor.buckets.reset();
+    ostor.usage.reset();
     $('limits-form').reset();
     $('quota-form').reset();
     // A submit left for another page does not keep the buttons disabled.
@@ -338,6 +339,7 @@
     $('keys-card').hidden = !user;
     $('buckets-card').hidden = !user;
     $('billing-card').hidden = !user;
+    $('usage-card').hidden = kind === 'default';
     $('bucket-details').hidden = kind !== 'bucket';
     $('default-switch').hidden = kind !== 'default';
     $('limits-form').hidden = kind === 'default';
@@ -349,7 +351,7 @@
       default: `Default quota of ${{ user: 'users', bucket: 'buckets' }[name] || name}`,
     }[kind]);
     $('user-title').focus();
-    const parts = () => [ostor.buckets.open(kind, name), loadLimits(), loadQuota()];
+    const parts = () => [ostor.buckets.open(kind, name), ostor.usage.open(kind, name), loadLimits(), loadQuota()];
     if (kind === 'user') {
       if (await loadUser()) await Promise.all(parts());
     } else if (kind === 'bucket') {
@@ -361,6 +363,7 @@
 
   function init() {
     ostor.buckets.init();
+    ostor.usage.init();
     $('generate-key').addEventListener('click', generateKey);
     $('user-new-key-done').addEventListener('click', () => {
       clearNewKey();

@@ -1,27 +1,34 @@
-"""The console's buckets, size history and billing figures
-(gateway-lite/console/buckets.js, charts.js; Chart.js vendored in
-console/vendor/) in headless Chromium against a live gateway. The S3 traffic
-is boto3's; what the page shows is checked against the admin API's and the
-billing API's own answers, and the plot against the Chart instance's data in
-the page.
+"""The console's buckets, size history, billing figures, usage plots and CSV
+export (gateway-lite/console/buckets.js, usage.js, charts.js; Chart.js
+vendored in console/vendor/) in headless Chromium against a live gateway
+that stores a usage statistics object every second (S3_GW_COLLECT_STAT=1,
+S3_GW_STAT_PERIOD=1). The S3 traffic is boto3's; what the page shows is
+checked against the admin API's and the billing API's own answers, and the
+plots against the Chart instances' data in the page.
 
 Needs Debian's chromium, chromium-driver and python3-selenium
 (scripts/install-deps.sh): without them the suite FAILS, it does not skip.
 """
 
+import csv
 import hashlib
 import json
 import os
 import time
 
-from console_common import ConsoleCase, fetch
+from console_common import ConsoleCase, fetch, fetch_with
 import harness  # noqa: E402  (console_common puts it on the path)
 
 # Debian 12's libjs-chart.js 3.9.1+~0.2.1-2, /usr/share/javascript/chart.js/chart.min.js.
 CHART_JS_SHA256 = 'fbc45926e6b46845a0f905552a0e0b1331049bff1115ecf94dbe0904d895e710'
+CSV_HEADER = ['period_start', 'period_s', 'service_id', 'bucket', 'epoch', 'user_id', 'account',
+              'put', 'get', 'list', 'other', 'bytes_in', 'bytes_out']
+CLASSES = ('put', 'get', 'list', 'other')
 
 
 class ConsoleUsageTest(ConsoleCase):
+    gw_conf = '# Enable usage statistics collection.\nS3_GW_COLLECT_STAT=1\nS3_GW_STAT_PERIOD=1\n'
+
     def traffic(self, sizes):
         """A new user's bucket with objects of `sizes` put, read back and
         listed, and its buckets listed: (email, user id, client, bucket)."""
@@ -41,6 +48,46 @@ class ConsoleUsageTest(ConsoleCase):
         for o in s3.list_objects_v2(Bucket=bucket).get('Contents', []):
             s3.delete_object(Bucket=bucket, Key=o['Key'])
         s3.delete_bucket(Bucket=bucket)
+
+    def usage_rows(self, keep):
+        """The rows of every stored statistics object whose key `keep` takes,
+        as the CSV writes them (strings), in its order."""
+        status, listing = self.admin('GET', [('ostor-usage', None)])
+        self.assertEqual(status, 200, listing)
+        self.assertFalse(listing['truncated'])
+        rows = []
+        for name in listing['items']:
+            status, _, body = self.signed_get('/', [('ostor-usage', None), ('obj', name)])
+            self.assertEqual(status, 200, body)
+            doc = json.loads(body)
+            service = name.split('-')[2]  # as the name spells it
+            start = time.strftime('%Y-%m-%dT%H:%M:%S.000Z', time.gmtime(doc['start_ts']))
+            for item in doc['items']:
+                k, ops, io = item['key'], item['counters']['ops'], item['counters']['net_io']
+                if keep(k):
+                    rows.append([start, str(doc['period']), service, k['bucket'], str(k['epoch']), k['user_id'],
+                                 k['tag'], *(str(ops[c]) for c in CLASSES), str(io['uploaded']),
+                                 str(io['downloaded'])])
+        return sorted(rows, key=lambda r: (r[0], r[2], r[3], r[5], r[6]))
+
+    def signed_get(self, path, params):
+        from botocore.awsrequest import AWSRequest
+        url = f'{self.base}{path}?' + harness.query(params)
+        request = AWSRequest(method='GET', url=url, headers={'Host': self.base.split('://', 1)[1]})
+        harness.SigV4(self.gw.credentials).add_auth(request)
+        return fetch_with(url, 'GET', dict(request.headers.items()))
+
+    def wait_for_usage(self, user_id):
+        """Waits until the stored objects hold all of traffic()'s requests:
+        its last, ListBuckets, counts under no bucket; periods are stored in
+        order, each as it ends. Returns the user's rows."""
+        deadline = time.monotonic() + 20
+        while True:
+            rows = self.usage_rows(lambda k: k['user_id'] == user_id)
+            if any(r[3] == '' for r in rows):
+                return rows
+            self.assertLess(time.monotonic(), deadline, f'the usage objects do not hold the traffic: {rows}')
+            time.sleep(0.5)
 
     def settled_bill(self, user_id):
         """The user's bill once its bandwidth stopped growing (the gateway adds to it every second)."""
@@ -159,6 +206,73 @@ class ConsoleUsageTest(ConsoleCase):
         self.assertFalse(self.element('billing-card').is_displayed())
         self.wait_for(lambda d: (self.chart('size-history-chart') or {}).get('Size', [[0, 0]])[-1][1]
                       == sum(sizes[:2]), 'no size history on the bucket page')
+
+    # ---- usage ----------------------------------------------------------------
+    def test_usage_plots_table_and_csv_after_s3_traffic(self):
+        from selenium.webdriver.common.by import By
+        sizes = [700, 1300, 2100]
+        email, user_id, _, bucket = self.traffic(sizes)
+        mine = self.wait_for_usage(user_id)
+        on_bucket = [r for r in mine if r[3] == bucket]
+        self.assertNotEqual(mine, on_bucket, 'ListBuckets counts under no bucket')
+        total = lambda rows, column: sum(int(r[column]) for r in rows)  # noqa: E731
+
+        self.open_user_page(email)
+        self.wait_for(lambda d: 'rows from' in self.element('usage-status').text, 'the usage is not read: ' +
+                      self.element('usage-message').text)
+        self.assertEqual(self.element('usage-message').text, '')
+        ops, io = self.chart('usage-ops-chart'), self.chart('usage-bytes-chart')
+        self.assertEqual(list(ops), list(CLASSES))
+        self.assertEqual(list(io), ['in (uploaded)', 'out (downloaded)'])
+        starts = sorted({r[0] for r in mine})
+        for i, c in enumerate(CLASSES):
+            self.assertEqual(len(ops[c]), len(starts), 'a point per period')
+            self.assertEqual(sum(y for _, y in ops[c]), total(mine, 7 + i), c)
+        self.assertGreaterEqual(total(mine, 7), len(sizes))
+        self.assertGreaterEqual(total(mine, 8), len(sizes))
+        self.assertEqual(sum(y for _, y in io['in (uploaded)']), total(mine, 11))
+        self.assertEqual(sum(y for _, y in io['out (downloaded)']), total(mine, 12))
+        self.assertGreaterEqual(total(mine, 11), sum(sizes))
+        self.assertGreaterEqual(total(mine, 12), sum(sizes))
+        xs = [x for x, _ in ops['put']]
+        self.assertEqual(xs, [self.driver.execute_script('return Date.parse(arguments[0])', s) for s in starts])
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, '#usage-table tbody tr')), len(mine))
+
+        # One bucket, chosen from the keyboard: its rows only.
+        self.element('usage-bucket').send_keys(bucket)
+        self.wait_for(lambda d: self.element('usage-bucket').get_attribute('value') == bucket,
+                      'the bucket is not chosen')
+        self.wait_for(lambda d: sum(y for _, y in self.chart('usage-ops-chart')['list']) == total(on_bucket, 9),
+                      'the plot is not of the bucket')
+        ops = self.chart('usage-ops-chart')
+        for i, c in enumerate(CLASSES):
+            self.assertEqual(sum(y for _, y in ops[c]), total(on_bucket, 7 + i), c)
+
+        # Export CSV (Enter on the button): the file downloaded holds the rows shown.
+        self.focused_press('usage-export')
+        deadline = time.monotonic() + 10
+        while True:
+            saved = [f for f in os.listdir(self.downloads) if f.endswith('.csv') and bucket in f]
+            if saved:
+                break
+            self.assertLess(time.monotonic(), deadline, f'no CSV downloaded: {os.listdir(self.downloads)}')
+            time.sleep(0.1)
+        self.assertTrue(saved[0].startswith(f'usage-user-{user_id}-{bucket}-'), saved[0])
+        with open(os.path.join(self.downloads, saved[0]), newline='') as f:
+            written = list(csv.reader(f))
+        self.assertEqual(written[0], CSV_HEADER)
+        self.assertEqual(written[1:], on_bucket)
+
+        # The bucket's page: everyone's requests on it.
+        self.driver.get(f'{self.console}#bucket/{bucket}')
+        self.wait_for(lambda d: self.element('user-title').text == f'Bucket {bucket}', 'no bucket page')
+        self.wait_for(lambda d: 'rows from' in self.element('usage-status').text, 'the usage is not read')
+        self.assertFalse(self.element('usage-bucket').is_displayed())
+        everyone = self.usage_rows(lambda k: k['bucket'] == bucket)
+        ops = self.chart('usage-ops-chart')
+        for i, c in enumerate(CLASSES):
+            self.assertEqual(sum(y for _, y in ops[c]), total(everyone, 7 + i), c)
+
 
 if __name__ == '__main__':
     harness.main()
