@@ -144,6 +144,37 @@ class ConsoleCase(unittest.TestCase):
         return self.driver.execute_script(
             'return Array.from(document.querySelectorAll("#users-table tbody tr"), (tr) => tr.dataset.email)')
 
+    def sign_in_refused(self, access_key, secret):
+        self.sign_in(access_key, secret)
+        self.wait_for(lambda d: self.element('sign-in-error').text, 'no sign-in error shown')
+        self.assertFalse(self.element('users-view').is_displayed())
+        self.assertIsNone(self.driver.execute_script('return sessionStorage.getItem("ostor-console-session")'))
+        return self.element('sign-in-error').text
+
+    def row_cell(self, email, name):
+        return self.driver.execute_script(
+            'const tr = Array.from(document.querySelectorAll("#users-table tbody tr"))'
+            '.find((tr) => tr.dataset.email === arguments[0]);'
+            'return tr ? tr.querySelector("td." + arguments[1]).textContent : null;', email, name)
+
+    def wait_row(self, email, present=True):
+        self.wait_for(lambda d: (email in self.rows()) == present,
+                      f'{email} {"not listed" if present else "still listed"}')
+
+    def press(self, email, action):
+        """Clicks the row's button as a user does (found again if the table was redrawn)."""
+        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.webdriver.common.by import By
+
+        def click(driver):
+            try:
+                driver.find_element(By.CSS_SELECTOR,
+                                    f'#users-table tr[data-email="{email}"] button[data-action="{action}"]').click()
+                return True
+            except StaleElementReferenceException:
+                return False
+        self.wait_for(click, f'no {action} button for {email}')
+
     def admin(self, method, params):
         """A REST admin API call signed by the gateway's system user, as any client makes it: (status, JSON)."""
         from botocore.awsrequest import AWSRequest
