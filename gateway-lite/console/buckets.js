@@ -99,6 +99,11 @@
 
   function renderTable() {
     const body = $('buckets-table').tBodies[0];
+    // Drawn again every READ_EVERY_MS while a history is shown: the keyboard
+    // stays on the same row's link or button.
+    const focused = body.contains(document.activeElement) ? document.activeElement : null;
+    const focusedRow = focused && focused.closest('tr').dataset.bucket;
+    const focusedAction = focused && focused.dataset.action;
     body.replaceChildren();
     const names = [...state.buckets.keys()].sort();
     for (const name of names) {
@@ -131,6 +136,10 @@
       body.append(tr);
     }
     $('buckets-empty').hidden = names.length > 0;
+    if (!focused) return;
+    const row = [...body.rows].find((tr) => tr.dataset.bucket === focusedRow);
+    const again = row && row.querySelector(focusedAction ? `button[data-action="${focusedAction}"]` : 'a');
+    if (again) again.focus();
   }
 
   // Reads the buckets of the page's user (or the bucket's owner), their

@@ -195,6 +195,13 @@ class ConsoleUsageTest(ConsoleCase):
         self.assertEqual({y for _, y in plot['Peak (hmax)']}, {sum(sizes)})
         self.wait_for(lambda d: self.bucket_cell(bucket, 'objects', 'objects') == '2', 'the count is not read again')
         self.assertEqual(self.element('history-peak').text, '42.5 KiB')
+        # The list drawn again (as every 30 s while a history is shown): the
+        # keyboard stays on the button it was on.
+        self.driver.execute_script('document.querySelector(arguments[0]).focus()', history)
+        points = len(self.chart('size-history-chart')['Size'])
+        self.driver.execute_script('document.getElementById("buckets-refresh").click()')  # leaves the focus
+        self.wait_for(lambda d: len(self.chart('size-history-chart')['Size']) > points, 'not read again')
+        self.assertEqual(self.driver.switch_to.active_element, self.driver.find_element(By.CSS_SELECTOR, history))
 
         # The bucket's page: its details and its size history.
         self.driver.find_element(By.CSS_SELECTOR, f'#buckets-table tr[data-bucket="{bucket}"] a').send_keys('\n')
