@@ -111,7 +111,7 @@
   // null: a bare name); `keys`, a session not yet saved (the sign-in's
   // check), else the stored one. Waits for one of MAX_IN_FLIGHT slots;
   // `stale`, when given and true by then, drops the call unsent. Resolves to
-  // {ok, status, data} or {ok: false, status, code, message}.
+  // {ok, status, data (JSON parsed), text} or {ok: false, status, code, message}.
   function call(method, params, keys, stale) {
     return request(method, '/', params, keys, stale);
   }
@@ -182,7 +182,7 @@
         data = text;
       }
     }
-    return { ok: true, status: response.status, data };
+    return { ok: true, status: response.status, data, text };
   }
 
   ostor.api = { call, get, newSession, session, liveSession, saveSession, clearSession, touch, setOnExpired };

@@ -1,6 +1,7 @@
 // Usage of a user (the requests it made) or of a bucket (everyone's requests
 // on it) over a chosen time range, from the usage statistics objects
-// (?ostor-usage): requests by class and bytes in and out per period,
+// (?ostor-usage) and the period under way of the gateway serving the console
+// (?ostor-usage&current): requests by class and bytes in and out per period,
 // plotted, tabled and exported as CSV.
 'use strict';
 (function (ostor) {
@@ -16,7 +17,10 @@
   const MAX_TABLE_ROWS = 200;
   const CLASSES = ['put', 'get', 'list', 'other'];
   const CSV_HEADER = ['period_start', 'period_s', 'service_id', 'bucket', 'epoch', 'user_id', 'account',
-    'put', 'get', 'list', 'other', 'bytes_in', 'bytes_out'];
+    'put', 'get', 'list', 'other', 'bytes_in', 'bytes_out', 'stored'];
+  // The service id as the JSON text spells it (16 digits: more than a
+  // JavaScript number holds exactly).
+  const SERVICE_ID = /"service_id"\s*:\s*(\d+)/;
   const ALL = '*';
   // Rows of one period in the order of these, compared code point by code point.
   const ROW_ORDER = ['service', 'bucket', 'user', 'account'];
@@ -76,9 +80,9 @@
   }
 
   // The rows of the statistics object `doc` that belong to the page;
-  // `service`, its service id as its name spells it (the JSON number has 16
-  // digits, more than a JavaScript number holds exactly).
-  function rowsOf(doc, service) {
+  // `service`, its service id as its name or text spells it; `stored`:
+  // false for the period under way.
+  function rowsOf(doc, service, stored) {
     const rows = [];
     for (const item of doc.items || []) {
       if (!item.key || !item.counters || !belongs(item.key)) continue;
@@ -88,7 +92,7 @@
         start: Number(doc.start_ts) * 1000, period: Number(doc.period), service,
         bucket: item.key.bucket, epoch: item.key.epoch, user: item.key.user_id, account: item.key.tag,
         put: ops.put || 0, get: ops.get || 0, list: ops.list || 0, other: ops.other || 0,
-        in: io.uploaded || 0, out: io.downloaded || 0,
+        in: io.uploaded || 0, out: io.downloaded || 0, stored,
       });
     }
     return rows;
@@ -101,6 +105,10 @@
     say('usage-status', 'Reading the usage statistics…');
     const to = Date.now();
     const from = to - Number($('usage-range').value) * 1000;
+    // The period under way first: stored meanwhile, it is listed below
+    // (and then read as stored, not twice).
+    const live = await call([['ostor-usage', null], ['current', null]]);
+    if (live === null) return;
     const names = await objectNames(from, to);
     if (names === null) return;
     if (typeof names === 'string') {
@@ -116,12 +124,19 @@
     const refused = docs.find((d) => !d.ok && d.code !== 'NoSuchKey');
     if (refused) say('usage-message', refusalText(refused));
     const readable = (d) => d.ok && d.data && typeof d.data === 'object';
-    state.read = docs.flatMap((d, i) => (readable(d) ? rowsOf(d.data, read[i].service) : []));
+    state.read = docs.flatMap((d, i) => (readable(d) ? rowsOf(d.data, read[i].service, true) : []));
+    // A gateway that stores no statistics has no period under way (404).
+    if (!live.ok && live.status !== 404) say('usage-message', `The period under way: ${refusalText(live)}`);
+    const liveService = live.ok && readable(live) && SERVICE_ID.exec(live.text);
+    const stored = (start) => names.some((n) => n.service === liveService[1] && n.start === start);
+    if (liveService && !stored(Number(live.data.start_ts) * 1000))
+      state.read.push(...rowsOf(live.data, liveService[1], false));
     state.read.sort((a, b) => a.start - b.start || ROW_ORDER.reduce((c, k) => c || byCodePoint(a[k], b[k]), 0));
     state.range = [from, to];
     const more = names.length > read.length ? ` (the latest ${read.length} of ${names.length})` : '';
-    say('usage-status', `${read.length} statistics objects read${more}: ${state.read.length} rows from ` +
-      `${utc(from)} to ${utc(to)} UTC.`);
+    const underWay = state.read.some((r) => !r.stored) ? ' and the period under way' : '';
+    say('usage-status', `${read.length} statistics objects read${more}${underWay}: ${state.read.length} rows ` +
+      `from ${utc(from)} to ${utc(to)} UTC.`);
     setBuckets();
     render();
   }
@@ -152,7 +167,8 @@
     body.replaceChildren();
     for (const r of state.rows.slice(-MAX_TABLE_ROWS).reverse()) {
       const tr = document.createElement('tr');
-      const cells = [utc(r.start), String(r.period), r.bucket || '(none)', r.user, r.account || '—',
+      const cells = [utc(r.start) + (r.stored ? '' : ' (under way)'), String(r.period), r.bucket || '(none)', r.user,
+        r.account || '—',
         ...CLASSES.map((k) => count(r[k])), bytes(r.in), bytes(r.out)];
       cells.forEach((text, i) => {
         const td = document.createElement('td');
@@ -171,7 +187,7 @@
   function exportCsv() {
     if (!state.rows.length || !state.range) return;
     const rows = state.rows.map((r) => [new Date(r.start).toISOString(), r.period, r.service, r.bucket, r.epoch,
-      r.user, r.account, r.put, r.get, r.list, r.other, r.in, r.out]);
+      r.user, r.account, r.put, r.get, r.list, r.other, r.in, r.out, r.stored]);
     const day = (ms) => new Date(ms).toISOString().slice(0, 19).replace(/:/g, '');
     const bucket = state.kind === 'user' && $('usage-bucket').value !== ALL ? `-${$('usage-bucket').value}` : '';
     const name = `usage-${state.kind}-${state.name}${bucket}-${day(state.range[0])}-${day(state.range[1])}.csv`;

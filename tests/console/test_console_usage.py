@@ -22,12 +22,12 @@ import harness  # noqa: E402  (console_common puts it on the path)
 # Debian 12's libjs-chart.js 3.9.1+~0.2.1-2, /usr/share/javascript/chart.js/chart.min.js.
 CHART_JS_SHA256 = 'fbc45926e6b46845a0f905552a0e0b1331049bff1115ecf94dbe0904d895e710'
 CSV_HEADER = ['period_start', 'period_s', 'service_id', 'bucket', 'epoch', 'user_id', 'account',
-              'put', 'get', 'list', 'other', 'bytes_in', 'bytes_out']
+              'put', 'get', 'list', 'other', 'bytes_in', 'bytes_out', 'stored']
 CLASSES = ('put', 'get', 'list', 'other')
 
 
-class ConsoleUsageTest(ConsoleCase):
-    gw_conf = '# Enable usage statistics collection.\nS3_GW_COLLECT_STAT=1\nS3_GW_STAT_PERIOD=1\n'
+class UsageCase(ConsoleCase):
+    """What the suites of this file share: S3 traffic, the admin API's usage rows, the page's plots."""
 
     def traffic(self, sizes):
         """A new user's bucket with objects of `sizes` put, read back and
@@ -120,6 +120,10 @@ class ConsoleUsageTest(ConsoleCase):
         """Presses Enter on the element, as the keyboard does."""
         from selenium.webdriver.common.keys import Keys
         self.element(element_id).send_keys(Keys.ENTER)
+
+
+class ConsoleUsageTest(UsageCase):
+    gw_conf = '# Enable usage statistics collection.\nS3_GW_COLLECT_STAT=1\nS3_GW_STAT_PERIOD=1\n'
 
     # ---- the vendored library ---------------------------------------------------
     def test_chart_js_is_served_from_the_gateway_with_its_licence(self):
@@ -268,7 +272,7 @@ class ConsoleUsageTest(ConsoleCase):
         with open(os.path.join(self.downloads, saved[0]), newline='') as f:
             written = list(csv.reader(f))
         self.assertEqual(written[0], CSV_HEADER)
-        self.assertEqual(written[1:], on_bucket)
+        self.assertEqual(written[1:], [r + ['true'] for r in on_bucket], 'stored periods only')
 
         # The bucket's page: everyone's requests on it.
         self.driver.get(f'{self.console}#bucket/{bucket}')
@@ -286,6 +290,36 @@ class ConsoleUsageTest(ConsoleCase):
                     if e['level'] == 'SEVERE' and '/favicon.ico' not in e['message']]
         self.assertEqual(problems, [])
 
+
+class ConsoleLiveUsageTest(UsageCase):
+    """The period under way (?ostor-usage&current) of a gateway whose periods last an hour."""
+    gw_conf = '# Enable usage statistics collection.\nS3_GW_COLLECT_STAT=1\nS3_GW_STAT_PERIOD=3600\n'
+
+    def test_the_period_under_way_is_plotted_before_it_is_stored(self):
+        from selenium.webdriver.common.by import By
+        sizes = [900, 4100]
+        email, user_id, _, bucket = self.traffic(sizes)
+        self.assertEqual(self.admin('GET', [('ostor-usage', None)])[1]['items'], [], 'nothing stored yet')
+        status, _, body = self.signed_get('/', [('ostor-usage', None), ('current', None)])
+        self.assertEqual(status, 200, body)
+        live = json.loads(body)
+        mine = [i['counters'] for i in live['items'] if i['key']['user_id'] == user_id]
+        self.assertEqual(len(mine), 2, 'the bucket and no bucket (ListBuckets)')
+        total = lambda group, name: sum(c[group][name] for c in mine)  # noqa: E731
+
+        self.open_user_page(email)
+        self.wait_for(lambda d: 'and the period under way' in self.element('usage-status').text,
+                      'the period under way is not read: ' + self.element('usage-status').text)
+        ops, io = self.chart('usage-ops-chart'), self.chart('usage-bytes-chart')
+        for c in CLASSES:
+            self.assertEqual(ops[c], [[live['start_ts'] * 1000, total('ops', c)]], c)
+        self.assertGreaterEqual(total('ops', 'put'), len(sizes))
+        self.assertEqual(io['in (uploaded)'], [[live['start_ts'] * 1000, total('net_io', 'uploaded')]])
+        self.assertEqual(io['out (downloaded)'], [[live['start_ts'] * 1000, total('net_io', 'downloaded')]])
+        cells = [td.text for td in self.driver.find_elements(By.CSS_SELECTOR, '#usage-table tbody td:first-child')]
+        self.assertEqual(len(cells), 2)
+        for cell in cells:
+            self.assertTrue(cell.endswith('(under way)'), cell)
 
 if __name__ == '__main__':
     harness.main()
