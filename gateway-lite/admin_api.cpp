@@ -258,9 +258,22 @@ Reply quotas(Engine& engine, std::string_view method, const QueryList& q) {
 
 constexpr std::uint32_t kMaxUsageItemsPerPage = 1000;
 
-Reply usage(Engine& engine, std::string_view method, const QueryList& q, std::string& raw_body) {
+Reply usage(Engine& engine, const UsageStats* stats, std::string_view method, const QueryList& q,
+            std::string& raw_body) {
     if (method != "GET" && method != "DELETE") return Reply::method_not_allowed("ostor-usage");
     const auto* obj = param(q, "obj");
+    // &current: this gateway's period under way, not stored yet (the live
+    // counters; other gateways keep their own).
+    if (method == "GET" && has(q, "current")) {
+        if (obj) return bad_request("current and obj do not go together");
+        auto document = stats ? stats->current_document() : std::nullopt;
+        if (!document)
+            return Error(
+                Errc::NoSuchUsageObject,
+                "this gateway stores no usage statistics (S3_GW_COLLECT_STAT=1 in gw.conf): no period under way");
+        raw_body = std::move(*document);
+        return Reply::empty();
+    }
     if (method == "GET" && !obj) {
         std::uint32_t max_items = kMaxUsageItemsPerPage;
         if (const auto* m = param(q, "max-items")) {
@@ -304,7 +317,7 @@ bool is_admin_request(const QueryList& query) {
 }
 
 AdminAnswer handle_admin(Engine& engine, const Principal& caller, std::string_view method, const QueryList& query,
-                         std::string_view request_id) {
+                         std::string_view request_id, const UsageStats* stats) {
     if (caller.anonymous || !caller.system)
         return json_error(403, "AccessDenied", "The admin API is open to system users only.", request_id);
     std::string raw_body;
@@ -320,7 +333,7 @@ AdminAnswer handle_admin(Engine& engine, const Principal& caller, std::string_vi
     else if (has(query, "ostor-quotas"))
         reply = quotas(engine, method, query);
     else if (has(query, "ostor-usage"))
-        reply = usage(engine, method, query, raw_body);
+        reply = usage(engine, stats, method, query, raw_body);
     else
         return json_error(400, "InvalidArgument", "Unknown admin service.", request_id);
 

@@ -20,6 +20,7 @@
 
 #include "ostor/engine.hpp"
 #include "s3_auth.hpp"
+#include "usage_stats.hpp"
 #include "util.hpp"
 
 namespace ostor::gw {
@@ -32,8 +33,9 @@ struct AdminAnswer {
 // True when the query names one of the ostor-* services.
 bool is_admin_request(const QueryList& query);
 
-// Runs one admin call for `caller` (already authenticated).
+// Runs one admin call for `caller` (already authenticated); `stats`, this
+// gateway's usage counting (?ostor-usage&current), when it counts.
 AdminAnswer handle_admin(Engine& engine, const Principal& caller, std::string_view method, const QueryList& query,
-                         std::string_view request_id);
+                         std::string_view request_id, const UsageStats* stats = nullptr);
 
 }  // namespace ostor::gw

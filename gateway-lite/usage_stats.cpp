@@ -1,5 +1,6 @@
 #include "usage_stats.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cstdio>
 #include <fstream>
@@ -194,6 +195,18 @@ void UsageStats::record(const UsageKey& key, OpClass op, std::uint64_t uploaded,
 std::vector<std::pair<UsageKey, UsageCounters>> UsageStats::current() const {
     std::lock_guard lock(mu_);
     return {counters_.begin(), counters_.end()};
+}
+
+std::optional<std::string> UsageStats::current_document() const {
+    if (service_id_.empty()) return std::nullopt;
+    std::map<UsageKey, UsageCounters> snapshot;
+    std::int64_t start = 0;
+    {
+        std::lock_guard lock(mu_);
+        snapshot = counters_;
+        start = period_start_s_;
+    }
+    return document(snapshot, start, std::max(start, now_s())).second;
 }
 
 std::pair<std::string, std::string> UsageStats::document(const std::map<UsageKey, UsageCounters>& counters,

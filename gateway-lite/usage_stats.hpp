@@ -32,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -92,6 +93,10 @@ public:
 
     // The counters of the period under way (not yet in a stored object).
     std::vector<std::pair<UsageKey, UsageCounters>> current() const;
+    // The period under way as the statistics object it will be, counted up
+    // to now ("period": the seconds so far); none when statistics objects
+    // are not collected.
+    std::optional<std::string> current_document() const;
 
     // Stores the period under way, adds the last counts to the billing
     // totals and stops. Called by the destructor too.

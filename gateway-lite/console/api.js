@@ -107,22 +107,31 @@
     return { code: `HTTP${status}`, message: `The gateway answered ${status}.` };
   }
 
-  // One call: `params` is [[name, value], ...] (value null: a bare name);
-  // `keys`, a session not yet saved (the sign-in's check), else the stored
-  // one. Waits for one of MAX_IN_FLIGHT slots; `stale`, when given and true
-  // by then, drops the call unsent. Resolves to {ok, status, data} or
-  // {ok: false, status, code, message}.
-  async function call(method, params, keys, stale) {
+  // One call of the admin REST API: `params` is [[name, value], ...] (value
+  // null: a bare name); `keys`, a session not yet saved (the sign-in's
+  // check), else the stored one. Waits for one of MAX_IN_FLIGHT slots;
+  // `stale`, when given and true by then, drops the call unsent. Resolves to
+  // {ok, status, data (JSON parsed), text} or {ok: false, status, code, message}.
+  function call(method, params, keys, stale) {
+    return request(method, '/', params, keys, stale);
+  }
+  // A GET of another path of the listener (the billing API's /v1/bill/fetch),
+  // signed as the admin calls are.
+  function get(path, params, stale) {
+    return request('GET', path, params, null, stale);
+  }
+
+  async function request(method, path, params, keys, stale) {
     await takeSlot();
     try {
       if (stale && stale()) return { ok: false, status: 0, code: 'Dropped', message: 'Not sent: no longer needed.' };
-      return await send(method, params, keys || liveSession());
+      return await send(method, path, params, keys || liveSession());
     } finally {
       releaseSlot();
     }
   }
 
-  async function send(method, params, s) {
+  async function send(method, path, params, s) {
     if (!s) return { ok: false, status: 0, code: 'NotSignedIn', message: 'Not signed in.' };
     const date = ostor.amzDate(new Date());
     // The signing key is the day's: past midnight UTC it signs nothing.
@@ -136,7 +145,7 @@
     };
     const signed = ostor.sign({
       method,
-      path: '/',
+      path,
       query: params,
       headers,
       payloadHash: EMPTY_SHA256,
@@ -147,7 +156,7 @@
     });
     let response;
     try {
-      response = await fetch(`/?${query}`, {
+      response = await fetch(`${path}?${query}`, {
         method,
         headers: {
           'x-amz-content-sha256': EMPTY_SHA256,
@@ -173,8 +182,8 @@
         data = text;
       }
     }
-    return { ok: true, status: response.status, data };
+    return { ok: true, status: response.status, data, text };
   }
 
-  ostor.api = { call, newSession, session, liveSession, saveSession, clearSession, touch, setOnExpired };
+  ostor.api = { call, get, newSession, session, liveSession, saveSession, clearSession, touch, setOnExpired };
 })((globalThis.ostor = globalThis.ostor || {}));

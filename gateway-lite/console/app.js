@@ -112,6 +112,7 @@
     ostor.api.clearSession();
     ostor.users.reset();
     ostor.user.reset();
+    ostor.buckets.reset(true);  // the size readings kept too
     // The next sign-in starts at the users list.
     history.replaceState(null, '', location.pathname + location.search);
     show(false);

@@ -4,9 +4,10 @@ a table of (path, content type, bytes), which console.cpp serves.
 
     embed.py OUTPUT.cpp FILE...
 
-A file's path in the table is its name (the console has no subdirectories);
-its content type comes from its extension, and an extension not listed here
-stops the build rather than be served with a guessed type."""
+A file's path in the table is its path under console/ ("app.js",
+"vendor/chart.min.js"); a file outside console/ stops the build. Its content
+type comes from its extension, and an extension not listed here stops the
+build rather than be served with a guessed type."""
 
 import os
 import sys
@@ -34,8 +35,11 @@ def main(argv):
     parts = ['// Written by gateway-lite/console/embed.py from gateway-lite/console/: do not edit.',
              '#include "console.hpp"', '', 'namespace ostor::gw {', '', 'namespace {', '']
     rows = []
-    for n, path in enumerate(sorted(files, key=os.path.basename)):
-        name = os.path.basename(path)
+    console_dir = os.path.dirname(os.path.abspath(__file__))
+    names = [os.path.relpath(os.path.abspath(path), console_dir).replace(os.sep, '/') for path in files]
+    for n, (name, path) in enumerate(sorted(zip(names, files))):
+        if name.startswith('../'):
+            sys.exit(f'embed.py: {path} is not under {console_dir}')
         ext = os.path.splitext(name)[1]
         if ext not in CONTENT_TYPES:
             sys.exit(f'embed.py: {name}: no content type known for "{ext}"')

@@ -1,10 +1,12 @@
 // The page of what limits and quotas apply to: a user (#user/<id>: its
 // state, id and system flag, its key pairs (generate, the secret shown once;
-// revoke, confirmed) and its buckets), a bucket (#bucket/<name>) or a
-// default (#default/user|bucket: a quota only, the API has no default
-// limits). Rate limits and quota are read back from the REST API after every
-// change. What the API refuses is sent and its refusal shown as the API
-// gives it; the page refuses only what is not a number at all.
+// revoke, confirmed), its billing figures, buckets and usage), a bucket
+// (#bucket/<name>: its details, size history and usage) or a default
+// (#default/user|bucket: a quota only, the API has no default limits); the
+// buckets and the usage are buckets.js's and usage.js's. Rate limits and
+// quota are read back from the REST API after every change. What the API
+// refuses is sent and its refusal shown as the API gives it; the page
+// refuses only what is not a number at all.
 'use strict';
 (function (ostor) {
   const $ = (id) => document.getElementById(id);
@@ -70,15 +72,14 @@
 
   function clear() {
     for (const id of ['user-title', 'user-id', 'user-state', 'user-system', 'user-message', 'keys-message',
-      'buckets-message', 'bucket-owner', 'bucket-created', 'bucket-size', 'limits-message', 'limits-status',
-      'quota-message', 'quota-status'])
+      'limits-message', 'limits-status', 'quota-message', 'quota-status'])
       say(id, '');
     $('user-state').className = '';
-    $('bucket-owner').href = '#users';
-    for (const table of ['keys-table', 'buckets-table']) $(table).tBodies[0].replaceChildren();
+    $('keys-table').tBodies[0].replaceChildren();
     $('keys-empty').hidden = true;
-    $('buckets-empty').hidden = true;
     clearNewKey();
+    ostor.buckets.reset();
+    ostor.usage.reset();
     $('limits-form').reset();
     $('quota-form').reset();
     // A submit left for another page does not keep the buttons disabled.
@@ -187,57 +188,6 @@
       return;
     }
     revoke(tr.dataset.accessKey);
-  }
-
-  async function loadBuckets() {
-    const r = await call('GET', [['ostor-buckets', null], ...target()]);
-    if (!r) return;
-    if (!r.ok) {
-      say('buckets-message', refusalText(r));
-      return;
-    }
-    const buckets = (r.data.Buckets || []).sort((a, b) => a.name.localeCompare(b.name));
-    const body = $('buckets-table').tBodies[0];
-    body.replaceChildren();
-    for (const b of buckets) {
-      const tr = document.createElement('tr');
-      tr.dataset.bucket = b.name;
-      const name = document.createElement('td');
-      name.className = 'bucket';
-      const link = document.createElement('a');
-      link.href = `#bucket/${encodeURIComponent(b.name)}`;
-      link.textContent = b.name;
-      name.append(link);
-      const created = document.createElement('td');
-      created.textContent = b.creation_date;
-      const size = document.createElement('td');
-      size.textContent = String(b.size ? b.size.current : '');
-      tr.append(name, created, size);
-      body.append(tr);
-    }
-    $('buckets-empty').hidden = buckets.length > 0;
-  }
-
-  // ---- a bucket ----------------------------------------------------------------------
-
-  // The bucket's owner, date and size, from the list of buckets (the API
-  // has no call for one bucket); the limits and quota calls say when it
-  // does not exist.
-  async function loadBucket() {
-    const r = await call('GET', [['ostor-buckets', null]]);
-    if (!r) return;
-    if (!r.ok) {
-      say('user-message', refusalText(r));
-      return;
-    }
-    const b = (r.data.Buckets || []).find((x) => x.name === state.name);
-    if (!b) return;
-    $('bucket-owner').href = `#user/${encodeURIComponent(b.owner_id)}`;
-    $('bucket-owner').textContent = b.owner_id;
-    $('back-link').href = $('bucket-owner').href;
-    $('back-link').textContent = '\u2190 Owner';
-    say('bucket-created', b.creation_date);
-    say('bucket-size', `${b.size ? b.size.current : ''} bytes`);
   }
 
   // ---- limits -----------------------------------------------------------------------
@@ -391,6 +341,8 @@
     $('user-details').hidden = !user;
     $('keys-card').hidden = !user;
     $('buckets-card').hidden = !user;
+    $('billing-card').hidden = !user;
+    $('usage-card').hidden = kind === 'default';
     $('bucket-details').hidden = kind !== 'bucket';
     $('default-switch').hidden = kind !== 'default';
     $('limits-form').hidden = kind === 'default';
@@ -402,16 +354,19 @@
       default: `Default quota of ${{ user: 'users', bucket: 'buckets' }[name] || name}`,
     }[kind]);
     $('user-title').focus();
+    const parts = () => [ostor.buckets.open(kind, name), ostor.usage.open(kind, name), loadLimits(), loadQuota()];
     if (kind === 'user') {
-      if (await loadUser()) await Promise.all([loadBuckets(), loadLimits(), loadQuota()]);
+      if (await loadUser()) await Promise.all(parts());
     } else if (kind === 'bucket') {
-      await Promise.all([loadBucket(), loadLimits(), loadQuota()]);
+      await Promise.all(parts());
     } else {
       await loadQuota();
     }
   }
 
   function init() {
+    ostor.buckets.init();
+    ostor.usage.init();
     $('generate-key').addEventListener('click', generateKey);
     $('user-new-key-done').addEventListener('click', () => {
       clearNewKey();

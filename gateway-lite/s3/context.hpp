@@ -35,6 +35,8 @@ struct RequestContext {
     const S3Options& options;
     const HttpRequest& request;
     std::string request_id;
+    // The gateway's usage counting, when it counts (?ostor-usage&current).
+    const UsageStats* usage_stats = nullptr;
 
     // The target (s3/target.hpp): path as sent, query decoded, the bucket
     // (name) and key it names.

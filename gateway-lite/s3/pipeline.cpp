@@ -70,12 +70,14 @@ private:
 class Pipeline {
 public:
     Pipeline(Engine& engine, const S3Options& options, RateLimiter& limiter, const HttpRequest& request,
-             ClientBody& body, ResponseWriter& out, bool admin_only = false)
+             ClientBody& body, ResponseWriter& out, bool admin_only, const UsageStats* stats)
         : ctx_(engine, options, request, random_request_id()),
           limiter_(limiter),
           raw_body_(body),
           out_(out),
-          admin_only_(admin_only) {}
+          admin_only_(admin_only) {
+        ctx_.usage_stats = stats;
+    }
 
     void run() {
         const auto& req = ctx_.request;
@@ -384,7 +386,7 @@ bool S3Handler::serve(const HttpRequest& request, BodyReader& body, ResponseWrit
     auto started = std::chrono::steady_clock::now();
     s3::ClientBody counted_body(body);
     s3::CountingWriter counted_response(response);
-    s3::Pipeline pipeline(engine_, options_, limiter_, request, counted_body, counted_response, admin_only);
+    s3::Pipeline pipeline(engine_, options_, limiter_, request, counted_body, counted_response, admin_only, stats_);
     pipeline.run();
     if (pipeline.declined()) return false;
     auto op = pipeline.op_class();

@@ -13,7 +13,8 @@ constexpr std::uint64_t kMaxBucketsPerPage = 10000;
 
 // The provider's ostor-* services (admin_api.hpp): JSON in and out.
 Reply admin(const RequestContext& ctx) {
-    auto answer = handle_admin(ctx.engine, ctx.principal, ctx.request.method, ctx.query, ctx.request_id);
+    auto answer =
+        handle_admin(ctx.engine, ctx.principal, ctx.request.method, ctx.query, ctx.request_id, ctx.usage_stats);
     Answer a = empty_answer(answer.status);
     a.body = std::move(answer.body);
     a.content_type = "application/json";

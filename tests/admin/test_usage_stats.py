@@ -255,6 +255,38 @@ class UsageStatsTest(unittest.TestCase):
         finally:
             gw.stop()
 
+    def test_the_period_under_way_is_read_with_current_before_it_is_stored(self):
+        gw = start_gateway(3600)
+        try:
+            user_id, creds = self.new_user(gw)
+            traffic = Traffic(gw, creds)
+            self.drive(gw, traffic, harness.unique_bucket('usage-live'))
+            resp = gw.request('GET', '/', 'ostor-usage&current')
+            self.assertEqual(resp.status, 200, resp)
+            doc = json.loads(resp.body, object_pairs_hook=OrderedDict)
+            # The statistics object's shape, of the period so far.
+            self.assertEqual(list(doc), ['fmt_version', 'service_id', 'start_ts', 'period', 'nr_items', 'items'])
+            self.assertEqual(str(doc['service_id']), service_id(gw))
+            self.assertLessEqual(doc['start_ts'], time.time())
+            self.assertTrue(0 <= doc['period'] < 3600, doc['period'])
+            self.assertEqual(doc['nr_items'], len(doc['items']))
+            self.assertEqual(self.totals({'current': doc}, user_id), traffic.expected)
+            self.assertEqual(self.usage_objects(gw), {}, 'nothing is stored before the period ends')
+            self.assertEqual(gw.request('GET', '/', 'ostor-usage&current&obj=x').status, 400)
+            # At shutdown the period is stored with those counters.
+            gw.restart()
+            self.assertEqual(self.totals(self.usage_objects(gw), user_id), traffic.expected)
+        finally:
+            gw.stop()
+        gw = Gateway().start()
+        try:
+            resp = gw.request('GET', '/', 'ostor-usage&current')
+            error = json.loads(resp.body)
+            self.assertEqual((resp.status, error['Code']), (404, 'NoSuchKey'), resp)  # as for an unknown obj
+            self.assertIn('S3_GW_COLLECT_STAT=1', error['Message'])
+        finally:
+            gw.stop()
+
     def test_a_malformed_gw_conf_stops_the_gateway_with_a_message(self):
         gw = Gateway()
         os.makedirs(gw.data_dir)
