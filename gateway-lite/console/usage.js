@@ -10,9 +10,11 @@
   // s3-usage-<service id>-<period start, ISO 8601 ms>-<configured period s>
   const NAME = /^s3-usage-(\d+)-(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)-(\d+)$/;
   const LIST_PAGE_ITEMS = 1000;
-  // Bounds on what one showing reads: pages of names, objects.
+  // Bounds on what one showing reads: pages of names, objects (30 days of
+  // four gateways' 30-minute periods), objects read at once.
   const MAX_LIST_PAGES = 50;
-  const MAX_OBJECTS = 500;
+  const MAX_OBJECTS = 6000;
+  const READS_AT_ONCE = 8;
   // The table shows the latest rows; the CSV holds them all.
   const MAX_TABLE_ROWS = 200;
   const CLASSES = ['put', 'get', 'list', 'other'];
@@ -67,6 +69,25 @@
     return names;
   }
 
+  // The statistics objects `names` read, READS_AT_ONCE at a time, the status
+  // saying how far; null when the page moved on.
+  async function readObjects(names) {
+    const generation = state.generation;
+    const docs = new Array(names.length);
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < names.length && generation === state.generation) {
+        const i = next++;
+        docs[i] = await call([['ostor-usage', null], ['obj', names[i].name]]);
+        if (docs[i] === null) return;
+        if (++done % 100 === 0) say('usage-status', `Reading the usage statistics: ${done} of ${names.length}…`);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, names.length) }, worker));
+    return generation === state.generation && docs.every((d) => d) ? docs : null;
+  }
+
   // Whether a counted key belongs to the page: the user's requests, or the
   // requests on the bucket.
   function belongs(key) {
@@ -119,10 +140,15 @@
     // The latest ones, when there are more than MAX_OBJECTS.
     names.sort((a, b) => b.start - a.start);
     const read = names.slice(0, MAX_OBJECTS);
-    const docs = await Promise.all(read.map((n) => call([['ostor-usage', null], ['obj', n.name]])));
-    if (generation !== state.generation || docs.some((d) => d === null)) return;
+    const docs = await readObjects(read);
+    if (docs === null) return;
     const refused = docs.find((d) => !d.ok && d.code !== 'NoSuchKey');
     if (refused) say('usage-message', refusalText(refused));
+    // Too many to read: said where it is not missed (and the plots still
+    // span the whole range, empty before the oldest object read).
+    if (names.length > read.length)
+      say('usage-message', `Only the latest ${read.length} of the ${names.length} statistics objects of the range ` +
+        `were read: the plots cover ${utc(read[read.length - 1].start)} UTC onwards, not the whole range.`);
     const readable = (d) => d.ok && d.data && typeof d.data === 'object';
     state.read = docs.flatMap((d, i) => (readable(d) ? rowsOf(d.data, read[i].service, true) : []));
     // A gateway that stores no statistics has no period under way (404).
@@ -159,10 +185,10 @@
     const total = (k) => sums.reduce((n, [, s]) => n + s[k], 0);
     const what = state.kind === 'bucket' ? `on bucket ${state.name}` : 'of the user';
     ostor.charts.lineChart($('usage-ops-chart'), CLASSES.map((k) => ({ label: k, points: points(k) })), count,
-      `Requests ${what} per period: ${CLASSES.map((k) => `${k} ${total(k)}`).join(', ')}.`);
+      `Requests ${what} per period: ${CLASSES.map((k) => `${k} ${total(k)}`).join(', ')}.`, state.range);
     ostor.charts.lineChart($('usage-bytes-chart'),
       [{ label: 'in (uploaded)', points: points('in') }, { label: 'out (downloaded)', points: points('out') }], bytes,
-      `Bytes ${what} per period: ${bytes(total('in'))} in, ${bytes(total('out'))} out.`);
+      `Bytes ${what} per period: ${bytes(total('in'))} in, ${bytes(total('out'))} out.`, state.range);
     const body = $('usage-table').tBodies[0];
     body.replaceChildren();
     for (const r of state.rows.slice(-MAX_TABLE_ROWS).reverse()) {
