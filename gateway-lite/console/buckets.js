@@ -214,27 +214,34 @@
 
   // ---- the size history ------------------------------------------------------------
 
+  // The size history of a bucket of `size` (current, hmax, h_integral in
+  // byte-hours, last_ts in hours since the epoch) created at `created` ms,
+  // at `now` ms, with the `readings` [{x: ms, y: bytes}] made of it: the
+  // byte-hours until now, the mean since creation (null in its first hour)
+  // and the plot's series.
+  function history(size, created, now, readings) {
+    // Byte-hours accrue at each change: up to now at the current size.
+    const nowHour = Math.floor(now / HOUR_MS);
+    const hours = nowHour - Math.floor(created / HOUR_MS);
+    const byteHours = Number(size.h_integral) + Number(size.current) * Math.max(0, nowHour - Number(size.last_ts));
+    const mean = hours > 0 ? byteHours / hours : null;
+    // The size last changed within the hour last_ts: by its end (or now)
+    // it was the current one, and stayed so.
+    const settled = Math.max(created, Math.min(now, (Number(size.last_ts) + 1) * HOUR_MS));
+    const points = [{ x: created, y: 0 }, { x: settled, y: Number(size.current) }, ...readings];
+    points.sort((p, q) => p.x - q.x);
+    // A level from the creation until now, dashed.
+    const level = (label, y) => ({ label, points: [{ x: created, y }, { x: now, y }], dashed: true });
+    const series = [{ label: 'Size', points }, level('Peak (hmax)', Number(size.hmax))];
+    if (mean !== null) series.push(level('Mean since creation', mean));
+    return { byteHours, mean, series };
+  }
+
   function drawHistory() {
     const b = state.buckets.get(state.shown);
     if (!b || !b.size) return;
     const s = b.size;
-    const now = Date.now();
-    const created = Date.parse(b.creation_date);
-    // Byte-hours accrue at each change: up to now at the current size.
-    const nowHour = Math.floor(now / HOUR_MS);
-    const hours = nowHour - Math.floor(created / HOUR_MS);
-    const byteHours = Number(s.h_integral) + Number(s.current) * Math.max(0, nowHour - Number(s.last_ts));
-    const mean = hours > 0 ? byteHours / hours : null;
-    // The size last changed within the hour last_ts: by its end (or now)
-    // it was the current one, and stayed so.
-    const settled = Math.max(created, Math.min(now, (Number(s.last_ts) + 1) * HOUR_MS));
-    const readings = state.readings.get(b.name) || [];
-    const points = [{ x: created, y: 0 }, { x: settled, y: Number(s.current) }, ...readings];
-    points.sort((p, q) => p.x - q.x);
-    // A level from the creation until now, dashed.
-    const level = (label, y) => ({ label, points: [{ x: created, y }, { x: now, y }], dashed: true });
-    const series = [{ label: 'Size', points }, level('Peak (hmax)', Number(s.hmax))];
-    if (mean !== null) series.push(level('Mean since creation', mean));
+    const { mean, series } = history(s, Date.parse(b.creation_date), Date.now(), state.readings.get(b.name) || []);
     say('history-current', `${bytes(s.current)} (${count(s.current)} bytes)`);
     say('history-peak', bytes(s.hmax));
     say('history-mean', mean === null ? 'after its first hour' : bytes(Math.round(mean)));
@@ -356,5 +363,5 @@
   // The names of the buckets shown.
   const names = () => [...state.buckets.keys()];
 
-  ostor.buckets = { init, open, reset, names };
+  ostor.buckets = { init, open, reset, names, history };
 })((globalThis.ostor = globalThis.ostor || {}));
