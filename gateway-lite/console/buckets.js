@@ -216,9 +216,10 @@
 
   // The size history of a bucket of `size` (current, hmax, h_integral in
   // byte-hours, last_ts in hours since the epoch) created at `created` ms,
-  // at `now` ms, with the `readings` [{x: ms, y: bytes}] made of it: the
-  // byte-hours until now, the mean since creation (null in its first hour)
-  // and the plot's series.
+  // at `now` ms, with the `readings` [{x: ms, y: bytes}] made of its name
+  // (those before `created` were of a bucket of that name deleted since:
+  // left out): the byte-hours until now, the mean since creation (null in
+  // its first hour) and the plot's series.
   function history(size, created, now, readings) {
     // Byte-hours accrue at each change: up to now at the current size.
     const nowHour = Math.floor(now / HOUR_MS);
@@ -228,7 +229,8 @@
     // The size last changed within the hour last_ts: by its end (or now)
     // it was the current one, and stayed so.
     const settled = Math.max(created, Math.min(now, (Number(size.last_ts) + 1) * HOUR_MS));
-    const points = [{ x: created, y: 0 }, { x: settled, y: Number(size.current) }, ...readings];
+    const points = [{ x: created, y: 0 }, { x: settled, y: Number(size.current) },
+      ...readings.filter((r) => r.x >= created)];
     points.sort((p, q) => p.x - q.x);
     // A level from the creation until now, dashed.
     const level = (label, y) => ({ label, points: [{ x: created, y }, { x: now, y }], dashed: true });

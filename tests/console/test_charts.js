@@ -54,6 +54,11 @@ function check(name, got, want) {
   check('no mean level in the first hour', plain(young.series).map((s) => s.label), ['Size', 'Peak (hmax)']);
   check('settled by now', plain(young.series)[0].points,
     [{ x: created, y: 0 }, { x: at('2026-12-01T10:50:00Z'), y: 500 }]);
+
+  // Readings of a bucket of the same name deleted before this one was made: not of this one.
+  const remade = ostor.buckets.history(size, created, now, [{ x: at('2026-12-01T10:19:00Z'), y: 9999 }, reading]);
+  check('readings before the creation left out', plain(remade.series)[0].points,
+    [{ x: created, y: 0 }, { x: at('2026-12-01T16:00:00Z'), y: 3000 }, reading]);
 }
 
 // ---- the usage plots' bins ---------------------------------------------------------
