@@ -11,10 +11,11 @@
   const NAME = /^s3-usage-(\d+)-(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)-(\d+)$/;
   const LIST_PAGE_ITEMS = 1000;
   // Bounds on what one showing reads: pages of names, objects (30 days of
-  // four gateways' 30-minute periods), objects read at once.
+  // four gateways' 30-minute periods), objects read at once (api.js lets
+  // 4 calls be in flight).
   const MAX_LIST_PAGES = 50;
   const MAX_OBJECTS = 6000;
-  const READS_AT_ONCE = 8;
+  const READS_AT_ONCE = 4;
   // The table shows the latest rows; the CSV holds them all.
   const MAX_TABLE_ROWS = 200;
   const CLASSES = ['put', 'get', 'list', 'other'];
