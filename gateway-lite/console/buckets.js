@@ -7,8 +7,8 @@
   const $ = (id) => document.getElementById(id);
   const HOUR_MS = 3600 * 1000;
   const GIB = 1024 ** 3;
-  // While a size history is shown, the buckets are read again this often:
-  // each reading is a point of the plot.
+  // While a size history is shown, the sizes are read again this often (the
+  // owner's listing only): each reading is a point of the plot.
   const READ_EVERY_MS = 30 * 1000;
   // A bucket's quota is one call each: read for this many buckets at most.
   const MAX_QUOTA_READS = 100;
@@ -23,7 +23,7 @@
   // history is shown.
   const state = {
     kind: null, name: null, owner: null, generation: 0, buckets: new Map(), objects: new Map(),
-    quotas: new Map(), defaultQuota: null, readings: new Map(), shown: null, timer: 0,
+    quotas: new Map(), defaultQuota: null, readings: new Map(), shown: null, timer: 0, ticking: false,
   };
 
   function say(id, text) {
@@ -142,11 +142,13 @@
     if (again) again.focus();
   }
 
-  // Reads the buckets of the page's user (or the bucket's owner), their
-  // object counts and quotas; false when the list could not be read.
-  async function read() {
+  // Reads the buckets of the page's user (or of the bucket's owner once
+  // known) and their object counts (`withBill`); false when the list could
+  // not be read.
+  async function read(withBill) {
     const params = [['ostor-buckets', null]];
-    if (state.kind === 'user') params.push(['userId', state.name]);
+    const owner = state.kind === 'user' ? state.name : state.owner;
+    if (owner) params.push(['userId', owner]);
     const r = await call('GET', params);
     if (!r) return false;
     if (!r.ok) {
@@ -158,7 +160,7 @@
     record(list);
     state.buckets = new Map(list.map((b) => [b.name, b]));
     if (state.kind === 'bucket') state.owner = list.length ? list[0].owner_id : null;
-    if (state.owner) await readBill();
+    if (state.owner && withBill) await readBill();
     return true;
   }
 
@@ -212,27 +214,36 @@
 
   // ---- the size history ------------------------------------------------------------
 
+  // The size history of a bucket of `size` (current, hmax, h_integral in
+  // byte-hours, last_ts in hours since the epoch) created at `created` ms,
+  // at `now` ms, with the `readings` [{x: ms, y: bytes}] made of its name
+  // (those before `created` were of a bucket of that name deleted since:
+  // left out): the byte-hours until now, the mean since creation (null in
+  // its first hour) and the plot's series.
+  function history(size, created, now, readings) {
+    // Byte-hours accrue at each change: up to now at the current size.
+    const nowHour = Math.floor(now / HOUR_MS);
+    const hours = nowHour - Math.floor(created / HOUR_MS);
+    const byteHours = Number(size.h_integral) + Number(size.current) * Math.max(0, nowHour - Number(size.last_ts));
+    const mean = hours > 0 ? byteHours / hours : null;
+    // The size last changed within the hour last_ts: by its end (or now)
+    // it was the current one, and stayed so.
+    const settled = Math.max(created, Math.min(now, (Number(size.last_ts) + 1) * HOUR_MS));
+    const points = [{ x: created, y: 0 }, { x: settled, y: Number(size.current) },
+      ...readings.filter((r) => r.x >= created)];
+    points.sort((p, q) => p.x - q.x);
+    // A level from the creation until now, dashed.
+    const level = (label, y) => ({ label, points: [{ x: created, y }, { x: now, y }], dashed: true });
+    const series = [{ label: 'Size', points }, level('Peak (hmax)', Number(size.hmax))];
+    if (mean !== null) series.push(level('Mean since creation', mean));
+    return { byteHours, mean, series };
+  }
+
   function drawHistory() {
     const b = state.buckets.get(state.shown);
     if (!b || !b.size) return;
     const s = b.size;
-    const now = Date.now();
-    const created = Date.parse(b.creation_date);
-    // Byte-hours accrue at each change: up to now at the current size.
-    const nowHour = Math.floor(now / HOUR_MS);
-    const hours = nowHour - Math.floor(created / HOUR_MS);
-    const byteHours = Number(s.h_integral) + Number(s.current) * Math.max(0, nowHour - Number(s.last_ts));
-    const mean = hours > 0 ? byteHours / hours : null;
-    // The size last changed within the hour last_ts: by its end (or now)
-    // it was the current one, and stayed so.
-    const settled = Math.max(created, Math.min(now, (Number(s.last_ts) + 1) * HOUR_MS));
-    const readings = state.readings.get(b.name) || [];
-    const points = [{ x: created, y: 0 }, { x: settled, y: Number(s.current) }, ...readings];
-    points.sort((p, q) => p.x - q.x);
-    // A level from the creation until now, dashed.
-    const level = (label, y) => ({ label, points: [{ x: created, y }, { x: now, y }], dashed: true });
-    const series = [{ label: 'Size', points }, level('Peak (hmax)', Number(s.hmax))];
-    if (mean !== null) series.push(level('Mean since creation', mean));
+    const { mean, series } = history(s, Date.parse(b.creation_date), Date.now(), state.readings.get(b.name) || []);
     say('history-current', `${bytes(s.current)} (${count(s.current)} bytes)`);
     say('history-peak', bytes(s.hmax));
     say('history-mean', mean === null ? 'after its first hour' : bytes(Math.round(mean)));
@@ -248,7 +259,7 @@
     $('size-history-card').hidden = false;
     drawHistory();
     clearInterval(state.timer);
-    state.timer = setInterval(refresh, READ_EVERY_MS);
+    state.timer = setInterval(tick, READ_EVERY_MS);
   }
 
   function hideHistory() {
@@ -275,20 +286,39 @@
       b.setAttribute('aria-expanded', String(b.closest('tr').dataset.bucket === state.shown));
   }
 
-  // Reads again and shows what was read (Refresh, and the timer).
-  async function refresh() {
-    if (!(await read())) return;
-    await readQuotas();
+  // Shows what was read.
+  function render() {
     if (state.kind === 'user') renderTable();
     else renderBucket();
     if (state.shown && !state.buckets.has(state.shown)) hideHistory();
     if (state.shown) drawHistory();
   }
 
+  // Reads the sizes, counts and quotas again and shows them (Refresh).
+  async function refresh() {
+    if (!(await read(true))) return;
+    await readQuotas();
+    render();
+  }
+
+  // Reads the sizes again (the timer, while a size history is shown): the
+  // owner's listing only, the counts and quotas left to Refresh; none while
+  // the last is still under way.
+  async function tick() {
+    if (state.ticking) return;
+    state.ticking = true;
+    try {
+      if (await read(false)) render();
+    } finally {
+      state.ticking = false;
+    }
+  }
+
   // ---- the page -------------------------------------------------------------------
 
   function clear() {
     hideHistory();
+    state.ticking = false;
     state.buckets = new Map();
     state.objects = new Map();
     state.quotas = new Map();
@@ -335,5 +365,5 @@
   // The names of the buckets shown.
   const names = () => [...state.buckets.keys()];
 
-  ostor.buckets = { init, open, reset, names };
+  ostor.buckets = { init, open, reset, names, history };
 })((globalThis.ostor = globalThis.ostor || {}));

@@ -41,10 +41,11 @@
   // Draws on `canvas` (again: the chart it had goes) the `series`
   // [{label, points: [{x: ms, y}], dashed}] over time (UTC), the values
   // written by `format`; `summary` is what the canvas says to a screen
-  // reader (the table beside it holds the figures).
-  function lineChart(canvas, series, format, summary) {
+  // reader (the table beside it holds the figures); `range` [from, to] ms,
+  // when given, is the x axis whatever the points cover.
+  function lineChart(canvas, series, format, summary, range) {
     clear(canvas);
-    const xs = series.flatMap((s) => s.points.map((p) => p.x));
+    const xs = range || series.flatMap((s) => s.points.map((p) => p.x));
     const span = xs.length ? Math.max(...xs) - Math.min(...xs) : 0;
     const tick = tickOfSpan(span);
     canvas.setAttribute('aria-label', summary);
@@ -69,7 +70,10 @@
         maintainAspectRatio: false,
         interaction: { mode: 'nearest', intersect: false },
         scales: {
-          x: { type: 'linear', ticks: { callback: tick, maxRotation: 0, autoSkipPadding: 24 } },
+          x: {
+            type: 'linear', min: range ? range[0] : undefined, max: range ? range[1] : undefined,
+            ticks: { callback: tick, maxRotation: 0, autoSkipPadding: 24 },
+          },
           y: { beginAtZero: true, ticks: { callback: format, precision: 0 } },
         },
         plugins: {

@@ -10,9 +10,12 @@
   // s3-usage-<service id>-<period start, ISO 8601 ms>-<configured period s>
   const NAME = /^s3-usage-(\d+)-(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)-(\d+)$/;
   const LIST_PAGE_ITEMS = 1000;
-  // Bounds on what one showing reads: pages of names, objects.
+  // Bounds on what one showing reads: pages of names, objects (30 days of
+  // four gateways' 30-minute periods), objects read at once (api.js lets
+  // 4 calls be in flight).
   const MAX_LIST_PAGES = 50;
-  const MAX_OBJECTS = 500;
+  const MAX_OBJECTS = 6000;
+  const READS_AT_ONCE = 4;
   // The table shows the latest rows; the CSV holds them all.
   const MAX_TABLE_ROWS = 200;
   const CLASSES = ['put', 'get', 'list', 'other'];
@@ -30,8 +33,8 @@
   // kind/name: the page (user: its id; bucket: its name); read: what the
   // last showing read of the page's, one row per (statistics object,
   // bucket, user, account); rows: those of the bucket chosen; range: [from,
-  // to] ms read.
-  const state = { kind: null, name: null, generation: 0, read: [], rows: [], range: null };
+  // to] ms read; bin: the ms of a point of the plots.
+  const state = { kind: null, name: null, generation: 0, read: [], rows: [], range: null, bin: 1000 };
 
   function say(id, text) {
     $(id).textContent = text || '';
@@ -59,12 +62,32 @@
         const m = NAME.exec(name);
         if (!m) continue;
         const start = Date.parse(m[2]);
-        if (start <= to && start + Number(m[3]) * 1000 >= from) names.push({ name, start, service: m[1] });
+        const period = Number(m[3]);
+        if (start <= to && start + period * 1000 >= from) names.push({ name, start, service: m[1], period });
       }
       if (!r.data.truncated || !r.data.items.length) break;
       marker = r.data.items[r.data.items.length - 1];
     }
     return names;
+  }
+
+  // The statistics objects `names` read, READS_AT_ONCE at a time, the status
+  // saying how far; null when the page moved on.
+  async function readObjects(names) {
+    const generation = state.generation;
+    const docs = new Array(names.length);
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < names.length && generation === state.generation) {
+        const i = next++;
+        docs[i] = await call([['ostor-usage', null], ['obj', names[i].name]]);
+        if (docs[i] === null) return;
+        if (++done % 100 === 0) say('usage-status', `Reading the usage statistics: ${done} of ${names.length}…`);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, names.length) }, worker));
+    return generation === state.generation && docs.every((d) => d) ? docs : null;
   }
 
   // Whether a counted key belongs to the page: the user's requests, or the
@@ -119,10 +142,15 @@
     // The latest ones, when there are more than MAX_OBJECTS.
     names.sort((a, b) => b.start - a.start);
     const read = names.slice(0, MAX_OBJECTS);
-    const docs = await Promise.all(read.map((n) => call([['ostor-usage', null], ['obj', n.name]])));
-    if (generation !== state.generation || docs.some((d) => d === null)) return;
+    const docs = await readObjects(read);
+    if (docs === null) return;
     const refused = docs.find((d) => !d.ok && d.code !== 'NoSuchKey');
     if (refused) say('usage-message', refusalText(refused));
+    // Too many to read: said where it is not missed (and the plots still
+    // span the whole range, empty before the oldest object read).
+    if (names.length > read.length)
+      say('usage-message', `Only the latest ${read.length} of the ${names.length} statistics objects of the range ` +
+        `were read: the plots cover ${utc(read[read.length - 1].start)} UTC onwards, not the whole range.`);
     const readable = (d) => d.ok && d.data && typeof d.data === 'object';
     state.read = docs.flatMap((d, i) => (readable(d) ? rowsOf(d.data, read[i].service, true) : []));
     // A gateway that stores no statistics has no period under way (404).
@@ -133,6 +161,11 @@
       state.read.push(...rowsOf(live.data, liveService[1], false));
     state.read.sort((a, b) => a.start - b.start || ROW_ORDER.reduce((c, k) => c || byCodePoint(a[k], b[k]), 0));
     state.range = [from, to];
+    // A point per configured period (the longest read), its bins fixed in
+    // time: every gateway's objects (each starting when its gateway did) and
+    // short periods (the first, the one stored at shutdown) summed in the
+    // bin they start in.
+    state.bin = read.reduce((longest, n) => Math.max(longest, n.period), 1) * 1000;
     const more = names.length > read.length ? ` (the latest ${read.length} of ${names.length})` : '';
     const underWay = state.read.some((r) => !r.stored) ? ' and the period under way' : '';
     say('usage-status', `${read.length} statistics objects read${more}${underWay}: ${state.read.length} rows ` +
@@ -141,28 +174,37 @@
     render();
   }
 
-  // Sums per period start: the points of the plots.
-  function perPeriod(rows) {
+  // Sums per bin of `bin` ms (from the epoch) of the rows starting in it:
+  // the points of the plots.
+  function perBin(rows, bin) {
     const sums = new Map();
     for (const r of rows) {
-      const s = sums.get(r.start) || { put: 0, get: 0, list: 0, other: 0, in: 0, out: 0 };
+      const x = Math.floor(r.start / bin) * bin;
+      const s = sums.get(x) || { put: 0, get: 0, list: 0, other: 0, in: 0, out: 0 };
       for (const k of [...CLASSES, 'in', 'out']) s[k] += r[k];
-      sums.set(r.start, s);
+      sums.set(x, s);
     }
     return [...sums.entries()].sort((a, b) => a[0] - b[0]);
   }
 
+  // A bin's length for people: "30 min", "1 h", "15 s".
+  function duration(ms) {
+    const s = ms / 1000;
+    if (s % 3600 === 0) return `${s / 3600} h`;
+    return s % 60 === 0 ? `${s / 60} min` : `${s} s`;
+  }
+
   function render() {
     state.rows = chosen(state.read);
-    const sums = perPeriod(state.rows);
+    const sums = perBin(state.rows, state.bin);
     const points = (k) => sums.map(([x, s]) => ({ x, y: s[k] }));
     const total = (k) => sums.reduce((n, [, s]) => n + s[k], 0);
-    const what = state.kind === 'bucket' ? `on bucket ${state.name}` : 'of the user';
+    const what = `${state.kind === 'bucket' ? `on bucket ${state.name}` : 'of the user'} per ${duration(state.bin)}`;
     ostor.charts.lineChart($('usage-ops-chart'), CLASSES.map((k) => ({ label: k, points: points(k) })), count,
-      `Requests ${what} per period: ${CLASSES.map((k) => `${k} ${total(k)}`).join(', ')}.`);
+      `Requests ${what}: ${CLASSES.map((k) => `${k} ${total(k)}`).join(', ')}.`, state.range);
     ostor.charts.lineChart($('usage-bytes-chart'),
       [{ label: 'in (uploaded)', points: points('in') }, { label: 'out (downloaded)', points: points('out') }], bytes,
-      `Bytes ${what} per period: ${bytes(total('in'))} in, ${bytes(total('out'))} out.`);
+      `Bytes ${what}: ${bytes(total('in'))} in, ${bytes(total('out'))} out.`, state.range);
     const body = $('usage-table').tBodies[0];
     body.replaceChildren();
     for (const r of state.rows.slice(-MAX_TABLE_ROWS).reverse()) {
@@ -213,6 +255,7 @@
     state.read = [];
     state.rows = [];
     state.range = null;
+    state.bin = 1000;
     for (const id of ['usage-ops-chart', 'usage-bytes-chart']) ostor.charts.clear($(id));
     $('usage-table').tBodies[0].replaceChildren();
     $('usage-empty').hidden = true;
@@ -253,5 +296,5 @@
     clear();
   }
 
-  ostor.usage = { init, open, reset };
+  ostor.usage = { init, open, reset, perBin };
 })((globalThis.ostor = globalThis.ostor || {}));

@@ -146,6 +146,7 @@ class ConsoleUsageTest(UsageCase):
     # ---- buckets, size history, billing ---------------------------------------
     def test_a_users_buckets_with_size_objects_quota_and_size_history(self):
         from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
         sizes = [1000, 2500, 40000]
         email, user_id, s3, bucket = self.traffic(sizes)
         self.assertEqual(self.admin('PUT', [('ostor-quotas', None), ('bucket', bucket), ('quota-size', '1')])[0], 200)
@@ -217,6 +218,19 @@ class ConsoleUsageTest(UsageCase):
         self.assertFalse(self.element('billing-card').is_displayed())
         self.wait_for(lambda d: (self.chart('size-history-chart') or {}).get('Size', [[0, 0]])[-1][1]
                       == sum(sizes[:2]), 'no size history on the bucket page')
+
+        # The reading every 30 s: the owner's listing only (no bill, no
+        # quotas), one at a time.
+        self.driver.execute_script(
+            'window.calls = []; const fetchOf = window.fetch;'
+            'window.fetch = (url, init) => { window.calls.push(String(url)); return fetchOf(url, init); };')
+        points = len(self.chart('size-history-chart')['Size'])
+        WebDriverWait(self.driver, 45, poll_frequency=0.2).until(
+            lambda d: len(self.chart('size-history-chart')['Size']) > points, 'not read again every 30 s')
+        calls = self.driver.execute_script('return window.calls')
+        self.assertEqual(len(calls), 1, calls)
+        self.assertIn('ostor-buckets', calls[0])
+        self.assertIn(f'userId={user_id}', calls[0])
 
     # ---- usage ----------------------------------------------------------------
     def test_usage_plots_table_and_csv_after_s3_traffic(self):
