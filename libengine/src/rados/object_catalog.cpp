@@ -115,9 +115,10 @@ Result<void> RadosObjectCatalog::after_lost_guard(StoredBucket& sb, const std::s
         if (!again) return std::move(again).error();
         return no_such_bucket(sb.bucket.name);
     }
-    if (again->bucket.versioning != sb.bucket.versioning) {
-        // A cached Off record met a versioned key (h<key>): the record in
-        // force plans the next attempt, and this process's cache drops it.
+    if (again->bucket.versioning != sb.bucket.versioning || again->bucket.object_lock != sb.bucket.object_lock) {
+        // A cached Off record met a versioned key (h<key>), or the lock
+        // settings changed: the record in force plans the next attempt, and
+        // this process's cache drops it.
         forget_cached_bucket(sb.bucket.name);
         sb = std::move(*again);
     }
@@ -176,6 +177,20 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& given, 
         for (auto& r : excess) (void)ledger_.release(r);
         if (own) (void)ledger_.release(*own);
     };
+    // A lock asked for where the record says lock is off: a cached record
+    // may predate lock turned on through another gateway (an announcement
+    // missed; once on, it is never turned off). Asked again before refusing,
+    // and never dropped silently (an Off bucket's commit writes no lock).
+    if (requested_lock && !bucket.object_lock.enabled) {
+        auto fresh = load_bucket_afresh(bucket.name);
+        if (fresh && fresh->bucket.epoch == bucket.epoch) sb = std::move(*fresh);
+        if (!bucket.object_lock.enabled) {
+            give_back();
+            if (!fresh) return std::move(fresh).error();
+            if (fresh->bucket.epoch != bucket.epoch) return no_such_bucket(bucket.name);
+            return Error(Errc::InvalidArgument, "Bucket is missing Object Lock Configuration");
+        }
+    }
     // Before the index write: should this instance die before its ledger
     // change, its adopter queues the bucket for a recount (once per bucket
     // incarnation in this instance's life: no write on the PUT path after).

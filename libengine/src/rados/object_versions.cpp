@@ -128,6 +128,10 @@ Result<ObjectInfo> RadosObjectCatalog::change_version_lock(std::string_view buck
                                                            std::string_view version_id, const LockChange& change) {
     auto b = load_bucket_cached(bucket);
     if (!b) return std::move(b).error();
+    // A cached "off" may predate lock turned on through another gateway
+    // (an announcement missed): asked again before refusing.
+    if (!b->bucket.object_lock.enabled) b = load_bucket_afresh(bucket);
+    if (!b) return std::move(b).error();
     if (!b->bucket.object_lock.enabled)
         return Error(Errc::InvalidArgument, "Bucket is missing Object Lock Configuration");
     // The bucket's lock summary follows the entry's change on its ledger: a
