@@ -4,7 +4,8 @@
 // versioned key and plans as versioned; a marker whose reply is lost is
 // proven by its entry; a dead writer's commit hidden by a marker is still
 // settled from the index; the recount counts noncurrent versions; a second
-// engine sees a state change at once. The behaviours shared with the local
+// engine sees a state change at once; a cached "lock off" is read again
+// before a lock is refused or dropped. The behaviours shared with the local
 // backend are tests/unit/test_versions.cpp's, run here by unit-on-rados.
 #include <gtest/gtest.h>
 
