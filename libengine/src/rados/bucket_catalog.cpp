@@ -355,6 +355,12 @@ Result<Bucket> RadosObjectCatalog::get_bucket_record(std::string_view name) {
     return std::move(b->bucket);
 }
 
+Result<Bucket> RadosObjectCatalog::get_bucket_record_afresh(std::string_view name) {
+    auto b = load_bucket_afresh(name);
+    if (!b) return std::move(b).error();
+    return std::move(b->bucket);
+}
+
 // The names a listing reads the records of: an owner's claims (a superset
 // of its buckets), else every name of the bucket list; the records decide.
 // Then the records, then the ledgers, each all at once (aio).

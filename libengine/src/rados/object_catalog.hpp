@@ -60,6 +60,7 @@ public:
                                  const BucketCreateOptions& options) override;
     Result<Bucket> get_bucket(std::string_view name) override;
     Result<Bucket> get_bucket_record(std::string_view name) override;
+    Result<Bucket> get_bucket_record_afresh(std::string_view name) override;
     Result<std::vector<Bucket>> list_buckets(const BucketFilter& filter) override;
     Result<void> delete_bucket(std::string_view name, FreedExtents& freed) override;
     Result<Bucket> set_bucket_acl(std::string_view name, std::string_view acl) override;
