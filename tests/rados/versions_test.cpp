@@ -363,6 +363,13 @@ TEST_F(RadosVersionsTest, AStaleLockOffCacheIsReadAgainBeforeALockIsRefusedOrDro
         FreedExtents freed;
         return objects.put_object(std::move(b), {}, freed);
     };
+    // Asked just before each use: a record cached longer than
+    // kReadCacheLifetime would be read afresh anyway, and the case untested.
+    auto says_lock_off = [&](RadosObjectCatalog& objects) {
+        auto cached = objects.get_bucket_record(bucket_);
+        ASSERT_OK(cached);
+        ASSERT_FALSE(cached->object_lock.enabled);
+    };
     ASSERT_OK(put_as(off_writer, "o", 10));  // cached while Off
     ASSERT_NO_FATAL_FAILURE(enable());
     ASSERT_OK(put_as(unlocked_writer, "w", 10));  // cached while versioned, without lock
@@ -372,18 +379,18 @@ TEST_F(RadosVersionsTest, AStaleLockOffCacheIsReadAgainBeforeALockIsRefusedOrDro
     config.default_mode = RetentionMode::Governance;
     config.default_days = 1;
     ASSERT_OK(gw1_->objects->set_object_lock_config(bucket_, config));
-    auto cached = off_writer.get_bucket_record(bucket_);
-    ASSERT_OK(cached);
-    ASSERT_FALSE(cached->object_lock.enabled);  // the stale record the cases below meet
+    // Each case below meets a stale record.
 
     ObjectLock held;
     held.legal_hold = true;
+    ASSERT_NO_FATAL_FAILURE(says_lock_off(unlocked_writer));
     auto in_versioned = put_with(unlocked_writer, "w", held);
     ASSERT_OK(in_versioned);
     EXPECT_TRUE(in_versioned->lock.legal_hold);
     EXPECT_EQ(in_versioned->lock.retention.mode, RetentionMode::Governance);  // the default, with the hold
     // Off in the cache: a versioned write with its lock, not a replacement
     // in place without it.
+    ASSERT_NO_FATAL_FAILURE(says_lock_off(off_writer));
     auto in_off = put_with(off_writer, "o", held);
     ASSERT_OK(in_off);
     EXPECT_EQ(in_off->version_id.size(), kInstanceChars);
@@ -394,6 +401,7 @@ TEST_F(RadosVersionsTest, AStaleLockOffCacheIsReadAgainBeforeALockIsRefusedOrDro
     EXPECT_TRUE(gw1_->objects->stat_version(bucket_, "o", "null"));  // kept
     LockChange hold;
     hold.legal_hold = true;
+    ASSERT_NO_FATAL_FAILURE(says_lock_off(unlocked_caller));
     auto called = unlocked_caller.change_version_lock(bucket_, "c", unlocked->version_id, hold);
     ASSERT_OK(called);
     EXPECT_TRUE(called->lock.legal_hold);
