@@ -47,6 +47,18 @@ bool lock_action_allowed(const RequestContext& ctx, const Bucket& b, std::string
     return ctx.is_owner(b);
 }
 
+// The bucket's object lock settings in force: `b`'s, or when they say lock
+// is off, the record's read again past the cache (RADOS: a cached "off" may
+// predate lock turned on through another gateway whose announcement was
+// missed; once on, lock is never turned off). A bucket made again since is
+// decided by its new record; one gone answers NoSuchBucket.
+Outcome<ObjectLockConfig> lock_in_force(const RequestContext& ctx, const Bucket& b) {
+    if (b.object_lock.enabled) return b.object_lock;
+    auto now = ctx.engine.get_bucket_record_afresh(ctx.bucket);
+    if (!now) return now.error();
+    return now->object_lock;
+}
+
 // The request's own lock call (the pipeline refused a Deny of its action).
 bool may_call(const RequestContext& ctx, const Bucket& b) {
     return ctx.policy == PolicyDecision::Allow || (ctx.policy == PolicyDecision::NoMatch && ctx.is_owner(b));
@@ -57,7 +69,9 @@ bool may_call(const RequestContext& ctx, const Bucket& b) {
 // a read's.
 Outcome<ObjectInfo> locked_version(const RequestContext& ctx, const Bucket& b) {
     if (!may_call(ctx, b)) return access_denied();
-    if (!b.object_lock.enabled) return bucket_without_lock();
+    auto lock = lock_in_force(ctx, b);
+    if (!lock) return lock.error();
+    if (!lock->enabled) return bucket_without_lock();
     const auto version_id = requested_version(ctx);
     auto info = ctx.engine.head_object(ctx.bucket, ctx.key, version_id);
     if (!info) return read_error(ctx, info.error(), b, version_id);
@@ -68,7 +82,9 @@ Outcome<ObjectInfo> locked_version(const RequestContext& ctx, const Bucket& b) {
 // allowed in a lock bucket and the body has its digest.
 Outcome<std::string> version_lock_body(const RequestContext& ctx, const Bucket& b, RequestBody& body) {
     if (!may_call(ctx, b)) return access_denied();
-    if (!b.object_lock.enabled) return bucket_without_lock();
+    auto lock = lock_in_force(ctx, b);
+    if (!lock) return lock.error();
+    if (!lock->enabled) return bucket_without_lock();
     if (auto missing = missing_lock_call_digest(ctx)) return *missing;
     return body.small();
 }
@@ -86,10 +102,12 @@ Reply lock_changed(const RequestContext& ctx, const Bucket& b, const Result<Obje
 Reply get_object_lock_configuration(const RequestContext& ctx) {
     const auto& b = *ctx.bucket_record;
     if (!may_call(ctx, b)) return access_denied();
-    if (!b.object_lock.enabled) return *no_such_bucket_config(kLockConfig);
+    auto lock = lock_in_force(ctx, b);
+    if (!lock) return lock.error();
+    if (!lock->enabled) return *no_such_bucket_config(kLockConfig);
     XmlWriter x("ObjectLockConfiguration");
     x.el("ObjectLockEnabled", "Enabled");
-    const auto& c = b.object_lock;
+    const auto& c = *lock;
     if (c.default_mode != RetentionMode::None) {
         x.open("Rule").open("DefaultRetention").el("Mode", std::string(retention_mode_name(c.default_mode)));
         if (c.default_days > 0) x.el("Days", std::to_string(c.default_days));
@@ -195,7 +213,9 @@ Outcome<std::optional<ObjectLock>> requested_lock(const RequestContext& ctx, con
         lock.legal_hold = hold == "ON";
         lock.legal_hold_off = hold == "OFF";
     }
-    if (!b.object_lock.enabled) return write_to_bucket_without_lock();
+    auto in_force = lock_in_force(ctx, b);
+    if (!in_force) return in_force.error();
+    if (!in_force->enabled) return write_to_bucket_without_lock();
     if ((mode_header && !lock_action_allowed(ctx, b, "s3:PutObjectRetention", ctx.key)) ||
         (hold_header && !lock_action_allowed(ctx, b, "s3:PutObjectLegalHold", ctx.key)))
         return access_denied();

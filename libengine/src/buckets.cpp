@@ -39,6 +39,10 @@ Result<Bucket> Engine::get_bucket(std::string_view name) { return impl_->objects
 
 Result<Bucket> Engine::get_bucket_record(std::string_view name) { return impl_->objects->get_bucket_record(name); }
 
+Result<Bucket> Engine::get_bucket_record_afresh(std::string_view name) {
+    return impl_->objects->get_bucket_record_afresh(name);
+}
+
 Result<std::vector<Bucket>> Engine::list_buckets(const BucketFilter& filter) {
     return impl_->objects->list_buckets(filter);
 }

@@ -39,6 +39,10 @@ Result<void> check_may_commit(const EngineImpl& e) {
 Result<void> check_lock_request(EngineImpl& e, std::string_view bucket, const std::optional<ObjectLock>& lock) {
     if (!lock) return {};
     auto b = e.objects->get_bucket_record(bucket);
+    // A cached "off" (RADOS) may predate lock turned on through another
+    // gateway whose announcement was missed; once on, lock is never turned
+    // off: only "off" is read again, past the cache, before refusing.
+    if (b && !b->object_lock.enabled) b = e.objects->get_bucket_record_afresh(bucket);
     if (!b) return std::move(b).error();
     if (!b->object_lock.enabled) return Error(Errc::InvalidArgument, "Bucket is missing Object Lock Configuration");
     return check_requested_retention(lock->retention, now_ms());

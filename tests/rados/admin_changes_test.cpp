@@ -142,6 +142,79 @@ TEST_F(TwoGateways, ObjectsWrittenIntoARebornBucketThroughTheOtherLand) {
     EXPECT_EQ(got->size, body.size());
 }
 
+// A bucket's versioning and object lock settings changed through one gateway
+// are what the other's very next writes follow, though it had the record
+// cached: versioned (then suspended) writes, the default retention, lock
+// headers and lock calls accepted (issue 15).
+TEST_F(TwoGateways, VersioningAndObjectLockSetOnOneAreFollowedByTheOthersNextWrites) {
+    constexpr TimestampMs kDayMs = 86'400'000;
+    const std::string body = "body";
+    const auto bytes = std::as_bytes(std::span(body));
+    ASSERT_TRUE(a->create_bucket("locking", user.id));
+    ASSERT_TRUE(a->create_bucket("suspending", user.id));
+    auto plain = b->put_object("locking", "k", bytes);  // the record cached on B
+    ASSERT_TRUE(plain) << plain.error().message();
+    EXPECT_TRUE(plain->version_id.empty());
+
+    ASSERT_TRUE(a->set_bucket_versioning("locking", VersioningState::Enabled));
+    auto versioned = b->put_object("locking", "k", bytes);
+    ASSERT_TRUE(versioned) << versioned.error().message();
+    EXPECT_FALSE(versioned->version_id.empty());
+    EXPECT_NE(versioned->version_id, "null");
+    EXPECT_FALSE(b->get_bucket_record("locking")->object_lock.enabled);  // cached on B again
+
+    // Lock turned on for the versioned bucket, with a default retention.
+    ObjectLockConfig governance_day;
+    governance_day.default_mode = RetentionMode::Governance;
+    governance_day.default_days = 1;
+    ASSERT_TRUE(a->set_object_lock_config("locking", governance_day));
+    const TimestampMs before_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    auto defaulted = b->put_object("locking", "d", bytes);
+    ASSERT_TRUE(defaulted) << defaulted.error().message();
+    EXPECT_EQ(defaulted->lock.retention.mode, RetentionMode::Governance);
+    EXPECT_GE(defaulted->lock.retention.until_ms, before_ms + kDayMs);
+    auto stored = a->head_object("locking", "d", defaulted->version_id);
+    ASSERT_TRUE(stored) << stored.error().message();
+    EXPECT_EQ(stored->lock.retention, defaulted->lock.retention);
+
+    // A lock asked for on the write, and a lock call on a version written
+    // before the lock: accepted by B.
+    PutOptions held;
+    held.lock = ObjectLock{};
+    held.lock->legal_hold = true;
+    auto with_hold = b->put_object("locking", "h", bytes, held);
+    ASSERT_TRUE(with_hold) << with_hold.error().message();
+    EXPECT_TRUE(with_hold->lock.legal_hold);
+    EXPECT_EQ(with_hold->lock.retention.mode, RetentionMode::Governance);  // a hold alone keeps the default
+    auto hold_set = b->set_object_legal_hold("locking", "k", versioned->version_id, true);
+    ASSERT_TRUE(hold_set) << hold_set.error().message();
+    EXPECT_TRUE(hold_set->lock.legal_hold);
+
+    // The default retention changed through A: B's next write has the new one.
+    ObjectLockConfig compliance_years;
+    compliance_years.default_mode = RetentionMode::Compliance;
+    compliance_years.default_years = 1;
+    ASSERT_TRUE(a->set_object_lock_config("locking", compliance_years));
+    auto changed = b->put_object("locking", "c", bytes);
+    ASSERT_TRUE(changed) << changed.error().message();
+    EXPECT_EQ(changed->lock.retention.mode, RetentionMode::Compliance);
+    EXPECT_GE(changed->lock.retention.until_ms, before_ms + 365 * kDayMs);
+
+    // Versioning enabled, then suspended, through A: B's writes follow each.
+    ASSERT_TRUE(b->put_object("suspending", "k", bytes));  // cached on B
+    ASSERT_TRUE(a->set_bucket_versioning("suspending", VersioningState::Enabled));
+    auto kept = b->put_object("suspending", "k", bytes);
+    ASSERT_TRUE(kept) << kept.error().message();
+    EXPECT_FALSE(kept->version_id.empty());
+    ASSERT_TRUE(a->set_bucket_versioning("suspending", VersioningState::Suspended));
+    auto null_write = b->put_object("suspending", "k", bytes);
+    ASSERT_TRUE(null_write) << null_write.error().message();
+    EXPECT_EQ(null_write->version_id, "null");
+    EXPECT_TRUE(a->head_object("suspending", "k", kept->version_id));  // kept, not replaced
+}
+
 // The notifier alone, on one connection.
 TEST(RadosNotifier, ALostWatchStopsCachesUntilItIsBackAndThenClearsThem) {
     auto spec = VolumeSpec::parse(fresh_spec());

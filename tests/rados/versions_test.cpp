@@ -4,7 +4,8 @@
 // versioned key and plans as versioned; a marker whose reply is lost is
 // proven by its entry; a dead writer's commit hidden by a marker is still
 // settled from the index; the recount counts noncurrent versions; a second
-// engine sees a state change at once. The behaviours shared with the local
+// engine sees a state change at once; a cached "lock off" is read again
+// before a lock is refused or dropped. The behaviours shared with the local
 // backend are tests/unit/test_versions.cpp's, run here by unit-on-rados.
 #include <gtest/gtest.h>
 
@@ -344,6 +345,70 @@ TEST_F(RadosVersionsTest, AStaleOffCacheMeetsAVersionedKey) {
     expect_head_agrees(*gw1_->client, shard_of("k"), "k");
     expect_head_agrees(*gw1_->client, shard_of("d"), "d");
     expect_ledgers(10 + 20 + 40 + 50, 4);
+}
+
+// Gateways whose cached record says lock is off after lock was turned on
+// through another (its announcement missed): a lock asked for on a write or
+// by a lock call is asked again past the cache before a refusal, never
+// refused on the stale record nor dropped by an Off write (issue 15).
+TEST_F(RadosVersionsTest, AStaleLockOffCacheIsReadAgainBeforeALockIsRefusedOrDropped) {
+    Gateway gw2;
+    DeafNotifier deaf;
+    RadosObjectCatalog off_writer(*gw2.client, *gw2.ledger, *gw2.blobs, *gw2.settings, gw2.leases.get(), &deaf);
+    RadosObjectCatalog unlocked_writer(*gw2.client, *gw2.ledger, *gw2.blobs, *gw2.settings, gw2.leases.get(), &deaf);
+    RadosObjectCatalog unlocked_caller(*gw2.client, *gw2.ledger, *gw2.blobs, *gw2.settings, gw2.leases.get(), &deaf);
+    auto put_with = [&](RadosObjectCatalog& objects, const std::string& key, const ObjectLock& lock) {
+        BodyCommit b = body(key, 10);
+        b.record.info.lock = lock;
+        FreedExtents freed;
+        return objects.put_object(std::move(b), {}, freed);
+    };
+    // Asked just before each use: a record cached longer than
+    // kReadCacheLifetime would be read afresh anyway, and the case untested.
+    auto says_lock_off = [&](RadosObjectCatalog& objects) {
+        auto cached = objects.get_bucket_record(bucket_);
+        ASSERT_OK(cached);
+        ASSERT_FALSE(cached->object_lock.enabled);
+    };
+    ASSERT_OK(put_as(off_writer, "o", 10));  // cached while Off
+    ASSERT_NO_FATAL_FAILURE(enable());
+    ASSERT_OK(put_as(unlocked_writer, "w", 10));  // cached while versioned, without lock
+    auto unlocked = put_as(unlocked_caller, "c", 10);
+    ASSERT_OK(unlocked);
+    ObjectLockConfig config;
+    config.default_mode = RetentionMode::Governance;
+    config.default_days = 1;
+    ASSERT_OK(gw1_->objects->set_object_lock_config(bucket_, config));
+    // Each case below meets a stale record.
+
+    ObjectLock held;
+    held.legal_hold = true;
+    ASSERT_NO_FATAL_FAILURE(says_lock_off(unlocked_writer));
+    auto in_versioned = put_with(unlocked_writer, "w", held);
+    ASSERT_OK(in_versioned);
+    EXPECT_TRUE(in_versioned->lock.legal_hold);
+    EXPECT_EQ(in_versioned->lock.retention.mode, RetentionMode::Governance);  // the default, with the hold
+    // Off in the cache: a versioned write with its lock, not a replacement
+    // in place without it.
+    ASSERT_NO_FATAL_FAILURE(says_lock_off(off_writer));
+    auto in_off = put_with(off_writer, "o", held);
+    ASSERT_OK(in_off);
+    EXPECT_EQ(in_off->version_id.size(), kInstanceChars);
+    auto stored = gw1_->objects->stat_version(bucket_, "o", in_off->version_id);
+    ASSERT_OK(stored);
+    EXPECT_TRUE(stored->lock.legal_hold);
+    EXPECT_EQ(stored->lock.retention.mode, RetentionMode::Governance);
+    EXPECT_TRUE(gw1_->objects->stat_version(bucket_, "o", "null"));  // kept
+    LockChange hold;
+    hold.legal_hold = true;
+    ASSERT_NO_FATAL_FAILURE(says_lock_off(unlocked_caller));
+    auto called = unlocked_caller.change_version_lock(bucket_, "c", unlocked->version_id, hold);
+    ASSERT_OK(called);
+    EXPECT_TRUE(called->lock.legal_hold);
+    // What was read again is what those caches hold now.
+    auto refreshed = off_writer.get_bucket_record(bucket_);
+    ASSERT_OK(refreshed);
+    EXPECT_TRUE(refreshed->object_lock.enabled);
 }
 
 TEST_F(RadosVersionsTest, AMarkerWhoseReplyIsLostIsProvenByItsEntry) {

@@ -382,6 +382,11 @@ public:
     // bucket needs to authorize it; cheaper than get_bucket on a RADOS
     // volume (cached, and kept true across processes). Fails: NoSuchBucket.
     Result<Bucket> get_bucket_record(std::string_view name);
+    // The record as get_bucket_record gives it, read past the cache (which
+    // then holds it): before a refusal a cached record may have made wrong
+    // (object lock "off"; once on, lock is never turned off). A local volume
+    // has no cache: the plain record read. Fails: NoSuchBucket.
+    Result<Bucket> get_bucket_record_afresh(std::string_view name);
     // By name.
     Result<std::vector<Bucket>> list_buckets(const BucketFilter& filter = {});
     // Aborts its multipart uploads. Fails: NoSuchBucket, BucketNotEmpty

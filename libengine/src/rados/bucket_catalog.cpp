@@ -108,6 +108,10 @@ Result<RadosObjectCatalog::StoredBucket> RadosObjectCatalog::load_bucket_cached(
     return bucket_cache_->records.get_or_read(std::string(name), [&] { return load_bucket(name); });
 }
 
+Result<RadosObjectCatalog::StoredBucket> RadosObjectCatalog::load_bucket_afresh(std::string_view name) {
+    return bucket_cache_->records.refresh(std::string(name), [&] { return load_bucket(name); });
+}
+
 void RadosObjectCatalog::forget_cached_bucket(std::string_view name) { bucket_cache_->records.erase(name); }
 
 Result<RadosObjectCatalog::StoredBucket> RadosObjectCatalog::load_bucket(std::string_view name) {
@@ -340,13 +344,19 @@ Result<Bucket> RadosObjectCatalog::create_bucket(std::string_view name, std::str
 }
 
 Result<Bucket> RadosObjectCatalog::get_bucket(std::string_view name) {
-    auto b = load_bucket(name);
+    auto b = load_bucket_afresh(name);  // what is read afresh is what the cache holds next
     if (!b) return std::move(b).error();
     return with_counts(std::move(b->bucket));
 }
 
 Result<Bucket> RadosObjectCatalog::get_bucket_record(std::string_view name) {
     auto b = load_bucket_cached(name);
+    if (!b) return std::move(b).error();
+    return std::move(b->bucket);
+}
+
+Result<Bucket> RadosObjectCatalog::get_bucket_record_afresh(std::string_view name) {
+    auto b = load_bucket_afresh(name);
     if (!b) return std::move(b).error();
     return std::move(b->bucket);
 }

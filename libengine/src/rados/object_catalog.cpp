@@ -1,5 +1,6 @@
 // The RADOS ObjectCatalog's objects: lookup, the commit of a written body,
-// copy, delete, ACL, listing (object_catalog.hpp: the commit sequence).
+// copy, delete, listing (object_catalog.hpp: the commit sequence; a key's ACL
+// and tags are object_versions.cpp's).
 //
 // Every change of an object is one read of its index entry, then one write
 // of its shard guarded on the entry read (compare_omap o<key> Eq the value
@@ -115,9 +116,10 @@ Result<void> RadosObjectCatalog::after_lost_guard(StoredBucket& sb, const std::s
         if (!again) return std::move(again).error();
         return no_such_bucket(sb.bucket.name);
     }
-    if (again->bucket.versioning != sb.bucket.versioning) {
-        // A cached Off record met a versioned key (h<key>): the record in
-        // force plans the next attempt, and this process's cache drops it.
+    if (again->bucket.versioning != sb.bucket.versioning || again->bucket.object_lock != sb.bucket.object_lock) {
+        // A cached Off record met a versioned key (h<key>), or the lock
+        // settings changed: the record in force plans the next attempt, and
+        // this process's cache drops it.
         forget_cached_bucket(sb.bucket.name);
         sb = std::move(*again);
     }
@@ -176,6 +178,20 @@ Result<ObjectInfo> RadosObjectCatalog::commit_object(const StoredBucket& given, 
         for (auto& r : excess) (void)ledger_.release(r);
         if (own) (void)ledger_.release(*own);
     };
+    // A lock asked for where the record says lock is off: a cached record
+    // may predate lock turned on through another gateway (an announcement
+    // missed; once on, it is never turned off). Asked again before refusing,
+    // and never dropped silently (an Off bucket's commit writes no lock).
+    if (requested_lock && !bucket.object_lock.enabled) {
+        auto fresh = load_bucket_afresh(bucket.name);
+        if (fresh && fresh->bucket.epoch == bucket.epoch) sb = std::move(*fresh);
+        if (!bucket.object_lock.enabled) {
+            give_back();
+            if (!fresh) return std::move(fresh).error();
+            if (fresh->bucket.epoch != bucket.epoch) return no_such_bucket(bucket.name);
+            return Error(Errc::InvalidArgument, "Bucket is missing Object Lock Configuration");
+        }
+    }
     // Before the index write: should this instance die before its ledger
     // change, its adopter queues the bucket for a recount (once per bucket
     // incarnation in this instance's life: no write on the PUT path after).
@@ -532,42 +548,6 @@ Result<void> RadosObjectCatalog::delete_unversioned(StoredBucket& sb, std::strin
     (void)ledger_.apply(sb.bucket.owner_id, ledger_bucket_of(sb.bucket), -static_cast<std::int64_t>(removed->info.size),
                         -1, ledger_.new_token(), removed->charge, deadline);
     return {};
-}
-
-Result<ObjectInfo> RadosObjectCatalog::set_object_acl(std::string_view bucket, std::string_view key,
-                                                      std::string_view acl) {
-    return change_meta(bucket, key, [&](ObjectMeta& meta) { meta.acl = acl; });
-}
-
-Result<ObjectInfo> RadosObjectCatalog::set_object_tags(std::string_view bucket, std::string_view key,
-                                                       std::vector<std::pair<std::string, std::string>> tags) {
-    // Copied into each attempt: a retried one applies them again.
-    return change_meta(bucket, key, [&](ObjectMeta& meta) { meta.tags = tags; });
-}
-
-Result<ObjectInfo> RadosObjectCatalog::change_meta(std::string_view bucket, std::string_view key,
-                                                   const std::function<void(ObjectMeta&)>& change) {
-    auto b = load_bucket_cached(bucket);
-    if (!b) return std::move(b).error();
-    const std::string oid = shard_oid(*b, key);
-    return retry_on_conflict<ObjectInfo>(oid, [&]() -> std::optional<Result<ObjectInfo>> {
-        auto cur = read_index_entry(client_, oid, bucket, key, false);
-        if (!cur) {
-            if (cur.error().code() == kNotFound) return Result<ObjectInfo>(no_such_key(bucket, key));
-            return Result<ObjectInfo>(std::move(cur).error());
-        }
-        if (!*cur) return Result<ObjectInfo>(no_such_key(bucket, key));
-        ObjectRecord rec = std::move((*cur)->record);
-        change(rec.info.meta);
-        if (lease_ && !lease_->may_commit()) return Result<ObjectInfo>(lease_expired());
-        WriteOp op;
-        op.compare_omap(record_key(key), Compare::Eq, (*cur)->stored);
-        op.omap_set(record_key(key), encode(rec));  // body_id kept: b<key> stays
-        auto written = client_.apply(Pool::Index, oid, op);
-        if (!written && changed_meanwhile(written.error())) return std::nullopt;
-        if (!written) return Result<ObjectInfo>(std::move(written).error());
-        return Result<ObjectInfo>(std::move(rec.info));
-    });
 }
 
 Result<ListObjectsResult> RadosObjectCatalog::list_objects(std::string_view bucket, const ListObjectsParams& params) {

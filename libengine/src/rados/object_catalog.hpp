@@ -60,6 +60,7 @@ public:
                                  const BucketCreateOptions& options) override;
     Result<Bucket> get_bucket(std::string_view name) override;
     Result<Bucket> get_bucket_record(std::string_view name) override;
+    Result<Bucket> get_bucket_record_afresh(std::string_view name) override;
     Result<std::vector<Bucket>> list_buckets(const BucketFilter& filter) override;
     Result<void> delete_bucket(std::string_view name, FreedExtents& freed) override;
     Result<Bucket> set_bucket_acl(std::string_view name, std::string_view acl) override;
@@ -154,9 +155,14 @@ public:
     // kReadCacheLifetime), and a shard of a bucket deleted meanwhile is gone
     // (a write finding it gone forgets the cached record).
     Result<StoredBucket> load_bucket_cached(std::string_view name);
+    // Read past the cache, which then holds this record: before a refusal
+    // that a cached record may have made wrong (object lock "off": once on,
+    // lock is never turned off).
+    Result<StoredBucket> load_bucket_afresh(std::string_view name);
     void forget_cached_bucket(std::string_view name);
     // Applies `change` to the bucket's record, rewritten guarded on the one
-    // read (set_bucket_acl, set_bucket_config). Fails: NoSuchBucket.
+    // read (set_bucket_acl, set_bucket_config, set_bucket_versioning,
+    // set_object_lock_config; the engine announces each). Fails: NoSuchBucket.
     Result<Bucket> change_bucket_record(std::string_view name,
                                         const std::function<std::optional<Error>(Bucket&)>& change);
 

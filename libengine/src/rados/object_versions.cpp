@@ -1,8 +1,9 @@
 // The RADOS ObjectCatalog's versions (docs/versioning.md, "RADOS: one read,
 // one guarded write"): the bucket's versioning state, reads of a version by
-// id, DELETE with a version id or a marker, a version's ACL and tags. Each change is
-// one read of the key's shard (version_index.hpp) and one write of it
-// guarded on what was read; a lost guard reads and plans again.
+// id, DELETE with a version id or a marker, the ACL and tags of a key's
+// current or of a version. Each change is one read of the key's shard
+// (version_index.hpp) and one write of it guarded on what was read; a lost
+// guard reads and plans again.
 #include "engine_impl.hpp"
 #include "rados/catalog_support.hpp"
 #include "rados/leases.hpp"
@@ -74,6 +75,45 @@ Result<ObjectInfo> RadosObjectCatalog::stat_version(std::string_view bucket, std
     return std::move(found->entry.record.info);
 }
 
+Result<ObjectInfo> RadosObjectCatalog::set_object_acl(std::string_view bucket, std::string_view key,
+                                                      std::string_view acl) {
+    return change_meta(bucket, key, [&](ObjectMeta& meta) { meta.acl = acl; });
+}
+
+Result<ObjectInfo> RadosObjectCatalog::set_object_tags(std::string_view bucket, std::string_view key,
+                                                       std::vector<std::pair<std::string, std::string>> tags) {
+    // Copied into each attempt: a retried one applies them again.
+    return change_meta(bucket, key, [&](ObjectMeta& meta) { meta.tags = tags; });
+}
+
+Result<ObjectInfo> RadosObjectCatalog::change_meta(std::string_view bucket, std::string_view key,
+                                                   const std::function<void(ObjectMeta&)>& change) {
+    auto b = load_bucket_cached(bucket);
+    if (!b) return std::move(b).error();
+    const std::string oid = shard_oid(*b, key);
+    return retry_on_conflict<ObjectInfo>(oid, [&]() -> std::optional<Result<ObjectInfo>> {
+        auto cur = read_index_entry(client_, oid, bucket, key, false);
+        if (!cur) {
+            if (cur.error().code() == kNotFound) return Result<ObjectInfo>(no_such_key(bucket, key));
+            return Result<ObjectInfo>(std::move(cur).error());
+        }
+        if (!*cur) return Result<ObjectInfo>(no_such_key(bucket, key));
+        ObjectRecord rec = std::move((*cur)->record);
+        change(rec.info.meta);
+        if (lease_ && !lease_->may_commit())
+            return Result<ObjectInfo>(Error(
+                Errc::IoError,
+                "this gateway's lease expired (or is about to): it may commit no more writes; reopen the volume"));
+        WriteOp op;
+        op.compare_omap(record_key(key), Compare::Eq, (*cur)->stored);
+        op.omap_set(record_key(key), encode(rec));  // body_id kept: b<key> stays
+        auto written = client_.apply(Pool::Index, oid, op);
+        if (!written && changed_meanwhile(written.error())) return std::nullopt;
+        if (!written) return Result<ObjectInfo>(std::move(written).error());
+        return Result<ObjectInfo>(std::move(rec.info));
+    });
+}
+
 Result<ObjectInfo> RadosObjectCatalog::set_version_acl(std::string_view bucket, std::string_view key,
                                                        std::string_view acl, std::string_view version_id) {
     if (version_id.empty()) return set_object_acl(bucket, key, acl);
@@ -127,6 +167,10 @@ Result<ObjectInfo> RadosObjectCatalog::change_version_entry(
 Result<ObjectInfo> RadosObjectCatalog::change_version_lock(std::string_view bucket, std::string_view key,
                                                            std::string_view version_id, const LockChange& change) {
     auto b = load_bucket_cached(bucket);
+    if (!b) return std::move(b).error();
+    // A cached "off" may predate lock turned on through another gateway
+    // (an announcement missed): asked again before refusing.
+    if (!b->bucket.object_lock.enabled) b = load_bucket_afresh(bucket);
     if (!b) return std::move(b).error();
     if (!b->bucket.object_lock.enabled)
         return Error(Errc::InvalidArgument, "Bucket is missing Object Lock Configuration");

@@ -151,6 +151,10 @@ public:
     // what a request on its objects needs (owner, ACL, epoch). A backend may
     // serve it from a cache kept true by its Notifier. NoSuchBucket.
     virtual Result<Bucket> get_bucket_record(std::string_view name) { return get_bucket(name); }
+    // The record read past any cache (which then holds it), still without
+    // its counts: for a refusal a cached record may have made wrong (object
+    // lock "off"; once on, lock is never turned off). NoSuchBucket.
+    virtual Result<Bucket> get_bucket_record_afresh(std::string_view name) { return get_bucket_record(name); }
     virtual Result<std::vector<Bucket>> list_buckets(const BucketFilter& filter) = 0;
     // Aborts its uploads (their extents go to `freed`). Fails: NoSuchBucket,
     // BucketNotEmpty.

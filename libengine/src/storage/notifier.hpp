@@ -20,7 +20,8 @@
 
 namespace ostor::detail {
 
-// Bucket: a bucket record changed or went (its ACL, its deletion).
+// Bucket: a bucket record changed or went (its ACL, a configuration
+// document, its versioning, its object lock configuration, its deletion).
 // All: anything may have changed (this process may have missed
 // announcements: its watch was lost); subject is empty.
 enum class ChangeKind { UserState, Keys, Limits, Quotas, Bucket, All };

@@ -98,6 +98,19 @@ public:
         return got;
     }
 
+    // `read()`'s value past the cache, which then holds it (a failure drops
+    // the entry): for an answer a cached value may have made wrong.
+    template <class Read>
+    Result<Value> refresh(std::string key, Read&& read) {
+        const std::uint64_t gen = generation();
+        Result<Value> got = read();
+        if (got)
+            put(std::move(key), *got, gen);
+        else
+            erase(key);
+        return got;
+    }
+
 private:
     using Clock = std::chrono::steady_clock;
     struct Entry {
