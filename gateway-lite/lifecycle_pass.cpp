@@ -315,8 +315,10 @@ private:
         for (const auto& v : listed->versions) {
             if (v.key != key) return Stop::No;  // past the key: first_id is gone
             if (v.version_id == first_id) {
-                // Nothing counted before it: it is the key's current now (a
-                // rollback promoted it), whatever the record says.
+                // Versions counted before it: when it became noncurrent is
+                // the record's (a deletion since does not change that).
+                // None: it is the key's current now (a rollback promoted
+                // it), whatever the record says.
                 if (at.newer_ms >= 0 && state_.newer_ms >= 0) at.newer_ms = state_.newer_ms;
                 out = std::move(at);
                 return Stop::No;
