@@ -775,5 +775,57 @@ class TwoUserTestCase(GatewayTestCase):
         cls.other_id = cls.other.list_buckets()['Owner']['ID']
 
 
-def main():
+def _test_classes(module):
+    """The names of `module`'s own TestCase classes that hold tests."""
+    loader = unittest.defaultTestLoader
+    return {name for name, value in vars(module).items()
+            if isinstance(value, type) and issubclass(value, unittest.TestCase) and value.__module__ == module.__name__
+            and loader.loadTestsFromTestCase(value).countTestCases()}
+
+
+def _run_groups_at_once(groups):
+    """Runs each group of test classes in a process of its own, all at once,
+    and prints each one's output whole, in the order given, then one line per
+    group with its status and time. Returns the exit status: 1 if any failed."""
+    named = [name for group in groups for name in group]
+    defined = _test_classes(sys.modules['__main__'])
+    if sorted(named) != sorted(defined):
+        # A class left out would never run; one named twice would run twice.
+        raise SystemExit(f'harness: the groups name {sorted(named)}, the file defines {sorted(defined)}: '
+                         'each class must be in exactly one group')
+    runs = []
+    for group in groups:
+        output = tempfile.TemporaryFile()
+        started = time.monotonic()
+        process = subprocess.Popen([sys.executable, sys.argv[0], *group], stdout=output, stderr=subprocess.STDOUT)
+        runs.append((group, output, started, process))
+    took = {}
+    while len(took) < len(runs):
+        for group, _, started, process in runs:
+            if id(process) not in took and process.poll() is not None:
+                took[id(process)] = time.monotonic() - started
+        time.sleep(0.1)
+    failed = False
+    summary = []
+    for group, output, _, process in runs:
+        status = process.returncode
+        output.seek(0)
+        sys.stdout.write(f'\n=== {" ".join(group)}\n')
+        sys.stdout.flush()
+        sys.stdout.buffer.write(output.read())
+        sys.stdout.flush()
+        summary.append(f'{"ok" if status == 0 else "FAIL"} {took[id(process)]:5.0f}s  {" ".join(group)}')
+        failed |= status != 0
+    print('\n' + '\n'.join(summary))
+    return 1 if failed else 0
+
+
+def main(groups_at_once=None):
+    """Runs the file's tests. `groups_at_once`: lists of the file's TestCase
+    class names (every class in one list), for a file whose tests mostly wait
+    (a worker's passes, leases): run without arguments, each list runs in a
+    process of its own, all at the same time, each class with its own gateway.
+    Named classes or tests on the command line run here, one after another."""
+    if groups_at_once and len(sys.argv) == 1:
+        sys.exit(_run_groups_at_once(groups_at_once))
     unittest.main(verbosity=2)

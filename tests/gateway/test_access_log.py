@@ -6,7 +6,6 @@ percent-encoded so that no field holds a space. A log that cannot be
 opened stops the start with a message."""
 
 import os
-import re
 import shutil
 import subprocess
 import tempfile

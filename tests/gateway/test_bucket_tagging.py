@@ -66,7 +66,7 @@ class BucketTaggingTests(GatewayTestCase):
              'Your TagKey cannot be prefixed with aws:'),
             ('not XML', b'<Tagging><TagSet>', 400, 'MalformedXML', None),
             ('no TagSet', f'<Tagging xmlns="{NS}"/>'.encode(), 400, 'MalformedXML', None),
-            ('a tag without a value', f'<Tagging><TagSet><Tag><Key>k</Key></Tag></TagSet></Tagging>'.encode(), 400,
+            ('a tag without a value', '<Tagging><TagSet><Tag><Key>k</Key></Tag></TagSet></Tagging>'.encode(), 400,
              'MalformedXML', None),
         ]
         for what, body, status, code, message in cases:
