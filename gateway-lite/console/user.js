@@ -1,12 +1,12 @@
 // The page of what limits and quotas apply to: a user (#user/<id>: its
 // state, id and system flag, its key pairs (generate, the secret shown once;
-// revoke, confirmed), its billing figures, buckets and usage), a bucket
-// (#bucket/<name>: its details, size history and usage) or a default
+// revoke, confirmed), its accounts, billing figures, buckets and usage), a
+// bucket (#bucket/<name>: its details, size history and usage) or a default
 // (#default/user|bucket: a quota only, the API has no default limits); the
-// buckets and the usage are buckets.js's and usage.js's. Rate limits and
-// quota are read back from the REST API after every change. What the API
-// refuses is sent and its refusal shown as the API gives it; the page
-// refuses only what is not a number at all.
+// accounts, buckets and usage are accounts.js's, buckets.js's and
+// usage.js's. Rate limits and quota are read back from the REST API after
+// every change. What the API refuses is sent and its refusal shown as the
+// API gives it; the page refuses only what is not a number at all.
 'use strict';
 (function (ostor) {
   const $ = (id) => document.getElementById(id);
@@ -78,6 +78,7 @@
     $('keys-table').tBodies[0].replaceChildren();
     $('keys-empty').hidden = true;
     clearNewKey();
+    ostor.accounts.reset();
     ostor.buckets.reset();
     ostor.usage.reset();
     $('limits-form').reset();
@@ -175,19 +176,10 @@
     const b = event.target.closest('button[data-action="revoke"]');
     if (!b) return;
     const tr = b.closest('tr');
-    if (!b.classList.contains('confirm')) {
-      // A second press revokes: one stray click or key press does not.
-      b.classList.add('confirm');
-      b.textContent = tr.dataset.own
-        ? `Revoke ${tr.dataset.accessKey}, the key you are signed in with?`
-        : `Revoke ${tr.dataset.accessKey}?`;
-      b.addEventListener('blur', () => {
-        b.classList.remove('confirm');
-        b.textContent = 'Revoke';
-      }, { once: true });
-      return;
-    }
-    revoke(tr.dataset.accessKey);
+    const question = tr.dataset.own
+      ? `Revoke ${tr.dataset.accessKey}, the key you are signed in with?`
+      : `Revoke ${tr.dataset.accessKey}?`;
+    if (ostor.secondPress(b, question)) revoke(tr.dataset.accessKey);
   }
 
   // ---- limits -----------------------------------------------------------------------
@@ -340,6 +332,7 @@
     const user = kind === 'user';
     $('user-details').hidden = !user;
     $('keys-card').hidden = !user;
+    $('accounts-card').hidden = !user;
     $('buckets-card').hidden = !user;
     $('billing-card').hidden = !user;
     $('usage-card').hidden = kind === 'default';
@@ -356,7 +349,7 @@
     $('user-title').focus();
     const parts = () => [ostor.buckets.open(kind, name), ostor.usage.open(kind, name), loadLimits(), loadQuota()];
     if (kind === 'user') {
-      if (await loadUser()) await Promise.all(parts());
+      if (await loadUser()) await Promise.all([...parts(), ostor.accounts.open(name)]);
     } else if (kind === 'bucket') {
       await Promise.all(parts());
     } else {
@@ -367,6 +360,7 @@
   function init() {
     ostor.buckets.init();
     ostor.usage.init();
+    ostor.accounts.init();
     $('generate-key').addEventListener('click', generateKey);
     $('user-new-key-done').addEventListener('click', () => {
       clearNewKey();

@@ -31,6 +31,21 @@
     return b;
   }
 
+  // A button that acts on its second press: the first makes it ask
+  // `question` (until it loses the focus) and answers false; the second
+  // answers true. One stray click or key press does nothing.
+  function secondPress(b, question) {
+    if (b.classList.contains('confirm')) return true;
+    const label = b.textContent;
+    b.classList.add('confirm');
+    b.textContent = question;
+    b.addEventListener('blur', () => {
+      b.classList.remove('confirm');
+      b.textContent = label;
+    }, { once: true });
+    return false;
+  }
+
   // Whether a user's details list the access key the console signs with.
   function holdsSessionKey(detail) {
     const s = ostor.api.session();
@@ -136,17 +151,7 @@
     if (!b) return;
     const tr = b.closest('tr');
     const label = { delete: 'Delete', disable: 'Disable' }[b.dataset.action];
-    if (label && !b.classList.contains('confirm')) {
-      // A second press deletes or disables: one stray click or key press
-      // does not.
-      b.classList.add('confirm');
-      b.textContent = `${label} ${tr.dataset.email}?`;
-      b.addEventListener('blur', () => {
-        b.classList.remove('confirm');
-        b.textContent = label;
-      }, { once: true });
-      return;
-    }
+    if (label && !secondPress(b, `${label} ${tr.dataset.email}?`)) return;
     act(tr, b.dataset.action);
   }
 
@@ -243,4 +248,5 @@
 
   ostor.users = { init, load, reset };
   ostor.button = button;
+  ostor.secondPress = secondPress;
 })((globalThis.ostor = globalThis.ostor || {}));

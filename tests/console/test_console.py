@@ -389,6 +389,112 @@ class ConsoleTest(ConsoleCase):
         self.assertEqual(self.admin('GET', [('ostor-users', None), ('userId', made['UserId'])])[1]['AWSAccessKeys'],
                          [])
 
+    def account_rows(self):
+        """{account: [access key ids]} as the accounts table shows them (read at once)."""
+        return self.driver.execute_script(
+            'const rows = {};'
+            'for (const tr of document.querySelectorAll("#accounts-table tbody tr"))'
+            '  rows[tr.dataset.account] = Array.from(tr.querySelectorAll(".key"), (k) => k.dataset.accessKey);'
+            'return rows;')
+
+    def press_account(self, account, action, access_key=None):
+        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.webdriver.common.by import By
+        where = f'#accounts-table tr[data-account="{account}"]'
+        if access_key:
+            where += f' .key[data-access-key="{access_key}"]'
+
+        def click(driver):
+            try:
+                driver.find_element(By.CSS_SELECTOR, f'{where} button[data-action="{action}"]').click()
+                return True
+            except StaleElementReferenceException:
+                return False
+        self.wait_for(click, f'no {action} button for {account} {access_key or ""}')
+
+    def new_account_key(self, account):
+        """The key pair the page shows once, after it is shown for `account`."""
+        self.wait_for(lambda d: self.element('account-new-key').is_displayed(),
+                      'no new key pair shown: ' + self.element('accounts-message').text)
+        self.assertEqual(self.driver.switch_to.active_element, self.element('account-new-key'))
+        self.assertEqual(self.element('account-new-key-account').text, account)
+        self.assertIn('Copy the secret now: it is not shown again.', self.element('account-new-key').text)
+        key = harness.Credentials(self.element('account-new-key-access-key').text,
+                                  self.element('account-new-key-secret').text)
+        self.assertRegex(key.access_key, r'^[0-9a-f]{16}[A-Z0-9]{4}$')
+        self.assertRegex(key.secret_key, r'^[A-Za-z0-9]{40}$')
+        return key
+
+    def test_a_users_accounts_and_their_key_pairs(self):
+        email = f'console-accounts-{os.urandom(3).hex()}@example.com'
+        creds = self.gw.create_user(email)
+        user_id = self.user_id(email)
+        self.open_user_page(email)
+        self.wait_for(lambda d: self.element('accounts-empty').is_displayed(), 'no "no account" shown')
+
+        # Created: its first key pair shown once, listed by id, and it works.
+        self.type_into('new-account-name', 'projects')
+        self.element('create-account-submit').click()
+        first = self.new_account_key('projects')
+        self.wait_for(lambda d: self.account_rows() == {'projects': [first.access_key]}, 'the account is not listed')
+        self.assertEqual(self.element('new-account-name').get_attribute('value'), '')
+        bucket = f'console-account-{os.urandom(3).hex()}'
+        self.gw.client(first).create_bucket(Bucket=bucket)
+        self.element('account-new-key-done').click()
+        self.assertFalse(self.element('account-new-key').is_displayed())
+        self.assertNotIn(first.secret_key, self.driver.page_source, 'Done leaves no secret in the page')
+
+        # Refusals as the API gives them, nothing made: the same name again, a
+        # name the API refuses; an empty name is refused by the page.
+        for name, code in (('projects', 'AccountAlreadyExists'), ('no/slash', 'InvalidArgument')):
+            self.type_into('new-account-name', name)
+            self.element('create-account-submit').click()
+            self.wait_for(lambda d: self.element('accounts-message').text.endswith(f'({code})'),
+                          f'no {code} shown: {self.element("accounts-message").text!r}')
+        self.type_into('new-account-name', ' ')
+        self.element('create-account-submit').click()
+        self.wait_for(lambda d: self.element('accounts-message').text == 'An account needs a name.')
+        self.assertEqual(self.account_rows(), {'projects': [first.access_key]})
+        self.assertEqual([a['Name'] for a in self.admin('GET', [('ostor-accounts', None), ('userId', user_id)])[1]],
+                         ['projects'])
+
+        # A second key pair generated, then revoked (a first press asks).
+        self.press_account('projects', 'generate-key')
+        second = self.new_account_key('projects')
+        self.wait_for(lambda d: sorted(self.account_rows()['projects']) == sorted([first.access_key,
+                                                                                   second.access_key]))
+        self.assertEqual(self.s3_status(second), 200)
+        self.press_account('projects', 'revoke-key', second.access_key)
+        self.assertEqual(self.driver.execute_script(
+            'return document.querySelector(\'#accounts-table .key[data-access-key="\' + arguments[0] + \'"] button\')'
+            '.textContent', second.access_key), f'Revoke {second.access_key}?')
+        self.assertEqual(self.s3_status(second), 200, 'one press revokes nothing')
+        self.press_account('projects', 'revoke-key', second.access_key)
+        self.wait_for(lambda d: self.account_rows() == {'projects': [first.access_key]}, 'the key is still listed')
+        self.assertEqual(self.s3_status(second), 403)
+        self.assertEqual(self.s3_status(first), 200, 'the other key still works')
+        self.assertEqual(self.s3_status(creds), 200, "the user's own key is not the account's")
+
+        # Deleting an account that owns a bucket is refused as the API refuses it.
+        refused = self.admin('DELETE', [('ostor-accounts', None), ('userId', user_id), ('accountName', 'projects')])
+        self.assertEqual(refused[0], 409, refused)
+        self.press_account('projects', 'delete')
+        self.assertEqual(self.account_rows(), {'projects': [first.access_key]}, 'one press deletes nothing')
+        self.press_account('projects', 'delete')
+        self.wait_for(lambda d: self.element('accounts-message').text, 'no refusal shown')
+        self.assertEqual(self.element('accounts-message').text, f'{refused[1]["Message"]} ({refused[1]["Code"]})')
+        self.assertEqual(self.account_rows(), {'projects': [first.access_key]})
+
+        # Its bucket gone, it is deleted, and its key with it.
+        self.gw.client(first).delete_bucket(Bucket=bucket)
+        self.press_account('projects', 'delete')
+        self.press_account('projects', 'delete')
+        self.wait_for(lambda d: not self.account_rows() and self.element('accounts-empty').is_displayed(),
+                      'the account is still listed: ' + self.element('accounts-message').text)
+        self.assertEqual(self.element('accounts-message').text, '')
+        self.assertEqual(self.s3_status(first), 403)
+        self.assertEqual(self.admin('GET', [('ostor-accounts', None), ('userId', user_id)]), (200, []))
+
     def test_a_users_limits_and_quota_set_read_back_and_refused(self):
         email = f'console-limits-{os.urandom(3).hex()}@example.com'
         status, made = self.admin('PUT', [('ostor-users', None), ('emailAddress', email)])
