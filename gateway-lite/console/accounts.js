@@ -13,17 +13,9 @@
   // that an answer for a page no longer shown is dropped.
   const state = { userId: null, generation: 0 };
 
-  function say(id, text) {
-    $(id).textContent = text || '';
-  }
-
-  // Calls the API for the user shown now; null when the page moved on (or
-  // signed out) meanwhile.
-  async function call(method, params) {
-    const generation = state.generation;
-    const r = await ostor.api.call(method, params, null, () => generation !== state.generation);
-    return generation === state.generation ? r : null;
-  }
+  const say = ostor.say;
+  // Calls for the user shown now; null when the page moved on meanwhile.
+  const { call } = ostor.api.forPage(state);
 
   function clearNewKey() {
     for (const id of ['account-new-key-account', 'account-new-key-access-key', 'account-new-key-secret']) say(id, '');

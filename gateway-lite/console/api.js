@@ -185,5 +185,26 @@
     return { ok: true, status: response.status, data, text };
   }
 
-  ostor.api = { call, get, newSession, session, liveSession, saveSession, clearSession, touch, setOnExpired };
+  // The calls of a page whose `state.generation` is bumped when it moves on
+  // (another page, sign-out): a call not yet sent then is dropped, and an
+  // answer that comes after resolves to null. {call(method, params),
+  // get(path, params)}, as above.
+  function forPage(state) {
+    const shown = (generation) => generation === state.generation;
+    const made = async (send) => {
+      const generation = state.generation;
+      const r = await send(() => !shown(generation));
+      return shown(generation) ? r : null;
+    };
+    return {
+      call: (method, params) => made((stale) => call(method, params, null, stale)),
+      get: (path, params) => made((stale) => get(path, params, stale)),
+    };
+  }
+
+  ostor.api = { call, get, forPage, newSession, session, liveSession, saveSession, clearSession, touch, setOnExpired };
+  // An element's text (none for a false `text`).
+  ostor.say = (id, text) => {
+    document.getElementById(id).textContent = text || '';
+  };
 })((globalThis.ostor = globalThis.ostor || {}));

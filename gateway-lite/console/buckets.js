@@ -26,21 +26,10 @@
     quotas: new Map(), defaultQuota: null, readings: new Map(), shown: null, timer: 0, ticking: false,
   };
 
-  function say(id, text) {
-    $(id).textContent = text || '';
-  }
-
-  async function call(method, params) {
-    const generation = state.generation;
-    const r = await ostor.api.call(method, params, null, () => generation !== state.generation);
-    return generation === state.generation ? r : null;
-  }
-
-  async function getBill(user) {
-    const generation = state.generation;
-    const r = await ostor.api.get('/v1/bill/fetch', [['user', user]], () => generation !== state.generation);
-    return generation === state.generation ? r : null;
-  }
+  const say = ostor.say;
+  const page = ostor.api.forPage(state);
+  const { call } = page;
+  const getBill = (user) => page.get('/v1/bill/fetch', [['user', user]]);
 
   // The quota in force on a bucket in bytes, and where it comes from; null
   // for none. The API reads 0 for no quota of its own (then the default of

@@ -36,15 +36,9 @@
   // to] ms read; bin: the ms of a point of the plots.
   const state = { kind: null, name: null, generation: 0, read: [], rows: [], range: null, bin: 1000 };
 
-  function say(id, text) {
-    $(id).textContent = text || '';
-  }
-
-  async function call(params) {
-    const generation = state.generation;
-    const r = await ostor.api.call('GET', params, null, () => generation !== state.generation);
-    return generation === state.generation ? r : null;
-  }
+  const say = ostor.say;
+  const page = ostor.api.forPage(state);
+  const call = (params) => page.call('GET', params);
 
   // The names of the statistics objects whose period may fall in [from, to]
   // (the name holds its start and configured length); null when the page

@@ -34,9 +34,7 @@
     $('limits-remove').disabled = busy;
   }
 
-  function say(id, text) {
-    $(id).textContent = text || '';
-  }
+  const say = ostor.say;
 
   // The message and status lines of a form (`form`: limits or quota),
   // cleared as it is sent.
@@ -56,13 +54,8 @@
 
   const button = ostor.button;  // users.js's, loaded before
 
-  // Calls the API for the page shown now; null when the page moved on (or
-  // signed out) meanwhile.
-  async function call(method, params) {
-    const generation = state.generation;
-    const r = await ostor.api.call(method, params, null, () => generation !== state.generation);
-    return generation === state.generation ? r : null;
-  }
+  // Calls for the page shown now; null when the page moved on meanwhile.
+  const { call } = ostor.api.forPage(state);
 
   function clearNewKey() {
     say('user-new-key-access-key', '');

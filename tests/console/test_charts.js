@@ -2,7 +2,7 @@
 // history from current, hmax, h_integral (byte-hours) and last_ts (hours
 // since the epoch) (buckets.js), and the usage plots' sums per fixed bin
 // (usage.js). A units mistake (ms for hours) or a point per object start
-// fails here.
+// fails here. api.js is loaded first: the modules take their page calls from it.
 //   node test_charts.js CONSOLE_DIR
 'use strict';
 const assert = require('assert');
@@ -12,7 +12,7 @@ const vm = require('vm');
 
 const dir = process.argv[2] || path.join(__dirname, '..', '..', 'gateway-lite', 'console');
 const context = vm.createContext({});
-for (const file of ['charts.js', 'buckets.js', 'usage.js'])
+for (const file of ['api.js', 'charts.js', 'buckets.js', 'usage.js'])
   vm.runInContext(fs.readFileSync(path.join(dir, file), 'utf8'), context, { filename: file });
 const ostor = vm.runInContext('globalThis.ostor', context);
 // Arrays and objects made in the context compared as plain data.
