@@ -122,9 +122,6 @@ class ConsoleHealthTest(ConsoleCase):
         self.assertEqual(status, 200, body)
         return counters(body.decode())
 
-    def page_reads(self):
-        return self.driver.execute_script('return window.metricsReads')
-
     def wait_reads(self, more, after):
         """Waits until the page plotted `more` readings past `after` (a count)."""
         self.wait_for(lambda d: len(self.readings_shown()) >= after + more,
@@ -178,7 +175,7 @@ class ConsoleHealthTest(ConsoleCase):
             self.assertEqual(len(s3(client.get_object, Bucket=bucket, Key=f'k{i}')['Body'].read()), 1000 * (i + 1))
         for i in range(4):
             self.assertEqual(s3(client.get_object, Bucket=bucket, Key=f'missing{i}'), 'NoSuchKey')
-        made['requests'] += 2
+        made['requests'] += 2  # the two admin calls next
         user = [('userId', self.user_id(email))]
         self.assertEqual(self.admin('PUT', [('ostor-limits', None)] + user + [
             ('limit-type', 'ops'), ('limit-resource', 'get'), ('limit-value', '1')])[0], 200)
@@ -192,12 +189,14 @@ class ConsoleHealthTest(ConsoleCase):
         shown = len(self.readings_shown())
         self.wait_reads(2, shown)
 
-        # What the page read and plotted. The charts first: a reading read
-        # but not yet drawn is then left out.
-        plots = {name: self.chart(f'health-{name}-chart')
-                 for name in ('requests', 'errors', 'throttled', 'latency', 'connections')}
+        # What the page read and plotted, taken at once (no reading drawn
+        # in between); a reading read but not yet drawn is left out.
+        plots, reads = self.driver.execute_script(
+            'const plot = (name) => Object.fromEntries(Chart.getChart(document.getElementById(`health-${name}-chart`))'
+            '  .data.datasets.map((d) => [d.label, d.data.map((p) => [p.x, p.y])]));'
+            'return [Object.fromEntries(arguments[0].map((name) => [name, plot(name)])), window.metricsReads];',
+            ['requests', 'errors', 'throttled', 'latency', 'connections'])
         xs = [x for x, _ in plots['connections']['s3 listener']]
-        reads = self.page_reads()
         self.assertTrue(all(r['status'] == 200 for r in reads), [r['status'] for r in reads])
         for r in reads:
             self.assertTrue(r['authorization'].startswith(f'AWS4-HMAC-SHA256 Credential={self.gw.access_key}/'),
