@@ -450,6 +450,8 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
     std::fflush(stdout);
 
     ostor::gw::Metrics metrics;
+    metrics.watch_connections("s3", **server);
+    if (admin_server) metrics.watch_connections("admin", *admin_server);
     s3_options.lifecycle_day_ms = lifecycle_options.day.count();
     ostor::gw::S3Handler handler(e, s3_options, stats.get(), &metrics, access_log.get());
     ostor::gw::BillingEndpoint billing(e, stats->billing(), metrics, (*server)->url(), admin_access);

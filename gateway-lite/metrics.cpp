@@ -18,6 +18,10 @@ void Metrics::record(const Request& r) {
     quota_refusals_ += r.quota_refusal;
 }
 
+void Metrics::watch_connections(std::string listener, const Server& server) {
+    listeners_.emplace_back(std::move(listener), &server);
+}
+
 Metrics::Totals Metrics::totals() const {
     std::lock_guard lock(mu_);
     Totals t;
@@ -30,6 +34,11 @@ Metrics::Totals Metrics::totals() const {
 }
 
 std::string Metrics::render() const {
+    // Read before taking mu_: a server's count takes the server's own lock.
+    std::string connections;
+    for (const auto& [listener, server] : listeners_)
+        connections += "ostor_open_connections{listener=\"" + listener + "\"} " +
+                       std::to_string(server->open_connections()) + "\n";
     std::lock_guard lock(mu_);
     std::string out;
     auto counter = [&](const char* name, const char* help, std::uint64_t value) {
@@ -60,6 +69,11 @@ std::string Metrics::render() const {
     std::snprintf(sum, sizeof sum, "%.6f", latency_sum_s_);
     out += "ostor_request_duration_seconds_sum " + std::string(sum) + "\n";
     out += "ostor_request_duration_seconds_count " + std::to_string(latency_count_) + "\n";
+    if (!connections.empty())
+        out +=
+            "# HELP ostor_open_connections Connections open now on a listener, idle keep-alive ones included.\n"
+            "# TYPE ostor_open_connections gauge\n" +
+            connections;
     return out;
 }
 

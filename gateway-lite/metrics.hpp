@@ -1,6 +1,7 @@
 // Prometheus metrics of the gateway, served as text on the admin listener's
 // /metrics: requests by op class and status, bytes in and out, a latency
-// histogram, and the requests refused by rate limits and by quotas.
+// histogram, the requests refused by rate limits and by quotas, and the
+// connections open on each listener.
 #pragma once
 
 #include <array>
@@ -11,8 +12,10 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "rate_limits.hpp"
+#include "server.hpp"
 
 namespace ostor::gw {
 
@@ -27,6 +30,10 @@ public:
         bool quota_refusal = false;  // 403 QuotaExceeded
     };
     void record(const Request& r);
+    // Shows `server`'s open connections as ostor_open_connections{listener=
+    // `listener`}. Called before serving starts (not synchronised with
+    // render); `server` outlives this.
+    void watch_connections(std::string listener, const Server& server);
     // The Prometheus text exposition format (version 0.0.4).
     std::string render() const;
 
@@ -47,6 +54,7 @@ private:
     double latency_sum_s_ = 0;
     std::uint64_t bytes_in_ = 0, bytes_out_ = 0;
     std::uint64_t limit_refusals_ = 0, quota_refusals_ = 0;
+    std::vector<std::pair<std::string, const Server*>> listeners_;
 };
 
 }  // namespace ostor::gw

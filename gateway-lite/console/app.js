@@ -37,17 +37,29 @@
   // The user whose page was shown last: back at the list, its link has the focus.
   let lastUser = '';
 
+  // Whether the address names the health page (#health).
+  const healthShown = () => location.hash === '#health';
+
   // Shows the page the address names, else the users list.
   function route() {
     if (!ostor.api.session()) return;
-    const page = pageOfHash();
-    $('users-view').hidden = page !== null;
+    const health = healthShown();
+    const page = health ? null : pageOfHash();
+    $('users-view').hidden = health || page !== null;
     $('user-view').hidden = page === null;
+    $('health-view').hidden = !health;
     const defaults = page !== null && page.kind === 'default';
-    for (const [id, current] of [['nav-users', !defaults], ['nav-defaults', defaults]]) {
+    const navs = [['nav-users', !health && !defaults], ['nav-defaults', defaults], ['nav-health', health]];
+    for (const [id, current] of navs) {
       if (current) $(id).setAttribute('aria-current', 'page');
       else $(id).removeAttribute('aria-current');
     }
+    if (health) {
+      ostor.user.reset();
+      ostor.health.open();
+      return;
+    }
+    ostor.health.stop();  // left: its timer stops
     if (page !== null) {
       if (page.kind === 'user') lastUser = page.name;
       ostor.user.open(page.kind, page.name);
@@ -68,6 +80,7 @@
     $('sign-in-view').hidden = signedIn;
     $('users-view').hidden = !signedIn;
     $('user-view').hidden = true;
+    $('health-view').hidden = true;
     $('nav').hidden = !signedIn;
     $('sign-out').hidden = !signedIn;
     $('who').hidden = !signedIn;
@@ -100,7 +113,7 @@
     ostor.api.saveSession(keys);
     $('sign-in-form').reset();
     show(true);
-    if (pageOfHash() !== null) {
+    if (pageOfHash() !== null || healthShown()) {
       route();
       return;
     }
@@ -113,6 +126,7 @@
     ostor.users.reset();
     ostor.user.reset();
     ostor.buckets.reset(true);  // the size readings kept too
+    ostor.health.stop();
     // The next sign-in starts at the users list.
     history.replaceState(null, '', location.pathname + location.search);
     show(false);

@@ -170,6 +170,34 @@ class BillingTest(unittest.TestCase):
         self.assertIn('ostor_limit_refusals_total', after)
         self.assertIn('ostor_quota_refusals_total', after)
 
+    def test_metrics_count_the_connections_open_on_each_listener(self):
+        s3 = 'ostor_open_connections{listener="s3"}'
+        admin = 'ostor_open_connections{listener="admin"}'
+        self.assertGreaterEqual(self.metrics()[admin], 1, 'the connection reading /metrics')
+        port = int(self.gw.endpoint.rsplit(':', 1)[1])
+
+        def counted(want, timeout_s=3):
+            deadline = time.monotonic() + timeout_s
+            while self.metrics()[s3] != want:
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.05)
+            return True
+        # Two connections that say nothing yet count, open (and idle) as
+        # they are, and no more once closed. (Tried again when a connection
+        # of an earlier test, idle, closes meanwhile.)
+        for attempt in range(3):
+            before = self.metrics()[s3]
+            idle = [socket.create_connection(('127.0.0.1', port), timeout=10) for _ in range(2)]
+            try:
+                opened = counted(before + 2)
+            finally:
+                for c in idle:
+                    c.close()
+            if opened and counted(before):
+                return
+        self.fail('the open connections are not counted as they open and close')
+
     def metrics(self):
         status, ctype, text = self.fetch('/metrics')
         self.assertEqual(status, 200)

@@ -74,6 +74,31 @@ class Screenshots(ConsoleCase):
         self.shot('size-history')
         self.driver.execute_script('document.getElementById("limits-form").scrollIntoView()')
         self.shot('limits-quota')
+        self.health(s3, bucket)
+
+    def health(self, s3, bucket):
+        """The Health page after half a minute of its readings (every 5 s)
+        with traffic: reads, misses, and dave's gets throttled at 2/s."""
+        from botocore.exceptions import ClientError
+        dave_s3 = self.gw.client(self.gw.create_user('dave@example.com'))
+        dave = self.user_id('dave@example.com')
+        self.assertEqual(self.admin('PUT', [('ostor-limits', None), ('userId', dave), ('limit-type', 'ops'),
+                                            ('limit-resource', 'get'), ('limit-value', '2')])[0], 200)
+        dave_s3.create_bucket(Bucket='dave-logs')
+        dave_s3.put_object(Bucket='dave-logs', Key='today.log', Body=os.urandom(5000))
+        self.driver.get(self.console + '#health')
+        end = time.monotonic() + 32
+        while time.monotonic() < end:
+            for i in range(3):
+                s3.get_object(Bucket=bucket, Key=f'photos/{i}.jpg')['Body'].read()
+            for key in ('photos/9.jpg', 'today.log', 'today.log', 'today.log'):
+                try:
+                    (s3 if key.startswith('photos') else dave_s3).get_object(
+                        Bucket=bucket if key.startswith('photos') else 'dave-logs', Key=key)['Body'].read()
+                except ClientError:
+                    pass
+            time.sleep(0.2)
+        self.shot('health')
 
     def chart(self, canvas_id):
         return self.driver.execute_script(

@@ -1,8 +1,10 @@
 // The console's plot maths under node, with fixed figures: a bucket's size
 // history from current, hmax, h_integral (byte-hours) and last_ts (hours
 // since the epoch) (buckets.js), and the usage plots' sums per fixed bin
-// (usage.js). A units mistake (ms for hours) or a point per object start
-// fails here. api.js is loaded first: the modules take their page calls from it.
+// (usage.js), and the health page's reading of Prometheus text, its rates
+// and latency percentiles (health.js). A units mistake (ms for hours), a
+// point per object start or a quantile off its bucket fails here. api.js is
+// loaded first: the modules take their page calls from it.
 //   node test_charts.js CONSOLE_DIR
 'use strict';
 const assert = require('assert');
@@ -12,7 +14,7 @@ const vm = require('vm');
 
 const dir = process.argv[2] || path.join(__dirname, '..', '..', 'gateway-lite', 'console');
 const context = vm.createContext({});
-for (const file of ['api.js', 'charts.js', 'buckets.js', 'usage.js'])
+for (const file of ['api.js', 'charts.js', 'buckets.js', 'usage.js', 'health.js'])
   vm.runInContext(fs.readFileSync(path.join(dir, file), 'utf8'), context, { filename: file });
 const ostor = vm.runInContext('globalThis.ostor', context);
 // Arrays and objects made in the context compared as plain data.
@@ -76,6 +78,56 @@ function check(name, got, want) {
   check('bytes in summed per bin', sums.map(([, s]) => s.in), [30, 280]);
   // Second periods: a point per object.
   check('a point per second', ostor.usage.perBin(rows, 1000).length, rows.length);
+}
+
+// ---- the health page ---------------------------------------------------------------
+// Prometheus text as the gateway writes it, with what the page must pass
+// over: comments, a metric it does not know, a malformed line, escaped
+// quotes in a label, a timestamp after a value.
+{
+  const text = (n200, n404, n503, slow, buckets, s3) => [
+    '# HELP ostor_requests_total S3 and admin requests answered, by op class and HTTP status.',
+    '# TYPE ostor_requests_total counter',
+    `ostor_requests_total{op="get",status="200"} ${n200}`,
+    `ostor_requests_total{op="get",status="404"} ${n404}`,
+    `ostor_requests_total{op="put",status="503"} ${n503} 1733430000000`,
+    'ostor_something_new{who="a \\"quoted\\" name, with a comma"} 7',
+    'this line is not a sample',
+    `ostor_limit_refusals_total ${slow}`,
+    ...buckets.map(([le, n]) => `ostor_request_duration_seconds_bucket{le="${le}"} ${n}`),
+    `ostor_open_connections{listener="s3"} ${s3}`,
+    'ostor_open_connections{listener="admin"} 1',
+    '',
+  ].join('\n');
+  const samples = ostor.health.parse(text(1, 2, 3, 3, [['0.001', 0], ['+Inf', 0]], 4));
+  check('the unknown metric parsed, its escaped label read', plain(samples.find((x) => x.name === 'ostor_something_new')),
+    { name: 'ostor_something_new', labels: { who: 'a "quoted" name, with a comma' }, value: 7 });
+  check('malformed lines passed over', samples.length, 9);
+
+  // Two readings 4 s apart: 40 requests more (8 of them 404, 4 503 of which
+  // 2 throttled); latencies: 10 up to 1 ms, 20 in (1, 5] ms, 8 in (5, 10] ms,
+  // 2 past 10 s.
+  const bounds = ['0.001', '0.005', '0.01', '10', '+Inf'];
+  const a = ostor.health.reading(ostor.health.parse(text(100, 10, 5, 1, bounds.map((le) => [le, 50]), 3)), 1000);
+  const b = ostor.health.reading(ostor.health.parse(
+    text(128, 18, 9, 3, [['0.001', 60], ['0.005', 80], ['0.01', 88], ['10', 88], ['+Inf', 90]], 5)), 5000);
+  check('a reading', plain(b), {
+    at: 5000, requests: 155, clientErrors: 18, serverErrors: 9, throttled: 3,
+    buckets: [[0.001, 60], [0.005, 80], [0.01, 88], [10, 88], [null, 90]],  // (Infinity is null in JSON)
+    connections: { s3: 5, admin: 1 },
+  });
+  const d = ostor.health.between(a, b);
+  check('rates per second', [d.requests, d.clientErrors, d.serverErrors, d.throttled], [10, 2, 1, 0.5]);
+  // p50: rank 20 of 40, the 10th of 20 in (0.001, 0.005]: 0.003 s.
+  // p95: rank 38, the last of (0.005, 0.01]: 0.01 s. p99: rank 39.6, past
+  // 10 s (the +Inf bucket): the last finite bound, 10 s.
+  check('p50 within its bucket', Math.round(d.latency[0] * 1e6), 3000);
+  check('p95 at the top of its bucket', Math.round(d.latency[1] * 1e6), 10000);
+  check('p99 past the last finite bound: that bound', d.latency[2], 10);
+  check('a quantile in the first bucket starts from 0', ostor.health.quantile(0.5, [[0.1, 4], [Infinity, 4]]), 0.05);
+  check('no observation: no quantile', ostor.health.quantile(0.5, [[0.1, 0], [Infinity, 0]]), null);
+  check('no latency without requests between', ostor.health.between(a, { ...a, at: 9000 }).latency, [null, null, null]);
+  check('a counter gone down (restarted): no point', ostor.health.between(b, { ...a, at: 9000 }), null);
 }
 
 console.log(`test_charts.js: ${checks} checks passed`);
