@@ -10,8 +10,9 @@
   const $ = (id) => document.getElementById(id);
   const refusalText = (r) => `${r.message} (${r.code})`;
   // userId: the user shown; generation: bumped at each open and reset, so
-  // that an answer for a page no longer shown is dropped.
-  const state = { userId: null, generation: 0 };
+  // that an answer for a page no longer shown is dropped; loads: the number
+  // of the latest listing asked, the only one drawn (answers can cross).
+  const state = { userId: null, generation: 0, loads: 0 };
 
   const say = ostor.say;
   // Calls for the user shown now; null when the page moved on meanwhile.
@@ -64,8 +65,9 @@
   }
 
   async function load() {
+    const number = ++state.loads;
     const r = await call('GET', [['ostor-accounts', null], ['userId', state.userId]]);
-    if (!r) return;
+    if (!r || number !== state.loads) return;
     if (!r.ok) {
       say('accounts-message', refusalText(r));
       return;
@@ -75,11 +77,12 @@
 
   // An action's answer: the refusal shown as the API gives it; the list read
   // again either way (a refusal may come from a change made elsewhere).
+  // Null when the page moved on.
   async function answered(r) {
-    if (!r) return false;
+    if (!r) return null;
     if (!r.ok) say('accounts-message', refusalText(r));
     await load();
-    return r.ok;
+    return r;
   }
 
   async function create(event) {
@@ -105,20 +108,23 @@
     say('accounts-message', '');
     clearNewKey();
     const who = [['userId', state.userId], ['accountName', account]];
+    let r = null;
     if (action === 'delete') {
-      await answered(await call('DELETE', [['ostor-accounts', null], ...who]));
+      r = await answered(await call('DELETE', [['ostor-accounts', null], ...who]));
     } else if (action === 'generate-key') {
-      const r = await call('POST', [['ostor-users', null], ...who, ['genKey', null]]);
-      if (r && r.ok) showNewKey(account, (r.data.AWSAccessKeys || [])[0] || {});
-      await answered(r);
+      const made = await call('POST', [['ostor-users', null], ...who, ['genKey', null]]);
+      if (made && made.ok) showNewKey(account, (made.data.AWSAccessKeys || [])[0] || {});
+      r = await answered(made);
     } else if (action === 'revoke-key') {
-      await answered(await call('POST', [['ostor-users', null], ...who, ['revokeKey', accessKey]]));
+      r = await answered(await call('POST', [['ostor-users', null], ...who, ['revokeKey', accessKey]]));
     }
-    // The row's button is gone with the list drawn again: the keyboard goes
-    // to the account's row, or the form when the account is gone.
+    if (!r || (action === 'generate-key' && r.ok)) return;  // moved on, or on the new key shown
+    // The row's buttons are new with the list drawn again: the keyboard goes
+    // to the same action's (after a revoke, Generate: not another key's
+    // Revoke), or to the form when the account is gone.
     const row = Array.from($('accounts-table').tBodies[0].rows).find((tr) => tr.dataset.account === account);
-    if (action !== 'generate-key' || $('account-new-key').hidden)
-      (row ? row.querySelector('button') : $('new-account-name')).focus();
+    const next = action === 'revoke-key' ? 'generate-key' : action;
+    (row ? row.querySelector(`button[data-action="${next}"]`) : $('new-account-name')).focus();
   }
 
   function onTableClick(event) {

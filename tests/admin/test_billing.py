@@ -159,8 +159,15 @@ class BillingTest(unittest.TestCase):
         self.assertEqual(self.gw.request('PUT', f'/{bucket}').status, 200)
         self.assertEqual(self.gw.request('PUT', f'/{bucket}/k', body=b'x' * 777).status, 200)
         self.assertEqual(self.gw.request('GET', f'/{bucket}/missing').status, 404)
-        after = self.metrics()
-        delta = lambda name: after.get(name, 0) - before.get(name, 0)  # noqa: E731
+        # A request is counted just after its answer is sent: the last one
+        # may come a moment after the client has its answer.
+        deadline = time.monotonic() + 10
+        while True:
+            after = self.metrics()
+            delta = lambda name: after.get(name, 0) - before.get(name, 0)  # noqa: E731
+            if delta('ostor_request_duration_seconds_count') >= 3 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         self.assertEqual(delta('ostor_requests_total{op="put",status="200"}'), 1)
         self.assertEqual(delta('ostor_requests_total{op="get",status="404"}'), 1)
         self.assertEqual(delta('ostor_received_bytes_total'), 777)

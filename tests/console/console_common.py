@@ -175,6 +175,30 @@ class ConsoleCase(unittest.TestCase):
                 return False
         self.wait_for(click, f'no {action} button for {email}')
 
+    def press_twice(self, selector, what):
+        """Presses the button at `selector` until it asks, then once more (a
+        confirmed action). A press whose button was drawn again meanwhile
+        (the table redrawn after an earlier answer, which also takes the
+        question back) starts over on the new button."""
+        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.webdriver.common.by import By
+
+        def asking(button):
+            return 'confirm' in (button.get_attribute('class') or '').split()
+
+        def press(driver):
+            try:
+                button = driver.find_element(By.CSS_SELECTOR, selector)
+                if not asking(button):
+                    button.click()
+                if not asking(button):
+                    return False
+                button.click()
+                return True
+            except StaleElementReferenceException:
+                return False
+        self.wait_for(press, f'could not press {what} twice')
+
     def admin(self, method, params):
         """A REST admin API call signed by the gateway's system user, as any client makes it: (status, JSON)."""
         from botocore.awsrequest import AWSRequest

@@ -207,8 +207,7 @@ class ConsoleTest(ConsoleCase):
         self.wait_for(lambda d: 'UserHasBuckets' in self.element('users-message').text, 'no refusal shown')
         self.assertIn(email, self.rows())
         self.gw.client(creds).delete_bucket(Bucket=bucket)
-        self.press(email, 'delete')
-        self.press(email, 'delete')
+        self.press_row_twice(email, 'delete')
         self.wait_row(email, present=False)
         self.assertEqual(self.element('users-message').text, '')
         self.assertEqual(self.s3_status(creds), 403, 'a deleted user\'s key is refused')
@@ -292,11 +291,9 @@ class ConsoleTest(ConsoleCase):
         self.element('new-keys-done').click()
         self.type_into('user-search', "b'c&d%e=f?g#h!é")
         self.wait_for(lambda d: list(self.rows()) == [email], 'search did not find the user')
-        self.press(email, 'disable')
-        self.press(email, 'disable')
+        self.press_row_twice(email, 'disable')
         self.wait_for(lambda d: self.row_cell(email, 'state') == 'disabled', 'not shown disabled')
-        self.press(email, 'delete')
-        self.press(email, 'delete')
+        self.press_row_twice(email, 'delete')
         self.wait_row(email, present=False)
         self.assertEqual(self.element('users-message').text, '')
         from botocore.awsrequest import AWSRequest
@@ -357,8 +354,8 @@ class ConsoleTest(ConsoleCase):
         # A refusal is shown as the API gives it: the key was revoked meanwhile.
         self.assertEqual(self.admin('POST', [('ostor-users', None), ('userId', user_id),
                                              ('revokeKey', creds.access_key)])[0], 200)
-        self.press_revoke(creds.access_key)
-        self.press_revoke(creds.access_key)
+        self.press_twice(f'#keys-table tr[data-access-key="{creds.access_key}"] button[data-action="revoke"]',
+                         f'Revoke {creds.access_key}')
         self.wait_for(lambda d: self.element('keys-message').text, 'no refusal shown')
         self.assertEqual(self.element('keys-message').text,
                          f'user {user_id} has no access key {creds.access_key} (NoSuchAccessKey)')
@@ -388,6 +385,10 @@ class ConsoleTest(ConsoleCase):
         self.assertFalse(self.element('user-view').is_displayed())
         self.assertEqual(self.admin('GET', [('ostor-users', None), ('userId', made['UserId'])])[1]['AWSAccessKeys'],
                          [])
+
+    def press_row_twice(self, email, action):
+        self.press_twice(f'#users-table tr[data-email="{email}"] button[data-action="{action}"]',
+                         f'{action} of {email}')
 
     def account_rows(self):
         """{account: [access key ids]} as the accounts table shows them (read at once)."""
@@ -487,8 +488,8 @@ class ConsoleTest(ConsoleCase):
 
         # Its bucket gone, it is deleted, and its key with it.
         self.gw.client(first).delete_bucket(Bucket=bucket)
-        self.press_account('projects', 'delete')
-        self.press_account('projects', 'delete')
+        self.press_twice('#accounts-table tr[data-account="projects"] button[data-action="delete"]',
+                         'Delete of account projects')
         self.wait_for(lambda d: not self.account_rows() and self.element('accounts-empty').is_displayed(),
                       'the account is still listed: ' + self.element('accounts-message').text)
         self.assertEqual(self.element('accounts-message').text, '')
