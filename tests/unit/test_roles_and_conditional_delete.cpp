@@ -146,6 +146,17 @@ TEST_F(NoncurrentRemoval, NeverRemovesTheCurrent) {
     EXPECT_EQ(body_of(engine(), "bkt", "k"), "two");
 }
 
+// An unversioned bucket's only version, "null", is its current: refused on
+// both backends (RADOS takes another path for an unversioned bucket).
+TEST_F(NoncurrentRemoval, NeverRemovesAnUnversionedBucketsObject) {
+    auto only = put(engine(), "bkt", "k", "only");
+    ASSERT_TRUE(only);
+    EXPECT_TRUE(
+        FailsWith(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still("null", current_of("k"))),
+                  Errc::PreconditionFailed));
+    EXPECT_EQ(body_of(engine(), "bkt", "k"), "only");
+}
+
 // A write since the look is another current: refused too (the pass looks again).
 TEST_F(NoncurrentRemoval, IsRefusedUnderANewerWrite) {
     enable();

@@ -258,7 +258,10 @@ struct DeleteOptions {
     // checked in the commit. The lifecycle worker's removal of a noncurrent
     // version: a rollback (the current deleted by id, the next promoted)
     // since it looked is never met with the ranks it evaluated (else
-    // PreconditionFailed, nothing changed).
+    // PreconditionFailed, nothing changed). Checked first: under another
+    // current, a version gone or locked answers PreconditionFailed too. In
+    // an unversioned bucket always PreconditionFailed (its only version is
+    // its current).
     std::optional<ObjectInfo> if_noncurrent_under;
 
     // The current only while it is still `write` (the lifecycle worker's).

@@ -221,6 +221,9 @@ Result<DeleteResult> RadosObjectCatalog::delete_version(std::string_view bucket,
     for (bool past_cache = false; sb.bucket.versioning == VersioningState::Off;) {
         // An unversioned bucket's only version is its current, the null one.
         const bool by_id = !options.version_id.empty();
+        // Its only version is its current, never noncurrent (as locally).
+        if (by_id && options.if_noncurrent_under)
+            return Result<DeleteResult>(not_noncurrent_under(bucket, key, options.version_id));
         std::optional<Error> nothing;
         if (by_id && options.version_id != kNullVersionId) {
             nothing = no_such_version(key, options.version_id);
