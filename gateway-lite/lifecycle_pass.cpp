@@ -379,10 +379,23 @@ private:
                                                         noncurrent_seen, std::numeric_limits<std::uint32_t>::max()))},
                                                    clock());
         if (verdict.action != detail::LifecycleAction::DeleteNoncurrent) return Stop::No;
-        bool keep = true;
-        if (auto s = still_noncurrent(bucket, listed, current_id, current_gone, where, keep); s != Stop::No) return s;
-        if (keep) return Stop::No;
-        return remove_version(bucket, listed, where, noncurrent_deleted_);
+        std::optional<ObjectInfo> under;
+        if (auto s = still_noncurrent(bucket, listed, current_id, current_gone, where, under); s != Stop::No) return s;
+        if (!under) return Stop::No;
+        // Only while that current stays (checked in the engine's commit): a
+        // rollback since the look refuses it, and the key waits for the next pass.
+        auto deleted =
+            engine_.delete_object(bucket, listed.key, DeleteOptions::noncurrent_if_still(listed.version_id, *under));
+        if (deleted) {
+            ++noncurrent_deleted_;
+            return Stop::No;
+        }
+        if (deleted.error().code() == Errc::PreconditionFailed) {
+            current_gone = true;
+            return Stop::No;
+        }
+        if (gone(deleted.error())) return Stop::No;
+        return refused("deleting " + where, deleted.error());
     }
 
     // `config`'s rules that can match a delete marker: those without a tag
@@ -398,19 +411,18 @@ private:
         return marker_rules_;
     }
 
-    // Before a noncurrent version is removed by its id (the engine removes a
-    // version by id whatever is current): the key's current now must not be
-    // that version, and the current the pass saw must still be there. A
-    // client that deleted that current by id (a rollback) made the next
-    // version the current, and the ranks and "noncurrent since" the pass
-    // holds are no longer the key's: its noncurrent actions are left to the
-    // next pass (`current_gone`). A newer write over the pass's current
-    // changes neither. `keep`: the version stays for this pass. A rollback
-    // landing between this check and the removal is not caught
-    // (docs/lifecycle.md).
+    // Before a noncurrent version is removed by its id: the key's current
+    // now must not be that version, and the current the pass saw must still
+    // be there. A client that deleted that current by id (a rollback) made
+    // the next version the current, and the ranks and "noncurrent since" the
+    // pass holds are no longer the key's: its noncurrent actions are left to
+    // the next pass (`current_gone`). A newer write over the pass's current
+    // changes neither. `under`: the key's current now, which the removal
+    // names (DeleteOptions::if_noncurrent_under), so that a rollback landing
+    // between this look and the removal refuses it; none: the version stays.
     Stop still_noncurrent(const std::string& bucket, const ObjectInfo& v, const std::string& current_id,
-                          bool& current_gone, const std::string& where, bool& keep) {
-        keep = true;
+                          bool& current_gone, const std::string& where, std::optional<ObjectInfo>& under) {
+        under.reset();
         if (current_gone || current_id.empty()) return Stop::No;
         auto now = engine_.stat_version(bucket, v.key, "");
         if (!now && gone(now.error())) return Stop::No;  // no version left
@@ -425,7 +437,7 @@ private:
             }
             if (!seen) return failed("reading " + bucket + "/" + v.key + " version " + current_id, seen.error());
         }
-        keep = false;
+        under = std::move(*now);
         return Stop::No;
     }
 

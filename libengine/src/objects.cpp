@@ -175,6 +175,8 @@ Result<DeleteResult> Engine::delete_object(std::string_view bucket, std::string_
     // removed whatever is current, so the two together are a caller's mistake.
     if (!options.version_id.empty() && options.if_current)
         return Error(Errc::InvalidArgument, "a delete names a version or guards the current write, not both");
+    if (options.version_id.empty() && options.if_noncurrent_under)
+        return Error(Errc::InvalidArgument, "a delete guarding a noncurrent version names that version");
     FreedExtents freed;
     auto r = impl_->objects->delete_version(bucket, key, options, freed);
     if (r) impl_->blobs->release(freed);

@@ -36,4 +36,18 @@ Error not_that_write(std::string_view bucket, std::string_view key) {
                                                " is another write than the one to delete");
 }
 
+bool is_noncurrent_under(const ObjectInfo* current, const DeleteOptions& options) {
+    if (!options.if_noncurrent_under) return true;
+    if (!current) return false;
+    const ObjectInfo& seen = *options.if_noncurrent_under;
+    if (version_of(*current) != version_of(seen) || version_of(*current) == options.version_id) return false;
+    return current->etag == seen.etag && current->last_modified_ms == seen.last_modified_ms;
+}
+
+Error not_noncurrent_under(std::string_view bucket, std::string_view key, std::string_view version_id) {
+    return Error(Errc::PreconditionFailed, "version " + std::string(version_id) + " of " + std::string(bucket) + "/" +
+                                               std::string(key) + " is the current, or the current is another " +
+                                               "than the one it was to be noncurrent under");
+}
+
 }  // namespace ostor::detail

@@ -22,5 +22,13 @@ Result<void> check_write_conditions(const WriteConditions& conditions, const std
 bool is_current_write(const ObjectInfo& current, const DeleteOptions& options);
 // The PreconditionFailed of a delete whose if_current is no longer current.
 Error not_that_write(std::string_view bucket, std::string_view key);
+// Whether a removal by id under `options` may go on: with
+// if_noncurrent_under, only while the key's current (`current`: its record,
+// or the delete marker that is its newest; null: the key holds nothing) is
+// still that write (version id, ETag and last-modified: a "null" deleted
+// and written again is another write) and is not the version removed.
+bool is_noncurrent_under(const ObjectInfo* current, const DeleteOptions& options);
+// The PreconditionFailed of a removal whose if_noncurrent_under fails.
+Error not_noncurrent_under(std::string_view bucket, std::string_view key, std::string_view version_id);
 
 }  // namespace ostor::detail

@@ -1,9 +1,12 @@
 // The lifecycle worker's engine calls: a delete conditional on the current
-// object being the write evaluated (DeleteOptions::if_current), and roles
-// (one holder at a time, a state record replaced by compare-and-set).
+// object being the write evaluated (DeleteOptions::if_current), a removal of
+// a noncurrent version conditional on the key's current being the one it was
+// evaluated under (DeleteOptions::if_noncurrent_under), and roles (one holder
+// at a time, a state record replaced by compare-and-set).
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "test_dir.hpp"
 
@@ -67,6 +70,163 @@ TEST_F(ConditionalDelete, AGoneObjectIsNoSuchKey) {
     auto r = engine().delete_object("bkt", "k", DeleteOptions::current_if_still(*first));
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code(), Errc::NoSuchKey);
+}
+
+class NoncurrentRemoval : public VersionedBucketTest {
+protected:
+    // The key's current as the lifecycle pass reads it (a marker too).
+    ObjectInfo current_of(std::string_view key) {
+        auto now = engine().stat_version("bkt", key, "");
+        EXPECT_TRUE(now) << now.error().message();
+        return now ? *now : ObjectInfo{};
+    }
+    std::vector<std::string> versions_of(std::string_view key) {
+        ListVersionsParams params;
+        params.prefix = std::string(key);
+        auto listed = engine().list_object_versions("bkt", params);
+        EXPECT_TRUE(listed) << listed.error().message();
+        std::vector<std::string> ids;
+        if (listed)
+            for (const auto& v : listed->versions) ids.push_back(v.version_id);
+        return ids;
+    }
+};
+
+TEST_F(NoncurrentRemoval, GoesUnderTheCurrentItWasEvaluatedUnder) {
+    enable();
+    auto v1 = put(engine(), "bkt", "k", "one");
+    auto v2 = put(engine(), "bkt", "k", "two");
+    auto v3 = put(engine(), "bkt", "k", "three");
+    ASSERT_TRUE(v1 && v2 && v3);
+    const ObjectInfo seen = current_of("k");
+    ASSERT_EQ(seen.version_id, v3->version_id);
+    auto removed = engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(v1->version_id, seen));
+    ASSERT_TRUE(removed) << removed.error().message();
+    EXPECT_EQ(removed->version_id, v1->version_id);
+    EXPECT_EQ(versions_of("k"), (std::vector<std::string>{v3->version_id, v2->version_id}));
+    EXPECT_EQ(body_of(engine(), "bkt", "k"), "three");
+}
+
+// A client's rollback (the current removed by id: the next newer promoted)
+// between the pass's look and its removal: neither the version promoted nor
+// an older one goes, their ranks being no longer the ones evaluated.
+TEST_F(NoncurrentRemoval, IsRefusedAfterARollback) {
+    enable();
+    auto v1 = put(engine(), "bkt", "k", "one");
+    auto v2 = put(engine(), "bkt", "k", "two");
+    auto v3 = put(engine(), "bkt", "k", "three");
+    ASSERT_TRUE(v1 && v2 && v3);
+    const ObjectInfo seen = current_of("k");
+    DeleteOptions rollback;
+    rollback.version_id = v3->version_id;
+    ASSERT_TRUE(IsOk(engine().delete_object("bkt", "k", rollback)));
+    for (const auto& id : {v2->version_id, v1->version_id})
+        EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(id, seen)),
+                              Errc::PreconditionFailed))
+            << id;
+    EXPECT_EQ(versions_of("k"), (std::vector<std::string>{v2->version_id, v1->version_id}));
+    EXPECT_EQ(body_of(engine(), "bkt", "k"), "two");
+    EXPECT_EQ(body_of_version("k", v1->version_id), "one");
+    // Under the current as it is now, the noncurrent one goes.
+    EXPECT_TRUE(
+        IsOk(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(v1->version_id, current_of("k")))));
+    EXPECT_EQ(versions_of("k"), std::vector<std::string>{v2->version_id});
+}
+
+// The version named is the current (the pass's view was stale): it stays.
+TEST_F(NoncurrentRemoval, NeverRemovesTheCurrent) {
+    enable();
+    auto v1 = put(engine(), "bkt", "k", "one");
+    auto v2 = put(engine(), "bkt", "k", "two");
+    ASSERT_TRUE(v1 && v2);
+    EXPECT_TRUE(FailsWith(
+        engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(v2->version_id, current_of("k"))),
+        Errc::PreconditionFailed));
+    EXPECT_EQ(versions_of("k"), (std::vector<std::string>{v2->version_id, v1->version_id}));
+    EXPECT_EQ(body_of(engine(), "bkt", "k"), "two");
+}
+
+// An unversioned bucket's only version, "null", is its current: refused on
+// both backends (RADOS takes another path for an unversioned bucket).
+TEST_F(NoncurrentRemoval, NeverRemovesAnUnversionedBucketsObject) {
+    auto only = put(engine(), "bkt", "k", "only");
+    ASSERT_TRUE(only);
+    EXPECT_TRUE(
+        FailsWith(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still("null", current_of("k"))),
+                  Errc::PreconditionFailed));
+    EXPECT_EQ(body_of(engine(), "bkt", "k"), "only");
+}
+
+// A write since the look is another current: refused too (the pass looks again).
+TEST_F(NoncurrentRemoval, IsRefusedUnderANewerWrite) {
+    enable();
+    auto v1 = put(engine(), "bkt", "k", "one");
+    auto v2 = put(engine(), "bkt", "k", "two");
+    ASSERT_TRUE(v1 && v2);
+    const ObjectInfo seen = current_of("k");
+    auto v3 = put(engine(), "bkt", "k", "three");
+    ASSERT_TRUE(v3) << v3.error().message();
+    EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(v1->version_id, seen)),
+                          Errc::PreconditionFailed));
+    EXPECT_EQ(versions_of("k").size(), 3u);
+}
+
+// A delete marker as the current: the versions under it go while it stays
+// the current, not once it is removed (the object it hid is back).
+TEST_F(NoncurrentRemoval, UnderADeleteMarker) {
+    enable();
+    auto v1 = put(engine(), "bkt", "k", "one");
+    auto v2 = put(engine(), "bkt", "k", "two");
+    ASSERT_TRUE(v1 && v2);
+    auto marker = engine().delete_object("bkt", "k", DeleteOptions{});
+    ASSERT_TRUE(marker) << marker.error().message();
+    const ObjectInfo seen = current_of("k");
+    ASSERT_TRUE(seen.delete_marker);
+    DeleteOptions rollback;
+    rollback.version_id = marker->version_id;
+    ASSERT_TRUE(IsOk(engine().delete_object("bkt", "k", rollback)));
+    EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(v1->version_id, seen)),
+                          Errc::PreconditionFailed));
+    EXPECT_EQ(versions_of("k"), (std::vector<std::string>{v2->version_id, v1->version_id}));
+    auto again = engine().delete_object("bkt", "k", DeleteOptions{});
+    ASSERT_TRUE(again) << again.error().message();
+    EXPECT_TRUE(
+        IsOk(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(v1->version_id, current_of("k")))));
+    EXPECT_EQ(versions_of("k"), (std::vector<std::string>{again->version_id, v2->version_id}));
+}
+
+// "null" removed and written again is another current under the same id:
+// told apart by its ETag and last-modified.
+TEST_F(NoncurrentRemoval, ANullVersionWrittenAgainIsAnotherCurrent) {
+    enable();
+    auto v1 = put(engine(), "bkt", "k", "one");
+    ASSERT_TRUE(v1) << v1.error().message();
+    suspend();
+    auto null_a = put(engine(), "bkt", "k", "null-a");
+    ASSERT_TRUE(null_a) << null_a.error().message();
+    const ObjectInfo seen = current_of("k");
+    ASSERT_EQ(seen.version_id, "null");
+    DeleteOptions rollback;
+    rollback.version_id = "null";
+    ASSERT_TRUE(IsOk(engine().delete_object("bkt", "k", rollback)));
+    std::this_thread::sleep_for(kBetweenWrites);
+    auto null_b = put(engine(), "bkt", "k", "null-bb");
+    ASSERT_TRUE(null_b) << null_b.error().message();
+    EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(v1->version_id, seen)),
+                          Errc::PreconditionFailed));
+    EXPECT_EQ(body_of_version("k", v1->version_id), "one");
+    EXPECT_TRUE(
+        IsOk(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(v1->version_id, current_of("k")))));
+    EXPECT_EQ(versions_of("k"), std::vector<std::string>{"null"});
+}
+
+TEST_F(NoncurrentRemoval, NamesAVersion) {
+    enable();
+    auto v1 = put(engine(), "bkt", "k", "one");
+    ASSERT_TRUE(v1) << v1.error().message();
+    EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still("", *v1)),
+                          Errc::InvalidArgument));
+    EXPECT_EQ(versions_of("k"), std::vector<std::string>{v1->version_id});
 }
 
 class Roles : public EngineTest {};

@@ -252,11 +252,30 @@ struct DeleteOptions {
     // What the lifecycle worker evaluated is what goes, never a write made
     // since (else PreconditionFailed, nothing changed).
     std::optional<ObjectInfo> if_current;
+    // With version_id only: that version goes only while the key's current
+    // is still this write (a delete marker too; same version id, "null"
+    // included, ETag and last-modified) and is not the version removed,
+    // checked in the commit. The lifecycle worker's removal of a noncurrent
+    // version: a rollback (the current deleted by id, the next promoted)
+    // since it looked is never met with the ranks it evaluated (else
+    // PreconditionFailed, nothing changed). Checked first: under another
+    // current, a version gone or locked answers PreconditionFailed too. In
+    // an unversioned bucket always PreconditionFailed (its only version is
+    // its current).
+    std::optional<ObjectInfo> if_noncurrent_under;
 
     // The current only while it is still `write` (the lifecycle worker's).
     static DeleteOptions current_if_still(ObjectInfo write) {
         DeleteOptions o;
         o.if_current = std::move(write);
+        return o;
+    }
+    // The version `version_id` only while `current` is still the key's
+    // current (the lifecycle worker's noncurrent removal).
+    static DeleteOptions noncurrent_if_still(std::string version_id, ObjectInfo current) {
+        DeleteOptions o;
+        o.version_id = std::move(version_id);
+        o.if_noncurrent_under = std::move(current);
         return o;
     }
 };
@@ -456,11 +475,14 @@ public:
     // a version id a delete marker is added (also for a key holding
     // nothing); with one, that version is removed (the next newer becomes
     // current when the current goes). An id naming nothing (or malformed)
-    // changes nothing. `if_current` is checked in the commit itself (one
-    // LMDB transaction; a guarded index write on RADOS), so that a write
-    // racing the delete is never the one deleted. Fails: NoSuchBucket,
-    // NoSuchKey (unversioned), NoSuchVersion, ObjectLocked, InvalidArgument
-    // (version_id with if_current), PreconditionFailed (another write).
+    // changes nothing. `if_current` and `if_noncurrent_under` are checked
+    // in the commit itself (one LMDB transaction; a guarded index write on
+    // RADOS), so that a write racing the delete is never the one deleted,
+    // nor a rollback racing a noncurrent removal missed. Fails:
+    // NoSuchBucket, NoSuchKey (unversioned), NoSuchVersion, ObjectLocked,
+    // InvalidArgument (version_id with if_current; if_noncurrent_under
+    // without version_id), PreconditionFailed (another write current; the
+    // version named by id is the current).
     Result<DeleteResult> delete_object(std::string_view bucket, std::string_view key, const DeleteOptions& options);
     // Copies without moving data (the extents are shared). The source may be
     // the destination (metadata replacement). Fails: NoSuchBucket, NoSuchKey,

@@ -61,6 +61,16 @@ Result<KeyState> load_key_state(const Txn& txn, const Bucket& bucket, std::strin
     return state;
 }
 
+// The key's current as clients see it: its record, or the delete marker
+// that is its newest (among the newest versions read); null: none.
+const ObjectInfo* current_info(const KeyState& state) {
+    if (state.current) return &state.current->info;
+    if (!state.head || !state.head->newest_is_marker) return nullptr;
+    for (const auto& v : state.versions)
+        if (v.instance == state.head->newest) return &v.info;
+    return nullptr;
+}
+
 PlanInput plan_input(const Bucket& bucket, VersionOp op, const KeyState& state) {
     std::vector<const ObjectRecord*> versions;
     for (const auto& v : state.versions) versions.push_back(&v);
@@ -178,6 +188,10 @@ Result<DeleteResult> delete_version(Txn& txn, Bucket& bucket, std::string_view k
     // (in a versioned bucket, a marker only while that version is current).
     if (!by_id && options.if_current && (!state->current || !is_current_write(state->current->info, options)))
         return not_that_write(bucket.name, key);
+    // The lifecycle worker's removal of a noncurrent version: only under
+    // the current it evaluated the version's rank against.
+    if (by_id && !is_noncurrent_under(current_info(*state), options))
+        return not_noncurrent_under(bucket.name, key, options.version_id);
     PlanInput in = plan_input(bucket, by_id ? VersionOp::DeleteVersion : VersionOp::DeleteCurrent, *state);
     in.version_id = options.version_id;
     in.bypass_governance = options.bypass_governance;

@@ -29,6 +29,16 @@ std::optional<CommitCharge> charge_of(const KeyState& state, std::uint64_t handl
     return std::nullopt;
 }
 
+// The key's current as clients see it: its record, or the delete marker
+// that is its newest (among the newest entries read); null: none.
+const ObjectInfo* current_info(const KeyState& state) {
+    if (state.current) return &state.current->record.info;
+    if (!state.head || !state.head->newest_is_marker) return nullptr;
+    for (const auto& v : state.versions)
+        if (v.record.instance == state.head->newest) return &v.record.info;
+    return nullptr;
+}
+
 }  // namespace
 
 Result<Bucket> RadosObjectCatalog::set_bucket_versioning(std::string_view name, VersioningState state) {
@@ -211,6 +221,9 @@ Result<DeleteResult> RadosObjectCatalog::delete_version(std::string_view bucket,
     for (bool past_cache = false; sb.bucket.versioning == VersioningState::Off;) {
         // An unversioned bucket's only version is its current, the null one.
         const bool by_id = !options.version_id.empty();
+        // Its only version is its current, never noncurrent (as locally).
+        if (by_id && options.if_noncurrent_under)
+            return Result<DeleteResult>(not_noncurrent_under(bucket, key, options.version_id));
         std::optional<Error> nothing;
         if (by_id && options.version_id != kNullVersionId) {
             nothing = no_such_version(key, options.version_id);
@@ -276,6 +289,11 @@ Result<DeleteResult> RadosObjectCatalog::delete_versioned(const StoredBucket& gi
         if (!by_id && options.if_current &&
             (!state->current || !is_current_write(state->current->record.info, options)))
             return Result<DeleteResult>(not_that_write(bucket.name, key));
+        // The lifecycle worker's removal of a noncurrent version: only
+        // under the current it evaluated the version's rank against (o<key>
+        // and h<key> as read guard the write: the check holds at the commit).
+        if (by_id && !is_noncurrent_under(current_info(*state), options))
+            return Result<DeleteResult>(not_noncurrent_under(bucket.name, key, options.version_id));
         PlanInput in = plan_input_of(bucket, by_id ? VersionOp::DeleteVersion : VersionOp::DeleteCurrent, *state);
         in.version_id = options.version_id;
         in.bypass_governance = options.bypass_governance;
