@@ -79,20 +79,41 @@ ListObjectsResult list_objects_page(ObjectWalk& scan, std::string_view bucket, c
     return out;
 }
 
-void VersionWalk::seek(std::string_view start) {
+void MergedVersionEntries::seek(std::string_view start) {
     currents_.seek(start);
     versions_.seek(start, {});
     current_.reset();
     version_.reset();
+}
+
+void MergedVersionEntries::seek_versions_after(std::string_view key, std::string_view after_instance) {
+    currents_.seek(key);
+    versions_.seek(key, after_instance);
+    current_.reset();
+    version_.reset();
+}
+
+std::optional<ListedEntry> MergedVersionEntries::next() {
+    if (!current_) current_ = currents_.next_entry();
+    if (!version_) version_ = versions_.next();
+    auto& cur = *current_;
+    auto& ver = *version_;
+    if (!cur && !ver) return std::nullopt;
+    const bool take_current = cur && (!ver || cur->info.key <= ver->info.key);
+    auto& taken = take_current ? current_ : version_;
+    ListedEntry e{std::move(**taken), take_current};
+    taken.reset();
+    return e;
+}
+
+void VersionWalk::seek(std::string_view start) {
+    entries_.seek(start);
     last_key_.reset();
     resumed_key_.reset();
 }
 
 void VersionWalk::seek_versions_after(std::string_view key, std::string_view after_instance, std::string_view newest) {
-    currents_.seek(key);
-    versions_.seek(key, after_instance);
-    current_.reset();
-    version_.reset();
+    entries_.seek_versions_after(key, after_instance);
     last_key_.reset();
     resumed_key_ = std::string(key);
     resumed_after_ = after_instance;
@@ -108,15 +129,9 @@ bool VersionWalk::resumes_with(const ListedVersion& current) const {
 }
 
 std::optional<ObjectInfo> VersionWalk::next() {
-    for (;;) {
-        if (!current_) current_ = currents_.next_entry();
-        if (!version_) version_ = versions_.next();
-        auto& cur = *current_;
-        auto& ver = *version_;
-        if (!cur && !ver) return std::nullopt;
-        if (cur && (!ver || cur->info.key <= ver->info.key)) {
-            ListedVersion e = std::move(*cur);
-            current_.reset();
+    while (auto entry = entries_.next()) {
+        ListedVersion& e = entry->version;
+        if (entry->current) {
             if (resumed_key_ == e.info.key && last_key_ != e.info.key && !resumes_with(e)) {
                 last_key_ = e.info.key;  // passed, but the key's versions are not its latest
                 continue;
@@ -127,8 +142,6 @@ std::optional<ObjectInfo> VersionWalk::next() {
             last_key_ = e.info.key;
             return std::move(e.info);
         }
-        ListedVersion e = std::move(*ver);
-        version_.reset();
         // The latest when it is its key's first (no current came before it),
         // except in a resumed key, whose newer versions the walk passed.
         const bool first_of_key = last_key_ != e.info.key;
@@ -136,6 +149,7 @@ std::optional<ObjectInfo> VersionWalk::next() {
         last_key_ = e.info.key;
         return std::move(e.info);
     }
+    return std::nullopt;
 }
 
 VersionMarker version_marker(std::string_view version_id_marker, std::string_view head_newest,

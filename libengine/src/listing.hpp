@@ -58,13 +58,57 @@ public:
     virtual std::optional<ListedVersion> next() = 0;
 };
 
+// A version of a key as a ListedEntryWalk gives it: the key's current
+// (its o entry, its Objects record) or one of its other versions.
+struct ListedEntry {
+    ListedVersion version;
+    bool current = false;
+};
+
+// Every key's current and other versions in one walk, by key, each key's
+// current first and then its other versions in instance order (newest
+// first): for a backend that reads both kinds together, so that a version
+// moving from one kind to the other meanwhile is seen once.
+class ListedEntryWalk {
+public:
+    virtual ~ListedEntryWalk() = default;
+    // Repositions at the first entry of the first key >= `start`.
+    virtual void seek(std::string_view start) = 0;
+    // Repositions at `key`'s current, then its other versions with an
+    // instance greater than `after_instance` (all of them when empty), then
+    // the keys after it.
+    virtual void seek_versions_after(std::string_view key, std::string_view after_instance) = 0;
+    // The next entry (info.bucket need not be set), none at the end.
+    virtual std::optional<ListedEntry> next() = 0;
+};
+
+// The two walks of a backend that keeps currents and other versions apart
+// (one snapshot read of both), merged by key into one ListedEntryWalk.
+class MergedVersionEntries final : public ListedEntryWalk {
+public:
+    MergedVersionEntries(ObjectWalk& currents, ListedVersionWalk& versions)
+        : currents_(currents), versions_(versions) {}
+    void seek(std::string_view start) override;
+    void seek_versions_after(std::string_view key, std::string_view after_instance) override;
+    std::optional<ListedEntry> next() override;
+
+private:
+    ObjectWalk& currents_;
+    ListedVersionWalk& versions_;
+    std::optional<std::optional<ListedVersion>> current_;  // peeked; inner none: the walk's end
+    std::optional<std::optional<ListedVersion>> version_;  // likewise
+};
+
 // Every version of a bucket's keys in ListObjectVersions' order: by key,
 // each key's current (the latest) and then its other versions newest first
 // (the first of them the latest when there is no current). The currents
-// and the other versions come from two walks merged by key.
+// and the other versions come from one ListedEntryWalk, or from two walks
+// merged by key.
 class VersionWalk {
 public:
-    VersionWalk(ObjectWalk& currents, ListedVersionWalk& versions) : currents_(currents), versions_(versions) {}
+    VersionWalk(ObjectWalk& currents, ListedVersionWalk& versions)
+        : merged_(std::in_place, currents, versions), entries_(*merged_) {}
+    explicit VersionWalk(ListedEntryWalk& entries) : entries_(entries) {}
     // Repositions at the first version of the first key >= `start`.
     void seek(std::string_view start);
     // Repositions at the versions of `key` older than `after_instance`, its
@@ -82,12 +126,10 @@ private:
     // Whether the resumed key's current is one of the versions to list.
     bool resumes_with(const ListedVersion& current) const;
 
-    ObjectWalk& currents_;
-    ListedVersionWalk& versions_;
-    std::optional<std::optional<ListedVersion>> current_;  // peeked; inner none: the walk's end
-    std::optional<std::optional<ListedVersion>> version_;  // likewise
-    std::optional<std::string> last_key_;                  // of the last version returned since the seek
-    std::optional<std::string> resumed_key_;               // seek_versions_after's arguments
+    std::optional<MergedVersionEntries> merged_;  // of the two walks given, if so
+    ListedEntryWalk& entries_;
+    std::optional<std::string> last_key_;     // of the last version returned since the seek
+    std::optional<std::string> resumed_key_;  // seek_versions_after's arguments
     std::string resumed_after_;
     std::string resumed_newest_;
 };

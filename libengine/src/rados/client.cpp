@@ -225,6 +225,7 @@ struct Client::AioCall {
     ReadDone read_done;
     OmapGetDone omap_get_done;
     OmapListDone omap_list_done;
+    OmapReadDone omap_read_done;
     StatDone stat_done;
     std::uint64_t stat_size = 0;  // what a stat returns
     struct timespec stat_mtime {};
@@ -232,6 +233,11 @@ struct Client::AioCall {
     std::map<std::string, librados::bufferlist> values;  // what an omap read returns
     bool more = false;
     int read_rval = 0;
+    // What an omap_read's listings return: one map, flag and rval each
+    // (not vector<bool>: bool* outputs).
+    std::vector<std::map<std::string, librados::bufferlist>> listed;
+    std::unique_ptr<bool[]> listed_more;
+    std::vector<int> listed_rvals;
 
     // A call of `client` about to be built; a throw until send() leaves
     // nothing behind (the completion goes with the call, nothing counted).
@@ -307,6 +313,20 @@ struct Client::AioCall {
                 for (auto& [key, bl] : values) page.entries.emplace_back(key, bl.to_str());
                 omap_list_done(std::move(page));
             }
+        } else if (omap_read_done) {
+            if (r < 0) {
+                omap_read_done(rados_error(r, doing));
+            } else {
+                OmapRead out;
+                out.pages.resize(listed.size());
+                for (std::size_t i = 0; i < listed.size(); ++i) {
+                    out.pages[i].more = listed_more[i];
+                    out.pages[i].entries.reserve(listed[i].size());
+                    for (auto& [key, bl] : listed[i]) out.pages[i].entries.emplace_back(key, bl.to_str());
+                }
+                for (auto& [key, bl] : values) out.values.emplace(key, bl.to_str());
+                omap_read_done(std::move(out));
+            }
         } else if (stat_done) {
             if (r < 0) {
                 stat_done(rados_error(r, doing));
@@ -365,6 +385,21 @@ void Client::aio_omap_list(Pool pool, const std::string& oid, const std::string&
     call->omap_list_done = std::move(done);
     librados::ObjectReadOperation rop;
     rop.omap_get_vals2(start_after, prefix, max_entries, &call->values, &call->more, &call->read_rval);
+    AioCall::send(std::move(call), impl_->ctx(pool), oid, rop, nullptr);
+}
+
+void Client::aio_omap_read(Pool pool, const std::string& oid, const std::vector<OmapListing>& listings,
+                           const std::set<std::string>& keys, OmapReadDone done) {
+    auto call = AioCall::start(this, "reading omap of " + impl_->where(pool, oid));
+    call->omap_read_done = std::move(done);
+    call->listed.resize(listings.size());
+    call->listed_more = std::make_unique<bool[]>(listings.size());
+    call->listed_rvals.assign(listings.size(), 0);
+    librados::ObjectReadOperation rop;
+    for (std::size_t i = 0; i < listings.size(); ++i)
+        rop.omap_get_vals2(listings[i].start_after, listings[i].prefix, listings[i].max_entries, &call->listed[i],
+                           &call->listed_more[i], &call->listed_rvals[i]);
+    if (!keys.empty()) rop.omap_get_vals_by_keys(keys, &call->values, &call->read_rval);
     AioCall::send(std::move(call), impl_->ctx(pool), oid, rop, nullptr);
 }
 

@@ -223,6 +223,11 @@ public:
     void aio_omap_get(Pool pool, const std::string& oid, const std::set<std::string>& keys, OmapGetDone done);
     void aio_omap_list(Pool pool, const std::string& oid, const std::string& start_after, const std::string& prefix,
                        std::uint32_t max_entries, OmapListDone done);
+    // omap_read, asynchronous: one consistent state of each of many objects
+    // (a version listing's shards). Same failures.
+    using OmapReadDone = std::function<void(Result<OmapRead>)>;
+    void aio_omap_read(Pool pool, const std::string& oid, const std::vector<OmapListing>& listings,
+                       const std::set<std::string>& keys, OmapReadDone done);
     // stat, asynchronous: for the many objects a recount stats at once.
     using StatDone = std::function<void(Result<ObjectStat>)>;
     void aio_stat(Pool pool, const std::string& oid, StatDone done);

@@ -20,6 +20,7 @@
 #include "rados/object_catalog.hpp"
 #include "rados/object_index.hpp"
 #include "rados/version_index.hpp"
+#include "rados/version_listing.hpp"
 #include "versions/version_plan.hpp"
 #include "write_conditions.hpp"
 
@@ -572,14 +573,19 @@ Result<ListVersionsResult> RadosObjectCatalog::list_versions(std::string_view bu
                                : version_marker(params.version_id_marker, {}, {});
     }
     const auto page_entries = std::min<std::uint32_t>(kListShardPageEntries, params.max_keys + 1);
-    ShardMergeWalk currents(client_, b->bucket.name, b->bucket.epoch, b->shards, page_entries);
-    ShardVersionWalk versions(client_, b->bucket.name, b->bucket.epoch, b->shards, page_entries);
-    NoVersionsWalk no_versions;
-    const bool unversioned = b->bucket.versioning == VersioningState::Off;
-    VersionWalk walk(currents, unversioned ? static_cast<ListedVersionWalk&>(no_versions) : versions);
+    if (b->bucket.versioning == VersioningState::Off) {
+        ShardMergeWalk currents(client_, b->bucket.name, b->bucket.epoch, b->shards, page_entries);
+        NoVersionsWalk no_versions;
+        VersionWalk walk(currents, no_versions);
+        auto page = list_versions_page(walk, bucket, params, marker);
+        if (currents.error()) return *currents.error();
+        return page;
+    }
+    // Each shard's o and v entries read together (version_listing.hpp).
+    ShardVersionEntries entries(client_, b->bucket.name, b->bucket.epoch, b->shards, page_entries);
+    VersionWalk walk(entries);
     auto page = list_versions_page(walk, bucket, params, marker);
-    if (currents.error()) return *currents.error();
-    if (versions.error()) return *versions.error();
+    if (entries.error()) return *entries.error();
     return page;
 }
 

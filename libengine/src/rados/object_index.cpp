@@ -280,31 +280,6 @@ std::optional<ListedVersion> ShardMergeWalk::next_entry() {
     return std::nullopt;
 }
 
-void ShardVersionWalk::seek(std::string_view key, std::string_view after_instance) {
-    // No entry's key is either start: each ends with "\0" + instance.
-    std::string from = versions_prefix(key);
-    if (after_instance.empty())
-        from.pop_back();  // v<head>: before the key's first entry
-    else
-        from += std::string(after_instance) + '\0';  // just after v<head>\0<after_instance>
-    walk_.seek_omap(std::move(from));
-}
-
-std::optional<ListedVersion> ShardVersionWalk::next() {
-    while (auto raw = walk_.next_raw()) {
-        // <head>\0<instance>
-        const std::string& k = raw->first;
-        if (k.size() < 1 + kInstanceChars || k[k.size() - 1 - kInstanceChars] != '\0') continue;
-        std::string instance = k.substr(k.size() - kInstanceChars);
-        if (!is_instance(instance)) continue;
-        auto rec = decode_object(raw->second, false);
-        if (!rec) continue;  // as the o walk: a damaged record is not listed
-        rec->info.bucket = bucket_;
-        return ListedVersion{std::move(rec->info), std::move(instance)};
-    }
-    return std::nullopt;
-}
-
 Result<std::optional<VersionHead>> read_version_head(Client& client, const std::string& oid, std::string_view key) {
     const std::string hk = head_key(key);
     auto got = client.omap_get(Pool::Index, oid, {hk});

@@ -165,23 +165,6 @@ private:
     std::optional<Error> error_;
 };
 
-// The v entries of every shard of one bucket incarnation by key, each key's
-// newest first (ListObjectVersions merges them with a ShardMergeWalk of the
-// o entries). Read failures end the walk early; error() then says why.
-class ShardVersionWalk final : public ListedVersionWalk {
-public:
-    ShardVersionWalk(Client& client, std::string bucket, std::uint64_t epoch, std::uint32_t shards,
-                     std::uint32_t page_entries)
-        : walk_(client, bucket, epoch, shards, page_entries, kVersionPrefix), bucket_(std::move(bucket)) {}
-    void seek(std::string_view key, std::string_view after_instance) override;
-    std::optional<ListedVersion> next() override;
-    const std::optional<Error>& error() const { return walk_.error(); }
-
-private:
-    ShardMergeWalk walk_;
-    std::string bucket_;
-};
-
 // The VersionHead of `key` in shard `oid`, none when absent. Fails:
 // kNotFound (the shard is gone), Internal (a damaged head), IoError.
 Result<std::optional<VersionHead>> read_version_head(Client& client, const std::string& oid, std::string_view key);
