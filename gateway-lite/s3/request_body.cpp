@@ -12,7 +12,7 @@ namespace ostor::gw::s3 {
 
 namespace {
 
-constexpr std::size_t kIoChunk = 256 * 1024;
+constexpr std::size_t kIoChunk = 1024 * 1024;
 constexpr std::size_t kXmlReadChunk = 16384;
 constexpr std::size_t kMaxXmlBody = 8 * 1024 * 1024;
 constexpr std::uint64_t kMaxSinglePut = std::uint64_t{5} << 30;  // S3's limit for PutObject / UploadPart

@@ -22,16 +22,19 @@ namespace ostor::detail {
 
 namespace {
 
-// Up to three writes in flight while the next buffer fills (a 256 KiB
-// direct write at a time ran at about 620 MiB/s here, below MD5's rate);
-// bounds a writer's memory.
-constexpr std::size_t kBufferBytes = 256 * 1024;
+// Up to three writes in flight while the next buffer fills; bounds a
+// writer's memory. A buffer is a whole extent: each is one write, one MD5
+// job and (read straight into it) about one receive. With 256 KiB buffers
+// the hand-offs between threads, not MD5, bounded a 1 GiB PUT (bench/README.md).
+constexpr std::size_t kBufferBytes = kExtentMaxBytes;
 constexpr std::size_t kBufferCount = 4;
 static_assert(kExtentMaxBytes % kBufferBytes == 0);
-// Full-size buffers start on a page: the blob writer can then write them
-// with O_DIRECT, past the page cache (local/direct_io.hpp).
+// Buffers of larger bodies start on a page, and a body's last one is a
+// whole number of pages: the blob writer can then write them with O_DIRECT,
+// past the page cache (local/direct_io.hpp).
 constexpr std::size_t kBufferAlign = 4096;
-static_assert(kBufferBytes % kBufferAlign == 0);
+constexpr std::size_t kAlignedMinBytes = 256 * 1024;
+static_assert(kBufferBytes % kBufferAlign == 0 && kAlignedMinBytes % kBufferAlign == 0);
 
 std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
 
@@ -46,10 +49,10 @@ struct BufferFree {
 };
 using Buffer = std::unique_ptr<std::byte[], BufferFree>;
 
-// Uninitialised; aligned when full-size (small bodies are never written
+// Uninitialised; aligned when large (small bodies are never written
 // directly, and aligned allocation costs them time and memory).
 Buffer new_buffer(std::size_t bytes) {
-    if (bytes < kBufferBytes) return Buffer(new std::byte[bytes], BufferFree{false});
+    if (bytes < kAlignedMinBytes) return Buffer(new std::byte[bytes], BufferFree{false});
     return Buffer(static_cast<std::byte*>(::operator new[](bytes, std::align_val_t{kBufferAlign})), BufferFree{true});
 }
 
@@ -212,9 +215,11 @@ private:
         return buffers_[i].get();
     }
     std::size_t buffer_capacity() const {
-        if (options_.size_hint && *options_.size_hint < kBufferBytes)
-            return std::max<std::size_t>(*options_.size_hint, 1);
-        return kBufferBytes;
+        if (!options_.size_hint || *options_.size_hint >= kBufferBytes) return kBufferBytes;
+        auto hint = static_cast<std::size_t>(*options_.size_hint);
+        // Room to pad the end to a page (see flush()).
+        if (hint >= kAlignedMinBytes) return round_up(hint, kBufferAlign);
+        return std::max<std::size_t>(hint, 1);
     }
 
     // Hands the current buffer (fill_ bytes) to the blob writer and switches

@@ -18,7 +18,7 @@ namespace {
 // More than a writer's buffer, so that writing it hands the first part to
 // the segment before the commit: both writers' data is in the segment when
 // the first commit syncs it.
-constexpr std::size_t kBodyBytes = 384 * kKiB;
+constexpr std::size_t kBodyBytes = kMiB + 128 * kKiB;
 
 class FailedSync : public EngineTest {
 protected:
