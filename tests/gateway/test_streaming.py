@@ -13,7 +13,7 @@ import socket
 import zlib
 
 from harness import (STREAMING_PAYLOAD, AWSRequest, GatewayTestCase, SigV4, aws_chunked_body, main, md5_hex,
-                     read_response, unique_bucket)
+                     read_response, read_responses, unique_bucket)
 
 CHUNK = 64 * 1024
 
