@@ -175,6 +175,14 @@ class ConsoleCase(unittest.TestCase):
                 return False
         self.wait_for(click, f'no {action} button for {email}')
 
+    def chart(self, canvas_id):
+        """What the Chart drawn on the canvas holds: {label: [[x, y], ...]}, in its order; None without one."""
+        datasets = self.driver.execute_script(
+            'const chart = Chart.getChart(document.getElementById(arguments[0]));'
+            'return chart ? chart.data.datasets.map((d) => [d.label, d.data.map((p) => [p.x, p.y])]) : null;',
+            canvas_id)
+        return None if datasets is None else dict(datasets)
+
     def press_twice(self, selector, what):
         """Presses the button at `selector` until it asks, then once more (a
         confirmed action). A press whose button was drawn again meanwhile

@@ -104,14 +104,6 @@ def histogram_quantile(q, buckets):
 
 class ConsoleHealthTest(ConsoleCase):
 
-    def chart(self, canvas_id):
-        """{label: [[x, y], ...]} of the Chart on the canvas, or None."""
-        datasets = self.driver.execute_script(
-            'const chart = Chart.getChart(document.getElementById(arguments[0]));'
-            'return chart ? chart.data.datasets.map((d) => [d.label, d.data.map((p) => [p.x, p.y])]) : null;',
-            canvas_id)
-        return None if datasets is None else dict(datasets)
-
     def readings_shown(self):
         """The times (ms) of the page's readings: the points of the open connections plot."""
         plot = self.chart('health-connections-chart')

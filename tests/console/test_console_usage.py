@@ -103,14 +103,6 @@ class UsageCase(ConsoleCase):
             last = bill
             time.sleep(1.2)
 
-    def chart(self, canvas_id):
-        """What the Chart drawn on the canvas holds: {label: [[x, y], ...]}, in its order."""
-        datasets = self.driver.execute_script(
-            'const chart = Chart.getChart(document.getElementById(arguments[0]));'
-            'return chart ? chart.data.datasets.map((d) => [d.label, d.data.map((p) => [p.x, p.y])]) : null;',
-            canvas_id)
-        return None if datasets is None else dict(datasets)
-
     def bucket_cell(self, bucket, name, attribute=None):
         return self.driver.execute_script(
             'const td = document.querySelector(`#buckets-table tr[data-bucket="${arguments[0]}"] td.${arguments[1]}`);'
