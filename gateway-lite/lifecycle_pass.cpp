@@ -27,12 +27,28 @@ bool has_tag_rule(const detail::LifecycleConfig& config) {
 
 // Where a versions page is inside a key: the last-modified of the version
 // just before (-1: none yet, the next is the key's current), the key's
-// noncurrent versions before it, and the key's current.
+// noncurrent versions before it, and the key's current; `current_gone`
+// (not recorded): that current was found gone, no noncurrent action on it.
 struct KeyPosition {
     std::int64_t newer_ms = -1;
     std::int64_t noncurrent_seen = 0;
     std::string current_id;
+    bool current_gone = false;
+
+    // `v`, the key's next version written before the pass's `now`, seen.
+    void count(const ObjectInfo& v) {
+        if (newer_ms < 0)
+            current_id = v.version_id;
+        else
+            ++noncurrent_seen;
+        newer_ms = v.last_modified_ms;
+    }
 };
+
+// What a removal did: the version (or the current: a delete marker added)
+// went; the key's current was no longer the one the options named
+// (PreconditionFailed, nothing done); the version or its bucket was gone.
+enum class Removal { Removed, CurrentChanged, Gone };
 
 // One pass (or the rest of one), holding the role.
 class Pass {
@@ -53,7 +69,7 @@ public:
         for (const auto& b : *buckets) {
             if (!b.configs.contains(std::string(kLifecycleConfigKind))) continue;
             if (!state_.bucket.empty() && b.name < state_.bucket) continue;  // done before a restart
-            if (b.name != state_.bucket) state_ = next_bucket(b.name);
+            if (b.name != state_.bucket) state_ = start_of(b.name, Phase::Objects);
             if (state_.phase == Phase::Done) continue;
             auto s = bucket(b.name);
             if (s == Stop::Failed) s = bucket_failed(b.name);
@@ -74,11 +90,13 @@ public:
     }
 
 private:
-    PassState next_bucket(const std::string& name) const {
+    // The pass's position at the start of `phase` of `bucket`.
+    PassState start_of(const std::string& bucket, Phase phase) const {
         PassState s;
         s.pass_ms = state_.pass_ms;
         s.last_pass_ms = state_.last_pass_ms;
-        s.bucket = name;
+        s.bucket = bucket;
+        s.phase = phase;
         return s;
     }
 
@@ -100,47 +118,26 @@ private:
 
     detail::LifecycleClock clock() const { return {state_.pass_ms, options_.day.count()}; }
 
-    // The bucket's rules as they are now, read again before each page (from
-    // the engine's bucket cache, kept true across processes): a configuration
-    // removed or changed while a pass is under way applies from the next page
-    // on, not at the pass's end. nullopt: no rules any more (Done), or a
-    // failure (`stop` says which).
-    std::optional<detail::LifecycleConfig> current_config(const std::string& name, Stop& stop) {
-        stop = Stop::No;
-        auto b = engine_.get_bucket_record(name);
-        if (!b && b.error().code() != Errc::NoSuchBucket) {
-            stop = failed("reading bucket " + name, b.error());
-            return std::nullopt;
-        }
-        const std::string* document = nullptr;
-        if (b) {
-            versioned_ = b->versioning != VersioningState::Off;
-            auto it = b->configs.find(std::string(kLifecycleConfigKind));
-            if (it != b->configs.end()) document = &it->second;
-        }
-        if (!document) {  // the bucket or its rules are gone
-            stop = finish_phase(Phase::Done);
-            return std::nullopt;
-        }
-        auto config = detail::decode_lifecycle_config(*document);
-        if (!config) {
-            std::fprintf(stderr, "ostor-gateway: lifecycle: bucket %s: an unreadable configuration, skipped\n",
-                         name.c_str());
-            stop = finish_phase(Phase::Done);
-        }
-        return config;
-    }
-
+    // The bucket's rules are read again before each page, as they are now
+    // (from the engine's bucket cache, kept true across processes): a
+    // configuration removed or changed while a pass is under way applies
+    // from the next page on, not at the pass's end.
     Stop bucket(const std::string& name) {
         while (state_.phase != Phase::Done) {
-            Stop stop = Stop::No;
-            auto config = current_config(name, stop);
-            if (stop != Stop::No) return stop;
-            if (!config) continue;  // Done
-            if (state_.phase == Phase::Uploads)
-                stop = uploads_page(name, *config);
-            else
-                stop = versioned_ ? versions_page(name, *config) : objects_page(name, *config);
+            auto b = engine_.get_bucket_record(name);
+            if (auto s = read_or_done(b, "reading bucket " + name)) return *s;
+            auto document = b->configs.find(std::string(kLifecycleConfigKind));
+            if (document == b->configs.end()) return finish_phase(Phase::Done);  // its rules are gone
+            auto config = detail::decode_lifecycle_config(document->second);
+            if (!config) {
+                std::fprintf(stderr, "ostor-gateway: lifecycle: bucket %s: an unreadable configuration, skipped\n",
+                             name.c_str());
+                return finish_phase(Phase::Done);
+            }
+            const bool versioned = b->versioning != VersioningState::Off;  // Enabled or Suspended
+            const Stop stop = state_.phase == Phase::Uploads ? uploads_page(name, *config)
+                              : versioned                    ? versions_page(name, *config)
+                                                             : objects_page(name, *config);
             if (stop != Stop::No) return stop;
         }
         return Stop::No;
@@ -158,16 +155,13 @@ private:
         params.marker = state_.key_marker;
         params.max_keys = options_.page_size;
         auto page = engine_.list_objects(bucket, params);
-        if (!page && page.error().code() == Errc::NoSuchBucket) return finish_phase(Phase::Done);
-        if (!page) return failed("listing " + bucket, page.error());
+        if (auto s = read_or_done(page, "listing " + bucket)) return *s;
         const bool tags = has_tag_rule(config);
-        // Where the next page starts (the entries are moved from below).
-        const std::string next_marker = page->objects.empty() ? std::string() : page->objects.back().key;
-        for (auto& listed : page->objects) {
+        for (const auto& listed : page->objects) {
             if (auto s = may_act(); s != Stop::No) return s;
             // The listing carries no tags: the record is read when a rule
             // asks for them, and that read is what is evaluated.
-            ObjectInfo info = std::move(listed);
+            ObjectInfo info = listed;
             if (tags) {
                 auto head = engine_.head_object(bucket, info.key);
                 if (!head && gone(head.error())) continue;  // deleted meanwhile
@@ -178,19 +172,10 @@ private:
             }
             // Written after the pass's `now`: the next pass's.
             if (info.last_modified_ms > state_.pass_ms) continue;
-            const auto* object_tags = info.meta.tags.empty() ? nullptr : &info.meta.tags;
-            auto verdict =
-                detail::evaluate_current(config, {info.key, info.size, object_tags, info.last_modified_ms}, clock());
-            if (verdict.action != detail::LifecycleAction::ExpireCurrent) continue;
-            // Unversioned: deletes that write only, never one made since.
-            auto deleted = engine_.delete_object(bucket, info.key, DeleteOptions::current_if_still(info));
-            if (deleted)
-                ++expired_;
-            else if (deleted.error().code() != Errc::PreconditionFailed && !gone(deleted.error()))
-                return failed("expiring " + bucket + "/" + info.key, deleted.error());
+            if (auto s = expire_if_due(bucket, config, info, bucket + "/" + info.key); s != Stop::No) return s;
         }
         if (!page->truncated || page->objects.empty()) return finish_phase(Phase::Uploads);
-        state_.key_marker = next_marker;
+        state_.key_marker = page->objects.back().key;
         return page_done();
     }
 
@@ -209,8 +194,7 @@ private:
         params.version_id_marker = state_.version_id_marker;
         params.max_keys = options_.page_size;
         auto page = engine_.list_object_versions(bucket, params);
-        if (!page && page.error().code() == Errc::NoSuchBucket) return finish_phase(Phase::Done);
-        if (!page) return failed("listing the versions of " + bucket, page.error());
+        if (auto s = read_or_done(page, "listing the versions of " + bucket)) return *s;
         const bool tags = has_tag_rule(config);
         marker_rules_for_ = nullptr;  // the rules are read again before each page
         // The key the page resumes in (after a version of it): its versions
@@ -228,7 +212,7 @@ private:
         bool restarted = in_resumed && state_.version_id_marker == "null" &&
                          relisted_after_null(page->versions.front().version_id, state_.before_null_id);
         std::string key = resumed;
-        KeyPosition at{state_.newer_ms, state_.noncurrent_seen, state_.current_id};
+        KeyPosition at = recorded_position();
         if (in_resumed && !restarted) {
             std::optional<KeyPosition> now;
             if (auto s = position_in_key(bucket, resumed, page->versions.front().version_id, now); s != Stop::No)
@@ -238,10 +222,6 @@ private:
             else
                 restarted = true;
         }
-        std::int64_t newer_ms = at.newer_ms;
-        std::int64_t noncurrent_seen = at.noncurrent_seen;
-        std::string current_id = std::move(at.current_id);
-        bool current_gone = false;  // the key's current as seen is gone: no noncurrent action on it
         // The key's last two versions listed (a "null" marker needs the one
         // before it).
         std::string last_id = resumed.empty() ? std::string() : state_.version_id_marker;
@@ -251,42 +231,33 @@ private:
             if (restarted && v.key == resumed) continue;
             if (v.key != key) {
                 key = v.key;
-                newer_ms = -1;
-                noncurrent_seen = 0;
-                current_id.clear();
-                current_gone = false;
+                at = {};
                 last_id.clear();
             }
             before_last_id = std::exchange(last_id, v.version_id);
             if (v.last_modified_ms > state_.pass_ms) continue;  // the next pass's
-            const bool current = newer_ms < 0;
-            if (current) current_id = v.version_id;
-            if (auto s = version(bucket, config, tags, v, current, newer_ms, noncurrent_seen, current_id, current_gone);
-                s != Stop::No)
-                return s;
-            if (!current) ++noncurrent_seen;
-            newer_ms = v.last_modified_ms;
+            if (auto s = version(bucket, config, tags, v, at); s != Stop::No) return s;
+            at.count(v);
         }
         if (!page->truncated || page->versions.empty()) return finish_phase(Phase::Uploads);
         if (restarted && page->next_key_marker == resumed) {
             // Still in the restarted key: past it (a key marker alone).
+            state_ = start_of(bucket, state_.phase);
             state_.key_marker = resumed;
-            state_.version_id_marker.clear();
-            state_.newer_ms = -1;
-            state_.noncurrent_seen = 0;
-            state_.current_id.clear();
-            state_.before_null_id.clear();
             return page_done();
         }
         const bool in_key = page->next_key_marker == key;
+        if (!in_key) at = {};
         state_.key_marker = page->next_key_marker;
         state_.version_id_marker = page->next_version_id_marker;
-        state_.newer_ms = in_key ? newer_ms : -1;
-        state_.noncurrent_seen = in_key ? noncurrent_seen : 0;
-        state_.current_id = in_key ? current_id : std::string();
+        state_.newer_ms = at.newer_ms;
+        state_.noncurrent_seen = at.noncurrent_seen;
+        state_.current_id = std::move(at.current_id);
         state_.before_null_id = in_key && state_.version_id_marker == "null" ? before_last_id : std::string();
         return page_done();
     }
+
+    KeyPosition recorded_position() const { return {state_.newer_ms, state_.noncurrent_seen, state_.current_id}; }
 
     // A page resuming inside `key`: the key's current and its noncurrent
     // versions before `first_id` (the page's first) as they are now, from
@@ -324,24 +295,20 @@ private:
                 return Stop::No;
             }
             if (v.last_modified_ms > state_.pass_ms) continue;  // as the page does
-            if (at.newer_ms < 0)
-                at.current_id = v.version_id;
-            else
-                ++at.noncurrent_seen;
-            at.newer_ms = v.last_modified_ms;
+            at.count(v);
         }
-        if (listed->truncated) out = KeyPosition{state_.newer_ms, state_.noncurrent_seen, state_.current_id};
+        if (listed->truncated) out = recorded_position();
         return Stop::No;
     }
 
-    // One version: the current (`current`; a delete marker too), or a
-    // noncurrent version (delete markers too) with the last-modified of its
-    // next newer version and its noncurrent rank.
-    // `current_id`: the key's current as the pass saw it; `current_gone`
-    // is set when that is found gone.
+    // One version: the current (none counted yet at `at`; a delete marker
+    // too), or a noncurrent version (delete markers too) with the
+    // last-modified of its next newer version and its noncurrent rank, and
+    // the key's current as the pass saw it (`at.current_gone` is set when
+    // that is found gone).
     Stop version(const std::string& bucket, const detail::LifecycleConfig& config, bool tags, const ObjectInfo& listed,
-                 bool current, std::int64_t newer_ms, std::int64_t noncurrent_seen, const std::string& current_id,
-                 bool& current_gone) {
+                 KeyPosition& at) {
+        const bool current = at.newer_ms < 0;
         const std::string where = bucket + "/" + listed.key + " version " + listed.version_id;
         if (current && listed.delete_marker) return latest_marker(bucket, config, listed, where);
         // The listing carries no tags: read them when a rule asks for them
@@ -350,52 +317,46 @@ private:
         if (tags && !listed.delete_marker) {
             auto head = engine_.head_object(bucket, listed.key, listed.version_id);
             if (!head && gone(head.error())) {
-                if (current) current_gone = true;  // the key's versions as seen are not the key's
+                if (current) at.current_gone = true;  // the key's versions as seen are not the key's
                 return Stop::No;
             }
             if (!head) return failed("reading " + where, head.error());
             info = std::move(*head);
         }
+        if (current) return expire_if_due(bucket, config, info, where);
         const auto* object_tags = info.meta.tags.empty() ? nullptr : &info.meta.tags;
-        if (current) {
-            auto verdict =
-                detail::evaluate_current(config, {info.key, info.size, object_tags, info.last_modified_ms}, clock());
-            if (verdict.action != detail::LifecycleAction::ExpireCurrent) return Stop::No;
-            // Adds a marker only while this version is still the current: a
-            // page done again finds the marker (or a newer write) current.
-            auto deleted = engine_.delete_object(bucket, info.key, DeleteOptions::current_if_still(info));
-            if (deleted) {
-                ++expired_;
-                return Stop::No;
-            }
-            if (deleted.error().code() == Errc::PreconditionFailed || gone(deleted.error())) return Stop::No;
-            return refused("expiring " + where, deleted.error());
-        }
         // A marker has no size or tags: only the rules without such a
         // condition apply to it (the evaluation's contract).
+        const auto rank = static_cast<std::uint32_t>(
+            std::min<std::int64_t>(at.noncurrent_seen, std::numeric_limits<std::uint32_t>::max()));
         auto verdict = detail::evaluate_noncurrent(listed.delete_marker ? marker_rules(config) : config,
-                                                   {info.key, info.size, object_tags, newer_ms,
-                                                    static_cast<std::uint32_t>(std::min<std::int64_t>(
-                                                        noncurrent_seen, std::numeric_limits<std::uint32_t>::max()))},
-                                                   clock());
+                                                   {info.key, info.size, object_tags, at.newer_ms, rank}, clock());
         if (verdict.action != detail::LifecycleAction::DeleteNoncurrent) return Stop::No;
         std::optional<ObjectInfo> under;
-        if (auto s = still_noncurrent(bucket, listed, current_id, current_gone, where, under); s != Stop::No) return s;
+        if (auto s = still_noncurrent(bucket, listed, at, where, under); s != Stop::No) return s;
         if (!under) return Stop::No;
         // Only while that current stays (checked in the engine's commit): a
         // rollback since the look refuses it, and the key waits for the next pass.
-        auto deleted =
-            engine_.delete_object(bucket, listed.key, DeleteOptions::noncurrent_if_still(listed.version_id, *under));
-        if (deleted) {
-            ++noncurrent_deleted_;
-            return Stop::No;
-        }
-        if (deleted.error().code() == Errc::PreconditionFailed) {
-            current_gone = true;
-            return Stop::No;
-        }
-        if (gone(deleted.error())) return Stop::No;
-        return refused("deleting " + where, deleted.error());
+        auto removed = remove(bucket, listed.key, DeleteOptions::noncurrent_if_still(listed.version_id, *under));
+        if (!removed) return refused("deleting " + where, removed.error());
+        if (*removed == Removal::Removed) ++noncurrent_deleted_;
+        if (*removed == Removal::CurrentChanged) at.current_gone = true;
+        return Stop::No;
+    }
+
+    // A current that a rule expires goes (versioned: a delete marker is
+    // added) only while `info` is still the key's current: a newer write, or
+    // the marker added before a page was done again, is left alone.
+    Stop expire_if_due(const std::string& bucket, const detail::LifecycleConfig& config, const ObjectInfo& info,
+                       const std::string& where) {
+        const auto* object_tags = info.meta.tags.empty() ? nullptr : &info.meta.tags;
+        auto verdict =
+            detail::evaluate_current(config, {info.key, info.size, object_tags, info.last_modified_ms}, clock());
+        if (verdict.action != detail::LifecycleAction::ExpireCurrent) return Stop::No;
+        auto removed = remove(bucket, info.key, DeleteOptions::current_if_still(info));
+        if (!removed) return refused("expiring " + where, removed.error());
+        if (*removed == Removal::Removed) ++expired_;
+        return Stop::No;
     }
 
     // `config`'s rules that can match a delete marker: those without a tag
@@ -416,26 +377,26 @@ private:
     // be there. A client that deleted that current by id (a rollback) made
     // the next version the current, and the ranks and "noncurrent since" the
     // pass holds are no longer the key's: its noncurrent actions are left to
-    // the next pass (`current_gone`). A newer write over the pass's current
+    // the next pass (`at.current_gone`). A newer write over the pass's current
     // changes neither. `under`: the key's current now, which the removal
     // names (DeleteOptions::if_noncurrent_under), so that a rollback landing
     // between this look and the removal refuses it; none: the version stays.
-    Stop still_noncurrent(const std::string& bucket, const ObjectInfo& v, const std::string& current_id,
-                          bool& current_gone, const std::string& where, std::optional<ObjectInfo>& under) {
+    Stop still_noncurrent(const std::string& bucket, const ObjectInfo& v, KeyPosition& at, const std::string& where,
+                          std::optional<ObjectInfo>& under) {
         under.reset();
-        if (current_gone || current_id.empty()) return Stop::No;
+        if (at.current_gone || at.current_id.empty()) return Stop::No;
         auto now = engine_.stat_version(bucket, v.key, "");
         if (!now && gone(now.error())) return Stop::No;  // no version left
         if (!now) return failed("reading the current of " + where, now.error());
         const std::string now_id = now->version_id.empty() ? "null" : now->version_id;
         if (now_id == v.version_id) return Stop::No;  // the current now
-        if (now_id != current_id) {
-            auto seen = engine_.stat_version(bucket, v.key, current_id);
+        if (now_id != at.current_id) {
+            auto seen = engine_.stat_version(bucket, v.key, at.current_id);
             if (!seen && gone(seen.error())) {
-                current_gone = true;
+                at.current_gone = true;
                 return Stop::No;
             }
-            if (!seen) return failed("reading " + bucket + "/" + v.key + " version " + current_id, seen.error());
+            if (!seen) return failed("reading " + bucket + "/" + v.key + " version " + at.current_id, seen.error());
         }
         under = std::move(*now);
         return Stop::No;
@@ -460,22 +421,24 @@ private:
         const bool lone = !vs.empty() && vs[0].key == marker.key && vs[0].version_id == marker.version_id &&
                           vs[0].delete_marker && (vs.size() < 2 || vs[1].key != marker.key);
         if (!lone) return Stop::No;
-        return remove_version(bucket, marker, where, markers_removed_);
+        DeleteOptions by_id;
+        by_id.version_id = marker.version_id;
+        auto removed = remove(bucket, marker.key, by_id);
+        if (!removed) return refused("deleting " + where, removed.error());
+        if (*removed == Removal::Removed) ++markers_removed_;
+        return Stop::No;
     }
 
-    // Removes the version by id. Already gone is success (a page done again);
-    // one object lock keeps is counted and logged, and the pass goes on.
-    Stop remove_version(const std::string& bucket, const ObjectInfo& v, const std::string& where,
-                        std::uint64_t& counter) {
-        DeleteOptions options;
-        options.version_id = v.version_id;
-        auto deleted = engine_.delete_object(bucket, v.key, options);
-        if (deleted) {
-            ++counter;
-            return Stop::No;
-        }
-        if (gone(deleted.error())) return Stop::No;
-        return refused("deleting " + where, deleted.error());
+    // delete_object with `options`; its error is the caller's to report
+    // (refused). PreconditionFailed is the key's current changed only for
+    // options that name a current to hold to: without one it is an error.
+    Result<Removal> remove(const std::string& bucket, const std::string& key, const DeleteOptions& options) {
+        auto deleted = engine_.delete_object(bucket, key, options);
+        if (deleted) return Removal::Removed;
+        const bool names_current = options.if_current || options.if_noncurrent_under;
+        if (names_current && deleted.error().code() == Errc::PreconditionFailed) return Removal::CurrentChanged;
+        if (gone(deleted.error())) return Removal::Gone;  // a page done again, or a client's deletion
+        return std::move(deleted).error();
     }
 
     // A failed action: one object lock forbids is kept (counted and logged:
@@ -494,8 +457,7 @@ private:
         params.upload_id_marker = state_.upload_id_marker;
         params.max_uploads = options_.page_size;
         auto page = engine_.list_uploads(bucket, params);
-        if (!page && page.error().code() == Errc::NoSuchBucket) return finish_phase(Phase::Done);
-        if (!page) return failed("listing the uploads of " + bucket, page.error());
+        if (auto s = read_or_done(page, "listing the uploads of " + bucket)) return *s;
         for (const auto& u : page->uploads) {
             if (auto s = may_act(); s != Stop::No) return s;
             if (u.initiated_ms > state_.pass_ms) continue;
@@ -513,15 +475,18 @@ private:
         return page_done();
     }
 
+    // A read a page starts with (the bucket's record, a listing page) went
+    // through, or what the page returns: the bucket is done when it is gone,
+    // and any other failure stops the page.
+    template <class T>
+    std::optional<Stop> read_or_done(const Result<T>& read, const std::string& doing) {
+        if (read) return std::nullopt;
+        if (read.error().code() == Errc::NoSuchBucket) return finish_phase(Phase::Done);
+        return failed(doing, read.error());
+    }
+
     Stop finish_phase(Phase next) {
-        state_.phase = next;
-        state_.key_marker.clear();
-        state_.upload_id_marker.clear();
-        state_.version_id_marker.clear();
-        state_.newer_ms = -1;
-        state_.noncurrent_seen = 0;
-        state_.current_id.clear();
-        state_.before_null_id.clear();
+        state_ = start_of(state_.bucket, next);
         return page_done();
     }
 
@@ -564,7 +529,6 @@ private:
     std::function<bool(std::chrono::milliseconds)> pause_;
     std::optional<std::string> record_;  // the record as stored (the compare's)
     PassState state_;
-    bool versioned_ = false;  // the bucket worked on: Enabled or Suspended, read with its rules
     detail::LifecycleConfig marker_rules_{};
     const detail::LifecycleConfig* marker_rules_for_ = nullptr;
     std::uint64_t expired_ = 0;
