@@ -3,7 +3,10 @@
 // a noncurrent version conditional on the key's current being the one it was
 // evaluated under (DeleteOptions::if_noncurrent_under), and roles (one holder
 // at a time, a state record replaced by compare-and-set).
+#include <array>
 #include <chrono>
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -74,11 +77,39 @@ TEST_F(ConditionalDelete, AGoneObjectIsNoSuchKey) {
 
 class NoncurrentRemoval : public VersionedBucketTest {
 protected:
+    // "k" written once per body, oldest first, in the bucket made versioned
+    // first; none when a step failed (reported).
+    template <std::size_t N>
+    std::optional<std::array<ObjectInfo, N>> versions_written(const char* const (&bodies)[N]) {
+        enable();
+        if (HasFatalFailure()) return std::nullopt;
+        std::array<ObjectInfo, N> written;
+        for (std::size_t i = 0; i < N; ++i) {
+            auto v = put(engine(), "bkt", "k", bodies[i]);
+            if (!v) {
+                ADD_FAILURE() << "writing \"" << bodies[i] << "\": " << v.error().message();
+                return std::nullopt;
+            }
+            written[i] = std::move(*v);
+        }
+        return written;
+    }
     // The key's current as the lifecycle pass reads it (a marker too).
     ObjectInfo current_of(std::string_view key) {
         auto now = engine().stat_version("bkt", key, "");
         EXPECT_TRUE(now) << now.error().message();
         return now ? *now : ObjectInfo{};
+    }
+    // The lifecycle pass's removal of "k"'s `version_id` while `under` is
+    // still the key's current.
+    Result<DeleteResult> remove_under(const std::string& version_id, const ObjectInfo& under) {
+        return engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(version_id, under));
+    }
+    // A client's removal of "k"'s `version_id` (of its current: a rollback).
+    ::testing::AssertionResult removed_by_id(const std::string& version_id) {
+        DeleteOptions by_id;
+        by_id.version_id = version_id;
+        return IsOk(engine().delete_object("bkt", "k", by_id));
     }
     std::vector<std::string> versions_of(std::string_view key) {
         ListVersionsParams params;
@@ -93,17 +124,15 @@ protected:
 };
 
 TEST_F(NoncurrentRemoval, GoesUnderTheCurrentItWasEvaluatedUnder) {
-    enable();
-    auto v1 = put(engine(), "bkt", "k", "one");
-    auto v2 = put(engine(), "bkt", "k", "two");
-    auto v3 = put(engine(), "bkt", "k", "three");
-    ASSERT_TRUE(v1 && v2 && v3);
+    auto written = versions_written({"one", "two", "three"});
+    ASSERT_TRUE(written);
+    const auto& [v1, v2, v3] = *written;
     const ObjectInfo seen = current_of("k");
-    ASSERT_EQ(seen.version_id, v3->version_id);
-    auto removed = engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(v1->version_id, seen));
+    ASSERT_EQ(seen.version_id, v3.version_id);
+    auto removed = remove_under(v1.version_id, seen);
     ASSERT_TRUE(removed) << removed.error().message();
-    EXPECT_EQ(removed->version_id, v1->version_id);
-    EXPECT_EQ(versions_of("k"), (std::vector<std::string>{v3->version_id, v2->version_id}));
+    EXPECT_EQ(removed->version_id, v1.version_id);
+    EXPECT_EQ(versions_of("k"), (std::vector<std::string>{v3.version_id, v2.version_id}));
     EXPECT_EQ(body_of(engine(), "bkt", "k"), "three");
 }
 
@@ -111,38 +140,28 @@ TEST_F(NoncurrentRemoval, GoesUnderTheCurrentItWasEvaluatedUnder) {
 // between the pass's look and its removal: neither the version promoted nor
 // an older one goes, their ranks being no longer the ones evaluated.
 TEST_F(NoncurrentRemoval, IsRefusedAfterARollback) {
-    enable();
-    auto v1 = put(engine(), "bkt", "k", "one");
-    auto v2 = put(engine(), "bkt", "k", "two");
-    auto v3 = put(engine(), "bkt", "k", "three");
-    ASSERT_TRUE(v1 && v2 && v3);
+    auto written = versions_written({"one", "two", "three"});
+    ASSERT_TRUE(written);
+    const auto& [v1, v2, v3] = *written;
     const ObjectInfo seen = current_of("k");
-    DeleteOptions rollback;
-    rollback.version_id = v3->version_id;
-    ASSERT_TRUE(IsOk(engine().delete_object("bkt", "k", rollback)));
-    for (const auto& id : {v2->version_id, v1->version_id})
-        EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(id, seen)),
-                              Errc::PreconditionFailed))
-            << id;
-    EXPECT_EQ(versions_of("k"), (std::vector<std::string>{v2->version_id, v1->version_id}));
+    ASSERT_TRUE(removed_by_id(v3.version_id));
+    for (const auto& id : {v2.version_id, v1.version_id})
+        EXPECT_TRUE(FailsWith(remove_under(id, seen), Errc::PreconditionFailed)) << id;
+    EXPECT_EQ(versions_of("k"), (std::vector<std::string>{v2.version_id, v1.version_id}));
     EXPECT_EQ(body_of(engine(), "bkt", "k"), "two");
-    EXPECT_EQ(body_of_version("k", v1->version_id), "one");
+    EXPECT_EQ(body_of_version("k", v1.version_id), "one");
     // Under the current as it is now, the noncurrent one goes.
-    EXPECT_TRUE(
-        IsOk(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(v1->version_id, current_of("k")))));
-    EXPECT_EQ(versions_of("k"), std::vector<std::string>{v2->version_id});
+    EXPECT_TRUE(IsOk(remove_under(v1.version_id, current_of("k"))));
+    EXPECT_EQ(versions_of("k"), std::vector<std::string>{v2.version_id});
 }
 
 // The version named is the current (the pass's view was stale): it stays.
 TEST_F(NoncurrentRemoval, NeverRemovesTheCurrent) {
-    enable();
-    auto v1 = put(engine(), "bkt", "k", "one");
-    auto v2 = put(engine(), "bkt", "k", "two");
-    ASSERT_TRUE(v1 && v2);
-    EXPECT_TRUE(FailsWith(
-        engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(v2->version_id, current_of("k"))),
-        Errc::PreconditionFailed));
-    EXPECT_EQ(versions_of("k"), (std::vector<std::string>{v2->version_id, v1->version_id}));
+    auto written = versions_written({"one", "two"});
+    ASSERT_TRUE(written);
+    const auto& [v1, v2] = *written;
+    EXPECT_TRUE(FailsWith(remove_under(v2.version_id, current_of("k")), Errc::PreconditionFailed));
+    EXPECT_EQ(versions_of("k"), (std::vector<std::string>{v2.version_id, v1.version_id}));
     EXPECT_EQ(body_of(engine(), "bkt", "k"), "two");
 }
 
@@ -151,82 +170,68 @@ TEST_F(NoncurrentRemoval, NeverRemovesTheCurrent) {
 TEST_F(NoncurrentRemoval, NeverRemovesAnUnversionedBucketsObject) {
     auto only = put(engine(), "bkt", "k", "only");
     ASSERT_TRUE(only);
-    EXPECT_TRUE(
-        FailsWith(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still("null", current_of("k"))),
-                  Errc::PreconditionFailed));
+    EXPECT_TRUE(FailsWith(remove_under("null", current_of("k")), Errc::PreconditionFailed));
     EXPECT_EQ(body_of(engine(), "bkt", "k"), "only");
 }
 
 // A write since the look is another current: refused too (the pass looks again).
 TEST_F(NoncurrentRemoval, IsRefusedUnderANewerWrite) {
-    enable();
-    auto v1 = put(engine(), "bkt", "k", "one");
-    auto v2 = put(engine(), "bkt", "k", "two");
-    ASSERT_TRUE(v1 && v2);
+    auto written = versions_written({"one", "two"});
+    ASSERT_TRUE(written);
+    const auto& v1 = (*written)[0];
     const ObjectInfo seen = current_of("k");
     auto v3 = put(engine(), "bkt", "k", "three");
     ASSERT_TRUE(v3) << v3.error().message();
-    EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(v1->version_id, seen)),
-                          Errc::PreconditionFailed));
+    EXPECT_TRUE(FailsWith(remove_under(v1.version_id, seen), Errc::PreconditionFailed));
     EXPECT_EQ(versions_of("k").size(), 3u);
 }
 
 // A delete marker as the current: the versions under it go while it stays
 // the current, not once it is removed (the object it hid is back).
 TEST_F(NoncurrentRemoval, UnderADeleteMarker) {
-    enable();
-    auto v1 = put(engine(), "bkt", "k", "one");
-    auto v2 = put(engine(), "bkt", "k", "two");
-    ASSERT_TRUE(v1 && v2);
+    auto written = versions_written({"one", "two"});
+    ASSERT_TRUE(written);
+    const auto& [v1, v2] = *written;
     auto marker = engine().delete_object("bkt", "k", DeleteOptions{});
     ASSERT_TRUE(marker) << marker.error().message();
     const ObjectInfo seen = current_of("k");
     ASSERT_TRUE(seen.delete_marker);
-    DeleteOptions rollback;
-    rollback.version_id = marker->version_id;
-    ASSERT_TRUE(IsOk(engine().delete_object("bkt", "k", rollback)));
-    EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(v1->version_id, seen)),
-                          Errc::PreconditionFailed));
-    EXPECT_EQ(versions_of("k"), (std::vector<std::string>{v2->version_id, v1->version_id}));
+    ASSERT_TRUE(removed_by_id(marker->version_id));
+    EXPECT_TRUE(FailsWith(remove_under(v1.version_id, seen), Errc::PreconditionFailed));
+    EXPECT_EQ(versions_of("k"), (std::vector<std::string>{v2.version_id, v1.version_id}));
     auto again = engine().delete_object("bkt", "k", DeleteOptions{});
     ASSERT_TRUE(again) << again.error().message();
-    EXPECT_TRUE(
-        IsOk(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(v1->version_id, current_of("k")))));
-    EXPECT_EQ(versions_of("k"), (std::vector<std::string>{again->version_id, v2->version_id}));
+    EXPECT_TRUE(IsOk(remove_under(v1.version_id, current_of("k"))));
+    EXPECT_EQ(versions_of("k"), (std::vector<std::string>{again->version_id, v2.version_id}));
 }
 
 // "null" removed and written again is another current under the same id:
 // told apart by its ETag and last-modified.
 TEST_F(NoncurrentRemoval, ANullVersionWrittenAgainIsAnotherCurrent) {
-    enable();
-    auto v1 = put(engine(), "bkt", "k", "one");
-    ASSERT_TRUE(v1) << v1.error().message();
+    auto written = versions_written({"one"});
+    ASSERT_TRUE(written);
+    const auto& [v1] = *written;
     suspend();
     auto null_a = put(engine(), "bkt", "k", "null-a");
     ASSERT_TRUE(null_a) << null_a.error().message();
     const ObjectInfo seen = current_of("k");
     ASSERT_EQ(seen.version_id, "null");
-    DeleteOptions rollback;
-    rollback.version_id = "null";
-    ASSERT_TRUE(IsOk(engine().delete_object("bkt", "k", rollback)));
+    ASSERT_TRUE(removed_by_id("null"));
     std::this_thread::sleep_for(kBetweenWrites);
     auto null_b = put(engine(), "bkt", "k", "null-bb");
     ASSERT_TRUE(null_b) << null_b.error().message();
-    EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(v1->version_id, seen)),
-                          Errc::PreconditionFailed));
-    EXPECT_EQ(body_of_version("k", v1->version_id), "one");
-    EXPECT_TRUE(
-        IsOk(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still(v1->version_id, current_of("k")))));
+    EXPECT_TRUE(FailsWith(remove_under(v1.version_id, seen), Errc::PreconditionFailed));
+    EXPECT_EQ(body_of_version("k", v1.version_id), "one");
+    EXPECT_TRUE(IsOk(remove_under(v1.version_id, current_of("k"))));
     EXPECT_EQ(versions_of("k"), std::vector<std::string>{"null"});
 }
 
 TEST_F(NoncurrentRemoval, NamesAVersion) {
-    enable();
-    auto v1 = put(engine(), "bkt", "k", "one");
-    ASSERT_TRUE(v1) << v1.error().message();
-    EXPECT_TRUE(FailsWith(engine().delete_object("bkt", "k", DeleteOptions::noncurrent_if_still("", *v1)),
-                          Errc::InvalidArgument));
-    EXPECT_EQ(versions_of("k"), std::vector<std::string>{v1->version_id});
+    auto written = versions_written({"one"});
+    ASSERT_TRUE(written);
+    const auto& [v1] = *written;
+    EXPECT_TRUE(FailsWith(remove_under("", v1), Errc::InvalidArgument));
+    EXPECT_EQ(versions_of("k"), std::vector<std::string>{v1.version_id});
 }
 
 class Roles : public EngineTest {};
