@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -50,6 +51,14 @@ protected:
         options.version_id = std::move(version_id);
         return objects.delete_version(bucket_, key, options, freed);
     }
+    // A catalog of `gw`'s that keeps serving the bucket record it read first
+    // (a gateway that missed a change's announcement); `gw` outlives it.
+    std::unique_ptr<RadosObjectCatalog> deaf_catalog(Gateway& gw) {
+        return std::make_unique<RadosObjectCatalog>(*gw.client, *gw.ledger, *gw.blobs, *gw.settings, gw.leases.get(),
+                                                    &deaf_);
+    }
+
+    DeafNotifier deaf_;
 };
 
 // Every entry of the key in its shard, checked against its head: the
@@ -277,34 +286,33 @@ TEST_F(RadosVersionsTest, RacingChangesFreeEachExtentOnceAndOnlyWhenUnreferenced
 
 TEST_F(RadosVersionsTest, AStaleOffCacheMeetsAVersionedKey) {
     Gateway gw2;
-    DeafNotifier deaf;
-    RadosObjectCatalog stale(*gw2.client, *gw2.ledger, *gw2.blobs, *gw2.settings, gw2.leases.get(), &deaf);
-    RadosObjectCatalog stale_deleter(*gw2.client, *gw2.ledger, *gw2.blobs, *gw2.settings, gw2.leases.get(), &deaf);
-    RadosObjectCatalog stale_remover(*gw2.client, *gw2.ledger, *gw2.blobs, *gw2.settings, gw2.leases.get(), &deaf);
-    RadosObjectCatalog stale_marker(*gw2.client, *gw2.ledger, *gw2.blobs, *gw2.settings, gw2.leases.get(), &deaf);
+    auto stale = deaf_catalog(gw2);
+    auto stale_deleter = deaf_catalog(gw2);
+    auto stale_remover = deaf_catalog(gw2);
+    auto stale_marker = deaf_catalog(gw2);
     auto says_off = [&](RadosObjectCatalog& objects) {
         auto cached = objects.get_bucket_record(bucket_);
         ASSERT_OK(cached);
         ASSERT_EQ(cached->versioning, VersioningState::Off);
     };
     // All read (and cache) the bucket while it is Off.
-    auto old = put_as(stale, "k", 10);
+    auto old = put_as(*stale, "k", 10);
     ASSERT_OK(old);
     EXPECT_TRUE(old->version_id.empty());
-    ASSERT_OK(put_as(stale_deleter, "d", 20));
-    ASSERT_NO_FATAL_FAILURE(says_off(stale_remover));
-    ASSERT_NO_FATAL_FAILURE(says_off(stale_marker));
+    ASSERT_OK(put_as(*stale_deleter, "d", 20));
+    ASSERT_NO_FATAL_FAILURE(says_off(*stale_remover));
+    ASSERT_NO_FATAL_FAILURE(says_off(*stale_marker));
     ASSERT_NO_FATAL_FAILURE(enable());
     // Still cached as Off after the change: the cases below meet a stale record.
-    ASSERT_NO_FATAL_FAILURE(says_off(stale));
-    ASSERT_NO_FATAL_FAILURE(says_off(stale_deleter));
+    ASSERT_NO_FATAL_FAILURE(says_off(*stale));
+    ASSERT_NO_FATAL_FAILURE(says_off(*stale_deleter));
     auto v1 = put_as(*gw1_->objects, "k", 30);
     ASSERT_OK(v1);
     auto d1 = put_as(*gw1_->objects, "d", 40);
     ASSERT_OK(d1);
     // The stale record says Off: the write fails its head guard, reads the
     // record past the cache and keeps the version it would have replaced.
-    auto v2 = put_as(stale, "k", 50);
+    auto v2 = put_as(*stale, "k", 50);
     ASSERT_OK(v2);
     EXPECT_EQ(v2->version_id.size(), kInstanceChars);
     EXPECT_NE(v2->version_id, v1->version_id);
@@ -313,7 +321,7 @@ TEST_F(RadosVersionsTest, AStaleOffCacheMeetsAVersionedKey) {
     ASSERT_OK(null_k);
     EXPECT_EQ(null_k->size, 10u);
     // The same for a delete: a marker, not a removal.
-    auto marker = delete_as(stale_deleter, "d");
+    auto marker = delete_as(*stale_deleter, "d");
     ASSERT_OK(marker);
     EXPECT_TRUE(marker->delete_marker);
     auto kept = gw1_->objects->stat_version(bucket_, "d", d1->version_id);
@@ -324,8 +332,8 @@ TEST_F(RadosVersionsTest, AStaleOffCacheMeetsAVersionedKey) {
     EXPECT_EQ(null_d->size, 20u);
     // A removal by id: its answer (nothing there, from an Off record) is
     // asked again past the cache, and the version goes.
-    ASSERT_NO_FATAL_FAILURE(says_off(stale_remover));
-    auto removed = delete_as(stale_remover, "k", v1->version_id);
+    ASSERT_NO_FATAL_FAILURE(says_off(*stale_remover));
+    auto removed = delete_as(*stale_remover, "k", v1->version_id);
     ASSERT_OK(removed);
     EXPECT_EQ(removed->version_id, v1->version_id);
     EXPECT_FALSE(removed->delete_marker);
@@ -334,8 +342,8 @@ TEST_F(RadosVersionsTest, AStaleOffCacheMeetsAVersionedKey) {
     EXPECT_EQ(gone.error().code(), Errc::NoSuchVersion);
     // A plain DELETE of a key whose newest is a marker (no o<key>): another
     // marker, not NoSuchKey.
-    ASSERT_NO_FATAL_FAILURE(says_off(stale_marker));
-    auto second = delete_as(stale_marker, "d");
+    ASSERT_NO_FATAL_FAILURE(says_off(*stale_marker));
+    auto second = delete_as(*stale_marker, "d");
     ASSERT_OK(second);
     EXPECT_TRUE(second->delete_marker);
     EXPECT_NE(second->version_id, marker->version_id);
@@ -353,10 +361,9 @@ TEST_F(RadosVersionsTest, AStaleOffCacheMeetsAVersionedKey) {
 // refused on the stale record nor dropped by an Off write (issue 15).
 TEST_F(RadosVersionsTest, AStaleLockOffCacheIsReadAgainBeforeALockIsRefusedOrDropped) {
     Gateway gw2;
-    DeafNotifier deaf;
-    RadosObjectCatalog off_writer(*gw2.client, *gw2.ledger, *gw2.blobs, *gw2.settings, gw2.leases.get(), &deaf);
-    RadosObjectCatalog unlocked_writer(*gw2.client, *gw2.ledger, *gw2.blobs, *gw2.settings, gw2.leases.get(), &deaf);
-    RadosObjectCatalog unlocked_caller(*gw2.client, *gw2.ledger, *gw2.blobs, *gw2.settings, gw2.leases.get(), &deaf);
+    auto off_writer = deaf_catalog(gw2);
+    auto unlocked_writer = deaf_catalog(gw2);
+    auto unlocked_caller = deaf_catalog(gw2);
     auto put_with = [&](RadosObjectCatalog& objects, const std::string& key, const ObjectLock& lock) {
         BodyCommit b = body(key, 10);
         b.record.info.lock = lock;
@@ -370,10 +377,10 @@ TEST_F(RadosVersionsTest, AStaleLockOffCacheIsReadAgainBeforeALockIsRefusedOrDro
         ASSERT_OK(cached);
         ASSERT_FALSE(cached->object_lock.enabled);
     };
-    ASSERT_OK(put_as(off_writer, "o", 10));  // cached while Off
+    ASSERT_OK(put_as(*off_writer, "o", 10));  // cached while Off
     ASSERT_NO_FATAL_FAILURE(enable());
-    ASSERT_OK(put_as(unlocked_writer, "w", 10));  // cached while versioned, without lock
-    auto unlocked = put_as(unlocked_caller, "c", 10);
+    ASSERT_OK(put_as(*unlocked_writer, "w", 10));  // cached while versioned, without lock
+    auto unlocked = put_as(*unlocked_caller, "c", 10);
     ASSERT_OK(unlocked);
     ObjectLockConfig config;
     config.default_mode = RetentionMode::Governance;
@@ -383,15 +390,15 @@ TEST_F(RadosVersionsTest, AStaleLockOffCacheIsReadAgainBeforeALockIsRefusedOrDro
 
     ObjectLock held;
     held.legal_hold = true;
-    ASSERT_NO_FATAL_FAILURE(says_lock_off(unlocked_writer));
-    auto in_versioned = put_with(unlocked_writer, "w", held);
+    ASSERT_NO_FATAL_FAILURE(says_lock_off(*unlocked_writer));
+    auto in_versioned = put_with(*unlocked_writer, "w", held);
     ASSERT_OK(in_versioned);
     EXPECT_TRUE(in_versioned->lock.legal_hold);
     EXPECT_EQ(in_versioned->lock.retention.mode, RetentionMode::Governance);  // the default, with the hold
     // Off in the cache: a versioned write with its lock, not a replacement
     // in place without it.
-    ASSERT_NO_FATAL_FAILURE(says_lock_off(off_writer));
-    auto in_off = put_with(off_writer, "o", held);
+    ASSERT_NO_FATAL_FAILURE(says_lock_off(*off_writer));
+    auto in_off = put_with(*off_writer, "o", held);
     ASSERT_OK(in_off);
     EXPECT_EQ(in_off->version_id.size(), kInstanceChars);
     auto stored = gw1_->objects->stat_version(bucket_, "o", in_off->version_id);
@@ -401,12 +408,12 @@ TEST_F(RadosVersionsTest, AStaleLockOffCacheIsReadAgainBeforeALockIsRefusedOrDro
     EXPECT_TRUE(gw1_->objects->stat_version(bucket_, "o", "null"));  // kept
     LockChange hold;
     hold.legal_hold = true;
-    ASSERT_NO_FATAL_FAILURE(says_lock_off(unlocked_caller));
-    auto called = unlocked_caller.change_version_lock(bucket_, "c", unlocked->version_id, hold);
+    ASSERT_NO_FATAL_FAILURE(says_lock_off(*unlocked_caller));
+    auto called = unlocked_caller->change_version_lock(bucket_, "c", unlocked->version_id, hold);
     ASSERT_OK(called);
     EXPECT_TRUE(called->lock.legal_hold);
     // What was read again is what those caches hold now.
-    auto refreshed = off_writer.get_bucket_record(bucket_);
+    auto refreshed = off_writer->get_bucket_record(bucket_);
     ASSERT_OK(refreshed);
     EXPECT_TRUE(refreshed->object_lock.enabled);
 }
