@@ -325,10 +325,10 @@ private:
         }
         if (current) return expire_if_due(bucket, config, info, where);
         const auto* object_tags = info.meta.tags.empty() ? nullptr : &info.meta.tags;
-        // A marker has no size or tags: only the rules without such a
-        // condition apply to it (the evaluation's contract).
         const auto rank = static_cast<std::uint32_t>(
             std::min<std::int64_t>(at.noncurrent_seen, std::numeric_limits<std::uint32_t>::max()));
+        // A marker has no size or tags: only the rules without such a
+        // condition apply to it (the evaluation's contract).
         auto verdict = detail::evaluate_noncurrent(listed.delete_marker ? marker_rules(config) : config,
                                                    {info.key, info.size, object_tags, at.newer_ms, rank}, clock());
         if (verdict.action != detail::LifecycleAction::DeleteNoncurrent) return Stop::No;
