@@ -186,59 +186,37 @@ void ShardMergeWalk::position(std::string from, std::optional<std::string_view> 
 
 void ShardMergeWalk::fill_empty() {
     if (error_) return;
-    struct Read {
-        Shard* shard;
-        std::optional<Result<OmapPage>> page;
-    };
-    std::vector<Read> reads;
-    for (auto& s : shards_)
-        if (s.ready.empty() && !s.done) reads.push_back(Read{&s, std::nullopt});
+    // The pending exact key, read from its shard in the same round trip.
     std::optional<Result<std::map<std::string, std::string>>> exact;
-    std::string exact_oid;
-    if (exact_pending_) {
+    auto send_exact = [&](AioLatch& latch) {
         std::string_view key = std::string_view(*exact_pending_).substr(1);
-        exact_oid = shards_[index_shard_of(key, static_cast<std::uint32_t>(shards_.size()))].oid;
-    }
-    if (reads.empty() && !exact_pending_) return;
-    ++round_trips_;
-    AioLatch latch;  // after `reads` and `exact`, which its calls write into
-    for (auto& r : reads)
+        const std::string& oid = shards_[index_shard_of(key, static_cast<std::uint32_t>(shards_.size()))].oid;
         latch.send([&] {
-            client_.aio_omap_list(Pool::Index, r.shard->oid, r.shard->after, std::string(1, prefix_), page_entries_,
-                                  [&latch, slot = &r](Result<OmapPage> page) {
-                                      slot->page = std::move(page);
-                                      latch.done();
-                                  });
-        });
-    if (exact_pending_)
-        latch.send([&] {
-            client_.aio_omap_get(Pool::Index, exact_oid, {*exact_pending_},
+            client_.aio_omap_get(Pool::Index, oid, {*exact_pending_},
                                  [&latch, &exact](Result<std::map<std::string, std::string>> got) {
                                      exact = std::move(got);
                                      latch.done();
                                  });
         });
-    latch.wait();
+    };
+    auto send_page = [&](Shard& s, auto answer) {
+        client_.aio_omap_list(Pool::Index, s.oid, s.after, std::string(1, prefix_), page_entries_, std::move(answer));
+    };
+    auto take_page = [](Shard& s, OmapPage page) {
+        for (auto& e : page.entries) s.ready.push_back(std::move(e));
+        if (!s.ready.empty()) s.after = s.ready.back().first;
+        if (!page.more || page.entries.empty()) s.done = true;
+    };
+    read_empty_shards<OmapPage>(shards_, round_trips_, error_, send_page, take_page, exact_pending_.has_value(),
+                                send_exact);
     if (exact) {
         if (*exact) {
             if (auto it = (*exact)->find(*exact_pending_); it != (*exact)->end())
                 exact_.emplace(it->first, std::move(it->second));
         } else if (exact->error().code() != kNotFound) {
-            error_ = std::move(*exact).error();
+            error_ = std::move(*exact).error();  // kept over any shard's failure
         }
         exact_pending_.reset();
-    }
-    for (auto& r : reads) {
-        Shard& s = *r.shard;
-        auto& page = *r.page;
-        if (!page) {
-            s.done = true;
-            if (page.error().code() != kNotFound && !error_) error_ = std::move(page).error();
-            continue;
-        }
-        for (auto& e : page->entries) s.ready.push_back(std::move(e));
-        if (!s.ready.empty()) s.after = s.ready.back().first;
-        if (!page->more || page->entries.empty()) s.done = true;
     }
 }
 
@@ -252,11 +230,7 @@ std::optional<std::pair<std::string, std::string>> ShardMergeWalk::next_raw() {
         last_ = e.first;
         return std::make_pair(e.first.substr(1), std::move(e.second));
     }
-    Shard* best = nullptr;
-    for (auto& s : shards_) {
-        if (s.ready.empty()) continue;
-        if (!best || s.ready.front().first < best->ready.front().first) best = &s;
-    }
+    Shard* best = first_ready(shards_, [](const auto& a, const auto& b) { return a.first < b.first; });
     if (!best) return std::nullopt;
     auto e = std::move(best->ready.front());
     best->ready.pop_front();

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "listing.hpp"
@@ -103,6 +104,76 @@ Result<std::optional<FoundCommit>> find_commit_charge(Client& client, std::strin
 Error no_such_key(std::string_view bucket, std::string_view key);
 // "no version V of K".
 Error no_such_version(std::string_view key, std::string_view version_id);
+
+// What the shard walks (ShardMergeWalk below, ShardVersionEntries in
+// version_listing.hpp) share. Each keeps a vector of shards, each shard with
+// `ready` (entries read and not yet returned, in the walk's order) and
+// `done` (nothing of it left to read).
+
+// One round trip of a shard walk: a read of every shard whose ready entries
+// ran out and that is not done, all sent at once (`send_read(shard,
+// answer)`: a Client aio_* read of the shard that calls back `answer`), and,
+// when `others`, the walk's other calls of the same round trip
+// (`send_others(latch)`, each sent through the latch). Once all have
+// answered, each shard's read goes to `take(shard, value)`, in shard order;
+// a shard whose read failed is done instead: kNotFound is an empty shard
+// (the bucket was deleted meanwhile), another failure is kept in `error`
+// unless that holds one already. Counts the round trip in `round_trips`,
+// unless there was nothing to send.
+template <typename Value, typename Shard, typename SendRead, typename Take, typename SendOthers>
+void read_empty_shards(std::vector<Shard>& shards, std::uint64_t& round_trips, std::optional<Error>& error,
+                       SendRead&& send_read, Take&& take, bool others, SendOthers&& send_others) {
+    struct Read {
+        Shard* shard;
+        std::optional<Result<Value>> got;
+    };
+    std::vector<Read> reads;
+    for (auto& s : shards)
+        if (s.ready.empty() && !s.done) reads.push_back(Read{&s, std::nullopt});
+    if (reads.empty() && !others) return;
+    ++round_trips;
+    {
+        AioLatch latch;  // after `reads`, which its calls write into
+        for (auto& r : reads)
+            latch.send([&] {
+                send_read(*r.shard, [&latch, slot = &r](Result<Value> got) {
+                    slot->got = std::move(got);
+                    latch.done();
+                });
+            });
+        if (others) send_others(latch);
+        latch.wait();
+    }
+    for (auto& r : reads) {
+        auto& got = *r.got;
+        if (!got) {
+            r.shard->done = true;
+            if (got.error().code() != kNotFound && !error) error = std::move(got).error();
+            continue;
+        }
+        take(*r.shard, std::move(*got));
+    }
+}
+
+// As above, with no other calls.
+template <typename Value, typename Shard, typename SendRead, typename Take>
+void read_empty_shards(std::vector<Shard>& shards, std::uint64_t& round_trips, std::optional<Error>& error,
+                       SendRead&& send_read, Take&& take) {
+    read_empty_shards<Value>(shards, round_trips, error, std::forward<SendRead>(send_read), std::forward<Take>(take),
+                             false, [](AioLatch&) {});
+}
+
+// The shard whose first ready entry comes first (`before(a, b)`: entry a
+// before entry b), none when every shard's ran out.
+template <typename Shard, typename Before>
+Shard* first_ready(std::vector<Shard>& shards, Before&& before) {
+    Shard* first = nullptr;
+    for (auto& s : shards) {
+        if (s.ready.empty()) continue;
+        if (!first || before(s.ready.front(), first->ready.front())) first = &s;
+    }
+    return first;
+}
 
 // The o entries (or, given kVersionPrefix, the v entries) of every shard of
 // one bucket incarnation, merged in key order. Each shard is read in pages of `page_entries`; the shards whose

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "rados/object_index.hpp"
 #include "rados/object_layout.hpp"
 #include "records.hpp"
 #include "versions/version_ids.hpp"
@@ -151,41 +152,15 @@ void ShardVersionEntries::take(Shard& shard, OmapRead read) {
 
 void ShardVersionEntries::fill_empty() {
     if (error_) return;
-    struct Read {
-        Shard* shard;
-        std::optional<Result<OmapRead>> got;
+    auto send_read = [&](Shard& s, auto answer) {
+        std::vector<OmapListing> listings{{s.o_after, std::string(1, kRecordPrefix), page_entries_},
+                                          {s.v_after, std::string(1, kVersionPrefix), page_entries_}};
+        std::set<std::string> keys;
+        if (s.o_at) keys.insert(*s.o_at);
+        client_.aio_omap_read(Pool::Index, s.oid, listings, keys, std::move(answer));
     };
-    std::vector<Read> reads;
-    for (auto& s : shards_)
-        if (s.ready.empty() && !s.done) reads.push_back(Read{&s, std::nullopt});
-    if (reads.empty()) return;
-    ++round_trips_;
-    {
-        AioLatch latch;  // after `reads`, which its calls write into
-        for (auto& r : reads) {
-            std::vector<OmapListing> listings{{r.shard->o_after, std::string(1, kRecordPrefix), page_entries_},
-                                              {r.shard->v_after, std::string(1, kVersionPrefix), page_entries_}};
-            std::set<std::string> keys;
-            if (r.shard->o_at) keys.insert(*r.shard->o_at);
-            latch.send([&] {
-                client_.aio_omap_read(Pool::Index, r.shard->oid, listings, keys,
-                                      [&latch, slot = &r](Result<OmapRead> got) {
-                                          slot->got = std::move(got);
-                                          latch.done();
-                                      });
-            });
-        }
-        latch.wait();
-    }
-    for (auto& r : reads) {
-        auto& got = *r.got;
-        if (!got) {
-            r.shard->done = true;
-            if (got.error().code() != kNotFound && !error_) error_ = std::move(got).error();
-            continue;
-        }
-        take(*r.shard, std::move(*got));
-    }
+    read_empty_shards<OmapRead>(shards_, round_trips_, error_, send_read,
+                                [](Shard& s, OmapRead read) { take(s, std::move(read)); });
 }
 
 std::optional<ListedEntry> ShardVersionEntries::next() {
@@ -194,11 +169,7 @@ std::optional<ListedEntry> ShardVersionEntries::next() {
         // Each shard read and not done takes at least one entry.
         fill_empty();
         if (error_) return std::nullopt;
-        Shard* best = nullptr;
-        for (auto& s : shards_) {
-            if (s.ready.empty()) continue;
-            if (!best || listed_before(s.ready.front(), best->ready.front())) best = &s;
-        }
+        Shard* best = first_ready(shards_, listed_before);
         if (!best) return std::nullopt;
         Entry e = std::move(best->ready.front());
         best->ready.pop_front();
