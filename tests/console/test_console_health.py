@@ -5,9 +5,10 @@ the timer at FAST_MS instead), and boto3 traffic (successes, NoSuchKey,
 requests throttled by a user's ops limit) moves its figures. What the page
 plotted is checked against the /metrics texts it read (parsed here, on
 their own) and those against the test's own readings of /metrics before and
-after the traffic; then a restart of the gateway shows failed readings and
-a counter reset without ending the page, and leaving the page stops its
-timer.
+after the traffic; then a restart of the gateway shows failed readings
+(refused, then never answered by a listener that takes connections: given
+up after the page's request timeout, and read again) and a counter reset
+without ending the page, and leaving the page stops its timer.
 
 Needs Debian's chromium, chromium-driver and python3-selenium
 (scripts/install-deps.sh): without them the suite FAILS, it does not skip.
@@ -16,6 +17,7 @@ Needs Debian's chromium, chromium-driver and python3-selenium
 import math
 import os
 import re
+import socket
 import time
 
 from console_common import ConsoleCase, fetch
@@ -24,6 +26,7 @@ import harness  # noqa: E402  (console_common puts it on the path)
 READ_EVERY_MS = 5000  # what health.js asks for
 FAST_MS = 300  # what the test runs its timer at
 QUANTILES = (0.5, 0.95, 0.99)
+TIMEOUT_MS = 800  # the page's request timeout while a listener never answers
 
 # Installed before the page starts its timer: setInterval runs at FAST_MS
 # whatever is asked (asked recorded), clearInterval recorded, every /metrics
@@ -261,6 +264,25 @@ class ConsoleHealthTest(ConsoleCase):
         self.wait_for(lambda d: self.driver.execute_script('return window.metricsAsked') > asked, 'not tried again')
         self.assertTrue(self.chart('health-requests-chart'), 'the plots stay')
         shown = len(self.readings_shown())  # all before the stop
+        # A listener on the port that takes connections and never answers:
+        # each reading gives up after the page's timeout (shortened here to
+        # TIMEOUT_MS), is said as failed, and the next is made.
+        self.driver.execute_script('localStorage.setItem("ostor-console-request-timeout-ms", arguments[0])',
+                                   str(TIMEOUT_MS))
+        with socket.socket() as silent:
+            silent.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            silent.bind(('127.0.0.1', int(port)))
+            silent.listen(64)
+            self.wait_for(lambda d: 'did not answer within' in self.element('health-message').text,
+                          'a reading that is never answered is not given up')
+            self.assertRegex(self.element('health-message').text,
+                             rf'^Reading /metrics failed at .* UTC: The gateway did not answer within '
+                             rf'{TIMEOUT_MS / 1000} s\. \(Timeout\); trying again in 5 s\.$')
+            asked = self.driver.execute_script('return window.metricsAsked')
+            self.wait_for(lambda d: self.driver.execute_script('return window.metricsAsked') >= asked + 2,
+                          'the readings stopped at one never answered')
+            self.assertEqual(len(self.readings_shown()), shown)
+        self.driver.execute_script('localStorage.removeItem("ostor-console-request-timeout-ms")')
         self.gw.start()
         self.wait_reads(2, shown)
         self.wait_for(lambda d: self.element('health-message').text == '', 'the failure is still shown')
