@@ -48,6 +48,7 @@ const fetchOf = window.fetch.bind(window);
 window.fetch = async (url, init) => {
   const metrics = String(url).startsWith('/metrics');
   if (metrics) window.metricsAsked++;
+  if (metrics && window.held) await window.held;  // the test holds the readings back a moment
   const r = await fetchOf(url, init);
   if (metrics)
     window.metricsReads.push({ status: r.status, text: await r.clone().text(),
@@ -161,7 +162,8 @@ class ConsoleHealthTest(ConsoleCase):
                 return e.response['Error']['Code']
 
         email = f'console-health-{os.urandom(3).hex()}@example.com'
-        client = self.gw.client(self.gw.create_user(email))  # made on the volume: no request
+        creds = self.gw.create_user(email)  # made on the volume: no request
+        client = self.gw.client(creds)
         self.addCleanup(client.close)
         bucket = harness.unique_bucket('console-health')
         s3(client.create_bucket, Bucket=bucket)
@@ -253,7 +255,8 @@ class ConsoleHealthTest(ConsoleCase):
 
         # The gateway stopped: the readings fail, said on the page, which
         # goes on trying; started again (same admin port), its counters start
-        # from nothing: no rate across the restart, and plotting resumes.
+        # from nothing and its start time is another: no rate across the
+        # restart, and plotting resumes.
         port = self.base.rsplit(':', 1)[1]
         self.gw.extra_args = ['--admin-listen', f'127.0.0.1:{port}']
         self.gw.stop(keep_dir=True)
@@ -283,8 +286,30 @@ class ConsoleHealthTest(ConsoleCase):
                           'the readings stopped at one never answered')
             self.assertEqual(len(self.readings_shown()), shown)
         self.driver.execute_script('localStorage.removeItem("ostor-console-request-timeout-ms")')
+        # Started again with the page's readings held back (in the test's
+        # fetch) until the new gateway has answered more requests of every
+        # kind plotted than the old one had: its start time alone tells the
+        # restart.
+        self.driver.execute_script('window.held = new Promise((resolve) => { window.release = resolve; })')
         self.gw.start()
+        last = counters(self.driver.execute_script('return window.metricsReads.at(-1).text'))
+        client = self.gw.client(creds)
+        self.addCleanup(client.close)
+        deadline = time.monotonic() + 10
+        while True:
+            now = self.metrics()
+            if all(now[k] > last[k] for k in ('requests', '4xx', '5xx', 'throttled')):
+                break
+            self.assertLess(time.monotonic(), deadline, f'the new gateway counts {now}, the old {last}')
+            if now['4xx'] <= last['4xx'] or now['requests'] <= last['requests']:
+                for _ in range(10):  # 404 NoSuchBucket, not a get: no ops limit
+                    s3(client.put_object, Bucket=bucket + '-missing', Key='k', Body=b'x')
+            for _ in range(4):  # the ops limit of 1 get/s kept: 503 SlowDown
+                s3(client.get_object, Bucket=bucket, Key='k0')
+        read_before = self.driver.execute_script('window.held = null; window.release(); return window.metricsReads.length')
         self.wait_reads(2, shown)
+        first = counters(self.driver.execute_script('return window.metricsReads[arguments[0]].text', read_before))
+        self.assertTrue(all(first[k] > last[k] for k in ('requests', '4xx', '5xx', 'throttled')), (first, last))
         self.wait_for(lambda d: self.element('health-message').text == '', 'the failure is still shown')
         plot = self.chart('health-requests-chart')['requests']
         # The point of the first reading after the restart: none.
