@@ -10,8 +10,11 @@
   // While a size history is shown, the sizes are read again this often (the
   // owner's listing only): each reading is a point of the plot.
   const READ_EVERY_MS = 30 * 1000;
-  // A bucket's quota is one call each: read for this many buckets at most.
-  const MAX_QUOTA_READS = 100;
+  // ?ostor-buckets is read in pages of this many (the API's most);
+  // localStorage's PAGE_SETTING may set 1 to 1000 for the tab (the tests
+  // read small pages).
+  const PAGE_SIZE = 1000;
+  const PAGE_SETTING = 'ostor-console-buckets-page';
   // Readings kept of a bucket: the latest (over 4 hours at READ_EVERY_MS).
   const MAX_READINGS = 500;
   const { bytes, count, utc } = ostor.charts;
@@ -131,20 +134,39 @@
     if (again) again.focus();
   }
 
+  // The buckets of `owner` (every user's when null), all pages of them, or
+  // those up to `until` (a name: the pages after it are not read): {ok,
+  // list} or the failed call's answer (null: the page was left).
+  async function listBuckets(owner, until) {
+    const size = ostor.api.setting(PAGE_SETTING, PAGE_SIZE, 1, PAGE_SIZE);
+    const list = [];
+    let marker = null;
+    for (;;) {
+      const params = [['ostor-buckets', null], ['max-items', String(size)]];
+      if (marker !== null) params.push(['marker', marker]);
+      if (owner) params.push(['userId', owner]);
+      const r = await call('GET', params);
+      if (!r || !r.ok) return r;
+      const page = r.data.Buckets || [];
+      list.push(...page);
+      if (!r.data.truncated || !page.length) return { ok: true, list };
+      marker = page[page.length - 1].name;
+      if (until !== undefined && marker >= until) return { ok: true, list };
+    }
+  }
+
   // Reads the buckets of the page's user (or of the bucket's owner once
   // known) and their object counts (`withBill`); false when the list could
   // not be read.
   async function read(withBill) {
-    const params = [['ostor-buckets', null]];
     const owner = state.kind === 'user' ? state.name : state.owner;
-    if (owner) params.push(['userId', owner]);
-    const r = await call('GET', params);
+    const r = await listBuckets(owner, state.kind === 'bucket' ? state.name : undefined);
     if (!r) return false;
     if (!r.ok) {
       say(state.kind === 'user' ? 'buckets-message' : 'user-message', refusalText(r));
       return false;
     }
-    let list = r.data.Buckets || [];
+    let list = r.list;
     if (state.kind === 'bucket') list = list.filter((b) => b.name === state.name);
     record(list);
     state.buckets = new Map(list.map((b) => [b.name, b]));
@@ -177,7 +199,8 @@
     const fallback = await call('GET', [['ostor-quotas', null], ['default', 'bucket']]);
     if (!fallback) return;
     state.defaultQuota = fallback.ok ? fallback.data.size : null;
-    const names = [...state.buckets.keys()].sort().slice(0, MAX_QUOTA_READS);
+    // One call a bucket shown, MAX_IN_FLIGHT at once (api.js).
+    const names = [...state.buckets.keys()].sort();
     const answers = await Promise.all(names.map((name) => call('GET', [['ostor-quotas', null], ['bucket', name]])));
     if (answers.some((a) => a === null)) return;
     state.quotas = new Map();
