@@ -231,7 +231,8 @@
   // at `now` ms, with the `readings` [{x: ms, y: bytes}] made of its name
   // (those before `created` were of a bucket of that name deleted since:
   // left out): the byte-hours until now, the mean since creation (null in
-  // its first hour) and the plot's series.
+  // its first hour) and the plot's series (the size a step line: constant
+  // between changes).
   function history(size, created, now, readings) {
     // Byte-hours accrue at each change: up to now at the current size.
     const nowHour = Math.floor(now / HOUR_MS);
@@ -246,7 +247,8 @@
     points.sort((p, q) => p.x - q.x);
     // A level from the creation until now, dashed.
     const level = (label, y) => ({ label, points: [{ x: created, y }, { x: now, y }], dashed: true });
-    const series = [{ label: 'Size', points }, level('Peak (hmax)', Number(size.hmax))];
+    // Stepped: the size stays as read until it is seen changed.
+    const series = [{ label: 'Size', points, stepped: true }, level('Peak (hmax)', Number(size.hmax))];
     if (mean !== null) series.push(level('Mean since creation', mean));
     return { byteHours, mean, series };
   }

@@ -46,6 +46,8 @@ function check(name, got, want) {
   check('series', Object.keys(series), ['Size', 'Peak (hmax)', 'Mean since creation']);
   check('size: created empty, the current by the end of the hour of the last change, the reading', series.Size,
     [{ x: created, y: 0 }, { x: at('2026-12-01T16:00:00Z'), y: 3000 }, reading]);
+  check('the size a step line, the levels not', plain(h.series).map((s) => [s.label, s.stepped || false]),
+    [['Size', true], ['Peak (hmax)', false], ['Mean since creation', false]]);
   check('peak level', series['Peak (hmax)'], [{ x: created, y: 3000 }, { x: now, y: 3000 }]);
   check('mean level', series['Mean since creation'], [{ x: created, y: 1800 }, { x: now, y: 1800 }]);
 

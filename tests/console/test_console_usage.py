@@ -193,6 +193,9 @@ class ConsoleUsageTest(UsageCase):
         plot = self.chart('size-history-chart')
         self.assertEqual(set(plot), {'Size', 'Peak (hmax)'} | ({'Mean since creation'} & set(plot)))
         self.assertEqual(plot['Size'][0][1], 0, 'a bucket is created empty')
+        self.assertEqual(self.driver.execute_script(
+            'return Chart.getChart(document.getElementById("size-history-chart")).data.datasets.map((d) => d.stepped)'),
+            ['before'] + [False] * (len(plot) - 1), 'the size a step line (held until the next point)')
         self.assertEqual(plot['Size'][-1][1], sum(sizes))
         self.assertEqual({y for _, y in plot['Peak (hmax)']}, {sum(sizes)})
         created_ms = self.driver.execute_script('return Date.parse(arguments[0])', listed[0]['creation_date'])
