@@ -16,9 +16,11 @@
   // Requests in flight at once: the admin listener lets one client keep 8
   // connections, and other tabs or scripts may need some.
   const MAX_IN_FLIGHT = 4;
-  // A request not answered (body included) within this long is given up and
-  // said as failed, its slot freed: a gateway that accepts and never answers
-  // stops no page. localStorage's REQUEST_TIMEOUT_SETTING (ms, 100 to
+  // A read (GET, HEAD) not answered (body included) within this long is
+  // given up and said as failed, its slot freed: a gateway that accepts and
+  // never answers stops no page. A change waits for its answer: given up, it
+  // might still be done (a set back sent beside it, a secret shown once
+  // lost). localStorage's REQUEST_TIMEOUT_SETTING (ms, 100 to
   // 300000) sets another bound for the tab (the tests shorten it).
   const REQUEST_TIMEOUT_MS = 20 * 1000;
   const REQUEST_TIMEOUT_SETTING = 'ostor-console-request-timeout-ms';
@@ -171,9 +173,9 @@
       region: s.region,
       service: SERVICE,
     });
-    const limit = requestTimeout();
+    const limit = method === 'GET' || method === 'HEAD' ? requestTimeout() : null;
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), limit);
+    const timer = limit === null ? 0 : setTimeout(() => abort.abort(), limit);
     let response;
     let text;
     try {

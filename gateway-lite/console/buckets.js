@@ -15,6 +15,9 @@
   // read small pages).
   const PAGE_SIZE = 1000;
   const PAGE_SETTING = 'ostor-console-buckets-page';
+  // A bucket's quota is one call each: read for this many buckets at most
+  // (the first by name; the page says so when there are more).
+  const MAX_QUOTA_READS = 100;
   // Readings kept of a bucket: the latest (over 4 hours at READ_EVERY_MS).
   const MAX_READINGS = 500;
   const { bytes, count, utc } = ostor.charts;
@@ -199,8 +202,14 @@
     const fallback = await call('GET', [['ostor-quotas', null], ['default', 'bucket']]);
     if (!fallback) return;
     state.defaultQuota = fallback.ok ? fallback.data.size : null;
-    // One call a bucket shown, MAX_IN_FLIGHT at once (api.js).
-    const names = [...state.buckets.keys()].sort();
+    // One call a bucket shown, MAX_IN_FLIGHT at once (api.js), for the
+    // first MAX_QUOTA_READS of them.
+    const all = [...state.buckets.keys()].sort();
+    const names = all.slice(0, MAX_QUOTA_READS);
+    say('buckets-status', all.length > names.length
+      ? `Quotas read for the first ${count(names.length)} buckets of ${count(all.length)} (by name): ` +
+        'the others show — for their quota use.'
+      : '');
     const answers = await Promise.all(names.map((name) => call('GET', [['ostor-quotas', null], ['bucket', name]])));
     if (answers.some((a) => a === null)) return;
     state.quotas = new Map();
@@ -340,8 +349,8 @@
     state.owner = null;
     $('buckets-table').tBodies[0].replaceChildren();
     $('buckets-empty').hidden = true;
-    for (const id of ['buckets-message', 'billing-message', 'bill-bytes', 'bill-objects', 'bill-in', 'bill-out',
-      'bucket-owner', 'bucket-created', 'bucket-size', 'bucket-objects'])
+    for (const id of ['buckets-message', 'buckets-status', 'billing-message', 'bill-bytes', 'bill-objects', 'bill-in',
+      'bill-out', 'bucket-owner', 'bucket-created', 'bucket-size', 'bucket-objects'])
       say(id, '');
     $('bucket-owner').href = '#users';
     $('bucket-quota-use').replaceChildren();

@@ -173,6 +173,7 @@ class ConsoleUsageTest(UsageCase):
             [bucket] + more, 'every page of the list read')
         self.assertEqual(self.bucket_cell(more[-1], 'quota'), '0% of 1 GiB', 'the last page\'s quota read')
         self.assertEqual(self.bucket_cell(more[0], 'quota'), 'no quota')
+        self.assertEqual(self.element('buckets-status').text, '', 'every quota read: none said left out')
         meter = self.driver.find_element(By.CSS_SELECTOR, f'#buckets-table tr[data-bucket="{bucket}"] meter')
         self.assertEqual((meter.get_attribute('max'), meter.get_attribute('value')), (str(1024 ** 3), str(sum(sizes))))
 
