@@ -3,6 +3,7 @@
 // formats the CLI and the FUSE tree share.
 #include "admin_api.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "ostor/admin_format.hpp"
@@ -170,8 +171,30 @@ Reply accounts(Engine& engine, std::string_view method, const QueryList& q) {
 
 // ---- ostor-buckets ------------------------------------------------------------
 
+// A page of a list (the usage list, the bucket list) holds 1000 at most.
+constexpr std::uint32_t kMaxItemsPerPage = 1000;
+
+// The page size `&max-items=N` asks (1..kMaxItemsPerPage), kMaxItemsPerPage
+// when not given; nullopt when malformed.
+std::optional<std::uint32_t> max_items(const QueryList& q) {
+    const auto* m = param(q, "max-items");
+    if (!m) return kMaxItemsPerPage;
+    std::uint32_t n = 0;
+    auto [end, ec] = std::from_chars(m->data(), m->data() + m->size(), n);
+    if (m->empty() || ec != std::errc() || end != m->data() + m->size() || n == 0 || n > kMaxItemsPerPage)
+        return std::nullopt;
+    return n;
+}
+
 Reply buckets(Engine& engine, std::string_view method, const QueryList& q) {
     if (method != "GET") return Reply::method_not_allowed("ostor-buckets");
+    // Paged as the usage list is: with &marker= or &max-items=, the buckets
+    // named after the marker, a page at most, and "truncated". Without
+    // either, every bucket, as the guide lists them.
+    const auto* marker = param(q, "marker");
+    const bool paged = marker || has(q, "max-items");
+    auto page_size = max_items(q);
+    if (!page_size) return bad_request("max-items must be 1 to 1000");
     BucketFilter filter;
     if (has(q, "emailAddress") || has(q, "userId")) {
         auto user = named_user(engine, q);
@@ -180,10 +203,22 @@ Reply buckets(Engine& engine, std::string_view method, const QueryList& q) {
     }
     auto list = engine.list_buckets(filter);
     if (!list) return std::move(list).error();
+    std::sort(list->begin(), list->end(), [](const Bucket& a, const Bucket& b) { return a.name < b.name; });
     Json array = Json::array();
-    for (const auto& b : *list) array.push(admin::bucket_json(b));
+    bool truncated = false;
+    std::uint32_t listed = 0;
+    for (const auto& b : *list) {
+        if (paged && marker && b.name <= *marker) continue;
+        if (paged && listed == *page_size) {
+            truncated = true;
+            break;
+        }
+        array.push(admin::bucket_json(b));
+        ++listed;
+    }
     Json doc = Json::object();
     doc.set("Buckets", std::move(array));
+    if (paged) doc.set("truncated", truncated);
     return doc;
 }
 
@@ -256,8 +291,6 @@ Reply quotas(Engine& engine, std::string_view method, const QueryList& q) {
 
 // ---- ostor-usage ----------------------------------------------------------------
 
-constexpr std::uint32_t kMaxUsageItemsPerPage = 1000;
-
 Reply usage(Engine& engine, const UsageStats* stats, std::string_view method, const QueryList& q,
             std::string& raw_body) {
     if (method != "GET" && method != "DELETE") return Reply::method_not_allowed("ostor-usage");
@@ -275,15 +308,10 @@ Reply usage(Engine& engine, const UsageStats* stats, std::string_view method, co
         return Reply::empty();
     }
     if (method == "GET" && !obj) {
-        std::uint32_t max_items = kMaxUsageItemsPerPage;
-        if (const auto* m = param(q, "max-items")) {
-            auto [end, ec] = std::from_chars(m->data(), m->data() + m->size(), max_items);
-            if (m->empty() || ec != std::errc() || end != m->data() + m->size() || max_items == 0 ||
-                max_items > kMaxUsageItemsPerPage)
-                return bad_request("max-items must be 1 to 1000");
-        }
+        auto page_size = max_items(q);
+        if (!page_size) return bad_request("max-items must be 1 to 1000");
         const auto* marker = param(q, "marker");
-        auto list = engine.list_usage_objects(marker ? *marker : "", max_items);
+        auto list = engine.list_usage_objects(marker ? *marker : "", *page_size);
         if (!list) return std::move(list).error();
         return admin::usage_list_json(*list);
     }

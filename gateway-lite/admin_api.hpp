@@ -10,10 +10,12 @@
 // PUT ?ostor-users&emailAddress=E&system creates a system user (the CLI's
 // create-user -S): one that may call this API.
 //
-// Paging the usage list (the guide lists everything at once): `&marker=NAME`
-// lists the names after NAME and `&max-items=N` (1..1000, default 1000)
-// bounds one page; "truncated": true says there is more, and the last item
-// is the next page's marker.
+// Paging the usage list and the bucket list (the guide lists everything at
+// once): `&marker=NAME` lists the names after NAME and `&max-items=N`
+// (1..1000, default 1000) bounds one page; "truncated": true says there is
+// more, and the last item (bucket name) is the next page's marker. The
+// bucket list pages only when either is given (else the guide's document,
+// every bucket, no "truncated").
 #pragma once
 
 #include <string>

@@ -397,6 +397,9 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
         return 1;
     }
     auto& e = **engine;
+    // Reads the start time: made before anything is printed on stdout, so
+    // that whoever waits for the "listening" line finds it no later.
+    ostor::gw::Metrics metrics;
 
     // A new store gets a system user so that someone can administer it.
     auto users = e.list_users();
@@ -449,7 +452,6 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
     }
     std::fflush(stdout);
 
-    ostor::gw::Metrics metrics;
     metrics.watch_connections("s3", **server);
     if (admin_server) metrics.watch_connections("admin", *admin_server);
     s3_options.lifecycle_day_ms = lifecycle_options.day.count();

@@ -69,6 +69,13 @@ std::string Metrics::render() const {
     std::snprintf(sum, sizeof sum, "%.6f", latency_sum_s_);
     out += "ostor_request_duration_seconds_sum " + std::string(sum) + "\n";
     out += "ostor_request_duration_seconds_count " + std::to_string(latency_count_) + "\n";
+    char start[64];
+    std::snprintf(start, sizeof start, "%.3f", start_time_s_);
+    out +=
+        "# HELP ostor_start_time_seconds Start time of the gateway since the Unix epoch in seconds.\n"
+        "# TYPE ostor_start_time_seconds gauge\n"
+        "ostor_start_time_seconds " +
+        std::string(start) + "\n";
     if (!connections.empty())
         out +=
             "# HELP ostor_open_connections Connections open now on a listener, idle keep-alive ones included.\n"

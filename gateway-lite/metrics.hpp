@@ -1,7 +1,8 @@
 // Prometheus metrics of the gateway, served as text on the admin listener's
 // /metrics: requests by op class and status, bytes in and out, a latency
-// histogram, the requests refused by rate limits and by quotas, and the
-// connections open on each listener.
+// histogram, the requests refused by rate limits and by quotas, the
+// connections open on each listener, and when the gateway started (which
+// tells a restart from the counters alone going on, whatever their values).
 #pragma once
 
 #include <array>
@@ -47,6 +48,10 @@ private:
     // Upper bounds of the latency histogram buckets, in seconds.
     static constexpr std::array<double, 12> kLatencyBounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                               0.1,   0.25,   0.5,   1,    2.5,   10};
+    // Unix time (s, ms precise) of the start: made in main before serving,
+    // as Prometheus' process_start_time_seconds.
+    const double start_time_s_ =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     mutable std::mutex mu_;
     std::map<std::pair<OpClass, int>, std::uint64_t> requests_;
     std::array<std::uint64_t, kLatencyBounds.size()> latency_buckets_{};

@@ -16,9 +16,28 @@
   // Requests in flight at once: the admin listener lets one client keep 8
   // connections, and other tabs or scripts may need some.
   const MAX_IN_FLIGHT = 4;
+  // A read (GET, HEAD) not answered (body included) within this long is
+  // given up and said as failed, its slot freed: a gateway that accepts and
+  // never answers stops no page. A change waits for its answer: given up, it
+  // might still be done (a set back sent beside it, a secret shown once
+  // lost). localStorage's REQUEST_TIMEOUT_SETTING (ms, 100 to
+  // 300000) sets another bound for the tab (the tests shorten it).
+  const REQUEST_TIMEOUT_MS = 20 * 1000;
+  const REQUEST_TIMEOUT_SETTING = 'ostor-console-request-timeout-ms';
 
   const fromHex = (h) => Uint8Array.from(h.match(/../g) || [], (b) => parseInt(b, 16));
   const today = () => ostor.amzDate(new Date()).slice(0, 8);
+  // A whole number from localStorage's `name` within [min, max], else `fallback`.
+  function setting(name, fallback, min, max) {
+    let value = NaN;
+    try {
+      value = Number(localStorage.getItem(name) ?? NaN);
+    } catch {
+      /* no localStorage: the default */
+    }
+    return Number.isInteger(value) && value >= min && value <= max ? value : fallback;
+  }
+  const requestTimeout = () => setting(REQUEST_TIMEOUT_SETTING, REQUEST_TIMEOUT_MS, 100, 300000);
 
   // The session for `accessKey` and `secret`, the secret reduced to today's
   // signing key; saved by saveSession once the gateway accepted it.
@@ -154,7 +173,11 @@
       region: s.region,
       service: SERVICE,
     });
+    const limit = method === 'GET' || method === 'HEAD' ? requestTimeout() : null;
+    const abort = new AbortController();
+    const timer = limit === null ? 0 : setTimeout(() => abort.abort(), limit);
     let response;
+    let text;
     try {
       response = await fetch(`${path}?${query}`, {
         method,
@@ -168,11 +191,16 @@
         // connections of their own, beside the page's (6 more); the
         // listener keeps no cookies anyway.
         credentials: 'same-origin',
+        signal: abort.signal,
       });
+      text = await response.text();
     } catch (e) {
+      if (abort.signal.aborted)
+        return { ok: false, status: 0, code: 'Timeout', message: `The gateway did not answer within ${limit / 1000} s.` };
       return { ok: false, status: 0, code: 'NetworkError', message: `The gateway cannot be reached (${e.message}).` };
+    } finally {
+      clearTimeout(timer);
     }
-    const text = await response.text();
     if (!response.ok) return { ok: false, status: response.status, ...refusal(response.status, text) };
     let data = null;
     if (text) {
@@ -202,7 +230,9 @@
     };
   }
 
-  ostor.api = { call, get, forPage, newSession, session, liveSession, saveSession, clearSession, touch, setOnExpired };
+  ostor.api = {
+    call, get, forPage, newSession, session, liveSession, saveSession, clearSession, touch, setOnExpired, setting,
+  };
   // An element's text (none for a false `text`).
   ostor.say = (id, text) => {
     document.getElementById(id).textContent = text || '';

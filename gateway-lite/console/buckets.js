@@ -10,7 +10,13 @@
   // While a size history is shown, the sizes are read again this often (the
   // owner's listing only): each reading is a point of the plot.
   const READ_EVERY_MS = 30 * 1000;
-  // A bucket's quota is one call each: read for this many buckets at most.
+  // ?ostor-buckets is read in pages of this many (the API's most);
+  // localStorage's PAGE_SETTING may set 1 to 1000 for the tab (the tests
+  // read small pages).
+  const PAGE_SIZE = 1000;
+  const PAGE_SETTING = 'ostor-console-buckets-page';
+  // A bucket's quota is one call each: read for this many buckets at most
+  // (the first by name; the page says so when there are more).
   const MAX_QUOTA_READS = 100;
   // Readings kept of a bucket: the latest (over 4 hours at READ_EVERY_MS).
   const MAX_READINGS = 500;
@@ -131,20 +137,39 @@
     if (again) again.focus();
   }
 
+  // The buckets of `owner` (every user's when null), all pages of them, or
+  // those up to `until` (a name: the pages after it are not read): {ok,
+  // list} or the failed call's answer (null: the page was left).
+  async function listBuckets(owner, until) {
+    const size = ostor.api.setting(PAGE_SETTING, PAGE_SIZE, 1, PAGE_SIZE);
+    const list = [];
+    let marker = null;
+    for (;;) {
+      const params = [['ostor-buckets', null], ['max-items', String(size)]];
+      if (marker !== null) params.push(['marker', marker]);
+      if (owner) params.push(['userId', owner]);
+      const r = await call('GET', params);
+      if (!r || !r.ok) return r;
+      const page = r.data.Buckets || [];
+      list.push(...page);
+      if (!r.data.truncated || !page.length) return { ok: true, list };
+      marker = page[page.length - 1].name;
+      if (until !== undefined && marker >= until) return { ok: true, list };
+    }
+  }
+
   // Reads the buckets of the page's user (or of the bucket's owner once
   // known) and their object counts (`withBill`); false when the list could
   // not be read.
   async function read(withBill) {
-    const params = [['ostor-buckets', null]];
     const owner = state.kind === 'user' ? state.name : state.owner;
-    if (owner) params.push(['userId', owner]);
-    const r = await call('GET', params);
+    const r = await listBuckets(owner, state.kind === 'bucket' ? state.name : undefined);
     if (!r) return false;
     if (!r.ok) {
       say(state.kind === 'user' ? 'buckets-message' : 'user-message', refusalText(r));
       return false;
     }
-    let list = r.data.Buckets || [];
+    let list = r.list;
     if (state.kind === 'bucket') list = list.filter((b) => b.name === state.name);
     record(list);
     state.buckets = new Map(list.map((b) => [b.name, b]));
@@ -177,7 +202,14 @@
     const fallback = await call('GET', [['ostor-quotas', null], ['default', 'bucket']]);
     if (!fallback) return;
     state.defaultQuota = fallback.ok ? fallback.data.size : null;
-    const names = [...state.buckets.keys()].sort().slice(0, MAX_QUOTA_READS);
+    // One call a bucket shown, MAX_IN_FLIGHT at once (api.js), for the
+    // first MAX_QUOTA_READS of them.
+    const all = [...state.buckets.keys()].sort();
+    const names = all.slice(0, MAX_QUOTA_READS);
+    say('buckets-status', all.length > names.length
+      ? `Quotas read for the first ${count(names.length)} buckets of ${count(all.length)} (by name): ` +
+        'the others show — for their quota use.'
+      : '');
     const answers = await Promise.all(names.map((name) => call('GET', [['ostor-quotas', null], ['bucket', name]])));
     if (answers.some((a) => a === null)) return;
     state.quotas = new Map();
@@ -208,7 +240,8 @@
   // at `now` ms, with the `readings` [{x: ms, y: bytes}] made of its name
   // (those before `created` were of a bucket of that name deleted since:
   // left out): the byte-hours until now, the mean since creation (null in
-  // its first hour) and the plot's series.
+  // its first hour) and the plot's series (the size a step line: constant
+  // between changes).
   function history(size, created, now, readings) {
     // Byte-hours accrue at each change: up to now at the current size.
     const nowHour = Math.floor(now / HOUR_MS);
@@ -223,7 +256,8 @@
     points.sort((p, q) => p.x - q.x);
     // A level from the creation until now, dashed.
     const level = (label, y) => ({ label, points: [{ x: created, y }, { x: now, y }], dashed: true });
-    const series = [{ label: 'Size', points }, level('Peak (hmax)', Number(size.hmax))];
+    // Stepped: the size stays as read until it is seen changed.
+    const series = [{ label: 'Size', points, stepped: true }, level('Peak (hmax)', Number(size.hmax))];
     if (mean !== null) series.push(level('Mean since creation', mean));
     return { byteHours, mean, series };
   }
@@ -315,8 +349,8 @@
     state.owner = null;
     $('buckets-table').tBodies[0].replaceChildren();
     $('buckets-empty').hidden = true;
-    for (const id of ['buckets-message', 'billing-message', 'bill-bytes', 'bill-objects', 'bill-in', 'bill-out',
-      'bucket-owner', 'bucket-created', 'bucket-size', 'bucket-objects'])
+    for (const id of ['buckets-message', 'buckets-status', 'billing-message', 'bill-bytes', 'bill-objects', 'bill-in',
+      'bill-out', 'bucket-owner', 'bucket-created', 'bucket-size', 'bucket-objects'])
       say(id, '');
     $('bucket-owner').href = '#users';
     $('bucket-quota-use').replaceChildren();

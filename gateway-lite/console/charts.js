@@ -39,7 +39,8 @@
   }
 
   // Draws on `canvas` (again: the chart it had goes) the `series`
-  // [{label, points: [{x: ms, y}], dashed}] over time (UTC), the values
+  // [{label, points: [{x: ms, y}], dashed, stepped}] over time (UTC) (a
+  // stepped series holds each point's value until the next), the values
   // written by `format`; `summary` is what the canvas says to a screen
   // reader (the table beside it holds the figures); `range` [from, to] ms,
   // when given, is the x axis whatever the points cover.
@@ -62,6 +63,8 @@
           pointStyle: POINTS[i % POINTS.length],
           pointRadius: s.dashed ? 0 : 3,
           tension: 0,
+          // Chart.js's 'before': level from a point, the step at the next.
+          stepped: s.stepped ? 'before' : false,
         })),
       },
       options: {

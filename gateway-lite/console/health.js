@@ -59,9 +59,12 @@
   // What the page uses of the samples, read at `at` (ms): the counters'
   // totals (the requests, those answered 4xx and 5xx, those refused by an
   // ops limit), the latency histogram's cumulative buckets [[le s, count]]
-  // by le, and the open connections by listener.
+  // by le, the open connections by listener, and the gateway's start time
+  // (Unix s; null from a gateway that does not say it).
   function reading(samples, at) {
-    const r = { at, requests: 0, clientErrors: 0, serverErrors: 0, throttled: 0, buckets: [], connections: {} };
+    const r = {
+      at, requests: 0, clientErrors: 0, serverErrors: 0, throttled: 0, buckets: [], connections: {}, started: null,
+    };
     for (const { name, labels, value } of samples) {
       if (name === 'ostor_requests_total') {
         r.requests += value;
@@ -74,6 +77,8 @@
         r.buckets.push([sampleValue(labels.le), value]);
       } else if (name === 'ostor_open_connections' && labels.listener !== undefined) {
         r.connections[labels.listener] = value;
+      } else if (name === 'ostor_start_time_seconds') {
+        r.started = value;
       }
     }
     r.buckets.sort((a, b) => a[0] - b[0]);
@@ -99,12 +104,14 @@
 
   // What happened between the readings `a` and `b` (b later): per second,
   // the requests, 4xx, 5xx and throttled requests; the latency quantiles
-  // (s) of the requests answered meanwhile (null: none was). null when a
-  // counter went down (the gateway started again) or no time passed.
+  // (s) of the requests answered meanwhile (null: none was). null when the
+  // gateway started again in between (its start time changed, or a counter
+  // went down: the counters alone miss a restart that answered more since)
+  // or no time passed.
   function between(a, b) {
     const seconds = (b.at - a.at) / 1000;
     const counters = ['requests', 'clientErrors', 'serverErrors', 'throttled'];
-    if (!(seconds > 0) || counters.some((k) => b[k] < a[k])) return null;
+    if (!(seconds > 0) || a.started !== b.started || counters.some((k) => b[k] < a[k])) return null;
     const earlier = new Map(a.buckets);
     const buckets = b.buckets.map(([le, count]) => [le, count - (earlier.get(le) || 0)]);
     if (buckets.some(([, n]) => n < 0)) return null;
@@ -181,7 +188,7 @@
       `${plain(last.requests)} requests answered, ${plain(last.clientErrors)} 4xx, ${plain(last.serverErrors)} ` +
       `5xx, ${plain(last.throttled)} throttled.` +
       (readings.length < 2 ? ' The rates need a second reading.' : '') +
-      (now && now.gap ? ' The counters went down since the reading before (the gateway started again).' : ''));
+      (now && now.gap ? ' The gateway started again since the reading before: no rates across it.' : ''));
   }
 
   // One reading of /metrics; skipped while the one before is still out.

@@ -32,7 +32,9 @@ class BillingTest(unittest.TestCase):
         os.makedirs(gw.data_dir)
         with open(os.path.join(gw.data_dir, 'gw.conf'), 'w') as f:
             f.write('S3_GW_COLLECT_STAT=1\n')
+        started_after = time.time()
         cls.gw = gw.start()
+        cls.started_between = (started_after, time.time())
         cls.addClassCleanup(cls.gw.stop)
         cls.base = next(line.split(' on ', 1)[1].strip() for line in gw.stdout_lines
                         if line.startswith('ostor-gateway: billing and metrics on '))
@@ -176,6 +178,15 @@ class BillingTest(unittest.TestCase):
                          after['ostor_request_duration_seconds_count'])
         self.assertIn('ostor_limit_refusals_total', after)
         self.assertIn('ostor_quota_refusals_total', after)
+        # The start time: a gauge of the Unix time (ms precise) the gateway
+        # started at, the same in every reading.
+        self.assertIn('# TYPE ostor_start_time_seconds gauge\n', self.fetch('/metrics')[2])
+        start = after['ostor_start_time_seconds']
+        self.assertEqual(start, before['ostor_start_time_seconds'])
+        # Slack above: %.3f may round up, and the clock is read apart from
+        # the "listening" line the harness waits for.
+        self.assertTrue(self.started_between[0] - 0.001 <= start <= self.started_between[1] + 2,
+                        (self.started_between, start))
 
     def test_metrics_count_the_connections_open_on_each_listener(self):
         s3 = 'ostor_open_connections{listener="s3"}'

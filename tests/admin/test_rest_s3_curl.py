@@ -535,6 +535,35 @@ class RestBucketTests(RestCase):
         self.assertEqual([b['name'] for b in doc['Buckets']], ['bucketname'])
         self.check_bucket(doc['Buckets'][0], uid, 12288)
 
+    def test_bucket_list_pages_by_name_with_marker_and_max_items(self):
+        # Paged as the usage list: 5 buckets, 2 a page; a user's list too.
+        self.make_owner('pages@example.com', {f'paged-{i}': [] for i in (3, 0, 4, 1, 2)})
+        self.make_owner('other@example.com', {'paged-1a': []})
+        everything = [b['name'] for b in self.call_json('GET', 'http://s3.example.com/?ostor-buckets')['Buckets']]
+        for who, want in (('', everything), ('&emailAddress=pages@example.com', [f'paged-{i}' for i in range(5)])):
+            with self.subTest(who=who):
+                pages, marker = [], None
+                while True:
+                    query = f'ostor-buckets{who}&max-items=2' + (f'&marker={marker}' if marker is not None else '')
+                    doc = self.call_json('GET', f'http://s3.example.com/?{query}')
+                    names = [b['name'] for b in doc['Buckets']]
+                    pages.append(names)
+                    if not doc['truncated']:
+                        break
+                    self.assertEqual(len(names), 2)
+                    marker = names[-1]
+                self.assertEqual(sum(pages, []), want)
+                self.assertEqual(len(pages), (len(want) + 1) // 2)
+        doc = self.call_json('GET', 'http://s3.example.com/?ostor-buckets&marker=paged-1')
+        self.assertEqual([b['name'] for b in doc['Buckets']], ['paged-1a', 'paged-2', 'paged-3', 'paged-4'])
+        self.assertFalse(doc['truncated'])
+        self.assertNotIn('truncated', self.call_json('GET', 'http://s3.example.com/?ostor-buckets'),
+                         "unpaged: the guide's document")
+        for bad in ('0', '1001', 'abc', '-1', ''):
+            with self.subTest(max_items=bad):
+                self.call_refused('GET', f'http://s3.example.com/?ostor-buckets&max-items={bad}', 400,
+                                  'InvalidArgument')
+
     def test_creation_date_has_whole_seconds_and_000_milliseconds_like_guide(self):
         # Every creation_date of the guide is YYYY-MM-DDTHH:MM:SS.000Z.
         self.make_owner('dates@example.com', {'bucket1': [], 'bucket2': [], 'bucket3': []})

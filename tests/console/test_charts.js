@@ -46,6 +46,8 @@ function check(name, got, want) {
   check('series', Object.keys(series), ['Size', 'Peak (hmax)', 'Mean since creation']);
   check('size: created empty, the current by the end of the hour of the last change, the reading', series.Size,
     [{ x: created, y: 0 }, { x: at('2026-12-01T16:00:00Z'), y: 3000 }, reading]);
+  check('the size a step line, the levels not', plain(h.series).map((s) => [s.label, s.stepped || false]),
+    [['Size', true], ['Peak (hmax)', false], ['Mean since creation', false]]);
   check('peak level', series['Peak (hmax)'], [{ x: created, y: 3000 }, { x: now, y: 3000 }]);
   check('mean level', series['Mean since creation'], [{ x: created, y: 1800 }, { x: now, y: 1800 }]);
 
@@ -85,7 +87,7 @@ function check(name, got, want) {
 // over: comments, a metric it does not know, a malformed line, escaped
 // quotes in a label, a timestamp after a value.
 {
-  const text = (n200, n404, n503, slow, buckets, s3) => [
+  const text = (n200, n404, n503, slow, buckets, s3, started = 1733430000.125) => [
     '# HELP ostor_requests_total S3 and admin requests answered, by op class and HTTP status.',
     '# TYPE ostor_requests_total counter',
     `ostor_requests_total{op="get",status="200"} ${n200}`,
@@ -97,12 +99,14 @@ function check(name, got, want) {
     ...buckets.map(([le, n]) => `ostor_request_duration_seconds_bucket{le="${le}"} ${n}`),
     `ostor_open_connections{listener="s3"} ${s3}`,
     'ostor_open_connections{listener="admin"} 1',
+    '# TYPE ostor_start_time_seconds gauge',
+    `ostor_start_time_seconds ${started}`,
     '',
   ].join('\n');
   const samples = ostor.health.parse(text(1, 2, 3, 3, [['0.001', 0], ['+Inf', 0]], 4));
   check('the unknown metric parsed, its escaped label read', plain(samples.find((x) => x.name === 'ostor_something_new')),
     { name: 'ostor_something_new', labels: { who: 'a "quoted" name, with a comma' }, value: 7 });
-  check('malformed lines passed over', samples.length, 9);
+  check('malformed lines passed over', samples.length, 10);
 
   // Two readings 4 s apart: 40 requests more (8 of them 404, 4 503 of which
   // 2 throttled); latencies: 10 up to 1 ms, 20 in (1, 5] ms, 8 in (5, 10] ms,
@@ -114,7 +118,7 @@ function check(name, got, want) {
   check('a reading', plain(b), {
     at: 5000, requests: 155, clientErrors: 18, serverErrors: 9, throttled: 3,
     buckets: [[0.001, 60], [0.005, 80], [0.01, 88], [10, 88], [null, 90]],  // (Infinity is null in JSON)
-    connections: { s3: 5, admin: 1 },
+    connections: { s3: 5, admin: 1 }, started: 1733430000.125,
   });
   const d = ostor.health.between(a, b);
   check('rates per second', [d.requests, d.clientErrors, d.serverErrors, d.throttled], [10, 2, 1, 0.5]);
@@ -128,6 +132,13 @@ function check(name, got, want) {
   check('no observation: no quantile', ostor.health.quantile(0.5, [[0.1, 0], [Infinity, 0]]), null);
   check('no latency without requests between', ostor.health.between(a, { ...a, at: 9000 }).latency, [null, null, null]);
   check('a counter gone down (restarted): no point', ostor.health.between(b, { ...a, at: 9000 }), null);
+  // A restart whose counters passed the earlier ones by the next reading:
+  // told by the start time alone.
+  const restarted = ostor.health.reading(ostor.health.parse(
+    text(128, 18, 9, 3, [['0.001', 60], ['+Inf', 90]], 5, 1733430004.5)), 5000);
+  check('a start time changed (restarted), counters higher: no point', ostor.health.between(a, restarted), null);
+  check('no start times (an older gateway): rates from the counters',
+    ostor.health.between({ ...a, started: null }, { ...b, started: null }).requests, 10);
 }
 
 console.log(`test_charts.js: ${checks} checks passed`);

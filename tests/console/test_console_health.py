@@ -5,9 +5,10 @@ the timer at FAST_MS instead), and boto3 traffic (successes, NoSuchKey,
 requests throttled by a user's ops limit) moves its figures. What the page
 plotted is checked against the /metrics texts it read (parsed here, on
 their own) and those against the test's own readings of /metrics before and
-after the traffic; then a restart of the gateway shows failed readings and
-a counter reset without ending the page, and leaving the page stops its
-timer.
+after the traffic; then a restart of the gateway shows failed readings
+(refused, then never answered by a listener that takes connections: given
+up after the page's request timeout, and read again) and a counter reset
+without ending the page, and leaving the page stops its timer.
 
 Needs Debian's chromium, chromium-driver and python3-selenium
 (scripts/install-deps.sh): without them the suite FAILS, it does not skip.
@@ -16,6 +17,7 @@ Needs Debian's chromium, chromium-driver and python3-selenium
 import math
 import os
 import re
+import socket
 import time
 
 from console_common import ConsoleCase, fetch
@@ -24,6 +26,7 @@ import harness  # noqa: E402  (console_common puts it on the path)
 READ_EVERY_MS = 5000  # what health.js asks for
 FAST_MS = 300  # what the test runs its timer at
 QUANTILES = (0.5, 0.95, 0.99)
+TIMEOUT_MS = 800  # the page's request timeout while a listener never answers
 
 # Installed before the page starts its timer: setInterval runs at FAST_MS
 # whatever is asked (asked recorded), clearInterval recorded, every /metrics
@@ -45,6 +48,7 @@ const fetchOf = window.fetch.bind(window);
 window.fetch = async (url, init) => {
   const metrics = String(url).startsWith('/metrics');
   if (metrics) window.metricsAsked++;
+  if (metrics && window.held) await window.held;  // the test holds the readings back a moment
   const r = await fetchOf(url, init);
   if (metrics)
     window.metricsReads.push({ status: r.status, text: await r.clone().text(),
@@ -158,7 +162,8 @@ class ConsoleHealthTest(ConsoleCase):
                 return e.response['Error']['Code']
 
         email = f'console-health-{os.urandom(3).hex()}@example.com'
-        client = self.gw.client(self.gw.create_user(email))  # made on the volume: no request
+        creds = self.gw.create_user(email)  # made on the volume: no request
+        client = self.gw.client(creds)
         self.addCleanup(client.close)
         bucket = harness.unique_bucket('console-health')
         s3(client.create_bucket, Bucket=bucket)
@@ -250,7 +255,8 @@ class ConsoleHealthTest(ConsoleCase):
 
         # The gateway stopped: the readings fail, said on the page, which
         # goes on trying; started again (same admin port), its counters start
-        # from nothing: no rate across the restart, and plotting resumes.
+        # from nothing and its start time is another: no rate across the
+        # restart, and plotting resumes.
         port = self.base.rsplit(':', 1)[1]
         self.gw.extra_args = ['--admin-listen', f'127.0.0.1:{port}']
         self.gw.stop(keep_dir=True)
@@ -261,8 +267,49 @@ class ConsoleHealthTest(ConsoleCase):
         self.wait_for(lambda d: self.driver.execute_script('return window.metricsAsked') > asked, 'not tried again')
         self.assertTrue(self.chart('health-requests-chart'), 'the plots stay')
         shown = len(self.readings_shown())  # all before the stop
+        # A listener on the port that takes connections and never answers:
+        # each reading gives up after the page's timeout (shortened here to
+        # TIMEOUT_MS), is said as failed, and the next is made.
+        self.driver.execute_script('localStorage.setItem("ostor-console-request-timeout-ms", arguments[0])',
+                                   str(TIMEOUT_MS))
+        with socket.socket() as silent:
+            silent.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            silent.bind(('127.0.0.1', int(port)))
+            silent.listen(64)
+            self.wait_for(lambda d: 'did not answer within' in self.element('health-message').text,
+                          'a reading that is never answered is not given up')
+            self.assertRegex(self.element('health-message').text,
+                             rf'^Reading /metrics failed at .* UTC: The gateway did not answer within '
+                             rf'{TIMEOUT_MS / 1000} s\. \(Timeout\); trying again in 5 s\.$')
+            asked = self.driver.execute_script('return window.metricsAsked')
+            self.wait_for(lambda d: self.driver.execute_script('return window.metricsAsked') >= asked + 2,
+                          'the readings stopped at one never answered')
+            self.assertEqual(len(self.readings_shown()), shown)
+        self.driver.execute_script('localStorage.removeItem("ostor-console-request-timeout-ms")')
+        # Started again with the page's readings held back (in the test's
+        # fetch) until the new gateway has answered more requests of every
+        # kind plotted than the old one had: its start time alone tells the
+        # restart.
+        self.driver.execute_script('window.held = new Promise((resolve) => { window.release = resolve; })')
         self.gw.start()
+        last = counters(self.driver.execute_script('return window.metricsReads.at(-1).text'))
+        client = self.gw.client(creds)
+        self.addCleanup(client.close)
+        deadline = time.monotonic() + 10
+        while True:
+            now = self.metrics()
+            if all(now[k] > last[k] for k in ('requests', '4xx', '5xx', 'throttled')):
+                break
+            self.assertLess(time.monotonic(), deadline, f'the new gateway counts {now}, the old {last}')
+            if now['4xx'] <= last['4xx'] or now['requests'] <= last['requests']:
+                for _ in range(10):  # 404 NoSuchBucket, not a get: no ops limit
+                    s3(client.put_object, Bucket=bucket + '-missing', Key='k', Body=b'x')
+            for _ in range(4):  # the ops limit of 1 get/s kept: 503 SlowDown
+                s3(client.get_object, Bucket=bucket, Key='k0')
+        read_before = self.driver.execute_script('window.held = null; window.release(); return window.metricsReads.length')
         self.wait_reads(2, shown)
+        first = counters(self.driver.execute_script('return window.metricsReads[arguments[0]].text', read_before))
+        self.assertTrue(all(first[k] > last[k] for k in ('requests', '4xx', '5xx', 'throttled')), (first, last))
         self.wait_for(lambda d: self.element('health-message').text == '', 'the failure is still shown')
         plot = self.chart('health-requests-chart')['requests']
         # The point of the first reading after the restart: none.

@@ -141,9 +141,20 @@ class ConsoleUsageTest(UsageCase):
         from selenium.webdriver.support.ui import WebDriverWait
         sizes = [1000, 2500, 40000]
         email, user_id, s3, bucket = self.traffic(sizes)
-        self.assertEqual(self.admin('PUT', [('ostor-quotas', None), ('bucket', bucket), ('quota-size', '1')])[0], 200)
+        # Three more buckets, empty, and the page reading ?ostor-buckets 2
+        # at a time: every page is read, and the quota of a bucket of the
+        # last page too.
+        more = [f'{bucket}-{c}' for c in 'abc']
+        for name in more:
+            s3.create_bucket(Bucket=name)
+            self.addCleanup(s3.delete_bucket, Bucket=name)
+        self.driver.execute_script('localStorage.setItem("ostor-console-buckets-page", "2")')
+        self.addCleanup(self.driver.execute_script, 'localStorage.removeItem("ostor-console-buckets-page")')
+        for name in (bucket, more[-1]):
+            self.assertEqual(self.admin('PUT', [('ostor-quotas', None), ('bucket', name), ('quota-size', '1')])[0],
+                             200)
         listed = self.admin('GET', [('ostor-buckets', None), ('userId', user_id)])[1]['Buckets']
-        self.assertEqual([b['name'] for b in listed], [bucket])
+        self.assertEqual([b['name'] for b in listed], [bucket] + more)
         self.assertEqual(listed[0]['size']['current'], sum(sizes))
         bill = self.settled_bill(user_id)
         self.assertEqual((bill['storage']['bytes'], bill['storage']['objects']), (sum(sizes), 3))
@@ -157,6 +168,12 @@ class ConsoleUsageTest(UsageCase):
         self.assertEqual(self.bucket_cell(bucket, 'owner'), user_id)
         self.assertEqual(self.bucket_cell(bucket, 'created'), listed[0]['creation_date'])
         self.wait_for(lambda d: 'of 1 GiB' in (self.bucket_cell(bucket, 'quota') or ''), 'no quota use shown')
+        self.assertEqual(self.driver.execute_script(
+            'return Array.from(document.querySelectorAll("#buckets-table tbody tr"), (tr) => tr.dataset.bucket)'),
+            [bucket] + more, 'every page of the list read')
+        self.assertEqual(self.bucket_cell(more[-1], 'quota'), '0% of 1 GiB', 'the last page\'s quota read')
+        self.assertEqual(self.bucket_cell(more[0], 'quota'), 'no quota')
+        self.assertEqual(self.element('buckets-status').text, '', 'every quota read: none said left out')
         meter = self.driver.find_element(By.CSS_SELECTOR, f'#buckets-table tr[data-bucket="{bucket}"] meter')
         self.assertEqual((meter.get_attribute('max'), meter.get_attribute('value')), (str(1024 ** 3), str(sum(sizes))))
 
@@ -177,6 +194,9 @@ class ConsoleUsageTest(UsageCase):
         plot = self.chart('size-history-chart')
         self.assertEqual(set(plot), {'Size', 'Peak (hmax)'} | ({'Mean since creation'} & set(plot)))
         self.assertEqual(plot['Size'][0][1], 0, 'a bucket is created empty')
+        self.assertEqual(self.driver.execute_script(
+            'return Chart.getChart(document.getElementById("size-history-chart")).data.datasets.map((d) => d.stepped)'),
+            ['before'] + [False] * (len(plot) - 1), 'the size a step line (held until the next point)')
         self.assertEqual(plot['Size'][-1][1], sum(sizes))
         self.assertEqual({y for _, y in plot['Peak (hmax)']}, {sum(sizes)})
         created_ms = self.driver.execute_script('return Date.parse(arguments[0])', listed[0]['creation_date'])
@@ -218,7 +238,7 @@ class ConsoleUsageTest(UsageCase):
                       == sum(sizes[:2]), 'no size history on the bucket page')
 
         # The reading every 30 s: the owner's listing only (no bill, no
-        # quotas).
+        # quotas), in pages of 2.
         self.assertEqual(self.driver.execute_script('return window.intervalsAsked'), [30 * 1000])
         self.driver.execute_script(
             'window.calls = []; const fetchOf = window.fetch;'
@@ -231,6 +251,9 @@ class ConsoleUsageTest(UsageCase):
         for call in calls:
             self.assertIn('ostor-buckets', call)
             self.assertIn(f'userId={user_id}', call)
+            self.assertIn('max-items=2', call)
+        # Its name is on the first page of its owner's: no page after it is read.
+        self.assertFalse([call for call in calls if 'marker=' in call])
 
     # ---- usage ----------------------------------------------------------------
     def test_usage_plots_table_and_csv_after_s3_traffic(self):
