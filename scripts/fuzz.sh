@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The fuzz targets of tests/fuzz (libFuzzer): built with clang under
 # AddressSanitizer and UndefinedBehaviorSanitizer into build-fuzz/, then each
-# run for SECONDS (default 60) from its seeds in tests/fuzz/corpus/<name>/
+# run for SECONDS (default 60), two at a time, from its seeds in tests/fuzz/corpus/<name>/
 # (copied: the seeds stay as committed). A crash, a sanitizer report or a
 # broken invariant stops the run with a non-zero exit; the input that did it
 # is left in build-fuzz/artifacts/. --build-only builds the targets only.
@@ -29,11 +29,26 @@ rm -f "$ninja_log"
 mkdir -p build-fuzz/artifacts
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-for t in "${targets[@]}"; do
+# One target from a copy of its seeds; its output in build-fuzz/artifacts/<name>.log.
+run_target() {
+  local t=$1 seconds=$2 corpus rc=0
   corpus=$(mktemp -d)
   cp tests/fuzz/corpus/"$t"/* "$corpus"/
-  echo "fuzz.sh: $t for ${seconds}s"
   "build-fuzz/tests/fuzz/fuzz-$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-    -print_final_stats=1 -artifact_prefix="build-fuzz/artifacts/$t-" "$corpus" 2>&1 | tail -n 12
+    -print_final_stats=1 -artifact_prefix="build-fuzz/artifacts/$t-" "$corpus" >"build-fuzz/artifacts/$t.log" 2>&1 ||
+    rc=$?
   rm -rf "$corpus"
+  return "$rc"
+}
+export -f run_target
+# Two at a time (FUZZ_JOBS): each target runs on one core.
+echo "fuzz.sh: ${targets[*]} for ${seconds}s each, ${FUZZ_JOBS:-2} at a time"
+status=0
+printf '%s\n' "${targets[@]}" | xargs -P "${FUZZ_JOBS:-2}" -I{} bash -c 'run_target "$1" "$2"' _ {} "$seconds" ||
+  status=$?
+for t in "${targets[@]}"; do
+  echo "fuzz.sh: $t"
+  tail -n 12 "build-fuzz/artifacts/$t.log"
 done
+[ "$status" -eq 0 ] || echo "fuzz.sh: a target failed (see above; its input is in build-fuzz/artifacts/)" >&2
+exit "$status"

@@ -53,7 +53,11 @@ if $sanitize; then
   # one: time limits are tripled. The crash suite runs 12 rounds of each
   # writer here (24 in the plain run): each round's recovery is what the
   # sanitizers look at, and its rounds took some 200 s here.
-  CRASH_ROUNDS=12 meson test -C build-asan --print-errorlogs --num-processes 1 --timeout-multiplier 3 \
+  # Two tests at a time: nothing else runs beside this phase, and a gateway
+  # file (a Python client and one gateway) keeps about one core busy. Tests
+  # that measure against the wall clock or start a Ceph cluster are
+  # registered `is_parallel: false` and still run alone.
+  CRASH_ROUNDS=12 meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 3 \
     --suite unit --suite rados --suite crash --suite gateway --suite admin-requests --suite fuse-files \
     --no-suite rados-system
 else
