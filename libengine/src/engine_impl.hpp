@@ -60,7 +60,7 @@ struct EngineImpl {
     std::shared_ptr<void> connection;
     std::unique_ptr<AsyncPool> async;
     std::unique_ptr<BodyMemory> body_memory;  // the object writers' buffers
-    std::shared_ptr<void> open_claim;  // released last: the directory may be opened again
+    std::shared_ptr<void> open_claim;         // released last: the directory may be opened again
 
     ~EngineImpl();
 };
