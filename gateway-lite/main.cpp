@@ -69,7 +69,7 @@ constexpr const char* kUsage =
     "usage: ostor-gateway --data DIR [--listen ADDR:PORT] [--domain DOMAIN] [--region REGION]\n"
     "                     [--tls-cert FILE --tls-key FILE] [--max-connections N] [--max-connections-per-client N]\n"
     "                     [--header-timeout SECONDS] [--idle-timeout SECONDS] [--admin-listen [ADDR:]PORT]\n"
-    "                     [--admin-token-file FILE] [--access-log FILE|-]\n"
+    "                     [--admin-token-file FILE] [--access-log FILE|-] [--body-memory-mib N]\n"
     "                     [--state-dir DIR] [--lease-seconds S] [--collect-seconds S]   (RADOS volumes)\n"
     "                     [--lifecycle-day-seconds S] [--lifecycle-interval-seconds S]\n"
     "                     [--lifecycle-page-size N] [--lifecycle-page-pause-ms MS]\n"
@@ -94,6 +94,9 @@ constexpr const char* kUsage =
     "  --max-connections-per-client N  open connections from one client address (default 1000)\n"
     "  --header-timeout S     a request's header must arrive within S seconds (default 30)\n"
     "  --idle-timeout S       close a connection idle, or stalled mid-body, for S seconds (default 60)\n"
+    "  --body-memory-mib N    memory for the bodies being received, all requests together (default an\n"
+    "                         eighth of the machine's, 64 to 4096); a request finding none free for\n"
+    "                         10 s gets 503 SlowDown\n"
     "  --admin-listen [ADDR:]PORT  serve the billing API (/v1/info, /v1/status, /v1/bill/fetch) and\n"
     "                         Prometheus /metrics there; ADDR defaults to 127.0.0.1 (loopback).\n"
     "                         peers other than loopback need a system user's S3 signature or the token:\n"
@@ -119,6 +122,8 @@ constexpr long kMaxRadosPeriodSeconds = 86400;
 // The engine's minimum lease (rados/leases.hpp, kMinLeaseDuration).
 constexpr long kMinLeaseSeconds = 48;
 constexpr long kMillisecondsPerSecond = 1000;
+// --body-memory-mib: up to 1 TiB.
+constexpr long kMaxBodyMemoryMib = 1L << 20;
 
 // The --lifecycle-* options' ranges: a day of a second (tests) to a year; a
 // page is at most what one listing answers; a pause between pages shorter
@@ -188,6 +193,7 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
     long lease_seconds = 0;  // 0: the backend's
     bool short_lease_for_tests = false;
     long collect_seconds = 0;  // 0: the backend's
+    long body_memory_mib = 0;  // 0: the engine's default
     ostor::gw::LifecycleWorkerOptions lifecycle_options;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -218,7 +224,13 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
             admin_token_file = v;
         else if (arg == "--access-log")
             access_log_path = v;
-        else if (arg == "--lease-seconds" || arg == "--test-lease-seconds" || arg == "--collect-seconds") {
+        else if (arg == "--body-memory-mib") {
+            char* end = nullptr;
+            long n = std::strtol(v, &end, 10);
+            if (*end != '\0' || n < 1 || n > kMaxBodyMemoryMib)
+                return usage_error(arg + " wants a number of MiB from 1 to " + std::to_string(kMaxBodyMemoryMib));
+            body_memory_mib = n;
+        } else if (arg == "--lease-seconds" || arg == "--test-lease-seconds" || arg == "--collect-seconds") {
             char* end = nullptr;
             long n = std::strtol(v, &end, 10);
             // A lease shorter than kMinLeaseSeconds would stop commits less
@@ -369,6 +381,7 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
     }
     engine_options.rados_lease_duration_ms = static_cast<std::uint32_t>(lease_seconds * kMillisecondsPerSecond);
     engine_options.rados_short_lease_for_tests = short_lease_for_tests;
+    engine_options.body_memory_bytes = static_cast<std::uint64_t>(body_memory_mib) << 20;
     engine_options.rados_collect_interval_ms = static_cast<std::uint32_t>(collect_seconds * kMillisecondsPerSecond);
     if (on_rados) {
         std::error_code ec;
@@ -453,6 +466,7 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
     std::fflush(stdout);
 
     metrics.watch_connections("s3", **server);
+    metrics.watch_body_memory(e);
     if (admin_server) metrics.watch_connections("admin", *admin_server);
     s3_options.lifecycle_day_ms = lifecycle_options.day.count();
     ostor::gw::S3Handler handler(e, s3_options, stats.get(), &metrics, access_log.get());

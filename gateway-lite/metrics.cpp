@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "ostor/engine.hpp"
+
 namespace ostor::gw {
 
 void Metrics::record(const Request& r) {
@@ -39,6 +41,20 @@ std::string Metrics::render() const {
     for (const auto& [listener, server] : listeners_)
         connections += "ostor_open_connections{listener=\"" + listener + "\"} " +
                        std::to_string(server->open_connections()) + "\n";
+    std::string body_memory;
+    if (engine_) {
+        auto use = engine_->body_memory();
+        body_memory =
+            "# HELP ostor_body_memory_bytes Memory held now by request bodies being received and written.\n"
+            "# TYPE ostor_body_memory_bytes gauge\n"
+            "ostor_body_memory_bytes " +
+            std::to_string(use.in_use_bytes) +
+            "\n"
+            "# HELP ostor_body_memory_budget_bytes The most request bodies may hold (--body-memory-mib).\n"
+            "# TYPE ostor_body_memory_budget_bytes gauge\n"
+            "ostor_body_memory_budget_bytes " +
+            std::to_string(use.budget_bytes) + "\n";
+    }
     std::lock_guard lock(mu_);
     std::string out;
     auto counter = [&](const char* name, const char* help, std::uint64_t value) {
@@ -81,7 +97,7 @@ std::string Metrics::render() const {
             "# HELP ostor_open_connections Connections open now on a listener, idle keep-alive ones included.\n"
             "# TYPE ostor_open_connections gauge\n" +
             connections;
-    return out;
+    return out + body_memory;
 }
 
 }  // namespace ostor::gw

@@ -18,6 +18,10 @@
 #include "rate_limits.hpp"
 #include "server.hpp"
 
+namespace ostor {
+class Engine;
+}
+
 namespace ostor::gw {
 
 class Metrics {
@@ -35,6 +39,9 @@ public:
     // `listener`}. Called before serving starts (not synchronised with
     // render); `server` outlives this.
     void watch_connections(std::string listener, const Server& server);
+    // Shows the engine's memory for bodies being received, in use and its
+    // budget (EngineOptions::body_memory_bytes). `engine` outlives this.
+    void watch_body_memory(const Engine& engine) { engine_ = &engine; }
     // The Prometheus text exposition format (version 0.0.4).
     std::string render() const;
 
@@ -60,6 +67,7 @@ private:
     std::uint64_t bytes_in_ = 0, bytes_out_ = 0;
     std::uint64_t limit_refusals_ = 0, quota_refusals_ = 0;
     std::vector<std::pair<std::string, const Server*>> listeners_;
+    const Engine* engine_ = nullptr;
 };
 
 }  // namespace ostor::gw

@@ -69,6 +69,8 @@ Result<std::unique_ptr<Engine>> Engine::open(const fs::path& volume_spec, Engine
     auto impl = std::make_unique<EngineImpl>();
     impl->spec = *spec;
     impl->options = options;
+    impl->body_memory =
+        std::make_unique<BodyMemory>(options.body_memory_bytes, std::chrono::milliseconds(options.body_memory_wait_ms));
     switch (spec->kind) {
         case VolumeSpec::Kind::Local:
             OSTOR_TRY(open_local_volume(*impl, spec->directory, options));
@@ -94,6 +96,10 @@ Engine::~Engine() = default;
 const std::string& Engine::volume_id() const { return impl_->volume_id; }
 const fs::path& Engine::directory() const { return impl_->dir; }
 Result<std::uint32_t> Engine::serving_instances() { return impl_->leases->serving_instances(); }
+
+Engine::BodyMemoryUse Engine::body_memory() const {
+    return {impl_->body_memory->in_use(), impl_->body_memory->budget()};
+}
 
 bool Engine::lease_lost() const { return impl_->leases && impl_->leases->lost(); }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "async_pool.hpp"
+#include "body_memory.hpp"
 #include "ostor/engine.hpp"
 #include "records.hpp"
 #include "storage/blob_store.hpp"
@@ -58,7 +59,8 @@ struct EngineImpl {
     // after them. Empty for a local volume.
     std::shared_ptr<void> connection;
     std::unique_ptr<AsyncPool> async;
-    std::shared_ptr<void> open_claim;  // released last: the directory may be opened again
+    std::unique_ptr<BodyMemory> body_memory;  // the object writers' buffers
+    std::shared_ptr<void> open_claim;         // released last: the directory may be opened again
 
     ~EngineImpl();
 };
@@ -84,8 +86,9 @@ struct WriteTarget {
     std::string upload_id;  // parts
     std::uint32_t part_number = 0;
 };
-std::unique_ptr<ObjectWriter> make_writer(EngineImpl& e, WriteTarget target, PutOptions options,
-                                          std::optional<std::string> reservation);
+// Fails: SlowDown (no memory for the writer's first buffer in time).
+Result<std::unique_ptr<ObjectWriter>> make_writer(EngineImpl& e, WriteTarget target, PutOptions options,
+                                                  std::optional<std::string> reservation);
 // `reads` must have pinned the extents overlapping [first, end) (null for a
 // body kept inline).
 std::unique_ptr<ObjectReader> make_reader(EngineImpl& e, ObjectRecord record, std::unique_ptr<BlobReads> reads,

@@ -80,6 +80,8 @@ constexpr std::array kErrorTable = {
               "Access Denied because object protected by object lock"},
     ErrorInfo{Errc::MethodNotAllowed, "MethodNotAllowed", "MethodNotAllowed", 405, ENOENT, 1,
               "The specified method is not allowed against this resource"},
+    // EX_TEMPFAIL: S3 clients retry a 503 SlowDown.
+    ErrorInfo{Errc::SlowDown, "SlowDown", "SlowDown", 503, EAGAIN, 75, "Please reduce your request rate"},
 };
 
 constexpr bool table_in_errc_order() {

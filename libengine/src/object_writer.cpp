@@ -22,10 +22,12 @@ namespace ostor::detail {
 
 namespace {
 
-// Up to three writes in flight while the next buffer fills; bounds a
-// writer's memory. A buffer is a whole extent: each is one write, one MD5
-// job and (read straight into it) about one receive. With 256 KiB buffers
-// the hand-offs between threads, not MD5, bounded a 1 GiB PUT (bench/README.md).
+// Up to three writes in flight while the next buffer fills, as the engine's
+// memory for bodies allows (body_memory.hpp): a writer has one buffer, and
+// up to three more while the budget has room. A buffer is a whole extent:
+// each is one write, one MD5 job and (read straight into it) about one
+// receive. With 256 KiB buffers the hand-offs between threads, not MD5,
+// bounded a 1 GiB PUT (bench/README.md).
 constexpr std::size_t kBufferBytes = kExtentMaxBytes;
 constexpr std::size_t kBufferCount = 4;
 static_assert(kExtentMaxBytes % kBufferBytes == 0);
@@ -122,7 +124,14 @@ private:
 class Writer final : public ObjectWriter {
 public:
     Writer(EngineImpl& e, WriteTarget target, PutOptions options, std::optional<std::string> reservation)
-        : e_(e), target_(std::move(target)), options_(std::move(options)), reservation_(std::move(reservation)) {}
+        : e_(e),
+          target_(std::move(target)),
+          options_(std::move(options)),
+          reservation_(std::move(reservation)),
+          memory_(*e.body_memory) {}
+
+    // The memory of the first buffer, waited for (body_memory.hpp).
+    Result<void> take_first_buffer() { return memory_.take_waiting(buffer_capacity()); }
 
     ~Writer() override {
         if (!finished_) abandon();
@@ -257,10 +266,23 @@ private:
             md5_.update(filled);
         written_ += fill_;
         fill_ = 0;
-        current_ = (current_ + 1) % kBufferCount;
+        current_ = next_buffer();
         OSTOR_TRY(blobs_->wait(static_cast<unsigned>(current_)));
         if (hasher_) hasher_->wait_for(hashed_seq_[current_]);
         return {};
+    }
+
+    // The buffer to fill after the current one: the next of those the writer
+    // has, a new one while the memory for bodies has room for it, else the
+    // first again (once its write and hashing are done: flush() waits).
+    std::size_t next_buffer() {
+        std::size_t next = current_ + 1;
+        if (next < buffers_held_) return next;
+        if (next < kBufferCount && memory_.try_take(buffer_capacity())) {
+            buffers_held_ = next + 1;
+            return next;
+        }
+        return 0;
     }
 
     Result<void> finish_data() {
@@ -286,7 +308,7 @@ private:
         if (options_.expected_md5 && (options_.expected_md5->size() != digest_.size() ||
                                       std::memcmp(options_.expected_md5->data(), digest_.data(), digest_.size()) != 0))
             return Error(Errc::BadDigest, "the Content-MD5 you specified did not match what we received");
-        buffers_ = {};  // the data is written: free the memory before waiting on the commit
+        free_buffers();  // the data is written: free the memory before waiting on the commit
         return {};
     }
 
@@ -339,9 +361,16 @@ private:
         return info;
     }
 
+    void free_buffers() {
+        buffers_ = {};
+        memory_.release();
+    }
+
     // Gives back what was written and reserved; nothing becomes visible.
     void abandon() {
-        blobs_.reset();  // waits for its writes, then frees what it wrote
+        blobs_.reset();   // waits for its writes, then frees what it wrote
+        hasher_.reset();  // done reading the buffers
+        free_buffers();
         if (reservation_) e_.objects->release(*reservation_);
         reservation_.reset();
         finished_ = true;
@@ -352,7 +381,9 @@ private:
     PutOptions options_;
     std::optional<std::string> reservation_;
 
+    BodyMemoryHeld memory_;  // what buffers_ take of the engine's memory for bodies
     std::array<Buffer, kBufferCount> buffers_;
+    std::size_t buffers_held_ = 1;         // buffers_[0, buffers_held_) are in memory_
     std::array<std::byte, 1> overflow_{};  // space() past a full body
     // Declared after buffers_ so that its writes end before they go.
     std::unique_ptr<BlobWriter> blobs_;
@@ -376,9 +407,12 @@ private:
 
 }  // namespace
 
-std::unique_ptr<ObjectWriter> make_writer(EngineImpl& e, WriteTarget target, PutOptions options,
-                                          std::optional<std::string> reservation) {
-    return std::make_unique<Writer>(e, std::move(target), std::move(options), std::move(reservation));
+Result<std::unique_ptr<ObjectWriter>> make_writer(EngineImpl& e, WriteTarget target, PutOptions options,
+                                                  std::optional<std::string> reservation) {
+    auto writer = std::make_unique<Writer>(e, std::move(target), std::move(options), std::move(reservation));
+    // Refused: the writer gives the reservation back as it goes.
+    OSTOR_TRY(writer->take_first_buffer());
+    return std::unique_ptr<ObjectWriter>(std::move(writer));
 }
 
 }  // namespace ostor::detail

@@ -2,7 +2,8 @@
 """Streaming uploads: aws-chunked bodies with STREAMING-AWS4-HMAC-SHA256-PAYLOAD
 chunk signatures built by hand per the AWS spec (valid, tampered data,
 tampered signature), STREAMING-UNSIGNED-PAYLOAD-TRAILER with a CRC32 trailer,
-HTTP chunked transfer encoding, and Expect: 100-continue."""
+HTTP chunked transfer encoding, and Expect: 100-continue; the memory bodies
+are received in (--body-memory-mib) shared by concurrent uploads."""
 
 import base64
 import hashlib
@@ -10,10 +11,13 @@ import io
 import os
 import re
 import socket
+import subprocess
+import urllib.request
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
-from harness import (STREAMING_PAYLOAD, AWSRequest, GatewayTestCase, SigV4, aws_chunked_body, main, md5_hex,
-                     read_response, read_responses, unique_bucket)
+from harness import (STREAMING_PAYLOAD, AWSRequest, GatewayTestCase, SigV4, aws_chunked_body, gateway_path, main,
+                     md5_hex, read_response, read_responses, unique_bucket)
 
 CHUNK = 64 * 1024
 
@@ -336,6 +340,56 @@ class StreamingTests(GatewayTestCase):
         self.s3.put_object(Bucket=self.bucket, Key='boto-expect', Body=io.BytesIO(data))
         got = self.get_body(self.bucket, 'boto-expect')
         self.assertEqual(hashlib.sha256(got).digest(), hashlib.sha256(data).digest())
+
+
+class BodyMemoryTests(GatewayTestCase):
+    """--body-memory-mib 2: two 1 MiB buffers for all bodies being received at
+    once; more concurrent uploads than that wait their turn and are stored
+    exactly; /metrics shows the memory held and the budget."""
+
+    gateway_args = ('--body-memory-mib', '2', '--admin-listen', '127.0.0.1:0')
+
+    def metrics(self):
+        base = next(line.split(' on ', 1)[1].strip() for line in self.gw.stdout_lines
+                    if line.startswith('ostor-gateway: billing and metrics on '))
+        with urllib.request.urlopen(base + '/metrics', timeout=10) as r:
+            text = r.read().decode()
+        return {m.group(1): int(m.group(2))
+                for m in re.finditer(r'^(ostor_body_memory\w*) (\d+)$', text, re.M)}
+
+    def test_concurrent_uploads_share_the_memory_and_are_stored_exactly(self):
+        bucket = self.new_bucket(prefix='mem')
+        bodies = {f'k{i}': os.urandom(5 * 1024 * 1024 + i) for i in range(6)}
+
+        def put(key):
+            return self.s3.put_object(Bucket=bucket, Key=key, Body=bodies[key])['ETag'].strip('"')
+        with ThreadPoolExecutor(len(bodies)) as pool:
+            etags = dict(zip(bodies, pool.map(put, bodies)))
+        for key, body in bodies.items():
+            self.assertEqual(etags[key], hashlib.md5(body).hexdigest(), key)
+            self.assertEqual(self.get_body(bucket, key), body, key)
+        # Parts of one multipart upload at once, too.
+        upload = self.s3.create_multipart_upload(Bucket=bucket, Key='mp')['UploadId']
+        parts = [os.urandom(5 * 1024 * 1024) for _ in range(4)]
+
+        def part(n):
+            return self.s3.upload_part(Bucket=bucket, Key='mp', UploadId=upload, PartNumber=n + 1,
+                                       Body=parts[n])['ETag']
+        with ThreadPoolExecutor(len(parts)) as pool:
+            part_etags = list(pool.map(part, range(len(parts))))
+        self.s3.complete_multipart_upload(Bucket=bucket, Key='mp', UploadId=upload, MultipartUpload={
+            'Parts': [{'PartNumber': n + 1, 'ETag': e} for n, e in enumerate(part_etags)]})
+        self.assertEqual(self.get_body(bucket, 'mp'), b''.join(parts))
+        self.assertEqual(self.metrics(), {'ostor_body_memory_bytes': 0,
+                                          'ostor_body_memory_budget_bytes': 2 * 1024 * 1024})
+
+    def test_a_budget_out_of_range_is_refused_at_start(self):
+        for value in ('0', '-1', 'lots', str(2 ** 20 + 1)):
+            out = subprocess.run([gateway_path(), '--data', '/nonexistent-ostor-dir', '--body-memory-mib', value],
+                                 capture_output=True, text=True, timeout=30)
+            self.assertEqual(out.returncode, 2, out.stderr)
+            self.assertIn('--body-memory-mib wants a number of MiB from 1 to 1048576', out.stderr)
+            self.assertFalse(os.path.exists('/nonexistent-ostor-dir'))
 
 
 if __name__ == '__main__':

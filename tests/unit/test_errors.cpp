@@ -10,7 +10,7 @@ namespace ostor::test {
 namespace {
 
 constexpr Errc kFirst = Errc::InvalidArgument;
-constexpr Errc kLast = Errc::MethodNotAllowed;
+constexpr Errc kLast = Errc::SlowDown;
 
 std::vector<Errc> all_codes() {
     std::vector<Errc> out;

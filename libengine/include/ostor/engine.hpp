@@ -70,6 +70,14 @@ struct EngineOptions {
     bool verify_reads = true;
     // Threads that run the asynchronous calls.
     unsigned async_threads = 4;
+    // The memory that bodies being written are buffered in, all writers
+    // together: each writer takes a buffer (up to 1 MiB) when it is made, and
+    // up to three more while there is room. 0: an eighth of the machine's
+    // memory, at least 64 MiB and at most 4 GiB.
+    std::uint64_t body_memory_bytes = 0;
+    // How long begin_put and begin_upload_part wait for a buffer when that
+    // memory is all in use, before failing with SlowDown.
+    std::uint32_t body_memory_wait_ms = 10000;
 
     // ---- RADOS volumes only (ignored for a data directory)
     // What this instance says it is in the volume's leases index (host:port
@@ -342,6 +350,13 @@ public:
     // open the volume again as a new instance (ostor-gateway restarts
     // itself). A local volume: always false.
     bool lease_lost() const;
+    // The memory for bodies being written (EngineOptions::body_memory_bytes):
+    // in use now, and the budget.
+    struct BodyMemoryUse {
+        std::uint64_t in_use_bytes = 0;
+        std::uint64_t budget_bytes = 0;
+    };
+    BodyMemoryUse body_memory() const;
 
     // ---- Users ---------------------------------------------------------
     // Creates a user with a random id and, when `with_key`, a first key pair.
@@ -444,7 +459,8 @@ public:
     // only an absent object counts as none.
     // Starts streaming an object. Fails: NoSuchBucket, InvalidObjectName,
     // QuotaExceeded (with a size hint), EntityTooLarge, InvalidArgument
-    // (options.meta.tags: validate_object_tags).
+    // (options.meta.tags: validate_object_tags), SlowDown (no memory for its
+    // buffer within EngineOptions::body_memory_wait_ms).
     Result<std::unique_ptr<ObjectWriter>> begin_put(std::string_view bucket, std::string_view key,
                                                     PutOptions options = {});
     // The same for a body already in memory.
@@ -549,7 +565,7 @@ public:
     // Streams part `number` (1..10000), replacing an earlier part of that
     // number. The writer's commit() returns the part as an ObjectInfo
     // (size, etag, checksums). Fails: NoSuchUpload, InvalidArgument (number),
-    // QuotaExceeded.
+    // QuotaExceeded, SlowDown (as begin_put).
     Result<std::unique_ptr<ObjectWriter>> begin_upload_part(std::string_view upload_id, std::uint32_t number,
                                                             PutOptions options = {});
     Result<PartInfo> upload_part(std::string_view upload_id, std::uint32_t number, std::span<const std::byte> body,

@@ -65,6 +65,8 @@ enum class Errc : std::uint16_t {
     InvalidBucketState,  // e.g. suspending versioning of an object lock bucket
     ObjectLocked,        // a retention or legal hold forbids removing or changing a version
     MethodNotAllowed,    // a delete marker named by its version id (GET, HEAD, ACL)
+    // Load.
+    SlowDown,  // a resource is spent for now (the memory for bodies): retry later
 };
 
 // Everything each face needs to report an Errc. One row per code.

@@ -1,0 +1,77 @@
+#include "body_memory.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+
+namespace ostor::detail {
+
+namespace {
+constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
+constexpr std::uint64_t kDefaultMinBytes = 64 * kMiB;
+constexpr std::uint64_t kDefaultMaxBytes = 4096 * kMiB;
+}  // namespace
+
+BodyMemory::BodyMemory(std::uint64_t budget, std::chrono::milliseconds wait)
+    : budget_(budget != 0 ? budget : default_budget()), wait_(wait) {}
+
+std::uint64_t BodyMemory::default_budget() {
+    long pages = ::sysconf(_SC_PHYS_PAGES);
+    long page_size = ::sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page_size <= 0) return kDefaultMinBytes;
+    std::uint64_t eighth = static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 8;
+    return std::clamp(eighth, kDefaultMinBytes, kDefaultMaxBytes);
+}
+
+Result<void> BodyMemory::take_waiting(std::uint64_t bytes) {
+    bytes = std::min(bytes, budget_);
+    std::unique_lock lock(mu_);
+    if (!freed_.wait_for(lock, wait_, [&] { return budget_ - in_use_ >= bytes; }))
+        return Error(Errc::SlowDown, "the server has no memory free for request bodies now (" +
+                                         std::to_string(budget_ / kMiB) +
+                                         " MiB are in use by bodies being received); retry later");
+    in_use_ += bytes;
+    return {};
+}
+
+bool BodyMemory::try_take(std::uint64_t bytes) {
+    std::lock_guard lock(mu_);
+    if (budget_ - in_use_ < bytes) return false;
+    in_use_ += bytes;
+    return true;
+}
+
+void BodyMemory::give_back(std::uint64_t bytes) {
+    if (bytes == 0) return;
+    {
+        std::lock_guard lock(mu_);
+        in_use_ -= bytes;
+    }
+    freed_.notify_all();
+}
+
+std::uint64_t BodyMemory::in_use() const {
+    std::lock_guard lock(mu_);
+    return in_use_;
+}
+
+Result<void> BodyMemoryHeld::take_waiting(std::uint64_t bytes) {
+    bytes = std::min(bytes, memory_.budget());
+    OSTOR_TRY(memory_.take_waiting(bytes));
+    held_ += bytes;
+    return {};
+}
+
+bool BodyMemoryHeld::try_take(std::uint64_t bytes) {
+    if (!memory_.try_take(bytes)) return false;
+    held_ += bytes;
+    return true;
+}
+
+void BodyMemoryHeld::release() {
+    memory_.give_back(held_);
+    held_ = 0;
+}
+
+}  // namespace ostor::detail

@@ -1,0 +1,68 @@
+// The memory the engine's object writers buffer bodies in, under one budget
+// per open Engine (EngineOptions::body_memory_bytes).
+//
+// A writer needs one buffer to make progress, and up to three more to
+// overlap receiving, hashing and writing (object_writer.cpp). The first is
+// taken when the writer is made, waiting for room if the budget is spent
+// (EngineOptions::body_memory_wait_ms, then SlowDown: the gateway answers
+// 503, which S3 clients retry); the others only when there is room, a
+// writer otherwise going on with the buffers it has. So the bodies being
+// written never hold more than the budget, however many connections send
+// them, and a writer never waits while holding buffers.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+
+#include "ostor/error.hpp"
+
+namespace ostor::detail {
+
+class BodyMemory {
+public:
+    // `budget`: 0 picks the default (default_budget()).
+    BodyMemory(std::uint64_t budget, std::chrono::milliseconds wait);
+    BodyMemory(const BodyMemory&) = delete;
+    BodyMemory& operator=(const BodyMemory&) = delete;
+
+    // An eighth of the machine's memory, at least 64 MiB and at most 4 GiB.
+    static std::uint64_t default_budget();
+
+    // Takes `bytes` (at most the budget: a larger ask takes the whole
+    // budget), waiting for room up to the configured wait; SlowDown then.
+    Result<void> take_waiting(std::uint64_t bytes);
+    // Takes `bytes` only if there is room now.
+    bool try_take(std::uint64_t bytes);
+    void give_back(std::uint64_t bytes);
+
+    std::uint64_t budget() const { return budget_; }
+    std::uint64_t in_use() const;
+
+private:
+    const std::uint64_t budget_;
+    const std::chrono::milliseconds wait_;
+    mutable std::mutex mu_;
+    std::condition_variable freed_;
+    std::uint64_t in_use_ = 0;
+};
+
+// What one writer holds of a BodyMemory; given back when it goes.
+class BodyMemoryHeld {
+public:
+    explicit BodyMemoryHeld(BodyMemory& memory) : memory_(memory) {}
+    ~BodyMemoryHeld() { release(); }
+    BodyMemoryHeld(const BodyMemoryHeld&) = delete;
+    BodyMemoryHeld& operator=(const BodyMemoryHeld&) = delete;
+
+    Result<void> take_waiting(std::uint64_t bytes);
+    bool try_take(std::uint64_t bytes);
+    void release();
+
+private:
+    BodyMemory& memory_;
+    std::uint64_t held_ = 0;
+};
+
+}  // namespace ostor::detail
