@@ -137,6 +137,9 @@ public:
     OpClass op_class() const { return ctx_.route ? ctx_.route->op_class : OpClass::Default; }
     // The S3 error code answered, if any.
     const std::string& error_code() const { return error_code_; }
+    // Refused by a rate limit (503 SlowDown before anything was read); a
+    // SlowDown for want of memory for the body is not one.
+    bool limit_refused() const { return limit_refused_; }
     // Not an admin API call where only those are served: nothing answered.
     bool declined() const { return declined_; }
 
@@ -253,6 +256,7 @@ private:
     }
     // 503 SlowDown, before anything is read for the request.
     void refuse_slow_down() {
+        limit_refused_ = true;
         cors_known_ = true;
         send_error(slow_down());
     }
@@ -360,6 +364,7 @@ private:
     bool admin_only_;
     bool declined_ = false;
     bool admitted_ = false;
+    bool limit_refused_ = false;
     std::optional<std::uint64_t> bucket_epoch_;
     std::string error_code_;
     HeaderList cors_;          // added to the answer (settle_cross_origin_headers)
@@ -398,7 +403,7 @@ bool S3Handler::serve(const HttpRequest& request, BodyReader& body, ResponseWrit
                           .bytes_in = counted_body.bytes,
                           .bytes_out = counted_response.bytes,
                           .latency = std::chrono::steady_clock::now() - started,
-                          .limit_refusal = pipeline.error_code() == "SlowDown",
+                          .limit_refusal = pipeline.limit_refused(),
                           .quota_refusal = pipeline.error_code() == "QuotaExceeded"});
     if (access_log_) {
         auto entry = pipeline.access_entry();

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <string>
 
 namespace ostor::detail {
@@ -16,18 +17,37 @@ constexpr std::uint64_t kDefaultMaxBytes = 4096 * kMiB;
 BodyMemory::BodyMemory(std::uint64_t budget, std::chrono::milliseconds wait)
     : budget_(budget != 0 ? budget : default_budget()), wait_(wait) {}
 
-std::uint64_t BodyMemory::default_budget() {
+namespace {
+// The memory this process may use: the machine's, or less where a cgroup
+// (v2: a container, a systemd unit's MemoryMax=) caps it.
+std::uint64_t memory_available() {
     long pages = ::sysconf(_SC_PHYS_PAGES);
     long page_size = ::sysconf(_SC_PAGESIZE);
-    if (pages <= 0 || page_size <= 0) return kDefaultMinBytes;
-    std::uint64_t eighth = static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 8;
+    std::uint64_t machine =
+        pages > 0 && page_size > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) : 0;
+    std::ifstream cgroup("/proc/self/cgroup");
+    std::string line;
+    // "0::/PATH" on a unified (v2) hierarchy.
+    if (!std::getline(cgroup, line) || !line.starts_with("0::")) return machine;
+    std::ifstream max_file("/sys/fs/cgroup" + line.substr(3) + "/memory.max");
+    std::uint64_t max = 0;
+    if (!(max_file >> max) || max == 0) return machine;  // "max": no cap
+    return machine == 0 ? max : std::min(machine, max);
+}
+}  // namespace
+
+std::uint64_t BodyMemory::default_budget() {
+    std::uint64_t eighth = memory_available() / 8;
     return std::clamp(eighth, kDefaultMinBytes, kDefaultMaxBytes);
 }
 
 Result<void> BodyMemory::take_waiting(std::uint64_t bytes) {
     bytes = std::min(bytes, budget_);
     std::unique_lock lock(mu_);
-    if (!freed_.wait_for(lock, wait_, [&] { return budget_ - in_use_ >= bytes; }))
+    ++waiting_;
+    bool room = freed_.wait_for(lock, wait_, [&] { return budget_ - in_use_ >= bytes; });
+    --waiting_;
+    if (!room)
         return Error(Errc::SlowDown, "the server has no memory free for request bodies now (" +
                                          std::to_string(budget_ / kMiB) +
                                          " MiB are in use by bodies being received); retry later");
@@ -37,7 +57,8 @@ Result<void> BodyMemory::take_waiting(std::uint64_t bytes) {
 
 bool BodyMemory::try_take(std::uint64_t bytes) {
     std::lock_guard lock(mu_);
-    if (budget_ - in_use_ < bytes) return false;
+    // A writer's extra buffers give way to writers waiting for their first.
+    if (waiting_ > 0 || budget_ - in_use_ < bytes) return false;
     in_use_ += bytes;
     return true;
 }

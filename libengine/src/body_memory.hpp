@@ -27,13 +27,16 @@ public:
     BodyMemory(const BodyMemory&) = delete;
     BodyMemory& operator=(const BodyMemory&) = delete;
 
-    // An eighth of the machine's memory, at least 64 MiB and at most 4 GiB.
+    // An eighth of the memory the process may use (the machine's, or its
+    // cgroup's cap), at least 64 MiB and at most 4 GiB.
     static std::uint64_t default_budget();
 
     // Takes `bytes` (at most the budget: a larger ask takes the whole
-    // budget), waiting for room up to the configured wait; SlowDown then.
+    // budget, so that a budget under a buffer's size, 1 MiB, is exceeded by
+    // up to one buffer), waiting for room up to the configured wait;
+    // SlowDown then.
     Result<void> take_waiting(std::uint64_t bytes);
-    // Takes `bytes` only if there is room now.
+    // Takes `bytes` only if there is room now and no one is waiting.
     bool try_take(std::uint64_t bytes);
     void give_back(std::uint64_t bytes);
 
@@ -46,6 +49,7 @@ private:
     mutable std::mutex mu_;
     std::condition_variable freed_;
     std::uint64_t in_use_ = 0;
+    unsigned waiting_ = 0;  // in take_waiting
 };
 
 // What one writer holds of a BodyMemory; given back when it goes.

@@ -266,6 +266,8 @@ private:
             md5_.update(filled);
         written_ += fill_;
         fill_ = 0;
+        // The body's last buffer: finish_data() waits for everything.
+        if (last) return {};
         current_ = next_buffer();
         OSTOR_TRY(blobs_->wait(static_cast<unsigned>(current_)));
         if (hasher_) hasher_->wait_for(hashed_seq_[current_]);

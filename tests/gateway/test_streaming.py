@@ -343,11 +343,11 @@ class StreamingTests(GatewayTestCase):
 
 
 class BodyMemoryTests(GatewayTestCase):
-    """--body-memory-mib 2: two 1 MiB buffers for all bodies being received at
-    once; more concurrent uploads than that wait their turn and are stored
-    exactly; /metrics shows the memory held and the budget."""
+    """--body-memory-mib 3: three 1 MiB buffers for all bodies being received
+    at once; more concurrent uploads than that wait their turn (up to 10 s)
+    and are stored exactly; /metrics shows the memory held and the budget."""
 
-    gateway_args = ('--body-memory-mib', '2', '--admin-listen', '127.0.0.1:0')
+    gateway_args = ('--body-memory-mib', '3', '--admin-listen', '127.0.0.1:0')
 
     def metrics(self):
         base = next(line.split(' on ', 1)[1].strip() for line in self.gw.stdout_lines
@@ -359,7 +359,7 @@ class BodyMemoryTests(GatewayTestCase):
 
     def test_concurrent_uploads_share_the_memory_and_are_stored_exactly(self):
         bucket = self.new_bucket(prefix='mem')
-        bodies = {f'k{i}': os.urandom(5 * 1024 * 1024 + i) for i in range(6)}
+        bodies = {f'k{i}': os.urandom(5 * 1024 * 1024 + i) for i in range(5)}
 
         def put(key):
             return self.s3.put_object(Bucket=bucket, Key=key, Body=bodies[key])['ETag'].strip('"')
@@ -370,7 +370,7 @@ class BodyMemoryTests(GatewayTestCase):
             self.assertEqual(self.get_body(bucket, key), body, key)
         # Parts of one multipart upload at once, too.
         upload = self.s3.create_multipart_upload(Bucket=bucket, Key='mp')['UploadId']
-        parts = [os.urandom(5 * 1024 * 1024) for _ in range(4)]
+        parts = [os.urandom(5 * 1024 * 1024) for _ in range(5)]
 
         def part(n):
             return self.s3.upload_part(Bucket=bucket, Key='mp', UploadId=upload, PartNumber=n + 1,
@@ -381,7 +381,7 @@ class BodyMemoryTests(GatewayTestCase):
             'Parts': [{'PartNumber': n + 1, 'ETag': e} for n, e in enumerate(part_etags)]})
         self.assertEqual(self.get_body(bucket, 'mp'), b''.join(parts))
         self.assertEqual(self.metrics(), {'ostor_body_memory_bytes': 0,
-                                          'ostor_body_memory_budget_bytes': 2 * 1024 * 1024})
+                                          'ostor_body_memory_budget_bytes': 3 * 1024 * 1024})
 
     def test_a_budget_out_of_range_is_refused_at_start(self):
         for value in ('0', '-1', 'lots', str(2 ** 20 + 1)):

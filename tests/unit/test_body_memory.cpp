@@ -44,21 +44,25 @@ void write_in_pieces(ObjectWriter& w, std::string_view body) {
     }
 }
 
-TEST_F(BodyMemory, ALargeBodyWithOneBufferIsStoredExactly) {
+TEST_F(BodyMemory, ALargeBodyWithOneTwoOrThreeBuffersIsStoredExactly) {
     ASSERT_NO_FATAL_FAILURE(open_with(kBuffer, 10000));
-    for (std::optional<std::uint64_t> hint :
-         {std::optional<std::uint64_t>(6 * kMiB + 1234), std::optional<std::uint64_t>()}) {
-        SCOPED_TRACE(hint ? "size known" : "size unknown");
-        std::string body = random_bytes(6 * kMiB + 1234, hint ? 1 : 2);
-        auto w = begin("one-buffer", hint);
-        ASSERT_TRUE(w);
-        ASSERT_NO_FATAL_FAILURE(write_in_pieces(*w, body));
-        EXPECT_EQ(in_use(), kBuffer);  // never more than the budget: one buffer
-        auto info = w->commit();
-        ASSERT_TRUE(IsOk(info));
-        EXPECT_EQ(info->etag, to_hex(md5_raw(body)));
-        EXPECT_EQ(in_use(), 0u);
-        EXPECT_EQ(body_of(engine(), "bkt", "one-buffer"), body);
+    for (std::uint64_t buffers : {1, 2, 3}) {
+        EngineOptions options;
+        options.body_memory_bytes = buffers * kBuffer;
+        ASSERT_NO_FATAL_FAILURE(reopen(options));
+        for (bool size_known : {true, false}) {
+            SCOPED_TRACE(std::to_string(buffers) + (size_known ? " buffers, size known" : " buffers, size unknown"));
+            std::string body = random_bytes(7 * kMiB + 1234, buffers * 2 + size_known);
+            auto w = begin("ring", size_known ? std::optional<std::uint64_t>(body.size()) : std::nullopt);
+            ASSERT_TRUE(w);
+            ASSERT_NO_FATAL_FAILURE(write_in_pieces(*w, body));
+            EXPECT_EQ(in_use(), buffers * kBuffer);  // as many as the budget holds, no more
+            auto info = w->commit();
+            ASSERT_TRUE(IsOk(info));
+            EXPECT_EQ(info->etag, to_hex(md5_raw(body)));
+            EXPECT_EQ(in_use(), 0u);
+            EXPECT_EQ(body_of(engine(), "bkt", "ring"), body);
+        }
     }
 }
 

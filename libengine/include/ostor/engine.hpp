@@ -504,7 +504,8 @@ public:
     // the destination (metadata replacement). Fails: NoSuchBucket, NoSuchKey,
     // InvalidRange, QuotaExceeded, InvalidArgument (replace_meta's tags; a
     // malformed src_version_id), NoSuchVersion, MethodNotAllowed (the source
-    // version is a delete marker).
+    // version is a delete marker), SlowDown (a copy that rewrites the data:
+    // as begin_put).
     Result<ObjectInfo> copy_object(std::string_view src_bucket, std::string_view src_key, std::string_view dst_bucket,
                                    std::string_view dst_key, const CopyOptions& options = {});
     // Fails: NoSuchBucket, NoSuchKey.
@@ -574,7 +575,7 @@ public:
     // of its version `src_version_id` (empty: the current). Fails:
     // NoSuchUpload, NoSuchBucket, NoSuchKey, InvalidRange, QuotaExceeded,
     // NoSuchVersion, MethodNotAllowed (a delete marker), InvalidArgument (a
-    // malformed id).
+    // malformed id), SlowDown (a range that rewrites the data: as begin_put).
     Result<PartInfo> upload_part_copy(std::string_view upload_id, std::uint32_t number, std::string_view src_bucket,
                                       std::string_view src_key, std::optional<ByteRange> range = std::nullopt,
                                       std::string_view src_version_id = {});
