@@ -25,6 +25,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "client_limits.hpp"
 #include "server_exchange.hpp"
@@ -128,10 +129,12 @@ public:
                     wake(reinterpret_cast<Connection*>(tag));
             }
             close_expired();
+            join_ended_workers();
         }
         ::close(listen_fd_);
         listen_fd_ = -1;
         shut_down();
+        join_ended_workers();
     }
 
     void stop() override {
@@ -238,12 +241,16 @@ private:
         if (ready_.size() <= waiting_workers_) {
             work_cv_.notify_one();
         } else if (workers_ < options_.max_active) {
+            // The thread waits for mutex_ (held here) before it reads its
+            // place in the list, so the place is filled by then.
+            auto place = worker_threads_.emplace(worker_threads_.end());
             try {
-                std::thread([this] { work(); }).detach();
+                *place = std::thread([this, place] { work(place); });
                 ++workers_;
             } catch (const std::system_error&) {
                 // No thread to be had now: the connection waits in ready_
                 // for a worker that finishes.
+                worker_threads_.erase(place);
             }
         }
         // else: it waits its turn in ready_ for the next free worker.
@@ -281,7 +288,7 @@ private:
 
     // A worker thread: serves ready connections one after another; ends
     // when none came for a while, or at a stop.
-    void work() {
+    void work(std::list<std::thread>::iterator place) {
         std::unique_lock lock(mutex_);
         for (;;) {
             ++waiting_workers_;
@@ -301,7 +308,23 @@ private:
             else
                 close_locked(*c);
         }
+        // The thread still has its exit to run (thread-local destructors,
+        // OpenSSL's per-thread state): it is joined, never left running
+        // while the process exits.
+        ended_workers_.push_back(std::move(*place));
+        worker_threads_.erase(place);
         if (--workers_ == 0) done_cv_.notify_all();
+    }
+
+    // Joins the workers that ended (outside the lock: they may still be in
+    // their thread's exit).
+    void join_ended_workers() {
+        std::vector<std::thread> ended;
+        {
+            std::lock_guard lock(mutex_);
+            ended.swap(ended_workers_);
+        }
+        for (auto& t : ended) t.join();
     }
 
     // A worker is done with a connection of `client`: the client's next
@@ -433,8 +456,10 @@ private:
     WorkerShares shares_{1};                  // set by init: workers busy by client
     std::size_t workers_ = 0;
     std::size_t waiting_workers_ = 0;
-    std::condition_variable work_cv_;  // ready_ got a connection, or a stop
-    std::condition_variable done_cv_;  // the last worker ended
+    std::list<std::thread> worker_threads_;   // the running workers
+    std::vector<std::thread> ended_workers_;  // ended, to be joined
+    std::condition_variable work_cv_;         // ready_ got a connection, or a stop
+    std::condition_variable done_cv_;         // the last worker ended
 };
 
 }  // namespace
