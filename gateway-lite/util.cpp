@@ -159,28 +159,56 @@ EVP_MD_CTX* thread_md_ctx() {
 
 }  // namespace
 
-// HMAC-SHA256 through a MAC context per thread, its digest set once: a
-// context keeps its digest across EVP_MAC_init calls given only a new key.
+// HMAC-SHA256 (RFC 2104) over the SHA-256 digest: the digest states after
+// the key's inner and outer pads are kept per thread for the last key, and
+// a call with that key again (a request's signature with the day's cached
+// signing key, an aws-chunked body's chunks) starts from copies of them:
+// two compressions and the MAC's setup fewer.
 Sha256Digest hmac_sha256_digest(std::string_view key, std::string_view data) {
-    using MacCtx = std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)>;
-    thread_local MacCtx ctx = [] {
-        static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-        if (!mac) openssl_failed("fetching HMAC");
-        MacCtx made(EVP_MAC_CTX_new(mac), &EVP_MAC_CTX_free);
-        char digest[] = "SHA256";
-        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                               OSSL_PARAM_construct_end()};
-        if (!made || !EVP_MAC_CTX_set_params(made.get(), params)) openssl_failed("an HMAC-SHA256 context");
-        return made;
-    }();
-    // A null key would make EVP_MAC_init keep the previous call's key.
-    static constexpr unsigned char kEmpty[1] = {};
-    auto key_bytes = key.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(key.data());
-    Sha256Digest out;
-    std::size_t len = 0;
-    if (!EVP_MAC_init(ctx.get(), key_bytes, key.size(), nullptr) ||
-        !EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) ||
-        !EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) || len != out.size())
+    static constexpr std::size_t kBlock = 64;
+    struct Keyed {
+        std::array<unsigned char, kBlock> key{};  // as given, when it fits a block
+        std::size_t key_size = kBlock + 1;        // none yet
+        std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> inner{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+        std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> outer{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+        std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> work{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+    };
+    thread_local Keyed keyed;
+    if (!keyed.inner || !keyed.outer || !keyed.work) openssl_failed("an HMAC-SHA256 context");
+    bool same_key =
+        key.size() == keyed.key_size && (key.empty() || CRYPTO_memcmp(key.data(), keyed.key.data(), key.size()) == 0);
+    if (!same_key) {
+        keyed.key_size = kBlock + 1;  // unusable until both pads are in
+        std::array<unsigned char, kBlock> block{};
+        if (key.size() > kBlock) {
+            auto digest = sha256_digest(key);
+            std::memcpy(block.data(), digest.data(), digest.size());
+        } else if (!key.empty()) {
+            std::memcpy(block.data(), key.data(), key.size());
+        }
+        std::array<unsigned char, kBlock> inner_pad, outer_pad;
+        for (std::size_t i = 0; i < kBlock; ++i) {
+            inner_pad[i] = block[i] ^ 0x36;
+            outer_pad[i] = block[i] ^ 0x5c;
+        }
+        if (!EVP_DigestInit_ex2(keyed.inner.get(), sha256_md(), nullptr) ||
+            !EVP_DigestUpdate(keyed.inner.get(), inner_pad.data(), kBlock) ||
+            !EVP_DigestInit_ex2(keyed.outer.get(), sha256_md(), nullptr) ||
+            !EVP_DigestUpdate(keyed.outer.get(), outer_pad.data(), kBlock))
+            openssl_failed("HMAC-SHA256");
+        if (key.size() <= kBlock) {
+            if (!key.empty()) std::memcpy(keyed.key.data(), key.data(), key.size());
+            keyed.key_size = key.size();
+        }
+    }
+    Sha256Digest inner_digest, out;
+    unsigned len = 0, outer_len = 0;
+    EVP_MD_CTX* work = keyed.work.get();
+    if (!EVP_MD_CTX_copy_ex(work, keyed.inner.get()) || !EVP_DigestUpdate(work, data.data(), data.size()) ||
+        !EVP_DigestFinal_ex(work, inner_digest.data(), &len) || len != inner_digest.size() ||
+        !EVP_MD_CTX_copy_ex(work, keyed.outer.get()) ||
+        !EVP_DigestUpdate(work, inner_digest.data(), inner_digest.size()) ||
+        !EVP_DigestFinal_ex(work, out.data(), &outer_len) || outer_len != out.size())
         openssl_failed("HMAC-SHA256");
     return out;
 }
