@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -10,6 +9,7 @@
 
 #include <boost/url/pct_string_view.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstring>
@@ -78,6 +78,7 @@ std::string aws_uri_encode(std::string_view in, bool keep_slash) {
 
 std::optional<QueryList> parse_query(std::string_view query) {
     QueryList out;
+    out.reserve(static_cast<std::size_t>(std::count(query.begin(), query.end(), '&')) + 1);
     while (!query.empty()) {
         auto amp = query.find('&');
         auto part = query.substr(0, amp);
