@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -78,7 +79,9 @@ std::string aws_uri_encode(std::string_view in, bool keep_slash) {
 
 std::optional<QueryList> parse_query(std::string_view query) {
     QueryList out;
-    out.reserve(static_cast<std::size_t>(std::count(query.begin(), query.end(), '&')) + 1);
+    // Reserved for the parameters a request has, at most a few dozen: a
+    // target of nothing but '&' must not reserve for thousands.
+    out.reserve(std::min<std::size_t>(static_cast<std::size_t>(std::count(query.begin(), query.end(), '&')) + 1, 32));
     while (!query.empty()) {
         auto amp = query.find('&');
         auto part = query.substr(0, amp);
@@ -160,57 +163,50 @@ EVP_MD_CTX* thread_md_ctx() {
 
 }  // namespace
 
-// HMAC-SHA256 (RFC 2104) over the SHA-256 digest: the digest states after
-// the key's inner and outer pads are kept per thread for the last key, and
-// a call with that key again (a request's signature with the day's cached
-// signing key, an aws-chunked body's chunks) starts from copies of them:
-// two compressions and the MAC's setup fewer.
+// HMAC-SHA256 through a MAC context per thread, its digest set once. A call
+// with the previous call's key, when that was a 32-byte derived key (a
+// request's SigV4 signing key, again for each aws-chunked chunk), lets the
+// context start from its keyed state (EVP_MAC_init with no key): two SHA-256
+// compressions and the key setup fewer. Only derived keys are remembered,
+// never a secret ("AWS4" + secret is 44 bytes or more).
 Sha256Digest hmac_sha256_digest(std::string_view key, std::string_view data) {
-    static constexpr std::size_t kBlock = 64;
+    using MacCtx = std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)>;
+    static constexpr std::size_t kRememberedKeyBytes = 32;
     struct Keyed {
-        std::array<unsigned char, kBlock> key{};  // as given, when it fits a block
-        std::size_t key_size = kBlock + 1;        // none yet
-        std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> inner{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
-        std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> outer{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
-        std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> work{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+        MacCtx ctx{nullptr, &EVP_MAC_CTX_free};
+        std::array<unsigned char, kRememberedKeyBytes> key{};
+        bool remembered = false;  // the context holds `key`'s state
     };
-    thread_local Keyed keyed;
-    if (!keyed.inner || !keyed.outer || !keyed.work) openssl_failed("an HMAC-SHA256 context");
-    bool same_key =
-        key.size() == keyed.key_size && (key.empty() || CRYPTO_memcmp(key.data(), keyed.key.data(), key.size()) == 0);
-    if (!same_key) {
-        keyed.key_size = kBlock + 1;  // unusable until both pads are in
-        std::array<unsigned char, kBlock> block{};
-        if (key.size() > kBlock) {
-            auto digest = sha256_digest(key);
-            std::memcpy(block.data(), digest.data(), digest.size());
-        } else if (!key.empty()) {
-            std::memcpy(block.data(), key.data(), key.size());
-        }
-        std::array<unsigned char, kBlock> inner_pad, outer_pad;
-        for (std::size_t i = 0; i < kBlock; ++i) {
-            inner_pad[i] = block[i] ^ 0x36;
-            outer_pad[i] = block[i] ^ 0x5c;
-        }
-        if (!EVP_DigestInit_ex2(keyed.inner.get(), sha256_md(), nullptr) ||
-            !EVP_DigestUpdate(keyed.inner.get(), inner_pad.data(), kBlock) ||
-            !EVP_DigestInit_ex2(keyed.outer.get(), sha256_md(), nullptr) ||
-            !EVP_DigestUpdate(keyed.outer.get(), outer_pad.data(), kBlock))
-            openssl_failed("HMAC-SHA256");
-        if (key.size() <= kBlock) {
-            if (!key.empty()) std::memcpy(keyed.key.data(), key.data(), key.size());
-            keyed.key_size = key.size();
-        }
-    }
-    Sha256Digest inner_digest, out;
-    unsigned len = 0, outer_len = 0;
-    EVP_MD_CTX* work = keyed.work.get();
-    if (!EVP_MD_CTX_copy_ex(work, keyed.inner.get()) || !EVP_DigestUpdate(work, data.data(), data.size()) ||
-        !EVP_DigestFinal_ex(work, inner_digest.data(), &len) || len != inner_digest.size() ||
-        !EVP_MD_CTX_copy_ex(work, keyed.outer.get()) ||
-        !EVP_DigestUpdate(work, inner_digest.data(), inner_digest.size()) ||
-        !EVP_DigestFinal_ex(work, out.data(), &outer_len) || outer_len != out.size())
+    thread_local Keyed keyed = [] {
+        static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+        if (!mac) openssl_failed("fetching HMAC");
+        Keyed made;
+        made.ctx.reset(EVP_MAC_CTX_new(mac));
+        char digest[] = "SHA256";
+        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
+        if (!made.ctx || !EVP_MAC_CTX_set_params(made.ctx.get(), params)) openssl_failed("an HMAC-SHA256 context");
+        return made;
+    }();
+    const bool same_key = keyed.remembered && key.size() == kRememberedKeyBytes &&
+                          CRYPTO_memcmp(key.data(), keyed.key.data(), kRememberedKeyBytes) == 0;
+    keyed.remembered = false;  // until this call succeeds
+    // A null key makes EVP_MAC_init keep the previous key: an empty key is
+    // given as a one-byte array of length 0.
+    static constexpr unsigned char kEmpty[1] = {};
+    const unsigned char* key_bytes = same_key      ? nullptr
+                                     : key.empty() ? kEmpty
+                                                   : reinterpret_cast<const unsigned char*>(key.data());
+    Sha256Digest out;
+    std::size_t len = 0;
+    if (!EVP_MAC_init(keyed.ctx.get(), key_bytes, same_key ? 0 : key.size(), nullptr) ||
+        !EVP_MAC_update(keyed.ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) ||
+        !EVP_MAC_final(keyed.ctx.get(), out.data(), &len, out.size()) || len != out.size())
         openssl_failed("HMAC-SHA256");
+    if (key.size() == kRememberedKeyBytes) {
+        std::memcpy(keyed.key.data(), key.data(), kRememberedKeyBytes);
+        keyed.remembered = true;
+    }
     return out;
 }
 
