@@ -73,15 +73,16 @@ struct V4Parts {
 
 // "AKID/20130524/us-east-1/s3/aws4_request"
 bool parse_credential(std::string_view credential, V4Parts& parts) {
-    std::vector<std::string> fields;
-    std::size_t start = 0;
+    std::string_view fields[5];
+    std::size_t count = 0, start = 0;
     for (;;) {
         auto slash = credential.find('/', start);
-        fields.emplace_back(credential.substr(start, slash - start));
+        if (count == std::size(fields)) return false;  // a sixth field
+        fields[count++] = credential.substr(start, slash - start);
         if (slash == std::string_view::npos) break;
         start = slash + 1;
     }
-    if (fields.size() != 5 || fields[4] != "aws4_request") return false;
+    if (count != std::size(fields) || fields[4] != "aws4_request") return false;
     parts.access_key_id = fields[0];
     parts.date = fields[1];
     parts.region = fields[2];

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <optional>
@@ -109,37 +110,22 @@ public:
         if (head_written_) return false;
         head_written_ = true;
         if (body_.owe_continue_before_answer() && !body_.send_continue()) return ok_ = false;
-        http::response<http::empty_body> res;
-        res.version(11);
-        res.result(static_cast<unsigned>(head.status));
-        for (const auto& [name, value] : head.headers) {
-            if (header_safe(name) && header_safe(value)) {
-                res.insert(name, value);
-            } else {
-                // Never sent as is: a CR or LF would end the header line and
-                // start another of the sender's choosing. Handlers refuse such
-                // values when they come in; this catches one they missed.
-                std::fprintf(stderr, "ostor-gateway: dropped response header %.*s holding CR, LF or NUL\n",
-                             static_cast<int>(std::min<std::size_t>(name.size(), kLoggedNameBytes)), name.data());
-            }
-        }
         no_body_ =
             head_request_ || head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
         if (head.content_length) {
-            if (head.status != 204 && head.status != 304)
-                res.set(http::field::content_length, std::to_string(*head.content_length));
             remaining_ = no_body_ ? 0 : *head.content_length;
         } else if (!no_body_) {
-            res.set(http::field::transfer_encoding, "chunked");
             chunked_ = true;
         }
         // A body left unread, or a failed one, ends the connection: whatever
         // the client still sends cannot be told from its next request.
         if (!body_.done()) keep_alive_ = false;
-        res.keep_alive(keep_alive_);
         // Held back to go out with the first body bytes (or at finish()):
         // a small answer then leaves in one send.
-        pending_head_ = serialize(res);
+        if (plain_head(head))
+            write_plain_head(head);
+        else
+            pending_head_ = serialize(beast_head(head));
         return ok_;
     }
 
@@ -188,9 +174,114 @@ public:
 
 private:
     static constexpr std::size_t kLoggedNameBytes = 64;
+    static constexpr std::size_t kHeadReserve = 512;
 
+    // (find_first_of would call memchr once for every character.)
     static bool header_safe(std::string_view text) {
-        return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+        for (char c : text)
+            if (c == '\r' || c == '\n' || c == '\0') return false;
+        return true;
+    }
+
+    static bool is_space_or_tab(char c) { return c == ' ' || c == '\t'; }
+
+    // Content-Length, Transfer-Encoding or Connection, in any case (their
+    // lengths tell them apart from almost every other name at once).
+    static bool framing_field(std::string_view name) {
+        switch (name.size()) {
+            case 10:
+                return boost::beast::iequals(name, "connection");
+            case 14:
+                return boost::beast::iequals(name, "content-length");
+            case 17:
+                return boost::beast::iequals(name, "transfer-encoding");
+            default:
+                return false;
+        }
+    }
+
+    // A head whose text is known without Beast's fields (almost every
+    // answer): each name once, none of the framing fields write_head sets,
+    // values safe and without the spaces Beast would trim, sizes within its
+    // limits. Such a head is written straight into the text Beast's fields
+    // would print; any other goes through them.
+    static bool plain_head(const HttpResponseHead& head) {
+        static constexpr std::size_t kMaxFieldBytes = 60000;  // Beast refuses above 65533
+        if (head.status < 0 || head.status > 999) return false;
+        const auto& headers = head.headers;
+        for (std::size_t i = 0; i < headers.size(); ++i) {
+            std::string_view name = headers[i].first, value = headers[i].second;
+            if (name.empty() || name.size() > kMaxFieldBytes || value.size() > kMaxFieldBytes) return false;
+            if (!header_safe(name) || !header_safe(value)) return false;
+            if (!value.empty() && (is_space_or_tab(value.front()) || is_space_or_tab(value.back()))) return false;
+            if (framing_field(name)) return false;
+            // Beast keeps a name's fields together: repeated names go its way.
+            for (std::size_t j = 0; j < i; ++j)
+                if (headers[j].first.size() == name.size() && boost::beast::iequals(name, headers[j].first))
+                    return false;
+        }
+        return true;
+    }
+
+    void write_plain_head(const HttpResponseHead& head) {
+        std::string& out = pending_head_;
+        out.clear();
+        out.reserve(kHeadReserve);
+        out += "HTTP/1.1 ";
+        char number[24];
+        auto [end, ec] = std::to_chars(number, number + sizeof number, head.status);
+        out.append(number, end);
+        out += ' ';
+        auto reason = http::obsolete_reason(static_cast<http::status>(head.status));
+        out.append(reason.data(), reason.size());
+        out += "\r\n";
+        for (const auto& [name, value] : head.headers) append_field(out, name, value);
+        if (head.content_length) {
+            if (head.status != 204 && head.status != 304) {
+                auto [length_end, length_ec] = std::to_chars(number, number + sizeof number, *head.content_length);
+                append_field(out, "Content-Length", std::string_view(number, length_end));
+            }
+        } else if (!no_body_) {
+            append_field(out, "Transfer-Encoding", "chunked");
+        }
+        // What Beast's keep_alive() makes of an HTTP/1.1 head without a
+        // Connection field.
+        if (!keep_alive_) append_field(out, "Connection", "close");
+        out += "\r\n";
+    }
+
+    static void append_field(std::string& out, std::string_view name, std::string_view value) {
+        out.append(name);
+        out += ": ";
+        out.append(value);
+        out += "\r\n";
+    }
+
+    // The head through Beast's fields: repeated names kept together, values
+    // trimmed, unsafe fields dropped (and logged).
+    http::response<http::empty_body> beast_head(const HttpResponseHead& head) const {
+        http::response<http::empty_body> res;
+        res.version(11);
+        res.result(static_cast<unsigned>(head.status));
+        for (const auto& [name, value] : head.headers) {
+            if (header_safe(name) && header_safe(value)) {
+                res.insert(name, value);
+            } else {
+                // Never sent as is: a CR or LF would end the header line and
+                // start another of the sender's choosing. Handlers refuse such
+                // values when they come in; this catches one they missed.
+                std::fprintf(stderr, "ostor-gateway: dropped response header %.*s holding CR, LF or NUL\n",
+                             static_cast<int>(std::min<std::size_t>(name.size(), kLoggedNameBytes)), name.data());
+            }
+        }
+        if (head.content_length) {
+            if (head.status != 204 && head.status != 304)
+                res.set(http::field::content_length, std::to_string(*head.content_length));
+        } else if (!no_body_) {
+            res.set(http::field::transfer_encoding, "chunked");
+        }
+        res.keep_alive(keep_alive_);
+        return res;
     }
 
     Stream& stream_;

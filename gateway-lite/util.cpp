@@ -8,11 +8,9 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
-#include <boost/url/encode.hpp>
-#include <boost/url/grammar/charset.hpp>
 #include <boost/url/pct_string_view.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstring>
@@ -44,25 +42,46 @@ std::optional<std::string> decode_part(std::string_view part) {
 
 std::optional<std::string> url_decode(std::string_view in) { return decode_part(in); }
 
+namespace {
+
+// RFC 3986's unreserved characters (A-Za-z0-9-_.~): what AWS's encoding keeps.
+constexpr std::array<bool, 256> kUnreserved = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 256; ++c)
+        table[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                   c == '.' || c == '~';
+    return table;
+}();
+
+}  // namespace
+
+void append_aws_uri_encoded(std::string& out, std::string_view in, bool keep_slash) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    // Runs of kept characters are appended whole.
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        auto c = static_cast<unsigned char>(in[i]);
+        if (kUnreserved[c] || (keep_slash && c == '/')) continue;
+        out.append(in.data() + run, i - run);
+        const char escape[3] = {'%', kHex[c >> 4], kHex[c & 15]};
+        out.append(escape, 3);
+        run = i + 1;
+    }
+    out.append(in.data() + run, in.size() - run);
+}
+
 std::string aws_uri_encode(std::string_view in, bool keep_slash) {
-    // AWS's set is RFC 3986's unreserved characters, escapes in uppercase hex.
-    static constexpr auto kKeepWithSlash = boost::urls::unreserved_chars + '/';
-    // Most names need no escape: copied as they are (Boost.URL's encode
-    // walks and sizes them first).
-    const char* end = in.data() + in.size();
-    bool plain = keep_slash ? boost::urls::grammar::find_if_not(in.data(), end, kKeepWithSlash) == end
-                            : boost::urls::grammar::find_if_not(in.data(), end, boost::urls::unreserved_chars) == end;
-    if (plain) return std::string(in);
     std::string out;
-    if (keep_slash)
-        boost::urls::encode(in, kKeepWithSlash, {}, boost::urls::string_token::assign_to(out));
-    else
-        boost::urls::encode(in, boost::urls::unreserved_chars, {}, boost::urls::string_token::assign_to(out));
+    out.reserve(in.size());
+    append_aws_uri_encoded(out, in, keep_slash);
     return out;
 }
 
 std::optional<QueryList> parse_query(std::string_view query) {
     QueryList out;
+    // Reserved for the parameters a request has, at most a few dozen: a
+    // target of nothing but '&' must not reserve for thousands.
+    out.reserve(std::min<std::size_t>(static_cast<std::size_t>(std::count(query.begin(), query.end(), '&')) + 1, 32));
     while (!query.empty()) {
         auto amp = query.find('&');
         auto part = query.substr(0, amp);
@@ -103,14 +122,19 @@ std::optional<std::string> base64_decode(std::string_view in) {
     return out;
 }
 
-std::string hex_encode(std::span<const unsigned char> bytes) {
+void append_hex(std::string& out, std::span<const unsigned char> bytes) {
     static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
+    std::size_t at = out.size();
+    out.resize(at + bytes.size() * 2);
     for (auto b : bytes) {
-        out += kHex[b >> 4];
-        out += kHex[b & 15];
+        out[at++] = kHex[b >> 4];
+        out[at++] = kHex[b & 15];
     }
+}
+
+std::string hex_encode(std::span<const unsigned char> bytes) {
+    std::string out;
+    append_hex(out, bytes);
     return out;
 }
 
@@ -139,30 +163,56 @@ EVP_MD_CTX* thread_md_ctx() {
 
 }  // namespace
 
-// HMAC-SHA256 through a MAC context per thread, its digest set once: a
-// context keeps its digest across EVP_MAC_init calls given only a new key.
-std::string hmac_sha256(std::string_view key, std::string_view data) {
+// HMAC-SHA256 through a MAC context per thread, its digest set once. A call
+// with the previous call's key, when that was a 32-byte derived key (a
+// request's SigV4 signing key, again for each aws-chunked chunk), lets the
+// context start from its keyed state (EVP_MAC_init with no key): two SHA-256
+// compressions and the key setup fewer. Only derived keys are remembered,
+// never a secret ("AWS4" + secret is 44 bytes or more).
+Sha256Digest hmac_sha256_digest(std::string_view key, std::string_view data) {
     using MacCtx = std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)>;
-    thread_local MacCtx ctx = [] {
+    static constexpr std::size_t kRememberedKeyBytes = 32;
+    struct Keyed {
+        MacCtx ctx{nullptr, &EVP_MAC_CTX_free};
+        std::array<unsigned char, kRememberedKeyBytes> key{};
+        bool remembered = false;  // the context holds `key`'s state
+    };
+    thread_local Keyed keyed = [] {
         static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
         if (!mac) openssl_failed("fetching HMAC");
-        MacCtx made(EVP_MAC_CTX_new(mac), &EVP_MAC_CTX_free);
+        Keyed made;
+        made.ctx.reset(EVP_MAC_CTX_new(mac));
         char digest[] = "SHA256";
         OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
                                OSSL_PARAM_construct_end()};
-        if (!made || !EVP_MAC_CTX_set_params(made.get(), params)) openssl_failed("an HMAC-SHA256 context");
+        if (!made.ctx || !EVP_MAC_CTX_set_params(made.ctx.get(), params)) openssl_failed("an HMAC-SHA256 context");
         return made;
     }();
-    // A null key would make EVP_MAC_init keep the previous call's key.
+    const bool same_key = keyed.remembered && key.size() == kRememberedKeyBytes &&
+                          CRYPTO_memcmp(key.data(), keyed.key.data(), kRememberedKeyBytes) == 0;
+    keyed.remembered = false;  // until this call succeeds
+    // A null key makes EVP_MAC_init keep the previous key: an empty key is
+    // given as a one-byte array of length 0.
     static constexpr unsigned char kEmpty[1] = {};
-    auto key_bytes = key.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(key.data());
-    std::string out(SHA256_DIGEST_LENGTH, '\0');
+    const unsigned char* key_bytes = same_key      ? nullptr
+                                     : key.empty() ? kEmpty
+                                                   : reinterpret_cast<const unsigned char*>(key.data());
+    Sha256Digest out;
     std::size_t len = 0;
-    if (!EVP_MAC_init(ctx.get(), key_bytes, key.size(), nullptr) ||
-        !EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) ||
-        !EVP_MAC_final(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, out.size()) || len != out.size())
+    if (!EVP_MAC_init(keyed.ctx.get(), key_bytes, same_key ? 0 : key.size(), nullptr) ||
+        !EVP_MAC_update(keyed.ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) ||
+        !EVP_MAC_final(keyed.ctx.get(), out.data(), &len, out.size()) || len != out.size())
         openssl_failed("HMAC-SHA256");
+    if (key.size() == kRememberedKeyBytes) {
+        std::memcpy(keyed.key.data(), key.data(), kRememberedKeyBytes);
+        keyed.remembered = true;
+    }
     return out;
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+    auto digest = hmac_sha256_digest(key, data);
+    return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
 std::string hmac_sha1(std::string_view key, std::string_view data) {
@@ -173,14 +223,19 @@ std::string hmac_sha1(std::string_view key, std::string_view data) {
     return std::string(reinterpret_cast<char*>(out), len);
 }
 
-std::string sha256(std::string_view data) {
+Sha256Digest sha256_digest(std::string_view data) {
     EVP_MD_CTX* ctx = thread_md_ctx();
-    std::string out(SHA256_DIGEST_LENGTH, '\0');
+    Sha256Digest out;
     unsigned len = 0;
     if (!EVP_DigestInit_ex2(ctx, sha256_md(), nullptr) || !EVP_DigestUpdate(ctx, data.data(), data.size()) ||
-        !EVP_DigestFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()), &len) || len != out.size())
+        !EVP_DigestFinal_ex(ctx, out.data(), &len) || len != out.size())
         openssl_failed("SHA-256");
     return out;
+}
+
+std::string sha256(std::string_view data) {
+    auto digest = sha256_digest(data);
+    return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
@@ -374,8 +429,11 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 std::string to_lower(std::string_view s) {
+    // ASCII only, as std::tolower in the "C" locale the gateway keeps,
+    // without a call per character.
     std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     return out;
 }
 

@@ -2,6 +2,7 @@
 // SHA digests (OpenSSL), HTTP and ISO 8601 dates, XML escaping.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -20,6 +21,7 @@ std::optional<std::string> url_decode(std::string_view in);
 // AWS's encoding: everything but A-Za-z0-9-_.~ as %XX (uppercase); '/' kept
 // when keep_slash.
 std::string aws_uri_encode(std::string_view in, bool keep_slash);
+void append_aws_uri_encoded(std::string& out, std::string_view in, bool keep_slash);
 
 // True for a loopback address as inet_ntop prints it ("127.0.0.1", "::1",
 // "::ffff:127.0.0.1"); for a listen address "HOST:PORT" use
@@ -38,6 +40,8 @@ inline std::string base64_encode(std::string_view bytes) {
 // nullopt unless `in` is canonical padded base64.
 std::optional<std::string> base64_decode(std::string_view in);
 std::string hex_encode(std::span<const unsigned char> bytes);
+// Lowercase hex of `bytes` appended to `out`.
+void append_hex(std::string& out, std::span<const unsigned char> bytes);
 inline std::string hex_encode(std::string_view bytes) {
     return hex_encode({reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()});
 }
@@ -46,6 +50,10 @@ inline std::string hex_encode(std::string_view bytes) {
 std::string hmac_sha256(std::string_view key, std::string_view data);
 std::string hmac_sha1(std::string_view key, std::string_view data);
 std::string sha256(std::string_view data);
+// The same digests without a string to hold them.
+using Sha256Digest = std::array<unsigned char, 32>;
+Sha256Digest hmac_sha256_digest(std::string_view key, std::string_view data);
+Sha256Digest sha256_digest(std::string_view data);
 // Compares in time independent of where they differ.
 bool constant_time_equal(std::string_view a, std::string_view b);
 

@@ -7,39 +7,58 @@ namespace ostor::gw::s3 {
 
 namespace {
 
-// A header value as V4 signs it: trimmed, runs of spaces as one.
-std::string collapse_spaces(std::string_view v) {
+// Enough for most requests' canonical text, a presigned one's included.
+constexpr std::size_t kCanonicalRequestReserve = 1024;
+
+// A header value as V4 signs it, appended: trimmed, runs of spaces as one.
+void append_collapsed(std::string& out, std::string_view v) {
     v = trim(v);
-    std::string out;
-    out.reserve(v.size());
-    bool space = false;
+    bool space = false, any = false;
     for (char c : v) {
         if (c == ' ' || c == '\t') {
             space = true;
             continue;
         }
-        if (space && !out.empty()) out += ' ';
+        if (space && any) out += ' ';
         space = false;
+        any = true;
         out += c;
     }
-    return out;
 }
 
-std::string canonical_query(const QueryList& query, std::string_view skip) {
-    std::vector<std::pair<std::string, std::string>> encoded;
+// The query's parameters encoded into one buffer and sorted as (name, value)
+// pairs, without a string per part: every signed request builds this.
+void append_canonical_query(std::string& out, const QueryList& query, std::string_view skip) {
+    struct Encoded {
+        std::size_t start, name_size, value_size;
+    };
+    thread_local std::string text;
+    thread_local std::vector<Encoded> parts;
+    text.clear();
+    parts.clear();
     for (const auto& [name, value] : query) {
         if (!skip.empty() && name == skip) continue;
-        encoded.emplace_back(aws_uri_encode(name, false), aws_uri_encode(value, false));
+        std::size_t start = text.size();
+        append_aws_uri_encoded(text, name, false);
+        std::size_t name_size = text.size() - start;
+        append_aws_uri_encoded(text, value, false);
+        parts.push_back({start, name_size, text.size() - start - name_size});
     }
-    std::sort(encoded.begin(), encoded.end());
-    std::string out;
-    for (const auto& [name, value] : encoded) {
-        if (!out.empty()) out += '&';
-        out += name;
+    std::string_view all = text;
+    auto name_of = [&](const Encoded& e) { return all.substr(e.start, e.name_size); };
+    auto value_of = [&](const Encoded& e) { return all.substr(e.start + e.name_size, e.value_size); };
+    std::sort(parts.begin(), parts.end(), [&](const Encoded& a, const Encoded& b) {
+        int by_name = name_of(a).compare(name_of(b));
+        return by_name != 0 ? by_name < 0 : value_of(a) < value_of(b);
+    });
+    bool first = true;
+    for (const auto& e : parts) {
+        if (!first) out += '&';
+        first = false;
+        out.append(name_of(e));
         out += '=';
-        out += value;
+        out.append(value_of(e));
     }
-    return out;
 }
 
 // The sub-resources that are part of a V2 signed resource.
@@ -76,37 +95,61 @@ bool v2_subresource(std::string_view name) {
 }  // namespace
 
 std::string sigv4_canonical_request(const SigV4CanonicalParts& parts) {
-    std::string canonical = std::string(parts.method) + "\n" + aws_uri_encode(parts.decoded_path, true) + "\n" +
-                            canonical_query(parts.query, parts.skip_query) + "\n";
+    std::string canonical;
+    canonical.reserve(kCanonicalRequestReserve);
+    canonical.append(parts.method);
+    canonical += '\n';
+    append_aws_uri_encoded(canonical, parts.decoded_path, true);
+    canonical += '\n';
+    append_canonical_query(canonical, parts.query, parts.skip_query);
+    canonical += '\n';
     for (const auto& name : parts.signed_headers) {
-        std::string joined;
+        canonical.append(name);
+        canonical += ':';
         bool any = false;
         for (const auto& [n, v] : parts.headers) {
             if (n != name) continue;
-            if (any) joined += ',';
-            joined += collapse_spaces(v);
+            if (any) canonical += ',';
+            append_collapsed(canonical, v);
             any = true;
         }
-        canonical += name + ":" + joined + "\n";
+        canonical += '\n';
     }
-    canonical += "\n";
+    canonical += '\n';
     for (std::size_t i = 0; i < parts.signed_headers.size(); ++i) {
         if (i) canonical += ';';
-        canonical += parts.signed_headers[i];
+        canonical.append(parts.signed_headers[i]);
     }
-    canonical += "\n";
-    canonical += parts.payload_hash;
+    canonical += '\n';
+    canonical.append(parts.payload_hash);
     return canonical;
 }
 
 std::string sigv4_scope(std::string_view date, std::string_view region, std::string_view service) {
-    return std::string(date) + "/" + std::string(region) + "/" + std::string(service) + "/aws4_request";
+    static constexpr std::string_view kTerminator = "/aws4_request";
+    std::string scope;
+    scope.reserve(date.size() + region.size() + service.size() + 2 + kTerminator.size());
+    scope.append(date);
+    scope += '/';
+    scope.append(region);
+    scope += '/';
+    scope.append(service);
+    scope.append(kTerminator);
+    return scope;
 }
 
 std::string sigv4_string_to_sign(std::string_view amz_date, std::string_view scope,
                                  std::string_view canonical_request) {
-    return "AWS4-HMAC-SHA256\n" + std::string(amz_date) + "\n" + std::string(scope) + "\n" +
-           hex_encode(sha256(canonical_request));
+    static constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256\n";
+    std::string out;
+    out.reserve(kAlgorithm.size() + amz_date.size() + scope.size() + 2 + 64);
+    out.append(kAlgorithm);
+    out.append(amz_date);
+    out += '\n';
+    out.append(scope);
+    out += '\n';
+    append_hex(out, sha256_digest(canonical_request));
+    return out;
 }
 
 std::string sigv4_signing_key(std::string_view secret, std::string_view date, std::string_view region,
@@ -118,7 +161,9 @@ std::string sigv4_signing_key(std::string_view secret, std::string_view date, st
 }
 
 std::string sigv4_signature(std::string_view signing_key, std::string_view string_to_sign) {
-    return hex_encode(hmac_sha256(signing_key, string_to_sign));
+    std::string out;
+    append_hex(out, hmac_sha256_digest(signing_key, string_to_sign));
+    return out;
 }
 
 std::string sigv4_chunk_string_to_sign(std::string_view amz_date, std::string_view scope,
