@@ -41,10 +41,12 @@ skip() { printf '[%s] SKIP: %s\n' "$TEST_NAME" "$*" >&2; exit 77; }
 on_exit() { _ON_EXIT+=("$(printf '%q ' "$@")"); }
 
 # Reported once, by the main shell (not again by each $(...) it fails in),
-# with the chain of function calls that led to it.
+# with the chain of function calls that led to it. A test running parts of
+# itself in background subshells sets LIB_ERR_SUBSHELL=$BASH_SUBSHELL in each:
+# the subshell then reports its own failures.
 _lib_err() {
     local st=$1 line=$2 cmd=$3 where i
-    [ "$BASH_SUBSHELL" = 0 ] || return 0
+    [ "$BASH_SUBSHELL" = "${LIB_ERR_SUBSHELL:-0}" ] || return 0
     where="line $line"
     for ((i = 1; i < ${#FUNCNAME[@]} - 1; i++)); do
         where+=" in ${FUNCNAME[i]}() called from line ${BASH_LINENO[i]}"
