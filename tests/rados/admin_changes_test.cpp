@@ -24,11 +24,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string fresh_spec() {
-    const char* text = std::getenv("OSTOR_TEST_VOLUME");
-    if (!text) std::abort();
-    return std::string(text) + "&ns=changes-" + random_hex16();
-}
+std::string fresh_spec() { return cluster_test::test_volume_in_new_namespace("changes"); }
 
 struct TwoGateways : ::testing::Test {
     void SetUp() override {

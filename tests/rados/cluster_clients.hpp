@@ -1,5 +1,6 @@
 // Connections to the throwaway cluster that run_with_cluster.sh names in
-// OSTOR_TEST_VOLUME: each Client stands for one gateway.
+// OSTOR_TEST_VOLUME: each Client stands for one gateway. The spec may name a
+// RADOS namespace (run_in_namespaces.sh gives each program one of its own).
 #pragma once
 
 #include <chrono>
@@ -7,9 +8,11 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <gtest/gtest.h>
 
+#include "hashing.hpp"
 #include "rados/client.hpp"
 #include "storage/volume_spec.hpp"
 
@@ -17,16 +20,34 @@ namespace ostor::detail::rados::cluster_test {
 
 #define ASSERT_OK(r) ASSERT_TRUE(r) << (r).error().message()
 
-// A new connection; aborts when there is no cluster to connect to.
-inline std::unique_ptr<Client> connect_gateway() {
+// The cluster's volume; aborts when there is none.
+inline VolumeSpec test_volume_spec() {
     const char* text = std::getenv("OSTOR_TEST_VOLUME");
     if (!text) {
         std::fprintf(stderr, "OSTOR_TEST_VOLUME is not set: run this through tests/rados/run_with_cluster.sh\n");
         std::abort();
     }
     auto spec = VolumeSpec::parse(text);
-    if (!spec) std::abort();
-    auto c = Client::connect(*spec);
+    if (!spec) {
+        std::fprintf(stderr, "OSTOR_TEST_VOLUME: %s\n", std::string(spec.error().message()).c_str());
+        std::abort();
+    }
+    return *spec;
+}
+
+// The cluster's volume in a new namespace WHAT-<random>, within the
+// namespace the spec names if any: a volume of the test's own.
+inline std::string test_volume_in_new_namespace(std::string_view what) {
+    VolumeSpec spec = test_volume_spec();
+    const std::string within = spec.rados_namespace.empty() ? "" : spec.rados_namespace + ".";
+    spec.rados_namespace = within + std::string(what) + "-" + random_hex16();
+    return spec.to_string();
+}
+
+// A new connection; aborts when there is no cluster to connect to.
+inline std::unique_ptr<Client> connect_gateway() {
+    auto spec = test_volume_spec();
+    auto c = Client::connect(spec);
     if (!c) {
         std::fprintf(stderr, "connect: %s\n", std::string(c.error().message()).c_str());
         std::abort();

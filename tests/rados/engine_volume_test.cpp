@@ -25,11 +25,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // The cluster's spec with a fresh namespace.
-std::string fresh_spec() {
-    const char* text = std::getenv("OSTOR_TEST_VOLUME");
-    if (!text) std::abort();
-    return std::string(text) + "&ns=engine-" + random_hex16();
-}
+std::string fresh_spec() { return cluster_test::test_volume_in_new_namespace("engine"); }
 
 std::unique_ptr<Client> connect_to(const std::string& spec_text) {
     auto spec = VolumeSpec::parse(spec_text);

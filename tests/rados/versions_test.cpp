@@ -493,9 +493,7 @@ TEST_F(RadosVersionsTest, TheRecountCountsNoncurrentVersions) {
 // Two engines on one volume (two gateways): the state change made through
 // one is seen by the other's very next write, whose record it had cached.
 TEST(RadosVersionsEngines, ASecondEngineSeesAStateChangeAtOnce) {
-    const char* text = std::getenv("OSTOR_TEST_VOLUME");
-    ASSERT_NE(text, nullptr);
-    const std::string spec = std::string(text) + "&ns=versions-" + random_hex16();
+    const std::string spec = cluster_test::test_volume_in_new_namespace("versions");
     auto a = Engine::open(spec);
     ASSERT_OK(a);
     auto b = Engine::open(spec);
