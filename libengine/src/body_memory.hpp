@@ -38,11 +38,11 @@ public:
     // cgroup's cap), at least 64 MiB and at most 4 GiB.
     static std::uint64_t default_budget();
 
-    // Takes `bytes` (at most the budget: a larger ask takes the whole
-    // budget, so that a budget under a buffer's size, 1 MiB, is exceeded by
-    // up to one buffer), waiting for room up to the configured wait;
-    // SlowDown then.
-    Result<void> take_waiting(std::uint64_t bytes);
+    // Takes `bytes`, or the whole budget when it is smaller (so that a
+    // writer can go on under a budget below a buffer's size, 1 MiB),
+    // waiting for room up to the configured wait; SlowDown then. Returns the
+    // bytes taken.
+    Result<std::uint64_t> take_waiting(std::uint64_t bytes);
     // Takes `bytes` only if there is room now and no one is waiting.
     bool try_take(std::uint64_t bytes);
     void give_back(std::uint64_t bytes);
