@@ -1,10 +1,38 @@
 #include "metrics.hpp"
 
 #include <cstdio>
+#include <optional>
+#include <string_view>
 
 #include "ostor/engine.hpp"
 
 namespace ostor::gw {
+
+namespace {
+
+// One metric's HELP and TYPE lines, then its samples: each a line
+// "NAME{LABELS} VALUE" (no braces with no labels).
+using Samples = std::vector<std::pair<std::string, std::string>>;  // labels, value
+void metric(std::string& out, std::string_view type, std::string_view name, std::string_view help,
+            const Samples& samples) {
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+    for (const auto& [labels, value] : samples) {
+        out.append(name);
+        if (!labels.empty()) out.append("{").append(labels).append("}");
+        out.append(" ").append(value).append("\n");
+    }
+}
+
+void counter(std::string& out, std::string_view name, std::string_view help, std::uint64_t value) {
+    metric(out, "counter", name, help, {{"", std::to_string(value)}});
+}
+
+void gauge(std::string& out, std::string_view name, std::string_view help, std::string value) {
+    metric(out, "gauge", name, help, {{"", std::move(value)}});
+}
+
+}  // namespace
 
 void Metrics::record(const Request& r) {
     double seconds = std::chrono::duration<double>(r.latency).count();
@@ -37,40 +65,23 @@ Metrics::Totals Metrics::totals() const {
 
 std::string Metrics::render() const {
     // Read before taking mu_: a server's count takes the server's own lock.
-    std::string connections;
+    Samples connections;
     for (const auto& [listener, server] : listeners_)
-        connections += "ostor_open_connections{listener=\"" + listener + "\"} " +
-                       std::to_string(server->open_connections()) + "\n";
-    std::string body_memory;
-    if (engine_) {
-        auto use = engine_->body_memory();
-        body_memory =
-            "# HELP ostor_body_memory_bytes Memory held now by request bodies being received and written.\n"
-            "# TYPE ostor_body_memory_bytes gauge\n"
-            "ostor_body_memory_bytes " +
-            std::to_string(use.in_use_bytes) +
-            "\n"
-            "# HELP ostor_body_memory_budget_bytes The most request bodies may hold (--body-memory-mib).\n"
-            "# TYPE ostor_body_memory_budget_bytes gauge\n"
-            "ostor_body_memory_budget_bytes " +
-            std::to_string(use.budget_bytes) + "\n";
-    }
+        connections.emplace_back("listener=\"" + listener + "\"", std::to_string(server->open_connections()));
+    std::optional<Engine::BodyMemoryUse> body_memory;
+    if (engine_) body_memory = engine_->body_memory();
     std::lock_guard lock(mu_);
     std::string out;
-    auto counter = [&](const char* name, const char* help, std::uint64_t value) {
-        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
-               std::to_string(value) + "\n";
-    };
     out +=
         "# HELP ostor_requests_total S3 and admin requests answered, by op class and HTTP status.\n"
         "# TYPE ostor_requests_total counter\n";
     for (const auto& [key, n] : requests_)
         out += "ostor_requests_total{op=\"" + std::string(op_class_name(key.first)) + "\",status=\"" +
                std::to_string(key.second) + "\"} " + std::to_string(n) + "\n";
-    counter("ostor_received_bytes_total", "Request body bytes received.", bytes_in_);
-    counter("ostor_sent_bytes_total", "Response body bytes sent.", bytes_out_);
-    counter("ostor_limit_refusals_total", "Requests refused with 503 SlowDown by an ops limit.", limit_refusals_);
-    counter("ostor_quota_refusals_total", "Writes refused with 403 QuotaExceeded.", quota_refusals_);
+    counter(out, "ostor_received_bytes_total", "Request body bytes received.", bytes_in_);
+    counter(out, "ostor_sent_bytes_total", "Response body bytes sent.", bytes_out_);
+    counter(out, "ostor_limit_refusals_total", "Requests refused with 503 SlowDown by an ops limit.", limit_refusals_);
+    counter(out, "ostor_quota_refusals_total", "Writes refused with 403 QuotaExceeded.", quota_refusals_);
     out +=
         "# HELP ostor_request_duration_seconds Time from the request head to the end of the answer.\n"
         "# TYPE ostor_request_duration_seconds histogram\n";
@@ -87,17 +98,17 @@ std::string Metrics::render() const {
     out += "ostor_request_duration_seconds_count " + std::to_string(latency_count_) + "\n";
     char start[64];
     std::snprintf(start, sizeof start, "%.3f", start_time_s_);
-    out +=
-        "# HELP ostor_start_time_seconds Start time of the gateway since the Unix epoch in seconds.\n"
-        "# TYPE ostor_start_time_seconds gauge\n"
-        "ostor_start_time_seconds " +
-        std::string(start) + "\n";
+    gauge(out, "ostor_start_time_seconds", "Start time of the gateway since the Unix epoch in seconds.", start);
     if (!connections.empty())
-        out +=
-            "# HELP ostor_open_connections Connections open now on a listener, idle keep-alive ones included.\n"
-            "# TYPE ostor_open_connections gauge\n" +
-            connections;
-    return out + body_memory;
+        metric(out, "gauge", "ostor_open_connections",
+               "Connections open now on a listener, idle keep-alive ones included.", connections);
+    if (body_memory) {
+        gauge(out, "ostor_body_memory_bytes", "Memory held now by request bodies being received and written.",
+              std::to_string(body_memory->in_use_bytes));
+        gauge(out, "ostor_body_memory_budget_bytes", "The most request bodies may hold (--body-memory-mib).",
+              std::to_string(body_memory->budget_bytes));
+    }
+    return out;
 }
 
 }  // namespace ostor::gw

@@ -9,15 +9,11 @@
 namespace ostor::detail {
 
 namespace {
+
 constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
 constexpr std::uint64_t kDefaultMinBytes = 64 * kMiB;
 constexpr std::uint64_t kDefaultMaxBytes = 4096 * kMiB;
-}  // namespace
 
-BodyMemory::BodyMemory(std::uint64_t budget, std::chrono::milliseconds wait)
-    : budget_(budget != 0 ? budget : default_budget()), wait_(wait) {}
-
-namespace {
 // The memory this process may use: the machine's, or less where a cgroup
 // (v2: a container, a systemd unit's MemoryMax=) caps it.
 std::uint64_t memory_available() {
@@ -34,14 +30,18 @@ std::uint64_t memory_available() {
     if (!(max_file >> max) || max == 0) return machine;  // "max": no cap
     return machine == 0 ? max : std::min(machine, max);
 }
+
 }  // namespace
+
+BodyMemory::BodyMemory(std::uint64_t budget, std::chrono::milliseconds wait)
+    : budget_(budget != 0 ? budget : default_budget()), wait_(wait) {}
 
 std::uint64_t BodyMemory::default_budget() {
     std::uint64_t eighth = memory_available() / 8;
     return std::clamp(eighth, kDefaultMinBytes, kDefaultMaxBytes);
 }
 
-Result<void> BodyMemory::take_waiting(std::uint64_t bytes) {
+Result<std::uint64_t> BodyMemory::take_waiting(std::uint64_t bytes) {
     bytes = std::min(bytes, budget_);
     std::unique_lock lock(mu_);
     ++waiting_;
@@ -52,7 +52,7 @@ Result<void> BodyMemory::take_waiting(std::uint64_t bytes) {
                                          std::to_string(budget_ / kMiB) +
                                          " MiB are in use by bodies being received); retry later");
     in_use_ += bytes;
-    return {};
+    return bytes;
 }
 
 bool BodyMemory::try_take(std::uint64_t bytes) {
@@ -78,9 +78,9 @@ std::uint64_t BodyMemory::in_use() const {
 }
 
 Result<void> BodyMemoryHeld::take_waiting(std::uint64_t bytes) {
-    bytes = std::min(bytes, memory_.budget());
-    OSTOR_TRY(memory_.take_waiting(bytes));
-    held_ += bytes;
+    auto taken = memory_.take_waiting(bytes);
+    if (!taken) return std::move(taken).error();
+    held_ += *taken;
     return {};
 }
 

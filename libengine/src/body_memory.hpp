@@ -9,6 +9,13 @@
 // writer otherwise going on with the buffers it has. So the bodies being
 // written never hold more than the budget, however many connections send
 // them, and a writer never waits while holding buffers.
+//
+// Memory comes before quota: begin_put and begin_upload_part reserve a
+// body's declared size against the user's and bucket's quotas only once the
+// writer has its first buffer (make_writer). A writer waiting for memory,
+// which may end in SlowDown, so holds no reservation that would refuse
+// other writes of the same user QuotaExceeded; a writer refused by the quota
+// gives its memory back at once.
 #pragma once
 
 #include <chrono>
@@ -31,11 +38,11 @@ public:
     // cgroup's cap), at least 64 MiB and at most 4 GiB.
     static std::uint64_t default_budget();
 
-    // Takes `bytes` (at most the budget: a larger ask takes the whole
-    // budget, so that a budget under a buffer's size, 1 MiB, is exceeded by
-    // up to one buffer), waiting for room up to the configured wait;
-    // SlowDown then.
-    Result<void> take_waiting(std::uint64_t bytes);
+    // Takes `bytes`, or the whole budget when it is smaller (so that a
+    // writer can go on under a budget below a buffer's size, 1 MiB),
+    // waiting for room up to the configured wait; SlowDown then. Returns the
+    // bytes taken.
+    Result<std::uint64_t> take_waiting(std::uint64_t bytes);
     // Takes `bytes` only if there is room now and no one is waiting.
     bool try_take(std::uint64_t bytes);
     void give_back(std::uint64_t bytes);

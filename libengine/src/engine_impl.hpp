@@ -86,9 +86,13 @@ struct WriteTarget {
     std::string upload_id;  // parts
     std::uint32_t part_number = 0;
 };
-// Fails: SlowDown (no memory for the writer's first buffer in time).
+// `reserve_quota`: the target bucket has a quota (ObjectCatalog::
+// quota_applies), so a known size is reserved against it, after the memory
+// for the first buffer is taken (body_memory.hpp). Fails: SlowDown (no
+// memory for the first buffer in time), QuotaExceeded (the memory given
+// back at once).
 Result<std::unique_ptr<ObjectWriter>> make_writer(EngineImpl& e, WriteTarget target, PutOptions options,
-                                                  std::optional<std::string> reservation);
+                                                  bool reserve_quota);
 // `reads` must have pinned the extents overlapping [first, end) (null for a
 // body kept inline).
 std::unique_ptr<ObjectReader> make_reader(EngineImpl& e, ObjectRecord record, std::unique_ptr<BlobReads> reads,

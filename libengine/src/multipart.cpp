@@ -32,16 +32,11 @@ Result<std::unique_ptr<ObjectWriter>> Engine::begin_upload_part(std::string_view
         return Error(Errc::EntityTooLarge, "parts are at most 5 TiB");
     auto upload = get_upload(upload_id);
     if (!upload) return std::move(upload).error();
-    auto applies = impl_->objects->quota_applies(upload->bucket);  // also: NoSuchBucket
+    // As begin_put: NoSuchBucket first, the reservation after the memory.
+    auto applies = impl_->objects->quota_applies(upload->bucket);
     if (!applies) return std::move(applies).error();
-    std::optional<ReservationId> reservation;
-    if (options.size_hint && *options.size_hint > 0 && *applies) {
-        auto r = impl_->objects->reserve(upload->bucket, "", *options.size_hint);  // a part: no object commit
-        if (!r) return std::move(r).error();
-        reservation = std::move(*r);
-    }
     WriteTarget target{WriteTargetKind::Part, upload->bucket, upload->key, std::string(upload_id), number};
-    return make_writer(*impl_, std::move(target), std::move(options), std::move(reservation));
+    return make_writer(*impl_, std::move(target), std::move(options), *applies);
 }
 
 namespace {

@@ -123,15 +123,24 @@ private:
 
 class Writer final : public ObjectWriter {
 public:
-    Writer(EngineImpl& e, WriteTarget target, PutOptions options, std::optional<std::string> reservation)
-        : e_(e),
-          target_(std::move(target)),
-          options_(std::move(options)),
-          reservation_(std::move(reservation)),
-          memory_(*e.body_memory) {}
+    Writer(EngineImpl& e, WriteTarget target, PutOptions options)
+        : e_(e), target_(std::move(target)), options_(std::move(options)), memory_(*e.body_memory) {}
 
-    // The memory of the first buffer, waited for (body_memory.hpp).
-    Result<void> take_first_buffer() { return memory_.take_waiting(buffer_capacity()); }
+    // Takes the memory of the first buffer, waiting for it (body_memory.hpp),
+    // and only then reserves the size hint against the quotas: a writer
+    // waiting for memory, which may end in SlowDown, holds no reservation to
+    // refuse other writes of the same user or bucket. A refused writer gives
+    // back what it took as it goes (abandon()).
+    Result<void> start(bool reserve_quota) {
+        OSTOR_TRY(memory_.take_waiting(buffer_capacity()));
+        if (!reserve_quota || !options_.size_hint || *options_.size_hint == 0) return {};
+        // A part reserves with no key: it commits no object.
+        std::string_view key = target_.kind == WriteTargetKind::Object ? std::string_view(target_.key) : "";
+        auto r = e_.objects->reserve(target_.bucket, key, *options_.size_hint);
+        if (!r) return std::move(r).error();
+        reservation_ = std::move(*r);
+        return {};
+    }
 
     ~Writer() override {
         if (!finished_) abandon();
@@ -410,10 +419,10 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<ObjectWriter>> make_writer(EngineImpl& e, WriteTarget target, PutOptions options,
-                                                  std::optional<std::string> reservation) {
-    auto writer = std::make_unique<Writer>(e, std::move(target), std::move(options), std::move(reservation));
-    // Refused: the writer gives the reservation back as it goes.
-    OSTOR_TRY(writer->take_first_buffer());
+                                                  bool reserve_quota) {
+    auto writer = std::make_unique<Writer>(e, std::move(target), std::move(options));
+    // Refused: the writer gives back its memory (and no reservation) as it goes.
+    OSTOR_TRY(writer->start(reserve_quota));
     return std::unique_ptr<ObjectWriter>(std::move(writer));
 }
 

@@ -22,16 +22,12 @@ Result<std::unique_ptr<ObjectWriter>> Engine::begin_put(std::string_view bucket,
     OSTOR_TRY(check_lock_request(*impl_, bucket, options.lock));
     if (options.size_hint && *options.size_hint > kMaxObjectBytes)
         return Error(Errc::EntityTooLarge, "objects are at most 5 TiB");
-    auto applies = impl_->objects->quota_applies(bucket);  // also: NoSuchBucket
+    // NoSuchBucket before any wait for memory; the writer reserves against
+    // the quota once it has its memory.
+    auto applies = impl_->objects->quota_applies(bucket);
     if (!applies) return std::move(applies).error();
-    std::optional<ReservationId> reservation;
-    if (options.size_hint && *options.size_hint > 0 && *applies) {
-        auto r = impl_->objects->reserve(bucket, key, *options.size_hint);
-        if (!r) return std::move(r).error();
-        reservation = std::move(*r);
-    }
     WriteTarget target{WriteTargetKind::Object, std::string(bucket), std::string(key), {}, 0};
-    return make_writer(*impl_, std::move(target), std::move(options), std::move(reservation));
+    return make_writer(*impl_, std::move(target), std::move(options), *applies);
 }
 
 Result<ObjectInfo> Engine::put_object(std::string_view bucket, std::string_view key, std::span<const std::byte> body,

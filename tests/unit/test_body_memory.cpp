@@ -2,7 +2,8 @@
 // all writers together stay within it, a writer goes on with fewer buffers
 // when it is short (its body stored exactly all the same), a writer that
 // finds none free waits for one and then fails with SlowDown, changing
-// nothing, and a writer gives its memory back when it commits or goes.
+// nothing, and a writer gives its memory back when it commits or goes. A
+// writer reserves quota only once it has its memory.
 #include <atomic>
 #include <thread>
 
@@ -22,7 +23,7 @@ protected:
         options.body_memory_bytes = budget;
         options.body_memory_wait_ms = wait_ms;
         ASSERT_NO_FATAL_FAILURE(open(options));
-        user_with_bucket("bkt");
+        owner_ = user_with_bucket("bkt");
     }
     std::unique_ptr<ObjectWriter> begin(std::string_view key, std::optional<std::uint64_t> size) {
         PutOptions options;
@@ -32,6 +33,13 @@ protected:
         return w ? std::move(*w) : nullptr;
     }
     std::uint64_t in_use() { return engine().body_memory().in_use_bytes; }
+    std::uint64_t reserved() {
+        auto usage = engine().get_user_usage(owner_);
+        EXPECT_TRUE(IsOk(usage));
+        return usage ? usage->reserved : 0;
+    }
+
+    std::string owner_;  // of "bkt"
 };
 
 // Written in pieces of odd sizes, as a socket hands them over.
@@ -95,6 +103,56 @@ TEST_F(BodyMemory, WritersShareTheBudgetAndOneFindingNoneFailsWithSlowDown) {
     ASSERT_TRUE(IsOk(d->commit()));
     EXPECT_EQ(body_of(engine(), "bkt", "d"), body);
     EXPECT_EQ(in_use(), 0u);
+}
+
+// Memory before quota (body_memory.hpp): a writer waiting for memory, which
+// may end in SlowDown, holds no reservation against the user's quota; one
+// that has its memory and is refused by the quota gives the memory back.
+TEST_F(BodyMemory, AWriterWaitingForMemoryReservesNoQuota) {
+    ASSERT_NO_FATAL_FAILURE(open_with(2 * kBuffer, 400));
+    ASSERT_TRUE(IsOk(engine().set_quota(QuotaTarget::user(owner_), 1)));  // 1 GiB
+    auto upload = engine().create_upload("bkt", "parts", {});
+    ASSERT_TRUE(IsOk(upload));
+    auto a = begin("a", 600 * kMiB);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(in_use(), kBuffer);
+    EXPECT_EQ(reserved(), 600 * kMiB);
+    PutOptions too_large;  // with the first's 600 MiB, over the quota
+    too_large.size_hint = 500 * kMiB;
+    EXPECT_TRUE(FailsWith(engine().begin_put("bkt", "b", too_large), Errc::QuotaExceeded));
+    EXPECT_TRUE(FailsWith(engine().begin_upload_part(upload->id, 1, too_large), Errc::QuotaExceeded));
+    EXPECT_EQ(in_use(), kBuffer);
+    // The first writer's second buffer spends the budget.
+    ASSERT_TRUE(IsOk(a->write(as_bytes(random_bytes(kBuffer + 1, 9)))));
+    ASSERT_EQ(in_use(), 2 * kBuffer);
+    for (bool part : {false, true}) {
+        for (std::uint64_t size : {500 * kMiB, 300 * kMiB}) {  // over the quota with the first's, and within
+            SCOPED_TRACE(std::string(part ? "a part of " : "an object of ") + std::to_string(size / kMiB) + " MiB");
+            PutOptions options;
+            options.size_hint = size;
+            std::optional<Result<std::unique_ptr<ObjectWriter>>> waited;
+            auto started = std::chrono::steady_clock::now();
+            std::thread waiting([&] {
+                waited =
+                    part ? engine().begin_upload_part(upload->id, 1, options) : engine().begin_put("bkt", "b", options);
+            });
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            EXPECT_EQ(reserved(), 600 * kMiB);  // the first writer's alone
+            waiting.join();
+            EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(350));
+            ASSERT_TRUE(waited.has_value());
+            EXPECT_TRUE(FailsWith(*waited, Errc::SlowDown));
+        }
+    }
+    EXPECT_EQ(reserved(), 600 * kMiB);
+    EXPECT_EQ(in_use(), 2 * kBuffer);
+    a.reset();
+    EXPECT_EQ(reserved(), 0u);
+    EXPECT_EQ(in_use(), 0u);
+    EXPECT_TRUE(FailsWith(engine().head_object("bkt", "b"), Errc::NoSuchKey));
+    auto parts = engine().list_parts(upload->id);
+    ASSERT_TRUE(IsOk(parts));
+    EXPECT_TRUE(parts->parts.empty());
 }
 
 TEST_F(BodyMemory, AWriterWaitsForMemoryAnotherGivesBack) {
