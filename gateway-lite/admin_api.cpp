@@ -201,21 +201,17 @@ Reply buckets(Engine& engine, std::string_view method, const QueryList& q) {
         if (!user) return std::move(user).error();
         filter.owner_id = user->id;
     }
+    // The engine reads only the page, and one more to tell "truncated".
+    if (paged) {
+        if (marker) filter.start_after = *marker;
+        filter.max_count = *page_size + 1;
+    }
     auto list = engine.list_buckets(filter);
     if (!list) return std::move(list).error();
-    std::sort(list->begin(), list->end(), [](const Bucket& a, const Bucket& b) { return a.name < b.name; });
     Json array = Json::array();
-    bool truncated = false;
-    std::uint32_t listed = 0;
-    for (const auto& b : *list) {
-        if (paged && marker && b.name <= *marker) continue;
-        if (paged && listed == *page_size) {
-            truncated = true;
-            break;
-        }
-        array.push(admin::bucket_json(b));
-        ++listed;
-    }
+    const bool truncated = paged && list->size() > *page_size;
+    if (truncated) list->resize(*page_size);
+    for (const auto& b : *list) array.push(admin::bucket_json(b));
     Json doc = Json::object();
     doc.set("Buckets", std::move(array));
     if (paged) doc.set("truncated", truncated);

@@ -44,23 +44,22 @@ Reply list_buckets(const RequestContext& ctx) {
     BucketFilter filter;
     filter.owner_id = principal.user_id;
     if (!principal.account.empty()) filter.account = principal.account;
+    if (!after.empty()) filter.start_after = after;
+    if (prefix) filter.prefix = *prefix;
+    // The engine reads only the page, and one more to tell whether another follows.
+    if (max_buckets) filter.max_count = static_cast<std::uint32_t>(*max_buckets + 1);
     auto buckets = ctx.engine.list_buckets(filter);
     if (!buckets) return buckets.error();
+    const bool more = max_buckets && buckets->size() > *max_buckets;
+    if (more) buckets->resize(*max_buckets);
     DisplayNames names(ctx.engine);
     XmlWriter x("ListAllMyBucketsResult");
     x.person("Owner", principal.user_id, names(principal.user_id)).open("Buckets");
-    std::uint64_t listed = 0;
-    std::string next;  // the last name of a page that has more after it
-    for (const auto& b : *buckets) {
-        if (b.name <= after || (prefix && !b.name.starts_with(*prefix))) continue;
-        if (max_buckets && listed == *max_buckets) {
-            next = base64_encode("b" + after);
-            break;
-        }
+    for (const auto& b : *buckets)
         x.open("Bucket").el("Name", b.name).el("CreationDate", iso8601_ms(b.created_ms)).close("Bucket");
-        after = b.name;
-        ++listed;
-    }
+    // The token names the last bucket of the page.
+    std::string next;
+    if (more) next = base64_encode("b" + buckets->back().name);
     x.close("Buckets");
     if (!next.empty()) x.el("ContinuationToken", next);
     if (prefix) x.text_el("Prefix", *prefix);

@@ -37,6 +37,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -192,6 +193,15 @@ struct AccountCreated {
 struct BucketFilter {
     std::optional<std::string> owner_id;  // only this user's buckets
     std::optional<std::string> account;   // with owner_id: only this account's ("" = the user's own)
+    // A page of the listing (none of them: every bucket): names beginning
+    // with `prefix`, after `start_after` in byte order, at most `max_count`
+    // of them. A caller learns whether more follow by asking one more than
+    // its page. The engine reads only the page (and, when filtered by owner
+    // on a local volume, other owners' rows between its names). Initialized
+    // so that callers naming only the members above stay warning-free.
+    std::optional<std::string> prefix{};
+    std::optional<std::string> start_after{};
+    std::optional<std::uint32_t> max_count{};
 };
 
 // What one user's requests did, made with its own keys (account "") or one
@@ -422,7 +432,8 @@ public:
     // (object lock "off"; once on, lock is never turned off). A local volume
     // has no cache: the plain record read. Fails: NoSuchBucket.
     Result<Bucket> get_bucket_record_afresh(std::string_view name);
-    // By name.
+    // By name, in byte order, on every backend (a page after the last name
+    // of the one before: BucketFilter).
     Result<std::vector<Bucket>> list_buckets(const BucketFilter& filter = {});
     // Aborts its multipart uploads. Fails: NoSuchBucket, BucketNotEmpty
     // (naming the bucket's lock summary when it holds locked versions).

@@ -1,4 +1,6 @@
 // The local ObjectCatalog's buckets: creation, lookup, listing, deletion.
+#include <algorithm>
+
 #include "codec.hpp"
 #include "engine_impl.hpp"
 #include "local/object_catalog.hpp"
@@ -106,17 +108,27 @@ Result<Bucket> LocalObjectCatalog::get_bucket(std::string_view name) {
     });
 }
 
+// Rows are by name: a page is read from the later of the marker and the
+// prefix on, up to its last bucket (rows of other owners between them are
+// passed over: no index by owner).
 Result<std::vector<Bucket>> LocalObjectCatalog::list_buckets(const BucketFilter& filter) {
     return read([&](const Txn& txn) -> Result<std::vector<Bucket>> {
         std::vector<Bucket> out;
+        if (filter.max_count == 0u) return out;
+        const std::string_view prefix = filter.prefix ? std::string_view(*filter.prefix) : std::string_view();
+        const std::string_view after = filter.start_after ? std::string_view(*filter.start_after) : std::string_view();
+        const std::string_view from = std::max(prefix, after);
         auto cur = txn.cursor(Table::Buckets);
-        for (auto e = cur.first(); e; e = cur.next()) {
+        for (auto e = from.empty() ? cur.first() : cur.seek(from); e; e = cur.next()) {
+            if (filter.start_after && e->first <= after) continue;
+            if (!e->first.starts_with(prefix)) break;  // past the names beginning with it
             auto b = decode_bucket(e->second);
             if (!b) continue;
             if (filter.owner_id && b->owner_id != *filter.owner_id) continue;
             if (filter.owner_id && filter.account && b->account != *filter.account) continue;
             load_bucket_configs(txn, *b);
             out.push_back(std::move(*b));
+            if (filter.max_count && out.size() == *filter.max_count) break;
         }
         return out;
     });

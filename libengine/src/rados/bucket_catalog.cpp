@@ -11,6 +11,7 @@
 // skips entries without one).
 #include <algorithm>
 #include <condition_variable>
+#include <limits>
 #include <mutex>
 
 #include "engine_impl.hpp"
@@ -361,30 +362,39 @@ Result<Bucket> RadosObjectCatalog::get_bucket_record_afresh(std::string_view nam
     return std::move(b->bucket);
 }
 
-// The names a listing reads the records of: an owner's claims (a superset
-// of its buckets), else every name of the bucket list; the records decide.
-// Then the records, then the ledgers, each all at once (aio).
+// The names a listing reads the records of, from the marker on: an owner's
+// claims (a superset of its buckets), else the bucket list's names; the
+// records decide. A batch's records are read all at once (aio), as many
+// batches as the page takes, then the page's ledgers.
 Result<std::vector<Bucket>> RadosObjectCatalog::list_buckets(const BucketFilter& filter) {
-    auto names = filter.owner_id ? claimed_bucket_names(client_, *filter.owner_id) : listed_bucket_names(client_);
-    if (!names) return std::move(names).error();
-    std::vector<std::string> oids;
-    oids.reserve(names->size());
-    for (auto& name : *names) oids.push_back(bucket_oid(name));
-    auto records =
-        omap_get_at_once(client_, Pool::Meta, oids, {std::string(kBucketInfoKey), std::string(kBucketShardsKey)});
+    const std::string after = filter.start_after.value_or("");
+    const std::string prefix = filter.prefix.value_or("");
+    auto names = filter.owner_id ? claimed_bucket_names(client_, *filter.owner_id, after, prefix)
+                                 : listed_bucket_names(client_, after, prefix);
+    const std::size_t wanted = filter.max_count ? *filter.max_count : std::numeric_limits<std::size_t>::max();
     std::vector<Bucket> out;
-    for (std::size_t i = 0; i < records.size(); ++i) {
-        auto& r = records[i];
-        if (!r && r.error().code() != kNotFound) return std::move(r).error();
-        auto b = r ? stored_bucket_of((*names)[i], *r) : Result<StoredBucket>(no_such_bucket((*names)[i]));
-        if (!b) {
-            if (b.error().code() == Errc::NoSuchBucket) continue;  // a leftover entry or claim
-            if (b.error().code() == Errc::Internal) continue;      // as locally: not listed
-            return std::move(b).error();
+    while (out.size() < wanted) {
+        auto batch = names->next(wanted - out.size());
+        if (!batch) return std::move(batch).error();
+        if (batch->empty()) break;
+        std::vector<std::string> oids;
+        oids.reserve(batch->size());
+        for (auto& name : *batch) oids.push_back(bucket_oid(name));
+        auto records =
+            omap_get_at_once(client_, Pool::Meta, oids, {std::string(kBucketInfoKey), std::string(kBucketShardsKey)});
+        for (std::size_t i = 0; i < records.size(); ++i) {
+            auto& r = records[i];
+            if (!r && r.error().code() != kNotFound) return std::move(r).error();
+            auto b = r ? stored_bucket_of((*batch)[i], *r) : Result<StoredBucket>(no_such_bucket((*batch)[i]));
+            if (!b) {
+                if (b.error().code() == Errc::NoSuchBucket) continue;  // a leftover entry or claim
+                if (b.error().code() == Errc::Internal) continue;      // as locally: not listed
+                return std::move(b).error();
+            }
+            if (filter.owner_id && b->bucket.owner_id != *filter.owner_id) continue;
+            if (filter.owner_id && filter.account && b->bucket.account != *filter.account) continue;
+            out.push_back(std::move(b->bucket));
         }
-        if (filter.owner_id && b->bucket.owner_id != *filter.owner_id) continue;
-        if (filter.owner_id && filter.account && b->bucket.account != *filter.account) continue;
-        out.push_back(std::move(b->bucket));
     }
     OSTOR_TRY(ledger_.fill_bucket_counts(out));
     return out;  // in name order, as the names

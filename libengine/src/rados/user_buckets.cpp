@@ -1,10 +1,13 @@
 #include "rados/user_buckets.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "engine_impl.hpp"
+#include "ostor/names.hpp"
 #include "rados/catalog_support.hpp"
 #include "rados/object_layout.hpp"
 #include "rados/user_object.hpp"
@@ -137,34 +140,168 @@ std::vector<Result<std::map<std::string, std::string>>> read_omaps_at_once(Clien
     return out;
 }
 
-Result<std::vector<std::string>> claimed_bucket_names(Client& client, std::string_view user_id) {
-    auto claims =
-        std::move(read_omaps_at_once(client, Pool::Meta, {user_oid(user_id)}, std::string(kBucketClaimPrefix)).front());
-    if (!claims) {
-        if (claims.error().code() == kNotFound) return std::vector<std::string>();
-        return std::move(claims).error();
-    }
-    std::vector<std::string> names;
-    for (auto& [key, value] : *claims)
-        if (auto c = parse_claim(key, value)) names.push_back(std::move(c->bucket));
-    std::sort(names.begin(), names.end());
-    names.erase(std::unique(names.begin(), names.end()), names.end());
-    return names;
+namespace {
+
+// The omap entries read for a batch of names, per object and round trip.
+std::uint32_t entries_per_read(std::size_t count) {
+    return static_cast<std::uint32_t>(std::clamp<std::size_t>(count, 1, 1024));
 }
 
-Result<std::vector<std::string>> listed_bucket_names(Client& client) {
-    std::vector<std::string> oids;
-    for (std::uint32_t shard = 0; shard < kBucketListShards; ++shard) oids.push_back(bucket_list_shard_oid(shard));
-    std::vector<std::string> names;
-    for (auto& shard : read_omaps_at_once(client, Pool::Meta, oids, "")) {
-        if (!shard) {
-            if (shard.error().code() == kNotFound) continue;
-            return std::move(shard).error();
-        }
-        for (auto& [name, value] : *shard) names.push_back(name);
+// A claim's key is bkt.<name>.<epoch>: keys are in name order but where a
+// name goes on, in a longer one, with a character sorting at or before '.'
+// ("a" comes after "a-b", maybe after "a.1"). Read in key order from
+// bkt.<marker> (which every key of a name after the marker follows), the
+// names read miss, of those before the last one, only such a name P of a
+// longer one read: P is taken for a name too, at once (the records decide).
+class ClaimedNames final : public BucketNamePager {
+public:
+    ClaimedNames(Client& client, std::string_view user_id, std::string_view start_after, std::string_view prefix)
+        : client_(client),
+          oid_(user_oid(user_id)),
+          prefix_(prefix),
+          key_prefix_(std::string(kBucketClaimPrefix) + std::string(prefix)),
+          cursor_(start_after),
+          read_after_(start_after.empty() ? std::string()
+                                          : std::string(kBucketClaimPrefix) + std::string(start_after)) {}
+
+    Result<std::vector<std::string>> next(std::size_t count) override {
+        std::vector<std::string> out;
+        if (count == 0) return out;
+        while (!exhausted_ && known_after_cursor() < count) OSTOR_TRY(read_more(count));
+        for (auto it = names_.upper_bound(cursor_); it != names_.end() && out.size() < count; ++it) out.push_back(*it);
+        if (!out.empty()) cursor_ = out.back();
+        return out;
     }
-    std::sort(names.begin(), names.end());
-    return names;
+
+private:
+    std::size_t known_after_cursor() const {
+        return static_cast<std::size_t>(std::distance(names_.upper_bound(cursor_), names_.end()));
+    }
+
+    void add(const std::string& name) {
+        if (name > cursor_ && name.starts_with(prefix_)) names_.insert(name);
+    }
+
+    Result<void> read_more(std::size_t count) {
+        auto page = client_.omap_list(Pool::Meta, oid_, read_after_, key_prefix_, entries_per_read(count));
+        if (!page) {
+            if (page.error().code() != kNotFound) return std::move(page).error();
+            exhausted_ = true;  // no such user: no buckets
+            return {};
+        }
+        for (auto& [key, value] : page->entries) {
+            auto claim = parse_claim(key, value);
+            if (!claim) continue;
+            for (std::size_t i = 1; i < claim->bucket.size(); ++i)
+                if (claim->bucket[i] <= '.' && validate_bucket_name(claim->bucket.substr(0, i)))
+                    add(claim->bucket.substr(0, i));
+            add(claim->bucket);
+        }
+        if (!page->entries.empty()) read_after_ = page->entries.back().first;
+        if (!page->more || page->entries.empty()) exhausted_ = true;
+        return {};
+    }
+
+    Client& client_;
+    const std::string oid_, prefix_, key_prefix_;
+    std::string cursor_;      // the last name handed out (the marker at first)
+    std::string read_after_;  // the last key read
+    bool exhausted_ = false;
+    std::set<std::string> names_;
+};
+
+// Each shard is by name: the names up to the least of the last ones read
+// of shards not read to their end are all known.
+class ListedNames final : public BucketNamePager {
+public:
+    ListedNames(Client& client, std::string_view start_after, std::string_view prefix)
+        : client_(client), prefix_(prefix), cursor_(start_after) {
+        for (std::uint32_t shard = 0; shard < kBucketListShards; ++shard)
+            shards_.push_back({bucket_list_shard_oid(shard), std::string(start_after)});
+    }
+
+    Result<std::vector<std::string>> next(std::size_t count) override {
+        std::vector<std::string> out;
+        if (count == 0) return out;
+        for (;;) {
+            auto bound = known_up_to();
+            auto end = bound ? names_.upper_bound(*bound) : names_.end();
+            auto first = names_.upper_bound(cursor_);
+            for (auto it = first; it != end && out.size() < count; ++it) out.push_back(*it);
+            if (out.size() == count || !bound) break;
+            out.clear();
+            OSTOR_TRY(read_more(count));
+        }
+        if (!out.empty()) cursor_ = out.back();
+        return out;
+    }
+
+private:
+    struct Shard {
+        std::string oid;
+        std::string read_after;
+        bool exhausted = false;
+    };
+
+    std::optional<std::string> known_up_to() const {
+        std::optional<std::string> bound;
+        for (const auto& s : shards_)
+            if (!s.exhausted && (!bound || s.read_after < *bound)) bound = s.read_after;
+        return bound;
+    }
+
+    // The next entries of every shard not read to its end, at once (aio).
+    Result<void> read_more(std::size_t count) {
+        // Names spread evenly over the shards (by hash): a share each, and
+        // some to spare, before another round.
+        const std::uint32_t per_shard = entries_per_read(count / shards_.size() + 16);
+        std::vector<std::optional<Result<OmapPage>>> pages(shards_.size());
+        {
+            AioLatch latch;  // after `pages`, which its calls write into
+            for (std::size_t i = 0; i < shards_.size(); ++i) {
+                if (shards_[i].exhausted) continue;
+                latch.send([&] {
+                    client_.aio_omap_list(Pool::Meta, shards_[i].oid, shards_[i].read_after, prefix_, per_shard,
+                                          [&latch, slot = &pages[i]](Result<OmapPage> page) {
+                                              *slot = std::move(page);
+                                              latch.done();
+                                          });
+                });
+            }
+        }
+        for (std::size_t i = 0; i < shards_.size(); ++i) {
+            if (!pages[i]) continue;
+            auto& page = *pages[i];
+            auto& shard = shards_[i];
+            if (!page) {
+                if (page.error().code() != kNotFound) return std::move(page).error();
+                shard.exhausted = true;  // a shard never written
+                continue;
+            }
+            for (auto& [name, value] : page->entries) names_.insert(name);
+            if (!page->entries.empty()) shard.read_after = page->entries.back().first;
+            if (!page->more || page->entries.empty()) shard.exhausted = true;
+        }
+        return {};
+    }
+
+    Client& client_;
+    const std::string prefix_;
+    std::string cursor_;  // the last name handed out (the marker at first)
+    std::vector<Shard> shards_;
+    std::set<std::string> names_;
+};
+
+}  // namespace
+
+std::unique_ptr<BucketNamePager> claimed_bucket_names(Client& client, std::string_view user_id,
+                                                      std::string_view start_after, std::string_view prefix) {
+    return std::make_unique<ClaimedNames>(client, user_id, start_after, prefix);
+}
+
+std::unique_ptr<BucketNamePager> listed_bucket_names(Client& client, std::string_view start_after,
+                                                     std::string_view prefix) {
+    return std::make_unique<ListedNames>(client, start_after, prefix);
 }
 
 }  // namespace ostor::detail::rados

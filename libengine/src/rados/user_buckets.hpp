@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,17 +42,27 @@ inline constexpr std::chrono::milliseconds kBucketCreateMaxAge{5 * 60 * 1000};
 Result<std::size_t> recount_user_buckets(Client& client, std::string_view user_id,
                                          std::chrono::milliseconds min_age = kStaleBucketClaimAge);
 
-// The names of the buckets `user_id` claims (its bkt.<name>.<epoch>
-// entries), each once, in name order: its buckets, and maybe names of a
-// create in flight or a claim a crash left (whose record is absent or not
-// the user's: the records decide). Empty when the user does not exist.
-// Fails: IoError.
-Result<std::vector<std::string>> claimed_bucket_names(Client& client, std::string_view user_id);
+// The names a bucket listing reads the records of, a batch at a time, in
+// name order: those after `start_after` beginning with `prefix` (the
+// listing's page), no more read than the batches asked need. Maybe with
+// names whose record is absent or not the owner's (the records decide).
+class BucketNamePager {
+public:
+    virtual ~BucketNamePager() = default;
+    // The next (at most) `count` names; empty at the end. Fails: IoError.
+    virtual Result<std::vector<std::string>> next(std::size_t count) = 0;
+};
 
-// Every name of the bucket list (buckets.<0..15>, read at once), in name
-// order: with leftovers whose record is absent (the records decide).
-// Fails: IoError.
-Result<std::vector<std::string>> listed_bucket_names(Client& client);
+// The names `user_id` claims (its bkt.<name>.<epoch> entries, each name
+// once): its buckets, a create in flight, a claim a crash left. None when
+// the user does not exist.
+std::unique_ptr<BucketNamePager> claimed_bucket_names(Client& client, std::string_view user_id,
+                                                      std::string_view start_after, std::string_view prefix);
+
+// The names of the bucket list (buckets.<0..15>, read from each at once):
+// every bucket, with leftovers of a crash.
+std::unique_ptr<BucketNamePager> listed_bucket_names(Client& client, std::string_view start_after,
+                                                     std::string_view prefix);
 
 // The omap entries beginning with `prefix` of each of `oids` (all read at
 // once, a page of each per round trip): one result per oid, in order, a
