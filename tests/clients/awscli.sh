@@ -422,6 +422,21 @@ wait_group() {
     group_seconds[$name]=$((SECONDS - group_started[$name]))
 }
 
+# Stopped before the end (a test runner's timeout: TERM): the groups' logs
+# so far, or nothing would tell which step hung.
+group_logs_printed=0
+print_group_logs_if_stopped() {
+    [ "$group_logs_printed" = 1 ] && return 0
+    local name
+    [ ${#group_pid[@]} = 0 ] || kill "${group_pid[@]}" 2>/dev/null
+    for name in "${group_names[@]}"; do
+        [ -f "$WORK/$name.log" ] || continue
+        log "group $name's log so far:"
+        cat "$WORK/$name.log" >&2
+    done
+}
+on_exit print_group_logs_if_stopped
+
 for name in "${group_names[@]}"; do
     while ((${#group_pid[@]} >= AWSCLI_JOBS)); do wait_group; done
     run_group "$name"
@@ -429,6 +444,7 @@ done
 while ((${#group_pid[@]} > 0)); do wait_group; done
 
 failed=()
+group_logs_printed=1
 for name in "${group_names[@]}"; do
     cat "$WORK/$name.log" >&2
     log "group $name: status ${group_status[$name]} after ${group_seconds[$name]} s"

@@ -261,3 +261,7 @@ _lib_exit() {
     exit "$rc"
 }
 trap _lib_exit EXIT
+# A test runner's timeout sends TERM: the EXIT trap then runs with a failing
+# status (and at once, even while the script waits for a child).
+trap 'exit 143' TERM
+trap 'exit 130' INT
