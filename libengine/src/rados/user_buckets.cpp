@@ -167,17 +167,14 @@ public:
     Result<std::vector<std::string>> next(std::size_t count) override {
         std::vector<std::string> out;
         if (count == 0) return out;
-        while (!exhausted_ && known_after_cursor() < count) OSTOR_TRY(read_more(count));
-        for (auto it = names_.upper_bound(cursor_); it != names_.end() && out.size() < count; ++it) out.push_back(*it);
+        while (!exhausted_ && names_.size() < count) OSTOR_TRY(read_more(count));
+        for (auto it = names_.begin(); it != names_.end() && out.size() < count; it = names_.erase(it))
+            out.push_back(*it);
         if (!out.empty()) cursor_ = out.back();
         return out;
     }
 
 private:
-    std::size_t known_after_cursor() const {
-        return static_cast<std::size_t>(std::distance(names_.upper_bound(cursor_), names_.end()));
-    }
-
     void add(const std::string& name) {
         if (name > cursor_ && name.starts_with(prefix_)) names_.insert(name);
     }
@@ -207,7 +204,7 @@ private:
     std::string cursor_;      // the last name handed out (the marker at first)
     std::string read_after_;  // the last key read
     bool exhausted_ = false;
-    std::set<std::string> names_;
+    std::set<std::string> names_;  // known, after the cursor (those handed out are dropped)
 };
 
 // Each shard is by name: the names up to the least of the last ones read
@@ -224,12 +221,13 @@ public:
         std::vector<std::string> out;
         if (count == 0) return out;
         for (;;) {
+            // The names up to the bound never change (a shard's next names
+            // follow its last one read): a round goes on after the last taken.
             auto bound = known_up_to();
             auto end = bound ? names_.upper_bound(*bound) : names_.end();
-            auto first = names_.upper_bound(cursor_);
+            auto first = names_.upper_bound(out.empty() ? cursor_ : out.back());
             for (auto it = first; it != end && out.size() < count; ++it) out.push_back(*it);
             if (out.size() == count || !bound) break;
-            out.clear();
             OSTOR_TRY(read_more(count));
         }
         if (!out.empty()) cursor_ = out.back();
