@@ -8,13 +8,15 @@
 // 503, which S3 clients retry); the others only when there is room, a
 // writer otherwise going on with the buffers it has. So the bodies being
 // written never hold more than the budget, however many connections send
-// them, and a writer never waits while holding buffers.
+// them, and a writer never waits for memory while holding buffers.
 //
-// Memory comes before quota: begin_put and begin_upload_part reserve a
-// body's declared size against the user's and bucket's quotas only once the
-// writer has its first buffer (make_writer). A writer waiting for memory,
-// which may end in SlowDown, so holds no reservation that would refuse
-// other writes of the same user QuotaExceeded; a writer refused by the quota
+// Memory and quota: begin_put and begin_upload_part reserve a body's
+// declared size against the user's and bucket's quotas once the writer has
+// its first buffer (make_writer). When there is no memory now, the quotas
+// are asked first, so that a write they refuse is refused at once, but the
+// reservation is given back for the wait: a writer waiting for memory,
+// which may end in SlowDown, holds no reservation that would refuse other
+// writes of the same user QuotaExceeded. A writer refused by the quota
 // gives its memory back at once.
 #pragma once
 

@@ -126,20 +126,24 @@ public:
     Writer(EngineImpl& e, WriteTarget target, PutOptions options)
         : e_(e), target_(std::move(target)), options_(std::move(options)), memory_(*e.body_memory) {}
 
-    // Takes the memory of the first buffer, waiting for it (body_memory.hpp),
-    // and only then reserves the size hint against the quotas: a writer
-    // waiting for memory, which may end in SlowDown, holds no reservation to
-    // refuse other writes of the same user or bucket. A refused writer gives
-    // back what it took as it goes (abandon()).
+    // Takes the memory of the first buffer (body_memory.hpp) and reserves
+    // the size hint against the quotas. When there is no memory now, the
+    // quotas are asked first (a write they refuse is refused at once, not
+    // after the wait) but the reservation is not kept through the wait,
+    // which may end in SlowDown: a waiting writer holds nothing that would
+    // refuse other writes of the same user or bucket. A refused writer
+    // gives back what it took as it goes (abandon()).
     Result<void> start(bool reserve_quota) {
-        OSTOR_TRY(memory_.take_waiting(buffer_capacity()));
-        if (!reserve_quota || !options_.size_hint || *options_.size_hint == 0) return {};
-        // A part reserves with no key: it commits no object.
-        std::string_view key = target_.kind == WriteTargetKind::Object ? std::string_view(target_.key) : "";
-        auto r = e_.objects->reserve(target_.bucket, key, *options_.size_hint);
-        if (!r) return std::move(r).error();
-        reservation_ = std::move(*r);
-        return {};
+        const bool reserves = reserve_quota && options_.size_hint && *options_.size_hint > 0;
+        if (!memory_.try_take(buffer_capacity())) {
+            if (reserves) {
+                OSTOR_TRY(reserve());
+                e_.objects->release(*reservation_);
+                reservation_.reset();
+            }
+            OSTOR_TRY(memory_.take_waiting(buffer_capacity()));
+        }
+        return reserves ? reserve() : Result<void>{};
     }
 
     ~Writer() override {
@@ -196,6 +200,15 @@ public:
     }
 
 private:
+    Result<void> reserve() {
+        // A part reserves with no key: it commits no object.
+        std::string_view key = target_.kind == WriteTargetKind::Object ? std::string_view(target_.key) : "";
+        auto r = e_.objects->reserve(target_.bucket, key, *options_.size_hint);
+        if (!r) return std::move(r).error();
+        reservation_ = std::move(*r);
+        return {};
+    }
+
     // Counts `n` more body bytes, or refuses them.
     Result<void> accept(std::size_t n) {
         if (finished_ || failed_) return Error(Errc::InvalidArgument, "the writer is already finished");

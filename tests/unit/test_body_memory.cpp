@@ -105,7 +105,8 @@ TEST_F(BodyMemory, WritersShareTheBudgetAndOneFindingNoneFailsWithSlowDown) {
     EXPECT_EQ(in_use(), 0u);
 }
 
-// Memory before quota (body_memory.hpp): a writer waiting for memory, which
+// Memory and quota (body_memory.hpp): a write the quota refuses is refused
+// at once, whether memory is free or not; a writer waiting for memory, which
 // may end in SlowDown, holds no reservation against the user's quota; one
 // that has its memory and is refused by the quota gives the memory back.
 TEST_F(BodyMemory, AWriterWaitingForMemoryReservesNoQuota) {
@@ -126,23 +127,27 @@ TEST_F(BodyMemory, AWriterWaitingForMemoryReservesNoQuota) {
     ASSERT_TRUE(IsOk(a->write(as_bytes(random_bytes(kBuffer + 1, 9)))));
     ASSERT_EQ(in_use(), 2 * kBuffer);
     for (bool part : {false, true}) {
-        for (std::uint64_t size : {500 * kMiB, 300 * kMiB}) {  // over the quota with the first's, and within
-            SCOPED_TRACE(std::string(part ? "a part of " : "an object of ") + std::to_string(size / kMiB) + " MiB");
-            PutOptions options;
-            options.size_hint = size;
-            std::optional<Result<std::unique_ptr<ObjectWriter>>> waited;
-            auto started = std::chrono::steady_clock::now();
-            std::thread waiting([&] {
-                waited =
-                    part ? engine().begin_upload_part(upload->id, 1, options) : engine().begin_put("bkt", "b", options);
-            });
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-            EXPECT_EQ(reserved(), 600 * kMiB);  // the first writer's alone
-            waiting.join();
-            EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(350));
-            ASSERT_TRUE(waited.has_value());
-            EXPECT_TRUE(FailsWith(*waited, Errc::SlowDown));
-        }
+        SCOPED_TRACE(part ? "a part" : "an object");
+        // Over the quota with the first's: QuotaExceeded, not the SlowDown
+        // that waiting for the spent memory would end in.
+        EXPECT_TRUE(FailsWith(
+            part ? engine().begin_upload_part(upload->id, 1, too_large) : engine().begin_put("bkt", "b", too_large),
+            Errc::QuotaExceeded));
+        // Within it: waits for memory holding no reservation, then SlowDown.
+        PutOptions options;
+        options.size_hint = 300 * kMiB;
+        std::optional<Result<std::unique_ptr<ObjectWriter>>> waited;
+        auto started = std::chrono::steady_clock::now();
+        std::thread waiting([&] {
+            waited =
+                part ? engine().begin_upload_part(upload->id, 1, options) : engine().begin_put("bkt", "b", options);
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        EXPECT_EQ(reserved(), 600 * kMiB);  // the first writer's alone
+        waiting.join();
+        EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(350));
+        ASSERT_TRUE(waited.has_value());
+        EXPECT_TRUE(FailsWith(*waited, Errc::SlowDown));
     }
     EXPECT_EQ(reserved(), 600 * kMiB);
     EXPECT_EQ(in_use(), 2 * kBuffer);

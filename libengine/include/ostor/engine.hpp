@@ -77,8 +77,8 @@ struct EngineOptions {
     // memory, at least 64 MiB and at most 4 GiB.
     std::uint64_t body_memory_bytes = 0;
     // How long begin_put and begin_upload_part wait for a buffer when that
-    // memory is all in use, before failing with SlowDown. A writer waiting
-    // holds no quota: its size hint is reserved once it has its buffer.
+    // memory is all in use, before failing with SlowDown. A write the quotas refuse
+    // is refused first; a writer waiting holds no quota (reserved once it has its buffer).
     std::uint32_t body_memory_wait_ms = 10000;
 
     // ---- RADOS volumes only (ignored for a data directory)
