@@ -1,6 +1,7 @@
 // The request body reader and the response writer of http.hpp over a
 // Stream and Beast's parser and serializer. A header for server.cpp alone
-// (Beast compiles slowly: one translation unit pays for it).
+// (Beast compiles slowly: one translation unit pays for it), and for the
+// test comparing the two ways of writing a head (test_response_head.cpp).
 #pragma once
 
 #include <algorithm>
@@ -101,6 +102,151 @@ private:
     std::optional<std::uint64_t> unread_;  // of a body of known length; nullopt: through the parser
 };
 
+// The text of a response head, written one of two ways: straight as text
+// (almost every answer) or through Beast's fields. Both add the same framing
+// fields after the handler's, decided once (framing_of).
+namespace response_head {
+
+constexpr std::size_t kLoggedNameBytes = 64;
+constexpr std::size_t kHeadReserve = 512;
+
+// The fields that frame the body, after the handler's fields, in this order.
+struct Framing {
+    std::optional<std::uint64_t> content_length;  // Content-Length: N
+    bool chunked = false;                         // Transfer-Encoding: chunked
+    bool keep_alive = true;                       // false: Connection: close
+};
+
+// `no_body`: nothing follows the head whatever its length says (HEAD, 204,
+// 304, 1xx); `keep_alive`: the connection serves another request after it.
+inline Framing framing_of(const HttpResponseHead& head, bool no_body, bool keep_alive) {
+    Framing framing;
+    framing.keep_alive = keep_alive;
+    if (head.content_length) {
+        if (head.status != 204 && head.status != 304) framing.content_length = head.content_length;
+    } else if (!no_body) {
+        framing.chunked = true;
+    }
+    return framing;
+}
+
+// (find_first_of would call memchr once for every character.)
+inline bool header_safe(std::string_view text) {
+    for (char c : text)
+        if (c == '\r' || c == '\n' || c == '\0') return false;
+    return true;
+}
+
+inline bool is_space_or_tab(char c) { return c == ' ' || c == '\t'; }
+
+// Content-Length, Transfer-Encoding or Connection, in any case (their
+// lengths tell them apart from almost every other name at once).
+inline bool framing_field(std::string_view name) {
+    switch (name.size()) {
+        case 10:
+            return boost::beast::iequals(name, "connection");
+        case 14:
+            return boost::beast::iequals(name, "content-length");
+        case 17:
+            return boost::beast::iequals(name, "transfer-encoding");
+        default:
+            return false;
+    }
+}
+
+// A head whose text is known without Beast's fields (almost every answer):
+// each name once, none of the framing fields, values safe and without the
+// spaces Beast would trim, sizes within its limits. Such a head is written
+// straight into the text Beast's fields would print; any other goes through
+// them.
+inline bool plain(const HttpResponseHead& head) {
+    static constexpr std::size_t kMaxFieldBytes = 60000;  // Beast refuses above 65533
+    if (head.status < 0 || head.status > 999) return false;
+    const auto& headers = head.headers;
+    for (std::size_t i = 0; i < headers.size(); ++i) {
+        std::string_view name = headers[i].first, value = headers[i].second;
+        if (name.empty() || name.size() > kMaxFieldBytes || value.size() > kMaxFieldBytes) return false;
+        if (!header_safe(name) || !header_safe(value)) return false;
+        if (!value.empty() && (is_space_or_tab(value.front()) || is_space_or_tab(value.back()))) return false;
+        if (framing_field(name)) return false;
+        // Beast keeps a name's fields together: repeated names go its way.
+        for (std::size_t j = 0; j < i; ++j)
+            if (headers[j].first.size() == name.size() && boost::beast::iequals(name, headers[j].first)) return false;
+    }
+    return true;
+}
+
+inline void append_field(std::string& out, std::string_view name, std::string_view value) {
+    out.append(name);
+    out += ": ";
+    out.append(value);
+    out += "\r\n";
+}
+
+// Writes a plain() head into `out`.
+inline void write_plain(std::string& out, const HttpResponseHead& head, const Framing& framing) {
+    out.clear();
+    out.reserve(kHeadReserve);
+    out += "HTTP/1.1 ";
+    char number[24];
+    auto [end, ec] = std::to_chars(number, number + sizeof number, head.status);
+    out.append(number, end);
+    out += ' ';
+    auto reason = http::obsolete_reason(static_cast<http::status>(head.status));
+    out.append(reason.data(), reason.size());
+    out += "\r\n";
+    for (const auto& [name, value] : head.headers) append_field(out, name, value);
+    if (framing.content_length) {
+        auto [length_end, length_ec] = std::to_chars(number, number + sizeof number, *framing.content_length);
+        append_field(out, "Content-Length", std::string_view(number, length_end));
+    }
+    if (framing.chunked) append_field(out, "Transfer-Encoding", "chunked");
+    // What Beast's keep_alive() makes of an HTTP/1.1 head without a
+    // Connection field.
+    if (!framing.keep_alive) append_field(out, "Connection", "close");
+    out += "\r\n";
+}
+
+// Any head through Beast's fields: repeated names kept together, values
+// trimmed, unsafe fields dropped (and logged); the framing fields replace
+// the handler's of their names (Connection: its tokens merged by Beast's
+// keep_alive()).
+inline std::string write_through_beast(const HttpResponseHead& head, const Framing& framing) {
+    http::response<http::empty_body> res;
+    res.version(11);
+    res.result(static_cast<unsigned>(head.status));
+    for (const auto& [name, value] : head.headers) {
+        if (header_safe(name) && header_safe(value)) {
+            res.insert(name, value);
+        } else {
+            // Never sent as is: a CR or LF would end the header line and
+            // start another of the sender's choosing. Handlers refuse such
+            // values when they come in; this catches one they missed.
+            std::fprintf(stderr, "ostor-gateway: dropped response header %.*s holding CR, LF or NUL\n",
+                         static_cast<int>(std::min<std::size_t>(name.size(), kLoggedNameBytes)), name.data());
+        }
+    }
+    if (framing.content_length) res.set(http::field::content_length, std::to_string(*framing.content_length));
+    if (framing.chunked) res.set(http::field::transfer_encoding, "chunked");
+    res.keep_alive(framing.keep_alive);
+    std::string out = "HTTP/1.1 " + std::to_string(res.result_int()) + " ";
+    auto reason = res.reason();
+    out.append(reason.data(), reason.size());
+    out += "\r\n";
+    for (const auto& field : res) {
+        auto field_name = field.name_string();
+        auto field_value = field.value();
+        out.append(field_name.data(), field_name.size());
+        out += ": ";
+        out.append(field_value.data(), field_value.size());
+        out += "\r\n";
+    }
+    out += "\r\n";
+    return out;
+}
+
+}  // namespace response_head
+
 class Response final : public ResponseWriter {
 public:
     Response(Stream& stream, Body& body, bool head_request, bool keep_alive)
@@ -112,20 +258,18 @@ public:
         if (body_.owe_continue_before_answer() && !body_.send_continue()) return ok_ = false;
         no_body_ =
             head_request_ || head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
-        if (head.content_length) {
-            remaining_ = no_body_ ? 0 : *head.content_length;
-        } else if (!no_body_) {
-            chunked_ = true;
-        }
+        if (head.content_length) remaining_ = no_body_ ? 0 : *head.content_length;
         // A body left unread, or a failed one, ends the connection: whatever
         // the client still sends cannot be told from its next request.
         if (!body_.done()) keep_alive_ = false;
+        const auto framing = response_head::framing_of(head, no_body_, keep_alive_);
+        chunked_ = framing.chunked;
         // Held back to go out with the first body bytes (or at finish()):
         // a small answer then leaves in one send.
-        if (plain_head(head))
-            write_plain_head(head);
+        if (response_head::plain(head))
+            response_head::write_plain(pending_head_, head, framing);
         else
-            pending_head_ = serialize(beast_head(head));
+            pending_head_ = response_head::write_through_beast(head, framing);
         return ok_;
     }
 
@@ -173,117 +317,6 @@ public:
     }
 
 private:
-    static constexpr std::size_t kLoggedNameBytes = 64;
-    static constexpr std::size_t kHeadReserve = 512;
-
-    // (find_first_of would call memchr once for every character.)
-    static bool header_safe(std::string_view text) {
-        for (char c : text)
-            if (c == '\r' || c == '\n' || c == '\0') return false;
-        return true;
-    }
-
-    static bool is_space_or_tab(char c) { return c == ' ' || c == '\t'; }
-
-    // Content-Length, Transfer-Encoding or Connection, in any case (their
-    // lengths tell them apart from almost every other name at once).
-    static bool framing_field(std::string_view name) {
-        switch (name.size()) {
-            case 10:
-                return boost::beast::iequals(name, "connection");
-            case 14:
-                return boost::beast::iequals(name, "content-length");
-            case 17:
-                return boost::beast::iequals(name, "transfer-encoding");
-            default:
-                return false;
-        }
-    }
-
-    // A head whose text is known without Beast's fields (almost every
-    // answer): each name once, none of the framing fields write_head sets,
-    // values safe and without the spaces Beast would trim, sizes within its
-    // limits. Such a head is written straight into the text Beast's fields
-    // would print; any other goes through them.
-    static bool plain_head(const HttpResponseHead& head) {
-        static constexpr std::size_t kMaxFieldBytes = 60000;  // Beast refuses above 65533
-        if (head.status < 0 || head.status > 999) return false;
-        const auto& headers = head.headers;
-        for (std::size_t i = 0; i < headers.size(); ++i) {
-            std::string_view name = headers[i].first, value = headers[i].second;
-            if (name.empty() || name.size() > kMaxFieldBytes || value.size() > kMaxFieldBytes) return false;
-            if (!header_safe(name) || !header_safe(value)) return false;
-            if (!value.empty() && (is_space_or_tab(value.front()) || is_space_or_tab(value.back()))) return false;
-            if (framing_field(name)) return false;
-            // Beast keeps a name's fields together: repeated names go its way.
-            for (std::size_t j = 0; j < i; ++j)
-                if (headers[j].first.size() == name.size() && boost::beast::iequals(name, headers[j].first))
-                    return false;
-        }
-        return true;
-    }
-
-    void write_plain_head(const HttpResponseHead& head) {
-        std::string& out = pending_head_;
-        out.clear();
-        out.reserve(kHeadReserve);
-        out += "HTTP/1.1 ";
-        char number[24];
-        auto [end, ec] = std::to_chars(number, number + sizeof number, head.status);
-        out.append(number, end);
-        out += ' ';
-        auto reason = http::obsolete_reason(static_cast<http::status>(head.status));
-        out.append(reason.data(), reason.size());
-        out += "\r\n";
-        for (const auto& [name, value] : head.headers) append_field(out, name, value);
-        if (head.content_length) {
-            if (head.status != 204 && head.status != 304) {
-                auto [length_end, length_ec] = std::to_chars(number, number + sizeof number, *head.content_length);
-                append_field(out, "Content-Length", std::string_view(number, length_end));
-            }
-        } else if (!no_body_) {
-            append_field(out, "Transfer-Encoding", "chunked");
-        }
-        // What Beast's keep_alive() makes of an HTTP/1.1 head without a
-        // Connection field.
-        if (!keep_alive_) append_field(out, "Connection", "close");
-        out += "\r\n";
-    }
-
-    static void append_field(std::string& out, std::string_view name, std::string_view value) {
-        out.append(name);
-        out += ": ";
-        out.append(value);
-        out += "\r\n";
-    }
-
-    // The head through Beast's fields: repeated names kept together, values
-    // trimmed, unsafe fields dropped (and logged).
-    http::response<http::empty_body> beast_head(const HttpResponseHead& head) const {
-        http::response<http::empty_body> res;
-        res.version(11);
-        res.result(static_cast<unsigned>(head.status));
-        for (const auto& [name, value] : head.headers) {
-            if (header_safe(name) && header_safe(value)) {
-                res.insert(name, value);
-            } else {
-                // Never sent as is: a CR or LF would end the header line and
-                // start another of the sender's choosing. Handlers refuse such
-                // values when they come in; this catches one they missed.
-                std::fprintf(stderr, "ostor-gateway: dropped response header %.*s holding CR, LF or NUL\n",
-                             static_cast<int>(std::min<std::size_t>(name.size(), kLoggedNameBytes)), name.data());
-            }
-        }
-        if (head.content_length) {
-            if (head.status != 204 && head.status != 304)
-                res.set(http::field::content_length, std::to_string(*head.content_length));
-        } else if (!no_body_) {
-            res.set(http::field::transfer_encoding, "chunked");
-        }
-        res.keep_alive(keep_alive_);
-        return res;
-    }
-
     Stream& stream_;
     Body& body_;
     bool head_request_;
@@ -294,23 +327,6 @@ private:
     bool ok_ = true;
     std::uint64_t remaining_ = 0;
     std::string pending_head_;
-
-    static std::string serialize(const http::response<http::empty_body>& res) {
-        std::string out = "HTTP/1.1 " + std::to_string(res.result_int()) + " ";
-        auto reason = res.reason();
-        out.append(reason.data(), reason.size());
-        out += "\r\n";
-        for (const auto& field : res) {
-            auto name = field.name_string();
-            auto value = field.value();
-            out.append(name.data(), name.size());
-            out += ": ";
-            out.append(value.data(), value.size());
-            out += "\r\n";
-        }
-        out += "\r\n";
-        return out;
-    }
 };
 
 // An error answered outside the request pipeline (a request that could not
