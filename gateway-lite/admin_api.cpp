@@ -201,20 +201,14 @@ Reply buckets(Engine& engine, std::string_view method, const QueryList& q) {
         if (!user) return std::move(user).error();
         filter.owner_id = user->id;
     }
-    // The engine reads only the page, and one more to tell "truncated".
-    if (paged) {
-        if (marker) filter.start_after = *marker;
-        filter.max_count = *page_size + 1;
-    }
-    auto list = engine.list_buckets(filter);
-    if (!list) return std::move(list).error();
+    if (marker) filter.start_after = *marker;
+    auto page = list_bucket_page(engine, std::move(filter), paged ? page_size : std::nullopt);
+    if (!page) return std::move(page).error();
     Json array = Json::array();
-    const bool truncated = paged && list->size() > *page_size;
-    if (truncated) list->resize(*page_size);
-    for (const auto& b : *list) array.push(admin::bucket_json(b));
+    for (const auto& b : page->buckets) array.push(admin::bucket_json(b));
     Json doc = Json::object();
     doc.set("Buckets", std::move(array));
-    if (paged) doc.set("truncated", truncated);
+    if (paged) doc.set("truncated", page->truncated);
     return doc;
 }
 
@@ -374,6 +368,18 @@ AdminAnswer handle_admin(Engine& engine, const Principal& caller, std::string_vi
     }
     if (reply.json) return {200, reply.json->pretty()};
     return {200, std::move(raw_body)};
+}
+
+// The engine reads only the page, and one more to tell whether another
+// follows.
+Result<BucketPage> list_bucket_page(Engine& engine, BucketFilter filter, std::optional<std::uint32_t> page_size) {
+    if (page_size) filter.max_count = *page_size + 1;
+    auto buckets = engine.list_buckets(filter);
+    if (!buckets) return std::move(buckets).error();
+    BucketPage page{std::move(*buckets)};
+    page.truncated = page_size && page.buckets.size() > *page_size;
+    if (page.truncated) page.buckets.resize(*page_size);
+    return page;
 }
 
 }  // namespace ostor::gw

@@ -40,4 +40,13 @@ bool is_admin_request(const QueryList& query);
 AdminAnswer handle_admin(Engine& engine, const Principal& caller, std::string_view method, const QueryList& query,
                          std::string_view request_id, const UsageStats* stats = nullptr);
 
+// A page of the bucket listing (?ostor-buckets, S3 ListBuckets): the
+// buckets of `filter`, at most `page_size` of them (nullopt: all), and
+// whether more follow.
+struct BucketPage {
+    std::vector<Bucket> buckets;
+    bool truncated = false;
+};
+Result<BucketPage> list_bucket_page(Engine& engine, BucketFilter filter, std::optional<std::uint32_t> page_size);
+
 }  // namespace ostor::gw

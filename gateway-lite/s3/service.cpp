@@ -27,11 +27,12 @@ Reply admin(const RequestContext& ctx) {
 Reply list_buckets(const RequestContext& ctx) {
     const auto& principal = ctx.principal;
     if (principal.anonymous) return access_denied();
-    std::optional<std::uint64_t> max_buckets;
+    std::optional<std::uint32_t> max_buckets;
     if (const auto* v = ctx.param("max-buckets")) {
-        max_buckets = parse_u64(*v);
-        if (!max_buckets || *max_buckets < 1 || *max_buckets > kMaxBucketsPerPage)
+        auto n = parse_u64(*v);
+        if (!n || *n < 1 || *n > kMaxBucketsPerPage)
             return invalid_argument("max-buckets must be an integer between 1 and 10000");
+        max_buckets = static_cast<std::uint32_t>(*n);
     }
     std::string after;
     if (const auto* t = ctx.param("continuation-token"); t && !t->empty()) {
@@ -46,20 +47,16 @@ Reply list_buckets(const RequestContext& ctx) {
     if (!principal.account.empty()) filter.account = principal.account;
     if (!after.empty()) filter.start_after = after;
     if (prefix) filter.prefix = *prefix;
-    // The engine reads only the page, and one more to tell whether another follows.
-    if (max_buckets) filter.max_count = static_cast<std::uint32_t>(*max_buckets + 1);
-    auto buckets = ctx.engine.list_buckets(filter);
-    if (!buckets) return buckets.error();
-    const bool more = max_buckets && buckets->size() > *max_buckets;
-    if (more) buckets->resize(*max_buckets);
+    auto page = list_bucket_page(ctx.engine, std::move(filter), max_buckets);
+    if (!page) return page.error();
     DisplayNames names(ctx.engine);
     XmlWriter x("ListAllMyBucketsResult");
     x.person("Owner", principal.user_id, names(principal.user_id)).open("Buckets");
-    for (const auto& b : *buckets)
+    for (const auto& b : page->buckets)
         x.open("Bucket").el("Name", b.name).el("CreationDate", iso8601_ms(b.created_ms)).close("Bucket");
     // The token names the last bucket of the page.
     std::string next;
-    if (more) next = base64_encode("b" + buckets->back().name);
+    if (page->truncated) next = base64_encode("b" + page->buckets.back().name);
     x.close("Buckets");
     if (!next.empty()) x.el("ContinuationToken", next);
     if (prefix) x.text_el("Prefix", *prefix);

@@ -554,6 +554,10 @@ class RestBucketTests(RestCase):
                     marker = names[-1]
                 self.assertEqual(sum(pages, []), want)
                 self.assertEqual(len(pages), (len(want) + 1) // 2)
+        # A page that ends with the last bucket: not truncated.
+        doc = self.call_json('GET', 'http://s3.example.com/?ostor-buckets&emailAddress=pages@example.com&max-items=5')
+        self.assertEqual([b['name'] for b in doc['Buckets']], [f'paged-{i}' for i in range(5)])
+        self.assertFalse(doc['truncated'])
         doc = self.call_json('GET', 'http://s3.example.com/?ostor-buckets&marker=paged-1')
         self.assertEqual([b['name'] for b in doc['Buckets']], ['paged-1a', 'paged-2', 'paged-3', 'paged-4'])
         self.assertFalse(doc['truncated'])

@@ -57,6 +57,10 @@ class BucketTests(GatewayTestCase):
             if not token:
                 break
         self.assertEqual(pages, [names[0:2], names[2:4], names[4:5]])
+        # A page that ends with the last bucket says so: no token.
+        r = s3.list_buckets(MaxBuckets=5, Prefix='pg-')
+        self.assertEqual([b['Name'] for b in r['Buckets']], names[0:5])
+        self.assertNotIn('ContinuationToken', r)
         # The paginator follows the tokens; without max-buckets all come at once.
         listed = [b['Name'] for page in s3.get_paginator('list_buckets').paginate(PaginationConfig={'PageSize': 4})
                   for b in page['Buckets']]
