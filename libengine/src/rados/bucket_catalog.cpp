@@ -77,6 +77,36 @@ Result<RadosObjectCatalog::StoredBucket> stored_bucket_of(std::string_view name,
     return RadosObjectCatalog::StoredBucket{std::move(*b), static_cast<std::uint32_t>(*shards), std::move(info)};
 }
 
+// Appends to `out` the buckets of `names` that `filter` lists, their records
+// read all at once (aio), in the names' order. A name without a record (a
+// leftover list entry or claim) or with a damaged one (as locally) is passed
+// over.
+Result<void> append_listed_buckets(Client& client, const std::vector<std::string>& names, const BucketFilter& filter,
+                                   std::vector<Bucket>& out) {
+    std::vector<std::string> oids;
+    oids.reserve(names.size());
+    for (auto& name : names) oids.push_back(bucket_oid(name));
+    auto records =
+        omap_get_at_once(client, Pool::Meta, oids, {std::string(kBucketInfoKey), std::string(kBucketShardsKey)});
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        auto& r = records[i];
+        if (!r) {
+            if (r.error().code() == kNotFound) continue;  // a leftover entry or claim
+            return std::move(r).error();
+        }
+        auto b = stored_bucket_of(names[i], *r);
+        if (!b) {
+            if (b.error().code() == Errc::NoSuchBucket) continue;  // no record: as above
+            if (b.error().code() == Errc::Internal) continue;      // as locally: not listed
+            return std::move(b).error();
+        }
+        if (filter.owner_id && b->bucket.owner_id != *filter.owner_id) continue;
+        if (filter.owner_id && filter.account && b->bucket.account != *filter.account) continue;
+        out.push_back(std::move(b->bucket));
+    }
+    return {};
+}
+
 }  // namespace
 
 struct RadosObjectCatalog::BucketCache {
@@ -364,8 +394,8 @@ Result<Bucket> RadosObjectCatalog::get_bucket_record_afresh(std::string_view nam
 
 // The names a listing reads the records of, from the marker on: an owner's
 // claims (a superset of its buckets), else the bucket list's names; the
-// records decide. A batch's records are read all at once (aio), as many
-// batches as the page takes, then the page's ledgers.
+// records decide, a batch of names at a time, as many batches as the page
+// takes; then the page's ledgers.
 Result<std::vector<Bucket>> RadosObjectCatalog::list_buckets(const BucketFilter& filter) {
     const std::string after = filter.start_after.value_or("");
     const std::string prefix = filter.prefix.value_or("");
@@ -377,24 +407,7 @@ Result<std::vector<Bucket>> RadosObjectCatalog::list_buckets(const BucketFilter&
         auto batch = names->next(wanted - out.size());
         if (!batch) return std::move(batch).error();
         if (batch->empty()) break;
-        std::vector<std::string> oids;
-        oids.reserve(batch->size());
-        for (auto& name : *batch) oids.push_back(bucket_oid(name));
-        auto records =
-            omap_get_at_once(client_, Pool::Meta, oids, {std::string(kBucketInfoKey), std::string(kBucketShardsKey)});
-        for (std::size_t i = 0; i < records.size(); ++i) {
-            auto& r = records[i];
-            if (!r && r.error().code() != kNotFound) return std::move(r).error();
-            auto b = r ? stored_bucket_of((*batch)[i], *r) : Result<StoredBucket>(no_such_bucket((*batch)[i]));
-            if (!b) {
-                if (b.error().code() == Errc::NoSuchBucket) continue;  // a leftover entry or claim
-                if (b.error().code() == Errc::Internal) continue;      // as locally: not listed
-                return std::move(b).error();
-            }
-            if (filter.owner_id && b->bucket.owner_id != *filter.owner_id) continue;
-            if (filter.owner_id && filter.account && b->bucket.account != *filter.account) continue;
-            out.push_back(std::move(b->bucket));
-        }
+        OSTOR_TRY(append_listed_buckets(client_, *batch, filter, out));
     }
     OSTOR_TRY(ledger_.fill_bucket_counts(out));
     return out;  // in name order, as the names
