@@ -77,6 +77,7 @@ SegmentStore::SegmentStore(std::filesystem::path blobs_dir, const Env& env, Comm
 
 SegmentStore::~SegmentStore() {
     stop_reclaimer();
+    early_syncs_.reset();  // before the segments it holds are retired below
     {
         std::lock_guard lock(mu_);
         for (auto& a : active_) a.reset();  // retires it once no writer uses it (none may, by now)
@@ -199,11 +200,14 @@ Result<Region> SegmentStore::allocate(std::uint64_t bytes, bool direct) {
     std::shared_ptr<Segment> old;  // released after the lock: may retire
     std::lock_guard lock(mu_);
     auto& active = active_[direct ? 1 : 0];
-    if (!active || active->end + bytes > kSegmentMaxBytes || active->failed.load() ||
-        (direct && !active->takes_direct())) {
+    const bool full = active && active->end + bytes > kSegmentMaxBytes;
+    if (!active || full || active->failed.load() || (direct && !active->takes_direct())) {
         auto fresh = create_segment(direct);
         if (!fresh) return std::move(fresh).error();
         old = std::exchange(active, std::move(*fresh));
+        // Its writers' commits will sync it: start now (a large body's
+        // next segment fills meanwhile).
+        if (full) early_syncs_->sync_soon(old);
     }
     Region region{active, active->end, bytes};
     active->end += bytes;

@@ -30,6 +30,7 @@
 
 #include "local/commit_queue.hpp"
 #include "local/direct_io.hpp"
+#include "local/early_syncs.hpp"
 #include "local/lmdb_env.hpp"
 #include "ostor/error.hpp"
 #include "storage/blob_store.hpp"
@@ -233,6 +234,9 @@ private:
     std::mutex entries_mu_;  // one directory sync at a time
     std::atomic<std::uint64_t> entries_created_{0};
     std::atomic<std::uint64_t> entries_synced_{0};
+
+    // Full segments synced before their commits (local/early_syncs.hpp).
+    std::unique_ptr<EarlySyncs> early_syncs_ = std::make_unique<EarlySyncs>();
 
     std::mutex reclaim_mu_;
     std::condition_variable reclaim_cv_;
