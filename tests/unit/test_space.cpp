@@ -95,10 +95,16 @@ TEST_F(Space, ExtentsFreedBeforeACrashAreGivenBackAtTheNextOpen) {
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "keep", keep)));
     ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", random_bytes(8 * kMiB, 5))));
     ASSERT_GE(blobs(), 9 * kMiB);
-    detail::testing::hold_reclaims(true);
-    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "small new version")));
-    engine_.reset();  // the held extents are never punched
-    detail::testing::hold_reclaims(false);
+    {
+        // Released however this block ends: a hold left would stall every
+        // later wait for reclaims in this process.
+        struct Hold {
+            Hold() { detail::testing::hold_reclaims(true); }
+            ~Hold() { detail::testing::hold_reclaims(false); }
+        } hold;
+        ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "small new version")));
+        engine_.reset();  // the held extents are never punched
+    }
     ASSERT_GE(blobs(), 9 * kMiB) << "punched before the process ended: the test shows nothing";
     ASSERT_NO_FATAL_FAILURE(open());
     EXPECT_LE(blobs(), kMiB + 64 * kKiB) << "the old version's blocks were not given back at the open";

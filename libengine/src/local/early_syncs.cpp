@@ -1,5 +1,7 @@
 #include "local/early_syncs.hpp"
 
+#include <exception>
+
 #include "local/segment_store.hpp"
 
 namespace ostor::detail {
@@ -35,7 +37,13 @@ void EarlySyncs::run() {
         auto batch = std::move(queued_);
         queued_.clear();
         lock.unlock();
-        for (auto& segment : batch) (void)sync_segment(*segment);
+        for (auto& segment : batch) {
+            try {
+                (void)sync_segment(*segment);
+            } catch (const std::exception&) {
+                // Only an early start: the commit syncs it again.
+            }
+        }
         batch.clear();  // outside the lock: may retire segments
         lock.lock();
     }

@@ -62,7 +62,11 @@ void SegmentStore::release(const std::vector<Extent>& freed) {
             return;
         }
     }
-    reclaim(freed);  // the store is closing: no thread left to hand them to
+    try {
+        reclaim(freed);  // the store is closing: no thread left to hand them to
+    } catch (const std::exception&) {
+        // Left listed: the next open punches them.
+    }
     count_pending(0, freed.size());
 }
 
@@ -104,8 +108,8 @@ void SegmentStore::stop_reclaimer() {
 
 void SegmentStore::reclaim(const std::vector<Extent>& freed) {
     std::vector<Extent> done;  // punched, or their segment is gone: rows to forget
-    std::vector<std::uint64_t> touched;
-    std::shared_ptr<SegmentFile> punched;  // the last file punched
+    // The segments punched in (in place order), each with its descriptor.
+    std::vector<std::pair<std::uint64_t, std::shared_ptr<SegmentFile>>> touched;
     for (std::size_t i = 0; i < freed.size();) {
         // A run of extents that follow each other in one segment (a body
         // written in one go) is punched with one call, unless a reader pins
@@ -117,6 +121,8 @@ void SegmentStore::reclaim(const std::vector<Extent>& freed) {
             end += round_up_block(freed[next++].length);
         auto file = open_file(first.segment);
         if (!file) {
+            // Left listed when the open failed otherwise (no descriptor
+            // left...): the next release or open tries again.
             if (is_gone(first.segment)) done.insert(done.end(), freed.begin() + i, freed.begin() + next);
         } else if (int fd = (*file)->fd; next - i > 1 && punch_unless_pinned(fd, first.offset, end - first.offset)) {
             done.insert(done.end(), freed.begin() + i, freed.begin() + next);
@@ -124,23 +130,19 @@ void SegmentStore::reclaim(const std::vector<Extent>& freed) {
             for (std::size_t k = i; k < next; ++k)
                 if (punch_unless_pinned(fd, freed[k].offset, freed[k].length)) done.push_back(freed[k]);
         }
-        if (file) {
-            punched = *file;
-            if (touched.empty() || touched.back() != first.segment) touched.push_back(first.segment);
-        }
+        if (file && (touched.empty() || touched.back().first != first.segment))
+            touched.emplace_back(first.segment, *file);
         i = next;
     }
     bool unlinked = false;
-    for (std::uint64_t id : touched) unlinked = unlink_if_empty(id) || unlinked;
-    // Has the file system commit what was freed now (with online discard,
-    // the blocks' discards too: about half a second per GiB here), rather
-    // than in the journal commit of the next writer's sync. The journal
-    // commits in order: one sync covers the punches and unlinks before it.
-    if (unlinked)
-        sync_dir();
-    else if (punched)
-        (void)::fdatasync(punched->fd);
-    if (done.empty()) return;
+    for (const auto& [id, file] : touched) unlinked = unlink_if_empty(id) || unlinked;
+    // The punches made durable before their rows go: has the file system
+    // commit them now (with online discard, the blocks' discards too: about
+    // half a second per GiB here), not in the next writer's sync.
+    bool synced = true;
+    for (const auto& [id, file] : touched) synced = ::fdatasync(file->fd) == 0 && synced;
+    if (unlinked) synced = sync_dir() && synced;
+    if (done.empty() || !synced) return;  // a failed sync: left listed for the next open
     // Not forgotten when this commit fails: the next open punches them again.
     (void)commits_.run([&](Txn& txn) -> Result<void> {
         for (const Extent& x : done) txn.del(Table::FreedExtents, extent_key(x.segment, x.offset));

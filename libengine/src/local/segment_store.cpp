@@ -118,9 +118,9 @@ bool SegmentStore::punch_unless_pinned(int fd, std::uint64_t offset, std::uint64
     if (length == 0) return true;
     auto span = round_up_block(length);
     if (!lock_range(fd, F_WRLCK, offset, span, false)) return false;  // a reader holds it: it frees it after
-    punch(fd, offset, length);
+    bool punched = punch(fd, offset, length);
     lock_range(fd, F_UNLCK, offset, span, false);
-    return true;
+    return punched;
 }
 
 Result<ReadPins> SegmentStore::pin(const std::vector<Extent>& extents) {
@@ -151,11 +151,13 @@ void SegmentStore::release_if_unreferenced(const std::vector<Extent>& extents) {
     if (!gone.empty()) release(gone);
 }
 
-void SegmentStore::punch(int fd, std::uint64_t offset, std::uint64_t length) {
-    if (length == 0) return;
-    // Best effort: a failed punch only leaves garbage that recovery frees.
-    (void)::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
-                      static_cast<off_t>(round_up_block(length)));
+bool SegmentStore::punch(int fd, std::uint64_t offset, std::uint64_t length) {
+    if (length == 0) return true;
+    int rc = ::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                         static_cast<off_t>(round_up_block(length)));
+    // A file system that punches no holes frees the space when the segment
+    // is unlinked: trying again would not help.
+    return rc == 0 || errno == EOPNOTSUPP;
 }
 
 Result<std::shared_ptr<Segment>> SegmentStore::create_segment(bool direct) {
@@ -168,7 +170,9 @@ Result<std::shared_ptr<Segment>> SegmentStore::create_segment(bool direct) {
         int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
         if (fd < 0 && errno == EEXIST) continue;
         if (fd < 0) return errno_error("create segment " + path.string());
-        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {  // cannot happen for a new file; be safe
+        // Another process's recovery may take the new file's lock before
+        // us, find no extent in it and unlink it: then make another.
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0 || !still_linked(fd, path)) {
             ::close(fd);
             continue;
         }
@@ -206,8 +210,9 @@ Result<Region> SegmentStore::allocate(std::uint64_t bytes, bool direct) {
         if (!fresh) return std::move(fresh).error();
         old = std::exchange(active, std::move(*fresh));
         // Its writers' commits will sync it: start now (a large body's
-        // next segment fills meanwhile).
-        if (full) early_syncs_->sync_soon(old);
+        // next segment fills meanwhile). A buffered one's pages are being
+        // written out already (sync_file_range), and each commit syncs it.
+        if (full && old->takes_direct()) early_syncs_->sync_soon(old);
     }
     Region region{active, active->end, bytes};
     active->end += bytes;
@@ -259,6 +264,7 @@ void testing::fail_next_segment_syncs(int count, int err) {
 void mark_segment_failed(Segment& segment) { segment.failed = true; }
 
 Result<void> sync_segment(Segment& segment) {
+    std::lock_guard lock(segment.sync_mu);
     if (segment.failed)
         return Error(Errc::IoError, "object data of segment " + std::to_string(segment.id) +
                                         " may be lost: an earlier write or sync of it failed");
@@ -347,7 +353,7 @@ bool SegmentStore::unlink_if_empty(std::uint64_t id) {
     return unlinked;
 }
 
-void SegmentStore::sync_dir() { (void)fsync_dir(blobs_dir_); }
+bool SegmentStore::sync_dir() { return fsync_dir(blobs_dir_) == 0; }
 
 bool SegmentStore::is_gone(std::uint64_t segment) const {
     return ::access(path_of(segment).c_str(), F_OK) != 0 && errno == ENOENT;

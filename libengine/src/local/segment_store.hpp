@@ -69,6 +69,10 @@ struct Segment {
     // fdatasync would then return 0 for data that is lost. So every later sync
     // of a failed segment fails too, and no new space is handed out in it.
     std::atomic<bool> failed{false};
+    // Held from the check of `failed` through the sync to its marking: of
+    // two syncs of the file at once (a commit's and an early one), only one
+    // would be told of a failed writeback, and the other would pass.
+    std::mutex sync_mu;
     // The store that made the file, and the file's number among those it
     // made: its directory entry is made durable by the first sync of its
     // data (SegmentStore::sync_entries), not when it is made, so that a body
@@ -158,10 +162,12 @@ public:
     void refuse_direct(Segment& segment);
 
     // Gives back the blocks of [offset, offset+length) (written, never
-    // committed, so nobody reads them).
-    static void punch(int fd, std::uint64_t offset, std::uint64_t length);
+    // committed, so nobody reads them); false when the file system failed
+    // to (a failure leaves garbage that a recovery or a retry frees).
+    static bool punch(int fd, std::uint64_t offset, std::uint64_t length);
     // The same for bytes a reader may still hold pinned: punches only when no
-    // read lock covers them and says whether it did.
+    // read lock covers them and says whether it did (false: pinned, or the
+    // punch failed).
     static bool punch_unless_pinned(int fd, std::uint64_t offset, std::uint64_t length);
 
     // Pins `extents` for reading. Fails: IoError (a segment is gone).
@@ -207,7 +213,7 @@ private:
     // Unlinks it when no extent is left in it and nobody appends to it.
     bool unlink_if_empty(std::uint64_t id);
     bool is_gone(std::uint64_t segment) const;
-    void sync_dir();  // best effort
+    bool sync_dir();
     // The reclaimer (segment_reclaim.cpp): punches `freed` (but extents a
     // reader pins: that reader's release_if_unreferenced hands them back),
     // unlinks segments left empty, forgets the rows of what it punched.

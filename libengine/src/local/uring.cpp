@@ -40,14 +40,6 @@ void testing::fault_direct_writes(int refused, int shortened) {
 
 Ring::Ring() : ops_(kDepth) {
     ok_ = io_uring_queue_init(kDepth, &ring_, 0) == 0;
-    if (ok_) {
-        // Writes that extend one file (a large body's, with O_DIRECT) take
-        // ext4's inode lock in turn: a worker thread per write in flight
-        // only queued up on it (sixteen of them for a 1 GiB PUT), taking
-        // CPU from the body's MD5. Two keep the disk busy.
-        unsigned workers[2] = {2, 2};  // bounded (files), unbounded
-        (void)io_uring_register_iowq_max_workers(&ring_, workers);
-    }
     for (unsigned i = 0; i < kDepth; ++i) free_slots_.push_back(kDepth - 1 - i);
 }
 
