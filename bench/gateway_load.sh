@@ -6,8 +6,8 @@
 #   the gateway's peak RSS (VmHWM) at the end,
 #   and one core's MD5 rate (openssl speed -evp md5, 1 MiB blocks), the bound
 #   of a single-stream PUT (its ETag is the body's MD5, which cannot be split),
-#   and the disk's durable sequential write rate (dd conv=fdatasync of the
-#   large file), its other bound (a PUT is answered once on disk).
+#   and the disk's durable sequential write rate (dd oflag=direct conv=fdatasync
+#   of the large file), its other bound (a PUT is answered once on disk).
 # With OLD_GATEWAY, an older ostor-gateway runs beside the new one, on its own
 # data directory; every measured figure is taken for each server in turn
 # (old, new, nginx, and the MD5 and disk references before each large PUT round), so
@@ -294,13 +294,15 @@ run_wrk() {  # run_wrk RESULT_NAME URL [SCRIPT_ARGS...]  (with args: requests.lu
 }
 
 # The disk's durable sequential write rate in MiB/s: the large body written in
-# 1 MiB blocks through the page cache and synced (dd conv=fdatasync) into the
-# directory the gateways' data is in. A gateway answers a PUT once its body
-# is on disk, so this bounds the large PUT as MD5 does.
+# 1 MiB blocks with O_DIRECT, as the engine writes large bodies
+# (libengine/src/local/direct_io.hpp), and synced (dd oflag=direct
+# conv=fdatasync) into the directory the gateways' data is in. A gateway
+# answers a PUT once its body is on disk, so this bounds the large PUT as
+# MD5 does.
 run_disk() {
   local out bytes secs mibs
-  log "dd $large_label to $tmp, conv=fdatasync"
-  out="$(dd if="$tmp/large" of="$tmp/disk-reference" bs=1M conv=fdatasync 2>&1 | tail -n 1)"
+  log "dd $large_label to $tmp, oflag=direct conv=fdatasync"
+  out="$(dd if="$tmp/large" of="$tmp/disk-reference" bs=1M oflag=direct conv=fdatasync 2>&1 | tail -n 1)"
   rm -f "$tmp/disk-reference"
   bytes="$(awk '{ print $1 }' <<<"$out")"
   secs="$(sed -E 's/.*copied, ([0-9.]+) s.*/\1/' <<<"$out")"

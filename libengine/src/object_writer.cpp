@@ -22,14 +22,15 @@ namespace ostor::detail {
 
 namespace {
 
-// Up to three writes in flight while the next buffer fills, as the engine's
+// Up to seven writes in flight while the next buffer fills, as the engine's
 // memory for bodies allows (body_memory.hpp): a writer has one buffer, and
-// up to three more while the budget has room. A buffer is a whole extent:
+// up to seven more while the budget has room. A buffer is a whole extent:
 // each is one write, one MD5 job and (read straight into it) about one
 // receive. With 256 KiB buffers the hand-offs between threads, not MD5,
-// bounded a 1 GiB PUT (bench/README.md).
+// bounded a 1 GiB PUT (bench/README.md); with four, the disk's flushes of
+// full segments (local/early_syncs.hpp) left MD5 waiting for buffers.
 constexpr std::size_t kBufferBytes = kExtentMaxBytes;
-constexpr std::size_t kBufferCount = 4;
+constexpr std::size_t kBufferCount = 8;
 static_assert(kExtentMaxBytes % kBufferBytes == 0);
 // Buffers of larger bodies start on a page, and a body's last one is a
 // whole number of pages: the blob writer can then write them with O_DIRECT,

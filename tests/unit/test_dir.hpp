@@ -212,8 +212,17 @@ inline TimestampMs now_ms() {
 
 inline std::uint64_t now_hours() { return static_cast<std::uint64_t>(now_ms() / (3600 * 1000)); }
 
-// Bytes the file system has allocated to regular files under `dir`.
+}  // namespace ostor::test
+namespace ostor::detail::testing {
+void wait_for_reclaims();  // local/segment_store.hpp
+}  // namespace ostor::detail::testing
+namespace ostor::test {
+
+// Bytes the file system has allocated to regular files under `dir`, once the
+// extents freed so far are punched (after their commits, on a thread of
+// their own: local/segment_reclaim.cpp).
 inline std::uint64_t allocated_bytes(const fs::path& dir) {
+    detail::testing::wait_for_reclaims();
     std::uint64_t total = 0;
     std::error_code ec;
     if (!fs::exists(dir, ec)) return 0;

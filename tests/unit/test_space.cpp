@@ -2,6 +2,7 @@
 // empty segments unlinked), and copies share data instead of duplicating it.
 #include <string>
 
+#include "local/segment_store.hpp"
 #include "test_dir.hpp"
 
 namespace ostor::test {
@@ -82,6 +83,33 @@ TEST_F(Space, AReaderPinsOnlyTheDataItReads) {
     EXPECT_EQ(*got, body.substr(3 * kMiB + 5, 10));
     reader->reset();
     EXPECT_LE(blobs(), 64 * kKiB) << "the pinned extent was not freed after its reader";
+}
+
+// Freed extents are punched after the commit that freed them, on a thread of
+// their own; a process that ends before (a crash) leaves them listed, and
+// the next open punches them.
+TEST_F(Space, ExtentsFreedBeforeACrashAreGivenBackAtTheNextOpen) {
+    SKIP_ON_RADOS("measures the segment files' disk space");
+    // Both in the writer's segment, which "keep" keeps from being unlinked.
+    const std::string keep = random_bytes(kMiB, 4);
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "keep", keep)));
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", random_bytes(8 * kMiB, 5))));
+    ASSERT_GE(blobs(), 9 * kMiB);
+    {
+        // Released however this block ends: a hold left would stall every
+        // later wait for reclaims in this process.
+        struct Hold {
+            Hold() { detail::testing::hold_reclaims(true); }
+            ~Hold() { detail::testing::hold_reclaims(false); }
+        } hold;
+        ASSERT_TRUE(IsOk(put(engine(), "bkt", "k", "small new version")));
+        engine_.reset();  // the held extents are never punched
+    }
+    ASSERT_GE(blobs(), 9 * kMiB) << "punched before the process ended: the test shows nothing";
+    ASSERT_NO_FATAL_FAILURE(open());
+    EXPECT_LE(blobs(), kMiB + 64 * kKiB) << "the old version's blocks were not given back at the open";
+    EXPECT_TRUE(SameBytes(body_of(engine(), "bkt", "keep"), keep));
+    EXPECT_TRUE(SameBytes(body_of(engine(), "bkt", "k"), "small new version"));
 }
 
 TEST_F(Space, AbortedAndDroppedWritesGiveTheirSpaceBack) {

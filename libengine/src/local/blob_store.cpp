@@ -39,7 +39,7 @@ LocalBlobWriter::~LocalBlobWriter() {
     (void)wait_all();
     if (committed_) return;
     // Written, never committed: nobody reads these blocks.
-    for (auto& wr : regions_) SegmentStore::punch(wr.region.segment->fd, wr.region.offset, wr.used);
+    for (auto& wr : regions_) (void)SegmentStore::punch(wr.region.segment->fd, wr.region.offset, wr.used);
 }
 
 Result<void> LocalBlobWriter::write(std::span<const std::byte> data, unsigned tag, std::optional<std::uint64_t> rest,

@@ -48,6 +48,7 @@ enum class Table : unsigned {
     BucketConfigs,    // bucket name "\0" kind -> configuration document (Bucket::configs)
     Versions,         // bucket "/" version head "\0" instance -> ObjectRecord (local/version_index.hpp)
     VersionHeads,     // object_index key -> VersionHead
+    FreedExtents,     // be64 segment be64 offset -> u32 length: dropped, blocks not yet punched
     Count
 };
 

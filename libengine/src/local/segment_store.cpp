@@ -50,12 +50,13 @@ bool still_linked(int fd, const std::filesystem::path& path) {
     return by_fd.st_ino == by_path.st_ino && by_fd.st_dev == by_path.st_dev && by_fd.st_nlink > 0;
 }
 
-void fsync_dir(const std::filesystem::path& dir) {
+// 0, or the errno of the failed open or sync.
+int fsync_dir(const std::filesystem::path& dir) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
+    if (fd < 0) return errno;
+    int err = ::fsync(fd) == 0 ? 0 : errno;
+    ::close(fd);
+    return err;
 }
 
 }  // namespace
@@ -72,9 +73,11 @@ SegmentFile::~SegmentFile() {
 }
 
 SegmentStore::SegmentStore(std::filesystem::path blobs_dir, const Env& env, CommitQueue& commits)
-    : blobs_dir_(std::move(blobs_dir)), env_(env), commits_(commits) {}
+    : blobs_dir_(std::move(blobs_dir)), env_(env), commits_(commits), reclaimer_([this] { reclaim_loop(); }) {}
 
 SegmentStore::~SegmentStore() {
+    stop_reclaimer();
+    early_syncs_.reset();  // before the segments it holds are retired below
     {
         std::lock_guard lock(mu_);
         for (auto& a : active_) a.reset();  // retires it once no writer uses it (none may, by now)
@@ -115,9 +118,9 @@ bool SegmentStore::punch_unless_pinned(int fd, std::uint64_t offset, std::uint64
     if (length == 0) return true;
     auto span = round_up_block(length);
     if (!lock_range(fd, F_WRLCK, offset, span, false)) return false;  // a reader holds it: it frees it after
-    punch(fd, offset, length);
+    bool punched = punch(fd, offset, length);
     lock_range(fd, F_UNLCK, offset, span, false);
-    return true;
+    return punched;
 }
 
 Result<ReadPins> SegmentStore::pin(const std::vector<Extent>& extents) {
@@ -148,11 +151,13 @@ void SegmentStore::release_if_unreferenced(const std::vector<Extent>& extents) {
     if (!gone.empty()) release(gone);
 }
 
-void SegmentStore::punch(int fd, std::uint64_t offset, std::uint64_t length) {
-    if (length == 0) return;
-    // Best effort: a failed punch only leaves garbage that recovery frees.
-    (void)::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
-                      static_cast<off_t>(round_up_block(length)));
+bool SegmentStore::punch(int fd, std::uint64_t offset, std::uint64_t length) {
+    if (length == 0) return true;
+    int rc = ::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                         static_cast<off_t>(round_up_block(length)));
+    // A file system that punches no holes frees the space when the segment
+    // is unlinked: trying again would not help.
+    return rc == 0 || errno == EOPNOTSUPP;
 }
 
 Result<std::shared_ptr<Segment>> SegmentStore::create_segment(bool direct) {
@@ -165,17 +170,20 @@ Result<std::shared_ptr<Segment>> SegmentStore::create_segment(bool direct) {
         int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
         if (fd < 0 && errno == EEXIST) continue;
         if (fd < 0) return errno_error("create segment " + path.string());
-        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {  // cannot happen for a new file; be safe
+        // Another process's recovery may take the new file's lock before
+        // us, find no extent in it and unlink it: then make another.
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0 || !still_linked(fd, path)) {
             ::close(fd);
             continue;
         }
-        // The directory entry must be durable before any data in it is
-        // acknowledged.
-        fsync_dir(blobs_dir_);
         ++segments_created_;
         auto seg = std::make_unique<Segment>();
         seg->id = id;
         seg->fd = fd;
+        // Its directory entry is made durable before any data in it is
+        // acknowledged: by the sync of its data before a commit.
+        seg->store = this;
+        seg->created_seq = ++entries_created_;
         if (direct) {
             seg->direct_fd = open_direct(path);
             // Refused at open (EINVAL): the file system takes no direct
@@ -196,11 +204,15 @@ Result<Region> SegmentStore::allocate(std::uint64_t bytes, bool direct) {
     std::shared_ptr<Segment> old;  // released after the lock: may retire
     std::lock_guard lock(mu_);
     auto& active = active_[direct ? 1 : 0];
-    if (!active || active->end + bytes > kSegmentMaxBytes || active->failed.load() ||
-        (direct && !active->takes_direct())) {
+    const bool full = active && active->end + bytes > kSegmentMaxBytes;
+    if (!active || full || active->failed.load() || (direct && !active->takes_direct())) {
         auto fresh = create_segment(direct);
         if (!fresh) return std::move(fresh).error();
         old = std::exchange(active, std::move(*fresh));
+        // Its writers' commits will sync it: start now (a large body's
+        // next segment fills meanwhile). A buffered one's pages are being
+        // written out already (sync_file_range), and each commit syncs it.
+        if (full && old->takes_direct()) early_syncs_->sync_soon(old);
     }
     Region region{active, active->end, bytes};
     active->end += bytes;
@@ -252,11 +264,15 @@ void testing::fail_next_segment_syncs(int count, int err) {
 void mark_segment_failed(Segment& segment) { segment.failed = true; }
 
 Result<void> sync_segment(Segment& segment) {
+    std::lock_guard lock(segment.sync_mu);
     if (segment.failed)
         return Error(Errc::IoError, "object data of segment " + std::to_string(segment.id) +
                                         " may be lost: an earlier write or sync of it failed");
     int rc = ::fdatasync(segment.fd);
     int err = errno;
+    if (rc == 0 && segment.store) {
+        if (auto r = segment.store->sync_entries(segment.created_seq); !r) return r;
+    }
     for (int n = injected_sync_failures.load(); n > 0;)
         if (injected_sync_failures.compare_exchange_weak(n, n - 1)) {
             rc = -1;
@@ -269,6 +285,19 @@ Result<void> sync_segment(Segment& segment) {
     bool no_space = err == ENOSPC || err == EDQUOT || (err == EIO && file_system_nearly_full(segment.fd));
     return Error(no_space ? Errc::NoSpace : Errc::IoError,
                  std::string("fdatasync of object data failed: ") + std::strerror(err));
+}
+
+Result<void> SegmentStore::sync_entries(std::uint64_t created_seq) {
+    if (entries_synced_.load() >= created_seq) return {};
+    std::lock_guard lock(entries_mu_);
+    if (entries_synced_.load() >= created_seq) return {};  // synced while we waited
+    // Every segment made so far is in the directory: one sync covers them.
+    const std::uint64_t made = entries_created_.load();
+    if (int err = fsync_dir(blobs_dir_); err != 0)
+        return Error(err == ENOSPC || err == EDQUOT ? Errc::NoSpace : Errc::IoError,
+                     "sync of " + blobs_dir_.string() + " failed: " + std::strerror(err));
+    entries_synced_ = made;
+    return {};
 }
 
 bool SegmentStore::has_extents(std::uint64_t segment) {
@@ -312,34 +341,22 @@ Result<std::shared_ptr<SegmentFile>> SegmentStore::open_file(std::uint64_t segme
     return file;
 }
 
-void SegmentStore::release(const std::vector<Extent>& freed) {
-    std::vector<std::uint64_t> touched;
-    for (std::size_t i = 0; i < freed.size();) {
-        // A run of extents that follow each other in one segment (a body
-        // written in one go) is punched with one call, unless a reader pins
-        // part of it: then extent by extent, so the rest is freed now.
-        const Extent& first = freed[i];
-        std::size_t next = i + 1;
-        std::uint64_t end = first.offset + round_up_block(first.length);
-        while (next < freed.size() && freed[next].segment == first.segment && freed[next].offset == end)
-            end += round_up_block(freed[next++].length);
-        if (auto file = open_file(first.segment)) {  // else already gone
-            int fd = (*file)->fd;
-            if (next - i == 1 || !punch_unless_pinned(fd, first.offset, end - first.offset))
-                for (std::size_t k = i; k < next; ++k) punch_unless_pinned(fd, freed[k].offset, freed[k].length);
-            if (touched.empty() || touched.back() != first.segment) touched.push_back(first.segment);
-        }
-        i = next;
-    }
-    for (std::uint64_t id : touched) {
-        if (has_extents(id)) continue;
-        // Unlink only a segment nobody appends to: take its claim first.
-        auto path = path_of(id);
-        int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-        if (fd < 0) continue;
-        if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && still_linked(fd, path) && !has_extents(id)) unlink_segment(id);
-        ::close(fd);
-    }
+bool SegmentStore::unlink_if_empty(std::uint64_t id) {
+    if (has_extents(id)) return false;
+    // Unlink only a segment nobody appends to: take its claim first.
+    auto path = path_of(id);
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return false;
+    bool unlinked = ::flock(fd, LOCK_EX | LOCK_NB) == 0 && still_linked(fd, path) && !has_extents(id);
+    if (unlinked) unlink_segment(id);
+    ::close(fd);
+    return unlinked;
+}
+
+bool SegmentStore::sync_dir() { return fsync_dir(blobs_dir_) == 0; }
+
+bool SegmentStore::is_gone(std::uint64_t segment) const {
+    return ::access(path_of(segment).c_str(), F_OK) != 0 && errno == ENOENT;
 }
 
 void SegmentStore::add_refs(Txn& txn, const std::vector<Extent>& extents) {
@@ -367,6 +384,7 @@ void SegmentStore::drop_refs(Txn& txn, const std::vector<Extent>& extents, std::
         assert(refs > 0);
         if (refs <= 1) {
             txn.del(Table::Extents, key);
+            txn.put(Table::FreedExtents, key, Encoder().u32(length).take());
             freed.push_back(e);
         } else {
             txn.put(Table::Extents, key, Encoder().u32(length).u32(refs - 1).take());
@@ -387,6 +405,7 @@ std::vector<Extent> SegmentStore::all_extents(const Txn& txn) {
 Result<void> SegmentStore::recover() {
     direct_ = probe_direct_io(blobs_dir_);
     direct_enabled_ = direct_.enabled();
+    if (auto r = reclaim_listed(); !r) return r;
     DIR* dir = ::opendir(blobs_dir_.c_str());
     if (!dir) return errno_error("open " + blobs_dir_.string());
     std::vector<std::uint64_t> ids;

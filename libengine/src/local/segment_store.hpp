@@ -11,20 +11,26 @@
 // cleanly is marked in the Segments table; one that is not (its process
 // crashed) is recovered by the next process that opens the store: every
 // byte not covered by a committed extent is punched and the tail truncated.
+// Extents that lost their last reference are listed in the FreedExtents
+// table by the same transaction, and punched after it by a thread of their
+// own (segment_reclaim.cpp): a write or delete is not answered later for it.
 #pragma once
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "local/commit_queue.hpp"
 #include "local/direct_io.hpp"
+#include "local/early_syncs.hpp"
 #include "local/lmdb_env.hpp"
 #include "ostor/error.hpp"
 #include "storage/blob_store.hpp"
@@ -63,10 +69,21 @@ struct Segment {
     // fdatasync would then return 0 for data that is lost. So every later sync
     // of a failed segment fails too, and no new space is handed out in it.
     std::atomic<bool> failed{false};
+    // Held from the check of `failed` through the sync to its marking: of
+    // two syncs of the file at once (a commit's and an early one), only one
+    // would be told of a failed writeback, and the other would pass.
+    std::mutex sync_mu;
+    // The store that made the file, and the file's number among those it
+    // made: its directory entry is made durable by the first sync of its
+    // data (SegmentStore::sync_entries), not when it is made, so that a body
+    // crossing segments never waits for a directory sync while it streams.
+    SegmentStore* store = nullptr;
+    std::uint64_t created_seq = 0;
 };
 
-// Makes the data written to `segment` durable (fdatasync). Fails for ever once
-// any write or sync of it failed. Fails: IoError, NoSpace.
+// Makes the data written to `segment` durable (fdatasync), and its directory
+// entry. Fails for ever once any write or sync of it failed. Fails: IoError,
+// NoSpace.
 Result<void> sync_segment(Segment& segment);
 // Records that a write of `segment` failed (see Segment::failed).
 void mark_segment_failed(Segment& segment);
@@ -75,6 +92,13 @@ namespace testing {
 // Test only: the next `count` syncs of segment data fail with `err` after
 // really syncing, as a failed writeback does (the pages end up clean).
 void fail_next_segment_syncs(int count, int err);
+// Test only: waits until every store punched the extents handed to its
+// release() so far (or found them pinned by a reader).
+void wait_for_reclaims();
+// Test only: while held, the extents handed to release() wait, and a store
+// closed meanwhile leaves them unpunched and listed, as a crash does (a
+// release() after unholding wakes a store again).
+void hold_reclaims(bool hold);
 }  // namespace testing
 
 // Space in a segment handed to one writer.
@@ -138,10 +162,12 @@ public:
     void refuse_direct(Segment& segment);
 
     // Gives back the blocks of [offset, offset+length) (written, never
-    // committed, so nobody reads them).
-    static void punch(int fd, std::uint64_t offset, std::uint64_t length);
+    // committed, so nobody reads them); false when the file system failed
+    // to (a failure leaves garbage that a recovery or a retry frees).
+    static bool punch(int fd, std::uint64_t offset, std::uint64_t length);
     // The same for bytes a reader may still hold pinned: punches only when no
-    // read lock covers them and says whether it did.
+    // read lock covers them and says whether it did (false: pinned, or the
+    // punch failed).
     static bool punch_unless_pinned(int fd, std::uint64_t offset, std::uint64_t length);
 
     // Pins `extents` for reading. Fails: IoError (a segment is gone).
@@ -153,9 +179,18 @@ public:
     // A descriptor for reading a segment. Fails: IoError (missing file).
     Result<std::shared_ptr<SegmentFile>> open_file(std::uint64_t segment);
 
-    // After a commit that dropped the last reference to `freed` extents:
-    // punches their blocks and unlinks segments left empty.
+    // After a commit that dropped the last reference to `freed` extents (and
+    // listed them in the FreedExtents table): hands them to the reclaimer
+    // thread, which punches their blocks, unlinks segments left empty and
+    // then forgets their rows. Nobody waits for it: on ext4 punching 64 MiB
+    // takes about 30 ms (more with online discard), so an overwrite of 1 GiB
+    // would be answered half a second later. A crash before the rows are
+    // forgotten leaves them to the next recover().
     void release(const std::vector<Extent>& freed);
+
+    // Makes durable the directory entries of the segments made up to
+    // `created_seq` (one sync of the directory covers all made before it).
+    Result<void> sync_entries(std::uint64_t created_seq);
 
     // Reference counting of extents, inside a metadata transaction.
     static void add_refs(Txn& txn, const std::vector<Extent>& extents);
@@ -175,6 +210,18 @@ private:
     Result<void> recover_segment(std::uint64_t id, int fd, bool clean);
     bool has_extents(std::uint64_t segment);
     void unlink_segment(std::uint64_t id);
+    // Unlinks it when no extent is left in it and nobody appends to it.
+    bool unlink_if_empty(std::uint64_t id);
+    bool is_gone(std::uint64_t segment) const;
+    bool sync_dir();
+    // The reclaimer (segment_reclaim.cpp): punches `freed` (but extents a
+    // reader pins: that reader's release_if_unreferenced hands them back),
+    // unlinks segments left empty, forgets the rows of what it punched.
+    void reclaim_loop();
+    void reclaim(const std::vector<Extent>& freed);
+    void stop_reclaimer();
+    // At open: what a process that crashed had not punched yet.
+    Result<void> reclaim_listed();
 
     std::filesystem::path blobs_dir_;
     const Env& env_;
@@ -189,6 +236,19 @@ private:
     std::vector<std::unique_ptr<Segment>> retired_;
     std::unordered_map<std::uint64_t, std::shared_ptr<SegmentFile>> files_;
     std::uint64_t segments_created_ = 0;
+
+    std::mutex entries_mu_;  // one directory sync at a time
+    std::atomic<std::uint64_t> entries_created_{0};
+    std::atomic<std::uint64_t> entries_synced_{0};
+
+    // Full segments synced before their commits (local/early_syncs.hpp).
+    std::unique_ptr<EarlySyncs> early_syncs_ = std::make_unique<EarlySyncs>();
+
+    std::mutex reclaim_mu_;
+    std::condition_variable reclaim_cv_;
+    std::vector<Extent> to_reclaim_;
+    bool reclaim_stopping_ = false;
+    std::thread reclaimer_;  // last: started once the rest is constructed
 };
 
 std::string extent_key(std::uint64_t segment, std::uint64_t offset);
