@@ -27,7 +27,7 @@ constexpr std::array<const char*, static_cast<unsigned>(Table::Count)> kTableNam
     "meta",     "users",         "users-by-email",    "keys",  "accounts",       "buckets",  "bucket-epochs",
     "objects",  "uploads",       "uploads-by-bucket", "parts", "extents",        "segments", "limits",
     "quotas",   "user-usage",    "reservations",      "usage", "billing-totals", "bodies",   "bucket-configs",
-    "versions", "version-heads",
+    "versions", "version-heads", "buckets-by-owner",
 };
 
 // Bounds of the map size chosen from the file system (map_size_for).
