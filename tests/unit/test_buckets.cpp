@@ -1,5 +1,7 @@
 // Buckets: creation, ownership, listing, deletion, incarnations, ACLs,
 // configuration documents.
+#include <algorithm>
+#include <cstdio>
 #include <map>
 #include <string>
 
@@ -7,6 +9,7 @@
 #include "local/lmdb_env.hpp"
 #include "records.hpp"
 #include "test_dir.hpp"
+#include "test_meta.hpp"
 
 namespace ostor::test {
 namespace {
@@ -40,6 +43,39 @@ protected:
         return v ? std::string(*v) : std::string();
     }
     static std::string config_key(const std::string& bucket, const std::string& kind) { return bucket + '\0' + kind; }
+    // The keys of the local store's owner index, read beside the open engine.
+    static std::vector<std::string> owner_index_rows_in(const detail::Txn& txn) {
+        std::vector<std::string> out;
+        auto cur = txn.cursor(detail::Table::BucketsByOwner);
+        for (auto e = cur.first(); e; e = cur.next()) out.emplace_back(e->first);
+        return out;
+    }
+    std::vector<std::string> owner_index_rows() {
+        auto env = detail::Env::open(dir_.path() / "meta", EngineOptions{}.meta_map_size_bytes);
+        EXPECT_TRUE(env) << env.error().message();
+        if (!env) return {};
+        return owner_index_rows_in(detail::Txn::read(**env));
+    }
+    // One owner's buckets (with `prefix`) paged `page` at a time after
+    // `start_after`, each page asked as the gateway asks it (one more).
+    std::vector<std::string> paged(const std::string& owner, std::optional<std::string> prefix,
+                                   std::optional<std::string> start_after, std::uint32_t page) {
+        std::vector<std::string> seen;
+        BucketFilter f;
+        f.owner_id = owner;
+        f.prefix = std::move(prefix);
+        f.start_after = std::move(start_after);
+        f.max_count = page + 1;
+        for (int guard = 0; guard < 100; ++guard) {
+            auto got = names(f);
+            const bool truncated = got.size() > page;
+            if (truncated) got.resize(page);
+            seen.insert(seen.end(), got.begin(), got.end());
+            if (!truncated) break;
+            f.start_after = got.back();
+        }
+        return seen;
+    }
     std::string alice_, bob_;
 };
 
@@ -175,6 +211,89 @@ TEST_F(Buckets, ListPagesAfterMarker) {
     BucketFilter all;
     all.owner_id = alice_;
     EXPECT_EQ(names(all), (V{"pg-a", "pg-a-b", "pg-a.1"}));
+}
+
+// One user's few buckets among many of other owners, interleaved by name:
+// pages of them hold exactly that user's, in order, on both backends (a
+// local volume walks the owner index rather than every row between them).
+TEST_F(Buckets, ListOneOwnersPagesAmongOtherOwners) {
+    const std::string carol = make_user("carol@example.com");
+    std::vector<std::string> alices;
+    for (int i = 0; i < 60; ++i) {
+        char name[16];
+        std::snprintf(name, sizeof name, "ix-%03d", i);
+        const std::string& owner = i % 10 == 3 ? alice_ : i % 2 ? bob_ : carol;
+        make_bucket(name, owner);
+        if (owner == alice_) alices.push_back(name);
+    }
+    make_bucket("iw-first", bob_);
+    make_bucket("iy-last", alice_);
+    using V = std::vector<std::string>;
+    EXPECT_EQ(alices, (V{"ix-003", "ix-013", "ix-023", "ix-033", "ix-043", "ix-053"}));
+    for (std::uint32_t page : {1u, 2u, 5u, 6u, 10u}) {
+        EXPECT_EQ(paged(alice_, "ix-", std::nullopt, page), alices) << page;
+        EXPECT_EQ(paged(alice_, "ix-", "ix-014", page), (V{"ix-023", "ix-033", "ix-043", "ix-053"})) << page;
+        EXPECT_EQ(paged(alice_, "ix-", "ix-053", page), V{}) << page;
+    }
+    EXPECT_EQ(paged(alice_, "ix-02", std::nullopt, 2), V{"ix-023"});
+    EXPECT_EQ(paged(alice_, "ix-", "ix-", 4), alices);         // a marker before every name
+    EXPECT_EQ(paged(alice_, "ix-04", "ix-", 4), V{"ix-043"});  // the prefix later than the marker
+    EXPECT_EQ(paged(alice_, std::nullopt, "ix-050", 1), (V{"ix-053", "iy-last"}));
+    EXPECT_EQ(paged(alice_, "iw", std::nullopt, 3), V{});
+    EXPECT_EQ(paged(bob_, "iw", std::nullopt, 3), V{"iw-first"});
+    EXPECT_EQ(paged(carol, "ix-00", std::nullopt, 1), (V{"ix-000", "ix-002", "ix-004", "ix-006", "ix-008"}));
+    // A deleted bucket leaves its owner's pages; its name made again by
+    // another owner joins that one's.
+    ASSERT_TRUE(IsOk(engine().delete_bucket("ix-023")));
+    make_bucket("ix-023", bob_);
+    EXPECT_EQ(paged(alice_, "ix-", std::nullopt, 2), (V{"ix-003", "ix-013", "ix-033", "ix-043", "ix-053"}));
+    EXPECT_EQ(paged(bob_, "ix-02", std::nullopt, 2), (V{"ix-021", "ix-023", "ix-025", "ix-027", "ix-029"}));
+}
+
+// A volume made before the owner index existed (no index rows, no mark that
+// it is built) gets it built when it opens; pages by owner read the index.
+TEST_F(Buckets, LocalOwnerIndexBuiltAtOpen) {
+    SKIP_ON_RADOS("the LMDB tables of a local volume");
+    ASSERT_TRUE(IsOk(engine().create_account(alice_, "acc1", false)));
+    for (std::string_view n : {"ob-a", "ob-c", "ob-e"}) make_bucket(n, alice_);
+    make_bucket("ob-d", alice_, "acc1");
+    for (std::string_view n : {"ob-b", "ob-f"}) make_bucket(n, bob_);
+    make_bucket("ob-gone", bob_);
+    ASSERT_TRUE(IsOk(engine().delete_bucket("ob-gone")));
+    using V = std::vector<std::string>;
+    const V index = owner_index_rows();
+    std::vector<std::string> expected_index{alice_ + "/ob-a", alice_ + "/ob-c", alice_ + "/ob-d",
+                                            alice_ + "/ob-e", bob_ + "/ob-b",   bob_ + "/ob-f"};
+    std::sort(expected_index.begin(), expected_index.end());
+    EXPECT_EQ(index, expected_index);
+
+    auto forget_index = [&](bool and_its_mark) {
+        engine_.reset();
+        edit_meta(dir_.path(), [&](detail::Txn& txn) {
+            for (const auto& key : owner_index_rows_in(txn)) txn.del(detail::Table::BucketsByOwner, key);
+            if (and_its_mark) {
+                EXPECT_TRUE(txn.del(detail::Table::Meta, "bucket_owner_index"));
+            }
+        });
+        ASSERT_NO_FATAL_FAILURE(open());
+    };
+    // With the mark left, nothing rebuilds the rows: an owner's pages, read
+    // from the index, find nothing.
+    ASSERT_NO_FATAL_FAILURE(forget_index(false));
+    EXPECT_EQ(paged(alice_, std::nullopt, std::nullopt, 2), V{});
+    // Without it (a volume of before), the open builds the index again.
+    ASSERT_NO_FATAL_FAILURE(forget_index(true));
+    EXPECT_EQ(owner_index_rows(), expected_index);
+    EXPECT_EQ(paged(alice_, std::nullopt, std::nullopt, 2), (V{"ob-a", "ob-c", "ob-d", "ob-e"}));
+    EXPECT_EQ(paged(alice_, "ob-", "ob-c", 1), (V{"ob-d", "ob-e"}));
+    EXPECT_EQ(paged(bob_, std::nullopt, std::nullopt, 1), (V{"ob-b", "ob-f"}));
+    BucketFilter own;
+    own.owner_id = alice_;
+    own.account = "";
+    EXPECT_EQ(names(own), (V{"ob-a", "ob-c", "ob-e"}));
+    // And keeps it from then on.
+    make_bucket("ob-0", alice_);
+    EXPECT_EQ(paged(alice_, std::nullopt, std::nullopt, 3), (V{"ob-0", "ob-a", "ob-c", "ob-d", "ob-e"}));
 }
 
 TEST_F(Buckets, BadNamesRefused) {

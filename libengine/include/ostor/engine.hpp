@@ -196,8 +196,8 @@ struct BucketFilter {
     // A page of the listing (none of them: every bucket): names beginning
     // with `prefix`, after `start_after` in byte order, at most `max_count`
     // of them. A caller learns whether more follow by asking one more than
-    // its page. The engine reads only the page (and, when filtered by owner
-    // on a local volume, other owners' rows between its names). Initialized
+    // its page. The engine reads only the page (with an account, the
+    // owner's other accounts' buckets between its names too). Initialized
     // so that callers naming only the members above stay warning-free.
     std::optional<std::string> prefix{};
     std::optional<std::string> start_after{};

@@ -3,6 +3,7 @@
 
 #include "codec.hpp"
 #include "engine_impl.hpp"
+#include "local/bucket_owner_index.hpp"
 #include "local/object_catalog.hpp"
 #include "local/object_index.hpp"
 #include "local/tables.hpp"
@@ -90,6 +91,7 @@ Result<Bucket> LocalObjectCatalog::create_bucket(std::string_view name, std::str
         b.size.last_ts = size_history_hour(b.created_ms);
         txn.put(Table::BucketEpochs, name, Encoder().u64(b.epoch).take());
         txn.put(Table::Buckets, name, encode(b));
+        add_to_owner_index(txn, owner_id, name);
         // (delete_bucket removed them: this only guards a new name's start.)
         drop_bucket_configs(txn, name);
         // Its first configurations, in the transaction that makes it.
@@ -108,9 +110,19 @@ Result<Bucket> LocalObjectCatalog::get_bucket(std::string_view name) {
     });
 }
 
+namespace {
+
+// Whether `b` passes the filter's owner and account.
+bool owned_as_filtered(const Bucket& b, const BucketFilter& filter) {
+    if (!filter.owner_id) return true;
+    return b.owner_id == *filter.owner_id && (!filter.account || b.account == *filter.account);
+}
+
+}  // namespace
+
 // Rows are by name: a page is read from the later of the marker and the
-// prefix on, up to its last bucket (rows of other owners between them are
-// passed over: no index by owner).
+// prefix on, up to its last bucket; one owner's page walks that owner's
+// names in the BucketsByOwner table and reads only their rows.
 Result<std::vector<Bucket>> LocalObjectCatalog::list_buckets(const BucketFilter& filter) {
     return read([&](const Txn& txn) -> Result<std::vector<Bucket>> {
         std::vector<Bucket> out;
@@ -118,18 +130,27 @@ Result<std::vector<Bucket>> LocalObjectCatalog::list_buckets(const BucketFilter&
         const std::string_view prefix = filter.prefix ? std::string_view(*filter.prefix) : std::string_view();
         const std::string_view after = filter.start_after ? std::string_view(*filter.start_after) : std::string_view();
         const std::string_view from = std::max(prefix, after);
-        auto cur = txn.cursor(Table::Buckets);
-        for (auto e = from.empty() ? cur.first() : cur.seek(from); e; e = cur.next()) {
-            if (filter.start_after && e->first <= after) continue;
-            if (!e->first.starts_with(prefix)) break;  // past the names beginning with it
-            auto b = decode_bucket(e->second);
-            if (!b) continue;
-            if (filter.owner_id && b->owner_id != *filter.owner_id) continue;
-            if (filter.owner_id && filter.account && b->account != *filter.account) continue;
+        // Takes the bucket named `name` whose row is `row` when it passes the
+        // filter; false once the page is full or past the prefix.
+        auto take = [&](std::string_view name, std::string_view row) {
+            if (filter.start_after && name <= after) return true;
+            if (!name.starts_with(prefix)) return false;  // past the names beginning with it
+            auto b = decode_bucket(row);
+            if (!b || !owned_as_filtered(*b, filter)) return true;
             load_bucket_configs(txn, *b);
             out.push_back(std::move(*b));
-            if (filter.max_count && out.size() == *filter.max_count) break;
+            return !(filter.max_count && out.size() == *filter.max_count);
+        };
+        if (filter.owner_id) {
+            for_each_owned_bucket(txn, *filter.owner_id, from, [&](std::string_view name) {
+                auto row = txn.get(Table::Buckets, name);
+                return !row || take(name, *row);  // (rows and index change together: never without)
+            });
+            return out;
         }
+        auto cur = txn.cursor(Table::Buckets);
+        for (auto e = from.empty() ? cur.first() : cur.seek(from); e; e = cur.next())
+            if (!take(e->first, e->second)) break;
         return out;
     });
 }
@@ -163,6 +184,7 @@ Result<void> LocalObjectCatalog::delete_bucket(std::string_view name, FreedExten
             if (upload) drop_upload(txn, *upload, freed);
         }
         txn.del(Table::Buckets, name);
+        drop_from_owner_index(txn, bucket->owner_id, name);
         drop_bucket_configs(txn, name);
         txn.del(Table::Limits, limits_key(LimitTarget::bucket(std::string(name))));
         txn.del(Table::Quotas, quota_key(QuotaTarget::bucket(std::string(name))));

@@ -24,10 +24,11 @@ constexpr std::size_t kMaxIdleReads = 32;
 constexpr std::uint64_t kNearlyFullBytes = std::uint64_t{1} << 20;
 
 constexpr std::array<const char*, static_cast<unsigned>(Table::Count)> kTableNames = {
-    "meta",     "users",         "users-by-email",    "keys",  "accounts",       "buckets",  "bucket-epochs",
-    "objects",  "uploads",       "uploads-by-bucket", "parts", "extents",        "segments", "limits",
-    "quotas",   "user-usage",    "reservations",      "usage", "billing-totals", "bodies",   "bucket-configs",
-    "versions", "version-heads", "freed-extents",
+    "meta",           "users",         "users-by-email", "keys",           "accounts",
+    "buckets",        "bucket-epochs", "objects",        "uploads",        "uploads-by-bucket",
+    "parts",          "extents",       "segments",       "limits",         "quotas",
+    "user-usage",     "reservations",  "usage",          "billing-totals", "bodies",
+    "bucket-configs", "versions",      "version-heads",  "freed-extents",  "buckets-by-owner",
 };
 
 // Bounds of the map size chosen from the file system (map_size_for).

@@ -24,7 +24,7 @@
 namespace ostor::detail {
 
 enum class Table : unsigned {
-    Meta,             // "volume_id" -> string
+    Meta,             // single values: "volume_id" -> string, "bucket_owner_index" -> "" once built, ...
     Users,            // user id -> UserRecord
     UsersByEmail,     // lowercase email -> user id
     Keys,             // access key id -> KeyRecord
@@ -49,6 +49,7 @@ enum class Table : unsigned {
     Versions,         // bucket "/" version head "\0" instance -> ObjectRecord (local/version_index.hpp)
     VersionHeads,     // object_index key -> VersionHead
     FreedExtents,     // be64 segment be64 offset -> u32 length: dropped, blocks not yet punched
+    BucketsByOwner,   // owner id "/" bucket name -> "" (local/bucket_owner_index.hpp)
     Count
 };
 

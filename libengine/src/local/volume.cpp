@@ -13,9 +13,11 @@
 
 #include "hashing.hpp"
 #include "local/blob_store.hpp"
+#include "local/bucket_owner_index.hpp"
 #include "local/identity_catalog.hpp"
 #include "local/leases.hpp"
 #include "local/object_catalog.hpp"
+#include "local/read_snapshot.hpp"
 #include "local/settings_catalog.hpp"
 
 namespace ostor::detail {
@@ -187,6 +189,17 @@ Result<void> open_local_volume(EngineImpl& impl, const fs::path& dir, const Engi
         return {};
     });
     if (!recorded) return recorded.error();
+    // A volume written before the owner index existed gets it once, whole,
+    // in one transaction (which does nothing when another open built it first).
+    auto index_built = read_snapshot(meta, [](const Txn& txn) -> Result<bool> { return owner_index_built(txn); });
+    if (!index_built) return index_built.error();
+    if (!*index_built) {
+        auto built = commits.run([](Txn& txn) -> Result<void> {
+            build_owner_index(txn);
+            return {};
+        });
+        if (!built) return built.error();
+    }
     if (auto r = impl.blobs->recover(); !r) return r.error();
     if (auto r = impl.objects->drop_dead_reservations(*impl.leases); !r) return r.error();
     return {};
