@@ -267,22 +267,28 @@ TEST_F(Buckets, LocalOwnerIndexBuiltAtOpen) {
     std::sort(expected_index.begin(), expected_index.end());
     EXPECT_EQ(index, expected_index);
 
-    auto forget_index = [&](bool and_its_mark) {
+    auto reopen_after = [&](auto change) {
         engine_.reset();
-        edit_meta(dir_.path(), [&](detail::Txn& txn) {
-            for (const auto& key : owner_index_rows_in(txn)) txn.del(detail::Table::BucketsByOwner, key);
-            if (and_its_mark) {
-                EXPECT_TRUE(txn.del(detail::Table::Meta, "bucket_owner_index"));
-            }
-        });
+        edit_meta(dir_.path(), change);
         ASSERT_NO_FATAL_FAILURE(open());
     };
-    // With the mark left, nothing rebuilds the rows: an owner's pages, read
-    // from the index, find nothing.
-    ASSERT_NO_FATAL_FAILURE(forget_index(false));
-    EXPECT_EQ(paged(alice_, std::nullopt, std::nullopt, 2), V{});
-    // Without it (a volume of before), the open builds the index again.
-    ASSERT_NO_FATAL_FAILURE(forget_index(true));
+    // As many rows as buckets, one of them wrong: nothing rebuilds them, and
+    // an owner's pages, read from the index, miss that bucket.
+    ASSERT_NO_FATAL_FAILURE(reopen_after([&](detail::Txn& txn) {
+        EXPECT_TRUE(txn.del(detail::Table::BucketsByOwner, alice_ + "/ob-c"));
+        txn.put(detail::Table::BucketsByOwner, alice_ + "/ob-zz", "");
+    }));
+    EXPECT_EQ(paged(alice_, std::nullopt, std::nullopt, 2), (V{"ob-a", "ob-d", "ob-e"}));
+    // A row short (a bucket made by a program from before the index): the
+    // open builds the index anew.
+    ASSERT_NO_FATAL_FAILURE(
+        reopen_after([&](detail::Txn& txn) { EXPECT_TRUE(txn.del(detail::Table::BucketsByOwner, alice_ + "/ob-a")); }));
+    EXPECT_EQ(owner_index_rows(), expected_index);
+    // A volume of before (no rows, no mark): the open builds the index.
+    ASSERT_NO_FATAL_FAILURE(reopen_after([&](detail::Txn& txn) {
+        for (const auto& key : owner_index_rows_in(txn)) txn.del(detail::Table::BucketsByOwner, key);
+        EXPECT_TRUE(txn.del(detail::Table::Meta, "bucket_owner_index"));
+    }));
     EXPECT_EQ(owner_index_rows(), expected_index);
     EXPECT_EQ(paged(alice_, std::nullopt, std::nullopt, 2), (V{"ob-a", "ob-c", "ob-d", "ob-e"}));
     EXPECT_EQ(paged(alice_, "ob-", "ob-c", 1), (V{"ob-d", "ob-e"}));

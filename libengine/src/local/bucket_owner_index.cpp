@@ -29,10 +29,17 @@ void drop_from_owner_index(Txn& txn, std::string_view owner_id, std::string_view
     txn.del(Table::BucketsByOwner, owner_index_key(owner_id, bucket));
 }
 
-bool owner_index_built(const Txn& txn) { return txn.get(Table::Meta, kOwnerIndexBuiltKey).has_value(); }
+// A row count apart from the Buckets table's: a program from before the
+// index (an older CLI or admin tree sharing the volume) made or deleted a
+// bucket since it was built.
+bool owner_index_built(const Txn& txn) {
+    return txn.get(Table::Meta, kOwnerIndexBuiltKey).has_value() &&
+           txn.entries(Table::BucketsByOwner) == txn.entries(Table::Buckets);
+}
 
 void build_owner_index(Txn& txn) {
     if (owner_index_built(txn)) return;
+    txn.clear(Table::BucketsByOwner);
     std::vector<std::string> keys;
     {
         auto cur = txn.cursor(Table::Buckets);

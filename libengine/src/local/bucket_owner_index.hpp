@@ -19,10 +19,11 @@ std::string owner_index_key(std::string_view owner_id, std::string_view bucket);
 void add_to_owner_index(Txn& txn, std::string_view owner_id, std::string_view bucket);
 void drop_from_owner_index(Txn& txn, std::string_view owner_id, std::string_view bucket);
 
-// True once the index holds every bucket (marked in the Meta table).
+// True once the index holds every bucket (marked in the Meta table, and as
+// many rows as the Buckets table).
 bool owner_index_built(const Txn& txn);
-// Builds the index from the Buckets table and marks it built, in `txn`;
-// nothing when it is built already.
+// Builds the index anew from the Buckets table and marks it built, in
+// `txn`; nothing when it is built already.
 void build_owner_index(Txn& txn);
 
 // Calls `visit(name)` for the names of `owner_id`'s buckets from `from` on

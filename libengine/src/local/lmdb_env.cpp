@@ -243,6 +243,18 @@ void Txn::abort() noexcept {
 
 Cursor Txn::cursor(Table t) const { return Cursor(txn_, env_->dbi(t)); }
 
+std::size_t Txn::entries(Table t) const {
+    MDB_stat st{};
+    int rc = mdb_stat(txn_, env_->dbi(t), &st);
+    if (rc) throw_lmdb(rc, "stat");
+    return st.ms_entries;
+}
+
+void Txn::clear(Table t) {
+    int rc = mdb_drop(txn_, env_->dbi(t), 0);
+    if (rc) throw_lmdb(rc, "drop");
+}
+
 Cursor::Cursor(MDB_txn* txn, MDB_dbi dbi) {
     int rc = mdb_cursor_open(txn, dbi, &cur_);
     if (rc) throw_lmdb(rc, "cursor");

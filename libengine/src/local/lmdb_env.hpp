@@ -133,6 +133,8 @@ public:
     void abort() noexcept;
 
     Cursor cursor(Table t) const;
+    std::size_t entries(Table t) const;  // rows in the table
+    void clear(Table t);                 // removes every row
     MDB_txn* get() const { return txn_; }
 
 private:
