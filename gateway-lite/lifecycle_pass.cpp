@@ -116,7 +116,9 @@ private:
         return finish_phase(Phase::Done);
     }
 
-    detail::LifecycleClock clock() const { return {state_.pass_ms, options_.day.count()}; }
+    detail::LifecycleClock clock() const {
+        return {state_.pass_ms, options_.day.count(), options_.clock_margin.count()};
+    }
 
     // The bucket's rules are read again before each page, as they are now
     // (from the engine's bucket cache, kept true across processes): a

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "lifecycle_pass.hpp"
+#include "lifecycle_rules.hpp"
 #include "lifecycle_state.hpp"
 
 namespace ostor::gw {
@@ -61,12 +62,7 @@ void LifecycleWorker::run() {
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
                 .count());
         if (state.pass_ms == 0) {
-            // Today's pass is done, unless the last one is dated after now
-            // (a clock that ran ahead): a stale record then starts a pass
-            // rather than holding lifecycle back until that day.
-            const auto day = options_.day.count();
-            const bool stale = state.last_pass_ms > now;
-            if (state.last_pass_ms >= 0 && !stale && now / day <= state.last_pass_ms / day) continue;
+            if (!lifecycle_pass_due(state.last_pass_ms, now, options_)) continue;
             const auto last = state.last_pass_ms;
             state = PassState{};
             state.pass_ms = now;
@@ -76,6 +72,26 @@ void LifecycleWorker::run() {
             engine_, *lease, options_, stopping, [this](auto d) { return pause(d); }, *record, state);
         if (stop == lifecycle::Stop::RoleLost) lease.reset();
     } while (pause(options_.interval));
+}
+
+bool lifecycle_pass_due(std::int64_t last_pass_ms, std::int64_t now_ms, const LifecycleWorkerOptions& options) {
+    if (last_pass_ms < 0) return true;  // never ran
+    // Dated after now by more than the clocks' margin (a clock that ran
+    // ahead): stale, so a pass starts rather than lifecycle being held back
+    // until that day. Within the margin it is a holder's pass whose clock is
+    // a little ahead of this one's, and its day is done.
+    const auto margin = options.clock_margin.count();
+    if (last_pass_ms > now_ms + margin) return true;
+    // A day's pass begins a margin into the day: what fell due at its
+    // midnight (every Days rule's instant) is due by then with the margin
+    // the evaluation takes, rather than left to the next day's pass.
+    const auto day = options.day.count();
+    return (now_ms - margin) / day > last_pass_ms / day;
+}
+
+std::chrono::milliseconds lifecycle_clock_margin(const Engine& engine, std::chrono::milliseconds day) {
+    if (!engine.directory().empty()) return std::chrono::milliseconds(0);
+    return std::chrono::milliseconds(detail::lifecycle_shared_clock_margin_ms(day.count()));
 }
 
 // Instances are fixed-width lowercase hex (version_ids.hpp), so the string

@@ -40,7 +40,25 @@ struct LifecycleWorkerOptions {
     std::uint32_t page_size = 1000;  // objects or uploads listed at a time
     // A pass pauses this long between pages, so as not to starve clients.
     std::chrono::milliseconds page_pause{std::chrono::milliseconds(100)};
+    // How far the clocks of the processes writing the volume may be from
+    // this one's (docs/lifecycle.md, "Clocks"): 0 on a local volume (one
+    // host's clock); on RADOS lifecycle_clock_margin. A pass acts only on
+    // what was due this long before its `now`.
+    std::chrono::milliseconds clock_margin{0};
 };
+
+// The clock margin a worker on `engine`'s volume evaluates with: 0 on a
+// local volume (its gateways share one host's clock); on RADOS, where
+// gateways on several hosts stamp versions with their own clocks, the
+// volume's margin (5 minutes) for a real day, as much of a shortened day
+// (detail::lifecycle_shared_clock_margin_ms).
+std::chrono::milliseconds lifecycle_clock_margin(const Engine& engine, std::chrono::milliseconds day);
+
+// Whether a pass starts now, the last one having started at last_pass_ms
+// (-1: none): once a day (now, less the clock margin, in a later day than
+// it), or at once when it is dated after now by more than the clock margin
+// (a clock that ran ahead).
+bool lifecycle_pass_due(std::int64_t last_pass_ms, std::int64_t now_ms, const LifecycleWorkerOptions& options);
 
 // A page resuming in a key after its "null" version, whose first version is
 // of that key and has id `first_id`: true when the listing started the key

@@ -476,6 +476,7 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
     // stops as on SIGTERM and starts again as a new instance, on the same
     // ports. Checked every second; a local volume never loses its lease.
     // After the handler: the gateway serves while a pass runs.
+    lifecycle_options.clock_margin = ostor::gw::lifecycle_clock_margin(e, lifecycle_options.day);
     auto lifecycle = std::make_unique<ostor::gw::LifecycleWorker>(e, lifecycle_options);
     std::atomic<bool> lease_lost{false};
     std::mutex lease_watch_mutex;

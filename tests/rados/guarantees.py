@@ -5,7 +5,8 @@ volume of the throwaway cluster (docs/rados.md, "Guarantees, as tested").
     guarantees.py GATEWAY OSTOR_S3_ADMIN [CASE...]
 
 CASEs (default: all but osd-restart): sigkill, sigkill-versions,
-read-after-write, quota, admin-changes, osd-restart. Run through run_with_cluster.sh with
+read-after-write, quota, admin-changes (with the admin plane's object-lock
+refusals, guarantees_lock.py), osd-restart. Run through run_with_cluster.sh with
 OSTOR_CEPH_OSD_STORE=bluestore (the quota case stores 1 GiB, more than the
 memstore's cap; osd-restart needs a store that survives a restart). Each case
 has a volume (namespace) and gateways of its own.
@@ -13,6 +14,7 @@ has a volume (namespace) and gateways of its own.
 import itertools
 import os
 import random
+import secrets
 import subprocess
 import sys
 import threading
@@ -24,6 +26,7 @@ from botocore.exceptions import ClientError
 from guarantees_lib import (GiB, KiB, MiB, Failure, all_objects, check, create_user, error_code, fail,
                             http_status, log, md5, quote, start_gateways, wait_until, Volume)
 from guarantees_fuse import fuse_changes
+from guarantees_lock import LockedOwner, admin_refusals, tree_refusals
 from guarantees_osd import osd_restart_case
 
 # The SIGKILL case: short leases so that the dead gateway's are reclaimed
@@ -693,7 +696,18 @@ def admin_changes_case(gateway_bin, cli):
         check(s3b.get_object(Bucket="admin", Key="k")["Body"].read() == b"v", "the first key still works")
         log("admin-changes: a key revoked through A: 403 InvalidAccessKeyId through B at once")
 
-        fuse_changes(volume, email, {"A": a.client(keys), "B": s3b, "C": s3c}, burst)
+        # Owners of locked versions written through B: refused through A,
+        # the CLI, C (the owner's DeleteBucket) and the admin tree.
+        started = time.monotonic()
+        owners = [LockedOwner(a, system, b, f"locked-{lock}-{secrets.token_hex(3)}", lock)
+                  for lock in ("compliance", "hold")]
+        admin_refusals(owners, a, c, system, cli, volume.spec)
+        log(f"admin-changes: owners of a COMPLIANCE-retained and a legal-hold version written through B: deleting "
+            f"them refused through A (409 UserHasBuckets) and by ostor-s3-admin (exit 1), their buckets by the "
+            f"system user through A and their owners through C (409 BucketNotEmpty), each naming the lock; all "
+            f"unchanged ({time.monotonic() - started:.1f} s)")
+        fuse_changes(volume, email, {"A": a.client(keys), "B": s3b, "C": s3c}, burst,
+                     lambda tree: tree_refusals(tree, owners, a, system))
         for g in gws:
             g.stop()
     finally:

@@ -87,8 +87,9 @@ class AdminTree:
             self.tmp.cleanup()
 
 
-def fuse_changes(volume, email, s3_by_name, burst):
-    """Limits and state written in the admin tree, seen by the gateways at once."""
+def fuse_changes(volume, email, s3_by_name, burst, more_checks=None):
+    """Limits and state written in the admin tree, seen by the gateways at
+    once; then more_checks(tree), on the same mount, when given."""
     reason = fuse_unusable_reason()
     if reason:
         log(f"admin-changes: the admin tree is not tried: {reason}")
@@ -116,5 +117,7 @@ def fuse_changes(volume, email, s3_by_name, burst):
         log(f"admin-changes: the admin tree (ostor-fuse on the rados: spec, a daemon of its own): ops:get=2 written "
             f"to users/<email>/limits: {throttled} of 30 GETs through C throttled; emptied: all served; state "
             f"disabled: 403 AccessDenied through A, B and C; enabled: served")
+        if more_checks:
+            more_checks(tree)
     finally:
         tree.close()

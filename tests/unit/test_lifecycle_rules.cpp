@@ -226,6 +226,68 @@ TEST(LifecycleUpload, AbortsAnUploadDaysAfterItsInitiation) {
               LifecycleAction::None);
 }
 
+// Clocks (docs/lifecycle.md, "Clocks"): a version is stamped by the
+// gateway that wrote it, and the worker on RADOS may run up to the margin
+// (5 minutes) ahead of it. S3's instant, by the writer's clock: created
+// 2014-01-15 10:30 with Days 3, due 2014-01-19 00:00. With the margin, no
+// action of any kind is taken before that instant plus the margin on the
+// worker's clock, so a writer's clock the margin behind has reached it.
+TEST(LifecycleClocks, NothingIsDueBeforeItsInstantOnEveryClockWithinTheMargin) {
+    constexpr TimestampMs kMargin = 5 * 60 * 1000;
+    const TimestampMs created = kJan15 + 10 * kHour + 30 * 60 * 1000;
+    const TimestampMs due = kJan15 + 4 * kDay;  // 2014-01-19T00:00:00Z
+    ASSERT_EQ(lifecycle_due_ms(created, 3, kDay), due);
+    auto clock = [&](TimestampMs now) { return LifecycleClock{.now_ms = now, .day_ms = kDay, .margin_ms = kMargin}; };
+    LifecycleConfig days{{expire_days("r", 3)}};
+    LifecycleRule date;
+    date.id = "date";
+    date.expiration = LifecycleExpiration{.date_ms = due};
+    LifecycleRule noncurrent;
+    noncurrent.id = "nc";
+    noncurrent.noncurrent_expiration = LifecycleNoncurrentExpiration{.noncurrent_days = 3};
+    LifecycleRule abort;
+    abort.id = "abort";
+    abort.abort_upload_days = 3;
+    LifecycleRule eodm;
+    eodm.id = "eodm";
+    eodm.expiration = LifecycleExpiration{.expired_object_delete_marker = true};
+    // Each action at its instant + margin - 1 (None) and + margin (due).
+    for (const TimestampMs late : {TimestampMs{0}, TimestampMs{1}}) {
+        const TimestampMs now = due + kMargin - 1 + late;
+        const auto want = [&](LifecycleAction a) { return late ? a : LifecycleAction::None; };
+        SCOPED_TRACE(late ? "at the instant plus the margin" : "a millisecond before");
+        EXPECT_EQ(evaluate_current(days, {.key = "k", .last_modified_ms = created}, clock(now)).action,
+                  want(LifecycleAction::ExpireCurrent));
+        EXPECT_EQ(evaluate_current({{date}}, {.key = "k", .last_modified_ms = kJan15}, clock(now)).action,
+                  want(LifecycleAction::ExpireCurrent));
+        EXPECT_EQ(evaluate_noncurrent({{noncurrent}}, {.key = "k", .noncurrent_since_ms = created}, clock(now)).action,
+                  want(LifecycleAction::DeleteNoncurrent));
+        EXPECT_EQ(evaluate_lone_marker(days, {.key = "k", .created_ms = created}, clock(now)).action,
+                  want(LifecycleAction::RemoveMarker));
+        EXPECT_EQ(evaluate_upload({{abort}}, {.key = "k", .initiated_ms = created}, clock(now)).action,
+                  want(LifecycleAction::AbortUpload));
+        // ExpiredObjectDeleteMarker, "at once": once the marker's creation
+        // is past on every clock.
+        EXPECT_EQ(evaluate_lone_marker({{eodm}}, {.key = "k", .created_ms = due}, clock(now)).action,
+                  want(LifecycleAction::RemoveMarker));
+    }
+    // A time stamped ahead of the worker's clock (the writer's runs ahead)
+    // only makes its entry look younger: later, never earlier.
+    EXPECT_EQ(evaluate_current(days, {.key = "k", .last_modified_ms = due + kHour}, clock(due + kMargin)).action,
+              LifecycleAction::None);
+    // Without a margin (a local volume, one host's clock): at the instant.
+    EXPECT_EQ(evaluate_current(days, {.key = "k", .last_modified_ms = created}, at(due)).action,
+              LifecycleAction::ExpireCurrent);
+}
+
+TEST(LifecycleClocks, TheSharedVolumesMarginIsFiveMinutesOfADayAndAsMuchOfAShortenedOne) {
+    EXPECT_EQ(lifecycle_shared_clock_margin_ms(kDay), 300'000);
+    EXPECT_EQ(lifecycle_shared_clock_margin_ms(365 * kDay), 300'000);  // never more
+    EXPECT_EQ(lifecycle_shared_clock_margin_ms(kHour), 12'500);
+    EXPECT_EQ(lifecycle_shared_clock_margin_ms(2'000), 6);    // the gateway tests' day of 2 s
+    EXPECT_EQ(lifecycle_shared_clock_margin_ms(0), 300'000);  // a misconfigured day: the whole margin
+}
+
 LifecycleConfig every_field() {
     LifecycleRule a = expire_days("a", 30, "logs/");
     a.filter.tags = {{"k", "v"}, {"k2", ""}};

@@ -19,7 +19,9 @@
 #include <variant>
 
 #include "codec.hpp"
+#include "lifecycle/lifecycle_rules.hpp"
 #include "lifecycle_config.hpp"
+#include "lifecycle_state.hpp"
 #include "lifecycle_worker.hpp"
 #include "local/object_index.hpp"
 #include "records.hpp"
@@ -109,11 +111,13 @@ protected:
         edit_meta(dir_.path(), [&](Txn& txn) { txn.put(Table::Bodies, body_key_, body_); });
         ASSERT_NO_FATAL_FAILURE(open());
     }
-    std::unique_ptr<gw::LifecycleWorker> start_worker(std::chrono::milliseconds interval) {
+    std::unique_ptr<gw::LifecycleWorker> start_worker(std::chrono::milliseconds interval,
+                                                      std::chrono::milliseconds clock_margin = {}) {
         gw::LifecycleWorkerOptions options;
         options.day = kHour;
         options.interval = interval;
         options.page_pause = std::chrono::milliseconds(0);
+        options.clock_margin = clock_margin;
         return std::make_unique<gw::LifecycleWorker>(engine(), options);
     }
     bool gone(const std::string& bucket, const std::string& key) {
@@ -188,6 +192,69 @@ TEST_F(LifecycleWorkerTest, ALastPassDatedInTheFutureDoesNotHoldBackTheNext) {
     ASSERT_TRUE(IsOk(engine().swap_role_state("lifecycle", std::nullopt, record)));
     auto worker = start_worker(kHour);
     EXPECT_TRUE(wait_until([&] { return gone("bkt", "o"); })) << "the stale record held the pass back";
+}
+
+// Clocks (docs/lifecycle.md, "Clocks"): a pass acts only on what was due a
+// clock margin before its `now` (by a writer's clock behind the worker's by
+// up to the margin, it is due then). Two buckets whose Date rules fell
+// 1 s and 60 s before the worker started, with a 10 s margin: in one pass
+// the second's object is expired, the first's kept for the next pass.
+TEST_F(LifecycleWorkerTest, APassActsOnlyOnWhatWasDueAClockMarginBeforeIt) {
+    constexpr auto kMargin = std::chrono::seconds(10);
+    const auto owner = user_with_bucket("a-recent");
+    ASSERT_FALSE(owner.empty());
+    ASSERT_NO_FATAL_FAILURE(make_bucket("b-older", owner));
+    auto date_rule = [&](const std::string& bucket, TimestampMs date_ms) {
+        detail::LifecycleRule r;
+        r.id = "date";
+        r.expiration = detail::LifecycleExpiration{.date_ms = date_ms};
+        auto set = engine().set_bucket_config(bucket, gw::kLifecycleConfigKind,
+                                              detail::encode_lifecycle_config(detail::LifecycleConfig{{r}}));
+        ASSERT_TRUE(set) << set.error().message();
+    };
+    ASSERT_TRUE(IsOk(put(engine(), "a-recent", "o", "body")));
+    ASSERT_TRUE(IsOk(put(engine(), "b-older", "o", "body")));
+    const auto start = now_ms();
+    ASSERT_NO_FATAL_FAILURE(date_rule("a-recent", start - 1'000));
+    ASSERT_NO_FATAL_FAILURE(date_rule("b-older", start - 60'000));
+    auto worker = start_worker(kHour, kMargin);
+    // Buckets go in name order: once b-older's object is gone, a-recent's was judged.
+    ASSERT_TRUE(wait_until([&] { return gone("b-older", "o"); })) << "the object due a minute ago was kept";
+    auto state = engine().role_state("lifecycle");
+    ASSERT_TRUE(state && state->has_value());
+    auto pass = gw::lifecycle::decode_state(**state);
+    ASSERT_TRUE(pass.has_value());
+    const auto pass_start = pass->pass_ms != 0 ? pass->pass_ms : pass->last_pass_ms;
+    ASSERT_LT(pass_start - start, std::chrono::milliseconds(kMargin).count() - 1'000)
+        << "the pass began too late for the case (a slow machine)";
+    EXPECT_FALSE(gone("a-recent", "o")) << "an object due within the clock margin before the pass was expired";
+}
+
+// One pass a day, begun a clock margin into the day (what fell due at its
+// midnight is due by then, with the margin); a last pass dated after now
+// within the margin is a holder's whose clock is a little ahead (its day
+// is done), beyond it a clock that ran ahead (stale: a pass starts).
+TEST(LifecyclePassDue, OncePerDayAMarginInAndAFutureDateOnlyBeyondTheMargin) {
+    gw::LifecycleWorkerOptions options;
+    options.day = std::chrono::milliseconds(1'000);
+    options.clock_margin = std::chrono::milliseconds(10);
+    EXPECT_TRUE(gw::lifecycle_pass_due(-1, 5'500, options));
+    EXPECT_FALSE(gw::lifecycle_pass_due(5'000, 5'999, options));
+    EXPECT_FALSE(gw::lifecycle_pass_due(5'999, 6'009, options));  // the new day, less than the margin in
+    EXPECT_TRUE(gw::lifecycle_pass_due(5'999, 6'010, options));
+    EXPECT_FALSE(gw::lifecycle_pass_due(6'015, 6'005, options));  // ahead by 10: within the margin
+    EXPECT_TRUE(gw::lifecycle_pass_due(6'016, 6'005, options));   // ahead by 11: stale
+    options.clock_margin = {};
+    EXPECT_TRUE(gw::lifecycle_pass_due(5'999, 6'000, options));  // no margin: at midnight
+    EXPECT_TRUE(gw::lifecycle_pass_due(6'015, 6'005, options));  // and any date ahead is stale
+}
+
+// The margin a gateway's worker takes: none on a local volume (one host's
+// clock), the RADOS margin's share of the day on RADOS.
+TEST_F(LifecycleWorkerTest, TheClockMarginIsTheVolumes) {
+    const auto margin = gw::lifecycle_clock_margin(engine(), kHour);
+    EXPECT_EQ(margin.count(), on_rados() ? 12'500 : 0);
+    EXPECT_EQ(gw::lifecycle_clock_margin(engine(), std::chrono::hours(24)).count(), on_rados() ? 300'000 : 0);
 }
 
 // A pass under way recorded by a gateway of the version before (lifecycle-3,

@@ -61,12 +61,13 @@ bool matches_without_object(const LifecycleFilter& f, std::string_view key) {
 }
 
 // Keeps the candidate due earliest; ties keep the one seen first (the
-// earlier rule in the document).
+// earlier rule in the document). Due by every clock within the margin of
+// the worker's: a writer's clock behind it by the margin has reached `at`.
 struct Earliest {
     const LifecycleRule* rule = nullptr;
     TimestampMs due = 0;
     void offer(const LifecycleRule& r, TimestampMs at, const LifecycleClock& clock) {
-        if (at > clock.now_ms) return;
+        if (at > clock.now_ms - std::max<TimestampMs>(clock.margin_ms, 0)) return;
         if (!rule || at < due) {
             rule = &r;
             due = at;
@@ -144,6 +145,11 @@ TimestampMs lifecycle_due_ms(TimestampMs from, std::uint32_t days, TimestampMs d
     auto boundary = from / day_ms;
     if (from % day_ms < 0) --boundary;
     return (boundary + 1 + static_cast<TimestampMs>(days)) * day_ms;
+}
+
+TimestampMs lifecycle_shared_clock_margin_ms(TimestampMs day_ms) {
+    if (day_ms <= 0 || day_ms >= kLifecycleDayMs) return kLifecycleSharedClockMarginMs;
+    return kLifecycleSharedClockMarginMs * day_ms / kLifecycleDayMs;  // 5 min of 86400 s: no overflow
 }
 
 bool lifecycle_filter_matches(const LifecycleFilter& filter, std::string_view key, std::uint64_t size,

@@ -13,6 +13,13 @@
 // midnight UTC"): a boundary is a multiple of day_ms since the epoch, which
 // with 86400 s is midnight UTC. A moment exactly on a boundary rounds up to
 // the next one, as MinIO and RGW do.
+//
+// Clocks: the entry's time was stamped by the process that wrote it, `now`
+// is the worker's. On a volume several gateways share (RADOS) their clocks
+// may differ by up to the volume's margin (kMaxClockSkew), so an action is
+// due only once `now - margin_ms` has reached its instant: due by the
+// writer's clock (and so by the x-amz-expiration the writer answered)
+// whatever the worker's clock within the margin, never early.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +33,9 @@
 namespace ostor::detail {
 
 inline constexpr TimestampMs kLifecycleDayMs = 86'400'000;
+// The clock margin of a volume several gateways share, for a real day: the
+// engine's kMaxClockSkew on RADOS (libengine/src/rados/space_ledger.hpp).
+inline constexpr TimestampMs kLifecycleSharedClockMarginMs = 5 * 60 * 1000;
 // S3's limits on a configuration.
 inline constexpr std::size_t kMaxLifecycleRules = 1000;
 inline constexpr std::size_t kMaxLifecycleRuleIdBytes = 255;
@@ -91,7 +101,14 @@ std::optional<LifecycleConfig> decode_lifecycle_config(std::string_view bytes);
 struct LifecycleClock {
     TimestampMs now_ms = 0;
     TimestampMs day_ms = kLifecycleDayMs;  // > 0
+    TimestampMs margin_ms = 0;             // >= 0: due once now - margin_ms reaches it
 };
+
+// The margin a worker on a shared volume (RADOS) evaluates with:
+// kLifecycleSharedClockMarginMs for a real day, the same part of a day
+// shortened for tests (their gateways share one host's clock, and a 5
+// minute margin would hold a day of seconds back by many days), never more.
+TimestampMs lifecycle_shared_clock_margin_ms(TimestampMs day_ms);
 
 // The instant `days` days after `from`: `from` rounded up to the next day
 // boundary (the header says how), plus days * day_ms.

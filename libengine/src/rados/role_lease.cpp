@@ -4,10 +4,12 @@
 // role.<name>.state, replaced under a compare.
 #include <chrono>
 
+#include "lifecycle/lifecycle_rules.hpp"
 #include "rados/boot_clock.hpp"
 #include "rados/errors.hpp"
 #include "rados/leases.hpp"
 #include "rados/settings_catalog.hpp"
+#include "rados/space_ledger.hpp"
 #include "rados/write_op.hpp"
 
 namespace ostor::detail::rados {
@@ -23,6 +25,10 @@ constexpr auto kRoleLease = std::chrono::milliseconds(kRoleLeaseMs);
 // flight fit in that quarter).
 constexpr auto kRenewAfter = kRoleLease / 4;
 constexpr auto kStopAfter = kRoleLease * 3 / 4;
+
+// The lifecycle worker, the "lifecycle" role's holder, evaluates with the
+// volume's clock margin (lifecycle_rules.hpp).
+static_assert(kLifecycleSharedClockMarginMs == kMaxClockSkew.count());
 
 std::string role_oid(std::string_view name) { return "role." + std::string(name); }
 std::string role_state_oid(std::string_view name) { return "role." + std::string(name) + ".state"; }
