@@ -61,8 +61,12 @@ void LifecycleWorker::run() {
         const auto now = static_cast<std::int64_t>(
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
                 .count());
-        if (state.pass_ms == 0) {
-            if (!lifecycle_pass_due(state.last_pass_ms, now, options_)) continue;
+        // A pass under way dated after now by more than the clocks' margin
+        // was begun by a holder whose clock ran ahead: going on would act on
+        // what is due only by that date. It starts over, dated now.
+        const bool begun_ahead = state.pass_ms > now + options_.clock_margin.count();
+        if (state.pass_ms == 0 || begun_ahead) {
+            if (!begun_ahead && !lifecycle_pass_due(state.last_pass_ms, now, options_)) continue;
             const auto last = state.last_pass_ms;
             state = PassState{};
             state.pass_ms = now;
@@ -84,9 +88,10 @@ bool lifecycle_pass_due(std::int64_t last_pass_ms, std::int64_t now_ms, const Li
     if (last_pass_ms > now_ms + margin) return true;
     // A day's pass begins a margin into the day: what fell due at its
     // midnight (every Days rule's instant) is due by then with the margin
-    // the evaluation takes, rather than left to the next day's pass.
+    // the evaluation takes, rather than left to the next day's pass. A pass
+    // begun less than a margin into its day covered the day before only.
     const auto day = options.day.count();
-    return (now_ms - margin) / day > last_pass_ms / day;
+    return (now_ms - margin) / day > (last_pass_ms - margin) / day;
 }
 
 std::chrono::milliseconds lifecycle_clock_margin(const Engine& engine, std::chrono::milliseconds day) {

@@ -2,6 +2,7 @@
 // which action is due for an object, a noncurrent version, a lone delete
 // marker or an upload, by which rule, at which instant; and the stored form.
 #include <gtest/gtest.h>
+#include <limits>
 
 #include "lifecycle/lifecycle_rules.hpp"
 
@@ -39,6 +40,8 @@ TEST(LifecycleDue, RoundsTheCreationUpToTheNextMidnightUtc) {
 TEST(LifecycleDue, AShortenedDayRoundsToItsOwnMultiplesFromTheEpoch) {
     EXPECT_EQ(lifecycle_due_ms(2'500, 2, 1'000), 5'000);
     EXPECT_EQ(lifecycle_due_ms(3'000, 2, 1'000), 6'000);
+    // Past the end of time (a year-long configured day, the most Days): never.
+    EXPECT_EQ(lifecycle_due_ms(kJan15, 4'294'967'295u, 365 * kDay), std::numeric_limits<TimestampMs>::max());
     EXPECT_EQ(lifecycle_due_ms(-500, 1, 1'000), 1'000);  // floor, not truncation, before the epoch
 }
 

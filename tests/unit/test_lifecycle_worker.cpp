@@ -239,7 +239,11 @@ TEST(LifecyclePassDue, OncePerDayAMarginInAndAFutureDateOnlyBeyondTheMargin) {
     options.day = std::chrono::milliseconds(1'000);
     options.clock_margin = std::chrono::milliseconds(10);
     EXPECT_TRUE(gw::lifecycle_pass_due(-1, 5'500, options));
-    EXPECT_FALSE(gw::lifecycle_pass_due(5'000, 5'999, options));
+    EXPECT_FALSE(gw::lifecycle_pass_due(5'010, 5'999, options));
+    // A pass begun less than the margin into its day (the first, or one
+    // after a stale date) covered the day before: another a margin in.
+    EXPECT_FALSE(gw::lifecycle_pass_due(5'002, 5'009, options));
+    EXPECT_TRUE(gw::lifecycle_pass_due(5'002, 5'010, options));
     EXPECT_FALSE(gw::lifecycle_pass_due(5'999, 6'009, options));  // the new day, less than the margin in
     EXPECT_TRUE(gw::lifecycle_pass_due(5'999, 6'010, options));
     EXPECT_FALSE(gw::lifecycle_pass_due(6'015, 6'005, options));  // ahead by 10: within the margin
@@ -255,6 +259,24 @@ TEST_F(LifecycleWorkerTest, TheClockMarginIsTheVolumes) {
     const auto margin = gw::lifecycle_clock_margin(engine(), kHour);
     EXPECT_EQ(margin.count(), on_rados() ? 12'500 : 0);
     EXPECT_EQ(gw::lifecycle_clock_margin(engine(), std::chrono::hours(24)).count(), on_rados() ? 300'000 : 0);
+}
+
+// A pass under way dated days ahead (begun by a holder whose clock ran
+// ahead) starts over, dated now: going on would act on what is due only by
+// that date.
+TEST_F(LifecycleWorkerTest, APassUnderWayDatedAheadStartsOver) {
+    ASSERT_FALSE(user_with_bucket("bkt").empty());
+    ASSERT_NO_FATAL_FAILURE(configure("bkt", kAllRule));
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "a", "body")));
+    ASSERT_TRUE(IsOk(put(engine(), "bkt", "z", "body")));
+    auto field = [](const std::string& v) { return std::to_string(v.size()) + ":" + v; };
+    const std::string ahead = std::to_string(now_ms() + 3 * 24 * 3'600'000LL);
+    const std::string record = field("lifecycle-3") + field(ahead) + field("-1") + field("bkt") + field("0") +
+                               field("m") + field("") + field("0") + field("") + field("-1") + field("0");
+    ASSERT_TRUE(IsOk(engine().swap_role_state("lifecycle", std::nullopt, record)));
+    auto worker = start_worker(kHour);
+    EXPECT_TRUE(wait_until([&] { return gone("bkt", "a"); })) << "the pass went on from its position";
+    EXPECT_TRUE(wait_until([&] { return gone("bkt", "z"); }));
 }
 
 // A pass under way recorded by a gateway of the version before (lifecycle-3,

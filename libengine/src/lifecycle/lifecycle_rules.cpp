@@ -1,6 +1,7 @@
 #include "lifecycle/lifecycle_rules.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "codec.hpp"
 
@@ -144,7 +145,12 @@ TimestampMs lifecycle_due_ms(TimestampMs from, std::uint32_t days, TimestampMs d
     // then the next boundary strictly after `from`.
     auto boundary = from / day_ms;
     if (from % day_ms < 0) --boundary;
-    return (boundary + 1 + static_cast<TimestampMs>(days)) * day_ms;
+    // Never: a count of days past the end of time (a long configured day
+    // times a large Days), rather than a product that wraps to the past.
+    constexpr auto kNever = std::numeric_limits<TimestampMs>::max();
+    const auto steps = boundary + 1 + static_cast<TimestampMs>(days);
+    if (steps > kNever / day_ms) return kNever;
+    return steps * day_ms;
 }
 
 TimestampMs lifecycle_shared_clock_margin_ms(TimestampMs day_ms) {
