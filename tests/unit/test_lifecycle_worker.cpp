@@ -73,6 +73,23 @@ protected:
                                        detail::encode_lifecycle_config(std::get<detail::LifecycleConfig>(parsed)));
         ASSERT_TRUE(set) << set.error().message();
     }
+    // Objects "a" and "z" in bkt, every object due (kAllRule), and a pass
+    // under way recorded by a gateway of the version before (lifecycle-3,
+    // without the key's current), begun `ahead_ms` after now (a now later
+    // than the objects' stamps: the pass's), past "m" in bkt.
+    void two_objects_and_a_pass_past_m(std::int64_t ahead_ms) {
+        ASSERT_FALSE(user_with_bucket("bkt").empty());
+        ASSERT_NO_FATAL_FAILURE(configure("bkt", kAllRule));
+        ASSERT_TRUE(IsOk(put(engine(), "bkt", "a", "body")));
+        ASSERT_TRUE(IsOk(put(engine(), "bkt", "z", "body")));
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        const std::int64_t pass_ms = now_ms() + ahead_ms;
+        auto field = [](const std::string& v) { return std::to_string(v.size()) + ":" + v; };
+        const std::string record = field("lifecycle-3") + field(std::to_string(pass_ms)) + field("-1") + field("bkt") +
+                                   field("0") + field("m") + field("") + field("0") + field("") + field("-1") +
+                                   field("0");
+        ASSERT_TRUE(IsOk(engine().swap_role_state("lifecycle", std::nullopt, record)));
+    }
     void put_tagged(const std::string& bucket, const std::string& key) {
         PutOptions options;
         options.meta.tags = {{"class", "tmp"}};
@@ -265,33 +282,17 @@ TEST_F(LifecycleWorkerTest, TheClockMarginIsTheVolumes) {
 // ahead) starts over, dated now: going on would act on what is due only by
 // that date.
 TEST_F(LifecycleWorkerTest, APassUnderWayDatedAheadStartsOver) {
-    ASSERT_FALSE(user_with_bucket("bkt").empty());
-    ASSERT_NO_FATAL_FAILURE(configure("bkt", kAllRule));
-    ASSERT_TRUE(IsOk(put(engine(), "bkt", "a", "body")));
-    ASSERT_TRUE(IsOk(put(engine(), "bkt", "z", "body")));
-    auto field = [](const std::string& v) { return std::to_string(v.size()) + ":" + v; };
-    const std::string ahead = std::to_string(now_ms() + 3 * 24 * 3'600'000LL);
-    const std::string record = field("lifecycle-3") + field(ahead) + field("-1") + field("bkt") + field("0") +
-                               field("m") + field("") + field("0") + field("") + field("-1") + field("0");
-    ASSERT_TRUE(IsOk(engine().swap_role_state("lifecycle", std::nullopt, record)));
+    ASSERT_NO_FATAL_FAILURE(two_objects_and_a_pass_past_m(3 * 24 * 3'600'000LL));
     auto worker = start_worker(kHour);
     EXPECT_TRUE(wait_until([&] { return gone("bkt", "a"); })) << "the pass went on from its position";
     EXPECT_TRUE(wait_until([&] { return gone("bkt", "z"); }));
 }
 
-// A pass under way recorded by a gateway of the version before (lifecycle-3,
-// without the key's current) goes on from its position after an upgrade's
-// handover: it does not start over.
+// A pass under way recorded by a gateway of the version before goes on from
+// its position after an upgrade's handover: it does not start over.
 TEST_F(LifecycleWorkerTest, APassUnderWayRecordedByTheVersionBeforeGoesOn) {
-    ASSERT_FALSE(user_with_bucket("bkt").empty());
-    ASSERT_NO_FATAL_FAILURE(configure("bkt", kAllRule));
-    ASSERT_TRUE(IsOk(put(engine(), "bkt", "a", "body")));
-    ASSERT_TRUE(IsOk(put(engine(), "bkt", "z", "body")));
-    // A pass begun now, in bkt's objects, past "m": "a" was done before.
-    auto field = [](const std::string& v) { return std::to_string(v.size()) + ":" + v; };
-    const std::string record = field("lifecycle-3") + field(std::to_string(now_ms() + 1)) + field("-1") + field("bkt") +
-                               field("0") + field("m") + field("") + field("0") + field("") + field("-1") + field("0");
-    ASSERT_TRUE(IsOk(engine().swap_role_state("lifecycle", std::nullopt, record)));
+    // Begun now (not ahead: a pass dated ahead starts over): "a" was done before.
+    ASSERT_NO_FATAL_FAILURE(two_objects_and_a_pass_past_m(0));
     auto worker = start_worker(kHour);
     EXPECT_TRUE(wait_until([&] { return gone("bkt", "z"); })) << "the pass did not go on";
     // Keys are done in order: "a" would have gone first had the pass started over.

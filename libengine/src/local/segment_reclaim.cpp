@@ -14,7 +14,6 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "codec.hpp"
 #include "local/segment_store.hpp"
 
 namespace ostor::detail {
@@ -153,12 +152,7 @@ void SegmentStore::reclaim(const std::vector<Extent>& freed) {
 Result<void> SegmentStore::reclaim_listed() {
     std::vector<Extent> listed;
     try {
-        Txn txn = Txn::read(env_);
-        auto cur = txn.cursor(Table::FreedExtents);
-        for (auto e = cur.first(); e; e = cur.next()) {
-            Decoder d(e->second);
-            listed.push_back(Extent{read_be64(e->first, 0), read_be64(e->first, 8), d.u32(), 0});
-        }
+        listed = extents_in(Txn::read(env_), Table::FreedExtents);
     } catch (const DbFailure& e) {
         return Error(e.code, e.what());
     }

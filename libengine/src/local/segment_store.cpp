@@ -392,9 +392,9 @@ void SegmentStore::drop_refs(Txn& txn, const std::vector<Extent>& extents, std::
     }
 }
 
-std::vector<Extent> SegmentStore::all_extents(const Txn& txn) {
+std::vector<Extent> SegmentStore::extents_in(const Txn& txn, Table table) {
     std::vector<Extent> out;
-    auto cur = txn.cursor(Table::Extents);
+    auto cur = txn.cursor(table);
     for (auto e = cur.first(); e; e = cur.next()) {
         Decoder d(e->second);
         out.push_back(Extent{read_be64(e->first, 0), read_be64(e->first, 8), d.u32(), 0});

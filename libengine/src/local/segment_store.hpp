@@ -196,8 +196,10 @@ public:
     static void add_refs(Txn& txn, const std::vector<Extent>& extents);
     // Appends to `freed` the extents whose last reference went.
     static void drop_refs(Txn& txn, const std::vector<Extent>& extents, std::vector<Extent>& freed);
-    // Every committed extent, in segment order (for scrub).
-    static std::vector<Extent> all_extents(const Txn& txn);
+    // Every extent of the Extents or the FreedExtents table (rows keyed
+    // by segment and offset, their values beginning with the length), in
+    // place order.
+    static std::vector<Extent> extents_in(const Txn& txn, Table table);
 
     std::uint64_t segments_created() const { return segments_created_; }
 
