@@ -261,7 +261,8 @@ std::variant<std::string, S3Error> acl_from_xml(Engine& engine, std::string_view
     return encode_policy_acl(grants, owner_id);
 }
 
-std::string acl_to_xml(const std::string& owner_id, const std::string& owner_name, std::string_view stored) {
+std::string acl_to_xml(const std::string& owner_id, const std::string& owner_name, std::string_view stored,
+                       const std::function<std::string(const std::string&)>& user_name) {
     s3::XmlWriter x("AccessControlPolicy");
     x.person("Owner", owner_id, owner_name).open("AccessControlList");
     auto grant = [&x](std::string_view type, auto&& fields, Permission p) {
@@ -289,9 +290,11 @@ std::string acl_to_xml(const std::string& owner_id, const std::string& owner_nam
         grant(
             "CanonicalUser",
             [&] {
-                // The owner is shown with its display name, as in <Owner>.
                 x.el("ID", *id);
-                if (*id == owner_id) x.el("DisplayName", owner_name);
+                if (*id == owner_id)
+                    x.el("DisplayName", owner_name);
+                else if (user_name)
+                    x.el("DisplayName", user_name(*id));
             },
             permission);
     return x.close("AccessControlList").finish();

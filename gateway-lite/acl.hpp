@@ -13,6 +13,7 @@
 // "owner:<user id> OWNER" line.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -90,8 +91,11 @@ std::variant<std::string, S3Error> acl_from_xml(Engine& engine, std::string_view
 // grantee's user id, a group's key being empty. So grants to groups come
 // first, in the order stored, then grants to users by id (byte order), each
 // user's in the order stored, the owner's implied FULL_CONTROL first of the
-// owner's.
-std::string acl_to_xml(const std::string& owner_id, const std::string& owner_name, std::string_view stored);
+// owner's. Each user grantee is shown with its display name, as S3 does:
+// the owner's is `owner_name`, another user's `user_name` of its id (none
+// without `user_name`).
+std::string acl_to_xml(const std::string& owner_id, const std::string& owner_name, std::string_view stored,
+                       const std::function<std::string(const std::string&)>& user_name = {});
 
 // Whether the grants give `who` (empty: anonymous) `needed`.
 bool acl_allows(const std::vector<Grant>& grants, const std::string* who, Permission needed);

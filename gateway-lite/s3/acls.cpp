@@ -35,7 +35,7 @@ Reply get_bucket_acl(const RequestContext& ctx) {
     const auto& b = ctx.bucket_record;
     if (!ctx.bucket_allows(*b, Permission::ReadAcp)) return access_denied();
     DisplayNames names(ctx.engine);
-    return xml_answer(acl_to_xml(b->owner_id, names(b->owner_id), shown_acl(ctx, *b, b->acl)));
+    return xml_answer(acl_to_xml(b->owner_id, names(b->owner_id), shown_acl(ctx, *b, b->acl), std::ref(names)));
 }
 
 Reply put_bucket_acl(const RequestContext& ctx, RequestBody& body) {
@@ -58,7 +58,7 @@ Reply get_object_acl(const RequestContext& ctx) {
     if (ctx.request.method == "HEAD") return empty_answer();
     auto owner = ctx.object_owner(*b, *info);
     DisplayNames names(ctx.engine);
-    return xml_answer(acl_to_xml(owner, names(owner), shown_acl(ctx, *b, info->meta.acl)));
+    return xml_answer(acl_to_xml(owner, names(owner), shown_acl(ctx, *b, info->meta.acl), std::ref(names)));
 }
 
 Reply put_object_acl(const RequestContext& ctx, RequestBody& body) {

@@ -35,6 +35,13 @@ class AclTests(TwoUserTestCase):
         self.assertEqual(grants(acl), {('CanonicalUser', self.owner_id): {'FULL_CONTROL'},
                                        ('Group', ALL_USERS): {'READ'}})
 
+    def assert_grantees_named(self, acl):
+        # Every user grantee carries its display name, not only the owner.
+        names = {self.owner_id: self.s3.list_buckets()['Owner']['DisplayName'],
+                 self.other_id: self.other.list_buckets()['Owner']['DisplayName']}
+        users = [g['Grantee'] for g in acl['Grants'] if g['Grantee']['Type'] == 'CanonicalUser']
+        self.assertEqual({u['ID']: u.get('DisplayName') for u in users}, {u['ID']: names[u['ID']] for u in users})
+
     def test_owner_ids(self):
         self.assertTrue(self.owner_id)
         self.assertTrue(self.other_id)
@@ -121,9 +128,11 @@ class AclTests(TwoUserTestCase):
         policy = {'Owner': acl['Owner'], 'Grants': acl['Grants'] + [
             {'Grantee': {'Type': 'CanonicalUser', 'ID': self.other_id}, 'Permission': 'READ'}]}
         self.s3.put_object_acl(Bucket=b, Key='shared', AccessControlPolicy=policy)
-        g = grants(self.s3.get_object_acl(Bucket=b, Key='shared'))
+        acl = self.s3.get_object_acl(Bucket=b, Key='shared')
+        g = grants(acl)
         self.assertEqual(g[('CanonicalUser', self.other_id)], {'READ'})
         self.assertEqual(g[('CanonicalUser', self.owner_id)], {'FULL_CONTROL'})
+        self.assert_grantees_named(acl)
         self.assertEqual(self.other.get_object(Bucket=b, Key='shared')['Body'].read(), b'shared with one user')
         # READ on the object does not let them overwrite it or list the bucket.
         self.assertClientError(self.other.put_object, 403, 'AccessDenied', Bucket=b, Key='shared', Body=b'x')
@@ -133,8 +142,9 @@ class AclTests(TwoUserTestCase):
     def test_grant_header(self):
         b = self.new_bucket()
         self.s3.put_bucket_acl(Bucket=b, GrantRead=f'id="{self.other_id}"', GrantFullControl=f'id="{self.owner_id}"')
-        g = grants(self.s3.get_bucket_acl(Bucket=b))
-        self.assertEqual(g[('CanonicalUser', self.other_id)], {'READ'})
+        acl = self.s3.get_bucket_acl(Bucket=b)
+        self.assertEqual(grants(acl)[('CanonicalUser', self.other_id)], {'READ'})
+        self.assert_grantees_named(acl)
         self.put(b, 'listed', b'')
         self.assertEqual([o['Key'] for o in self.other.list_objects_v2(Bucket=b)['Contents']], ['listed'])
 
