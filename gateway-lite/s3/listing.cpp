@@ -79,7 +79,8 @@ Reply list_objects(const RequestContext& ctx, ListKind kind) {
         x.el("Marker", encode(params.marker));
     } else {
         if (ctx.param("start-after")) x.el("StartAfter", encode(start_after));
-        if (!token.empty()) x.el("ContinuationToken", token);
+        // Echoed when sent, even empty (the first page), as S3 does.
+        if (ctx.param("continuation-token")) x.el("ContinuationToken", token);
         x.el("KeyCount", std::uint64_t{listed->objects.size() + listed->common_prefixes.size()});
     }
     x.el("MaxKeys", std::uint64_t{max_keys});

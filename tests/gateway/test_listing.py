@@ -245,6 +245,9 @@ class ListingTests(GatewayTestCase):
         self.assertEqual([c.findtext('Key') for c in root.findall('Contents')], KEYS[:2])
         r = self.s3.list_objects_v2(Bucket=self.bucket, ContinuationToken='', MaxKeys=2)
         self.assertEqual([o['Key'] for o in r['Contents']], KEYS[:2])
+        # Echoed as sent, empty (s3-tests' test_bucket_listv2_continuationtoken_empty).
+        self.assertEqual(r.get('ContinuationToken'), '')
+        self.assertNotIn('ContinuationToken', self.s3.list_objects_v2(Bucket=self.bucket, MaxKeys=2))
 
     def test_without_encoding_type_keys_are_literal(self):
         root = self.raw_list({'list-type': '2'})
