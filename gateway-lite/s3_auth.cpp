@@ -287,8 +287,9 @@ std::variant<AuthResult, S3Error> authenticate(Engine& engine, const HttpRequest
         if (auth.starts_with("AWS ")) {
             auto creds = trim(auth.substr(4));
             auto colon = creds.rfind(':');
+            // S3's answer to a V2 header without its colon (AuthorizationHeaderMalformed is V4's).
             if (colon == std::string_view::npos)
-                return authorization_header_malformed("The authorization header is malformed.");
+                return invalid_argument("AWS authorization header is invalid.  Expected AwsAccessKeyId:signature");
             std::string date_line;
             if (!request.header("x-amz-date")) {
                 const auto* date = request.header("date");

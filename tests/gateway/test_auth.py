@@ -110,6 +110,8 @@ class AuthTests(GatewayTestCase):
                                                                 ('x-amz-content-sha256', 'UNSIGNED-PAYLOAD')])
                 self.assertIn(r.status, (400, 403), repr(r))
                 self.assertTrue(r.error_code, repr(r))
+                if value == 'AWS nocolon':  # s3-tests' test_*_create_bad_authorization_invalid_aws2
+                    self.assertError(r, 400, 'InvalidArgument')
         self.assertServing()
 
     # ---- refusals ----------------------------------------------------------
