@@ -301,7 +301,7 @@ Reply post_object(const RequestContext& ctx) {
     if (!info) return info.error();
 
     HeaderList headers = {{"ETag", etag_quoted(info->etag)}};
-    add_version_header(headers, *ctx.bucket_record, *info);
+    add_written_version_header(headers, *info);
     for (auto& c : checksum_headers(stored)) headers.push_back(std::move(c));
     if (auto url = redirect_url(fields, ctx.bucket, key, info->etag)) {
         headers.emplace_back("Location", *url);
