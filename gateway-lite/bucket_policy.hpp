@@ -124,7 +124,8 @@ std::variant<BucketPolicy, S3Error> parse_bucket_policy(std::string_view json, s
 std::vector<std::string> named_user_ids(const BucketPolicy& policy);
 
 // The condition keys the gateway can supply, as condition_key_name() spells them
-// (lowercase; s3:ExistingObjectTag/<tag key> keeps the tag key's case).
+// (lowercase; s3:ExistingObjectTag/ and s3:RequestObjectTag/<tag key> keep
+// the tag key's case).
 namespace policy_key {
 inline constexpr std::string_view kSourceIp = "aws:sourceip";                // PolicyRequest::source_ip
 inline constexpr std::string_view kSecureTransport = "aws:securetransport";  // PolicyRequest::secure_transport
@@ -135,8 +136,14 @@ inline constexpr std::string_view kUserAgent = "aws:useragent";              // 
 inline constexpr std::string_view kPrefix = "s3:prefix";                     // listing query parameters
 inline constexpr std::string_view kDelimiter = "s3:delimiter";
 inline constexpr std::string_view kMaxKeys = "s3:max-keys";
-inline constexpr std::string_view kAcl = "s3:x-amz-acl";                               // x-amz-acl header
-inline constexpr std::string_view kExistingObjectTag = "s3:existingobjecttag/";        // + tag key
+inline constexpr std::string_view kAcl = "s3:x-amz-acl";               // x-amz-acl header
+inline constexpr std::string_view kGrantRead = "s3:x-amz-grant-read";  // x-amz-grant-* headers
+inline constexpr std::string_view kGrantWrite = "s3:x-amz-grant-write";
+inline constexpr std::string_view kGrantReadAcp = "s3:x-amz-grant-read-acp";
+inline constexpr std::string_view kGrantWriteAcp = "s3:x-amz-grant-write-acp";
+inline constexpr std::string_view kGrantFullControl = "s3:x-amz-grant-full-control";
+inline constexpr std::string_view kExistingObjectTag = "s3:existingobjecttag/";        // + tag key: the object's
+inline constexpr std::string_view kRequestObjectTag = "s3:requestobjecttag/";          // + tag key: x-amz-tagging
 inline constexpr std::string_view kVersionId = "s3:versionid";                         // versionId query
 inline constexpr std::string_view kContentSha256 = "s3:x-amz-content-sha256";          // header
 inline constexpr std::string_view kMetadataDirective = "s3:x-amz-metadata-directive";  // CopyObject header
@@ -146,6 +153,10 @@ inline constexpr std::string_view kCopySource = "s3:x-amz-copy-source";         
 // The key's canonical spelling: lowercase up to the first '/', the rest (a
 // tag key) as written. nullopt for a key that is none of policy_key's.
 std::optional<std::string> condition_key_name(std::string_view key);
+
+// Whether a condition of `policy` asks for s3:ExistingObjectTag/<key>: the
+// gateway then reads the object's tags for the request (only then).
+bool uses_existing_object_tags(const BucketPolicy& policy);
 
 struct PolicyRequest {
     std::string action;    // "s3:GetObject" (bucket_policy_actions.hpp)

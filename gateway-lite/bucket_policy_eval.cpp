@@ -202,6 +202,13 @@ std::string object_arn(std::string_view bucket, std::string_view key) {
     return bucket_arn(bucket) + '/' + std::string(key);
 }
 
+bool uses_existing_object_tags(const BucketPolicy& policy) {
+    return std::ranges::any_of(policy.statements, [](const PolicyStatement& s) {
+        return std::ranges::any_of(
+            s.conditions, [](const PolicyCondition& c) { return c.key.starts_with(policy_key::kExistingObjectTag); });
+    });
+}
+
 PolicyDecision evaluate(const BucketPolicy& policy, const PolicyRequest& request) {
     bool allowed = false;
     for (const auto& s : policy.statements) {

@@ -219,6 +219,11 @@ constexpr KeyActions kKeyActions[] = {
     {policy_key::kDelimiter, {"s3:listbucket", "s3:listbucketversions"}},
     {policy_key::kMaxKeys, {"s3:listbucket", "s3:listbucketversions"}},
     {policy_key::kAcl, {"s3:putobject", "s3:putobjectacl", "s3:putbucketacl", "s3:createbucket"}},
+    {policy_key::kGrantRead, {"s3:putobject", "s3:putobjectacl", "s3:putbucketacl", "s3:createbucket"}},
+    {policy_key::kGrantWrite, {"s3:putobject", "s3:putobjectacl", "s3:putbucketacl", "s3:createbucket"}},
+    {policy_key::kGrantReadAcp, {"s3:putobject", "s3:putobjectacl", "s3:putbucketacl", "s3:createbucket"}},
+    {policy_key::kGrantWriteAcp, {"s3:putobject", "s3:putobjectacl", "s3:putbucketacl", "s3:createbucket"}},
+    {policy_key::kGrantFullControl, {"s3:putobject", "s3:putobjectacl", "s3:putbucketacl", "s3:createbucket"}},
     {policy_key::kVersionId,
      {"s3:getobjectversion", "s3:deleteobjectversion", "s3:getobjectversionacl", "s3:putobjectversionacl",
       "s3:getobjectversiontagging", "s3:putobjectversiontagging"}},
@@ -336,13 +341,16 @@ std::optional<std::string> condition_key_name(std::string_view key) {
     std::string name = to_lower(key.substr(0, slash));
     if (slash != std::string_view::npos) {
         auto tag = key.substr(slash + 1);
-        if (name + '/' != policy_key::kExistingObjectTag || tag.empty()) return std::nullopt;
+        bool tag_key = name + '/' == policy_key::kExistingObjectTag || name + '/' == policy_key::kRequestObjectTag;
+        if (!tag_key || tag.empty()) return std::nullopt;
         return name + '/' + std::string(tag);
     }
     using namespace policy_key;
     constexpr std::string_view kKnown[] = {
-        kSourceIp,  kSecureTransport, kUserId, kUsername,  kReferer,       kUserAgent,         kPrefix,
-        kDelimiter, kMaxKeys,         kAcl,    kVersionId, kContentSha256, kMetadataDirective, kCopySource};
+        kSourceIp,     kSecureTransport, kUserId,           kUsername,  kReferer,       kUserAgent,
+        kPrefix,       kDelimiter,       kMaxKeys,          kAcl,       kGrantRead,     kGrantWrite,
+        kGrantReadAcp, kGrantWriteAcp,   kGrantFullControl, kVersionId, kContentSha256, kMetadataDirective,
+        kCopySource};
     if (std::ranges::find(kKnown, name) == std::end(kKnown)) return std::nullopt;
     return name;
 }

@@ -11,6 +11,7 @@
 #include "bucket_policy_actions.hpp"
 #include "s3/config_cache.hpp"
 #include "s3/handlers.hpp"
+#include "s3/tag_sets.hpp"
 #include "s3/xml_writer.hpp"
 
 namespace ostor::gw::s3 {
@@ -93,6 +94,11 @@ PolicyDecision RequestContext::policy_decision(const Bucket& b, std::string_view
     header_key("referer", policy_key::kReferer);
     header_key("user-agent", policy_key::kUserAgent);
     header_key("x-amz-acl", policy_key::kAcl);
+    header_key("x-amz-grant-read", policy_key::kGrantRead);
+    header_key("x-amz-grant-write", policy_key::kGrantWrite);
+    header_key("x-amz-grant-read-acp", policy_key::kGrantReadAcp);
+    header_key("x-amz-grant-write-acp", policy_key::kGrantWriteAcp);
+    header_key("x-amz-grant-full-control", policy_key::kGrantFullControl);
     header_key("x-amz-content-sha256", policy_key::kContentSha256);
     header_key("x-amz-metadata-directive", policy_key::kMetadataDirective);
     header_key("x-amz-copy-source", policy_key::kCopySource);
@@ -104,6 +110,22 @@ PolicyDecision RequestContext::policy_decision(const Bucket& b, std::string_view
              {std::pair{"prefix", policy_key::kPrefix}, std::pair{"delimiter", policy_key::kDelimiter},
               std::pair{"max-keys", policy_key::kMaxKeys}})
             if (const auto* v = param(param_name)) r.keys.emplace(std::string(name), *v);
+    }
+    // s3:RequestObjectTag/<key>: the tags a write asks for (x-amz-tagging;
+    // one that does not parse is refused by the write itself).
+    if (const auto* tagging = request.header("x-amz-tagging"); tagging && key) {
+        auto parsed = parse_tagging_header(*tagging);
+        if (auto* tags = std::get_if<TagSet>(&parsed))
+            for (auto& [tag, value] : *tags) r.keys.emplace(std::string(policy_key::kRequestObjectTag) + tag, value);
+    }
+    // s3:ExistingObjectTag/<key>: the tags of the object (version) the
+    // request names, read only for a policy that asks for them; none for an
+    // object that does not exist.
+    if (key && uses_existing_object_tags(*policy)) {
+        const auto* v = version_id ? version_id : param("versionId");
+        if (auto info = engine.head_object(b.name, *key, v ? std::string_view(*v) : std::string_view()))
+            for (const auto& [tag, value] : info->meta.tags)
+                r.keys.emplace(std::string(policy_key::kExistingObjectTag) + tag, value);
     }
     auto decision = evaluate(*policy, r);
     // RestrictPublicBuckets: a public policy's Allow reaches the bucket

@@ -134,7 +134,7 @@ Reply copy_object(const RequestContext& ctx) {
     if (!copied) return copied.error();
     // The copy is a new write: the rules say when it expires, as on a PUT.
     HeaderList h;
-    add_version_header(h, *b, *copied);
+    add_written_version_header(h, *copied);
     if (!src->shown_version_id.empty()) h.emplace_back("x-amz-copy-source-version-id", src->shown_version_id);
     add_expiration_header(h, ctx, *b, *copied);
     return xml_answer(XmlWriter("CopyObjectResult")

@@ -140,6 +140,10 @@ std::string requested_version(const RequestContext& ctx);
 std::string shown_version_id(const Bucket& b, const ObjectInfo& info);
 // x-amz-version-id: shown_version_id, when there is one.
 void add_version_header(HeaderList& h, const Bucket& b, const ObjectInfo& info);
+// The answer to a write (PUT, POST, copy, complete): x-amz-version-id when
+// the write made a version of its own id (Enabled), none for the null
+// version (unversioned or Suspended), as S3 answers.
+void add_written_version_header(HeaderList& h, const ObjectInfo& written);
 // The answer to a failed read of (ctx.bucket, ctx.key) at `version_id`
 // (GET, HEAD, ACL, tags), as object_error gives it, and: the key's newest a
 // delete marker, 404 NoSuchKey with x-amz-delete-marker and the marker's

@@ -79,7 +79,7 @@ Answer completed_upload(const RequestContext& ctx, const Bucket& b, const Object
     for (const auto& [name, value] : info.meta.checksums)
         result.el("Checksum" + name, value).el("ChecksumType", std::string(checksum_type(value)));
     HeaderList h;
-    add_version_header(h, b, info);
+    add_written_version_header(h, info);
     add_expiration_header(h, ctx, b, info);
     return xml_answer(result.finish(), std::move(h));
 }

@@ -176,7 +176,7 @@ Reply put_object(const RequestContext& ctx, RequestBody& body) {
                              std::move(options));
     if (!info) return info.error();
     HeaderList h = {{"ETag", etag_quoted(info->etag)}};
-    add_version_header(h, *b, *info);
+    add_written_version_header(h, *info);
     add_expiration_header(h, ctx, *b, *info);
     for (auto& c : checksum_headers(info->meta.checksums)) h.push_back(std::move(c));
     if (!info->meta.checksums.empty())

@@ -13,6 +13,7 @@
 #include "s3/handlers.hpp"
 #include "s3/post_form.hpp"
 #include "s3/post_policy.hpp"
+#include "s3/tag_sets.hpp"
 #include "s3/xml_writer.hpp"
 
 namespace ostor::gw::s3 {
@@ -250,6 +251,13 @@ Reply post_object(const RequestContext& ctx) {
     if (!meta_ctx.may_write_key(bucket, "s3:PutObject", key)) return access_denied();
     auto meta = meta_from_headers(meta_ctx, bucket);
     if (!meta) return meta.error();
+    // The `tagging` field: the object's tags as PutObjectTagging's <Tagging>
+    // document (S3's form of them in a POST).
+    if (const auto* tagging = field(fields, "tagging")) {
+        auto tags = parse_tagging(*tagging);
+        if (auto* e = std::get_if<S3Error>(&tags)) return *e;
+        meta->tags = std::move(std::get<TagSet>(tags));
+    }
     // The lock fields as PutObject's headers, but no digest asked: a form
     // has no Content-MD5 header, and AWS's POST Object asks none of it.
     auto lock = requested_lock(meta_ctx, bucket, /*with_body=*/false);
@@ -301,7 +309,7 @@ Reply post_object(const RequestContext& ctx) {
     if (!info) return info.error();
 
     HeaderList headers = {{"ETag", etag_quoted(info->etag)}};
-    add_version_header(headers, *ctx.bucket_record, *info);
+    add_written_version_header(headers, *info);
     for (auto& c : checksum_headers(stored)) headers.push_back(std::move(c));
     if (auto url = redirect_url(fields, ctx.bucket, key, info->etag)) {
         headers.emplace_back("Location", *url);

@@ -68,6 +68,11 @@ void add_version_header(HeaderList& h, const Bucket& b, const ObjectInfo& info) 
     if (auto id = shown_version_id(b, info); !id.empty()) h.emplace_back(kVersionHeader, std::move(id));
 }
 
+void add_written_version_header(HeaderList& h, const ObjectInfo& written) {
+    if (!written.version_id.empty() && written.version_id != kNullVersion)
+        h.emplace_back(kVersionHeader, written.version_id);
+}
+
 S3Error read_error(const RequestContext& ctx, const Error& e, const Bucket& b, std::string_view version_id) {
     S3Error answer = ctx.object_error(e, b);
     if (e.code() == Errc::MethodNotAllowed) {

@@ -222,6 +222,35 @@ class BucketPolicyTests(GatewayTestCase):
         self.assertClientError(self.other.list_objects_v2, 403, 'AccessDenied', Bucket=b, Prefix='secret/')
         self.assertClientError(self.other.list_objects, 403, 'AccessDenied', Bucket=b, Prefix='secret/')
 
+    def test_tag_and_grant_conditions(self):
+        b = self.new_bucket()
+        objects = f'arn:aws:s3:::{b}/*'
+        self.put(b, 'public', b'p', Tagging='security=public&foo=bar')
+        self.put(b, 'private', b's', Tagging='security=private')
+        # s3:ExistingObjectTag/<key>: the tags the object has now.
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+            allow({'AWS': self.other_id}, ['s3:GetObject', 's3:PutObjectTagging'], objects,
+                  {'StringEquals': {'s3:ExistingObjectTag/security': 'public'}})))
+        self.assertEqual(self.get_body(b, 'public', client=self.other), b'p')
+        self.assertClientError(self.other.get_object, 403, 'AccessDenied', Bucket=b, Key='private')
+        self.other.put_object_tagging(Bucket=b, Key='public', Tagging={'TagSet': [
+            {'Key': 'security', 'Value': 'private'}]})
+        self.assertClientError(self.other.get_object, 403, 'AccessDenied', Bucket=b, Key='public')
+        # s3:RequestObjectTag/<key>: the tags a write asks for.
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+            allow({'AWS': self.other_id}, 's3:PutObject', objects,
+                  {'StringEquals': {'s3:RequestObjectTag/security': 'public'}})))
+        self.assertClientError(self.other.put_object, 403, 'AccessDenied', Bucket=b, Key='new', Body=b'n')
+        self.put(b, 'new', b'n', client=self.other, Tagging='security=public')
+        # s3:x-amz-grant-full-control: the write must give the owner full control.
+        owner = 'id=' + self.s3.list_buckets()['Owner']['ID']
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+            allow({'AWS': self.other_id}, 's3:PutObject', objects,
+                  {'StringEquals': {'s3:x-amz-grant-full-control': owner}})))
+        self.assertClientError(self.other.put_object, 403, 'AccessDenied', Bucket=b, Key='granted', Body=b'g')
+        self.put(b, 'granted', b'g', client=self.other, GrantFullControl=owner)
+        self.assertEqual(self.get_body(b, 'granted'), b'g')
+
     def test_delete_objects_per_key_deny(self):
         b = self.new_bucket()
         for k in ('keep/a', 'gone/b'):

@@ -157,6 +157,20 @@ class PostObjectTests(GatewayTestCase):
         anon = self.gw.request('GET', f'/{bucket}/pic.png', auth=None)
         self.assertEqual((anon.status, anon.body), (200, b'\x89PNG'))
 
+    def test_tagging_field(self):
+        bucket = self.new_bucket()
+        tagging = ('<Tagging><TagSet><Tag><Key>0</Key><Value>zero</Value></Tag>'
+                   '<Tag><Key>1</Key><Value>one</Value></Tag></TagSet></Tagging>')
+        r = self.post(bucket, self.v2_fields(bucket, 'tagged', [['starts-with', '$tagging', '']],
+                                             [('tagging', tagging)]), b'tagged')
+        self.assertEqual(r.status, 204, repr(r))
+        self.assertEqual(self.s3.get_object_tagging(Bucket=bucket, Key='tagged')['TagSet'],
+                         [{'Key': '0', 'Value': 'zero'}, {'Key': '1', 'Value': 'one'}])
+        # A tagging field that is no <Tagging> document stores nothing.
+        r = self.post(bucket, self.v2_fields(bucket, 'untagged', [['starts-with', '$tagging', '']],
+                                             [('tagging', 'k=v')]), b'x')
+        self.assertRefused(r, 400, 'MalformedXML', bucket, 'untagged')
+
     def test_sigv2_policy(self):
         bucket = self.new_bucket()
         r = self.post(bucket, self.v2_fields(bucket, 'v2.txt', [['content-length-range', 1, 100]]), b'signed v2')

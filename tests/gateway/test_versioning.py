@@ -226,8 +226,18 @@ class VersioningTests(GatewayTestCase):
         b = self.versioned_bucket()
         (kept,) = self.put_versions(b, 'k', b'kept')
         self.s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={'Status': 'Suspended'})
+        # A write of the null version answers without x-amz-version-id, as
+        # S3 does (a GET or HEAD of it shows 'null'): PUT, copy, complete.
         for body in [b'null one', b'null two']:
-            self.assertEqual(self.put(b, 'k', body)['VersionId'], 'null')
+            self.assertNotIn('x-amz-version-id', headers_of(self.put(b, 'k', body)))
+        copied = self.s3.copy_object(Bucket=b, Key='copy', CopySource={'Bucket': b, 'Key': 'k'})
+        self.assertNotIn('x-amz-version-id', headers_of(copied))
+        upload = self.s3.create_multipart_upload(Bucket=b, Key='mp')['UploadId']
+        part = self.s3.upload_part(Bucket=b, Key='mp', UploadId=upload, PartNumber=1, Body=b'p')
+        done = self.s3.complete_multipart_upload(Bucket=b, Key='mp', UploadId=upload, MultipartUpload={
+            'Parts': [{'ETag': part['ETag'], 'PartNumber': 1}]})
+        self.assertNotIn('x-amz-version-id', headers_of(done))
+        self.assertEqual(self.s3.head_object(Bucket=b, Key='mp')['VersionId'], 'null')
         # One null version, the last written; the versioned one stays.
         r = self.s3.get_object(Bucket=b, Key='k', VersionId='null')
         self.assertEqual((r['Body'].read(), r['VersionId']), (b'null two', 'null'))

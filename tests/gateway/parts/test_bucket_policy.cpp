@@ -213,6 +213,18 @@ TEST(BucketPolicy, ExistingObjectTagsKeepTheTagKeysCase) {
     EXPECT_EQ(evaluate(p, r), kNoMatch);
 }
 
+TEST(BucketPolicy, RequestObjectTagsAndGrantHeadersAreConditionKeys) {
+    EXPECT_EQ(condition_key_name("S3:RequestObjectTag/Class"), "s3:requestobjecttag/Class");
+    EXPECT_EQ(condition_key_name("s3:x-amz-grant-FULL-control"), "s3:x-amz-grant-full-control");
+    auto p = one("Allow", R"("Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::b/*",
+        "Condition":{"StringEquals":{"s3:RequestObjectTag/Class":"public"}})");
+    EXPECT_FALSE(uses_existing_object_tags(p));
+    auto r = anonymous("s3:PutObject", object_arn("b", "k"));
+    EXPECT_EQ(evaluate(p, r), kNoMatch);
+    r.keys = {{"s3:requestobjecttag/Class", "public"}};
+    EXPECT_EQ(evaluate(p, r), kAllow);
+}
+
 TEST(BucketPolicy, WildcardMatchingIsLinearNotExponential) {
     std::string text(4000, 'a');
     EXPECT_FALSE(wildcard_match("*a*a*a*a*a*a*a*a*a*a*b", text));

@@ -215,6 +215,8 @@ TEST(BucketPolicyParse, RefusesUnknownConditionOperatorsAndKeys) {
     EXPECT_EQ(refusal(with(R"({"StringEquals":{"aws:FakeKey":"x"}})")), "Policy has an invalid condition key");
     EXPECT_EQ(refusal(with(R"({"StringEquals":{"s3:ExistingObjectTag/":"x"}})")),
               "Policy has an invalid condition key");
+    EXPECT_EQ(refusal(with(R"({"StringEquals":{"s3:RequestObjectTag/":"x"}})")), "Policy has an invalid condition key");
+    EXPECT_EQ(refusal(with(R"({"StringEquals":{"s3:OtherTag/k":"x"}})")), "Policy has an invalid condition key");
     EXPECT_EQ(refusal(with(R"({"IpAddress":{"aws:SourceIp":"10.0.0.0/33"}})")), "Invalid IP address in Conditions");
     EXPECT_EQ(refusal(with(R"({"IpAddress":{"aws:SourceIp":["10.0.0.1","2001:db8::/129"]}})")),
               "Invalid IP address in Conditions");
