@@ -117,8 +117,14 @@ struct Framing {
     bool keep_alive = true;                       // false: Connection: close
 };
 
-// `no_body`: nothing follows the head whatever its length says (HEAD, 204,
-// 304, 1xx); `keep_alive`: the connection serves another request after it.
+// Whether nothing follows the head, whatever its length says: the answer to
+// a HEAD, a 204, a 304 or a 1xx (RFC 9112, 6.3).
+inline bool has_no_body(const HttpResponseHead& head, bool head_request) {
+    return head_request || head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
+}
+
+// `no_body`: has_no_body(); `keep_alive`: the connection serves another
+// request after it.
 inline Framing framing_of(const HttpResponseHead& head, bool no_body, bool keep_alive) {
     Framing framing;
     framing.keep_alive = keep_alive;
@@ -256,8 +262,7 @@ public:
         if (head_written_) return false;
         head_written_ = true;
         if (body_.owe_continue_before_answer() && !body_.send_continue()) return ok_ = false;
-        no_body_ =
-            head_request_ || head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
+        no_body_ = response_head::has_no_body(head, head_request_);
         if (head.content_length) remaining_ = no_body_ ? 0 : *head.content_length;
         // A body left unread, or a failed one, ends the connection: whatever
         // the client still sends cannot be told from its next request.

@@ -11,15 +11,10 @@
 namespace ostor::gw::server_io::response_head {
 namespace {
 
-// As Response::write_head decides it.
-bool no_body(const HttpResponseHead& head, bool head_request) {
-    return head_request || head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
-}
-
 // Writes `head` both ways; the first nullopt when it is not plain().
 std::pair<std::optional<std::string>, std::string> both_ways(const HttpResponseHead& head, bool head_request,
                                                              bool keep_alive) {
-    const auto framing = framing_of(head, no_body(head, head_request), keep_alive);
+    const auto framing = framing_of(head, has_no_body(head, head_request), keep_alive);
     std::optional<std::string> text;
     if (plain(head)) write_plain(text.emplace(), head, framing);
     return {text, write_through_beast(head, framing)};
