@@ -4,6 +4,7 @@
 
 #include "s3/conditions.hpp"
 #include "s3/handlers.hpp"
+#include "s3/metadata_words.hpp"
 #include "s3/tag_sets.hpp"
 #include "s3/xml_bodies.hpp"
 #include "s3/xml_writer.hpp"
@@ -36,7 +37,8 @@ HeaderList object_headers(const ObjectInfo& info) {
     h.emplace_back("ETag", etag_quoted(info.etag));
     h.emplace_back("Last-Modified", http_date(info.last_modified_ms));
     h.emplace_back("Accept-Ranges", "bytes");
-    for (const auto& [name, value] : info.meta.user) h.emplace_back(std::string(kUserMetaPrefix) + name, value);
+    for (const auto& [name, value] : info.meta.user)
+        h.emplace_back(std::string(kUserMetaPrefix) + name, metadata_header_value(value));
     for (const auto& [name, value] : info.meta.headers) h.emplace_back(display_header(name), value);
     if (!info.meta.tags.empty()) h.emplace_back("x-amz-tagging-count", std::to_string(info.meta.tags.size()));
     return h;
@@ -58,11 +60,12 @@ Outcome<ObjectMeta> meta_from_headers(const RequestContext& ctx, const Bucket& b
     const auto& principal = ctx.principal;
     ObjectMeta meta;
     meta.content_type = req.header_or("content-type");
+    // S3 counts the UTF-8 bytes of each name and value as stored: decoded.
     std::size_t user_bytes = 0;
     for (const auto& [n, v] : req.headers) {
         if (n.starts_with(kUserMetaPrefix)) {
-            meta.user.emplace_back(n.substr(kUserMetaPrefix.size()), v);
-            user_bytes += n.size() - kUserMetaPrefix.size() + v.size();
+            auto& [name, value] = meta.user.emplace_back(n.substr(kUserMetaPrefix.size()), stored_metadata_value(v));
+            user_bytes += name.size() + value.size();
         }
     }
     if (user_bytes > kMaxUserMetadata) return metadata_too_large();

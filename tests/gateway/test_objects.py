@@ -2,6 +2,7 @@
 """Objects: put/get/head/delete, metadata and standard headers, Content-MD5,
 ranged GET, conditional GET/HEAD, odd keys, empty and large objects."""
 
+import base64
 import datetime
 import email.utils
 import hashlib
@@ -108,6 +109,57 @@ class ObjectTests(GatewayTestCase):
         raw = self.gw.request('PUT', f'/{self.bucket}/meta2', headers={'X-Amz-Meta-MixedCase': 'v1'}, body=b'x')
         self.assertEqual(raw.status, 200, repr(raw))
         self.assertEqual(self.s3.head_object(Bucket=self.bucket, Key='meta2')['Metadata'], {'mixedcase': 'v1'})
+
+    def test_non_ascii_metadata_is_rfc2047(self):
+        """As S3: encoded-words in x-amz-meta-* values are decoded before
+        storing, and a non-ASCII value goes back as =?UTF-8?B?...?=; ASCII
+        values pass as sent, encoded-word look-alikes included."""
+        b = self.new_bucket()
+        text = 'Grüße, 世界 €'
+        word = '=?UTF-8?B?' + base64.b64encode(text.encode()).decode() + '?='
+        ascii_meta = {'plain': 'just ascii', 'lookalike': '=?UTF-8?X?abc?='}
+
+        def metadata(key):
+            got = {}
+            for op in (self.s3.get_object, self.s3.head_object):
+                got[op.__name__] = op(Bucket=b, Key=key)['Metadata']
+            self.assertEqual(got['get_object'], got['head_object'], key)
+            return got['head_object']
+
+        # Raw UTF-8 in the header (botocore refuses non-ASCII Metadata, so
+        # the header is set after its check), as sent.
+        raw_client = self.gw.client()
+        raw_client.meta.events.register('before-call.s3.PutObject', lambda params, **kw: params['headers'].update(
+            {'x-amz-meta-text': text}))
+        raw_client.put_object(Bucket=b, Key='raw', Body=b'x', Metadata=ascii_meta)
+        self.assertEqual(metadata('raw'), {'text': word, **ascii_meta})
+        # An encoded-word in B or in Q (words split, lower case) is decoded,
+        # then encoded the one way; an ASCII word comes back plain.
+        q_words = '=?utf-8?q?Gr=C3=BC=C3=9Fe,_?= =?UTF-8?Q?=E4=B8=96=E7=95=8C_=E2=82=AC?='
+        for key, sent in (('b-word', word), ('q-words', q_words)):
+            self.put(b, key, b'x', Metadata={'text': sent})
+            self.assertEqual(metadata(key), {'text': word}, key)
+        self.put(b, 'ascii-word', b'x', Metadata={'text': '=?UTF-8?Q?plain_text?='})
+        self.assertEqual(metadata('ascii-word'), {'text': 'plain text'})
+        # The 2 KB limit counts what is stored: a long encoding of short text fits.
+        short = '€' * 600
+        self.assertGreater(len(short.encode()), 1024)
+        q_long = '=?UTF-8?Q?' + ''.join('=%02X' % c for c in short.encode()) + '?='
+        self.assertGreater(len(q_long), 2048)
+        self.put(b, 'long-q', b'x', Metadata={'t': q_long})
+        self.assertEqual(metadata('long-q'), {'t': '=?UTF-8?B?' + base64.b64encode(short.encode()).decode() + '?='})
+        # A copy keeps it (COPY) or decodes what replaces it (REPLACE).
+        self.s3.copy_object(Bucket=b, Key='copied', CopySource={'Bucket': b, 'Key': 'q-words'})
+        self.assertEqual(metadata('copied'), {'text': word})
+        self.s3.copy_object(Bucket=b, Key='replaced', CopySource={'Bucket': b, 'Key': 'raw'},
+                            MetadataDirective='REPLACE', Metadata={'other': q_words})
+        self.assertEqual(metadata('replaced'), {'other': word})
+        # A multipart upload's metadata likewise.
+        up = self.s3.create_multipart_upload(Bucket=b, Key='mp', Metadata={'text': q_words})
+        part = self.s3.upload_part(Bucket=b, Key='mp', UploadId=up['UploadId'], PartNumber=1, Body=b'x')
+        self.s3.complete_multipart_upload(Bucket=b, Key='mp', UploadId=up['UploadId'], MultipartUpload={
+            'Parts': [{'PartNumber': 1, 'ETag': part['ETag']}]})
+        self.assertEqual(metadata('mp'), {'text': word})
 
     def test_response_header_overrides(self):
         self.put(self.bucket, 'override', b'data', ContentType='text/plain')

@@ -344,6 +344,15 @@ class PostObjectTests(GatewayTestCase):
         self.assertEqual(self.post(bucket, fields).status, 204)
         self.assertEqual(self.s3.head_object(Bucket=bucket, Key='tab')['Metadata'], {'note': 'a\tb'})
 
+    def test_non_ascii_metadata_fields_are_stored_as_text_and_sent_back_rfc2047(self):
+        bucket = self.new_bucket()
+        word = '=?UTF-8?B?' + base64.b64encode('Grüße'.encode()).decode() + '?='
+        for key, value in (('raw', 'Grüße'), ('q', '=?UTF-8?Q?Gr=C3=BC=C3=9Fe?='), ('b', word)):
+            fields = self.v2_fields(bucket, key, [['starts-with', '$x-amz-meta-note', '']],
+                                    extra=[('x-amz-meta-note', value)])
+            self.assertEqual(self.post(bucket, fields).status, 204, key)
+            self.assertEqual(self.s3.head_object(Bucket=bucket, Key=key)['Metadata'], {'note': word}, key)
+
     def test_content_md5_field(self):
         bucket = self.new_bucket()
         data = b'md5 checked'
