@@ -3,6 +3,11 @@ the gw.conf a suite asks for), headless Chromium driven by Selenium (with a
 download directory), sign-in, the users list and a user's page, and admin
 API calls signed as any client signs them.
 
+With OSTOR_TEST_BACKEND=rados (console-on-rados, under
+tests/rados/run_with_cluster.sh) the gateway is on a fresh namespace of the
+throwaway cluster, its gw.conf in its state directory (harness.Gateway); a
+restart keeps the same volume.
+
 Needs Debian's chromium, chromium-driver and python3-selenium
 (scripts/install-deps.sh): without them the suites FAIL, they do not skip.
 """
@@ -76,8 +81,8 @@ class ConsoleCase(unittest.TestCase):
 
         cls.gw = Gateway(['--admin-listen', '127.0.0.1:0'])
         if cls.gw_conf is not None:
-            os.makedirs(cls.gw.data_dir)
-            with open(os.path.join(cls.gw.data_dir, 'gw.conf'), 'w') as f:
+            os.makedirs(cls.gw.own_files_dir)
+            with open(os.path.join(cls.gw.own_files_dir, 'gw.conf'), 'w') as f:
                 f.write(cls.gw_conf)
         cls.gw.start()
         cls.addClassCleanup(cls.gw.stop)

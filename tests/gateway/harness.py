@@ -441,6 +441,14 @@ class Gateway:
         if not keep_dir and not os.environ.get('OSTOR_KEEP_TMP'):
             self._drop_volume()
 
+    @property
+    def own_files_dir(self):
+        """Where the gateway reads its gw.conf and keeps gw-stats/: its data
+        directory, or on RADOS its state directory (`root`/state)."""
+        if self.data_dir.startswith('rados:'):
+            return os.path.join(self.root, 'state')
+        return self.data_dir
+
     def sharing_volume(self):
         """A second gateway on this one's RADOS volume (with its own state
         directory), as a deployment runs several: it knows the system user's
