@@ -202,13 +202,16 @@ class VersionedBucketTests(GatewayTestCase):
                               'version-id-marker': page.findtext('NextVersionIdMarker')}
                 self.assertEqual(seen, everything)
 
-        # A version-id-marker resumes after that version of its key (one
-        # removed since as well: tests/unit/test_list_versions.cpp, as DELETE
-        # by versionId is not wired here yet).
+        # A version-id-marker resumes after that version of its key, and
+        # still does once that version is removed by id.
         k_versions = [v for k, v in everything if k == 'k']
-        page = self.raw_page(bucket, 1000, {'key-marker': 'k', 'version-id-marker': k_versions[1]})
-        self.assertEqual([(e.findtext('Key'), e.findtext('VersionId')) for e in page if e.tag == 'Version'],
-                         [('k', k_versions[2]), ('k', 'null'), ('m', everything[-1][1])])
+        for removed in (False, True):
+            with self.subTest(removed=removed):
+                if removed:
+                    self.s3.delete_object(Bucket=bucket, Key='k', VersionId=k_versions[1])
+                page = self.raw_page(bucket, 1000, {'key-marker': 'k', 'version-id-marker': k_versions[1]})
+                self.assertEqual([(e.findtext('Key'), e.findtext('VersionId')) for e in page if e.tag == 'Version'],
+                                 [('k', k_versions[2]), ('k', 'null'), ('m', everything[-1][1])])
         # "null" resumes after the null version, wherever it is in its key.
         page = self.raw_page(bucket, 1000, {'key-marker': 'k', 'version-id-marker': 'null'})
         self.assertEqual([e.findtext('Key') for e in page if e.tag == 'Version'], ['m'])

@@ -7,6 +7,7 @@ markers and how reads meet them; suspended buckets writing the null version;
 and the s3:*Version policy actions; on local and RADOS volumes alike."""
 
 import json
+import os
 import re
 import threading
 
@@ -221,6 +222,45 @@ class VersioningTests(GatewayTestCase):
         self.assertClientError(self.s3.delete_bucket, 409, 'BucketNotEmpty', Bucket=b)
         self.s3.delete_object(Bucket=b, Key='never-written', VersionId=marker['VersionId'])
         self.s3.delete_bucket(Bucket=b)
+
+    def test_quotas_and_billed_size_count_every_version(self):
+        # docs/versioning.md, "Space accounting": noncurrent versions count
+        # against a quota and in the size a provider bills. Each version is a
+        # copy of one 48 MiB seed (charged in full, its extents shared): the
+        # volume stores the seed once, a RADOS memstore has room for that.
+        MiB = 1 << 20
+        seed = self.new_bucket(prefix='seed')
+        self.put(seed, 'seed', os.urandom(48 * MiB))
+        b = self.versioned_bucket()
+        r = self.gw.request('PUT', '/', f'ostor-quotas&bucket={b}&quota-size=1')
+        self.assertEqual(r.status, 200, repr(r))
+
+        def billed_size():
+            r = self.gw.request('GET', '/', 'ostor-buckets')
+            self.assertEqual(r.status, 200, repr(r))
+            (entry,) = [e for e in json.loads(r.body)['Buckets'] if e['name'] == b]
+            return entry['size']['current']
+
+        ids = [self.s3.copy_object(Bucket=b, Key='k', CopySource={'Bucket': seed, 'Key': 'seed'})['VersionId']
+               for _ in range(21)]  # 1008 of the 1024 MiB, in versions of one key
+        self.assertEqual(billed_size(), 21 * 48 * MiB)
+        # The current version and the write fit the quota; all the versions do not.
+        small = os.urandom(20 * MiB)
+        self.assertClientError(self.put, 403, 'QuotaExceeded', b, 'k', small)
+        self.assertClientError(self.s3.copy_object, 403, 'QuotaExceeded', Bucket=b, Key='k',
+                               CopySource={'Bucket': seed, 'Key': 'seed'})
+        # Nothing stored by the refusals.
+        listed = self.s3.list_object_versions(Bucket=b)
+        self.assertEqual([v['VersionId'] for v in listed['Versions']], ids[::-1])
+        self.assertNotIn('DeleteMarkers', listed)
+        self.assertEqual(self.s3.head_object(Bucket=b, Key='k')['VersionId'], ids[-1])
+        self.assertEqual(billed_size(), 21 * 48 * MiB)
+        # Removing a noncurrent version by id makes room.
+        self.s3.delete_object(Bucket=b, Key='k', VersionId=ids[0])
+        self.assertEqual(billed_size(), 20 * 48 * MiB)
+        v = self.put(b, 'k', small, ContentMD5=md5_b64(small))['VersionId']
+        self.assertEqual(self.s3.head_object(Bucket=b, Key='k')['VersionId'], v)
+        self.assertEqual(billed_size(), 20 * 48 * MiB + len(small))
 
     def test_suspended_bucket_writes_the_null_version(self):
         b = self.versioned_bucket()

@@ -24,7 +24,8 @@ CLI_TIMEOUT_S = 120
 class LockedOwner:
     """A user whose one bucket (with object lock) holds a locked version,
     made through `writer`; `reason` is what every refusal must name, and
-    `object_lock` the bucket's object_lock field in ?ostor-buckets."""
+    `object_lock` the bucket's object_lock field in ?ostor-buckets (whose
+    versioning field is Enabled)."""
 
     def __init__(self, admin_gw, system, writer, tag, lock):
         self.email, self.user_id, self.keys = create_user(admin_gw, system, tag)
@@ -52,8 +53,11 @@ class LockedOwner:
         status, doc, body = gw.admin("GET", f"ostor-users&emailAddress={quote(self.email)}", system)
         check(status == 200 and doc["UserId"] == self.user_id, f"{when}: the user {self.email}: {status} {body!r}")
         doc = gw.admin_ok("GET", f"ostor-buckets&emailAddress={quote(self.email)}", system)
-        check([(b["name"], b.get("object_lock")) for b in doc["Buckets"]] == [(self.bucket, self.object_lock)],
-              f"{when}: the buckets of {self.email}: {doc['Buckets']}, expected {self.bucket} with {self.object_lock}")
+        # A bucket with object lock is versioned (Enabled) from its creation.
+        check([(b["name"], b.get("object_lock"), b.get("versioning")) for b in doc["Buckets"]] ==
+              [(self.bucket, self.object_lock, "Enabled")],
+              f"{when}: the buckets of {self.email}: {doc['Buckets']}, expected {self.bucket} with {self.object_lock} "
+              f"and versioning Enabled")
         s3 = gw.client(self.keys)
         listed = s3.list_object_versions(Bucket=self.bucket)
         check("DeleteMarkers" not in listed and sorted(v["VersionId"] for v in listed.get("Versions", [])) ==
@@ -96,13 +100,15 @@ def admin_refusals(owners, admin_gw, owner_gw, system, cli, spec):
 
 def tree_refusals(tree, owners, gw, system):
     """The admin tree (a daemon of its own on the volume) shows each bucket's
-    lock as the REST API does and refuses rmdir of its owner (ENOTEMPTY, as
-    for any owner of buckets) and of the bucket (EPERM: the tree deletes no
-    bucket); nothing changes."""
+    lock and versioning state as the REST API does and refuses rmdir of its
+    owner (ENOTEMPTY, as for any owner of buckets) and of the bucket (EPERM:
+    the tree deletes no bucket); nothing changes."""
     for o in owners:
         check(json.loads(tree.read(f"buckets/{o.bucket}/object-lock")) == o.object_lock,
               f"buckets/{o.bucket}/object-lock: {tree.read(f'buckets/{o.bucket}/object-lock')!r}, expected "
               f"{o.object_lock}")
+        check(tree.read(f"buckets/{o.bucket}/versioning") == "Enabled\n",
+              f"buckets/{o.bucket}/versioning: {tree.read(f'buckets/{o.bucket}/versioning')!r}, expected 'Enabled\\n'")
         for path, wanted in ((f"users/{o.email}", errno.ENOTEMPTY), (f"buckets/{o.bucket}", errno.EPERM)):
             try:
                 os.rmdir(os.path.join(tree.mountpoint, path))
@@ -113,5 +119,5 @@ def tree_refusals(tree, owners, gw, system):
         check(o.email in os.listdir(os.path.join(tree.mountpoint, "users")), f"the tree lost the user {o.email}")
         check(tree.read(f"users/{o.email}/buckets") == o.bucket + "\n", f"users/{o.email}/buckets changed")
         o.check_unchanged(gw, system, "after rmdir in the admin tree")
-    log("admin-changes: the admin tree shows each locked bucket's object-lock as the REST API; rmdir of the owners "
-        "ENOTEMPTY, of their buckets EPERM; all unchanged")
+    log("admin-changes: the admin tree shows each locked bucket's object-lock and versioning as the REST API; "
+        "rmdir of the owners ENOTEMPTY, of their buckets EPERM; all unchanged")
