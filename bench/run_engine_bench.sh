@@ -6,6 +6,9 @@
 #                               ratio is against the higher of the two)
 #   64 MiB PUT MiB/s          / disk sequential write MiB/s
 #   64 MiB GET MiB/s          / disk sequential read MiB/s
+#   1 GiB PUT MiB/s           / one core's MD5 MiB/s (openssl speed, 1 MiB
+#                               blocks): MD5 cannot be split, so it bounds a
+#                               large PUT; also against the disk's write
 #
 #   bench/run_engine_bench.sh [BUILD_DIR]        (default: build)
 #
@@ -45,8 +48,12 @@ OSTOR_BENCH_DIR="$dir" "$build/bench/engine_put_bench" --benchmark_out="$dir/eng
 echo "== disk reference again (fsync-pairs only)"
 "$build/bench/disk_reference" "$dir" 0 | tee "$dir/disk-after.txt"
 
+echo "== one core's MD5 (openssl speed -evp md5 -bytes 1048576 -seconds 3)"
+md5_kb="$(openssl speed -evp md5 -bytes 1048576 -seconds 3 2>/dev/null | awk '$1 == "md5" { sub(/k$/, "", $2); print $2 }')"
+echo "md5 ${md5_kb:-?} kB/s"
+
 echo "== side by side"
-python3 - "$dir/disk.txt" "$dir/engine.json" "$fio_iops" "$dir/disk-after.txt" <<'PY'
+python3 - "$dir/disk.txt" "$dir/engine.json" "$fio_iops" "$dir/disk-after.txt" "${md5_kb:-}" <<'PY'
 import json, math, sys
 def figures(path):
     return {l.split()[0]: float(l.split()[1]) for l in open(path) if l.strip()}
@@ -70,12 +77,18 @@ p1 = figure("DurablePut4KiB", "items_per_second", 1)
 p16 = figure("DurablePut4KiB", "items_per_second", 16)
 put = figure("Put64MiB", "bytes_per_second") / 2**20
 get = figure("Get64MiB", "bytes_per_second") / 2**20
+put_1g = figure("Put1GiB", "bytes_per_second") / 2**20
+put_1g_new = figure("Put1GiBNewKeys", "bytes_per_second") / 2**20
+md5 = float(sys.argv[5]) * 1000 / 2**20 if sys.argv[5] else math.nan
 fp, sw, sr = disk.get("fsync-pairs", math.nan), disk.get("seq-write", math.nan), disk.get("seq-read", math.nan)
 rows = [
     ("durable 4 KiB PUT, 1 writer", p1, "ops/s", "disk 4 KiB write+fdatasync", fp, "ops/s"),
     ("durable 4 KiB PUT, 16 writers", p16, "ops/s", "disk 4 KiB write+fdatasync", fp, "ops/s"),
     ("64 MiB PUT (1 MiB writes)", put, "MiB/s", "disk sequential write", sw, "MiB/s"),
     ("64 MiB GET (page cache dropped)", get, "MiB/s", "disk sequential read", sr, "MiB/s"),
+    ("1 GiB PUT (overwriting)", put_1g, "MiB/s", "one core's MD5", md5, "MiB/s"),
+    ("1 GiB PUT (new keys)", put_1g_new, "MiB/s", "one core's MD5", md5, "MiB/s"),
+    ("1 GiB PUT (new keys)", put_1g_new, "MiB/s", "disk sequential write", sw, "MiB/s"),
 ]
 print(f"{'engine':34} {'value':>10}        {'disk':28} {'value':>10}        ratio")
 for name, v, unit, dname, dv, dunit in rows:
