@@ -138,11 +138,15 @@ int main(int argc, char** argv) {
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond)
         ->MinTime(min_time);
-    for (bool new_keys : {false, true})
-        benchmark::RegisterBenchmark(new_keys ? "Put1GiBNewKeys" : "Put1GiB", PutLarge, std::size_t{1} << 30, new_keys)
-            ->UseRealTime()
-            ->Unit(benchmark::kMillisecond)
-            ->MinTime(min_time);
+    benchmark::RegisterBenchmark("Put1GiB", PutLarge, std::size_t{1} << 30, false)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond)
+        ->MinTime(min_time);
+    // Two bodies, whatever the minimum time: each stays on the disk.
+    benchmark::RegisterBenchmark("Put1GiBNewKeys", PutLarge, std::size_t{1} << 30, true)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond)
+        ->Iterations(2);
     benchmark::RegisterBenchmark("Get64MiB", Get64MiB)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(min_time);
     benchmark::Initialize(&argc, argv);
 

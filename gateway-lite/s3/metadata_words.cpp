@@ -185,7 +185,25 @@ std::string stored_metadata_value(std::string_view sent) {
 std::string metadata_header_value(std::string_view stored) {
     bool plain = std::ranges::all_of(stored, [](char c) { return (c >= ' ' && c < 0x7f) || c == '\t'; });
     if (plain) return std::string(stored);
-    return "=?UTF-8?B?" + base64_encode(as_utf8(stored)) + "?=";
+    // Words of at most 75 characters (RFC 2047 section 2), each of whole
+    // characters (section 5), one space between them: 45 bytes of text make
+    // 60 of base64, plus the 12 of =?UTF-8?B? and ?=.
+    constexpr std::size_t kWordTextBytes = 45;
+    const std::string text = as_utf8(stored);
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+    std::string out;
+    for (std::size_t at = 0; at < text.size();) {
+        std::size_t end = at;
+        while (end < text.size()) {
+            std::size_t n = utf8_length(bytes + end, bytes + text.size());
+            if (end + n - at > kWordTextBytes) break;
+            end += n;
+        }
+        if (!out.empty()) out += ' ';
+        out += "=?UTF-8?B?" + base64_encode(std::string_view(text).substr(at, end - at)) + "?=";
+        at = end;
+    }
+    return out;
 }
 
 }  // namespace ostor::gw::s3

@@ -21,7 +21,8 @@ namespace ostor::gw::s3 {
 std::string stored_metadata_value(std::string_view sent);
 
 // The header value for a stored value: itself when it is printable US-ASCII
-// (tab allowed), else =?UTF-8?B?<base64 of its UTF-8>?=.
+// (tab allowed), else =?UTF-8?B?<base64 of its UTF-8>?= words of at most
+// 75 characters, a space between them.
 std::string metadata_header_value(std::string_view stored);
 
 }  // namespace ostor::gw::s3

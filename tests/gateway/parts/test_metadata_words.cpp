@@ -6,6 +6,7 @@
 #include <string>
 
 #include "s3/metadata_words.hpp"
+#include "util.hpp"
 
 namespace ostor::gw::s3 {
 namespace {
@@ -58,11 +59,20 @@ TEST(MetadataWords, NonAsciiGoesOutAsOneBWord) {
     EXPECT_EQ(metadata_header_value("a\r\nb"), "=?UTF-8?B?YQ0KYg==?=");
     // A value stored before decoding, not UTF-8, is read as ISO-8859-1.
     EXPECT_EQ(metadata_header_value("h\xe9llo"), "=?UTF-8?B?aMOpbGxv?=");
-    // Round trip of a long value: one word, whatever its length.
-    std::string long_value(300, 'x');
-    long_value += "\xe2\x82\xac";
+    // A long value: words of at most 75 characters, of whole characters
+    // (45 bytes of text each), a space between them; it reads back whole.
+    std::string long_value(44, 'x');
+    long_value += "\xe2\x82\xac";  // the euro sign across the first 45 bytes
+    long_value += std::string(100, 'y');
     auto header = metadata_header_value(long_value);
-    EXPECT_TRUE(header.starts_with("=?UTF-8?B?") && header.ends_with("?="));
+    EXPECT_TRUE(header.starts_with("=?UTF-8?B?" + base64_encode(std::string(44, 'x')) + "?= =?UTF-8?B?")) << header;
+    std::size_t words = 0;
+    for (std::size_t at = 0; at < header.size(); ++words) {
+        auto end = std::min(header.find(' ', at), header.size());
+        EXPECT_LE(end - at, 75u) << header;
+        at = end + 1;
+    }
+    EXPECT_EQ(words, 4u) << header;
     EXPECT_EQ(stored_metadata_value(header), long_value);
 }
 
