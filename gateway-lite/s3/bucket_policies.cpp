@@ -130,8 +130,12 @@ PolicyDecision RequestContext::policy_decision(const Bucket& b, std::string_view
                 r.keys.emplace(std::string(policy_key::kExistingObjectTag) + tag, value);
     }
     // Each key only with the actions S3 supplies it for (the ACL headers
-    // with the ACL writes, ...), whatever headers the request carries.
-    std::erase_if(r.keys, [&](const auto& k) { return !condition_key_applies(k.first, action); });
+    // with the ACL writes, ...), whatever headers the request carries; but
+    // s3:versionid, which the plain action asked with a version's
+    // (object_policy_decision) keeps, as its version action sees it.
+    std::erase_if(r.keys, [&](const auto& k) {
+        return k.first != policy_key::kVersionId && !condition_key_applies(k.first, action);
+    });
     auto decision = evaluate(*policy, r);
     // RestrictPublicBuckets: a public policy's Allow reaches the bucket
     // owner's user alone (S3: its account), nobody else, whatever statement
