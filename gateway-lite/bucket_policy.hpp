@@ -154,6 +154,13 @@ inline constexpr std::string_view kCopySource = "s3:x-amz-copy-source";         
 // tag key) as written. nullopt for a key that is none of policy_key's.
 std::optional<std::string> condition_key_name(std::string_view key);
 
+// Whether S3 supplies the condition key `key` (condition_key_name's
+// spelling; a tag key whole) with `action` ("s3:GetObject"): the listing
+// keys with the listings only, the ACL headers with the ACL writes, the tag
+// keys with the actions AWS lists (bucket_policy_parse.cpp). Other keys go
+// with any action.
+bool condition_key_applies(std::string_view key, std::string_view action);
+
 // Whether a condition of `policy` asks for s3:ExistingObjectTag/<key>: the
 // gateway then reads the object's tags for the request (only then).
 bool uses_existing_object_tags(const BucketPolicy& policy);

@@ -208,32 +208,59 @@ std::vector<PolicyCondition> parse_conditions(const json::value& value) {
 }
 
 // The S3 condition keys S3 takes with some actions only (the rest go with
-// any): a statement pairing one with an action that never has it would
-// never match, so S3 refuses it. Patterns and NotAction are not checked.
+// any): the gateway supplies such a key for these actions alone
+// (condition_key_applies), and a statement pairing it with an action that
+// never has it would never match, so S3 refuses it (but the tag keys,
+// whose refusal would turn stored policies unparseable: those are checked
+// only when supplied). Patterns and NotAction are not checked.
 struct KeyActions {
-    std::string_view key;
-    std::array<std::string_view, 6> actions;  // lowercase; "" pads
+    std::string_view key;  // a tag key's prefix for the tag keys
+    bool tag_prefix = false;
+    std::array<std::string_view, 20> actions;  // lowercase; "" pads
 };
+constexpr std::array<std::string_view, 20> kAclHeaderActions = {"s3:putobject", "s3:putobjectacl", "s3:putbucketacl",
+                                                                "s3:createbucket"};
 constexpr KeyActions kKeyActions[] = {
-    {policy_key::kPrefix, {"s3:listbucket", "s3:listbucketversions"}},
-    {policy_key::kDelimiter, {"s3:listbucket", "s3:listbucketversions"}},
-    {policy_key::kMaxKeys, {"s3:listbucket", "s3:listbucketversions"}},
-    {policy_key::kAcl, {"s3:putobject", "s3:putobjectacl", "s3:putbucketacl", "s3:createbucket"}},
-    {policy_key::kGrantRead, {"s3:putobject", "s3:putobjectacl", "s3:putbucketacl", "s3:createbucket"}},
-    {policy_key::kGrantWrite, {"s3:putobject", "s3:putobjectacl", "s3:putbucketacl", "s3:createbucket"}},
-    {policy_key::kGrantReadAcp, {"s3:putobject", "s3:putobjectacl", "s3:putbucketacl", "s3:createbucket"}},
-    {policy_key::kGrantWriteAcp, {"s3:putobject", "s3:putobjectacl", "s3:putbucketacl", "s3:createbucket"}},
-    {policy_key::kGrantFullControl, {"s3:putobject", "s3:putobjectacl", "s3:putbucketacl", "s3:createbucket"}},
+    {policy_key::kPrefix, false, {"s3:listbucket", "s3:listbucketversions"}},
+    {policy_key::kDelimiter, false, {"s3:listbucket", "s3:listbucketversions"}},
+    {policy_key::kMaxKeys, false, {"s3:listbucket", "s3:listbucketversions"}},
+    {policy_key::kAcl, false, kAclHeaderActions},
+    {policy_key::kGrantRead, false, kAclHeaderActions},
+    {policy_key::kGrantWrite, false, kAclHeaderActions},
+    {policy_key::kGrantReadAcp, false, kAclHeaderActions},
+    {policy_key::kGrantWriteAcp, false, kAclHeaderActions},
+    {policy_key::kGrantFullControl, false, kAclHeaderActions},
     {policy_key::kVersionId,
+     false,
      {"s3:getobjectversion", "s3:deleteobjectversion", "s3:getobjectversionacl", "s3:putobjectversionacl",
       "s3:getobjectversiontagging", "s3:putobjectversiontagging"}},
+    // The tags a write asks for: PutObject (POST, CreateMultipartUpload and
+    // CopyObject are s3:PutObject) and the tagging calls ("Tagging and access
+    // control policies").
+    {policy_key::kRequestObjectTag, true, {"s3:putobject", "s3:putobjecttagging", "s3:putobjectversiontagging"}},
+    // The object's tags: never for PutObject or DeleteObject(Version) (AWS:
+    // "you cannot ... delete or overwrite an object based on its existing
+    // tags").
+    {policy_key::kExistingObjectTag,
+     true,
+     {"s3:getobject", "s3:getobjectversion", "s3:getobjectacl", "s3:getobjectversionacl", "s3:getobjecttagging",
+      "s3:getobjectversiontagging", "s3:getobjectattributes", "s3:getobjectversionattributes", "s3:getobjectlegalhold",
+      "s3:getobjectretention", "s3:putobjectacl", "s3:putobjectversionacl", "s3:putobjecttagging",
+      "s3:putobjectversiontagging", "s3:deleteobjecttagging", "s3:deleteobjectversiontagging", "s3:putobjectlegalhold",
+      "s3:putobjectretention"}},
 };
+
+const KeyActions* key_actions(std::string_view key) {
+    for (const auto& k : kKeyActions)
+        if (k.tag_prefix ? key.starts_with(k.key) : key == k.key) return &k;
+    return nullptr;
+}
 
 void check_conditions_apply(const PolicyStatement& s) {
     if (s.not_action) return;
     for (const auto& c : s.conditions) {
-        auto rule = std::ranges::find(kKeyActions, c.key, &KeyActions::key);
-        if (rule == std::end(kKeyActions)) continue;
+        const auto* rule = key_actions(c.key);
+        if (!rule || rule->tag_prefix) continue;
         for (const auto& a : s.actions) {
             bool pattern = a.find_first_of("*?") != std::string::npos;
             if (!pattern && std::ranges::find(rule->actions, a) == rule->actions.end())
@@ -335,6 +362,13 @@ BucketPolicy parse_document(std::string_view text, std::string_view bucket) {
 }
 
 }  // namespace
+
+bool condition_key_applies(std::string_view key, std::string_view action) {
+    const auto* rule = key_actions(key);
+    if (!rule) return true;
+    auto lower = to_lower(action);
+    return !lower.empty() && std::ranges::find(rule->actions, std::string_view(lower)) != rule->actions.end();
+}
 
 std::optional<std::string> condition_key_name(std::string_view key) {
     auto slash = key.find('/');

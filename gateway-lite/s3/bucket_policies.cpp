@@ -77,7 +77,7 @@ std::shared_ptr<const BucketPolicy> RequestContext::bucket_policy(const Bucket& 
 }
 
 PolicyDecision RequestContext::policy_decision(const Bucket& b, std::string_view action, const std::string* key,
-                                               const std::string* version_id) const {
+                                               const std::string* version_id, const TagSet* request_tags) const {
     auto policy = bucket_policy(b);
     if (!policy) return PolicyDecision::NoMatch;
     PolicyRequest r;
@@ -111,22 +111,31 @@ PolicyDecision RequestContext::policy_decision(const Bucket& b, std::string_view
               std::pair{"max-keys", policy_key::kMaxKeys}})
             if (const auto* v = param(param_name)) r.keys.emplace(std::string(name), *v);
     }
-    // s3:RequestObjectTag/<key>: the tags a write asks for (x-amz-tagging;
-    // one that does not parse is refused by the write itself).
-    if (const auto* tagging = request.header("x-amz-tagging"); tagging && key) {
-        auto parsed = parse_tagging_header(*tagging);
+    // s3:RequestObjectTag/<key>: the tags a write asks for, those of its body
+    // or form when the handler passes them, else x-amz-tagging (one that
+    // does not parse is refused by the write itself).
+    const auto* tagging = request.header("x-amz-tagging");
+    if (key && condition_key_applies(policy_key::kRequestObjectTag, action) && (request_tags || tagging)) {
+        std::variant<TagSet, S3Error> parsed = request_tags ? *request_tags : parse_tagging_header(*tagging);
         if (auto* tags = std::get_if<TagSet>(&parsed))
             for (auto& [tag, value] : *tags) r.keys.emplace(std::string(policy_key::kRequestObjectTag) + tag, value);
     }
     // s3:ExistingObjectTag/<key>: the tags of the object (version) the
     // request names, read only for a policy that asks for them; none for an
     // object that does not exist.
-    if (key && uses_existing_object_tags(*policy)) {
+    if (key && condition_key_applies(policy_key::kExistingObjectTag, action) && uses_existing_object_tags(*policy)) {
         const auto* v = version_id ? version_id : param("versionId");
         if (auto info = engine.head_object(b.name, *key, v ? std::string_view(*v) : std::string_view()))
             for (const auto& [tag, value] : info->meta.tags)
                 r.keys.emplace(std::string(policy_key::kExistingObjectTag) + tag, value);
     }
+    // Each key only with the actions S3 supplies it for (the ACL headers
+    // with the ACL writes, ...), whatever headers the request carries; but
+    // s3:versionid, which the plain action asked with a version's
+    // (object_policy_decision) keeps, as its version action sees it.
+    std::erase_if(r.keys, [&](const auto& k) {
+        return k.first != policy_key::kVersionId && !condition_key_applies(k.first, action);
+    });
     auto decision = evaluate(*policy, r);
     // RestrictPublicBuckets: a public policy's Allow reaches the bucket
     // owner's user alone (S3: its account), nobody else, whatever statement
@@ -152,15 +161,16 @@ PolicyDecision RequestContext::request_policy_decision(const Bucket& b) const {
 
 PolicyDecision RequestContext::object_policy_decision(const Bucket& b, std::string_view action,
                                                       std::string_view version_action, const std::string& object_key,
-                                                      const std::string& version_id) const {
-    if (version_id.empty()) return policy_decision(b, action, &object_key, &version_id);
-    auto plain = policy_decision(b, action, &object_key, &version_id);
+                                                      const std::string& version_id, const TagSet* request_tags) const {
+    if (version_id.empty()) return policy_decision(b, action, &object_key, &version_id, request_tags);
+    auto plain = policy_decision(b, action, &object_key, &version_id, request_tags);
     if (plain == PolicyDecision::Deny) return plain;
-    return policy_decision(b, version_action, &object_key, &version_id);
+    return policy_decision(b, version_action, &object_key, &version_id, request_tags);
 }
 
-bool RequestContext::may_write_key(const Bucket& b, std::string_view action, const std::string& object_key) const {
-    auto decision = policy_decision(b, action, &object_key);
+bool RequestContext::may_write_key(const Bucket& b, std::string_view action, const std::string& object_key,
+                                   const TagSet* request_tags) const {
+    auto decision = policy_decision(b, action, &object_key, nullptr, request_tags);
     if (decision == PolicyDecision::Deny) return false;
     return decision == PolicyDecision::Allow || acl_bucket_allows(b, Permission::Write);
 }

@@ -18,6 +18,7 @@
 #include "ostor/names.hpp"
 #include "rate_limits.hpp"
 #include "s3/routes.hpp"
+#include "s3/tag_sets.hpp"
 #include "s3_auth.hpp"
 #include "s3_error.hpp"
 #include "s3_handler.hpp"
@@ -148,21 +149,25 @@ struct RequestContext {
     // `key` (nullptr: on the bucket), with this request's condition values.
     // NoMatch when the bucket has no policy. `version_id` is the
     // s3:versionid the conditions see (nullptr: the request's versionId;
-    // "": none).
+    // "": none). `request_tags`: the tags the request asks for when its body
+    // or form carries them (PutObjectTagging, POST), for s3:RequestObjectTag
+    // (nullptr: the x-amz-tagging header's).
     PolicyDecision policy_decision(const Bucket& b, std::string_view action, const std::string* key,
-                                   const std::string* version_id = nullptr) const;
+                                   const std::string* version_id = nullptr, const TagSet* request_tags = nullptr) const;
     // policy_decision of `action` on the object `key`, or, naming the version
     // `version_id` ("": none), of `version_action` (s3:GetObjectVersion), as
     // S3 asks; a Deny of the plain action refuses it too, so that naming a
     // version is no way around a policy denying reads or deletes.
     PolicyDecision object_policy_decision(const Bucket& b, std::string_view action, std::string_view version_action,
-                                          const std::string& key, const std::string& version_id) const;
+                                          const std::string& key, const std::string& version_id,
+                                          const TagSet* request_tags = nullptr) const;
     // policy_decision for the request's route (policy_action_for) on its
     // bucket or object; NoMatch for routes no policy governs.
     PolicyDecision request_policy_decision(const Bucket& b) const;
     // A write whose object is known only to the handler (DeleteObjects' keys,
     // a browser upload's form key): the policy, then the bucket's ACL.
-    bool may_write_key(const Bucket& b, std::string_view action, const std::string& object_key) const;
+    bool may_write_key(const Bucket& b, std::string_view action, const std::string& object_key,
+                       const TagSet* request_tags = nullptr) const;
     // Get/Put/DeleteBucketPolicy: the bucket's owner always (S3: the owning
     // account's root even when the policy denies it), another account of
     // the owner's with the policy's Allow.

@@ -226,14 +226,16 @@ private:
     // leaves it to the ACLs. The handlers' checks of an object's ACL see the
     // Allow (object_allows). On a bucket with a policy, the writes whose
     // object only the handler knows (DeleteObjects' keys, a form upload's
-    // key) are decided there, per key (may_write_key). The ACLs count as the
+    // key) are decided there, per key (may_write_key), and PutObjectTagging,
+    // whose s3:RequestObjectTag is in its body. The ACLs count as the
     // bucket's ownership controls and public access block say (ACLs off,
     // public grants ignored: permissions.cpp), and a public policy's Allow
     // as its RestrictPublicBuckets says (policy_decision).
     std::optional<S3Error> decide(const Bucket& b, const BucketAccess& access) {
         using enum Operation;
         auto op = ctx_.route->operation;
-        if ((op == DeleteObjects || op == PostObject) && RequestContext::bucket_policy(b)) return std::nullopt;
+        if ((op == DeleteObjects || op == PostObject || op == PutObjectTagging) && RequestContext::bucket_policy(b))
+            return std::nullopt;
         ctx_.policy = ctx_.request_policy_decision(b);
         bool policy_call = op == GetBucketPolicy || op == PutBucketPolicy || op == DeleteBucketPolicy;
         if (ctx_.policy == PolicyDecision::Deny && !(policy_call && ctx_.is_owner(b))) return access_denied();

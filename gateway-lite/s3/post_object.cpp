@@ -246,18 +246,21 @@ Reply post_object(const RequestContext& ctx) {
     meta_ctx.bucket = ctx.bucket;
     meta_ctx.key = key;
     meta_ctx.principal = ctx.principal;
-    // s3:PutObject of the form's key (the pipeline left it here on a bucket
-    // with a policy), with the fields as the request's condition values.
-    if (!meta_ctx.may_write_key(bucket, "s3:PutObject", key)) return access_denied();
-    auto meta = meta_from_headers(meta_ctx, bucket);
-    if (!meta) return meta.error();
     // The `tagging` field: the object's tags as PutObjectTagging's <Tagging>
     // document (S3's form of them in a POST).
+    std::optional<TagSet> form_tags;
     if (const auto* tagging = field(fields, "tagging")) {
         auto tags = parse_tagging(*tagging);
         if (auto* e = std::get_if<S3Error>(&tags)) return *e;
-        meta->tags = std::move(std::get<TagSet>(tags));
+        form_tags = std::move(std::get<TagSet>(tags));
     }
+    // s3:PutObject of the form's key (the pipeline left it here on a bucket
+    // with a policy), with the fields as the request's condition values
+    // (the `tagging` field's tags as s3:RequestObjectTag).
+    if (!meta_ctx.may_write_key(bucket, "s3:PutObject", key, form_tags ? &*form_tags : nullptr)) return access_denied();
+    auto meta = meta_from_headers(meta_ctx, bucket);
+    if (!meta) return meta.error();
+    if (form_tags) meta->tags = std::move(*form_tags);
     // The lock fields as PutObject's headers, but no digest asked: a form
     // has no Content-MD5 header, and AWS's POST Object asks none of it.
     auto lock = requested_lock(meta_ctx, bucket, /*with_body=*/false);

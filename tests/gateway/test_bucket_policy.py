@@ -251,6 +251,58 @@ class BucketPolicyTests(GatewayTestCase):
         self.put(b, 'granted', b'g', client=self.other, GrantFullControl=owner)
         self.assertEqual(self.get_body(b, 'granted'), b'g')
 
+    def test_tag_keys_go_with_the_actions_s3_gives_them(self):
+        b = self.new_bucket()
+        objects = f'arn:aws:s3:::{b}/*'
+        self.put(b, 'public', b'p', Tagging='env=public')
+        # s3:RequestObjectTag: a PUT's x-amz-tagging, never a GET's.
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+            allow({'AWS': self.other_id}, 's3:*', objects, {'StringEquals': {'s3:RequestObjectTag/env': 'public'}})))
+        self.put(b, 'tagged', b't', client=self.other, Tagging='env=public')
+        r = self.gw.request('GET', f'/{b}/public', headers={'x-amz-tagging': 'env=public'},
+                            credentials=self.other_creds)
+        self.assertError(r, 403, 'AccessDenied')
+        # Nor s3:x-amz-acl (an ACL write's) with a GET.
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+            allow({'AWS': self.other_id}, 's3:*', objects, {'StringEquals': {'s3:x-amz-acl': 'public-read'}})))
+        r = self.gw.request('GET', f'/{b}/public', headers={'x-amz-acl': 'public-read'}, credentials=self.other_creds)
+        self.assertError(r, 403, 'AccessDenied')
+        self.put(b, 'acl', b'a', client=self.other, ACL='public-read')
+        # s3:ExistingObjectTag: for reading the object, never for
+        # overwriting or deleting it.
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+            allow({'AWS': self.other_id}, 's3:*', objects, {'StringEquals': {'s3:ExistingObjectTag/env': 'public'}})))
+        self.assertEqual(self.get_body(b, 'public', client=self.other), b'p')
+        self.assertClientError(self.other.put_object, 403, 'AccessDenied', Bucket=b, Key='public', Body=b'x')
+        self.assertClientError(self.other.delete_object, 403, 'AccessDenied', Bucket=b, Key='public')
+        self.assertEqual(self.get_body(b, 'public'), b'p')
+        # A Deny on s3:RequestObjectTag stops PutObjectTagging (the body's
+        # tags) and a browser upload (the form's `tagging` field).
+        self.s3.put_bucket_acl(Bucket=b, ACL='public-read-write')
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+            deny('*', ['s3:PutObject', 's3:PutObjectTagging'], objects,
+                 {'StringEquals': {'s3:RequestObjectTag/env': 'secret'}})))
+
+        def tag_set(value):
+            return {'TagSet': [{'Key': 'env', 'Value': value}]}
+
+        self.assertClientError(self.s3.put_object_tagging, 403, 'AccessDenied', Bucket=b, Key='public',
+                               Tagging=tag_set('secret'))
+        self.assertEqual(self.s3.get_object_tagging(Bucket=b, Key='public')['TagSet'], tag_set('public')['TagSet'])
+        self.s3.put_object_tagging(Bucket=b, Key='public', Tagging=tag_set('open'))
+
+        def post(key, value):
+            tagging = f'<Tagging><TagSet><Tag><Key>env</Key><Value>{value}</Value></Tag></TagSet></Tagging>'
+            body = form_body([('key', key), ('tagging', tagging)], b'form data')
+            headers = [('Host', self.gw.hostport), ('Content-Type', f'multipart/form-data; boundary={BOUNDARY}'),
+                       ('Content-Length', str(len(body)))]
+            return self.gw.send('POST', '/' + b, headers, body)
+
+        self.assertError(post('posted-secret', 'secret'), 403, 'AccessDenied')
+        self.assertNoObject(b, 'posted-secret')
+        self.assertEqual(post('posted-open', 'open').status, 204)
+        self.assertEqual(self.s3.get_object_tagging(Bucket=b, Key='posted-open')['TagSet'], tag_set('open')['TagSet'])
+
     def test_delete_objects_per_key_deny(self):
         b = self.new_bucket()
         for k in ('keep/a', 'gone/b'):

@@ -249,5 +249,29 @@ TEST(BucketPolicyParse, RefusesConditionKeysTheActionsNeverHave) {
     EXPECT_EQ(refusal(with(R"("s3:GetObject")", R"({"StringLike":{"aws:Referer":"https://example.com/*"}})")), "");
 }
 
+// The keys the gateway supplies with a request: each only with the actions
+// S3 gives it for (the tag keys too, which the parser does not refuse).
+TEST(BucketPolicyParse, ConditionKeysApplyToTheActionsS3GivesThemFor) {
+    EXPECT_TRUE(condition_key_applies("s3:requestobjecttag/env", "s3:PutObject"));
+    EXPECT_TRUE(condition_key_applies("s3:requestobjecttag/env", "s3:PutObjectTagging"));
+    EXPECT_FALSE(condition_key_applies("s3:requestobjecttag/env", "s3:GetObject"));
+    EXPECT_FALSE(condition_key_applies("s3:requestobjecttag/env", "s3:DeleteObject"));
+    EXPECT_TRUE(condition_key_applies("s3:existingobjecttag/env", "s3:GetObject"));
+    EXPECT_TRUE(condition_key_applies("s3:existingobjecttag/Env", "s3:GetObjectVersion"));
+    EXPECT_TRUE(condition_key_applies("s3:existingobjecttag/env", "s3:PutObjectTagging"));
+    EXPECT_FALSE(condition_key_applies("s3:existingobjecttag/env", "s3:PutObject"));
+    EXPECT_FALSE(condition_key_applies("s3:existingobjecttag/env", "s3:DeleteObject"));
+    EXPECT_FALSE(condition_key_applies("s3:existingobjecttag/env", "s3:DeleteObjectVersion"));
+    EXPECT_TRUE(condition_key_applies("s3:x-amz-acl", "s3:PutObject"));
+    EXPECT_TRUE(condition_key_applies("s3:x-amz-grant-read", "s3:PutBucketAcl"));
+    EXPECT_FALSE(condition_key_applies("s3:x-amz-acl", "s3:GetObject"));
+    EXPECT_FALSE(condition_key_applies("s3:x-amz-grant-full-control", "s3:DeleteObject"));
+    EXPECT_FALSE(condition_key_applies("s3:prefix", "s3:GetObject"));
+    EXPECT_TRUE(condition_key_applies("s3:prefix", "s3:ListBucket"));
+    // Keys every action has.
+    EXPECT_TRUE(condition_key_applies("aws:referer", "s3:GetObject"));
+    EXPECT_TRUE(condition_key_applies("s3:x-amz-copy-source", "s3:PutObject"));
+}
+
 }  // namespace
 }  // namespace ostor::gw
