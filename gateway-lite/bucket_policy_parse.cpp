@@ -218,8 +218,8 @@ struct KeyActions {
     bool tag_prefix = false;
     std::array<std::string_view, 20> actions;  // lowercase; "" pads
 };
-constexpr std::array<std::string_view, 20> kAclHeaderActions = {"s3:putobject", "s3:putobjectacl", "s3:putbucketacl",
-                                                                "s3:createbucket"};
+constexpr std::array<std::string_view, 20> kAclHeaderActions = {
+    "s3:putobject", "s3:putobjectacl", "s3:putobjectversionacl", "s3:putbucketacl", "s3:createbucket"};
 constexpr KeyActions kKeyActions[] = {
     {policy_key::kPrefix, false, {"s3:listbucket", "s3:listbucketversions"}},
     {policy_key::kDelimiter, false, {"s3:listbucket", "s3:listbucketversions"}},

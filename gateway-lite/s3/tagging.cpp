@@ -52,34 +52,35 @@ Reply get_object_tagging(const RequestContext& ctx) {
 
 // On a bucket with a policy the pipeline leaves the decision here: the
 // policy's s3:RequestObjectTag is the body's tags, known once it is read.
+// Its Deny answers first, as the pipeline's would, before anything the
+// object or the body could tell (tags that do not parse are decided
+// without, then refused).
 Reply put_object_tagging(const RequestContext& ctx, RequestBody& body) {
     const auto& b = *ctx.bucket_record;
-    bool by_policy = RequestContext::bucket_policy(b) != nullptr;
-    Outcome<ObjectInfo> info = access_denied();
+    const bool by_policy = RequestContext::bucket_policy(b) != nullptr;
     if (!by_policy) {
-        info = tagged_object(ctx, Permission::WriteAcp);
-    } else if (auto head = ctx.engine.head_object(ctx.bucket, ctx.key, requested_version(ctx))) {
-        info = std::move(*head);
-    } else {
-        return read_error(ctx, head.error(), b, requested_version(ctx));
+        if (auto info = tagged_object(ctx, Permission::WriteAcp); !info) return info.error();
     }
-    if (!info) return info.error();
     auto text = body.small();
     if (!text) return text.error();
     auto tags = parse_tagging(*text);
-    if (auto* e = std::get_if<S3Error>(&tags)) return *e;
-    auto& tag_set = std::get<TagSet>(tags);
+    auto* tag_set = std::get_if<TagSet>(&tags);
     if (by_policy) {
+        const auto version_id = requested_version(ctx);
         auto decision = ctx.object_policy_decision(b, "s3:PutObjectTagging", "s3:PutObjectVersionTagging", ctx.key,
-                                                   requested_version(ctx), &tag_set);
+                                                   version_id, tag_set);
         if (decision == PolicyDecision::Deny) return access_denied();
+        if (!tag_set) return std::get<S3Error>(tags);
+        auto head = ctx.engine.head_object(ctx.bucket, ctx.key, version_id);
+        if (!head) return read_error(ctx, head.error(), b, version_id);
         // The policy's Allow speaks for the bucket owner's objects only, as
         // object_allows says.
-        bool allowed = (decision == PolicyDecision::Allow && ctx.object_owner(b, *info) == b.owner_id) ||
-                       ctx.acl_object_allows(b, *info, Permission::WriteAcp);
+        bool allowed = (decision == PolicyDecision::Allow && ctx.object_owner(b, *head) == b.owner_id) ||
+                       ctx.acl_object_allows(b, *head, Permission::WriteAcp);
         if (!allowed) return access_denied();
     }
-    return set_tags(ctx, std::move(tag_set), 200);
+    if (!tag_set) return std::get<S3Error>(tags);
+    return set_tags(ctx, std::move(*tag_set), 200);
 }
 
 Reply delete_object_tagging(const RequestContext& ctx) {

@@ -290,6 +290,9 @@ class BucketPolicyTests(GatewayTestCase):
                                Tagging=tag_set('secret'))
         self.assertEqual(self.s3.get_object_tagging(Bucket=b, Key='public')['TagSet'], tag_set('public')['TagSet'])
         self.s3.put_object_tagging(Bucket=b, Key='public', Tagging=tag_set('open'))
+        # The Deny answers before anything about the object or the body.
+        self.assertClientError(self.s3.put_object_tagging, 403, 'AccessDenied', Bucket=b, Key='no-such-key',
+                               Tagging=tag_set('secret'))
 
         def post(key, value):
             tagging = f'<Tagging><TagSet><Tag><Key>env</Key><Value>{value}</Value></Tag></TagSet></Tagging>'

@@ -264,6 +264,7 @@ TEST(BucketPolicyParse, ConditionKeysApplyToTheActionsS3GivesThemFor) {
     EXPECT_FALSE(condition_key_applies("s3:existingobjecttag/env", "s3:DeleteObjectVersion"));
     EXPECT_TRUE(condition_key_applies("s3:x-amz-acl", "s3:PutObject"));
     EXPECT_TRUE(condition_key_applies("s3:x-amz-grant-read", "s3:PutBucketAcl"));
+    EXPECT_TRUE(condition_key_applies("s3:x-amz-acl", "s3:PutObjectVersionAcl"));  // PUT ?acl&versionId=
     EXPECT_FALSE(condition_key_applies("s3:x-amz-acl", "s3:GetObject"));
     EXPECT_FALSE(condition_key_applies("s3:x-amz-grant-full-control", "s3:DeleteObject"));
     EXPECT_FALSE(condition_key_applies("s3:prefix", "s3:GetObject"));
