@@ -249,15 +249,20 @@ Reply post_object(const RequestContext& ctx) {
     // The `tagging` field: the object's tags as PutObjectTagging's <Tagging>
     // document (S3's form of them in a POST).
     std::optional<TagSet> form_tags;
+    std::optional<S3Error> tags_refused;
     if (const auto* tagging = field(fields, "tagging")) {
         auto tags = parse_tagging(*tagging);
-        if (auto* e = std::get_if<S3Error>(&tags)) return *e;
-        form_tags = std::move(std::get<TagSet>(tags));
+        if (auto* e = std::get_if<S3Error>(&tags))
+            tags_refused = std::move(*e);
+        else
+            form_tags = std::move(std::get<TagSet>(tags));
     }
     // s3:PutObject of the form's key (the pipeline left it here on a bucket
     // with a policy), with the fields as the request's condition values
-    // (the `tagging` field's tags as s3:RequestObjectTag).
+    // (the `tagging` field's tags as s3:RequestObjectTag). A refusal comes
+    // before what the field's errors would tell.
     if (!meta_ctx.may_write_key(bucket, "s3:PutObject", key, form_tags ? &*form_tags : nullptr)) return access_denied();
+    if (tags_refused) return *tags_refused;
     auto meta = meta_from_headers(meta_ctx, bucket);
     if (!meta) return meta.error();
     if (form_tags) meta->tags = std::move(*form_tags);
