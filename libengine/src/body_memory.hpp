@@ -1,7 +1,7 @@
 // The memory the engine's object writers buffer bodies in, under one budget
 // per open Engine (EngineOptions::body_memory_bytes).
 //
-// A writer needs one buffer to make progress, and up to seven more to
+// A writer needs one buffer to make progress, and up to fifteen more to
 // overlap receiving, hashing and writing (object_writer.cpp). The first is
 // taken when the writer is made, waiting for room if the budget is spent
 // (EngineOptions::body_memory_wait_ms, then SlowDown: the gateway answers

@@ -22,15 +22,17 @@ namespace ostor::detail {
 
 namespace {
 
-// Up to seven writes in flight while the next buffer fills, as the engine's
-// memory for bodies allows (body_memory.hpp): a writer has one buffer, and
-// up to seven more while the budget has room. A buffer is a whole extent:
-// each is one write, one MD5 job and (read straight into it) about one
-// receive. With 256 KiB buffers the hand-offs between threads, not MD5,
-// bounded a 1 GiB PUT (bench/README.md); with four, the disk's flushes of
-// full segments (local/early_syncs.hpp) left MD5 waiting for buffers.
+// Up to fifteen writes in flight while the next buffer fills, as the
+// engine's memory for bodies allows (body_memory.hpp): a writer has one
+// buffer, and up to fifteen more while the budget has room. A buffer is a
+// whole extent: each is one write, one MD5 job and (read straight into it)
+// about one receive. With 256 KiB buffers the hand-offs between threads,
+// not MD5, bounded a 1 GiB PUT (bench/README.md); with four, the disk's
+// flushes of full segments (local/early_syncs.hpp) left MD5 waiting for
+// buffers; sixteen against eight gave a 1 GiB PUT 8-9% more on a quiet
+// machine, the disk and MD5 taking turns at the slower (bench/README.md).
 constexpr std::size_t kBufferBytes = kExtentMaxBytes;
-constexpr std::size_t kBufferCount = 8;
+constexpr std::size_t kBufferCount = 16;
 static_assert(kExtentMaxBytes % kBufferBytes == 0);
 // Buffers of larger bodies start on a page, and a body's last one is a
 // whole number of pages: the blob writer can then write them with O_DIRECT,
