@@ -27,7 +27,6 @@ import botocore.awsrequest
 import botocore.credentials
 import rados
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
 REGION = "us-east-1"
 KiB = 1024
