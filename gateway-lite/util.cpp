@@ -358,23 +358,43 @@ std::optional<std::int64_t> parse_amz_date(std::string_view s) {
     return from_tm(tm);
 }
 
+std::size_t utf8_sequence_length(const unsigned char* p, const unsigned char* end, char32_t* code_point) {
+    const unsigned char lead = p[0];
+    if (lead < 0x80) {
+        if (code_point) *code_point = lead;
+        return 1;
+    }
+    std::size_t n = 0;
+    char32_t cp = 0;
+    if ((lead & 0xE0) == 0xC0) {
+        n = 2, cp = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+        n = 3, cp = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+        n = 4, cp = lead & 0x07;
+    } else {
+        return 0;
+    }
+    if (static_cast<std::size_t>(end - p) < n) return 0;
+    for (std::size_t i = 1; i < n; ++i) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    constexpr char32_t kShortest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kShortest[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    if (code_point) *code_point = cp;
+    return n;
+}
+
 namespace {
 
 // The length of the UTF-8 sequence at `p` when XML 1.0 can carry it, else 0.
 std::size_t xml_char_length(const unsigned char* p, const unsigned char* end) {
-    unsigned char c = *p;
-    if (c < 0x80) return c >= 0x20 || c == '\t' || c == '\n' || c == '\r' ? 1 : 0;
-    int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : -1;
-    if (extra < 0 || c >= 0xF8 || end - p <= extra) return 0;
-    std::uint32_t cp = c & (0x3F >> extra);
-    for (int i = 1; i <= extra; ++i) {
-        if ((p[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    static constexpr std::uint32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMinForLength[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF)
-        return 0;
-    return static_cast<std::size_t>(extra) + 1;
+    char32_t cp = 0;
+    auto n = utf8_sequence_length(p, end, &cp);
+    if (n == 0) return 0;
+    if (cp < 0x20) return cp == '\t' || cp == '\n' || cp == '\r' ? n : 0;
+    return cp == 0xFFFE || cp == 0xFFFF ? 0 : n;
 }
 
 }  // namespace

@@ -88,6 +88,12 @@ std::optional<std::int64_t> parse_amz_date(std::string_view s);
 // fraction, if any, was all zeros. nullopt for anything else.
 std::optional<std::int64_t> parse_iso8601(std::string_view s, bool* whole_second = nullptr);
 
+// The length in bytes of the UTF-8 sequence at `p` (before `end`), 0 when
+// the bytes there are not UTF-8: a byte that starts no sequence, a
+// sequence cut short by `end`, an overlong form, a surrogate or a code point
+// past U+10FFFF. `code_point`, when given, gets what a valid one encodes.
+std::size_t utf8_sequence_length(const unsigned char* p, const unsigned char* end, char32_t* code_point = nullptr);
+
 // xml_escape: ostor/admin_format.hpp (the CLI's XML output uses it too).
 // TAB, LF and CR come out as character references, so that parsers keep them.
 using admin::xml_escape;

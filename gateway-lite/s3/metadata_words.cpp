@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdint>
 #include <optional>
 
 #include "util.hpp"
@@ -13,37 +12,11 @@ namespace ostor::gw::s3 {
 
 namespace {
 
-// The length of the UTF-8 sequence at `p`, 0 when there is none: overlong
-// forms, surrogates and code points past U+10FFFF are not UTF-8.
-std::size_t utf8_length(const unsigned char* p, const unsigned char* end) {
-    auto lead = p[0];
-    if (lead < 0x80) return 1;
-    std::size_t n = 0;
-    std::uint32_t cp = 0;
-    if ((lead & 0xE0) == 0xC0) {
-        n = 2, cp = lead & 0x1F;
-    } else if ((lead & 0xF0) == 0xE0) {
-        n = 3, cp = lead & 0x0F;
-    } else if ((lead & 0xF8) == 0xF0) {
-        n = 4, cp = lead & 0x07;
-    } else {
-        return 0;
-    }
-    if (static_cast<std::size_t>(end - p) < n) return 0;
-    for (std::size_t i = 1; i < n; ++i) {
-        if ((p[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    constexpr std::uint32_t kShortest[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kShortest[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return n;
-}
-
 bool valid_utf8(std::string_view s) {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const auto* end = p + s.size();
     while (p < end) {
-        auto n = utf8_length(p, end);
+        auto n = utf8_sequence_length(p, end);
         if (n == 0) return false;
         p += n;
     }
@@ -195,7 +168,7 @@ std::string metadata_header_value(std::string_view stored) {
     for (std::size_t at = 0; at < text.size();) {
         std::size_t end = at;
         while (end < text.size()) {
-            std::size_t n = utf8_length(bytes + end, bytes + text.size());
+            std::size_t n = utf8_sequence_length(bytes + end, bytes + text.size());
             if (end + n - at > kWordTextBytes) break;
             end += n;
         }

@@ -50,6 +50,13 @@ TEST(MetadataWords, RawBytesAreStoredAsUtf8) {
     EXPECT_EQ(stored_metadata_value("h\xc3\xa9llo"), "h\xc3\xa9llo");  // UTF-8: as sent
     EXPECT_EQ(stored_metadata_value("h\xe9llo"), "h\xc3\xa9llo");      // not UTF-8: ISO-8859-1
     EXPECT_EQ(stored_metadata_value("\xc3\xa9 =?UTF-8?Q?=C3=A9?="), "\xc3\xa9 \xc3\xa9");
+    // At the edges of UTF-8: U+10FFFF is; U+110000, a surrogate, an
+    // overlong form and a lone continuation byte are not.
+    EXPECT_EQ(stored_metadata_value("\xf4\x8f\xbf\xbf"), "\xf4\x8f\xbf\xbf");
+    EXPECT_EQ(stored_metadata_value("\xf4\x90\x80\x80"), "\xc3\xb4\xc2\x90\xc2\x80\xc2\x80");
+    EXPECT_EQ(stored_metadata_value("\xed\xa0\x80"), "\xc3\xad\xc2\xa0\xc2\x80");
+    EXPECT_EQ(stored_metadata_value("\xc0\xaf"), "\xc3\x80\xc2\xaf");
+    EXPECT_EQ(stored_metadata_value("a\x80"), "a\xc2\x80");
 }
 
 TEST(MetadataWords, NonAsciiGoesOutAsOneBWord) {
@@ -74,6 +81,10 @@ TEST(MetadataWords, NonAsciiGoesOutAsOneBWord) {
     }
     EXPECT_EQ(words, 4u) << header;
     EXPECT_EQ(stored_metadata_value(header), long_value);
+    // A 4-byte character that would end past byte 45 starts the next word.
+    const std::string emoji = "\xf0\x9f\x98\x80";
+    EXPECT_EQ(metadata_header_value(std::string(43, 'x') + emoji),
+              "=?UTF-8?B?" + base64_encode(std::string(43, 'x')) + "?= =?UTF-8?B?" + base64_encode(emoji) + "?=");
 }
 
 }  // namespace
