@@ -86,6 +86,9 @@ struct RequestContext {
     // The policy's Allow of the request (`policy`), else the ACLs.
     bool bucket_allows(const Bucket& b, Permission p) const;
     bool object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const;
+    // The same with a policy decision the handler made itself, of what only
+    // it knows (PutObjectTagging: the tags its body sets).
+    bool object_allows(const Bucket& b, const ObjectInfo& o, Permission p, PolicyDecision by_policy) const;
     // The ACLs alone (and the owners' implicit rights).
     bool acl_bucket_allows(const Bucket& b, Permission p) const;
     bool acl_object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const;

@@ -28,9 +28,14 @@ bool RequestContext::bucket_allows(const Bucket& b, Permission p) const {
 }
 
 bool RequestContext::object_allows(const Bucket& b, const ObjectInfo& o, Permission p) const {
+    // `policy` is the request's own bucket's decision (read_bucket).
+    return object_allows(b, o, p, b.name == bucket ? policy : PolicyDecision::NoMatch);
+}
+
+bool RequestContext::object_allows(const Bucket& b, const ObjectInfo& o, Permission p, PolicyDecision by_policy) const {
     // A bucket policy speaks for the objects the bucket's owner owns only
     // (S3 with ACLs on): another writer's object keeps its own ACL.
-    if (policy == PolicyDecision::Allow && b.name == bucket && object_owner(b, o) == b.owner_id) return true;
+    if (by_policy == PolicyDecision::Allow && object_owner(b, o) == b.owner_id) return true;
     return acl_object_allows(b, o, p);
 }
 

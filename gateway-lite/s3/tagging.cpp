@@ -73,11 +73,7 @@ Reply put_object_tagging(const RequestContext& ctx, RequestBody& body) {
         if (!tag_set) return std::get<S3Error>(tags);
         auto head = ctx.engine.head_object(ctx.bucket, ctx.key, version_id);
         if (!head) return read_error(ctx, head.error(), b, version_id);
-        // The policy's Allow speaks for the bucket owner's objects only, as
-        // object_allows says.
-        bool allowed = (decision == PolicyDecision::Allow && ctx.object_owner(b, *head) == b.owner_id) ||
-                       ctx.acl_object_allows(b, *head, Permission::WriteAcp);
-        if (!allowed) return access_denied();
+        if (!ctx.object_allows(b, *head, Permission::WriteAcp, decision)) return access_denied();
     }
     if (!tag_set) return std::get<S3Error>(tags);
     return set_tags(ctx, std::move(*tag_set), 200);

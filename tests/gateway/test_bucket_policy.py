@@ -172,12 +172,19 @@ class BucketPolicyTests(GatewayTestCase):
                                GrantFullControl=f'id={self.s3.list_buckets()["Owner"]["ID"]}')
         self.put(b, 'theirs', b'private to other', client=self.other)
         self.put(b, 'ours', b'public')
-        self.s3.put_bucket_policy(Bucket=b, Policy=public_read(b))
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+            allow('*', ['s3:GetObject', 's3:PutObjectTagging'], f'arn:aws:s3:::{b}/*')))
         self.assertEqual(self.anon('GET', f'/{b}/ours').status, 200)
         # Written by another user with a private ACL: the bucket's policy
         # does not speak for it (S3 with ACLs on).
         self.assertError(self.anon('GET', f'/{b}/theirs'), 403, 'AccessDenied')
         self.assertEqual(self.get_body(b, 'theirs', client=self.other), b'private to other')
+        # Nor when PutObjectTagging decides the policy itself (its body's
+        # tags are condition keys): the ACL's refusal changes nothing.
+        tagging = b'<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>'
+        self.assertEqual(self.anon('PUT', f'/{b}/ours', 'tagging', body=tagging).status, 200)
+        self.assertError(self.anon('PUT', f'/{b}/theirs', 'tagging', body=tagging), 403, 'AccessDenied')
+        self.assertEqual(self.other.get_object_tagging(Bucket=b, Key='theirs')['TagSet'], [])
 
     def test_allow_for_another_user(self):
         b = self.new_bucket()
