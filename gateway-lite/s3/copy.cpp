@@ -78,8 +78,7 @@ Outcome<CopySource> copy_source(const RequestContext& ctx) {
     // A missing source is told from a forbidden one only to callers who
     // may list the source bucket, as for a GET.
     if (!info) return ctx.object_error(info.error(), *sb);
-    if (by_policy != PolicyDecision::Allow && !ctx.acl_object_allows(*sb, *info, Permission::Read))
-        return access_denied();
+    if (!ctx.object_allows(*sb, *info, Permission::Read, by_policy)) return access_denied();
     if (!copy_source_conditions_hold(ctx.request, *info)) return precondition_failed();
     src.shown_version_id = shown_version_id(*sb, *info);
     src.info = std::move(*info);

@@ -179,6 +179,13 @@ class BucketPolicyTests(GatewayTestCase):
         # does not speak for it (S3 with ACLs on).
         self.assertError(self.anon('GET', f'/{b}/theirs'), 403, 'AccessDenied')
         self.assertEqual(self.get_body(b, 'theirs', client=self.other), b'private to other')
+        # The same as a copy's source: the policy lets the bucket owner copy
+        # its own object, not the other writer's (which it may not GET).
+        self.s3.copy_object(Bucket=b, Key='copy-of-ours', CopySource={'Bucket': b, 'Key': 'ours'})
+        self.assertClientError(self.s3.get_object, 403, 'AccessDenied', Bucket=b, Key='theirs')
+        self.assertClientError(self.s3.copy_object, 403, 'AccessDenied', Bucket=b, Key='copy-of-theirs',
+                               CopySource={'Bucket': b, 'Key': 'theirs'})
+        self.assertClientError(self.s3.head_object, 404, None, Bucket=b, Key='copy-of-theirs')
         # Nor when PutObjectTagging decides the policy itself (its body's
         # tags are condition keys): the ACL's refusal changes nothing.
         tagging = b'<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>'
