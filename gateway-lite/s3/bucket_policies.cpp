@@ -77,7 +77,8 @@ std::shared_ptr<const BucketPolicy> RequestContext::bucket_policy(const Bucket& 
 }
 
 PolicyDecision RequestContext::policy_decision(const Bucket& b, std::string_view action, const std::string* key,
-                                               const std::string* version_id, const TagSet* request_tags) const {
+                                               const std::string* version_id, const TagSet* request_tags,
+                                               bool written) const {
     auto policy = bucket_policy(b);
     if (!policy) return PolicyDecision::NoMatch;
     PolicyRequest r;
@@ -123,7 +124,8 @@ PolicyDecision RequestContext::policy_decision(const Bucket& b, std::string_view
     // s3:ExistingObjectTag/<key>: the tags of the object (version) the
     // request names, read only for a policy that asks for them; none for an
     // object that does not exist.
-    if (key && condition_key_applies(policy_key::kExistingObjectTag, action) && uses_existing_object_tags(*policy)) {
+    if (key && !written && condition_key_applies(policy_key::kExistingObjectTag, action) &&
+        uses_existing_object_tags(*policy)) {
         const auto* v = version_id ? version_id : param("versionId");
         if (auto info = engine.head_object(b.name, *key, v ? std::string_view(*v) : std::string_view()))
             for (const auto& [tag, value] : info->meta.tags)
@@ -173,6 +175,33 @@ bool RequestContext::may_write_key(const Bucket& b, std::string_view action, con
     auto decision = policy_decision(b, action, &object_key, nullptr, request_tags);
     if (decision == PolicyDecision::Deny) return false;
     return decision == PolicyDecision::Allow || acl_bucket_allows(b, Permission::Write);
+}
+
+RequestContext::WriteExtras RequestContext::header_write_extras() const {
+    WriteExtras extras;
+    for (std::string_view h : {"x-amz-acl", "x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
+                               "x-amz-grant-write-acp", "x-amz-grant-full-control"})
+        extras.acl = extras.acl || request.header(h) != nullptr;
+    const auto* tagging = request.header("x-amz-tagging");
+    bool copies_tags = route && route->operation == Operation::CopyObject &&
+                       trim(request.header_or("x-amz-tagging-directive", "COPY")) != "REPLACE";
+    if (tagging && !copies_tags) {
+        auto parsed = parse_tagging_header(*tagging);
+        const auto* tags = std::get_if<TagSet>(&parsed);
+        extras.tags = !tags || !tags->empty();
+    }
+    return extras;
+}
+
+bool RequestContext::may_write_extras(const Bucket& b, const std::string& object_key, WriteExtras extras,
+                                      const TagSet* request_tags) const {
+    auto may = [&](bool asked, std::string_view action) {
+        if (!asked) return true;
+        auto decision = policy_decision(b, action, &object_key, nullptr, request_tags, /*written=*/true);
+        if (decision != PolicyDecision::NoMatch) return decision == PolicyDecision::Allow;
+        return acl_bucket_allows(b, Permission::Write);
+    };
+    return may(extras.tags, "s3:PutObjectTagging") && may(extras.acl, "s3:PutObjectAcl");
 }
 
 bool RequestContext::policy_is_public(const BucketPolicy& policy) {

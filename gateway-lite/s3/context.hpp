@@ -154,9 +154,12 @@ struct RequestContext {
     // s3:versionid the conditions see (nullptr: the request's versionId;
     // "": none). `request_tags`: the tags the request asks for when its body
     // or form carries them (PutObjectTagging, POST), for s3:RequestObjectTag
-    // (nullptr: the x-amz-tagging header's).
+    // (nullptr: the x-amz-tagging header's). `written`: the object is the
+    // one the request writes, which has no tags yet (no
+    // s3:ExistingObjectTag, whatever an object of that key has now).
     PolicyDecision policy_decision(const Bucket& b, std::string_view action, const std::string* key,
-                                   const std::string* version_id = nullptr, const TagSet* request_tags = nullptr) const;
+                                   const std::string* version_id = nullptr, const TagSet* request_tags = nullptr,
+                                   bool written = false) const;
     // policy_decision of `action` on the object `key`, or, naming the version
     // `version_id` ("": none), of `version_action` (s3:GetObjectVersion), as
     // S3 asks; a Deny of the plain action refuses it too, so that naming a
@@ -171,6 +174,29 @@ struct RequestContext {
     // a browser upload's form key): the policy, then the bucket's ACL.
     bool may_write_key(const Bucket& b, std::string_view action, const std::string& object_key,
                        const TagSet* request_tags = nullptr) const;
+    // What a write (PutObject, CopyObject, CreateMultipartUpload, POST
+    // Object) sets besides the object, each an action of its own that AWS
+    // asks beside s3:PutObject: tags (s3:PutObjectTagging), an ACL
+    // (s3:PutObjectAcl).
+    struct WriteExtras {
+        bool tags = false;
+        bool acl = false;
+    };
+    // From the request's headers: an ACL by x-amz-acl or an x-amz-grant-*
+    // header (present, whatever its value); tags by an x-amz-tagging that
+    // names some (an empty one sets none) or does not parse (decided
+    // without its tags, then refused by the write), for CopyObject only
+    // with x-amz-tagging-directive: REPLACE (else the source's are copied).
+    WriteExtras header_write_extras() const;
+    // Whether the caller may set `extras` on the object `object_key` it
+    // writes: a Deny of the action refuses, its Allow grants, neither leaves
+    // it to the bucket's ACL, whose WRITE lets the writer set them (the
+    // writer owns what it writes, with WRITE_ACP; the bucket's owner always
+    // may). So a policy's Allow of s3:PutObject alone does not cover them,
+    // as in AWS. The conditions see the request's tags (`request_tags`,
+    // nullptr: x-amz-tagging's) and ACL headers.
+    bool may_write_extras(const Bucket& b, const std::string& object_key, WriteExtras extras,
+                          const TagSet* request_tags = nullptr) const;
     // Get/Put/DeleteBucketPolicy: the bucket's owner always (S3: the owning
     // account's root even when the policy denies it), another account of
     // the owner's with the policy's Allow.

@@ -259,9 +259,16 @@ Reply post_object(const RequestContext& ctx) {
     }
     // s3:PutObject of the form's key (the pipeline left it here on a bucket
     // with a policy), with the fields as the request's condition values
-    // (the `tagging` field's tags as s3:RequestObjectTag). A refusal comes
-    // before what the field's errors would tell.
-    if (!meta_ctx.may_write_key(bucket, "s3:PutObject", key, form_tags ? &*form_tags : nullptr)) return access_denied();
+    // (the `tagging` field's tags as s3:RequestObjectTag), and with the
+    // `tagging` and `acl` fields s3:PutObjectTagging and s3:PutObjectAcl,
+    // as PutObject's headers. A refusal comes before what the fields'
+    // errors would tell.
+    auto extras = meta_ctx.header_write_extras();  // `acl` as x-amz-acl
+    extras.tags = field(fields, "tagging") && (!form_tags || !form_tags->empty());
+    const TagSet* request_tags = form_tags ? &*form_tags : nullptr;
+    if (!meta_ctx.may_write_key(bucket, "s3:PutObject", key, request_tags) ||
+        !meta_ctx.may_write_extras(bucket, key, extras, request_tags))
+        return access_denied();
     if (tags_refused) return *tags_refused;
     auto meta = meta_from_headers(meta_ctx, bucket);
     if (!meta) return meta.error();

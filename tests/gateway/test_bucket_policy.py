@@ -250,16 +250,18 @@ class BucketPolicyTests(GatewayTestCase):
         self.other.put_object_tagging(Bucket=b, Key='public', Tagging={'TagSet': [
             {'Key': 'security', 'Value': 'private'}]})
         self.assertClientError(self.other.get_object, 403, 'AccessDenied', Bucket=b, Key='public')
-        # s3:RequestObjectTag/<key>: the tags a write asks for.
+        # s3:RequestObjectTag/<key>: the tags a write asks for (a write
+        # with tags is s3:PutObjectTagging too).
         self.s3.put_bucket_policy(Bucket=b, Policy=policy(
-            allow({'AWS': self.other_id}, 's3:PutObject', objects,
+            allow({'AWS': self.other_id}, ['s3:PutObject', 's3:PutObjectTagging'], objects,
                   {'StringEquals': {'s3:RequestObjectTag/security': 'public'}})))
         self.assertClientError(self.other.put_object, 403, 'AccessDenied', Bucket=b, Key='new', Body=b'n')
         self.put(b, 'new', b'n', client=self.other, Tagging='security=public')
-        # s3:x-amz-grant-full-control: the write must give the owner full control.
+        # s3:x-amz-grant-full-control: the write must give the owner full
+        # control (an ACL header: s3:PutObjectAcl too).
         owner = 'id=' + self.s3.list_buckets()['Owner']['ID']
         self.s3.put_bucket_policy(Bucket=b, Policy=policy(
-            allow({'AWS': self.other_id}, 's3:PutObject', objects,
+            allow({'AWS': self.other_id}, ['s3:PutObject', 's3:PutObjectAcl'], objects,
                   {'StringEquals': {'s3:x-amz-grant-full-control': owner}})))
         self.assertClientError(self.other.put_object, 403, 'AccessDenied', Bucket=b, Key='granted', Body=b'g')
         self.put(b, 'granted', b'g', client=self.other, GrantFullControl=owner)
@@ -319,6 +321,96 @@ class BucketPolicyTests(GatewayTestCase):
         self.assertNoObject(b, 'posted-secret')
         self.assertEqual(post('posted-open', 'open').status, 204)
         self.assertEqual(self.s3.get_object_tagging(Bucket=b, Key='posted-open')['TagSet'], tag_set('open')['TagSet'])
+
+    def post_form(self, bucket, fields):
+        """An anonymous browser upload of b'form data' with these fields."""
+        body = form_body(fields, b'form data')
+        headers = [('Host', self.gw.hostport), ('Content-Type', f'multipart/form-data; boundary={BOUNDARY}'),
+                   ('Content-Length', str(len(body)))]
+        return self.gw.send('POST', '/' + bucket, headers, body)
+
+    def test_a_writes_tags_need_put_object_tagging(self):
+        # AWS's PutObject: setting the tag-set needs s3:PutObjectTagging too;
+        # so does a copy replacing the tags, a multipart upload's and a
+        # form's. The owner is denied; the ACL lets anyone write (the form).
+        b = self.new_bucket()
+        self.put(b, 'src', b'source')
+        self.s3.put_bucket_acl(Bucket=b, ACL='public-read-write')
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(deny('*', 's3:PutObjectTagging', f'arn:aws:s3:::{b}/*')))
+        self.assertClientError(self.s3.put_object, 403, 'AccessDenied', Bucket=b, Key='put', Body=b'p',
+                               Tagging='env=x')
+        self.assertNoObject(b, 'put')
+        self.put(b, 'put', b'p')
+        # An empty x-amz-tagging sets no tags: it asks nothing more.
+        r = self.gw.request('PUT', f'/{b}/empty', headers={'x-amz-tagging': ''}, body=b'e')
+        self.assertEqual(r.status, 200, repr(r))
+        copy = {'Bucket': b, 'CopySource': {'Bucket': b, 'Key': 'src'}}
+        self.assertClientError(self.s3.copy_object, 403, 'AccessDenied', Key='copy', TaggingDirective='REPLACE',
+                               Tagging='env=x', **copy)
+        self.assertNoObject(b, 'copy')
+        self.s3.copy_object(Key='copy', **copy)
+        self.s3.copy_object(Key='copy', TaggingDirective='REPLACE', **copy)
+        self.assertClientError(self.s3.create_multipart_upload, 403, 'AccessDenied', Bucket=b, Key='mpu',
+                               Tagging='env=x')
+        self.assertEqual(self.s3.list_multipart_uploads(Bucket=b).get('Uploads', []), [])
+        upload = self.s3.create_multipart_upload(Bucket=b, Key='mpu')['UploadId']
+        self.s3.abort_multipart_upload(Bucket=b, Key='mpu', UploadId=upload)
+        tagging = '<Tagging><TagSet><Tag><Key>env</Key><Value>x</Value></Tag></TagSet></Tagging>'
+        self.assertError(self.post_form(b, [('key', 'form'), ('tagging', tagging)]), 403, 'AccessDenied')
+        self.assertNoObject(b, 'form')
+        self.assertEqual(self.post_form(b, [('key', 'form')]).status, 204)
+
+    def test_a_writes_acl_needs_put_object_acl(self):
+        b = self.new_bucket()
+        self.put(b, 'src', b'source')
+        self.s3.put_bucket_acl(Bucket=b, ACL='public-read-write')
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(deny('*', 's3:PutObjectAcl', f'arn:aws:s3:::{b}/*')))
+        self.assertClientError(self.s3.put_object, 403, 'AccessDenied', Bucket=b, Key='put', Body=b'p', ACL='private')
+        owner = 'id=' + self.s3.list_buckets()['Owner']['ID']
+        self.assertClientError(self.s3.put_object, 403, 'AccessDenied', Bucket=b, Key='put', Body=b'p',
+                               GrantFullControl=owner)
+        self.assertNoObject(b, 'put')
+        self.put(b, 'put', b'p')
+        copy = {'Bucket': b, 'Key': 'copy', 'CopySource': {'Bucket': b, 'Key': 'src'}}
+        self.assertClientError(self.s3.copy_object, 403, 'AccessDenied', ACL='private', **copy)
+        self.assertNoObject(b, 'copy')
+        self.s3.copy_object(**copy)
+        self.assertClientError(self.s3.create_multipart_upload, 403, 'AccessDenied', Bucket=b, Key='mpu',
+                               ACL='private')
+        self.assertEqual(self.s3.list_multipart_uploads(Bucket=b).get('Uploads', []), [])
+        self.assertError(self.post_form(b, [('key', 'form'), ('acl', 'private')]), 403, 'AccessDenied')
+        self.assertNoObject(b, 'form')
+        self.assertEqual(self.post_form(b, [('key', 'form')]).status, 204)
+
+    def test_an_allow_of_put_object_alone_sets_no_tags_or_acl(self):
+        # Another user the ACLs give nothing: the policy must allow
+        # s3:PutObjectTagging and s3:PutObjectAcl as well, with their
+        # conditions on the request's tags and ACL headers.
+        b = self.new_bucket()
+        objects = f'arn:aws:s3:::{b}/*'
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(allow({'AWS': self.other_id}, 's3:PutObject', objects)))
+        self.assertClientError(self.other.put_object, 403, 'AccessDenied', Bucket=b, Key='tagged', Body=b't',
+                               Tagging='env=ok')
+        self.assertClientError(self.other.put_object, 403, 'AccessDenied', Bucket=b, Key='tagged', Body=b't',
+                               ACL='bucket-owner-full-control')
+        self.assertNoObject(b, 'tagged')
+        self.put(b, 'plain', b'p', client=self.other)
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(
+            allow({'AWS': self.other_id}, 's3:PutObject', objects),
+            allow({'AWS': self.other_id}, 's3:PutObjectTagging', objects,
+                  {'StringEquals': {'s3:RequestObjectTag/env': 'ok'}}),
+            allow({'AWS': self.other_id}, 's3:PutObjectAcl', objects,
+                  {'StringEquals': {'s3:x-amz-acl': 'bucket-owner-full-control'}})))
+        self.put(b, 'tagged', b't', client=self.other, Tagging='env=ok')
+        self.assertEqual(self.other.get_object_tagging(Bucket=b, Key='tagged')['TagSet'],
+                         [{'Key': 'env', 'Value': 'ok'}])
+        self.put(b, 'granted', b'g', client=self.other, ACL='bucket-owner-full-control')
+        self.assertEqual(self.get_body(b, 'granted'), b'g')
+        self.assertClientError(self.other.put_object, 403, 'AccessDenied', Bucket=b, Key='bad', Body=b'b',
+                               Tagging='env=other')
+        self.assertClientError(self.other.put_object, 403, 'AccessDenied', Bucket=b, Key='bad', Body=b'b',
+                               ACL='public-read')
+        self.assertNoObject(b, 'bad')
 
     def test_delete_objects_per_key_deny(self):
         b = self.new_bucket()
