@@ -38,7 +38,7 @@ struct OperationAction {
 // the admin API, MethodNotAllowed). CopyObject and UploadPartCopy are the
 // destination's s3:PutObject: the gateway asks s3:GetObject of the source
 // (on the source's bucket and policy) too. A write setting tags or an ACL
-// needs s3:PutObjectTagging or s3:PutObjectAcl as well
+// is refused by a Deny of s3:PutObjectTagging or s3:PutObjectAcl
 // (RequestContext::may_write_extras). DeleteObjects is s3:DeleteObject
 // of each key. PostObject (a browser upload) is s3:PutObject on the object
 // the form's `key` field names: the route is the bucket's and ctx.key is

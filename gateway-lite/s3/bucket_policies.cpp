@@ -195,13 +195,11 @@ RequestContext::WriteExtras RequestContext::header_write_extras() const {
 
 bool RequestContext::may_write_extras(const Bucket& b, const std::string& object_key, WriteExtras extras,
                                       const TagSet* request_tags) const {
-    auto may = [&](bool asked, std::string_view action) {
-        if (!asked) return true;
-        auto decision = policy_decision(b, action, &object_key, nullptr, request_tags, /*written=*/true);
-        if (decision != PolicyDecision::NoMatch) return decision == PolicyDecision::Allow;
-        return acl_bucket_allows(b, Permission::Write);
+    auto denied = [&](bool asked, std::string_view action) {
+        return asked &&
+               policy_decision(b, action, &object_key, nullptr, request_tags, /*written=*/true) == PolicyDecision::Deny;
     };
-    return may(extras.tags, "s3:PutObjectTagging") && may(extras.acl, "s3:PutObjectAcl");
+    return !denied(extras.tags, "s3:PutObjectTagging") && !denied(extras.acl, "s3:PutObjectAcl");
 }
 
 bool RequestContext::policy_is_public(const BucketPolicy& policy) {

@@ -189,12 +189,14 @@ struct RequestContext {
     // with x-amz-tagging-directive: REPLACE (else the source's are copied).
     WriteExtras header_write_extras() const;
     // Whether the caller may set `extras` on the object `object_key` it
-    // writes: a Deny of the action refuses, its Allow grants, neither leaves
-    // it to the bucket's ACL, whose WRITE lets the writer set them (the
-    // writer owns what it writes, with WRITE_ACP; the bucket's owner always
-    // may). So a policy's Allow of s3:PutObject alone does not cover them,
-    // as in AWS. The conditions see the request's tags (`request_tags`,
-    // nullptr: x-amz-tagging's) and ACL headers.
+    // writes: not when the bucket's policy denies the action. No Allow of
+    // it is needed: the write's s3:PutObject, whose conditions see the same
+    // tags and ACL headers, speaks for them (AWS's policy examples and
+    // Ceph's s3-tests allow another user s3:PutObject alone, conditioned on
+    // s3:RequestObjectTag or s3:x-amz-grant-full-control, and expect its
+    // writes with tags or grants to succeed). The conditions see the
+    // request's tags (`request_tags`, nullptr: x-amz-tagging's) and ACL
+    // headers.
     bool may_write_extras(const Bucket& b, const std::string& object_key, WriteExtras extras,
                           const TagSet* request_tags = nullptr) const;
     // Get/Put/DeleteBucketPolicy: the bucket's owner always (S3: the owning

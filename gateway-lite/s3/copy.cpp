@@ -103,6 +103,11 @@ Reply copy_object(const RequestContext& ctx) {
     // The tags follow their own directive: the source's unless REPLACE
     // (x-amz-tagging, none when absent).
     if (tagging == "COPY") new_meta.tags = src->info.meta.tags;
+    // Tags brought from the source are set on the copy as much as its own
+    // would be: a Deny of s3:PutObjectTagging refuses them too.
+    if (tagging == "COPY" && !new_meta.tags.empty() && RequestContext::bucket_policy(*b) &&
+        !ctx.may_write_extras(*b, ctx.key, {.tags = true}, &new_meta.tags))
+        return access_denied();
     // A version other than the current copied onto its own key restores
     // it, which is a change.
     bool same = src->bucket == ctx.bucket && src->key == ctx.key &&

@@ -227,9 +227,9 @@ private:
     // Allow (object_allows). On a bucket with a policy, the writes whose
     // object only the handler knows (DeleteObjects' keys, a form upload's
     // key) are decided there, per key (may_write_key), and PutObjectTagging,
-    // whose s3:RequestObjectTag is in its body. A write's tags and ACL
-    // headers need s3:PutObjectTagging and s3:PutObjectAcl too
-    // (may_write_extras). The ACLs count as the
+    // whose s3:RequestObjectTag is in its body. A Deny of
+    // s3:PutObjectTagging or s3:PutObjectAcl refuses a write setting tags
+    // or an ACL (may_write_extras). The ACLs count as the
     // bucket's ownership controls and public access block say (ACLs off,
     // public grants ignored: permissions.cpp), and a public policy's Allow
     // as its RestrictPublicBuckets says (policy_decision).
@@ -244,7 +244,7 @@ private:
         if (access.permission && !ctx_.bucket_allows(b, *access.permission)) return access_denied();
         // The tags and ACL a write sets are actions of their own, decided
         // before anything is read or stored (a form's: post_object.cpp).
-        if ((op == PutObject || op == CopyObject || op == CreateMultipartUpload) &&
+        if ((op == PutObject || op == CopyObject || op == CreateMultipartUpload) && RequestContext::bucket_policy(b) &&
             !ctx_.may_write_extras(b, ctx_.key, ctx_.header_write_extras()))
             return access_denied();
         return std::nullopt;

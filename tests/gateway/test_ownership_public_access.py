@@ -212,7 +212,7 @@ class OwnershipAndPublicAccessTests(TwoUserTestCase):
     def test_settings_apply_at_multipart_completion(self):
         b = self.new_bucket()
         self.s3.put_bucket_policy(Bucket=b, Policy=policy(
-            allow({'AWS': self.other_id}, ['s3:PutObject', 's3:PutObjectAcl'], f'arn:aws:s3:::{b}/*')))
+            allow({'AWS': self.other_id}, 's3:PutObject', f'arn:aws:s3:::{b}/*')))
         public = self.other.create_multipart_upload(Bucket=b, Key='public', ACL='public-read')['UploadId']
         private = self.other.create_multipart_upload(Bucket=b, Key='private')['UploadId']
         parts = {}
@@ -249,7 +249,7 @@ class OwnershipAndPublicAccessTests(TwoUserTestCase):
     def test_enforced_gives_every_object_to_the_bucket_owner(self):
         b = self.new_bucket()
         self.s3.put_bucket_policy(Bucket=b, Policy=policy(
-            allow({'AWS': self.other_id}, ['s3:PutObject', 's3:PutObjectAcl'], f'arn:aws:s3:::{b}/*')))
+            allow({'AWS': self.other_id}, 's3:PutObject', f'arn:aws:s3:::{b}/*')))
         # ACLs on: the writer owns its object, which is private to it.
         self.put(b, 'before', b'written before', client=self.other)
         self.assertClientError(self.s3.get_object, 403, 'AccessDenied', Bucket=b, Key='before')
@@ -454,7 +454,7 @@ class OwnershipAndPublicAccessTests(TwoUserTestCase):
         self.assertError(self.anon('GET', f'/{b}/page'), 403, 'AccessDenied')
         # Preferred still takes effect: what is given bucket-owner-full-control is the owner's.
         self.s3.put_bucket_policy(Bucket=b, Policy=policy(
-            allow({'AWS': self.other_id}, ['s3:PutObject', 's3:PutObjectAcl'], f'arn:aws:s3:::{b}/*')))
+            allow({'AWS': self.other_id}, 's3:PutObject', f'arn:aws:s3:::{b}/*')))
         self.put(b, 'given', b'given', client=self.other, ACL='bucket-owner-full-control')
         self.assertEqual(self.object_owner(b, 'given'), self.owner_id)
 
