@@ -111,6 +111,17 @@ protected:
         }
         return false;
     }
+    // The collection queue's entries naming `id`, in every shard.
+    static std::size_t gc_entries(std::uint64_t id) {
+        auto suffix = "." + blob_oid(id);
+        std::size_t n = 0;
+        for (unsigned s = 0; s < kGcShardCount; ++s) {
+            auto page = gw1_->omap_list(Pool::Meta, gc_oid(s), "", "", 10000);
+            if (!page) continue;
+            for (auto& [k, v] : page->entries) n += k.size() > suffix.size() && k.ends_with(suffix);
+        }
+        return n;
+    }
     // Reads `xs` whole through a pin.
     static Result<std::vector<std::byte>> read_back(RadosBlobStore& store, const std::vector<Extent>& xs) {
         std::uint64_t total = 0;
@@ -317,6 +328,73 @@ TEST_F(RadosBlobStoreTest, AnObjectReleasedAgainKeepsTheGracePeriodOfItsLastRele
     ASSERT_OK(store1_->collect_due(last_due));
     EXPECT_FALSE(exists(id));
     EXPECT_FALSE(queued(id));
+}
+
+TEST_F(RadosBlobStoreTest, ABodyOfFortyObjectsIsReleasedWithEachCountAndQueueEntryExact) {
+    // Forty objects: thirty of one extent, ten of three; every third one
+    // shared by a copy through the other gateway, its count staying above 0.
+    std::vector<std::vector<Extent>> bodies;
+    for (unsigned i = 0; i < 40; ++i) {
+        bodies.push_back(committed_body(*store1_, i % 4 == 0 ? 2 * kMiB + 10 : 100, 100 + i));
+        ASSERT_EQ(objects_of(bodies.back()).size(), 1u);
+        if (i % 3 == 0) {
+            ASSERT_OK(store2_->add_refs(bodies.back()));
+        }
+    }
+    // One release of them all, the extents of one object apart.
+    FreedExtents freed;
+    for (std::size_t at = 0; at < 3; ++at)
+        for (const auto& xs : bodies)
+            if (at < xs.size()) freed.push_back(xs[at]);
+    store1_->release(freed);
+    for (unsigned i = 0; i < 40; ++i) {
+        const auto id = bodies[i].front().segment;
+        const bool shared = i % 3 == 0;
+        SCOPED_TRACE("object " + std::to_string(i));
+        EXPECT_EQ(refs(id), shared ? std::to_string(bodies[i].size()) : "0");
+        EXPECT_EQ(gc_entries(id), shared ? 0u : 1u);
+        EXPECT_TRUE(exists(id));
+    }
+    for (unsigned i = 0; i < 40; i += 3) store2_->release(bodies[i]);
+    for (unsigned i = 0; i < 40; i += 3) EXPECT_EQ(refs(bodies[i].front().segment), "0");
+}
+
+TEST_F(RadosBlobStoreTest, ACountChangedBetweenTheReleasesReadAndItsChangeIsReadAgainAndEndsExact) {
+    std::vector<std::vector<Extent>> bodies;
+    for (unsigned i = 0; i < 10; ++i) bodies.push_back(committed_body(*store1_, 100, 200 + i));
+    // Object 3 is copied by the other gateway between the read and the
+    // change (it would have reached 0); object 6, shared (2), is released by
+    // the other gateway meanwhile (this release then brings it to 0, though
+    // its read said it would not).
+    ASSERT_OK(store1_->add_refs(bodies[6]));
+    const auto copied = bodies[3].front().segment;
+    std::vector<int> rounds;
+    store1_->set_before_refs_change_for_tests([&](int attempt) {
+        rounds.push_back(attempt);
+        if (attempt != 0) return;
+        auto copy = store2_->add_refs(bodies[3]);
+        EXPECT_TRUE(copy) << copy.error().message();
+        store2_->release(bodies[6]);
+    });
+    FreedExtents freed;
+    for (const auto& xs : bodies) freed.insert(freed.end(), xs.begin(), xs.end());
+    store1_->release(freed);
+    EXPECT_EQ(rounds, (std::vector<int>{0, 1}));  // the two that lost, once
+    for (unsigned i = 0; i < 10; ++i) {
+        const auto id = bodies[i].front().segment;
+        SCOPED_TRACE("object " + std::to_string(i));
+        EXPECT_EQ(refs(id), id == copied ? "1" : "0");
+        // The copied one keeps the entry written before its change (dropped
+        // by collection); the other one's is written after it.
+        EXPECT_EQ(gc_entries(id), 1u);
+    }
+    ASSERT_OK(store1_->collect_due(std::chrono::system_clock::now() + kTestGrace + 1s));
+    for (unsigned i = 0; i < 10; ++i) {
+        const auto id = bodies[i].front().segment;
+        EXPECT_EQ(exists(id), id == copied);
+        EXPECT_EQ(gc_entries(id), 0u);
+    }
+    store1_->release(bodies[3]);
 }
 
 TEST_F(RadosBlobStoreTest, VerifyDetectsACorruptedByte) {

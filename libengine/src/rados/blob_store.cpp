@@ -24,6 +24,9 @@ constexpr std::uint32_t kPageEntries = 256;
 // Compare-and-set attempts on one count before giving up (a count that many
 // gateways change at once; each attempt re-reads it).
 constexpr int kRefsAttempts = 64;
+// Blob objects whose counts one release reads or changes at once (aio): a
+// 1 GiB body's 256 objects cost a few round trips per step, not 256.
+constexpr std::size_t kRefsChangesAtOnce = 64;
 
 std::string id_hex(std::uint64_t id) {
     char buf[17];
@@ -136,31 +139,146 @@ Result<void> RadosBlobStore::add_refs(const std::vector<Extent>& extents) {
     return {};
 }
 
+namespace {
+
+// Calls send(i, done) for each i < n, at most kRefsChangesAtOnce calls in
+// flight, each a Client aio_* call that ends in `done(result)`; returns the
+// results in order.
+template <typename T, typename Send>
+std::vector<T> results_at_once(std::size_t n, Send&& send) {
+    std::vector<std::optional<T>> got(n);
+    for (std::size_t from = 0; from < n; from += kRefsChangesAtOnce) {
+        const std::size_t to = std::min(n, from + kRefsChangesAtOnce);
+        AioLatch latch;  // after `got`, which its calls write into
+        for (std::size_t i = from; i < to; ++i)
+            latch.send([&] {
+                send(i, [&latch, slot = &got[i]](T r) {
+                    *slot = std::move(r);
+                    latch.done();
+                });
+            });
+        latch.wait();
+    }
+    std::vector<T> out;
+    out.reserve(n);
+    for (auto& r : got) out.push_back(std::move(*r));
+    return out;
+}
+
+}  // namespace
+
+// One object's part in a release: its steps, in order, are the count read,
+// the queue entry when the count may reach 0, the guarded change (again from
+// the read on a lost race), and the late queue entry when someone else's
+// release brought it to 0 meanwhile.
+struct RadosBlobStore::ObjectRelease {
+    std::uint64_t id = 0;
+    std::string oid;
+    std::int64_t dropped = 0;          // its extents in `freed`
+    std::string refs_read;             // `refs` as last read ("": unset)
+    bool queued = false;               // its gc entry is written
+    std::optional<std::int64_t> left;  // the count after the change
+};
+
+void RadosBlobStore::read_counts(std::vector<ObjectRelease*>& objects) {
+    const std::string name(kRefsXattr);
+    auto read = results_at_once<Result<std::string>>(objects.size(), [&](std::size_t i, auto done) {
+        client_.aio_get_xattr(Pool::Data, objects[i]->oid, name, std::move(done));
+    });
+    std::vector<ObjectRelease*> readable;
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+        if (read[i]) {
+            objects[i]->refs_read = std::move(*read[i]);
+        } else if (read[i].error().code() != kNotFound) {
+            continue;  // a leak, which the recount finds
+        } else if (client_.stat(Pool::Data, objects[i]->oid)) {
+            objects[i]->refs_read.clear();  // an object whose count was never set (rare)
+        } else {
+            continue;  // no object (or no answer): nothing released here
+        }
+        readable.push_back(objects[i]);
+    }
+    objects = std::move(readable);
+}
+
+void RadosBlobStore::queue_for_collection(const std::vector<ObjectRelease*>& objects, std::int64_t due_ms) {
+    // One write per queue: a body's objects spread over all of them.
+    std::map<unsigned, std::map<std::string, std::string>> per_shard;
+    for (const auto* o : objects) per_shard[shard_of(o->id)].emplace(gc_key(due_ms, o->id), "");
+    std::vector<unsigned> shards;
+    for (const auto& [shard, keys] : per_shard) shards.push_back(shard);
+    auto written = results_at_once<Result<void>>(shards.size(), [&](std::size_t i, auto done) {
+        client_.aio_apply(Pool::Meta, gc_oid(shards[i]), WriteOp().omap_set(per_shard[shards[i]]), std::move(done));
+    });
+    std::set<unsigned> queued_shards;
+    for (std::size_t i = 0; i < shards.size(); ++i)
+        if (written[i]) queued_shards.insert(shards[i]);
+    for (auto* o : objects) o->queued = queued_shards.contains(shard_of(o->id));
+}
+
+void RadosBlobStore::change_counts(std::vector<ObjectRelease*>& objects, const std::string& due_if_zero) {
+    const std::string name(kRefsXattr);
+    std::vector<std::int64_t> fresh(objects.size());
+    auto applied = results_at_once<Result<void>>(objects.size(), [&](std::size_t i, auto done) {
+        const auto& o = *objects[i];
+        fresh[i] = std::max<std::int64_t>(0, parse_count(o.refs_read).value_or(0) - o.dropped);
+        WriteOp op;
+        op.assert_exists().compare_xattr(name, Compare::Eq, o.refs_read).set_xattr(name, std::to_string(fresh[i]));
+        if (fresh[i] == 0) op.set_xattr(std::string(kGcDueXattr), due_if_zero);
+        client_.aio_apply(Pool::Data, o.oid, op, std::move(done));
+    });
+    std::vector<ObjectRelease*> raced;
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+        if (applied[i])
+            objects[i]->left = fresh[i];
+        else if (applied[i].error().code() == kCompareFailed)
+            raced.push_back(objects[i]);  // someone else's change: again, from a new read
+        // Any other failure is a leak (never retried: a timeout may have
+        // applied it, and a second decrement would be a loss).
+    }
+    objects = std::move(raced);
+}
+
 void RadosBlobStore::release(const FreedExtents& freed) {
+    // Several extents of one object are one change of its count.
     std::map<std::uint64_t, std::int64_t> per_object;
     for (const auto& x : freed) ++per_object[x.segment];
     const auto due_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             (std::chrono::system_clock::now() + options_.grace).time_since_epoch())
                             .count();
-    for (const auto& [id, n] : per_object) {
-        const std::string oid = blob_oid(id);
-        // Queued before the count drops: a crash between leaves a queue
-        // entry whose guarded removal fails (count not 0), never a count of
-        // 0 that no queue names. A count that does not reach 0 leaves its
-        // entry too: collect_due drops it.
-        auto current = client_.get_xattr(Pool::Data, oid, std::string(kRefsXattr));
-        bool may_reach_zero = !current || parse_count(*current).value_or(0) <= n;
-        const std::string key = gc_key(due_ms, id);
-        if (may_reach_zero) {
-            if (!client_.apply(Pool::Meta, gc_oid(shard_of(id)), WriteOp().omap_set(key, ""))) continue;  // a leak
-        }
-        auto left = change_refs(oid, -n, due_text(due_ms));
-        if (!left) continue;  // a leak, which the recount finds
-        if (*left == 0 && !may_reach_zero) {
-            // Someone else dropped references meanwhile: queue it now.
-            (void)client_.apply(Pool::Meta, gc_oid(shard_of(id)), WriteOp().omap_set(key, ""));
-        }
+    std::vector<ObjectRelease> objects;
+    objects.reserve(per_object.size());
+    for (const auto& [id, n] : per_object) objects.push_back({id, blob_oid(id), n, {}, false, std::nullopt});
+    // The objects go through each step together (at most kRefsChangesAtOnce
+    // calls at once), each object's steps in order. A failed step leaves
+    // that object's references in place: a leak, which the recount finds.
+    std::vector<ObjectRelease*> changing;
+    for (auto& o : objects) changing.push_back(&o);
+    read_counts(changing);
+    // Queued before the count drops: a crash between leaves a queue entry
+    // whose guarded removal fails (count not 0), never a count of 0 that no
+    // queue names. A count that does not reach 0 leaves its entry too:
+    // collect_due drops it.
+    std::vector<ObjectRelease*> may_reach_zero;
+    for (auto* o : changing)
+        if (parse_count(o->refs_read).value_or(0) <= o->dropped) may_reach_zero.push_back(o);
+    if (!may_reach_zero.empty()) {
+        queue_for_collection(may_reach_zero, due_ms);
+        std::erase_if(changing, [&](const ObjectRelease* o) {
+            return !o->queued && parse_count(o->refs_read).value_or(0) <= o->dropped;
+        });
     }
+    const std::string due = due_text(due_ms);
+    for (int attempt = 0; attempt < kRefsAttempts && !changing.empty(); ++attempt) {
+        if (attempt > 0) read_counts(changing);
+        if (before_refs_change_) before_refs_change_(attempt);
+        change_counts(changing, due);
+    }
+    // Someone else dropped references meanwhile: queue it now.
+    std::vector<ObjectRelease*> late;
+    for (auto& o : objects)
+        if (o.left == 0 && !o.queued) late.push_back(&o);
+    if (!late.empty()) queue_for_collection(late, due_ms);
 }
 
 Result<std::size_t> RadosBlobStore::collect_due(std::chrono::system_clock::time_point now) {

@@ -71,6 +71,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -127,6 +128,8 @@ public:
     // store's, `freed` holds every extent reference the change dropped, not
     // only last ones: the count lives here, on the blob object, so the RADOS
     // catalog keeps none (a record deleted hands over all its extents).
+    // Each object's count changes once, all objects at once (aio, bounded),
+    // each one's steps in order (docs/rados.md, "References").
     void release(const FreedExtents& freed) override;
     bool verify(const Extent& x, std::span<std::byte> buf) override;
 
@@ -143,6 +146,14 @@ public:
     // adoption with the space ledger's sweep). Returns objects removed.
     Result<std::size_t> clean_instance(const std::string& instance);
 
+    // Tests only: called on the releasing thread before each round of a
+    // release's guarded count changes (attempt 0, then 1, ... for the counts
+    // that lost a race), after their counts were read: another client's
+    // change made here loses the round for that object. Set it before the
+    // store is shared between threads.
+    using BeforeRefsChange = std::function<void(int attempt)>;
+    void set_before_refs_change_for_tests(BeforeRefsChange hook) { before_refs_change_ = std::move(hook); }
+
     Client& client() { return client_; }
     const std::string& instance() const { return leases_.instance_id(); }
     std::chrono::milliseconds grace() const { return options_.grace; }
@@ -153,9 +164,21 @@ private:
     // reaches 0 gets `due_if_zero` as its kGcDueXattr in the same step.
     Result<std::int64_t> change_refs(const std::string& oid, std::int64_t delta, const std::string& due_if_zero);
 
+    // release()'s steps, each for many objects at once (blob_store.cpp).
+    struct ObjectRelease;
+    // Reads each object's `refs`; drops from `objects` those it could not
+    // read (and those that are gone).
+    void read_counts(std::vector<ObjectRelease*>& objects);
+    // Writes each object's gc entry, one write per queue; marks those written.
+    void queue_for_collection(const std::vector<ObjectRelease*>& objects, std::int64_t due_ms);
+    // Drops each object's count by compare-and-set against what was read;
+    // leaves in `objects` those that lost a race (to be read again).
+    void change_counts(std::vector<ObjectRelease*>& objects, const std::string& due_if_zero);
+
     Client& client_;
     Leases& leases_;
     const Options options_;
+    BeforeRefsChange before_refs_change_;
 };
 
 }  // namespace ostor::detail::rados

@@ -233,6 +233,7 @@ struct Client::AioCall {
     std::map<std::string, librados::bufferlist> values;  // what an omap read returns
     bool more = false;
     int read_rval = 0;
+    bool xattr = false;  // a get_xattr: a missing one (ENODATA) is kNotFound, as in Client::get_xattr
     // What an omap_read's listings return: one map, flag and rval each
     // (not vector<bool>: bool* outputs).
     std::vector<std::map<std::string, librados::bufferlist>> listed;
@@ -335,6 +336,7 @@ struct Client::AioCall {
                                      static_cast<std::int64_t>(stat_mtime.tv_nsec)});
             }
         } else {
+            if (xattr && r == -ENODATA) r = -ENOENT;
             read_done(r < 0 ? Result<std::string>(rados_error(r, doing)) : Result<std::string>(data.to_str()));
         }
     }
@@ -408,6 +410,15 @@ void Client::aio_stat(Pool pool, const std::string& oid, StatDone done) {
     call->stat_done = std::move(done);
     librados::ObjectReadOperation rop;
     rop.stat2(&call->stat_size, &call->stat_mtime, &call->read_rval);
+    AioCall::send(std::move(call), impl_->ctx(pool), oid, rop, nullptr);
+}
+
+void Client::aio_get_xattr(Pool pool, const std::string& oid, const std::string& name, ReadDone done) {
+    auto call = AioCall::start(this, "reading xattr " + name + " of " + impl_->where(pool, oid));
+    call->read_done = std::move(done);
+    call->xattr = true;
+    librados::ObjectReadOperation rop;
+    rop.getxattr(name.c_str(), &call->data, &call->read_rval);
     AioCall::send(std::move(call), impl_->ctx(pool), oid, rop, nullptr);
 }
 

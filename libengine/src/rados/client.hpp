@@ -231,6 +231,9 @@ public:
     // stat, asynchronous: for the many objects a recount stats at once.
     using StatDone = std::function<void(Result<ObjectStat>)>;
     void aio_stat(Pool pool, const std::string& oid, StatDone done);
+    // get_xattr, asynchronous: for the counts a release reads at once. Same
+    // failures.
+    void aio_get_xattr(Pool pool, const std::string& oid, const std::string& name, ReadDone done);
 
     // Watches `oid` (which must exist: kNotFound): `on_notify` runs for every
     // notify sent to it, from any client, and what it returns is the reply;
