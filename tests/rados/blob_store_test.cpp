@@ -330,11 +330,13 @@ TEST_F(RadosBlobStoreTest, AnObjectReleasedAgainKeepsTheGracePeriodOfItsLastRele
     EXPECT_FALSE(queued(id));
 }
 
-TEST_F(RadosBlobStoreTest, ABodyOfFortyObjectsIsReleasedWithEachCountAndQueueEntryExact) {
-    // Forty objects: thirty of one extent, ten of three; every third one
-    // shared by a copy through the other gateway, its count staying above 0.
+TEST_F(RadosBlobStoreTest, ABodyOf130ObjectsIsReleasedWithEachCountAndQueueEntryExact) {
+    // 130 objects (more than two rounds of calls at once): most of one
+    // extent, every fourth of three; every third one shared by a copy
+    // through the other gateway, its count staying above 0.
+    constexpr unsigned kObjects = 130;
     std::vector<std::vector<Extent>> bodies;
-    for (unsigned i = 0; i < 40; ++i) {
+    for (unsigned i = 0; i < kObjects; ++i) {
         bodies.push_back(committed_body(*store1_, i % 4 == 0 ? 2 * kMiB + 10 : 100, 100 + i));
         ASSERT_EQ(objects_of(bodies.back()).size(), 1u);
         if (i % 3 == 0) {
@@ -347,7 +349,7 @@ TEST_F(RadosBlobStoreTest, ABodyOfFortyObjectsIsReleasedWithEachCountAndQueueEnt
         for (const auto& xs : bodies)
             if (at < xs.size()) freed.push_back(xs[at]);
     store1_->release(freed);
-    for (unsigned i = 0; i < 40; ++i) {
+    for (unsigned i = 0; i < kObjects; ++i) {
         const auto id = bodies[i].front().segment;
         const bool shared = i % 3 == 0;
         SCOPED_TRACE("object " + std::to_string(i));
@@ -355,8 +357,8 @@ TEST_F(RadosBlobStoreTest, ABodyOfFortyObjectsIsReleasedWithEachCountAndQueueEnt
         EXPECT_EQ(gc_entries(id), shared ? 0u : 1u);
         EXPECT_TRUE(exists(id));
     }
-    for (unsigned i = 0; i < 40; i += 3) store2_->release(bodies[i]);
-    for (unsigned i = 0; i < 40; i += 3) EXPECT_EQ(refs(bodies[i].front().segment), "0");
+    for (unsigned i = 0; i < kObjects; i += 3) store2_->release(bodies[i]);
+    for (unsigned i = 0; i < kObjects; i += 3) EXPECT_EQ(refs(bodies[i].front().segment), "0");
 }
 
 TEST_F(RadosBlobStoreTest, ACountChangedBetweenTheReleasesReadAndItsChangeIsReadAgainAndEndsExact) {
@@ -395,6 +397,63 @@ TEST_F(RadosBlobStoreTest, ACountChangedBetweenTheReleasesReadAndItsChangeIsRead
         EXPECT_EQ(gc_entries(id), 0u);
     }
     store1_->release(bodies[3]);
+}
+
+TEST_F(RadosBlobStoreTest, AReleaseStepThatFailsLeavesThatObjectsCountAndNeverDropsItTwice) {
+    std::vector<std::vector<Extent>> bodies;
+    for (unsigned i = 0; i < 16; ++i) bodies.push_back(committed_body(*store1_, 100, 300 + i));
+    auto id_of = [&](unsigned i) { return bodies[i].front().segment; };
+    auto shard_of = [&](unsigned i) { return static_cast<unsigned>(id_of(i) % kGcShardCount); };
+    // Object 0's queue refuses the release's write; then, from objects of
+    // other queues: `timed_out`'s count change lands but answers a timeout,
+    // `unread`'s count cannot be read.
+    unsigned timed_out = 0, unread = 0;
+    for (unsigned i = 1; i < bodies.size() && !unread; ++i) {
+        if (shard_of(i) == shard_of(0)) continue;
+        if (!timed_out) {
+            timed_out = i;
+        } else {
+            unread = i;
+        }
+    }
+    ASSERT_TRUE(timed_out && unread);
+    // `timed_out` is shared (3): a second decrement would show as 1.
+    ASSERT_OK(store2_->add_refs(bodies[timed_out]));
+    ASSERT_OK(store2_->add_refs(bodies[timed_out]));
+    const std::string failing_queue = gc_oid(shard_of(0));
+    const std::string timing_out = blob_oid(id_of(timed_out)), not_read = blob_oid(id_of(unread));
+    std::atomic<int> timeouts = 0;
+    gw1_->set_aio_faults_for_tests(
+        [&](Pool pool, const std::string& oid, const WriteOp&) {
+            if (pool == Pool::Meta && oid == failing_queue) return true;
+            return pool == Pool::Data && oid == timing_out && timeouts++ == 0;
+        },
+        [&](Pool pool, const std::string& oid) { return pool == Pool::Data && oid == not_read; });
+    // (The queue's write lands before its fault answers: its entries stay,
+    // which collection drops, the counts not being 0.)
+    FreedExtents freed;
+    for (const auto& xs : bodies) freed.insert(freed.end(), xs.begin(), xs.end());
+    store1_->release(freed);
+    gw1_->set_aio_faults_for_tests(nullptr, nullptr);
+    EXPECT_EQ(timeouts.load(), 1);
+    for (unsigned i = 0; i < bodies.size(); ++i) {
+        SCOPED_TRACE("object " + std::to_string(i));
+        if (i == timed_out) {
+            EXPECT_EQ(refs(id_of(i)), "2");  // dropped once, not again
+            EXPECT_EQ(gc_entries(id_of(i)), 0u);
+        } else if (i == unread || shard_of(i) == shard_of(0)) {
+            EXPECT_EQ(refs(id_of(i)), "1");  // a leak, never a 0 that no queue names
+        } else {
+            EXPECT_EQ(refs(id_of(i)), "0");
+            EXPECT_EQ(gc_entries(id_of(i)), 1u);
+        }
+    }
+    ASSERT_OK(store1_->collect_due(std::chrono::system_clock::now() + kTestGrace + 1s));
+    for (unsigned i = 0; i < bodies.size(); ++i) {
+        SCOPED_TRACE("object " + std::to_string(i));
+        EXPECT_EQ(exists(id_of(i)), i == timed_out || i == unread || shard_of(i) == shard_of(0));
+    }
+    store2_->release(bodies[timed_out]);
 }
 
 TEST_F(RadosBlobStoreTest, VerifyDetectsACorruptedByte) {

@@ -27,6 +27,10 @@ constexpr int kRefsAttempts = 64;
 // Blob objects whose counts one release reads or changes at once (aio): a
 // 1 GiB body's 256 objects cost a few round trips per step, not 256.
 constexpr std::size_t kRefsChangesAtOnce = 64;
+// Blob objects one release takes through its steps together: bounds its
+// memory and queue writes (a 5 TiB body is 1.3 M objects), and what one
+// failed queue write leaves behind (a leak until the recount).
+constexpr std::size_t kReleaseWindow = 1024;
 
 std::string id_hex(std::uint64_t id) {
     char buf[17];
@@ -168,16 +172,16 @@ std::vector<T> results_at_once(std::size_t n, Send&& send) {
 }  // namespace
 
 // One object's part in a release: its steps, in order, are the count read,
-// the queue entry when the count may reach 0, the guarded change (again from
-// the read on a lost race), and the late queue entry when someone else's
-// release brought it to 0 meanwhile.
+// the queue entry when that count may reach 0, and the guarded change; on a
+// lost race, again from the read.
 struct RadosBlobStore::ObjectRelease {
     std::uint64_t id = 0;
     std::string oid;
-    std::int64_t dropped = 0;          // its extents in `freed`
-    std::string refs_read;             // `refs` as last read ("": unset)
-    bool queued = false;               // its gc entry is written
-    std::optional<std::int64_t> left;  // the count after the change
+    std::int64_t dropped = 0;  // its extents in `freed`
+    std::string refs_read;     // `refs` as last read ("": unset)
+    bool queued = false;       // its gc entry is written
+
+    bool may_reach_zero() const { return parse_count(refs_read).value_or(0) <= dropped; }
 };
 
 void RadosBlobStore::read_counts(std::vector<ObjectRelease*>& objects) {
@@ -229,9 +233,7 @@ void RadosBlobStore::change_counts(std::vector<ObjectRelease*>& objects, const s
     });
     std::vector<ObjectRelease*> raced;
     for (std::size_t i = 0; i < objects.size(); ++i) {
-        if (applied[i])
-            objects[i]->left = fresh[i];
-        else if (applied[i].error().code() == kCompareFailed)
+        if (!applied[i] && applied[i].error().code() == kCompareFailed)
             raced.push_back(objects[i]);  // someone else's change: again, from a new read
         // Any other failure is a leak (never retried: a timeout may have
         // applied it, and a second decrement would be a loss).
@@ -248,37 +250,37 @@ void RadosBlobStore::release(const FreedExtents& freed) {
                             .count();
     std::vector<ObjectRelease> objects;
     objects.reserve(per_object.size());
-    for (const auto& [id, n] : per_object) objects.push_back({id, blob_oid(id), n, {}, false, std::nullopt});
+    for (const auto& [id, n] : per_object) objects.push_back({id, blob_oid(id), n, {}, false});
+    for (std::size_t from = 0; from < objects.size(); from += kReleaseWindow) {
+        std::vector<ObjectRelease*> window;
+        for (std::size_t i = from; i < std::min(objects.size(), from + kReleaseWindow); ++i)
+            window.push_back(&objects[i]);
+        release_window(std::move(window), due_ms);
+    }
+}
+
+void RadosBlobStore::release_window(std::vector<ObjectRelease*> changing, std::int64_t due_ms) {
     // The objects go through each step together (at most kRefsChangesAtOnce
     // calls at once), each object's steps in order. A failed step leaves
     // that object's references in place: a leak, which the recount finds.
-    std::vector<ObjectRelease*> changing;
-    for (auto& o : objects) changing.push_back(&o);
-    read_counts(changing);
-    // Queued before the count drops: a crash between leaves a queue entry
-    // whose guarded removal fails (count not 0), never a count of 0 that no
-    // queue names. A count that does not reach 0 leaves its entry too:
-    // collect_due drops it.
-    std::vector<ObjectRelease*> may_reach_zero;
-    for (auto* o : changing)
-        if (parse_count(o->refs_read).value_or(0) <= o->dropped) may_reach_zero.push_back(o);
-    if (!may_reach_zero.empty()) {
-        queue_for_collection(may_reach_zero, due_ms);
-        std::erase_if(changing, [&](const ObjectRelease* o) {
-            return !o->queued && parse_count(o->refs_read).value_or(0) <= o->dropped;
-        });
-    }
     const std::string due = due_text(due_ms);
     for (int attempt = 0; attempt < kRefsAttempts && !changing.empty(); ++attempt) {
-        if (attempt > 0) read_counts(changing);
+        read_counts(changing);
+        // Queued before the count drops: a crash between leaves a queue
+        // entry whose guarded removal fails (count not 0), never a count of
+        // 0 that no queue names. A count that does not reach 0 leaves its
+        // entry too: collect_due drops it. Each round, as a lost race may
+        // bring a count that would not have reached 0 down to it.
+        std::vector<ObjectRelease*> to_queue;
+        for (auto* o : changing)
+            if (!o->queued && o->may_reach_zero()) to_queue.push_back(o);
+        if (!to_queue.empty()) {
+            queue_for_collection(to_queue, due_ms);
+            std::erase_if(changing, [](const ObjectRelease* o) { return !o->queued && o->may_reach_zero(); });
+        }
         if (before_refs_change_) before_refs_change_(attempt);
         change_counts(changing, due);
     }
-    // Someone else dropped references meanwhile: queue it now.
-    std::vector<ObjectRelease*> late;
-    for (auto& o : objects)
-        if (o.left == 0 && !o.queued) late.push_back(&o);
-    if (!late.empty()) queue_for_collection(late, due_ms);
 }
 
 Result<std::size_t> RadosBlobStore::collect_due(std::chrono::system_clock::time_point now) {

@@ -166,6 +166,9 @@ private:
 
     // release()'s steps, each for many objects at once (blob_store.cpp).
     struct ObjectRelease;
+    // Releases `objects` (one window of a release): read, queue, change,
+    // and again for those that lost a race.
+    void release_window(std::vector<ObjectRelease*> objects, std::int64_t due_ms);
     // Reads each object's `refs`; drops from `objects` those it could not
     // read (and those that are gone).
     void read_counts(std::vector<ObjectRelease*>& objects);

@@ -357,6 +357,13 @@ void Client::aio_apply(Pool pool, const std::string& oid, const WriteOp& op, Wri
         done(std::move(valid).error());  // at once, on this thread: nothing was sent
         return;
     }
+    if (aio_applied_fault_) {
+        done = [this, pool, oid, op, where = impl_->where(pool, oid), done = std::move(done)](Result<void> r) {
+            if (r && aio_applied_fault_(pool, oid, op))
+                r = rados_error(-ETIMEDOUT, "writing " + where + " (injected after it was applied)");
+            done(std::move(r));
+        };
+    }
     auto call = AioCall::start(this, "writing " + impl_->where(pool, oid));
     call->write_done = std::move(done);
     librados::ObjectWriteOperation rop;  // librados keeps what it needs of it
@@ -414,6 +421,10 @@ void Client::aio_stat(Pool pool, const std::string& oid, StatDone done) {
 }
 
 void Client::aio_get_xattr(Pool pool, const std::string& oid, const std::string& name, ReadDone done) {
+    if (aio_read_fault_ && aio_read_fault_(pool, oid)) {
+        done(rados_error(-ETIMEDOUT, "reading xattr " + name + " of " + impl_->where(pool, oid) + " (injected)"));
+        return;
+    }
     auto call = AioCall::start(this, "reading xattr " + name + " of " + impl_->where(pool, oid));
     call->read_done = std::move(done);
     call->xattr = true;

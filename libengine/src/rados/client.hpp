@@ -181,6 +181,14 @@ public:
     // read the cluster did not answer. Same rules as the write fault.
     using ReadFault = std::function<bool(Pool, const std::string& oid)>;
     void set_read_fault_for_tests(ReadFault fault) { read_fault_ = std::move(fault); }
+    // Tests only: the same two faults for aio_apply() (asked on the
+    // completion's thread once the write is applied) and aio_get_xattr()
+    // (asked before sending), apart from the above so that tests faulting
+    // apply() and omap_get() are not changed by the aio calls.
+    void set_aio_faults_for_tests(AppliedFault applied, ReadFault read) {
+        aio_applied_fault_ = std::move(applied);
+        aio_read_fault_ = std::move(read);
+    }
     // The common one-step writes.
     Result<void> create_exclusive(Pool pool, const std::string& oid, std::string data = {});
     Result<void> write_full(Pool pool, const std::string& oid, std::string data);
@@ -298,6 +306,8 @@ private:
     std::unique_ptr<Impl> impl_;
     AppliedFault applied_fault_;
     ReadFault read_fault_;
+    AppliedFault aio_applied_fault_;
+    ReadFault aio_read_fault_;
 };
 
 // A live watch on one object (Client::watch). Destroying it unwatches and
