@@ -259,10 +259,10 @@ Reply post_object(const RequestContext& ctx) {
     }
     // s3:PutObject of the form's key (the pipeline left it here on a bucket
     // with a policy), with the fields as the request's condition values
-    // (the `tagging` field's tags as s3:RequestObjectTag), and with the
-    // `tagging` and `acl` fields s3:PutObjectTagging and s3:PutObjectAcl,
-    // as PutObject's headers. A refusal comes before what the fields'
-    // errors would tell.
+    // (the `tagging` field's tags as s3:RequestObjectTag); a Deny of
+    // s3:PutObjectTagging or s3:PutObjectAcl refuses the `tagging` and
+    // `acl` fields, as PutObject's headers. A refusal comes before what the
+    // fields' errors would tell.
     auto extras = meta_ctx.header_write_extras();  // `acl` as x-amz-acl
     extras.tags = field(fields, "tagging") && (!form_tags || !form_tags->empty());
     const TagSet* request_tags = form_tags ? &*form_tags : nullptr;
