@@ -126,9 +126,11 @@ Reply copy_object(const RequestContext& ctx) {
     if (directive == "REPLACE") {
         new_meta.checksums = src->info.meta.checksums;
         options.replace_meta = new_meta;
-    } else if (tagging == "REPLACE") {
+    } else if (tagging == "REPLACE" || RequestContext::bucket_policy(*b)) {
         // The source's metadata as the copy reads it (not as read above: it
-        // may have been overwritten since), with the new tags.
+        // may have been overwritten since), with the new tags; on a bucket
+        // with a policy, the source's tags that its s3:PutObjectTagging
+        // Deny was asked of above, not what a write meanwhile made them.
         options.replace_tags = new_meta.tags;
     }
     // The copy gets the ACL the request asks for (private by default),

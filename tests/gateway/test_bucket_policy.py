@@ -371,6 +371,7 @@ class BucketPolicyTests(GatewayTestCase):
     def test_a_deny_of_put_object_acl_refuses_writes_with_acl_headers(self):
         b = self.new_bucket()
         self.put(b, 'src', b'source')
+        self.put(b, 'tagged-src', b'tagged source', Tagging='env=src')
         self.s3.put_bucket_acl(Bucket=b, ACL='public-read-write')
         self.s3.put_bucket_policy(Bucket=b, Policy=policy(deny('*', 's3:PutObjectAcl', f'arn:aws:s3:::{b}/*')))
         self.assertClientError(self.s3.put_object, 403, 'AccessDenied', Bucket=b, Key='put', Body=b'p', ACL='private')
@@ -383,6 +384,11 @@ class BucketPolicyTests(GatewayTestCase):
         self.assertClientError(self.s3.copy_object, 403, 'AccessDenied', ACL='private', **copy)
         self.assertNoObject(b, 'copy')
         self.s3.copy_object(**copy)
+        # No Deny of s3:PutObjectTagging here: a tagged source copies with
+        # its tags.
+        self.s3.copy_object(Bucket=b, Key='tagged-copy', CopySource={'Bucket': b, 'Key': 'tagged-src'})
+        self.assertEqual(self.s3.get_object_tagging(Bucket=b, Key='tagged-copy')['TagSet'],
+                         [{'Key': 'env', 'Value': 'src'}])
         self.assertClientError(self.s3.create_multipart_upload, 403, 'AccessDenied', Bucket=b, Key='mpu',
                                ACL='private')
         self.assertEqual(self.s3.list_multipart_uploads(Bucket=b).get('Uploads', []), [])

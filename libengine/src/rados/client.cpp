@@ -358,8 +358,10 @@ void Client::aio_apply(Pool pool, const std::string& oid, const WriteOp& op, Wri
         return;
     }
     if (aio_applied_fault_) {
-        done = [this, pool, oid, op, where = impl_->where(pool, oid), done = std::move(done)](Result<void> r) {
-            if (r && aio_applied_fault_(pool, oid, op))
+        // The fault as set now: a test may reset it while this is in flight.
+        done = [fault = aio_applied_fault_, pool, oid, op, where = impl_->where(pool, oid),
+                done = std::move(done)](Result<void> r) {
+            if (r && fault(pool, oid, op))
                 r = rados_error(-ETIMEDOUT, "writing " + where + " (injected after it was applied)");
             done(std::move(r));
         };
