@@ -177,12 +177,6 @@ std::optional<std::vector<Grant>> canned_acl(std::string_view name, const Canned
 std::variant<std::optional<std::string>, S3Error> acl_from_headers(Engine& engine, const HttpRequest& request,
                                                                    const CannedAclOwners& owners) {
     const auto* canned = request.header("x-amz-acl");
-    static constexpr std::pair<std::string_view, Permission> kGrantHeaders[] = {
-        {"x-amz-grant-read", Permission::Read},
-        {"x-amz-grant-write", Permission::Write},
-        {"x-amz-grant-read-acp", Permission::ReadAcp},
-        {"x-amz-grant-write-acp", Permission::WriteAcp},
-        {"x-amz-grant-full-control", Permission::FullControl}};
     std::vector<Grant> grants;
     bool any_grant = false;
     for (const auto& [header, permission] : kGrantHeaders) {

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -66,6 +67,15 @@ struct CannedAclOwners {
 
 // The grants of a canned ACL (x-amz-acl); nullopt for an unknown name.
 std::optional<std::vector<Grant>> canned_acl(std::string_view name, const CannedAclOwners& owners = {});
+
+// The x-amz-grant-* headers of a write or PutBucketAcl/PutObjectAcl, and
+// the permission each grants.
+inline constexpr std::pair<std::string_view, Permission> kGrantHeaders[] = {
+    {"x-amz-grant-read", Permission::Read},
+    {"x-amz-grant-write", Permission::Write},
+    {"x-amz-grant-read-acp", Permission::ReadAcp},
+    {"x-amz-grant-write-acp", Permission::WriteAcp},
+    {"x-amz-grant-full-control", Permission::FullControl}};
 
 // The ACL a request asks for through x-amz-acl or x-amz-grant-* headers, in
 // its stored form; nullopt when it sets none. A canned ACL keeps the owner's

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string_view>
 
+#include "acl.hpp"
 #include "bucket_policy.hpp"
 #include "bucket_policy_actions.hpp"
 #include "s3/config_cache.hpp"
@@ -179,9 +180,8 @@ bool RequestContext::may_write_key(const Bucket& b, std::string_view action, con
 
 RequestContext::WriteExtras RequestContext::header_write_extras() const {
     WriteExtras extras;
-    for (std::string_view h : {"x-amz-acl", "x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
-                               "x-amz-grant-write-acp", "x-amz-grant-full-control"})
-        extras.acl = extras.acl || request.header(h) != nullptr;
+    extras.acl = request.header("x-amz-acl") != nullptr;
+    for (const auto& [header, permission] : kGrantHeaders) extras.acl = extras.acl || request.header(header) != nullptr;
     const auto* tagging = request.header("x-amz-tagging");
     bool copies_tags = route && route->operation == Operation::CopyObject &&
                        trim(request.header_or("x-amz-tagging-directive", "COPY")) != "REPLACE";

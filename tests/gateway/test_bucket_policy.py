@@ -330,15 +330,21 @@ class BucketPolicyTests(GatewayTestCase):
                    ('Content-Length', str(len(body)))]
         return self.gw.send('POST', '/' + bucket, headers, body)
 
-    def test_a_deny_of_put_object_tagging_refuses_writes_with_tags(self):
-        # AWS's PutObject: setting the tag-set is s3:PutObjectTagging too;
-        # so is a copy's, its own or its source's, a multipart upload's and
-        # a form's. The owner is denied; the ACL lets anyone write (the form).
+    def bucket_denying(self, action):
+        """A bucket anyone may write (the form), holding 'src' and 'tagged-src'
+        (tagged env=src), whose policy denies everyone this action on its objects."""
         b = self.new_bucket()
         self.put(b, 'src', b'source')
         self.put(b, 'tagged-src', b'tagged source', Tagging='env=src')
         self.s3.put_bucket_acl(Bucket=b, ACL='public-read-write')
-        self.s3.put_bucket_policy(Bucket=b, Policy=policy(deny('*', 's3:PutObjectTagging', f'arn:aws:s3:::{b}/*')))
+        self.s3.put_bucket_policy(Bucket=b, Policy=policy(deny('*', action, f'arn:aws:s3:::{b}/*')))
+        return b
+
+    def test_a_deny_of_put_object_tagging_refuses_writes_with_tags(self):
+        # AWS's PutObject: setting the tag-set is s3:PutObjectTagging too;
+        # so is a copy's, its own or its source's, a multipart upload's and
+        # a form's. The owner is denied; the ACL lets anyone write (the form).
+        b = self.bucket_denying('s3:PutObjectTagging')
         self.assertClientError(self.s3.put_object, 403, 'AccessDenied', Bucket=b, Key='put', Body=b'p',
                                Tagging='env=x')
         self.assertNoObject(b, 'put')
@@ -369,11 +375,7 @@ class BucketPolicyTests(GatewayTestCase):
         self.assertEqual(self.post_form(b, [('key', 'form')]).status, 204)
 
     def test_a_deny_of_put_object_acl_refuses_writes_with_acl_headers(self):
-        b = self.new_bucket()
-        self.put(b, 'src', b'source')
-        self.put(b, 'tagged-src', b'tagged source', Tagging='env=src')
-        self.s3.put_bucket_acl(Bucket=b, ACL='public-read-write')
-        self.s3.put_bucket_policy(Bucket=b, Policy=policy(deny('*', 's3:PutObjectAcl', f'arn:aws:s3:::{b}/*')))
+        b = self.bucket_denying('s3:PutObjectAcl')
         self.assertClientError(self.s3.put_object, 403, 'AccessDenied', Bucket=b, Key='put', Body=b'p', ACL='private')
         owner = 'id=' + self.s3.list_buckets()['Owner']['ID']
         self.assertClientError(self.s3.put_object, 403, 'AccessDenied', Bucket=b, Key='put', Body=b'p',

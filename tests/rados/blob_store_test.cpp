@@ -149,6 +149,26 @@ protected:
         return staged->extents;
     }
 
+    // 130 bodies of one object each (more than two rounds of calls at
+    // once), most of one extent, every fourth of three.
+    static constexpr unsigned kManyObjects = 130;
+    static std::vector<std::vector<Extent>> many_bodies(RadosBlobStore& store, unsigned seed) {
+        std::vector<std::vector<Extent>> bodies;
+        for (unsigned i = 0; i < kManyObjects; ++i) {
+            bodies.push_back(committed_body(store, i % 4 == 0 ? 2 * kMiB + 10 : 100, seed + i));
+            EXPECT_EQ(objects_of(bodies.back()).size(), 1u);
+        }
+        return bodies;
+    }
+    // The extents of all `bodies`, those of one object apart.
+    static std::vector<Extent> interleaved(const std::vector<std::vector<Extent>>& bodies) {
+        std::vector<Extent> out;
+        for (std::size_t at = 0; at < 3; ++at)
+            for (const auto& xs : bodies)
+                if (at < xs.size()) out.push_back(xs[at]);
+        return out;
+    }
+
     static constexpr std::chrono::milliseconds kTestGrace = std::chrono::hours(1);
     static inline std::unique_ptr<Client> gw1_;
     static inline std::unique_ptr<Client> gw2_;
@@ -331,24 +351,13 @@ TEST_F(RadosBlobStoreTest, AnObjectReleasedAgainKeepsTheGracePeriodOfItsLastRele
 }
 
 TEST_F(RadosBlobStoreTest, ABodyOf130ObjectsIsReleasedWithEachCountAndQueueEntryExact) {
-    // 130 objects (more than two rounds of calls at once): most of one
-    // extent, every fourth of three; every third one shared by a copy
-    // through the other gateway, its count staying above 0.
-    constexpr unsigned kObjects = 130;
-    std::vector<std::vector<Extent>> bodies;
-    for (unsigned i = 0; i < kObjects; ++i) {
-        bodies.push_back(committed_body(*store1_, i % 4 == 0 ? 2 * kMiB + 10 : 100, 100 + i));
-        ASSERT_EQ(objects_of(bodies.back()).size(), 1u);
-        if (i % 3 == 0) {
-            ASSERT_OK(store2_->add_refs(bodies.back()));
-        }
-    }
-    // One release of them all, the extents of one object apart.
-    FreedExtents freed;
-    for (std::size_t at = 0; at < 3; ++at)
-        for (const auto& xs : bodies)
-            if (at < xs.size()) freed.push_back(xs[at]);
-    store1_->release(freed);
+    // Every third one shared by a copy through the other gateway, its count
+    // staying above 0.
+    constexpr unsigned kObjects = kManyObjects;
+    auto bodies = many_bodies(*store1_, 100);
+    for (unsigned i = 0; i < kObjects; i += 3) ASSERT_OK(store2_->add_refs(bodies[i]));
+    // One release of them all.
+    store1_->release(interleaved(bodies));
     for (unsigned i = 0; i < kObjects; ++i) {
         const auto id = bodies[i].front().segment;
         const bool shared = i % 3 == 0;
@@ -461,6 +470,98 @@ TEST_F(RadosBlobStoreTest, AReleaseStepThatFailsLeavesThatObjectsCountAndNeverDr
         EXPECT_EQ(exists(id_of(i)), i == timed_out || i == unread || shard_of(i) == shard_of(0));
     }
     store2_->release(bodies[timed_out]);
+}
+
+TEST_F(RadosBlobStoreTest, ACopyOf130ObjectsAddsEachCountOnceExactly) {
+    // One add_refs of them all, through the other gateway.
+    constexpr unsigned kObjects = kManyObjects;
+    auto bodies = many_bodies(*store1_, 500);
+    const auto copy = interleaved(bodies);
+    ASSERT_OK(store2_->add_refs(copy));
+    for (unsigned i = 0; i < kObjects; ++i) {
+        SCOPED_TRACE("object " + std::to_string(i));
+        EXPECT_EQ(refs(bodies[i].front().segment), std::to_string(2 * bodies[i].size()));
+    }
+    FreedExtents freed;
+    for (const auto& xs : bodies) freed.insert(freed.end(), xs.begin(), xs.end());
+    store1_->release(freed);
+    store2_->release(copy);
+    for (const auto& xs : bodies) EXPECT_EQ(refs(xs.front().segment), "0");
+}
+
+TEST_F(RadosBlobStoreTest, ACountChangedBetweenACopysReadAndItsChangeIsReadAgainAndEndsExact) {
+    std::vector<std::vector<Extent>> bodies;
+    for (unsigned i = 0; i < 10; ++i) bodies.push_back(committed_body(*store1_, 100, 600 + i));
+    // Between the copy's read and its change, the other gateway copies
+    // object 3 too and releases object 6: both are read again, once.
+    std::vector<int> rounds;
+    store1_->set_before_refs_change_for_tests([&](int attempt) {
+        rounds.push_back(attempt);
+        if (attempt != 0) return;
+        EXPECT_TRUE(store2_->add_refs(bodies[3]));
+        store2_->release(bodies[6]);
+    });
+    std::vector<Extent> copy;
+    for (const auto& xs : bodies) copy.insert(copy.end(), xs.begin(), xs.end());
+    ASSERT_OK(store1_->add_refs(copy));
+    store1_->set_before_refs_change_for_tests(nullptr);
+    EXPECT_EQ(rounds, (std::vector<int>{0, 1}));
+    for (unsigned i = 0; i < 10; ++i) {
+        SCOPED_TRACE("object " + std::to_string(i));
+        EXPECT_EQ(refs(bodies[i].front().segment), i == 3 ? "3" : i == 6 ? "1" : "2");
+    }
+    store2_->release(bodies[3]);
+    store1_->release(copy);
+    for (unsigned i = 0; i < 10; ++i) EXPECT_EQ(refs(bodies[i].front().segment), i == 6 ? "0" : "1");
+    FreedExtents rest;
+    for (unsigned i = 0; i < 10; ++i)
+        if (i != 6) rest.insert(rest.end(), bodies[i].begin(), bodies[i].end());
+    store1_->release(rest);
+}
+
+TEST_F(RadosBlobStoreTest, ACopyThatCannotRaiseACountFailsAndNeverRaisesOneTwice) {
+    std::vector<std::vector<Extent>> bodies;
+    for (unsigned i = 0; i < 8; ++i) bodies.push_back(committed_body(*store1_, 100, 700 + i));
+    std::vector<Extent> copy;
+    for (const auto& xs : bodies) copy.insert(copy.end(), xs.begin(), xs.end());
+    // A count change that lands but answers a timeout: the copy fails (its
+    // record is not written); that count stays raised once (a leak), not
+    // twice; the others are raised (leaks too).
+    const std::string timing_out = blob_oid(bodies[2].front().segment);
+    std::atomic<int> timeouts = 0;
+    gw1_->set_aio_faults_for_tests(
+        [&](Pool pool, const std::string& oid, const WriteOp&) {
+            return pool == Pool::Data && oid == timing_out && timeouts++ == 0;
+        },
+        nullptr);
+    auto added = store1_->add_refs(copy);
+    EXPECT_FALSE(added);
+    EXPECT_EQ(timeouts.load(), 1);
+    // A count that cannot be read fails the copy before any change.
+    const std::string not_read = blob_oid(bodies[5].front().segment);
+    gw1_->set_aio_faults_for_tests(
+        nullptr, [&](Pool pool, const std::string& oid) { return pool == Pool::Data && oid == not_read; });
+    EXPECT_FALSE(store1_->add_refs(copy));
+    gw1_->set_aio_faults_for_tests(nullptr, nullptr);
+    for (unsigned i = 0; i < bodies.size(); ++i) {
+        SCOPED_TRACE("object " + std::to_string(i));
+        EXPECT_EQ(refs(bodies[i].front().segment), "2");
+    }
+    // Each object's two references, to release.
+    auto both = [&](unsigned i) {
+        std::vector<Extent> xs = bodies[i];
+        xs.insert(xs.end(), bodies[i].begin(), bodies[i].end());
+        return xs;
+    };
+    // A copy of a body whose object is gone fails as NoSuchKey.
+    store1_->release(both(7));
+    ASSERT_OK(store1_->collect_due(std::chrono::system_clock::now() + kTestGrace + 1s));
+    ASSERT_FALSE(exists(bodies[7].front().segment));
+    auto gone = store1_->add_refs(copy);
+    ASSERT_FALSE(gone);
+    EXPECT_EQ(gone.error().code(), Errc::NoSuchKey);
+    for (unsigned i = 0; i < 7; ++i) EXPECT_EQ(refs(bodies[i].front().segment), "2");  // nothing raised
+    for (unsigned i = 0; i < 7; ++i) store1_->release(both(i));
 }
 
 TEST_F(RadosBlobStoreTest, VerifyDetectsACorruptedByte) {

@@ -24,13 +24,13 @@ constexpr std::uint32_t kPageEntries = 256;
 // Compare-and-set attempts on one count before giving up (a count that many
 // gateways change at once; each attempt re-reads it).
 constexpr int kRefsAttempts = 64;
-// Blob objects whose counts one release reads or changes at once (aio): a
-// 1 GiB body's 256 objects cost a few round trips per step, not 256.
+// Blob objects whose counts one release or add_refs reads or changes at once
+// (aio): a 1 GiB body's 256 objects cost a few round trips per step, not 256.
 constexpr std::size_t kRefsChangesAtOnce = 64;
-// Blob objects one release takes through its steps together: bounds its
-// memory and queue writes (a 5 TiB body is 1.3 M objects), and what one
-// failed queue write leaves behind (a leak until the recount).
-constexpr std::size_t kReleaseWindow = 1024;
+// Blob objects one release or add_refs takes through its steps together:
+// bounds its memory and queue writes (a 5 TiB body is 1.3 M objects), and
+// what one failed queue write leaves behind (a leak until the recount).
+constexpr std::size_t kRefsWindow = 1024;
 
 std::string id_hex(std::uint64_t id) {
     char buf[17];
@@ -106,112 +106,72 @@ bool RadosBlobStore::verify(const Extent& x, std::span<std::byte> buf) {
     return crc32c(buf.first(x.length)) == x.crc;
 }
 
-Result<std::int64_t> RadosBlobStore::change_refs(const std::string& oid, std::int64_t delta,
-                                                 const std::string& due_if_zero) {
-    const std::string name(kRefsXattr);
-    for (int attempt = 0; attempt < kRefsAttempts; ++attempt) {
-        auto old = client_.get_xattr(Pool::Data, oid, name);
-        std::string old_text;
-        if (old)
-            old_text = std::move(*old);
-        else if (old.error().code() == kNotFound) {
-            // No object (a stat tells it from an unset count).
-            auto st = client_.stat(Pool::Data, oid);
-            if (!st) return std::move(st).error();
-        } else {
-            return std::move(old).error();
-        }
-        std::int64_t count = parse_count(old_text).value_or(0);
-        std::int64_t fresh = std::max<std::int64_t>(0, count + delta);
-        WriteOp op;
-        op.assert_exists().compare_xattr(name, Compare::Eq, old_text).set_xattr(name, std::to_string(fresh));
-        if (fresh == 0) op.set_xattr(std::string(kGcDueXattr), due_if_zero);
-        auto r = client_.apply(Pool::Data, oid, op);
-        if (r) return fresh;
-        // kNotFound here is the object, assert_exists; a failed compare
-        // (same code as kAlreadyExists) is someone else's change: again.
-        if (r.error().code() != kCompareFailed) return std::move(r).error();
-    }
-    return Error(Errc::IoError, "the reference count of " + oid + " kept changing");
-}
-
-Result<void> RadosBlobStore::add_refs(const std::vector<Extent>& extents) {
-    std::map<std::uint64_t, std::int64_t> per_object;
-    for (const auto& x : extents) ++per_object[x.segment];
-    for (const auto& [id, n] : per_object)
-        if (auto r = change_refs(blob_oid(id), n, {}); !r) return std::move(r).error();
-    return {};
-}
-
-namespace {
-
-// Calls send(i, done) for each i < n, at most kRefsChangesAtOnce calls in
-// flight, each a Client aio_* call that ends in `done(result)`; returns the
-// results in order.
-template <typename T, typename Send>
-std::vector<T> results_at_once(std::size_t n, Send&& send) {
-    std::vector<std::optional<T>> got(n);
-    for (std::size_t from = 0; from < n; from += kRefsChangesAtOnce) {
-        const std::size_t to = std::min(n, from + kRefsChangesAtOnce);
-        AioLatch latch;  // after `got`, which its calls write into
-        for (std::size_t i = from; i < to; ++i)
-            latch.send([&] {
-                send(i, [&latch, slot = &got[i]](T r) {
-                    *slot = std::move(r);
-                    latch.done();
-                });
-            });
-        latch.wait();
-    }
-    std::vector<T> out;
-    out.reserve(n);
-    for (auto& r : got) out.push_back(std::move(*r));
-    return out;
-}
-
-}  // namespace
-
-// One object's part in a release: its steps, in order, are the count read,
-// the queue entry when that count may reach 0, and the guarded change; on a
-// lost race, again from the read.
-struct RadosBlobStore::ObjectRelease {
+// One object's part in a change of counts: its steps, in order, are the
+// count read, (in a release) the queue entry when that count may reach 0,
+// and the guarded change; on a lost race, again from the read.
+struct RadosBlobStore::RefsChange {
     std::uint64_t id = 0;
     std::string oid;
-    std::int64_t dropped = 0;  // its extents in `freed`
-    std::string refs_read;     // `refs` as last read ("": unset)
-    bool queued = false;       // its gc entry is written
+    std::int64_t delta = 0;  // its extents in the call: added (> 0) or released (< 0)
+    std::string refs_read;   // `refs` as last read ("": unset)
+    bool queued = false;     // its gc entry is written
 
-    bool may_reach_zero() const { return parse_count(refs_read).value_or(0) <= dropped; }
+    bool may_reach_zero() const { return parse_count(refs_read).value_or(0) + delta <= 0; }
 };
 
-void RadosBlobStore::read_counts(std::vector<ObjectRelease*>& objects) {
+std::vector<RadosBlobStore::RefsChange> RadosBlobStore::refs_changes(const std::vector<Extent>& extents,
+                                                                     std::int64_t sign) {
+    // Several extents of one object are one change of its count.
+    std::map<std::uint64_t, std::int64_t> per_object;
+    for (const auto& x : extents) ++per_object[x.segment];
+    std::vector<RefsChange> objects;
+    objects.reserve(per_object.size());
+    for (const auto& [id, n] : per_object) objects.push_back({id, blob_oid(id), sign * n, {}, false});
+    return objects;
+}
+
+template <typename Window>
+void RadosBlobStore::in_windows(std::vector<RefsChange>& objects, Window&& window) {
+    for (std::size_t from = 0; from < objects.size(); from += kRefsWindow) {
+        std::vector<RefsChange*> changing;
+        for (std::size_t i = from; i < std::min(objects.size(), from + kRefsWindow); ++i)
+            changing.push_back(&objects[i]);
+        if (!window(std::move(changing))) return;
+    }
+}
+
+std::optional<Error> RadosBlobStore::read_counts(std::vector<RefsChange*>& objects) {
     const std::string name(kRefsXattr);
-    auto read = results_at_once<Result<std::string>>(objects.size(), [&](std::size_t i, auto done) {
+    auto read = results_at_once<Result<std::string>>(objects.size(), kRefsChangesAtOnce, [&](std::size_t i, auto done) {
         client_.aio_get_xattr(Pool::Data, objects[i]->oid, name, std::move(done));
     });
-    std::vector<ObjectRelease*> readable;
+    std::optional<Error> failed;
+    std::vector<RefsChange*> readable;
     for (std::size_t i = 0; i < objects.size(); ++i) {
         if (read[i]) {
             objects[i]->refs_read = std::move(*read[i]);
         } else if (read[i].error().code() != kNotFound) {
-            continue;  // a leak, which the recount finds
-        } else if (client_.stat(Pool::Data, objects[i]->oid)) {
+            if (!failed) failed = std::move(read[i]).error();
+            continue;
+        } else if (auto st = client_.stat(Pool::Data, objects[i]->oid); st) {
             objects[i]->refs_read.clear();  // an object whose count was never set (rare)
         } else {
-            continue;  // no object (or no answer): nothing released here
+            if (!failed) failed = std::move(st).error();  // no object (or no answer)
+            continue;
         }
         readable.push_back(objects[i]);
     }
     objects = std::move(readable);
+    return failed;
 }
 
-void RadosBlobStore::queue_for_collection(const std::vector<ObjectRelease*>& objects, std::int64_t due_ms) {
+void RadosBlobStore::queue_for_collection(const std::vector<RefsChange*>& objects, std::int64_t due_ms) {
     // One write per queue: a body's objects spread over all of them.
     std::map<unsigned, std::map<std::string, std::string>> per_shard;
     for (const auto* o : objects) per_shard[shard_of(o->id)].emplace(gc_key(due_ms, o->id), "");
     std::vector<unsigned> shards;
     for (const auto& [shard, keys] : per_shard) shards.push_back(shard);
-    auto written = results_at_once<Result<void>>(shards.size(), [&](std::size_t i, auto done) {
+    auto written = results_at_once<Result<void>>(shards.size(), kRefsChangesAtOnce, [&](std::size_t i, auto done) {
         client_.aio_apply(Pool::Meta, gc_oid(shards[i]), WriteOp().omap_set(per_shard[shards[i]]), std::move(done));
     });
     std::set<unsigned> queued_shards;
@@ -220,66 +180,85 @@ void RadosBlobStore::queue_for_collection(const std::vector<ObjectRelease*>& obj
     for (auto* o : objects) o->queued = queued_shards.contains(shard_of(o->id));
 }
 
-void RadosBlobStore::change_counts(std::vector<ObjectRelease*>& objects, const std::string& due_if_zero) {
+std::optional<Error> RadosBlobStore::change_counts(std::vector<RefsChange*>& objects, const std::string& due_if_zero) {
     const std::string name(kRefsXattr);
-    std::vector<std::int64_t> fresh(objects.size());
-    auto applied = results_at_once<Result<void>>(objects.size(), [&](std::size_t i, auto done) {
+    auto applied = results_at_once<Result<void>>(objects.size(), kRefsChangesAtOnce, [&](std::size_t i, auto done) {
         const auto& o = *objects[i];
-        fresh[i] = std::max<std::int64_t>(0, parse_count(o.refs_read).value_or(0) - o.dropped);
+        const auto fresh = std::max<std::int64_t>(0, parse_count(o.refs_read).value_or(0) + o.delta);
         WriteOp op;
-        op.assert_exists().compare_xattr(name, Compare::Eq, o.refs_read).set_xattr(name, std::to_string(fresh[i]));
-        if (fresh[i] == 0) op.set_xattr(std::string(kGcDueXattr), due_if_zero);
+        op.assert_exists().compare_xattr(name, Compare::Eq, o.refs_read).set_xattr(name, std::to_string(fresh));
+        if (fresh == 0) op.set_xattr(std::string(kGcDueXattr), due_if_zero);
         client_.aio_apply(Pool::Data, o.oid, op, std::move(done));
     });
-    std::vector<ObjectRelease*> raced;
+    std::optional<Error> failed;
+    std::vector<RefsChange*> raced;
     for (std::size_t i = 0; i < objects.size(); ++i) {
-        if (!applied[i] && applied[i].error().code() == kCompareFailed)
-            raced.push_back(objects[i]);  // someone else's change: again, from a new read
-        // Any other failure is a leak (never retried: a timeout may have
-        // applied it, and a second decrement would be a loss).
+        if (applied[i]) continue;
+        // kNotFound here is the object (assert_exists). A failed compare
+        // (same code as kAlreadyExists) is someone else's change: again,
+        // from a new read. Any other failure is never retried: a timeout
+        // may have applied it (a second decrement would be a loss).
+        if (applied[i].error().code() == kCompareFailed)
+            raced.push_back(objects[i]);
+        else if (!failed)
+            failed = std::move(applied[i]).error();
     }
     objects = std::move(raced);
+    return failed;
+}
+
+Result<void> RadosBlobStore::add_refs(const std::vector<Extent>& extents) {
+    // All objects at once, each object's steps in order. The first failure
+    // ends the call; counts already raised stay so (a leak, never a loss).
+    auto objects = refs_changes(extents, +1);
+    std::optional<Error> failed;
+    in_windows(objects, [&](std::vector<RefsChange*> changing) {
+        for (int attempt = 0; attempt < kRefsAttempts && !changing.empty() && !failed; ++attempt) {
+            failed = read_counts(changing);
+            if (failed) break;
+            if (before_refs_change_) before_refs_change_(attempt);
+            failed = change_counts(changing, "");
+        }
+        if (!failed && !changing.empty())
+            failed = Error(Errc::IoError, "the reference count of " + changing.front()->oid + " kept changing");
+        return !failed;
+    });
+    if (failed) return *failed;
+    return {};
 }
 
 void RadosBlobStore::release(const FreedExtents& freed) {
-    // Several extents of one object are one change of its count.
-    std::map<std::uint64_t, std::int64_t> per_object;
-    for (const auto& x : freed) ++per_object[x.segment];
     const auto due_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             (std::chrono::system_clock::now() + options_.grace).time_since_epoch())
                             .count();
-    std::vector<ObjectRelease> objects;
-    objects.reserve(per_object.size());
-    for (const auto& [id, n] : per_object) objects.push_back({id, blob_oid(id), n, {}, false});
-    for (std::size_t from = 0; from < objects.size(); from += kReleaseWindow) {
-        std::vector<ObjectRelease*> window;
-        for (std::size_t i = from; i < std::min(objects.size(), from + kReleaseWindow); ++i)
-            window.push_back(&objects[i]);
-        release_window(std::move(window), due_ms);
-    }
+    auto objects = refs_changes(freed, -1);
+    in_windows(objects, [&](std::vector<RefsChange*> changing) {
+        release_window(std::move(changing), due_ms);
+        return true;
+    });
 }
 
-void RadosBlobStore::release_window(std::vector<ObjectRelease*> changing, std::int64_t due_ms) {
+void RadosBlobStore::release_window(std::vector<RefsChange*> changing, std::int64_t due_ms) {
     // The objects go through each step together (at most kRefsChangesAtOnce
     // calls at once), each object's steps in order. A failed step leaves
     // that object's references in place: a leak, which the recount finds.
     const std::string due = due_text(due_ms);
     for (int attempt = 0; attempt < kRefsAttempts && !changing.empty(); ++attempt) {
-        read_counts(changing);
+        (void)read_counts(changing);
         // Queued before the count drops: a crash between leaves a queue
         // entry whose guarded removal fails (count not 0), never a count of
         // 0 that no queue names. A count that does not reach 0 leaves its
         // entry too: collect_due drops it. Each round, as a lost race may
         // bring a count that would not have reached 0 down to it.
-        std::vector<ObjectRelease*> to_queue;
+        std::vector<RefsChange*> to_queue;
         for (auto* o : changing)
             if (!o->queued && o->may_reach_zero()) to_queue.push_back(o);
         if (!to_queue.empty()) {
             queue_for_collection(to_queue, due_ms);
-            std::erase_if(changing, [](const ObjectRelease* o) { return !o->queued && o->may_reach_zero(); });
+            std::erase_if(changing, [](const RefsChange* o) { return !o->queued && o->may_reach_zero(); });
         }
         if (before_refs_change_) before_refs_change_(attempt);
-        change_counts(changing, due);
+        (void)change_counts(changing, due);
     }
 }
 

@@ -73,6 +73,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -146,8 +147,8 @@ public:
     // adoption with the space ledger's sweep). Returns objects removed.
     Result<std::size_t> clean_instance(const std::string& instance);
 
-    // Tests only: called on the releasing thread before each round of a
-    // release's guarded count changes (attempt 0, then 1, ... for the counts
+    // Tests only: called on the calling thread before each round of a
+    // release's or add_refs' guarded count changes (attempt 0, then 1, ... for the counts
     // that lost a race), after their counts were read: another client's
     // change made here loses the round for that object. Set it before the
     // store is shared between threads.
@@ -159,24 +160,28 @@ public:
     std::chrono::milliseconds grace() const { return options_.grace; }
 
 private:
-    // Adds `delta` (may be negative) to `oid`'s count by compare-and-set;
-    // returns the new count. A count below 0 is clamped to 0. A count that
-    // reaches 0 gets `due_if_zero` as its kGcDueXattr in the same step.
-    Result<std::int64_t> change_refs(const std::string& oid, std::int64_t delta, const std::string& due_if_zero);
-
-    // release()'s steps, each for many objects at once (blob_store.cpp).
-    struct ObjectRelease;
+    // The steps of add_refs() and release(), each for many objects at once
+    // (blob_store.cpp).
+    struct RefsChange;
+    // One change per object of `extents`: sign (+1 or -1) times its extents.
+    static std::vector<RefsChange> refs_changes(const std::vector<Extent>& extents, std::int64_t sign);
+    // Calls window(objects) for each kRefsWindow of `objects` in turn, until
+    // one returns false.
+    template <typename Window>
+    static void in_windows(std::vector<RefsChange>& objects, Window&& window);
     // Releases `objects` (one window of a release): read, queue, change,
     // and again for those that lost a race.
-    void release_window(std::vector<ObjectRelease*> objects, std::int64_t due_ms);
+    void release_window(std::vector<RefsChange*> objects, std::int64_t due_ms);
     // Reads each object's `refs`; drops from `objects` those it could not
-    // read (and those that are gone).
-    void read_counts(std::vector<ObjectRelease*>& objects);
+    // read (and those that are gone), returning the first such failure.
+    std::optional<Error> read_counts(std::vector<RefsChange*>& objects);
     // Writes each object's gc entry, one write per queue; marks those written.
-    void queue_for_collection(const std::vector<ObjectRelease*>& objects, std::int64_t due_ms);
-    // Drops each object's count by compare-and-set against what was read;
-    // leaves in `objects` those that lost a race (to be read again).
-    void change_counts(std::vector<ObjectRelease*>& objects, const std::string& due_if_zero);
+    void queue_for_collection(const std::vector<RefsChange*>& objects, std::int64_t due_ms);
+    // Changes each object's count by its delta (clamped at 0; a count that
+    // reaches 0 gets `due_if_zero` as its kGcDueXattr in the same step), by
+    // compare-and-set against what was read. Leaves in `objects` those that
+    // lost a race (to be read again); returns the first other failure.
+    std::optional<Error> change_counts(std::vector<RefsChange*>& objects, const std::string& due_if_zero);
 
     Client& client_;
     Leases& leases_;

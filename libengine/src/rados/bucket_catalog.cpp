@@ -46,22 +46,11 @@ Error name_taken(const Bucket& existing, std::string_view owner_id) {
 
 // Runs `n` writes at once (aio) and waits for them all; the first failure.
 Result<void> apply_all(Client& client, Pool pool, const std::vector<std::string>& oids, const WriteOp& op) {
-    std::mutex m;
-    std::optional<Error> failed;
-    {
-        AioLatch latch;  // after `failed`, which its calls write into
-        for (auto& oid : oids)
-            latch.send([&] {
-                client.aio_apply(pool, oid, op, [&](Result<void> r) {
-                    {
-                        std::lock_guard lock(m);
-                        if (!r && !failed) failed = std::move(r).error();
-                    }
-                    latch.done();
-                });
-            });
-    }
-    if (failed) return *failed;
+    auto applied = results_at_once<Result<void>>(oids.size(), oids.size(), [&](std::size_t i, auto done) {
+        client.aio_apply(pool, oids[i], op, std::move(done));
+    });
+    for (auto& r : applied)
+        if (!r) return std::move(r).error();
     return {};
 }
 

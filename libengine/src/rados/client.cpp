@@ -438,24 +438,9 @@ void Client::aio_get_xattr(Pool pool, const std::string& oid, const std::string&
 std::vector<Result<std::map<std::string, std::string>>> omap_get_at_once(Client& client, Pool pool,
                                                                          const std::vector<std::string>& oids,
                                                                          const std::set<std::string>& keys) {
-    std::vector<std::optional<Result<std::map<std::string, std::string>>>> got(oids.size());
-    for (std::size_t from = 0; from < oids.size(); from += kOmapReadsAtOnce) {
-        const std::size_t to = std::min(oids.size(), from + kOmapReadsAtOnce);
-        AioLatch latch;  // after `got`, which its calls write into
-        for (std::size_t i = from; i < to; ++i)
-            latch.send([&] {
-                client.aio_omap_get(pool, oids[i], keys,
-                                    [&latch, slot = &got[i]](Result<std::map<std::string, std::string>> r) {
-                                        *slot = std::move(r);
-                                        latch.done();
-                                    });
-            });
-        latch.wait();
-    }
-    std::vector<Result<std::map<std::string, std::string>>> out;
-    out.reserve(got.size());
-    for (auto& r : got) out.push_back(std::move(*r));
-    return out;
+    return results_at_once<Result<std::map<std::string, std::string>>>(
+        oids.size(), kOmapReadsAtOnce,
+        [&](std::size_t i, auto done) { client.aio_omap_get(pool, oids[i], keys, std::move(done)); });
 }
 
 }  // namespace ostor::detail::rados

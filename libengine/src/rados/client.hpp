@@ -19,6 +19,7 @@
 // destroyed before it (asserted).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -26,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -136,6 +138,32 @@ private:
     std::condition_variable idle_;
     std::size_t pending_ = 0;
 };
+
+// Calls send(i, done) for each i < n, at most `at_once` calls in flight
+// (at least one), each a Client aio_* call whose callback ends in
+// done(result); returns the results in order. For batches of reads or
+// writes that need every answer.
+template <typename T, typename Send>
+std::vector<T> results_at_once(std::size_t n, std::size_t at_once, Send&& send) {
+    std::vector<std::optional<T>> got(n);
+    at_once = std::max<std::size_t>(at_once, 1);
+    for (std::size_t from = 0; from < n; from += at_once) {
+        const std::size_t to = std::min(n, from + at_once);
+        AioLatch latch;  // after `got`, which its calls write into
+        for (std::size_t i = from; i < to; ++i)
+            latch.send([&] {
+                send(i, [&latch, slot = &got[i]](T r) {
+                    *slot = std::move(r);
+                    latch.done();
+                });
+            });
+        latch.wait();
+    }
+    std::vector<T> out;
+    out.reserve(n);
+    for (auto& r : got) out.push_back(std::move(*r));
+    return out;
+}
 
 // A holder of an object lock (Client::lock_exclusive).
 struct Locker {

@@ -64,20 +64,11 @@ struct Stamp {
 
 // Stats each of `objects`, kOmapReadsAtOnce at a time (aio). Fails: IoError.
 Result<void> stat_all(Client& client, std::vector<Stamp>& objects) {
-    std::vector<std::optional<Result<ObjectStat>>> got(objects.size());
-    for (std::size_t from = 0; from < objects.size(); from += kOmapReadsAtOnce) {
-        const std::size_t to = std::min(objects.size(), from + kOmapReadsAtOnce);
-        AioLatch latch;  // after `got`, which its calls write into
-        for (std::size_t i = from; i < to; ++i)
-            latch.send([&] {
-                client.aio_stat(objects[i].pool, objects[i].oid, [&latch, slot = &got[i]](Result<ObjectStat> r) {
-                    *slot = std::move(r);
-                    latch.done();
-                });
-            });
-    }
+    auto got = results_at_once<Result<ObjectStat>>(objects.size(), kOmapReadsAtOnce, [&](std::size_t i, auto done) {
+        client.aio_stat(objects[i].pool, objects[i].oid, std::move(done));
+    });
     for (std::size_t i = 0; i < objects.size(); ++i) {
-        auto& st = *got[i];
+        auto& st = got[i];
         if (st)
             objects[i].stat = *st;
         else if (st.error().code() == kNotFound)

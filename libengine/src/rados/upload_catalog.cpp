@@ -70,28 +70,17 @@ private:
         }
         // The page's uploads are read all at once (their data: the encoded
         // Upload, kept there for this), one round trip per page.
-        struct Read {
-            std::string id;
-            std::optional<Result<std::string>> got;
-        };
-        std::vector<Read> reads;
+        std::vector<std::string> ids;
         for (auto& [k, v] : page->entries) {
             after_ = k;
             if (k.size() < kUploadIdLength + 1) continue;
-            reads.push_back(Read{k.substr(k.size() - kUploadIdLength), std::nullopt});
+            ids.push_back(k.substr(k.size() - kUploadIdLength));
         }
-        {
-            AioLatch latch;  // after `reads`, which its calls write into
-            for (auto& r : reads)
-                latch.send([&] {
-                    client_.aio_read(Pool::Meta, upload_oid(r.id), 0, 0, [&latch, slot = &r](Result<std::string> got) {
-                        slot->got = std::move(got);
-                        latch.done();
-                    });
-                });
-        }
-        for (auto& r : reads) {
-            auto& got = *r.got;
+        auto reads = results_at_once<Result<std::string>>(
+            ids.size(), kUploadIndexPageEntries,
+            [&](std::size_t i, auto done) { client_.aio_read(Pool::Meta, upload_oid(ids[i]), 0, 0, std::move(done)); });
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            auto& got = reads[i];
             if (!got) {
                 // Gone: a closer stopped between its two removals.
                 if (got.error().code() == kNotFound) continue;
@@ -102,7 +91,7 @@ private:
             auto u = decode_upload(*got);
             if (!u) {
                 // No copy in the data (or a damaged one): the omap has it.
-                auto up = read_open_upload(client_, r.id);
+                auto up = read_open_upload(client_, ids[i]);
                 if (!up) {
                     if (up.error().code() == Errc::NoSuchUpload) continue;
                     error_ = std::move(up).error();

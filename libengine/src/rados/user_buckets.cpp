@@ -95,30 +95,21 @@ std::vector<Result<std::map<std::string, std::string>>> read_omaps_at_once(Clien
         std::map<std::string, std::string> entries;
         std::string after;
         std::optional<Error> failed;
-        std::optional<Result<OmapPage>> page;
         bool done = false;
     };
     std::vector<Read> reads(oids.size());
     for (;;) {
-        AioLatch latch;  // after `reads`, which its calls write into
-        bool any = false;
-        for (std::size_t i = 0; i < oids.size(); ++i) {
-            if (reads[i].done) continue;
-            any = true;
-            latch.send([&] {
-                client.aio_omap_list(pool, oids[i], reads[i].after, prefix, kPageEntries,
-                                     [&latch, slot = &reads[i]](Result<OmapPage> page) {
-                                         slot->page = std::move(page);
-                                         latch.done();
-                                     });
-            });
-        }
-        if (!any) break;
-        latch.wait();
-        for (auto& r : reads) {
-            if (r.done) continue;
-            auto page = std::move(*r.page);
-            r.page.reset();
+        std::vector<std::size_t> reading;  // the objects not read to their end
+        for (std::size_t i = 0; i < oids.size(); ++i)
+            if (!reads[i].done) reading.push_back(i);
+        if (reading.empty()) break;
+        auto pages = results_at_once<Result<OmapPage>>(reading.size(), reading.size(), [&](std::size_t j, auto done) {
+            const std::size_t i = reading[j];
+            client.aio_omap_list(pool, oids[i], reads[i].after, prefix, kPageEntries, std::move(done));
+        });
+        for (std::size_t j = 0; j < reading.size(); ++j) {
+            auto& r = reads[reading[j]];
+            auto& page = pages[j];
             if (!page) {
                 r.failed = std::move(page).error();
                 r.done = true;
@@ -253,24 +244,16 @@ private:
         // Names spread evenly over the shards (by hash): a share each, and
         // some to spare, before another round.
         const std::uint32_t per_shard = entries_per_read(count / shards_.size() + 16);
-        std::vector<std::optional<Result<OmapPage>>> pages(shards_.size());
-        {
-            AioLatch latch;  // after `pages`, which its calls write into
-            for (std::size_t i = 0; i < shards_.size(); ++i) {
-                if (shards_[i].exhausted) continue;
-                latch.send([&] {
-                    client_.aio_omap_list(Pool::Meta, shards_[i].oid, shards_[i].read_after, prefix_, per_shard,
-                                          [&latch, slot = &pages[i]](Result<OmapPage> page) {
-                                              *slot = std::move(page);
-                                              latch.done();
-                                          });
-                });
-            }
-        }
-        for (std::size_t i = 0; i < shards_.size(); ++i) {
-            if (!pages[i]) continue;
-            auto& page = *pages[i];
-            auto& shard = shards_[i];
+        std::vector<std::size_t> reading;  // the shards not read to their end
+        for (std::size_t i = 0; i < shards_.size(); ++i)
+            if (!shards_[i].exhausted) reading.push_back(i);
+        auto pages = results_at_once<Result<OmapPage>>(reading.size(), reading.size(), [&](std::size_t j, auto done) {
+            const auto& shard = shards_[reading[j]];
+            client_.aio_omap_list(Pool::Meta, shard.oid, shard.read_after, prefix_, per_shard, std::move(done));
+        });
+        for (std::size_t j = 0; j < reading.size(); ++j) {
+            auto& page = pages[j];
+            auto& shard = shards_[reading[j]];
             if (!page) {
                 if (page.error().code() != kNotFound) return std::move(page).error();
                 shard.exhausted = true;  // a shard never written
