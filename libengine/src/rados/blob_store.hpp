@@ -27,7 +27,8 @@
 // A leak is found by a recount (a scrub that counts, per blob object, the
 // extent references in the object index and rewrites `refs` when it is
 // higher; objects with no reference at all are queued for collection). That
-// scrub is documented, not built.
+// scrub is not built: done online it must not lower a count that a change in
+// flight still moves (docs/rados.md, "References").
 //
 // Writers. A new object's id is drawn at random and the object created
 // exclusively (redrawn on EEXIST). Before that, the id is listed in the
