@@ -182,10 +182,10 @@ private:
     bool admit() {
         const auto& p = ctx_.principal;
         const auto& bucket = ctx_.bucket;
-        if (!p.anonymous)
-            if (auto l = ctx_.engine.get_limits(LimitTarget::user(p.user_id))) ctx_.user_limits = *l;
-        if (!bucket.empty() && validate_bucket_name(bucket))
-            if (auto l = ctx_.engine.get_limits(LimitTarget::bucket(bucket))) ctx_.bucket_limits = *l;
+        auto limits = ctx_.engine.request_limits(p.anonymous ? std::string_view{} : std::string_view(p.user_id),
+                                                 validate_bucket_name(bucket) ? std::string_view(bucket) : "");
+        ctx_.user_limits = limits.user;
+        ctx_.bucket_limits = limits.bucket;
         OpClass c = op_class();
         std::string suffix = "/" + std::string(op_class_name(c));
         admitted_ = limiter_.try_admit({

@@ -46,6 +46,10 @@ Result<void> validate(const Limits& l) {
 
 Result<Limits> Engine::get_limits(const LimitTarget& target) { return impl_->settings->get_limits(target); }
 
+RequestLimits Engine::request_limits(std::string_view user_id, std::string_view bucket) {
+    return impl_->settings->request_limits(user_id, bucket);
+}
+
 Result<Limits> Engine::set_limits(const LimitTarget& target, const Limits& limits) {
     OSTOR_TRY(check_may_commit(*impl_));
     OSTOR_TRY(validate(limits));

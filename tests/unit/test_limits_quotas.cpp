@@ -125,6 +125,31 @@ TEST_F(RateLimits, BucketLimitsAreSeparateFromUserLimits) {
     expect_limits(*u, 0, 0, 0, 5, 0, 0);
 }
 
+TEST_F(RateLimits, RequestLimitsAreTheUsersAndTheBucketsAndZerosForWhatIsNotThere) {
+    ASSERT_TRUE(IsOk(engine().set_limit(LimitTarget::bucket("bkt"), LimitSetting::ops(OpClass::Put, 50))));
+    ASSERT_TRUE(IsOk(engine().set_limit(LimitTarget::user(uid_), LimitSetting::ops(OpClass::List, 5))));
+    auto r = engine().request_limits(uid_, "bkt");
+    expect_limits(r.user, 0, 0, 0, 5, 0, 0);
+    expect_limits(r.bucket, 0, 0, 50, 0, 0, 0);
+    // Anonymous, no bucket (ListBuckets), a bucket or user that is not there.
+    r = engine().request_limits("", "");
+    expect_limits(r.user, 0, 0, 0, 0, 0, 0);
+    expect_limits(r.bucket, 0, 0, 0, 0, 0, 0);
+    r = engine().request_limits("0123456789abcdef", "nobucket");
+    expect_limits(r.user, 0, 0, 0, 0, 0, 0);
+    expect_limits(r.bucket, 0, 0, 0, 0, 0, 0);
+    r = engine().request_limits("", "bkt");
+    expect_limits(r.user, 0, 0, 0, 0, 0, 0);
+    expect_limits(r.bucket, 0, 0, 50, 0, 0, 0);
+    // A bucket made again under its old name starts with no limits.
+    ASSERT_TRUE(IsOk(engine().delete_bucket("bkt")));
+    expect_limits(engine().request_limits(uid_, "bkt").bucket, 0, 0, 0, 0, 0, 0);
+    ASSERT_TRUE(IsOk(engine().create_bucket("bkt", uid_)));
+    r = engine().request_limits(uid_, "bkt");
+    expect_limits(r.user, 0, 0, 0, 5, 0, 0);
+    expect_limits(r.bucket, 0, 0, 0, 0, 0, 0);
+}
+
 TEST_F(RateLimits, UnknownTargetsRefused) {
     const LimitTarget ghost = LimitTarget::user("0123456789abcdef");
     EXPECT_TRUE(FailsWith(engine().get_limits(ghost), Errc::NoSuchUser));

@@ -617,6 +617,12 @@ public:
     // ---- Limits ----------------------------------------------------------
     // All zeros when none are set. Fails: NoSuchUser, NoSuchBucket.
     Result<Limits> get_limits(const LimitTarget& target);
+    // The limits a request is admitted under, read on every request: the
+    // user's (empty `user_id`: none, as an anonymous request) and the
+    // bucket's (empty: none), all zeros where none are set or where the user
+    // or bucket does not exist (the request fails on its own). Never fails:
+    // zeros where they cannot be read.
+    RequestLimits request_limits(std::string_view user_id, std::string_view bucket);
     // Sets one value, keeping the others: a class's ops/s (>= 0), or the
     // outgoing bandwidth (KB/s, a whole number >= 0). Returns the limits now
     // in force. Fails: NoSuchUser, NoSuchBucket, InvalidLimit.

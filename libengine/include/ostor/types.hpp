@@ -306,6 +306,12 @@ struct LimitSetting {
     }
 };
 
+// The limits a request is admitted under: its user's and its bucket's.
+struct RequestLimits {
+    Limits user;
+    Limits bucket;
+};
+
 struct LimitTarget {
     enum class Kind : std::uint8_t { User, Bucket } kind;
     std::string id;  // user id or bucket name

@@ -45,6 +45,16 @@ Result<Limits> LocalSettingsCatalog::get_limits(const LimitTarget& target) {
     });
 }
 
+RequestLimits LocalSettingsCatalog::request_limits(std::string_view user_id, std::string_view bucket) {
+    auto r = read_snapshot(env_, [&](const Txn& txn) -> Result<RequestLimits> {
+        RequestLimits limits;
+        if (!user_id.empty()) limits.user = stored_limits(txn, LimitTarget::user(std::string(user_id)));
+        if (!bucket.empty()) limits.bucket = stored_limits(txn, LimitTarget::bucket(std::string(bucket)));
+        return limits;
+    });
+    return r ? *r : RequestLimits{};
+}
+
 Result<Limits> LocalSettingsCatalog::update_limits(const LimitTarget& target,
                                                    const std::function<Result<void>(Limits&)>& change) {
     return commits_.run_value<Limits>([&](Txn& txn) -> Result<Limits> {

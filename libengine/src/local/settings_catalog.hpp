@@ -17,6 +17,9 @@ public:
     LocalSettingsCatalog(const Env& env, CommitQueue& commits) : env_(env), commits_(commits) {}
 
     Result<Limits> get_limits(const LimitTarget& target) override;
+    // One read of both, with no existence checks: a user's or bucket's
+    // limits are removed with it, in the same commit.
+    RequestLimits request_limits(std::string_view user_id, std::string_view bucket) override;
     // `change` runs once here, inside the write transaction (LMDB's single
     // writer orders concurrent updates); callers still allow re-runs, as the
     // interface says other backends may make.

@@ -81,6 +81,16 @@ public:
 
     // All zeros when none are set. Fails: NoSuchUser, NoSuchBucket.
     virtual Result<Limits> get_limits(const LimitTarget& target) = 0;
+    // Engine::request_limits. By get_limits; a catalog may read both at once
+    // and skip its checks that the user and bucket exist.
+    virtual RequestLimits request_limits(std::string_view user_id, std::string_view bucket) {
+        RequestLimits r;
+        if (!user_id.empty())
+            if (auto l = get_limits(LimitTarget::user(std::string(user_id)))) r.user = *l;
+        if (!bucket.empty())
+            if (auto l = get_limits(LimitTarget::bucket(std::string(bucket)))) r.bucket = *l;
+        return r;
+    }
     // Applies `change` to the stored limits (zeros when none) atomically, so
     // that concurrent changes of different values are all kept; stores and
     // returns the result. `change` may refuse (its error is returned and
