@@ -182,8 +182,9 @@ private:
     bool admit() {
         const auto& p = ctx_.principal;
         const auto& bucket = ctx_.bucket;
-        auto limits = ctx_.engine.request_limits(p.anonymous ? std::string_view{} : std::string_view(p.user_id),
-                                                 validate_bucket_name(bucket) ? std::string_view(bucket) : "");
+        auto limits =
+            ctx_.engine.request_limits(p.anonymous ? std::string_view{} : std::string_view(p.user_id),
+                                       !bucket.empty() && validate_bucket_name(bucket) ? std::string_view(bucket) : "");
         ctx_.user_limits = limits.user;
         ctx_.bucket_limits = limits.bucket;
         OpClass c = op_class();

@@ -166,8 +166,10 @@ TEST_F(RateLimits, DeletingTheUserDropsItsLimitsAndQuota) {
     std::string id = make_user("short-lived@example.com");
     ASSERT_TRUE(IsOk(engine().set_limit(LimitTarget::user(id), LimitSetting::ops(OpClass::Get, 9))));
     ASSERT_TRUE(IsOk(engine().set_quota(QuotaTarget::user(id), 9)));
+    EXPECT_EQ(engine().request_limits(id, "").user.ops_get, 9);
     ASSERT_TRUE(IsOk(engine().delete_user(id)));
     EXPECT_TRUE(FailsWith(engine().get_limits(LimitTarget::user(id)), Errc::NoSuchUser));
+    EXPECT_EQ(engine().request_limits(id, "").user.ops_get, 0);
     EXPECT_TRUE(FailsWith(engine().get_quota(QuotaTarget::user(id)), Errc::NoSuchUser));
 }
 
