@@ -213,11 +213,10 @@ Result<void> RadosBlobStore::add_refs(const std::vector<Extent>& extents) {
     auto objects = refs_changes(extents, +1);
     std::optional<Error> failed;
     in_windows(objects, [&](std::vector<RefsChange*> changing) {
-        for (int attempt = 0; attempt < kRefsAttempts && !changing.empty() && !failed; ++attempt) {
-            failed = read_counts(changing);
-            if (failed) break;
+        for (int attempt = 0; attempt < kRefsAttempts && !changing.empty(); ++attempt) {
+            if ((failed = read_counts(changing))) break;
             if (before_refs_change_) before_refs_change_(attempt);
-            failed = change_counts(changing, "");
+            if ((failed = change_counts(changing, ""))) break;
         }
         if (!failed && !changing.empty())
             failed = Error(Errc::IoError, "the reference count of " + changing.front()->oid + " kept changing");

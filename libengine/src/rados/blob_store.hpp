@@ -149,10 +149,10 @@ public:
     Result<std::size_t> clean_instance(const std::string& instance);
 
     // Tests only: called on the calling thread before each round of a
-    // release's or add_refs' guarded count changes (attempt 0, then 1, ... for the counts
-    // that lost a race), after their counts were read: another client's
-    // change made here loses the round for that object. Set it before the
-    // store is shared between threads.
+    // release's or add_refs' guarded count changes (attempt 0, then 1, ...
+    // for the counts that lost a race), after their counts were read:
+    // another client's change made here loses the round for that object.
+    // Set it before the store is shared between threads.
     using BeforeRefsChange = std::function<void(int attempt)>;
     void set_before_refs_change_for_tests(BeforeRefsChange hook) { before_refs_change_ = std::move(hook); }
 

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <condition_variable>
 #include <limits>
-#include <mutex>
 
 #include "engine_impl.hpp"
 #include "hashing.hpp"

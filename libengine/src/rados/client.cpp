@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cassert>
 #include <cerrno>
-#include <optional>
 
 #include "rados/client_impl.hpp"
 

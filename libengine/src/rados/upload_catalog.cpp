@@ -15,7 +15,6 @@
 // listed (one being closed is, until its object goes).
 #include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <thread>
 
 #include "engine_impl.hpp"
