@@ -7,8 +7,15 @@
 # GATEWAY defaults to build/gateway-lite/ostor-gateway, N to 2000. Compare
 # two builds by running it on each (instructions are what valgrind counts in
 # user space: the kernel's share, context switches, are not in it).
+# KEEP_DUMPS=DIR (new or empty) keeps callgrind's dumps, one per process
+# part, each for `callgrind_annotate --inclusive=yes DIR/callgrind.out.N`.
 # Needs valgrind, a C compiler and python3 with boto3.
 set -euo pipefail
+keep_dumps="${KEEP_DUMPS:+$(realpath -m "$KEEP_DUMPS")}"
+if [ -n "$keep_dumps" ] && [ -n "$(ls -A "$keep_dumps" 2>/dev/null)" ]; then
+  echo "gateway_instructions.sh: KEEP_DUMPS=$keep_dumps is not empty" >&2
+  exit 1
+fi
 cd "$(dirname "$0")/.."
 gateway="$(realpath "${1:-build/gateway-lite/ostor-gateway}")"
 requests="${2:-2000}"
@@ -71,4 +78,7 @@ for dump in "$tmp"/callgrind.out.*; do
   total=$((total + ${count:-0}))
 done
 [ "$total" -gt 0 ] || { echo "gateway_instructions.sh: callgrind wrote no counts" >&2; exit 1; }
+if [ -n "$keep_dumps" ]; then
+  mkdir -p "$keep_dumps" && cp "$tmp"/callgrind.out.* "$keep_dumps"/
+fi
 echo "instructions per 4 KiB GET: $((total / requests)) ($total over $requests GETs, $gateway)"

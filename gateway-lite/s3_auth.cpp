@@ -16,24 +16,20 @@ constexpr std::int64_t kMaxSkewMs = 15 * 60 * 1000;
 
 // The key's owner, refused when the key is unknown or the user disabled.
 std::variant<Principal, S3Error> principal_for(Engine& engine, std::string_view access_key_id, KeyPair& key) {
-    auto found = engine.lookup_key(access_key_id);
+    auto found = engine.lookup_key_owner(access_key_id);
     if (!found) {
-        if (found.error().code() == Errc::NoSuchAccessKey) return invalid_access_key_id();
+        auto code = found.error().code();
+        if (code == Errc::NoSuchAccessKey || code == Errc::NoSuchUser) return invalid_access_key_id();
         return S3Error(found.error());
     }
-    key = *found;
-    auto user = engine.get_user(key.user_id);
-    if (!user) {
-        if (user.error().code() == Errc::NoSuchUser) return invalid_access_key_id();
-        return S3Error(user.error());
-    }
-    if (user->state != UserState::Enabled) return access_denied("The user is disabled.");
+    if (found->user.state != UserState::Enabled) return access_denied("The user is disabled.");
+    key = std::move(found->key);
     Principal p;
     p.anonymous = false;
     p.user_id = key.user_id;
     p.account = key.account;
     p.access_key_id = key.access_key_id;
-    p.system = user->system;
+    p.system = found->user.system;
     return p;
 }
 
@@ -46,8 +42,10 @@ std::string signing_key(std::string_view secret, std::string_view date, std::str
                         std::string_view service) {
     static std::mutex mu;
     static std::unordered_map<std::string, std::string> cache;
-    std::string id =
-        std::string(secret) + '\n' + std::string(date) + '\n' + std::string(region) + '\n' + std::string(service);
+    // The cache's key, built in a buffer the thread keeps.
+    thread_local std::string id;
+    id.clear();
+    for (auto part : {secret, date, region, service}) id.append(part).push_back('\n');
     {
         std::lock_guard lock(mu);
         if (auto it = cache.find(id); it != cache.end()) return it->second;
@@ -55,7 +53,7 @@ std::string signing_key(std::string_view secret, std::string_view date, std::str
     std::string key = s3::sigv4_signing_key(secret, date, region, service);
     std::lock_guard lock(mu);
     if (cache.size() >= kMaxCachedSigningKeys) cache.clear();
-    cache.emplace(std::move(id), key);
+    cache.emplace(id, key);
     return key;
 }
 

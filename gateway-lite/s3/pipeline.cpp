@@ -271,20 +271,26 @@ private:
         send_error(slow_down());
     }
 
-    HeaderList base_headers() const {
-        return {{"x-amz-request-id", ctx_.request_id},
-                {"x-amz-id-2", ctx_.request_id},
-                {"Date", http_date(now_ms())},
-                {"Server", "ostor"}};
+    // A head's headers: those of every answer, the answer's own (moved
+    // from), the cross-origin ones, and room for `extra` more: reserved at
+    // once, as a GET's head has a dozen.
+    HeaderList head_headers(HeaderList& own, std::size_t extra = 0) {
+        settle_cross_origin_headers();
+        HeaderList all;
+        all.reserve(4 + own.size() + cors_.size() + extra);
+        all.emplace_back("x-amz-request-id", ctx_.request_id);
+        all.emplace_back("x-amz-id-2", ctx_.request_id);
+        all.emplace_back("Date", http_date(now_ms()));
+        all.emplace_back("Server", "ostor");
+        for (auto& h : own) all.push_back(std::move(h));
+        all.insert(all.end(), cors_.begin(), cors_.end());
+        return all;
     }
 
     void send(int status, HeaderList headers, std::string_view body, std::string_view content_type) {
         HttpResponseHead head;
         head.status = status;
-        head.headers = base_headers();
-        for (auto& h : headers) head.headers.push_back(std::move(h));
-        settle_cross_origin_headers();
-        head.headers.insert(head.headers.end(), cors_.begin(), cors_.end());
+        head.headers = head_headers(headers, 1);
         if (!body.empty()) head.headers.emplace_back("Content-Type", std::string(content_type));
         head.content_length = body.size();
         if (out_.write_head(head) && ctx_.request.method != "HEAD")
@@ -316,10 +322,7 @@ private:
         auto& reader = *a.stream;
         HttpResponseHead head;
         head.status = a.status;
-        head.headers = base_headers();
-        for (auto& x : a.headers) head.headers.push_back(std::move(x));
-        settle_cross_origin_headers();
-        head.headers.insert(head.headers.end(), cors_.begin(), cors_.end());
+        head.headers = head_headers(a.headers);
         std::uint64_t length = reader.remaining();
         head.content_length = length;
         if (!out_.write_head(head) || ctx_.request.method == "HEAD") return;

@@ -3,8 +3,8 @@
 // (verify_reads).
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <memory>
+#include <vector>
 
 #include "engine_impl.hpp"
 #include "hashing.hpp"
@@ -47,6 +47,7 @@ public:
             verify_[i] = e.options.verify_reads && extent_starts_[i] >= first &&
                          extent_starts_[i] + rec_.extents[i].length <= end;
         running_crc_.resize(rec_.extents.size(), 0);
+        if (!rec_.extents.empty()) chunks_.reserve(kChunksAhead);
     }
 
     ~Reader() override {
@@ -95,7 +96,7 @@ private:
         // The head chunk handed out whole by the previous call goes now.
         if (!chunks_.empty() && chunks_.front().done && chunks_.front().consumed == chunks_.front().length) {
             spare_.push_back(std::move(chunks_.front().data));
-            chunks_.pop_front();
+            chunks_.erase(chunks_.begin());
             ++first_seq_;
         }
         if (auto r = fill_pipeline(); !r) return fail(r.error());
@@ -103,7 +104,7 @@ private:
         while (!head.done) {
             auto tag = reads_->wait();
             if (!tag) return fail(tag.error());
-            // Tags are chunk sequence numbers; map back to the deque.
+            // Tags are chunk sequence numbers; map back to chunks_.
             chunks_[*tag - first_seq_].done = true;
         }
         if (head.consumed == 0) {
@@ -187,7 +188,9 @@ private:
     std::uint64_t remaining_;  // bytes not yet handed out
     std::size_t chunk_capacity_;
     std::size_t ext_ = 0;
-    std::deque<Chunk> chunks_;
+    // At most kChunksAhead: a vector, which (unlike a deque) allocates
+    // nothing for a body kept inline, the common small GET.
+    std::vector<Chunk> chunks_;
     std::vector<std::unique_ptr<std::byte[]>> spare_;  // buffers of chunks already consumed
     std::uint64_t first_seq_ = 0;                      // sequence number of chunks_.front()
     std::optional<Error> failed_;

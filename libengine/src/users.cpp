@@ -102,6 +102,10 @@ Result<KeyPair> Engine::lookup_key(std::string_view access_key_id) {
     return impl_->identities->lookup_key(access_key_id);
 }
 
+Result<KeyOwner> Engine::lookup_key_owner(std::string_view access_key_id) {
+    return impl_->identities->lookup_key_owner(access_key_id);
+}
+
 Result<std::vector<KeyPair>> Engine::list_keys(std::string_view user_id, std::string_view account) {
     return impl_->identities->list_keys(user_id, account);
 }

@@ -160,6 +160,39 @@ TEST_F(Users, DeleteWorksAfterBucketDeletionAndRemovesKeys) {
     EXPECT_NE(again->user.id, id);
 }
 
+// What a request's authentication reads: the key with its owner as now
+// (state and system flag), and nothing for a key revoked or a user deleted
+// (whose keys go with it: NoSuchUser cannot be reached from here).
+TEST_F(Users, LookupKeyOwnerGivesTheKeyWithItsUserAsItIsNow) {
+    auto r = engine().create_user("grace@example.com", true);
+    ASSERT_TRUE(r) << r.error().message();
+    const std::string id = r->user.id;
+    const std::string key_id = r->key->access_key_id;
+    auto owner = engine().lookup_key_owner(key_id);
+    ASSERT_TRUE(owner) << owner.error().message();
+    EXPECT_EQ(owner->key.access_key_id, key_id);
+    EXPECT_EQ(owner->key.secret, r->key->secret);
+    EXPECT_EQ(owner->key.user_id, id);
+    EXPECT_EQ(owner->user.id, id);
+    EXPECT_EQ(owner->user.email, "grace@example.com");
+    EXPECT_TRUE(owner->user.system);
+    EXPECT_EQ(owner->user.state, UserState::Enabled);
+
+    ASSERT_TRUE(IsOk(engine().set_user_state(id, UserState::Disabled)));
+    owner = engine().lookup_key_owner(key_id);
+    ASSERT_TRUE(owner) << owner.error().message();
+    EXPECT_EQ(owner->user.state, UserState::Disabled);
+
+    EXPECT_TRUE(FailsWith(engine().lookup_key_owner(""), Errc::NoSuchAccessKey));
+    EXPECT_TRUE(FailsWith(engine().lookup_key_owner(id + "zzzz"), Errc::NoSuchAccessKey));
+    ASSERT_TRUE(IsOk(engine().revoke_key(id, key_id)));
+    EXPECT_TRUE(FailsWith(engine().lookup_key_owner(key_id), Errc::NoSuchAccessKey));
+    auto second = engine().generate_key(id);
+    ASSERT_TRUE(second) << second.error().message();
+    ASSERT_TRUE(IsOk(engine().delete_user(id)));
+    EXPECT_TRUE(FailsWith(engine().lookup_key_owner(second->access_key_id), Errc::NoSuchAccessKey));
+}
+
 TEST_F(Users, UnknownIdsReportNoSuchUser) {
     const std::string ghost = "0123456789abcdef";
     EXPECT_TRUE(FailsWith(engine().get_user(ghost), Errc::NoSuchUser));

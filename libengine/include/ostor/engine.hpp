@@ -395,6 +395,9 @@ public:
                             std::optional<std::string_view> account = std::nullopt);
     // The pair with its owner, for authentication. Fails: NoSuchAccessKey.
     Result<KeyPair> lookup_key(std::string_view access_key_id);
+    // The pair and the user owning it, in one read where the backend can
+    // (a request's authentication). Fails: NoSuchAccessKey, NoSuchUser.
+    Result<KeyOwner> lookup_key_owner(std::string_view access_key_id);
     // Keys of the user (account empty) or of one account, oldest first.
     // Fails: NoSuchUser, NoSuchAccount.
     Result<std::vector<KeyPair>> list_keys(std::string_view user_id, std::string_view account = {});

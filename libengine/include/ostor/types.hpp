@@ -34,6 +34,12 @@ struct KeyPair {
     TimestampMs created_ms = 0;
 };
 
+// A key pair with its owner's record: what authenticating a request needs.
+struct KeyOwner {
+    KeyPair key;
+    User user;
+};
+
 struct Account {
     std::string user_id;
     std::string name;

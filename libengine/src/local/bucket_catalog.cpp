@@ -22,6 +22,12 @@ Result<Bucket> load_bucket(const Txn& txn, std::string_view name) {
     return std::move(*b);
 }
 
+Result<void> check_bucket_exists(const Txn& txn, std::string_view name) {
+    if (name.empty()) return Error(Errc::NoSuchBucket, "no bucket name given");
+    if (txn.get(Table::Buckets, name)) return {};
+    return Error(Errc::NoSuchBucket, "bucket " + std::string(name) + " does not exist");
+}
+
 namespace {
 
 // Keys of the BucketConfigs table: the bucket's name (never holding a NUL),

@@ -203,15 +203,33 @@ Result<void> LocalIdentityCatalog::revoke_key(std::string_view user_id, std::str
     });
 }
 
+namespace {
+
+Result<KeyPair> load_key(const Txn& txn, std::string_view access_key_id) {
+    auto no_such = [&] {
+        return Error(Errc::NoSuchAccessKey, "access key " + std::string(access_key_id) + " does not exist");
+    };
+    if (access_key_id.empty()) return no_such();
+    auto v = txn.get(Table::Keys, access_key_id);
+    if (!v) return no_such();
+    auto key = decode_key(*v);
+    if (!key) return Error(Errc::Internal, "damaged key record");
+    return std::move(*key);
+}
+
+}  // namespace
+
 Result<KeyPair> LocalIdentityCatalog::lookup_key(std::string_view access_key_id) {
-    return read_snapshot(env_, [&](const Txn& txn) -> Result<KeyPair> {
-        auto no_such = Error(Errc::NoSuchAccessKey, "access key " + std::string(access_key_id) + " does not exist");
-        if (access_key_id.empty()) return no_such;
-        auto v = txn.get(Table::Keys, access_key_id);
-        if (!v) return no_such;
-        auto key = decode_key(*v);
-        if (!key) return Error(Errc::Internal, "damaged key record");
-        return std::move(*key);
+    return read_snapshot(env_, [&](const Txn& txn) { return load_key(txn, access_key_id); });
+}
+
+Result<KeyOwner> LocalIdentityCatalog::lookup_key_owner(std::string_view access_key_id) {
+    return read_snapshot(env_, [&](const Txn& txn) -> Result<KeyOwner> {
+        auto key = load_key(txn, access_key_id);
+        if (!key) return std::move(key).error();
+        auto user = load_user(txn, key->user_id);
+        if (!user) return std::move(user).error();
+        return KeyOwner{std::move(*key), std::move(*user)};
     });
 }
 

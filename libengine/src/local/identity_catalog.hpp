@@ -27,6 +27,7 @@ public:
     Result<void> revoke_key(std::string_view user_id, std::string_view access_key_id,
                             std::optional<std::string_view> account) override;
     Result<KeyPair> lookup_key(std::string_view access_key_id) override;
+    Result<KeyOwner> lookup_key_owner(std::string_view access_key_id) override;
     Result<std::vector<KeyPair>> list_keys(std::string_view user_id, std::string_view account) override;
 
     Result<AccountCreated> create_account(std::string_view user_id, std::string_view name, bool with_key) override;

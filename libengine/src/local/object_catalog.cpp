@@ -15,8 +15,7 @@ namespace ostor::detail {
 
 Result<ObjectRecord> LocalObjectCatalog::get_object(std::string_view bucket, std::string_view key) {
     return read([&](const Txn& txn) -> Result<ObjectRecord> {
-        auto b = load_bucket(txn, bucket);
-        if (!b) return std::move(b).error();
+        OSTOR_TRY(check_bucket_exists(txn, bucket));
         return load_object(txn, bucket, key);
     });
 }

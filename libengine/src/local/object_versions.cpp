@@ -71,8 +71,7 @@ Result<Bucket> LocalObjectCatalog::set_object_lock_config(std::string_view name,
 Result<ObjectRecord> LocalObjectCatalog::get_version(std::string_view bucket, std::string_view key,
                                                      std::string_view version_id) {
     return read([&](const Txn& txn) -> Result<ObjectRecord> {
-        auto b = load_bucket(txn, bucket);
-        if (!b) return std::move(b).error();
+        OSTOR_TRY(check_bucket_exists(txn, bucket));
         auto found = find_version(txn, bucket, key, version_id);
         if (!found) return std::move(found).error();
         ObjectRecord& rec = found->record;
@@ -88,8 +87,7 @@ Result<ObjectRecord> LocalObjectCatalog::get_version(std::string_view bucket, st
 Result<ObjectInfo> LocalObjectCatalog::stat_version(std::string_view bucket, std::string_view key,
                                                     std::string_view version_id) {
     return read([&](const Txn& txn) -> Result<ObjectInfo> {
-        auto b = load_bucket(txn, bucket);
-        if (!b) return std::move(b).error();
+        OSTOR_TRY(check_bucket_exists(txn, bucket));
         auto found = find_version(txn, bucket, key, version_id);
         if (!found) return std::move(found).error();
         return std::move(found->record.info);

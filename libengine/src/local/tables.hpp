@@ -19,6 +19,10 @@ Result<User> load_user(const Txn& txn, std::string_view user_id);
 // small. load_bucket_configs adds them (the record callers are handed).
 Result<Bucket> load_bucket(const Txn& txn, std::string_view name);
 void load_bucket_configs(const Txn& txn, Bucket& bucket);
+// NoSuchBucket unless the bucket exists: a read that needs nothing of its
+// record (serving an object) looks its row up without decoding it (so a
+// damaged row goes unnoticed here; load_bucket reports it as Internal).
+Result<void> check_bucket_exists(const Txn& txn, std::string_view name);
 Result<Account> load_account(const Txn& txn, std::string_view user_id, std::string_view name);
 std::string account_key(std::string_view user_id, std::string_view name);
 

@@ -13,7 +13,9 @@
 // them.
 //
 // What is cached: get_user and lookup_key (erased by UserState and Keys of
-// the user: key ids begin with their user's id), get_limits (by Limits of
+// the user: key ids begin with their user's id; lookup_key_owner is left to
+// the default, these two cached calls: forwarding it to the inner catalog
+// would skip both caches), get_limits (by Limits of
 // the target), get_quota and effective_quota (every Quotas change erases
 // them all: the defaults enter every effective quota). Only successful reads
 // are cached; everything else is passed through.

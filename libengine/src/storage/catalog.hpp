@@ -64,6 +64,15 @@ public:
     virtual Result<void> revoke_key(std::string_view user_id, std::string_view access_key_id,
                                     std::optional<std::string_view> account) = 0;
     virtual Result<KeyPair> lookup_key(std::string_view access_key_id) = 0;  // NoSuchAccessKey
+    // Engine::lookup_key_owner. By lookup_key and get_user; a catalog may
+    // read both at once.
+    virtual Result<KeyOwner> lookup_key_owner(std::string_view access_key_id) {
+        auto key = lookup_key(access_key_id);
+        if (!key) return std::move(key).error();
+        auto user = get_user(key->user_id);
+        if (!user) return std::move(user).error();
+        return KeyOwner{std::move(*key), std::move(*user)};
+    }
     // Oldest first. Fails: NoSuchUser, NoSuchAccount.
     virtual Result<std::vector<KeyPair>> list_keys(std::string_view user_id, std::string_view account) = 0;
 
