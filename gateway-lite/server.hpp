@@ -1,16 +1,20 @@
-// The HTTP/1.1 server: a listening socket, one epoll thread that holds idle
-// connections, and a pool of worker threads that serve busy ones.
+// The HTTP/1.1 server: a listening socket with its acceptor thread, idle
+// connections parked in epoll, and a pool of worker threads that take them
+// from epoll as their requests arrive.
 //
 // Why threads: every engine call blocks (io_uring waits, group-commit syncs),
 // and a blocked thread per request is the simplest correct way to let many
-// of them wait at once while the disk batches their syncs. Why the epoll
-// thread: a keep-alive connection spends most of its life idle, and an idle
-// connection parked in epoll costs a socket and a few hundred bytes, not a
-// thread, so tens of thousands of them cannot lock busy clients out. A
-// worker serves a connection while requests keep coming, waits a moment
-// for the next one, and parks it when none comes. Everything is bounded:
-// open connections in all and per client address, worker threads, and
-// every read by a timeout.
+// of them wait at once while the disk batches their syncs; the pool grows
+// when all its workers are held. Why epoll: a keep-alive connection spends
+// most of its life idle, and an idle connection parked in epoll costs a
+// socket and a few hundred bytes, not a thread, so tens of thousands of them
+// cannot lock busy clients out. A worker serves a read (and any request
+// read behind it), parks the connection and takes the next one epoll has,
+// so a few workers serve many connections' small GETs without a context
+// switch each; after a write it waits a moment for the connection's next
+// request, so that writers keep a worker each and their syncs batch.
+// Everything is bounded: open connections in all and per client address,
+// worker threads, and every read by a timeout.
 #pragma once
 
 #include <cstddef>
@@ -43,7 +47,9 @@ struct ServerOptions {
     std::size_t max_active = 1024;
     int header_timeout_s = 30;  // a request's header must arrive within this
     int idle_timeout_s = 60;    // keep-alive idle time, and the longest pause inside a body
-    int linger_ms = 200;        // a worker waits this long for a connection's next request before parking it
+    // A worker waits this long for a connection's bytes before parking it:
+    // the first ones epoll reported, and the next request after a write.
+    int linger_ms = 200;
     std::size_t max_header_bytes = 64 * 1024;
     TlsFiles tls;  // HTTPS when cert is set
 };

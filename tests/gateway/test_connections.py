@@ -137,6 +137,40 @@ class PerClientCap(GatewayTestCase):
             s.close()
 
 
+class WritersAndReaders(GatewayTestCase):
+
+    def test_writers_keep_their_connections_and_hold_out_no_reader(self):
+        # 150 keep-alive connections from three addresses each send a write
+        # (to no bucket: answered 404) and fall silent; after a write a worker
+        # waits a moment for the connection's next one, so each holds a
+        # worker, far more than the few a server of small requests keeps.
+        # A reader on another connection is served at once all the same, and
+        # every writer's connection serves its next request after the pause.
+        writers = []
+        try:
+            for source in ('127.0.0.2', '127.0.0.3', '127.0.0.4'):
+                for _ in range(50):
+                    writers.append(socket.create_connection((self.gw.host, self.gw.port), timeout=10,
+                                                            source_address=(source, 0)))
+            for s in writers:
+                s.sendall(b'PUT /no-such-bucket/k HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n')
+            for s in writers:
+                status, headers, _ = read_response(s, 10)
+                self.assertEqual(status, 404)
+                self.assertNotEqual(headers.get('connection', '').lower(), 'close')
+            for _ in range(3):
+                start = time.monotonic()
+                r = self.gw.request('GET', '/', timeout=10)
+                self.assertEqual(r.status, 200, repr(r))
+                self.assertLess(time.monotonic() - start, 1)
+            time.sleep(0.5)
+            for s in writers:
+                self.assertTrue(still_served(s))
+        finally:
+            for s in writers:
+                s.close()
+
+
 class IdleTimeout(GatewayTestCase):
     gateway_args = ('--idle-timeout', str(IDLE_TIMEOUT_S))
 
