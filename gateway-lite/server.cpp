@@ -80,8 +80,8 @@ constexpr std::size_t kBusyShareDivisor = 8;
 constexpr int kWorkerIdleExitMs = 10'000;
 // No worker back in epoll for this long while connections wait there: all
 // are held (by slow clients, long transfers, writers) or in reserve, and
-// more are called. The acceptor checks at
-// this interval while workers are (or lately were) all busy...
+// more are called. The acceptor checks at this interval while workers are
+// (or lately were) all busy...
 constexpr auto kStarvedAfter = std::chrono::milliseconds(2);
 // ...and for this long after it last saw them so, before it sleeps long
 // again (a worker wakes it when it leaves epoll with none left there).
@@ -569,7 +569,7 @@ private:
     std::uint64_t next_connection_id_ = kFirstConnectionId;
     std::optional<ConnectionCounts> counts_;  // set by init: open connections by client
     std::list<Connection*> parked_;           // idle in epoll, oldest first
-    std::deque<Connection*> ready_;           // woken, waiting for a worker
+    std::deque<Connection*> ready_;           // their client's turn came: taken next by the worker that put them
     std::unordered_set<Connection*> active_;  // being served by a worker
     WorkerShares shares_{1};                  // set by init: workers busy by client
     std::size_t workers_ = 0;
