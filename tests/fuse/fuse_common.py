@@ -206,6 +206,13 @@ class Mount:
         problems = []
         if is_mounted(self.path):
             rc, err = unmount(self.path)
+            # A descriptor a test's process closed is let go by the kernel a
+            # moment later (the last reference to a file is dropped after
+            # close returns): a busy mount gets a few seconds to settle.
+            deadline = time.monotonic() + 5
+            while rc != 0 and 'busy' in err and time.monotonic() < deadline:
+                time.sleep(0.1)
+                rc, err = unmount(self.path)
             if rc != 0:
                 problems.append(f'fusermount3 -u failed ({rc}): {err}')
         if self.proc is not None:
