@@ -32,6 +32,14 @@
 #   REPEAT     large transfers per server, alternating, the median reported (default 5)
 #   WRK_REPEAT wrk runs per server and kind, alternating, the median reported (default 1)
 #   MD5_SECONDS seconds of each `openssl speed` MD5 measurement (default 3)
+#   SETTLE_S   seconds of quiet before each large write (the dd reference and
+#              every large PUT; default 3). After a large write the disk, a
+#              virtual one especially, goes on absorbing it for a few seconds,
+#              and a write in that time runs slower: on the 2-core machine of
+#              bench/README.md the second of two identical gateways PUTting
+#              1 GiB in turn ran 0.91x the first with no pause, 0.99x with 4 s.
+#              The gateways' order also turns each round, so that neither
+#              always follows the other.
 #   LARGE_MIB  size of the large object in MiB (default 1024; e.g. 64 for a smoke run)
 #   CONNECTIONS, THREADS  wrk -c / -t (default 64 / 2)
 #   PUT_KEYS   distinct keys the 4 KiB PUT run cycles over (default 256)
@@ -57,6 +65,7 @@ THREADS="${THREADS:-2}"
 PUT_KEYS="${PUT_KEYS:-256}"
 WRK_REPEAT="${WRK_REPEAT:-1}"
 MD5_SECONDS="${MD5_SECONDS:-3}"
+SETTLE_S="${SETTLE_S:-3}"
 absolute() {  # a relative binary path is taken from the current directory first, else the repository
   if [[ "$1" == /* ]]; then echo "$1"
   elif [[ -x "$PWD/$1" ]]; then echo "$PWD/$1"
@@ -75,6 +84,7 @@ log() { echo "== $*"; }
 for v in REPEAT WRK_REPEAT MD5_SECONDS; do
   [[ "${!v}" =~ ^[0-9]+$ && "${!v}" -ge 1 ]] || die "$v must be a whole number, at least 1"
 done
+[[ "$SETTLE_S" =~ ^[0-9]+$ ]] || die "SETTLE_S must be a whole number of seconds"
 command -v openssl >/dev/null || die "no openssl (apt-get install openssl): it gives the MD5 reference"
 
 # ---- tools -------------------------------------------------------------------
@@ -301,6 +311,7 @@ run_wrk() {  # run_wrk RESULT_NAME URL [SCRIPT_ARGS...]  (with args: requests.lu
 # MD5 does.
 run_disk() {
   local out bytes secs mibs
+  sleep "$SETTLE_S"
   log "dd $large_label to $tmp, oflag=direct conv=fdatasync"
   out="$(dd if="$tmp/large" of="$tmp/disk-reference" bs=1M oflag=direct conv=fdatasync 2>&1 | tail -n 1)"
   rm -f "$tmp/disk-reference"
@@ -351,11 +362,19 @@ for ((i = 0; i < REPEAT; i++)); do
   run_curl nginx_get_large get "$nginx_url/$bucket/$large_key"
 done
 
+# Each large PUT starts on a quiet disk (SETTLE_S), and the gateways take
+# turns at going first.
 for ((i = 0; i < REPEAT; i++)); do
   run_md5
   run_disk
-  for g in "${gateways[@]}"; do run_curl "${g}_put_large" put "${gw_put_large[$g]}" "$tmp/large"; done
+  order=("${gateways[@]}")
+  ((i % 2 == 0)) || order=("${gateways[@]:1}" "${gateways[0]}")
+  for g in "${order[@]}"; do
+    sleep "$SETTLE_S"
+    run_curl "${g}_put_large" put "${gw_put_large[$g]}" "$tmp/large"
+  done
   rm -f "$tmp/www/$bucket/large-put"
+  sleep "$SETTLE_S"
   run_curl nginx_put_large put "$nginx_url/$bucket/large-put" "$tmp/large"
 done
 for g in "${gateways[@]}"; do
@@ -380,7 +399,8 @@ for g in "${gateways[@]}"; do echo "$g gateway: ${gw_bin[$g]} (${gw_buildtype[$g
 echo "nginx:       $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), worker_processes auto, sendfile on, WebDAV PUT"
 echo "MD5:         $(openssl version), openssl speed -evp md5 -bytes 1048576 -seconds $MD5_SECONDS, one core, median of $REPEAT"
 echo "load:        wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s on $(nproc) cores, loopback, median of $WRK_REPEAT;" \
-  "$large_label transfers with curl, 1 connection, median of $REPEAT; servers taken in turn"
+  "$large_label transfers with curl, 1 connection, median of $REPEAT; servers taken in turn," \
+  "${SETTLE_S} s of quiet before each large write"
 echo "uptime:      $(uptime)"
 echo
 old_col() { if [[ -n "$OLD_GATEWAY" ]]; then echo "$1"; fi; }
