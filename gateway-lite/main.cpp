@@ -338,6 +338,7 @@ int serve(int argc, char** argv, std::vector<std::string>& restart_args) {
         admin_options.max_connections_per_client = 8;
         admin_options.reserved_for_loopback = 16;
         admin_options.max_active = 16;
+        admin_options.min_workers = 1;  // seldom busy: one idle worker, more when it is
         admin_options.idle_timeout_s = 15;
         auto listening = ostor::gw::Server::listen(admin_options);
         if (!listening) {

@@ -2,9 +2,9 @@
 // serializer: the connections' life (accepted, parked in epoll while idle,
 // taken from epoll by a worker when a request comes: server.hpp says why)
 // and the serving of one connection. The only translation unit that
-// includes Beast (server_exchange.hpp, server_stream.hpp); the setup without
-// it is in server_socket.cpp and the per-client accounting in
-// client_limits.cpp.
+// includes Beast (server_exchange.hpp, server_stream.hpp,
+// server_connection.hpp); the setup without it is in server_socket.cpp and
+// the per-client accounting in client_limits.cpp.
 #include "server.hpp"
 
 #include <fcntl.h>
@@ -21,16 +21,17 @@
 #include <cassert>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <list>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "client_limits.hpp"
+#include "server_connection.hpp"
 #include "server_exchange.hpp"
 #include "server_socket.hpp"
 
@@ -46,25 +47,6 @@ using server_io::Stream;
 
 // How long a stop waits for requests in progress before cutting them off.
 constexpr int kStopGraceSeconds = 10;
-
-// A connection's state between requests; owned by the server's registry.
-struct Connection {
-    Connection(int socket_fd, std::string peer, int stop_fd, const std::atomic<bool>& stopping,
-               std::size_t max_buffered)
-        : fd(socket_fd), remote(std::move(peer)), stream(socket_fd, stop_fd, stopping), buffer(max_buffered) {}
-    int fd;
-    std::uint64_t id = 0;  // its epoll tag: never reused, unlike a pointer or fd
-    std::string remote;    // peer address: for logs and the per-client cap
-    Stream stream;
-    // Bytes read past the last request. Bounded: a header, or a chunked
-    // body's trailer, that does not fit fails its read (buffer_overflow).
-    boost::beast::flat_buffer buffer;
-    bool tls_started = false;
-    bool in_epoll = false;  // registered once; re-armed (EPOLLONESHOT) at each park
-    bool parked = false;
-    Clock::time_point parked_at;
-    std::list<Connection*>::iterator parked_pos;  // valid while parked
-};
 
 namespace {
 
@@ -126,7 +108,8 @@ public:
         options_.max_connections = std::min(options_.max_connections, connection_budget());
         counts_.emplace(options_.max_connections, options_.max_connections_per_client, options_.reserved_for_loopback);
         shares_ = WorkerShares(std::max<std::size_t>(1, options_.max_active / kBusyShareDivisor));
-        min_workers_ = std::max<std::size_t>(1, std::min(usable_cores() + 2, options_.max_active));
+        std::size_t wanted = options_.min_workers > 0 ? options_.min_workers : usable_cores() + 2;
+        min_workers_ = std::max<std::size_t>(1, std::min(wanted, options_.max_active));
         return {};
     }
 
@@ -154,7 +137,11 @@ public:
         epoll_event events[256];
         while (!stopping_) {
             int n = ::epoll_wait(epoll_fd_, events, std::size(events), next_wait_ms());
-            if (n < 0 && errno != EINTR) break;
+            if (n < 0 && errno != EINTR) {
+                std::fprintf(stderr, "ostor-gateway: epoll_wait failed: %s; stopping\n", std::strerror(errno));
+                stop();  // the workers too: shut_down() waits for them
+                break;
+            }
             for (int i = 0; i < n && !stopping_; ++i) {
                 auto tag = events[i].data.u64;
                 if (tag == kListenTag) {
@@ -164,6 +151,8 @@ public:
                     [[maybe_unused]] auto r = ::read(tend_fd_, &count, sizeof count);
                 }
             }
+            // After every wake, not only timeouts: a steady stream of
+            // accepts would never let epoll_wait time out.
             close_expired();
             tend_workers();
             join_ended_workers();
@@ -222,12 +211,12 @@ private:
         c.buffer.shrink_to_fit();  // an idle connection keeps no buffer (a worker's spare has it)
         c.parked = true;
         c.parked_at = Clock::now();
-        c.parked_pos = parked_.insert(parked_.end(), &c);
+        parked_.push_back(c);
         epoll_event ev{};
         ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
         ev.data.u64 = c.id;
         if (::epoll_ctl(ready_epoll_fd_, c.in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c.fd, &ev) != 0) {
-            parked_.erase(c.parked_pos);
+            parked_.erase(parked_.iterator_to(c));
             c.parked = false;
             close_locked(c);
             return;
@@ -246,7 +235,7 @@ private:
         if (it == connections_.end()) return nullptr;
         Connection* c = it->second.get();
         if (!c->parked) return nullptr;
-        parked_.erase(c->parked_pos);
+        parked_.erase(parked_.iterator_to(*c));
         c->parked = false;
         return shares_.take_or_wait(c, c->remote) ? c : nullptr;
     }
@@ -297,8 +286,8 @@ private:
     // were) all busy. Sleeping longer, it asks to be woken (tend_fd_) when
     // the last worker leaves epoll.
     int next_wait_ms() {
-        int expiry = next_expiry_ms();
         std::lock_guard lock(mutex_);
+        int expiry = next_expiry_ms_locked();
         bool tending = polling_workers_ == 0 || (last_starved_ && Clock::now() - *last_starved_ < kTendingFor);
         tend_wanted_ = !tending;
         if (!tending) return expiry;
@@ -311,28 +300,27 @@ private:
     // A connection with a request waiting for a worker (all busy) is not
     // idle: it goes to the back, timed from now.
     void close_expired() {
-        auto now = Clock::now();
-        auto cutoff = now - std::chrono::seconds(options_.idle_timeout_s);
         std::lock_guard lock(mutex_);
-        while (!parked_.empty() && parked_.front()->parked_at <= cutoff) {
-            Connection* c = parked_.front();
-            pollfd waiting{c->fd, POLLIN, 0};
+        auto now = Clock::now();  // under the lock: parked_ stays in time order
+        auto cutoff = now - std::chrono::seconds(options_.idle_timeout_s);
+        while (!parked_.empty() && parked_.front().parked_at <= cutoff) {
+            Connection& c = parked_.front();
+            parked_.pop_front();
+            pollfd waiting{c.fd, POLLIN, 0};
             if (::poll(&waiting, 1, 0) == 1 && waiting.revents == POLLIN) {
-                c->parked_at = now;
-                parked_.splice(parked_.end(), parked_, c->parked_pos);  // parked_pos stays valid
+                c.parked_at = now;
+                parked_.push_back(c);
                 continue;
             }
-            parked_.pop_front();
-            c->parked = false;
-            close_locked(*c);
+            c.parked = false;
+            close_locked(c);
         }
     }
 
     // How long epoll may sleep before the oldest parked connection expires.
-    int next_expiry_ms() {
-        std::lock_guard lock(mutex_);
+    int next_expiry_ms_locked() const {
         if (parked_.empty()) return -1;
-        auto due = parked_.front()->parked_at + std::chrono::seconds(options_.idle_timeout_s);
+        auto due = parked_.front().parked_at + std::chrono::seconds(options_.idle_timeout_s);
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()).count() + 1;
         return static_cast<int>(std::clamp<long long>(ms, 0, 1000));
     }
@@ -400,13 +388,13 @@ private:
                 c = take_woken_locked(event.data.u64);
                 if (!c) continue;
             }
-            active_.insert(c);
+            active_.push_back(*c);
             lock.unlock();
             if (c->buffer.capacity() == 0) swap(c->buffer, spare);
             bool keep = serve(*c);
             if (c->buffer.size() == 0 && spare.capacity() == 0) swap(c->buffer, spare);
             lock.lock();
-            active_.erase(c);
+            active_.erase(active_.iterator_to(*c));
             finished_serving_locked(c->remote);
             if (keep && !stopping_)
                 park_locked(*c);
@@ -445,16 +433,15 @@ private:
     // can be closed after it.
     void shut_down() {
         std::unique_lock lock(mutex_);
-        for (Connection* c : parked_) {
+        parked_.clear_and_dispose([this](Connection* c) {
             c->parked = false;
             close_locked(*c);
-        }
-        parked_.clear();
+        });
         for (Connection* c : ready_) close_locked(*c);
         ready_.clear();
         for (Connection* c : shares_.take_waiting()) close_locked(*c);
         if (!done_cv_.wait_for(lock, std::chrono::seconds(kStopGraceSeconds), [this] { return workers_ == 0; })) {
-            for (Connection* c : active_) ::shutdown(c->fd, SHUT_RDWR);
+            for (Connection& c : active_) ::shutdown(c.fd, SHUT_RDWR);
             done_cv_.wait(lock, [this] { return workers_ == 0; });
         }
     }
@@ -568,10 +555,12 @@ private:
     std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;  // every open one, by id
     std::uint64_t next_connection_id_ = kFirstConnectionId;
     std::optional<ConnectionCounts> counts_;  // set by init: open connections by client
-    std::list<Connection*> parked_;           // idle in epoll, oldest first
-    std::deque<Connection*> ready_;           // their client's turn came: taken next by the worker that put them
-    std::unordered_set<Connection*> active_;  // being served by a worker
-    WorkerShares shares_{1};                  // set by init: workers busy by client
+    // The two lists link connections owned by connections_: declared after
+    // it, they are destroyed (unlinked) before it.
+    ConnectionList parked_;          // idle in epoll, oldest first
+    std::deque<Connection*> ready_;  // their client's turn came: taken next by the worker that put them
+    ConnectionList active_;          // being served by a worker
+    WorkerShares shares_{1};         // set by init: workers busy by client
     std::size_t workers_ = 0;
     std::size_t min_workers_ = 1;      // kept when idle (set by init)
     std::size_t polling_workers_ = 0;  // in epoll_wait

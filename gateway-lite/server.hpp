@@ -45,6 +45,9 @@ struct ServerOptions {
     // Requests served at once (worker threads); more wait for a worker. One
     // client address keeps at most an eighth of them busy.
     std::size_t max_active = 1024;
+    // Workers kept waiting in epoll while idle (more start when they are
+    // all busy); 0: the usable cores + 2, which a busy listener wants.
+    std::size_t min_workers = 0;
     int header_timeout_s = 30;  // a request's header must arrive within this
     int idle_timeout_s = 60;    // keep-alive idle time, and the longest pause inside a body
     // A worker waits this long for a connection's bytes before parking it:

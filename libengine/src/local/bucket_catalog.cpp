@@ -13,19 +13,28 @@
 
 namespace ostor::detail {
 
-Result<Bucket> load_bucket(const Txn& txn, std::string_view name) {
+namespace {
+
+// The bucket's row, undecoded, or NoSuchBucket.
+Result<std::string_view> bucket_row(const Txn& txn, std::string_view name) {
     if (name.empty()) return Error(Errc::NoSuchBucket, "no bucket name given");
-    auto v = txn.get(Table::Buckets, name);
-    if (!v) return Error(Errc::NoSuchBucket, "bucket " + std::string(name) + " does not exist");
+    if (auto v = txn.get(Table::Buckets, name)) return *v;
+    return Error(Errc::NoSuchBucket, "bucket " + std::string(name) + " does not exist");
+}
+
+}  // namespace
+
+Result<Bucket> load_bucket(const Txn& txn, std::string_view name) {
+    auto v = bucket_row(txn, name);
+    if (!v) return std::move(v).error();
     auto b = decode_bucket(*v);
     if (!b) return Error(Errc::Internal, "damaged bucket record " + std::string(name));
     return std::move(*b);
 }
 
 Result<void> check_bucket_exists(const Txn& txn, std::string_view name) {
-    if (name.empty()) return Error(Errc::NoSuchBucket, "no bucket name given");
-    if (txn.get(Table::Buckets, name)) return {};
-    return Error(Errc::NoSuchBucket, "bucket " + std::string(name) + " does not exist");
+    if (auto v = bucket_row(txn, name); !v) return std::move(v).error();
+    return {};
 }
 
 namespace {
