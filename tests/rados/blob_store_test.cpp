@@ -564,6 +564,28 @@ TEST_F(RadosBlobStoreTest, ACopyThatCannotRaiseACountFailsAndNeverRaisesOneTwice
     for (unsigned i = 0; i < 7; ++i) store1_->release(both(i));
 }
 
+TEST_F(RadosBlobStoreTest, ACopyThatFailsInItsFirstThousandObjectsRaisesNoCountPastThem) {
+    // A copy goes through its objects 1,024 at a time, in id order. When
+    // one of the first window's objects is gone, the windows after it are
+    // not started: their counts are not raised for a record never written.
+    auto real = committed_body(*store1_, 100, 900);
+    ASSERT_EQ(real.size(), 1u);
+    const auto id = real[0].segment;
+    ASSERT_GT(id, 1024u);  // random ids: ids 1..1024 name no object and sort first
+    std::vector<Extent> copy;
+    for (std::uint64_t missing = 1; missing <= 1024; ++missing) {
+        Extent x = real[0];
+        x.segment = missing;
+        copy.push_back(x);
+    }
+    copy.insert(copy.end(), real.begin(), real.end());
+    auto added = store1_->add_refs(copy);
+    ASSERT_FALSE(added);
+    EXPECT_EQ(added.error().code(), Errc::NoSuchKey);
+    EXPECT_EQ(refs(id), "1");
+    store1_->release(real);
+}
+
 TEST_F(RadosBlobStoreTest, VerifyDetectsACorruptedByte) {
     auto xs = committed_body(*store1_, 2 * kMiB + 10, 8);
     ASSERT_EQ(xs.size(), 3u);
